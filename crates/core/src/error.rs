@@ -1,0 +1,55 @@
+use serde::Serialize;
+
+/// One invalid input field: the field's machine name and a Chinese message a clerk understands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+/// The domain's refusals. The web layer maps each variant once to a status and a stable code.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DomainError {
+    /// Input did not parse; every bad field is listed.
+    #[error("输入有误")]
+    Invalid(Vec<FieldError>),
+    /// The record does not exist or is outside the caller's data scope (the two are
+    /// indistinguishable on purpose).
+    #[error("记录不存在")]
+    NotFound,
+    /// The caller's role does not allow the action.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The record changed since the caller read it.
+    #[error("该记录已被他人修改（当前版本 {current}），请刷新后重新操作")]
+    StaleVersion { current: i64 },
+    /// The action is not allowed in the record's current state; the message says why.
+    #[error("{message}")]
+    InvalidState { message: String },
+}
+
+impl DomainError {
+    /// The stable machine code of the error, used by the JSON API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DomainError::Invalid(_) => "invalid_input",
+            DomainError::NotFound => "not_found",
+            DomainError::Forbidden(_) => "forbidden",
+            DomainError::StaleVersion { .. } => "stale_version",
+            DomainError::InvalidState { .. } => "invalid_state",
+        }
+    }
+
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        DomainError::Invalid(vec![FieldError::new(field, message)])
+    }
+}

@@ -1,0 +1,16 @@
+//! govit's domain core: types, rules and state machines.
+//!
+//! No I/O, no async, no clock: every function that depends on time takes it as a
+//! parameter, so deadline and session logic can be tested for any instant.
+
+pub mod audit;
+pub mod crypto;
+pub mod declaration;
+pub mod error;
+pub mod ids;
+pub mod money;
+pub mod org;
+pub mod password;
+pub mod project;
+
+pub use error::{DomainError, FieldError};

@@ -1,0 +1,214 @@
+//! The declaration's approval state machine (申报 → 审核 → 通过/退回).
+
+use crate::error::DomainError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectStatus {
+    Draft,
+    Submitted,
+    Returned,
+    Approved,
+}
+
+impl ProjectStatus {
+    pub const ALL: [ProjectStatus; 4] = [
+        ProjectStatus::Draft,
+        ProjectStatus::Submitted,
+        ProjectStatus::Returned,
+        ProjectStatus::Approved,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectStatus::Draft => "draft",
+            ProjectStatus::Submitted => "submitted",
+            ProjectStatus::Returned => "returned",
+            ProjectStatus::Approved => "approved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProjectStatus> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ProjectStatus::Draft => "草稿",
+            ProjectStatus::Submitted => "待审核",
+            ProjectStatus::Returned => "已退回",
+            ProjectStatus::Approved => "审核通过",
+        }
+    }
+
+    /// Whether the owner unit may still change the declaration.
+    pub fn is_editable(self) -> bool {
+        matches!(self, ProjectStatus::Draft | ProjectStatus::Returned)
+    }
+}
+
+/// What can happen to a project; each is one line of its timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectAction {
+    Create,
+    Update,
+    Submit,
+    Withdraw,
+    Approve,
+    Return,
+}
+
+impl ProjectAction {
+    pub const ALL: [ProjectAction; 6] = [
+        ProjectAction::Create,
+        ProjectAction::Update,
+        ProjectAction::Submit,
+        ProjectAction::Withdraw,
+        ProjectAction::Approve,
+        ProjectAction::Return,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectAction::Create => "create",
+            ProjectAction::Update => "update",
+            ProjectAction::Submit => "submit",
+            ProjectAction::Withdraw => "withdraw",
+            ProjectAction::Approve => "approve",
+            ProjectAction::Return => "return",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProjectAction> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ProjectAction::Create => "创建草稿",
+            ProjectAction::Update => "修改申报表",
+            ProjectAction::Submit => "提交申报",
+            ProjectAction::Withdraw => "撤回申报",
+            ProjectAction::Approve => "审核通过",
+            ProjectAction::Return => "退回修改",
+        }
+    }
+
+    /// The status after the action, or the reason it is not allowed now.
+    pub fn apply(self, from: ProjectStatus) -> Result<ProjectStatus, DomainError> {
+        use ProjectAction as A;
+        use ProjectStatus as S;
+        let to = match (self, from) {
+            (A::Update, s) if s.is_editable() => s,
+            (A::Submit, s) if s.is_editable() => S::Submitted,
+            (A::Withdraw, S::Submitted) => S::Draft,
+            (A::Approve, S::Submitted) => S::Approved,
+            (A::Return, S::Submitted) => S::Returned,
+            (A::Create, _) => S::Draft,
+            (action, from) => {
+                return Err(DomainError::InvalidState {
+                    message: format!("项目当前状态为“{}”，不能{}", from.label(), action.label()),
+                });
+            }
+        };
+        Ok(to)
+    }
+}
+
+/// A reviewer's decision on a submitted declaration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Approve { comment: String },
+    Return { reason: String },
+}
+
+pub const REASON_MAX_CHARS: usize = 500;
+
+impl Decision {
+    /// `decision` is `approve` or `return`; a return needs a written reason.
+    pub fn parse(decision: &str, text: &str) -> Result<Decision, DomainError> {
+        let text = text.trim().to_string();
+        if text.chars().count() > REASON_MAX_CHARS {
+            return Err(DomainError::invalid(
+                "reason",
+                format!("审核意见不能超过 {REASON_MAX_CHARS} 个字"),
+            ));
+        }
+        match decision {
+            "approve" => Ok(Decision::Approve { comment: text }),
+            "return" if text.is_empty() => Err(DomainError::invalid(
+                "reason",
+                "退回时请填写退回理由，告诉申报单位需要修改什么",
+            )),
+            "return" => Ok(Decision::Return { reason: text }),
+            _ => Err(DomainError::invalid(
+                "decision",
+                "请选择审核意见：通过或退回",
+            )),
+        }
+    }
+
+    pub fn action(&self) -> ProjectAction {
+        match self {
+            Decision::Approve { .. } => ProjectAction::Approve,
+            Decision::Return { .. } => ProjectAction::Return,
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        match self {
+            Decision::Approve { comment } => comment,
+            Decision::Return { reason } => reason,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ProjectAction as A;
+    use ProjectStatus as S;
+
+    #[test]
+    fn the_declaration_flow() {
+        assert_eq!(A::Submit.apply(S::Draft), Ok(S::Submitted));
+        assert_eq!(A::Return.apply(S::Submitted), Ok(S::Returned));
+        assert_eq!(A::Update.apply(S::Returned), Ok(S::Returned));
+        assert_eq!(A::Submit.apply(S::Returned), Ok(S::Submitted));
+        assert_eq!(A::Approve.apply(S::Submitted), Ok(S::Approved));
+        assert_eq!(A::Withdraw.apply(S::Submitted), Ok(S::Draft));
+    }
+
+    #[test]
+    fn refuses_out_of_order_actions() {
+        assert!(A::Update.apply(S::Submitted).is_err());
+        assert!(A::Update.apply(S::Approved).is_err());
+        assert!(A::Approve.apply(S::Draft).is_err());
+        assert!(A::Return.apply(S::Approved).is_err());
+        assert!(A::Submit.apply(S::Approved).is_err());
+        assert!(A::Withdraw.apply(S::Approved).is_err());
+    }
+
+    #[test]
+    fn return_needs_a_reason() {
+        assert!(Decision::parse("return", "  ").is_err());
+        assert!(Decision::parse("approve", "").is_ok());
+        assert!(Decision::parse("maybe", "x").is_err());
+        assert_eq!(
+            Decision::parse("return", "请补充概算").map(|d| d.action()),
+            Ok(A::Return)
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in S::ALL {
+            assert_eq!(S::parse(s.as_str()), Some(s));
+        }
+        for a in A::ALL {
+            assert_eq!(A::parse(a.as_str()), Some(a));
+        }
+    }
+}

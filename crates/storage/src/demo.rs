@@ -1,0 +1,234 @@
+//! The demo jurisdiction: the yeji district with its department tree, one account per party.
+
+use crate::users::NewUser;
+use crate::{Actor, Result, Store};
+use govit_core::ids::{DepartmentId, JurisdictionId};
+use govit_core::org::{FirmKind, PartyKind, Role, ScopeKind};
+
+/// A demo account and the initial password it was given.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub login: String,
+    pub name: String,
+    pub role: String,
+    pub password: String,
+}
+
+pub struct Seeded {
+    pub jurisdiction: JurisdictionId,
+    pub accounts: Vec<DemoAccount>,
+}
+
+/// The yeji departments: code, name, parent code, party kinds.
+const DEPARTMENTS: &[(&str, &str, Option<&str>, &[PartyKind])] = &[
+    (
+        "gov",
+        "六安市叶集区人民政府",
+        None,
+        &[PartyKind::CityGovernment],
+    ),
+    (
+        "sjj",
+        "区数据资源管理局",
+        Some("gov"),
+        &[PartyKind::Authority, PartyKind::DataCenter],
+    ),
+    ("czj", "区财政局", Some("gov"), &[PartyKind::Finance]),
+    (
+        "fgw",
+        "区发展和改革委员会",
+        Some("gov"),
+        &[PartyKind::DevelopmentReform],
+    ),
+    ("wxb", "区委网信办", Some("gov"), &[PartyKind::Cyberspace]),
+    (
+        "jyj",
+        "区委机要局（密码管理局）",
+        Some("gov"),
+        &[PartyKind::CryptoOffice],
+    ),
+    ("sjiju", "区审计局", Some("gov"), &[PartyKind::AuditOffice]),
+    (
+        "jyzx",
+        "区公共资源交易中心",
+        Some("gov"),
+        &[PartyKind::TradingCenter],
+    ),
+    ("jyt", "区教育体育局", Some("gov"), &[PartyKind::OwnerUnit]),
+    ("jyt-xx", "区实验学校", Some("jyt"), &[PartyKind::OwnerUnit]),
+    (
+        "wjw",
+        "区卫生健康委员会",
+        Some("gov"),
+        &[PartyKind::OwnerUnit],
+    ),
+    ("gaj", "区公安分局", Some("gov"), &[PartyKind::OwnerUnit]),
+];
+
+/// Accounts: login, name, department code, roles, scope.
+const ACCOUNTS: &[(&str, &str, &str, &[Role], ScopeKind)] = &[
+    (
+        "admin",
+        "系统管理员",
+        "sjj",
+        &[Role::Admin],
+        ScopeKind::SelfOnly,
+    ),
+    (
+        "auditor",
+        "安全审计员",
+        "sjj",
+        &[Role::Auditor],
+        ScopeKind::SelfOnly,
+    ),
+    (
+        "reviewer",
+        "数管局审核人",
+        "sjj",
+        &[Role::Reviewer],
+        ScopeKind::All,
+    ),
+    (
+        "finance",
+        "财政局经办人",
+        "czj",
+        &[Role::Viewer],
+        ScopeKind::All,
+    ),
+    (
+        "fgw",
+        "发改委经办人",
+        "fgw",
+        &[Role::Viewer],
+        ScopeKind::All,
+    ),
+    (
+        "wxb",
+        "网信办经办人",
+        "wxb",
+        &[Role::Viewer],
+        ScopeKind::All,
+    ),
+    (
+        "jyj",
+        "机要局经办人",
+        "jyj",
+        &[Role::Viewer],
+        ScopeKind::All,
+    ),
+    (
+        "sjiju",
+        "审计局经办人",
+        "sjiju",
+        &[Role::Viewer],
+        ScopeKind::All,
+    ),
+    (
+        "jyzx",
+        "交易中心经办人",
+        "jyzx",
+        &[Role::Viewer],
+        ScopeKind::All,
+    ),
+    (
+        "clerk",
+        "教体局申报经办人",
+        "jyt",
+        &[Role::Declarant],
+        ScopeKind::OwnAndBelow,
+    ),
+    (
+        "clerk2",
+        "卫健委申报经办人",
+        "wjw",
+        &[Role::Declarant],
+        ScopeKind::OwnDepartment,
+    ),
+    (
+        "clerk3",
+        "公安分局申报经办人",
+        "gaj",
+        &[Role::Declarant],
+        ScopeKind::OwnDepartment,
+    ),
+];
+
+/// Seeds the demo jurisdiction if it is not there yet. `password_for` gives each account
+/// its initial password; demo accounts must change it at first login.
+pub async fn seed(
+    store: &Store,
+    now_ms: i64,
+    mut password_for: impl FnMut(&str) -> String,
+    must_change_password: bool,
+) -> Result<Option<Seeded>> {
+    if store.jurisdiction_by_code("yeji").await?.is_some() {
+        return Ok(None);
+    }
+    let actor = Actor::cli("demo");
+    let j = store
+        .create_jurisdiction(&actor, now_ms, "yeji", "六安市叶集区", "yeji")
+        .await?;
+    let mut ids: Vec<(&str, DepartmentId)> = Vec::new();
+    for (code, name, parent, kinds) in DEPARTMENTS {
+        let parent_id = parent.and_then(|p| ids.iter().find(|(c, _)| *c == p).map(|(_, id)| *id));
+        let id = store
+            .create_department(&actor, now_ms, j, parent_id, code, name, kinds)
+            .await?;
+        ids.push((code, id));
+    }
+    for (kind, name) in [
+        (FirmKind::Contractor, "安徽叶集数智科技有限公司"),
+        (FirmKind::Supervisor, "六安信息工程监理有限公司"),
+        (FirmKind::Tester, "安徽网安测评中心"),
+        (FirmKind::Consultant, "皖西数字政府咨询设计院"),
+    ] {
+        store.create_firm(&actor, now_ms, j, kind, name, "").await?;
+    }
+    for (name, employer, fields) in [
+        ("王建国", "合肥工业大学", "软件工程,数据治理"),
+        ("陈晓梅", "安徽省信息中心", "网络安全,密码应用"),
+        ("刘志强", "六安市大数据中心", "云计算,项目概算"),
+    ] {
+        store
+            .create_expert(&actor, now_ms, j, name, employer, fields)
+            .await?;
+    }
+    let mut accounts = Vec::new();
+    for (login, name, dept, roles, scope) in ACCOUNTS {
+        let password = password_for(login);
+        let department_id = ids.iter().find(|(c, _)| c == dept).map(|(_, id)| *id);
+        store
+            .create_user(
+                &actor,
+                now_ms,
+                NewUser {
+                    jurisdiction_id: j,
+                    login: login.to_string(),
+                    name: name.to_string(),
+                    department_id,
+                    firm_id: None,
+                    expert_id: None,
+                    roles: roles.to_vec(),
+                    scope: *scope,
+                    listed_departments: vec![],
+                    password: password.clone(),
+                    must_change_password,
+                },
+            )
+            .await?;
+        accounts.push(DemoAccount {
+            login: login.to_string(),
+            name: name.to_string(),
+            role: roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join("、"),
+            password,
+        });
+    }
+    Ok(Some(Seeded {
+        jurisdiction: j,
+        accounts,
+    }))
+}

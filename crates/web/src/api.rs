@@ -1,0 +1,540 @@
+//! The JSON API under `/api/v1`. Each handler carries its OpenAPI description, and the router
+//! is built from those descriptions (utoipa-axum), so a route cannot exist undocumented.
+
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::error::{ApiError, ApiErrorBody, ApiFieldError};
+use crate::pages::ListQuery;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use govit_core::declaration::DeclarationForm;
+use govit_core::ids::ProjectId;
+use govit_core::project::Decision;
+use govit_core::{DomainError, FieldError};
+use govit_storage::Page;
+use govit_storage::projects::{Project, ProjectEvent};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::sync::OnceLock;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "govit API", description = "政务信息化项目管理平台 JSON API。错误统一返回 {code, message, field}，message 为中文。"),
+    modifiers(&BearerAuth),
+    components(schemas(ApiErrorBody, ApiFieldError))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(openapi_json))
+        .routes(routes!(me))
+        .routes(routes!(list_projects, create_project))
+        .routes(routes!(get_project, update_project))
+        .routes(routes!(submit_project))
+        .routes(routes!(withdraw_project))
+        .routes(routes!(decide_project))
+        .routes(routes!(project_events))
+}
+
+/// The OpenAPI document of the whole API.
+pub fn openapi() -> &'static utoipa::openapi::OpenApi {
+    static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOC.get_or_init(|| router().into_openapi())
+}
+
+/// The OpenAPI document of this API.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3 文档")))]
+async fn openapi_json() -> impl IntoResponse {
+    Json(openapi().clone())
+}
+
+#[derive(Serialize, ToSchema)]
+struct Me {
+    id: i64,
+    login: String,
+    name: String,
+    department_id: Option<i64>,
+    roles: Vec<String>,
+    scope: String,
+}
+
+/// The user the token belongs to.
+#[utoipa::path(get, path = "/api/v1/me", tag = "account", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ApiErrorBody)))]
+async fn me(user: ApiUser) -> Json<Me> {
+    let p = user.principal;
+    Json(Me {
+        id: p.user_id.0,
+        login: p.login,
+        name: p.name,
+        department_id: p.department_id.map(|d| d.0),
+        roles: p.roles.iter().map(|r| r.as_str().to_string()).collect(),
+        scope: p.scope.as_str().into(),
+    })
+}
+
+/// A project as the API shows it. Amounts are given in 万元 as exact decimal strings and in
+/// yuan as integers.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectDto {
+    id: i64,
+    status: String,
+    status_label: String,
+    owner_department_id: i64,
+    owner_department: String,
+    name: String,
+    summary: String,
+    /// `YYYY-MM`
+    period_start: String,
+    /// `YYYY-MM`
+    period_end: String,
+    /// 「2025年01月至2025年12月」
+    period: String,
+    investment_wan: String,
+    investment_yuan: i64,
+    fiscal_funds_wan: String,
+    bank_loan_wan: String,
+    self_raised_wan: String,
+    other_funds_wan: String,
+    leader: String,
+    contact: String,
+    phone: String,
+    email: String,
+    remarks: String,
+    created_by: String,
+    created_at_ms: i64,
+    updated_at_ms: i64,
+    submitted_at_ms: Option<i64>,
+    /// Send this back with the next change; a stale version gets 409.
+    version: i64,
+}
+
+impl From<Project> for ProjectDto {
+    fn from(p: Project) -> Self {
+        let d = p.declaration;
+        ProjectDto {
+            id: p.id.0,
+            status: p.status.as_str().into(),
+            status_label: p.status.label().into(),
+            owner_department_id: p.owner_department_id.0,
+            owner_department: p.owner_department,
+            period_start: d.period.start.iso(),
+            period_end: d.period.end.iso(),
+            period: d.period.to_string(),
+            investment_wan: d.investment.to_wan_string(),
+            investment_yuan: d.investment.0,
+            fiscal_funds_wan: d.sources.fiscal.to_wan_string(),
+            bank_loan_wan: d.sources.bank_loan.to_wan_string(),
+            self_raised_wan: d.sources.self_raised.to_wan_string(),
+            other_funds_wan: d.sources.other.to_wan_string(),
+            name: d.name,
+            summary: d.summary,
+            leader: d.leader,
+            contact: d.contact,
+            phone: d.phone.as_str().into(),
+            email: d.email.as_str().into(),
+            remarks: d.remarks,
+            created_by: p.created_by_name,
+            created_at_ms: p.created_at_ms,
+            updated_at_ms: p.updated_at_ms,
+            submitted_at_ms: p.submitted_at_ms,
+            version: p.version,
+        }
+    }
+}
+
+/// The declaration form (yeji annex 1). Amounts are in 万元 with at most four decimals, as
+/// strings (`"120.5"`) or integers; empty fund sources count as zero.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ProjectInput {
+    /// Required when updating: the version last read.
+    version: Option<i64>,
+    name: String,
+    /// At most 200 characters (yeji annex 1).
+    summary: String,
+    /// `YYYY-MM` or `YYYY年MM月`
+    period_start: String,
+    period_end: String,
+    investment: String,
+    fiscal_funds: Option<String>,
+    bank_loan: Option<String>,
+    self_raised: Option<String>,
+    other_funds: Option<String>,
+    leader: String,
+    contact: String,
+    phone: String,
+    email: String,
+    remarks: Option<String>,
+}
+
+const DECLARATION_FIELDS: [&str; 14] = [
+    "name",
+    "summary",
+    "period_start",
+    "period_end",
+    "investment",
+    "fiscal_funds",
+    "bank_loan",
+    "self_raised",
+    "other_funds",
+    "leader",
+    "contact",
+    "phone",
+    "email",
+    "remarks",
+];
+
+fn field_name(k: &str) -> &'static str {
+    DECLARATION_FIELDS
+        .iter()
+        .copied()
+        .find(|f| *f == k)
+        .unwrap_or("body")
+}
+
+/// Parses a JSON object body; anything else is a 400 with a Chinese message.
+fn json_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "请求体应为 JSON 对象",
+        )),
+        Err(e) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("请求体不是有效的 JSON：{e}"),
+        )),
+    }
+}
+
+/// Reads the declaration fields leniently: strings as they are, numbers by their text, null
+/// or missing as empty; any other type is an error naming the field.
+fn declaration_from(m: &Map<String, Value>) -> Result<DeclarationForm, ApiError> {
+    let mut errors = Vec::new();
+    let mut get = |k: &'static str| match m.get(k) {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => {
+            errors.push(FieldError::new(
+                field_name(k),
+                format!("{}应为文本或数字", govit_core::declaration::field_label(k)),
+            ));
+            String::new()
+        }
+    };
+    let f = DeclarationForm {
+        name: get("name"),
+        summary: get("summary"),
+        period_start: get("period_start"),
+        period_end: get("period_end"),
+        investment: get("investment"),
+        fiscal_funds: get("fiscal_funds"),
+        bank_loan: get("bank_loan"),
+        self_raised: get("self_raised"),
+        other_funds: get("other_funds"),
+        leader: get("leader"),
+        contact: get("contact"),
+        phone: get("phone"),
+        email: get("email"),
+        remarks: get("remarks"),
+    };
+    if errors.is_empty() {
+        Ok(f)
+    } else {
+        Err(ApiError::fields(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            errors,
+        ))
+    }
+}
+
+fn version_from(m: &Map<String, Value>) -> Result<i64, ApiError> {
+    m.get("version").and_then(Value::as_i64).ok_or_else(|| {
+        DomainError::invalid(
+            "version",
+            "请提供整数版本号 version（取自上次读取的项目），用于防止覆盖他人的修改",
+        )
+        .into()
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct ListParams {
+    /// Keyword in the name or summary.
+    q: Option<String>,
+    /// `draft`, `submitted`, `returned` or `approved`.
+    status: Option<String>,
+    /// A department id: that department and those below it.
+    dept: Option<i64>,
+    /// 1-based page number.
+    page: Option<i64>,
+    /// Page size, at most 200 (default 20).
+    page_size: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct ProjectList {
+    items: Vec<ProjectDto>,
+    total: i64,
+    page: i64,
+    page_size: i64,
+}
+
+/// Projects within the caller's data scope.
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(ListParams), security(("bearer" = [])),
+    responses((status = 200, body = ProjectList), (status = 401, body = ApiErrorBody)))]
+async fn list_projects(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<ProjectList>, ApiError> {
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    let lq = ListQuery {
+        q: get("q"),
+        status: get("status"),
+        dept: get("dept"),
+        page: get("page"),
+    };
+    if !lq.status.is_empty() && govit_core::project::ProjectStatus::parse(&lq.status).is_none() {
+        return Err(DomainError::invalid(
+            "status",
+            "status 应为 draft、submitted、returned 或 approved",
+        )
+        .into());
+    }
+    let size = get("page_size").parse().unwrap_or(20);
+    let paged = state
+        .store
+        .list_projects(&user.principal, &lq.filter(), Page::new(lq.page(), size))
+        .await?;
+    Ok(Json(ProjectList {
+        total: paged.total,
+        page: paged.page,
+        page_size: paged.page_size,
+        items: paged.items.into_iter().map(ProjectDto::from).collect(),
+    }))
+}
+
+/// Saves a new draft declaration for the caller's department.
+#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = ProjectInput, security(("bearer" = [])),
+    responses((status = 201, body = ProjectDto), (status = 400, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn create_project(
+    State(state): State<AppState>,
+    user: ApiUser,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let m = json_object(&body)?;
+    let form = declaration_from(&m)?;
+    let p = state
+        .store
+        .create_project(&user.principal, &user.actor(), state.now_ms(), &form)
+        .await?;
+    Ok((StatusCode::CREATED, Json(ProjectDto::from(p))))
+}
+
+/// One project; 404 when it does not exist or lies outside the caller's data scope.
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ProjectDto), (status = 404, body = ApiErrorBody)))]
+async fn get_project(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<ProjectDto>, ApiError> {
+    let p = state
+        .store
+        .project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+        )
+        .await?;
+    Ok(Json(p.into()))
+}
+
+/// Replaces the declaration of a draft or returned project. `version` is required.
+#[utoipa::path(put, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = i64, Path)), request_body = ProjectInput, security(("bearer" = [])),
+    responses((status = 200, body = ProjectDto), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn update_project(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<ProjectDto>, ApiError> {
+    let m = json_object(&body)?;
+    let version = version_from(&m)?;
+    let form = declaration_from(&m)?;
+    let p = state
+        .store
+        .update_project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            version,
+            &form,
+        )
+        .await?;
+    Ok(Json(p.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+struct VersionInput {
+    version: i64,
+}
+
+/// Submits a draft or returned declaration to the authority.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/submit", tag = "projects", params(("id" = i64, Path)), request_body = VersionInput, security(("bearer" = [])),
+    responses((status = 200, body = ProjectDto), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+async fn submit_project(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<ProjectDto>, ApiError> {
+    let version = version_from(&json_object(&body)?)?;
+    let p = state
+        .store
+        .submit_project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            version,
+        )
+        .await?;
+    Ok(Json(p.into()))
+}
+
+/// Withdraws a submitted declaration before it is decided (撤回).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/withdraw", tag = "projects", params(("id" = i64, Path)), request_body = VersionInput, security(("bearer" = [])),
+    responses((status = 200, body = ProjectDto), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+async fn withdraw_project(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<ProjectDto>, ApiError> {
+    let version = version_from(&json_object(&body)?)?;
+    let p = state
+        .store
+        .withdraw_project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            version,
+        )
+        .await?;
+    Ok(Json(p.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+struct DecisionInput {
+    /// `approve` or `return`
+    decision: String,
+    /// Required when returning: what the owner unit must change.
+    reason: Option<String>,
+    version: i64,
+}
+
+/// The reviewer's decision on a submitted declaration: approve, or return with a reason.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/decision", tag = "projects", params(("id" = i64, Path)), request_body = DecisionInput, security(("bearer" = [])),
+    responses((status = 200, body = ProjectDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn decide_project(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<ProjectDto>, ApiError> {
+    let m = json_object(&body)?;
+    let version = version_from(&m)?;
+    let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let decision = Decision::parse(&text("decision"), &text("reason"))?;
+    let p = state
+        .store
+        .decide_project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            version,
+            &decision,
+        )
+        .await?;
+    Ok(Json(p.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+struct EventDto {
+    action: String,
+    action_label: String,
+    from_status: String,
+    to_status: String,
+    actor: String,
+    actor_department: String,
+    at_ms: i64,
+    comment: String,
+}
+
+impl From<ProjectEvent> for EventDto {
+    fn from(e: ProjectEvent) -> Self {
+        EventDto {
+            action: e.action.as_str().into(),
+            action_label: e.action.label().into(),
+            from_status: e.from_status.as_str().into(),
+            to_status: e.to_status.as_str().into(),
+            actor: e.actor_name,
+            actor_department: e.actor_department,
+            at_ms: e.at_ms,
+            comment: e.comment,
+        }
+    }
+}
+
+/// The project's timeline, oldest first.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/events", tag = "projects", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<EventDto>), (status = 404, body = ApiErrorBody)))]
+async fn project_events(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<EventDto>>, ApiError> {
+    let id = ProjectId(id);
+    state
+        .store
+        .project(&user.principal, &user.actor(), state.now_ms(), id)
+        .await?;
+    let events = state.store.project_events(id).await?;
+    Ok(Json(events.into_iter().map(EventDto::from).collect()))
+}

@@ -1,0 +1,1270 @@
+//! Server-rendered pages. Every form is a plain POST that works without JavaScript; on
+//! invalid input the page is shown again with an error summary and the user's values kept.
+
+use crate::AppState;
+use crate::auth::{self, LOGIN_CSRF_COOKIE, SESSION_COOKIE, User};
+use crate::error::PageError;
+use crate::view::{self, FieldGroup, FieldView, Layout, Pager, SummaryItem, fmt_ms, fmt_opt_ms};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use govit_core::declaration::DeclarationForm;
+use govit_core::ids::{DepartmentId, ProjectId};
+use govit_core::org::Role;
+use govit_core::project::{Decision, ProjectAction, ProjectStatus};
+use govit_core::{DomainError, FieldError};
+use govit_storage::audit::AuditFilter;
+use govit_storage::projects::{Project, ProjectFilter};
+use govit_storage::users::{LoginRefusal, random_secret};
+use govit_storage::{Page, StoreError};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+type PageResult = Result<Response, PageError>;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route(
+            "/account/password",
+            get(password_form).post(change_password),
+        )
+        .route("/account/tokens", get(tokens).post(create_token))
+        .route("/account/tokens/{id}/revoke", post(revoke_token))
+        .route("/projects", get(projects))
+        .route("/review", get(review_queue))
+        .route("/projects/export.xlsx", get(crate::export::projects_xlsx))
+        .route("/projects/new", get(new_project).post(create_project))
+        .route("/projects/{id}", get(show_project))
+        .route(
+            "/projects/{id}/edit",
+            get(edit_project).post(update_project),
+        )
+        .route("/projects/{id}/submit", post(submit_project))
+        .route("/projects/{id}/withdraw", post(withdraw_project))
+        .route("/projects/{id}/decide", post(decide_project))
+        .route("/org", get(org))
+        .route("/audit", get(audit))
+        .route("/admin/users", get(users))
+        .route("/admin/users/{login}/{action}", post(user_action))
+}
+
+fn html(t: impl Template) -> PageResult {
+    Ok(Html(t.render()?).into_response())
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Answers only when the database does.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.health().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+// ---- login -------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    errors: Vec<SummaryItem>,
+    notice: Option<String>,
+    csrf: String,
+    next: String,
+    login: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginQuery {
+    next: String,
+    expired: String,
+}
+
+/// Only same-site paths are followed after login.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    login: &str,
+    next: &str,
+    errors: Vec<SummaryItem>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let (csrf, set) = match auth::cookie(headers, LOGIN_CSRF_COOKIE) {
+        Some(c) if c.len() == 64 => (c, None),
+        _ => {
+            let c = random_secret(32);
+            let set = auth::set_cookie(state, LOGIN_CSRF_COOKIE, &c, false);
+            (c, Some(set))
+        }
+    };
+    let has_errors = !errors.is_empty();
+    let body = LoginPage {
+        layout: Layout::bare("登录").with_errors(has_errors),
+        errors,
+        notice,
+        csrf,
+        next: next.to_string(),
+        login: login.to_string(),
+    }
+    .render()?;
+    let mut resp = (status, Html(body)).into_response();
+    if let Some(set) = set
+        && let Ok(v) = set.parse()
+    {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> PageResult {
+    let notice = (!q.expired.is_empty()).then(|| "登录已超时，请重新登录。".to_string());
+    login_page(
+        &state,
+        &headers,
+        "",
+        &safe_next(&q.next),
+        vec![],
+        notice,
+        StatusCode::OK,
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginForm {
+    login: String,
+    password: String,
+    next: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    connect: axum::extract::ConnectInfo<std::net::SocketAddr>,
+    Form(f): Form<LoginForm>,
+) -> PageResult {
+    let ip = connect.0.ip().to_string();
+    let now = state.now_ms();
+    let login = f.login.trim();
+    let next = safe_next(&f.next);
+    let message = match state.store.login(login, &f.password, &ip, now).await? {
+        Ok(session) => {
+            let target = if session.must_change_password {
+                "/account/password".to_string()
+            } else {
+                next
+            };
+            let mut resp = see_other(&target);
+            let h = resp.headers_mut();
+            for c in [
+                auth::set_cookie(&state, SESSION_COOKIE, &session.token, false),
+                auth::set_cookie(&state, LOGIN_CSRF_COOKIE, "", true),
+            ] {
+                if let Ok(v) = c.parse() {
+                    h.append(header::SET_COOKIE, v);
+                }
+            }
+            return Ok(resp);
+        }
+        Err(LoginRefusal::BadCredentials) => {
+            "登录名或密码不正确。连续输错 5 次将锁定账户 15 分钟。".to_string()
+        }
+        Err(LoginRefusal::Locked { until_ms }) => format!(
+            "账户因连续登录失败已被锁定，请于 {} 后再试，或联系系统管理员解锁。",
+            fmt_ms(until_ms)
+        ),
+        Err(LoginRefusal::Disabled) => "该账户已停用，请联系系统管理员。".to_string(),
+    };
+    let errors = vec![SummaryItem {
+        href: "#login".into(),
+        message,
+    }];
+    login_page(
+        &state,
+        &headers,
+        login,
+        &next,
+        errors,
+        None,
+        StatusCode::UNAUTHORIZED,
+    )
+}
+
+async fn logout(State(state): State<AppState>, user: User) -> PageResult {
+    state
+        .store
+        .logout(&user.actor(), state.now_ms(), &user.token)
+        .await?;
+    let mut resp = see_other("/login");
+    if let Ok(v) = auth::set_cookie(&state, SESSION_COOKIE, "", true).parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+// ---- account -----------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    layout: Layout,
+    csrf: String,
+    errors: Vec<SummaryItem>,
+    fields: Vec<FieldView>,
+    must_change: bool,
+}
+
+fn password_fields(errors: &[FieldError]) -> Vec<FieldView> {
+    [
+        ("old_password", "当前密码", ""),
+        (
+            "new_password",
+            "新密码",
+            "至少 8 位，包含大写字母、小写字母、数字、特殊符号中的至少三类",
+        ),
+        ("confirm_password", "再次输入新密码", ""),
+    ]
+    .into_iter()
+    .map(|(name, label, hint)| FieldView {
+        name,
+        label: label.into(),
+        value: String::new(),
+        error: view::error_for(errors, name),
+        hint,
+        kind: "password",
+        required: true,
+    })
+    .collect()
+}
+
+async fn must_change(state: &AppState, user: &User) -> Result<bool, PageError> {
+    Ok(state
+        .store
+        .list_users(Some(user.principal.jurisdiction_id))
+        .await?
+        .into_iter()
+        .any(|u| u.id == user.principal.user_id && u.must_change_password))
+}
+
+async fn password_form(State(state): State<AppState>, user: User) -> PageResult {
+    let must = must_change(&state, &user).await?;
+    html(PasswordPage {
+        layout: Layout::for_user(&state, &user, "修改密码", "account").await?,
+        errors: vec![],
+        fields: password_fields(&[]),
+        csrf: user.csrf.clone(),
+        must_change: must,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PasswordForm {
+    old_password: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    user: User,
+    Form(f): Form<PasswordForm>,
+) -> PageResult {
+    let now = state.now_ms();
+    let result = if f.new_password != f.confirm_password {
+        Err(DomainError::invalid("confirm_password", "两次输入的新密码不一致").into())
+    } else {
+        state
+            .store
+            .change_password(
+                &user.actor(),
+                now,
+                user.principal.user_id,
+                &f.old_password,
+                &f.new_password,
+            )
+            .await
+    };
+    match result {
+        Ok(()) => Ok(see_other("/?done=password")),
+        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+            let must = must_change(&state, &user).await?;
+            let mut resp = html(PasswordPage {
+                layout: Layout::for_user(&state, &user, "修改密码", "account")
+                    .await?
+                    .with_errors(true),
+                errors: view::summary(&errs),
+                fields: password_fields(&errs),
+                csrf: user.csrf.clone(),
+                must_change: must,
+            })?;
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+struct TokenRow {
+    id: i64,
+    name: String,
+    created: String,
+    last_used: String,
+    revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    layout: Layout,
+    csrf: String,
+    tokens: Vec<TokenRow>,
+    new_token: Option<String>,
+    errors: Vec<SummaryItem>,
+    name: String,
+}
+
+async fn tokens_page(
+    state: &AppState,
+    user: &User,
+    new_token: Option<String>,
+    errors: Vec<FieldError>,
+    name: &str,
+) -> PageResult {
+    let tokens = state
+        .store
+        .list_tokens(user.principal.user_id)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            id: t.id,
+            name: t.name,
+            created: fmt_ms(t.created_at_ms),
+            last_used: fmt_opt_ms(t.last_used_ms),
+            revoked: t.revoked_at_ms.is_some(),
+        })
+        .collect();
+    let has_errors = !errors.is_empty();
+    let mut resp = html(TokensPage {
+        layout: Layout::for_user(state, user, "我的账户", "account")
+            .await?
+            .with_errors(has_errors),
+        csrf: user.csrf.clone(),
+        tokens,
+        new_token,
+        errors: view::summary(&errors),
+        name: name.to_string(),
+    })?;
+    if has_errors {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+async fn tokens(State(state): State<AppState>, user: User) -> PageResult {
+    tokens_page(&state, &user, None, vec![], "").await
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    user: User,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let name = f.get("name").cloned().unwrap_or_default();
+    match state
+        .store
+        .create_token(&user.actor(), state.now_ms(), user.principal.user_id, &name)
+        .await
+    {
+        Ok(token) => tokens_page(&state, &user, Some(token), vec![], "").await,
+        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+            tokens_page(&state, &user, None, errs, &name).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> PageResult {
+    state
+        .store
+        .revoke_token(&user.actor(), state.now_ms(), user.principal.user_id, id)
+        .await?;
+    Ok(see_other("/account/tokens"))
+}
+
+// ---- home --------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    visible_total: i64,
+}
+
+async fn home(State(state): State<AppState>, user: User) -> PageResult {
+    let visible_total = state
+        .store
+        .list_projects(&user.principal, &ProjectFilter::default(), Page::new(1, 1))
+        .await?
+        .total;
+    html(HomePage {
+        layout: Layout::for_user(&state, &user, "工作台", "home").await?,
+        visible_total,
+    })
+}
+
+// ---- projects ----------------------------------------------------------------------------
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub(crate) struct ListQuery {
+    pub q: String,
+    pub status: String,
+    pub dept: String,
+    pub page: String,
+}
+
+impl ListQuery {
+    pub fn filter(&self) -> ProjectFilter {
+        ProjectFilter {
+            status: ProjectStatus::parse(&self.status),
+            keyword: self.q.chars().take(100).collect(),
+            department: self.dept.trim().parse().ok().map(DepartmentId),
+        }
+    }
+    pub fn page(&self) -> i64 {
+        self.page.trim().parse().unwrap_or(1)
+    }
+    fn query_string(&self, page: Option<i64>) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        if !self.q.is_empty() {
+            s.append_pair("q", &self.q);
+        }
+        if !self.status.is_empty() {
+            s.append_pair("status", &self.status);
+        }
+        if !self.dept.is_empty() {
+            s.append_pair("dept", &self.dept);
+        }
+        if let Some(p) = page {
+            s.append_pair("page", &p.to_string());
+        }
+        s.finish()
+    }
+}
+
+struct ProjectRow {
+    id: i64,
+    name: String,
+    department: String,
+    period: String,
+    investment: String,
+    status: &'static str,
+    status_label: &'static str,
+    updated: String,
+}
+
+struct TreeItem {
+    id: i64,
+    name: String,
+    depth: usize,
+}
+
+#[derive(Template)]
+#[template(path = "projects.html")]
+struct ProjectsPage {
+    layout: Layout,
+    heading: &'static str,
+    base_path: &'static str,
+    flash: Option<String>,
+    tree: Vec<TreeItem>,
+    dept: Option<i64>,
+    q: String,
+    status: String,
+    show_status_filter: bool,
+    statuses: Vec<(&'static str, &'static str)>,
+    rows: Vec<ProjectRow>,
+    pager: Pager,
+    export_query: String,
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &User,
+    q: ListQuery,
+    heading: &'static str,
+    base_path: &'static str,
+    active: &'static str,
+) -> PageResult {
+    let paged = state
+        .store
+        .list_projects(&user.principal, &q.filter(), Page::new(q.page(), 20))
+        .await?;
+    let tree = state
+        .store
+        .departments(user.principal.jurisdiction_id)
+        .await?
+        .into_iter()
+        .map(|d| TreeItem {
+            id: d.id.0,
+            depth: d.depth(),
+            name: d.name,
+        })
+        .collect();
+    let rows = paged
+        .items
+        .iter()
+        .map(|p| ProjectRow {
+            id: p.id.0,
+            name: p.declaration.name.clone(),
+            department: p.owner_department.clone(),
+            period: p.declaration.period.to_string(),
+            investment: p.declaration.investment.to_wan_string(),
+            status: p.status.as_str(),
+            status_label: p.status.label(),
+            updated: fmt_ms(p.updated_at_ms),
+        })
+        .collect();
+    let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
+        format!("{base_path}?{}", q.query_string(Some(n)))
+    });
+    html(ProjectsPage {
+        layout: Layout::for_user(state, user, heading, active).await?,
+        heading,
+        base_path,
+        flash: None,
+        tree,
+        dept: q.dept.trim().parse().ok(),
+        q: q.q.clone(),
+        status: q.status.clone(),
+        show_status_filter: base_path == "/projects",
+        statuses: ProjectStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        rows,
+        pager,
+        export_query: q.query_string(None),
+    })
+}
+
+async fn projects(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let active = match q.status.as_str() {
+        "returned" if user.principal.has(Role::Declarant) => "mine",
+        "draft" if user.principal.has(Role::Declarant) => "drafts",
+        _ => "projects",
+    };
+    list_page(&state, &user, q, "项目库", "/projects", active).await
+}
+
+/// The reviewer's 待办: submitted declarations in scope, oldest first is not needed yet.
+async fn review_queue(
+    State(state): State<AppState>,
+    user: User,
+    Query(mut q): Query<ListQuery>,
+) -> PageResult {
+    if !user.principal.has(Role::Reviewer) {
+        return Err(DomainError::Forbidden("只有审核人可以查看待审核队列".into()).into());
+    }
+    q.status = ProjectStatus::Submitted.as_str().into();
+    list_page(&state, &user, q, "待审核的项目申报", "/review", "review").await
+}
+
+#[derive(Template)]
+#[template(path = "project_form.html")]
+struct ProjectFormPage {
+    layout: Layout,
+    heading: String,
+    action: String,
+    cancel: String,
+    csrf: String,
+    version: Option<i64>,
+    errors: Vec<SummaryItem>,
+    groups: Vec<FieldGroup>,
+}
+
+async fn form_page(
+    state: &AppState,
+    user: &User,
+    heading: String,
+    action: String,
+    cancel: String,
+    version: Option<i64>,
+    form: &DeclarationForm,
+    errors: &[FieldError],
+) -> PageResult {
+    let mut resp = html(ProjectFormPage {
+        layout: Layout::for_user(state, user, heading.clone(), "new")
+            .await?
+            .with_errors(!errors.is_empty()),
+        heading,
+        action,
+        cancel,
+        csrf: user.csrf.clone(),
+        version,
+        errors: view::summary(errors),
+        groups: view::declaration_groups(form, errors),
+    })?;
+    if !errors.is_empty() {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+async fn new_project(State(state): State<AppState>, user: User) -> PageResult {
+    if !user.principal.has(Role::Declarant) {
+        return Err(DomainError::Forbidden("只有申报经办人可以填报项目申报".into()).into());
+    }
+    form_page(
+        &state,
+        &user,
+        "填报项目申报".into(),
+        "/projects/new".into(),
+        "/projects".into(),
+        None,
+        &DeclarationForm::default(),
+        &[],
+    )
+    .await
+}
+
+async fn create_project(
+    State(state): State<AppState>,
+    user: User,
+    Form(form): Form<DeclarationForm>,
+) -> PageResult {
+    match state
+        .store
+        .create_project(&user.principal, &user.actor(), state.now_ms(), &form)
+        .await
+    {
+        Ok(p) => Ok(see_other(&format!("/projects/{}?done=create", p.id))),
+        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+            form_page(
+                &state,
+                &user,
+                "填报项目申报".into(),
+                "/projects/new".into(),
+                "/projects".into(),
+                None,
+                &form,
+                &errs,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+struct TimelineItem {
+    when: String,
+    who: String,
+    what: String,
+    comment: String,
+}
+
+#[derive(Template)]
+#[template(path = "project_show.html")]
+struct ProjectPage {
+    layout: Layout,
+    p: Project,
+    csrf: String,
+    flash: Option<String>,
+    last_return: Option<String>,
+    can_edit: bool,
+    can_withdraw: bool,
+    can_decide: bool,
+    errors: Vec<SummaryItem>,
+    decision_error: Option<String>,
+    reason_error: Option<String>,
+    reason: String,
+    timeline: Vec<TimelineItem>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DoneQuery {
+    done: String,
+}
+
+fn flash_for(done: &str) -> Option<String> {
+    let m = match done {
+        "create" => "草稿已保存。核对无误后请点击“提交申报”。",
+        "update" => "修改已保存。",
+        "submit" => "已提交申报，等待主管部门审核。",
+        "withdraw" => "已撤回申报，可修改后重新提交。",
+        "approve" => "已审核通过。",
+        "return" => "已退回申报单位修改。",
+        _ => return None,
+    };
+    Some(m.to_string())
+}
+
+async fn project_page(
+    state: &AppState,
+    user: &User,
+    id: ProjectId,
+    flash: Option<String>,
+    errors: Vec<FieldError>,
+    reason: String,
+) -> PageResult {
+    let now = state.now_ms();
+    let p = state
+        .store
+        .project(&user.principal, &user.actor(), now, id)
+        .await?;
+    let events = state.store.project_events(id).await?;
+    let last_return = if p.status == ProjectStatus::Returned {
+        events
+            .iter()
+            .rev()
+            .find(|e| e.action == ProjectAction::Return)
+            .map(|e| e.comment.clone())
+    } else {
+        None
+    };
+    let timeline = events
+        .iter()
+        .rev()
+        .map(|e| TimelineItem {
+            when: fmt_ms(e.at_ms),
+            who: if e.actor_department.is_empty() {
+                e.actor_name.clone()
+            } else {
+                format!("{}（{}）", e.actor_name, e.actor_department)
+            },
+            what: format!(
+                "{}：{} → {}",
+                e.action.label(),
+                e.from_status.label(),
+                e.to_status.label()
+            ),
+            comment: e.comment.clone(),
+        })
+        .collect();
+    let pr = &user.principal;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = html(ProjectPage {
+        layout: Layout::for_user(state, user, p.declaration.name.clone(), "projects")
+            .await?
+            .with_errors(!errors.is_empty()),
+        can_edit: pr.has(Role::Declarant) && p.status.is_editable(),
+        can_withdraw: pr.has(Role::Declarant) && p.status == ProjectStatus::Submitted,
+        can_decide: pr.has(Role::Reviewer) && p.status == ProjectStatus::Submitted,
+        csrf: user.csrf.clone(),
+        flash,
+        last_return,
+        decision_error: view::error_for(&errors, "decision"),
+        reason_error: view::error_for(&errors, "reason"),
+        errors: view::summary(&errors),
+        reason,
+        timeline,
+        p,
+    })?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+async fn show_project(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    project_page(
+        &state,
+        &user,
+        ProjectId(id),
+        flash_for(&q.done),
+        vec![],
+        String::new(),
+    )
+    .await
+}
+
+async fn edit_project(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let p = state
+        .store
+        .project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+        )
+        .await?;
+    if !p.status.is_editable() || !user.principal.has(Role::Declarant) {
+        return Err(DomainError::InvalidState {
+            message: format!("项目当前状态为“{}”，不能修改", p.status.label()),
+        }
+        .into());
+    }
+    form_page(
+        &state,
+        &user,
+        format!("修改项目申报：{}", p.declaration.name),
+        format!("/projects/{id}/edit"),
+        format!("/projects/{id}"),
+        Some(p.version),
+        &p.declaration.to_form(),
+        &[],
+    )
+    .await
+}
+
+/// The version a form was rendered with.
+fn version_of(f: &HashMap<String, String>) -> Result<i64, PageError> {
+    f.get("version")
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| DomainError::invalid("version", "缺少版本号，请刷新页面后重试").into())
+}
+
+fn declaration_from(f: &HashMap<String, String>) -> DeclarationForm {
+    let g = |k: &str| f.get(k).cloned().unwrap_or_default();
+    DeclarationForm {
+        name: g("name"),
+        summary: g("summary"),
+        period_start: g("period_start"),
+        period_end: g("period_end"),
+        investment: g("investment"),
+        fiscal_funds: g("fiscal_funds"),
+        bank_loan: g("bank_loan"),
+        self_raised: g("self_raised"),
+        other_funds: g("other_funds"),
+        leader: g("leader"),
+        contact: g("contact"),
+        phone: g("phone"),
+        email: g("email"),
+        remarks: g("remarks"),
+    }
+}
+
+async fn update_project(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let version = version_of(&f)?;
+    let form = declaration_from(&f);
+    match state
+        .store
+        .update_project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            version,
+            &form,
+        )
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/projects/{id}?done=update"))),
+        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+            form_page(
+                &state,
+                &user,
+                "修改项目申报".into(),
+                format!("/projects/{id}/edit"),
+                format!("/projects/{id}"),
+                Some(version),
+                &form,
+                &errs,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn submit_project(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let version = version_of(&f)?;
+    state
+        .store
+        .submit_project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            version,
+        )
+        .await?;
+    Ok(see_other(&format!("/projects/{id}?done=submit")))
+}
+
+async fn withdraw_project(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let version = version_of(&f)?;
+    state
+        .store
+        .withdraw_project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            version,
+        )
+        .await?;
+    Ok(see_other(&format!("/projects/{id}?done=withdraw")))
+}
+
+async fn decide_project(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let version = version_of(&f)?;
+    let reason = f.get("reason").cloned().unwrap_or_default();
+    let decision =
+        match Decision::parse(f.get("decision").map(String::as_str).unwrap_or(""), &reason) {
+            Ok(d) => d,
+            Err(DomainError::Invalid(errs)) => {
+                return project_page(&state, &user, ProjectId(id), None, errs, reason).await;
+            }
+            Err(e) => return Err(e.into()),
+        };
+    let p = state
+        .store
+        .decide_project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            version,
+            &decision,
+        )
+        .await?;
+    let done = if p.status == ProjectStatus::Approved {
+        "approve"
+    } else {
+        "return"
+    };
+    Ok(see_other(&format!("/review?done={done}")))
+}
+
+// ---- organization --------------------------------------------------------------------------
+
+struct DeptRow {
+    name: String,
+    code: String,
+    kinds: String,
+    depth: usize,
+}
+
+#[derive(Template)]
+#[template(path = "org.html")]
+struct OrgPage {
+    layout: Layout,
+    jurisdiction: String,
+    departments: Vec<DeptRow>,
+    firms: Vec<(String, &'static str)>,
+    experts: Vec<govit_storage::org::Expert>,
+}
+
+async fn org(State(state): State<AppState>, user: User) -> PageResult {
+    let j = user.principal.jurisdiction_id;
+    let jurisdiction = state.store.jurisdiction(j).await?.name;
+    let departments = state
+        .store
+        .departments(j)
+        .await?
+        .into_iter()
+        .map(|d| DeptRow {
+            depth: d.depth(),
+            kinds: d
+                .party_kinds
+                .iter()
+                .map(|k| k.label())
+                .collect::<Vec<_>>()
+                .join("、"),
+            name: d.name,
+            code: d.code,
+        })
+        .collect();
+    let firms = state
+        .store
+        .firms(j)
+        .await?
+        .into_iter()
+        .map(|f| (f.name, f.kind.label()))
+        .collect();
+    html(OrgPage {
+        layout: Layout::for_user(&state, &user, "组织机构", "org").await?,
+        jurisdiction,
+        departments,
+        firms,
+        experts: state.store.experts(j).await?,
+    })
+}
+
+// ---- audit -------------------------------------------------------------------------------
+
+struct AuditRow {
+    seq: i64,
+    when: String,
+    actor: String,
+    ip: String,
+    action: String,
+    object: String,
+    result: String,
+    result_label: &'static str,
+    detail: String,
+    change: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    layout: Layout,
+    f: AuditFilter,
+    from: String,
+    to: String,
+    rows: Vec<AuditRow>,
+    pager: Pager,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AuditQuery {
+    #[serde(flatten)]
+    f: AuditFilter,
+    from: String,
+    to: String,
+    page: String,
+}
+
+/// Beijing midnight of a `YYYY-MM-DD` date, in Unix milliseconds.
+fn day_start_ms(d: &str) -> Option<i64> {
+    let date = chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok()?;
+    Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis() - 8 * 3600 * 1000)
+}
+
+async fn audit(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
+    if !user.principal.has(Role::Auditor) {
+        let _ = state
+            .store
+            .audit_refusal(
+                &user.actor(),
+                state.now_ms(),
+                "audit_log",
+                "",
+                "audit.search",
+                "非审计员访问审计日志",
+            )
+            .await;
+        return Err(DomainError::Forbidden("只有安全审计员可以查看审计日志".into()).into());
+    }
+    let mut f = q.f.clone();
+    f.from_ms = day_start_ms(&q.from);
+    f.to_ms = day_start_ms(&q.to).map(|t| t + 24 * 3600 * 1000 - 1);
+    let page: i64 = q.page.parse().unwrap_or(1);
+    let paged = state.store.search_audit(&f, Page::new(page, 50)).await?;
+    let rows = paged
+        .items
+        .iter()
+        .map(|r| {
+            let e = &r.event;
+            let change = match (e.before.is_empty(), e.after.is_empty()) {
+                (true, true) => String::new(),
+                (true, false) => format!("变更后：{}", e.after),
+                (false, true) => format!("变更前：{}", e.before),
+                (false, false) => format!("变更前：{}\n变更后：{}", e.before, e.after),
+            };
+            AuditRow {
+                seq: r.seq,
+                when: fmt_ms(e.at_ms),
+                actor: if e.actor_login.is_empty() {
+                    "（匿名）".into()
+                } else {
+                    e.actor_login.clone()
+                },
+                ip: e.ip.clone(),
+                action: e.action.clone(),
+                object: format!("{} {}", e.object_type, e.object_id),
+                result: e.result.clone(),
+                result_label: match e.result.as_str() {
+                    "ok" => "成功",
+                    "refused" => "拒绝",
+                    _ => "失败",
+                },
+                detail: e.detail.clone(),
+                change,
+            }
+        })
+        .collect();
+    let link_base = {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("actor", &q.f.actor),
+            ("action", &q.f.action),
+            ("object_type", &q.f.object_type),
+            ("object_id", &q.f.object_id),
+            ("result", &q.f.result),
+            ("from", &q.from),
+            ("to", &q.to),
+        ] {
+            if !v.is_empty() {
+                s.append_pair(k, v);
+            }
+        }
+        s.finish()
+    };
+    let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
+        format!("/audit?{link_base}&page={n}")
+    });
+    html(AuditPage {
+        layout: Layout::for_user(&state, &user, "审计日志", "audit").await?,
+        f: q.f,
+        from: q.from,
+        to: q.to,
+        rows,
+        pager,
+    })
+}
+
+// ---- users -------------------------------------------------------------------------------
+
+struct UserRow {
+    login: String,
+    name: String,
+    department: String,
+    roles: String,
+    scope: &'static str,
+    disabled: bool,
+    locked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    layout: Layout,
+    csrf: String,
+    flash: Option<String>,
+    users: Vec<UserRow>,
+}
+
+fn require_admin(user: &User) -> Result<(), PageError> {
+    if user.principal.has(Role::Admin) {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden("只有系统管理员可以管理用户".into()).into())
+    }
+}
+
+async fn users(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    require_admin(&user)?;
+    let now = state.now_ms();
+    let users = state
+        .store
+        .list_users(Some(user.principal.jurisdiction_id))
+        .await?
+        .into_iter()
+        .map(|u| UserRow {
+            login: u.login,
+            name: u.name,
+            department: u.department,
+            roles: u
+                .roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join("、"),
+            scope: u.scope.label(),
+            disabled: u.disabled,
+            locked: u.locked_until_ms.is_some_and(|t| t > now),
+        })
+        .collect();
+    html(UsersPage {
+        layout: Layout::for_user(&state, &user, "用户管理", "users").await?,
+        csrf: user.csrf.clone(),
+        flash: match q.done.as_str() {
+            "disable" => Some("账户已停用。".into()),
+            "enable" => Some("账户已启用。".into()),
+            _ => None,
+        },
+        users,
+    })
+}
+
+async fn user_action(
+    State(state): State<AppState>,
+    user: User,
+    Path((login, action)): Path<(String, String)>,
+) -> PageResult {
+    require_admin(&user)?;
+    let disabled = match action.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return Err(DomainError::NotFound.into()),
+    };
+    if disabled && login == user.principal.login {
+        return Err(DomainError::InvalidState {
+            message: "不能停用自己的账户".into(),
+        }
+        .into());
+    }
+    state
+        .store
+        .set_user_disabled(&user.actor(), state.now_ms(), &login, disabled)
+        .await?;
+    Ok(see_other(&format!("/admin/users?done={action}")))
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The one command that runs the whole test suite:
+#   1. installs PostgreSQL / Chromium + chromedriver with apt-get when missing;
+#   2. cargo fmt --check and cargo clippy -D warnings;
+#   3. cargo test --workspace on the default SQLite backend;
+#   4. the integration suite (tests/it) again on a throwaway PostgreSQL server
+#      started by scripts/pg-start.sh and stopped on exit.
+# Browser tests are mandatory here (GOVIT_REQUIRE_BROWSER=1).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+header() {
+    printf '\n==> %s\n' "$*"
+}
+
+# Run a command as root (directly, or through sudo when available).
+as_root() {
+    if [[ "$(id -u)" -eq 0 ]]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        echo "错误：需要 root 权限安装依赖（$*），但当前不是 root 且没有 sudo" >&2
+        exit 1
+    fi
+}
+
+# --- System dependencies (installed only when missing) ---------------------
+packages=()
+if ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+    packages+=(postgresql)
+fi
+if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+    packages+=(chromium chromium-driver)
+fi
+if ((${#packages[@]} > 0)); then
+    header "安装缺少的系统依赖：${packages[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
+fi
+
+# Rust components used below (only when rustup manages the toolchain).
+if command -v rustup >/dev/null 2>&1; then
+    cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+    cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+fi
+
+# --- Static checks ----------------------------------------------------------
+header "代码格式检查（cargo fmt）"
+cargo fmt --all --check
+
+header "静态检查（cargo clippy）"
+cargo clippy --workspace --all-targets -- -D warnings
+
+# --- Tests ------------------------------------------------------------------
+export GOVIT_CHROMEDRIVER=/usr/bin/chromedriver
+export GOVIT_CHROMIUM=/usr/bin/chromium
+export GOVIT_REQUIRE_BROWSER=1
+
+header "单元测试与集成测试（SQLite）"
+env -u GOVIT_TEST_DATABASE_URL cargo test --workspace
+
+header "启动临时 PostgreSQL"
+export GOVIT_PG_DIR="${GOVIT_PG_DIR:-/tmp/govit-pg}"
+trap './scripts/pg-start.sh stop >/dev/null 2>&1 || true' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+pg_url="$(./scripts/pg-start.sh)"
+echo "PostgreSQL: $pg_url"
+
+header "集成测试（PostgreSQL）"
+GOVIT_TEST_DATABASE_URL="$pg_url" cargo test --test it
+
+header "全部测试通过"

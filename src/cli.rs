@@ -1,0 +1,481 @@
+//! govit's command line: serving, the demo, migrations and operator tasks.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use govit_core::org::{Role, ScopeKind};
+use govit_storage::demo;
+use govit_storage::users::NewUser;
+use govit_storage::{Actor, Store, sqlite_url};
+use govit_web::{AppState, SystemClock, WebConfig};
+use rand::RngExt;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "govit",
+    version,
+    about = "govit 政务信息化项目与数据资源统筹管理平台"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Data directory; the SQLite database lives here unless --database-url says otherwise.
+    #[arg(long, default_value = "./govit-data", env = "GOVIT_DATA_DIR")]
+    data_dir: PathBuf,
+    /// `postgres://user@host/db` for PostgreSQL; default is SQLite in the data directory.
+    #[arg(long, env = "GOVIT_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "GOVIT_ADDR")]
+    addr: String,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, default_value_t = 30, env = "GOVIT_SESSION_IDLE_MINUTES")]
+    session_idle_minutes: u64,
+    /// Mark cookies Secure (when served behind HTTPS).
+    #[arg(long, env = "GOVIT_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and the JSON API.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Serve with the demo jurisdiction (叶集区), printing each demo account and its password.
+    Demo {
+        /// Keep the demo in this directory; by default a fresh temporary one is used.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Audit log operations.
+    Audit {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; its initial password must be changed at first login.
+    Add {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// Jurisdiction code.
+        #[arg(long, default_value = "yeji")]
+        jurisdiction: String,
+        /// Department code within the jurisdiction.
+        #[arg(long)]
+        department: Option<String>,
+        /// admin, declarant, reviewer, auditor or viewer; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// all, listed, own_department, own_and_below or self.
+        #[arg(long, default_value = "own_department")]
+        scope: String,
+        /// Department codes for the `listed` scope; repeat for several.
+        #[arg(long = "scope-department")]
+        scope_departments: Vec<String>,
+        /// Initial password; generated and printed when omitted.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// List accounts.
+    List,
+    /// Disable an account and end its sessions.
+    Disable { login: String },
+    /// Enable a disabled account.
+    Enable { login: String },
+    /// Set a new initial password (printed when generated) and lift any lock.
+    ResetPassword {
+        login: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user; it is printed once.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "命令行创建")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; exit non-zero naming the first broken record.
+    Verify,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_env("GOVIT_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let json = std::env::var("GOVIT_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// A password that meets the policy: upper, lower, digits and a symbol.
+fn generate_password() -> String {
+    const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
+    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+    const DIGIT: &[u8] = b"23456789";
+    let mut rng = rand::rng();
+    let mut pick = |set: &[u8], n: usize| -> String {
+        (0..n)
+            .map(|_| set[rng.random_range(0..set.len())] as char)
+            .collect()
+    };
+    format!(
+        "{}{}-{}{}",
+        pick(UPPER, 2),
+        pick(LOWER, 3),
+        pick(DIGIT, 4),
+        pick(LOWER, 2)
+    )
+}
+
+async fn open(db: &DbArgs) -> Result<Store> {
+    let url = match &db.database_url {
+        Some(u) => u.clone(),
+        None => {
+            std::fs::create_dir_all(&db.data_dir)
+                .with_context(|| format!("无法创建数据目录 {}", db.data_dir.display()))?;
+            sqlite_url(&db.data_dir)
+        }
+    };
+    Store::connect(&url).await.context("无法连接数据库")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+async fn serve(store: Store, args: &ServeArgs) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(&args.addr)
+        .await
+        .with_context(|| format!("无法监听 {}", args.addr))?;
+    let config = WebConfig {
+        session_idle: Duration::from_secs(args.session_idle_minutes.max(1) * 60),
+        secure_cookies: args.secure_cookies,
+    };
+    let state = AppState::new(store.clone(), config, Arc::new(SystemClock));
+    tracing::info!(addr = %listener.local_addr()?, "govit listening");
+    eprintln!("govit 已启动：http://{}", listener.local_addr()?);
+    govit_web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve { db, serve: s } => {
+            let store = open(&db).await?;
+            serve(store, &s).await?;
+        }
+        Command::Demo { data_dir, serve: s } => {
+            let dir = data_dir.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("govit-demo-{}-{}", std::process::id(), now_ms()))
+            });
+            let db = DbArgs {
+                data_dir: dir.clone(),
+                database_url: None,
+            };
+            let store = open(&db).await?;
+            match demo::seed(&store, now_ms(), |_| generate_password(), true).await? {
+                Some(seeded) => {
+                    println!("演示数据：六安市叶集区（yeji），数据目录 {}", dir.display());
+                    println!(
+                        "{:<10} {:<20} {:<14} 初始密码（首次登录须修改）",
+                        "登录名", "姓名", "角色"
+                    );
+                    for a in &seeded.accounts {
+                        println!(
+                            "{:<10} {:<20} {:<14} {}",
+                            a.login, a.name, a.role, a.password
+                        );
+                    }
+                }
+                None => println!(
+                    "演示数据已存在于 {}；忘记密码可用 govit user reset-password --data-dir {} 登录名",
+                    dir.display(),
+                    dir.display()
+                ),
+            }
+            serve(store, &s).await?;
+        }
+        Command::Migrate { db } => {
+            open(&db).await?;
+            println!("数据库已是最新结构");
+        }
+        Command::User { db, command } => {
+            let store = open(&db).await?;
+            let actor = Actor::cli(&whoami());
+            match command {
+                UserCommand::Add {
+                    login,
+                    name,
+                    jurisdiction,
+                    department,
+                    roles,
+                    scope,
+                    scope_departments,
+                    password,
+                } => {
+                    let j = store
+                        .jurisdiction_by_code(&jurisdiction)
+                        .await?
+                        .with_context(|| format!("辖区 {jurisdiction} 不存在"))?;
+                    let dept = |code: String| {
+                        let store = store.clone();
+                        async move {
+                            store
+                                .department_by_code(j.id, &code)
+                                .await?
+                                .with_context(|| format!("部门编码 {code} 不存在"))
+                        }
+                    };
+                    let department_id = match department {
+                        Some(c) => Some(dept(c).await?),
+                        None => None,
+                    };
+                    let mut listed = Vec::new();
+                    for c in scope_departments {
+                        listed.push(dept(c).await?);
+                    }
+                    let roles = roles
+                        .iter()
+                        .map(|r| Role::parse(r).with_context(|| format!("未知角色 {r}（可选 admin、declarant、reviewer、auditor、viewer）")))
+                        .collect::<Result<Vec<_>>>()?;
+                    let Some(scope) = ScopeKind::parse(&scope) else {
+                        bail!(
+                            "未知数据范围 {scope}（可选 all、listed、own_department、own_and_below、self）"
+                        );
+                    };
+                    let generated = password.is_none();
+                    let password = password.unwrap_or_else(generate_password);
+                    store
+                        .create_user(
+                            &actor,
+                            now_ms(),
+                            NewUser {
+                                jurisdiction_id: j.id,
+                                login: login.clone(),
+                                name,
+                                department_id,
+                                firm_id: None,
+                                expert_id: None,
+                                roles,
+                                scope,
+                                listed_departments: listed,
+                                password: password.clone(),
+                                must_change_password: true,
+                            },
+                        )
+                        .await
+                        .map_err(describe)?;
+                    println!("已创建用户 {login}");
+                    if generated {
+                        println!("初始密码：{password}（首次登录须修改）");
+                    }
+                }
+                UserCommand::List => {
+                    println!(
+                        "{:<12} {:<16} {:<20} {:<16} {:<12} 状态",
+                        "登录名", "姓名", "部门", "角色", "数据范围"
+                    );
+                    for u in store.list_users(None).await? {
+                        let status = if u.disabled {
+                            "已停用"
+                        } else if u.locked_until_ms.is_some_and(|t| t > now_ms()) {
+                            "已锁定"
+                        } else {
+                            "正常"
+                        };
+                        let roles = u
+                            .roles
+                            .iter()
+                            .map(|r| r.as_str())
+                            .collect::<Vec<_>>()
+                            .join(",");
+                        println!(
+                            "{:<12} {:<16} {:<20} {:<16} {:<12} {}",
+                            u.login,
+                            u.name,
+                            u.department,
+                            roles,
+                            u.scope.as_str(),
+                            status
+                        );
+                    }
+                }
+                UserCommand::Disable { login } => {
+                    store
+                        .set_user_disabled(&actor, now_ms(), &login, true)
+                        .await
+                        .map_err(describe)?;
+                    println!("已停用 {login}，其会话已全部结束");
+                }
+                UserCommand::Enable { login } => {
+                    store
+                        .set_user_disabled(&actor, now_ms(), &login, false)
+                        .await
+                        .map_err(describe)?;
+                    println!("已启用 {login}");
+                }
+                UserCommand::ResetPassword { login, password } => {
+                    let generated = password.is_none();
+                    let password = password.unwrap_or_else(generate_password);
+                    store
+                        .reset_password(&actor, now_ms(), &login, &password)
+                        .await
+                        .map_err(describe)?;
+                    println!("已重置 {login} 的密码并解除锁定");
+                    if generated {
+                        println!("新的初始密码：{password}（首次登录须修改）");
+                    }
+                }
+            }
+        }
+        Command::Token {
+            db,
+            command: TokenCommand::Create { user, name },
+        } => {
+            let store = open(&db).await?;
+            let id = store
+                .user_id_by_login(&user)
+                .await?
+                .with_context(|| format!("用户 {user} 不存在"))?;
+            let token = store
+                .create_token(&Actor::cli(&whoami()), now_ms(), id, &name)
+                .await
+                .map_err(describe)?;
+            eprintln!("API 令牌只显示这一次，请妥善保存：");
+            println!("{token}");
+        }
+        Command::Audit {
+            db,
+            command: AuditCommand::Verify,
+        } => {
+            let store = open(&db).await?;
+            match store.verify_audit_chain().await? {
+                Ok(n) => println!("审计链完整：共 {n} 条记录，SM3 摘要与链接全部校验通过"),
+                Err(b) => {
+                    println!("审计链损坏：第一处问题在第 {} 条记录。{}", b.seq, b.reason);
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Field errors from the store, as one line for the terminal.
+fn describe(e: govit_storage::StoreError) -> anyhow::Error {
+    match e {
+        govit_storage::StoreError::Domain(govit_core::DomainError::Invalid(errs)) => {
+            anyhow::anyhow!(
+                errs.iter()
+                    .map(|e| format!("{}：{}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("；")
+            )
+        }
+        other => anyhow::anyhow!(other.to_string()),
+    }
+}
+
+fn whoami() -> String {
+    std::env::var("USER").unwrap_or_else(|_| "operator".into())
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("无法启动运行时：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
