@@ -27,10 +27,15 @@ struct Cli {
 #[derive(Args, Clone)]
 struct DbArgs {
     /// Data directory; the SQLite database lives here unless --database-url says otherwise.
-    #[arg(long, default_value = "./govit-data", env = "GOVIT_DATA_DIR")]
+    #[arg(
+        long,
+        default_value = "./govit-data",
+        env = "GOVIT_DATA_DIR",
+        global = true
+    )]
     data_dir: PathBuf,
     /// `postgres://user@host/db` for PostgreSQL; default is SQLite in the data directory.
-    #[arg(long, env = "GOVIT_DATABASE_URL")]
+    #[arg(long, env = "GOVIT_DATABASE_URL", global = true)]
     database_url: Option<String>,
 }
 

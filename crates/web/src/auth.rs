@@ -113,8 +113,8 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
             .find(|(k, _)| k == CSRF_FIELD)
             .map(|(_, v)| v.into_owned());
         let expected = match &loaded {
+            _ if path == "/login" => cookie(&parts.headers, LOGIN_CSRF_COOKIE),
             Some(s) => Some(s.info.csrf_token.clone()),
-            None if path == "/login" => cookie(&parts.headers, LOGIN_CSRF_COOKIE),
             None => None,
         };
         let ok =

@@ -1,0 +1,288 @@
+//! The JSON API: the same flow as the UI, optimistic concurrency, tokens, the OpenAPI document.
+
+use crate::harness::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn declaration_flow_through_the_api() {
+    let app = spawn_app().await;
+    let clerk = app.api("clerk").await;
+    let reviewer = app.api("reviewer").await;
+
+    let (s, p) = clerk
+        .post("/api/v1/projects", declaration_json("区级教育数据中台"))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    assert_eq!(p["status"], "draft");
+    assert_eq!(p["investment_wan"], "120.5");
+    assert_eq!(p["investment_yuan"], 1_205_000);
+    assert_eq!(p["period"], "2026年01月至2026年12月");
+    let id = p["id"].as_i64().expect("id");
+
+    let mut body = declaration_json("区级教育数据中台（修订）");
+    body["version"] = p["version"].clone();
+    body["investment"] = json!("0.0001");
+    body["fiscal_funds"] = json!("0.0001");
+    body["self_raised"] = json!("");
+    let (s, p) = clerk.put(&format!("/api/v1/projects/{id}"), body).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["investment_yuan"], 1);
+
+    let (s, p) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/submit"),
+            json!({"version": p["version"]}),
+        )
+        .await;
+    assert_eq!(
+        (s, p["status"].clone()),
+        (StatusCode::OK, json!("submitted"))
+    );
+
+    let (_, queue) = reviewer.get("/api/v1/projects?status=submitted").await;
+    assert_eq!(queue["total"], 1);
+    let (s, e) = reviewer
+        .post(
+            &format!("/api/v1/projects/{id}/decision"),
+            json!({"decision": "return", "version": p["version"]}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("reason"))
+    );
+    let (s, p) = reviewer
+        .post(
+            &format!("/api/v1/projects/{id}/decision"),
+            json!({"decision": "return", "reason": "请细化概算", "version": p["version"]}),
+        )
+        .await;
+    assert_eq!(
+        (s, p["status"].clone()),
+        (StatusCode::OK, json!("returned"))
+    );
+
+    let (_, p) = clerk.get(&format!("/api/v1/projects/{id}")).await;
+    let (s, p) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/submit"),
+            json!({"version": p["version"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, p) = reviewer
+        .post(
+            &format!("/api/v1/projects/{id}/decision"),
+            json!({"decision": "approve", "version": p["version"]}),
+        )
+        .await;
+    assert_eq!(
+        (s, p["status"].clone()),
+        (StatusCode::OK, json!("approved"))
+    );
+
+    let (_, events) = clerk.get(&format!("/api/v1/projects/{id}/events")).await;
+    let actions: Vec<&str> = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        ["create", "update", "submit", "return", "submit", "approve"]
+    );
+    assert_eq!(events[3]["comment"], "请细化概算");
+}
+
+#[tokio::test]
+async fn a_stale_version_gets_409_and_changes_nothing() {
+    let app = spawn_app().await;
+    let a = app.api("clerk").await;
+    let (_, p) = a
+        .post("/api/v1/projects", declaration_json("并发编辑项目"))
+        .await;
+    let id = p["id"].as_i64().expect("id");
+    let v = p["version"].clone();
+    let mut first = declaration_json("第一个人的修改");
+    first["version"] = v.clone();
+    assert_eq!(
+        a.put(&format!("/api/v1/projects/{id}"), first).await.0,
+        StatusCode::OK
+    );
+    let mut second = declaration_json("第二个人的修改");
+    second["version"] = v.clone();
+    let (s, e) = a.put(&format!("/api/v1/projects/{id}"), second).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(e["code"], "stale_version");
+    assert!(
+        e["message"].as_str().unwrap_or("").contains("已被他人修改"),
+        "{e}"
+    );
+    let (_, p) = a.get(&format!("/api/v1/projects/{id}")).await;
+    assert_eq!(p["name"], "第一个人的修改");
+    // Without a version at all: refused, naming the field.
+    let (s, e) = a
+        .put(
+            &format!("/api/v1/projects/{id}"),
+            declaration_json("无版本"),
+        )
+        .await;
+    assert_eq!(
+        (s, e["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("version"))
+    );
+
+    // The same through the form.
+    let web = app.login("clerk").await;
+    let fields = declaration("表单旧版本");
+    let mut form = as_pairs(&fields);
+    let stale = v.to_string();
+    form.push(("version", &stale));
+    let r = web.post(&format!("/projects/{id}/edit"), &form).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.expect("body").contains("已被他人修改"));
+}
+
+#[tokio::test]
+async fn concurrent_updates_never_both_win() {
+    let app = spawn_app().await;
+    let a = app.api("clerk").await;
+    let (_, p) = a.post("/api/v1/projects", declaration_json("并发")).await;
+    let id = p["id"].as_i64().expect("id");
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let api = Api {
+            base: a.base.clone(),
+            client: a.client.clone(),
+            token: a.token.clone(),
+        };
+        let mut body = declaration_json(&format!("并发修改{i}"));
+        body["version"] = p["version"].clone();
+        tasks.push(tokio::spawn(async move {
+            api.put(&format!("/api/v1/projects/{id}"), body).await.0
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            StatusCode::OK => ok += 1,
+            StatusCode::CONFLICT => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(ok, 1);
+}
+
+#[tokio::test]
+async fn tokens_are_required_and_revocable() {
+    let app = spawn_app().await;
+    let r = app
+        .client()
+        .get(app.url("/api/v1/projects"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let e: Value = r.json().await.expect("json");
+    assert_eq!(e["code"], "unauthorized");
+    // A session cookie is not an API credential.
+    let web = app.login("clerk").await;
+    assert_eq!(
+        web.get("/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Tokens are created and revoked on the account page; the plaintext is shown once.
+    let r = web.post("/account/tokens", &[("name", "对接测试")]).await;
+    let page = r.text().await.expect("body");
+    let start = page.find("govit_").expect("token shown");
+    let token: String = page[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let api = Api {
+        base: app.base.clone(),
+        client: app.client(),
+        token,
+    };
+    let (s, me) = api.get("/api/v1/me").await;
+    assert_eq!((s, me["login"].clone()), (StatusCode::OK, json!("clerk")));
+    let (_, page) = web.text("/account/tokens").await;
+    assert!(!page.contains(&api.token), "token plaintext shown again");
+    let tokens = app
+        .store
+        .list_tokens(
+            app.store
+                .user_id_by_login("clerk")
+                .await
+                .expect("db")
+                .expect("u"),
+        )
+        .await
+        .expect("tokens");
+    let r = web
+        .post(&format!("/account/tokens/{}/revoke", tokens[0].id), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+}
+
+/// Every API route the suite uses is in the OpenAPI document, and every documented route is
+/// served (401 without a token, never 404 or 405).
+#[tokio::test]
+async fn openapi_documents_every_route() {
+    let app = spawn_app().await;
+    let doc: Value = app
+        .client()
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let expected = [
+        ("get", "/api/v1/openapi.json"),
+        ("get", "/api/v1/me"),
+        ("get", "/api/v1/projects"),
+        ("post", "/api/v1/projects"),
+        ("get", "/api/v1/projects/{id}"),
+        ("put", "/api/v1/projects/{id}"),
+        ("post", "/api/v1/projects/{id}/submit"),
+        ("post", "/api/v1/projects/{id}/withdraw"),
+        ("post", "/api/v1/projects/{id}/decision"),
+        ("get", "/api/v1/projects/{id}/events"),
+    ];
+    let paths = doc["paths"].as_object().expect("paths");
+    for (m, p) in expected {
+        assert!(
+            paths.get(p).and_then(|x| x.get(m)).is_some(),
+            "{m} {p} missing from the OpenAPI document"
+        );
+    }
+    let mut documented = 0;
+    for (path, ops) in paths {
+        for method in ops.as_object().expect("ops").keys() {
+            documented += 1;
+            assert!(
+                expected.contains(&(method.as_str(), path.as_str())),
+                "{method} {path} is documented but not tested"
+            );
+            let url = app.url(&path.replace("{id}", "1"));
+            let r = app
+                .client()
+                .request(method.to_uppercase().parse().expect("method"), url)
+                .send()
+                .await
+                .expect("call");
+            let want = if path.ends_with("openapi.json") {
+                StatusCode::OK
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            assert_eq!(r.status(), want, "{method} {path}");
+        }
+    }
+    assert_eq!(documented, expected.len());
+}

@@ -1,0 +1,183 @@
+//! The first flow end to end in the UI: declare, submit, return with a reason, resubmit,
+//! approve; and the timeline that records it.
+
+use crate::harness::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn declare_return_resubmit_approve_in_the_ui() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+
+    // The clerk saves a draft, then edits it.
+    let id = clerk.create_draft("叶集区教育资源公共服务平台").await;
+    let (_, page) = clerk.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("草稿"), "{page}");
+    assert!(page.contains("120.5 万元"));
+    let mut fields = declaration("叶集区教育资源公共服务平台（一期）");
+    fields
+        .iter_mut()
+        .find(|(k, _)| *k == "remarks")
+        .expect("remarks")
+        .1 = "一期建设".into();
+    let v = clerk.version(id).await;
+    let mut form = as_pairs(&fields);
+    form.push(("version", &v));
+    let r = clerk.post(&format!("/projects/{id}/edit"), &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = clerk.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("（一期）") && page.contains("一期建设"));
+
+    // Submit; it appears in the reviewer's queue with a count in the navigation.
+    assert_eq!(clerk.submit(id).await.status(), StatusCode::SEE_OTHER);
+    let reviewer = app.login("reviewer").await;
+    let (s, queue) = reviewer.text("/review").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(queue.contains("（一期）"), "{queue}");
+    assert!(
+        queue.contains(r#"<span class="count">1</span>"#),
+        "todo count missing"
+    );
+
+    // Returning needs a reason.
+    let v = reviewer.version(id).await;
+    let r = reviewer
+        .post(
+            &format!("/projects/{id}/decide"),
+            &[("version", &v), ("decision", "return"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("存在问题") && body.contains("退回理由"),
+        "{body}"
+    );
+    let r = reviewer
+        .post(
+            &format!("/projects/{id}/decide"),
+            &[
+                ("version", &v),
+                ("decision", "return"),
+                ("reason", "请补充建设依据文件名称"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The clerk sees the outcome and the reason, edits and resubmits.
+    let (_, home) = clerk.text("/").await;
+    assert!(
+        home.contains(r#"<span class="count">1</span>"#),
+        "returned count missing: {home}"
+    );
+    let (_, page) = clerk.text(&format!("/projects/{id}")).await;
+    assert!(
+        page.contains("已退回") && page.contains("请补充建设依据文件名称"),
+        "{page}"
+    );
+    let v = clerk.version(id).await;
+    let mut form = as_pairs(&fields);
+    form.push(("version", &v));
+    assert_eq!(
+        clerk
+            .post(&format!("/projects/{id}/edit"), &form)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(clerk.submit(id).await.status(), StatusCode::SEE_OTHER);
+
+    // Approve.
+    let v = reviewer.version(id).await;
+    let r = reviewer
+        .post(
+            &format!("/projects/{id}/decide"),
+            &[("version", &v), ("decision", "approve"), ("reason", "同意")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = clerk.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("审核通过"));
+    // The timeline holds every step, newest first.
+    for step in ["创建草稿", "修改申报表", "提交申报", "退回修改", "审核通过"]
+    {
+        assert!(page.contains(step), "timeline lacks {step}");
+    }
+    let timeline = &page[page.find("办理记录").expect("timeline")..];
+    assert_eq!(timeline.matches("<li>").count(), 7, "{timeline}");
+    // An approved declaration cannot be edited any more.
+    let (_, p) = app
+        .api("clerk")
+        .await
+        .get(&format!("/api/v1/projects/{id}"))
+        .await;
+    let v = p["version"].to_string();
+    let mut form = as_pairs(&fields);
+    form.push(("version", &v));
+    assert_eq!(
+        clerk
+            .post(&format!("/projects/{id}/edit"), &form)
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+}
+
+#[tokio::test]
+async fn withdraw_returns_a_submission_to_draft() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    let id = clerk.create_draft("撤回测试项目").await;
+    clerk.submit(id).await;
+    let v = clerk.version(id).await;
+    assert_eq!(
+        clerk
+            .post(&format!("/projects/{id}/withdraw"), &[("version", &v)])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, page) = clerk.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("撤回申报：待审核 → 草稿"), "{page}");
+}
+
+#[tokio::test]
+async fn lists_filter_page_and_export() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    for i in 0..23 {
+        clerk.create_draft(&format!("批量项目{i:02}")).await;
+    }
+    let special = clerk.create_draft("智慧校园安防平台").await;
+    let (_, page) = clerk.text("/projects").await;
+    assert!(
+        page.contains("共 24 个项目") && page.contains("第 1 / 2 页"),
+        "paging"
+    );
+    let (_, page) = clerk.text("/projects?page=2").await;
+    assert!(page.contains("第 2 / 2 页"));
+    let (_, page) = clerk.text(&format!("/projects?q={}", "安防")).await;
+    assert!(page.contains("共 1 个项目") && page.contains(&format!("/projects/{special}")));
+    let (_, page) = clerk.text("/projects?status=approved").await;
+    assert!(page.contains("共 0 个项目"));
+    // The department tree filters to a department and those below it.
+    let depts = app
+        .store
+        .departments(govit_core::ids::JurisdictionId(1))
+        .await
+        .expect("depts");
+    let school = depts.iter().find(|d| d.code == "jyt-xx").expect("school");
+    let (_, page) = clerk.text(&format!("/projects?dept={}", school.id)).await;
+    assert!(page.contains("共 0 个项目"));
+    let r = clerk.get("/projects/export.xlsx?q=安防").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .contains("spreadsheetml")
+    );
+    let bytes = r.bytes().await.expect("xlsx");
+    assert!(bytes.starts_with(b"PK"), "not an xlsx");
+}

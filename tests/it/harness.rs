@@ -1,0 +1,359 @@
+//! `spawn_app()`: a fresh database, the demo jurisdiction with known passwords, and the real
+//! server on 127.0.0.1 port 0, with a clock the test can move.
+
+use govit_storage::sqlx;
+use govit_storage::{Actor, Store, sqlite_url};
+use govit_web::{AppState, Clock, WebConfig};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+/// Every demo account's password in tests.
+pub const PASSWORD: &str = "Test-Pass-2025";
+
+pub struct TestClock(AtomicI64);
+
+impl Clock for TestClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub clock: Arc<TestClock>,
+    pub data_dir: PathBuf,
+    /// The database URL as the CLI should be given it.
+    pub database_url: String,
+    pub postgres: bool,
+}
+
+fn unique(prefix: &str) -> String {
+    use rand::RngExt;
+    let n: u64 = rand::rng().random();
+    format!("{prefix}{n:016x}")
+}
+
+pub async fn spawn_app() -> TestApp {
+    let data_dir = std::env::temp_dir().join(unique("govit-it-"));
+    std::fs::create_dir_all(&data_dir).expect("temp dir");
+    let (database_url, postgres) = match std::env::var("GOVIT_TEST_DATABASE_URL") {
+        Ok(admin) if !admin.is_empty() => {
+            let name = unique("govit_test_");
+            let admin_store = sqlx_admin(&admin).await;
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&admin_store)
+                .await
+                .expect("create test database");
+            admin_store.close().await;
+            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+            (format!("{base}/{name}"), true)
+        }
+        _ => (sqlite_url(&data_dir), false),
+    };
+    let store = Store::connect(&database_url).await.expect("connect store");
+    let now = chrono::Utc::now().timestamp_millis();
+    govit_storage::demo::seed(&store, now, |_| PASSWORD.to_string(), false)
+        .await
+        .expect("seed demo");
+    let clock = Arc::new(TestClock(AtomicI64::new(now)));
+    let state = AppState::new(store.clone(), WebConfig::default(), clock.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(govit_web::serve(listener, state, std::future::pending()));
+    TestApp {
+        base: format!("http://{addr}"),
+        store,
+        clock,
+        data_dir,
+        database_url,
+        postgres,
+    }
+}
+
+async fn sqlx_admin(url: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .expect("connect to the PostgreSQL admin database")
+}
+
+/// Pulls `name="field" value="…"` out of a page.
+pub fn input_value(html: &str, field: &str) -> Option<String> {
+    let key = format!("name=\"{field}\" value=\"");
+    let start = html.find(&key)? + key.len();
+    let end = html[start..].find('"')? + start;
+    Some(
+        html[start..end]
+            .replace("&#x2f;", "/")
+            .replace("&#47;", "/"),
+    )
+}
+
+/// The project id from a `Location: /projects/{id}?…` redirect.
+pub fn project_id_from(location: &str) -> i64 {
+    location
+        .trim_start_matches("/projects/")
+        .split(['?', '/'])
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no project id in {location}"))
+}
+
+impl TestApp {
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub fn advance(&self, d: Duration) {
+        self.clock
+            .0
+            .fetch_add(d.as_millis() as i64, Ordering::SeqCst);
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client")
+    }
+
+    /// Signs in through the login form; returns the client and a CSRF token for its forms.
+    pub async fn login(&self, login: &str) -> Web {
+        let web = Web {
+            app_base: self.base.clone(),
+            client: self.client(),
+            csrf: String::new(),
+        };
+        let resp = web.try_login(login, PASSWORD).await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::SEE_OTHER,
+            "login of {login} failed"
+        );
+        web.with_csrf().await
+    }
+
+    pub async fn token(&self, login: &str) -> String {
+        let id = self
+            .store
+            .user_id_by_login(login)
+            .await
+            .expect("db")
+            .expect("user");
+        self.store
+            .create_token(&Actor::cli("test"), self.clock.now_ms(), id, "测试")
+            .await
+            .expect("token")
+    }
+
+    pub async fn api(&self, login: &str) -> Api {
+        Api {
+            base: self.base.clone(),
+            client: self.client(),
+            token: self.token(login).await,
+        }
+    }
+
+    /// Runs the govit binary against this app's database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_govit"));
+        cmd.args(args);
+        cmd.arg("--data-dir").arg(&self.data_dir);
+        if self.postgres {
+            cmd.arg("--database-url").arg(&self.database_url);
+        } else {
+            cmd.env_remove("GOVIT_DATABASE_URL");
+        }
+        cmd.output().expect("run govit")
+    }
+}
+
+/// A signed-in browser session.
+pub struct Web {
+    pub app_base: String,
+    pub client: Client,
+    pub csrf: String,
+}
+
+impl Web {
+    pub async fn try_login(&self, login: &str, password: &str) -> Response {
+        let page = self.get("/login").await.text().await.expect("body");
+        let csrf = input_value(&page, "_csrf").expect("login csrf");
+        self.client
+            .post(format!("{}/login", self.app_base))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("login", login),
+                ("password", password),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .expect("post login")
+    }
+
+    pub async fn with_csrf(mut self) -> Web {
+        let page = self
+            .get("/account/password")
+            .await
+            .text()
+            .await
+            .expect("body");
+        self.csrf = input_value(&page, "_csrf").unwrap_or_default();
+        self
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.app_base))
+            .send()
+            .await
+            .expect("get")
+    }
+
+    pub async fn text(&self, path: &str) -> (StatusCode, String) {
+        let r = self.get(path).await;
+        let s = r.status();
+        (s, r.text().await.expect("body"))
+    }
+
+    /// Posts a form with this session's CSRF token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts exactly these fields (no CSRF token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.client
+            .post(format!("{}{path}", self.app_base))
+            .form(fields)
+            .send()
+            .await
+            .expect("post")
+    }
+}
+
+pub fn location(r: &Response) -> String {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A program with an API token.
+pub struct Api {
+    pub base: String,
+    pub client: Client,
+    pub token: String,
+}
+
+impl Api {
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.expect("api call");
+        let status = r.status();
+        let text = r.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(reqwest::Method::PUT, path, Some(body)).await
+    }
+}
+
+/// A valid declaration, as form fields.
+pub fn declaration(name: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("name", name.to_string()),
+        (
+            "summary",
+            "建设覆盖全区中小学的教育资源公共服务平台，依据《叶集区教育信息化2.0行动计划》。"
+                .to_string(),
+        ),
+        ("period_start", "2026-01".to_string()),
+        ("period_end", "2026-12".to_string()),
+        ("investment", "120.5".to_string()),
+        ("fiscal_funds", "100".to_string()),
+        ("bank_loan", "".to_string()),
+        ("self_raised", "20.5".to_string()),
+        ("other_funds", "0".to_string()),
+        ("leader", "张建华".to_string()),
+        ("contact", "李明".to_string()),
+        ("phone", "0564-6661234".to_string()),
+        ("email", "liming@yeji.gov.cn".to_string()),
+        ("remarks", "".to_string()),
+    ]
+}
+
+pub fn declaration_json(name: &str) -> Value {
+    let mut m = serde_json::Map::new();
+    for (k, v) in declaration(name) {
+        m.insert(k.to_string(), Value::String(v));
+    }
+    Value::Object(m)
+}
+
+pub fn as_pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+impl Web {
+    /// Creates a draft through the form and returns its id.
+    pub async fn create_draft(&self, name: &str) -> i64 {
+        let fields = declaration(name);
+        let r = self.post("/projects/new", &as_pairs(&fields)).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "create draft");
+        project_id_from(&location(&r))
+    }
+
+    /// The version shown on a project page.
+    pub async fn version(&self, id: i64) -> String {
+        let (_, html) = self.text(&format!("/projects/{id}")).await;
+        input_value(&html, "version").expect("version on page")
+    }
+
+    pub async fn submit(&self, id: i64) -> Response {
+        let v = self.version(id).await;
+        self.post(&format!("/projects/{id}/submit"), &[("version", &v)])
+            .await
+    }
+}

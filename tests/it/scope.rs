@@ -1,0 +1,184 @@
+//! Data scope: unit B cannot read, list, search, edit or decide unit A's project, through the
+//! UI or the API, and every refusal is audited.
+
+use crate::harness::*;
+use govit_core::org::{Role, ScopeKind};
+use govit_storage::audit::AuditFilter;
+use govit_storage::users::NewUser;
+use govit_storage::{Actor, Page};
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn another_unit_gets_404_everywhere() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    let id = clerk.create_draft("教体局专属项目").await;
+    clerk.submit(id).await;
+
+    // A reviewer whose scope is only their own unit (卫健委).
+    let j = app
+        .store
+        .jurisdiction_by_code("yeji")
+        .await
+        .expect("db")
+        .expect("yeji");
+    let wjw = app.store.department_by_code(j.id, "wjw").await.expect("db");
+    app.store
+        .create_user(
+            &Actor::cli("test"),
+            app.now(),
+            NewUser {
+                jurisdiction_id: j.id,
+                login: "wjwreviewer".into(),
+                name: "卫健委审核人".into(),
+                department_id: wjw,
+                firm_id: None,
+                expert_id: None,
+                roles: vec![Role::Reviewer, Role::Declarant],
+                scope: ScopeKind::OwnDepartment,
+                listed_departments: vec![],
+                password: PASSWORD.into(),
+                must_change_password: false,
+            },
+        )
+        .await
+        .expect("user");
+
+    for login in ["clerk2", "wjwreviewer"] {
+        let other = app.login(login).await;
+        let (s, _) = other.text(&format!("/projects/{id}")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{login} read");
+        let (s, _) = other.text(&format!("/projects/{id}/edit")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{login} edit form");
+        let (_, list) = other.text("/projects").await;
+        assert!(!list.contains("教体局专属项目"), "{login} list");
+        let (_, found) = other.text("/projects?q=专属").await;
+        assert!(found.contains("共 0 个项目"), "{login} search");
+        let fields = declaration("篡改");
+        let mut form = as_pairs(&fields);
+        form.push(("version", "2"));
+        assert_eq!(
+            other
+                .post(&format!("/projects/{id}/edit"), &form)
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            other
+                .post(&format!("/projects/{id}/submit"), &[("version", "2")])
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            other
+                .post(
+                    &format!("/projects/{id}/decide"),
+                    &[("version", "2"), ("decision", "approve"), ("reason", "")]
+                )
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+
+        let api = app.api(login).await;
+        assert_eq!(
+            api.get(&format!("/api/v1/projects/{id}")).await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            api.get(&format!("/api/v1/projects/{id}/events")).await.0,
+            StatusCode::NOT_FOUND
+        );
+        let (s, list) = api.get("/api/v1/projects?q=专属").await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(list["total"], 0);
+        let mut body = declaration_json("篡改");
+        body["version"] = json!(2);
+        assert_eq!(
+            api.put(&format!("/api/v1/projects/{id}"), body).await.0,
+            StatusCode::NOT_FOUND
+        );
+        let (s, err) = api
+            .post(
+                &format!("/api/v1/projects/{id}/decision"),
+                json!({"decision": "approve", "version": 2}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert_eq!(err["code"], "not_found");
+    }
+
+    // Nothing changed, and the refusals are in the audit log.
+    let api = app.api("clerk").await;
+    let (_, p) = api.get(&format!("/api/v1/projects/{id}")).await;
+    assert_eq!(p["name"], "教体局专属项目");
+    assert_eq!(p["status"], "submitted");
+    let refused = app
+        .store
+        .search_audit(
+            &AuditFilter {
+                result: "refused".into(),
+                object_id: id.to_string(),
+                ..Default::default()
+            },
+            Page::new(1, 100),
+        )
+        .await
+        .expect("audit");
+    assert!(
+        refused.total >= 10,
+        "only {} refusals audited",
+        refused.total
+    );
+}
+
+#[tokio::test]
+async fn drafts_are_not_shown_to_the_authority_until_submitted() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    let id = clerk.create_draft("尚未提交的草稿").await;
+    let reviewer = app.login("reviewer").await;
+    assert_eq!(
+        reviewer.text(&format!("/projects/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    clerk.submit(id).await;
+    assert_eq!(
+        reviewer.text(&format!("/projects/{id}")).await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn roles_gate_actions() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    let id = clerk.create_draft("角色测试").await;
+    clerk.submit(id).await;
+    // A clerk cannot decide; a viewer cannot declare; only the auditor reads the log.
+    let api = app.api("clerk").await;
+    let (_, p) = api.get(&format!("/api/v1/projects/{id}")).await;
+    let (s, e) = api
+        .post(
+            &format!("/api/v1/projects/{id}/decision"),
+            json!({"decision": "approve", "version": p["version"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    let finance = app.api("finance").await;
+    let (s, _) = finance
+        .post("/api/v1/projects", declaration_json("财政局不能申报"))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(clerk.text("/audit").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(clerk.text("/admin/users").await.0, StatusCode::FORBIDDEN);
+    let auditor = app.login("auditor").await;
+    let (s, log) = auditor.text("/audit?action=project.submit").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(log.contains("project.submit"));
+    let admin = app.login("admin").await;
+    assert_eq!(admin.text("/admin/users").await.0, StatusCode::OK);
+}

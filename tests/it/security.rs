@@ -1,0 +1,261 @@
+//! Login, lockout, idle sessions, first-login password change, CSRF.
+
+use crate::harness::*;
+use govit_storage::Actor;
+use reqwest::StatusCode;
+use std::time::Duration;
+
+#[tokio::test]
+async fn five_failures_lock_the_account_for_fifteen_minutes() {
+    let app = spawn_app().await;
+    let web = Web {
+        app_base: app.base.clone(),
+        client: app.client(),
+        csrf: String::new(),
+    };
+    for _ in 0..5 {
+        let r = web.try_login("clerk", "Wrong-Pass-1").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password is refused while locked.
+    let r = web.try_login("clerk", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.text().await.expect("body").contains("锁定"));
+    app.advance(Duration::from_secs(14 * 60));
+    assert_eq!(
+        web.try_login("clerk", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    app.advance(Duration::from_secs(61));
+    assert_eq!(
+        web.try_login("clerk", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // Failures and the lock are audited.
+    let log = app
+        .store
+        .search_audit(
+            &govit_storage::audit::AuditFilter {
+                action: "user.lock".into(),
+                ..Default::default()
+            },
+            govit_storage::Page::new(1, 10),
+        )
+        .await
+        .expect("audit");
+    assert_eq!(log.total, 1);
+}
+
+#[tokio::test]
+async fn four_failures_then_success_resets_the_count() {
+    let app = spawn_app().await;
+    let web = Web {
+        app_base: app.base.clone(),
+        client: app.client(),
+        csrf: String::new(),
+    };
+    for _ in 0..4 {
+        web.try_login("clerk", "Wrong-Pass-1").await;
+    }
+    assert_eq!(
+        web.try_login("clerk", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    for _ in 0..4 {
+        web.try_login("clerk", "Wrong-Pass-1").await;
+    }
+    assert_eq!(
+        web.try_login("clerk", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn idle_sessions_expire() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    app.advance(Duration::from_secs(29 * 60));
+    assert_eq!(clerk.get("/projects").await.status(), StatusCode::OK);
+    // Activity restarts the idle clock.
+    app.advance(Duration::from_secs(29 * 60));
+    assert_eq!(clerk.get("/projects").await.status(), StatusCode::OK);
+    app.advance(Duration::from_secs(31 * 60));
+    let r = clerk.get("/projects").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(location(&r).starts_with("/login"));
+}
+
+#[tokio::test]
+async fn session_cookie_is_httponly_and_strict() {
+    let app = spawn_app().await;
+    let web = Web {
+        app_base: app.base.clone(),
+        client: app.client(),
+        csrf: String::new(),
+    };
+    let r = web.try_login("clerk", PASSWORD).await;
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("govit_session="))
+        .expect("session cookie")
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+}
+
+#[tokio::test]
+async fn initial_password_must_be_changed() {
+    let app = spawn_app().await;
+    app.store
+        .reset_password(&Actor::cli("test"), app.now(), "clerk", "Reset-Pass-1")
+        .await
+        .expect("reset");
+    let web = Web {
+        app_base: app.base.clone(),
+        client: app.client(),
+        csrf: String::new(),
+    };
+    let r = web.try_login("clerk", "Reset-Pass-1").await;
+    assert_eq!(location(&r), "/account/password");
+    let web = web.with_csrf().await;
+    // Every other page sends them back to the password form.
+    let r = web.get("/projects/new").await;
+    assert_eq!(location(&r), "/account/password");
+    // Weak, mismatched or unchanged passwords are refused with the field named.
+    let r = web
+        .post(
+            "/account/password",
+            &[
+                ("old_password", "Reset-Pass-1"),
+                ("new_password", "short"),
+                ("confirm_password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("href=\"#new_password\"") && body.contains("至少 8 位"),
+        "{body}"
+    );
+    let r = web
+        .post(
+            "/account/password",
+            &[
+                ("old_password", "Reset-Pass-1"),
+                ("new_password", "Reset-Pass-1"),
+                ("confirm_password", "Reset-Pass-1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = web
+        .post(
+            "/account/password",
+            &[
+                ("old_password", "Reset-Pass-1"),
+                ("new_password", "New-Pass-2025"),
+                ("confirm_password", "New-Pass-2025"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(web.get("/projects/new").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn missing_or_wrong_csrf_token_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    let fields = declaration("不应保存的项目");
+    let mut form = as_pairs(&fields);
+    let r = clerk.post_raw("/projects/new", &form).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    form.push(("_csrf", "0000"));
+    let r = clerk.post_raw("/projects/new", &form).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.expect("body").contains("安全令牌"));
+    let (_, list) = clerk.text("/projects").await;
+    assert!(list.contains("共 0 个项目"));
+    // Logout without a token does not log out.
+    assert_eq!(
+        clerk.post_raw("/logout", &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(clerk.get("/projects").await.status(), StatusCode::OK);
+    // The login form has its own token.
+    let r = clerk
+        .post_raw("/login", &[("login", "clerk"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let refusals = app
+        .store
+        .search_audit(
+            &govit_storage::audit::AuditFilter {
+                action: "csrf.refused".into(),
+                ..Default::default()
+            },
+            govit_storage::Page::new(1, 10),
+        )
+        .await
+        .expect("audit");
+    assert!(refusals.total >= 3);
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    assert_eq!(
+        clerk.post("/logout", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(clerk.get("/projects").await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn disabled_accounts_cannot_log_in_and_lose_their_tokens() {
+    let app = spawn_app().await;
+    let api = app.api("clerk").await;
+    assert_eq!(api.get("/api/v1/me").await.0, StatusCode::OK);
+    let admin = app.login("admin").await;
+    assert_eq!(
+        admin.post("/admin/users/clerk/disable", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+    let web = Web {
+        app_base: app.base.clone(),
+        client: app.client(),
+        csrf: String::new(),
+    };
+    assert_eq!(
+        web.try_login("clerk", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn health_answers_when_the_database_does() {
+    let app = spawn_app().await;
+    let r = app
+        .client()
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(r.status(), StatusCode::OK);
+    app.store.close().await;
+    let r = app
+        .client()
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
