@@ -1,1 +1,226 @@
-pub fn placeholder() {}
+//! The main journey in real headless Chromium, driven through Debian's chromedriver, which
+//! this harness starts itself. Nothing is downloaded.
+
+use crate::harness::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts chromedriver on a free port, or says why it cannot.
+async fn start_driver() -> Option<Driver> {
+    let path =
+        std::env::var("GOVIT_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    if !std::path::Path::new(&path).exists() {
+        let required = std::env::var("GOVIT_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "chromedriver not found at {path}, but GOVIT_REQUIRE_BROWSER=1"
+        );
+        eprintln!(
+            "skipping the browser test: no chromedriver at {path} (scripts/test.sh installs it)"
+        );
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = Command::new(&path)
+        .arg(format!("--port={port}"))
+        .arg("--allowed-ips=127.0.0.1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Some(driver);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+async fn browser(driver: &Driver) -> Client {
+    let chromium = std::env::var("GOVIT_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let profile = std::env::temp_dir().join(format!("govit-chromium-{}", std::process::id()));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--disable-quic", "--window-size=1280,1600",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("open a Chromium session")
+}
+
+async fn fill(c: &Client, id: &str, value: &str) {
+    let el = c
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"));
+    el.clear().await.expect("clear");
+    el.send_keys(value).await.expect("type");
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+async fn source(c: &Client) -> String {
+    c.source().await.expect("page source")
+}
+
+/// Waits for the page to contain `text` (navigation after a click is asynchronous).
+async fn wait_for(c: &Client, text: &str) -> String {
+    let mut page = String::new();
+    for _ in 0..100 {
+        page = source(c).await;
+        if page.contains(text) {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("page never showed {text:?}: {page}");
+}
+
+async fn login(c: &Client, base: &str, who: &str) {
+    c.goto(&format!("{base}/login")).await.expect("goto login");
+    fill(c, "login", who).await;
+    fill(c, "password", PASSWORD).await;
+    click(c, "form[action='/login'] button[type=submit]").await;
+    wait_for(c, "您好").await;
+}
+
+async fn logout(c: &Client) {
+    click(c, "form[action='/logout'] button").await;
+    wait_for(c, "连续 5 次输错密码").await;
+}
+
+#[tokio::test]
+async fn declare_return_resubmit_approve_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let c = browser(&driver).await;
+    let base = app.base.clone();
+    let result = async {
+        // The clerk declares and submits.
+        login(&c, &base, "clerk").await;
+        click(&c, "nav.sidenav a[href='/projects/new']").await;
+        // An empty form shows the error summary and keeps the user on the page.
+        click(&c, "form[action='/projects/new'] button[type=submit]").await;
+        wait_for(&c, "存在问题").await;
+        wait_for(&c, "请填写项目名称").await;
+        for (id, v) in declaration("叶集区智慧校园平台") {
+            if id.starts_with("period") {
+                // <input type="month"> takes its value as the page would submit it.
+                c.execute(
+                    &format!("document.getElementById('{id}').value = '{v}'"),
+                    vec![],
+                )
+                .await
+                .expect("set month");
+            } else {
+                fill(&c, id, &v).await;
+            }
+        }
+        click(&c, "form[action='/projects/new'] button[type=submit]").await;
+        wait_for(&c, "草稿已保存").await;
+        click(&c, "#submit-declaration").await;
+        wait_for(&c, "已提交申报").await;
+        let url = c.current_url().await.expect("url");
+        let project_path = url.path().to_string();
+        logout(&c).await;
+
+        // The reviewer returns it with a reason.
+        login(&c, &base, "reviewer").await;
+        click(&c, "nav.sidenav a[href='/review']").await;
+        c.find(Locator::LinkText("叶集区智慧校园平台"))
+            .await
+            .expect("in the queue")
+            .click()
+            .await
+            .expect("open");
+        click(&c, "#decision-return").await;
+        fill(&c, "reason", "请补充与现有教育系统的对接方案").await;
+        click(&c, "#decide").await;
+        wait_for(&c, "已退回申报单位修改").await;
+        logout(&c).await;
+
+        // The clerk sees the reason, edits and resubmits.
+        login(&c, &base, "clerk").await;
+        c.goto(&format!("{base}{project_path}"))
+            .await
+            .expect("goto project");
+        wait_for(&c, "请补充与现有教育系统的对接方案").await;
+        c.find(Locator::LinkText("修改申报表"))
+            .await
+            .expect("edit link")
+            .click()
+            .await
+            .expect("edit");
+        fill(&c, "remarks", "已补充对接方案").await;
+        click(&c, "form button[type=submit]:not(.button-secondary)").await;
+        wait_for(&c, "修改已保存").await;
+        click(&c, "#submit-declaration").await;
+        wait_for(&c, "已提交申报").await;
+        logout(&c).await;
+
+        // The reviewer approves.
+        login(&c, &base, "reviewer").await;
+        c.goto(&format!("{base}{project_path}"))
+            .await
+            .expect("goto project");
+        click(&c, "#decision-approve").await;
+        click(&c, "#decide").await;
+        wait_for(&c, "已审核通过").await;
+        logout(&c).await;
+
+        login(&c, &base, "clerk").await;
+        c.goto(&format!("{base}{project_path}"))
+            .await
+            .expect("goto project");
+        let page = wait_for(&c, "tag-approved").await;
+        assert!(page.contains("已补充对接方案"), "{page}");
+    }
+    .await;
+    c.close().await.expect("close browser");
+    result
+}

@@ -326,7 +326,7 @@ impl Store {
         .await?;
         let id = ProjectId(id);
         let p = fetch(&mut w.tx, id).await?.ok_or(DomainError::NotFound)?;
-        self.event(
+        Self::event(
             &mut w.tx,
             principal,
             now_ms,
@@ -366,7 +366,6 @@ impl Store {
     }
 
     async fn event(
-        &self,
         conn: &mut AnyConnection,
         principal: &Principal,
         now_ms: i64,
@@ -466,7 +465,7 @@ impl Store {
                 return Err(DomainError::StaleVersion { current }.into());
             }
             let after = fetch(&mut w.tx, id).await?.ok_or(DomainError::NotFound)?;
-            self.event(&mut w.tx, principal, now_ms, &after, action, before.status, comment).await?;
+            Self::event(&mut w.tx, principal, now_ms, &after, action, before.status, comment).await?;
             append(
                 &mut w.tx,
                 actor,

@@ -322,6 +322,7 @@ async fn list_projects(
         status: get("status"),
         dept: get("dept"),
         page: get("page"),
+        done: String::new(),
     };
     if !lq.status.is_empty() && govit_core::project::ProjectStatus::parse(&lq.status).is_none() {
         return Err(DomainError::invalid(

@@ -452,6 +452,8 @@ pub(crate) struct ListQuery {
     pub status: String,
     pub dept: String,
     pub page: String,
+    /// What was just done, for the confirmation banner.
+    pub done: String,
 }
 
 impl ListQuery {
@@ -562,7 +564,7 @@ async fn list_page(
         layout: Layout::for_user(state, user, heading, active).await?,
         heading,
         base_path,
-        flash: None,
+        flash: flash_for(&q.done),
         tree,
         dept: q.dept.trim().parse().ok(),
         q: q.q.clone(),
@@ -617,25 +619,50 @@ struct ProjectFormPage {
     groups: Vec<FieldGroup>,
 }
 
-async fn form_page(
-    state: &AppState,
-    user: &User,
+/// Where a declaration form posts to and what it is called.
+struct FormTarget {
     heading: String,
     action: String,
     cancel: String,
     version: Option<i64>,
+}
+
+impl FormTarget {
+    fn new_declaration() -> FormTarget {
+        FormTarget {
+            heading: "填报项目申报".into(),
+            action: "/projects/new".into(),
+            cancel: "/projects".into(),
+            version: None,
+        }
+    }
+
+    fn edit(id: i64, name: &str, version: i64) -> FormTarget {
+        FormTarget {
+            heading: format!("修改项目申报：{name}"),
+            action: format!("/projects/{id}/edit"),
+            cancel: format!("/projects/{id}"),
+            version: Some(version),
+        }
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    user: &User,
+    target: FormTarget,
     form: &DeclarationForm,
     errors: &[FieldError],
 ) -> PageResult {
     let mut resp = html(ProjectFormPage {
-        layout: Layout::for_user(state, user, heading.clone(), "new")
+        layout: Layout::for_user(state, user, target.heading.clone(), "new")
             .await?
             .with_errors(!errors.is_empty()),
-        heading,
-        action,
-        cancel,
+        heading: target.heading,
+        action: target.action,
+        cancel: target.cancel,
         csrf: user.csrf.clone(),
-        version,
+        version: target.version,
         errors: view::summary(errors),
         groups: view::declaration_groups(form, errors),
     })?;
@@ -652,10 +679,7 @@ async fn new_project(State(state): State<AppState>, user: User) -> PageResult {
     form_page(
         &state,
         &user,
-        "填报项目申报".into(),
-        "/projects/new".into(),
-        "/projects".into(),
-        None,
+        FormTarget::new_declaration(),
         &DeclarationForm::default(),
         &[],
     )
@@ -674,17 +698,7 @@ async fn create_project(
     {
         Ok(p) => Ok(see_other(&format!("/projects/{}?done=create", p.id))),
         Err(StoreError::Domain(DomainError::Invalid(errs))) => {
-            form_page(
-                &state,
-                &user,
-                "填报项目申报".into(),
-                "/projects/new".into(),
-                "/projects".into(),
-                None,
-                &form,
-                &errs,
-            )
-            .await
+            form_page(&state, &user, FormTarget::new_declaration(), &form, &errs).await
         }
         Err(e) => Err(e.into()),
     }
@@ -843,10 +857,7 @@ async fn edit_project(
     form_page(
         &state,
         &user,
-        format!("修改项目申报：{}", p.declaration.name),
-        format!("/projects/{id}/edit"),
-        format!("/projects/{id}"),
-        Some(p.version),
+        FormTarget::edit(id, &p.declaration.name, p.version),
         &p.declaration.to_form(),
         &[],
     )
@@ -905,10 +916,7 @@ async fn update_project(
             form_page(
                 &state,
                 &user,
-                "修改项目申报".into(),
-                format!("/projects/{id}/edit"),
-                format!("/projects/{id}"),
-                Some(version),
+                FormTarget::edit(id, &form.name, version),
                 &form,
                 &errs,
             )
