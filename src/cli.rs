@@ -4,10 +4,9 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use govit_core::org::{Role, ScopeKind};
 use govit_storage::demo;
-use govit_storage::users::NewUser;
+use govit_storage::users::{NewUser, generate_password};
 use govit_storage::{Actor, Store, sqlite_url};
 use govit_web::{AppState, SystemClock, WebConfig};
-use rand::RngExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -172,26 +171,6 @@ fn init_logging() {
     } else {
         builder.init();
     }
-}
-
-/// A password that meets the policy: upper, lower, digits and a symbol.
-fn generate_password() -> String {
-    const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
-    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
-    const DIGIT: &[u8] = b"23456789";
-    let mut rng = rand::rng();
-    let mut pick = |set: &[u8], n: usize| -> String {
-        (0..n)
-            .map(|_| set[rng.random_range(0..set.len())] as char)
-            .collect()
-    };
-    format!(
-        "{}{}-{}{}",
-        pick(UPPER, 2),
-        pick(LOWER, 3),
-        pick(DIGIT, 4),
-        pick(LOWER, 2)
-    )
 }
 
 async fn open(db: &DbArgs) -> Result<Store> {

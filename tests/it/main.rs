@@ -10,6 +10,7 @@ mod api;
 mod audit;
 mod browser;
 mod flow;
+mod ops;
 mod scope;
 mod security;
 mod validation;

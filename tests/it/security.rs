@@ -259,3 +259,108 @@ async fn health_answers_when_the_database_does() {
         .expect("healthz");
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn admin_creates_and_resets_accounts_in_the_ui() {
+    let app = spawn_app().await;
+    let admin = app.login("admin").await;
+    // Invalid input names the fields and keeps the values.
+    let r = admin
+        .post(
+            "/admin/users",
+            &[("login", "a b"), ("name", ""), ("scope", "own_department")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.expect("body");
+    for f in ["#login", "#name", "#roles"] {
+        assert!(
+            page.contains(&format!("href=\"{f}\"")),
+            "{f} not in the summary"
+        );
+    }
+    let depts = app
+        .store
+        .departments(govit_core::ids::JurisdictionId(1))
+        .await
+        .expect("depts");
+    let wjw = depts
+        .iter()
+        .find(|d| d.code == "wjw")
+        .expect("wjw")
+        .id
+        .to_string();
+    let r = admin
+        .post(
+            "/admin/users",
+            &[
+                ("login", "wang"),
+                ("name", "王经办"),
+                ("department", &wjw),
+                ("roles", "declarant"),
+                ("scope", "own_department"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.expect("body");
+    let start = page.find("初始密码：").expect("password shown") + "初始密码：".len();
+    let password: String = page[start..].chars().take_while(|c| *c != '（').collect();
+    let web = Web {
+        app_base: app.base.clone(),
+        client: app.client(),
+        csrf: String::new(),
+    };
+    let r = web.try_login("wang", &password).await;
+    assert_eq!(
+        location(&r),
+        "/account/password",
+        "new account must change its password"
+    );
+    // Reset: the old password stops working, the new one must be changed at login.
+    let r = admin.post("/admin/users/wang/reset-password", &[]).await;
+    let page = r.text().await.expect("body");
+    let start = page.find("新的初始密码：").expect("new password shown") + "新的初始密码：".len();
+    let new_password: String = page[start..].chars().take_while(|c| *c != '（').collect();
+    assert_eq!(
+        web.try_login("wang", &password).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        location(&web.try_login("wang", &new_password).await),
+        "/account/password"
+    );
+}
+
+#[tokio::test]
+async fn forbidden_pages_are_audited() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    assert_eq!(clerk.text("/admin/users").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(clerk.text("/review").await.0, StatusCode::FORBIDDEN);
+    let finance = app.api("finance").await;
+    assert_eq!(
+        finance
+            .post("/api/v1/projects", declaration_json("越权申报"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let log = app
+        .store
+        .search_audit(
+            &govit_storage::audit::AuditFilter {
+                result: "refused".into(),
+                ..Default::default()
+            },
+            govit_storage::Page::new(1, 50),
+        )
+        .await
+        .expect("audit");
+    let actions: Vec<&str> = log.items.iter().map(|r| r.event.action.as_str()).collect();
+    assert!(
+        actions.iter().filter(|a| **a == "page.forbidden").count() >= 2,
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"project.create"), "{actions:?}");
+}

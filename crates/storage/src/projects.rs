@@ -287,11 +287,18 @@ impl Store {
         now_ms: i64,
         form: &DeclarationForm,
     ) -> Result<Project> {
-        require(principal, Role::Declarant, "填报项目申报")?;
-        let Some(dept) = principal.department_id else {
-            return Err(
-                DomainError::Forbidden("您的账户未归属任何部门，不能申报项目".into()).into(),
-            );
+        let allowed = require(principal, Role::Declarant, "填报项目申报").and_then(|()| {
+            principal.department_id.ok_or_else(|| {
+                DomainError::Forbidden("您的账户未归属任何部门，不能申报项目".into()).into()
+            })
+        });
+        let dept = match allowed {
+            Ok(d) => d,
+            Err(e) => {
+                return Err(self
+                    .refuse(actor, now_ms, ProjectId(0), "project.create", e)
+                    .await);
+            }
         };
         let d = validate(form)?;
         let mut w = self.write().await?;

@@ -24,6 +24,26 @@ pub fn random_secret(bytes: usize) -> String {
     hex::encode(buf)
 }
 
+/// An initial password that meets the policy: upper and lower case, digits and a symbol.
+pub fn generate_password() -> String {
+    const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
+    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+    const DIGIT: &[u8] = b"23456789";
+    let mut rng = rand::rng();
+    let mut pick = |set: &[u8], n: usize| -> String {
+        (0..n)
+            .map(|_| set[rng.random_range(0..set.len())] as char)
+            .collect()
+    };
+    format!(
+        "{}{}-{}{}",
+        pick(UPPER, 2),
+        pick(LOWER, 3),
+        pick(DIGIT, 4),
+        pick(LOWER, 2)
+    )
+}
+
 fn random_salt() -> [u8; 16] {
     let mut salt = [0u8; 16];
     rand::rng().fill(&mut salt);

@@ -13,12 +13,12 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use govit_core::declaration::DeclarationForm;
 use govit_core::ids::{DepartmentId, ProjectId};
-use govit_core::org::Role;
+use govit_core::org::{Role, ScopeKind};
 use govit_core::project::{Decision, ProjectAction, ProjectStatus};
 use govit_core::{DomainError, FieldError};
 use govit_storage::audit::AuditFilter;
 use govit_storage::projects::{Project, ProjectFilter};
-use govit_storage::users::{LoginRefusal, random_secret};
+use govit_storage::users::{LoginRefusal, NewUser, generate_password, random_secret};
 use govit_storage::{Page, StoreError};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -50,7 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{id}/decide", post(decide_project))
         .route("/org", get(org))
         .route("/audit", get(audit))
-        .route("/admin/users", get(users))
+        .route("/admin/users", get(users).post(create_user))
         .route("/admin/users/{login}/{action}", post(user_action))
 }
 
@@ -600,7 +600,13 @@ async fn review_queue(
     Query(mut q): Query<ListQuery>,
 ) -> PageResult {
     if !user.principal.has(Role::Reviewer) {
-        return Err(DomainError::Forbidden("只有审核人可以查看待审核队列".into()).into());
+        return Err(forbid(
+            &state,
+            &user,
+            "review_queue",
+            "只有审核人可以查看待审核队列",
+        )
+        .await);
     }
     q.status = ProjectStatus::Submitted.as_str().into();
     list_page(&state, &user, q, "待审核的项目申报", "/review", "review").await
@@ -674,7 +680,7 @@ async fn form_page(
 
 async fn new_project(State(state): State<AppState>, user: User) -> PageResult {
     if !user.principal.has(Role::Declarant) {
-        return Err(DomainError::Forbidden("只有申报经办人可以填报项目申报".into()).into());
+        return Err(forbid(&state, &user, "project", "只有申报经办人可以填报项目申报").await);
     }
     form_page(
         &state,
@@ -1197,6 +1203,22 @@ struct UserRow {
     locked: bool,
 }
 
+struct DeptOption {
+    id: i64,
+    name: String,
+    depth: usize,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+struct NewUserForm {
+    login: String,
+    name: String,
+    department: String,
+    scope: String,
+    password: String,
+}
+
 #[derive(Template)]
 #[template(path = "users.html")]
 struct UsersPage {
@@ -1204,26 +1226,54 @@ struct UsersPage {
     csrf: String,
     flash: Option<String>,
     users: Vec<UserRow>,
+    departments: Vec<DeptOption>,
+    roles: Vec<(&'static str, &'static str, bool)>,
+    scopes: Vec<(&'static str, &'static str)>,
+    form: NewUserForm,
+    errors: Vec<SummaryItem>,
+    login_error: Option<String>,
+    name_error: Option<String>,
+    roles_error: Option<String>,
+    password_error: Option<String>,
 }
 
-fn require_admin(user: &User) -> Result<(), PageError> {
+/// Refuses a role-gated page, recording the attempt.
+async fn forbid(state: &AppState, user: &User, object: &str, message: &str) -> PageError {
+    let _ = state
+        .store
+        .audit_refusal(
+            &user.actor(),
+            state.now_ms(),
+            object,
+            "",
+            "page.forbidden",
+            message,
+        )
+        .await;
+    DomainError::Forbidden(message.into()).into()
+}
+
+async fn require_admin(state: &AppState, user: &User) -> Result<(), PageError> {
     if user.principal.has(Role::Admin) {
         Ok(())
     } else {
-        Err(DomainError::Forbidden("只有系统管理员可以管理用户".into()).into())
+        Err(forbid(state, user, "user", "只有系统管理员可以管理用户").await)
     }
 }
 
-async fn users(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<DoneQuery>,
+async fn users_page(
+    state: &AppState,
+    user: &User,
+    flash: Option<String>,
+    form: NewUserForm,
+    chosen_roles: &[String],
+    errors: Vec<FieldError>,
 ) -> PageResult {
-    require_admin(&user)?;
     let now = state.now_ms();
+    let j = user.principal.jurisdiction_id;
     let users = state
         .store
-        .list_users(Some(user.principal.jurisdiction_id))
+        .list_users(Some(j))
         .await?
         .into_iter()
         .map(|u| UserRow {
@@ -1241,16 +1291,171 @@ async fn users(
             locked: u.locked_until_ms.is_some_and(|t| t > now),
         })
         .collect();
-    html(UsersPage {
-        layout: Layout::for_user(&state, &user, "用户管理", "users").await?,
+    let departments = state
+        .store
+        .departments(j)
+        .await?
+        .into_iter()
+        .map(|d| DeptOption {
+            id: d.id.0,
+            depth: d.depth(),
+            name: d.name,
+        })
+        .collect();
+    let has_errors = !errors.is_empty();
+    let mut resp = html(UsersPage {
+        layout: Layout::for_user(state, user, "用户管理", "users")
+            .await?
+            .with_errors(has_errors),
         csrf: user.csrf.clone(),
-        flash: match q.done.as_str() {
-            "disable" => Some("账户已停用。".into()),
-            "enable" => Some("账户已启用。".into()),
-            _ => None,
-        },
+        flash,
         users,
-    })
+        departments,
+        roles: Role::ALL
+            .iter()
+            .map(|r| {
+                (
+                    r.as_str(),
+                    r.label(),
+                    chosen_roles.iter().any(|c| c == r.as_str()),
+                )
+            })
+            .collect(),
+        scopes: ScopeKind::ALL
+            .iter()
+            .filter(|s| **s != ScopeKind::Listed)
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        form,
+        login_error: view::error_for(&errors, "login"),
+        name_error: view::error_for(&errors, "name"),
+        roles_error: view::error_for(&errors, "roles"),
+        password_error: view::error_for(&errors, "password"),
+        errors: view::summary(&errors),
+    })?;
+    if has_errors {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UsersQuery {
+    done: String,
+    login: String,
+}
+
+async fn users(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<UsersQuery>,
+) -> PageResult {
+    require_admin(&state, &user).await?;
+    let flash = match q.done.as_str() {
+        "disable" => Some(format!("账户 {} 已停用，其会话已全部结束。", q.login)),
+        "enable" => Some(format!("账户 {} 已启用。", q.login)),
+        _ => None,
+    };
+    users_page(
+        &state,
+        &user,
+        flash,
+        NewUserForm {
+            scope: "own_department".into(),
+            ..Default::default()
+        },
+        &[],
+        vec![],
+    )
+    .await
+}
+
+/// Creates an account from the admin form; a generated initial password is shown once.
+async fn create_user(
+    State(state): State<AppState>,
+    user: User,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    require_admin(&state, &user).await?;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let form = NewUserForm {
+        login: get("login").trim().to_string(),
+        name: get("name"),
+        department: get("department"),
+        scope: get("scope"),
+        password: get("password"),
+    };
+    let chosen: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "roles")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let generated = form.password.trim().is_empty();
+    let password = if generated {
+        generate_password()
+    } else {
+        form.password.clone()
+    };
+    let department_id = form.department.parse().ok().map(DepartmentId);
+    let result = state
+        .store
+        .create_user(
+            &user.actor(),
+            state.now_ms(),
+            NewUser {
+                jurisdiction_id: user.principal.jurisdiction_id,
+                login: form.login.clone(),
+                name: form.name.clone(),
+                department_id,
+                firm_id: None,
+                expert_id: None,
+                roles: chosen.iter().filter_map(|r| Role::parse(r)).collect(),
+                scope: ScopeKind::parse(&form.scope).unwrap_or(ScopeKind::OwnDepartment),
+                listed_departments: vec![],
+                password: password.clone(),
+                must_change_password: true,
+            },
+        )
+        .await;
+    match result {
+        Ok(_) => {
+            let flash = if generated {
+                format!(
+                    "已创建账户 {}，初始密码：{password}（只显示这一次，首次登录须修改）",
+                    form.login
+                )
+            } else {
+                format!("已创建账户 {}，首次登录须修改密码。", form.login)
+            };
+            users_page(
+                &state,
+                &user,
+                Some(flash),
+                NewUserForm {
+                    scope: "own_department".into(),
+                    ..Default::default()
+                },
+                &[],
+                vec![],
+            )
+            .await
+        }
+        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+            let kept = NewUserForm {
+                password: String::new(),
+                ..form
+            };
+            users_page(&state, &user, None, kept, &chosen, errs).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn user_action(
@@ -1258,10 +1463,33 @@ async fn user_action(
     user: User,
     Path((login, action)): Path<(String, String)>,
 ) -> PageResult {
-    require_admin(&user)?;
+    require_admin(&state, &user).await?;
+    let now = state.now_ms();
     let disabled = match action.as_str() {
         "disable" => true,
         "enable" => false,
+        "reset-password" => {
+            let password = generate_password();
+            state
+                .store
+                .reset_password(&user.actor(), now, &login, &password)
+                .await?;
+            let flash = format!(
+                "已重置 {login} 的密码并解除锁定。新的初始密码：{password}（只显示这一次，首次登录须修改）"
+            );
+            return users_page(
+                &state,
+                &user,
+                Some(flash),
+                NewUserForm {
+                    scope: "own_department".into(),
+                    ..Default::default()
+                },
+                &[],
+                vec![],
+            )
+            .await;
+        }
         _ => return Err(DomainError::NotFound.into()),
     };
     if disabled && login == user.principal.login {
@@ -1272,7 +1500,11 @@ async fn user_action(
     }
     state
         .store
-        .set_user_disabled(&user.actor(), state.now_ms(), &login, disabled)
+        .set_user_disabled(&user.actor(), now, &login, disabled)
         .await?;
-    Ok(see_other(&format!("/admin/users?done={action}")))
+    let q: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("done", &action)
+        .append_pair("login", &login)
+        .finish();
+    Ok(see_other(&format!("/admin/users?{q}")))
 }

@@ -1,0 +1,74 @@
+//! The binary as an operator runs it: the demo prints its accounts, SIGTERM exits cleanly.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+#[tokio::test]
+async fn demo_prints_accounts_serves_and_stops_on_sigterm() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let data_dir = std::env::temp_dir().join(format!("govit-demo-it-{port}"));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_govit"))
+        .args(["demo", "--addr", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(&data_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start demo");
+    let stdout = child.stdout.take().expect("stdout");
+    let lines = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .take(14)
+            .collect::<Vec<_>>()
+    })
+    .await
+    .expect("read");
+    let printed = lines.join("\n");
+    for login in ["admin", "auditor", "reviewer", "finance", "clerk", "clerk2"] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!("{login} "))),
+            "{login} not printed: {printed}"
+        );
+    }
+    let client = reqwest::Client::new();
+    let mut healthy = false;
+    for _ in 0..100 {
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+            && r.status().is_success()
+        {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "demo did not serve");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(s) = child.try_wait().expect("wait") {
+            exited = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let exited = exited.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("govit did not stop on SIGTERM")
+    });
+    assert!(exited.success(), "exit status {exited}");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
