@@ -166,11 +166,7 @@ async fn cli_manages_users_and_tokens() {
         "Another-Pass-9",
     ]);
     assert!(out.status.success());
-    let web = Web {
-        app_base: app.base.clone(),
-        client: app.client(),
-        csrf: String::new(),
-    };
+    let web = app.anonymous();
     let r = web.try_login("clerk2", "Another-Pass-9").await;
     assert_eq!(location(&r), "/account/password");
 }

@@ -150,6 +150,27 @@ impl TestApp {
         web.with_csrf().await
     }
 
+    /// A browser that has not signed in.
+    pub fn anonymous(&self) -> Web {
+        Web {
+            app_base: self.base.clone(),
+            client: self.client(),
+            csrf: String::new(),
+        }
+    }
+
+    /// Audit records matching `filter`, newest first.
+    pub async fn audit(
+        &self,
+        filter: govit_storage::audit::AuditFilter,
+    ) -> Vec<govit_core::audit::AuditRecord> {
+        self.store
+            .search_audit(&filter, govit_storage::Page::new(1, 200))
+            .await
+            .expect("search audit")
+            .items
+    }
+
     pub async fn token(&self, login: &str) -> String {
         let id = self
             .store

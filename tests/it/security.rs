@@ -8,11 +8,7 @@ use std::time::Duration;
 #[tokio::test]
 async fn five_failures_lock_the_account_for_fifteen_minutes() {
     let app = spawn_app().await;
-    let web = Web {
-        app_base: app.base.clone(),
-        client: app.client(),
-        csrf: String::new(),
-    };
+    let web = app.anonymous();
     for _ in 0..5 {
         let r = web.try_login("clerk", "Wrong-Pass-1").await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
@@ -33,27 +29,18 @@ async fn five_failures_lock_the_account_for_fifteen_minutes() {
     );
     // Failures and the lock are audited.
     let log = app
-        .store
-        .search_audit(
-            &govit_storage::audit::AuditFilter {
-                action: "user.lock".into(),
-                ..Default::default()
-            },
-            govit_storage::Page::new(1, 10),
-        )
-        .await
-        .expect("audit");
-    assert_eq!(log.total, 1);
+        .audit(govit_storage::audit::AuditFilter {
+            action: "user.lock".into(),
+            ..Default::default()
+        })
+        .await;
+    assert_eq!(log.len(), 1);
 }
 
 #[tokio::test]
 async fn four_failures_then_success_resets_the_count() {
     let app = spawn_app().await;
-    let web = Web {
-        app_base: app.base.clone(),
-        client: app.client(),
-        csrf: String::new(),
-    };
+    let web = app.anonymous();
     for _ in 0..4 {
         web.try_login("clerk", "Wrong-Pass-1").await;
     }
@@ -88,11 +75,7 @@ async fn idle_sessions_expire() {
 #[tokio::test]
 async fn session_cookie_is_httponly_and_strict() {
     let app = spawn_app().await;
-    let web = Web {
-        app_base: app.base.clone(),
-        client: app.client(),
-        csrf: String::new(),
-    };
+    let web = app.anonymous();
     let r = web.try_login("clerk", PASSWORD).await;
     let cookie = r
         .headers()
@@ -115,11 +98,7 @@ async fn initial_password_must_be_changed() {
         .reset_password(&Actor::cli("test"), app.now(), "clerk", "Reset-Pass-1")
         .await
         .expect("reset");
-    let web = Web {
-        app_base: app.base.clone(),
-        client: app.client(),
-        csrf: String::new(),
-    };
+    let web = app.anonymous();
     let r = web.try_login("clerk", "Reset-Pass-1").await;
     assert_eq!(location(&r), "/account/password");
     let web = web.with_csrf().await;
@@ -194,17 +173,12 @@ async fn missing_or_wrong_csrf_token_is_refused_and_changes_nothing() {
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let refusals = app
-        .store
-        .search_audit(
-            &govit_storage::audit::AuditFilter {
-                action: "csrf.refused".into(),
-                ..Default::default()
-            },
-            govit_storage::Page::new(1, 10),
-        )
-        .await
-        .expect("audit");
-    assert!(refusals.total >= 3);
+        .audit(govit_storage::audit::AuditFilter {
+            action: "csrf.refused".into(),
+            ..Default::default()
+        })
+        .await;
+    assert!(refusals.len() >= 3);
 }
 
 #[tokio::test]
@@ -229,11 +203,7 @@ async fn disabled_accounts_cannot_log_in_and_lose_their_tokens() {
         StatusCode::SEE_OTHER
     );
     assert_eq!(api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
-    let web = Web {
-        app_base: app.base.clone(),
-        client: app.client(),
-        csrf: String::new(),
-    };
+    let web = app.anonymous();
     assert_eq!(
         web.try_login("clerk", PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED
@@ -306,11 +276,7 @@ async fn admin_creates_and_resets_accounts_in_the_ui() {
     let page = r.text().await.expect("body");
     let start = page.find("初始密码：").expect("password shown") + "初始密码：".len();
     let password: String = page[start..].chars().take_while(|c| *c != '（').collect();
-    let web = Web {
-        app_base: app.base.clone(),
-        client: app.client(),
-        csrf: String::new(),
-    };
+    let web = app.anonymous();
     let r = web.try_login("wang", &password).await;
     assert_eq!(
         location(&r),
@@ -347,17 +313,12 @@ async fn forbidden_pages_are_audited() {
         StatusCode::FORBIDDEN
     );
     let log = app
-        .store
-        .search_audit(
-            &govit_storage::audit::AuditFilter {
-                result: "refused".into(),
-                ..Default::default()
-            },
-            govit_storage::Page::new(1, 50),
-        )
-        .await
-        .expect("audit");
-    let actions: Vec<&str> = log.items.iter().map(|r| r.event.action.as_str()).collect();
+        .audit(govit_storage::audit::AuditFilter {
+            result: "refused".into(),
+            ..Default::default()
+        })
+        .await;
+    let actions: Vec<&str> = log.iter().map(|r| r.event.action.as_str()).collect();
     assert!(
         actions.iter().filter(|a| **a == "page.forbidden").count() >= 2,
         "{actions:?}"
