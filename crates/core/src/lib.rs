@@ -4,6 +4,7 @@
 //! parameter, so deadline and session logic can be tested for any instant.
 
 pub mod audit;
+pub mod calendar;
 pub mod crypto;
 pub mod declaration;
 pub mod error;
