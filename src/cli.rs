@@ -87,6 +87,13 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The working-day calendar.
+    Calendar {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Audit log operations.
     Audit {
         #[command(flatten)]
@@ -146,6 +153,14 @@ enum TokenCommand {
         #[arg(long, default_value = "命令行创建")]
         name: String,
     },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Print a month (YYYY-MM) with each day's kind.
+    Show { month: String },
+    /// Load a new year or an amended year from a calendar file (the format of calendar/cn.toml).
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -409,6 +424,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!("API 令牌只显示这一次，请妥善保存：");
             println!("{token}");
         }
+        Command::Calendar { db, command } => {
+            let store = open(&db).await?;
+            match command {
+                CalendarCommand::Show { month } => {
+                    let Some(ym) = govit_core::declaration::YearMonth::parse(&month) else {
+                        bail!("月份格式应为 YYYY-MM，例如 2025-10");
+                    };
+                    print!("{}", show_month(&store.calendar().await?, ym.year, ym.month));
+                }
+                CalendarCommand::Import { file } => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("无法读取 {}", file.display()))?;
+                    let years = store
+                        .import_calendar(&Actor::cli(&whoami()), now_ms(), &text)
+                        .await
+                        .map_err(describe)?;
+                    let list = years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join("、");
+                    println!("已导入 {list} 年的工作日安排");
+                }
+            }
+        }
         Command::Audit {
             db,
             command: AuditCommand::Verify,
@@ -424,6 +460,37 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A month as text: one line a day with its kind and holiday.
+fn show_month(cal: &govit_core::calendar::Calendar, year: i32, month: u32) -> String {
+    use chrono::Datelike;
+    use std::fmt::Write;
+    const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+    let mut out = String::new();
+    match cal.schedule(year) {
+        Some(s) => {
+            let notices = s.notices.iter().map(|n| format!("{}《{}》", n.number, n.title)).collect::<Vec<_>>().join("；");
+            let _ = writeln!(out, "{year}年{month:02}月  依据：{notices}");
+        }
+        None => {
+            let _ = writeln!(out, "{year}年{month:02}月  该年度放假安排尚未导入：以下仅按周末推算，属临时结果");
+        }
+    }
+    let mut working = 0;
+    for (d, kind, name) in cal.month(year, month) {
+        working += u32::from(kind.is_working());
+        let _ = writeln!(
+            out,
+            "{}  周{}  {}{}",
+            d.format("%Y-%m-%d"),
+            WEEKDAYS[d.weekday().num_days_from_monday() as usize],
+            kind.label(),
+            name.map(|n| format!("  {n}")).unwrap_or_default()
+        );
+    }
+    let _ = writeln!(out, "本月工作日 {working} 天");
+    out
 }
 
 /// Field errors from the store, as one line for the terminal.

@@ -6,6 +6,7 @@
 //! state-changing method writes its audit record in the same transaction as the change.
 
 pub mod audit;
+pub mod calendar;
 pub mod demo;
 mod migrate;
 pub mod org;
