@@ -12,6 +12,7 @@ pub mod ids;
 pub mod money;
 pub mod org;
 pub mod password;
+pub mod policy;
 pub mod project;
 
 pub use error::{DomainError, FieldError};
