@@ -431,7 +431,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     let Some(ym) = govit_core::declaration::YearMonth::parse(&month) else {
                         bail!("月份格式应为 YYYY-MM，例如 2025-10");
                     };
-                    print!("{}", show_month(&store.calendar().await?, ym.year, ym.month));
+                    print!(
+                        "{}",
+                        show_month(&store.calendar().await?, ym.year, ym.month)
+                    );
                 }
                 CalendarCommand::Import { file } => {
                     let text = std::fs::read_to_string(&file)
@@ -440,7 +443,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         .import_calendar(&Actor::cli(&whoami()), now_ms(), &text)
                         .await
                         .map_err(describe)?;
-                    let list = years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join("、");
+                    let list = years
+                        .iter()
+                        .map(|y| y.to_string())
+                        .collect::<Vec<_>>()
+                        .join("、");
                     println!("已导入 {list} 年的工作日安排");
                 }
             }
@@ -470,11 +477,19 @@ fn show_month(cal: &govit_core::calendar::Calendar, year: i32, month: u32) -> St
     let mut out = String::new();
     match cal.schedule(year) {
         Some(s) => {
-            let notices = s.notices.iter().map(|n| format!("{}《{}》", n.number, n.title)).collect::<Vec<_>>().join("；");
+            let notices = s
+                .notices
+                .iter()
+                .map(|n| format!("{}《{}》", n.number, n.title))
+                .collect::<Vec<_>>()
+                .join("；");
             let _ = writeln!(out, "{year}年{month:02}月  依据：{notices}");
         }
         None => {
-            let _ = writeln!(out, "{year}年{month:02}月  该年度放假安排尚未导入：以下仅按周末推算，属临时结果");
+            let _ = writeln!(
+                out,
+                "{year}年{month:02}月  该年度放假安排尚未导入：以下仅按周末推算，属临时结果"
+            );
         }
     }
     let mut working = 0;

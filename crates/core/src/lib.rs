@@ -10,6 +10,7 @@ pub mod declaration;
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod obligation;
 pub mod org;
 pub mod password;
 pub mod policy;

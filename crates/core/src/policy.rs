@@ -17,7 +17,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("yeji", include_str!("../../../policies/yeji.toml")),
     ("linxiang", include_str!("../../../policies/linxiang.toml")),
     ("lhasa", include_str!("../../../policies/lhasa.toml")),
-    ("xinzhou-transport", include_str!("../../../policies/xinzhou-transport.toml")),
+    (
+        "xinzhou-transport",
+        include_str!("../../../policies/xinzhou-transport.toml"),
+    ),
 ];
 
 macro_rules! vocabulary {
@@ -374,7 +377,10 @@ pub enum Timing {
     NextNthWeekday(NthWeekday),
     /// Every period while the obligation runs, due on the period's first month's nth working
     /// day (yeji:15: the first 5 working days of each quarter).
-    Recurring { every: Period, working_day: u32 },
+    Recurring {
+        every: Period,
+        working_day: u32,
+    },
     /// The text sets no time limit.
     Unspecified,
 }
@@ -440,7 +446,9 @@ impl DeadlineRule {
             forms.push(Timing::NextNthWeekday(w));
         }
         match (self.every, self.working_day) {
-            (Some(every), Some(working_day)) => forms.push(Timing::Recurring { every, working_day }),
+            (Some(every), Some(working_day)) => {
+                forms.push(Timing::Recurring { every, working_day })
+            }
             (None, None) => {}
             _ => return Err("周期性期限须同时给出 every 和 working_day".into()),
         }
@@ -594,7 +602,11 @@ pub struct ProfileError {
 
 impl fmt::Display for ProfileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}: {}", self.file, self.line, self.field, self.message)
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.file, self.line, self.field, self.message
+        )
     }
 }
 
@@ -608,7 +620,14 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 /// The sections of a profile made of `[[section]]` entries.
 const SECTIONS: &[&str] = &[
-    "stages", "documents", "deadlines", "thresholds", "quotas", "gates", "sanctions", "gaps",
+    "stages",
+    "documents",
+    "deadlines",
+    "thresholds",
+    "quotas",
+    "gates",
+    "sanctions",
+    "gaps",
 ];
 
 /// An entry's body: from the end of its `[[header]]` line to the next header.
@@ -687,17 +706,30 @@ impl Reader<'_> {
 
     /// Deserializes each `[[section]]` entry on its own, so one bad entry does not hide the
     /// next. Returns the entries with the line of their header.
-    fn entries<T: serde::de::DeserializeOwned>(&mut self, text: &str, section: &str) -> Vec<(usize, T)> {
+    fn entries<T: serde::de::DeserializeOwned>(
+        &mut self,
+        text: &str,
+        section: &str,
+    ) -> Vec<(usize, T)> {
         let mut out = Vec::new();
         for (start, body) in entry_bodies(text, section) {
             let header_line = line_of(text, start) - 1;
             match toml::from_str::<T>(&body) {
                 Ok(v) => out.push((header_line, v)),
                 Err(e) => {
-                    let line = e.span().map(|s| header_line + line_of(&body, s.start)).unwrap_or(header_line);
+                    let line = e
+                        .span()
+                        .map(|s| header_line + line_of(&body, s.start))
+                        .unwrap_or(header_line);
                     let msg = e.message().to_string();
                     let field = field_of_serde_error(&msg);
-                    self.err(line, &format!("{section}.{field}").trim_end_matches('.').to_string(), msg);
+                    self.err(
+                        line,
+                        &format!("{section}.{field}")
+                            .trim_end_matches('.')
+                            .to_string(),
+                        msg,
+                    );
                 }
             }
         }
@@ -721,7 +753,10 @@ fn field_line(text: &str, header_line: usize, key: &str) -> usize {
 
 /// Reads and checks a profile; every problem is reported, each with file, line and field.
 pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
-    let mut r = Reader { file, errors: Vec::new() };
+    let mut r = Reader {
+        file,
+        errors: Vec::new(),
+    };
     // Syntax first: a file that is not TOML cannot be read rule by rule.
     let (_, syntax) = toml::de::DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
@@ -765,8 +800,16 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
         if let Some(name) = t.strip_prefix("[[").and_then(|s| s.strip_suffix("]]"))
             && !SECTIONS.contains(&name)
         {
-            let n = text.lines().position(|l| l.trim() == t).map(|i| i + 1).unwrap_or(1);
-            r.err(n, name, format!("未知的规则类别 [[{name}]]（可用：{}）", SECTIONS.join("、")));
+            let n = text
+                .lines()
+                .position(|l| l.trim() == t)
+                .map(|i| i + 1)
+                .unwrap_or(1);
+            r.err(
+                n,
+                name,
+                format!("未知的规则类别 [[{name}]]（可用：{}）", SECTIONS.join("、")),
+            );
         }
     }
 
@@ -775,7 +818,12 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
     };
     let mut prefixes: Vec<String> = vec![head.id.clone()];
     prefixes.extend(head.cite_prefixes.iter().cloned());
-    let party_ok = |p: &str| PartyKind::parse(p).is_some() || FirmKind::parse(p).is_some() || p == "expert" || p == "public";
+    let party_ok = |p: &str| {
+        PartyKind::parse(p).is_some()
+            || FirmKind::parse(p).is_some()
+            || p == "expert"
+            || p == "public"
+    };
 
     for (key, _) in &labels.parties {
         if !party_ok(key) {
@@ -792,12 +840,21 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
 
     let mut ids: BTreeSet<String> = BTreeSet::new();
     // Common checks for every rule: unique id, a citation of this profile, a Chinese sentence.
-    let mut common = |r: &mut Reader<'_>, section: &str, line: usize, id: Option<&str>, cite: &str, text_field: &str| {
+    let mut common = |r: &mut Reader<'_>,
+                      section: &str,
+                      line: usize,
+                      id: Option<&str>,
+                      cite: &str,
+                      text_field: &str| {
         if let Some(id) = id {
             if id.trim().is_empty() {
                 r.err(line, &format!("{section}.id"), "规则编号不能为空");
             } else if !ids.insert(id.to_string()) {
-                r.err(field_line(text, line, "id"), &format!("{section}.id"), format!("规则编号 {id} 重复"));
+                r.err(
+                    field_line(text, line, "id"),
+                    &format!("{section}.id"),
+                    format!("规则编号 {id} 重复"),
+                );
             }
         }
         let cite_ok = cite
@@ -807,11 +864,21 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
             r.err(
                 field_line(text, line, "cite"),
                 &format!("{section}.cite"),
-                format!("依据“{cite}”应写作“{}:条款”，例如 {}:15", prefixes[0], prefixes[0]),
+                format!(
+                    "依据“{cite}”应写作“{}:条款”，例如 {}:15",
+                    prefixes[0], prefixes[0]
+                ),
             );
         }
-        if !text_field.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
-            r.err(field_line(text, line, "text"), &format!("{section}.text"), "须写明用户看到的中文表述");
+        if !text_field
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        {
+            r.err(
+                field_line(text, line, "text"),
+                &format!("{section}.text"),
+                "须写明用户看到的中文表述",
+            );
         }
     };
 
@@ -820,14 +887,26 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
         for step in &s.chain {
             for p in &step.parties {
                 if !party_ok(p) {
-                    r.err(field_line(text, *line, "chain"), "stages.chain.parties", format!("未知的参与方类型 {p}"));
+                    r.err(
+                        field_line(text, *line, "chain"),
+                        "stages.chain.parties",
+                        format!("未知的参与方类型 {p}"),
+                    );
                 }
             }
             if step.parties.is_empty() {
-                r.err(field_line(text, *line, "chain"), "stages.chain.parties", "审批环节须列出参与方");
+                r.err(
+                    field_line(text, *line, "chain"),
+                    "stages.chain.parties",
+                    "审批环节须列出参与方",
+                );
             }
             if step.mode == SignMode::Single && step.parties.len() > 1 {
-                r.err(field_line(text, *line, "chain"), "stages.chain.mode", "多个参与方须写明 mode = \"all\"（会签）或 \"any\"（或签）");
+                r.err(
+                    field_line(text, *line, "chain"),
+                    "stages.chain.mode",
+                    "多个参与方须写明 mode = \"all\"（会签）或 \"any\"（或签）",
+                );
             }
         }
     }
@@ -837,42 +916,74 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
         if let Some(other) = &d.replaceable_by
             && !doc_ids.contains(other)
         {
-            r.err(field_line(text, *line, "replaceable_by"), "documents.replaceable_by", format!("找不到材料 {other}"));
+            r.err(
+                field_line(text, *line, "replaceable_by"),
+                "documents.replaceable_by",
+                format!("找不到材料 {other}"),
+            );
         }
     }
     let deadline_ids: BTreeSet<String> = deadlines.iter().map(|(_, d)| d.id.clone()).collect();
     for (line, d) in &deadlines {
         common(&mut r, "deadlines", *line, Some(&d.id), &d.cite, &d.text);
         if !party_ok(&d.owed_by) {
-            r.err(field_line(text, *line, "owed_by"), "deadlines.owed_by", format!("未知的参与方类型 {}", d.owed_by));
+            r.err(
+                field_line(text, *line, "owed_by"),
+                "deadlines.owed_by",
+                format!("未知的参与方类型 {}", d.owed_by),
+            );
         }
         if let Some(to) = &d.owed_to
             && !party_ok(to)
         {
-            r.err(field_line(text, *line, "owed_to"), "deadlines.owed_to", format!("未知的参与方类型 {to}"));
+            r.err(
+                field_line(text, *line, "owed_to"),
+                "deadlines.owed_to",
+                format!("未知的参与方类型 {to}"),
+            );
         }
         match d.timing() {
             Err(m) => r.err(*line, "deadlines.timing", m),
             Ok(Timing::Fixed(f)) => {
                 if NaiveDate::from_ymd_opt(2024, f.month, f.day).is_none() {
-                    r.err(field_line(text, *line, "fixed"), "deadlines.fixed", format!("{}月{}日不是有效日期", f.month, f.day));
+                    r.err(
+                        field_line(text, *line, "fixed"),
+                        "deadlines.fixed",
+                        format!("{}月{}日不是有效日期", f.month, f.day),
+                    );
                 }
             }
             Ok(Timing::NextNthWeekday(w)) if !(1..=5).contains(&w.n) => {
-                r.err(field_line(text, *line, "next_nth_weekday"), "deadlines.next_nth_weekday.n", "第几个须为 1–5");
+                r.err(
+                    field_line(text, *line, "next_nth_weekday"),
+                    "deadlines.next_nth_weekday.n",
+                    "第几个须为 1–5",
+                );
             }
             Ok(Timing::Recurring { working_day, .. }) => {
                 if d.until.is_none() {
-                    r.err(*line, "deadlines.until", "周期性义务须写明到哪个事件为止（until）");
+                    r.err(
+                        *line,
+                        "deadlines.until",
+                        "周期性义务须写明到哪个事件为止（until）",
+                    );
                 }
                 if working_day == 0 || working_day > 23 {
-                    r.err(field_line(text, *line, "working_day"), "deadlines.working_day", "第几个工作日须为 1–23");
+                    r.err(
+                        field_line(text, *line, "working_day"),
+                        "deadlines.working_day",
+                        "第几个工作日须为 1–23",
+                    );
                 }
             }
             Ok(_) => {}
         }
         if d.not_before_months.is_some() && d.months.is_none() {
-            r.err(field_line(text, *line, "not_before_months"), "deadlines.not_before_months", "not_before_months 只能与 months 一起使用");
+            r.err(
+                field_line(text, *line, "not_before_months"),
+                "deadlines.not_before_months",
+                "not_before_months 只能与 months 一起使用",
+            );
         }
     }
     for (line, t) in &thresholds {
@@ -888,10 +999,16 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
     for (line, g) in &gates {
         common(&mut r, "gates", *line, Some(&g.id), &g.cite, &g.text);
         match (&g.quota, g.requires.is_empty()) {
-            (None, true) => r.err(*line, "gates.requires", "关口须给出 requires 条件或 quota 限额"),
-            (Some(q), _) if !quota_ids.contains(q) => {
-                r.err(field_line(text, *line, "quota"), "gates.quota", format!("找不到限额 {q}"))
-            }
+            (None, true) => r.err(
+                *line,
+                "gates.requires",
+                "关口须给出 requires 条件或 quota 限额",
+            ),
+            (Some(q), _) if !quota_ids.contains(q) => r.err(
+                field_line(text, *line, "quota"),
+                "gates.quota",
+                format!("找不到限额 {q}"),
+            ),
             _ => {}
         }
     }
@@ -899,11 +1016,19 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
         common(&mut r, "sanctions", *line, Some(&s.id), &s.cite, &s.text);
         for d in &s.on_overdue {
             if !deadline_ids.contains(d) {
-                r.err(field_line(text, *line, "on_overdue"), "sanctions.on_overdue", format!("找不到期限 {d}"));
+                r.err(
+                    field_line(text, *line, "on_overdue"),
+                    "sanctions.on_overdue",
+                    format!("找不到期限 {d}"),
+                );
             }
         }
         if s.steps.is_empty() {
-            r.err(field_line(text, *line, "steps"), "sanctions.steps", "须列出处理措施");
+            r.err(
+                field_line(text, *line, "steps"),
+                "sanctions.steps",
+                "须列出处理措施",
+            );
         }
     }
     for (line, g) in &gaps {

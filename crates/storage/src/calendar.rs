@@ -1,10 +1,10 @@
 //! The working-day calendar as the server uses it: the built-in schedule with imported
 //! years laid over it.
 
-use crate::audit::{append, Change};
+use crate::audit::{Change, append};
 use crate::{Actor, Result, Store};
-use govit_core::calendar::{Calendar, YearSchedule};
 use govit_core::DomainError;
+use govit_core::calendar::{Calendar, YearSchedule};
 use sqlx::Row;
 
 impl Store {
@@ -26,7 +26,12 @@ impl Store {
 
     /// Imports whole years from a calendar file (a new year, or an amendment that restates a
     /// year). Each year replaces the one before it; the change is audited with both versions.
-    pub async fn import_calendar(&self, actor: &Actor, now_ms: i64, text: &str) -> Result<Vec<i32>> {
+    pub async fn import_calendar(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        text: &str,
+    ) -> Result<Vec<i32>> {
         let years = govit_core::calendar::parse_schedules(text).map_err(|errs| {
             DomainError::Invalid(
                 errs.into_iter()
@@ -38,7 +43,8 @@ impl Store {
         let mut w = self.write().await?;
         let mut imported = Vec::new();
         for y in &years {
-            let json = serde_json::to_string(y).map_err(|e| crate::StoreError::Config(e.to_string()))?;
+            let json =
+                serde_json::to_string(y).map_err(|e| crate::StoreError::Config(e.to_string()))?;
             sqlx::query("DELETE FROM calendar_years WHERE year = $1")
                 .bind(i64::from(y.year))
                 .execute(&mut *w.tx)
@@ -52,9 +58,15 @@ impl Store {
             .bind(actor.login.clone())
             .execute(&mut *w.tx)
             .await?;
-            let mut change = Change::ok("calendar_year", y.year, "calendar.import").after(y).detail(
-                y.notices.iter().map(|n| n.number.as_str()).collect::<Vec<_>>().join("、"),
-            );
+            let mut change = Change::ok("calendar_year", y.year, "calendar.import")
+                .after(y)
+                .detail(
+                    y.notices
+                        .iter()
+                        .map(|n| n.number.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                );
             if let Some(old) = before.schedule(y.year) {
                 change = change.before(old);
             }

@@ -1,0 +1,652 @@
+//! Obligations: from a project's events, its profile and the calendar, what is owed, by
+//! whom, due when, under which article — and whether it is pending, due soon, overdue,
+//! fulfilled or waived. Pure functions of their inputs; `today` is a parameter.
+
+use crate::calendar::{Calendar, Dated, add_days, add_months, nth_weekday_of_month};
+use crate::policy::{
+    DeadlineRule, EventKind, Facts, GateRule, GatedAction, Period, Profile, QuotaRule, Timing,
+    all_hold,
+};
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+/// Something that happened to a project, on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub kind: EventKind,
+    pub date: NaiveDate,
+}
+
+/// An obligation released with a reason; matched by the obligation's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waiver {
+    pub key: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pending,
+    DueSoon,
+    Overdue,
+    Fulfilled,
+    Waived,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::DueSoon => "due_soon",
+            Status::Overdue => "overdue",
+            Status::Fulfilled => "fulfilled",
+            Status::Waived => "waived",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pending => "待办",
+            Status::DueSoon => "即将到期",
+            Status::Overdue => "已逾期",
+            Status::Fulfilled => "已完成",
+            Status::Waived => "已豁免",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::Pending,
+            Status::DueSoon,
+            Status::Overdue,
+            Status::Fulfilled,
+            Status::Waived,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+    pub fn is_open(self) -> bool {
+        matches!(self, Status::Pending | Status::DueSoon | Status::Overdue)
+    }
+}
+
+/// Within this many working days of its due date an obligation is "due soon".
+pub const DUE_SOON_WORKING_DAYS: u32 = 3;
+
+/// One duty of one project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Obligation<'p> {
+    /// Stable identity: the rule and the occurrence (`yeji-15-progress@2025Q3`).
+    pub key: String,
+    #[serde(skip)]
+    pub rule: &'p DeadlineRule,
+    /// The day the time started running.
+    pub since: NaiveDate,
+    /// The earliest day it may be done (lhasa:22's month 12).
+    pub not_before: Option<NaiveDate>,
+    /// `None` when the text sets no time limit.
+    pub due: Option<Dated>,
+    /// For recurring duties: the period the occurrence covers (2025年第3季度).
+    pub period: Option<String>,
+    pub status: Status,
+    pub fulfilled_on: Option<NaiveDate>,
+    /// Fulfilled after the due date.
+    pub late: bool,
+}
+
+/// The inputs about one project.
+#[derive(Debug, Clone)]
+pub struct ProjectContext<'a> {
+    pub facts: &'a Facts,
+    /// In any order.
+    pub events: &'a [Event],
+    pub waivers: &'a [Waiver],
+    /// The plan year the project was declared for (anchors `plan_year_start`).
+    pub plan_year: Option<i32>,
+}
+
+fn due_for(cal: &Calendar, timing: Timing, since: NaiveDate) -> Option<Dated> {
+    let certain = |date: NaiveDate| {
+        Some(Dated {
+            date,
+            provisional: false,
+        })
+    };
+    match timing {
+        Timing::WorkingDays(n) => Some(cal.add_working_days(since, n)),
+        Timing::CalendarDays(n) => certain(add_days(since, n)),
+        Timing::Months(n) => certain(add_months(since, n)),
+        Timing::Fixed(f) => {
+            NaiveDate::from_ymd_opt(since.year() + f.year_offset, f.month, f.day).and_then(certain)
+        }
+        Timing::NextNthWeekday(w) => {
+            let mut y = since.year();
+            let mut m = since.month();
+            for _ in 0..3 {
+                if let Some(d) = nth_weekday_of_month(y, m, w.weekday.weekday(), w.n)
+                    && d >= since
+                {
+                    return certain(d);
+                }
+                (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            }
+            None
+        }
+        Timing::Recurring { .. } | Timing::Unspecified => None,
+    }
+}
+
+fn status_of(
+    cal: &Calendar,
+    due: Option<Dated>,
+    fulfilled: Option<NaiveDate>,
+    waived: bool,
+    today: NaiveDate,
+) -> (Status, bool) {
+    if let Some(f) = fulfilled {
+        return (Status::Fulfilled, due.is_some_and(|d| f > d.date));
+    }
+    if waived {
+        return (Status::Waived, false);
+    }
+    match due {
+        Some(d) if today > d.date => (Status::Overdue, false),
+        Some(d) if cal.working_days_between(today, d.date) <= DUE_SOON_WORKING_DAYS => {
+            (Status::DueSoon, false)
+        }
+        _ => (Status::Pending, false),
+    }
+}
+
+fn period_start(every: Period, year: i32, index: u32) -> Option<NaiveDate> {
+    match every {
+        Period::Month => NaiveDate::from_ymd_opt(year, index, 1),
+        Period::Quarter => NaiveDate::from_ymd_opt(year, (index - 1) * 3 + 1, 1),
+        Period::Year => NaiveDate::from_ymd_opt(year, 1, 1),
+    }
+}
+
+/// The period after the one containing `d`: (year, index).
+fn next_period(every: Period, year: i32, index: u32) -> (i32, u32) {
+    let last = match every {
+        Period::Month => 12,
+        Period::Quarter => 4,
+        Period::Year => 1,
+    };
+    if index >= last {
+        (year + 1, 1)
+    } else {
+        (year, index + 1)
+    }
+}
+
+fn period_of(every: Period, d: NaiveDate) -> (i32, u32) {
+    match every {
+        Period::Month => (d.year(), d.month()),
+        Period::Quarter => (d.year(), (d.month() - 1) / 3 + 1),
+        Period::Year => (d.year(), 1),
+    }
+}
+
+/// The period a report due in `(year, index)` covers: the one before it.
+fn covered_label(every: Period, year: i32, index: u32) -> (String, String) {
+    let (y, i) = match (every, index) {
+        (Period::Month, 1) => (year - 1, 12),
+        (Period::Month, i) => (year, i - 1),
+        (Period::Quarter, 1) => (year - 1, 4),
+        (Period::Quarter, i) => (year, i - 1),
+        (Period::Year, _) => (year - 1, 1),
+    };
+    match every {
+        Period::Month => (format!("{y}-{i:02}"), format!("{y}年{i}月")),
+        Period::Quarter => (format!("{y}Q{i}"), format!("{y}年第{i}季度")),
+        Period::Year => (format!("{y}"), format!("{y}年度")),
+    }
+}
+
+/// Every obligation the project's events create under the profile, as of `today`.
+pub fn obligations<'p>(
+    profile: &'p Profile,
+    cal: &Calendar,
+    ctx: &ProjectContext<'_>,
+    today: NaiveDate,
+) -> Vec<Obligation<'p>> {
+    let mut out = Vec::new();
+    let plan_start = ctx.plan_year.and_then(|y| NaiveDate::from_ymd_opt(y, 1, 1));
+    let dates_of = |kind: EventKind| -> Vec<NaiveDate> {
+        let mut v: Vec<NaiveDate> = if kind == EventKind::PlanYearStart {
+            plan_start.into_iter().collect()
+        } else {
+            ctx.events
+                .iter()
+                .filter(|e| e.kind == kind)
+                .map(|e| e.date)
+                .collect()
+        };
+        v.sort_unstable();
+        v
+    };
+    let waived = |key: &str| ctx.waivers.iter().any(|w| w.key == key);
+    for rule in &profile.deadlines {
+        if !all_hold(&rule.when, ctx.facts) {
+            continue;
+        }
+        let Ok(timing) = rule.timing() else { continue };
+        let triggers = dates_of(rule.after);
+        if triggers.is_empty() {
+            continue;
+        }
+        let fulfilments = dates_of(rule.fulfilled_by);
+        if let Timing::Recurring { every, working_day } = timing {
+            let since = triggers[0];
+            let until = dates_of(rule.until.unwrap_or(rule.fulfilled_by))
+                .into_iter()
+                .find(|d| *d >= since);
+            let horizon = until.unwrap_or(today);
+            let (mut y, mut i) =
+                next_period(every, period_of(every, since).0, period_of(every, since).1);
+            while let Some(start) = period_start(every, y, i) {
+                if start > horizon {
+                    break;
+                }
+                let (nth_y, nth_m) = (start.year(), start.month());
+                let due = cal.nth_working_day_of_month(nth_y, nth_m, working_day);
+                let (ny, ni) = next_period(every, y, i);
+                let next_start = period_start(every, ny, ni).unwrap_or(start);
+                let fulfilled_on = fulfilments
+                    .iter()
+                    .copied()
+                    .find(|d| *d >= start && *d < next_start);
+                let (key_part, label) = covered_label(every, y, i);
+                let key = format!("{}@{key_part}", rule.id);
+                let (status, late) = status_of(cal, due, fulfilled_on, waived(&key), today);
+                out.push(Obligation {
+                    key,
+                    rule,
+                    since: start,
+                    not_before: Some(start),
+                    due,
+                    period: Some(label),
+                    status,
+                    fulfilled_on,
+                    late,
+                });
+                (y, i) = (ny, ni);
+            }
+            continue;
+        }
+        // One obligation per trigger; each is met by the first later fulfilment not yet used.
+        let mut used = 0usize;
+        for (n, since) in triggers.iter().enumerate() {
+            let next_trigger = triggers.get(n + 1).copied();
+            while used < fulfilments.len() && fulfilments[used] < *since {
+                used += 1;
+            }
+            let fulfilled_on = match fulfilments.get(used) {
+                Some(f) if next_trigger.is_none_or(|t| *f < t) || n + 1 == triggers.len() => {
+                    used += 1;
+                    Some(*f)
+                }
+                _ => None,
+            };
+            let due = due_for(cal, timing, *since);
+            let key = format!("{}@{since}", rule.id);
+            let (status, late) = status_of(cal, due, fulfilled_on, waived(&key), today);
+            out.push(Obligation {
+                key,
+                rule,
+                since: *since,
+                not_before: rule.not_before_months.map(|m| add_months(*since, m)),
+                due,
+                period: None,
+                status,
+                fulfilled_on,
+                late,
+            });
+        }
+    }
+    out
+}
+
+/// Why an action is refused: the rule, its article and the sentence the user reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GateRefusal {
+    pub rule_id: String,
+    pub cite: String,
+    pub text: String,
+}
+
+impl std::fmt::Display for GateRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}（依据 {}）", self.text, self.cite)
+    }
+}
+
+/// Checks every gate of the profile that stands before `action`. `quota_used` says how
+/// many units of a quota are already used in the scope the quota counts (e.g. this
+/// department's declarations for the plan year).
+pub fn check_gates(
+    profile: &Profile,
+    action: GatedAction,
+    facts: &Facts,
+    quota_used: &dyn Fn(&QuotaRule) -> u32,
+) -> Result<(), Vec<GateRefusal>> {
+    let refuse = |g: &GateRule| GateRefusal {
+        rule_id: g.id.clone(),
+        cite: g.cite.clone(),
+        text: g.text.clone(),
+    };
+    let mut refusals = Vec::new();
+    for g in profile.gates.iter().filter(|g| g.action == action) {
+        if !g.when.is_empty() && !all_hold(&g.when, facts) {
+            continue;
+        }
+        if !all_hold(&g.requires, facts) {
+            refusals.push(refuse(g));
+            continue;
+        }
+        if let Some(q) = g
+            .quota
+            .as_ref()
+            .and_then(|id| profile.quotas.iter().find(|q| &q.id == id))
+            && quota_used(q) >= q.max
+        {
+            refusals.push(refuse(g));
+        }
+    }
+    if refusals.is_empty() {
+        Ok(())
+    } else {
+        Err(refusals)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{self, Fact};
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    fn profile(text: &str) -> Profile {
+        policy::load("test.toml", text).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    const HEAD: &str = "id = \"t\"\nname = \"测试办法\"\njurisdiction = \"测试市\"\nissuer = \"测试市人民政府\"\ndocument = \"测政发〔2025〕1号\"\nissued = \"2025-01-01\"\n";
+
+    fn with(rules: &str) -> Profile {
+        profile(&format!("{HEAD}\n{rules}"))
+    }
+
+    fn one<'p>(
+        p: &'p Profile,
+        events: &[Event],
+        facts: &Facts,
+        today: &str,
+    ) -> Vec<Obligation<'p>> {
+        let ctx = ProjectContext {
+            facts,
+            events,
+            waivers: &[],
+            plan_year: Some(2026),
+        };
+        obligations(p, &Calendar::builtin(), &ctx, d(today))
+    }
+
+    const CONTRACT: &str = r#"
+[[deadlines]]
+id = "t-1"
+cite = "t:1"
+text = "合同签订后5个工作日内备案。"
+duty = "合同备案"
+owed_by = "owner_unit"
+after = "contract_signed"
+working_days = 5
+fulfilled_by = "contract_filed"
+"#;
+
+    fn ev(kind: EventKind, date: &str) -> Event {
+        Event {
+            kind,
+            date: d(date),
+        }
+    }
+
+    #[test]
+    fn working_day_deadline_at_its_boundaries() {
+        let p = with(CONTRACT);
+        let signed = [ev(EventKind::ContractSigned, "2024-09-27")];
+        let f = Facts::new();
+        // Due 2024-10-10 (the National Day break does not count).
+        let o = &one(&p, &signed, &f, "2024-09-27")[0];
+        assert_eq!(o.due.map(|x| x.date), Some(d("2024-10-10")));
+        assert_eq!(o.status, Status::Pending);
+        assert_eq!(
+            one(&p, &signed, &f, "2024-10-08")[0].status,
+            Status::DueSoon
+        );
+        assert_eq!(
+            one(&p, &signed, &f, "2024-10-10")[0].status,
+            Status::DueSoon,
+            "the last day is still on time"
+        );
+        assert_eq!(
+            one(&p, &signed, &f, "2024-10-11")[0].status,
+            Status::Overdue,
+            "the day after"
+        );
+        let filed_last_day = [signed[0], ev(EventKind::ContractFiled, "2024-10-10")];
+        let o = &one(&p, &filed_last_day, &f, "2024-10-20")[0];
+        assert_eq!((o.status, o.late), (Status::Fulfilled, false));
+        let filed_late = [signed[0], ev(EventKind::ContractFiled, "2024-10-11")];
+        let o = &one(&p, &filed_late, &f, "2024-10-20")[0];
+        assert_eq!((o.status, o.late), (Status::Fulfilled, true));
+    }
+
+    #[test]
+    fn each_trigger_is_its_own_obligation_and_waivers_release() {
+        let p = with(CONTRACT);
+        let events = [
+            ev(EventKind::ContractSigned, "2025-03-03"),
+            ev(EventKind::ContractFiled, "2025-03-05"),
+            ev(EventKind::ContractSigned, "2025-06-02"),
+        ];
+        let f = Facts::new();
+        let os = one(&p, &events, &f, "2025-07-01");
+        assert_eq!(
+            os.iter().map(|o| o.status).collect::<Vec<_>>(),
+            [Status::Fulfilled, Status::Overdue]
+        );
+        let waivers = [Waiver {
+            key: os[1].key.clone(),
+            reason: "合同已解除".into(),
+        }];
+        let ctx = ProjectContext {
+            facts: &f,
+            events: &events,
+            waivers: &waivers,
+            plan_year: None,
+        };
+        let os = obligations(&p, &Calendar::builtin(), &ctx, d("2025-07-01"));
+        assert_eq!(os[1].status, Status::Waived);
+    }
+
+    #[test]
+    fn months_fixed_dates_and_windows() {
+        let p = with(
+            r#"
+[[deadlines]]
+id = "t-2"
+cite = "t:2"
+text = "初步验收后1个月内申请竣工验收。"
+duty = "申请竣工验收"
+owed_by = "owner_unit"
+after = "preliminary_acceptance_passed"
+months = 1
+fulfilled_by = "completion_acceptance_applied"
+
+[[deadlines]]
+id = "t-3"
+cite = "t:3"
+text = "每年8月31日前申报下一年度计划。"
+duty = "申报下一年度项目"
+owed_by = "owner_unit"
+after = "plan_year_start"
+fixed = { month = 8, day = 31, year_offset = -1 }
+fulfilled_by = "declaration_submitted"
+
+[[deadlines]]
+id = "t-4"
+cite = "t:4"
+text = "验收后第12至24个月开展自评价。"
+duty = "自评价"
+owed_by = "owner_unit"
+after = "completion_acceptance_passed"
+months = 24
+not_before_months = 12
+fulfilled_by = "self_evaluation_submitted"
+"#,
+        );
+        let events = [
+            ev(EventKind::PreliminaryAcceptancePassed, "2025-01-31"),
+            ev(EventKind::CompletionAcceptancePassed, "2025-03-15"),
+        ];
+        let f = Facts::new();
+        let os = one(&p, &events, &f, "2025-02-28");
+        let by = |id: &str| os.iter().find(|o| o.rule.id == id).expect(id);
+        assert_eq!(
+            by("t-2").due.map(|x| x.date),
+            Some(d("2025-02-28")),
+            "clamped to the month's end"
+        );
+        assert_eq!(by("t-3").due.map(|x| x.date), Some(d("2025-08-31")));
+        assert_eq!(by("t-4").not_before, Some(d("2026-03-15")));
+        assert_eq!(by("t-4").due.map(|x| x.date), Some(d("2027-03-15")));
+        assert!(
+            by("t-4").due.is_some_and(|x| !x.provisional),
+            "months are calendar arithmetic"
+        );
+    }
+
+    #[test]
+    fn quarterly_reports_in_the_first_five_working_days() {
+        let p = with(
+            r#"
+[[deadlines]]
+id = "t-5"
+cite = "t:5"
+text = "每季度第一个月的前5个工作日内报送上一季度进度。"
+duty = "报送季度进度"
+owed_by = "owner_unit"
+after = "work_started"
+every = "quarter"
+working_day = 5
+until = "completion_acceptance_passed"
+fulfilled_by = "progress_reported"
+when = [{ fact = "duration_months", op = ">", value = 6 }]
+"#,
+        );
+        let mut f = Facts::new();
+        f.insert(Fact::DurationMonths, 12);
+        let events = [
+            ev(EventKind::WorkStarted, "2025-05-20"),
+            ev(EventKind::ProgressReported, "2025-07-03"),
+        ];
+        let os = one(&p, &events, &f, "2025-10-20");
+        assert_eq!(os.len(), 2, "{os:?}");
+        assert_eq!(os[0].period.as_deref(), Some("2025年第2季度"));
+        assert_eq!(os[0].due.map(|x| x.date), Some(d("2025-07-07")));
+        assert_eq!(os[0].status, Status::Fulfilled);
+        // October 2025: the holiday pushes the fifth working day to the 14th.
+        assert_eq!(os[1].due.map(|x| x.date), Some(d("2025-10-14")));
+        assert_eq!(os[1].status, Status::Overdue);
+        // Six months exactly: the rule does not apply (the text says "over 6 months").
+        f.insert(Fact::DurationMonths, 6);
+        assert!(one(&p, &events, &f, "2025-10-20").is_empty());
+    }
+
+    #[test]
+    fn fourth_thursday_and_unspecified() {
+        let p = with(
+            r#"
+[[deadlines]]
+id = "t-6"
+cite = "t:6"
+text = "每月第四个星期四开展预审。"
+duty = "组织预审"
+owed_by = "authority"
+after = "declaration_submitted"
+next_nth_weekday = { weekday = "thu", n = 4 }
+fulfilled_by = "review_passed"
+
+[[deadlines]]
+id = "t-7"
+cite = "t:7"
+text = "预算年度结束后开展自评价。"
+duty = "自评价"
+owed_by = "owner_unit"
+after = "budget_year_ended"
+unspecified = true
+fulfilled_by = "self_evaluation_submitted"
+"#,
+        );
+        let f = Facts::new();
+        let events = [
+            ev(EventKind::DeclarationSubmitted, "2025-10-24"),
+            ev(EventKind::BudgetYearEnded, "2025-12-31"),
+        ];
+        let os = one(&p, &events, &f, "2026-06-01");
+        assert_eq!(
+            os[0].due.map(|x| x.date),
+            Some(d("2025-11-27")),
+            "October's 4th Thursday (23rd) has passed"
+        );
+        assert_eq!(os[1].due, None);
+        assert_eq!(
+            os[1].status,
+            Status::Pending,
+            "no time limit: never overdue"
+        );
+    }
+
+    #[test]
+    fn gates_refuse_with_their_citation() {
+        let p = with(
+            r#"
+[[quotas]]
+id = "t-q"
+cite = "t:7"
+text = "每个部门每年申报项目原则上不超过2个。"
+counts = "declaration_submitted"
+per = "department_year"
+max = 2
+
+[[gates]]
+id = "t-g1"
+cite = "t:7"
+text = "每个部门每年申报项目原则上不超过2个。"
+action = "declare"
+quota = "t-q"
+
+[[gates]]
+id = "t-g2"
+cite = "t:10"
+text = "系统未编入目录的，不予审批。"
+action = "approve"
+requires = [{ fact = "systems_outside_catalog", op = "==", value = 0 }]
+"#,
+        );
+        let f = Facts::new();
+        assert!(check_gates(&p, GatedAction::Declare, &f, &|_| 1).is_ok());
+        let r = check_gates(&p, GatedAction::Declare, &f, &|_| 2).expect_err("third declaration");
+        assert_eq!(r[0].cite, "t:7");
+        // Unknown facts do not pass a gate.
+        assert!(check_gates(&p, GatedAction::Approve, &f, &|_| 0).is_err());
+        let mut f = Facts::new();
+        f.insert(Fact::SystemsOutsideCatalog, 0);
+        assert!(check_gates(&p, GatedAction::Approve, &f, &|_| 0).is_ok());
+        f.insert(Fact::SystemsOutsideCatalog, 1);
+        assert!(check_gates(&p, GatedAction::Approve, &f, &|_| 0).is_err());
+    }
+}
