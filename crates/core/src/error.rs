@@ -35,6 +35,9 @@ pub enum DomainError {
     /// The action is not allowed in the record's current state; the message says why.
     #[error("{message}")]
     InvalidState { message: String },
+    /// A rule of the jurisdiction's profile forbids the action.
+    #[error("{text}（依据 {cite}）")]
+    GateRefused { cite: String, text: String },
 }
 
 impl DomainError {
@@ -46,6 +49,7 @@ impl DomainError {
             DomainError::Forbidden(_) => "forbidden",
             DomainError::StaleVersion { .. } => "stale_version",
             DomainError::InvalidState { .. } => "invalid_state",
+            DomainError::GateRefused { .. } => "gate_refused",
         }
     }
 

@@ -10,7 +10,9 @@ pub mod calendar;
 pub mod demo;
 mod migrate;
 pub mod org;
+pub mod obligations;
 pub mod projects;
+pub mod rules;
 pub mod users;
 
 use govit_core::DomainError;
@@ -68,6 +70,8 @@ pub struct Store {
     /// SQLite allows one writer; taking this lock before a write transaction avoids
     /// lock-upgrade failures between concurrent deferred transactions.
     write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// The calendar and profiles in force.
+    rules: Arc<std::sync::RwLock<Arc<rules::Rules>>>,
 }
 
 /// The SQLite database file inside a data directory.
@@ -119,8 +123,10 @@ impl Store {
             pool,
             backend,
             write_lock: (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(()))),
+            rules: Arc::new(std::sync::RwLock::new(Arc::new(rules::Rules::builtin()))),
         };
         migrate::run(&store).await?;
+        store.reload_calendar().await?;
         Ok(store)
     }
 

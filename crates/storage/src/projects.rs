@@ -10,6 +10,8 @@ use govit_core::declaration::{
 use govit_core::ids::{DepartmentId, JurisdictionId, ProjectId, UserId};
 use govit_core::money::Yuan;
 use govit_core::org::{Ownership, Principal, Role, ScopeFilter};
+use govit_core::obligation::check_gates;
+use govit_core::policy::{EventKind, GatedAction, QuotaRule, QuotaScope};
 use govit_core::project::{Decision, ProjectAction, ProjectStatus};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -144,7 +146,7 @@ fn audit_view(p: &Project) -> serde_json::Value {
 }
 
 /// The scope of `principal` over projects as SQL, mirroring `Principal::can_see_project`.
-fn scope_where(principal: &Principal) -> Where {
+pub(crate) fn scope_where(principal: &Principal) -> Where {
     let mut w = Where::default();
     w.and(
         "p.jurisdiction_id = ?",
@@ -180,7 +182,7 @@ fn scope_where(principal: &Principal) -> Where {
     w
 }
 
-async fn fetch(conn: &mut AnyConnection, id: ProjectId) -> Result<Option<Project>> {
+pub(crate) async fn fetch(conn: &mut AnyConnection, id: ProjectId) -> Result<Option<Project>> {
     let row = sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE p.id = $1")))
         .bind(id.0)
         .fetch_optional(&mut *conn)
@@ -302,6 +304,11 @@ impl Store {
         };
         let d = validate(form)?;
         let mut w = self.write().await?;
+        let profile_id: String = sqlx::query_scalar("SELECT profile_id FROM jurisdictions WHERE id = $1")
+            .bind(principal.jurisdiction_id.0)
+            .fetch_optional(&mut *w.tx)
+            .await?
+            .unwrap_or_else(|| DEFAULT_PROFILE.to_string());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO projects (jurisdiction_id, owner_department_id, profile_id, name, summary, period_start, \
              period_end, investment_yuan, fiscal_yuan, bank_loan_yuan, self_raised_yuan, other_yuan, leader, contact, \
@@ -311,7 +318,7 @@ impl Store {
         )
         .bind(principal.jurisdiction_id.0)
         .bind(dept.0)
-        .bind(DEFAULT_PROFILE)
+        .bind(profile_id)
         .bind(d.name.clone())
         .bind(d.summary.clone())
         .bind(d.period.start.iso())
@@ -433,6 +440,9 @@ impl Store {
                 Some(f) => validate(f)?,
                 None => before.declaration.clone(),
             };
+            if action == ProjectAction::Submit {
+                self.check_declare_gates(&mut w.tx, &before).await?;
+            }
             let n = sqlx::query(
                 "UPDATE projects SET name = $1, summary = $2, period_start = $3, period_end = $4, investment_yuan = $5, \
                  fiscal_yuan = $6, bank_loan_yuan = $7, self_raised_yuan = $8, other_yuan = $9, leader = $10, \
@@ -473,6 +483,19 @@ impl Store {
             }
             let after = fetch(&mut w.tx, id).await?.ok_or(DomainError::NotFound)?;
             Self::event(&mut w.tx, principal, now_ms, &after, action, before.status, comment).await?;
+            // The declaration flow's own steps are events that rules count from.
+            let today = crate::obligations::china_today(now_ms);
+            let events: &[EventKind] = match (action, before.status) {
+                (ProjectAction::Submit, ProjectStatus::Returned) => &[EventKind::RevisionSubmitted],
+                (ProjectAction::Submit, _) => &[EventKind::DeclarationSubmitted, EventKind::MaterialsReceived],
+                (ProjectAction::Approve, _) => &[EventKind::ReviewPassed],
+                (ProjectAction::Return, _) => &[EventKind::ReviewFailed, EventKind::ReviewOpinionSent],
+                _ => &[],
+            };
+            for kind in events {
+                crate::obligations::insert_milestone(&mut w.tx, id, *kind, today, "", principal.user_id.0, now_ms).await?;
+            }
+            self.recompute_in(&mut w.tx, id, now_ms).await?;
             append(
                 &mut w.tx,
                 actor,
@@ -505,6 +528,43 @@ impl Store {
                 )
                 .await),
             Err(e) => Err(e),
+        }
+    }
+
+    /// The profile's gates before a declaration goes in, such as lhasa:7's two a year.
+    async fn check_declare_gates(&self, conn: &mut AnyConnection, p: &Project) -> Result<()> {
+        let rules = self.rules();
+        let Some(profile) = rules.profile(&p.profile_id) else { return Ok(()) };
+        let facts = crate::obligations::facts_of(conn, p).await?;
+        let year_prefix = format!("{:04}-%", p.declaration.period.start.year);
+        let same_department_year: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM projects WHERE owner_department_id = $1 AND period_start LIKE $2 \
+             AND status <> 'draft' AND id <> $3",
+        )
+        .bind(p.owner_department_id.0)
+        .bind(year_prefix.clone())
+        .bind(p.id.0)
+        .fetch_one(&mut *conn)
+        .await?;
+        let same_jurisdiction_year: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM projects WHERE jurisdiction_id = $1 AND period_start LIKE $2 \
+             AND status <> 'draft' AND id <> $3",
+        )
+        .bind(p.jurisdiction_id.0)
+        .bind(year_prefix)
+        .bind(p.id.0)
+        .fetch_one(&mut *conn)
+        .await?;
+        let used = |q: &QuotaRule| match q.per {
+            QuotaScope::DepartmentYear => same_department_year as u32,
+            QuotaScope::JurisdictionYear => same_jurisdiction_year as u32,
+        };
+        match check_gates(profile, GatedAction::Declare, &facts, &used) {
+            Ok(()) => Ok(()),
+            Err(refusals) => {
+                let first = &refusals[0];
+                Err(DomainError::GateRefused { cite: first.cite.clone(), text: first.text.clone() }.into())
+            }
         }
     }
 

@@ -12,7 +12,9 @@ fn status_of(e: &DomainError) -> StatusCode {
         DomainError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         DomainError::NotFound => StatusCode::NOT_FOUND,
         DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
-        DomainError::StaleVersion { .. } | DomainError::InvalidState { .. } => StatusCode::CONFLICT,
+        DomainError::StaleVersion { .. }
+        | DomainError::InvalidState { .. }
+        | DomainError::GateRefused { .. } => StatusCode::CONFLICT,
     }
 }
 
@@ -59,6 +61,7 @@ impl IntoResponse for PageError {
                     DomainError::StaleVersion { .. } => "记录已被修改",
                     DomainError::InvalidState { .. } => "当前状态不允许此操作",
                     DomainError::Invalid(_) => "输入有误",
+                    DomainError::GateRefused { .. } => "不符合办法规定",
                 };
                 let message = match d {
                     DomainError::NotFound => {
