@@ -94,6 +94,20 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// Policy profiles: list, show, check.
+    Policy {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Obligations: recompute every project's deadlines now (the server does it daily).
+    Obligations {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: ObligationsCommand,
+    },
     /// Audit log operations.
     Audit {
         #[command(flatten)]
@@ -164,6 +178,25 @@ enum CalendarCommand {
 }
 
 #[derive(Subcommand)]
+enum PolicyCommand {
+    /// The profiles in force (built in, and from <data dir>/policies).
+    List,
+    /// Every rule of a profile with its citation.
+    Show { id: String },
+    /// Check profile files; every mistake is reported with file, line and field.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ObligationsCommand {
+    /// Recompute every project's obligations as of today.
+    Refresh,
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Walk the hash chain; exit non-zero naming the first broken record.
     Verify,
@@ -198,6 +231,13 @@ async fn open(db: &DbArgs) -> Result<Store> {
         }
     };
     Store::connect(&url).await.context("无法连接数据库")
+}
+
+/// Profiles in `<data dir>/policies` override or add to the built-in ones.
+fn load_profiles(store: &Store, db: &DbArgs) {
+    for e in store.load_profile_overrides(&db.data_dir.join("policies")) {
+        eprintln!("未加载的管理办法文件：{e}");
+    }
 }
 
 async fn shutdown_signal() {
@@ -242,6 +282,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve { db, serve: s } => {
             let store = open(&db).await?;
+            load_profiles(&store, &db);
             serve(store, &s).await?;
         }
         Command::Demo { data_dir, serve: s } => {
@@ -451,6 +492,69 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     println!("已导入 {list} 年的工作日安排");
                 }
             }
+        }
+        Command::Policy { db, command } => match command {
+            PolicyCommand::Check { files } => {
+                let mut failed = false;
+                for path in files {
+                    let name = path.display().to_string();
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("无法读取 {name}"))?;
+                    match govit_core::policy::load(&name, &text) {
+                        Ok(p) => println!("{name}：通过（{} 条规则）", p.rule_count()),
+                        Err(errors) => {
+                            failed = true;
+                            for e in errors {
+                                println!("{e}");
+                            }
+                        }
+                    }
+                }
+                if failed {
+                    return Ok(ExitCode::from(2));
+                }
+            }
+            PolicyCommand::List => {
+                let store = open(&db).await?;
+                load_profiles(&store, &db);
+                for p in store.rules().profiles.values() {
+                    println!(
+                        "{:<20} {}（{} {}，{} 条规则）",
+                        p.head.id,
+                        p.head.name,
+                        p.head.document,
+                        p.head.issued,
+                        p.rule_count()
+                    );
+                }
+            }
+            PolicyCommand::Show { id } => {
+                let store = open(&db).await?;
+                load_profiles(&store, &db);
+                let rules = store.rules();
+                let Some(p) = rules.profile(&id) else {
+                    bail!("没有编号为 {id} 的管理办法（govit policy list 查看全部）");
+                };
+                println!(
+                    "{}\n{} {}，{} 发布",
+                    p.head.name, p.head.issuer, p.head.document, p.head.issued
+                );
+                for (section, rows) in govit_web::rule_sections(p) {
+                    println!("\n【{section}】{} 条", rows.len());
+                    for (cite, rule, text) in rows {
+                        println!("  {cite:<22} {rule}：{text}");
+                    }
+                }
+            }
+        },
+        Command::Obligations {
+            db,
+            command: ObligationsCommand::Refresh,
+        } => {
+            let store = open(&db).await?;
+            load_profiles(&store, &db);
+            let n = store.refresh_all_obligations(now_ms()).await?;
+            println!("已按今天的日期重算 {n} 项义务");
         }
         Command::Audit {
             db,

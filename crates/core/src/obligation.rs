@@ -244,9 +244,14 @@ pub fn obligations<'p>(
             let horizon = until.unwrap_or(today);
             let (mut y, mut i) =
                 next_period(every, period_of(every, since).0, period_of(every, since).1);
+            // Every occurrence up to today (or the end event), and the next one coming up.
+            let mut upcoming_shown = false;
             while let Some(start) = period_start(every, y, i) {
                 if start > horizon {
-                    break;
+                    if until.is_some() || upcoming_shown {
+                        break;
+                    }
+                    upcoming_shown = true;
                 }
                 let (nth_y, nth_m) = (start.year(), start.month());
                 let due = cal.nth_working_day_of_month(nth_y, nth_m, working_day);
@@ -554,7 +559,9 @@ when = [{ fact = "duration_months", op = ">", value = 6 }]
             ev(EventKind::ProgressReported, "2025-07-03"),
         ];
         let os = one(&p, &events, &f, "2025-10-20");
-        assert_eq!(os.len(), 2, "{os:?}");
+        assert_eq!(os.len(), 3, "two past occurrences and the next one: {os:?}");
+        assert_eq!(os[2].period.as_deref(), Some("2025年第4季度"));
+        assert_eq!(os[2].status, Status::Pending);
         assert_eq!(os[0].period.as_deref(), Some("2025年第2季度"));
         assert_eq!(os[0].due.map(|x| x.date), Some(d("2025-07-07")));
         assert_eq!(os[0].status, Status::Fulfilled);

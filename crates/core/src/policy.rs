@@ -722,7 +722,19 @@ impl Reader<'_> {
                         .map(|s| header_line + line_of(&body, s.start))
                         .unwrap_or(header_line);
                     let msg = e.message().to_string();
-                    let field = field_of_serde_error(&msg);
+                    // The key on the offending line names the field best; serde's message
+                    // names it when the line does not (a missing field).
+                    let key = e
+                        .span()
+                        .and_then(|s| {
+                            body[..s.start.min(body.len())]
+                                .lines()
+                                .last()
+                                .map(str::to_string)
+                        })
+                        .and_then(|l| l.split_once('=').map(|(k, _)| k.trim().to_string()))
+                        .filter(|k| !k.is_empty() && !k.contains(' '));
+                    let field = key.unwrap_or_else(|| field_of_serde_error(&msg));
                     self.err(
                         line,
                         &format!("{section}.{field}")
@@ -1095,4 +1107,145 @@ pub fn builtin() -> Vec<Profile> {
         .iter()
         .filter_map(|(id, text)| load(&format!("policies/{id}.toml"), text).ok())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_profile_passes_its_check() {
+        for (id, text) in BUILTIN {
+            let p = load(&format!("policies/{id}.toml"), text).unwrap_or_else(|e| {
+                panic!(
+                    "{id}: {}",
+                    e.iter()
+                        .map(|x| x.to_string())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                )
+            });
+            assert_eq!(&p.head.id, id);
+            assert!(
+                p.rule_count() >= 40,
+                "{id} has only {} rules",
+                p.rule_count()
+            );
+            assert!(
+                !p.deadlines.is_empty() && !p.gates.is_empty() && !p.documents.is_empty(),
+                "{id}"
+            );
+            // Every rule's citation belongs to the profile.
+            for d in &p.deadlines {
+                assert!(d.cite.starts_with(id), "{id}: {}", d.cite);
+            }
+        }
+        assert_eq!(builtin().len(), 5);
+    }
+
+    #[test]
+    fn the_texts_own_gaps_are_recorded() {
+        let lhasa = builtin()
+            .into_iter()
+            .find(|p| p.head.id == "lhasa")
+            .expect("lhasa");
+        for cite in ["lhasa:16", "lhasa:19"] {
+            assert!(
+                lhasa.gaps.iter().any(|g| g.cite == cite),
+                "lhasa gap {cite} missing"
+            );
+        }
+        let q = lhasa
+            .quotas
+            .iter()
+            .find(|q| q.cite == "lhasa:7")
+            .expect("lhasa:7 quota");
+        assert_eq!((q.max, q.per), (2, QuotaScope::DepartmentYear));
+    }
+
+    #[test]
+    fn mistakes_are_reported_with_file_line_and_field() {
+        let bad = r#"id = "bad"
+name = "错误示例"
+jurisdiction = "某市"
+issuer = "某市人民政府"
+document = "某政发〔2025〕1号"
+issued = "2025-01-01"
+
+[[deadlines]]
+id = "bad-1"
+cite = "bad:1"
+text = "合同签订后5个工作日内备案。"
+duty = "合同备案"
+owed_by = "landlord"
+after = "contract_signed"
+fulfilled_by = "contract_filed"
+
+[[deadlines]]
+id = "bad-2"
+cite = "other:2"
+text = "no chinese here"
+duty = "x"
+owed_by = "owner_unit"
+after = "contract_signed"
+working_days = "five"
+fulfilled_by = "contract_filed"
+
+[[gates]]
+id = "bad-1"
+cite = "bad:3"
+text = "未列入计划的不予审批。"
+action = "approve"
+requires = [{ fact = "in_plan", op = "==", value = 1 }]
+
+[[widgets]]
+id = "w"
+"#;
+        let errors = load("policies/bad.toml", bad).expect_err("must fail");
+        let has = |line: usize, field: &str| {
+            errors
+                .iter()
+                .any(|e| e.line == line && e.field.contains(field) && e.file == "policies/bad.toml")
+        };
+        let all = errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(has(13, "owed_by"), "unknown party\n{all}");
+        assert!(has(8, "timing"), "no timing\n{all}");
+        assert!(has(24, "working_days"), "wrong type\n{all}");
+        assert!(has(32, "requires"), "unknown fact\n{all}");
+        assert!(has(34, "widgets"), "unknown section\n{all}");
+        assert!(errors.len() >= 5, "{all}");
+    }
+
+    #[test]
+    fn thresholds_at_their_boundaries() {
+        let t = |op: &str, value: i64| ThresholdRule {
+            id: "t".into(),
+            cite: "t:1".into(),
+            text: "阈值".into(),
+            fact: Fact::InvestmentYuan,
+            op: serde_json::from_value(serde_json::Value::String(op.into())).expect("op"),
+            value,
+            effect: String::new(),
+            adds_stage: None,
+        };
+        let at = |v: i64| Facts::from([(Fact::InvestmentYuan, v)]);
+        // linxiang:14: ≥ 2,000,000 → expert panel.
+        let ge = t(">=", 2_000_000);
+        assert_eq!(ge.met(&at(1_999_999)), Some(false));
+        assert_eq!(ge.met(&at(2_000_000)), Some(true));
+        assert_eq!(ge.met(&at(2_000_001)), Some(true));
+        // yeji:2: under 100,000 is outside the regulation.
+        let lt = t("<", 100_000);
+        assert_eq!(lt.met(&at(99_999)), Some(true));
+        assert_eq!(lt.met(&at(100_000)), Some(false));
+        // lhasa:21: ≤ 100,000,000 financial review, above it audit.
+        let le = t("<=", 100_000_000);
+        assert_eq!(le.met(&at(100_000_000)), Some(true));
+        assert_eq!(le.met(&at(100_000_001)), Some(false));
+        assert_eq!(le.met(&Facts::new()), None, "unknown facts decide nothing");
+    }
 }

@@ -2,22 +2,26 @@
 //! facts or waivers change, once a day as dates pass, and after a calendar import, so that
 //! to-do lists and overdue reports are plain queries.
 
-use crate::audit::{append, Change};
-use crate::projects::{fetch, scope_where, Project};
-use crate::{bind_all, like_pattern, Actor, Page, Paged, Param, Result, Store, Where};
+use crate::audit::{Change, append};
+use crate::projects::{Project, fetch, scope_where};
+use crate::{Actor, Page, Paged, Param, Result, Store, Where, bind_all, like_pattern};
 use chrono::{FixedOffset, NaiveDate, TimeZone};
+use govit_core::DomainError;
 use govit_core::ids::{DepartmentId, ProjectId};
 use govit_core::obligation::{self, Event, ProjectContext, Status, Waiver};
 use govit_core::org::{Principal, Role};
 use govit_core::policy::{EventKind, Fact, Facts};
-use govit_core::DomainError;
 use serde::Serialize;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 /// The date in China at an instant.
 pub fn china_today(now_ms: i64) -> NaiveDate {
-    let tz = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("utc"));
-    tz.timestamp_millis_opt(now_ms).single().map(|t| t.date_naive()).unwrap_or_default()
+    let tz =
+        FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("utc"));
+    tz.timestamp_millis_opt(now_ms)
+        .single()
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -100,7 +104,10 @@ async fn project_events(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<E
     for r in rows {
         let kind: String = r.try_get("kind")?;
         let date: String = r.try_get("event_date")?;
-        if let (Some(kind), Ok(date)) = (EventKind::parse(&kind), NaiveDate::parse_from_str(&date, "%Y-%m-%d")) {
+        if let (Some(kind), Ok(date)) = (
+            EventKind::parse(&kind),
+            NaiveDate::parse_from_str(&date, "%Y-%m-%d"),
+        ) {
             out.push(Event { kind, date });
         }
     }
@@ -134,23 +141,40 @@ pub(crate) async fn insert_milestone(
 
 impl Store {
     /// Recomputes one project's obligations inside the caller's transaction.
-    pub(crate) async fn recompute_in(&self, conn: &mut AnyConnection, id: ProjectId, now_ms: i64) -> Result<usize> {
-        let Some(p) = fetch(conn, id).await? else { return Ok(0) };
+    pub(crate) async fn recompute_in(
+        &self,
+        conn: &mut AnyConnection,
+        id: ProjectId,
+        now_ms: i64,
+    ) -> Result<usize> {
+        let Some(p) = fetch(conn, id).await? else {
+            return Ok(0);
+        };
         let rules = self.rules();
-        sqlx::query("DELETE FROM obligations WHERE project_id = $1").bind(id.0).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM obligations WHERE project_id = $1")
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
         let Some(profile) = rules.profile(&p.profile_id) else {
             tracing::warn!(project = id.0, profile = %p.profile_id, "project's profile is not loaded");
             return Ok(0);
         };
         let facts = facts_of(conn, &p).await?;
         let events = project_events(conn, id).await?;
-        let waivers: Vec<Waiver> = sqlx::query("SELECT obligation_key, reason FROM obligation_waivers WHERE project_id = $1")
-            .bind(id.0)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| Ok(Waiver { key: r.try_get("obligation_key")?, reason: r.try_get("reason")? }))
-            .collect::<Result<_>>()?;
+        let waivers: Vec<Waiver> = sqlx::query(
+            "SELECT obligation_key, reason FROM obligation_waivers WHERE project_id = $1",
+        )
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Waiver {
+                key: r.try_get("obligation_key")?,
+                reason: r.try_get("reason")?,
+            })
+        })
+        .collect::<Result<_>>()?;
         let ctx = ProjectContext {
             facts: &facts,
             events: &events,
@@ -208,7 +232,9 @@ impl Store {
 
     /// Recomputes every project's obligations: the daily tick and the calendar import.
     pub async fn refresh_all_obligations(&self, now_ms: i64) -> Result<usize> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM projects ORDER BY id").fetch_all(&self.pool).await?;
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM projects ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
         let mut n = 0;
         for chunk in ids.chunks(200) {
             let mut w = self.write().await?;
@@ -221,12 +247,22 @@ impl Store {
     }
 
     /// Imports calendar years, then recomputes every open deadline under the new schedule.
-    pub async fn import_calendar_and_refresh(&self, actor: &Actor, now_ms: i64, text: &str) -> Result<(Vec<i32>, usize)> {
+    pub async fn import_calendar_and_refresh(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        text: &str,
+    ) -> Result<(Vec<i32>, usize)> {
         let years = self.import_calendar(actor, now_ms, text).await?;
         self.reload_calendar().await?;
         let n = self.refresh_all_obligations(now_ms).await?;
-        self.audit(actor, now_ms, Change::ok("obligations", "*", "obligations.recompute").detail(format!("日历导入后重算 {n} 项义务")))
-            .await?;
+        self.audit(
+            actor,
+            now_ms,
+            Change::ok("obligations", "*", "obligations.recompute")
+                .detail(format!("日历导入后重算 {n} 项义务")),
+        )
+        .await?;
         Ok((years, n))
     }
 
@@ -243,8 +279,14 @@ impl Store {
         note: &str,
     ) -> Result<()> {
         let p = self.project(principal, actor, now_ms, id).await?;
-        if !(principal.has(Role::Reviewer) || principal.has(Role::Declarant) && principal.department_id == Some(p.owner_department_id)) {
-            return Err(DomainError::Forbidden("只有项目建设单位经办人或主管部门审核人可以登记项目事件".into()).into());
+        if !(principal.has(Role::Reviewer)
+            || principal.has(Role::Declarant)
+                && principal.department_id == Some(p.owner_department_id))
+        {
+            return Err(DomainError::Forbidden(
+                "只有项目建设单位经办人或主管部门审核人可以登记项目事件".into(),
+            )
+            .into());
         }
         if date > china_today(now_ms) {
             return Err(DomainError::invalid("date", "事件日期不能晚于今天").into());
@@ -256,24 +298,35 @@ impl Store {
             &mut w.tx,
             actor,
             now_ms,
-            Change::ok("project", id, "project.event").after(&serde_json::json!({"event": kind, "date": date, "note": note})),
+            Change::ok("project", id, "project.event")
+                .after(&serde_json::json!({"event": kind, "date": date, "note": note})),
         )
         .await?;
         w.commit().await
     }
 
     /// Sets a fact about a project that rules test (reviewers only).
-    pub async fn set_project_fact(&self, principal: &Principal, actor: &Actor, now_ms: i64, id: ProjectId, fact: Fact, value: i64) -> Result<()> {
+    pub async fn set_project_fact(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        id: ProjectId,
+        fact: Fact,
+        value: i64,
+    ) -> Result<()> {
         self.project(principal, actor, now_ms, id).await?;
         if !principal.has(Role::Reviewer) {
             return Err(DomainError::Forbidden("只有主管部门审核人可以认定项目情况".into()).into());
         }
         let mut w = self.write().await?;
-        let before: Option<i64> = sqlx::query_scalar("SELECT value FROM project_facts WHERE project_id = $1 AND fact = $2")
-            .bind(id.0)
-            .bind(fact.as_str())
-            .fetch_optional(&mut *w.tx)
-            .await?;
+        let before: Option<i64> = sqlx::query_scalar(
+            "SELECT value FROM project_facts WHERE project_id = $1 AND fact = $2",
+        )
+        .bind(id.0)
+        .bind(fact.as_str())
+        .fetch_optional(&mut *w.tx)
+        .await?;
         sqlx::query("DELETE FROM project_facts WHERE project_id = $1 AND fact = $2")
             .bind(id.0)
             .bind(fact.as_str())
@@ -299,10 +352,27 @@ impl Store {
     }
 
     /// Releases an obligation with a written reason (the authority's reviewers only).
-    pub async fn waive_obligation(&self, principal: &Principal, actor: &Actor, now_ms: i64, id: ProjectId, key: &str, reason: &str) -> Result<()> {
+    pub async fn waive_obligation(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        id: ProjectId,
+        key: &str,
+        reason: &str,
+    ) -> Result<()> {
         self.project(principal, actor, now_ms, id).await?;
         if !principal.has(Role::Reviewer) {
-            let _ = self.audit_refusal(actor, now_ms, "obligation", key, "obligation.waive", "非审核人豁免义务").await;
+            let _ = self
+                .audit_refusal(
+                    actor,
+                    now_ms,
+                    "obligation",
+                    key,
+                    "obligation.waive",
+                    "非审核人豁免义务",
+                )
+                .await;
             return Err(DomainError::Forbidden("只有主管部门审核人可以豁免义务".into()).into());
         }
         let reason = reason.trim();
@@ -318,7 +388,10 @@ impl Store {
             .ok_or(DomainError::NotFound)?;
         let status: String = before.try_get("status")?;
         if !Status::parse(&status).is_some_and(Status::is_open) {
-            return Err(DomainError::InvalidState { message: "该义务已完成或已豁免，无需豁免".into() }.into());
+            return Err(DomainError::InvalidState {
+                message: "该义务已完成或已豁免，无需豁免".into(),
+            }
+            .into());
         }
         sqlx::query(
             "INSERT INTO obligation_waivers (project_id, obligation_key, reason, waived_by, waived_at_ms) VALUES ($1, $2, $3, $4, $5)",
@@ -367,7 +440,13 @@ impl Store {
     }
 
     /// A project's obligations, for a caller who may see the project.
-    pub async fn project_obligations(&self, principal: &Principal, actor: &Actor, now_ms: i64, id: ProjectId) -> Result<Vec<ObligationRow>> {
+    pub async fn project_obligations(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        id: ProjectId,
+    ) -> Result<Vec<ObligationRow>> {
         self.project(principal, actor, now_ms, id).await?;
         let mut w = Where::default();
         w.and("o.project_id = ?", vec![Param::Int(id.0)]);
@@ -375,10 +454,20 @@ impl Store {
     }
 
     /// Obligations in the caller's scope, filtered.
-    pub async fn list_obligations(&self, principal: &Principal, f: &ObligationFilter, page: Page) -> Result<Paged<ObligationRow>> {
+    pub async fn list_obligations(
+        &self,
+        principal: &Principal,
+        f: &ObligationFilter,
+        page: Page,
+    ) -> Result<Paged<ObligationRow>> {
         let mut w = scope_where(principal);
         if f.owed_by_me {
-            w.and("o.owed_department_id = ?", vec![Param::Int(principal.department_id.map(|d| d.0).unwrap_or(-1))]);
+            w.and(
+                "o.owed_department_id = ?",
+                vec![Param::Int(
+                    principal.department_id.map(|d| d.0).unwrap_or(-1),
+                )],
+            );
         }
         if let Some(s) = f.status {
             w.and("o.status = ?", vec![Param::Text(s.as_str().into())]);
@@ -386,7 +475,10 @@ impl Store {
             w.and("o.status IN ('pending', 'due_soon', 'overdue')", vec![]);
         }
         if let Some(dept) = f.department {
-            w.and("d.path LIKE (SELECT path FROM departments WHERE id = ?) || '%'", vec![Param::Int(dept.0)]);
+            w.and(
+                "d.path LIKE (SELECT path FROM departments WHERE id = ?) || '%'",
+                vec![Param::Int(dept.0)],
+            );
         }
         if !f.keyword.trim().is_empty() {
             let k = like_pattern(f.keyword.trim());
@@ -401,10 +493,16 @@ impl Store {
     async fn query_obligations(&self, w: Where, page: Page) -> Result<Paged<ObligationRow>> {
         const FROM: &str = " FROM obligations o JOIN projects p ON p.id = o.project_id \
             JOIN departments d ON d.id = p.owner_department_id LEFT JOIN departments od ON od.id = o.owed_department_id";
-        let total: i64 = bind_all(sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS n{FROM}{}", w.sql()))), &w.params)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
+        let total: i64 = bind_all(
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT COUNT(*) AS n{FROM}{}",
+                w.sql()
+            ))),
+            &w.params,
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
         let sql = format!(
             "SELECT o.*, p.name AS project_name, d.name AS owner_department, COALESCE(od.name, '') AS owed_department{FROM}{} \
              ORDER BY CASE WHEN o.due_date IS NULL THEN 1 ELSE 0 END, o.due_date, o.project_id, o.obligation_key LIMIT {} OFFSET {}",
@@ -412,7 +510,9 @@ impl Store {
             page.size,
             page.offset()
         );
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params).fetch_all(&self.pool).await?;
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(&self.pool)
+            .await?;
         let items = rows
             .iter()
             .map(|r| {
@@ -432,12 +532,18 @@ impl Store {
                     due_date: r.try_get("due_date")?,
                     provisional: r.try_get::<i64, _>("provisional")? != 0,
                     period: r.try_get("period")?,
-                    status: Status::parse(&r.try_get::<String, _>("status")?).unwrap_or(Status::Pending),
+                    status: Status::parse(&r.try_get::<String, _>("status")?)
+                        .unwrap_or(Status::Pending),
                     fulfilled_on: r.try_get("fulfilled_on")?,
                     late: r.try_get::<i64, _>("late")? != 0,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Paged { items, total, page: page.number, page_size: page.size })
+        Ok(Paged {
+            items,
+            total,
+            page: page.number,
+            page_size: page.size,
+        })
     }
 }

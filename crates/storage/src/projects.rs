@@ -9,8 +9,8 @@ use govit_core::declaration::{
 };
 use govit_core::ids::{DepartmentId, JurisdictionId, ProjectId, UserId};
 use govit_core::money::Yuan;
-use govit_core::org::{Ownership, Principal, Role, ScopeFilter};
 use govit_core::obligation::check_gates;
+use govit_core::org::{Ownership, Principal, Role, ScopeFilter};
 use govit_core::policy::{EventKind, GatedAction, QuotaRule, QuotaScope};
 use govit_core::project::{Decision, ProjectAction, ProjectStatus};
 use serde::Serialize;
@@ -80,6 +80,10 @@ pub struct TodoCounts {
     pub returned: i64,
     /// The declarant's unsent drafts.
     pub drafts: i64,
+    /// Open obligations owed by the user's department.
+    pub obligations: i64,
+    /// Overdue obligations in the user's scope (for the authority and observers).
+    pub overdue: i64,
 }
 
 const SELECT: &str = "SELECT p.*, d.name AS owner_department, d.path AS owner_department_path, \
@@ -304,11 +308,12 @@ impl Store {
         };
         let d = validate(form)?;
         let mut w = self.write().await?;
-        let profile_id: String = sqlx::query_scalar("SELECT profile_id FROM jurisdictions WHERE id = $1")
-            .bind(principal.jurisdiction_id.0)
-            .fetch_optional(&mut *w.tx)
-            .await?
-            .unwrap_or_else(|| DEFAULT_PROFILE.to_string());
+        let profile_id: String =
+            sqlx::query_scalar("SELECT profile_id FROM jurisdictions WHERE id = $1")
+                .bind(principal.jurisdiction_id.0)
+                .fetch_optional(&mut *w.tx)
+                .await?
+                .unwrap_or_else(|| DEFAULT_PROFILE.to_string());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO projects (jurisdiction_id, owner_department_id, profile_id, name, summary, period_start, \
              period_end, investment_yuan, fiscal_yuan, bank_loan_yuan, self_raised_yuan, other_yuan, leader, contact, \
@@ -534,7 +539,9 @@ impl Store {
     /// The profile's gates before a declaration goes in, such as lhasa:7's two a year.
     async fn check_declare_gates(&self, conn: &mut AnyConnection, p: &Project) -> Result<()> {
         let rules = self.rules();
-        let Some(profile) = rules.profile(&p.profile_id) else { return Ok(()) };
+        let Some(profile) = rules.profile(&p.profile_id) else {
+            return Ok(());
+        };
         let facts = crate::obligations::facts_of(conn, p).await?;
         let year_prefix = format!("{:04}-%", p.declaration.period.start.year);
         let same_department_year: i64 = sqlx::query_scalar(
@@ -563,7 +570,11 @@ impl Store {
             Ok(()) => Ok(()),
             Err(refusals) => {
                 let first = &refusals[0];
-                Err(DomainError::GateRefused { cite: first.cite.clone(), text: first.text.clone() }.into())
+                Err(DomainError::GateRefused {
+                    cite: first.cite.clone(),
+                    text: first.text.clone(),
+                }
+                .into())
             }
         }
     }
@@ -736,6 +747,20 @@ impl Store {
         if principal.has(Role::Declarant) {
             c.returned = run(count(ProjectStatus::Returned, true)).await?;
             c.drafts = run(count(ProjectStatus::Draft, true)).await?;
+        }
+        let one = Page::new(1, 1);
+        let mine = crate::obligations::ObligationFilter {
+            owed_by_me: true,
+            open_only: true,
+            ..Default::default()
+        };
+        c.obligations = self.list_obligations(principal, &mine, one).await?.total;
+        if principal.has(Role::Reviewer) || principal.has(Role::Viewer) {
+            let overdue = crate::obligations::ObligationFilter {
+                status: Some(govit_core::obligation::Status::Overdue),
+                ..Default::default()
+            };
+            c.overdue = self.list_obligations(principal, &overdue, one).await?.total;
         }
         Ok(c)
     }

@@ -18,7 +18,10 @@ impl Rules {
     pub fn builtin() -> Rules {
         Rules {
             calendar: Calendar::builtin(),
-            profiles: policy::builtin().into_iter().map(|p| (p.head.id.clone(), p)).collect(),
+            profiles: policy::builtin()
+                .into_iter()
+                .map(|p| (p.head.id.clone(), p))
+                .collect(),
         }
     }
 
@@ -46,7 +49,12 @@ pub fn read_profile_dir(dir: &Path) -> (Vec<Profile>, Vec<ProfileError>) {
                 Ok(p) => profiles.push(p),
                 Err(e) => errors.extend(e),
             },
-            Err(e) => errors.push(ProfileError { file: name, line: 0, field: String::new(), message: e.to_string() }),
+            Err(e) => errors.push(ProfileError {
+                file: name,
+                line: 0,
+                field: String::new(),
+                message: e.to_string(),
+            }),
         }
     }
     (profiles, errors)
@@ -54,7 +62,10 @@ pub fn read_profile_dir(dir: &Path) -> (Vec<Profile>, Vec<ProfileError>) {
 
 impl Store {
     pub fn rules(&self) -> Arc<Rules> {
-        self.rules.read().map(|r| r.clone()).unwrap_or_else(|p| p.into_inner().clone())
+        self.rules
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
     }
 
     fn replace_rules(&self, f: impl FnOnce(&Rules) -> Rules) {
@@ -86,7 +97,10 @@ impl Store {
     /// Rebuilds the calendar from the built-in schedule and the imported years.
     pub async fn reload_calendar(&self) -> Result<()> {
         let calendar = self.calendar().await?;
-        self.replace_rules(|r| Rules { calendar, profiles: r.profiles.clone() });
+        self.replace_rules(|r| Rules {
+            calendar,
+            profiles: r.profiles.clone(),
+        });
         Ok(())
     }
 }

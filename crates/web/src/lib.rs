@@ -10,6 +10,7 @@ mod auth;
 mod error;
 mod export;
 mod pages;
+mod rules_pages;
 mod view;
 
 use axum::Router;
@@ -21,6 +22,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 pub use api::openapi;
+pub use rules_pages::rule_sections;
 
 /// The time the server acts at. Production reads the system clock; tests set it.
 pub trait Clock: Send + Sync {
@@ -94,11 +96,38 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let ticker = tokio::spawn(daily_tick(state.clone()));
     let app = router(state);
-    axum::serve(
+    let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    ticker.abort();
+    result
+}
+
+/// Keeps obligations current as days pass: whenever the date in China changes (checked every
+/// minute), every project's obligations are recomputed, so "due soon" and "overdue" are true
+/// the morning they become so.
+async fn daily_tick(state: AppState) {
+    let mut last = None;
+    loop {
+        // A calendar imported by another process (the CLI) takes effect within a minute.
+        if let Err(e) = state.store.reload_calendar().await {
+            tracing::error!(error = %e, "calendar reload failed");
+        }
+        let today = govit_storage::obligations::china_today(state.now_ms());
+        if last != Some(today) {
+            match state.store.refresh_all_obligations(state.now_ms()).await {
+                Ok(n) => {
+                    tracing::info!(%today, obligations = n, "obligations recomputed for the day");
+                    last = Some(today);
+                }
+                Err(e) => tracing::error!(error = %e, "daily obligation refresh failed"),
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(60)).await;
+    }
 }

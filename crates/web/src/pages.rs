@@ -48,6 +48,21 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{id}/submit", post(submit_project))
         .route("/projects/{id}/withdraw", post(withdraw_project))
         .route("/projects/{id}/decide", post(decide_project))
+        .route("/obligations", get(crate::rules_pages::todo))
+        .route("/obligations/overdue", get(crate::rules_pages::overdue))
+        .route("/obligations/export.xlsx", get(crate::rules_pages::export))
+        .route(
+            "/projects/{id}/events",
+            post(crate::rules_pages::record_event),
+        )
+        .route("/projects/{id}/facts", post(crate::rules_pages::set_fact))
+        .route(
+            "/projects/{id}/obligations/waive",
+            post(crate::rules_pages::waive),
+        )
+        .route("/policies", get(crate::rules_pages::policies))
+        .route("/policies/{id}", get(crate::rules_pages::policy))
+        .route("/calendar", get(crate::rules_pages::calendar))
         .route("/org", get(org))
         .route("/audit", get(audit))
         .route("/admin/users", get(users).post(create_user))
@@ -733,6 +748,15 @@ struct ProjectPage {
     reason_error: Option<String>,
     reason: String,
     timeline: Vec<TimelineItem>,
+    obligations: Vec<crate::rules_pages::ObligationView>,
+    show_project: bool,
+    can_waive: bool,
+    can_record: bool,
+    milestones: Vec<(String, &'static str, String, String)>,
+    event_kinds: Vec<(&'static str, &'static str)>,
+    facts: Vec<(&'static str, &'static str)>,
+    today: String,
+    profile_name: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -748,6 +772,9 @@ fn flash_for(done: &str) -> Option<String> {
         "submit" => "已提交申报，等待主管部门审核。",
         "withdraw" => "已撤回申报，可修改后重新提交。",
         "approve" => "已审核通过。",
+        "event" => "事件已登记，相关期限已重新计算。",
+        "fact" => "项目情况已认定，相关规则已重新适用。",
+        "waive" => "已豁免该事项，理由已记入审计日志。",
         "return" => "已退回申报单位修改。",
         _ => return None,
     };
@@ -797,6 +824,22 @@ async fn project_page(
         })
         .collect();
     let pr = &user.principal;
+    let rules = state.store.rules();
+    let profile = rules.profile(&p.profile_id);
+    let obligations = state
+        .store
+        .project_obligations(pr, &user.actor(), now, id)
+        .await?
+        .into_iter()
+        .map(|o| crate::rules_pages::view(o, profile))
+        .collect();
+    let milestones = state
+        .store
+        .milestones(id)
+        .await?
+        .into_iter()
+        .map(|m| (m.date, m.kind.label(), m.recorded_by, m.note))
+        .collect();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -817,6 +860,24 @@ async fn project_page(
         errors: view::summary(&errors),
         reason,
         timeline,
+        obligations,
+        show_project: false,
+        can_waive: pr.has(Role::Reviewer),
+        can_record: pr.has(Role::Reviewer)
+            || (pr.has(Role::Declarant) && pr.department_id == Some(p.owner_department_id)),
+        milestones,
+        event_kinds: govit_core::policy::EventKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        facts: govit_core::policy::Fact::ALL
+            .iter()
+            .map(|f| (f.as_str(), f.label()))
+            .collect(),
+        today: govit_storage::obligations::china_today(now)
+            .format("%Y-%m-%d")
+            .to_string(),
+        profile_name: profile.map(|x| x.head.name.clone()).unwrap_or_default(),
         p,
     })?;
     *resp.status_mut() = status;

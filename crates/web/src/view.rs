@@ -32,6 +32,7 @@ pub struct Nav {
     pub is_auditor: bool,
     pub is_reviewer: bool,
     pub is_declarant: bool,
+    pub is_viewer: bool,
     pub todo: TodoCounts,
 }
 
@@ -86,6 +87,7 @@ impl Layout {
                 is_auditor: p.has(Role::Auditor),
                 is_reviewer: p.has(Role::Reviewer),
                 is_declarant: p.has(Role::Declarant),
+                is_viewer: p.has(Role::Viewer),
                 todo,
             }),
         })
