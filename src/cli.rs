@@ -480,8 +480,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 CalendarCommand::Import { file } => {
                     let text = std::fs::read_to_string(&file)
                         .with_context(|| format!("无法读取 {}", file.display()))?;
-                    let years = store
-                        .import_calendar(&Actor::cli(&whoami()), now_ms(), &text)
+                    load_profiles(&store, &db);
+                    let (years, n) = store
+                        .import_calendar_and_refresh(&Actor::cli(&whoami()), now_ms(), &text)
                         .await
                         .map_err(describe)?;
                     let list = years
@@ -489,7 +490,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         .map(|y| y.to_string())
                         .collect::<Vec<_>>()
                         .join("、");
-                    println!("已导入 {list} 年的工作日安排");
+                    println!("已导入 {list} 年的工作日安排，并重算了 {n} 项义务的期限");
                 }
             }
         }

@@ -11,6 +11,7 @@ mod audit;
 mod browser;
 mod flow;
 mod ops;
+mod rules;
 mod scope;
 mod security;
 mod validation;

@@ -1,0 +1,607 @@
+//! The rules engine end to end: obligations from events and days, gates from profiles, the
+//! calendar import, and a sixth jurisdiction onboarded by writing a profile.
+
+use crate::harness::*;
+use govit_core::ids::{DepartmentId, JurisdictionId};
+use govit_core::org::{PartyKind, Role, ScopeKind};
+use govit_storage::Actor;
+use govit_storage::audit::AuditFilter;
+use govit_storage::users::NewUser;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// A jurisdiction under `profile` with an authority, one owner unit, a clerk and a reviewer.
+async fn jurisdiction(app: &TestApp, code: &str, profile: &str) -> (JurisdictionId, DepartmentId) {
+    let actor = Actor::cli("test");
+    let now = app.now();
+    let j = app
+        .store
+        .create_jurisdiction(&actor, now, code, &format!("{code}市"), profile)
+        .await
+        .expect("jurisdiction");
+    let authority = app
+        .store
+        .create_department(
+            &actor,
+            now,
+            j,
+            None,
+            &format!("{code}-auth"),
+            "市经济和信息化局",
+            &[PartyKind::Authority],
+        )
+        .await
+        .expect("authority");
+    let unit = app
+        .store
+        .create_department(
+            &actor,
+            now,
+            j,
+            None,
+            &format!("{code}-unit"),
+            "市交通运输局",
+            &[PartyKind::OwnerUnit],
+        )
+        .await
+        .expect("unit");
+    for (login, dept, role, scope) in [
+        (
+            format!("{code}-clerk"),
+            unit,
+            Role::Declarant,
+            ScopeKind::OwnDepartment,
+        ),
+        (
+            format!("{code}-reviewer"),
+            authority,
+            Role::Reviewer,
+            ScopeKind::All,
+        ),
+    ] {
+        app.store
+            .create_user(
+                &actor,
+                now,
+                NewUser {
+                    jurisdiction_id: j,
+                    login,
+                    name: "测试用户".into(),
+                    department_id: Some(dept),
+                    firm_id: None,
+                    expert_id: None,
+                    roles: vec![role],
+                    scope,
+                    listed_departments: vec![],
+                    password: PASSWORD.into(),
+                    must_change_password: false,
+                },
+            )
+            .await
+            .expect("user");
+    }
+    (j, unit)
+}
+
+fn project_body(name: &str, start: &str, end: &str) -> Value {
+    let mut b = declaration_json(name);
+    b["period_start"] = json!(start);
+    b["period_end"] = json!(end);
+    b
+}
+
+async fn create(api: &Api, body: Value) -> (i64, Value) {
+    let (s, p) = api.post("/api/v1/projects", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    (p["id"].as_i64().expect("id"), p)
+}
+
+fn find<'a>(list: &'a Value, rule: &str) -> &'a Value {
+    list.as_array()
+        .expect("array")
+        .iter()
+        .find(|o| o["rule_id"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} in {list}"))
+}
+
+fn today(app: &TestApp) -> String {
+    govit_storage::obligations::china_today(app.now())
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+#[tokio::test]
+async fn obligations_follow_events_and_the_passing_days() {
+    let app = spawn_app().await;
+    let clerk = app.api("clerk").await;
+    let (id, p) = create(
+        &clerk,
+        project_body("城市运行管理平台", "2026-01", "2026-12"),
+    )
+    .await;
+    // Submitted, so that the authority sees it.
+    let (s, _) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/submit"),
+            json!({"version": p["version"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Preliminary acceptance starts yeji:22's month for the completion-acceptance application.
+    let (s, list) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/events"),
+            json!({"kind": "preliminary_acceptance_passed", "date": today(&app)}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{list}");
+    let o = find(&list, "yeji-22-apply-acceptance");
+    assert_eq!(o["cite"], "yeji:22");
+    assert_eq!(o["status"], "pending");
+    assert!(o["due_date"].as_str().is_some());
+    // Events cannot be in the future, and must be of a known kind.
+    let (s, e) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/events"),
+            json!({"kind": "preliminary_acceptance_passed", "date": "2099-01-01"}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("date"))
+    );
+    let (s, e) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/events"),
+            json!({"kind": "party", "date": today(&app)}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("kind"))
+    );
+
+    // It is the clerk's unit's to-do, not another unit's.
+    let (_, mine) = clerk.get("/api/v1/obligations").await;
+    assert!(
+        mine["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|o| o["project_id"] == id)
+    );
+    let (_, theirs) = app.api("clerk2").await.get("/api/v1/obligations").await;
+    assert!(
+        !theirs["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|o| o["project_id"] == id)
+    );
+    let web = app.login("clerk").await;
+    let (_, page) = web.text("/obligations").await;
+    assert!(
+        page.contains("提出竣工验收申请") && page.contains("yeji:22"),
+        "{page}"
+    );
+
+    // Forty days later (the daily tick), it is overdue and on the authority's overdue list.
+    app.advance(Duration::from_secs(40 * 24 * 3600));
+    app.store
+        .refresh_all_obligations(app.now())
+        .await
+        .expect("tick");
+    let reviewer = app.api("reviewer").await;
+    let (_, overdue) = reviewer
+        .get("/api/v1/obligations?scope=all&status=overdue")
+        .await;
+    let o = overdue["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|o| o["project_id"] == id)
+        .expect("overdue")
+        .clone();
+    assert_eq!(o["status_label"], "已逾期");
+    let rweb = app.login("reviewer").await;
+    let (_, page) = rweb.text("/obligations/overdue").await;
+    assert!(page.contains("城市运行管理平台") && page.contains("已逾期"));
+    let r = rweb.get("/obligations/export.xlsx?scope=overdue").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.expect("xlsx").starts_with(b"PK"));
+
+    // Waiving needs the authority's role and a reason, and is audited.
+    let key = o["key"].as_str().expect("key").to_string();
+    let (s, _) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/obligations/waive"),
+            json!({"key": key, "reason": "自行豁免"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, e) = reviewer
+        .post(
+            &format!("/api/v1/projects/{id}/obligations/waive"),
+            json!({"key": key, "reason": " "}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("reason"))
+    );
+    let (s, list) = reviewer
+        .post(
+            &format!("/api/v1/projects/{id}/obligations/waive"),
+            json!({"key": key, "reason": "项目调整为分期验收"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert_eq!(find(&list, "yeji-22-apply-acceptance")["status"], "waived");
+    let log = app
+        .audit(AuditFilter {
+            action: "obligation.waive".into(),
+            ..Default::default()
+        })
+        .await;
+    let results: Vec<&str> = log.iter().map(|r| r.event.result.as_str()).collect();
+    assert_eq!(
+        results,
+        ["ok", "refused"],
+        "the waiver and the clerk's refused attempt"
+    );
+    assert_eq!(log[0].event.detail, "项目调整为分期验收");
+}
+
+#[tokio::test]
+async fn a_late_filing_is_fulfilled_but_marked_late() {
+    let app = spawn_app().await;
+    let clerk = app.api("clerk").await;
+    let (id, _) = create(
+        &clerk,
+        project_body("政务数据共享平台", "2026-01", "2026-12"),
+    )
+    .await;
+    let start = govit_storage::obligations::china_today(app.now()) - chrono::Days::new(60);
+    clerk
+        .post(
+            &format!("/api/v1/projects/{id}/events"),
+            json!({"kind": "preliminary_acceptance_passed", "date": start.to_string()}),
+        )
+        .await;
+    let (_, list) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/events"),
+            json!({"kind": "completion_acceptance_applied", "date": today(&app)}),
+        )
+        .await;
+    let o = find(&list, "yeji-22-apply-acceptance");
+    assert_eq!(
+        (o["status"].clone(), o["late"].clone()),
+        (json!("fulfilled"), json!(true))
+    );
+}
+
+#[tokio::test]
+async fn a_third_declaration_in_one_lhasa_year_is_refused_with_its_article() {
+    let app = spawn_app().await;
+    jurisdiction(&app, "lhasa", "lhasa").await;
+    let clerk = app.api("lhasa-clerk").await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let (id, p) = create(
+            &clerk,
+            project_body(&format!("拉萨项目{i}"), "2027-01", "2027-06"),
+        )
+        .await;
+        ids.push((id, p["version"].clone()));
+    }
+    for (id, v) in &ids[..2] {
+        let (s, p) = clerk
+            .post(
+                &format!("/api/v1/projects/{id}/submit"),
+                json!({"version": v}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+    }
+    let (id, v) = &ids[2];
+    let (s, e) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/submit"),
+            json!({"version": v}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["code"], "gate_refused");
+    assert!(
+        e["message"].as_str().unwrap_or("").contains("lhasa:7"),
+        "{e}"
+    );
+    // The same in the UI, and nothing changed.
+    let web = app.login("lhasa-clerk").await;
+    let v = web.version(*id).await;
+    let r = web
+        .post(&format!("/projects/{id}/submit"), &[("version", &v)])
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("lhasa:7") && body.contains("不符合办法规定"),
+        "{body}"
+    );
+    let (_, p) = clerk.get(&format!("/api/v1/projects/{id}")).await;
+    assert_eq!(p["status"], "draft");
+    // A project for another year is not counted against this one.
+    let (other, p) = create(&clerk, project_body("拉萨次年项目", "2028-01", "2028-06")).await;
+    let (s, _) = clerk
+        .post(
+            &format!("/api/v1/projects/{other}/submit"),
+            json!({"version": p["version"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // yeji has no such quota.
+    let yeji = app.api("clerk").await;
+    for i in 0..3 {
+        let (pid, p) = create(
+            &yeji,
+            project_body(&format!("叶集项目{i}"), "2027-01", "2027-06"),
+        )
+        .await;
+        let (s, _) = yeji
+            .post(
+                &format!("/api/v1/projects/{pid}/submit"),
+                json!({"version": p["version"]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn a_calendar_import_recomputes_open_deadlines() {
+    let app = spawn_app().await;
+    let clerk = app.api("clerk").await;
+    // Twelve months of construction: quarterly progress reports (yeji:15).
+    let (id, _) = create(&clerk, project_body("智慧教育平台", "2026-01", "2026-12")).await;
+    let (_, list) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/events"),
+            json!({"kind": "work_started", "date": "2026-10-15"}),
+        )
+        .await;
+    let q4 = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|o| o["period"] == "2026年第4季度")
+        .unwrap_or_else(|| panic!("no Q4 report in {list}"))
+        .clone();
+    // 2027's schedule is not published: the fifth working day of January is counted from
+    // weekends alone and marked provisional.
+    assert_eq!(
+        (q4["due_date"].clone(), q4["provisional"].clone()),
+        (json!("2027-01-07"), json!(true))
+    );
+
+    let file = app.data_dir.join("2027.toml");
+    std::fs::write(
+        &file,
+        r#"[[year]]
+year = 2027
+notices = [{ number = "国办发明电〔2026〕1号", title = "国务院办公厅关于2027年部分节假日安排的通知（测试）", date = "2026-11-01" }]
+holidays = [{ name = "元旦", from = "2027-01-01", to = "2027-01-03", statutory = ["2027-01-01"] }]
+"#,
+    )
+    .expect("write calendar");
+    let out = app.cli(&["calendar", "import", file.to_str().expect("path")]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, list) = clerk
+        .get(&format!("/api/v1/projects/{id}/obligations"))
+        .await;
+    let q4 = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|o| o["period"] == "2026年第4季度")
+        .expect("q4")
+        .clone();
+    assert_eq!(
+        (q4["due_date"].clone(), q4["provisional"].clone()),
+        (json!("2027-01-08"), json!(false))
+    );
+    let log = app
+        .audit(AuditFilter {
+            action: "calendar.import".into(),
+            ..Default::default()
+        })
+        .await;
+    assert_eq!(log.len(), 1);
+    let out = app.cli(&["calendar", "show", "2027-01"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("2027-01-01  周五  法定节假日  元旦"),
+        "{text}"
+    );
+    // A file with mistakes is refused whole, naming them.
+    std::fs::write(
+        &file,
+        "[[year]]\nyear = 2028\nnotices = []\nholidays = []\n",
+    )
+    .expect("write");
+    let out = app.cli(&["calendar", "import", file.to_str().expect("path")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2028"));
+}
+
+const ZHENYUAN: &str = r#"
+id = "zhenyuan"
+name = "镇远县政务信息化项目管理办法（示例）"
+jurisdiction = "镇远县"
+issuer = "镇远县人民政府办公室"
+document = "镇府办发〔2026〕3号"
+issued = "2026-03-01"
+
+[labels.parties]
+authority = "县大数据发展局"
+owner_unit = "项目单位"
+
+[[stages]]
+stage = "declaration"
+cite = "zhenyuan:4"
+text = "项目单位向县大数据发展局申报项目。"
+chain = [{ parties = ["owner_unit"], action = "申报" }]
+
+[[deadlines]]
+id = "zhenyuan-5-contract"
+cite = "zhenyuan:5"
+text = "合同签订后3个工作日内报县大数据发展局备案。"
+duty = "合同备案"
+owed_by = "owner_unit"
+owed_to = "authority"
+after = "contract_signed"
+working_days = 3
+fulfilled_by = "contract_filed"
+
+[[documents]]
+id = "zhenyuan-4-plan"
+cite = "zhenyuan:4"
+stage = "declaration"
+name = "建设方案"
+text = "申报须提交建设方案。"
+
+[[quotas]]
+id = "zhenyuan-6-quota"
+cite = "zhenyuan:6"
+text = "每个部门每年申报项目不超过1个。"
+counts = "declaration_submitted"
+per = "department_year"
+max = 1
+
+[[gates]]
+id = "zhenyuan-6-gate"
+cite = "zhenyuan:6"
+text = "每个部门每年申报项目不超过1个，本年度名额已用完。"
+action = "declare"
+quota = "zhenyuan-6-quota"
+"#;
+
+#[tokio::test]
+async fn a_sixth_jurisdiction_is_onboarded_by_writing_a_profile() {
+    let app = spawn_app().await;
+    let dir = app.data_dir.join("policies");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("zhenyuan.toml");
+    std::fs::write(&file, ZHENYUAN).expect("write profile");
+    let out = app.cli(&["policy", "check", file.to_str().expect("path")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = app.cli(&["policy", "list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("zhenyuan"));
+    // The running server picks it up from the data directory (as `serve` does on start).
+    assert!(app.store.load_profile_overrides(&dir).is_empty());
+    jurisdiction(&app, "zhenyuan", "zhenyuan").await;
+    let clerk = app.api("zhenyuan-clerk").await;
+    let (id, p) = create(
+        &clerk,
+        project_body("镇远县智慧旅游平台", "2027-01", "2027-12"),
+    )
+    .await;
+    let signed =
+        (govit_storage::obligations::china_today(app.now()) - chrono::Days::new(1)).to_string();
+    let (_, list) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/events"),
+            json!({"kind": "contract_signed", "date": signed}),
+        )
+        .await;
+    assert_eq!(find(&list, "zhenyuan-5-contract")["cite"], "zhenyuan:5");
+    let (s, _) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/submit"),
+            json!({"version": p["version"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (second, p) = create(
+        &clerk,
+        project_body("镇远县第二个项目", "2027-01", "2027-12"),
+    )
+    .await;
+    let (s, e) = clerk
+        .post(
+            &format!("/api/v1/projects/{second}/submit"),
+            json!({"version": p["version"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        e["message"].as_str().unwrap_or("").contains("zhenyuan:6"),
+        "{e}"
+    );
+    // Its labels are the ones users see.
+    let web = app.login("zhenyuan-clerk").await;
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    assert!(
+        page.contains("项目单位") && page.contains("合同备案"),
+        "{page}"
+    );
+
+    // A profile with mistakes: every one named with file, line and field; exit code 2.
+    let broken = ZHENYUAN
+        .replace("working_days = 3", "working_days = \"三\"")
+        .replace("owed_to = \"authority\"", "owed_to = \"mayor\"");
+    std::fs::write(&file, broken).expect("write");
+    let out = app.cli(&["policy", "check", file.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(2));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("zhenyuan.toml:27: deadlines.working_days"),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn policies_and_the_calendar_are_readable() {
+    let app = spawn_app().await;
+    let web = app.login("clerk").await;
+    let (_, page) = web.text("/policies").await;
+    for id in ["gaoping", "yeji", "linxiang", "lhasa", "xinzhou-transport"] {
+        assert!(page.contains(&format!("/policies/{id}")), "{id}");
+    }
+    let (s, page) = web.text("/policies/lhasa").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("lhasa:19") && page.contains("原文缺失"),
+        "lhasa:19's missing list must be shown"
+    );
+    let (_, page) = web.text("/calendar?month=2025-10").await;
+    assert!(page.contains("调休上班日") && page.contains("国办发明电〔2024〕12号"));
+    let api = app.api("clerk").await;
+    let (_, list) = api.get("/api/v1/policies").await;
+    assert_eq!(list.as_array().map(|a| a.len()), Some(5));
+    let (_, month) = api.get("/api/v1/calendar/2024-10").await;
+    let day = |d: &str| {
+        month["days"]
+            .as_array()
+            .expect("days")
+            .iter()
+            .find(|x| x["date"] == d)
+            .expect("day")
+            .clone()
+    };
+    assert_eq!(day("2024-10-12")["kind"], "make_up_workday");
+    assert_eq!(day("2024-10-07")["working"], false);
+    let (s, _) = api.get("/api/v1/policies/nowhere").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
