@@ -108,6 +108,16 @@ enum Command {
         #[command(subcommand)]
         command: ObligationsCommand,
     },
+    /// Generate a large synthetic jurisdiction per profile (for benchmarks and trying the UI).
+    BenchData {
+        #[command(flatten)]
+        db: DbArgs,
+        /// How many projects in all.
+        #[arg(long, default_value_t = 10_000)]
+        projects: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Audit log operations.
     Audit {
         #[command(flatten)]
@@ -548,6 +558,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         },
+        Command::BenchData { db, projects, seed } => {
+            let store = open(&db).await?;
+            load_profiles(&store, &db);
+            let started = std::time::Instant::now();
+            let g = store
+                .generate_synthetic(&Actor::cli(&whoami()), now_ms(), projects, seed)
+                .await
+                .map_err(describe)?;
+            println!(
+                "已生成 {} 个辖区、{} 个项目、{} 项义务，用时 {:.1} 秒",
+                g.jurisdictions.len(),
+                g.projects,
+                g.obligations,
+                started.elapsed().as_secs_f64()
+            );
+            for (login, password) in g.accounts {
+                println!("  {login}  {password}");
+            }
+        }
         Command::Obligations {
             db,
             command: ObligationsCommand::Refresh,

@@ -550,7 +550,7 @@ holidays = [
             }
             let mismatches: Vec<_> = days
                 .iter()
-                .filter(|x| !theirs(x).0 != c.is_working_day(**x))
+                .filter(|x| theirs(x).0 == c.is_working_day(**x))
                 .collect();
             assert!(
                 mismatches.is_empty(),

@@ -15,5 +15,6 @@ pub mod org;
 pub mod password;
 pub mod policy;
 pub mod project;
+pub mod synthetic;
 
 pub use error::{DomainError, FieldError};

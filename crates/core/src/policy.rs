@@ -737,9 +737,7 @@ impl Reader<'_> {
                     let field = key.unwrap_or_else(|| field_of_serde_error(&msg));
                     self.err(
                         line,
-                        &format!("{section}.{field}")
-                            .trim_end_matches('.')
-                            .to_string(),
+                        format!("{section}.{field}").trim_end_matches('.'),
                         msg,
                     );
                 }
@@ -837,13 +835,13 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
             || p == "public"
     };
 
-    for (key, _) in &labels.parties {
+    for key in labels.parties.keys() {
         if !party_ok(key) {
             let line = field_line(text, 0, key);
             r.err(line, &format!("labels.parties.{key}"), "未知的参与方类型");
         }
     }
-    for (key, _) in &labels.stages {
+    for key in labels.stages.keys() {
         if Stage::parse(key).is_none() {
             let line = field_line(text, 0, key);
             r.err(line, &format!("labels.stages.{key}"), "未知的阶段");

@@ -13,6 +13,7 @@ pub mod obligations;
 pub mod org;
 pub mod projects;
 pub mod rules;
+pub mod synthetic;
 pub mod users;
 
 use govit_core::DomainError;
