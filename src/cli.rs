@@ -306,6 +306,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&db).await?;
             match demo::seed(&store, now_ms(), |_| generate_password(), true).await? {
                 Some(seeded) => {
+                    demo::sample_projects(&store, now_ms()).await.map_err(describe)?;
                     println!("演示数据：六安市叶集区（yeji），数据目录 {}", dir.display());
                     println!(
                         "{:<10} {:<20} {:<14} 初始密码（首次登录须修改）",
