@@ -49,6 +49,9 @@ struct ServeArgs {
     /// Mark cookies Secure (when served behind HTTPS).
     #[arg(long, env = "GOVIT_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// POST due-soon and overdue obligations as JSON to this http:// address (off by default).
+    #[arg(long, env = "GOVIT_NOTIFY_WEBHOOK")]
+    notify_webhook: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -279,7 +282,13 @@ async fn serve(store: Store, args: &ServeArgs) -> Result<()> {
     let config = WebConfig {
         session_idle: Duration::from_secs(args.session_idle_minutes.max(1) * 60),
         secure_cookies: args.secure_cookies,
+        notify_webhook: args.notify_webhook.clone(),
     };
+    if let Some(url) = &args.notify_webhook
+        && !url.starts_with("http://")
+    {
+        bail!("--notify-webhook 须为内网 http:// 地址（{url}）");
+    }
     let state = AppState::new(store.clone(), config, Arc::new(SystemClock));
     tracing::info!(addr = %listener.local_addr()?, "govit listening");
     eprintln!("govit 已启动：http://{}", listener.local_addr()?);
@@ -306,7 +315,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&db).await?;
             match demo::seed(&store, now_ms(), |_| generate_password(), true).await? {
                 Some(seeded) => {
-                    demo::sample_projects(&store, now_ms()).await.map_err(describe)?;
+                    demo::sample_projects(&store, now_ms())
+                        .await
+                        .map_err(describe)?;
                     println!("演示数据：六安市叶集区（yeji），数据目录 {}", dir.display());
                     println!(
                         "{:<10} {:<20} {:<14} 初始密码（首次登录须修改）",

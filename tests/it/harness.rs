@@ -31,6 +31,8 @@ pub struct TestApp {
     /// The database URL as the CLI should be given it.
     pub database_url: String,
     pub postgres: bool,
+    /// The running server's state, for calling library entry points (the notice sender).
+    pub state: AppState,
 }
 
 fn unique(prefix: &str) -> String {
@@ -63,11 +65,16 @@ pub async fn spawn_app() -> TestApp {
         .expect("seed demo");
     let clock = Arc::new(TestClock(AtomicI64::new(now)));
     let state = AppState::new(store.clone(), WebConfig::default(), clock.clone());
+    let server_state = state.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(govit_web::serve(listener, state, std::future::pending()));
+    tokio::spawn(govit_web::serve(
+        listener,
+        server_state,
+        std::future::pending(),
+    ));
     TestApp {
         base: format!("http://{addr}"),
         store,
@@ -75,6 +82,7 @@ pub async fn spawn_app() -> TestApp {
         data_dir,
         database_url,
         postgres,
+        state,
     }
 }
 

@@ -605,3 +605,62 @@ async fn policies_and_the_calendar_are_readable() {
     let (s, _) = api.get("/api/v1/policies/nowhere").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn due_and_overdue_obligations_go_to_the_webhook_once() {
+    use std::sync::{Arc, Mutex};
+    let app = spawn_app().await;
+    // Off by default.
+    assert_eq!(govit_web::send_notices(&app.state).await, Ok(0));
+
+    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let sink = received.clone();
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |axum::Json(v): axum::Json<Value>| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().expect("lock").push(v);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let mut config = govit_web::WebConfig::default();
+    config.notify_webhook = Some(format!("http://{addr}/hook"));
+    let state = govit_web::AppState::new(app.store.clone(), config, app.clock.clone());
+
+    let clerk = app.api("clerk").await;
+    let (id, _) = create(&clerk, project_body("通知测试项目", "2026-01", "2026-12")).await;
+    let long_ago =
+        (govit_storage::obligations::china_today(app.now()) - chrono::Days::new(45)).to_string();
+    clerk
+        .post(
+            &format!("/api/v1/projects/{id}/events"),
+            json!({"kind": "preliminary_acceptance_passed", "date": long_ago}),
+        )
+        .await;
+
+    let sent = govit_web::send_notices(&state).await.expect("sent");
+    assert!(sent >= 1);
+    let bodies = received.lock().expect("lock").clone();
+    assert_eq!(bodies.len(), 1);
+    let o = bodies[0]["obligations"]
+        .as_array()
+        .expect("obligations")
+        .iter()
+        .find(|o| o["rule_id"] == "yeji-22-apply-acceptance")
+        .expect("the overdue obligation")
+        .clone();
+    assert_eq!(
+        (o["status"].clone(), o["cite"].clone()),
+        (json!("overdue"), json!("yeji:22"))
+    );
+    // Announced once per status.
+    assert_eq!(govit_web::send_notices(&state).await, Ok(0));
+    assert_eq!(received.lock().expect("lock").len(), 1);
+}

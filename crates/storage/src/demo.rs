@@ -239,9 +239,16 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
     use govit_core::declaration::DeclarationForm;
     use govit_core::policy::EventKind;
     use govit_core::project::Decision;
-    let Some(clerk) = store.user_id_by_login("clerk").await? else { return Ok(()) };
-    let Some(reviewer) = store.user_id_by_login("reviewer").await? else { return Ok(()) };
-    let (Some(clerk), Some(reviewer)) = (store.principal(clerk).await?, store.principal(reviewer).await?) else {
+    let Some(clerk) = store.user_id_by_login("clerk").await? else {
+        return Ok(());
+    };
+    let Some(reviewer) = store.user_id_by_login("reviewer").await? else {
+        return Ok(());
+    };
+    let (Some(clerk), Some(reviewer)) = (
+        store.principal(clerk).await?,
+        store.principal(reviewer).await?,
+    ) else {
         return Ok(());
     };
     let actor = Actor::cli("demo");
@@ -249,7 +256,9 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
     let year = chrono::Datelike::year(&today);
     let form = |name: &str, start: String, end: String, wan: &str| DeclarationForm {
         name: name.into(),
-        summary: format!("建设{name}，依据《叶集区数字政府建设三年行动方案》，实现数据共享和业务协同。"),
+        summary: format!(
+            "建设{name}，依据《叶集区数字政府建设三年行动方案》，实现数据共享和业务协同。"
+        ),
         period_start: start,
         period_end: end,
         investment: wan.into(),
@@ -261,18 +270,61 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
         ..Default::default()
     };
     store
-        .create_project(&clerk, &actor, now_ms, &form("区中小学智慧课堂平台", format!("{}-01", year + 1), format!("{}-12", year + 1), "86.5"))
+        .create_project(
+            &clerk,
+            &actor,
+            now_ms,
+            &form(
+                "区中小学智慧课堂平台",
+                format!("{}-01", year + 1),
+                format!("{}-12", year + 1),
+                "86.5",
+            ),
+        )
         .await?;
     let submitted = store
-        .create_project(&clerk, &actor, now_ms, &form("区教育资源公共服务平台", format!("{}-03", year + 1), format!("{}-10", year + 1), "120.5"))
+        .create_project(
+            &clerk,
+            &actor,
+            now_ms,
+            &form(
+                "区教育资源公共服务平台",
+                format!("{}-03", year + 1),
+                format!("{}-10", year + 1),
+                "120.5",
+            ),
+        )
         .await?;
-    store.submit_project(&clerk, &actor, now_ms, submitted.id, submitted.version).await?;
-    let running = store
-        .create_project(&clerk, &actor, now_ms, &form("区校园安全视频监控系统", format!("{}-01", year), format!("{}-12", year), "245"))
-        .await?;
-    let p = store.submit_project(&clerk, &actor, now_ms, running.id, running.version).await?;
     store
-        .decide_project(&reviewer, &actor, now_ms, p.id, p.version, &Decision::Approve { comment: "同意".into() })
+        .submit_project(&clerk, &actor, now_ms, submitted.id, submitted.version)
+        .await?;
+    let running = store
+        .create_project(
+            &clerk,
+            &actor,
+            now_ms,
+            &form(
+                "区校园安全视频监控系统",
+                format!("{}-01", year),
+                format!("{}-12", year),
+                "245",
+            ),
+        )
+        .await?;
+    let p = store
+        .submit_project(&clerk, &actor, now_ms, running.id, running.version)
+        .await?;
+    store
+        .decide_project(
+            &reviewer,
+            &actor,
+            now_ms,
+            p.id,
+            p.version,
+            &Decision::Approve {
+                comment: "同意".into(),
+            },
+        )
         .await?;
     for (kind, days_ago) in [
         (EventKind::ContractSigned, 200),
@@ -281,7 +333,9 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
         (EventKind::PreliminaryAcceptancePassed, 40),
     ] {
         let date = today - chrono::Days::new(days_ago);
-        store.record_milestone(&clerk, &actor, now_ms, p.id, kind, date, "演示数据").await?;
+        store
+            .record_milestone(&clerk, &actor, now_ms, p.id, kind, date, "演示数据")
+            .await?;
     }
     Ok(())
 }

@@ -490,6 +490,46 @@ impl Store {
         self.query_obligations(w, page).await
     }
 
+    /// Obligations that turned due-soon or overdue and have not been announced on `channel`.
+    pub async fn unannounced_obligations(
+        &self,
+        channel: &str,
+        limit: i64,
+    ) -> Result<Vec<ObligationRow>> {
+        let mut w = Where::default();
+        w.and("o.status IN ('due_soon', 'overdue')", vec![]);
+        w.and(
+            "NOT EXISTS (SELECT 1 FROM obligation_notices n WHERE n.project_id = o.project_id \
+             AND n.obligation_key = o.obligation_key AND n.status = o.status AND n.channel = ?)",
+            vec![Param::Text(channel.to_string())],
+        );
+        Ok(self.query_obligations(w, Page::new(1, limit)).await?.items)
+    }
+
+    /// Records that these obligations were announced on `channel` in their current status.
+    pub async fn mark_announced(
+        &self,
+        channel: &str,
+        rows: &[ObligationRow],
+        now_ms: i64,
+    ) -> Result<()> {
+        let mut w = self.write().await?;
+        for o in rows {
+            sqlx::query(
+                "INSERT INTO obligation_notices (project_id, obligation_key, status, channel, sent_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(o.project_id)
+            .bind(o.key.clone())
+            .bind(o.status.as_str())
+            .bind(channel.to_string())
+            .bind(now_ms)
+            .execute(&mut *w.tx)
+            .await?;
+        }
+        w.commit().await
+    }
+
     async fn query_obligations(&self, w: Where, page: Page) -> Result<Paged<ObligationRow>> {
         const FROM: &str = " FROM obligations o JOIN projects p ON p.id = o.project_id \
             JOIN departments d ON d.id = p.owner_department_id LEFT JOIN departments od ON od.id = o.owed_department_id";

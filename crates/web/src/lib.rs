@@ -9,6 +9,7 @@ mod assets;
 mod auth;
 mod error;
 mod export;
+mod notify;
 mod pages;
 mod rules_pages;
 mod view;
@@ -22,6 +23,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 pub use api::openapi;
+pub use notify::send_notices;
 pub use rules_pages::rule_sections;
 
 /// The time the server acts at. Production reads the system clock; tests set it.
@@ -43,6 +45,8 @@ pub struct WebConfig {
     pub session_idle: Duration,
     /// Add `Secure` to cookies (when served over HTTPS).
     pub secure_cookies: bool,
+    /// Where due-soon and overdue obligations are POSTed as JSON (off when `None`).
+    pub notify_webhook: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -50,6 +54,7 @@ impl Default for WebConfig {
         WebConfig {
             session_idle: Duration::from_secs(30 * 60),
             secure_cookies: false,
+            notify_webhook: None,
         }
     }
 }
@@ -127,6 +132,11 @@ async fn daily_tick(state: AppState) {
                 }
                 Err(e) => tracing::error!(error = %e, "daily obligation refresh failed"),
             }
+        }
+        match notify::send_notices(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(obligations = n, "notices sent"),
+            Err(e) => tracing::warn!(error = %e, "notices not sent; retrying in a minute"),
         }
         tokio::time::sleep(Duration::from_secs(60)).await;
     }

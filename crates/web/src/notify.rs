@@ -1,0 +1,49 @@
+//! Outbound notices, off by default: when `notify_webhook` is configured, obligations that
+//! turn due-soon or overdue are POSTed there as JSON once per status, so that an OA system,
+//! a messaging gateway or an SMS platform on the intranet can remind the people concerned.
+
+use crate::AppState;
+use serde_json::json;
+use std::time::Duration;
+
+pub const CHANNEL: &str = "webhook";
+
+/// Sends what has not been announced yet; returns how many obligations went out.
+pub async fn send_notices(state: &AppState) -> Result<usize, String> {
+    let Some(url) = state.config.notify_webhook.clone() else {
+        return Ok(0);
+    };
+    let rows = state
+        .store
+        .unannounced_obligations(CHANNEL, 200)
+        .await
+        .map_err(|e| e.to_string())?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let body = json!({
+        "source": "govit",
+        "kind": "obligations",
+        "sent_at_ms": state.now_ms(),
+        "obligations": rows,
+    });
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let resp = client
+        .post(&url)
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !resp.status().is_success() {
+        return Err(format!("webhook answered {}", resp.status()));
+    }
+    state
+        .store
+        .mark_announced(CHANNEL, &rows, state.now_ms())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(rows.len())
+}
