@@ -630,8 +630,10 @@ async fn due_and_overdue_obligations_go_to_the_webhook_once() {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, receiver).await });
-    let mut config = govit_web::WebConfig::default();
-    config.notify_webhook = Some(format!("http://{addr}/hook"));
+    let config = govit_web::WebConfig {
+        notify_webhook: Some(format!("http://{addr}/hook")),
+        ..Default::default()
+    };
     let state = govit_web::AppState::new(app.store.clone(), config, app.clock.clone());
 
     let clerk = app.api("clerk").await;
