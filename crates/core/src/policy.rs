@@ -1246,4 +1246,114 @@ id = "w"
         assert_eq!(le.met(&at(100_000_001)), Some(false));
         assert_eq!(le.met(&Facts::new()), None, "unknown facts decide nothing");
     }
+
+    /// Every deadline, threshold, quota, gate and document rule RULES.md maps is in its
+    /// profile under the article's citation.
+    #[test]
+    fn profiles_cover_the_map_of_the_regulations() {
+        let expected: &[(&str, &[&str])] = &[
+            (
+                "deadlines",
+                &[
+                    "gaoping:15",
+                    "gaoping:20",
+                    "gaoping:21",
+                    "yeji:6",
+                    "yeji:15",
+                    "yeji:22",
+                    "yeji:23",
+                    "linxiang:10",
+                    "linxiang-data:21",
+                    "lhasa:7",
+                    "lhasa:10",
+                    "lhasa:11",
+                    "lhasa:17",
+                    "lhasa:21",
+                    "lhasa:22",
+                    "lhasa:24",
+                    "lhasa:27",
+                    "xinzhou-transport:14",
+                    "xinzhou-transport:21",
+                ],
+            ),
+            (
+                "thresholds",
+                &[
+                    "yeji:2",
+                    "linxiang:14",
+                    "linxiang:26",
+                    "lhasa:10",
+                    "lhasa:16",
+                    "lhasa:21",
+                ],
+            ),
+            ("quotas", &["lhasa:7"]),
+            (
+                "gates",
+                &[
+                    "gaoping:10",
+                    "gaoping:11",
+                    "gaoping:18",
+                    "gaoping:20",
+                    "yeji:8",
+                    "yeji:14",
+                    "yeji:21",
+                    "yeji:24",
+                    "linxiang:7",
+                    "linxiang:12",
+                    "linxiang:19",
+                    "linxiang:22",
+                    "linxiang-data:11",
+                    "lhasa:6",
+                    "lhasa:7",
+                    "lhasa:13",
+                    "lhasa:20",
+                    "lhasa:24",
+                    "xinzhou-transport:8",
+                    "xinzhou-transport:19",
+                    "xinzhou-transport:20",
+                    "xinzhou-transport:21",
+                ],
+            ),
+            (
+                "documents",
+                &[
+                    "gaoping:8",
+                    "yeji:6",
+                    "yeji:9",
+                    "yeji:22",
+                    "linxiang:10",
+                    "linxiang:20",
+                    "linxiang:28",
+                    "lhasa:10",
+                    "lhasa:15",
+                    "xinzhou-transport:7",
+                    "xinzhou-transport:8",
+                    "xinzhou-transport:12",
+                ],
+            ),
+            ("gaps", &["lhasa:16", "lhasa:19"]),
+        ];
+        let profiles = builtin();
+        let mut missing = Vec::new();
+        for (kind, cites) in expected {
+            for cite in *cites {
+                let prefix = cite.split(':').next().unwrap_or_default();
+                let id = prefix.strip_suffix("-data").unwrap_or(prefix);
+                let p = profiles.iter().find(|p| p.head.id == id).expect("profile");
+                let found = match *kind {
+                    "deadlines" => p.deadlines.iter().any(|r| r.cite == *cite),
+                    "thresholds" => p.thresholds.iter().any(|r| r.cite == *cite),
+                    "quotas" => p.quotas.iter().any(|r| r.cite == *cite),
+                    "gates" => p.gates.iter().any(|r| r.cite == *cite),
+                    "documents" => p.documents.iter().any(|r| r.cite == *cite),
+                    _ => p.gaps.iter().any(|r| r.cite == *cite),
+                };
+                if !found {
+                    missing.push(format!("{kind} {cite}"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing from the profiles: {missing:?}");
+    }
 }
