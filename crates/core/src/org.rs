@@ -2,29 +2,7 @@
 
 use crate::ids::{DepartmentId, JurisdictionId, UserId};
 use crate::project::ProjectStatus;
-use serde::{Deserialize, Serialize};
-
-macro_rules! named_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident => $code:literal, $label:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-            pub fn parse(s: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-        }
-    };
-}
+use serde::Serialize;
 
 named_enum!(
     /// The kinds of party a department can be; a profile labels them in its own words.

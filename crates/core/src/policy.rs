@@ -23,35 +23,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
-macro_rules! vocabulary {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident => $code:literal, $label:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-            pub fn parse(s: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-vocabulary!(
+named_enum!(
     /// The stages of a project's life (the glossary of CONVENTIONS.md).
     Stage {
         Declaration => "declaration", "项目申报",
@@ -83,7 +55,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+named_enum!(
     /// What happens to a project; deadlines run from one event and are met by another.
     EventKind {
         PlanYearStart => "plan_year_start", "计划年度开始",
@@ -124,7 +96,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+named_enum!(
     /// Facts about a project that conditions, thresholds and gates test. Amounts are yuan,
     /// ratios basis points (1500 = 15%), flags 0 or 1.
     Fact {
@@ -163,7 +135,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+named_enum!(
     /// Actions a gate can stand in front of.
     GatedAction {
         Declare => "declare", "申报项目",
@@ -179,7 +151,7 @@ vocabulary!(
     }
 );
 
-vocabulary!(
+named_enum!(
     /// What follows a violation.
     SanctionStep {
         Rectification => "rectification", "限期整改",

@@ -35,69 +35,120 @@ pub async fn projects_xlsx(
         }
         page += 1;
     }
+    let headers = [
+        "建设单位",
+        "项目名称",
+        "项目简要说明及建设依据",
+        "建设年度",
+        "项目投资（万元）",
+        "财政资金（万元）",
+        "银行贷款（万元）",
+        "自筹（万元）",
+        "其他（万元）",
+        "负责人",
+        "联系人",
+        "联系电话",
+        "电子邮箱",
+        "备注",
+        "状态",
+    ];
+    let mut totals = [0i64; 5];
+    let rows: Vec<Vec<String>> = projects
+        .iter()
+        .map(|p| {
+            let d = &p.declaration;
+            let amounts = [
+                d.investment,
+                d.sources.fiscal,
+                d.sources.bank_loan,
+                d.sources.self_raised,
+                d.sources.other,
+            ];
+            for (k, a) in amounts.iter().enumerate() {
+                totals[k] += a.0;
+            }
+            let mut row = vec![
+                p.owner_department.clone(),
+                d.name.clone(),
+                d.summary.clone(),
+                d.period.to_string(),
+            ];
+            // Amounts as their exact decimal text, never a float.
+            row.extend(amounts.iter().map(|a| a.to_wan_string()));
+            row.extend([
+                d.leader.clone(),
+                d.contact.clone(),
+                d.phone.as_str().to_string(),
+                d.email.as_str().to_string(),
+                d.remarks.clone(),
+                p.status.label().to_string(),
+            ]);
+            row
+        })
+        .collect();
+    let mut total_row = vec![
+        "合计".to_string(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+    ];
+    total_row.extend(totals.iter().map(|t| Yuan(*t).to_wan_string()));
+    let table = Table {
+        sheet: "项目申报表",
+        headers: &headers,
+        widths: &[(1, 30.0), (2, 50.0)],
+        total: Some(total_row),
+    };
+    xlsx_response(table, rows, "projects.xlsx").await
+}
+
+/// A sheet of text cells: a bold header row, numbered rows, an optional bold total row.
+pub struct Table<'a> {
+    pub sheet: &'a str,
+    pub headers: &'a [&'a str],
+    /// (column after the 序号 column, width)
+    pub widths: &'a [(u16, f64)],
+    /// Cells from the 序号 column on.
+    pub total: Option<Vec<String>>,
+}
+
+/// Renders a table to .xlsx off the async workers and serves it as a download.
+pub async fn xlsx_response(
+    table: Table<'_>,
+    rows: Vec<Vec<String>>,
+    filename: &str,
+) -> Result<Response, PageError> {
+    let sheet = table.sheet.to_string();
+    let headers: Vec<String> = table.headers.iter().map(|h| h.to_string()).collect();
+    let widths = table.widths.to_vec();
+    let total = table.total;
     let bytes =
         tokio::task::spawn_blocking(move || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
             let mut wb = Workbook::new();
             let ws = wb.add_worksheet();
-            ws.set_name("项目申报表")?;
+            ws.set_name(&sheet)?;
             let bold = Format::new().set_bold();
-            let headers = [
-                "序号",
-                "建设单位",
-                "项目名称",
-                "项目简要说明及建设依据",
-                "建设年度",
-                "项目投资（万元）",
-                "财政资金（万元）",
-                "银行贷款（万元）",
-                "自筹（万元）",
-                "其他（万元）",
-                "负责人",
-                "联系人",
-                "联系电话",
-                "电子邮箱",
-                "备注",
-                "状态",
-            ];
+            ws.write_string_with_format(0, 0, "序号", &bold)?;
             for (c, h) in headers.iter().enumerate() {
-                ws.write_string_with_format(0, c as u16, *h, &bold)?;
+                ws.write_string_with_format(0, (c + 1) as u16, h, &bold)?;
             }
-            let wan = |y: Yuan| y.to_wan_string();
-            let mut totals = [0i64; 5];
-            for (i, p) in projects.iter().enumerate() {
+            for (i, row) in rows.iter().enumerate() {
                 let r = (i + 1) as u32;
-                let d = &p.declaration;
-                let amounts = [
-                    d.investment,
-                    d.sources.fiscal,
-                    d.sources.bank_loan,
-                    d.sources.self_raised,
-                    d.sources.other,
-                ];
-                ws.write_number(r, 0, r as f64)?;
-                ws.write_string(r, 1, &p.owner_department)?;
-                ws.write_string(r, 2, &d.name)?;
-                ws.write_string(r, 3, &d.summary)?;
-                ws.write_string(r, 4, d.period.to_string())?;
-                for (k, a) in amounts.iter().enumerate() {
-                    // Written as text: the exact decimal, never a float.
-                    ws.write_string(r, 5 + k as u16, wan(*a))?;
-                    totals[k] += a.0;
+                ws.write_number(r, 0, f64::from(r))?;
+                for (c, cell) in row.iter().enumerate() {
+                    ws.write_string(r, (c + 1) as u16, cell)?;
                 }
-                ws.write_string(r, 10, &d.leader)?;
-                ws.write_string(r, 11, &d.contact)?;
-                ws.write_string(r, 12, d.phone.as_str())?;
-                ws.write_string(r, 13, d.email.as_str())?;
-                ws.write_string(r, 14, &d.remarks)?;
-                ws.write_string(r, 15, p.status.label())?;
             }
-            let r = (projects.len() + 1) as u32;
-            ws.write_string_with_format(r, 0, "合计", &bold)?;
-            for (k, t) in totals.iter().enumerate() {
-                ws.write_string_with_format(r, 5 + k as u16, wan(Yuan(*t)), &bold)?;
+            if let Some(total) = total {
+                let r = (rows.len() + 1) as u32;
+                for (c, cell) in total.iter().enumerate() {
+                    ws.write_string_with_format(r, c as u16, cell, &bold)?;
+                }
             }
-            ws.set_column_width(2, 30)?;
-            ws.set_column_width(3, 50)?;
+            for (col, width) in widths {
+                ws.set_column_width(col + 1, width)?;
+            }
             wb.save_to_buffer()
         })
         .await
@@ -111,7 +162,7 @@ pub async fn projects_xlsx(
             ),
             (
                 header::CONTENT_DISPOSITION,
-                "attachment; filename=\"projects.xlsx\"".to_string(),
+                format!("attachment; filename=\"{filename}\""),
             ),
         ],
         bytes,

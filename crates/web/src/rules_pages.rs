@@ -8,7 +8,6 @@ use crate::view::{Layout, Pager};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
 use govit_core::DomainError;
@@ -290,79 +289,53 @@ pub async fn export(
         .jurisdiction(user.principal.jurisdiction_id)
         .await?;
     let profile = rules.profile(&jurisdiction.profile_id).cloned();
-    let bytes =
-        tokio::task::spawn_blocking(move || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-            let mut wb = rust_xlsxwriter::Workbook::new();
-            let ws = wb.add_worksheet();
-            ws.set_name(if overdue {
-                "逾期事项"
-            } else {
-                "待办事项"
-            })?;
-            let bold = rust_xlsxwriter::Format::new().set_bold();
-            let headers = [
-                "序号",
-                "项目",
-                "建设单位",
-                "事项",
-                "周期",
-                "责任方",
-                "期限",
-                "期限是否暂定",
-                "状态",
-                "完成日期",
-                "依据",
-                "条文",
-            ];
-            for (c, h) in headers.iter().enumerate() {
-                ws.write_string_with_format(0, c as u16, *h, &bold)?;
-            }
-            for (i, o) in rows.into_iter().enumerate() {
-                let v = view(o, profile.as_ref());
-                let r = (i + 1) as u32;
-                ws.write_number(r, 0, r as f64)?;
-                let cells = [
-                    v.project_name,
-                    v.owner_department,
-                    v.duty,
-                    v.period.unwrap_or_default(),
-                    v.owed_label,
-                    v.due_date.unwrap_or_else(|| "未规定时限".into()),
-                    if v.provisional {
-                        "是".into()
-                    } else {
-                        String::new()
-                    },
-                    v.status_label.to_string(),
-                    v.fulfilled_on.unwrap_or_default(),
-                    v.cite,
-                    v.text,
-                ];
-                for (c, s) in cells.iter().enumerate() {
-                    ws.write_string(r, (c + 1) as u16, s)?;
-                }
-            }
-            ws.set_column_width(1, 30)?;
-            ws.set_column_width(11, 60)?;
-            wb.save_to_buffer()
+    let headers = [
+        "项目",
+        "建设单位",
+        "事项",
+        "周期",
+        "责任方",
+        "期限",
+        "期限是否暂定",
+        "状态",
+        "完成日期",
+        "依据",
+        "条文",
+    ];
+    let rows = rows
+        .into_iter()
+        .map(|o| {
+            let v = view(o, profile.as_ref());
+            vec![
+                v.project_name,
+                v.owner_department,
+                v.duty,
+                v.period.unwrap_or_default(),
+                v.owed_label,
+                v.due_date.unwrap_or_else(|| "未规定时限".into()),
+                if v.provisional {
+                    "是".into()
+                } else {
+                    String::new()
+                },
+                v.status_label.to_string(),
+                v.fulfilled_on.unwrap_or_default(),
+                v.cite,
+                v.text,
+            ]
         })
-        .await
-        .map_err(|e| PageError::Internal(e.to_string()))?
-        .map_err(|e| PageError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"obligations.xlsx\"".to_string(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+        .collect();
+    let table = crate::export::Table {
+        sheet: if overdue {
+            "逾期事项"
+        } else {
+            "待办事项"
+        },
+        headers: &headers,
+        widths: &[(0, 30.0), (10, 60.0)],
+        total: None,
+    };
+    crate::export::xlsx_response(table, rows, "obligations.xlsx").await
 }
 
 /// Records an event on a project from its page.
