@@ -179,5 +179,13 @@ async fn lists_filter_page_and_export() {
             .contains("spreadsheetml")
     );
     let bytes = r.bytes().await.expect("xlsx");
-    assert!(bytes.starts_with(b"PK"), "not an xlsx");
+    let rows = xlsx_rows(&bytes, "项目申报表");
+    // Header, the one project the filter keeps, the 合计 row.
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(rows[1][2], "智慧校园安防平台");
+    assert_eq!(rows[1][5], "120.5");
+    assert_eq!(
+        (rows[2][0].as_str(), rows[2][5].as_str()),
+        ("合计", "120.5")
+    );
 }

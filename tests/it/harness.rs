@@ -386,3 +386,14 @@ impl Web {
             .await
     }
 }
+
+/// The cells of one sheet of an .xlsx file, as text.
+pub fn xlsx_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an xlsx file");
+    let range = wb.worksheet_range(sheet).expect("sheet");
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}

@@ -210,7 +210,15 @@ async fn obligations_follow_events_and_the_passing_days() {
     assert!(page.contains("城市运行管理平台") && page.contains("已逾期"));
     let r = rweb.get("/obligations/export.xlsx?scope=overdue").await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.bytes().await.expect("xlsx").starts_with(b"PK"));
+    let rows = xlsx_rows(&r.bytes().await.expect("xlsx"), "逾期事项");
+    let row = rows
+        .iter()
+        .find(|r| r[1] == "城市运行管理平台")
+        .expect("the overdue project exported");
+    assert_eq!(
+        (row[3].as_str(), row[8].as_str(), row[10].as_str()),
+        ("提出竣工验收申请", "已逾期", "yeji:22")
+    );
 
     // Waiving needs the authority's role and a reason, and is audited.
     let key = o["key"].as_str().expect("key").to_string();
