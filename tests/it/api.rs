@@ -260,6 +260,11 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/policies"),
         ("get", "/api/v1/policies/{id}"),
         ("get", "/api/v1/calendar/{month}"),
+        ("get", "/api/v1/systems"),
+        ("post", "/api/v1/systems"),
+        ("get", "/api/v1/systems/{id}"),
+        ("put", "/api/v1/systems/{id}"),
+        ("get", "/api/v1/systems/{id}/history"),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     for (m, p) in expected {

@@ -14,4 +14,5 @@ mod ops;
 mod rules;
 mod scope;
 mod security;
+mod systems;
 mod validation;

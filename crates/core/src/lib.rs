@@ -39,6 +39,7 @@ pub mod crypto;
 pub mod declaration;
 pub mod error;
 pub mod ids;
+pub mod inventory;
 pub mod money;
 pub mod obligation;
 pub mod org;

@@ -14,6 +14,7 @@ pub mod org;
 pub mod projects;
 pub mod rules;
 pub mod synthetic;
+pub mod systems;
 pub mod users;
 
 use govit_core::DomainError;

@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_notices.sql"),
         postgres: include_str!("../migrations/postgres/0004_notices.sql"),
     },
+    Migration {
+        version: 5,
+        sqlite: include_str!("../migrations/sqlite/0005_systems.sql"),
+        postgres: include_str!("../migrations/postgres/0005_systems.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

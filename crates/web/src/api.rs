@@ -62,6 +62,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_policies))
         .routes(routes!(get_policy))
         .routes(routes!(calendar_month))
+        .routes(routes!(list_systems, create_system))
+        .routes(routes!(get_system, update_system))
+        .routes(routes!(system_history))
 }
 
 /// The OpenAPI document of the whole API.
@@ -880,4 +883,264 @@ async fn calendar_month(
             })
             .collect(),
     }))
+}
+
+/// A catalog entry as the API shows it.
+#[derive(Serialize, ToSchema)]
+struct SystemDto {
+    id: i64,
+    owner_department_id: i64,
+    owner_department: String,
+    /// Every field of the catalog form, by its code.
+    #[schema(value_type = Object)]
+    system: Value,
+    /// Why it looks like a zombie (code, reason), if it does.
+    zombie_signals: Vec<(String, String)>,
+    updated_at_ms: i64,
+    version: i64,
+}
+
+impl From<govit_storage::systems::SystemRecord> for SystemDto {
+    fn from(r: govit_storage::systems::SystemRecord) -> Self {
+        SystemDto {
+            id: r.id,
+            owner_department_id: r.owner_department_id.0,
+            owner_department: r.owner_department,
+            system: serde_json::to_value(&r.system).unwrap_or(Value::Null),
+            zombie_signals: r.zombie_signals,
+            updated_at_ms: r.updated_at_ms,
+            version: r.version,
+        }
+    }
+}
+
+/// The catalog form: every field a string (codes or the Chinese labels); booleans as
+/// `true`/`false`, `1`/`0` or 是/否.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+struct SystemInput {
+    version: Option<i64>,
+    name: String,
+    function_summary: String,
+    users_scope: Option<String>,
+    /// daily, weekly, monthly, rarely, unused
+    use_frequency: String,
+    approval_document: Option<String>,
+    approval_date: Option<String>,
+    funding_source: Option<String>,
+    year_built: Option<String>,
+    /// gov_cloud, own_room, other
+    deployment: String,
+    /// extranet, internet, private
+    network: String,
+    gov_service_connected: Option<String>,
+    data_sharing_connected: Option<String>,
+    mlps_level: Option<String>,
+    /// planned, building, running, retired
+    status: Option<String>,
+    /// keep, close, merge, take_over, build
+    disposition: Option<String>,
+    disposition_reason: Option<String>,
+    last_used_on: Option<String>,
+    om_stopped: Option<String>,
+    idle_resources: Option<String>,
+}
+
+fn system_form_from(m: &Map<String, Value>) -> Result<govit_core::inventory::SystemForm, ApiError> {
+    let mut errors = Vec::new();
+    let mut get = |k: &'static str| match m.get(k) {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => {
+            if *b {
+                "1".into()
+            } else {
+                "0".into()
+            }
+        }
+        Some(_) => {
+            errors.push(FieldError::new(
+                k,
+                format!(
+                    "{}应为文本、数字或布尔值",
+                    govit_core::inventory::system_field_label(k)
+                ),
+            ));
+            String::new()
+        }
+    };
+    let f = govit_core::inventory::SystemForm {
+        name: get("name"),
+        function_summary: get("function_summary"),
+        users_scope: get("users_scope"),
+        use_frequency: get("use_frequency"),
+        approval_document: get("approval_document"),
+        approval_date: get("approval_date"),
+        funding_source: get("funding_source"),
+        year_built: get("year_built"),
+        deployment: get("deployment"),
+        network: get("network"),
+        gov_service_connected: get("gov_service_connected"),
+        data_sharing_connected: get("data_sharing_connected"),
+        mlps_level: get("mlps_level"),
+        status: get("status"),
+        disposition: get("disposition"),
+        disposition_reason: get("disposition_reason"),
+        last_used_on: get("last_used_on"),
+        om_stopped: get("om_stopped"),
+        idle_resources: get("idle_resources"),
+    };
+    if errors.is_empty() {
+        Ok(f)
+    } else {
+        Err(ApiError::fields(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            errors,
+        ))
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+struct SystemList {
+    items: Vec<SystemDto>,
+    total: i64,
+    page: i64,
+    page_size: i64,
+}
+
+/// Catalog entries in the caller's scope. Filters: `q`, `dept`, `disposition`, `zombies=1`.
+#[utoipa::path(get, path = "/api/v1/systems", tag = "systems", security(("bearer" = [])),
+    params(("q" = Option<String>, Query), ("dept" = Option<i64>, Query), ("disposition" = Option<String>, Query), ("zombies" = Option<String>, Query), ("page" = Option<i64>, Query)),
+    responses((status = 200, body = SystemList)))]
+async fn list_systems(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<SystemList>, ApiError> {
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    let sq = crate::systems_pages::SystemQuery {
+        q: get("q"),
+        dept: get("dept"),
+        disposition: get("disposition"),
+        zombies: get("zombies"),
+        page: get("page"),
+        done: String::new(),
+    };
+    let paged = state
+        .store
+        .list_systems(
+            &user.principal,
+            &sq.filter(),
+            state.now_ms(),
+            Page::new(
+                get("page").parse().unwrap_or(1),
+                get("page_size").parse().unwrap_or(50),
+            ),
+        )
+        .await?;
+    Ok(Json(SystemList {
+        total: paged.total,
+        page: paged.page,
+        page_size: paged.page_size,
+        items: paged.items.into_iter().map(SystemDto::from).collect(),
+    }))
+}
+
+/// Registers a system of the caller's department.
+#[utoipa::path(post, path = "/api/v1/systems", tag = "systems", request_body = SystemInput, security(("bearer" = [])),
+    responses((status = 201, body = SystemDto), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn create_system(
+    State(state): State<AppState>,
+    user: ApiUser,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let form = system_form_from(&json_object(&body)?)?;
+    let s = state
+        .store
+        .create_system(&user.principal, &user.actor(), state.now_ms(), &form)
+        .await?;
+    Ok((StatusCode::CREATED, Json(SystemDto::from(s))))
+}
+
+/// One catalog entry; 404 outside the caller's scope.
+#[utoipa::path(get, path = "/api/v1/systems/{id}", tag = "systems", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = SystemDto), (status = 404, body = ApiErrorBody)))]
+async fn get_system(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<SystemDto>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .system(&user.principal, &user.actor(), state.now_ms(), id)
+            .await?
+            .into(),
+    ))
+}
+
+/// Replaces an entry (with `version`); the previous version is kept in its history.
+#[utoipa::path(put, path = "/api/v1/systems/{id}", tag = "systems", params(("id" = i64, Path)), request_body = SystemInput, security(("bearer" = [])),
+    responses((status = 200, body = SystemDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn update_system(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<SystemDto>, ApiError> {
+    let m = json_object(&body)?;
+    let version = version_from(&m)?;
+    let form = system_form_from(&m)?;
+    Ok(Json(
+        state
+            .store
+            .update_system(
+                &user.principal,
+                &user.actor(),
+                state.now_ms(),
+                id,
+                version,
+                &form,
+            )
+            .await?
+            .into(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+struct SystemVersionDto {
+    version: i64,
+    action: String,
+    changed_by: String,
+    changed_at_ms: i64,
+    #[schema(value_type = Object)]
+    snapshot: Value,
+}
+
+/// Every version of an entry, newest first.
+#[utoipa::path(get, path = "/api/v1/systems/{id}/history", tag = "systems", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<SystemVersionDto>), (status = 404, body = ApiErrorBody)))]
+async fn system_history(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<SystemVersionDto>>, ApiError> {
+    state
+        .store
+        .system(&user.principal, &user.actor(), state.now_ms(), id)
+        .await?;
+    let list = state.store.system_history(id).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|h| SystemVersionDto {
+                version: h.version,
+                action: h.action,
+                changed_by: h.changed_by,
+                changed_at_ms: h.changed_at_ms,
+                snapshot: serde_json::to_value(&h.snapshot).unwrap_or(Value::Null),
+            })
+            .collect(),
+    ))
 }

@@ -12,6 +12,7 @@ mod export;
 mod notify;
 mod pages;
 mod rules_pages;
+mod systems_pages;
 mod view;
 
 use axum::Router;

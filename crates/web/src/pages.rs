@@ -63,6 +63,17 @@ pub fn router() -> Router<AppState> {
         .route("/policies", get(crate::rules_pages::policies))
         .route("/policies/{id}", get(crate::rules_pages::policy))
         .route("/calendar", get(crate::rules_pages::calendar))
+        .route("/systems", get(crate::systems_pages::list))
+        .route("/systems/export.xlsx", get(crate::systems_pages::export))
+        .route(
+            "/systems/new",
+            get(crate::systems_pages::new).post(crate::systems_pages::create),
+        )
+        .route("/systems/{id}", get(crate::systems_pages::show))
+        .route(
+            "/systems/{id}/edit",
+            get(crate::systems_pages::edit).post(crate::systems_pages::update),
+        )
         .route("/org", get(org))
         .route("/audit", get(audit))
         .route("/admin/users", get(users).post(create_user))

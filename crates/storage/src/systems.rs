@@ -1,0 +1,501 @@
+//! The information system catalog: entries owned by departments, every change kept as a
+//! version in `info_system_history`, data scope and optimistic versions as for projects.
+
+use crate::audit::{Change, append};
+use crate::{Actor, Page, Paged, Param, Result, Store, Where, bind_all, like_pattern};
+use govit_core::DomainError;
+use govit_core::ids::{DepartmentId, JurisdictionId, UserId};
+use govit_core::inventory::{
+    Deployment, Disposition, InfoSystem, Network, SystemForm, SystemStatus, UseFrequency,
+};
+use govit_core::org::{Ownership, Principal, Role, ScopeFilter};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SystemRecord {
+    pub id: i64,
+    pub jurisdiction_id: JurisdictionId,
+    pub owner_department_id: DepartmentId,
+    pub owner_department: String,
+    pub owner_department_path: String,
+    pub system: InfoSystem,
+    pub created_by: UserId,
+    pub updated_at_ms: i64,
+    pub version: i64,
+    /// Why it looks like a zombie, if it does.
+    pub zombie_signals: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SystemVersion {
+    pub version: i64,
+    pub action: String,
+    pub snapshot: InfoSystem,
+    pub changed_by: String,
+    pub changed_at_ms: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SystemFilter {
+    pub keyword: String,
+    pub department: Option<DepartmentId>,
+    pub disposition: Option<Disposition>,
+    pub status: Option<SystemStatus>,
+    /// Only systems flagged as likely zombies.
+    pub zombies_only: bool,
+}
+
+const SELECT: &str = "SELECT s.*, d.name AS owner_department, d.path AS owner_department_path \
+    FROM info_systems s JOIN departments d ON d.id = s.owner_department_id";
+
+fn date(s: Option<String>) -> Option<chrono::NaiveDate> {
+    s.and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+}
+
+fn from_row(r: &AnyRow, today: chrono::NaiveDate) -> Result<SystemRecord> {
+    let text = |c: &str| -> Result<String> { Ok(r.try_get::<String, _>(c)?) };
+    let system = InfoSystem {
+        name: text("name")?,
+        function_summary: text("function_summary")?,
+        users_scope: text("users_scope")?,
+        use_frequency: UseFrequency::parse(&text("use_frequency")?).unwrap_or(UseFrequency::Daily),
+        approval_document: text("approval_document")?,
+        approval_date: date(r.try_get("approval_date")?),
+        funding_source: text("funding_source")?,
+        year_built: r.try_get::<Option<i64>, _>("year_built")?.map(|y| y as i32),
+        deployment: Deployment::parse(&text("deployment")?).unwrap_or(Deployment::Other),
+        network: Network::parse(&text("network")?).unwrap_or(Network::Extranet),
+        gov_service_connected: r.try_get::<i64, _>("gov_service_connected")? != 0,
+        data_sharing_connected: r.try_get::<i64, _>("data_sharing_connected")? != 0,
+        mlps_level: r.try_get::<Option<i64>, _>("mlps_level")?.map(|l| l as u8),
+        status: SystemStatus::parse(&text("status")?).unwrap_or(SystemStatus::Running),
+        disposition: Disposition::parse(&text("disposition")?).unwrap_or(Disposition::Keep),
+        disposition_reason: text("disposition_reason")?,
+        last_used_on: date(r.try_get("last_used_on")?),
+        om_stopped: r.try_get::<i64, _>("om_stopped")? != 0,
+        idle_resources: r.try_get::<i64, _>("idle_resources")? != 0,
+    };
+    let zombie_signals = system
+        .zombie_signals(today, None)
+        .into_iter()
+        .map(|(c, m)| (c.to_string(), m))
+        .collect();
+    Ok(SystemRecord {
+        id: r.try_get("id")?,
+        jurisdiction_id: JurisdictionId(r.try_get("jurisdiction_id")?),
+        owner_department_id: DepartmentId(r.try_get("owner_department_id")?),
+        owner_department: text("owner_department")?,
+        owner_department_path: text("owner_department_path")?,
+        created_by: UserId(r.try_get("created_by")?),
+        updated_at_ms: r.try_get("updated_at_ms")?,
+        version: r.try_get("version")?,
+        system,
+        zombie_signals,
+    })
+}
+
+fn visible(principal: &Principal, s: &SystemRecord) -> bool {
+    let o = Ownership {
+        jurisdiction_id: s.jurisdiction_id,
+        department_id: s.owner_department_id,
+        department_path: &s.owner_department_path,
+        created_by: s.created_by,
+    };
+    o.jurisdiction_id == principal.jurisdiction_id && principal.scope_filter().allows(&o)
+}
+
+/// Who may change an entry: the owner unit's clerks, and the authority's reviewers.
+fn may_edit(principal: &Principal, owner: DepartmentId) -> bool {
+    principal.has(Role::Reviewer)
+        || (principal.has(Role::Declarant) && principal.department_id == Some(owner))
+}
+
+async fn fetch(
+    conn: &mut AnyConnection,
+    id: i64,
+    today: chrono::NaiveDate,
+) -> Result<Option<SystemRecord>> {
+    let row = sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(|r| from_row(r, today)).transpose()
+}
+
+fn bind_system<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    s: &InfoSystem,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(s.name.clone())
+        .bind(s.function_summary.clone())
+        .bind(s.users_scope.clone())
+        .bind(s.use_frequency.as_str())
+        .bind(s.approval_document.clone())
+        .bind(s.approval_date.map(|d| d.to_string()))
+        .bind(s.funding_source.clone())
+        .bind(s.year_built.map(i64::from))
+        .bind(s.deployment.as_str())
+        .bind(s.network.as_str())
+        .bind(i64::from(s.gov_service_connected))
+        .bind(i64::from(s.data_sharing_connected))
+        .bind(s.mlps_level.map(i64::from))
+        .bind(s.status.as_str())
+        .bind(s.disposition.as_str())
+        .bind(s.disposition_reason.clone())
+        .bind(s.last_used_on.map(|d| d.to_string()))
+        .bind(i64::from(s.om_stopped))
+        .bind(i64::from(s.idle_resources))
+}
+
+const COLUMNS: &str = "name, function_summary, users_scope, use_frequency, approval_document, approval_date, \
+    funding_source, year_built, deployment, network, gov_service_connected, data_sharing_connected, mlps_level, \
+    status, disposition, disposition_reason, last_used_on, om_stopped, idle_resources";
+
+async fn record_version(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    s: &SystemRecord,
+    action: &str,
+    now_ms: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO info_system_history (system_id, version, action, snapshot_json, changed_by, changed_by_name, changed_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(s.id)
+    .bind(s.version)
+    .bind(action.to_string())
+    .bind(serde_json::to_string(&s.system).unwrap_or_default())
+    .bind(principal.user_id.0)
+    .bind(principal.name.clone())
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn unique_violation(e: &sqlx::Error) -> bool {
+    let m = e.to_string();
+    m.contains("UNIQUE") || m.contains("unique") || m.contains("duplicate key")
+}
+
+impl Store {
+    pub async fn create_system(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        form: &SystemForm,
+    ) -> Result<SystemRecord> {
+        let today = crate::obligations::china_today(now_ms);
+        let Some(dept) = principal
+            .department_id
+            .filter(|_| principal.has(Role::Declarant) || principal.has(Role::Reviewer))
+        else {
+            let e =
+                DomainError::Forbidden("只有本单位经办人或主管部门审核人可以登记信息系统".into());
+            let _ = self
+                .audit_refusal(
+                    actor,
+                    now_ms,
+                    "info_system",
+                    "",
+                    "system.create",
+                    &e.to_string(),
+                )
+                .await;
+            return Err(e.into());
+        };
+        let s = form.parse(today).map_err(DomainError::Invalid)?;
+        let mut w = self.write().await?;
+        let placeholders = (1..=19)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO info_systems ({COLUMNS}, jurisdiction_id, owner_department_id, created_by, created_at_ms, updated_at_ms, version) \
+             VALUES ({placeholders}, $20, $21, $22, $23, $23, 1) RETURNING id"
+        );
+        let id: i64 = match bind_system(sqlx::query(AssertSqlSafe(sql)), &s)
+            .bind(principal.jurisdiction_id.0)
+            .bind(dept.0)
+            .bind(principal.user_id.0)
+            .bind(now_ms)
+            .fetch_one(&mut *w.tx)
+            .await
+        {
+            Ok(r) => r.try_get("id")?,
+            Err(e) if unique_violation(&e) => {
+                return Err(DomainError::invalid(
+                    "name",
+                    format!("本单位已登记名为“{}”的系统", s.name),
+                )
+                .into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let rec = fetch(&mut w.tx, id, today)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        record_version(&mut w.tx, principal, &rec, "create", now_ms).await?;
+        append(
+            &mut w.tx,
+            actor,
+            now_ms,
+            Change::ok("info_system", id, "system.create").after(&rec.system),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(rec)
+    }
+
+    pub async fn system(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        id: i64,
+    ) -> Result<SystemRecord> {
+        let mut conn = self.pool.acquire().await?;
+        match fetch(&mut conn, id, crate::obligations::china_today(now_ms)).await? {
+            Some(s) if visible(principal, &s) => Ok(s),
+            _ => {
+                let _ = self
+                    .audit_refusal(
+                        actor,
+                        now_ms,
+                        "info_system",
+                        &id.to_string(),
+                        "system.read",
+                        "不存在或超出数据范围",
+                    )
+                    .await;
+                Err(DomainError::NotFound.into())
+            }
+        }
+    }
+
+    /// Replaces an entry's fields; the previous version stays in the history.
+    pub async fn update_system(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        id: i64,
+        expected_version: i64,
+        form: &SystemForm,
+    ) -> Result<SystemRecord> {
+        let today = crate::obligations::china_today(now_ms);
+        let mut w = self.write().await?;
+        let before = match fetch(&mut w.tx, id, today).await? {
+            Some(s) if visible(principal, &s) => s,
+            _ => {
+                drop(w);
+                let _ = self
+                    .audit_refusal(
+                        actor,
+                        now_ms,
+                        "info_system",
+                        &id.to_string(),
+                        "system.update",
+                        "不存在或超出数据范围",
+                    )
+                    .await;
+                return Err(DomainError::NotFound.into());
+            }
+        };
+        if !may_edit(principal, before.owner_department_id) {
+            drop(w);
+            let _ = self
+                .audit_refusal(
+                    actor,
+                    now_ms,
+                    "info_system",
+                    &id.to_string(),
+                    "system.update",
+                    "无权修改",
+                )
+                .await;
+            return Err(DomainError::Forbidden(
+                "只有系统所属单位经办人或主管部门审核人可以修改目录".into(),
+            )
+            .into());
+        }
+        if before.version != expected_version {
+            return Err(DomainError::StaleVersion {
+                current: before.version,
+            }
+            .into());
+        }
+        let s = form.parse(today).map_err(DomainError::Invalid)?;
+        let sets = COLUMNS
+            .split(", ")
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE info_systems SET {sets}, updated_at_ms = $20, version = version + 1 WHERE id = $21 AND version = $22"
+        );
+        let n = match bind_system(sqlx::query(AssertSqlSafe(sql)), &s)
+            .bind(now_ms)
+            .bind(id)
+            .bind(expected_version)
+            .execute(&mut *w.tx)
+            .await
+        {
+            Ok(r) => r.rows_affected(),
+            Err(e) if unique_violation(&e) => {
+                return Err(DomainError::invalid(
+                    "name",
+                    format!("本单位已登记名为“{}”的系统", s.name),
+                )
+                .into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if n == 0 {
+            return Err(DomainError::StaleVersion {
+                current: before.version + 1,
+            }
+            .into());
+        }
+        let after = fetch(&mut w.tx, id, today)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let action = if after.system.disposition != before.system.disposition {
+            "dispose"
+        } else {
+            "update"
+        };
+        record_version(&mut w.tx, principal, &after, action, now_ms).await?;
+        append(
+            &mut w.tx,
+            actor,
+            now_ms,
+            Change::ok("info_system", id, &format!("system.{action}"))
+                .before(&before.system)
+                .after(&after.system),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(after)
+    }
+
+    pub async fn system_history(&self, id: i64) -> Result<Vec<SystemVersion>> {
+        let rows = sqlx::query(
+            "SELECT version, action, snapshot_json, changed_by_name, changed_at_ms FROM info_system_history \
+             WHERE system_id = $1 ORDER BY version DESC, id DESC",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .filter_map(|r| {
+                let snapshot =
+                    serde_json::from_str(&r.try_get::<String, _>("snapshot_json").ok()?).ok()?;
+                Some(Ok(SystemVersion {
+                    version: r.try_get("version").ok()?,
+                    action: r.try_get("action").ok()?,
+                    snapshot,
+                    changed_by: r.try_get("changed_by_name").ok()?,
+                    changed_at_ms: r.try_get("changed_at_ms").ok()?,
+                }))
+            })
+            .collect()
+    }
+
+    pub async fn list_systems(
+        &self,
+        principal: &Principal,
+        f: &SystemFilter,
+        now_ms: i64,
+        page: Page,
+    ) -> Result<Paged<SystemRecord>> {
+        let mut w = Where::default();
+        w.and(
+            "s.jurisdiction_id = ?",
+            vec![Param::Int(principal.jurisdiction_id.0)],
+        );
+        match principal.scope_filter() {
+            ScopeFilter::Everything => {}
+            ScopeFilter::Departments(ids) if ids.is_empty() => w.and("1 = 0", vec![]),
+            ScopeFilter::Departments(ids) => {
+                let marks = vec!["?"; ids.len()].join(", ");
+                w.and(
+                    &format!("s.owner_department_id IN ({marks})"),
+                    ids.iter().map(|d| Param::Int(d.0)).collect(),
+                );
+            }
+            ScopeFilter::PathPrefix(prefix) => {
+                w.and("d.path LIKE ?", vec![Param::Text(format!("{prefix}%"))])
+            }
+            ScopeFilter::CreatedBy(u) => w.and("s.created_by = ?", vec![Param::Int(u.0)]),
+            ScopeFilter::Nothing => w.and("1 = 0", vec![]),
+        }
+        if !f.keyword.trim().is_empty() {
+            let k = like_pattern(f.keyword.trim());
+            w.and(
+                "(s.name LIKE ? ESCAPE '\\' OR s.function_summary LIKE ? ESCAPE '\\')",
+                vec![Param::Text(k.clone()), Param::Text(k)],
+            );
+        }
+        if let Some(dept) = f.department {
+            w.and(
+                "d.path LIKE (SELECT path FROM departments WHERE id = ?) || '%'",
+                vec![Param::Int(dept.0)],
+            );
+        }
+        if let Some(d) = f.disposition {
+            w.and("s.disposition = ?", vec![Param::Text(d.as_str().into())]);
+        }
+        if let Some(st) = f.status {
+            w.and("s.status = ?", vec![Param::Text(st.as_str().into())]);
+        }
+        if f.zombies_only {
+            // The same signals as `InfoSystem::zombie_signals`, as SQL.
+            let year_ago = crate::obligations::china_today(now_ms)
+                .checked_sub_months(chrono::Months::new(12))
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+            w.and(
+                "s.status <> 'retired' AND s.disposition <> 'close' AND (s.use_frequency = 'unused' OR s.idle_resources = 1 \
+                 OR s.om_stopped = 1 OR (s.last_used_on IS NOT NULL AND s.last_used_on < ?) \
+                 OR (s.use_frequency = 'rarely' AND LENGTH(s.users_scope) <= 10))",
+                vec![Param::Text(year_ago)],
+            );
+        }
+        let from = "FROM info_systems s JOIN departments d ON d.id = s.owner_department_id";
+        let total: i64 = bind_all(
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT COUNT(*) AS n {from}{}",
+                w.sql()
+            ))),
+            &w.params,
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let sql = format!(
+            "{SELECT}{} ORDER BY d.path, s.name LIMIT {} OFFSET {}",
+            w.sql(),
+            page.size,
+            page.offset()
+        );
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(&self.pool)
+            .await?;
+        let today = crate::obligations::china_today(now_ms);
+        Ok(Paged {
+            items: rows
+                .iter()
+                .map(|r| from_row(r, today))
+                .collect::<Result<_>>()?,
+            total,
+            page: page.number,
+            page_size: page.size,
+        })
+    }
+}
