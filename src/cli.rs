@@ -289,7 +289,8 @@ async fn serve(store: Store, args: &ServeArgs) -> Result<()> {
     {
         bail!("--notify-webhook 须为内网 http:// 地址（{url}）");
     }
-    let state = AppState::new(store.clone(), config, Arc::new(SystemClock));
+    let state =
+        AppState::new(store.clone(), config, Arc::new(SystemClock)).map_err(anyhow::Error::msg)?;
     tracing::info!(addr = %listener.local_addr()?, "govit listening");
     eprintln!("govit 已启动：http://{}", listener.local_addr()?);
     govit_web::serve(listener, state, shutdown_signal()).await?;

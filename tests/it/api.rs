@@ -265,6 +265,7 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/systems/{id}"),
         ("put", "/api/v1/systems/{id}"),
         ("get", "/api/v1/systems/{id}/history"),
+        ("get", "/api/v1/projects/{id}/similar"),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     for (m, p) in expected {

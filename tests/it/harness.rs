@@ -64,7 +64,7 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("seed demo");
     let clock = Arc::new(TestClock(AtomicI64::new(now)));
-    let state = AppState::new(store.clone(), WebConfig::default(), clock.clone());
+    let state = AppState::new(store.clone(), WebConfig::default(), clock.clone()).expect("state");
     let server_state = state.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

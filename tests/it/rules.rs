@@ -642,7 +642,8 @@ async fn due_and_overdue_obligations_go_to_the_webhook_once() {
         notify_webhook: Some(format!("http://{addr}/hook")),
         ..Default::default()
     };
-    let state = govit_web::AppState::new(app.store.clone(), config, app.clock.clone());
+    let state =
+        govit_web::AppState::new(app.store.clone(), config, app.clock.clone()).expect("state");
 
     let clerk = app.api("clerk").await;
     let (id, _) = create(&clerk, project_body("通知测试项目", "2026-01", "2026-12")).await;

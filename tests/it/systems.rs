@@ -242,3 +242,66 @@ async fn zombie_systems_are_flagged_with_reasons_and_filtered() {
     assert_eq!(rows.len(), 2, "header and the one zombie: {rows:?}");
     assert_eq!(rows[1][2], "多年未用的系统");
 }
+
+#[tokio::test]
+async fn the_reviewer_sees_existing_systems_a_declaration_duplicates() {
+    let app = spawn_app().await;
+    let owner = app.api("clerk2").await;
+    let mut existing = system_json("城市管理综合指挥系统");
+    existing["function_summary"] =
+        json!("城市部件和事件的发现上报、派遣、处置、核查与考核评价，网格员巡查上报问题");
+    let (_, sys) = owner.post("/api/v1/systems", existing).await;
+    owner
+        .post("/api/v1/systems", system_json("学籍管理系统"))
+        .await;
+
+    let clerk = app.api("clerk").await;
+    let mut body = declaration_json("数字城管案件处置平台");
+    body["summary"] =
+        json!("网格监督员采集城市部件事件问题，指挥中心派遣到责任单位处置并核查结案，开展考核");
+    let (_, p) = clerk.post("/api/v1/projects", body).await;
+    let id = p["id"].as_i64().expect("id");
+    clerk
+        .post(
+            &format!("/api/v1/projects/{id}/submit"),
+            json!({"version": p["version"]}),
+        )
+        .await;
+
+    let reviewer = app.api("reviewer").await;
+    let (s, similar) = reviewer
+        .get(&format!("/api/v1/projects/{id}/similar"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{similar}");
+    assert_eq!(similar[0]["kind"], "system");
+    assert_eq!(similar[0]["id"], sys["id"]);
+    let terms: Vec<&str> = similar[0]["terms"]
+        .as_array()
+        .expect("terms")
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
+    assert!(
+        terms.contains(&"城市") || terms.contains(&"部件"),
+        "{terms:?}"
+    );
+    assert!(
+        similar
+            .as_array()
+            .expect("list")
+            .iter()
+            .all(|m| m["name"] != "数字城管案件处置平台"),
+        "not itself"
+    );
+    // On the declaration's page too; clerks do not get the comparison.
+    let web = app.login("reviewer").await;
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    assert!(
+        page.contains("重复建设比对") && page.contains("城市管理综合指挥系统"),
+        "{page}"
+    );
+    assert_eq!(
+        clerk.get(&format!("/api/v1/projects/{id}/similar")).await.0,
+        StatusCode::FORBIDDEN
+    );
+}

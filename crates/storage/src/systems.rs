@@ -499,3 +499,41 @@ impl Store {
         })
     }
 }
+
+/// What the duplicate check indexes: every system and project of every jurisdiction as
+/// (kind, id, jurisdiction, name, description).
+#[derive(Debug, Clone)]
+pub struct SearchSource {
+    pub is_system: bool,
+    pub id: i64,
+    pub jurisdiction_id: i64,
+    pub name: String,
+    pub text: String,
+}
+
+impl Store {
+    pub async fn search_sources(&self) -> Result<Vec<SearchSource>> {
+        let mut out = Vec::new();
+        for (is_system, sql) in [
+            (
+                true,
+                "SELECT id, jurisdiction_id, name, function_summary AS text FROM info_systems",
+            ),
+            (
+                false,
+                "SELECT id, jurisdiction_id, name, summary AS text FROM projects",
+            ),
+        ] {
+            for r in sqlx::query(sql).fetch_all(&self.pool).await? {
+                out.push(SearchSource {
+                    is_system,
+                    id: r.try_get("id")?,
+                    jurisdiction_id: r.try_get("jurisdiction_id")?,
+                    name: r.try_get("name")?,
+                    text: r.try_get("text")?,
+                });
+            }
+        }
+        Ok(out)
+    }
+}

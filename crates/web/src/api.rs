@@ -65,6 +65,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_systems, create_system))
         .routes(routes!(get_system, update_system))
         .routes(routes!(system_history))
+        .routes(routes!(project_similar))
 }
 
 /// The OpenAPI document of the whole API.
@@ -368,6 +369,15 @@ async fn create_project(
         .store
         .create_project(&user.principal, &user.actor(), state.now_ms(), &form)
         .await?;
+    state
+        .reindex(
+            false,
+            p.id.0,
+            p.jurisdiction_id.0,
+            &p.declaration.name,
+            &p.declaration.summary,
+        )
+        .await;
     Ok((StatusCode::CREATED, Json(ProjectDto::from(p))))
 }
 
@@ -414,6 +424,15 @@ async fn update_project(
             &form,
         )
         .await?;
+    state
+        .reindex(
+            false,
+            p.id.0,
+            p.jurisdiction_id.0,
+            &p.declaration.name,
+            &p.declaration.summary,
+        )
+        .await;
     Ok(Json(p.into()))
 }
 
@@ -1061,6 +1080,15 @@ async fn create_system(
         .store
         .create_system(&user.principal, &user.actor(), state.now_ms(), &form)
         .await?;
+    state
+        .reindex(
+            true,
+            s.id,
+            s.jurisdiction_id.0,
+            &s.system.name,
+            &s.system.function_summary,
+        )
+        .await;
     Ok((StatusCode::CREATED, Json(SystemDto::from(s))))
 }
 
@@ -1093,20 +1121,27 @@ async fn update_system(
     let m = json_object(&body)?;
     let version = version_from(&m)?;
     let form = system_form_from(&m)?;
-    Ok(Json(
-        state
-            .store
-            .update_system(
-                &user.principal,
-                &user.actor(),
-                state.now_ms(),
-                id,
-                version,
-                &form,
-            )
-            .await?
-            .into(),
-    ))
+    let s = state
+        .store
+        .update_system(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            id,
+            version,
+            &form,
+        )
+        .await?;
+    state
+        .reindex(
+            true,
+            s.id,
+            s.jurisdiction_id.0,
+            &s.system.name,
+            &s.system.function_summary,
+        )
+        .await;
+    Ok(Json(s.into()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -1140,6 +1175,85 @@ async fn system_history(
                 changed_by: h.changed_by,
                 changed_at_ms: h.changed_at_ms,
                 snapshot: serde_json::to_value(&h.snapshot).unwrap_or(Value::Null),
+            })
+            .collect(),
+    ))
+}
+
+/// The duplicate-construction check of a project: its most similar systems and projects.
+pub(crate) async fn similar_to(state: &AppState, p: &Project) -> Vec<govit_search::Match> {
+    let search = state.search.clone();
+    let (j, id, name, text) = (
+        p.jurisdiction_id.0,
+        p.id.0,
+        p.declaration.name.clone(),
+        p.declaration.summary.clone(),
+    );
+    match tokio::task::spawn_blocking(move || {
+        search.similar(
+            j,
+            &name,
+            &text,
+            Some((govit_search::DocKind::Project, id)),
+            8,
+        )
+    })
+    .await
+    {
+        Ok(Ok(list)) => list,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "similarity query failed");
+            Vec::new()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "similarity query failed");
+            Vec::new()
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+struct SimilarDto {
+    /// `system` or `project`
+    kind: String,
+    id: i64,
+    name: String,
+    /// BM25 score; higher is more similar.
+    score: f32,
+    /// The words the two share.
+    terms: Vec<String>,
+}
+
+/// The systems and projects most like this project, best first (the authority's reviewers).
+#[utoipa::path(get, path = "/api/v1/projects/{id}/similar", tag = "systems", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<SimilarDto>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn project_similar(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<SimilarDto>>, ApiError> {
+    let p = state
+        .store
+        .project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+        )
+        .await?;
+    if !user.principal.has(govit_core::org::Role::Reviewer) {
+        return Err(DomainError::Forbidden("重复建设比对供主管部门审核人使用".into()).into());
+    }
+    Ok(Json(
+        similar_to(&state, &p)
+            .await
+            .into_iter()
+            .map(|m| SimilarDto {
+                kind: m.kind.as_str().into(),
+                id: m.id,
+                name: m.name,
+                score: m.score,
+                terms: m.terms,
             })
             .collect(),
     ))

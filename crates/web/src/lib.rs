@@ -65,18 +65,87 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub clock: Arc<dyn Clock>,
+    /// The duplicate-construction index over systems and projects.
+    pub search: Arc<govit_search::SimilarityIndex>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig, clock: Arc<dyn Clock>) -> AppState {
-        AppState {
+    pub fn new(store: Store, config: WebConfig, clock: Arc<dyn Clock>) -> Result<AppState, String> {
+        let search = govit_search::SimilarityIndex::in_memory().map_err(|e| e.to_string())?;
+        Ok(AppState {
             store,
             config: Arc::new(config),
             clock,
+            search: Arc::new(search),
+        })
+    }
+
+    /// Loads every system and project into the duplicate-check index.
+    pub async fn build_search_index(&self) -> Result<usize, String> {
+        let sources = self
+            .store
+            .search_sources()
+            .await
+            .map_err(|e| e.to_string())?;
+        let docs: Vec<govit_search::Doc> = sources
+            .into_iter()
+            .map(|s| doc(s.is_system, s.id, s.jurisdiction_id, s.name, s.text))
+            .collect();
+        let search = self.search.clone();
+        let n = docs.len();
+        tokio::task::spawn_blocking(move || search.upsert(&docs))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        Ok(n)
+    }
+
+    /// Re-indexes one record after it changed; a failure is logged, never shown to the user.
+    pub async fn reindex(
+        &self,
+        is_system: bool,
+        id: i64,
+        jurisdiction_id: i64,
+        name: &str,
+        text: &str,
+    ) {
+        let search = self.search.clone();
+        let d = doc(
+            is_system,
+            id,
+            jurisdiction_id,
+            name.to_string(),
+            text.to_string(),
+        );
+        match tokio::task::spawn_blocking(move || search.upsert(&[d])).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "search index update failed"),
+            Err(e) => tracing::error!(error = %e, "search index update failed"),
         }
     }
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
+    }
+}
+
+fn doc(
+    is_system: bool,
+    id: i64,
+    jurisdiction_id: i64,
+    name: String,
+    text: String,
+) -> govit_search::Doc {
+    let kind = if is_system {
+        govit_search::DocKind::System
+    } else {
+        govit_search::DocKind::Project
+    };
+    govit_search::Doc {
+        kind,
+        id,
+        jurisdiction_id,
+        name,
+        text,
     }
 }
 
@@ -102,6 +171,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    match state.build_search_index().await {
+        Ok(n) => tracing::info!(documents = n, "duplicate-check index built"),
+        Err(e) => tracing::error!(error = %e, "duplicate-check index not built"),
+    }
     let ticker = tokio::spawn(daily_tick(state.clone()));
     let app = router(state);
     let result = axum::serve(

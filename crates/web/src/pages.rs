@@ -728,7 +728,18 @@ async fn create_project(
         .create_project(&user.principal, &user.actor(), state.now_ms(), &form)
         .await
     {
-        Ok(p) => Ok(see_other(&format!("/projects/{}?done=create", p.id))),
+        Ok(p) => {
+            state
+                .reindex(
+                    false,
+                    p.id.0,
+                    p.jurisdiction_id.0,
+                    &p.declaration.name,
+                    &p.declaration.summary,
+                )
+                .await;
+            Ok(see_other(&format!("/projects/{}?done=create", p.id)))
+        }
         Err(StoreError::Domain(DomainError::Invalid(errs))) => {
             form_page(&state, &user, FormTarget::new_declaration(), &form, &errs).await
         }
@@ -768,6 +779,8 @@ struct ProjectPage {
     facts: Vec<(&'static str, &'static str)>,
     today: String,
     profile_name: String,
+    /// The duplicate-construction check, for reviewers: (link, kind, name, score, terms).
+    similar: Option<Vec<(String, &'static str, String, String, String)>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -851,6 +864,29 @@ async fn project_page(
         .into_iter()
         .map(|m| (m.date, m.kind.label(), m.recorded_by, m.note))
         .collect();
+    let similar = if pr.has(Role::Reviewer) {
+        Some(
+            crate::api::similar_to(state, &p)
+                .await
+                .into_iter()
+                .map(|m| {
+                    let (link, kind) = match m.kind {
+                        govit_search::DocKind::System => (format!("/systems/{}", m.id), "已建系统"),
+                        govit_search::DocKind::Project => (format!("/projects/{}", m.id), "项目"),
+                    };
+                    (
+                        link,
+                        kind,
+                        m.name,
+                        format!("{:.1}", m.score),
+                        m.terms.join("、"),
+                    )
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -889,6 +925,7 @@ async fn project_page(
             .format("%Y-%m-%d")
             .to_string(),
         profile_name: profile.map(|x| x.head.name.clone()).unwrap_or_default(),
+        similar,
         p,
     })?;
     *resp.status_mut() = status;
@@ -989,7 +1026,18 @@ async fn update_project(
         )
         .await
     {
-        Ok(_) => Ok(see_other(&format!("/projects/{id}?done=update"))),
+        Ok(p) => {
+            state
+                .reindex(
+                    false,
+                    p.id.0,
+                    p.jurisdiction_id.0,
+                    &p.declaration.name,
+                    &p.declaration.summary,
+                )
+                .await;
+            Ok(see_other(&format!("/projects/{id}?done=update")))
+        }
         Err(StoreError::Domain(DomainError::Invalid(errs))) => {
             form_page(
                 &state,

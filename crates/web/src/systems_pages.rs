@@ -542,7 +542,18 @@ pub async fn create(
         .create_system(&user.principal, &user.actor(), state.now_ms(), &form)
         .await
     {
-        Ok(s) => Ok(Redirect::to(&format!("/systems/{}?done=create", s.id)).into_response()),
+        Ok(s) => {
+            state
+                .reindex(
+                    true,
+                    s.id,
+                    s.jurisdiction_id.0,
+                    &s.system.name,
+                    &s.system.function_summary,
+                )
+                .await;
+            Ok(Redirect::to(&format!("/systems/{}?done=create", s.id)).into_response())
+        }
         Err(StoreError::Domain(DomainError::Invalid(errs))) => {
             form_page(
                 &state,
@@ -731,7 +742,18 @@ pub async fn update(
         )
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/systems/{id}?done=update")).into_response()),
+        Ok(s) => {
+            state
+                .reindex(
+                    true,
+                    s.id,
+                    s.jurisdiction_id.0,
+                    &s.system.name,
+                    &s.system.function_summary,
+                )
+                .await;
+            Ok(Redirect::to(&format!("/systems/{id}?done=update")).into_response())
+        }
         Err(StoreError::Domain(DomainError::Invalid(errs))) => {
             form_page(
                 &state,
