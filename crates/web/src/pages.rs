@@ -747,6 +747,9 @@ async fn create_project(
     }
 }
 
+/// One similar system or project: (link, kind, name, score, shared words).
+type SimilarRow = (String, &'static str, String, String, String);
+
 struct TimelineItem {
     when: String,
     who: String,
@@ -780,7 +783,7 @@ struct ProjectPage {
     today: String,
     profile_name: String,
     /// The duplicate-construction check, for reviewers: (link, kind, name, score, terms).
-    similar: Option<Vec<(String, &'static str, String, String, String)>>,
+    similar: Option<Vec<SimilarRow>>,
 }
 
 #[derive(Deserialize, Default)]
