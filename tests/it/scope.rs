@@ -176,3 +176,73 @@ async fn roles_gate_actions() {
     let admin = app.login("admin").await;
     assert_eq!(admin.text("/admin/users").await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn listed_and_self_scopes_in_lists() {
+    let app = spawn_app().await;
+    let j = app
+        .store
+        .jurisdiction_by_code("yeji")
+        .await
+        .expect("db")
+        .expect("yeji");
+    let dept = |code: &'static str| {
+        let store = app.store.clone();
+        async move {
+            store
+                .department_by_code(j.id, code)
+                .await
+                .expect("db")
+                .expect("dept")
+        }
+    };
+    let (wjw, jyt) = (dept("wjw").await, dept("jyt").await);
+    for (login, d, role, scope, listed) in [
+        ("lister", jyt, Role::Reviewer, ScopeKind::Listed, vec![wjw]),
+        ("selfie", jyt, Role::Declarant, ScopeKind::SelfOnly, vec![]),
+    ] {
+        app.store
+            .create_user(
+                &Actor::cli("test"),
+                app.now(),
+                NewUser {
+                    jurisdiction_id: j.id,
+                    login: login.into(),
+                    name: "范围测试".into(),
+                    department_id: Some(d),
+                    firm_id: None,
+                    expert_id: None,
+                    roles: vec![role],
+                    scope,
+                    listed_departments: listed,
+                    password: PASSWORD.into(),
+                    must_change_password: false,
+                },
+            )
+            .await
+            .expect("user");
+    }
+    let submit = |api: Api, name: &'static str| async move {
+        let (_, p) = api.post("/api/v1/projects", declaration_json(name)).await;
+        api.post(
+            &format!("/api/v1/projects/{}/submit", p["id"]),
+            json!({"version": p["version"]}),
+        )
+        .await;
+    };
+    submit(app.api("clerk").await, "教体局的项目").await;
+    submit(app.api("clerk2").await, "卫健委的项目").await;
+    submit(app.api("selfie").await, "本人填报的项目").await;
+    let names = |list: serde_json::Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|p| p["name"].as_str().map(str::to_string))
+            .collect()
+    };
+    let (_, l) = app.api("lister").await.get("/api/v1/projects").await;
+    assert_eq!(names(l), ["卫健委的项目"]);
+    let (_, l) = app.api("selfie").await.get("/api/v1/projects").await;
+    assert_eq!(names(l), ["本人填报的项目"]);
+}

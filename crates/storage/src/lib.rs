@@ -261,6 +261,35 @@ pub(crate) fn bind_all<'q>(
     q
 }
 
+/// Adds a principal's data scope over records owned by departments: `alias` is the table
+/// with `owner_department_id` and `created_by`, joined to its department as `d`. The SQL
+/// mirror of `ScopeFilter::allows`, used by every list.
+pub(crate) fn scope_clause(w: &mut Where, principal: &govit_core::org::Principal, alias: &str) {
+    use govit_core::org::ScopeFilter;
+    match principal.scope_filter() {
+        ScopeFilter::Everything => {}
+        ScopeFilter::Departments(ids) if ids.is_empty() => w.and("1 = 0", vec![]),
+        ScopeFilter::Departments(ids) => {
+            let marks = vec!["?"; ids.len()].join(", ");
+            w.and(
+                &format!("{alias}.owner_department_id IN ({marks})"),
+                ids.iter().map(|d| Param::Int(d.0)).collect(),
+            );
+        }
+        ScopeFilter::PathPrefix(prefix) => w.and(
+            "d.path LIKE ? ESCAPE '\\'",
+            vec![Param::Text(format!(
+                "{}%",
+                like_pattern(&prefix).trim_matches('%')
+            ))],
+        ),
+        ScopeFilter::CreatedBy(u) => {
+            w.and(&format!("{alias}.created_by = ?"), vec![Param::Int(u.0)])
+        }
+        ScopeFilter::Nothing => w.and("1 = 0", vec![]),
+    }
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
 pub(crate) fn like_pattern(s: &str) -> String {
     let mut out = String::from("%");

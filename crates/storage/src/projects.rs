@@ -10,7 +10,7 @@ use govit_core::declaration::{
 use govit_core::ids::{DepartmentId, JurisdictionId, ProjectId, UserId};
 use govit_core::money::Yuan;
 use govit_core::obligation::check_gates;
-use govit_core::org::{Ownership, Principal, Role, ScopeFilter};
+use govit_core::org::{Ownership, Principal, Role};
 use govit_core::policy::{EventKind, GatedAction, QuotaRule, QuotaScope};
 use govit_core::project::{Decision, ProjectAction, ProjectStatus};
 use serde::Serialize;
@@ -156,26 +156,7 @@ pub(crate) fn scope_where(principal: &Principal) -> Where {
         "p.jurisdiction_id = ?",
         vec![Param::Int(principal.jurisdiction_id.0)],
     );
-    match principal.scope_filter() {
-        ScopeFilter::Everything => {}
-        ScopeFilter::Departments(ids) if ids.is_empty() => w.and("1 = 0", vec![]),
-        ScopeFilter::Departments(ids) => {
-            let marks = vec!["?"; ids.len()].join(", ");
-            w.and(
-                &format!("p.owner_department_id IN ({marks})"),
-                ids.iter().map(|d| Param::Int(d.0)).collect(),
-            );
-        }
-        ScopeFilter::PathPrefix(prefix) => w.and(
-            "d.path LIKE ? ESCAPE '\\'",
-            vec![Param::Text(format!(
-                "{}%",
-                like_pattern(&prefix).trim_matches('%')
-            ))],
-        ),
-        ScopeFilter::CreatedBy(u) => w.and("p.created_by = ?", vec![Param::Int(u.0)]),
-        ScopeFilter::Nothing => w.and("1 = 0", vec![]),
-    }
+    crate::scope_clause(&mut w, principal, "p");
     w.and(
         "(p.status <> 'draft' OR p.owner_department_id = ? OR p.created_by = ?)",
         vec![

@@ -8,7 +8,7 @@ use govit_core::ids::{DepartmentId, JurisdictionId, UserId};
 use govit_core::inventory::{
     Deployment, Disposition, InfoSystem, Network, SystemForm, SystemStatus, UseFrequency,
 };
-use govit_core::org::{Ownership, Principal, Role, ScopeFilter};
+use govit_core::org::{Ownership, Principal, Role};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
@@ -419,22 +419,7 @@ impl Store {
             "s.jurisdiction_id = ?",
             vec![Param::Int(principal.jurisdiction_id.0)],
         );
-        match principal.scope_filter() {
-            ScopeFilter::Everything => {}
-            ScopeFilter::Departments(ids) if ids.is_empty() => w.and("1 = 0", vec![]),
-            ScopeFilter::Departments(ids) => {
-                let marks = vec!["?"; ids.len()].join(", ");
-                w.and(
-                    &format!("s.owner_department_id IN ({marks})"),
-                    ids.iter().map(|d| Param::Int(d.0)).collect(),
-                );
-            }
-            ScopeFilter::PathPrefix(prefix) => {
-                w.and("d.path LIKE ?", vec![Param::Text(format!("{prefix}%"))])
-            }
-            ScopeFilter::CreatedBy(u) => w.and("s.created_by = ?", vec![Param::Int(u.0)]),
-            ScopeFilter::Nothing => w.and("1 = 0", vec![]),
-        }
+        crate::scope_clause(&mut w, principal, "s");
         if !f.keyword.trim().is_empty() {
             let k = like_pattern(f.keyword.trim());
             w.and(
