@@ -369,15 +369,7 @@ async fn create_project(
         .store
         .create_project(&user.principal, &user.actor(), state.now_ms(), &form)
         .await?;
-    state
-        .reindex(
-            false,
-            p.id.0,
-            p.jurisdiction_id.0,
-            &p.declaration.name,
-            &p.declaration.summary,
-        )
-        .await;
+    state.reindex_project(&p).await;
     Ok((StatusCode::CREATED, Json(ProjectDto::from(p))))
 }
 
@@ -424,15 +416,7 @@ async fn update_project(
             &form,
         )
         .await?;
-    state
-        .reindex(
-            false,
-            p.id.0,
-            p.jurisdiction_id.0,
-            &p.declaration.name,
-            &p.declaration.summary,
-        )
-        .await;
+    state.reindex_project(&p).await;
     Ok(Json(p.into()))
 }
 
@@ -1080,15 +1064,7 @@ async fn create_system(
         .store
         .create_system(&user.principal, &user.actor(), state.now_ms(), &form)
         .await?;
-    state
-        .reindex(
-            true,
-            s.id,
-            s.jurisdiction_id.0,
-            &s.system.name,
-            &s.system.function_summary,
-        )
-        .await;
+    state.reindex_system(&s).await;
     Ok((StatusCode::CREATED, Json(SystemDto::from(s))))
 }
 
@@ -1132,15 +1108,7 @@ async fn update_system(
             &form,
         )
         .await?;
-    state
-        .reindex(
-            true,
-            s.id,
-            s.jurisdiction_id.0,
-            &s.system.name,
-            &s.system.function_summary,
-        )
-        .await;
+    state.reindex_system(&s).await;
     Ok(Json(s.into()))
 }
 

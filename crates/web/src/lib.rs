@@ -100,8 +100,32 @@ impl AppState {
         Ok(n)
     }
 
+    /// Re-indexes a project after its declaration changed.
+    pub async fn reindex_project(&self, p: &govit_storage::projects::Project) {
+        self.reindex(
+            false,
+            p.id.0,
+            p.jurisdiction_id.0,
+            &p.declaration.name,
+            &p.declaration.summary,
+        )
+        .await;
+    }
+
+    /// Re-indexes a catalog entry after it changed.
+    pub async fn reindex_system(&self, s: &govit_storage::systems::SystemRecord) {
+        self.reindex(
+            true,
+            s.id,
+            s.jurisdiction_id.0,
+            &s.system.name,
+            &s.system.function_summary,
+        )
+        .await;
+    }
+
     /// Re-indexes one record after it changed; a failure is logged, never shown to the user.
-    pub async fn reindex(
+    async fn reindex(
         &self,
         is_system: bool,
         id: i64,

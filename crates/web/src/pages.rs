@@ -494,20 +494,14 @@ impl ListQuery {
         self.page.trim().parse().unwrap_or(1)
     }
     fn query_string(&self, page: Option<i64>) -> String {
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        if !self.q.is_empty() {
-            s.append_pair("q", &self.q);
-        }
-        if !self.status.is_empty() {
-            s.append_pair("status", &self.status);
-        }
-        if !self.dept.is_empty() {
-            s.append_pair("dept", &self.dept);
-        }
-        if let Some(p) = page {
-            s.append_pair("page", &p.to_string());
-        }
-        s.finish()
+        crate::view::filter_query(
+            &[
+                ("q", self.q.as_str()),
+                ("status", self.status.as_str()),
+                ("dept", self.dept.as_str()),
+            ],
+            page,
+        )
     }
 }
 
@@ -729,15 +723,7 @@ async fn create_project(
         .await
     {
         Ok(p) => {
-            state
-                .reindex(
-                    false,
-                    p.id.0,
-                    p.jurisdiction_id.0,
-                    &p.declaration.name,
-                    &p.declaration.summary,
-                )
-                .await;
+            state.reindex_project(&p).await;
             Ok(see_other(&format!("/projects/{}?done=create", p.id)))
         }
         Err(StoreError::Domain(DomainError::Invalid(errs))) => {
@@ -1030,15 +1016,7 @@ async fn update_project(
         .await
     {
         Ok(p) => {
-            state
-                .reindex(
-                    false,
-                    p.id.0,
-                    p.jurisdiction_id.0,
-                    &p.declaration.name,
-                    &p.declaration.summary,
-                )
-                .await;
+            state.reindex_project(&p).await;
             Ok(see_other(&format!("/projects/{id}?done=update")))
         }
         Err(StoreError::Domain(DomainError::Invalid(errs))) => {
@@ -1284,25 +1262,18 @@ async fn audit(
             }
         })
         .collect();
-    let link_base = {
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("actor", &q.f.actor),
-            ("action", &q.f.action),
-            ("object_type", &q.f.object_type),
-            ("object_id", &q.f.object_id),
-            ("result", &q.f.result),
-            ("from", &q.from),
-            ("to", &q.to),
-        ] {
-            if !v.is_empty() {
-                s.append_pair(k, v);
-            }
-        }
-        s.finish()
-    };
     let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
-        format!("/audit?{link_base}&page={n}")
+        let f = &q.f;
+        let pairs = [
+            ("actor", f.actor.as_str()),
+            ("action", f.action.as_str()),
+            ("object_type", f.object_type.as_str()),
+            ("object_id", f.object_id.as_str()),
+            ("result", f.result.as_str()),
+            ("from", q.from.as_str()),
+            ("to", q.to.as_str()),
+        ];
+        format!("/audit?{}", view::filter_query(&pairs, Some(n)))
     });
     html(AuditPage {
         layout: Layout::for_user(&state, &user, "审计日志", "audit").await?,

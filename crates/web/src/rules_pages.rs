@@ -105,20 +105,14 @@ impl ObligationQuery {
         }
     }
     fn query_string(&self, page: Option<i64>) -> String {
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("q", &self.q),
-            ("status", &self.status),
-            ("dept", &self.dept),
-        ] {
-            if !v.is_empty() {
-                s.append_pair(k, v);
-            }
-        }
-        if let Some(p) = page {
-            s.append_pair("page", &p.to_string());
-        }
-        s.finish()
+        crate::view::filter_query(
+            &[
+                ("q", self.q.as_str()),
+                ("status", self.status.as_str()),
+                ("dept", self.dept.as_str()),
+            ],
+            page,
+        )
     }
 }
 

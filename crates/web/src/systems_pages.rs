@@ -44,21 +44,15 @@ impl SystemQuery {
         }
     }
     fn query_string(&self, page: Option<i64>) -> String {
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("q", &self.q),
-            ("dept", &self.dept),
-            ("disposition", &self.disposition),
-            ("zombies", &self.zombies),
-        ] {
-            if !v.is_empty() {
-                s.append_pair(k, v);
-            }
-        }
-        if let Some(p) = page {
-            s.append_pair("page", &p.to_string());
-        }
-        s.finish()
+        crate::view::filter_query(
+            &[
+                ("q", self.q.as_str()),
+                ("dept", self.dept.as_str()),
+                ("disposition", self.disposition.as_str()),
+                ("zombies", self.zombies.as_str()),
+            ],
+            page,
+        )
     }
 }
 
@@ -543,15 +537,7 @@ pub async fn create(
         .await
     {
         Ok(s) => {
-            state
-                .reindex(
-                    true,
-                    s.id,
-                    s.jurisdiction_id.0,
-                    &s.system.name,
-                    &s.system.function_summary,
-                )
-                .await;
+            state.reindex_system(&s).await;
             Ok(Redirect::to(&format!("/systems/{}?done=create", s.id)).into_response())
         }
         Err(StoreError::Domain(DomainError::Invalid(errs))) => {
@@ -743,15 +729,7 @@ pub async fn update(
         .await
     {
         Ok(s) => {
-            state
-                .reindex(
-                    true,
-                    s.id,
-                    s.jurisdiction_id.0,
-                    &s.system.name,
-                    &s.system.function_summary,
-                )
-                .await;
+            state.reindex_system(&s).await;
             Ok(Redirect::to(&format!("/systems/{id}?done=update")).into_response())
         }
         Err(StoreError::Domain(DomainError::Invalid(errs))) => {

@@ -269,3 +269,18 @@ impl Pager {
         }
     }
 }
+
+/// The query string of a list's non-empty filters, plus the page when given; used by every
+/// list's paging and export links.
+pub fn filter_query(pairs: &[(&str, &str)], page: Option<i64>) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if !v.is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    if let Some(p) = page {
+        s.append_pair("page", &p.to_string());
+    }
+    s.finish()
+}
