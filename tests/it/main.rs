@@ -10,6 +10,7 @@ mod api;
 mod audit;
 mod browser;
 mod flow;
+mod import;
 mod ops;
 mod rules;
 mod scope;

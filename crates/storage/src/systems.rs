@@ -6,12 +6,14 @@ use crate::{Actor, Page, Paged, Param, Result, Store, Where, bind_all, like_patt
 use govit_core::DomainError;
 use govit_core::ids::{DepartmentId, JurisdictionId, UserId};
 use govit_core::inventory::{
-    Deployment, Disposition, InfoSystem, Network, SystemForm, SystemStatus, UseFrequency,
+    Deployment, Disposition, InfoSystem, Network, RowProblem, SystemForm, SystemSheet,
+    SystemStatus, UseFrequency,
 };
 use govit_core::org::{Ownership, Principal, Role};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SystemRecord {
@@ -176,6 +178,31 @@ async fn record_version(
     Ok(())
 }
 
+async fn insert(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    dept: DepartmentId,
+    s: &InfoSystem,
+    now_ms: i64,
+) -> Result<i64> {
+    let placeholders = (1..=19)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO info_systems ({COLUMNS}, jurisdiction_id, owner_department_id, created_by, created_at_ms, updated_at_ms, version) \
+         VALUES ({placeholders}, $20, $21, $22, $23, $23, 1) RETURNING id"
+    );
+    Ok(bind_system(sqlx::query(AssertSqlSafe(sql)), s)
+        .bind(principal.jurisdiction_id.0)
+        .bind(dept.0)
+        .bind(principal.user_id.0)
+        .bind(now_ms)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("id")?)
+}
+
 fn unique_violation(e: &sqlx::Error) -> bool {
     let m = e.to_string();
     m.contains("UNIQUE") || m.contains("unique") || m.contains("duplicate key")
@@ -210,31 +237,16 @@ impl Store {
         };
         let s = form.parse(today).map_err(DomainError::Invalid)?;
         let mut w = self.write().await?;
-        let placeholders = (1..=19)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "INSERT INTO info_systems ({COLUMNS}, jurisdiction_id, owner_department_id, created_by, created_at_ms, updated_at_ms, version) \
-             VALUES ({placeholders}, $20, $21, $22, $23, $23, 1) RETURNING id"
-        );
-        let id: i64 = match bind_system(sqlx::query(AssertSqlSafe(sql)), &s)
-            .bind(principal.jurisdiction_id.0)
-            .bind(dept.0)
-            .bind(principal.user_id.0)
-            .bind(now_ms)
-            .fetch_one(&mut *w.tx)
-            .await
-        {
-            Ok(r) => r.try_get("id")?,
-            Err(e) if unique_violation(&e) => {
+        let id = match insert(&mut w.tx, principal, dept, &s, now_ms).await {
+            Ok(id) => id,
+            Err(crate::StoreError::Db(e)) if unique_violation(&e) => {
                 return Err(DomainError::invalid(
                     "name",
                     format!("本单位已登记名为“{}”的系统", s.name),
                 )
                 .into());
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         };
         let rec = fetch(&mut w.tx, id, today)
             .await?
@@ -497,19 +509,56 @@ pub struct SearchSource {
 }
 
 impl Store {
-    pub async fn search_sources(&self) -> Result<Vec<SearchSource>> {
+    /// The index entries of some catalog systems (after an import).
+    pub async fn system_search_sources(&self, ids: &[i64]) -> Result<Vec<SearchSource>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = format!(
+                "SELECT id, jurisdiction_id, name, function_summary AS text FROM info_systems WHERE id IN ({list})"
+            );
+            for r in sqlx::query(AssertSqlSafe(sql))
+                .fetch_all(&self.pool)
+                .await?
+            {
+                out.push(SearchSource {
+                    is_system: true,
+                    id: r.try_get("id")?,
+                    jurisdiction_id: r.try_get("jurisdiction_id")?,
+                    name: r.try_get("name")?,
+                    text: r.try_get("text")?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every system and project changed at or after `since_ms` (all of them for 0), with the
+    /// latest change time seen, so a running server can catch up with changes made elsewhere
+    /// (the CLI's imports).
+    pub async fn search_sources(&self, since_ms: i64) -> Result<(Vec<SearchSource>, i64)> {
         let mut out = Vec::new();
+        let mut latest = since_ms;
         for (is_system, sql) in [
             (
                 true,
-                "SELECT id, jurisdiction_id, name, function_summary AS text FROM info_systems",
+                "SELECT id, jurisdiction_id, name, function_summary AS text, updated_at_ms FROM info_systems WHERE updated_at_ms >= $1",
             ),
             (
                 false,
-                "SELECT id, jurisdiction_id, name, summary AS text FROM projects",
+                "SELECT id, jurisdiction_id, name, summary AS text, updated_at_ms FROM projects WHERE updated_at_ms >= $1",
             ),
         ] {
-            for r in sqlx::query(sql).fetch_all(&self.pool).await? {
+            for r in sqlx::query(sql)
+                .bind(since_ms)
+                .fetch_all(&self.pool)
+                .await?
+            {
+                latest = latest.max(r.try_get("updated_at_ms")?);
                 out.push(SearchSource {
                     is_system,
                     id: r.try_get("id")?,
@@ -519,6 +568,254 @@ impl Store {
                 });
             }
         }
-        Ok(out)
+        Ok((out, latest))
+    }
+}
+
+/// What an import did: rows created, changed and already identical, and every refused row's
+/// mistakes (a refused row writes nothing).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub refused_rows: usize,
+    pub problems: Vec<RowProblem>,
+    pub ignored_headers: Vec<String>,
+    /// Whether the changes were written (false for a check-only run).
+    pub written: bool,
+    /// The ids created or changed, to refresh the duplicate-check index.
+    #[serde(skip)]
+    pub changed_ids: Vec<i64>,
+}
+
+impl Store {
+    /// Imports an inventory sheet. Every row is checked first; good rows are written together
+    /// in one transaction (create, or a new version when it differs), bad rows are reported
+    /// by row and column. Re-importing the same sheet finds every row unchanged.
+    pub async fn import_systems(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        sheet: &SystemSheet,
+        write: bool,
+    ) -> Result<ImportReport> {
+        let today = crate::obligations::china_today(now_ms);
+        let Some(own) = principal
+            .department_id
+            .filter(|_| principal.has(Role::Declarant) || principal.has(Role::Reviewer))
+        else {
+            let e =
+                DomainError::Forbidden("只有本单位经办人或主管部门审核人可以导入信息系统".into());
+            let _ = self
+                .audit_refusal(
+                    actor,
+                    now_ms,
+                    "info_system",
+                    "",
+                    "system.import",
+                    &e.to_string(),
+                )
+                .await;
+            return Err(e.into());
+        };
+        let mut report = ImportReport {
+            rows: sheet.rows.len(),
+            ignored_headers: sheet.ignored_headers.clone(),
+            written: write,
+            ..Default::default()
+        };
+        let mut w = self.write().await?;
+        let departments: HashMap<String, (DepartmentId, String)> =
+            sqlx::query("SELECT id, name, path FROM departments WHERE jurisdiction_id = $1")
+                .bind(principal.jurisdiction_id.0)
+                .fetch_all(&mut *w.tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get::<String, _>("name")?,
+                        (
+                            DepartmentId(r.try_get("id")?),
+                            r.try_get::<String, _>("path")?,
+                        ),
+                    ))
+                })
+                .collect::<Result<_>>()?;
+        let own_name = departments
+            .iter()
+            .find(|(_, (id, _))| *id == own)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default();
+        let mut existing: HashMap<(i64, String), SystemRecord> = HashMap::new();
+        for r in sqlx::query(AssertSqlSafe(format!(
+            "{SELECT} WHERE s.jurisdiction_id = $1"
+        )))
+        .bind(principal.jurisdiction_id.0)
+        .fetch_all(&mut *w.tx)
+        .await?
+        {
+            let rec = from_row(&r, today)?;
+            existing.insert((rec.owner_department_id.0, rec.system.name.clone()), rec);
+        }
+        let mut seen: HashMap<(i64, String), usize> = HashMap::new();
+        let mut good = Vec::new();
+        for row in &sheet.rows {
+            let mut problems = Vec::new();
+            let dept_name = if row.department.is_empty() {
+                own_name.as_str()
+            } else {
+                row.department.as_str()
+            };
+            let dept = match departments.get(dept_name) {
+                None => {
+                    problems.push(sheet.problem(
+                        row.row,
+                        "department",
+                        format!("所属单位“{dept_name}”不在本地区的单位名录中"),
+                    ));
+                    None
+                }
+                Some((id, path)) => {
+                    let o = Ownership {
+                        jurisdiction_id: principal.jurisdiction_id,
+                        department_id: *id,
+                        department_path: path,
+                        created_by: principal.user_id,
+                    };
+                    if !may_edit(principal, *id) || !principal.scope_filter().allows(&o) {
+                        problems.push(sheet.problem(
+                            row.row,
+                            "department",
+                            format!("无权导入“{dept_name}”的系统：经办人只能导入本单位的系统"),
+                        ));
+                        None
+                    } else {
+                        Some(*id)
+                    }
+                }
+            };
+            let parsed = match row.form.parse(today) {
+                Ok(s) => Some(s),
+                Err(errors) => {
+                    problems.extend(
+                        errors
+                            .into_iter()
+                            .map(|e| sheet.problem(row.row, e.field, e.message)),
+                    );
+                    None
+                }
+            };
+            if let (Some(dept), Some(s)) = (dept, &parsed) {
+                match seen.entry((dept.0, s.name.clone())) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
+                        problems.push(sheet.problem(
+                            row.row,
+                            "name",
+                            format!("与第 {} 行是同一单位的同名系统", first.get()),
+                        ));
+                    }
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(row.row);
+                    }
+                }
+            }
+            match (dept, parsed) {
+                (Some(dept), Some(s)) if problems.is_empty() => good.push((dept, s)),
+                _ => {
+                    report.refused_rows += 1;
+                    report.problems.extend(problems);
+                }
+            }
+        }
+        for (dept, s) in good {
+            match existing.get(&(dept.0, s.name.clone())) {
+                Some(before) if before.system == s => report.unchanged += 1,
+                Some(before) => {
+                    report.updated += 1;
+                    let sets = COLUMNS
+                        .split(", ")
+                        .enumerate()
+                        .map(|(i, c)| format!("{c} = ${}", i + 1))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let sql = format!(
+                        "UPDATE info_systems SET {sets}, updated_at_ms = $20, version = version + 1 WHERE id = $21 AND version = $22"
+                    );
+                    let n = bind_system(sqlx::query(AssertSqlSafe(sql)), &s)
+                        .bind(now_ms)
+                        .bind(before.id)
+                        .bind(before.version)
+                        .execute(&mut *w.tx)
+                        .await?
+                        .rows_affected();
+                    if n == 0 {
+                        // Someone changed the entry while the sheet was being read: start over
+                        // rather than overwrite their change.
+                        return Err(DomainError::StaleVersion {
+                            current: before.version + 1,
+                        }
+                        .into());
+                    }
+                    let action = if s.disposition != before.system.disposition {
+                        "dispose"
+                    } else {
+                        "update"
+                    };
+                    let after = SystemRecord {
+                        version: before.version + 1,
+                        system: s,
+                        ..before.clone()
+                    };
+                    record_version(&mut w.tx, principal, &after, action, now_ms).await?;
+                    append(
+                        &mut w.tx,
+                        actor,
+                        now_ms,
+                        Change::ok("info_system", before.id, &format!("system.{action}"))
+                            .before(&before.system)
+                            .after(&after.system)
+                            .detail("Excel 导入"),
+                    )
+                    .await?;
+                    report.changed_ids.push(before.id);
+                }
+                None => {
+                    report.created += 1;
+                    let id = insert(&mut w.tx, principal, dept, &s, now_ms).await?;
+                    let rec = SystemRecord {
+                        id,
+                        jurisdiction_id: principal.jurisdiction_id,
+                        owner_department_id: dept,
+                        owner_department: String::new(),
+                        owner_department_path: String::new(),
+                        system: s,
+                        created_by: principal.user_id,
+                        updated_at_ms: now_ms,
+                        version: 1,
+                        zombie_signals: Vec::new(),
+                    };
+                    record_version(&mut w.tx, principal, &rec, "create", now_ms).await?;
+                    append(
+                        &mut w.tx,
+                        actor,
+                        now_ms,
+                        Change::ok("info_system", id, "system.create")
+                            .after(&rec.system)
+                            .detail("Excel 导入"),
+                    )
+                    .await?;
+                    report.changed_ids.push(id);
+                }
+            }
+        }
+        if write {
+            w.commit().await?;
+        } else {
+            report.changed_ids.clear();
+        }
+        Ok(report)
     }
 }

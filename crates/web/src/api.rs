@@ -65,6 +65,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_systems, create_system))
         .routes(routes!(get_system, update_system))
         .routes(routes!(system_history))
+        .routes({
+            let (schemas, paths, method) = routes!(import_systems);
+            let limit = axum::extract::DefaultBodyLimit::max(crate::auth::MAX_UPLOAD_BYTES);
+            (schemas, paths, method.layer(limit))
+        })
         .routes(routes!(project_similar))
 }
 
@@ -1066,6 +1071,98 @@ async fn create_system(
         .await?;
     state.reindex_system(&s).await;
     Ok((StatusCode::CREATED, Json(SystemDto::from(s))))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct ImportParams {
+    /// Only check the sheet and report what would happen; write nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// Imports an inventory sheet (.xlsx as the request body). Good rows are created or updated
+/// (a new version when they differ), bad rows come back with row, column and a Chinese
+/// message and write nothing; importing the same file again changes nothing.
+#[utoipa::path(post, path = "/api/v1/systems/import", tag = "systems", params(ImportParams),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    security(("bearer" = [])),
+    responses((status = 200, body = ImportReportDto), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn import_systems(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(params): Query<ImportParams>,
+    body: Bytes,
+) -> Result<Json<ImportReportDto>, ApiError> {
+    if body.is_empty() {
+        return Err(DomainError::invalid("file", "请求体应为 .xlsx 文件").into());
+    }
+    match crate::systems_pages::run_import(
+        &state,
+        &user.principal,
+        &user.actor(),
+        &body,
+        !params.dry_run,
+    )
+    .await
+    {
+        Ok(r) => Ok(Json(r.into())),
+        Err(crate::systems_pages::ImportError::Sheet(m)) => {
+            Err(DomainError::invalid("file", m).into())
+        }
+        Err(crate::systems_pages::ImportError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// What an import did.
+#[derive(Serialize, ToSchema)]
+struct ImportReportDto {
+    /// Data rows read under the header.
+    rows: usize,
+    created: usize,
+    updated: usize,
+    /// Rows identical to the catalog already.
+    unchanged: usize,
+    /// Rows not imported because of the problems listed.
+    refused_rows: usize,
+    problems: Vec<RowProblemDto>,
+    /// Headers that match no field.
+    ignored_headers: Vec<String>,
+    /// False for a dry run.
+    written: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+struct RowProblemDto {
+    /// Row number as Excel shows it.
+    row: usize,
+    /// Column letter and header, e.g. `C（主要功能）`.
+    column: String,
+    field: String,
+    message: String,
+}
+
+impl From<govit_storage::systems::ImportReport> for ImportReportDto {
+    fn from(r: govit_storage::systems::ImportReport) -> Self {
+        ImportReportDto {
+            rows: r.rows,
+            created: r.created,
+            updated: r.updated,
+            unchanged: r.unchanged,
+            refused_rows: r.refused_rows,
+            problems: r
+                .problems
+                .into_iter()
+                .map(|p| RowProblemDto {
+                    row: p.row,
+                    column: p.column,
+                    field: p.field,
+                    message: p.message,
+                })
+                .collect(),
+            ignored_headers: r.ignored_headers,
+            written: r.written,
+        }
+    }
 }
 
 /// One catalog entry; 404 outside the caller's scope.

@@ -23,6 +23,8 @@ pub const SESSION_COOKIE: &str = "govit_session";
 pub const LOGIN_CSRF_COOKIE: &str = "govit_login_csrf";
 pub const CSRF_FIELD: &str = "_csrf";
 const MAX_FORM_BYTES: usize = 1024 * 1024;
+/// File uploads (an inventory sheet of 50,000 rows is about 5 MB).
+pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
 
 /// Reads one cookie from the request headers.
 pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
@@ -63,6 +65,24 @@ pub struct LoadedSession {
     pub token: String,
 }
 
+/// The `_csrf` field of a multipart form (put before the file, so it is found first).
+async fn multipart_csrf(content_type: &str, bytes: Bytes) -> Option<String> {
+    use axum::extract::FromRequest;
+    let req = Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(bytes))
+        .ok()?;
+    let mut form = axum::extract::Multipart::from_request(req, &())
+        .await
+        .ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(CSRF_FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
 fn csrf_refused(state: &AppState) -> Response {
     let _ = state;
     (
@@ -96,22 +116,42 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
     }
     let changes_state = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     let body = if changes_state {
-        let bytes: Bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let multipart = content_type.starts_with("multipart/form-data");
+        let limit = if multipart {
+            MAX_UPLOAD_BYTES
+        } else {
+            MAX_FORM_BYTES
+        };
+        let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => {
                 return (
                     StatusCode::PAYLOAD_TOO_LARGE,
                     Html(crate::view::error_page(
                         "提交内容过大",
-                        "提交的内容超过 1 MB。",
+                        if multipart {
+                            "上传的文件超过 32 MB，请分成几个文件。"
+                        } else {
+                            "提交的内容超过 1 MB。"
+                        },
                     )),
                 )
                     .into_response();
             }
         };
-        let sent = form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == CSRF_FIELD)
-            .map(|(_, v)| v.into_owned());
+        let sent = if multipart {
+            multipart_csrf(&content_type, bytes.clone()).await
+        } else {
+            form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v.into_owned())
+        };
         let expected = match &loaded {
             _ if path == "/login" => cookie(&parts.headers, LOGIN_CSRF_COOKIE),
             Some(s) => Some(s.info.csrf_token.clone()),

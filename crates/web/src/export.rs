@@ -113,6 +113,38 @@ pub struct Table<'a> {
     pub total: Option<Vec<String>>,
 }
 
+/// The table as .xlsx bytes (for the CLI and for downloads).
+pub fn xlsx_bytes(table: &Table<'_>, rows: &[Vec<String>]) -> Result<Vec<u8>, String> {
+    let write = || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name(table.sheet)?;
+        let bold = Format::new().set_bold();
+        ws.write_string_with_format(0, 0, "序号", &bold)?;
+        for (c, h) in table.headers.iter().enumerate() {
+            ws.write_string_with_format(0, (c + 1) as u16, *h, &bold)?;
+        }
+        for (i, row) in rows.iter().enumerate() {
+            let r = (i + 1) as u32;
+            ws.write_number(r, 0, f64::from(r))?;
+            for (c, cell) in row.iter().enumerate() {
+                ws.write_string(r, (c + 1) as u16, cell)?;
+            }
+        }
+        if let Some(total) = &table.total {
+            let r = (rows.len() + 1) as u32;
+            for (c, cell) in total.iter().enumerate() {
+                ws.write_string_with_format(r, c as u16, cell, &bold)?;
+            }
+        }
+        for (col, width) in table.widths {
+            ws.set_column_width(col + 1, *width)?;
+        }
+        wb.save_to_buffer()
+    };
+    write().map_err(|e| e.to_string())
+}
+
 /// Renders a table to .xlsx off the async workers and serves it as a download.
 pub async fn xlsx_response(
     table: Table<'_>,
@@ -123,37 +155,19 @@ pub async fn xlsx_response(
     let headers: Vec<String> = table.headers.iter().map(|h| h.to_string()).collect();
     let widths = table.widths.to_vec();
     let total = table.total;
-    let bytes =
-        tokio::task::spawn_blocking(move || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-            let mut wb = Workbook::new();
-            let ws = wb.add_worksheet();
-            ws.set_name(&sheet)?;
-            let bold = Format::new().set_bold();
-            ws.write_string_with_format(0, 0, "序号", &bold)?;
-            for (c, h) in headers.iter().enumerate() {
-                ws.write_string_with_format(0, (c + 1) as u16, h, &bold)?;
-            }
-            for (i, row) in rows.iter().enumerate() {
-                let r = (i + 1) as u32;
-                ws.write_number(r, 0, f64::from(r))?;
-                for (c, cell) in row.iter().enumerate() {
-                    ws.write_string(r, (c + 1) as u16, cell)?;
-                }
-            }
-            if let Some(total) = total {
-                let r = (rows.len() + 1) as u32;
-                for (c, cell) in total.iter().enumerate() {
-                    ws.write_string_with_format(r, c as u16, cell, &bold)?;
-                }
-            }
-            for (col, width) in widths {
-                ws.set_column_width(col + 1, width)?;
-            }
-            wb.save_to_buffer()
-        })
-        .await
-        .map_err(|e| PageError::Internal(e.to_string()))?
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+    let bytes = tokio::task::spawn_blocking(move || {
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        let table = Table {
+            sheet: &sheet,
+            headers: &headers,
+            widths: &widths,
+            total,
+        };
+        xlsx_bytes(&table, &rows)
+    })
+    .await
+    .map_err(|e| PageError::Internal(e.to_string()))?
+    .map_err(PageError::Internal)?;
     Ok((
         [
             (

@@ -12,6 +12,9 @@ mod export;
 mod notify;
 mod pages;
 mod rules_pages;
+pub mod sheet;
+
+pub use systems_pages::systems_xlsx;
 mod systems_pages;
 mod view;
 
@@ -67,6 +70,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// The duplicate-construction index over systems and projects.
     pub search: Arc<govit_search::SimilarityIndex>,
+    /// The latest change time the index has caught up with.
+    indexed_through: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl AppState {
@@ -77,14 +82,21 @@ impl AppState {
             config: Arc::new(config),
             clock,
             search: Arc::new(search),
+            indexed_through: Arc::default(),
         })
     }
 
     /// Loads every system and project into the duplicate-check index.
     pub async fn build_search_index(&self) -> Result<usize, String> {
-        let sources = self
+        self.catch_up_search_index(0).await
+    }
+
+    /// Indexes what changed since the last catch-up, including changes other processes made
+    /// (`govit systems import`); returns how many records were (re)indexed.
+    async fn catch_up_search_index(&self, since_ms: i64) -> Result<usize, String> {
+        let (sources, latest) = self
             .store
-            .search_sources()
+            .search_sources(since_ms)
             .await
             .map_err(|e| e.to_string())?;
         let docs: Vec<govit_search::Doc> = sources
@@ -93,10 +105,14 @@ impl AppState {
             .collect();
         let search = self.search.clone();
         let n = docs.len();
-        tokio::task::spawn_blocking(move || search.upsert(&docs))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        if n > 0 {
+            tokio::task::spawn_blocking(move || search.upsert(&docs))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+        }
+        self.indexed_through
+            .fetch_max(latest, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
     }
 
@@ -122,6 +138,30 @@ impl AppState {
             &s.system.function_summary,
         )
         .await;
+    }
+
+    /// Re-indexes many catalog entries at once (after an import).
+    pub async fn reindex_systems(&self, ids: &[i64]) {
+        if ids.is_empty() {
+            return;
+        }
+        let sources = match self.store.system_search_sources(ids).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "search index update failed");
+                return;
+            }
+        };
+        let docs: Vec<_> = sources
+            .into_iter()
+            .map(|s| doc(true, s.id, s.jurisdiction_id, s.name, s.text))
+            .collect();
+        let search = self.search.clone();
+        match tokio::task::spawn_blocking(move || search.upsert(&docs)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "search index update failed"),
+            Err(e) => tracing::error!(error = %e, "search index update failed"),
+        }
     }
 
     /// Re-indexes one record after it changed; a failure is logged, never shown to the user.
@@ -213,7 +253,8 @@ pub async fn serve(
 
 /// Keeps obligations current as days pass: whenever the date in China changes (checked every
 /// minute), every project's obligations are recomputed, so "due soon" and "overdue" are true
-/// the morning they become so.
+/// the morning they become so. Each minute it also picks up a calendar and catalog changes
+/// made by another process.
 async fn daily_tick(state: AppState) {
     let mut last = None;
     loop {
@@ -230,6 +271,12 @@ async fn daily_tick(state: AppState) {
                 }
                 Err(e) => tracing::error!(error = %e, "daily obligation refresh failed"),
             }
+        }
+        let since = state
+            .indexed_through
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if let Err(e) = state.catch_up_search_index(since).await {
+            tracing::error!(error = %e, "search index catch-up failed");
         }
         match notify::send_notices(&state).await {
             Ok(0) => {}

@@ -66,6 +66,18 @@ pub fn router() -> Router<AppState> {
         .route("/systems", get(crate::systems_pages::list))
         .route("/systems/export.xlsx", get(crate::systems_pages::export))
         .route(
+            "/systems/import",
+            get(crate::systems_pages::import_form)
+                .post(crate::systems_pages::import)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::auth::MAX_UPLOAD_BYTES,
+                )),
+        )
+        .route(
+            "/systems/import/template.xlsx",
+            get(crate::systems_pages::import_template),
+        )
+        .route(
             "/systems/new",
             get(crate::systems_pages::new).post(crate::systems_pages::create),
         )

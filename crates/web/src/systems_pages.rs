@@ -10,12 +10,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use govit_core::ids::DepartmentId;
+use govit_core::inventory::SystemSheet;
 use govit_core::inventory::{
-    Deployment, Disposition, Network, SystemForm, SystemStatus, UseFrequency, system_field_label,
+    Deployment, Disposition, Network, SHEET_COLUMNS, SystemForm, SystemStatus, UseFrequency,
+    system_field_label,
 };
 use govit_core::org::Role;
 use govit_core::{DomainError, FieldError};
-use govit_storage::systems::{SystemFilter, SystemRecord};
+use govit_storage::systems::{ImportReport, SystemFilter, SystemRecord};
 use govit_storage::{Page, StoreError};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -159,90 +161,76 @@ pub async fn export(
     user: User,
     Query(q): Query<SystemQuery>,
 ) -> PageResult {
-    let filter = q.filter();
+    let all = all_systems(&state.store, &user.principal, &q.filter(), state.now_ms()).await?;
+    let (table, rows) = systems_table(all);
+    crate::export::xlsx_response(table, rows, "systems.xlsx").await
+}
+
+/// Every entry the filter and the user's scope allow (at most 100,000), for exports.
+async fn all_systems(
+    store: &govit_storage::Store,
+    principal: &govit_core::org::Principal,
+    filter: &SystemFilter,
+    now_ms: i64,
+) -> Result<Vec<SystemRecord>, StoreError> {
     let mut all = Vec::new();
     let mut page = 1;
     loop {
-        let paged = state
-            .store
-            .list_systems(
-                &user.principal,
-                &filter,
-                state.now_ms(),
-                Page::new(page, 200),
-            )
+        let paged = store
+            .list_systems(principal, filter, now_ms, Page::new(page, 1000))
             .await?;
         let last = page >= paged.pages() || paged.items.is_empty() || all.len() >= 100_000;
         all.extend(paged.items);
         if last {
-            break;
+            return Ok(all);
         }
         page += 1;
     }
-    let headers = [
-        "所属单位",
-        "系统名称",
-        "主要功能",
-        "使用对象和范围",
-        "使用频度",
-        "审批文件",
-        "审批日期",
-        "资金来源",
-        "建成年份",
-        "部署方式",
-        "网络",
-        "接入政务服务平台",
-        "接入数据共享平台",
-        "等保级别",
-        "运行状态",
-        "四个一批处置",
-        "处置理由",
-        "最近使用日期",
-        "停止运维",
-        "资源闲置",
-        "复核提示",
-    ];
-    let yes = |b: bool| if b { "是" } else { "否" }.to_string();
-    let rows = all
+}
+
+/// The catalog as a sheet in the columns the import reads back (`SHEET_COLUMNS`).
+pub fn systems_table(
+    records: Vec<SystemRecord>,
+) -> (crate::export::Table<'static>, Vec<Vec<String>>) {
+    static HEADERS: std::sync::LazyLock<Vec<&'static str>> =
+        std::sync::LazyLock::new(|| SHEET_COLUMNS.iter().map(|(_, h)| *h).collect());
+    let rows = records
         .into_iter()
         .map(|r| {
-            let s = r.system;
-            vec![
-                r.owner_department,
-                s.name,
-                s.function_summary,
-                s.users_scope,
-                s.use_frequency.label().into(),
-                s.approval_document,
-                s.approval_date.map(|d| d.to_string()).unwrap_or_default(),
-                s.funding_source,
-                s.year_built.map(|y| y.to_string()).unwrap_or_default(),
-                s.deployment.label().into(),
-                s.network.label().into(),
-                yes(s.gov_service_connected),
-                yes(s.data_sharing_connected),
-                mlps(s.mlps_level),
-                s.status.label().into(),
-                s.disposition.label().into(),
-                s.disposition_reason,
-                s.last_used_on.map(|d| d.to_string()).unwrap_or_default(),
-                yes(s.om_stopped),
-                yes(s.idle_resources),
+            let mut row = vec![r.owner_department];
+            row.extend(r.system.sheet_cells());
+            row.push(
                 r.zombie_signals
                     .iter()
                     .map(|z| z.1.clone())
                     .collect::<Vec<_>>()
                     .join("；"),
-            ]
+            );
+            row
         })
         .collect();
     let table = crate::export::Table {
         sheet: "政务信息系统目录",
-        headers: &headers,
+        headers: &HEADERS,
         widths: &[(1, 30.0), (2, 40.0)],
         total: None,
     };
-    crate::export::xlsx_response(table, rows, "systems.xlsx").await
+    (table, rows)
+}
+
+/// The whole visible catalog as .xlsx bytes, for `govit systems export`.
+pub async fn systems_xlsx(
+    store: &govit_storage::Store,
+    principal: &govit_core::org::Principal,
+    filter: &SystemFilter,
+    now_ms: i64,
+) -> Result<(usize, Vec<u8>), String> {
+    let all = all_systems(store, principal, filter, now_ms)
+        .await
+        .map_err(|e| e.to_string())?;
+    let n = all.len();
+    let (table, rows) = systems_table(all);
+    crate::export::xlsx_bytes(&table, &rows).map(|b| (n, b))
 }
 
 pub struct Field {
@@ -747,4 +735,157 @@ pub async fn update(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "system_import.html")]
+struct ImportPage {
+    layout: Layout,
+    csrf: String,
+    error: Option<String>,
+    report: Option<ImportReport>,
+}
+
+pub async fn import_form(State(state): State<AppState>, user: User) -> PageResult {
+    let body = ImportPage {
+        layout: Layout::for_user(&state, &user, "导入信息系统目录", "systems").await?,
+        csrf: user.csrf.clone(),
+        error: None,
+        report: None,
+    }
+    .render()?;
+    Ok(Html(body).into_response())
+}
+
+/// An empty sheet with the columns the import reads and one example row.
+pub async fn import_template() -> PageResult {
+    let example = SystemForm {
+        name: "示例：城市管理综合指挥系统".into(),
+        function_summary: "城市部件事件的发现、派遣、处置和考核".into(),
+        users_scope: "城管局及各街道网格员".into(),
+        use_frequency: "每日使用".into(),
+        deployment: "政务云".into(),
+        network: "电子政务外网".into(),
+        gov_service_connected: "是".into(),
+        data_sharing_connected: "是".into(),
+        mlps_level: "三级".into(),
+        status: "运行中".into(),
+        disposition: "保留".into(),
+        ..Default::default()
+    };
+    let mut row = vec![String::new()];
+    row.extend(
+        [
+            &example.name,
+            &example.function_summary,
+            &example.users_scope,
+            &example.use_frequency,
+            "",
+            "",
+            "",
+            "",
+            &example.deployment,
+            &example.network,
+            &example.gov_service_connected,
+            &example.data_sharing_connected,
+            &example.mlps_level,
+            &example.status,
+            &example.disposition,
+            "",
+            "",
+            "否",
+            "否",
+        ]
+        .map(String::from),
+    );
+    let (table, _) = systems_table(Vec::new());
+    crate::export::xlsx_response(table, vec![row], "systems-template.xlsx").await
+}
+
+/// Reads the upload, imports (or only checks) it, and shows what happened row by row.
+pub async fn import(
+    State(state): State<AppState>,
+    user: User,
+    mut form: axum::extract::Multipart,
+) -> PageResult {
+    let mut file = None;
+    let mut check_only = false;
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name() {
+            Some("file") => file = field.bytes().await.ok(),
+            Some("check_only") => check_only = true,
+            _ => {}
+        }
+    }
+    let outcome = match file.filter(|f| !f.is_empty()) {
+        None => Err("请选择要导入的 .xlsx 文件".to_string()),
+        Some(bytes) => {
+            match run_import(&state, &user.principal, &user.actor(), &bytes, !check_only).await {
+                Ok(r) => Ok(r),
+                Err(e) => Err(e.message()?),
+            }
+        }
+    };
+    let (status, error, report) = match outcome {
+        Ok(r) => (StatusCode::OK, None, Some(r)),
+        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, Some(e), None),
+    };
+    let body = ImportPage {
+        layout: Layout::for_user(
+            &state,
+            &user,
+            if error.is_some() {
+                "错误：导入信息系统目录"
+            } else {
+                "导入信息系统目录"
+            },
+            "systems",
+        )
+        .await?,
+        csrf: user.csrf.clone(),
+        error,
+        report,
+    }
+    .render()?;
+    Ok((status, Html(body)).into_response())
+}
+
+/// Why an import wrote nothing: the file itself, or the store's refusal.
+pub enum ImportError {
+    Sheet(String),
+    Store(StoreError),
+}
+
+impl ImportError {
+    /// The page's message for it.
+    fn message(self) -> Result<String, PageError> {
+        match self {
+            ImportError::Sheet(m) => Ok(m),
+            ImportError::Store(StoreError::Domain(DomainError::StaleVersion { .. })) => {
+                Ok("导入期间目录被他人修改，未写入任何行，请重新导入".to_string())
+            }
+            ImportError::Store(StoreError::Domain(d)) => Ok(d.to_string()),
+            ImportError::Store(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Parses a workbook and imports it (or only checks it); refreshes the duplicate-check
+/// index for what changed.
+pub async fn run_import(
+    state: &AppState,
+    principal: &govit_core::org::Principal,
+    actor: &govit_storage::Actor,
+    bytes: &[u8],
+    write: bool,
+) -> Result<ImportReport, ImportError> {
+    let cells = crate::sheet::read_xlsx(bytes).map_err(ImportError::Sheet)?;
+    let sheet = SystemSheet::read(&cells).map_err(ImportError::Sheet)?;
+    let report = state
+        .store
+        .import_systems(principal, actor, state.now_ms(), &sheet, write)
+        .await
+        .map_err(ImportError::Store)?;
+    state.reindex_systems(&report.changed_ids).await;
+    Ok(report)
 }
