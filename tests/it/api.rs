@@ -71,11 +71,24 @@ async fn declaration_flow_through_the_api() {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
+    // yeji:24: approval waits until sharing and domestic crypto are established.
+    let approve = json!({"decision": "approve", "version": p["version"]});
+    let (s, e) = reviewer
+        .post(&format!("/api/v1/projects/{id}/decision"), approve.clone())
+        .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::CONFLICT, Some("gate_refused")),
+        "{e}"
+    );
+    assert!(
+        e["message"].as_str().unwrap_or("").contains("尚未认定")
+            && e["message"].as_str().unwrap_or("").contains("yeji:24"),
+        "{e}"
+    );
+    reviewer.confirm_yeji_approval_facts(id).await;
     let (s, p) = reviewer
-        .post(
-            &format!("/api/v1/projects/{id}/decision"),
-            json!({"decision": "approve", "version": p["version"]}),
-        )
+        .post(&format!("/api/v1/projects/{id}/decision"), approve)
         .await;
     assert_eq!(
         (s, p["status"].clone()),
@@ -266,6 +279,12 @@ async fn openapi_documents_every_route() {
         ("put", "/api/v1/systems/{id}"),
         ("get", "/api/v1/systems/{id}/history"),
         ("get", "/api/v1/projects/{id}/similar"),
+        ("get", "/api/v1/projects/{id}/systems"),
+        ("post", "/api/v1/projects/{id}/systems"),
+        ("delete", "/api/v1/projects/{id}/systems/{link_id}"),
+        ("get", "/api/v1/projects/{id}/gates"),
+        ("post", "/api/v1/projects/{id}/facts"),
+        ("post", "/api/v1/systems/import"),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     for (m, p) in expected {
@@ -282,7 +301,12 @@ async fn openapi_documents_every_route() {
                 expected.contains(&(method.as_str(), path.as_str())),
                 "{method} {path} is documented but not tested"
             );
-            let url = app.url(&path.replace("{id}", "1").replace("{month}", "2025-10"));
+            let url = app.url(
+                &path
+                    .replace("{id}", "1")
+                    .replace("{link_id}", "1")
+                    .replace("{month}", "2025-10"),
+            );
             let r = app
                 .client()
                 .request(method.to_uppercase().parse().expect("method"), url)

@@ -208,6 +208,11 @@ async fn declare_return_resubmit_approve_in_chromium() {
         c.goto(&format!("{base}{project_path}"))
             .await
             .expect("goto project");
+        // yeji:24's facts are established from the gate list, one button each.
+        click(&c, "#confirm-can_share-1").await;
+        wait_for(&c, "项目情况已认定").await;
+        click(&c, "#confirm-uses_domestic_crypto-1").await;
+        wait_for(&c, "项目情况已认定").await;
         click(&c, "#decision-approve").await;
         click(&c, "#decide").await;
         wait_for(&c, "已审核通过").await;

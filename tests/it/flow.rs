@@ -88,7 +88,34 @@ async fn declare_return_resubmit_approve_in_the_ui() {
     );
     assert_eq!(clerk.submit(id).await.status(), StatusCode::SEE_OTHER);
 
-    // Approve.
+    // Approve: refused, citing yeji:24, until the reviewer establishes its two facts here.
+    let v = reviewer.version(id).await;
+    let r = reviewer
+        .post(
+            &format!("/projects/{id}/decide"),
+            &[("version", &v), ("decision", "approve"), ("reason", "同意")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let page = r.text().await.expect("body");
+    assert!(
+        page.contains("尚未认定") && page.contains("yeji:24"),
+        "{page}"
+    );
+    let (_, page) = reviewer.text(&format!("/projects/{id}")).await;
+    assert!(
+        page.contains("立项审批关口") && page.contains("待认定"),
+        "{page}"
+    );
+    for fact in ["can_share", "uses_domestic_crypto"] {
+        let r = reviewer
+            .post(
+                &format!("/projects/{id}/facts"),
+                &[("fact", fact), ("value", "1")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
     let v = reviewer.version(id).await;
     let r = reviewer
         .post(

@@ -1,7 +1,10 @@
 //! `spawn_app()`: a fresh database, the demo jurisdiction with known passwords, and the real
 //! server on 127.0.0.1 port 0, with a clock the test can move.
 
+use govit_core::ids::{DepartmentId, JurisdictionId};
+use govit_core::org::{PartyKind, Role, ScopeKind};
 use govit_storage::sqlx;
+use govit_storage::users::NewUser;
 use govit_storage::{Actor, Store, sqlite_url};
 use govit_web::{AppState, Clock, WebConfig};
 use reqwest::redirect::Policy;
@@ -396,4 +399,96 @@ pub fn xlsx_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
         .rows()
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect()
+}
+
+/// A jurisdiction under `profile` with an authority, one owner unit, a clerk and a reviewer.
+pub async fn jurisdiction(
+    app: &TestApp,
+    code: &str,
+    profile: &str,
+) -> (JurisdictionId, DepartmentId) {
+    let actor = Actor::cli("test");
+    let now = app.now();
+    let j = app
+        .store
+        .create_jurisdiction(&actor, now, code, &format!("{code}市"), profile)
+        .await
+        .expect("jurisdiction");
+    let authority = app
+        .store
+        .create_department(
+            &actor,
+            now,
+            j,
+            None,
+            &format!("{code}-auth"),
+            "市经济和信息化局",
+            &[PartyKind::Authority],
+        )
+        .await
+        .expect("authority");
+    let unit = app
+        .store
+        .create_department(
+            &actor,
+            now,
+            j,
+            None,
+            &format!("{code}-unit"),
+            "市交通运输局",
+            &[PartyKind::OwnerUnit],
+        )
+        .await
+        .expect("unit");
+    for (login, dept, role, scope) in [
+        (
+            format!("{code}-clerk"),
+            unit,
+            Role::Declarant,
+            ScopeKind::OwnDepartment,
+        ),
+        (
+            format!("{code}-reviewer"),
+            authority,
+            Role::Reviewer,
+            ScopeKind::All,
+        ),
+    ] {
+        app.store
+            .create_user(
+                &actor,
+                now,
+                NewUser {
+                    jurisdiction_id: j,
+                    login,
+                    name: "测试用户".into(),
+                    department_id: Some(dept),
+                    firm_id: None,
+                    expert_id: None,
+                    roles: vec![role],
+                    scope,
+                    listed_departments: vec![],
+                    password: PASSWORD.into(),
+                    must_change_password: false,
+                },
+            )
+            .await
+            .expect("user");
+    }
+    (j, unit)
+}
+
+impl Api {
+    /// Establishes the facts yeji:24 requires before approval (shared data, domestic crypto).
+    pub async fn confirm_yeji_approval_facts(&self, project: i64) {
+        for fact in ["can_share", "uses_domestic_crypto"] {
+            let (s, body) = self
+                .post(
+                    &format!("/api/v1/projects/{project}/facts"),
+                    serde_json::json!({"fact": fact, "value": 1}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
+        }
+    }
 }

@@ -11,6 +11,7 @@ mod audit;
 mod browser;
 mod flow;
 mod import;
+mod links;
 mod ops;
 mod rules;
 mod scope;

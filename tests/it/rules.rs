@@ -2,87 +2,10 @@
 //! calendar import, and a sixth jurisdiction onboarded by writing a profile.
 
 use crate::harness::*;
-use govit_core::ids::{DepartmentId, JurisdictionId};
-use govit_core::org::{PartyKind, Role, ScopeKind};
-use govit_storage::Actor;
 use govit_storage::audit::AuditFilter;
-use govit_storage::users::NewUser;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
-
-/// A jurisdiction under `profile` with an authority, one owner unit, a clerk and a reviewer.
-async fn jurisdiction(app: &TestApp, code: &str, profile: &str) -> (JurisdictionId, DepartmentId) {
-    let actor = Actor::cli("test");
-    let now = app.now();
-    let j = app
-        .store
-        .create_jurisdiction(&actor, now, code, &format!("{code}市"), profile)
-        .await
-        .expect("jurisdiction");
-    let authority = app
-        .store
-        .create_department(
-            &actor,
-            now,
-            j,
-            None,
-            &format!("{code}-auth"),
-            "市经济和信息化局",
-            &[PartyKind::Authority],
-        )
-        .await
-        .expect("authority");
-    let unit = app
-        .store
-        .create_department(
-            &actor,
-            now,
-            j,
-            None,
-            &format!("{code}-unit"),
-            "市交通运输局",
-            &[PartyKind::OwnerUnit],
-        )
-        .await
-        .expect("unit");
-    for (login, dept, role, scope) in [
-        (
-            format!("{code}-clerk"),
-            unit,
-            Role::Declarant,
-            ScopeKind::OwnDepartment,
-        ),
-        (
-            format!("{code}-reviewer"),
-            authority,
-            Role::Reviewer,
-            ScopeKind::All,
-        ),
-    ] {
-        app.store
-            .create_user(
-                &actor,
-                now,
-                NewUser {
-                    jurisdiction_id: j,
-                    login,
-                    name: "测试用户".into(),
-                    department_id: Some(dept),
-                    firm_id: None,
-                    expert_id: None,
-                    roles: vec![role],
-                    scope,
-                    listed_departments: vec![],
-                    password: PASSWORD.into(),
-                    must_change_password: false,
-                },
-            )
-            .await
-            .expect("user");
-    }
-    (j, unit)
-}
 
 fn project_body(name: &str, start: &str, end: &str) -> Value {
     let mut b = declaration_json(name);

@@ -18,6 +18,15 @@ named_enum!(
 );
 
 named_enum!(
+    /// What a project does to a system it names (gaoping:10).
+    SystemAction {
+        Build => "build", "新建",
+        Change => "change", "改造升级",
+        Retire => "retire", "停用或整合",
+    }
+);
+
+named_enum!(
     /// Where a system runs.
     Deployment {
         GovCloud => "gov_cloud", "政务云",

@@ -4,8 +4,7 @@
 
 use crate::calendar::{Calendar, Dated, add_days, add_months, nth_weekday_of_month};
 use crate::policy::{
-    DeadlineRule, EventKind, Facts, GateRule, GatedAction, Period, Profile, QuotaRule, Timing,
-    all_hold,
+    DeadlineRule, EventKind, Fact, Facts, GatedAction, Period, Profile, QuotaRule, Timing, all_hold,
 };
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -326,38 +325,114 @@ impl std::fmt::Display for GateRefusal {
     }
 }
 
-/// Checks every gate of the profile that stands before `action`. `quota_used` says how
-/// many units of a quota are already used in the scope the quota counts (e.g. this
-/// department's declarations for the plan year).
+/// How one gate stands for a project: passed, refused, or waiting for facts nobody has
+/// established yet (a refusal too, but one a reviewer resolves by 认定).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GateCheck {
+    pub rule_id: String,
+    pub cite: String,
+    pub text: String,
+    pub outcome: GateOutcome,
+    /// The facts that must be established before the gate can pass.
+    pub unknown_facts: Vec<Fact>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateOutcome {
+    Pass,
+    Fail,
+    Unknown,
+    /// Its `when` conditions do not hold for this project.
+    NotApplicable,
+}
+
+impl GateCheck {
+    pub fn refusal(&self) -> Option<GateRefusal> {
+        matches!(self.outcome, GateOutcome::Fail | GateOutcome::Unknown).then(|| GateRefusal {
+            rule_id: self.rule_id.clone(),
+            cite: self.cite.clone(),
+            text: match self.outcome {
+                GateOutcome::Unknown => format!(
+                    "尚未认定“{}”，不能通过此关口：{}",
+                    self.unknown_facts
+                        .iter()
+                        .map(|f| f.label())
+                        .collect::<Vec<_>>()
+                        .join("”“"),
+                    self.text
+                ),
+                _ => self.text.clone(),
+            },
+        })
+    }
+}
+
+/// Every gate of the profile in front of `action`, each with its outcome for these facts.
+/// An unknown fact never passes a gate: a reviewer must establish it first.
+pub fn gate_report(
+    profile: &Profile,
+    action: GatedAction,
+    facts: &Facts,
+    quota_used: &dyn Fn(&QuotaRule) -> u32,
+) -> Vec<GateCheck> {
+    profile
+        .gates
+        .iter()
+        .filter(|g| g.action == action)
+        .map(|g| {
+            let mut unknown_facts: Vec<Fact> = Vec::new();
+            let mut failed = false;
+            let applies = g.when.is_empty() || all_hold(&g.when, facts);
+            if applies {
+                for c in &g.requires {
+                    match c.eval(facts) {
+                        Some(true) => {}
+                        Some(false) => failed = true,
+                        None => {
+                            if !unknown_facts.contains(&c.fact) {
+                                unknown_facts.push(c.fact)
+                            }
+                        }
+                    }
+                }
+                if let Some(q) = g
+                    .quota
+                    .as_ref()
+                    .and_then(|id| profile.quotas.iter().find(|q| &q.id == id))
+                    && quota_used(q) >= q.max
+                {
+                    failed = true;
+                }
+            }
+            let outcome = match (applies, failed, unknown_facts.is_empty()) {
+                (false, _, _) => GateOutcome::NotApplicable,
+                (true, true, _) => GateOutcome::Fail,
+                (true, false, false) => GateOutcome::Unknown,
+                (true, false, true) => GateOutcome::Pass,
+            };
+            GateCheck {
+                rule_id: g.id.clone(),
+                cite: g.cite.clone(),
+                text: g.text.clone(),
+                outcome,
+                unknown_facts,
+            }
+        })
+        .collect()
+}
+
+/// The gates in front of `action` that refuse it, or `Ok` when all pass.
 pub fn check_gates(
     profile: &Profile,
     action: GatedAction,
     facts: &Facts,
     quota_used: &dyn Fn(&QuotaRule) -> u32,
 ) -> Result<(), Vec<GateRefusal>> {
-    let refuse = |g: &GateRule| GateRefusal {
-        rule_id: g.id.clone(),
-        cite: g.cite.clone(),
-        text: g.text.clone(),
-    };
-    let mut refusals = Vec::new();
-    for g in profile.gates.iter().filter(|g| g.action == action) {
-        if !g.when.is_empty() && !all_hold(&g.when, facts) {
-            continue;
-        }
-        if !all_hold(&g.requires, facts) {
-            refusals.push(refuse(g));
-            continue;
-        }
-        if let Some(q) = g
-            .quota
-            .as_ref()
-            .and_then(|id| profile.quotas.iter().find(|q| &q.id == id))
-            && quota_used(q) >= q.max
-        {
-            refusals.push(refuse(g));
-        }
-    }
+    let refusals: Vec<GateRefusal> = gate_report(profile, action, facts, quota_used)
+        .iter()
+        .filter_map(GateCheck::refusal)
+        .collect();
     if refusals.is_empty() {
         Ok(())
     } else {
@@ -655,5 +730,53 @@ requires = [{ fact = "systems_outside_catalog", op = "==", value = 0 }]
         assert!(check_gates(&p, GatedAction::Approve, &f, &|_| 0).is_ok());
         f.insert(Fact::SystemsOutsideCatalog, 1);
         assert!(check_gates(&p, GatedAction::Approve, &f, &|_| 0).is_err());
+    }
+
+    #[test]
+    fn gate_report_tells_unknown_from_failed() {
+        let p = with(
+            r#"
+[[gates]]
+id = "g-plan"
+cite = "t:6"
+text = "未纳入计划的，不予审批。"
+action = "approve"
+requires = [{ fact = "in_annual_plan", op = "==", value = 1 }, { fact = "can_share", op = "==", value = 1 }]
+
+[[gates]]
+id = "g-big"
+cite = "t:9"
+text = "大项目须为重点项目。"
+action = "approve"
+when = [{ fact = "investment_yuan", op = ">=", value = 1000000 }]
+requires = [{ fact = "is_key_project", op = "==", value = 1 }]
+"#,
+        );
+        let mut f = Facts::new();
+        f.insert(Fact::InvestmentYuan, 10);
+        f.insert(Fact::InAnnualPlan, 1);
+        let r = gate_report(&p, GatedAction::Approve, &f, &|_| 0);
+        assert_eq!(
+            r.iter().map(|g| g.outcome).collect::<Vec<_>>(),
+            [GateOutcome::Unknown, GateOutcome::NotApplicable]
+        );
+        assert_eq!(r[0].unknown_facts, [Fact::CanShare]);
+        let why = r[0].refusal().expect("refused").text;
+        assert!(why.starts_with("尚未认定“是否能互联互通、共享”"), "{why}");
+        assert!(r[1].refusal().is_none());
+        // A known failing fact makes it a plain refusal, even with another fact unknown.
+        f.insert(Fact::InAnnualPlan, 0);
+        f.insert(Fact::InvestmentYuan, 2_000_000);
+        let r = gate_report(&p, GatedAction::Approve, &f, &|_| 0);
+        assert_eq!(r[0].outcome, GateOutcome::Fail);
+        assert_eq!(
+            r[0].refusal().expect("refused").text,
+            "未纳入计划的，不予审批。"
+        );
+        assert_eq!(r[1].outcome, GateOutcome::Unknown);
+        f.insert(Fact::CanShare, 1);
+        f.insert(Fact::InAnnualPlan, 1);
+        f.insert(Fact::IsKeyProject, 1);
+        assert!(check_gates(&p, GatedAction::Approve, &f, &|_| 0).is_ok());
     }
 }

@@ -311,9 +311,76 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             ),
         )
         .await?;
+    // A small catalog for the education bureau: one to keep, one being built, one zombie.
+    for (name, function, freq, deployment, status, disposition, reason) in [
+        (
+            "区学籍管理系统",
+            "中小学学生学籍登记、转学和毕业管理",
+            "daily",
+            "gov_cloud",
+            "running",
+            "keep",
+            "",
+        ),
+        (
+            "校园安全视频监控系统",
+            "校园出入口和重点部位视频监控、告警和巡查",
+            "daily",
+            "gov_cloud",
+            "planned",
+            "build",
+            "全区校园安全监管需要，依托政务云和视频共享平台建设",
+        ),
+        (
+            "教体局旧版办公系统",
+            "公文流转和通知公告（已由全区协同办公平台替代）",
+            "unused",
+            "own_room",
+            "running",
+            "keep",
+            "",
+        ),
+    ] {
+        let form = govit_core::inventory::SystemForm {
+            name: name.into(),
+            function_summary: function.into(),
+            users_scope: "区教育体育局及各学校".into(),
+            use_frequency: freq.into(),
+            deployment: deployment.into(),
+            network: "extranet".into(),
+            status: status.into(),
+            disposition: disposition.into(),
+            disposition_reason: reason.into(),
+            gov_service_connected: "1".into(),
+            data_sharing_connected: "1".into(),
+            mlps_level: "2".into(),
+            ..Default::default()
+        };
+        store.create_system(&clerk, &actor, now_ms, &form).await?;
+    }
+    store
+        .link_project_system(
+            &clerk,
+            &actor,
+            now_ms,
+            running.id,
+            "校园安全视频监控系统",
+            "build",
+            "新建，部署在政务云",
+        )
+        .await?;
     let p = store
         .submit_project(&clerk, &actor, now_ms, running.id, running.version)
         .await?;
+    // yeji:24: the reviewer establishes sharing and domestic crypto before approving.
+    for fact in [
+        govit_core::policy::Fact::CanShare,
+        govit_core::policy::Fact::UsesDomesticCrypto,
+    ] {
+        store
+            .set_project_fact(&reviewer, &actor, now_ms, p.id, fact, 1)
+            .await?;
+    }
     store
         .decide_project(
             &reviewer,

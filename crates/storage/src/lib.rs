@@ -11,6 +11,7 @@ pub mod demo;
 mod migrate;
 pub mod obligations;
 pub mod org;
+pub mod project_systems;
 pub mod projects;
 pub mod rules;
 pub mod synthetic;

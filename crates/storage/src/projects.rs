@@ -9,7 +9,7 @@ use govit_core::declaration::{
 };
 use govit_core::ids::{DepartmentId, JurisdictionId, ProjectId, UserId};
 use govit_core::money::Yuan;
-use govit_core::obligation::check_gates;
+use govit_core::obligation::{GateCheck, gate_report};
 use govit_core::org::{Ownership, Principal, Role};
 use govit_core::policy::{EventKind, GatedAction, QuotaRule, QuotaScope};
 use govit_core::project::{Decision, ProjectAction, ProjectStatus};
@@ -426,8 +426,10 @@ impl Store {
                 Some(f) => validate(f)?,
                 None => before.declaration.clone(),
             };
-            if action == ProjectAction::Submit {
-                self.check_declare_gates(&mut w.tx, &before).await?;
+            match action {
+                ProjectAction::Submit => self.enforce_gates(&mut w.tx, &before, GatedAction::Declare).await?,
+                ProjectAction::Approve => self.enforce_gates(&mut w.tx, &before, GatedAction::Approve).await?,
+                _ => {}
             }
             let n = sqlx::query(
                 "UPDATE projects SET name = $1, summary = $2, period_start = $3, period_end = $4, investment_yuan = $5, \
@@ -517,11 +519,17 @@ impl Store {
         }
     }
 
-    /// The profile's gates before a declaration goes in, such as lhasa:7's two a year.
-    async fn check_declare_gates(&self, conn: &mut AnyConnection, p: &Project) -> Result<()> {
+    /// Every gate of the project's profile in front of `action`, with its outcome now:
+    /// lhasa:7's two declarations a year, gaoping:10's catalog, yeji:24's sharing and crypto …
+    async fn gate_checks(
+        &self,
+        conn: &mut AnyConnection,
+        p: &Project,
+        action: GatedAction,
+    ) -> Result<Vec<GateCheck>> {
         let rules = self.rules();
         let Some(profile) = rules.profile(&p.profile_id) else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         let facts = crate::obligations::facts_of(conn, p).await?;
         let year_prefix = format!("{:04}-%", p.declaration.period.start.year);
@@ -547,17 +555,43 @@ impl Store {
             QuotaScope::DepartmentYear => same_department_year as u32,
             QuotaScope::JurisdictionYear => same_jurisdiction_year as u32,
         };
-        match check_gates(profile, GatedAction::Declare, &facts, &used) {
-            Ok(()) => Ok(()),
-            Err(refusals) => {
-                let first = &refusals[0];
-                Err(DomainError::GateRefused {
-                    cite: first.cite.clone(),
-                    text: first.text.clone(),
-                }
-                .into())
+        Ok(gate_report(profile, action, &facts, &used))
+    }
+
+    /// Refuses with the first gate that does not pass, citing its article.
+    async fn enforce_gates(
+        &self,
+        conn: &mut AnyConnection,
+        p: &Project,
+        action: GatedAction,
+    ) -> Result<()> {
+        match self
+            .gate_checks(conn, p, action)
+            .await?
+            .iter()
+            .find_map(GateCheck::refusal)
+        {
+            None => Ok(()),
+            Some(first) => Err(DomainError::GateRefused {
+                cite: first.cite,
+                text: first.text,
             }
+            .into()),
         }
+    }
+
+    /// The gates in front of an action on a project the user can see, for the reviewer's page.
+    pub async fn project_gates(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        id: ProjectId,
+        action: GatedAction,
+    ) -> Result<Vec<GateCheck>> {
+        let p = self.project(principal, actor, now_ms, id).await?;
+        let mut conn = self.pool.acquire().await?;
+        self.gate_checks(&mut conn, &p, action).await
     }
 
     pub async fn update_project(

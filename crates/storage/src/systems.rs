@@ -203,7 +203,7 @@ async fn insert(
         .try_get("id")?)
 }
 
-fn unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
     let m = e.to_string();
     m.contains("UNIQUE") || m.contains("unique") || m.contains("duplicate key")
 }
@@ -509,6 +509,16 @@ pub struct SearchSource {
 }
 
 impl Store {
+    /// Every catalog name in a jurisdiction, for suggesting names as a clerk types.
+    pub async fn system_names(&self, jurisdiction: JurisdictionId) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT name FROM info_systems WHERE jurisdiction_id = $1 ORDER BY name LIMIT 5000",
+        )
+        .bind(jurisdiction.0)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// The index entries of some catalog systems (after an import).
     pub async fn system_search_sources(&self, ids: &[i64]) -> Result<Vec<SearchSource>> {
         let mut out = Vec::with_capacity(ids.len());

@@ -71,6 +71,10 @@ pub fn router() -> OpenApiRouter<AppState> {
             (schemas, paths, method.layer(limit))
         })
         .routes(routes!(project_similar))
+        .routes(routes!(project_systems, link_project_system))
+        .routes(routes!(unlink_project_system))
+        .routes(routes!(project_gates))
+        .routes(routes!(set_project_fact))
 }
 
 /// The OpenAPI document of the whole API.
@@ -685,6 +689,222 @@ async fn project_obligations(
         )
         .await?;
     Ok(Json(list.into_iter().map(ObligationDto::from).collect()))
+}
+
+/// A system the project builds, changes or retires.
+#[derive(Serialize, ToSchema)]
+struct SystemLinkDto {
+    id: i64,
+    system_name: String,
+    /// `build`, `change` or `retire`.
+    action: String,
+    action_label: String,
+    note: String,
+    /// The catalog entry of that name, or null when the system is not in the catalog
+    /// (gaoping:10: such a project is not approved).
+    catalog_system_id: Option<i64>,
+}
+
+impl From<govit_storage::project_systems::SystemLink> for SystemLinkDto {
+    fn from(l: govit_storage::project_systems::SystemLink) -> Self {
+        SystemLinkDto {
+            id: l.id,
+            system_name: l.system_name,
+            action: l.action.as_str().into(),
+            action_label: l.action.label().into(),
+            note: l.note,
+            catalog_system_id: l.catalog.map(|c| c.system_id),
+        }
+    }
+}
+
+/// The systems a project names, each with whether it is in the catalog.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/systems", tag = "projects", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<SystemLinkDto>), (status = 404, body = ApiErrorBody)))]
+async fn project_systems(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<SystemLinkDto>>, ApiError> {
+    let links = state
+        .store
+        .project_systems(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+        )
+        .await?;
+    Ok(Json(links.into_iter().map(SystemLinkDto::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+struct SystemLinkInput {
+    system_name: String,
+    /// `build` (新建), `change` (改造升级) or `retire` (停用或整合).
+    action: String,
+    note: Option<String>,
+}
+
+/// Names a system the project builds, changes or retires (the owner unit's clerk, while the
+/// declaration is a draft or returned).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/systems", tag = "projects", params(("id" = i64, Path)), request_body = SystemLinkInput, security(("bearer" = [])),
+    responses((status = 201, body = SystemLinkDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn link_project_system(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let m = json_object(&body)?;
+    let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let link = state
+        .store
+        .link_project_system(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            &text("system_name"),
+            &text("action"),
+            &text("note"),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(SystemLinkDto::from(link))))
+}
+
+/// Removes a system from the project's list.
+#[utoipa::path(delete, path = "/api/v1/projects/{id}/systems/{link_id}", tag = "projects", params(("id" = i64, Path), ("link_id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+async fn unlink_project_system(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, link_id)): Path<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .unlink_project_system(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            link_id,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct GateParams {
+    /// The gated action: `declare`, `approve` (default), `fund`, `start_work`, `accept`, `om_funds`…
+    action: Option<String>,
+}
+
+/// One gate and how the project stands before it.
+#[derive(Serialize, ToSchema)]
+struct GateDto {
+    rule_id: String,
+    cite: String,
+    text: String,
+    /// `pass`, `fail`, `unknown` (a fact is not established yet) or `not_applicable`.
+    outcome: String,
+    /// Facts a reviewer must establish (认定) before the gate can pass.
+    unknown_facts: Vec<String>,
+    /// What the user is told when the gate refuses, with its citation.
+    refusal: Option<String>,
+}
+
+/// The profile's gates in front of an action on this project (default: 立项批复), with what
+/// each still needs. Approving a declaration is refused while any of them does not pass.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/gates", tag = "projects", params(("id" = i64, Path), GateParams), security(("bearer" = [])),
+    responses((status = 200, body = Vec<GateDto>), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn project_gates(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<GateParams>,
+) -> Result<Json<Vec<GateDto>>, ApiError> {
+    let action = match q.action.as_deref() {
+        None | Some("") => govit_core::policy::GatedAction::Approve,
+        Some(a) => govit_core::policy::GatedAction::parse(a)
+            .ok_or_else(|| ApiError::from(DomainError::invalid("action", "未知的关口动作")))?,
+    };
+    let checks = state
+        .store
+        .project_gates(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            action,
+        )
+        .await?;
+    Ok(Json(
+        checks
+            .into_iter()
+            .map(|g| GateDto {
+                refusal: g.refusal().map(|r| r.to_string()),
+                rule_id: g.rule_id,
+                cite: g.cite,
+                text: g.text,
+                outcome: serde_json::to_value(g.outcome)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+                unknown_facts: g
+                    .unknown_facts
+                    .iter()
+                    .map(|f| f.as_str().to_string())
+                    .collect(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+struct FactInput {
+    /// A fact code from the policy vocabulary, e.g. `can_share`.
+    fact: String,
+    /// 1 = yes, 0 = no; amounts in yuan.
+    value: i64,
+}
+
+/// Establishes (认定) a fact about a project (reviewers; audited). Rules are re-applied at once.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/facts", tag = "projects", params(("id" = i64, Path)), request_body = FactInput, security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn set_project_fact(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let m = json_object(&body)?;
+    let fact = m
+        .get("fact")
+        .and_then(Value::as_str)
+        .and_then(govit_core::policy::Fact::parse)
+        .ok_or_else(|| ApiError::from(DomainError::invalid("fact", "未知的项目情况")))?;
+    let value = m.get("value").and_then(Value::as_i64).ok_or_else(|| {
+        ApiError::from(DomainError::invalid(
+            "value",
+            "认定值应为整数（是=1，否=0）",
+        ))
+    })?;
+    state
+        .store
+        .set_project_fact(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            fact,
+            value,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -9,6 +9,7 @@ mod assets;
 mod auth;
 mod error;
 mod export;
+mod links_pages;
 mod notify;
 mod pages;
 mod rules_pages;

@@ -56,6 +56,11 @@ pub fn router() -> Router<AppState> {
             post(crate::rules_pages::record_event),
         )
         .route("/projects/{id}/facts", post(crate::rules_pages::set_fact))
+        .route("/projects/{id}/systems", post(crate::links_pages::link))
+        .route(
+            "/projects/{id}/systems/{link}/remove",
+            post(crate::links_pages::unlink),
+        )
         .route(
             "/projects/{id}/obligations/waive",
             post(crate::rules_pages::waive),
@@ -782,6 +787,11 @@ struct ProjectPage {
     profile_name: String,
     /// The duplicate-construction check, for reviewers: (link, kind, name, score, terms).
     similar: Option<Vec<SimilarRow>>,
+    links: Vec<crate::links_pages::LinkRow>,
+    can_link: bool,
+    catalog_names: Vec<String>,
+    system_actions: Vec<(&'static str, &'static str)>,
+    gates: Vec<crate::links_pages::GateRow>,
 }
 
 #[derive(Deserialize, Default)]
@@ -801,6 +811,8 @@ fn flash_for(done: &str) -> Option<String> {
         "fact" => "项目情况已认定，相关规则已重新适用。",
         "waive" => "已豁免该事项，理由已记入审计日志。",
         "return" => "已退回申报单位修改。",
+        "link" => "已添加涉及的信息系统。",
+        "unlink" => "已移除该信息系统。",
         _ => return None,
     };
     Some(m.to_string())
@@ -888,6 +900,32 @@ async fn project_page(
     } else {
         None
     };
+    let links = crate::links_pages::link_rows(
+        state
+            .store
+            .project_systems(pr, &user.actor(), now, id)
+            .await?,
+    );
+    let can_link = pr.has(Role::Declarant)
+        && pr.department_id == Some(p.owner_department_id)
+        && p.status.is_editable();
+    let catalog_names = if can_link {
+        state.store.system_names(pr.jurisdiction_id).await?
+    } else {
+        Vec::new()
+    };
+    let gates = crate::links_pages::gate_rows(
+        state
+            .store
+            .project_gates(
+                pr,
+                &user.actor(),
+                now,
+                id,
+                govit_core::policy::GatedAction::Approve,
+            )
+            .await?,
+    );
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -927,6 +965,14 @@ async fn project_page(
             .to_string(),
         profile_name: profile.map(|x| x.head.name.clone()).unwrap_or_default(),
         similar,
+        links,
+        can_link,
+        catalog_names,
+        system_actions: govit_core::inventory::SystemAction::ALL
+            .iter()
+            .map(|a| (a.as_str(), a.label()))
+            .collect(),
+        gates,
         p,
     })?;
     *resp.status_mut() = status;

@@ -499,7 +499,18 @@ fn system_form(f: &HashMap<String, String>) -> SystemForm {
     }
 }
 
-pub async fn new(State(state): State<AppState>, user: User) -> PageResult {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewQuery {
+    /// A name to start with (from a project's 登记到目录 link).
+    name: String,
+}
+
+pub async fn new(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<NewQuery>,
+) -> PageResult {
     form_page(
         &state,
         &user,
@@ -507,7 +518,10 @@ pub async fn new(State(state): State<AppState>, user: User) -> PageResult {
         "/systems/new".into(),
         "/systems".into(),
         None,
-        &SystemForm::default(),
+        &SystemForm {
+            name: q.name.chars().take(100).collect(),
+            ..Default::default()
+        },
         &[],
     )
     .await

@@ -1,0 +1,136 @@
+//! Inventory import speed (figures, not pass/fail): `cargo bench --bench import`.
+//! A 10,000-row .xlsx across the demo district's units, imported by the authority into a
+//! fresh SQLite database (or the PostgreSQL in `GOVIT_BENCH_DATABASE_URL`, which must be
+//! empty): reading the workbook, checking every row, writing rows with their history and
+//! audit records; then the same file again (every row unchanged).
+
+use govit_core::inventory::SystemSheet;
+use govit_core::synthetic::{Rng, project};
+use govit_storage::{Actor, Store, demo, sqlite_url};
+use std::time::Instant;
+
+const ROWS: usize = 10_000;
+
+fn workbook(rows: usize) -> Vec<u8> {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+    let units = [
+        "区教育体育局",
+        "区卫生健康委员会",
+        "区公安分局",
+        "区数据资源管理局",
+    ];
+    let header = [
+        "所属单位",
+        "系统名称",
+        "主要功能",
+        "使用对象和范围",
+        "使用频度",
+        "审批文件",
+        "审批日期",
+        "建成年份",
+        "部署方式",
+        "网络",
+        "接入政务服务平台",
+        "接入数据共享平台",
+        "等保级别",
+        "运行状态",
+        "四个一批处置",
+        "处置理由",
+    ];
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).expect("header");
+    }
+    let mut rng = Rng::new(7);
+    for i in 0..rows {
+        let p = project(&mut rng, i, 20, today);
+        let r = (i + 1) as u32;
+        let cells = [
+            units[i % units.len()].to_string(),
+            format!("{}（{i}）", p.name),
+            p.summary,
+            "全区各相关单位".to_string(),
+            ["每日使用", "每周使用", "每月使用"][i % 3].to_string(),
+            format!("叶发改〔{}〕{}号", 2015 + i % 10, i % 200 + 1),
+            format!("{}-0{}-15", 2015 + i % 10, i % 9 + 1),
+            format!("{}", 2016 + i % 10),
+            ["政务云", "自有机房"][i % 2].to_string(),
+            "电子政务外网".to_string(),
+            "是".to_string(),
+            "否".to_string(),
+            ["二级", "三级", "未定级"][i % 3].to_string(),
+            "运行中".to_string(),
+            "保留".to_string(),
+            String::new(),
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            ws.write_string(r, c as u16, v).expect("cell");
+        }
+    }
+    wb.save_to_buffer().expect("xlsx")
+}
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = std::env::temp_dir().join(format!("govit-import-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let url = std::env::var("GOVIT_BENCH_DATABASE_URL").unwrap_or_else(|_| sqlite_url(&dir));
+    let store = Store::connect(&url).await.expect("database");
+    let now = chrono::Utc::now().timestamp_millis();
+    demo::seed(&store, now, |_| "Bench-pass-2026".into(), false)
+        .await
+        .expect("seed");
+    let uid = store
+        .user_id_by_login("reviewer")
+        .await
+        .expect("user")
+        .expect("reviewer");
+    let principal = store.principal(uid).await.expect("p").expect("principal");
+    let actor = Actor::cli("bench");
+
+    let bytes = workbook(ROWS);
+    println!(
+        "{ROWS}-row workbook: {:.1} MB ({})",
+        bytes.len() as f64 / 1e6,
+        if url.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    );
+    for round in ["first import", "same file again"] {
+        let t = Instant::now();
+        let cells = govit_web::sheet::read_xlsx(&bytes).expect("read");
+        let read = t.elapsed();
+        let sheet = SystemSheet::read(&cells).expect("sheet");
+        let report = store
+            .import_systems(&principal, &actor, now, &sheet, true)
+            .await
+            .expect("import");
+        println!(
+            "{round}: {:.2} s in all (reading the workbook {:.2} s); created {}, updated {}, unchanged {}, refused {}",
+            t.elapsed().as_secs_f64(),
+            read.as_secs_f64(),
+            report.created,
+            report.updated,
+            report.unchanged,
+            report.refused_rows
+        );
+    }
+    println!("peak memory (VmHWM): {:.0} MiB", rss_mib());
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

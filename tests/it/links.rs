@@ -1,0 +1,337 @@
+//! A project's systems and the approval gates: gaoping:10's catalog gate refuses until every
+//! named system is in the catalog, unknown facts hold approval until a reviewer establishes
+//! them, and lhasa:8's machine room follows from the catalog entry of a new system.
+
+use crate::harness::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn submitted_project(clerk: &Api, name: &str, systems: &[(&str, &str)]) -> (i64, Value) {
+    let (s, p) = clerk.post("/api/v1/projects", declaration_json(name)).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let id = p["id"].as_i64().expect("id");
+    for (system, action) in systems {
+        let (s, l) = clerk
+            .post(
+                &format!("/api/v1/projects/{id}/systems"),
+                json!({"system_name": system, "action": action}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{l}");
+    }
+    let (s, p) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/submit"),
+            json!({"version": p["version"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    (id, p)
+}
+
+fn gate<'a>(gates: &'a Value, id: &str) -> &'a Value {
+    gates
+        .as_array()
+        .expect("gates")
+        .iter()
+        .find(|g| g["rule_id"] == id)
+        .unwrap_or_else(|| panic!("{id} in {gates}"))
+}
+
+fn system(name: &str, deployment: &str, disposition: &str) -> Value {
+    json!({
+        "name": name, "function_summary": "停车泊位采集、诱导和收费管理", "use_frequency": "daily",
+        "deployment": deployment, "network": "extranet", "status": "planned",
+        "disposition": disposition, "disposition_reason": "城市停车治理需要"
+    })
+}
+
+#[tokio::test]
+async fn catalog_gate_refuses_approval_until_every_system_is_in_the_catalog() {
+    let app = spawn_app().await;
+    jurisdiction(&app, "gaoping", "gaoping").await;
+    let clerk = app.api("gaoping-clerk").await;
+    let reviewer = app.api("gaoping-reviewer").await;
+    let (s, _) = clerk
+        .post(
+            "/api/v1/systems",
+            system("城市停车管理系统", "gov_cloud", "keep"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (id, p) = submitted_project(
+        &clerk,
+        "智慧停车二期",
+        &[
+            ("城市停车管理系统", "change"),
+            ("停车诱导发布系统", "build"),
+        ],
+    )
+    .await;
+
+    let (_, links) = clerk.get(&format!("/api/v1/projects/{id}/systems")).await;
+    assert!(links[0]["catalog_system_id"].is_i64(), "{links}");
+    assert!(links[1]["catalog_system_id"].is_null(), "{links}");
+    let (s, gates) = reviewer.get(&format!("/api/v1/projects/{id}/gates")).await;
+    assert_eq!(s, StatusCode::OK, "{gates}");
+    assert_eq!(
+        gate(&gates, "gaoping-10-catalog-approve")["outcome"],
+        "fail"
+    );
+    let share = gate(&gates, "gaoping-11-share-approve");
+    assert_eq!(share["outcome"], "unknown");
+    assert_eq!(share["unknown_facts"], json!(["can_share"]));
+
+    // Approval is refused with the article; nothing changes.
+    let approve = |v: &Value| json!({"decision": "approve", "version": v});
+    let (s, e) = reviewer
+        .post(
+            &format!("/api/v1/projects/{id}/decision"),
+            approve(&p["version"]),
+        )
+        .await;
+    assert_eq!(
+        (s, e["code"].as_str()),
+        (StatusCode::CONFLICT, Some("gate_refused")),
+        "{e}"
+    );
+    let msg = e["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("未列入目录的，不予审批项目") && msg.contains("gaoping:10"),
+        "{msg}"
+    );
+    let (_, now) = reviewer.get(&format!("/api/v1/projects/{id}")).await;
+    assert_eq!(
+        (now["status"].clone(), now["version"].clone()),
+        (json!("submitted"), p["version"].clone())
+    );
+
+    // The list cannot change once submitted; the unit registers the new system instead.
+    let (s, e) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/systems"),
+            json!({"system_name": "另一个系统", "action": "build"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    let (s, _) = clerk
+        .post(
+            "/api/v1/systems",
+            system("停车诱导发布系统", "gov_cloud", "build"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, gates) = reviewer.get(&format!("/api/v1/projects/{id}/gates")).await;
+    assert_eq!(
+        gate(&gates, "gaoping-10-catalog-approve")["outcome"],
+        "pass"
+    );
+
+    // Still refused: sharing is not established yet (gaoping:11), and the message says so.
+    let (s, e) = reviewer
+        .post(
+            &format!("/api/v1/projects/{id}/decision"),
+            approve(&p["version"]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let msg = e["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("尚未认定“是否能互联互通、共享”") && msg.contains("gaoping:11"),
+        "{msg}"
+    );
+    // Only reviewers establish facts.
+    let (s, _) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/facts"),
+            json!({"fact": "can_share", "value": 1}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, e) = reviewer
+        .post(
+            &format!("/api/v1/projects/{id}/facts"),
+            json!({"fact": "no_such_fact", "value": 1}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("fact"))
+    );
+    let (s, _) = reviewer
+        .post(
+            &format!("/api/v1/projects/{id}/facts"),
+            json!({"fact": "can_share", "value": 1}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, p) = reviewer
+        .post(
+            &format!("/api/v1/projects/{id}/decision"),
+            approve(&p["version"]),
+        )
+        .await;
+    assert_eq!(
+        (s, p["status"].clone()),
+        (StatusCode::OK, json!("approved")),
+        "{p}"
+    );
+    let refusals = app
+        .audit(govit_storage::audit::AuditFilter {
+            action: "project.approve".into(),
+            ..Default::default()
+        })
+        .await;
+    assert!(
+        refusals
+            .iter()
+            .any(|a| a.event.result != "ok" && a.event.detail.contains("gaoping:10")),
+        "the refusal is audited: {refusals:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_new_system_in_its_own_machine_room_fails_lhasa_8() {
+    let app = spawn_app().await;
+    jurisdiction(&app, "lhasa", "lhasa").await;
+    let clerk = app.api("lhasa-clerk").await;
+    let reviewer = app.api("lhasa-reviewer").await;
+    clerk
+        .post(
+            "/api/v1/systems",
+            system("交通视频分析系统", "own_room", "build"),
+        )
+        .await;
+    clerk
+        .post(
+            "/api/v1/systems",
+            system("城市停车管理系统", "gov_cloud", "build"),
+        )
+        .await;
+    let (own, _) =
+        submitted_project(&clerk, "交通视频分析", &[("交通视频分析系统", "build")]).await;
+    let (cloud, _) = submitted_project(&clerk, "停车管理", &[("城市停车管理系统", "build")]).await;
+    let (_, gates) = reviewer.get(&format!("/api/v1/projects/{own}/gates")).await;
+    assert_eq!(
+        gate(&gates, "lhasa-8-no-machine-room")["outcome"],
+        "fail",
+        "{gates}"
+    );
+    let (_, gates) = reviewer
+        .get(&format!("/api/v1/projects/{cloud}/gates"))
+        .await;
+    assert_eq!(
+        gate(&gates, "lhasa-8-no-machine-room")["outcome"],
+        "pass",
+        "{gates}"
+    );
+    // A project that names no system implies nothing: the fact waits for a reviewer.
+    // (A draft, since lhasa:7 allows two declarations a year; its clerk sees its gates.)
+    let (_, draft) = clerk
+        .post("/api/v1/projects", declaration_json("无系统项目"))
+        .await;
+    let (_, gates) = clerk
+        .get(&format!("/api/v1/projects/{}/gates", draft["id"]))
+        .await;
+    assert_eq!(
+        gate(&gates, "lhasa-8-no-machine-room")["outcome"],
+        "unknown",
+        "{gates}"
+    );
+}
+
+#[tokio::test]
+async fn clerks_list_systems_on_the_project_page_with_checks() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    let id = clerk.create_draft("学生综合素质评价平台").await;
+
+    // Bad input names both fields and saves nothing.
+    let r = clerk
+        .post(
+            &format!("/projects/{id}/systems"),
+            &[("system_name", ""), ("action", "爆破")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.expect("body");
+    assert!(
+        page.contains("请填写信息系统名称") && page.contains("请选择对该系统的建设内容"),
+        "{page}"
+    );
+
+    let r = clerk
+        .post(
+            &format!("/projects/{id}/systems"),
+            &[
+                ("system_name", "综合素质评价系统"),
+                ("action", "build"),
+                ("note", "新建"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = clerk
+        .post(
+            &format!("/projects/{id}/systems"),
+            &[("system_name", "区学籍管理系统"), ("action", "改造升级")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = clerk
+        .post(
+            &format!("/projects/{id}/systems"),
+            &[("system_name", "综合素质评价系统"), ("action", "build")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "listed twice");
+
+    let (_, page) = clerk.text(&format!("/projects/{id}")).await;
+    assert!(
+        page.contains("涉及的信息系统") && page.contains("未编入目录"),
+        "{page}"
+    );
+    assert!(
+        page.contains("/systems/new?name="),
+        "a link to register it: {page}"
+    );
+
+    // Another unit's clerk cannot touch it; the list is audited.
+    let other = app.login("clerk2").await;
+    let r = other
+        .post(
+            &format!("/projects/{id}/systems"),
+            &[("system_name", "x"), ("action", "build")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    let api = app.api("clerk").await;
+    let (_, links) = api.get(&format!("/api/v1/projects/{id}/systems")).await;
+    assert_eq!(links.as_array().map(Vec::len), Some(2), "{links}");
+    let link_id = links[0]["id"].as_i64().expect("id");
+    let r = clerk
+        .post(&format!("/projects/{id}/systems/{link_id}/remove"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, links) = api.get(&format!("/api/v1/projects/{id}/systems")).await;
+    assert_eq!(links.as_array().map(Vec::len), Some(1), "{links}");
+    let r = api
+        .client
+        .delete(format!(
+            "{}/api/v1/projects/{id}/systems/{link_id}",
+            api.base
+        ))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "already removed");
+    let audit = app
+        .audit(govit_storage::audit::AuditFilter {
+            action: "project.unlink_system".into(),
+            ..Default::default()
+        })
+        .await;
+    assert_eq!(audit.len(), 1);
+}
