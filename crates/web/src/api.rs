@@ -66,6 +66,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_system, update_system))
         .routes(routes!(system_history))
         .routes(routes!(project_similar))
+        .merge(crate::cloud_api::router())
 }
 
 /// The OpenAPI document of the whole API.
