@@ -9,6 +9,7 @@ mod harness;
 mod api;
 mod audit;
 mod browser;
+mod cloud;
 mod flow;
 mod import;
 mod links;

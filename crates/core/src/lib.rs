@@ -35,6 +35,7 @@ macro_rules! named_enum {
 
 pub mod audit;
 pub mod calendar;
+pub mod cloud;
 pub mod crypto;
 pub mod declaration;
 pub mod error;

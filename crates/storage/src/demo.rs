@@ -63,6 +63,12 @@ const DEPARTMENTS: &[(&str, &str, Option<&str>, &[PartyKind])] = &[
         &[PartyKind::OwnerUnit],
     ),
     ("gaj", "区公安分局", Some("gov"), &[PartyKind::OwnerUnit]),
+    (
+        "dsjzx",
+        "区大数据中心",
+        Some("sjj"),
+        &[PartyKind::DataCenter],
+    ),
 ];
 
 /// Accounts: login, name, department code, roles, scope.
@@ -151,6 +157,13 @@ const ACCOUNTS: &[(&str, &str, &str, &[Role], ScopeKind)] = &[
         &[Role::Declarant],
         ScopeKind::OwnDepartment,
     ),
+    (
+        "datacenter",
+        "大数据中心经办人",
+        "dsjzx",
+        &[Role::Declarant],
+        ScopeKind::OwnDepartment,
+    ),
 ];
 
 /// Seeds the demo jurisdiction if it is not there yet. `password_for` gives each account
@@ -227,10 +240,137 @@ pub async fn seed(
             password,
         });
     }
+    sample_cloud_catalog(store, now_ms).await?;
     Ok(Some(Seeded {
         jurisdiction: j,
         accounts,
     }))
+}
+
+/// The published cloud-service catalog (gaoping:12) with the common infrastructure and
+/// support capabilities of lhasa:8, drafted by the data center and published by the
+/// authority through the same steps as any later version.
+pub async fn sample_cloud_catalog(store: &Store, now_ms: i64) -> Result<()> {
+    use govit_core::cloud::{CatalogDecision, CloudServiceForm};
+    let (Some(dc), Some(reviewer)) = (
+        store.user_id_by_login("datacenter").await?,
+        store.user_id_by_login("reviewer").await?,
+    ) else {
+        return Ok(());
+    };
+    let (Some(dc), Some(reviewer)) = (store.principal(dc).await?, store.principal(reviewer).await?)
+    else {
+        return Ok(());
+    };
+    let actor = Actor::cli("demo");
+    let v = store
+        .start_cloud_draft(&dc, &actor, now_ms, "首版目录：共性基础设施和共性支撑能力")
+        .await?;
+    let mut version = v.version;
+    const SERVICES: &[(&str, &str, &str, &str, &str, &str)] = &[
+        (
+            "GC-01",
+            "政务云计算存储",
+            "gov_cloud",
+            "云主机、云存储、云数据库，按需申请，统一运维和安全防护",
+            "vCPU·内存·存储（按月）",
+            "机房,服务器,存储设备,云主机,私有云,数据中心建设",
+        ),
+        (
+            "GC-02",
+            "电子政务外网",
+            "extranet",
+            "全区统一的电子政务外网接入，部门不得新建业务专网",
+            "接入点（按年）",
+            "业务专网,专网,外网建设,网络链路",
+        ),
+        (
+            "GC-03",
+            "视频共享平台",
+            "video",
+            "全区视频资源汇聚、共享和智能分析",
+            "路（按年）",
+            "视频监控,视频汇聚,视频共享,视频联网,监控平台",
+        ),
+        (
+            "GC-04",
+            "物联网感知平台",
+            "iot",
+            "各类传感设备统一接入、管理和数据汇聚",
+            "终端（按年）",
+            "物联网平台,感知平台,传感器接入,设备接入平台",
+        ),
+        (
+            "GC-05",
+            "区块链服务平台",
+            "blockchain",
+            "政务区块链底座，提供存证、溯源和可信共享",
+            "调用次数",
+            "区块链",
+        ),
+        (
+            "GC-06",
+            "AI大模型服务",
+            "ai_model",
+            "政务大模型推理和智能问答能力，按调用计费",
+            "调用次数",
+            "大模型,人工智能平台,智能问答,算力",
+        ),
+        (
+            "GC-07",
+            "统一身份认证",
+            "identity",
+            "政务人员和公众统一身份认证与单点登录",
+            "应用接入（按年）",
+            "身份认证,统一认证,单点登录,用户中心",
+        ),
+        (
+            "GC-08",
+            "人口、法人、电子证照基础库",
+            "base_database",
+            "人口、法人单位和电子证照基础数据的查询、核验和共享",
+            "接口调用",
+            "人口库,法人库,电子证照库,基础数据库,证照库",
+        ),
+    ];
+    for (code, name, category, description, unit, keywords) in SERVICES {
+        store
+            .add_cloud_service(
+                &dc,
+                &actor,
+                now_ms,
+                v.id,
+                version,
+                &CloudServiceForm {
+                    code: code.to_string(),
+                    name: name.to_string(),
+                    category: category.to_string(),
+                    description: description.to_string(),
+                    provider: "区大数据中心".into(),
+                    unit: unit.to_string(),
+                    is_common: "1".into(),
+                    keywords: keywords.to_string(),
+                },
+            )
+            .await?;
+        version += 1;
+    }
+    let v = store
+        .submit_cloud_catalog(&dc, &actor, now_ms, v.id, version)
+        .await?;
+    store
+        .decide_cloud_catalog(
+            &reviewer,
+            &actor,
+            now_ms,
+            v.id,
+            v.version,
+            &CatalogDecision::Publish {
+                note: "同意发布".into(),
+            },
+        )
+        .await?;
+    Ok(())
 }
 
 /// A few declarations at different steps, with events, so the demo's lists, to-do pages and

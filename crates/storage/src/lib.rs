@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod cloud;
 pub mod demo;
 mod migrate;
 pub mod obligations;

@@ -40,6 +40,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_project_systems.sql"),
         postgres: include_str!("../migrations/postgres/0006_project_systems.sql"),
     },
+    Migration {
+        version: 7,
+        sqlite: include_str!("../migrations/sqlite/0007_cloud.sql"),
+        postgres: include_str!("../migrations/postgres/0007_cloud.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

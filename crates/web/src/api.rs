@@ -75,6 +75,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(unlink_project_system))
         .routes(routes!(project_gates))
         .routes(routes!(set_project_fact))
+        .merge(crate::cloud_api::router())
 }
 
 /// The OpenAPI document of the whole API.

@@ -7,6 +7,8 @@
 mod api;
 mod assets;
 mod auth;
+mod cloud_api;
+mod cloud_pages;
 mod error;
 mod export;
 mod links_pages;

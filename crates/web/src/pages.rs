@@ -95,6 +95,7 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit))
         .route("/admin/users", get(users).post(create_user))
         .route("/admin/users/{login}/{action}", post(user_action))
+        .merge(crate::cloud_pages::routes())
 }
 
 fn html(t: impl Template) -> PageResult {
@@ -766,6 +767,7 @@ struct ProjectPage {
     layout: Layout,
     p: Project,
     csrf: String,
+    cloud: crate::cloud_pages::ProjectCloudPanel,
     flash: Option<String>,
     last_return: Option<String>,
     can_edit: bool,
@@ -939,6 +941,7 @@ async fn project_page(
         can_withdraw: pr.has(Role::Declarant) && p.status == ProjectStatus::Submitted,
         can_decide: pr.has(Role::Reviewer) && p.status == ProjectStatus::Submitted,
         csrf: user.csrf.clone(),
+        cloud: crate::cloud_pages::project_cloud_panel(state, user, &p).await?,
         flash,
         last_return,
         decision_error: view::error_for(&errors, "decision"),

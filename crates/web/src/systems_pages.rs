@@ -564,6 +564,7 @@ pub async fn create(
 struct ShowPage {
     layout: Layout,
     s: SystemRecord,
+    negative: crate::cloud_pages::NegativePanel,
     flash: Option<String>,
     rows: Vec<(&'static str, String)>,
     can_edit: bool,
@@ -683,6 +684,7 @@ pub async fn show(
             || (p.has(Role::Declarant) && p.department_id == Some(s.owner_department_id)),
         rows,
         history,
+        negative: crate::cloud_pages::negative_panel(&state, &user, &s).await?,
         s,
     }
     .render()?;

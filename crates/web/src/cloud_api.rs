@@ -1,0 +1,891 @@
+//! The JSON API of the cloud-service catalog (gaoping:12), project cloud services and the
+//! common-capability check (lhasa:8), and the negative list (gaoping:11). Merged into
+//! `api::router()`, so every route here is in the OpenAPI document.
+
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::error::{ApiError, ApiErrorBody};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use govit_core::cloud::{
+    CatalogDecision, CloudServiceForm, NegativeDecision, NegativeListForm, ServiceCategory,
+    overlap_notice, service_field_label,
+};
+use govit_core::ids::{DepartmentId, ProjectId};
+use govit_core::org::Role;
+use govit_core::{DomainError, FieldError};
+use govit_storage::Page;
+use govit_storage::cloud::{
+    CatalogVersion, NegativeEntry, NegativeFilter, ProjectCloudLink, ServiceFilter, ServiceRecord,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(current_catalog))
+        .routes(routes!(list_versions, start_draft))
+        .routes(routes!(get_version))
+        .routes(routes!(add_service))
+        .routes(routes!(update_service, remove_service))
+        .routes(routes!(submit_version))
+        .routes(routes!(decide_version))
+        .routes(routes!(project_cloud_services, link_cloud_service))
+        .routes(routes!(unlink_cloud_service))
+        .routes(routes!(project_common_overlaps))
+        .routes(routes!(list_negative, request_negative))
+        .routes(routes!(get_negative))
+        .routes(routes!(decide_negative))
+}
+
+/// Parses a JSON object body; anything else is a 400 with a Chinese message.
+fn object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "请求体应为 JSON 对象",
+        )),
+        Err(e) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("请求体不是有效的 JSON：{e}"),
+        )),
+    }
+}
+
+/// Reads fields leniently: strings as they are, numbers by their text, booleans as 1/0,
+/// null or missing as empty; any other type is an error naming the field.
+struct Fields<'a> {
+    m: &'a Map<String, Value>,
+    errors: Vec<FieldError>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(m: &'a Map<String, Value>) -> Self {
+        Fields { m, errors: vec![] }
+    }
+    fn get(&mut self, k: &'static str) -> String {
+        match self.m.get(k) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(Value::Bool(b)) => if *b { "1" } else { "0" }.into(),
+            Some(Value::Array(a)) if k == "keywords" => a
+                .iter()
+                .filter_map(|x| x.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            Some(_) => {
+                self.errors.push(FieldError::new(
+                    k,
+                    format!("{}应为文本、数字或布尔值", service_field_label(k)),
+                ));
+                String::new()
+            }
+        }
+    }
+    fn done<T>(self, v: T) -> Result<T, ApiError> {
+        if self.errors.is_empty() {
+            Ok(v)
+        } else {
+            Err(ApiError::fields(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                self.errors,
+            ))
+        }
+    }
+}
+
+fn int_field(m: &Map<String, Value>, k: &'static str, message: &str) -> Result<i64, ApiError> {
+    m.get(k)
+        .and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        })
+        .ok_or_else(|| DomainError::invalid(k, message).into())
+}
+
+fn version_field(m: &Map<String, Value>) -> Result<i64, ApiError> {
+    int_field(
+        m,
+        "version",
+        "请提供整数版本号 version（取自上次读取的记录），用于防止覆盖他人的修改",
+    )
+}
+
+fn service_form(m: &Map<String, Value>) -> Result<CloudServiceForm, ApiError> {
+    let mut f = Fields::new(m);
+    let form = CloudServiceForm {
+        code: f.get("code"),
+        name: f.get("name"),
+        category: f.get("category"),
+        description: f.get("description"),
+        provider: f.get("provider"),
+        unit: f.get("unit"),
+        is_common: f.get("is_common"),
+        keywords: f.get("keywords"),
+    };
+    f.done(form)
+}
+
+/// A version of the catalog.
+#[derive(Serialize, ToSchema)]
+pub struct CatalogVersionDto {
+    id: i64,
+    version_no: i64,
+    /// `draft`, `submitted`, `published`, `superseded` or `returned`
+    status: String,
+    status_label: String,
+    note: String,
+    drafted_by: String,
+    created_at_ms: i64,
+    submitted_at_ms: Option<i64>,
+    decided_by: Option<String>,
+    decided_at_ms: Option<i64>,
+    /// The authority's opinion, or its reason for returning the version.
+    decision_note: String,
+    published_at_ms: Option<i64>,
+    service_count: i64,
+    /// Send this back with the next change to the version or its items; stale gets 409.
+    version: i64,
+}
+
+impl From<CatalogVersion> for CatalogVersionDto {
+    fn from(v: CatalogVersion) -> Self {
+        CatalogVersionDto {
+            id: v.id,
+            version_no: v.version_no,
+            status: v.status.as_str().into(),
+            status_label: v.status.label().into(),
+            note: v.note,
+            drafted_by: v.drafted_by_name,
+            created_at_ms: v.created_at_ms,
+            submitted_at_ms: v.submitted_at_ms,
+            decided_by: v.decided_by_name,
+            decided_at_ms: v.decided_at_ms,
+            decision_note: v.decision_note,
+            published_at_ms: v.published_at_ms,
+            service_count: v.service_count,
+            version: v.version,
+        }
+    }
+}
+
+/// An item of the catalog.
+#[derive(Serialize, ToSchema)]
+pub struct CloudServiceDto {
+    id: i64,
+    code: String,
+    name: String,
+    /// gov_cloud, extranet, video, iot, blockchain, ai_model, identity, base_database, other
+    category: String,
+    category_label: String,
+    description: String,
+    provider: String,
+    unit: String,
+    /// Common infrastructure or support capability (lhasa:8).
+    is_common: bool,
+    keywords: Vec<String>,
+}
+
+impl From<ServiceRecord> for CloudServiceDto {
+    fn from(r: ServiceRecord) -> Self {
+        let s = r.service;
+        CloudServiceDto {
+            id: r.id,
+            category: s.category.as_str().into(),
+            category_label: s.category.label().into(),
+            code: s.code,
+            name: s.name,
+            description: s.description,
+            provider: s.provider,
+            unit: s.unit,
+            is_common: s.is_common,
+            keywords: s.keywords,
+        }
+    }
+}
+
+/// A version with its items.
+#[derive(Serialize, ToSchema)]
+pub struct CatalogDto {
+    catalog: CatalogVersionDto,
+    services: Vec<CloudServiceDto>,
+}
+
+/// An item as sent: every field a string (codes or Chinese labels); `is_common` as
+/// `true`/`false`, `1`/`0` or 是/否; `keywords` comma-separated or an array.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct CloudServiceInput {
+    /// The catalog version's `version`.
+    version: i64,
+    code: String,
+    name: String,
+    category: String,
+    description: Option<String>,
+    provider: Option<String>,
+    unit: Option<String>,
+    is_common: Option<bool>,
+    keywords: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct VersionInput {
+    version: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct DraftInput {
+    note: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct CatalogDecisionInput {
+    version: i64,
+    /// `approve` (publish) or `return`
+    decision: String,
+    /// Required when returning.
+    reason: Option<String>,
+}
+
+fn filter_of(q: &HashMap<String, String>) -> ServiceFilter {
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    ServiceFilter {
+        keyword: get("q").chars().take(100).collect(),
+        category: ServiceCategory::parse(&get("category")),
+        common_only: get("common") == "1" || get("common") == "true",
+    }
+}
+
+async fn catalog_dto(
+    state: &AppState,
+    user: &ApiUser,
+    id: i64,
+    filter: &ServiceFilter,
+) -> Result<CatalogDto, ApiError> {
+    let v = state
+        .store
+        .cloud_catalog_version(&user.principal, &user.actor(), state.now_ms(), id)
+        .await?;
+    let services = state.store.cloud_services(v.id, filter).await?;
+    Ok(CatalogDto {
+        catalog: v.into(),
+        services: services.into_iter().map(CloudServiceDto::from).collect(),
+    })
+}
+
+/// The published catalog with its items. Filters: `q`, `category`, `common=1`.
+#[utoipa::path(get, path = "/api/v1/cloud/catalog", tag = "cloud", security(("bearer" = [])),
+    params(("q" = Option<String>, Query), ("category" = Option<String>, Query), ("common" = Option<String>, Query)),
+    responses((status = 200, body = CatalogDto), (status = 404, body = ApiErrorBody)))]
+async fn current_catalog(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<CatalogDto>, ApiError> {
+    let v = state
+        .store
+        .current_cloud_catalog(user.principal.jurisdiction_id)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    Ok(Json(
+        catalog_dto(&state, &user, v.id, &filter_of(&q)).await?,
+    ))
+}
+
+/// Every version the caller may see, newest first: published and superseded ones for all,
+/// drafts for the data center, submitted and returned ones also for reviewers.
+#[utoipa::path(get, path = "/api/v1/cloud/versions", tag = "cloud", security(("bearer" = [])),
+    responses((status = 200, body = Vec<CatalogVersionDto>)))]
+async fn list_versions(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<Vec<CatalogVersionDto>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .cloud_catalog_versions(&user.principal)
+            .await?
+            .into_iter()
+            .map(CatalogVersionDto::from)
+            .collect(),
+    ))
+}
+
+/// Starts the next version as a copy of the published one (the data center's clerks; one
+/// open version at a time, else 409).
+#[utoipa::path(post, path = "/api/v1/cloud/versions", tag = "cloud", request_body = DraftInput, security(("bearer" = [])),
+    responses((status = 201, body = CatalogDto), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+async fn start_draft(
+    State(state): State<AppState>,
+    user: ApiUser,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let m = if body.is_empty() {
+        Map::new()
+    } else {
+        object(&body)?
+    };
+    let mut f = Fields::new(&m);
+    let note = f.get("note");
+    f.done(())?;
+    let v = state
+        .store
+        .start_cloud_draft(&user.principal, &user.actor(), state.now_ms(), &note)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(catalog_dto(&state, &user, v.id, &ServiceFilter::default()).await?),
+    ))
+}
+
+/// One version with its items; 404 when the caller may not see it.
+#[utoipa::path(get, path = "/api/v1/cloud/versions/{id}", tag = "cloud", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = CatalogDto), (status = 404, body = ApiErrorBody)))]
+async fn get_version(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<CatalogDto>, ApiError> {
+    Ok(Json(catalog_dto(&state, &user, id, &filter_of(&q)).await?))
+}
+
+/// Adds an item to a draft or returned version.
+#[utoipa::path(post, path = "/api/v1/cloud/versions/{id}/services", tag = "cloud", params(("id" = i64, Path)),
+    request_body = CloudServiceInput, security(("bearer" = [])),
+    responses((status = 201, body = CatalogDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn add_service(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let m = object(&body)?;
+    let version = version_field(&m)?;
+    let form = service_form(&m)?;
+    state
+        .store
+        .add_cloud_service(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            id,
+            version,
+            &form,
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(catalog_dto(&state, &user, id, &ServiceFilter::default()).await?),
+    ))
+}
+
+/// Replaces an item of a draft or returned version (`version` is the catalog version's).
+#[utoipa::path(put, path = "/api/v1/cloud/services/{id}", tag = "cloud", params(("id" = i64, Path)),
+    request_body = CloudServiceInput, security(("bearer" = [])),
+    responses((status = 200, body = CatalogDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn update_service(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<CatalogDto>, ApiError> {
+    let m = object(&body)?;
+    let version = version_field(&m)?;
+    let form = service_form(&m)?;
+    let s = state
+        .store
+        .update_cloud_service(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            id,
+            version,
+            &form,
+        )
+        .await?;
+    Ok(Json(
+        catalog_dto(
+            &state,
+            &user,
+            s.catalog_version_id,
+            &ServiceFilter::default(),
+        )
+        .await?,
+    ))
+}
+
+/// Removes an item of a draft or returned version; `version` (query) is the catalog
+/// version's.
+#[utoipa::path(delete, path = "/api/v1/cloud/services/{id}", tag = "cloud", params(("id" = i64, Path), ("version" = i64, Query)),
+    security(("bearer" = [])),
+    responses((status = 200, body = CatalogDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody)))]
+async fn remove_service(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<CatalogDto>, ApiError> {
+    let mut m = Map::new();
+    if let Some(v) = q.get("version") {
+        m.insert("version".into(), Value::String(v.clone()));
+    }
+    let version = version_field(&m)?;
+    let v = state
+        .store
+        .remove_cloud_service(&user.principal, &user.actor(), state.now_ms(), id, version)
+        .await?;
+    Ok(Json(
+        catalog_dto(&state, &user, v.id, &ServiceFilter::default()).await?,
+    ))
+}
+
+/// Sends a draft or returned version to the authority.
+#[utoipa::path(post, path = "/api/v1/cloud/versions/{id}/submit", tag = "cloud", params(("id" = i64, Path)),
+    request_body = VersionInput, security(("bearer" = [])),
+    responses((status = 200, body = CatalogVersionDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody)))]
+async fn submit_version(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<CatalogVersionDto>, ApiError> {
+    let version = version_field(&object(&body)?)?;
+    Ok(Json(
+        state
+            .store
+            .submit_cloud_catalog(&user.principal, &user.actor(), state.now_ms(), id, version)
+            .await?
+            .into(),
+    ))
+}
+
+/// The authority publishes a submitted version (the published one becomes superseded) or
+/// returns it with a reason.
+#[utoipa::path(post, path = "/api/v1/cloud/versions/{id}/decision", tag = "cloud", params(("id" = i64, Path)),
+    request_body = CatalogDecisionInput, security(("bearer" = [])),
+    responses((status = 200, body = CatalogVersionDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn decide_version(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<CatalogVersionDto>, ApiError> {
+    let m = object(&body)?;
+    let version = version_field(&m)?;
+    let mut f = Fields::new(&m);
+    let (decision, reason) = (f.get("decision"), f.get("reason"));
+    f.done(())?;
+    let d = CatalogDecision::parse(&decision, &reason).map_err(DomainError::Invalid)?;
+    Ok(Json(
+        state
+            .store
+            .decide_cloud_catalog(
+                &user.principal,
+                &user.actor(),
+                state.now_ms(),
+                id,
+                version,
+                &d,
+            )
+            .await?
+            .into(),
+    ))
+}
+
+/// A cloud service a project will use.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectCloudServiceDto {
+    service_id: i64,
+    code: String,
+    name: String,
+    category: String,
+    is_common: bool,
+    /// The catalog version it was chosen from.
+    catalog_version_no: i64,
+    note: String,
+    created_by: String,
+    created_at_ms: i64,
+}
+
+impl From<ProjectCloudLink> for ProjectCloudServiceDto {
+    fn from(l: ProjectCloudLink) -> Self {
+        ProjectCloudServiceDto {
+            service_id: l.service_id,
+            code: l.code,
+            name: l.name,
+            category: l.category.as_str().into(),
+            is_common: l.is_common,
+            catalog_version_no: l.catalog_version_no,
+            note: l.note,
+            created_by: l.created_by_name,
+            created_at_ms: l.created_at_ms,
+        }
+    }
+}
+
+fn links(list: Vec<ProjectCloudLink>) -> Vec<ProjectCloudServiceDto> {
+    list.into_iter().map(ProjectCloudServiceDto::from).collect()
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct CloudLinkInput {
+    /// A service of the published catalog.
+    service_id: i64,
+    note: Option<String>,
+}
+
+/// The cloud services a project names.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/cloud-services", tag = "cloud", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<ProjectCloudServiceDto>), (status = 404, body = ApiErrorBody)))]
+async fn project_cloud_services(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ProjectCloudServiceDto>>, ApiError> {
+    Ok(Json(links(
+        state
+            .store
+            .project_cloud_links(
+                &user.principal,
+                &user.actor(),
+                state.now_ms(),
+                ProjectId(id),
+            )
+            .await?,
+    )))
+}
+
+/// The owner unit's clerk names a published service the project will use (draft or
+/// returned projects only).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/cloud-services", tag = "cloud", params(("id" = i64, Path)),
+    request_body = CloudLinkInput, security(("bearer" = [])),
+    responses((status = 201, body = Vec<ProjectCloudServiceDto>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn link_cloud_service(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let m = object(&body)?;
+    let service_id = int_field(&m, "service_id", "请提供要使用的政务云服务 service_id")?;
+    let mut f = Fields::new(&m);
+    let note = f.get("note");
+    f.done(())?;
+    let list = state
+        .store
+        .link_cloud_service(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            service_id,
+            &note,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(links(list))))
+}
+
+/// Removes a service from a draft or returned project.
+#[utoipa::path(delete, path = "/api/v1/projects/{id}/cloud-services/{service_id}", tag = "cloud",
+    params(("id" = i64, Path), ("service_id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<ProjectCloudServiceDto>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody)))]
+async fn unlink_cloud_service(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, service_id)): Path<(i64, i64)>,
+) -> Result<Json<Vec<ProjectCloudServiceDto>>, ApiError> {
+    Ok(Json(links(
+        state
+            .store
+            .unlink_cloud_service(
+                &user.principal,
+                &user.actor(),
+                state.now_ms(),
+                ProjectId(id),
+                service_id,
+            )
+            .await?,
+    )))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OverlapDto {
+    /// The common capability of the published catalog.
+    service: String,
+    /// The word of the project's name or summary that matched.
+    keyword: String,
+}
+
+/// The lhasa:8 check of a project.
+#[derive(Serialize, ToSchema)]
+pub struct CommonOverlapsDto {
+    overlaps: Vec<OverlapDto>,
+    /// 「疑似重复建设共性能力：…（依据 lhasa:8）」, or null.
+    message: Option<String>,
+    citation: String,
+}
+
+/// Common capabilities (lhasa:8) the project's name and summary look like building anew
+/// (the authority's reviewers).
+#[utoipa::path(get, path = "/api/v1/projects/{id}/common-overlaps", tag = "cloud", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = CommonOverlapsDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn project_common_overlaps(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<CommonOverlapsDto>, ApiError> {
+    let list = state
+        .store
+        .project_common_overlaps(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+        )
+        .await?;
+    if !user.principal.has(Role::Reviewer) {
+        return Err(
+            DomainError::Forbidden("共性能力重复建设比对供主管部门审核人使用".into()).into(),
+        );
+    }
+    Ok(Json(CommonOverlapsDto {
+        message: overlap_notice(&list),
+        citation: "lhasa:8".into(),
+        overlaps: list
+            .into_iter()
+            .map(|o| OverlapDto {
+                service: o.service,
+                keyword: o.keyword,
+            })
+            .collect(),
+    }))
+}
+
+/// A negative-list entry.
+#[derive(Serialize, ToSchema)]
+pub struct NegativeDto {
+    id: i64,
+    system_id: i64,
+    system_name: String,
+    owner_department_id: i64,
+    owner_department: String,
+    /// Exempt from migrating to the government cloud.
+    exempt_cloud: bool,
+    /// Exempt from connecting to the government service platform.
+    exempt_platform: bool,
+    reasons: String,
+    basis: String,
+    /// `pending`, `approved`, `rejected` or `revoked`
+    status: String,
+    status_label: String,
+    requested_by: String,
+    requested_at_ms: i64,
+    decided_by: Option<String>,
+    decided_at_ms: Option<i64>,
+    /// 批准文号
+    approval_document: String,
+    decision_note: String,
+    version: i64,
+}
+
+impl From<NegativeEntry> for NegativeDto {
+    fn from(e: NegativeEntry) -> Self {
+        NegativeDto {
+            id: e.id,
+            system_id: e.system_id,
+            system_name: e.system_name,
+            owner_department_id: e.owner_department_id.0,
+            owner_department: e.owner_department,
+            exempt_cloud: e.exempt_cloud,
+            exempt_platform: e.exempt_platform,
+            reasons: e.reasons,
+            basis: e.basis,
+            status: e.status.as_str().into(),
+            status_label: e.status.label().into(),
+            requested_by: e.requested_by_name,
+            requested_at_ms: e.requested_at_ms,
+            decided_by: e.decided_by_name,
+            decided_at_ms: e.decided_at_ms,
+            approval_document: e.approval_document,
+            decision_note: e.decision_note,
+            version: e.version,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NegativeListDto {
+    items: Vec<NegativeDto>,
+    total: i64,
+    page: i64,
+    page_size: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct NegativeInput {
+    system_id: i64,
+    exempt_cloud: bool,
+    exempt_platform: bool,
+    /// Required (gaoping:11).
+    reasons: String,
+    /// Required (gaoping:11).
+    basis: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct NegativeDecisionInput {
+    version: i64,
+    /// `approve`, `reject` or `revoke`
+    decision: String,
+    /// 批准文号: required when approving.
+    approval_document: Option<String>,
+    /// Required when rejecting or revoking.
+    reason: Option<String>,
+}
+
+/// The negative list in the caller's data scope. Filters: `q`, `status`, `dept`.
+#[utoipa::path(get, path = "/api/v1/negative-list", tag = "cloud", security(("bearer" = [])),
+    params(("q" = Option<String>, Query), ("status" = Option<String>, Query), ("dept" = Option<i64>, Query), ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query)),
+    responses((status = 200, body = NegativeListDto)))]
+async fn list_negative(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<NegativeListDto>, ApiError> {
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    let filter = NegativeFilter {
+        keyword: get("q").chars().take(100).collect(),
+        status: govit_core::cloud::NegativeStatus::parse(&get("status")),
+        department: get("dept").parse().ok().map(DepartmentId),
+    };
+    let paged = state
+        .store
+        .list_negative(
+            &user.principal,
+            &filter,
+            Page::new(
+                get("page").parse().unwrap_or(1),
+                get("page_size").parse().unwrap_or(50),
+            ),
+        )
+        .await?;
+    Ok(Json(NegativeListDto {
+        total: paged.total,
+        page: paged.page,
+        page_size: paged.page_size,
+        items: paged.items.into_iter().map(NegativeDto::from).collect(),
+    }))
+}
+
+/// The system's owner unit asks to exempt it from the cloud and/or the service platform,
+/// with reasons and basis (gaoping:11).
+#[utoipa::path(post, path = "/api/v1/negative-list", tag = "cloud", request_body = NegativeInput, security(("bearer" = [])),
+    responses((status = 201, body = NegativeDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn request_negative(
+    State(state): State<AppState>,
+    user: ApiUser,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let m = object(&body)?;
+    let system_id = int_field(&m, "system_id", "请提供信息系统 system_id")?;
+    let mut f = Fields::new(&m);
+    let form = NegativeListForm {
+        exempt_cloud: f.get("exempt_cloud"),
+        exempt_platform: f.get("exempt_platform"),
+        reasons: f.get("reasons"),
+        basis: f.get("basis"),
+    };
+    let form = f.done(form)?;
+    let e = state
+        .store
+        .request_negative_listing(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            system_id,
+            &form,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(NegativeDto::from(e))))
+}
+
+/// One entry; 404 outside the caller's scope.
+#[utoipa::path(get, path = "/api/v1/negative-list/{id}", tag = "cloud", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = NegativeDto), (status = 404, body = ApiErrorBody)))]
+async fn get_negative(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<NegativeDto>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .negative_entry(&user.principal, &user.actor(), state.now_ms(), id)
+            .await?
+            .into(),
+    ))
+}
+
+/// The authority approves (批准文号 required), rejects or revokes (reason required).
+#[utoipa::path(post, path = "/api/v1/negative-list/{id}/decision", tag = "cloud", params(("id" = i64, Path)),
+    request_body = NegativeDecisionInput, security(("bearer" = [])),
+    responses((status = 200, body = NegativeDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn decide_negative(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<NegativeDto>, ApiError> {
+    let m = object(&body)?;
+    let version = version_field(&m)?;
+    let mut f = Fields::new(&m);
+    let (decision, document, reason) = (
+        f.get("decision"),
+        f.get("approval_document"),
+        f.get("reason"),
+    );
+    f.done(())?;
+    let d = NegativeDecision::parse(&decision, &document, &reason).map_err(DomainError::Invalid)?;
+    Ok(Json(
+        state
+            .store
+            .decide_negative_listing(
+                &user.principal,
+                &user.actor(),
+                state.now_ms(),
+                id,
+                version,
+                &d,
+            )
+            .await?
+            .into(),
+    ))
+}
