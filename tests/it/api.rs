@@ -305,6 +305,7 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/projects/{id}/gates"),
         ("post", "/api/v1/projects/{id}/facts"),
         ("post", "/api/v1/systems/import"),
+        ("get", "/api/v1/search"),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     for (m, p) in expected {

@@ -63,7 +63,10 @@ async fn start_driver() -> Option<Driver> {
 
 async fn browser(driver: &Driver) -> Client {
     let chromium = std::env::var("GOVIT_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let profile = std::env::temp_dir().join(format!("govit-chromium-{}", std::process::id()));
+    // One profile per session: two browser tests may run at once.
+    static SESSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let profile = std::env::temp_dir().join(format!("govit-chromium-{}-{n}", std::process::id()));
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -224,6 +227,73 @@ async fn declare_return_resubmit_approve_in_chromium() {
             .expect("goto project");
         let page = wait_for(&c, "tag-approved").await;
         assert!(page.contains("已补充对接方案"), "{page}");
+    }
+    .await;
+    c.close().await.expect("close browser");
+    result
+}
+
+#[tokio::test]
+async fn import_a_sheet_then_review_a_flagged_duplicate_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let c = browser(&driver).await;
+    let base = app.base.clone();
+    let file = app.data_dir.join("目录.xlsx");
+    std::fs::write(&file, crate::import::sample_sheet()).expect("write sheet");
+    async {
+        // The clerk imports the unit's inventory; the bad row is reported, the good ones go in.
+        login(&c, &base, "clerk").await;
+        c.goto(&format!("{base}/systems"))
+            .await
+            .expect("goto systems");
+        click(&c, "a[href='/systems/import']").await;
+        wait_for(&c, "导入信息系统目录").await;
+        c.find(Locator::Id("file"))
+            .await
+            .expect("file input")
+            .send_keys(file.to_str().expect("path"))
+            .await
+            .expect("choose file");
+        click(&c, "form[action='/systems/import'] button[type=submit]").await;
+        let page = wait_for(&c, "导入结果").await;
+        assert!(page.contains("G（部署方式）"), "{page}");
+        let created = c
+            .find(Locator::Id("created"))
+            .await
+            .expect("created")
+            .text()
+            .await
+            .expect("text");
+        assert_eq!(created, "3");
+        logout(&c).await;
+    }
+    .await;
+    // A declaration that repeats an imported system, submitted through the API.
+    let clerk = app.api("clerk").await;
+    let mut decl = declaration_json("学生资助信息平台");
+    decl["summary"] = serde_json::json!("家庭经济困难学生认定和资助发放管理，统计资助数据");
+    let (_, p) = clerk.post("/api/v1/projects", decl).await;
+    let id = p["id"].as_i64().expect("id");
+    clerk
+        .post(
+            &format!("/api/v1/projects/{id}/submit"),
+            serde_json::json!({"version": p["version"]}),
+        )
+        .await;
+    let result = async {
+        // The reviewer sees the imported system ranked first and opens it.
+        login(&c, &base, "reviewer").await;
+        c.goto(&format!("{base}/projects/{id}"))
+            .await
+            .expect("goto project");
+        let page = wait_for(&c, "重复建设比对").await;
+        assert!(page.contains("学生资助管理系统"), "{page}");
+        click(&c, "#similar ~ table a[href^='/systems/']").await;
+        let page = wait_for(&c, "家庭经济困难学生认定").await;
+        assert!(page.contains("变更历史"), "{page}");
     }
     .await;
     c.close().await.expect("close browser");

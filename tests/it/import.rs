@@ -38,6 +38,11 @@ pub fn workbook(rows: &[&[&str]]) -> Vec<u8> {
     wb.save_to_buffer().expect("xlsx")
 }
 
+/// A sheet with good rows and bad ones, for the browser test too.
+pub fn sample_sheet() -> Vec<u8> {
+    mixed()
+}
+
 fn mixed() -> Vec<u8> {
     workbook(&[
         // Row 3: good, Chinese labels, own unit named.
@@ -429,4 +434,91 @@ async fn api_and_cli_import_and_export_round_trip() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{stdout}");
     assert!(stdout.contains("第 5 行 G（部署方式）"), "{stdout}");
+}
+
+#[tokio::test]
+async fn search_page_finds_systems_and_projects_within_scope() {
+    let app = spawn_app().await;
+    let clerk = app.api("clerk").await;
+    let (s, _) = raw_import(&clerk, mixed(), false).await;
+    assert_eq!(s, StatusCode::OK);
+    let reviewer = app.api("reviewer").await;
+    let (s, _) = raw_import(&reviewer, mixed(), false).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut decl = declaration_json("校园视频巡查平台升级");
+    decl["summary"] = json!("学校出入口视频巡查、告警和处置");
+    let (_, p) = clerk.post("/api/v1/projects", decl).await;
+    let id = p["id"].as_i64().expect("id");
+
+    // The clerk finds the unit's own system and its own draft, best first.
+    let (s, hits) = clerk.get("/api/v1/search?q=校园视频巡查").await;
+    assert_eq!(s, StatusCode::OK, "{hits}");
+    let found: Vec<(String, String)> = hits
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| {
+            (
+                h["kind"].as_str().unwrap_or("").into(),
+                h["name"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&("system".into(), "校园安全视频巡查系统".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("project".into(), "校园视频巡查平台升级".into())),
+        "{found:?}"
+    );
+    let (_, only) = clerk.get("/api/v1/search?q=校园视频巡查&kind=system").await;
+    assert!(
+        only.as_array()
+            .expect("hits")
+            .iter()
+            .all(|h| h["kind"] == "system"),
+        "{only}"
+    );
+
+    // The reviewer does not see the draft; another unit's clerk sees neither.
+    let (_, hits) = reviewer.get("/api/v1/search?q=校园视频巡查").await;
+    assert!(
+        hits.as_array()
+            .expect("hits")
+            .iter()
+            .all(|h| h["id"] != id || h["kind"] != "project"),
+        "{hits}"
+    );
+    let other = app.api("clerk2").await;
+    let (_, hits) = other.get("/api/v1/search?q=校园视频巡查").await;
+    assert_eq!(hits, json!([]), "out of scope");
+    let (_, hits) = reviewer.get("/api/v1/search?q=家庭医生签约").await;
+    assert_eq!(hits[0]["name"], "家庭医生签约系统", "{hits}");
+    // A department filter leaves other units' records out.
+    let (_, list) = reviewer.get("/api/v1/systems?q=家庭医生").await;
+    let wjw = list["items"][0]["owner_department_id"]
+        .as_i64()
+        .expect("dept");
+    let (_, hits) = reviewer
+        .get(&format!("/api/v1/search?q=校园视频巡查&dept={wjw}"))
+        .await;
+    assert_eq!(hits, json!([]), "{hits}");
+
+    // The page and its export.
+    let web = app.login("clerk").await;
+    let (s, page) = web.text("/search?q=校园视频巡查&kind=system").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("校园安全视频巡查系统") && !page.contains("校园视频巡查平台升级"),
+        "{page}"
+    );
+    let r = web.get("/search/export.xlsx?q=校园视频巡查").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let rows = xlsx_rows(&r.bytes().await.expect("xlsx"), "检索结果");
+    assert!(
+        rows.iter()
+            .any(|r| r.iter().any(|c| c == "校园视频巡查平台升级")),
+        "{rows:?}"
+    );
 }

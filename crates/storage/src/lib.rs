@@ -15,6 +15,7 @@ pub mod org;
 pub mod project_systems;
 pub mod projects;
 pub mod rules;
+pub mod search;
 pub mod synthetic;
 pub mod systems;
 pub mod users;

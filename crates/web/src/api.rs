@@ -74,6 +74,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(project_systems, link_project_system))
         .routes(routes!(unlink_project_system))
         .routes(routes!(project_gates))
+        .routes(routes!(search))
         .routes(routes!(set_project_fact))
         .merge(crate::cloud_api::router())
 }
@@ -906,6 +907,59 @@ async fn set_project_fact(
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct SearchParams {
+    /// Words to look for in names and functions (Chinese word segmentation).
+    q: String,
+    /// `system`, `project`, or omitted for both.
+    kind: Option<String>,
+    /// Only this department and the ones below it.
+    dept: Option<i64>,
+}
+
+/// One search hit.
+#[derive(Serialize, ToSchema)]
+struct SearchHitDto {
+    /// `system` or `project`
+    kind: String,
+    id: i64,
+    name: String,
+    department: String,
+    /// The project's status or the system's 四个一批 disposition, as labelled in the lists.
+    status: String,
+    /// BM25 relevance; higher is closer.
+    score: f32,
+    /// The query words the record contains.
+    terms: Vec<String>,
+}
+
+/// Full-text search over the catalog and the projects the caller can see, best first
+/// (at most 200).
+#[utoipa::path(get, path = "/api/v1/search", tag = "systems", params(SearchParams), security(("bearer" = [])),
+    responses((status = 200, body = Vec<SearchHitDto>)))]
+async fn search(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(q): Query<crate::search_pages::SearchQuery>,
+) -> Result<Json<Vec<SearchHitDto>>, ApiError> {
+    let hits = crate::search_pages::run_search(&state, &user.principal, &q).await?;
+    Ok(Json(
+        hits.into_iter()
+            .map(|h| SearchHitDto {
+                kind: h.kind.to_string(),
+                id: h.id,
+                name: h.name,
+                department: h.department,
+                status: h.status,
+                score: h.score,
+                terms: h.terms,
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -15,6 +15,7 @@ mod links_pages;
 mod notify;
 mod pages;
 mod rules_pages;
+mod search_pages;
 pub mod sheet;
 
 pub use systems_pages::systems_xlsx;

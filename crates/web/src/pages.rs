@@ -68,6 +68,8 @@ pub fn router() -> Router<AppState> {
         .route("/policies", get(crate::rules_pages::policies))
         .route("/policies/{id}", get(crate::rules_pages::policy))
         .route("/calendar", get(crate::rules_pages::calendar))
+        .route("/search", get(crate::search_pages::page))
+        .route("/search/export.xlsx", get(crate::search_pages::export))
         .route("/systems", get(crate::systems_pages::list))
         .route("/systems/export.xlsx", get(crate::systems_pages::export))
         .route(
