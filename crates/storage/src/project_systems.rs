@@ -111,8 +111,13 @@ impl Store {
         id: ProjectId,
     ) -> Result<Vec<SystemLink>> {
         let p = self.project(principal, actor, now_ms, id).await?;
+        self.systems_of(&p).await
+    }
+
+    /// The systems of a project the caller has already read (and so may see).
+    pub async fn systems_of(&self, p: &Project) -> Result<Vec<SystemLink>> {
         let mut conn = self.pool.acquire().await?;
-        links_of(&mut conn, &p).await
+        links_of(&mut conn, p).await
     }
 
     /// Who may change a project's list: its unit's clerks, while the declaration is theirs to edit.

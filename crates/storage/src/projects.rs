@@ -532,6 +532,13 @@ impl Store {
             return Ok(Vec::new());
         };
         let facts = crate::obligations::facts_of(conn, p).await?;
+        let quota_gated = profile
+            .gates
+            .iter()
+            .any(|g| g.action == action && g.quota.is_some());
+        if !quota_gated {
+            return Ok(gate_report(profile, action, &facts, &|_| 0));
+        }
         let year_prefix = format!("{:04}-%", p.declaration.period.start.year);
         let same_department_year: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM projects WHERE owner_department_id = $1 AND period_start LIKE $2 \
@@ -590,8 +597,13 @@ impl Store {
         action: GatedAction,
     ) -> Result<Vec<GateCheck>> {
         let p = self.project(principal, actor, now_ms, id).await?;
+        self.gates_of(&p, action).await
+    }
+
+    /// The gates of a project the caller has already read (and so may see).
+    pub async fn gates_of(&self, p: &Project, action: GatedAction) -> Result<Vec<GateCheck>> {
         let mut conn = self.pool.acquire().await?;
-        self.gate_checks(&mut conn, &p, action).await
+        self.gate_checks(&mut conn, p, action).await
     }
 
     pub async fn update_project(

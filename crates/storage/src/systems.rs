@@ -155,10 +155,11 @@ const COLUMNS: &str = "name, function_summary, users_scope, use_frequency, appro
     funding_source, year_built, deployment, network, gov_service_connected, data_sharing_connected, mlps_level, \
     status, disposition, disposition_reason, last_used_on, om_stopped, idle_resources";
 
+/// Keeps version `version` of entry `id` in its history.
 async fn record_version(
     conn: &mut AnyConnection,
     principal: &Principal,
-    s: &SystemRecord,
+    (id, version, system): (i64, i64, &InfoSystem),
     action: &str,
     now_ms: i64,
 ) -> Result<()> {
@@ -166,16 +167,53 @@ async fn record_version(
         "INSERT INTO info_system_history (system_id, version, action, snapshot_json, changed_by, changed_by_name, changed_at_ms) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(s.id)
-    .bind(s.version)
+    .bind(id)
+    .bind(version)
     .bind(action.to_string())
-    .bind(serde_json::to_string(&s.system).unwrap_or_default())
+    .bind(serde_json::to_string(system).unwrap_or_default())
     .bind(principal.user_id.0)
     .bind(principal.name.clone())
     .bind(now_ms)
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Replaces an entry's fields if it is still at `expected_version`; the rows changed (0 when
+/// someone else changed it first).
+async fn update_row(
+    conn: &mut AnyConnection,
+    id: i64,
+    expected_version: i64,
+    s: &InfoSystem,
+    now_ms: i64,
+) -> std::result::Result<u64, sqlx::Error> {
+    let sets = COLUMNS
+        .split(", ")
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ${}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE info_systems SET {sets}, updated_at_ms = $20, version = version + 1 WHERE id = $21 AND version = $22"
+    );
+    Ok(bind_system(sqlx::query(AssertSqlSafe(sql)), s)
+        .bind(now_ms)
+        .bind(id)
+        .bind(expected_version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
+
+/// How a change is named in the history and the audit log: a new 四个一批 disposition is a
+/// disposal decision, anything else an update.
+fn change_action(before: &InfoSystem, after: &InfoSystem) -> &'static str {
+    if after.disposition != before.disposition {
+        "dispose"
+    } else {
+        "update"
+    }
 }
 
 async fn insert(
@@ -251,7 +289,7 @@ impl Store {
         let rec = fetch(&mut w.tx, id, today)
             .await?
             .ok_or(DomainError::NotFound)?;
-        record_version(&mut w.tx, principal, &rec, "create", now_ms).await?;
+        record_version(&mut w.tx, principal, (id, 1, &rec.system), "create", now_ms).await?;
         append(
             &mut w.tx,
             actor,
@@ -342,23 +380,8 @@ impl Store {
             .into());
         }
         let s = form.parse(today).map_err(DomainError::Invalid)?;
-        let sets = COLUMNS
-            .split(", ")
-            .enumerate()
-            .map(|(i, c)| format!("{c} = ${}", i + 1))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "UPDATE info_systems SET {sets}, updated_at_ms = $20, version = version + 1 WHERE id = $21 AND version = $22"
-        );
-        let n = match bind_system(sqlx::query(AssertSqlSafe(sql)), &s)
-            .bind(now_ms)
-            .bind(id)
-            .bind(expected_version)
-            .execute(&mut *w.tx)
-            .await
-        {
-            Ok(r) => r.rows_affected(),
+        let n = match update_row(&mut w.tx, id, expected_version, &s, now_ms).await {
+            Ok(n) => n,
             Err(e) if unique_violation(&e) => {
                 return Err(DomainError::invalid(
                     "name",
@@ -377,12 +400,15 @@ impl Store {
         let after = fetch(&mut w.tx, id, today)
             .await?
             .ok_or(DomainError::NotFound)?;
-        let action = if after.system.disposition != before.system.disposition {
-            "dispose"
-        } else {
-            "update"
-        };
-        record_version(&mut w.tx, principal, &after, action, now_ms).await?;
+        let action = change_action(&before.system, &after.system);
+        record_version(
+            &mut w.tx,
+            principal,
+            (id, after.version, &after.system),
+            action,
+            now_ms,
+        )
+        .await?;
         append(
             &mut w.tx,
             actor,
@@ -508,6 +534,18 @@ pub struct SearchSource {
     pub text: String,
 }
 
+impl SearchSource {
+    fn from_row(is_system: bool, r: &AnyRow) -> Result<SearchSource> {
+        Ok(SearchSource {
+            is_system,
+            id: r.try_get("id")?,
+            jurisdiction_id: r.try_get("jurisdiction_id")?,
+            name: r.try_get("name")?,
+            text: r.try_get("text")?,
+        })
+    }
+}
+
 impl Store {
     /// Every catalog name in a jurisdiction, for suggesting names as a clerk types.
     pub async fn system_names(&self, jurisdiction: JurisdictionId) -> Result<Vec<String>> {
@@ -535,13 +573,7 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?
             {
-                out.push(SearchSource {
-                    is_system: true,
-                    id: r.try_get("id")?,
-                    jurisdiction_id: r.try_get("jurisdiction_id")?,
-                    name: r.try_get("name")?,
-                    text: r.try_get("text")?,
-                });
+                out.push(SearchSource::from_row(true, &r)?);
             }
         }
         Ok(out)
@@ -569,13 +601,7 @@ impl Store {
                 .await?
             {
                 latest = latest.max(r.try_get("updated_at_ms")?);
-                out.push(SearchSource {
-                    is_system,
-                    id: r.try_get("id")?,
-                    jurisdiction_id: r.try_get("jurisdiction_id")?,
-                    name: r.try_get("name")?,
-                    text: r.try_get("text")?,
-                });
+                out.push(SearchSource::from_row(is_system, &r)?);
             }
         }
         Ok((out, latest))
@@ -745,22 +771,7 @@ impl Store {
                 Some(before) if before.system == s => report.unchanged += 1,
                 Some(before) => {
                     report.updated += 1;
-                    let sets = COLUMNS
-                        .split(", ")
-                        .enumerate()
-                        .map(|(i, c)| format!("{c} = ${}", i + 1))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let sql = format!(
-                        "UPDATE info_systems SET {sets}, updated_at_ms = $20, version = version + 1 WHERE id = $21 AND version = $22"
-                    );
-                    let n = bind_system(sqlx::query(AssertSqlSafe(sql)), &s)
-                        .bind(now_ms)
-                        .bind(before.id)
-                        .bind(before.version)
-                        .execute(&mut *w.tx)
-                        .await?
-                        .rows_affected();
+                    let n = update_row(&mut w.tx, before.id, before.version, &s, now_ms).await?;
                     if n == 0 {
                         // Someone changed the entry while the sheet was being read: start over
                         // rather than overwrite their change.
@@ -769,24 +780,22 @@ impl Store {
                         }
                         .into());
                     }
-                    let action = if s.disposition != before.system.disposition {
-                        "dispose"
-                    } else {
-                        "update"
-                    };
-                    let after = SystemRecord {
-                        version: before.version + 1,
-                        system: s,
-                        ..before.clone()
-                    };
-                    record_version(&mut w.tx, principal, &after, action, now_ms).await?;
+                    let action = change_action(&before.system, &s);
+                    record_version(
+                        &mut w.tx,
+                        principal,
+                        (before.id, before.version + 1, &s),
+                        action,
+                        now_ms,
+                    )
+                    .await?;
                     append(
                         &mut w.tx,
                         actor,
                         now_ms,
                         Change::ok("info_system", before.id, &format!("system.{action}"))
                             .before(&before.system)
-                            .after(&after.system)
+                            .after(&s)
                             .detail("Excel 导入"),
                     )
                     .await?;
@@ -795,25 +804,13 @@ impl Store {
                 None => {
                     report.created += 1;
                     let id = insert(&mut w.tx, principal, dept, &s, now_ms).await?;
-                    let rec = SystemRecord {
-                        id,
-                        jurisdiction_id: principal.jurisdiction_id,
-                        owner_department_id: dept,
-                        owner_department: String::new(),
-                        owner_department_path: String::new(),
-                        system: s,
-                        created_by: principal.user_id,
-                        updated_at_ms: now_ms,
-                        version: 1,
-                        zombie_signals: Vec::new(),
-                    };
-                    record_version(&mut w.tx, principal, &rec, "create", now_ms).await?;
+                    record_version(&mut w.tx, principal, (id, 1, &s), "create", now_ms).await?;
                     append(
                         &mut w.tx,
                         actor,
                         now_ms,
                         Change::ok("info_system", id, "system.create")
-                            .after(&rec.system)
+                            .after(&s)
                             .detail("Excel 导入"),
                     )
                     .await?;

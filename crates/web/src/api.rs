@@ -1522,34 +1522,15 @@ async fn system_history(
 
 /// The duplicate-construction check of a project: its most similar systems and projects.
 pub(crate) async fn similar_to(state: &AppState, p: &Project) -> Vec<govit_search::Match> {
-    let search = state.search.clone();
-    let (j, id, name, text) = (
-        p.jurisdiction_id.0,
-        p.id.0,
-        p.declaration.name.clone(),
-        p.declaration.summary.clone(),
-    );
-    match tokio::task::spawn_blocking(move || {
-        search.similar(
-            j,
-            &name,
-            &text,
-            Some((govit_search::DocKind::Project, id)),
+    state
+        .query_index(
+            p.jurisdiction_id.0,
+            p.declaration.name.clone(),
+            p.declaration.summary.clone(),
+            Some((govit_search::DocKind::Project, p.id.0)),
             8,
         )
-    })
-    .await
-    {
-        Ok(Ok(list)) => list,
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "similarity query failed");
-            Vec::new()
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "similarity query failed");
-            Vec::new()
-        }
-    }
+        .await
 }
 
 #[derive(Serialize, ToSchema)]

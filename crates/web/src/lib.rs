@@ -31,6 +31,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 pub use api::openapi;
+use govit_storage::systems::SearchSource;
 pub use notify::send_notices;
 pub use rules_pages::rule_sections;
 
@@ -103,44 +104,76 @@ impl AppState {
             .search_sources(since_ms)
             .await
             .map_err(|e| e.to_string())?;
-        let docs: Vec<govit_search::Doc> = sources
-            .into_iter()
-            .map(|s| doc(s.is_system, s.id, s.jurisdiction_id, s.name, s.text))
-            .collect();
-        let search = self.search.clone();
-        let n = docs.len();
-        if n > 0 {
-            tokio::task::spawn_blocking(move || search.upsert(&docs))
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?;
-        }
+        let n = sources.len();
+        self.upsert(sources.into_iter().map(doc).collect()).await?;
         self.indexed_through
             .fetch_max(latest, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
     }
 
+    /// Writes documents to the index off the async workers.
+    async fn upsert(&self, docs: Vec<govit_search::Doc>) -> Result<(), String> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let search = self.search.clone();
+        tokio::task::spawn_blocking(move || search.upsert(&docs))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())
+    }
+
+    /// Asks the index off the async workers; a failure is logged and reads as no hits.
+    pub(crate) async fn query_index(
+        &self,
+        jurisdiction_id: i64,
+        name: String,
+        text: String,
+        exclude: Option<(govit_search::DocKind, i64)>,
+        limit: usize,
+    ) -> Vec<govit_search::Match> {
+        let search = self.search.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            search.similar(jurisdiction_id, &name, &text, exclude, limit)
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+        found.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "search query failed");
+            Vec::new()
+        })
+    }
+
+    /// Re-indexes after a change; a failure is logged, never shown to the user (the minute's
+    /// catch-up repairs it).
+    async fn reindex(&self, docs: Vec<govit_search::Doc>) {
+        if let Err(e) = self.upsert(docs).await {
+            tracing::error!(error = %e, "search index update failed");
+        }
+    }
+
     /// Re-indexes a project after its declaration changed.
     pub async fn reindex_project(&self, p: &govit_storage::projects::Project) {
-        self.reindex(
-            false,
-            p.id.0,
-            p.jurisdiction_id.0,
-            &p.declaration.name,
-            &p.declaration.summary,
-        )
+        self.reindex(vec![doc(SearchSource {
+            is_system: false,
+            id: p.id.0,
+            jurisdiction_id: p.jurisdiction_id.0,
+            name: p.declaration.name.clone(),
+            text: p.declaration.summary.clone(),
+        })])
         .await;
     }
 
     /// Re-indexes a catalog entry after it changed.
     pub async fn reindex_system(&self, s: &govit_storage::systems::SystemRecord) {
-        self.reindex(
-            true,
-            s.id,
-            s.jurisdiction_id.0,
-            &s.system.name,
-            &s.system.function_summary,
-        )
+        self.reindex(vec![doc(SearchSource {
+            is_system: true,
+            id: s.id,
+            jurisdiction_id: s.jurisdiction_id.0,
+            name: s.system.name.clone(),
+            text: s.system.function_summary.clone(),
+        })])
         .await;
     }
 
@@ -149,71 +182,28 @@ impl AppState {
         if ids.is_empty() {
             return;
         }
-        let sources = match self.store.system_search_sources(ids).await {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "search index update failed");
-                return;
-            }
-        };
-        let docs: Vec<_> = sources
-            .into_iter()
-            .map(|s| doc(true, s.id, s.jurisdiction_id, s.name, s.text))
-            .collect();
-        let search = self.search.clone();
-        match tokio::task::spawn_blocking(move || search.upsert(&docs)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "search index update failed"),
+        match self.store.system_search_sources(ids).await {
+            Ok(sources) => self.reindex(sources.into_iter().map(doc).collect()).await,
             Err(e) => tracing::error!(error = %e, "search index update failed"),
         }
     }
 
-    /// Re-indexes one record after it changed; a failure is logged, never shown to the user.
-    async fn reindex(
-        &self,
-        is_system: bool,
-        id: i64,
-        jurisdiction_id: i64,
-        name: &str,
-        text: &str,
-    ) {
-        let search = self.search.clone();
-        let d = doc(
-            is_system,
-            id,
-            jurisdiction_id,
-            name.to_string(),
-            text.to_string(),
-        );
-        match tokio::task::spawn_blocking(move || search.upsert(&[d])).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "search index update failed"),
-            Err(e) => tracing::error!(error = %e, "search index update failed"),
-        }
-    }
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
     }
 }
 
-fn doc(
-    is_system: bool,
-    id: i64,
-    jurisdiction_id: i64,
-    name: String,
-    text: String,
-) -> govit_search::Doc {
-    let kind = if is_system {
-        govit_search::DocKind::System
-    } else {
-        govit_search::DocKind::Project
-    };
+fn doc(s: SearchSource) -> govit_search::Doc {
     govit_search::Doc {
-        kind,
-        id,
-        jurisdiction_id,
-        name,
-        text,
+        kind: if s.is_system {
+            govit_search::DocKind::System
+        } else {
+            govit_search::DocKind::Project
+        },
+        id: s.id,
+        jurisdiction_id: s.jurisdiction_id,
+        name: s.name,
+        text: s.text,
     }
 }
 

@@ -904,12 +904,7 @@ async fn project_page(
     } else {
         None
     };
-    let links = crate::links_pages::link_rows(
-        state
-            .store
-            .project_systems(pr, &user.actor(), now, id)
-            .await?,
-    );
+    let links = crate::links_pages::link_rows(state.store.systems_of(&p).await?);
     let can_link = pr.has(Role::Declarant)
         && pr.department_id == Some(p.owner_department_id)
         && p.status.is_editable();
@@ -921,13 +916,7 @@ async fn project_page(
     let gates = crate::links_pages::gate_rows(
         state
             .store
-            .project_gates(
-                pr,
-                &user.actor(),
-                now,
-                id,
-                govit_core::policy::GatedAction::Approve,
-            )
+            .gates_of(&p, govit_core::policy::GatedAction::Approve)
             .await?,
     );
     let status = if errors.is_empty() {

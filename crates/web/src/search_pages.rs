@@ -50,22 +50,15 @@ pub async fn run_search(
     if text.is_empty() {
         return Ok(Vec::new());
     }
-    let search = state.search.clone();
-    let j = principal.jurisdiction_id.0;
-    let matches =
-        match tokio::task::spawn_blocking(move || search.similar(j, &text, "", None, MAX_HITS))
-            .await
-        {
-            Ok(Ok(m)) => m,
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "search failed");
-                Vec::new()
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "search failed");
-                Vec::new()
-            }
-        };
+    let matches = state
+        .query_index(
+            principal.jurisdiction_id.0,
+            text,
+            String::new(),
+            None,
+            MAX_HITS,
+        )
+        .await;
     let kind = match q.kind.as_str() {
         "system" => Some(DocKind::System),
         "project" => Some(DocKind::Project),

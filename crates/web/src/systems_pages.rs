@@ -773,8 +773,9 @@ pub async fn import_form(State(state): State<AppState>, user: User) -> PageResul
     Ok(Html(body).into_response())
 }
 
-/// An empty sheet with the columns the import reads and one example row.
-pub async fn import_template() -> PageResult {
+/// An empty sheet with the columns the import reads and one example row, written by the
+/// export's own cell writer so the template cannot drift from the columns.
+pub async fn import_template(State(state): State<AppState>) -> PageResult {
     let example = SystemForm {
         name: "示例：城市管理综合指挥系统".into(),
         function_summary: "城市部件事件的发现、派遣、处置和考核".into(),
@@ -788,32 +789,11 @@ pub async fn import_template() -> PageResult {
         status: "运行中".into(),
         disposition: "保留".into(),
         ..Default::default()
-    };
+    }
+    .parse(govit_storage::obligations::china_today(state.now_ms()))
+    .map_err(|e| PageError::Internal(format!("template example invalid: {e:?}")))?;
     let mut row = vec![String::new()];
-    row.extend(
-        [
-            &example.name,
-            &example.function_summary,
-            &example.users_scope,
-            &example.use_frequency,
-            "",
-            "",
-            "",
-            "",
-            &example.deployment,
-            &example.network,
-            &example.gov_service_connected,
-            &example.data_sharing_connected,
-            &example.mlps_level,
-            &example.status,
-            &example.disposition,
-            "",
-            "",
-            "否",
-            "否",
-        ]
-        .map(String::from),
-    );
+    row.extend(example.sheet_cells());
     let (table, _) = systems_table(Vec::new());
     crate::export::xlsx_response(table, vec![row], "systems-template.xlsx").await
 }
