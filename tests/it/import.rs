@@ -331,7 +331,11 @@ async fn unreadable_files_and_missing_columns_are_refused_whole() {
     assert_eq!(r.status(), StatusCode::OK);
     let (s, page) = upload(&clerk, r.bytes().await.expect("xlsx").to_vec(), true).await;
     assert_eq!(s, StatusCode::OK, "{page}");
-    assert_eq!((count(&page, "created"), count(&page, "refused")), (1, 0), "{page}");
+    assert_eq!(
+        (count(&page, "created"), count(&page, "refused")),
+        (1, 0),
+        "{page}"
+    );
 
     // Observers cannot import.
     let viewer = app.api("finance").await;
