@@ -556,6 +556,23 @@ impl Store {
         Ok(v)
     }
 
+    /// An item and its version, when the caller may edit that version now.
+    async fn service_for_edit(
+        &self,
+        w: &mut crate::WriteTx<'_>,
+        principal: &Principal,
+        service_id: i64,
+        expected_version: i64,
+    ) -> Result<std::result::Result<(CatalogVersion, ServiceRecord), DomainError>> {
+        let Some(service) = fetch_service(&mut w.tx, service_id).await? else {
+            return Ok(Err(DomainError::NotFound));
+        };
+        Ok(self
+            .version_for_edit(w, principal, service.catalog_version_id, expected_version)
+            .await?
+            .map(|v| (v, service)))
+    }
+
     /// Loads a version for a change by the data center: visible, drafter, same version,
     /// still editable.
     async fn version_for_edit(
@@ -672,22 +689,12 @@ impl Store {
         form: &CloudServiceForm,
     ) -> Result<ServiceRecord> {
         let mut w = self.write().await?;
-        let found = fetch_service(&mut w.tx, service_id).await?;
-        let checked = match &found {
-            Some(before) => {
-                self.version_for_edit(
-                    &mut w,
-                    principal,
-                    before.catalog_version_id,
-                    expected_version,
-                )
-                .await
-            }
-            None => Ok(Err(DomainError::NotFound)),
-        };
-        let (v, before) = match (checked?, found) {
-            (Ok(v), Some(before)) => (v, before),
-            (Err(e), _) => {
+        let (v, before) = match self
+            .service_for_edit(&mut w, principal, service_id, expected_version)
+            .await?
+        {
+            Ok(found) => found,
+            Err(e) => {
                 drop(w);
                 return Err(self
                     .refuse_cloud(
@@ -700,7 +707,6 @@ impl Store {
                     )
                     .await);
             }
-            (Ok(_), None) => return Err(DomainError::NotFound.into()),
         };
         let s = form.parse().map_err(DomainError::Invalid)?;
         match sqlx::query(
@@ -757,17 +763,12 @@ impl Store {
         expected_version: i64,
     ) -> Result<CatalogVersion> {
         let mut w = self.write().await?;
-        let found = fetch_service(&mut w.tx, service_id).await?;
-        let checked = match &found {
-            Some(s) => {
-                self.version_for_edit(&mut w, principal, s.catalog_version_id, expected_version)
-                    .await
-            }
-            None => Ok(Err(DomainError::NotFound)),
-        };
-        let (v, before) = match (checked?, found) {
-            (Ok(v), Some(s)) => (v, s),
-            (Err(e), _) => {
+        let (v, before) = match self
+            .service_for_edit(&mut w, principal, service_id, expected_version)
+            .await?
+        {
+            Ok(found) => found,
+            Err(e) => {
                 drop(w);
                 return Err(self
                     .refuse_cloud(
@@ -780,7 +781,6 @@ impl Store {
                     )
                     .await);
             }
-            (Ok(_), None) => return Err(DomainError::NotFound.into()),
         };
         sqlx::query("DELETE FROM cloud_services WHERE id = $1")
             .bind(service_id)
