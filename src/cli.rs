@@ -7,6 +7,7 @@ use govit_storage::demo;
 use govit_storage::users::{NewUser, generate_password};
 use govit_storage::{Actor, Store, sqlite_url};
 use govit_web::{AppState, SystemClock, WebConfig};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -349,17 +350,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     demo::sample_projects(&store, now_ms())
                         .await
                         .map_err(describe)?;
-                    println!("演示数据：六安市叶集区（yeji），数据目录 {}", dir.display());
-                    println!(
+                    // The server keeps running after this table, so a reader that
+                    // has gone away (`govit demo | head`) must not stop it.
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(
+                        out,
+                        "演示数据：六安市叶集区（yeji），数据目录 {}",
+                        dir.display()
+                    );
+                    let _ = writeln!(
+                        out,
                         "{:<10} {:<20} {:<14} 初始密码（首次登录须修改）",
                         "登录名", "姓名", "角色"
                     );
                     for a in &seeded.accounts {
-                        println!(
+                        let _ = writeln!(
+                            out,
                             "{:<10} {:<20} {:<14} {}",
                             a.login, a.name, a.role, a.password
                         );
                     }
+                    let _ = out.flush();
                 }
                 None => println!(
                     "演示数据已存在于 {}；忘记密码可用 govit user reset-password --data-dir {} 登录名",

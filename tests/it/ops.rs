@@ -20,18 +20,38 @@ async fn demo_prints_accounts_serves_and_stops_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .expect("start demo");
+    // Keep draining stdout for the whole run: a reader that stops early would close
+    // the pipe under the demo while it is still printing.
     let stdout = child.stdout.take().expect("stdout");
-    let lines = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .take(14)
-            .collect::<Vec<_>>()
-    })
-    .await
-    .expect("read");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut lines = Vec::new();
+    let logins = [
+        "admin",
+        "auditor",
+        "reviewer",
+        "finance",
+        "clerk",
+        "clerk2",
+        "datacenter",
+    ];
+    let printed_all = |lines: &[String]| {
+        logins
+            .iter()
+            .all(|login| lines.iter().any(|l| l.starts_with(&format!("{login} "))))
+    };
+    while !printed_all(&lines) {
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) => lines.push(line),
+            Err(_) => break,
+        }
+    }
     let printed = lines.join("\n");
-    for login in ["admin", "auditor", "reviewer", "finance", "clerk", "clerk2"] {
+    for login in logins {
         assert!(
             lines.iter().any(|l| l.starts_with(&format!("{login} "))),
             "{login} not printed: {printed}"
@@ -39,7 +59,7 @@ async fn demo_prints_accounts_serves_and_stops_on_sigterm() {
     }
     let client = reqwest::Client::new();
     let mut healthy = false;
-    for _ in 0..100 {
+    for _ in 0..300 {
         if let Ok(r) = client
             .get(format!("http://127.0.0.1:{port}/healthz"))
             .send()
