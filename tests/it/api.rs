@@ -258,6 +258,7 @@ async fn openapi_documents_every_route() {
     let expected = [
         ("get", "/api/v1/openapi.json"),
         ("get", "/api/v1/me"),
+        ("get", "/api/v1/me/todo"),
         ("get", "/api/v1/projects"),
         ("post", "/api/v1/projects"),
         ("get", "/api/v1/projects/{id}"),

@@ -212,7 +212,17 @@ async fn catalog_is_drafted_returned_resubmitted_and_published_in_versions() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The submitted version waits in the authority's 待办, not in anyone else's.
+    let (_, todo) = reviewer.get("/api/v1/me/todo").await;
+    assert_eq!(todo["catalog_to_publish"], 1, "{todo}");
+    assert_eq!(dc.get("/api/v1/me/todo").await.1["catalog_to_publish"], 0);
+    assert_eq!(
+        clerk.get("/api/v1/me/todo").await.1["catalog_to_publish"],
+        0
+    );
     let reviewer_web = app.login("reviewer").await;
+    let (_, home) = reviewer_web.text("/").await;
+    assert!(home.contains("待审批的政务云服务目录"), "{home}");
     let (_, page) = reviewer_web.text(&format!("/cloud/versions/{v2_id}")).await;
     let version = input_value(&page, "version").expect("version");
     let r = reviewer_web
@@ -254,6 +264,21 @@ async fn catalog_is_drafted_returned_resubmitted_and_published_in_versions() {
         .await;
     assert_eq!(s, StatusCode::OK, "{returned}");
     assert_eq!(returned["status"], "returned");
+    let (_, todo) = dc.get("/api/v1/me/todo").await;
+    assert_eq!(
+        (
+            todo["catalog_returned"].clone(),
+            todo["catalog_to_publish"].clone()
+        ),
+        (json!(1), json!(0)),
+        "{todo}"
+    );
+    assert_eq!(
+        reviewer.get("/api/v1/me/todo").await.1["catalog_to_publish"],
+        0
+    );
+    let (_, home) = web.text("/").await;
+    assert!(home.contains("被退回的政务云服务目录"), "{home}");
     let (_, page) = web.text(&format!("/cloud/versions/{v2_id}")).await;
     assert!(
         page.contains("短信服务须注明计费标准") && page.contains("退回修改"),
@@ -436,6 +461,21 @@ async fn negative_list_is_requested_by_the_owner_and_decided_by_the_authority() 
         clerk.post("/api/v1/negative-list", request.clone()).await.0,
         StatusCode::CONFLICT
     );
+    // The pending request waits in the authority's 待办, which links to the pending filter.
+    assert_eq!(
+        reviewer.get("/api/v1/me/todo").await.1["negative_to_decide"],
+        1
+    );
+    assert_eq!(
+        clerk.get("/api/v1/me/todo").await.1["negative_to_decide"],
+        0
+    );
+    let (_, home) = app.login("reviewer").await.text("/").await;
+    assert!(
+        home.contains("href=\"/negative-list?status=pending\"")
+            && home.contains("待审批的负面清单申请"),
+        "{home}"
+    );
     // The clerk and a reviewer outside the authority cannot decide; approval needs 批准文号.
     let decision = |d: &str, doc: &str, reason: &str, v: &Value| json!({"version": v, "decision": d, "approval_document": doc, "reason": reason});
     let path = format!("/api/v1/negative-list/{id}/decision");
@@ -488,6 +528,10 @@ async fn negative_list_is_requested_by_the_owner_and_decided_by_the_authority() 
         (StatusCode::OK, json!("approved"))
     );
     assert_eq!(approved["approval_document"], "叶政函〔2025〕12号");
+    assert_eq!(
+        reviewer.get("/api/v1/me/todo").await.1["negative_to_decide"],
+        0
+    );
 
     // Shown on the system's page.
     let web = app.login("clerk").await;

@@ -334,6 +334,38 @@ impl Store {
         roles_of(&mut conn, principal).await
     }
 
+    /// The catalog and negative-list items waiting on the caller, added to their 待办.
+    pub(crate) async fn cloud_todo(
+        &self,
+        principal: &Principal,
+        c: &mut crate::projects::TodoCounts,
+    ) -> Result<()> {
+        let roles = self.cloud_roles(principal).await?;
+        let versions_in = |status: CatalogStatus| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM cloud_catalog_versions WHERE jurisdiction_id = $1 AND status = $2",
+            )
+            .bind(principal.jurisdiction_id.0)
+            .bind(status.as_str())
+            .fetch_one(&self.pool)
+        };
+        if roles.authority {
+            c.catalog_to_publish = versions_in(CatalogStatus::Submitted).await?;
+            let pending = NegativeFilter {
+                status: Some(NegativeStatus::Pending),
+                ..Default::default()
+            };
+            c.negative_to_decide = self
+                .list_negative(principal, &pending, Page::new(1, 1))
+                .await?
+                .total;
+        }
+        if roles.drafter {
+            c.catalog_returned = versions_in(CatalogStatus::Returned).await?;
+        }
+        Ok(())
+    }
+
     /// Every version of the caller's jurisdiction the caller may see, newest first.
     pub async fn cloud_catalog_versions(
         &self,

@@ -84,6 +84,12 @@ pub struct TodoCounts {
     pub obligations: i64,
     /// Overdue obligations in the user's scope (for the authority and observers).
     pub overdue: i64,
+    /// Cloud-service catalog versions submitted for the authority to publish (gaoping:12).
+    pub catalog_to_publish: i64,
+    /// Catalog versions the authority returned to the data center for changes.
+    pub catalog_returned: i64,
+    /// Negative-list requests awaiting the authority's decision (gaoping:11).
+    pub negative_to_decide: i64,
 }
 
 const SELECT: &str = "SELECT p.*, d.name AS owner_department, d.path AS owner_department_path, \
@@ -789,6 +795,7 @@ impl Store {
             };
             c.overdue = self.list_obligations(principal, &overdue, one).await?.total;
         }
+        self.cloud_todo(principal, &mut c).await?;
         Ok(c)
     }
 }

@@ -49,6 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(openapi_json))
         .routes(routes!(me))
+        .routes(routes!(my_todo))
         .routes(routes!(list_projects, create_project))
         .routes(routes!(get_project, update_project))
         .routes(routes!(submit_project))
@@ -114,6 +115,44 @@ async fn me(user: ApiUser) -> Json<Me> {
         roles: p.roles.iter().map(|r| r.as_str().to_string()).collect(),
         scope: p.scope.as_str().into(),
     })
+}
+
+/// What waits on the caller: the numbers of the 待办 badges.
+#[derive(Serialize, ToSchema)]
+struct TodoDto {
+    /// Submitted declarations awaiting a reviewer's decision.
+    to_review: i64,
+    /// The caller's unit's returned declarations.
+    returned: i64,
+    /// The caller's unit's unsent drafts.
+    drafts: i64,
+    /// Open obligations owed by the caller's unit.
+    obligations: i64,
+    /// Overdue obligations in scope (reviewers and observers).
+    overdue: i64,
+    /// Cloud-service catalog versions awaiting publication (the authority, gaoping:12).
+    catalog_to_publish: i64,
+    /// Catalog versions returned to the data center.
+    catalog_returned: i64,
+    /// Negative-list requests awaiting a decision (the authority, gaoping:11).
+    negative_to_decide: i64,
+}
+
+/// What waits on the caller, as counted in the web UI's 待办 badges.
+#[utoipa::path(get, path = "/api/v1/me/todo", tag = "account", security(("bearer" = [])),
+    responses((status = 200, body = TodoDto), (status = 401, body = ApiErrorBody)))]
+async fn my_todo(State(state): State<AppState>, user: ApiUser) -> Result<Json<TodoDto>, ApiError> {
+    let c = state.store.todo_counts(&user.principal).await?;
+    Ok(Json(TodoDto {
+        to_review: c.to_review,
+        returned: c.returned,
+        drafts: c.drafts,
+        obligations: c.obligations,
+        overdue: c.overdue,
+        catalog_to_publish: c.catalog_to_publish,
+        catalog_returned: c.catalog_returned,
+        negative_to_decide: c.negative_to_decide,
+    }))
 }
 
 /// A project as the API shows it. Amounts are given in 万元 as exact decimal strings and in
