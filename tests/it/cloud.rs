@@ -689,6 +689,22 @@ async fn projects_name_published_cloud_services_while_editable() {
         (s, e["field"].clone()),
         (StatusCode::UNPROCESSABLE_ENTITY, json!("service_id"))
     );
+    // On the page the same refusal shows at the form, with the note typed kept.
+    let identity_s = identity.to_string();
+    let r = web
+        .post(
+            &format!("/projects/{id}/cloud-services"),
+            &[("service_id", &identity_s), ("note", "统一登录")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.expect("body");
+    assert!(
+        page.contains("使用的政务云服务")
+            && page.contains("href=\"#service_id\"")
+            && page.contains("value=\"统一登录\""),
+        "{page}"
+    );
     // Only services of the published catalog.
     let dc = app.api("datacenter").await;
     let (_, draft) = dc.post("/api/v1/cloud/versions", json!({})).await;

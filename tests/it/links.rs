@@ -250,13 +250,25 @@ async fn clerks_list_systems_on_the_project_page_with_checks() {
     let r = clerk
         .post(
             &format!("/projects/{id}/systems"),
-            &[("system_name", ""), ("action", "爆破")],
+            &[
+                ("system_name", ""),
+                ("action", "爆破"),
+                ("note", "替换旧平台"),
+            ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.expect("body");
     assert!(
         page.contains("请填写信息系统名称") && page.contains("请选择对该系统的建设内容"),
+        "{page}"
+    );
+    // The project page again: the summary links to the inputs, and the note typed is kept.
+    assert!(
+        page.contains("涉及的信息系统")
+            && page.contains("href=\"#link-name\"")
+            && page.contains("href=\"#link-action\"")
+            && page.contains("value=\"替换旧平台\""),
         "{page}"
     );
 

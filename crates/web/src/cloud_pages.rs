@@ -868,22 +868,41 @@ pub async fn link_service(
     Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let service_id: i64 = get(&f, "service_id")
-        .trim()
-        .parse()
-        .map_err(|_| DomainError::invalid("service_id", "请选择要使用的政务云服务"))?;
-    state
-        .store
-        .link_cloud_service(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            service_id,
-            &get(&f, "note"),
-        )
-        .await?;
-    Ok(Redirect::to(&format!("/projects/{id}?done=cloud#cloud-services")).into_response())
+    let linked = match get(&f, "service_id").trim().parse::<i64>() {
+        Ok(service_id) => {
+            state
+                .store
+                .link_cloud_service(
+                    &user.principal,
+                    &user.actor(),
+                    state.now_ms(),
+                    ProjectId(id),
+                    service_id,
+                    &get(&f, "note"),
+                )
+                .await
+        }
+        Err(_) => Err(DomainError::invalid("service_id", "请选择要使用的政务云服务").into()),
+    };
+    match linked {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/projects/{id}?done=cloud#cloud-services")).into_response())
+        }
+        // Refused input: the page again, the error at the form and what was typed kept.
+        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+            let entered = crate::pages::Entered {
+                errors: crate::links_pages::on_page(
+                    errs,
+                    &[("service_id", "service_id"), ("note", "cloud-note")],
+                ),
+                cloud_service: get(&f, "service_id"),
+                cloud_note: get(&f, "note"),
+                ..Default::default()
+            };
+            crate::pages::project_page(&state, &user, ProjectId(id), None, entered).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn unlink_service(
@@ -901,7 +920,7 @@ pub async fn unlink_service(
             sid,
         )
         .await?;
-    Ok(Redirect::to(&format!("/projects/{id}#cloud-services")).into_response())
+    Ok(Redirect::to(&format!("/projects/{id}?done=uncloud#cloud-services")).into_response())
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,11 +4,15 @@
 use crate::AppState;
 use crate::auth::User;
 use crate::error::PageError;
+use crate::pages::Entered;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use govit_core::DomainError;
+use govit_core::error::FieldError;
 use govit_core::ids::ProjectId;
 use govit_core::obligation::{GateCheck, GateOutcome};
+use govit_storage::StoreError;
 use govit_storage::project_systems::SystemLink;
 use std::collections::HashMap;
 
@@ -74,6 +78,19 @@ pub fn gate_rows(checks: Vec<GateCheck>) -> Vec<GateRow> {
         .collect()
 }
 
+/// Renames a refused field to the id of its input on the project page.
+pub fn on_page(errs: Vec<FieldError>, ids: &[(&str, &'static str)]) -> Vec<FieldError> {
+    errs.into_iter()
+        .map(|e| FieldError {
+            field: ids
+                .iter()
+                .find(|(field, _)| *field == e.field)
+                .map_or(e.field, |(_, id)| id),
+            message: e.message,
+        })
+        .collect()
+}
+
 pub async fn link(
     State(state): State<AppState>,
     user: User,
@@ -81,7 +98,7 @@ pub async fn link(
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    state
+    let linked = state
         .store
         .link_project_system(
             &user.principal,
@@ -92,8 +109,29 @@ pub async fn link(
             &get("action"),
             &get("note"),
         )
-        .await?;
-    Ok(Redirect::to(&format!("/projects/{id}?done=link#systems")).into_response())
+        .await;
+    match linked {
+        Ok(_) => Ok(Redirect::to(&format!("/projects/{id}?done=link#systems")).into_response()),
+        // Refused input: the page again, the error at the form and what was typed kept.
+        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+            let entered = Entered {
+                errors: on_page(
+                    errs,
+                    &[
+                        ("system_name", "link-name"),
+                        ("action", "link-action"),
+                        ("note", "link-note"),
+                    ],
+                ),
+                link_name: get("system_name"),
+                link_action: get("action"),
+                link_note: get("note"),
+                ..Default::default()
+            };
+            crate::pages::project_page(&state, &user, ProjectId(id), None, entered).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn unlink(

@@ -796,6 +796,27 @@ struct ProjectPage {
     catalog_names: Vec<String>,
     system_actions: Vec<(&'static str, &'static str)>,
     gates: Vec<crate::links_pages::GateRow>,
+    /// What was typed into the page's small forms, kept when one is refused.
+    entered: Entered,
+}
+
+/// A refused form on the project page: its field errors (keyed by the input's element id,
+/// so the summary links to the input) and what the user typed, so nothing is lost.
+#[derive(Default)]
+pub struct Entered {
+    pub errors: Vec<FieldError>,
+    pub reason: String,
+    pub link_name: String,
+    pub link_action: String,
+    pub link_note: String,
+    pub cloud_service: String,
+    pub cloud_note: String,
+}
+
+impl Entered {
+    pub fn error(&self, id: &str) -> Option<String> {
+        view::error_for(&self.errors, id)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -817,19 +838,21 @@ fn flash_for(done: &str) -> Option<String> {
         "return" => "已退回申报单位修改。",
         "link" => "已添加涉及的信息系统。",
         "unlink" => "已移除该信息系统。",
+        "cloud" => "已选用该政务云服务。",
+        "uncloud" => "已移除该政务云服务。",
         _ => return None,
     };
     Some(m.to_string())
 }
 
-async fn project_page(
+pub(crate) async fn project_page(
     state: &AppState,
     user: &User,
     id: ProjectId,
     flash: Option<String>,
-    errors: Vec<FieldError>,
-    reason: String,
+    entered: Entered,
 ) -> PageResult {
+    let errors = &entered.errors;
     let now = state.now_ms();
     let p = state
         .store
@@ -935,10 +958,10 @@ async fn project_page(
         cloud: crate::cloud_pages::project_cloud_panel(state, user, &p).await?,
         flash,
         last_return,
-        decision_error: view::error_for(&errors, "decision"),
-        reason_error: view::error_for(&errors, "reason"),
-        errors: view::summary(&errors),
-        reason,
+        decision_error: view::error_for(errors, "decision"),
+        reason_error: view::error_for(errors, "reason"),
+        errors: view::summary(errors),
+        reason: entered.reason.clone(),
         timeline,
         obligations,
         show_project: false,
@@ -968,6 +991,7 @@ async fn project_page(
             .collect(),
         gates,
         p,
+        entered,
     })?;
     *resp.status_mut() = status;
     Ok(resp)
@@ -984,8 +1008,7 @@ async fn show_project(
         &user,
         ProjectId(id),
         flash_for(&q.done),
-        vec![],
-        String::new(),
+        Entered::default(),
     )
     .await
 }
@@ -1137,7 +1160,12 @@ async fn decide_project(
         match Decision::parse(f.get("decision").map(String::as_str).unwrap_or(""), &reason) {
             Ok(d) => d,
             Err(DomainError::Invalid(errs)) => {
-                return project_page(&state, &user, ProjectId(id), None, errs, reason).await;
+                let entered = Entered {
+                    errors: errs,
+                    reason,
+                    ..Default::default()
+                };
+                return project_page(&state, &user, ProjectId(id), None, entered).await;
             }
             Err(e) => return Err(e.into()),
         };
