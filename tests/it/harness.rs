@@ -478,6 +478,45 @@ pub async fn jurisdiction(
     (j, unit)
 }
 
+/// Adds a data center (大数据中心) to a test jurisdiction, with its clerk `{code}-datacenter`.
+pub async fn data_center(app: &TestApp, j: JurisdictionId, code: &str) {
+    let actor = Actor::cli("test");
+    let now = app.now();
+    let dept = app
+        .store
+        .create_department(
+            &actor,
+            now,
+            j,
+            None,
+            &format!("{code}-dc"),
+            "市大数据中心",
+            &[PartyKind::DataCenter],
+        )
+        .await
+        .expect("data center");
+    app.store
+        .create_user(
+            &actor,
+            now,
+            NewUser {
+                jurisdiction_id: j,
+                login: format!("{code}-datacenter"),
+                name: "测试用户".into(),
+                department_id: Some(dept),
+                firm_id: None,
+                expert_id: None,
+                roles: vec![Role::Declarant],
+                scope: ScopeKind::OwnDepartment,
+                listed_departments: vec![],
+                password: PASSWORD.into(),
+                must_change_password: false,
+            },
+        )
+        .await
+        .expect("user");
+}
+
 impl Api {
     /// Establishes the facts yeji:24 requires before approval (shared data, domestic crypto).
     pub async fn confirm_yeji_approval_facts(&self, project: i64) {

@@ -1,6 +1,7 @@
 //! A project's systems and the approval gates: gaoping:10's catalog gate refuses until every
 //! named system is in the catalog, unknown facts hold approval until a reviewer establishes
-//! them, and lhasa:8's machine room follows from the catalog entry of a new system.
+//! them, lhasa:8's machine room follows from the catalog entry of a new system, and a
+//! project that looks like a common capability of the published catalog waits for a finding.
 
 use crate::harness::*;
 use reqwest::StatusCode;
@@ -238,6 +239,96 @@ async fn a_new_system_in_its_own_machine_room_fails_lhasa_8() {
         "unknown",
         "{gates}"
     );
+}
+
+#[tokio::test]
+async fn a_project_that_looks_like_a_common_capability_waits_for_a_finding_lhasa_8() {
+    let app = spawn_app().await;
+    let (j, _) = jurisdiction(&app, "lhasa", "lhasa").await;
+    data_center(&app, j, "lhasa").await;
+    let clerk = app.api("lhasa-clerk").await;
+    let reviewer = app.api("lhasa-reviewer").await;
+    let rule = "lhasa-8-no-common-rebuild";
+
+    // No published catalog: nothing to compare with, so a reviewer must establish it.
+    let (parking, _) = submitted_project(&clerk, "城市停车管理二期", &[]).await;
+    let (_, gates) = reviewer
+        .get(&format!("/api/v1/projects/{parking}/gates"))
+        .await;
+    assert_eq!(gate(&gates, rule)["outcome"], "unknown", "{gates}");
+
+    // The data center publishes a catalog with the city's video platform as a common
+    // capability.
+    let dc = app.api("lhasa-datacenter").await;
+    let (s, draft) = dc.post("/api/v1/cloud/versions", json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{draft}");
+    let vid = draft["catalog"]["id"].as_i64().expect("id");
+    let (s, draft) = dc
+        .post(
+            &format!("/api/v1/cloud/versions/{vid}/services"),
+            json!({"version": draft["catalog"]["version"], "code": "V-01", "name": "市视频共享平台",
+                   "category": "video", "is_common": true, "keywords": "视频监控,视频汇聚"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{draft}");
+    let (s, sub) = dc
+        .post(
+            &format!("/api/v1/cloud/versions/{vid}/submit"),
+            json!({"version": draft["catalog"]["version"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{sub}");
+    let (s, published) = reviewer
+        .post(
+            &format!("/api/v1/cloud/versions/{vid}/decision"),
+            json!({"version": sub["version"], "decision": "approve"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{published}");
+
+    // Now a project unlike any common capability passes; one that looks like rebuilding
+    // the video platform waits for the reviewer, the refusal naming the fact and lhasa:8.
+    let (_, gates) = reviewer
+        .get(&format!("/api/v1/projects/{parking}/gates"))
+        .await;
+    assert_eq!(gate(&gates, rule)["outcome"], "pass", "{gates}");
+    let (video, _) = submitted_project(&clerk, "交通路口视频监控汇聚平台", &[]).await;
+    let (_, gates) = reviewer
+        .get(&format!("/api/v1/projects/{video}/gates"))
+        .await;
+    let g = gate(&gates, rule);
+    assert_eq!(g["outcome"], "unknown", "{gates}");
+    assert_eq!(g["unknown_facts"], json!(["rebuilds_common_capability"]));
+    let refusal = g["refusal"].as_str().expect("refusal");
+    assert!(
+        refusal.contains("是否重复建设共性基础设施或共性支撑能力") && refusal.contains("lhasa:8"),
+        "{refusal}"
+    );
+    let (_, overlaps) = reviewer
+        .get(&format!("/api/v1/projects/{video}/common-overlaps"))
+        .await;
+    assert_eq!(overlaps["overlaps"][0]["service"], "市视频共享平台");
+
+    // The reviewer finds it does rebuild the platform: the gate fails; finding otherwise
+    // lets it pass.
+    let find = |value: i64| json!({"fact": "rebuilds_common_capability", "value": value});
+    let facts = format!("/api/v1/projects/{video}/facts");
+    assert_eq!(
+        reviewer.post(&facts, find(1)).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, gates) = reviewer
+        .get(&format!("/api/v1/projects/{video}/gates"))
+        .await;
+    assert_eq!(gate(&gates, rule)["outcome"], "fail", "{gates}");
+    assert_eq!(
+        reviewer.post(&facts, find(0)).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let (_, gates) = reviewer
+        .get(&format!("/api/v1/projects/{video}/gates"))
+        .await;
+    assert_eq!(gate(&gates, rule)["outcome"], "pass", "{gates}");
 }
 
 #[tokio::test]

@@ -116,6 +116,7 @@ named_enum!(
         CanShare => "can_share", "是否能互联互通、共享",
         CatalogInSharingPlatform => "catalog_in_sharing_platform", "资源目录是否纳入共享平台",
         BuildsOwnMachineRoom => "builds_own_machine_room", "是否自建机房",
+        RebuildsCommonCapability => "rebuilds_common_capability", "是否重复建设共性基础设施或共性支撑能力",
         BuildsPrivateNetwork => "builds_private_network", "是否新建专网",
         SupervisorAppointed => "supervisor_appointed", "是否已确定监理",
         ContractFiled => "contract_filed", "是否已合同备案",

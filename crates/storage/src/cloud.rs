@@ -304,6 +304,45 @@ async fn bump(conn: &mut AnyConnection, id: i64, expected: i64) -> Result<()> {
     Ok(())
 }
 
+async fn published_common_capabilities(
+    conn: &mut AnyConnection,
+    jurisdiction: JurisdictionId,
+) -> Result<Vec<CommonCapability>> {
+    let rows = sqlx::query(
+        "SELECT cs.name, cs.keywords FROM cloud_services cs JOIN cloud_catalog_versions v ON v.id = cs.catalog_version_id \
+         WHERE v.jurisdiction_id = $1 AND v.status = 'published' AND cs.is_common = 1 ORDER BY cs.code",
+    )
+    .bind(jurisdiction.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CommonCapability {
+                name: r.try_get("name")?,
+                keywords: split_keywords(&r.try_get::<String, _>("keywords")?),
+            })
+        })
+        .collect()
+}
+
+/// Whether the project rebuilds a common capability (lhasa:8), as far as the published
+/// catalog can tell: no, when the catalog lists common capabilities and the project's name
+/// and summary look like none of them. A project that does look like one, or a
+/// jurisdiction without such a catalog, leaves the fact for a reviewer to establish: a
+/// keyword is a suspicion, not a finding.
+pub(crate) async fn common_capability_fact(
+    conn: &mut AnyConnection,
+    p: &crate::projects::Project,
+    facts: &mut govit_core::policy::Facts,
+) -> Result<()> {
+    let caps = published_common_capabilities(conn, p.jurisdiction_id).await?;
+    let text = format!("{} {}", p.declaration.name, p.declaration.summary);
+    if !caps.is_empty() && common_capability_overlaps(&text, &caps).is_empty() {
+        facts.insert(govit_core::policy::Fact::RebuildsCommonCapability, 0);
+    }
+    Ok(())
+}
+
 impl Store {
     /// Audits a refusal and hands the error back.
     async fn refuse_cloud(
@@ -1065,21 +1104,8 @@ impl Store {
         &self,
         jurisdiction: JurisdictionId,
     ) -> Result<Vec<CommonCapability>> {
-        let rows = sqlx::query(
-            "SELECT cs.name, cs.keywords FROM cloud_services cs JOIN cloud_catalog_versions v ON v.id = cs.catalog_version_id \
-             WHERE v.jurisdiction_id = $1 AND v.status = 'published' AND cs.is_common = 1 ORDER BY cs.code",
-        )
-        .bind(jurisdiction.0)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CommonCapability {
-                    name: r.try_get("name")?,
-                    keywords: split_keywords(&r.try_get::<String, _>("keywords")?),
-                })
-            })
-            .collect()
+        let mut conn = self.pool.acquire().await?;
+        published_common_capabilities(&mut conn, jurisdiction).await
     }
 
     /// Common capabilities a project's name and summary look like building anew (lhasa:8).

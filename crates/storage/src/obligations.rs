@@ -84,6 +84,7 @@ fn derived_facts(p: &Project) -> Facts {
 pub(crate) async fn facts_of(conn: &mut AnyConnection, p: &Project) -> Result<Facts> {
     let mut facts = derived_facts(p);
     crate::project_systems::link_facts(conn, p, &mut facts).await?;
+    crate::cloud::common_capability_fact(conn, p, &mut facts).await?;
     let rows = sqlx::query("SELECT fact, value FROM project_facts WHERE project_id = $1")
         .bind(p.id.0)
         .fetch_all(&mut *conn)
