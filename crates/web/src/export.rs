@@ -12,7 +12,7 @@ use govit_storage::Page;
 use rust_xlsxwriter::{Format, Workbook};
 
 /// The most rows one export holds.
-const MAX_ROWS: i64 = 50_000;
+pub const MAX_ROWS: i64 = 50_000;
 
 pub async fn projects_xlsx(
     State(state): State<AppState>,
