@@ -3,8 +3,6 @@
 
 use crate::harness::*;
 use govit_core::org::{Role, ScopeKind};
-use govit_storage::Actor;
-use govit_storage::users::NewUser;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -17,26 +15,15 @@ async fn finance_reviewer(app: &TestApp) -> Api {
         .expect("db")
         .expect("yeji");
     let czj = app.store.department_by_code(j.id, "czj").await.expect("db");
-    app.store
-        .create_user(
-            &Actor::cli("test"),
-            app.now(),
-            NewUser {
-                jurisdiction_id: j.id,
-                login: "czjreviewer".into(),
-                name: "财政局审核人".into(),
-                department_id: czj,
-                firm_id: None,
-                expert_id: None,
-                roles: vec![Role::Reviewer],
-                scope: ScopeKind::All,
-                listed_departments: vec![],
-                password: PASSWORD.into(),
-                must_change_password: false,
-            },
-        )
-        .await
-        .expect("user");
+    add_user(
+        app,
+        j.id,
+        "czjreviewer",
+        czj,
+        &[Role::Reviewer],
+        ScopeKind::All,
+    )
+    .await;
     app.api("czjreviewer").await
 }
 

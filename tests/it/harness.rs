@@ -401,113 +401,42 @@ pub fn xlsx_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// A jurisdiction under `profile` with an authority, one owner unit, a clerk and a reviewer.
-pub async fn jurisdiction(
+/// A department of a test jurisdiction.
+pub async fn add_department(
     app: &TestApp,
+    j: JurisdictionId,
     code: &str,
-    profile: &str,
-) -> (JurisdictionId, DepartmentId) {
-    let actor = Actor::cli("test");
-    let now = app.now();
-    let j = app
-        .store
-        .create_jurisdiction(&actor, now, code, &format!("{code}市"), profile)
+    name: &str,
+    kinds: &[PartyKind],
+) -> DepartmentId {
+    app.store
+        .create_department(&Actor::cli("test"), app.now(), j, None, code, name, kinds)
         .await
-        .expect("jurisdiction");
-    let authority = app
-        .store
-        .create_department(
-            &actor,
-            now,
-            j,
-            None,
-            &format!("{code}-auth"),
-            "市经济和信息化局",
-            &[PartyKind::Authority],
-        )
-        .await
-        .expect("authority");
-    let unit = app
-        .store
-        .create_department(
-            &actor,
-            now,
-            j,
-            None,
-            &format!("{code}-unit"),
-            "市交通运输局",
-            &[PartyKind::OwnerUnit],
-        )
-        .await
-        .expect("unit");
-    for (login, dept, role, scope) in [
-        (
-            format!("{code}-clerk"),
-            unit,
-            Role::Declarant,
-            ScopeKind::OwnDepartment,
-        ),
-        (
-            format!("{code}-reviewer"),
-            authority,
-            Role::Reviewer,
-            ScopeKind::All,
-        ),
-    ] {
-        app.store
-            .create_user(
-                &actor,
-                now,
-                NewUser {
-                    jurisdiction_id: j,
-                    login,
-                    name: "测试用户".into(),
-                    department_id: Some(dept),
-                    firm_id: None,
-                    expert_id: None,
-                    roles: vec![role],
-                    scope,
-                    listed_departments: vec![],
-                    password: PASSWORD.into(),
-                    must_change_password: false,
-                },
-            )
-            .await
-            .expect("user");
-    }
-    (j, unit)
+        .expect("department")
 }
 
-/// Adds a data center (大数据中心) to a test jurisdiction, with its clerk `{code}-datacenter`.
-pub async fn data_center(app: &TestApp, j: JurisdictionId, code: &str) {
-    let actor = Actor::cli("test");
-    let now = app.now();
-    let dept = app
-        .store
-        .create_department(
-            &actor,
-            now,
-            j,
-            None,
-            &format!("{code}-dc"),
-            "市大数据中心",
-            &[PartyKind::DataCenter],
-        )
-        .await
-        .expect("data center");
+/// A user with the test password, ready to log in.
+pub async fn add_user(
+    app: &TestApp,
+    j: JurisdictionId,
+    login: &str,
+    department: Option<DepartmentId>,
+    roles: &[Role],
+    scope: ScopeKind,
+) {
     app.store
         .create_user(
-            &actor,
-            now,
+            &Actor::cli("test"),
+            app.now(),
             NewUser {
                 jurisdiction_id: j,
-                login: format!("{code}-datacenter"),
+                login: login.into(),
                 name: "测试用户".into(),
-                department_id: Some(dept),
+                department_id: department,
                 firm_id: None,
                 expert_id: None,
-                roles: vec![Role::Declarant],
-                scope: ScopeKind::OwnDepartment,
+                roles: roles.to_vec(),
+                scope,
                 listed_departments: vec![],
                 password: PASSWORD.into(),
                 must_change_password: false,
@@ -515,6 +444,84 @@ pub async fn data_center(app: &TestApp, j: JurisdictionId, code: &str) {
         )
         .await
         .expect("user");
+}
+
+/// A jurisdiction under `profile` with an authority, one owner unit, a clerk and a reviewer.
+pub async fn jurisdiction(
+    app: &TestApp,
+    code: &str,
+    profile: &str,
+) -> (JurisdictionId, DepartmentId) {
+    let j = app
+        .store
+        .create_jurisdiction(
+            &Actor::cli("test"),
+            app.now(),
+            code,
+            &format!("{code}市"),
+            profile,
+        )
+        .await
+        .expect("jurisdiction");
+    let authority = add_department(
+        app,
+        j,
+        &format!("{code}-auth"),
+        "市经济和信息化局",
+        &[PartyKind::Authority],
+    )
+    .await;
+    let unit = add_department(
+        app,
+        j,
+        &format!("{code}-unit"),
+        "市交通运输局",
+        &[PartyKind::OwnerUnit],
+    )
+    .await;
+    let clerk = format!("{code}-clerk");
+    add_user(
+        app,
+        j,
+        &clerk,
+        Some(unit),
+        &[Role::Declarant],
+        ScopeKind::OwnDepartment,
+    )
+    .await;
+    let reviewer = format!("{code}-reviewer");
+    add_user(
+        app,
+        j,
+        &reviewer,
+        Some(authority),
+        &[Role::Reviewer],
+        ScopeKind::All,
+    )
+    .await;
+    (j, unit)
+}
+
+/// Adds a data center (大数据中心) to a test jurisdiction, with its clerk `{code}-datacenter`.
+pub async fn data_center(app: &TestApp, j: JurisdictionId, code: &str) {
+    let dept = add_department(
+        app,
+        j,
+        &format!("{code}-dc"),
+        "市大数据中心",
+        &[PartyKind::DataCenter],
+    )
+    .await;
+    let login = format!("{code}-datacenter");
+    add_user(
+        app,
+        j,
+        &login,
+        Some(dept),
+        &[Role::Declarant],
+        ScopeKind::OwnDepartment,
+    )
+    .await;
 }
 
 impl Api {

@@ -23,26 +23,15 @@ async fn another_unit_gets_404_everywhere() {
         .expect("db")
         .expect("yeji");
     let wjw = app.store.department_by_code(j.id, "wjw").await.expect("db");
-    app.store
-        .create_user(
-            &Actor::cli("test"),
-            app.now(),
-            NewUser {
-                jurisdiction_id: j.id,
-                login: "wjwreviewer".into(),
-                name: "卫健委审核人".into(),
-                department_id: wjw,
-                firm_id: None,
-                expert_id: None,
-                roles: vec![Role::Reviewer, Role::Declarant],
-                scope: ScopeKind::OwnDepartment,
-                listed_departments: vec![],
-                password: PASSWORD.into(),
-                must_change_password: false,
-            },
-        )
-        .await
-        .expect("user");
+    add_user(
+        &app,
+        j.id,
+        "wjwreviewer",
+        wjw,
+        &[Role::Reviewer, Role::Declarant],
+        ScopeKind::OwnDepartment,
+    )
+    .await;
 
     for login in ["clerk2", "wjwreviewer"] {
         let other = app.login(login).await;
