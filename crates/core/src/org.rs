@@ -122,11 +122,16 @@ impl Principal {
         }
     }
 
-    /// Whether the user may see a project: same jurisdiction, inside the data scope, and —
-    /// for drafts — only the owner department or the author, since a draft is not yet
-    /// declared to anyone.
+    /// Whether a record owned as `o` is the user's to see: same jurisdiction, inside the
+    /// data scope.
+    pub fn can_see(&self, o: &Ownership<'_>) -> bool {
+        o.jurisdiction_id == self.jurisdiction_id && self.scope_filter().allows(o)
+    }
+
+    /// Whether the user may see a project: [`Principal::can_see`], and — for drafts — only
+    /// the owner department or the author, since a draft is not yet declared to anyone.
     pub fn can_see_project(&self, o: &Ownership<'_>, status: ProjectStatus) -> bool {
-        if o.jurisdiction_id != self.jurisdiction_id || !self.scope_filter().allows(o) {
+        if !self.can_see(o) {
             return false;
         }
         status != ProjectStatus::Draft
@@ -197,5 +202,18 @@ mod tests {
             ..o
         };
         assert!(!reviewer.can_see_project(&other_jurisdiction, ProjectStatus::Submitted));
+    }
+
+    #[test]
+    fn records_of_another_jurisdiction_are_never_seen() {
+        let everyone = principal(ScopeKind::All);
+        let o = owned(4, "/1/4/", 8);
+        assert!(everyone.can_see(&o));
+        let elsewhere = Ownership {
+            jurisdiction_id: JurisdictionId(2),
+            ..o
+        };
+        assert!(!everyone.can_see(&elsewhere));
+        assert!(!principal(ScopeKind::OwnAndBelow).can_see(&owned(9, "/1/9/", 8)));
     }
 }

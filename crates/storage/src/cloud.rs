@@ -261,7 +261,7 @@ fn negative_visible(principal: &Principal, e: &NegativeEntry) -> bool {
         department_path: &e.owner_department_path,
         created_by: e.system_created_by,
     };
-    o.jurisdiction_id == principal.jurisdiction_id && principal.scope_filter().allows(&o)
+    principal.can_see(&o)
 }
 
 fn unique_violation(e: &sqlx::Error) -> bool {

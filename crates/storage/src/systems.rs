@@ -105,7 +105,7 @@ fn visible(principal: &Principal, s: &SystemRecord) -> bool {
         department_path: &s.owner_department_path,
         created_by: s.created_by,
     };
-    o.jurisdiction_id == principal.jurisdiction_id && principal.scope_filter().allows(&o)
+    principal.can_see(&o)
 }
 
 /// Who may change an entry: the owner unit's clerks, and the authority's reviewers.
