@@ -4,16 +4,17 @@
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ApiErrorBody, ApiFieldError};
+use crate::json_body::{Fields, object, version_field};
 use crate::pages::ListQuery;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use govit_core::DomainError;
 use govit_core::declaration::DeclarationForm;
 use govit_core::ids::ProjectId;
 use govit_core::project::Decision;
-use govit_core::{DomainError, FieldError};
 use govit_storage::Page;
 use govit_storage::projects::{Project, ProjectEvent};
 use serde::{Deserialize, Serialize};
@@ -250,99 +251,26 @@ pub struct ProjectInput {
     remarks: Option<String>,
 }
 
-const DECLARATION_FIELDS: [&str; 14] = [
-    "name",
-    "summary",
-    "period_start",
-    "period_end",
-    "investment",
-    "fiscal_funds",
-    "bank_loan",
-    "self_raised",
-    "other_funds",
-    "leader",
-    "contact",
-    "phone",
-    "email",
-    "remarks",
-];
-
-fn field_name(k: &str) -> &'static str {
-    DECLARATION_FIELDS
-        .iter()
-        .copied()
-        .find(|f| *f == k)
-        .unwrap_or("body")
-}
-
-/// Parses a JSON object body; anything else is a 400 with a Chinese message.
-fn json_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            "请求体应为 JSON 对象",
-        )),
-        Err(e) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("请求体不是有效的 JSON：{e}"),
-        )),
-    }
-}
-
-/// Reads the declaration fields leniently: strings as they are, numbers by their text, null
-/// or missing as empty; any other type is an error naming the field.
+/// The declaration fields of a JSON body (text or numbers).
 fn declaration_from(m: &Map<String, Value>) -> Result<DeclarationForm, ApiError> {
-    let mut errors = Vec::new();
-    let mut get = |k: &'static str| match m.get(k) {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(_) => {
-            errors.push(FieldError::new(
-                field_name(k),
-                format!("{}应为文本或数字", govit_core::declaration::field_label(k)),
-            ));
-            String::new()
-        }
+    let mut f = Fields::new(m, govit_core::declaration::field_label);
+    let form = DeclarationForm {
+        name: f.get("name"),
+        summary: f.get("summary"),
+        period_start: f.get("period_start"),
+        period_end: f.get("period_end"),
+        investment: f.get("investment"),
+        fiscal_funds: f.get("fiscal_funds"),
+        bank_loan: f.get("bank_loan"),
+        self_raised: f.get("self_raised"),
+        other_funds: f.get("other_funds"),
+        leader: f.get("leader"),
+        contact: f.get("contact"),
+        phone: f.get("phone"),
+        email: f.get("email"),
+        remarks: f.get("remarks"),
     };
-    let f = DeclarationForm {
-        name: get("name"),
-        summary: get("summary"),
-        period_start: get("period_start"),
-        period_end: get("period_end"),
-        investment: get("investment"),
-        fiscal_funds: get("fiscal_funds"),
-        bank_loan: get("bank_loan"),
-        self_raised: get("self_raised"),
-        other_funds: get("other_funds"),
-        leader: get("leader"),
-        contact: get("contact"),
-        phone: get("phone"),
-        email: get("email"),
-        remarks: get("remarks"),
-    };
-    if errors.is_empty() {
-        Ok(f)
-    } else {
-        Err(ApiError::fields(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
-            errors,
-        ))
-    }
-}
-
-fn version_from(m: &Map<String, Value>) -> Result<i64, ApiError> {
-    m.get("version").and_then(Value::as_i64).ok_or_else(|| {
-        DomainError::invalid(
-            "version",
-            "请提供整数版本号 version（取自上次读取的项目），用于防止覆盖他人的修改",
-        )
-        .into()
-    })
+    f.done(form)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -413,7 +341,7 @@ async fn create_project(
     user: ApiUser,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let m = json_object(&body)?;
+    let m = object(&body)?;
     let form = declaration_from(&m)?;
     let p = state
         .store
@@ -452,8 +380,8 @@ async fn update_project(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    let m = json_object(&body)?;
-    let version = version_from(&m)?;
+    let m = object(&body)?;
+    let version = version_field(&m)?;
     let form = declaration_from(&m)?;
     let p = state
         .store
@@ -485,7 +413,7 @@ async fn submit_project(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    let version = version_from(&json_object(&body)?)?;
+    let version = version_field(&object(&body)?)?;
     let p = state
         .store
         .submit_project(
@@ -508,7 +436,7 @@ async fn withdraw_project(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    let version = version_from(&json_object(&body)?)?;
+    let version = version_field(&object(&body)?)?;
     let p = state
         .store
         .withdraw_project(
@@ -541,8 +469,8 @@ async fn decide_project(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    let m = json_object(&body)?;
-    let version = version_from(&m)?;
+    let m = object(&body)?;
+    let version = version_field(&m)?;
     let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let decision = Decision::parse(&text("decision"), &text("reason"))?;
     let p = state
@@ -678,7 +606,7 @@ async fn record_project_event(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let m = json_object(&body)?;
+    let m = object(&body)?;
     let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let kind = govit_core::policy::EventKind::parse(&text("kind"))
         .ok_or_else(|| DomainError::invalid("kind", "kind 应为事件类型，例如 contract_signed"))?;
@@ -798,7 +726,7 @@ async fn link_project_system(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let m = json_object(&body)?;
+    let m = object(&body)?;
     let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let link = state
         .store
@@ -922,7 +850,7 @@ async fn set_project_fact(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let m = json_object(&body)?;
+    let m = object(&body)?;
     let fact = m
         .get("fact")
         .and_then(Value::as_str)
@@ -1017,7 +945,7 @@ async fn waive_obligation(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Json<Vec<ObligationDto>>, ApiError> {
-    let m = json_object(&body)?;
+    let m = object(&body)?;
     let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let now = state.now_ms();
     let pid = ProjectId(id);
@@ -1269,59 +1197,29 @@ struct SystemInput {
 }
 
 fn system_form_from(m: &Map<String, Value>) -> Result<govit_core::inventory::SystemForm, ApiError> {
-    let mut errors = Vec::new();
-    let mut get = |k: &'static str| match m.get(k) {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::Bool(b)) => {
-            if *b {
-                "1".into()
-            } else {
-                "0".into()
-            }
-        }
-        Some(_) => {
-            errors.push(FieldError::new(
-                k,
-                format!(
-                    "{}应为文本、数字或布尔值",
-                    govit_core::inventory::system_field_label(k)
-                ),
-            ));
-            String::new()
-        }
+    let mut f = Fields::new(m, govit_core::inventory::system_field_label).with_booleans();
+    let form = govit_core::inventory::SystemForm {
+        name: f.get("name"),
+        function_summary: f.get("function_summary"),
+        users_scope: f.get("users_scope"),
+        use_frequency: f.get("use_frequency"),
+        approval_document: f.get("approval_document"),
+        approval_date: f.get("approval_date"),
+        funding_source: f.get("funding_source"),
+        year_built: f.get("year_built"),
+        deployment: f.get("deployment"),
+        network: f.get("network"),
+        gov_service_connected: f.get("gov_service_connected"),
+        data_sharing_connected: f.get("data_sharing_connected"),
+        mlps_level: f.get("mlps_level"),
+        status: f.get("status"),
+        disposition: f.get("disposition"),
+        disposition_reason: f.get("disposition_reason"),
+        last_used_on: f.get("last_used_on"),
+        om_stopped: f.get("om_stopped"),
+        idle_resources: f.get("idle_resources"),
     };
-    let f = govit_core::inventory::SystemForm {
-        name: get("name"),
-        function_summary: get("function_summary"),
-        users_scope: get("users_scope"),
-        use_frequency: get("use_frequency"),
-        approval_document: get("approval_document"),
-        approval_date: get("approval_date"),
-        funding_source: get("funding_source"),
-        year_built: get("year_built"),
-        deployment: get("deployment"),
-        network: get("network"),
-        gov_service_connected: get("gov_service_connected"),
-        data_sharing_connected: get("data_sharing_connected"),
-        mlps_level: get("mlps_level"),
-        status: get("status"),
-        disposition: get("disposition"),
-        disposition_reason: get("disposition_reason"),
-        last_used_on: get("last_used_on"),
-        om_stopped: get("om_stopped"),
-        idle_resources: get("idle_resources"),
-    };
-    if errors.is_empty() {
-        Ok(f)
-    } else {
-        Err(ApiError::fields(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
-            errors,
-        ))
-    }
+    f.done(form)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -1378,7 +1276,7 @@ async fn create_system(
     user: ApiUser,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let form = system_form_from(&json_object(&body)?)?;
+    let form = system_form_from(&object(&body)?)?;
     let s = state
         .store
         .create_system(&user.principal, &user.actor(), state.now_ms(), &form)
@@ -1505,8 +1403,8 @@ async fn update_system(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Json<SystemDto>, ApiError> {
-    let m = json_object(&body)?;
-    let version = version_from(&m)?;
+    let m = object(&body)?;
+    let version = version_field(&m)?;
     let form = system_form_from(&m)?;
     let s = state
         .store

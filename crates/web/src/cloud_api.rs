@@ -5,18 +5,19 @@
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ApiErrorBody};
+use crate::json_body::{Fields, int_field, object, version_field};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use govit_core::DomainError;
 use govit_core::cloud::{
     CatalogDecision, CloudServiceForm, NegativeDecision, NegativeListForm, ServiceCategory,
     overlap_notice, service_field_label,
 };
 use govit_core::ids::{DepartmentId, ProjectId};
 use govit_core::org::Role;
-use govit_core::{DomainError, FieldError};
 use govit_storage::Page;
 use govit_storage::cloud::{
     CatalogVersion, NegativeEntry, NegativeFilter, ProjectCloudLink, ServiceFilter, ServiceRecord,
@@ -45,86 +46,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(decide_negative))
 }
 
-/// Parses a JSON object body; anything else is a 400 with a Chinese message.
-fn object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            "请求体应为 JSON 对象",
-        )),
-        Err(e) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("请求体不是有效的 JSON：{e}"),
-        )),
-    }
-}
-
-/// Reads fields leniently: strings as they are, numbers by their text, booleans as 1/0,
-/// null or missing as empty; any other type is an error naming the field.
-struct Fields<'a> {
-    m: &'a Map<String, Value>,
-    errors: Vec<FieldError>,
-}
-
-impl<'a> Fields<'a> {
-    fn new(m: &'a Map<String, Value>) -> Self {
-        Fields { m, errors: vec![] }
-    }
-    fn get(&mut self, k: &'static str) -> String {
-        match self.m.get(k) {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            Some(Value::Bool(b)) => if *b { "1" } else { "0" }.into(),
-            Some(Value::Array(a)) if k == "keywords" => a
-                .iter()
-                .filter_map(|x| x.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-            Some(_) => {
-                self.errors.push(FieldError::new(
-                    k,
-                    format!("{}应为文本、数字或布尔值", service_field_label(k)),
-                ));
-                String::new()
-            }
-        }
-    }
-    fn done<T>(self, v: T) -> Result<T, ApiError> {
-        if self.errors.is_empty() {
-            Ok(v)
-        } else {
-            Err(ApiError::fields(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_input",
-                self.errors,
-            ))
-        }
-    }
-}
-
-fn int_field(m: &Map<String, Value>, k: &'static str, message: &str) -> Result<i64, ApiError> {
-    m.get(k)
-        .and_then(|v| {
-            v.as_i64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-        })
-        .ok_or_else(|| DomainError::invalid(k, message).into())
-}
-
-fn version_field(m: &Map<String, Value>) -> Result<i64, ApiError> {
-    int_field(
-        m,
-        "version",
-        "请提供整数版本号 version（取自上次读取的记录），用于防止覆盖他人的修改",
-    )
-}
-
 fn service_form(m: &Map<String, Value>) -> Result<CloudServiceForm, ApiError> {
-    let mut f = Fields::new(m);
+    let mut f = Fields::new(m, service_field_label).with_booleans();
     let form = CloudServiceForm {
         code: f.get("code"),
         name: f.get("name"),
@@ -133,7 +56,7 @@ fn service_form(m: &Map<String, Value>) -> Result<CloudServiceForm, ApiError> {
         provider: f.get("provider"),
         unit: f.get("unit"),
         is_common: f.get("is_common"),
-        keywords: f.get("keywords"),
+        keywords: f.get_list("keywords"),
     };
     f.done(form)
 }
@@ -340,7 +263,7 @@ async fn start_draft(
     } else {
         object(&body)?
     };
-    let mut f = Fields::new(&m);
+    let mut f = Fields::new(&m, service_field_label).with_booleans();
     let note = f.get("note");
     f.done(())?;
     let v = state
@@ -493,7 +416,7 @@ async fn decide_version(
 ) -> Result<Json<CatalogVersionDto>, ApiError> {
     let m = object(&body)?;
     let version = version_field(&m)?;
-    let mut f = Fields::new(&m);
+    let mut f = Fields::new(&m, service_field_label).with_booleans();
     let (decision, reason) = (f.get("decision"), f.get("reason"));
     f.done(())?;
     let d = CatalogDecision::parse(&decision, &reason).map_err(DomainError::Invalid)?;
@@ -591,7 +514,7 @@ async fn link_cloud_service(
 ) -> Result<impl IntoResponse, ApiError> {
     let m = object(&body)?;
     let service_id = int_field(&m, "service_id", "请提供要使用的政务云服务 service_id")?;
-    let mut f = Fields::new(&m);
+    let mut f = Fields::new(&m, service_field_label).with_booleans();
     let note = f.get("note");
     f.done(())?;
     let list = state
@@ -815,7 +738,7 @@ async fn request_negative(
 ) -> Result<impl IntoResponse, ApiError> {
     let m = object(&body)?;
     let system_id = int_field(&m, "system_id", "请提供信息系统 system_id")?;
-    let mut f = Fields::new(&m);
+    let mut f = Fields::new(&m, service_field_label).with_booleans();
     let form = NegativeListForm {
         exempt_cloud: f.get("exempt_cloud"),
         exempt_platform: f.get("exempt_platform"),
@@ -866,7 +789,7 @@ async fn decide_negative(
 ) -> Result<Json<NegativeDto>, ApiError> {
     let m = object(&body)?;
     let version = version_field(&m)?;
-    let mut f = Fields::new(&m);
+    let mut f = Fields::new(&m, service_field_label).with_booleans();
     let (decision, document, reason) = (
         f.get("decision"),
         f.get("approval_document"),

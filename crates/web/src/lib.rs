@@ -11,6 +11,7 @@ mod cloud_api;
 mod cloud_pages;
 mod error;
 mod export;
+mod json_body;
 mod links_pages;
 mod notify;
 mod pages;
