@@ -290,6 +290,16 @@ async fn mixed_file_imports_good_rows_reports_bad_ones_and_reimport_changes_noth
         audit.iter().any(|a| a.event.detail == "Excel 导入"),
         "{audit:?}"
     );
+    // Imports write their audit records in bulk; the chain stays whole.
+    let created = app
+        .audit(govit_storage::audit::AuditFilter {
+            action: "system.create".into(),
+            ..Default::default()
+        })
+        .await;
+    assert!(created.len() >= 4, "{created:?}");
+    let verified = app.store.verify_audit_chain().await.expect("db");
+    assert!(verified.is_ok(), "{verified:?}");
 }
 
 #[tokio::test]

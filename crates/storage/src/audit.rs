@@ -61,52 +61,97 @@ pub(crate) async fn append(
     now_ms: i64,
     change: Change<'_>,
 ) -> Result<i64> {
-    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, digest")
-        .fetch_one(&mut *conn)
-        .await?;
-    let seq: i64 = row.try_get("seq")?;
-    let prev_digest: String = row.try_get("digest")?;
-    let event = AuditEvent {
-        at_ms: now_ms,
-        actor_id: actor.user_id,
-        actor_login: actor.login.clone(),
-        ip: actor.ip.clone(),
-        object_type: change.object_type.to_string(),
-        object_id: change.object_id,
-        action: change.action.to_string(),
-        before: change.before,
-        after: change.after,
-        result: change.result.to_string(),
-        detail: change.detail,
-    };
-    let rec = audit::chain(seq - 1, &prev_digest, event);
-    let e = &rec.event;
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at_ms, actor_id, actor_login, ip, object_type, object_id, action, \
-         before_json, after_json, result, detail, prev_digest, digest) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-    )
-    .bind(rec.seq)
-    .bind(e.at_ms)
-    .bind(e.actor_id)
-    .bind(e.actor_login.clone())
-    .bind(e.ip.clone())
-    .bind(e.object_type.clone())
-    .bind(e.object_id.clone())
-    .bind(e.action.clone())
-    .bind(e.before.clone())
-    .bind(e.after.clone())
-    .bind(e.result.clone())
-    .bind(e.detail.clone())
-    .bind(rec.prev_digest.clone())
-    .bind(rec.digest.clone())
-    .execute(&mut *conn)
-    .await?;
+    append_all(conn, actor, now_ms, vec![change]).await
+}
+
+/// Rows per multi-row INSERT: 14 parameters each stays far below SQLite's and PostgreSQL's
+/// limits on bound parameters.
+const INSERT_CHUNK: usize = 500;
+
+/// Appends records in order inside the caller's transaction, as [`append`] would one by
+/// one, but with one head update and multi-row inserts (a bulk import writes thousands).
+/// Returns the last sequence number.
+pub(crate) async fn append_all(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    now_ms: i64,
+    changes: Vec<Change<'_>>,
+) -> Result<i64> {
+    let n = changes.len() as i64;
+    let row =
+        sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, digest")
+            .bind(n)
+            .fetch_one(&mut *conn)
+            .await?;
+    let last: i64 = row.try_get("seq")?;
+    let mut prev_seq = last - n;
+    let mut prev_digest: String = row.try_get("digest")?;
+    if changes.is_empty() {
+        return Ok(last);
+    }
+    let records: Vec<AuditRecord> = changes
+        .into_iter()
+        .map(|change| {
+            let event = AuditEvent {
+                at_ms: now_ms,
+                actor_id: actor.user_id,
+                actor_login: actor.login.clone(),
+                ip: actor.ip.clone(),
+                object_type: change.object_type.to_string(),
+                object_id: change.object_id,
+                action: change.action.to_string(),
+                before: change.before,
+                after: change.after,
+                result: change.result.to_string(),
+                detail: change.detail,
+            };
+            let rec = audit::chain(prev_seq, &prev_digest, event);
+            prev_seq = rec.seq;
+            prev_digest.clone_from(&rec.digest);
+            rec
+        })
+        .collect();
+    for chunk in records.chunks(INSERT_CHUNK) {
+        let values = (0..chunk.len())
+            .map(|r| {
+                let p = (1..=14)
+                    .map(|c| format!("${}", r * 14 + c))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("({p})")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO audit_log (seq, at_ms, actor_id, actor_login, ip, object_type, object_id, action, \
+             before_json, after_json, result, detail, prev_digest, digest) VALUES {values}"
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for rec in chunk {
+            let e = &rec.event;
+            q = q
+                .bind(rec.seq)
+                .bind(e.at_ms)
+                .bind(e.actor_id)
+                .bind(e.actor_login.clone())
+                .bind(e.ip.clone())
+                .bind(e.object_type.clone())
+                .bind(e.object_id.clone())
+                .bind(e.action.clone())
+                .bind(e.before.clone())
+                .bind(e.after.clone())
+                .bind(e.result.clone())
+                .bind(e.detail.clone())
+                .bind(rec.prev_digest.clone())
+                .bind(rec.digest.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
     sqlx::query("UPDATE audit_head SET digest = $1 WHERE id = 1")
-        .bind(rec.digest.clone())
+        .bind(prev_digest)
         .execute(&mut *conn)
         .await?;
-    Ok(rec.seq)
+    Ok(last)
 }
 
 /// Filters of the auditor's search page.

@@ -1,7 +1,7 @@
 //! The information system catalog: entries owned by departments, every change kept as a
 //! version in `info_system_history`, data scope and optimistic versions as for projects.
 
-use crate::audit::{Change, append};
+use crate::audit::{Change, append, append_all};
 use crate::{Actor, Page, Paged, Param, Result, Store, Where, bind_all, like_pattern};
 use govit_core::DomainError;
 use govit_core::ids::{DepartmentId, JurisdictionId, UserId};
@@ -163,19 +163,44 @@ async fn record_version(
     action: &str,
     now_ms: i64,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO info_system_history (system_id, version, action, snapshot_json, changed_by, changed_by_name, changed_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(id)
-    .bind(version)
-    .bind(action.to_string())
-    .bind(serde_json::to_string(system).unwrap_or_default())
-    .bind(principal.user_id.0)
-    .bind(principal.name.clone())
-    .bind(now_ms)
-    .execute(&mut *conn)
-    .await?;
+    record_versions(conn, principal, &[(id, version, system, action)], now_ms).await
+}
+
+/// [`record_version`] for many entries, in multi-row inserts (an import writes thousands).
+async fn record_versions(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    rows: &[(i64, i64, &InfoSystem, &str)],
+    now_ms: i64,
+) -> Result<()> {
+    for chunk in rows.chunks(1000) {
+        let values = (0..chunk.len())
+            .map(|r| {
+                let p = (1..=7)
+                    .map(|c| format!("${}", r * 7 + c))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("({p})")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO info_system_history (system_id, version, action, snapshot_json, changed_by, changed_by_name, changed_at_ms) \
+             VALUES {values}"
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (id, version, system, action) in chunk {
+            q = q
+                .bind(*id)
+                .bind(*version)
+                .bind(action.to_string())
+                .bind(serde_json::to_string(system).unwrap_or_default())
+                .bind(principal.user_id.0)
+                .bind(principal.name.clone())
+                .bind(now_ms);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -766,12 +791,16 @@ impl Store {
                 }
             }
         }
-        for (dept, s) in good {
+        // Entries are written row by row (each needs its id or its version check); their
+        // history versions and audit records follow in bulk, in the same order.
+        let mut written: Vec<(i64, i64, Option<&InfoSystem>, &InfoSystem, &'static str)> =
+            Vec::new();
+        for (dept, s) in &good {
             match existing.get(&(dept.0, s.name.clone())) {
-                Some(before) if before.system == s => report.unchanged += 1,
+                Some(before) if before.system == *s => report.unchanged += 1,
                 Some(before) => {
                     report.updated += 1;
-                    let n = update_row(&mut w.tx, before.id, before.version, &s, now_ms).await?;
+                    let n = update_row(&mut w.tx, before.id, before.version, s, now_ms).await?;
                     if n == 0 {
                         // Someone changed the entry while the sheet was being read: start over
                         // rather than overwrite their change.
@@ -780,44 +809,46 @@ impl Store {
                         }
                         .into());
                     }
-                    let action = change_action(&before.system, &s);
-                    record_version(
-                        &mut w.tx,
-                        principal,
-                        (before.id, before.version + 1, &s),
+                    let action = change_action(&before.system, s);
+                    written.push((
+                        before.id,
+                        before.version + 1,
+                        Some(&before.system),
+                        s,
                         action,
-                        now_ms,
-                    )
-                    .await?;
-                    append(
-                        &mut w.tx,
-                        actor,
-                        now_ms,
-                        Change::ok("info_system", before.id, &format!("system.{action}"))
-                            .before(&before.system)
-                            .after(&s)
-                            .detail("Excel 导入"),
-                    )
-                    .await?;
-                    report.changed_ids.push(before.id);
+                    ));
                 }
                 None => {
                     report.created += 1;
-                    let id = insert(&mut w.tx, principal, dept, &s, now_ms).await?;
-                    record_version(&mut w.tx, principal, (id, 1, &s), "create", now_ms).await?;
-                    append(
-                        &mut w.tx,
-                        actor,
-                        now_ms,
-                        Change::ok("info_system", id, "system.create")
-                            .after(&s)
-                            .detail("Excel 导入"),
-                    )
-                    .await?;
-                    report.changed_ids.push(id);
+                    let id = insert(&mut w.tx, principal, *dept, s, now_ms).await?;
+                    written.push((id, 1, None, s, "create"));
                 }
             }
         }
+        let versions: Vec<_> = written
+            .iter()
+            .map(|(id, version, _, s, action)| (*id, *version, *s, *action))
+            .collect();
+        record_versions(&mut w.tx, principal, &versions, now_ms).await?;
+        let actions: Vec<String> = written
+            .iter()
+            .map(|(.., action)| format!("system.{action}"))
+            .collect();
+        let changes = written
+            .iter()
+            .zip(&actions)
+            .map(|((id, _, before, after, _), action)| {
+                let c = Change::ok("info_system", id, action)
+                    .after(after)
+                    .detail("Excel 导入");
+                match before {
+                    Some(b) => c.before(b),
+                    None => c,
+                }
+            })
+            .collect();
+        append_all(&mut w.tx, actor, now_ms, changes).await?;
+        report.changed_ids = written.iter().map(|(id, ..)| *id).collect();
         if write {
             w.commit().await?;
         } else {

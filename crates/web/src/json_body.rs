@@ -151,7 +151,10 @@ mod tests {
             .filter_map(|e| e["field"].as_str())
             .collect();
         assert_eq!(fields, ["name", "flag"]);
-        assert!(body["errors"][0]["message"] == "名称应为文本或数字", "{body}");
+        assert!(
+            body["errors"][0]["message"] == "名称应为文本或数字",
+            "{body}"
+        );
     }
 
     #[test]
