@@ -112,16 +112,7 @@ pub(crate) async fn append_all(
         })
         .collect();
     for chunk in records.chunks(INSERT_CHUNK) {
-        let values = (0..chunk.len())
-            .map(|r| {
-                let p = (1..=14)
-                    .map(|c| format!("${}", r * 14 + c))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                format!("({p})")
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = crate::values_list(chunk.len(), 14);
         let sql = format!(
             "INSERT INTO audit_log (seq, at_ms, actor_id, actor_login, ip, object_type, object_id, action, \
              before_json, after_json, result, detail, prev_digest, digest) VALUES {values}"

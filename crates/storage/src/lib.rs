@@ -293,6 +293,21 @@ pub(crate) fn scope_clause(w: &mut Where, principal: &govit_core::org::Principal
     }
 }
 
+/// The `VALUES` list of a multi-row INSERT: `rows` tuples of `columns` numbered parameters,
+/// `($1, $2), ($3, $4)`.
+pub(crate) fn values_list(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let p = (1..=columns)
+                .map(|c| format!("${}", r * columns + c))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("({p})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
 pub(crate) fn like_pattern(s: &str) -> String {
     let mut out = String::from("%");
@@ -304,4 +319,13 @@ pub(crate) fn like_pattern(s: &str) -> String {
     }
     out.push('%');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_list_numbers_parameters_row_by_row() {
+        assert_eq!(super::values_list(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(super::values_list(1, 1), "($1)");
+    }
 }

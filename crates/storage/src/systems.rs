@@ -174,16 +174,7 @@ async fn record_versions(
     now_ms: i64,
 ) -> Result<()> {
     for chunk in rows.chunks(1000) {
-        let values = (0..chunk.len())
-            .map(|r| {
-                let p = (1..=7)
-                    .map(|c| format!("${}", r * 7 + c))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                format!("({p})")
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = crate::values_list(chunk.len(), 7);
         let sql = format!(
             "INSERT INTO info_system_history (system_id, version, action, snapshot_json, changed_by, changed_by_name, changed_at_ms) \
              VALUES {values}"
