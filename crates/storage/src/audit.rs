@@ -1,6 +1,6 @@
 //! Appending to, searching and verifying the audit chain.
 
-use crate::{Actor, Page, Paged, Param, Result, Store, Where, bind_all, like_pattern};
+use crate::{Actor, Page, Paged, Param, Result, Store, Where, like_pattern};
 use govit_core::audit::{self, AuditEvent, AuditRecord, ChainBreak, ChainVerifier};
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
@@ -246,27 +246,9 @@ impl Store {
         if let Some(to) = f.to_ms {
             w.and("at_ms <= ?", vec![Param::Int(to)]);
         }
-        let count_sql = format!("SELECT COUNT(*) AS n FROM audit_log{}", w.sql());
-        let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count_sql)), &w.params)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
-        let sql = format!(
-            "SELECT {COLUMNS} FROM audit_log{} ORDER BY seq DESC LIMIT {} OFFSET {}",
-            w.sql(),
-            page.size,
-            page.offset()
-        );
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-            .fetch_all(&self.pool)
-            .await?;
-        let items = rows.iter().map(record).collect::<Result<Vec<_>>>()?;
-        Ok(Paged {
-            items,
-            total,
-            page: page.number,
-            page_size: page.size,
-        })
+        let select = format!("SELECT {COLUMNS} FROM audit_log");
+        self.fetch_page((&select, "FROM audit_log"), &w, "seq DESC", page, record)
+            .await
     }
 
     /// Walks the whole chain in pages of 1,000 and reports the first broken record.

@@ -1565,35 +1565,16 @@ impl Store {
             w.and("n.status = ?", vec![Param::Text(st.as_str().into())]);
         }
         if let Some(dept) = f.department {
-            w.and(
-                "d.path LIKE (SELECT path FROM departments WHERE id = ?) || '%'",
-                vec![Param::Int(dept.0)],
-            );
+            w.within_department(dept);
         }
-        let total: i64 = bind_all(
-            sqlx::query(AssertSqlSafe(format!(
-                "SELECT COUNT(*) AS n {NEGATIVE_FROM}{}",
-                w.sql()
-            ))),
-            &w.params,
+        let select = format!("SELECT {NEGATIVE_COLUMNS} {NEGATIVE_FROM}");
+        self.fetch_page(
+            (&select, NEGATIVE_FROM),
+            &w,
+            "n.requested_at_ms DESC, n.id DESC",
+            page,
+            negative_from_row,
         )
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("n")?;
-        let sql = format!(
-            "SELECT {NEGATIVE_COLUMNS} {NEGATIVE_FROM}{} ORDER BY n.requested_at_ms DESC, n.id DESC LIMIT {} OFFSET {}",
-            w.sql(),
-            page.size,
-            page.offset()
-        );
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(Paged {
-            items: rows.iter().map(negative_from_row).collect::<Result<_>>()?,
-            total,
-            page: page.number,
-            page_size: page.size,
-        })
+        .await
     }
 }

@@ -22,7 +22,7 @@ pub mod users;
 
 use govit_core::DomainError;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions};
+use sqlx::{AnyPool, ConnectOptions, Row};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -210,6 +210,45 @@ impl<T> Paged<T> {
     }
 }
 
+impl Store {
+    /// How many rows `from` (a `FROM … JOIN …` clause) holds under the filter.
+    pub(crate) async fn count_where(&self, from: &str, w: &Where) -> Result<i64> {
+        let sql = format!("SELECT COUNT(*) AS n {from}{}", w.sql());
+        Ok(bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
+    }
+
+    /// One page of `select` (columns and `FROM` clause) under the filter in `order`, with
+    /// the total counted over `count_from`.
+    pub(crate) async fn fetch_page<T>(
+        &self,
+        (select, count_from): (&str, &str),
+        w: &Where,
+        order: &str,
+        page: Page,
+        item: impl Fn(&sqlx::any::AnyRow) -> Result<T>,
+    ) -> Result<Paged<T>> {
+        let total = self.count_where(count_from, w).await?;
+        let sql = format!(
+            "{select}{} ORDER BY {order} LIMIT {} OFFSET {}",
+            w.sql(),
+            page.size,
+            page.offset()
+        );
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(Paged {
+            items: rows.iter().map(item).collect::<Result<_>>()?,
+            total,
+            page: page.number,
+            page_size: page.size,
+        })
+    }
+}
+
 /// A bound parameter of dynamically assembled SQL.
 #[derive(Debug, Clone)]
 pub(crate) enum Param {
@@ -240,6 +279,14 @@ impl Where {
             }
         }
         self.clauses.push(out);
+    }
+
+    /// Only records of the department aliased `d` and the departments below it.
+    pub fn within_department(&mut self, dept: govit_core::ids::DepartmentId) {
+        self.and(
+            "d.path LIKE (SELECT path FROM departments WHERE id = ?) || '%'",
+            vec![Param::Int(dept.0)],
+        );
     }
 
     pub fn sql(&self) -> String {

@@ -4,7 +4,7 @@
 
 use crate::audit::{Change, append};
 use crate::projects::{Project, fetch, scope_where};
-use crate::{Actor, Page, Paged, Param, Result, Store, Where, bind_all, like_pattern};
+use crate::{Actor, Page, Paged, Param, Result, Store, Where, like_pattern};
 use chrono::{FixedOffset, NaiveDate, TimeZone};
 use govit_core::DomainError;
 use govit_core::ids::{DepartmentId, ProjectId};
@@ -12,7 +12,7 @@ use govit_core::obligation::{self, Event, ProjectContext, Status, Waiver};
 use govit_core::org::{Principal, Role};
 use govit_core::policy::{EventKind, Fact, Facts};
 use serde::Serialize;
-use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use sqlx::{AnyConnection, Row};
 
 /// The date in China at an instant.
 pub fn china_today(now_ms: i64) -> NaiveDate {
@@ -477,10 +477,7 @@ impl Store {
             w.and("o.status IN ('pending', 'due_soon', 'overdue')", vec![]);
         }
         if let Some(dept) = f.department {
-            w.and(
-                "d.path LIKE (SELECT path FROM departments WHERE id = ?) || '%'",
-                vec![Param::Int(dept.0)],
-            );
+            w.within_department(dept);
         }
         if !f.keyword.trim().is_empty() {
             let k = like_pattern(f.keyword.trim());
@@ -533,59 +530,35 @@ impl Store {
     }
 
     async fn query_obligations(&self, w: Where, page: Page) -> Result<Paged<ObligationRow>> {
-        const FROM: &str = " FROM obligations o JOIN projects p ON p.id = o.project_id \
+        const FROM: &str = "FROM obligations o JOIN projects p ON p.id = o.project_id \
             JOIN departments d ON d.id = p.owner_department_id LEFT JOIN departments od ON od.id = o.owed_department_id";
-        let total: i64 = bind_all(
-            sqlx::query(AssertSqlSafe(format!(
-                "SELECT COUNT(*) AS n{FROM}{}",
-                w.sql()
-            ))),
-            &w.params,
-        )
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("n")?;
-        let sql = format!(
-            "SELECT o.*, p.name AS project_name, d.name AS owner_department, COALESCE(od.name, '') AS owed_department{FROM}{} \
-             ORDER BY CASE WHEN o.due_date IS NULL THEN 1 ELSE 0 END, o.due_date, o.project_id, o.obligation_key LIMIT {} OFFSET {}",
-            w.sql(),
-            page.size,
-            page.offset()
+        let select = format!(
+            "SELECT o.*, p.name AS project_name, d.name AS owner_department, COALESCE(od.name, '') AS owed_department {FROM}"
         );
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-            .fetch_all(&self.pool)
-            .await?;
-        let items = rows
-            .iter()
-            .map(|r| {
-                Ok(ObligationRow {
-                    project_id: r.try_get("project_id")?,
-                    project_name: r.try_get("project_name")?,
-                    owner_department: r.try_get("owner_department")?,
-                    key: r.try_get("obligation_key")?,
-                    rule_id: r.try_get("rule_id")?,
-                    cite: r.try_get("cite")?,
-                    duty: r.try_get("duty")?,
-                    text: r.try_get("rule_text")?,
-                    owed_by: r.try_get("owed_by")?,
-                    owed_department: r.try_get("owed_department")?,
-                    since: r.try_get("since_date")?,
-                    not_before: r.try_get("not_before")?,
-                    due_date: r.try_get("due_date")?,
-                    provisional: r.try_get::<i64, _>("provisional")? != 0,
-                    period: r.try_get("period")?,
-                    status: Status::parse(&r.try_get::<String, _>("status")?)
-                        .unwrap_or(Status::Pending),
-                    fulfilled_on: r.try_get("fulfilled_on")?,
-                    late: r.try_get::<i64, _>("late")? != 0,
-                })
+        let order = "CASE WHEN o.due_date IS NULL THEN 1 ELSE 0 END, o.due_date, o.project_id, o.obligation_key";
+        self.fetch_page((&select, FROM), &w, order, page, |r| {
+            Ok(ObligationRow {
+                project_id: r.try_get("project_id")?,
+                project_name: r.try_get("project_name")?,
+                owner_department: r.try_get("owner_department")?,
+                key: r.try_get("obligation_key")?,
+                rule_id: r.try_get("rule_id")?,
+                cite: r.try_get("cite")?,
+                duty: r.try_get("duty")?,
+                text: r.try_get("rule_text")?,
+                owed_by: r.try_get("owed_by")?,
+                owed_department: r.try_get("owed_department")?,
+                since: r.try_get("since_date")?,
+                not_before: r.try_get("not_before")?,
+                due_date: r.try_get("due_date")?,
+                provisional: r.try_get::<i64, _>("provisional")? != 0,
+                period: r.try_get("period")?,
+                status: Status::parse(&r.try_get::<String, _>("status")?)
+                    .unwrap_or(Status::Pending),
+                fulfilled_on: r.try_get("fulfilled_on")?,
+                late: r.try_get::<i64, _>("late")? != 0,
             })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Paged {
-            items,
-            total,
-            page: page.number,
-            page_size: page.size,
         })
+        .await
     }
 }

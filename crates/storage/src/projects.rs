@@ -2,7 +2,7 @@
 //! version, appends a timeline event and an audit record in one transaction.
 
 use crate::audit::{Change, append};
-use crate::{Actor, Page, Paged, Param, Result, Store, Where, bind_all, like_pattern};
+use crate::{Actor, Page, Paged, Param, Result, Store, Where, like_pattern};
 use govit_core::DomainError;
 use govit_core::declaration::{
     ConstructionPeriod, Declaration, DeclarationForm, Email, FundSources, Phone, YearMonth,
@@ -91,6 +91,9 @@ pub struct TodoCounts {
     /// Negative-list requests awaiting the authority's decision (gaoping:11).
     pub negative_to_decide: i64,
 }
+
+/// The projects with their owner departments, for counting.
+const PROJECTS_FROM: &str = "FROM projects p JOIN departments d ON d.id = p.owner_department_id";
 
 const SELECT: &str = "SELECT p.*, d.name AS owner_department, d.path AS owner_department_path, \
     u.name AS created_by_name FROM projects p \
@@ -718,34 +721,16 @@ impl Store {
             );
         }
         if let Some(dept) = f.department {
-            w.and(
-                "d.path LIKE (SELECT path FROM departments WHERE id = ?) || '%'",
-                vec![Param::Int(dept.0)],
-            );
+            w.within_department(dept);
         }
-        let count_sql = format!(
-            "SELECT COUNT(*) AS n FROM projects p JOIN departments d ON d.id = p.owner_department_id{}",
-            w.sql()
-        );
-        let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count_sql)), &w.params)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
-        let sql = format!(
-            "{SELECT}{} ORDER BY p.updated_at_ms DESC, p.id DESC LIMIT {} OFFSET {}",
-            w.sql(),
-            page.size,
-            page.offset()
-        );
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(Paged {
-            items: rows.iter().map(from_row).collect::<Result<_>>()?,
-            total,
-            page: page.number,
-            page_size: page.size,
-        })
+        self.fetch_page(
+            (SELECT, PROJECTS_FROM),
+            &w,
+            "p.updated_at_ms DESC, p.id DESC",
+            page,
+            from_row,
+        )
+        .await
     }
 
     pub async fn todo_counts(&self, principal: &Principal) -> Result<TodoCounts> {
@@ -762,17 +747,7 @@ impl Store {
             }
             w
         };
-        let run = |w: Where| async move {
-            let sql = format!(
-                "SELECT COUNT(*) AS n FROM projects p JOIN departments d ON d.id = p.owner_department_id{}",
-                w.sql()
-            );
-            let n: i64 = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-                .fetch_one(&self.pool)
-                .await?
-                .try_get("n")?;
-            Result::<i64>::Ok(n)
-        };
+        let run = |w: Where| async move { self.count_where(PROJECTS_FROM, &w).await };
         let mut c = TodoCounts::default();
         if principal.has(Role::Reviewer) {
             c.to_review = run(count(ProjectStatus::Submitted, false)).await?;

@@ -34,10 +34,7 @@ impl Store {
         let mut out = HashMap::new();
         let dept_clause = |w: &mut Where| {
             if let Some(d) = department {
-                w.and(
-                    "d.path LIKE (SELECT path FROM departments WHERE id = ?) || '%'",
-                    vec![Param::Int(d.0)],
-                );
+                w.within_department(d);
             }
         };
         if !systems.is_empty() {

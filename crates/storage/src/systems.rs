@@ -2,7 +2,7 @@
 //! version in `info_system_history`, data scope and optimistic versions as for projects.
 
 use crate::audit::{Change, append, append_all};
-use crate::{Actor, Page, Paged, Param, Result, Store, Where, bind_all, like_pattern};
+use crate::{Actor, Page, Paged, Param, Result, Store, Where, like_pattern};
 use govit_core::DomainError;
 use govit_core::ids::{DepartmentId, JurisdictionId, UserId};
 use govit_core::inventory::{
@@ -482,10 +482,7 @@ impl Store {
             );
         }
         if let Some(dept) = f.department {
-            w.and(
-                "d.path LIKE (SELECT path FROM departments WHERE id = ?) || '%'",
-                vec![Param::Int(dept.0)],
-            );
+            w.within_department(dept);
         }
         if let Some(d) = f.disposition {
             w.and("s.disposition = ?", vec![Param::Text(d.as_str().into())]);
@@ -507,35 +504,11 @@ impl Store {
             );
         }
         let from = "FROM info_systems s JOIN departments d ON d.id = s.owner_department_id";
-        let total: i64 = bind_all(
-            sqlx::query(AssertSqlSafe(format!(
-                "SELECT COUNT(*) AS n {from}{}",
-                w.sql()
-            ))),
-            &w.params,
-        )
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("n")?;
-        let sql = format!(
-            "{SELECT}{} ORDER BY d.path, s.name LIMIT {} OFFSET {}",
-            w.sql(),
-            page.size,
-            page.offset()
-        );
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-            .fetch_all(&self.pool)
-            .await?;
         let today = crate::obligations::china_today(now_ms);
-        Ok(Paged {
-            items: rows
-                .iter()
-                .map(|r| from_row(r, today))
-                .collect::<Result<_>>()?,
-            total,
-            page: page.number,
-            page_size: page.size,
+        self.fetch_page((SELECT, from), &w, "d.path, s.name", page, |r| {
+            from_row(r, today)
         })
+        .await
     }
 }
 
