@@ -7,7 +7,7 @@
 //! a reason. Every change guards the version it was made against and is audited.
 
 use crate::audit::{Change, append};
-use crate::{Actor, Page, Paged, Param, Result, Store, Where, bind_all, like_pattern};
+use crate::{Actor, Page, Paged, Param, Result, Store, Where, WriteTx, bind_all, like_pattern};
 use govit_core::DomainError;
 use govit_core::cloud::{
     CatalogDecision, CatalogStatus, CloudService, CloudServiceForm, CommonCapability,
@@ -367,6 +367,28 @@ impl Store {
         err.into()
     }
 
+    /// `checked`'s value with the write still open; or, when it is a refusal, the write
+    /// rolled back (the refusal is audited in a write of its own) and the refusal audited
+    /// and returned. `what` is the audit record's (object type, object id, action).
+    async fn admit<'s, T>(
+        &'s self,
+        w: WriteTx<'s>,
+        checked: std::result::Result<T, DomainError>,
+        actor: &Actor,
+        now_ms: i64,
+        (object_type, id, action): (&str, &str, &str),
+    ) -> Result<(WriteTx<'s>, T)> {
+        match checked {
+            Ok(v) => Ok((w, v)),
+            Err(e) => {
+                drop(w);
+                Err(self
+                    .refuse_cloud(actor, now_ms, object_type, id, action, e)
+                    .await)
+            }
+        }
+    }
+
     /// The caller's part in the catalog and the negative list.
     pub async fn cloud_roles(&self, principal: &Principal) -> Result<CloudRoles> {
         let mut conn = self.pool.acquire().await?;
@@ -543,19 +565,20 @@ impl Store {
     ) -> Result<CatalogVersion> {
         let mut w = self.write().await?;
         let roles = roles_of(&mut w.tx, principal).await?;
-        if !roles.drafter {
-            drop(w);
-            return Err(self
-                .refuse_cloud(
-                    actor,
-                    now_ms,
-                    "cloud_catalog",
-                    "",
-                    "cloud_catalog.draft",
-                    drafter_only(),
-                )
-                .await);
-        }
+        let allowed = if roles.drafter {
+            Ok(())
+        } else {
+            Err(drafter_only())
+        };
+        let (mut w, ()) = self
+            .admit(
+                w,
+                allowed,
+                actor,
+                now_ms,
+                ("cloud_catalog", "", "cloud_catalog.draft"),
+            )
+            .await?;
         let note = limit("note", "说明", note, 500)?;
         let j = principal.jurisdiction_id.0;
         let open: Option<i64> = sqlx::query_scalar(
@@ -686,25 +709,22 @@ impl Store {
         form: &CloudServiceForm,
     ) -> Result<ServiceRecord> {
         let mut w = self.write().await?;
-        let v = match self
+        let checked = self
             .version_for_edit(&mut w, principal, version_id, expected_version)
-            .await?
-        {
-            Ok(v) => v,
-            Err(e) => {
-                drop(w);
-                return Err(self
-                    .refuse_cloud(
-                        actor,
-                        now_ms,
-                        "cloud_catalog",
-                        &version_id.to_string(),
-                        "cloud_service.add",
-                        e,
-                    )
-                    .await);
-            }
-        };
+            .await?;
+        let (mut w, v) = self
+            .admit(
+                w,
+                checked,
+                actor,
+                now_ms,
+                (
+                    "cloud_catalog",
+                    &version_id.to_string(),
+                    "cloud_service.add",
+                ),
+            )
+            .await?;
         let s = form.parse().map_err(DomainError::Invalid)?;
         let id: i64 = match sqlx::query_scalar(
             "INSERT INTO cloud_services (catalog_version_id, code, name, category, description, provider, unit, is_common, keywords) \
@@ -760,25 +780,22 @@ impl Store {
         form: &CloudServiceForm,
     ) -> Result<ServiceRecord> {
         let mut w = self.write().await?;
-        let (v, before) = match self
+        let checked = self
             .service_for_edit(&mut w, principal, service_id, expected_version)
-            .await?
-        {
-            Ok(found) => found,
-            Err(e) => {
-                drop(w);
-                return Err(self
-                    .refuse_cloud(
-                        actor,
-                        now_ms,
-                        "cloud_service",
-                        &service_id.to_string(),
-                        "cloud_service.update",
-                        e,
-                    )
-                    .await);
-            }
-        };
+            .await?;
+        let (mut w, (v, before)) = self
+            .admit(
+                w,
+                checked,
+                actor,
+                now_ms,
+                (
+                    "cloud_service",
+                    &service_id.to_string(),
+                    "cloud_service.update",
+                ),
+            )
+            .await?;
         let s = form.parse().map_err(DomainError::Invalid)?;
         match sqlx::query(
             "UPDATE cloud_services SET code = $1, name = $2, category = $3, description = $4, provider = $5, \
@@ -834,25 +851,22 @@ impl Store {
         expected_version: i64,
     ) -> Result<CatalogVersion> {
         let mut w = self.write().await?;
-        let (v, before) = match self
+        let checked = self
             .service_for_edit(&mut w, principal, service_id, expected_version)
-            .await?
-        {
-            Ok(found) => found,
-            Err(e) => {
-                drop(w);
-                return Err(self
-                    .refuse_cloud(
-                        actor,
-                        now_ms,
-                        "cloud_service",
-                        &service_id.to_string(),
-                        "cloud_service.remove",
-                        e,
-                    )
-                    .await);
-            }
-        };
+            .await?;
+        let (mut w, (v, before)) = self
+            .admit(
+                w,
+                checked,
+                actor,
+                now_ms,
+                (
+                    "cloud_service",
+                    &service_id.to_string(),
+                    "cloud_service.remove",
+                ),
+            )
+            .await?;
         sqlx::query("DELETE FROM cloud_services WHERE id = $1")
             .bind(service_id)
             .execute(&mut *w.tx)
@@ -883,25 +897,18 @@ impl Store {
         expected_version: i64,
     ) -> Result<CatalogVersion> {
         let mut w = self.write().await?;
-        let v = match self
+        let checked = self
             .version_for_edit(&mut w, principal, id, expected_version)
-            .await?
-        {
-            Ok(v) => v,
-            Err(e) => {
-                drop(w);
-                return Err(self
-                    .refuse_cloud(
-                        actor,
-                        now_ms,
-                        "cloud_catalog",
-                        &id.to_string(),
-                        "cloud_catalog.submit",
-                        e,
-                    )
-                    .await);
-            }
-        };
+            .await?;
+        let (mut w, v) = self
+            .admit(
+                w,
+                checked,
+                actor,
+                now_ms,
+                ("cloud_catalog", &id.to_string(), "cloud_catalog.submit"),
+            )
+            .await?;
         if v.service_count == 0 {
             return Err(DomainError::InvalidState {
                 message: "目录中还没有服务，请先添加服务再提交".into(),
@@ -963,22 +970,15 @@ impl Store {
             }
             _ => Err(DomainError::NotFound),
         };
-        let v = match checked {
-            Ok(v) => v,
-            Err(e) => {
-                drop(w);
-                return Err(self
-                    .refuse_cloud(
-                        actor,
-                        now_ms,
-                        "cloud_catalog",
-                        &id.to_string(),
-                        "cloud_catalog.decide",
-                        e,
-                    )
-                    .await);
-            }
-        };
+        let (mut w, v) = self
+            .admit(
+                w,
+                checked,
+                actor,
+                now_ms,
+                ("cloud_catalog", &id.to_string(), "cloud_catalog.decide"),
+            )
+            .await?;
         if v.version != expected_version {
             return Err(DomainError::StaleVersion { current: v.version }.into());
         }
@@ -1399,22 +1399,15 @@ impl Store {
             }
             _ => Err(DomainError::NotFound),
         };
-        let before = match checked {
-            Ok(e) => e,
-            Err(e) => {
-                drop(w);
-                return Err(self
-                    .refuse_cloud(
-                        actor,
-                        now_ms,
-                        "negative_list",
-                        &id.to_string(),
-                        "negative_list.decide",
-                        e,
-                    )
-                    .await);
-            }
-        };
+        let (mut w, before) = self
+            .admit(
+                w,
+                checked,
+                actor,
+                now_ms,
+                ("negative_list", &id.to_string(), "negative_list.decide"),
+            )
+            .await?;
         if before.version != expected_version {
             return Err(DomainError::StaleVersion {
                 current: before.version,
