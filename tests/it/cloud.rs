@@ -88,6 +88,19 @@ async fn catalog_is_drafted_returned_resubmitted_and_published_in_versions() {
         reviewer.post("/api/v1/cloud/versions", json!({})).await.0,
         StatusCode::FORBIDDEN
     );
+    // Each refusal is in the audit log.
+    let refused = app
+        .audit(govit_storage::audit::AuditFilter {
+            action: "cloud_catalog.draft".into(),
+            result: "refused".into(),
+            ..Default::default()
+        })
+        .await;
+    let who: Vec<&str> = refused
+        .iter()
+        .map(|r| r.event.actor_login.as_str())
+        .collect();
+    assert_eq!(who, ["reviewer", "clerk"], "{refused:?}");
 
     // A new draft starts as a copy of the published version; one open draft at a time.
     let (s, v2) = dc
@@ -243,6 +256,14 @@ async fn catalog_is_drafted_returned_resubmitted_and_published_in_versions() {
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    let refused = app
+        .audit(govit_storage::audit::AuditFilter {
+            action: "cloud_catalog.decide".into(),
+            result: "refused".into(),
+            ..Default::default()
+        })
+        .await;
+    assert_eq!(refused.len(), 2, "{refused:?}");
     let (s, returned) = reviewer
         .post(
             &format!("/api/v1/cloud/versions/{v2_id}/decision"),
