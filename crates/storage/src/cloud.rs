@@ -1541,12 +1541,7 @@ impl Store {
         f: &NegativeFilter,
         page: Page,
     ) -> Result<Paged<NegativeEntry>> {
-        let mut w = Where::default();
-        w.and(
-            "n.jurisdiction_id = ?",
-            vec![Param::Int(principal.jurisdiction_id.0)],
-        );
-        crate::scope_clause(&mut w, principal, "s");
+        let mut w = crate::visible_where(principal, "s");
         if !f.keyword.trim().is_empty() {
             let k = like_pattern(f.keyword.trim());
             w.and(

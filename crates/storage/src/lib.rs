@@ -311,11 +311,17 @@ pub(crate) fn bind_all<'q>(
     q
 }
 
-/// Adds a principal's data scope over records owned by departments: `alias` is the table
-/// with `owner_department_id` and `created_by`, joined to its department as `d`. The SQL
-/// mirror of `ScopeFilter::allows`, used by every list.
-pub(crate) fn scope_clause(w: &mut Where, principal: &govit_core::org::Principal, alias: &str) {
+/// The records a principal may see, as a filter to build on: those of their jurisdiction in
+/// their data scope. `alias` is the table with `jurisdiction_id`, `owner_department_id` and
+/// `created_by`, joined to its department as `d`. The SQL mirror of `Principal::can_see`,
+/// used by every list.
+pub(crate) fn visible_where(principal: &govit_core::org::Principal, alias: &str) -> Where {
     use govit_core::org::ScopeFilter;
+    let mut w = Where::default();
+    w.and(
+        &format!("{alias}.jurisdiction_id = ?"),
+        vec![Param::Int(principal.jurisdiction_id.0)],
+    );
     match principal.scope_filter() {
         ScopeFilter::Everything => {}
         ScopeFilter::Departments(ids) if ids.is_empty() => w.and("1 = 0", vec![]),
@@ -338,6 +344,7 @@ pub(crate) fn scope_clause(w: &mut Where, principal: &govit_core::org::Principal
         }
         ScopeFilter::Nothing => w.and("1 = 0", vec![]),
     }
+    w
 }
 
 /// The `VALUES` list of a multi-row INSERT: `rows` tuples of `columns` numbered parameters,

@@ -160,12 +160,7 @@ fn audit_view(p: &Project) -> serde_json::Value {
 
 /// The scope of `principal` over projects as SQL, mirroring `Principal::can_see_project`.
 pub(crate) fn scope_where(principal: &Principal) -> Where {
-    let mut w = Where::default();
-    w.and(
-        "p.jurisdiction_id = ?",
-        vec![Param::Int(principal.jurisdiction_id.0)],
-    );
-    crate::scope_clause(&mut w, principal, "p");
+    let mut w = crate::visible_where(principal, "p");
     w.and(
         "(p.status <> 'draft' OR p.owner_department_id = ? OR p.created_by = ?)",
         vec![

@@ -1,7 +1,7 @@
 //! The search page's rows: the systems and projects a full-text hit names, kept only when the
 //! user's data scope (and the department filter) allows them.
 
-use crate::{Param, Result, Store, Where, bind_all};
+use crate::{Result, Store, Where, bind_all};
 use govit_core::ids::DepartmentId;
 use govit_core::org::Principal;
 use serde::Serialize;
@@ -38,12 +38,7 @@ impl Store {
             }
         };
         if !systems.is_empty() {
-            let mut w = Where::default();
-            w.and(
-                "s.jurisdiction_id = ?",
-                vec![Param::Int(principal.jurisdiction_id.0)],
-            );
-            crate::scope_clause(&mut w, principal, "s");
+            let mut w = crate::visible_where(principal, "s");
             dept_clause(&mut w);
             let sql = format!(
                 "SELECT s.id, s.name, s.disposition, d.name AS department FROM info_systems s \

@@ -2,7 +2,7 @@
 //! version in `info_system_history`, data scope and optimistic versions as for projects.
 
 use crate::audit::{Change, append, append_all};
-use crate::{Actor, Page, Paged, Param, Result, Store, Where, like_pattern};
+use crate::{Actor, Page, Paged, Param, Result, Store, like_pattern};
 use govit_core::DomainError;
 use govit_core::ids::{DepartmentId, JurisdictionId, UserId};
 use govit_core::inventory::{
@@ -468,12 +468,7 @@ impl Store {
         now_ms: i64,
         page: Page,
     ) -> Result<Paged<SystemRecord>> {
-        let mut w = Where::default();
-        w.and(
-            "s.jurisdiction_id = ?",
-            vec![Param::Int(principal.jurisdiction_id.0)],
-        );
-        crate::scope_clause(&mut w, principal, "s");
+        let mut w = crate::visible_where(principal, "s");
         if !f.keyword.trim().is_empty() {
             let k = like_pattern(f.keyword.trim());
             w.and(
