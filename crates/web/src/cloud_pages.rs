@@ -1057,20 +1057,10 @@ pub async fn export_negative(
     Query(q): Query<NegativeQuery>,
 ) -> PageResult {
     let filter = q.filter();
-    let mut all = Vec::new();
-    let mut page = 1;
-    loop {
-        let paged = state
-            .store
-            .list_negative(&user.principal, &filter, Page::new(page, 200))
-            .await?;
-        let last = page >= paged.pages() || paged.items.is_empty() || all.len() >= 100_000;
-        all.extend(paged.items);
-        if last {
-            break;
-        }
-        page += 1;
-    }
+    let all = crate::export::all_pages(crate::export::CATALOG_MAX_ROWS, |page| {
+        state.store.list_negative(&user.principal, &filter, page)
+    })
+    .await?;
     let headers = [
         "所属单位",
         "系统名称",

@@ -12,7 +12,33 @@ use govit_storage::Page;
 use rust_xlsxwriter::{Format, Workbook};
 
 /// The most rows one export holds.
-pub const MAX_ROWS: i64 = 50_000;
+pub const MAX_ROWS: usize = 50_000;
+
+/// The most rows an export of the system catalog or the negative list holds: a whole
+/// district's catalog, exported to be imported back.
+pub const CATALOG_MAX_ROWS: usize = 100_000;
+
+/// Every item of a paged list, page by page, stopping after the page that reaches `cap`
+/// items (an export's bound).
+pub async fn all_pages<T, Fut>(
+    cap: usize,
+    mut fetch: impl FnMut(Page) -> Fut,
+) -> Result<Vec<T>, govit_storage::StoreError>
+where
+    Fut: std::future::Future<Output = Result<govit_storage::Paged<T>, govit_storage::StoreError>>,
+{
+    let mut all = Vec::new();
+    let mut page = 1;
+    loop {
+        let paged = fetch(Page::new(page, 200)).await?;
+        let last = page >= paged.pages() || paged.items.is_empty() || all.len() >= cap;
+        all.extend(paged.items);
+        if last {
+            return Ok(all);
+        }
+        page += 1;
+    }
+}
 
 pub async fn projects_xlsx(
     State(state): State<AppState>,
@@ -20,21 +46,10 @@ pub async fn projects_xlsx(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     let filter = q.filter();
-    let mut projects = Vec::new();
-    let mut page = 1;
-    loop {
-        let paged = state
-            .store
-            .list_projects(&user.principal, &filter, Page::new(page, 200))
-            .await?;
-        let done =
-            paged.items.is_empty() || page >= paged.pages() || (projects.len() as i64) >= MAX_ROWS;
-        projects.extend(paged.items);
-        if done {
-            break;
-        }
-        page += 1;
-    }
+    let projects = all_pages(MAX_ROWS, |page| {
+        state.store.list_projects(&user.principal, &filter, page)
+    })
+    .await?;
     let headers = [
         "建设单位",
         "项目名称",

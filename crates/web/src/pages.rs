@@ -1394,14 +1394,13 @@ async fn export_audit(
 ) -> PageResult {
     auditor_only(&state, &user).await?;
     let f = q.filter();
-    let mut rows = Vec::new();
-    let mut page = 1;
-    loop {
-        let paged = state.store.search_audit(&f, Page::new(page, 500)).await?;
-        let done = paged.items.is_empty()
-            || page >= paged.pages()
-            || rows.len() as i64 >= crate::export::MAX_ROWS;
-        rows.extend(paged.items.iter().map(|r| {
+    let records = crate::export::all_pages(crate::export::MAX_ROWS, |page| {
+        state.store.search_audit(&f, page)
+    })
+    .await?;
+    let rows: Vec<Vec<String>> = records
+        .iter()
+        .map(|r| {
             let a = audit_row(r);
             vec![
                 a.seq.to_string(),
@@ -1414,12 +1413,8 @@ async fn export_audit(
                 a.detail,
                 a.change,
             ]
-        }));
-        if done {
-            break;
-        }
-        page += 1;
-    }
+        })
+        .collect();
     state
         .store
         .audit(

@@ -263,20 +263,10 @@ pub async fn export(
     if overdue {
         filter.status = Some(Status::Overdue);
     }
-    let mut rows = Vec::new();
-    let mut page = 1;
-    loop {
-        let paged = state
-            .store
-            .list_obligations(&user.principal, &filter, Page::new(page, 200))
-            .await?;
-        let last = page >= paged.pages() || paged.items.is_empty() || rows.len() >= 50_000;
-        rows.extend(paged.items);
-        if last {
-            break;
-        }
-        page += 1;
-    }
+    let rows = crate::export::all_pages(crate::export::MAX_ROWS, |page| {
+        state.store.list_obligations(&user.principal, &filter, page)
+    })
+    .await?;
     let rules = state.store.rules();
     let jurisdiction = state
         .store

@@ -173,19 +173,10 @@ async fn all_systems(
     filter: &SystemFilter,
     now_ms: i64,
 ) -> Result<Vec<SystemRecord>, StoreError> {
-    let mut all = Vec::new();
-    let mut page = 1;
-    loop {
-        let paged = store
-            .list_systems(principal, filter, now_ms, Page::new(page, 1000))
-            .await?;
-        let last = page >= paged.pages() || paged.items.is_empty() || all.len() >= 100_000;
-        all.extend(paged.items);
-        if last {
-            return Ok(all);
-        }
-        page += 1;
-    }
+    crate::export::all_pages(crate::export::CATALOG_MAX_ROWS, |page| {
+        store.list_systems(principal, filter, now_ms, page)
+    })
+    .await
 }
 
 /// The catalog as a sheet in the columns the import reads back (`SHEET_COLUMNS`).
