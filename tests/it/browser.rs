@@ -96,17 +96,40 @@ async fn fill(c: &Client, id: &str, value: &str) {
     el.send_keys(value).await.expect("type");
 }
 
+/// Clicks the element `css` names. A page still being replaced by the previous click's
+/// navigation can hand back an element that is gone a moment later: find it again then.
 async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .expect("click");
+    for _ in 0..50 {
+        let el = c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        match el.click().await {
+            Ok(()) => return,
+            Err(fantoccini::error::CmdError::Standard(w))
+                if w.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("click {css}: {e}"),
+        }
+    }
+    panic!("{css} kept going stale");
 }
 
 async fn source(c: &Client) -> String {
     c.source().await.expect("page source")
+}
+
+/// Waits for the page no longer to contain `text`.
+async fn wait_without(c: &Client, text: &str) {
+    for _ in 0..100 {
+        if !source(c).await.contains(text) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("page kept showing {text:?}");
 }
 
 /// Waits for the page to contain `text` (navigation after a click is asynchronous).
@@ -212,10 +235,13 @@ async fn declare_return_resubmit_approve_in_chromium() {
             .await
             .expect("goto project");
         // yeji:24's facts are established from the gate list, one button each.
+        // The flash reads the same after both, so wait for each button to go: a fact once
+        // established no longer offers one.
         click(&c, "#confirm-can_share-1").await;
         wait_for(&c, "项目情况已认定").await;
+        wait_without(&c, "confirm-can_share-1").await;
         click(&c, "#confirm-uses_domestic_crypto-1").await;
-        wait_for(&c, "项目情况已认定").await;
+        wait_without(&c, "confirm-uses_domestic_crypto-1").await;
         click(&c, "#decision-approve").await;
         click(&c, "#decide").await;
         wait_for(&c, "已审核通过").await;
