@@ -6,7 +6,8 @@
 
 use govit_core::inventory::SystemSheet;
 use govit_core::synthetic::{Rng, project};
-use govit_storage::{Actor, Store, demo, sqlite_url};
+use govit_storage::seed::demo;
+use govit_storage::{Actor, Store, sqlite_url};
 use std::time::Instant;
 
 const ROWS: usize = 10_000;

@@ -3,8 +3,8 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use govit_core::org::{Role, ScopeKind};
-use govit_storage::demo;
-use govit_storage::users::{NewUser, generate_password};
+use govit_storage::accounts::{NewUser, generate_password};
+use govit_storage::seed::demo;
 use govit_storage::{Actor, Store, sqlite_url};
 use govit_web::{AppState, SystemClock, WebConfig};
 use std::io::Write as _;

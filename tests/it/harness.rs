@@ -3,8 +3,8 @@
 
 use govit_core::ids::{DepartmentId, JurisdictionId};
 use govit_core::org::{PartyKind, Role, ScopeKind};
+use govit_storage::accounts::NewUser;
 use govit_storage::sqlx;
-use govit_storage::users::NewUser;
 use govit_storage::{Actor, Store, sqlite_url};
 use govit_web::{AppState, Clock, WebConfig};
 use reqwest::redirect::Policy;
@@ -63,7 +63,7 @@ pub async fn spawn_app() -> TestApp {
     };
     let store = Store::connect(&database_url).await.expect("connect store");
     let now = chrono::Utc::now().timestamp_millis();
-    govit_storage::demo::seed(&store, now, |_| PASSWORD.to_string(), false)
+    govit_storage::seed::demo::seed(&store, now, |_| PASSWORD.to_string(), false)
         .await
         .expect("seed demo");
     let clock = Arc::new(TestClock(AtomicI64::new(now)));

@@ -12,6 +12,7 @@ mod browser;
 mod cloud;
 mod flow;
 mod import;
+mod layout;
 mod links;
 mod ops;
 mod rules;

@@ -29,7 +29,7 @@ fn find<'a>(list: &'a Value, rule: &str) -> &'a Value {
 }
 
 fn today(app: &TestApp) -> String {
-    govit_storage::obligations::china_today(app.now())
+    govit_storage::china_today(app.now())
         .format("%Y-%m-%d")
         .to_string()
 }
@@ -194,7 +194,7 @@ async fn a_late_filing_is_fulfilled_but_marked_late() {
         project_body("政务数据共享平台", "2026-01", "2026-12"),
     )
     .await;
-    let start = govit_storage::obligations::china_today(app.now()) - chrono::Days::new(60);
+    let start = govit_storage::china_today(app.now()) - chrono::Days::new(60);
     clerk
         .post(
             &format!("/api/v1/projects/{id}/events"),
@@ -448,8 +448,7 @@ async fn a_sixth_jurisdiction_is_onboarded_by_writing_a_profile() {
         project_body("镇远县智慧旅游平台", "2027-01", "2027-12"),
     )
     .await;
-    let signed =
-        (govit_storage::obligations::china_today(app.now()) - chrono::Days::new(1)).to_string();
+    let signed = (govit_storage::china_today(app.now()) - chrono::Days::new(1)).to_string();
     let (_, list) = clerk
         .post(
             &format!("/api/v1/projects/{id}/events"),
@@ -570,8 +569,7 @@ async fn due_and_overdue_obligations_go_to_the_webhook_once() {
 
     let clerk = app.api("clerk").await;
     let (id, _) = create(&clerk, project_body("通知测试项目", "2026-01", "2026-12")).await;
-    let long_ago =
-        (govit_storage::obligations::china_today(app.now()) - chrono::Days::new(45)).to_string();
+    let long_ago = (govit_storage::china_today(app.now()) - chrono::Days::new(45)).to_string();
     clerk
         .post(
             &format!("/api/v1/projects/{id}/events"),

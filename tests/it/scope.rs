@@ -4,7 +4,7 @@
 use crate::harness::*;
 use govit_core::org::{Role, ScopeKind};
 use govit_storage::Actor;
-use govit_storage::users::NewUser;
+use govit_storage::accounts::NewUser;
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -1,6 +1,10 @@
 //! The declaration's approval state machine (申报 → 审核 → 通过/退回).
 
+use crate::declaration::{Declaration, DeclarationForm};
 use crate::error::DomainError;
+use crate::obligation::GateCheck;
+use crate::org::{Principal, Role};
+use crate::policy::{EventKind, GatedAction};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -118,6 +122,88 @@ impl ProjectAction {
 }
 
 /// A reviewer's decision on a submitted declaration.
+impl ProjectAction {
+    /// The role that takes this step, and what the refusal calls the step.
+    pub fn role(self) -> (Role, &'static str) {
+        match self {
+            ProjectAction::Approve | ProjectAction::Return => (Role::Reviewer, "审核项目申报"),
+            _ => (Role::Declarant, "修改或提交项目申报"),
+        }
+    }
+
+    /// The gated action of the profile in front of this step, if any.
+    pub fn gated(self) -> Option<GatedAction> {
+        match self {
+            ProjectAction::Submit => Some(GatedAction::Declare),
+            ProjectAction::Approve => Some(GatedAction::Approve),
+            _ => None,
+        }
+    }
+
+    /// The events this step emits, which the rules count from: a first submission starts the
+    /// review clock (materials received), a resubmission is a revision, a return is a failed
+    /// review with its opinion sent (lhasa:11 counts them).
+    pub fn emits(self, from: ProjectStatus) -> &'static [EventKind] {
+        match (self, from) {
+            (ProjectAction::Submit, ProjectStatus::Returned) => &[EventKind::RevisionSubmitted],
+            (ProjectAction::Submit, _) => &[
+                EventKind::DeclarationSubmitted,
+                EventKind::MaterialsReceived,
+            ],
+            (ProjectAction::Approve, _) => &[EventKind::ReviewPassed],
+            (ProjectAction::Return, _) => &[EventKind::ReviewFailed, EventKind::ReviewOpinionSent],
+            _ => &[],
+        }
+    }
+}
+
+/// What one step of the declaration flow decides: the new status and declaration, and the
+/// events the step emits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepOutcome {
+    pub status: ProjectStatus,
+    pub declaration: Declaration,
+    pub emits: &'static [EventKind],
+}
+
+/// The declaration flow's rule for one step, a pure function of who acts, the project's
+/// status and declaration, the form (for edits) and the gates in front of the step: refused
+/// for the wrong role (Forbidden), from the wrong status (InvalidState), for a bad form
+/// (Invalid, every field at once) or at the first gate that does not pass (GateRefused,
+/// with its article).
+pub fn decide_step(
+    principal: &Principal,
+    action: ProjectAction,
+    from: ProjectStatus,
+    current: &Declaration,
+    form: Option<&DeclarationForm>,
+    gates: &[GateCheck],
+) -> Result<StepOutcome, DomainError> {
+    let (role, what) = action.role();
+    if !principal.has(role) {
+        return Err(DomainError::Forbidden(format!(
+            "您没有{what}的权限（需要“{}”角色）",
+            role.label()
+        )));
+    }
+    let status = action.apply(from)?;
+    let declaration = match form {
+        Some(f) => f.parse().map_err(DomainError::Invalid)?,
+        None => current.clone(),
+    };
+    if let Some(first) = gates.iter().find_map(GateCheck::refusal) {
+        return Err(DomainError::GateRefused {
+            cite: first.cite,
+            text: first.text,
+        });
+    }
+    Ok(StepOutcome {
+        status,
+        declaration,
+        emits: action.emits(from),
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     Approve { comment: String },
@@ -200,6 +286,28 @@ mod tests {
             Decision::parse("return", "请补充概算").map(|d| d.action()),
             Ok(A::Return)
         );
+    }
+
+    #[test]
+    fn steps_emit_the_events_rules_count_from() {
+        assert_eq!(
+            A::Submit.emits(S::Draft),
+            &[
+                EventKind::DeclarationSubmitted,
+                EventKind::MaterialsReceived
+            ]
+        );
+        assert_eq!(
+            A::Submit.emits(S::Returned),
+            &[EventKind::RevisionSubmitted]
+        );
+        assert_eq!(
+            A::Return.emits(S::Submitted),
+            &[EventKind::ReviewFailed, EventKind::ReviewOpinionSent]
+        );
+        assert!(A::Update.emits(S::Draft).is_empty());
+        assert_eq!(A::Approve.gated(), Some(GatedAction::Approve));
+        assert_eq!(A::Withdraw.gated(), None);
     }
 
     #[test]

@@ -3,225 +3,92 @@
 //! Handlers parse input, call the store and render; they never touch SQL. Every route that
 //! shows or changes data goes through the signed-in principal, whose role and data scope the
 //! store checks.
+//!
+//! The crate is a floor (`shell`) and rooms, one per module a user would name. A room may
+//! use the floor and the rooms listed above it here, never one below; this file is the only
+//! place that knows them all: it merges their routes and registers their panels.
 
-mod api;
-mod assets;
-mod auth;
-mod cloud_api;
-mod cloud_pages;
-mod error;
-mod export;
-mod json_body;
-mod links_pages;
-mod notify;
-mod pages;
-mod rules_pages;
-mod search_pages;
-pub mod sheet;
+pub mod shell;
 
-pub use systems_pages::systems_xlsx;
-mod systems_pages;
-mod view;
+pub mod accounts;
+pub mod audit;
+pub mod cloud;
+pub mod home;
+pub mod org;
+pub mod projects;
+pub mod rules;
+pub mod search;
+pub mod systems;
+
+mod openapi;
+
+pub use openapi::openapi;
+pub use rules::notify::send_notices;
+pub use rules::policies::rule_sections;
+pub use shell::sheet;
+pub use shell::state::{AppState, Clock, SystemClock, WebConfig};
+pub use systems::list::systems_xlsx;
 
 use axum::Router;
-use govit_storage::Store;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use shell::panels::Panels;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-pub use api::openapi;
-use govit_storage::systems::SearchSource;
-pub use notify::send_notices;
-pub use rules_pages::rule_sections;
-
-/// The time the server acts at. Production reads the system clock; tests set it.
-pub trait Clock: Send + Sync {
-    fn now_ms(&self) -> i64;
-}
-
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now_ms(&self) -> i64 {
-        chrono::Utc::now().timestamp_millis()
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct WebConfig {
-    /// Sessions idle longer than this end (等保: 30 minutes by default).
-    pub session_idle: Duration,
-    /// Add `Secure` to cookies (when served over HTTPS).
-    pub secure_cookies: bool,
-    /// Where due-soon and overdue obligations are POSTed as JSON (off when `None`).
-    pub notify_webhook: Option<String>,
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        WebConfig {
-            session_idle: Duration::from_secs(30 * 60),
-            secure_cookies: false,
-            notify_webhook: None,
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub config: Arc<WebConfig>,
-    pub clock: Arc<dyn Clock>,
-    /// The duplicate-construction index over systems and projects.
-    pub search: Arc<govit_search::SimilarityIndex>,
-    /// The latest change time the index has caught up with.
-    indexed_through: Arc<std::sync::atomic::AtomicI64>,
-}
-
-impl AppState {
-    pub fn new(store: Store, config: WebConfig, clock: Arc<dyn Clock>) -> Result<AppState, String> {
-        let search = govit_search::SimilarityIndex::in_memory().map_err(|e| e.to_string())?;
-        Ok(AppState {
-            store,
-            config: Arc::new(config),
-            clock,
-            search: Arc::new(search),
-            indexed_through: Arc::default(),
-        })
-    }
-
-    /// Loads every system and project into the duplicate-check index.
-    pub async fn build_search_index(&self) -> Result<usize, String> {
-        self.catch_up_search_index(0).await
-    }
-
-    /// Indexes what changed since the last catch-up, including changes other processes made
-    /// (`govit systems import`); returns how many records were (re)indexed.
-    async fn catch_up_search_index(&self, since_ms: i64) -> Result<usize, String> {
-        let (sources, latest) = self
-            .store
-            .search_sources(since_ms)
-            .await
-            .map_err(|e| e.to_string())?;
-        let n = sources.len();
-        self.upsert(sources.into_iter().map(doc).collect()).await?;
-        self.indexed_through
-            .fetch_max(latest, std::sync::atomic::Ordering::Relaxed);
-        Ok(n)
-    }
-
-    /// Writes documents to the index off the async workers.
-    async fn upsert(&self, docs: Vec<govit_search::Doc>) -> Result<(), String> {
-        if docs.is_empty() {
-            return Ok(());
-        }
-        let search = self.search.clone();
-        tokio::task::spawn_blocking(move || search.upsert(&docs))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())
-    }
-
-    /// Asks the index off the async workers; a failure is logged and reads as no hits.
-    pub(crate) async fn query_index(
-        &self,
-        jurisdiction_id: i64,
-        name: String,
-        text: String,
-        exclude: Option<(govit_search::DocKind, i64)>,
-        limit: usize,
-    ) -> Vec<govit_search::Match> {
-        let search = self.search.clone();
-        let found = tokio::task::spawn_blocking(move || {
-            search.similar(jurisdiction_id, &name, &text, exclude, limit)
-        })
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|r| r.map_err(|e| e.to_string()));
-        found.unwrap_or_else(|e| {
-            tracing::error!(error = %e, "search query failed");
-            Vec::new()
-        })
-    }
-
-    /// Re-indexes after a change; a failure is logged, never shown to the user (the minute's
-    /// catch-up repairs it).
-    async fn reindex(&self, docs: Vec<govit_search::Doc>) {
-        if let Err(e) = self.upsert(docs).await {
-            tracing::error!(error = %e, "search index update failed");
-        }
-    }
-
-    /// Re-indexes a project after its declaration changed.
-    pub async fn reindex_project(&self, p: &govit_storage::projects::Project) {
-        self.reindex(vec![doc(SearchSource {
-            is_system: false,
-            id: p.id.0,
-            jurisdiction_id: p.jurisdiction_id.0,
-            name: p.declaration.name.clone(),
-            text: p.declaration.summary.clone(),
-        })])
-        .await;
-    }
-
-    /// Re-indexes a catalog entry after it changed.
-    pub async fn reindex_system(&self, s: &govit_storage::systems::SystemRecord) {
-        self.reindex(vec![doc(SearchSource {
-            is_system: true,
-            id: s.id,
-            jurisdiction_id: s.jurisdiction_id.0,
-            name: s.system.name.clone(),
-            text: s.system.function_summary.clone(),
-        })])
-        .await;
-    }
-
-    /// Re-indexes many catalog entries at once (after an import).
-    pub async fn reindex_systems(&self, ids: &[i64]) {
-        if ids.is_empty() {
-            return;
-        }
-        match self.store.system_search_sources(ids).await {
-            Ok(sources) => self.reindex(sources.into_iter().map(doc).collect()).await,
-            Err(e) => tracing::error!(error = %e, "search index update failed"),
-        }
-    }
-
-    pub fn now_ms(&self) -> i64 {
-        self.clock.now_ms()
-    }
-}
-
-fn doc(s: SearchSource) -> govit_search::Doc {
-    govit_search::Doc {
-        kind: if s.is_system {
-            govit_search::DocKind::System
-        } else {
-            govit_search::DocKind::Project
-        },
-        id: s.id,
-        jurisdiction_id: s.jurisdiction_id,
-        name: s.name,
-        text: s.text,
+/// Every room's sections of other rooms' pages, in the order they appear.
+fn panels() -> Panels {
+    Panels {
+        project: vec![
+            Box::new(projects::links::SystemsPanel),
+            Box::new(cloud::project_panel::CloudPanel),
+            Box::new(projects::links::GatesPanel),
+            Box::new(search::similar::SimilarPanel),
+            Box::new(rules::project::RulesPanel),
+        ],
+        system: vec![Box::new(cloud::negative_list::NegativePanel)],
+        project_page: Some(projects::show::rerender),
     }
 }
 
 /// The whole application.
-pub fn router(state: AppState) -> Router {
-    let (api, _) = api::router().split_for_parts();
+pub fn router(mut state: AppState) -> Router {
+    state.panels = Arc::new(panels());
+    let (api, _) = openapi::router().split_for_parts();
     Router::new()
-        .merge(pages::router())
+        .merge(home::pages())
+        .merge(accounts::pages())
+        .merge(projects::pages())
+        .merge(rules::pages())
+        .merge(search::pages())
+        .merge(systems::pages())
+        .merge(org::pages())
+        .merge(audit::pages())
+        .merge(cloud::pages())
         .merge(api)
-        .route("/healthz", axum::routing::get(pages::healthz))
-        .route("/static/{*path}", axum::routing::get(assets::serve))
+        .route("/healthz", axum::routing::get(healthz))
+        .route("/static/{*path}", axum::routing::get(shell::assets::serve))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            auth::session_layer,
+            shell::auth::session_layer,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Answers only when the database does.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.health().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
 }
 
 /// Serves until `shutdown` completes, then lets in-flight requests finish.
@@ -250,14 +117,14 @@ pub async fn serve(
 /// minute), every project's obligations are recomputed, so "due soon" and "overdue" are true
 /// the morning they become so. Each minute it also picks up a calendar and catalog changes
 /// made by another process.
-async fn daily_tick(state: AppState) {
+pub async fn daily_tick(state: AppState) {
     let mut last = None;
     loop {
         // A calendar imported by another process (the CLI) takes effect within a minute.
         if let Err(e) = state.store.reload_calendar().await {
             tracing::error!(error = %e, "calendar reload failed");
         }
-        let today = govit_storage::obligations::china_today(state.now_ms());
+        let today = govit_storage::china_today(state.now_ms());
         if last != Some(today) {
             match state.store.refresh_all_obligations(state.now_ms()).await {
                 Ok(n) => {
@@ -273,7 +140,7 @@ async fn daily_tick(state: AppState) {
         if let Err(e) = state.catch_up_search_index(since).await {
             tracing::error!(error = %e, "search index catch-up failed");
         }
-        match notify::send_notices(&state).await {
+        match rules::notify::send_notices(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(obligations = n, "notices sent"),
             Err(e) => tracing::warn!(error = %e, "notices not sent; retrying in a minute"),

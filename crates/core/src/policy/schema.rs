@@ -1,0 +1,433 @@
+//! The rule types a profile is made of, and the checked `Profile` that holds them.
+
+use super::vocabulary::{EventKind, Fact, GatedAction, SanctionStep, Stage};
+use crate::org::{FirmKind, PartyKind};
+use chrono::{NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Op {
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = "==")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+}
+
+impl Op {
+    pub fn holds(self, left: i64, right: i64) -> bool {
+        match self {
+            Op::Lt => left < right,
+            Op::Le => left <= right,
+            Op::Gt => left > right,
+            Op::Ge => left >= right,
+            Op::Eq => left == right,
+            Op::Ne => left != right,
+        }
+    }
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Lt => "<",
+            Op::Le => "≤",
+            Op::Gt => ">",
+            Op::Ge => "≥",
+            Op::Eq => "=",
+            Op::Ne => "≠",
+        }
+    }
+}
+
+/// `{ fact = "investment_yuan", op = ">=", value = 2000000 }`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub fact: Fact,
+    pub op: Op,
+    pub value: i64,
+}
+
+/// The facts known about a project; a missing fact makes a condition undecided.
+pub type Facts = BTreeMap<Fact, i64>;
+
+impl Condition {
+    /// `None` when the fact is not known yet.
+    pub fn eval(&self, facts: &Facts) -> Option<bool> {
+        facts.get(&self.fact).map(|v| self.op.holds(*v, self.value))
+    }
+}
+
+/// All conditions hold; an unknown fact counts as not holding.
+pub fn all_hold(conds: &[Condition], facts: &Facts) -> bool {
+    conds.iter().all(|c| c.eval(facts) == Some(true))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SignMode {
+    /// One party acts.
+    #[default]
+    Single,
+    /// 会签: every listed party must sign.
+    All,
+    /// 或签: any one of them may sign.
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainStep {
+    pub parties: Vec<String>,
+    #[serde(default)]
+    pub mode: SignMode,
+    #[serde(default)]
+    pub action: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageRule {
+    pub stage: Stage,
+    pub cite: String,
+    pub text: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub chain: Vec<ChainStep>,
+    #[serde(default)]
+    pub when: Vec<Condition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentRule {
+    pub id: String,
+    pub cite: String,
+    pub stage: Stage,
+    pub name: String,
+    pub text: String,
+    #[serde(default)]
+    pub when: Vec<Condition>,
+    /// Another document that may stand in for this one when `replace_when` holds (lhasa:10).
+    #[serde(default)]
+    pub replaceable_by: Option<String>,
+    #[serde(default)]
+    pub replace_when: Vec<Condition>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedDate {
+    pub month: u32,
+    pub day: u32,
+    /// Relative to the year of the anchor event (-1: the year before).
+    #[serde(default)]
+    pub year_offset: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NthWeekday {
+    pub weekday: WeekdayName,
+    pub n: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeekdayName {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl WeekdayName {
+    pub fn weekday(self) -> Weekday {
+        match self {
+            WeekdayName::Mon => Weekday::Mon,
+            WeekdayName::Tue => Weekday::Tue,
+            WeekdayName::Wed => Weekday::Wed,
+            WeekdayName::Thu => Weekday::Thu,
+            WeekdayName::Fri => Weekday::Fri,
+            WeekdayName::Sat => Weekday::Sat,
+            WeekdayName::Sun => Weekday::Sun,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Month,
+    Quarter,
+    Year,
+}
+
+/// How a deadline's due date is found. Exactly one is given in a profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Timing {
+    WorkingDays(u32),
+    CalendarDays(u32),
+    Months(u32),
+    /// A fixed day of a year relative to the anchor.
+    Fixed(FixedDate),
+    /// The next nth weekday of a month on or after the anchor (lhasa:7's fourth Thursday).
+    NextNthWeekday(NthWeekday),
+    /// Every period while the obligation runs, due on the period's first month's nth working
+    /// day (yeji:15: the first 5 working days of each quarter).
+    Recurring {
+        every: Period,
+        working_day: u32,
+    },
+    /// The text sets no time limit.
+    Unspecified,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineRule {
+    pub id: String,
+    pub cite: String,
+    pub text: String,
+    /// What is owed, in a few Chinese words (合同备案).
+    pub duty: String,
+    pub owed_by: String,
+    #[serde(default)]
+    pub owed_to: Option<String>,
+    /// The event the time runs from.
+    pub after: EventKind,
+    /// The event that meets the obligation.
+    pub fulfilled_by: EventKind,
+    /// For recurring duties: the event that ends them.
+    #[serde(default)]
+    pub until: Option<EventKind>,
+    #[serde(default)]
+    pub when: Vec<Condition>,
+    #[serde(default)]
+    pub working_days: Option<u32>,
+    #[serde(default)]
+    pub calendar_days: Option<u32>,
+    #[serde(default)]
+    pub months: Option<u32>,
+    /// With `months`: not before this many months (lhasa:22's months 12–24).
+    #[serde(default)]
+    pub not_before_months: Option<u32>,
+    #[serde(default)]
+    pub fixed: Option<FixedDate>,
+    #[serde(default)]
+    pub next_nth_weekday: Option<NthWeekday>,
+    #[serde(default)]
+    pub every: Option<Period>,
+    #[serde(default)]
+    pub working_day: Option<u32>,
+    #[serde(default)]
+    pub unspecified: bool,
+}
+
+impl DeadlineRule {
+    /// The timing, if exactly one form is given.
+    pub fn timing(&self) -> Result<Timing, String> {
+        let mut forms = Vec::new();
+        if let Some(n) = self.working_days {
+            forms.push(Timing::WorkingDays(n));
+        }
+        if let Some(n) = self.calendar_days {
+            forms.push(Timing::CalendarDays(n));
+        }
+        if let Some(n) = self.months {
+            forms.push(Timing::Months(n));
+        }
+        if let Some(f) = self.fixed {
+            forms.push(Timing::Fixed(f));
+        }
+        if let Some(w) = self.next_nth_weekday {
+            forms.push(Timing::NextNthWeekday(w));
+        }
+        match (self.every, self.working_day) {
+            (Some(every), Some(working_day)) => {
+                forms.push(Timing::Recurring { every, working_day })
+            }
+            (None, None) => {}
+            _ => return Err("周期性期限须同时给出 every 和 working_day".into()),
+        }
+        if self.unspecified {
+            forms.push(Timing::Unspecified);
+        }
+        match forms.len() {
+            1 => Ok(forms[0]),
+            0 => Err("未给出期限：working_days、calendar_days、months、fixed、next_nth_weekday、every 或 unspecified 须给出其一".into()),
+            _ => Err("期限只能给出一种形式".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdRule {
+    pub id: String,
+    pub cite: String,
+    pub text: String,
+    pub fact: Fact,
+    pub op: Op,
+    pub value: i64,
+    /// What changes when the threshold is met, in Chinese.
+    pub effect: String,
+    /// A stage the threshold adds to the flow.
+    #[serde(default)]
+    pub adds_stage: Option<Stage>,
+}
+
+impl ThresholdRule {
+    pub fn met(&self, facts: &Facts) -> Option<bool> {
+        facts.get(&self.fact).map(|v| self.op.holds(*v, self.value))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuotaScope {
+    /// Per department and plan year.
+    DepartmentYear,
+    /// Per jurisdiction and plan year.
+    JurisdictionYear,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaRule {
+    pub id: String,
+    pub cite: String,
+    pub text: String,
+    /// What is counted (the event that uses the quota).
+    pub counts: EventKind,
+    pub per: QuotaScope,
+    pub max: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateRule {
+    pub id: String,
+    pub cite: String,
+    /// The refusal the user reads.
+    pub text: String,
+    pub action: GatedAction,
+    /// Every condition must hold for the action to go ahead.
+    #[serde(default)]
+    pub requires: Vec<Condition>,
+    /// Or: the action uses up one unit of this quota.
+    #[serde(default)]
+    pub quota: Option<String>,
+    /// The gate applies only when these hold.
+    #[serde(default)]
+    pub when: Vec<Condition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SanctionRule {
+    pub id: String,
+    pub cite: String,
+    pub text: String,
+    /// Deadlines whose lapse triggers it; empty for violations found by supervision.
+    #[serde(default)]
+    pub on_overdue: Vec<String>,
+    pub steps: Vec<SanctionStep>,
+}
+
+/// A place where the published text is missing or incomplete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gap {
+    pub cite: String,
+    pub text: String,
+    /// The key under which an administrator configures what the text leaves out.
+    #[serde(default)]
+    pub configurable: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Labels {
+    #[serde(default)]
+    pub parties: BTreeMap<String, String>,
+    #[serde(default)]
+    pub stages: BTreeMap<String, String>,
+}
+
+/// The head of a profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileHead {
+    pub id: String,
+    pub name: String,
+    pub jurisdiction: String,
+    pub issuer: String,
+    pub document: String,
+    pub issued: NaiveDate,
+    #[serde(default)]
+    pub valid_until: Option<NaiveDate>,
+    #[serde(default)]
+    pub basis: Vec<String>,
+    /// Citation prefixes this profile may use besides its id (linxiang's data regulation).
+    #[serde(default)]
+    pub cite_prefixes: Vec<String>,
+}
+
+/// A loaded, checked profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Profile {
+    pub head: ProfileHead,
+    pub labels: Labels,
+    pub stages: Vec<StageRule>,
+    pub documents: Vec<DocumentRule>,
+    pub deadlines: Vec<DeadlineRule>,
+    pub thresholds: Vec<ThresholdRule>,
+    pub quotas: Vec<QuotaRule>,
+    pub gates: Vec<GateRule>,
+    pub sanctions: Vec<SanctionRule>,
+    pub gaps: Vec<Gap>,
+}
+
+impl Profile {
+    /// The profile's own word for a party kind, or the neutral label.
+    pub fn party_label(&self, party: &str) -> String {
+        if let Some(l) = self.labels.parties.get(party) {
+            return l.clone();
+        }
+        PartyKind::parse(party)
+            .map(|k| k.label().to_string())
+            .or_else(|| FirmKind::parse(party).map(|k| k.label().to_string()))
+            .unwrap_or_else(|| party.to_string())
+    }
+
+    pub fn stage_label(&self, stage: Stage) -> String {
+        self.labels
+            .stages
+            .get(stage.as_str())
+            .cloned()
+            .unwrap_or_else(|| stage.label().to_string())
+    }
+
+    /// Every rule with its kind and citation, for `govit policy show` and the rules page.
+    pub fn rule_count(&self) -> usize {
+        self.stages.len()
+            + self.documents.len()
+            + self.deadlines.len()
+            + self.thresholds.len()
+            + self.quotas.len()
+            + self.gates.len()
+            + self.sanctions.len()
+            + self.gaps.len()
+    }
+}

@@ -1,0 +1,150 @@
+//! The closed vocabularies a profile is written in: stages, events, facts, gated actions and
+//! sanction steps.
+
+named_enum!(
+    /// The stages of a project's life (the glossary of CONVENTIONS.md).
+    Stage {
+        Declaration => "declaration", "项目申报",
+        AnnualPlan => "annual_plan", "年度计划",
+        SupplementaryPlan => "supplementary_plan", "增补计划",
+        PreReview => "pre_review", "预审",
+        ExpertReview => "expert_review", "专家评审",
+        JointReview => "joint_review", "联合审查",
+        SecurityReview => "security_review", "网络安全审查",
+        CryptoReview => "crypto_review", "密码应用审查",
+        Approval => "approval", "立项审批",
+        BudgetReview => "budget_review", "预算评审",
+        Procurement => "procurement", "采购",
+        ContractFiling => "contract_filing", "合同备案",
+        SupervisorFiling => "supervisor_filing", "监理备案",
+        Implementation => "implementation", "项目实施",
+        ProgressReport => "progress_report", "进度报告",
+        ChangeRequest => "change_request", "项目调整",
+        DelayRequest => "delay_request", "延期申请",
+        Termination => "termination", "项目终止",
+        PreliminaryAcceptance => "preliminary_acceptance", "初步验收",
+        CompletionAcceptance => "completion_acceptance", "竣工验收",
+        AcceptanceFiling => "acceptance_filing", "验收备案",
+        FinancialReview => "financial_review", "财务审核或审计",
+        SelfEvaluation => "self_evaluation", "绩效自评价",
+        PostEvaluation => "post_evaluation", "后评价",
+        OmPeriod => "om_period", "运维期",
+        OmFundApplication => "om_fund_application", "运维经费申请",
+    }
+);
+
+named_enum!(
+    /// What happens to a project; deadlines run from one event and are met by another.
+    EventKind {
+        PlanYearStart => "plan_year_start", "计划年度开始",
+        DeclarationSubmitted => "declaration_submitted", "提交申报",
+        MaterialsReceived => "materials_received", "收到申报材料",
+        ReviewPassed => "review_passed", "审查通过",
+        ReviewFailed => "review_failed", "审查未通过",
+        ReviewOpinionSent => "review_opinion_sent", "出具审查意见",
+        RevisionSubmitted => "revision_submitted", "提交修改材料",
+        ReportedForApproval => "reported_for_approval", "报送审批",
+        PlanApproved => "plan_approved", "列入年度计划",
+        Approved => "approved", "立项批复",
+        ContractSigned => "contract_signed", "签订合同",
+        ContractFiled => "contract_filed", "合同备案",
+        SupervisorAppointed => "supervisor_appointed", "确定监理",
+        SupervisorFiled => "supervisor_filed", "监理备案",
+        WorkStarted => "work_started", "开工建设",
+        ProgressReported => "progress_reported", "报送进度",
+        EquipmentPurchased => "equipment_purchased", "完成设备购置",
+        PurchaseFiled => "purchase_filed", "购置备案",
+        PreliminaryAcceptancePassed => "preliminary_acceptance_passed", "初步验收合格",
+        CompletionAcceptanceApplied => "completion_acceptance_applied", "提出竣工验收申请",
+        CompletionAcceptancePassed => "completion_acceptance_passed", "通过竣工验收",
+        AcceptanceFiled => "acceptance_filed", "验收备案",
+        FinanceNotified => "finance_notified", "书面告知财政",
+        OperationStarted => "operation_started", "投入运行",
+        FinalAccountsDone => "final_accounts_done", "完成竣工决算",
+        FinancialReviewDone => "financial_review_done", "完成财务审核或审计",
+        BudgetYearEnded => "budget_year_ended", "预算年度结束",
+        SelfEvaluationSubmitted => "self_evaluation_submitted", "报送自评价报告",
+        FinanceEvaluationDone => "finance_evaluation_done", "财政完成重点评价",
+        RectificationReported => "rectification_reported", "报送整改报告",
+        RectificationChecked => "rectification_checked", "完成整改核查",
+        ShareRequestReceived => "share_request_received", "收到共享申请",
+        ShareRequestAnswered => "share_request_answered", "答复共享申请",
+        OmFreePeriodEnd => "om_free_period_end", "免费运维期届满",
+        OmFundsApplied => "om_funds_applied", "申请运维经费",
+    }
+);
+
+named_enum!(
+    /// Facts about a project that conditions, thresholds and gates test. Amounts are yuan,
+    /// ratios basis points (1500 = 15%), flags 0 or 1.
+    Fact {
+        InvestmentYuan => "investment_yuan", "项目投资（元）",
+        ApprovedYuan => "approved_yuan", "批复概算（元）",
+        DurationMonths => "duration_months", "建设工期（月）",
+        SpansYears => "spans_years", "是否跨年度",
+        InDepartmentBudget => "in_department_budget", "是否列入部门预算",
+        InAnnualPlan => "in_annual_plan", "是否列入年度计划",
+        IsKeyProject => "is_key_project", "是否重点项目",
+        IsCrossDepartment => "is_cross_department", "是否跨部门项目",
+        IsClassified => "is_classified", "是否涉密",
+        IsSimple => "is_simple", "是否建设内容简单",
+        IsUrgent => "is_urgent", "是否急需项目",
+        SystemsOutsideCatalog => "systems_outside_catalog", "未编入目录的系统数",
+        ConnectedToServicePlatform => "connected_to_service_platform", "是否接入政务服务平台",
+        CanShare => "can_share", "是否能互联互通、共享",
+        CatalogInSharingPlatform => "catalog_in_sharing_platform", "资源目录是否纳入共享平台",
+        BuildsOwnMachineRoom => "builds_own_machine_room", "是否自建机房",
+        RebuildsCommonCapability => "rebuilds_common_capability", "是否重复建设共性基础设施或共性支撑能力",
+        BuildsPrivateNetwork => "builds_private_network", "是否新建专网",
+        SupervisorAppointed => "supervisor_appointed", "是否已确定监理",
+        ContractFiled => "contract_filed", "是否已合同备案",
+        SupervisorFiled => "supervisor_filed", "是否已监理备案",
+        AcceptanceFiled => "acceptance_filed", "是否已验收备案",
+        ChangeRatioBp => "change_ratio_bp", "调整金额占概算比例（基点）",
+        DelayRatioBp => "delay_ratio_bp", "超出合同工期比例（基点）",
+        OmYearsInContract => "om_years_in_contract", "合同约定运维年限",
+        QuotesCount => "quotes_count", "询价数量",
+        FailedReviews => "failed_reviews", "评审未通过次数",
+        SecurityTestPassed => "security_test_passed", "等保测评是否通过",
+        RectificationPassed => "rectification_passed", "上年度整改是否通过",
+        YearsSinceAcceptance => "years_since_acceptance", "验收后年数",
+        UsesDomesticCrypto => "uses_domestic_crypto", "是否应用国产密码",
+        SecureControllable => "secure_controllable", "产品是否安全可控",
+        HasOmPlan => "has_om_plan", "是否有运维方案",
+    }
+);
+
+named_enum!(
+    /// Actions a gate can stand in front of.
+    GatedAction {
+        Declare => "declare", "申报项目",
+        EnterPlan => "enter_plan", "列入年度计划",
+        Approve => "approve", "立项批复",
+        Fund => "fund", "安排建设资金",
+        StartWork => "start_work", "开工建设",
+        Sign => "sign", "签订合同",
+        Accept => "accept", "通过验收",
+        Pay => "pay", "支付资金",
+        OmFunds => "om_funds", "安排运维经费",
+        Deploy => "deploy", "上线部署",
+    }
+);
+
+named_enum!(
+    /// What follows a violation.
+    SanctionStep {
+        Rectification => "rectification", "限期整改",
+        Criticism => "criticism", "通报批评",
+        DeferPlan => "defer_plan", "暂缓安排投资计划",
+        SuspendFunds => "suspend_funds", "暂停拨付资金",
+        SuspendProject => "suspend_project", "暂停项目建设",
+        Terminate => "terminate", "终止项目",
+        RecoverFunds => "recover_funds", "收回资金",
+        BudgetCut => "budget_cut", "压缩下一年度预算",
+        NoOmFunds => "no_om_funds", "不安排运维经费",
+        NoFurtherFunds => "no_further_funds", "不再安排后续资金",
+        CreditRecord => "credit_record", "记入信用记录",
+        Blacklist => "blacklist", "列入黑名单",
+        Report => "report", "书面报告",
+    }
+);

@@ -1,0 +1,146 @@
+//! Searching and verifying the audit chain (the auditor's room); appending is in
+//! `base::audit_log`, on every change path.
+
+pub use crate::base::audit_log::Change;
+use crate::base::audit_log::append;
+use crate::base::{Page, Paged, Param, Where, like_pattern};
+use crate::{Actor, Result, Store};
+use govit_core::audit::{AuditEvent, AuditRecord, ChainBreak, ChainVerifier};
+use sqlx::{AssertSqlSafe, Row};
+
+/// Filters of the auditor's search page.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct AuditFilter {
+    pub actor: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub result: String,
+    pub ip: String,
+    /// Inclusive bounds in Unix milliseconds.
+    #[serde(skip)]
+    pub from_ms: Option<i64>,
+    #[serde(skip)]
+    pub to_ms: Option<i64>,
+}
+
+const COLUMNS: &str = "seq, at_ms, actor_id, actor_login, ip, object_type, object_id, action, \
+                       before_json, after_json, result, detail, prev_digest, digest";
+
+fn record(row: &sqlx::any::AnyRow) -> Result<AuditRecord> {
+    Ok(AuditRecord {
+        seq: row.try_get("seq")?,
+        event: AuditEvent {
+            at_ms: row.try_get("at_ms")?,
+            actor_id: row.try_get("actor_id")?,
+            actor_login: row.try_get("actor_login")?,
+            ip: row.try_get("ip")?,
+            object_type: row.try_get("object_type")?,
+            object_id: row.try_get("object_id")?,
+            action: row.try_get("action")?,
+            before: row.try_get("before_json")?,
+            after: row.try_get("after_json")?,
+            result: row.try_get("result")?,
+            detail: row.try_get("detail")?,
+        },
+        prev_digest: row.try_get("prev_digest")?,
+        digest: row.try_get("digest")?,
+    })
+}
+
+impl Store {
+    /// Appends a record on its own (a login, a refusal), outside any business change.
+    pub async fn audit(&self, actor: &Actor, now_ms: i64, change: Change<'_>) -> Result<i64> {
+        let mut w = self.write().await?;
+        let seq = append(&mut w.tx, actor, now_ms, change).await?;
+        w.commit().await?;
+        Ok(seq)
+    }
+
+    /// Records a refused access (wrong scope, wrong role, bad CSRF token).
+    pub async fn audit_refusal(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        object_type: &str,
+        object_id: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<i64> {
+        self.audit(
+            actor,
+            now_ms,
+            Change::refused(object_type, object_id, action, detail),
+        )
+        .await
+    }
+
+    pub async fn search_audit(&self, f: &AuditFilter, page: Page) -> Result<Paged<AuditRecord>> {
+        let mut w = Where::default();
+        let text = |s: &str| Param::Text(s.trim().to_string());
+        if !f.actor.trim().is_empty() {
+            w.and(
+                "actor_login LIKE ? ESCAPE '\\'",
+                vec![Param::Text(like_pattern(f.actor.trim()))],
+            );
+        }
+        if !f.action.trim().is_empty() {
+            w.and(
+                "action LIKE ? ESCAPE '\\'",
+                vec![Param::Text(like_pattern(f.action.trim()))],
+            );
+        }
+        if !f.object_type.trim().is_empty() {
+            w.and("object_type = ?", vec![text(&f.object_type)]);
+        }
+        if !f.object_id.trim().is_empty() {
+            w.and("object_id = ?", vec![text(&f.object_id)]);
+        }
+        if !f.result.trim().is_empty() {
+            w.and("result = ?", vec![text(&f.result)]);
+        }
+        if !f.ip.trim().is_empty() {
+            w.and("ip = ?", vec![text(&f.ip)]);
+        }
+        if let Some(from) = f.from_ms {
+            w.and("at_ms >= ?", vec![Param::Int(from)]);
+        }
+        if let Some(to) = f.to_ms {
+            w.and("at_ms <= ?", vec![Param::Int(to)]);
+        }
+        let select = format!("SELECT {COLUMNS} FROM audit_log");
+        self.fetch_page((&select, "FROM audit_log"), &w, "seq DESC", page, record)
+            .await
+    }
+
+    /// Walks the whole chain in pages of 1,000 and reports the first broken record.
+    pub async fn verify_audit_chain(&self) -> Result<Result<u64, ChainBreak>> {
+        let mut verifier = ChainVerifier::new();
+        let mut after: i64 = 0;
+        loop {
+            let rows = sqlx::query(AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000"
+            )))
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                let r = record(row)?;
+                if let Err(b) = verifier.check(&r) {
+                    return Ok(Err(b));
+                }
+                after = r.seq;
+            }
+        }
+        let head = sqlx::query("SELECT seq, digest FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        let head_seq: i64 = head.try_get("seq")?;
+        let head_digest: String = head.try_get("digest")?;
+        Ok(verifier.finish(head_seq, &head_digest))
+    }
+}

@@ -1,0 +1,332 @@
+//! The change path: the one way every state change runs.
+//!
+//! A change names who acts ([`Who`]), the record it acts on ([`Target`]: an id and the
+//! version the user saw, or a new record) and a [`Step`]. The path opens the write
+//! transaction, loads the record, applies data scope (out of scope reads as not found) and
+//! the version check (stale → 409), lets the step read what its rule needs, asks the step's
+//! pure decision (the core's function: a new state, or a `DomainError` naming the rule),
+//! lets the step write, then attaches the record kind's consequences (history version,
+//! timeline event, recomputed obligations …) and the audit record, and commits — all or
+//! nothing. A refusal rolls the write back and is audited in a write of its own; invalid
+//! input and stale versions are the user's to fix and are not.
+//!
+//! The workflow engine runs every transition through this path: a new kind of step is a new
+//! `Step` implementation, not a new copy of the transaction dance.
+
+use super::WriteTx;
+use super::audit_log::{Change, append};
+use crate::{Actor, Result, Store, StoreError};
+use govit_core::DomainError;
+use govit_core::org::Principal;
+use sqlx::AnyConnection;
+use std::future::Future;
+
+/// Who acts, and when.
+#[derive(Clone, Copy)]
+pub struct Who<'a> {
+    pub principal: &'a Principal,
+    pub actor: &'a Actor,
+    pub now_ms: i64,
+}
+
+impl<'a> Who<'a> {
+    pub fn new(principal: &'a Principal, actor: &'a Actor, now_ms: i64) -> Who<'a> {
+        Who {
+            principal,
+            actor,
+            now_ms,
+        }
+    }
+}
+
+/// The record a change acts on.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    /// A record to be created.
+    New,
+    /// An existing record; `version` is the one the user saw (checked), or `None` for changes
+    /// to a record's parts that do not race its own fields (a link, an event, a waiver).
+    Existing { id: i64, version: Option<i64> },
+}
+
+impl Target {
+    pub fn at(id: i64, version: i64) -> Target {
+        Target::Existing {
+            id,
+            version: Some(version),
+        }
+    }
+    pub fn any_version(id: i64) -> Target {
+        Target::Existing { id, version: None }
+    }
+    fn id(self) -> Option<i64> {
+        match self {
+            Target::New => None,
+            Target::Existing { id, .. } => Some(id),
+        }
+    }
+}
+
+/// What the web layer needs to bring the search index up to date after a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reindex {
+    Project(i64),
+    System(i64),
+}
+
+/// A kind of record that changes through the path.
+pub trait Record: Sized + Send + Sync {
+    /// The audit log's object kind (`project`, `system`, `cloud_catalog`, `negative_list` …).
+    const KIND: &'static str;
+
+    fn id(&self) -> i64;
+    /// The optimistic version; a change made at another version is refused as stale.
+    fn version(&self) -> i64;
+    /// Loads the current row inside the transaction.
+    fn load(conn: &mut AnyConnection, id: i64)
+    -> impl Future<Output = Result<Option<Self>>> + Send;
+    /// Whether the principal may see the record at all (else: not found).
+    fn visible_to(&self, principal: &Principal) -> bool;
+    /// What the audit record shows of it, before and after.
+    fn audit_view(&self) -> serde_json::Value;
+    /// The consequences every change of this kind carries, in the same transaction:
+    /// a history version, a timeline event, recomputed obligations. None by default.
+    fn consequences(
+        _store: &Store,
+        _conn: &mut AnyConnection,
+        _who: Who<'_>,
+        _before: Option<&Self>,
+        _after: &Self,
+        _action: &str,
+        _detail: &str,
+    ) -> impl Future<Output = Result<()>> + Send {
+        async { Ok(()) }
+    }
+    /// Which search documents the change touches.
+    fn reindex(&self) -> Option<Reindex> {
+        None
+    }
+}
+
+/// One kind of change of a record of kind `R`.
+pub trait Step<R: Record>: Send + Sync {
+    /// What the rule needs to read first (facts, gate outcomes, roles), in the transaction.
+    type Input: Send;
+    /// What the decision says to write.
+    type Decision: Send;
+
+    /// The audit action code (`project.submit`, `cloud_catalog.publish` …).
+    fn action(&self) -> String;
+
+    /// Reads what the decision needs, inside the transaction.
+    fn gather(
+        &self,
+        store: &Store,
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        before: Option<&R>,
+    ) -> impl Future<Output = Result<Self::Input>> + Send;
+
+    /// The rule: a pure function (usually the core's) of the record and the input.
+    fn decide(
+        &self,
+        who: Who<'_>,
+        before: Option<&R>,
+        input: Self::Input,
+    ) -> std::result::Result<Self::Decision, DomainError>;
+
+    /// Writes the decision and returns the record as it now is (and, for a change to one of
+    /// its parts, what the audit record should show). A guarded update that touches no row
+    /// returns `StaleVersion`.
+    fn write(
+        &self,
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        before: Option<&R>,
+        decision: Self::Decision,
+    ) -> impl Future<Output = Result<Written<R>>> + Send;
+
+    /// The audit record's detail (a reason, a note).
+    fn detail(&self) -> String {
+        String::new()
+    }
+
+    /// The audit action of the record written, when the decision picks it (publish or
+    /// return); the step's own action by default.
+    fn action_of(&self, _after: &R) -> String {
+        self.action()
+    }
+}
+
+/// What a step wrote: the record as it now is, and — when the change was to one of its parts
+/// (an event, a fact, a waiver, a link) — what the audit record shows instead of the
+/// record's own before and after.
+pub struct Written<R> {
+    pub record: R,
+    pub audit: Option<Audited>,
+}
+
+impl<R> Written<R> {
+    pub fn record(record: R) -> Written<R> {
+        Written {
+            record,
+            audit: None,
+        }
+    }
+    pub fn part(record: R, audit: Audited) -> Written<R> {
+        Written {
+            record,
+            audit: Some(audit),
+        }
+    }
+}
+
+/// The audit record of a change to a part of a record.
+pub struct Audited {
+    /// The part's object type and id (`obligation`, `12/yeji-22`), or the record's own.
+    pub object: Option<(&'static str, String)>,
+    pub before: Option<serde_json::Value>,
+    pub after: serde_json::Value,
+}
+
+/// The result of a change: the record as it now is, and what to reindex.
+#[derive(Debug)]
+pub struct Changed<R> {
+    pub record: R,
+    pub reindex: Option<Reindex>,
+}
+
+impl Store {
+    /// Runs one change through the path (see the module's documentation).
+    pub(crate) async fn run<R: Record, S: Step<R>>(
+        &self,
+        who: Who<'_>,
+        target: Target,
+        step: &S,
+    ) -> Result<Changed<R>> {
+        let w = self.write().await?;
+        match self.run_in(w, who, target, step).await {
+            Ok(changed) => Ok(changed),
+            Err(e) => Err(self
+                .refused(who, R::KIND, target.id(), &step.action(), e)
+                .await),
+        }
+    }
+
+    async fn run_in<R: Record, S: Step<R>>(
+        &self,
+        mut w: WriteTx<'_>,
+        who: Who<'_>,
+        target: Target,
+        step: &S,
+    ) -> Result<Changed<R>> {
+        let before = match target {
+            Target::New => None,
+            Target::Existing { id, version } => {
+                let r = match R::load(&mut w.tx, id).await? {
+                    Some(r) if r.visible_to(who.principal) => r,
+                    _ => return Err(DomainError::NotFound.into()),
+                };
+                if let Some(v) = version
+                    && v != r.version()
+                {
+                    return Err(DomainError::StaleVersion {
+                        current: r.version(),
+                    }
+                    .into());
+                }
+                Some(r)
+            }
+        };
+        let input = step.gather(self, &mut w.tx, who, before.as_ref()).await?;
+        let decision = step.decide(who, before.as_ref(), input)?;
+        let written = step
+            .write(&mut w.tx, who, before.as_ref(), decision)
+            .await?;
+        let after = written.record;
+        let action = step.action_of(&after);
+        let detail = step.detail();
+        R::consequences(
+            self,
+            &mut w.tx,
+            who,
+            before.as_ref(),
+            &after,
+            &action,
+            &detail,
+        )
+        .await?;
+        let change = match written.audit {
+            None => {
+                let change = Change::ok(R::KIND, after.id(), &action).after(&after.audit_view());
+                match &before {
+                    Some(b) => change.before(&b.audit_view()),
+                    None => change,
+                }
+            }
+            Some(part) => {
+                let (kind, id) = part
+                    .object
+                    .unwrap_or_else(|| (R::KIND, after.id().to_string()));
+                let change = Change::ok(kind, id, &action).after(&part.after);
+                match &part.before {
+                    Some(b) => change.before(b),
+                    None => change,
+                }
+            }
+        };
+        append(&mut w.tx, who.actor, who.now_ms, change.detail(detail)).await?;
+        w.commit().await?;
+        Ok(Changed {
+            reindex: after.reindex(),
+            record: after,
+        })
+    }
+
+    /// Audits a refused change (after its write was rolled back) and returns the error.
+    /// Invalid input and stale versions are the user's to fix and are not audited.
+    pub(crate) async fn refused(
+        &self,
+        who: Who<'_>,
+        kind: &str,
+        id: Option<i64>,
+        action: &str,
+        err: StoreError,
+    ) -> StoreError {
+        let detail = match &err {
+            StoreError::Domain(DomainError::Invalid(_) | DomainError::StaleVersion { .. })
+            | StoreError::Db(_)
+            | StoreError::Config(_) => return err,
+            StoreError::Domain(DomainError::NotFound) => "不存在或超出数据范围".to_string(),
+            StoreError::Domain(e) => e.to_string(),
+        };
+        let id = id.unwrap_or(0).to_string();
+        if let Err(e) = self
+            .audit_refusal(who.actor, who.now_ms, kind, &id, action, &detail)
+            .await
+        {
+            tracing::error!(error = %e, "could not audit a refusal");
+        }
+        err
+    }
+}
+
+/// A guarded update touched no row: another writer changed the record first (PostgreSQL;
+/// SQLite writes are serialized). `table` is a fixed table name.
+pub(crate) async fn stale_unless(
+    conn: &mut AnyConnection,
+    rows_affected: u64,
+    table: &str,
+    id: i64,
+) -> Result<()> {
+    if rows_affected > 0 {
+        return Ok(());
+    }
+    let current: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT version FROM {table} WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Err(DomainError::StaleVersion { current }.into())
+}

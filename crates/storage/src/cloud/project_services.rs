@@ -1,0 +1,257 @@
+//! The published services a project names, and the common capabilities it must not
+//! rebuild (lhasa:8).
+
+use super::*;
+
+/// The common-capability fact of lhasa:8, offered to the project rules through the
+/// projects room's fact-source registry.
+pub struct CommonCapabilityFacts;
+
+impl crate::projects::FactSource for CommonCapabilityFacts {
+    fn derive<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        p: &'a crate::projects::Project,
+        facts: &'a mut govit_core::policy::Facts,
+    ) -> crate::projects::FactFuture<'a> {
+        Box::pin(common_capability_fact(conn, p, facts))
+    }
+}
+
+async fn published_common_capabilities(
+    conn: &mut AnyConnection,
+    jurisdiction: JurisdictionId,
+) -> Result<Vec<CommonCapability>> {
+    let rows = sqlx::query(
+        "SELECT cs.name, cs.keywords FROM cloud_services cs JOIN cloud_catalog_versions v ON v.id = cs.catalog_version_id \
+         WHERE v.jurisdiction_id = $1 AND v.status = 'published' AND cs.is_common = 1 ORDER BY cs.code",
+    )
+    .bind(jurisdiction.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CommonCapability {
+                name: r.try_get("name")?,
+                keywords: split_keywords(&r.try_get::<String, _>("keywords")?),
+            })
+        })
+        .collect()
+}
+
+/// Whether the project rebuilds a common capability (lhasa:8), as far as the published
+/// catalog can tell: no, when the catalog lists common capabilities and the project's name
+/// and summary look like none of them. A project that does look like one, or a
+/// jurisdiction without such a catalog, leaves the fact for a reviewer to establish: a
+/// keyword is a suspicion, not a finding.
+async fn common_capability_fact(
+    conn: &mut AnyConnection,
+    p: &crate::projects::Project,
+    facts: &mut govit_core::policy::Facts,
+) -> Result<()> {
+    let caps = published_common_capabilities(conn, p.jurisdiction_id).await?;
+    let text = format!("{} {}", p.declaration.name, p.declaration.summary);
+    if !caps.is_empty() && common_capability_overlaps(&text, &caps).is_empty() {
+        facts.insert(govit_core::policy::Fact::RebuildsCommonCapability, 0);
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The common capabilities of the catalog in force (lhasa:8).
+    pub async fn common_capabilities(
+        &self,
+        jurisdiction: JurisdictionId,
+    ) -> Result<Vec<CommonCapability>> {
+        let mut conn = self.pool.acquire().await?;
+        published_common_capabilities(&mut conn, jurisdiction).await
+    }
+
+    /// Common capabilities a project's name and summary look like building anew (lhasa:8).
+    pub async fn project_common_overlaps(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        project: ProjectId,
+    ) -> Result<Vec<Overlap>> {
+        let p = self.project(principal, actor, now_ms, project).await?;
+        let caps = self.common_capabilities(p.jurisdiction_id).await?;
+        let text = format!("{} {}", p.declaration.name, p.declaration.summary);
+        Ok(common_capability_overlaps(&text, &caps))
+    }
+
+    /// The cloud services a project names (the project must be visible to the caller).
+    pub async fn project_cloud_links(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        project: ProjectId,
+    ) -> Result<Vec<ProjectCloudLink>> {
+        self.project(principal, actor, now_ms, project).await?;
+        let rows = sqlx::query(
+            "SELECT l.service_id, l.note, l.created_at_ms, u.name AS created_by_name, cs.code, cs.name, cs.category, \
+             cs.is_common, v.version_no FROM project_cloud_services l JOIN cloud_services cs ON cs.id = l.service_id \
+             JOIN cloud_catalog_versions v ON v.id = cs.catalog_version_id JOIN users u ON u.id = l.created_by \
+             WHERE l.project_id = $1 ORDER BY cs.code, l.id",
+        )
+        .bind(project.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let category: String = r.try_get("category")?;
+                Ok(ProjectCloudLink {
+                    service_id: r.try_get("service_id")?,
+                    code: r.try_get("code")?,
+                    name: r.try_get("name")?,
+                    category: ServiceCategory::parse(&category).unwrap_or(ServiceCategory::Other),
+                    is_common: r.try_get::<i64, _>("is_common")? != 0,
+                    catalog_version_no: r.try_get("version_no")?,
+                    note: r.try_get("note")?,
+                    created_by_name: r.try_get("created_by_name")?,
+                    created_at_ms: r.try_get("created_at_ms")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Checks that the caller may change a project's cloud services: the owner unit's clerk
+    /// while the project is a draft or returned.
+    async fn project_for_link(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        project: ProjectId,
+        action: &str,
+    ) -> Result<crate::projects::Project> {
+        let p = self.project(principal, actor, now_ms, project).await?;
+        if !(principal.has(Role::Declarant)
+            && principal.department_id == Some(p.owner_department_id))
+        {
+            return Err(self
+                .refuse_cloud(
+                    actor,
+                    now_ms,
+                    "project",
+                    &project.to_string(),
+                    action,
+                    DomainError::Forbidden("只有项目建设单位的经办人可以选用政务云服务".into()),
+                )
+                .await);
+        }
+        if !p.status.is_editable() {
+            return Err(DomainError::InvalidState {
+                message: format!(
+                    "项目当前状态为“{}”，不能修改选用的政务云服务",
+                    p.status.label()
+                ),
+            }
+            .into());
+        }
+        Ok(p)
+    }
+
+    /// A project names a service of the published catalog it will use (gaoping:12).
+    pub async fn link_cloud_service(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        project: ProjectId,
+        service_id: i64,
+        note: &str,
+    ) -> Result<Vec<ProjectCloudLink>> {
+        let p = self
+            .project_for_link(principal, actor, now_ms, project, "project.cloud_link")
+            .await?;
+        let note = limit("note", "说明", note, 200)?;
+        let mut w = self.write().await?;
+        let published: Option<String> = sqlx::query_scalar(
+            "SELECT cs.name FROM cloud_services cs JOIN cloud_catalog_versions v ON v.id = cs.catalog_version_id \
+             WHERE cs.id = $1 AND v.jurisdiction_id = $2 AND v.status = 'published'",
+        )
+        .bind(service_id)
+        .bind(p.jurisdiction_id.0)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        let Some(name) = published else {
+            return Err(DomainError::invalid(
+                "service_id",
+                "只能选用已发布的《政务云系统服务目录》中的服务（gaoping:12）",
+            )
+            .into());
+        };
+        match sqlx::query(
+            "INSERT INTO project_cloud_services (project_id, service_id, note, created_by, created_at_ms) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(project.0)
+        .bind(service_id)
+        .bind(note.clone())
+        .bind(principal.user_id.0)
+        .bind(now_ms)
+        .execute(&mut *w.tx)
+        .await
+        {
+            Ok(_) => {}
+            Err(e) if unique_violation(&e) => {
+                return Err(DomainError::invalid(
+                    "service_id",
+                    format!("本项目已选用“{name}”"),
+                )
+                .into());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        append(
+            &mut w.tx,
+            actor,
+            now_ms,
+            Change::ok("project", project, "project.cloud_link").after(
+                &serde_json::json!({"service_id": service_id, "service": name, "note": note}),
+            ),
+        )
+        .await?;
+        w.commit().await?;
+        self.project_cloud_links(principal, actor, now_ms, project)
+            .await
+    }
+
+    pub async fn unlink_cloud_service(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        project: ProjectId,
+        service_id: i64,
+    ) -> Result<Vec<ProjectCloudLink>> {
+        self.project_for_link(principal, actor, now_ms, project, "project.cloud_unlink")
+            .await?;
+        let mut w = self.write().await?;
+        let n = sqlx::query(
+            "DELETE FROM project_cloud_services WHERE project_id = $1 AND service_id = $2",
+        )
+        .bind(project.0)
+        .bind(service_id)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(DomainError::NotFound.into());
+        }
+        append(
+            &mut w.tx,
+            actor,
+            now_ms,
+            Change::ok("project", project, "project.cloud_unlink")
+                .before(&serde_json::json!({"service_id": service_id})),
+        )
+        .await?;
+        w.commit().await?;
+        self.project_cloud_links(principal, actor, now_ms, project)
+            .await
+    }
+}

@@ -1,0 +1,339 @@
+//! Jurisdictions, the department tree, external firms and experts.
+
+use crate::base::audit_log::{Change, append};
+use crate::{Actor, Result, Store};
+use govit_core::DomainError;
+use govit_core::ids::{DepartmentId, JurisdictionId};
+use govit_core::org::{FirmKind, PartyKind, child_path};
+use serde::Serialize;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Jurisdiction {
+    pub id: JurisdictionId,
+    pub code: String,
+    pub name: String,
+    pub profile_id: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Department {
+    pub id: DepartmentId,
+    pub jurisdiction_id: JurisdictionId,
+    pub parent_id: Option<DepartmentId>,
+    pub code: String,
+    pub name: String,
+    pub path: String,
+    pub party_kinds: Vec<PartyKind>,
+}
+
+impl Department {
+    /// Depth in the tree, 0 for a root.
+    pub fn depth(&self) -> usize {
+        self.path.matches('/').count().saturating_sub(2)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Firm {
+    pub id: i64,
+    pub kind: FirmKind,
+    pub name: String,
+    pub credit_code: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Expert {
+    pub id: i64,
+    pub name: String,
+    pub employer: String,
+    pub fields: String,
+}
+
+impl Store {
+    pub async fn create_jurisdiction(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        code: &str,
+        name: &str,
+        profile_id: &str,
+    ) -> Result<JurisdictionId> {
+        let mut w = self.write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO jurisdictions (code, name, profile_id) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(code.to_string())
+        .bind(name.to_string())
+        .bind(profile_id.to_string())
+        .fetch_one(&mut *w.tx)
+        .await?;
+        append(
+            &mut w.tx,
+            actor,
+            now_ms,
+            Change::ok("jurisdiction", id, "jurisdiction.create")
+                .after(&serde_json::json!({"code": code, "name": name, "profile_id": profile_id})),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(JurisdictionId(id))
+    }
+
+    pub async fn jurisdiction_by_code(&self, code: &str) -> Result<Option<Jurisdiction>> {
+        let row =
+            sqlx::query("SELECT id, code, name, profile_id FROM jurisdictions WHERE code = $1")
+                .bind(code.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| {
+            Ok(Jurisdiction {
+                id: JurisdictionId(r.try_get("id")?),
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                profile_id: r.try_get("profile_id")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn jurisdiction(&self, id: JurisdictionId) -> Result<Jurisdiction> {
+        let r = sqlx::query("SELECT id, code, name, profile_id FROM jurisdictions WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        Ok(Jurisdiction {
+            id: JurisdictionId(r.try_get("id")?),
+            code: r.try_get("code")?,
+            name: r.try_get("name")?,
+            profile_id: r.try_get("profile_id")?,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_department(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        jurisdiction: JurisdictionId,
+        parent: Option<DepartmentId>,
+        code: &str,
+        name: &str,
+        kinds: &[PartyKind],
+    ) -> Result<DepartmentId> {
+        let mut w = self.write().await?;
+        let parent_path: Option<String> = match parent {
+            Some(p) => Some(
+                sqlx::query_scalar(
+                    "SELECT path FROM departments WHERE id = $1 AND jurisdiction_id = $2",
+                )
+                .bind(p.0)
+                .bind(jurisdiction.0)
+                .fetch_optional(&mut *w.tx)
+                .await?
+                .ok_or_else(|| DomainError::invalid("parent_id", "上级部门不存在"))?,
+            ),
+            None => None,
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO departments (jurisdiction_id, parent_id, code, name) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(jurisdiction.0)
+        .bind(parent.map(|p| p.0))
+        .bind(code.to_string())
+        .bind(name.to_string())
+        .fetch_one(&mut *w.tx)
+        .await?;
+        let path = child_path(parent_path.as_deref(), DepartmentId(id));
+        sqlx::query("UPDATE departments SET path = $1, sort_order = $2 WHERE id = $2")
+            .bind(path.clone())
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        for k in kinds {
+            sqlx::query("INSERT INTO department_party_kinds (department_id, kind) VALUES ($1, $2)")
+                .bind(id)
+                .bind(k.as_str())
+                .execute(&mut *w.tx)
+                .await?;
+        }
+        append(
+            &mut w.tx,
+            actor,
+            now_ms,
+            Change::ok("department", id, "department.create").after(&serde_json::json!({
+                "code": code, "name": name, "path": path,
+                "party_kinds": kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            })),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(DepartmentId(id))
+    }
+
+    /// The whole tree of a jurisdiction, in depth-first order.
+    pub async fn departments(&self, jurisdiction: JurisdictionId) -> Result<Vec<Department>> {
+        let rows = sqlx::query(
+            "SELECT id, jurisdiction_id, parent_id, code, name, path FROM departments \
+             WHERE jurisdiction_id = $1 ORDER BY path",
+        )
+        .bind(jurisdiction.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let kinds = sqlx::query(
+            "SELECT k.department_id, k.kind FROM department_party_kinds k \
+             JOIN departments d ON d.id = k.department_id WHERE d.jurisdiction_id = $1",
+        )
+        .bind(jurisdiction.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: i64 = r.try_get("id")?;
+            let mut party_kinds = Vec::new();
+            for k in &kinds {
+                let dept: i64 = k.try_get("department_id")?;
+                let kind: String = k.try_get("kind")?;
+                if dept == id
+                    && let Some(pk) = PartyKind::parse(&kind)
+                {
+                    party_kinds.push(pk);
+                }
+            }
+            party_kinds.sort();
+            out.push(Department {
+                id: DepartmentId(id),
+                jurisdiction_id: JurisdictionId(r.try_get("jurisdiction_id")?),
+                parent_id: r.try_get::<Option<i64>, _>("parent_id")?.map(DepartmentId),
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                path: r.try_get("path")?,
+                party_kinds,
+            });
+        }
+        // Paths sort lexically ("/1/10/" before "/1/2/"); order siblings by id instead.
+        out.sort_by_key(|d| {
+            d.path
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse::<i64>().unwrap_or(0))
+                .collect::<Vec<_>>()
+        });
+        Ok(out)
+    }
+
+    pub async fn department_by_code(
+        &self,
+        jurisdiction: JurisdictionId,
+        code: &str,
+    ) -> Result<Option<DepartmentId>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM departments WHERE jurisdiction_id = $1 AND code = $2",
+        )
+        .bind(jurisdiction.0)
+        .bind(code.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(id.map(DepartmentId))
+    }
+
+    pub async fn create_firm(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        jurisdiction: JurisdictionId,
+        kind: FirmKind,
+        name: &str,
+        credit_code: &str,
+    ) -> Result<i64> {
+        let mut w = self.write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO firms (jurisdiction_id, kind, name, credit_code) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(jurisdiction.0)
+        .bind(kind.as_str())
+        .bind(name.to_string())
+        .bind(credit_code.to_string())
+        .fetch_one(&mut *w.tx)
+        .await?;
+        append(
+            &mut w.tx,
+            actor,
+            now_ms,
+            Change::ok("firm", id, "firm.create")
+                .after(&serde_json::json!({"kind": kind.as_str(), "name": name, "credit_code": credit_code})),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn firms(&self, jurisdiction: JurisdictionId) -> Result<Vec<Firm>> {
+        let rows = sqlx::query("SELECT id, kind, name, credit_code FROM firms WHERE jurisdiction_id = $1 ORDER BY kind, id")
+            .bind(jurisdiction.0)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                Ok(Firm {
+                    id: r.try_get("id")?,
+                    kind: FirmKind::parse(&kind).unwrap_or(FirmKind::Contractor),
+                    name: r.try_get("name")?,
+                    credit_code: r.try_get("credit_code")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn create_expert(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        jurisdiction: JurisdictionId,
+        name: &str,
+        employer: &str,
+        fields: &str,
+    ) -> Result<i64> {
+        let mut w = self.write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO experts (jurisdiction_id, name, employer, fields) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(jurisdiction.0)
+        .bind(name.to_string())
+        .bind(employer.to_string())
+        .bind(fields.to_string())
+        .fetch_one(&mut *w.tx)
+        .await?;
+        append(
+            &mut w.tx,
+            actor,
+            now_ms,
+            Change::ok("expert", id, "expert.create")
+                .after(&serde_json::json!({"name": name, "employer": employer, "fields": fields})),
+        )
+        .await?;
+        w.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn experts(&self, jurisdiction: JurisdictionId) -> Result<Vec<Expert>> {
+        let rows = sqlx::query(
+            "SELECT id, name, employer, fields FROM experts WHERE jurisdiction_id = $1 ORDER BY id",
+        )
+        .bind(jurisdiction.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Expert {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    employer: r.try_get("employer")?,
+                    fields: r.try_get("fields")?,
+                })
+            })
+            .collect()
+    }
+}

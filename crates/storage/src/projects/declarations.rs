@@ -1,0 +1,394 @@
+//! The declaration flow on the change path: a clerk drafts, edits, submits or withdraws; a
+//! reviewer approves or returns with a reason. The rule of each step is the core's
+//! `decide_step`; the change path adds the timeline event, the recomputed obligations and
+//! the audit record (see `Record for Project`).
+
+use super::*;
+use crate::base::change::{Changed, Record, Reindex, Step, Target, Who, Written, stale_unless};
+use govit_core::project::{StepOutcome, decide_step};
+
+impl Record for Project {
+    const KIND: &'static str = "project";
+
+    fn id(&self) -> i64 {
+        self.id.0
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Project>> {
+        fetch(conn, ProjectId(id)).await
+    }
+    fn visible_to(&self, principal: &Principal) -> bool {
+        principal.can_see_project(&self.ownership(), self.status)
+    }
+    fn audit_view(&self) -> serde_json::Value {
+        audit_view(self)
+    }
+
+    /// Every change of a project: a flow step leaves a line on its timeline, and every change
+    /// recomputes its obligations from what it now is.
+    async fn consequences(
+        store: &Store,
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        before: Option<&Project>,
+        after: &Project,
+        action: &str,
+        detail: &str,
+    ) -> Result<()> {
+        let step = action
+            .strip_prefix("project.")
+            .and_then(ProjectAction::parse);
+        if let Some(step) = step {
+            let from = before.map_or(ProjectStatus::Draft, |b| b.status);
+            timeline_event(conn, who.principal, who.now_ms, after, step, from, detail).await?;
+        }
+        if step != Some(ProjectAction::Create) {
+            store.recompute_in(conn, after.id, who.now_ms).await?;
+        }
+        Ok(())
+    }
+
+    fn reindex(&self) -> Option<Reindex> {
+        Some(Reindex::Project(self.id.0))
+    }
+}
+
+/// One line of the project's timeline, with the actor's name and department as they were.
+async fn timeline_event(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    now_ms: i64,
+    p: &Project,
+    action: ProjectAction,
+    from: ProjectStatus,
+    comment: &str,
+) -> Result<()> {
+    let dept: String = match principal.department_id {
+        Some(d) => sqlx::query_scalar("SELECT name FROM departments WHERE id = $1")
+            .bind(d.0)
+            .fetch_optional(&mut *conn)
+            .await?
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    sqlx::query(
+        "INSERT INTO project_events (project_id, action, from_status, to_status, actor_id, actor_name, \
+         actor_department, at_ms, comment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(p.id.0)
+    .bind(action.as_str())
+    .bind(from.as_str())
+    .bind(p.status.as_str())
+    .bind(principal.user_id.0)
+    .bind(principal.name.clone())
+    .bind(dept)
+    .bind(now_ms)
+    .bind(comment.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A clerk's new draft for their own department.
+struct CreateDraft<'a> {
+    form: &'a DeclarationForm,
+}
+
+impl Step<Project> for CreateDraft<'_> {
+    type Input = ();
+    type Decision = (DepartmentId, Declaration);
+
+    fn action(&self) -> String {
+        "project.create".into()
+    }
+    async fn gather(
+        &self,
+        _: &Store,
+        _: &mut AnyConnection,
+        _: Who<'_>,
+        _: Option<&Project>,
+    ) -> Result<()> {
+        Ok(())
+    }
+    fn decide(
+        &self,
+        who: Who<'_>,
+        _: Option<&Project>,
+        (): (),
+    ) -> std::result::Result<(DepartmentId, Declaration), DomainError> {
+        let pr = who.principal;
+        if !pr.has(Role::Declarant) {
+            return Err(DomainError::Forbidden(format!(
+                "您没有填报项目申报的权限（需要“{}”角色）",
+                Role::Declarant.label()
+            )));
+        }
+        let dept = pr
+            .department_id
+            .ok_or_else(|| DomainError::Forbidden("您的账户未归属任何部门，不能申报项目".into()))?;
+        let d = self.form.parse().map_err(DomainError::Invalid)?;
+        Ok((dept, d))
+    }
+    async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        _: Option<&Project>,
+        (dept, d): (DepartmentId, Declaration),
+    ) -> Result<Written<Project>> {
+        let pr = who.principal;
+        let profile_id: String =
+            sqlx::query_scalar("SELECT profile_id FROM jurisdictions WHERE id = $1")
+                .bind(pr.jurisdiction_id.0)
+                .fetch_optional(&mut *conn)
+                .await?
+                .unwrap_or_else(|| DEFAULT_PROFILE.to_string());
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO projects (jurisdiction_id, owner_department_id, profile_id, name, summary, period_start, \
+             period_end, investment_yuan, fiscal_yuan, bank_loan_yuan, self_raised_yuan, other_yuan, leader, contact, \
+             phone, email, remarks, status, created_by, created_at_ms, updated_at_ms, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, 1) \
+             RETURNING id",
+        )
+        .bind(pr.jurisdiction_id.0)
+        .bind(dept.0)
+        .bind(profile_id)
+        .bind(d.name.clone())
+        .bind(d.summary.clone())
+        .bind(d.period.start.iso())
+        .bind(d.period.end.iso())
+        .bind(d.investment.0)
+        .bind(d.sources.fiscal.0)
+        .bind(d.sources.bank_loan.0)
+        .bind(d.sources.self_raised.0)
+        .bind(d.sources.other.0)
+        .bind(d.leader.clone())
+        .bind(d.contact.clone())
+        .bind(d.phone.as_str().to_string())
+        .bind(d.email.as_str().to_string())
+        .bind(d.remarks.clone())
+        .bind(ProjectStatus::Draft.as_str())
+        .bind(pr.user_id.0)
+        .bind(who.now_ms)
+        .fetch_one(&mut *conn)
+        .await?;
+        let p = fetch(conn, ProjectId(id))
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        Ok(Written::record(p))
+    }
+}
+
+/// A step of the declaration flow on an existing project.
+struct FlowStep<'a> {
+    action: ProjectAction,
+    form: Option<&'a DeclarationForm>,
+    comment: &'a str,
+}
+
+impl Step<Project> for FlowStep<'_> {
+    /// The gates of the profile in front of the step, with their outcomes now.
+    type Input = Vec<GateCheck>;
+    type Decision = StepOutcome;
+
+    fn action(&self) -> String {
+        format!("project.{}", self.action.as_str())
+    }
+    async fn gather(
+        &self,
+        store: &Store,
+        conn: &mut AnyConnection,
+        _: Who<'_>,
+        before: Option<&Project>,
+    ) -> Result<Vec<GateCheck>> {
+        match (before, self.action.gated()) {
+            (Some(p), Some(gated)) => store.gate_checks(conn, p, gated).await,
+            _ => Ok(Vec::new()),
+        }
+    }
+    fn decide(
+        &self,
+        who: Who<'_>,
+        before: Option<&Project>,
+        gates: Vec<GateCheck>,
+    ) -> std::result::Result<StepOutcome, DomainError> {
+        let p = before.ok_or(DomainError::NotFound)?;
+        decide_step(
+            who.principal,
+            self.action,
+            p.status,
+            &p.declaration,
+            self.form,
+            &gates,
+        )
+    }
+    async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        before: Option<&Project>,
+        out: StepOutcome,
+    ) -> Result<Written<Project>> {
+        let p = before.ok_or(DomainError::NotFound)?;
+        let decl = &out.declaration;
+        let n = sqlx::query(
+            "UPDATE projects SET name = $1, summary = $2, period_start = $3, period_end = $4, investment_yuan = $5, \
+             fiscal_yuan = $6, bank_loan_yuan = $7, self_raised_yuan = $8, other_yuan = $9, leader = $10, \
+             contact = $11, phone = $12, email = $13, remarks = $14, status = $15, updated_at_ms = $16, \
+             submitted_at_ms = CASE WHEN $17 = 1 THEN $16 ELSE submitted_at_ms END, version = version + 1 \
+             WHERE id = $18 AND version = $19",
+        )
+        .bind(decl.name.clone())
+        .bind(decl.summary.clone())
+        .bind(decl.period.start.iso())
+        .bind(decl.period.end.iso())
+        .bind(decl.investment.0)
+        .bind(decl.sources.fiscal.0)
+        .bind(decl.sources.bank_loan.0)
+        .bind(decl.sources.self_raised.0)
+        .bind(decl.sources.other.0)
+        .bind(decl.leader.clone())
+        .bind(decl.contact.clone())
+        .bind(decl.phone.as_str().to_string())
+        .bind(decl.email.as_str().to_string())
+        .bind(decl.remarks.clone())
+        .bind(out.status.as_str())
+        .bind(who.now_ms)
+        .bind(i64::from(self.action == ProjectAction::Submit))
+        .bind(p.id.0)
+        .bind(p.version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        stale_unless(conn, n, "projects", p.id.0).await?;
+        // The step's own events, which the rules count from.
+        let today = crate::china_today(who.now_ms);
+        for kind in out.emits {
+            obligations::insert_milestone(
+                conn,
+                p.id,
+                *kind,
+                today,
+                "",
+                who.principal.user_id.0,
+                who.now_ms,
+            )
+            .await?;
+        }
+        let after = fetch(conn, p.id).await?.ok_or(DomainError::NotFound)?;
+        Ok(Written::record(after))
+    }
+    fn detail(&self) -> String {
+        self.comment.to_string()
+    }
+}
+
+impl Store {
+    /// A clerk saves a new draft declaration for their own department.
+    pub async fn create_project(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        form: &DeclarationForm,
+    ) -> Result<Changed<Project>> {
+        self.run(
+            Who::new(principal, actor, now_ms),
+            Target::New,
+            &CreateDraft { form },
+        )
+        .await
+    }
+
+    /// Runs one step of the declaration flow on the version the user saw.
+    pub async fn project_step(
+        &self,
+        who: Who<'_>,
+        id: ProjectId,
+        expected_version: i64,
+        action: ProjectAction,
+        form: Option<&DeclarationForm>,
+        comment: &str,
+    ) -> Result<Changed<Project>> {
+        self.run(
+            who,
+            Target::at(id.0, expected_version),
+            &FlowStep {
+                action,
+                form,
+                comment,
+            },
+        )
+        .await
+    }
+
+    pub async fn update_project(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        id: ProjectId,
+        expected_version: i64,
+        form: &DeclarationForm,
+    ) -> Result<Changed<Project>> {
+        let who = Who::new(principal, actor, now_ms);
+        self.project_step(
+            who,
+            id,
+            expected_version,
+            ProjectAction::Update,
+            Some(form),
+            "",
+        )
+        .await
+    }
+
+    pub async fn submit_project(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        id: ProjectId,
+        expected_version: i64,
+    ) -> Result<Changed<Project>> {
+        let who = Who::new(principal, actor, now_ms);
+        self.project_step(who, id, expected_version, ProjectAction::Submit, None, "")
+            .await
+    }
+
+    pub async fn withdraw_project(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        id: ProjectId,
+        expected_version: i64,
+    ) -> Result<Changed<Project>> {
+        let who = Who::new(principal, actor, now_ms);
+        self.project_step(who, id, expected_version, ProjectAction::Withdraw, None, "")
+            .await
+    }
+
+    pub async fn decide_project(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        id: ProjectId,
+        expected_version: i64,
+        decision: &Decision,
+    ) -> Result<Changed<Project>> {
+        let who = Who::new(principal, actor, now_ms);
+        self.project_step(
+            who,
+            id,
+            expected_version,
+            decision.action(),
+            None,
+            decision.text(),
+        )
+        .await
+    }
+}

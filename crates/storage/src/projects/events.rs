@@ -1,0 +1,303 @@
+//! A project's events, facts and waivers as steps on the change path: each is recorded by
+//! the party allowed to, recomputes the project's obligations and is audited.
+
+use super::obligations::insert_milestone;
+use super::*;
+use crate::base::change::{Audited, Changed, Step, Target, Who, Written};
+use chrono::NaiveDate;
+use govit_core::obligation::Status;
+use govit_core::policy::Fact;
+use serde_json::json;
+
+/// The project as it is, re-read after a change to one of its parts.
+async fn current(conn: &mut AnyConnection, p: Option<&Project>) -> Result<Project> {
+    let id = p.ok_or(DomainError::NotFound)?.id;
+    Ok(fetch(conn, id).await?.ok_or(DomainError::NotFound)?)
+}
+
+/// An event that happened on a project, recorded by its owner unit or the authority.
+struct RecordEvent<'a> {
+    kind: EventKind,
+    date: NaiveDate,
+    note: &'a str,
+}
+
+impl Step<Project> for RecordEvent<'_> {
+    type Input = ();
+    type Decision = ();
+
+    fn action(&self) -> String {
+        "project.event".into()
+    }
+    async fn gather(
+        &self,
+        _: &Store,
+        _: &mut AnyConnection,
+        _: Who<'_>,
+        _: Option<&Project>,
+    ) -> Result<()> {
+        Ok(())
+    }
+    fn decide(
+        &self,
+        who: Who<'_>,
+        p: Option<&Project>,
+        (): (),
+    ) -> std::result::Result<(), DomainError> {
+        let (pr, p) = (who.principal, p.ok_or(DomainError::NotFound)?);
+        if !(pr.has(Role::Reviewer)
+            || pr.has(Role::Declarant) && pr.department_id == Some(p.owner_department_id))
+        {
+            return Err(DomainError::Forbidden(
+                "只有项目建设单位经办人或主管部门审核人可以登记项目事件".into(),
+            ));
+        }
+        if self.date > crate::china_today(who.now_ms) {
+            return Err(DomainError::invalid("date", "事件日期不能晚于今天"));
+        }
+        Ok(())
+    }
+    async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        p: Option<&Project>,
+        (): (),
+    ) -> Result<Written<Project>> {
+        let id = p.ok_or(DomainError::NotFound)?.id;
+        insert_milestone(
+            conn,
+            id,
+            self.kind,
+            self.date,
+            self.note,
+            who.principal.user_id.0,
+            who.now_ms,
+        )
+        .await?;
+        let after = json!({"event": self.kind, "date": self.date, "note": self.note});
+        Ok(Written::part(
+            current(conn, p).await?,
+            Audited {
+                object: None,
+                before: None,
+                after,
+            },
+        ))
+    }
+}
+
+/// A reviewer's finding (认定) of a fact the rules test.
+struct EstablishFact {
+    fact: Fact,
+    value: i64,
+}
+
+impl Step<Project> for EstablishFact {
+    type Input = ();
+    type Decision = ();
+
+    fn action(&self) -> String {
+        "project.fact".into()
+    }
+    async fn gather(
+        &self,
+        _: &Store,
+        _: &mut AnyConnection,
+        _: Who<'_>,
+        _: Option<&Project>,
+    ) -> Result<()> {
+        Ok(())
+    }
+    fn decide(
+        &self,
+        who: Who<'_>,
+        _: Option<&Project>,
+        (): (),
+    ) -> std::result::Result<(), DomainError> {
+        if !who.principal.has(Role::Reviewer) {
+            return Err(DomainError::Forbidden(
+                "只有主管部门审核人可以认定项目情况".into(),
+            ));
+        }
+        Ok(())
+    }
+    async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        _: Who<'_>,
+        p: Option<&Project>,
+        (): (),
+    ) -> Result<Written<Project>> {
+        let id = p.ok_or(DomainError::NotFound)?.id;
+        let fact = self.fact.as_str();
+        let before: Option<i64> = sqlx::query_scalar(
+            "SELECT value FROM project_facts WHERE project_id = $1 AND fact = $2",
+        )
+        .bind(id.0)
+        .bind(fact)
+        .fetch_optional(&mut *conn)
+        .await?;
+        sqlx::query("DELETE FROM project_facts WHERE project_id = $1 AND fact = $2")
+            .bind(id.0)
+            .bind(fact)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("INSERT INTO project_facts (project_id, fact, value) VALUES ($1, $2, $3)")
+            .bind(id.0)
+            .bind(fact)
+            .bind(self.value)
+            .execute(&mut *conn)
+            .await?;
+        let audit = Audited {
+            object: None,
+            before: Some(json!({ fact: before })),
+            after: json!({ fact: self.value }),
+        };
+        Ok(Written::part(current(conn, p).await?, audit))
+    }
+}
+
+/// The authority releases an open obligation, with a written reason.
+struct Waive<'a> {
+    key: &'a str,
+    reason: &'a str,
+}
+
+impl Step<Project> for Waive<'_> {
+    /// The obligation's status now, if the project owes it.
+    type Input = Option<String>;
+    type Decision = String;
+
+    fn action(&self) -> String {
+        "obligation.waive".into()
+    }
+    async fn gather(
+        &self,
+        _: &Store,
+        conn: &mut AnyConnection,
+        _: Who<'_>,
+        p: Option<&Project>,
+    ) -> Result<Option<String>> {
+        let id = p.ok_or(DomainError::NotFound)?.id;
+        Ok(sqlx::query_scalar(
+            "SELECT status FROM obligations WHERE project_id = $1 AND obligation_key = $2",
+        )
+        .bind(id.0)
+        .bind(self.key.to_string())
+        .fetch_optional(&mut *conn)
+        .await?)
+    }
+    fn decide(
+        &self,
+        who: Who<'_>,
+        _: Option<&Project>,
+        status: Option<String>,
+    ) -> std::result::Result<String, DomainError> {
+        if !who.principal.has(Role::Reviewer) {
+            return Err(DomainError::Forbidden(
+                "只有主管部门审核人可以豁免义务".into(),
+            ));
+        }
+        if self.reason.trim().is_empty() {
+            return Err(DomainError::invalid("reason", "豁免须填写理由"));
+        }
+        let status = status.ok_or(DomainError::NotFound)?;
+        if !Status::parse(&status).is_some_and(Status::is_open) {
+            return Err(DomainError::InvalidState {
+                message: "该义务已完成或已豁免，无需豁免".into(),
+            });
+        }
+        Ok(status)
+    }
+    async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        p: Option<&Project>,
+        status: String,
+    ) -> Result<Written<Project>> {
+        let id = p.ok_or(DomainError::NotFound)?.id;
+        sqlx::query(
+            "INSERT INTO obligation_waivers (project_id, obligation_key, reason, waived_by, waived_at_ms) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.0)
+        .bind(self.key.to_string())
+        .bind(self.reason.trim().to_string())
+        .bind(who.principal.user_id.0)
+        .bind(who.now_ms)
+        .execute(&mut *conn)
+        .await?;
+        let audit = Audited {
+            object: Some(("obligation", format!("{}/{}", id.0, self.key))),
+            before: Some(json!({"status": status})),
+            after: json!({"status": "waived"}),
+        };
+        Ok(Written::part(current(conn, p).await?, audit))
+    }
+    fn detail(&self) -> String {
+        self.reason.trim().to_string()
+    }
+}
+
+impl Store {
+    /// Records an event on a project the caller may see, and recomputes its obligations.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_milestone(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        id: ProjectId,
+        kind: EventKind,
+        date: NaiveDate,
+        note: &str,
+    ) -> Result<Changed<Project>> {
+        let step = RecordEvent { kind, date, note };
+        self.run(
+            Who::new(principal, actor, now_ms),
+            Target::any_version(id.0),
+            &step,
+        )
+        .await
+    }
+
+    /// Sets a fact about a project that rules test (reviewers only).
+    pub async fn set_project_fact(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        id: ProjectId,
+        fact: Fact,
+        value: i64,
+    ) -> Result<Changed<Project>> {
+        let step = EstablishFact { fact, value };
+        self.run(
+            Who::new(principal, actor, now_ms),
+            Target::any_version(id.0),
+            &step,
+        )
+        .await
+    }
+
+    /// Releases an obligation with a written reason (the authority's reviewers only).
+    pub async fn waive_obligation(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        id: ProjectId,
+        key: &str,
+        reason: &str,
+    ) -> Result<Changed<Project>> {
+        let step = Waive { key, reason };
+        self.run(
+            Who::new(principal, actor, now_ms),
+            Target::any_version(id.0),
+            &step,
+        )
+        .await
+    }
+}

@@ -1,0 +1,267 @@
+//! Projects and their declaration flow: every change checks role and data scope, guards the
+//! version, appends a timeline event and an audit record in one transaction.
+
+mod declarations;
+mod events;
+mod gates;
+pub mod links;
+pub mod obligations;
+
+use crate::{Actor, Page, Paged, Param, Result, Store, Where, like_pattern};
+use govit_core::DomainError;
+use govit_core::declaration::{
+    ConstructionPeriod, Declaration, DeclarationForm, Email, FundSources, Phone, YearMonth,
+};
+use govit_core::ids::{DepartmentId, JurisdictionId, ProjectId, UserId};
+use govit_core::money::Yuan;
+use govit_core::obligation::{GateCheck, gate_report};
+use govit_core::org::{Ownership, Principal, Role};
+use govit_core::policy::{EventKind, Facts, GatedAction, QuotaRule, QuotaScope};
+use govit_core::project::{Decision, ProjectAction, ProjectStatus};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+/// The profile the first flow runs under; the rules engine makes this per jurisdiction.
+pub const DEFAULT_PROFILE: &str = "yeji";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    pub id: ProjectId,
+    pub jurisdiction_id: JurisdictionId,
+    pub owner_department_id: DepartmentId,
+    pub owner_department: String,
+    pub owner_department_path: String,
+    pub profile_id: String,
+    pub declaration: Declaration,
+    pub status: ProjectStatus,
+    pub created_by: UserId,
+    pub created_by_name: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub submitted_at_ms: Option<i64>,
+    pub version: i64,
+}
+
+impl Project {
+    fn ownership(&self) -> Ownership<'_> {
+        Ownership {
+            jurisdiction_id: self.jurisdiction_id,
+            department_id: self.owner_department_id,
+            department_path: &self.owner_department_path,
+            created_by: self.created_by,
+        }
+    }
+}
+
+/// One line of a project's timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectEvent {
+    pub action: ProjectAction,
+    pub from_status: ProjectStatus,
+    pub to_status: ProjectStatus,
+    pub actor_id: UserId,
+    pub actor_name: String,
+    pub actor_department: String,
+    pub at_ms: i64,
+    pub comment: String,
+}
+
+/// A source of facts a project's rules test, derived from what another room keeps (the
+/// systems a project names, the published cloud catalog). Rooms above `projects` register
+/// theirs with the store, so `projects` asks them without importing them.
+pub trait FactSource: Send + Sync {
+    fn derive<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        p: &'a Project,
+        facts: &'a mut Facts,
+    ) -> FactFuture<'a>;
+}
+
+/// What a [`FactSource`] returns.
+pub type FactFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>>;
+
+/// Filters of the project list.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectFilter {
+    pub status: Option<ProjectStatus>,
+    pub keyword: String,
+    /// A department and everything below it.
+    pub department: Option<DepartmentId>,
+}
+
+/// The projects with their owner departments, for counting.
+pub(crate) const PROJECTS_FROM: &str =
+    "FROM projects p JOIN departments d ON d.id = p.owner_department_id";
+
+const SELECT: &str = "SELECT p.*, d.name AS owner_department, d.path AS owner_department_path, \
+    u.name AS created_by_name FROM projects p \
+    JOIN departments d ON d.id = p.owner_department_id JOIN users u ON u.id = p.created_by";
+
+fn month(s: &str) -> YearMonth {
+    YearMonth::parse(s).unwrap_or(YearMonth {
+        year: 1970,
+        month: 1,
+    })
+}
+
+fn from_row(r: &AnyRow) -> Result<Project> {
+    let status: String = r.try_get("status")?;
+    let declaration = Declaration {
+        name: r.try_get("name")?,
+        summary: r.try_get("summary")?,
+        period: ConstructionPeriod {
+            start: month(&r.try_get::<String, _>("period_start")?),
+            end: month(&r.try_get::<String, _>("period_end")?),
+        },
+        investment: Yuan(r.try_get("investment_yuan")?),
+        sources: FundSources {
+            fiscal: Yuan(r.try_get("fiscal_yuan")?),
+            bank_loan: Yuan(r.try_get("bank_loan_yuan")?),
+            self_raised: Yuan(r.try_get("self_raised_yuan")?),
+            other: Yuan(r.try_get("other_yuan")?),
+        },
+        leader: r.try_get("leader")?,
+        contact: r.try_get("contact")?,
+        phone: Phone::parse(&r.try_get::<String, _>("phone")?)
+            .ok_or_else(|| DomainError::invalid("phone", "stored phone unreadable"))?,
+        email: Email::parse(&r.try_get::<String, _>("email")?)
+            .ok_or_else(|| DomainError::invalid("email", "stored e-mail unreadable"))?,
+        remarks: r.try_get("remarks")?,
+    };
+    Ok(Project {
+        id: ProjectId(r.try_get("id")?),
+        jurisdiction_id: JurisdictionId(r.try_get("jurisdiction_id")?),
+        owner_department_id: DepartmentId(r.try_get("owner_department_id")?),
+        owner_department: r.try_get("owner_department")?,
+        owner_department_path: r.try_get("owner_department_path")?,
+        profile_id: r.try_get("profile_id")?,
+        declaration,
+        status: ProjectStatus::parse(&status).unwrap_or(ProjectStatus::Draft),
+        created_by: UserId(r.try_get("created_by")?),
+        created_by_name: r.try_get("created_by_name")?,
+        created_at_ms: r.try_get("created_at_ms")?,
+        updated_at_ms: r.try_get("updated_at_ms")?,
+        submitted_at_ms: r.try_get("submitted_at_ms")?,
+        version: r.try_get("version")?,
+    })
+}
+
+/// The record as the audit log keeps it.
+fn audit_view(p: &Project) -> serde_json::Value {
+    serde_json::json!({
+        "status": p.status,
+        "version": p.version,
+        "owner_department_id": p.owner_department_id,
+        "declaration": p.declaration,
+    })
+}
+
+/// The scope of `principal` over projects as SQL, mirroring `Principal::can_see_project`.
+pub(crate) fn scope_where(principal: &Principal) -> Where {
+    let mut w = crate::visible_where(principal, "p");
+    w.and(
+        "(p.status <> 'draft' OR p.owner_department_id = ? OR p.created_by = ?)",
+        vec![
+            Param::Int(principal.department_id.map(|d| d.0).unwrap_or(-1)),
+            Param::Int(principal.user_id.0),
+        ],
+    );
+    w
+}
+
+pub(crate) async fn fetch(conn: &mut AnyConnection, id: ProjectId) -> Result<Option<Project>> {
+    let row = sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE p.id = $1")))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+impl Store {
+    /// A project the principal may see, or `NotFound` (audited as a refused access).
+    pub async fn project(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        id: ProjectId,
+    ) -> Result<Project> {
+        let mut conn = self.pool.acquire().await?;
+        match fetch(&mut conn, id).await? {
+            Some(p) if principal.can_see_project(&p.ownership(), p.status) => Ok(p),
+            _ => Err(self
+                .refused(
+                    crate::Who::new(principal, actor, now_ms),
+                    "project",
+                    Some(id.0),
+                    "project.read",
+                    DomainError::NotFound.into(),
+                )
+                .await),
+        }
+    }
+
+    pub async fn project_events(&self, id: ProjectId) -> Result<Vec<ProjectEvent>> {
+        let rows = sqlx::query(
+            "SELECT action, from_status, to_status, actor_id, actor_name, actor_department, at_ms, comment \
+             FROM project_events WHERE project_id = $1 ORDER BY id",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let st = |c: &str| -> Result<ProjectStatus> {
+                    Ok(ProjectStatus::parse(&r.try_get::<String, _>(c)?)
+                        .unwrap_or(ProjectStatus::Draft))
+                };
+                Ok(ProjectEvent {
+                    action: ProjectAction::parse(&r.try_get::<String, _>("action")?)
+                        .unwrap_or(ProjectAction::Update),
+                    from_status: st("from_status")?,
+                    to_status: st("to_status")?,
+                    actor_id: UserId(r.try_get("actor_id")?),
+                    actor_name: r.try_get("actor_name")?,
+                    actor_department: r.try_get("actor_department")?,
+                    at_ms: r.try_get("at_ms")?,
+                    comment: r.try_get("comment")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn list_projects(
+        &self,
+        principal: &Principal,
+        f: &ProjectFilter,
+        page: Page,
+    ) -> Result<Paged<Project>> {
+        let mut w = scope_where(principal);
+        if let Some(s) = f.status {
+            w.and("p.status = ?", vec![Param::Text(s.as_str().into())]);
+        }
+        if !f.keyword.trim().is_empty() {
+            w.and(
+                "(p.name LIKE ? ESCAPE '\\' OR p.summary LIKE ? ESCAPE '\\')",
+                vec![
+                    Param::Text(like_pattern(f.keyword.trim())),
+                    Param::Text(like_pattern(f.keyword.trim())),
+                ],
+            );
+        }
+        if let Some(dept) = f.department {
+            w.within_department(dept);
+        }
+        self.fetch_page(
+            (SELECT, PROJECTS_FROM),
+            &w,
+            "p.updated_at_ms DESC, p.id DESC",
+            page,
+            from_row,
+        )
+        .await
+    }
+}

@@ -1,0 +1,407 @@
+//! Obligations as the server keeps them: recomputed into a table whenever a project's events,
+//! facts or waivers change, once a day as dates pass, and after a calendar import, so that
+//! to-do lists and overdue reports are plain queries.
+
+use super::{Project, fetch, scope_where};
+use crate::base::audit_log::Change;
+use crate::china_today;
+use crate::{Actor, Page, Paged, Param, Result, Store, Where, like_pattern};
+use chrono::NaiveDate;
+use govit_core::ids::{DepartmentId, ProjectId};
+use govit_core::obligation::{self, Event, ProjectContext, Status, Waiver};
+use govit_core::org::Principal;
+use govit_core::policy::{EventKind, Fact, Facts};
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ObligationRow {
+    pub project_id: i64,
+    pub project_name: String,
+    pub owner_department: String,
+    pub key: String,
+    pub rule_id: String,
+    pub cite: String,
+    pub duty: String,
+    pub text: String,
+    pub owed_by: String,
+    pub owed_department: String,
+    pub since: String,
+    pub not_before: Option<String>,
+    pub due_date: Option<String>,
+    pub provisional: bool,
+    pub period: Option<String>,
+    pub status: Status,
+    pub fulfilled_on: Option<String>,
+    pub late: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MilestoneRow {
+    pub kind: EventKind,
+    pub date: String,
+    pub note: String,
+    pub recorded_by: String,
+    pub recorded_at_ms: i64,
+}
+
+/// Filters of the obligation lists.
+#[derive(Debug, Clone, Default)]
+pub struct ObligationFilter {
+    pub status: Option<Status>,
+    pub department: Option<DepartmentId>,
+    pub keyword: String,
+    /// Only obligations owed by the caller's own department.
+    pub owed_by_me: bool,
+    /// Only open ones (pending, due soon, overdue).
+    pub open_only: bool,
+}
+
+/// Facts that follow from the declaration itself.
+fn derived_facts(p: &Project) -> Facts {
+    let d = &p.declaration;
+    let (s, e) = (d.period.start, d.period.end);
+    let months = (e.year - s.year) * 12 + e.month as i32 - s.month as i32 + 1;
+    let mut f = Facts::new();
+    f.insert(Fact::InvestmentYuan, d.investment.0);
+    f.insert(Fact::ApprovedYuan, d.investment.0);
+    f.insert(Fact::DurationMonths, i64::from(months.max(0)));
+    f.insert(Fact::SpansYears, i64::from(s.year != e.year));
+    f
+}
+
+impl Store {
+    /// The project's facts: those its declaration implies, those the registered fact sources
+    /// derive, and those set by reviewers (which override).
+    pub(crate) async fn facts_of(&self, conn: &mut AnyConnection, p: &Project) -> Result<Facts> {
+        let mut facts = derived_facts(p);
+        for source in self.fact_sources.iter() {
+            source.derive(conn, p, &mut facts).await?;
+        }
+        let rows = sqlx::query("SELECT fact, value FROM project_facts WHERE project_id = $1")
+            .bind(p.id.0)
+            .fetch_all(&mut *conn)
+            .await?;
+        for r in rows {
+            if let Some(f) = Fact::parse(&r.try_get::<String, _>("fact")?) {
+                facts.insert(f, r.try_get("value")?);
+            }
+        }
+        Ok(facts)
+    }
+}
+
+async fn project_events(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<Event>> {
+    let rows = sqlx::query("SELECT kind, event_date FROM project_milestones WHERE project_id = $1")
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let kind: String = r.try_get("kind")?;
+        let date: String = r.try_get("event_date")?;
+        if let (Some(kind), Ok(date)) = (
+            EventKind::parse(&kind),
+            NaiveDate::parse_from_str(&date, "%Y-%m-%d"),
+        ) {
+            out.push(Event { kind, date });
+        }
+    }
+    Ok(out)
+}
+
+/// Appends an event inside the caller's transaction (the declaration flow records its own).
+pub(crate) async fn insert_milestone(
+    conn: &mut AnyConnection,
+    project: ProjectId,
+    kind: EventKind,
+    date: NaiveDate,
+    note: &str,
+    by: i64,
+    now_ms: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO project_milestones (project_id, kind, event_date, note, recorded_by, recorded_at_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(project.0)
+    .bind(kind.as_str())
+    .bind(date.format("%Y-%m-%d").to_string())
+    .bind(note.to_string())
+    .bind(by)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Recomputes one project's obligations inside the caller's transaction.
+    pub(crate) async fn recompute_in(
+        &self,
+        conn: &mut AnyConnection,
+        id: ProjectId,
+        now_ms: i64,
+    ) -> Result<usize> {
+        let Some(p) = fetch(conn, id).await? else {
+            return Ok(0);
+        };
+        let rules = self.rules();
+        sqlx::query("DELETE FROM obligations WHERE project_id = $1")
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
+        let Some(profile) = rules.profile(&p.profile_id) else {
+            tracing::warn!(project = id.0, profile = %p.profile_id, "project's profile is not loaded");
+            return Ok(0);
+        };
+        let facts = self.facts_of(conn, &p).await?;
+        let events = project_events(conn, id).await?;
+        let waivers: Vec<Waiver> = sqlx::query(
+            "SELECT obligation_key, reason FROM obligation_waivers WHERE project_id = $1",
+        )
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Waiver {
+                key: r.try_get("obligation_key")?,
+                reason: r.try_get("reason")?,
+            })
+        })
+        .collect::<Result<_>>()?;
+        let ctx = ProjectContext {
+            facts: &facts,
+            events: &events,
+            waivers: &waivers,
+            plan_year: Some(p.declaration.period.start.year),
+        };
+        let list = obligation::obligations(profile, &rules.calendar, &ctx, china_today(now_ms));
+        // The department each party kind stands for in this jurisdiction.
+        let party_depts = sqlx::query(
+            "SELECT k.kind, MIN(d.id) AS id FROM department_party_kinds k JOIN departments d ON d.id = k.department_id \
+             WHERE d.jurisdiction_id = $1 GROUP BY k.kind",
+        )
+        .bind(p.jurisdiction_id.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        let dept_for = |party: &str| -> Option<i64> {
+            if party == "owner_unit" {
+                return Some(p.owner_department_id.0);
+            }
+            party_depts
+                .iter()
+                .find(|r| r.try_get::<String, _>("kind").is_ok_and(|k| k == party))
+                .and_then(|r| r.try_get::<i64, _>("id").ok())
+        };
+        let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+        for o in &list {
+            sqlx::query(
+                "INSERT INTO obligations (project_id, obligation_key, jurisdiction_id, rule_id, cite, duty, rule_text, owed_by, \
+                 owed_department_id, since_date, not_before, due_date, provisional, period, status, fulfilled_on, late, computed_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+            )
+            .bind(id.0)
+            .bind(o.key.clone())
+            .bind(p.jurisdiction_id.0)
+            .bind(o.rule.id.clone())
+            .bind(o.rule.cite.clone())
+            .bind(o.rule.duty.clone())
+            .bind(o.rule.text.clone())
+            .bind(o.rule.owed_by.clone())
+            .bind(dept_for(&o.rule.owed_by))
+            .bind(fmt(o.since))
+            .bind(o.not_before.map(fmt))
+            .bind(o.due.map(|d| fmt(d.date)))
+            .bind(i64::from(o.due.is_some_and(|d| d.provisional)))
+            .bind(o.period.clone())
+            .bind(o.status.as_str())
+            .bind(o.fulfilled_on.map(fmt))
+            .bind(i64::from(o.late))
+            .bind(now_ms)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(list.len())
+    }
+
+    /// Recomputes every project's obligations: the daily tick and the calendar import.
+    pub async fn refresh_all_obligations(&self, now_ms: i64) -> Result<usize> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM projects ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut n = 0;
+        for chunk in ids.chunks(200) {
+            let mut w = self.write().await?;
+            for id in chunk {
+                n += self.recompute_in(&mut w.tx, ProjectId(*id), now_ms).await?;
+            }
+            w.commit().await?;
+        }
+        Ok(n)
+    }
+
+    /// Imports calendar years, then recomputes every open deadline under the new schedule.
+    pub async fn import_calendar_and_refresh(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        text: &str,
+    ) -> Result<(Vec<i32>, usize)> {
+        let years = self.import_calendar(actor, now_ms, text).await?;
+        self.reload_calendar().await?;
+        let n = self.refresh_all_obligations(now_ms).await?;
+        self.audit(
+            actor,
+            now_ms,
+            Change::ok("obligations", "*", "obligations.recompute")
+                .detail(format!("日历导入后重算 {n} 项义务")),
+        )
+        .await?;
+        Ok((years, n))
+    }
+
+    pub async fn milestones(&self, id: ProjectId) -> Result<Vec<MilestoneRow>> {
+        let rows = sqlx::query(
+            "SELECT m.kind, m.event_date, m.note, m.recorded_at_ms, u.name FROM project_milestones m \
+             JOIN users u ON u.id = m.recorded_by WHERE m.project_id = $1 ORDER BY m.event_date, m.id",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .filter_map(|r| {
+                let kind = EventKind::parse(&r.try_get::<String, _>("kind").ok()?)?;
+                Some(Ok(MilestoneRow {
+                    kind,
+                    date: r.try_get("event_date").ok()?,
+                    note: r.try_get("note").ok()?,
+                    recorded_by: r.try_get("name").ok()?,
+                    recorded_at_ms: r.try_get("recorded_at_ms").ok()?,
+                }))
+            })
+            .collect()
+    }
+
+    /// A project's obligations, for a caller who may see the project.
+    pub async fn project_obligations(
+        &self,
+        principal: &Principal,
+        actor: &Actor,
+        now_ms: i64,
+        id: ProjectId,
+    ) -> Result<Vec<ObligationRow>> {
+        self.project(principal, actor, now_ms, id).await?;
+        let mut w = Where::default();
+        w.and("o.project_id = ?", vec![Param::Int(id.0)]);
+        Ok(self.query_obligations(w, Page::new(1, 200)).await?.items)
+    }
+
+    /// Obligations in the caller's scope, filtered.
+    pub async fn list_obligations(
+        &self,
+        principal: &Principal,
+        f: &ObligationFilter,
+        page: Page,
+    ) -> Result<Paged<ObligationRow>> {
+        let mut w = scope_where(principal);
+        if f.owed_by_me {
+            w.and(
+                "o.owed_department_id = ?",
+                vec![Param::Int(
+                    principal.department_id.map(|d| d.0).unwrap_or(-1),
+                )],
+            );
+        }
+        if let Some(s) = f.status {
+            w.and("o.status = ?", vec![Param::Text(s.as_str().into())]);
+        } else if f.open_only {
+            w.and("o.status IN ('pending', 'due_soon', 'overdue')", vec![]);
+        }
+        if let Some(dept) = f.department {
+            w.within_department(dept);
+        }
+        if !f.keyword.trim().is_empty() {
+            let k = like_pattern(f.keyword.trim());
+            w.and(
+                "(p.name LIKE ? ESCAPE '\\' OR o.duty LIKE ? ESCAPE '\\' OR o.cite LIKE ? ESCAPE '\\')",
+                vec![Param::Text(k.clone()), Param::Text(k.clone()), Param::Text(k)],
+            );
+        }
+        self.query_obligations(w, page).await
+    }
+
+    /// Obligations that turned due-soon or overdue and have not been announced on `channel`.
+    pub async fn unannounced_obligations(
+        &self,
+        channel: &str,
+        limit: i64,
+    ) -> Result<Vec<ObligationRow>> {
+        let mut w = Where::default();
+        w.and("o.status IN ('due_soon', 'overdue')", vec![]);
+        w.and(
+            "NOT EXISTS (SELECT 1 FROM obligation_notices n WHERE n.project_id = o.project_id \
+             AND n.obligation_key = o.obligation_key AND n.status = o.status AND n.channel = ?)",
+            vec![Param::Text(channel.to_string())],
+        );
+        Ok(self.query_obligations(w, Page::new(1, limit)).await?.items)
+    }
+
+    /// Records that these obligations were announced on `channel` in their current status.
+    pub async fn mark_announced(
+        &self,
+        channel: &str,
+        rows: &[ObligationRow],
+        now_ms: i64,
+    ) -> Result<()> {
+        let mut w = self.write().await?;
+        for o in rows {
+            sqlx::query(
+                "INSERT INTO obligation_notices (project_id, obligation_key, status, channel, sent_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(o.project_id)
+            .bind(o.key.clone())
+            .bind(o.status.as_str())
+            .bind(channel.to_string())
+            .bind(now_ms)
+            .execute(&mut *w.tx)
+            .await?;
+        }
+        w.commit().await
+    }
+
+    async fn query_obligations(&self, w: Where, page: Page) -> Result<Paged<ObligationRow>> {
+        const FROM: &str = "FROM obligations o JOIN projects p ON p.id = o.project_id \
+            JOIN departments d ON d.id = p.owner_department_id LEFT JOIN departments od ON od.id = o.owed_department_id";
+        let select = format!(
+            "SELECT o.*, p.name AS project_name, d.name AS owner_department, COALESCE(od.name, '') AS owed_department {FROM}"
+        );
+        let order = "CASE WHEN o.due_date IS NULL THEN 1 ELSE 0 END, o.due_date, o.project_id, o.obligation_key";
+        self.fetch_page((&select, FROM), &w, order, page, |r| {
+            Ok(ObligationRow {
+                project_id: r.try_get("project_id")?,
+                project_name: r.try_get("project_name")?,
+                owner_department: r.try_get("owner_department")?,
+                key: r.try_get("obligation_key")?,
+                rule_id: r.try_get("rule_id")?,
+                cite: r.try_get("cite")?,
+                duty: r.try_get("duty")?,
+                text: r.try_get("rule_text")?,
+                owed_by: r.try_get("owed_by")?,
+                owed_department: r.try_get("owed_department")?,
+                since: r.try_get("since_date")?,
+                not_before: r.try_get("not_before")?,
+                due_date: r.try_get("due_date")?,
+                provisional: r.try_get::<i64, _>("provisional")? != 0,
+                period: r.try_get("period")?,
+                status: Status::parse(&r.try_get::<String, _>("status")?)
+                    .unwrap_or(Status::Pending),
+                fulfilled_on: r.try_get("fulfilled_on")?,
+                late: r.try_get::<i64, _>("late")? != 0,
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,551 @@
+//! The demo jurisdiction: the yeji district with its department tree, one account per party.
+
+use crate::accounts::NewUser;
+use crate::{Actor, Result, Store};
+use govit_core::ids::{DepartmentId, JurisdictionId};
+use govit_core::org::{FirmKind, PartyKind, Role, ScopeKind};
+
+/// A demo account and the initial password it was given.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub login: String,
+    pub name: String,
+    pub role: String,
+    pub password: String,
+}
+
+pub struct Seeded {
+    pub jurisdiction: JurisdictionId,
+    pub accounts: Vec<DemoAccount>,
+}
+
+/// The yeji departments: code, name, parent code, party kinds.
+const DEPARTMENTS: &[(&str, &str, Option<&str>, &[PartyKind])] = &[
+    (
+        "gov",
+        "六安市叶集区人民政府",
+        None,
+        &[PartyKind::CityGovernment],
+    ),
+    (
+        "sjj",
+        "区数据资源管理局",
+        Some("gov"),
+        &[PartyKind::Authority, PartyKind::DataCenter],
+    ),
+    ("czj", "区财政局", Some("gov"), &[PartyKind::Finance]),
+    (
+        "fgw",
+        "区发展和改革委员会",
+        Some("gov"),
+        &[PartyKind::DevelopmentReform],
+    ),
+    ("wxb", "区委网信办", Some("gov"), &[PartyKind::Cyberspace]),
+    (
+        "jyj",
+        "区委机要局（密码管理局）",
+        Some("gov"),
+        &[PartyKind::CryptoOffice],
+    ),
+    ("sjiju", "区审计局", Some("gov"), &[PartyKind::AuditOffice]),
+    (
+        "jyzx",
+        "区公共资源交易中心",
+        Some("gov"),
+        &[PartyKind::TradingCenter],
+    ),
+    ("jyt", "区教育体育局", Some("gov"), &[PartyKind::OwnerUnit]),
+    ("jyt-xx", "区实验学校", Some("jyt"), &[PartyKind::OwnerUnit]),
+    (
+        "wjw",
+        "区卫生健康委员会",
+        Some("gov"),
+        &[PartyKind::OwnerUnit],
+    ),
+    ("gaj", "区公安分局", Some("gov"), &[PartyKind::OwnerUnit]),
+    (
+        "dsjzx",
+        "区大数据中心",
+        Some("sjj"),
+        &[PartyKind::DataCenter],
+    ),
+];
+
+/// Accounts: login, name, department code, roles, scope.
+const ACCOUNTS: &[(&str, &str, &str, &[Role], ScopeKind)] = &[
+    (
+        "admin",
+        "系统管理员",
+        "sjj",
+        &[Role::Admin],
+        ScopeKind::SelfOnly,
+    ),
+    (
+        "auditor",
+        "安全审计员",
+        "sjj",
+        &[Role::Auditor],
+        ScopeKind::SelfOnly,
+    ),
+    (
+        "reviewer",
+        "数管局审核人",
+        "sjj",
+        &[Role::Reviewer],
+        ScopeKind::All,
+    ),
+    (
+        "finance",
+        "财政局经办人",
+        "czj",
+        &[Role::Viewer],
+        ScopeKind::All,
+    ),
+    (
+        "fgw",
+        "发改委经办人",
+        "fgw",
+        &[Role::Viewer],
+        ScopeKind::All,
+    ),
+    (
+        "wxb",
+        "网信办经办人",
+        "wxb",
+        &[Role::Viewer],
+        ScopeKind::All,
+    ),
+    (
+        "jyj",
+        "机要局经办人",
+        "jyj",
+        &[Role::Viewer],
+        ScopeKind::All,
+    ),
+    (
+        "sjiju",
+        "审计局经办人",
+        "sjiju",
+        &[Role::Viewer],
+        ScopeKind::All,
+    ),
+    (
+        "jyzx",
+        "交易中心经办人",
+        "jyzx",
+        &[Role::Viewer],
+        ScopeKind::All,
+    ),
+    (
+        "clerk",
+        "教体局申报经办人",
+        "jyt",
+        &[Role::Declarant],
+        ScopeKind::OwnAndBelow,
+    ),
+    (
+        "clerk2",
+        "卫健委申报经办人",
+        "wjw",
+        &[Role::Declarant],
+        ScopeKind::OwnDepartment,
+    ),
+    (
+        "clerk3",
+        "公安分局申报经办人",
+        "gaj",
+        &[Role::Declarant],
+        ScopeKind::OwnDepartment,
+    ),
+    (
+        "datacenter",
+        "大数据中心经办人",
+        "dsjzx",
+        &[Role::Declarant],
+        ScopeKind::OwnDepartment,
+    ),
+];
+
+/// Seeds the demo jurisdiction if it is not there yet. `password_for` gives each account
+/// its initial password; demo accounts must change it at first login.
+pub async fn seed(
+    store: &Store,
+    now_ms: i64,
+    mut password_for: impl FnMut(&str) -> String,
+    must_change_password: bool,
+) -> Result<Option<Seeded>> {
+    if store.jurisdiction_by_code("yeji").await?.is_some() {
+        return Ok(None);
+    }
+    let actor = Actor::cli("demo");
+    let j = store
+        .create_jurisdiction(&actor, now_ms, "yeji", "六安市叶集区", "yeji")
+        .await?;
+    let mut ids: Vec<(&str, DepartmentId)> = Vec::new();
+    for (code, name, parent, kinds) in DEPARTMENTS {
+        let parent_id = parent.and_then(|p| ids.iter().find(|(c, _)| *c == p).map(|(_, id)| *id));
+        let id = store
+            .create_department(&actor, now_ms, j, parent_id, code, name, kinds)
+            .await?;
+        ids.push((code, id));
+    }
+    for (kind, name) in [
+        (FirmKind::Contractor, "安徽叶集数智科技有限公司"),
+        (FirmKind::Supervisor, "六安信息工程监理有限公司"),
+        (FirmKind::Tester, "安徽网安测评中心"),
+        (FirmKind::Consultant, "皖西数字政府咨询设计院"),
+    ] {
+        store.create_firm(&actor, now_ms, j, kind, name, "").await?;
+    }
+    for (name, employer, fields) in [
+        ("王建国", "合肥工业大学", "软件工程,数据治理"),
+        ("陈晓梅", "安徽省信息中心", "网络安全,密码应用"),
+        ("刘志强", "六安市大数据中心", "云计算,项目概算"),
+    ] {
+        store
+            .create_expert(&actor, now_ms, j, name, employer, fields)
+            .await?;
+    }
+    let mut accounts = Vec::new();
+    for (login, name, dept, roles, scope) in ACCOUNTS {
+        let password = password_for(login);
+        let department_id = ids.iter().find(|(c, _)| c == dept).map(|(_, id)| *id);
+        store
+            .create_user(
+                &actor,
+                now_ms,
+                NewUser {
+                    jurisdiction_id: j,
+                    login: login.to_string(),
+                    name: name.to_string(),
+                    department_id,
+                    firm_id: None,
+                    expert_id: None,
+                    roles: roles.to_vec(),
+                    scope: *scope,
+                    listed_departments: vec![],
+                    password: password.clone(),
+                    must_change_password,
+                },
+            )
+            .await?;
+        accounts.push(DemoAccount {
+            login: login.to_string(),
+            name: name.to_string(),
+            role: roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join("、"),
+            password,
+        });
+    }
+    sample_cloud_catalog(store, now_ms).await?;
+    Ok(Some(Seeded {
+        jurisdiction: j,
+        accounts,
+    }))
+}
+
+/// The published cloud-service catalog (gaoping:12) with the common infrastructure and
+/// support capabilities of lhasa:8, drafted by the data center and published by the
+/// authority through the same steps as any later version.
+pub async fn sample_cloud_catalog(store: &Store, now_ms: i64) -> Result<()> {
+    use govit_core::cloud::{CatalogDecision, CloudServiceForm};
+    let (Some(dc), Some(reviewer)) = (
+        store.user_id_by_login("datacenter").await?,
+        store.user_id_by_login("reviewer").await?,
+    ) else {
+        return Ok(());
+    };
+    let (Some(dc), Some(reviewer)) = (store.principal(dc).await?, store.principal(reviewer).await?)
+    else {
+        return Ok(());
+    };
+    let actor = Actor::cli("demo");
+    let v = store
+        .start_cloud_draft(&dc, &actor, now_ms, "首版目录：共性基础设施和共性支撑能力")
+        .await?;
+    let mut version = v.version;
+    const SERVICES: &[(&str, &str, &str, &str, &str, &str)] = &[
+        (
+            "GC-01",
+            "政务云计算存储",
+            "gov_cloud",
+            "云主机、云存储、云数据库，按需申请，统一运维和安全防护",
+            "vCPU·内存·存储（按月）",
+            "机房,服务器,存储设备,云主机,私有云,数据中心建设",
+        ),
+        (
+            "GC-02",
+            "电子政务外网",
+            "extranet",
+            "全区统一的电子政务外网接入，部门不得新建业务专网",
+            "接入点（按年）",
+            "业务专网,专网,外网建设,网络链路",
+        ),
+        (
+            "GC-03",
+            "视频共享平台",
+            "video",
+            "全区视频资源汇聚、共享和智能分析",
+            "路（按年）",
+            "视频监控,视频汇聚,视频共享,视频联网,监控平台",
+        ),
+        (
+            "GC-04",
+            "物联网感知平台",
+            "iot",
+            "各类传感设备统一接入、管理和数据汇聚",
+            "终端（按年）",
+            "物联网平台,感知平台,传感器接入,设备接入平台",
+        ),
+        (
+            "GC-05",
+            "区块链服务平台",
+            "blockchain",
+            "政务区块链底座，提供存证、溯源和可信共享",
+            "调用次数",
+            "区块链",
+        ),
+        (
+            "GC-06",
+            "AI大模型服务",
+            "ai_model",
+            "政务大模型推理和智能问答能力，按调用计费",
+            "调用次数",
+            "大模型,人工智能平台,智能问答,算力",
+        ),
+        (
+            "GC-07",
+            "统一身份认证",
+            "identity",
+            "政务人员和公众统一身份认证与单点登录",
+            "应用接入（按年）",
+            "身份认证,统一认证,单点登录,用户中心",
+        ),
+        (
+            "GC-08",
+            "人口、法人、电子证照基础库",
+            "base_database",
+            "人口、法人单位和电子证照基础数据的查询、核验和共享",
+            "接口调用",
+            "人口库,法人库,电子证照库,基础数据库,证照库",
+        ),
+    ];
+    for (code, name, category, description, unit, keywords) in SERVICES {
+        store
+            .add_cloud_service(
+                &dc,
+                &actor,
+                now_ms,
+                v.id,
+                version,
+                &CloudServiceForm {
+                    code: code.to_string(),
+                    name: name.to_string(),
+                    category: category.to_string(),
+                    description: description.to_string(),
+                    provider: "区大数据中心".into(),
+                    unit: unit.to_string(),
+                    is_common: "1".into(),
+                    keywords: keywords.to_string(),
+                },
+            )
+            .await?;
+        version += 1;
+    }
+    let v = store
+        .submit_cloud_catalog(&dc, &actor, now_ms, v.id, version)
+        .await?;
+    store
+        .decide_cloud_catalog(
+            &reviewer,
+            &actor,
+            now_ms,
+            v.id,
+            v.version,
+            &CatalogDecision::Publish {
+                note: "同意发布".into(),
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// A few declarations at different steps, with events, so the demo's lists, to-do pages and
+/// obligations are not empty.
+pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
+    use govit_core::declaration::DeclarationForm;
+    use govit_core::policy::EventKind;
+    use govit_core::project::Decision;
+    let Some(clerk) = store.user_id_by_login("clerk").await? else {
+        return Ok(());
+    };
+    let Some(reviewer) = store.user_id_by_login("reviewer").await? else {
+        return Ok(());
+    };
+    let (Some(clerk), Some(reviewer)) = (
+        store.principal(clerk).await?,
+        store.principal(reviewer).await?,
+    ) else {
+        return Ok(());
+    };
+    let actor = Actor::cli("demo");
+    let today = crate::china_today(now_ms);
+    let year = chrono::Datelike::year(&today);
+    let form = |name: &str, start: String, end: String, wan: &str| DeclarationForm {
+        name: name.into(),
+        summary: format!(
+            "建设{name}，依据《叶集区数字政府建设三年行动方案》，实现数据共享和业务协同。"
+        ),
+        period_start: start,
+        period_end: end,
+        investment: wan.into(),
+        fiscal_funds: wan.into(),
+        leader: "张建华".into(),
+        contact: "李明".into(),
+        phone: "0564-6661234".into(),
+        email: "liming@yeji.gov.cn".into(),
+        ..Default::default()
+    };
+    store
+        .create_project(
+            &clerk,
+            &actor,
+            now_ms,
+            &form(
+                "区中小学智慧课堂平台",
+                format!("{}-01", year + 1),
+                format!("{}-12", year + 1),
+                "86.5",
+            ),
+        )
+        .await?;
+    let submitted = store
+        .create_project(
+            &clerk,
+            &actor,
+            now_ms,
+            &form(
+                "区教育资源公共服务平台",
+                format!("{}-03", year + 1),
+                format!("{}-10", year + 1),
+                "120.5",
+            ),
+        )
+        .await?
+        .record;
+    store
+        .submit_project(&clerk, &actor, now_ms, submitted.id, submitted.version)
+        .await?;
+    let running = store
+        .create_project(
+            &clerk,
+            &actor,
+            now_ms,
+            &form(
+                "区校园安全视频监控系统",
+                format!("{}-01", year),
+                format!("{}-12", year),
+                "245",
+            ),
+        )
+        .await?
+        .record;
+    // A small catalog for the education bureau: one to keep, one being built, one zombie.
+    for (name, function, freq, deployment, status, disposition, reason) in [
+        (
+            "区学籍管理系统",
+            "中小学学生学籍登记、转学和毕业管理",
+            "daily",
+            "gov_cloud",
+            "running",
+            "keep",
+            "",
+        ),
+        (
+            "校园安全视频监控系统",
+            "校园出入口和重点部位视频监控、告警和巡查",
+            "daily",
+            "gov_cloud",
+            "planned",
+            "build",
+            "全区校园安全监管需要，依托政务云和视频共享平台建设",
+        ),
+        (
+            "教体局旧版办公系统",
+            "公文流转和通知公告（已由全区协同办公平台替代）",
+            "unused",
+            "own_room",
+            "running",
+            "keep",
+            "",
+        ),
+    ] {
+        let form = govit_core::inventory::SystemForm {
+            name: name.into(),
+            function_summary: function.into(),
+            users_scope: "区教育体育局及各学校".into(),
+            use_frequency: freq.into(),
+            deployment: deployment.into(),
+            network: "extranet".into(),
+            status: status.into(),
+            disposition: disposition.into(),
+            disposition_reason: reason.into(),
+            gov_service_connected: "1".into(),
+            data_sharing_connected: "1".into(),
+            mlps_level: "2".into(),
+            ..Default::default()
+        };
+        store.create_system(&clerk, &actor, now_ms, &form).await?;
+    }
+    store
+        .link_project_system(
+            &clerk,
+            &actor,
+            now_ms,
+            running.id,
+            "校园安全视频监控系统",
+            "build",
+            "新建，部署在政务云",
+        )
+        .await?;
+    let p = store
+        .submit_project(&clerk, &actor, now_ms, running.id, running.version)
+        .await?
+        .record;
+    // yeji:24: the reviewer establishes sharing and domestic crypto before approving.
+    for fact in [
+        govit_core::policy::Fact::CanShare,
+        govit_core::policy::Fact::UsesDomesticCrypto,
+    ] {
+        store
+            .set_project_fact(&reviewer, &actor, now_ms, p.id, fact, 1)
+            .await?;
+    }
+    store
+        .decide_project(
+            &reviewer,
+            &actor,
+            now_ms,
+            p.id,
+            p.version,
+            &Decision::Approve {
+                comment: "同意".into(),
+            },
+        )
+        .await?;
+    for (kind, days_ago) in [
+        (EventKind::ContractSigned, 200),
+        (EventKind::WorkStarted, 190),
+        (EventKind::ProgressReported, 140),
+        (EventKind::PreliminaryAcceptancePassed, 40),
+    ] {
+        let date = today - chrono::Days::new(days_ago);
+        store
+            .record_milestone(&clerk, &actor, now_ms, p.id, kind, date, "演示数据")
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,4 @@
+//! Data to start from: the demo jurisdiction and large synthetic ones for benchmarks.
+
+pub mod demo;
+pub mod synthetic;

@@ -1,0 +1,178 @@
+//! `govit bench-data`: a large synthetic jurisdiction per profile, written in bulk, for
+//! benchmarks and for trying the UI at scale.
+
+use crate::accounts::NewUser;
+use crate::base::audit_log::Change;
+use crate::projects::obligations::insert_milestone;
+use crate::{Actor, Result, Store};
+use govit_core::ids::ProjectId;
+use govit_core::org::{PartyKind, Role, ScopeKind};
+use govit_core::synthetic::{DEPARTMENTS, Rng, project};
+
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub jurisdictions: Vec<String>,
+    pub projects: usize,
+    pub obligations: usize,
+    /// (login, password) of a reviewer per jurisdiction, to look around.
+    pub accounts: Vec<(String, String)>,
+}
+
+const STATUSES: [&str; 4] = ["draft", "submitted", "returned", "approved"];
+
+impl Store {
+    /// Generates `projects` projects spread over one jurisdiction per loaded profile.
+    pub async fn generate_synthetic(
+        &self,
+        actor: &Actor,
+        now_ms: i64,
+        projects: usize,
+        seed: u64,
+    ) -> Result<Generated> {
+        let today = crate::china_today(now_ms);
+        let profiles: Vec<String> = self.rules().profiles.keys().cloned().collect();
+        let per = projects.div_ceil(profiles.len().max(1));
+        let mut rng = Rng::new(seed);
+        let mut out = Generated {
+            jurisdictions: vec![],
+            projects: 0,
+            obligations: 0,
+            accounts: vec![],
+        };
+        for (pi, profile) in profiles.iter().enumerate() {
+            let code = format!("bench-{profile}-{seed}");
+            if self.jurisdiction_by_code(&code).await?.is_some() {
+                continue;
+            }
+            let j = self
+                .create_jurisdiction(
+                    actor,
+                    now_ms,
+                    &code,
+                    &format!("合成辖区（{profile}）"),
+                    profile,
+                )
+                .await?;
+            let authority = self
+                .create_department(
+                    actor,
+                    now_ms,
+                    j,
+                    None,
+                    &format!("{code}-auth"),
+                    "政务信息管理局",
+                    &[PartyKind::Authority, PartyKind::DataCenter],
+                )
+                .await?;
+            self.create_department(
+                actor,
+                now_ms,
+                j,
+                None,
+                &format!("{code}-fin"),
+                "财政局",
+                &[PartyKind::Finance],
+            )
+            .await?;
+            let mut units = Vec::new();
+            for (i, name) in DEPARTMENTS.iter().enumerate() {
+                units.push(
+                    self.create_department(
+                        actor,
+                        now_ms,
+                        j,
+                        None,
+                        &format!("{code}-u{i}"),
+                        name,
+                        &[PartyKind::OwnerUnit],
+                    )
+                    .await?,
+                );
+            }
+            let password = crate::accounts::generate_password();
+            let reviewer = format!("{code}-reviewer");
+            let creator = self
+                .create_user(
+                    actor,
+                    now_ms,
+                    NewUser {
+                        jurisdiction_id: j,
+                        login: reviewer.clone(),
+                        name: "合成数据审核人".into(),
+                        department_id: Some(authority),
+                        firm_id: None,
+                        expert_id: None,
+                        roles: vec![Role::Reviewer, Role::Declarant],
+                        scope: ScopeKind::All,
+                        listed_departments: vec![],
+                        password: password.clone(),
+                        must_change_password: false,
+                    },
+                )
+                .await?;
+            out.accounts.push((reviewer, password));
+            let count = if pi + 1 == profiles.len() {
+                projects.saturating_sub(per * pi)
+            } else {
+                per.min(projects)
+            };
+            let mut done = 0;
+            while done < count {
+                let batch = (count - done).min(500);
+                let mut w = self.write().await?;
+                for k in 0..batch {
+                    let p = project(&mut rng, done + k, units.len(), today);
+                    let d = p.investment.0;
+                    let fiscal = d / 10 * 8;
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO projects (jurisdiction_id, owner_department_id, profile_id, name, summary, period_start, \
+                         period_end, investment_yuan, fiscal_yuan, bank_loan_yuan, self_raised_yuan, other_yuan, leader, contact, \
+                         phone, email, remarks, status, created_by, created_at_ms, updated_at_ms, version) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, 0, '张建华', '李明', '0564-6661234', \
+                         'bench@example.gov.cn', '', $11, $12, $13, $13, 1) RETURNING id",
+                    )
+                    .bind(j.0)
+                    .bind(units[p.department].0)
+                    .bind(profile.clone())
+                    .bind(p.name.clone())
+                    .bind(p.summary.clone())
+                    .bind(p.period_start.format("%Y-%m").to_string())
+                    .bind(p.period_end.format("%Y-%m").to_string())
+                    .bind(d)
+                    .bind(fiscal)
+                    .bind(d - fiscal)
+                    .bind(STATUSES[p.stage as usize])
+                    .bind(creator.0)
+                    .bind(now_ms)
+                    .fetch_one(&mut *w.tx)
+                    .await?;
+                    for e in &p.events {
+                        insert_milestone(
+                            &mut w.tx,
+                            ProjectId(id),
+                            e.kind,
+                            e.date,
+                            "合成数据",
+                            creator.0,
+                            now_ms,
+                        )
+                        .await?;
+                    }
+                    out.obligations += self.recompute_in(&mut w.tx, ProjectId(id), now_ms).await?;
+                }
+                w.commit().await?;
+                done += batch;
+            }
+            out.projects += count;
+            out.jurisdictions.push(code);
+        }
+        self.audit(
+            actor,
+            now_ms,
+            Change::ok("jurisdiction", "*", "bench.generate")
+                .detail(format!("生成合成数据 {} 个项目", out.projects)),
+        )
+        .await?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,75 @@
+//! 我的待办: what waits on the caller, gathered from every room that has something waiting
+//! (declarations to review, obligations owed, catalog versions and negative-list requests).
+
+use crate::projects::PROJECTS_FROM;
+use crate::{Page, Param, Result, Store, Where};
+use govit_core::org::{Principal, Role};
+use govit_core::project::ProjectStatus;
+use serde::Serialize;
+
+/// The numbers shown as 待办 in the navigation.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct TodoCounts {
+    /// Submitted declarations awaiting this reviewer's decision.
+    pub to_review: i64,
+    /// The declarant's returned declarations awaiting changes.
+    pub returned: i64,
+    /// The declarant's unsent drafts.
+    pub drafts: i64,
+    /// Open obligations owed by the user's department.
+    pub obligations: i64,
+    /// Overdue obligations in the user's scope (for the authority and observers).
+    pub overdue: i64,
+    /// Cloud-service catalog versions submitted for the authority to publish (gaoping:12).
+    pub catalog_to_publish: i64,
+    /// Catalog versions the authority returned to the data center for changes.
+    pub catalog_returned: i64,
+    /// Negative-list requests awaiting the authority's decision (gaoping:11).
+    pub negative_to_decide: i64,
+}
+
+impl Store {
+    pub async fn todo_counts(&self, principal: &Principal) -> Result<TodoCounts> {
+        let count = |status: ProjectStatus, own_only: bool| {
+            let mut w = crate::projects::scope_where(principal);
+            w.and("p.status = ?", vec![Param::Text(status.as_str().into())]);
+            if own_only {
+                w.and(
+                    "p.owner_department_id = ?",
+                    vec![Param::Int(
+                        principal.department_id.map(|d| d.0).unwrap_or(-1),
+                    )],
+                );
+            }
+            w
+        };
+        let run = |w: Where| async move { self.count_where(PROJECTS_FROM, &w).await };
+        let mut c = TodoCounts::default();
+        if principal.has(Role::Reviewer) {
+            c.to_review = run(count(ProjectStatus::Submitted, false)).await?;
+        }
+        if principal.has(Role::Declarant) {
+            c.returned = run(count(ProjectStatus::Returned, true)).await?;
+            c.drafts = run(count(ProjectStatus::Draft, true)).await?;
+        }
+        let one = Page::new(1, 1);
+        let mine = crate::projects::obligations::ObligationFilter {
+            owed_by_me: true,
+            open_only: true,
+            ..Default::default()
+        };
+        c.obligations = self.list_obligations(principal, &mine, one).await?.total;
+        if principal.has(Role::Reviewer) || principal.has(Role::Viewer) {
+            let overdue = crate::projects::obligations::ObligationFilter {
+                status: Some(govit_core::obligation::Status::Overdue),
+                ..Default::default()
+            };
+            c.overdue = self.list_obligations(principal, &overdue, one).await?.total;
+        }
+        let cloud = self.cloud_todo(principal).await?;
+        c.catalog_to_publish = cloud.catalog_to_publish;
+        c.catalog_returned = cloud.catalog_returned;
+        c.negative_to_decide = cloud.negative_to_decide;
+        Ok(c)
+    }
+}

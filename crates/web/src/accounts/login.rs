@@ -1,0 +1,166 @@
+//! 登录与退出: the login form, the lockout message, the safe return path.
+
+use crate::AppState;
+use crate::shell::auth::{self, LOGIN_CSRF_COOKIE, SESSION_COOKIE, User};
+use crate::shell::page::{PageResult, see_other};
+use crate::shell::view::{Layout, SummaryItem, fmt_ms};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use govit_storage::accounts::{LoginRefusal, random_secret};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "accounts/login.html")]
+struct LoginPage {
+    layout: Layout,
+    errors: Vec<SummaryItem>,
+    notice: Option<String>,
+    csrf: String,
+    next: String,
+    login: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginQuery {
+    next: String,
+    expired: String,
+}
+
+/// Only same-site paths are followed after login.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    login: &str,
+    next: &str,
+    errors: Vec<SummaryItem>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let (csrf, set) = match auth::cookie(headers, LOGIN_CSRF_COOKIE) {
+        Some(c) if c.len() == 64 => (c, None),
+        _ => {
+            let c = random_secret(32);
+            let set = auth::set_cookie(state, LOGIN_CSRF_COOKIE, &c, false);
+            (c, Some(set))
+        }
+    };
+    let has_errors = !errors.is_empty();
+    let body = LoginPage {
+        layout: Layout::bare("登录").with_errors(has_errors),
+        errors,
+        notice,
+        csrf,
+        next: next.to_string(),
+        login: login.to_string(),
+    }
+    .render()?;
+    let mut resp = (status, Html(body)).into_response();
+    if let Some(set) = set
+        && let Ok(v) = set.parse()
+    {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> PageResult {
+    let notice = (!q.expired.is_empty()).then(|| "登录已超时，请重新登录。".to_string());
+    login_page(
+        &state,
+        &headers,
+        "",
+        &safe_next(&q.next),
+        vec![],
+        notice,
+        StatusCode::OK,
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    login: String,
+    password: String,
+    next: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    connect: axum::extract::ConnectInfo<std::net::SocketAddr>,
+    Form(f): Form<LoginForm>,
+) -> PageResult {
+    let ip = connect.0.ip().to_string();
+    let now = state.now_ms();
+    let login = f.login.trim();
+    let next = safe_next(&f.next);
+    let message = match state.store.login(login, &f.password, &ip, now).await? {
+        Ok(session) => {
+            let target = if session.must_change_password {
+                "/account/password".to_string()
+            } else {
+                next
+            };
+            let mut resp = see_other(&target);
+            let h = resp.headers_mut();
+            for c in [
+                auth::set_cookie(&state, SESSION_COOKIE, &session.token, false),
+                auth::set_cookie(&state, LOGIN_CSRF_COOKIE, "", true),
+            ] {
+                if let Ok(v) = c.parse() {
+                    h.append(header::SET_COOKIE, v);
+                }
+            }
+            return Ok(resp);
+        }
+        Err(LoginRefusal::BadCredentials) => {
+            "登录名或密码不正确。连续输错 5 次将锁定账户 15 分钟。".to_string()
+        }
+        Err(LoginRefusal::Locked { until_ms }) => format!(
+            "账户因连续登录失败已被锁定，请于 {} 后再试，或联系系统管理员解锁。",
+            fmt_ms(until_ms)
+        ),
+        Err(LoginRefusal::Disabled) => "该账户已停用，请联系系统管理员。".to_string(),
+    };
+    let errors = vec![SummaryItem {
+        href: "#login".into(),
+        message,
+    }];
+    login_page(
+        &state,
+        &headers,
+        login,
+        &next,
+        errors,
+        None,
+        StatusCode::UNAUTHORIZED,
+    )
+}
+
+pub async fn logout(State(state): State<AppState>, user: User) -> PageResult {
+    state
+        .store
+        .logout(&user.actor(), state.now_ms(), &user.token)
+        .await?;
+    let mut resp = see_other("/login");
+    if let Ok(v) = auth::set_cookie(&state, SESSION_COOKIE, "", true).parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}

@@ -1,0 +1,317 @@
+//! 用户管理: the administrator creates accounts, disables, enables and resets them.
+
+use crate::AppState;
+use crate::shell::auth::User;
+use crate::shell::error::PageError;
+use crate::shell::page::{PageResult, forbid, html, see_other};
+use crate::shell::view::{self, Layout, SummaryItem};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use govit_core::ids::DepartmentId;
+use govit_core::org::{Role, ScopeKind};
+use govit_core::{DomainError, FieldError};
+use govit_storage::StoreError;
+use govit_storage::accounts::{NewUser, generate_password};
+use serde::Deserialize;
+
+struct UserRow {
+    login: String,
+    name: String,
+    department: String,
+    roles: String,
+    scope: &'static str,
+    disabled: bool,
+    locked: bool,
+}
+
+struct DeptOption {
+    id: i64,
+    name: String,
+    depth: usize,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct NewUserForm {
+    login: String,
+    name: String,
+    department: String,
+    scope: String,
+    password: String,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/users.html")]
+struct UsersPage {
+    layout: Layout,
+    csrf: String,
+    flash: Option<String>,
+    users: Vec<UserRow>,
+    departments: Vec<DeptOption>,
+    roles: Vec<(&'static str, &'static str, bool)>,
+    scopes: Vec<(&'static str, &'static str)>,
+    form: NewUserForm,
+    errors: Vec<SummaryItem>,
+    login_error: Option<String>,
+    name_error: Option<String>,
+    roles_error: Option<String>,
+    password_error: Option<String>,
+}
+
+pub async fn require_admin(state: &AppState, user: &User) -> Result<(), PageError> {
+    if user.principal.has(Role::Admin) {
+        Ok(())
+    } else {
+        Err(forbid(state, user, "user", "只有系统管理员可以管理用户").await)
+    }
+}
+
+pub async fn users_page(
+    state: &AppState,
+    user: &User,
+    flash: Option<String>,
+    form: NewUserForm,
+    chosen_roles: &[String],
+    errors: Vec<FieldError>,
+) -> PageResult {
+    let now = state.now_ms();
+    let j = user.principal.jurisdiction_id;
+    let users = state
+        .store
+        .list_users(Some(j))
+        .await?
+        .into_iter()
+        .map(|u| UserRow {
+            login: u.login,
+            name: u.name,
+            department: u.department,
+            roles: u
+                .roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join("、"),
+            scope: u.scope.label(),
+            disabled: u.disabled,
+            locked: u.locked_until_ms.is_some_and(|t| t > now),
+        })
+        .collect();
+    let departments = state
+        .store
+        .departments(j)
+        .await?
+        .into_iter()
+        .map(|d| DeptOption {
+            id: d.id.0,
+            depth: d.depth(),
+            name: d.name,
+        })
+        .collect();
+    let has_errors = !errors.is_empty();
+    let mut resp = html(UsersPage {
+        layout: Layout::for_user(state, user, "用户管理", "users")
+            .await?
+            .with_errors(has_errors),
+        csrf: user.csrf.clone(),
+        flash,
+        users,
+        departments,
+        roles: Role::ALL
+            .iter()
+            .map(|r| {
+                (
+                    r.as_str(),
+                    r.label(),
+                    chosen_roles.iter().any(|c| c == r.as_str()),
+                )
+            })
+            .collect(),
+        scopes: ScopeKind::ALL
+            .iter()
+            .filter(|s| **s != ScopeKind::Listed)
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        form,
+        login_error: view::error_for(&errors, "login"),
+        name_error: view::error_for(&errors, "name"),
+        roles_error: view::error_for(&errors, "roles"),
+        password_error: view::error_for(&errors, "password"),
+        errors: view::summary(&errors),
+    })?;
+    if has_errors {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UsersQuery {
+    done: String,
+    login: String,
+}
+
+pub async fn users(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<UsersQuery>,
+) -> PageResult {
+    require_admin(&state, &user).await?;
+    let flash = match q.done.as_str() {
+        "disable" => Some(format!("账户 {} 已停用，其会话已全部结束。", q.login)),
+        "enable" => Some(format!("账户 {} 已启用。", q.login)),
+        _ => None,
+    };
+    users_page(
+        &state,
+        &user,
+        flash,
+        NewUserForm {
+            scope: "own_department".into(),
+            ..Default::default()
+        },
+        &[],
+        vec![],
+    )
+    .await
+}
+
+/// Creates an account from the admin form; a generated initial password is shown once.
+pub async fn create_user(
+    State(state): State<AppState>,
+    user: User,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    require_admin(&state, &user).await?;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let form = NewUserForm {
+        login: get("login").trim().to_string(),
+        name: get("name"),
+        department: get("department"),
+        scope: get("scope"),
+        password: get("password"),
+    };
+    let chosen: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "roles")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let generated = form.password.trim().is_empty();
+    let password = if generated {
+        generate_password()
+    } else {
+        form.password.clone()
+    };
+    let department_id = form.department.parse().ok().map(DepartmentId);
+    let result = state
+        .store
+        .create_user(
+            &user.actor(),
+            state.now_ms(),
+            NewUser {
+                jurisdiction_id: user.principal.jurisdiction_id,
+                login: form.login.clone(),
+                name: form.name.clone(),
+                department_id,
+                firm_id: None,
+                expert_id: None,
+                roles: chosen.iter().filter_map(|r| Role::parse(r)).collect(),
+                scope: ScopeKind::parse(&form.scope).unwrap_or(ScopeKind::OwnDepartment),
+                listed_departments: vec![],
+                password: password.clone(),
+                must_change_password: true,
+            },
+        )
+        .await;
+    match result {
+        Ok(_) => {
+            let flash = if generated {
+                format!(
+                    "已创建账户 {}，初始密码：{password}（只显示这一次，首次登录须修改）",
+                    form.login
+                )
+            } else {
+                format!("已创建账户 {}，首次登录须修改密码。", form.login)
+            };
+            users_page(
+                &state,
+                &user,
+                Some(flash),
+                NewUserForm {
+                    scope: "own_department".into(),
+                    ..Default::default()
+                },
+                &[],
+                vec![],
+            )
+            .await
+        }
+        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+            let kept = NewUserForm {
+                password: String::new(),
+                ..form
+            };
+            users_page(&state, &user, None, kept, &chosen, errs).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn user_action(
+    State(state): State<AppState>,
+    user: User,
+    Path((login, action)): Path<(String, String)>,
+) -> PageResult {
+    require_admin(&state, &user).await?;
+    let now = state.now_ms();
+    let disabled = match action.as_str() {
+        "disable" => true,
+        "enable" => false,
+        "reset-password" => {
+            let password = generate_password();
+            state
+                .store
+                .reset_password(&user.actor(), now, &login, &password)
+                .await?;
+            let flash = format!(
+                "已重置 {login} 的密码并解除锁定。新的初始密码：{password}（只显示这一次，首次登录须修改）"
+            );
+            return users_page(
+                &state,
+                &user,
+                Some(flash),
+                NewUserForm {
+                    scope: "own_department".into(),
+                    ..Default::default()
+                },
+                &[],
+                vec![],
+            )
+            .await;
+        }
+        _ => return Err(DomainError::NotFound.into()),
+    };
+    if disabled && login == user.principal.login {
+        return Err(DomainError::InvalidState {
+            message: "不能停用自己的账户".into(),
+        }
+        .into());
+    }
+    state
+        .store
+        .set_user_disabled(&user.actor(), now, &login, disabled)
+        .await?;
+    let q: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("done", &action)
+        .append_pair("login", &login)
+        .finish();
+    Ok(see_other(&format!("/admin/users?{q}")))
+}

@@ -1,0 +1,492 @@
+//! 负面清单 (gaoping:11): exemption requests, the authority's decisions, the list and its export.
+
+use crate::AppState;
+use crate::shell::auth::User;
+use crate::shell::input::{FieldSource, FromFields};
+use crate::shell::page::{PageResult, field, version_of};
+use crate::shell::panels::{Panel, PanelCx, PanelFuture, Slot};
+use crate::shell::view::{self, Layout, Pager, SummaryItem, fmt_ms, fmt_opt_ms};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect};
+use govit_core::cloud::{NegativeDecision, NegativeListForm, NegativeStatus};
+use govit_core::ids::DepartmentId;
+use govit_core::org::Role;
+use govit_core::{DomainError, FieldError};
+use govit_storage::cloud::{NegativeEntry, NegativeFilter};
+use govit_storage::systems::SystemRecord;
+use govit_storage::{Page, StoreError};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+fn negative_tag(s: NegativeStatus) -> &'static str {
+    match s {
+        NegativeStatus::Pending => "submitted",
+        NegativeStatus::Approved => "approved",
+        NegativeStatus::Rejected => "returned",
+        NegativeStatus::Revoked => "draft",
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct NegativeQuery {
+    pub q: String,
+    pub status: String,
+    pub dept: String,
+    pub page: String,
+    pub system: String,
+    pub done: String,
+}
+
+impl NegativeQuery {
+    pub fn filter(&self) -> NegativeFilter {
+        NegativeFilter {
+            keyword: self.q.chars().take(100).collect(),
+            status: NegativeStatus::parse(&self.status),
+            department: self.dept.parse().ok().map(DepartmentId),
+        }
+    }
+    fn query_string(&self, page: Option<i64>) -> String {
+        view::filter_query(
+            &[
+                ("q", self.q.as_str()),
+                ("status", self.status.as_str()),
+                ("dept", self.dept.as_str()),
+            ],
+            page,
+        )
+    }
+}
+
+fn exemptions(e: &NegativeEntry) -> String {
+    let mut v = Vec::new();
+    if e.exempt_cloud {
+        v.push("不迁移上云");
+    }
+    if e.exempt_platform {
+        v.push("不接入政务服务平台");
+    }
+    v.join("、")
+}
+
+pub struct NegativeRow {
+    pub(crate) id: i64,
+    pub(crate) system: String,
+    pub(crate) department: String,
+    pub(crate) exemptions: String,
+    pub(crate) status: &'static str,
+    pub(crate) tag: &'static str,
+    pub(crate) document: String,
+    pub(crate) requested_at: String,
+}
+
+impl From<&NegativeEntry> for NegativeRow {
+    fn from(e: &NegativeEntry) -> Self {
+        NegativeRow {
+            id: e.id,
+            system: e.system_name.clone(),
+            department: e.owner_department.clone(),
+            exemptions: exemptions(e),
+            status: e.status.label(),
+            tag: negative_tag(e.status),
+            document: e.approval_document.clone(),
+            requested_at: fmt_ms(e.requested_at_ms),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cloud/negative_list.html")]
+struct NegativeListPage {
+    layout: Layout,
+    flash: Option<String>,
+    q: String,
+    status: String,
+    dept: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    departments: Vec<(i64, String)>,
+    rows: Vec<NegativeRow>,
+    pager: Pager,
+    export_query: String,
+}
+
+pub async fn negative_list(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<NegativeQuery>,
+) -> PageResult {
+    let paged = state
+        .store
+        .list_negative(
+            &user.principal,
+            &q.filter(),
+            Page::new(q.page.parse().unwrap_or(1), 30),
+        )
+        .await?;
+    let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
+        format!("/negative-list?{}", q.query_string(Some(n)))
+    });
+    let departments = state
+        .store
+        .departments(user.principal.jurisdiction_id)
+        .await?
+        .into_iter()
+        .map(|d| (d.id.0, d.name))
+        .collect();
+    let body = NegativeListPage {
+        layout: Layout::for_user(&state, &user, "负面清单", "negative").await?,
+        flash: None,
+        q: q.q.clone(),
+        status: q.status.clone(),
+        dept: q.dept.clone(),
+        statuses: NegativeStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        departments,
+        rows: paged.items.iter().map(NegativeRow::from).collect(),
+        pager,
+        export_query: q.query_string(None),
+    }
+    .render()?;
+    Ok(Html(body).into_response())
+}
+
+pub async fn export_negative(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<NegativeQuery>,
+) -> PageResult {
+    let filter = q.filter();
+    let all = crate::shell::excel::all_pages(crate::shell::excel::CATALOG_MAX_ROWS, |page| {
+        state.store.list_negative(&user.principal, &filter, page)
+    })
+    .await?;
+    let headers = [
+        "所属单位",
+        "系统名称",
+        "豁免事项",
+        "理由",
+        "依据",
+        "状态",
+        "批准文号",
+        "审批意见",
+        "申请人",
+        "申请时间",
+        "审批人",
+        "审批时间",
+    ];
+    let rows = all
+        .iter()
+        .map(|e| {
+            vec![
+                e.owner_department.clone(),
+                e.system_name.clone(),
+                exemptions(e),
+                e.reasons.clone(),
+                e.basis.clone(),
+                e.status.label().into(),
+                e.approval_document.clone(),
+                e.decision_note.clone(),
+                e.requested_by_name.clone(),
+                fmt_ms(e.requested_at_ms),
+                e.decided_by_name.clone().unwrap_or_default(),
+                e.decided_at_ms.map(fmt_ms).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let table = crate::shell::excel::Table {
+        sheet: "负面清单",
+        headers: &headers,
+        widths: &[(1, 30.0), (3, 40.0), (4, 30.0)],
+        total: None,
+    };
+    crate::shell::excel::xlsx_response(table, rows, "negative-list.xlsx").await
+}
+
+#[derive(Template)]
+#[template(path = "cloud/negative_list_form.html")]
+struct NegativeFormPage {
+    layout: Layout,
+    csrf: String,
+    system_id: i64,
+    system_name: String,
+    errors: Vec<SummaryItem>,
+    exemptions_error: Option<String>,
+    reasons_error: Option<String>,
+    basis_error: Option<String>,
+    form: NegativeListForm,
+}
+
+pub async fn negative_form_page(
+    state: &AppState,
+    user: &User,
+    system: &SystemRecord,
+    form: &NegativeListForm,
+    errors: &[FieldError],
+) -> PageResult {
+    let body = NegativeFormPage {
+        layout: Layout::for_user(
+            state,
+            user,
+            format!("申请列入负面清单：{}", system.system.name),
+            "negative",
+        )
+        .await?
+        .with_errors(!errors.is_empty()),
+        csrf: user.csrf.clone(),
+        system_id: system.id,
+        system_name: system.system.name.clone(),
+        errors: view::summary(errors),
+        exemptions_error: view::error_for(errors, "exemptions"),
+        reasons_error: view::error_for(errors, "reasons"),
+        basis_error: view::error_for(errors, "basis"),
+        form: form.clone(),
+    }
+    .render()?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Html(body)).into_response())
+}
+
+pub async fn new_negative(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<NegativeQuery>,
+) -> PageResult {
+    let id: i64 = q.system.parse().map_err(|_| DomainError::NotFound)?;
+    let s = state
+        .store
+        .system(&user.principal, &user.actor(), state.now_ms(), id)
+        .await?;
+    negative_form_page(&state, &user, &s, &NegativeListForm::default(), &[]).await
+}
+
+pub async fn create_negative(
+    State(state): State<AppState>,
+    user: User,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let system_id: i64 = field(&f, "system_id")
+        .parse()
+        .map_err(|_| DomainError::invalid("system_id", "请从信息系统页面发起申请"))?;
+    let form = NegativeListForm::from_form(&f);
+    match state
+        .store
+        .request_negative_listing(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            system_id,
+            &form,
+        )
+        .await
+    {
+        Ok(e) => Ok(Redirect::to(&format!("/negative-list/{}?done=request", e.id)).into_response()),
+        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+            let s = state
+                .store
+                .system(&user.principal, &user.actor(), state.now_ms(), system_id)
+                .await?;
+            negative_form_page(&state, &user, &s, &form, &errs).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cloud/negative_list_show.html")]
+struct NegativeShowPage {
+    layout: Layout,
+    csrf: String,
+    flash: Option<String>,
+    e: NegativeEntry,
+    row: NegativeRow,
+    requested_at: String,
+    decided_at: String,
+    can_decide: bool,
+    can_revoke: bool,
+    errors: Vec<SummaryItem>,
+    decision_error: Option<String>,
+    document_error: Option<String>,
+    reason_error: Option<String>,
+    decision: String,
+    approval_document: String,
+    reason: String,
+}
+
+pub async fn negative_page(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    flash: Option<String>,
+    errors: Vec<FieldError>,
+    kept: (String, String, String),
+) -> PageResult {
+    let e = state
+        .store
+        .negative_entry(&user.principal, &user.actor(), state.now_ms(), id)
+        .await?;
+    let roles = state.store.cloud_roles(&user.principal).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let body = NegativeShowPage {
+        layout: Layout::for_user(
+            state,
+            user,
+            format!("负面清单：{}", e.system_name),
+            "negative",
+        )
+        .await?
+        .with_errors(!errors.is_empty()),
+        csrf: user.csrf.clone(),
+        flash,
+        row: NegativeRow::from(&e),
+        requested_at: fmt_ms(e.requested_at_ms),
+        decided_at: fmt_opt_ms(e.decided_at_ms),
+        can_decide: roles.authority && e.status == NegativeStatus::Pending,
+        can_revoke: roles.authority && e.status == NegativeStatus::Approved,
+        decision_error: view::error_for(&errors, "decision"),
+        document_error: view::error_for(&errors, "approval_document"),
+        reason_error: view::error_for(&errors, "reason"),
+        errors: view::summary(&errors),
+        decision: kept.0,
+        approval_document: kept.1,
+        reason: kept.2,
+        e,
+    }
+    .render()?;
+    Ok((status, Html(body)).into_response())
+}
+
+pub async fn show_negative(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Query(q): Query<NegativeQuery>,
+) -> PageResult {
+    let flash = match q.done.as_str() {
+        "request" => Some("申请已提交，等待主管部门审批。".to_string()),
+        "approve" => Some("已批准列入负面清单。".to_string()),
+        "reject" => Some("已不予批准，理由已告知申请单位。".to_string()),
+        "revoke" => Some("已撤销该系统的负面清单豁免。".to_string()),
+        _ => None,
+    };
+    negative_page(
+        &state,
+        &user,
+        id,
+        flash,
+        vec![],
+        (String::new(), String::new(), String::new()),
+    )
+    .await
+}
+
+pub async fn decide_negative(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let version = version_of(&f)?;
+    let kept = (
+        field(&f, "decision"),
+        field(&f, "approval_document"),
+        field(&f, "reason"),
+    );
+    let result = match NegativeDecision::parse(&kept.0, &kept.1, &kept.2) {
+        Ok(d) => state
+            .store
+            .decide_negative_listing(
+                &user.principal,
+                &user.actor(),
+                state.now_ms(),
+                id,
+                version,
+                &d,
+            )
+            .await
+            .map(|e| e.status),
+        Err(errs) => Err(StoreError::Domain(DomainError::Invalid(errs))),
+    };
+    match result {
+        Ok(s) => {
+            let done = match s {
+                NegativeStatus::Approved => "approve",
+                NegativeStatus::Rejected => "reject",
+                _ => "revoke",
+            };
+            Ok(Redirect::to(&format!("/negative-list/{id}?done={done}")).into_response())
+        }
+        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+            negative_page(&state, &user, id, None, errs, kept).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The negative-list section of a system's page (gaoping:11).
+#[derive(Template)]
+#[template(path = "cloud/_system_panel.html")]
+struct SystemPanelView<'a> {
+    s: &'a SystemRecord,
+    rows: Vec<NegativeRow>,
+    /// The request pending or in force, if any.
+    current: Option<NegativeRow>,
+    can_request: bool,
+}
+
+/// Registered as a panel of the system page.
+pub struct NegativePanel;
+
+impl Panel<SystemRecord> for NegativePanel {
+    fn slot(&self) -> Slot {
+        Slot::Main
+    }
+
+    fn render<'a>(&'a self, cx: PanelCx<'a, SystemRecord>) -> PanelFuture<'a> {
+        Box::pin(async move {
+            let (p, s) = (&cx.user.principal, cx.record);
+            let entries = cx.state.store.negative_entries_for_system(p, s.id).await?;
+            let current = entries
+                .iter()
+                .find(|e| e.status.is_open())
+                .map(NegativeRow::from);
+            let view = SystemPanelView {
+                can_request: current.is_none()
+                    && p.has(Role::Declarant)
+                    && p.department_id == Some(s.owner_department_id),
+                current,
+                rows: entries.iter().map(NegativeRow::from).collect(),
+                s,
+            };
+            Ok(Some(view.render()?))
+        })
+    }
+}
+
+/// An exemption request as pages and the API read it.
+impl FromFields for NegativeListForm {
+    const BOOLEANS: bool = true;
+    fn label(field: &str) -> &'static str {
+        govit_core::cloud::service_field_label(field)
+    }
+    fn from_fields(f: &mut impl FieldSource) -> Self {
+        NegativeListForm {
+            exempt_cloud: f.text("exempt_cloud"),
+            exempt_platform: f.text("exempt_platform"),
+            reasons: f.text("reasons"),
+            basis: f.text("basis"),
+        }
+    }
+}

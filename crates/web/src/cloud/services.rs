@@ -1,0 +1,299 @@
+//! Adding, editing and removing a service of a draft catalog version.
+
+use crate::AppState;
+use crate::shell::auth::User;
+use crate::shell::input::{FieldSource, FromFields};
+use crate::shell::page::{PageResult, version_of};
+use crate::shell::view::{self, Layout, SummaryItem};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect};
+use govit_core::cloud::{CloudServiceForm, ServiceCategory, service_field_label};
+use govit_core::{DomainError, FieldError};
+use govit_storage::StoreError;
+use std::collections::HashMap;
+
+pub struct Field {
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    error: Option<String>,
+    hint: &'static str,
+    kind: &'static str,
+    required: bool,
+    options: Vec<(&'static str, &'static str)>,
+}
+
+fn service_fields(f: &CloudServiceForm, errors: &[FieldError]) -> Vec<Field> {
+    let mk = |name: &'static str,
+              value: &str,
+              kind: &'static str,
+              required: bool,
+              hint: &'static str,
+              options: Vec<(&'static str, &'static str)>| Field {
+        name,
+        label: service_field_label(name),
+        value: value.to_string(),
+        error: view::error_for(errors, name),
+        hint,
+        kind,
+        required,
+        options,
+    };
+    vec![
+        mk(
+            "code",
+            &f.code,
+            "text",
+            true,
+            "例如 GC-01，同一版本内唯一",
+            vec![],
+        ),
+        mk("name", &f.name, "text", true, "", vec![]),
+        mk(
+            "category",
+            &f.category,
+            "select",
+            true,
+            "",
+            ServiceCategory::ALL
+                .iter()
+                .map(|c| (c.as_str(), c.label()))
+                .collect(),
+        ),
+        mk("description", &f.description, "textarea", false, "", vec![]),
+        mk("provider", &f.provider, "text", false, "", vec![]),
+        mk(
+            "unit",
+            &f.unit,
+            "text",
+            false,
+            "例如：vCPU·内存·存储（按月）",
+            vec![],
+        ),
+        mk(
+            "is_common",
+            &f.is_common,
+            "select",
+            false,
+            "lhasa:8：共性基础设施和共性支撑能力统一建设，各部门不得重复建设",
+            vec![("0", "否"), ("1", "是")],
+        ),
+        mk(
+            "keywords",
+            &f.keywords,
+            "text",
+            false,
+            "用逗号分隔，例如：视频监控,视频汇聚。项目名称或简介出现这些词时，提示审核人疑似重复建设",
+            vec![],
+        ),
+    ]
+}
+
+#[derive(Template)]
+#[template(path = "cloud/cloud_service_form.html")]
+struct ServiceFormPage {
+    layout: Layout,
+    heading: String,
+    action: String,
+    cancel: String,
+    csrf: String,
+    version: i64,
+    errors: Vec<SummaryItem>,
+    fields: Vec<Field>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn service_form_page(
+    state: &AppState,
+    user: &User,
+    heading: String,
+    action: String,
+    cancel: String,
+    version: i64,
+    form: &CloudServiceForm,
+    errors: &[FieldError],
+) -> PageResult {
+    let body = ServiceFormPage {
+        layout: Layout::for_user(state, user, heading.clone(), "cloud")
+            .await?
+            .with_errors(!errors.is_empty()),
+        heading,
+        action,
+        cancel,
+        csrf: user.csrf.clone(),
+        version,
+        errors: view::summary(errors),
+        fields: service_fields(form, errors),
+    }
+    .render()?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Html(body)).into_response())
+}
+
+pub async fn new_service(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let v = state
+        .store
+        .cloud_catalog_version(&user.principal, &user.actor(), state.now_ms(), id)
+        .await?;
+    service_form_page(
+        &state,
+        &user,
+        format!("添加服务（目录第 {} 版）", v.version_no),
+        format!("/cloud/versions/{id}/services/new"),
+        format!("/cloud/versions/{id}"),
+        v.version,
+        &CloudServiceForm {
+            is_common: "0".into(),
+            ..Default::default()
+        },
+        &[],
+    )
+    .await
+}
+
+pub async fn create_service(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let version = version_of(&f)?;
+    let form = CloudServiceForm::from_form(&f);
+    match state
+        .store
+        .add_cloud_service(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            id,
+            version,
+            &form,
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/cloud/versions/{id}?done=add")).into_response()),
+        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+            service_form_page(
+                &state,
+                &user,
+                "添加服务".into(),
+                format!("/cloud/versions/{id}/services/new"),
+                format!("/cloud/versions/{id}"),
+                version,
+                &form,
+                &errs,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn edit_service(
+    State(state): State<AppState>,
+    user: User,
+    Path(sid): Path<i64>,
+) -> PageResult {
+    let (v, s) = state
+        .store
+        .cloud_service(&user.principal, &user.actor(), state.now_ms(), sid)
+        .await?;
+    service_form_page(
+        &state,
+        &user,
+        format!("修改服务：{}", s.service.name),
+        format!("/cloud/services/{sid}/edit"),
+        format!("/cloud/versions/{}", v.id),
+        v.version,
+        &s.service.to_form(),
+        &[],
+    )
+    .await
+}
+
+pub async fn update_service(
+    State(state): State<AppState>,
+    user: User,
+    Path(sid): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let version = version_of(&f)?;
+    let form = CloudServiceForm::from_form(&f);
+    match state
+        .store
+        .update_cloud_service(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            sid,
+            version,
+            &form,
+        )
+        .await
+    {
+        Ok(s) => Ok(Redirect::to(&format!(
+            "/cloud/versions/{}?done=update",
+            s.catalog_version_id
+        ))
+        .into_response()),
+        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+            service_form_page(
+                &state,
+                &user,
+                "修改服务".into(),
+                format!("/cloud/services/{sid}/edit"),
+                "/cloud".into(),
+                version,
+                &form,
+                &errs,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn remove_service(
+    State(state): State<AppState>,
+    user: User,
+    Path(sid): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let version = version_of(&f)?;
+    let v = state
+        .store
+        .remove_cloud_service(&user.principal, &user.actor(), state.now_ms(), sid, version)
+        .await?;
+    Ok(Redirect::to(&format!("/cloud/versions/{}?done=remove", v.id)).into_response())
+}
+
+/// A catalog service as pages and the API read it; keywords may be a JSON list.
+impl FromFields for CloudServiceForm {
+    const BOOLEANS: bool = true;
+    fn label(field: &str) -> &'static str {
+        govit_core::cloud::service_field_label(field)
+    }
+    fn from_fields(f: &mut impl FieldSource) -> Self {
+        CloudServiceForm {
+            code: f.text("code"),
+            name: f.text("name"),
+            category: f.text("category"),
+            description: f.text("description"),
+            provider: f.text("provider"),
+            unit: f.text("unit"),
+            is_common: f.text("is_common"),
+            keywords: f.list("keywords"),
+        }
+    }
+}

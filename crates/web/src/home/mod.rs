@@ -1,0 +1,85 @@
+//! 工作台 and 我的待办 over the API: what waits on the signed-in user.
+
+use crate::AppState;
+use crate::shell::auth::{ApiUser, User};
+use crate::shell::error::{ApiError, ApiErrorBody};
+use crate::shell::page::{PageResult, html};
+use crate::shell::view::Layout;
+use askama::Template;
+use axum::Json;
+use axum::extract::State;
+use govit_storage::Page;
+use govit_storage::projects::ProjectFilter;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(Template)]
+#[template(path = "home/home.html")]
+struct HomePage {
+    layout: Layout,
+    visible_total: i64,
+}
+
+pub async fn home(State(state): State<AppState>, user: User) -> PageResult {
+    let visible_total = state
+        .store
+        .list_projects(&user.principal, &ProjectFilter::default(), Page::new(1, 1))
+        .await?
+        .total;
+    html(HomePage {
+        layout: Layout::for_user(&state, &user, "工作台", "home").await?,
+        visible_total,
+    })
+}
+
+/// What waits on the caller: the numbers of the 待办 badges.
+#[derive(Serialize, ToSchema)]
+pub struct TodoDto {
+    /// Submitted declarations awaiting a reviewer's decision.
+    to_review: i64,
+    /// The caller's unit's returned declarations.
+    returned: i64,
+    /// The caller's unit's unsent drafts.
+    drafts: i64,
+    /// Open obligations owed by the caller's unit.
+    obligations: i64,
+    /// Overdue obligations in scope (reviewers and observers).
+    overdue: i64,
+    /// Cloud-service catalog versions awaiting publication (the authority, gaoping:12).
+    catalog_to_publish: i64,
+    /// Catalog versions returned to the data center.
+    catalog_returned: i64,
+    /// Negative-list requests awaiting a decision (the authority, gaoping:11).
+    negative_to_decide: i64,
+}
+
+/// What waits on the caller, as counted in the web UI's 待办 badges.
+#[utoipa::path(get, path = "/api/v1/me/todo", tag = "account", security(("bearer" = [])),
+    responses((status = 200, body = TodoDto), (status = 401, body = ApiErrorBody)))]
+pub async fn my_todo(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<TodoDto>, ApiError> {
+    let c = state.store.todo_counts(&user.principal).await?;
+    Ok(Json(TodoDto {
+        to_review: c.to_review,
+        returned: c.returned,
+        drafts: c.drafts,
+        obligations: c.obligations,
+        overdue: c.overdue,
+        catalog_to_publish: c.catalog_to_publish,
+        catalog_returned: c.catalog_returned,
+        negative_to_decide: c.negative_to_decide,
+    }))
+}
+
+pub fn pages() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new().route("/", get(home))
+}
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(my_todo))
+}

@@ -1,0 +1,100 @@
+//! The declaration flow's steps from the page: submit, withdraw, decide.
+
+use crate::AppState;
+use crate::shell::auth::User;
+use crate::shell::page::{PageResult, version_of};
+use crate::shell::panels::Entered;
+use crate::shell::respond;
+use axum::Form;
+use axum::extract::{Path, State};
+use govit_core::DomainError;
+use govit_core::ids::ProjectId;
+use govit_core::project::{Decision, ProjectStatus};
+use std::collections::HashMap;
+
+pub async fn submit_project(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let version = version_of(&f)?;
+    let changed = state
+        .store
+        .submit_project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            version,
+        )
+        .await?;
+    Ok(respond::redirect(&state, changed, |_| format!("/projects/{id}?done=submit")).await)
+}
+
+pub async fn withdraw_project(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let version = version_of(&f)?;
+    let changed = state
+        .store
+        .withdraw_project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            version,
+        )
+        .await?;
+    Ok(respond::redirect(&state, changed, |_| format!("/projects/{id}?done=withdraw")).await)
+}
+
+pub async fn decide_project(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let version = version_of(&f)?;
+    let reason = f.get("reason").cloned().unwrap_or_default();
+    let decision =
+        match Decision::parse(f.get("decision").map(String::as_str).unwrap_or(""), &reason) {
+            Ok(d) => d,
+            Err(DomainError::Invalid(errs)) => {
+                let entered =
+                    Entered::refused(errs, &[("decision", "decision"), ("reason", "reason")], &f);
+                return crate::projects::show::project_page(
+                    &state,
+                    &user,
+                    ProjectId(id),
+                    None,
+                    entered,
+                )
+                .await;
+            }
+            Err(e) => return Err(e.into()),
+        };
+    let changed = state
+        .store
+        .decide_project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            version,
+            &decision,
+        )
+        .await?;
+    Ok(respond::redirect(&state, changed, |p| {
+        let done = if p.status == ProjectStatus::Approved {
+            "approve"
+        } else {
+            "return"
+        };
+        format!("/review?done={done}")
+    })
+    .await)
+}

@@ -1,0 +1,218 @@
+//! The declaration form (yeji annex 1): new draft and edits.
+
+use crate::AppState;
+use crate::shell::auth::User;
+use crate::shell::input::{FieldSource, FromFields};
+use crate::shell::page::{PageResult, forbid, html, version_of};
+use crate::shell::respond;
+use crate::shell::view::{self, FieldGroup, Layout, SummaryItem};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use govit_core::declaration::DeclarationForm;
+use govit_core::ids::ProjectId;
+use govit_core::org::Role;
+use govit_core::{DomainError, FieldError};
+use std::collections::HashMap;
+
+#[derive(Template)]
+#[template(path = "projects/project_form.html")]
+struct ProjectFormPage {
+    layout: Layout,
+    heading: String,
+    action: String,
+    cancel: String,
+    csrf: String,
+    version: Option<i64>,
+    errors: Vec<SummaryItem>,
+    groups: Vec<FieldGroup>,
+}
+
+/// Where a declaration form posts to and what it is called.
+pub struct FormTarget {
+    heading: String,
+    action: String,
+    cancel: String,
+    version: Option<i64>,
+}
+
+impl FormTarget {
+    fn new_declaration() -> FormTarget {
+        FormTarget {
+            heading: "填报项目申报".into(),
+            action: "/projects/new".into(),
+            cancel: "/projects".into(),
+            version: None,
+        }
+    }
+
+    fn edit(id: i64, name: &str, version: i64) -> FormTarget {
+        FormTarget {
+            heading: format!("修改项目申报：{name}"),
+            action: format!("/projects/{id}/edit"),
+            cancel: format!("/projects/{id}"),
+            version: Some(version),
+        }
+    }
+}
+
+pub async fn form_page(
+    state: &AppState,
+    user: &User,
+    target: FormTarget,
+    form: &DeclarationForm,
+    errors: &[FieldError],
+) -> PageResult {
+    let mut resp = html(ProjectFormPage {
+        layout: Layout::for_user(state, user, target.heading.clone(), "new")
+            .await?
+            .with_errors(!errors.is_empty()),
+        heading: target.heading,
+        action: target.action,
+        cancel: target.cancel,
+        csrf: user.csrf.clone(),
+        version: target.version,
+        errors: view::summary(errors),
+        groups: view::declaration_groups(form, errors),
+    })?;
+    if !errors.is_empty() {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+/// The form again after a refusal, with every error at its field.
+async fn form_again(
+    state: &AppState,
+    user: &User,
+    target: FormTarget,
+    form: &DeclarationForm,
+    errors: Vec<FieldError>,
+) -> PageResult {
+    form_page(state, user, target, form, &errors).await
+}
+
+pub async fn new_project(State(state): State<AppState>, user: User) -> PageResult {
+    if !user.principal.has(Role::Declarant) {
+        return Err(forbid(&state, &user, "project", "只有申报经办人可以填报项目申报").await);
+    }
+    form_page(
+        &state,
+        &user,
+        FormTarget::new_declaration(),
+        &DeclarationForm::default(),
+        &[],
+    )
+    .await
+}
+
+pub async fn create_project(
+    State(state): State<AppState>,
+    user: User,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let form = DeclarationForm::from_form(&f);
+    let result = state
+        .store
+        .create_project(&user.principal, &user.actor(), state.now_ms(), &form)
+        .await;
+    respond::page(
+        &state,
+        result,
+        |p| format!("/projects/{}?done=create", p.id),
+        |errs| form_again(&state, &user, FormTarget::new_declaration(), &form, errs),
+    )
+    .await
+}
+
+pub async fn edit_project(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let p = state
+        .store
+        .project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+        )
+        .await?;
+    if !p.status.is_editable() || !user.principal.has(Role::Declarant) {
+        return Err(DomainError::InvalidState {
+            message: format!("项目当前状态为“{}”，不能修改", p.status.label()),
+        }
+        .into());
+    }
+    form_page(
+        &state,
+        &user,
+        FormTarget::edit(id, &p.declaration.name, p.version),
+        &p.declaration.to_form(),
+        &[],
+    )
+    .await
+}
+
+pub async fn update_project(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let version = version_of(&f)?;
+    let form = DeclarationForm::from_form(&f);
+    let result = state
+        .store
+        .update_project(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            version,
+            &form,
+        )
+        .await;
+    respond::page(
+        &state,
+        result,
+        |_| format!("/projects/{id}?done=update"),
+        |errs| {
+            form_again(
+                &state,
+                &user,
+                FormTarget::edit(id, &form.name, version),
+                &form,
+                errs,
+            )
+        },
+    )
+    .await
+}
+
+/// The declaration (yeji annex 1) as pages and the API read it.
+impl FromFields for DeclarationForm {
+    fn label(field: &str) -> &'static str {
+        govit_core::declaration::field_label(field)
+    }
+    fn from_fields(f: &mut impl FieldSource) -> Self {
+        DeclarationForm {
+            name: f.text("name"),
+            summary: f.text("summary"),
+            period_start: f.text("period_start"),
+            period_end: f.text("period_end"),
+            investment: f.text("investment"),
+            fiscal_funds: f.text("fiscal_funds"),
+            bank_loan: f.text("bank_loan"),
+            self_raised: f.text("self_raised"),
+            other_funds: f.text("other_funds"),
+            leader: f.text("leader"),
+            contact: f.text("contact"),
+            phone: f.text("phone"),
+            email: f.text("email"),
+            remarks: f.text("remarks"),
+        }
+    }
+}

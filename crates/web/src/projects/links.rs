@@ -1,0 +1,224 @@
+//! The systems a project names, and the gates in front of its approval.
+
+use crate::AppState;
+use crate::shell::auth::User;
+use crate::shell::error::PageError;
+use crate::shell::panels::{Entered, Panel, PanelCx, PanelFuture, Slot};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use govit_core::DomainError;
+use govit_core::ids::ProjectId;
+use govit_core::inventory::SystemAction;
+use govit_core::obligation::{GateCheck, GateOutcome};
+use govit_core::org::Role;
+use govit_core::policy::GatedAction;
+use govit_storage::StoreError;
+use govit_storage::projects::Project;
+use govit_storage::projects::links::SystemLink;
+use std::collections::HashMap;
+
+struct LinkRow {
+    pub id: i64,
+    pub name: String,
+    pub action: &'static str,
+    pub note: String,
+    /// The catalog entry's page, or `None` when the system is not in the catalog.
+    pub catalog_link: Option<String>,
+    /// Where to register it when it is not.
+    pub register_link: String,
+}
+
+fn link_rows(links: Vec<SystemLink>) -> Vec<LinkRow> {
+    links
+        .into_iter()
+        .map(|l| LinkRow {
+            id: l.id,
+            action: l.action.label(),
+            note: l.note,
+            catalog_link: l.catalog.map(|c| format!("/systems/{}", c.system_id)),
+            register_link: format!(
+                "/systems/new?name={}",
+                form_urlencoded::byte_serialize(l.system_name.as_bytes()).collect::<String>()
+            ),
+            name: l.system_name,
+        })
+        .collect()
+}
+
+struct GateRow {
+    pub cite: String,
+    pub text: String,
+    pub outcome: &'static str,
+    pub tag: &'static str,
+    /// Facts a reviewer can establish here: (code, label).
+    pub unknown: Vec<(&'static str, &'static str)>,
+}
+
+fn gate_rows(checks: Vec<GateCheck>) -> Vec<GateRow> {
+    checks
+        .into_iter()
+        .map(|g| {
+            let (outcome, tag) = match g.outcome {
+                GateOutcome::Pass => ("满足", "approved"),
+                GateOutcome::Fail => ("不满足", "returned"),
+                GateOutcome::Unknown => ("待认定", "submitted"),
+                GateOutcome::NotApplicable => ("不适用", "draft"),
+            };
+            GateRow {
+                cite: g.cite,
+                text: g.text,
+                outcome,
+                tag,
+                unknown: g
+                    .unknown_facts
+                    .iter()
+                    .map(|f| (f.as_str(), f.label()))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+pub async fn link(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let linked = state
+        .store
+        .link_project_system(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            &get("system_name"),
+            &get("action"),
+            &get("note"),
+        )
+        .await;
+    match linked {
+        Ok(_) => Ok(Redirect::to(&format!("/projects/{id}?done=link#systems")).into_response()),
+        // Refused input: the page again, the error at the form and what was typed kept.
+        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+            let entered = Entered::refused(
+                errs,
+                &[
+                    ("system_name", "link-name"),
+                    ("action", "link-action"),
+                    ("note", "link-note"),
+                ],
+                &f,
+            );
+            crate::projects::show::project_page(&state, &user, ProjectId(id), None, entered).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn unlink(
+    State(state): State<AppState>,
+    user: User,
+    Path((id, link_id)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    state
+        .store
+        .unlink_project_system(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            link_id,
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/projects/{id}?done=unlink#systems")).into_response())
+}
+
+/// The systems a project names, on its page.
+#[derive(Template)]
+#[template(path = "projects/_systems_panel.html")]
+struct SystemsPanelView<'a> {
+    p: &'a Project,
+    csrf: &'a str,
+    entered: &'a Entered,
+    links: Vec<LinkRow>,
+    can_link: bool,
+    catalog_names: Vec<String>,
+    system_actions: Vec<(&'static str, &'static str)>,
+}
+
+pub struct SystemsPanel;
+
+impl Panel<Project> for SystemsPanel {
+    fn slot(&self) -> Slot {
+        Slot::Main
+    }
+
+    fn render<'a>(&'a self, cx: PanelCx<'a, Project>) -> PanelFuture<'a> {
+        Box::pin(async move {
+            let (state, pr, p) = (cx.state, &cx.user.principal, cx.record);
+            let can_link = pr.has(Role::Declarant)
+                && pr.department_id == Some(p.owner_department_id)
+                && p.status.is_editable();
+            let catalog_names = if can_link {
+                state.store.system_names(pr.jurisdiction_id).await?
+            } else {
+                Vec::new()
+            };
+            let view = SystemsPanelView {
+                p,
+                csrf: &cx.user.csrf,
+                entered: cx.entered,
+                links: link_rows(state.store.systems_of(p).await?),
+                can_link,
+                catalog_names,
+                system_actions: SystemAction::ALL
+                    .iter()
+                    .map(|a| (a.as_str(), a.label()))
+                    .collect(),
+            };
+            Ok(Some(view.render()?))
+        })
+    }
+}
+
+/// The gates in front of approval, on the project's page.
+#[derive(Template)]
+#[template(path = "projects/_gates_panel.html")]
+struct GatesPanelView<'a> {
+    p: &'a Project,
+    csrf: &'a str,
+    gates: Vec<GateRow>,
+    can_waive: bool,
+    profile_name: String,
+}
+
+pub struct GatesPanel;
+
+impl Panel<Project> for GatesPanel {
+    fn slot(&self) -> Slot {
+        Slot::Main
+    }
+
+    fn render<'a>(&'a self, cx: PanelCx<'a, Project>) -> PanelFuture<'a> {
+        Box::pin(async move {
+            let (state, p) = (cx.state, cx.record);
+            let gates = gate_rows(state.store.gates_of(p, GatedAction::Approve).await?);
+            let rules = state.store.rules();
+            let view = GatesPanelView {
+                p,
+                csrf: &cx.user.csrf,
+                gates,
+                can_waive: cx.user.principal.has(Role::Reviewer),
+                profile_name: rules
+                    .profile(&p.profile_id)
+                    .map(|x| x.head.name.clone())
+                    .unwrap_or_default(),
+            };
+            Ok(Some(view.render()?))
+        })
+    }
+}

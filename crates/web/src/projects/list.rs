@@ -1,0 +1,176 @@
+//! 项目库 and 待审核: the project lists with their department tree and filters.
+
+use super::show::flash_for;
+use crate::AppState;
+use crate::shell::auth::User;
+use crate::shell::page::{PageResult, forbid, html};
+use crate::shell::view::{Layout, Pager, fmt_ms};
+use askama::Template;
+use axum::extract::{Query, State};
+use govit_core::ids::DepartmentId;
+use govit_core::org::Role;
+use govit_core::project::ProjectStatus;
+use govit_storage::Page;
+use govit_storage::projects::ProjectFilter;
+use serde::Deserialize;
+
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub struct ListQuery {
+    pub q: String,
+    pub status: String,
+    pub dept: String,
+    pub page: String,
+    /// What was just done, for the confirmation banner.
+    pub done: String,
+}
+
+impl ListQuery {
+    pub fn filter(&self) -> ProjectFilter {
+        ProjectFilter {
+            status: ProjectStatus::parse(&self.status),
+            keyword: self.q.chars().take(100).collect(),
+            department: self.dept.trim().parse().ok().map(DepartmentId),
+        }
+    }
+    pub fn page(&self) -> i64 {
+        self.page.trim().parse().unwrap_or(1)
+    }
+    fn query_string(&self, page: Option<i64>) -> String {
+        crate::shell::view::filter_query(
+            &[
+                ("q", self.q.as_str()),
+                ("status", self.status.as_str()),
+                ("dept", self.dept.as_str()),
+            ],
+            page,
+        )
+    }
+}
+
+struct ProjectRow {
+    id: i64,
+    name: String,
+    department: String,
+    period: String,
+    investment: String,
+    status: &'static str,
+    status_label: &'static str,
+    updated: String,
+}
+
+struct TreeItem {
+    id: i64,
+    name: String,
+    depth: usize,
+}
+
+#[derive(Template)]
+#[template(path = "projects/projects.html")]
+struct ProjectsPage {
+    layout: Layout,
+    heading: &'static str,
+    base_path: &'static str,
+    flash: Option<String>,
+    tree: Vec<TreeItem>,
+    dept: Option<i64>,
+    q: String,
+    status: String,
+    show_status_filter: bool,
+    statuses: Vec<(&'static str, &'static str)>,
+    rows: Vec<ProjectRow>,
+    pager: Pager,
+    export_query: String,
+}
+
+pub async fn list_page(
+    state: &AppState,
+    user: &User,
+    q: ListQuery,
+    heading: &'static str,
+    base_path: &'static str,
+    active: &'static str,
+) -> PageResult {
+    let paged = state
+        .store
+        .list_projects(&user.principal, &q.filter(), Page::new(q.page(), 20))
+        .await?;
+    let tree = state
+        .store
+        .departments(user.principal.jurisdiction_id)
+        .await?
+        .into_iter()
+        .map(|d| TreeItem {
+            id: d.id.0,
+            depth: d.depth(),
+            name: d.name,
+        })
+        .collect();
+    let rows = paged
+        .items
+        .iter()
+        .map(|p| ProjectRow {
+            id: p.id.0,
+            name: p.declaration.name.clone(),
+            department: p.owner_department.clone(),
+            period: p.declaration.period.to_string(),
+            investment: p.declaration.investment.to_wan_string(),
+            status: p.status.as_str(),
+            status_label: p.status.label(),
+            updated: fmt_ms(p.updated_at_ms),
+        })
+        .collect();
+    let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
+        format!("{base_path}?{}", q.query_string(Some(n)))
+    });
+    html(ProjectsPage {
+        layout: Layout::for_user(state, user, heading, active).await?,
+        heading,
+        base_path,
+        flash: flash_for(&q.done),
+        tree,
+        dept: q.dept.trim().parse().ok(),
+        q: q.q.clone(),
+        status: q.status.clone(),
+        show_status_filter: base_path == "/projects",
+        statuses: ProjectStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        rows,
+        pager,
+        export_query: q.query_string(None),
+    })
+}
+
+pub async fn projects(
+    State(state): State<AppState>,
+    user: User,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let active = match q.status.as_str() {
+        "returned" if user.principal.has(Role::Declarant) => "mine",
+        "draft" if user.principal.has(Role::Declarant) => "drafts",
+        _ => "projects",
+    };
+    list_page(&state, &user, q, "项目库", "/projects", active).await
+}
+
+/// The reviewer's 待办: submitted declarations in scope, oldest first is not needed yet.
+pub async fn review_queue(
+    State(state): State<AppState>,
+    user: User,
+    Query(mut q): Query<ListQuery>,
+) -> PageResult {
+    if !user.principal.has(Role::Reviewer) {
+        return Err(forbid(
+            &state,
+            &user,
+            "review_queue",
+            "只有审核人可以查看待审核队列",
+        )
+        .await);
+    }
+    q.status = ProjectStatus::Submitted.as_str().into();
+    list_page(&state, &user, q, "待审核的项目申报", "/review", "review").await
+}

@@ -1,0 +1,35 @@
+//! 项目: declarations — the lists, the form, the project page composed of panels, the
+//! declaration flow's steps, the systems a project names and its Excel export.
+
+pub mod api;
+pub mod export;
+mod flow;
+pub mod form;
+pub mod links;
+pub mod list;
+pub mod show;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/projects", get(list::projects))
+        .route("/review", get(list::review_queue))
+        .route("/projects/export.xlsx", get(export::projects_xlsx))
+        .route(
+            "/projects/new",
+            get(form::new_project).post(form::create_project),
+        )
+        .route("/projects/{id}", get(show::show_project))
+        .route(
+            "/projects/{id}/edit",
+            get(form::edit_project).post(form::update_project),
+        )
+        .route("/projects/{id}/submit", post(flow::submit_project))
+        .route("/projects/{id}/withdraw", post(flow::withdraw_project))
+        .route("/projects/{id}/decide", post(flow::decide_project))
+        .route("/projects/{id}/systems", post(links::link))
+        .route("/projects/{id}/systems/{link}/remove", post(links::unlink))
+}

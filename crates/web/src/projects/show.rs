@@ -1,0 +1,169 @@
+//! One project's page: its declaration, its flow's actions and timeline, and the panels other
+//! rooms register (the systems it names, its cloud services, its gates, the duplicate check,
+//! its obligations and events).
+
+use crate::AppState;
+use crate::shell::auth::User;
+use crate::shell::page::{PageResult, html};
+use crate::shell::panels::{Entered, Rendered};
+use crate::shell::view::{self, Layout, SummaryItem, fmt_ms};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use govit_core::ids::ProjectId;
+use govit_core::org::Role;
+use govit_core::project::{ProjectAction, ProjectStatus};
+use govit_storage::projects::Project;
+use serde::Deserialize;
+use std::future::Future;
+use std::pin::Pin;
+
+struct TimelineItem {
+    when: String,
+    who: String,
+    what: String,
+    comment: String,
+}
+
+#[derive(Template)]
+#[template(path = "projects/project_show.html")]
+struct ProjectPage {
+    layout: Layout,
+    p: Project,
+    csrf: String,
+    flash: Option<String>,
+    last_return: Option<String>,
+    can_edit: bool,
+    can_withdraw: bool,
+    can_decide: bool,
+    errors: Vec<SummaryItem>,
+    decision_error: Option<String>,
+    reason_error: Option<String>,
+    reason: String,
+    timeline: Vec<TimelineItem>,
+    /// The other rooms' sections, rendered.
+    panels: Rendered,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DoneQuery {
+    done: String,
+}
+
+pub(crate) fn flash_for(done: &str) -> Option<String> {
+    let m = match done {
+        "create" => "草稿已保存。核对无误后请点击“提交申报”。",
+        "update" => "修改已保存。",
+        "submit" => "已提交申报，等待主管部门审核。",
+        "withdraw" => "已撤回申报，可修改后重新提交。",
+        "approve" => "已审核通过。",
+        "event" => "事件已登记，相关期限已重新计算。",
+        "fact" => "项目情况已认定，相关规则已重新适用。",
+        "waive" => "已豁免该事项，理由已记入审计日志。",
+        "return" => "已退回申报单位修改。",
+        "link" => "已添加涉及的信息系统。",
+        "unlink" => "已移除该信息系统。",
+        "cloud" => "已选用该政务云服务。",
+        "uncloud" => "已移除该政务云服务。",
+        _ => return None,
+    };
+    Some(m.to_string())
+}
+
+pub async fn project_page(
+    state: &AppState,
+    user: &User,
+    id: ProjectId,
+    flash: Option<String>,
+    entered: Entered,
+) -> PageResult {
+    let errors = &entered.errors;
+    let p = state
+        .store
+        .project(&user.principal, &user.actor(), state.now_ms(), id)
+        .await?;
+    let events = state.store.project_events(id).await?;
+    let last_return = if p.status == ProjectStatus::Returned {
+        events
+            .iter()
+            .rev()
+            .find(|e| e.action == ProjectAction::Return)
+            .map(|e| e.comment.clone())
+    } else {
+        None
+    };
+    let timeline = events
+        .iter()
+        .rev()
+        .map(|e| TimelineItem {
+            when: fmt_ms(e.at_ms),
+            who: if e.actor_department.is_empty() {
+                e.actor_name.clone()
+            } else {
+                format!("{}（{}）", e.actor_name, e.actor_department)
+            },
+            what: format!(
+                "{}：{} → {}",
+                e.action.label(),
+                e.from_status.label(),
+                e.to_status.label()
+            ),
+            comment: e.comment.clone(),
+        })
+        .collect();
+    let pr = &user.principal;
+    let panels = state.panels.for_project(state, user, &p, &entered).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = html(ProjectPage {
+        layout: Layout::for_user(state, user, p.declaration.name.clone(), "projects")
+            .await?
+            .with_errors(!errors.is_empty()),
+        can_edit: pr.has(Role::Declarant) && p.status.is_editable(),
+        can_withdraw: pr.has(Role::Declarant) && p.status == ProjectStatus::Submitted,
+        can_decide: pr.has(Role::Reviewer) && p.status == ProjectStatus::Submitted,
+        csrf: user.csrf.clone(),
+        flash,
+        last_return,
+        decision_error: view::error_for(errors, "decision"),
+        reason_error: view::error_for(errors, "reason"),
+        errors: view::summary(errors),
+        reason: entered.value("reason").to_string(),
+        timeline,
+        panels,
+        p,
+    })?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+/// The page again after a refused form, for the panel registry.
+pub fn rerender<'a>(
+    state: &'a AppState,
+    user: &'a User,
+    id: ProjectId,
+    entered: Entered,
+) -> Pin<Box<dyn Future<Output = PageResult> + Send + 'a>> {
+    Box::pin(project_page(state, user, id, None, entered))
+}
+
+pub async fn show_project(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, crate::shell::error::PageError> {
+    project_page(
+        &state,
+        &user,
+        ProjectId(id),
+        flash_for(&q.done),
+        Entered::default(),
+    )
+    .await
+}

@@ -1,0 +1,413 @@
+//! Obligations, events, facts, waivers, profiles and the calendar over the API.
+
+use crate::AppState;
+use crate::shell::auth::ApiUser;
+use crate::shell::error::{ApiError, ApiErrorBody};
+use crate::shell::json_body::object;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use govit_core::DomainError;
+use govit_core::ids::ProjectId;
+use govit_storage::Page;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(Serialize, ToSchema)]
+pub struct ObligationDto {
+    project_id: i64,
+    project_name: String,
+    owner_department: String,
+    /// Stable key of this occurrence, used to waive it.
+    key: String,
+    rule_id: String,
+    /// The article, e.g. `yeji:15`.
+    cite: String,
+    duty: String,
+    /// The rule's sentence.
+    text: String,
+    owed_by: String,
+    owed_department: String,
+    since: String,
+    not_before: Option<String>,
+    /// `YYYY-MM-DD`; absent when the text sets no time limit.
+    due_date: Option<String>,
+    /// The due date lies in a year whose holiday schedule is not yet published.
+    provisional: bool,
+    period: Option<String>,
+    /// `pending`, `due_soon`, `overdue`, `fulfilled` or `waived`.
+    status: String,
+    status_label: String,
+    fulfilled_on: Option<String>,
+    late: bool,
+}
+
+impl From<govit_storage::projects::obligations::ObligationRow> for ObligationDto {
+    fn from(o: govit_storage::projects::obligations::ObligationRow) -> Self {
+        ObligationDto {
+            project_id: o.project_id,
+            project_name: o.project_name,
+            owner_department: o.owner_department,
+            key: o.key,
+            rule_id: o.rule_id,
+            cite: o.cite,
+            duty: o.duty,
+            text: o.text,
+            owed_by: o.owed_by,
+            owed_department: o.owed_department,
+            since: o.since,
+            not_before: o.not_before,
+            due_date: o.due_date,
+            provisional: o.provisional,
+            period: o.period,
+            status: o.status.as_str().into(),
+            status_label: o.status.label().into(),
+            fulfilled_on: o.fulfilled_on,
+            late: o.late,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+struct EventInput {
+    /// An event kind of the policy vocabulary, e.g. `contract_signed`.
+    kind: String,
+    /// `YYYY-MM-DD`, not in the future.
+    date: String,
+    note: Option<String>,
+}
+
+/// Records an event on a project (contract signed, acceptance passed …); its obligations are
+/// recomputed.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/events", tag = "obligations", params(("id" = i64, Path)), request_body = EventInput, security(("bearer" = [])),
+    responses((status = 201, body = Vec<ObligationDto>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn record_project_event(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let m = object(&body)?;
+    let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let kind = govit_core::policy::EventKind::parse(&text("kind"))
+        .ok_or_else(|| DomainError::invalid("kind", "kind 应为事件类型，例如 contract_signed"))?;
+    let date = chrono::NaiveDate::parse_from_str(text("date").trim(), "%Y-%m-%d")
+        .map_err(|_| DomainError::invalid("date", "date 格式应为 YYYY-MM-DD"))?;
+    let now = state.now_ms();
+    let pid = ProjectId(id);
+    state
+        .store
+        .record_milestone(
+            &user.principal,
+            &user.actor(),
+            now,
+            pid,
+            kind,
+            date,
+            text("note").trim(),
+        )
+        .await?;
+    let list = state
+        .store
+        .project_obligations(&user.principal, &user.actor(), now, pid)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            list.into_iter()
+                .map(ObligationDto::from)
+                .collect::<Vec<_>>(),
+        ),
+    ))
+}
+
+/// A project's obligations.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/obligations", tag = "obligations", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<ObligationDto>), (status = 404, body = ApiErrorBody)))]
+pub async fn project_obligations(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ObligationDto>>, ApiError> {
+    let list = state
+        .store
+        .project_obligations(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+        )
+        .await?;
+    Ok(Json(list.into_iter().map(ObligationDto::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+struct FactInput {
+    /// A fact code from the policy vocabulary, e.g. `can_share`.
+    fact: String,
+    /// 1 = yes, 0 = no; amounts in yuan.
+    value: i64,
+}
+
+/// Establishes (认定) a fact about a project (reviewers; audited). Rules are re-applied at once.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/facts", tag = "projects", params(("id" = i64, Path)), request_body = FactInput, security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn set_project_fact(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let m = object(&body)?;
+    let fact = m
+        .get("fact")
+        .and_then(Value::as_str)
+        .and_then(govit_core::policy::Fact::parse)
+        .ok_or_else(|| ApiError::from(DomainError::invalid("fact", "未知的项目情况")))?;
+    let value = m.get("value").and_then(Value::as_i64).ok_or_else(|| {
+        ApiError::from(DomainError::invalid(
+            "value",
+            "认定值应为整数（是=1，否=0）",
+        ))
+    })?;
+    state
+        .store
+        .set_project_fact(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            fact,
+            value,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+struct WaiveInput {
+    key: String,
+    reason: String,
+}
+
+/// Waives an open obligation with a written reason (reviewers only; audited).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/obligations/waive", tag = "obligations", params(("id" = i64, Path)), request_body = WaiveInput, security(("bearer" = [])),
+    responses((status = 200, body = Vec<ObligationDto>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn waive_obligation(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Json<Vec<ObligationDto>>, ApiError> {
+    let m = object(&body)?;
+    let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let now = state.now_ms();
+    let pid = ProjectId(id);
+    state
+        .store
+        .waive_obligation(
+            &user.principal,
+            &user.actor(),
+            now,
+            pid,
+            &text("key"),
+            &text("reason"),
+        )
+        .await?;
+    let list = state
+        .store
+        .project_obligations(&user.principal, &user.actor(), now, pid)
+        .await?;
+    Ok(Json(list.into_iter().map(ObligationDto::from).collect()))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct ObligationParams {
+    /// `mine` (owed by the caller's department, the default) or `all` (the caller's scope).
+    scope: Option<String>,
+    /// `pending`, `due_soon`, `overdue`, `fulfilled`, `waived`; default: all open ones.
+    status: Option<String>,
+    dept: Option<i64>,
+    q: Option<String>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ObligationList {
+    items: Vec<ObligationDto>,
+    total: i64,
+    page: i64,
+    page_size: i64,
+}
+
+/// The caller's to-do obligations, or every obligation in scope (`scope=all`), e.g. the
+/// authority's overdue list with `scope=all&status=overdue`.
+#[utoipa::path(get, path = "/api/v1/obligations", tag = "obligations", params(ObligationParams), security(("bearer" = [])),
+    responses((status = 200, body = ObligationList), (status = 422, body = ApiErrorBody)))]
+pub async fn list_obligations(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<ObligationList>, ApiError> {
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    let status = get("status");
+    let status = if status.is_empty() {
+        None
+    } else {
+        Some(
+            govit_core::obligation::Status::parse(&status).ok_or_else(|| {
+                DomainError::invalid(
+                    "status",
+                    "status 应为 pending、due_soon、overdue、fulfilled 或 waived",
+                )
+            })?,
+        )
+    };
+    let filter = govit_storage::projects::obligations::ObligationFilter {
+        status,
+        department: get("dept").parse().ok().map(govit_core::ids::DepartmentId),
+        keyword: get("q"),
+        owed_by_me: get("scope") != "all",
+        open_only: true,
+    };
+    let page = Page::new(
+        get("page").parse().unwrap_or(1),
+        get("page_size").parse().unwrap_or(50),
+    );
+    let paged = state
+        .store
+        .list_obligations(&user.principal, &filter, page)
+        .await?;
+    Ok(Json(ObligationList {
+        total: paged.total,
+        page: paged.page,
+        page_size: paged.page_size,
+        items: paged.items.into_iter().map(ObligationDto::from).collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PolicySummary {
+    id: String,
+    name: String,
+    jurisdiction: String,
+    issuer: String,
+    document: String,
+    issued: String,
+    rules: usize,
+}
+
+/// The policy profiles in force.
+#[utoipa::path(get, path = "/api/v1/policies", tag = "policies", security(("bearer" = [])), responses((status = 200, body = Vec<PolicySummary>)))]
+pub async fn list_policies(
+    State(state): State<AppState>,
+    _user: ApiUser,
+) -> Json<Vec<PolicySummary>> {
+    let rules = state.store.rules();
+    Json(
+        rules
+            .profiles
+            .values()
+            .map(|p| PolicySummary {
+                id: p.head.id.clone(),
+                name: p.head.name.clone(),
+                jurisdiction: p.head.jurisdiction.clone(),
+                issuer: p.head.issuer.clone(),
+                document: p.head.document.clone(),
+                issued: p.head.issued.to_string(),
+                rules: p.rule_count(),
+            })
+            .collect(),
+    )
+}
+
+/// One profile with every rule, each with its citation.
+#[utoipa::path(get, path = "/api/v1/policies/{id}", tag = "policies", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, description = "The profile as JSON"), (status = 404, body = ApiErrorBody)))]
+pub async fn get_policy(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let rules = state.store.rules();
+    let p = rules.profile(&id).ok_or(DomainError::NotFound)?;
+    Ok(Json(serde_json::to_value(p).map_err(|e| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+    })?))
+}
+
+#[derive(Serialize, ToSchema)]
+struct CalendarDay {
+    date: String,
+    /// `workday`, `weekend`, `statutory_holiday`, `swap_rest_day`, `make_up_workday`
+    kind: String,
+    working: bool,
+    holiday: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CalendarMonth {
+    month: String,
+    /// False when the year's schedule is not loaded (weekends only, provisional).
+    official: bool,
+    notices: Vec<String>,
+    days: Vec<CalendarDay>,
+}
+
+/// One month of the working-day calendar (`YYYY-MM`).
+#[utoipa::path(get, path = "/api/v1/calendar/{month}", tag = "calendar", params(("month" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = CalendarMonth), (status = 422, body = ApiErrorBody)))]
+pub async fn calendar_month(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    Path(month): Path<String>,
+) -> Result<Json<CalendarMonth>, ApiError> {
+    let ym = govit_core::declaration::YearMonth::parse(&month)
+        .ok_or_else(|| DomainError::invalid("month", "月份格式应为 YYYY-MM"))?;
+    let rules = state.store.rules();
+    let schedule = rules.calendar.schedule(ym.year);
+    Ok(Json(CalendarMonth {
+        month: ym.iso(),
+        official: schedule.is_some(),
+        notices: schedule
+            .map(|s| s.notices.iter().map(|n| n.number.clone()).collect())
+            .unwrap_or_default(),
+        days: rules
+            .calendar
+            .month(ym.year, ym.month)
+            .into_iter()
+            .map(|(d, k, name)| CalendarDay {
+                date: d.format("%Y-%m-%d").to_string(),
+                kind: serde_json::to_value(k)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                working: k.is_working(),
+                holiday: name.map(str::to_string),
+            })
+            .collect(),
+    }))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(record_project_event))
+        .routes(routes!(project_obligations))
+        .routes(routes!(waive_obligation))
+        .routes(routes!(list_obligations))
+        .routes(routes!(list_policies))
+        .routes(routes!(get_policy))
+        .routes(routes!(calendar_month))
+        .routes(routes!(set_project_fact))
+}

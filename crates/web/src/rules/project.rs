@@ -1,0 +1,171 @@
+//! A project's events, facts and waivers, recorded from its page.
+
+use crate::AppState;
+use crate::rules::obligations::{ObligationView, view};
+use crate::shell::auth::User;
+use crate::shell::page::PageResult;
+use crate::shell::panels::{Panel, PanelCx, PanelFuture, Slot};
+use crate::shell::respond;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use chrono::NaiveDate;
+use govit_core::DomainError;
+use govit_core::ids::ProjectId;
+use govit_core::org::Role;
+use govit_core::policy::{EventKind, Fact};
+use govit_storage::projects::Project;
+use std::collections::HashMap;
+
+/// Records an event on a project from its page.
+pub async fn record_event(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let kind = EventKind::parse(&get("kind"))
+        .ok_or_else(|| DomainError::invalid("kind", "请选择事件类型"))?;
+    let date = NaiveDate::parse_from_str(get("date").trim(), "%Y-%m-%d")
+        .map_err(|_| DomainError::invalid("date", "事件日期格式应为 2025-10-14"))?;
+    let changed = state
+        .store
+        .record_milestone(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            kind,
+            date,
+            get("note").trim(),
+        )
+        .await?;
+    Ok(respond::redirect(&state, changed, |_| {
+        format!("/projects/{id}?done=event#obligations")
+    })
+    .await)
+}
+
+pub async fn set_fact(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let fact = Fact::parse(&get("fact"))
+        .ok_or_else(|| DomainError::invalid("fact", "请选择要认定的情况"))?;
+    let value: i64 = get("value")
+        .trim()
+        .parse()
+        .map_err(|_| DomainError::invalid("value", "认定值应为整数（是=1，否=0）"))?;
+    let changed = state
+        .store
+        .set_project_fact(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            fact,
+            value,
+        )
+        .await?;
+    Ok(respond::redirect(&state, changed, |_| {
+        format!("/projects/{id}?done=fact#obligations")
+    })
+    .await)
+}
+
+pub async fn waive(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let changed = state
+        .store
+        .waive_obligation(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            &get("key"),
+            &get("reason"),
+        )
+        .await?;
+    Ok(respond::redirect(&state, changed, |_| {
+        format!("/projects/{id}?done=waive#obligations")
+    })
+    .await)
+}
+
+/// A project's obligations, events and facts, on its page.
+#[derive(Template)]
+#[template(path = "rules/_project_panel.html")]
+struct RulesPanelView<'a> {
+    p: &'a Project,
+    csrf: &'a str,
+    obligations: Vec<ObligationView>,
+    show_project: bool,
+    can_waive: bool,
+    can_record: bool,
+    milestones: Vec<(String, &'static str, String, String)>,
+    event_kinds: Vec<(&'static str, &'static str)>,
+    facts: Vec<(&'static str, &'static str)>,
+    today: String,
+    profile_name: String,
+}
+
+/// Registered as a panel of the project page.
+pub struct RulesPanel;
+
+impl Panel<Project> for RulesPanel {
+    fn slot(&self) -> Slot {
+        Slot::Below
+    }
+
+    fn render<'a>(&'a self, cx: PanelCx<'a, Project>) -> PanelFuture<'a> {
+        Box::pin(async move {
+            let (state, user, p) = (cx.state, cx.user, cx.record);
+            let (pr, now) = (&user.principal, state.now_ms());
+            let rules = state.store.rules();
+            let profile = rules.profile(&p.profile_id);
+            let obligations = state
+                .store
+                .project_obligations(pr, &user.actor(), now, p.id)
+                .await?
+                .into_iter()
+                .map(|o| view(o, profile))
+                .collect();
+            let milestones = state
+                .store
+                .milestones(p.id)
+                .await?
+                .into_iter()
+                .map(|m| (m.date, m.kind.label(), m.recorded_by, m.note))
+                .collect();
+            let panel = RulesPanelView {
+                p,
+                csrf: &user.csrf,
+                obligations,
+                show_project: false,
+                can_waive: pr.has(Role::Reviewer),
+                can_record: pr.has(Role::Reviewer)
+                    || (pr.has(Role::Declarant) && pr.department_id == Some(p.owner_department_id)),
+                milestones,
+                event_kinds: EventKind::ALL
+                    .iter()
+                    .map(|k| (k.as_str(), k.label()))
+                    .collect(),
+                facts: Fact::ALL.iter().map(|f| (f.as_str(), f.label())).collect(),
+                today: govit_storage::china_today(now)
+                    .format("%Y-%m-%d")
+                    .to_string(),
+                profile_name: profile.map(|x| x.head.name.clone()).unwrap_or_default(),
+            };
+            Ok(Some(panel.render()?))
+        })
+    }
+}

@@ -1,0 +1,65 @@
+//! 重复建设比对: the systems and projects most like a declaration, for reviewers on the
+//! project's page and over the API.
+
+use crate::AppState;
+use crate::shell::panels::{Panel, PanelCx, PanelFuture, Slot};
+use askama::Template;
+use govit_core::org::Role;
+use govit_storage::projects::Project;
+
+/// The duplicate-construction check of a project: its most similar systems and projects.
+pub(crate) async fn similar_to(state: &AppState, p: &Project) -> Vec<govit_search::Match> {
+    state
+        .query_index(
+            p.jurisdiction_id.0,
+            p.declaration.name.clone(),
+            p.declaration.summary.clone(),
+            Some((govit_search::DocKind::Project, p.id.0)),
+            8,
+        )
+        .await
+}
+
+/// One similar system or project: (link, kind, name, score, shared words).
+type SimilarRow = (String, &'static str, String, String, String);
+
+#[derive(Template)]
+#[template(path = "search/_similar_panel.html")]
+struct SimilarPanelView {
+    list: Vec<SimilarRow>,
+}
+
+/// Registered as a panel of the project page; shown to reviewers only.
+pub struct SimilarPanel;
+
+impl Panel<Project> for SimilarPanel {
+    fn slot(&self) -> Slot {
+        Slot::Below
+    }
+
+    fn render<'a>(&'a self, cx: PanelCx<'a, Project>) -> PanelFuture<'a> {
+        Box::pin(async move {
+            if !cx.user.principal.has(Role::Reviewer) {
+                return Ok(None);
+            }
+            let list = similar_to(cx.state, cx.record)
+                .await
+                .into_iter()
+                .map(|m| {
+                    let (link, kind) = match m.kind {
+                        govit_search::DocKind::System => (format!("/systems/{}", m.id), "已建系统"),
+                        govit_search::DocKind::Project => (format!("/projects/{}", m.id), "项目"),
+                    };
+                    (
+                        link,
+                        kind,
+                        m.name,
+                        format!("{:.1}", m.score),
+                        m.terms.join("、"),
+                    )
+                })
+                .collect();
+            Ok(Some(SimilarPanelView { list }.render()?))
+        })
+    }
+}

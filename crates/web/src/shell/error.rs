@@ -1,0 +1,201 @@
+//! One mapping from domain and storage errors to HTTP: HTML pages for people, JSON for programs.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use govit_core::{DomainError, FieldError};
+use govit_storage::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+fn status_of(e: &DomainError) -> StatusCode {
+    match e {
+        DomainError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        DomainError::NotFound => StatusCode::NOT_FOUND,
+        DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
+        DomainError::StaleVersion { .. }
+        | DomainError::InvalidState { .. }
+        | DomainError::GateRefused { .. } => StatusCode::CONFLICT,
+    }
+}
+
+/// A short reference shown to the user for a server error; the log holds the cause.
+fn incident_ref() -> String {
+    govit_storage::accounts::random_secret(4)
+}
+
+/// An error on a page.
+#[derive(Debug)]
+pub enum PageError {
+    Domain(DomainError),
+    Internal(String),
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Domain(d) => PageError::Domain(d),
+            other => PageError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<DomainError> for PageError {
+    fn from(e: DomainError) -> Self {
+        PageError::Domain(e)
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        PageError::Internal(format!("template: {e}"))
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match &self {
+            PageError::Domain(d) => {
+                let title = match d {
+                    DomainError::NotFound => "页面不存在",
+                    DomainError::Forbidden(_) => "没有权限",
+                    DomainError::StaleVersion { .. } => "记录已被修改",
+                    DomainError::InvalidState { .. } => "当前状态不允许此操作",
+                    DomainError::Invalid(_) => "输入有误",
+                    DomainError::GateRefused { .. } => "不符合办法规定",
+                };
+                let message = match d {
+                    DomainError::NotFound => {
+                        "您要找的记录不存在，或不在您的数据权限范围内。".to_string()
+                    }
+                    DomainError::Invalid(errs) => errs
+                        .iter()
+                        .map(|e| e.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                    other => other.to_string(),
+                };
+                (status_of(d), title, message)
+            }
+            PageError::Internal(cause) => {
+                let r = incident_ref();
+                tracing::error!(reference = %r, cause = %cause, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "系统内部错误",
+                    format!("系统处理请求时出错，请稍后重试。如需联系管理员，请提供错误编号 {r}。"),
+                )
+            }
+        };
+        (
+            status,
+            Html(crate::shell::view::error_page(title, &message)),
+        )
+            .into_response()
+    }
+}
+
+/// The JSON error body: a stable code, a Chinese message and the field it concerns.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiErrorBody {
+    /// Stable machine-readable code, e.g. `invalid_input`, `not_found`, `stale_version`.
+    pub code: String,
+    /// What went wrong, in Chinese.
+    pub message: String,
+    /// The first field at fault, if any.
+    pub field: Option<String>,
+    /// Every field at fault.
+    pub errors: Vec<ApiFieldError>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiFieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ApiErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            body: ApiErrorBody {
+                code: code.into(),
+                message: message.into(),
+                field: None,
+                errors: vec![],
+            },
+        }
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "缺少或无效的 API 令牌：请在 Authorization 头中以 Bearer 方式提供有效令牌",
+        )
+    }
+
+    pub fn fields(status: StatusCode, code: &str, errors: Vec<FieldError>) -> ApiError {
+        let message = errors
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join("；");
+        ApiError {
+            status,
+            body: ApiErrorBody {
+                code: code.into(),
+                message,
+                field: errors.first().map(|e| e.field.to_string()),
+                errors: errors
+                    .into_iter()
+                    .map(|e| ApiFieldError {
+                        field: e.field.to_string(),
+                        message: e.message,
+                    })
+                    .collect(),
+            },
+        }
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        let status = status_of(&e);
+        match e {
+            DomainError::Invalid(errs) => ApiError::fields(status, "invalid_input", errs),
+            DomainError::NotFound => {
+                ApiError::new(status, "not_found", "记录不存在，或不在您的数据权限范围内")
+            }
+            other => ApiError::new(status, other.code(), other.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Domain(d) => d.into(),
+            other => {
+                let r = incident_ref();
+                tracing::error!(reference = %r, cause = %other, "internal error");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    format!("系统内部错误，错误编号 {r}"),
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body)).into_response()
+    }
+}

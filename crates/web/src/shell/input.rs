@@ -1,0 +1,65 @@
+//! One reading of a record's input for pages and the API: a record's form type says once
+//! which fields it reads ([`FromFields`]), and both a posted HTML form and a JSON body (read
+//! leniently by `json_body::Fields`) are sources of those fields. The form type's own parser
+//! (in the core) then turns the text into the record or names every wrong field in Chinese.
+
+use crate::shell::error::ApiError;
+use crate::shell::json_body::{Fields, object};
+use axum::body::Bytes;
+use std::collections::HashMap;
+
+/// Where a form's text fields come from.
+pub trait FieldSource {
+    /// The field's text ("" when missing).
+    fn text(&mut self, k: &'static str) -> String;
+    /// A list of words: an array or a comma-separated text in JSON, one text in a form.
+    fn list(&mut self, k: &'static str) -> String {
+        self.text(k)
+    }
+}
+
+/// A posted HTML form.
+impl FieldSource for &HashMap<String, String> {
+    fn text(&mut self, k: &'static str) -> String {
+        self.get(k).cloned().unwrap_or_default()
+    }
+}
+
+/// A JSON body, read leniently (text, numbers, and booleans where allowed).
+impl FieldSource for Fields<'_> {
+    fn text(&mut self, k: &'static str) -> String {
+        self.get(k)
+    }
+    fn list(&mut self, k: &'static str) -> String {
+        self.get_list(k)
+    }
+}
+
+/// A record's form type, read from any source of fields.
+pub trait FromFields: Sized {
+    /// What the messages call a field (`项目名称` for `name`).
+    fn label(field: &str) -> &'static str;
+    /// Whether yes/no fields may come as JSON booleans.
+    const BOOLEANS: bool = false;
+    fn from_fields(f: &mut impl FieldSource) -> Self;
+
+    /// The form from a posted HTML form.
+    fn from_form(f: &HashMap<String, String>) -> Self {
+        Self::from_fields(&mut &*f)
+    }
+
+    /// The form from a JSON object, refusing every field of the wrong type at once.
+    fn from_json(m: &serde_json::Map<String, serde_json::Value>) -> Result<Self, ApiError> {
+        let mut f = Fields::new(m, Self::label);
+        if Self::BOOLEANS {
+            f = f.with_booleans();
+        }
+        let form = Self::from_fields(&mut f);
+        f.done(form)
+    }
+
+    /// The form from a JSON body.
+    fn from_body(body: &Bytes) -> Result<Self, ApiError> {
+        Self::from_json(&object(body)?)
+    }
+}
