@@ -16,7 +16,7 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("rules", &["base"]),
     ("systems", &["base", "rules"]),
     ("projects", &["base", "rules"]),
-    ("cloud", &["base", "rules", "projects"]),
+    ("cloud", &["base", "rules", "systems", "projects"]),
     ("search", &["base", "systems", "projects"]),
     ("todo", &["base", "projects", "cloud"]),
     (

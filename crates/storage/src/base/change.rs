@@ -83,10 +83,13 @@ pub trait Record: Sized + Send + Sync {
     /// The optimistic version; a change made at another version is refused as stale.
     fn version(&self) -> i64;
     /// Loads the current row inside the transaction.
-    fn load(conn: &mut AnyConnection, id: i64)
-    -> impl Future<Output = Result<Option<Self>>> + Send;
-    /// Whether the principal may see the record at all (else: not found).
-    fn visible_to(&self, principal: &Principal) -> bool;
+    /// Loads the current row inside the transaction, if the principal may see it at all
+    /// (otherwise the change is refused as not found).
+    fn load_visible(
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<Self>>> + Send;
     /// What the audit record shows of it, before and after.
     fn audit_view(&self) -> serde_json::Value;
     /// The consequences every change of this kind carries, in the same transaction:
@@ -151,9 +154,9 @@ pub trait Step<R: Record>: Send + Sync {
         String::new()
     }
 
-    /// The audit action of the record written, when the decision picks it (publish or
-    /// return); the step's own action by default.
-    fn action_of(&self, _after: &R) -> String {
+    /// The audit action of the record written, when the outcome names it (publish or
+    /// return, update or dispose); the step's own action by default.
+    fn action_of(&self, _before: Option<&R>, _after: &R) -> String {
         self.action()
     }
 }
@@ -164,6 +167,8 @@ pub trait Step<R: Record>: Send + Sync {
 pub struct Written<R> {
     pub record: R,
     pub audit: Option<Audited>,
+    /// The id of the part created or changed (a service, a link), for the caller.
+    pub part: Option<i64>,
 }
 
 impl<R> Written<R> {
@@ -171,13 +176,20 @@ impl<R> Written<R> {
         Written {
             record,
             audit: None,
+            part: None,
         }
     }
     pub fn part(record: R, audit: Audited) -> Written<R> {
         Written {
             record,
             audit: Some(audit),
+            part: None,
         }
+    }
+    /// Names the part's id for the caller.
+    pub fn with_part(mut self, id: i64) -> Written<R> {
+        self.part = Some(id);
+        self
     }
 }
 
@@ -194,6 +206,8 @@ pub struct Audited {
 pub struct Changed<R> {
     pub record: R,
     pub reindex: Option<Reindex>,
+    /// The part created or changed, when the change was to one (a service, a link).
+    pub part: Option<i64>,
 }
 
 impl Store {
@@ -204,8 +218,21 @@ impl Store {
         target: Target,
         step: &S,
     ) -> Result<Changed<R>> {
-        let w = self.write().await?;
-        match self.run_in(w, who, target, step).await {
+        let mut w = self.write().await?;
+        let before = match target {
+            Target::New => None,
+            Target::Existing { id, .. } => match R::load_visible(&mut w.tx, who, id).await? {
+                Some(r) => Some(r),
+                // Out of scope reads as missing, and is audited as a refused read.
+                None => {
+                    drop(w);
+                    let read = format!("{}.read", R::KIND);
+                    let err = DomainError::NotFound.into();
+                    return Err(self.refused(who, R::KIND, Some(id), &read, err).await);
+                }
+            },
+        };
+        match self.run_in(w, who, target, before, step).await {
             Ok(changed) => Ok(changed),
             Err(e) => Err(self
                 .refused(who, R::KIND, target.id(), &step.action(), e)
@@ -218,33 +245,29 @@ impl Store {
         mut w: WriteTx<'_>,
         who: Who<'_>,
         target: Target,
+        before: Option<R>,
         step: &S,
     ) -> Result<Changed<R>> {
-        let before = match target {
-            Target::New => None,
-            Target::Existing { id, version } => {
-                let r = match R::load(&mut w.tx, id).await? {
-                    Some(r) if r.visible_to(who.principal) => r,
-                    _ => return Err(DomainError::NotFound.into()),
-                };
-                if let Some(v) = version
-                    && v != r.version()
-                {
-                    return Err(DomainError::StaleVersion {
-                        current: r.version(),
-                    }
-                    .into());
-                }
-                Some(r)
+        if let (
+            Target::Existing {
+                version: Some(v), ..
+            },
+            Some(r),
+        ) = (target, &before)
+            && v != r.version()
+        {
+            return Err(DomainError::StaleVersion {
+                current: r.version(),
             }
-        };
+            .into());
+        }
         let input = step.gather(self, &mut w.tx, who, before.as_ref()).await?;
         let decision = step.decide(who, before.as_ref(), input)?;
         let written = step
             .write(&mut w.tx, who, before.as_ref(), decision)
             .await?;
-        let after = written.record;
-        let action = step.action_of(&after);
+        let (after, part) = (written.record, written.part);
+        let action = step.action_of(before.as_ref(), &after);
         let detail = step.detail();
         R::consequences(
             self,
@@ -280,11 +303,14 @@ impl Store {
         Ok(Changed {
             reindex: after.reindex(),
             record: after,
+            part,
         })
     }
 
-    /// Audits a refused change (after its write was rolled back) and returns the error.
-    /// Invalid input and stale versions are the user's to fix and are not audited.
+    /// Audits a refused change (after its write was rolled back) and returns the error:
+    /// refusals by an access check (out of scope, no right) or by a rule of the profile (a
+    /// gate). Invalid input, stale versions, a state that does not allow the step yet and a
+    /// missing part are the user's to fix and are not audited.
     pub(crate) async fn refused(
         &self,
         who: Who<'_>,
@@ -294,11 +320,13 @@ impl Store {
         err: StoreError,
     ) -> StoreError {
         let detail = match &err {
-            StoreError::Domain(DomainError::Invalid(_) | DomainError::StaleVersion { .. })
-            | StoreError::Db(_)
-            | StoreError::Config(_) => return err,
-            StoreError::Domain(DomainError::NotFound) => "不存在或超出数据范围".to_string(),
-            StoreError::Domain(e) => e.to_string(),
+            StoreError::Domain(DomainError::NotFound) if action.ends_with(".read") => {
+                "不存在或超出数据范围".to_string()
+            }
+            StoreError::Domain(
+                e @ (DomainError::Forbidden(_) | DomainError::GateRefused { .. }),
+            ) => e.to_string(),
+            _ => return err,
         };
         let id = id.unwrap_or(0).to_string();
         if let Err(e) = self

@@ -7,6 +7,7 @@
 //! a reason. Every change guards the version it was made against and is audited.
 
 mod catalog;
+mod catalog_steps;
 mod negative_list;
 mod project_services;
 
@@ -14,7 +15,7 @@ pub use project_services::CommonCapabilityFacts;
 
 use crate::base::audit_log::{Change, append};
 use crate::base::unique_violation;
-use crate::{Actor, Page, Paged, Param, Result, Store, Where, WriteTx, bind_all, like_pattern};
+use crate::{Actor, Page, Paged, Param, Result, Store, Where, bind_all, like_pattern};
 use govit_core::DomainError;
 use govit_core::cloud::{
     CatalogDecision, CatalogStatus, CloudService, CloudServiceForm, CommonCapability,
@@ -279,10 +280,18 @@ fn authority_only(what: &str) -> DomainError {
     DomainError::Forbidden(format!("只有主管部门审核人可以{what}"))
 }
 
-fn limit(field: &'static str, label: &str, v: &str, max: usize) -> Result<String> {
+fn limit(
+    field: &'static str,
+    label: &str,
+    v: &str,
+    max: usize,
+) -> std::result::Result<String, DomainError> {
     let v = v.trim();
     if v.chars().count() > max {
-        return Err(DomainError::invalid(field, format!("{label}不能超过 {max} 个字")).into());
+        return Err(DomainError::invalid(
+            field,
+            format!("{label}不能超过 {max} 个字"),
+        ));
     }
     Ok(v.to_string())
 }
@@ -315,51 +324,6 @@ pub struct CloudTodo {
 }
 
 impl Store {
-    /// Audits a refusal and hands the error back.
-    async fn refuse_cloud(
-        &self,
-        actor: &Actor,
-        now_ms: i64,
-        object_type: &str,
-        id: &str,
-        action: &str,
-        err: DomainError,
-    ) -> crate::StoreError {
-        let detail = match &err {
-            DomainError::NotFound => "不存在或超出数据范围".to_string(),
-            e => e.to_string(),
-        };
-        if let Err(e) = self
-            .audit_refusal(actor, now_ms, object_type, id, action, &detail)
-            .await
-        {
-            tracing::error!(error = %e, "could not audit a refusal");
-        }
-        err.into()
-    }
-
-    /// `checked`'s value with the write still open; or, when it is a refusal, the write
-    /// rolled back (the refusal is audited in a write of its own) and the refusal audited
-    /// and returned. `what` is the audit record's (object type, object id, action).
-    async fn admit<'s, T>(
-        &'s self,
-        w: WriteTx<'s>,
-        checked: std::result::Result<T, DomainError>,
-        actor: &Actor,
-        now_ms: i64,
-        (object_type, id, action): (&str, &str, &str),
-    ) -> Result<(WriteTx<'s>, T)> {
-        match checked {
-            Ok(v) => Ok((w, v)),
-            Err(e) => {
-                drop(w);
-                Err(self
-                    .refuse_cloud(actor, now_ms, object_type, id, action, e)
-                    .await)
-            }
-        }
-    }
-
     /// The caller's part in the catalog and the negative list.
     pub async fn cloud_roles(&self, principal: &Principal) -> Result<CloudRoles> {
         let mut conn = self.pool.acquire().await?;

@@ -2,6 +2,247 @@
 //! service platform; the authority approves it with its document number, rejects or revokes it.
 
 use super::*;
+use crate::base::change::{Changed, Record, Step, Target, Who, Written, stale_unless};
+
+impl Record for NegativeEntry {
+    const KIND: &'static str = "negative_list";
+
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    async fn load_visible(
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        id: i64,
+    ) -> Result<Option<NegativeEntry>> {
+        Ok(fetch_negative(conn, id)
+            .await?
+            .filter(|e| negative_visible(who.principal, e)))
+    }
+    fn audit_view(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// A request already open for the system.
+fn already_open(status: &str) -> DomainError {
+    DomainError::InvalidState {
+        message: format!(
+            "该系统已有{}的负面清单申请，不能重复申请",
+            NegativeStatus::parse(status)
+                .map(|x| x.label())
+                .unwrap_or("未办结")
+        ),
+    }
+}
+
+/// The owner unit asks to exempt one of its systems (gaoping:11).
+struct Request<'a> {
+    system: &'a crate::systems::SystemRecord,
+    form: &'a NegativeListForm,
+}
+
+impl Step<NegativeEntry> for Request<'_> {
+    /// The status of a request already open for the system, if any.
+    type Input = Option<String>;
+    type Decision = govit_core::cloud::NegativeListing;
+
+    fn action(&self) -> String {
+        "negative_list.request".into()
+    }
+    async fn gather(
+        &self,
+        _: &Store,
+        conn: &mut AnyConnection,
+        _: Who<'_>,
+        _: Option<&NegativeEntry>,
+    ) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT status FROM negative_list WHERE system_id = $1 AND status IN ('pending', 'approved')",
+        )
+        .bind(self.system.id)
+        .fetch_optional(&mut *conn)
+        .await?)
+    }
+    fn decide(
+        &self,
+        who: Who<'_>,
+        _: Option<&NegativeEntry>,
+        open: Option<String>,
+    ) -> std::result::Result<govit_core::cloud::NegativeListing, DomainError> {
+        let pr = who.principal;
+        if !(pr.has(Role::Declarant) && pr.department_id == Some(self.system.owner_department_id)) {
+            return Err(DomainError::Forbidden(
+                "只有系统所属单位的经办人可以申请列入负面清单（gaoping:11）".into(),
+            ));
+        }
+        let listing = self.form.parse().map_err(DomainError::Invalid)?;
+        match open {
+            Some(s) => Err(already_open(&s)),
+            None => Ok(listing),
+        }
+    }
+    async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        _: Option<&NegativeEntry>,
+        l: govit_core::cloud::NegativeListing,
+    ) -> Result<Written<NegativeEntry>> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO negative_list (jurisdiction_id, system_id, exempt_cloud, exempt_platform, reasons, basis, status, \
+             requested_by, requested_at_ms, version) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, 1) RETURNING id",
+        )
+        .bind(self.system.jurisdiction_id.0)
+        .bind(self.system.id)
+        .bind(i64::from(l.exempt_cloud))
+        .bind(i64::from(l.exempt_platform))
+        .bind(l.reasons.clone())
+        .bind(l.basis.clone())
+        .bind(who.principal.user_id.0)
+        .bind(who.now_ms)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| -> crate::StoreError {
+            if unique_violation(&e) {
+                already_open("pending").into()
+            } else {
+                e.into()
+            }
+        })?;
+        let e = fetch_negative(conn, id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let audit = crate::base::change::Audited {
+            object: None,
+            before: None,
+            after: serde_json::json!({"system_id": self.system.id, "listing": l}),
+        };
+        Ok(Written::part(e, audit))
+    }
+}
+
+/// The authority approves (with its document number), rejects or revokes (with a reason).
+struct Decide<'a> {
+    decision: &'a NegativeDecision,
+}
+
+impl Decide<'_> {
+    /// (the status it leads to, the status it starts from, the document, the note)
+    fn parts(&self, before: &NegativeEntry) -> (NegativeStatus, NegativeStatus, String, String) {
+        match self.decision {
+            NegativeDecision::Approve { document, note } => (
+                NegativeStatus::Approved,
+                NegativeStatus::Pending,
+                document.clone(),
+                note.clone(),
+            ),
+            NegativeDecision::Reject { reason } => (
+                NegativeStatus::Rejected,
+                NegativeStatus::Pending,
+                String::new(),
+                reason.clone(),
+            ),
+            NegativeDecision::Revoke { reason } => (
+                NegativeStatus::Revoked,
+                NegativeStatus::Approved,
+                before.approval_document.clone(),
+                reason.clone(),
+            ),
+        }
+    }
+}
+
+impl Step<NegativeEntry> for Decide<'_> {
+    type Input = CloudRoles;
+    type Decision = ();
+
+    fn action(&self) -> String {
+        "negative_list.decide".into()
+    }
+    async fn gather(
+        &self,
+        _: &Store,
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        _: Option<&NegativeEntry>,
+    ) -> Result<CloudRoles> {
+        roles_of(conn, who.principal).await
+    }
+    fn decide(
+        &self,
+        _: Who<'_>,
+        before: Option<&NegativeEntry>,
+        roles: CloudRoles,
+    ) -> std::result::Result<(), DomainError> {
+        let before = before.ok_or(DomainError::NotFound)?;
+        if !roles.authority {
+            return Err(authority_only("审批负面清单（gaoping:11）"));
+        }
+        let (to, from, ..) = self.parts(before);
+        if before.status != from {
+            return Err(DomainError::InvalidState {
+                message: format!(
+                    "该申请当前状态为“{}”，不能{}",
+                    before.status.label(),
+                    match to {
+                        NegativeStatus::Revoked => "撤销",
+                        _ => "审批",
+                    }
+                ),
+            });
+        }
+        Ok(())
+    }
+    async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        before: Option<&NegativeEntry>,
+        (): (),
+    ) -> Result<Written<NegativeEntry>> {
+        let before = before.ok_or(DomainError::NotFound)?;
+        let (to, _, document, note) = self.parts(before);
+        let n = sqlx::query(
+            "UPDATE negative_list SET status = $1, decided_by = $2, decided_at_ms = $3, approval_document = $4, \
+             decision_note = $5, version = version + 1 WHERE id = $6 AND version = $7",
+        )
+        .bind(to.as_str())
+        .bind(who.principal.user_id.0)
+        .bind(who.now_ms)
+        .bind(document)
+        .bind(note)
+        .bind(before.id)
+        .bind(before.version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        stale_unless(conn, n, "negative_list", before.id).await?;
+        let after = fetch_negative(conn, before.id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        Ok(Written::record(after))
+    }
+    fn action_of(&self, _: Option<&NegativeEntry>, _: &NegativeEntry) -> String {
+        match self.decision {
+            NegativeDecision::Approve { .. } => "negative_list.approve",
+            NegativeDecision::Reject { .. } => "negative_list.reject",
+            NegativeDecision::Revoke { .. } => "negative_list.revoke",
+        }
+        .into()
+    }
+    fn detail(&self) -> String {
+        match self.decision {
+            NegativeDecision::Approve { note, .. } => note.clone(),
+            NegativeDecision::Reject { reason } | NegativeDecision::Revoke { reason } => {
+                reason.clone()
+            }
+        }
+    }
+}
 
 impl Store {
     /// The owner unit asks to exempt one of its systems from the cloud and/or the service
@@ -13,75 +254,18 @@ impl Store {
         now_ms: i64,
         system_id: i64,
         form: &NegativeListForm,
-    ) -> Result<NegativeEntry> {
+    ) -> Result<Changed<NegativeEntry>> {
         let system = self.system(principal, actor, now_ms, system_id).await?;
-        if !(principal.has(Role::Declarant)
-            && principal.department_id == Some(system.owner_department_id))
-        {
-            return Err(self
-                .refuse_cloud(
-                    actor,
-                    now_ms,
-                    "info_system",
-                    &system_id.to_string(),
-                    "negative_list.request",
-                    DomainError::Forbidden(
-                        "只有系统所属单位的经办人可以申请列入负面清单（gaoping:11）".into(),
-                    ),
-                )
-                .await);
-        }
-        let l = form.parse().map_err(DomainError::Invalid)?;
-        let mut w = self.write().await?;
-        let open: Option<String> = sqlx::query_scalar(
-            "SELECT status FROM negative_list WHERE system_id = $1 AND status IN ('pending', 'approved')",
+        let who = Who::new(principal, actor, now_ms);
+        self.run(
+            who,
+            Target::New,
+            &Request {
+                system: &system,
+                form,
+            },
         )
-        .bind(system_id)
-        .fetch_optional(&mut *w.tx)
-        .await?;
-        let already = |s: &str| DomainError::InvalidState {
-            message: format!(
-                "该系统已有{}的负面清单申请，不能重复申请",
-                NegativeStatus::parse(s)
-                    .map(|x| x.label())
-                    .unwrap_or("未办结")
-            ),
-        };
-        if let Some(s) = open {
-            return Err(already(&s).into());
-        }
-        let id: i64 = match sqlx::query_scalar(
-            "INSERT INTO negative_list (jurisdiction_id, system_id, exempt_cloud, exempt_platform, reasons, basis, status, \
-             requested_by, requested_at_ms, version) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, 1) RETURNING id",
-        )
-        .bind(system.jurisdiction_id.0)
-        .bind(system_id)
-        .bind(i64::from(l.exempt_cloud))
-        .bind(i64::from(l.exempt_platform))
-        .bind(l.reasons.clone())
-        .bind(l.basis.clone())
-        .bind(principal.user_id.0)
-        .bind(now_ms)
-        .fetch_one(&mut *w.tx)
         .await
-        {
-            Ok(id) => id,
-            Err(e) if unique_violation(&e) => return Err(already("pending").into()),
-            Err(e) => return Err(e.into()),
-        };
-        let e = fetch_negative(&mut w.tx, id)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("negative_list", id, "negative_list.request")
-                .after(&serde_json::json!({"system_id": system_id, "listing": l})),
-        )
-        .await?;
-        w.commit().await?;
-        Ok(e)
     }
 
     /// The authority approves (with its document number), rejects or revokes (with a
@@ -94,105 +278,10 @@ impl Store {
         id: i64,
         expected_version: i64,
         decision: &NegativeDecision,
-    ) -> Result<NegativeEntry> {
-        let mut w = self.write().await?;
-        let roles = roles_of(&mut w.tx, principal).await?;
-        let checked = match fetch_negative(&mut w.tx, id).await? {
-            Some(e) if negative_visible(principal, &e) => {
-                if roles.authority {
-                    Ok(e)
-                } else {
-                    Err(authority_only("审批负面清单（gaoping:11）"))
-                }
-            }
-            _ => Err(DomainError::NotFound),
-        };
-        let (mut w, before) = self
-            .admit(
-                w,
-                checked,
-                actor,
-                now_ms,
-                ("negative_list", &id.to_string(), "negative_list.decide"),
-            )
-            .await?;
-        if before.version != expected_version {
-            return Err(DomainError::StaleVersion {
-                current: before.version,
-            }
-            .into());
-        }
-        let (to, document, note, action, from) = match decision {
-            NegativeDecision::Approve { document, note } => (
-                NegativeStatus::Approved,
-                document.clone(),
-                note.clone(),
-                "negative_list.approve",
-                NegativeStatus::Pending,
-            ),
-            NegativeDecision::Reject { reason } => (
-                NegativeStatus::Rejected,
-                String::new(),
-                reason.clone(),
-                "negative_list.reject",
-                NegativeStatus::Pending,
-            ),
-            NegativeDecision::Revoke { reason } => (
-                NegativeStatus::Revoked,
-                before.approval_document.clone(),
-                reason.clone(),
-                "negative_list.revoke",
-                NegativeStatus::Approved,
-            ),
-        };
-        if before.status != from {
-            return Err(DomainError::InvalidState {
-                message: format!(
-                    "该申请当前状态为“{}”，不能{}",
-                    before.status.label(),
-                    match to {
-                        NegativeStatus::Revoked => "撤销",
-                        _ => "审批",
-                    }
-                ),
-            }
-            .into());
-        }
-        let n = sqlx::query(
-            "UPDATE negative_list SET status = $1, decided_by = $2, decided_at_ms = $3, approval_document = $4, \
-             decision_note = $5, version = version + 1 WHERE id = $6 AND version = $7",
-        )
-        .bind(to.as_str())
-        .bind(principal.user_id.0)
-        .bind(now_ms)
-        .bind(document)
-        .bind(note.clone())
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *w.tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            return Err(DomainError::StaleVersion {
-                current: expected_version + 1,
-            }
-            .into());
-        }
-        let after = fetch_negative(&mut w.tx, id)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("negative_list", id, action)
-                .before(&before)
-                .after(&after)
-                .detail(note),
-        )
-        .await?;
-        w.commit().await?;
-        Ok(after)
+    ) -> Result<Changed<NegativeEntry>> {
+        let who = Who::new(principal, actor, now_ms);
+        self.run(who, Target::at(id, expected_version), &Decide { decision })
+            .await
     }
 
     pub async fn negative_entry(
@@ -209,13 +298,12 @@ impl Store {
         match found {
             Some(e) if negative_visible(principal, &e) => Ok(e),
             _ => Err(self
-                .refuse_cloud(
-                    actor,
-                    now_ms,
+                .refused(
+                    crate::Who::new(principal, actor, now_ms),
                     "negative_list",
-                    &id.to_string(),
+                    Some(id),
                     "negative_list.read",
-                    DomainError::NotFound,
+                    DomainError::NotFound.into(),
                 )
                 .await),
         }

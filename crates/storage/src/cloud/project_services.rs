@@ -2,6 +2,9 @@
 //! rebuild (lhasa:8).
 
 use super::*;
+use crate::base::change::{Audited, Changed, Step, Target, Who, Written};
+use crate::projects::Project;
+use serde_json::json;
 
 /// The common-capability fact of lhasa:8, offered to the project rules through the
 /// projects room's fact-source registry.
@@ -116,44 +119,131 @@ impl Store {
             })
             .collect()
     }
+}
 
-    /// Checks that the caller may change a project's cloud services: the owner unit's clerk
-    /// while the project is a draft or returned.
-    async fn project_for_link(
-        &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
-        project: ProjectId,
-        action: &str,
-    ) -> Result<crate::projects::Project> {
-        let p = self.project(principal, actor, now_ms, project).await?;
-        if !(principal.has(Role::Declarant)
-            && principal.department_id == Some(p.owner_department_id))
-        {
-            return Err(self
-                .refuse_cloud(
-                    actor,
-                    now_ms,
-                    "project",
-                    &project.to_string(),
-                    action,
-                    DomainError::Forbidden("只有项目建设单位的经办人可以选用政务云服务".into()),
-                )
-                .await);
+/// The clerk names a service of the published catalog the project will use (gaoping:12), or
+/// removes one it named.
+struct CloudLink<'a> {
+    service_id: i64,
+    /// The note of a new link; `None` removes the link.
+    note: Option<&'a str>,
+}
+
+impl Step<Project> for CloudLink<'_> {
+    /// The service's name when it is in the published catalog of the project's jurisdiction
+    /// (for a link), or when the project names it (for a removal).
+    type Input = Option<String>;
+    type Decision = String;
+
+    fn action(&self) -> String {
+        match self.note {
+            Some(_) => "project.cloud_link",
+            None => "project.cloud_unlink",
         }
-        if !p.status.is_editable() {
-            return Err(DomainError::InvalidState {
-                message: format!(
-                    "项目当前状态为“{}”，不能修改选用的政务云服务",
-                    p.status.label()
-                ),
-            }
-            .into());
-        }
-        Ok(p)
+        .into()
     }
+    async fn gather(
+        &self,
+        _: &Store,
+        conn: &mut AnyConnection,
+        _: Who<'_>,
+        p: Option<&Project>,
+    ) -> Result<Option<String>> {
+        let p = p.ok_or(DomainError::NotFound)?;
+        let name = match self.note {
+            Some(_) => sqlx::query_scalar(
+                "SELECT cs.name FROM cloud_services cs JOIN cloud_catalog_versions v ON v.id = cs.catalog_version_id \
+                 WHERE cs.id = $1 AND v.jurisdiction_id = $2 AND v.status = 'published'",
+            )
+            .bind(self.service_id)
+            .bind(p.jurisdiction_id.0),
+            None => sqlx::query_scalar(
+                "SELECT cs.name FROM project_cloud_services l JOIN cloud_services cs ON cs.id = l.service_id \
+                 WHERE l.service_id = $1 AND l.project_id = $2",
+            )
+            .bind(self.service_id)
+            .bind(p.id.0),
+        };
+        Ok(name.fetch_optional(&mut *conn).await?)
+    }
+    fn decide(
+        &self,
+        who: Who<'_>,
+        p: Option<&Project>,
+        name: Option<String>,
+    ) -> std::result::Result<String, DomainError> {
+        crate::projects::parts_editable(
+            who.principal,
+            p.ok_or(DomainError::NotFound)?,
+            "选用的政务云服务",
+        )?;
+        match (self.note, name) {
+            (Some(note), _) if note.trim().chars().count() > 200 => {
+                Err(DomainError::invalid("note", "说明不能超过 200 个字"))
+            }
+            (Some(_), None) => Err(DomainError::invalid(
+                "service_id",
+                "只能选用已发布的《政务云系统服务目录》中的服务（gaoping:12）",
+            )),
+            (None, None) => Err(DomainError::NotFound),
+            (_, Some(name)) => Ok(name),
+        }
+    }
+    async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        p: Option<&Project>,
+        name: String,
+    ) -> Result<Written<Project>> {
+        let p = p.ok_or(DomainError::NotFound)?;
+        let audit = match self.note {
+            Some(note) => {
+                let note = note.trim();
+                sqlx::query(
+                    "INSERT INTO project_cloud_services (project_id, service_id, note, created_by, created_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(p.id.0)
+                .bind(self.service_id)
+                .bind(note.to_string())
+                .bind(who.principal.user_id.0)
+                .bind(who.now_ms)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| -> crate::StoreError {
+                    if unique_violation(&e) {
+                        DomainError::invalid("service_id", format!("本项目已选用“{name}”")).into()
+                    } else {
+                        e.into()
+                    }
+                })?;
+                Audited {
+                    object: None,
+                    before: None,
+                    after: json!({"service_id": self.service_id, "service": name, "note": note}),
+                }
+            }
+            None => {
+                sqlx::query(
+                    "DELETE FROM project_cloud_services WHERE project_id = $1 AND service_id = $2",
+                )
+                .bind(p.id.0)
+                .bind(self.service_id)
+                .execute(&mut *conn)
+                .await?;
+                Audited {
+                    object: None,
+                    before: Some(json!({"service_id": self.service_id})),
+                    after: serde_json::Value::Null,
+                }
+            }
+        };
+        Ok(Written::part(p.clone(), audit).with_part(self.service_id))
+    }
+}
 
+impl Store {
     /// A project names a service of the published catalog it will use (gaoping:12).
     pub async fn link_cloud_service(
         &self,
@@ -163,61 +253,13 @@ impl Store {
         project: ProjectId,
         service_id: i64,
         note: &str,
-    ) -> Result<Vec<ProjectCloudLink>> {
-        let p = self
-            .project_for_link(principal, actor, now_ms, project, "project.cloud_link")
-            .await?;
-        let note = limit("note", "说明", note, 200)?;
-        let mut w = self.write().await?;
-        let published: Option<String> = sqlx::query_scalar(
-            "SELECT cs.name FROM cloud_services cs JOIN cloud_catalog_versions v ON v.id = cs.catalog_version_id \
-             WHERE cs.id = $1 AND v.jurisdiction_id = $2 AND v.status = 'published'",
-        )
-        .bind(service_id)
-        .bind(p.jurisdiction_id.0)
-        .fetch_optional(&mut *w.tx)
-        .await?;
-        let Some(name) = published else {
-            return Err(DomainError::invalid(
-                "service_id",
-                "只能选用已发布的《政务云系统服务目录》中的服务（gaoping:12）",
-            )
-            .into());
+    ) -> Result<Changed<Project>> {
+        let step = CloudLink {
+            service_id,
+            note: Some(note),
         };
-        match sqlx::query(
-            "INSERT INTO project_cloud_services (project_id, service_id, note, created_by, created_at_ms) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(project.0)
-        .bind(service_id)
-        .bind(note.clone())
-        .bind(principal.user_id.0)
-        .bind(now_ms)
-        .execute(&mut *w.tx)
-        .await
-        {
-            Ok(_) => {}
-            Err(e) if unique_violation(&e) => {
-                return Err(DomainError::invalid(
-                    "service_id",
-                    format!("本项目已选用“{name}”"),
-                )
-                .into());
-            }
-            Err(e) => return Err(e.into()),
-        }
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("project", project, "project.cloud_link").after(
-                &serde_json::json!({"service_id": service_id, "service": name, "note": note}),
-            ),
-        )
-        .await?;
-        w.commit().await?;
-        self.project_cloud_links(principal, actor, now_ms, project)
-            .await
+        let who = Who::new(principal, actor, now_ms);
+        self.run(who, Target::any_version(project.0), &step).await
     }
 
     pub async fn unlink_cloud_service(
@@ -227,31 +269,12 @@ impl Store {
         now_ms: i64,
         project: ProjectId,
         service_id: i64,
-    ) -> Result<Vec<ProjectCloudLink>> {
-        self.project_for_link(principal, actor, now_ms, project, "project.cloud_unlink")
-            .await?;
-        let mut w = self.write().await?;
-        let n = sqlx::query(
-            "DELETE FROM project_cloud_services WHERE project_id = $1 AND service_id = $2",
-        )
-        .bind(project.0)
-        .bind(service_id)
-        .execute(&mut *w.tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            return Err(DomainError::NotFound.into());
-        }
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("project", project, "project.cloud_unlink")
-                .before(&serde_json::json!({"service_id": service_id})),
-        )
-        .await?;
-        w.commit().await?;
-        self.project_cloud_links(principal, actor, now_ms, project)
-            .await
+    ) -> Result<Changed<Project>> {
+        let step = CloudLink {
+            service_id,
+            note: None,
+        };
+        let who = Who::new(principal, actor, now_ms);
+        self.run(who, Target::any_version(project.0), &step).await
     }
 }

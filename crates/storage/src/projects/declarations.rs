@@ -16,11 +16,15 @@ impl Record for Project {
     fn version(&self) -> i64 {
         self.version
     }
-    async fn load(conn: &mut AnyConnection, id: i64) -> Result<Option<Project>> {
-        fetch(conn, ProjectId(id)).await
-    }
-    fn visible_to(&self, principal: &Principal) -> bool {
-        principal.can_see_project(&self.ownership(), self.status)
+    async fn load_visible(
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        id: i64,
+    ) -> Result<Option<Project>> {
+        let principal = who.principal;
+        Ok(fetch(conn, ProjectId(id))
+            .await?
+            .filter(|p| principal.can_see_project(&p.ownership(), p.status)))
     }
     fn audit_view(&self) -> serde_json::Value {
         audit_view(self)

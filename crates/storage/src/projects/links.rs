@@ -2,15 +2,17 @@
 //! imply for the rules: how many are outside the catalog (gaoping:10, xinzhou-transport:8)
 //! and whether a new one sits in its own machine room (lhasa:8, linxiang:7).
 
-use super::{FactFuture, FactSource, Project};
-use crate::base::audit_log::{Change, append};
+use super::{FactFuture, FactSource, Project, parts_editable};
+use crate::base::change::{Audited, Changed, Step, Target, Who, Written};
 use crate::{Actor, Result, Store};
 use govit_core::DomainError;
+use govit_core::FieldError;
 use govit_core::ids::ProjectId;
 use govit_core::inventory::{Deployment, SystemAction};
-use govit_core::org::{Principal, Role};
+use govit_core::org::Principal;
 use govit_core::policy::{Fact, Facts};
 use serde::Serialize;
+use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
 /// A system the project names, with its catalog entry when there is one.
@@ -129,34 +131,179 @@ impl Store {
         let mut conn = self.pool.acquire().await?;
         links_of(&mut conn, p).await
     }
+}
 
-    /// Who may change a project's list: its unit's clerks, while the declaration is theirs to edit.
-    async fn editable_project(
-        &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
-        id: ProjectId,
-    ) -> Result<Project> {
-        let p = self.project(principal, actor, now_ms, id).await?;
-        if !(principal.has(Role::Declarant)
-            && principal.department_id == Some(p.owner_department_id))
-        {
-            return Err(DomainError::Forbidden(
-                "只有项目建设单位经办人可以填报涉及的信息系统".into(),
-            )
-            .into());
-        }
-        if !p.status.is_editable() {
-            return Err(DomainError::InvalidState {
-                message: format!("项目{}，不能再修改涉及的信息系统", p.status.label()),
-            }
-            .into());
-        }
-        Ok(p)
+/// The clerk names a system the project builds, changes or retires.
+struct LinkSystem<'a> {
+    name: &'a str,
+    action: &'a str,
+    note: &'a str,
+}
+
+/// What a system link says, once read.
+type LinkDecision = (String, SystemAction, String);
+
+impl Step<Project> for LinkSystem<'_> {
+    type Input = ();
+    type Decision = LinkDecision;
+
+    fn action(&self) -> String {
+        "project.link_system".into()
     }
+    async fn gather(
+        &self,
+        _: &Store,
+        _: &mut AnyConnection,
+        _: Who<'_>,
+        _: Option<&Project>,
+    ) -> Result<()> {
+        Ok(())
+    }
+    fn decide(
+        &self,
+        who: Who<'_>,
+        p: Option<&Project>,
+        (): (),
+    ) -> std::result::Result<LinkDecision, DomainError> {
+        parts_editable(
+            who.principal,
+            p.ok_or(DomainError::NotFound)?,
+            "涉及的信息系统",
+        )?;
+        let name = self.name.trim();
+        let mut errors = Vec::new();
+        if name.is_empty() {
+            errors.push(FieldError::new("system_name", "请填写信息系统名称"));
+        } else if name.chars().count() > 100 {
+            errors.push(FieldError::new(
+                "system_name",
+                "信息系统名称不能超过 100 个字",
+            ));
+        }
+        let action = SystemAction::parse(self.action.trim()).or_else(|| {
+            SystemAction::ALL
+                .iter()
+                .copied()
+                .find(|a| a.label() == self.action.trim())
+        });
+        if action.is_none() {
+            errors.push(FieldError::new(
+                "action",
+                "请选择对该系统的建设内容：新建、改造升级或停用或整合",
+            ));
+        }
+        let note = self.note.trim();
+        if note.chars().count() > 200 {
+            errors.push(FieldError::new("note", "说明不能超过 200 个字"));
+        }
+        match action {
+            Some(action) if errors.is_empty() => Ok((name.to_string(), action, note.to_string())),
+            _ => Err(DomainError::Invalid(errors)),
+        }
+    }
+    async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        p: Option<&Project>,
+        (name, action, note): LinkDecision,
+    ) -> Result<Written<Project>> {
+        let p = p.ok_or(DomainError::NotFound)?;
+        let link_id: i64 = sqlx::query_scalar(
+            "INSERT INTO project_systems (project_id, system_name, action, note, created_by, created_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(p.id.0)
+        .bind(name.clone())
+        .bind(action.as_str())
+        .bind(note.clone())
+        .bind(who.principal.user_id.0)
+        .bind(who.now_ms)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| -> crate::StoreError {
+            if crate::base::unique_violation(&e) {
+                DomainError::invalid("system_name", format!("已列出“{name}”")).into()
+            } else {
+                e.into()
+            }
+        })?;
+        let audit = Audited {
+            object: None,
+            before: None,
+            after: json!({"system_name": name, "action": action.as_str(), "note": note}),
+        };
+        Ok(Written::part(p.clone(), audit).with_part(link_id))
+    }
+}
 
-    /// Names a system the project builds, changes or retires.
+/// The clerk removes a system the project named.
+struct UnlinkSystem {
+    link_id: i64,
+}
+
+impl Step<Project> for UnlinkSystem {
+    /// The linked system's name, if the project names it.
+    type Input = Option<String>;
+    type Decision = String;
+
+    fn action(&self) -> String {
+        "project.unlink_system".into()
+    }
+    async fn gather(
+        &self,
+        _: &Store,
+        conn: &mut AnyConnection,
+        _: Who<'_>,
+        p: Option<&Project>,
+    ) -> Result<Option<String>> {
+        let p = p.ok_or(DomainError::NotFound)?;
+        Ok(sqlx::query_scalar(
+            "SELECT system_name FROM project_systems WHERE id = $1 AND project_id = $2",
+        )
+        .bind(self.link_id)
+        .bind(p.id.0)
+        .fetch_optional(&mut *conn)
+        .await?)
+    }
+    fn decide(
+        &self,
+        who: Who<'_>,
+        p: Option<&Project>,
+        name: Option<String>,
+    ) -> std::result::Result<String, DomainError> {
+        parts_editable(
+            who.principal,
+            p.ok_or(DomainError::NotFound)?,
+            "涉及的信息系统",
+        )?;
+        name.ok_or(DomainError::NotFound)
+    }
+    async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        _: Who<'_>,
+        p: Option<&Project>,
+        name: String,
+    ) -> Result<Written<Project>> {
+        sqlx::query("DELETE FROM project_systems WHERE id = $1")
+            .bind(self.link_id)
+            .execute(&mut *conn)
+            .await?;
+        let audit = Audited {
+            object: None,
+            before: Some(json!({"system_name": name})),
+            after: serde_json::Value::Null,
+        };
+        Ok(Written::part(
+            p.ok_or(DomainError::NotFound)?.clone(),
+            audit,
+        ))
+    }
+}
+
+impl Store {
+    /// Names a system the project builds, changes or retires; `part` is the link's id.
     #[allow(clippy::too_many_arguments)]
     pub async fn link_project_system(
         &self,
@@ -167,75 +314,14 @@ impl Store {
         system_name: &str,
         action: &str,
         note: &str,
-    ) -> Result<SystemLink> {
-        let p = self.editable_project(principal, actor, now_ms, id).await?;
-        let name = system_name.trim();
-        let mut errors = Vec::new();
-        if name.is_empty() {
-            errors.push(govit_core::FieldError::new(
-                "system_name",
-                "请填写信息系统名称",
-            ));
-        } else if name.chars().count() > 100 {
-            errors.push(govit_core::FieldError::new(
-                "system_name",
-                "信息系统名称不能超过 100 个字",
-            ));
-        }
-        let action = SystemAction::parse(action.trim()).or_else(|| {
-            SystemAction::ALL
-                .iter()
-                .copied()
-                .find(|a| a.label() == action.trim())
-        });
-        if action.is_none() {
-            errors.push(govit_core::FieldError::new(
-                "action",
-                "请选择对该系统的建设内容：新建、改造升级或停用或整合",
-            ));
-        }
-        if note.trim().chars().count() > 200 {
-            errors.push(govit_core::FieldError::new("note", "说明不能超过 200 个字"));
-        }
-        let Some(action) = action.filter(|_| errors.is_empty()) else {
-            return Err(DomainError::Invalid(errors).into());
+    ) -> Result<Changed<Project>> {
+        let step = LinkSystem {
+            name: system_name,
+            action,
+            note,
         };
-        let mut w = self.write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO project_systems (project_id, system_name, action, note, created_by, created_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(id.0)
-        .bind(name.to_string())
-        .bind(action.as_str())
-        .bind(note.trim().to_string())
-        .bind(principal.user_id.0)
-        .bind(now_ms)
-        .fetch_one(&mut *w.tx)
-        .await;
-        let link_id: i64 = match inserted {
-            Ok(r) => r.try_get("id")?,
-            Err(e) if crate::base::unique_violation(&e) => {
-                return Err(DomainError::invalid("system_name", format!("已列出“{name}”")).into());
-            }
-            Err(e) => return Err(e.into()),
-        };
-        self.recompute_in(&mut w.tx, id, now_ms).await?;
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("project", id, "project.link_system")
-                .after(&serde_json::json!({"system_name": name, "action": action.as_str(), "note": note.trim()})),
-        )
-        .await?;
-        let link = links_of(&mut w.tx, &p)
-            .await?
-            .into_iter()
-            .find(|l| l.id == link_id)
-            .ok_or(DomainError::NotFound)?;
-        w.commit().await?;
-        Ok(link)
+        let who = Who::new(principal, actor, now_ms);
+        self.run(who, Target::any_version(id.0), &step).await
     }
 
     pub async fn unlink_project_system(
@@ -245,33 +331,9 @@ impl Store {
         now_ms: i64,
         id: ProjectId,
         link_id: i64,
-    ) -> Result<()> {
-        self.editable_project(principal, actor, now_ms, id).await?;
-        let mut w = self.write().await?;
-        let name: Option<String> = sqlx::query_scalar(
-            "SELECT system_name FROM project_systems WHERE id = $1 AND project_id = $2",
-        )
-        .bind(link_id)
-        .bind(id.0)
-        .fetch_optional(&mut *w.tx)
-        .await?;
-        let Some(name) = name else {
-            return Err(DomainError::NotFound.into());
-        };
-        sqlx::query("DELETE FROM project_systems WHERE id = $1")
-            .bind(link_id)
-            .execute(&mut *w.tx)
-            .await?;
-        self.recompute_in(&mut w.tx, id, now_ms).await?;
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("project", id, "project.unlink_system")
-                .before(&serde_json::json!({"system_name": name})),
-        )
-        .await?;
-        w.commit().await?;
-        Ok(())
+    ) -> Result<Changed<Project>> {
+        let who = Who::new(principal, actor, now_ms);
+        self.run(who, Target::any_version(id.0), &UnlinkSystem { link_id })
+            .await
     }
 }

@@ -83,6 +83,27 @@ pub trait FactSource: Send + Sync {
 pub type FactFuture<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>>;
 
+/// The rule for a project's parts (the systems it names, the cloud services it uses): the
+/// owner unit's clerk changes them while the project is a draft or returned. `what` names
+/// the part in the refusal.
+pub(crate) fn parts_editable(
+    principal: &Principal,
+    p: &Project,
+    what: &str,
+) -> std::result::Result<(), DomainError> {
+    if !(principal.has(Role::Declarant) && principal.department_id == Some(p.owner_department_id)) {
+        return Err(DomainError::Forbidden(format!(
+            "只有项目建设单位的经办人可以修改{what}"
+        )));
+    }
+    if !p.status.is_editable() {
+        return Err(DomainError::InvalidState {
+            message: format!("项目当前状态为“{}”，不能修改{what}", p.status.label()),
+        });
+    }
+    Ok(())
+}
+
 /// Filters of the project list.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectFilter {

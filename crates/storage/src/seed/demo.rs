@@ -265,7 +265,8 @@ pub async fn sample_cloud_catalog(store: &Store, now_ms: i64) -> Result<()> {
     let actor = Actor::cli("demo");
     let v = store
         .start_cloud_draft(&dc, &actor, now_ms, "首版目录：共性基础设施和共性支撑能力")
-        .await?;
+        .await?
+        .record;
     let mut version = v.version;
     const SERVICES: &[(&str, &str, &str, &str, &str, &str)] = &[
         (
@@ -357,7 +358,8 @@ pub async fn sample_cloud_catalog(store: &Store, now_ms: i64) -> Result<()> {
     }
     let v = store
         .submit_cloud_catalog(&dc, &actor, now_ms, v.id, version)
-        .await?;
+        .await?
+        .record;
     store
         .decide_cloud_catalog(
             &reviewer,

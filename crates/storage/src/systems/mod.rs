@@ -2,10 +2,11 @@
 //! version in `info_system_history`, data scope and optimistic versions as for projects.
 
 mod import;
+mod steps;
 
 pub use import::ImportReport;
 
-use crate::base::audit_log::{Change, append, append_all};
+use crate::base::audit_log::{Change, append_all};
 use crate::base::unique_violation;
 use crate::{Actor, Page, Paged, Param, Result, Store, like_pattern};
 use govit_core::DomainError;
@@ -263,60 +264,6 @@ async fn insert(
 }
 
 impl Store {
-    pub async fn create_system(
-        &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
-        form: &SystemForm,
-    ) -> Result<SystemRecord> {
-        let today = crate::china_today(now_ms);
-        let Some(dept) = principal
-            .department_id
-            .filter(|_| principal.has(Role::Declarant) || principal.has(Role::Reviewer))
-        else {
-            let e =
-                DomainError::Forbidden("只有本单位经办人或主管部门审核人可以登记信息系统".into());
-            let _ = self
-                .audit_refusal(
-                    actor,
-                    now_ms,
-                    "info_system",
-                    "",
-                    "system.create",
-                    &e.to_string(),
-                )
-                .await;
-            return Err(e.into());
-        };
-        let s = form.parse(today).map_err(DomainError::Invalid)?;
-        let mut w = self.write().await?;
-        let id = match insert(&mut w.tx, principal, dept, &s, now_ms).await {
-            Ok(id) => id,
-            Err(crate::StoreError::Db(e)) if unique_violation(&e) => {
-                return Err(DomainError::invalid(
-                    "name",
-                    format!("本单位已登记名为“{}”的系统", s.name),
-                )
-                .into());
-            }
-            Err(e) => return Err(e),
-        };
-        let rec = fetch(&mut w.tx, id, today)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        record_version(&mut w.tx, principal, (id, 1, &rec.system), "create", now_ms).await?;
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("info_system", id, "system.create").after(&rec.system),
-        )
-        .await?;
-        w.commit().await?;
-        Ok(rec)
-    }
-
     pub async fn system(
         &self,
         principal: &Principal,
@@ -341,101 +288,6 @@ impl Store {
                 Err(DomainError::NotFound.into())
             }
         }
-    }
-
-    /// Replaces an entry's fields; the previous version stays in the history.
-    pub async fn update_system(
-        &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
-        id: i64,
-        expected_version: i64,
-        form: &SystemForm,
-    ) -> Result<SystemRecord> {
-        let today = crate::china_today(now_ms);
-        let mut w = self.write().await?;
-        let before = match fetch(&mut w.tx, id, today).await? {
-            Some(s) if visible(principal, &s) => s,
-            _ => {
-                drop(w);
-                let _ = self
-                    .audit_refusal(
-                        actor,
-                        now_ms,
-                        "info_system",
-                        &id.to_string(),
-                        "system.update",
-                        "不存在或超出数据范围",
-                    )
-                    .await;
-                return Err(DomainError::NotFound.into());
-            }
-        };
-        if !may_edit(principal, before.owner_department_id) {
-            drop(w);
-            let _ = self
-                .audit_refusal(
-                    actor,
-                    now_ms,
-                    "info_system",
-                    &id.to_string(),
-                    "system.update",
-                    "无权修改",
-                )
-                .await;
-            return Err(DomainError::Forbidden(
-                "只有系统所属单位经办人或主管部门审核人可以修改目录".into(),
-            )
-            .into());
-        }
-        if before.version != expected_version {
-            return Err(DomainError::StaleVersion {
-                current: before.version,
-            }
-            .into());
-        }
-        let s = form.parse(today).map_err(DomainError::Invalid)?;
-        let n = match update_row(&mut w.tx, id, expected_version, &s, now_ms).await {
-            Ok(n) => n,
-            Err(e) if unique_violation(&e) => {
-                return Err(DomainError::invalid(
-                    "name",
-                    format!("本单位已登记名为“{}”的系统", s.name),
-                )
-                .into());
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if n == 0 {
-            return Err(DomainError::StaleVersion {
-                current: before.version + 1,
-            }
-            .into());
-        }
-        let after = fetch(&mut w.tx, id, today)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        let action = change_action(&before.system, &after.system);
-        record_version(
-            &mut w.tx,
-            principal,
-            (id, after.version, &after.system),
-            action,
-            now_ms,
-        )
-        .await?;
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("info_system", id, &format!("system.{action}"))
-                .before(&before.system)
-                .after(&after.system),
-        )
-        .await?;
-        w.commit().await?;
-        Ok(after)
     }
 
     pub async fn system_history(&self, id: i64) -> Result<Vec<SystemVersion>> {

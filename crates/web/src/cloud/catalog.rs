@@ -322,7 +322,7 @@ pub async fn start_draft(
             &field(&f, "note"),
         )
         .await?;
-    Ok(Redirect::to(&format!("/cloud/versions/{}?done=draft", v.id)).into_response())
+    Ok(Redirect::to(&format!("/cloud/versions/{}?done=draft", v.record.id)).into_response())
 }
 
 pub async fn submit(

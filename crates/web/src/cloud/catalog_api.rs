@@ -235,7 +235,7 @@ pub async fn start_draft(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(catalog_dto(&state, &user, v.id, &ServiceFilter::default()).await?),
+        Json(catalog_dto(&state, &user, v.record.id, &ServiceFilter::default()).await?),
     ))
 }
 
@@ -308,13 +308,7 @@ pub async fn update_service(
         )
         .await?;
     Ok(Json(
-        catalog_dto(
-            &state,
-            &user,
-            s.catalog_version_id,
-            &ServiceFilter::default(),
-        )
-        .await?,
+        catalog_dto(&state, &user, s.record.id, &ServiceFilter::default()).await?,
     ))
 }
 
@@ -340,7 +334,7 @@ pub async fn remove_service(
         .remove_cloud_service(&user.principal, &user.actor(), state.now_ms(), id, version)
         .await?;
     Ok(Json(
-        catalog_dto(&state, &user, v.id, &ServiceFilter::default()).await?,
+        catalog_dto(&state, &user, v.record.id, &ServiceFilter::default()).await?,
     ))
 }
 
@@ -361,6 +355,7 @@ pub async fn submit_version(
             .store
             .submit_cloud_catalog(&user.principal, &user.actor(), state.now_ms(), id, version)
             .await?
+            .record
             .into(),
     ))
 }
@@ -395,6 +390,7 @@ pub async fn decide_version(
                 &d,
             )
             .await?
+            .record
             .into(),
     ))
 }
@@ -480,7 +476,7 @@ pub async fn link_cloud_service(
     let mut f = Fields::new(&m, service_field_label).with_booleans();
     let note = f.get("note");
     f.done(())?;
-    let list = state
+    state
         .store
         .link_cloud_service(
             &user.principal,
@@ -491,7 +487,10 @@ pub async fn link_cloud_service(
             &note,
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(links(list))))
+    Ok((
+        StatusCode::CREATED,
+        project_cloud_services(State(state), user, Path(id)).await?,
+    ))
 }
 
 /// Removes a service from a draft or returned project.
@@ -504,18 +503,17 @@ pub async fn unlink_cloud_service(
     user: ApiUser,
     Path((id, service_id)): Path<(i64, i64)>,
 ) -> Result<Json<Vec<ProjectCloudServiceDto>>, ApiError> {
-    Ok(Json(links(
-        state
-            .store
-            .unlink_cloud_service(
-                &user.principal,
-                &user.actor(),
-                state.now_ms(),
-                ProjectId(id),
-                service_id,
-            )
-            .await?,
-    )))
+    state
+        .store
+        .unlink_cloud_service(
+            &user.principal,
+            &user.actor(),
+            state.now_ms(),
+            ProjectId(id),
+            service_id,
+        )
+        .await?;
+    project_cloud_services(State(state), user, Path(id)).await
 }
 
 #[derive(Serialize, ToSchema)]

@@ -162,7 +162,7 @@ pub async fn request_negative(
             &form,
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(NegativeDto::from(e))))
+    Ok((StatusCode::CREATED, Json(NegativeDto::from(e.record))))
 }
 
 /// One entry; 404 outside the caller's scope.
@@ -215,6 +215,7 @@ pub async fn decide_negative(
                 &d,
             )
             .await?
+            .record
             .into(),
     ))
 }

@@ -288,7 +288,9 @@ pub async fn create_negative(
         )
         .await
     {
-        Ok(e) => Ok(Redirect::to(&format!("/negative-list/{}?done=request", e.id)).into_response()),
+        Ok(e) => Ok(
+            Redirect::to(&format!("/negative-list/{}?done=request", e.record.id)).into_response(),
+        ),
         Err(StoreError::Domain(DomainError::Invalid(errs))) => {
             let s = state
                 .store
@@ -416,7 +418,7 @@ pub async fn decide_negative(
                 &d,
             )
             .await
-            .map(|e| e.status),
+            .map(|e| e.record.status),
         Err(errs) => Err(StoreError::Domain(DomainError::Invalid(errs))),
     };
     match result {

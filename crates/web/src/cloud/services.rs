@@ -242,11 +242,9 @@ pub async fn update_service(
         )
         .await
     {
-        Ok(s) => Ok(Redirect::to(&format!(
-            "/cloud/versions/{}?done=update",
-            s.catalog_version_id
-        ))
-        .into_response()),
+        Ok(s) => Ok(
+            Redirect::to(&format!("/cloud/versions/{}?done=update", s.record.id)).into_response(),
+        ),
         Err(StoreError::Domain(DomainError::Invalid(errs))) => {
             service_form_page(
                 &state,
@@ -275,7 +273,7 @@ pub async fn remove_service(
         .store
         .remove_cloud_service(&user.principal, &user.actor(), state.now_ms(), sid, version)
         .await?;
-    Ok(Redirect::to(&format!("/cloud/versions/{}?done=remove", v.id)).into_response())
+    Ok(Redirect::to(&format!("/cloud/versions/{}?done=remove", v.record.id)).into_response())
 }
 
 /// A catalog service as pages and the API read it; keywords may be a JSON list.

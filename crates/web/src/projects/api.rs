@@ -443,7 +443,7 @@ pub async fn link_project_system(
 ) -> Result<impl IntoResponse, ApiError> {
     let m = object(&body)?;
     let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    let link = state
+    let changed = state
         .store
         .link_project_system(
             &user.principal,
@@ -455,6 +455,13 @@ pub async fn link_project_system(
             &text("note"),
         )
         .await?;
+    let link = state
+        .store
+        .systems_of(&changed.record)
+        .await?
+        .into_iter()
+        .find(|l| Some(l.id) == changed.part)
+        .ok_or(DomainError::NotFound)?;
     Ok((StatusCode::CREATED, Json(SystemLinkDto::from(link))))
 }
 

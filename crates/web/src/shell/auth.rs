@@ -16,6 +16,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use govit_core::org::Principal;
 use govit_storage::Actor;
+use govit_storage::Who;
 use govit_storage::accounts::SessionInfo;
 use std::net::SocketAddr;
 
@@ -213,15 +214,25 @@ pub struct User {
     pub csrf: String,
     pub token: String,
     pub ip: String,
+    actor: Actor,
+}
+
+/// The identity written into audit records for a user at an address.
+fn actor_of(principal: &Principal, ip: &str) -> Actor {
+    Actor {
+        user_id: Some(principal.user_id.0),
+        login: principal.login.clone(),
+        ip: ip.to_string(),
+    }
 }
 
 impl User {
     pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: Some(self.principal.user_id.0),
-            login: self.principal.login.clone(),
-            ip: self.ip.clone(),
-        }
+        self.actor.clone()
+    }
+    /// Who acts, and when, for the change path.
+    pub fn who<'a>(&'a self, state: &AppState) -> Who<'a> {
+        Who::new(&self.principal, &self.actor, state.now_ms())
     }
 }
 
@@ -252,11 +263,13 @@ impl FromRequestParts<AppState> for User {
         {
             return Err(Redirect::to("/account/password").into_response());
         }
+        let ip = client_ip(parts);
         Ok(User {
+            actor: actor_of(&s.info.principal, &ip),
             principal: s.info.principal,
             csrf: s.info.csrf_token,
             token: s.token,
-            ip: client_ip(parts),
+            ip,
         })
     }
 }
@@ -265,15 +278,16 @@ impl FromRequestParts<AppState> for User {
 pub struct ApiUser {
     pub principal: Principal,
     pub ip: String,
+    actor: Actor,
 }
 
 impl ApiUser {
     pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: Some(self.principal.user_id.0),
-            login: self.principal.login.clone(),
-            ip: self.ip.clone(),
-        }
+        self.actor.clone()
+    }
+    /// Who acts, and when, for the change path.
+    pub fn who<'a>(&'a self, state: &AppState) -> Who<'a> {
+        Who::new(&self.principal, &self.actor, state.now_ms())
     }
 }
 
@@ -296,7 +310,11 @@ impl FromRequestParts<AppState> for ApiUser {
         };
         let now = state.now_ms();
         match state.store.token_principal(&token, now).await {
-            Ok(Some(principal)) => Ok(ApiUser { principal, ip }),
+            Ok(Some(principal)) => Ok(ApiUser {
+                actor: actor_of(&principal, &ip),
+                principal,
+                ip,
+            }),
             Ok(None) => {
                 let actor = Actor {
                     user_id: None,

@@ -5,6 +5,7 @@ use crate::shell::auth::ApiUser;
 use crate::shell::error::{ApiError, ApiErrorBody};
 use crate::shell::input::FromFields;
 use crate::shell::json_body::{object, version_field};
+use crate::shell::respond;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -134,12 +135,11 @@ pub async fn create_system(
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let form = govit_core::inventory::SystemForm::from_body(&body)?;
-    let s = state
+    let result = state
         .store
         .create_system(&user.principal, &user.actor(), state.now_ms(), &form)
-        .await?;
-    state.reindex_system(&s).await;
-    Ok((StatusCode::CREATED, Json(SystemDto::from(s))))
+        .await;
+    respond::api::<_, SystemDto>(&state, result, StatusCode::CREATED).await
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -263,7 +263,7 @@ pub async fn update_system(
     let m = object(&body)?;
     let version = version_field(&m)?;
     let form = govit_core::inventory::SystemForm::from_json(&m)?;
-    let s = state
+    let result = state
         .store
         .update_system(
             &user.principal,
@@ -273,9 +273,8 @@ pub async fn update_system(
             version,
             &form,
         )
-        .await?;
-    state.reindex_system(&s).await;
-    Ok(Json(s.into()))
+        .await;
+    respond::json(&state, result).await
 }
 
 #[derive(Serialize, ToSchema)]

@@ -4,17 +4,17 @@ use crate::AppState;
 use crate::shell::auth::User;
 use crate::shell::input::{FieldSource, FromFields};
 use crate::shell::page::PageResult;
+use crate::shell::respond;
 use crate::shell::view::{self, Layout, SummaryItem};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect};
+use axum::response::{Html, IntoResponse};
 use govit_core::inventory::{
     Deployment, Disposition, Network, SystemForm, SystemStatus, UseFrequency, system_field_label,
 };
 use govit_core::{DomainError, FieldError};
-use govit_storage::StoreError;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -293,19 +293,19 @@ pub async fn create(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let form = SystemForm::from_form(&f);
-    match state
+    let (state, user) = (&state, &user);
+    let result = state
         .store
         .create_system(&user.principal, &user.actor(), state.now_ms(), &form)
-        .await
-    {
-        Ok(s) => {
-            state.reindex_system(&s).await;
-            Ok(Redirect::to(&format!("/systems/{}?done=create", s.id)).into_response())
-        }
-        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+        .await;
+    respond::page(
+        state,
+        result,
+        |s| format!("/systems/{}?done=create", s.id),
+        |errs| async move {
             form_page(
-                &state,
-                &user,
+                state,
+                user,
                 "登记政务信息系统".into(),
                 "/systems/new".into(),
                 "/systems".into(),
@@ -314,9 +314,9 @@ pub async fn create(
                 &errs,
             )
             .await
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+    )
+    .await
 }
 
 pub async fn edit(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
@@ -348,7 +348,8 @@ pub async fn update(
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| DomainError::invalid("version", "缺少版本号，请刷新页面后重试"))?;
     let form = SystemForm::from_form(&f);
-    match state
+    let (state, user) = (&state, &user);
+    let result = state
         .store
         .update_system(
             &user.principal,
@@ -358,16 +359,15 @@ pub async fn update(
             version,
             &form,
         )
-        .await
-    {
-        Ok(s) => {
-            state.reindex_system(&s).await;
-            Ok(Redirect::to(&format!("/systems/{id}?done=update")).into_response())
-        }
-        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+        .await;
+    respond::page(
+        state,
+        result,
+        |_| format!("/systems/{id}?done=update"),
+        |errs| async move {
             form_page(
-                &state,
-                &user,
+                state,
+                user,
                 "修改系统".into(),
                 format!("/systems/{id}/edit"),
                 format!("/systems/{id}"),
@@ -376,9 +376,9 @@ pub async fn update(
                 &errs,
             )
             .await
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+    )
+    .await
 }
 
 /// A catalog entry as pages and the API read it (yes/no fields may be JSON booleans).
