@@ -475,21 +475,16 @@ impl Store {
     /// The data center starts a new version as a copy of the one in force.
     pub async fn start_cloud_draft(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         note: &str,
     ) -> Result<Changed<CatalogVersion>> {
-        let who = Who::new(principal, actor, now_ms);
         self.run(who, Target::New, &StartDraft { note }).await
     }
 
     /// Adds a service to an editable version; `expected_version` is the version's lock.
     pub async fn add_cloud_service(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         version_id: i64,
         expected_version: i64,
         form: &CloudServiceForm,
@@ -497,7 +492,6 @@ impl Store {
         let step = EditService {
             change: ServiceChange::Add(form),
         };
-        let who = Who::new(principal, actor, now_ms);
         self.run(who, Target::at(version_id, expected_version), &step)
             .await
     }
@@ -514,9 +508,7 @@ impl Store {
     /// Replaces a service of an editable version; `expected_version` is the version's lock.
     pub async fn update_cloud_service(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         service_id: i64,
         expected_version: i64,
         form: &CloudServiceForm,
@@ -525,7 +517,6 @@ impl Store {
         let step = EditService {
             change: ServiceChange::Update(service_id, form),
         };
-        let who = Who::new(principal, actor, now_ms);
         self.run(who, Target::at(version_id, expected_version), &step)
             .await
     }
@@ -533,9 +524,7 @@ impl Store {
     /// Removes a service from an editable version.
     pub async fn remove_cloud_service(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         service_id: i64,
         expected_version: i64,
     ) -> Result<Changed<CatalogVersion>> {
@@ -543,7 +532,6 @@ impl Store {
         let step = EditService {
             change: ServiceChange::Remove(service_id),
         };
-        let who = Who::new(principal, actor, now_ms);
         self.run(who, Target::at(version_id, expected_version), &step)
             .await
     }
@@ -551,13 +539,10 @@ impl Store {
     /// Sends a draft (or a returned version) to the authority.
     pub async fn submit_cloud_catalog(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         id: i64,
         expected_version: i64,
     ) -> Result<Changed<CatalogVersion>> {
-        let who = Who::new(principal, actor, now_ms);
         self.run(who, Target::at(id, expected_version), &Submit)
             .await
     }
@@ -566,14 +551,11 @@ impl Store {
     /// or returns it with a reason (gaoping:12).
     pub async fn decide_cloud_catalog(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         id: i64,
         expected_version: i64,
         decision: &CatalogDecision,
     ) -> Result<Changed<CatalogVersion>> {
-        let who = Who::new(principal, actor, now_ms);
         self.run(who, Target::at(id, expected_version), &Decide { decision })
             .await
     }

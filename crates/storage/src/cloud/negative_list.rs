@@ -249,14 +249,13 @@ impl Store {
     /// platform (gaoping:11).
     pub async fn request_negative_listing(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         system_id: i64,
         form: &NegativeListForm,
     ) -> Result<Changed<NegativeEntry>> {
-        let system = self.system(principal, actor, now_ms, system_id).await?;
-        let who = Who::new(principal, actor, now_ms);
+        let system = self
+            .system(who.principal, who.actor, who.now_ms, system_id)
+            .await?;
         self.run(
             who,
             Target::New,
@@ -272,14 +271,11 @@ impl Store {
     /// reason) a negative-list entry (gaoping:11).
     pub async fn decide_negative_listing(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         id: i64,
         expected_version: i64,
         decision: &NegativeDecision,
     ) -> Result<Changed<NegativeEntry>> {
-        let who = Who::new(principal, actor, now_ms);
         self.run(who, Target::at(id, expected_version), &Decide { decision })
             .await
     }

@@ -247,9 +247,7 @@ impl Store {
     /// A project names a service of the published catalog it will use (gaoping:12).
     pub async fn link_cloud_service(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         project: ProjectId,
         service_id: i64,
         note: &str,
@@ -258,15 +256,12 @@ impl Store {
             service_id,
             note: Some(note),
         };
-        let who = Who::new(principal, actor, now_ms);
         self.run(who, Target::any_version(project.0), &step).await
     }
 
     pub async fn unlink_cloud_service(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         project: ProjectId,
         service_id: i64,
     ) -> Result<Changed<Project>> {
@@ -274,7 +269,6 @@ impl Store {
             service_id,
             note: None,
         };
-        let who = Who::new(principal, actor, now_ms);
         self.run(who, Target::any_version(project.0), &step).await
     }
 }

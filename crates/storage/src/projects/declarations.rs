@@ -293,17 +293,10 @@ impl Store {
     /// A clerk saves a new draft declaration for their own department.
     pub async fn create_project(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         form: &DeclarationForm,
     ) -> Result<Changed<Project>> {
-        self.run(
-            Who::new(principal, actor, now_ms),
-            Target::New,
-            &CreateDraft { form },
-        )
-        .await
+        self.run(who, Target::New, &CreateDraft { form }).await
     }
 
     /// Runs one step of the declaration flow on the version the user saw.
@@ -330,14 +323,11 @@ impl Store {
 
     pub async fn update_project(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         id: ProjectId,
         expected_version: i64,
         form: &DeclarationForm,
     ) -> Result<Changed<Project>> {
-        let who = Who::new(principal, actor, now_ms);
         self.project_step(
             who,
             id,
@@ -351,40 +341,31 @@ impl Store {
 
     pub async fn submit_project(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         id: ProjectId,
         expected_version: i64,
     ) -> Result<Changed<Project>> {
-        let who = Who::new(principal, actor, now_ms);
         self.project_step(who, id, expected_version, ProjectAction::Submit, None, "")
             .await
     }
 
     pub async fn withdraw_project(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         id: ProjectId,
         expected_version: i64,
     ) -> Result<Changed<Project>> {
-        let who = Who::new(principal, actor, now_ms);
         self.project_step(who, id, expected_version, ProjectAction::Withdraw, None, "")
             .await
     }
 
     pub async fn decide_project(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         id: ProjectId,
         expected_version: i64,
         decision: &Decision,
     ) -> Result<Changed<Project>> {
-        let who = Who::new(principal, actor, now_ms);
         self.project_step(
             who,
             id,

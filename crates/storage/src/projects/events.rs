@@ -246,58 +246,37 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub async fn record_milestone(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         id: ProjectId,
         kind: EventKind,
         date: NaiveDate,
         note: &str,
     ) -> Result<Changed<Project>> {
         let step = RecordEvent { kind, date, note };
-        self.run(
-            Who::new(principal, actor, now_ms),
-            Target::any_version(id.0),
-            &step,
-        )
-        .await
+        self.run(who, Target::any_version(id.0), &step).await
     }
 
     /// Sets a fact about a project that rules test (reviewers only).
     pub async fn set_project_fact(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         id: ProjectId,
         fact: Fact,
         value: i64,
     ) -> Result<Changed<Project>> {
         let step = EstablishFact { fact, value };
-        self.run(
-            Who::new(principal, actor, now_ms),
-            Target::any_version(id.0),
-            &step,
-        )
-        .await
+        self.run(who, Target::any_version(id.0), &step).await
     }
 
     /// Releases an obligation with a written reason (the authority's reviewers only).
     pub async fn waive_obligation(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         id: ProjectId,
         key: &str,
         reason: &str,
     ) -> Result<Changed<Project>> {
         let step = Waive { key, reason };
-        self.run(
-            Who::new(principal, actor, now_ms),
-            Target::any_version(id.0),
-            &step,
-        )
-        .await
+        self.run(who, Target::any_version(id.0), &step).await
     }
 }

@@ -307,9 +307,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub async fn link_project_system(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         id: ProjectId,
         system_name: &str,
         action: &str,
@@ -320,19 +318,15 @@ impl Store {
             action,
             note,
         };
-        let who = Who::new(principal, actor, now_ms);
         self.run(who, Target::any_version(id.0), &step).await
     }
 
     pub async fn unlink_project_system(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         id: ProjectId,
         link_id: i64,
     ) -> Result<Changed<Project>> {
-        let who = Who::new(principal, actor, now_ms);
         self.run(who, Target::any_version(id.0), &UnlinkSystem { link_id })
             .await
     }

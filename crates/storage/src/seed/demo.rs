@@ -1,7 +1,7 @@
 //! The demo jurisdiction: the yeji district with its department tree, one account per party.
 
 use crate::accounts::NewUser;
-use crate::{Actor, Result, Store};
+use crate::{Actor, Result, Store, Who};
 use govit_core::ids::{DepartmentId, JurisdictionId};
 use govit_core::org::{FirmKind, PartyKind, Role, ScopeKind};
 
@@ -264,7 +264,10 @@ pub async fn sample_cloud_catalog(store: &Store, now_ms: i64) -> Result<()> {
     };
     let actor = Actor::cli("demo");
     let v = store
-        .start_cloud_draft(&dc, &actor, now_ms, "首版目录：共性基础设施和共性支撑能力")
+        .start_cloud_draft(
+            Who::new(&dc, &actor, now_ms),
+            "首版目录：共性基础设施和共性支撑能力",
+        )
         .await?
         .record;
     let mut version = v.version;
@@ -337,9 +340,7 @@ pub async fn sample_cloud_catalog(store: &Store, now_ms: i64) -> Result<()> {
     for (code, name, category, description, unit, keywords) in SERVICES {
         store
             .add_cloud_service(
-                &dc,
-                &actor,
-                now_ms,
+                Who::new(&dc, &actor, now_ms),
                 v.id,
                 version,
                 &CloudServiceForm {
@@ -357,14 +358,12 @@ pub async fn sample_cloud_catalog(store: &Store, now_ms: i64) -> Result<()> {
         version += 1;
     }
     let v = store
-        .submit_cloud_catalog(&dc, &actor, now_ms, v.id, version)
+        .submit_cloud_catalog(Who::new(&dc, &actor, now_ms), v.id, version)
         .await?
         .record;
     store
         .decide_cloud_catalog(
-            &reviewer,
-            &actor,
-            now_ms,
+            Who::new(&reviewer, &actor, now_ms),
             v.id,
             v.version,
             &CatalogDecision::Publish {
@@ -413,9 +412,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
     };
     store
         .create_project(
-            &clerk,
-            &actor,
-            now_ms,
+            Who::new(&clerk, &actor, now_ms),
             &form(
                 "区中小学智慧课堂平台",
                 format!("{}-01", year + 1),
@@ -426,9 +423,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
         .await?;
     let submitted = store
         .create_project(
-            &clerk,
-            &actor,
-            now_ms,
+            Who::new(&clerk, &actor, now_ms),
             &form(
                 "区教育资源公共服务平台",
                 format!("{}-03", year + 1),
@@ -439,13 +434,15 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
         .await?
         .record;
     store
-        .submit_project(&clerk, &actor, now_ms, submitted.id, submitted.version)
+        .submit_project(
+            Who::new(&clerk, &actor, now_ms),
+            submitted.id,
+            submitted.version,
+        )
         .await?;
     let running = store
         .create_project(
-            &clerk,
-            &actor,
-            now_ms,
+            Who::new(&clerk, &actor, now_ms),
             &form(
                 "区校园安全视频监控系统",
                 format!("{}-01", year),
@@ -500,13 +497,13 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             mlps_level: "2".into(),
             ..Default::default()
         };
-        store.create_system(&clerk, &actor, now_ms, &form).await?;
+        store
+            .create_system(Who::new(&clerk, &actor, now_ms), &form)
+            .await?;
     }
     store
         .link_project_system(
-            &clerk,
-            &actor,
-            now_ms,
+            Who::new(&clerk, &actor, now_ms),
             running.id,
             "校园安全视频监控系统",
             "build",
@@ -514,7 +511,11 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
         )
         .await?;
     let p = store
-        .submit_project(&clerk, &actor, now_ms, running.id, running.version)
+        .submit_project(
+            Who::new(&clerk, &actor, now_ms),
+            running.id,
+            running.version,
+        )
         .await?
         .record;
     // yeji:24: the reviewer establishes sharing and domestic crypto before approving.
@@ -523,14 +524,12 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
         govit_core::policy::Fact::UsesDomesticCrypto,
     ] {
         store
-            .set_project_fact(&reviewer, &actor, now_ms, p.id, fact, 1)
+            .set_project_fact(Who::new(&reviewer, &actor, now_ms), p.id, fact, 1)
             .await?;
     }
     store
         .decide_project(
-            &reviewer,
-            &actor,
-            now_ms,
+            Who::new(&reviewer, &actor, now_ms),
             p.id,
             p.version,
             &Decision::Approve {
@@ -546,7 +545,13 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
     ] {
         let date = today - chrono::Days::new(days_ago);
         store
-            .record_milestone(&clerk, &actor, now_ms, p.id, kind, date, "演示数据")
+            .record_milestone(
+                Who::new(&clerk, &actor, now_ms),
+                p.id,
+                kind,
+                date,
+                "演示数据",
+            )
             .await?;
     }
     Ok(())

@@ -179,26 +179,20 @@ impl Step<SystemRecord> for Edit<'_> {
 impl Store {
     pub async fn create_system(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         form: &SystemForm,
     ) -> Result<Changed<SystemRecord>> {
-        let who = Who::new(principal, actor, now_ms);
         self.run(who, Target::New, &Register { form }).await
     }
 
     /// Replaces an entry's fields; the previous version stays in the history.
     pub async fn update_system(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         id: i64,
         expected_version: i64,
         form: &SystemForm,
     ) -> Result<Changed<SystemRecord>> {
-        let who = Who::new(principal, actor, now_ms);
         self.run(who, Target::at(id, expected_version), &Edit { form })
             .await
     }

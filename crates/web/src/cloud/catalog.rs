@@ -315,12 +315,7 @@ pub async fn start_draft(
 ) -> PageResult {
     let v = state
         .store
-        .start_cloud_draft(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            &field(&f, "note"),
-        )
+        .start_cloud_draft(user.who(&state), &field(&f, "note"))
         .await?;
     Ok(Redirect::to(&format!("/cloud/versions/{}?done=draft", v.record.id)).into_response())
 }
@@ -334,7 +329,7 @@ pub async fn submit(
     let version = version_of(&f)?;
     state
         .store
-        .submit_cloud_catalog(&user.principal, &user.actor(), state.now_ms(), id, version)
+        .submit_cloud_catalog(user.who(&state), id, version)
         .await?;
     Ok(Redirect::to(&format!("/cloud/versions/{id}?done=submit")).into_response())
 }
@@ -351,14 +346,7 @@ pub async fn decide(
     let result = match parsed {
         Ok(d) => state
             .store
-            .decide_cloud_catalog(
-                &user.principal,
-                &user.actor(),
-                state.now_ms(),
-                id,
-                version,
-                &d,
-            )
+            .decide_cloud_catalog(user.who(&state), id, version, &d)
             .await
             .map(|_| d),
         Err(errs) => Err(StoreError::Domain(DomainError::Invalid(errs))),

@@ -231,7 +231,7 @@ pub async fn start_draft(
     f.done(())?;
     let v = state
         .store
-        .start_cloud_draft(&user.principal, &user.actor(), state.now_ms(), &note)
+        .start_cloud_draft(user.who(&state), &note)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -267,14 +267,7 @@ pub async fn add_service(
     let form = CloudServiceForm::from_json(&m)?;
     state
         .store
-        .add_cloud_service(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            id,
-            version,
-            &form,
-        )
+        .add_cloud_service(user.who(&state), id, version, &form)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -298,14 +291,7 @@ pub async fn update_service(
     let form = CloudServiceForm::from_json(&m)?;
     let s = state
         .store
-        .update_cloud_service(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            id,
-            version,
-            &form,
-        )
+        .update_cloud_service(user.who(&state), id, version, &form)
         .await?;
     Ok(Json(
         catalog_dto(&state, &user, s.record.id, &ServiceFilter::default()).await?,
@@ -331,7 +317,7 @@ pub async fn remove_service(
     let version = version_field(&m)?;
     let v = state
         .store
-        .remove_cloud_service(&user.principal, &user.actor(), state.now_ms(), id, version)
+        .remove_cloud_service(user.who(&state), id, version)
         .await?;
     Ok(Json(
         catalog_dto(&state, &user, v.record.id, &ServiceFilter::default()).await?,
@@ -353,7 +339,7 @@ pub async fn submit_version(
     Ok(Json(
         state
             .store
-            .submit_cloud_catalog(&user.principal, &user.actor(), state.now_ms(), id, version)
+            .submit_cloud_catalog(user.who(&state), id, version)
             .await?
             .record
             .into(),
@@ -381,14 +367,7 @@ pub async fn decide_version(
     Ok(Json(
         state
             .store
-            .decide_cloud_catalog(
-                &user.principal,
-                &user.actor(),
-                state.now_ms(),
-                id,
-                version,
-                &d,
-            )
+            .decide_cloud_catalog(user.who(&state), id, version, &d)
             .await?
             .record
             .into(),
@@ -478,14 +457,7 @@ pub async fn link_cloud_service(
     f.done(())?;
     state
         .store
-        .link_cloud_service(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            service_id,
-            &note,
-        )
+        .link_cloud_service(user.who(&state), ProjectId(id), service_id, &note)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -505,13 +477,7 @@ pub async fn unlink_cloud_service(
 ) -> Result<Json<Vec<ProjectCloudServiceDto>>, ApiError> {
     state
         .store
-        .unlink_cloud_service(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            service_id,
-        )
+        .unlink_cloud_service(user.who(&state), ProjectId(id), service_id)
         .await?;
     project_cloud_services(State(state), user, Path(id)).await
 }

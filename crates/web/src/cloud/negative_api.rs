@@ -154,13 +154,7 @@ pub async fn request_negative(
     let form = NegativeListForm::from_json(&m)?;
     let e = state
         .store
-        .request_negative_listing(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            system_id,
-            &form,
-        )
+        .request_negative_listing(user.who(&state), system_id, &form)
         .await?;
     Ok((StatusCode::CREATED, Json(NegativeDto::from(e.record))))
 }
@@ -206,14 +200,7 @@ pub async fn decide_negative(
     Ok(Json(
         state
             .store
-            .decide_negative_listing(
-                &user.principal,
-                &user.actor(),
-                state.now_ms(),
-                id,
-                version,
-                &d,
-            )
+            .decide_negative_listing(user.who(&state), id, version, &d)
             .await?
             .record
             .into(),

@@ -279,13 +279,7 @@ pub async fn create_negative(
     let form = NegativeListForm::from_form(&f);
     match state
         .store
-        .request_negative_listing(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            system_id,
-            &form,
-        )
+        .request_negative_listing(user.who(&state), system_id, &form)
         .await
     {
         Ok(e) => Ok(
@@ -409,14 +403,7 @@ pub async fn decide_negative(
     let result = match NegativeDecision::parse(&kept.0, &kept.1, &kept.2) {
         Ok(d) => state
             .store
-            .decide_negative_listing(
-                &user.principal,
-                &user.actor(),
-                state.now_ms(),
-                id,
-                version,
-                &d,
-            )
+            .decide_negative_listing(user.who(&state), id, version, &d)
             .await
             .map(|e| e.record.status),
         Err(errs) => Err(StoreError::Domain(DomainError::Invalid(errs))),

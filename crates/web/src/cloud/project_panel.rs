@@ -156,9 +156,7 @@ pub async fn link_service(
             state
                 .store
                 .link_cloud_service(
-                    &user.principal,
-                    &user.actor(),
-                    state.now_ms(),
+                    user.who(&state),
                     ProjectId(id),
                     service_id,
                     &field(&f, "note"),
@@ -194,13 +192,7 @@ pub async fn unlink_service(
 ) -> PageResult {
     state
         .store
-        .unlink_cloud_service(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            sid,
-        )
+        .unlink_cloud_service(user.who(&state), ProjectId(id), sid)
         .await?;
     Ok(Redirect::to(&format!("/projects/{id}?done=uncloud#cloud-services")).into_response())
 }

@@ -172,14 +172,7 @@ pub async fn create_service(
     let form = CloudServiceForm::from_form(&f);
     match state
         .store
-        .add_cloud_service(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            id,
-            version,
-            &form,
-        )
+        .add_cloud_service(user.who(&state), id, version, &form)
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/cloud/versions/{id}?done=add")).into_response()),
@@ -232,14 +225,7 @@ pub async fn update_service(
     let form = CloudServiceForm::from_form(&f);
     match state
         .store
-        .update_cloud_service(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            sid,
-            version,
-            &form,
-        )
+        .update_cloud_service(user.who(&state), sid, version, &form)
         .await
     {
         Ok(s) => Ok(
@@ -271,7 +257,7 @@ pub async fn remove_service(
     let version = version_of(&f)?;
     let v = state
         .store
-        .remove_cloud_service(&user.principal, &user.actor(), state.now_ms(), sid, version)
+        .remove_cloud_service(user.who(&state), sid, version)
         .await?;
     Ok(Redirect::to(&format!("/cloud/versions/{}?done=remove", v.record.id)).into_response())
 }

@@ -189,10 +189,7 @@ pub async fn create_project(
 ) -> Result<impl IntoResponse, ApiError> {
     let m = object(&body)?;
     let form = DeclarationForm::from_json(&m)?;
-    let result = state
-        .store
-        .create_project(&user.principal, &user.actor(), state.now_ms(), &form)
-        .await;
+    let result = state.store.create_project(user.who(&state), &form).await;
     respond::api::<_, ProjectDto>(&state, result, StatusCode::CREATED).await
 }
 
@@ -230,14 +227,7 @@ pub async fn update_project(
     let form = DeclarationForm::from_json(&m)?;
     let result = state
         .store
-        .update_project(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            version,
-            &form,
-        )
+        .update_project(user.who(&state), ProjectId(id), version, &form)
         .await;
     respond::json(&state, result).await
 }
@@ -260,13 +250,7 @@ pub async fn submit_project(
     let version = version_field(&object(&body)?)?;
     let result = state
         .store
-        .submit_project(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            version,
-        )
+        .submit_project(user.who(&state), ProjectId(id), version)
         .await;
     respond::json(&state, result).await
 }
@@ -283,13 +267,7 @@ pub async fn withdraw_project(
     let version = version_field(&object(&body)?)?;
     let result = state
         .store
-        .withdraw_project(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            version,
-        )
+        .withdraw_project(user.who(&state), ProjectId(id), version)
         .await;
     respond::json(&state, result).await
 }
@@ -319,14 +297,7 @@ pub async fn decide_project(
     let decision = Decision::parse(&text("decision"), &text("reason"))?;
     let result = state
         .store
-        .decide_project(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            version,
-            &decision,
-        )
+        .decide_project(user.who(&state), ProjectId(id), version, &decision)
         .await;
     respond::json(&state, result).await
 }
@@ -446,9 +417,7 @@ pub async fn link_project_system(
     let changed = state
         .store
         .link_project_system(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
+            user.who(&state),
             ProjectId(id),
             &text("system_name"),
             &text("action"),
@@ -475,13 +444,7 @@ pub async fn unlink_project_system(
 ) -> Result<StatusCode, ApiError> {
     state
         .store
-        .unlink_project_system(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            link_id,
-        )
+        .unlink_project_system(user.who(&state), ProjectId(id), link_id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -21,13 +21,7 @@ pub async fn submit_project(
     let version = version_of(&f)?;
     let changed = state
         .store
-        .submit_project(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            version,
-        )
+        .submit_project(user.who(&state), ProjectId(id), version)
         .await?;
     Ok(respond::redirect(&state, changed, |_| format!("/projects/{id}?done=submit")).await)
 }
@@ -41,13 +35,7 @@ pub async fn withdraw_project(
     let version = version_of(&f)?;
     let changed = state
         .store
-        .withdraw_project(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            version,
-        )
+        .withdraw_project(user.who(&state), ProjectId(id), version)
         .await?;
     Ok(respond::redirect(&state, changed, |_| format!("/projects/{id}?done=withdraw")).await)
 }
@@ -79,14 +67,7 @@ pub async fn decide_project(
         };
     let changed = state
         .store
-        .decide_project(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            version,
-            &decision,
-        )
+        .decide_project(user.who(&state), ProjectId(id), version, &decision)
         .await?;
     Ok(respond::redirect(&state, changed, |p| {
         let done = if p.status == ProjectStatus::Approved {

@@ -113,10 +113,7 @@ pub async fn create_project(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let form = DeclarationForm::from_form(&f);
-    let result = state
-        .store
-        .create_project(&user.principal, &user.actor(), state.now_ms(), &form)
-        .await;
+    let result = state.store.create_project(user.who(&state), &form).await;
     respond::page(
         &state,
         result,
@@ -166,14 +163,7 @@ pub async fn update_project(
     let form = DeclarationForm::from_form(&f);
     let result = state
         .store
-        .update_project(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            version,
-            &form,
-        )
+        .update_project(user.who(&state), ProjectId(id), version, &form)
         .await;
     respond::page(
         &state,

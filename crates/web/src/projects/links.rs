@@ -91,9 +91,7 @@ pub async fn link(
     let linked = state
         .store
         .link_project_system(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
+            user.who(&state),
             ProjectId(id),
             &get("system_name"),
             &get("action"),
@@ -126,13 +124,7 @@ pub async fn unlink(
 ) -> Result<Response, PageError> {
     state
         .store
-        .unlink_project_system(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            link_id,
-        )
+        .unlink_project_system(user.who(&state), ProjectId(id), link_id)
         .await?;
     Ok(Redirect::to(&format!("/projects/{id}?done=unlink#systems")).into_response())
 }

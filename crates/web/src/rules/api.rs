@@ -103,15 +103,7 @@ pub async fn record_project_event(
     let pid = ProjectId(id);
     state
         .store
-        .record_milestone(
-            &user.principal,
-            &user.actor(),
-            now,
-            pid,
-            kind,
-            date,
-            text("note").trim(),
-        )
+        .record_milestone(user.who(&state), pid, kind, date, text("note").trim())
         .await?;
     let list = state
         .store
@@ -179,14 +171,7 @@ pub async fn set_project_fact(
     })?;
     state
         .store
-        .set_project_fact(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            fact,
-            value,
-        )
+        .set_project_fact(user.who(&state), ProjectId(id), fact, value)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -213,14 +198,7 @@ pub async fn waive_obligation(
     let pid = ProjectId(id);
     state
         .store
-        .waive_obligation(
-            &user.principal,
-            &user.actor(),
-            now,
-            pid,
-            &text("key"),
-            &text("reason"),
-        )
+        .waive_obligation(user.who(&state), pid, &text("key"), &text("reason"))
         .await?;
     let list = state
         .store

@@ -32,9 +32,7 @@ pub async fn record_event(
     let changed = state
         .store
         .record_milestone(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
+            user.who(&state),
             ProjectId(id),
             kind,
             date,
@@ -62,14 +60,7 @@ pub async fn set_fact(
         .map_err(|_| DomainError::invalid("value", "认定值应为整数（是=1，否=0）"))?;
     let changed = state
         .store
-        .set_project_fact(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            fact,
-            value,
-        )
+        .set_project_fact(user.who(&state), ProjectId(id), fact, value)
         .await?;
     Ok(respond::redirect(&state, changed, |_| {
         format!("/projects/{id}?done=fact#obligations")
@@ -86,14 +77,7 @@ pub async fn waive(
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let changed = state
         .store
-        .waive_obligation(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            &get("key"),
-            &get("reason"),
-        )
+        .waive_obligation(user.who(&state), ProjectId(id), &get("key"), &get("reason"))
         .await?;
     Ok(respond::redirect(&state, changed, |_| {
         format!("/projects/{id}?done=waive#obligations")

@@ -135,10 +135,7 @@ pub async fn create_system(
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let form = govit_core::inventory::SystemForm::from_body(&body)?;
-    let result = state
-        .store
-        .create_system(&user.principal, &user.actor(), state.now_ms(), &form)
-        .await;
+    let result = state.store.create_system(user.who(&state), &form).await;
     respond::api::<_, SystemDto>(&state, result, StatusCode::CREATED).await
 }
 
@@ -265,14 +262,7 @@ pub async fn update_system(
     let form = govit_core::inventory::SystemForm::from_json(&m)?;
     let result = state
         .store
-        .update_system(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            id,
-            version,
-            &form,
-        )
+        .update_system(user.who(&state), id, version, &form)
         .await;
     respond::json(&state, result).await
 }

@@ -294,10 +294,7 @@ pub async fn create(
 ) -> PageResult {
     let form = SystemForm::from_form(&f);
     let (state, user) = (&state, &user);
-    let result = state
-        .store
-        .create_system(&user.principal, &user.actor(), state.now_ms(), &form)
-        .await;
+    let result = state.store.create_system(user.who(state), &form).await;
     respond::page(
         state,
         result,
@@ -351,14 +348,7 @@ pub async fn update(
     let (state, user) = (&state, &user);
     let result = state
         .store
-        .update_system(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            id,
-            version,
-            &form,
-        )
+        .update_system(user.who(state), id, version, &form)
         .await;
     respond::page(
         state,
