@@ -113,8 +113,9 @@ pub trait Record: Sized + Send + Sync {
 
 /// One kind of change of a record of kind `R`.
 pub trait Step<R: Record>: Send + Sync {
-    /// What the rule needs to read first (facts, gate outcomes, roles), in the transaction.
-    type Input: Send;
+    /// What the rule needs to read first (facts, gate outcomes, roles), in the transaction;
+    /// nothing by default.
+    type Input: Send + Default;
     /// What the decision says to write.
     type Decision: Send;
 
@@ -124,11 +125,13 @@ pub trait Step<R: Record>: Send + Sync {
     /// Reads what the decision needs, inside the transaction.
     fn gather(
         &self,
-        store: &Store,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        before: Option<&R>,
-    ) -> impl Future<Output = Result<Self::Input>> + Send;
+        _store: &Store,
+        _conn: &mut AnyConnection,
+        _who: Who<'_>,
+        _before: Option<&R>,
+    ) -> impl Future<Output = Result<Self::Input>> + Send {
+        async { Ok(Self::Input::default()) }
+    }
 
     /// The rule: a pure function (usually the core's) of the record and the input.
     fn decide(

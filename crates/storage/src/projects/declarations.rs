@@ -107,15 +107,6 @@ impl Step<Project> for CreateDraft<'_> {
     fn action(&self) -> String {
         "project.create".into()
     }
-    async fn gather(
-        &self,
-        _: &Store,
-        _: &mut AnyConnection,
-        _: Who<'_>,
-        _: Option<&Project>,
-    ) -> Result<()> {
-        Ok(())
-    }
     fn decide(
         &self,
         who: Who<'_>,

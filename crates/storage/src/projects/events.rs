@@ -29,15 +29,6 @@ impl Step<Project> for RecordEvent<'_> {
     fn action(&self) -> String {
         "project.event".into()
     }
-    async fn gather(
-        &self,
-        _: &Store,
-        _: &mut AnyConnection,
-        _: Who<'_>,
-        _: Option<&Project>,
-    ) -> Result<()> {
-        Ok(())
-    }
     fn decide(
         &self,
         who: Who<'_>,
@@ -99,15 +90,6 @@ impl Step<Project> for EstablishFact {
 
     fn action(&self) -> String {
         "project.fact".into()
-    }
-    async fn gather(
-        &self,
-        _: &Store,
-        _: &mut AnyConnection,
-        _: Who<'_>,
-        _: Option<&Project>,
-    ) -> Result<()> {
-        Ok(())
     }
     fn decide(
         &self,

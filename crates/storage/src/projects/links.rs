@@ -150,15 +150,6 @@ impl Step<Project> for LinkSystem<'_> {
     fn action(&self) -> String {
         "project.link_system".into()
     }
-    async fn gather(
-        &self,
-        _: &Store,
-        _: &mut AnyConnection,
-        _: Who<'_>,
-        _: Option<&Project>,
-    ) -> Result<()> {
-        Ok(())
-    }
     fn decide(
         &self,
         who: Who<'_>,

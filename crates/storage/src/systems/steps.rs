@@ -67,15 +67,6 @@ impl Step<SystemRecord> for Register<'_> {
     fn action(&self) -> String {
         "system.create".into()
     }
-    async fn gather(
-        &self,
-        _: &Store,
-        _: &mut AnyConnection,
-        _: Who<'_>,
-        _: Option<&SystemRecord>,
-    ) -> Result<()> {
-        Ok(())
-    }
     fn decide(
         &self,
         who: Who<'_>,
@@ -124,15 +115,6 @@ impl Step<SystemRecord> for Edit<'_> {
 
     fn action(&self) -> String {
         "system.update".into()
-    }
-    async fn gather(
-        &self,
-        _: &Store,
-        _: &mut AnyConnection,
-        _: Who<'_>,
-        _: Option<&SystemRecord>,
-    ) -> Result<()> {
-        Ok(())
     }
     fn decide(
         &self,
