@@ -3,12 +3,13 @@
 use crate::AppState;
 use crate::shell::auth::User;
 use crate::shell::page::{PageResult, field, version_of};
+use crate::shell::respond;
 use crate::shell::view::{self, Layout, SummaryItem, fmt_ms, fmt_opt_ms};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect};
+use axum::response::{Html, IntoResponse};
 use govit_core::cloud::{CatalogDecision, CatalogStatus, ServiceCategory};
 use govit_core::{DomainError, FieldError};
 use govit_storage::StoreError;
@@ -317,7 +318,10 @@ pub async fn start_draft(
         .store
         .start_cloud_draft(user.who(&state), &field(&f, "note"))
         .await?;
-    Ok(Redirect::to(&format!("/cloud/versions/{}?done=draft", v.record.id)).into_response())
+    Ok(respond::redirect(&state, v, |r| {
+        format!("/cloud/versions/{}?done=draft", r.id)
+    })
+    .await)
 }
 
 pub async fn submit(
@@ -327,11 +331,14 @@ pub async fn submit(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let version = version_of(&f)?;
-    state
+    let changed = state
         .store
         .submit_cloud_catalog(user.who(&state), id, version)
         .await?;
-    Ok(Redirect::to(&format!("/cloud/versions/{id}?done=submit")).into_response())
+    Ok(respond::redirect(&state, changed, |_| {
+        format!("/cloud/versions/{id}?done=submit")
+    })
+    .await)
 }
 
 pub async fn decide(
@@ -344,34 +351,32 @@ pub async fn decide(
     let (decision, reason) = (field(&f, "decision"), field(&f, "reason"));
     let parsed = CatalogDecision::parse(&decision, &reason);
     let result = match parsed {
-        Ok(d) => state
-            .store
-            .decide_cloud_catalog(user.who(&state), id, version, &d)
-            .await
-            .map(|_| d),
+        Ok(d) => {
+            state
+                .store
+                .decide_cloud_catalog(user.who(&state), id, version, &d)
+                .await
+        }
         Err(errs) => Err(StoreError::Domain(DomainError::Invalid(errs))),
     };
-    match result {
-        Ok(CatalogDecision::Publish { .. }) => {
-            Ok(Redirect::to(&format!("/cloud/versions/{id}?done=publish")).into_response())
-        }
-        Ok(CatalogDecision::Return { .. }) => {
-            Ok(Redirect::to(&format!("/cloud/versions/{id}?done=return")).into_response())
-        }
-        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
-            catalog_page(
-                &state,
-                &user,
-                Some(id),
-                &CatalogQuery::default(),
-                errs,
-                decision,
-                reason,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let (state, user) = (&state, &user);
+    respond::page(
+        state,
+        result,
+        |v| {
+            let done = if v.status == CatalogStatus::Published {
+                "publish"
+            } else {
+                "return"
+            };
+            format!("/cloud/versions/{id}?done={done}")
+        },
+        |errs| async move {
+            let q = CatalogQuery::default();
+            catalog_page(state, user, Some(id), &q, errs, decision, reason).await
+        },
+    )
+    .await
 }
 
 pub async fn export_catalog(

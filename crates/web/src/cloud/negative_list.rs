@@ -5,12 +5,13 @@ use crate::shell::auth::User;
 use crate::shell::input::{FieldSource, FromFields};
 use crate::shell::page::{PageResult, field, version_of};
 use crate::shell::panels::{Panel, PanelCx, PanelFuture, Slot};
+use crate::shell::respond;
 use crate::shell::view::{self, Layout, Pager, SummaryItem, fmt_ms, fmt_opt_ms};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect};
+use axum::response::{Html, IntoResponse};
 use govit_core::cloud::{NegativeDecision, NegativeListForm, NegativeStatus};
 use govit_core::ids::DepartmentId;
 use govit_core::org::Role;
@@ -277,23 +278,24 @@ pub async fn create_negative(
         .parse()
         .map_err(|_| DomainError::invalid("system_id", "请从信息系统页面发起申请"))?;
     let form = NegativeListForm::from_form(&f);
-    match state
+    let (state, user) = (&state, &user);
+    let result = state
         .store
-        .request_negative_listing(user.who(&state), system_id, &form)
-        .await
-    {
-        Ok(e) => Ok(
-            Redirect::to(&format!("/negative-list/{}?done=request", e.record.id)).into_response(),
-        ),
-        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+        .request_negative_listing(user.who(state), system_id, &form)
+        .await;
+    respond::page(
+        state,
+        result,
+        |r| format!("/negative-list/{}?done=request", r.id),
+        |errs| async move {
             let s = state
                 .store
                 .system(&user.principal, &user.actor(), state.now_ms(), system_id)
                 .await?;
-            negative_form_page(&state, &user, &s, &form, &errs).await
-        }
-        Err(e) => Err(e.into()),
-    }
+            negative_form_page(state, user, &s, &form, &errs).await
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -401,27 +403,29 @@ pub async fn decide_negative(
         field(&f, "reason"),
     );
     let result = match NegativeDecision::parse(&kept.0, &kept.1, &kept.2) {
-        Ok(d) => state
-            .store
-            .decide_negative_listing(user.who(&state), id, version, &d)
-            .await
-            .map(|e| e.record.status),
+        Ok(d) => {
+            state
+                .store
+                .decide_negative_listing(user.who(&state), id, version, &d)
+                .await
+        }
         Err(errs) => Err(StoreError::Domain(DomainError::Invalid(errs))),
     };
-    match result {
-        Ok(s) => {
-            let done = match s {
+    let (state, user) = (&state, &user);
+    respond::page(
+        state,
+        result,
+        |e| {
+            let done = match e.status {
                 NegativeStatus::Approved => "approve",
                 NegativeStatus::Rejected => "reject",
                 _ => "revoke",
             };
-            Ok(Redirect::to(&format!("/negative-list/{id}?done={done}")).into_response())
-        }
-        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
-            negative_page(&state, &user, id, None, errs, kept).await
-        }
-        Err(e) => Err(e.into()),
-    }
+            format!("/negative-list/{id}?done={done}")
+        },
+        |errs| negative_page(state, user, id, None, errs, kept),
+    )
+    .await
 }
 
 /// The negative-list section of a system's page (gaoping:11).

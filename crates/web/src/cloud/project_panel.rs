@@ -5,16 +5,15 @@ use crate::shell::auth::User;
 use crate::shell::error::PageError;
 use crate::shell::page::{PageResult, field};
 use crate::shell::panels::{Entered, Panel, PanelCx, PanelFuture, Slot};
+use crate::shell::respond;
 use crate::shell::view::fmt_ms;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect};
 use govit_core::DomainError;
 use govit_core::cloud::Overlap;
 use govit_core::ids::ProjectId;
 use govit_core::org::Role;
-use govit_storage::StoreError;
 use govit_storage::cloud::ServiceFilter;
 use govit_storage::projects::Project;
 use std::collections::HashMap;
@@ -165,24 +164,22 @@ pub async fn link_service(
         }
         Err(_) => Err(DomainError::invalid("service_id", "请选择要使用的政务云服务").into()),
     };
-    match linked {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/projects/{id}?done=cloud#cloud-services")).into_response())
-        }
-        // Refused input: the page again, the error at the form and what was typed kept.
-        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
-            let entered = Entered::refused(
-                errs,
-                &[("service_id", "service_id"), ("note", "cloud-note")],
-                &f,
-            );
-            state
+    // Refused input: the page again, the error at the form and what was typed kept.
+    let (state, user, f) = (&state, &user, &f);
+    respond::page(
+        state,
+        linked,
+        |_| format!("/projects/{id}?done=cloud#cloud-services"),
+        |errs| async move {
+            let ids = [("service_id", "service_id"), ("note", "cloud-note")];
+            let entered = Entered::refused(errs, &ids, f);
+            let page = state
                 .panels
-                .project_page(&state, &user, ProjectId(id), entered)
-                .await
-        }
-        Err(e) => Err(e.into()),
-    }
+                .project_page(state, user, ProjectId(id), entered);
+            page.await
+        },
+    )
+    .await
 }
 
 pub async fn unlink_service(
@@ -190,9 +187,12 @@ pub async fn unlink_service(
     user: User,
     Path((id, sid)): Path<(i64, i64)>,
 ) -> PageResult {
-    state
+    let changed = state
         .store
         .unlink_cloud_service(user.who(&state), ProjectId(id), sid)
         .await?;
-    Ok(Redirect::to(&format!("/projects/{id}?done=uncloud#cloud-services")).into_response())
+    Ok(respond::redirect(&state, changed, |_| {
+        format!("/projects/{id}?done=uncloud#cloud-services")
+    })
+    .await)
 }

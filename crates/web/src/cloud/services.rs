@@ -4,15 +4,15 @@ use crate::AppState;
 use crate::shell::auth::User;
 use crate::shell::input::{FieldSource, FromFields};
 use crate::shell::page::{PageResult, version_of};
+use crate::shell::respond;
 use crate::shell::view::{self, Layout, SummaryItem};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect};
+use axum::response::{Html, IntoResponse};
+use govit_core::FieldError;
 use govit_core::cloud::{CloudServiceForm, ServiceCategory, service_field_label};
-use govit_core::{DomainError, FieldError};
-use govit_storage::StoreError;
 use std::collections::HashMap;
 
 pub struct Field {
@@ -170,16 +170,19 @@ pub async fn create_service(
 ) -> PageResult {
     let version = version_of(&f)?;
     let form = CloudServiceForm::from_form(&f);
-    match state
+    let (state, user) = (&state, &user);
+    let result = state
         .store
-        .add_cloud_service(user.who(&state), id, version, &form)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/cloud/versions/{id}?done=add")).into_response()),
-        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+        .add_cloud_service(user.who(state), id, version, &form)
+        .await;
+    respond::page(
+        state,
+        result,
+        |_| format!("/cloud/versions/{id}?done=add"),
+        |errs| async move {
             service_form_page(
-                &state,
-                &user,
+                state,
+                user,
                 "添加服务".into(),
                 format!("/cloud/versions/{id}/services/new"),
                 format!("/cloud/versions/{id}"),
@@ -188,9 +191,9 @@ pub async fn create_service(
                 &errs,
             )
             .await
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+    )
+    .await
 }
 
 pub async fn edit_service(
@@ -223,18 +226,19 @@ pub async fn update_service(
 ) -> PageResult {
     let version = version_of(&f)?;
     let form = CloudServiceForm::from_form(&f);
-    match state
+    let (state, user) = (&state, &user);
+    let result = state
         .store
-        .update_cloud_service(user.who(&state), sid, version, &form)
-        .await
-    {
-        Ok(s) => Ok(
-            Redirect::to(&format!("/cloud/versions/{}?done=update", s.record.id)).into_response(),
-        ),
-        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
+        .update_cloud_service(user.who(state), sid, version, &form)
+        .await;
+    respond::page(
+        state,
+        result,
+        |r| format!("/cloud/versions/{}?done=update", r.id),
+        |errs| async move {
             service_form_page(
-                &state,
-                &user,
+                state,
+                user,
                 "修改服务".into(),
                 format!("/cloud/services/{sid}/edit"),
                 "/cloud".into(),
@@ -243,9 +247,9 @@ pub async fn update_service(
                 &errs,
             )
             .await
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+    )
+    .await
 }
 
 pub async fn remove_service(
@@ -259,7 +263,10 @@ pub async fn remove_service(
         .store
         .remove_cloud_service(user.who(&state), sid, version)
         .await?;
-    Ok(Redirect::to(&format!("/cloud/versions/{}?done=remove", v.record.id)).into_response())
+    Ok(respond::redirect(&state, v, |r| {
+        format!("/cloud/versions/{}?done=remove", r.id)
+    })
+    .await)
 }
 
 /// A catalog service as pages and the API read it; keywords may be a JSON list.

@@ -4,17 +4,16 @@ use crate::AppState;
 use crate::shell::auth::User;
 use crate::shell::error::PageError;
 use crate::shell::panels::{Entered, Panel, PanelCx, PanelFuture, Slot};
+use crate::shell::respond;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use govit_core::DomainError;
+use axum::response::Response;
 use govit_core::ids::ProjectId;
 use govit_core::inventory::SystemAction;
 use govit_core::obligation::{GateCheck, GateOutcome};
 use govit_core::org::Role;
 use govit_core::policy::GatedAction;
-use govit_storage::StoreError;
 use govit_storage::projects::Project;
 use govit_storage::projects::links::SystemLink;
 use std::collections::HashMap;
@@ -98,23 +97,23 @@ pub async fn link(
             &get("note"),
         )
         .await;
-    match linked {
-        Ok(_) => Ok(Redirect::to(&format!("/projects/{id}?done=link#systems")).into_response()),
-        // Refused input: the page again, the error at the form and what was typed kept.
-        Err(StoreError::Domain(DomainError::Invalid(errs))) => {
-            let entered = Entered::refused(
-                errs,
-                &[
-                    ("system_name", "link-name"),
-                    ("action", "link-action"),
-                    ("note", "link-note"),
-                ],
-                &f,
-            );
-            crate::projects::show::project_page(&state, &user, ProjectId(id), None, entered).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    // Refused input: the page again, the error at the form and what was typed kept.
+    let (state, user, f) = (&state, &user, &f);
+    respond::page(
+        state,
+        linked,
+        |_| format!("/projects/{id}?done=link#systems"),
+        |errs| async move {
+            let ids = [
+                ("system_name", "link-name"),
+                ("action", "link-action"),
+                ("note", "link-note"),
+            ];
+            let entered = Entered::refused(errs, &ids, f);
+            super::show::project_page(state, user, ProjectId(id), None, entered).await
+        },
+    )
+    .await
 }
 
 pub async fn unlink(
@@ -122,11 +121,14 @@ pub async fn unlink(
     user: User,
     Path((id, link_id)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    state
+    let changed = state
         .store
         .unlink_project_system(user.who(&state), ProjectId(id), link_id)
         .await?;
-    Ok(Redirect::to(&format!("/projects/{id}?done=unlink#systems")).into_response())
+    Ok(respond::redirect(&state, changed, |_| {
+        format!("/projects/{id}?done=unlink#systems")
+    })
+    .await)
 }
 
 /// The systems a project names, on its page.
