@@ -3,7 +3,8 @@
 #   1. installs PostgreSQL / Chromium + chromedriver with apt-get when missing;
 #   2. cargo fmt --check and cargo clippy -D warnings;
 #   3. cargo test --workspace on the default SQLite backend;
-#   4. the integration suite (tests/it) again on a throwaway PostgreSQL server
+#   4. the integration suite (tests/it) again on a throwaway PostgreSQL server, reusing
+#      the test binary of step 3 (--workspace keeps the same features, so nothing rebuilds),
 #      started by scripts/pg-start.sh and stopped on exit.
 # Browser tests are mandatory here (GOVIT_REQUIRE_BROWSER=1).
 set -euo pipefail
@@ -70,6 +71,6 @@ pg_url="$(./scripts/pg-start.sh)"
 echo "PostgreSQL: $pg_url"
 
 header "集成测试（PostgreSQL）"
-GOVIT_TEST_DATABASE_URL="$pg_url" cargo test --test it
+GOVIT_TEST_DATABASE_URL="$pg_url" cargo test --workspace --test it
 
 header "全部测试通过"

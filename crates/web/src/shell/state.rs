@@ -127,30 +127,6 @@ impl AppState {
         }
     }
 
-    /// Re-indexes a project after its declaration changed.
-    pub async fn reindex_project(&self, p: &govit_storage::projects::Project) {
-        self.reindex_docs(vec![doc(SearchSource {
-            is_system: false,
-            id: p.id.0,
-            jurisdiction_id: p.jurisdiction_id.0,
-            name: p.declaration.name.clone(),
-            text: p.declaration.summary.clone(),
-        })])
-        .await;
-    }
-
-    /// Re-indexes a catalog entry after it changed.
-    pub async fn reindex_system(&self, s: &govit_storage::systems::SystemRecord) {
-        self.reindex_docs(vec![doc(SearchSource {
-            is_system: true,
-            id: s.id,
-            jurisdiction_id: s.jurisdiction_id.0,
-            name: s.system.name.clone(),
-            text: s.system.function_summary.clone(),
-        })])
-        .await;
-    }
-
     /// Re-indexes many catalog entries at once (after an import).
     pub async fn reindex_systems(&self, ids: &[i64]) {
         if ids.is_empty() {
