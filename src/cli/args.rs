@@ -1,0 +1,237 @@
+//! The command line: every command and its options (clap).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "govit",
+    version,
+    about = "govit 政务信息化项目与数据资源统筹管理平台"
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Args, Clone)]
+pub(crate) struct DbArgs {
+    /// Data directory; the SQLite database lives here unless --database-url says otherwise.
+    #[arg(
+        long,
+        default_value = "./govit-data",
+        env = "GOVIT_DATA_DIR",
+        global = true
+    )]
+    pub(crate) data_dir: PathBuf,
+    /// `postgres://user@host/db` for PostgreSQL; default is SQLite in the data directory.
+    #[arg(long, env = "GOVIT_DATABASE_URL", global = true)]
+    pub(crate) database_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "GOVIT_ADDR")]
+    pub(crate) addr: String,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, default_value_t = 30, env = "GOVIT_SESSION_IDLE_MINUTES")]
+    pub(crate) session_idle_minutes: u64,
+    /// Mark cookies Secure (when served behind HTTPS).
+    #[arg(long, env = "GOVIT_SECURE_COOKIES")]
+    pub(crate) secure_cookies: bool,
+    /// POST due-soon and overdue obligations as JSON to this http:// address (off by default).
+    #[arg(long, env = "GOVIT_NOTIFY_WEBHOOK")]
+    pub(crate) notify_webhook: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Serve the web UI and the JSON API.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Serve with the demo jurisdiction (叶集区), printing each demo account and its password.
+    Demo {
+        /// Keep the demo in this directory; by default a fresh temporary one is used.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The working-day calendar.
+    Calendar {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+    /// Policy profiles: list, show, check.
+    Policy {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Obligations: recompute every project's deadlines now (the server does it daily).
+    Obligations {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: ObligationsCommand,
+    },
+    /// Generate a large synthetic jurisdiction per profile (for benchmarks and trying the UI).
+    BenchData {
+        #[command(flatten)]
+        db: DbArgs,
+        /// How many projects in all.
+        #[arg(long, default_value_t = 10_000)]
+        projects: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// The information system catalog: import an inventory sheet, export the catalog.
+    Systems {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: SystemsCommand,
+    },
+    /// Audit log operations.
+    Audit {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum UserCommand {
+    /// Create an account; its initial password must be changed at first login.
+    Add {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// Jurisdiction code.
+        #[arg(long, default_value = "yeji")]
+        jurisdiction: String,
+        /// Department code within the jurisdiction.
+        #[arg(long)]
+        department: Option<String>,
+        /// admin, declarant, reviewer, auditor or viewer; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// all, listed, own_department, own_and_below or self.
+        #[arg(long, default_value = "own_department")]
+        scope: String,
+        /// Department codes for the `listed` scope; repeat for several.
+        #[arg(long = "scope-department")]
+        scope_departments: Vec<String>,
+        /// Initial password; generated and printed when omitted.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// List accounts.
+    List,
+    /// Disable an account and end its sessions.
+    Disable { login: String },
+    /// Enable a disabled account.
+    Enable { login: String },
+    /// Set a new initial password (printed when generated) and lift any lock.
+    ResetPassword {
+        login: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum TokenCommand {
+    /// Create an API token for a user; it is printed once.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "命令行创建")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum CalendarCommand {
+    /// Print a month (YYYY-MM) with each day's kind.
+    Show { month: String },
+    /// Load a new year or an amended year from a calendar file (the format of calendar/cn.toml).
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum PolicyCommand {
+    /// The profiles in force (built in, and from <data dir>/policies).
+    List,
+    /// Every rule of a profile with its citation.
+    Show { id: String },
+    /// Check profile files; every mistake is reported with file, line and field.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ObligationsCommand {
+    /// Recompute every project's obligations as of today.
+    Refresh,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum SystemsCommand {
+    /// Import an inventory .xlsx as the given user (their unit, or any unit for the authority's
+    /// reviewers). Bad rows are listed by row and column and not imported; exit 3 if any.
+    Import {
+        file: PathBuf,
+        /// Login of the account the import is done as (its data scope applies).
+        #[arg(long)]
+        user: String,
+        /// Only check the sheet; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export the catalog the user can see to .xlsx (the import's columns).
+    Export {
+        /// Login whose data scope applies.
+        #[arg(long)]
+        user: String,
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Walk the hash chain; exit non-zero naming the first broken record.
+    Verify,
+}

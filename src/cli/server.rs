@@ -1,0 +1,67 @@
+//! Running the server: logging, signals, graceful shutdown.
+
+use super::*;
+use anyhow::{Context, Result, bail};
+use govit_storage::Store;
+use govit_web::{AppState, SystemClock, WebConfig};
+use std::sync::Arc;
+use std::time::Duration;
+pub(super) fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_env("GOVIT_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let json = std::env::var("GOVIT_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+pub(super) async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+pub(super) async fn serve(store: Store, args: &ServeArgs) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(&args.addr)
+        .await
+        .with_context(|| format!("无法监听 {}", args.addr))?;
+    let config = WebConfig {
+        session_idle: Duration::from_secs(args.session_idle_minutes.max(1) * 60),
+        secure_cookies: args.secure_cookies,
+        notify_webhook: args.notify_webhook.clone(),
+    };
+    if let Some(url) = &args.notify_webhook
+        && !url.starts_with("http://")
+    {
+        bail!("--notify-webhook 须为内网 http:// 地址（{url}）");
+    }
+    let state =
+        AppState::new(store.clone(), config, Arc::new(SystemClock)).map_err(anyhow::Error::msg)?;
+    tracing::info!(addr = %listener.local_addr()?, "govit listening");
+    eprintln!("govit 已启动：http://{}", listener.local_addr()?);
+    govit_web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
