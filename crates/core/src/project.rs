@@ -310,6 +310,83 @@ mod tests {
         assert_eq!(A::Withdraw.gated(), None);
     }
 
+    fn someone(roles: Vec<crate::org::Role>) -> Principal {
+        use crate::ids::{DepartmentId, JurisdictionId, UserId};
+        Principal {
+            user_id: UserId(7),
+            login: "u".into(),
+            name: "用户".into(),
+            jurisdiction_id: JurisdictionId(1),
+            department_id: Some(DepartmentId(4)),
+            department_path: Some("/1/4/".into()),
+            roles,
+            scope: crate::org::ScopeKind::OwnDepartment,
+            listed_departments: vec![],
+        }
+    }
+
+    fn gate(outcome: crate::obligation::GateOutcome) -> GateCheck {
+        GateCheck {
+            rule_id: "g".into(),
+            cite: "yeji:24".into(),
+            text: "应能共享".into(),
+            outcome,
+            unknown_facts: vec![],
+        }
+    }
+
+    #[test]
+    fn a_step_is_refused_by_role_then_status_then_form_then_gate() {
+        use crate::obligation::GateOutcome;
+        let form = crate::declaration::valid_form();
+        let decl = form.parse().expect("valid");
+        let clerk = someone(vec![Role::Declarant]);
+        let reviewer = someone(vec![Role::Reviewer]);
+        // The wrong role is refused before anything else.
+        let e = decide_step(&clerk, A::Approve, S::Submitted, &decl, None, &[]);
+        assert!(matches!(e, Err(DomainError::Forbidden(_))), "{e:?}");
+        // The right role from the wrong status.
+        let e = decide_step(&reviewer, A::Approve, S::Draft, &decl, None, &[]);
+        assert!(matches!(e, Err(DomainError::InvalidState { .. })), "{e:?}");
+        // An edit with a bad form names its fields.
+        let bad = DeclarationForm {
+            name: String::new(),
+            ..form.clone()
+        };
+        let e = decide_step(&clerk, A::Update, S::Draft, &decl, Some(&bad), &[]);
+        assert!(
+            matches!(e, Err(DomainError::Invalid(ref f)) if f.iter().any(|x| x.field == "name"))
+        );
+        // A gate that fails or is not yet established refuses, citing its article.
+        for outcome in [GateOutcome::Fail, GateOutcome::Unknown] {
+            let e = decide_step(
+                &reviewer,
+                A::Approve,
+                S::Submitted,
+                &decl,
+                None,
+                &[gate(outcome)],
+            );
+            assert!(
+                matches!(e, Err(DomainError::GateRefused { ref cite, .. }) if cite == "yeji:24"),
+                "{e:?}"
+            );
+        }
+        // Passing gates: the new status and the events the step emits.
+        let ok = decide_step(
+            &reviewer,
+            A::Approve,
+            S::Submitted,
+            &decl,
+            None,
+            &[gate(GateOutcome::Pass)],
+        )
+        .expect("approved");
+        assert_eq!(ok.status, S::Approved);
+        assert_eq!(ok.emits, &[EventKind::ReviewPassed]);
+        assert_eq!(ok.declaration, decl);
+    }
+
     #[test]
     fn names_round_trip() {
         for s in S::ALL {

@@ -105,8 +105,9 @@ pub trait Record: Sized + Send + Sync {
     ) -> impl Future<Output = Result<()>> + Send {
         async { Ok(()) }
     }
-    /// Which search documents the change touches.
-    fn reindex(&self) -> Option<Reindex> {
+    /// The search document a change touches, when what the index holds of the record
+    /// changed (a new record, a new name or description); none by default.
+    fn reindex(_before: Option<&Self>, _after: &Self) -> Option<Reindex> {
         None
     }
 }
@@ -304,7 +305,7 @@ impl Store {
         append(&mut w.tx, who.actor, who.now_ms, change.detail(detail)).await?;
         w.commit().await?;
         Ok(Changed {
-            reindex: after.reindex(),
+            reindex: R::reindex(before.as_ref(), &after),
             record: after,
             part,
         })

@@ -54,8 +54,9 @@ impl Record for Project {
         Ok(())
     }
 
-    fn reindex(&self) -> Option<Reindex> {
-        Some(Reindex::Project(self.id.0))
+    fn reindex(before: Option<&Project>, after: &Project) -> Option<Reindex> {
+        let indexed = |p: &Project| (p.declaration.name.clone(), p.declaration.summary.clone());
+        (before.map(indexed) != Some(indexed(after))).then_some(Reindex::Project(after.id.0))
     }
 }
 

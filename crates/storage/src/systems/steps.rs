@@ -42,8 +42,9 @@ impl Record for SystemRecord {
         record_version(conn, who.principal, entry, action, who.now_ms).await
     }
 
-    fn reindex(&self) -> Option<Reindex> {
-        Some(Reindex::System(self.id))
+    fn reindex(before: Option<&SystemRecord>, after: &SystemRecord) -> Option<Reindex> {
+        let indexed = |s: &SystemRecord| (s.system.name.clone(), s.system.function_summary.clone());
+        (before.map(indexed) != Some(indexed(after))).then_some(Reindex::System(after.id))
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::shell::auth::ApiUser;
 use crate::shell::error::{ApiError, ApiErrorBody};
-use crate::shell::input::FromFields;
+use crate::shell::input::{VersionOnly, Versioned};
 use crate::shell::json_body::{Fields, int_field, object, version_field};
 use axum::Json;
 use axum::body::Bytes;
@@ -260,11 +260,8 @@ pub async fn add_service(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<i64>,
-    body: Bytes,
+    Versioned(version, form): Versioned<CloudServiceForm>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let m = object(&body)?;
-    let version = version_field(&m)?;
-    let form = CloudServiceForm::from_json(&m)?;
     state
         .store
         .add_cloud_service(user.who(&state), id, version, &form)
@@ -284,11 +281,8 @@ pub async fn update_service(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<i64>,
-    body: Bytes,
+    Versioned(version, form): Versioned<CloudServiceForm>,
 ) -> Result<Json<CatalogDto>, ApiError> {
-    let m = object(&body)?;
-    let version = version_field(&m)?;
-    let form = CloudServiceForm::from_json(&m)?;
     let s = state
         .store
         .update_cloud_service(user.who(&state), id, version, &form)
@@ -333,9 +327,8 @@ pub async fn submit_version(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<i64>,
-    body: Bytes,
+    VersionOnly(version): VersionOnly,
 ) -> Result<Json<CatalogVersionDto>, ApiError> {
-    let version = version_field(&object(&body)?)?;
     Ok(Json(
         state
             .store

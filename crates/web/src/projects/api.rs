@@ -5,6 +5,7 @@ use crate::projects::list::ListQuery;
 use crate::shell::auth::ApiUser;
 use crate::shell::error::{ApiError, ApiErrorBody};
 use crate::shell::input::FromFields;
+use crate::shell::input::{VersionOnly, Versioned};
 use crate::shell::json_body::{object, version_field};
 use crate::shell::respond;
 use axum::Json;
@@ -220,11 +221,8 @@ pub async fn update_project(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<i64>,
-    body: Bytes,
+    Versioned(version, form): Versioned<DeclarationForm>,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    let m = object(&body)?;
-    let version = version_field(&m)?;
-    let form = DeclarationForm::from_json(&m)?;
     let result = state
         .store
         .update_project(user.who(&state), ProjectId(id), version, &form)
@@ -245,9 +243,8 @@ pub async fn submit_project(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<i64>,
-    body: Bytes,
+    VersionOnly(version): VersionOnly,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    let version = version_field(&object(&body)?)?;
     let result = state
         .store
         .submit_project(user.who(&state), ProjectId(id), version)
@@ -262,9 +259,8 @@ pub async fn withdraw_project(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<i64>,
-    body: Bytes,
+    VersionOnly(version): VersionOnly,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    let version = version_field(&object(&body)?)?;
     let result = state
         .store
         .withdraw_project(user.who(&state), ProjectId(id), version)

@@ -4,8 +4,9 @@
 //! (in the core) then turns the text into the record or names every wrong field in Chinese.
 
 use crate::shell::error::ApiError;
-use crate::shell::json_body::{Fields, object};
+use crate::shell::json_body::{Fields, object, version_field};
 use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
 use std::collections::HashMap;
 
 /// Where a form's text fields come from.
@@ -61,5 +62,41 @@ pub trait FromFields: Sized {
     /// The form from a JSON body.
     fn from_body(body: &Bytes) -> Result<Self, ApiError> {
         Self::from_json(&object(body)?)
+    }
+}
+
+/// Reads a request's body as one JSON object, answering a body that cannot be read (too
+/// large, cut off) with its status and a Chinese message.
+async fn body_object<S: Send + Sync>(
+    req: Request,
+    state: &S,
+) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    let body = Bytes::from_request(req, state)
+        .await
+        .map_err(|e| ApiError::new(e.status(), "invalid_body", "请求体无法读取或超过大小限制"))?;
+    object(&body)
+}
+
+/// An API body that changes a record: the `version` the caller read (which guards against
+/// overwriting another's change) and the record's form.
+pub struct Versioned<F>(pub i64, pub F);
+
+impl<S: Send + Sync, F: FromFields> FromRequest<S> for Versioned<F> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let m = body_object(req, state).await?;
+        Ok(Versioned(version_field(&m)?, F::from_json(&m)?))
+    }
+}
+
+/// An API body that carries only the `version` the caller read (submit, withdraw).
+pub struct VersionOnly(pub i64);
+
+impl<S: Send + Sync> FromRequest<S> for VersionOnly {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Ok(VersionOnly(version_field(&body_object(req, state).await?)?))
     }
 }

@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::shell::auth::ApiUser;
 use crate::shell::error::{ApiError, ApiErrorBody};
 use crate::shell::input::FromFields;
-use crate::shell::json_body::{object, version_field};
+use crate::shell::input::Versioned;
 use crate::shell::respond;
 use axum::Json;
 use axum::body::Bytes;
@@ -255,11 +255,8 @@ pub async fn update_system(
     State(state): State<AppState>,
     user: ApiUser,
     Path(id): Path<i64>,
-    body: Bytes,
+    Versioned(version, form): Versioned<govit_core::inventory::SystemForm>,
 ) -> Result<Json<SystemDto>, ApiError> {
-    let m = object(&body)?;
-    let version = version_field(&m)?;
-    let form = govit_core::inventory::SystemForm::from_json(&m)?;
     let result = state
         .store
         .update_system(user.who(&state), id, version, &form)
