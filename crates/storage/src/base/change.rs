@@ -74,17 +74,25 @@ pub enum Reindex {
     System(i64),
 }
 
+/// The decision's own result: a new state, or a refusal naming the rule.
+pub type Decided<T> = std::result::Result<T, DomainError>;
+
 /// A kind of record that changes through the path.
 pub trait Record: Sized + Send + Sync {
     /// The audit log's object kind (`project`, `system`, `cloud_catalog`, `negative_list` …).
     const KIND: &'static str;
 
-    fn id(&self) -> i64;
-    /// The optimistic version; a change made at another version is refused as stale.
-    fn version(&self) -> i64;
-    /// Loads the current row inside the transaction.
-    /// Loads the current row inside the transaction, if the principal may see it at all
-    /// (otherwise the change is refused as not found).
+    /// The id, and the optimistic version: a change made at another version is refused as
+    /// stale.
+    fn key(&self) -> (i64, i64);
+    /// Loads the current row inside the transaction (as of `who`'s instant).
+    fn load(
+        conn: &mut AnyConnection,
+        who: Who<'_>,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<Self>>> + Send;
+    /// Loads the current row, if the principal may see it at all (otherwise the change is
+    /// refused as not found).
     fn load_visible(
         conn: &mut AnyConnection,
         who: Who<'_>,
@@ -95,10 +103,7 @@ pub trait Record: Sized + Send + Sync {
     /// The consequences every change of this kind carries, in the same transaction:
     /// a history version, a timeline event, recomputed obligations. None by default.
     fn consequences(
-        _store: &Store,
-        _conn: &mut AnyConnection,
-        _who: Who<'_>,
-        _before: Option<&Self>,
+        _cx: &mut Cx<'_, Self>,
         _after: &Self,
         _action: &str,
         _detail: &str,
@@ -109,6 +114,48 @@ pub trait Record: Sized + Send + Sync {
     /// changed (a new record, a new name or description); none by default.
     fn reindex(_before: Option<&Self>, _after: &Self) -> Option<Reindex> {
         None
+    }
+}
+
+/// Where a decision stands: who acts, and the record as it was (none for a new one).
+pub struct At<'a, R> {
+    pub who: Who<'a>,
+    pub before: Option<&'a R>,
+}
+
+impl<R> Clone for At<'_, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R> Copy for At<'_, R> {}
+
+impl<'a, R> At<'a, R> {
+    /// The record a step on an existing record acts on.
+    pub fn record(self) -> Decided<&'a R> {
+        self.before.ok_or(DomainError::NotFound)
+    }
+}
+
+/// What a step reads and writes with: the store, the transaction's connection, who acts and
+/// the record as it was.
+pub struct Cx<'a, R> {
+    pub store: &'a Store,
+    pub conn: &'a mut AnyConnection,
+    pub who: Who<'a>,
+    pub before: Option<&'a R>,
+}
+
+impl<'a, R> Cx<'a, R> {
+    pub fn at(&self) -> At<'a, R> {
+        At {
+            who: self.who,
+            before: self.before,
+        }
+    }
+    /// The record a step on an existing record acts on.
+    pub fn record(&self) -> Result<&'a R> {
+        Ok(self.at().record()?)
     }
 }
 
@@ -124,34 +171,20 @@ pub trait Step<R: Record>: Send + Sync {
     fn action(&self) -> String;
 
     /// Reads what the decision needs, inside the transaction.
-    fn gather(
-        &self,
-        _store: &Store,
-        _conn: &mut AnyConnection,
-        _who: Who<'_>,
-        _before: Option<&R>,
-    ) -> impl Future<Output = Result<Self::Input>> + Send {
+    fn gather(&self, _cx: &mut Cx<'_, R>) -> impl Future<Output = Result<Self::Input>> + Send {
         async { Ok(Self::Input::default()) }
     }
 
     /// The rule: a pure function (usually the core's) of the record and the input.
-    fn decide(
-        &self,
-        who: Who<'_>,
-        before: Option<&R>,
-        input: Self::Input,
-    ) -> std::result::Result<Self::Decision, DomainError>;
+    fn decide(&self, at: At<'_, R>, input: Self::Input) -> Decided<Self::Decision>;
 
-    /// Writes the decision and returns the record as it now is (and, for a change to one of
-    /// its parts, what the audit record should show). A guarded update that touches no row
-    /// returns `StaleVersion`.
+    /// Writes the decision. A guarded update that touches no row returns `StaleVersion`.
+    /// The path reads the record again afterwards.
     fn write(
         &self,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        before: Option<&R>,
+        cx: &mut Cx<'_, R>,
         decision: Self::Decision,
-    ) -> impl Future<Output = Result<Written<R>>> + Send;
+    ) -> impl Future<Output = Result<Written>> + Send;
 
     /// The audit record's detail (a reason, a note).
     fn detail(&self) -> String {
@@ -165,33 +198,39 @@ pub trait Step<R: Record>: Send + Sync {
     }
 }
 
-/// What a step wrote: the record as it now is, and — when the change was to one of its parts
-/// (an event, a fact, a waiver, a link) — what the audit record shows instead of the
-/// record's own before and after.
-pub struct Written<R> {
-    pub record: R,
+/// What a step wrote: the new record's id (for a creation), and — when the change was to
+/// one of its parts (an event, a fact, a waiver, a link) — what the audit record shows
+/// instead of the record's own before and after.
+#[derive(Default)]
+pub struct Written {
+    /// The record created; none for a change to an existing one.
+    pub created: Option<i64>,
     pub audit: Option<Audited>,
     /// The id of the part created or changed (a service, a link), for the caller.
     pub part: Option<i64>,
 }
 
-impl<R> Written<R> {
-    pub fn record(record: R) -> Written<R> {
+impl Written {
+    /// The record itself changed.
+    pub fn record() -> Written {
+        Written::default()
+    }
+    /// A record was created.
+    pub fn created(id: i64) -> Written {
         Written {
-            record,
-            audit: None,
-            part: None,
+            created: Some(id),
+            ..Written::default()
         }
     }
-    pub fn part(record: R, audit: Audited) -> Written<R> {
+    /// A part changed; the audit shows it.
+    pub fn part(audit: Audited) -> Written {
         Written {
-            record,
             audit: Some(audit),
-            part: None,
+            ..Written::default()
         }
     }
     /// Names the part's id for the caller.
-    pub fn with_part(mut self, id: i64) -> Written<R> {
+    pub fn with_part(mut self, id: i64) -> Written {
         self.part = Some(id);
         self
     }
@@ -205,6 +244,17 @@ pub struct Audited {
     pub after: serde_json::Value,
 }
 
+impl Audited {
+    /// A part of the record itself changed, from `before` (if it was there) to `after`.
+    pub fn of(before: Option<serde_json::Value>, after: serde_json::Value) -> Audited {
+        Audited {
+            object: None,
+            before,
+            after,
+        }
+    }
+}
+
 /// The result of a change: the record as it now is, and what to reindex.
 #[derive(Debug)]
 pub struct Changed<R> {
@@ -216,7 +266,7 @@ pub struct Changed<R> {
 
 impl Store {
     /// Runs one change through the path (see the module's documentation).
-    pub(crate) async fn run<R: Record, S: Step<R>>(
+    pub async fn run<R: Record, S: Step<R>>(
         &self,
         who: Who<'_>,
         target: Target,
@@ -258,43 +308,41 @@ impl Store {
             },
             Some(r),
         ) = (target, &before)
-            && v != r.version()
         {
-            return Err(DomainError::StaleVersion {
-                current: r.version(),
+            let (_, current) = r.key();
+            if v != current {
+                return Err(DomainError::StaleVersion { current }.into());
             }
-            .into());
         }
-        let input = step.gather(self, &mut w.tx, who, before.as_ref()).await?;
-        let decision = step.decide(who, before.as_ref(), input)?;
-        let written = step
-            .write(&mut w.tx, who, before.as_ref(), decision)
-            .await?;
-        let (after, part) = (written.record, written.part);
+        let mut cx = Cx {
+            store: self,
+            conn: &mut w.tx,
+            who,
+            before: before.as_ref(),
+        };
+        let input = step.gather(&mut cx).await?;
+        let decision = step.decide(cx.at(), input)?;
+        let written = step.write(&mut cx, decision).await?;
+        let id = written
+            .created
+            .or(target.id())
+            .ok_or(DomainError::NotFound)?;
+        let after = R::load(cx.conn, who, id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
         let action = step.action_of(before.as_ref(), &after);
         let detail = step.detail();
-        R::consequences(
-            self,
-            &mut w.tx,
-            who,
-            before.as_ref(),
-            &after,
-            &action,
-            &detail,
-        )
-        .await?;
+        R::consequences(&mut cx, &after, &action, &detail).await?;
         let change = match written.audit {
             None => {
-                let change = Change::ok(R::KIND, after.id(), &action).after(&after.audit_view());
+                let change = Change::ok(R::KIND, id, &action).after(&after.audit_view());
                 match &before {
                     Some(b) => change.before(&b.audit_view()),
                     None => change,
                 }
             }
             Some(part) => {
-                let (kind, id) = part
-                    .object
-                    .unwrap_or_else(|| (R::KIND, after.id().to_string()));
+                let (kind, id) = part.object.unwrap_or_else(|| (R::KIND, id.to_string()));
                 let change = Change::ok(kind, id, &action).after(&part.after);
                 match &part.before {
                     Some(b) => change.before(b),
@@ -302,12 +350,12 @@ impl Store {
                 }
             }
         };
-        append(&mut w.tx, who.actor, who.now_ms, change.detail(detail)).await?;
+        append(cx.conn, who.actor, who.now_ms, change.detail(detail)).await?;
         w.commit().await?;
         Ok(Changed {
             reindex: R::reindex(before.as_ref(), &after),
             record: after,
-            part,
+            part: written.part,
         })
     }
 

@@ -4,23 +4,20 @@
 //! Every change of a version or its services bumps the version's lock.
 
 use super::*;
-use crate::base::change::{Audited, Changed, Record, Step, Target, Who, Written, stale_unless};
+use crate::base::change::stale_unless;
+use crate::base::change::{At, Audited, Changed, Cx, Decided, Record, Step, Target, Who, Written};
 use serde_json::json;
 
 impl Record for CatalogVersion {
     const KIND: &'static str = "cloud_catalog";
 
-    fn id(&self) -> i64 {
-        self.id
+    fn key(&self) -> (i64, i64) {
+        (self.id, self.version)
     }
-    fn version(&self) -> i64 {
-        self.version
+    async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
+        fetch_version(conn, id).await
     }
-    async fn load_visible(
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        id: i64,
-    ) -> Result<Option<CatalogVersion>> {
+    async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
         let roles = roles_of(conn, who.principal).await?;
         Ok(fetch_version(conn, id)
             .await?
@@ -31,15 +28,8 @@ impl Record for CatalogVersion {
     }
 }
 
-/// The version as it now is, after a step wrote it.
-async fn reread(conn: &mut AnyConnection, id: i64) -> Result<CatalogVersion> {
-    Ok(fetch_version(conn, id)
-        .await?
-        .ok_or(DomainError::NotFound)?)
-}
-
 /// The data center may change this version now: it drafts, and the version is editable.
-fn drafting(roles: CloudRoles, v: &CatalogVersion) -> std::result::Result<(), DomainError> {
+fn drafting(roles: CloudRoles, v: &CatalogVersion) -> Decided<()> {
     if !roles.drafter {
         return Err(drafter_only());
     }
@@ -65,12 +55,13 @@ fn code_taken(e: sqlx::Error, code: &str) -> crate::StoreError {
 }
 
 /// Reads the caller's part in the catalog, for the steps that need no more.
-async fn roles(conn: &mut AnyConnection, who: Who<'_>) -> Result<CloudRoles> {
-    roles_of(conn, who.principal).await
+async fn roles<R>(cx: &mut Cx<'_, R>) -> Result<CloudRoles> {
+    roles_of(cx.conn, cx.who.principal).await
 }
 
-struct StartDraft<'a> {
-    note: &'a str,
+/// The data center starts a new version as a copy of the one in force (`Target::New`).
+pub struct StartDraft<'a> {
+    pub note: &'a str,
 }
 
 impl Step<CatalogVersion> for StartDraft<'_> {
@@ -81,28 +72,17 @@ impl Step<CatalogVersion> for StartDraft<'_> {
     fn action(&self) -> String {
         "cloud_catalog.draft".into()
     }
-    async fn gather(
-        &self,
-        _: &Store,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        _: Option<&CatalogVersion>,
-    ) -> Result<(CloudRoles, Option<i64>)> {
+    async fn gather(&self, cx: &mut Cx<'_, CatalogVersion>) -> Result<Self::Input> {
         let open = sqlx::query_scalar(
             "SELECT version_no FROM cloud_catalog_versions WHERE jurisdiction_id = $1 \
              AND status IN ('draft', 'submitted', 'returned')",
         )
-        .bind(who.principal.jurisdiction_id.0)
-        .fetch_optional(&mut *conn)
+        .bind(cx.who.principal.jurisdiction_id.0)
+        .fetch_optional(&mut *cx.conn)
         .await?;
-        Ok((roles(conn, who).await?, open))
+        Ok((roles(cx).await?, open))
     }
-    fn decide(
-        &self,
-        _: Who<'_>,
-        _: Option<&CatalogVersion>,
-        (roles, open): (CloudRoles, Option<i64>),
-    ) -> std::result::Result<String, DomainError> {
+    fn decide(&self, _: At<'_, CatalogVersion>, (roles, open): Self::Input) -> Decided<String> {
         if !roles.drafter {
             return Err(drafter_only());
         }
@@ -116,13 +96,8 @@ impl Step<CatalogVersion> for StartDraft<'_> {
         }
         Ok(note)
     }
-    async fn write(
-        &self,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        _: Option<&CatalogVersion>,
-        note: String,
-    ) -> Result<Written<CatalogVersion>> {
+    async fn write(&self, cx: &mut Cx<'_, CatalogVersion>, note: String) -> Result<Written> {
+        let (conn, who) = (&mut *cx.conn, cx.who);
         let j = who.principal.jurisdiction_id.0;
         let next: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(version_no), 0) + 1 FROM cloud_catalog_versions WHERE jurisdiction_id = $1",
@@ -163,25 +138,23 @@ impl Step<CatalogVersion> for StartDraft<'_> {
         .await?
         .rows_affected();
         let after = json!({"version_no": next, "note": note, "copied_services": copied});
-        let audit = Audited {
-            object: None,
-            before: None,
-            after,
-        };
-        Ok(Written::part(reread(conn, id).await?, audit))
+        Ok(Written {
+            created: Some(id),
+            ..Written::part(Audited::of(None, after))
+        })
     }
 }
 
 /// What a service step does to the version's services.
-enum ServiceChange<'a> {
+pub enum ServiceChange<'a> {
     Add(&'a CloudServiceForm),
     Update(i64, &'a CloudServiceForm),
     Remove(i64),
 }
 
-struct EditService<'a> {
-    change: ServiceChange<'a>,
-}
+/// Adds, replaces or removes a service of an editable version; the target is the version
+/// at the lock the user saw (see `Store::update_cloud_service`).
+pub struct EditService<'a>(pub ServiceChange<'a>);
 
 impl Step<CatalogVersion> for EditService<'_> {
     /// The roles, and the service as it was (for an update or a removal).
@@ -190,42 +163,35 @@ impl Step<CatalogVersion> for EditService<'_> {
     type Decision = Option<CloudService>;
 
     fn action(&self) -> String {
-        match self.change {
+        match self.0 {
             ServiceChange::Add(_) => "cloud_service.add",
             ServiceChange::Update(..) => "cloud_service.update",
             ServiceChange::Remove(_) => "cloud_service.remove",
         }
         .into()
     }
-    async fn gather(
-        &self,
-        _: &Store,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        _: Option<&CatalogVersion>,
-    ) -> Result<(CloudRoles, Option<ServiceRecord>)> {
-        let before = match self.change {
+    async fn gather(&self, cx: &mut Cx<'_, CatalogVersion>) -> Result<Self::Input> {
+        let before = match self.0 {
             ServiceChange::Add(_) => None,
             ServiceChange::Update(id, _) | ServiceChange::Remove(id) => {
-                fetch_service(conn, id).await?
+                fetch_service(cx.conn, id).await?
             }
         };
-        Ok((roles(conn, who).await?, before))
+        Ok((roles(cx).await?, before))
     }
     fn decide(
         &self,
-        _: Who<'_>,
-        v: Option<&CatalogVersion>,
-        (roles, before): (CloudRoles, Option<ServiceRecord>),
-    ) -> std::result::Result<Option<CloudService>, DomainError> {
-        let v = v.ok_or(DomainError::NotFound)?;
-        if !matches!(self.change, ServiceChange::Add(_))
+        at: At<'_, CatalogVersion>,
+        (roles, before): Self::Input,
+    ) -> Decided<Self::Decision> {
+        let v = at.record()?;
+        if !matches!(self.0, ServiceChange::Add(_))
             && before.is_none_or(|s| s.catalog_version_id != v.id)
         {
             return Err(DomainError::NotFound);
         }
         drafting(roles, v)?;
-        match self.change {
+        match self.0 {
             ServiceChange::Add(form) | ServiceChange::Update(_, form) => {
                 Ok(Some(form.parse().map_err(DomainError::Invalid)?))
             }
@@ -234,19 +200,17 @@ impl Step<CatalogVersion> for EditService<'_> {
     }
     async fn write(
         &self,
-        conn: &mut AnyConnection,
-        _: Who<'_>,
-        v: Option<&CatalogVersion>,
+        cx: &mut Cx<'_, CatalogVersion>,
         service: Option<CloudService>,
-    ) -> Result<Written<CatalogVersion>> {
-        let v = v.ok_or(DomainError::NotFound)?;
-        let before = match self.change {
+    ) -> Result<Written> {
+        let (v, conn) = (cx.record()?, &mut *cx.conn);
+        let before = match self.0 {
             ServiceChange::Add(_) => None,
             ServiceChange::Update(id, _) | ServiceChange::Remove(id) => {
                 fetch_service(conn, id).await?.map(|r| r.service)
             }
         };
-        let id = match (&self.change, service.as_ref()) {
+        let id = match (&self.0, service.as_ref()) {
             (ServiceChange::Add(_), Some(s)) => sqlx::query_scalar(
                 "INSERT INTO cloud_services (catalog_version_id, code, name, category, description, provider, \
                  unit, is_common, keywords) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -292,19 +256,17 @@ impl Step<CatalogVersion> for EditService<'_> {
             (_, None) => return Err(DomainError::NotFound.into()),
         };
         bump(conn, v.id, v.version).await?;
-        let audit = Audited {
-            object: None,
-            before: before.map(|b| json!({"service_id": id, "service": b})),
-            after: match &service {
-                Some(s) => json!({"service_id": id, "service": s}),
-                None => serde_json::Value::Null,
-            },
+        let after = match &service {
+            Some(s) => json!({"service_id": id, "service": s}),
+            None => serde_json::Value::Null,
         };
-        Ok(Written::part(reread(conn, v.id).await?, audit).with_part(id))
+        let before = before.map(|b| json!({"service_id": id, "service": b}));
+        Ok(Written::part(Audited::of(before, after)).with_part(id))
     }
 }
 
-struct Submit;
+/// The data center sends a draft (or a returned version) to the authority.
+pub struct Submit;
 
 impl Step<CatalogVersion> for Submit {
     type Input = CloudRoles;
@@ -313,22 +275,11 @@ impl Step<CatalogVersion> for Submit {
     fn action(&self) -> String {
         "cloud_catalog.submit".into()
     }
-    async fn gather(
-        &self,
-        _: &Store,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        _: Option<&CatalogVersion>,
-    ) -> Result<CloudRoles> {
-        roles(conn, who).await
+    async fn gather(&self, cx: &mut Cx<'_, CatalogVersion>) -> Result<CloudRoles> {
+        roles(cx).await
     }
-    fn decide(
-        &self,
-        _: Who<'_>,
-        v: Option<&CatalogVersion>,
-        roles: CloudRoles,
-    ) -> std::result::Result<(), DomainError> {
-        let v = v.ok_or(DomainError::NotFound)?;
+    fn decide(&self, at: At<'_, CatalogVersion>, roles: CloudRoles) -> Decided<()> {
+        let v = at.record()?;
         drafting(roles, v)?;
         if v.service_count == 0 {
             return Err(DomainError::InvalidState {
@@ -337,14 +288,8 @@ impl Step<CatalogVersion> for Submit {
         }
         Ok(())
     }
-    async fn write(
-        &self,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        v: Option<&CatalogVersion>,
-        (): (),
-    ) -> Result<Written<CatalogVersion>> {
-        let v = v.ok_or(DomainError::NotFound)?;
+    async fn write(&self, cx: &mut Cx<'_, CatalogVersion>, (): ()) -> Result<Written> {
+        let (v, conn, who) = (cx.record()?, &mut *cx.conn, cx.who);
         let n = sqlx::query(
             "UPDATE cloud_catalog_versions SET status = 'submitted', submitted_at_ms = $1, version = version + 1 \
              WHERE id = $2 AND version = $3",
@@ -356,13 +301,13 @@ impl Step<CatalogVersion> for Submit {
         .await?
         .rows_affected();
         stale_unless(conn, n, "cloud_catalog_versions", v.id).await?;
-        Ok(Written::record(reread(conn, v.id).await?))
+        Ok(Written::record())
     }
 }
 
-struct Decide<'a> {
-    decision: &'a CatalogDecision,
-}
+/// The authority publishes a submitted version — the one in force becomes superseded — or
+/// returns it with a reason (gaoping:12).
+pub struct Decide<'a>(pub &'a CatalogDecision);
 
 impl Step<CatalogVersion> for Decide<'_> {
     type Input = CloudRoles;
@@ -371,22 +316,11 @@ impl Step<CatalogVersion> for Decide<'_> {
     fn action(&self) -> String {
         "cloud_catalog.decide".into()
     }
-    async fn gather(
-        &self,
-        _: &Store,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        _: Option<&CatalogVersion>,
-    ) -> Result<CloudRoles> {
-        roles(conn, who).await
+    async fn gather(&self, cx: &mut Cx<'_, CatalogVersion>) -> Result<CloudRoles> {
+        roles(cx).await
     }
-    fn decide(
-        &self,
-        _: Who<'_>,
-        v: Option<&CatalogVersion>,
-        roles: CloudRoles,
-    ) -> std::result::Result<(), DomainError> {
-        let v = v.ok_or(DomainError::NotFound)?;
+    fn decide(&self, at: At<'_, CatalogVersion>, roles: CloudRoles) -> Decided<()> {
+        let v = at.record()?;
         if !roles.authority {
             return Err(authority_only("审批发布政务云系统服务目录（gaoping:12）"));
         }
@@ -401,15 +335,9 @@ impl Step<CatalogVersion> for Decide<'_> {
         }
         Ok(())
     }
-    async fn write(
-        &self,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        v: Option<&CatalogVersion>,
-        (): (),
-    ) -> Result<Written<CatalogVersion>> {
-        let v = v.ok_or(DomainError::NotFound)?;
-        let (status, note) = match self.decision {
+    async fn write(&self, cx: &mut Cx<'_, CatalogVersion>, (): ()) -> Result<Written> {
+        let (v, conn, who) = (cx.record()?, &mut *cx.conn, cx.who);
+        let (status, note) = match self.0 {
             CatalogDecision::Publish { note } => ("published", note),
             CatalogDecision::Return { reason } => ("returned", reason),
         };
@@ -454,17 +382,17 @@ impl Step<CatalogVersion> for Decide<'_> {
         .await?
         .rows_affected();
         stale_unless(conn, n, "cloud_catalog_versions", v.id).await?;
-        Ok(Written::record(reread(conn, v.id).await?))
+        Ok(Written::record())
     }
     fn action_of(&self, _: Option<&CatalogVersion>, _: &CatalogVersion) -> String {
-        match self.decision {
+        match self.0 {
             CatalogDecision::Publish { .. } => "cloud_catalog.publish",
             CatalogDecision::Return { .. } => "cloud_catalog.return",
         }
         .into()
     }
     fn detail(&self) -> String {
-        match self.decision {
+        match self.0 {
             CatalogDecision::Publish { note } => note.clone(),
             CatalogDecision::Return { reason } => reason.clone(),
         }
@@ -472,39 +400,18 @@ impl Step<CatalogVersion> for Decide<'_> {
 }
 
 impl Store {
-    /// The data center starts a new version as a copy of the one in force.
-    pub async fn start_cloud_draft(
-        &self,
-        who: Who<'_>,
-        note: &str,
-    ) -> Result<Changed<CatalogVersion>> {
-        self.run(who, Target::New, &StartDraft { note }).await
-    }
-
-    /// Adds a service to an editable version; `expected_version` is the version's lock.
-    pub async fn add_cloud_service(
-        &self,
-        who: Who<'_>,
-        version_id: i64,
-        expected_version: i64,
-        form: &CloudServiceForm,
-    ) -> Result<Changed<CatalogVersion>> {
-        let step = EditService {
-            change: ServiceChange::Add(form),
-        };
-        self.run(who, Target::at(version_id, expected_version), &step)
-            .await
-    }
-
-    /// The version a service belongs to (0 when there is no such service, which the change
-    /// path then refuses as not found).
-    async fn version_of_service(&self, service_id: i64) -> Result<i64> {
+    /// The catalog version a service belongs to: the target of an [`EditService`] that
+    /// replaces or removes it (0 when there is no such service, which the change path then
+    /// refuses as not found).
+    async fn catalog_version_of_service(&self, service_id: i64) -> Result<i64> {
         let mut conn = self.pool.acquire().await?;
         Ok(fetch_service(&mut conn, service_id)
             .await?
             .map_or(0, |s| s.catalog_version_id))
     }
+}
 
+impl Store {
     /// Replaces a service of an editable version; `expected_version` is the version's lock.
     pub async fn update_cloud_service(
         &self,
@@ -513,10 +420,8 @@ impl Store {
         expected_version: i64,
         form: &CloudServiceForm,
     ) -> Result<Changed<CatalogVersion>> {
-        let version_id = self.version_of_service(service_id).await?;
-        let step = EditService {
-            change: ServiceChange::Update(service_id, form),
-        };
+        let version_id = self.catalog_version_of_service(service_id).await?;
+        let step = EditService(ServiceChange::Update(service_id, form));
         self.run(who, Target::at(version_id, expected_version), &step)
             .await
     }
@@ -528,35 +433,9 @@ impl Store {
         service_id: i64,
         expected_version: i64,
     ) -> Result<Changed<CatalogVersion>> {
-        let version_id = self.version_of_service(service_id).await?;
-        let step = EditService {
-            change: ServiceChange::Remove(service_id),
-        };
+        let version_id = self.catalog_version_of_service(service_id).await?;
+        let step = EditService(ServiceChange::Remove(service_id));
         self.run(who, Target::at(version_id, expected_version), &step)
-            .await
-    }
-
-    /// Sends a draft (or a returned version) to the authority.
-    pub async fn submit_cloud_catalog(
-        &self,
-        who: Who<'_>,
-        id: i64,
-        expected_version: i64,
-    ) -> Result<Changed<CatalogVersion>> {
-        self.run(who, Target::at(id, expected_version), &Submit)
-            .await
-    }
-
-    /// The authority publishes a submitted version — the one in force becomes superseded —
-    /// or returns it with a reason (gaoping:12).
-    pub async fn decide_cloud_catalog(
-        &self,
-        who: Who<'_>,
-        id: i64,
-        expected_version: i64,
-        decision: &CatalogDecision,
-    ) -> Result<Changed<CatalogVersion>> {
-        self.run(who, Target::at(id, expected_version), &Decide { decision })
             .await
     }
 }

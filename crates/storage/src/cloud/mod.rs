@@ -7,11 +7,11 @@
 //! a reason. Every change guards the version it was made against and is audited.
 
 mod catalog;
-mod catalog_steps;
-mod negative_list;
-mod project_services;
+pub mod catalog_steps;
+pub mod negative_list;
+pub mod project_services;
 
-pub use project_services::CommonCapabilityFacts;
+pub use project_services::{CloudLink, CommonCapabilityFacts};
 
 use crate::base::audit_log::{Change, append};
 use crate::base::unique_violation;

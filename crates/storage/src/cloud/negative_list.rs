@@ -2,22 +2,19 @@
 //! service platform; the authority approves it with its document number, rejects or revokes it.
 
 use super::*;
-use crate::base::change::{Changed, Record, Step, Target, Who, Written, stale_unless};
+use crate::base::change::stale_unless;
+use crate::base::change::{At, Audited, Changed, Cx, Decided, Record, Step, Target, Who, Written};
 
 impl Record for NegativeEntry {
     const KIND: &'static str = "negative_list";
 
-    fn id(&self) -> i64 {
-        self.id
+    fn key(&self) -> (i64, i64) {
+        (self.id, self.version)
     }
-    fn version(&self) -> i64 {
-        self.version
+    async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
+        fetch_negative(conn, id).await
     }
-    async fn load_visible(
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        id: i64,
-    ) -> Result<Option<NegativeEntry>> {
+    async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
         Ok(fetch_negative(conn, id)
             .await?
             .filter(|e| negative_visible(who.principal, e)))
@@ -53,27 +50,16 @@ impl Step<NegativeEntry> for Request<'_> {
     fn action(&self) -> String {
         "negative_list.request".into()
     }
-    async fn gather(
-        &self,
-        _: &Store,
-        conn: &mut AnyConnection,
-        _: Who<'_>,
-        _: Option<&NegativeEntry>,
-    ) -> Result<Option<String>> {
+    async fn gather(&self, cx: &mut Cx<'_, NegativeEntry>) -> Result<Option<String>> {
         Ok(sqlx::query_scalar(
             "SELECT status FROM negative_list WHERE system_id = $1 AND status IN ('pending', 'approved')",
         )
         .bind(self.system.id)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&mut *cx.conn)
         .await?)
     }
-    fn decide(
-        &self,
-        who: Who<'_>,
-        _: Option<&NegativeEntry>,
-        open: Option<String>,
-    ) -> std::result::Result<govit_core::cloud::NegativeListing, DomainError> {
-        let pr = who.principal;
+    fn decide(&self, at: At<'_, NegativeEntry>, open: Option<String>) -> Decided<Self::Decision> {
+        let pr = at.who.principal;
         if !(pr.has(Role::Declarant) && pr.department_id == Some(self.system.owner_department_id)) {
             return Err(DomainError::Forbidden(
                 "只有系统所属单位的经办人可以申请列入负面清单（gaoping:11）".into(),
@@ -85,13 +71,8 @@ impl Step<NegativeEntry> for Request<'_> {
             None => Ok(listing),
         }
     }
-    async fn write(
-        &self,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        _: Option<&NegativeEntry>,
-        l: govit_core::cloud::NegativeListing,
-    ) -> Result<Written<NegativeEntry>> {
+    async fn write(&self, cx: &mut Cx<'_, NegativeEntry>, l: Self::Decision) -> Result<Written> {
+        let who = cx.who;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO negative_list (jurisdiction_id, system_id, exempt_cloud, exempt_platform, reasons, basis, status, \
              requested_by, requested_at_ms, version) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, 1) RETURNING id",
@@ -104,7 +85,7 @@ impl Step<NegativeEntry> for Request<'_> {
         .bind(l.basis.clone())
         .bind(who.principal.user_id.0)
         .bind(who.now_ms)
-        .fetch_one(&mut *conn)
+        .fetch_one(&mut *cx.conn)
         .await
         .map_err(|e| -> crate::StoreError {
             if unique_violation(&e) {
@@ -113,27 +94,21 @@ impl Step<NegativeEntry> for Request<'_> {
                 e.into()
             }
         })?;
-        let e = fetch_negative(conn, id)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        let audit = crate::base::change::Audited {
-            object: None,
-            before: None,
-            after: serde_json::json!({"system_id": self.system.id, "listing": l}),
-        };
-        Ok(Written::part(e, audit))
+        let after = serde_json::json!({"system_id": self.system.id, "listing": l});
+        Ok(Written {
+            created: Some(id),
+            ..Written::part(Audited::of(None, after))
+        })
     }
 }
 
 /// The authority approves (with its document number), rejects or revokes (with a reason).
-struct Decide<'a> {
-    decision: &'a NegativeDecision,
-}
+pub struct Decide<'a>(pub &'a NegativeDecision);
 
 impl Decide<'_> {
     /// (the status it leads to, the status it starts from, the document, the note)
     fn parts(&self, before: &NegativeEntry) -> (NegativeStatus, NegativeStatus, String, String) {
-        match self.decision {
+        match self.0 {
             NegativeDecision::Approve { document, note } => (
                 NegativeStatus::Approved,
                 NegativeStatus::Pending,
@@ -163,22 +138,11 @@ impl Step<NegativeEntry> for Decide<'_> {
     fn action(&self) -> String {
         "negative_list.decide".into()
     }
-    async fn gather(
-        &self,
-        _: &Store,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        _: Option<&NegativeEntry>,
-    ) -> Result<CloudRoles> {
-        roles_of(conn, who.principal).await
+    async fn gather(&self, cx: &mut Cx<'_, NegativeEntry>) -> Result<CloudRoles> {
+        roles_of(cx.conn, cx.who.principal).await
     }
-    fn decide(
-        &self,
-        _: Who<'_>,
-        before: Option<&NegativeEntry>,
-        roles: CloudRoles,
-    ) -> std::result::Result<(), DomainError> {
-        let before = before.ok_or(DomainError::NotFound)?;
+    fn decide(&self, at: At<'_, NegativeEntry>, roles: CloudRoles) -> Decided<()> {
+        let before = at.record()?;
         if !roles.authority {
             return Err(authority_only("审批负面清单（gaoping:11）"));
         }
@@ -197,14 +161,8 @@ impl Step<NegativeEntry> for Decide<'_> {
         }
         Ok(())
     }
-    async fn write(
-        &self,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        before: Option<&NegativeEntry>,
-        (): (),
-    ) -> Result<Written<NegativeEntry>> {
-        let before = before.ok_or(DomainError::NotFound)?;
+    async fn write(&self, cx: &mut Cx<'_, NegativeEntry>, (): ()) -> Result<Written> {
+        let (before, conn, who) = (cx.record()?, &mut *cx.conn, cx.who);
         let (to, _, document, note) = self.parts(before);
         let n = sqlx::query(
             "UPDATE negative_list SET status = $1, decided_by = $2, decided_at_ms = $3, approval_document = $4, \
@@ -221,13 +179,10 @@ impl Step<NegativeEntry> for Decide<'_> {
         .await?
         .rows_affected();
         stale_unless(conn, n, "negative_list", before.id).await?;
-        let after = fetch_negative(conn, before.id)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        Ok(Written::record(after))
+        Ok(Written::record())
     }
     fn action_of(&self, _: Option<&NegativeEntry>, _: &NegativeEntry) -> String {
-        match self.decision {
+        match self.0 {
             NegativeDecision::Approve { .. } => "negative_list.approve",
             NegativeDecision::Reject { .. } => "negative_list.reject",
             NegativeDecision::Revoke { .. } => "negative_list.revoke",
@@ -235,7 +190,7 @@ impl Step<NegativeEntry> for Decide<'_> {
         .into()
     }
     fn detail(&self) -> String {
-        match self.decision {
+        match self.0 {
             NegativeDecision::Approve { note, .. } => note.clone(),
             NegativeDecision::Reject { reason } | NegativeDecision::Revoke { reason } => {
                 reason.clone()
@@ -265,19 +220,6 @@ impl Store {
             },
         )
         .await
-    }
-
-    /// The authority approves (with its document number), rejects or revokes (with a
-    /// reason) a negative-list entry (gaoping:11).
-    pub async fn decide_negative_listing(
-        &self,
-        who: Who<'_>,
-        id: i64,
-        expected_version: i64,
-        decision: &NegativeDecision,
-    ) -> Result<Changed<NegativeEntry>> {
-        self.run(who, Target::at(id, expected_version), &Decide { decision })
-            .await
     }
 
     pub async fn negative_entry(

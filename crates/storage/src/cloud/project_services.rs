@@ -2,7 +2,7 @@
 //! rebuild (lhasa:8).
 
 use super::*;
-use crate::base::change::{Audited, Changed, Step, Target, Who, Written};
+use crate::base::change::{At, Audited, Cx, Decided, Step, Written};
 use crate::projects::Project;
 use serde_json::json;
 
@@ -123,10 +123,10 @@ impl Store {
 
 /// The clerk names a service of the published catalog the project will use (gaoping:12), or
 /// removes one it named.
-struct CloudLink<'a> {
-    service_id: i64,
+pub struct CloudLink<'a> {
+    pub service_id: i64,
     /// The note of a new link; `None` removes the link.
-    note: Option<&'a str>,
+    pub note: Option<&'a str>,
 }
 
 impl Step<Project> for CloudLink<'_> {
@@ -142,14 +142,8 @@ impl Step<Project> for CloudLink<'_> {
         }
         .into()
     }
-    async fn gather(
-        &self,
-        _: &Store,
-        conn: &mut AnyConnection,
-        _: Who<'_>,
-        p: Option<&Project>,
-    ) -> Result<Option<String>> {
-        let p = p.ok_or(DomainError::NotFound)?;
+    async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<Option<String>> {
+        let p = cx.record()?;
         let name = match self.note {
             Some(_) => sqlx::query_scalar(
                 "SELECT cs.name FROM cloud_services cs JOIN cloud_catalog_versions v ON v.id = cs.catalog_version_id \
@@ -164,19 +158,10 @@ impl Step<Project> for CloudLink<'_> {
             .bind(self.service_id)
             .bind(p.id.0),
         };
-        Ok(name.fetch_optional(&mut *conn).await?)
+        Ok(name.fetch_optional(&mut *cx.conn).await?)
     }
-    fn decide(
-        &self,
-        who: Who<'_>,
-        p: Option<&Project>,
-        name: Option<String>,
-    ) -> std::result::Result<String, DomainError> {
-        crate::projects::parts_editable(
-            who.principal,
-            p.ok_or(DomainError::NotFound)?,
-            "选用的政务云服务",
-        )?;
+    fn decide(&self, at: At<'_, Project>, name: Option<String>) -> Decided<String> {
+        crate::projects::parts_editable(at.who.principal, at.record()?, "选用的政务云服务")?;
         match (self.note, name) {
             (Some(note), _) if note.trim().chars().count() > 200 => {
                 Err(DomainError::invalid("note", "说明不能超过 200 个字"))
@@ -189,14 +174,8 @@ impl Step<Project> for CloudLink<'_> {
             (_, Some(name)) => Ok(name),
         }
     }
-    async fn write(
-        &self,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        p: Option<&Project>,
-        name: String,
-    ) -> Result<Written<Project>> {
-        let p = p.ok_or(DomainError::NotFound)?;
+    async fn write(&self, cx: &mut Cx<'_, Project>, name: String) -> Result<Written> {
+        let (p, conn, who) = (cx.record()?, &mut *cx.conn, cx.who);
         let audit = match self.note {
             Some(note) => {
                 let note = note.trim();
@@ -218,11 +197,10 @@ impl Step<Project> for CloudLink<'_> {
                         e.into()
                     }
                 })?;
-                Audited {
-                    object: None,
-                    before: None,
-                    after: json!({"service_id": self.service_id, "service": name, "note": note}),
-                }
+                Audited::of(
+                    None,
+                    json!({"service_id": self.service_id, "service": name, "note": note}),
+                )
             }
             None => {
                 sqlx::query(
@@ -232,43 +210,12 @@ impl Step<Project> for CloudLink<'_> {
                 .bind(self.service_id)
                 .execute(&mut *conn)
                 .await?;
-                Audited {
-                    object: None,
-                    before: Some(json!({"service_id": self.service_id})),
-                    after: serde_json::Value::Null,
-                }
+                Audited::of(
+                    Some(json!({"service_id": self.service_id})),
+                    serde_json::Value::Null,
+                )
             }
         };
-        Ok(Written::part(p.clone(), audit).with_part(self.service_id))
-    }
-}
-
-impl Store {
-    /// A project names a service of the published catalog it will use (gaoping:12).
-    pub async fn link_cloud_service(
-        &self,
-        who: Who<'_>,
-        project: ProjectId,
-        service_id: i64,
-        note: &str,
-    ) -> Result<Changed<Project>> {
-        let step = CloudLink {
-            service_id,
-            note: Some(note),
-        };
-        self.run(who, Target::any_version(project.0), &step).await
-    }
-
-    pub async fn unlink_cloud_service(
-        &self,
-        who: Who<'_>,
-        project: ProjectId,
-        service_id: i64,
-    ) -> Result<Changed<Project>> {
-        let step = CloudLink {
-            service_id,
-            note: None,
-        };
-        self.run(who, Target::any_version(project.0), &step).await
+        Ok(Written::part(audit).with_part(self.service_id))
     }
 }

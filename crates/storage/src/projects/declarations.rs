@@ -4,27 +4,21 @@
 //! the audit record (see `Record for Project`).
 
 use super::*;
-use crate::base::change::{Changed, Record, Reindex, Step, Target, Who, Written, stale_unless};
+use crate::base::change::{At, Cx, Decided, Record, Reindex, Step, Who, Written, stale_unless};
 use govit_core::project::{StepOutcome, decide_step};
 
 impl Record for Project {
     const KIND: &'static str = "project";
 
-    fn id(&self) -> i64 {
-        self.id.0
+    fn key(&self) -> (i64, i64) {
+        (self.id.0, self.version)
     }
-    fn version(&self) -> i64 {
-        self.version
+    async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
+        fetch(conn, ProjectId(id)).await
     }
-    async fn load_visible(
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        id: i64,
-    ) -> Result<Option<Project>> {
-        let principal = who.principal;
-        Ok(fetch(conn, ProjectId(id))
-            .await?
-            .filter(|p| principal.can_see_project(&p.ownership(), p.status)))
+    async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
+        let visible = |p: &Project| who.principal.can_see_project(&p.ownership(), p.status);
+        Ok(fetch(conn, ProjectId(id)).await?.filter(visible))
     }
     fn audit_view(&self) -> serde_json::Value {
         audit_view(self)
@@ -33,23 +27,21 @@ impl Record for Project {
     /// Every change of a project: a flow step leaves a line on its timeline, and every change
     /// recomputes its obligations from what it now is.
     async fn consequences(
-        store: &Store,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        before: Option<&Project>,
-        after: &Project,
+        cx: &mut Cx<'_, Self>,
+        after: &Self,
         action: &str,
         detail: &str,
     ) -> Result<()> {
+        let (who, conn) = (cx.who, &mut *cx.conn);
         let step = action
             .strip_prefix("project.")
             .and_then(ProjectAction::parse);
         if let Some(step) = step {
-            let from = before.map_or(ProjectStatus::Draft, |b| b.status);
+            let from = cx.before.map_or(ProjectStatus::Draft, |b| b.status);
             timeline_event(conn, who.principal, who.now_ms, after, step, from, detail).await?;
         }
         if step != Some(ProjectAction::Create) {
-            store.recompute_in(conn, after.id, who.now_ms).await?;
+            cx.store.recompute_in(conn, after.id, who.now_ms).await?;
         }
         Ok(())
     }
@@ -96,10 +88,8 @@ async fn timeline_event(
     Ok(())
 }
 
-/// A clerk's new draft for their own department.
-struct CreateDraft<'a> {
-    form: &'a DeclarationForm,
-}
+/// A clerk's new draft for their own department (`Target::New`).
+pub struct CreateDraft<'a>(pub &'a DeclarationForm);
 
 impl Step<Project> for CreateDraft<'_> {
     type Input = ();
@@ -108,13 +98,8 @@ impl Step<Project> for CreateDraft<'_> {
     fn action(&self) -> String {
         "project.create".into()
     }
-    fn decide(
-        &self,
-        who: Who<'_>,
-        _: Option<&Project>,
-        (): (),
-    ) -> std::result::Result<(DepartmentId, Declaration), DomainError> {
-        let pr = who.principal;
+    fn decide(&self, at: At<'_, Project>, (): ()) -> Decided<Self::Decision> {
+        let pr = at.who.principal;
         if !pr.has(Role::Declarant) {
             return Err(DomainError::Forbidden(format!(
                 "您没有填报项目申报的权限（需要“{}”角色）",
@@ -124,16 +109,11 @@ impl Step<Project> for CreateDraft<'_> {
         let dept = pr
             .department_id
             .ok_or_else(|| DomainError::Forbidden("您的账户未归属任何部门，不能申报项目".into()))?;
-        let d = self.form.parse().map_err(DomainError::Invalid)?;
+        let d = self.0.parse().map_err(DomainError::Invalid)?;
         Ok((dept, d))
     }
-    async fn write(
-        &self,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        _: Option<&Project>,
-        (dept, d): (DepartmentId, Declaration),
-    ) -> Result<Written<Project>> {
+    async fn write(&self, cx: &mut Cx<'_, Project>, (dept, d): Self::Decision) -> Result<Written> {
+        let (who, conn) = (cx.who, &mut *cx.conn);
         let pr = who.principal;
         let profile_id: String =
             sqlx::query_scalar("SELECT profile_id FROM jurisdictions WHERE id = $1")
@@ -170,18 +150,43 @@ impl Step<Project> for CreateDraft<'_> {
         .bind(who.now_ms)
         .fetch_one(&mut *conn)
         .await?;
-        let p = fetch(conn, ProjectId(id))
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        Ok(Written::record(p))
+        Ok(Written::created(id))
     }
 }
 
-/// A step of the declaration flow on an existing project.
-struct FlowStep<'a> {
-    action: ProjectAction,
-    form: Option<&'a DeclarationForm>,
-    comment: &'a str,
+/// A step of the declaration flow on an existing project, at the version the user saw: an
+/// edit (with the form), a submission, a withdrawal, a decision (with its comment).
+pub struct FlowStep<'a> {
+    pub action: ProjectAction,
+    pub form: Option<&'a DeclarationForm>,
+    pub comment: &'a str,
+}
+
+impl<'a> FlowStep<'a> {
+    /// A step that carries neither a form nor a comment.
+    pub fn plain(action: ProjectAction) -> FlowStep<'a> {
+        FlowStep {
+            action,
+            form: None,
+            comment: "",
+        }
+    }
+    /// An edit of the declaration.
+    pub fn update(form: &'a DeclarationForm) -> FlowStep<'a> {
+        FlowStep {
+            action: ProjectAction::Update,
+            form: Some(form),
+            comment: "",
+        }
+    }
+    /// The reviewer's decision, with its comment.
+    pub fn decide(decision: &'a Decision) -> FlowStep<'a> {
+        FlowStep {
+            action: decision.action(),
+            form: None,
+            comment: decision.text(),
+        }
+    }
 }
 
 impl Step<Project> for FlowStep<'_> {
@@ -192,27 +197,16 @@ impl Step<Project> for FlowStep<'_> {
     fn action(&self) -> String {
         format!("project.{}", self.action.as_str())
     }
-    async fn gather(
-        &self,
-        store: &Store,
-        conn: &mut AnyConnection,
-        _: Who<'_>,
-        before: Option<&Project>,
-    ) -> Result<Vec<GateCheck>> {
-        match (before, self.action.gated()) {
-            (Some(p), Some(gated)) => store.gate_checks(conn, p, gated).await,
+    async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<Vec<GateCheck>> {
+        match (cx.before, self.action.gated()) {
+            (Some(p), Some(gated)) => cx.store.gate_checks(cx.conn, p, gated).await,
             _ => Ok(Vec::new()),
         }
     }
-    fn decide(
-        &self,
-        who: Who<'_>,
-        before: Option<&Project>,
-        gates: Vec<GateCheck>,
-    ) -> std::result::Result<StepOutcome, DomainError> {
-        let p = before.ok_or(DomainError::NotFound)?;
+    fn decide(&self, at: At<'_, Project>, gates: Vec<GateCheck>) -> Decided<StepOutcome> {
+        let p = at.record()?;
         decide_step(
-            who.principal,
+            at.who.principal,
             self.action,
             p.status,
             &p.declaration,
@@ -220,14 +214,8 @@ impl Step<Project> for FlowStep<'_> {
             &gates,
         )
     }
-    async fn write(
-        &self,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        before: Option<&Project>,
-        out: StepOutcome,
-    ) -> Result<Written<Project>> {
-        let p = before.ok_or(DomainError::NotFound)?;
+    async fn write(&self, cx: &mut Cx<'_, Project>, out: StepOutcome) -> Result<Written> {
+        let (p, conn, who) = (cx.record()?, &mut *cx.conn, cx.who);
         let decl = &out.declaration;
         let n = sqlx::query(
             "UPDATE projects SET name = $1, summary = $2, period_start = $3, period_end = $4, investment_yuan = $5, \
@@ -273,99 +261,9 @@ impl Step<Project> for FlowStep<'_> {
             )
             .await?;
         }
-        let after = fetch(conn, p.id).await?.ok_or(DomainError::NotFound)?;
-        Ok(Written::record(after))
+        Ok(Written::record())
     }
     fn detail(&self) -> String {
         self.comment.to_string()
-    }
-}
-
-impl Store {
-    /// A clerk saves a new draft declaration for their own department.
-    pub async fn create_project(
-        &self,
-        who: Who<'_>,
-        form: &DeclarationForm,
-    ) -> Result<Changed<Project>> {
-        self.run(who, Target::New, &CreateDraft { form }).await
-    }
-
-    /// Runs one step of the declaration flow on the version the user saw.
-    pub async fn project_step(
-        &self,
-        who: Who<'_>,
-        id: ProjectId,
-        expected_version: i64,
-        action: ProjectAction,
-        form: Option<&DeclarationForm>,
-        comment: &str,
-    ) -> Result<Changed<Project>> {
-        self.run(
-            who,
-            Target::at(id.0, expected_version),
-            &FlowStep {
-                action,
-                form,
-                comment,
-            },
-        )
-        .await
-    }
-
-    pub async fn update_project(
-        &self,
-        who: Who<'_>,
-        id: ProjectId,
-        expected_version: i64,
-        form: &DeclarationForm,
-    ) -> Result<Changed<Project>> {
-        self.project_step(
-            who,
-            id,
-            expected_version,
-            ProjectAction::Update,
-            Some(form),
-            "",
-        )
-        .await
-    }
-
-    pub async fn submit_project(
-        &self,
-        who: Who<'_>,
-        id: ProjectId,
-        expected_version: i64,
-    ) -> Result<Changed<Project>> {
-        self.project_step(who, id, expected_version, ProjectAction::Submit, None, "")
-            .await
-    }
-
-    pub async fn withdraw_project(
-        &self,
-        who: Who<'_>,
-        id: ProjectId,
-        expected_version: i64,
-    ) -> Result<Changed<Project>> {
-        self.project_step(who, id, expected_version, ProjectAction::Withdraw, None, "")
-            .await
-    }
-
-    pub async fn decide_project(
-        &self,
-        who: Who<'_>,
-        id: ProjectId,
-        expected_version: i64,
-        decision: &Decision,
-    ) -> Result<Changed<Project>> {
-        self.project_step(
-            who,
-            id,
-            expected_version,
-            decision.action(),
-            None,
-            decision.text(),
-        )
-        .await
     }
 }

@@ -3,23 +3,17 @@
 
 use super::obligations::insert_milestone;
 use super::*;
-use crate::base::change::{Audited, Changed, Step, Target, Who, Written};
+use crate::base::change::{At, Audited, Cx, Decided, Step, Written};
 use chrono::NaiveDate;
 use govit_core::obligation::Status;
 use govit_core::policy::Fact;
 use serde_json::json;
 
-/// The project as it is, re-read after a change to one of its parts.
-async fn current(conn: &mut AnyConnection, p: Option<&Project>) -> Result<Project> {
-    let id = p.ok_or(DomainError::NotFound)?.id;
-    Ok(fetch(conn, id).await?.ok_or(DomainError::NotFound)?)
-}
-
 /// An event that happened on a project, recorded by its owner unit or the authority.
-struct RecordEvent<'a> {
-    kind: EventKind,
-    date: NaiveDate,
-    note: &'a str,
+pub struct RecordEvent<'a> {
+    pub kind: EventKind,
+    pub date: NaiveDate,
+    pub note: &'a str,
 }
 
 impl Step<Project> for RecordEvent<'_> {
@@ -29,13 +23,8 @@ impl Step<Project> for RecordEvent<'_> {
     fn action(&self) -> String {
         "project.event".into()
     }
-    fn decide(
-        &self,
-        who: Who<'_>,
-        p: Option<&Project>,
-        (): (),
-    ) -> std::result::Result<(), DomainError> {
-        let (pr, p) = (who.principal, p.ok_or(DomainError::NotFound)?);
+    fn decide(&self, at: At<'_, Project>, (): ()) -> Decided<()> {
+        let (pr, p) = (at.who.principal, at.record()?);
         if !(pr.has(Role::Reviewer)
             || pr.has(Role::Declarant) && pr.department_id == Some(p.owner_department_id))
         {
@@ -43,21 +32,15 @@ impl Step<Project> for RecordEvent<'_> {
                 "只有项目建设单位经办人或主管部门审核人可以登记项目事件".into(),
             ));
         }
-        if self.date > crate::china_today(who.now_ms) {
+        if self.date > crate::china_today(at.who.now_ms) {
             return Err(DomainError::invalid("date", "事件日期不能晚于今天"));
         }
         Ok(())
     }
-    async fn write(
-        &self,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        p: Option<&Project>,
-        (): (),
-    ) -> Result<Written<Project>> {
-        let id = p.ok_or(DomainError::NotFound)?.id;
+    async fn write(&self, cx: &mut Cx<'_, Project>, (): ()) -> Result<Written> {
+        let (id, who) = (cx.record()?.id, cx.who);
         insert_milestone(
-            conn,
+            cx.conn,
             id,
             self.kind,
             self.date,
@@ -67,21 +50,14 @@ impl Step<Project> for RecordEvent<'_> {
         )
         .await?;
         let after = json!({"event": self.kind, "date": self.date, "note": self.note});
-        Ok(Written::part(
-            current(conn, p).await?,
-            Audited {
-                object: None,
-                before: None,
-                after,
-            },
-        ))
+        Ok(Written::part(Audited::of(None, after)))
     }
 }
 
 /// A reviewer's finding (认定) of a fact the rules test.
-struct EstablishFact {
-    fact: Fact,
-    value: i64,
+pub struct EstablishFact {
+    pub fact: Fact,
+    pub value: i64,
 }
 
 impl Step<Project> for EstablishFact {
@@ -91,27 +67,16 @@ impl Step<Project> for EstablishFact {
     fn action(&self) -> String {
         "project.fact".into()
     }
-    fn decide(
-        &self,
-        who: Who<'_>,
-        _: Option<&Project>,
-        (): (),
-    ) -> std::result::Result<(), DomainError> {
-        if !who.principal.has(Role::Reviewer) {
+    fn decide(&self, at: At<'_, Project>, (): ()) -> Decided<()> {
+        if !at.who.principal.has(Role::Reviewer) {
             return Err(DomainError::Forbidden(
                 "只有主管部门审核人可以认定项目情况".into(),
             ));
         }
         Ok(())
     }
-    async fn write(
-        &self,
-        conn: &mut AnyConnection,
-        _: Who<'_>,
-        p: Option<&Project>,
-        (): (),
-    ) -> Result<Written<Project>> {
-        let id = p.ok_or(DomainError::NotFound)?.id;
+    async fn write(&self, cx: &mut Cx<'_, Project>, (): ()) -> Result<Written> {
+        let (id, conn) = (cx.record()?.id, &mut *cx.conn);
         let fact = self.fact.as_str();
         let before: Option<i64> = sqlx::query_scalar(
             "SELECT value FROM project_facts WHERE project_id = $1 AND fact = $2",
@@ -131,19 +96,15 @@ impl Step<Project> for EstablishFact {
             .bind(self.value)
             .execute(&mut *conn)
             .await?;
-        let audit = Audited {
-            object: None,
-            before: Some(json!({ fact: before })),
-            after: json!({ fact: self.value }),
-        };
-        Ok(Written::part(current(conn, p).await?, audit))
+        let audit = Audited::of(Some(json!({ fact: before })), json!({ fact: self.value }));
+        Ok(Written::part(audit))
     }
 }
 
 /// The authority releases an open obligation, with a written reason.
-struct Waive<'a> {
-    key: &'a str,
-    reason: &'a str,
+pub struct Waive<'a> {
+    pub key: &'a str,
+    pub reason: &'a str,
 }
 
 impl Step<Project> for Waive<'_> {
@@ -154,29 +115,18 @@ impl Step<Project> for Waive<'_> {
     fn action(&self) -> String {
         "obligation.waive".into()
     }
-    async fn gather(
-        &self,
-        _: &Store,
-        conn: &mut AnyConnection,
-        _: Who<'_>,
-        p: Option<&Project>,
-    ) -> Result<Option<String>> {
-        let id = p.ok_or(DomainError::NotFound)?.id;
+    async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<Option<String>> {
+        let id = cx.record()?.id;
         Ok(sqlx::query_scalar(
             "SELECT status FROM obligations WHERE project_id = $1 AND obligation_key = $2",
         )
         .bind(id.0)
         .bind(self.key.to_string())
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&mut *cx.conn)
         .await?)
     }
-    fn decide(
-        &self,
-        who: Who<'_>,
-        _: Option<&Project>,
-        status: Option<String>,
-    ) -> std::result::Result<String, DomainError> {
-        if !who.principal.has(Role::Reviewer) {
+    fn decide(&self, at: At<'_, Project>, status: Option<String>) -> Decided<String> {
+        if !at.who.principal.has(Role::Reviewer) {
             return Err(DomainError::Forbidden(
                 "只有主管部门审核人可以豁免义务".into(),
             ));
@@ -192,14 +142,8 @@ impl Step<Project> for Waive<'_> {
         }
         Ok(status)
     }
-    async fn write(
-        &self,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        p: Option<&Project>,
-        status: String,
-    ) -> Result<Written<Project>> {
-        let id = p.ok_or(DomainError::NotFound)?.id;
+    async fn write(&self, cx: &mut Cx<'_, Project>, status: String) -> Result<Written> {
+        let (id, who) = (cx.record()?.id, cx.who);
         sqlx::query(
             "INSERT INTO obligation_waivers (project_id, obligation_key, reason, waived_by, waived_at_ms) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -209,56 +153,16 @@ impl Step<Project> for Waive<'_> {
         .bind(self.reason.trim().to_string())
         .bind(who.principal.user_id.0)
         .bind(who.now_ms)
-        .execute(&mut *conn)
+        .execute(&mut *cx.conn)
         .await?;
         let audit = Audited {
             object: Some(("obligation", format!("{}/{}", id.0, self.key))),
             before: Some(json!({"status": status})),
             after: json!({"status": "waived"}),
         };
-        Ok(Written::part(current(conn, p).await?, audit))
+        Ok(Written::part(audit))
     }
     fn detail(&self) -> String {
         self.reason.trim().to_string()
-    }
-}
-
-impl Store {
-    /// Records an event on a project the caller may see, and recomputes its obligations.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn record_milestone(
-        &self,
-        who: Who<'_>,
-        id: ProjectId,
-        kind: EventKind,
-        date: NaiveDate,
-        note: &str,
-    ) -> Result<Changed<Project>> {
-        let step = RecordEvent { kind, date, note };
-        self.run(who, Target::any_version(id.0), &step).await
-    }
-
-    /// Sets a fact about a project that rules test (reviewers only).
-    pub async fn set_project_fact(
-        &self,
-        who: Who<'_>,
-        id: ProjectId,
-        fact: Fact,
-        value: i64,
-    ) -> Result<Changed<Project>> {
-        let step = EstablishFact { fact, value };
-        self.run(who, Target::any_version(id.0), &step).await
-    }
-
-    /// Releases an obligation with a written reason (the authority's reviewers only).
-    pub async fn waive_obligation(
-        &self,
-        who: Who<'_>,
-        id: ProjectId,
-        key: &str,
-        reason: &str,
-    ) -> Result<Changed<Project>> {
-        let step = Waive { key, reason };
-        self.run(who, Target::any_version(id.0), &step).await
     }
 }

@@ -3,7 +3,7 @@
 //! and whether a new one sits in its own machine room (lhasa:8, linxiang:7).
 
 use super::{FactFuture, FactSource, Project, parts_editable};
-use crate::base::change::{Audited, Changed, Step, Target, Who, Written};
+use crate::base::change::{At, Audited, Cx, Decided, Step, Written};
 use crate::{Actor, Result, Store};
 use govit_core::DomainError;
 use govit_core::FieldError;
@@ -134,10 +134,10 @@ impl Store {
 }
 
 /// The clerk names a system the project builds, changes or retires.
-struct LinkSystem<'a> {
-    name: &'a str,
-    action: &'a str,
-    note: &'a str,
+pub struct LinkSystem<'a> {
+    pub name: &'a str,
+    pub action: &'a str,
+    pub note: &'a str,
 }
 
 /// What a system link says, once read.
@@ -150,17 +150,8 @@ impl Step<Project> for LinkSystem<'_> {
     fn action(&self) -> String {
         "project.link_system".into()
     }
-    fn decide(
-        &self,
-        who: Who<'_>,
-        p: Option<&Project>,
-        (): (),
-    ) -> std::result::Result<LinkDecision, DomainError> {
-        parts_editable(
-            who.principal,
-            p.ok_or(DomainError::NotFound)?,
-            "涉及的信息系统",
-        )?;
+    fn decide(&self, at: At<'_, Project>, (): ()) -> Decided<LinkDecision> {
+        parts_editable(at.who.principal, at.record()?, "涉及的信息系统")?;
         let name = self.name.trim();
         let mut errors = Vec::new();
         if name.is_empty() {
@@ -194,12 +185,10 @@ impl Step<Project> for LinkSystem<'_> {
     }
     async fn write(
         &self,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        p: Option<&Project>,
+        cx: &mut Cx<'_, Project>,
         (name, action, note): LinkDecision,
-    ) -> Result<Written<Project>> {
-        let p = p.ok_or(DomainError::NotFound)?;
+    ) -> Result<Written> {
+        let (p, who) = (cx.record()?, cx.who);
         let link_id: i64 = sqlx::query_scalar(
             "INSERT INTO project_systems (project_id, system_name, action, note, created_by, created_at_ms) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -210,7 +199,7 @@ impl Step<Project> for LinkSystem<'_> {
         .bind(note.clone())
         .bind(who.principal.user_id.0)
         .bind(who.now_ms)
-        .fetch_one(&mut *conn)
+        .fetch_one(&mut *cx.conn)
         .await
         .map_err(|e| -> crate::StoreError {
             if crate::base::unique_violation(&e) {
@@ -219,18 +208,14 @@ impl Step<Project> for LinkSystem<'_> {
                 e.into()
             }
         })?;
-        let audit = Audited {
-            object: None,
-            before: None,
-            after: json!({"system_name": name, "action": action.as_str(), "note": note}),
-        };
-        Ok(Written::part(p.clone(), audit).with_part(link_id))
+        let after = json!({"system_name": name, "action": action.as_str(), "note": note});
+        Ok(Written::part(Audited::of(None, after)).with_part(link_id))
     }
 }
 
 /// The clerk removes a system the project named.
-struct UnlinkSystem {
-    link_id: i64,
+pub struct UnlinkSystem {
+    pub link_id: i64,
 }
 
 impl Step<Project> for UnlinkSystem {
@@ -241,84 +226,26 @@ impl Step<Project> for UnlinkSystem {
     fn action(&self) -> String {
         "project.unlink_system".into()
     }
-    async fn gather(
-        &self,
-        _: &Store,
-        conn: &mut AnyConnection,
-        _: Who<'_>,
-        p: Option<&Project>,
-    ) -> Result<Option<String>> {
-        let p = p.ok_or(DomainError::NotFound)?;
+    async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<Option<String>> {
+        let p = cx.record()?;
         Ok(sqlx::query_scalar(
             "SELECT system_name FROM project_systems WHERE id = $1 AND project_id = $2",
         )
         .bind(self.link_id)
         .bind(p.id.0)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&mut *cx.conn)
         .await?)
     }
-    fn decide(
-        &self,
-        who: Who<'_>,
-        p: Option<&Project>,
-        name: Option<String>,
-    ) -> std::result::Result<String, DomainError> {
-        parts_editable(
-            who.principal,
-            p.ok_or(DomainError::NotFound)?,
-            "涉及的信息系统",
-        )?;
+    fn decide(&self, at: At<'_, Project>, name: Option<String>) -> Decided<String> {
+        parts_editable(at.who.principal, at.record()?, "涉及的信息系统")?;
         name.ok_or(DomainError::NotFound)
     }
-    async fn write(
-        &self,
-        conn: &mut AnyConnection,
-        _: Who<'_>,
-        p: Option<&Project>,
-        name: String,
-    ) -> Result<Written<Project>> {
+    async fn write(&self, cx: &mut Cx<'_, Project>, name: String) -> Result<Written> {
         sqlx::query("DELETE FROM project_systems WHERE id = $1")
             .bind(self.link_id)
-            .execute(&mut *conn)
+            .execute(&mut *cx.conn)
             .await?;
-        let audit = Audited {
-            object: None,
-            before: Some(json!({"system_name": name})),
-            after: serde_json::Value::Null,
-        };
-        Ok(Written::part(
-            p.ok_or(DomainError::NotFound)?.clone(),
-            audit,
-        ))
-    }
-}
-
-impl Store {
-    /// Names a system the project builds, changes or retires; `part` is the link's id.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn link_project_system(
-        &self,
-        who: Who<'_>,
-        id: ProjectId,
-        system_name: &str,
-        action: &str,
-        note: &str,
-    ) -> Result<Changed<Project>> {
-        let step = LinkSystem {
-            name: system_name,
-            action,
-            note,
-        };
-        self.run(who, Target::any_version(id.0), &step).await
-    }
-
-    pub async fn unlink_project_system(
-        &self,
-        who: Who<'_>,
-        id: ProjectId,
-        link_id: i64,
-    ) -> Result<Changed<Project>> {
-        self.run(who, Target::any_version(id.0), &UnlinkSystem { link_id })
-            .await
+        let before = Some(json!({"system_name": name}));
+        Ok(Written::part(Audited::of(before, serde_json::Value::Null)))
     }
 }

@@ -7,6 +7,10 @@ mod gates;
 pub mod links;
 pub mod obligations;
 
+pub use declarations::{CreateDraft, FlowStep};
+pub use events::{EstablishFact, RecordEvent, Waive};
+pub use links::{LinkSystem, UnlinkSystem};
+
 use crate::{Actor, Page, Paged, Param, Result, Store, Where, like_pattern};
 use govit_core::DomainError;
 use govit_core::declaration::{

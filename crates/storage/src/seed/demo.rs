@@ -1,9 +1,21 @@
 //! The demo jurisdiction: the yeji district with its department tree, one account per party.
 
+use crate::Target;
 use crate::accounts::NewUser;
+use crate::cloud::catalog_steps;
+use crate::cloud::catalog_steps::EditService;
+use crate::cloud::catalog_steps::ServiceChange;
+use crate::cloud::catalog_steps::StartDraft;
+use crate::projects::CreateDraft;
+use crate::projects::EstablishFact;
+use crate::projects::FlowStep;
+use crate::projects::LinkSystem;
+use crate::projects::RecordEvent;
+use crate::systems::Register;
 use crate::{Actor, Result, Store, Who};
 use govit_core::ids::{DepartmentId, JurisdictionId};
 use govit_core::org::{FirmKind, PartyKind, Role, ScopeKind};
+use govit_core::project::ProjectAction;
 
 /// A demo account and the initial password it was given.
 #[derive(Debug, Clone)]
@@ -264,9 +276,12 @@ pub async fn sample_cloud_catalog(store: &Store, now_ms: i64) -> Result<()> {
     };
     let actor = Actor::cli("demo");
     let v = store
-        .start_cloud_draft(
+        .run(
             Who::new(&dc, &actor, now_ms),
-            "首版目录：共性基础设施和共性支撑能力",
+            Target::New,
+            &StartDraft {
+                note: "首版目录：共性基础设施和共性支撑能力",
+            },
         )
         .await?
         .record;
@@ -339,11 +354,10 @@ pub async fn sample_cloud_catalog(store: &Store, now_ms: i64) -> Result<()> {
     ];
     for (code, name, category, description, unit, keywords) in SERVICES {
         store
-            .add_cloud_service(
+            .run(
                 Who::new(&dc, &actor, now_ms),
-                v.id,
-                version,
-                &CloudServiceForm {
+                Target::at(v.id, version),
+                &EditService(ServiceChange::Add(&CloudServiceForm {
                     code: code.to_string(),
                     name: name.to_string(),
                     category: category.to_string(),
@@ -352,23 +366,26 @@ pub async fn sample_cloud_catalog(store: &Store, now_ms: i64) -> Result<()> {
                     unit: unit.to_string(),
                     is_common: "1".into(),
                     keywords: keywords.to_string(),
-                },
+                })),
             )
             .await?;
         version += 1;
     }
     let v = store
-        .submit_cloud_catalog(Who::new(&dc, &actor, now_ms), v.id, version)
+        .run(
+            Who::new(&dc, &actor, now_ms),
+            Target::at(v.id, version),
+            &catalog_steps::Submit,
+        )
         .await?
         .record;
     store
-        .decide_cloud_catalog(
+        .run(
             Who::new(&reviewer, &actor, now_ms),
-            v.id,
-            v.version,
-            &CatalogDecision::Publish {
+            Target::at(v.id, v.version),
+            &catalog_steps::Decide(&CatalogDecision::Publish {
                 note: "同意发布".into(),
-            },
+            }),
         )
         .await?;
     Ok(())
@@ -411,44 +428,47 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
         ..Default::default()
     };
     store
-        .create_project(
+        .run(
             Who::new(&clerk, &actor, now_ms),
-            &form(
+            Target::New,
+            &CreateDraft(&form(
                 "区中小学智慧课堂平台",
                 format!("{}-01", year + 1),
                 format!("{}-12", year + 1),
                 "86.5",
-            ),
+            )),
         )
         .await?;
     let submitted = store
-        .create_project(
+        .run(
             Who::new(&clerk, &actor, now_ms),
-            &form(
+            Target::New,
+            &CreateDraft(&form(
                 "区教育资源公共服务平台",
                 format!("{}-03", year + 1),
                 format!("{}-10", year + 1),
                 "120.5",
-            ),
+            )),
         )
         .await?
         .record;
     store
-        .submit_project(
+        .run(
             Who::new(&clerk, &actor, now_ms),
-            submitted.id,
-            submitted.version,
+            Target::at(submitted.id.0, submitted.version),
+            &FlowStep::plain(ProjectAction::Submit),
         )
         .await?;
     let running = store
-        .create_project(
+        .run(
             Who::new(&clerk, &actor, now_ms),
-            &form(
+            Target::New,
+            &CreateDraft(&form(
                 "区校园安全视频监控系统",
                 format!("{}-01", year),
                 format!("{}-12", year),
                 "245",
-            ),
+            )),
         )
         .await?
         .record;
@@ -498,23 +518,29 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             ..Default::default()
         };
         store
-            .create_system(Who::new(&clerk, &actor, now_ms), &form)
+            .run(
+                Who::new(&clerk, &actor, now_ms),
+                Target::New,
+                &Register(&form),
+            )
             .await?;
     }
     store
-        .link_project_system(
+        .run(
             Who::new(&clerk, &actor, now_ms),
-            running.id,
-            "校园安全视频监控系统",
-            "build",
-            "新建，部署在政务云",
+            Target::any_version(running.id.0),
+            &LinkSystem {
+                name: "校园安全视频监控系统",
+                action: "build",
+                note: "新建，部署在政务云",
+            },
         )
         .await?;
     let p = store
-        .submit_project(
+        .run(
             Who::new(&clerk, &actor, now_ms),
-            running.id,
-            running.version,
+            Target::at(running.id.0, running.version),
+            &FlowStep::plain(ProjectAction::Submit),
         )
         .await?
         .record;
@@ -524,17 +550,20 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
         govit_core::policy::Fact::UsesDomesticCrypto,
     ] {
         store
-            .set_project_fact(Who::new(&reviewer, &actor, now_ms), p.id, fact, 1)
+            .run(
+                Who::new(&reviewer, &actor, now_ms),
+                Target::any_version(p.id.0),
+                &EstablishFact { fact, value: 1 },
+            )
             .await?;
     }
     store
-        .decide_project(
+        .run(
             Who::new(&reviewer, &actor, now_ms),
-            p.id,
-            p.version,
-            &Decision::Approve {
+            Target::at(p.id.0, p.version),
+            &FlowStep::decide(&Decision::Approve {
                 comment: "同意".into(),
-            },
+            }),
         )
         .await?;
     for (kind, days_ago) in [
@@ -545,12 +574,14 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
     ] {
         let date = today - chrono::Days::new(days_ago);
         store
-            .record_milestone(
+            .run(
                 Who::new(&clerk, &actor, now_ms),
-                p.id,
-                kind,
-                date,
-                "演示数据",
+                Target::any_version(p.id.0),
+                &RecordEvent {
+                    kind,
+                    date,
+                    note: "演示数据",
+                },
             )
             .await?;
     }

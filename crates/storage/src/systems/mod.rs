@@ -5,6 +5,7 @@ mod import;
 mod steps;
 
 pub use import::ImportReport;
+pub use steps::{Edit, Register};
 
 use crate::base::audit_log::{Change, append_all};
 use crate::base::unique_violation;

@@ -3,23 +3,20 @@
 //! audited, and the entry is reindexed for the duplicate check.
 
 use super::*;
-use crate::base::change::{Changed, Record, Reindex, Step, Target, Who, Written, stale_unless};
+use crate::base::change::{At, Cx, Decided, Record, Reindex, Step, Who, Written, stale_unless};
 
 impl Record for SystemRecord {
     const KIND: &'static str = "info_system";
 
-    fn id(&self) -> i64 {
-        self.id
+    fn key(&self) -> (i64, i64) {
+        (self.id, self.version)
     }
-    fn version(&self) -> i64 {
-        self.version
+    async fn load(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
+        fetch(conn, id, crate::china_today(who.now_ms)).await
     }
-    async fn load_visible(
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        id: i64,
-    ) -> Result<Option<SystemRecord>> {
-        Ok(fetch(conn, id, crate::china_today(who.now_ms))
+    async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
+        let today = crate::china_today(who.now_ms);
+        Ok(fetch(conn, id, today)
             .await?
             .filter(|s| visible(who.principal, s)))
     }
@@ -29,17 +26,14 @@ impl Record for SystemRecord {
 
     /// Every version of an entry is kept in its history, named as the audit names it.
     async fn consequences(
-        _: &Store,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        _: Option<&SystemRecord>,
-        after: &SystemRecord,
+        cx: &mut Cx<'_, Self>,
+        after: &Self,
         action: &str,
         _: &str,
     ) -> Result<()> {
         let action = action.strip_prefix("system.").unwrap_or(action);
         let entry = (after.id, after.version, &after.system);
-        record_version(conn, who.principal, entry, action, who.now_ms).await
+        record_version(cx.conn, cx.who.principal, entry, action, cx.who.now_ms).await
     }
 
     fn reindex(before: Option<&SystemRecord>, after: &SystemRecord) -> Option<Reindex> {
@@ -57,9 +51,8 @@ fn name_taken(e: sqlx::Error, name: &str) -> crate::StoreError {
     }
 }
 
-struct Register<'a> {
-    form: &'a SystemForm,
-}
+/// The owner unit's clerk or the authority's reviewer registers an entry (`Target::New`).
+pub struct Register<'a>(pub &'a SystemForm);
 
 impl Step<SystemRecord> for Register<'_> {
     type Input = ();
@@ -68,13 +61,8 @@ impl Step<SystemRecord> for Register<'_> {
     fn action(&self) -> String {
         "system.create".into()
     }
-    fn decide(
-        &self,
-        who: Who<'_>,
-        _: Option<&SystemRecord>,
-        (): (),
-    ) -> std::result::Result<(DepartmentId, InfoSystem), DomainError> {
-        let pr = who.principal;
+    fn decide(&self, at: At<'_, SystemRecord>, (): ()) -> Decided<Self::Decision> {
+        let (pr, who) = (at.who.principal, at.who);
         let dept = pr
             .department_id
             .filter(|_| pr.has(Role::Declarant) || pr.has(Role::Reviewer))
@@ -82,33 +70,27 @@ impl Step<SystemRecord> for Register<'_> {
                 DomainError::Forbidden("只有本单位经办人或主管部门审核人可以登记信息系统".into())
             })?;
         let s = self
-            .form
+            .0
             .parse(crate::china_today(who.now_ms))
             .map_err(DomainError::Invalid)?;
         Ok((dept, s))
     }
     async fn write(
         &self,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        _: Option<&SystemRecord>,
-        (dept, s): (DepartmentId, InfoSystem),
-    ) -> Result<Written<SystemRecord>> {
-        let id = match insert(conn, who.principal, dept, &s, who.now_ms).await {
-            Ok(id) => id,
-            Err(crate::StoreError::Db(e)) => return Err(name_taken(e, &s.name)),
-            Err(e) => return Err(e),
-        };
-        let rec = fetch(conn, id, crate::china_today(who.now_ms))
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        Ok(Written::record(rec))
+        cx: &mut Cx<'_, SystemRecord>,
+        (dept, s): Self::Decision,
+    ) -> Result<Written> {
+        match insert(cx.conn, cx.who.principal, dept, &s, cx.who.now_ms).await {
+            Ok(id) => Ok(Written::created(id)),
+            Err(crate::StoreError::Db(e)) => Err(name_taken(e, &s.name)),
+            Err(e) => Err(e),
+        }
     }
 }
 
-struct Edit<'a> {
-    form: &'a SystemForm,
-}
+/// Replaces an entry's fields at the version the user saw; the previous version stays in the
+/// history.
+pub struct Edit<'a>(pub &'a SystemForm);
 
 impl Step<SystemRecord> for Edit<'_> {
     type Input = ();
@@ -117,38 +99,24 @@ impl Step<SystemRecord> for Edit<'_> {
     fn action(&self) -> String {
         "system.update".into()
     }
-    fn decide(
-        &self,
-        who: Who<'_>,
-        before: Option<&SystemRecord>,
-        (): (),
-    ) -> std::result::Result<InfoSystem, DomainError> {
-        let before = before.ok_or(DomainError::NotFound)?;
+    fn decide(&self, at: At<'_, SystemRecord>, (): ()) -> Decided<InfoSystem> {
+        let (before, who) = (at.record()?, at.who);
         if !may_edit(who.principal, before.owner_department_id) {
             return Err(DomainError::Forbidden(
                 "只有系统所属单位经办人或主管部门审核人可以修改目录".into(),
             ));
         }
-        self.form
+        self.0
             .parse(crate::china_today(who.now_ms))
             .map_err(DomainError::Invalid)
     }
-    async fn write(
-        &self,
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        before: Option<&SystemRecord>,
-        s: InfoSystem,
-    ) -> Result<Written<SystemRecord>> {
-        let before = before.ok_or(DomainError::NotFound)?;
-        let n = update_row(conn, before.id, before.version, &s, who.now_ms)
+    async fn write(&self, cx: &mut Cx<'_, SystemRecord>, s: InfoSystem) -> Result<Written> {
+        let (before, conn) = (cx.record()?, &mut *cx.conn);
+        let n = update_row(conn, before.id, before.version, &s, cx.who.now_ms)
             .await
             .map_err(|e| name_taken(e, &s.name))?;
         stale_unless(conn, n, "info_systems", before.id).await?;
-        let after = fetch(conn, before.id, crate::china_today(who.now_ms))
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        Ok(Written::record(after))
+        Ok(Written::record())
     }
     /// A new 四个一批 disposition is a disposal decision, anything else an update.
     fn action_of(&self, before: Option<&SystemRecord>, after: &SystemRecord) -> String {
@@ -156,27 +124,5 @@ impl Step<SystemRecord> for Edit<'_> {
             Some(b) => format!("system.{}", change_action(&b.system, &after.system)),
             None => self.action(),
         }
-    }
-}
-
-impl Store {
-    pub async fn create_system(
-        &self,
-        who: Who<'_>,
-        form: &SystemForm,
-    ) -> Result<Changed<SystemRecord>> {
-        self.run(who, Target::New, &Register { form }).await
-    }
-
-    /// Replaces an entry's fields; the previous version stays in the history.
-    pub async fn update_system(
-        &self,
-        who: Who<'_>,
-        id: i64,
-        expected_version: i64,
-        form: &SystemForm,
-    ) -> Result<Changed<SystemRecord>> {
-        self.run(who, Target::at(id, expected_version), &Edit { form })
-            .await
     }
 }

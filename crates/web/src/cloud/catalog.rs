@@ -13,6 +13,9 @@ use axum::response::{Html, IntoResponse};
 use govit_core::cloud::{CatalogDecision, CatalogStatus, ServiceCategory};
 use govit_core::{DomainError, FieldError};
 use govit_storage::StoreError;
+use govit_storage::Target;
+use govit_storage::cloud::catalog_steps;
+use govit_storage::cloud::catalog_steps::StartDraft;
 use govit_storage::cloud::{CatalogVersion, ServiceFilter, ServiceRecord};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -316,7 +319,13 @@ pub async fn start_draft(
 ) -> PageResult {
     let v = state
         .store
-        .start_cloud_draft(user.who(&state), &field(&f, "note"))
+        .run(
+            user.who(&state),
+            Target::New,
+            &StartDraft {
+                note: &field(&f, "note"),
+            },
+        )
         .await?;
     Ok(respond::redirect(&state, v, |r| {
         format!("/cloud/versions/{}?done=draft", r.id)
@@ -333,7 +342,11 @@ pub async fn submit(
     let version = version_of(&f)?;
     let changed = state
         .store
-        .submit_cloud_catalog(user.who(&state), id, version)
+        .run(
+            user.who(&state),
+            Target::at(id, version),
+            &catalog_steps::Submit,
+        )
         .await?;
     Ok(respond::redirect(&state, changed, |_| {
         format!("/cloud/versions/{id}?done=submit")
@@ -354,7 +367,11 @@ pub async fn decide(
         Ok(d) => {
             state
                 .store
-                .decide_cloud_catalog(user.who(&state), id, version, &d)
+                .run(
+                    user.who(&state),
+                    Target::at(id, version),
+                    &catalog_steps::Decide(&d),
+                )
                 .await
         }
         Err(errs) => Err(StoreError::Domain(DomainError::Invalid(errs))),

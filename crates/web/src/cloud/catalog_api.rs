@@ -16,6 +16,12 @@ use govit_core::cloud::{
 };
 use govit_core::ids::ProjectId;
 use govit_core::org::Role;
+use govit_storage::Target;
+use govit_storage::cloud::CloudLink;
+use govit_storage::cloud::catalog_steps;
+use govit_storage::cloud::catalog_steps::EditService;
+use govit_storage::cloud::catalog_steps::ServiceChange;
+use govit_storage::cloud::catalog_steps::StartDraft;
 use govit_storage::cloud::{CatalogVersion, ProjectCloudLink, ServiceFilter, ServiceRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -231,7 +237,7 @@ pub async fn start_draft(
     f.done(())?;
     let v = state
         .store
-        .start_cloud_draft(user.who(&state), &note)
+        .run(user.who(&state), Target::New, &StartDraft { note: &note })
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -264,7 +270,11 @@ pub async fn add_service(
 ) -> Result<impl IntoResponse, ApiError> {
     state
         .store
-        .add_cloud_service(user.who(&state), id, version, &form)
+        .run(
+            user.who(&state),
+            Target::at(id, version),
+            &EditService(ServiceChange::Add(&form)),
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -332,7 +342,11 @@ pub async fn submit_version(
     Ok(Json(
         state
             .store
-            .submit_cloud_catalog(user.who(&state), id, version)
+            .run(
+                user.who(&state),
+                Target::at(id, version),
+                &catalog_steps::Submit,
+            )
             .await?
             .record
             .into(),
@@ -360,7 +374,11 @@ pub async fn decide_version(
     Ok(Json(
         state
             .store
-            .decide_cloud_catalog(user.who(&state), id, version, &d)
+            .run(
+                user.who(&state),
+                Target::at(id, version),
+                &catalog_steps::Decide(&d),
+            )
             .await?
             .record
             .into(),
@@ -450,7 +468,14 @@ pub async fn link_cloud_service(
     f.done(())?;
     state
         .store
-        .link_cloud_service(user.who(&state), ProjectId(id), service_id, &note)
+        .run(
+            user.who(&state),
+            Target::any_version(id),
+            &CloudLink {
+                service_id,
+                note: Some(&note),
+            },
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -470,7 +495,14 @@ pub async fn unlink_cloud_service(
 ) -> Result<Json<Vec<ProjectCloudServiceDto>>, ApiError> {
     state
         .store
-        .unlink_cloud_service(user.who(&state), ProjectId(id), service_id)
+        .run(
+            user.who(&state),
+            Target::any_version(id),
+            &CloudLink {
+                service_id,
+                note: None,
+            },
+        )
         .await?;
     project_cloud_services(State(state), user, Path(id)).await
 }

@@ -14,6 +14,8 @@ use govit_core::DomainError;
 use govit_core::cloud::{NegativeDecision, NegativeListForm, service_field_label};
 use govit_core::ids::DepartmentId;
 use govit_storage::Page;
+use govit_storage::Target;
+use govit_storage::cloud::negative_list;
 use govit_storage::cloud::{NegativeEntry, NegativeFilter};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -200,7 +202,11 @@ pub async fn decide_negative(
     Ok(Json(
         state
             .store
-            .decide_negative_listing(user.who(&state), id, version, &d)
+            .run(
+                user.who(&state),
+                Target::at(id, version),
+                &negative_list::Decide(&d),
+            )
             .await?
             .record
             .into(),

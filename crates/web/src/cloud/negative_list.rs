@@ -16,6 +16,8 @@ use govit_core::cloud::{NegativeDecision, NegativeListForm, NegativeStatus};
 use govit_core::ids::DepartmentId;
 use govit_core::org::Role;
 use govit_core::{DomainError, FieldError};
+use govit_storage::Target;
+use govit_storage::cloud::negative_list;
 use govit_storage::cloud::{NegativeEntry, NegativeFilter};
 use govit_storage::systems::SystemRecord;
 use govit_storage::{Page, StoreError};
@@ -406,7 +408,11 @@ pub async fn decide_negative(
         Ok(d) => {
             state
                 .store
-                .decide_negative_listing(user.who(&state), id, version, &d)
+                .run(
+                    user.who(&state),
+                    Target::at(id, version),
+                    &negative_list::Decide(&d),
+                )
                 .await
         }
         Err(errs) => Err(StoreError::Domain(DomainError::Invalid(errs))),

@@ -14,6 +14,8 @@ use govit_core::DomainError;
 use govit_core::cloud::Overlap;
 use govit_core::ids::ProjectId;
 use govit_core::org::Role;
+use govit_storage::Target;
+use govit_storage::cloud::CloudLink;
 use govit_storage::cloud::ServiceFilter;
 use govit_storage::projects::Project;
 use std::collections::HashMap;
@@ -154,11 +156,13 @@ pub async fn link_service(
         Ok(service_id) => {
             state
                 .store
-                .link_cloud_service(
+                .run(
                     user.who(&state),
-                    ProjectId(id),
-                    service_id,
-                    &field(&f, "note"),
+                    Target::any_version(id),
+                    &CloudLink {
+                        service_id,
+                        note: Some(&field(&f, "note")),
+                    },
                 )
                 .await
         }
@@ -189,7 +193,14 @@ pub async fn unlink_service(
 ) -> PageResult {
     let changed = state
         .store
-        .unlink_cloud_service(user.who(&state), ProjectId(id), sid)
+        .run(
+            user.who(&state),
+            Target::any_version(id),
+            &CloudLink {
+                service_id: sid,
+                note: None,
+            },
+        )
         .await?;
     Ok(respond::redirect(&state, changed, |_| {
         format!("/projects/{id}?done=uncloud#cloud-services")

@@ -13,6 +13,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 use govit_core::FieldError;
 use govit_core::cloud::{CloudServiceForm, ServiceCategory, service_field_label};
+use govit_storage::Target;
+use govit_storage::cloud::catalog_steps::EditService;
+use govit_storage::cloud::catalog_steps::ServiceChange;
 use std::collections::HashMap;
 
 pub struct Field {
@@ -173,7 +176,11 @@ pub async fn create_service(
     let (state, user) = (&state, &user);
     let result = state
         .store
-        .add_cloud_service(user.who(state), id, version, &form)
+        .run(
+            user.who(state),
+            Target::at(id, version),
+            &EditService(ServiceChange::Add(&form)),
+        )
         .await;
     respond::page(
         state,

@@ -17,7 +17,13 @@ use govit_core::DomainError;
 use govit_core::declaration::DeclarationForm;
 use govit_core::ids::ProjectId;
 use govit_core::project::Decision;
+use govit_core::project::ProjectAction;
 use govit_storage::Page;
+use govit_storage::Target;
+use govit_storage::projects::CreateDraft;
+use govit_storage::projects::FlowStep;
+use govit_storage::projects::LinkSystem;
+use govit_storage::projects::UnlinkSystem;
 use govit_storage::projects::{Project, ProjectEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -190,7 +196,10 @@ pub async fn create_project(
 ) -> Result<impl IntoResponse, ApiError> {
     let m = object(&body)?;
     let form = DeclarationForm::from_json(&m)?;
-    let result = state.store.create_project(user.who(&state), &form).await;
+    let result = state
+        .store
+        .run(user.who(&state), Target::New, &CreateDraft(&form))
+        .await;
     respond::api::<_, ProjectDto>(&state, result, StatusCode::CREATED).await
 }
 
@@ -225,7 +234,11 @@ pub async fn update_project(
 ) -> Result<Json<ProjectDto>, ApiError> {
     let result = state
         .store
-        .update_project(user.who(&state), ProjectId(id), version, &form)
+        .run(
+            user.who(&state),
+            Target::at(id, version),
+            &FlowStep::update(&form),
+        )
         .await;
     respond::json(&state, result).await
 }
@@ -247,7 +260,11 @@ pub async fn submit_project(
 ) -> Result<Json<ProjectDto>, ApiError> {
     let result = state
         .store
-        .submit_project(user.who(&state), ProjectId(id), version)
+        .run(
+            user.who(&state),
+            Target::at(id, version),
+            &FlowStep::plain(ProjectAction::Submit),
+        )
         .await;
     respond::json(&state, result).await
 }
@@ -263,7 +280,11 @@ pub async fn withdraw_project(
 ) -> Result<Json<ProjectDto>, ApiError> {
     let result = state
         .store
-        .withdraw_project(user.who(&state), ProjectId(id), version)
+        .run(
+            user.who(&state),
+            Target::at(id, version),
+            &FlowStep::plain(ProjectAction::Withdraw),
+        )
         .await;
     respond::json(&state, result).await
 }
@@ -293,7 +314,11 @@ pub async fn decide_project(
     let decision = Decision::parse(&text("decision"), &text("reason"))?;
     let result = state
         .store
-        .decide_project(user.who(&state), ProjectId(id), version, &decision)
+        .run(
+            user.who(&state),
+            Target::at(id, version),
+            &FlowStep::decide(&decision),
+        )
         .await;
     respond::json(&state, result).await
 }
@@ -412,12 +437,14 @@ pub async fn link_project_system(
     let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let changed = state
         .store
-        .link_project_system(
+        .run(
             user.who(&state),
-            ProjectId(id),
-            &text("system_name"),
-            &text("action"),
-            &text("note"),
+            Target::any_version(id),
+            &LinkSystem {
+                name: &text("system_name"),
+                action: &text("action"),
+                note: &text("note"),
+            },
         )
         .await?;
     let link = state
@@ -440,7 +467,11 @@ pub async fn unlink_project_system(
 ) -> Result<StatusCode, ApiError> {
     state
         .store
-        .unlink_project_system(user.who(&state), ProjectId(id), link_id)
+        .run(
+            user.who(&state),
+            Target::any_version(id),
+            &UnlinkSystem { link_id },
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

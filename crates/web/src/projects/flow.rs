@@ -9,7 +9,10 @@ use axum::Form;
 use axum::extract::{Path, State};
 use govit_core::DomainError;
 use govit_core::ids::ProjectId;
+use govit_core::project::ProjectAction;
 use govit_core::project::{Decision, ProjectStatus};
+use govit_storage::Target;
+use govit_storage::projects::FlowStep;
 use std::collections::HashMap;
 
 pub async fn submit_project(
@@ -21,7 +24,11 @@ pub async fn submit_project(
     let version = version_of(&f)?;
     let changed = state
         .store
-        .submit_project(user.who(&state), ProjectId(id), version)
+        .run(
+            user.who(&state),
+            Target::at(id, version),
+            &FlowStep::plain(ProjectAction::Submit),
+        )
         .await?;
     Ok(respond::redirect(&state, changed, |_| format!("/projects/{id}?done=submit")).await)
 }
@@ -35,7 +42,11 @@ pub async fn withdraw_project(
     let version = version_of(&f)?;
     let changed = state
         .store
-        .withdraw_project(user.who(&state), ProjectId(id), version)
+        .run(
+            user.who(&state),
+            Target::at(id, version),
+            &FlowStep::plain(ProjectAction::Withdraw),
+        )
         .await?;
     Ok(respond::redirect(&state, changed, |_| format!("/projects/{id}?done=withdraw")).await)
 }
@@ -67,7 +78,11 @@ pub async fn decide_project(
         };
     let changed = state
         .store
-        .decide_project(user.who(&state), ProjectId(id), version, &decision)
+        .run(
+            user.who(&state),
+            Target::at(id, version),
+            &FlowStep::decide(&decision),
+        )
         .await?;
     Ok(respond::redirect(&state, changed, |p| {
         let done = if p.status == ProjectStatus::Approved {

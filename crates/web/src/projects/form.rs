@@ -14,6 +14,9 @@ use govit_core::declaration::DeclarationForm;
 use govit_core::ids::ProjectId;
 use govit_core::org::Role;
 use govit_core::{DomainError, FieldError};
+use govit_storage::Target;
+use govit_storage::projects::CreateDraft;
+use govit_storage::projects::FlowStep;
 use std::collections::HashMap;
 
 #[derive(Template)]
@@ -113,7 +116,10 @@ pub async fn create_project(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let form = DeclarationForm::from_form(&f);
-    let result = state.store.create_project(user.who(&state), &form).await;
+    let result = state
+        .store
+        .run(user.who(&state), Target::New, &CreateDraft(&form))
+        .await;
     respond::page(
         &state,
         result,
@@ -163,7 +169,11 @@ pub async fn update_project(
     let form = DeclarationForm::from_form(&f);
     let result = state
         .store
-        .update_project(user.who(&state), ProjectId(id), version, &form)
+        .run(
+            user.who(&state),
+            Target::at(id, version),
+            &FlowStep::update(&form),
+        )
         .await;
     respond::page(
         &state,

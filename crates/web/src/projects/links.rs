@@ -14,7 +14,10 @@ use govit_core::inventory::SystemAction;
 use govit_core::obligation::{GateCheck, GateOutcome};
 use govit_core::org::Role;
 use govit_core::policy::GatedAction;
+use govit_storage::Target;
+use govit_storage::projects::LinkSystem;
 use govit_storage::projects::Project;
+use govit_storage::projects::UnlinkSystem;
 use govit_storage::projects::links::SystemLink;
 use std::collections::HashMap;
 
@@ -89,12 +92,14 @@ pub async fn link(
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let linked = state
         .store
-        .link_project_system(
+        .run(
             user.who(&state),
-            ProjectId(id),
-            &get("system_name"),
-            &get("action"),
-            &get("note"),
+            Target::any_version(id),
+            &LinkSystem {
+                name: &get("system_name"),
+                action: &get("action"),
+                note: &get("note"),
+            },
         )
         .await;
     // Refused input: the page again, the error at the form and what was typed kept.
@@ -123,7 +128,11 @@ pub async fn unlink(
 ) -> Result<Response, PageError> {
     let changed = state
         .store
-        .unlink_project_system(user.who(&state), ProjectId(id), link_id)
+        .run(
+            user.who(&state),
+            Target::any_version(id),
+            &UnlinkSystem { link_id },
+        )
         .await?;
     Ok(respond::redirect(&state, changed, |_| {
         format!("/projects/{id}?done=unlink#systems")

@@ -12,6 +12,10 @@ use axum::response::IntoResponse;
 use govit_core::DomainError;
 use govit_core::ids::ProjectId;
 use govit_storage::Page;
+use govit_storage::Target;
+use govit_storage::projects::EstablishFact;
+use govit_storage::projects::RecordEvent;
+use govit_storage::projects::Waive;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -103,7 +107,15 @@ pub async fn record_project_event(
     let pid = ProjectId(id);
     state
         .store
-        .record_milestone(user.who(&state), pid, kind, date, text("note").trim())
+        .run(
+            user.who(&state),
+            Target::any_version(pid.0),
+            &RecordEvent {
+                kind,
+                date,
+                note: text("note").trim(),
+            },
+        )
         .await?;
     let list = state
         .store
@@ -171,7 +183,11 @@ pub async fn set_project_fact(
     })?;
     state
         .store
-        .set_project_fact(user.who(&state), ProjectId(id), fact, value)
+        .run(
+            user.who(&state),
+            Target::any_version(id),
+            &EstablishFact { fact, value },
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -198,7 +214,14 @@ pub async fn waive_obligation(
     let pid = ProjectId(id);
     state
         .store
-        .waive_obligation(user.who(&state), pid, &text("key"), &text("reason"))
+        .run(
+            user.who(&state),
+            Target::any_version(pid.0),
+            &Waive {
+                key: &text("key"),
+                reason: &text("reason"),
+            },
+        )
         .await?;
     let list = state
         .store

@@ -11,10 +11,13 @@ use axum::Form;
 use axum::extract::{Path, State};
 use chrono::NaiveDate;
 use govit_core::DomainError;
-use govit_core::ids::ProjectId;
 use govit_core::org::Role;
 use govit_core::policy::{EventKind, Fact};
+use govit_storage::Target;
+use govit_storage::projects::EstablishFact;
 use govit_storage::projects::Project;
+use govit_storage::projects::RecordEvent;
+use govit_storage::projects::Waive;
 use std::collections::HashMap;
 
 /// Records an event on a project from its page.
@@ -31,12 +34,14 @@ pub async fn record_event(
         .map_err(|_| DomainError::invalid("date", "事件日期格式应为 2025-10-14"))?;
     let changed = state
         .store
-        .record_milestone(
+        .run(
             user.who(&state),
-            ProjectId(id),
-            kind,
-            date,
-            get("note").trim(),
+            Target::any_version(id),
+            &RecordEvent {
+                kind,
+                date,
+                note: get("note").trim(),
+            },
         )
         .await?;
     Ok(respond::redirect(&state, changed, |_| {
@@ -60,7 +65,11 @@ pub async fn set_fact(
         .map_err(|_| DomainError::invalid("value", "认定值应为整数（是=1，否=0）"))?;
     let changed = state
         .store
-        .set_project_fact(user.who(&state), ProjectId(id), fact, value)
+        .run(
+            user.who(&state),
+            Target::any_version(id),
+            &EstablishFact { fact, value },
+        )
         .await?;
     Ok(respond::redirect(&state, changed, |_| {
         format!("/projects/{id}?done=fact#obligations")
@@ -77,7 +86,14 @@ pub async fn waive(
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let changed = state
         .store
-        .waive_obligation(user.who(&state), ProjectId(id), &get("key"), &get("reason"))
+        .run(
+            user.who(&state),
+            Target::any_version(id),
+            &Waive {
+                key: &get("key"),
+                reason: &get("reason"),
+            },
+        )
         .await?;
     Ok(respond::redirect(&state, changed, |_| {
         format!("/projects/{id}?done=waive#obligations")

@@ -13,6 +13,9 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use govit_core::DomainError;
 use govit_storage::Page;
+use govit_storage::Target;
+use govit_storage::systems::Edit;
+use govit_storage::systems::Register;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -135,7 +138,10 @@ pub async fn create_system(
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let form = govit_core::inventory::SystemForm::from_body(&body)?;
-    let result = state.store.create_system(user.who(&state), &form).await;
+    let result = state
+        .store
+        .run(user.who(&state), Target::New, &Register(&form))
+        .await;
     respond::api::<_, SystemDto>(&state, result, StatusCode::CREATED).await
 }
 
@@ -259,7 +265,7 @@ pub async fn update_system(
 ) -> Result<Json<SystemDto>, ApiError> {
     let result = state
         .store
-        .update_system(user.who(&state), id, version, &form)
+        .run(user.who(&state), Target::at(id, version), &Edit(&form))
         .await;
     respond::json(&state, result).await
 }

@@ -15,6 +15,9 @@ use govit_core::inventory::{
     Deployment, Disposition, Network, SystemForm, SystemStatus, UseFrequency, system_field_label,
 };
 use govit_core::{DomainError, FieldError};
+use govit_storage::Target;
+use govit_storage::systems::Edit;
+use govit_storage::systems::Register;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -294,7 +297,10 @@ pub async fn create(
 ) -> PageResult {
     let form = SystemForm::from_form(&f);
     let (state, user) = (&state, &user);
-    let result = state.store.create_system(user.who(state), &form).await;
+    let result = state
+        .store
+        .run(user.who(state), Target::New, &Register(&form))
+        .await;
     respond::page(
         state,
         result,
@@ -348,7 +354,7 @@ pub async fn update(
     let (state, user) = (&state, &user);
     let result = state
         .store
-        .update_system(user.who(state), id, version, &form)
+        .run(user.who(state), Target::at(id, version), &Edit(&form))
         .await;
     respond::page(
         state,
