@@ -277,12 +277,9 @@ impl Store {
             Target::New => None,
             Target::Existing { id, .. } => match R::load_visible(&mut w.tx, who, id).await? {
                 Some(r) => Some(r),
-                // Out of scope reads as missing, and is audited as a refused read.
                 None => {
                     drop(w);
-                    let read = format!("{}.read", R::KIND);
-                    let err = DomainError::NotFound.into();
-                    return Err(self.refused(who, R::KIND, Some(id), &read, err).await);
+                    return Err(self.refused_read::<R>(who, id).await);
                 }
             },
         };
@@ -292,6 +289,25 @@ impl Store {
                 .refused(who, R::KIND, target.id(), &step.action(), e)
                 .await),
         }
+    }
+
+    /// Reads a record the principal may see. Out of scope reads as not found, and is
+    /// audited as a refused read (`<kind>.read`).
+    pub async fn read<R: Record>(&self, who: Who<'_>, id: i64) -> Result<R> {
+        let found = {
+            let mut conn = self.pool.acquire().await?;
+            R::load_visible(&mut conn, who, id).await?
+        };
+        match found {
+            Some(r) => Ok(r),
+            None => Err(self.refused_read::<R>(who, id).await),
+        }
+    }
+
+    async fn refused_read<R: Record>(&self, who: Who<'_>, id: i64) -> StoreError {
+        let read = format!("{}.read", R::KIND);
+        self.refused(who, R::KIND, Some(id), &read, DomainError::NotFound.into())
+            .await
     }
 
     async fn run_in<R: Record, S: Step<R>>(

@@ -2,6 +2,7 @@
 //! published or returned by the authority (gaoping:12).
 
 use super::*;
+use crate::Who;
 
 impl Store {
     /// Every version of the caller's jurisdiction the caller may see, newest first.
@@ -40,33 +41,6 @@ impl Store {
         row.as_ref().map(version_from_row).transpose()
     }
 
-    /// One version; `NotFound` outside the caller's view (audited).
-    pub async fn cloud_catalog_version(
-        &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
-        id: i64,
-    ) -> Result<CatalogVersion> {
-        let mut conn = self.pool.acquire().await?;
-        let roles = roles_of(&mut conn, principal).await?;
-        match fetch_version(&mut conn, id).await? {
-            Some(v) if may_see_version(principal, roles, &v) => Ok(v),
-            _ => {
-                drop(conn);
-                Err(self
-                    .refused(
-                        crate::Who::new(principal, actor, now_ms),
-                        "cloud_catalog",
-                        Some(id),
-                        "cloud_catalog.read",
-                        DomainError::NotFound.into(),
-                    )
-                    .await)
-            }
-        }
-    }
-
     /// The items of a version (already shown to be visible), filtered, ordered by code.
     pub async fn cloud_services(
         &self,
@@ -103,9 +77,7 @@ impl Store {
     /// One item with its version, for editing.
     pub async fn cloud_service(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         service_id: i64,
     ) -> Result<(CatalogVersion, ServiceRecord)> {
         let s = {
@@ -115,7 +87,7 @@ impl Store {
         let Some(s) = s else {
             return Err(self
                 .refused(
-                    crate::Who::new(principal, actor, now_ms),
+                    who,
                     "cloud_service",
                     Some(service_id),
                     "cloud_service.read",
@@ -124,7 +96,7 @@ impl Store {
                 .await);
         };
         let v = self
-            .cloud_catalog_version(principal, actor, now_ms, s.catalog_version_id)
+            .read::<CatalogVersion>(who, s.catalog_version_id)
             .await?;
         Ok((v, s))
     }

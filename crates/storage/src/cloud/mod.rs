@@ -15,7 +15,7 @@ pub use project_services::{CloudLink, CommonCapabilityFacts};
 
 use crate::base::audit_log::{Change, append};
 use crate::base::unique_violation;
-use crate::{Actor, Page, Paged, Param, Result, Store, Where, bind_all, like_pattern};
+use crate::{Page, Paged, Param, Result, Store, Where, bind_all, like_pattern};
 use govit_core::DomainError;
 use govit_core::cloud::{
     CatalogDecision, CatalogStatus, CloudService, CloudServiceForm, CommonCapability,

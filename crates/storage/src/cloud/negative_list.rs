@@ -209,7 +209,7 @@ impl Store {
         form: &NegativeListForm,
     ) -> Result<Changed<NegativeEntry>> {
         let system = self
-            .system(who.principal, who.actor, who.now_ms, system_id)
+            .read::<crate::systems::SystemRecord>(who, system_id)
             .await?;
         self.run(
             who,
@@ -220,31 +220,6 @@ impl Store {
             },
         )
         .await
-    }
-
-    pub async fn negative_entry(
-        &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
-        id: i64,
-    ) -> Result<NegativeEntry> {
-        let found = {
-            let mut conn = self.pool.acquire().await?;
-            fetch_negative(&mut conn, id).await?
-        };
-        match found {
-            Some(e) if negative_visible(principal, &e) => Ok(e),
-            _ => Err(self
-                .refused(
-                    crate::Who::new(principal, actor, now_ms),
-                    "negative_list",
-                    Some(id),
-                    "negative_list.read",
-                    DomainError::NotFound.into(),
-                )
-                .await),
-        }
     }
 
     /// Every request about one system, newest first (the system must be visible).

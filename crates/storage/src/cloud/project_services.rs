@@ -2,6 +2,7 @@
 //! rebuild (lhasa:8).
 
 use super::*;
+use crate::Who;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written};
 use crate::projects::Project;
 use serde_json::json;
@@ -73,12 +74,10 @@ impl Store {
     /// Common capabilities a project's name and summary look like building anew (lhasa:8).
     pub async fn project_common_overlaps(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         project: ProjectId,
     ) -> Result<Vec<Overlap>> {
-        let p = self.project(principal, actor, now_ms, project).await?;
+        let p = self.read::<Project>(who, project.0).await?;
         let caps = self.common_capabilities(p.jurisdiction_id).await?;
         let text = format!("{} {}", p.declaration.name, p.declaration.summary);
         Ok(common_capability_overlaps(&text, &caps))
@@ -87,12 +86,10 @@ impl Store {
     /// The cloud services a project names (the project must be visible to the caller).
     pub async fn project_cloud_links(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         project: ProjectId,
     ) -> Result<Vec<ProjectCloudLink>> {
-        self.project(principal, actor, now_ms, project).await?;
+        self.read::<Project>(who, project.0).await?;
         let rows = sqlx::query(
             "SELECT l.service_id, l.note, l.created_at_ms, u.name AS created_by_name, cs.code, cs.name, cs.category, \
              cs.is_common, v.version_no FROM project_cloud_services l JOIN cloud_services cs ON cs.id = l.service_id \

@@ -1,6 +1,7 @@
 //! The gates of the project's profile in front of an action, and their enforcement.
 
 use super::*;
+use crate::Who;
 
 impl Store {
     /// Every gate of the project's profile in front of `action`, with its outcome now:
@@ -52,13 +53,11 @@ impl Store {
     /// The gates in front of an action on a project the user can see, for the reviewer's page.
     pub async fn project_gates(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         id: ProjectId,
         action: GatedAction,
     ) -> Result<Vec<GateCheck>> {
-        let p = self.project(principal, actor, now_ms, id).await?;
+        let p = self.read::<Project>(who, id.0).await?;
         self.gates_of(&p, action).await
     }
 

@@ -3,13 +3,13 @@
 //! and whether a new one sits in its own machine room (lhasa:8, linxiang:7).
 
 use super::{FactFuture, FactSource, Project, parts_editable};
+use crate::Who;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written};
-use crate::{Actor, Result, Store};
+use crate::{Result, Store};
 use govit_core::DomainError;
 use govit_core::FieldError;
 use govit_core::ids::ProjectId;
 use govit_core::inventory::{Deployment, SystemAction};
-use govit_core::org::Principal;
 use govit_core::policy::{Fact, Facts};
 use serde::Serialize;
 use serde_json::json;
@@ -115,14 +115,8 @@ async fn link_facts(conn: &mut AnyConnection, p: &Project, facts: &mut Facts) ->
 }
 
 impl Store {
-    pub async fn project_systems(
-        &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
-        id: ProjectId,
-    ) -> Result<Vec<SystemLink>> {
-        let p = self.project(principal, actor, now_ms, id).await?;
+    pub async fn project_systems(&self, who: Who<'_>, id: ProjectId) -> Result<Vec<SystemLink>> {
+        let p = self.read::<Project>(who, id.0).await?;
         self.systems_of(&p).await
     }
 

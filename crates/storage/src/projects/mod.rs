@@ -11,7 +11,7 @@ pub use declarations::{CreateDraft, FlowStep};
 pub use events::{EstablishFact, RecordEvent, Waive};
 pub use links::{LinkSystem, UnlinkSystem};
 
-use crate::{Actor, Page, Paged, Param, Result, Store, Where, like_pattern};
+use crate::{Page, Paged, Param, Result, Store, Where, like_pattern};
 use govit_core::DomainError;
 use govit_core::declaration::{
     ConstructionPeriod, Declaration, DeclarationForm, Email, FundSources, Phone, YearMonth,
@@ -206,29 +206,6 @@ pub(crate) async fn fetch(conn: &mut AnyConnection, id: ProjectId) -> Result<Opt
 }
 
 impl Store {
-    /// A project the principal may see, or `NotFound` (audited as a refused access).
-    pub async fn project(
-        &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
-        id: ProjectId,
-    ) -> Result<Project> {
-        let mut conn = self.pool.acquire().await?;
-        match fetch(&mut conn, id).await? {
-            Some(p) if principal.can_see_project(&p.ownership(), p.status) => Ok(p),
-            _ => Err(self
-                .refused(
-                    crate::Who::new(principal, actor, now_ms),
-                    "project",
-                    Some(id.0),
-                    "project.read",
-                    DomainError::NotFound.into(),
-                )
-                .await),
-        }
-    }
-
     pub async fn project_events(&self, id: ProjectId) -> Result<Vec<ProjectEvent>> {
         let rows = sqlx::query(
             "SELECT action, from_status, to_status, actor_id, actor_name, actor_department, at_ms, comment \

@@ -3,6 +3,7 @@
 //! to-do lists and overdue reports are plain queries.
 
 use super::{Project, fetch, scope_where};
+use crate::Who;
 use crate::base::audit_log::Change;
 use crate::china_today;
 use crate::{Actor, Page, Paged, Param, Result, Store, Where, like_pattern};
@@ -287,12 +288,10 @@ impl Store {
     /// A project's obligations, for a caller who may see the project.
     pub async fn project_obligations(
         &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
+        who: Who<'_>,
         id: ProjectId,
     ) -> Result<Vec<ObligationRow>> {
-        self.project(principal, actor, now_ms, id).await?;
+        self.read::<Project>(who, id.0).await?;
         let mut w = Where::default();
         w.and("o.project_id = ?", vec![Param::Int(id.0)]);
         Ok(self.query_obligations(w, Page::new(1, 200)).await?.items)

@@ -265,32 +265,6 @@ async fn insert(
 }
 
 impl Store {
-    pub async fn system(
-        &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
-        id: i64,
-    ) -> Result<SystemRecord> {
-        let mut conn = self.pool.acquire().await?;
-        match fetch(&mut conn, id, crate::china_today(now_ms)).await? {
-            Some(s) if visible(principal, &s) => Ok(s),
-            _ => {
-                let _ = self
-                    .audit_refusal(
-                        actor,
-                        now_ms,
-                        "info_system",
-                        &id.to_string(),
-                        "system.read",
-                        "不存在或超出数据范围",
-                    )
-                    .await;
-                Err(DomainError::NotFound.into())
-            }
-        }
-    }
-
     pub async fn system_history(&self, id: i64) -> Result<Vec<SystemVersion>> {
         let rows = sqlx::query(
             "SELECT version, action, snapshot_json, changed_by_name, changed_at_ms FROM info_system_history \

@@ -174,14 +174,13 @@ pub async fn catalog_page(
     decision: String,
     reason: String,
 ) -> PageResult {
-    let now = state.now_ms();
     let p = &user.principal;
     let roles = state.store.cloud_roles(p).await?;
     let v = match id {
         Some(id) => Some(
             state
                 .store
-                .cloud_catalog_version(p, &user.actor(), now, id)
+                .read::<CatalogVersion>(user.who(state), id)
                 .await?,
         ),
         None => state.store.current_cloud_catalog(p.jurisdiction_id).await?,
@@ -406,7 +405,7 @@ pub async fn export_catalog(
         Ok(id) => Some(
             state
                 .store
-                .cloud_catalog_version(p, &user.actor(), state.now_ms(), id)
+                .read::<CatalogVersion>(user.who(&state), id)
                 .await?,
         ),
         Err(_) => state.store.current_cloud_catalog(p.jurisdiction_id).await?,

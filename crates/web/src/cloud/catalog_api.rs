@@ -171,7 +171,7 @@ pub async fn catalog_dto(
 ) -> Result<CatalogDto, ApiError> {
     let v = state
         .store
-        .cloud_catalog_version(&user.principal, &user.actor(), state.now_ms(), id)
+        .read::<CatalogVersion>(user.who(state), id)
         .await?;
     let services = state.store.cloud_services(v.id, filter).await?;
     Ok(CatalogDto {
@@ -439,12 +439,7 @@ pub async fn project_cloud_services(
     Ok(Json(links(
         state
             .store
-            .project_cloud_links(
-                &user.principal,
-                &user.actor(),
-                state.now_ms(),
-                ProjectId(id),
-            )
+            .project_cloud_links(user.who(&state), ProjectId(id))
             .await?,
     )))
 }
@@ -535,12 +530,7 @@ pub async fn project_common_overlaps(
 ) -> Result<Json<CommonOverlapsDto>, ApiError> {
     let list = state
         .store
-        .project_common_overlaps(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-        )
+        .project_common_overlaps(user.who(&state), ProjectId(id))
         .await?;
     if !user.principal.has(Role::Reviewer) {
         return Err(

@@ -172,7 +172,7 @@ pub async fn get_negative(
     Ok(Json(
         state
             .store
-            .negative_entry(&user.principal, &user.actor(), state.now_ms(), id)
+            .read::<NegativeEntry>(user.who(&state), id)
             .await?
             .into(),
     ))

@@ -266,7 +266,7 @@ pub async fn new_negative(
     let id: i64 = q.system.parse().map_err(|_| DomainError::NotFound)?;
     let s = state
         .store
-        .system(&user.principal, &user.actor(), state.now_ms(), id)
+        .read::<SystemRecord>(user.who(&state), id)
         .await?;
     negative_form_page(&state, &user, &s, &NegativeListForm::default(), &[]).await
 }
@@ -292,7 +292,7 @@ pub async fn create_negative(
         |errs| async move {
             let s = state
                 .store
-                .system(&user.principal, &user.actor(), state.now_ms(), system_id)
+                .read::<SystemRecord>(user.who(state), system_id)
                 .await?;
             negative_form_page(state, user, &s, &form, &errs).await
         },
@@ -331,7 +331,7 @@ pub async fn negative_page(
 ) -> PageResult {
     let e = state
         .store
-        .negative_entry(&user.principal, &user.actor(), state.now_ms(), id)
+        .read::<NegativeEntry>(user.who(state), id)
         .await?;
     let roles = state.store.cloud_roles(&user.principal).await?;
     let status = if errors.is_empty() {

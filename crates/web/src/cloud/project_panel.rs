@@ -80,10 +80,9 @@ async fn cloud_panel<'a>(
     entered: &'a Entered,
 ) -> Result<ProjectCloudPanel<'a>, PageError> {
     let pr = &user.principal;
-    let now = state.now_ms();
     let links = state
         .store
-        .project_cloud_links(pr, &user.actor(), now, p.id)
+        .project_cloud_links(user.who(state), p.id)
         .await?;
     let can_edit = pr.has(Role::Declarant)
         && pr.department_id == Some(p.owner_department_id)
@@ -117,7 +116,7 @@ async fn cloud_panel<'a>(
         Some(
             state
                 .store
-                .project_common_overlaps(pr, &user.actor(), now, p.id)
+                .project_common_overlaps(user.who(state), p.id)
                 .await?,
         )
     } else {

@@ -1,143 +1,70 @@
 //! Adding, editing and removing a service of a draft catalog version.
 
 use crate::AppState;
+use crate::choices;
 use crate::shell::auth::User;
+use crate::shell::form::{Field, FieldList, FormSpec, form_page, yes_no};
 use crate::shell::input::{FieldSource, FromFields};
 use crate::shell::page::{PageResult, version_of};
 use crate::shell::respond;
-use crate::shell::view::{self, Layout, SummaryItem};
-use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse};
 use govit_core::FieldError;
 use govit_core::cloud::{CloudServiceForm, ServiceCategory, service_field_label};
 use govit_storage::Target;
+use govit_storage::cloud::CatalogVersion;
 use govit_storage::cloud::catalog_steps::EditService;
 use govit_storage::cloud::catalog_steps::ServiceChange;
 use std::collections::HashMap;
 
-pub struct Field {
-    name: &'static str,
-    label: &'static str,
-    value: String,
-    error: Option<String>,
-    hint: &'static str,
-    kind: &'static str,
-    required: bool,
-    options: Vec<(&'static str, &'static str)>,
-}
-
 fn service_fields(f: &CloudServiceForm, errors: &[FieldError]) -> Vec<Field> {
-    let mk = |name: &'static str,
-              value: &str,
-              kind: &'static str,
-              required: bool,
-              hint: &'static str,
-              options: Vec<(&'static str, &'static str)>| Field {
-        name,
-        label: service_field_label(name),
-        value: value.to_string(),
-        error: view::error_for(errors, name),
-        hint,
-        kind,
-        required,
-        options,
-    };
-    vec![
-        mk(
-            "code",
+    let keywords =
+        "用逗号分隔，例如：视频监控,视频汇聚。项目名称或简介出现这些词时，提示审核人疑似重复建设";
+    FieldList::new(service_field_label, errors)
+        .input(
+            ("code", "text", true),
             &f.code,
-            "text",
-            true,
             "例如 GC-01，同一版本内唯一",
-            vec![],
-        ),
-        mk("name", &f.name, "text", true, "", vec![]),
-        mk(
-            "category",
+        )
+        .input(("name", "text", true), &f.name, "")
+        .select(
+            ("category", true),
             &f.category,
-            "select",
-            true,
             "",
-            ServiceCategory::ALL
-                .iter()
-                .map(|c| (c.as_str(), c.label()))
-                .collect(),
-        ),
-        mk("description", &f.description, "textarea", false, "", vec![]),
-        mk("provider", &f.provider, "text", false, "", vec![]),
-        mk(
-            "unit",
+            choices!(ServiceCategory),
+        )
+        .input(("description", "textarea", false), &f.description, "")
+        .input(("provider", "text", false), &f.provider, "")
+        .input(
+            ("unit", "text", false),
             &f.unit,
-            "text",
-            false,
             "例如：vCPU·内存·存储（按月）",
-            vec![],
-        ),
-        mk(
-            "is_common",
-            &f.is_common,
-            "select",
-            false,
-            "lhasa:8：共性基础设施和共性支撑能力统一建设，各部门不得重复建设",
-            vec![("0", "否"), ("1", "是")],
-        ),
-        mk(
-            "keywords",
-            &f.keywords,
-            "text",
-            false,
-            "用逗号分隔，例如：视频监控,视频汇聚。项目名称或简介出现这些词时，提示审核人疑似重复建设",
-            vec![],
-        ),
-    ]
+        )
+        .select(("is_common", false), &f.is_common, COMMON_HINT, yes_no())
+        .input(("keywords", "text", false), &f.keywords, keywords)
+        .fields
 }
 
-#[derive(Template)]
-#[template(path = "cloud/cloud_service_form.html")]
-struct ServiceFormPage {
-    layout: Layout,
-    heading: String,
-    action: String,
-    cancel: String,
-    csrf: String,
-    version: i64,
-    errors: Vec<SummaryItem>,
-    fields: Vec<Field>,
-}
+const COMMON_HINT: &str = "lhasa:8：共性基础设施和共性支撑能力统一建设，各部门不得重复建设";
 
-#[allow(clippy::too_many_arguments)]
+/// The service form page, on version `version` of the catalog.
 pub async fn service_form_page(
     state: &AppState,
     user: &User,
-    heading: String,
-    action: String,
-    cancel: String,
+    (heading, action, cancel): (String, String, String),
     version: i64,
     form: &CloudServiceForm,
     errors: &[FieldError],
 ) -> PageResult {
-    let body = ServiceFormPage {
-        layout: Layout::for_user(state, user, heading.clone(), "cloud")
-            .await?
-            .with_errors(!errors.is_empty()),
+    let spec = FormSpec {
         heading,
+        nav: "cloud",
         action,
         cancel,
-        csrf: user.csrf.clone(),
-        version,
-        errors: view::summary(errors),
-        fields: service_fields(form, errors),
-    }
-    .render()?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
+        version: Some(version),
+        choose_prompt: true,
     };
-    Ok((status, Html(body)).into_response())
+    form_page(state, user, spec, service_fields(form, errors), errors).await
 }
 
 pub async fn new_service(
@@ -147,14 +74,16 @@ pub async fn new_service(
 ) -> PageResult {
     let v = state
         .store
-        .cloud_catalog_version(&user.principal, &user.actor(), state.now_ms(), id)
+        .read::<CatalogVersion>(user.who(&state), id)
         .await?;
     service_form_page(
         &state,
         &user,
-        format!("添加服务（目录第 {} 版）", v.version_no),
-        format!("/cloud/versions/{id}/services/new"),
-        format!("/cloud/versions/{id}"),
+        (
+            format!("添加服务（目录第 {} 版）", v.version_no),
+            format!("/cloud/versions/{id}/services/new"),
+            format!("/cloud/versions/{id}"),
+        ),
         v.version,
         &CloudServiceForm {
             is_common: "0".into(),
@@ -190,9 +119,11 @@ pub async fn create_service(
             service_form_page(
                 state,
                 user,
-                "添加服务".into(),
-                format!("/cloud/versions/{id}/services/new"),
-                format!("/cloud/versions/{id}"),
+                (
+                    "添加服务".into(),
+                    format!("/cloud/versions/{id}/services/new"),
+                    format!("/cloud/versions/{id}"),
+                ),
                 version,
                 &form,
                 &errs,
@@ -208,16 +139,15 @@ pub async fn edit_service(
     user: User,
     Path(sid): Path<i64>,
 ) -> PageResult {
-    let (v, s) = state
-        .store
-        .cloud_service(&user.principal, &user.actor(), state.now_ms(), sid)
-        .await?;
+    let (v, s) = state.store.cloud_service(user.who(&state), sid).await?;
     service_form_page(
         &state,
         &user,
-        format!("修改服务：{}", s.service.name),
-        format!("/cloud/services/{sid}/edit"),
-        format!("/cloud/versions/{}", v.id),
+        (
+            format!("修改服务：{}", s.service.name),
+            format!("/cloud/services/{sid}/edit"),
+            format!("/cloud/versions/{}", v.id),
+        ),
         v.version,
         &s.service.to_form(),
         &[],
@@ -246,9 +176,11 @@ pub async fn update_service(
             service_form_page(
                 state,
                 user,
-                "修改服务".into(),
-                format!("/cloud/services/{sid}/edit"),
-                "/cloud".into(),
+                (
+                    "修改服务".into(),
+                    format!("/cloud/services/{sid}/edit"),
+                    "/cloud".into(),
+                ),
                 version,
                 &form,
                 &errs,

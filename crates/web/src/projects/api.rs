@@ -211,15 +211,7 @@ pub async fn get_project(
     user: ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    let p = state
-        .store
-        .project(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-        )
-        .await?;
+    let p = state.store.read::<Project>(user.who(&state), id).await?;
     Ok(Json(p.into()))
 }
 
@@ -359,10 +351,7 @@ pub async fn project_events(
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<EventDto>>, ApiError> {
     let id = ProjectId(id);
-    state
-        .store
-        .project(&user.principal, &user.actor(), state.now_ms(), id)
-        .await?;
+    state.store.read::<Project>(user.who(&state), id.0).await?;
     let events = state.store.project_events(id).await?;
     Ok(Json(events.into_iter().map(EventDto::from).collect()))
 }
@@ -404,12 +393,7 @@ pub async fn project_systems(
 ) -> Result<Json<Vec<SystemLinkDto>>, ApiError> {
     let links = state
         .store
-        .project_systems(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-        )
+        .project_systems(user.who(&state), ProjectId(id))
         .await?;
     Ok(Json(links.into_iter().map(SystemLinkDto::from).collect()))
 }
@@ -514,13 +498,7 @@ pub async fn project_gates(
     };
     let checks = state
         .store
-        .project_gates(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-            action,
-        )
+        .project_gates(user.who(&state), ProjectId(id), action)
         .await?;
     Ok(Json(
         checks

@@ -11,12 +11,12 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use govit_core::declaration::DeclarationForm;
-use govit_core::ids::ProjectId;
 use govit_core::org::Role;
 use govit_core::{DomainError, FieldError};
 use govit_storage::Target;
 use govit_storage::projects::CreateDraft;
 use govit_storage::projects::FlowStep;
+use govit_storage::projects::Project;
 use std::collections::HashMap;
 
 #[derive(Template)]
@@ -134,15 +134,7 @@ pub async fn edit_project(
     user: User,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let p = state
-        .store
-        .project(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-        )
-        .await?;
+    let p = state.store.read::<Project>(user.who(&state), id).await?;
     if !p.status.is_editable() || !user.principal.has(Role::Declarant) {
         return Err(DomainError::InvalidState {
             message: format!("项目当前状态为“{}”，不能修改", p.status.label()),

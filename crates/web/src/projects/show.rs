@@ -80,10 +80,7 @@ pub async fn project_page(
     entered: Entered,
 ) -> PageResult {
     let errors = &entered.errors;
-    let p = state
-        .store
-        .project(&user.principal, &user.actor(), state.now_ms(), id)
-        .await?;
+    let p = state.store.read::<Project>(user.who(state), id.0).await?;
     let events = state.store.project_events(id).await?;
     let last_return = if p.status == ProjectStatus::Returned {
         events

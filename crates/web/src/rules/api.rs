@@ -103,7 +103,6 @@ pub async fn record_project_event(
         .ok_or_else(|| DomainError::invalid("kind", "kind 应为事件类型，例如 contract_signed"))?;
     let date = chrono::NaiveDate::parse_from_str(text("date").trim(), "%Y-%m-%d")
         .map_err(|_| DomainError::invalid("date", "date 格式应为 YYYY-MM-DD"))?;
-    let now = state.now_ms();
     let pid = ProjectId(id);
     state
         .store
@@ -119,7 +118,7 @@ pub async fn record_project_event(
         .await?;
     let list = state
         .store
-        .project_obligations(&user.principal, &user.actor(), now, pid)
+        .project_obligations(user.who(&state), pid)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -141,12 +140,7 @@ pub async fn project_obligations(
 ) -> Result<Json<Vec<ObligationDto>>, ApiError> {
     let list = state
         .store
-        .project_obligations(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-        )
+        .project_obligations(user.who(&state), ProjectId(id))
         .await?;
     Ok(Json(list.into_iter().map(ObligationDto::from).collect()))
 }
@@ -210,7 +204,6 @@ pub async fn waive_obligation(
 ) -> Result<Json<Vec<ObligationDto>>, ApiError> {
     let m = object(&body)?;
     let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    let now = state.now_ms();
     let pid = ProjectId(id);
     state
         .store
@@ -225,7 +218,7 @@ pub async fn waive_obligation(
         .await?;
     let list = state
         .store
-        .project_obligations(&user.principal, &user.actor(), now, pid)
+        .project_obligations(user.who(&state), pid)
         .await?;
     Ok(Json(list.into_iter().map(ObligationDto::from).collect()))
 }

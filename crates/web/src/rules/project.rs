@@ -134,7 +134,7 @@ impl Panel<Project> for RulesPanel {
             let profile = rules.profile(&p.profile_id);
             let obligations = state
                 .store
-                .project_obligations(pr, &user.actor(), now, p.id)
+                .project_obligations(user.who(state), p.id)
                 .await?
                 .into_iter()
                 .map(|o| view(o, profile))

@@ -7,7 +7,7 @@ use crate::shell::error::{ApiError, ApiErrorBody};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use govit_core::DomainError;
-use govit_core::ids::ProjectId;
+use govit_storage::projects::Project;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -86,15 +86,7 @@ pub async fn project_similar(
     user: ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<SimilarDto>>, ApiError> {
-    let p = state
-        .store
-        .project(
-            &user.principal,
-            &user.actor(),
-            state.now_ms(),
-            ProjectId(id),
-        )
-        .await?;
+    let p = state.store.read::<Project>(user.who(&state), id).await?;
     if !user.principal.has(govit_core::org::Role::Reviewer) {
         return Err(DomainError::Forbidden("重复建设比对供主管部门审核人使用".into()).into());
     }

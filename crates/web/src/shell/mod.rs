@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod excel;
+pub mod form;
 pub mod input;
 pub mod json_body;
 pub mod page;

@@ -16,6 +16,7 @@ use govit_storage::Page;
 use govit_storage::Target;
 use govit_storage::systems::Edit;
 use govit_storage::systems::Register;
+use govit_storage::systems::SystemRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -248,7 +249,7 @@ pub async fn get_system(
     Ok(Json(
         state
             .store
-            .system(&user.principal, &user.actor(), state.now_ms(), id)
+            .read::<SystemRecord>(user.who(&state), id)
             .await?
             .into(),
     ))
@@ -290,7 +291,7 @@ pub async fn system_history(
 ) -> Result<Json<Vec<SystemVersionDto>>, ApiError> {
     state
         .store
-        .system(&user.principal, &user.actor(), state.now_ms(), id)
+        .read::<SystemRecord>(user.who(&state), id)
         .await?;
     let list = state.store.system_history(id).await?;
     Ok(Json(

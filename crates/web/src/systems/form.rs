@@ -1,16 +1,15 @@
 //! Registering and editing a catalog entry.
 
 use crate::AppState;
+use crate::choices;
 use crate::shell::auth::User;
+use crate::shell::form::form_page as shell_form_page;
+use crate::shell::form::{Field, FieldList, FormSpec, yes_no};
 use crate::shell::input::{FieldSource, FromFields};
 use crate::shell::page::PageResult;
 use crate::shell::respond;
-use crate::shell::view::{self, Layout, SummaryItem};
-use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse};
 use govit_core::inventory::{
     Deployment, Disposition, Network, SystemForm, SystemStatus, UseFrequency, system_field_label,
 };
@@ -18,248 +17,104 @@ use govit_core::{DomainError, FieldError};
 use govit_storage::Target;
 use govit_storage::systems::Edit;
 use govit_storage::systems::Register;
+use govit_storage::systems::SystemRecord;
 use serde::Deserialize;
 use std::collections::HashMap;
 
-pub struct Field {
-    name: &'static str,
-    label: &'static str,
-    value: String,
-    error: Option<String>,
-    hint: &'static str,
-    kind: &'static str,
-    required: bool,
-    options: Vec<(&'static str, &'static str)>,
-}
-
 fn fields(f: &SystemForm, errors: &[FieldError]) -> Vec<Field> {
-    let yes_no = vec![("0", "否"), ("1", "是")];
-    let mk = |name: &'static str,
-              value: &str,
-              kind: &'static str,
-              required: bool,
-              hint: &'static str,
-              options: Vec<(&'static str, &'static str)>| Field {
-        name,
-        label: system_field_label(name),
-        value: value.to_string(),
-        error: view::error_for(errors, name),
-        hint,
-        kind,
-        required,
-        options,
-    };
-    let opts = |all: Vec<(&'static str, &'static str)>| all;
-    vec![
-        mk("name", &f.name, "text", true, "", vec![]),
-        mk(
-            "function_summary",
+    let disposition = "gaoping:9：关闭、整合、承接、新建须写明理由";
+    FieldList::new(system_field_label, errors)
+        .input(("name", "text", true), &f.name, "")
+        .input(
+            ("function_summary", "textarea", true),
             &f.function_summary,
-            "textarea",
-            true,
-            "系统的主要业务功能，用于查重比对",
-            vec![],
-        ),
-        mk(
-            "users_scope",
+            SUMMARY_HINT,
+        )
+        .input(
+            ("users_scope", "text", false),
             &f.users_scope,
-            "text",
-            false,
             "例如：区城管局及各街道网格员",
-            vec![],
-        ),
-        mk(
-            "use_frequency",
+        )
+        .select(
+            ("use_frequency", true),
             &f.use_frequency,
-            "select",
-            true,
             "",
-            opts(
-                UseFrequency::ALL
-                    .iter()
-                    .map(|x| (x.as_str(), x.label()))
-                    .collect(),
-            ),
-        ),
-        mk(
-            "approval_document",
+            choices!(UseFrequency),
+        )
+        .input(
+            ("approval_document", "text", false),
             &f.approval_document,
-            "text",
-            false,
             "立项批复文号",
-            vec![],
-        ),
-        mk("approval_date", &f.approval_date, "date", false, "", vec![]),
-        mk(
-            "funding_source",
-            &f.funding_source,
-            "text",
-            false,
-            "",
-            vec![],
-        ),
-        mk(
-            "year_built",
-            &f.year_built,
-            "text",
-            false,
-            "四位年份",
-            vec![],
-        ),
-        mk(
-            "deployment",
+        )
+        .input(("approval_date", "date", false), &f.approval_date, "")
+        .input(("funding_source", "text", false), &f.funding_source, "")
+        .input(("year_built", "text", false), &f.year_built, "四位年份")
+        .select(
+            ("deployment", true),
             &f.deployment,
-            "select",
-            true,
             "",
-            opts(
-                Deployment::ALL
-                    .iter()
-                    .map(|x| (x.as_str(), x.label()))
-                    .collect(),
-            ),
-        ),
-        mk(
-            "network",
-            &f.network,
-            "select",
-            true,
-            "",
-            opts(
-                Network::ALL
-                    .iter()
-                    .map(|x| (x.as_str(), x.label()))
-                    .collect(),
-            ),
-        ),
-        mk(
-            "gov_service_connected",
+            choices!(Deployment),
+        )
+        .select(("network", true), &f.network, "", choices!(Network))
+        .select(
+            ("gov_service_connected", false),
             &f.gov_service_connected,
-            "select",
-            false,
             "",
-            yes_no.clone(),
-        ),
-        mk(
-            "data_sharing_connected",
+            yes_no(),
+        )
+        .select(
+            ("data_sharing_connected", false),
             &f.data_sharing_connected,
-            "select",
-            false,
             "",
-            yes_no.clone(),
-        ),
-        mk(
-            "mlps_level",
+            yes_no(),
+        )
+        .input(
+            ("mlps_level", "text", false),
             &f.mlps_level,
-            "text",
-            false,
             "1 至 5，未定级留空",
-            vec![],
-        ),
-        mk(
-            "status",
-            &f.status,
-            "select",
-            false,
-            "",
-            opts(
-                SystemStatus::ALL
-                    .iter()
-                    .map(|x| (x.as_str(), x.label()))
-                    .collect(),
-            ),
-        ),
-        mk(
-            "disposition",
+        )
+        .select(("status", false), &f.status, "", choices!(SystemStatus))
+        .select(
+            ("disposition", false),
             &f.disposition,
-            "select",
-            false,
-            "gaoping:9：关闭、整合、承接、新建须写明理由",
-            opts(
-                Disposition::ALL
-                    .iter()
-                    .map(|x| (x.as_str(), x.label()))
-                    .collect(),
-            ),
-        ),
-        mk(
-            "disposition_reason",
+            disposition,
+            choices!(Disposition),
+        )
+        .input(
+            ("disposition_reason", "textarea", false),
             &f.disposition_reason,
-            "textarea",
-            false,
             "",
-            vec![],
-        ),
-        mk(
-            "last_used_on",
+        )
+        .input(
+            ("last_used_on", "date", false),
             &f.last_used_on,
-            "date",
-            false,
             "超过 12 个月未使用将提示复核",
-            vec![],
-        ),
-        mk(
-            "om_stopped",
-            &f.om_stopped,
-            "select",
-            false,
-            "",
-            yes_no.clone(),
-        ),
-        mk(
-            "idle_resources",
-            &f.idle_resources,
-            "select",
-            false,
-            "",
-            yes_no,
-        ),
-    ]
+        )
+        .select(("om_stopped", false), &f.om_stopped, "", yes_no())
+        .select(("idle_resources", false), &f.idle_resources, "", yes_no())
+        .fields
 }
 
-#[derive(Template)]
-#[template(path = "systems/system_form.html")]
-struct FormPage {
-    layout: Layout,
-    heading: String,
-    action: String,
-    cancel: String,
-    csrf: String,
-    version: Option<i64>,
-    errors: Vec<SummaryItem>,
-    fields: Vec<Field>,
-}
+const SUMMARY_HINT: &str = "系统的主要业务功能，用于查重比对";
 
-#[allow(clippy::too_many_arguments)]
+/// The entry form page (`version` for an edit).
 pub async fn form_page(
     state: &AppState,
     user: &User,
-    heading: String,
-    action: String,
-    cancel: String,
+    (heading, action, cancel): (String, String, String),
     version: Option<i64>,
     form: &SystemForm,
     errors: &[FieldError],
 ) -> PageResult {
-    let body = FormPage {
-        layout: Layout::for_user(state, user, heading.clone(), "systems")
-            .await?
-            .with_errors(!errors.is_empty()),
+    let spec = FormSpec {
         heading,
+        nav: "systems",
         action,
         cancel,
-        csrf: user.csrf.clone(),
         version,
-        errors: view::summary(errors),
-        fields: fields(form, errors),
-    }
-    .render()?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
+        choose_prompt: false,
     };
-    Ok((status, Html(body)).into_response())
+    shell_form_page(state, user, spec, fields(form, errors), errors).await
 }
 
 #[derive(Deserialize, Default)]
@@ -277,9 +132,11 @@ pub async fn new(
     form_page(
         &state,
         &user,
-        "登记政务信息系统".into(),
-        "/systems/new".into(),
-        "/systems".into(),
+        (
+            "登记政务信息系统".into(),
+            "/systems/new".into(),
+            "/systems".into(),
+        ),
         None,
         &SystemForm {
             name: q.name.chars().take(100).collect(),
@@ -309,9 +166,11 @@ pub async fn create(
             form_page(
                 state,
                 user,
-                "登记政务信息系统".into(),
-                "/systems/new".into(),
-                "/systems".into(),
+                (
+                    "登记政务信息系统".into(),
+                    "/systems/new".into(),
+                    "/systems".into(),
+                ),
                 None,
                 &form,
                 &errs,
@@ -325,14 +184,16 @@ pub async fn create(
 pub async fn edit(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
     let s = state
         .store
-        .system(&user.principal, &user.actor(), state.now_ms(), id)
+        .read::<SystemRecord>(user.who(&state), id)
         .await?;
     form_page(
         &state,
         &user,
-        format!("修改：{}", s.system.name),
-        format!("/systems/{id}/edit"),
-        format!("/systems/{id}"),
+        (
+            format!("修改：{}", s.system.name),
+            format!("/systems/{id}/edit"),
+            format!("/systems/{id}"),
+        ),
         Some(s.version),
         &s.system.to_form(),
         &[],
@@ -364,9 +225,11 @@ pub async fn update(
             form_page(
                 state,
                 user,
-                "修改系统".into(),
-                format!("/systems/{id}/edit"),
-                format!("/systems/{id}"),
+                (
+                    "修改系统".into(),
+                    format!("/systems/{id}/edit"),
+                    format!("/systems/{id}"),
+                ),
                 Some(version),
                 &form,
                 &errs,

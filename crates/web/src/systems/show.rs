@@ -39,7 +39,7 @@ pub async fn show(
 ) -> PageResult {
     let s = state
         .store
-        .system(&user.principal, &user.actor(), state.now_ms(), id)
+        .read::<SystemRecord>(user.who(&state), id)
         .await?;
     let sys = &s.system;
     let yes = |b: bool| if b { "是" } else { "否" }.to_string();
