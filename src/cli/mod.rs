@@ -5,6 +5,8 @@ mod server;
 mod show;
 
 use args::*;
+use govit_core::org::Principal;
+use govit_storage::Who;
 use server::*;
 use show::*;
 
@@ -143,8 +145,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     let password = password.unwrap_or_else(generate_password);
                     store
                         .create_user(
-                            &actor,
-                            now_ms(),
+                            Who::new(&Principal::operator(), &actor, now_ms()),
                             NewUser {
                                 jurisdiction_id: j.id,
                                 login: login.clone(),
@@ -198,14 +199,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 UserCommand::Disable { login } => {
                     store
-                        .set_user_disabled(&actor, now_ms(), &login, true)
+                        .set_user_disabled(
+                            Who::new(&Principal::operator(), &actor, now_ms()),
+                            &login,
+                            true,
+                        )
                         .await
                         .map_err(describe)?;
                     println!("已停用 {login}，其会话已全部结束");
                 }
                 UserCommand::Enable { login } => {
                     store
-                        .set_user_disabled(&actor, now_ms(), &login, false)
+                        .set_user_disabled(
+                            Who::new(&Principal::operator(), &actor, now_ms()),
+                            &login,
+                            false,
+                        )
                         .await
                         .map_err(describe)?;
                     println!("已启用 {login}");
@@ -214,7 +223,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     let generated = password.is_none();
                     let password = password.unwrap_or_else(generate_password);
                     store
-                        .reset_password(&actor, now_ms(), &login, &password)
+                        .reset_password(
+                            Who::new(&Principal::operator(), &actor, now_ms()),
+                            &login,
+                            &password,
+                        )
                         .await
                         .map_err(describe)?;
                     println!("已重置 {login} 的密码并解除锁定");
@@ -234,7 +247,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .await?
                 .with_context(|| format!("用户 {user} 不存在"))?;
             let token = store
-                .create_token(&Actor::cli(&whoami()), now_ms(), id, &name)
+                .create_token(
+                    Who::new(&Principal::operator(), &Actor::cli(&whoami()), now_ms()),
+                    id,
+                    &name,
+                )
                 .await
                 .map_err(describe)?;
             eprintln!("API 令牌只显示这一次，请妥善保存：");

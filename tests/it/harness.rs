@@ -2,7 +2,9 @@
 //! server on 127.0.0.1 port 0, with a clock the test can move.
 
 use govit_core::ids::{DepartmentId, JurisdictionId};
+use govit_core::org::Principal;
 use govit_core::org::{PartyKind, Role, ScopeKind};
+use govit_storage::Who;
 use govit_storage::accounts::NewUser;
 use govit_storage::sqlx;
 use govit_storage::{Actor, Store, sqlite_url};
@@ -190,7 +192,15 @@ impl TestApp {
             .expect("db")
             .expect("user");
         self.store
-            .create_token(&Actor::cli("test"), self.clock.now_ms(), id, "测试")
+            .create_token(
+                Who::new(
+                    &Principal::operator(),
+                    &Actor::cli("test"),
+                    self.clock.now_ms(),
+                ),
+                id,
+                "测试",
+            )
             .await
             .expect("token")
     }
@@ -426,8 +436,7 @@ pub async fn add_user(
 ) {
     app.store
         .create_user(
-            &Actor::cli("test"),
-            app.now(),
+            Who::new(&Principal::operator(), &Actor::cli("test"), app.now()),
             NewUser {
                 jurisdiction_id: j,
                 login: login.into(),

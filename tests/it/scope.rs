@@ -2,8 +2,10 @@
 //! UI or the API, and every refusal is audited.
 
 use crate::harness::*;
+use govit_core::org::Principal;
 use govit_core::org::{Role, ScopeKind};
 use govit_storage::Actor;
+use govit_storage::Who;
 use govit_storage::accounts::NewUser;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -220,8 +222,7 @@ async fn listed_and_self_scopes_in_lists() {
     ] {
         app.store
             .create_user(
-                &Actor::cli("test"),
-                app.now(),
+                Who::new(&Principal::operator(), &Actor::cli("test"), app.now()),
                 NewUser {
                     jurisdiction_id: j.id,
                     login: login.into(),

@@ -1,7 +1,9 @@
 //! Login, lockout, idle sessions, first-login password change, CSRF.
 
 use crate::harness::*;
+use govit_core::org::Principal;
 use govit_storage::Actor;
+use govit_storage::Who;
 use reqwest::StatusCode;
 use std::time::Duration;
 
@@ -95,7 +97,11 @@ async fn session_cookie_is_httponly_and_strict() {
 async fn initial_password_must_be_changed() {
     let app = spawn_app().await;
     app.store
-        .reset_password(&Actor::cli("test"), app.now(), "clerk", "Reset-Pass-1")
+        .reset_password(
+            Who::new(&Principal::operator(), &Actor::cli("test"), app.now()),
+            "clerk",
+            "Reset-Pass-1",
+        )
         .await
         .expect("reset");
     let web = app.anonymous();
@@ -324,4 +330,35 @@ async fn forbidden_pages_are_audited() {
         "{actions:?}"
     );
     assert!(actions.contains(&"project.create"), "{actions:?}");
+}
+
+#[tokio::test]
+async fn administrators_manage_only_their_own_jurisdictions_accounts() {
+    let app = spawn_app().await;
+    jurisdiction(&app, "other", "gaoping").await;
+    let admin = app.login("admin").await;
+    // Another jurisdiction's account is not this administrator's: refused, audited, unchanged.
+    for action in ["disable", "reset-password"] {
+        let r = admin
+            .post(&format!("/admin/users/other-clerk/{action}"), &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{action}");
+    }
+    let refused = app
+        .audit(govit_storage::audit::AuditFilter {
+            action: "user.read".into(),
+            result: "refused".into(),
+            ..Default::default()
+        })
+        .await;
+    assert_eq!(refused.len(), 2);
+    let other = app.anonymous();
+    assert_eq!(
+        other.try_login("other-clerk", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // Nor may an administrator disable their own account.
+    let r = admin.post("/admin/users/admin/disable", &[]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(admin.text("/admin/users").await.0, StatusCode::OK);
 }

@@ -107,6 +107,32 @@ impl ScopeFilter {
 }
 
 impl Principal {
+    /// The operator at the command line (and the set-up of demo and test data): the
+    /// administrator of every jurisdiction, with no account of its own (user 0).
+    pub fn operator() -> Principal {
+        Principal {
+            user_id: UserId(0),
+            login: "operator".into(),
+            name: "运维操作员".into(),
+            jurisdiction_id: JurisdictionId(0),
+            department_id: None,
+            department_path: None,
+            roles: vec![Role::Admin],
+            scope: ScopeKind::All,
+            listed_departments: vec![],
+        }
+    }
+
+    /// Whether this is the operator at the command line.
+    pub fn is_operator(&self) -> bool {
+        self.user_id.0 == 0
+    }
+
+    /// Whether the principal administers the accounts of `jurisdiction`.
+    pub fn administers(&self, jurisdiction: JurisdictionId) -> bool {
+        self.has(Role::Admin) && (self.is_operator() || self.jurisdiction_id == jurisdiction)
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }

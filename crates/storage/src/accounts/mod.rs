@@ -1,11 +1,15 @@
 //! Users, roles and data scope; login with lockout; sessions; API tokens.
 
+mod steps;
+
+pub use steps::Account;
+
 use crate::base::audit_log::{Change, append};
 use crate::{Actor, Result, Store, StoreError};
 use govit_core::crypto::sm3_hex;
 use govit_core::ids::{DepartmentId, JurisdictionId, UserId};
 use govit_core::org::{Principal, Role, ScopeKind};
-use govit_core::{DomainError, password};
+use govit_core::{DomainError, FieldError, password};
 use rand::RngExt;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
@@ -177,83 +181,6 @@ async fn load_principal(
 }
 
 impl Store {
-    pub async fn create_user(&self, actor: &Actor, now_ms: i64, u: NewUser) -> Result<UserId> {
-        let mut errors = Vec::new();
-        if !login_format_ok(&u.login) {
-            errors.push(govit_core::FieldError::new(
-                "login",
-                "登录名应为 2–40 位字母、数字、下划线、连字符或点",
-            ));
-        }
-        if u.name.trim().is_empty() {
-            errors.push(govit_core::FieldError::new("name", "请填写姓名"));
-        }
-        if let Err(m) = password::check_policy(&u.password) {
-            errors.push(govit_core::FieldError::new("password", m));
-        }
-        if u.roles.is_empty() {
-            errors.push(govit_core::FieldError::new("roles", "请至少选择一个角色"));
-        }
-        if !errors.is_empty() {
-            return Err(DomainError::Invalid(errors).into());
-        }
-        let hash = hash_password(u.password.clone()).await?;
-        let mut w = self.write().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE login = $1")
-            .bind(u.login.clone())
-            .fetch_optional(&mut *w.tx)
-            .await?;
-        if exists.is_some() {
-            return Err(
-                DomainError::invalid("login", format!("登录名 {} 已被使用", u.login)).into(),
-            );
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (jurisdiction_id, login, name, department_id, firm_id, expert_id, password_hash, \
-             must_change_password, scope, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
-        .bind(u.jurisdiction_id.0)
-        .bind(u.login.clone())
-        .bind(u.name.trim().to_string())
-        .bind(u.department_id.map(|d| d.0))
-        .bind(u.firm_id)
-        .bind(u.expert_id)
-        .bind(hash)
-        .bind(i64::from(u.must_change_password))
-        .bind(u.scope.as_str())
-        .bind(now_ms)
-        .fetch_one(&mut *w.tx)
-        .await?;
-        for r in &u.roles {
-            sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
-                .bind(id)
-                .bind(r.as_str())
-                .execute(&mut *w.tx)
-                .await?;
-        }
-        for d in &u.listed_departments {
-            sqlx::query(
-                "INSERT INTO user_scope_departments (user_id, department_id) VALUES ($1, $2)",
-            )
-            .bind(id)
-            .bind(d.0)
-            .execute(&mut *w.tx)
-            .await?;
-        }
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("user", id, "user.create").after(&serde_json::json!({
-                "login": u.login, "name": u.name, "department_id": u.department_id,
-                "roles": u.roles, "scope": u.scope, "listed_departments": u.listed_departments,
-            })),
-        )
-        .await?;
-        w.commit().await?;
-        Ok(UserId(id))
-    }
-
     pub async fn user_id_by_login(&self, login: &str) -> Result<Option<UserId>> {
         let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE login = $1")
             .bind(login.to_string())
@@ -307,139 +234,6 @@ impl Store {
             });
         }
         Ok(out)
-    }
-
-    /// Disables (or re-enables) an account and ends its sessions.
-    pub async fn set_user_disabled(
-        &self,
-        actor: &Actor,
-        now_ms: i64,
-        login: &str,
-        disabled: bool,
-    ) -> Result<()> {
-        let mut w = self.write().await?;
-        let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE login = $1")
-            .bind(login.to_string())
-            .fetch_optional(&mut *w.tx)
-            .await?
-            .ok_or_else(|| DomainError::invalid("login", format!("用户 {login} 不存在")))?;
-        sqlx::query("UPDATE users SET disabled = $1, version = version + 1 WHERE id = $2")
-            .bind(i64::from(disabled))
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?;
-        if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id)
-                .execute(&mut *w.tx)
-                .await?;
-        }
-        let action = if disabled {
-            "user.disable"
-        } else {
-            "user.enable"
-        };
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("user", id, action).detail(login),
-        )
-        .await?;
-        w.commit().await
-    }
-
-    /// Sets a new initial password: it must be changed at next login, and the lock is lifted.
-    pub async fn reset_password(
-        &self,
-        actor: &Actor,
-        now_ms: i64,
-        login: &str,
-        new_password: &str,
-    ) -> Result<()> {
-        password::check_policy(new_password).map_err(|m| DomainError::invalid("password", m))?;
-        let hash = hash_password(new_password.to_string()).await?;
-        let mut w = self.write().await?;
-        let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE login = $1")
-            .bind(login.to_string())
-            .fetch_optional(&mut *w.tx)
-            .await?
-            .ok_or_else(|| DomainError::invalid("login", format!("用户 {login} 不存在")))?;
-        sqlx::query(
-            "UPDATE users SET password_hash = $1, must_change_password = 1, failed_logins = 0, \
-             locked_until_ms = NULL, version = version + 1 WHERE id = $2",
-        )
-        .bind(hash)
-        .bind(id)
-        .execute(&mut *w.tx)
-        .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?;
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("user", id, "user.reset_password").detail(login),
-        )
-        .await?;
-        w.commit().await
-    }
-
-    /// A user changes their own password; the old one must be right and the new one different.
-    pub async fn change_password(
-        &self,
-        actor: &Actor,
-        now_ms: i64,
-        user: UserId,
-        old: &str,
-        new: &str,
-    ) -> Result<()> {
-        let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-            .bind(user.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        let mut errors = Vec::new();
-        if !verify_password(old.to_string(), stored.clone()).await? {
-            errors.push(govit_core::FieldError::new(
-                "old_password",
-                "当前密码不正确",
-            ));
-        }
-        if let Err(m) = password::check_policy(new) {
-            errors.push(govit_core::FieldError::new("new_password", m));
-        } else if old == new {
-            errors.push(govit_core::FieldError::new(
-                "new_password",
-                "新密码不能与当前密码相同",
-            ));
-        }
-        if !errors.is_empty() {
-            self.audit(
-                actor,
-                now_ms,
-                Change::refused("user", user.0, "user.change_password", "密码修改未通过校验"),
-            )
-            .await?;
-            return Err(DomainError::Invalid(errors).into());
-        }
-        let hash = hash_password(new.to_string()).await?;
-        let mut w = self.write().await?;
-        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0, version = version + 1 WHERE id = $2")
-            .bind(hash)
-            .bind(user.0)
-            .execute(&mut *w.tx)
-            .await?;
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("user", user.0, "user.change_password"),
-        )
-        .await?;
-        w.commit().await
     }
 
     /// Checks a password, counting failures, locking after five, and opening a session on
@@ -645,45 +439,6 @@ impl Store {
         w.commit().await
     }
 
-    /// Creates an API token for a user; the plaintext is returned once and stored only hashed.
-    pub async fn create_token(
-        &self,
-        actor: &Actor,
-        now_ms: i64,
-        user: UserId,
-        name: &str,
-    ) -> Result<String> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 60 {
-            return Err(DomainError::invalid(
-                "name",
-                "请填写令牌用途（60 字以内），例如“市级平台对接”",
-            )
-            .into());
-        }
-        let token = format!("govit_{}", random_secret(32));
-        let mut w = self.write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_tokens (user_id, name, token_hash, created_at_ms) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(user.0)
-        .bind(name.to_string())
-        .bind(sm3_hex(token.as_bytes()))
-        .bind(now_ms)
-        .fetch_one(&mut *w.tx)
-        .await?;
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("api_token", id, "token.create")
-                .after(&serde_json::json!({"user_id": user.0, "name": name})),
-        )
-        .await?;
-        w.commit().await?;
-        Ok(token)
-    }
-
     pub async fn list_tokens(&self, user: UserId) -> Result<Vec<ApiToken>> {
         let rows = sqlx::query(
             "SELECT id, name, created_at_ms, last_used_ms, revoked_at_ms FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
@@ -702,37 +457,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Revokes one of the user's own tokens.
-    pub async fn revoke_token(
-        &self,
-        actor: &Actor,
-        now_ms: i64,
-        user: UserId,
-        token_id: i64,
-    ) -> Result<()> {
-        let mut w = self.write().await?;
-        let n = sqlx::query(
-            "UPDATE api_tokens SET revoked_at_ms = $1 WHERE id = $2 AND user_id = $3 AND revoked_at_ms IS NULL",
-        )
-        .bind(now_ms)
-        .bind(token_id)
-        .bind(user.0)
-        .execute(&mut *w.tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            return Err(DomainError::NotFound.into());
-        }
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("api_token", token_id, "token.revoke"),
-        )
-        .await?;
-        w.commit().await
     }
 
     /// The user behind a bearer token, if it is valid, unrevoked and its user enabled.

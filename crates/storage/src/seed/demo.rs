@@ -14,6 +14,7 @@ use crate::projects::RecordEvent;
 use crate::systems::Register;
 use crate::{Actor, Result, Store, Who};
 use govit_core::ids::{DepartmentId, JurisdictionId};
+use govit_core::org::Principal;
 use govit_core::org::{FirmKind, PartyKind, Role, ScopeKind};
 use govit_core::project::ProjectAction;
 
@@ -224,8 +225,7 @@ pub async fn seed(
         let department_id = ids.iter().find(|(c, _)| c == dept).map(|(_, id)| *id);
         store
             .create_user(
-                &actor,
-                now_ms,
+                Who::new(&Principal::operator(), &actor, now_ms),
                 NewUser {
                     jurisdiction_id: j,
                     login: login.to_string(),

@@ -1,11 +1,13 @@
 //! `govit bench-data`: a large synthetic jurisdiction per profile, written in bulk, for
 //! benchmarks and for trying the UI at scale.
 
+use crate::Who;
 use crate::accounts::NewUser;
 use crate::base::audit_log::Change;
 use crate::projects::obligations::insert_milestone;
 use crate::{Actor, Result, Store};
 use govit_core::ids::ProjectId;
+use govit_core::org::Principal;
 use govit_core::org::{PartyKind, Role, ScopeKind};
 use govit_core::synthetic::{DEPARTMENTS, Rng, project};
 
@@ -93,8 +95,7 @@ impl Store {
             let reviewer = format!("{code}-reviewer");
             let creator = self
                 .create_user(
-                    actor,
-                    now_ms,
+                    Who::new(&Principal::operator(), actor, now_ms),
                     NewUser {
                         jurisdiction_id: j,
                         login: reviewer.clone(),

@@ -79,19 +79,12 @@ pub async fn change_password(
     user: User,
     Form(f): Form<PasswordForm>,
 ) -> PageResult {
-    let now = state.now_ms();
     let result = if f.new_password != f.confirm_password {
         Err(DomainError::invalid("confirm_password", "两次输入的新密码不一致").into())
     } else {
         state
             .store
-            .change_password(
-                &user.actor(),
-                now,
-                user.principal.user_id,
-                &f.old_password,
-                &f.new_password,
-            )
+            .change_password(user.who(&state), &f.old_password, &f.new_password)
             .await
     };
     match result {

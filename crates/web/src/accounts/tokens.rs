@@ -80,7 +80,7 @@ pub async fn create_token(
     let name = f.get("name").cloned().unwrap_or_default();
     match state
         .store
-        .create_token(&user.actor(), state.now_ms(), user.principal.user_id, &name)
+        .create_token(user.who(&state), user.principal.user_id, &name)
         .await
     {
         Ok(token) => tokens_page(&state, &user, Some(token), vec![], "").await,
@@ -96,9 +96,6 @@ pub async fn revoke_token(
     user: User,
     Path(id): Path<i64>,
 ) -> PageResult {
-    state
-        .store
-        .revoke_token(&user.actor(), state.now_ms(), user.principal.user_id, id)
-        .await?;
+    state.store.revoke_token(user.who(&state), id).await?;
     Ok(see_other("/account/tokens"))
 }

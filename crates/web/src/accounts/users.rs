@@ -214,8 +214,7 @@ pub async fn create_user(
     let result = state
         .store
         .create_user(
-            &user.actor(),
-            state.now_ms(),
+            user.who(&state),
             NewUser {
                 jurisdiction_id: user.principal.jurisdiction_id,
                 login: form.login.clone(),
@@ -271,7 +270,6 @@ pub async fn user_action(
     Path((login, action)): Path<(String, String)>,
 ) -> PageResult {
     require_admin(&state, &user).await?;
-    let now = state.now_ms();
     let disabled = match action.as_str() {
         "disable" => true,
         "enable" => false,
@@ -279,7 +277,7 @@ pub async fn user_action(
             let password = generate_password();
             state
                 .store
-                .reset_password(&user.actor(), now, &login, &password)
+                .reset_password(user.who(&state), &login, &password)
                 .await?;
             let flash = format!(
                 "已重置 {login} 的密码并解除锁定。新的初始密码：{password}（只显示这一次，首次登录须修改）"
@@ -299,15 +297,9 @@ pub async fn user_action(
         }
         _ => return Err(DomainError::NotFound.into()),
     };
-    if disabled && login == user.principal.login {
-        return Err(DomainError::InvalidState {
-            message: "不能停用自己的账户".into(),
-        }
-        .into());
-    }
     state
         .store
-        .set_user_disabled(&user.actor(), now, &login, disabled)
+        .set_user_disabled(user.who(&state), &login, disabled)
         .await?;
     let q: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("done", &action)
