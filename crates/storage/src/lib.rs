@@ -21,7 +21,7 @@ pub mod seed;
 pub mod systems;
 pub mod todo;
 
-pub use base::change::{Changed, Reindex, Target, Who};
+pub use base::change::{At, Changed, Cx, Decided, Record, Reindex, Step, Target, Who, Written};
 pub use base::{Page, Paged, china_today};
 pub(crate) use base::{Param, Where, WriteTx, bind_all, like_pattern, values_list, visible_where};
 

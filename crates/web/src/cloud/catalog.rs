@@ -339,18 +339,14 @@ pub async fn submit(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let version = version_of(&f)?;
-    let changed = state
-        .store
-        .run(
-            user.who(&state),
-            Target::at(id, version),
-            &catalog_steps::Submit,
-        )
-        .await?;
-    Ok(respond::redirect(&state, changed, |_| {
-        format!("/cloud/versions/{id}?done=submit")
-    })
-    .await)
+    respond::run_redirect(
+        &state,
+        &user,
+        Target::at(id, version),
+        &catalog_steps::Submit,
+        |_| format!("/cloud/versions/{id}?done=submit"),
+    )
+    .await
 }
 
 pub async fn decide(

@@ -190,19 +190,15 @@ pub async fn unlink_service(
     user: User,
     Path((id, sid)): Path<(i64, i64)>,
 ) -> PageResult {
-    let changed = state
-        .store
-        .run(
-            user.who(&state),
-            Target::any_version(id),
-            &CloudLink {
-                service_id: sid,
-                note: None,
-            },
-        )
-        .await?;
-    Ok(respond::redirect(&state, changed, |_| {
-        format!("/projects/{id}?done=uncloud#cloud-services")
-    })
-    .await)
+    respond::run_redirect(
+        &state,
+        &user,
+        Target::any_version(id),
+        &CloudLink {
+            service_id: sid,
+            note: None,
+        },
+        |_| format!("/projects/{id}?done=uncloud#cloud-services"),
+    )
+    .await
 }

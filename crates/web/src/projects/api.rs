@@ -224,15 +224,13 @@ pub async fn update_project(
     Path(id): Path<i64>,
     Versioned(version, form): Versioned<DeclarationForm>,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    let result = state
-        .store
-        .run(
-            user.who(&state),
-            Target::at(id, version),
-            &FlowStep::update(&form),
-        )
-        .await;
-    respond::json(&state, result).await
+    respond::run_json(
+        &state,
+        &user,
+        Target::at(id, version),
+        &FlowStep::update(&form),
+    )
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -250,15 +248,13 @@ pub async fn submit_project(
     Path(id): Path<i64>,
     VersionOnly(version): VersionOnly,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    let result = state
-        .store
-        .run(
-            user.who(&state),
-            Target::at(id, version),
-            &FlowStep::plain(ProjectAction::Submit),
-        )
-        .await;
-    respond::json(&state, result).await
+    respond::run_json(
+        &state,
+        &user,
+        Target::at(id, version),
+        &FlowStep::plain(ProjectAction::Submit),
+    )
+    .await
 }
 
 /// Withdraws a submitted declaration before it is decided (撤回).
@@ -270,15 +266,13 @@ pub async fn withdraw_project(
     Path(id): Path<i64>,
     VersionOnly(version): VersionOnly,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    let result = state
-        .store
-        .run(
-            user.who(&state),
-            Target::at(id, version),
-            &FlowStep::plain(ProjectAction::Withdraw),
-        )
-        .await;
-    respond::json(&state, result).await
+    respond::run_json(
+        &state,
+        &user,
+        Target::at(id, version),
+        &FlowStep::plain(ProjectAction::Withdraw),
+    )
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -304,15 +298,13 @@ pub async fn decide_project(
     let version = version_field(&m)?;
     let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let decision = Decision::parse(&text("decision"), &text("reason"))?;
-    let result = state
-        .store
-        .run(
-            user.who(&state),
-            Target::at(id, version),
-            &FlowStep::decide(&decision),
-        )
-        .await;
-    respond::json(&state, result).await
+    respond::run_json(
+        &state,
+        &user,
+        Target::at(id, version),
+        &FlowStep::decide(&decision),
+    )
+    .await
 }
 
 #[derive(Serialize, ToSchema)]

@@ -15,40 +15,18 @@ use govit_storage::Target;
 use govit_storage::projects::FlowStep;
 use std::collections::HashMap;
 
-pub async fn submit_project(
+/// A flow step the page posts with nothing but the version: submit or withdraw.
+pub async fn plain_step(
+    action: ProjectAction,
     State(state): State<AppState>,
     user: User,
     Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let version = version_of(&f)?;
-    let changed = state
-        .store
-        .run(
-            user.who(&state),
-            Target::at(id, version),
-            &FlowStep::plain(ProjectAction::Submit),
-        )
-        .await?;
-    Ok(respond::redirect(&state, changed, |_| format!("/projects/{id}?done=submit")).await)
-}
-
-pub async fn withdraw_project(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
-) -> PageResult {
-    let version = version_of(&f)?;
-    let changed = state
-        .store
-        .run(
-            user.who(&state),
-            Target::at(id, version),
-            &FlowStep::plain(ProjectAction::Withdraw),
-        )
-        .await?;
-    Ok(respond::redirect(&state, changed, |_| format!("/projects/{id}?done=withdraw")).await)
+    let (version, done) = (version_of(&f)?, action.as_str());
+    let step = FlowStep::plain(action);
+    let to = |_: &_| format!("/projects/{id}?done={done}");
+    respond::run_redirect(&state, &user, Target::at(id, version), &step, to).await
 }
 
 pub async fn decide_project(
@@ -76,21 +54,19 @@ pub async fn decide_project(
             }
             Err(e) => return Err(e.into()),
         };
-    let changed = state
-        .store
-        .run(
-            user.who(&state),
-            Target::at(id, version),
-            &FlowStep::decide(&decision),
-        )
-        .await?;
-    Ok(respond::redirect(&state, changed, |p| {
-        let done = if p.status == ProjectStatus::Approved {
-            "approve"
-        } else {
-            "return"
-        };
-        format!("/review?done={done}")
-    })
-    .await)
+    respond::run_redirect(
+        &state,
+        &user,
+        Target::at(id, version),
+        &FlowStep::decide(&decision),
+        |p| {
+            let done = if p.status == ProjectStatus::Approved {
+                "approve"
+            } else {
+                "return"
+            };
+            format!("/review?done={done}")
+        },
+    )
+    .await
 }

@@ -126,18 +126,14 @@ pub async fn unlink(
     user: User,
     Path((id, link_id)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    let changed = state
-        .store
-        .run(
-            user.who(&state),
-            Target::any_version(id),
-            &UnlinkSystem { link_id },
-        )
-        .await?;
-    Ok(respond::redirect(&state, changed, |_| {
-        format!("/projects/{id}?done=unlink#systems")
-    })
-    .await)
+    respond::run_redirect(
+        &state,
+        &user,
+        Target::any_version(id),
+        &UnlinkSystem { link_id },
+        |_| format!("/projects/{id}?done=unlink#systems"),
+    )
+    .await
 }
 
 /// The systems a project names, on its page.

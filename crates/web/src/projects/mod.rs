@@ -12,6 +12,7 @@ pub mod show;
 use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
+use govit_core::project::ProjectAction;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -27,8 +28,14 @@ pub fn pages() -> Router<AppState> {
             "/projects/{id}/edit",
             get(form::edit_project).post(form::update_project),
         )
-        .route("/projects/{id}/submit", post(flow::submit_project))
-        .route("/projects/{id}/withdraw", post(flow::withdraw_project))
+        .route(
+            "/projects/{id}/submit",
+            post(|s, u, p, f| flow::plain_step(ProjectAction::Submit, s, u, p, f)),
+        )
+        .route(
+            "/projects/{id}/withdraw",
+            post(|s, u, p, f| flow::plain_step(ProjectAction::Withdraw, s, u, p, f)),
+        )
         .route("/projects/{id}/decide", post(flow::decide_project))
         .route("/projects/{id}/systems", post(links::link))
         .route("/projects/{id}/systems/{link}/remove", post(links::unlink))

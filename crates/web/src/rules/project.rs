@@ -32,22 +32,18 @@ pub async fn record_event(
         .ok_or_else(|| DomainError::invalid("kind", "请选择事件类型"))?;
     let date = NaiveDate::parse_from_str(get("date").trim(), "%Y-%m-%d")
         .map_err(|_| DomainError::invalid("date", "事件日期格式应为 2025-10-14"))?;
-    let changed = state
-        .store
-        .run(
-            user.who(&state),
-            Target::any_version(id),
-            &RecordEvent {
-                kind,
-                date,
-                note: get("note").trim(),
-            },
-        )
-        .await?;
-    Ok(respond::redirect(&state, changed, |_| {
-        format!("/projects/{id}?done=event#obligations")
-    })
-    .await)
+    respond::run_redirect(
+        &state,
+        &user,
+        Target::any_version(id),
+        &RecordEvent {
+            kind,
+            date,
+            note: get("note").trim(),
+        },
+        |_| format!("/projects/{id}?done=event#obligations"),
+    )
+    .await
 }
 
 pub async fn set_fact(
@@ -63,18 +59,14 @@ pub async fn set_fact(
         .trim()
         .parse()
         .map_err(|_| DomainError::invalid("value", "认定值应为整数（是=1，否=0）"))?;
-    let changed = state
-        .store
-        .run(
-            user.who(&state),
-            Target::any_version(id),
-            &EstablishFact { fact, value },
-        )
-        .await?;
-    Ok(respond::redirect(&state, changed, |_| {
-        format!("/projects/{id}?done=fact#obligations")
-    })
-    .await)
+    respond::run_redirect(
+        &state,
+        &user,
+        Target::any_version(id),
+        &EstablishFact { fact, value },
+        |_| format!("/projects/{id}?done=fact#obligations"),
+    )
+    .await
 }
 
 pub async fn waive(
@@ -84,21 +76,17 @@ pub async fn waive(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let changed = state
-        .store
-        .run(
-            user.who(&state),
-            Target::any_version(id),
-            &Waive {
-                key: &get("key"),
-                reason: &get("reason"),
-            },
-        )
-        .await?;
-    Ok(respond::redirect(&state, changed, |_| {
-        format!("/projects/{id}?done=waive#obligations")
-    })
-    .await)
+    respond::run_redirect(
+        &state,
+        &user,
+        Target::any_version(id),
+        &Waive {
+            key: &get("key"),
+            reason: &get("reason"),
+        },
+        |_| format!("/projects/{id}?done=waive#obligations"),
+    )
+    .await
 }
 
 /// A project's obligations, events and facts, on its page.

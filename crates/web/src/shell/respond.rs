@@ -3,6 +3,7 @@
 //! its form again with the error summary when the input was refused; the API answers the
 //! record as JSON with its status, or the error with its stable code.
 
+use crate::shell::auth::{ApiUser, User};
 use crate::shell::error::{ApiError, PageError};
 use crate::shell::page::PageResult;
 use crate::shell::state::AppState;
@@ -10,7 +11,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use govit_core::{DomainError, FieldError};
-use govit_storage::{Changed, StoreError};
+use govit_storage::{Changed, Record, Step, StoreError, Target};
 use std::future::Future;
 
 impl AppState {
@@ -69,4 +70,27 @@ pub async fn json<R, Dto: From<R>>(
     result: Result<Changed<R>, StoreError>,
 ) -> Result<Json<Dto>, ApiError> {
     api(state, result, StatusCode::OK).await.map(|(_, j)| j)
+}
+
+/// Runs a step for the user of a page, then redirects to where `to` says; a refusal goes to
+/// the error page.
+pub async fn run_redirect<R: Record, S: Step<R>>(
+    state: &AppState,
+    user: &User,
+    target: Target,
+    step: &S,
+    to: impl FnOnce(&R) -> String,
+) -> PageResult {
+    let changed = state.store.run(user.who(state), target, step).await?;
+    Ok(redirect(state, changed, to).await)
+}
+
+/// Runs a step for an API caller and answers 200 with the record as `Dto`.
+pub async fn run_json<R: Record, S: Step<R>, Dto: From<R>>(
+    state: &AppState,
+    user: &ApiUser,
+    target: Target,
+    step: &S,
+) -> Result<Json<Dto>, ApiError> {
+    json(state, state.store.run(user.who(state), target, step).await).await
 }

@@ -264,11 +264,7 @@ pub async fn update_system(
     Path(id): Path<i64>,
     Versioned(version, form): Versioned<govit_core::inventory::SystemForm>,
 ) -> Result<Json<SystemDto>, ApiError> {
-    let result = state
-        .store
-        .run(user.who(&state), Target::at(id, version), &Edit(&form))
-        .await;
-    respond::json(&state, result).await
+    respond::run_json(&state, &user, Target::at(id, version), &Edit(&form)).await
 }
 
 #[derive(Serialize, ToSchema)]
