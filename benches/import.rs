@@ -14,12 +14,7 @@ const ROWS: usize = 10_000;
 
 fn workbook(rows: usize) -> Vec<u8> {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
-    let units = [
-        "区教育体育局",
-        "区卫生健康委员会",
-        "区公安分局",
-        "区数据资源管理局",
-    ];
+    let units = ["区教育体育局", "区卫生健康委员会", "区公安分局", "区数据资源管理局"];
     let header = [
         "所属单位",
         "系统名称",
@@ -91,14 +86,8 @@ async fn main() {
     let url = std::env::var("GOVIT_BENCH_DATABASE_URL").unwrap_or_else(|_| sqlite_url(&dir));
     let store = Store::connect(&url).await.expect("database");
     let now = chrono::Utc::now().timestamp_millis();
-    demo::seed(&store, now, |_| "Bench-pass-2026".into(), false)
-        .await
-        .expect("seed");
-    let uid = store
-        .user_id_by_login("reviewer")
-        .await
-        .expect("user")
-        .expect("reviewer");
+    demo::seed(&store, now, |_| "Bench-pass-2026".into(), false).await.expect("seed");
+    let uid = store.user_id_by_login("reviewer").await.expect("user").expect("reviewer");
     let principal = store.principal(uid).await.expect("p").expect("principal");
     let actor = Actor::cli("bench");
 
@@ -106,21 +95,15 @@ async fn main() {
     println!(
         "{ROWS}-row workbook: {:.1} MB ({})",
         bytes.len() as f64 / 1e6,
-        if url.starts_with("postgres") {
-            "PostgreSQL"
-        } else {
-            "SQLite"
-        }
+        if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" }
     );
     for round in ["first import", "same file again"] {
         let t = Instant::now();
         let cells = govit_web::sheet::read_xlsx(&bytes).expect("read");
         let read = t.elapsed();
         let sheet = SystemSheet::read(&cells).expect("sheet");
-        let report = store
-            .import_systems(&principal, &actor, now, &sheet, true)
-            .await
-            .expect("import");
+        let report =
+            store.import_systems(&principal, &actor, now, &sheet, true).await.expect("import");
         println!(
             "{round}: {:.2} s in all (reading the workbook {:.2} s); created {}, updated {}, unchanged {}, refused {}",
             t.elapsed().as_secs_f64(),

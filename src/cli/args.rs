@@ -4,11 +4,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(
-    name = "govit",
-    version,
-    about = "govit 政务信息化项目与数据资源统筹管理平台"
-)]
+#[command(name = "govit", version, about = "govit 政务信息化项目与数据资源统筹管理平台")]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -17,12 +13,7 @@ pub(crate) struct Cli {
 #[derive(Args, Clone)]
 pub(crate) struct DbArgs {
     /// Data directory; the SQLite database lives here unless --database-url says otherwise.
-    #[arg(
-        long,
-        default_value = "./govit-data",
-        env = "GOVIT_DATA_DIR",
-        global = true
-    )]
+    #[arg(long, default_value = "./govit-data", env = "GOVIT_DATA_DIR", global = true)]
     pub(crate) data_dir: PathBuf,
     /// `postgres://user@host/db` for PostgreSQL; default is SQLite in the data directory.
     #[arg(long, env = "GOVIT_DATABASE_URL", global = true)]

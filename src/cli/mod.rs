@@ -53,24 +53,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let dir = data_dir.unwrap_or_else(|| {
                 std::env::temp_dir().join(format!("govit-demo-{}-{}", std::process::id(), now_ms()))
             });
-            let db = DbArgs {
-                data_dir: dir.clone(),
-                database_url: None,
-            };
+            let db = DbArgs { data_dir: dir.clone(), database_url: None };
             let store = open(&db).await?;
             match demo::seed(&store, now_ms(), |_| generate_password(), true).await? {
                 Some(seeded) => {
-                    demo::sample_projects(&store, now_ms())
-                        .await
-                        .map_err(describe)?;
+                    demo::sample_projects(&store, now_ms()).await.map_err(describe)?;
                     // The server keeps running after this table, so a reader that
                     // has gone away (`govit demo | head`) must not stop it.
                     let mut out = std::io::stdout().lock();
-                    let _ = writeln!(
-                        out,
-                        "演示数据：六安市叶集区（yeji），数据目录 {}",
-                        dir.display()
-                    );
+                    let _ =
+                        writeln!(out, "演示数据：六安市叶集区（yeji），数据目录 {}", dir.display());
                     let _ = writeln!(
                         out,
                         "{:<10} {:<20} {:<14} 初始密码（首次登录须修改）",
@@ -180,12 +172,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         } else {
                             "正常"
                         };
-                        let roles = u
-                            .roles
-                            .iter()
-                            .map(|r| r.as_str())
-                            .collect::<Vec<_>>()
-                            .join(",");
+                        let roles =
+                            u.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",");
                         println!(
                             "{:<12} {:<16} {:<20} {:<16} {:<12} {}",
                             u.login,
@@ -237,10 +225,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
-        Command::Token {
-            db,
-            command: TokenCommand::Create { user, name },
-        } => {
+        Command::Token { db, command: TokenCommand::Create { user, name } } => {
             let store = open(&db).await?;
             let id = store
                 .user_id_by_login(&user)
@@ -264,10 +249,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     let Some(ym) = govit_core::declaration::YearMonth::parse(&month) else {
                         bail!("月份格式应为 YYYY-MM，例如 2025-10");
                     };
-                    print!(
-                        "{}",
-                        show_month(&store.calendar().await?, ym.year, ym.month)
-                    );
+                    print!("{}", show_month(&store.calendar().await?, ym.year, ym.month));
                 }
                 CalendarCommand::Import { file } => {
                     let text = std::fs::read_to_string(&file)
@@ -277,11 +259,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         .import_calendar_and_refresh(&Actor::cli(&whoami()), now_ms(), &text)
                         .await
                         .map_err(describe)?;
-                    let list = years
-                        .iter()
-                        .map(|y| y.to_string())
-                        .collect::<Vec<_>>()
-                        .join("、");
+                    let list = years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join("、");
                     println!("已导入 {list} 年的工作日安排，并重算了 {n} 项义务的期限");
                 }
             }
@@ -359,10 +337,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("  {login}  {password}");
             }
         }
-        Command::Obligations {
-            db,
-            command: ObligationsCommand::Refresh,
-        } => {
+        Command::Obligations { db, command: ObligationsCommand::Refresh } => {
             let store = open(&db).await?;
             load_profiles(&store, &db);
             let n = store.refresh_all_obligations(now_ms()).await?;
@@ -372,10 +347,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&db).await?;
             return systems_command(&store, command).await;
         }
-        Command::Audit {
-            db,
-            command: AuditCommand::Verify,
-        } => {
+        Command::Audit { db, command: AuditCommand::Verify } => {
             let store = open(&db).await?;
             match store.verify_audit_chain().await? {
                 Ok(n) => println!("审计链完整：共 {n} 条记录，SM3 摘要与链接全部校验通过"),

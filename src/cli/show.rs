@@ -59,14 +59,9 @@ pub(super) fn describe(e: govit_storage::StoreError) -> anyhow::Error {
 }
 
 pub(super) async fn principal_of(store: &Store, login: &str) -> Result<govit_core::org::Principal> {
-    let id = store
-        .user_id_by_login(login)
-        .await?
-        .with_context(|| format!("用户 {login} 不存在"))?;
-    store
-        .principal(id)
-        .await?
-        .with_context(|| format!("用户 {login} 已停用"))
+    let id =
+        store.user_id_by_login(login).await?.with_context(|| format!("用户 {login} 不存在"))?;
+    store.principal(id).await?.with_context(|| format!("用户 {login} 已停用"))
 }
 
 pub(super) fn whoami() -> String {
@@ -75,11 +70,7 @@ pub(super) fn whoami() -> String {
 
 pub(super) async fn systems_command(store: &Store, command: SystemsCommand) -> Result<ExitCode> {
     match command {
-        SystemsCommand::Import {
-            file,
-            user,
-            dry_run,
-        } => {
+        SystemsCommand::Import { file, user, dry_run } => {
             let principal = principal_of(store, &user).await?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
@@ -104,11 +95,7 @@ pub(super) async fn systems_command(store: &Store, command: SystemsCommand) -> R
             }
             println!(
                 "{}{} 行：新增 {}，更新 {}，未改动 {}，未导入 {}（{:.1} 秒）",
-                if dry_run {
-                    "检查（未写入）"
-                } else {
-                    "导入"
-                },
+                if dry_run { "检查（未写入）" } else { "导入" },
                 r.rows,
                 r.created,
                 r.updated,

@@ -10,9 +10,7 @@ async fn declaration_flow_through_the_api() {
     let clerk = app.api("clerk").await;
     let reviewer = app.api("reviewer").await;
 
-    let (s, p) = clerk
-        .post("/api/v1/projects", declaration_json("区级教育数据中台"))
-        .await;
+    let (s, p) = clerk.post("/api/v1/projects", declaration_json("区级教育数据中台")).await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
     assert_eq!(p["status"], "draft");
     assert_eq!(p["investment_wan"], "120.5");
@@ -30,15 +28,9 @@ async fn declaration_flow_through_the_api() {
     assert_eq!(p["investment_yuan"], 1);
 
     let (s, p) = clerk
-        .post(
-            &format!("/api/v1/projects/{id}/submit"),
-            json!({"version": p["version"]}),
-        )
+        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
         .await;
-    assert_eq!(
-        (s, p["status"].clone()),
-        (StatusCode::OK, json!("submitted"))
-    );
+    assert_eq!((s, p["status"].clone()), (StatusCode::OK, json!("submitted")));
 
     let (_, queue) = reviewer.get("/api/v1/projects?status=submitted").await;
     assert_eq!(queue["total"], 1);
@@ -48,64 +40,37 @@ async fn declaration_flow_through_the_api() {
             json!({"decision": "return", "version": p["version"]}),
         )
         .await;
-    assert_eq!(
-        (s, e["field"].clone()),
-        (StatusCode::UNPROCESSABLE_ENTITY, json!("reason"))
-    );
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("reason")));
     let (s, p) = reviewer
         .post(
             &format!("/api/v1/projects/{id}/decision"),
             json!({"decision": "return", "reason": "请细化概算", "version": p["version"]}),
         )
         .await;
-    assert_eq!(
-        (s, p["status"].clone()),
-        (StatusCode::OK, json!("returned"))
-    );
+    assert_eq!((s, p["status"].clone()), (StatusCode::OK, json!("returned")));
 
     let (_, p) = clerk.get(&format!("/api/v1/projects/{id}")).await;
     let (s, p) = clerk
-        .post(
-            &format!("/api/v1/projects/{id}/submit"),
-            json!({"version": p["version"]}),
-        )
+        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
         .await;
     assert_eq!(s, StatusCode::OK);
     // yeji:24: approval waits until sharing and domestic crypto are established.
     let approve = json!({"decision": "approve", "version": p["version"]});
-    let (s, e) = reviewer
-        .post(&format!("/api/v1/projects/{id}/decision"), approve.clone())
-        .await;
-    assert_eq!(
-        (s, e["code"].as_str()),
-        (StatusCode::CONFLICT, Some("gate_refused")),
-        "{e}"
-    );
+    let (s, e) = reviewer.post(&format!("/api/v1/projects/{id}/decision"), approve.clone()).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("gate_refused")), "{e}");
     assert!(
         e["message"].as_str().unwrap_or("").contains("尚未认定")
             && e["message"].as_str().unwrap_or("").contains("yeji:24"),
         "{e}"
     );
     reviewer.confirm_yeji_approval_facts(id).await;
-    let (s, p) = reviewer
-        .post(&format!("/api/v1/projects/{id}/decision"), approve)
-        .await;
-    assert_eq!(
-        (s, p["status"].clone()),
-        (StatusCode::OK, json!("approved"))
-    );
+    let (s, p) = reviewer.post(&format!("/api/v1/projects/{id}/decision"), approve).await;
+    assert_eq!((s, p["status"].clone()), (StatusCode::OK, json!("approved")));
 
     let (_, events) = clerk.get(&format!("/api/v1/projects/{id}/events")).await;
-    let actions: Vec<&str> = events
-        .as_array()
-        .expect("events")
-        .iter()
-        .filter_map(|e| e["action"].as_str())
-        .collect();
-    assert_eq!(
-        actions,
-        ["create", "update", "submit", "return", "submit", "approve"]
-    );
+    let actions: Vec<&str> =
+        events.as_array().expect("events").iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions, ["create", "update", "submit", "return", "submit", "approve"]);
     assert_eq!(events[3]["comment"], "请细化概算");
 }
 
@@ -113,39 +78,23 @@ async fn declaration_flow_through_the_api() {
 async fn a_stale_version_gets_409_and_changes_nothing() {
     let app = spawn_app().await;
     let a = app.api("clerk").await;
-    let (_, p) = a
-        .post("/api/v1/projects", declaration_json("并发编辑项目"))
-        .await;
+    let (_, p) = a.post("/api/v1/projects", declaration_json("并发编辑项目")).await;
     let id = p["id"].as_i64().expect("id");
     let v = p["version"].clone();
     let mut first = declaration_json("第一个人的修改");
     first["version"] = v.clone();
-    assert_eq!(
-        a.put(&format!("/api/v1/projects/{id}"), first).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(a.put(&format!("/api/v1/projects/{id}"), first).await.0, StatusCode::OK);
     let mut second = declaration_json("第二个人的修改");
     second["version"] = v.clone();
     let (s, e) = a.put(&format!("/api/v1/projects/{id}"), second).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(e["code"], "stale_version");
-    assert!(
-        e["message"].as_str().unwrap_or("").contains("已被他人修改"),
-        "{e}"
-    );
+    assert!(e["message"].as_str().unwrap_or("").contains("已被他人修改"), "{e}");
     let (_, p) = a.get(&format!("/api/v1/projects/{id}")).await;
     assert_eq!(p["name"], "第一个人的修改");
     // Without a version at all: refused, naming the field.
-    let (s, e) = a
-        .put(
-            &format!("/api/v1/projects/{id}"),
-            declaration_json("无版本"),
-        )
-        .await;
-    assert_eq!(
-        (s, e["field"].clone()),
-        (StatusCode::UNPROCESSABLE_ENTITY, json!("version"))
-    );
+    let (s, e) = a.put(&format!("/api/v1/projects/{id}"), declaration_json("无版本")).await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("version")));
 
     // The same through the form.
     let web = app.login("clerk").await;
@@ -166,11 +115,7 @@ async fn concurrent_updates_never_both_win() {
     let id = p["id"].as_i64().expect("id");
     let mut tasks = Vec::new();
     for i in 0..8 {
-        let api = Api {
-            base: a.base.clone(),
-            client: a.client.clone(),
-            token: a.token.clone(),
-        };
+        let api = Api { base: a.base.clone(), client: a.client.clone(), token: a.token.clone() };
         let mut body = declaration_json(&format!("并发修改{i}"));
         body["version"] = p["version"].clone();
         tasks.push(tokio::spawn(async move {
@@ -191,52 +136,30 @@ async fn concurrent_updates_never_both_win() {
 #[tokio::test]
 async fn tokens_are_required_and_revocable() {
     let app = spawn_app().await;
-    let r = app
-        .client()
-        .get(app.url("/api/v1/projects"))
-        .send()
-        .await
-        .expect("get");
+    let r = app.client().get(app.url("/api/v1/projects")).send().await.expect("get");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let e: Value = r.json().await.expect("json");
     assert_eq!(e["code"], "unauthorized");
     // A session cookie is not an API credential.
     let web = app.login("clerk").await;
-    assert_eq!(
-        web.get("/api/v1/me").await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(web.get("/api/v1/me").await.status(), StatusCode::UNAUTHORIZED);
     // Tokens are created and revoked on the account page; the plaintext is shown once.
     let r = web.post("/account/tokens", &[("name", "对接测试")]).await;
     let page = r.text().await.expect("body");
     let start = page.find("govit_").expect("token shown");
-    let token: String = page[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    let api = Api {
-        base: app.base.clone(),
-        client: app.client(),
-        token,
-    };
+    let token: String =
+        page[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let api = Api { base: app.base.clone(), client: app.client(), token };
     let (s, me) = api.get("/api/v1/me").await;
     assert_eq!((s, me["login"].clone()), (StatusCode::OK, json!("clerk")));
     let (_, page) = web.text("/account/tokens").await;
     assert!(!page.contains(&api.token), "token plaintext shown again");
     let tokens = app
         .store
-        .list_tokens(
-            app.store
-                .user_id_by_login("clerk")
-                .await
-                .expect("db")
-                .expect("u"),
-        )
+        .list_tokens(app.store.user_id_by_login("clerk").await.expect("db").expect("u"))
         .await
         .expect("tokens");
-    let r = web
-        .post(&format!("/account/tokens/{}/revoke", tokens[0].id), &[])
-        .await;
+    let r = web.post(&format!("/account/tokens/{}/revoke", tokens[0].id), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
 }
@@ -285,10 +208,7 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/cloud/versions/{id}/decision"),
         ("get", "/api/v1/projects/{id}/cloud-services"),
         ("post", "/api/v1/projects/{id}/cloud-services"),
-        (
-            "delete",
-            "/api/v1/projects/{id}/cloud-services/{service_id}",
-        ),
+        ("delete", "/api/v1/projects/{id}/cloud-services/{service_id}"),
         ("get", "/api/v1/projects/{id}/common-overlaps"),
         ("get", "/api/v1/negative-list"),
         ("post", "/api/v1/negative-list"),
@@ -324,10 +244,7 @@ async fn openapi_documents_every_route() {
                 "{method} {path} is documented but not tested"
             );
             let url = app.url(
-                &path
-                    .replace("{id}", "1")
-                    .replace("{link_id}", "1")
-                    .replace("{month}", "2025-10"),
+                &path.replace("{id}", "1").replace("{link_id}", "1").replace("{month}", "2025-10"),
             );
             let r = app
                 .client()

@@ -5,27 +5,16 @@ use govit_storage::Backend;
 use govit_storage::sqlx;
 
 async fn exec(app: &TestApp, sql: &'static str) {
-    sqlx::raw_sql(sql)
-        .execute(app.store.pool())
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    sqlx::raw_sql(sql).execute(app.store.pool()).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 async fn disable_protection(app: &TestApp) {
     match app.store.backend() {
         Backend::Sqlite => {
-            exec(
-                app,
-                "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
-            )
-            .await
+            exec(app, "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;").await
         }
         Backend::Postgres => {
-            exec(
-                app,
-                "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update",
-            )
-            .await
+            exec(app, "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update").await
         }
     }
 }
@@ -42,11 +31,7 @@ async fn verify_passes_on_an_intact_chain_and_names_an_edited_row() {
     some_activity(&app).await;
     let out = app.cli(&["audit", "verify"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout} {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("审计链完整"));
 
     // The table refuses edits through SQL as long as its triggers stand.
@@ -58,11 +43,7 @@ async fn verify_passes_on_an_intact_chain_and_names_an_edited_row() {
     );
 
     disable_protection(&app).await;
-    exec(
-        &app,
-        "UPDATE audit_log SET after_json = '{\"investment\":1}' WHERE seq = 7",
-    )
-    .await;
+    exec(&app, "UPDATE audit_log SET after_json = '{\"investment\":1}' WHERE seq = 7").await;
     let out = app.cli(&["audit", "verify"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{stdout}");
@@ -79,10 +60,7 @@ async fn verify_names_a_removed_row() {
     let out = app.cli(&["audit", "verify"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{stdout}");
-    assert!(
-        stdout.contains("第 4 条") && stdout.contains("删除"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("第 4 条") && stdout.contains("删除"), "{stdout}");
 }
 
 #[tokio::test]
@@ -121,11 +99,7 @@ async fn cli_manages_users_and_tokens() {
         "declarant",
     ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("初始密码"));
     let out = app.cli(&[
         "user",
@@ -146,25 +120,12 @@ async fn cli_manages_users_and_tokens() {
     let out = app.cli(&["token", "create", "--user", "clerk"]);
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(token.starts_with("govit_"), "{token}");
-    let api = Api {
-        base: app.base.clone(),
-        client: app.client(),
-        token,
-    };
+    let api = Api { base: app.base.clone(), client: app.client(), token };
     assert_eq!(api.get("/api/v1/me").await.0, reqwest::StatusCode::OK);
     let out = app.cli(&["user", "disable", "clerk"]);
     assert!(out.status.success());
-    assert_eq!(
-        api.get("/api/v1/me").await.0,
-        reqwest::StatusCode::UNAUTHORIZED
-    );
-    let out = app.cli(&[
-        "user",
-        "reset-password",
-        "clerk2",
-        "--password",
-        "Another-Pass-9",
-    ]);
+    assert_eq!(api.get("/api/v1/me").await.0, reqwest::StatusCode::UNAUTHORIZED);
+    let out = app.cli(&["user", "reset-password", "clerk2", "--password", "Another-Pass-9"]);
     assert!(out.status.success());
     let web = app.anonymous();
     let r = web.try_login("clerk2", "Another-Pass-9").await;

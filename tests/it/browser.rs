@@ -24,20 +24,13 @@ async fn start_driver() -> Option<Driver> {
         std::env::var("GOVIT_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     if !std::path::Path::new(&path).exists() {
         let required = std::env::var("GOVIT_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "chromedriver not found at {path}, but GOVIT_REQUIRE_BROWSER=1"
-        );
+        assert!(!required, "chromedriver not found at {path}, but GOVIT_REQUIRE_BROWSER=1");
         eprintln!(
             "skipping the browser test: no chromedriver at {path} (scripts/test.sh installs it)"
         );
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
     let child = Command::new(&path)
         .arg(format!("--port={port}"))
         .arg("--allowed-ips=127.0.0.1")
@@ -45,15 +38,9 @@ async fn start_driver() -> Option<Driver> {
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromedriver");
-    let driver = Driver {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
+    let driver = Driver { child, url: format!("http://127.0.0.1:{port}") };
     for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
             return Some(driver);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -88,10 +75,7 @@ async fn browser(driver: &Driver) -> Client {
 }
 
 async fn fill(c: &Client, id: &str, value: &str) {
-    let el = c
-        .find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"));
+    let el = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
     el.clear().await.expect("clear");
     el.send_keys(value).await.expect("type");
 }
@@ -100,10 +84,7 @@ async fn fill(c: &Client, id: &str, value: &str) {
 /// navigation can hand back an element that is gone a moment later: find it again then.
 async fn click(c: &Client, css: &str) {
     for _ in 0..50 {
-        let el = c
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        let el = c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
         match el.click().await {
             Ok(()) => return,
             Err(fantoccini::error::CmdError::Standard(w))
@@ -177,12 +158,9 @@ async fn declare_return_resubmit_approve_in_chromium() {
         for (id, v) in declaration("叶集区智慧校园平台") {
             if id.starts_with("period") {
                 // <input type="month"> takes its value as the page would submit it.
-                c.execute(
-                    &format!("document.getElementById('{id}').value = '{v}'"),
-                    vec![],
-                )
-                .await
-                .expect("set month");
+                c.execute(&format!("document.getElementById('{id}').value = '{v}'"), vec![])
+                    .await
+                    .expect("set month");
             } else {
                 fill(&c, id, &v).await;
             }
@@ -212,9 +190,7 @@ async fn declare_return_resubmit_approve_in_chromium() {
 
         // The clerk sees the reason, edits and resubmits.
         login(&c, &base, "clerk").await;
-        c.goto(&format!("{base}{project_path}"))
-            .await
-            .expect("goto project");
+        c.goto(&format!("{base}{project_path}")).await.expect("goto project");
         wait_for(&c, "请补充与现有教育系统的对接方案").await;
         c.find(Locator::LinkText("修改申报表"))
             .await
@@ -231,9 +207,7 @@ async fn declare_return_resubmit_approve_in_chromium() {
 
         // The reviewer approves.
         login(&c, &base, "reviewer").await;
-        c.goto(&format!("{base}{project_path}"))
-            .await
-            .expect("goto project");
+        c.goto(&format!("{base}{project_path}")).await.expect("goto project");
         // yeji:24's facts are established from the gate list, one button each.
         // The flash reads the same after both, so wait for each button to go: a fact once
         // established no longer offers one.
@@ -248,9 +222,7 @@ async fn declare_return_resubmit_approve_in_chromium() {
         logout(&c).await;
 
         login(&c, &base, "clerk").await;
-        c.goto(&format!("{base}{project_path}"))
-            .await
-            .expect("goto project");
+        c.goto(&format!("{base}{project_path}")).await.expect("goto project");
         let page = wait_for(&c, "tag-approved").await;
         assert!(page.contains("已补充对接方案"), "{page}");
     }
@@ -272,9 +244,7 @@ async fn import_a_sheet_then_review_a_flagged_duplicate_in_chromium() {
     async {
         // The clerk imports the unit's inventory; the bad row is reported, the good ones go in.
         login(&c, &base, "clerk").await;
-        c.goto(&format!("{base}/systems"))
-            .await
-            .expect("goto systems");
+        c.goto(&format!("{base}/systems")).await.expect("goto systems");
         click(&c, "a[href='/systems/import']").await;
         wait_for(&c, "导入信息系统目录").await;
         c.find(Locator::Id("file"))
@@ -286,13 +256,8 @@ async fn import_a_sheet_then_review_a_flagged_duplicate_in_chromium() {
         click(&c, "form[action='/systems/import'] button[type=submit]").await;
         let page = wait_for(&c, "导入结果").await;
         assert!(page.contains("G（部署方式）"), "{page}");
-        let created = c
-            .find(Locator::Id("created"))
-            .await
-            .expect("created")
-            .text()
-            .await
-            .expect("text");
+        let created =
+            c.find(Locator::Id("created")).await.expect("created").text().await.expect("text");
         assert_eq!(created, "3");
         logout(&c).await;
     }
@@ -312,9 +277,7 @@ async fn import_a_sheet_then_review_a_flagged_duplicate_in_chromium() {
     let result = async {
         // The reviewer sees the imported system ranked first and opens it.
         login(&c, &base, "reviewer").await;
-        c.goto(&format!("{base}/projects/{id}"))
-            .await
-            .expect("goto project");
+        c.goto(&format!("{base}/projects/{id}")).await.expect("goto project");
         let page = wait_for(&c, "重复建设比对").await;
         assert!(page.contains("学生资助管理系统"), "{page}");
         click(&c, "#similar ~ table a[href^='/systems/']").await;

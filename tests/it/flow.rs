@@ -15,11 +15,7 @@ async fn declare_return_resubmit_approve_in_the_ui() {
     assert!(page.contains("草稿"), "{page}");
     assert!(page.contains("120.5 万元"));
     let mut fields = declaration("叶集区教育资源公共服务平台（一期）");
-    fields
-        .iter_mut()
-        .find(|(k, _)| *k == "remarks")
-        .expect("remarks")
-        .1 = "一期建设".into();
+    fields.iter_mut().find(|(k, _)| *k == "remarks").expect("remarks").1 = "一期建设".into();
     let v = clerk.version(id).await;
     let mut form = as_pairs(&fields);
     form.push(("version", &v));
@@ -34,10 +30,7 @@ async fn declare_return_resubmit_approve_in_the_ui() {
     let (s, queue) = reviewer.text("/review").await;
     assert_eq!(s, StatusCode::OK);
     assert!(queue.contains("（一期）"), "{queue}");
-    assert!(
-        queue.contains(r#"<span class="count">1</span>"#),
-        "todo count missing"
-    );
+    assert!(queue.contains(r#"<span class="count">1</span>"#), "todo count missing");
 
     // Returning needs a reason.
     let v = reviewer.version(id).await;
@@ -49,41 +42,25 @@ async fn declare_return_resubmit_approve_in_the_ui() {
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.expect("body");
-    assert!(
-        body.contains("存在问题") && body.contains("退回理由"),
-        "{body}"
-    );
+    assert!(body.contains("存在问题") && body.contains("退回理由"), "{body}");
     let r = reviewer
         .post(
             &format!("/projects/{id}/decide"),
-            &[
-                ("version", &v),
-                ("decision", "return"),
-                ("reason", "请补充建设依据文件名称"),
-            ],
+            &[("version", &v), ("decision", "return"), ("reason", "请补充建设依据文件名称")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     // The clerk sees the outcome and the reason, edits and resubmits.
     let (_, home) = clerk.text("/").await;
-    assert!(
-        home.contains(r#"<span class="count">1</span>"#),
-        "returned count missing: {home}"
-    );
+    assert!(home.contains(r#"<span class="count">1</span>"#), "returned count missing: {home}");
     let (_, page) = clerk.text(&format!("/projects/{id}")).await;
-    assert!(
-        page.contains("已退回") && page.contains("请补充建设依据文件名称"),
-        "{page}"
-    );
+    assert!(page.contains("已退回") && page.contains("请补充建设依据文件名称"), "{page}");
     let v = clerk.version(id).await;
     let mut form = as_pairs(&fields);
     form.push(("version", &v));
     assert_eq!(
-        clerk
-            .post(&format!("/projects/{id}/edit"), &form)
-            .await
-            .status(),
+        clerk.post(&format!("/projects/{id}/edit"), &form).await.status(),
         StatusCode::SEE_OTHER
     );
     assert_eq!(clerk.submit(id).await.status(), StatusCode::SEE_OTHER);
@@ -98,21 +75,12 @@ async fn declare_return_resubmit_approve_in_the_ui() {
         .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let page = r.text().await.expect("body");
-    assert!(
-        page.contains("尚未认定") && page.contains("yeji:24"),
-        "{page}"
-    );
+    assert!(page.contains("尚未认定") && page.contains("yeji:24"), "{page}");
     let (_, page) = reviewer.text(&format!("/projects/{id}")).await;
-    assert!(
-        page.contains("立项审批关口") && page.contains("待认定"),
-        "{page}"
-    );
+    assert!(page.contains("立项审批关口") && page.contains("待认定"), "{page}");
     for fact in ["can_share", "uses_domestic_crypto"] {
         let r = reviewer
-            .post(
-                &format!("/projects/{id}/facts"),
-                &[("fact", fact), ("value", "1")],
-            )
+            .post(&format!("/projects/{id}/facts"), &[("fact", fact), ("value", "1")])
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
     }
@@ -134,19 +102,12 @@ async fn declare_return_resubmit_approve_in_the_ui() {
     let timeline = &page[page.find("办理记录").expect("timeline")..];
     assert_eq!(timeline.matches("<li>").count(), 7, "{timeline}");
     // An approved declaration cannot be edited any more.
-    let (_, p) = app
-        .api("clerk")
-        .await
-        .get(&format!("/api/v1/projects/{id}"))
-        .await;
+    let (_, p) = app.api("clerk").await.get(&format!("/api/v1/projects/{id}")).await;
     let v = p["version"].to_string();
     let mut form = as_pairs(&fields);
     form.push(("version", &v));
     assert_eq!(
-        clerk
-            .post(&format!("/projects/{id}/edit"), &form)
-            .await
-            .status(),
+        clerk.post(&format!("/projects/{id}/edit"), &form).await.status(),
         StatusCode::CONFLICT
     );
 }
@@ -159,10 +120,7 @@ async fn withdraw_returns_a_submission_to_draft() {
     clerk.submit(id).await;
     let v = clerk.version(id).await;
     assert_eq!(
-        clerk
-            .post(&format!("/projects/{id}/withdraw"), &[("version", &v)])
-            .await
-            .status(),
+        clerk.post(&format!("/projects/{id}/withdraw"), &[("version", &v)]).await.status(),
         StatusCode::SEE_OTHER
     );
     let (_, page) = clerk.text(&format!("/projects/{id}")).await;
@@ -178,10 +136,7 @@ async fn lists_filter_page_and_export() {
     }
     let special = clerk.create_draft("智慧校园安防平台").await;
     let (_, page) = clerk.text("/projects").await;
-    assert!(
-        page.contains("共 24 个项目") && page.contains("第 1 / 2 页"),
-        "paging"
-    );
+    assert!(page.contains("共 24 个项目") && page.contains("第 1 / 2 页"), "paging");
     let (_, page) = clerk.text("/projects?page=2").await;
     assert!(page.contains("第 2 / 2 页"));
     let (_, page) = clerk.text(&format!("/projects?q={}", "安防")).await;
@@ -189,30 +144,18 @@ async fn lists_filter_page_and_export() {
     let (_, page) = clerk.text("/projects?status=approved").await;
     assert!(page.contains("共 0 个项目"));
     // The department tree filters to a department and those below it.
-    let depts = app
-        .store
-        .departments(govit_core::ids::JurisdictionId(1))
-        .await
-        .expect("depts");
+    let depts = app.store.departments(govit_core::ids::JurisdictionId(1)).await.expect("depts");
     let school = depts.iter().find(|d| d.code == "jyt-xx").expect("school");
     let (_, page) = clerk.text(&format!("/projects?dept={}", school.id)).await;
     assert!(page.contains("共 0 个项目"));
     let r = clerk.get("/projects/export.xlsx?q=安防").await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(
-        r.headers()["content-type"]
-            .to_str()
-            .unwrap_or("")
-            .contains("spreadsheetml")
-    );
+    assert!(r.headers()["content-type"].to_str().unwrap_or("").contains("spreadsheetml"));
     let bytes = r.bytes().await.expect("xlsx");
     let rows = xlsx_rows(&bytes, "项目申报表");
     // Header, the one project the filter keeps, the 合计 row.
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(rows[1][2], "智慧校园安防平台");
     assert_eq!(rows[1][5], "120.5");
-    assert_eq!(
-        (rows[2][0].as_str(), rows[2][5].as_str()),
-        ("合计", "120.5")
-    );
+    assert_eq!((rows[2][0].as_str(), rows[2][5].as_str()), ("合计", "120.5"));
 }

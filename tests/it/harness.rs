@@ -71,15 +71,9 @@ pub async fn spawn_app() -> TestApp {
     let clock = Arc::new(TestClock(AtomicI64::new(now)));
     let state = AppState::new(store.clone(), WebConfig::default(), clock.clone()).expect("state");
     let server_state = state.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(govit_web::serve(
-        listener,
-        server_state,
-        std::future::pending(),
-    ));
+    tokio::spawn(govit_web::serve(listener, server_state, std::future::pending()));
     TestApp {
         base: format!("http://{addr}"),
         store,
@@ -105,11 +99,7 @@ pub fn input_value(html: &str, field: &str) -> Option<String> {
     let key = format!("name=\"{field}\" value=\"");
     let start = html.find(&key)? + key.len();
     let end = html[start..].find('"')? + start;
-    Some(
-        html[start..end]
-            .replace("&#x2f;", "/")
-            .replace("&#47;", "/"),
-    )
+    Some(html[start..end].replace("&#x2f;", "/").replace("&#47;", "/"))
 }
 
 /// The project id from a `Location: /projects/{id}?…` redirect.
@@ -128,9 +118,7 @@ impl TestApp {
     }
 
     pub fn advance(&self, d: Duration) {
-        self.clock
-            .0
-            .fetch_add(d.as_millis() as i64, Ordering::SeqCst);
+        self.clock.0.fetch_add(d.as_millis() as i64, Ordering::SeqCst);
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -149,33 +137,20 @@ impl TestApp {
 
     /// Signs in through the login form; returns the client and a CSRF token for its forms.
     pub async fn login(&self, login: &str) -> Web {
-        let web = Web {
-            app_base: self.base.clone(),
-            client: self.client(),
-            csrf: String::new(),
-        };
+        let web = Web { app_base: self.base.clone(), client: self.client(), csrf: String::new() };
         let resp = web.try_login(login, PASSWORD).await;
-        assert_eq!(
-            resp.status(),
-            StatusCode::SEE_OTHER,
-            "login of {login} failed"
-        );
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "login of {login} failed");
         web.with_csrf().await
     }
 
     /// A browser that has not signed in.
     pub fn anonymous(&self) -> Web {
-        Web {
-            app_base: self.base.clone(),
-            client: self.client(),
-            csrf: String::new(),
-        }
+        Web { app_base: self.base.clone(), client: self.client(), csrf: String::new() }
     }
 
     /// Audit records matching `filter`, newest first.
     pub async fn audit(
-        &self,
-        filter: govit_storage::audit::AuditFilter,
+        &self, filter: govit_storage::audit::AuditFilter,
     ) -> Vec<govit_core::audit::AuditRecord> {
         self.store
             .search_audit(&filter, govit_storage::Page::new(1, 200))
@@ -185,19 +160,10 @@ impl TestApp {
     }
 
     pub async fn token(&self, login: &str) -> String {
-        let id = self
-            .store
-            .user_id_by_login(login)
-            .await
-            .expect("db")
-            .expect("user");
+        let id = self.store.user_id_by_login(login).await.expect("db").expect("user");
         self.store
             .create_token(
-                Who::new(
-                    &Principal::operator(),
-                    &Actor::cli("test"),
-                    self.clock.now_ms(),
-                ),
+                Who::new(&Principal::operator(), &Actor::cli("test"), self.clock.now_ms()),
                 id,
                 "测试",
             )
@@ -206,11 +172,7 @@ impl TestApp {
     }
 
     pub async fn api(&self, login: &str) -> Api {
-        Api {
-            base: self.base.clone(),
-            client: self.client(),
-            token: self.token(login).await,
-        }
+        Api { base: self.base.clone(), client: self.client(), token: self.token(login).await }
     }
 
     /// Runs the govit binary against this app's database.
@@ -252,22 +214,13 @@ impl Web {
     }
 
     pub async fn with_csrf(mut self) -> Web {
-        let page = self
-            .get("/account/password")
-            .await
-            .text()
-            .await
-            .expect("body");
+        let page = self.get("/account/password").await.text().await.expect("body");
         self.csrf = input_value(&page, "_csrf").unwrap_or_default();
         self
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(format!("{}{path}", self.app_base))
-            .send()
-            .await
-            .expect("get")
+        self.client.get(format!("{}{path}", self.app_base)).send().await.expect("get")
     }
 
     pub async fn text(&self, path: &str) -> (StatusCode, String) {
@@ -295,11 +248,7 @@ impl Web {
 }
 
 pub fn location(r: &Response) -> String {
-    r.headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
+    r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
 }
 
 /// A program with an API token.
@@ -311,25 +260,17 @@ pub struct Api {
 
 impl Api {
     pub async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
+        &self, method: reqwest::Method, path: &str, body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
+        let mut req =
+            self.client.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
         if let Some(b) = body {
             req = req.json(&b);
         }
         let r = req.send().await.expect("api call");
         let status = r.status();
         let text = r.text().await.expect("body");
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.call(reqwest::Method::GET, path, None).await
@@ -395,8 +336,7 @@ impl Web {
 
     pub async fn submit(&self, id: i64) -> Response {
         let v = self.version(id).await;
-        self.post(&format!("/projects/{id}/submit"), &[("version", &v)])
-            .await
+        self.post(&format!("/projects/{id}/submit"), &[("version", &v)]).await
     }
 }
 
@@ -405,19 +345,12 @@ pub fn xlsx_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
     use calamine::{Reader, Xlsx};
     let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an xlsx file");
     let range = wb.worksheet_range(sheet).expect("sheet");
-    range
-        .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .collect()
+    range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
 }
 
 /// A department of a test jurisdiction.
 pub async fn add_department(
-    app: &TestApp,
-    j: JurisdictionId,
-    code: &str,
-    name: &str,
-    kinds: &[PartyKind],
+    app: &TestApp, j: JurisdictionId, code: &str, name: &str, kinds: &[PartyKind],
 ) -> DepartmentId {
     app.store
         .create_department(&Actor::cli("test"), app.now(), j, None, code, name, kinds)
@@ -427,12 +360,8 @@ pub async fn add_department(
 
 /// A user with the test password, ready to log in.
 pub async fn add_user(
-    app: &TestApp,
-    j: JurisdictionId,
-    login: &str,
-    department: Option<DepartmentId>,
-    roles: &[Role],
-    scope: ScopeKind,
+    app: &TestApp, j: JurisdictionId, login: &str, department: Option<DepartmentId>,
+    roles: &[Role], scope: ScopeKind,
 ) {
     app.store
         .create_user(
@@ -457,19 +386,11 @@ pub async fn add_user(
 
 /// A jurisdiction under `profile` with an authority, one owner unit, a clerk and a reviewer.
 pub async fn jurisdiction(
-    app: &TestApp,
-    code: &str,
-    profile: &str,
+    app: &TestApp, code: &str, profile: &str,
 ) -> (JurisdictionId, DepartmentId) {
     let j = app
         .store
-        .create_jurisdiction(
-            &Actor::cli("test"),
-            app.now(),
-            code,
-            &format!("{code}市"),
-            profile,
-        )
+        .create_jurisdiction(&Actor::cli("test"), app.now(), code, &format!("{code}市"), profile)
         .await
         .expect("jurisdiction");
     let authority = add_department(
@@ -480,57 +401,23 @@ pub async fn jurisdiction(
         &[PartyKind::Authority],
     )
     .await;
-    let unit = add_department(
-        app,
-        j,
-        &format!("{code}-unit"),
-        "市交通运输局",
-        &[PartyKind::OwnerUnit],
-    )
-    .await;
+    let unit =
+        add_department(app, j, &format!("{code}-unit"), "市交通运输局", &[PartyKind::OwnerUnit])
+            .await;
     let clerk = format!("{code}-clerk");
-    add_user(
-        app,
-        j,
-        &clerk,
-        Some(unit),
-        &[Role::Declarant],
-        ScopeKind::OwnDepartment,
-    )
-    .await;
+    add_user(app, j, &clerk, Some(unit), &[Role::Declarant], ScopeKind::OwnDepartment).await;
     let reviewer = format!("{code}-reviewer");
-    add_user(
-        app,
-        j,
-        &reviewer,
-        Some(authority),
-        &[Role::Reviewer],
-        ScopeKind::All,
-    )
-    .await;
+    add_user(app, j, &reviewer, Some(authority), &[Role::Reviewer], ScopeKind::All).await;
     (j, unit)
 }
 
 /// Adds a data center (大数据中心) to a test jurisdiction, with its clerk `{code}-datacenter`.
 pub async fn data_center(app: &TestApp, j: JurisdictionId, code: &str) {
-    let dept = add_department(
-        app,
-        j,
-        &format!("{code}-dc"),
-        "市大数据中心",
-        &[PartyKind::DataCenter],
-    )
-    .await;
+    let dept =
+        add_department(app, j, &format!("{code}-dc"), "市大数据中心", &[PartyKind::DataCenter])
+            .await;
     let login = format!("{code}-datacenter");
-    add_user(
-        app,
-        j,
-        &login,
-        Some(dept),
-        &[Role::Declarant],
-        ScopeKind::OwnDepartment,
-    )
-    .await;
+    add_user(app, j, &login, Some(dept), &[Role::Declarant], ScopeKind::OwnDepartment).await;
 }
 
 impl Api {

@@ -24,15 +24,10 @@ const HEADER: &[&str] = &[
 pub fn workbook(rows: &[&[&str]]) -> Vec<u8> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
-    ws.write_string(0, 0, "叶集区政务信息系统目录（2026年）")
-        .expect("title");
-    for (r, row) in std::iter::once(HEADER)
-        .chain(rows.iter().copied())
-        .enumerate()
-    {
+    ws.write_string(0, 0, "叶集区政务信息系统目录（2026年）").expect("title");
+    for (r, row) in std::iter::once(HEADER).chain(rows.iter().copied()).enumerate() {
         for (c, cell) in row.iter().enumerate() {
-            ws.write_string((r + 1) as u32, c as u16, *cell)
-                .expect("cell");
+            ws.write_string((r + 1) as u32, c as u16, *cell).expect("cell");
         }
     }
     wb.save_to_buffer().expect("xlsx")
@@ -159,13 +154,9 @@ async fn upload(web: &Web, bytes: Vec<u8>, check_only: bool) -> (StatusCode, Str
 }
 
 fn count(page: &str, id: &str) -> i64 {
-    let at = page
-        .find(&format!("id=\"{id}\">"))
-        .unwrap_or_else(|| panic!("{id} in {page}"));
+    let at = page.find(&format!("id=\"{id}\">")).unwrap_or_else(|| panic!("{id} in {page}"));
     let rest = &page[at + id.len() + 6..];
-    rest[..rest.find('<').expect("end")]
-        .parse()
-        .expect("number")
+    rest[..rest.find('<').expect("end")].parse().expect("number")
 }
 
 async fn catalog_names(api: &Api) -> Vec<String> {
@@ -191,10 +182,7 @@ async fn mixed_file_imports_good_rows_reports_bad_ones_and_reimport_changes_noth
     assert!(page.contains("检查结果（未写入）"), "{page}");
     assert_eq!(count(&page, "created"), 3);
     let api = app.api("clerk").await;
-    assert!(
-        catalog_names(&api).await.is_empty(),
-        "a check writes nothing"
-    );
+    assert!(catalog_names(&api).await.is_empty(), "a check writes nothing");
 
     let (s, page) = upload(&clerk, mixed(), false).await;
     assert_eq!(s, StatusCode::OK, "{page}");
@@ -226,11 +214,7 @@ async fn mixed_file_imports_good_rows_reports_bad_ones_and_reimport_changes_noth
     // The same file again: nothing changes, no new versions.
     let (_, page) = upload(&clerk, mixed(), false).await;
     assert_eq!(
-        (
-            count(&page, "created"),
-            count(&page, "updated"),
-            count(&page, "unchanged")
-        ),
+        (count(&page, "created"), count(&page, "updated"), count(&page, "unchanged")),
         (0, 0, 3),
         "{page}"
     );
@@ -268,11 +252,7 @@ async fn mixed_file_imports_good_rows_reports_bad_ones_and_reimport_changes_noth
     ]);
     let (_, page) = upload(&clerk, fixed, false).await;
     assert_eq!(
-        (
-            count(&page, "created"),
-            count(&page, "updated"),
-            count(&page, "refused")
-        ),
+        (count(&page, "created"), count(&page, "updated"), count(&page, "refused")),
         (1, 1, 0),
         "{page}"
     );
@@ -286,10 +266,7 @@ async fn mixed_file_imports_good_rows_reports_bad_ones_and_reimport_changes_noth
             ..Default::default()
         })
         .await;
-    assert!(
-        audit.iter().any(|a| a.event.detail == "Excel 导入"),
-        "{audit:?}"
-    );
+    assert!(audit.iter().any(|a| a.event.detail == "Excel 导入"), "{audit:?}");
     // Imports write their audit records in bulk; the chain stays whole.
     let created = app
         .audit(govit_storage::audit::AuditFilter {
@@ -308,10 +285,7 @@ async fn unreadable_files_and_missing_columns_are_refused_whole() {
     let clerk = app.login("clerk").await;
     let (s, page) = upload(&clerk, b"not a workbook".to_vec(), false).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        page.contains("错误：") && page.contains("请上传 Excel 工作簿"),
-        "{page}"
-    );
+    assert!(page.contains("错误：") && page.contains("请上传 Excel 工作簿"), "{page}");
 
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
@@ -319,10 +293,7 @@ async fn unreadable_files_and_missing_columns_are_refused_whole() {
     ws.write_string(1, 0, "某系统").expect("cell");
     let (s, page) = upload(&clerk, wb.save_to_buffer().expect("xlsx"), false).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        page.contains("缺少必填列：主要功能、使用频度、部署方式、网络"),
-        "{page}"
-    );
+    assert!(page.contains("缺少必填列：主要功能、使用频度、部署方式、网络"), "{page}");
 
     // A multipart form without its CSRF token changes nothing.
     let part = reqwest::multipart::Part::bytes(mixed()).file_name("x.xlsx");
@@ -341,11 +312,7 @@ async fn unreadable_files_and_missing_columns_are_refused_whole() {
     assert_eq!(r.status(), StatusCode::OK);
     let (s, page) = upload(&clerk, r.bytes().await.expect("xlsx").to_vec(), true).await;
     assert_eq!(s, StatusCode::OK, "{page}");
-    assert_eq!(
-        (count(&page, "created"), count(&page, "refused")),
-        (1, 0),
-        "{page}"
-    );
+    assert_eq!((count(&page, "created"), count(&page, "refused")), (1, 0), "{page}");
 
     // Observers cannot import.
     let viewer = app.api("finance").await;
@@ -356,15 +323,9 @@ async fn unreadable_files_and_missing_columns_are_refused_whole() {
 async fn raw_import(api: &Api, bytes: Vec<u8>, dry_run: bool) -> (StatusCode, Value) {
     let r = api
         .client
-        .post(format!(
-            "{}/api/v1/systems/import?dry_run={dry_run}",
-            api.base
-        ))
+        .post(format!("{}/api/v1/systems/import?dry_run={dry_run}", api.base))
         .bearer_auth(&api.token)
-        .header(
-            "content-type",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        .header("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         .body(bytes)
         .send()
         .await
@@ -406,40 +367,22 @@ async fn api_and_cli_import_and_export_round_trip() {
     decl["summary"] = json!("居民与家庭医生团队签约服务管理，签约、履约和考核");
     let (_, p) = clerk.post("/api/v1/projects", decl).await;
     let id = p["id"].as_i64().expect("id");
-    clerk
-        .post(
-            &format!("/api/v1/projects/{id}/submit"),
-            json!({"version": p["version"]}),
-        )
-        .await;
-    let (_, similar) = reviewer
-        .get(&format!("/api/v1/projects/{id}/similar"))
-        .await;
+    clerk.post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]})).await;
+    let (_, similar) = reviewer.get(&format!("/api/v1/projects/{id}/similar")).await;
     assert_eq!(similar[0]["name"], "家庭医生签约系统", "{similar}");
 
     // CLI: export what the authority sees, import it back — nothing changes.
     let file = app.data_dir.join("catalog.xlsx");
     let file = file.to_str().expect("path");
     let out = app.cli(&["systems", "export", "--user", "reviewer", "--out", file]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("已导出 4 个系统"));
     let rows = xlsx_rows(&std::fs::read(file).expect("file"), "政务信息系统目录");
     assert_eq!(rows[0][1], "所属单位");
     let out = app.cli(&["systems", "import", file, "--user", "reviewer"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.contains("新增 0，更新 0，未改动 4，未导入 0"),
-        "{stdout}"
-    );
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("新增 0，更新 0，未改动 4，未导入 0"), "{stdout}");
 
     // A file with bad rows: listed by row and column, exit status 3.
     let bad = app.data_dir.join("bad.xlsx");
@@ -478,37 +421,17 @@ async fn search_page_finds_systems_and_projects_within_scope() {
         .as_array()
         .expect("hits")
         .iter()
-        .map(|h| {
-            (
-                h["kind"].as_str().unwrap_or("").into(),
-                h["name"].as_str().unwrap_or("").into(),
-            )
-        })
+        .map(|h| (h["kind"].as_str().unwrap_or("").into(), h["name"].as_str().unwrap_or("").into()))
         .collect();
-    assert!(
-        found.contains(&("system".into(), "校园安全视频巡查系统".into())),
-        "{found:?}"
-    );
-    assert!(
-        found.contains(&("project".into(), "校园视频巡查平台升级".into())),
-        "{found:?}"
-    );
+    assert!(found.contains(&("system".into(), "校园安全视频巡查系统".into())), "{found:?}");
+    assert!(found.contains(&("project".into(), "校园视频巡查平台升级".into())), "{found:?}");
     let (_, only) = clerk.get("/api/v1/search?q=校园视频巡查&kind=system").await;
-    assert!(
-        only.as_array()
-            .expect("hits")
-            .iter()
-            .all(|h| h["kind"] == "system"),
-        "{only}"
-    );
+    assert!(only.as_array().expect("hits").iter().all(|h| h["kind"] == "system"), "{only}");
 
     // The reviewer does not see the draft; another unit's clerk sees neither.
     let (_, hits) = reviewer.get("/api/v1/search?q=校园视频巡查").await;
     assert!(
-        hits.as_array()
-            .expect("hits")
-            .iter()
-            .all(|h| h["id"] != id || h["kind"] != "project"),
+        hits.as_array().expect("hits").iter().all(|h| h["id"] != id || h["kind"] != "project"),
         "{hits}"
     );
     let other = app.api("clerk2").await;
@@ -518,12 +441,8 @@ async fn search_page_finds_systems_and_projects_within_scope() {
     assert_eq!(hits[0]["name"], "家庭医生签约系统", "{hits}");
     // A department filter leaves other units' records out.
     let (_, list) = reviewer.get("/api/v1/systems?q=家庭医生").await;
-    let wjw = list["items"][0]["owner_department_id"]
-        .as_i64()
-        .expect("dept");
-    let (_, hits) = reviewer
-        .get(&format!("/api/v1/search?q=校园视频巡查&dept={wjw}"))
-        .await;
+    let wjw = list["items"][0]["owner_department_id"].as_i64().expect("dept");
+    let (_, hits) = reviewer.get(&format!("/api/v1/search?q=校园视频巡查&dept={wjw}")).await;
     assert_eq!(hits, json!([]), "{hits}");
 
     // The page and its export.
@@ -537,9 +456,5 @@ async fn search_page_finds_systems_and_projects_within_scope() {
     let r = web.get("/search/export.xlsx?q=校园视频巡查").await;
     assert_eq!(r.status(), StatusCode::OK);
     let rows = xlsx_rows(&r.bytes().await.expect("xlsx"), "检索结果");
-    assert!(
-        rows.iter()
-            .any(|r| r.iter().any(|c| c == "校园视频巡查平台升级")),
-        "{rows:?}"
-    );
+    assert!(rows.iter().any(|r| r.iter().any(|c| c == "校园视频巡查平台升级")), "{rows:?}");
 }

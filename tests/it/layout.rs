@@ -19,12 +19,7 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("cloud", &["base", "rules", "systems", "projects"]),
     ("search", &["base", "systems", "projects"]),
     ("todo", &["base", "projects", "cloud"]),
-    (
-        "seed",
-        &[
-            "base", "accounts", "org", "rules", "systems", "projects", "cloud",
-        ],
-    ),
+    ("seed", &["base", "accounts", "org", "rules", "systems", "projects", "cloud"]),
 ];
 
 const WEB: &[(&str, &[&str])] = &[
@@ -74,10 +69,8 @@ fn crate_refs(text: &str) -> Vec<(usize, String)> {
                     out.push((n + 1, name));
                 }
             } else {
-                let name: String = rest
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
+                let name: String =
+                    rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
                 out.push((n + 1, name));
             }
         }
@@ -138,11 +131,7 @@ fn rooms_use_only_the_floor_and_the_rooms_below_them() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates");
     let mut all = violations(&root.join("storage/src"), STORAGE);
     all.extend(violations(&root.join("web/src"), WEB));
-    assert!(
-        all.is_empty(),
-        "modules import rooms they may not:\n{}",
-        all.join("\n")
-    );
+    assert!(all.is_empty(), "modules import rooms they may not:\n{}", all.join("\n"));
 }
 
 #[test]

@@ -21,10 +21,7 @@ async fn submitted_project(clerk: &Api, name: &str, systems: &[(&str, &str)]) ->
         assert_eq!(s, StatusCode::CREATED, "{l}");
     }
     let (s, p) = clerk
-        .post(
-            &format!("/api/v1/projects/{id}/submit"),
-            json!({"version": p["version"]}),
-        )
+        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
         .await;
     assert_eq!(s, StatusCode::OK, "{p}");
     (id, p)
@@ -53,20 +50,13 @@ async fn catalog_gate_refuses_approval_until_every_system_is_in_the_catalog() {
     jurisdiction(&app, "gaoping", "gaoping").await;
     let clerk = app.api("gaoping-clerk").await;
     let reviewer = app.api("gaoping-reviewer").await;
-    let (s, _) = clerk
-        .post(
-            "/api/v1/systems",
-            system("城市停车管理系统", "gov_cloud", "keep"),
-        )
-        .await;
+    let (s, _) =
+        clerk.post("/api/v1/systems", system("城市停车管理系统", "gov_cloud", "keep")).await;
     assert_eq!(s, StatusCode::CREATED);
     let (id, p) = submitted_project(
         &clerk,
         "智慧停车二期",
-        &[
-            ("城市停车管理系统", "change"),
-            ("停车诱导发布系统", "build"),
-        ],
+        &[("城市停车管理系统", "change"), ("停车诱导发布系统", "build")],
     )
     .await;
 
@@ -75,32 +65,18 @@ async fn catalog_gate_refuses_approval_until_every_system_is_in_the_catalog() {
     assert!(links[1]["catalog_system_id"].is_null(), "{links}");
     let (s, gates) = reviewer.get(&format!("/api/v1/projects/{id}/gates")).await;
     assert_eq!(s, StatusCode::OK, "{gates}");
-    assert_eq!(
-        gate(&gates, "gaoping-10-catalog-approve")["outcome"],
-        "fail"
-    );
+    assert_eq!(gate(&gates, "gaoping-10-catalog-approve")["outcome"], "fail");
     let share = gate(&gates, "gaoping-11-share-approve");
     assert_eq!(share["outcome"], "unknown");
     assert_eq!(share["unknown_facts"], json!(["can_share"]));
 
     // Approval is refused with the article; nothing changes.
     let approve = |v: &Value| json!({"decision": "approve", "version": v});
-    let (s, e) = reviewer
-        .post(
-            &format!("/api/v1/projects/{id}/decision"),
-            approve(&p["version"]),
-        )
-        .await;
-    assert_eq!(
-        (s, e["code"].as_str()),
-        (StatusCode::CONFLICT, Some("gate_refused")),
-        "{e}"
-    );
+    let (s, e) =
+        reviewer.post(&format!("/api/v1/projects/{id}/decision"), approve(&p["version"])).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("gate_refused")), "{e}");
     let msg = e["message"].as_str().unwrap_or_default();
-    assert!(
-        msg.contains("未列入目录的，不予审批项目") && msg.contains("gaoping:10"),
-        "{msg}"
-    );
+    assert!(msg.contains("未列入目录的，不予审批项目") && msg.contains("gaoping:10"), "{msg}");
     let (_, now) = reviewer.get(&format!("/api/v1/projects/{id}")).await;
     assert_eq!(
         (now["status"].clone(), now["version"].clone()),
@@ -115,68 +91,34 @@ async fn catalog_gate_refuses_approval_until_every_system_is_in_the_catalog() {
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
-    let (s, _) = clerk
-        .post(
-            "/api/v1/systems",
-            system("停车诱导发布系统", "gov_cloud", "build"),
-        )
-        .await;
+    let (s, _) =
+        clerk.post("/api/v1/systems", system("停车诱导发布系统", "gov_cloud", "build")).await;
     assert_eq!(s, StatusCode::CREATED);
     let (_, gates) = reviewer.get(&format!("/api/v1/projects/{id}/gates")).await;
-    assert_eq!(
-        gate(&gates, "gaoping-10-catalog-approve")["outcome"],
-        "pass"
-    );
+    assert_eq!(gate(&gates, "gaoping-10-catalog-approve")["outcome"], "pass");
 
     // Still refused: sharing is not established yet (gaoping:11), and the message says so.
-    let (s, e) = reviewer
-        .post(
-            &format!("/api/v1/projects/{id}/decision"),
-            approve(&p["version"]),
-        )
-        .await;
+    let (s, e) =
+        reviewer.post(&format!("/api/v1/projects/{id}/decision"), approve(&p["version"])).await;
     assert_eq!(s, StatusCode::CONFLICT);
     let msg = e["message"].as_str().unwrap_or_default();
-    assert!(
-        msg.contains("尚未认定“是否能互联互通、共享”") && msg.contains("gaoping:11"),
-        "{msg}"
-    );
+    assert!(msg.contains("尚未认定“是否能互联互通、共享”") && msg.contains("gaoping:11"), "{msg}");
     // Only reviewers establish facts.
     let (s, _) = clerk
-        .post(
-            &format!("/api/v1/projects/{id}/facts"),
-            json!({"fact": "can_share", "value": 1}),
-        )
+        .post(&format!("/api/v1/projects/{id}/facts"), json!({"fact": "can_share", "value": 1}))
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, e) = reviewer
-        .post(
-            &format!("/api/v1/projects/{id}/facts"),
-            json!({"fact": "no_such_fact", "value": 1}),
-        )
+        .post(&format!("/api/v1/projects/{id}/facts"), json!({"fact": "no_such_fact", "value": 1}))
         .await;
-    assert_eq!(
-        (s, e["field"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("fact"))
-    );
+    assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("fact")));
     let (s, _) = reviewer
-        .post(
-            &format!("/api/v1/projects/{id}/facts"),
-            json!({"fact": "can_share", "value": 1}),
-        )
+        .post(&format!("/api/v1/projects/{id}/facts"), json!({"fact": "can_share", "value": 1}))
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, p) = reviewer
-        .post(
-            &format!("/api/v1/projects/{id}/decision"),
-            approve(&p["version"]),
-        )
-        .await;
-    assert_eq!(
-        (s, p["status"].clone()),
-        (StatusCode::OK, json!("approved")),
-        "{p}"
-    );
+    let (s, p) =
+        reviewer.post(&format!("/api/v1/projects/{id}/decision"), approve(&p["version"])).await;
+    assert_eq!((s, p["status"].clone()), (StatusCode::OK, json!("approved")), "{p}");
     let refusals = app
         .audit(govit_storage::audit::AuditFilter {
             action: "project.approve".into(),
@@ -184,9 +126,7 @@ async fn catalog_gate_refuses_approval_until_every_system_is_in_the_catalog() {
         })
         .await;
     assert!(
-        refusals
-            .iter()
-            .any(|a| a.event.result != "ok" && a.event.detail.contains("gaoping:10")),
+        refusals.iter().any(|a| a.event.result != "ok" && a.event.detail.contains("gaoping:10")),
         "the refusal is audited: {refusals:?}"
     );
 }
@@ -197,48 +137,20 @@ async fn a_new_system_in_its_own_machine_room_fails_lhasa_8() {
     jurisdiction(&app, "lhasa", "lhasa").await;
     let clerk = app.api("lhasa-clerk").await;
     let reviewer = app.api("lhasa-reviewer").await;
-    clerk
-        .post(
-            "/api/v1/systems",
-            system("交通视频分析系统", "own_room", "build"),
-        )
-        .await;
-    clerk
-        .post(
-            "/api/v1/systems",
-            system("城市停车管理系统", "gov_cloud", "build"),
-        )
-        .await;
+    clerk.post("/api/v1/systems", system("交通视频分析系统", "own_room", "build")).await;
+    clerk.post("/api/v1/systems", system("城市停车管理系统", "gov_cloud", "build")).await;
     let (own, _) =
         submitted_project(&clerk, "交通视频分析", &[("交通视频分析系统", "build")]).await;
     let (cloud, _) = submitted_project(&clerk, "停车管理", &[("城市停车管理系统", "build")]).await;
     let (_, gates) = reviewer.get(&format!("/api/v1/projects/{own}/gates")).await;
-    assert_eq!(
-        gate(&gates, "lhasa-8-no-machine-room")["outcome"],
-        "fail",
-        "{gates}"
-    );
-    let (_, gates) = reviewer
-        .get(&format!("/api/v1/projects/{cloud}/gates"))
-        .await;
-    assert_eq!(
-        gate(&gates, "lhasa-8-no-machine-room")["outcome"],
-        "pass",
-        "{gates}"
-    );
+    assert_eq!(gate(&gates, "lhasa-8-no-machine-room")["outcome"], "fail", "{gates}");
+    let (_, gates) = reviewer.get(&format!("/api/v1/projects/{cloud}/gates")).await;
+    assert_eq!(gate(&gates, "lhasa-8-no-machine-room")["outcome"], "pass", "{gates}");
     // A project that names no system implies nothing: the fact waits for a reviewer.
     // (A draft, since lhasa:7 allows two declarations a year; its clerk sees its gates.)
-    let (_, draft) = clerk
-        .post("/api/v1/projects", declaration_json("无系统项目"))
-        .await;
-    let (_, gates) = clerk
-        .get(&format!("/api/v1/projects/{}/gates", draft["id"]))
-        .await;
-    assert_eq!(
-        gate(&gates, "lhasa-8-no-machine-room")["outcome"],
-        "unknown",
-        "{gates}"
-    );
+    let (_, draft) = clerk.post("/api/v1/projects", declaration_json("无系统项目")).await;
+    let (_, gates) = clerk.get(&format!("/api/v1/projects/{}/gates", draft["id"])).await;
+    assert_eq!(gate(&gates, "lhasa-8-no-machine-room")["outcome"], "unknown", "{gates}");
 }
 
 #[tokio::test]
@@ -252,9 +164,7 @@ async fn a_project_that_looks_like_a_common_capability_waits_for_a_finding_lhasa
 
     // No published catalog: nothing to compare with, so a reviewer must establish it.
     let (parking, _) = submitted_project(&clerk, "城市停车管理二期", &[]).await;
-    let (_, gates) = reviewer
-        .get(&format!("/api/v1/projects/{parking}/gates"))
-        .await;
+    let (_, gates) = reviewer.get(&format!("/api/v1/projects/{parking}/gates")).await;
     assert_eq!(gate(&gates, rule)["outcome"], "unknown", "{gates}");
 
     // The data center publishes a catalog with the city's video platform as a common
@@ -288,14 +198,10 @@ async fn a_project_that_looks_like_a_common_capability_waits_for_a_finding_lhasa
 
     // Now a project unlike any common capability passes; one that looks like rebuilding
     // the video platform waits for the reviewer, the refusal naming the fact and lhasa:8.
-    let (_, gates) = reviewer
-        .get(&format!("/api/v1/projects/{parking}/gates"))
-        .await;
+    let (_, gates) = reviewer.get(&format!("/api/v1/projects/{parking}/gates")).await;
     assert_eq!(gate(&gates, rule)["outcome"], "pass", "{gates}");
     let (video, _) = submitted_project(&clerk, "交通路口视频监控汇聚平台", &[]).await;
-    let (_, gates) = reviewer
-        .get(&format!("/api/v1/projects/{video}/gates"))
-        .await;
+    let (_, gates) = reviewer.get(&format!("/api/v1/projects/{video}/gates")).await;
     let g = gate(&gates, rule);
     assert_eq!(g["outcome"], "unknown", "{gates}");
     assert_eq!(g["unknown_facts"], json!(["rebuilds_common_capability"]));
@@ -304,30 +210,18 @@ async fn a_project_that_looks_like_a_common_capability_waits_for_a_finding_lhasa
         refusal.contains("是否重复建设共性基础设施或共性支撑能力") && refusal.contains("lhasa:8"),
         "{refusal}"
     );
-    let (_, overlaps) = reviewer
-        .get(&format!("/api/v1/projects/{video}/common-overlaps"))
-        .await;
+    let (_, overlaps) = reviewer.get(&format!("/api/v1/projects/{video}/common-overlaps")).await;
     assert_eq!(overlaps["overlaps"][0]["service"], "市视频共享平台");
 
     // The reviewer finds it does rebuild the platform: the gate fails; finding otherwise
     // lets it pass.
     let find = |value: i64| json!({"fact": "rebuilds_common_capability", "value": value});
     let facts = format!("/api/v1/projects/{video}/facts");
-    assert_eq!(
-        reviewer.post(&facts, find(1)).await.0,
-        StatusCode::NO_CONTENT
-    );
-    let (_, gates) = reviewer
-        .get(&format!("/api/v1/projects/{video}/gates"))
-        .await;
+    assert_eq!(reviewer.post(&facts, find(1)).await.0, StatusCode::NO_CONTENT);
+    let (_, gates) = reviewer.get(&format!("/api/v1/projects/{video}/gates")).await;
     assert_eq!(gate(&gates, rule)["outcome"], "fail", "{gates}");
-    assert_eq!(
-        reviewer.post(&facts, find(0)).await.0,
-        StatusCode::NO_CONTENT
-    );
-    let (_, gates) = reviewer
-        .get(&format!("/api/v1/projects/{video}/gates"))
-        .await;
+    assert_eq!(reviewer.post(&facts, find(0)).await.0, StatusCode::NO_CONTENT);
+    let (_, gates) = reviewer.get(&format!("/api/v1/projects/{video}/gates")).await;
     assert_eq!(gate(&gates, rule)["outcome"], "pass", "{gates}");
 }
 
@@ -341,11 +235,7 @@ async fn clerks_list_systems_on_the_project_page_with_checks() {
     let r = clerk
         .post(
             &format!("/projects/{id}/systems"),
-            &[
-                ("system_name", ""),
-                ("action", "爆破"),
-                ("note", "替换旧平台"),
-            ],
+            &[("system_name", ""), ("action", "爆破"), ("note", "替换旧平台")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -366,11 +256,7 @@ async fn clerks_list_systems_on_the_project_page_with_checks() {
     let r = clerk
         .post(
             &format!("/projects/{id}/systems"),
-            &[
-                ("system_name", "综合素质评价系统"),
-                ("action", "build"),
-                ("note", "新建"),
-            ],
+            &[("system_name", "综合素质评价系统"), ("action", "build"), ("note", "新建")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -390,22 +276,13 @@ async fn clerks_list_systems_on_the_project_page_with_checks() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "listed twice");
 
     let (_, page) = clerk.text(&format!("/projects/{id}")).await;
-    assert!(
-        page.contains("涉及的信息系统") && page.contains("未编入目录"),
-        "{page}"
-    );
-    assert!(
-        page.contains("/systems/new?name="),
-        "a link to register it: {page}"
-    );
+    assert!(page.contains("涉及的信息系统") && page.contains("未编入目录"), "{page}");
+    assert!(page.contains("/systems/new?name="), "a link to register it: {page}");
 
     // Another unit's clerk cannot touch it; the list is audited.
     let other = app.login("clerk2").await;
     let r = other
-        .post(
-            &format!("/projects/{id}/systems"),
-            &[("system_name", "x"), ("action", "build")],
-        )
+        .post(&format!("/projects/{id}/systems"), &[("system_name", "x"), ("action", "build")])
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
@@ -413,18 +290,13 @@ async fn clerks_list_systems_on_the_project_page_with_checks() {
     let (_, links) = api.get(&format!("/api/v1/projects/{id}/systems")).await;
     assert_eq!(links.as_array().map(Vec::len), Some(2), "{links}");
     let link_id = links[0]["id"].as_i64().expect("id");
-    let r = clerk
-        .post(&format!("/projects/{id}/systems/{link_id}/remove"), &[])
-        .await;
+    let r = clerk.post(&format!("/projects/{id}/systems/{link_id}/remove"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, links) = api.get(&format!("/api/v1/projects/{id}/systems")).await;
     assert_eq!(links.as_array().map(Vec::len), Some(1), "{links}");
     let r = api
         .client
-        .delete(format!(
-            "{}/api/v1/projects/{id}/systems/{link_id}",
-            api.base
-        ))
+        .delete(format!("{}/api/v1/projects/{id}/systems/{link_id}", api.base))
         .bearer_auth(&api.token)
         .send()
         .await

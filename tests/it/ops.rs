@@ -30,19 +30,9 @@ async fn demo_prints_accounts_serves_and_stops_on_sigterm() {
         }
     });
     let mut lines = Vec::new();
-    let logins = [
-        "admin",
-        "auditor",
-        "reviewer",
-        "finance",
-        "clerk",
-        "clerk2",
-        "datacenter",
-    ];
+    let logins = ["admin", "auditor", "reviewer", "finance", "clerk", "clerk2", "datacenter"];
     let printed_all = |lines: &[String]| {
-        logins
-            .iter()
-            .all(|login| lines.iter().any(|l| l.starts_with(&format!("{login} "))))
+        logins.iter().all(|login| lines.iter().any(|l| l.starts_with(&format!("{login} "))))
     };
     while !printed_all(&lines) {
         match rx.recv_timeout(Duration::from_secs(60)) {
@@ -60,10 +50,7 @@ async fn demo_prints_accounts_serves_and_stops_on_sigterm() {
     let client = reqwest::Client::new();
     let mut healthy = false;
     for _ in 0..300 {
-        if let Ok(r) = client
-            .get(format!("http://127.0.0.1:{port}/healthz"))
-            .send()
-            .await
+        if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await
             && r.status().is_success()
         {
             healthy = true;
@@ -72,10 +59,8 @@ async fn demo_prints_accounts_serves_and_stops_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(healthy, "demo did not serve");
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
+    let status =
+        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
     assert!(status.success());
     let mut exited = None;
     for _ in 0..100 {

@@ -29,26 +29,17 @@ fn find<'a>(list: &'a Value, rule: &str) -> &'a Value {
 }
 
 fn today(app: &TestApp) -> String {
-    govit_storage::china_today(app.now())
-        .format("%Y-%m-%d")
-        .to_string()
+    govit_storage::china_today(app.now()).format("%Y-%m-%d").to_string()
 }
 
 #[tokio::test]
 async fn obligations_follow_events_and_the_passing_days() {
     let app = spawn_app().await;
     let clerk = app.api("clerk").await;
-    let (id, p) = create(
-        &clerk,
-        project_body("城市运行管理平台", "2026-01", "2026-12"),
-    )
-    .await;
+    let (id, p) = create(&clerk, project_body("城市运行管理平台", "2026-01", "2026-12")).await;
     // Submitted, so that the authority sees it.
     let (s, _) = clerk
-        .post(
-            &format!("/api/v1/projects/{id}/submit"),
-            json!({"version": p["version"]}),
-        )
+        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
         .await;
     assert_eq!(s, StatusCode::OK);
 
@@ -71,55 +62,29 @@ async fn obligations_follow_events_and_the_passing_days() {
             json!({"kind": "preliminary_acceptance_passed", "date": "2099-01-01"}),
         )
         .await;
-    assert_eq!(
-        (s, e["field"].clone()),
-        (StatusCode::UNPROCESSABLE_ENTITY, json!("date"))
-    );
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("date")));
     let (s, e) = clerk
         .post(
             &format!("/api/v1/projects/{id}/events"),
             json!({"kind": "party", "date": today(&app)}),
         )
         .await;
-    assert_eq!(
-        (s, e["field"].clone()),
-        (StatusCode::UNPROCESSABLE_ENTITY, json!("kind"))
-    );
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("kind")));
 
     // It is the clerk's unit's to-do, not another unit's.
     let (_, mine) = clerk.get("/api/v1/obligations").await;
-    assert!(
-        mine["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .any(|o| o["project_id"] == id)
-    );
+    assert!(mine["items"].as_array().expect("items").iter().any(|o| o["project_id"] == id));
     let (_, theirs) = app.api("clerk2").await.get("/api/v1/obligations").await;
-    assert!(
-        !theirs["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .any(|o| o["project_id"] == id)
-    );
+    assert!(!theirs["items"].as_array().expect("items").iter().any(|o| o["project_id"] == id));
     let web = app.login("clerk").await;
     let (_, page) = web.text("/obligations").await;
-    assert!(
-        page.contains("提出竣工验收申请") && page.contains("yeji:22"),
-        "{page}"
-    );
+    assert!(page.contains("提出竣工验收申请") && page.contains("yeji:22"), "{page}");
 
     // Forty days later (the daily tick), it is overdue and on the authority's overdue list.
     app.advance(Duration::from_secs(40 * 24 * 3600));
-    app.store
-        .refresh_all_obligations(app.now())
-        .await
-        .expect("tick");
+    app.store.refresh_all_obligations(app.now()).await.expect("tick");
     let reviewer = app.api("reviewer").await;
-    let (_, overdue) = reviewer
-        .get("/api/v1/obligations?scope=all&status=overdue")
-        .await;
+    let (_, overdue) = reviewer.get("/api/v1/obligations?scope=all&status=overdue").await;
     let o = overdue["items"]
         .as_array()
         .expect("items")
@@ -134,10 +99,8 @@ async fn obligations_follow_events_and_the_passing_days() {
     let r = rweb.get("/obligations/export.xlsx?scope=overdue").await;
     assert_eq!(r.status(), StatusCode::OK);
     let rows = xlsx_rows(&r.bytes().await.expect("xlsx"), "逾期事项");
-    let row = rows
-        .iter()
-        .find(|r| r[1] == "城市运行管理平台")
-        .expect("the overdue project exported");
+    let row =
+        rows.iter().find(|r| r[1] == "城市运行管理平台").expect("the overdue project exported");
     assert_eq!(
         (row[3].as_str(), row[8].as_str(), row[10].as_str()),
         ("提出竣工验收申请", "已逾期", "yeji:22")
@@ -158,10 +121,7 @@ async fn obligations_follow_events_and_the_passing_days() {
             json!({"key": key, "reason": " "}),
         )
         .await;
-    assert_eq!(
-        (s, e["field"].clone()),
-        (StatusCode::UNPROCESSABLE_ENTITY, json!("reason"))
-    );
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("reason")));
     let (s, list) = reviewer
         .post(
             &format!("/api/v1/projects/{id}/obligations/waive"),
@@ -170,18 +130,10 @@ async fn obligations_follow_events_and_the_passing_days() {
         .await;
     assert_eq!(s, StatusCode::OK, "{list}");
     assert_eq!(find(&list, "yeji-22-apply-acceptance")["status"], "waived");
-    let log = app
-        .audit(AuditFilter {
-            action: "obligation.waive".into(),
-            ..Default::default()
-        })
-        .await;
+    let log =
+        app.audit(AuditFilter { action: "obligation.waive".into(), ..Default::default() }).await;
     let results: Vec<&str> = log.iter().map(|r| r.event.result.as_str()).collect();
-    assert_eq!(
-        results,
-        ["ok", "refused"],
-        "the waiver and the clerk's refused attempt"
-    );
+    assert_eq!(results, ["ok", "refused"], "the waiver and the clerk's refused attempt");
     assert_eq!(log[0].event.detail, "项目调整为分期验收");
 }
 
@@ -189,11 +141,7 @@ async fn obligations_follow_events_and_the_passing_days() {
 async fn a_late_filing_is_fulfilled_but_marked_late() {
     let app = spawn_app().await;
     let clerk = app.api("clerk").await;
-    let (id, _) = create(
-        &clerk,
-        project_body("政务数据共享平台", "2026-01", "2026-12"),
-    )
-    .await;
+    let (id, _) = create(&clerk, project_body("政务数据共享平台", "2026-01", "2026-12")).await;
     let start = govit_storage::china_today(app.now()) - chrono::Days::new(60);
     clerk
         .post(
@@ -208,10 +156,7 @@ async fn a_late_filing_is_fulfilled_but_marked_late() {
         )
         .await;
     let o = find(&list, "yeji-22-apply-acceptance");
-    assert_eq!(
-        (o["status"].clone(), o["late"].clone()),
-        (json!("fulfilled"), json!(true))
-    );
+    assert_eq!((o["status"].clone(), o["late"].clone()), (json!("fulfilled"), json!(true)));
 }
 
 #[tokio::test]
@@ -221,71 +166,42 @@ async fn a_third_declaration_in_one_lhasa_year_is_refused_with_its_article() {
     let clerk = app.api("lhasa-clerk").await;
     let mut ids = Vec::new();
     for i in 0..3 {
-        let (id, p) = create(
-            &clerk,
-            project_body(&format!("拉萨项目{i}"), "2027-01", "2027-06"),
-        )
-        .await;
+        let (id, p) =
+            create(&clerk, project_body(&format!("拉萨项目{i}"), "2027-01", "2027-06")).await;
         ids.push((id, p["version"].clone()));
     }
     for (id, v) in &ids[..2] {
-        let (s, p) = clerk
-            .post(
-                &format!("/api/v1/projects/{id}/submit"),
-                json!({"version": v}),
-            )
-            .await;
+        let (s, p) =
+            clerk.post(&format!("/api/v1/projects/{id}/submit"), json!({"version": v})).await;
         assert_eq!(s, StatusCode::OK, "{p}");
     }
     let (id, v) = &ids[2];
-    let (s, e) = clerk
-        .post(
-            &format!("/api/v1/projects/{id}/submit"),
-            json!({"version": v}),
-        )
-        .await;
+    let (s, e) = clerk.post(&format!("/api/v1/projects/{id}/submit"), json!({"version": v})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     assert_eq!(e["code"], "gate_refused");
-    assert!(
-        e["message"].as_str().unwrap_or("").contains("lhasa:7"),
-        "{e}"
-    );
+    assert!(e["message"].as_str().unwrap_or("").contains("lhasa:7"), "{e}");
     // The same in the UI, and nothing changed.
     let web = app.login("lhasa-clerk").await;
     let v = web.version(*id).await;
-    let r = web
-        .post(&format!("/projects/{id}/submit"), &[("version", &v)])
-        .await;
+    let r = web.post(&format!("/projects/{id}/submit"), &[("version", &v)]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let body = r.text().await.expect("body");
-    assert!(
-        body.contains("lhasa:7") && body.contains("不符合办法规定"),
-        "{body}"
-    );
+    assert!(body.contains("lhasa:7") && body.contains("不符合办法规定"), "{body}");
     let (_, p) = clerk.get(&format!("/api/v1/projects/{id}")).await;
     assert_eq!(p["status"], "draft");
     // A project for another year is not counted against this one.
     let (other, p) = create(&clerk, project_body("拉萨次年项目", "2028-01", "2028-06")).await;
     let (s, _) = clerk
-        .post(
-            &format!("/api/v1/projects/{other}/submit"),
-            json!({"version": p["version"]}),
-        )
+        .post(&format!("/api/v1/projects/{other}/submit"), json!({"version": p["version"]}))
         .await;
     assert_eq!(s, StatusCode::OK);
     // yeji has no such quota.
     let yeji = app.api("clerk").await;
     for i in 0..3 {
-        let (pid, p) = create(
-            &yeji,
-            project_body(&format!("叶集项目{i}"), "2027-01", "2027-06"),
-        )
-        .await;
+        let (pid, p) =
+            create(&yeji, project_body(&format!("叶集项目{i}"), "2027-01", "2027-06")).await;
         let (s, _) = yeji
-            .post(
-                &format!("/api/v1/projects/{pid}/submit"),
-                json!({"version": p["version"]}),
-            )
+            .post(&format!("/api/v1/projects/{pid}/submit"), json!({"version": p["version"]}))
             .await;
         assert_eq!(s, StatusCode::OK);
     }
@@ -334,9 +250,7 @@ holidays = [{ name = "元旦", from = "2027-01-01", to = "2027-01-03", statutory
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let (_, list) = clerk
-        .get(&format!("/api/v1/projects/{id}/obligations"))
-        .await;
+    let (_, list) = clerk.get(&format!("/api/v1/projects/{id}/obligations")).await;
     let q4 = list
         .as_array()
         .expect("list")
@@ -348,25 +262,14 @@ holidays = [{ name = "元旦", from = "2027-01-01", to = "2027-01-03", statutory
         (q4["due_date"].clone(), q4["provisional"].clone()),
         (json!("2027-01-08"), json!(false))
     );
-    let log = app
-        .audit(AuditFilter {
-            action: "calendar.import".into(),
-            ..Default::default()
-        })
-        .await;
+    let log =
+        app.audit(AuditFilter { action: "calendar.import".into(), ..Default::default() }).await;
     assert_eq!(log.len(), 1);
     let out = app.cli(&["calendar", "show", "2027-01"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("2027-01-01  周五  法定节假日  元旦"),
-        "{text}"
-    );
+    assert!(text.contains("2027-01-01  周五  法定节假日  元旦"), "{text}");
     // A file with mistakes is refused whole, naming them.
-    std::fs::write(
-        &file,
-        "[[year]]\nyear = 2028\nnotices = []\nholidays = []\n",
-    )
-    .expect("write");
+    std::fs::write(&file, "[[year]]\nyear = 2028\nnotices = []\nholidays = []\n").expect("write");
     let out = app.cli(&["calendar", "import", file.to_str().expect("path")]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("2028"));
@@ -432,22 +335,14 @@ async fn a_sixth_jurisdiction_is_onboarded_by_writing_a_profile() {
     let file = dir.join("zhenyuan.toml");
     std::fs::write(&file, ZHENYUAN).expect("write profile");
     let out = app.cli(&["policy", "check", file.to_str().expect("path")]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let out = app.cli(&["policy", "list"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("zhenyuan"));
     // The running server picks it up from the data directory (as `serve` does on start).
     assert!(app.store.load_profile_overrides(&dir).is_empty());
     jurisdiction(&app, "zhenyuan", "zhenyuan").await;
     let clerk = app.api("zhenyuan-clerk").await;
-    let (id, p) = create(
-        &clerk,
-        project_body("镇远县智慧旅游平台", "2027-01", "2027-12"),
-    )
-    .await;
+    let (id, p) = create(&clerk, project_body("镇远县智慧旅游平台", "2027-01", "2027-12")).await;
     let signed = (govit_storage::china_today(app.now()) - chrono::Days::new(1)).to_string();
     let (_, list) = clerk
         .post(
@@ -457,35 +352,19 @@ async fn a_sixth_jurisdiction_is_onboarded_by_writing_a_profile() {
         .await;
     assert_eq!(find(&list, "zhenyuan-5-contract")["cite"], "zhenyuan:5");
     let (s, _) = clerk
-        .post(
-            &format!("/api/v1/projects/{id}/submit"),
-            json!({"version": p["version"]}),
-        )
+        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
         .await;
     assert_eq!(s, StatusCode::OK);
-    let (second, p) = create(
-        &clerk,
-        project_body("镇远县第二个项目", "2027-01", "2027-12"),
-    )
-    .await;
+    let (second, p) = create(&clerk, project_body("镇远县第二个项目", "2027-01", "2027-12")).await;
     let (s, e) = clerk
-        .post(
-            &format!("/api/v1/projects/{second}/submit"),
-            json!({"version": p["version"]}),
-        )
+        .post(&format!("/api/v1/projects/{second}/submit"), json!({"version": p["version"]}))
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
-    assert!(
-        e["message"].as_str().unwrap_or("").contains("zhenyuan:6"),
-        "{e}"
-    );
+    assert!(e["message"].as_str().unwrap_or("").contains("zhenyuan:6"), "{e}");
     // Its labels are the ones users see.
     let web = app.login("zhenyuan-clerk").await;
     let (_, page) = web.text(&format!("/projects/{id}")).await;
-    assert!(
-        page.contains("项目单位") && page.contains("合同备案"),
-        "{page}"
-    );
+    assert!(page.contains("项目单位") && page.contains("合同备案"), "{page}");
 
     // A profile with mistakes: every one named with file, line and field; exit code 2.
     let broken = ZHENYUAN
@@ -495,10 +374,7 @@ async fn a_sixth_jurisdiction_is_onboarded_by_writing_a_profile() {
     let out = app.cli(&["policy", "check", file.to_str().expect("path")]);
     assert_eq!(out.status.code(), Some(2));
     let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        report.contains("zhenyuan.toml:27: deadlines.working_days"),
-        "{report}"
-    );
+    assert!(report.contains("zhenyuan.toml:27: deadlines.working_days"), "{report}");
 }
 
 #[tokio::test]
@@ -555,9 +431,7 @@ async fn due_and_overdue_obligations_go_to_the_webhook_once() {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, receiver).await });
     let config = govit_web::WebConfig {
@@ -588,10 +462,7 @@ async fn due_and_overdue_obligations_go_to_the_webhook_once() {
         .find(|o| o["rule_id"] == "yeji-22-apply-acceptance")
         .expect("the overdue obligation")
         .clone();
-    assert_eq!(
-        (o["status"].clone(), o["cite"].clone()),
-        (json!("overdue"), json!("yeji:22"))
-    );
+    assert_eq!((o["status"].clone(), o["cite"].clone()), (json!("overdue"), json!("yeji:22")));
     // Announced once per status.
     assert_eq!(govit_web::send_notices(&state).await, Ok(0));
     assert_eq!(received.lock().expect("lock").len(), 1);

@@ -18,12 +18,7 @@ async fn another_unit_gets_404_everywhere() {
     clerk.submit(id).await;
 
     // A reviewer whose scope is only their own unit (卫健委).
-    let j = app
-        .store
-        .jurisdiction_by_code("yeji")
-        .await
-        .expect("db")
-        .expect("yeji");
+    let j = app.store.jurisdiction_by_code("yeji").await.expect("db").expect("yeji");
     let wjw = app.store.department_by_code(j.id, "wjw").await.expect("db");
     add_user(
         &app,
@@ -49,17 +44,11 @@ async fn another_unit_gets_404_everywhere() {
         let mut form = as_pairs(&fields);
         form.push(("version", "2"));
         assert_eq!(
-            other
-                .post(&format!("/projects/{id}/edit"), &form)
-                .await
-                .status(),
+            other.post(&format!("/projects/{id}/edit"), &form).await.status(),
             StatusCode::NOT_FOUND
         );
         assert_eq!(
-            other
-                .post(&format!("/projects/{id}/submit"), &[("version", "2")])
-                .await
-                .status(),
+            other.post(&format!("/projects/{id}/submit"), &[("version", "2")]).await.status(),
             StatusCode::NOT_FOUND
         );
         assert_eq!(
@@ -74,10 +63,7 @@ async fn another_unit_gets_404_everywhere() {
         );
 
         let api = app.api(login).await;
-        assert_eq!(
-            api.get(&format!("/api/v1/projects/{id}")).await.0,
-            StatusCode::NOT_FOUND
-        );
+        assert_eq!(api.get(&format!("/api/v1/projects/{id}")).await.0, StatusCode::NOT_FOUND);
         assert_eq!(
             api.get(&format!("/api/v1/projects/{id}/events")).await.0,
             StatusCode::NOT_FOUND
@@ -87,10 +73,7 @@ async fn another_unit_gets_404_everywhere() {
         assert_eq!(list["total"], 0);
         let mut body = declaration_json("篡改");
         body["version"] = json!(2);
-        assert_eq!(
-            api.put(&format!("/api/v1/projects/{id}"), body).await.0,
-            StatusCode::NOT_FOUND
-        );
+        assert_eq!(api.put(&format!("/api/v1/projects/{id}"), body).await.0, StatusCode::NOT_FOUND);
         let (s, err) = api
             .post(
                 &format!("/api/v1/projects/{id}/decision"),
@@ -113,11 +96,7 @@ async fn another_unit_gets_404_everywhere() {
             ..Default::default()
         })
         .await;
-    assert!(
-        refused.len() >= 10,
-        "only {} refusals audited",
-        refused.len()
-    );
+    assert!(refused.len() >= 10, "only {} refusals audited", refused.len());
 }
 
 #[tokio::test]
@@ -126,15 +105,9 @@ async fn drafts_are_not_shown_to_the_authority_until_submitted() {
     let clerk = app.login("clerk").await;
     let id = clerk.create_draft("尚未提交的草稿").await;
     let reviewer = app.login("reviewer").await;
-    assert_eq!(
-        reviewer.text(&format!("/projects/{id}")).await.0,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(reviewer.text(&format!("/projects/{id}")).await.0, StatusCode::NOT_FOUND);
     clerk.submit(id).await;
-    assert_eq!(
-        reviewer.text(&format!("/projects/{id}")).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(reviewer.text(&format!("/projects/{id}")).await.0, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -154,9 +127,7 @@ async fn roles_gate_actions() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
     let finance = app.api("finance").await;
-    let (s, _) = finance
-        .post("/api/v1/projects", declaration_json("财政局不能申报"))
-        .await;
+    let (s, _) = finance.post("/api/v1/projects", declaration_json("财政局不能申报")).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert_eq!(clerk.text("/audit").await.0, StatusCode::FORBIDDEN);
     assert_eq!(clerk.text("/admin/users").await.0, StatusCode::FORBIDDEN);
@@ -164,34 +135,20 @@ async fn roles_gate_actions() {
     let (s, log) = auditor.text("/audit?action=project.submit").await;
     assert_eq!(s, StatusCode::OK);
     assert!(log.contains("project.submit"));
-    assert!(
-        log.contains("href=\"/audit/export.xlsx?action=project.submit\""),
-        "{log}"
-    );
+    assert!(log.contains("href=\"/audit/export.xlsx?action=project.submit\""), "{log}");
     // The filtered log exports as shown: only project.submit rows, newest first; the export
     // is itself recorded, and only the auditor may export.
-    let r = auditor
-        .get("/audit/export.xlsx?action=project.submit")
-        .await;
+    let r = auditor.get("/audit/export.xlsx?action=project.submit").await;
     assert_eq!(r.status(), StatusCode::OK);
     let rows = xlsx_rows(&r.bytes().await.expect("xlsx"), "审计日志");
     assert_eq!(rows[0][5], "操作");
     assert!(rows.len() > 1, "{rows:?}");
-    assert!(
-        rows[1..].iter().all(|r| r[5] == "project.submit"),
-        "{rows:?}"
-    );
-    let seqs: Vec<i64> = rows[1..]
-        .iter()
-        .map(|r| r[1].parse().expect("seq"))
-        .collect();
+    assert!(rows[1..].iter().all(|r| r[5] == "project.submit"), "{rows:?}");
+    let seqs: Vec<i64> = rows[1..].iter().map(|r| r[1].parse().expect("seq")).collect();
     assert!(seqs.windows(2).all(|w| w[0] > w[1]), "{seqs:?}");
     let (_, log) = auditor.text("/audit?action=audit.export").await;
     assert!(log.contains("导出"), "{log}");
-    assert_eq!(
-        clerk.get("/audit/export.xlsx").await.status(),
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(clerk.get("/audit/export.xlsx").await.status(), StatusCode::FORBIDDEN);
     let admin = app.login("admin").await;
     assert_eq!(admin.text("/admin/users").await.0, StatusCode::OK);
 }
@@ -199,21 +156,10 @@ async fn roles_gate_actions() {
 #[tokio::test]
 async fn listed_and_self_scopes_in_lists() {
     let app = spawn_app().await;
-    let j = app
-        .store
-        .jurisdiction_by_code("yeji")
-        .await
-        .expect("db")
-        .expect("yeji");
+    let j = app.store.jurisdiction_by_code("yeji").await.expect("db").expect("yeji");
     let dept = |code: &'static str| {
         let store = app.store.clone();
-        async move {
-            store
-                .department_by_code(j.id, code)
-                .await
-                .expect("db")
-                .expect("dept")
-        }
+        async move { store.department_by_code(j.id, code).await.expect("db").expect("dept") }
     };
     let (wjw, jyt) = (dept("wjw").await, dept("jyt").await);
     for (login, d, role, scope, listed) in [
@@ -242,11 +188,8 @@ async fn listed_and_self_scopes_in_lists() {
     }
     let submit = |api: Api, name: &'static str| async move {
         let (_, p) = api.post("/api/v1/projects", declaration_json(name)).await;
-        api.post(
-            &format!("/api/v1/projects/{}/submit", p["id"]),
-            json!({"version": p["version"]}),
-        )
-        .await;
+        api.post(&format!("/api/v1/projects/{}/submit", p["id"]), json!({"version": p["version"]}))
+            .await;
     };
     submit(app.api("clerk").await, "教体局的项目").await;
     submit(app.api("clerk2").await, "卫健委的项目").await;

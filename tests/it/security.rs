@@ -20,15 +20,9 @@ async fn five_failures_lock_the_account_for_fifteen_minutes() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.text().await.expect("body").contains("锁定"));
     app.advance(Duration::from_secs(14 * 60));
-    assert_eq!(
-        web.try_login("clerk", PASSWORD).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(web.try_login("clerk", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
     app.advance(Duration::from_secs(61));
-    assert_eq!(
-        web.try_login("clerk", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(web.try_login("clerk", PASSWORD).await.status(), StatusCode::SEE_OTHER);
     // Failures and the lock are audited.
     let log = app
         .audit(govit_storage::audit::AuditFilter {
@@ -46,17 +40,11 @@ async fn four_failures_then_success_resets_the_count() {
     for _ in 0..4 {
         web.try_login("clerk", "Wrong-Pass-1").await;
     }
-    assert_eq!(
-        web.try_login("clerk", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(web.try_login("clerk", PASSWORD).await.status(), StatusCode::SEE_OTHER);
     for _ in 0..4 {
         web.try_login("clerk", "Wrong-Pass-1").await;
     }
-    assert_eq!(
-        web.try_login("clerk", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(web.try_login("clerk", PASSWORD).await.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -87,10 +75,7 @@ async fn session_cookie_is_httponly_and_strict() {
         .find(|c| c.starts_with("govit_session="))
         .expect("session cookie")
         .to_string();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
-        "{cookie}"
-    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
 }
 
 #[tokio::test]
@@ -124,10 +109,7 @@ async fn initial_password_must_be_changed() {
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.expect("body");
-    assert!(
-        body.contains("href=\"#new_password\"") && body.contains("至少 8 位"),
-        "{body}"
-    );
+    assert!(body.contains("href=\"#new_password\"") && body.contains("至少 8 位"), "{body}");
     let r = web
         .post(
             "/account/password",
@@ -168,15 +150,10 @@ async fn missing_or_wrong_csrf_token_is_refused_and_changes_nothing() {
     let (_, list) = clerk.text("/projects").await;
     assert!(list.contains("共 0 个项目"));
     // Logout without a token does not log out.
-    assert_eq!(
-        clerk.post_raw("/logout", &[]).await.status(),
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(clerk.post_raw("/logout", &[]).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(clerk.get("/projects").await.status(), StatusCode::OK);
     // The login form has its own token.
-    let r = clerk
-        .post_raw("/login", &[("login", "clerk"), ("password", PASSWORD)])
-        .await;
+    let r = clerk.post_raw("/login", &[("login", "clerk"), ("password", PASSWORD)]).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let refusals = app
         .audit(govit_storage::audit::AuditFilter {
@@ -191,10 +168,7 @@ async fn missing_or_wrong_csrf_token_is_refused_and_changes_nothing() {
 async fn logout_ends_the_session() {
     let app = spawn_app().await;
     let clerk = app.login("clerk").await;
-    assert_eq!(
-        clerk.post("/logout", &[]).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(clerk.post("/logout", &[]).await.status(), StatusCode::SEE_OTHER);
     assert_eq!(clerk.get("/projects").await.status(), StatusCode::SEE_OTHER);
 }
 
@@ -204,35 +178,19 @@ async fn disabled_accounts_cannot_log_in_and_lose_their_tokens() {
     let api = app.api("clerk").await;
     assert_eq!(api.get("/api/v1/me").await.0, StatusCode::OK);
     let admin = app.login("admin").await;
-    assert_eq!(
-        admin.post("/admin/users/clerk/disable", &[]).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(admin.post("/admin/users/clerk/disable", &[]).await.status(), StatusCode::SEE_OTHER);
     assert_eq!(api.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
     let web = app.anonymous();
-    assert_eq!(
-        web.try_login("clerk", PASSWORD).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(web.try_login("clerk", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn health_answers_when_the_database_does() {
     let app = spawn_app().await;
-    let r = app
-        .client()
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .expect("healthz");
+    let r = app.client().get(app.url("/healthz")).send().await.expect("healthz");
     assert_eq!(r.status(), StatusCode::OK);
     app.store.close().await;
-    let r = app
-        .client()
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .expect("healthz");
+    let r = app.client().get(app.url("/healthz")).send().await.expect("healthz");
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
@@ -242,30 +200,15 @@ async fn admin_creates_and_resets_accounts_in_the_ui() {
     let admin = app.login("admin").await;
     // Invalid input names the fields and keeps the values.
     let r = admin
-        .post(
-            "/admin/users",
-            &[("login", "a b"), ("name", ""), ("scope", "own_department")],
-        )
+        .post("/admin/users", &[("login", "a b"), ("name", ""), ("scope", "own_department")])
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.expect("body");
     for f in ["#login", "#name", "#roles"] {
-        assert!(
-            page.contains(&format!("href=\"{f}\"")),
-            "{f} not in the summary"
-        );
+        assert!(page.contains(&format!("href=\"{f}\"")), "{f} not in the summary");
     }
-    let depts = app
-        .store
-        .departments(govit_core::ids::JurisdictionId(1))
-        .await
-        .expect("depts");
-    let wjw = depts
-        .iter()
-        .find(|d| d.code == "wjw")
-        .expect("wjw")
-        .id
-        .to_string();
+    let depts = app.store.departments(govit_core::ids::JurisdictionId(1)).await.expect("depts");
+    let wjw = depts.iter().find(|d| d.code == "wjw").expect("wjw").id.to_string();
     let r = admin
         .post(
             "/admin/users",
@@ -284,24 +227,14 @@ async fn admin_creates_and_resets_accounts_in_the_ui() {
     let password: String = page[start..].chars().take_while(|c| *c != '（').collect();
     let web = app.anonymous();
     let r = web.try_login("wang", &password).await;
-    assert_eq!(
-        location(&r),
-        "/account/password",
-        "new account must change its password"
-    );
+    assert_eq!(location(&r), "/account/password", "new account must change its password");
     // Reset: the old password stops working, the new one must be changed at login.
     let r = admin.post("/admin/users/wang/reset-password", &[]).await;
     let page = r.text().await.expect("body");
     let start = page.find("新的初始密码：").expect("new password shown") + "新的初始密码：".len();
     let new_password: String = page[start..].chars().take_while(|c| *c != '（').collect();
-    assert_eq!(
-        web.try_login("wang", &password).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        location(&web.try_login("wang", &new_password).await),
-        "/account/password"
-    );
+    assert_eq!(web.try_login("wang", &password).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(location(&web.try_login("wang", &new_password).await), "/account/password");
 }
 
 #[tokio::test]
@@ -312,23 +245,14 @@ async fn forbidden_pages_are_audited() {
     assert_eq!(clerk.text("/review").await.0, StatusCode::FORBIDDEN);
     let finance = app.api("finance").await;
     assert_eq!(
-        finance
-            .post("/api/v1/projects", declaration_json("越权申报"))
-            .await
-            .0,
+        finance.post("/api/v1/projects", declaration_json("越权申报")).await.0,
         StatusCode::FORBIDDEN
     );
     let log = app
-        .audit(govit_storage::audit::AuditFilter {
-            result: "refused".into(),
-            ..Default::default()
-        })
+        .audit(govit_storage::audit::AuditFilter { result: "refused".into(), ..Default::default() })
         .await;
     let actions: Vec<&str> = log.iter().map(|r| r.event.action.as_str()).collect();
-    assert!(
-        actions.iter().filter(|a| **a == "page.forbidden").count() >= 2,
-        "{actions:?}"
-    );
+    assert!(actions.iter().filter(|a| **a == "page.forbidden").count() >= 2, "{actions:?}");
     assert!(actions.contains(&"project.create"), "{actions:?}");
 }
 
@@ -339,9 +263,7 @@ async fn administrators_manage_only_their_own_jurisdictions_accounts() {
     let admin = app.login("admin").await;
     // Another jurisdiction's account is not this administrator's: refused, audited, unchanged.
     for action in ["disable", "reset-password"] {
-        let r = admin
-            .post(&format!("/admin/users/other-clerk/{action}"), &[])
-            .await;
+        let r = admin.post(&format!("/admin/users/other-clerk/{action}"), &[]).await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{action}");
     }
     let refused = app
@@ -353,10 +275,7 @@ async fn administrators_manage_only_their_own_jurisdictions_accounts() {
         .await;
     assert_eq!(refused.len(), 2);
     let other = app.anonymous();
-    assert_eq!(
-        other.try_login("other-clerk", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(other.try_login("other-clerk", PASSWORD).await.status(), StatusCode::SEE_OTHER);
     // Nor may an administrator disable their own account.
     let r = admin.post("/admin/users/admin/disable", &[]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);

@@ -30,24 +30,13 @@ async fn invalid_fields_in_the_form() {
     let clerk = app.login("clerk").await;
     for (field, bad, named) in cases() {
         let mut fields = declaration("校验测试项目");
-        fields
-            .iter_mut()
-            .find(|(k, _)| *k == field)
-            .expect("field")
-            .1 = bad.clone();
+        fields.iter_mut().find(|(k, _)| *k == field).expect("field").1 = bad.clone();
         let r = clerk.post("/projects/new", &as_pairs(&fields)).await;
-        assert_eq!(
-            r.status(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{field}={bad}"
-        );
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}={bad}");
         let html = r.text().await.expect("body");
         assert!(html.contains("<title>错误："), "title prefix for {field}");
         assert!(html.contains("存在问题"), "summary for {field}");
-        assert!(
-            html.contains(&format!("href=\"#{named}\"")),
-            "{field}={bad} should link #{named}"
-        );
+        assert!(html.contains(&format!("href=\"#{named}\"")), "{field}={bad} should link #{named}");
         // The user's values are kept.
         if field != "summary" {
             assert!(
@@ -72,17 +61,10 @@ async fn invalid_fields_in_the_api() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{field}={bad}: {e}");
         assert_eq!(e["code"], "invalid_input");
         assert!(
-            e["errors"]
-                .as_array()
-                .expect("errors")
-                .iter()
-                .any(|x| x["field"] == named),
+            e["errors"].as_array().expect("errors").iter().any(|x| x["field"] == named),
             "{field}={bad}: {e}"
         );
-        assert!(
-            !e["message"].as_str().unwrap_or("").is_ascii(),
-            "message should be Chinese: {e}"
-        );
+        assert!(!e["message"].as_str().unwrap_or("").is_ascii(), "message should be Chinese: {e}");
     }
     // Numbers are taken at their decimal text; floats in exponent form are refused.
     let mut body = declaration_json("数字金额");
@@ -92,10 +74,7 @@ async fn invalid_fields_in_the_api() {
     let mut body = declaration_json("类型错误");
     body["name"] = json!({"x": 1});
     let (s, e) = api.post("/api/v1/projects", body).await;
-    assert_eq!(
-        (s, e["field"].clone()),
-        (StatusCode::UNPROCESSABLE_ENTITY, json!("name"))
-    );
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("name")));
     // Malformed JSON.
     let r = api
         .client

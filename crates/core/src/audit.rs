@@ -55,12 +55,7 @@ pub fn digest(seq: i64, prev_digest: &str, e: &AuditEvent) -> String {
     field(prev_digest.as_bytes());
     field(&seq.to_be_bytes());
     field(&e.at_ms.to_be_bytes());
-    field(
-        e.actor_id
-            .map(|a| a.to_string())
-            .unwrap_or_default()
-            .as_bytes(),
-    );
+    field(e.actor_id.map(|a| a.to_string()).unwrap_or_default().as_bytes());
     for s in [
         &e.actor_login,
         &e.ip,
@@ -81,12 +76,7 @@ pub fn digest(seq: i64, prev_digest: &str, e: &AuditEvent) -> String {
 pub fn chain(prev_seq: i64, prev_digest: &str, event: AuditEvent) -> AuditRecord {
     let seq = prev_seq + 1;
     let digest = digest(seq, prev_digest, &event);
-    AuditRecord {
-        seq,
-        event,
-        prev_digest: prev_digest.to_string(),
-        digest,
-    }
+    AuditRecord { seq, event, prev_digest: prev_digest.to_string(), digest }
 }
 
 /// Where and how the chain is broken.
@@ -114,11 +104,7 @@ impl Default for ChainVerifier {
 
 impl ChainVerifier {
     pub fn new() -> Self {
-        Self {
-            expected_seq: 1,
-            prev_digest: GENESIS.to_string(),
-            checked: 0,
-        }
+        Self { expected_seq: 1, prev_digest: GENESIS.to_string(), checked: 0 }
     }
 
     pub fn check(&mut self, r: &AuditRecord) -> Result<(), ChainBreak> {
@@ -139,17 +125,11 @@ impl ChainVerifier {
         if r.prev_digest != self.prev_digest {
             return brk(
                 r.seq,
-                format!(
-                    "第 {} 条记录的前序摘要与上一条不符：记录被插入或替换",
-                    r.seq
-                ),
+                format!("第 {} 条记录的前序摘要与上一条不符：记录被插入或替换", r.seq),
             );
         }
         if digest(r.seq, &r.prev_digest, &r.event) != r.digest {
-            return brk(
-                r.seq,
-                format!("第 {} 条记录的 SM3 摘要与内容不符：记录被篡改", r.seq),
-            );
+            return brk(r.seq, format!("第 {} 条记录的 SM3 摘要与内容不符：记录被篡改", r.seq));
         }
         self.expected_seq += 1;
         self.prev_digest = r.digest.clone();
@@ -197,10 +177,8 @@ mod tests {
     fn build(n: i64) -> Vec<AuditRecord> {
         let mut out: Vec<AuditRecord> = Vec::new();
         for i in 0..n {
-            let (s, d) = out
-                .last()
-                .map(|r| (r.seq, r.digest.clone()))
-                .unwrap_or((0, GENESIS.into()));
+            let (s, d) =
+                out.last().map(|r| (r.seq, r.digest.clone())).unwrap_or((0, GENESIS.into()));
             out.push(chain(s, &d, ev(i)));
         }
         out

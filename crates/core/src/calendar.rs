@@ -112,11 +112,7 @@ pub fn parse_schedules(text: &str) -> Result<Vec<YearSchedule>, Vec<String>> {
             }
         }
     }
-    if errors.is_empty() {
-        Ok(file.year)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(file.year) } else { Err(errors) }
 }
 
 /// The first date the dense table covers and how many days it spans.
@@ -159,11 +155,7 @@ impl Calendar {
         let mut kinds: Vec<DayKind> = (0..len)
             .map(|i| {
                 let d = start + Days::new(i as u64);
-                if weekend(d) {
-                    DayKind::Weekend
-                } else {
-                    DayKind::Workday
-                }
+                if weekend(d) { DayKind::Weekend } else { DayKind::Workday }
             })
             .collect();
         let mut names = BTreeMap::new();
@@ -201,13 +193,7 @@ impl Calendar {
             let last = *cum.last().unwrap_or(&0);
             cum.push(last + u32::from(k.is_working()));
         }
-        Calendar {
-            years,
-            start,
-            kinds,
-            names,
-            cum,
-        }
+        Calendar { years, start, kinds, names, cum }
     }
 
     /// Replaces the given years (a new year, or an amended one) and rebuilds.
@@ -247,9 +233,7 @@ impl Calendar {
 
     /// The holiday a special day belongs to.
     pub fn holiday_name(&self, d: NaiveDate) -> Option<&str> {
-        self.index(d)
-            .and_then(|i| self.names.get(&i))
-            .map(String::as_str)
+        self.index(d).and_then(|i| self.names.get(&i)).map(String::as_str)
     }
 
     pub fn is_working_day(&self, d: NaiveDate) -> bool {
@@ -280,10 +264,7 @@ impl Calendar {
             }
             None => self.step_working_days(from, n),
         };
-        Dated {
-            date,
-            provisional: self.provisional_between(from, date),
-        }
+        Dated { date, provisional: self.provisional_between(from, date) }
     }
 
     /// The slow path outside the table: one day at a time.
@@ -344,10 +325,7 @@ impl Calendar {
         let days = self.first_working_days_of_month(year, month, n);
         (days.len() as u32 == n && n > 0).then(|| {
             let date = days[days.len() - 1];
-            Dated {
-                date,
-                provisional: !self.is_known(date),
-            }
+            Dated { date, provisional: !self.is_known(date) }
         })
     }
 
@@ -393,24 +371,15 @@ mod tests {
         let years = parse_schedules(BUILTIN).expect("valid builtin calendar");
         let list: Vec<i32> = years.iter().map(|y| y.year).collect();
         assert_eq!(list, (2020..=2026).collect::<Vec<_>>());
-        assert!(
-            years
-                .iter()
-                .all(|y| y.notices.iter().all(|n| n.number.starts_with("国办发明电")))
-        );
+        assert!(years.iter().all(|y| y.notices.iter().all(|n| n.number.starts_with("国办发明电"))));
     }
 
     #[test]
     fn real_dates() {
         let c = Calendar::builtin();
-        for w in [
-            "2024-09-29",
-            "2024-10-12",
-            "2025-01-26",
-            "2025-02-08",
-            "2025-09-28",
-            "2025-10-11",
-        ] {
+        for w in
+            ["2024-09-29", "2024-10-12", "2025-01-26", "2025-02-08", "2025-09-28", "2025-10-11"]
+        {
             assert!(c.is_working_day(d(w)), "{w} was a workday");
             assert_eq!(c.kind(d(w)), DayKind::MakeUpWorkday);
         }
@@ -423,10 +392,7 @@ mod tests {
         assert_eq!(c.kind(d("2025-10-04")), DayKind::Weekend);
         assert_eq!(
             c.add_working_days(d("2024-09-27"), 5),
-            Dated {
-                date: d("2024-10-10"),
-                provisional: false
-            }
+            Dated { date: d("2024-10-10"), provisional: false }
         );
         // 2020: the Spring Festival extension made 2月1日 a rest day again.
         assert!(!c.is_working_day(d("2020-02-01")));
@@ -446,11 +412,7 @@ mod tests {
         let mut x = d("2024-01-01");
         while x < d("2025-12-01") {
             for n in [0, 1, 2, 5, 10, 30] {
-                assert_eq!(
-                    c.add_working_days(x, n).date,
-                    c.step_working_days(x, n),
-                    "{x} + {n}"
-                );
+                assert_eq!(c.add_working_days(x, n).date, c.step_working_days(x, n), "{x} + {n}");
             }
             x = x + Days::new(1);
         }
@@ -483,10 +445,7 @@ mod tests {
                 d("2025-10-14")
             ]
         );
-        assert_eq!(
-            nth_weekday_of_month(2025, 10, Weekday::Thu, 4),
-            Some(d("2025-10-23"))
-        );
+        assert_eq!(nth_weekday_of_month(2025, 10, Weekday::Thu, 4), Some(d("2025-10-23")));
         assert_eq!(nth_weekday_of_month(2025, 2, Weekday::Thu, 5), None);
         assert_eq!(add_months(d("2025-01-31"), 1), d("2025-02-28"));
         assert_eq!(add_months(d("2024-01-31"), 1), d("2024-02-29"));
@@ -510,10 +469,7 @@ mod tests {
         assert_eq!(amended.kind(d("2026-03-02")), DayKind::SwapRestDay);
         // Friday 27th + 1 = Saturday 28th (worked for the Spring Festival), + 2 skips the new
         // rest day on the 2nd.
-        assert_eq!(
-            amended.add_working_days(d("2026-02-27"), 2).date,
-            d("2026-03-03")
-        );
+        assert_eq!(amended.add_working_days(d("2026-02-27"), 2).date, d("2026-03-03"));
     }
 
     #[test]
@@ -548,14 +504,9 @@ holidays = [
                 eprintln!("holiday-cn carries no schedule for {year}; not compared");
                 continue;
             }
-            let mismatches: Vec<_> = days
-                .iter()
-                .filter(|x| theirs(x).0 == c.is_working_day(**x))
-                .collect();
-            assert!(
-                mismatches.is_empty(),
-                "{year} differs from holiday-cn on {mismatches:?}"
-            );
+            let mismatches: Vec<_> =
+                days.iter().filter(|x| theirs(x).0 == c.is_working_day(**x)).collect();
+            assert!(mismatches.is_empty(), "{year} differs from holiday-cn on {mismatches:?}");
             compared.push(year);
         }
         assert!(compared.len() >= 6, "only {compared:?} compared");

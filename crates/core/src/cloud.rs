@@ -24,10 +24,7 @@ impl CatalogStatus {
     }
     /// Not yet published or superseded: at most one per jurisdiction.
     pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            CatalogStatus::Draft | CatalogStatus::Submitted | CatalogStatus::Returned
-        )
+        matches!(self, CatalogStatus::Draft | CatalogStatus::Submitted | CatalogStatus::Returned)
     }
 }
 
@@ -132,11 +129,7 @@ impl CloudService {
 }
 
 fn text(
-    errors: &mut Vec<FieldError>,
-    field: &'static str,
-    v: &str,
-    max: usize,
-    required: Option<&str>,
+    errors: &mut Vec<FieldError>, field: &'static str, v: &str, max: usize, required: Option<&str>,
 ) -> String {
     let v = v.trim();
     if v.is_empty() {
@@ -192,22 +185,12 @@ impl CloudServiceForm {
             e.push(FieldError::new("category", "请选择服务类别"));
             None
         } else {
-            let found = ServiceCategory::parse(c).or_else(|| {
-                ServiceCategory::ALL
-                    .iter()
-                    .copied()
-                    .find(|x| x.label() == c)
-            });
+            let found = ServiceCategory::parse(c)
+                .or_else(|| ServiceCategory::ALL.iter().copied().find(|x| x.label() == c));
             if found.is_none() {
-                let options = ServiceCategory::ALL
-                    .iter()
-                    .map(|x| x.label())
-                    .collect::<Vec<_>>()
-                    .join("、");
-                e.push(FieldError::new(
-                    "category",
-                    format!("服务类别应为以下之一：{options}"),
-                ));
+                let options =
+                    ServiceCategory::ALL.iter().map(|x| x.label()).collect::<Vec<_>>().join("、");
+                e.push(FieldError::new("category", format!("服务类别应为以下之一：{options}")));
             }
             found
         };
@@ -216,10 +199,7 @@ impl CloudServiceForm {
         if keywords.len() > 30 {
             e.push(FieldError::new("keywords", "查重关键词不能超过 30 个"));
         } else if let Some(k) = keywords.iter().find(|k| k.chars().count() > 20) {
-            e.push(FieldError::new(
-                "keywords",
-                format!("查重关键词“{k}”过长，每个不超过 20 个字"),
-            ));
+            e.push(FieldError::new("keywords", format!("查重关键词“{k}”过长，每个不超过 20 个字")));
         } else if is_common && keywords.is_empty() {
             e.push(FieldError::new(
                 "keywords",
@@ -315,10 +295,7 @@ pub fn common_capability_overlaps(project_text: &str, caps: &[CommonCapability])
                 })
         });
         if let Some(k) = hit {
-            out.push(Overlap {
-                service: cap.name.clone(),
-                keyword: k.trim().to_string(),
-            });
+            out.push(Overlap { service: cap.name.clone(), keyword: k.trim().to_string() });
         }
     }
     out
@@ -383,12 +360,7 @@ impl NegativeListForm {
             Some("负面清单须写明理由和依据（gaoping:11）：请填写依据"),
         );
         if e.is_empty() {
-            Ok(NegativeListing {
-                exempt_cloud,
-                exempt_platform,
-                reasons,
-                basis,
-            })
+            Ok(NegativeListing { exempt_cloud, exempt_platform, reasons, basis })
         } else {
             Err(e)
         }
@@ -411,9 +383,7 @@ impl CatalogDecision {
             e.push(FieldError::new("reason", "意见或理由不能超过 1000 个字"));
         }
         let d = match decision.trim() {
-            "approve" | "publish" => Some(CatalogDecision::Publish {
-                note: reason.clone(),
-            }),
+            "approve" | "publish" => Some(CatalogDecision::Publish { note: reason.clone() }),
             "return" if reason.is_empty() => {
                 e.push(FieldError::new(
                     "reason",
@@ -421,14 +391,9 @@ impl CatalogDecision {
                 ));
                 None
             }
-            "return" => Some(CatalogDecision::Return {
-                reason: reason.clone(),
-            }),
+            "return" => Some(CatalogDecision::Return { reason: reason.clone() }),
             _ => {
-                e.push(FieldError::new(
-                    "decision",
-                    "请选择审批结论：批准发布或退回修改",
-                ));
+                e.push(FieldError::new("decision", "请选择审批结论：批准发布或退回修改"));
                 None
             }
         };
@@ -457,18 +422,13 @@ pub enum NegativeDecision {
 
 impl NegativeDecision {
     pub fn parse(
-        decision: &str,
-        approval_document: &str,
-        reason: &str,
+        decision: &str, approval_document: &str, reason: &str,
     ) -> Result<NegativeDecision, Vec<FieldError>> {
         let document = approval_document.trim().to_string();
         let reason = reason.trim().to_string();
         let mut e = Vec::new();
         if document.chars().count() > 100 {
-            e.push(FieldError::new(
-                "approval_document",
-                "批准文号不能超过 100 个字",
-            ));
+            e.push(FieldError::new("approval_document", "批准文号不能超过 100 个字"));
         }
         if reason.chars().count() > 1000 {
             e.push(FieldError::new("reason", "意见或理由不能超过 1000 个字"));
@@ -481,24 +441,15 @@ impl NegativeDecision {
                 ));
                 None
             }
-            "approve" => Some(NegativeDecision::Approve {
-                document,
-                note: reason,
-            }),
+            "approve" => Some(NegativeDecision::Approve { document, note: reason }),
             "reject" | "revoke" if reason.is_empty() => {
-                e.push(FieldError::new(
-                    "reason",
-                    "不予批准或撤销须写明理由（gaoping:11）",
-                ));
+                e.push(FieldError::new("reason", "不予批准或撤销须写明理由（gaoping:11）"));
                 None
             }
             "reject" => Some(NegativeDecision::Reject { reason }),
             "revoke" => Some(NegativeDecision::Revoke { reason }),
             _ => {
-                e.push(FieldError::new(
-                    "decision",
-                    "请选择审批结论：批准或不予批准",
-                ));
+                e.push(FieldError::new("decision", "请选择审批结论：批准或不予批准"));
                 None
             }
         };
@@ -538,10 +489,7 @@ mod tests {
         );
         assert_eq!(
             got,
-            vec![Overlap {
-                service: "视频共享平台".into(),
-                keyword: "视频监控".into()
-            }]
+            vec![Overlap { service: "视频共享平台".into(), keyword: "视频监控".into() }]
         );
     }
 
@@ -580,28 +528,20 @@ mod tests {
             keywords: vec!["身份认证".into()],
         }];
         assert!(common_capability_overlaps("升级学籍管理，接入统一身份认证", &identity).is_empty());
-        assert_eq!(
-            common_capability_overlaps("接入政务云，自建身份认证系统", &identity).len(),
-            1
-        );
+        assert_eq!(common_capability_overlaps("接入政务云，自建身份认证系统", &identity).len(), 1);
         // One occurrence of use does not excuse another of building.
         let got = common_capability_overlaps("接入视频监控，另建设视频监控中心", &caps());
         assert_eq!(got.len(), 1);
         // "AI" is a word of its own, not the letters inside "email".
         assert!(common_capability_overlaps("email 通知服务", &caps()).is_empty());
-        assert_eq!(
-            common_capability_overlaps("自建AI问答", &caps())[0].keyword,
-            "AI"
-        );
+        assert_eq!(common_capability_overlaps("自建AI问答", &caps())[0].keyword, "AI");
     }
 
     #[test]
     fn unrelated_proposals_and_empty_keywords_are_not_flagged() {
         assert!(common_capability_overlaps("学籍管理系统升级改造", &caps()).is_empty());
-        let blank = [CommonCapability {
-            name: "空".into(),
-            keywords: vec![" ".into(), String::new()],
-        }];
+        let blank =
+            [CommonCapability { name: "空".into(), keywords: vec![" ".into(), String::new()] }];
         assert!(common_capability_overlaps("任何内容", &blank).is_empty());
     }
 
@@ -653,9 +593,7 @@ mod tests {
         assert!(CatalogDecision::parse("return", " ").is_err());
         assert_eq!(
             CatalogDecision::parse("approve", ""),
-            Ok(CatalogDecision::Publish {
-                note: String::new()
-            })
+            Ok(CatalogDecision::Publish { note: String::new() })
         );
         let e = NegativeDecision::parse("approve", "", "").expect_err("no 文号");
         assert_eq!(e[0].field, "approval_document");
@@ -665,10 +603,7 @@ mod tests {
             Ok(NegativeDecision::Approve { .. })
         ));
         assert_eq!(
-            NegativeDecision::parse("maybe", "", "")
-                .expect_err("bad")
-                .first()
-                .map(|e| e.field),
+            NegativeDecision::parse("maybe", "", "").expect_err("bad").first().map(|e| e.field),
             Some("decision")
         );
     }

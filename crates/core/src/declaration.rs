@@ -192,9 +192,7 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
         (!local.is_empty() && !local.contains('@') && domain_ok).then(|| Email(s.to_string()))
     }
     pub fn as_str(&self) -> &str {
@@ -222,35 +220,22 @@ fn char_count(s: &str) -> usize {
 }
 
 fn required_text(
-    errors: &mut Vec<FieldError>,
-    field: &'static str,
-    value: &str,
-    max: usize,
+    errors: &mut Vec<FieldError>, field: &'static str, value: &str, max: usize,
 ) -> String {
     let v = value.trim();
     if v.is_empty() {
-        errors.push(FieldError::new(
-            field,
-            format!("请填写{}", field_label(field)),
-        ));
+        errors.push(FieldError::new(field, format!("请填写{}", field_label(field))));
     } else if char_count(v) > max {
         errors.push(FieldError::new(
             field,
-            format!(
-                "{}不能超过 {max} 个字，现为 {} 个字",
-                field_label(field),
-                char_count(v)
-            ),
+            format!("{}不能超过 {max} 个字，现为 {} 个字", field_label(field), char_count(v)),
         ));
     }
     v.to_string()
 }
 
 fn amount(
-    errors: &mut Vec<FieldError>,
-    field: &'static str,
-    value: &str,
-    optional: bool,
+    errors: &mut Vec<FieldError>, field: &'static str, value: &str, optional: bool,
 ) -> Option<Yuan> {
     if optional && value.trim().is_empty() {
         return Some(Yuan(0));
@@ -258,17 +243,11 @@ fn amount(
     match Yuan::parse_wan(value) {
         Ok(y) => Some(y),
         Err(AmountError::Empty) => {
-            errors.push(FieldError::new(
-                field,
-                format!("请填写{}（万元）", field_label(field)),
-            ));
+            errors.push(FieldError::new(field, format!("请填写{}（万元）", field_label(field))));
             None
         }
         Err(e) => {
-            errors.push(FieldError::new(
-                field,
-                format!("{}：{e}", field_label(field)),
-            ));
+            errors.push(FieldError::new(field, format!("{}：{e}", field_label(field))));
             None
         }
     }
@@ -276,10 +255,8 @@ fn amount(
 
 fn month(errors: &mut Vec<FieldError>, field: &'static str, value: &str) -> Option<YearMonth> {
     if value.trim().is_empty() {
-        errors.push(FieldError::new(
-            field,
-            format!("请填写{}，格式如 2025-01", field_label(field)),
-        ));
+        errors
+            .push(FieldError::new(field, format!("请填写{}，格式如 2025-01", field_label(field))));
         return None;
     }
     let parsed = YearMonth::parse(value);
@@ -317,12 +294,7 @@ impl DeclarationForm {
         if let (Some(inv), Some(f), Some(l), Some(s), Some(o)) =
             (investment, fiscal, loan, self_raised, other)
         {
-            let fs = FundSources {
-                fiscal: f,
-                bank_loan: l,
-                self_raised: s,
-                other: o,
-            };
+            let fs = FundSources { fiscal: f, bank_loan: l, self_raised: s, other: o };
             if fs.total() != inv {
                 errors.push(FieldError::new(
                     "fund_sources",
@@ -356,19 +328,14 @@ impl DeclarationForm {
         } else {
             let e = Email::parse(&self.email);
             if e.is_none() {
-                errors.push(FieldError::new(
-                    "email",
-                    "电子邮箱格式不正确，例如 name@yeji.gov.cn",
-                ));
+                errors.push(FieldError::new("email", "电子邮箱格式不正确，例如 name@yeji.gov.cn"));
             }
             e
         };
         let remarks = self.remarks.trim().to_string();
         if char_count(&remarks) > REMARKS_MAX_CHARS {
-            errors.push(FieldError::new(
-                "remarks",
-                format!("备注不能超过 {REMARKS_MAX_CHARS} 个字"),
-            ));
+            errors
+                .push(FieldError::new("remarks", format!("备注不能超过 {REMARKS_MAX_CHARS} 个字")));
         }
         match (start, end, investment, sources, phone, email) {
             (Some(start), Some(end), Some(investment), Some(sources), Some(phone), Some(email))
@@ -439,10 +406,7 @@ mod tests {
     use super::*;
 
     fn fields(form: &DeclarationForm) -> Vec<&'static str> {
-        form.parse()
-            .err()
-            .map(|e| e.into_iter().map(|f| f.field).collect())
-            .unwrap_or_default()
+        form.parse().err().map(|e| e.into_iter().map(|f| f.field).collect()).unwrap_or_default()
     }
 
     #[test]
@@ -515,12 +479,7 @@ mod tests {
 
     #[test]
     fn phones_and_emails() {
-        for ok in [
-            "13800000000",
-            "0564-6661234",
-            "010-12345678-123",
-            "05646661234",
-        ] {
+        for ok in ["13800000000", "0564-6661234", "010-12345678-123", "05646661234"] {
             assert!(Phone::parse(ok).is_some(), "{ok}");
         }
         for bad in ["12345", "12800000000", "abc", "0564-12", "564-6661234"] {

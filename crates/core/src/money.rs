@@ -32,11 +32,7 @@ impl Yuan {
     /// Parses an amount typed in 万元: digits, an optional point and up to four decimals.
     /// Thousands separators (`,` `，`) and surrounding spaces are tolerated.
     pub fn parse_wan(input: &str) -> Result<Yuan, AmountError> {
-        let cleaned: String = input
-            .trim()
-            .chars()
-            .filter(|c| *c != ',' && *c != '，')
-            .collect();
+        let cleaned: String = input.trim().chars().filter(|c| *c != ',' && *c != '，').collect();
         if cleaned.is_empty() {
             return Err(AmountError::Empty);
         }
@@ -130,10 +126,7 @@ mod tests {
         assert_eq!(Yuan::parse_wan("-5"), Err(AmountError::Negative));
         assert_eq!(Yuan::parse_wan("1e9"), Err(AmountError::NotANumber));
         assert_eq!(Yuan::parse_wan("1.23456"), Err(AmountError::TooPrecise));
-        assert_eq!(
-            Yuan::parse_wan("100000000000000000000"),
-            Err(AmountError::TooLarge)
-        );
+        assert_eq!(Yuan::parse_wan("100000000000000000000"), Err(AmountError::TooLarge));
         assert_eq!(Yuan::parse_wan("10000000.0001"), Err(AmountError::TooLarge));
         assert_eq!(Yuan::parse_wan("."), Err(AmountError::NotANumber));
         assert_eq!(Yuan::parse_wan("1.2.3"), Err(AmountError::NotANumber));
@@ -148,10 +141,7 @@ mod tests {
         assert_eq!(Yuan(10_000).to_wan_string(), "1");
         assert_eq!(Yuan(0).to_wan_string(), "0");
         for s in ["0.0001", "123.45", "7", "9999999.9999"] {
-            assert_eq!(
-                Yuan::parse_wan(s).map(Yuan::to_wan_string).as_deref(),
-                Ok(s)
-            );
+            assert_eq!(Yuan::parse_wan(s).map(Yuan::to_wan_string).as_deref(), Ok(s));
         }
     }
 }

@@ -53,15 +53,9 @@ impl Status {
         }
     }
     pub fn parse(s: &str) -> Option<Status> {
-        [
-            Status::Pending,
-            Status::DueSoon,
-            Status::Overdue,
-            Status::Fulfilled,
-            Status::Waived,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+        [Status::Pending, Status::DueSoon, Status::Overdue, Status::Fulfilled, Status::Waived]
+            .into_iter()
+            .find(|x| x.as_str() == s)
     }
     pub fn is_open(self) -> bool {
         matches!(self, Status::Pending | Status::DueSoon | Status::Overdue)
@@ -104,12 +98,7 @@ pub struct ProjectContext<'a> {
 }
 
 fn due_for(cal: &Calendar, timing: Timing, since: NaiveDate) -> Option<Dated> {
-    let certain = |date: NaiveDate| {
-        Some(Dated {
-            date,
-            provisional: false,
-        })
-    };
+    let certain = |date: NaiveDate| Some(Dated { date, provisional: false });
     match timing {
         Timing::WorkingDays(n) => Some(cal.add_working_days(since, n)),
         Timing::CalendarDays(n) => certain(add_days(since, n)),
@@ -135,10 +124,7 @@ fn due_for(cal: &Calendar, timing: Timing, since: NaiveDate) -> Option<Dated> {
 }
 
 fn status_of(
-    cal: &Calendar,
-    due: Option<Dated>,
-    fulfilled: Option<NaiveDate>,
-    waived: bool,
+    cal: &Calendar, due: Option<Dated>, fulfilled: Option<NaiveDate>, waived: bool,
     today: NaiveDate,
 ) -> (Status, bool) {
     if let Some(f) = fulfilled {
@@ -171,11 +157,7 @@ fn next_period(every: Period, year: i32, index: u32) -> (i32, u32) {
         Period::Quarter => 4,
         Period::Year => 1,
     };
-    if index >= last {
-        (year + 1, 1)
-    } else {
-        (year, index + 1)
-    }
+    if index >= last { (year + 1, 1) } else { (year, index + 1) }
 }
 
 fn period_of(every: Period, d: NaiveDate) -> (i32, u32) {
@@ -204,10 +186,7 @@ fn covered_label(every: Period, year: i32, index: u32) -> (String, String) {
 
 /// Every obligation the project's events create under the profile, as of `today`.
 pub fn obligations<'p>(
-    profile: &'p Profile,
-    cal: &Calendar,
-    ctx: &ProjectContext<'_>,
-    today: NaiveDate,
+    profile: &'p Profile, cal: &Calendar, ctx: &ProjectContext<'_>, today: NaiveDate,
 ) -> Vec<Obligation<'p>> {
     let mut out = Vec::new();
     let plan_start = ctx.plan_year.and_then(|y| NaiveDate::from_ymd_opt(y, 1, 1));
@@ -215,11 +194,7 @@ pub fn obligations<'p>(
         let mut v: Vec<NaiveDate> = if kind == EventKind::PlanYearStart {
             plan_start.into_iter().collect()
         } else {
-            ctx.events
-                .iter()
-                .filter(|e| e.kind == kind)
-                .map(|e| e.date)
-                .collect()
+            ctx.events.iter().filter(|e| e.kind == kind).map(|e| e.date).collect()
         };
         v.sort_unstable();
         v
@@ -237,9 +212,8 @@ pub fn obligations<'p>(
         let fulfilments = dates_of(rule.fulfilled_by);
         if let Timing::Recurring { every, working_day } = timing {
             let since = triggers[0];
-            let until = dates_of(rule.until.unwrap_or(rule.fulfilled_by))
-                .into_iter()
-                .find(|d| *d >= since);
+            let until =
+                dates_of(rule.until.unwrap_or(rule.fulfilled_by)).into_iter().find(|d| *d >= since);
             let horizon = until.unwrap_or(today);
             let (mut y, mut i) =
                 next_period(every, period_of(every, since).0, period_of(every, since).1);
@@ -256,10 +230,8 @@ pub fn obligations<'p>(
                 let due = cal.nth_working_day_of_month(nth_y, nth_m, working_day);
                 let (ny, ni) = next_period(every, y, i);
                 let next_start = period_start(every, ny, ni).unwrap_or(start);
-                let fulfilled_on = fulfilments
-                    .iter()
-                    .copied()
-                    .find(|d| *d >= start && *d < next_start);
+                let fulfilled_on =
+                    fulfilments.iter().copied().find(|d| *d >= start && *d < next_start);
                 let (key_part, label) = covered_label(every, y, i);
                 let key = format!("{}@{key_part}", rule.id);
                 let (status, late) = status_of(cal, due, fulfilled_on, waived(&key), today);
@@ -355,11 +327,7 @@ impl GateCheck {
             text: match self.outcome {
                 GateOutcome::Unknown => format!(
                     "尚未认定“{}”，不能通过此关口：{}",
-                    self.unknown_facts
-                        .iter()
-                        .map(|f| f.label())
-                        .collect::<Vec<_>>()
-                        .join("”“"),
+                    self.unknown_facts.iter().map(|f| f.label()).collect::<Vec<_>>().join("”“"),
                     self.text
                 ),
                 _ => self.text.clone(),
@@ -371,10 +339,7 @@ impl GateCheck {
 /// Every gate of the profile in front of `action`, each with its outcome for these facts.
 /// An unknown fact never passes a gate: a reviewer must establish it first.
 pub fn gate_report(
-    profile: &Profile,
-    action: GatedAction,
-    facts: &Facts,
-    quota_used: &dyn Fn(&QuotaRule) -> u32,
+    profile: &Profile, action: GatedAction, facts: &Facts, quota_used: &dyn Fn(&QuotaRule) -> u32,
 ) -> Vec<GateCheck> {
     profile
         .gates
@@ -396,10 +361,8 @@ pub fn gate_report(
                         }
                     }
                 }
-                if let Some(q) = g
-                    .quota
-                    .as_ref()
-                    .and_then(|id| profile.quotas.iter().find(|q| &q.id == id))
+                if let Some(q) =
+                    g.quota.as_ref().and_then(|id| profile.quotas.iter().find(|q| &q.id == id))
                     && quota_used(q) >= q.max
                 {
                     failed = true;
@@ -424,20 +387,13 @@ pub fn gate_report(
 
 /// The gates in front of `action` that refuse it, or `Ok` when all pass.
 pub fn check_gates(
-    profile: &Profile,
-    action: GatedAction,
-    facts: &Facts,
-    quota_used: &dyn Fn(&QuotaRule) -> u32,
+    profile: &Profile, action: GatedAction, facts: &Facts, quota_used: &dyn Fn(&QuotaRule) -> u32,
 ) -> Result<(), Vec<GateRefusal>> {
     let refusals: Vec<GateRefusal> = gate_report(profile, action, facts, quota_used)
         .iter()
         .filter_map(GateCheck::refusal)
         .collect();
-    if refusals.is_empty() {
-        Ok(())
-    } else {
-        Err(refusals)
-    }
+    if refusals.is_empty() { Ok(()) } else { Err(refusals) }
 }
 
 #[cfg(test)]
@@ -460,17 +416,9 @@ mod tests {
     }
 
     fn one<'p>(
-        p: &'p Profile,
-        events: &[Event],
-        facts: &Facts,
-        today: &str,
+        p: &'p Profile, events: &[Event], facts: &Facts, today: &str,
     ) -> Vec<Obligation<'p>> {
-        let ctx = ProjectContext {
-            facts,
-            events,
-            waivers: &[],
-            plan_year: Some(2026),
-        };
+        let ctx = ProjectContext { facts, events, waivers: &[], plan_year: Some(2026) };
         obligations(p, &Calendar::builtin(), &ctx, d(today))
     }
 
@@ -487,10 +435,7 @@ fulfilled_by = "contract_filed"
 "#;
 
     fn ev(kind: EventKind, date: &str) -> Event {
-        Event {
-            kind,
-            date: d(date),
-        }
+        Event { kind, date: d(date) }
     }
 
     #[test]
@@ -502,20 +447,13 @@ fulfilled_by = "contract_filed"
         let o = &one(&p, &signed, &f, "2024-09-27")[0];
         assert_eq!(o.due.map(|x| x.date), Some(d("2024-10-10")));
         assert_eq!(o.status, Status::Pending);
-        assert_eq!(
-            one(&p, &signed, &f, "2024-10-08")[0].status,
-            Status::DueSoon
-        );
+        assert_eq!(one(&p, &signed, &f, "2024-10-08")[0].status, Status::DueSoon);
         assert_eq!(
             one(&p, &signed, &f, "2024-10-10")[0].status,
             Status::DueSoon,
             "the last day is still on time"
         );
-        assert_eq!(
-            one(&p, &signed, &f, "2024-10-11")[0].status,
-            Status::Overdue,
-            "the day after"
-        );
+        assert_eq!(one(&p, &signed, &f, "2024-10-11")[0].status, Status::Overdue, "the day after");
         let filed_last_day = [signed[0], ev(EventKind::ContractFiled, "2024-10-10")];
         let o = &one(&p, &filed_last_day, &f, "2024-10-20")[0];
         assert_eq!((o.status, o.late), (Status::Fulfilled, false));
@@ -538,16 +476,8 @@ fulfilled_by = "contract_filed"
             os.iter().map(|o| o.status).collect::<Vec<_>>(),
             [Status::Fulfilled, Status::Overdue]
         );
-        let waivers = [Waiver {
-            key: os[1].key.clone(),
-            reason: "合同已解除".into(),
-        }];
-        let ctx = ProjectContext {
-            facts: &f,
-            events: &events,
-            waivers: &waivers,
-            plan_year: None,
-        };
+        let waivers = [Waiver { key: os[1].key.clone(), reason: "合同已解除".into() }];
+        let ctx = ProjectContext { facts: &f, events: &events, waivers: &waivers, plan_year: None };
         let os = obligations(&p, &Calendar::builtin(), &ctx, d("2025-07-01"));
         assert_eq!(os[1].status, Status::Waived);
     }
@@ -603,10 +533,7 @@ fulfilled_by = "self_evaluation_submitted"
         assert_eq!(by("t-3").due.map(|x| x.date), Some(d("2025-08-31")));
         assert_eq!(by("t-4").not_before, Some(d("2026-03-15")));
         assert_eq!(by("t-4").due.map(|x| x.date), Some(d("2027-03-15")));
-        assert!(
-            by("t-4").due.is_some_and(|x| !x.provisional),
-            "months are calendar arithmetic"
-        );
+        assert!(by("t-4").due.is_some_and(|x| !x.provisional), "months are calendar arithmetic");
     }
 
     #[test]
@@ -685,11 +612,7 @@ fulfilled_by = "self_evaluation_submitted"
             "October's 4th Thursday (23rd) has passed"
         );
         assert_eq!(os[1].due, None);
-        assert_eq!(
-            os[1].status,
-            Status::Pending,
-            "no time limit: never overdue"
-        );
+        assert_eq!(os[1].status, Status::Pending, "no time limit: never overdue");
     }
 
     #[test]
@@ -769,10 +692,7 @@ requires = [{ fact = "is_key_project", op = "==", value = 1 }]
         f.insert(Fact::InvestmentYuan, 2_000_000);
         let r = gate_report(&p, GatedAction::Approve, &f, &|_| 0);
         assert_eq!(r[0].outcome, GateOutcome::Fail);
-        assert_eq!(
-            r[0].refusal().expect("refused").text,
-            "未纳入计划的，不予审批。"
-        );
+        assert_eq!(r[0].refusal().expect("refused").text, "未纳入计划的，不予审批。");
         assert_eq!(r[1].outcome, GateOutcome::Unknown);
         f.insert(Fact::CanShare, 1);
         f.insert(Fact::InAnnualPlan, 1);

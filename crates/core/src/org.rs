@@ -223,10 +223,7 @@ mod tests {
         let o = owned(4, "/1/4/", 8);
         assert!(!reviewer.can_see_project(&o, ProjectStatus::Draft));
         assert!(reviewer.can_see_project(&o, ProjectStatus::Submitted));
-        let other_jurisdiction = Ownership {
-            jurisdiction_id: JurisdictionId(2),
-            ..o
-        };
+        let other_jurisdiction = Ownership { jurisdiction_id: JurisdictionId(2), ..o };
         assert!(!reviewer.can_see_project(&other_jurisdiction, ProjectStatus::Submitted));
     }
 
@@ -235,10 +232,7 @@ mod tests {
         let everyone = principal(ScopeKind::All);
         let o = owned(4, "/1/4/", 8);
         assert!(everyone.can_see(&o));
-        let elsewhere = Ownership {
-            jurisdiction_id: JurisdictionId(2),
-            ..o
-        };
+        let elsewhere = Ownership { jurisdiction_id: JurisdictionId(2), ..o };
         assert!(!everyone.can_see(&elsewhere));
         assert!(!principal(ScopeKind::OwnAndBelow).can_see(&owned(9, "/1/9/", 8)));
     }

@@ -40,40 +40,27 @@ fn derive(password: &str, salt: &[u8], iterations: u32) -> [u8; 32] {
 /// `pbkdf2-sm3$<iterations>$<salt hex>$<hash hex>`
 pub fn hash(password: &str, salt: &[u8; 16]) -> String {
     let dk = derive(password, salt, ITERATIONS);
-    format!(
-        "{SCHEME}${ITERATIONS}${}${}",
-        hex::encode(salt),
-        hex::encode(dk)
-    )
+    format!("{SCHEME}${ITERATIONS}${}${}", hex::encode(salt), hex::encode(dk))
 }
 
 /// Constant-time comparison of a password against a stored hash.
 pub fn verify(password: &str, stored: &str) -> bool {
     let mut parts = stored.split('$');
-    let (Some(SCHEME), Some(iter), Some(salt), Some(expected), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let (Some(SCHEME), Some(iter), Some(salt), Some(expected), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return false;
     };
-    let (Ok(iterations), Ok(salt), Ok(expected)) = (
-        iter.parse::<u32>(),
-        hex::decode(salt),
-        hex::decode(expected),
-    ) else {
+    let (Ok(iterations), Ok(salt), Ok(expected)) =
+        (iter.parse::<u32>(), hex::decode(salt), hex::decode(expected))
+    else {
         return false;
     };
     if iterations < ITERATIONS || expected.len() != 32 {
         return false;
     }
     let got = derive(password, &salt, iterations);
-    got.iter()
-        .zip(expected.iter())
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-        == 0
+    got.iter().zip(expected.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 #[cfg(test)]

@@ -146,10 +146,9 @@ impl ProjectAction {
     pub fn emits(self, from: ProjectStatus) -> &'static [EventKind] {
         match (self, from) {
             (ProjectAction::Submit, ProjectStatus::Returned) => &[EventKind::RevisionSubmitted],
-            (ProjectAction::Submit, _) => &[
-                EventKind::DeclarationSubmitted,
-                EventKind::MaterialsReceived,
-            ],
+            (ProjectAction::Submit, _) => {
+                &[EventKind::DeclarationSubmitted, EventKind::MaterialsReceived]
+            }
             (ProjectAction::Approve, _) => &[EventKind::ReviewPassed],
             (ProjectAction::Return, _) => &[EventKind::ReviewFailed, EventKind::ReviewOpinionSent],
             _ => &[],
@@ -172,12 +171,8 @@ pub struct StepOutcome {
 /// (Invalid, every field at once) or at the first gate that does not pass (GateRefused,
 /// with its article).
 pub fn decide_step(
-    principal: &Principal,
-    action: ProjectAction,
-    from: ProjectStatus,
-    current: &Declaration,
-    form: Option<&DeclarationForm>,
-    gates: &[GateCheck],
+    principal: &Principal, action: ProjectAction, from: ProjectStatus, current: &Declaration,
+    form: Option<&DeclarationForm>, gates: &[GateCheck],
 ) -> Result<StepOutcome, DomainError> {
     let (role, what) = action.role();
     if !principal.has(role) {
@@ -192,16 +187,9 @@ pub fn decide_step(
         None => current.clone(),
     };
     if let Some(first) = gates.iter().find_map(GateCheck::refusal) {
-        return Err(DomainError::GateRefused {
-            cite: first.cite,
-            text: first.text,
-        });
+        return Err(DomainError::GateRefused { cite: first.cite, text: first.text });
     }
-    Ok(StepOutcome {
-        status,
-        declaration,
-        emits: action.emits(from),
-    })
+    Ok(StepOutcome { status, declaration, emits: action.emits(from) })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,10 +217,7 @@ impl Decision {
                 "退回时请填写退回理由，告诉申报单位需要修改什么",
             )),
             "return" => Ok(Decision::Return { reason: text }),
-            _ => Err(DomainError::invalid(
-                "decision",
-                "请选择审核意见：通过或退回",
-            )),
+            _ => Err(DomainError::invalid("decision", "请选择审核意见：通过或退回")),
         }
     }
 
@@ -282,25 +267,16 @@ mod tests {
         assert!(Decision::parse("return", "  ").is_err());
         assert!(Decision::parse("approve", "").is_ok());
         assert!(Decision::parse("maybe", "x").is_err());
-        assert_eq!(
-            Decision::parse("return", "请补充概算").map(|d| d.action()),
-            Ok(A::Return)
-        );
+        assert_eq!(Decision::parse("return", "请补充概算").map(|d| d.action()), Ok(A::Return));
     }
 
     #[test]
     fn steps_emit_the_events_rules_count_from() {
         assert_eq!(
             A::Submit.emits(S::Draft),
-            &[
-                EventKind::DeclarationSubmitted,
-                EventKind::MaterialsReceived
-            ]
+            &[EventKind::DeclarationSubmitted, EventKind::MaterialsReceived]
         );
-        assert_eq!(
-            A::Submit.emits(S::Returned),
-            &[EventKind::RevisionSubmitted]
-        );
+        assert_eq!(A::Submit.emits(S::Returned), &[EventKind::RevisionSubmitted]);
         assert_eq!(
             A::Return.emits(S::Submitted),
             &[EventKind::ReviewFailed, EventKind::ReviewOpinionSent]
@@ -349,24 +325,14 @@ mod tests {
         let e = decide_step(&reviewer, A::Approve, S::Draft, &decl, None, &[]);
         assert!(matches!(e, Err(DomainError::InvalidState { .. })), "{e:?}");
         // An edit with a bad form names its fields.
-        let bad = DeclarationForm {
-            name: String::new(),
-            ..form.clone()
-        };
+        let bad = DeclarationForm { name: String::new(), ..form.clone() };
         let e = decide_step(&clerk, A::Update, S::Draft, &decl, Some(&bad), &[]);
         assert!(
             matches!(e, Err(DomainError::Invalid(ref f)) if f.iter().any(|x| x.field == "name"))
         );
         // A gate that fails or is not yet established refuses, citing its article.
         for outcome in [GateOutcome::Fail, GateOutcome::Unknown] {
-            let e = decide_step(
-                &reviewer,
-                A::Approve,
-                S::Submitted,
-                &decl,
-                None,
-                &[gate(outcome)],
-            );
+            let e = decide_step(&reviewer, A::Approve, S::Submitted, &decl, None, &[gate(outcome)]);
             assert!(
                 matches!(e, Err(DomainError::GateRefused { ref cite, .. }) if cite == "yeji:24"),
                 "{e:?}"

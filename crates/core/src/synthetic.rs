@@ -206,9 +206,6 @@ mod tests {
             assert!(p.events.iter().all(|e| e.date <= today));
             assert!(p.investment.0 >= 50_000);
         }
-        assert!(
-            a.iter().any(|p| p.events.len() > 3),
-            "some projects reach implementation"
-        );
+        assert!(a.iter().any(|p| p.events.len() > 3), "some projects reach implementation");
     }
 }

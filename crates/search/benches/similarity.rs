@@ -16,18 +16,8 @@ fn main() {
     let mut batch = Vec::with_capacity(10_000);
     for i in 0..(2 * n) {
         let p = project(&mut rng, i, 20, today);
-        let kind = if i < n {
-            DocKind::System
-        } else {
-            DocKind::Project
-        };
-        batch.push(Doc {
-            kind,
-            id: i as i64,
-            jurisdiction_id: 1,
-            name: p.name,
-            text: p.summary,
-        });
+        let kind = if i < n { DocKind::System } else { DocKind::Project };
+        batch.push(Doc { kind, id: i as i64, jurisdiction_id: 1, name: p.name, text: p.summary });
         if batch.len() == 10_000 {
             index.add_bulk(&batch).expect("add");
             batch.clear();
@@ -35,19 +25,13 @@ fn main() {
     }
     index.add_bulk(&batch).expect("add");
     index.commit().expect("commit");
-    println!(
-        "indexed {} documents in {:.1} s",
-        index.len(),
-        t.elapsed().as_secs_f64()
-    );
+    println!("indexed {} documents in {:.1} s", index.len(), t.elapsed().as_secs_f64());
 
     let mut times = Vec::new();
     for i in 0..1000 {
         let p = project(&mut rng, 1_000_000 + i, 20, today);
         let t = Instant::now();
-        let hits = index
-            .similar(1, &p.name, &p.summary, None, 10)
-            .expect("query");
+        let hits = index.similar(1, &p.name, &p.summary, None, 10).expect("query");
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         std::hint::black_box(hits);
     }

@@ -172,9 +172,7 @@ impl SimilarityIndex {
         let indexing = TextFieldIndexing::default()
             .set_tokenizer(TOKENIZER)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-        let text_opts = TextOptions::default()
-            .set_indexing_options(indexing)
-            .set_stored();
+        let text_opts = TextOptions::default().set_indexing_options(indexing).set_stored();
         let f = Fields {
             key: builder.add_text_field("key", STRING),
             kind: builder.add_text_field("kind", STRING | STORED),
@@ -186,17 +184,8 @@ impl SimilarityIndex {
         let index = Index::create_in_ram(builder.build());
         index.tokenizers().register(TOKENIZER, analyzer());
         let writer = index.writer(50_000_000)?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
-        Ok(SimilarityIndex {
-            index,
-            reader,
-            writer: Mutex::new(writer),
-            f,
-            analyzer: analyzer(),
-        })
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(SimilarityIndex { index, reader, writer: Mutex::new(writer), f, analyzer: analyzer() })
     }
 
     fn key(kind: DocKind, id: i64) -> String {
@@ -205,10 +194,7 @@ impl SimilarityIndex {
 
     /// Adds or replaces documents, then makes them searchable.
     pub fn upsert(&self, docs: &[Doc]) -> Result<()> {
-        let writer = self
-            .writer
-            .lock()
-            .map_err(|e| SearchError::Other(e.to_string()))?;
+        let writer = self.writer.lock().map_err(|e| SearchError::Other(e.to_string()))?;
         for d in docs {
             writer.delete_term(Term::from_field_text(self.f.key, &Self::key(d.kind, d.id)));
             let mut doc = TantivyDocument::default();
@@ -226,10 +212,7 @@ impl SimilarityIndex {
 
     /// Adds documents without committing (bulk loads call `commit` once at the end).
     pub fn add_bulk(&self, docs: &[Doc]) -> Result<()> {
-        let writer = self
-            .writer
-            .lock()
-            .map_err(|e| SearchError::Other(e.to_string()))?;
+        let writer = self.writer.lock().map_err(|e| SearchError::Other(e.to_string()))?;
         for d in docs {
             let mut doc = TantivyDocument::default();
             doc.add_text(self.f.key, Self::key(d.kind, d.id));
@@ -244,10 +227,7 @@ impl SimilarityIndex {
     }
 
     pub fn commit(&self) -> Result<()> {
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|e| SearchError::Other(e.to_string()))?;
+        let mut writer = self.writer.lock().map_err(|e| SearchError::Other(e.to_string()))?;
         writer.commit()?;
         drop(writer);
         self.reader.reload()?;
@@ -256,11 +236,7 @@ impl SimilarityIndex {
 
     /// The systems and projects of a jurisdiction most like `name` + `text`, best first.
     pub fn similar(
-        &self,
-        jurisdiction_id: i64,
-        name: &str,
-        text: &str,
-        exclude: Option<(DocKind, i64)>,
+        &self, jurisdiction_id: i64, name: &str, text: &str, exclude: Option<(DocKind, i64)>,
         limit: usize,
     ) -> Result<Vec<Match>> {
         let mut analyzer = self.analyzer.clone();
@@ -279,10 +255,8 @@ impl SimilarityIndex {
             // A word of the proposal's name counts more, and counts double in a name.
             let weight = if name_terms.contains(t) { 1.5 } else { 1.0 };
             for (field, boost) in [(self.f.name, 2.0 * weight), (self.f.text, weight)] {
-                let q = TermQuery::new(
-                    Term::from_field_text(field, t),
-                    IndexRecordOption::WithFreqs,
-                );
+                let q =
+                    TermQuery::new(Term::from_field_text(field, t), IndexRecordOption::WithFreqs);
                 should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
             }
         }
@@ -301,10 +275,7 @@ impl SimilarityIndex {
         let mut out = Vec::new();
         for (score, addr) in hits {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let kind = doc
-                .get_first(self.f.kind)
-                .and_then(|v| v.as_str())
-                .and_then(DocKind::parse);
+            let kind = doc.get_first(self.f.kind).and_then(|v| v.as_str()).and_then(DocKind::parse);
             let id = doc.get_first(self.f.id).and_then(|v| v.as_i64());
             let (Some(kind), Some(id)) = (kind, id) else {
                 continue;
@@ -312,28 +283,16 @@ impl SimilarityIndex {
             if exclude == Some((kind, id)) {
                 continue;
             }
-            let name = doc
-                .get_first(self.f.name)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string();
-            let body = doc
-                .get_first(self.f.text)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
+            let name =
+                doc.get_first(self.f.name).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            let body = doc.get_first(self.f.text).and_then(|v| v.as_str()).unwrap_or_default();
             let doc_terms = terms(&mut analyzer, &format!("{name} {body}"));
             let matched = all_terms
                 .iter()
                 .filter(|t| wanted.contains(t) && doc_terms.contains(t))
                 .cloned()
                 .collect();
-            out.push(Match {
-                kind,
-                id,
-                name,
-                score,
-                terms: matched,
-            });
+            out.push(Match { kind, id, name, score, terms: matched });
             if out.len() == limit {
                 break;
             }
@@ -351,10 +310,7 @@ impl SimilarityIndex {
 
     /// Removes a document.
     pub fn remove(&self, kind: DocKind, id: i64) -> Result<()> {
-        let writer = self
-            .writer
-            .lock()
-            .map_err(|e| SearchError::Other(e.to_string()))?;
+        let writer = self.writer.lock().map_err(|e| SearchError::Other(e.to_string()))?;
         writer.delete_term(Term::from_field_text(self.f.key, &Self::key(kind, id)));
         drop(writer);
         self.commit()

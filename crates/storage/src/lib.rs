@@ -65,11 +65,7 @@ pub struct Actor {
 impl Actor {
     /// The operator at the command line.
     pub fn cli(login: &str) -> Actor {
-        Actor {
-            user_id: None,
-            login: format!("cli:{login}"),
-            ip: "local".into(),
-        }
+        Actor { user_id: None, login: format!("cli:{login}"), ip: "local".into() }
     }
 }
 

@@ -36,9 +36,7 @@ impl Store {
             if own_only {
                 w.and(
                     "p.owner_department_id = ?",
-                    vec![Param::Int(
-                        principal.department_id.map(|d| d.0).unwrap_or(-1),
-                    )],
+                    vec![Param::Int(principal.department_id.map(|d| d.0).unwrap_or(-1))],
                 );
             }
             w

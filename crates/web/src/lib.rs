@@ -72,10 +72,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(api)
         .route("/healthz", axum::routing::get(healthz))
         .route("/static/{*path}", axum::routing::get(shell::assets::serve))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            shell::auth::session_layer,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), shell::auth::session_layer))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -93,8 +90,7 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 
 /// Serves until `shutdown` completes, then lets in-flight requests finish.
 pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
+    listener: TcpListener, state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     match state.build_search_index().await {
@@ -103,12 +99,9 @@ pub async fn serve(
     }
     let ticker = tokio::spawn(daily_tick(state.clone()));
     let app = router(state);
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
     ticker.abort();
     result
 }
@@ -134,9 +127,7 @@ pub async fn daily_tick(state: AppState) {
                 Err(e) => tracing::error!(error = %e, "daily obligation refresh failed"),
             }
         }
-        let since = state
-            .indexed_through
-            .load(std::sync::atomic::Ordering::Relaxed);
+        let since = state.indexed_through.load(std::sync::atomic::Ordering::Relaxed);
         if let Err(e) = state.catch_up_search_index(since).await {
             tracing::error!(error = %e, "search index catch-up failed");
         }

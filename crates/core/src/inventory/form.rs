@@ -153,30 +153,19 @@ fn flag(errors: &mut Vec<FieldError>, field: &'static str, v: &str) -> bool {
 }
 
 fn choice<T: Copy>(
-    errors: &mut Vec<FieldError>,
-    field: &'static str,
-    v: &str,
-    parse: fn(&str) -> Option<T>,
-    all: &[T],
-    label: fn(T) -> &'static str,
-    default: Option<T>,
+    errors: &mut Vec<FieldError>, field: &'static str, v: &str, parse: fn(&str) -> Option<T>,
+    all: &[T], label: fn(T) -> &'static str, default: Option<T>,
 ) -> Option<T> {
     let v = v.trim();
     if v.is_empty() {
         if default.is_none() {
-            errors.push(FieldError::new(
-                field,
-                format!("请选择{}", system_field_label(field)),
-            ));
+            errors.push(FieldError::new(field, format!("请选择{}", system_field_label(field))));
         }
         return default;
     }
     // Accept the code or the Chinese label, as typed in a spreadsheet.
-    let found = parse(v).or_else(|| {
-        all.iter()
-            .copied()
-            .find(|x| label(*x) == v || label(*x).starts_with(v))
-    });
+    let found = parse(v)
+        .or_else(|| all.iter().copied().find(|x| label(*x) == v || label(*x).starts_with(v)));
     if found.is_none() {
         let options = all.iter().map(|x| label(*x)).collect::<Vec<_>>().join("、");
         errors.push(FieldError::new(
@@ -217,10 +206,7 @@ impl SystemForm {
          -> String {
             let v = v.trim();
             if required && v.is_empty() {
-                e.push(FieldError::new(
-                    field,
-                    format!("请填写{}", system_field_label(field)),
-                ));
+                e.push(FieldError::new(field, format!("请填写{}", system_field_label(field))));
             } else if v.chars().count() > max {
                 e.push(FieldError::new(
                     field,
@@ -230,29 +216,13 @@ impl SystemForm {
             v.to_string()
         };
         let name = text(&mut e, "name", &self.name, 100, true);
-        let function_summary = text(
-            &mut e,
-            "function_summary",
-            &self.function_summary,
-            1000,
-            true,
-        );
+        let function_summary = text(&mut e, "function_summary", &self.function_summary, 1000, true);
         let users_scope = text(&mut e, "users_scope", &self.users_scope, 200, false);
-        let approval_document = text(
-            &mut e,
-            "approval_document",
-            &self.approval_document,
-            100,
-            false,
-        );
+        let approval_document =
+            text(&mut e, "approval_document", &self.approval_document, 100, false);
         let funding_source = text(&mut e, "funding_source", &self.funding_source, 100, false);
-        let disposition_reason = text(
-            &mut e,
-            "disposition_reason",
-            &self.disposition_reason,
-            500,
-            false,
-        );
+        let disposition_reason =
+            text(&mut e, "disposition_reason", &self.disposition_reason, 500, false);
         let use_frequency = choice(
             &mut e,
             "use_frequency",
@@ -306,10 +276,7 @@ impl SystemForm {
         }
         let approval_date = date(&mut e, "approval_date", &self.approval_date);
         let last_used_on = date(&mut e, "last_used_on", &self.last_used_on);
-        for (field, d) in [
-            ("approval_date", approval_date),
-            ("last_used_on", last_used_on),
-        ] {
+        for (field, d) in [("approval_date", approval_date), ("last_used_on", last_used_on)] {
             if d.is_some_and(|d| d > today) {
                 e.push(FieldError::new(
                     field,
@@ -343,21 +310,15 @@ impl SystemForm {
             }) {
                 Some(n) if (1..=5).contains(&n) => Some(n),
                 _ => {
-                    e.push(FieldError::new(
-                        "mlps_level",
-                        "等保级别应为 1 至 5 级，未定级可留空",
-                    ));
+                    e.push(FieldError::new("mlps_level", "等保级别应为 1 至 5 级，未定级可留空"));
                     None
                 }
             },
         };
         let gov_service_connected =
             flag(&mut e, "gov_service_connected", &self.gov_service_connected);
-        let data_sharing_connected = flag(
-            &mut e,
-            "data_sharing_connected",
-            &self.data_sharing_connected,
-        );
+        let data_sharing_connected =
+            flag(&mut e, "data_sharing_connected", &self.data_sharing_connected);
         let om_stopped = flag(&mut e, "om_stopped", &self.om_stopped);
         let idle_resources = flag(&mut e, "idle_resources", &self.idle_resources);
         match (use_frequency, deployment, network, status, disposition) {
@@ -402,10 +363,7 @@ impl InfoSystem {
             users_scope: self.users_scope.clone(),
             use_frequency: self.use_frequency.as_str().into(),
             approval_document: self.approval_document.clone(),
-            approval_date: self
-                .approval_date
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
+            approval_date: self.approval_date.map(|d| d.to_string()).unwrap_or_default(),
             funding_source: self.funding_source.clone(),
             year_built: self.year_built.map(|y| y.to_string()).unwrap_or_default(),
             deployment: self.deployment.as_str().into(),
@@ -425,9 +383,7 @@ impl InfoSystem {
     /// Why the system looks like a zombie (长期不用、可被替代、资源闲置、停止运维、使用范围窄且频度低),
     /// each with a reason to show the reviewer. A retired or already-closed system raises none.
     pub fn zombie_signals(
-        &self,
-        today: NaiveDate,
-        replaceable_by: Option<&str>,
+        &self, today: NaiveDate, replaceable_by: Option<&str>,
     ) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         if matches!(self.status, SystemStatus::Retired) || self.disposition == Disposition::Close {

@@ -46,10 +46,7 @@ const SHEET_ALIASES: &[(&str, &str)] = &[
 
 /// A header as people write it: without spaces, a required-mark or a note in brackets.
 fn normalize_header(h: &str) -> String {
-    let h: String = h
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '*')
-        .collect();
+    let h: String = h.chars().filter(|c| !c.is_whitespace() && *c != '*').collect();
     let h = match h.find(['（', '(']) {
         Some(i) => h[..i].to_string(),
         None => h,
@@ -120,10 +117,8 @@ impl SystemSheet {
     /// Finds the header row (a title row or two above it is fine) and reads every non-empty
     /// row below it. Fails, in Chinese, when there is no header or a required column is missing.
     pub fn read(cells: &[Vec<String>]) -> Result<SystemSheet, String> {
-        let Some(header_at) = cells
-            .iter()
-            .take(20)
-            .position(|r| r.iter().any(|c| header_field(c) == Some("name")))
+        let Some(header_at) =
+            cells.iter().take(20).position(|r| r.iter().any(|c| header_field(c) == Some("name")))
         else {
             return Err("未找到表头：前 20 行中没有“系统名称”列。请使用导出的目录表格式。".into());
         };
@@ -140,17 +135,12 @@ impl SystemSheet {
                 None => ignored_headers.push(h.trim().to_string()),
             }
         }
-        let missing: Vec<&str> = [
-            "name",
-            "function_summary",
-            "use_frequency",
-            "deployment",
-            "network",
-        ]
-        .into_iter()
-        .filter(|f| !columns.iter().any(|(g, _, _)| g == f))
-        .map(system_field_label)
-        .collect();
+        let missing: Vec<&str> =
+            ["name", "function_summary", "use_frequency", "deployment", "network"]
+                .into_iter()
+                .filter(|f| !columns.iter().any(|(g, _, _)| g == f))
+                .map(system_field_label)
+                .collect();
         if !missing.is_empty() {
             return Err(format!("缺少必填列：{}", missing.join("、")));
         }
@@ -172,17 +162,9 @@ impl SystemSheet {
                     }
                 }
             }
-            rows.push(SheetRow {
-                row: n + 1,
-                department,
-                form,
-            });
+            rows.push(SheetRow { row: n + 1, department, form });
         }
-        Ok(SystemSheet {
-            columns,
-            rows,
-            ignored_headers,
-        })
+        Ok(SystemSheet { columns, rows, ignored_headers })
     }
 
     /// 「C（主要功能）」 for a field, or empty when the sheet has no such column.
@@ -241,18 +223,14 @@ impl InfoSystem {
             self.users_scope.clone(),
             self.use_frequency.label().into(),
             self.approval_document.clone(),
-            self.approval_date
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
+            self.approval_date.map(|d| d.to_string()).unwrap_or_default(),
             self.funding_source.clone(),
             self.year_built.map(|y| y.to_string()).unwrap_or_default(),
             self.deployment.label().into(),
             self.network.label().into(),
             yes(self.gov_service_connected),
             yes(self.data_sharing_connected),
-            self.mlps_level
-                .map(|l| format!("{l}级"))
-                .unwrap_or_else(|| "未定级".into()),
+            self.mlps_level.map(|l| format!("{l}级")).unwrap_or_else(|| "未定级".into()),
             self.status.label().into(),
             self.disposition.label().into(),
             self.disposition_reason.clone(),

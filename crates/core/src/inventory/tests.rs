@@ -30,10 +30,7 @@ fn parses_codes_and_chinese_labels() {
     assert_eq!(s.deployment, Deployment::GovCloud);
     assert_eq!(s.mlps_level, Some(3));
     assert!(s.gov_service_connected);
-    assert_eq!(
-        (s.status, s.disposition),
-        (SystemStatus::Running, Disposition::Keep)
-    );
+    assert_eq!((s.status, s.disposition), (SystemStatus::Running, Disposition::Keep));
     assert_eq!(s.to_form().parse(today()), Ok(s));
 }
 
@@ -44,12 +41,7 @@ fn names_every_bad_field() {
     f.deployment = "月球".into();
     f.mlps_level = "6".into();
     assert_eq!(
-        SystemForm {
-            mlps_level: "未定级".into(),
-            ..form()
-        }
-        .parse(today())
-        .map(|s| s.mlps_level),
+        SystemForm { mlps_level: "未定级".into(), ..form() }.parse(today()).map(|s| s.mlps_level),
         Ok(None),
         "the export's 未定级 reads back"
     );
@@ -57,12 +49,8 @@ fn names_every_bad_field() {
     f.gov_service_connected = "也许".into();
     f.disposition = "close".into();
     f.approval_date = "2030-01-01".into();
-    let fields: Vec<&str> = f
-        .parse(today())
-        .expect_err("invalid")
-        .iter()
-        .map(|e| e.field)
-        .collect();
+    let fields: Vec<&str> =
+        f.parse(today()).expect_err("invalid").iter().map(|e| e.field).collect();
     for want in [
         "name",
         "deployment",
@@ -77,9 +65,7 @@ fn names_every_bad_field() {
 }
 
 fn cells(rows: &[&[&str]]) -> Vec<Vec<String>> {
-    rows.iter()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .collect()
+    rows.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
 }
 
 #[test]
@@ -121,13 +107,8 @@ fn sheet_finds_header_below_a_title_and_maps_aliases() {
     assert_eq!(sheet.rows[1].row, 6);
     assert_eq!(sheet.column_of("deployment"), "G（部署方式）");
     assert_eq!(sheet.column_of("name"), "C（*系统名称）");
-    let bad: Vec<&str> = sheet.rows[1]
-        .form
-        .parse(today())
-        .expect_err("invalid")
-        .iter()
-        .map(|e| e.field)
-        .collect();
+    let bad: Vec<&str> =
+        sheet.rows[1].form.parse(today()).expect_err("invalid").iter().map(|e| e.field).collect();
     assert_eq!(bad, ["name", "deployment"]);
 }
 
@@ -158,27 +139,14 @@ fn zombie_signals_with_reasons() {
     let mut s = form().parse(today()).expect("valid");
     assert!(s.zombie_signals(today(), None).is_empty());
     s.last_used_on = NaiveDate::from_ymd_opt(2025, 11, 22);
-    assert_eq!(
-        s.zombie_signals(today(), None).len(),
-        1,
-        "12 months and a day"
-    );
+    assert_eq!(s.zombie_signals(today(), None).len(), 1, "12 months and a day");
     s.last_used_on = NaiveDate::from_ymd_opt(2025, 11, 23);
-    assert!(
-        s.zombie_signals(today(), None).is_empty(),
-        "exactly 12 months is not yet"
-    );
+    assert!(s.zombie_signals(today(), None).is_empty(), "exactly 12 months is not yet");
     s.om_stopped = true;
     s.idle_resources = true;
-    let codes: Vec<&str> = s
-        .zombie_signals(today(), Some("市级城管平台"))
-        .iter()
-        .map(|(c, _)| *c)
-        .collect();
+    let codes: Vec<&str> =
+        s.zombie_signals(today(), Some("市级城管平台")).iter().map(|(c, _)| *c).collect();
     assert_eq!(codes, ["replaceable", "idle", "om_stopped"]);
     s.disposition = Disposition::Close;
-    assert!(
-        s.zombie_signals(today(), Some("x")).is_empty(),
-        "already being closed"
-    );
+    assert!(s.zombie_signals(today(), Some("x")).is_empty(), "already being closed");
 }

@@ -23,11 +23,7 @@ pub struct ProfileError {
 
 impl fmt::Display for ProfileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}: {}: {}",
-            self.file, self.line, self.field, self.message
-        )
+        write!(f, "{}:{}: {}: {}", self.file, self.line, self.field, self.message)
     }
 }
 
@@ -40,16 +36,8 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// The sections of a profile made of `[[section]]` entries.
-const SECTIONS: &[&str] = &[
-    "stages",
-    "documents",
-    "deadlines",
-    "thresholds",
-    "quotas",
-    "gates",
-    "sanctions",
-    "gaps",
-];
+const SECTIONS: &[&str] =
+    &["stages", "documents", "deadlines", "thresholds", "quotas", "gates", "sanctions", "gaps"];
 
 /// An entry's body: from the end of its `[[header]]` line to the next header.
 fn entry_bodies(text: &str, section: &str) -> Vec<(usize, String)> {
@@ -128,9 +116,7 @@ impl Reader<'_> {
     /// Deserializes each `[[section]]` entry on its own, so one bad entry does not hide the
     /// next. Returns the entries with the line of their header.
     fn entries<T: serde::de::DeserializeOwned>(
-        &mut self,
-        text: &str,
-        section: &str,
+        &mut self, text: &str, section: &str,
     ) -> Vec<(usize, T)> {
         let mut out = Vec::new();
         for (start, body) in entry_bodies(text, section) {
@@ -148,19 +134,12 @@ impl Reader<'_> {
                     let key = e
                         .span()
                         .and_then(|s| {
-                            body[..s.start.min(body.len())]
-                                .lines()
-                                .last()
-                                .map(str::to_string)
+                            body[..s.start.min(body.len())].lines().last().map(str::to_string)
                         })
                         .and_then(|l| l.split_once('=').map(|(k, _)| k.trim().to_string()))
                         .filter(|k| !k.is_empty() && !k.contains(' '));
                     let field = key.unwrap_or_else(|| field_of_serde_error(&msg));
-                    self.err(
-                        line,
-                        format!("{section}.{field}").trim_end_matches('.'),
-                        msg,
-                    );
+                    self.err(line, format!("{section}.{field}").trim_end_matches('.'), msg);
                 }
             }
         }
@@ -184,10 +163,7 @@ fn field_line(text: &str, header_line: usize, key: &str) -> usize {
 
 /// Reads and checks a profile; every problem is reported, each with file, line and field.
 pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
-    let mut r = Reader {
-        file,
-        errors: Vec::new(),
-    };
+    let mut r = Reader { file, errors: Vec::new() };
     // Syntax first: a file that is not TOML cannot be read rule by rule.
     let (_, syntax) = toml::de::DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
@@ -231,16 +207,8 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
         if let Some(name) = t.strip_prefix("[[").and_then(|s| s.strip_suffix("]]"))
             && !SECTIONS.contains(&name)
         {
-            let n = text
-                .lines()
-                .position(|l| l.trim() == t)
-                .map(|i| i + 1)
-                .unwrap_or(1);
-            r.err(
-                n,
-                name,
-                format!("未知的规则类别 [[{name}]]（可用：{}）", SECTIONS.join("、")),
-            );
+            let n = text.lines().position(|l| l.trim() == t).map(|i| i + 1).unwrap_or(1);
+            r.err(n, name, format!("未知的规则类别 [[{name}]]（可用：{}）", SECTIONS.join("、")));
         }
     }
 
@@ -295,16 +263,10 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
             r.err(
                 field_line(text, line, "cite"),
                 &format!("{section}.cite"),
-                format!(
-                    "依据“{cite}”应写作“{}:条款”，例如 {}:15",
-                    prefixes[0], prefixes[0]
-                ),
+                format!("依据“{cite}”应写作“{}:条款”，例如 {}:15", prefixes[0], prefixes[0]),
             );
         }
-        if !text_field
-            .chars()
-            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-        {
+        if !text_field.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
             r.err(
                 field_line(text, line, "text"),
                 &format!("{section}.text"),
@@ -393,11 +355,7 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
             }
             Ok(Timing::Recurring { working_day, .. }) => {
                 if d.until.is_none() {
-                    r.err(
-                        *line,
-                        "deadlines.until",
-                        "周期性义务须写明到哪个事件为止（until）",
-                    );
+                    r.err(*line, "deadlines.until", "周期性义务须写明到哪个事件为止（until）");
                 }
                 if working_day == 0 || working_day > 23 {
                     r.err(
@@ -430,16 +388,10 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
     for (line, g) in &gates {
         common(&mut r, "gates", *line, Some(&g.id), &g.cite, &g.text);
         match (&g.quota, g.requires.is_empty()) {
-            (None, true) => r.err(
-                *line,
-                "gates.requires",
-                "关口须给出 requires 条件或 quota 限额",
-            ),
-            (Some(q), _) if !quota_ids.contains(q) => r.err(
-                field_line(text, *line, "quota"),
-                "gates.quota",
-                format!("找不到限额 {q}"),
-            ),
+            (None, true) => r.err(*line, "gates.requires", "关口须给出 requires 条件或 quota 限额"),
+            (Some(q), _) if !quota_ids.contains(q) => {
+                r.err(field_line(text, *line, "quota"), "gates.quota", format!("找不到限额 {q}"))
+            }
             _ => {}
         }
     }
@@ -455,11 +407,7 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
             }
         }
         if s.steps.is_empty() {
-            r.err(
-                field_line(text, *line, "steps"),
-                "sanctions.steps",
-                "须列出处理措施",
-            );
+            r.err(field_line(text, *line, "steps"), "sanctions.steps", "须列出处理措施");
         }
     }
     for (line, g) in &gaps {

@@ -23,15 +23,9 @@ pub use vocabulary::{EventKind, Fact, GatedAction, SanctionStep, Stage};
 pub const BUILTIN: &[(&str, &str)] = &[
     ("gaoping", include_str!("../../../../policies/gaoping.toml")),
     ("yeji", include_str!("../../../../policies/yeji.toml")),
-    (
-        "linxiang",
-        include_str!("../../../../policies/linxiang.toml"),
-    ),
+    ("linxiang", include_str!("../../../../policies/linxiang.toml")),
     ("lhasa", include_str!("../../../../policies/lhasa.toml")),
-    (
-        "xinzhou-transport",
-        include_str!("../../../../policies/xinzhou-transport.toml"),
-    ),
+    ("xinzhou-transport", include_str!("../../../../policies/xinzhou-transport.toml")),
 ];
 
 /// The built-in profiles, checked. A profile that fails its check is a build defect caught by

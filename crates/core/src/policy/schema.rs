@@ -412,11 +412,7 @@ impl Profile {
     }
 
     pub fn stage_label(&self, stage: Stage) -> String {
-        self.labels
-            .stages
-            .get(stage.as_str())
-            .cloned()
-            .unwrap_or_else(|| stage.label().to_string())
+        self.labels.stages.get(stage.as_str()).cloned().unwrap_or_else(|| stage.label().to_string())
     }
 
     /// Every rule with its kind and citation, for `govit policy show` and the rules page.

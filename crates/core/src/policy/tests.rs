@@ -4,24 +4,11 @@ use super::*;
 fn every_builtin_profile_passes_its_check() {
     for (id, text) in BUILTIN {
         let p = load(&format!("policies/{id}.toml"), text).unwrap_or_else(|e| {
-            panic!(
-                "{id}: {}",
-                e.iter()
-                    .map(|x| x.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )
+            panic!("{id}: {}", e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("\n"))
         });
         assert_eq!(&p.head.id, id);
-        assert!(
-            p.rule_count() >= 40,
-            "{id} has only {} rules",
-            p.rule_count()
-        );
-        assert!(
-            !p.deadlines.is_empty() && !p.gates.is_empty() && !p.documents.is_empty(),
-            "{id}"
-        );
+        assert!(p.rule_count() >= 40, "{id} has only {} rules", p.rule_count());
+        assert!(!p.deadlines.is_empty() && !p.gates.is_empty() && !p.documents.is_empty(), "{id}");
         // Every rule's citation belongs to the profile.
         for d in &p.deadlines {
             assert!(d.cite.starts_with(id), "{id}: {}", d.cite);
@@ -32,21 +19,11 @@ fn every_builtin_profile_passes_its_check() {
 
 #[test]
 fn the_texts_own_gaps_are_recorded() {
-    let lhasa = builtin()
-        .into_iter()
-        .find(|p| p.head.id == "lhasa")
-        .expect("lhasa");
+    let lhasa = builtin().into_iter().find(|p| p.head.id == "lhasa").expect("lhasa");
     for cite in ["lhasa:16", "lhasa:19"] {
-        assert!(
-            lhasa.gaps.iter().any(|g| g.cite == cite),
-            "lhasa gap {cite} missing"
-        );
+        assert!(lhasa.gaps.iter().any(|g| g.cite == cite), "lhasa gap {cite} missing");
     }
-    let q = lhasa
-        .quotas
-        .iter()
-        .find(|q| q.cite == "lhasa:7")
-        .expect("lhasa:7 quota");
+    let q = lhasa.quotas.iter().find(|q| q.cite == "lhasa:7").expect("lhasa:7 quota");
     assert_eq!((q.max, q.per), (2, QuotaScope::DepartmentYear));
 }
 
@@ -94,11 +71,7 @@ id = "w"
             .iter()
             .any(|e| e.line == line && e.field.contains(field) && e.file == "policies/bad.toml")
     };
-    let all = errors
-        .iter()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let all = errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n");
     assert!(has(13, "owed_by"), "unknown party\n{all}");
     assert!(has(8, "timing"), "no timing\n{all}");
     assert!(has(24, "working_days"), "wrong type\n{all}");
@@ -167,14 +140,7 @@ fn profiles_cover_the_map_of_the_regulations() {
         ),
         (
             "thresholds",
-            &[
-                "yeji:2",
-                "linxiang:14",
-                "linxiang:26",
-                "lhasa:10",
-                "lhasa:16",
-                "lhasa:21",
-            ],
+            &["yeji:2", "linxiang:14", "linxiang:26", "lhasa:10", "lhasa:16", "lhasa:21"],
         ),
         ("quotas", &["lhasa:7"]),
         (

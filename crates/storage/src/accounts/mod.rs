@@ -35,17 +35,9 @@ pub fn generate_password() -> String {
     const DIGIT: &[u8] = b"23456789";
     let mut rng = rand::rng();
     let mut pick = |set: &[u8], n: usize| -> String {
-        (0..n)
-            .map(|_| set[rng.random_range(0..set.len())] as char)
-            .collect()
+        (0..n).map(|_| set[rng.random_range(0..set.len())] as char).collect()
     };
-    format!(
-        "{}{}-{}{}",
-        pick(UPPER, 2),
-        pick(LOWER, 3),
-        pick(DIGIT, 4),
-        pick(LOWER, 2)
-    )
+    format!("{}{}-{}{}", pick(UPPER, 2), pick(LOWER, 3), pick(DIGIT, 4), pick(LOWER, 2))
 }
 
 fn random_salt() -> [u8; 16] {
@@ -129,14 +121,11 @@ pub struct ApiToken {
 
 fn login_format_ok(login: &str) -> bool {
     (2..=40).contains(&login.len())
-        && login
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && login.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 async fn load_principal(
-    conn: &mut AnyConnection,
-    user_id: i64,
+    conn: &mut AnyConnection, user_id: i64,
 ) -> Result<Option<(Principal, bool)>> {
     let Some(r) = sqlx::query(
         "SELECT u.id, u.login, u.name, u.jurisdiction_id, u.department_id, u.scope, u.disabled, \
@@ -168,9 +157,7 @@ async fn load_principal(
         login: r.try_get("login")?,
         name: r.try_get("name")?,
         jurisdiction_id: JurisdictionId(r.try_get("jurisdiction_id")?),
-        department_id: r
-            .try_get::<Option<i64>, _>("department_id")?
-            .map(DepartmentId),
+        department_id: r.try_get::<Option<i64>, _>("department_id")?.map(DepartmentId),
         department_path: r.try_get("department_path")?,
         roles: roles.iter().filter_map(|s| Role::parse(s)).collect(),
         scope: ScopeKind::parse(&scope).unwrap_or(ScopeKind::SelfOnly),
@@ -195,8 +182,7 @@ impl Store {
     }
 
     pub async fn list_users(
-        &self,
-        jurisdiction: Option<JurisdictionId>,
+        &self, jurisdiction: Option<JurisdictionId>,
     ) -> Result<Vec<UserSummary>> {
         let rows = sqlx::query(
             "SELECT u.id, u.login, u.name, u.scope, u.disabled, u.locked_until_ms, u.must_change_password, \
@@ -239,17 +225,10 @@ impl Store {
     /// Checks a password, counting failures, locking after five, and opening a session on
     /// success. Every outcome is audited.
     pub async fn login(
-        &self,
-        login: &str,
-        password_attempt: &str,
-        ip: &str,
-        now_ms: i64,
+        &self, login: &str, password_attempt: &str, ip: &str, now_ms: i64,
     ) -> Result<std::result::Result<NewSession, LoginRefusal>> {
-        let actor = Actor {
-            user_id: None,
-            login: login.chars().take(64).collect(),
-            ip: ip.to_string(),
-        };
+        let actor =
+            Actor { user_id: None, login: login.chars().take(64).collect(), ip: ip.to_string() };
         let row = sqlx::query(
             "SELECT id, password_hash, failed_logins, locked_until_ms, disabled, must_change_password \
              FROM users WHERE login = $1",
@@ -269,10 +248,7 @@ impl Store {
             return Ok(Err(LoginRefusal::BadCredentials));
         };
         let id: i64 = row.try_get("id")?;
-        let actor = Actor {
-            user_id: Some(id),
-            ..actor
-        };
+        let actor = Actor { user_id: Some(id), ..actor };
         if row.try_get::<i64, _>("disabled")? != 0 {
             self.audit(
                 &actor,
@@ -360,13 +336,7 @@ impl Store {
         .bind(now_ms)
         .execute(&mut *w.tx)
         .await?;
-        append(
-            &mut w.tx,
-            &actor,
-            now_ms,
-            Change::ok("session", "", "login.success"),
-        )
-        .await?;
+        append(&mut w.tx, &actor, now_ms, Change::ok("session", "", "login.success")).await?;
         w.commit().await?;
         Ok(Ok(NewSession {
             token,
@@ -377,10 +347,7 @@ impl Store {
 
     /// The session's user, if the session exists and has not been idle longer than `idle_ms`.
     pub async fn session(
-        &self,
-        token: &str,
-        now_ms: i64,
-        idle_ms: i64,
+        &self, token: &str, now_ms: i64, idle_ms: i64,
     ) -> Result<Option<SessionInfo>> {
         let hash = sm3_hex(token.as_bytes());
         let Some(row) = sqlx::query(
@@ -414,13 +381,13 @@ impl Store {
         }
         let user_id: i64 = row.try_get("user_id")?;
         let mut conn = self.pool.acquire().await?;
-        Ok(load_principal(&mut conn, user_id)
-            .await?
-            .map(|(principal, must_change_password)| SessionInfo {
+        Ok(load_principal(&mut conn, user_id).await?.map(|(principal, must_change_password)| {
+            SessionInfo {
                 principal,
                 csrf_token: row.try_get("csrf_token").unwrap_or_default(),
                 must_change_password,
-            }))
+            }
+        }))
     }
 
     pub async fn logout(&self, actor: &Actor, now_ms: i64, token: &str) -> Result<()> {
@@ -429,13 +396,7 @@ impl Store {
             .bind(sm3_hex(token.as_bytes()))
             .execute(&mut *w.tx)
             .await?;
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("session", "", "logout"),
-        )
-        .await?;
+        append(&mut w.tx, actor, now_ms, Change::ok("session", "", "logout")).await?;
         w.commit().await
     }
 
@@ -482,8 +443,6 @@ impl Store {
             w.commit().await?;
         }
         let mut conn = self.pool.acquire().await?;
-        Ok(load_principal(&mut conn, row.try_get("user_id")?)
-            .await?
-            .map(|(p, _)| p))
+        Ok(load_principal(&mut conn, row.try_get("user_id")?).await?.map(|(p, _)| p))
     }
 }

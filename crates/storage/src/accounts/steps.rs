@@ -85,11 +85,7 @@ fn check_new_user(u: &NewUser) -> Decided<()> {
     if u.roles.is_empty() {
         errors.push(FieldError::new("roles", "请至少选择一个角色"));
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(DomainError::Invalid(errors))
-    }
+    if errors.is_empty() { Ok(()) } else { Err(DomainError::Invalid(errors)) }
 }
 
 /// An administrator creates an account in their jurisdiction (`Target::New`).
@@ -161,10 +157,7 @@ impl Step<Account> for CreateAccount<'_> {
             "login": u.login, "name": u.name, "department_id": u.department_id,
             "roles": u.roles, "scope": u.scope, "listed_departments": u.listed_departments,
         });
-        Ok(Written {
-            created: Some(id),
-            ..Written::part(Audited::of(None, after))
-        })
+        Ok(Written { created: Some(id), ..Written::part(Audited::of(None, after)) })
     }
 }
 
@@ -197,7 +190,7 @@ impl Step<Account> for Administer {
         }
         if matches!(self.0, Admin::Disable) && p.user_id.0 == a.id {
             return Err(DomainError::InvalidState {
-                message: "不能停用自己的账户".into(),
+                message: "不能停用自己的账户".into()
             });
         }
         Ok(())
@@ -224,10 +217,7 @@ impl Step<Account> for Administer {
 }
 
 async fn end_sessions(conn: &mut AnyConnection, user: i64) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -315,11 +305,7 @@ impl Step<Account> for TokenChange<'_> {
                 (*id, json!({"revoked": true}))
             }
         };
-        let audit = Audited {
-            object: Some(("api_token", id.to_string())),
-            before: None,
-            after,
-        };
+        let audit = Audited { object: Some(("api_token", id.to_string())), before: None, after };
         Ok(Written::part(audit).with_part(id))
     }
 }
@@ -343,27 +329,19 @@ impl Store {
 
     /// Disables (and ends the sessions of) or re-enables an account.
     pub async fn set_user_disabled(&self, who: Who<'_>, login: &str, disabled: bool) -> Result<()> {
-        let step = Administer(if disabled {
-            Admin::Disable
-        } else {
-            Admin::Enable
-        });
+        let step = Administer(if disabled { Admin::Disable } else { Admin::Enable });
         self.run(who, self.account_of(login).await?, &step).await?;
         Ok(())
     }
 
     /// Sets a new initial password: it must be changed at next login, and the lock is lifted.
     pub async fn reset_password(
-        &self,
-        who: Who<'_>,
-        login: &str,
-        new_password: &str,
+        &self, who: Who<'_>, login: &str, new_password: &str,
     ) -> Result<()> {
         password::check_policy(new_password).map_err(|m| DomainError::invalid("password", m))?;
         let target = self.account_of(login).await?;
         let hash = hash_password(new_password.to_string()).await?;
-        self.run(who, target, &Administer(Admin::Reset(hash)))
-            .await?;
+        self.run(who, target, &Administer(Admin::Reset(hash))).await?;
         Ok(())
     }
 
@@ -392,8 +370,7 @@ impl Store {
             return Err(DomainError::Invalid(errors).into());
         }
         let hash = hash_password(new.to_string()).await?;
-        self.run(who, Target::any_version(user), &ChangeOwnPassword(hash))
-            .await?;
+        self.run(who, Target::any_version(user), &ChangeOwnPassword(hash)).await?;
         Ok(())
     }
 
@@ -402,10 +379,7 @@ impl Store {
     pub async fn create_token(&self, who: Who<'_>, user: UserId, name: &str) -> Result<String> {
         let token = format!("govit_{}", random_secret(32));
         let hash = sm3_hex(token.as_bytes());
-        let step = TokenChange::Create {
-            name: name.trim(),
-            hash,
-        };
+        let step = TokenChange::Create { name: name.trim(), hash };
         self.run(who, Target::any_version(user.0), &step).await?;
         Ok(token)
     }
@@ -413,8 +387,7 @@ impl Store {
     /// Revokes one of the user's own tokens.
     pub async fn revoke_token(&self, who: Who<'_>, token_id: i64) -> Result<()> {
         let target = Target::any_version(who.principal.user_id.0);
-        self.run(who, target, &TokenChange::Revoke(token_id))
-            .await?;
+        self.run(who, target, &TokenChange::Revoke(token_id)).await?;
         Ok(())
     }
 }

@@ -60,20 +60,10 @@ impl Store {
 
     /// Records a refused access (wrong scope, wrong role, bad CSRF token).
     pub async fn audit_refusal(
-        &self,
-        actor: &Actor,
-        now_ms: i64,
-        object_type: &str,
-        object_id: &str,
-        action: &str,
+        &self, actor: &Actor, now_ms: i64, object_type: &str, object_id: &str, action: &str,
         detail: &str,
     ) -> Result<i64> {
-        self.audit(
-            actor,
-            now_ms,
-            Change::refused(object_type, object_id, action, detail),
-        )
-        .await
+        self.audit(actor, now_ms, Change::refused(object_type, object_id, action, detail)).await
     }
 
     pub async fn search_audit(&self, f: &AuditFilter, page: Page) -> Result<Paged<AuditRecord>> {
@@ -86,10 +76,7 @@ impl Store {
             );
         }
         if !f.action.trim().is_empty() {
-            w.and(
-                "action LIKE ? ESCAPE '\\'",
-                vec![Param::Text(like_pattern(f.action.trim()))],
-            );
+            w.and("action LIKE ? ESCAPE '\\'", vec![Param::Text(like_pattern(f.action.trim()))]);
         }
         if !f.object_type.trim().is_empty() {
             w.and("object_type = ?", vec![text(&f.object_type)]);
@@ -110,8 +97,7 @@ impl Store {
             w.and("at_ms <= ?", vec![Param::Int(to)]);
         }
         let select = format!("SELECT {COLUMNS} FROM audit_log");
-        self.fetch_page((&select, "FROM audit_log"), &w, "seq DESC", page, record)
-            .await
+        self.fetch_page((&select, "FROM audit_log"), &w, "seq DESC", page, record).await
     }
 
     /// Walks the whole chain in pages of 1,000 and reports the first broken record.

@@ -28,10 +28,7 @@ impl<'a> Change<'a> {
         }
     }
     pub fn refused(
-        object_type: &'a str,
-        object_id: impl ToString,
-        action: &'a str,
-        detail: impl Into<String>,
+        object_type: &'a str, object_id: impl ToString, action: &'a str, detail: impl Into<String>,
     ) -> Self {
         Change {
             result: audit::outcome::REFUSED,
@@ -56,10 +53,7 @@ impl<'a> Change<'a> {
 /// Appends one record inside the caller's transaction. Locking the head row first makes
 /// concurrent appends queue up, so the chain never forks.
 pub(crate) async fn append(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    now_ms: i64,
-    change: Change<'_>,
+    conn: &mut AnyConnection, actor: &Actor, now_ms: i64, change: Change<'_>,
 ) -> Result<i64> {
     append_all(conn, actor, now_ms, vec![change]).await
 }
@@ -72,10 +66,7 @@ const INSERT_CHUNK: usize = 500;
 /// one, but with one head update and multi-row inserts (a bulk import writes thousands).
 /// Returns the last sequence number.
 pub(crate) async fn append_all(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    now_ms: i64,
-    changes: Vec<Change<'_>>,
+    conn: &mut AnyConnection, actor: &Actor, now_ms: i64, changes: Vec<Change<'_>>,
 ) -> Result<i64> {
     let n = changes.len() as i64;
     let row =

@@ -31,11 +31,7 @@ pub struct Who<'a> {
 
 impl<'a> Who<'a> {
     pub fn new(principal: &'a Principal, actor: &'a Actor, now_ms: i64) -> Who<'a> {
-        Who {
-            principal,
-            actor,
-            now_ms,
-        }
+        Who { principal, actor, now_ms }
     }
 }
 
@@ -51,10 +47,7 @@ pub enum Target {
 
 impl Target {
     pub fn at(id: i64, version: i64) -> Target {
-        Target::Existing {
-            id,
-            version: Some(version),
-        }
+        Target::Existing { id, version: Some(version) }
     }
     pub fn any_version(id: i64) -> Target {
         Target::Existing { id, version: None }
@@ -87,26 +80,19 @@ pub trait Record: Sized + Send + Sync {
     fn key(&self) -> (i64, i64);
     /// Loads the current row inside the transaction (as of `who`'s instant).
     fn load(
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        id: i64,
+        conn: &mut AnyConnection, who: Who<'_>, id: i64,
     ) -> impl Future<Output = Result<Option<Self>>> + Send;
     /// Loads the current row, if the principal may see it at all (otherwise the change is
     /// refused as not found).
     fn load_visible(
-        conn: &mut AnyConnection,
-        who: Who<'_>,
-        id: i64,
+        conn: &mut AnyConnection, who: Who<'_>, id: i64,
     ) -> impl Future<Output = Result<Option<Self>>> + Send;
     /// What the audit record shows of it, before and after.
     fn audit_view(&self) -> serde_json::Value;
     /// The consequences every change of this kind carries, in the same transaction:
     /// a history version, a timeline event, recomputed obligations. None by default.
     fn consequences(
-        _cx: &mut Cx<'_, Self>,
-        _after: &Self,
-        _action: &str,
-        _detail: &str,
+        _cx: &mut Cx<'_, Self>, _after: &Self, _action: &str, _detail: &str,
     ) -> impl Future<Output = Result<()>> + Send {
         async { Ok(()) }
     }
@@ -148,10 +134,7 @@ pub struct Cx<'a, R> {
 
 impl<'a, R> Cx<'a, R> {
     pub fn at(&self) -> At<'a, R> {
-        At {
-            who: self.who,
-            before: self.before,
-        }
+        At { who: self.who, before: self.before }
     }
     /// The record a step on an existing record acts on.
     pub fn record(&self) -> Result<&'a R> {
@@ -181,9 +164,7 @@ pub trait Step<R: Record>: Send + Sync {
     /// Writes the decision. A guarded update that touches no row returns `StaleVersion`.
     /// The path reads the record again afterwards.
     fn write(
-        &self,
-        cx: &mut Cx<'_, R>,
-        decision: Self::Decision,
+        &self, cx: &mut Cx<'_, R>, decision: Self::Decision,
     ) -> impl Future<Output = Result<Written>> + Send;
 
     /// The audit record's detail (a reason, a note).
@@ -217,17 +198,11 @@ impl Written {
     }
     /// A record was created.
     pub fn created(id: i64) -> Written {
-        Written {
-            created: Some(id),
-            ..Written::default()
-        }
+        Written { created: Some(id), ..Written::default() }
     }
     /// A part changed; the audit shows it.
     pub fn part(audit: Audited) -> Written {
-        Written {
-            audit: Some(audit),
-            ..Written::default()
-        }
+        Written { audit: Some(audit), ..Written::default() }
     }
     /// Names the part's id for the caller.
     pub fn with_part(mut self, id: i64) -> Written {
@@ -247,11 +222,7 @@ pub struct Audited {
 impl Audited {
     /// A part of the record itself changed, from `before` (if it was there) to `after`.
     pub fn of(before: Option<serde_json::Value>, after: serde_json::Value) -> Audited {
-        Audited {
-            object: None,
-            before,
-            after,
-        }
+        Audited { object: None, before, after }
     }
 }
 
@@ -267,10 +238,7 @@ pub struct Changed<R> {
 impl Store {
     /// Runs one change through the path (see the module's documentation).
     pub async fn run<R: Record, S: Step<R>>(
-        &self,
-        who: Who<'_>,
-        target: Target,
-        step: &S,
+        &self, who: Who<'_>, target: Target, step: &S,
     ) -> Result<Changed<R>> {
         let mut w = self.write().await?;
         let before = match target {
@@ -285,9 +253,7 @@ impl Store {
         };
         match self.run_in(w, who, target, before, step).await {
             Ok(changed) => Ok(changed),
-            Err(e) => Err(self
-                .refused(who, R::KIND, target.id(), &step.action(), e)
-                .await),
+            Err(e) => Err(self.refused(who, R::KIND, target.id(), &step.action(), e).await),
         }
     }
 
@@ -306,46 +272,24 @@ impl Store {
 
     async fn refused_read<R: Record>(&self, who: Who<'_>, id: i64) -> StoreError {
         let read = format!("{}.read", R::KIND);
-        self.refused(who, R::KIND, Some(id), &read, DomainError::NotFound.into())
-            .await
+        self.refused(who, R::KIND, Some(id), &read, DomainError::NotFound.into()).await
     }
 
     async fn run_in<R: Record, S: Step<R>>(
-        &self,
-        mut w: WriteTx<'_>,
-        who: Who<'_>,
-        target: Target,
-        before: Option<R>,
-        step: &S,
+        &self, mut w: WriteTx<'_>, who: Who<'_>, target: Target, before: Option<R>, step: &S,
     ) -> Result<Changed<R>> {
-        if let (
-            Target::Existing {
-                version: Some(v), ..
-            },
-            Some(r),
-        ) = (target, &before)
-        {
+        if let (Target::Existing { version: Some(v), .. }, Some(r)) = (target, &before) {
             let (_, current) = r.key();
             if v != current {
                 return Err(DomainError::StaleVersion { current }.into());
             }
         }
-        let mut cx = Cx {
-            store: self,
-            conn: &mut w.tx,
-            who,
-            before: before.as_ref(),
-        };
+        let mut cx = Cx { store: self, conn: &mut w.tx, who, before: before.as_ref() };
         let input = step.gather(&mut cx).await?;
         let decision = step.decide(cx.at(), input)?;
         let written = step.write(&mut cx, decision).await?;
-        let id = written
-            .created
-            .or(target.id())
-            .ok_or(DomainError::NotFound)?;
-        let after = R::load(cx.conn, who, id)
-            .await?
-            .ok_or(DomainError::NotFound)?;
+        let id = written.created.or(target.id()).ok_or(DomainError::NotFound)?;
+        let after = R::load(cx.conn, who, id).await?.ok_or(DomainError::NotFound)?;
         let action = step.action_of(before.as_ref(), &after);
         let detail = step.detail();
         R::consequences(&mut cx, &after, &action, &detail).await?;
@@ -380,12 +324,7 @@ impl Store {
     /// gate). Invalid input, stale versions, a state that does not allow the step yet and a
     /// missing part are the user's to fix and are not audited.
     pub(crate) async fn refused(
-        &self,
-        who: Who<'_>,
-        kind: &str,
-        id: Option<i64>,
-        action: &str,
-        err: StoreError,
+        &self, who: Who<'_>, kind: &str, id: Option<i64>, action: &str, err: StoreError,
     ) -> StoreError {
         let detail = match &err {
             StoreError::Domain(DomainError::NotFound) if action.ends_with(".read") => {
@@ -397,9 +336,7 @@ impl Store {
             _ => return err,
         };
         let id = id.unwrap_or(0).to_string();
-        if let Err(e) = self
-            .audit_refusal(who.actor, who.now_ms, kind, &id, action, &detail)
-            .await
+        if let Err(e) = self.audit_refusal(who.actor, who.now_ms, kind, &id, action, &detail).await
         {
             tracing::error!(error = %e, "could not audit a refusal");
         }
@@ -410,10 +347,7 @@ impl Store {
 /// A guarded update touched no row: another writer changed the record first (PostgreSQL;
 /// SQLite writes are serialized). `table` is a fixed table name.
 pub(crate) async fn stale_unless(
-    conn: &mut AnyConnection,
-    rows_affected: u64,
-    table: &str,
-    id: i64,
+    conn: &mut AnyConnection, rows_affected: u64, table: &str, id: i64,
 ) -> Result<()> {
     if rows_affected > 0 {
         return Ok(());

@@ -13,10 +13,7 @@ use sqlx::Row;
 pub fn china_today(now_ms: i64) -> NaiveDate {
     let tz =
         FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("utc"));
-    tz.timestamp_millis_opt(now_ms)
-        .single()
-        .map(|t| t.date_naive())
-        .unwrap_or_default()
+    tz.timestamp_millis_opt(now_ms).single().map(|t| t.date_naive()).unwrap_or_default()
 }
 
 /// Whether a write failed on a unique index (both backends' wording).
@@ -46,10 +43,7 @@ pub struct Page {
 
 impl Page {
     pub fn new(number: i64, size: i64) -> Page {
-        Page {
-            number: number.max(1),
-            size: size.clamp(1, 200),
-        }
+        Page { number: number.max(1), size: size.clamp(1, 200) }
     }
     pub fn offset(&self) -> i64 {
         (self.number - 1) * self.size
@@ -84,11 +78,7 @@ impl Store {
     /// One page of `select` (columns and `FROM` clause) under the filter in `order`, with
     /// the total counted over `count_from`.
     pub(crate) async fn fetch_page<T>(
-        &self,
-        (select, count_from): (&str, &str),
-        w: &Where,
-        order: &str,
-        page: Page,
+        &self, (select, count_from): (&str, &str), w: &Where, order: &str, page: Page,
         item: impl Fn(&sqlx::any::AnyRow) -> Result<T>,
     ) -> Result<Paged<T>> {
         let total = self.count_where(count_from, w).await?;
@@ -160,8 +150,7 @@ impl Where {
 }
 
 pub(crate) fn bind_all<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    params: &[Param],
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>, params: &[Param],
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
     for p in params {
         q = match p {
@@ -179,10 +168,7 @@ pub(crate) fn bind_all<'q>(
 pub(crate) fn visible_where(principal: &govit_core::org::Principal, alias: &str) -> Where {
     use govit_core::org::ScopeFilter;
     let mut w = Where::default();
-    w.and(
-        &format!("{alias}.jurisdiction_id = ?"),
-        vec![Param::Int(principal.jurisdiction_id.0)],
-    );
+    w.and(&format!("{alias}.jurisdiction_id = ?"), vec![Param::Int(principal.jurisdiction_id.0)]);
     match principal.scope_filter() {
         ScopeFilter::Everything => {}
         ScopeFilter::Departments(ids) if ids.is_empty() => w.and("1 = 0", vec![]),
@@ -195,10 +181,7 @@ pub(crate) fn visible_where(principal: &govit_core::org::Principal, alias: &str)
         }
         ScopeFilter::PathPrefix(prefix) => w.and(
             "d.path LIKE ? ESCAPE '\\'",
-            vec![Param::Text(format!(
-                "{}%",
-                like_pattern(&prefix).trim_matches('%')
-            ))],
+            vec![Param::Text(format!("{}%", like_pattern(&prefix).trim_matches('%')))],
         ),
         ScopeFilter::CreatedBy(u) => {
             w.and(&format!("{alias}.created_by = ?"), vec![Param::Int(u.0)])

@@ -7,8 +7,7 @@ use crate::Who;
 impl Store {
     /// Every version of the caller's jurisdiction the caller may see, newest first.
     pub async fn cloud_catalog_versions(
-        &self,
-        principal: &Principal,
+        &self, principal: &Principal,
     ) -> Result<Vec<CatalogVersion>> {
         let mut conn = self.pool.acquire().await?;
         let roles = roles_of(&mut conn, principal).await?;
@@ -29,8 +28,7 @@ impl Store {
 
     /// The published version of the caller's jurisdiction, if any.
     pub async fn current_cloud_catalog(
-        &self,
-        jurisdiction: JurisdictionId,
+        &self, jurisdiction: JurisdictionId,
     ) -> Result<Option<CatalogVersion>> {
         let row = sqlx::query(AssertSqlSafe(format!(
             "{VERSION_SELECT} WHERE v.jurisdiction_id = $1 AND v.status = 'published'"
@@ -43,9 +41,7 @@ impl Store {
 
     /// The items of a version (already shown to be visible), filtered, ordered by code.
     pub async fn cloud_services(
-        &self,
-        version_id: i64,
-        f: &ServiceFilter,
+        &self, version_id: i64, f: &ServiceFilter,
     ) -> Result<Vec<ServiceRecord>> {
         let mut w = Where::default();
         w.and("catalog_version_id = ?", vec![Param::Int(version_id)]);
@@ -68,17 +64,14 @@ impl Store {
             w.and("is_common = 1", vec![]);
         }
         let sql = format!("SELECT * FROM cloud_services{} ORDER BY code, id", w.sql());
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params).fetch_all(&self.pool).await?;
         rows.iter().map(service_from_row).collect()
     }
 
     /// One item with its version, for editing.
     pub async fn cloud_service(
-        &self,
-        who: Who<'_>,
-        service_id: i64,
+        &self, who: Who<'_>, service_id: i64,
     ) -> Result<(CatalogVersion, ServiceRecord)> {
         let s = {
             let mut conn = self.pool.acquire().await?;
@@ -95,16 +88,13 @@ impl Store {
                 )
                 .await);
         };
-        let v = self
-            .read::<CatalogVersion>(who, s.catalog_version_id)
-            .await?;
+        let v = self.read::<CatalogVersion>(who, s.catalog_version_id).await?;
         Ok((v, s))
     }
 
     /// The steps a version went through, oldest first: (at, who, action, detail).
     pub async fn cloud_catalog_timeline(
-        &self,
-        id: i64,
+        &self, id: i64,
     ) -> Result<Vec<(i64, String, String, String)>> {
         let rows = sqlx::query(
             "SELECT at_ms, actor_login, action, detail FROM audit_log WHERE object_type = 'cloud_catalog' \
@@ -113,10 +103,8 @@ impl Store {
         .bind(id.to_string())
         .fetch_all(&self.pool)
         .await?;
-        let logins: Vec<String> = rows
-            .iter()
-            .filter_map(|r| r.try_get::<String, _>("actor_login").ok())
-            .collect();
+        let logins: Vec<String> =
+            rows.iter().filter_map(|r| r.try_get::<String, _>("actor_login").ok()).collect();
         let mut names = std::collections::HashMap::new();
         for l in logins {
             if !names.contains_key(&l) {

@@ -19,9 +19,7 @@ impl Record for CatalogVersion {
     }
     async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
         let roles = roles_of(conn, who.principal).await?;
-        Ok(fetch_version(conn, id)
-            .await?
-            .filter(|v| may_see_version(who.principal, roles, v)))
+        Ok(fetch_version(conn, id).await?.filter(|v| may_see_version(who.principal, roles, v)))
     }
     fn audit_view(&self) -> serde_json::Value {
         json!({"status": self.status, "version": self.version, "services": self.service_count})
@@ -138,10 +136,7 @@ impl Step<CatalogVersion> for StartDraft<'_> {
         .await?
         .rows_affected();
         let after = json!({"version_no": next, "note": note, "copied_services": copied});
-        Ok(Written {
-            created: Some(id),
-            ..Written::part(Audited::of(None, after))
-        })
+        Ok(Written { created: Some(id), ..Written::part(Audited::of(None, after)) })
     }
 }
 
@@ -180,9 +175,7 @@ impl Step<CatalogVersion> for EditService<'_> {
         Ok((roles(cx).await?, before))
     }
     fn decide(
-        &self,
-        at: At<'_, CatalogVersion>,
-        (roles, before): Self::Input,
+        &self, at: At<'_, CatalogVersion>, (roles, before): Self::Input,
     ) -> Decided<Self::Decision> {
         let v = at.record()?;
         if !matches!(self.0, ServiceChange::Add(_))
@@ -199,9 +192,7 @@ impl Step<CatalogVersion> for EditService<'_> {
         }
     }
     async fn write(
-        &self,
-        cx: &mut Cx<'_, CatalogVersion>,
-        service: Option<CloudService>,
+        &self, cx: &mut Cx<'_, CatalogVersion>, service: Option<CloudService>,
     ) -> Result<Written> {
         let (v, conn) = (cx.record()?, &mut *cx.conn);
         let before = match self.0 {
@@ -405,37 +396,26 @@ impl Store {
     /// refuses as not found).
     async fn catalog_version_of_service(&self, service_id: i64) -> Result<i64> {
         let mut conn = self.pool.acquire().await?;
-        Ok(fetch_service(&mut conn, service_id)
-            .await?
-            .map_or(0, |s| s.catalog_version_id))
+        Ok(fetch_service(&mut conn, service_id).await?.map_or(0, |s| s.catalog_version_id))
     }
 }
 
 impl Store {
     /// Replaces a service of an editable version; `expected_version` is the version's lock.
     pub async fn update_cloud_service(
-        &self,
-        who: Who<'_>,
-        service_id: i64,
-        expected_version: i64,
-        form: &CloudServiceForm,
+        &self, who: Who<'_>, service_id: i64, expected_version: i64, form: &CloudServiceForm,
     ) -> Result<Changed<CatalogVersion>> {
         let version_id = self.catalog_version_of_service(service_id).await?;
         let step = EditService(ServiceChange::Update(service_id, form));
-        self.run(who, Target::at(version_id, expected_version), &step)
-            .await
+        self.run(who, Target::at(version_id, expected_version), &step).await
     }
 
     /// Removes a service from an editable version.
     pub async fn remove_cloud_service(
-        &self,
-        who: Who<'_>,
-        service_id: i64,
-        expected_version: i64,
+        &self, who: Who<'_>, service_id: i64, expected_version: i64,
     ) -> Result<Changed<CatalogVersion>> {
         let version_id = self.catalog_version_of_service(service_id).await?;
         let step = EditService(ServiceChange::Remove(service_id));
-        self.run(who, Target::at(version_id, expected_version), &step)
-            .await
+        self.run(who, Target::at(version_id, expected_version), &step).await
     }
 }

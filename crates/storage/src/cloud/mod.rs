@@ -281,17 +281,11 @@ fn authority_only(what: &str) -> DomainError {
 }
 
 fn limit(
-    field: &'static str,
-    label: &str,
-    v: &str,
-    max: usize,
+    field: &'static str, label: &str, v: &str, max: usize,
 ) -> std::result::Result<String, DomainError> {
     let v = v.trim();
     if v.chars().count() > max {
-        return Err(DomainError::invalid(
-            field,
-            format!("{label}不能超过 {max} 个字"),
-        ));
+        return Err(DomainError::invalid(field, format!("{label}不能超过 {max} 个字")));
     }
     Ok(v.to_string())
 }
@@ -307,10 +301,7 @@ async fn bump(conn: &mut AnyConnection, id: i64, expected: i64) -> Result<()> {
     .await?
     .rows_affected();
     if n == 0 {
-        return Err(DomainError::StaleVersion {
-            current: expected + 1,
-        }
-        .into());
+        return Err(DomainError::StaleVersion { current: expected + 1 }.into());
     }
     Ok(())
 }
@@ -344,14 +335,10 @@ impl Store {
         };
         if roles.authority {
             c.catalog_to_publish = versions_in(CatalogStatus::Submitted).await?;
-            let pending = NegativeFilter {
-                status: Some(NegativeStatus::Pending),
-                ..Default::default()
-            };
-            c.negative_to_decide = self
-                .list_negative(principal, &pending, Page::new(1, 1))
-                .await?
-                .total;
+            let pending =
+                NegativeFilter { status: Some(NegativeStatus::Pending), ..Default::default() };
+            c.negative_to_decide =
+                self.list_negative(principal, &pending, Page::new(1, 1)).await?.total;
         }
         if roles.drafter {
             c.catalog_returned = versions_in(CatalogStatus::Returned).await?;

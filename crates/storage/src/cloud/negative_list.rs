@@ -15,9 +15,7 @@ impl Record for NegativeEntry {
         fetch_negative(conn, id).await
     }
     async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
-        Ok(fetch_negative(conn, id)
-            .await?
-            .filter(|e| negative_visible(who.principal, e)))
+        Ok(fetch_negative(conn, id).await?.filter(|e| negative_visible(who.principal, e)))
     }
     fn audit_view(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
@@ -29,9 +27,7 @@ fn already_open(status: &str) -> DomainError {
     DomainError::InvalidState {
         message: format!(
             "该系统已有{}的负面清单申请，不能重复申请",
-            NegativeStatus::parse(status)
-                .map(|x| x.label())
-                .unwrap_or("未办结")
+            NegativeStatus::parse(status).map(|x| x.label()).unwrap_or("未办结")
         ),
     }
 }
@@ -95,10 +91,7 @@ impl Step<NegativeEntry> for Request<'_> {
             }
         })?;
         let after = serde_json::json!({"system_id": self.system.id, "listing": l});
-        Ok(Written {
-            created: Some(id),
-            ..Written::part(Audited::of(None, after))
-        })
+        Ok(Written { created: Some(id), ..Written::part(Audited::of(None, after)) })
     }
 }
 
@@ -109,18 +102,12 @@ impl Decide<'_> {
     /// (the status it leads to, the status it starts from, the document, the note)
     fn parts(&self, before: &NegativeEntry) -> (NegativeStatus, NegativeStatus, String, String) {
         match self.0 {
-            NegativeDecision::Approve { document, note } => (
-                NegativeStatus::Approved,
-                NegativeStatus::Pending,
-                document.clone(),
-                note.clone(),
-            ),
-            NegativeDecision::Reject { reason } => (
-                NegativeStatus::Rejected,
-                NegativeStatus::Pending,
-                String::new(),
-                reason.clone(),
-            ),
+            NegativeDecision::Approve { document, note } => {
+                (NegativeStatus::Approved, NegativeStatus::Pending, document.clone(), note.clone())
+            }
+            NegativeDecision::Reject { reason } => {
+                (NegativeStatus::Rejected, NegativeStatus::Pending, String::new(), reason.clone())
+            }
             NegativeDecision::Revoke { reason } => (
                 NegativeStatus::Revoked,
                 NegativeStatus::Approved,
@@ -203,30 +190,15 @@ impl Store {
     /// The owner unit asks to exempt one of its systems from the cloud and/or the service
     /// platform (gaoping:11).
     pub async fn request_negative_listing(
-        &self,
-        who: Who<'_>,
-        system_id: i64,
-        form: &NegativeListForm,
+        &self, who: Who<'_>, system_id: i64, form: &NegativeListForm,
     ) -> Result<Changed<NegativeEntry>> {
-        let system = self
-            .read::<crate::systems::SystemRecord>(who, system_id)
-            .await?;
-        self.run(
-            who,
-            Target::New,
-            &Request {
-                system: &system,
-                form,
-            },
-        )
-        .await
+        let system = self.read::<crate::systems::SystemRecord>(who, system_id).await?;
+        self.run(who, Target::New, &Request { system: &system, form }).await
     }
 
     /// Every request about one system, newest first (the system must be visible).
     pub async fn negative_entries_for_system(
-        &self,
-        principal: &Principal,
-        system_id: i64,
+        &self, principal: &Principal, system_id: i64,
     ) -> Result<Vec<NegativeEntry>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {NEGATIVE_COLUMNS} {NEGATIVE_FROM} WHERE n.system_id = $1 ORDER BY n.id DESC"
@@ -245,10 +217,7 @@ impl Store {
 
     /// The negative list in the caller's data scope.
     pub async fn list_negative(
-        &self,
-        principal: &Principal,
-        f: &NegativeFilter,
-        page: Page,
+        &self, principal: &Principal, f: &NegativeFilter, page: Page,
     ) -> Result<Paged<NegativeEntry>> {
         let mut w = crate::visible_where(principal, "s");
         if !f.keyword.trim().is_empty() {

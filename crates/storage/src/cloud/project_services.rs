@@ -13,9 +13,7 @@ pub struct CommonCapabilityFacts;
 
 impl crate::projects::FactSource for CommonCapabilityFacts {
     fn derive<'a>(
-        &'a self,
-        conn: &'a mut AnyConnection,
-        p: &'a crate::projects::Project,
+        &'a self, conn: &'a mut AnyConnection, p: &'a crate::projects::Project,
         facts: &'a mut govit_core::policy::Facts,
     ) -> crate::projects::FactFuture<'a> {
         Box::pin(common_capability_fact(conn, p, facts))
@@ -23,8 +21,7 @@ impl crate::projects::FactSource for CommonCapabilityFacts {
 }
 
 async fn published_common_capabilities(
-    conn: &mut AnyConnection,
-    jurisdiction: JurisdictionId,
+    conn: &mut AnyConnection, jurisdiction: JurisdictionId,
 ) -> Result<Vec<CommonCapability>> {
     let rows = sqlx::query(
         "SELECT cs.name, cs.keywords FROM cloud_services cs JOIN cloud_catalog_versions v ON v.id = cs.catalog_version_id \
@@ -49,9 +46,7 @@ async fn published_common_capabilities(
 /// jurisdiction without such a catalog, leaves the fact for a reviewer to establish: a
 /// keyword is a suspicion, not a finding.
 async fn common_capability_fact(
-    conn: &mut AnyConnection,
-    p: &crate::projects::Project,
-    facts: &mut govit_core::policy::Facts,
+    conn: &mut AnyConnection, p: &crate::projects::Project, facts: &mut govit_core::policy::Facts,
 ) -> Result<()> {
     let caps = published_common_capabilities(conn, p.jurisdiction_id).await?;
     let text = format!("{} {}", p.declaration.name, p.declaration.summary);
@@ -64,8 +59,7 @@ async fn common_capability_fact(
 impl Store {
     /// The common capabilities of the catalog in force (lhasa:8).
     pub async fn common_capabilities(
-        &self,
-        jurisdiction: JurisdictionId,
+        &self, jurisdiction: JurisdictionId,
     ) -> Result<Vec<CommonCapability>> {
         let mut conn = self.pool.acquire().await?;
         published_common_capabilities(&mut conn, jurisdiction).await
@@ -73,9 +67,7 @@ impl Store {
 
     /// Common capabilities a project's name and summary look like building anew (lhasa:8).
     pub async fn project_common_overlaps(
-        &self,
-        who: Who<'_>,
-        project: ProjectId,
+        &self, who: Who<'_>, project: ProjectId,
     ) -> Result<Vec<Overlap>> {
         let p = self.read::<Project>(who, project.0).await?;
         let caps = self.common_capabilities(p.jurisdiction_id).await?;
@@ -85,9 +77,7 @@ impl Store {
 
     /// The cloud services a project names (the project must be visible to the caller).
     pub async fn project_cloud_links(
-        &self,
-        who: Who<'_>,
-        project: ProjectId,
+        &self, who: Who<'_>, project: ProjectId,
     ) -> Result<Vec<ProjectCloudLink>> {
         self.read::<Project>(who, project.0).await?;
         let rows = sqlx::query(
@@ -207,10 +197,7 @@ impl Step<Project> for CloudLink<'_> {
                 .bind(self.service_id)
                 .execute(&mut *conn)
                 .await?;
-                Audited::of(
-                    Some(json!({"service_id": self.service_id})),
-                    serde_json::Value::Null,
-                )
+                Audited::of(Some(json!({"service_id": self.service_id})), serde_json::Value::Null)
             }
         };
         Ok(Written::part(audit).with_part(self.service_id))

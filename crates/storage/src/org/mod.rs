@@ -52,12 +52,7 @@ pub struct Expert {
 
 impl Store {
     pub async fn create_jurisdiction(
-        &self,
-        actor: &Actor,
-        now_ms: i64,
-        code: &str,
-        name: &str,
-        profile_id: &str,
+        &self, actor: &Actor, now_ms: i64, code: &str, name: &str, profile_id: &str,
     ) -> Result<JurisdictionId> {
         let mut w = self.write().await?;
         let id: i64 = sqlx::query_scalar(
@@ -113,14 +108,8 @@ impl Store {
 
     #[allow(clippy::too_many_arguments)]
     pub async fn create_department(
-        &self,
-        actor: &Actor,
-        now_ms: i64,
-        jurisdiction: JurisdictionId,
-        parent: Option<DepartmentId>,
-        code: &str,
-        name: &str,
-        kinds: &[PartyKind],
+        &self, actor: &Actor, now_ms: i64, jurisdiction: JurisdictionId,
+        parent: Option<DepartmentId>, code: &str, name: &str, kinds: &[PartyKind],
     ) -> Result<DepartmentId> {
         let mut w = self.write().await?;
         let parent_path: Option<String> = match parent {
@@ -224,9 +213,7 @@ impl Store {
     }
 
     pub async fn department_by_code(
-        &self,
-        jurisdiction: JurisdictionId,
-        code: &str,
+        &self, jurisdiction: JurisdictionId, code: &str,
     ) -> Result<Option<DepartmentId>> {
         let id: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM departments WHERE jurisdiction_id = $1 AND code = $2",
@@ -239,13 +226,8 @@ impl Store {
     }
 
     pub async fn create_firm(
-        &self,
-        actor: &Actor,
-        now_ms: i64,
-        jurisdiction: JurisdictionId,
-        kind: FirmKind,
-        name: &str,
-        credit_code: &str,
+        &self, actor: &Actor, now_ms: i64, jurisdiction: JurisdictionId, kind: FirmKind,
+        name: &str, credit_code: &str,
     ) -> Result<i64> {
         let mut w = self.write().await?;
         let id: i64 = sqlx::query_scalar(
@@ -288,13 +270,8 @@ impl Store {
     }
 
     pub async fn create_expert(
-        &self,
-        actor: &Actor,
-        now_ms: i64,
-        jurisdiction: JurisdictionId,
-        name: &str,
-        employer: &str,
-        fields: &str,
+        &self, actor: &Actor, now_ms: i64, jurisdiction: JurisdictionId, name: &str,
+        employer: &str, fields: &str,
     ) -> Result<i64> {
         let mut w = self.write().await?;
         let id: i64 = sqlx::query_scalar(

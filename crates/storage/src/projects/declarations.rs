@@ -27,15 +27,10 @@ impl Record for Project {
     /// Every change of a project: a flow step leaves a line on its timeline, and every change
     /// recomputes its obligations from what it now is.
     async fn consequences(
-        cx: &mut Cx<'_, Self>,
-        after: &Self,
-        action: &str,
-        detail: &str,
+        cx: &mut Cx<'_, Self>, after: &Self, action: &str, detail: &str,
     ) -> Result<()> {
         let (who, conn) = (cx.who, &mut *cx.conn);
-        let step = action
-            .strip_prefix("project.")
-            .and_then(ProjectAction::parse);
+        let step = action.strip_prefix("project.").and_then(ProjectAction::parse);
         if let Some(step) = step {
             let from = cx.before.map_or(ProjectStatus::Draft, |b| b.status);
             timeline_event(conn, who.principal, who.now_ms, after, step, from, detail).await?;
@@ -54,13 +49,8 @@ impl Record for Project {
 
 /// One line of the project's timeline, with the actor's name and department as they were.
 async fn timeline_event(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    now_ms: i64,
-    p: &Project,
-    action: ProjectAction,
-    from: ProjectStatus,
-    comment: &str,
+    conn: &mut AnyConnection, principal: &Principal, now_ms: i64, p: &Project,
+    action: ProjectAction, from: ProjectStatus, comment: &str,
 ) -> Result<()> {
     let dept: String = match principal.department_id {
         Some(d) => sqlx::query_scalar("SELECT name FROM departments WHERE id = $1")
@@ -165,27 +155,15 @@ pub struct FlowStep<'a> {
 impl<'a> FlowStep<'a> {
     /// A step that carries neither a form nor a comment.
     pub fn plain(action: ProjectAction) -> FlowStep<'a> {
-        FlowStep {
-            action,
-            form: None,
-            comment: "",
-        }
+        FlowStep { action, form: None, comment: "" }
     }
     /// An edit of the declaration.
     pub fn update(form: &'a DeclarationForm) -> FlowStep<'a> {
-        FlowStep {
-            action: ProjectAction::Update,
-            form: Some(form),
-            comment: "",
-        }
+        FlowStep { action: ProjectAction::Update, form: Some(form), comment: "" }
     }
     /// The reviewer's decision, with its comment.
     pub fn decide(decision: &'a Decision) -> FlowStep<'a> {
-        FlowStep {
-            action: decision.action(),
-            form: None,
-            comment: decision.text(),
-        }
+        FlowStep { action: decision.action(), form: None, comment: decision.text() }
     }
 }
 
@@ -205,14 +183,7 @@ impl Step<Project> for FlowStep<'_> {
     }
     fn decide(&self, at: At<'_, Project>, gates: Vec<GateCheck>) -> Decided<StepOutcome> {
         let p = at.record()?;
-        decide_step(
-            at.who.principal,
-            self.action,
-            p.status,
-            &p.declaration,
-            self.form,
-            &gates,
-        )
+        decide_step(at.who.principal, self.action, p.status, &p.declaration, self.form, &gates)
     }
     async fn write(&self, cx: &mut Cx<'_, Project>, out: StepOutcome) -> Result<Written> {
         let (p, conn, who) = (cx.record()?, &mut *cx.conn, cx.who);

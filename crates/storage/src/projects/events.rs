@@ -69,9 +69,7 @@ impl Step<Project> for EstablishFact {
     }
     fn decide(&self, at: At<'_, Project>, (): ()) -> Decided<()> {
         if !at.who.principal.has(Role::Reviewer) {
-            return Err(DomainError::Forbidden(
-                "只有主管部门审核人可以认定项目情况".into(),
-            ));
+            return Err(DomainError::Forbidden("只有主管部门审核人可以认定项目情况".into()));
         }
         Ok(())
     }
@@ -127,9 +125,7 @@ impl Step<Project> for Waive<'_> {
     }
     fn decide(&self, at: At<'_, Project>, status: Option<String>) -> Decided<String> {
         if !at.who.principal.has(Role::Reviewer) {
-            return Err(DomainError::Forbidden(
-                "只有主管部门审核人可以豁免义务".into(),
-            ));
+            return Err(DomainError::Forbidden("只有主管部门审核人可以豁免义务".into()));
         }
         if self.reason.trim().is_empty() {
             return Err(DomainError::invalid("reason", "豁免须填写理由"));

@@ -7,20 +7,14 @@ impl Store {
     /// Every gate of the project's profile in front of `action`, with its outcome now:
     /// lhasa:7's two declarations a year, gaoping:10's catalog, yeji:24's sharing and crypto …
     pub(crate) async fn gate_checks(
-        &self,
-        conn: &mut AnyConnection,
-        p: &Project,
-        action: GatedAction,
+        &self, conn: &mut AnyConnection, p: &Project, action: GatedAction,
     ) -> Result<Vec<GateCheck>> {
         let rules = self.rules();
         let Some(profile) = rules.profile(&p.profile_id) else {
             return Ok(Vec::new());
         };
         let facts = self.facts_of(conn, p).await?;
-        let quota_gated = profile
-            .gates
-            .iter()
-            .any(|g| g.action == action && g.quota.is_some());
+        let quota_gated = profile.gates.iter().any(|g| g.action == action && g.quota.is_some());
         if !quota_gated {
             return Ok(gate_report(profile, action, &facts, &|_| 0));
         }
@@ -52,10 +46,7 @@ impl Store {
 
     /// The gates in front of an action on a project the user can see, for the reviewer's page.
     pub async fn project_gates(
-        &self,
-        who: Who<'_>,
-        id: ProjectId,
-        action: GatedAction,
+        &self, who: Who<'_>, id: ProjectId, action: GatedAction,
     ) -> Result<Vec<GateCheck>> {
         let p = self.read::<Project>(who, id.0).await?;
         self.gates_of(&p, action).await

@@ -53,8 +53,7 @@ pub(crate) async fn links_of(conn: &mut AnyConnection, p: &Project) -> Result<Ve
                 CatalogMatch {
                     system_id,
                     deployment: Deployment::parse(
-                        &r.try_get::<Option<String>, _>("deployment")?
-                            .unwrap_or_default(),
+                        &r.try_get::<Option<String>, _>("deployment")?.unwrap_or_default(),
                     )
                     .unwrap_or(Deployment::Other),
                 },
@@ -88,10 +87,7 @@ pub struct LinkFacts;
 
 impl FactSource for LinkFacts {
     fn derive<'a>(
-        &'a self,
-        conn: &'a mut AnyConnection,
-        p: &'a Project,
-        facts: &'a mut Facts,
+        &'a self, conn: &'a mut AnyConnection, p: &'a Project, facts: &'a mut Facts,
     ) -> FactFuture<'a> {
         Box::pin(link_facts(conn, p, facts))
     }
@@ -106,9 +102,7 @@ async fn link_facts(conn: &mut AnyConnection, p: &Project, facts: &mut Facts) ->
     facts.insert(Fact::SystemsOutsideCatalog, outside as i64);
     let own_room = links.iter().any(|l| {
         l.action == SystemAction::Build
-            && l.catalog
-                .as_ref()
-                .is_some_and(|c| c.deployment == Deployment::OwnRoom)
+            && l.catalog.as_ref().is_some_and(|c| c.deployment == Deployment::OwnRoom)
     });
     facts.insert(Fact::BuildsOwnMachineRoom, i64::from(own_room));
     Ok(())
@@ -151,16 +145,10 @@ impl Step<Project> for LinkSystem<'_> {
         if name.is_empty() {
             errors.push(FieldError::new("system_name", "请填写信息系统名称"));
         } else if name.chars().count() > 100 {
-            errors.push(FieldError::new(
-                "system_name",
-                "信息系统名称不能超过 100 个字",
-            ));
+            errors.push(FieldError::new("system_name", "信息系统名称不能超过 100 个字"));
         }
         let action = SystemAction::parse(self.action.trim()).or_else(|| {
-            SystemAction::ALL
-                .iter()
-                .copied()
-                .find(|a| a.label() == self.action.trim())
+            SystemAction::ALL.iter().copied().find(|a| a.label() == self.action.trim())
         });
         if action.is_none() {
             errors.push(FieldError::new(
@@ -178,9 +166,7 @@ impl Step<Project> for LinkSystem<'_> {
         }
     }
     async fn write(
-        &self,
-        cx: &mut Cx<'_, Project>,
-        (name, action, note): LinkDecision,
+        &self, cx: &mut Cx<'_, Project>, (name, action, note): LinkDecision,
     ) -> Result<Written> {
         let (p, who) = (cx.record()?, cx.who);
         let link_id: i64 = sqlx::query_scalar(

@@ -76,10 +76,7 @@ pub struct ProjectEvent {
 /// theirs with the store, so `projects` asks them without importing them.
 pub trait FactSource: Send + Sync {
     fn derive<'a>(
-        &'a self,
-        conn: &'a mut AnyConnection,
-        p: &'a Project,
-        facts: &'a mut Facts,
+        &'a self, conn: &'a mut AnyConnection, p: &'a Project, facts: &'a mut Facts,
     ) -> FactFuture<'a>;
 }
 
@@ -91,14 +88,10 @@ pub type FactFuture<'a> =
 /// owner unit's clerk changes them while the project is a draft or returned. `what` names
 /// the part in the refusal.
 pub(crate) fn parts_editable(
-    principal: &Principal,
-    p: &Project,
-    what: &str,
+    principal: &Principal, p: &Project, what: &str,
 ) -> std::result::Result<(), DomainError> {
     if !(principal.has(Role::Declarant) && principal.department_id == Some(p.owner_department_id)) {
-        return Err(DomainError::Forbidden(format!(
-            "只有项目建设单位的经办人可以修改{what}"
-        )));
+        return Err(DomainError::Forbidden(format!("只有项目建设单位的经办人可以修改{what}")));
     }
     if !p.status.is_editable() {
         return Err(DomainError::InvalidState {
@@ -126,10 +119,7 @@ const SELECT: &str = "SELECT p.*, d.name AS owner_department, d.path AS owner_de
     JOIN departments d ON d.id = p.owner_department_id JOIN users u ON u.id = p.created_by";
 
 fn month(s: &str) -> YearMonth {
-    YearMonth::parse(s).unwrap_or(YearMonth {
-        year: 1970,
-        month: 1,
-    })
+    YearMonth::parse(s).unwrap_or(YearMonth { year: 1970, month: 1 })
 }
 
 fn from_row(r: &AnyRow) -> Result<Project> {
@@ -236,10 +226,7 @@ impl Store {
     }
 
     pub async fn list_projects(
-        &self,
-        principal: &Principal,
-        f: &ProjectFilter,
-        page: Page,
+        &self, principal: &Principal, f: &ProjectFilter, page: Page,
     ) -> Result<Paged<Project>> {
         let mut w = scope_where(principal);
         if let Some(s) = f.status {

@@ -101,10 +101,9 @@ async fn project_events(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<E
     for r in rows {
         let kind: String = r.try_get("kind")?;
         let date: String = r.try_get("event_date")?;
-        if let (Some(kind), Ok(date)) = (
-            EventKind::parse(&kind),
-            NaiveDate::parse_from_str(&date, "%Y-%m-%d"),
-        ) {
+        if let (Some(kind), Ok(date)) =
+            (EventKind::parse(&kind), NaiveDate::parse_from_str(&date, "%Y-%m-%d"))
+        {
             out.push(Event { kind, date });
         }
     }
@@ -113,13 +112,8 @@ async fn project_events(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<E
 
 /// Appends an event inside the caller's transaction (the declaration flow records its own).
 pub(crate) async fn insert_milestone(
-    conn: &mut AnyConnection,
-    project: ProjectId,
-    kind: EventKind,
-    date: NaiveDate,
-    note: &str,
-    by: i64,
-    now_ms: i64,
+    conn: &mut AnyConnection, project: ProjectId, kind: EventKind, date: NaiveDate, note: &str,
+    by: i64, now_ms: i64,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO project_milestones (project_id, kind, event_date, note, recorded_by, recorded_at_ms) \
@@ -139,10 +133,7 @@ pub(crate) async fn insert_milestone(
 impl Store {
     /// Recomputes one project's obligations inside the caller's transaction.
     pub(crate) async fn recompute_in(
-        &self,
-        conn: &mut AnyConnection,
-        id: ProjectId,
-        now_ms: i64,
+        &self, conn: &mut AnyConnection, id: ProjectId, now_ms: i64,
     ) -> Result<usize> {
         let Some(p) = fetch(conn, id).await? else {
             return Ok(0);
@@ -165,12 +156,7 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?
         .iter()
-        .map(|r| {
-            Ok(Waiver {
-                key: r.try_get("obligation_key")?,
-                reason: r.try_get("reason")?,
-            })
-        })
+        .map(|r| Ok(Waiver { key: r.try_get("obligation_key")?, reason: r.try_get("reason")? }))
         .collect::<Result<_>>()?;
         let ctx = ProjectContext {
             facts: &facts,
@@ -229,9 +215,8 @@ impl Store {
 
     /// Recomputes every project's obligations: the daily tick and the calendar import.
     pub async fn refresh_all_obligations(&self, now_ms: i64) -> Result<usize> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM projects ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM projects ORDER BY id").fetch_all(&self.pool).await?;
         let mut n = 0;
         for chunk in ids.chunks(200) {
             let mut w = self.write().await?;
@@ -245,10 +230,7 @@ impl Store {
 
     /// Imports calendar years, then recomputes every open deadline under the new schedule.
     pub async fn import_calendar_and_refresh(
-        &self,
-        actor: &Actor,
-        now_ms: i64,
-        text: &str,
+        &self, actor: &Actor, now_ms: i64, text: &str,
     ) -> Result<(Vec<i32>, usize)> {
         let years = self.import_calendar(actor, now_ms, text).await?;
         self.reload_calendar().await?;
@@ -287,9 +269,7 @@ impl Store {
 
     /// A project's obligations, for a caller who may see the project.
     pub async fn project_obligations(
-        &self,
-        who: Who<'_>,
-        id: ProjectId,
+        &self, who: Who<'_>, id: ProjectId,
     ) -> Result<Vec<ObligationRow>> {
         self.read::<Project>(who, id.0).await?;
         let mut w = Where::default();
@@ -299,18 +279,13 @@ impl Store {
 
     /// Obligations in the caller's scope, filtered.
     pub async fn list_obligations(
-        &self,
-        principal: &Principal,
-        f: &ObligationFilter,
-        page: Page,
+        &self, principal: &Principal, f: &ObligationFilter, page: Page,
     ) -> Result<Paged<ObligationRow>> {
         let mut w = scope_where(principal);
         if f.owed_by_me {
             w.and(
                 "o.owed_department_id = ?",
-                vec![Param::Int(
-                    principal.department_id.map(|d| d.0).unwrap_or(-1),
-                )],
+                vec![Param::Int(principal.department_id.map(|d| d.0).unwrap_or(-1))],
             );
         }
         if let Some(s) = f.status {
@@ -333,9 +308,7 @@ impl Store {
 
     /// Obligations that turned due-soon or overdue and have not been announced on `channel`.
     pub async fn unannounced_obligations(
-        &self,
-        channel: &str,
-        limit: i64,
+        &self, channel: &str, limit: i64,
     ) -> Result<Vec<ObligationRow>> {
         let mut w = Where::default();
         w.and("o.status IN ('due_soon', 'overdue')", vec![]);
@@ -349,10 +322,7 @@ impl Store {
 
     /// Records that these obligations were announced on `channel` in their current status.
     pub async fn mark_announced(
-        &self,
-        channel: &str,
-        rows: &[ObligationRow],
-        now_ms: i64,
+        &self, channel: &str, rows: &[ObligationRow], now_ms: i64,
     ) -> Result<()> {
         let mut w = self.write().await?;
         for o in rows {

@@ -27,16 +27,11 @@ impl Store {
     /// Imports whole years from a calendar file (a new year, or an amendment that restates a
     /// year). Each year replaces the one before it; the change is audited with both versions.
     pub async fn import_calendar(
-        &self,
-        actor: &Actor,
-        now_ms: i64,
-        text: &str,
+        &self, actor: &Actor, now_ms: i64, text: &str,
     ) -> Result<Vec<i32>> {
         let years = govit_core::calendar::parse_schedules(text).map_err(|errs| {
             DomainError::Invalid(
-                errs.into_iter()
-                    .map(|m| govit_core::FieldError::new("file", m))
-                    .collect(),
+                errs.into_iter().map(|m| govit_core::FieldError::new("file", m)).collect(),
             )
         })?;
         let before = self.calendar().await?;
@@ -60,13 +55,7 @@ impl Store {
             .await?;
             let mut change = Change::ok("calendar_year", y.year, "calendar.import")
                 .after(y)
-                .detail(
-                    y.notices
-                        .iter()
-                        .map(|n| n.number.as_str())
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                );
+                .detail(y.notices.iter().map(|n| n.number.as_str()).collect::<Vec<_>>().join("、"));
             if let Some(old) = before.schedule(y.year) {
                 change = change.before(old);
             }

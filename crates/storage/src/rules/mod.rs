@@ -20,10 +20,7 @@ impl Rules {
     pub fn builtin() -> Rules {
         Rules {
             calendar: Calendar::builtin(),
-            profiles: policy::builtin()
-                .into_iter()
-                .map(|p| (p.head.id.clone(), p))
-                .collect(),
+            profiles: policy::builtin().into_iter().map(|p| (p.head.id.clone(), p)).collect(),
         }
     }
 
@@ -64,10 +61,7 @@ pub fn read_profile_dir(dir: &Path) -> (Vec<Profile>, Vec<ProfileError>) {
 
 impl Store {
     pub fn rules(&self) -> Arc<Rules> {
-        self.rules
-            .read()
-            .map(|r| r.clone())
-            .unwrap_or_else(|p| p.into_inner().clone())
+        self.rules.read().map(|r| r.clone()).unwrap_or_else(|p| p.into_inner().clone())
     }
 
     fn replace_rules(&self, f: impl FnOnce(&Rules) -> Rules) {
@@ -99,10 +93,7 @@ impl Store {
     /// Rebuilds the calendar from the built-in schedule and the imported years.
     pub async fn reload_calendar(&self) -> Result<()> {
         let calendar = self.calendar().await?;
-        self.replace_rules(|r| Rules {
-            calendar,
-            profiles: r.profiles.clone(),
-        });
+        self.replace_rules(|r| Rules { calendar, profiles: r.profiles.clone() });
         Ok(())
     }
 }

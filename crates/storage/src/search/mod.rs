@@ -29,10 +29,7 @@ fn id_list(ids: &[i64]) -> String {
 impl Store {
     /// The visible ones among these hits, keyed by (is_system, id).
     pub async fn search_rows(
-        &self,
-        principal: &Principal,
-        systems: &[i64],
-        projects: &[i64],
+        &self, principal: &Principal, systems: &[i64], projects: &[i64],
         department: Option<DepartmentId>,
     ) -> Result<HashMap<(bool, i64), SearchRow>> {
         let mut out = HashMap::new();
@@ -50,9 +47,8 @@ impl Store {
                 w.sql(),
                 id_list(systems)
             );
-            for r in bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-                .fetch_all(&self.pool)
-                .await?
+            for r in
+                bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params).fetch_all(&self.pool).await?
             {
                 let id: i64 = r.try_get("id")?;
                 out.insert(
@@ -80,9 +76,8 @@ impl Store {
                 w.sql(),
                 id_list(projects)
             );
-            for r in bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-                .fetch_all(&self.pool)
-                .await?
+            for r in
+                bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params).fetch_all(&self.pool).await?
             {
                 let id: i64 = r.try_get("id")?;
                 out.insert(

@@ -33,18 +33,11 @@ impl Store {
     pub async fn system_search_sources(&self, ids: &[i64]) -> Result<Vec<SearchSource>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
-            let list = chunk
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
+            let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
             let sql = format!(
                 "SELECT id, jurisdiction_id, name, function_summary AS text FROM info_systems WHERE id IN ({list})"
             );
-            for r in sqlx::query(AssertSqlSafe(sql))
-                .fetch_all(&self.pool)
-                .await?
-            {
+            for r in sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await? {
                 out.push(SearchSource::from_row(true, &r)?);
             }
         }
@@ -67,11 +60,7 @@ impl Store {
                 "SELECT id, jurisdiction_id, name, summary AS text, updated_at_ms FROM projects WHERE updated_at_ms >= $1",
             ),
         ] {
-            for r in sqlx::query(sql)
-                .bind(since_ms)
-                .fetch_all(&self.pool)
-                .await?
-            {
+            for r in sqlx::query(sql).bind(since_ms).fetch_all(&self.pool).await? {
                 latest = latest.max(r.try_get("updated_at_ms")?);
                 out.push(SearchSource::from_row(is_system, &r)?);
             }
@@ -94,7 +83,6 @@ impl Store {
             ),
         };
         let row = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await?;
-        row.map(|r| SearchSource::from_row(is_system, &r))
-            .transpose()
+        row.map(|r| SearchSource::from_row(is_system, &r)).transpose()
     }
 }

@@ -34,172 +34,53 @@ pub struct Seeded {
 
 /// The yeji departments: code, name, parent code, party kinds.
 const DEPARTMENTS: &[(&str, &str, Option<&str>, &[PartyKind])] = &[
-    (
-        "gov",
-        "六安市叶集区人民政府",
-        None,
-        &[PartyKind::CityGovernment],
-    ),
-    (
-        "sjj",
-        "区数据资源管理局",
-        Some("gov"),
-        &[PartyKind::Authority, PartyKind::DataCenter],
-    ),
+    ("gov", "六安市叶集区人民政府", None, &[PartyKind::CityGovernment]),
+    ("sjj", "区数据资源管理局", Some("gov"), &[PartyKind::Authority, PartyKind::DataCenter]),
     ("czj", "区财政局", Some("gov"), &[PartyKind::Finance]),
-    (
-        "fgw",
-        "区发展和改革委员会",
-        Some("gov"),
-        &[PartyKind::DevelopmentReform],
-    ),
+    ("fgw", "区发展和改革委员会", Some("gov"), &[PartyKind::DevelopmentReform]),
     ("wxb", "区委网信办", Some("gov"), &[PartyKind::Cyberspace]),
-    (
-        "jyj",
-        "区委机要局（密码管理局）",
-        Some("gov"),
-        &[PartyKind::CryptoOffice],
-    ),
+    ("jyj", "区委机要局（密码管理局）", Some("gov"), &[PartyKind::CryptoOffice]),
     ("sjiju", "区审计局", Some("gov"), &[PartyKind::AuditOffice]),
-    (
-        "jyzx",
-        "区公共资源交易中心",
-        Some("gov"),
-        &[PartyKind::TradingCenter],
-    ),
+    ("jyzx", "区公共资源交易中心", Some("gov"), &[PartyKind::TradingCenter]),
     ("jyt", "区教育体育局", Some("gov"), &[PartyKind::OwnerUnit]),
     ("jyt-xx", "区实验学校", Some("jyt"), &[PartyKind::OwnerUnit]),
-    (
-        "wjw",
-        "区卫生健康委员会",
-        Some("gov"),
-        &[PartyKind::OwnerUnit],
-    ),
+    ("wjw", "区卫生健康委员会", Some("gov"), &[PartyKind::OwnerUnit]),
     ("gaj", "区公安分局", Some("gov"), &[PartyKind::OwnerUnit]),
-    (
-        "dsjzx",
-        "区大数据中心",
-        Some("sjj"),
-        &[PartyKind::DataCenter],
-    ),
+    ("dsjzx", "区大数据中心", Some("sjj"), &[PartyKind::DataCenter]),
 ];
 
 /// Accounts: login, name, department code, roles, scope.
 const ACCOUNTS: &[(&str, &str, &str, &[Role], ScopeKind)] = &[
-    (
-        "admin",
-        "系统管理员",
-        "sjj",
-        &[Role::Admin],
-        ScopeKind::SelfOnly,
-    ),
-    (
-        "auditor",
-        "安全审计员",
-        "sjj",
-        &[Role::Auditor],
-        ScopeKind::SelfOnly,
-    ),
-    (
-        "reviewer",
-        "数管局审核人",
-        "sjj",
-        &[Role::Reviewer],
-        ScopeKind::All,
-    ),
-    (
-        "finance",
-        "财政局经办人",
-        "czj",
-        &[Role::Viewer],
-        ScopeKind::All,
-    ),
-    (
-        "fgw",
-        "发改委经办人",
-        "fgw",
-        &[Role::Viewer],
-        ScopeKind::All,
-    ),
-    (
-        "wxb",
-        "网信办经办人",
-        "wxb",
-        &[Role::Viewer],
-        ScopeKind::All,
-    ),
-    (
-        "jyj",
-        "机要局经办人",
-        "jyj",
-        &[Role::Viewer],
-        ScopeKind::All,
-    ),
-    (
-        "sjiju",
-        "审计局经办人",
-        "sjiju",
-        &[Role::Viewer],
-        ScopeKind::All,
-    ),
-    (
-        "jyzx",
-        "交易中心经办人",
-        "jyzx",
-        &[Role::Viewer],
-        ScopeKind::All,
-    ),
-    (
-        "clerk",
-        "教体局申报经办人",
-        "jyt",
-        &[Role::Declarant],
-        ScopeKind::OwnAndBelow,
-    ),
-    (
-        "clerk2",
-        "卫健委申报经办人",
-        "wjw",
-        &[Role::Declarant],
-        ScopeKind::OwnDepartment,
-    ),
-    (
-        "clerk3",
-        "公安分局申报经办人",
-        "gaj",
-        &[Role::Declarant],
-        ScopeKind::OwnDepartment,
-    ),
-    (
-        "datacenter",
-        "大数据中心经办人",
-        "dsjzx",
-        &[Role::Declarant],
-        ScopeKind::OwnDepartment,
-    ),
+    ("admin", "系统管理员", "sjj", &[Role::Admin], ScopeKind::SelfOnly),
+    ("auditor", "安全审计员", "sjj", &[Role::Auditor], ScopeKind::SelfOnly),
+    ("reviewer", "数管局审核人", "sjj", &[Role::Reviewer], ScopeKind::All),
+    ("finance", "财政局经办人", "czj", &[Role::Viewer], ScopeKind::All),
+    ("fgw", "发改委经办人", "fgw", &[Role::Viewer], ScopeKind::All),
+    ("wxb", "网信办经办人", "wxb", &[Role::Viewer], ScopeKind::All),
+    ("jyj", "机要局经办人", "jyj", &[Role::Viewer], ScopeKind::All),
+    ("sjiju", "审计局经办人", "sjiju", &[Role::Viewer], ScopeKind::All),
+    ("jyzx", "交易中心经办人", "jyzx", &[Role::Viewer], ScopeKind::All),
+    ("clerk", "教体局申报经办人", "jyt", &[Role::Declarant], ScopeKind::OwnAndBelow),
+    ("clerk2", "卫健委申报经办人", "wjw", &[Role::Declarant], ScopeKind::OwnDepartment),
+    ("clerk3", "公安分局申报经办人", "gaj", &[Role::Declarant], ScopeKind::OwnDepartment),
+    ("datacenter", "大数据中心经办人", "dsjzx", &[Role::Declarant], ScopeKind::OwnDepartment),
 ];
 
 /// Seeds the demo jurisdiction if it is not there yet. `password_for` gives each account
 /// its initial password; demo accounts must change it at first login.
 pub async fn seed(
-    store: &Store,
-    now_ms: i64,
-    mut password_for: impl FnMut(&str) -> String,
+    store: &Store, now_ms: i64, mut password_for: impl FnMut(&str) -> String,
     must_change_password: bool,
 ) -> Result<Option<Seeded>> {
     if store.jurisdiction_by_code("yeji").await?.is_some() {
         return Ok(None);
     }
     let actor = Actor::cli("demo");
-    let j = store
-        .create_jurisdiction(&actor, now_ms, "yeji", "六安市叶集区", "yeji")
-        .await?;
+    let j = store.create_jurisdiction(&actor, now_ms, "yeji", "六安市叶集区", "yeji").await?;
     let mut ids: Vec<(&str, DepartmentId)> = Vec::new();
     for (code, name, parent, kinds) in DEPARTMENTS {
         let parent_id = parent.and_then(|p| ids.iter().find(|(c, _)| *c == p).map(|(_, id)| *id));
-        let id = store
-            .create_department(&actor, now_ms, j, parent_id, code, name, kinds)
-            .await?;
+        let id = store.create_department(&actor, now_ms, j, parent_id, code, name, kinds).await?;
         ids.push((code, id));
     }
     for (kind, name) in [
@@ -215,9 +96,7 @@ pub async fn seed(
         ("陈晓梅", "安徽省信息中心", "网络安全,密码应用"),
         ("刘志强", "六安市大数据中心", "云计算,项目概算"),
     ] {
-        store
-            .create_expert(&actor, now_ms, j, name, employer, fields)
-            .await?;
+        store.create_expert(&actor, now_ms, j, name, employer, fields).await?;
     }
     let mut accounts = Vec::new();
     for (login, name, dept, roles, scope) in ACCOUNTS {
@@ -244,19 +123,12 @@ pub async fn seed(
         accounts.push(DemoAccount {
             login: login.to_string(),
             name: name.to_string(),
-            role: roles
-                .iter()
-                .map(|r| r.label())
-                .collect::<Vec<_>>()
-                .join("、"),
+            role: roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
             password,
         });
     }
     sample_cloud_catalog(store, now_ms).await?;
-    Ok(Some(Seeded {
-        jurisdiction: j,
-        accounts,
-    }))
+    Ok(Some(Seeded { jurisdiction: j, accounts }))
 }
 
 /// The published cloud-service catalog (gaoping:12) with the common infrastructure and
@@ -264,10 +136,9 @@ pub async fn seed(
 /// authority through the same steps as any later version.
 pub async fn sample_cloud_catalog(store: &Store, now_ms: i64) -> Result<()> {
     use govit_core::cloud::{CatalogDecision, CloudServiceForm};
-    let (Some(dc), Some(reviewer)) = (
-        store.user_id_by_login("datacenter").await?,
-        store.user_id_by_login("reviewer").await?,
-    ) else {
+    let (Some(dc), Some(reviewer)) =
+        (store.user_id_by_login("datacenter").await?, store.user_id_by_login("reviewer").await?)
+    else {
         return Ok(());
     };
     let (Some(dc), Some(reviewer)) = (store.principal(dc).await?, store.principal(reviewer).await?)
@@ -279,9 +150,7 @@ pub async fn sample_cloud_catalog(store: &Store, now_ms: i64) -> Result<()> {
         .run(
             Who::new(&dc, &actor, now_ms),
             Target::New,
-            &StartDraft {
-                note: "首版目录：共性基础设施和共性支撑能力",
-            },
+            &StartDraft { note: "首版目录：共性基础设施和共性支撑能力" },
         )
         .await?
         .record;
@@ -372,20 +241,14 @@ pub async fn sample_cloud_catalog(store: &Store, now_ms: i64) -> Result<()> {
         version += 1;
     }
     let v = store
-        .run(
-            Who::new(&dc, &actor, now_ms),
-            Target::at(v.id, version),
-            &catalog_steps::Submit,
-        )
+        .run(Who::new(&dc, &actor, now_ms), Target::at(v.id, version), &catalog_steps::Submit)
         .await?
         .record;
     store
         .run(
             Who::new(&reviewer, &actor, now_ms),
             Target::at(v.id, v.version),
-            &catalog_steps::Decide(&CatalogDecision::Publish {
-                note: "同意发布".into(),
-            }),
+            &catalog_steps::Decide(&CatalogDecision::Publish { note: "同意发布".into() }),
         )
         .await?;
     Ok(())
@@ -403,10 +266,9 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
     let Some(reviewer) = store.user_id_by_login("reviewer").await? else {
         return Ok(());
     };
-    let (Some(clerk), Some(reviewer)) = (
-        store.principal(clerk).await?,
-        store.principal(reviewer).await?,
-    ) else {
+    let (Some(clerk), Some(reviewer)) =
+        (store.principal(clerk).await?, store.principal(reviewer).await?)
+    else {
         return Ok(());
     };
     let actor = Actor::cli("demo");
@@ -517,13 +379,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             mlps_level: "2".into(),
             ..Default::default()
         };
-        store
-            .run(
-                Who::new(&clerk, &actor, now_ms),
-                Target::New,
-                &Register(&form),
-            )
-            .await?;
+        store.run(Who::new(&clerk, &actor, now_ms), Target::New, &Register(&form)).await?;
     }
     store
         .run(
@@ -545,10 +401,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
         .await?
         .record;
     // yeji:24: the reviewer establishes sharing and domestic crypto before approving.
-    for fact in [
-        govit_core::policy::Fact::CanShare,
-        govit_core::policy::Fact::UsesDomesticCrypto,
-    ] {
+    for fact in [govit_core::policy::Fact::CanShare, govit_core::policy::Fact::UsesDomesticCrypto] {
         store
             .run(
                 Who::new(&reviewer, &actor, now_ms),
@@ -561,9 +414,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
         .run(
             Who::new(&reviewer, &actor, now_ms),
             Target::at(p.id.0, p.version),
-            &FlowStep::decide(&Decision::Approve {
-                comment: "同意".into(),
-            }),
+            &FlowStep::decide(&Decision::Approve { comment: "同意".into() }),
         )
         .await?;
     for (kind, days_ago) in [
@@ -577,11 +428,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             .run(
                 Who::new(&clerk, &actor, now_ms),
                 Target::any_version(p.id.0),
-                &RecordEvent {
-                    kind,
-                    date,
-                    note: "演示数据",
-                },
+                &RecordEvent { kind, date, note: "演示数据" },
             )
             .await?;
     }

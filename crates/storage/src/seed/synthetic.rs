@@ -25,22 +25,14 @@ const STATUSES: [&str; 4] = ["draft", "submitted", "returned", "approved"];
 impl Store {
     /// Generates `projects` projects spread over one jurisdiction per loaded profile.
     pub async fn generate_synthetic(
-        &self,
-        actor: &Actor,
-        now_ms: i64,
-        projects: usize,
-        seed: u64,
+        &self, actor: &Actor, now_ms: i64, projects: usize, seed: u64,
     ) -> Result<Generated> {
         let today = crate::china_today(now_ms);
         let profiles: Vec<String> = self.rules().profiles.keys().cloned().collect();
         let per = projects.div_ceil(profiles.len().max(1));
         let mut rng = Rng::new(seed);
-        let mut out = Generated {
-            jurisdictions: vec![],
-            projects: 0,
-            obligations: 0,
-            accounts: vec![],
-        };
+        let mut out =
+            Generated { jurisdictions: vec![], projects: 0, obligations: 0, accounts: vec![] };
         for (pi, profile) in profiles.iter().enumerate() {
             let code = format!("bench-{profile}-{seed}");
             if self.jurisdiction_by_code(&code).await?.is_some() {

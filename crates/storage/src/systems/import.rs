@@ -25,12 +25,7 @@ impl Store {
     /// in one transaction (create, or a new version when it differs), bad rows are reported
     /// by row and column. Re-importing the same sheet finds every row unchanged.
     pub async fn import_systems(
-        &self,
-        principal: &Principal,
-        actor: &Actor,
-        now_ms: i64,
-        sheet: &SystemSheet,
-        write: bool,
+        &self, principal: &Principal, actor: &Actor, now_ms: i64, sheet: &SystemSheet, write: bool,
     ) -> Result<ImportReport> {
         let today = crate::china_today(now_ms);
         let Some(own) = principal
@@ -40,14 +35,7 @@ impl Store {
             let e =
                 DomainError::Forbidden("只有本单位经办人或主管部门审核人可以导入信息系统".into());
             let _ = self
-                .audit_refusal(
-                    actor,
-                    now_ms,
-                    "info_system",
-                    "",
-                    "system.import",
-                    &e.to_string(),
-                )
+                .audit_refusal(actor, now_ms, "info_system", "", "system.import", &e.to_string())
                 .await;
             return Err(e.into());
         };
@@ -67,10 +55,7 @@ impl Store {
                 .map(|r| {
                     Ok((
                         r.try_get::<String, _>("name")?,
-                        (
-                            DepartmentId(r.try_get("id")?),
-                            r.try_get::<String, _>("path")?,
-                        ),
+                        (DepartmentId(r.try_get("id")?), r.try_get::<String, _>("path")?),
                     ))
                 })
                 .collect::<Result<_>>()?;
@@ -80,12 +65,10 @@ impl Store {
             .map(|(n, _)| n.clone())
             .unwrap_or_default();
         let mut existing: HashMap<(i64, String), SystemRecord> = HashMap::new();
-        for r in sqlx::query(AssertSqlSafe(format!(
-            "{SELECT} WHERE s.jurisdiction_id = $1"
-        )))
-        .bind(principal.jurisdiction_id.0)
-        .fetch_all(&mut *w.tx)
-        .await?
+        for r in sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE s.jurisdiction_id = $1")))
+            .bind(principal.jurisdiction_id.0)
+            .fetch_all(&mut *w.tx)
+            .await?
         {
             let rec = from_row(&r, today)?;
             existing.insert((rec.owner_department_id.0, rec.system.name.clone()), rec);
@@ -94,11 +77,8 @@ impl Store {
         let mut good = Vec::new();
         for row in &sheet.rows {
             let mut problems = Vec::new();
-            let dept_name = if row.department.is_empty() {
-                own_name.as_str()
-            } else {
-                row.department.as_str()
-            };
+            let dept_name =
+                if row.department.is_empty() { own_name.as_str() } else { row.department.as_str() };
             let dept = match departments.get(dept_name) {
                 None => {
                     problems.push(sheet.problem(
@@ -131,9 +111,7 @@ impl Store {
                 Ok(s) => Some(s),
                 Err(errors) => {
                     problems.extend(
-                        errors
-                            .into_iter()
-                            .map(|e| sheet.problem(row.row, e.field, e.message)),
+                        errors.into_iter().map(|e| sheet.problem(row.row, e.field, e.message)),
                     );
                     None
                 }
@@ -173,19 +151,12 @@ impl Store {
                     if n == 0 {
                         // Someone changed the entry while the sheet was being read: start over
                         // rather than overwrite their change.
-                        return Err(DomainError::StaleVersion {
-                            current: before.version + 1,
-                        }
-                        .into());
+                        return Err(
+                            DomainError::StaleVersion { current: before.version + 1 }.into()
+                        );
                     }
                     let action = change_action(&before.system, s);
-                    written.push((
-                        before.id,
-                        before.version + 1,
-                        Some(&before.system),
-                        s,
-                        action,
-                    ));
+                    written.push((before.id, before.version + 1, Some(&before.system), s, action));
                 }
                 None => {
                     report.created += 1;
@@ -199,17 +170,13 @@ impl Store {
             .map(|(id, version, _, s, action)| (*id, *version, *s, *action))
             .collect();
         record_versions(&mut w.tx, principal, &versions, now_ms).await?;
-        let actions: Vec<String> = written
-            .iter()
-            .map(|(.., action)| format!("system.{action}"))
-            .collect();
+        let actions: Vec<String> =
+            written.iter().map(|(.., action)| format!("system.{action}")).collect();
         let changes = written
             .iter()
             .zip(&actions)
             .map(|((id, _, before, after, _), action)| {
-                let c = Change::ok("info_system", id, action)
-                    .after(after)
-                    .detail("Excel 导入");
+                let c = Change::ok("info_system", id, action).after(after).detail("Excel 导入");
                 match before {
                     Some(b) => c.before(b),
                     None => c,

@@ -86,11 +86,8 @@ fn from_row(r: &AnyRow, today: chrono::NaiveDate) -> Result<SystemRecord> {
         om_stopped: r.try_get::<i64, _>("om_stopped")? != 0,
         idle_resources: r.try_get::<i64, _>("idle_resources")? != 0,
     };
-    let zombie_signals = system
-        .zombie_signals(today, None)
-        .into_iter()
-        .map(|(c, m)| (c.to_string(), m))
-        .collect();
+    let zombie_signals =
+        system.zombie_signals(today, None).into_iter().map(|(c, m)| (c.to_string(), m)).collect();
     Ok(SystemRecord {
         id: r.try_get("id")?,
         jurisdiction_id: JurisdictionId(r.try_get("jurisdiction_id")?),
@@ -122,9 +119,7 @@ fn may_edit(principal: &Principal, owner: DepartmentId) -> bool {
 }
 
 async fn fetch(
-    conn: &mut AnyConnection,
-    id: i64,
-    today: chrono::NaiveDate,
+    conn: &mut AnyConnection, id: i64, today: chrono::NaiveDate,
 ) -> Result<Option<SystemRecord>> {
     let row = sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
         .bind(id)
@@ -134,8 +129,7 @@ async fn fetch(
 }
 
 fn bind_system<'q>(
-    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    s: &InfoSystem,
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>, s: &InfoSystem,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
     q.bind(s.name.clone())
         .bind(s.function_summary.clone())
@@ -164,20 +158,15 @@ const COLUMNS: &str = "name, function_summary, users_scope, use_frequency, appro
 
 /// Keeps version `version` of entry `id` in its history.
 async fn record_version(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    (id, version, system): (i64, i64, &InfoSystem),
-    action: &str,
-    now_ms: i64,
+    conn: &mut AnyConnection, principal: &Principal,
+    (id, version, system): (i64, i64, &InfoSystem), action: &str, now_ms: i64,
 ) -> Result<()> {
     record_versions(conn, principal, &[(id, version, system, action)], now_ms).await
 }
 
 /// [`record_version`] for many entries, in multi-row inserts (an import writes thousands).
 async fn record_versions(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    rows: &[(i64, i64, &InfoSystem, &str)],
+    conn: &mut AnyConnection, principal: &Principal, rows: &[(i64, i64, &InfoSystem, &str)],
     now_ms: i64,
 ) -> Result<()> {
     for chunk in rows.chunks(1000) {
@@ -205,11 +194,7 @@ async fn record_versions(
 /// Replaces an entry's fields if it is still at `expected_version`; the rows changed (0 when
 /// someone else changed it first).
 async fn update_row(
-    conn: &mut AnyConnection,
-    id: i64,
-    expected_version: i64,
-    s: &InfoSystem,
-    now_ms: i64,
+    conn: &mut AnyConnection, id: i64, expected_version: i64, s: &InfoSystem, now_ms: i64,
 ) -> std::result::Result<u64, sqlx::Error> {
     let sets = COLUMNS
         .split(", ")
@@ -232,24 +217,14 @@ async fn update_row(
 /// How a change is named in the history and the audit log: a new 四个一批 disposition is a
 /// disposal decision, anything else an update.
 fn change_action(before: &InfoSystem, after: &InfoSystem) -> &'static str {
-    if after.disposition != before.disposition {
-        "dispose"
-    } else {
-        "update"
-    }
+    if after.disposition != before.disposition { "dispose" } else { "update" }
 }
 
 async fn insert(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    dept: DepartmentId,
-    s: &InfoSystem,
+    conn: &mut AnyConnection, principal: &Principal, dept: DepartmentId, s: &InfoSystem,
     now_ms: i64,
 ) -> Result<i64> {
-    let placeholders = (1..=19)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let placeholders = (1..=19).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
     let sql = format!(
         "INSERT INTO info_systems ({COLUMNS}, jurisdiction_id, owner_department_id, created_by, created_at_ms, updated_at_ms, version) \
          VALUES ({placeholders}, $20, $21, $22, $23, $23, 1) RETURNING id"
@@ -289,11 +264,7 @@ impl Store {
     }
 
     pub async fn list_systems(
-        &self,
-        principal: &Principal,
-        f: &SystemFilter,
-        now_ms: i64,
-        page: Page,
+        &self, principal: &Principal, f: &SystemFilter, now_ms: i64, page: Page,
     ) -> Result<Paged<SystemRecord>> {
         let mut w = crate::visible_where(principal, "s");
         if !f.keyword.trim().is_empty() {
@@ -327,10 +298,7 @@ impl Store {
         }
         let from = "FROM info_systems s JOIN departments d ON d.id = s.owner_department_id";
         let today = crate::china_today(now_ms);
-        self.fetch_page((SELECT, from), &w, "d.path, s.name", page, |r| {
-            from_row(r, today)
-        })
-        .await
+        self.fetch_page((SELECT, from), &w, "d.path, s.name", page, |r| from_row(r, today)).await
     }
 }
 

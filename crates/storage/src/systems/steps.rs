@@ -16,9 +16,7 @@ impl Record for SystemRecord {
     }
     async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
         let today = crate::china_today(who.now_ms);
-        Ok(fetch(conn, id, today)
-            .await?
-            .filter(|s| visible(who.principal, s)))
+        Ok(fetch(conn, id, today).await?.filter(|s| visible(who.principal, s)))
     }
     fn audit_view(&self) -> serde_json::Value {
         serde_json::to_value(&self.system).unwrap_or_default()
@@ -26,10 +24,7 @@ impl Record for SystemRecord {
 
     /// Every version of an entry is kept in its history, named as the audit names it.
     async fn consequences(
-        cx: &mut Cx<'_, Self>,
-        after: &Self,
-        action: &str,
-        _: &str,
+        cx: &mut Cx<'_, Self>, after: &Self, action: &str, _: &str,
     ) -> Result<()> {
         let action = action.strip_prefix("system.").unwrap_or(action);
         let entry = (after.id, after.version, &after.system);
@@ -67,18 +62,13 @@ impl Step<SystemRecord> for Register<'_> {
             .department_id
             .filter(|_| pr.has(Role::Declarant) || pr.has(Role::Reviewer))
             .ok_or_else(|| {
-                DomainError::Forbidden("只有本单位经办人或主管部门审核人可以登记信息系统".into())
-            })?;
-        let s = self
-            .0
-            .parse(crate::china_today(who.now_ms))
-            .map_err(DomainError::Invalid)?;
+            DomainError::Forbidden("只有本单位经办人或主管部门审核人可以登记信息系统".into())
+        })?;
+        let s = self.0.parse(crate::china_today(who.now_ms)).map_err(DomainError::Invalid)?;
         Ok((dept, s))
     }
     async fn write(
-        &self,
-        cx: &mut Cx<'_, SystemRecord>,
-        (dept, s): Self::Decision,
+        &self, cx: &mut Cx<'_, SystemRecord>, (dept, s): Self::Decision,
     ) -> Result<Written> {
         match insert(cx.conn, cx.who.principal, dept, &s, cx.who.now_ms).await {
             Ok(id) => Ok(Written::created(id)),
@@ -106,9 +96,7 @@ impl Step<SystemRecord> for Edit<'_> {
                 "只有系统所属单位经办人或主管部门审核人可以修改目录".into(),
             ));
         }
-        self.0
-            .parse(crate::china_today(who.now_ms))
-            .map_err(DomainError::Invalid)
+        self.0.parse(crate::china_today(who.now_ms)).map_err(DomainError::Invalid)
     }
     async fn write(&self, cx: &mut Cx<'_, SystemRecord>, s: InfoSystem) -> Result<Written> {
         let (before, conn) = (cx.record()?, &mut *cx.conn);

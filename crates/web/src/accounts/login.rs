@@ -40,13 +40,8 @@ fn safe_next(next: &str) -> String {
 }
 
 fn login_page(
-    state: &AppState,
-    headers: &HeaderMap,
-    login: &str,
-    next: &str,
-    errors: Vec<SummaryItem>,
-    notice: Option<String>,
-    status: StatusCode,
+    state: &AppState, headers: &HeaderMap, login: &str, next: &str, errors: Vec<SummaryItem>,
+    notice: Option<String>, status: StatusCode,
 ) -> PageResult {
     let (csrf, set) = match auth::cookie(headers, LOGIN_CSRF_COOKIE) {
         Some(c) if c.len() == 64 => (c, None),
@@ -76,20 +71,10 @@ fn login_page(
 }
 
 pub async fn login_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<LoginQuery>,
+    State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LoginQuery>,
 ) -> PageResult {
     let notice = (!q.expired.is_empty()).then(|| "登录已超时，请重新登录。".to_string());
-    login_page(
-        &state,
-        &headers,
-        "",
-        &safe_next(&q.next),
-        vec![],
-        notice,
-        StatusCode::OK,
-    )
+    login_page(&state, &headers, "", &safe_next(&q.next), vec![], notice, StatusCode::OK)
 }
 
 #[derive(Deserialize, Default)]
@@ -101,10 +86,8 @@ pub struct LoginForm {
 }
 
 pub async fn login(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    connect: axum::extract::ConnectInfo<std::net::SocketAddr>,
-    Form(f): Form<LoginForm>,
+    State(state): State<AppState>, headers: HeaderMap,
+    connect: axum::extract::ConnectInfo<std::net::SocketAddr>, Form(f): Form<LoginForm>,
 ) -> PageResult {
     let ip = connect.0.ip().to_string();
     let now = state.now_ms();
@@ -112,11 +95,8 @@ pub async fn login(
     let next = safe_next(&f.next);
     let message = match state.store.login(login, &f.password, &ip, now).await? {
         Ok(session) => {
-            let target = if session.must_change_password {
-                "/account/password".to_string()
-            } else {
-                next
-            };
+            let target =
+                if session.must_change_password { "/account/password".to_string() } else { next };
             let mut resp = see_other(&target);
             let h = resp.headers_mut();
             for c in [
@@ -138,26 +118,12 @@ pub async fn login(
         ),
         Err(LoginRefusal::Disabled) => "该账户已停用，请联系系统管理员。".to_string(),
     };
-    let errors = vec![SummaryItem {
-        href: "#login".into(),
-        message,
-    }];
-    login_page(
-        &state,
-        &headers,
-        login,
-        &next,
-        errors,
-        None,
-        StatusCode::UNAUTHORIZED,
-    )
+    let errors = vec![SummaryItem { href: "#login".into(), message }];
+    login_page(&state, &headers, login, &next, errors, None, StatusCode::UNAUTHORIZED)
 }
 
 pub async fn logout(State(state): State<AppState>, user: User) -> PageResult {
-    state
-        .store
-        .logout(&user.actor(), state.now_ms(), &user.token)
-        .await?;
+    state.store.logout(&user.actor(), state.now_ms(), &user.token).await?;
     let mut resp = see_other("/login");
     if let Ok(v) = auth::set_cookie(&state, SESSION_COOKIE, "", true).parse() {
         resp.headers_mut().insert(header::SET_COOKIE, v);

@@ -14,14 +14,8 @@ pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/login", get(login::login_form).post(login::login))
         .route("/logout", post(login::logout))
-        .route(
-            "/account/password",
-            get(password::password_form).post(password::change_password),
-        )
-        .route(
-            "/account/tokens",
-            get(tokens::tokens).post(tokens::create_token),
-        )
+        .route("/account/password", get(password::password_form).post(password::change_password))
+        .route("/account/tokens", get(tokens::tokens).post(tokens::create_token))
         .route("/account/tokens/{id}/revoke", post(tokens::revoke_token))
         .route("/admin/users", get(users::users).post(users::create_user))
         .route("/admin/users/{login}/{action}", post(users::user_action))

@@ -26,11 +26,7 @@ struct PasswordPage {
 fn password_fields(errors: &[FieldError]) -> Vec<FieldView> {
     [
         ("old_password", "当前密码", ""),
-        (
-            "new_password",
-            "新密码",
-            "至少 8 位，包含大写字母、小写字母、数字、特殊符号中的至少三类",
-        ),
+        ("new_password", "新密码", "至少 8 位，包含大写字母、小写字母、数字、特殊符号中的至少三类"),
         ("confirm_password", "再次输入新密码", ""),
     ]
     .into_iter()
@@ -75,17 +71,12 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(
-    State(state): State<AppState>,
-    user: User,
-    Form(f): Form<PasswordForm>,
+    State(state): State<AppState>, user: User, Form(f): Form<PasswordForm>,
 ) -> PageResult {
     let result = if f.new_password != f.confirm_password {
         Err(DomainError::invalid("confirm_password", "两次输入的新密码不一致").into())
     } else {
-        state
-            .store
-            .change_password(user.who(&state), &f.old_password, &f.new_password)
-            .await
+        state.store.change_password(user.who(&state), &f.old_password, &f.new_password).await
     };
     match result {
         Ok(()) => Ok(see_other("/?done=password")),

@@ -32,11 +32,7 @@ struct TokensPage {
 }
 
 pub async fn tokens_page(
-    state: &AppState,
-    user: &User,
-    new_token: Option<String>,
-    errors: Vec<FieldError>,
-    name: &str,
+    state: &AppState, user: &User, new_token: Option<String>, errors: Vec<FieldError>, name: &str,
 ) -> PageResult {
     let tokens = state
         .store
@@ -53,9 +49,7 @@ pub async fn tokens_page(
         .collect();
     let has_errors = !errors.is_empty();
     let mut resp = html(TokensPage {
-        layout: Layout::for_user(state, user, "我的账户", "account")
-            .await?
-            .with_errors(has_errors),
+        layout: Layout::for_user(state, user, "我的账户", "account").await?.with_errors(has_errors),
         csrf: user.csrf.clone(),
         tokens,
         new_token,
@@ -73,16 +67,10 @@ pub async fn tokens(State(state): State<AppState>, user: User) -> PageResult {
 }
 
 pub async fn create_token(
-    State(state): State<AppState>,
-    user: User,
-    Form(f): Form<HashMap<String, String>>,
+    State(state): State<AppState>, user: User, Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let name = f.get("name").cloned().unwrap_or_default();
-    match state
-        .store
-        .create_token(user.who(&state), user.principal.user_id, &name)
-        .await
-    {
+    match state.store.create_token(user.who(&state), user.principal.user_id, &name).await {
         Ok(token) => tokens_page(&state, &user, Some(token), vec![], "").await,
         Err(StoreError::Domain(DomainError::Invalid(errs))) => {
             tokens_page(&state, &user, None, errs, &name).await
@@ -92,9 +80,7 @@ pub async fn create_token(
 }
 
 pub async fn revoke_token(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
 ) -> PageResult {
     state.store.revoke_token(user.who(&state), id).await?;
     Ok(see_other("/account/tokens"))

@@ -69,12 +69,8 @@ pub async fn require_admin(state: &AppState, user: &User) -> Result<(), PageErro
 }
 
 pub async fn users_page(
-    state: &AppState,
-    user: &User,
-    flash: Option<String>,
-    form: NewUserForm,
-    chosen_roles: &[String],
-    errors: Vec<FieldError>,
+    state: &AppState, user: &User, flash: Option<String>, form: NewUserForm,
+    chosen_roles: &[String], errors: Vec<FieldError>,
 ) -> PageResult {
     let now = state.now_ms();
     let j = user.principal.jurisdiction_id;
@@ -87,12 +83,7 @@ pub async fn users_page(
             login: u.login,
             name: u.name,
             department: u.department,
-            roles: u
-                .roles
-                .iter()
-                .map(|r| r.label())
-                .collect::<Vec<_>>()
-                .join("、"),
+            roles: u.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
             scope: u.scope.label(),
             disabled: u.disabled,
             locked: u.locked_until_ms.is_some_and(|t| t > now),
@@ -103,30 +94,18 @@ pub async fn users_page(
         .departments(j)
         .await?
         .into_iter()
-        .map(|d| DeptOption {
-            id: d.id.0,
-            depth: d.depth(),
-            name: d.name,
-        })
+        .map(|d| DeptOption { id: d.id.0, depth: d.depth(), name: d.name })
         .collect();
     let has_errors = !errors.is_empty();
     let mut resp = html(UsersPage {
-        layout: Layout::for_user(state, user, "用户管理", "users")
-            .await?
-            .with_errors(has_errors),
+        layout: Layout::for_user(state, user, "用户管理", "users").await?.with_errors(has_errors),
         csrf: user.csrf.clone(),
         flash,
         users,
         departments,
         roles: Role::ALL
             .iter()
-            .map(|r| {
-                (
-                    r.as_str(),
-                    r.label(),
-                    chosen_roles.iter().any(|c| c == r.as_str()),
-                )
-            })
+            .map(|r| (r.as_str(), r.label(), chosen_roles.iter().any(|c| c == r.as_str())))
             .collect(),
         scopes: ScopeKind::ALL
             .iter()
@@ -154,9 +133,7 @@ pub struct UsersQuery {
 }
 
 pub async fn users(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<UsersQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<UsersQuery>,
 ) -> PageResult {
     require_admin(&state, &user).await?;
     let flash = match q.done.as_str() {
@@ -168,10 +145,7 @@ pub async fn users(
         &state,
         &user,
         flash,
-        NewUserForm {
-            scope: "own_department".into(),
-            ..Default::default()
-        },
+        NewUserForm { scope: "own_department".into(), ..Default::default() },
         &[],
         vec![],
     )
@@ -180,18 +154,11 @@ pub async fn users(
 
 /// Creates an account from the admin form; a generated initial password is shown once.
 pub async fn create_user(
-    State(state): State<AppState>,
-    user: User,
-    Form(pairs): Form<Vec<(String, String)>>,
+    State(state): State<AppState>, user: User, Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     require_admin(&state, &user).await?;
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get =
+        |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let form = NewUserForm {
         login: get("login").trim().to_string(),
         name: get("name"),
@@ -199,17 +166,10 @@ pub async fn create_user(
         scope: get("scope"),
         password: get("password"),
     };
-    let chosen: Vec<String> = pairs
-        .iter()
-        .filter(|(k, _)| k == "roles")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let chosen: Vec<String> =
+        pairs.iter().filter(|(k, _)| k == "roles").map(|(_, v)| v.clone()).collect();
     let generated = form.password.trim().is_empty();
-    let password = if generated {
-        generate_password()
-    } else {
-        form.password.clone()
-    };
+    let password = if generated { generate_password() } else { form.password.clone() };
     let department_id = form.department.parse().ok().map(DepartmentId);
     let result = state
         .store
@@ -244,20 +204,14 @@ pub async fn create_user(
                 &state,
                 &user,
                 Some(flash),
-                NewUserForm {
-                    scope: "own_department".into(),
-                    ..Default::default()
-                },
+                NewUserForm { scope: "own_department".into(), ..Default::default() },
                 &[],
                 vec![],
             )
             .await
         }
         Err(StoreError::Domain(DomainError::Invalid(errs))) => {
-            let kept = NewUserForm {
-                password: String::new(),
-                ..form
-            };
+            let kept = NewUserForm { password: String::new(), ..form };
             users_page(&state, &user, None, kept, &chosen, errs).await
         }
         Err(e) => Err(e.into()),
@@ -265,9 +219,7 @@ pub async fn create_user(
 }
 
 pub async fn user_action(
-    State(state): State<AppState>,
-    user: User,
-    Path((login, action)): Path<(String, String)>,
+    State(state): State<AppState>, user: User, Path((login, action)): Path<(String, String)>,
 ) -> PageResult {
     require_admin(&state, &user).await?;
     let disabled = match action.as_str() {
@@ -275,10 +227,7 @@ pub async fn user_action(
         "enable" => false,
         "reset-password" => {
             let password = generate_password();
-            state
-                .store
-                .reset_password(user.who(&state), &login, &password)
-                .await?;
+            state.store.reset_password(user.who(&state), &login, &password).await?;
             let flash = format!(
                 "已重置 {login} 的密码并解除锁定。新的初始密码：{password}（只显示这一次，首次登录须修改）"
             );
@@ -286,10 +235,7 @@ pub async fn user_action(
                 &state,
                 &user,
                 Some(flash),
-                NewUserForm {
-                    scope: "own_department".into(),
-                    ..Default::default()
-                },
+                NewUserForm { scope: "own_department".into(), ..Default::default() },
                 &[],
                 vec![],
             )
@@ -297,10 +243,7 @@ pub async fn user_action(
         }
         _ => return Err(DomainError::NotFound.into()),
     };
-    state
-        .store
-        .set_user_disabled(user.who(&state), &login, disabled)
-        .await?;
+    state.store.set_user_disabled(user.who(&state), &login, disabled).await?;
     let q: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("done", &action)
         .append_pair("login", &login)

@@ -107,11 +107,7 @@ fn audit_row(r: &govit_core::audit::AuditRecord) -> AuditRow {
     AuditRow {
         seq: r.seq,
         when: fmt_ms(e.at_ms),
-        actor: if e.actor_login.is_empty() {
-            "（匿名）".into()
-        } else {
-            e.actor_login.clone()
-        },
+        actor: if e.actor_login.is_empty() { "（匿名）".into() } else { e.actor_login.clone() },
         ip: e.ip.clone(),
         action: e.action.clone(),
         object: format!("{} {}", e.object_type, e.object_id),
@@ -127,16 +123,11 @@ fn audit_row(r: &govit_core::audit::AuditRecord) -> AuditRow {
 }
 
 pub async fn audit(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<AuditQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<AuditQuery>,
 ) -> PageResult {
     auditor_only(&state, &user).await?;
     let page: i64 = q.page.parse().unwrap_or(1);
-    let paged = state
-        .store
-        .search_audit(&q.filter(), Page::new(page, 50))
-        .await?;
+    let paged = state.store.search_audit(&q.filter(), Page::new(page, 50)).await?;
     let rows = paged.items.iter().map(audit_row).collect();
     let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
         format!("/audit?{}", q.query_string(Some(n)))
@@ -155,9 +146,7 @@ pub async fn audit(
 /// The audit records matching the page's filters as .xlsx, newest first as on screen. The
 /// export itself is recorded in the log.
 pub async fn export_audit(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<AuditQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<AuditQuery>,
 ) -> PageResult {
     auditor_only(&state, &user).await?;
     let f = q.filter();
@@ -224,7 +213,5 @@ pub async fn export_audit(
 
 pub fn pages() -> axum::Router<AppState> {
     use axum::routing::get;
-    axum::Router::new()
-        .route("/audit", get(audit))
-        .route("/audit/export.xlsx", get(export_audit))
+    axum::Router::new().route("/audit", get(audit)).route("/audit/export.xlsx", get(export_audit))
 }

@@ -166,23 +166,13 @@ fn catalog_flash(done: &str) -> Option<String> {
 
 /// Renders the catalog page for one version (or the published one when `id` is `None`).
 pub async fn catalog_page(
-    state: &AppState,
-    user: &User,
-    id: Option<i64>,
-    q: &CatalogQuery,
-    errors: Vec<FieldError>,
-    decision: String,
-    reason: String,
+    state: &AppState, user: &User, id: Option<i64>, q: &CatalogQuery, errors: Vec<FieldError>,
+    decision: String, reason: String,
 ) -> PageResult {
     let p = &user.principal;
     let roles = state.store.cloud_roles(p).await?;
     let v = match id {
-        Some(id) => Some(
-            state
-                .store
-                .read::<CatalogVersion>(user.who(state), id)
-                .await?,
-        ),
+        Some(id) => Some(state.store.read::<CatalogVersion>(user.who(state), id).await?),
         None => state.store.current_cloud_catalog(p.jurisdiction_id).await?,
     };
     let rows = match &v {
@@ -196,10 +186,7 @@ pub async fn catalog_page(
         None => vec![],
     };
     let all = state.store.cloud_catalog_versions(p).await?;
-    let open_draft = all
-        .iter()
-        .find(|x| x.status.is_open())
-        .map(|x| (x.id, x.version_no));
+    let open_draft = all.iter().find(|x| x.status.is_open()).map(|x| (x.id, x.version_no));
     let versions = all
         .iter()
         .map(|x| VersionRow {
@@ -231,11 +218,7 @@ pub async fn catalog_page(
         Some(v) => format!("政务云系统服务目录（第 {} 版）", v.version_no),
         None => "政务云系统服务目录".to_string(),
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let body = CatalogPage {
         layout: Layout::for_user(state, user, title, "cloud")
             .await?
@@ -246,8 +229,7 @@ pub async fn catalog_page(
         status_tag: v.as_ref().map(|v| catalog_tag(v.status)).unwrap_or(""),
         can_edit: roles.drafter && v.as_ref().is_some_and(|v| v.status.is_editable()),
         can_decide: roles.authority
-            && v.as_ref()
-                .is_some_and(|v| v.status == CatalogStatus::Submitted),
+            && v.as_ref().is_some_and(|v| v.status == CatalogStatus::Submitted),
         can_start: roles.drafter && open_draft.is_none(),
         open_draft,
         filter_action: match id {
@@ -258,10 +240,7 @@ pub async fn catalog_page(
         q: q.q.clone(),
         category: q.category.clone(),
         common: q.common == "1",
-        categories: ServiceCategory::ALL
-            .iter()
-            .map(|c| (c.as_str(), c.label()))
-            .collect(),
+        categories: ServiceCategory::ALL.iter().map(|c| (c.as_str(), c.label())).collect(),
         rows,
         versions,
         timeline,
@@ -277,82 +256,40 @@ pub async fn catalog_page(
 }
 
 pub async fn catalog(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<CatalogQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<CatalogQuery>,
 ) -> PageResult {
-    catalog_page(
-        &state,
-        &user,
-        None,
-        &q,
-        vec![],
-        String::new(),
-        String::new(),
-    )
-    .await
+    catalog_page(&state, &user, None, &q, vec![], String::new(), String::new()).await
 }
 
 pub async fn version(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
-    Query(q): Query<CatalogQuery>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>, Query(q): Query<CatalogQuery>,
 ) -> PageResult {
-    catalog_page(
-        &state,
-        &user,
-        Some(id),
-        &q,
-        vec![],
-        String::new(),
-        String::new(),
-    )
-    .await
+    catalog_page(&state, &user, Some(id), &q, vec![], String::new(), String::new()).await
 }
 
 pub async fn start_draft(
-    State(state): State<AppState>,
-    user: User,
-    Form(f): Form<HashMap<String, String>>,
+    State(state): State<AppState>, user: User, Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let v = state
         .store
-        .run(
-            user.who(&state),
-            Target::New,
-            &StartDraft {
-                note: &field(&f, "note"),
-            },
-        )
+        .run(user.who(&state), Target::New, &StartDraft { note: &field(&f, "note") })
         .await?;
-    Ok(respond::redirect(&state, v, |r| {
-        format!("/cloud/versions/{}?done=draft", r.id)
-    })
-    .await)
+    Ok(respond::redirect(&state, v, |r| format!("/cloud/versions/{}?done=draft", r.id)).await)
 }
 
 pub async fn submit(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let version = version_of(&f)?;
-    respond::run_redirect(
-        &state,
-        &user,
-        Target::at(id, version),
-        &catalog_steps::Submit,
-        |_| format!("/cloud/versions/{id}?done=submit"),
-    )
+    respond::run_redirect(&state, &user, Target::at(id, version), &catalog_steps::Submit, |_| {
+        format!("/cloud/versions/{id}?done=submit")
+    })
     .await
 }
 
 pub async fn decide(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let version = version_of(&f)?;
@@ -362,11 +299,7 @@ pub async fn decide(
         Ok(d) => {
             state
                 .store
-                .run(
-                    user.who(&state),
-                    Target::at(id, version),
-                    &catalog_steps::Decide(&d),
-                )
+                .run(user.who(&state), Target::at(id, version), &catalog_steps::Decide(&d))
                 .await
         }
         Err(errs) => Err(StoreError::Domain(DomainError::Invalid(errs))),
@@ -376,11 +309,7 @@ pub async fn decide(
         state,
         result,
         |v| {
-            let done = if v.status == CatalogStatus::Published {
-                "publish"
-            } else {
-                "return"
-            };
+            let done = if v.status == CatalogStatus::Published { "publish" } else { "return" };
             format!("/cloud/versions/{id}?done={done}")
         },
         |errs| async move {
@@ -392,18 +321,11 @@ pub async fn decide(
 }
 
 pub async fn export_catalog(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<CatalogQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<CatalogQuery>,
 ) -> PageResult {
     let p = &user.principal;
     let v = match q.version.parse::<i64>() {
-        Ok(id) => Some(
-            state
-                .store
-                .read::<CatalogVersion>(user.who(&state), id)
-                .await?,
-        ),
+        Ok(id) => Some(state.store.read::<CatalogVersion>(user.who(&state), id).await?),
         Err(_) => state.store.current_cloud_catalog(p.jurisdiction_id).await?,
     };
     let rows = match &v {

@@ -164,15 +164,9 @@ fn filter_of(q: &HashMap<String, String>) -> ServiceFilter {
 }
 
 pub async fn catalog_dto(
-    state: &AppState,
-    user: &ApiUser,
-    id: i64,
-    filter: &ServiceFilter,
+    state: &AppState, user: &ApiUser, id: i64, filter: &ServiceFilter,
 ) -> Result<CatalogDto, ApiError> {
-    let v = state
-        .store
-        .read::<CatalogVersion>(user.who(state), id)
-        .await?;
+    let v = state.store.read::<CatalogVersion>(user.who(state), id).await?;
     let services = state.store.cloud_services(v.id, filter).await?;
     Ok(CatalogDto {
         catalog: v.into(),
@@ -185,18 +179,14 @@ pub async fn catalog_dto(
     params(("q" = Option<String>, Query), ("category" = Option<String>, Query), ("common" = Option<String>, Query)),
     responses((status = 200, body = CatalogDto), (status = 404, body = ApiErrorBody)))]
 pub async fn current_catalog(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Query(q): Query<HashMap<String, String>>,
+    State(state): State<AppState>, user: ApiUser, Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<CatalogDto>, ApiError> {
     let v = state
         .store
         .current_cloud_catalog(user.principal.jurisdiction_id)
         .await?
         .ok_or(DomainError::NotFound)?;
-    Ok(Json(
-        catalog_dto(&state, &user, v.id, &filter_of(&q)).await?,
-    ))
+    Ok(Json(catalog_dto(&state, &user, v.id, &filter_of(&q)).await?))
 }
 
 /// Every version the caller may see, newest first: published and superseded ones for all,
@@ -204,8 +194,7 @@ pub async fn current_catalog(
 #[utoipa::path(get, path = "/api/v1/cloud/versions", tag = "cloud", security(("bearer" = [])),
     responses((status = 200, body = Vec<CatalogVersionDto>)))]
 pub async fn list_versions(
-    State(state): State<AppState>,
-    user: ApiUser,
+    State(state): State<AppState>, user: ApiUser,
 ) -> Result<Json<Vec<CatalogVersionDto>>, ApiError> {
     Ok(Json(
         state
@@ -223,22 +212,13 @@ pub async fn list_versions(
 #[utoipa::path(post, path = "/api/v1/cloud/versions", tag = "cloud", request_body = DraftInput, security(("bearer" = [])),
     responses((status = 201, body = CatalogDto), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
 pub async fn start_draft(
-    State(state): State<AppState>,
-    user: ApiUser,
-    body: Bytes,
+    State(state): State<AppState>, user: ApiUser, body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let m = if body.is_empty() {
-        Map::new()
-    } else {
-        object(&body)?
-    };
+    let m = if body.is_empty() { Map::new() } else { object(&body)? };
     let mut f = Fields::new(&m, service_field_label).with_booleans();
     let note = f.get("note");
     f.done(())?;
-    let v = state
-        .store
-        .run(user.who(&state), Target::New, &StartDraft { note: &note })
-        .await?;
+    let v = state.store.run(user.who(&state), Target::New, &StartDraft { note: &note }).await?;
     Ok((
         StatusCode::CREATED,
         Json(catalog_dto(&state, &user, v.record.id, &ServiceFilter::default()).await?),
@@ -249,9 +229,7 @@ pub async fn start_draft(
 #[utoipa::path(get, path = "/api/v1/cloud/versions/{id}", tag = "cloud", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = CatalogDto), (status = 404, body = ApiErrorBody)))]
 pub async fn get_version(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<CatalogDto>, ApiError> {
     Ok(Json(catalog_dto(&state, &user, id, &filter_of(&q)).await?))
@@ -263,18 +241,12 @@ pub async fn get_version(
     responses((status = 201, body = CatalogDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
         (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn add_service(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
     Versioned(version, form): Versioned<CloudServiceForm>,
 ) -> Result<impl IntoResponse, ApiError> {
     state
         .store
-        .run(
-            user.who(&state),
-            Target::at(id, version),
-            &EditService(ServiceChange::Add(&form)),
-        )
+        .run(user.who(&state), Target::at(id, version), &EditService(ServiceChange::Add(&form)))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -288,18 +260,11 @@ pub async fn add_service(
     responses((status = 200, body = CatalogDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
         (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn update_service(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
     Versioned(version, form): Versioned<CloudServiceForm>,
 ) -> Result<Json<CatalogDto>, ApiError> {
-    let s = state
-        .store
-        .update_cloud_service(user.who(&state), id, version, &form)
-        .await?;
-    Ok(Json(
-        catalog_dto(&state, &user, s.record.id, &ServiceFilter::default()).await?,
-    ))
+    let s = state.store.update_cloud_service(user.who(&state), id, version, &form).await?;
+    Ok(Json(catalog_dto(&state, &user, s.record.id, &ServiceFilter::default()).await?))
 }
 
 /// Removes an item of a draft or returned version; `version` (query) is the catalog
@@ -309,9 +274,7 @@ pub async fn update_service(
     responses((status = 200, body = CatalogDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
         (status = 409, body = ApiErrorBody)))]
 pub async fn remove_service(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<CatalogDto>, ApiError> {
     let mut m = Map::new();
@@ -319,13 +282,8 @@ pub async fn remove_service(
         m.insert("version".into(), Value::String(v.clone()));
     }
     let version = version_field(&m)?;
-    let v = state
-        .store
-        .remove_cloud_service(user.who(&state), id, version)
-        .await?;
-    Ok(Json(
-        catalog_dto(&state, &user, v.record.id, &ServiceFilter::default()).await?,
-    ))
+    let v = state.store.remove_cloud_service(user.who(&state), id, version).await?;
+    Ok(Json(catalog_dto(&state, &user, v.record.id, &ServiceFilter::default()).await?))
 }
 
 /// Sends a draft or returned version to the authority.
@@ -334,19 +292,13 @@ pub async fn remove_service(
     responses((status = 200, body = CatalogVersionDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
         (status = 409, body = ApiErrorBody)))]
 pub async fn submit_version(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
     VersionOnly(version): VersionOnly,
 ) -> Result<Json<CatalogVersionDto>, ApiError> {
     Ok(Json(
         state
             .store
-            .run(
-                user.who(&state),
-                Target::at(id, version),
-                &catalog_steps::Submit,
-            )
+            .run(user.who(&state), Target::at(id, version), &catalog_steps::Submit)
             .await?
             .record
             .into(),
@@ -360,10 +312,7 @@ pub async fn submit_version(
     responses((status = 200, body = CatalogVersionDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
         (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn decide_version(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
-    body: Bytes,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, body: Bytes,
 ) -> Result<Json<CatalogVersionDto>, ApiError> {
     let m = object(&body)?;
     let version = version_field(&m)?;
@@ -374,11 +323,7 @@ pub async fn decide_version(
     Ok(Json(
         state
             .store
-            .run(
-                user.who(&state),
-                Target::at(id, version),
-                &catalog_steps::Decide(&d),
-            )
+            .run(user.who(&state), Target::at(id, version), &catalog_steps::Decide(&d))
             .await?
             .record
             .into(),
@@ -432,16 +377,9 @@ pub struct CloudLinkInput {
 #[utoipa::path(get, path = "/api/v1/projects/{id}/cloud-services", tag = "cloud", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = Vec<ProjectCloudServiceDto>), (status = 404, body = ApiErrorBody)))]
 pub async fn project_cloud_services(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
 ) -> Result<Json<Vec<ProjectCloudServiceDto>>, ApiError> {
-    Ok(Json(links(
-        state
-            .store
-            .project_cloud_links(user.who(&state), ProjectId(id))
-            .await?,
-    )))
+    Ok(Json(links(state.store.project_cloud_links(user.who(&state), ProjectId(id)).await?)))
 }
 
 /// The owner unit's clerk names a published service the project will use (draft or
@@ -451,10 +389,7 @@ pub async fn project_cloud_services(
     responses((status = 201, body = Vec<ProjectCloudServiceDto>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
         (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn link_cloud_service(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
-    body: Bytes,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let m = object(&body)?;
     let service_id = int_field(&m, "service_id", "请提供要使用的政务云服务 service_id")?;
@@ -466,16 +401,10 @@ pub async fn link_cloud_service(
         .run(
             user.who(&state),
             Target::any_version(id),
-            &CloudLink {
-                service_id,
-                note: Some(&note),
-            },
+            &CloudLink { service_id, note: Some(&note) },
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        project_cloud_services(State(state), user, Path(id)).await?,
-    ))
+    Ok((StatusCode::CREATED, project_cloud_services(State(state), user, Path(id)).await?))
 }
 
 /// Removes a service from a draft or returned project.
@@ -484,20 +413,11 @@ pub async fn link_cloud_service(
     responses((status = 200, body = Vec<ProjectCloudServiceDto>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
         (status = 409, body = ApiErrorBody)))]
 pub async fn unlink_cloud_service(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path((id, service_id)): Path<(i64, i64)>,
+    State(state): State<AppState>, user: ApiUser, Path((id, service_id)): Path<(i64, i64)>,
 ) -> Result<Json<Vec<ProjectCloudServiceDto>>, ApiError> {
     state
         .store
-        .run(
-            user.who(&state),
-            Target::any_version(id),
-            &CloudLink {
-                service_id,
-                note: None,
-            },
-        )
+        .run(user.who(&state), Target::any_version(id), &CloudLink { service_id, note: None })
         .await?;
     project_cloud_services(State(state), user, Path(id)).await
 }
@@ -524,17 +444,12 @@ pub struct CommonOverlapsDto {
 #[utoipa::path(get, path = "/api/v1/projects/{id}/common-overlaps", tag = "cloud", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = CommonOverlapsDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 pub async fn project_common_overlaps(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
 ) -> Result<Json<CommonOverlapsDto>, ApiError> {
-    let list = state
-        .store
-        .project_common_overlaps(user.who(&state), ProjectId(id))
-        .await?;
+    let list = state.store.project_common_overlaps(user.who(&state), ProjectId(id)).await?;
     if !user.principal.has(Role::Reviewer) {
         return Err(
-            DomainError::Forbidden("共性能力重复建设比对供主管部门审核人使用".into()).into(),
+            DomainError::Forbidden("共性能力重复建设比对供主管部门审核人使用".into()).into()
         );
     }
     Ok(Json(CommonOverlapsDto {
@@ -542,10 +457,7 @@ pub async fn project_common_overlaps(
         citation: "lhasa:8".into(),
         overlaps: list
             .into_iter()
-            .map(|o| OverlapDto {
-                service: o.service,
-                keyword: o.keyword,
-            })
+            .map(|o| OverlapDto { service: o.service, keyword: o.keyword })
             .collect(),
     }))
 }

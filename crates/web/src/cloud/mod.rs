@@ -27,30 +27,18 @@ pub fn pages() -> axum::Router<AppState> {
             "/cloud/services/{id}/edit",
             get(services::edit_service).post(services::update_service),
         )
-        .route(
-            "/cloud/services/{id}/remove",
-            post(services::remove_service),
-        )
-        .route(
-            "/projects/{id}/cloud-services",
-            post(project_panel::link_service),
-        )
+        .route("/cloud/services/{id}/remove", post(services::remove_service))
+        .route("/projects/{id}/cloud-services", post(project_panel::link_service))
         .route(
             "/projects/{id}/cloud-services/{service_id}/remove",
             post(project_panel::unlink_service),
         )
         .route("/negative-list", get(negative_list::negative_list))
-        .route(
-            "/negative-list/export.xlsx",
-            get(negative_list::export_negative),
-        )
+        .route("/negative-list/export.xlsx", get(negative_list::export_negative))
         .route(
             "/negative-list/new",
             get(negative_list::new_negative).post(negative_list::create_negative),
         )
         .route("/negative-list/{id}", get(negative_list::show_negative))
-        .route(
-            "/negative-list/{id}/decide",
-            post(negative_list::decide_negative),
-        )
+        .route("/negative-list/{id}/decide", post(negative_list::decide_negative))
 }

@@ -112,9 +112,7 @@ pub struct NegativeDecisionInput {
     params(("q" = Option<String>, Query), ("status" = Option<String>, Query), ("dept" = Option<i64>, Query), ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query)),
     responses((status = 200, body = NegativeListDto)))]
 pub async fn list_negative(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Query(q): Query<HashMap<String, String>>,
+    State(state): State<AppState>, user: ApiUser, Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<NegativeListDto>, ApiError> {
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
     let filter = NegativeFilter {
@@ -127,10 +125,7 @@ pub async fn list_negative(
         .list_negative(
             &user.principal,
             &filter,
-            Page::new(
-                get("page").parse().unwrap_or(1),
-                get("page_size").parse().unwrap_or(50),
-            ),
+            Page::new(get("page").parse().unwrap_or(1), get("page_size").parse().unwrap_or(50)),
         )
         .await?;
     Ok(Json(NegativeListDto {
@@ -147,17 +142,12 @@ pub async fn list_negative(
     responses((status = 201, body = NegativeDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
         (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn request_negative(
-    State(state): State<AppState>,
-    user: ApiUser,
-    body: Bytes,
+    State(state): State<AppState>, user: ApiUser, body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let m = object(&body)?;
     let system_id = int_field(&m, "system_id", "请提供信息系统 system_id")?;
     let form = NegativeListForm::from_json(&m)?;
-    let e = state
-        .store
-        .request_negative_listing(user.who(&state), system_id, &form)
-        .await?;
+    let e = state.store.request_negative_listing(user.who(&state), system_id, &form).await?;
     Ok((StatusCode::CREATED, Json(NegativeDto::from(e.record))))
 }
 
@@ -165,17 +155,9 @@ pub async fn request_negative(
 #[utoipa::path(get, path = "/api/v1/negative-list/{id}", tag = "cloud", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = NegativeDto), (status = 404, body = ApiErrorBody)))]
 pub async fn get_negative(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
 ) -> Result<Json<NegativeDto>, ApiError> {
-    Ok(Json(
-        state
-            .store
-            .read::<NegativeEntry>(user.who(&state), id)
-            .await?
-            .into(),
-    ))
+    Ok(Json(state.store.read::<NegativeEntry>(user.who(&state), id).await?.into()))
 }
 
 /// The authority approves (批准文号 required), rejects or revokes (reason required).
@@ -184,29 +166,19 @@ pub async fn get_negative(
     responses((status = 200, body = NegativeDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
         (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn decide_negative(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
-    body: Bytes,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, body: Bytes,
 ) -> Result<Json<NegativeDto>, ApiError> {
     let m = object(&body)?;
     let version = version_field(&m)?;
     let mut f = Fields::new(&m, service_field_label).with_booleans();
-    let (decision, document, reason) = (
-        f.get("decision"),
-        f.get("approval_document"),
-        f.get("reason"),
-    );
+    let (decision, document, reason) =
+        (f.get("decision"), f.get("approval_document"), f.get("reason"));
     f.done(())?;
     let d = NegativeDecision::parse(&decision, &document, &reason).map_err(DomainError::Invalid)?;
     Ok(Json(
         state
             .store
-            .run(
-                user.who(&state),
-                Target::at(id, version),
-                &negative_list::Decide(&d),
-            )
+            .run(user.who(&state), Target::at(id, version), &negative_list::Decide(&d))
             .await?
             .record
             .into(),

@@ -117,17 +117,11 @@ struct NegativeListPage {
 }
 
 pub async fn negative_list(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<NegativeQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<NegativeQuery>,
 ) -> PageResult {
     let paged = state
         .store
-        .list_negative(
-            &user.principal,
-            &q.filter(),
-            Page::new(q.page.parse().unwrap_or(1), 30),
-        )
+        .list_negative(&user.principal, &q.filter(), Page::new(q.page.parse().unwrap_or(1), 30))
         .await?;
     let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
         format!("/negative-list?{}", q.query_string(Some(n)))
@@ -145,10 +139,7 @@ pub async fn negative_list(
         q: q.q.clone(),
         status: q.status.clone(),
         dept: q.dept.clone(),
-        statuses: NegativeStatus::ALL
-            .iter()
-            .map(|s| (s.as_str(), s.label()))
-            .collect(),
+        statuses: NegativeStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
         departments,
         rows: paged.items.iter().map(NegativeRow::from).collect(),
         pager,
@@ -159,9 +150,7 @@ pub async fn negative_list(
 }
 
 pub async fn export_negative(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<NegativeQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<NegativeQuery>,
 ) -> PageResult {
     let filter = q.filter();
     let all = crate::shell::excel::all_pages(crate::shell::excel::CATALOG_MAX_ROWS, |page| {
@@ -225,10 +214,7 @@ struct NegativeFormPage {
 }
 
 pub async fn negative_form_page(
-    state: &AppState,
-    user: &User,
-    system: &SystemRecord,
-    form: &NegativeListForm,
+    state: &AppState, user: &User, system: &SystemRecord, form: &NegativeListForm,
     errors: &[FieldError],
 ) -> PageResult {
     let body = NegativeFormPage {
@@ -250,50 +236,33 @@ pub async fn negative_form_page(
         form: form.clone(),
     }
     .render()?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, Html(body)).into_response())
 }
 
 pub async fn new_negative(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<NegativeQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<NegativeQuery>,
 ) -> PageResult {
     let id: i64 = q.system.parse().map_err(|_| DomainError::NotFound)?;
-    let s = state
-        .store
-        .read::<SystemRecord>(user.who(&state), id)
-        .await?;
+    let s = state.store.read::<SystemRecord>(user.who(&state), id).await?;
     negative_form_page(&state, &user, &s, &NegativeListForm::default(), &[]).await
 }
 
 pub async fn create_negative(
-    State(state): State<AppState>,
-    user: User,
-    Form(f): Form<HashMap<String, String>>,
+    State(state): State<AppState>, user: User, Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let system_id: i64 = field(&f, "system_id")
         .parse()
         .map_err(|_| DomainError::invalid("system_id", "请从信息系统页面发起申请"))?;
     let form = NegativeListForm::from_form(&f);
     let (state, user) = (&state, &user);
-    let result = state
-        .store
-        .request_negative_listing(user.who(state), system_id, &form)
-        .await;
+    let result = state.store.request_negative_listing(user.who(state), system_id, &form).await;
     respond::page(
         state,
         result,
         |r| format!("/negative-list/{}?done=request", r.id),
         |errs| async move {
-            let s = state
-                .store
-                .read::<SystemRecord>(user.who(state), system_id)
-                .await?;
+            let s = state.store.read::<SystemRecord>(user.who(state), system_id).await?;
             negative_form_page(state, user, &s, &form, &errs).await
         },
     )
@@ -322,32 +291,16 @@ struct NegativeShowPage {
 }
 
 pub async fn negative_page(
-    state: &AppState,
-    user: &User,
-    id: i64,
-    flash: Option<String>,
-    errors: Vec<FieldError>,
+    state: &AppState, user: &User, id: i64, flash: Option<String>, errors: Vec<FieldError>,
     kept: (String, String, String),
 ) -> PageResult {
-    let e = state
-        .store
-        .read::<NegativeEntry>(user.who(state), id)
-        .await?;
+    let e = state.store.read::<NegativeEntry>(user.who(state), id).await?;
     let roles = state.store.cloud_roles(&user.principal).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let body = NegativeShowPage {
-        layout: Layout::for_user(
-            state,
-            user,
-            format!("负面清单：{}", e.system_name),
-            "negative",
-        )
-        .await?
-        .with_errors(!errors.is_empty()),
+        layout: Layout::for_user(state, user, format!("负面清单：{}", e.system_name), "negative")
+            .await?
+            .with_errors(!errors.is_empty()),
         csrf: user.csrf.clone(),
         flash,
         row: NegativeRow::from(&e),
@@ -369,10 +322,7 @@ pub async fn negative_page(
 }
 
 pub async fn show_negative(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
-    Query(q): Query<NegativeQuery>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>, Query(q): Query<NegativeQuery>,
 ) -> PageResult {
     let flash = match q.done.as_str() {
         "request" => Some("申请已提交，等待主管部门审批。".to_string()),
@@ -381,38 +331,21 @@ pub async fn show_negative(
         "revoke" => Some("已撤销该系统的负面清单豁免。".to_string()),
         _ => None,
     };
-    negative_page(
-        &state,
-        &user,
-        id,
-        flash,
-        vec![],
-        (String::new(), String::new(), String::new()),
-    )
-    .await
+    negative_page(&state, &user, id, flash, vec![], (String::new(), String::new(), String::new()))
+        .await
 }
 
 pub async fn decide_negative(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let version = version_of(&f)?;
-    let kept = (
-        field(&f, "decision"),
-        field(&f, "approval_document"),
-        field(&f, "reason"),
-    );
+    let kept = (field(&f, "decision"), field(&f, "approval_document"), field(&f, "reason"));
     let result = match NegativeDecision::parse(&kept.0, &kept.1, &kept.2) {
         Ok(d) => {
             state
                 .store
-                .run(
-                    user.who(&state),
-                    Target::at(id, version),
-                    &negative_list::Decide(&d),
-                )
+                .run(user.who(&state), Target::at(id, version), &negative_list::Decide(&d))
                 .await
         }
         Err(errs) => Err(StoreError::Domain(DomainError::Invalid(errs))),
@@ -457,10 +390,7 @@ impl Panel<SystemRecord> for NegativePanel {
         Box::pin(async move {
             let (p, s) = (&cx.user.principal, cx.record);
             let entries = cx.state.store.negative_entries_for_system(p, s.id).await?;
-            let current = entries
-                .iter()
-                .find(|e| e.status.is_open())
-                .map(NegativeRow::from);
+            let current = entries.iter().find(|e| e.status.is_open()).map(NegativeRow::from);
             let view = SystemPanelView {
                 can_request: current.is_none()
                     && p.has(Role::Declarant)

@@ -50,9 +50,7 @@ struct LinkRow {
 impl ProjectCloudPanel<'_> {
     /// 「疑似重复建设共性能力：…（依据 lhasa:8）」 for reviewers, when there is an overlap.
     pub fn overlap_notice(&self) -> Option<String> {
-        self.overlaps
-            .as_deref()
-            .and_then(govit_core::cloud::overlap_notice)
+        self.overlaps.as_deref().and_then(govit_core::cloud::overlap_notice)
     }
 }
 
@@ -74,16 +72,10 @@ impl Panel<Project> for CloudPanel {
 
 /// Loads the panel for a project the user has already been shown.
 async fn cloud_panel<'a>(
-    state: &AppState,
-    user: &'a User,
-    p: &'a Project,
-    entered: &'a Entered,
+    state: &AppState, user: &'a User, p: &'a Project, entered: &'a Entered,
 ) -> Result<ProjectCloudPanel<'a>, PageError> {
     let pr = &user.principal;
-    let links = state
-        .store
-        .project_cloud_links(user.who(state), p.id)
-        .await?;
+    let links = state.store.project_cloud_links(user.who(state), p.id).await?;
     let can_edit = pr.has(Role::Declarant)
         && pr.department_id == Some(p.owner_department_id)
         && p.status.is_editable();
@@ -113,12 +105,7 @@ async fn cloud_panel<'a>(
         vec![]
     };
     let overlaps = if pr.has(Role::Reviewer) {
-        Some(
-            state
-                .store
-                .project_common_overlaps(user.who(state), p.id)
-                .await?,
-        )
+        Some(state.store.project_common_overlaps(user.who(state), p.id).await?)
     } else {
         None
     };
@@ -146,9 +133,7 @@ async fn cloud_panel<'a>(
 }
 
 pub async fn link_service(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let linked = match field(&f, "service_id").trim().parse::<i64>() {
@@ -158,10 +143,7 @@ pub async fn link_service(
                 .run(
                     user.who(&state),
                     Target::any_version(id),
-                    &CloudLink {
-                        service_id,
-                        note: Some(&field(&f, "note")),
-                    },
+                    &CloudLink { service_id, note: Some(&field(&f, "note")) },
                 )
                 .await
         }
@@ -176,9 +158,7 @@ pub async fn link_service(
         |errs| async move {
             let ids = [("service_id", "service_id"), ("note", "cloud-note")];
             let entered = Entered::refused(errs, &ids, f);
-            let page = state
-                .panels
-                .project_page(state, user, ProjectId(id), entered);
+            let page = state.panels.project_page(state, user, ProjectId(id), entered);
             page.await
         },
     )
@@ -186,18 +166,13 @@ pub async fn link_service(
 }
 
 pub async fn unlink_service(
-    State(state): State<AppState>,
-    user: User,
-    Path((id, sid)): Path<(i64, i64)>,
+    State(state): State<AppState>, user: User, Path((id, sid)): Path<(i64, i64)>,
 ) -> PageResult {
     respond::run_redirect(
         &state,
         &user,
         Target::any_version(id),
-        &CloudLink {
-            service_id: sid,
-            note: None,
-        },
+        &CloudLink { service_id: sid, note: None },
         |_| format!("/projects/{id}?done=uncloud#cloud-services"),
     )
     .await

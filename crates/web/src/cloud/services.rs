@@ -21,25 +21,12 @@ fn service_fields(f: &CloudServiceForm, errors: &[FieldError]) -> Vec<Field> {
     let keywords =
         "用逗号分隔，例如：视频监控,视频汇聚。项目名称或简介出现这些词时，提示审核人疑似重复建设";
     FieldList::new(service_field_label, errors)
-        .input(
-            ("code", "text", true),
-            &f.code,
-            "例如 GC-01，同一版本内唯一",
-        )
+        .input(("code", "text", true), &f.code, "例如 GC-01，同一版本内唯一")
         .input(("name", "text", true), &f.name, "")
-        .select(
-            ("category", true),
-            &f.category,
-            "",
-            choices!(ServiceCategory),
-        )
+        .select(("category", true), &f.category, "", choices!(ServiceCategory))
         .input(("description", "textarea", false), &f.description, "")
         .input(("provider", "text", false), &f.provider, "")
-        .input(
-            ("unit", "text", false),
-            &f.unit,
-            "例如：vCPU·内存·存储（按月）",
-        )
+        .input(("unit", "text", false), &f.unit, "例如：vCPU·内存·存储（按月）")
         .select(("is_common", false), &f.is_common, COMMON_HINT, yes_no())
         .input(("keywords", "text", false), &f.keywords, keywords)
         .fields
@@ -49,12 +36,8 @@ const COMMON_HINT: &str = "lhasa:8：共性基础设施和共性支撑能力统�
 
 /// The service form page, on version `version` of the catalog.
 pub async fn service_form_page(
-    state: &AppState,
-    user: &User,
-    (heading, action, cancel): (String, String, String),
-    version: i64,
-    form: &CloudServiceForm,
-    errors: &[FieldError],
+    state: &AppState, user: &User, (heading, action, cancel): (String, String, String),
+    version: i64, form: &CloudServiceForm, errors: &[FieldError],
 ) -> PageResult {
     let spec = FormSpec {
         heading,
@@ -68,14 +51,9 @@ pub async fn service_form_page(
 }
 
 pub async fn new_service(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
 ) -> PageResult {
-    let v = state
-        .store
-        .read::<CatalogVersion>(user.who(&state), id)
-        .await?;
+    let v = state.store.read::<CatalogVersion>(user.who(&state), id).await?;
     service_form_page(
         &state,
         &user,
@@ -85,19 +63,14 @@ pub async fn new_service(
             format!("/cloud/versions/{id}"),
         ),
         v.version,
-        &CloudServiceForm {
-            is_common: "0".into(),
-            ..Default::default()
-        },
+        &CloudServiceForm { is_common: "0".into(), ..Default::default() },
         &[],
     )
     .await
 }
 
 pub async fn create_service(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let version = version_of(&f)?;
@@ -105,11 +78,7 @@ pub async fn create_service(
     let (state, user) = (&state, &user);
     let result = state
         .store
-        .run(
-            user.who(state),
-            Target::at(id, version),
-            &EditService(ServiceChange::Add(&form)),
-        )
+        .run(user.who(state), Target::at(id, version), &EditService(ServiceChange::Add(&form)))
         .await;
     respond::page(
         state,
@@ -135,9 +104,7 @@ pub async fn create_service(
 }
 
 pub async fn edit_service(
-    State(state): State<AppState>,
-    user: User,
-    Path(sid): Path<i64>,
+    State(state): State<AppState>, user: User, Path(sid): Path<i64>,
 ) -> PageResult {
     let (v, s) = state.store.cloud_service(user.who(&state), sid).await?;
     service_form_page(
@@ -156,18 +123,13 @@ pub async fn edit_service(
 }
 
 pub async fn update_service(
-    State(state): State<AppState>,
-    user: User,
-    Path(sid): Path<i64>,
+    State(state): State<AppState>, user: User, Path(sid): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let version = version_of(&f)?;
     let form = CloudServiceForm::from_form(&f);
     let (state, user) = (&state, &user);
-    let result = state
-        .store
-        .update_cloud_service(user.who(state), sid, version, &form)
-        .await;
+    let result = state.store.update_cloud_service(user.who(state), sid, version, &form).await;
     respond::page(
         state,
         result,
@@ -176,11 +138,7 @@ pub async fn update_service(
             service_form_page(
                 state,
                 user,
-                (
-                    "修改服务".into(),
-                    format!("/cloud/services/{sid}/edit"),
-                    "/cloud".into(),
-                ),
+                ("修改服务".into(), format!("/cloud/services/{sid}/edit"), "/cloud".into()),
                 version,
                 &form,
                 &errs,
@@ -192,20 +150,12 @@ pub async fn update_service(
 }
 
 pub async fn remove_service(
-    State(state): State<AppState>,
-    user: User,
-    Path(sid): Path<i64>,
+    State(state): State<AppState>, user: User, Path(sid): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let version = version_of(&f)?;
-    let v = state
-        .store
-        .remove_cloud_service(user.who(&state), sid, version)
-        .await?;
-    Ok(respond::redirect(&state, v, |r| {
-        format!("/cloud/versions/{}?done=remove", r.id)
-    })
-    .await)
+    let v = state.store.remove_cloud_service(user.who(&state), sid, version).await?;
+    Ok(respond::redirect(&state, v, |r| format!("/cloud/versions/{}?done=remove", r.id)).await)
 }
 
 /// A catalog service as pages and the API read it; keywords may be a JSON list.

@@ -59,8 +59,7 @@ pub struct TodoDto {
 #[utoipa::path(get, path = "/api/v1/me/todo", tag = "account", security(("bearer" = [])),
     responses((status = 200, body = TodoDto), (status = 401, body = ApiErrorBody)))]
 pub async fn my_todo(
-    State(state): State<AppState>,
-    user: ApiUser,
+    State(state): State<AppState>, user: ApiUser,
 ) -> Result<Json<TodoDto>, ApiError> {
     let c = state.store.todo_counts(&user.principal).await?;
     Ok(Json(TodoDto {

@@ -34,23 +34,12 @@ pub async fn org(State(state): State<AppState>, user: User) -> PageResult {
         .into_iter()
         .map(|d| DeptRow {
             depth: d.depth(),
-            kinds: d
-                .party_kinds
-                .iter()
-                .map(|k| k.label())
-                .collect::<Vec<_>>()
-                .join("、"),
+            kinds: d.party_kinds.iter().map(|k| k.label()).collect::<Vec<_>>().join("、"),
             name: d.name,
             code: d.code,
         })
         .collect();
-    let firms = state
-        .store
-        .firms(j)
-        .await?
-        .into_iter()
-        .map(|f| (f.name, f.kind.label()))
-        .collect();
+    let firms = state.store.firms(j).await?.into_iter().map(|f| (f.name, f.kind.label())).collect();
     html(OrgPage {
         layout: Layout::for_user(&state, &user, "组织机构", "org").await?,
         jurisdiction,

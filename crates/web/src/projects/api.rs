@@ -154,8 +154,7 @@ pub struct ProjectList {
 #[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(ListParams), security(("bearer" = [])),
     responses((status = 200, body = ProjectList), (status = 401, body = ApiErrorBody)))]
 pub async fn list_projects(
-    State(state): State<AppState>,
-    user: ApiUser,
+    State(state): State<AppState>, user: ApiUser,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<ProjectList>, ApiError> {
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
@@ -190,16 +189,11 @@ pub async fn list_projects(
 #[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = ProjectInput, security(("bearer" = [])),
     responses((status = 201, body = ProjectDto), (status = 400, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn create_project(
-    State(state): State<AppState>,
-    user: ApiUser,
-    body: Bytes,
+    State(state): State<AppState>, user: ApiUser, body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let m = object(&body)?;
     let form = DeclarationForm::from_json(&m)?;
-    let result = state
-        .store
-        .run(user.who(&state), Target::New, &CreateDraft(&form))
-        .await;
+    let result = state.store.run(user.who(&state), Target::New, &CreateDraft(&form)).await;
     respond::api::<_, ProjectDto>(&state, result, StatusCode::CREATED).await
 }
 
@@ -207,9 +201,7 @@ pub async fn create_project(
 #[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = ProjectDto), (status = 404, body = ApiErrorBody)))]
 pub async fn get_project(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
 ) -> Result<Json<ProjectDto>, ApiError> {
     let p = state.store.read::<Project>(user.who(&state), id).await?;
     Ok(Json(p.into()))
@@ -219,18 +211,10 @@ pub async fn get_project(
 #[utoipa::path(put, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = i64, Path)), request_body = ProjectInput, security(("bearer" = [])),
     responses((status = 200, body = ProjectDto), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn update_project(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
     Versioned(version, form): Versioned<DeclarationForm>,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    respond::run_json(
-        &state,
-        &user,
-        Target::at(id, version),
-        &FlowStep::update(&form),
-    )
-    .await
+    respond::run_json(&state, &user, Target::at(id, version), &FlowStep::update(&form)).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -243,9 +227,7 @@ struct VersionInput {
 #[utoipa::path(post, path = "/api/v1/projects/{id}/submit", tag = "projects", params(("id" = i64, Path)), request_body = VersionInput, security(("bearer" = [])),
     responses((status = 200, body = ProjectDto), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
 pub async fn submit_project(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
     VersionOnly(version): VersionOnly,
 ) -> Result<Json<ProjectDto>, ApiError> {
     respond::run_json(
@@ -261,9 +243,7 @@ pub async fn submit_project(
 #[utoipa::path(post, path = "/api/v1/projects/{id}/withdraw", tag = "projects", params(("id" = i64, Path)), request_body = VersionInput, security(("bearer" = [])),
     responses((status = 200, body = ProjectDto), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
 pub async fn withdraw_project(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
     VersionOnly(version): VersionOnly,
 ) -> Result<Json<ProjectDto>, ApiError> {
     respond::run_json(
@@ -289,22 +269,13 @@ struct DecisionInput {
 #[utoipa::path(post, path = "/api/v1/projects/{id}/decision", tag = "projects", params(("id" = i64, Path)), request_body = DecisionInput, security(("bearer" = [])),
     responses((status = 200, body = ProjectDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn decide_project(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
-    body: Bytes,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, body: Bytes,
 ) -> Result<Json<ProjectDto>, ApiError> {
     let m = object(&body)?;
     let version = version_field(&m)?;
     let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let decision = Decision::parse(&text("decision"), &text("reason"))?;
-    respond::run_json(
-        &state,
-        &user,
-        Target::at(id, version),
-        &FlowStep::decide(&decision),
-    )
-    .await
+    respond::run_json(&state, &user, Target::at(id, version), &FlowStep::decide(&decision)).await
 }
 
 #[derive(Serialize, ToSchema)]
@@ -338,9 +309,7 @@ impl From<ProjectEvent> for EventDto {
 #[utoipa::path(get, path = "/api/v1/projects/{id}/events", tag = "projects", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = Vec<EventDto>), (status = 404, body = ApiErrorBody)))]
 pub async fn project_events(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
 ) -> Result<Json<Vec<EventDto>>, ApiError> {
     let id = ProjectId(id);
     state.store.read::<Project>(user.who(&state), id.0).await?;
@@ -379,14 +348,9 @@ impl From<govit_storage::projects::links::SystemLink> for SystemLinkDto {
 #[utoipa::path(get, path = "/api/v1/projects/{id}/systems", tag = "projects", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = Vec<SystemLinkDto>), (status = 404, body = ApiErrorBody)))]
 pub async fn project_systems(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
 ) -> Result<Json<Vec<SystemLinkDto>>, ApiError> {
-    let links = state
-        .store
-        .project_systems(user.who(&state), ProjectId(id))
-        .await?;
+    let links = state.store.project_systems(user.who(&state), ProjectId(id)).await?;
     Ok(Json(links.into_iter().map(SystemLinkDto::from).collect()))
 }
 
@@ -404,10 +368,7 @@ struct SystemLinkInput {
 #[utoipa::path(post, path = "/api/v1/projects/{id}/systems", tag = "projects", params(("id" = i64, Path)), request_body = SystemLinkInput, security(("bearer" = [])),
     responses((status = 201, body = SystemLinkDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn link_project_system(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
-    body: Bytes,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let m = object(&body)?;
     let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
@@ -437,18 +398,9 @@ pub async fn link_project_system(
 #[utoipa::path(delete, path = "/api/v1/projects/{id}/systems/{link_id}", tag = "projects", params(("id" = i64, Path), ("link_id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
 pub async fn unlink_project_system(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path((id, link_id)): Path<(i64, i64)>,
+    State(state): State<AppState>, user: ApiUser, Path((id, link_id)): Path<(i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .store
-        .run(
-            user.who(&state),
-            Target::any_version(id),
-            &UnlinkSystem { link_id },
-        )
-        .await?;
+    state.store.run(user.who(&state), Target::any_version(id), &UnlinkSystem { link_id }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -478,20 +430,14 @@ pub struct GateDto {
 #[utoipa::path(get, path = "/api/v1/projects/{id}/gates", tag = "projects", params(("id" = i64, Path), GateParams), security(("bearer" = [])),
     responses((status = 200, body = Vec<GateDto>), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn project_gates(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
-    Query(q): Query<GateParams>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, Query(q): Query<GateParams>,
 ) -> Result<Json<Vec<GateDto>>, ApiError> {
     let action = match q.action.as_deref() {
         None | Some("") => govit_core::policy::GatedAction::Approve,
         Some(a) => govit_core::policy::GatedAction::parse(a)
             .ok_or_else(|| ApiError::from(DomainError::invalid("action", "未知的关口动作")))?,
     };
-    let checks = state
-        .store
-        .project_gates(user.who(&state), ProjectId(id), action)
-        .await?;
+    let checks = state.store.project_gates(user.who(&state), ProjectId(id), action).await?;
     Ok(Json(
         checks
             .into_iter()
@@ -504,11 +450,7 @@ pub async fn project_gates(
                     .ok()
                     .and_then(|v| v.as_str().map(String::from))
                     .unwrap_or_default(),
-                unknown_facts: g
-                    .unknown_facts
-                    .iter()
-                    .map(|f| f.as_str().to_string())
-                    .collect(),
+                unknown_facts: g.unknown_facts.iter().map(|f| f.as_str().to_string()).collect(),
             })
             .collect(),
     ))

@@ -10,15 +10,12 @@ use axum::response::Response;
 use govit_core::money::Yuan;
 
 pub async fn projects_xlsx(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<ListQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     let filter = q.filter();
-    let projects = all_pages(MAX_ROWS, |page| {
-        state.store.list_projects(&user.principal, &filter, page)
-    })
-    .await?;
+    let projects =
+        all_pages(MAX_ROWS, |page| state.store.list_projects(&user.principal, &filter, page))
+            .await?;
     let headers = [
         "建设单位",
         "项目名称",
@@ -70,13 +67,8 @@ pub async fn projects_xlsx(
             row
         })
         .collect();
-    let mut total_row = vec![
-        "合计".to_string(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-    ];
+    let mut total_row =
+        vec!["合计".to_string(), String::new(), String::new(), String::new(), String::new()];
     total_row.extend(totals.iter().map(|t| Yuan(*t).to_wan_string()));
     let table = Table {
         sheet: "项目申报表",

@@ -17,10 +17,7 @@ use std::collections::HashMap;
 
 /// A flow step the page posts with nothing but the version: submit or withdraw.
 pub async fn plain_step(
-    action: ProjectAction,
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    action: ProjectAction, State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let (version, done) = (version_of(&f)?, action.as_str());
@@ -30,9 +27,7 @@ pub async fn plain_step(
 }
 
 pub async fn decide_project(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let version = version_of(&f)?;
@@ -60,11 +55,7 @@ pub async fn decide_project(
         Target::at(id, version),
         &FlowStep::decide(&decision),
         |p| {
-            let done = if p.status == ProjectStatus::Approved {
-                "approve"
-            } else {
-                "return"
-            };
+            let done = if p.status == ProjectStatus::Approved { "approve" } else { "return" };
             format!("/review?done={done}")
         },
     )

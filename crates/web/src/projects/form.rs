@@ -61,10 +61,7 @@ impl FormTarget {
 }
 
 pub async fn form_page(
-    state: &AppState,
-    user: &User,
-    target: FormTarget,
-    form: &DeclarationForm,
+    state: &AppState, user: &User, target: FormTarget, form: &DeclarationForm,
     errors: &[FieldError],
 ) -> PageResult {
     let mut resp = html(ProjectFormPage {
@@ -87,10 +84,7 @@ pub async fn form_page(
 
 /// The form again after a refusal, with every error at its field.
 async fn form_again(
-    state: &AppState,
-    user: &User,
-    target: FormTarget,
-    form: &DeclarationForm,
+    state: &AppState, user: &User, target: FormTarget, form: &DeclarationForm,
     errors: Vec<FieldError>,
 ) -> PageResult {
     form_page(state, user, target, form, &errors).await
@@ -100,26 +94,14 @@ pub async fn new_project(State(state): State<AppState>, user: User) -> PageResul
     if !user.principal.has(Role::Declarant) {
         return Err(forbid(&state, &user, "project", "只有申报经办人可以填报项目申报").await);
     }
-    form_page(
-        &state,
-        &user,
-        FormTarget::new_declaration(),
-        &DeclarationForm::default(),
-        &[],
-    )
-    .await
+    form_page(&state, &user, FormTarget::new_declaration(), &DeclarationForm::default(), &[]).await
 }
 
 pub async fn create_project(
-    State(state): State<AppState>,
-    user: User,
-    Form(f): Form<HashMap<String, String>>,
+    State(state): State<AppState>, user: User, Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let form = DeclarationForm::from_form(&f);
-    let result = state
-        .store
-        .run(user.who(&state), Target::New, &CreateDraft(&form))
-        .await;
+    let result = state.store.run(user.who(&state), Target::New, &CreateDraft(&form)).await;
     respond::page(
         &state,
         result,
@@ -130,9 +112,7 @@ pub async fn create_project(
 }
 
 pub async fn edit_project(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
 ) -> PageResult {
     let p = state.store.read::<Project>(user.who(&state), id).await?;
     if !p.status.is_editable() || !user.principal.has(Role::Declarant) {
@@ -152,34 +132,18 @@ pub async fn edit_project(
 }
 
 pub async fn update_project(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let version = version_of(&f)?;
     let form = DeclarationForm::from_form(&f);
-    let result = state
-        .store
-        .run(
-            user.who(&state),
-            Target::at(id, version),
-            &FlowStep::update(&form),
-        )
-        .await;
+    let result =
+        state.store.run(user.who(&state), Target::at(id, version), &FlowStep::update(&form)).await;
     respond::page(
         &state,
         result,
         |_| format!("/projects/{id}?done=update"),
-        |errs| {
-            form_again(
-                &state,
-                &user,
-                FormTarget::edit(id, &form.name, version),
-                &form,
-                errs,
-            )
-        },
+        |errs| form_again(&state, &user, FormTarget::edit(id, &form.name, version), &form, errs),
     )
     .await
 }

@@ -73,20 +73,14 @@ fn gate_rows(checks: Vec<GateCheck>) -> Vec<GateRow> {
                 text: g.text,
                 outcome,
                 tag,
-                unknown: g
-                    .unknown_facts
-                    .iter()
-                    .map(|f| (f.as_str(), f.label()))
-                    .collect(),
+                unknown: g.unknown_facts.iter().map(|f| (f.as_str(), f.label())).collect(),
             }
         })
         .collect()
 }
 
 pub async fn link(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
@@ -95,11 +89,7 @@ pub async fn link(
         .run(
             user.who(&state),
             Target::any_version(id),
-            &LinkSystem {
-                name: &get("system_name"),
-                action: &get("action"),
-                note: &get("note"),
-            },
+            &LinkSystem { name: &get("system_name"), action: &get("action"), note: &get("note") },
         )
         .await;
     // Refused input: the page again, the error at the form and what was typed kept.
@@ -109,11 +99,8 @@ pub async fn link(
         linked,
         |_| format!("/projects/{id}?done=link#systems"),
         |errs| async move {
-            let ids = [
-                ("system_name", "link-name"),
-                ("action", "link-action"),
-                ("note", "link-note"),
-            ];
+            let ids =
+                [("system_name", "link-name"), ("action", "link-action"), ("note", "link-note")];
             let entered = Entered::refused(errs, &ids, f);
             super::show::project_page(state, user, ProjectId(id), None, entered).await
         },
@@ -122,17 +109,11 @@ pub async fn link(
 }
 
 pub async fn unlink(
-    State(state): State<AppState>,
-    user: User,
-    Path((id, link_id)): Path<(i64, i64)>,
+    State(state): State<AppState>, user: User, Path((id, link_id)): Path<(i64, i64)>,
 ) -> Result<Response, PageError> {
-    respond::run_redirect(
-        &state,
-        &user,
-        Target::any_version(id),
-        &UnlinkSystem { link_id },
-        |_| format!("/projects/{id}?done=unlink#systems"),
-    )
+    respond::run_redirect(&state, &user, Target::any_version(id), &UnlinkSystem { link_id }, |_| {
+        format!("/projects/{id}?done=unlink#systems")
+    })
     .await
 }
 
@@ -174,10 +155,7 @@ impl Panel<Project> for SystemsPanel {
                 links: link_rows(state.store.systems_of(p).await?),
                 can_link,
                 catalog_names,
-                system_actions: SystemAction::ALL
-                    .iter()
-                    .map(|a| (a.as_str(), a.label()))
-                    .collect(),
+                system_actions: SystemAction::ALL.iter().map(|a| (a.as_str(), a.label())).collect(),
             };
             Ok(Some(view.render()?))
         })

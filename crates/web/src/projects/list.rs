@@ -84,27 +84,17 @@ struct ProjectsPage {
 }
 
 pub async fn list_page(
-    state: &AppState,
-    user: &User,
-    q: ListQuery,
-    heading: &'static str,
-    base_path: &'static str,
+    state: &AppState, user: &User, q: ListQuery, heading: &'static str, base_path: &'static str,
     active: &'static str,
 ) -> PageResult {
-    let paged = state
-        .store
-        .list_projects(&user.principal, &q.filter(), Page::new(q.page(), 20))
-        .await?;
+    let paged =
+        state.store.list_projects(&user.principal, &q.filter(), Page::new(q.page(), 20)).await?;
     let tree = state
         .store
         .departments(user.principal.jurisdiction_id)
         .await?
         .into_iter()
-        .map(|d| TreeItem {
-            id: d.id.0,
-            depth: d.depth(),
-            name: d.name,
-        })
+        .map(|d| TreeItem { id: d.id.0, depth: d.depth(), name: d.name })
         .collect();
     let rows = paged
         .items
@@ -133,10 +123,7 @@ pub async fn list_page(
         q: q.q.clone(),
         status: q.status.clone(),
         show_status_filter: base_path == "/projects",
-        statuses: ProjectStatus::ALL
-            .iter()
-            .map(|s| (s.as_str(), s.label()))
-            .collect(),
+        statuses: ProjectStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
         rows,
         pager,
         export_query: q.query_string(None),
@@ -144,9 +131,7 @@ pub async fn list_page(
 }
 
 pub async fn projects(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<ListQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<ListQuery>,
 ) -> PageResult {
     let active = match q.status.as_str() {
         "returned" if user.principal.has(Role::Declarant) => "mine",
@@ -158,18 +143,10 @@ pub async fn projects(
 
 /// The reviewer's 待办: submitted declarations in scope, oldest first is not needed yet.
 pub async fn review_queue(
-    State(state): State<AppState>,
-    user: User,
-    Query(mut q): Query<ListQuery>,
+    State(state): State<AppState>, user: User, Query(mut q): Query<ListQuery>,
 ) -> PageResult {
     if !user.principal.has(Role::Reviewer) {
-        return Err(forbid(
-            &state,
-            &user,
-            "review_queue",
-            "只有审核人可以查看待审核队列",
-        )
-        .await);
+        return Err(forbid(&state, &user, "review_queue", "只有审核人可以查看待审核队列").await);
     }
     q.status = ProjectStatus::Submitted.as_str().into();
     list_page(&state, &user, q, "待审核的项目申报", "/review", "review").await

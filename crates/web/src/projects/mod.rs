@@ -19,15 +19,9 @@ pub fn pages() -> Router<AppState> {
         .route("/projects", get(list::projects))
         .route("/review", get(list::review_queue))
         .route("/projects/export.xlsx", get(export::projects_xlsx))
-        .route(
-            "/projects/new",
-            get(form::new_project).post(form::create_project),
-        )
+        .route("/projects/new", get(form::new_project).post(form::create_project))
         .route("/projects/{id}", get(show::show_project))
-        .route(
-            "/projects/{id}/edit",
-            get(form::edit_project).post(form::update_project),
-        )
+        .route("/projects/{id}/edit", get(form::edit_project).post(form::update_project))
         .route(
             "/projects/{id}/submit",
             post(|s, u, p, f| flow::plain_step(ProjectAction::Submit, s, u, p, f)),

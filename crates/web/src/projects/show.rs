@@ -73,21 +73,13 @@ pub(crate) fn flash_for(done: &str) -> Option<String> {
 }
 
 pub async fn project_page(
-    state: &AppState,
-    user: &User,
-    id: ProjectId,
-    flash: Option<String>,
-    entered: Entered,
+    state: &AppState, user: &User, id: ProjectId, flash: Option<String>, entered: Entered,
 ) -> PageResult {
     let errors = &entered.errors;
     let p = state.store.read::<Project>(user.who(state), id.0).await?;
     let events = state.store.project_events(id).await?;
     let last_return = if p.status == ProjectStatus::Returned {
-        events
-            .iter()
-            .rev()
-            .find(|e| e.action == ProjectAction::Return)
-            .map(|e| e.comment.clone())
+        events.iter().rev().find(|e| e.action == ProjectAction::Return).map(|e| e.comment.clone())
     } else {
         None
     };
@@ -112,11 +104,7 @@ pub async fn project_page(
         .collect();
     let pr = &user.principal;
     let panels = state.panels.for_project(state, user, &p, &entered).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = html(ProjectPage {
         layout: Layout::for_user(state, user, p.declaration.name.clone(), "projects")
             .await?
@@ -141,26 +129,13 @@ pub async fn project_page(
 
 /// The page again after a refused form, for the panel registry.
 pub fn rerender<'a>(
-    state: &'a AppState,
-    user: &'a User,
-    id: ProjectId,
-    entered: Entered,
+    state: &'a AppState, user: &'a User, id: ProjectId, entered: Entered,
 ) -> Pin<Box<dyn Future<Output = PageResult> + Send + 'a>> {
     Box::pin(project_page(state, user, id, None, entered))
 }
 
 pub async fn show_project(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
-    Query(q): Query<DoneQuery>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>, Query(q): Query<DoneQuery>,
 ) -> Result<Response, crate::shell::error::PageError> {
-    project_page(
-        &state,
-        &user,
-        ProjectId(id),
-        flash_for(&q.done),
-        Entered::default(),
-    )
-    .await
+    project_page(&state, &user, ProjectId(id), flash_for(&q.done), Entered::default()).await
 }

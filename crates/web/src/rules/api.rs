@@ -92,10 +92,7 @@ struct EventInput {
 #[utoipa::path(post, path = "/api/v1/projects/{id}/events", tag = "obligations", params(("id" = i64, Path)), request_body = EventInput, security(("bearer" = [])),
     responses((status = 201, body = Vec<ObligationDto>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn record_project_event(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
-    body: Bytes,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let m = object(&body)?;
     let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
@@ -109,39 +106,20 @@ pub async fn record_project_event(
         .run(
             user.who(&state),
             Target::any_version(pid.0),
-            &RecordEvent {
-                kind,
-                date,
-                note: text("note").trim(),
-            },
+            &RecordEvent { kind, date, note: text("note").trim() },
         )
         .await?;
-    let list = state
-        .store
-        .project_obligations(user.who(&state), pid)
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            list.into_iter()
-                .map(ObligationDto::from)
-                .collect::<Vec<_>>(),
-        ),
-    ))
+    let list = state.store.project_obligations(user.who(&state), pid).await?;
+    Ok((StatusCode::CREATED, Json(list.into_iter().map(ObligationDto::from).collect::<Vec<_>>())))
 }
 
 /// A project's obligations.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/obligations", tag = "obligations", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = Vec<ObligationDto>), (status = 404, body = ApiErrorBody)))]
 pub async fn project_obligations(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
 ) -> Result<Json<Vec<ObligationDto>>, ApiError> {
-    let list = state
-        .store
-        .project_obligations(user.who(&state), ProjectId(id))
-        .await?;
+    let list = state.store.project_obligations(user.who(&state), ProjectId(id)).await?;
     Ok(Json(list.into_iter().map(ObligationDto::from).collect()))
 }
 
@@ -158,10 +136,7 @@ struct FactInput {
 #[utoipa::path(post, path = "/api/v1/projects/{id}/facts", tag = "projects", params(("id" = i64, Path)), request_body = FactInput, security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn set_project_fact(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
-    body: Bytes,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     let m = object(&body)?;
     let fact = m
@@ -170,18 +145,11 @@ pub async fn set_project_fact(
         .and_then(govit_core::policy::Fact::parse)
         .ok_or_else(|| ApiError::from(DomainError::invalid("fact", "未知的项目情况")))?;
     let value = m.get("value").and_then(Value::as_i64).ok_or_else(|| {
-        ApiError::from(DomainError::invalid(
-            "value",
-            "认定值应为整数（是=1，否=0）",
-        ))
+        ApiError::from(DomainError::invalid("value", "认定值应为整数（是=1，否=0）"))
     })?;
     state
         .store
-        .run(
-            user.who(&state),
-            Target::any_version(id),
-            &EstablishFact { fact, value },
-        )
+        .run(user.who(&state), Target::any_version(id), &EstablishFact { fact, value })
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -197,10 +165,7 @@ struct WaiveInput {
 #[utoipa::path(post, path = "/api/v1/projects/{id}/obligations/waive", tag = "obligations", params(("id" = i64, Path)), request_body = WaiveInput, security(("bearer" = [])),
     responses((status = 200, body = Vec<ObligationDto>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn waive_obligation(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
-    body: Bytes,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, body: Bytes,
 ) -> Result<Json<Vec<ObligationDto>>, ApiError> {
     let m = object(&body)?;
     let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
@@ -210,16 +175,10 @@ pub async fn waive_obligation(
         .run(
             user.who(&state),
             Target::any_version(pid.0),
-            &Waive {
-                key: &text("key"),
-                reason: &text("reason"),
-            },
+            &Waive { key: &text("key"), reason: &text("reason") },
         )
         .await?;
-    let list = state
-        .store
-        .project_obligations(user.who(&state), pid)
-        .await?;
+    let list = state.store.project_obligations(user.who(&state), pid).await?;
     Ok(Json(list.into_iter().map(ObligationDto::from).collect()))
 }
 
@@ -250,8 +209,7 @@ pub struct ObligationList {
 #[utoipa::path(get, path = "/api/v1/obligations", tag = "obligations", params(ObligationParams), security(("bearer" = [])),
     responses((status = 200, body = ObligationList), (status = 422, body = ApiErrorBody)))]
 pub async fn list_obligations(
-    State(state): State<AppState>,
-    user: ApiUser,
+    State(state): State<AppState>, user: ApiUser,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<ObligationList>, ApiError> {
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
@@ -259,14 +217,12 @@ pub async fn list_obligations(
     let status = if status.is_empty() {
         None
     } else {
-        Some(
-            govit_core::obligation::Status::parse(&status).ok_or_else(|| {
-                DomainError::invalid(
-                    "status",
-                    "status 应为 pending、due_soon、overdue、fulfilled 或 waived",
-                )
-            })?,
-        )
+        Some(govit_core::obligation::Status::parse(&status).ok_or_else(|| {
+            DomainError::invalid(
+                "status",
+                "status 应为 pending、due_soon、overdue、fulfilled 或 waived",
+            )
+        })?)
     };
     let filter = govit_storage::projects::obligations::ObligationFilter {
         status,
@@ -275,14 +231,8 @@ pub async fn list_obligations(
         owed_by_me: get("scope") != "all",
         open_only: true,
     };
-    let page = Page::new(
-        get("page").parse().unwrap_or(1),
-        get("page_size").parse().unwrap_or(50),
-    );
-    let paged = state
-        .store
-        .list_obligations(&user.principal, &filter, page)
-        .await?;
+    let page = Page::new(get("page").parse().unwrap_or(1), get("page_size").parse().unwrap_or(50));
+    let paged = state.store.list_obligations(&user.principal, &filter, page).await?;
     Ok(Json(ObligationList {
         total: paged.total,
         page: paged.page,
@@ -305,8 +255,7 @@ pub struct PolicySummary {
 /// The policy profiles in force.
 #[utoipa::path(get, path = "/api/v1/policies", tag = "policies", security(("bearer" = [])), responses((status = 200, body = Vec<PolicySummary>)))]
 pub async fn list_policies(
-    State(state): State<AppState>,
-    _user: ApiUser,
+    State(state): State<AppState>, _user: ApiUser,
 ) -> Json<Vec<PolicySummary>> {
     let rules = state.store.rules();
     Json(
@@ -330,9 +279,7 @@ pub async fn list_policies(
 #[utoipa::path(get, path = "/api/v1/policies/{id}", tag = "policies", params(("id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, description = "The profile as JSON"), (status = 404, body = ApiErrorBody)))]
 pub async fn get_policy(
-    State(state): State<AppState>,
-    _user: ApiUser,
-    Path(id): Path<String>,
+    State(state): State<AppState>, _user: ApiUser, Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let rules = state.store.rules();
     let p = rules.profile(&id).ok_or(DomainError::NotFound)?;
@@ -363,9 +310,7 @@ pub struct CalendarMonth {
 #[utoipa::path(get, path = "/api/v1/calendar/{month}", tag = "calendar", params(("month" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = CalendarMonth), (status = 422, body = ApiErrorBody)))]
 pub async fn calendar_month(
-    State(state): State<AppState>,
-    _user: ApiUser,
-    Path(month): Path<String>,
+    State(state): State<AppState>, _user: ApiUser, Path(month): Path<String>,
 ) -> Result<Json<CalendarMonth>, ApiError> {
     let ym = govit_core::declaration::YearMonth::parse(&month)
         .ok_or_else(|| DomainError::invalid("month", "月份格式应为 YYYY-MM"))?;

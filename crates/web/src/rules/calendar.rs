@@ -30,17 +30,11 @@ pub struct MonthQuery {
 }
 
 pub async fn calendar(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<MonthQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<MonthQuery>,
 ) -> PageResult {
     let today = govit_storage::china_today(state.now_ms());
-    let ym = govit_core::declaration::YearMonth::parse(&q.month).unwrap_or(
-        govit_core::declaration::YearMonth {
-            year: today.year(),
-            month: today.month(),
-        },
-    );
+    let ym = govit_core::declaration::YearMonth::parse(&q.month)
+        .unwrap_or(govit_core::declaration::YearMonth { year: today.year(), month: today.month() });
     let rules = state.store.rules();
     const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
     let days: Vec<_> = rules
@@ -68,16 +62,8 @@ pub async fn calendar(
                 .join("；")
         })
         .unwrap_or_default();
-    let (py, pm) = if ym.month == 1 {
-        (ym.year - 1, 12)
-    } else {
-        (ym.year, ym.month - 1)
-    };
-    let (ny, nm) = if ym.month == 12 {
-        (ym.year + 1, 1)
-    } else {
-        (ym.year, ym.month + 1)
-    };
+    let (py, pm) = if ym.month == 1 { (ym.year - 1, 12) } else { (ym.year, ym.month - 1) };
+    let (ny, nm) = if ym.month == 12 { (ym.year + 1, 1) } else { (ym.year, ym.month + 1) };
     let body = CalendarPage {
         layout: Layout::for_user(&state, &user, "工作日日历", "policies").await?,
         year: ym.year,

@@ -13,11 +13,8 @@ pub async fn send_notices(state: &AppState) -> Result<usize, String> {
     let Some(url) = state.config.notify_webhook.clone() else {
         return Ok(0);
     };
-    let rows = state
-        .store
-        .unannounced_obligations(CHANNEL, 200)
-        .await
-        .map_err(|e| e.to_string())?;
+    let rows =
+        state.store.unannounced_obligations(CHANNEL, 200).await.map_err(|e| e.to_string())?;
     if rows.is_empty() {
         return Ok(0);
     }
@@ -31,19 +28,10 @@ pub async fn send_notices(state: &AppState) -> Result<usize, String> {
         .timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| e.to_string())?;
-    let resp = client
-        .post(&url)
-        .json(&body)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    let resp = client.post(&url).json(&body).send().await.map_err(|e| e.to_string())?;
     if !resp.status().is_success() {
         return Err(format!("webhook answered {}", resp.status()));
     }
-    state
-        .store
-        .mark_announced(CHANNEL, &rows, state.now_ms())
-        .await
-        .map_err(|e| e.to_string())?;
+    state.store.mark_announced(CHANNEL, &rows, state.now_ms()).await.map_err(|e| e.to_string())?;
     Ok(rows.len())
 }

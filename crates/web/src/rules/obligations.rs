@@ -134,10 +134,7 @@ struct ObligationsPage {
 }
 
 pub async fn list_page(
-    state: &AppState,
-    user: &User,
-    q: ObligationQuery,
-    overdue: bool,
+    state: &AppState, user: &User, q: ObligationQuery, overdue: bool,
 ) -> PageResult {
     let mut filter = q.filter(!overdue);
     if overdue {
@@ -145,23 +142,12 @@ pub async fn list_page(
     }
     let paged = state
         .store
-        .list_obligations(
-            &user.principal,
-            &filter,
-            Page::new(q.page.parse().unwrap_or(1), 50),
-        )
+        .list_obligations(&user.principal, &filter, Page::new(q.page.parse().unwrap_or(1), 50))
         .await?;
     let rules = state.store.rules();
-    let jurisdiction = state
-        .store
-        .jurisdiction(user.principal.jurisdiction_id)
-        .await?;
+    let jurisdiction = state.store.jurisdiction(user.principal.jurisdiction_id).await?;
     let profile = rules.profile(&jurisdiction.profile_id);
-    let base_path = if overdue {
-        "/obligations/overdue"
-    } else {
-        "/obligations"
-    };
+    let base_path = if overdue { "/obligations/overdue" } else { "/obligations" };
     let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
         format!("{base_path}?{}", q.query_string(Some(n)))
     });
@@ -173,25 +159,13 @@ pub async fn list_page(
         .map(|d| (d.id.0, d.name))
         .collect();
     let (heading, intro, active) = if overdue {
-        (
-            "逾期事项",
-            "辖区内各单位已超过期限仍未完成的义务，期限按法定工作日计算。",
-            "overdue",
-        )
+        ("逾期事项", "辖区内各单位已超过期限仍未完成的义务，期限按法定工作日计算。", "overdue")
     } else {
-        (
-            "我的待办",
-            "本单位须按管理办法完成的事项，按期限先后排列；期限按法定工作日计算。",
-            "todo",
-        )
+        ("我的待办", "本单位须按管理办法完成的事项，按期限先后排列；期限按法定工作日计算。", "todo")
     };
     let mut export = q.query_string(None);
     if overdue {
-        export.push_str(if export.is_empty() {
-            "scope=overdue"
-        } else {
-            "&scope=overdue"
-        });
+        export.push_str(if export.is_empty() { "scope=overdue" } else { "&scope=overdue" });
     }
     let body = ObligationsPage {
         layout: Layout::for_user(state, user, heading, active).await?,
@@ -226,17 +200,13 @@ pub async fn list_page(
 }
 
 pub async fn todo(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<ObligationQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<ObligationQuery>,
 ) -> PageResult {
     list_page(&state, &user, q, false).await
 }
 
 pub async fn overdue(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<ObligationQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<ObligationQuery>,
 ) -> PageResult {
     if !user.principal.has(Role::Reviewer) && !user.principal.has(Role::Viewer) {
         return Err(DomainError::Forbidden("逾期事项汇总供主管部门及有关部门查看".into()).into());
@@ -246,9 +216,7 @@ pub async fn overdue(
 
 /// Excel of the obligation list with the current filters.
 pub async fn export(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<HashMap<String, String>>,
+    State(state): State<AppState>, user: User, Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
     let oq = ObligationQuery {
@@ -268,10 +236,7 @@ pub async fn export(
     })
     .await?;
     let rules = state.store.rules();
-    let jurisdiction = state
-        .store
-        .jurisdiction(user.principal.jurisdiction_id)
-        .await?;
+    let jurisdiction = state.store.jurisdiction(user.principal.jurisdiction_id).await?;
     let profile = rules.profile(&jurisdiction.profile_id).cloned();
     let headers = [
         "项目",
@@ -297,11 +262,7 @@ pub async fn export(
                 v.period.unwrap_or_default(),
                 v.owed_label,
                 v.due_date.unwrap_or_else(|| "未规定时限".into()),
-                if v.provisional {
-                    "是".into()
-                } else {
-                    String::new()
-                },
+                if v.provisional { "是".into() } else { String::new() },
                 v.status_label.to_string(),
                 v.fulfilled_on.unwrap_or_default(),
                 v.cite,
@@ -310,11 +271,7 @@ pub async fn export(
         })
         .collect();
     let table = crate::shell::excel::Table {
-        sheet: if overdue {
-            "逾期事项"
-        } else {
-            "待办事项"
-        },
+        sheet: if overdue { "逾期事项" } else { "待办事项" },
         headers: &headers,
         widths: &[(0, 30.0), (10, 60.0)],
         total: None,

@@ -98,13 +98,7 @@ pub fn rule_sections(p: &Profile) -> Vec<(&'static str, RuleRows)> {
             "数量限制",
             p.quotas
                 .iter()
-                .map(|q| {
-                    (
-                        q.cite.clone(),
-                        format!("每年最多 {} 个", q.max),
-                        q.text.clone(),
-                    )
-                })
+                .map(|q| (q.cite.clone(), format!("每年最多 {} 个", q.max), q.text.clone()))
                 .collect(),
         ),
         (
@@ -121,11 +115,7 @@ pub fn rule_sections(p: &Profile) -> Vec<(&'static str, RuleRows)> {
                 .map(|s| {
                     (
                         s.cite.clone(),
-                        s.steps
-                            .iter()
-                            .map(|x| x.label())
-                            .collect::<Vec<_>>()
-                            .join(" → "),
+                        s.steps.iter().map(|x| x.label()).collect::<Vec<_>>().join(" → "),
                         s.text.clone(),
                     )
                 })
@@ -136,11 +126,7 @@ pub fn rule_sections(p: &Profile) -> Vec<(&'static str, RuleRows)> {
             p.gaps
                 .iter()
                 .map(|g| {
-                    (
-                        g.cite.clone(),
-                        g.configurable.clone().unwrap_or_default(),
-                        g.text.clone(),
-                    )
+                    (g.cite.clone(), g.configurable.clone().unwrap_or_default(), g.text.clone())
                 })
                 .collect(),
         ),
@@ -148,9 +134,7 @@ pub fn rule_sections(p: &Profile) -> Vec<(&'static str, RuleRows)> {
 }
 
 pub async fn policy(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<String>,
+    State(state): State<AppState>, user: User, Path(id): Path<String>,
 ) -> PageResult {
     let rules = state.store.rules();
     let p = rules.profile(&id).cloned().ok_or(DomainError::NotFound)?;

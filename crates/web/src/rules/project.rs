@@ -22,9 +22,7 @@ use std::collections::HashMap;
 
 /// Records an event on a project from its page.
 pub async fn record_event(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
@@ -36,20 +34,14 @@ pub async fn record_event(
         &state,
         &user,
         Target::any_version(id),
-        &RecordEvent {
-            kind,
-            date,
-            note: get("note").trim(),
-        },
+        &RecordEvent { kind, date, note: get("note").trim() },
         |_| format!("/projects/{id}?done=event#obligations"),
     )
     .await
 }
 
 pub async fn set_fact(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
@@ -70,9 +62,7 @@ pub async fn set_fact(
 }
 
 pub async fn waive(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
@@ -80,10 +70,7 @@ pub async fn waive(
         &state,
         &user,
         Target::any_version(id),
-        &Waive {
-            key: &get("key"),
-            reason: &get("reason"),
-        },
+        &Waive { key: &get("key"), reason: &get("reason") },
         |_| format!("/projects/{id}?done=waive#obligations"),
     )
     .await
@@ -143,14 +130,9 @@ impl Panel<Project> for RulesPanel {
                 can_record: pr.has(Role::Reviewer)
                     || (pr.has(Role::Declarant) && pr.department_id == Some(p.owner_department_id)),
                 milestones,
-                event_kinds: EventKind::ALL
-                    .iter()
-                    .map(|k| (k.as_str(), k.label()))
-                    .collect(),
+                event_kinds: EventKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
                 facts: Fact::ALL.iter().map(|f| (f.as_str(), f.label())).collect(),
-                today: govit_storage::china_today(now)
-                    .format("%Y-%m-%d")
-                    .to_string(),
+                today: govit_storage::china_today(now).format("%Y-%m-%d").to_string(),
                 profile_name: profile.map(|x| x.head.name.clone()).unwrap_or_default(),
             };
             Ok(Some(panel.render()?))

@@ -46,9 +46,7 @@ pub struct SearchHitDto {
 #[utoipa::path(get, path = "/api/v1/search", tag = "systems", params(SearchParams), security(("bearer" = [])),
     responses((status = 200, body = Vec<SearchHitDto>)))]
 pub async fn search(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Query(q): Query<crate::search::SearchQuery>,
+    State(state): State<AppState>, user: ApiUser, Query(q): Query<crate::search::SearchQuery>,
 ) -> Result<Json<Vec<SearchHitDto>>, ApiError> {
     let hits = crate::search::run_search(&state, &user.principal, &q).await?;
     Ok(Json(
@@ -82,9 +80,7 @@ pub struct SimilarDto {
 #[utoipa::path(get, path = "/api/v1/projects/{id}/similar", tag = "systems", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = Vec<SimilarDto>), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 pub async fn project_similar(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
 ) -> Result<Json<Vec<SimilarDto>>, ApiError> {
     let p = state.store.read::<Project>(user.who(&state), id).await?;
     if !user.principal.has(govit_core::org::Role::Reviewer) {
@@ -106,7 +102,5 @@ pub async fn project_similar(
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(project_similar))
-        .routes(routes!(search))
+    OpenApiRouter::new().routes(routes!(project_similar)).routes(routes!(search))
 }

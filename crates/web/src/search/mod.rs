@@ -44,39 +44,23 @@ pub struct Hit {
 
 /// Ranks the index's hits, keeps those the user may see and the filters allow.
 pub async fn run_search(
-    state: &AppState,
-    principal: &Principal,
-    q: &SearchQuery,
+    state: &AppState, principal: &Principal, q: &SearchQuery,
 ) -> Result<Vec<Hit>, StoreError> {
     let text: String = q.q.trim().chars().take(200).collect();
     if text.is_empty() {
         return Ok(Vec::new());
     }
-    let matches = state
-        .query_index(
-            principal.jurisdiction_id.0,
-            text,
-            String::new(),
-            None,
-            MAX_HITS,
-        )
-        .await;
+    let matches =
+        state.query_index(principal.jurisdiction_id.0, text, String::new(), None, MAX_HITS).await;
     let kind = match q.kind.as_str() {
         "system" => Some(DocKind::System),
         "project" => Some(DocKind::Project),
         _ => None,
     };
-    let matches: Vec<_> = matches
-        .into_iter()
-        .filter(|m| kind.is_none_or(|k| k == m.kind))
-        .collect();
-    let ids = |k: DocKind| -> Vec<i64> {
-        matches
-            .iter()
-            .filter(|m| m.kind == k)
-            .map(|m| m.id)
-            .collect()
-    };
+    let matches: Vec<_> =
+        matches.into_iter().filter(|m| kind.is_none_or(|k| k == m.kind)).collect();
+    let ids =
+        |k: DocKind| -> Vec<i64> { matches.iter().filter(|m| m.kind == k).map(|m| m.id).collect() };
     let mut rows = state
         .store
         .search_rows(
@@ -124,9 +108,7 @@ struct SearchPage {
 }
 
 pub async fn page(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<SearchQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<SearchQuery>,
 ) -> Result<Response, PageError> {
     let hits = run_search(&state, &user.principal, &q).await?;
     let departments = state
@@ -140,11 +122,7 @@ pub async fn page(
         layout: Layout::for_user(&state, &user, "系统与项目检索", "search").await?,
         searched: !q.q.trim().is_empty(),
         export_query: crate::shell::view::filter_query(
-            &[
-                ("q", q.q.as_str()),
-                ("kind", q.kind.as_str()),
-                ("dept", q.dept.as_str()),
-            ],
+            &[("q", q.q.as_str()), ("kind", q.kind.as_str()), ("dept", q.dept.as_str())],
             None,
         ),
         q: q.q,
@@ -158,9 +136,7 @@ pub async fn page(
 }
 
 pub async fn export(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<SearchQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<SearchQuery>,
 ) -> Result<Response, PageError> {
     let hits = run_search(&state, &user.principal, &q).await?;
     let headers = ["类别", "名称", "所属单位", "状态", "相关度", "匹配词"];
@@ -188,7 +164,5 @@ pub async fn export(
 
 pub fn pages() -> axum::Router<AppState> {
     use axum::routing::get;
-    axum::Router::new()
-        .route("/search", get(page))
-        .route("/search/export.xlsx", get(export))
+    axum::Router::new().route("/search", get(page)).route("/search/export.xlsx", get(export))
 }

@@ -50,13 +50,7 @@ impl Panel<Project> for SimilarPanel {
                         govit_search::DocKind::System => (format!("/systems/{}", m.id), "已建系统"),
                         govit_search::DocKind::Project => (format!("/projects/{}", m.id), "项目"),
                     };
-                    (
-                        link,
-                        kind,
-                        m.name,
-                        format!("{:.1}", m.score),
-                        m.terms.join("、"),
-                    )
+                    (link, kind, m.name, format!("{:.1}", m.score), m.terms.join("、"))
                 })
                 .collect();
             Ok(Some(SimilarPanelView { list }.render()?))

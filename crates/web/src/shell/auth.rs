@@ -73,9 +73,7 @@ async fn multipart_csrf(content_type: &str, bytes: Bytes) -> Option<String> {
         .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(bytes))
         .ok()?;
-    let mut form = axum::extract::Multipart::from_request(req, &())
-        .await
-        .ok()?;
+    let mut form = axum::extract::Multipart::from_request(req, &()).await.ok()?;
     while let Ok(Some(field)) = form.next_field().await {
         if field.name() == Some(CSRF_FIELD) {
             return field.text().await.ok();
@@ -124,11 +122,7 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
             .unwrap_or_default()
             .to_string();
         let multipart = content_type.starts_with("multipart/form-data");
-        let limit = if multipart {
-            MAX_UPLOAD_BYTES
-        } else {
-            MAX_FORM_BYTES
-        };
+        let limit = if multipart { MAX_UPLOAD_BYTES } else { MAX_FORM_BYTES };
         let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => {
@@ -167,11 +161,7 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
                     login: s.info.principal.login.clone(),
                     ip: client_ip(&parts),
                 },
-                None => Actor {
-                    user_id: None,
-                    login: String::new(),
-                    ip: client_ip(&parts),
-                },
+                None => Actor { user_id: None, login: String::new(), ip: client_ip(&parts) },
             };
             if loaded.is_none() && path != "/login" {
                 // Not signed in: send them to the login page rather than a CSRF error.
@@ -201,11 +191,7 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
 }
 
 fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A signed-in person on a page.
@@ -219,11 +205,7 @@ pub struct User {
 
 /// The identity written into audit records for a user at an address.
 fn actor_of(principal: &Principal, ip: &str) -> Actor {
-    Actor {
-        user_id: Some(principal.user_id.0),
-        login: principal.login.clone(),
-        ip: ip.to_string(),
-    }
+    Actor { user_id: Some(principal.user_id.0), login: principal.login.clone(), ip: ip.to_string() }
 }
 
 impl User {
@@ -243,15 +225,10 @@ impl FromRequestParts<AppState> for User {
     type Rejection = Response;
 
     async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &AppState,
+        parts: &mut Parts, _state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let Some(s) = parts.extensions.get::<LoadedSession>().cloned() else {
-            let next = parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
+            let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
             let target = format!(
                 "/login?next={}",
                 form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
@@ -295,8 +272,7 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
+        parts: &mut Parts, state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let ip = client_ip(parts);
         let token = parts
@@ -310,17 +286,9 @@ impl FromRequestParts<AppState> for ApiUser {
         };
         let now = state.now_ms();
         match state.store.token_principal(&token, now).await {
-            Ok(Some(principal)) => Ok(ApiUser {
-                actor: actor_of(&principal, &ip),
-                principal,
-                ip,
-            }),
+            Ok(Some(principal)) => Ok(ApiUser { actor: actor_of(&principal, &ip), principal, ip }),
             Ok(None) => {
-                let actor = Actor {
-                    user_id: None,
-                    login: String::new(),
-                    ip,
-                };
+                let actor = Actor { user_id: None, login: String::new(), ip };
                 let _ = state
                     .store
                     .audit_refusal(

@@ -67,11 +67,9 @@ impl IntoResponse for PageError {
                     DomainError::NotFound => {
                         "您要找的记录不存在，或不在您的数据权限范围内。".to_string()
                     }
-                    DomainError::Invalid(errs) => errs
-                        .iter()
-                        .map(|e| e.message.clone())
-                        .collect::<Vec<_>>()
-                        .join("；"),
+                    DomainError::Invalid(errs) => {
+                        errs.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；")
+                    }
                     other => other.to_string(),
                 };
                 (status_of(d), title, message)
@@ -86,11 +84,7 @@ impl IntoResponse for PageError {
                 )
             }
         };
-        (
-            status,
-            Html(crate::shell::view::error_page(title, &message)),
-        )
-            .into_response()
+        (status, Html(crate::shell::view::error_page(title, &message))).into_response()
     }
 }
 
@@ -141,11 +135,7 @@ impl ApiError {
     }
 
     pub fn fields(status: StatusCode, code: &str, errors: Vec<FieldError>) -> ApiError {
-        let message = errors
-            .iter()
-            .map(|e| e.message.clone())
-            .collect::<Vec<_>>()
-            .join("；");
+        let message = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("；");
         ApiError {
             status,
             body: ApiErrorBody {
@@ -154,10 +144,7 @@ impl ApiError {
                 field: errors.first().map(|e| e.field.to_string()),
                 errors: errors
                     .into_iter()
-                    .map(|e| ApiFieldError {
-                        field: e.field.to_string(),
-                        message: e.message,
-                    })
+                    .map(|e| ApiFieldError { field: e.field.to_string(), message: e.message })
                     .collect(),
             },
         }

@@ -16,8 +16,7 @@ pub const CATALOG_MAX_ROWS: usize = 100_000;
 /// Every item of a paged list, page by page, stopping after the page that reaches `cap`
 /// items (an export's bound).
 pub async fn all_pages<T, Fut>(
-    cap: usize,
-    mut fetch: impl FnMut(Page) -> Fut,
+    cap: usize, mut fetch: impl FnMut(Page) -> Fut,
 ) -> Result<Vec<T>, govit_storage::StoreError>
 where
     Fut: std::future::Future<Output = Result<govit_storage::Paged<T>, govit_storage::StoreError>>,
@@ -79,9 +78,7 @@ pub fn xlsx_bytes(table: &Table<'_>, rows: &[Vec<String>]) -> Result<Vec<u8>, St
 
 /// Renders a table to .xlsx off the async workers and serves it as a download.
 pub async fn xlsx_response(
-    table: Table<'_>,
-    rows: Vec<Vec<String>>,
-    filename: &str,
+    table: Table<'_>, rows: Vec<Vec<String>>, filename: &str,
 ) -> Result<Response, PageError> {
     let sheet = table.sheet.to_string();
     let headers: Vec<String> = table.headers.iter().map(|h| h.to_string()).collect();
@@ -89,12 +86,7 @@ pub async fn xlsx_response(
     let total = table.total;
     let bytes = tokio::task::spawn_blocking(move || {
         let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-        let table = Table {
-            sheet: &sheet,
-            headers: &headers,
-            widths: &widths,
-            total,
-        };
+        let table = Table { sheet: &sheet, headers: &headers, widths: &widths, total };
         xlsx_bytes(&table, &rows)
     })
     .await
@@ -106,10 +98,7 @@ pub async fn xlsx_response(
                 header::CONTENT_TYPE,
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
             ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
         ],
         bytes,
     )

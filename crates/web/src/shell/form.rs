@@ -33,42 +33,24 @@ pub struct FieldList<'a> {
 
 impl<'a> FieldList<'a> {
     pub fn new(label: fn(&str) -> &'static str, errors: &'a [FieldError]) -> FieldList<'a> {
-        FieldList {
-            label,
-            errors,
-            fields: Vec::new(),
-        }
+        FieldList { label, errors, fields: Vec::new() }
     }
 
     /// Adds an input; `required` marks it as not 选填.
     pub fn input(
-        mut self,
-        (name, kind, required): (&'static str, &'static str, bool),
-        value: &str,
+        mut self, (name, kind, required): (&'static str, &'static str, bool), value: &str,
         hint: &'static str,
     ) -> Self {
         let (label, error) = ((self.label)(name), view::error_for(self.errors, name));
         let value = value.to_string();
         let options = Vec::new();
-        self.fields.push(Field {
-            name,
-            label,
-            value,
-            error,
-            hint,
-            kind,
-            required,
-            options,
-        });
+        self.fields.push(Field { name, label, value, error, hint, kind, required, options });
         self
     }
 
     /// Adds a select of `options` (value, label).
     pub fn select(
-        self,
-        (name, required): (&'static str, bool),
-        value: &str,
-        hint: &'static str,
+        self, (name, required): (&'static str, bool), value: &str, hint: &'static str,
         options: Vec<(&'static str, &'static str)>,
     ) -> Self {
         let mut list = self.input((name, "select", required), value, hint);
@@ -104,11 +86,7 @@ struct FormPage {
 
 /// The form page, 422 when it shows refused input again.
 pub async fn form_page(
-    state: &AppState,
-    user: &User,
-    spec: FormSpec,
-    fields: Vec<Field>,
-    errors: &[FieldError],
+    state: &AppState, user: &User, spec: FormSpec, fields: Vec<Field>, errors: &[FieldError],
 ) -> PageResult {
     let layout = Layout::for_user(state, user, spec.heading.clone(), spec.nav).await?;
     let body = FormPage {
@@ -124,21 +102,14 @@ pub async fn form_page(
 
 /// A page showing a form: 200, or 422 when it shows refused input again.
 pub fn status_for(errors: &[FieldError]) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
+    if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }
 }
 
 /// The options of a select over a vocabulary enum with `ALL`, `as_str` and `label`.
 #[macro_export]
 macro_rules! choices {
     ($t:ty) => {
-        <$t>::ALL
-            .iter()
-            .map(|x| (x.as_str(), x.label()))
-            .collect::<Vec<_>>()
+        <$t>::ALL.iter().map(|x| (x.as_str(), x.label())).collect::<Vec<_>>()
     };
 }
 

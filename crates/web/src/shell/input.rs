@@ -68,8 +68,7 @@ pub trait FromFields: Sized {
 /// Reads a request's body as one JSON object, answering a body that cannot be read (too
 /// large, cut off) with its status and a Chinese message.
 async fn body_object<S: Send + Sync>(
-    req: Request,
-    state: &S,
+    req: Request, state: &S,
 ) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
     let body = Bytes::from_request(req, state)
         .await

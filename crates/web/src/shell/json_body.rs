@@ -13,11 +13,9 @@ use serde_json::{Map, Value};
 pub fn object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            "请求体应为 JSON 对象",
-        )),
+        Ok(_) => {
+            Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "请求体应为 JSON 对象"))
+        }
         Err(e) => Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "invalid_json",
@@ -38,12 +36,7 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Text and numbers only; `label` names a field in the messages.
     pub fn new(m: &'a Map<String, Value>, label: fn(&str) -> &'static str) -> Self {
-        Fields {
-            m,
-            label,
-            booleans: false,
-            errors: vec![],
-        }
+        Fields { m, label, booleans: false, errors: vec![] }
     }
 
     /// Also booleans, read as "1" and "0" (the forms' yes/no values).
@@ -64,8 +57,7 @@ impl<'a> Fields<'a> {
                 } else {
                     "应为文本或数字"
                 };
-                self.errors
-                    .push(FieldError::new(k, format!("{}{expected}", (self.label)(k))));
+                self.errors.push(FieldError::new(k, format!("{}{expected}", (self.label)(k))));
                 String::new()
             }
         }
@@ -74,11 +66,9 @@ impl<'a> Fields<'a> {
     /// A list of words, as an array of strings or as one comma-separated text.
     pub fn get_list(&mut self, k: &'static str) -> String {
         match self.m.get(k) {
-            Some(Value::Array(a)) if a.iter().all(Value::is_string) => a
-                .iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(","),
+            Some(Value::Array(a)) if a.iter().all(Value::is_string) => {
+                a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")
+            }
             _ => self.get(k),
         }
     }
@@ -88,11 +78,7 @@ impl<'a> Fields<'a> {
         if self.errors.is_empty() {
             Ok(v)
         } else {
-            Err(ApiError::fields(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_input",
-                self.errors,
-            ))
+            Err(ApiError::fields(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", self.errors))
         }
     }
 }
@@ -100,10 +86,7 @@ impl<'a> Fields<'a> {
 /// An integer field (a JSON number or its text), or a refusal with `message`.
 pub fn int_field(m: &Map<String, Value>, k: &'static str, message: &str) -> Result<i64, ApiError> {
     m.get(k)
-        .and_then(|v| {
-            v.as_i64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-        })
+        .and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
         .ok_or_else(|| DomainError::invalid(k, message).into())
 }
 
@@ -151,10 +134,7 @@ mod tests {
             .filter_map(|e| e["field"].as_str())
             .collect();
         assert_eq!(fields, ["name", "flag"]);
-        assert!(
-            body["errors"][0]["message"] == "名称应为文本或数字",
-            "{body}"
-        );
+        assert!(body["errors"][0]["message"] == "名称应为文本或数字", "{body}");
     }
 
     #[test]

@@ -34,14 +34,7 @@ pub fn version_of(f: &HashMap<String, String>) -> Result<i64, PageError> {
 pub async fn forbid(state: &AppState, user: &User, object: &str, message: &str) -> PageError {
     let _ = state
         .store
-        .audit_refusal(
-            &user.actor(),
-            state.now_ms(),
-            object,
-            "",
-            "page.forbidden",
-            message,
-        )
+        .audit_refusal(&user.actor(), state.now_ms(), object, "", "page.forbidden", message)
         .await;
     DomainError::Forbidden(message.into()).into()
 }

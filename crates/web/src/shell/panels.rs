@@ -30,9 +30,7 @@ impl Entered {
     /// The errors of a refused form, renamed from the form's field names to the page's
     /// element ids (`ids`: field → id), with the typed values keyed by id as well.
     pub fn refused(
-        errors: Vec<FieldError>,
-        ids: &[(&str, &'static str)],
-        form: &HashMap<String, String>,
+        errors: Vec<FieldError>, ids: &[(&str, &'static str)], form: &HashMap<String, String>,
     ) -> Entered {
         let id_of = |field: &str| ids.iter().find(|(f, _)| *f == field).map(|(_, id)| *id);
         Entered {
@@ -45,12 +43,7 @@ impl Entered {
                 .collect(),
             values: ids
                 .iter()
-                .map(|(field, id)| {
-                    (
-                        id.to_string(),
-                        form.get(*field).cloned().unwrap_or_default(),
-                    )
-                })
+                .map(|(field, id)| (id.to_string(), form.get(*field).cloned().unwrap_or_default()))
                 .collect(),
         }
     }
@@ -117,20 +110,11 @@ pub struct Rendered {
 }
 
 async fn render_all<R: Sync>(
-    panels: &[Box<dyn Panel<R>>],
-    state: &AppState,
-    user: &User,
-    record: &R,
-    entered: &Entered,
+    panels: &[Box<dyn Panel<R>>], state: &AppState, user: &User, record: &R, entered: &Entered,
 ) -> Result<Rendered, PageError> {
     let mut out = Rendered::default();
     for panel in panels {
-        let cx = PanelCx {
-            state,
-            user,
-            record,
-            entered,
-        };
+        let cx = PanelCx { state, user, record, entered };
         if let Some(html) = panel.render(cx).await? {
             match panel.slot() {
                 Slot::Main => out.main.push(html),
@@ -143,31 +127,20 @@ async fn render_all<R: Sync>(
 
 impl Panels {
     pub async fn for_project(
-        &self,
-        state: &AppState,
-        user: &User,
-        p: &Project,
-        entered: &Entered,
+        &self, state: &AppState, user: &User, p: &Project, entered: &Entered,
     ) -> Result<Rendered, PageError> {
         render_all(&self.project, state, user, p, entered).await
     }
 
     pub async fn for_system(
-        &self,
-        state: &AppState,
-        user: &User,
-        s: &SystemRecord,
+        &self, state: &AppState, user: &User, s: &SystemRecord,
     ) -> Result<Rendered, PageError> {
         render_all(&self.system, state, user, s, &Entered::default()).await
     }
 
     /// The project page again, with a refused panel form's errors and what was typed.
     pub async fn project_page(
-        &self,
-        state: &AppState,
-        user: &User,
-        id: ProjectId,
-        entered: Entered,
+        &self, state: &AppState, user: &User, id: ProjectId, entered: Entered,
     ) -> Result<Response, PageError> {
         match self.project_page {
             Some(render) => render(state, user, id, entered).await,

@@ -27,9 +27,7 @@ impl AppState {
 /// was refused, `again(errors)` — the form shown again with what was typed; any other
 /// refusal goes to the error page.
 pub async fn page<R, Again, Fut>(
-    state: &AppState,
-    result: Result<Changed<R>, StoreError>,
-    to: impl FnOnce(&R) -> String,
+    state: &AppState, result: Result<Changed<R>, StoreError>, to: impl FnOnce(&R) -> String,
     again: Again,
 ) -> PageResult
 where
@@ -45,9 +43,7 @@ where
 
 /// A page's answer to a change that has no form to show again.
 pub async fn redirect<R>(
-    state: &AppState,
-    changed: Changed<R>,
-    to: impl FnOnce(&R) -> String,
+    state: &AppState, changed: Changed<R>, to: impl FnOnce(&R) -> String,
 ) -> Response {
     state.after_change(&changed).await;
     Redirect::to(&to(&changed.record)).into_response()
@@ -55,9 +51,7 @@ pub async fn redirect<R>(
 
 /// The API's answer to a change: the record as `Dto`, with `status`.
 pub async fn api<R, Dto: From<R>>(
-    state: &AppState,
-    result: Result<Changed<R>, StoreError>,
-    status: StatusCode,
+    state: &AppState, result: Result<Changed<R>, StoreError>, status: StatusCode,
 ) -> Result<(StatusCode, Json<Dto>), ApiError> {
     let changed = result?;
     state.after_change(&changed).await;
@@ -66,8 +60,7 @@ pub async fn api<R, Dto: From<R>>(
 
 /// The API's answer to a change that answers 200 with the record as `Dto`.
 pub async fn json<R, Dto: From<R>>(
-    state: &AppState,
-    result: Result<Changed<R>, StoreError>,
+    state: &AppState, result: Result<Changed<R>, StoreError>,
 ) -> Result<Json<Dto>, ApiError> {
     api(state, result, StatusCode::OK).await.map(|(_, j)| j)
 }
@@ -75,11 +68,7 @@ pub async fn json<R, Dto: From<R>>(
 /// Runs a step for the user of a page, then redirects to where `to` says; a refusal goes to
 /// the error page.
 pub async fn run_redirect<R: Record, S: Step<R>>(
-    state: &AppState,
-    user: &User,
-    target: Target,
-    step: &S,
-    to: impl FnOnce(&R) -> String,
+    state: &AppState, user: &User, target: Target, step: &S, to: impl FnOnce(&R) -> String,
 ) -> PageResult {
     let changed = state.store.run(user.who(state), target, step).await?;
     Ok(redirect(state, changed, to).await)
@@ -87,10 +76,7 @@ pub async fn run_redirect<R: Record, S: Step<R>>(
 
 /// Runs a step for an API caller and answers 200 with the record as `Dto`.
 pub async fn run_json<R: Record, S: Step<R>, Dto: From<R>>(
-    state: &AppState,
-    user: &ApiUser,
-    target: Target,
-    step: &S,
+    state: &AppState, user: &ApiUser, target: Target, step: &S,
 ) -> Result<Json<Dto>, ApiError> {
     json(state, state.store.run(user.who(state), target, step).await).await
 }

@@ -15,10 +15,7 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
         .worksheet_range_at(0)
         .ok_or_else(|| "工作簿中没有工作表".to_string())?
         .map_err(|e| format!("无法读取第一个工作表：{e}"))?;
-    let (top, left) = range
-        .start()
-        .map(|(r, c)| (r as usize, c as usize))
-        .unwrap_or((0, 0));
+    let (top, left) = range.start().map(|(r, c)| (r as usize, c as usize)).unwrap_or((0, 0));
     if range.height() + top > MAX_ROWS {
         return Err(format!("工作表超过 {MAX_ROWS} 行，请分成几个文件导入"));
     }

@@ -73,15 +73,11 @@ impl AppState {
     /// Indexes what changed since the last catch-up, including changes other processes made
     /// (`govit systems import`); returns how many records were (re)indexed.
     pub(crate) async fn catch_up_search_index(&self, since_ms: i64) -> Result<usize, String> {
-        let (sources, latest) = self
-            .store
-            .search_sources(since_ms)
-            .await
-            .map_err(|e| e.to_string())?;
+        let (sources, latest) =
+            self.store.search_sources(since_ms).await.map_err(|e| e.to_string())?;
         let n = sources.len();
         self.upsert(sources.into_iter().map(doc).collect()).await?;
-        self.indexed_through
-            .fetch_max(latest, std::sync::atomic::Ordering::Relaxed);
+        self.indexed_through.fetch_max(latest, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
     }
 
@@ -99,12 +95,8 @@ impl AppState {
 
     /// Asks the index off the async workers; a failure is logged and reads as no hits.
     pub(crate) async fn query_index(
-        &self,
-        jurisdiction_id: i64,
-        name: String,
-        text: String,
-        exclude: Option<(govit_search::DocKind, i64)>,
-        limit: usize,
+        &self, jurisdiction_id: i64, name: String, text: String,
+        exclude: Option<(govit_search::DocKind, i64)>, limit: usize,
     ) -> Vec<govit_search::Match> {
         let search = self.search.clone();
         let found = tokio::task::spawn_blocking(move || {
@@ -133,10 +125,7 @@ impl AppState {
             return;
         }
         match self.store.system_search_sources(ids).await {
-            Ok(sources) => {
-                self.reindex_docs(sources.into_iter().map(doc).collect())
-                    .await
-            }
+            Ok(sources) => self.reindex_docs(sources.into_iter().map(doc).collect()).await,
             Err(e) => tracing::error!(error = %e, "search index update failed"),
         }
     }

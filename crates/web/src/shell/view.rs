@@ -44,18 +44,11 @@ pub struct Layout {
 
 impl Layout {
     pub fn bare(title: impl Into<String>) -> Layout {
-        Layout {
-            title: title.into(),
-            active: "",
-            nav: None,
-        }
+        Layout { title: title.into(), active: "", nav: None }
     }
 
     pub async fn for_user(
-        state: &AppState,
-        user: &User,
-        title: impl Into<String>,
-        active: &'static str,
+        state: &AppState, user: &User, title: impl Into<String>, active: &'static str,
     ) -> Result<Layout, crate::shell::error::PageError> {
         let p = &user.principal;
         let todo = state.store.todo_counts(p).await?;
@@ -76,12 +69,7 @@ impl Layout {
             nav: Some(Nav {
                 name: p.name.clone(),
                 department,
-                roles: p
-                    .roles
-                    .iter()
-                    .map(|r| r.label())
-                    .collect::<Vec<_>>()
-                    .join("、"),
+                roles: p.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、"),
                 csrf: user.csrf.clone(),
                 is_admin: p.has(Role::Admin),
                 is_auditor: p.has(Role::Auditor),
@@ -111,13 +99,9 @@ struct ErrorPage<'a> {
 }
 
 pub fn error_page(title: &str, message: &str) -> String {
-    ErrorPage {
-        layout: Layout::bare(title),
-        heading: title,
-        message,
-    }
-    .render()
-    .unwrap_or_else(|_| format!("<h1>{title}</h1><p>{message}</p>"))
+    ErrorPage { layout: Layout::bare(title), heading: title, message }
+        .render()
+        .unwrap_or_else(|_| format!("<h1>{title}</h1><p>{message}</p>"))
 }
 
 /// One input of a form, with its value and error, ready for the template.
@@ -142,11 +126,8 @@ pub struct FieldGroup {
 }
 
 pub fn error_for(errors: &[FieldError], field: &str) -> Option<String> {
-    let msgs: Vec<&str> = errors
-        .iter()
-        .filter(|e| e.field == field)
-        .map(|e| e.message.as_str())
-        .collect();
+    let msgs: Vec<&str> =
+        errors.iter().filter(|e| e.field == field).map(|e| e.message.as_str()).collect();
     (!msgs.is_empty()).then(|| msgs.join("；"))
 }
 
@@ -159,10 +140,7 @@ pub struct SummaryItem {
 pub fn summary(errors: &[FieldError]) -> Vec<SummaryItem> {
     errors
         .iter()
-        .map(|e| SummaryItem {
-            href: format!("#{}", e.field),
-            message: e.message.clone(),
-        })
+        .map(|e| SummaryItem { href: format!("#{}", e.field), message: e.message.clone() })
         .collect()
 }
 
@@ -229,21 +207,9 @@ pub fn declaration_groups(form: &DeclarationForm, errors: &[FieldError]) -> Vec<
             fields: vec![
                 f("leader", &form.leader, "text", "", true),
                 f("contact", &form.contact, "text", "", true),
-                f(
-                    "phone",
-                    &form.phone,
-                    "tel",
-                    "手机号或带区号的固定电话，例如 0564-6661234",
-                    true,
-                ),
+                f("phone", &form.phone, "tel", "手机号或带区号的固定电话，例如 0564-6661234", true),
                 f("email", &form.email, "email", "", true),
-                f(
-                    "remarks",
-                    &form.remarks,
-                    "textarea",
-                    "选填，500 字以内",
-                    false,
-                ),
+                f("remarks", &form.remarks, "textarea", "选填，500 字以内", false),
             ],
         },
     ]

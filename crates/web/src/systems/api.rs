@@ -97,8 +97,7 @@ pub struct SystemList {
     params(("q" = Option<String>, Query), ("dept" = Option<i64>, Query), ("disposition" = Option<String>, Query), ("zombies" = Option<String>, Query), ("page" = Option<i64>, Query)),
     responses((status = 200, body = SystemList)))]
 pub async fn list_systems(
-    State(state): State<AppState>,
-    user: ApiUser,
+    State(state): State<AppState>, user: ApiUser,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<SystemList>, ApiError> {
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
@@ -116,10 +115,7 @@ pub async fn list_systems(
             &user.principal,
             &sq.filter(),
             state.now_ms(),
-            Page::new(
-                get("page").parse().unwrap_or(1),
-                get("page_size").parse().unwrap_or(50),
-            ),
+            Page::new(get("page").parse().unwrap_or(1), get("page_size").parse().unwrap_or(50)),
         )
         .await?;
     Ok(Json(SystemList {
@@ -134,15 +130,10 @@ pub async fn list_systems(
 #[utoipa::path(post, path = "/api/v1/systems", tag = "systems", request_body = SystemInput, security(("bearer" = [])),
     responses((status = 201, body = SystemDto), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn create_system(
-    State(state): State<AppState>,
-    user: ApiUser,
-    body: Bytes,
+    State(state): State<AppState>, user: ApiUser, body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let form = govit_core::inventory::SystemForm::from_body(&body)?;
-    let result = state
-        .store
-        .run(user.who(&state), Target::New, &Register(&form))
-        .await;
+    let result = state.store.run(user.who(&state), Target::New, &Register(&form)).await;
     respond::api::<_, SystemDto>(&state, result, StatusCode::CREATED).await
 }
 
@@ -161,10 +152,7 @@ pub struct ImportParams {
     security(("bearer" = [])),
     responses((status = 200, body = ImportReportDto), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn import_systems(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Query(params): Query<ImportParams>,
-    body: Bytes,
+    State(state): State<AppState>, user: ApiUser, Query(params): Query<ImportParams>, body: Bytes,
 ) -> Result<Json<ImportReportDto>, ApiError> {
     if body.is_empty() {
         return Err(DomainError::invalid("file", "请求体应为 .xlsx 文件").into());
@@ -242,26 +230,16 @@ impl From<govit_storage::systems::ImportReport> for ImportReportDto {
 #[utoipa::path(get, path = "/api/v1/systems/{id}", tag = "systems", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = SystemDto), (status = 404, body = ApiErrorBody)))]
 pub async fn get_system(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
 ) -> Result<Json<SystemDto>, ApiError> {
-    Ok(Json(
-        state
-            .store
-            .read::<SystemRecord>(user.who(&state), id)
-            .await?
-            .into(),
-    ))
+    Ok(Json(state.store.read::<SystemRecord>(user.who(&state), id).await?.into()))
 }
 
 /// Replaces an entry (with `version`); the previous version is kept in its history.
 #[utoipa::path(put, path = "/api/v1/systems/{id}", tag = "systems", params(("id" = i64, Path)), request_body = SystemInput, security(("bearer" = [])),
     responses((status = 200, body = SystemDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn update_system(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
     Versioned(version, form): Versioned<govit_core::inventory::SystemForm>,
 ) -> Result<Json<SystemDto>, ApiError> {
     respond::run_json(&state, &user, Target::at(id, version), &Edit(&form)).await
@@ -281,14 +259,9 @@ pub struct SystemVersionDto {
 #[utoipa::path(get, path = "/api/v1/systems/{id}/history", tag = "systems", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = Vec<SystemVersionDto>), (status = 404, body = ApiErrorBody)))]
 pub async fn system_history(
-    State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
 ) -> Result<Json<Vec<SystemVersionDto>>, ApiError> {
-    state
-        .store
-        .read::<SystemRecord>(user.who(&state), id)
-        .await?;
+    state.store.read::<SystemRecord>(user.who(&state), id).await?;
     let list = state.store.system_history(id).await?;
     Ok(Json(
         list.into_iter()

@@ -25,71 +25,22 @@ fn fields(f: &SystemForm, errors: &[FieldError]) -> Vec<Field> {
     let disposition = "gaoping:9：关闭、整合、承接、新建须写明理由";
     FieldList::new(system_field_label, errors)
         .input(("name", "text", true), &f.name, "")
-        .input(
-            ("function_summary", "textarea", true),
-            &f.function_summary,
-            SUMMARY_HINT,
-        )
-        .input(
-            ("users_scope", "text", false),
-            &f.users_scope,
-            "例如：区城管局及各街道网格员",
-        )
-        .select(
-            ("use_frequency", true),
-            &f.use_frequency,
-            "",
-            choices!(UseFrequency),
-        )
-        .input(
-            ("approval_document", "text", false),
-            &f.approval_document,
-            "立项批复文号",
-        )
+        .input(("function_summary", "textarea", true), &f.function_summary, SUMMARY_HINT)
+        .input(("users_scope", "text", false), &f.users_scope, "例如：区城管局及各街道网格员")
+        .select(("use_frequency", true), &f.use_frequency, "", choices!(UseFrequency))
+        .input(("approval_document", "text", false), &f.approval_document, "立项批复文号")
         .input(("approval_date", "date", false), &f.approval_date, "")
         .input(("funding_source", "text", false), &f.funding_source, "")
         .input(("year_built", "text", false), &f.year_built, "四位年份")
-        .select(
-            ("deployment", true),
-            &f.deployment,
-            "",
-            choices!(Deployment),
-        )
+        .select(("deployment", true), &f.deployment, "", choices!(Deployment))
         .select(("network", true), &f.network, "", choices!(Network))
-        .select(
-            ("gov_service_connected", false),
-            &f.gov_service_connected,
-            "",
-            yes_no(),
-        )
-        .select(
-            ("data_sharing_connected", false),
-            &f.data_sharing_connected,
-            "",
-            yes_no(),
-        )
-        .input(
-            ("mlps_level", "text", false),
-            &f.mlps_level,
-            "1 至 5，未定级留空",
-        )
+        .select(("gov_service_connected", false), &f.gov_service_connected, "", yes_no())
+        .select(("data_sharing_connected", false), &f.data_sharing_connected, "", yes_no())
+        .input(("mlps_level", "text", false), &f.mlps_level, "1 至 5，未定级留空")
         .select(("status", false), &f.status, "", choices!(SystemStatus))
-        .select(
-            ("disposition", false),
-            &f.disposition,
-            disposition,
-            choices!(Disposition),
-        )
-        .input(
-            ("disposition_reason", "textarea", false),
-            &f.disposition_reason,
-            "",
-        )
-        .input(
-            ("last_used_on", "date", false),
-            &f.last_used_on,
-            "超过 12 个月未使用将提示复核",
-        )
+        .select(("disposition", false), &f.disposition, disposition, choices!(Disposition))
+        .input(("disposition_reason", "textarea", false), &f.disposition_reason, "")
+        .input(("last_used_on", "date", false), &f.last_used_on, "超过 12 个月未使用将提示复核")
         .select(("om_stopped", false), &f.om_stopped, "", yes_no())
         .select(("idle_resources", false), &f.idle_resources, "", yes_no())
         .fields
@@ -99,21 +50,10 @@ const SUMMARY_HINT: &str = "系统的主要业务功能，用于查重比对";
 
 /// The entry form page (`version` for an edit).
 pub async fn form_page(
-    state: &AppState,
-    user: &User,
-    (heading, action, cancel): (String, String, String),
-    version: Option<i64>,
-    form: &SystemForm,
-    errors: &[FieldError],
+    state: &AppState, user: &User, (heading, action, cancel): (String, String, String),
+    version: Option<i64>, form: &SystemForm, errors: &[FieldError],
 ) -> PageResult {
-    let spec = FormSpec {
-        heading,
-        nav: "systems",
-        action,
-        cancel,
-        version,
-        choose_prompt: false,
-    };
+    let spec = FormSpec { heading, nav: "systems", action, cancel, version, choose_prompt: false };
     shell_form_page(state, user, spec, fields(form, errors), errors).await
 }
 
@@ -125,39 +65,25 @@ pub struct NewQuery {
 }
 
 pub async fn new(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<NewQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<NewQuery>,
 ) -> PageResult {
     form_page(
         &state,
         &user,
-        (
-            "登记政务信息系统".into(),
-            "/systems/new".into(),
-            "/systems".into(),
-        ),
+        ("登记政务信息系统".into(), "/systems/new".into(), "/systems".into()),
         None,
-        &SystemForm {
-            name: q.name.chars().take(100).collect(),
-            ..Default::default()
-        },
+        &SystemForm { name: q.name.chars().take(100).collect(), ..Default::default() },
         &[],
     )
     .await
 }
 
 pub async fn create(
-    State(state): State<AppState>,
-    user: User,
-    Form(f): Form<HashMap<String, String>>,
+    State(state): State<AppState>, user: User, Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let form = SystemForm::from_form(&f);
     let (state, user) = (&state, &user);
-    let result = state
-        .store
-        .run(user.who(state), Target::New, &Register(&form))
-        .await;
+    let result = state.store.run(user.who(state), Target::New, &Register(&form)).await;
     respond::page(
         state,
         result,
@@ -166,11 +92,7 @@ pub async fn create(
             form_page(
                 state,
                 user,
-                (
-                    "登记政务信息系统".into(),
-                    "/systems/new".into(),
-                    "/systems".into(),
-                ),
+                ("登记政务信息系统".into(), "/systems/new".into(), "/systems".into()),
                 None,
                 &form,
                 &errs,
@@ -182,10 +104,7 @@ pub async fn create(
 }
 
 pub async fn edit(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
-    let s = state
-        .store
-        .read::<SystemRecord>(user.who(&state), id)
-        .await?;
+    let s = state.store.read::<SystemRecord>(user.who(&state), id).await?;
     form_page(
         &state,
         &user,
@@ -202,9 +121,7 @@ pub async fn edit(State(state): State<AppState>, user: User, Path(id): Path<i64>
 }
 
 pub async fn update(
-    State(state): State<AppState>,
-    user: User,
-    Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let version: i64 = f
@@ -213,10 +130,7 @@ pub async fn update(
         .ok_or_else(|| DomainError::invalid("version", "缺少版本号，请刷新页面后重试"))?;
     let form = SystemForm::from_form(&f);
     let (state, user) = (&state, &user);
-    let result = state
-        .store
-        .run(user.who(state), Target::at(id, version), &Edit(&form))
-        .await;
+    let result = state.store.run(user.who(state), Target::at(id, version), &Edit(&form)).await;
     respond::page(
         state,
         result,
@@ -225,11 +139,7 @@ pub async fn update(
             form_page(
                 state,
                 user,
-                (
-                    "修改系统".into(),
-                    format!("/systems/{id}/edit"),
-                    format!("/systems/{id}"),
-                ),
+                ("修改系统".into(), format!("/systems/{id}/edit"), format!("/systems/{id}")),
                 Some(version),
                 &form,
                 &errs,

@@ -63,9 +63,7 @@ pub async fn import_template(State(state): State<AppState>) -> PageResult {
 
 /// Reads the upload, imports (or only checks) it, and shows what happened row by row.
 pub async fn import(
-    State(state): State<AppState>,
-    user: User,
-    mut form: axum::extract::Multipart,
+    State(state): State<AppState>, user: User, mut form: axum::extract::Multipart,
 ) -> PageResult {
     let mut file = None;
     let mut check_only = false;
@@ -132,11 +130,8 @@ impl ImportError {
 /// Parses a workbook and imports it (or only checks it); refreshes the duplicate-check
 /// index for what changed.
 pub async fn run_import(
-    state: &AppState,
-    principal: &govit_core::org::Principal,
-    actor: &govit_storage::Actor,
-    bytes: &[u8],
-    write: bool,
+    state: &AppState, principal: &govit_core::org::Principal, actor: &govit_storage::Actor,
+    bytes: &[u8], write: bool,
 ) -> Result<ImportReport, ImportError> {
     let cells = crate::shell::sheet::read_xlsx(bytes).map_err(ImportError::Sheet)?;
     let sheet = SystemSheet::read(&cells).map_err(ImportError::Sheet)?;

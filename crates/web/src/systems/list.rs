@@ -60,9 +60,7 @@ struct Row {
 }
 
 pub(crate) fn mlps(level: Option<u8>) -> String {
-    level
-        .map(|l| format!("{l}级"))
-        .unwrap_or_else(|| "未定级".into())
+    level.map(|l| format!("{l}级")).unwrap_or_else(|| "未定级".into())
 }
 
 #[derive(Template)]
@@ -83,9 +81,7 @@ struct SystemsPage {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<SystemQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<SystemQuery>,
 ) -> PageResult {
     let paged = state
         .store
@@ -109,12 +105,7 @@ pub async fn list(
             mlps: mlps(s.system.mlps_level),
             status: s.system.status.label(),
             disposition: s.system.disposition.label(),
-            zombie: s
-                .zombie_signals
-                .iter()
-                .map(|z| z.1.clone())
-                .collect::<Vec<_>>()
-                .join("；"),
+            zombie: s.zombie_signals.iter().map(|z| z.1.clone()).collect::<Vec<_>>().join("；"),
             name: s.system.name,
         })
         .collect();
@@ -133,10 +124,7 @@ pub async fn list(
         disposition: q.disposition.clone(),
         zombies: q.zombies == "1",
         departments,
-        dispositions: Disposition::ALL
-            .iter()
-            .map(|d| (d.as_str(), d.label()))
-            .collect(),
+        dispositions: Disposition::ALL.iter().map(|d| (d.as_str(), d.label())).collect(),
         rows,
         pager,
         export_query: q.query_string(None),
@@ -147,9 +135,7 @@ pub async fn list(
 }
 
 pub async fn export(
-    State(state): State<AppState>,
-    user: User,
-    Query(q): Query<SystemQuery>,
+    State(state): State<AppState>, user: User, Query(q): Query<SystemQuery>,
 ) -> PageResult {
     let all = all_systems(&state.store, &user.principal, &q.filter(), state.now_ms()).await?;
     let (table, rows) = systems_table(all);
@@ -158,9 +144,7 @@ pub async fn export(
 
 /// Every entry the filter and the user's scope allow (at most 100,000), for exports.
 pub async fn all_systems(
-    store: &govit_storage::Store,
-    principal: &govit_core::org::Principal,
-    filter: &SystemFilter,
+    store: &govit_storage::Store, principal: &govit_core::org::Principal, filter: &SystemFilter,
     now_ms: i64,
 ) -> Result<Vec<SystemRecord>, StoreError> {
     crate::shell::excel::all_pages(crate::shell::excel::CATALOG_MAX_ROWS, |page| {
@@ -180,13 +164,7 @@ pub fn systems_table(
         .map(|r| {
             let mut row = vec![r.owner_department];
             row.extend(r.system.sheet_cells());
-            row.push(
-                r.zombie_signals
-                    .iter()
-                    .map(|z| z.1.clone())
-                    .collect::<Vec<_>>()
-                    .join("；"),
-            );
+            row.push(r.zombie_signals.iter().map(|z| z.1.clone()).collect::<Vec<_>>().join("；"));
             row
         })
         .collect();
@@ -201,14 +179,10 @@ pub fn systems_table(
 
 /// The whole visible catalog as .xlsx bytes, for `govit systems export`.
 pub async fn systems_xlsx(
-    store: &govit_storage::Store,
-    principal: &govit_core::org::Principal,
-    filter: &SystemFilter,
+    store: &govit_storage::Store, principal: &govit_core::org::Principal, filter: &SystemFilter,
     now_ms: i64,
 ) -> Result<(usize, Vec<u8>), String> {
-    let all = all_systems(store, principal, filter, now_ms)
-        .await
-        .map_err(|e| e.to_string())?;
+    let all = all_systems(store, principal, filter, now_ms).await.map_err(|e| e.to_string())?;
     let n = all.len();
     let (table, rows) = systems_table(all);
     crate::shell::excel::xlsx_bytes(&table, &rows).map(|b| (n, b))

@@ -16,14 +16,11 @@ pub fn pages() -> Router<AppState> {
         .route("/systems/export.xlsx", get(list::export))
         .route(
             "/systems/import",
-            get(import::import_form).post(import::import).layer(
-                axum::extract::DefaultBodyLimit::max(crate::shell::auth::MAX_UPLOAD_BYTES),
-            ),
+            get(import::import_form)
+                .post(import::import)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::shell::auth::MAX_UPLOAD_BYTES)),
         )
-        .route(
-            "/systems/import/template.xlsx",
-            get(import::import_template),
-        )
+        .route("/systems/import/template.xlsx", get(import::import_template))
         .route("/systems/new", get(form::new).post(form::create))
         .route("/systems/{id}", get(show::show))
         .route("/systems/{id}/edit", get(form::edit).post(form::update))
