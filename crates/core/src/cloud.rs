@@ -3,6 +3,7 @@
 //! of systems exempt from the cloud or the service platform (负面清单, gaoping:11).
 
 use crate::error::FieldError;
+use crate::error::flag;
 use serde::{Deserialize, Serialize};
 
 named_enum!(
@@ -145,20 +146,6 @@ fn text(
     v.to_string()
 }
 
-fn flag(errors: &mut Vec<FieldError>, field: &'static str, v: &str) -> bool {
-    match v.trim() {
-        "1" | "true" | "是" | "on" | "yes" => true,
-        "" | "0" | "false" | "否" | "no" => false,
-        _ => {
-            errors.push(FieldError::new(
-                field,
-                format!("{}应填写“是”或“否”", service_field_label(field)),
-            ));
-            false
-        }
-    }
-}
-
 /// Splits keywords typed with commas (either width), 、, semicolons or spaces.
 pub fn split_keywords(v: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -194,7 +181,7 @@ impl CloudServiceForm {
             }
             found
         };
-        let is_common = flag(&mut e, "is_common", &self.is_common);
+        let is_common = flag(&mut e, "is_common", service_field_label, &self.is_common);
         let keywords = split_keywords(&self.keywords);
         if keywords.len() > 30 {
             e.push(FieldError::new("keywords", "查重关键词不能超过 30 个"));
@@ -337,8 +324,9 @@ pub struct NegativeListing {
 impl NegativeListForm {
     pub fn parse(&self) -> Result<NegativeListing, Vec<FieldError>> {
         let mut e = Vec::new();
-        let exempt_cloud = flag(&mut e, "exemptions", &self.exempt_cloud);
-        let exempt_platform = flag(&mut e, "exemptions", &self.exempt_platform);
+        let exempt_cloud = flag(&mut e, "exemptions", service_field_label, &self.exempt_cloud);
+        let exempt_platform =
+            flag(&mut e, "exemptions", service_field_label, &self.exempt_platform);
         if e.is_empty() && !exempt_cloud && !exempt_platform {
             e.push(FieldError::new(
                 "exemptions",

@@ -13,6 +13,21 @@ impl FieldError {
     }
 }
 
+/// A yes/no field as typed in a form or a sheet (是/否, 1/0, true/false, on); anything else
+/// is an error naming the field by its `label`.
+pub fn flag(
+    errors: &mut Vec<FieldError>, field: &'static str, label: fn(&str) -> &'static str, v: &str,
+) -> bool {
+    match v.trim() {
+        "1" | "true" | "是" | "on" | "yes" => true,
+        "" | "0" | "false" | "否" | "no" => false,
+        _ => {
+            errors.push(FieldError::new(field, format!("{}应填写“是”或“否”", label(field))));
+            false
+        }
+    }
+}
+
 /// The domain's refusals. The web layer maps each variant once to a status and a stable code.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DomainError {

@@ -33,7 +33,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use shell::panels::Panels;
+use shell::panels::{Panels, Slot};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,13 +44,13 @@ use tower_http::trace::TraceLayer;
 fn panels() -> Panels {
     Panels {
         project: vec![
-            Box::new(projects::links::SystemsPanel),
-            Box::new(cloud::project_panel::CloudPanel),
-            Box::new(projects::links::GatesPanel),
-            Box::new(search::similar::SimilarPanel),
-            Box::new(rules::project::RulesPanel),
+            (Slot::Main, projects::links::systems_panel),
+            (Slot::Main, cloud::project_panel::project_cloud_panel),
+            (Slot::Main, projects::links::gates_panel),
+            (Slot::Below, search::similar::similar_panel),
+            (Slot::Below, rules::project::rules_panel),
         ],
-        system: vec![Box::new(cloud::negative_list::NegativePanel)],
+        system: vec![(Slot::Main, cloud::negative_list::negative_panel)],
         project_page: Some(projects::show::rerender),
     }
 }

@@ -2,6 +2,7 @@
 //! parsing and the zombie-system signals.
 
 use crate::error::FieldError;
+use crate::error::flag;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -135,20 +136,6 @@ pub fn system_field_label(field: &str) -> &'static str {
         "idle_resources" => "是否资源闲置",
         "merge_into" => "整合至",
         _ => "",
-    }
-}
-
-fn flag(errors: &mut Vec<FieldError>, field: &'static str, v: &str) -> bool {
-    match v.trim() {
-        "1" | "true" | "是" | "on" | "yes" => true,
-        "" | "0" | "false" | "否" | "no" => false,
-        _ => {
-            errors.push(FieldError::new(
-                field,
-                format!("{}应填写“是”或“否”", system_field_label(field)),
-            ));
-            false
-        }
     }
 }
 
@@ -316,11 +303,16 @@ impl SystemForm {
             },
         };
         let gov_service_connected =
-            flag(&mut e, "gov_service_connected", &self.gov_service_connected);
-        let data_sharing_connected =
-            flag(&mut e, "data_sharing_connected", &self.data_sharing_connected);
-        let om_stopped = flag(&mut e, "om_stopped", &self.om_stopped);
-        let idle_resources = flag(&mut e, "idle_resources", &self.idle_resources);
+            flag(&mut e, "gov_service_connected", system_field_label, &self.gov_service_connected);
+        let data_sharing_connected = flag(
+            &mut e,
+            "data_sharing_connected",
+            system_field_label,
+            &self.data_sharing_connected,
+        );
+        let om_stopped = flag(&mut e, "om_stopped", system_field_label, &self.om_stopped);
+        let idle_resources =
+            flag(&mut e, "idle_resources", system_field_label, &self.idle_resources);
         match (use_frequency, deployment, network, status, disposition) {
             (
                 Some(use_frequency),

@@ -1,11 +1,12 @@
 //! Jurisdictions, the department tree, external firms and experts.
 
 use crate::base::audit_log::{Change, append};
-use crate::{Actor, Result, Store};
+use crate::{Actor, Param, Result, Store, bind_all};
 use govit_core::DomainError;
 use govit_core::ids::{DepartmentId, JurisdictionId};
 use govit_core::org::{FirmKind, PartyKind, child_path};
 use serde::Serialize;
+use sqlx::AssertSqlSafe;
 use sqlx::Row;
 
 #[derive(Debug, Clone, Serialize)]
@@ -54,25 +55,39 @@ impl Store {
     pub async fn create_jurisdiction(
         &self, actor: &Actor, now_ms: i64, code: &str, name: &str, profile_id: &str,
     ) -> Result<JurisdictionId> {
+        let fields = [("code", code), ("name", name), ("profile_id", profile_id)];
+        Ok(JurisdictionId(self.create_row(actor, now_ms, "jurisdiction", None, &fields).await?))
+    }
+
+    /// Inserts one row of the `kind`'s table (`<kind>s`) — in `jurisdiction`, when it belongs
+    /// to one — and audits it as `<kind>.create` with the fields as written.
+    async fn create_row(
+        &self, actor: &Actor, now_ms: i64, kind: &str, jurisdiction: Option<JurisdictionId>,
+        fields: &[(&str, &str)],
+    ) -> Result<i64> {
+        let mut params: Vec<Param> = jurisdiction.map(|j| Param::Int(j.0)).into_iter().collect();
+        let mut columns: Vec<&str> = jurisdiction.map(|_| "jurisdiction_id").into_iter().collect();
+        for (column, value) in fields {
+            columns.push(column);
+            params.push(Param::Text(value.to_string()));
+        }
+        let placeholders: Vec<String> = (1..=params.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "INSERT INTO {kind}s ({}) VALUES ({}) RETURNING id",
+            columns.join(", "),
+            placeholders.join(", ")
+        );
         let mut w = self.write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO jurisdictions (code, name, profile_id) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(code.to_string())
-        .bind(name.to_string())
-        .bind(profile_id.to_string())
-        .fetch_one(&mut *w.tx)
-        .await?;
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("jurisdiction", id, "jurisdiction.create")
-                .after(&serde_json::json!({"code": code, "name": name, "profile_id": profile_id})),
-        )
-        .await?;
+        let id: i64 = bind_all(sqlx::query(AssertSqlSafe(sql)), &params)
+            .fetch_one(&mut *w.tx)
+            .await?
+            .try_get("id")?;
+        let after: serde_json::Map<String, serde_json::Value> =
+            fields.iter().map(|(k, v)| (k.to_string(), (*v).into())).collect();
+        let action = format!("{kind}.create");
+        append(&mut w.tx, actor, now_ms, Change::ok(kind, id, &action).after(&after)).await?;
         w.commit().await?;
-        Ok(JurisdictionId(id))
+        Ok(id)
     }
 
     pub async fn jurisdiction_by_code(&self, code: &str) -> Result<Option<Jurisdiction>> {
@@ -229,26 +244,8 @@ impl Store {
         &self, actor: &Actor, now_ms: i64, jurisdiction: JurisdictionId, kind: FirmKind,
         name: &str, credit_code: &str,
     ) -> Result<i64> {
-        let mut w = self.write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO firms (jurisdiction_id, kind, name, credit_code) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(jurisdiction.0)
-        .bind(kind.as_str())
-        .bind(name.to_string())
-        .bind(credit_code.to_string())
-        .fetch_one(&mut *w.tx)
-        .await?;
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("firm", id, "firm.create")
-                .after(&serde_json::json!({"kind": kind.as_str(), "name": name, "credit_code": credit_code})),
-        )
-        .await?;
-        w.commit().await?;
-        Ok(id)
+        let fields = [("kind", kind.as_str()), ("name", name), ("credit_code", credit_code)];
+        self.create_row(actor, now_ms, "firm", Some(jurisdiction), &fields).await
     }
 
     pub async fn firms(&self, jurisdiction: JurisdictionId) -> Result<Vec<Firm>> {
@@ -273,26 +270,8 @@ impl Store {
         &self, actor: &Actor, now_ms: i64, jurisdiction: JurisdictionId, name: &str,
         employer: &str, fields: &str,
     ) -> Result<i64> {
-        let mut w = self.write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO experts (jurisdiction_id, name, employer, fields) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(jurisdiction.0)
-        .bind(name.to_string())
-        .bind(employer.to_string())
-        .bind(fields.to_string())
-        .fetch_one(&mut *w.tx)
-        .await?;
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("expert", id, "expert.create")
-                .after(&serde_json::json!({"name": name, "employer": employer, "fields": fields})),
-        )
-        .await?;
-        w.commit().await?;
-        Ok(id)
+        let fields = [("name", name), ("employer", employer), ("fields", fields)];
+        self.create_row(actor, now_ms, "expert", Some(jurisdiction), &fields).await
     }
 
     pub async fn experts(&self, jurisdiction: JurisdictionId) -> Result<Vec<Expert>> {

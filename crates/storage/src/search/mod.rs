@@ -5,7 +5,7 @@ mod sources;
 
 pub use sources::SearchSource;
 
-use crate::{Result, Store, Where, bind_all};
+use crate::{Result, Store, bind_all};
 use govit_core::ids::DepartmentId;
 use govit_core::org::Principal;
 use serde::Serialize;
@@ -26,6 +26,28 @@ fn id_list(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
 
+/// One kind of hit: its table and alias, its status column and how the lists label it.
+struct Kind {
+    is_system: bool,
+    from: &'static str,
+    status: &'static str,
+    label: fn(&str) -> Option<&'static str>,
+}
+
+const SYSTEMS: Kind = Kind {
+    is_system: true,
+    from: "info_systems s JOIN departments d ON d.id = s.owner_department_id",
+    status: "s.disposition",
+    label: |v| govit_core::inventory::Disposition::parse(v).map(|d| d.label()),
+};
+
+const PROJECTS: Kind = Kind {
+    is_system: false,
+    from: "projects p JOIN departments d ON d.id = p.owner_department_id",
+    status: "p.status",
+    label: |v| govit_core::project::ProjectStatus::parse(v).map(|s| s.label()),
+};
+
 impl Store {
     /// The visible ones among these hits, keyed by (is_system, id).
     pub async fn search_rows(
@@ -33,67 +55,37 @@ impl Store {
         department: Option<DepartmentId>,
     ) -> Result<HashMap<(bool, i64), SearchRow>> {
         let mut out = HashMap::new();
-        let dept_clause = |w: &mut Where| {
+        let scopes = [
+            (SYSTEMS, systems, crate::visible_where(principal, "s")),
+            (PROJECTS, projects, crate::projects::scope_where(principal)),
+        ];
+        for (kind, ids, mut w) in scopes {
+            if ids.is_empty() {
+                continue;
+            }
             if let Some(d) = department {
                 w.within_department(d);
             }
-        };
-        if !systems.is_empty() {
-            let mut w = crate::visible_where(principal, "s");
-            dept_clause(&mut w);
+            let alias = &kind.status[..1];
             let sql = format!(
-                "SELECT s.id, s.name, s.disposition, d.name AS department FROM info_systems s \
-                 JOIN departments d ON d.id = s.owner_department_id{} AND s.id IN ({})",
+                "SELECT {alias}.id, {alias}.name, {} AS status, d.name AS department FROM {}{} AND {alias}.id IN ({})",
+                kind.status,
+                kind.from,
                 w.sql(),
-                id_list(systems)
+                id_list(ids)
             );
-            for r in
-                bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params).fetch_all(&self.pool).await?
-            {
-                let id: i64 = r.try_get("id")?;
-                out.insert(
-                    (true, id),
-                    SearchRow {
-                        is_system: true,
-                        id,
-                        name: r.try_get("name")?,
-                        department: r.try_get("department")?,
-                        status: govit_core::inventory::Disposition::parse(
-                            &r.try_get::<String, _>("disposition")?,
-                        )
-                        .map(|d| d.label().to_string())
-                        .unwrap_or_default(),
-                    },
-                );
-            }
-        }
-        if !projects.is_empty() {
-            let mut w = crate::projects::scope_where(principal);
-            dept_clause(&mut w);
-            let sql = format!(
-                "SELECT p.id, p.name, p.status, d.name AS department FROM projects p \
-                 JOIN departments d ON d.id = p.owner_department_id{} AND p.id IN ({})",
-                w.sql(),
-                id_list(projects)
-            );
-            for r in
-                bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params).fetch_all(&self.pool).await?
-            {
-                let id: i64 = r.try_get("id")?;
-                out.insert(
-                    (false, id),
-                    SearchRow {
-                        is_system: false,
-                        id,
-                        name: r.try_get("name")?,
-                        department: r.try_get("department")?,
-                        status: govit_core::project::ProjectStatus::parse(
-                            &r.try_get::<String, _>("status")?,
-                        )
-                        .map(|s| s.label().to_string())
-                        .unwrap_or_default(),
-                    },
-                );
+            let rows =
+                bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params).fetch_all(&self.pool).await?;
+            for r in rows {
+                let (id, status): (i64, String) = (r.try_get("id")?, r.try_get("status")?);
+                let row = SearchRow {
+                    is_system: kind.is_system,
+                    id,
+                    name: r.try_get("name")?,
+                    department: r.try_get("department")?,
+                    status: (kind.label)(&status).unwrap_or_default().to_string(),
+                };
+                out.insert((kind.is_system, id), row);
             }
         }
         Ok(out)

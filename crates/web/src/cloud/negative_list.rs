@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::shell::auth::User;
 use crate::shell::input::{FieldSource, FromFields};
 use crate::shell::page::{PageResult, field, version_of};
-use crate::shell::panels::{Panel, PanelCx, PanelFuture, Slot};
+use crate::shell::panels::{PanelCx, PanelFuture};
 use crate::shell::respond;
 use crate::shell::view::{self, Layout, Pager, SummaryItem, fmt_ms, fmt_opt_ms};
 use askama::Template;
@@ -126,13 +126,7 @@ pub async fn negative_list(
     let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
         format!("/negative-list?{}", q.query_string(Some(n)))
     });
-    let departments = state
-        .store
-        .departments(user.principal.jurisdiction_id)
-        .await?
-        .into_iter()
-        .map(|d| (d.id.0, d.name))
-        .collect();
+    let departments = view::department_options(&state, &user).await?;
     let body = NegativeListPage {
         layout: Layout::for_user(&state, &user, "负面清单", "negative").await?,
         flash: None,
@@ -379,29 +373,21 @@ struct SystemPanelView<'a> {
 }
 
 /// Registered as a panel of the system page.
-pub struct NegativePanel;
-
-impl Panel<SystemRecord> for NegativePanel {
-    fn slot(&self) -> Slot {
-        Slot::Main
-    }
-
-    fn render<'a>(&'a self, cx: PanelCx<'a, SystemRecord>) -> PanelFuture<'a> {
-        Box::pin(async move {
-            let (p, s) = (&cx.user.principal, cx.record);
-            let entries = cx.state.store.negative_entries_for_system(p, s.id).await?;
-            let current = entries.iter().find(|e| e.status.is_open()).map(NegativeRow::from);
-            let view = SystemPanelView {
-                can_request: current.is_none()
-                    && p.has(Role::Declarant)
-                    && p.department_id == Some(s.owner_department_id),
-                current,
-                rows: entries.iter().map(NegativeRow::from).collect(),
-                s,
-            };
-            Ok(Some(view.render()?))
-        })
-    }
+pub fn negative_panel(cx: PanelCx<'_, SystemRecord>) -> PanelFuture<'_> {
+    Box::pin(async move {
+        let (p, s) = (&cx.user.principal, cx.record);
+        let entries = cx.state.store.negative_entries_for_system(p, s.id).await?;
+        let current = entries.iter().find(|e| e.status.is_open()).map(NegativeRow::from);
+        let view = SystemPanelView {
+            can_request: current.is_none()
+                && p.has(Role::Declarant)
+                && p.department_id == Some(s.owner_department_id),
+            current,
+            rows: entries.iter().map(NegativeRow::from).collect(),
+            s,
+        };
+        Ok(Some(view.render()?))
+    })
 }
 
 /// An exemption request as pages and the API read it.

@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::shell::auth::User;
 use crate::shell::error::PageError;
 use crate::shell::page::{PageResult, field};
-use crate::shell::panels::{Entered, Panel, PanelCx, PanelFuture, Slot};
+use crate::shell::panels::{Entered, PanelCx, PanelFuture};
 use crate::shell::respond;
 use crate::shell::view::fmt_ms;
 use askama::Template;
@@ -55,19 +55,11 @@ impl ProjectCloudPanel<'_> {
 }
 
 /// Registered as a panel of the project page.
-pub struct CloudPanel;
-
-impl Panel<Project> for CloudPanel {
-    fn slot(&self) -> Slot {
-        Slot::Main
-    }
-
-    fn render<'a>(&'a self, cx: PanelCx<'a, Project>) -> PanelFuture<'a> {
-        Box::pin(async move {
-            let view = cloud_panel(cx.state, cx.user, cx.record, cx.entered).await?;
-            Ok(Some(view.render()?))
-        })
-    }
+pub fn project_cloud_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
+    Box::pin(async move {
+        let view = cloud_panel(cx.state, cx.user, cx.record, cx.entered).await?;
+        Ok(Some(view.render()?))
+    })
 }
 
 /// Loads the panel for a project the user has already been shown.

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::shell::auth::User;
 use crate::shell::error::PageError;
-use crate::shell::panels::{Entered, Panel, PanelCx, PanelFuture, Slot};
+use crate::shell::panels::{Entered, PanelCx, PanelFuture};
 use crate::shell::respond;
 use askama::Template;
 use axum::Form;
@@ -130,36 +130,25 @@ struct SystemsPanelView<'a> {
     system_actions: Vec<(&'static str, &'static str)>,
 }
 
-pub struct SystemsPanel;
-
-impl Panel<Project> for SystemsPanel {
-    fn slot(&self) -> Slot {
-        Slot::Main
-    }
-
-    fn render<'a>(&'a self, cx: PanelCx<'a, Project>) -> PanelFuture<'a> {
-        Box::pin(async move {
-            let (state, pr, p) = (cx.state, &cx.user.principal, cx.record);
-            let can_link = pr.has(Role::Declarant)
-                && pr.department_id == Some(p.owner_department_id)
-                && p.status.is_editable();
-            let catalog_names = if can_link {
-                state.store.system_names(pr.jurisdiction_id).await?
-            } else {
-                Vec::new()
-            };
-            let view = SystemsPanelView {
-                p,
-                csrf: &cx.user.csrf,
-                entered: cx.entered,
-                links: link_rows(state.store.systems_of(p).await?),
-                can_link,
-                catalog_names,
-                system_actions: SystemAction::ALL.iter().map(|a| (a.as_str(), a.label())).collect(),
-            };
-            Ok(Some(view.render()?))
-        })
-    }
+pub fn systems_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
+    Box::pin(async move {
+        let (state, pr, p) = (cx.state, &cx.user.principal, cx.record);
+        let can_link = pr.has(Role::Declarant)
+            && pr.department_id == Some(p.owner_department_id)
+            && p.status.is_editable();
+        let catalog_names =
+            if can_link { state.store.system_names(pr.jurisdiction_id).await? } else { Vec::new() };
+        let view = SystemsPanelView {
+            p,
+            csrf: &cx.user.csrf,
+            entered: cx.entered,
+            links: link_rows(state.store.systems_of(p).await?),
+            can_link,
+            catalog_names,
+            system_actions: SystemAction::ALL.iter().map(|a| (a.as_str(), a.label())).collect(),
+        };
+        Ok(Some(view.render()?))
+    })
 }
 
 /// The gates in front of approval, on the project's page.
@@ -173,29 +162,21 @@ struct GatesPanelView<'a> {
     profile_name: String,
 }
 
-pub struct GatesPanel;
-
-impl Panel<Project> for GatesPanel {
-    fn slot(&self) -> Slot {
-        Slot::Main
-    }
-
-    fn render<'a>(&'a self, cx: PanelCx<'a, Project>) -> PanelFuture<'a> {
-        Box::pin(async move {
-            let (state, p) = (cx.state, cx.record);
-            let gates = gate_rows(state.store.gates_of(p, GatedAction::Approve).await?);
-            let rules = state.store.rules();
-            let view = GatesPanelView {
-                p,
-                csrf: &cx.user.csrf,
-                gates,
-                can_waive: cx.user.principal.has(Role::Reviewer),
-                profile_name: rules
-                    .profile(&p.profile_id)
-                    .map(|x| x.head.name.clone())
-                    .unwrap_or_default(),
-            };
-            Ok(Some(view.render()?))
-        })
-    }
+pub fn gates_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
+    Box::pin(async move {
+        let (state, p) = (cx.state, cx.record);
+        let gates = gate_rows(state.store.gates_of(p, GatedAction::Approve).await?);
+        let rules = state.store.rules();
+        let view = GatesPanelView {
+            p,
+            csrf: &cx.user.csrf,
+            gates,
+            can_waive: cx.user.principal.has(Role::Reviewer),
+            profile_name: rules
+                .profile(&p.profile_id)
+                .map(|x| x.head.name.clone())
+                .unwrap_or_default(),
+        };
+        Ok(Some(view.render()?))
+    })
 }

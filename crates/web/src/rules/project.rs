@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::rules::obligations::{ObligationView, view};
 use crate::shell::auth::User;
 use crate::shell::page::PageResult;
-use crate::shell::panels::{Panel, PanelCx, PanelFuture, Slot};
+use crate::shell::panels::{PanelCx, PanelFuture};
 use crate::shell::respond;
 use askama::Template;
 use axum::Form;
@@ -94,48 +94,40 @@ struct RulesPanelView<'a> {
 }
 
 /// Registered as a panel of the project page.
-pub struct RulesPanel;
-
-impl Panel<Project> for RulesPanel {
-    fn slot(&self) -> Slot {
-        Slot::Below
-    }
-
-    fn render<'a>(&'a self, cx: PanelCx<'a, Project>) -> PanelFuture<'a> {
-        Box::pin(async move {
-            let (state, user, p) = (cx.state, cx.user, cx.record);
-            let (pr, now) = (&user.principal, state.now_ms());
-            let rules = state.store.rules();
-            let profile = rules.profile(&p.profile_id);
-            let obligations = state
-                .store
-                .project_obligations(user.who(state), p.id)
-                .await?
-                .into_iter()
-                .map(|o| view(o, profile))
-                .collect();
-            let milestones = state
-                .store
-                .milestones(p.id)
-                .await?
-                .into_iter()
-                .map(|m| (m.date, m.kind.label(), m.recorded_by, m.note))
-                .collect();
-            let panel = RulesPanelView {
-                p,
-                csrf: &user.csrf,
-                obligations,
-                show_project: false,
-                can_waive: pr.has(Role::Reviewer),
-                can_record: pr.has(Role::Reviewer)
-                    || (pr.has(Role::Declarant) && pr.department_id == Some(p.owner_department_id)),
-                milestones,
-                event_kinds: EventKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
-                facts: Fact::ALL.iter().map(|f| (f.as_str(), f.label())).collect(),
-                today: govit_storage::china_today(now).format("%Y-%m-%d").to_string(),
-                profile_name: profile.map(|x| x.head.name.clone()).unwrap_or_default(),
-            };
-            Ok(Some(panel.render()?))
-        })
-    }
+pub fn rules_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
+    Box::pin(async move {
+        let (state, user, p) = (cx.state, cx.user, cx.record);
+        let (pr, now) = (&user.principal, state.now_ms());
+        let rules = state.store.rules();
+        let profile = rules.profile(&p.profile_id);
+        let obligations = state
+            .store
+            .project_obligations(user.who(state), p.id)
+            .await?
+            .into_iter()
+            .map(|o| view(o, profile))
+            .collect();
+        let milestones = state
+            .store
+            .milestones(p.id)
+            .await?
+            .into_iter()
+            .map(|m| (m.date, m.kind.label(), m.recorded_by, m.note))
+            .collect();
+        let panel = RulesPanelView {
+            p,
+            csrf: &user.csrf,
+            obligations,
+            show_project: false,
+            can_waive: pr.has(Role::Reviewer),
+            can_record: pr.has(Role::Reviewer)
+                || (pr.has(Role::Declarant) && pr.department_id == Some(p.owner_department_id)),
+            milestones,
+            event_kinds: EventKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
+            facts: Fact::ALL.iter().map(|f| (f.as_str(), f.label())).collect(),
+            today: govit_storage::china_today(now).format("%Y-%m-%d").to_string(),
+            profile_name: profile.map(|x| x.head.name.clone()).unwrap_or_default(),
+        };
+        Ok(Some(panel.render()?))
+    })
 }

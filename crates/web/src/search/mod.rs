@@ -111,13 +111,7 @@ pub async fn page(
     State(state): State<AppState>, user: User, Query(q): Query<SearchQuery>,
 ) -> Result<Response, PageError> {
     let hits = run_search(&state, &user.principal, &q).await?;
-    let departments = state
-        .store
-        .departments(user.principal.jurisdiction_id)
-        .await?
-        .into_iter()
-        .map(|d| (d.id.0, d.name))
-        .collect();
+    let departments = crate::shell::view::department_options(&state, &user).await?;
     let body = SearchPage {
         layout: Layout::for_user(&state, &user, "系统与项目检索", "search").await?,
         searched: !q.q.trim().is_empty(),

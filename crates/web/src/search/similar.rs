@@ -2,7 +2,7 @@
 //! project's page and over the API.
 
 use crate::AppState;
-use crate::shell::panels::{Panel, PanelCx, PanelFuture, Slot};
+use crate::shell::panels::{PanelCx, PanelFuture};
 use askama::Template;
 use govit_core::org::Role;
 use govit_storage::projects::Project;
@@ -30,30 +30,22 @@ struct SimilarPanelView {
 }
 
 /// Registered as a panel of the project page; shown to reviewers only.
-pub struct SimilarPanel;
-
-impl Panel<Project> for SimilarPanel {
-    fn slot(&self) -> Slot {
-        Slot::Below
-    }
-
-    fn render<'a>(&'a self, cx: PanelCx<'a, Project>) -> PanelFuture<'a> {
-        Box::pin(async move {
-            if !cx.user.principal.has(Role::Reviewer) {
-                return Ok(None);
-            }
-            let list = similar_to(cx.state, cx.record)
-                .await
-                .into_iter()
-                .map(|m| {
-                    let (link, kind) = match m.kind {
-                        govit_search::DocKind::System => (format!("/systems/{}", m.id), "已建系统"),
-                        govit_search::DocKind::Project => (format!("/projects/{}", m.id), "项目"),
-                    };
-                    (link, kind, m.name, format!("{:.1}", m.score), m.terms.join("、"))
-                })
-                .collect();
-            Ok(Some(SimilarPanelView { list }.render()?))
-        })
-    }
+pub fn similar_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
+    Box::pin(async move {
+        if !cx.user.principal.has(Role::Reviewer) {
+            return Ok(None);
+        }
+        let list = similar_to(cx.state, cx.record)
+            .await
+            .into_iter()
+            .map(|m| {
+                let (link, kind) = match m.kind {
+                    govit_search::DocKind::System => (format!("/systems/{}", m.id), "已建系统"),
+                    govit_search::DocKind::Project => (format!("/projects/{}", m.id), "项目"),
+                };
+                (link, kind, m.name, format!("{:.1}", m.score), m.terms.join("、"))
+            })
+            .collect();
+        Ok(Some(SimilarPanelView { list }.render()?))
+    })
 }

@@ -79,11 +79,9 @@ pub struct PanelCx<'a, R> {
 pub type PanelFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Option<String>, PageError>> + Send + 'a>>;
 
-/// A section one room adds to the page of another room's record `R`.
-pub trait Panel<R>: Send + Sync {
-    fn slot(&self) -> Slot;
-    fn render<'a>(&'a self, cx: PanelCx<'a, R>) -> PanelFuture<'a>;
-}
+/// A section one room adds to the page of another room's record `R`: a function from what
+/// it renders from to its HTML.
+pub type PanelFn<R> = for<'a> fn(PanelCx<'a, R>) -> PanelFuture<'a>;
 
 /// Renders the project page again with a refused panel form's errors and values.
 pub type ProjectPageFn =
@@ -97,8 +95,8 @@ pub type ProjectPageFn =
 /// Every registered panel, by the page it belongs to.
 #[derive(Default)]
 pub struct Panels {
-    pub project: Vec<Box<dyn Panel<Project>>>,
-    pub system: Vec<Box<dyn Panel<SystemRecord>>>,
+    pub project: Vec<(Slot, PanelFn<Project>)>,
+    pub system: Vec<(Slot, PanelFn<SystemRecord>)>,
     pub project_page: Option<ProjectPageFn>,
 }
 
@@ -110,13 +108,13 @@ pub struct Rendered {
 }
 
 async fn render_all<R: Sync>(
-    panels: &[Box<dyn Panel<R>>], state: &AppState, user: &User, record: &R, entered: &Entered,
+    panels: &[(Slot, PanelFn<R>)], state: &AppState, user: &User, record: &R, entered: &Entered,
 ) -> Result<Rendered, PageError> {
     let mut out = Rendered::default();
-    for panel in panels {
+    for (slot, render) in panels {
         let cx = PanelCx { state, user, record, entered };
-        if let Some(html) = panel.render(cx).await? {
-            match panel.slot() {
+        if let Some(html) = render(cx).await? {
+            match slot {
                 Slot::Main => out.main.push(html),
                 Slot::Below => out.below.push(html),
             }

@@ -250,3 +250,11 @@ pub fn filter_query(pairs: &[(&str, &str)], page: Option<i64>) -> String {
     }
     s.finish()
 }
+
+/// The departments of the user's jurisdiction, as a filter's options (id, name).
+pub async fn department_options(
+    state: &crate::AppState, user: &crate::shell::auth::User,
+) -> Result<Vec<(i64, String)>, crate::shell::error::PageError> {
+    let all = state.store.departments(user.principal.jurisdiction_id).await?;
+    Ok(all.into_iter().map(|d| (d.id.0, d.name)).collect())
+}

@@ -109,13 +109,7 @@ pub async fn list(
             name: s.system.name,
         })
         .collect();
-    let departments = state
-        .store
-        .departments(user.principal.jurisdiction_id)
-        .await?
-        .into_iter()
-        .map(|d| (d.id.0, d.name))
-        .collect();
+    let departments = crate::shell::view::department_options(&state, &user).await?;
     let body = SystemsPage {
         layout: Layout::for_user(&state, &user, "政务信息系统目录", "systems").await?,
         flash: (q.done == "create").then(|| "系统已登记。".to_string()),
