@@ -151,7 +151,7 @@ pub async fn list_page(
     let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
         format!("{base_path}?{}", q.query_string(Some(n)))
     });
-    let departments = crate::shell::view::department_options(&state, &user).await?;
+    let departments = crate::shell::view::department_options(state, user).await?;
     let (heading, intro, active) = if overdue {
         ("逾期事项", "辖区内各单位已超过期限仍未完成的义务，期限按法定工作日计算。", "overdue")
     } else {
