@@ -10,9 +10,8 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
+use govit_core::FieldError;
 use govit_core::cloud::{CatalogDecision, CatalogStatus, ServiceCategory};
-use govit_core::{DomainError, FieldError};
-use govit_storage::StoreError;
 use govit_storage::Target;
 use govit_storage::cloud::catalog_steps;
 use govit_storage::cloud::catalog_steps::StartDraft;
@@ -295,19 +294,13 @@ pub async fn decide(
     let version = version_of(&f)?;
     let (decision, reason) = (field(&f, "decision"), field(&f, "reason"));
     let parsed = CatalogDecision::parse(&decision, &reason);
-    let result = match parsed {
-        Ok(d) => {
-            state
-                .store
-                .run(user.who(&state), Target::at(id, version), &catalog_steps::Decide(&d))
-                .await
-        }
-        Err(errs) => Err(StoreError::Domain(DomainError::Invalid(errs))),
-    };
+    let step = parsed.as_ref().map(catalog_steps::Decide).map_err(Clone::clone);
     let (state, user) = (&state, &user);
-    respond::page(
+    respond::run_page(
         state,
-        result,
+        user,
+        Target::at(id, version),
+        step,
         |v| {
             let done = if v.status == CatalogStatus::Published { "publish" } else { "return" };
             format!("/cloud/versions/{id}?done={done}")

@@ -16,11 +16,11 @@ use govit_core::cloud::{NegativeDecision, NegativeListForm, NegativeStatus};
 use govit_core::ids::DepartmentId;
 use govit_core::org::Role;
 use govit_core::{DomainError, FieldError};
+use govit_storage::Page;
 use govit_storage::Target;
 use govit_storage::cloud::negative_list;
 use govit_storage::cloud::{NegativeEntry, NegativeFilter};
 use govit_storage::systems::SystemRecord;
-use govit_storage::{Page, StoreError};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -335,19 +335,14 @@ pub async fn decide_negative(
 ) -> PageResult {
     let version = version_of(&f)?;
     let kept = (field(&f, "decision"), field(&f, "approval_document"), field(&f, "reason"));
-    let result = match NegativeDecision::parse(&kept.0, &kept.1, &kept.2) {
-        Ok(d) => {
-            state
-                .store
-                .run(user.who(&state), Target::at(id, version), &negative_list::Decide(&d))
-                .await
-        }
-        Err(errs) => Err(StoreError::Domain(DomainError::Invalid(errs))),
-    };
+    let parsed = NegativeDecision::parse(&kept.0, &kept.1, &kept.2);
+    let step = parsed.as_ref().map(negative_list::Decide).map_err(Clone::clone);
     let (state, user) = (&state, &user);
-    respond::page(
+    respond::run_page(
         state,
-        result,
+        user,
+        Target::at(id, version),
+        step,
         |e| {
             let done = match e.status {
                 NegativeStatus::Approved => "approve",

@@ -75,14 +75,13 @@ pub async fn create_service(
 ) -> PageResult {
     let version = version_of(&f)?;
     let form = CloudServiceForm::from_form(&f);
+    let form = &form;
     let (state, user) = (&state, &user);
-    let result = state
-        .store
-        .run(user.who(state), Target::at(id, version), &EditService(ServiceChange::Add(&form)))
-        .await;
-    respond::page(
+    respond::run_page(
         state,
-        result,
+        user,
+        Target::at(id, version),
+        Ok(EditService(ServiceChange::Add(form))),
         |_| format!("/cloud/versions/{id}?done=add"),
         |errs| async move {
             service_form_page(
@@ -94,7 +93,7 @@ pub async fn create_service(
                     format!("/cloud/versions/{id}"),
                 ),
                 version,
-                &form,
+                form,
                 &errs,
             )
             .await

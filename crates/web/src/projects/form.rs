@@ -101,10 +101,11 @@ pub async fn create_project(
     State(state): State<AppState>, user: User, Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let form = DeclarationForm::from_form(&f);
-    let result = state.store.run(user.who(&state), Target::New, &CreateDraft(&form)).await;
-    respond::page(
+    respond::run_page(
         &state,
-        result,
+        &user,
+        Target::New,
+        Ok(CreateDraft(&form)),
         |p| format!("/projects/{}?done=create", p.id),
         |errs| form_again(&state, &user, FormTarget::new_declaration(), &form, errs),
     )
@@ -137,11 +138,11 @@ pub async fn update_project(
 ) -> PageResult {
     let version = version_of(&f)?;
     let form = DeclarationForm::from_form(&f);
-    let result =
-        state.store.run(user.who(&state), Target::at(id, version), &FlowStep::update(&form)).await;
-    respond::page(
+    respond::run_page(
         &state,
-        result,
+        &user,
+        Target::at(id, version),
+        Ok(FlowStep::update(&form)),
         |_| format!("/projects/{id}?done=update"),
         |errs| form_again(&state, &user, FormTarget::edit(id, &form.name, version), &form, errs),
     )

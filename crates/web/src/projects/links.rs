@@ -84,19 +84,13 @@ pub async fn link(
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let linked = state
-        .store
-        .run(
-            user.who(&state),
-            Target::any_version(id),
-            &LinkSystem { name: &get("system_name"), action: &get("action"), note: &get("note") },
-        )
-        .await;
     // Refused input: the page again, the error at the form and what was typed kept.
     let (state, user, f) = (&state, &user, &f);
-    respond::page(
+    respond::run_page(
         state,
-        linked,
+        user,
+        Target::any_version(id),
+        Ok(LinkSystem { name: &get("system_name"), action: &get("action"), note: &get("note") }),
         |_| format!("/projects/{id}?done=link#systems"),
         |errs| async move {
             let ids =

@@ -80,3 +80,20 @@ pub async fn run_json<R: Record, S: Step<R>, Dto: From<R>>(
 ) -> Result<Json<Dto>, ApiError> {
     json(state, state.store.run(user.who(state), target, step).await).await
 }
+
+/// A page's answer to a step built from its input: `step` is the step, or the field errors
+/// of input that could not be read into one; see [`page`].
+pub async fn run_page<R: Record, S: Step<R>, Again, Fut>(
+    state: &AppState, user: &User, target: Target, step: Result<S, Vec<FieldError>>,
+    to: impl FnOnce(&R) -> String, again: Again,
+) -> PageResult
+where
+    Again: FnOnce(Vec<FieldError>) -> Fut,
+    Fut: Future<Output = PageResult>,
+{
+    let result = match step {
+        Ok(step) => state.store.run(user.who(state), target, &step).await,
+        Err(errors) => Err(DomainError::Invalid(errors).into()),
+    };
+    page(state, result, to, again).await
+}

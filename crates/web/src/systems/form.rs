@@ -6,14 +6,14 @@ use crate::shell::auth::User;
 use crate::shell::form::form_page as shell_form_page;
 use crate::shell::form::{Field, FieldList, FormSpec, yes_no};
 use crate::shell::input::{FieldSource, FromFields};
-use crate::shell::page::PageResult;
+use crate::shell::page::{PageResult, version_of};
 use crate::shell::respond;
 use axum::Form;
 use axum::extract::{Path, Query, State};
+use govit_core::FieldError;
 use govit_core::inventory::{
     Deployment, Disposition, Network, SystemForm, SystemStatus, UseFrequency, system_field_label,
 };
-use govit_core::{DomainError, FieldError};
 use govit_storage::Target;
 use govit_storage::systems::Edit;
 use govit_storage::systems::Register;
@@ -82,11 +82,13 @@ pub async fn create(
     State(state): State<AppState>, user: User, Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let form = SystemForm::from_form(&f);
+    let form = &form;
     let (state, user) = (&state, &user);
-    let result = state.store.run(user.who(state), Target::New, &Register(&form)).await;
-    respond::page(
+    respond::run_page(
         state,
-        result,
+        user,
+        Target::New,
+        Ok(Register(form)),
         |s| format!("/systems/{}?done=create", s.id),
         |errs| async move {
             form_page(
@@ -94,7 +96,7 @@ pub async fn create(
                 user,
                 ("登记政务信息系统".into(), "/systems/new".into(), "/systems".into()),
                 None,
-                &form,
+                form,
                 &errs,
             )
             .await
@@ -124,16 +126,15 @@ pub async fn update(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let version: i64 = f
-        .get("version")
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| DomainError::invalid("version", "缺少版本号，请刷新页面后重试"))?;
+    let version = version_of(&f)?;
     let form = SystemForm::from_form(&f);
+    let form = &form;
     let (state, user) = (&state, &user);
-    let result = state.store.run(user.who(state), Target::at(id, version), &Edit(&form)).await;
-    respond::page(
+    respond::run_page(
         state,
-        result,
+        user,
+        Target::at(id, version),
+        Ok(Edit(form)),
         |_| format!("/systems/{id}?done=update"),
         |errs| async move {
             form_page(
@@ -141,7 +142,7 @@ pub async fn update(
                 user,
                 ("修改系统".into(), format!("/systems/{id}/edit"), format!("/systems/{id}")),
                 Some(version),
-                &form,
+                form,
                 &errs,
             )
             .await
