@@ -117,6 +117,23 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// A consistent copy of the database while the server runs (SQLite: one file; PostgreSQL:
+    /// how to take one with pg_dump).
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The backup file to write (it must not exist yet).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Puts a SQLite backup in place as the data directory's database and verifies its audit
+    /// chain. The data directory must not hold a database yet.
+    Restore {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The backup file written by `govit backup`.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]

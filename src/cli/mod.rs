@@ -13,7 +13,7 @@ use show::*;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use govit_core::org::{Role, ScopeKind};
-use govit_storage::accounts::{NewUser, generate_password};
+use govit_storage::accounts::{NewUser, generate_password, generate_password_for};
 use govit_storage::seed::demo;
 use govit_storage::{Actor, Store, sqlite_url};
 use std::io::Write as _;
@@ -134,7 +134,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         );
                     };
                     let generated = password.is_none();
-                    let password = password.unwrap_or_else(generate_password);
+                    let password = password.unwrap_or_else(|| generate_password_for(&login));
                     store
                         .create_user(
                             Who::new(&Principal::operator(), &actor, now_ms()),
@@ -209,7 +209,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 UserCommand::ResetPassword { login, password } => {
                     let generated = password.is_none();
-                    let password = password.unwrap_or_else(generate_password);
+                    let password = password.unwrap_or_else(|| generate_password_for(&login));
                     store
                         .reset_password(
                             Who::new(&Principal::operator(), &actor, now_ms()),
@@ -347,6 +347,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&db).await?;
             return systems_command(&store, command).await;
         }
+        Command::Backup { db, out } => return backup(&db, &out).await,
+        Command::Restore { db, file } => return restore(&db, &file).await,
         Command::Audit { db, command: AuditCommand::Verify } => {
             let store = open(&db).await?;
             match store.verify_audit_chain().await? {
@@ -359,6 +361,60 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `govit backup`: SQLite's own online copy (`VACUUM INTO`, one read transaction, so writes
+/// may go on); for PostgreSQL, the pg_dump command to run.
+async fn backup(db: &DbArgs, out: &std::path::Path) -> Result<ExitCode> {
+    if let Some(url) = &db.database_url {
+        let shown = url.split('@').next_back().unwrap_or(url);
+        println!("PostgreSQL 数据库请用 pg_dump 备份（可在服务运行时进行），例如：");
+        println!("  pg_dump --format=custom --file={} 'postgres://…@{shown}'", out.display());
+        println!("恢复：pg_restore --clean --dbname=<数据库地址> {}", out.display());
+        println!("另请备份数据目录中的 policies/（自定义的规则配置）。");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if out.exists() {
+        anyhow::bail!("{} 已存在，请指定新的备份文件名", out.display());
+    }
+    let store = open(db).await?;
+    store.backup_to(out).await.map_err(describe)?;
+    let n = match store.verify_audit_chain().await? {
+        Ok(n) => n,
+        Err(b) => anyhow::bail!("审计链在第 {} 条记录处损坏，请先处理：{}", b.seq, b.reason),
+    };
+    println!("已备份到 {}（审计记录 {n} 条）", out.display());
+    println!(
+        "另请备份数据目录中的 policies/（自定义的规则配置）。恢复：govit restore {} --data-dir <目录>",
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `govit restore`: the backup becomes the data directory's database, then its audit chain
+/// is verified.
+async fn restore(db: &DbArgs, file: &std::path::Path) -> Result<ExitCode> {
+    if db.database_url.is_some() {
+        anyhow::bail!("PostgreSQL 数据库请用 pg_restore 恢复（见 govit backup 的说明）");
+    }
+    let target = db.data_dir.join("govit.db");
+    if target.exists() {
+        anyhow::bail!("{} 已有数据库；请恢复到一个新的数据目录", db.data_dir.display());
+    }
+    std::fs::create_dir_all(&db.data_dir)
+        .with_context(|| format!("无法创建数据目录 {}", db.data_dir.display()))?;
+    std::fs::copy(file, &target).with_context(|| format!("无法读取备份 {}", file.display()))?;
+    let store = open(db).await?;
+    match store.verify_audit_chain().await? {
+        Ok(n) => {
+            println!("已恢复到 {}：审计链完整，共 {n} 条记录", db.data_dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(b) => {
+            println!("已恢复，但审计链在第 {} 条记录处损坏：{}", b.seq, b.reason);
+            Ok(ExitCode::from(2))
+        }
+    }
 }
 
 pub fn main() -> ExitCode {

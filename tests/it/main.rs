@@ -11,6 +11,7 @@ mod audit;
 mod browser;
 mod cloud;
 mod flow;
+mod hardening;
 mod import;
 mod layout;
 mod links;

@@ -13,6 +13,18 @@ impl FieldError {
     }
 }
 
+/// A free-text field, trimmed, refused when longer than `max` characters (every free-text
+/// field has a bound).
+pub fn within(
+    field: &'static str, label: &str, v: &str, max: usize,
+) -> Result<String, DomainError> {
+    let v = v.trim();
+    if v.chars().count() > max {
+        return Err(DomainError::invalid(field, format!("{label}不能超过 {max} 个字")));
+    }
+    Ok(v.to_string())
+}
+
 /// A yes/no field as typed in a form or a sheet (是/否, 1/0, true/false, on); anything else
 /// is an error naming the field by its `label`.
 pub fn flag(

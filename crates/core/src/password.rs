@@ -31,6 +31,17 @@ pub fn check_policy(password: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The policy for one account's password: the complexity rule, and not containing the
+/// account's login (in any case), which is the first thing tried against it.
+pub fn check_for(login: &str, password: &str) -> Result<(), String> {
+    check_policy(password)?;
+    let login = login.trim().to_lowercase();
+    if login.chars().count() >= 3 && password.to_lowercase().contains(&login) {
+        return Err("密码不能包含登录名".into());
+    }
+    Ok(())
+}
+
 fn derive(password: &str, salt: &[u8], iterations: u32) -> [u8; 32] {
     let mut out = [0u8; 32];
     pbkdf2::pbkdf2_hmac::<Sm3>(password.as_bytes(), salt, iterations, &mut out);
@@ -66,6 +77,15 @@ pub fn verify(password: &str, stored: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_may_not_contain_the_login() {
+        assert!(check_for("zhangwei", "Zhangwei-2026").is_err());
+        assert!(check_for("zhangwei", "ZHANGWEI#2026x").is_err());
+        assert!(check_for("zhangwei", "Tea-Garden-2026").is_ok());
+        // Logins too short to be a guess are not held against the password.
+        assert!(check_for("li", "Lin-Ping-2026").is_ok());
+    }
 
     #[test]
     fn policy_needs_length_and_three_classes() {

@@ -152,6 +152,16 @@ impl Store {
     }
 
     /// Answers only when the database does.
+    /// A consistent copy of a SQLite database in a new file, taken in one read transaction
+    /// while writers go on (`VACUUM INTO`).
+    pub async fn backup_to(&self, file: &Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Config("backup_to copies SQLite databases only".into()));
+        }
+        sqlx::query("VACUUM INTO $1").bind(file.display().to_string()).execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn health(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

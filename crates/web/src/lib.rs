@@ -72,7 +72,9 @@ pub fn router(mut state: AppState) -> Router {
         .merge(api)
         .route("/healthz", axum::routing::get(healthz))
         .route("/static/{*path}", axum::routing::get(shell::assets::serve))
+        .fallback(shell::error::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), shell::auth::session_layer))
+        .layer(axum::middleware::from_fn(shell::headers::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -40,6 +40,16 @@ pub fn generate_password() -> String {
     format!("{}{}-{}{}", pick(UPPER, 2), pick(LOWER, 3), pick(DIGIT, 4), pick(LOWER, 2))
 }
 
+/// An initial password for `login` that the policy accepts for it.
+pub fn generate_password_for(login: &str) -> String {
+    loop {
+        let p = generate_password();
+        if password::check_for(login, &p).is_ok() {
+            return p;
+        }
+    }
+}
+
 fn random_salt() -> [u8; 16] {
     let mut salt = [0u8; 16];
     rand::rng().fill(&mut salt);
@@ -222,105 +232,70 @@ impl Store {
         Ok(out)
     }
 
-    /// Checks a password, counting failures, locking after five, and opening a session on
-    /// success. Every outcome is audited.
+    /// Checks a password, locking the account after five failures, and opens a session on
+    /// success. Each check first claims one of the five attempts in one statement (the fifth
+    /// claim sets the lock), so no more than five are ever checked per lock window, however
+    /// many arrive at once; a success clears the count. Unknown, disabled and locked logins
+    /// spend the same time as a real check. Every outcome is audited.
     pub async fn login(
         &self, login: &str, password_attempt: &str, ip: &str, now_ms: i64,
     ) -> Result<std::result::Result<NewSession, LoginRefusal>> {
         let actor =
             Actor { user_id: None, login: login.chars().take(64).collect(), ip: ip.to_string() };
         let row = sqlx::query(
-            "SELECT id, password_hash, failed_logins, locked_until_ms, disabled, must_change_password \
-             FROM users WHERE login = $1",
+            "SELECT id, password_hash, disabled, must_change_password FROM users WHERE login = $1",
         )
         .bind(login.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else {
-            // Spend the same time as a real check so response times do not reveal logins.
+        let refuse = |actor: Actor, why: String, refusal: LoginRefusal| async move {
+            // Spend the same time as a real check so response times reveal nothing.
             let _ = verify_password(password_attempt.to_string(), DUMMY_HASH.to_string()).await;
-            self.audit(
-                &actor,
-                now_ms,
-                Change::refused("session", "", "login.failure", "用户不存在"),
-            )
-            .await?;
-            return Ok(Err(LoginRefusal::BadCredentials));
+            let change = Change::refused("session", "", "login.failure", why);
+            self.audit(&actor, now_ms, change).await?;
+            Ok(Err(refusal))
+        };
+        let Some(row) = row else {
+            return refuse(actor, "用户不存在".into(), LoginRefusal::BadCredentials).await;
         };
         let id: i64 = row.try_get("id")?;
         let actor = Actor { user_id: Some(id), ..actor };
         if row.try_get::<i64, _>("disabled")? != 0 {
-            self.audit(
-                &actor,
-                now_ms,
-                Change::refused("session", "", "login.failure", "账户已停用"),
-            )
-            .await?;
-            return Ok(Err(LoginRefusal::Disabled));
+            return refuse(actor, "账户已停用".into(), LoginRefusal::Disabled).await;
         }
-        if let Some(until) = row.try_get::<Option<i64>, _>("locked_until_ms")?
-            && until > now_ms
-        {
-            self.audit(
-                &actor,
-                now_ms,
-                Change::refused("session", "", "login.failure", "账户已锁定"),
-            )
-            .await?;
-            return Ok(Err(LoginRefusal::Locked { until_ms: until }));
-        }
+        let Some(attempt) = self.claim_attempt(id, now_ms).await? else {
+            let until: Option<i64> =
+                sqlx::query_scalar("SELECT locked_until_ms FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&self.pool)
+                    .await?;
+            let locked = LoginRefusal::Locked { until_ms: until.unwrap_or(now_ms + LOCK_MS) };
+            return refuse(actor, "账户已锁定".into(), locked).await;
+        };
         let stored: String = row.try_get("password_hash")?;
-        if !verify_password(password_attempt.to_string(), stored).await? {
-            let mut w = self.write().await?;
-            let failed: i64 = sqlx::query_scalar(
-                "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-            )
-            .bind(id)
-            .fetch_one(&mut *w.tx)
-            .await?;
-            let refusal = if failed >= MAX_FAILED_LOGINS {
-                let until = now_ms + LOCK_MS;
-                sqlx::query(
-                    "UPDATE users SET failed_logins = 0, locked_until_ms = $1 WHERE id = $2",
-                )
-                .bind(until)
-                .bind(id)
-                .execute(&mut *w.tx)
-                .await?;
-                append(
-                    &mut w.tx,
-                    &actor,
-                    now_ms,
-                    Change::refused(
-                        "user",
-                        id,
-                        "user.lock",
-                        format!("连续 {failed} 次登录失败，锁定 15 分钟"),
-                    ),
-                )
-                .await?;
-                LoginRefusal::Locked { until_ms: until }
+        let right = verify_password(password_attempt.to_string(), stored).await?;
+        let mut w = self.write().await?;
+        if !right {
+            let failure = Change::refused(
+                "session",
+                "",
+                "login.failure",
+                format!("密码错误（第 {attempt} 次）"),
+            );
+            append(&mut w.tx, &actor, now_ms, failure).await?;
+            let refusal = if attempt >= MAX_FAILED_LOGINS {
+                let why = format!("连续 {attempt} 次登录失败，锁定 15 分钟");
+                append(&mut w.tx, &actor, now_ms, Change::refused("user", id, "user.lock", why))
+                    .await?;
+                LoginRefusal::Locked { until_ms: now_ms + LOCK_MS }
             } else {
                 LoginRefusal::BadCredentials
             };
-            append(
-                &mut w.tx,
-                &actor,
-                now_ms,
-                Change::refused(
-                    "session",
-                    "",
-                    "login.failure",
-                    format!("密码错误（第 {failed} 次）"),
-                ),
-            )
-            .await?;
             w.commit().await?;
             return Ok(Err(refusal));
         }
         let token = random_secret(32);
         let csrf_token = random_secret(32);
-        let mut w = self.write().await?;
         sqlx::query("UPDATE users SET failed_logins = 0, locked_until_ms = NULL WHERE id = $1")
             .bind(id)
             .execute(&mut *w.tx)
@@ -343,6 +318,29 @@ impl Store {
             csrf_token,
             must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
         }))
+    }
+
+    /// Claims one password check for an account that is not locked: the count of checks
+    /// since the last success goes up by one in a single statement, and the claim that
+    /// reaches the limit sets the lock (an expired lock starts the count again). `None` when
+    /// the account is locked.
+    async fn claim_attempt(&self, id: i64, now_ms: i64) -> Result<Option<i64>> {
+        let mut w = self.write().await?;
+        let claimed: Option<i64> = sqlx::query_scalar(
+            "UPDATE users SET \
+             failed_logins = CASE WHEN locked_until_ms IS NULL THEN failed_logins + 1 ELSE 1 END, \
+             locked_until_ms = CASE WHEN (CASE WHEN locked_until_ms IS NULL THEN failed_logins + 1 ELSE 1 END) >= $1 \
+             THEN $2 ELSE NULL END \
+             WHERE id = $3 AND (locked_until_ms IS NULL OR locked_until_ms <= $4) RETURNING failed_logins",
+        )
+        .bind(MAX_FAILED_LOGINS)
+        .bind(now_ms + LOCK_MS)
+        .bind(id)
+        .bind(now_ms)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(claimed)
     }
 
     /// The session's user, if the session exists and has not been idle longer than `idle_ms`.

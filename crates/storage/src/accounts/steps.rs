@@ -78,8 +78,10 @@ fn check_new_user(u: &NewUser) -> Decided<()> {
     }
     if u.name.trim().is_empty() {
         errors.push(FieldError::new("name", "请填写姓名"));
+    } else if u.name.trim().chars().count() > 40 {
+        errors.push(FieldError::new("name", "姓名不能超过 40 个字"));
     }
-    if let Err(m) = password::check_policy(&u.password) {
+    if let Err(m) = password::check_for(&u.login, &u.password) {
         errors.push(FieldError::new("password", m));
     }
     if u.roles.is_empty() {
@@ -221,8 +223,12 @@ async fn end_sessions(conn: &mut AnyConnection, user: i64) -> Result<()> {
     Ok(())
 }
 
-/// A user's new password (hashed), after the old one was checked.
-struct ChangeOwnPassword(String);
+/// A user's new password (hashed), after the old one was checked; every other session of the
+/// user ends (the one named by its token hash stays).
+struct ChangeOwnPassword {
+    hash: String,
+    keep_session: Option<String>,
+}
 
 impl Step<Account> for ChangeOwnPassword {
     type Input = ();
@@ -238,10 +244,15 @@ impl Step<Account> for ChangeOwnPassword {
         sqlx::query(
             "UPDATE users SET password_hash = $1, must_change_password = 0, version = version + 1 WHERE id = $2",
         )
-        .bind(self.0.clone())
+        .bind(self.hash.clone())
         .bind(cx.record()?.id)
         .execute(&mut *cx.conn)
         .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(cx.record()?.id)
+            .bind(self.keep_session.clone().unwrap_or_default())
+            .execute(&mut *cx.conn)
+            .await?;
         Ok(Written::record())
     }
 }
@@ -338,7 +349,8 @@ impl Store {
     pub async fn reset_password(
         &self, who: Who<'_>, login: &str, new_password: &str,
     ) -> Result<()> {
-        password::check_policy(new_password).map_err(|m| DomainError::invalid("password", m))?;
+        password::check_for(login, new_password)
+            .map_err(|m| DomainError::invalid("password", m))?;
         let target = self.account_of(login).await?;
         let hash = hash_password(new_password.to_string()).await?;
         self.run(who, target, &Administer(Admin::Reset(hash))).await?;
@@ -346,8 +358,11 @@ impl Store {
     }
 
     /// A user changes their own password; the old one must be right and the new one
-    /// different. A refused change is audited.
-    pub async fn change_password(&self, who: Who<'_>, old: &str, new: &str) -> Result<()> {
+    /// different. Their other sessions end (`session`, the token of the one they used, stays).
+    /// A refused change is audited.
+    pub async fn change_password(
+        &self, who: Who<'_>, old: &str, new: &str, session: Option<&str>,
+    ) -> Result<()> {
         let user = who.principal.user_id.0;
         let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
             .bind(user)
@@ -358,7 +373,7 @@ impl Store {
         if !verify_password(old.to_string(), stored).await? {
             errors.push(FieldError::new("old_password", "当前密码不正确"));
         }
-        if let Err(m) = password::check_policy(new) {
+        if let Err(m) = password::check_for(&who.principal.login, new) {
             errors.push(FieldError::new("new_password", m));
         } else if old == new {
             errors.push(FieldError::new("new_password", "新密码不能与当前密码相同"));
@@ -370,7 +385,8 @@ impl Store {
             return Err(DomainError::Invalid(errors).into());
         }
         let hash = hash_password(new.to_string()).await?;
-        self.run(who, Target::any_version(user), &ChangeOwnPassword(hash)).await?;
+        let keep_session = session.map(|t| sm3_hex(t.as_bytes()));
+        self.run(who, Target::any_version(user), &ChangeOwnPassword { hash, keep_session }).await?;
         Ok(())
     }
 

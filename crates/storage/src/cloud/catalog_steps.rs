@@ -84,7 +84,7 @@ impl Step<CatalogVersion> for StartDraft<'_> {
         if !roles.drafter {
             return Err(drafter_only());
         }
-        let note = limit("note", "说明", self.note, 500)?;
+        let note = govit_core::error::within("note", "说明", self.note, 500)?;
         if let Some(n) = open {
             return Err(DomainError::InvalidState {
                 message: format!(

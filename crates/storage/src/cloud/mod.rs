@@ -280,16 +280,6 @@ fn authority_only(what: &str) -> DomainError {
     DomainError::Forbidden(format!("只有主管部门审核人可以{what}"))
 }
 
-fn limit(
-    field: &'static str, label: &str, v: &str, max: usize,
-) -> std::result::Result<String, DomainError> {
-    let v = v.trim();
-    if v.chars().count() > max {
-        return Err(DomainError::invalid(field, format!("{label}不能超过 {max} 个字")));
-    }
-    Ok(v.to_string())
-}
-
 /// Bumps a catalog version's lock, failing if someone changed it since `expected`.
 async fn bump(conn: &mut AnyConnection, id: i64, expected: i64) -> Result<()> {
     let n = sqlx::query(

@@ -35,6 +35,7 @@ impl Step<Project> for RecordEvent<'_> {
         if self.date > crate::china_today(at.who.now_ms) {
             return Err(DomainError::invalid("date", "事件日期不能晚于今天"));
         }
+        govit_core::error::within("note", "说明", self.note, 500)?;
         Ok(())
     }
     async fn write(&self, cx: &mut Cx<'_, Project>, (): ()) -> Result<Written> {
@@ -130,6 +131,7 @@ impl Step<Project> for Waive<'_> {
         if self.reason.trim().is_empty() {
             return Err(DomainError::invalid("reason", "豁免须填写理由"));
         }
+        govit_core::error::within("reason", "豁免理由", self.reason, 1000)?;
         let status = status.ok_or(DomainError::NotFound)?;
         if !Status::parse(&status).is_some_and(Status::is_open) {
             return Err(DomainError::InvalidState {

@@ -10,6 +10,7 @@ use govit_core::DomainError;
 use govit_core::FieldError;
 use govit_core::ids::ProjectId;
 use govit_core::inventory::{Deployment, SystemAction};
+use govit_core::org::Principal;
 use govit_core::policy::{Fact, Facts};
 use serde::Serialize;
 use serde_json::json;
@@ -28,7 +29,8 @@ pub struct SystemLink {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CatalogMatch {
-    pub system_id: i64,
+    /// The entry, when the reader may read it (the rules know it is there either way).
+    pub system_id: Option<i64>,
     pub deployment: Deployment,
 }
 
@@ -51,7 +53,7 @@ pub(crate) async fn links_of(conn: &mut AnyConnection, p: &Project) -> Result<Ve
                 r.try_get::<Option<i64>, _>("owner_department_id")?
                     == Some(p.owner_department_id.0),
                 CatalogMatch {
-                    system_id,
+                    system_id: Some(system_id),
                     deployment: Deployment::parse(
                         &r.try_get::<Option<String>, _>("deployment")?.unwrap_or_default(),
                     )
@@ -111,13 +113,23 @@ async fn link_facts(conn: &mut AnyConnection, p: &Project, facts: &mut Facts) ->
 impl Store {
     pub async fn project_systems(&self, who: Who<'_>, id: ProjectId) -> Result<Vec<SystemLink>> {
         let p = self.read::<Project>(who, id.0).await?;
-        self.systems_of(&p).await
+        self.systems_of(who.principal, &p).await
     }
 
-    /// The systems of a project the caller has already read (and so may see).
-    pub async fn systems_of(&self, p: &Project) -> Result<Vec<SystemLink>> {
-        let mut conn = self.pool.acquire().await?;
-        links_of(&mut conn, p).await
+    /// The systems of a project the caller has already read (and so may see); a catalog
+    /// entry the caller may not read is named as in the catalog, without its id.
+    pub async fn systems_of(&self, principal: &Principal, p: &Project) -> Result<Vec<SystemLink>> {
+        let mut links = {
+            let mut conn = self.pool.acquire().await?;
+            links_of(&mut conn, p).await?
+        };
+        let ids: Vec<i64> =
+            links.iter().filter_map(|l| l.catalog.as_ref().and_then(|c| c.system_id)).collect();
+        let readable = self.readable_systems(principal, &ids).await?;
+        for c in links.iter_mut().filter_map(|l| l.catalog.as_mut()) {
+            c.system_id = c.system_id.filter(|id| readable.contains(id));
+        }
+        Ok(links)
     }
 }
 

@@ -313,3 +313,21 @@ impl Store {
         .await?)
     }
 }
+
+impl Store {
+    /// Which of these catalog entries the principal may read (the same filter as the lists).
+    pub async fn readable_systems(
+        &self, principal: &Principal, ids: &[i64],
+    ) -> Result<std::collections::HashSet<i64>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let w = crate::visible_where(principal, "s");
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let sql = format!("SELECT s.id FROM info_systems s{} AND s.id IN ({list})", w.sql());
+        let rows = crate::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get::<i64, _>("id")?)).collect()
+    }
+}

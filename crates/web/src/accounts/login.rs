@@ -3,13 +3,13 @@
 use crate::AppState;
 use crate::shell::auth::{self, LOGIN_CSRF_COOKIE, SESSION_COOKIE, User};
 use crate::shell::page::{PageResult, see_other};
-use crate::shell::view::{Layout, SummaryItem, fmt_ms};
+use crate::shell::view::{Layout, SummaryItem};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse};
-use govit_storage::accounts::{LoginRefusal, random_secret};
+use govit_storage::accounts::random_secret;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -30,13 +30,21 @@ pub struct LoginQuery {
     expired: String,
 }
 
-/// Only same-site paths are followed after login.
+/// The one answer to a refused login, whatever the reason.
+const LOGIN_REFUSED: &str = "登录名或密码不正确，或账户已被锁定或停用。连续输错 5 次将锁定账户 15 分钟；\
+     如需解锁，请联系系统管理员。";
+
+/// Only a path on this site is followed after login: one leading `/`, no backslash, no
+/// whitespace or control character (browsers drop tabs and newlines, so `/\t/host` would
+/// become `//host`, another origin), and nothing a header cannot carry. Anything else goes
+/// home.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_string()
-    } else {
-        "/".to_string()
-    }
+    let on_this_site = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.len() <= 2000
+        && !next.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+        && axum::http::HeaderValue::from_str(next).is_ok();
+    if on_this_site { next.to_string() } else { "/".to_string() }
 }
 
 fn login_page(
@@ -109,14 +117,8 @@ pub async fn login(
             }
             return Ok(resp);
         }
-        Err(LoginRefusal::BadCredentials) => {
-            "登录名或密码不正确。连续输错 5 次将锁定账户 15 分钟。".to_string()
-        }
-        Err(LoginRefusal::Locked { until_ms }) => format!(
-            "账户因连续登录失败已被锁定，请于 {} 后再试，或联系系统管理员解锁。",
-            fmt_ms(until_ms)
-        ),
-        Err(LoginRefusal::Disabled) => "该账户已停用，请联系系统管理员。".to_string(),
+        // Unknown, wrong, locked and disabled answer alike: the reason is in the audit log.
+        Err(_) => LOGIN_REFUSED.to_string(),
     };
     let errors = vec![SummaryItem { href: "#login".into(), message }];
     login_page(&state, &headers, login, &next, errors, None, StatusCode::UNAUTHORIZED)
@@ -129,4 +131,31 @@ pub async fn logout(State(state): State<AppState>, user: User) -> PageResult {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed() {
+        for ok in ["/", "/projects/12?done=submit", "/search?q=%E8%A7%86%E9%A2%91"] {
+            assert_eq!(safe_next(ok), ok);
+        }
+        for bad in [
+            "//evil.example/",
+            "/\t/evil.example/",
+            "/\\evil.example",
+            "\\/evil.example",
+            "https://evil.example/",
+            "/a\nSet-Cookie: x=1",
+            "/a\r",
+            " /projects",
+            "/ /evil",
+            "",
+            "projects",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+    }
 }

@@ -76,7 +76,10 @@ pub async fn change_password(
     let result = if f.new_password != f.confirm_password {
         Err(DomainError::invalid("confirm_password", "两次输入的新密码不一致").into())
     } else {
-        state.store.change_password(user.who(&state), &f.old_password, &f.new_password).await
+        state
+            .store
+            .change_password(user.who(&state), &f.old_password, &f.new_password, Some(&user.token))
+            .await
     };
     match result {
         Ok(()) => Ok(see_other("/?done=password")),

@@ -13,7 +13,7 @@ use govit_core::ids::DepartmentId;
 use govit_core::org::{Role, ScopeKind};
 use govit_core::{DomainError, FieldError};
 use govit_storage::StoreError;
-use govit_storage::accounts::{NewUser, generate_password};
+use govit_storage::accounts::{NewUser, generate_password_for};
 use serde::Deserialize;
 
 struct UserRow {
@@ -169,7 +169,8 @@ pub async fn create_user(
     let chosen: Vec<String> =
         pairs.iter().filter(|(k, _)| k == "roles").map(|(_, v)| v.clone()).collect();
     let generated = form.password.trim().is_empty();
-    let password = if generated { generate_password() } else { form.password.clone() };
+    let password =
+        if generated { generate_password_for(&form.login) } else { form.password.clone() };
     let department_id = form.department.parse().ok().map(DepartmentId);
     let result = state
         .store
@@ -226,7 +227,7 @@ pub async fn user_action(
         "disable" => true,
         "enable" => false,
         "reset-password" => {
-            let password = generate_password();
+            let password = generate_password_for(&login);
             state.store.reset_password(user.who(&state), &login, &password).await?;
             let flash = format!(
                 "已重置 {login} 的密码并解除锁定。新的初始密码：{password}（只显示这一次，首次登录须修改）"

@@ -326,8 +326,10 @@ pub struct SystemLinkDto {
     action: String,
     action_label: String,
     note: String,
-    /// The catalog entry of that name, or null when the system is not in the catalog
-    /// (gaoping:10: such a project is not approved).
+    /// Whether a catalog entry of that name exists (gaoping:10: a project naming a system
+    /// outside the catalog is not approved).
+    in_catalog: bool,
+    /// The catalog entry, when the caller may read it.
     catalog_system_id: Option<i64>,
 }
 
@@ -339,7 +341,8 @@ impl From<govit_storage::projects::links::SystemLink> for SystemLinkDto {
             action: l.action.as_str().into(),
             action_label: l.action.label().into(),
             note: l.note,
-            catalog_system_id: l.catalog.map(|c| c.system_id),
+            in_catalog: l.catalog.is_some(),
+            catalog_system_id: l.catalog.and_then(|c| c.system_id),
         }
     }
 }
@@ -386,7 +389,7 @@ pub async fn link_project_system(
         .await?;
     let link = state
         .store
-        .systems_of(&changed.record)
+        .systems_of(&user.principal, &changed.record)
         .await?
         .into_iter()
         .find(|l| Some(l.id) == changed.part)

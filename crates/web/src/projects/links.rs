@@ -26,7 +26,9 @@ struct LinkRow {
     pub name: String,
     pub action: &'static str,
     pub note: String,
-    /// The catalog entry's page, or `None` when the system is not in the catalog.
+    /// Whether the system is in the catalog.
+    pub in_catalog: bool,
+    /// The catalog entry's page, when the user may read it.
     pub catalog_link: Option<String>,
     /// Where to register it when it is not.
     pub register_link: String,
@@ -39,7 +41,8 @@ fn link_rows(links: Vec<SystemLink>) -> Vec<LinkRow> {
             id: l.id,
             action: l.action.label(),
             note: l.note,
-            catalog_link: l.catalog.map(|c| format!("/systems/{}", c.system_id)),
+            in_catalog: l.catalog.is_some(),
+            catalog_link: l.catalog.and_then(|c| c.system_id).map(|id| format!("/systems/{id}")),
             register_link: format!(
                 "/systems/new?name={}",
                 form_urlencoded::byte_serialize(l.system_name.as_bytes()).collect::<String>()
@@ -136,7 +139,7 @@ pub fn systems_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
             p,
             csrf: &cx.user.csrf,
             entered: cx.entered,
-            links: link_rows(state.store.systems_of(p).await?),
+            links: link_rows(state.store.systems_of(pr, p).await?),
             can_link,
             catalog_names,
             system_actions: SystemAction::ALL.iter().map(|a| (a.as_str(), a.label())).collect(),

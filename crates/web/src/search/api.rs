@@ -87,8 +87,8 @@ pub async fn project_similar(
         return Err(DomainError::Forbidden("重复建设比对供主管部门审核人使用".into()).into());
     }
     Ok(Json(
-        similar_to(&state, &p)
-            .await
+        similar_to(&state, &user.principal, &p)
+            .await?
             .into_iter()
             .map(|m| SimilarDto {
                 kind: m.kind.as_str().into(),

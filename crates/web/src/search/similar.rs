@@ -4,20 +4,35 @@
 use crate::AppState;
 use crate::shell::panels::{PanelCx, PanelFuture};
 use askama::Template;
-use govit_core::org::Role;
+use govit_core::org::{Principal, Role};
 use govit_storage::projects::Project;
 
-/// The duplicate-construction check of a project: its most similar systems and projects.
-pub(crate) async fn similar_to(state: &AppState, p: &Project) -> Vec<govit_search::Match> {
-    state
+/// The duplicate-construction check of a project: its most similar systems and projects
+/// that `principal` may see (the same filter as the search page: no other unit's drafts).
+pub(crate) async fn similar_to(
+    state: &AppState, principal: &Principal, p: &Project,
+) -> Result<Vec<govit_search::Match>, govit_storage::StoreError> {
+    use govit_search::DocKind;
+    let matches = state
         .query_index(
             p.jurisdiction_id.0,
             p.declaration.name.clone(),
             p.declaration.summary.clone(),
-            Some((govit_search::DocKind::Project, p.id.0)),
-            8,
+            Some((DocKind::Project, p.id.0)),
+            32,
         )
-        .await
+        .await;
+    let ids =
+        |k: DocKind| -> Vec<i64> { matches.iter().filter(|m| m.kind == k).map(|m| m.id).collect() };
+    let visible = state
+        .store
+        .search_rows(principal, &ids(DocKind::System), &ids(DocKind::Project), None)
+        .await?;
+    Ok(matches
+        .into_iter()
+        .filter(|m| visible.contains_key(&(m.kind == DocKind::System, m.id)))
+        .take(8)
+        .collect())
 }
 
 /// One similar system or project: (link, kind, name, score, shared words).
@@ -35,8 +50,8 @@ pub fn similar_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
         if !cx.user.principal.has(Role::Reviewer) {
             return Ok(None);
         }
-        let list = similar_to(cx.state, cx.record)
-            .await
+        let list = similar_to(cx.state, &cx.user.principal, cx.record)
+            .await?
             .into_iter()
             .map(|m| {
                 let (link, kind) = match m.kind {

@@ -26,6 +26,8 @@ pub const CSRF_FIELD: &str = "_csrf";
 const MAX_FORM_BYTES: usize = 1024 * 1024;
 /// File uploads (an inventory sheet of 50,000 rows is about 5 MB).
 pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
+/// What a larger upload is told, on a page or through the API.
+pub const UPLOAD_TOO_LARGE: &str = "上传的文件超过 32 MB，请分成几个文件导入。";
 
 /// Reads one cookie from the request headers.
 pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
@@ -66,20 +68,28 @@ pub struct LoadedSession {
     pub token: String,
 }
 
-/// The `_csrf` field of a multipart form (put before the file, so it is found first).
+/// The `_csrf` field of a multipart form (put before the file, so it is found first). The
+/// form is read under the upload limit the layer already enforced, not the extractor's
+/// default of 2 MB.
 async fn multipart_csrf(content_type: &str, bytes: Bytes) -> Option<String> {
-    use axum::extract::FromRequest;
+    use axum::extract::{DefaultBodyLimit, FromRequest};
+    use tower::{Layer, ServiceExt};
     let req = Request::builder()
         .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(bytes))
         .ok()?;
-    let mut form = axum::extract::Multipart::from_request(req, &()).await.ok()?;
-    while let Ok(Some(field)) = form.next_field().await {
-        if field.name() == Some(CSRF_FIELD) {
-            return field.text().await.ok();
+    let read = tower::service_fn(|req: Request| async move {
+        let Ok(mut form) = axum::extract::Multipart::from_request(req, &()).await else {
+            return Ok::<_, std::convert::Infallible>(None);
+        };
+        while let Ok(Some(field)) = form.next_field().await {
+            if field.name() == Some(CSRF_FIELD) {
+                return Ok(field.text().await.ok());
+            }
         }
-    }
-    None
+        Ok(None)
+    });
+    DefaultBodyLimit::max(MAX_UPLOAD_BYTES).layer(read).oneshot(req).await.ok().flatten()
 }
 
 fn csrf_refused(state: &AppState) -> Response {
@@ -130,11 +140,7 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
                     StatusCode::PAYLOAD_TOO_LARGE,
                     Html(crate::shell::view::error_page(
                         "提交内容过大",
-                        if multipart {
-                            "上传的文件超过 32 MB，请分成几个文件。"
-                        } else {
-                            "提交的内容超过 1 MB。"
-                        },
+                        if multipart { UPLOAD_TOO_LARGE } else { "提交的内容超过 1 MB。" },
                     )),
                 )
                     .into_response();

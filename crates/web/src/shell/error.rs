@@ -186,3 +186,12 @@ impl IntoResponse for ApiError {
         (self.status, axum::Json(self.body)).into_response()
     }
 }
+
+/// An address govit does not have: its own 页面不存在 page, or the API's `not_found` body.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::from(DomainError::NotFound).into_response()
+    } else {
+        PageError::Domain(DomainError::NotFound).into_response()
+    }
+}

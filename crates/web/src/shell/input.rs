@@ -99,3 +99,23 @@ impl<S: Send + Sync> FromRequest<S> for VersionOnly {
         Ok(VersionOnly(version_field(&body_object(req, state).await?)?))
     }
 }
+
+/// A file sent as the request body (the API's import), read up to the one upload limit
+/// (`MAX_UPLOAD_BYTES`, the same as the pages'); a larger body is refused with 413.
+pub struct Upload(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Upload {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
+        use crate::shell::auth::{MAX_UPLOAD_BYTES, UPLOAD_TOO_LARGE};
+        match axum::body::to_bytes(req.into_body(), MAX_UPLOAD_BYTES).await {
+            Ok(body) => Ok(Upload(body)),
+            Err(_) => Err(ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                UPLOAD_TOO_LARGE,
+            )),
+        }
+    }
+}

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod excel;
 pub mod form;
+pub mod headers;
 pub mod input;
 pub mod json_body;
 pub mod page;

@@ -3,8 +3,8 @@
 use crate::AppState;
 use crate::shell::auth::ApiUser;
 use crate::shell::error::{ApiError, ApiErrorBody};
-use crate::shell::input::FromFields;
 use crate::shell::input::Versioned;
+use crate::shell::input::{FromFields, Upload};
 use crate::shell::respond;
 use axum::Json;
 use axum::body::Bytes;
@@ -150,9 +150,11 @@ pub struct ImportParams {
 #[utoipa::path(post, path = "/api/v1/systems/import", tag = "systems", params(ImportParams),
     request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     security(("bearer" = [])),
-    responses((status = 200, body = ImportReportDto), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 200, body = ImportReportDto), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+        (status = 413, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn import_systems(
-    State(state): State<AppState>, user: ApiUser, Query(params): Query<ImportParams>, body: Bytes,
+    State(state): State<AppState>, user: ApiUser, Query(params): Query<ImportParams>,
+    Upload(body): Upload,
 ) -> Result<Json<ImportReportDto>, ApiError> {
     if body.is_empty() {
         return Err(DomainError::invalid("file", "请求体应为 .xlsx 文件").into());
@@ -281,9 +283,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_systems, create_system))
         .routes(routes!(get_system, update_system))
         .routes(routes!(system_history))
-        .routes({
-            let (schemas, paths, method) = routes!(import_systems);
-            let limit = axum::extract::DefaultBodyLimit::max(crate::shell::auth::MAX_UPLOAD_BYTES);
-            (schemas, paths, method.layer(limit))
-        })
+        .routes(routes!(import_systems))
 }
