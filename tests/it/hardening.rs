@@ -336,6 +336,19 @@ async fn a_password_may_not_contain_the_login() {
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.expect("body").contains("密码不能包含登录名"));
+    // Nor be one of the passwords people choose first.
+    let r = clerk
+        .post(
+            "/account/password",
+            &[
+                ("old_password", PASSWORD),
+                ("new_password", "P@ssw0rd2026"),
+                ("confirm_password", "P@ssw0rd2026"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("密码过于常见"));
 }
 
 /// A workbook whose part `name` is rewritten by `edit` (or added, when it has none).
@@ -483,4 +496,44 @@ async fn a_backup_taken_while_writes_run_restores_whole() {
     }
     // A second backup to the same file is refused rather than overwritten.
     assert!(!app.cli(&args).status.success());
+}
+
+#[tokio::test]
+async fn a_project_page_cites_only_its_own_profile() {
+    let app = spawn_app().await;
+    jurisdiction(&app, "gaoping", "gaoping").await;
+    // yeji has no rule on systems outside the catalog; gaoping's is article 10.
+    for (login, cites, not) in
+        [("clerk", None, "gaoping"), ("gaoping-clerk", Some("（gaoping:10）"), "xinzhou")]
+    {
+        let web = app.login(login).await;
+        let r = web.post("/projects/new", &as_pairs(&declaration("本地化测试项目"))).await;
+        let page = web.text(&location(&r)).await.1;
+        let panel = &page[page.find("id=\"systems\"").expect("systems panel")..];
+        let panel = &panel[..panel.find("</form>").unwrap_or(panel.len())];
+        assert!(!panel.contains(not), "{login}: {panel}");
+        if let Some(c) = cites {
+            assert!(panel.contains(c), "{login}: {panel}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn required_selects_of_the_system_form_start_at_choose() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    let page = clerk.text("/systems/new").await.1;
+    let select = &page[page.find("id=\"use_frequency\"").expect("select")..];
+    assert!(
+        select[..select.find("</select>").expect("end")]
+            .contains("<option value=\"\">请选择</option>")
+    );
+    // Skipping them is refused, naming each.
+    let r =
+        clerk.post("/systems/new", &[("name", "未选择的系统"), ("function_summary", "测试")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    for id in ["use_frequency", "deployment", "network"] {
+        assert!(body.contains(&format!("href=\"#{id}\"")), "{id}");
+    }
 }

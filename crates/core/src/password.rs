@@ -31,15 +31,52 @@ pub fn check_policy(password: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The policy for one account's password: the complexity rule, and not containing the
-/// account's login (in any case), which is the first thing tried against it.
+/// The policy for one account's password: the complexity rule, not containing the account's
+/// login (in any case), and not one of the passwords people choose first.
 pub fn check_for(login: &str, password: &str) -> Result<(), String> {
     check_policy(password)?;
     let login = login.trim().to_lowercase();
     if login.chars().count() >= 3 && password.to_lowercase().contains(&login) {
         return Err("密码不能包含登录名".into());
     }
+    if is_common(password) {
+        return Err("密码过于常见，容易被猜中，请换一个".into());
+    }
     Ok(())
+}
+
+/// The words shipped with govit that common passwords are built on.
+const COMMON_WORDS: &str = include_str!("password_words.txt");
+
+/// A password that is a common word with digits and symbols around it (`Password123!`,
+/// `P@ssw0rd`, `Woaini@520`), or little more than a run of digits (`Aa123456`).
+pub fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    let core: String = lower
+        .trim_matches(|c: char| !c.is_alphabetic())
+        .chars()
+        .map(|c| match c {
+            '@' | '4' => 'a',
+            '0' => 'o',
+            '1' | '!' => 'i',
+            '3' => 'e',
+            '$' | '5' => 's',
+            c => c,
+        })
+        .filter(|c| c.is_alphabetic())
+        .collect();
+    if core.chars().count() <= 2 {
+        // Nearly all digits and symbols: common when the digits are a run or a repeat.
+        let digits: String = lower.chars().filter(char::is_ascii_digit).collect();
+        let runs = ["01234567890", "09876543210", "12345678901234567890"];
+        let repeated = digits.chars().all(|c| digits.starts_with(c));
+        return repeated || runs.iter().any(|r| r.contains(digits.as_str()));
+    }
+    COMMON_WORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .any(|w| w == core)
 }
 
 fn derive(password: &str, salt: &[u8], iterations: u32) -> [u8; 32] {
@@ -77,6 +114,19 @@ pub fn verify(password: &str, stored: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_passwords_are_refused() {
+        for common in
+            ["Password123!", "P@ssw0rd", "Woaini@520", "Aa123456", "Admin@2025", "Qwer1234!"]
+        {
+            assert!(is_common(common), "{common}");
+            assert!(check_for("zhang", common).is_err(), "{common}");
+        }
+        for fine in ["Tea-Garden-2026", "Xy-58214937", "Test-Pass-2025x9"] {
+            assert!(!is_common(fine), "{fine}");
+        }
+    }
 
     #[test]
     fn a_password_may_not_contain_the_login() {

@@ -39,14 +39,7 @@ pub async fn service_form_page(
     state: &AppState, user: &User, (heading, action, cancel): (String, String, String),
     version: i64, form: &CloudServiceForm, errors: &[FieldError],
 ) -> PageResult {
-    let spec = FormSpec {
-        heading,
-        nav: "cloud",
-        action,
-        cancel,
-        version: Some(version),
-        choose_prompt: true,
-    };
+    let spec = FormSpec { heading, nav: "cloud", action, cancel, version: Some(version) };
     form_page(state, user, spec, service_fields(form, errors), errors).await
 }
 

@@ -13,7 +13,7 @@ use govit_core::ids::ProjectId;
 use govit_core::inventory::SystemAction;
 use govit_core::obligation::{GateCheck, GateOutcome};
 use govit_core::org::Role;
-use govit_core::policy::GatedAction;
+use govit_core::policy::{Fact, GatedAction};
 use govit_storage::Target;
 use govit_storage::projects::LinkSystem;
 use govit_storage::projects::Project;
@@ -125,6 +125,19 @@ struct SystemsPanelView<'a> {
     can_link: bool,
     catalog_names: Vec<String>,
     system_actions: Vec<(&'static str, &'static str)>,
+    /// The project's own rule on systems outside the catalog, with its article, if its
+    /// profile has one (a gate that tests `systems_outside_catalog` before approval).
+    catalog_rule: Option<String>,
+}
+
+/// The rule of `profile_id` that a project's systems must be in the catalog before approval.
+fn catalog_rule(state: &crate::AppState, profile_id: &str) -> Option<String> {
+    let rules = state.store.rules();
+    let gate = rules.profile(profile_id)?.gates.iter().find(|g| {
+        g.action == GatedAction::Approve
+            && g.requires.iter().any(|c| c.fact == Fact::SystemsOutsideCatalog)
+    })?;
+    Some(format!("{}（{}）", gate.text, gate.cite))
 }
 
 pub fn systems_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
@@ -143,6 +156,7 @@ pub fn systems_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
             can_link,
             catalog_names,
             system_actions: SystemAction::ALL.iter().map(|a| (a.as_str(), a.label())).collect(),
+            catalog_rule: catalog_rule(state, &p.profile_id),
         };
         Ok(Some(view.render()?))
     })

@@ -70,8 +70,6 @@ pub struct FormSpec {
     pub cancel: String,
     /// The record's version, for a form that edits one.
     pub version: Option<i64>,
-    /// Whether a required select starts at 请选择.
-    pub choose_prompt: bool,
 }
 
 #[derive(Template)]

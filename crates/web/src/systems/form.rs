@@ -53,7 +53,7 @@ pub async fn form_page(
     state: &AppState, user: &User, (heading, action, cancel): (String, String, String),
     version: Option<i64>, form: &SystemForm, errors: &[FieldError],
 ) -> PageResult {
-    let spec = FormSpec { heading, nav: "systems", action, cancel, version, choose_prompt: false };
+    let spec = FormSpec { heading, nav: "systems", action, cancel, version };
     shell_form_page(state, user, spec, fields(form, errors), errors).await
 }
 
