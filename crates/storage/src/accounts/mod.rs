@@ -101,7 +101,7 @@ pub struct UserSummary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginRefusal {
     BadCredentials,
-    Locked { until_ms: i64 },
+    Locked,
     Disabled,
 }
 
@@ -264,13 +264,7 @@ impl Store {
             return refuse(actor, "账户已停用".into(), LoginRefusal::Disabled).await;
         }
         let Some(attempt) = self.claim_attempt(id, now_ms).await? else {
-            let until: Option<i64> =
-                sqlx::query_scalar("SELECT locked_until_ms FROM users WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&self.pool)
-                    .await?;
-            let locked = LoginRefusal::Locked { until_ms: until.unwrap_or(now_ms + LOCK_MS) };
-            return refuse(actor, "账户已锁定".into(), locked).await;
+            return refuse(actor, "账户已锁定".into(), LoginRefusal::Locked).await;
         };
         let stored: String = row.try_get("password_hash")?;
         let right = verify_password(password_attempt.to_string(), stored).await?;
@@ -287,7 +281,7 @@ impl Store {
                 let why = format!("连续 {attempt} 次登录失败，锁定 15 分钟");
                 append(&mut w.tx, &actor, now_ms, Change::refused("user", id, "user.lock", why))
                     .await?;
-                LoginRefusal::Locked { until_ms: now_ms + LOCK_MS }
+                LoginRefusal::Locked
             } else {
                 LoginRefusal::BadCredentials
             };

@@ -212,14 +212,19 @@ impl Step<Account> for Administer {
         };
         update.bind(a.id).execute(&mut *conn).await?;
         if !matches!(self.0, Admin::Enable) {
-            end_sessions(conn, a.id).await?;
+            end_sessions(conn, a.id, None).await?;
         }
         Ok(Written::record())
     }
 }
 
-async fn end_sessions(conn: &mut AnyConnection, user: i64) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user).execute(&mut *conn).await?;
+/// Ends the user's sessions, all of them or all but the one whose token hash is `keep`.
+async fn end_sessions(conn: &mut AnyConnection, user: i64, keep: Option<&str>) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user)
+        .bind(keep.unwrap_or_default().to_string())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -248,11 +253,7 @@ impl Step<Account> for ChangeOwnPassword {
         .bind(cx.record()?.id)
         .execute(&mut *cx.conn)
         .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-            .bind(cx.record()?.id)
-            .bind(self.keep_session.clone().unwrap_or_default())
-            .execute(&mut *cx.conn)
-            .await?;
+        end_sessions(cx.conn, cx.record()?.id, self.keep_session.as_deref()).await?;
         Ok(Written::record())
     }
 }

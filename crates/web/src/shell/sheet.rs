@@ -117,7 +117,7 @@ fn check_shared_strings(head: &[u8]) -> Result<(), String> {
 fn cell_ref_text(d: &DataRef<'_>) -> String {
     match d {
         DataRef::SharedString(s) => s.to_string(),
-        DataRef::String(s) => cell_text(&Data::String(s.clone())),
+        DataRef::String(s) => s.clone(),
         DataRef::Int(i) => cell_text(&Data::Int(*i)),
         DataRef::Float(f) => cell_text(&Data::Float(*f)),
         DataRef::Bool(b) => cell_text(&Data::Bool(*b)),
