@@ -18,6 +18,21 @@ pub(crate) struct DbArgs {
     /// `postgres://user@host/db` for PostgreSQL; default is SQLite in the data directory.
     #[arg(long, env = "GOVIT_DATABASE_URL", global = true)]
     pub(crate) database_url: Option<String>,
+    /// The SM2 key that signs audit checkpoints (PKCS#8 PEM); default `audit/sm2-key.pem` in
+    /// the data directory, made on first use.
+    #[arg(long, env = "GOVIT_AUDIT_KEY", global = true)]
+    pub(crate) audit_key: Option<PathBuf>,
+}
+
+impl DbArgs {
+    pub(crate) fn key_file(&self) -> PathBuf {
+        self.audit_key
+            .clone()
+            .unwrap_or_else(|| govit_storage::audit::checkpoints::default_key_file(&self.data_dir))
+    }
+    pub(crate) fn checkpoint_file(&self) -> PathBuf {
+        govit_storage::audit::checkpoints::checkpoint_file(&self.data_dir)
+    }
 }
 
 #[derive(Args, Clone)]
@@ -34,6 +49,9 @@ pub(crate) struct ServeArgs {
     /// POST due-soon and overdue obligations as JSON to this http:// address (off by default).
     #[arg(long, env = "GOVIT_NOTIFY_WEBHOOK")]
     pub(crate) notify_webhook: Option<String>,
+    /// Seconds between signed audit checkpoints while the log grows (one more on shutdown).
+    #[arg(long, default_value_t = 60, env = "GOVIT_AUDIT_CHECKPOINT_SECONDS")]
+    pub(crate) checkpoint_seconds: u64,
 }
 
 #[derive(Subcommand)]
@@ -240,6 +258,16 @@ pub(crate) enum SystemsCommand {
 
 #[derive(Subcommand)]
 pub(crate) enum AuditCommand {
-    /// Walk the hash chain; exit non-zero naming the first broken record.
-    Verify,
+    /// Walk the hash chain and check it against the signed checkpoints; exit non-zero naming
+    /// the first record that disagrees.
+    Verify {
+        /// Accept only checkpoints signed by this public key (hex, as `govit audit key` prints
+        /// it); by default the keys named in the checkpoint file.
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+    },
+    /// Sign the chain's head into the checkpoint file now (the server does so every minute).
+    Checkpoint,
+    /// Print the signing key's fingerprint and public key, for an auditor to keep.
+    Key,
 }

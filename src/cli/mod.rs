@@ -14,10 +14,12 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use govit_core::org::{Role, ScopeKind};
 use govit_storage::accounts::{NewUser, generate_password, generate_password_for};
+use govit_storage::audit::checkpoints::{self, Checkpointer};
 use govit_storage::seed::demo;
 use govit_storage::{Actor, Store, sqlite_url};
 use std::io::Write as _;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -47,13 +49,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve { db, serve: s } => {
             let store = open(&db).await?;
             load_profiles(&store, &db);
-            serve(store, &s).await?;
+            serve(store, &s, &db).await?;
         }
         Command::Demo { data_dir, serve: s } => {
             let dir = data_dir.unwrap_or_else(|| {
                 std::env::temp_dir().join(format!("govit-demo-{}-{}", std::process::id(), now_ms()))
             });
-            let db = DbArgs { data_dir: dir.clone(), database_url: None };
+            let db = DbArgs { data_dir: dir.clone(), database_url: None, audit_key: None };
             let store = open(&db).await?;
             match demo::seed(&store, now_ms(), |_| generate_password(), true).await? {
                 Some(seeded) => {
@@ -83,7 +85,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     dir.display()
                 ),
             }
-            serve(store, &s).await?;
+            serve(store, &s, &db).await?;
         }
         Command::Migrate { db } => {
             open(&db).await?;
@@ -349,18 +351,99 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Backup { db, out } => return backup(&db, &out).await,
         Command::Restore { db, file } => return restore(&db, &file).await,
-        Command::Audit { db, command: AuditCommand::Verify } => {
-            let store = open(&db).await?;
-            match store.verify_audit_chain().await? {
-                Ok(n) => println!("审计链完整：共 {n} 条记录，SM3 摘要与链接全部校验通过"),
-                Err(b) => {
-                    println!("审计链损坏：第一处问题在第 {} 条记录。{}", b.seq, b.reason);
-                    return Ok(ExitCode::from(2));
-                }
-            }
-        }
+        Command::Audit { db, command } => return audit_command(&db, command).await,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn audit_command(db: &DbArgs, command: AuditCommand) -> Result<ExitCode> {
+    match command {
+        AuditCommand::Verify { public_key } => {
+            let pinned = match public_key {
+                Some(f) => {
+                    let text = std::fs::read_to_string(&f)
+                        .with_context(|| format!("无法读取公钥 {}", f.display()))?;
+                    Some(
+                        hex::decode(text.trim())
+                            .context("公钥文件应为十六进制（govit audit key 的输出）")?,
+                    )
+                }
+                None => None,
+            };
+            let store = open(db).await?;
+            verify_chain(&store, db, pinned.as_deref()).await
+        }
+        AuditCommand::Checkpoint => {
+            let store = open(db).await?;
+            let checkpointer = checkpointer(db)?;
+            match checkpointer.write(&store, now_ms()).await.map_err(describe)? {
+                Some(cp) => println!(
+                    "已签名检查点：第 {} 条记录，摘要 {}，写入 {}",
+                    cp.seq,
+                    cp.digest,
+                    checkpointer.path().display()
+                ),
+                None => println!("链头未变，无需新的检查点"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Key => {
+            let (signer, made) =
+                checkpoints::load_or_create_key(&db.key_file()).map_err(describe)?;
+            if made {
+                eprintln!("已生成签名密钥 {}", db.key_file().display());
+            }
+            println!("指纹 {}", signer.key_id());
+            println!("{}", hex::encode(signer.public_key()));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The signer of this data directory's checkpoints, its key made on first use.
+fn checkpointer(db: &DbArgs) -> Result<Arc<Checkpointer>> {
+    let (signer, made) = checkpoints::load_or_create_key(&db.key_file()).map_err(describe)?;
+    if made {
+        eprintln!("已生成审计签名密钥 {}（请与数据一同妥善备份）", db.key_file().display());
+    }
+    Ok(Arc::new(Checkpointer::new(signer, db.checkpoint_file()).map_err(describe)?))
+}
+
+/// `govit audit verify`, also run after a restore: the chain, then the signed checkpoints.
+async fn verify_chain(store: &Store, db: &DbArgs, pinned: Option<&[u8]>) -> Result<ExitCode> {
+    let file = db.checkpoint_file();
+    let anchors = match checkpoints::read_checkpoints(&file, pinned)
+        .with_context(|| format!("无法读取检查点文件 {}", file.display()))?
+    {
+        Ok(a) => a,
+        Err(fault) => {
+            println!("检查点文件 {} 第 {} 行：{}", file.display(), fault.line, fault.reason);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let signed = anchors.checkpoints.len();
+    match store.verify_audit_chain_against(anchors.checkpoints).await? {
+        Ok(report) => {
+            println!("审计链完整：共 {} 条记录，SM3 摘要与链接全部校验通过", report.records);
+            match report.last_checkpoint {
+                Some((seq, at)) => println!(
+                    "与 {} 个签名检查点一致（SM2 签名有效），最近一个在第 {seq} 条记录，签于 {}",
+                    report.checkpoints,
+                    show_time(at)
+                ),
+                None if signed == 0 => println!(
+                    "提示：{} 中尚无签名检查点，只校验了链本身；服务运行时每分钟签一次，或运行 govit audit checkpoint",
+                    file.display()
+                ),
+                None => {}
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(b) => {
+            println!("审计链损坏：第一处问题在第 {} 条记录。{}", b.seq, b.reason);
+            Ok(ExitCode::from(2))
+        }
+    }
 }
 
 /// `govit backup`: SQLite's own online copy (`VACUUM INTO`, one read transaction, so writes
@@ -371,21 +454,32 @@ async fn backup(db: &DbArgs, out: &std::path::Path) -> Result<ExitCode> {
         println!("PostgreSQL 数据库请用 pg_dump 备份（可在服务运行时进行），例如：");
         println!("  pg_dump --format=custom --file={} 'postgres://…@{shown}'", out.display());
         println!("恢复：pg_restore --clean --dbname=<数据库地址> {}", out.display());
-        println!("另请备份数据目录中的 policies/（自定义的规则配置）。");
+        println!(
+            "另请备份签名检查点 {}、签名密钥 {}（私钥，单独妥善保管）与数据目录中的 policies/。",
+            db.checkpoint_file().display(),
+            db.key_file().display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     if out.exists() {
         anyhow::bail!("{} 已存在，请指定新的备份文件名", out.display());
     }
     let store = open(db).await?;
+    // The checkpoints are copied before the database, so that none of them lies beyond the
+    // copy's head.
+    checkpointer(db)?.write(&store, now_ms()).await.map_err(describe)?;
+    let copied = checkpoints_copy(out);
+    std::fs::copy(db.checkpoint_file(), &copied)
+        .with_context(|| format!("无法复制检查点文件到 {}", copied.display()))?;
     store.backup_to(out).await.map_err(describe)?;
     let n = match store.verify_audit_chain().await? {
-        Ok(n) => n,
+        Ok(r) => r.records,
         Err(b) => anyhow::bail!("审计链在第 {} 条记录处损坏，请先处理：{}", b.seq, b.reason),
     };
-    println!("已备份到 {}（审计记录 {n} 条）", out.display());
+    println!("已备份到 {}（审计记录 {n} 条），签名检查点在 {}", out.display(), copied.display());
     println!(
-        "另请备份数据目录中的 policies/（自定义的规则配置）。恢复：govit restore {} --data-dir <目录>",
+        "另请备份签名密钥 {}（私钥，单独妥善保管）与数据目录中的 policies/（自定义的规则配置）。恢复：govit restore {} --data-dir <目录>",
+        db.key_file().display(),
         out.display()
     );
     Ok(ExitCode::SUCCESS)
@@ -404,17 +498,27 @@ async fn restore(db: &DbArgs, file: &std::path::Path) -> Result<ExitCode> {
     std::fs::create_dir_all(&db.data_dir)
         .with_context(|| format!("无法创建数据目录 {}", db.data_dir.display()))?;
     std::fs::copy(file, &target).with_context(|| format!("无法读取备份 {}", file.display()))?;
-    let store = open(db).await?;
-    match store.verify_audit_chain().await? {
-        Ok(n) => {
-            println!("已恢复到 {}：审计链完整，共 {n} 条记录", db.data_dir.display());
-            Ok(ExitCode::SUCCESS)
+    let copied = checkpoints_copy(file);
+    if copied.exists() {
+        let log = db.checkpoint_file();
+        if let Some(dir) = log.parent() {
+            std::fs::create_dir_all(dir)?;
         }
-        Err(b) => {
-            println!("已恢复，但审计链在第 {} 条记录处损坏：{}", b.seq, b.reason);
-            Ok(ExitCode::from(2))
-        }
+        std::fs::copy(&copied, &log)
+            .with_context(|| format!("无法复制检查点文件 {}", copied.display()))?;
+    } else {
+        println!("提示：没有找到随备份的检查点文件 {}，只能校验链本身", copied.display());
     }
+    let store = open(db).await?;
+    println!("已恢复到 {}", db.data_dir.display());
+    verify_chain(&store, db, None).await
+}
+
+/// Where a backup keeps the checkpoint file beside the database copy.
+fn checkpoints_copy(backup: &std::path::Path) -> std::path::PathBuf {
+    let mut name = backup.as_os_str().to_owned();
+    name.push(".checkpoints");
+    name.into()
 }
 
 pub fn main() -> ExitCode {

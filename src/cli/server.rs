@@ -41,7 +41,8 @@ pub(super) async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
-pub(super) async fn serve(store: Store, args: &ServeArgs) -> Result<()> {
+pub(super) async fn serve(store: Store, args: &ServeArgs, db: &DbArgs) -> Result<()> {
+    let checkpointer = checkpointer(db)?;
     let listener = tokio::net::TcpListener::bind(&args.addr)
         .await
         .with_context(|| format!("无法监听 {}", args.addr))?;
@@ -59,7 +60,15 @@ pub(super) async fn serve(store: Store, args: &ServeArgs) -> Result<()> {
         AppState::new(store.clone(), config, Arc::new(SystemClock)).map_err(anyhow::Error::msg)?;
     tracing::info!(addr = %listener.local_addr()?, "govit listening");
     eprintln!("govit 已启动：http://{}", listener.local_addr()?);
+    // Signs the audit chain's head every interval, and once more after the last request.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let every = Duration::from_secs(args.checkpoint_seconds.max(1));
+    let signing = tokio::spawn(checkpointer.run(store.clone(), every, now_ms, async {
+        let _ = stopped.await;
+    }));
     govit_web::serve(listener, state, shutdown_signal()).await?;
+    let _ = stop.send(());
+    let _ = signing.await;
     store.close().await;
     Ok(())
 }

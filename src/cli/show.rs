@@ -123,3 +123,10 @@ pub(super) async fn systems_command(store: &Store, command: SystemsCommand) -> R
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// An instant in Beijing time, to the second.
+pub(super) fn show_time(at_ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(at_ms)
+        .map(|t| (t + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| at_ms.to_string())
+}

@@ -131,3 +131,196 @@ async fn cli_manages_users_and_tokens() {
     let r = web.try_login("clerk2", "Another-Pass-9").await;
     assert_eq!(location(&r), "/account/password");
 }
+
+/// Every record from `seq` on, rebuilt as a forger with write access to the database would:
+/// `edit` changes the record at `seq`, then each digest after it and the head are recomputed.
+async fn rewrite_from(app: &TestApp, seq: i64, edit: impl Fn(&mut govit_core::audit::AuditEvent)) {
+    use govit_core::audit::chain;
+    let mut records = app.audit(Default::default()).await;
+    records.reverse();
+    disable_protection(app).await;
+    let mut prev = records[(seq - 2) as usize].clone();
+    for r in records.iter().skip((seq - 1) as usize) {
+        let mut event = r.event.clone();
+        if r.seq == seq {
+            edit(&mut event);
+        }
+        let rebuilt = chain(prev.seq, &prev.digest, event);
+        sqlx::query(
+            "UPDATE audit_log SET after_json = $1, prev_digest = $2, digest = $3 WHERE seq = $4",
+        )
+        .bind(&rebuilt.event.after)
+        .bind(&rebuilt.prev_digest)
+        .bind(&rebuilt.digest)
+        .bind(rebuilt.seq)
+        .execute(app.store.pool())
+        .await
+        .expect("rewrite");
+        prev = rebuilt;
+    }
+    sqlx::query("UPDATE audit_head SET digest = $1 WHERE id = 1")
+        .bind(&prev.digest)
+        .execute(app.store.pool())
+        .await
+        .expect("head");
+}
+
+fn verify(app: &TestApp) -> (Option<i32>, String) {
+    let out = app.cli(&["audit", "verify"]);
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn checkpoint(app: &TestApp) -> String {
+    let out = app.cli(&["audit", "checkpoint"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn a_rewritten_record_with_the_chain_rebuilt_disagrees_with_the_signed_checkpoint() {
+    let app = spawn_app().await;
+    some_activity(&app).await;
+    assert!(checkpoint(&app).contains("已签名检查点"));
+    let (first, _) = app.store.audit_head().await.expect("head");
+    some_activity(&app).await;
+    assert!(checkpoint(&app).contains("已签名检查点"));
+    let (second, _) = app.store.audit_head().await.expect("head");
+    let (code, stdout) = verify(&app);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("与 2 个签名检查点一致"), "{stdout}");
+
+    let target = first + 2;
+    rewrite_from(&app, target, |e| e.after = "{\"investment\":1}".into()).await;
+    // The chain alone no longer shows it: every digest was rebuilt.
+    let log = govit_storage::audit::checkpoints::checkpoint_file(&app.data_dir);
+    let aside = log.with_extension("aside");
+    std::fs::rename(&log, &aside).expect("move checkpoints aside");
+    let (code, stdout) = verify(&app);
+    assert_eq!(code, Some(0), "without checkpoints the forgery verifies: {stdout}");
+    std::fs::rename(&aside, &log).expect("put back");
+    // The signed checkpoint does.
+    let (code, stdout) = verify(&app);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(stdout.contains(&format!("第 {} 至 {second} 条", first + 1)), "{stdout}");
+    assert!(stdout.contains("检查点不符"), "{stdout}");
+}
+
+#[tokio::test]
+async fn a_cut_tail_with_the_head_rewound_is_behind_the_last_checkpoint() {
+    let app = spawn_app().await;
+    some_activity(&app).await;
+    checkpoint(&app);
+    let (last, _) = app.store.audit_head().await.expect("head");
+    let keep = last - 3;
+    let (digest,): (String,) = sqlx::query_as("SELECT digest FROM audit_log WHERE seq = $1")
+        .bind(keep)
+        .fetch_one(app.store.pool())
+        .await
+        .expect("digest");
+    disable_protection(&app).await;
+    sqlx::query("DELETE FROM audit_log WHERE seq > $1")
+        .bind(keep)
+        .execute(app.store.pool())
+        .await
+        .expect("cut");
+    sqlx::query("UPDATE audit_head SET seq = $1, digest = $2 WHERE id = 1")
+        .bind(keep)
+        .bind(&digest)
+        .execute(app.store.pool())
+        .await
+        .expect("rewind");
+    let (code, stdout) = verify(&app);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(stdout.contains("落后") && stdout.contains(&format!("第 {} 条", keep + 1)), "{stdout}");
+}
+
+#[tokio::test]
+async fn a_record_whose_own_digest_was_recomputed_is_named_itself() {
+    let app = spawn_app().await;
+    some_activity(&app).await;
+    let records = {
+        let mut r = app.audit(Default::default()).await;
+        r.reverse();
+        r
+    };
+    let mut forged = records[6].clone();
+    forged.event.after = "{\"investment\":1}".into();
+    let rebuilt = govit_core::audit::chain(6, &records[5].digest, forged.event);
+    disable_protection(&app).await;
+    sqlx::query("UPDATE audit_log SET after_json = $1, digest = $2 WHERE seq = 7")
+        .bind(&rebuilt.event.after)
+        .bind(&rebuilt.digest)
+        .execute(app.store.pool())
+        .await
+        .expect("rewrite");
+    let (code, stdout) = verify(&app);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(stdout.contains("第 7 条记录被改写"), "{stdout}");
+}
+
+#[tokio::test]
+async fn an_edited_checkpoint_file_is_refused_naming_its_line() {
+    let app = spawn_app().await;
+    some_activity(&app).await;
+    checkpoint(&app);
+    let log = govit_storage::audit::checkpoints::checkpoint_file(&app.data_dir);
+    let text = std::fs::read_to_string(&log).expect("log");
+    let (head, _) = app.store.audit_head().await.expect("head");
+    // A forger moves the signed head back; the signature no longer covers it.
+    let edited = text.replace(&format!("checkpoint {head} "), &format!("checkpoint {} ", head - 1));
+    std::fs::write(&log, edited).expect("edit");
+    let (code, stdout) = verify(&app);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(stdout.contains("第 2 行") && stdout.contains("签名无效"), "{stdout}");
+    // An auditor who pins another key accepts none of these checkpoints.
+    std::fs::write(&log, text).expect("restore");
+    let other = app.data_dir.join("other.pub");
+    let pk = govit_core::crypto::Signer::public_key(&govit_core::crypto::Sm2Signer::generate());
+    std::fs::write(&other, hex::encode(&pk)).expect("write key");
+    let out = app.cli(&["audit", "verify", "--public-key", other.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("未知的密钥"));
+}
+
+#[tokio::test]
+async fn the_server_signs_the_head_while_it_runs_and_once_more_at_shutdown() {
+    use govit_storage::audit::checkpoints::{Checkpointer, checkpoint_file, load_or_create_key};
+    let app = spawn_app().await;
+    let key = app.data_dir.join("audit").join("sm2-key.pem");
+    let (signer, made) = load_or_create_key(&key).expect("key");
+    assert!(made);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the private key is readable by its owner only");
+    }
+    let log = checkpoint_file(&app.data_dir);
+    let checkpointer = std::sync::Arc::new(Checkpointer::new(signer, log.clone()).expect("new"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(checkpointer.run(
+        app.store.clone(),
+        std::time::Duration::from_millis(200),
+        || chrono::Utc::now().timestamp_millis(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    some_activity(&app).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    some_activity(&app).await;
+    let _ = stop.send(());
+    running.await.expect("stopped");
+    let (head, _) = app.store.audit_head().await.expect("head");
+    let text = std::fs::read_to_string(&log).expect("log");
+    let checkpoints: Vec<&str> = text.lines().filter(|l| l.starts_with("checkpoint ")).collect();
+    assert!(checkpoints.len() >= 2, "{text}");
+    assert!(
+        checkpoints.last().expect("last").starts_with(&format!("checkpoint {head} ")),
+        "{text}"
+    );
+    // The same head is not signed twice, and the key is introduced once.
+    assert_eq!(text.lines().filter(|l| l.starts_with("key ")).count(), 1);
+    let (code, stdout) = verify(&app);
+    assert_eq!(code, Some(0), "{stdout}");
+}

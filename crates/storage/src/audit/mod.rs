@@ -1,11 +1,14 @@
 //! Searching and verifying the audit chain (the auditor's room); appending is in
 //! `base::audit_log`, on every change path.
 
+pub mod checkpoints;
+
 pub use crate::base::audit_log::Change;
 use crate::base::audit_log::append;
 use crate::base::{Page, Paged, Param, Where, like_pattern};
 use crate::{Actor, Result, Store};
-use govit_core::audit::{AuditEvent, AuditRecord, ChainBreak, ChainVerifier};
+use govit_core::audit::checkpoint::Checkpoint;
+use govit_core::audit::{AuditEvent, AuditRecord, ChainBreak, ChainReport, ChainVerifier};
 use sqlx::{AssertSqlSafe, Row};
 
 /// Filters of the auditor's search page.
@@ -101,8 +104,16 @@ impl Store {
     }
 
     /// Walks the whole chain in pages of 1,000 and reports the first broken record.
-    pub async fn verify_audit_chain(&self) -> Result<Result<u64, ChainBreak>> {
-        let mut verifier = ChainVerifier::new();
+    pub async fn verify_audit_chain(&self) -> Result<Result<ChainReport, ChainBreak>> {
+        self.verify_audit_chain_against(Vec::new()).await
+    }
+
+    /// As [`Store::verify_audit_chain`], and the chain must agree with every signed
+    /// checkpoint.
+    pub async fn verify_audit_chain_against(
+        &self, checkpoints: Vec<Checkpoint>,
+    ) -> Result<Result<ChainReport, ChainBreak>> {
+        let mut verifier = ChainVerifier::with_checkpoints(checkpoints);
         let mut after: i64 = 0;
         loop {
             let rows = sqlx::query(AssertSqlSafe(format!(
@@ -122,11 +133,7 @@ impl Store {
                 after = r.seq;
             }
         }
-        let head = sqlx::query("SELECT seq, digest FROM audit_head WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
-        let head_seq: i64 = head.try_get("seq")?;
-        let head_digest: String = head.try_get("digest")?;
+        let (head_seq, head_digest) = self.audit_head().await?;
         Ok(verifier.finish(head_seq, &head_digest))
     }
 }
