@@ -2,6 +2,7 @@
 //! nothing of them written, re-import changes nothing; the same through the API and the CLI.
 
 use crate::harness::*;
+use govit_storage::sqlx;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -457,4 +458,35 @@ async fn search_page_finds_systems_and_projects_within_scope() {
     assert_eq!(r.status(), StatusCode::OK);
     let rows = xlsx_rows(&r.bytes().await.expect("xlsx"), "检索结果");
     assert!(rows.iter().any(|r| r.iter().any(|c| c == "校园视频巡查平台升级")), "{rows:?}");
+}
+
+#[tokio::test]
+async fn a_check_only_import_waits_for_no_writer() {
+    let app = spawn_app().await;
+    let clerk = app.api("clerk").await;
+    // The token's first use is recorded (a write, once a minute) before the lock is taken.
+    assert_eq!(clerk.get("/api/v1/me").await.0, StatusCode::OK);
+    // Another writer is in the middle of a transaction and holds the database's write lock
+    // (and, on PostgreSQL, the audit chain's head row).
+    let mut other = app.store.pool().begin().await.expect("begin");
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut *other)
+        .await
+        .expect("hold the head");
+    let checked = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        raw_import(&clerk, sample_sheet(), true),
+    )
+    .await
+    .expect("a check-only run needs no write lock");
+    assert_eq!(checked.0, StatusCode::OK, "{}", checked.1);
+    assert!(checked.1["created"].as_i64().unwrap_or(0) > 0, "{}", checked.1);
+    assert_eq!(checked.1["written"], false);
+    other.rollback().await.expect("rollback");
+    // Nothing was written by the check.
+    assert!(catalog_names(&clerk).await.is_empty());
+    // A real import after the other writer is done writes what the check counted.
+    let (s, body) = raw_import(&clerk, sample_sheet(), false).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["created"], checked.1["created"]);
 }

@@ -1,6 +1,7 @@
 //! Importing an inventory sheet: every row checked first, good rows written together.
 
 use super::*;
+use crate::StoreError;
 
 /// What an import did: rows created, changed and already identical, and every refused row's
 /// mistakes (a refused row writes nothing).
@@ -24,6 +25,11 @@ impl Store {
     /// Imports an inventory sheet. Every row is checked first; good rows are written together
     /// in one transaction (create, or a new version when it differs), bad rows are reported
     /// by row and column. Re-importing the same sheet finds every row unchanged.
+    ///
+    /// Reading and checking happen on a plain connection, outside the write lock: a check-only
+    /// run (`write == false`) never takes it, and a real import holds it only for the final
+    /// write. An entry someone changed or created between the check and the write makes the
+    /// import stop whole (409) rather than overwrite their change.
     pub async fn import_systems(
         &self, principal: &Principal, actor: &Actor, now_ms: i64, sheet: &SystemSheet, write: bool,
     ) -> Result<ImportReport> {
@@ -45,11 +51,11 @@ impl Store {
             written: write,
             ..Default::default()
         };
-        let mut w = self.write().await?;
+        let mut conn = self.pool.acquire().await?;
         let departments: HashMap<String, (DepartmentId, String)> =
             sqlx::query("SELECT id, name, path FROM departments WHERE jurisdiction_id = $1")
                 .bind(principal.jurisdiction_id.0)
-                .fetch_all(&mut *w.tx)
+                .fetch_all(&mut *conn)
                 .await?
                 .iter()
                 .map(|r| {
@@ -67,7 +73,7 @@ impl Store {
         let mut existing: HashMap<(i64, String), SystemRecord> = HashMap::new();
         for r in sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE s.jurisdiction_id = $1")))
             .bind(principal.jurisdiction_id.0)
-            .fetch_all(&mut *w.tx)
+            .fetch_all(&mut *conn)
             .await?
         {
             let rec = from_row(&r, today)?;
@@ -138,32 +144,50 @@ impl Store {
                 }
             }
         }
-        // Entries are written row by row (each needs its id or its version check); their
-        // history versions and audit records follow in bulk, in the same order.
-        let mut written: Vec<(i64, i64, Option<&InfoSystem>, &InfoSystem, &'static str)> =
-            Vec::new();
+        drop(conn);
+        // What the sheet changes, decided before anything is written.
+        let mut creates: Vec<(DepartmentId, &InfoSystem)> = Vec::new();
+        let mut updates: Vec<(&SystemRecord, &InfoSystem)> = Vec::new();
         for (dept, s) in &good {
             match existing.get(&(dept.0, s.name.clone())) {
                 Some(before) if before.system == *s => report.unchanged += 1,
-                Some(before) => {
-                    report.updated += 1;
-                    let n = update_row(&mut w.tx, before.id, before.version, s, now_ms).await?;
-                    if n == 0 {
-                        // Someone changed the entry while the sheet was being read: start over
-                        // rather than overwrite their change.
-                        return Err(
-                            DomainError::StaleVersion { current: before.version + 1 }.into()
-                        );
-                    }
-                    let action = change_action(&before.system, s);
-                    written.push((before.id, before.version + 1, Some(&before.system), s, action));
-                }
-                None => {
-                    report.created += 1;
-                    let id = insert(&mut w.tx, principal, *dept, s, now_ms).await?;
-                    written.push((id, 1, None, s, "create"));
-                }
+                Some(before) => updates.push((before, s)),
+                None => creates.push((*dept, s)),
             }
+        }
+        report.created = creates.len();
+        report.updated = updates.len();
+        if !write || (creates.is_empty() && updates.is_empty()) {
+            return Ok(report);
+        }
+        // Entries are written row by row (each needs its id or its version check); their
+        // history versions and audit records follow in bulk, in the same order.
+        let changed_since = |current| DomainError::StaleVersion { current };
+        let mut w = self.write().await?;
+        let mut written: Vec<(i64, i64, Option<&InfoSystem>, &InfoSystem, &'static str)> =
+            Vec::new();
+        for (before, s) in updates {
+            let n = update_row(&mut w.tx, before.id, before.version, s, now_ms).await?;
+            if n == 0 {
+                // Someone changed the entry after the sheet was checked: start over rather
+                // than overwrite their change.
+                return Err(changed_since(before.version + 1).into());
+            }
+            let action = change_action(&before.system, s);
+            written.push((before.id, before.version + 1, Some(&before.system), s, action));
+        }
+        for (dept, s) in creates {
+            let id = match insert(&mut w.tx, principal, dept, s, now_ms).await {
+                Ok(id) => id,
+                // Someone created the same unit's system of that name meanwhile.
+                Err(StoreError::Db(e))
+                    if e.as_database_error().is_some_and(|d| d.is_unique_violation()) =>
+                {
+                    return Err(changed_since(1).into());
+                }
+                Err(e) => return Err(e),
+            };
+            written.push((id, 1, None, s, "create"));
         }
         let versions: Vec<_> = written
             .iter()
@@ -184,12 +208,8 @@ impl Store {
             })
             .collect();
         append_all(&mut w.tx, actor, now_ms, changes).await?;
+        w.commit().await?;
         report.changed_ids = written.iter().map(|(id, ..)| *id).collect();
-        if write {
-            w.commit().await?;
-        } else {
-            report.changed_ids.clear();
-        }
         Ok(report)
     }
 }
