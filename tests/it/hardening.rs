@@ -521,6 +521,89 @@ async fn a_project_page_cites_only_its_own_profile() {
     }
 }
 
+/// Every citation on `page`: `prefix:article` for each profile id govit ships.
+fn cited_profiles(page: &str) -> Vec<&'static str> {
+    ["gaoping:", "lhasa:", "linxiang:", "xinzhou-transport:", "yeji:"]
+        .into_iter()
+        .filter(|p| page.contains(p))
+        .collect()
+}
+
+#[tokio::test]
+async fn catalog_and_cloud_pages_and_refusals_cite_only_the_users_own_profile() {
+    let app = spawn_app().await;
+    jurisdiction(&app, "gaoping", "gaoping").await;
+    jurisdiction(&app, "lhasa", "lhasa").await;
+    // Each user has a system and a project of their own, so its pages can be read.
+    let mut pages = Vec::new();
+    for login in ["clerk", "gaoping-clerk", "lhasa-clerk"] {
+        let api = app.api(login).await;
+        let (s, sys) = api
+            .post(
+                "/api/v1/systems",
+                serde_json::json!({"name": format!("{login}的业务系统"), "function_summary": "日常业务办理",
+                    "use_frequency": "daily", "deployment": "gov_cloud", "network": "extranet"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{sys}");
+        let web = app.login(login).await;
+        let r = web.post("/projects/new", &as_pairs(&declaration("本地化测试项目"))).await;
+        let project = location(&r);
+        let mut seen = Vec::new();
+        for path in [
+            "/systems".to_string(),
+            "/systems/new".to_string(),
+            format!("/systems/{}", sys["id"]),
+            format!("/negative-list/new?system={}", sys["id"]),
+            "/negative-list".to_string(),
+            "/cloud".to_string(),
+            project.clone(),
+        ] {
+            let (status, page) = web.text(&path).await;
+            assert_eq!(status, StatusCode::OK, "{login} {path}");
+            seen.push((path, cited_profiles(&page), page));
+        }
+        pages.push((login, seen));
+    }
+    for (login, seen) in &pages {
+        let own = match *login {
+            "clerk" => "yeji:",
+            "gaoping-clerk" => "gaoping:",
+            _ => "lhasa:",
+        };
+        for (path, cited, _) in seen {
+            assert!(cited.iter().all(|c| *c == own), "{login} {path} cites {cited:?}");
+        }
+    }
+    // Where the profile has the article, the page says it.
+    let page = |login: &str, path: &str| {
+        let seen = &pages.iter().find(|(l, _)| *l == login).expect("login").1;
+        seen.iter().find(|(p, ..)| p == path).expect("page").2.clone()
+    };
+    assert!(
+        page("gaoping-clerk", "/systems").contains("四个一批")
+            && page("gaoping-clerk", "/systems").contains("gaoping:9")
+    );
+    assert!(page("gaoping-clerk", "/systems/new").contains("（gaoping:9）"));
+    assert!(page("gaoping-clerk", "/negative-list").contains("gaoping:11"));
+    assert!(page("gaoping-clerk", "/cloud").contains("gaoping:12"));
+    assert!(page("lhasa-clerk", "/cloud").contains("lhasa:8"));
+    assert!(!page("clerk", "/systems").contains("四个一批"));
+
+    // A refusal cites the acting user's own article, and none where the profile has none.
+    for (login, cite) in [("gaoping-clerk", Some("gaoping:12")), ("clerk", None)] {
+        let api = app.api(login).await;
+        let (s, e) = api.post("/api/v1/cloud/versions", serde_json::json!({})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+        let m = e["message"].as_str().unwrap_or("");
+        assert!(m.contains("只有大数据中心经办人"), "{m}");
+        match cite {
+            Some(c) => assert!(m.ends_with(&format!("（{c}）")), "{m}"),
+            None => assert!(cited_profiles(m).is_empty(), "{m}"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn required_selects_of_the_system_form_start_at_choose() {
     let app = spawn_app().await;

@@ -188,10 +188,7 @@ impl CloudServiceForm {
         } else if let Some(k) = keywords.iter().find(|k| k.chars().count() > 20) {
             e.push(FieldError::new("keywords", format!("查重关键词“{k}”过长，每个不超过 20 个字")));
         } else if is_common && keywords.is_empty() {
-            e.push(FieldError::new(
-                "keywords",
-                "共性能力须填写查重关键词，用于发现重复建设（lhasa:8）",
-            ));
+            e.push(FieldError::new("keywords", "共性能力须填写查重关键词，用于发现重复建设"));
         }
         match (e.is_empty(), category) {
             (true, Some(category)) => Ok(CloudService {
@@ -288,9 +285,10 @@ pub fn common_capability_overlaps(project_text: &str, caps: &[CommonCapability])
     out
 }
 
-/// What reviewers are told: 「疑似重复建设共性能力：视频共享平台（关键词“视频监控”）（依据 lhasa:8）」,
+/// What reviewers are told: 「疑似重复建设共性能力：视频共享平台（关键词“视频监控”）」, with the
+/// article of the project's profile (lhasa:8) when it has one,
 /// or nothing when there is no overlap.
-pub fn overlap_notice(overlaps: &[Overlap]) -> Option<String> {
+pub fn overlap_notice(overlaps: &[Overlap], cite: Option<&str>) -> Option<String> {
     if overlaps.is_empty() {
         return None;
     }
@@ -299,7 +297,8 @@ pub fn overlap_notice(overlaps: &[Overlap]) -> Option<String> {
         .map(|o| format!("{}（关键词“{}”）", o.service, o.keyword))
         .collect::<Vec<_>>()
         .join("；");
-    Some(format!("疑似重复建设共性能力：{list}（依据 lhasa:8）"))
+    let basis = cite.map(|c| format!("（依据 {c}）")).unwrap_or_default();
+    Some(format!("疑似重复建设共性能力：{list}{basis}"))
 }
 
 /// A negative-list request as typed.
@@ -330,7 +329,7 @@ impl NegativeListForm {
         if e.is_empty() && !exempt_cloud && !exempt_platform {
             e.push(FieldError::new(
                 "exemptions",
-                "请至少选择一项豁免：不迁移上云，或不接入政务服务平台（gaoping:11）",
+                "请至少选择一项豁免：不迁移上云，或不接入政务服务平台",
             ));
         }
         let reasons = text(
@@ -338,15 +337,10 @@ impl NegativeListForm {
             "reasons",
             &self.reasons,
             1000,
-            Some("负面清单须写明理由和依据（gaoping:11）：请填写理由"),
+            Some("负面清单须写明理由和依据：请填写理由"),
         );
-        let basis = text(
-            &mut e,
-            "basis",
-            &self.basis,
-            500,
-            Some("负面清单须写明理由和依据（gaoping:11）：请填写依据"),
-        );
+        let basis =
+            text(&mut e, "basis", &self.basis, 500, Some("负面清单须写明理由和依据：请填写依据"));
         if e.is_empty() {
             Ok(NegativeListing { exempt_cloud, exempt_platform, reasons, basis })
         } else {
@@ -375,7 +369,7 @@ impl CatalogDecision {
             "return" if reason.is_empty() => {
                 e.push(FieldError::new(
                     "reason",
-                    "退回目录须写明理由，说明大数据中心需要修改的内容（gaoping:12）",
+                    "退回目录须写明理由，说明大数据中心需要修改的内容",
                 ));
                 None
             }
@@ -423,15 +417,12 @@ impl NegativeDecision {
         }
         let d = match decision.trim() {
             "approve" if document.is_empty() => {
-                e.push(FieldError::new(
-                    "approval_document",
-                    "批准列入负面清单须填写批准文号（gaoping:11）",
-                ));
+                e.push(FieldError::new("approval_document", "批准列入负面清单须填写批准文号"));
                 None
             }
             "approve" => Some(NegativeDecision::Approve { document, note: reason }),
             "reject" | "revoke" if reason.is_empty() => {
-                e.push(FieldError::new("reason", "不予批准或撤销须写明理由（gaoping:11）"));
+                e.push(FieldError::new("reason", "不予批准或撤销须写明理由"));
                 None
             }
             "reject" => Some(NegativeDecision::Reject { reason }),
@@ -482,12 +473,16 @@ mod tests {
     }
 
     #[test]
-    fn the_notice_cites_lhasa_8() {
-        assert_eq!(overlap_notice(&[]), None);
+    fn the_notice_cites_the_profiles_own_article() {
+        assert_eq!(overlap_notice(&[], Some("lhasa:8")), None);
         let got = common_capability_overlaps("建设视频汇聚平台", &caps());
         assert_eq!(
-            overlap_notice(&got).as_deref(),
+            overlap_notice(&got, Some("lhasa:8")).as_deref(),
             Some("疑似重复建设共性能力：视频共享平台（关键词“视频汇聚”）（依据 lhasa:8）")
+        );
+        assert_eq!(
+            overlap_notice(&got, None).as_deref(),
+            Some("疑似重复建设共性能力：视频共享平台（关键词“视频汇聚”）")
         );
     }
 
@@ -543,7 +538,7 @@ mod tests {
         let errs = f.parse().expect_err("invalid");
         let fields: Vec<&str> = errs.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["code", "name", "category", "keywords"]);
-        assert!(errs[3].message.contains("lhasa:8"));
+        assert!(errs[3].message.contains("查重关键词"));
         let ok = CloudServiceForm {
             code: "YS-01".into(),
             name: "视频共享平台".into(),
@@ -564,7 +559,7 @@ mod tests {
         let errs = NegativeListForm::default().parse().expect_err("empty");
         let fields: Vec<&str> = errs.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["exemptions", "reasons", "basis"]);
-        assert!(errs.iter().all(|e| e.message.contains("gaoping:11")));
+        assert!(errs.iter().all(|e| !e.message.contains("gaoping")));
         let ok = NegativeListForm {
             exempt_cloud: "1".into(),
             reasons: "涉密".into(),

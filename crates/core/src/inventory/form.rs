@@ -129,7 +129,7 @@ pub fn system_field_label(field: &str) -> &'static str {
         "data_sharing_connected" => "是否接入数据共享平台",
         "mlps_level" => "等保级别",
         "status" => "运行状态",
-        "disposition" => "四个一批处置",
+        "disposition" => "处置方式",
         "disposition_reason" => "处置理由",
         "last_used_on" => "最近使用日期",
         "om_stopped" => "是否已停止运维",

@@ -22,7 +22,7 @@ pub const SHEET_COLUMNS: &[(&str, &str)] = &[
     ("data_sharing_connected", "接入数据共享平台"),
     ("mlps_level", "等保级别"),
     ("status", "运行状态"),
-    ("disposition", "四个一批处置"),
+    ("disposition", "处置方式"),
     ("disposition_reason", "处置理由"),
     ("last_used_on", "最近使用日期"),
     ("om_stopped", "停止运维"),
@@ -42,6 +42,7 @@ const SHEET_ALIASES: &[(&str, &str)] = &[
     ("deployment", "部署位置"),
     ("network", "网络环境"),
     ("mlps_level", "等级保护级别"),
+    ("disposition", "四个一批处置"),
 ];
 
 /// A header as people write it: without spaces, a required-mark or a note in brackets.

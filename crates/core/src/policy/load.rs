@@ -2,8 +2,8 @@
 //! line and field.
 
 use super::schema::{
-    DeadlineRule, DocumentRule, Gap, GateRule, Labels, Profile, ProfileHead, QuotaRule,
-    SanctionRule, SignMode, StageRule, ThresholdRule, Timing,
+    DeadlineRule, DocumentRule, Gap, GateRule, Labels, Profile, ProfileHead, ProvisionRule,
+    QuotaRule, SanctionRule, SignMode, StageRule, ThresholdRule, Timing,
 };
 use super::vocabulary::Stage;
 use crate::org::{FirmKind, PartyKind};
@@ -36,8 +36,17 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// The sections of a profile made of `[[section]]` entries.
-const SECTIONS: &[&str] =
-    &["stages", "documents", "deadlines", "thresholds", "quotas", "gates", "sanctions", "gaps"];
+const SECTIONS: &[&str] = &[
+    "stages",
+    "documents",
+    "deadlines",
+    "thresholds",
+    "quotas",
+    "gates",
+    "sanctions",
+    "gaps",
+    "provisions",
+];
 
 /// An entry's body: from the end of its `[[header]]` line to the next header.
 fn entry_bodies(text: &str, section: &str) -> Vec<(usize, String)> {
@@ -200,6 +209,7 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
     let gates: Vec<(usize, GateRule)> = r.entries(text, "gates");
     let sanctions: Vec<(usize, SanctionRule)> = r.entries(text, "sanctions");
     let gaps: Vec<(usize, Gap)> = r.entries(text, "gaps");
+    let provisions: Vec<(usize, ProvisionRule)> = r.entries(text, "provisions");
 
     // Sections the reader does not know.
     for line in text.lines() {
@@ -413,6 +423,18 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
     for (line, g) in &gaps {
         common(&mut r, "gaps", *line, None, &g.cite, &g.text);
     }
+    let mut provided = Vec::new();
+    for (line, p) in &provisions {
+        common(&mut r, "provisions", *line, None, &p.cite, &p.text);
+        if provided.contains(&p.provision) {
+            r.err(
+                field_line(text, *line, "provision"),
+                "provisions.provision",
+                "同一事项只能写一条依据",
+            );
+        }
+        provided.push(p.provision);
+    }
     if head.issued.year() < 1990 {
         r.err(field_line(text, 0, "issued"), "issued", "发布日期不合理");
     }
@@ -431,5 +453,6 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
         gates: strip(gates),
         sanctions: strip(sanctions),
         gaps: strip(gaps),
+        provisions: strip(provisions),
     })
 }

@@ -345,6 +345,40 @@ pub struct SanctionRule {
     pub steps: Vec<SanctionStep>,
 }
 
+/// Something govit does for every jurisdiction that this profile grounds in an article: the
+/// sentence and citation its pages show. A jurisdiction without the provision sees neutral
+/// text and no article (never another jurisdiction's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provision {
+    /// Each system's disposition (gaoping's 四个一批).
+    SystemDisposition,
+    /// Systems exempted, with reasons, from moving to the cloud or joining the service platform.
+    NegativeList,
+    /// Projects use the services of the cloud-service catalog rather than build their own.
+    CloudServiceCatalog,
+    /// Common infrastructure and support capabilities are built once, not by each department.
+    CommonCapability,
+    /// Systems a project names must be in the system catalog before approval.
+    SystemsInCatalog,
+}
+
+/// A provision's sentence in the profile's own words, with its article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionRule {
+    pub provision: Provision,
+    pub cite: String,
+    pub text: String,
+}
+
+impl ProvisionRule {
+    /// 「text（cite）」, as pages cite a rule.
+    pub fn cited(&self) -> String {
+        format!("{}（{}）", self.text, self.cite)
+    }
+}
+
 /// A place where the published text is missing or incomplete.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -397,6 +431,7 @@ pub struct Profile {
     pub gates: Vec<GateRule>,
     pub sanctions: Vec<SanctionRule>,
     pub gaps: Vec<Gap>,
+    pub provisions: Vec<ProvisionRule>,
 }
 
 impl Profile {
@@ -415,6 +450,23 @@ impl Profile {
         self.labels.stages.get(stage.as_str()).cloned().unwrap_or_else(|| stage.label().to_string())
     }
 
+    /// Where this profile grounds a provision: its own `[[provisions]]` entry, or the gate that
+    /// enforces it (a common capability rebuilt, systems outside the catalog at approval).
+    pub fn basis(&self, provision: Provision) -> Option<ProvisionRule> {
+        if let Some(p) = self.provisions.iter().find(|p| p.provision == provision) {
+            return Some(p.clone());
+        }
+        let fact = match provision {
+            Provision::CommonCapability => Fact::RebuildsCommonCapability,
+            Provision::SystemsInCatalog => Fact::SystemsOutsideCatalog,
+            _ => return None,
+        };
+        self.gates
+            .iter()
+            .find(|g| g.action == GatedAction::Approve && g.requires.iter().any(|c| c.fact == fact))
+            .map(|g| ProvisionRule { provision, cite: g.cite.clone(), text: g.text.clone() })
+    }
+
     /// Every rule with its kind and citation, for `govit policy show` and the rules page.
     pub fn rule_count(&self) -> usize {
         self.stages.len()
@@ -425,5 +477,6 @@ impl Profile {
             + self.gates.len()
             + self.sanctions.len()
             + self.gaps.len()
+            + self.provisions.len()
     }
 }

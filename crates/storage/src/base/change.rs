@@ -17,7 +17,9 @@ use super::WriteTx;
 use super::audit_log::{Change, append};
 use crate::{Actor, Result, Store, StoreError};
 use govit_core::DomainError;
+use govit_core::ids::JurisdictionId;
 use govit_core::org::Principal;
+use govit_core::policy::{Provision, ProvisionRule};
 use sqlx::AnyConnection;
 use std::future::Future;
 
@@ -177,6 +179,12 @@ pub trait Step<R: Record>: Send + Sync {
     fn action_of(&self, _before: Option<&R>, _after: &R) -> String {
         self.action()
     }
+
+    /// The provision whose article a refusal of this step cites, taken from the acting
+    /// user's own profile (nothing is cited when that profile has no such article).
+    fn provision(&self) -> Option<Provision> {
+        None
+    }
 }
 
 /// What a step wrote: the new record's id (for a creation), and — when the change was to
@@ -253,7 +261,13 @@ impl Store {
         };
         match self.run_in(w, who, target, before, step).await {
             Ok(changed) => Ok(changed),
-            Err(e) => Err(self.refused(who, R::KIND, target.id(), &step.action(), e).await),
+            Err(e) => {
+                let e = match step.provision() {
+                    Some(p) => cite(e, self.basis(who.principal.jurisdiction_id, p).await),
+                    None => e,
+                };
+                Err(self.refused(who, R::KIND, target.id(), &step.action(), e).await)
+            }
         }
     }
 
@@ -323,6 +337,14 @@ impl Store {
     /// refusals by an access check (out of scope, no right) or by a rule of the profile (a
     /// gate). Invalid input, stale versions, a state that does not allow the step yet and a
     /// missing part are the user's to fix and are not audited.
+    /// The article of `jurisdiction`'s profile that grounds `provision`, if it has one.
+    pub async fn basis(
+        &self, jurisdiction: JurisdictionId, provision: Provision,
+    ) -> Option<ProvisionRule> {
+        let j = self.jurisdiction(jurisdiction).await.ok()?;
+        self.rules().profile(&j.profile_id)?.basis(provision)
+    }
+
     pub(crate) async fn refused(
         &self, who: Who<'_>, kind: &str, id: Option<i64>, action: &str, err: StoreError,
     ) -> StoreError {
@@ -359,4 +381,31 @@ pub(crate) async fn stale_unless(
     .fetch_one(&mut *conn)
     .await?;
     Err(DomainError::StaleVersion { current }.into())
+}
+
+/// A refusal with the article that grounds it appended to each message the user reads.
+fn cite(e: StoreError, basis: Option<ProvisionRule>) -> StoreError {
+    let Some(b) = basis else { return e };
+    let add = |m: &mut String| {
+        if !m.contains(&b.cite) {
+            m.push_str(&format!("（{}）", b.cite));
+        }
+    };
+    match e {
+        StoreError::Domain(DomainError::Invalid(mut errs)) => {
+            for f in &mut errs {
+                add(&mut f.message);
+            }
+            DomainError::Invalid(errs).into()
+        }
+        StoreError::Domain(DomainError::Forbidden(mut m)) => {
+            add(&mut m);
+            DomainError::Forbidden(m).into()
+        }
+        StoreError::Domain(DomainError::InvalidState { mut message }) => {
+            add(&mut message);
+            DomainError::InvalidState { message }.into()
+        }
+        other => other,
+    }
 }

@@ -6,6 +6,7 @@
 use super::*;
 use crate::base::change::stale_unless;
 use crate::base::change::{At, Audited, Changed, Cx, Decided, Record, Step, Target, Who, Written};
+use govit_core::policy::Provision;
 use serde_json::json;
 
 impl Record for CatalogVersion {
@@ -67,6 +68,9 @@ impl Step<CatalogVersion> for StartDraft<'_> {
     type Input = (CloudRoles, Option<i64>);
     type Decision = String;
 
+    fn provision(&self) -> Option<Provision> {
+        Some(Provision::CloudServiceCatalog)
+    }
     fn action(&self) -> String {
         "cloud_catalog.draft".into()
     }
@@ -88,7 +92,7 @@ impl Step<CatalogVersion> for StartDraft<'_> {
         if let Some(n) = open {
             return Err(DomainError::InvalidState {
                 message: format!(
-                    "目录第 {n} 版尚未发布，请在其上继续编制；同一时间只能有一个未发布的版本（gaoping:12）"
+                    "目录第 {n} 版尚未发布，请在其上继续编制；同一时间只能有一个未发布的版本"
                 ),
             });
         }
@@ -117,7 +121,7 @@ impl Step<CatalogVersion> for StartDraft<'_> {
         .map_err(|e| -> crate::StoreError {
             if unique_violation(&e) {
                 DomainError::InvalidState {
-                    message: "已有未发布的目录版本，请刷新后在其上继续编制（gaoping:12）".into(),
+                    message: "已有未发布的目录版本，请刷新后在其上继续编制".into(),
                 }
                 .into()
             } else {
@@ -157,6 +161,16 @@ impl Step<CatalogVersion> for EditService<'_> {
     /// The service to write (none for a removal).
     type Decision = Option<CloudService>;
 
+    fn provision(&self) -> Option<Provision> {
+        match self.0 {
+            ServiceChange::Add(f) | ServiceChange::Update(_, f)
+                if govit_core::error::flag(&mut Vec::new(), "is_common", |_| "", &f.is_common) =>
+            {
+                Some(Provision::CommonCapability)
+            }
+            _ => Some(Provision::CloudServiceCatalog),
+        }
+    }
     fn action(&self) -> String {
         match self.0 {
             ServiceChange::Add(_) => "cloud_service.add",
@@ -263,6 +277,9 @@ impl Step<CatalogVersion> for Submit {
     type Input = CloudRoles;
     type Decision = ();
 
+    fn provision(&self) -> Option<Provision> {
+        Some(Provision::CloudServiceCatalog)
+    }
     fn action(&self) -> String {
         "cloud_catalog.submit".into()
     }
@@ -304,6 +321,9 @@ impl Step<CatalogVersion> for Decide<'_> {
     type Input = CloudRoles;
     type Decision = ();
 
+    fn provision(&self) -> Option<Provision> {
+        Some(Provision::CloudServiceCatalog)
+    }
     fn action(&self) -> String {
         "cloud_catalog.decide".into()
     }
@@ -313,7 +333,7 @@ impl Step<CatalogVersion> for Decide<'_> {
     fn decide(&self, at: At<'_, CatalogVersion>, roles: CloudRoles) -> Decided<()> {
         let v = at.record()?;
         if !roles.authority {
-            return Err(authority_only("审批发布政务云系统服务目录（gaoping:12）"));
+            return Err(authority_only("审批发布政务云系统服务目录"));
         }
         if v.status != CatalogStatus::Submitted {
             return Err(DomainError::InvalidState {

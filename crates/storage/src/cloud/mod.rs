@@ -273,7 +273,7 @@ fn negative_visible(principal: &Principal, e: &NegativeEntry) -> bool {
 }
 
 fn drafter_only() -> DomainError {
-    DomainError::Forbidden("只有大数据中心经办人可以编制政务云系统服务目录（gaoping:12）".into())
+    DomainError::Forbidden("只有大数据中心经办人可以编制政务云系统服务目录".into())
 }
 
 fn authority_only(what: &str) -> DomainError {

@@ -4,6 +4,7 @@
 use super::*;
 use crate::base::change::stale_unless;
 use crate::base::change::{At, Audited, Changed, Cx, Decided, Record, Step, Target, Who, Written};
+use govit_core::policy::Provision;
 
 impl Record for NegativeEntry {
     const KIND: &'static str = "negative_list";
@@ -43,6 +44,9 @@ impl Step<NegativeEntry> for Request<'_> {
     type Input = Option<String>;
     type Decision = govit_core::cloud::NegativeListing;
 
+    fn provision(&self) -> Option<Provision> {
+        Some(Provision::NegativeList)
+    }
     fn action(&self) -> String {
         "negative_list.request".into()
     }
@@ -58,7 +62,7 @@ impl Step<NegativeEntry> for Request<'_> {
         let pr = at.who.principal;
         if !(pr.has(Role::Declarant) && pr.department_id == Some(self.system.owner_department_id)) {
             return Err(DomainError::Forbidden(
-                "只有系统所属单位的经办人可以申请列入负面清单（gaoping:11）".into(),
+                "只有系统所属单位的经办人可以申请列入负面清单".into(),
             ));
         }
         let listing = self.form.parse().map_err(DomainError::Invalid)?;
@@ -122,6 +126,9 @@ impl Step<NegativeEntry> for Decide<'_> {
     type Input = CloudRoles;
     type Decision = ();
 
+    fn provision(&self) -> Option<Provision> {
+        Some(Provision::NegativeList)
+    }
     fn action(&self) -> String {
         "negative_list.decide".into()
     }
@@ -131,7 +138,7 @@ impl Step<NegativeEntry> for Decide<'_> {
     fn decide(&self, at: At<'_, NegativeEntry>, roles: CloudRoles) -> Decided<()> {
         let before = at.record()?;
         if !roles.authority {
-            return Err(authority_only("审批负面清单（gaoping:11）"));
+            return Err(authority_only("审批负面清单"));
         }
         let (to, from, ..) = self.parts(before);
         if before.status != from {

@@ -5,6 +5,7 @@ use super::*;
 use crate::Who;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written};
 use crate::projects::Project;
+use govit_core::policy::Provision;
 use serde_json::json;
 
 /// The common-capability fact of lhasa:8, offered to the project rules through the
@@ -122,6 +123,9 @@ impl Step<Project> for CloudLink<'_> {
     type Input = Option<String>;
     type Decision = String;
 
+    fn provision(&self) -> Option<Provision> {
+        Some(Provision::CloudServiceCatalog)
+    }
     fn action(&self) -> String {
         match self.note {
             Some(_) => "project.cloud_link",
@@ -155,7 +159,7 @@ impl Step<Project> for CloudLink<'_> {
             }
             (Some(_), None) => Err(DomainError::invalid(
                 "service_id",
-                "只能选用已发布的《政务云系统服务目录》中的服务（gaoping:12）",
+                "只能选用已发布的《政务云系统服务目录》中的服务",
             )),
             (None, None) => Err(DomainError::NotFound),
             (_, Some(name)) => Ok(name),

@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 use govit_core::FieldError;
 use govit_core::cloud::{CatalogDecision, CatalogStatus, ServiceCategory};
+use govit_core::policy::Provision;
 use govit_storage::Target;
 use govit_storage::cloud::catalog_steps;
 use govit_storage::cloud::catalog_steps::StartDraft;
@@ -124,6 +125,9 @@ fn step_label(action: &str) -> &'static str {
 #[template(path = "cloud/cloud_catalog.html")]
 struct CatalogPage {
     layout: Layout,
+    /// The jurisdiction's own articles on the catalog and on common capabilities.
+    catalog_rule: Option<String>,
+    common_rule: Option<String>,
     csrf: String,
     flash: Option<String>,
     v: Option<CatalogVersion>,
@@ -218,10 +222,13 @@ pub async fn catalog_page(
         None => "政务云系统服务目录".to_string(),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let j = user.principal.jurisdiction_id;
     let body = CatalogPage {
         layout: Layout::for_user(state, user, title, "cloud")
             .await?
             .with_errors(!errors.is_empty()),
+        catalog_rule: state.store.basis(j, Provision::CloudServiceCatalog).await.map(|b| b.cited()),
+        common_rule: state.store.basis(j, Provision::CommonCapability).await.map(|b| b.cited()),
         csrf: user.csrf.clone(),
         flash: catalog_flash(&q.done),
         status_label: v.as_ref().map(|v| v.status.label()).unwrap_or(""),

@@ -16,6 +16,7 @@ use govit_core::cloud::{
 };
 use govit_core::ids::ProjectId;
 use govit_core::org::Role;
+use govit_core::policy::Provision;
 use govit_storage::Target;
 use govit_storage::cloud::CloudLink;
 use govit_storage::cloud::catalog_steps;
@@ -430,13 +431,15 @@ pub struct OverlapDto {
     keyword: String,
 }
 
-/// The lhasa:8 check of a project.
+/// The common-capability check of a project (lhasa:8 where the profile has it).
 #[derive(Serialize, ToSchema)]
 pub struct CommonOverlapsDto {
     overlaps: Vec<OverlapDto>,
     /// 「疑似重复建设共性能力：…（依据 lhasa:8）」, or null.
     message: Option<String>,
-    citation: String,
+    /// The article of the jurisdiction's profile on common capabilities, or null when it has
+    /// none (the check is then a hint without a rule).
+    citation: Option<String>,
 }
 
 /// Common capabilities (lhasa:8) the project's name and summary look like building anew
@@ -452,9 +455,14 @@ pub async fn project_common_overlaps(
             DomainError::Forbidden("共性能力重复建设比对供主管部门审核人使用".into()).into()
         );
     }
+    let citation = state
+        .store
+        .basis(user.principal.jurisdiction_id, Provision::CommonCapability)
+        .await
+        .map(|b| b.cite);
     Ok(Json(CommonOverlapsDto {
-        message: overlap_notice(&list),
-        citation: "lhasa:8".into(),
+        message: overlap_notice(&list, citation.as_deref()),
+        citation,
         overlaps: list
             .into_iter()
             .map(|o| OverlapDto { service: o.service, keyword: o.keyword })

@@ -15,6 +15,7 @@ use axum::response::{Html, IntoResponse};
 use govit_core::cloud::{NegativeDecision, NegativeListForm, NegativeStatus};
 use govit_core::ids::DepartmentId;
 use govit_core::org::Role;
+use govit_core::policy::Provision;
 use govit_core::{DomainError, FieldError};
 use govit_storage::Page;
 use govit_storage::Target;
@@ -105,6 +106,8 @@ impl From<&NegativeEntry> for NegativeRow {
 #[template(path = "cloud/negative_list.html")]
 struct NegativeListPage {
     layout: Layout,
+    /// The jurisdiction's own article on the negative list, if its profile has one.
+    rule: Option<String>,
     flash: Option<String>,
     q: String,
     status: String,
@@ -129,6 +132,11 @@ pub async fn negative_list(
     let departments = view::department_options(&state, &user).await?;
     let body = NegativeListPage {
         layout: Layout::for_user(&state, &user, "负面清单", "negative").await?,
+        rule: state
+            .store
+            .basis(user.principal.jurisdiction_id, Provision::NegativeList)
+            .await
+            .map(|b| b.cited()),
         flash: None,
         q: q.q.clone(),
         status: q.status.clone(),
@@ -197,6 +205,7 @@ pub async fn export_negative(
 #[template(path = "cloud/negative_list_form.html")]
 struct NegativeFormPage {
     layout: Layout,
+    rule: Option<String>,
     csrf: String,
     system_id: i64,
     system_name: String,
@@ -211,7 +220,13 @@ pub async fn negative_form_page(
     state: &AppState, user: &User, system: &SystemRecord, form: &NegativeListForm,
     errors: &[FieldError],
 ) -> PageResult {
+    let rule = state
+        .store
+        .basis(user.principal.jurisdiction_id, Provision::NegativeList)
+        .await
+        .map(|b| b.cited());
     let body = NegativeFormPage {
+        rule,
         layout: Layout::for_user(
             state,
             user,
@@ -365,6 +380,7 @@ struct SystemPanelView<'a> {
     /// The request pending or in force, if any.
     current: Option<NegativeRow>,
     can_request: bool,
+    rule: Option<String>,
 }
 
 /// Registered as a panel of the system page.
@@ -373,7 +389,9 @@ pub fn negative_panel(cx: PanelCx<'_, SystemRecord>) -> PanelFuture<'_> {
         let (p, s) = (&cx.user.principal, cx.record);
         let entries = cx.state.store.negative_entries_for_system(p, s.id).await?;
         let current = entries.iter().find(|e| e.status.is_open()).map(NegativeRow::from);
+        let rule = cx.state.store.basis(p.jurisdiction_id, Provision::NegativeList).await;
         let view = SystemPanelView {
+            rule: rule.map(|b| b.cited()),
             can_request: current.is_none()
                 && p.has(Role::Declarant)
                 && p.department_id == Some(s.owner_department_id),

@@ -14,6 +14,7 @@ use govit_core::DomainError;
 use govit_core::cloud::Overlap;
 use govit_core::ids::ProjectId;
 use govit_core::org::Role;
+use govit_core::policy::{Provision, ProvisionRule};
 use govit_storage::Target;
 use govit_storage::cloud::CloudLink;
 use govit_storage::cloud::ServiceFilter;
@@ -34,6 +35,9 @@ struct ProjectCloudPanel<'a> {
     can_edit: bool,
     /// For the authority's reviewers only.
     overlaps: Option<Vec<Overlap>>,
+    /// The project's profile on using the catalog's services, and on common capabilities.
+    catalog_rule: Option<ProvisionRule>,
+    common_cite: Option<String>,
 }
 
 struct LinkRow {
@@ -50,7 +54,8 @@ struct LinkRow {
 impl ProjectCloudPanel<'_> {
     /// 「疑似重复建设共性能力：…（依据 lhasa:8）」 for reviewers, when there is an overlap.
     pub fn overlap_notice(&self) -> Option<String> {
-        self.overlaps.as_deref().and_then(govit_core::cloud::overlap_notice)
+        let overlaps = self.overlaps.as_deref()?;
+        govit_core::cloud::overlap_notice(overlaps, self.common_cite.as_deref())
     }
 }
 
@@ -101,6 +106,8 @@ async fn cloud_panel<'a>(
     } else {
         None
     };
+    let rules = state.store.rules();
+    let basis = |x| rules.profile(&p.profile_id).and_then(|profile| profile.basis(x));
     Ok(ProjectCloudPanel {
         p,
         csrf: &user.csrf,
@@ -121,6 +128,8 @@ async fn cloud_panel<'a>(
         options,
         can_edit,
         overlaps,
+        catalog_rule: basis(Provision::CloudServiceCatalog),
+        common_cite: basis(Provision::CommonCapability).map(|b| b.cite),
     })
 }
 

@@ -11,13 +11,20 @@ use axum::Form;
 use axum::extract::{Path, State};
 use govit_core::FieldError;
 use govit_core::cloud::{CloudServiceForm, ServiceCategory, service_field_label};
+use govit_core::policy::{Provision, ProvisionRule};
 use govit_storage::Target;
 use govit_storage::cloud::CatalogVersion;
 use govit_storage::cloud::catalog_steps::EditService;
 use govit_storage::cloud::catalog_steps::ServiceChange;
 use std::collections::HashMap;
 
-fn service_fields(f: &CloudServiceForm, errors: &[FieldError]) -> Vec<Field> {
+fn service_fields(
+    f: &CloudServiceForm, errors: &[FieldError], basis: Option<ProvisionRule>,
+) -> Vec<Field> {
+    let common = match basis {
+        Some(b) => format!("{}（{}）", COMMON_HINT, b.cite),
+        None => COMMON_HINT.to_string(),
+    };
     let keywords =
         "用逗号分隔，例如：视频监控,视频汇聚。项目名称或简介出现这些词时，提示审核人疑似重复建设";
     FieldList::new(service_field_label, errors)
@@ -27,12 +34,12 @@ fn service_fields(f: &CloudServiceForm, errors: &[FieldError]) -> Vec<Field> {
         .input(("description", "textarea", false), &f.description, "")
         .input(("provider", "text", false), &f.provider, "")
         .input(("unit", "text", false), &f.unit, "例如：vCPU·内存·存储（按月）")
-        .select(("is_common", false), &f.is_common, COMMON_HINT, yes_no())
+        .select(("is_common", false), &f.is_common, common, yes_no())
         .input(("keywords", "text", false), &f.keywords, keywords)
         .fields
 }
 
-const COMMON_HINT: &str = "lhasa:8：共性基础设施和共性支撑能力统一建设，各部门不得重复建设";
+const COMMON_HINT: &str = "共性基础设施和共性支撑能力统一建设，各部门不得重复建设";
 
 /// The service form page, on version `version` of the catalog.
 pub async fn service_form_page(
@@ -40,7 +47,9 @@ pub async fn service_form_page(
     version: i64, form: &CloudServiceForm, errors: &[FieldError],
 ) -> PageResult {
     let spec = FormSpec { heading, nav: "cloud", action, cancel, version: Some(version) };
-    form_page(state, user, spec, service_fields(form, errors), errors).await
+    let basis =
+        state.store.basis(user.principal.jurisdiction_id, Provision::CommonCapability).await;
+    form_page(state, user, spec, service_fields(form, errors, basis), errors).await
 }
 
 pub async fn new_service(

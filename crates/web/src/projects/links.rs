@@ -13,7 +13,8 @@ use govit_core::ids::ProjectId;
 use govit_core::inventory::SystemAction;
 use govit_core::obligation::{GateCheck, GateOutcome};
 use govit_core::org::Role;
-use govit_core::policy::{Fact, GatedAction};
+use govit_core::policy::GatedAction;
+use govit_core::policy::Provision;
 use govit_storage::Target;
 use govit_storage::projects::LinkSystem;
 use govit_storage::projects::Project;
@@ -133,11 +134,7 @@ struct SystemsPanelView<'a> {
 /// The rule of `profile_id` that a project's systems must be in the catalog before approval.
 fn catalog_rule(state: &crate::AppState, profile_id: &str) -> Option<String> {
     let rules = state.store.rules();
-    let gate = rules.profile(profile_id)?.gates.iter().find(|g| {
-        g.action == GatedAction::Approve
-            && g.requires.iter().any(|c| c.fact == Fact::SystemsOutsideCatalog)
-    })?;
-    Some(format!("{}（{}）", gate.text, gate.cite))
+    Some(rules.profile(profile_id)?.basis(Provision::SystemsInCatalog)?.cited())
 }
 
 pub fn systems_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {

@@ -17,7 +17,7 @@ pub struct Field {
     pub label: &'static str,
     pub value: String,
     pub error: Option<String>,
-    pub hint: &'static str,
+    pub hint: String,
     /// `text`, `textarea`, `date`, `number`, or `select` (with `options`).
     pub kind: &'static str,
     pub required: bool,
@@ -39,10 +39,10 @@ impl<'a> FieldList<'a> {
     /// Adds an input; `required` marks it as not 选填.
     pub fn input(
         mut self, (name, kind, required): (&'static str, &'static str, bool), value: &str,
-        hint: &'static str,
+        hint: impl Into<String>,
     ) -> Self {
         let (label, error) = ((self.label)(name), view::error_for(self.errors, name));
-        let value = value.to_string();
+        let (value, hint) = (value.to_string(), hint.into());
         let options = Vec::new();
         self.fields.push(Field { name, label, value, error, hint, kind, required, options });
         self
@@ -50,7 +50,7 @@ impl<'a> FieldList<'a> {
 
     /// Adds a select of `options` (value, label).
     pub fn select(
-        self, (name, required): (&'static str, bool), value: &str, hint: &'static str,
+        self, (name, required): (&'static str, bool), value: &str, hint: impl Into<String>,
         options: Vec<(&'static str, &'static str)>,
     ) -> Self {
         let mut list = self.input((name, "select", required), value, hint);

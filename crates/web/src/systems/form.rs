@@ -14,6 +14,7 @@ use govit_core::FieldError;
 use govit_core::inventory::{
     Deployment, Disposition, Network, SystemForm, SystemStatus, UseFrequency, system_field_label,
 };
+use govit_core::policy::{Provision, ProvisionRule};
 use govit_storage::Target;
 use govit_storage::systems::Edit;
 use govit_storage::systems::Register;
@@ -21,8 +22,11 @@ use govit_storage::systems::SystemRecord;
 use serde::Deserialize;
 use std::collections::HashMap;
 
-fn fields(f: &SystemForm, errors: &[FieldError]) -> Vec<Field> {
-    let disposition = "gaoping:9：关闭、整合、承接、新建须写明理由";
+fn fields(f: &SystemForm, errors: &[FieldError], basis: Option<ProvisionRule>) -> Vec<Field> {
+    let disposition = match basis {
+        Some(b) => format!("关闭、整合、承接、新建须写明理由（{}）", b.cite),
+        None => "关闭、整合、承接、新建须写明理由".to_string(),
+    };
     FieldList::new(system_field_label, errors)
         .input(("name", "text", true), &f.name, "")
         .input(("function_summary", "textarea", true), &f.function_summary, SUMMARY_HINT)
@@ -54,7 +58,9 @@ pub async fn form_page(
     version: Option<i64>, form: &SystemForm, errors: &[FieldError],
 ) -> PageResult {
     let spec = FormSpec { heading, nav: "systems", action, cancel, version };
-    shell_form_page(state, user, spec, fields(form, errors), errors).await
+    let basis =
+        state.store.basis(user.principal.jurisdiction_id, Provision::SystemDisposition).await;
+    shell_form_page(state, user, spec, fields(form, errors, basis), errors).await
 }
 
 #[derive(Deserialize, Default)]

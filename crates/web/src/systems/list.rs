@@ -10,6 +10,7 @@ use axum::response::{Html, IntoResponse};
 use govit_core::ids::DepartmentId;
 use govit_core::inventory::{Disposition, SHEET_COLUMNS};
 use govit_core::org::Role;
+use govit_core::policy::Provision;
 use govit_storage::systems::{SystemFilter, SystemRecord};
 use govit_storage::{Page, StoreError};
 use serde::Deserialize;
@@ -67,6 +68,8 @@ pub(crate) fn mlps(level: Option<u8>) -> String {
 #[template(path = "systems/systems.html")]
 struct SystemsPage {
     layout: Layout,
+    /// The jurisdiction's own article on disposing of systems, if its profile has one.
+    disposition_rule: Option<String>,
     flash: Option<String>,
     q: String,
     dept: String,
@@ -112,6 +115,11 @@ pub async fn list(
     let departments = crate::shell::view::department_options(&state, &user).await?;
     let body = SystemsPage {
         layout: Layout::for_user(&state, &user, "政务信息系统目录", "systems").await?,
+        disposition_rule: state
+            .store
+            .basis(user.principal.jurisdiction_id, Provision::SystemDisposition)
+            .await
+            .map(|b| b.cited()),
         flash: (q.done == "create").then(|| "系统已登记。".to_string()),
         q: q.q.clone(),
         dept: q.dept.clone(),
