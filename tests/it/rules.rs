@@ -467,3 +467,49 @@ async fn due_and_overdue_obligations_go_to_the_webhook_once() {
     assert_eq!(govit_web::send_notices(&state).await, Ok(0));
     assert_eq!(received.lock().expect("lock").len(), 1);
 }
+
+#[tokio::test]
+async fn submitting_a_declaration_fulfils_the_duty_to_declare() {
+    let app = spawn_app().await;
+    let clerk = app.api("clerk").await;
+    // Next year's project, declared now: yeji:6 asks for it by 30 September of this year.
+    let mut body = declaration_json("下一年度申报测试项目");
+    let next = chrono::Datelike::year(&chrono::Utc::now().date_naive()) + 1;
+    body["period_start"] = serde_json::json!(format!("{next}-01"));
+    body["period_end"] = serde_json::json!(format!("{next}-12"));
+    let (s, p) = clerk.post("/api/v1/projects", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let id = p["id"].as_i64().expect("id");
+    let duty = |list: &serde_json::Value| {
+        list.as_array()
+            .expect("list")
+            .iter()
+            .find(|o| o["rule_id"] == "yeji-6-declare")
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (_, before) = clerk.get(&format!("/api/v1/projects/{id}/obligations")).await;
+    assert_ne!(duty(&before)["status"], "fulfilled", "{before}");
+    let (s, e) = clerk
+        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    let (_, after) = clerk.get(&format!("/api/v1/projects/{id}/obligations")).await;
+    let d = duty(&after);
+    assert_eq!(d["status"], "fulfilled", "{after}");
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!(d["fulfilled_on"], today.format("%Y-%m-%d").to_string());
+    // Declared after 30 September it is late; before it, on time.
+    let deadline = chrono::NaiveDate::from_ymd_opt(next - 1, 9, 30).expect("date");
+    assert_eq!(d["late"], today > deadline, "{d}");
+    // The clerk's overdue list no longer holds it.
+    let (_, overdue) = clerk.get("/api/v1/obligations?status=overdue").await;
+    assert!(
+        !overdue["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|o| o["project_id"] == id && o["rule_id"] == "yeji-6-declare"),
+        "{overdue}"
+    );
+}

@@ -254,7 +254,14 @@ pub fn obligations<'p>(
         let mut used = 0usize;
         for (n, since) in triggers.iter().enumerate() {
             let next_trigger = triggers.get(n + 1).copied();
-            while used < fulfilments.len() && fulfilments[used] < *since {
+            let due = due_for(cal, timing, *since);
+            // A duty due before the event it is counted from (yeji:6: declare by 30 September
+            // for the plan year that starts in January) is met by doing it beforehand.
+            let opens = match due {
+                Some(d) if d.date < *since => triggers[..n].last().copied(),
+                _ => Some(*since),
+            };
+            while used < fulfilments.len() && opens.is_some_and(|o| fulfilments[used] < o) {
                 used += 1;
             }
             let fulfilled_on = match fulfilments.get(used) {
@@ -264,7 +271,6 @@ pub fn obligations<'p>(
                 }
                 _ => None,
             };
-            let due = due_for(cal, timing, *since);
             let key = format!("{}@{since}", rule.id);
             let (status, late) = status_of(cal, due, fulfilled_on, waived(&key), today);
             out.push(Obligation {
@@ -534,6 +540,37 @@ fulfilled_by = "self_evaluation_submitted"
         assert_eq!(by("t-4").not_before, Some(d("2026-03-15")));
         assert_eq!(by("t-4").due.map(|x| x.date), Some(d("2027-03-15")));
         assert!(by("t-4").due.is_some_and(|x| !x.provisional), "months are calendar arithmetic");
+    }
+
+    #[test]
+    fn a_declaration_submitted_before_the_plan_year_fulfils_its_window() {
+        let p = with(
+            r#"
+[[deadlines]]
+id = "t-3"
+cite = "t:3"
+text = "每年8月31日前申报下一年度计划。"
+duty = "申报下一年度项目"
+owed_by = "owner_unit"
+after = "plan_year_start"
+fixed = { month = 8, day = 31, year_offset = -1 }
+fulfilled_by = "declaration_submitted"
+"#,
+        );
+        let f = Facts::new();
+        for (submitted, late) in [("2025-08-01", false), ("2025-09-15", true)] {
+            let events = [ev(EventKind::DeclarationSubmitted, submitted)];
+            for today in ["2025-10-01", "2026-03-01"] {
+                let os = one(&p, &events, &f, today);
+                assert_eq!(os[0].status, Status::Fulfilled, "{submitted} {today}");
+                assert_eq!(os[0].fulfilled_on, Some(d(submitted)));
+                assert_eq!(os[0].late, late, "{submitted}");
+            }
+        }
+        // Not yet submitted: open before the deadline, overdue after it.
+        let open = one(&p, &[], &f, "2025-08-01")[0].status;
+        assert!(!matches!(open, Status::Fulfilled | Status::Overdue), "{open:?}");
+        assert_eq!(one(&p, &[], &f, "2025-10-01")[0].status, Status::Overdue);
     }
 
     #[test]
