@@ -151,8 +151,25 @@ async fn lists_filter_page_and_export() {
     let r = clerk.get("/projects/export.xlsx?q=安防").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.headers()["content-type"].to_str().unwrap_or("").contains("spreadsheetml"));
+    // A Chinese name dated today (RFC 5987), with an ASCII fallback.
+    let today = govit_storage::china_today(app.now()).format("%Y-%m-%d").to_string();
+    let disposition = r.headers()["content-disposition"].to_str().unwrap_or("").to_string();
+    assert!(disposition.contains(&format!("filename=\"projects-{today}.xlsx\"")), "{disposition}");
+    assert!(
+        disposition.contains(&format!("filename*=UTF-8''%E9%A1%B9%E7%9B%AE%E5%BA%93-{today}.xlsx")),
+        "{disposition}"
+    );
     let bytes = r.bytes().await.expect("xlsx");
     let rows = xlsx_rows(&bytes, "项目申报表");
+    // Amounts are numbers in a 万元 format, so that Excel sums them.
+    {
+        use calamine::{Data, Reader, Xlsx};
+        let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+        let range = wb.worksheet_range("项目申报表").expect("sheet");
+        assert_eq!(range.get((1, 5)), Some(&Data::Float(120.5)));
+        assert_eq!(range.get((2, 5)), Some(&Data::Float(120.5)), "the 合计 row");
+        assert!(matches!(range.get((1, 2)), Some(Data::String(_))));
+    }
     // Header, the one project the filter keeps, the 合计 row.
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(rows[1][2], "智慧校园安防平台");

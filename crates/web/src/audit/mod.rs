@@ -207,8 +207,14 @@ pub async fn export_audit(
             (9, 60.0),
         ],
         total: None,
+        money: &[],
     };
-    crate::shell::excel::xlsx_response(table, rows, "audit-log.xlsx").await
+    crate::shell::excel::xlsx_response(
+        table,
+        rows,
+        crate::shell::excel::FileName::dated(&state, "审计日志", "audit-log"),
+    )
+    .await
 }
 
 pub fn pages() -> axum::Router<AppState> {

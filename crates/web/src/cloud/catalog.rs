@@ -369,6 +369,12 @@ pub async fn export_catalog(
         headers: &headers,
         widths: &[(2, 24.0), (4, 40.0), (8, 30.0)],
         total: None,
+        money: &[],
     };
-    crate::shell::excel::xlsx_response(table, rows, "cloud-services.xlsx").await
+    crate::shell::excel::xlsx_response(
+        table,
+        rows,
+        crate::shell::excel::FileName::dated(&state, "政务云服务目录", "cloud-services"),
+    )
+    .await
 }

@@ -197,8 +197,14 @@ pub async fn export_negative(
         headers: &headers,
         widths: &[(1, 30.0), (3, 40.0), (4, 30.0)],
         total: None,
+        money: &[],
     };
-    crate::shell::excel::xlsx_response(table, rows, "negative-list.xlsx").await
+    crate::shell::excel::xlsx_response(
+        table,
+        rows,
+        crate::shell::excel::FileName::dated(&state, "负面清单", "negative-list"),
+    )
+    .await
 }
 
 #[derive(Template)]

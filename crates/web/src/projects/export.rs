@@ -75,6 +75,8 @@ pub async fn projects_xlsx(
         headers: &headers,
         widths: &[(1, 30.0), (2, 50.0)],
         total: Some(total_row),
+        money: &[4, 5, 6, 7, 8],
     };
-    xlsx_response(table, rows, "projects.xlsx").await
+    xlsx_response(table, rows, crate::shell::excel::FileName::dated(&state, "项目库", "projects"))
+        .await
 }

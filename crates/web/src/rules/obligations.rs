@@ -269,6 +269,12 @@ pub async fn export(
         headers: &headers,
         widths: &[(0, 30.0), (10, 60.0)],
         total: None,
+        money: &[],
     };
-    crate::shell::excel::xlsx_response(table, rows, "obligations.xlsx").await
+    crate::shell::excel::xlsx_response(
+        table,
+        rows,
+        crate::shell::excel::FileName::dated(&state, "义务清单", "obligations"),
+    )
+    .await
 }

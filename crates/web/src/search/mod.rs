@@ -152,8 +152,14 @@ pub async fn export(
         headers: &headers,
         widths: &[(1, 40.0), (2, 24.0)],
         total: None,
+        money: &[],
     };
-    crate::shell::excel::xlsx_response(table, rows, "search.xlsx").await
+    crate::shell::excel::xlsx_response(
+        table,
+        rows,
+        crate::shell::excel::FileName::dated(&state, "搜索结果", "search"),
+    )
+    .await
 }
 
 pub fn pages() -> axum::Router<AppState> {

@@ -42,6 +42,52 @@ pub struct Table<'a> {
     pub widths: &'a [(u16, f64)],
     /// Cells from the 序号 column on.
     pub total: Option<Vec<String>>,
+    /// Columns (counted after the 序号 column) holding amounts in 万元 as exact decimal
+    /// text: written as numbers in a 万元 format, so that Excel can sum them.
+    pub money: &'a [u16],
+}
+
+/// How 万元 amounts read in a sheet: thousands grouped, two to four decimals (to the yuan).
+const WAN_FORMAT: &str = "#,##0.00##";
+
+/// What a download is called: a Chinese name with the day's date, and an ASCII fallback for
+/// clients that do not read RFC 5987's `filename*` (项目库-2026-12-02.xlsx).
+pub struct FileName {
+    pub name: &'static str,
+    pub fallback: &'static str,
+    pub date: chrono::NaiveDate,
+}
+
+impl FileName {
+    /// `name` dated today in China.
+    pub fn dated(state: &crate::AppState, name: &'static str, fallback: &'static str) -> Self {
+        FileName { name, fallback, date: govit_storage::china_today(state.now_ms()) }
+    }
+
+    /// The `Content-Disposition` value.
+    pub fn disposition(&self) -> String {
+        // RFC 5987 attr-char: everything else is percent-encoded.
+        const ATTR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'!')
+            .remove(b'#')
+            .remove(b'$')
+            .remove(b'&')
+            .remove(b'+')
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'^')
+            .remove(b'_')
+            .remove(b'`')
+            .remove(b'|')
+            .remove(b'~');
+        let date = self.date.format("%Y-%m-%d");
+        let full = format!("{}-{date}.xlsx", self.name);
+        format!(
+            "attachment; filename=\"{}-{date}.xlsx\"; filename*=UTF-8''{}",
+            self.fallback,
+            percent_encoding::utf8_percent_encode(&full, ATTR)
+        )
+    }
 }
 
 /// The table as .xlsx bytes (for the CLI and for downloads).
@@ -51,6 +97,9 @@ pub fn xlsx_bytes(table: &Table<'_>, rows: &[Vec<String>]) -> Result<Vec<u8>, St
         let ws = wb.add_worksheet();
         ws.set_name(table.sheet)?;
         let bold = Format::new().set_bold();
+        let wan = Format::new().set_num_format(WAN_FORMAT);
+        let bold_wan = Format::new().set_bold().set_num_format(WAN_FORMAT);
+        let is_money = |c: usize| table.money.contains(&(c as u16));
         ws.write_string_with_format(0, 0, "序号", &bold)?;
         for (c, h) in table.headers.iter().enumerate() {
             ws.write_string_with_format(0, (c + 1) as u16, *h, &bold)?;
@@ -59,13 +108,24 @@ pub fn xlsx_bytes(table: &Table<'_>, rows: &[Vec<String>]) -> Result<Vec<u8>, St
             let r = (i + 1) as u32;
             ws.write_number(r, 0, f64::from(r))?;
             for (c, cell) in row.iter().enumerate() {
-                ws.write_string(r, (c + 1) as u16, cell)?;
+                match cell.parse::<f64>() {
+                    Ok(n) if is_money(c) => {
+                        ws.write_number_with_format(r, (c + 1) as u16, n, &wan)?
+                    }
+                    _ => ws.write_string(r, (c + 1) as u16, cell)?,
+                };
             }
         }
         if let Some(total) = &table.total {
             let r = (rows.len() + 1) as u32;
+            // The total row starts at the 序号 column.
             for (c, cell) in total.iter().enumerate() {
-                ws.write_string_with_format(r, c as u16, cell, &bold)?;
+                match cell.parse::<f64>() {
+                    Ok(n) if c > 0 && is_money(c - 1) => {
+                        ws.write_number_with_format(r, c as u16, n, &bold_wan)?
+                    }
+                    _ => ws.write_string_with_format(r, c as u16, cell, &bold)?,
+                };
             }
         }
         for (col, width) in table.widths {
@@ -78,15 +138,17 @@ pub fn xlsx_bytes(table: &Table<'_>, rows: &[Vec<String>]) -> Result<Vec<u8>, St
 
 /// Renders a table to .xlsx off the async workers and serves it as a download.
 pub async fn xlsx_response(
-    table: Table<'_>, rows: Vec<Vec<String>>, filename: &str,
+    table: Table<'_>, rows: Vec<Vec<String>>, filename: FileName,
 ) -> Result<Response, PageError> {
     let sheet = table.sheet.to_string();
     let headers: Vec<String> = table.headers.iter().map(|h| h.to_string()).collect();
     let widths = table.widths.to_vec();
+    let money = table.money.to_vec();
     let total = table.total;
     let bytes = tokio::task::spawn_blocking(move || {
         let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-        let table = Table { sheet: &sheet, headers: &headers, widths: &widths, total };
+        let table =
+            Table { sheet: &sheet, headers: &headers, widths: &widths, total, money: &money };
         xlsx_bytes(&table, &rows)
     })
     .await
@@ -98,7 +160,7 @@ pub async fn xlsx_response(
                 header::CONTENT_TYPE,
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
             ),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+            (header::CONTENT_DISPOSITION, filename.disposition()),
         ],
         bytes,
     )

@@ -58,7 +58,12 @@ pub async fn import_template(State(state): State<AppState>) -> PageResult {
     let mut row = vec![String::new()];
     row.extend(example.sheet_cells());
     let (table, _) = systems_table(Vec::new());
-    crate::shell::excel::xlsx_response(table, vec![row], "systems-template.xlsx").await
+    crate::shell::excel::xlsx_response(
+        table,
+        vec![row],
+        crate::shell::excel::FileName::dated(&state, "信息系统导入模板", "systems-template"),
+    )
+    .await
 }
 
 /// Reads the upload, imports (or only checks) it, and shows what happened row by row.

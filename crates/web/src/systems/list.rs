@@ -141,7 +141,12 @@ pub async fn export(
 ) -> PageResult {
     let all = all_systems(&state.store, &user.principal, &q.filter(), state.now_ms()).await?;
     let (table, rows) = systems_table(all);
-    crate::shell::excel::xlsx_response(table, rows, "systems.xlsx").await
+    crate::shell::excel::xlsx_response(
+        table,
+        rows,
+        crate::shell::excel::FileName::dated(&state, "政务信息系统目录", "systems"),
+    )
+    .await
 }
 
 /// Every entry the filter and the user's scope allow (at most 100,000), for exports.
@@ -175,6 +180,7 @@ pub fn systems_table(
         headers: &HEADERS,
         widths: &[(1, 30.0), (2, 40.0)],
         total: None,
+        money: &[],
     };
     (table, rows)
 }
