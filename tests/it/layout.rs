@@ -15,7 +15,7 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("org", &["base"]),
     ("rules", &["base"]),
     ("systems", &["base", "rules"]),
-    ("projects", &["base", "rules"]),
+    ("projects", &["base", "rules", "org"]),
     ("cloud", &["base", "rules", "systems", "projects"]),
     ("search", &["base", "systems", "projects"]),
     ("todo", &["base", "projects", "cloud"]),

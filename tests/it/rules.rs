@@ -513,3 +513,48 @@ async fn submitting_a_declaration_fulfils_the_duty_to_declare() {
         "{overdue}"
     );
 }
+
+#[tokio::test]
+async fn events_are_recorded_only_by_the_party_the_profile_names() {
+    let app = spawn_app().await;
+    let clerk = app.api("clerk").await;
+    let (s, p) = clerk.post("/api/v1/projects", declaration_json("事件登记权限测试项目")).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let id = p["id"].as_i64().expect("id");
+    let today = govit_storage::china_today(app.now()).format("%Y-%m-%d").to_string();
+    let record = |kind: &'static str| json!({"kind": kind, "date": today, "note": ""});
+    let path = format!("/api/v1/projects/{id}/events");
+    let (s, e) = clerk
+        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    // What the flow records is not typed in by anyone.
+    let (s, e) = clerk.post(&path, record("materials_received")).await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("kind")), "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("自动记录"), "{e}");
+    // The authority's act is the authority's: the clerk is refused, naming who records it.
+    let (s, e) = clerk.post(&path, record("completion_acceptance_passed")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("由"), "{e}");
+    let reviewer = app.api("reviewer").await;
+    let (s, e) = reviewer.post(&path, record("completion_acceptance_passed")).await;
+    assert!(s.is_success(), "{e}");
+    // The owner unit's duty is the owner unit's, with the article that owes it.
+    let (s, e) = reviewer.post(&path, record("progress_reported")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("yeji:15"), "{e}");
+    let (s, e) = clerk.post(&path, record("contract_signed")).await;
+    assert!(s.is_success(), "{e}");
+    let recorded = app.store.milestones(govit_core::ids::ProjectId(id)).await.expect("milestones");
+    let kinds: Vec<&str> = recorded.iter().map(|m| m.kind.as_str()).collect();
+    assert!(kinds.contains(&"contract_signed") && kinds.contains(&"completion_acceptance_passed"));
+    assert!(!kinds.contains(&"progress_reported"), "{kinds:?}");
+    // The page offers each user only what they may record.
+    let web = app.login("clerk").await;
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    let form = &page[page.find("name=\"kind\"").expect("event form")..];
+    let form = &form[..form.find("</select>").expect("select")];
+    assert!(form.contains("value=\"contract_signed\""), "{form}");
+    assert!(!form.contains("value=\"materials_received\""), "{form}");
+    assert!(!form.contains("value=\"completion_acceptance_passed\""), "{form}");
+}

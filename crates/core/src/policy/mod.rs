@@ -15,7 +15,7 @@ pub use load::{ProfileError, load};
 pub use schema::{
     ChainStep, Condition, DeadlineRule, DocumentRule, Facts, FixedDate, Gap, GateRule, Labels,
     NthWeekday, Op, Period, Profile, ProfileHead, Provision, ProvisionRule, QuotaRule, QuotaScope,
-    SanctionRule, SignMode, StageRule, ThresholdRule, Timing, WeekdayName, all_hold,
+    Recorder, SanctionRule, SignMode, StageRule, ThresholdRule, Timing, WeekdayName, all_hold,
 };
 pub use vocabulary::{EventKind, Fact, GatedAction, SanctionStep, Stage};
 

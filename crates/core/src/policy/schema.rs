@@ -379,6 +379,32 @@ impl ProvisionRule {
     }
 }
 
+/// Who may record an event by hand: nobody (`party: None`, the flow records it when its step
+/// runs) or the users of one party, with the article that names it when the profile does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorder {
+    pub party: Option<PartyKind>,
+    pub cite: Option<String>,
+}
+
+impl Recorder {
+    /// Whether a user may record the event: the owner unit's declarants for their own
+    /// project, the authority's reviewers, and anyone working in another named party.
+    pub fn allows(
+        &self, roles: &[crate::org::Role], own_parties: &[PartyKind], owns_project: bool,
+    ) -> bool {
+        use crate::org::Role;
+        match self.party {
+            None => false,
+            Some(PartyKind::OwnerUnit) => owns_project && roles.contains(&Role::Declarant),
+            Some(PartyKind::Authority) => {
+                roles.contains(&Role::Reviewer) && own_parties.contains(&PartyKind::Authority)
+            }
+            Some(p) => own_parties.contains(&p),
+        }
+    }
+}
+
 /// A place where the published text is missing or incomplete.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -448,6 +474,24 @@ impl Profile {
 
     pub fn stage_label(&self, stage: Stage) -> String {
         self.labels.stages.get(stage.as_str()).cloned().unwrap_or_else(|| stage.label().to_string())
+    }
+
+    /// Who records `event` on a project under this profile: the flow itself, or the party
+    /// whose duty it fulfils here (a deadline's `owed_by`, with its article), or else the party
+    /// that by nature causes it.
+    pub fn recorder(&self, event: EventKind) -> Recorder {
+        let Some(default) = event.caused_by() else {
+            return Recorder { party: None, cite: None };
+        };
+        let owed = self.deadlines.iter().find_map(|d| {
+            (d.fulfilled_by == event)
+                .then(|| PartyKind::parse(&d.owed_by).map(|p| (p, d.cite.clone())))
+                .flatten()
+        });
+        match owed {
+            Some((party, cite)) => Recorder { party: Some(party), cite: Some(cite) },
+            None => Recorder { party: Some(default), cite: None },
+        }
     }
 
     /// Where this profile grounds a provision: its own `[[provisions]]` entry, or the gate that

@@ -211,3 +211,31 @@ fn profiles_cover_the_map_of_the_regulations() {
     }
     assert!(missing.is_empty(), "missing from the profiles: {missing:?}");
 }
+
+#[test]
+fn events_are_recorded_by_the_party_that_causes_them() {
+    use crate::org::{PartyKind, Role};
+    let yeji = builtin().into_iter().find(|p| p.head.id == "yeji").expect("yeji");
+    // What the flow records is recorded by nobody by hand.
+    for e in
+        [EventKind::MaterialsReceived, EventKind::ReviewPassed, EventKind::DeclarationSubmitted]
+    {
+        let r = yeji.recorder(e);
+        assert_eq!(r.party, None, "{e:?}");
+        assert!(!r.allows(&[Role::Reviewer, Role::Declarant], &[PartyKind::Authority], true));
+    }
+    // A duty's fulfilment is recorded by whoever owes it, citing the article.
+    let progress = yeji.recorder(EventKind::ProgressReported);
+    assert_eq!(progress.party, Some(PartyKind::OwnerUnit));
+    assert_eq!(progress.cite.as_deref(), Some("yeji:15"));
+    assert!(progress.allows(&[Role::Declarant], &[PartyKind::OwnerUnit], true));
+    assert!(!progress.allows(&[Role::Declarant], &[PartyKind::OwnerUnit], false), "another unit");
+    assert!(!progress.allows(&[Role::Reviewer], &[PartyKind::Authority], false));
+    // The authority's acts are the authority's.
+    let passed = yeji.recorder(EventKind::CompletionAcceptancePassed);
+    assert_eq!(passed.party, Some(PartyKind::Authority));
+    assert!(passed.allows(&[Role::Reviewer], &[PartyKind::Authority], false));
+    assert!(!passed.allows(&[Role::Declarant], &[PartyKind::OwnerUnit], true), "not the clerk");
+    let finance = yeji.recorder(EventKind::FinancialReviewDone);
+    assert!(finance.allows(&[Role::Viewer], &[PartyKind::Finance], false));
+}

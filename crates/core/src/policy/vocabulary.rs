@@ -148,3 +148,42 @@ named_enum!(
         Report => "report", "书面报告",
     }
 );
+
+impl EventKind {
+    /// The party that by nature causes an event, or `None` for what the flow and the
+    /// calendar record themselves (a submission, a review's outcome, a year's start).
+    pub fn caused_by(self) -> Option<crate::org::PartyKind> {
+        use crate::org::PartyKind::*;
+        use EventKind::*;
+        match self {
+            PlanYearStart | BudgetYearEnded | DeclarationSubmitted | MaterialsReceived
+            | ReviewPassed | ReviewFailed | ReviewOpinionSent | RevisionSubmitted => None,
+            ReportedForApproval
+            | PlanApproved
+            | Approved
+            | CompletionAcceptancePassed
+            | AcceptanceFiled
+            | RectificationChecked
+            | ShareRequestAnswered => Some(Authority),
+            FinancialReviewDone | FinanceEvaluationDone => Some(Finance),
+            ContractSigned
+            | ContractFiled
+            | SupervisorAppointed
+            | SupervisorFiled
+            | WorkStarted
+            | ProgressReported
+            | EquipmentPurchased
+            | PurchaseFiled
+            | PreliminaryAcceptancePassed
+            | CompletionAcceptanceApplied
+            | FinanceNotified
+            | OperationStarted
+            | FinalAccountsDone
+            | SelfEvaluationSubmitted
+            | RectificationReported
+            | ShareRequestReceived
+            | OmFreePeriodEnd
+            | OmFundsApplied => Some(OwnerUnit),
+        }
+    }
+}

@@ -177,6 +177,14 @@ impl Store {
     }
 
     /// The whole tree of a jurisdiction, in depth-first order.
+    /// The parties the user's department acts as (none without a department).
+    pub async fn parties_of(
+        &self, principal: &govit_core::org::Principal,
+    ) -> Result<Vec<PartyKind>> {
+        let mut conn = self.pool.acquire().await?;
+        parties_of(&mut conn, principal).await
+    }
+
     pub async fn departments(&self, jurisdiction: JurisdictionId) -> Result<Vec<Department>> {
         let rows = sqlx::query(
             "SELECT id, jurisdiction_id, parent_id, code, name, path FROM departments \
@@ -292,4 +300,17 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The parties `principal`'s department acts as, read on `conn`.
+pub(crate) async fn parties_of(
+    conn: &mut sqlx::AnyConnection, principal: &govit_core::org::Principal,
+) -> Result<Vec<PartyKind>> {
+    let Some(d) = principal.department_id else { return Ok(Vec::new()) };
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM department_party_kinds WHERE department_id = $1")
+            .bind(d.0)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(kinds.iter().filter_map(|k| PartyKind::parse(k)).collect())
 }

@@ -6,7 +6,8 @@ use super::*;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written};
 use chrono::NaiveDate;
 use govit_core::obligation::Status;
-use govit_core::policy::Fact;
+use govit_core::org::PartyKind;
+use govit_core::policy::{Fact, Recorder};
 use serde_json::json;
 
 /// An event that happened on a project, recorded by its owner unit or the authority.
@@ -17,20 +18,38 @@ pub struct RecordEvent<'a> {
 }
 
 impl Step<Project> for RecordEvent<'_> {
-    type Input = ();
+    /// The parties the user acts as, and who the project's profile says records the event.
+    type Input = (Vec<PartyKind>, Option<(Recorder, String)>);
     type Decision = ();
 
     fn action(&self) -> String {
         "project.event".into()
     }
-    fn decide(&self, at: At<'_, Project>, (): ()) -> Decided<()> {
+    async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<Self::Input> {
+        let rules = cx.store.rules();
+        let recorder = rules.profile(&cx.record()?.profile_id).map(|p| {
+            let r = p.recorder(self.kind);
+            let party = r.party.map(|k| p.party_label(k.as_str())).unwrap_or_default();
+            (r, party)
+        });
+        Ok((crate::org::parties_of(cx.conn, cx.who.principal).await?, recorder))
+    }
+    fn decide(&self, at: At<'_, Project>, (parties, recorder): Self::Input) -> Decided<()> {
         let (pr, p) = (at.who.principal, at.record()?);
-        if !(pr.has(Role::Reviewer)
-            || pr.has(Role::Declarant) && pr.department_id == Some(p.owner_department_id))
-        {
-            return Err(DomainError::Forbidden(
-                "只有项目建设单位经办人或主管部门审核人可以登记项目事件".into(),
+        let label = self.kind.label();
+        let Some((recorder, party)) = recorder else {
+            return Err(DomainError::invalid("kind", "项目的管理办法未加载，无法登记事件"));
+        };
+        if recorder.party.is_none() {
+            return Err(DomainError::invalid(
+                "kind",
+                format!("“{label}”由申报、审核等办理步骤自动记录，不能手工登记"),
             ));
+        }
+        let owns = pr.department_id == Some(p.owner_department_id);
+        if !recorder.allows(&pr.roles, &parties, owns) {
+            let cite = recorder.cite.map(|c| format!("（依据 {c}）")).unwrap_or_default();
+            return Err(DomainError::Forbidden(format!("“{label}”由{party}登记{cite}")));
         }
         if self.date > crate::china_today(at.who.now_ms) {
             return Err(DomainError::invalid("date", "事件日期不能晚于今天"));

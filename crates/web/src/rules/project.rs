@@ -114,16 +114,23 @@ pub fn rules_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
             .into_iter()
             .map(|m| (m.date, m.kind.label(), m.recorded_by, m.note))
             .collect();
+        // Only the events this user's party records under the project's profile.
+        let parties = state.store.parties_of(pr).await?;
+        let owns = pr.department_id == Some(p.owner_department_id);
+        let event_kinds: Vec<(&'static str, &'static str)> = EventKind::ALL
+            .iter()
+            .filter(|k| profile.is_some_and(|x| x.recorder(**k).allows(&pr.roles, &parties, owns)))
+            .map(|k| (k.as_str(), k.label()))
+            .collect();
         let panel = RulesPanelView {
             p,
             csrf: &user.csrf,
             obligations,
             show_project: false,
             can_waive: pr.has(Role::Reviewer),
-            can_record: pr.has(Role::Reviewer)
-                || (pr.has(Role::Declarant) && pr.department_id == Some(p.owner_department_id)),
+            can_record: !event_kinds.is_empty(),
             milestones,
-            event_kinds: EventKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
+            event_kinds,
             facts: Fact::ALL.iter().map(|f| (f.as_str(), f.label())).collect(),
             today: govit_storage::china_today(now).format("%Y-%m-%d").to_string(),
             profile_name: profile.map(|x| x.head.name.clone()).unwrap_or_default(),
