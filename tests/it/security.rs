@@ -281,3 +281,49 @@ async fn administrators_manage_only_their_own_jurisdictions_accounts() {
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(admin.text("/admin/users").await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn one_account_may_not_hold_incompatible_roles() {
+    let app = spawn_app().await;
+    let admin = app.login("admin").await;
+    for (roles, says) in [
+        (["admin", "auditor"], "三员分立"),
+        (["declarant", "reviewer"], "既申报又审核"),
+        (["auditor", "reviewer"], "安全审计员"),
+    ] {
+        let login = format!("mixed{}", roles.join(""));
+        let r = admin
+            .post(
+                "/admin/users",
+                &[
+                    ("login", login.as_str()),
+                    ("name", "兼任测试"),
+                    ("scope", "own_department"),
+                    ("roles", roles[0]),
+                    ("roles", roles[1]),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{roles:?}");
+        let page = r.text().await.expect("body");
+        assert!(page.contains("href=\"#roles\"") && page.contains(says), "{roles:?}");
+        assert_eq!(app.store.user_id_by_login(&login).await.expect("db"), None, "nothing saved");
+    }
+    // The command line refuses the same.
+    let out = app.cli(&[
+        "user",
+        "add",
+        "--login",
+        "clireviewer",
+        "--name",
+        "兼任",
+        "--department",
+        "wjw",
+        "--role",
+        "declarant",
+        "--role",
+        "reviewer",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("既申报又审核"));
+}

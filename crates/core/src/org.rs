@@ -44,6 +44,23 @@ named_enum!(
     }
 );
 
+/// Roles one account may not hold together (等保 separation of duties): the system
+/// administrator and the security auditor are different people (三员分立), neither does the
+/// business, and whoever declares does not review.
+const INCOMPATIBLE: &[(Role, Role, &str)] = &[
+    (Role::Admin, Role::Auditor, "系统管理员与安全审计员须由不同账号担任（三员分立）"),
+    (Role::Admin, Role::Declarant, "系统管理员不办理业务，申报经办人须另设账号"),
+    (Role::Admin, Role::Reviewer, "系统管理员不办理业务，审核人须另设账号"),
+    (Role::Auditor, Role::Declarant, "安全审计员须独立于业务，申报经办人须另设账号"),
+    (Role::Auditor, Role::Reviewer, "安全审计员须独立于业务，审核人须另设账号"),
+    (Role::Declarant, Role::Reviewer, "申报与审核须由不同账号办理，同一账号不能既申报又审核"),
+];
+
+/// Why `roles` may not be held by one account, if they may not.
+pub fn role_conflict(roles: &[Role]) -> Option<&'static str> {
+    INCOMPATIBLE.iter().find(|(a, b, _)| roles.contains(a) && roles.contains(b)).map(|(.., m)| *m)
+}
+
 named_enum!(
     /// Which records a user's role applies to, as Chinese admin systems do.
     ScopeKind {
@@ -235,5 +252,25 @@ mod tests {
         let elsewhere = Ownership { jurisdiction_id: JurisdictionId(2), ..o };
         assert!(!everyone.can_see(&elsewhere));
         assert!(!principal(ScopeKind::OwnAndBelow).can_see(&owned(9, "/1/9/", 8)));
+    }
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::*;
+
+    #[test]
+    fn incompatible_roles_are_refused_with_the_reason() {
+        assert_eq!(role_conflict(&[Role::Declarant]), None);
+        assert_eq!(role_conflict(&[Role::Reviewer, Role::Viewer]), None);
+        assert!(
+            role_conflict(&[Role::Admin, Role::Auditor]).is_some_and(|m| m.contains("三员分立"))
+        );
+        assert!(
+            role_conflict(&[Role::Reviewer, Role::Declarant])
+                .is_some_and(|m| m.contains("既申报又审核"))
+        );
+        assert!(role_conflict(&[Role::Auditor, Role::Reviewer]).is_some());
+        assert!(role_conflict(&[Role::Admin, Role::Declarant]).is_some());
     }
 }

@@ -86,6 +86,8 @@ fn check_new_user(u: &NewUser) -> Decided<()> {
     }
     if u.roles.is_empty() {
         errors.push(FieldError::new("roles", "请至少选择一个角色"));
+    } else if let Some(why) = govit_core::org::role_conflict(&u.roles) {
+        errors.push(FieldError::new("roles", why));
     }
     if errors.is_empty() { Ok(()) } else { Err(DomainError::Invalid(errors)) }
 }

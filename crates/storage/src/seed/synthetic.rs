@@ -95,7 +95,7 @@ impl Store {
                         department_id: Some(authority),
                         firm_id: None,
                         expert_id: None,
-                        roles: vec![Role::Reviewer, Role::Declarant],
+                        roles: vec![Role::Reviewer],
                         scope: ScopeKind::All,
                         listed_departments: vec![],
                         password: password.clone(),
