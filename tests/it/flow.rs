@@ -43,6 +43,9 @@ async fn declare_return_resubmit_approve_in_the_ui() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.expect("body");
     assert!(body.contains("存在问题") && body.contains("退回理由"), "{body}");
+    // The chosen 退回 stays chosen.
+    assert!(body.contains(r#"value="return" id="decision-return" checked"#), "{body}");
+    assert!(!body.contains(r#"id="decision-approve" checked"#));
     let r = reviewer
         .post(
             &format!("/projects/{id}/decide"),
@@ -56,6 +59,10 @@ async fn declare_return_resubmit_approve_in_the_ui() {
     assert!(home.contains(r#"<span class="count">1</span>"#), "returned count missing: {home}");
     let (_, page) = clerk.text(&format!("/projects/{id}")).await;
     assert!(page.contains("已退回") && page.contains("请补充建设依据文件名称"), "{page}");
+    // The edit page repeats why, and names the form in the clerk's own profile.
+    let (_, edit) = clerk.text(&format!("/projects/{id}/edit")).await;
+    assert!(edit.contains("退回理由") && edit.contains("请补充建设依据文件名称"), "{edit}");
+    assert!(edit.contains("六安市叶集区政务信息化项目申报表"));
     let v = clerk.version(id).await;
     let mut form = as_pairs(&fields);
     form.push(("version", &v));

@@ -557,6 +557,7 @@ async fn catalog_and_cloud_pages_and_refusals_cite_only_the_users_own_profile() 
             format!("/negative-list/new?system={}", sys["id"]),
             "/negative-list".to_string(),
             "/cloud".to_string(),
+            "/projects/new".to_string(),
             project.clone(),
         ] {
             let (status, page) = web.text(&path).await;
@@ -589,6 +590,9 @@ async fn catalog_and_cloud_pages_and_refusals_cite_only_the_users_own_profile() 
     assert!(page("gaoping-clerk", "/cloud").contains("gaoping:12"));
     assert!(page("lhasa-clerk", "/cloud").contains("lhasa:8"));
     assert!(!page("clerk", "/systems").contains("四个一批"));
+    // The declaration form is named as the user's own text names it, or not at all.
+    assert!(page("clerk", "/projects/new").contains("六安市叶集区政务信息化项目申报表"));
+    assert!(!page("gaoping-clerk", "/projects/new").contains("叶集"));
 
     // A refusal cites the acting user's own article, and none where the profile has none.
     for (login, cite) in [("gaoping-clerk", Some("gaoping:12")), ("clerk", None)] {

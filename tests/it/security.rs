@@ -229,10 +229,28 @@ async fn admin_creates_and_resets_accounts_in_the_ui() {
     let r = web.try_login("wang", &password).await;
     assert_eq!(location(&r), "/account/password", "new account must change its password");
     // Reset: the old password stops working, the new one must be changed at login.
+    // The list links to a confirmation first; resetting is a POST that redirects, and the
+    // new password is shown once: reloading shows it no more and resets nothing.
+    let (s, list) = admin.text("/admin/users").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(list.contains("href=\"/admin/users/wang/reset-password\""), "a link, not a form");
+    let (s, confirm) = admin.text("/admin/users/wang/reset-password").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(confirm.contains("确认重置") && confirm.contains("只在下一页显示一次"));
+    assert_eq!(web.try_login("wang", &password).await.status(), StatusCode::SEE_OTHER, "not yet");
     let r = admin.post("/admin/users/wang/reset-password", &[]).await;
-    let page = r.text().await.expect("body");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let done = location(&r);
+    let (_, page) = admin.text(&done).await;
     let start = page.find("新的初始密码：").expect("new password shown") + "新的初始密码：".len();
     let new_password: String = page[start..].chars().take_while(|c| *c != '（').collect();
+    let (_, again) = admin.text(&done).await;
+    assert!(!again.contains(&new_password) && again.contains("已显示过"), "shown once");
+    // The administrator's own row offers neither 停用 nor 重置.
+    assert!(
+        !list.contains("/admin/users/admin/reset-password")
+            && !list.contains("/admin/users/admin/disable")
+    );
     assert_eq!(web.try_login("wang", &password).await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(location(&web.try_login("wang", &new_password).await), "/account/password");
 }

@@ -361,6 +361,8 @@ pub enum Provision {
     CommonCapability,
     /// Systems a project names must be in the system catalog before approval.
     SystemsInCatalog,
+    /// The declaration form's own name in the text (yeji's annex 1), for the form's heading.
+    DeclarationForm,
 }
 
 /// A provision's sentence in the profile's own words, with its article.

@@ -18,5 +18,10 @@ pub fn pages() -> Router<AppState> {
         .route("/account/tokens", get(tokens::tokens).post(tokens::create_token))
         .route("/account/tokens/{id}/revoke", post(tokens::revoke_token))
         .route("/admin/users", get(users::users).post(users::create_user))
+        .route("/admin/users/reset-done", get(users::reset_done))
+        .route(
+            "/admin/users/{login}/reset-password",
+            get(users::confirm_reset).post(users::reset_password),
+        )
         .route("/admin/users/{login}/{action}", post(users::user_action))
 }

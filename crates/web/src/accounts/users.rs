@@ -22,6 +22,8 @@ struct UserRow {
     department: String,
     roles: String,
     scope: &'static str,
+    /// The administrator's own row: no 停用 or 重置 offered (the store refuses disabling oneself).
+    is_me: bool,
     disabled: bool,
     locked: bool,
 }
@@ -80,6 +82,7 @@ pub async fn users_page(
         .await?
         .into_iter()
         .map(|u| UserRow {
+            is_me: u.login == user.principal.login,
             login: u.login,
             name: u.name,
             department: u.department,
@@ -226,22 +229,6 @@ pub async fn user_action(
     let disabled = match action.as_str() {
         "disable" => true,
         "enable" => false,
-        "reset-password" => {
-            let password = generate_password_for(&login);
-            state.store.reset_password(user.who(&state), &login, &password).await?;
-            let flash = format!(
-                "已重置 {login} 的密码并解除锁定。新的初始密码：{password}（只显示这一次，首次登录须修改）"
-            );
-            return users_page(
-                &state,
-                &user,
-                Some(flash),
-                NewUserForm { scope: "own_department".into(), ..Default::default() },
-                &[],
-                vec![],
-            )
-            .await;
-        }
         _ => return Err(DomainError::NotFound.into()),
     };
     state.store.set_user_disabled(user.who(&state), &login, disabled).await?;
@@ -250,4 +237,79 @@ pub async fn user_action(
         .append_pair("login", &login)
         .finish();
     Ok(see_other(&format!("/admin/users?{q}")))
+}
+
+#[derive(Template)]
+#[template(path = "accounts/reset_confirm.html")]
+struct ResetConfirmPage {
+    layout: Layout,
+    csrf: String,
+    login: String,
+    name: String,
+}
+
+/// 重置密码, step one: what will happen, and a button to do it.
+pub async fn confirm_reset(
+    State(state): State<AppState>, user: User, Path(login): Path<String>,
+) -> PageResult {
+    require_admin(&state, &user).await?;
+    let account = state
+        .store
+        .list_users(Some(user.principal.jurisdiction_id))
+        .await?
+        .into_iter()
+        .find(|u| u.login == login)
+        .ok_or(DomainError::NotFound)?;
+    html(ResetConfirmPage {
+        layout: Layout::for_user(&state, &user, "重置密码", "users").await?,
+        csrf: user.csrf.clone(),
+        login: account.login,
+        name: account.name,
+    })
+}
+
+/// 重置密码, step two: resets, keeps the new password to be shown once, and redirects, so
+/// that reloading the page resets nothing.
+pub async fn reset_password(
+    State(state): State<AppState>, user: User, Path(login): Path<String>,
+) -> PageResult {
+    require_admin(&state, &user).await?;
+    let password = generate_password_for(&login);
+    state.store.reset_password(user.who(&state), &login, &password).await?;
+    let token = state.reveals.keep(user.principal.user_id.0, password, state.now_ms());
+    let q: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("login", &login)
+        .append_pair("t", &token)
+        .finish();
+    Ok(see_other(&format!("/admin/users/reset-done?{q}")))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct RevealQuery {
+    login: String,
+    t: String,
+}
+
+/// Where a reset lands: the new password, shown this once.
+pub async fn reset_done(
+    State(state): State<AppState>, user: User, Query(q): Query<RevealQuery>,
+) -> PageResult {
+    require_admin(&state, &user).await?;
+    let login: String = q.login.chars().take(64).collect();
+    let flash = match state.reveals.take(user.principal.user_id.0, &q.t, state.now_ms()) {
+        Some(password) => format!(
+            "已重置 {login} 的密码并解除锁定。新的初始密码：{password}（只显示这一次，首次登录须修改）"
+        ),
+        None => format!("{login} 的密码已重置，新密码已显示过或已过期；如未记下，请再次重置。"),
+    };
+    users_page(
+        &state,
+        &user,
+        Some(flash),
+        NewUserForm { scope: "own_department".into(), ..Default::default() },
+        &[],
+        vec![],
+    )
+    .await
 }

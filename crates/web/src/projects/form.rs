@@ -11,7 +11,9 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use govit_core::declaration::DeclarationForm;
+use govit_core::ids::ProjectId;
 use govit_core::org::Role;
+use govit_core::policy::Provision;
 use govit_core::{DomainError, FieldError};
 use govit_storage::Target;
 use govit_storage::projects::CreateDraft;
@@ -30,6 +32,10 @@ struct ProjectFormPage {
     version: Option<i64>,
     errors: Vec<SummaryItem>,
     groups: Vec<FieldGroup>,
+    /// The form's name in the user's own profile (yeji:6's annex 1), if it has one.
+    form_name: Option<String>,
+    /// Why the declaration was last returned, on the edit page of a returned one.
+    last_return: Option<String>,
 }
 
 /// Where a declaration form posts to and what it is called.
@@ -38,6 +44,8 @@ pub struct FormTarget {
     action: String,
     cancel: String,
     version: Option<i64>,
+    /// The project edited, to repeat why it was returned.
+    project: Option<ProjectId>,
 }
 
 impl FormTarget {
@@ -47,6 +55,7 @@ impl FormTarget {
             action: "/projects/new".into(),
             cancel: "/projects".into(),
             version: None,
+            project: None,
         }
     }
 
@@ -56,6 +65,7 @@ impl FormTarget {
             action: format!("/projects/{id}/edit"),
             cancel: format!("/projects/{id}"),
             version: Some(version),
+            project: Some(ProjectId(id)),
         }
     }
 }
@@ -64,7 +74,18 @@ pub async fn form_page(
     state: &AppState, user: &User, target: FormTarget, form: &DeclarationForm,
     errors: &[FieldError],
 ) -> PageResult {
+    let last_return = match target.project {
+        Some(id) => crate::projects::show::last_return(state, id).await?,
+        None => None,
+    };
+    let form_name = state
+        .store
+        .basis(user.principal.jurisdiction_id, Provision::DeclarationForm)
+        .await
+        .map(|b| b.text);
     let mut resp = html(ProjectFormPage {
+        form_name,
+        last_return,
         layout: Layout::for_user(state, user, target.heading.clone(), "new")
             .await?
             .with_errors(!errors.is_empty()),

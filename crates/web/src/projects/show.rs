@@ -41,6 +41,8 @@ struct ProjectPage {
     decision_error: Option<String>,
     reason_error: Option<String>,
     reason: String,
+    /// The decision chosen before a refusal, kept checked.
+    decision: String,
     timeline: Vec<TimelineItem>,
     /// The other rooms' sections, rendered.
     panels: Rendered,
@@ -72,17 +74,28 @@ pub(crate) fn flash_for(done: &str) -> Option<String> {
     Some(m.to_string())
 }
 
+/// Why a project that stands returned was returned: the latest return's reason.
+fn returned_because(events: &[govit_storage::projects::ProjectEvent]) -> Option<String> {
+    if events.last()?.to_status != ProjectStatus::Returned {
+        return None;
+    }
+    events.iter().rev().find(|e| e.action == ProjectAction::Return).map(|e| e.comment.clone())
+}
+
+/// [`returned_because`] for a project the caller has already read.
+pub async fn last_return(
+    state: &AppState, id: ProjectId,
+) -> Result<Option<String>, crate::shell::error::PageError> {
+    Ok(returned_because(&state.store.project_events(id).await?))
+}
+
 pub async fn project_page(
     state: &AppState, user: &User, id: ProjectId, flash: Option<String>, entered: Entered,
 ) -> PageResult {
     let errors = &entered.errors;
     let p = state.store.read::<Project>(user.who(state), id.0).await?;
     let events = state.store.project_events(id).await?;
-    let last_return = if p.status == ProjectStatus::Returned {
-        events.iter().rev().find(|e| e.action == ProjectAction::Return).map(|e| e.comment.clone())
-    } else {
-        None
-    };
+    let last_return = returned_because(&events);
     let timeline = events
         .iter()
         .rev()
@@ -119,6 +132,7 @@ pub async fn project_page(
         reason_error: view::error_for(errors, "reason"),
         errors: view::summary(errors),
         reason: entered.value("reason").to_string(),
+        decision: entered.value("decision").to_string(),
         timeline,
         panels,
         p,

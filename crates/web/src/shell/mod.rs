@@ -13,6 +13,7 @@ pub mod json_body;
 pub mod page;
 pub mod panels;
 pub mod respond;
+pub mod reveal;
 pub mod sheet;
 pub mod state;
 pub mod view;

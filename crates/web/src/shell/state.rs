@@ -50,6 +50,8 @@ pub struct AppState {
     pub(crate) indexed_through: Arc<std::sync::atomic::AtomicI64>,
     /// The sections rooms add to other rooms' pages (registered by `lib.rs`).
     pub panels: Arc<Panels>,
+    /// Secrets shown once after a POST (reset passwords).
+    pub reveals: Arc<crate::shell::reveal::Reveals>,
 }
 
 impl AppState {
@@ -62,6 +64,7 @@ impl AppState {
             search: Arc::new(search),
             indexed_through: Arc::default(),
             panels: Arc::default(),
+            reveals: Arc::default(),
         })
     }
 

@@ -171,7 +171,7 @@ pub fn declaration_groups(form: &DeclarationForm, errors: &[FieldError]) -> Vec<
                     "summary",
                     &form.summary,
                     "textarea",
-                    "简要说明建设内容和建设依据，200 字以内（叶集区申报表说明第 2 条）",
+                    "简要说明建设内容和建设依据，200 字以内",
                     true,
                 ),
             ],
