@@ -558,3 +558,57 @@ async fn events_are_recorded_only_by_the_party_the_profile_names() {
     assert!(!form.contains("value=\"materials_received\""), "{form}");
     assert!(!form.contains("value=\"completion_acceptance_passed\""), "{form}");
 }
+
+#[tokio::test]
+async fn the_reviewer_establishes_facts_in_yes_no_wan_and_percent() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    let id = clerk.create_draft("认定单位测试项目").await;
+    clerk.submit(id).await;
+    let reviewer = app.login("reviewer").await;
+    let (_, page) = reviewer.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("项目投资（万元）") && page.contains("调整金额占概算比例（%）"));
+    assert!(!page.contains("基点") && !page.contains("（元）"), "no stored units on the page");
+    for (fact, typed) in
+        [("investment_yuan", "200"), ("change_ratio_bp", "15%"), ("can_share", "是")]
+    {
+        let r = reviewer
+            .post(&format!("/projects/{id}/facts"), &[("fact", fact), ("value", typed)])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{fact}");
+    }
+    let stored: Vec<(String, i64)> = govit_storage::sqlx::query_as(
+        "SELECT fact, value FROM project_facts WHERE project_id = $1 ORDER BY fact",
+    )
+    .bind(id)
+    .fetch_all(app.store.pool())
+    .await
+    .expect("facts");
+    assert_eq!(
+        stored,
+        vec![
+            ("can_share".to_string(), 1),
+            ("change_ratio_bp".to_string(), 1500),
+            ("investment_yuan".to_string(), 2_000_000)
+        ]
+    );
+    // A value in the wrong unit is refused, naming the field.
+    let r = reviewer
+        .post(&format!("/projects/{id}/facts"), &[("fact", "can_share"), ("value", "2")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("应填写“是”或“否”"));
+    // The API takes the same typed values, and still integers as stored.
+    let api = app.api("reviewer").await;
+    let path = format!("/api/v1/projects/{id}/facts");
+    assert_eq!(
+        api.post(&path, json!({"fact": "investment_yuan", "value": "120.5"})).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        api.post(&path, json!({"fact": "failed_reviews", "value": 2})).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let (s, e) = api.post(&path, json!({"fact": "change_ratio_bp", "value": "很多"})).await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("value")));
+}

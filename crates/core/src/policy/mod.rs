@@ -17,7 +17,7 @@ pub use schema::{
     NthWeekday, Op, Period, Profile, ProfileHead, Provision, ProvisionRule, QuotaRule, QuotaScope,
     Recorder, SanctionRule, SignMode, StageRule, ThresholdRule, Timing, WeekdayName, all_hold,
 };
-pub use vocabulary::{EventKind, Fact, GatedAction, SanctionStep, Stage};
+pub use vocabulary::{EventKind, Fact, FactUnit, GatedAction, SanctionStep, Stage};
 
 /// The profiles shipped with govit.
 pub const BUILTIN: &[(&str, &str)] = &[

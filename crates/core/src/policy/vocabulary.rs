@@ -187,3 +187,116 @@ impl EventKind {
         }
     }
 }
+
+/// How a fact is typed by a person: 是/否, an amount in 万元, a percentage, or a number. Facts
+/// are stored as integers (flags 0/1, yuan, basis points); people never see those units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactUnit {
+    Flag,
+    Yuan,
+    BasisPoints,
+    Number,
+}
+
+impl Fact {
+    pub fn unit(self) -> FactUnit {
+        let code = self.as_str();
+        if code.ends_with("_yuan") {
+            FactUnit::Yuan
+        } else if code.ends_with("_bp") {
+            FactUnit::BasisPoints
+        } else if self.label().contains("是否") {
+            FactUnit::Flag
+        } else {
+            FactUnit::Number
+        }
+    }
+
+    /// The label as a person reads it, in the unit they type: 万元 for yuan, % for basis
+    /// points, 是/否 for flags.
+    pub fn form_label(self) -> String {
+        let label = self.label();
+        match self.unit() {
+            FactUnit::Yuan => label.replace("（元）", "（万元）"),
+            FactUnit::BasisPoints => label.replace("（基点）", "（%）"),
+            FactUnit::Flag => format!("{label}（是/否）"),
+            FactUnit::Number => label.to_string(),
+        }
+    }
+
+    /// Reads a value as a person types it (是, 120.5, 15%, 3) into the stored integer.
+    pub fn parse_value(self, input: &str) -> Result<i64, String> {
+        let v = input.trim();
+        match self.unit() {
+            FactUnit::Flag => match v {
+                "是" | "1" | "true" | "yes" => Ok(1),
+                "否" | "0" | "false" | "no" => Ok(0),
+                _ => Err(format!("“{}”应填写“是”或“否”", self.label())),
+            },
+            FactUnit::Yuan => {
+                crate::money::Yuan::parse_wan(v).map(|y| y.0).map_err(|e| e.to_string())
+            }
+            FactUnit::BasisPoints => {
+                let n = v.trim_end_matches(['%', '％']).trim();
+                // Percent with up to two decimals: 15 → 1500, 12.5 → 1250.
+                let (int, frac) = n.split_once('.').unwrap_or((n, ""));
+                let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+                if !digits(int)
+                    || !(frac.is_empty() || digits(frac) && frac.len() <= 2)
+                    || int.len() > 6
+                {
+                    return Err(format!("“{}”应填写百分比，例如 15 或 12.5", self.form_label()));
+                }
+                let frac = format!("{frac:0<2}");
+                Ok(int.parse::<i64>().unwrap_or(0) * 100 + frac.parse::<i64>().unwrap_or(0))
+            }
+            FactUnit::Number => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (0..=1_000_000).contains(n))
+                .ok_or_else(|| format!("“{}”应填写整数", self.label())),
+        }
+    }
+
+    /// A stored value as a person reads it (是, 120.5 万元, 15%).
+    pub fn show_value(self, value: i64) -> String {
+        match self.unit() {
+            FactUnit::Flag => if value != 0 { "是" } else { "否" }.to_string(),
+            FactUnit::Yuan => format!("{} 万元", crate::money::Yuan(value).to_wan_string()),
+            FactUnit::BasisPoints => {
+                let (i, f) = (value / 100, (value % 100).abs());
+                if f == 0 { format!("{i}%") } else { format!("{i}.{f:02}%").replace("0%", "%") }
+            }
+            FactUnit::Number => value.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod fact_tests {
+    use super::*;
+
+    #[test]
+    fn facts_are_typed_in_yes_no_wan_and_percent() {
+        assert_eq!(Fact::CanShare.unit(), FactUnit::Flag);
+        assert_eq!(Fact::CanShare.parse_value("是"), Ok(1));
+        assert_eq!(Fact::CanShare.parse_value("否"), Ok(0));
+        assert!(Fact::CanShare.parse_value("2").is_err());
+        assert_eq!(Fact::InvestmentYuan.form_label(), "项目投资（万元）");
+        assert_eq!(Fact::InvestmentYuan.parse_value("200"), Ok(2_000_000));
+        assert_eq!(Fact::InvestmentYuan.parse_value("120.5"), Ok(1_205_000));
+        assert_eq!(Fact::ChangeRatioBp.form_label(), "调整金额占概算比例（%）");
+        assert_eq!(Fact::ChangeRatioBp.parse_value("15%"), Ok(1500));
+        assert_eq!(Fact::ChangeRatioBp.parse_value("12.5"), Ok(1250));
+        assert!(Fact::ChangeRatioBp.parse_value("abc").is_err());
+        assert_eq!(Fact::FailedReviews.parse_value("2"), Ok(2));
+        assert!(Fact::FailedReviews.parse_value("-1").is_err());
+        assert_eq!(Fact::ChangeRatioBp.show_value(1250), "12.5%");
+        assert_eq!(Fact::ChangeRatioBp.show_value(1500), "15%");
+        assert_eq!(Fact::InvestmentYuan.show_value(1_205_000), "120.5 万元");
+        assert_eq!(Fact::SecurityTestPassed.unit(), FactUnit::Flag);
+        assert_eq!(Fact::CatalogInSharingPlatform.unit(), FactUnit::Flag);
+        assert_eq!(Fact::SecureControllable.unit(), FactUnit::Flag);
+        assert_eq!(Fact::DurationMonths.unit(), FactUnit::Number);
+    }
+}

@@ -58,8 +58,8 @@ struct GateRow {
     pub text: String,
     pub outcome: &'static str,
     pub tag: &'static str,
-    /// Facts a reviewer can establish here: (code, label).
-    pub unknown: Vec<(&'static str, &'static str)>,
+    /// Facts a reviewer can establish here: (code, label in the unit typed, a yes/no fact).
+    pub unknown: Vec<(&'static str, String, bool)>,
 }
 
 fn gate_rows(checks: Vec<GateCheck>) -> Vec<GateRow> {
@@ -77,7 +77,13 @@ fn gate_rows(checks: Vec<GateCheck>) -> Vec<GateRow> {
                 text: g.text,
                 outcome,
                 tag,
-                unknown: g.unknown_facts.iter().map(|f| (f.as_str(), f.label())).collect(),
+                unknown: g
+                    .unknown_facts
+                    .iter()
+                    .map(|f| {
+                        (f.as_str(), f.form_label(), f.unit() == govit_core::policy::FactUnit::Flag)
+                    })
+                    .collect(),
             }
         })
         .collect()

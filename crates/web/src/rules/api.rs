@@ -128,7 +128,9 @@ pub async fn project_obligations(
 struct FactInput {
     /// A fact code from the policy vocabulary, e.g. `can_share`.
     fact: String,
-    /// 1 = yes, 0 = no; amounts in yuan.
+    /// As stored: an integer (1 = yes, 0 = no, amounts in yuan, ratios in basis points); or
+    /// as a person types it: a string ("是", "120.5" in 万元, "15%").
+    #[schema(value_type = serde_json::Value)]
     value: i64,
 }
 
@@ -144,9 +146,15 @@ pub async fn set_project_fact(
         .and_then(Value::as_str)
         .and_then(govit_core::policy::Fact::parse)
         .ok_or_else(|| ApiError::from(DomainError::invalid("fact", "未知的项目情况")))?;
-    let value = m.get("value").and_then(Value::as_i64).ok_or_else(|| {
-        ApiError::from(DomainError::invalid("value", "认定值应为整数（是=1，否=0）"))
-    })?;
+    let value = match m.get("value") {
+        Some(Value::String(typed)) => {
+            fact.parse_value(typed).map_err(|e| ApiError::from(DomainError::invalid("value", e)))?
+        }
+        Some(v) => v.as_i64().ok_or_else(|| {
+            ApiError::from(DomainError::invalid("value", "认定值应为整数（是=1，否=0，金额为元）"))
+        })?,
+        None => return Err(DomainError::invalid("value", "请填写认定值").into()),
+    };
     state
         .store
         .run(user.who(&state), Target::any_version(id), &EstablishFact { fact, value })

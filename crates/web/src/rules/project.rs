@@ -47,10 +47,7 @@ pub async fn set_fact(
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let fact = Fact::parse(&get("fact"))
         .ok_or_else(|| DomainError::invalid("fact", "请选择要认定的情况"))?;
-    let value: i64 = get("value")
-        .trim()
-        .parse()
-        .map_err(|_| DomainError::invalid("value", "认定值应为整数（是=1，否=0）"))?;
+    let value = fact.parse_value(&get("value")).map_err(|m| DomainError::invalid("value", m))?;
     respond::run_redirect(
         &state,
         &user,
@@ -88,7 +85,7 @@ struct RulesPanelView<'a> {
     can_record: bool,
     milestones: Vec<(String, &'static str, String, String)>,
     event_kinds: Vec<(&'static str, &'static str)>,
-    facts: Vec<(&'static str, &'static str)>,
+    facts: Vec<(&'static str, String)>,
     today: String,
     profile_name: String,
 }
@@ -131,7 +128,7 @@ pub fn rules_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
             can_record: !event_kinds.is_empty(),
             milestones,
             event_kinds,
-            facts: Fact::ALL.iter().map(|f| (f.as_str(), f.label())).collect(),
+            facts: Fact::ALL.iter().map(|f| (f.as_str(), f.form_label())).collect(),
             today: govit_storage::china_today(now).format("%Y-%m-%d").to_string(),
             profile_name: profile.map(|x| x.head.name.clone()).unwrap_or_default(),
         };
