@@ -612,3 +612,87 @@ async fn the_reviewer_establishes_facts_in_yes_no_wan_and_percent() {
     let (s, e) = api.post(&path, json!({"fact": "change_ratio_bp", "value": "很多"})).await;
     assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("value")));
 }
+
+#[tokio::test]
+async fn my_todo_lists_everything_waiting_and_agrees_with_the_badges() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    for name in ["待办测试一", "待办测试二"] {
+        let id = clerk.create_draft(name).await;
+        clerk.submit(id).await;
+    }
+    let reviewer = app.login("reviewer").await;
+    let (_, page) = reviewer.text("/obligations").await;
+    let api = app.api("reviewer").await;
+    let (_, todo) = api.get("/api/v1/me/todo").await;
+    let total = todo["total"].as_i64().expect("total");
+    assert!(total >= 2, "{todo}");
+    assert_eq!(
+        total,
+        [
+            "to_review",
+            "returned",
+            "obligations",
+            "catalog_to_publish",
+            "catalog_returned",
+            "negative_to_decide"
+        ]
+        .iter()
+        .map(|k| todo[k].as_i64().unwrap_or(0))
+        .sum::<i64>()
+    );
+    // The page's total, its rows and the navigation badge say the same.
+    assert!(page.contains(&format!("共 {total} 项待办")), "{page}");
+    let rows = &page[page.find("id=\"waiting\"").expect("waiting table")..];
+    assert!(
+        rows.contains("href=\"/review\">待审核的项目申报</a></td><td class=\"amount\">2</td>"),
+        "{rows}"
+    );
+    let nav = &page[page.find("href=\"/obligations\">我的待办").expect("nav")..];
+    assert!(
+        nav.starts_with(&format!(
+            "href=\"/obligations\">我的待办 <span class=\"count\">{total}</span>"
+        )),
+        "{nav}"
+    );
+}
+
+#[tokio::test]
+async fn the_review_queue_shows_when_each_was_submitted_longest_waiting_first() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    let first = clerk.create_draft("先提交的申报").await;
+    clerk.submit(first).await;
+    app.advance(Duration::from_secs(10 * 86_400));
+    let clerk = app.login("clerk").await;
+    let second = clerk.create_draft("后提交的申报").await;
+    clerk.submit(second).await;
+    let reviewer = app.login("reviewer").await;
+    let (_, page) = reviewer.text("/review").await;
+    assert!(page.contains("提交日期") && page.contains("已等待（工作日）"), "{page}");
+    let (a, b) = (
+        page.find(&format!("/projects/{first}\"")).expect("first"),
+        page.find(&format!("/projects/{second}\"")).expect("second"),
+    );
+    assert!(a < b, "the longest waiting comes first");
+    // The first has waited working days, the second none yet.
+    let row = |id: i64| {
+        let at = page.find(&format!("/projects/{id}\"")).expect("row");
+        page[at..at + page[at..].find("</tr>").expect("end")].to_string()
+    };
+    let waited = |r: &str| -> i64 {
+        let cell = r.rsplit("<td class=\"amount\">").next().expect("cell");
+        cell[..cell.find('<').expect("end")].trim().parse().expect("days")
+    };
+    assert!(waited(&row(first)) >= 5, "{}", row(first));
+    assert_eq!(waited(&row(second)), 0, "{}", row(second));
+    // Sorted the other way by its header link.
+    let (_, newest) = reviewer.text("/review?sort=-submitted").await;
+    assert!(
+        newest.find(&format!("/projects/{second}\""))
+            < newest.find(&format!("/projects/{first}\""))
+    );
+    let api = app.api("reviewer").await;
+    let (s, e) = api.get("/api/v1/projects?sort=sideways").await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("sort")));
+}

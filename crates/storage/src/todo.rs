@@ -20,12 +20,41 @@ pub struct TodoCounts {
     pub obligations: i64,
     /// Overdue obligations in the user's scope (for the authority and observers).
     pub overdue: i64,
-    /// Cloud-service catalog versions submitted for the authority to publish (gaoping:12).
+    /// Cloud-service catalog versions submitted for the authority to publish.
     pub catalog_to_publish: i64,
     /// Catalog versions the authority returned to the data center for changes.
     pub catalog_returned: i64,
-    /// Negative-list requests awaiting the authority's decision (gaoping:11).
+    /// Negative-list requests awaiting the authority's decision.
     pub negative_to_decide: i64,
+}
+
+impl TodoCounts {
+    /// Everything waiting on the user, as 我的待办 counts it: reviews, returned
+    /// declarations, catalog versions and negative-list requests to act on, and the duties
+    /// their unit owes. Drafts and the jurisdiction's overdue list have their own entries.
+    pub fn total(&self) -> i64 {
+        self.to_review
+            + self.returned
+            + self.obligations
+            + self.catalog_to_publish
+            + self.catalog_returned
+            + self.negative_to_decide
+    }
+
+    /// Each kind waiting, as 我的待办 lists it: (label, count, where to act).
+    pub fn waiting(&self) -> Vec<(&'static str, i64, &'static str)> {
+        [
+            ("待审核的项目申报", self.to_review, "/review"),
+            ("被退回、待修改的申报", self.returned, "/projects?status=returned"),
+            ("待审批发布的服务目录版本", self.catalog_to_publish, "/cloud"),
+            ("被退回、待修改的服务目录版本", self.catalog_returned, "/cloud"),
+            ("待审批的负面清单申请", self.negative_to_decide, "/negative-list?status=pending"),
+            ("本单位应办的义务", self.obligations, "/obligations#duties"),
+        ]
+        .into_iter()
+        .filter(|(_, n, _)| *n > 0)
+        .collect()
+    }
 }
 
 impl Store {

@@ -108,6 +108,18 @@ pub struct ProjectFilter {
     pub keyword: String,
     /// A department and everything below it.
     pub department: Option<DepartmentId>,
+    pub order: ProjectOrder,
+}
+
+/// How a project list is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ProjectOrder {
+    /// Most recently changed first.
+    #[default]
+    Updated,
+    /// Longest waiting first (a review queue).
+    SubmittedOldest,
+    SubmittedNewest,
 }
 
 /// The projects with their owner departments, for counting.
@@ -244,13 +256,11 @@ impl Store {
         if let Some(dept) = f.department {
             w.within_department(dept);
         }
-        self.fetch_page(
-            (SELECT, PROJECTS_FROM),
-            &w,
-            "p.updated_at_ms DESC, p.id DESC",
-            page,
-            from_row,
-        )
-        .await
+        let order = match f.order {
+            ProjectOrder::Updated => "p.updated_at_ms DESC, p.id DESC",
+            ProjectOrder::SubmittedOldest => "p.submitted_at_ms ASC, p.id ASC",
+            ProjectOrder::SubmittedNewest => "p.submitted_at_ms DESC, p.id DESC",
+        };
+        self.fetch_page((SELECT, PROJECTS_FROM), &w, order, page, from_row).await
     }
 }

@@ -37,6 +37,10 @@ pub async fn home(State(state): State<AppState>, user: User) -> PageResult {
 /// What waits on the caller: the numbers of the 待办 badges.
 #[derive(Serialize, ToSchema)]
 pub struct TodoDto {
+    /// Everything waiting on the caller, as 我的待办 and its navigation badge count it: the
+    /// sum of to_review, returned, obligations, catalog_to_publish, catalog_returned and
+    /// negative_to_decide.
+    total: i64,
     /// Submitted declarations awaiting a reviewer's decision.
     to_review: i64,
     /// The caller's unit's returned declarations.
@@ -47,11 +51,11 @@ pub struct TodoDto {
     obligations: i64,
     /// Overdue obligations in scope (reviewers and observers).
     overdue: i64,
-    /// Cloud-service catalog versions awaiting publication (the authority, gaoping:12).
+    /// Cloud-service catalog versions awaiting publication (the authority).
     catalog_to_publish: i64,
     /// Catalog versions returned to the data center.
     catalog_returned: i64,
-    /// Negative-list requests awaiting a decision (the authority, gaoping:11).
+    /// Negative-list requests awaiting a decision (the authority).
     negative_to_decide: i64,
 }
 
@@ -63,6 +67,7 @@ pub async fn my_todo(
 ) -> Result<Json<TodoDto>, ApiError> {
     let c = state.store.todo_counts(&user.principal).await?;
     Ok(Json(TodoDto {
+        total: c.total(),
         to_review: c.to_review,
         returned: c.returned,
         drafts: c.drafts,

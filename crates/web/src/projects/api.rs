@@ -140,6 +140,9 @@ struct ListParams {
     page: Option<i64>,
     /// Page size, at most 200 (default 20).
     page_size: Option<i64>,
+    /// `submitted`: longest waiting first; `-submitted`: newest submission first; most
+    /// recently changed first otherwise.
+    sort: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -164,7 +167,11 @@ pub async fn list_projects(
         dept: get("dept"),
         page: get("page"),
         done: String::new(),
+        sort: get("sort"),
     };
+    if !["", "submitted", "-submitted"].contains(&lq.sort.as_str()) {
+        return Err(DomainError::invalid("sort", "sort 应为 submitted 或 -submitted").into());
+    }
     if !lq.status.is_empty() && govit_core::project::ProjectStatus::parse(&lq.status).is_none() {
         return Err(DomainError::invalid(
             "status",

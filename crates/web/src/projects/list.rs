@@ -11,7 +11,7 @@ use govit_core::ids::DepartmentId;
 use govit_core::org::Role;
 use govit_core::project::ProjectStatus;
 use govit_storage::Page;
-use govit_storage::projects::ProjectFilter;
+use govit_storage::projects::{ProjectFilter, ProjectOrder};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default, Debug, Clone)]
@@ -23,6 +23,8 @@ pub struct ListQuery {
     pub page: String,
     /// What was just done, for the confirmation banner.
     pub done: String,
+    /// `submitted` (longest waiting first) or `-submitted`; most recently changed otherwise.
+    pub sort: String,
 }
 
 impl ListQuery {
@@ -31,6 +33,11 @@ impl ListQuery {
             status: ProjectStatus::parse(&self.status),
             keyword: self.q.chars().take(100).collect(),
             department: self.dept.trim().parse().ok().map(DepartmentId),
+            order: match self.sort.as_str() {
+                "submitted" => ProjectOrder::SubmittedOldest,
+                "-submitted" => ProjectOrder::SubmittedNewest,
+                _ => ProjectOrder::Updated,
+            },
         }
     }
     pub fn page(&self) -> i64 {
@@ -42,6 +49,7 @@ impl ListQuery {
                 ("q", self.q.as_str()),
                 ("status", self.status.as_str()),
                 ("dept", self.dept.as_str()),
+                ("sort", self.sort.as_str()),
             ],
             page,
         )
@@ -57,6 +65,9 @@ struct ProjectRow {
     status: &'static str,
     status_label: &'static str,
     updated: String,
+    /// The day it was (last) submitted, and the working days it has waited since.
+    submitted: String,
+    waiting: String,
 }
 
 struct TreeItem {
@@ -81,6 +92,11 @@ struct ProjectsPage {
     rows: Vec<ProjectRow>,
     pager: Pager,
     export_query: String,
+    /// The review queue: submission dates and days waiting, sorted by them.
+    queue: bool,
+    sort: String,
+    /// The queue's filters with the other sort order.
+    resort_query: String,
 }
 
 pub async fn list_page(
@@ -96,10 +112,23 @@ pub async fn list_page(
         .into_iter()
         .map(|d| TreeItem { id: d.id.0, depth: d.depth(), name: d.name })
         .collect();
+    let queue = base_path == "/review";
+    let (calendar, today) =
+        (state.store.calendar().await?, govit_storage::china_today(state.now_ms()));
     let rows = paged
         .items
         .iter()
         .map(|p| ProjectRow {
+            submitted: p
+                .submitted_at_ms
+                .map(|ms| govit_storage::china_today(ms).to_string())
+                .unwrap_or_default(),
+            waiting: p
+                .submitted_at_ms
+                .map(|ms| {
+                    calendar.working_days_between(govit_storage::china_today(ms), today).to_string()
+                })
+                .unwrap_or_default(),
             id: p.id.0,
             name: p.declaration.name.clone(),
             department: p.owner_department.clone(),
@@ -113,7 +142,14 @@ pub async fn list_page(
     let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
         format!("{base_path}?{}", q.query_string(Some(n)))
     });
+    let resort = ListQuery {
+        sort: if q.sort == "-submitted" { "submitted".into() } else { "-submitted".into() },
+        ..q.clone()
+    };
     html(ProjectsPage {
+        queue,
+        sort: q.sort.clone(),
+        resort_query: resort.query_string(None),
         layout: Layout::for_user(state, user, heading, active).await?,
         heading,
         base_path,
@@ -149,5 +185,9 @@ pub async fn review_queue(
         return Err(forbid(&state, &user, "review_queue", "只有审核人可以查看待审核队列").await);
     }
     q.status = ProjectStatus::Submitted.as_str().into();
+    if q.sort.is_empty() {
+        // Longest waiting first, as a reviewer works a queue.
+        q.sort = "submitted".into();
+    }
     list_page(&state, &user, q, "待审核的项目申报", "/review", "review").await
 }

@@ -131,6 +131,10 @@ struct ObligationsPage {
     csrf: String,
     pager: Pager,
     export_query: String,
+    /// On 我的待办: everything else waiting on the user, each with its count and list, and
+    /// the total the navigation badge shows.
+    waiting: Vec<(&'static str, i64, &'static str)>,
+    waiting_total: i64,
 }
 
 pub async fn list_page(
@@ -161,8 +165,14 @@ pub async fn list_page(
     if overdue {
         export.push_str(if export.is_empty() { "scope=overdue" } else { "&scope=overdue" });
     }
+    let layout = Layout::for_user(state, user, heading, active).await?;
+    let counts = layout.nav.as_ref().map(|n| n.todo).unwrap_or_default();
+    let (waiting, waiting_total) =
+        if overdue { (Vec::new(), 0) } else { (counts.waiting(), counts.total()) };
     let body = ObligationsPage {
-        layout: Layout::for_user(state, user, heading, active).await?,
+        waiting,
+        waiting_total,
+        layout,
         heading,
         intro,
         base_path,
