@@ -17,7 +17,8 @@ async fn another_unit_gets_404_everywhere() {
     let id = clerk.create_draft("教体局专属项目").await;
     clerk.submit(id).await;
 
-    // A reviewer whose scope is only their own unit (卫健委).
+    // A reviewer whose scope is only their own unit (卫健委); one account may not also
+    // declare (role separation), so the declarant's routes are tried by clerk2.
     let j = app.store.jurisdiction_by_code("yeji").await.expect("db").expect("yeji");
     let wjw = app.store.department_by_code(j.id, "wjw").await.expect("db");
     add_user(
@@ -25,7 +26,7 @@ async fn another_unit_gets_404_everywhere() {
         j.id,
         "wjwreviewer",
         wjw,
-        &[Role::Reviewer, Role::Declarant],
+        &[Role::Reviewer],
         ScopeKind::OwnDepartment,
     )
     .await;

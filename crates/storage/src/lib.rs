@@ -81,6 +81,14 @@ pub struct Store {
     /// Where a project's derived facts come from: rooms above `projects` add theirs here
     /// (the cloud catalog's common capabilities), so `projects` never imports them.
     fact_sources: Arc<Vec<Box<dyn projects::FactSource>>>,
+    /// Bumped by every committed write, so that what is derived from the data (the
+    /// navigation's counts) knows when it may have changed.
+    writes: Arc<std::sync::atomic::AtomicU64>,
+    /// Each user's 待办 counts, valid while no write has committed since (and briefly, for
+    /// writes by other processes).
+    todo_cache: Arc<todo::TodoCache>,
+    /// List counts, valid like `todo_cache`.
+    counts: Arc<base::CountCache>,
 }
 
 /// The SQLite database file inside a data directory.
@@ -110,7 +118,8 @@ impl Store {
                         Box::pin(async move {
                             sqlx::raw_sql(
                                 "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
-                                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16000;",
                             )
                             .execute(conn)
                             .await?;
@@ -137,8 +146,18 @@ impl Store {
                 Box::new(projects::links::LinkFacts),
                 Box::new(cloud::CommonCapabilityFacts),
             ]),
+            writes: Arc::default(),
+            todo_cache: Arc::default(),
+            counts: Arc::default(),
         };
         base::migrate::run(&store).await?;
+        if backend == Backend::Sqlite {
+            // Statistics for the query planner, gathered where tables have grown (SQLite's
+            // advice for long-lived connections; quick when nothing changed).
+            sqlx::raw_sql("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;")
+                .execute(&store.pool)
+                .await?;
+        }
         store.reload_calendar().await?;
         Ok(store)
     }
@@ -178,6 +197,6 @@ impl Store {
             None => None,
         };
         let tx = self.pool.begin().await?;
-        Ok(WriteTx { tx, _guard: guard })
+        Ok(WriteTx { tx, _guard: guard, writes: &self.writes })
     }
 }

@@ -2,10 +2,11 @@
 //! (declarations to review, obligations owed, catalog versions and negative-list requests).
 
 use crate::projects::PROJECTS_FROM;
-use crate::{Page, Param, Result, Store, Where};
+use crate::{Param, Result, Store, Where};
 use govit_core::org::{Principal, Role};
 use govit_core::project::ProjectStatus;
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// The numbers shown as 待办 in the navigation.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -57,8 +58,43 @@ impl TodoCounts {
     }
 }
 
+/// How long counts stay valid without a write of this process: writes by another process
+/// (the command line, a second server) show within this time.
+const TODO_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+/// The most users whose counts are kept; beyond it the cache starts afresh.
+const TODO_USERS: usize = 10_000;
+
+/// Each user's counts with the write generation and the instant they were computed.
+#[derive(Default)]
+pub(crate) struct TodoCache {
+    entries: std::sync::Mutex<HashMap<i64, (u64, std::time::Instant, TodoCounts)>>,
+}
+
 impl Store {
+    /// The navigation's counts for `principal`: computed once, then served from memory
+    /// until any write commits (or for two seconds, for other processes' writes).
     pub async fn todo_counts(&self, principal: &Principal) -> Result<TodoCounts> {
+        use std::sync::atomic::Ordering;
+        let generation = self.writes.load(Ordering::SeqCst);
+        let key = principal.user_id.0;
+        if let Ok(entries) = self.todo_cache.entries.lock()
+            && let Some((g, at, c)) = entries.get(&key)
+            && *g == generation
+            && at.elapsed() < TODO_TTL
+        {
+            return Ok(*c);
+        }
+        let counts = self.count_todo(principal).await?;
+        if let Ok(mut entries) = self.todo_cache.entries.lock() {
+            if entries.len() >= TODO_USERS {
+                entries.clear();
+            }
+            entries.insert(key, (generation, std::time::Instant::now(), counts));
+        }
+        Ok(counts)
+    }
+
+    async fn count_todo(&self, principal: &Principal) -> Result<TodoCounts> {
         let count = |status: ProjectStatus, own_only: bool| {
             let mut w = crate::projects::scope_where(principal);
             w.and("p.status = ?", vec![Param::Text(status.as_str().into())]);
@@ -79,19 +115,18 @@ impl Store {
             c.returned = run(count(ProjectStatus::Returned, true)).await?;
             c.drafts = run(count(ProjectStatus::Draft, true)).await?;
         }
-        let one = Page::new(1, 1);
         let mine = crate::projects::obligations::ObligationFilter {
             owed_by_me: true,
             open_only: true,
             ..Default::default()
         };
-        c.obligations = self.list_obligations(principal, &mine, one).await?.total;
+        c.obligations = self.count_obligations(principal, &mine).await?;
         if principal.has(Role::Reviewer) || principal.has(Role::Viewer) {
             let overdue = crate::projects::obligations::ObligationFilter {
                 status: Some(govit_core::obligation::Status::Overdue),
                 ..Default::default()
             };
-            c.overdue = self.list_obligations(principal, &overdue, one).await?.total;
+            c.overdue = self.count_obligations(principal, &overdue).await?;
         }
         let cloud = self.cloud_todo(principal).await?;
         c.catalog_to_publish = cloud.catalog_to_publish;

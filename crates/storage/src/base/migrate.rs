@@ -53,6 +53,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_systems"),
     migration!(6, "0006_project_systems"),
     migration!(7, "0007_cloud"),
+    migration!(8, "0008_speed"),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

@@ -25,11 +25,13 @@ pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
 pub(crate) struct WriteTx<'a> {
     pub tx: sqlx::Transaction<'static, sqlx::Any>,
     pub(crate) _guard: Option<tokio::sync::MutexGuard<'a, ()>>,
+    pub(crate) writes: &'a std::sync::atomic::AtomicU64,
 }
 
 impl WriteTx<'_> {
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
+        self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 }
@@ -67,12 +69,23 @@ impl<T> Paged<T> {
 
 impl Store {
     /// How many rows `from` (a `FROM … JOIN …` clause) holds under the filter.
+    /// Counts rows, remembering the answer until a write of this process commits (or two
+    /// seconds pass, for other processes' writes): lists and navigation count the same
+    /// filters again and again between changes.
     pub(crate) async fn count_where(&self, from: &str, w: &Where) -> Result<i64> {
+        use std::sync::atomic::Ordering;
         let sql = format!("SELECT COUNT(*) AS n {from}{}", w.sql());
-        Ok(bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params)
+        let key = format!("{sql}\u{1f}{:?}", w.params);
+        let generation = self.writes.load(Ordering::SeqCst);
+        if let Some(n) = self.counts.get(&key, generation) {
+            return Ok(n);
+        }
+        let n: i64 = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params)
             .fetch_one(&self.pool)
             .await?
-            .try_get("n")?)
+            .try_get("n")?;
+        self.counts.put(key, generation, n);
+        Ok(n)
     }
 
     /// One page of `select` (columns and `FROM` clause) under the filter in `order`, with
@@ -225,5 +238,33 @@ mod tests {
     fn values_list_numbers_parameters_row_by_row() {
         assert_eq!(super::values_list(2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(super::values_list(1, 1), "($1)");
+    }
+}
+
+/// Counts remembered per query and parameters, valid for one write generation and at most
+/// [`CountCache::TTL`].
+#[derive(Default)]
+pub(crate) struct CountCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (u64, std::time::Instant, i64)>>,
+}
+
+impl CountCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(2);
+    /// The most queries remembered; beyond it the cache starts afresh.
+    const MAX: usize = 10_000;
+
+    fn get(&self, key: &str, generation: u64) -> Option<i64> {
+        let entries = self.entries.lock().ok()?;
+        let (g, at, n) = entries.get(key)?;
+        (*g == generation && at.elapsed() < Self::TTL).then_some(*n)
+    }
+
+    fn put(&self, key: String, generation: u64, n: i64) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::MAX {
+                entries.clear();
+            }
+            entries.insert(key, (generation, std::time::Instant::now(), n));
+        }
     }
 }

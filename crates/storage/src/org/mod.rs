@@ -177,6 +177,14 @@ impl Store {
     }
 
     /// The whole tree of a jurisdiction, in depth-first order.
+    /// A department's name.
+    pub async fn department_name(&self, id: DepartmentId) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT name FROM departments WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
     /// The parties the user's department acts as (none without a department).
     pub async fn parties_of(
         &self, principal: &govit_core::org::Principal,

@@ -274,36 +274,31 @@ impl Store {
         self.read::<Project>(who, id.0).await?;
         let mut w = Where::default();
         w.and("o.project_id = ?", vec![Param::Int(id.0)]);
-        Ok(self.query_obligations(w, Page::new(1, 200)).await?.items)
+        Ok(self.query_obligations(w, Page::new(1, 200), false).await?.items)
     }
 
     /// Obligations in the caller's scope, filtered.
     pub async fn list_obligations(
         &self, principal: &Principal, f: &ObligationFilter, page: Page,
     ) -> Result<Paged<ObligationRow>> {
-        let mut w = scope_where(principal);
-        if f.owed_by_me {
-            w.and(
-                "o.owed_department_id = ?",
-                vec![Param::Int(principal.department_id.map(|d| d.0).unwrap_or(-1))],
-            );
-        }
-        if let Some(s) = f.status {
-            w.and("o.status = ?", vec![Param::Text(s.as_str().into())]);
-        } else if f.open_only {
-            w.and("o.status IN ('pending', 'due_soon', 'overdue')", vec![]);
-        }
-        if let Some(dept) = f.department {
-            w.within_department(dept);
-        }
-        if !f.keyword.trim().is_empty() {
-            let k = like_pattern(f.keyword.trim());
-            w.and(
-                "(p.name LIKE ? ESCAPE '\\' OR o.duty LIKE ? ESCAPE '\\' OR o.cite LIKE ? ESCAPE '\\')",
-                vec![Param::Text(k.clone()), Param::Text(k.clone()), Param::Text(k)],
-            );
-        }
-        self.query_obligations(w, page).await
+        // Due-soon and overdue ones always have a due date: their order is the index's.
+        let dated = matches!(f.status, Some(Status::Overdue | Status::DueSoon));
+        self.query_obligations(obligation_where(principal, f), page, dated).await
+    }
+
+    /// How many obligations [`Store::list_obligations`] would list.
+    pub async fn count_obligations(
+        &self, principal: &Principal, f: &ObligationFilter,
+    ) -> Result<i64> {
+        let w = obligation_where(principal, f);
+        // The departments only when the filter reads their paths.
+        let from = if w.sql().contains("d.") {
+            "FROM obligations o JOIN projects p ON p.id = o.project_id \
+             JOIN departments d ON d.id = p.owner_department_id"
+        } else {
+            "FROM obligations o JOIN projects p ON p.id = o.project_id"
+        };
+        self.count_where(from, &w).await
     }
 
     /// Obligations that turned due-soon or overdue and have not been announced on `channel`.
@@ -317,7 +312,7 @@ impl Store {
              AND n.obligation_key = o.obligation_key AND n.status = o.status AND n.channel = ?)",
             vec![Param::Text(channel.to_string())],
         );
-        Ok(self.query_obligations(w, Page::new(1, limit)).await?.items)
+        Ok(self.query_obligations(w, Page::new(1, limit), true).await?.items)
     }
 
     /// Records that these obligations were announced on `channel` in their current status.
@@ -341,14 +336,25 @@ impl Store {
         w.commit().await
     }
 
-    async fn query_obligations(&self, w: Where, page: Page) -> Result<Paged<ObligationRow>> {
-        const FROM: &str = "FROM obligations o JOIN projects p ON p.id = o.project_id \
-            JOIN departments d ON d.id = p.owner_department_id LEFT JOIN departments od ON od.id = o.owed_department_id";
+    async fn query_obligations(
+        &self, w: Where, page: Page, dated: bool,
+    ) -> Result<Paged<ObligationRow>> {
+        const FROM: &str = OBLIGATIONS_FROM;
         let select = format!(
             "SELECT o.*, p.name AS project_name, d.name AS owner_department, COALESCE(od.name, '') AS owed_department {FROM}"
         );
-        let order = "CASE WHEN o.due_date IS NULL THEN 1 ELSE 0 END, o.due_date, o.project_id, o.obligation_key";
-        self.fetch_page((&select, FROM), &w, order, page, |r| {
+        let order = if dated {
+            "o.due_date, o.project_id, o.obligation_key"
+        } else {
+            "CASE WHEN o.due_date IS NULL THEN 1 ELSE 0 END, o.due_date, o.project_id, o.obligation_key"
+        };
+        let count_from = if w.sql().contains("d.") {
+            "FROM obligations o JOIN projects p ON p.id = o.project_id \
+             JOIN departments d ON d.id = p.owner_department_id"
+        } else {
+            "FROM obligations o JOIN projects p ON p.id = o.project_id"
+        };
+        self.fetch_page((&select, count_from), &w, order, page, |r| {
             Ok(ObligationRow {
                 project_id: r.try_get("project_id")?,
                 project_name: r.try_get("project_name")?,
@@ -374,3 +380,36 @@ impl Store {
         .await
     }
 }
+
+/// The obligations a principal sees under a filter. The jurisdiction is stated on the
+/// obligation itself too, so that the planner can walk its (jurisdiction, status, due) index.
+fn obligation_where(principal: &Principal, f: &ObligationFilter) -> Where {
+    let mut w = scope_where(principal);
+    w.and("o.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
+    if f.owed_by_me {
+        w.and(
+            "o.owed_department_id = ?",
+            vec![Param::Int(principal.department_id.map(|d| d.0).unwrap_or(-1))],
+        );
+    }
+    if let Some(s) = f.status {
+        w.and("o.status = ?", vec![Param::Text(s.as_str().into())]);
+    } else if f.open_only {
+        w.and("o.status IN ('pending', 'due_soon', 'overdue')", vec![]);
+    }
+    if let Some(dept) = f.department {
+        w.within_department(dept);
+    }
+    if !f.keyword.trim().is_empty() {
+        let k = like_pattern(f.keyword.trim());
+        w.and(
+            "(p.name LIKE ? ESCAPE '\\' OR o.duty LIKE ? ESCAPE '\\' OR o.cite LIKE ? ESCAPE '\\')",
+            vec![Param::Text(k.clone()), Param::Text(k.clone()), Param::Text(k)],
+        );
+    }
+    w
+}
+
+/// Obligations with their projects and departments (the scope filters need both).
+const OBLIGATIONS_FROM: &str = "FROM obligations o JOIN projects p ON p.id = o.project_id \
+    JOIN departments d ON d.id = p.owner_department_id LEFT JOIN departments od ON od.id = o.owed_department_id";

@@ -8,7 +8,6 @@ use crate::shell::view::Layout;
 use askama::Template;
 use axum::Json;
 use axum::extract::State;
-use govit_storage::Page;
 use govit_storage::projects::ProjectFilter;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -23,11 +22,8 @@ struct HomePage {
 }
 
 pub async fn home(State(state): State<AppState>, user: User) -> PageResult {
-    let visible_total = state
-        .store
-        .list_projects(&user.principal, &ProjectFilter::default(), Page::new(1, 1))
-        .await?
-        .total;
+    let visible_total =
+        state.store.count_projects(&user.principal, &ProjectFilter::default()).await?;
     html(HomePage {
         layout: Layout::for_user(&state, &user, "工作台", "home").await?,
         visible_total,

@@ -53,14 +53,7 @@ impl Layout {
         let p = &user.principal;
         let todo = state.store.todo_counts(p).await?;
         let department = match p.department_id {
-            Some(d) => state
-                .store
-                .departments(p.jurisdiction_id)
-                .await?
-                .into_iter()
-                .find(|x| x.id == d)
-                .map(|x| x.name)
-                .unwrap_or_default(),
+            Some(d) => state.store.department_name(d).await?.unwrap_or_default(),
             None => String::new(),
         };
         Ok(Layout {

@@ -1,0 +1,258 @@
+//! Page speed at scale (figures, not pass/fail): `cargo bench --bench pages`.
+//!
+//! Generates `GOVIT_BENCH_PROJECTS` synthetic projects (default 100,000, a fifth per
+//! jurisdiction) with `govit bench-data` into a fresh SQLite data directory (or the empty
+//! PostgreSQL database in `GOVIT_BENCH_DATABASE_URL`), starts the release `govit serve` on
+//! 127.0.0.1 and, as the yeji reviewer, measures:
+//! - the server's start-up (until `/healthz` answers, the search index built);
+//! - each page's and API call's median and 90th-percentile latency, one request at a time;
+//! - requests per second and median latency with 8 concurrent clients;
+//! - the server's resident memory afterwards.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn govit(dir: &std::path::Path, url: &Option<String>, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_govit"));
+    cmd.args(args).arg("--data-dir").arg(dir);
+    match url {
+        Some(u) => cmd.arg("--database-url").arg(u),
+        None => cmd.env_remove("GOVIT_DATABASE_URL"),
+    };
+    cmd
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(18080)
+}
+
+fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+async fn get(client: &reqwest::Client, url: &str, token: Option<&str>) -> f64 {
+    let t = Instant::now();
+    let mut req = client.get(url);
+    if let Some(tok) = token {
+        req = req.bearer_auth(tok);
+    }
+    let r = req.send().await.expect("request");
+    assert!(r.status().is_success(), "{url}: {}", r.status());
+    let _ = r.bytes().await.expect("body");
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let projects: usize =
+        std::env::var("GOVIT_BENCH_PROJECTS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let url = std::env::var("GOVIT_BENCH_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let dir = std::env::temp_dir().join(format!("govit-pages-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+
+    let t = Instant::now();
+    let out = govit(&dir, &url, &["bench-data", "--projects", &projects.to_string()])
+        .output()
+        .expect("bench-data");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let password = text
+        .lines()
+        .map(str::split_whitespace)
+        .filter_map(|mut w| Some((w.next()?, w.next()?)))
+        .find(|(login, _)| login.starts_with("bench-yeji") && login.ends_with("-reviewer"))
+        .map(|(l, p)| (l.to_string(), p.to_string()))
+        .expect("the yeji reviewer");
+    println!(
+        "{projects} projects generated in {:.0} s ({})",
+        t.elapsed().as_secs_f64(),
+        if url.is_some() { "PostgreSQL" } else { "SQLite" }
+    );
+    let token = {
+        let out =
+            govit(&dir, &url, &["token", "create", "--user", &password.0]).output().expect("token");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    let server = Server(
+        govit(&dir, &url, &["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .env("GOVIT_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve"),
+    );
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("client");
+    loop {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
+            && r.status().is_success()
+        {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(600), "the server did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!(
+        "start-up (search index built, /healthz answers): {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // Sign in as the yeji reviewer.
+    let page = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("login")
+        .text()
+        .await
+        .expect("page");
+    let csrf = page
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf")
+        .to_string();
+    let r = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("login", &password.0),
+            ("password", &password.1),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "login");
+
+    println!("one request at a time (median / p90 over 30):");
+    let pages = [
+        "/",
+        "/projects",
+        "/projects?page=500",
+        "/review",
+        "/obligations",
+        "/obligations/overdue",
+        "/systems",
+        "/search?q=%E5%B9%B3%E5%8F%B0",
+    ];
+    for path in pages {
+        let url = format!("{base}{path}");
+        for _ in 0..3 {
+            get(&client, &url, None).await;
+        }
+        let mut ms = Vec::new();
+        for _ in 0..30 {
+            ms.push(get(&client, &url, None).await);
+        }
+        ms.sort_by(f64::total_cmp);
+        println!("  {path:<36} {:>7.1} ms  {:>7.1} ms", percentile(&ms, 0.5), percentile(&ms, 0.9));
+    }
+    let api = ["/api/v1/me/todo", "/api/v1/projects", "/api/v1/projects?page=500"];
+    for path in api {
+        let url = format!("{base}{path}");
+        let mut ms = Vec::new();
+        for _ in 0..30 {
+            ms.push(get(&client, &url, Some(&token)).await);
+        }
+        ms.sort_by(f64::total_cmp);
+        println!("  {path:<36} {:>7.1} ms  {:>7.1} ms", percentile(&ms, 0.5), percentile(&ms, 0.9));
+    }
+
+    // The same right after a write, when nothing derived from the data is remembered.
+    let first: serde_json::Value = client
+        .get(format!("{base}/api/v1/projects?status=submitted"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("projects")
+        .json()
+        .await
+        .expect("json");
+    let pid = first["items"][0]["id"].as_i64().expect("a submitted project");
+    println!("right after a write (median / p90 over 20):");
+    for path in ["/projects", "/obligations/overdue", "/api/v1/me/todo", "/api/v1/projects"] {
+        let url = format!("{base}{path}");
+        let mut ms = Vec::new();
+        for i in 0..20 {
+            let r = client
+                .post(format!("{base}/api/v1/projects/{pid}/facts"))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"fact": "quotes_count", "value": i}))
+                .send()
+                .await
+                .expect("write");
+            assert!(r.status().is_success(), "write: {}", r.status());
+            let bearer = path.starts_with("/api/").then_some(token.as_str());
+            ms.push(get(&client, &url, bearer).await);
+        }
+        ms.sort_by(f64::total_cmp);
+        println!("  {path:<36} {:>7.1} ms  {:>7.1} ms", percentile(&ms, 0.5), percentile(&ms, 0.9));
+    }
+
+    println!("8 concurrent clients for 5 s each:");
+    for path in ["/api/v1/projects", "/api/v1/me/todo"] {
+        let url = format!("{base}{path}");
+        let until = Instant::now() + Duration::from_secs(5);
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (client, url, token) = (client.clone(), url.clone(), token.clone());
+                tokio::spawn(async move {
+                    let mut ms = Vec::new();
+                    while Instant::now() < until {
+                        ms.push(get(&client, &url, Some(&token)).await);
+                    }
+                    ms
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for t in tasks {
+            all.extend(t.await.expect("client"));
+        }
+        all.sort_by(f64::total_cmp);
+        println!(
+            "  {path:<36} {:>7.0} requests/s, median {:.1} ms",
+            all.len() as f64 / 5.0,
+            percentile(&all, 0.5)
+        );
+    }
+    println!("server resident memory: {:.0} MiB", rss_mib(server.0.id()));
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
