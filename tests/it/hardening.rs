@@ -142,6 +142,36 @@ async fn unknown_addresses_get_govits_own_not_found() {
     let (status, body) = api.get("/api/v1/no-such-thing").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["code"], "not_found");
+    // Inside the signed-in user's layout, saying what is missing, with a real link back to
+    // the page the user came from (this site's Referer), which works without JavaScript.
+    assert!(page.contains("没有这个页面") && page.contains("教体局申报经办人"), "{page}");
+    let host = app.base.trim_start_matches("http://").to_string();
+    let r = clerk
+        .client
+        .get(app.url("/no-such-page"))
+        .header("referer", format!("http://{host}/projects?status=draft"))
+        .send()
+        .await
+        .expect("get");
+    let page = r.text().await.expect("body");
+    assert!(page.contains(r#"href="/projects?status=draft" id="back""#), "{page}");
+    // Another site's Referer is not followed.
+    let r = clerk
+        .client
+        .get(app.url("/no-such-page"))
+        .header("referer", "http://evil.example/phish")
+        .send()
+        .await
+        .expect("get");
+    assert!(!r.text().await.expect("body").contains("id=\"back\""));
+    // A refusal, too, keeps the navigation.
+    let (status, page) = clerk.text("/admin/users").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(page.contains("没有权限") && page.contains("教体局申报经办人"), "{page}");
+    // Someone not signed in gets the page without navigation.
+    let (status, page) = app.anonymous().text("/no-such-page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("页面不存在") && !page.contains("教体局申报经办人"));
 }
 
 #[tokio::test]

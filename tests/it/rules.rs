@@ -262,6 +262,26 @@ holidays = [{ name = "元旦", from = "2027-01-01", to = "2027-01-03", statutory
         (q4["due_date"].clone(), q4["provisional"].clone()),
         (json!("2027-01-08"), json!(false))
     );
+    // The running server computes the next change under the imported calendar at once, not
+    // after its next reload.
+    let (other, _) = create(&clerk, project_body("智慧医疗平台", "2026-01", "2026-12")).await;
+    let (_, list) = clerk
+        .post(
+            &format!("/api/v1/projects/{other}/events"),
+            json!({"kind": "work_started", "date": "2026-10-15"}),
+        )
+        .await;
+    let q4 = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|o| o["period"] == "2026年第4季度")
+        .expect("q4 of the second project")
+        .clone();
+    assert_eq!(
+        (q4["due_date"].clone(), q4["provisional"].clone()),
+        (json!("2027-01-08"), json!(false))
+    );
     let log =
         app.audit(AuditFilter { action: "calendar.import".into(), ..Default::default() }).await;
     assert_eq!(log.len(), 1);

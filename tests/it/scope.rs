@@ -21,15 +21,7 @@ async fn another_unit_gets_404_everywhere() {
     // declare (role separation), so the declarant's routes are tried by clerk2.
     let j = app.store.jurisdiction_by_code("yeji").await.expect("db").expect("yeji");
     let wjw = app.store.department_by_code(j.id, "wjw").await.expect("db");
-    add_user(
-        &app,
-        j.id,
-        "wjwreviewer",
-        wjw,
-        &[Role::Reviewer],
-        ScopeKind::OwnDepartment,
-    )
-    .await;
+    add_user(&app, j.id, "wjwreviewer", wjw, &[Role::Reviewer], ScopeKind::OwnDepartment).await;
 
     for login in ["clerk2", "wjwreviewer"] {
         let other = app.login(login).await;

@@ -73,6 +73,7 @@ pub fn router(mut state: AppState) -> Router {
         .route("/healthz", axum::routing::get(healthz))
         .route("/static/{*path}", axum::routing::get(shell::assets::serve))
         .fallback(shell::error::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), shell::error::error_in_layout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), shell::auth::session_layer))
         .layer(axum::middleware::from_fn(shell::headers::security_headers))
         .layer(TraceLayer::new_for_http())
@@ -115,12 +116,17 @@ pub async fn serve(
 pub async fn daily_tick(state: AppState) {
     let mut last = None;
     loop {
-        // A calendar imported by another process (the CLI) takes effect within a minute.
-        if let Err(e) = state.store.reload_calendar().await {
-            tracing::error!(error = %e, "calendar reload failed");
-        }
+        // A calendar imported by another process (the CLI): every open deadline is
+        // recomputed under it at once, not only the next day.
+        let changed = match state.store.reload_calendar().await {
+            Ok(changed) => changed,
+            Err(e) => {
+                tracing::error!(error = %e, "calendar reload failed");
+                false
+            }
+        };
         let today = govit_storage::china_today(state.now_ms());
-        if last != Some(today) {
+        if last != Some(today) || changed {
             match state.store.refresh_all_obligations(state.now_ms()).await {
                 Ok(n) => {
                     tracing::info!(%today, obligations = n, "obligations recomputed for the day");

@@ -138,7 +138,8 @@ impl Store {
         let Some(p) = fetch(conn, id).await? else {
             return Ok(0);
         };
-        let rules = self.rules();
+        // Never with a calendar another process has since replaced.
+        let (rules, _) = self.current_rules_in(conn).await?;
         sqlx::query("DELETE FROM obligations WHERE project_id = $1")
             .bind(id.0)
             .execute(&mut *conn)

@@ -7,21 +7,44 @@ use govit_core::DomainError;
 use govit_core::calendar::{Calendar, YearSchedule};
 use sqlx::Row;
 
+/// Which years are imported, and when: `imported:2026@1700000000000;2027@…` (never empty,
+/// unlike the stamp of the built-in rules, so that the first check always loads).
+pub(super) async fn stamp(conn: &mut sqlx::AnyConnection) -> Result<String> {
+    let rows = sqlx::query("SELECT year, imported_at_ms FROM calendar_years ORDER BY year")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(format!(
+            "{}@{}",
+            r.try_get::<i64, _>("year")?,
+            r.try_get::<i64, _>("imported_at_ms")?
+        ));
+    }
+    Ok(format!("imported:{}", out.join(";")))
+}
+
+/// The built-in schedule with every imported year in place of its built-in one.
+pub(super) async fn load(conn: &mut sqlx::AnyConnection) -> Result<Calendar> {
+    let rows = sqlx::query("SELECT schedule_json FROM calendar_years ORDER BY year")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut years = Vec::new();
+    for r in rows {
+        let json: String = r.try_get("schedule_json")?;
+        match serde_json::from_str::<YearSchedule>(&json) {
+            Ok(y) => years.push(y),
+            Err(e) => tracing::error!(error = %e, "unreadable imported calendar year skipped"),
+        }
+    }
+    Ok(Calendar::builtin().with_years(years))
+}
+
 impl Store {
     /// The built-in schedule with every imported year in place of its built-in one.
     pub async fn calendar(&self) -> Result<Calendar> {
-        let rows = sqlx::query("SELECT schedule_json FROM calendar_years ORDER BY year")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut years = Vec::new();
-        for r in rows {
-            let json: String = r.try_get("schedule_json")?;
-            match serde_json::from_str::<YearSchedule>(&json) {
-                Ok(y) => years.push(y),
-                Err(e) => tracing::error!(error = %e, "unreadable imported calendar year skipped"),
-            }
-        }
-        Ok(Calendar::builtin().with_years(years))
+        let mut conn = self.pool.acquire().await?;
+        load(&mut conn).await
     }
 
     /// Imports whole years from a calendar file (a new year, or an amendment that restates a

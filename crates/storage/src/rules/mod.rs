@@ -14,6 +14,9 @@ use std::sync::Arc;
 pub struct Rules {
     pub calendar: Calendar,
     pub profiles: BTreeMap<String, Profile>,
+    /// Which imported years the calendar was built from (each year and when it was
+    /// imported), to notice an import by another process.
+    pub calendar_stamp: String,
 }
 
 impl Rules {
@@ -21,6 +24,7 @@ impl Rules {
         Rules {
             calendar: Calendar::builtin(),
             profiles: policy::builtin().into_iter().map(|p| (p.head.id.clone(), p)).collect(),
+            calendar_stamp: String::new(),
         }
     }
 
@@ -84,16 +88,40 @@ impl Store {
                     tracing::info!(profile = %p.head.id, "loaded policy profile from the data directory");
                     profiles.insert(p.head.id.clone(), p);
                 }
-                Rules { calendar: r.calendar.clone(), profiles }
+                Rules {
+                    calendar: r.calendar.clone(),
+                    profiles,
+                    calendar_stamp: r.calendar_stamp.clone(),
+                }
             });
         }
         errors
     }
 
-    /// Rebuilds the calendar from the built-in schedule and the imported years.
-    pub async fn reload_calendar(&self) -> Result<()> {
-        let calendar = self.calendar().await?;
-        self.replace_rules(|r| Rules { calendar, profiles: r.profiles.clone() });
-        Ok(())
+    /// Rebuilds the calendar from the built-in schedule and the imported years when they
+    /// changed since it was built; returns whether they had.
+    pub async fn reload_calendar(&self) -> Result<bool> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(self.current_rules_in(&mut conn).await?.1)
+    }
+
+    /// The rules with the calendar as the database has it now, read on `conn` (inside a
+    /// write, so that no obligation is computed with a calendar another process replaced);
+    /// and whether it had to be rebuilt.
+    pub(crate) async fn current_rules_in(
+        &self, conn: &mut sqlx::AnyConnection,
+    ) -> Result<(Arc<Rules>, bool)> {
+        let stamp = calendar::stamp(conn).await?;
+        let rules = self.rules();
+        if rules.calendar_stamp == stamp {
+            return Ok((rules, false));
+        }
+        let calendar = calendar::load(conn).await?;
+        self.replace_rules(|r| Rules {
+            calendar,
+            profiles: r.profiles.clone(),
+            calendar_stamp: stamp,
+        });
+        Ok((self.rules(), true))
     }
 }

@@ -34,17 +34,8 @@ pub struct LoginQuery {
 const LOGIN_REFUSED: &str = "登录名或密码不正确，或账户已被锁定或停用。连续输错 5 次将锁定账户 15 分钟；\
      如需解锁，请联系系统管理员。";
 
-/// Only a path on this site is followed after login: one leading `/`, no backslash, no
-/// whitespace or control character (browsers drop tabs and newlines, so `/\t/host` would
-/// become `//host`, another origin), and nothing a header cannot carry. Anything else goes
-/// home.
 fn safe_next(next: &str) -> String {
-    let on_this_site = next.starts_with('/')
-        && !next.starts_with("//")
-        && next.len() <= 2000
-        && !next.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control())
-        && axum::http::HeaderValue::from_str(next).is_ok();
-    if on_this_site { next.to_string() } else { "/".to_string() }
+    crate::shell::view::same_site_path(next).unwrap_or_else(|| "/".to_string())
 }
 
 fn login_page(

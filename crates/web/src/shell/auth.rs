@@ -246,14 +246,20 @@ impl FromRequestParts<AppState> for User {
         {
             return Err(Redirect::to("/account/password").into_response());
         }
-        let ip = client_ip(parts);
-        Ok(User {
+        Ok(User::from_session(s, client_ip(parts)))
+    }
+}
+
+impl User {
+    /// The user of a resolved session, acting from `ip`.
+    pub fn from_session(s: LoadedSession, ip: String) -> User {
+        User {
             actor: actor_of(&s.info.principal, &ip),
             principal: s.info.principal,
             csrf: s.info.csrf_token,
             token: s.token,
             ip,
-        })
+        }
     }
 }
 

@@ -84,8 +84,63 @@ impl IntoResponse for PageError {
                 )
             }
         };
-        (status, Html(crate::shell::view::error_page(title, &message))).into_response()
+        let mut resp =
+            (status, Html(crate::shell::view::error_page(title, &message))).into_response();
+        resp.extensions_mut().insert(ErrorNote { title, message });
+        resp
     }
+}
+
+/// What an HTML error response says, so that [`error_in_layout`] can show it inside the
+/// signed-in user's layout with a link back.
+#[derive(Clone)]
+pub struct ErrorNote {
+    pub title: &'static str,
+    pub message: String,
+}
+
+/// Puts error pages inside the layout: the user's navigation stays, and a real link leads
+/// back to the page they came from (this site's `Referer`), which works without JavaScript.
+pub async fn error_in_layout(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    req: axum::extract::Request, next: axum::middleware::Next,
+) -> Response {
+    use crate::shell::auth::{LoadedSession, User};
+    let session = req.extensions().get::<LoadedSession>().cloned();
+    let here = req.uri().path().to_string();
+    let back = referer_path(req.headers()).filter(|p| p.split('?').next() != Some(here.as_str()));
+    let ip = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    let resp = next.run(req).await;
+    let Some(note) = resp.extensions().get::<ErrorNote>().cloned() else {
+        return resp;
+    };
+    let layout = match session {
+        Some(s) if !s.info.must_change_password => {
+            let user = User::from_session(s, ip);
+            crate::shell::view::Layout::for_user(&state, &user, note.title, "").await.ok()
+        }
+        _ => None,
+    };
+    let Some(layout) = layout else {
+        return resp;
+    };
+    let body = crate::shell::view::error_page_in(layout, note.title, &note.message, back);
+    let mut out = (resp.status(), Html(body)).into_response();
+    out.extensions_mut().insert(note);
+    out
+}
+
+/// The `Referer`'s path when it is a page of this site (same host), else nothing.
+fn referer_path(headers: &axum::http::HeaderMap) -> Option<String> {
+    let host = headers.get(axum::http::header::HOST)?.to_str().ok()?;
+    let referer = headers.get(axum::http::header::REFERER)?.to_str().ok()?;
+    let rest = referer.strip_prefix("http://").or_else(|| referer.strip_prefix("https://"))?;
+    let path = rest.strip_prefix(host)?;
+    crate::shell::view::same_site_path(path)
 }
 
 /// The JSON error body: a stable code, a Chinese message and the field it concerns.
@@ -190,8 +245,13 @@ impl IntoResponse for ApiError {
 /// An address govit does not have: its own 页面不存在 page, or the API's `not_found` body.
 pub async fn not_found(uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
-        ApiError::from(DomainError::NotFound).into_response()
-    } else {
-        PageError::Domain(DomainError::NotFound).into_response()
+        return ApiError::from(DomainError::NotFound).into_response();
     }
+    // An address no page answers: said as such, not as a missing record.
+    let (title, message) =
+        ("页面不存在", "没有这个页面：地址可能输错了，或页面已经移走。".to_string());
+    let mut resp = (StatusCode::NOT_FOUND, Html(crate::shell::view::error_page(title, &message)))
+        .into_response();
+    resp.extensions_mut().insert(ErrorNote { title, message });
+    resp
 }

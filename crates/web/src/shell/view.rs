@@ -83,16 +83,36 @@ impl Layout {
     }
 }
 
+/// A path on this site, or nothing: one leading `/`, no backslash, no whitespace or control
+/// character (browsers drop tabs and newlines, so `/\t/host` would become `//host`, another
+/// origin), and nothing a header cannot carry. Used for `next` after login and for the link
+/// back on error pages.
+pub fn same_site_path(path: &str) -> Option<String> {
+    let on_this_site = path.starts_with('/')
+        && !path.starts_with("//")
+        && path.len() <= 2000
+        && !path.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+        && axum::http::HeaderValue::from_str(path).is_ok();
+    on_this_site.then(|| path.to_string())
+}
+
 #[derive(Template)]
 #[template(path = "shell/error.html")]
 struct ErrorPage<'a> {
     layout: Layout,
     heading: &'a str,
     message: &'a str,
+    /// The page the user came from, on this site.
+    back: Option<String>,
 }
 
 pub fn error_page(title: &str, message: &str) -> String {
-    ErrorPage { layout: Layout::bare(title), heading: title, message }
+    error_page_in(Layout::bare(title), title, message, None)
+}
+
+/// The error page inside a layout (the signed-in user's navigation), with a link back.
+pub fn error_page_in(layout: Layout, title: &str, message: &str, back: Option<String>) -> String {
+    ErrorPage { layout, heading: title, message, back }
         .render()
         .unwrap_or_else(|_| format!("<h1>{title}</h1><p>{message}</p>"))
 }
