@@ -273,7 +273,25 @@ impl Store {
             ProjectOrder::SubmittedOldest => "p.submitted_at_ms ASC, p.id ASC",
             ProjectOrder::SubmittedNewest => "p.submitted_at_ms DESC, p.id DESC",
         };
-        self.fetch_page((SELECT, counting_from(&w)), &w, order, page, from_row).await
+        // The page's ids first, from the projects alone (an index walk), then only those
+        // twenty rows joined: a deep page skips index entries, not joined rows.
+        let total = self.count_where(counting_from(&w), &w).await?;
+        let sql = format!(
+            "{SELECT} WHERE p.id IN (SELECT p.id {}{} ORDER BY {order} LIMIT {} OFFSET {}) ORDER BY {order}",
+            counting_from(&w),
+            w.sql(),
+            page.size,
+            page.offset()
+        );
+        let rows = crate::base::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(Paged {
+            items: rows.iter().map(from_row).collect::<Result<_>>()?,
+            total,
+            page: page.number,
+            page_size: page.size,
+        })
     }
 
     /// How many projects [`Store::list_projects`] would list.
