@@ -716,3 +716,44 @@ async fn the_review_queue_shows_when_each_was_submitted_longest_waiting_first() 
     let (s, e) = api.get("/api/v1/projects?sort=sideways").await;
     assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("sort")));
 }
+
+#[tokio::test]
+async fn planned_dates_are_recorded_apart_from_what_happened() {
+    let app = spawn_app().await;
+    let clerk = app.api("clerk").await;
+    let (s, p) = clerk.post("/api/v1/projects", declaration_json("计划日期测试项目")).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let id = p["id"].as_i64().expect("id");
+    let path = format!("/api/v1/projects/{id}/events");
+    let today = govit_storage::china_today(app.now());
+    let later = (today + chrono::Duration::days(400)).format("%Y-%m-%d").to_string();
+    let earlier = (today - chrono::Duration::days(3)).format("%Y-%m-%d").to_string();
+    // A date by nature in the future cannot be recorded as having happened …
+    let (s, e) = clerk.post(&path, json!({"kind": "om_free_period_end", "date": later})).await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("date")));
+    assert!(e["message"].as_str().unwrap_or("").contains("计划日期"), "{e}");
+    // … but as a planned date; nor can a planned date lie in the past.
+    let (s, e) = clerk
+        .post(&path, json!({"kind": "om_free_period_end", "date": later, "planned": true}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let (s, _) =
+        clerk.post(&path, json!({"kind": "work_started", "date": earlier, "planned": true})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // A planned start of work owes nothing yet; the same start having happened does.
+    let tomorrow = (today + chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
+    let (_, planned) =
+        clerk.post(&path, json!({"kind": "work_started", "date": tomorrow, "planned": true})).await;
+    let reports = |list: &Value| {
+        list.as_array().expect("list").iter().filter(|o| o["rule_id"] == "yeji-15-progress").count()
+    };
+    assert_eq!(reports(&planned), 0, "{planned}");
+    let (_, happened) = clerk.post(&path, json!({"kind": "work_started", "date": earlier})).await;
+    assert!(reports(&happened) > 0, "{happened}");
+    // The project page shows the planned date as planned.
+    let web = app.login("clerk").await;
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("免费运维期届满（计划）"), "planned shown");
+    let rows = app.store.milestones(govit_core::ids::ProjectId(id)).await.expect("milestones");
+    assert_eq!(rows.iter().filter(|m| m.planned).count(), 2);
+}

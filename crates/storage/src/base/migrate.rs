@@ -54,6 +54,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_project_systems"),
     migration!(7, "0007_cloud"),
     migration!(8, "0008_speed"),
+    migration!(9, "0009_planned"),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

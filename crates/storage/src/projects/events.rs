@@ -1,7 +1,7 @@
 //! A project's events, facts and waivers as steps on the change path: each is recorded by
 //! the party allowed to, recomputes the project's obligations and is audited.
 
-use super::obligations::insert_milestone;
+use super::obligations::insert_dated;
 use super::*;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written};
 use chrono::NaiveDate;
@@ -15,6 +15,9 @@ pub struct RecordEvent<'a> {
     pub kind: EventKind,
     pub date: NaiveDate,
     pub note: &'a str,
+    /// A date scheduled (today or later) rather than an event that happened (today or
+    /// earlier); the rules count only what happened.
+    pub planned: bool,
 }
 
 impl Step<Project> for RecordEvent<'_> {
@@ -51,25 +54,28 @@ impl Step<Project> for RecordEvent<'_> {
             let cite = recorder.cite.map(|c| format!("（依据 {c}）")).unwrap_or_default();
             return Err(DomainError::Forbidden(format!("“{label}”由{party}登记{cite}")));
         }
-        if self.date > crate::china_today(at.who.now_ms) {
-            return Err(DomainError::invalid("date", "事件日期不能晚于今天"));
+        let today = crate::china_today(at.who.now_ms);
+        if !self.planned && self.date > today {
+            return Err(DomainError::invalid(
+                "date",
+                "已发生的事件日期不能晚于今天；尚未发生的，请作为计划日期登记",
+            ));
+        }
+        if self.planned && self.date < today {
+            return Err(DomainError::invalid(
+                "date",
+                "计划日期不能早于今天；已经发生的，请作为事件登记",
+            ));
         }
         govit_core::error::within("note", "说明", self.note, 500)?;
         Ok(())
     }
     async fn write(&self, cx: &mut Cx<'_, Project>, (): ()) -> Result<Written> {
         let (id, who) = (cx.record()?.id, cx.who);
-        insert_milestone(
-            cx.conn,
-            id,
-            self.kind,
-            self.date,
-            self.note,
-            who.principal.user_id.0,
-            who.now_ms,
-        )
-        .await?;
-        let after = json!({"event": self.kind, "date": self.date, "note": self.note});
+        let by = (who.principal.user_id.0, who.now_ms);
+        insert_dated(cx.conn, id, self.kind, self.date, self.note, by, self.planned).await?;
+        let after = json!({"event": self.kind, "date": self.date, "note": self.note,
+                           "planned": self.planned});
         Ok(Written::part(Audited::of(None, after)))
     }
 }

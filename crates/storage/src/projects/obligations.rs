@@ -44,6 +44,8 @@ pub struct MilestoneRow {
     pub note: String,
     pub recorded_by: String,
     pub recorded_at_ms: i64,
+    /// A date scheduled, not an event that happened.
+    pub planned: bool,
 }
 
 /// Filters of the obligation lists.
@@ -93,10 +95,13 @@ impl Store {
 }
 
 async fn project_events(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<Event>> {
-    let rows = sqlx::query("SELECT kind, event_date FROM project_milestones WHERE project_id = $1")
-        .bind(id.0)
-        .fetch_all(&mut *conn)
-        .await?;
+    // Only what happened: planned dates are shown, never counted.
+    let rows = sqlx::query(
+        "SELECT kind, event_date FROM project_milestones WHERE project_id = $1 AND planned = 0",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut out = Vec::new();
     for r in rows {
         let kind: String = r.try_get("kind")?;
@@ -115,9 +120,17 @@ pub(crate) async fn insert_milestone(
     conn: &mut AnyConnection, project: ProjectId, kind: EventKind, date: NaiveDate, note: &str,
     by: i64, now_ms: i64,
 ) -> Result<()> {
+    insert_dated(conn, project, kind, date, note, (by, now_ms), false).await
+}
+
+/// Appends an event that happened, or (`planned`) a date scheduled.
+pub(crate) async fn insert_dated(
+    conn: &mut AnyConnection, project: ProjectId, kind: EventKind, date: NaiveDate, note: &str,
+    (by, now_ms): (i64, i64), planned: bool,
+) -> Result<()> {
     sqlx::query(
-        "INSERT INTO project_milestones (project_id, kind, event_date, note, recorded_by, recorded_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO project_milestones (project_id, kind, event_date, note, recorded_by, recorded_at_ms, planned) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(project.0)
     .bind(kind.as_str())
@@ -125,6 +138,7 @@ pub(crate) async fn insert_milestone(
     .bind(note.to_string())
     .bind(by)
     .bind(now_ms)
+    .bind(i64::from(planned))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -248,7 +262,7 @@ impl Store {
 
     pub async fn milestones(&self, id: ProjectId) -> Result<Vec<MilestoneRow>> {
         let rows = sqlx::query(
-            "SELECT m.kind, m.event_date, m.note, m.recorded_at_ms, u.name FROM project_milestones m \
+            "SELECT m.kind, m.event_date, m.note, m.recorded_at_ms, m.planned, u.name FROM project_milestones m \
              JOIN users u ON u.id = m.recorded_by WHERE m.project_id = $1 ORDER BY m.event_date, m.id",
         )
         .bind(id.0)
@@ -263,6 +277,7 @@ impl Store {
                     note: r.try_get("note").ok()?,
                     recorded_by: r.try_get("name").ok()?,
                     recorded_at_ms: r.try_get("recorded_at_ms").ok()?,
+                    planned: r.try_get::<i64, _>("planned").ok()? != 0,
                 }))
             })
             .collect()

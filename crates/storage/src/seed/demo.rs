@@ -428,7 +428,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             .run(
                 Who::new(&clerk, &actor, now_ms),
                 Target::any_version(p.id.0),
-                &RecordEvent { kind, date, note: "演示数据" },
+                &RecordEvent { kind, date, note: "演示数据", planned: false },
             )
             .await?;
     }

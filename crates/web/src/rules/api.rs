@@ -82,9 +82,13 @@ impl From<govit_storage::projects::obligations::ObligationRow> for ObligationDto
 struct EventInput {
     /// An event kind of the policy vocabulary, e.g. `contract_signed`.
     kind: String,
-    /// `YYYY-MM-DD`, not in the future.
+    /// `YYYY-MM-DD`: not in the future for an event that happened; today or later for a
+    /// planned date.
     date: String,
     note: Option<String>,
+    /// A date scheduled (e.g. `om_free_period_end`), shown on the project but not counted by
+    /// the rules until the event is recorded as having happened. Default false.
+    planned: Option<bool>,
 }
 
 /// Records an event on a project (contract signed, acceptance passed …); its obligations are
@@ -106,7 +110,12 @@ pub async fn record_project_event(
         .run(
             user.who(&state),
             Target::any_version(pid.0),
-            &RecordEvent { kind, date, note: text("note").trim() },
+            &RecordEvent {
+                kind,
+                date,
+                note: text("note").trim(),
+                planned: m.get("planned").and_then(Value::as_bool).unwrap_or(false),
+            },
         )
         .await?;
     let list = state.store.project_obligations(user.who(&state), pid).await?;

@@ -34,7 +34,12 @@ pub async fn record_event(
         &state,
         &user,
         Target::any_version(id),
-        &RecordEvent { kind, date, note: get("note").trim() },
+        &RecordEvent {
+            kind,
+            date,
+            note: get("note").trim(),
+            planned: get("planned").as_str() == "1",
+        },
         |_| format!("/projects/{id}?done=event#obligations"),
     )
     .await
@@ -83,7 +88,7 @@ struct RulesPanelView<'a> {
     show_project: bool,
     can_waive: bool,
     can_record: bool,
-    milestones: Vec<(String, &'static str, String, String)>,
+    milestones: Vec<(String, String, String, String)>,
     event_kinds: Vec<(&'static str, &'static str)>,
     facts: Vec<(&'static str, String)>,
     today: String,
@@ -109,7 +114,14 @@ pub fn rules_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
             .milestones(p.id)
             .await?
             .into_iter()
-            .map(|m| (m.date, m.kind.label(), m.recorded_by, m.note))
+            .map(|m| {
+                let label = if m.planned {
+                    format!("{}（计划）", m.kind.label())
+                } else {
+                    m.kind.label().to_string()
+                };
+                (m.date, label, m.recorded_by, m.note)
+            })
             .collect();
         // Only the events this user's party records under the project's profile.
         let parties = state.store.parties_of(pr).await?;
