@@ -3,6 +3,7 @@
 use crate::harness::*;
 use govit_storage::Backend;
 use govit_storage::sqlx;
+use reqwest::StatusCode;
 
 async fn exec(app: &TestApp, sql: &'static str) {
     sqlx::raw_sql(sql).execute(app.store.pool()).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -323,4 +324,125 @@ async fn the_server_signs_the_head_while_it_runs_and_once_more_at_shutdown() {
     assert_eq!(text.lines().filter(|l| l.starts_with("key ")).count(), 1);
     let (code, stdout) = verify(&app);
     assert_eq!(code, Some(0), "{stdout}");
+}
+
+/// The security auditor reads the log in Chinese: actions and objects by name with a link,
+/// the actor's name and unit, what changed as a table with amounts in 万元; filters by
+/// action, kind, actor name, unit and dates; the export and the API likewise.
+#[tokio::test]
+async fn the_auditor_reads_the_log_in_chinese() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    let id = clerk.create_draft("审计可读性测试").await;
+    let v = clerk.version(id).await;
+    let mut fields = declaration("审计可读性测试");
+    for (k, val) in fields.iter_mut() {
+        match *k {
+            "investment" => *val = "245".into(),
+            "fiscal_funds" => *val = "224.5".into(),
+            _ => {}
+        }
+    }
+    let mut form = as_pairs(&fields);
+    form.push(("version", &v));
+    let r = clerk.post(&format!("/projects/{id}/edit"), &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    clerk.submit(id).await;
+    let reviewer = app.api("reviewer").await;
+    reviewer.confirm_yeji_approval_facts(id).await;
+    let (_, p) = reviewer.get(&format!("/api/v1/projects/{id}")).await;
+    let (s, body) = reviewer
+        .post(
+            &format!("/api/v1/projects/{id}/decision"),
+            serde_json::json!({"decision": "approve", "version": p["version"], "reason": "同意"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+
+    let auditor = app.login("auditor").await;
+    let (s, log) = auditor.text(&format!("/audit?object_type=project&object_id={id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    for shown in [
+        "新建项目申报",
+        "修改项目申报",
+        "提交申报",
+        "审核通过",
+        "认定项目情况",
+        "项目“审计可读性测试”",
+        &format!("href=\"/projects/{id}\""),
+        "教体局申报经办人",
+        "区教育体育局",
+        "数管局审核人",
+        "区数据资源管理局",
+        // The edit: 120.5 → 245 万元, in a table of labelled fields.
+        "<th scope=\"row\">项目投资（万元）</th><td>120.5</td><td>245</td>",
+        "<th scope=\"row\">状态</th><td>待审核</td><td>审核通过</td>",
+        "<th scope=\"row\">是否能互联互通、共享</th><td></td><td>是</td>",
+    ] {
+        assert!(log.contains(shown), "{shown} not in {log}");
+    }
+    assert!(!log.contains("<td>1205000</td>"), "amounts are 万元, not yuan");
+    // The action list is a list of names, and the filters narrow.
+    assert!(log.contains("<option value=\"project.approve\">审核通过</option>"), "{log}");
+    let count = |html: &str| {
+        let at = html.find("共 ").expect("total") + "共 ".len();
+        html[at..].split(' ').next().expect("n").parse::<i64>().expect("number")
+    };
+    let all = count(&log);
+    assert!(all >= 6, "{all}");
+    let (_, by_unit) =
+        auditor.text(&format!("/audit?object_type=project&object_id={id}&unit=教育体育")).await;
+    let (_, by_name) =
+        auditor.text(&format!("/audit?object_type=project&object_id={id}&actor=数管局")).await;
+    assert_eq!(
+        count(&by_unit) + count(&by_name),
+        all,
+        "every record is the clerk's or the reviewer's"
+    );
+    assert!(count(&by_unit) >= 3 && !by_unit.contains("数管局审核人"), "{by_unit}");
+    let (_, by_action) =
+        auditor.text(&format!("/audit?object_id={id}&action=project.approve")).await;
+    assert_eq!(count(&by_action), 1);
+    let tomorrow = chrono::DateTime::from_timestamp_millis(app.now() + 32 * 3600 * 1000)
+        .expect("date")
+        .format("%Y-%m-%d")
+        .to_string();
+    let (_, later) =
+        auditor.text(&format!("/audit?object_type=project&object_id={id}&from={tomorrow}")).await;
+    assert_eq!(count(&later), 0);
+    let (_, until) =
+        auditor.text(&format!("/audit?object_type=project&object_id={id}&to={tomorrow}")).await;
+    assert_eq!(count(&until), all);
+
+    // The export reads the same.
+    let r = auditor.get(&format!("/audit/export.xlsx?object_type=project&object_id={id}")).await;
+    let rows = xlsx_rows(&r.bytes().await.expect("xlsx"), "审计日志");
+    let approve = rows.iter().find(|r| r[8] == "project.approve").expect("approve row");
+    assert_eq!(approve[3], "数管局审核人");
+    assert_eq!(approve[5], "区数据资源管理局");
+    assert_eq!(approve[7], "审核通过");
+    assert!(approve[13].contains("状态：待审核 → 审核通过"), "{approve:?}");
+    let edit = rows.iter().find(|r| r[8] == "project.update").expect("update row");
+    assert!(edit[13].contains("项目投资（万元）：120.5 → 245"), "{edit:?}");
+
+    // The API too, for the auditor only.
+    let api = app.api("auditor").await;
+    let (s, list) = api.get(&format!("/api/v1/audit?object_id={id}&action=project.approve")).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert_eq!(list["total"], 1);
+    let item = &list["items"][0];
+    assert_eq!(item["action_label"], "审核通过");
+    assert_eq!(item["actor"], "数管局审核人");
+    assert_eq!(item["object_href"], format!("/projects/{id}"));
+    assert!(
+        item["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .any(|c| c["field"] == "状态" && c["before"] == "待审核" && c["after"] == "审核通过"),
+        "{item}"
+    );
+    let (s, e) = app.api("clerk").await.get("/api/v1/audit").await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    assert_eq!(e["code"], "forbidden");
 }

@@ -157,6 +157,9 @@ impl TestApp {
             .await
             .expect("search audit")
             .items
+            .into_iter()
+            .map(|e| e.record)
+            .collect()
     }
 
     pub async fn token(&self, login: &str) -> String {

@@ -127,16 +127,17 @@ async fn roles_gate_actions() {
     let auditor = app.login("auditor").await;
     let (s, log) = auditor.text("/audit?action=project.submit").await;
     assert_eq!(s, StatusCode::OK);
-    assert!(log.contains("project.submit"));
+    assert!(log.contains("提交申报"), "the action is named in Chinese: {log}");
     assert!(log.contains("href=\"/audit/export.xlsx?action=project.submit\""), "{log}");
     // The filtered log exports as shown: only project.submit rows, newest first; the export
     // is itself recorded, and only the auditor may export.
     let r = auditor.get("/audit/export.xlsx?action=project.submit").await;
     assert_eq!(r.status(), StatusCode::OK);
     let rows = xlsx_rows(&r.bytes().await.expect("xlsx"), "审计日志");
-    assert_eq!(rows[0][5], "操作");
+    assert_eq!(rows[0][7], "操作");
+    assert_eq!(rows[0][8], "操作代码");
     assert!(rows.len() > 1, "{rows:?}");
-    assert!(rows[1..].iter().all(|r| r[5] == "project.submit"), "{rows:?}");
+    assert!(rows[1..].iter().all(|r| r[7] == "提交申报" && r[8] == "project.submit"), "{rows:?}");
     let seqs: Vec<i64> = rows[1..].iter().map(|r| r[1].parse().expect("seq")).collect();
     assert!(seqs.windows(2).all(|w| w[0] > w[1]), "{seqs:?}");
     let (_, log) = auditor.text("/audit?action=audit.export").await;

@@ -43,6 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::search::api::router())
         .merge(crate::cloud::catalog_api::router())
         .merge(crate::cloud::negative_api::router())
+        .merge(crate::audit::api())
 }
 
 /// The OpenAPI document of the whole API.

@@ -2,6 +2,7 @@
 //! record's digest, so an edited, inserted or removed record breaks the chain at that point.
 
 pub mod checkpoint;
+pub mod reading;
 
 use checkpoint::Checkpoint;
 use serde::{Deserialize, Serialize};

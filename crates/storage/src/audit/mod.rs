@@ -15,7 +15,11 @@ use sqlx::{AssertSqlSafe, Row};
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct AuditFilter {
+    /// Part of the actor's login or name.
     pub actor: String,
+    /// Part of the name of the actor's unit (department or firm).
+    pub unit: String,
+    /// An action code, exactly.
     pub action: String,
     pub object_type: String,
     pub object_id: String,
@@ -30,6 +34,21 @@ pub struct AuditFilter {
 
 const COLUMNS: &str = "seq, at_ms, actor_id, actor_login, ip, object_type, object_id, action, \
                        before_json, after_json, result, detail, prev_digest, digest";
+
+/// The search's rows: the log joined with who the actor is.
+const SEARCH_FROM: &str = "FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
+                           LEFT JOIN departments d ON d.id = u.department_id \
+                           LEFT JOIN firms f ON f.id = u.firm_id";
+
+/// An audit record as the auditor reads it: with the actor's name and unit as they are now.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub record: AuditRecord,
+    /// Empty for an anonymous or command-line actor.
+    pub actor_name: String,
+    /// The actor's department or firm; empty when none.
+    pub actor_unit: String,
+}
 
 fn record(row: &sqlx::any::AnyRow) -> Result<AuditRecord> {
     Ok(AuditRecord {
@@ -69,38 +88,60 @@ impl Store {
         self.audit(actor, now_ms, Change::refused(object_type, object_id, action, detail)).await
     }
 
-    pub async fn search_audit(&self, f: &AuditFilter, page: Page) -> Result<Paged<AuditRecord>> {
+    /// The records matching `f`, newest first, with each actor's name and unit.
+    pub async fn search_audit(&self, f: &AuditFilter, page: Page) -> Result<Paged<AuditEntry>> {
         let mut w = Where::default();
         let text = |s: &str| Param::Text(s.trim().to_string());
+        let like = |s: &str| Param::Text(like_pattern(s.trim()));
         if !f.actor.trim().is_empty() {
             w.and(
-                "actor_login LIKE ? ESCAPE '\\'",
-                vec![Param::Text(like_pattern(f.actor.trim()))],
+                "(a.actor_login LIKE ? ESCAPE '\\' OR u.name LIKE ? ESCAPE '\\')",
+                vec![like(&f.actor), like(&f.actor)],
             );
         }
-        if !f.action.trim().is_empty() {
-            w.and("action LIKE ? ESCAPE '\\'", vec![Param::Text(like_pattern(f.action.trim()))]);
+        if !f.unit.trim().is_empty() {
+            w.and(
+                "(d.name LIKE ? ESCAPE '\\' OR f.name LIKE ? ESCAPE '\\')",
+                vec![like(&f.unit), like(&f.unit)],
+            );
         }
-        if !f.object_type.trim().is_empty() {
-            w.and("object_type = ?", vec![text(&f.object_type)]);
-        }
-        if !f.object_id.trim().is_empty() {
-            w.and("object_id = ?", vec![text(&f.object_id)]);
-        }
-        if !f.result.trim().is_empty() {
-            w.and("result = ?", vec![text(&f.result)]);
-        }
-        if !f.ip.trim().is_empty() {
-            w.and("ip = ?", vec![text(&f.ip)]);
+        let exact = [
+            ("a.action", &f.action),
+            ("a.object_type", &f.object_type),
+            ("a.object_id", &f.object_id),
+            ("a.result", &f.result),
+            ("a.ip", &f.ip),
+        ];
+        for (column, value) in exact {
+            if !value.trim().is_empty() {
+                w.and(&format!("{column} = ?"), vec![text(value)]);
+            }
         }
         if let Some(from) = f.from_ms {
-            w.and("at_ms >= ?", vec![Param::Int(from)]);
+            w.and("a.at_ms >= ?", vec![Param::Int(from)]);
         }
         if let Some(to) = f.to_ms {
-            w.and("at_ms <= ?", vec![Param::Int(to)]);
+            w.and("a.at_ms <= ?", vec![Param::Int(to)]);
         }
-        let select = format!("SELECT {COLUMNS} FROM audit_log");
-        self.fetch_page((&select, "FROM audit_log"), &w, "seq DESC", page, record).await
+        let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("a.{}", c.trim())).collect();
+        let select = format!(
+            "SELECT {}, COALESCE(u.name, '') AS actor_name, COALESCE(d.name, f.name, '') AS actor_unit {SEARCH_FROM}",
+            columns.join(", ")
+        );
+        // The count joins the actors only when it filters by them.
+        let count_from = if f.actor.trim().is_empty() && f.unit.trim().is_empty() {
+            "FROM audit_log a"
+        } else {
+            SEARCH_FROM
+        };
+        self.fetch_page((&select, count_from), &w, "a.seq DESC", page, |row| {
+            Ok(AuditEntry {
+                record: record(row)?,
+                actor_name: row.try_get("actor_name")?,
+                actor_unit: row.try_get("actor_unit")?,
+            })
+        })
+        .await
     }
 
     /// Walks the whole chain in pages of 1,000 and reports the first broken record.

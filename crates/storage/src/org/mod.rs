@@ -193,6 +193,26 @@ impl Store {
         parties_of(&mut conn, principal).await
     }
 
+    /// The names of the departments with these ids (of any jurisdiction); ids not found are
+    /// left out. At most 1,000 ids are looked up.
+    pub async fn department_names(
+        &self, ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, String>> {
+        let mut ids: Vec<i64> = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.truncate(1000);
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql =
+            format!("SELECT id, name FROM departments WHERE id IN ({})", placeholders.join(", "));
+        let params: Vec<Param> = ids.into_iter().map(Param::Int).collect();
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &params).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("name")?))).collect()
+    }
+
     pub async fn departments(&self, jurisdiction: JurisdictionId) -> Result<Vec<Department>> {
         let rows = sqlx::query(
             "SELECT id, jurisdiction_id, parent_id, code, name, path FROM departments \
