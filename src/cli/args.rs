@@ -63,11 +63,16 @@ pub(crate) enum Command {
         #[command(flatten)]
         serve: ServeArgs,
     },
-    /// Serve with the demo jurisdiction (叶集区), printing each demo account and its password.
+    /// Serve with a demo jurisdiction (by default 叶集区 with sample projects), printing each
+    /// demo account and its password.
     Demo {
         /// Keep the demo in this directory; by default a fresh temporary one is used.
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// The profile whose jurisdiction to set up with its real parties and one account per
+        /// party: yeji, gaoping, lhasa, linxiang or xinzhou-transport.
+        #[arg(long, default_value = "yeji")]
+        profile: String,
         #[command(flatten)]
         serve: ServeArgs,
     },
@@ -82,6 +87,14 @@ pub(crate) enum Command {
         db: DbArgs,
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Jurisdictions and their organization: departments (one by one or a tree from .xlsx),
+    /// firms and experts.
+    Org {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: OrgCommand,
     },
     /// Manage API tokens.
     Token {
@@ -270,4 +283,78 @@ pub(crate) enum AuditCommand {
     Checkpoint,
     /// Print the signing key's fingerprint and public key, for an auditor to keep.
     Key,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum OrgCommand {
+    /// List the jurisdictions and their profiles.
+    List,
+    /// Print a jurisdiction's department tree, firms and experts.
+    Show {
+        #[arg(long)]
+        jurisdiction: String,
+    },
+    /// Create a jurisdiction under a profile, with its first administrator when --admin-login
+    /// and --admin-name are given (the initial password is printed once).
+    AddJurisdiction {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// The profile id (govit policy list).
+        #[arg(long)]
+        profile: String,
+        #[arg(long)]
+        admin_login: Option<String>,
+        #[arg(long)]
+        admin_name: Option<String>,
+    },
+    /// Add a department.
+    AddDepartment {
+        #[arg(long)]
+        jurisdiction: String,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// The parent department's code; none for a root.
+        #[arg(long)]
+        parent: Option<String>,
+        /// A party kind (code or name, e.g. finance or 财政部门); repeat for several.
+        #[arg(long = "kind")]
+        kinds: Vec<String>,
+    },
+    /// Import a department tree from .xlsx (部门编码, 部门名称, 上级部门编码, 职能): every row
+    /// or none; problems are listed by row and the exit status is 3.
+    ImportDepartments {
+        file: PathBuf,
+        #[arg(long)]
+        jurisdiction: String,
+        /// Only check the sheet; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Register a firm: contractor, supervisor, tester or consultant.
+    AddFirm {
+        #[arg(long)]
+        jurisdiction: String,
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        credit_code: String,
+    },
+    /// Register a review expert.
+    AddExpert {
+        #[arg(long)]
+        jurisdiction: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        employer: String,
+        /// Fields of expertise, comma-separated.
+        #[arg(long, default_value = "")]
+        fields: String,
+    },
 }

@@ -1,6 +1,7 @@
 //! govit's command line: serving, the demo, migrations and operator tasks.
 
 mod args;
+mod org;
 mod server;
 mod show;
 
@@ -51,20 +52,33 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             load_profiles(&store, &db);
             serve(store, &s, &db).await?;
         }
-        Command::Demo { data_dir, serve: s } => {
+        Command::Demo { data_dir, profile, serve: s } => {
             let dir = data_dir.unwrap_or_else(|| {
                 std::env::temp_dir().join(format!("govit-demo-{}-{}", std::process::id(), now_ms()))
             });
             let db = DbArgs { data_dir: dir.clone(), database_url: None, audit_key: None };
             let store = open(&db).await?;
-            match demo::seed(&store, now_ms(), |_| generate_password(), true).await? {
+            load_profiles(&store, &db);
+            let seeded = govit_storage::seed::profile::seed(
+                &store,
+                now_ms(),
+                &profile,
+                |_| generate_password(),
+                true,
+            )
+            .await
+            .map_err(describe)?;
+            match seeded {
                 Some(seeded) => {
-                    demo::sample_projects(&store, now_ms()).await.map_err(describe)?;
+                    if profile == "yeji" {
+                        demo::sample_projects(&store, now_ms()).await.map_err(describe)?;
+                    }
+                    let place = store.jurisdiction(seeded.jurisdiction).await?.name;
                     // The server keeps running after this table, so a reader that
                     // has gone away (`govit demo | head`) must not stop it.
                     let mut out = std::io::stdout().lock();
                     let _ =
-                        writeln!(out, "演示数据：六安市叶集区（yeji），数据目录 {}", dir.display());
+                        writeln!(out, "演示数据：{place}（{profile}），数据目录 {}", dir.display());
                     let _ = writeln!(
                         out,
                         "{:<10} {:<20} {:<14} 初始密码（首次登录须修改）",
@@ -348,6 +362,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Systems { db, command } => {
             let store = open(&db).await?;
             return systems_command(&store, command).await;
+        }
+        Command::Org { db, command } => {
+            let store = open(&db).await?;
+            load_profiles(&store, &db);
+            return org::org_command(&store, command).await;
         }
         Command::Backup { db, out } => return backup(&db, &out).await,
         Command::Restore { db, file } => return restore(&db, &file).await,

@@ -227,6 +227,14 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/projects/{id}/facts"),
         ("post", "/api/v1/systems/import"),
         ("get", "/api/v1/search"),
+        ("get", "/api/v1/audit"),
+        ("get", "/api/v1/org"),
+        ("post", "/api/v1/org/departments"),
+        ("post", "/api/v1/org/departments/import"),
+        ("post", "/api/v1/org/firms"),
+        ("post", "/api/v1/org/experts"),
+        ("get", "/api/v1/jurisdictions"),
+        ("post", "/api/v1/jurisdictions"),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     for (m, p) in expected {

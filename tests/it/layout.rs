@@ -12,7 +12,7 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("base", &[]),
     ("accounts", &["base"]),
     ("audit", &["base"]),
-    ("org", &["base"]),
+    ("org", &["base", "accounts"]),
     ("rules", &["base"]),
     ("systems", &["base", "rules"]),
     ("projects", &["base", "rules", "org"]),

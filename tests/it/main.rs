@@ -16,6 +16,7 @@ mod import;
 mod layout;
 mod links;
 mod ops;
+mod org;
 mod rules;
 mod scope;
 mod security;

@@ -44,6 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::cloud::catalog_api::router())
         .merge(crate::cloud::negative_api::router())
         .merge(crate::audit::api())
+        .merge(crate::org::api::router())
 }
 
 /// The OpenAPI document of the whole API.

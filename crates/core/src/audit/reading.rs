@@ -83,6 +83,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("logout", "退出登录"),
     ("jurisdiction.create", "创建辖区"),
     ("department.create", "创建部门"),
+    ("department.import", "导入部门"),
     ("firm.create", "登记企业"),
     ("expert.create", "登记专家"),
     ("calendar.import", "导入工作日历"),

@@ -333,6 +333,21 @@ impl Store {
         Ok(UserId(self.run(who, Target::New, &step).await?.record.id))
     }
 
+    /// Checks a new account's fields and hashes its password, before any transaction opens.
+    pub(crate) async fn prepare_user(u: &NewUser) -> Result<String> {
+        check_new_user(u)?;
+        hash_password(u.password.clone()).await
+    }
+
+    /// Creates an account as the last step of a transaction already open (a new
+    /// jurisdiction's first administrator), and commits it.
+    pub(crate) async fn create_user_in(
+        &self, w: crate::base::WriteTx<'_>, who: Who<'_>, u: &NewUser, hash: String,
+    ) -> Result<UserId> {
+        let step = CreateAccount { user: u, hash };
+        Ok(UserId(self.run_in(w, who, Target::New, None, &step).await?.record.id))
+    }
+
     /// The account of a login, as a target; an unknown login is refused naming the field.
     async fn account_of(&self, login: &str) -> Result<Target> {
         match self.user_id_by_login(login).await? {

@@ -289,7 +289,7 @@ impl Store {
         self.refused(who, R::KIND, Some(id), &read, DomainError::NotFound.into()).await
     }
 
-    async fn run_in<R: Record, S: Step<R>>(
+    pub(crate) async fn run_in<R: Record, S: Step<R>>(
         &self, mut w: WriteTx<'_>, who: Who<'_>, target: Target, before: Option<R>, step: &S,
     ) -> Result<Changed<R>> {
         if let (Target::Existing { version: Some(v), .. }, Some(r)) = (target, &before) {

@@ -1,5 +1,7 @@
 //! Jurisdictions, the department tree, external firms and experts.
 
+pub mod setup;
+
 use crate::base::audit_log::{Change, append};
 use crate::{Actor, Param, Result, Store, bind_all};
 use govit_core::DomainError;
@@ -65,27 +67,8 @@ impl Store {
         &self, actor: &Actor, now_ms: i64, kind: &str, jurisdiction: Option<JurisdictionId>,
         fields: &[(&str, &str)],
     ) -> Result<i64> {
-        let mut params: Vec<Param> = jurisdiction.map(|j| Param::Int(j.0)).into_iter().collect();
-        let mut columns: Vec<&str> = jurisdiction.map(|_| "jurisdiction_id").into_iter().collect();
-        for (column, value) in fields {
-            columns.push(column);
-            params.push(Param::Text(value.to_string()));
-        }
-        let placeholders: Vec<String> = (1..=params.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "INSERT INTO {kind}s ({}) VALUES ({}) RETURNING id",
-            columns.join(", "),
-            placeholders.join(", ")
-        );
         let mut w = self.write().await?;
-        let id: i64 = bind_all(sqlx::query(AssertSqlSafe(sql)), &params)
-            .fetch_one(&mut *w.tx)
-            .await?
-            .try_get("id")?;
-        let after: serde_json::Map<String, serde_json::Value> =
-            fields.iter().map(|(k, v)| (k.to_string(), (*v).into())).collect();
-        let action = format!("{kind}.create");
-        append(&mut w.tx, actor, now_ms, Change::ok(kind, id, &action).after(&after)).await?;
+        let id = insert_row(&mut w.tx, actor, now_ms, kind, jurisdiction, fields).await?;
         w.commit().await?;
         Ok(id)
     }
@@ -127,53 +110,10 @@ impl Store {
         parent: Option<DepartmentId>, code: &str, name: &str, kinds: &[PartyKind],
     ) -> Result<DepartmentId> {
         let mut w = self.write().await?;
-        let parent_path: Option<String> = match parent {
-            Some(p) => Some(
-                sqlx::query_scalar(
-                    "SELECT path FROM departments WHERE id = $1 AND jurisdiction_id = $2",
-                )
-                .bind(p.0)
-                .bind(jurisdiction.0)
-                .fetch_optional(&mut *w.tx)
-                .await?
-                .ok_or_else(|| DomainError::invalid("parent_id", "上级部门不存在"))?,
-            ),
-            None => None,
-        };
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO departments (jurisdiction_id, parent_id, code, name) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(jurisdiction.0)
-        .bind(parent.map(|p| p.0))
-        .bind(code.to_string())
-        .bind(name.to_string())
-        .fetch_one(&mut *w.tx)
-        .await?;
-        let path = child_path(parent_path.as_deref(), DepartmentId(id));
-        sqlx::query("UPDATE departments SET path = $1, sort_order = $2 WHERE id = $2")
-            .bind(path.clone())
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?;
-        for k in kinds {
-            sqlx::query("INSERT INTO department_party_kinds (department_id, kind) VALUES ($1, $2)")
-                .bind(id)
-                .bind(k.as_str())
-                .execute(&mut *w.tx)
-                .await?;
-        }
-        append(
-            &mut w.tx,
-            actor,
-            now_ms,
-            Change::ok("department", id, "department.create").after(&serde_json::json!({
-                "code": code, "name": name, "path": path,
-                "party_kinds": kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-            })),
-        )
-        .await?;
+        let d = (parent, code, name, kinds);
+        let id = insert_department(&mut w.tx, actor, now_ms, jurisdiction, d).await?;
         w.commit().await?;
-        Ok(DepartmentId(id))
+        Ok(id)
     }
 
     /// The whole tree of a jurisdiction, in depth-first order.
@@ -341,4 +281,97 @@ pub(crate) async fn parties_of(
             .fetch_all(&mut *conn)
             .await?;
     Ok(kinds.iter().filter_map(|k| PartyKind::parse(k)).collect())
+}
+
+/// Inserts one row of the `kind`'s table (`<kind>s`) in the caller's transaction — in
+/// `jurisdiction`, when it belongs to one — and audits it as `<kind>.create` with the fields
+/// as written.
+pub(crate) async fn insert_row(
+    conn: &mut sqlx::AnyConnection, actor: &Actor, now_ms: i64, kind: &str,
+    jurisdiction: Option<JurisdictionId>, fields: &[(&str, &str)],
+) -> Result<i64> {
+    let mut params: Vec<Param> = jurisdiction.map(|j| Param::Int(j.0)).into_iter().collect();
+    let mut columns: Vec<&str> = jurisdiction.map(|_| "jurisdiction_id").into_iter().collect();
+    for (column, value) in fields {
+        columns.push(column);
+        params.push(Param::Text(value.to_string()));
+    }
+    let placeholders: Vec<String> = (1..=params.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO {kind}s ({}) VALUES ({}) RETURNING id",
+        columns.join(", "),
+        placeholders.join(", ")
+    );
+    let id: i64 = bind_all(sqlx::query(AssertSqlSafe(sql)), &params)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("id")?;
+    let after: serde_json::Map<String, serde_json::Value> =
+        fields.iter().map(|(k, v)| (k.to_string(), (*v).into())).collect();
+    let action = format!("{kind}.create");
+    append(conn, actor, now_ms, Change::ok(kind, id, &action).after(&after)).await?;
+    Ok(id)
+}
+
+/// A department to insert: its parent, code, name and party kinds.
+pub(crate) type DepartmentRow<'a> = (Option<DepartmentId>, &'a str, &'a str, &'a [PartyKind]);
+
+/// Inserts a department under its parent (of the same jurisdiction) in the caller's
+/// transaction, with its party kinds, and audits it. A code already used in the jurisdiction
+/// is refused naming the field.
+pub(crate) async fn insert_department(
+    conn: &mut sqlx::AnyConnection, actor: &Actor, now_ms: i64, jurisdiction: JurisdictionId,
+    (parent, code, name, kinds): DepartmentRow<'_>,
+) -> Result<DepartmentId> {
+    let parent_path: Option<String> = match parent {
+        Some(p) => Some(
+            sqlx::query_scalar(
+                "SELECT path FROM departments WHERE id = $1 AND jurisdiction_id = $2",
+            )
+            .bind(p.0)
+            .bind(jurisdiction.0)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| DomainError::invalid("parent", "上级部门不存在"))?,
+        ),
+        None => None,
+    };
+    let taken: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM departments WHERE jurisdiction_id = $1 AND code = $2")
+            .bind(jurisdiction.0)
+            .bind(code.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    if taken.is_some() {
+        return Err(DomainError::invalid("code", format!("本辖区已有编码为“{code}”的部门")).into());
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO departments (jurisdiction_id, parent_id, code, name) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(jurisdiction.0)
+    .bind(parent.map(|p| p.0))
+    .bind(code.to_string())
+    .bind(name.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    let path = child_path(parent_path.as_deref(), DepartmentId(id));
+    sqlx::query("UPDATE departments SET path = $1, sort_order = $2 WHERE id = $2")
+        .bind(path.clone())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for k in kinds {
+        sqlx::query("INSERT INTO department_party_kinds (department_id, kind) VALUES ($1, $2)")
+            .bind(id)
+            .bind(k.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    let after = serde_json::json!({
+        "code": code, "name": name, "path": path,
+        "party_kinds": kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+    });
+    append(conn, actor, now_ms, Change::ok("department", id, "department.create").after(&after))
+        .await?;
+    Ok(DepartmentId(id))
 }

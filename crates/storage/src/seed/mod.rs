@@ -1,4 +1,5 @@
 //! Data to start from: the demo jurisdiction and large synthetic ones for benchmarks.
 
 pub mod demo;
+pub mod profile;
 pub mod synthetic;

@@ -1,55 +1,71 @@
-//! 组织机构: the jurisdiction's department tree with its party kinds.
+//! 组织机构: the jurisdiction's department tree with its party kinds, its firms and experts;
+//! its administrators add to them (one by one, or a tree from a sheet), and create new
+//! jurisdictions with their first administrator.
+
+pub mod api;
+mod jurisdictions;
+mod page;
 
 use crate::AppState;
-use crate::shell::auth::User;
-use crate::shell::page::{PageResult, html};
-use crate::shell::view::Layout;
-use askama::Template;
-use axum::extract::State;
+use crate::shell::input::{FieldSource, FromFields};
+use govit_core::org::forms::{
+    DepartmentForm, ExpertForm, FirmForm, JurisdictionForm, org_field_label,
+};
 
-struct DeptRow {
-    name: String,
-    code: String,
-    kinds: String,
-    depth: usize,
+impl FromFields for DepartmentForm {
+    fn label(field: &str) -> &'static str {
+        org_field_label(field)
+    }
+    fn from_fields(f: &mut impl FieldSource) -> Self {
+        DepartmentForm {
+            code: f.text("code"),
+            name: f.text("name"),
+            parent: f.text("parent"),
+            party_kinds: f.list("party_kinds").split([',', '、']).map(str::to_string).collect(),
+        }
+    }
 }
 
-#[derive(Template)]
-#[template(path = "org/org.html")]
-struct OrgPage {
-    layout: Layout,
-    jurisdiction: String,
-    departments: Vec<DeptRow>,
-    firms: Vec<(String, &'static str)>,
-    experts: Vec<govit_storage::org::Expert>,
+impl FromFields for FirmForm {
+    fn label(field: &str) -> &'static str {
+        org_field_label(field)
+    }
+    fn from_fields(f: &mut impl FieldSource) -> Self {
+        FirmForm { kind: f.text("kind"), name: f.text("name"), credit_code: f.text("credit_code") }
+    }
 }
 
-pub async fn org(State(state): State<AppState>, user: User) -> PageResult {
-    let j = user.principal.jurisdiction_id;
-    let jurisdiction = state.store.jurisdiction(j).await?.name;
-    let departments = state
-        .store
-        .departments(j)
-        .await?
-        .into_iter()
-        .map(|d| DeptRow {
-            depth: d.depth(),
-            kinds: d.party_kinds.iter().map(|k| k.label()).collect::<Vec<_>>().join("、"),
-            name: d.name,
-            code: d.code,
-        })
-        .collect();
-    let firms = state.store.firms(j).await?.into_iter().map(|f| (f.name, f.kind.label())).collect();
-    html(OrgPage {
-        layout: Layout::for_user(&state, &user, "组织机构", "org").await?,
-        jurisdiction,
-        departments,
-        firms,
-        experts: state.store.experts(j).await?,
-    })
+impl FromFields for ExpertForm {
+    fn label(field: &str) -> &'static str {
+        org_field_label(field)
+    }
+    fn from_fields(f: &mut impl FieldSource) -> Self {
+        ExpertForm { name: f.text("name"), employer: f.text("employer"), fields: f.list("fields") }
+    }
+}
+
+impl FromFields for JurisdictionForm {
+    fn label(field: &str) -> &'static str {
+        org_field_label(field)
+    }
+    fn from_fields(f: &mut impl FieldSource) -> Self {
+        JurisdictionForm {
+            code: f.text("code"),
+            name: f.text("name"),
+            profile_id: f.text("profile_id"),
+        }
+    }
 }
 
 pub fn pages() -> axum::Router<AppState> {
-    use axum::routing::get;
-    axum::Router::new().route("/org", get(org))
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/org", get(page::org))
+        .route("/org/departments", post(page::add_department))
+        .route("/org/departments/import", post(page::import_departments))
+        .route("/org/departments/template.xlsx", get(page::department_template))
+        .route("/org/firms", post(page::add_firm))
+        .route("/org/experts", post(page::add_expert))
+        .route("/org/jurisdictions", get(jurisdictions::list).post(jurisdictions::create))
+        .route("/org/jurisdictions/created", get(jurisdictions::created))
 }

@@ -1,5 +1,7 @@
 //! Organization and access: party kinds, roles, data scope and who may see what.
 
+pub mod forms;
+
 use crate::ids::{DepartmentId, JurisdictionId, UserId};
 use crate::project::ProjectStatus;
 use serde::Serialize;

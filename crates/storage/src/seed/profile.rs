@@ -1,0 +1,225 @@
+//! A demo jurisdiction for any profile: its real parties, named as the profile names them
+//! (xinzhou-transport's 市交通运输数据中心, 市交通运输局党组, 市交通运输局财务科, the city's
+//! 市政务信息管理局 and 市政府), with one account per party. The yeji profile has its own
+//! richer demo (`demo::seed`).
+
+use super::demo::{DemoAccount, Seeded};
+use crate::accounts::NewUser;
+use crate::{Actor, Result, Store, Who};
+use govit_core::DomainError;
+use govit_core::ids::DepartmentId;
+use govit_core::org::{FirmKind, PartyKind, Principal, Role, ScopeKind};
+use govit_core::policy::Profile;
+
+/// The departments a profile's parties make: one per distinct name, under the city
+/// government (the root), each with every party kind the profile gives that name. Owner units
+/// the profile names only generically get two sample units of the jurisdiction.
+pub fn departments_of(p: &Profile) -> Vec<(String, Vec<PartyKind>)> {
+    let place = &p.head.jurisdiction;
+    let label = |k: PartyKind| p.labels.parties.get(k.as_str()).cloned();
+    let root = label(PartyKind::CityGovernment).unwrap_or_else(|| format!("{place}人民政府"));
+    let mut out: Vec<(String, Vec<PartyKind>)> = vec![(root, vec![PartyKind::CityGovernment])];
+    for k in PartyKind::ALL.iter().copied().filter(|k| *k != PartyKind::CityGovernment) {
+        let Some(name) = label(k) else { continue };
+        let shared = PartyKind::ALL.iter().any(|o| *o != k && label(*o).as_deref() == Some(&name));
+        if k == PartyKind::OwnerUnit && !shared {
+            for unit in ["教育局", "卫生健康委员会"] {
+                out.push((format!("{place}{unit}"), vec![PartyKind::OwnerUnit]));
+            }
+            continue;
+        }
+        match out.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, kinds)) => kinds.push(k),
+            None => out.push((name, vec![k])),
+        }
+    }
+    out
+}
+
+/// Where a demo account works.
+#[derive(Clone, Copy)]
+enum Unit {
+    Department(DepartmentId),
+    Firm(i64),
+    Expert(i64),
+}
+
+/// A demo account to create.
+struct Wanted {
+    login: String,
+    name: String,
+    unit: Unit,
+    role: Role,
+    scope: ScopeKind,
+}
+
+/// The login and roles of the account for a party kind.
+fn account_for(k: PartyKind) -> (&'static str, Role, ScopeKind) {
+    match k {
+        PartyKind::Authority => ("reviewer", Role::Reviewer, ScopeKind::All),
+        PartyKind::OwnerUnit => ("clerk", Role::Declarant, ScopeKind::OwnDepartment),
+        PartyKind::DataCenter => ("datacenter", Role::Declarant, ScopeKind::OwnDepartment),
+        other => (other.as_str(), Role::Viewer, ScopeKind::All),
+    }
+}
+
+/// Seeds the demo jurisdiction of `profile_id` (coded as the profile) if it is not there
+/// yet. A login another jurisdiction already uses gets the code as a suffix (`admin.gaoping`).
+pub async fn seed(
+    store: &Store, now_ms: i64, profile_id: &str, mut password_for: impl FnMut(&str) -> String,
+    must_change_password: bool,
+) -> Result<Option<Seeded>> {
+    if profile_id == "yeji" {
+        return super::demo::seed(store, now_ms, password_for, must_change_password).await;
+    }
+    let Some(profile) = store.rules().profile(profile_id).cloned() else {
+        let m = format!("没有编号为“{profile_id}”的管理办法");
+        return Err(DomainError::invalid("profile", m).into());
+    };
+    if store.jurisdiction_by_code(profile_id).await?.is_some() {
+        return Ok(None);
+    }
+    let actor = Actor::cli("demo");
+    let place = profile.head.jurisdiction.clone();
+    let j = store.create_jurisdiction(&actor, now_ms, profile_id, &place, profile_id).await?;
+    let mut wanted: Vec<Wanted> = Vec::new();
+    let mut root = None;
+    let mut codes: Vec<String> = Vec::new();
+    for (i, (name, kinds)) in departments_of(&profile).iter().enumerate() {
+        let base = kinds[0].as_str().replace('_', "-");
+        let n = codes.iter().filter(|c| **c == base || c.starts_with(&format!("{base}-"))).count();
+        let code = if n == 0 { base } else { format!("{base}-{}", n + 1) };
+        codes.push(code.clone());
+        let parent = if i == 0 { None } else { root };
+        let id = store.create_department(&actor, now_ms, j, parent, &code, name, kinds).await?;
+        if i == 0 {
+            root = Some(id);
+        }
+        for k in kinds {
+            let (login, role, scope) = account_for(*k);
+            let taken = wanted
+                .iter()
+                .filter(|w| w.login == login || w.login.starts_with(&format!("{login}-")))
+                .count();
+            let login =
+                if taken == 0 { login.to_string() } else { format!("{login}-{}", taken + 1) };
+            let person = if role == Role::Reviewer { "审核人" } else { "经办人" };
+            let unit = Unit::Department(id);
+            wanted.push(Wanted { login, name: format!("{name}{person}"), unit, role, scope });
+            if *k == PartyKind::Authority {
+                for (login, name, role) in
+                    [("admin", "系统管理员", Role::Admin), ("auditor", "安全审计员", Role::Auditor)]
+                {
+                    let (login, name) = (login.to_string(), name.to_string());
+                    wanted.push(Wanted { login, name, unit, role, scope: ScopeKind::SelfOnly });
+                }
+            }
+        }
+    }
+    for k in FirmKind::ALL {
+        let Some(label) = profile.labels.parties.get(k.as_str()) else { continue };
+        let name = format!("{place}示例{label}");
+        let firm = store.create_firm(&actor, now_ms, j, *k, &name, "").await?;
+        wanted.push(Wanted {
+            login: k.as_str().into(),
+            name: format!("{label}联系人"),
+            unit: Unit::Firm(firm),
+            role: Role::Viewer,
+            scope: ScopeKind::SelfOnly,
+        });
+    }
+    for (i, (name, employer, fields)) in [
+        ("赵明远", "省信息中心", "软件工程,数据治理"),
+        ("孙丽华", "省网络安全测评中心", "网络安全,密码应用"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let expert = store.create_expert(&actor, now_ms, j, name, employer, fields).await?;
+        if i == 0 {
+            wanted.push(Wanted {
+                login: "expert".into(),
+                name: name.into(),
+                unit: Unit::Expert(expert),
+                role: Role::Viewer,
+                scope: ScopeKind::SelfOnly,
+            });
+        }
+    }
+    let mut accounts = Vec::new();
+    for Wanted { login, name, unit, role, scope } in wanted {
+        let login = free_login(store, &login, profile_id).await?;
+        let (department_id, firm_id, expert_id) = match unit {
+            Unit::Department(d) => (Some(d), None, None),
+            Unit::Firm(f) => (None, Some(f), None),
+            Unit::Expert(x) => (None, None, Some(x)),
+        };
+        let password = password_for(&login);
+        store
+            .create_user(
+                Who::new(&Principal::operator(), &actor, now_ms),
+                NewUser {
+                    jurisdiction_id: j,
+                    login: login.clone(),
+                    name: name.clone(),
+                    department_id,
+                    firm_id,
+                    expert_id,
+                    roles: vec![role],
+                    scope,
+                    listed_departments: vec![],
+                    password: password.clone(),
+                    must_change_password,
+                },
+            )
+            .await?;
+        accounts.push(DemoAccount { login, name, role: role.label().to_string(), password });
+    }
+    Ok(Some(Seeded { jurisdiction: j, accounts }))
+}
+
+async fn free_login(store: &Store, login: &str, code: &str) -> Result<String> {
+    if store.user_id_by_login(login).await?.is_none() {
+        return Ok(login.to_string());
+    }
+    Ok(format!("{login}.{code}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xinzhou_transport_has_its_real_parties_in_one_tree() {
+        let p = govit_core::policy::builtin()
+            .into_iter()
+            .find(|p| p.head.id == "xinzhou-transport")
+            .expect("profile");
+        let d = departments_of(&p);
+        let names: Vec<&str> = d.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names[0], "市政府");
+        for n in
+            ["市交通运输数据中心", "市交通运输局党组", "市交通运输局财务科", "市政务信息管理局"]
+        {
+            assert!(names.contains(&n), "{n} not in {names:?}");
+        }
+        let center = d.iter().find(|(n, _)| n == "市交通运输数据中心").expect("center");
+        assert_eq!(center.1, vec![PartyKind::DataCenter, PartyKind::OwnerUnit]);
+        assert_eq!(
+            names.len(),
+            5,
+            "no sample owner units when the profile names the owner: {names:?}"
+        );
+    }
+
+    #[test]
+    fn a_generic_owner_unit_gets_sample_units() {
+        let p = govit_core::policy::builtin()
+            .into_iter()
+            .find(|p| p.head.id == "gaoping")
+            .expect("profile");
+        let names: Vec<String> = departments_of(&p).into_iter().map(|(n, _)| n).collect();
+        assert!(names.contains(&"高平市教育局".to_string()), "{names:?}");
+        assert!(!names.iter().any(|n| n == "实施单位"), "{names:?}");
+    }
+}

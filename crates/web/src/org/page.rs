@@ -1,0 +1,324 @@
+//! The 组织机构 page: the tree, firms and experts; for the jurisdiction's administrators, the
+//! forms that add to them and the department-sheet import.
+
+use crate::AppState;
+use crate::shell::auth::User;
+use crate::shell::error::PageError;
+use crate::shell::input::FromFields;
+use crate::shell::page::{PageResult, forbid, html, see_other};
+use crate::shell::view::{self, Layout, SummaryItem};
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use govit_core::org::forms::{
+    DEPARTMENT_COLUMNS, DepartmentForm, ExpertForm, FirmForm, NewDepartment, SheetProblem,
+};
+use govit_core::org::{FirmKind, PartyKind};
+use govit_core::{DomainError, FieldError};
+use govit_storage::StoreError;
+use govit_storage::org::setup::TreeImport;
+use std::collections::HashMap;
+
+struct DeptRow {
+    name: String,
+    code: String,
+    kinds: String,
+    depth: usize,
+}
+
+/// What a department-sheet import did, as shown.
+struct ImportView {
+    written: bool,
+    problems: Vec<SheetProblem>,
+    rows: Vec<NewDepartment>,
+}
+
+impl ImportView {
+    fn kinds(d: &NewDepartment) -> String {
+        d.party_kinds.iter().map(|k| k.label()).collect::<Vec<_>>().join("、")
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "org/org.html")]
+struct OrgPage {
+    layout: Layout,
+    csrf: String,
+    jurisdiction: String,
+    admin: bool,
+    flash: Option<String>,
+    departments: Vec<DeptRow>,
+    firms: Vec<(String, &'static str, String)>,
+    experts: Vec<govit_storage::org::Expert>,
+    /// Party kinds as this profile names them: code, label, checked.
+    party_kinds: Vec<(&'static str, String, bool)>,
+    firm_kinds: Vec<(&'static str, &'static str)>,
+    /// Which form the errors belong to: `department`, `firm` or `expert`.
+    failed: &'static str,
+    field_errors: Vec<FieldError>,
+    /// The error summary's items.
+    errors: Vec<SummaryItem>,
+    columns: &'static [&'static str],
+    dept: DepartmentForm,
+    firm: FirmForm,
+    expert: ExpertForm,
+    import: Option<ImportView>,
+    import_error: Option<String>,
+}
+
+impl OrgPage {
+    /// The message for a field of the form that failed.
+    fn err(&self, form: &str, field: &str) -> Option<String> {
+        if form == self.failed { view::error_for(&self.field_errors, field) } else { None }
+    }
+}
+
+/// What the page shows besides the lists: a message, or a form that failed.
+#[derive(Default)]
+struct Shown {
+    flash: Option<String>,
+    failed: &'static str,
+    errors: Vec<FieldError>,
+    dept: DepartmentForm,
+    firm: FirmForm,
+    expert: ExpertForm,
+    import: Option<ImportView>,
+    import_error: Option<String>,
+}
+
+async fn org_page(state: &AppState, user: &User, shown: Shown) -> PageResult {
+    let j = user.principal.jurisdiction_id;
+    let jurisdiction = state.store.jurisdiction(j).await?;
+    let profile = state.store.rules().profile(&jurisdiction.profile_id).cloned();
+    let departments = state
+        .store
+        .departments(j)
+        .await?
+        .into_iter()
+        .map(|d| DeptRow {
+            depth: d.depth(),
+            kinds: d.party_kinds.iter().map(|k| k.label()).collect::<Vec<_>>().join("、"),
+            name: d.name,
+            code: d.code,
+        })
+        .collect();
+    let firms = state
+        .store
+        .firms(j)
+        .await?
+        .into_iter()
+        .map(|f| (f.name, f.kind.label(), f.credit_code))
+        .collect();
+    let chosen: Vec<PartyKind> =
+        shown.dept.party_kinds.iter().filter_map(|k| PartyKind::from_text(k)).collect();
+    let party_kinds = PartyKind::ALL
+        .iter()
+        .map(|k| {
+            let own = profile.as_ref().and_then(|p| p.labels.parties.get(k.as_str()));
+            let label = match own {
+                Some(l) if l != k.label() => format!("{}（{l}）", k.label()),
+                _ => k.label().to_string(),
+            };
+            (k.as_str(), label, chosen.contains(k))
+        })
+        .collect();
+    let failed = !shown.errors.is_empty() || shown.import_error.is_some();
+    let problems = shown.import.as_ref().is_some_and(|i| !i.problems.is_empty());
+    let title = if failed || problems { "错误：组织机构" } else { "组织机构" };
+    let mut resp = html(OrgPage {
+        layout: Layout::for_user(state, user, title, "org").await?.with_errors(failed),
+        csrf: user.csrf.clone(),
+        jurisdiction: jurisdiction.name,
+        admin: user.principal.administers(j),
+        flash: shown.flash,
+        departments,
+        firms,
+        experts: state.store.experts(j).await?,
+        party_kinds,
+        firm_kinds: FirmKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
+        failed: shown.failed,
+        errors: view::summary(&shown.errors),
+        field_errors: shown.errors,
+        columns: &DEPARTMENT_COLUMNS,
+        dept: shown.dept,
+        firm: shown.firm,
+        expert: shown.expert,
+        import: shown.import,
+        import_error: shown.import_error,
+    })?;
+    if failed || problems {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct OrgQuery {
+    done: String,
+    name: String,
+}
+
+pub async fn org(
+    State(state): State<AppState>, user: User, Query(q): Query<OrgQuery>,
+) -> PageResult {
+    let name: String = q.name.chars().take(100).collect();
+    let flash = match q.done.as_str() {
+        "department" => Some(format!("已新增部门“{name}”。")),
+        "firm" => Some(format!("已登记企业“{name}”。")),
+        "expert" => Some(format!("已登记专家“{name}”。")),
+        _ => None,
+    };
+    org_page(&state, &user, Shown { flash, ..Shown::default() }).await
+}
+
+/// Refuses (and audits) the forms to anyone but the jurisdiction's administrators.
+async fn require_admin(state: &AppState, user: &User) -> Result<(), PageError> {
+    if user.principal.administers(user.principal.jurisdiction_id) {
+        Ok(())
+    } else {
+        Err(forbid(state, user, "department", "只有本辖区的系统管理员可以维护组织机构").await)
+    }
+}
+
+fn done(what: &str, name: &str) -> axum::response::Response {
+    let q = form_urlencoded::Serializer::new(String::new())
+        .append_pair("done", what)
+        .append_pair("name", name)
+        .finish();
+    see_other(&format!("/org?{q}"))
+}
+
+/// A store refusal the user can fix, as the errors of the form that failed.
+fn field_errors(e: StoreError) -> Result<Vec<FieldError>, PageError> {
+    match e {
+        StoreError::Domain(DomainError::Invalid(errors)) => Ok(errors),
+        e => Err(e.into()),
+    }
+}
+
+pub async fn add_department(
+    State(state): State<AppState>, user: User, Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    require_admin(&state, &user).await?;
+    let fields: HashMap<String, String> = pairs.iter().cloned().collect();
+    let mut form = DepartmentForm::from_form(&fields);
+    form.party_kinds =
+        pairs.iter().filter(|(k, _)| k == "party_kinds").map(|(_, v)| v.clone()).collect();
+    let j = user.principal.jurisdiction_id;
+    let errors = match form.parse() {
+        Ok(d) => match state.store.add_department(user.who(&state), j, &d).await {
+            Ok(_) => return Ok(done("department", &d.name)),
+            Err(e) => field_errors(e)?,
+        },
+        Err(errors) => errors,
+    };
+    let shown = Shown { failed: "department", errors, dept: form, ..Shown::default() };
+    org_page(&state, &user, shown).await
+}
+
+pub async fn add_firm(
+    State(state): State<AppState>, user: User, Form(fields): Form<HashMap<String, String>>,
+) -> PageResult {
+    require_admin(&state, &user).await?;
+    let form = FirmForm::from_form(&fields);
+    let j = user.principal.jurisdiction_id;
+    let errors = match form.parse() {
+        Ok(f) => match state.store.add_firm(user.who(&state), j, &f).await {
+            Ok(_) => return Ok(done("firm", &f.name)),
+            Err(e) => field_errors(e)?,
+        },
+        Err(errors) => errors,
+    };
+    org_page(&state, &user, Shown { failed: "firm", errors, firm: form, ..Shown::default() }).await
+}
+
+pub async fn add_expert(
+    State(state): State<AppState>, user: User, Form(fields): Form<HashMap<String, String>>,
+) -> PageResult {
+    require_admin(&state, &user).await?;
+    let form = ExpertForm::from_form(&fields);
+    let j = user.principal.jurisdiction_id;
+    let errors = match form.parse() {
+        Ok(x) => match state.store.add_expert(user.who(&state), j, &x).await {
+            Ok(_) => return Ok(done("expert", &x.name)),
+            Err(e) => field_errors(e)?,
+        },
+        Err(errors) => errors,
+    };
+    let shown = Shown { failed: "expert", errors, expert: form, ..Shown::default() };
+    org_page(&state, &user, shown).await
+}
+
+/// Imports (or only checks) a department sheet: every row or none, each problem by row.
+pub async fn import_departments(
+    State(state): State<AppState>, user: User, mut form: axum::extract::Multipart,
+) -> PageResult {
+    require_admin(&state, &user).await?;
+    let mut file = None;
+    let mut check_only = false;
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name() {
+            Some("file") => file = field.bytes().await.ok(),
+            Some("check_only") => check_only = true,
+            _ => {}
+        }
+    }
+    let shown = match file.filter(|f| !f.is_empty()) {
+        None => Shown {
+            import_error: Some("请选择要导入的 .xlsx 文件".into()),
+            ..Shown::default()
+        },
+        Some(bytes) => match crate::shell::sheet::read_xlsx(&bytes) {
+            Err(m) => Shown { import_error: Some(m), ..Shown::default() },
+            Ok(cells) => {
+                let who = user.who(&state);
+                let j = user.principal.jurisdiction_id;
+                let view = match state.store.import_departments(who, j, &cells, !check_only).await {
+                    Ok(TreeImport::Done(rows)) => {
+                        ImportView { written: !check_only, problems: vec![], rows }
+                    }
+                    Ok(TreeImport::Refused(problems)) => {
+                        ImportView { written: false, problems, rows: vec![] }
+                    }
+                    Err(StoreError::Domain(DomainError::Invalid(errors))) => {
+                        let m =
+                            errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；");
+                        let shown = Shown { import_error: Some(m), ..Shown::default() };
+                        return org_page(&state, &user, shown).await;
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                Shown { import: Some(view), ..Shown::default() }
+            }
+        },
+    };
+    org_page(&state, &user, shown).await
+}
+
+/// An empty department sheet with its four columns and two example rows.
+pub async fn department_template(State(state): State<AppState>) -> PageResult {
+    let table = crate::shell::excel::Table {
+        sheet: "部门",
+        headers: &DEPARTMENT_COLUMNS,
+        widths: &[(1, 14.0), (2, 30.0), (3, 14.0), (4, 30.0)],
+        total: None,
+        money: &[],
+    };
+    let rows = vec![
+        vec!["1".into(), "gov".into(), "示例：市人民政府".into(), "".into(), "人民政府".into()],
+        vec![
+            "2".into(),
+            "sjj".into(),
+            "示例：市数据资源管理局".into(),
+            "gov".into(),
+            "主管部门、大数据中心".into(),
+        ],
+    ];
+    crate::shell::excel::xlsx_response(
+        table,
+        rows,
+        crate::shell::excel::FileName::dated(&state, "部门导入模板", "departments-template"),
+    )
+    .await
+}
