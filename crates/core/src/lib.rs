@@ -48,5 +48,6 @@ pub mod password;
 pub mod policy;
 pub mod project;
 pub mod synthetic;
+pub mod workflow;
 
 pub use error::{DomainError, FieldError};

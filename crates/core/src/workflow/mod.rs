@@ -1,0 +1,534 @@
+//! The workflow engine: a run of a route of steps, each acted on by parties, computed from a
+//! profile and the run's history. Pure: no storage, no clock (instants are parameters).
+//!
+//! A [`Route`] is read from a profile: the rules of the stages a path goes through, in the
+//! path's order, each rule's `when` deciding whether it applies to this subject (a project's
+//! investment choosing linxiang:14's expert panel), each rule's `chain` giving its steps. A
+//! step is acted on by one party, by any of several (或签) or by every one of them (会签).
+//!
+//! A run's state ([`Progress`]) is never stored as such: it is the fold of its [`Act`]s over
+//! the route, so history is the truth and work returned is kept, not lost. [`decide`] checks
+//! one new act against the state (who may act, with which verb, now) and says what it changes
+//! and which events it emits; [`replay`] folds a whole history.
+//!
+//! The same mechanism runs every later process (contracts, acceptance, payments,
+//! data-sharing requests): each is a route of steps with parties.
+
+#[cfg(test)]
+mod tests;
+
+use crate::DomainError;
+use crate::ids::UserId;
+use crate::policy::{EventKind, Facts, SignMode, Stage, StageRule, all_hold};
+use serde::{Deserialize, Serialize};
+
+/// One step of a route: a link of a stage rule's chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteStep {
+    /// Stable across route changes: `stage/cite/n` (the n-th link of that rule's chain).
+    pub key: String,
+    pub stage: Stage,
+    /// The article the step comes from.
+    pub cite: String,
+    /// What the party does (审查, 同意, 会签意见 …), in the regulation's words.
+    pub action: String,
+    /// The party kinds (or firm kinds, `expert`) that act.
+    pub parties: Vec<String>,
+    pub mode: SignMode,
+}
+
+/// The steps a subject goes through, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Route {
+    pub steps: Vec<RouteStep>,
+}
+
+impl Route {
+    /// The route through `path`'s stages, in that order: for each stage every rule of it whose
+    /// `when` holds for `facts` (an unknown fact does not hold), with its chain's links.
+    pub fn from_rules(rules: &[StageRule], path: &[Stage], facts: &Facts) -> Route {
+        let mut steps = Vec::new();
+        for stage in path {
+            for rule in rules.iter().filter(|r| r.stage == *stage && all_hold(&r.when, facts)) {
+                for (n, link) in rule.chain.iter().enumerate() {
+                    steps.push(RouteStep {
+                        key: format!("{}/{}/{}", stage.as_str(), rule.cite, n + 1),
+                        stage: *stage,
+                        cite: rule.cite.clone(),
+                        action: link.action.clone(),
+                        parties: link.parties.clone(),
+                        mode: link.mode,
+                    });
+                }
+            }
+        }
+        Route { steps }
+    }
+
+    pub fn index_of(&self, key: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.key == key)
+    }
+
+    /// Whether the step at `i` is the last of its stage.
+    fn ends_stage(&self, i: usize) -> bool {
+        self.steps.get(i + 1).is_none_or(|next| next.stage != self.steps[i].stage)
+    }
+}
+
+/// Who signs at a step: a party (any of its people with the role), or one person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Signer {
+    Party(String),
+    User(UserId),
+}
+
+/// What a person does to a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verb", rename_all = "snake_case")]
+pub enum Verb {
+    /// 通过 (at the first step: 提交).
+    Pass { note: String },
+    /// 退回 to an earlier step, with a reason.
+    Return { to: String, reason: String },
+    /// 不予通过: ends the run.
+    Reject { reason: String },
+    /// 撤回: the sender takes the run back while the next party has not acted.
+    Withdraw,
+    /// 转办: hands one's task to another person of the same party.
+    Transfer { to: UserId, note: String },
+    /// 加签: adds a signer before or after oneself at this step.
+    AddSigner { signer: Signer, before: bool, note: String },
+    /// 催办: reminds whoever holds the step.
+    Urge { note: String },
+}
+
+/// The verbs by name, for lists of what a person may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum VerbKind {
+    Pass,
+    Return,
+    Reject,
+    Withdraw,
+    Transfer,
+    AddSigner,
+    Urge,
+}
+
+impl VerbKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerbKind::Pass => "pass",
+            VerbKind::Return => "return",
+            VerbKind::Reject => "reject",
+            VerbKind::Withdraw => "withdraw",
+            VerbKind::Transfer => "transfer",
+            VerbKind::AddSigner => "add_signer",
+            VerbKind::Urge => "urge",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            VerbKind::Pass => "通过",
+            VerbKind::Return => "退回",
+            VerbKind::Reject => "不予通过",
+            VerbKind::Withdraw => "撤回",
+            VerbKind::Transfer => "转办",
+            VerbKind::AddSigner => "加签",
+            VerbKind::Urge => "催办",
+        }
+    }
+}
+
+impl Verb {
+    pub fn kind(&self) -> VerbKind {
+        match self {
+            Verb::Pass { .. } => VerbKind::Pass,
+            Verb::Return { .. } => VerbKind::Return,
+            Verb::Reject { .. } => VerbKind::Reject,
+            Verb::Withdraw => VerbKind::Withdraw,
+            Verb::Transfer { .. } => VerbKind::Transfer,
+            Verb::AddSigner { .. } => VerbKind::AddSigner,
+            Verb::Urge { .. } => VerbKind::Urge,
+        }
+    }
+}
+
+/// One act of a run's history, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Act {
+    pub at_ms: i64,
+    pub user: UserId,
+    /// The parties the person acted as (their unit's, at the time).
+    pub parties: Vec<String>,
+    /// The step acted on (its key).
+    pub step: String,
+    pub verb: Verb,
+}
+
+/// Who acts: the person and the parties their unit acts as.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub user: UserId,
+    pub parties: &'a [String],
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Active,
+    Completed,
+    Rejected,
+}
+
+/// One place to sign at the current step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Slot {
+    /// Any of these parties (one for 会签 slots)…
+    pub parties: Vec<String>,
+    /// …or, once transferred or added, this person only.
+    pub user: Option<UserId>,
+    /// Who signed it, when it is signed.
+    pub signed_by: Option<UserId>,
+    /// Slots that must be signed first (加签 before).
+    pub after: Vec<usize>,
+    /// Added by 加签.
+    pub added: bool,
+}
+
+impl Slot {
+    fn held_by(&self, a: Actor<'_>) -> bool {
+        match self.user {
+            Some(u) => u == a.user,
+            None => self.parties.iter().any(|p| a.parties.contains(p)),
+        }
+    }
+}
+
+/// A run's state, folded from its acts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub status: RunStatus,
+    /// The current step's index (the route's length once completed).
+    pub current: usize,
+    /// When the current step began.
+    pub since_ms: i64,
+    /// Who signs at the current step.
+    pub slots: Vec<Slot>,
+    /// Who moved the run into the current step, and from which step (for 撤回).
+    pub moved_by: Option<(UserId, usize)>,
+    /// The last reminder per person at the current step.
+    pub urged: Vec<(UserId, i64)>,
+    /// 退回 and 不予通过 at review stages so far (lhasa:11 counts them).
+    pub failed_reviews: i64,
+    /// The last return's reason, while the step it returned to is open.
+    pub returned: Option<String>,
+}
+
+/// What an act changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub progress: Progress,
+    /// The events the act causes, for the obligations and the timeline.
+    pub events: Vec<EventKind>,
+}
+
+/// The least time between two reminders by one person at one step.
+pub const URGE_INTERVAL_MS: i64 = 4 * 3600 * 1000;
+
+/// Stages whose failure counts as a failed review.
+fn is_review(stage: Stage) -> bool {
+    matches!(
+        stage,
+        Stage::PreReview
+            | Stage::ExpertReview
+            | Stage::JointReview
+            | Stage::SecurityReview
+            | Stage::CryptoReview
+            | Stage::BudgetReview
+            | Stage::Approval
+    )
+}
+
+fn slots_of(step: &RouteStep) -> Vec<Slot> {
+    let slot = |parties: Vec<String>| Slot {
+        parties,
+        user: None,
+        signed_by: None,
+        after: vec![],
+        added: false,
+    };
+    match step.mode {
+        SignMode::All => step.parties.iter().map(|p| slot(vec![p.clone()])).collect(),
+        SignMode::Single | SignMode::Any => vec![slot(step.parties.clone())],
+    }
+}
+
+impl Progress {
+    /// A run at its first step.
+    pub fn start(route: &Route, at_ms: i64) -> Progress {
+        let mut p = Progress {
+            status: RunStatus::Active,
+            current: 0,
+            since_ms: at_ms,
+            slots: vec![],
+            moved_by: None,
+            urged: vec![],
+            failed_reviews: 0,
+            returned: None,
+        };
+        p.enter(route, 0, at_ms);
+        if route.steps.is_empty() {
+            p.status = RunStatus::Completed;
+        }
+        p
+    }
+
+    fn enter(&mut self, route: &Route, i: usize, at_ms: i64) {
+        self.current = i;
+        self.since_ms = at_ms;
+        self.slots = route.steps.get(i).map(slots_of).unwrap_or_default();
+        self.urged.clear();
+    }
+
+    pub fn step<'r>(&self, route: &'r Route) -> Option<&'r RouteStep> {
+        match self.status {
+            RunStatus::Active => route.steps.get(self.current),
+            _ => None,
+        }
+    }
+
+    /// The open slots a person may sign now (their turn has come).
+    fn open_for(&self, a: Actor<'_>) -> Vec<usize> {
+        (0..self.slots.len())
+            .filter(|i| {
+                let s = &self.slots[*i];
+                s.signed_by.is_none()
+                    && s.held_by(a)
+                    && s.after.iter().all(|d| self.slots[*d].signed_by.is_some())
+            })
+            .collect()
+    }
+
+    /// Whether anyone has acted at the current step (a signature, a transfer, an addition).
+    fn touched(&self, route: &Route) -> bool {
+        let fresh = route.steps.get(self.current).map(slots_of).unwrap_or_default();
+        self.slots != fresh
+    }
+
+    /// Whether the step's signing is complete: every slot signed, or for 或签 (one base slot
+    /// of several parties) that slot and every added one.
+    fn complete(&self) -> bool {
+        self.slots.iter().all(|s| s.signed_by.is_some())
+    }
+
+    /// The verbs `a` may use now.
+    pub fn verbs(&self, route: &Route, a: Actor<'_>, now_ms: i64) -> Vec<VerbKind> {
+        if self.status != RunStatus::Active {
+            return vec![];
+        }
+        let mut out = Vec::new();
+        if !self.open_for(a).is_empty() {
+            out.extend([VerbKind::Pass, VerbKind::Transfer, VerbKind::AddSigner]);
+            if self.current > 0 {
+                out.extend([VerbKind::Return, VerbKind::Reject]);
+            }
+        }
+        if self.moved_by.is_some_and(|(u, _)| u == a.user) && !self.touched(route) {
+            out.push(VerbKind::Withdraw);
+        }
+        let holds = self.slots.iter().any(|s| s.signed_by.is_none() && s.held_by(a));
+        let recently =
+            self.urged.iter().any(|(u, t)| *u == a.user && now_ms - t < URGE_INTERVAL_MS);
+        if !holds && !recently && self.moved_by.is_some() {
+            out.push(VerbKind::Urge);
+        }
+        out.sort();
+        out
+    }
+}
+
+fn reason(field: &'static str, what: &str, text: &str) -> Result<(), DomainError> {
+    let n = text.trim().chars().count();
+    if n == 0 {
+        return Err(DomainError::invalid(field, format!("请填写{what}")));
+    }
+    if n > 1000 {
+        return Err(DomainError::invalid(field, format!("{what}不能超过 1000 个字")));
+    }
+    Ok(())
+}
+
+/// Checks `verb` by `a` at `now_ms` against the run's state and says what it changes. A
+/// person with no task at the current step gets `NotFound` (what they may not act on, they
+/// are not told about); a verb the state does not allow, `InvalidState` naming why.
+pub fn decide(
+    route: &Route, p: &Progress, a: Actor<'_>, verb: &Verb, now_ms: i64,
+) -> Result<Outcome, DomainError> {
+    let Some(step) = p.step(route) else {
+        let why = match p.status {
+            RunStatus::Completed => "流程已办结",
+            _ => "流程已终止（不予通过）",
+        };
+        return Err(DomainError::InvalidState { message: format!("{why}，不能再办理") });
+    };
+    let mut next = p.clone();
+    let mut events = Vec::new();
+    let open = p.open_for(a);
+    let holds = || open.first().copied().ok_or(DomainError::NotFound);
+    match verb {
+        Verb::Pass { note } => {
+            if note.chars().count() > 1000 {
+                return Err(DomainError::invalid("note", "意见不能超过 1000 个字"));
+            }
+            let slot = holds()?;
+            next.slots[slot].signed_by = Some(a.user);
+            if next.complete() {
+                let i = p.current;
+                if route.ends_stage(i) {
+                    events.extend(stage_passed(
+                        step.stage,
+                        p.failed_reviews > 0 || p.returned.is_some(),
+                    ));
+                }
+                next.returned = None;
+                next.moved_by = Some((a.user, i));
+                next.enter(route, i + 1, now_ms);
+                if next.current >= route.steps.len() {
+                    next.status = RunStatus::Completed;
+                }
+            }
+        }
+        Verb::Return { to, reason: why } => {
+            holds()?;
+            reason("reason", "退回理由", why)?;
+            let target = route
+                .index_of(to)
+                .filter(|t| *t < p.current)
+                .ok_or_else(|| DomainError::invalid("to", "请选择要退回到的前面某一步"))?;
+            if is_review(step.stage) {
+                next.failed_reviews += 1;
+                events.push(EventKind::ReviewFailed);
+            }
+            next.returned = Some(why.trim().to_string());
+            next.moved_by = None;
+            next.enter(route, target, now_ms);
+        }
+        Verb::Reject { reason: why } => {
+            holds()?;
+            if p.current == 0 {
+                return Err(DomainError::InvalidState {
+                    message: "第一步不能不予通过".into()
+                });
+            }
+            reason("reason", "不予通过的理由", why)?;
+            if is_review(step.stage) {
+                next.failed_reviews += 1;
+                events.push(EventKind::ReviewFailed);
+            }
+            next.status = RunStatus::Rejected;
+            next.slots.clear();
+        }
+        Verb::Withdraw => {
+            let Some((_, from)) = p.moved_by.filter(|(u, _)| *u == a.user) else {
+                return Err(DomainError::InvalidState {
+                    message: "只有送出本步的人可以撤回".into(),
+                });
+            };
+            if p.touched(route) {
+                return Err(DomainError::InvalidState {
+                    message: format!("“{}”已经办理，不能撤回", step.action),
+                });
+            }
+            next.moved_by = None;
+            next.enter(route, from, now_ms);
+            // The sender's own signature stands again to be given.
+        }
+        Verb::Transfer { to, note } => {
+            let slot = holds()?;
+            if *to == a.user {
+                return Err(DomainError::invalid("to", "不能转办给自己"));
+            }
+            if note.chars().count() > 1000 {
+                return Err(DomainError::invalid("note", "说明不能超过 1000 个字"));
+            }
+            // That the person is of the same party is the store's to check (it knows units).
+            next.slots[slot].user = Some(*to);
+        }
+        Verb::AddSigner { signer, before, note } => {
+            let slot = holds()?;
+            if note.chars().count() > 1000 {
+                return Err(DomainError::invalid("note", "说明不能超过 1000 个字"));
+            }
+            if *signer == Signer::User(a.user) {
+                return Err(DomainError::invalid("signer", "不能给自己加签"));
+            }
+            let (parties, user) = match signer {
+                Signer::Party(p) => (vec![p.clone()], None),
+                Signer::User(u) => (vec![], Some(*u)),
+            };
+            let added = next.slots.len();
+            next.slots.push(Slot {
+                parties,
+                user,
+                signed_by: None,
+                after: if *before { vec![] } else { vec![slot] },
+                added: true,
+            });
+            if *before {
+                next.slots[slot].after.push(added);
+            }
+        }
+        Verb::Urge { note } => {
+            if note.chars().count() > 500 {
+                return Err(DomainError::invalid("note", "催办说明不能超过 500 个字"));
+            }
+            if p.slots.iter().any(|s| s.signed_by.is_none() && s.held_by(a)) {
+                return Err(DomainError::InvalidState {
+                    message: "本步由您办理，无需催办".into()
+                });
+            }
+            let last = p.urged.iter().find(|(u, _)| *u == a.user).map(|(_, t)| *t);
+            if last.is_some_and(|t| now_ms - t < URGE_INTERVAL_MS) {
+                let hours = URGE_INTERVAL_MS / 3_600_000;
+                return Err(DomainError::InvalidState {
+                    message: format!("{hours} 小时内已催办过本步，请稍后再催"),
+                });
+            }
+            next.urged.retain(|(u, _)| *u != a.user);
+            next.urged.push((a.user, now_ms));
+        }
+    }
+    Ok(Outcome { progress: next, events })
+}
+
+/// The events a stage's completion causes.
+fn stage_passed(stage: Stage, resubmitted: bool) -> Vec<EventKind> {
+    match stage {
+        Stage::Declaration if resubmitted => vec![EventKind::RevisionSubmitted],
+        Stage::Declaration => vec![EventKind::DeclarationSubmitted],
+        Stage::Approval => vec![EventKind::Approved],
+        Stage::AnnualPlan | Stage::SupplementaryPlan => vec![EventKind::PlanApproved],
+        s if is_review(s) => vec![EventKind::ReviewPassed],
+        _ => vec![],
+    }
+}
+
+/// Folds a history over a route from its start. Acts were checked when they were made; an act
+/// whose step the route no longer has (the facts changed the path) or that no longer applies
+/// is passed over, so a history always folds.
+pub fn replay(route: &Route, started_ms: i64, acts: &[Act]) -> Progress {
+    let mut p = Progress::start(route, started_ms);
+    for act in acts {
+        if p.status != RunStatus::Active || route.index_of(&act.step) != Some(p.current) {
+            continue;
+        }
+        let a = Actor { user: act.user, parties: &act.parties };
+        if let Ok(o) = decide(route, &p, a, &act.verb, act.at_ms) {
+            p = o.progress;
+        }
+    }
+    p
+}

@@ -1,0 +1,350 @@
+use super::*;
+use crate::policy::{Fact, Profile, builtin, load};
+
+fn profile(id: &str) -> Profile {
+    builtin().into_iter().find(|p| p.head.id == id).expect("profile")
+}
+
+fn facts(pairs: &[(Fact, i64)]) -> Facts {
+    pairs.iter().copied().collect()
+}
+
+fn u(n: i64) -> UserId {
+    UserId(n)
+}
+
+fn parties(ps: &[&str]) -> Vec<String> {
+    ps.iter().map(|p| p.to_string()).collect()
+}
+
+/// A run driven act by act; after every act its history must fold to the same state.
+struct Run {
+    route: Route,
+    acts: Vec<Act>,
+    p: Progress,
+    now: i64,
+}
+
+impl Run {
+    fn new(route: Route) -> Run {
+        let p = Progress::start(&route, 0);
+        Run { route, acts: vec![], p, now: 0 }
+    }
+
+    fn act(&mut self, user: i64, ps: &[&str], verb: Verb) -> Result<Vec<EventKind>, DomainError> {
+        self.now += 60_000;
+        let ps = parties(ps);
+        let a = Actor { user: u(user), parties: &ps };
+        let step = self.route.steps.get(self.p.current).map(|s| s.key.clone()).unwrap_or_default();
+        let o = decide(&self.route, &self.p, a, &verb, self.now)?;
+        self.acts.push(Act { at_ms: self.now, user: u(user), parties: ps.clone(), step, verb });
+        self.p = o.progress;
+        assert_eq!(replay(&self.route, 0, &self.acts), self.p, "the history folds to the state");
+        Ok(o.events)
+    }
+
+    fn pass(&mut self, user: i64, ps: &[&str]) -> Vec<EventKind> {
+        self.act(user, ps, Verb::Pass { note: String::new() }).expect("pass")
+    }
+
+    fn at(&self) -> &str {
+        self.route.steps.get(self.p.current).map(|s| s.action.as_str()).unwrap_or("（办结）")
+    }
+}
+
+fn path() -> Vec<Stage> {
+    vec![Stage::Declaration, Stage::PreReview, Stage::ExpertReview, Stage::Approval]
+}
+
+#[test]
+fn linxiang_calls_its_expert_panel_from_two_million_yuan() {
+    let p = profile("linxiang");
+    let route = |yuan: i64, cross: i64| {
+        let f = facts(&[(Fact::InvestmentYuan, yuan), (Fact::IsCrossDepartment, cross)]);
+        Route::from_rules(&p.stages, &path(), &f)
+    };
+    let below = route(1_999_999, 0);
+    assert!(below.steps.iter().all(|s| s.stage != Stage::ExpertReview));
+    let at = route(2_000_000, 0);
+    let expert: Vec<_> = at.steps.iter().filter(|s| s.stage == Stage::ExpertReview).collect();
+    assert_eq!(expert.len(), 2);
+    assert_eq!(expert[1].parties, ["expert"]);
+    assert_eq!(expert[1].cite, "linxiang:14");
+    // The pre-review's author follows who builds: the data center for a cross-department
+    // project, the owner unit for its own.
+    assert_eq!(at.steps[1].parties, ["owner_unit"]);
+    assert_eq!(route(2_000_000, 1).steps[1].parties, ["data_center"]);
+    // Keys are stable: the same step has the same key whatever else the route holds.
+    let key =
+        |r: &Route| r.steps.iter().find(|s| s.stage == Stage::Approval).map(|s| s.key.clone());
+    assert_eq!(key(&below), key(&at));
+}
+
+#[test]
+fn xinzhou_transport_goes_through_the_party_group_and_the_city_government() {
+    let p = profile("xinzhou-transport");
+    let route = Route::from_rules(&p.stages, &path(), &Facts::new());
+    let chain: Vec<(&str, &str)> =
+        route.steps.iter().map(|s| (s.parties[0].as_str(), s.action.as_str())).collect();
+    assert_eq!(
+        chain,
+        [
+            ("owner_unit", "编制申请材料"),
+            ("data_center", "全面审核并提出审核意见"),
+            ("party_group", "同意"),
+            ("authority", "审查"),
+            ("city_government", "同意后批复"),
+        ]
+    );
+    let mut run = Run::new(route);
+    assert_eq!(run.pass(1, &["owner_unit", "data_center"]), [EventKind::DeclarationSubmitted]);
+    // The clerk cannot act for the data center's next step … but the data center can.
+    let clerk = parties(&["owner_unit"]);
+    let a = Actor { user: u(9), parties: &clerk };
+    assert_eq!(run.p.verbs(&run.route, a, run.now), [VerbKind::Urge]);
+    assert_eq!(run.pass(2, &["data_center"]), []);
+    assert_eq!(run.pass(3, &["party_group"]), [EventKind::ReviewPassed]);
+    assert_eq!(run.at(), "审查");
+    assert_eq!(
+        run.act(4, &["finance"], Verb::Pass { note: String::new() }),
+        Err(DomainError::NotFound),
+        "a party without the task is told nothing"
+    );
+    run.pass(5, &["authority"]);
+    assert_eq!(run.pass(6, &["city_government"]), [EventKind::Approved]);
+    assert_eq!(run.p.status, RunStatus::Completed);
+    assert!(matches!(
+        run.act(6, &["city_government"], Verb::Pass { note: String::new() }),
+        Err(DomainError::InvalidState { .. })
+    ));
+}
+
+/// A sixth jurisdiction, written as a profile only: its chain differs from all five (a
+/// 会签 of finance and cyberspace, then 或签 of two offices, then the authority).
+const SIXTH: &str = r#"id = "sixth"
+name = "第六市政务信息化项目管理办法（测试）"
+jurisdiction = "第六市"
+issuer = "第六市人民政府办公室"
+document = "六政办〔2026〕1号"
+issued = "2026-01-01"
+
+[[stages]]
+stage = "declaration"
+cite = "sixth:3"
+text = "项目单位申报。"
+chain = [{ parties = ["owner_unit"], action = "申报" }]
+
+[[stages]]
+stage = "joint_review"
+cite = "sixth:5"
+text = "财政部门和网信部门会签，发改或审计部门任一出具意见。"
+chain = [{ parties = ["finance", "cyberspace"], mode = "all", action = "会签" }, { parties = ["development_reform", "audit_office"], mode = "any", action = "出具意见" }]
+
+[[stages]]
+stage = "approval"
+cite = "sixth:7"
+text = "主管部门批复。"
+chain = [{ parties = ["authority"], action = "批复" }]
+"#;
+
+#[test]
+fn a_sixth_jurisdiction_is_a_profile_with_countersigning_and_either_signing() {
+    let p = load("policies/sixth.toml", SIXTH).expect("a valid profile");
+    let route = Route::from_rules(
+        &p.stages,
+        &[Stage::Declaration, Stage::JointReview, Stage::Approval],
+        &Facts::new(),
+    );
+    assert_eq!(route.steps.len(), 4);
+    let mut run = Run::new(route);
+    run.pass(1, &["owner_unit"]);
+    // 会签: finance alone does not complete the step; approval is out of reach.
+    run.pass(2, &["finance"]);
+    assert_eq!(run.at(), "会签");
+    assert_eq!(
+        run.act(2, &["finance"], Verb::Pass { note: String::new() }),
+        Err(DomainError::NotFound),
+        "finance has signed; it has nothing more to sign here"
+    );
+    run.pass(3, &["cyberspace"]);
+    assert_eq!(run.at(), "出具意见");
+    // 或签: one of the two offices is enough.
+    assert_eq!(run.pass(4, &["audit_office"]), [EventKind::ReviewPassed]);
+    assert_eq!(run.at(), "批复");
+    assert_eq!(
+        run.act(5, &["development_reform"], Verb::Pass { note: String::new() }),
+        Err(DomainError::NotFound)
+    );
+    assert_eq!(run.pass(6, &["authority"]), [EventKind::Approved]);
+}
+
+/// lhasa:4's path: the authority's pre-review, 网信办's security pre-review and the crypto
+/// office's, then the expert review (lhasa:11) and the approval (lhasa:14).
+fn lhasa_run() -> Run {
+    let p = profile("lhasa");
+    let f = facts(&[(Fact::IsClassified, 0), (Fact::IsCrossDepartment, 0)]);
+    let path = [
+        Stage::Declaration,
+        Stage::PreReview,
+        Stage::SecurityReview,
+        Stage::CryptoReview,
+        Stage::ExpertReview,
+        Stage::Approval,
+    ];
+    Run::new(Route::from_rules(&p.stages, &path, &f))
+}
+
+#[test]
+fn a_return_goes_to_any_earlier_step_and_counts_as_a_failed_review() {
+    let mut run = lhasa_run();
+    let first = run.route.steps[0].key.clone();
+    run.pass(1, &["owner_unit"]);
+    assert_eq!(run.at(), "组织预审");
+    // The owner unit may not return what it does not hold; the reviewer needs a reason and
+    // an earlier step.
+    let back = |to: &str, reason: &str| Verb::Return { to: to.into(), reason: reason.into() };
+    assert_eq!(run.act(1, &["owner_unit"], back(&first, "x")), Err(DomainError::NotFound));
+    let e = run.act(2, &["authority"], back(&first, " ")).expect_err("no reason");
+    assert!(matches!(e, DomainError::Invalid(ref f) if f[0].field == "reason"), "{e:?}");
+    let here = run.route.steps[1].key.clone();
+    let e = run.act(2, &["authority"], back(&here, "补充材料")).expect_err("not earlier");
+    assert!(matches!(e, DomainError::Invalid(ref f) if f[0].field == "to"), "{e:?}");
+    assert_eq!(
+        run.act(2, &["authority"], back(&first, "补充建设依据")),
+        Ok(vec![EventKind::ReviewFailed])
+    );
+    assert_eq!(run.p.current, 0);
+    assert_eq!(run.p.failed_reviews, 1);
+    assert_eq!(run.p.returned.as_deref(), Some("补充建设依据"));
+    // Resubmitted, the declaration is a revision; the work done before stays in the history.
+    assert_eq!(run.pass(1, &["owner_unit"]), [EventKind::RevisionSubmitted]);
+    assert_eq!(run.p.returned, None);
+    assert_eq!(run.acts.len(), 3);
+    // Failed twice at the expert review: lhasa:11 counts two.
+    run.pass(2, &["authority"]);
+    run.pass(3, &["cyberspace"]);
+    run.pass(4, &["crypto_office"]);
+    let expert =
+        run.route.steps.iter().position(|s| s.stage == Stage::ExpertReview).expect("expert");
+    assert_eq!(run.p.current, expert);
+    run.pass(1, &["owner_unit"]);
+    let to = run.route.steps[expert].key.clone();
+    run.act(2, &["authority"], back(&to, "方案不可行")).expect("return");
+    assert_eq!(run.p.failed_reviews, 2);
+}
+
+#[test]
+fn the_sender_may_withdraw_until_the_next_party_acts() {
+    let mut run = lhasa_run();
+    run.pass(1, &["owner_unit"]);
+    let sender = parties(&["owner_unit"]);
+    let a = Actor { user: u(1), parties: &sender };
+    assert!(run.p.verbs(&run.route, a, run.now).contains(&VerbKind::Withdraw));
+    // Someone else of the same unit did not send it.
+    assert!(matches!(
+        run.act(7, &["owner_unit"], Verb::Withdraw),
+        Err(DomainError::InvalidState { .. })
+    ));
+    run.act(1, &["owner_unit"], Verb::Withdraw).expect("withdraw");
+    assert_eq!(run.p.current, 0);
+    run.pass(1, &["owner_unit"]);
+    // Once the reviewer transfers, adds a signer or signs, it is too late.
+    run.act(2, &["authority"], Verb::Transfer { to: u(3), note: "请李科长办理".into() })
+        .expect("transfer");
+    assert!(!run.p.verbs(&run.route, a, run.now).contains(&VerbKind::Withdraw));
+    let e = run.act(1, &["owner_unit"], Verb::Withdraw).expect_err("too late");
+    assert!(
+        matches!(e, DomainError::InvalidState { ref message } if message.contains("已经办理")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_transfer_or_an_added_signer_changes_who_may_act() {
+    let mut run = lhasa_run();
+    run.pass(1, &["owner_unit"]);
+    run.act(2, &["authority"], Verb::Transfer { to: u(3), note: String::new() }).expect("transfer");
+    // The old holder can no longer act; the new one can, whatever their unit.
+    assert_eq!(
+        run.act(2, &["authority"], Verb::Pass { note: String::new() }),
+        Err(DomainError::NotFound)
+    );
+    assert_eq!(
+        run.act(4, &["authority"], Verb::Pass { note: String::new() }),
+        Err(DomainError::NotFound)
+    );
+    // 加签 before oneself: the added party signs first.
+    let add =
+        |signer: Signer, before: bool| Verb::AddSigner { signer, before, note: String::new() };
+    run.act(3, &["authority"], add(Signer::Party("finance".into()), true)).expect("add before");
+    assert_eq!(
+        run.act(3, &["authority"], Verb::Pass { note: String::new() }),
+        Err(DomainError::NotFound)
+    );
+    run.pass(8, &["finance"]);
+    assert_eq!(run.at(), "组织预审", "the step waits for the one who added");
+    // 加签 after oneself: a named person signs after, before the step completes.
+    run.act(3, &["authority"], add(Signer::User(u(9)), false)).expect("add after");
+    run.pass(3, &["authority"]);
+    assert_eq!(run.at(), "组织预审");
+    let e = run.act(3, &["authority"], add(Signer::User(u(3)), true)).expect_err("done");
+    assert_eq!(e, DomainError::NotFound);
+    run.pass(9, &[]);
+    assert_eq!(run.at(), "网络安全前置审查");
+}
+
+#[test]
+fn a_reminder_is_recorded_and_rate_limited() {
+    let mut run = lhasa_run();
+    run.pass(1, &["owner_unit"]);
+    let urge = || Verb::Urge { note: "请尽快审查".into() };
+    run.act(1, &["owner_unit"], urge()).expect("urge");
+    assert_eq!(run.p.urged, [(u(1), run.now)]);
+    let e = run.act(1, &["owner_unit"], urge()).expect_err("too soon");
+    assert!(
+        matches!(e, DomainError::InvalidState { ref message } if message.contains("4 小时内")),
+        "{e:?}"
+    );
+    run.now += URGE_INTERVAL_MS;
+    run.act(1, &["owner_unit"], urge()).expect("later");
+    // The holder does not remind itself.
+    assert!(run.act(2, &["authority"], urge()).is_err());
+    // A reminder is not an action on the step: the sender may still withdraw.
+    run.act(1, &["owner_unit"], Verb::Withdraw).expect("withdraw");
+}
+
+#[test]
+fn not_approving_ends_the_run() {
+    let mut run = lhasa_run();
+    let e = run.act(1, &["owner_unit"], Verb::Reject { reason: "x".into() }).expect_err("first");
+    assert!(matches!(e, DomainError::InvalidState { .. }));
+    run.pass(1, &["owner_unit"]);
+    let events =
+        run.act(2, &["authority"], Verb::Reject { reason: "重复建设".into() }).expect("reject");
+    assert_eq!(events, [EventKind::ReviewFailed]);
+    assert_eq!(run.p.status, RunStatus::Rejected);
+    let clerk = parties(&["owner_unit"]);
+    assert!(run.p.verbs(&run.route, Actor { user: u(1), parties: &clerk }, run.now).is_empty());
+    assert!(run.act(1, &["owner_unit"], Verb::Withdraw).is_err());
+}
+
+#[test]
+fn a_history_whose_route_changed_still_folds() {
+    let p = profile("linxiang");
+    let f = |yuan| facts(&[(Fact::InvestmentYuan, yuan), (Fact::IsCrossDepartment, 0)]);
+    let big = Route::from_rules(&p.stages, &path(), &f(3_000_000));
+    let mut run = Run::new(big);
+    run.pass(1, &["owner_unit"]);
+    run.pass(1, &["owner_unit"]);
+    run.pass(2, &["authority"]);
+    assert_eq!(run.p.step(&run.route).map(|s| s.stage), Some(Stage::ExpertReview));
+    // The investment was cut below the threshold: the expert review leaves the route and the
+    // history still folds, to where the path now stands.
+    let small = Route::from_rules(&p.stages, &path(), &f(500_000));
+    let folded = replay(&small, 0, &run.acts);
+    assert_eq!(folded.step(&small).map(|s| s.stage), Some(Stage::Approval));
+    // Garbage acts are passed over.
+    let junk =
+        Act { at_ms: 1, user: u(1), parties: vec![], step: "nowhere".into(), verb: Verb::Withdraw };
+    assert_eq!(replay(&small, 0, &[junk]), Progress::start(&small, 0));
+}
