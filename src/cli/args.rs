@@ -181,7 +181,7 @@ pub(crate) enum UserCommand {
         /// Department code within the jurisdiction.
         #[arg(long)]
         department: Option<String>,
-        /// admin, declarant, reviewer, auditor or viewer; repeat for several.
+        /// admin, declarant, reviewer, auditor, viewer or platform; repeat for several.
         #[arg(long = "role", required = true)]
         roles: Vec<String>,
         /// all, listed, own_department, own_and_below or self.

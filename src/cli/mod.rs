@@ -142,7 +142,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     }
                     let roles = roles
                         .iter()
-                        .map(|r| Role::parse(r).with_context(|| format!("未知角色 {r}（可选 admin、declarant、reviewer、auditor、viewer）")))
+                        .map(|r| Role::parse(r).with_context(|| format!("未知角色 {r}（可选 admin、declarant、reviewer、auditor、viewer、platform）")))
                         .collect::<Result<Vec<_>>>()?;
                     let Some(scope) = ScopeKind::parse(&scope) else {
                         bail!(

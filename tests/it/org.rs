@@ -49,7 +49,7 @@ async fn administrators_set_up_departments_firms_and_experts_in_the_ui() {
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("新增部门") && page.contains("从 Excel 导入部门树"), "{page}");
     // The profile's own words beside each party kind.
-    assert!(page.contains("主管部门（区数据资源管理局）"), "{page}");
+    assert!(page.contains("主管部门：区数据资源管理局"), "{page}");
 
     // Refused field by field, in Chinese; nothing saved.
     let before = department_codes(&app).await;
@@ -116,7 +116,7 @@ async fn administrators_set_up_departments_firms_and_experts_in_the_ui() {
         page.contains("<td>皖西监理</td><td>监理单位</td><td>91341500MA2N0000XY</td>"),
         "{page}"
     );
-    assert!(page.contains("<td>周敏</td><td>安徽大学</td><td>数据治理,云计算</td>"), "{page}");
+    assert!(page.contains("<td>周敏</td><td>安徽大学</td><td>数据治理、云计算</td>"), "{page}");
 
     // Only administrators: a clerk neither sees the forms nor may post them.
     let clerk = app.login("clerk").await;
@@ -391,10 +391,21 @@ async fn an_administrator_creates_a_jurisdiction_whose_first_admin_signs_in() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(web.text(&location(&r)).await.1.contains("密码已修改"), "the change is confirmed");
     let web = web.with_csrf().await;
     let (s, page) = web.text("/org").await;
     assert_eq!(s, StatusCode::OK);
-    assert!(page.contains("尚无部门") && page.contains("党组（市交通运输局党组）"), "{page}");
+    assert!(page.contains("尚无部门") && page.contains("党组：市交通运输局党组"), "{page}");
+    // A jurisdiction's own administrator does not set up others, nor grant that right.
+    assert_eq!(web.text("/org/jurisdictions").await.0, StatusCode::FORBIDDEN);
+    let r = web
+        .post(
+            "/admin/users",
+            &[("login", "xzplat"), ("name", "越权"), ("roles", "platform"), ("scope", "self")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(app.store.user_id_by_login("xzplat").await.expect("db").is_none());
     let r = web
         .post(
             "/org/departments",

@@ -494,7 +494,9 @@ async fn submitting_a_declaration_fulfils_the_duty_to_declare() {
     let clerk = app.api("clerk").await;
     // Next year's project, declared now: yeji:6 asks for it by 30 September of this year.
     let mut body = declaration_json("下一年度申报测试项目");
-    let next = chrono::Datelike::year(&chrono::Utc::now().date_naive()) + 1;
+    // Dates are Beijing's (the server's day), not UTC's.
+    let today = govit_storage::china_today(app.now());
+    let next = chrono::Datelike::year(&today) + 1;
     body["period_start"] = serde_json::json!(format!("{next}-01"));
     body["period_end"] = serde_json::json!(format!("{next}-12"));
     let (s, p) = clerk.post("/api/v1/projects", body).await;
@@ -517,7 +519,6 @@ async fn submitting_a_declaration_fulfils_the_duty_to_declare() {
     let (_, after) = clerk.get(&format!("/api/v1/projects/{id}/obligations")).await;
     let d = duty(&after);
     assert_eq!(d["status"], "fulfilled", "{after}");
-    let today = chrono::Utc::now().date_naive();
     assert_eq!(d["fulfilled_on"], today.format("%Y-%m-%d").to_string());
     // Declared after 30 September it is late; before it, on time.
     let deadline = chrono::NaiveDate::from_ymd_opt(next - 1, 9, 30).expect("date");

@@ -134,19 +134,24 @@ enum Shown {
     Fact(Fact),
     /// Unix milliseconds, shown as Beijing time.
     Instant,
+    /// An 等保 level, 1–5.
+    Mlps,
     /// Not shown: bookkeeping (versions, paths).
     Hidden,
 }
 
-fn label_of<T: Copy>(
-    parse: fn(&str) -> Option<T>, label: fn(T) -> &'static str, s: &str,
+/// A vocabulary value's label, from its code or from its serialized name (they differ for a
+/// few, e.g. `self` and `self_only`).
+fn label_of<T: Copy + serde::Serialize>(
+    all: &[T], as_str: fn(T) -> &'static str, label: fn(T) -> &'static str, s: &str,
 ) -> Option<&'static str> {
-    parse(s).map(label)
+    let named = |v: &T| serde_json::to_value(v).ok().is_some_and(|j| j.as_str() == Some(s));
+    all.iter().copied().find(|v| as_str(*v) == s || named(v)).map(label)
 }
 
 macro_rules! code {
     ($t:ty) => {
-        Shown::Code(|s| label_of(<$t>::parse, <$t>::label, s))
+        Shown::Code(|s| label_of(&<$t>::ALL[..], <$t>::as_str, <$t>::label, s))
     };
 }
 
@@ -171,10 +176,8 @@ fn field(kind: &str, action: &str, path: &str) -> (String, Shown) {
             "sources.bank_loan" => ("bank_loan", Shown::Money),
             "sources.self_raised" => ("self_raised", Shown::Money),
             "sources.other" => ("other_funds", Shown::Money),
-            "period.start.year" => return named("建设年度（开始）年", Shown::Text),
-            "period.start.month" => return named("建设年度（开始）月", Shown::Text),
-            "period.end.year" => return named("建设年度（结束）年", Shown::Text),
-            "period.end.month" => return named("建设年度（结束）月", Shown::Text),
+            "period.start" => ("period_start", Shown::Text),
+            "period.end" => ("period_end", Shown::Text),
             other => (other, Shown::Text),
         };
         let label = crate::declaration::field_label(key);
@@ -195,6 +198,7 @@ fn field(kind: &str, action: &str, path: &str) -> (String, Shown) {
         ("info_system", "status") => named("运行状态", code!(SystemStatus)),
         ("obligation", "status") => named("义务状态", Shown::Text),
         (_, l) if l.ends_with("_at_ms") => named(common_label(l).unwrap_or(path), Shown::Instant),
+        (_, "mlps_level") => named("等保级别", Shown::Mlps),
         (_, "owner_department_id") => named("建设单位", Shown::Department),
         (_, "department_id") => named("部门", Shown::Department),
         (_, "deployment") => named("部署方式", code!(Deployment)),
@@ -284,6 +288,10 @@ fn show(v: &Value, shown: Shown, department: &dyn Fn(i64) -> Option<String>) -> 
             Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
             None => n.to_string(),
         },
+        (Value::Number(n), Shown::Mlps) => match n.as_u64() {
+            Some(l @ 1..=5) => format!("{}级", ["一", "二", "三", "四", "五"][l as usize - 1]),
+            _ => n.to_string(),
+        },
         (Value::String(s), Shown::Code(label)) => {
             label(s).map_or_else(|| s.clone(), str::to_string)
         }
@@ -302,6 +310,14 @@ fn show(v: &Value, shown: Shown, department: &dyn Fn(i64) -> Option<String>) -> 
 /// The leaves of a JSON value by dotted path, in document order; arrays are leaves. A value
 /// that is not an object is one leaf with an empty path.
 fn flatten(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
+    // A month (`{"year": 2026, "month": 1}`) is one value: 2026-01.
+    if let Value::Object(map) = v {
+        let part = |k: &str| map.get(k).and_then(Value::as_i64);
+        if let (2, Some(y), Some(m)) = (map.len(), part("year"), part("month")) {
+            out.push((prefix.to_string(), Value::String(format!("{y}-{m:02}"))));
+            return;
+        }
+    }
     match v {
         Value::Object(map) => {
             for (k, child) in map {
@@ -374,24 +390,30 @@ pub fn field_changes(
     out
 }
 
-/// The name of the object a record acts on, when its JSON carries one (a project's name, a
-/// system's, an account's login).
-pub fn object_name(before: &str, after: &str) -> Option<String> {
-    for json in [after, before] {
-        let Ok(v) = serde_json::from_str::<Value>(json) else { continue };
-        let pick = |ptr: &str| {
-            v.pointer(ptr).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
-        };
-        let name = pick("/declaration/name")
-            .or_else(|| pick("/name"))
-            .or_else(|| pick("/system_name"))
-            .or_else(|| pick("/service/name"))
-            .or_else(|| pick("/login"));
-        if name.is_some() {
-            return name;
-        }
+/// The name of the object of `kind` a record acts on, when its JSON carries it (a project's
+/// name, a system's, an account's login); a part's JSON (a linked system, a service) does not
+/// name the object.
+pub fn object_name(kind: &str, before: &str, after: &str) -> Option<String> {
+    let pointer = match kind {
+        "project" => "/declaration/name",
+        "info_system" | "department" | "firm" | "expert" | "jurisdiction" => "/name",
+        "negative_list" => "/system_name",
+        "user" => "/login",
+        _ => return None,
+    };
+    [after, before].into_iter().find_map(|json| {
+        let v = serde_json::from_str::<Value>(json).ok()?;
+        v.pointer(pointer).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+    })
+}
+
+/// Who acted, for a record without an account: the command line (`cli:<user>`) or nobody.
+pub fn actor_label(login: &str) -> String {
+    match login.strip_prefix("cli:") {
+        Some(who) => format!("命令行（{who}）"),
+        None if login.is_empty() => "（匿名）".to_string(),
+        None => login.to_string(),
     }
-    None
 }
 
 #[cfg(test)]
@@ -415,6 +437,7 @@ mod tests {
 
     #[test]
     fn a_project_change_shows_only_what_changed_with_money_in_wan() {
+        // Fields come in the record's own order (the order of its type's fields).
         let before = r#"{"status":"submitted","version":2,"owner_department_id":9,
             "declaration":{"name":"甲","investment":2450000,"sources":{"fiscal":2450000,"other":0}}}"#;
         let after = r#"{"status":"approved","version":3,"owner_department_id":9,
@@ -425,10 +448,10 @@ mod tests {
         assert_eq!(
             got,
             vec![
+                ("状态", "待审核", "审核通过"),
                 ("项目投资（万元）", "245", "120.5"),
                 ("财政资金（万元）", "245", "120"),
                 ("其他（万元）", "0", "0.5"),
-                ("状态", "待审核", "审核通过"),
             ]
         );
     }
@@ -445,6 +468,20 @@ mod tests {
         assert!(find("角色").is_some_and(|r| r.starts_with("申报经办人、")), "{rows:?}");
         assert!(find("指定部门").is_none(), "empty fields are left out: {rows:?}");
         assert!(rows.iter().all(|r| r.before.is_empty()));
+    }
+
+    #[test]
+    fn months_levels_and_serialized_codes_read_as_people_say_them() {
+        let after = r#"{"declaration":{"period":{"start":{"year":2026,"month":1}}}}"#;
+        let rows = field_changes("project", "project.create", "", after, &none);
+        assert_eq!(
+            (rows[0].label.as_str(), rows[0].after.as_str()),
+            ("建设年度（开始）", "2026-01")
+        );
+        let rows = field_changes("info_system", "system.create", "", r#"{"mlps_level":2}"#, &none);
+        assert_eq!(rows[0].after, "二级");
+        let rows = field_changes("user", "user.create", "", r#"{"scope":"self_only"}"#, &none);
+        assert_eq!(rows[0].after, "仅本人数据");
     }
 
     #[test]
@@ -468,11 +505,14 @@ mod tests {
 
     #[test]
     fn the_object_is_named_from_its_record() {
-        assert_eq!(
-            object_name("", r#"{"declaration":{"name":"甲项目"}}"#).as_deref(),
-            Some("甲项目")
-        );
-        assert_eq!(object_name(r#"{"system_name":"乙系统"}"#, "").as_deref(), Some("乙系统"));
-        assert_eq!(object_name("", r#"{"status":"waived"}"#), None);
+        let project = r#"{"declaration":{"name":"甲项目"}}"#;
+        assert_eq!(object_name("project", "", project).as_deref(), Some("甲项目"));
+        // A project's linked system does not name the project.
+        assert_eq!(object_name("project", r#"{"system_name":"乙系统"}"#, ""), None);
+        let entry = r#"{"system_name":"乙系统"}"#;
+        assert_eq!(object_name("negative_list", entry, "").as_deref(), Some("乙系统"));
+        let user = r#"{"login":"li","name":"李四"}"#;
+        assert_eq!(object_name("user", "", user).as_deref(), Some("li"));
+        assert_eq!(actor_label("cli:demo"), "命令行（demo）");
     }
 }

@@ -43,6 +43,7 @@ named_enum!(
         Reviewer => "reviewer", "审核人",
         Auditor => "auditor", "安全审计员",
         Viewer => "viewer", "查阅人",
+        Platform => "platform", "平台管理员",
     }
 );
 
@@ -56,6 +57,9 @@ const INCOMPATIBLE: &[(Role, Role, &str)] = &[
     (Role::Auditor, Role::Declarant, "安全审计员须独立于业务，申报经办人须另设账号"),
     (Role::Auditor, Role::Reviewer, "安全审计员须独立于业务，审核人须另设账号"),
     (Role::Declarant, Role::Reviewer, "申报与审核须由不同账号办理，同一账号不能既申报又审核"),
+    (Role::Platform, Role::Auditor, "平台管理员与安全审计员须由不同账号担任（三员分立）"),
+    (Role::Platform, Role::Declarant, "平台管理员不办理业务，申报经办人须另设账号"),
+    (Role::Platform, Role::Reviewer, "平台管理员不办理业务，审核人须另设账号"),
 ];
 
 /// Why `roles` may not be held by one account, if they may not.
@@ -150,6 +154,11 @@ impl Principal {
     /// Whether the principal administers the accounts of `jurisdiction`.
     pub fn administers(&self, jurisdiction: JurisdictionId) -> bool {
         self.has(Role::Admin) && (self.is_operator() || self.jurisdiction_id == jurisdiction)
+    }
+
+    /// Whether the user may set up jurisdictions: a platform administrator, or the operator.
+    pub fn runs_platform(&self) -> bool {
+        self.has(Role::Platform) || self.is_operator()
     }
 
     pub fn has(&self, role: Role) -> bool {

@@ -117,6 +117,11 @@ impl Step<Account> for CreateAccount<'_> {
         if !at.who.principal.administers(self.user.jurisdiction_id) {
             return Err(admin_only());
         }
+        if self.user.roles.contains(&govit_core::org::Role::Platform)
+            && !at.who.principal.runs_platform()
+        {
+            return Err(DomainError::Forbidden("只有平台管理员可以授予平台管理员角色".into()));
+        }
         if taken {
             let m = format!("登录名 {} 已被使用", self.user.login);
             return Err(DomainError::invalid("login", m));

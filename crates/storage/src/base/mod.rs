@@ -90,6 +90,26 @@ impl Store {
 
     /// One page of `select` (columns and `FROM` clause) under the filter in `order`, with
     /// the total counted over `count_from`.
+    /// The `name` of the rows of `table` (a fixed table name) with these ids; ids not found
+    /// are left out. At most 1,000 ids are looked up: a page's worth.
+    pub(crate) async fn names_by_id(
+        &self, table: &str, ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, String>> {
+        let mut ids: Vec<i64> = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.truncate(1000);
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT id, name FROM {table} WHERE id IN ({})", placeholders.join(", "));
+        let params: Vec<Param> = ids.into_iter().map(Param::Int).collect();
+        let rows =
+            bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &params).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("name")?))).collect()
+    }
+
     pub(crate) async fn fetch_page<T>(
         &self, (select, count_from): (&str, &str), w: &Where, order: &str, page: Page,
         item: impl Fn(&sqlx::any::AnyRow) -> Result<T>,

@@ -138,19 +138,7 @@ impl Store {
     pub async fn department_names(
         &self, ids: &[i64],
     ) -> Result<std::collections::HashMap<i64, String>> {
-        let mut ids: Vec<i64> = ids.to_vec();
-        ids.sort_unstable();
-        ids.dedup();
-        ids.truncate(1000);
-        if ids.is_empty() {
-            return Ok(Default::default());
-        }
-        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-        let sql =
-            format!("SELECT id, name FROM departments WHERE id IN ({})", placeholders.join(", "));
-        let params: Vec<Param> = ids.into_iter().map(Param::Int).collect();
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &params).fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("name")?))).collect()
+        self.names_by_id("departments", ids).await
     }
 
     pub async fn departments(&self, jurisdiction: JurisdictionId) -> Result<Vec<Department>> {

@@ -40,13 +40,13 @@ impl Store {
     }
 
     /// Creates a jurisdiction under an existing profile, with its first administrator when
-    /// one is given, all or nothing. Any administrator (and the operator) may: the platform's
-    /// administrators set up the jurisdictions it serves.
+    /// one is given, all or nothing: the platform's administrators (and the operator) set up
+    /// the jurisdictions it serves; a jurisdiction's own administrator may not.
     pub async fn add_jurisdiction(
         &self, who: Who<'_>, j: &NewJurisdiction, first_admin: Option<NewUser>,
     ) -> Result<(JurisdictionId, Option<UserId>)> {
-        if !who.principal.has(govit_core::org::Role::Admin) {
-            let e = DomainError::Forbidden("只有系统管理员可以新建辖区".into());
+        if !who.principal.runs_platform() {
+            let e = DomainError::Forbidden("只有平台管理员可以新建辖区".into());
             return Err(self
                 .refused(who, "jurisdiction", None, "jurisdiction.create", e.into())
                 .await);

@@ -295,6 +295,14 @@ impl Store {
     }
 
     /// How many projects [`Store::list_projects`] would list.
+    /// The names of the projects with these ids, whatever their scope: for the audit log,
+    /// whose records name them anyway. At most 1,000 ids.
+    pub async fn project_names(
+        &self, ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, String>> {
+        self.names_by_id("projects", ids).await
+    }
+
     pub async fn count_projects(&self, principal: &Principal, f: &ProjectFilter) -> Result<i64> {
         let w = project_where(principal, f);
         self.count_where(counting_from(&w), &w).await

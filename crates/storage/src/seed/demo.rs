@@ -51,7 +51,7 @@ const DEPARTMENTS: &[(&str, &str, Option<&str>, &[PartyKind])] = &[
 
 /// Accounts: login, name, department code, roles, scope.
 const ACCOUNTS: &[(&str, &str, &str, &[Role], ScopeKind)] = &[
-    ("admin", "系统管理员", "sjj", &[Role::Admin], ScopeKind::SelfOnly),
+    ("admin", "系统管理员", "sjj", &[Role::Admin, Role::Platform], ScopeKind::SelfOnly),
     ("auditor", "安全审计员", "sjj", &[Role::Auditor], ScopeKind::SelfOnly),
     ("reviewer", "数管局审核人", "sjj", &[Role::Reviewer], ScopeKind::All),
     ("finance", "财政局经办人", "czj", &[Role::Viewer], ScopeKind::All),

@@ -49,7 +49,7 @@ struct Wanted {
     login: String,
     name: String,
     unit: Unit,
-    role: Role,
+    roles: Vec<Role>,
     scope: ScopeKind,
 }
 
@@ -105,13 +105,15 @@ pub async fn seed(
                 if taken == 0 { login.to_string() } else { format!("{login}-{}", taken + 1) };
             let person = if role == Role::Reviewer { "审核人" } else { "经办人" };
             let unit = Unit::Department(id);
-            wanted.push(Wanted { login, name: format!("{name}{person}"), unit, role, scope });
+            let roles = vec![role];
+            wanted.push(Wanted { login, name: format!("{name}{person}"), unit, roles, scope });
             if *k == PartyKind::Authority {
-                for (login, name, role) in
-                    [("admin", "系统管理员", Role::Admin), ("auditor", "安全审计员", Role::Auditor)]
-                {
+                for (login, name, roles) in [
+                    ("admin", "系统管理员", vec![Role::Admin, Role::Platform]),
+                    ("auditor", "安全审计员", vec![Role::Auditor]),
+                ] {
                     let (login, name) = (login.to_string(), name.to_string());
-                    wanted.push(Wanted { login, name, unit, role, scope: ScopeKind::SelfOnly });
+                    wanted.push(Wanted { login, name, unit, roles, scope: ScopeKind::SelfOnly });
                 }
             }
         }
@@ -124,7 +126,7 @@ pub async fn seed(
             login: k.as_str().into(),
             name: format!("{label}联系人"),
             unit: Unit::Firm(firm),
-            role: Role::Viewer,
+            roles: vec![Role::Viewer],
             scope: ScopeKind::SelfOnly,
         });
     }
@@ -141,13 +143,13 @@ pub async fn seed(
                 login: "expert".into(),
                 name: name.into(),
                 unit: Unit::Expert(expert),
-                role: Role::Viewer,
+                roles: vec![Role::Viewer],
                 scope: ScopeKind::SelfOnly,
             });
         }
     }
     let mut accounts = Vec::new();
-    for Wanted { login, name, unit, role, scope } in wanted {
+    for Wanted { login, name, unit, roles, scope } in wanted {
         let login = free_login(store, &login, profile_id).await?;
         let (department_id, firm_id, expert_id) = match unit {
             Unit::Department(d) => (Some(d), None, None),
@@ -165,7 +167,7 @@ pub async fn seed(
                     department_id,
                     firm_id,
                     expert_id,
-                    roles: vec![role],
+                    roles: roles.clone(),
                     scope,
                     listed_departments: vec![],
                     password: password.clone(),
@@ -173,7 +175,8 @@ pub async fn seed(
                 },
             )
             .await?;
-        accounts.push(DemoAccount { login, name, role: role.label().to_string(), password });
+        let role = roles.iter().map(|r| r.label()).collect::<Vec<_>>().join("、");
+        accounts.push(DemoAccount { login, name, role, password });
     }
     Ok(Some(Seeded { jurisdiction: j, accounts }))
 }

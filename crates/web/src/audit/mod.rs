@@ -154,7 +154,29 @@ impl AuditQuery {
     }
 }
 
-/// The departments a page of records names by id, looked up once for the page.
+/// The names a page of records refers to by id, looked up once for the page: departments in
+/// the changes, and projects whose record does not carry their name (an event, a fact).
+struct Names {
+    departments: HashMap<i64, String>,
+    projects: HashMap<i64, String>,
+}
+
+async fn names(
+    state: &AppState, entries: &[AuditEntry],
+) -> Result<Names, govit_storage::StoreError> {
+    let projects: Vec<i64> = entries
+        .iter()
+        .map(|e| &e.record.event)
+        .filter(|e| matches!(e.object_type.as_str(), "project" | "obligation"))
+        .filter_map(|e| e.object_id.split('/').next().and_then(|id| id.parse().ok()))
+        .collect();
+    Ok(Names {
+        departments: department_names(state, entries).await?,
+        projects: state.store.project_names(&projects).await?,
+    })
+}
+
+/// The departments a page of records names by id.
 async fn department_names(
     state: &AppState, entries: &[AuditEntry],
 ) -> Result<HashMap<i64, String>, govit_storage::StoreError> {
@@ -190,30 +212,39 @@ fn object_href(kind: &str, id: &str) -> Option<String> {
     })
 }
 
-fn audit_row(entry: &AuditEntry, departments: &HashMap<i64, String>) -> AuditRow {
+fn audit_row(entry: &AuditEntry, names: &Names) -> AuditRow {
     let e = &entry.record.event;
-    let department = |id: i64| departments.get(&id).cloned();
+    let department = |id: i64| names.departments.get(&id).cloned();
     let changes =
         reading::field_changes(&e.object_type, &e.action, &e.before, &e.after, &department)
             .into_iter()
             .map(|c| FieldChangeDto { field: c.label, before: c.before, after: c.after })
             .collect();
     let kind = reading::kind_label(&e.object_type).to_string();
-    let object_label = match reading::object_name(&e.before, &e.after) {
-        Some(name) => format!("{kind}“{name}”"),
-        None if e.object_id.is_empty() || e.object_id == "0" => kind.clone(),
-        None => format!("{kind} {}", e.object_id),
+    let project = || {
+        let id: i64 = e.object_id.split('/').next()?.parse().ok()?;
+        names
+            .projects
+            .get(&id)
+            .cloned()
+            .filter(|_| matches!(e.object_type.as_str(), "project" | "obligation"))
     };
+    let object_label =
+        match reading::object_name(&e.object_type, &e.before, &e.after).or_else(project) {
+            Some(name) => format!("{kind}“{name}”"),
+            None if e.object_id.is_empty() || e.object_id == "0" => kind.clone(),
+            None => format!("{kind} {}", e.object_id),
+        };
     let raw = match (e.before.is_empty(), e.after.is_empty()) {
         (true, true) => String::new(),
         (true, false) => format!("变更后：{}", e.after),
         (false, true) => format!("变更前：{}", e.before),
         (false, false) => format!("变更前：{}\n变更后：{}", e.before, e.after),
     };
-    let actor = match (entry.actor_name.is_empty(), e.actor_login.is_empty()) {
-        (false, _) => entry.actor_name.clone(),
-        (true, false) => e.actor_login.clone(),
-        (true, true) => "（匿名）".into(),
+    let actor = if entry.actor_name.is_empty() {
+        reading::actor_label(&e.actor_login)
+    } else {
+        entry.actor_name.clone()
     };
     AuditRow {
         seq: entry.record.seq,
@@ -221,7 +252,7 @@ fn audit_row(entry: &AuditEntry, departments: &HashMap<i64, String>) -> AuditRow
         actor,
         login: e.actor_login.clone(),
         unit: entry.actor_unit.clone(),
-        ip: e.ip.clone(),
+        ip: if e.ip == "local" { "本机".into() } else { e.ip.clone() },
         action: e.action.clone(),
         action_label: reading::action_label(&e.action),
         object_type: e.object_type.clone(),
@@ -275,7 +306,7 @@ async fn read_page(
     state: &AppState, f: &AuditFilter, page: Page,
 ) -> Result<Paged<AuditRow>, govit_storage::StoreError> {
     let paged = state.store.search_audit(f, page).await?;
-    let names = department_names(state, &paged.items).await?;
+    let names = names(state, &paged.items).await?;
     let items = paged.items.iter().map(|e| audit_row(e, &names)).collect();
     Ok(Paged { items, total: paged.total, page: paged.page, page_size: paged.page_size })
 }

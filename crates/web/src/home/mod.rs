@@ -7,7 +7,7 @@ use crate::shell::page::{PageResult, html};
 use crate::shell::view::Layout;
 use askama::Template;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use govit_storage::projects::ProjectFilter;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -18,14 +18,24 @@ use utoipa_axum::routes;
 #[template(path = "home/home.html")]
 struct HomePage {
     layout: Layout,
+    flash: Option<&'static str>,
     visible_total: i64,
 }
 
-pub async fn home(State(state): State<AppState>, user: User) -> PageResult {
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct HomeQuery {
+    done: String,
+}
+
+pub async fn home(
+    State(state): State<AppState>, user: User, Query(q): Query<HomeQuery>,
+) -> PageResult {
     let visible_total =
         state.store.count_projects(&user.principal, &ProjectFilter::default()).await?;
     html(HomePage {
         layout: Layout::for_user(&state, &user, "工作台", "home").await?,
+        flash: (q.done == "password").then_some("密码已修改，请牢记新密码。"),
         visible_total,
     })
 }

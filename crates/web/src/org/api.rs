@@ -295,20 +295,20 @@ pub async fn add_expert(
     Ok((StatusCode::CREATED, Json(CreatedDto { id })))
 }
 
-/// Every jurisdiction (administrators only).
+/// Every jurisdiction (platform administrators only).
 #[utoipa::path(get, path = "/api/v1/jurisdictions", tag = "org", security(("bearer" = [])),
     responses((status = 200, body = Vec<JurisdictionDto>), (status = 403, body = ApiErrorBody)))]
 pub async fn list_jurisdictions(
     State(state): State<AppState>, user: ApiUser,
 ) -> Result<Json<Vec<JurisdictionDto>>, ApiError> {
-    if !user.principal.has(govit_core::org::Role::Admin) {
-        return Err(DomainError::Forbidden("只有系统管理员可以管理辖区".into()).into());
+    if !user.principal.runs_platform() {
+        return Err(DomainError::Forbidden("只有平台管理员可以管理辖区".into()).into());
     }
     Ok(Json(state.store.jurisdictions().await?.into_iter().map(Into::into).collect()))
 }
 
 /// Creates a jurisdiction under a profile in force, with its first administrator when
-/// `admin_login` and `admin_name` are given (administrators only).
+/// `admin_login` and `admin_name` are given (platform administrators only).
 #[utoipa::path(post, path = "/api/v1/jurisdictions", tag = "org", request_body = JurisdictionInput,
     security(("bearer" = [])),
     responses((status = 201, body = JurisdictionCreatedDto), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]

@@ -46,10 +46,10 @@ impl JurisdictionsPage {
 }
 
 async fn require_admin(state: &AppState, user: &User) -> Result<(), PageError> {
-    if user.principal.has(Role::Admin) {
+    if user.principal.runs_platform() {
         Ok(())
     } else {
-        Err(forbid(state, user, "jurisdiction", "只有系统管理员可以管理辖区").await)
+        Err(forbid(state, user, "jurisdiction", "只有平台管理员可以管理辖区").await)
     }
 }
 

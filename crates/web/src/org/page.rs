@@ -46,6 +46,8 @@ struct OrgPage {
     csrf: String,
     jurisdiction: String,
     admin: bool,
+    /// May set up jurisdictions (辖区管理).
+    platform: bool,
     flash: Option<String>,
     departments: Vec<DeptRow>,
     firms: Vec<(String, &'static str, String)>,
@@ -116,7 +118,7 @@ async fn org_page(state: &AppState, user: &User, shown: Shown) -> PageResult {
         .map(|k| {
             let own = profile.as_ref().and_then(|p| p.labels.parties.get(k.as_str()));
             let label = match own {
-                Some(l) if l != k.label() => format!("{}（{l}）", k.label()),
+                Some(l) if l != k.label() => format!("{}：{l}", k.label()),
                 _ => k.label().to_string(),
             };
             (k.as_str(), label, chosen.contains(k))
@@ -130,6 +132,7 @@ async fn org_page(state: &AppState, user: &User, shown: Shown) -> PageResult {
         csrf: user.csrf.clone(),
         jurisdiction: jurisdiction.name,
         admin: user.principal.administers(j),
+        platform: user.principal.runs_platform(),
         flash: shown.flash,
         departments,
         firms,
@@ -156,19 +159,44 @@ async fn org_page(state: &AppState, user: &User, shown: Shown) -> PageResult {
 #[serde(default)]
 pub struct OrgQuery {
     done: String,
-    name: String,
+    id: String,
+}
+
+/// What was just added, named from the record itself (never from the address, which anyone
+/// can write), when it is of the user's jurisdiction.
+async fn added(state: &AppState, user: &User, q: &OrgQuery) -> Result<Option<String>, PageError> {
+    let Ok(id) = q.id.parse::<i64>() else { return Ok(None) };
+    let j = user.principal.jurisdiction_id;
+    Ok(match q.done.as_str() {
+        "department" => state
+            .store
+            .departments(j)
+            .await?
+            .into_iter()
+            .find(|d| d.id.0 == id)
+            .map(|d| format!("已新增部门“{}”。", d.name)),
+        "firm" => state
+            .store
+            .firms(j)
+            .await?
+            .into_iter()
+            .find(|f| f.id == id)
+            .map(|f| format!("已登记{}“{}”。", f.kind.label(), f.name)),
+        "expert" => state
+            .store
+            .experts(j)
+            .await?
+            .into_iter()
+            .find(|x| x.id == id)
+            .map(|x| format!("已登记专家“{}”。", x.name)),
+        _ => None,
+    })
 }
 
 pub async fn org(
     State(state): State<AppState>, user: User, Query(q): Query<OrgQuery>,
 ) -> PageResult {
-    let name: String = q.name.chars().take(100).collect();
-    let flash = match q.done.as_str() {
-        "department" => Some(format!("已新增部门“{name}”。")),
-        "firm" => Some(format!("已登记企业“{name}”。")),
-        "expert" => Some(format!("已登记专家“{name}”。")),
-        _ => None,
-    };
+    let flash = added(&state, &user, &q).await?;
     org_page(&state, &user, Shown { flash, ..Shown::default() }).await
 }
 
@@ -181,12 +209,8 @@ async fn require_admin(state: &AppState, user: &User) -> Result<(), PageError> {
     }
 }
 
-fn done(what: &str, name: &str) -> axum::response::Response {
-    let q = form_urlencoded::Serializer::new(String::new())
-        .append_pair("done", what)
-        .append_pair("name", name)
-        .finish();
-    see_other(&format!("/org?{q}"))
+fn done(what: &str, id: i64) -> axum::response::Response {
+    see_other(&format!("/org?done={what}&id={id}"))
 }
 
 /// A store refusal the user can fix, as the errors of the form that failed.
@@ -208,7 +232,7 @@ pub async fn add_department(
     let j = user.principal.jurisdiction_id;
     let errors = match form.parse() {
         Ok(d) => match state.store.add_department(user.who(&state), j, &d).await {
-            Ok(_) => return Ok(done("department", &d.name)),
+            Ok(id) => return Ok(done("department", id.0)),
             Err(e) => field_errors(e)?,
         },
         Err(errors) => errors,
@@ -225,7 +249,7 @@ pub async fn add_firm(
     let j = user.principal.jurisdiction_id;
     let errors = match form.parse() {
         Ok(f) => match state.store.add_firm(user.who(&state), j, &f).await {
-            Ok(_) => return Ok(done("firm", &f.name)),
+            Ok(id) => return Ok(done("firm", id)),
             Err(e) => field_errors(e)?,
         },
         Err(errors) => errors,
@@ -241,7 +265,7 @@ pub async fn add_expert(
     let j = user.principal.jurisdiction_id;
     let errors = match form.parse() {
         Ok(x) => match state.store.add_expert(user.who(&state), j, &x).await {
-            Ok(_) => return Ok(done("expert", &x.name)),
+            Ok(id) => return Ok(done("expert", id)),
             Err(e) => field_errors(e)?,
         },
         Err(errors) => errors,
@@ -252,19 +276,11 @@ pub async fn add_expert(
 
 /// Imports (or only checks) a department sheet: every row or none, each problem by row.
 pub async fn import_departments(
-    State(state): State<AppState>, user: User, mut form: axum::extract::Multipart,
+    State(state): State<AppState>, user: User, form: axum::extract::Multipart,
 ) -> PageResult {
     require_admin(&state, &user).await?;
-    let mut file = None;
-    let mut check_only = false;
-    while let Ok(Some(field)) = form.next_field().await {
-        match field.name() {
-            Some("file") => file = field.bytes().await.ok(),
-            Some("check_only") => check_only = true,
-            _ => {}
-        }
-    }
-    let shown = match file.filter(|f| !f.is_empty()) {
+    let (file, check_only) = crate::shell::sheet::import_form(form).await;
+    let shown = match file {
         None => Shown {
             import_error: Some("请选择要导入的 .xlsx 文件".into()),
             ..Shown::default()

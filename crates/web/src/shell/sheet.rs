@@ -146,3 +146,18 @@ fn cell_text(d: &Data) -> String {
         }
     }
 }
+
+/// What an import form posts: the file (none when missing or empty) and whether only to
+/// check it. The body was already bounded by the upload limit.
+pub async fn import_form(mut form: axum::extract::Multipart) -> (Option<axum::body::Bytes>, bool) {
+    let mut file = None;
+    let mut check_only = false;
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name() {
+            Some("file") => file = field.bytes().await.ok(),
+            Some("check_only") => check_only = true,
+            _ => {}
+        }
+    }
+    (file.filter(|f| !f.is_empty()), check_only)
+}

@@ -68,18 +68,10 @@ pub async fn import_template(State(state): State<AppState>) -> PageResult {
 
 /// Reads the upload, imports (or only checks) it, and shows what happened row by row.
 pub async fn import(
-    State(state): State<AppState>, user: User, mut form: axum::extract::Multipart,
+    State(state): State<AppState>, user: User, form: axum::extract::Multipart,
 ) -> PageResult {
-    let mut file = None;
-    let mut check_only = false;
-    while let Ok(Some(field)) = form.next_field().await {
-        match field.name() {
-            Some("file") => file = field.bytes().await.ok(),
-            Some("check_only") => check_only = true,
-            _ => {}
-        }
-    }
-    let outcome = match file.filter(|f| !f.is_empty()) {
+    let (file, check_only) = crate::shell::sheet::import_form(form).await;
+    let outcome = match file {
         None => Err("请选择要导入的 .xlsx 文件".to_string()),
         Some(bytes) => {
             match run_import(&state, &user.principal, &user.actor(), &bytes, !check_only).await {
