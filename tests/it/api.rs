@@ -228,6 +228,7 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/systems/import"),
         ("get", "/api/v1/search"),
         ("get", "/api/v1/audit"),
+        ("get", "/api/v1/projects/{id}/path"),
         ("get", "/api/v1/org"),
         ("post", "/api/v1/org/departments"),
         ("post", "/api/v1/org/departments/import"),

@@ -250,6 +250,29 @@ impl Web {
     }
 }
 
+/// Posts an .xlsx to an import form of the pages (with 只检查 when `check_only`).
+pub async fn upload_sheet(
+    web: &Web, path: &str, bytes: Vec<u8>, check_only: bool,
+) -> (StatusCode, String) {
+    let mut form = reqwest::multipart::Form::new().text("_csrf", web.csrf.clone());
+    if check_only {
+        form = form.text("check_only", "1");
+    }
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name("目录.xlsx")
+        .mime_str("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .expect("mime");
+    let r = web
+        .client
+        .post(format!("{}{path}", web.app_base))
+        .multipart(form.part("file", part))
+        .send()
+        .await
+        .expect("upload");
+    let s = r.status();
+    (s, r.text().await.expect("body"))
+}
+
 pub fn location(r: &Response) -> String {
     r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
 }

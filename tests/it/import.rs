@@ -135,23 +135,7 @@ fn mixed() -> Vec<u8> {
 }
 
 async fn upload(web: &Web, bytes: Vec<u8>, check_only: bool) -> (StatusCode, String) {
-    let mut form = reqwest::multipart::Form::new().text("_csrf", web.csrf.clone());
-    if check_only {
-        form = form.text("check_only", "1");
-    }
-    let part = reqwest::multipart::Part::bytes(bytes)
-        .file_name("目录.xlsx")
-        .mime_str("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        .expect("mime");
-    let r = web
-        .client
-        .post(format!("{}/systems/import", web.app_base))
-        .multipart(form.part("file", part))
-        .send()
-        .await
-        .expect("upload");
-    let s = r.status();
-    (s, r.text().await.expect("body"))
+    upload_sheet(web, "/systems/import", bytes, check_only).await
 }
 
 fn count(page: &str, id: &str) -> i64 {

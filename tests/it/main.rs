@@ -22,3 +22,4 @@ mod scope;
 mod security;
 mod systems;
 mod validation;
+mod workflow;

@@ -19,23 +19,6 @@ fn sheet(rows: &[&[&str]]) -> Vec<u8> {
 
 const HEADER: &[&str] = &["部门编码", "部门名称", "上级部门编码", "职能"];
 
-async fn upload(web: &Web, bytes: Vec<u8>, check_only: bool) -> (StatusCode, String) {
-    let mut form = reqwest::multipart::Form::new().text("_csrf", web.csrf.clone());
-    if check_only {
-        form = form.text("check_only", "1");
-    }
-    let part = reqwest::multipart::Part::bytes(bytes).file_name("部门.xlsx");
-    let r = web
-        .client
-        .post(format!("{}/org/departments/import", web.app_base))
-        .multipart(form.part("file", part))
-        .send()
-        .await
-        .expect("upload");
-    let s = r.status();
-    (s, r.text().await.expect("body"))
-}
-
 async fn department_codes(app: &TestApp) -> Vec<String> {
     let j = app.store.jurisdiction_by_code("yeji").await.expect("db").expect("yeji").id;
     app.store.departments(j).await.expect("db").into_iter().map(|d| d.code).collect()
@@ -152,7 +135,7 @@ async fn a_department_tree_imports_whole_or_not_at_all() {
         &["c", "丙", "nowhere", ""],
         &["sjj", "重名", "", ""],
     ]);
-    let (s, page) = upload(&admin, bad, false).await;
+    let (s, page) = upload_sheet(&admin, "/org/departments/import", bad, false).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     for shown in [
         "未写入任何部门",
@@ -172,17 +155,18 @@ async fn a_department_tree_imports_whole_or_not_at_all() {
         &["jt-kj", "科技科", "jt", ""],
         &["jt", "区交通运输局", "gov", "项目建设单位"],
     ]);
-    let (s, page) = upload(&admin, good.clone(), true).await;
+    let (s, page) = upload_sheet(&admin, "/org/departments/import", good.clone(), true).await;
     assert_eq!(s, StatusCode::OK, "{page}");
     assert!(page.contains("检查通过：可导入 2 个部门（尚未写入）"), "{page}");
     assert_eq!(department_codes(&app).await, before);
-    let (s, page) = upload(&admin, good, false).await;
+    let (s, page) = upload_sheet(&admin, "/org/departments/import", good, false).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("已导入 2 个部门"), "{page}");
     assert!(page.contains("<td class=\"depth-3\">科技科</td>"), "placed under its parent: {page}");
 
     // Not a workbook: refused with its reason. The template downloads.
-    let (s, page) = upload(&admin, b"not a workbook".to_vec(), false).await;
+    let (s, page) =
+        upload_sheet(&admin, "/org/departments/import", b"not a workbook".to_vec(), false).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("无法读取文件"), "{page}");
     let r = admin.get("/org/departments/template.xlsx").await;
@@ -313,6 +297,18 @@ async fn the_api_and_the_cli_set_up_the_organization() {
     assert!(!shown.contains(" 丁 "), "{shown}");
 }
 
+/// Posts 新建辖区 for 忻州市交通运输局 (code `xz`) under `profile`, its first administrator `login`.
+async fn new_jurisdiction(admin: &Web, profile: &str, login: &str) -> reqwest::Response {
+    let fields = [
+        ("code", "xz"),
+        ("name", "忻州市交通运输局"),
+        ("profile_id", profile),
+        ("admin_login", login),
+        ("admin_name", "忻州管理员"),
+    ];
+    admin.post("/org/jurisdictions", &fields).await
+}
+
 #[tokio::test]
 async fn an_administrator_creates_a_jurisdiction_whose_first_admin_signs_in() {
     let app = spawn_app().await;
@@ -322,49 +318,16 @@ async fn an_administrator_creates_a_jurisdiction_whose_first_admin_signs_in() {
     let count = || async { app.store.jurisdictions().await.expect("db").len() };
     let n = count().await;
     // A login already used elsewhere: refused on its field, and no jurisdiction is left behind.
-    let r = admin
-        .post(
-            "/org/jurisdictions",
-            &[
-                ("code", "xz"),
-                ("name", "忻州市交通运输局"),
-                ("profile_id", "xinzhou-transport"),
-                ("admin_login", "clerk"),
-                ("admin_name", "忻州管理员"),
-            ],
-        )
-        .await;
+    let r = new_jurisdiction(&admin, "xinzhou-transport", "clerk").await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.expect("body");
     assert!(body.contains("登录名 clerk 已被使用"), "{body}");
     assert_eq!(count().await, n, "nothing half-saved");
-    let r = admin
-        .post(
-            "/org/jurisdictions",
-            &[
-                ("code", "xz"),
-                ("name", "x"),
-                ("profile_id", "nope"),
-                ("admin_login", "xzadmin"),
-                ("admin_name", "管理员"),
-            ],
-        )
-        .await;
+    let r = new_jurisdiction(&admin, "nope", "xzadmin").await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.expect("body").contains("没有编号为“nope”的管理办法"));
 
-    let r = admin
-        .post(
-            "/org/jurisdictions",
-            &[
-                ("code", "xz"),
-                ("name", "忻州市交通运输局"),
-                ("profile_id", "xinzhou-transport"),
-                ("admin_login", "xzadmin"),
-                ("admin_name", "忻州管理员"),
-            ],
-        )
-        .await;
+    let r = new_jurisdiction(&admin, "xinzhou-transport", "xzadmin").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let done = location(&r);
     let (_, page) = admin.text(&done).await;

@@ -46,6 +46,7 @@ fn panels() -> Panels {
         project: vec![
             (Slot::Main, projects::links::systems_panel),
             (Slot::Main, cloud::project_panel::project_cloud_panel),
+            (Slot::Main, projects::path::path_panel),
             (Slot::Main, projects::links::gates_panel),
             (Slot::Below, search::similar::similar_panel),
             (Slot::Below, rules::project::rules_panel),

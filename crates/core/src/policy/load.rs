@@ -2,8 +2,8 @@
 //! line and field.
 
 use super::schema::{
-    DeadlineRule, DocumentRule, Gap, GateRule, Labels, Profile, ProfileHead, ProvisionRule,
-    QuotaRule, SanctionRule, SignMode, StageRule, ThresholdRule, Timing,
+    DeadlineRule, DocumentRule, Gap, GateRule, Labels, PathRule, Profile, ProfileHead,
+    ProvisionRule, QuotaRule, SanctionRule, SignMode, StageRule, ThresholdRule, Timing,
 };
 use super::vocabulary::Stage;
 use crate::org::{FirmKind, PartyKind};
@@ -46,6 +46,7 @@ const SECTIONS: &[&str] = &[
     "sanctions",
     "gaps",
     "provisions",
+    "paths",
 ];
 
 /// An entry's body: from the end of its `[[header]]` line to the next header.
@@ -210,6 +211,7 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
     let sanctions: Vec<(usize, SanctionRule)> = r.entries(text, "sanctions");
     let gaps: Vec<(usize, Gap)> = r.entries(text, "gaps");
     let provisions: Vec<(usize, ProvisionRule)> = r.entries(text, "provisions");
+    let paths: Vec<(usize, PathRule)> = r.entries(text, "paths");
 
     // Sections the reader does not know.
     for line in text.lines() {
@@ -435,6 +437,26 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
         }
         provided.push(p.provision);
     }
+    let mut path_ids = Vec::new();
+    for (line, p) in &paths {
+        common(&mut r, "paths", *line, None, &p.cite, &p.text);
+        if path_ids.contains(&p.id) {
+            r.err(field_line(text, *line, "id"), "paths.id", format!("路径 {} 重复", p.id));
+        }
+        path_ids.push(p.id.clone());
+        if p.stages.is_empty() {
+            r.err(field_line(text, *line, "stages"), "paths.stages", "须列出经过的阶段");
+        }
+        for (i, stage) in p.stages.iter().enumerate() {
+            if p.stages[..i].contains(stage) {
+                let m = format!("阶段 {} 重复", stage.as_str());
+                r.err(field_line(text, *line, "stages"), "paths.stages", m);
+            } else if !stages.iter().any(|(_, s)| s.stage == *stage) {
+                let m = format!("阶段 {} 没有 [[stages]] 规则", stage.as_str());
+                r.err(field_line(text, *line, "stages"), "paths.stages", m);
+            }
+        }
+    }
     if head.issued.year() < 1990 {
         r.err(field_line(text, 0, "issued"), "issued", "发布日期不合理");
     }
@@ -454,5 +476,6 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
         sanctions: strip(sanctions),
         gaps: strip(gaps),
         provisions: strip(provisions),
+        paths: strip(paths),
     })
 }

@@ -365,6 +365,17 @@ pub enum Provision {
     DeclarationForm,
 }
 
+/// A path through the stages, in the order the regulation runs them: the workflow engine lays
+/// a subject's route along it (`approval`: from declaration to approval).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathRule {
+    pub id: String,
+    pub cite: String,
+    pub text: String,
+    pub stages: Vec<Stage>,
+}
+
 /// A provision's sentence in the profile's own words, with its article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -460,6 +471,7 @@ pub struct Profile {
     pub sanctions: Vec<SanctionRule>,
     pub gaps: Vec<Gap>,
     pub provisions: Vec<ProvisionRule>,
+    pub paths: Vec<PathRule>,
 }
 
 impl Profile {
@@ -524,5 +536,11 @@ impl Profile {
             + self.sanctions.len()
             + self.gaps.len()
             + self.provisions.len()
+            + self.paths.len()
+    }
+
+    /// The path of that id (`approval`).
+    pub fn path(&self, id: &str) -> Option<&PathRule> {
+        self.paths.iter().find(|p| p.id == id)
     }
 }

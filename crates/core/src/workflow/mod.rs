@@ -19,7 +19,7 @@ mod tests;
 
 use crate::DomainError;
 use crate::ids::UserId;
-use crate::policy::{EventKind, Facts, SignMode, Stage, StageRule, all_hold};
+use crate::policy::{EventKind, Facts, Profile, SignMode, Stage, StageRule, all_hold};
 use serde::{Deserialize, Serialize};
 
 /// One step of a route: a link of a stage rule's chain.
@@ -50,19 +50,16 @@ impl Route {
         let mut steps = Vec::new();
         for stage in path {
             for rule in rules.iter().filter(|r| r.stage == *stage && all_hold(&r.when, facts)) {
-                for (n, link) in rule.chain.iter().enumerate() {
-                    steps.push(RouteStep {
-                        key: format!("{}/{}/{}", stage.as_str(), rule.cite, n + 1),
-                        stage: *stage,
-                        cite: rule.cite.clone(),
-                        action: link.action.clone(),
-                        parties: link.parties.clone(),
-                        mode: link.mode,
-                    });
-                }
+                steps.extend(steps_of(rule));
             }
         }
         Route { steps }
+    }
+
+    /// The route along the profile's path of that id (`approval`), if it has one.
+    pub fn for_path(profile: &Profile, path: &str, facts: &Facts) -> Option<Route> {
+        let p = profile.path(path)?;
+        Some(Route::from_rules(&profile.stages, &p.stages, facts))
     }
 
     pub fn index_of(&self, key: &str) -> Option<usize> {
@@ -73,6 +70,85 @@ impl Route {
     fn ends_stage(&self, i: usize) -> bool {
         self.steps.get(i + 1).is_none_or(|next| next.stage != self.steps[i].stage)
     }
+}
+
+/// The steps of one rule's chain, keyed `stage/cite/n`.
+fn steps_of(rule: &StageRule) -> Vec<RouteStep> {
+    rule.chain
+        .iter()
+        .enumerate()
+        .map(|(n, link)| RouteStep {
+            key: format!("{}/{}/{}", rule.stage.as_str(), rule.cite, n + 1),
+            stage: rule.stage,
+            cite: rule.cite.clone(),
+            action: link.action.clone(),
+            parties: link.parties.clone(),
+            mode: link.mode,
+        })
+        .collect()
+}
+
+/// One rule of a stage on a path, and whether it applies to the subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleOutline {
+    pub cite: String,
+    pub text: String,
+    /// `Some(true)`: its conditions hold; `Some(false)`: they do not; `None`: a fact they
+    /// test is not established yet.
+    pub applies: Option<bool>,
+    /// The facts its conditions test that are not established yet.
+    pub unknown: Vec<crate::policy::Fact>,
+    /// Its steps (those of the route when it applies).
+    pub steps: Vec<RouteStep>,
+}
+
+/// One stage of a path with its rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageOutline {
+    pub stage: Stage,
+    pub rules: Vec<RuleOutline>,
+}
+
+/// The profile's path of that id laid out for a subject: each stage with every rule of it,
+/// whether it applies (and which facts are still open), and its steps — what the route is
+/// made of, and what it leaves out and why.
+pub fn outline(profile: &Profile, path: &str, facts: &Facts) -> Option<Vec<StageOutline>> {
+    let p = profile.path(path)?;
+    let out = p
+        .stages
+        .iter()
+        .map(|stage| StageOutline {
+            stage: *stage,
+            rules: profile
+                .stages
+                .iter()
+                .filter(|r| r.stage == *stage)
+                .map(|r| {
+                    let outcomes: Vec<Option<bool>> =
+                        r.when.iter().map(|c| c.eval(facts)).collect();
+                    let applies = if outcomes.contains(&Some(false)) {
+                        Some(false)
+                    } else if outcomes.contains(&None) {
+                        None
+                    } else {
+                        Some(true)
+                    };
+                    let unknown =
+                        r.when.iter().filter(|c| c.eval(facts).is_none()).map(|c| c.fact).collect();
+                    // Laid out whether or not it applies, to show what it would add.
+                    let steps = steps_of(r);
+                    RuleOutline {
+                        cite: r.cite.clone(),
+                        text: r.text.clone(),
+                        applies,
+                        unknown,
+                        steps,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Some(out)
 }
 
 /// Who signs at a step: a party (any of its people with the role), or one person.

@@ -57,6 +57,59 @@ fn path() -> Vec<Stage> {
 }
 
 #[test]
+fn every_profile_has_an_approval_path_from_declaration_to_approval() {
+    for p in builtin() {
+        let f = facts(&[
+            (Fact::IsCrossDepartment, 0),
+            (Fact::IsClassified, 0),
+            (Fact::InAnnualPlan, 1),
+        ]);
+        let route = Route::for_path(&p, "approval", &f).unwrap_or_else(|| panic!("{}", p.head.id));
+        let first = route.steps.first().expect("steps");
+        let last = route.steps.last().expect("steps");
+        assert_eq!(first.stage, Stage::Declaration, "{}", p.head.id);
+        assert_eq!(first.parties, ["owner_unit"], "{}: the owner unit declares", p.head.id);
+        assert_eq!(last.stage, Stage::Approval, "{}", p.head.id);
+        assert!(route.steps.len() >= 2, "{}: {route:?}", p.head.id);
+    }
+    // yeji:7's joint review is a 会签 of five offices before 发改's approval (yeji:5).
+    let yeji = Route::for_path(&profile("yeji"), "approval", &Facts::new()).expect("yeji");
+    assert_eq!(yeji.steps[1].mode, SignMode::All);
+    assert_eq!(yeji.steps[1].parties.len(), 5);
+    assert_eq!(yeji.steps[2].parties, ["development_reform"]);
+}
+
+#[test]
+fn a_path_naming_a_stage_without_rules_is_refused() {
+    let bad = SIXTH.to_string()
+        + "\n[[paths]]\nid = \"approval\"\ncite = \"sixth:9\"\ntext = \"申报后评审。\"\nstages = [\"declaration\", \"expert_review\", \"declaration\"]\n";
+    let errors = load("policies/sixth.toml", &bad).expect_err("refused");
+    let all: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert!(all.iter().any(|e| e.contains("expert_review 没有 [[stages]] 规则")), "{all:?}");
+    assert!(all.iter().any(|e| e.contains("declaration 重复")), "{all:?}");
+}
+
+#[test]
+fn the_outline_says_which_rules_apply_and_which_facts_are_open() {
+    let p = profile("linxiang");
+    let o = outline(&p, "approval", &facts(&[(Fact::InvestmentYuan, 1_500_000)])).expect("path");
+    let stages: Vec<Stage> = o.iter().map(|s| s.stage).collect();
+    assert_eq!(
+        stages,
+        [Stage::Declaration, Stage::PreReview, Stage::ExpertReview, Stage::Approval]
+    );
+    let expert = &o[2].rules[0];
+    assert_eq!((expert.cite.as_str(), expert.applies), ("linxiang:14", Some(false)));
+    assert_eq!(expert.steps[1].parties, ["expert"], "what it would add is shown");
+    // Who writes the pre-review plan turns on a fact not established yet.
+    assert!(
+        o[1].rules.iter().all(|r| r.applies.is_none() && r.unknown == [Fact::IsCrossDepartment])
+    );
+    assert_eq!(o[3].rules[0].applies, Some(true));
+    assert!(outline(&p, "nowhere", &Facts::new()).is_none());
+}
+
+#[test]
 fn linxiang_calls_its_expert_panel_from_two_million_yuan() {
     let p = profile("linxiang");
     let route = |yuan: i64, cross: i64| {

@@ -6,6 +6,7 @@ mod events;
 mod gates;
 pub mod links;
 pub mod obligations;
+pub mod path;
 
 pub use declarations::{CreateDraft, FlowStep};
 pub use events::{EstablishFact, RecordEvent, Waive};

@@ -477,4 +477,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(project_systems, link_project_system))
         .routes(routes!(unlink_project_system))
         .routes(routes!(project_gates))
+        .routes(routes!(crate::projects::path::project_path))
 }

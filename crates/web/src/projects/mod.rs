@@ -7,6 +7,7 @@ mod flow;
 pub mod form;
 pub mod links;
 pub mod list;
+pub mod path;
 pub mod show;
 
 use crate::AppState;

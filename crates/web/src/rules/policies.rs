@@ -62,6 +62,16 @@ pub fn rule_sections(p: &Profile) -> Vec<(&'static str, RuleRows)> {
                 .collect(),
         ),
         (
+            "路径",
+            p.paths
+                .iter()
+                .map(|r| {
+                    let stages: Vec<String> = r.stages.iter().map(|s| p.stage_label(*s)).collect();
+                    (r.cite.clone(), stages.join(" → "), r.text.clone())
+                })
+                .collect(),
+        ),
+        (
             "材料",
             p.documents
                 .iter()

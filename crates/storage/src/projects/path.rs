@@ -1,0 +1,40 @@
+//! The path a project's profile lays out for it: the workflow engine's route from declaration
+//! to approval, stage by stage, with which rules apply to this project and which facts are
+//! still open.
+
+use super::*;
+use crate::Who;
+use govit_core::workflow::{StageOutline, outline};
+
+/// A project's approval path.
+#[derive(Debug, Clone)]
+pub struct ProjectPath {
+    /// The profile's article and sentence for the path.
+    pub cite: String,
+    pub text: String,
+    pub stages: Vec<StageOutline>,
+}
+
+impl Store {
+    /// The approval path of a project the caller has read; none when its profile has none.
+    pub async fn path_of(&self, p: &Project) -> Result<Option<ProjectPath>> {
+        let rules = self.rules();
+        let Some(profile) = rules.profile(&p.profile_id) else { return Ok(None) };
+        let Some(path) = profile.path("approval") else { return Ok(None) };
+        let facts = {
+            let mut conn = self.pool.acquire().await?;
+            self.facts_of(&mut conn, p).await?
+        };
+        Ok(outline(profile, "approval", &facts).map(|stages| ProjectPath {
+            cite: path.cite.clone(),
+            text: path.text.clone(),
+            stages,
+        }))
+    }
+
+    /// The approval path of a project the user can see (404 otherwise).
+    pub async fn project_path(&self, who: Who<'_>, id: ProjectId) -> Result<Option<ProjectPath>> {
+        let p = self.read::<Project>(who, id.0).await?;
+        self.path_of(&p).await
+    }
+}
