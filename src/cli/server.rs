@@ -19,29 +19,49 @@ pub(super) fn init_logging() {
     }
 }
 
-pub(super) async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGTERM or Ctrl-C. The handlers are installed when this is called, not when
+/// the future is first polled: a signal that arrives as soon as the server answers must stop it
+/// gracefully, not kill it.
+pub(super) fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (mut term, mut int) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::terminate()).ok(), signal(SignalKind::interrupt()).ok())
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let term = async {
+                match term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let int = async {
+                match int.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = term => {},
+                _ = int => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing in-flight requests");
     }
-    tracing::info!("shutting down: finishing in-flight requests");
 }
 
 pub(super) async fn serve(store: Store, args: &ServeArgs, db: &DbArgs) -> Result<()> {
+    let signal = shutdown_signal();
     let checkpointer = checkpointer(db)?;
     let listener = tokio::net::TcpListener::bind(&args.addr)
         .await
@@ -66,7 +86,7 @@ pub(super) async fn serve(store: Store, args: &ServeArgs, db: &DbArgs) -> Result
     let signing = tokio::spawn(checkpointer.run(store.clone(), every, now_ms, async {
         let _ = stopped.await;
     }));
-    govit_web::serve(listener, state, shutdown_signal()).await?;
+    govit_web::serve(listener, state, signal).await?;
     let _ = stop.send(());
     let _ = signing.await;
     store.close().await;

@@ -310,3 +310,22 @@ async fn clerks_list_systems_on_the_project_page_with_checks() {
         .await;
     assert_eq!(audit.len(), 1);
 }
+
+/// Every page of the demo's projects opens for each kind of account, whatever its data scope:
+/// a scope on the department tree (the clerk's 本部门及以下) once made the page of a project
+/// naming a catalog system fail.
+#[tokio::test]
+async fn every_demo_project_opens_for_every_scope() {
+    let app = spawn_app().await;
+    govit_storage::seed::demo::sample_projects(&app.store, app.now()).await.expect("samples");
+    for login in ["clerk", "reviewer", "finance"] {
+        let web = app.login(login).await;
+        let (_, list) = app.api(login).await.get("/api/v1/projects?page_size=100").await;
+        let items = list["items"].as_array().expect("items").clone();
+        assert!(!items.is_empty(), "{login} sees no project");
+        for p in items {
+            let (s, page) = web.text(&format!("/projects/{}", p["id"])).await;
+            assert_eq!(s, StatusCode::OK, "{login} on project {}: {page}", p["id"]);
+        }
+    }
+}

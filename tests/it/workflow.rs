@@ -64,4 +64,14 @@ async fn linxiang_adds_its_expert_panel_from_two_million_yuan() {
         assert!(pre["open_facts"].to_string().contains("是否跨部门项目"), "{path}");
     }
     assert_eq!(status, ["not_applicable", "applies"], "1,999,999 yuan and 2,000,000 yuan");
+    // The page says why the expert panel does not apply, and what is open for the pre-review.
+    let (_, list) = clerk.get("/api/v1/projects?q=一百九十九万").await;
+    let id = list["items"][0]["id"].clone();
+    let (_, page) = app.login("lx-clerk").await.text(&format!("/projects/{id}")).await;
+    for shown in [
+        "适用条件：项目投资 ≥ 200 万元；本项目：项目投资 199.9999 万元",
+        "适用条件：是否跨部门项目为“否”；待认定：是否跨部门项目",
+    ] {
+        assert!(page.contains(shown), "{shown} not in {page}");
+    }
 }

@@ -98,6 +98,10 @@ pub struct RuleOutline {
     pub applies: Option<bool>,
     /// The facts its conditions test that are not established yet.
     pub unknown: Vec<crate::policy::Fact>,
+    /// Its conditions in words (「项目投资 ≥ 200 万元」), empty when it always applies.
+    pub condition: String,
+    /// What the subject's established facts say to them (「项目投资 150 万元」).
+    pub known: String,
     /// Its steps (those of the route when it applies).
     pub steps: Vec<RouteStep>,
 }
@@ -137,11 +141,25 @@ pub fn outline(profile: &Profile, path: &str, facts: &Facts) -> Option<Vec<Stage
                         r.when.iter().filter(|c| c.eval(facts).is_none()).map(|c| c.fact).collect();
                     // Laid out whether or not it applies, to show what it would add.
                     let steps = steps_of(r);
+                    let known = r
+                        .when
+                        .iter()
+                        .filter_map(|c| facts.get(&c.fact).map(|v| (c.fact, *v)))
+                        .map(|(f, v)| format!("{} {}", fact_name(f), f.show_value(v)))
+                        .collect::<Vec<_>>()
+                        .join("，");
                     RuleOutline {
                         cite: r.cite.clone(),
                         text: r.text.clone(),
                         applies,
                         unknown,
+                        condition: r
+                            .when
+                            .iter()
+                            .map(condition_text)
+                            .collect::<Vec<_>>()
+                            .join("，且"),
+                        known,
                         steps,
                     }
                 })
@@ -149,6 +167,31 @@ pub fn outline(profile: &Profile, path: &str, facts: &Facts) -> Option<Vec<Stage
         })
         .collect();
     Some(out)
+}
+
+/// A fact's name without its unit (「项目投资」 for 「项目投资（元）」).
+fn fact_name(f: crate::policy::Fact) -> &'static str {
+    let l = f.label();
+    l.split_once('（').map_or(l, |(name, _)| name)
+}
+
+/// A condition in words: 「是否跨部门项目为“否”」, 「项目投资 ≥ 200 万元」.
+fn condition_text(c: &crate::policy::Condition) -> String {
+    use crate::policy::{FactUnit, Op};
+    let name = fact_name(c.fact);
+    if c.fact.unit() == FactUnit::Flag && matches!(c.op, Op::Eq | Op::Ne) {
+        let yes = (c.value != 0) == (c.op == Op::Eq);
+        return format!("{name}为“{}”", if yes { "是" } else { "否" });
+    }
+    let op = match c.op {
+        Op::Lt => "<",
+        Op::Le => "≤",
+        Op::Gt => ">",
+        Op::Ge => "≥",
+        Op::Eq => "=",
+        Op::Ne => "≠",
+    };
+    format!("{name} {op} {}", c.fact.show_value(c.value))
 }
 
 /// Who signs at a step: a party (any of its people with the role), or one person.

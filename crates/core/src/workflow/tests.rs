@@ -101,6 +101,10 @@ fn the_outline_says_which_rules_apply_and_which_facts_are_open() {
     let expert = &o[2].rules[0];
     assert_eq!((expert.cite.as_str(), expert.applies), ("linxiang:14", Some(false)));
     assert_eq!(expert.steps[1].parties, ["expert"], "what it would add is shown");
+    assert_eq!(expert.condition, "项目投资 ≥ 200 万元");
+    assert_eq!(expert.known, "项目投资 150 万元");
+    assert_eq!(o[1].rules[0].condition, "是否跨部门项目为“是”");
+    assert_eq!(o[1].rules[1].condition, "是否跨部门项目为“否”");
     // Who writes the pre-review plan turns on a fact not established yet.
     assert!(
         o[1].rules.iter().all(|r| r.applies.is_none() && r.unknown == [Fact::IsCrossDepartment])

@@ -324,7 +324,12 @@ impl Store {
         }
         let w = crate::visible_where(principal, "s");
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let sql = format!("SELECT s.id FROM info_systems s{} AND s.id IN ({list})", w.sql());
+        // The scope may filter on the owner department's place in the tree (`d.path`).
+        let sql = format!(
+            "SELECT s.id FROM info_systems s JOIN departments d ON d.id = s.owner_department_id{} \
+             AND s.id IN ({list})",
+            w.sql()
+        );
         let rows = crate::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
             .fetch_all(&self.pool)
             .await?;

@@ -128,6 +128,12 @@ pub async fn users_page(
     Ok(resp)
 }
 
+/// The page with an empty new-account form (own department's data by default).
+async fn blank_users_page(state: &AppState, user: &User, flash: Option<String>) -> PageResult {
+    let form = NewUserForm { scope: "own_department".into(), ..Default::default() };
+    users_page(state, user, flash, form, &[], vec![]).await
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct UsersQuery {
@@ -144,15 +150,7 @@ pub async fn users(
         "enable" => Some(format!("账户 {} 已启用。", q.login)),
         _ => None,
     };
-    users_page(
-        &state,
-        &user,
-        flash,
-        NewUserForm { scope: "own_department".into(), ..Default::default() },
-        &[],
-        vec![],
-    )
-    .await
+    blank_users_page(&state, &user, flash).await
 }
 
 /// Creates an account from the admin form; a generated initial password is shown once.
@@ -204,15 +202,7 @@ pub async fn create_user(
             } else {
                 format!("已创建账户 {}，首次登录须修改密码。", form.login)
             };
-            users_page(
-                &state,
-                &user,
-                Some(flash),
-                NewUserForm { scope: "own_department".into(), ..Default::default() },
-                &[],
-                vec![],
-            )
-            .await
+            blank_users_page(&state, &user, Some(flash)).await
         }
         Err(StoreError::Domain(DomainError::Invalid(errs))) => {
             let kept = NewUserForm { password: String::new(), ..form };
@@ -303,13 +293,5 @@ pub async fn reset_done(
         ),
         None => format!("{login} 的密码已重置，新密码已显示过或已过期；如未记下，请再次重置。"),
     };
-    users_page(
-        &state,
-        &user,
-        Some(flash),
-        NewUserForm { scope: "own_department".into(), ..Default::default() },
-        &[],
-        vec![],
-    )
-    .await
+    blank_users_page(&state, &user, Some(flash)).await
 }

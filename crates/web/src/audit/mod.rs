@@ -379,9 +379,9 @@ pub async fn export_audit(
             )),
         )
         .await?;
-    let table = crate::shell::excel::Table {
-        sheet: "审计日志",
-        headers: &[
+    let table = crate::shell::excel::Table::new(
+        "审计日志",
+        &[
             "记录号",
             "时间",
             "操作人",
@@ -396,7 +396,7 @@ pub async fn export_audit(
             "说明",
             "变更内容",
         ],
-        widths: &[
+        &[
             (1, 10.0),
             (2, 18.0),
             (3, 12.0),
@@ -409,9 +409,7 @@ pub async fn export_audit(
             (12, 40.0),
             (13, 60.0),
         ],
-        total: None,
-        money: &[],
-    };
+    );
     crate::shell::excel::xlsx_response(
         table,
         rows,

@@ -364,13 +364,11 @@ pub async fn export_catalog(
             ]
         })
         .collect();
-    let table = crate::shell::excel::Table {
-        sheet: "政务云系统服务目录",
-        headers: &headers,
-        widths: &[(2, 24.0), (4, 40.0), (8, 30.0)],
-        total: None,
-        money: &[],
-    };
+    let table = crate::shell::excel::Table::new(
+        "政务云系统服务目录",
+        &headers,
+        &[(2, 24.0), (4, 40.0), (8, 30.0)],
+    );
     crate::shell::excel::xlsx_response(
         table,
         rows,

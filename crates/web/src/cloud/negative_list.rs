@@ -192,13 +192,8 @@ pub async fn export_negative(
             ]
         })
         .collect();
-    let table = crate::shell::excel::Table {
-        sheet: "负面清单",
-        headers: &headers,
-        widths: &[(1, 30.0), (3, 40.0), (4, 30.0)],
-        total: None,
-        money: &[],
-    };
+    let table =
+        crate::shell::excel::Table::new("负面清单", &headers, &[(1, 30.0), (3, 40.0), (4, 30.0)]);
     crate::shell::excel::xlsx_response(
         table,
         rows,

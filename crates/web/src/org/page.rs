@@ -314,13 +314,11 @@ pub async fn import_departments(
 
 /// An empty department sheet with its four columns and two example rows.
 pub async fn department_template(State(state): State<AppState>) -> PageResult {
-    let table = crate::shell::excel::Table {
-        sheet: "部门",
-        headers: &DEPARTMENT_COLUMNS,
-        widths: &[(1, 14.0), (2, 30.0), (3, 14.0), (4, 30.0)],
-        total: None,
-        money: &[],
-    };
+    let table = crate::shell::excel::Table::new(
+        "部门",
+        &DEPARTMENT_COLUMNS,
+        &[(1, 14.0), (2, 30.0), (3, 14.0), (4, 30.0)],
+    );
     let rows = vec![
         vec!["1".into(), "gov".into(), "示例：市人民政府".into(), "".into(), "人民政府".into()],
         vec![

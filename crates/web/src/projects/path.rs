@@ -43,6 +43,10 @@ pub struct RuleDto {
     status_label: String,
     /// Facts still to be established, by their names.
     open_facts: Vec<String>,
+    /// When the rule applies, in words; empty when always.
+    condition: String,
+    /// What the project's established facts say to the condition.
+    known: String,
     steps: Vec<StepDto>,
 }
 
@@ -98,6 +102,8 @@ fn stage_dto(profile: &Profile, s: &StageOutline) -> StageDto {
                     status: status.into(),
                     status_label: label.into(),
                     open_facts: r.unknown.iter().map(|f| f.label().to_string()).collect(),
+                    condition: r.condition.clone(),
+                    known: r.known.clone(),
                     steps: r.steps.iter().map(|s| step_dto(profile, s)).collect(),
                 }
             })

@@ -274,13 +274,11 @@ pub async fn export(
             ]
         })
         .collect();
-    let table = crate::shell::excel::Table {
-        sheet: if overdue { "逾期事项" } else { "待办事项" },
-        headers: &headers,
-        widths: &[(0, 30.0), (10, 60.0)],
-        total: None,
-        money: &[],
-    };
+    let table = crate::shell::excel::Table::new(
+        if overdue { "逾期事项" } else { "待办事项" },
+        &headers,
+        &[(0, 30.0), (10, 60.0)],
+    );
     crate::shell::excel::xlsx_response(
         table,
         rows,

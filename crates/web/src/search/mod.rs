@@ -147,13 +147,7 @@ pub async fn export(
             ]
         })
         .collect();
-    let table = crate::shell::excel::Table {
-        sheet: "检索结果",
-        headers: &headers,
-        widths: &[(1, 40.0), (2, 24.0)],
-        total: None,
-        money: &[],
-    };
+    let table = crate::shell::excel::Table::new("检索结果", &headers, &[(1, 40.0), (2, 24.0)]);
     crate::shell::excel::xlsx_response(
         table,
         rows,

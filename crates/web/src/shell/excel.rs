@@ -47,6 +47,13 @@ pub struct Table<'a> {
     pub money: &'a [u16],
 }
 
+impl<'a> Table<'a> {
+    /// A sheet of text cells: no 合计 row, no amount columns.
+    pub fn new(sheet: &'a str, headers: &'a [&'a str], widths: &'a [(u16, f64)]) -> Table<'a> {
+        Table { sheet, headers, widths, total: None, money: &[] }
+    }
+}
+
 /// How 万元 amounts read in a sheet: thousands grouped, two to four decimals (to the yuan).
 const WAN_FORMAT: &str = "#,##0.00##";
 

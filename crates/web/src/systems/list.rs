@@ -175,13 +175,8 @@ pub fn systems_table(
             row
         })
         .collect();
-    let table = crate::shell::excel::Table {
-        sheet: "政务信息系统目录",
-        headers: &HEADERS,
-        widths: &[(1, 30.0), (2, 40.0)],
-        total: None,
-        money: &[],
-    };
+    let table =
+        crate::shell::excel::Table::new("政务信息系统目录", &HEADERS, &[(1, 30.0), (2, 40.0)]);
     (table, rows)
 }
 
