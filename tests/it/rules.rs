@@ -511,6 +511,7 @@ async fn submitting_a_declaration_fulfils_the_duty_to_declare() {
             .unwrap_or_default()
     };
     let (_, before) = clerk.get(&format!("/api/v1/projects/{id}/obligations")).await;
+    assert_eq!(duty(&before)["rule_id"], "yeji-6-declare", "a new draft owes it at once: {before}");
     assert_ne!(duty(&before)["status"], "fulfilled", "{before}");
     let (s, e) = clerk
         .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))

@@ -35,9 +35,9 @@ impl Record for Project {
             let from = cx.before.map_or(ProjectStatus::Draft, |b| b.status);
             timeline_event(conn, who.principal, who.now_ms, after, step, from, detail).await?;
         }
-        if step != Some(ProjectAction::Create) {
-            cx.store.recompute_in(conn, after.id, who.now_ms).await?;
-        }
+        // A new draft owes what its profile asks of it at once (the duty to declare next
+        // year's project, with its deadline), not only after its first edit.
+        cx.store.recompute_in(conn, after.id, who.now_ms).await?;
         Ok(())
     }
 

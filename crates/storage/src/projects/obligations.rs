@@ -149,6 +149,14 @@ impl Store {
     pub(crate) async fn recompute_in(
         &self, conn: &mut AnyConnection, id: ProjectId, now_ms: i64,
     ) -> Result<usize> {
+        // Two recomputes of one project at once (the daily tick and a step) must not both
+        // delete the old list and insert the new: on PostgreSQL the second would not see the
+        // first's new rows and collide on them. Taking the project's row first queues them
+        // (a step on the project already holds it).
+        sqlx::query("UPDATE projects SET version = version WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
         let Some(p) = fetch(conn, id).await? else {
             return Ok(0);
         };

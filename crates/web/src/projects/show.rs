@@ -106,12 +106,11 @@ pub async fn project_page(
             } else {
                 format!("{}（{}）", e.actor_name, e.actor_department)
             },
-            what: format!(
-                "{}：{} → {}",
-                e.action.label(),
-                e.from_status.label(),
-                e.to_status.label()
-            ),
+            what: if e.from_status == e.to_status {
+                e.action.label().to_string()
+            } else {
+                format!("{}：{} → {}", e.action.label(), e.from_status.label(), e.to_status.label())
+            },
             comment: e.comment.clone(),
         })
         .collect();

@@ -220,7 +220,13 @@ pub fn declaration_groups(form: &DeclarationForm, errors: &[FieldError]) -> Vec<
             fields: vec![
                 f("leader", &form.leader, "text", "", true),
                 f("contact", &form.contact, "text", "", true),
-                f("phone", &form.phone, "tel", "手机号或带区号的固定电话，例如 0564-6661234", true),
+                f(
+                    "phone",
+                    &form.phone,
+                    "tel",
+                    "11 位手机号，或带区号的固定电话（区号-号码）",
+                    true,
+                ),
                 f("email", &form.email, "email", "", true),
                 f("remarks", &form.remarks, "textarea", "选填，500 字以内", false),
             ],
