@@ -132,7 +132,10 @@ async fn withdraw_returns_a_submission_to_draft() {
     );
     let (_, page) = clerk.text(&format!("/projects/{id}")).await;
     assert!(page.contains("撤回申报：待审核 → 草稿"), "{page}");
-    assert!(!page.contains("草稿 → 草稿"), "a step that keeps the status shows no transition: {page}");
+    assert!(
+        !page.contains("草稿 → 草稿"),
+        "a step that keeps the status shows no transition: {page}"
+    );
 }
 
 #[tokio::test]
