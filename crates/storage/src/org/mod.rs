@@ -290,9 +290,11 @@ pub(crate) async fn insert_row(
         columns.join(", "),
         placeholders.join(", ")
     );
+    // Two at once with one code: the second is told so, not answered with an error page.
     let id: i64 = bind_all(sqlx::query(AssertSqlSafe(sql)), &params)
         .fetch_one(&mut *conn)
-        .await?
+        .await
+        .map_err(|e| code_taken(e, "编码已被使用，请换一个"))?
         .try_get("id")?;
     let after: serde_json::Map<String, serde_json::Value> =
         fields.iter().map(|(k, v)| (k.to_string(), (*v).into())).collect();
@@ -341,7 +343,8 @@ pub(crate) async fn insert_department(
     .bind(code.to_string())
     .bind(name.to_string())
     .fetch_one(&mut *conn)
-    .await?;
+    .await
+    .map_err(|e| code_taken(e, &format!("本辖区已有编码为“{code}”的部门")))?;
     let path = child_path(parent_path.as_deref(), DepartmentId(id));
     sqlx::query("UPDATE departments SET path = $1, sort_order = $2 WHERE id = $2")
         .bind(path.clone())
@@ -362,4 +365,13 @@ pub(crate) async fn insert_department(
     append(conn, actor, now_ms, Change::ok("department", id, "department.create").after(&after))
         .await?;
     Ok(DepartmentId(id))
+}
+
+/// A unique code already taken (by a writer that committed first), as the `code` field's error.
+fn code_taken(e: sqlx::Error, message: &str) -> crate::StoreError {
+    if crate::base::unique_violation(&e) {
+        DomainError::invalid("code", message.to_string()).into()
+    } else {
+        e.into()
+    }
 }
