@@ -183,15 +183,7 @@ fn condition_text(c: &crate::policy::Condition) -> String {
         let yes = (c.value != 0) == (c.op == Op::Eq);
         return format!("{name}为“{}”", if yes { "是" } else { "否" });
     }
-    let op = match c.op {
-        Op::Lt => "<",
-        Op::Le => "≤",
-        Op::Gt => ">",
-        Op::Ge => "≥",
-        Op::Eq => "=",
-        Op::Ne => "≠",
-    };
-    format!("{name} {op} {}", c.fact.show_value(c.value))
+    format!("{name} {} {}", c.op.symbol(), c.fact.show_value(c.value))
 }
 
 /// Who signs at a step: a party (any of its people with the role), or one person.

@@ -3,7 +3,6 @@
 //! still open.
 
 use super::*;
-use crate::Who;
 use govit_core::workflow::{StageOutline, outline};
 
 /// A project's approval path.
@@ -30,11 +29,5 @@ impl Store {
             text: path.text.clone(),
             stages,
         }))
-    }
-
-    /// The approval path of a project the user can see (404 otherwise).
-    pub async fn project_path(&self, who: Who<'_>, id: ProjectId) -> Result<Option<ProjectPath>> {
-        let p = self.read::<Project>(who, id.0).await?;
-        self.path_of(&p).await
     }
 }

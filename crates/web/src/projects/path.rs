@@ -9,7 +9,6 @@ use crate::shell::panels::{PanelCx, PanelFuture};
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, State};
-use govit_core::ids::ProjectId;
 use govit_core::policy::{Profile, SignMode};
 use govit_core::workflow::{RouteStep, StageOutline};
 use govit_storage::projects::Project;
@@ -143,8 +142,8 @@ pub fn path_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
 pub async fn project_path(
     State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
 ) -> Result<Json<PathDto>, ApiError> {
-    let path = state.store.project_path(user.who(&state), ProjectId(id)).await?;
     let p = state.store.read::<Project>(user.who(&state), id).await?;
+    let path = state.store.path_of(&p).await?;
     let rules = state.store.rules();
     match (path, rules.profile(&p.profile_id)) {
         (Some(path), Some(profile)) => Ok(Json(path_dto(profile, path))),
