@@ -50,13 +50,18 @@ async fn declaration_flow_through_the_api() {
     assert_eq!((s, p["status"].clone()), (StatusCode::OK, json!("returned")));
 
     let (_, p) = clerk.get(&format!("/api/v1/projects/{id}")).await;
-    let (s, p) = clerk
+    let (s, _) = clerk
         .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
         .await;
     assert_eq!(s, StatusCode::OK);
-    // yeji:24: approval waits until sharing and domestic crypto are established.
+    // yeji:7: the five offices review jointly (会签); the path moves on after the last.
+    let p = app.pass_steps(id, &YEJI_JOINT_REVIEW).await;
+    assert_eq!(p["status"], "submitted", "{p}");
+    // yeji:24: 发改委's approval (yeji:5) waits until sharing and domestic crypto are
+    // established.
+    let fgw = app.api("fgw").await;
     let approve = json!({"decision": "approve", "version": p["version"]});
-    let (s, e) = reviewer.post(&format!("/api/v1/projects/{id}/decision"), approve.clone()).await;
+    let (s, e) = fgw.post(&format!("/api/v1/projects/{id}/decision"), approve.clone()).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("gate_refused")), "{e}");
     assert!(
         e["message"].as_str().unwrap_or("").contains("尚未认定")
@@ -64,14 +69,20 @@ async fn declaration_flow_through_the_api() {
         "{e}"
     );
     reviewer.confirm_yeji_approval_facts(id).await;
-    let (s, p) = reviewer.post(&format!("/api/v1/projects/{id}/decision"), approve).await;
+    let (s, p) = fgw.post(&format!("/api/v1/projects/{id}/decision"), approve).await;
     assert_eq!((s, p["status"].clone()), (StatusCode::OK, json!("approved")));
 
     let (_, events) = clerk.get(&format!("/api/v1/projects/{id}/events")).await;
     let actions: Vec<&str> =
         events.as_array().expect("events").iter().filter_map(|e| e["action"].as_str()).collect();
-    assert_eq!(actions, ["create", "update", "submit", "return", "submit", "approve"]);
-    assert_eq!(events[3]["comment"], "请细化概算");
+    assert_eq!(
+        actions,
+        [
+            "create", "update", "submit", "return", "submit", "pass", "pass", "pass", "pass",
+            "pass", "approve"
+        ]
+    );
+    assert_eq!(events[3]["comment"], "【集中审查论证】请细化概算");
 }
 
 #[tokio::test]

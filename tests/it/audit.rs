@@ -348,16 +348,9 @@ async fn the_auditor_reads_the_log_in_chinese() {
     let r = clerk.post(&format!("/projects/{id}/edit"), &form).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     clerk.submit(id).await;
-    let reviewer = app.api("reviewer").await;
-    reviewer.confirm_yeji_approval_facts(id).await;
-    let (_, p) = reviewer.get(&format!("/api/v1/projects/{id}")).await;
-    let (s, body) = reviewer
-        .post(
-            &format!("/api/v1/projects/{id}/decision"),
-            serde_json::json!({"decision": "approve", "version": p["version"], "reason": "同意"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{body}");
+    // The joint review of yeji:7, then 发改委's approval (yeji:5).
+    let approved = app.approve_yeji(id).await;
+    assert_eq!(approved["status"], "approved", "{approved}");
 
     let auditor = app.login("auditor").await;
     let (s, log) = auditor.text(&format!("/audit?object_type=project&object_id={id}")).await;
@@ -392,12 +385,16 @@ async fn the_auditor_reads_the_log_in_chinese() {
     assert!(all >= 6, "{all}");
     let (_, by_unit) =
         auditor.text(&format!("/audit?object_type=project&object_id={id}&unit=教育体育")).await;
-    let (_, by_name) =
-        auditor.text(&format!("/audit?object_type=project&object_id={id}&actor=数管局")).await;
+    let mut by_name = 0;
+    for name in ["数管局", "财政局", "发改委", "机要局", "网信办"] {
+        let (_, page) =
+            auditor.text(&format!("/audit?object_type=project&object_id={id}&actor={name}")).await;
+        by_name += count(&page);
+    }
     assert_eq!(
-        count(&by_unit) + count(&by_name),
+        count(&by_unit) + by_name,
         all,
-        "every record is the clerk's or the reviewer's"
+        "every record is the clerk's or a reviewer's of the joint review"
     );
     assert!(count(&by_unit) >= 3 && !by_unit.contains("数管局审核人"), "{by_unit}");
     let (_, by_action) =
@@ -418,8 +415,8 @@ async fn the_auditor_reads_the_log_in_chinese() {
     let r = auditor.get(&format!("/audit/export.xlsx?object_type=project&object_id={id}")).await;
     let rows = xlsx_rows(&r.bytes().await.expect("xlsx"), "审计日志");
     let approve = rows.iter().find(|r| r[8] == "project.approve").expect("approve row");
-    assert_eq!(approve[3], "数管局审核人");
-    assert_eq!(approve[5], "区数据资源管理局");
+    assert_eq!(approve[3], "发改委审核人");
+    assert_eq!(approve[5], "区发展和改革委员会");
     assert_eq!(approve[7], "审核通过");
     assert!(approve[13].contains("状态：待审核 → 审核通过"), "{approve:?}");
     let edit = rows.iter().find(|r| r[8] == "project.update").expect("update row");
@@ -432,7 +429,7 @@ async fn the_auditor_reads_the_log_in_chinese() {
     assert_eq!(list["total"], 1);
     let item = &list["items"][0];
     assert_eq!(item["action_label"], "审核通过");
-    assert_eq!(item["actor"], "数管局审核人");
+    assert_eq!(item["actor"], "发改委审核人");
     assert_eq!(item["object_href"], format!("/projects/{id}"));
     assert!(
         item["changes"]

@@ -216,6 +216,24 @@ async fn declare_return_resubmit_approve_in_chromium() {
         wait_without(&c, "confirm-can_share-1").await;
         click(&c, "#confirm-uses_domestic_crypto-1").await;
         wait_without(&c, "confirm-uses_domestic_crypto-1").await;
+        // The authority signs yeji:7's joint review; the four other offices sign too.
+        click(&c, "#decision-approve").await;
+        click(&c, "#decide").await;
+        wait_for(&c, "本步已通过").await;
+        logout(&c).await;
+        let id: i64 = project_path.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
+        app.pass_steps(id, &YEJI_JOINT_REVIEW[1..]).await;
+
+        // 发改委 approves the project (yeji:5), the last step of its path.
+        login(&c, &base, "fgw").await;
+        click(&c, "nav.sidenav a[href='/review']").await;
+        c.find(Locator::LinkText("叶集区智慧校园平台"))
+            .await
+            .expect("in 发改委's queue")
+            .click()
+            .await
+            .expect("open");
+        wait_for(&c, "立项审批").await;
         click(&c, "#decision-approve").await;
         click(&c, "#decide").await;
         wait_for(&c, "已审核通过").await;

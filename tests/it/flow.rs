@@ -72,9 +72,29 @@ async fn declare_return_resubmit_approve_in_the_ui() {
     );
     assert_eq!(clerk.submit(id).await.status(), StatusCode::SEE_OTHER);
 
-    // Approve: refused, citing yeji:24, until the reviewer establishes its two facts here.
+    // yeji:7: the authority's reviewer signs the joint review; the four other offices follow.
     let v = reviewer.version(id).await;
+    let (_, page) = reviewer.text(&format!("/projects/{id}")).await;
+    assert!(
+        page.contains("审核意见：集中审查论证（yeji:7）") && page.contains("通过，送下一步"),
+        "{page}"
+    );
     let r = reviewer
+        .post(
+            &format!("/projects/{id}/decide"),
+            &[("version", &v), ("decision", "approve"), ("reason", "同意")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Signed: nothing is left for the authority's reviewer to do at this step.
+    let (_, page) = reviewer.text(&format!("/projects/{id}")).await;
+    assert!(!page.contains("id=\"decide\""), "{page}");
+    app.pass_steps(id, &YEJI_JOINT_REVIEW[1..]).await;
+
+    // 发改委's approval (yeji:5): refused, citing yeji:24, until its two facts are established.
+    let fgw = app.login("fgw").await;
+    let v = fgw.version(id).await;
+    let r = fgw
         .post(
             &format!("/projects/{id}/decide"),
             &[("version", &v), ("decision", "approve"), ("reason", "同意")],
@@ -91,8 +111,8 @@ async fn declare_return_resubmit_approve_in_the_ui() {
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
     }
-    let v = reviewer.version(id).await;
-    let r = reviewer
+    let v = fgw.version(id).await;
+    let r = fgw
         .post(
             &format!("/projects/{id}/decide"),
             &[("version", &v), ("decision", "approve"), ("reason", "同意")],
@@ -107,7 +127,8 @@ async fn declare_return_resubmit_approve_in_the_ui() {
         assert!(page.contains(step), "timeline lacks {step}");
     }
     let timeline = &page[page.find("办理记录").expect("timeline")..];
-    assert_eq!(timeline.matches("<li>").count(), 7, "{timeline}");
+    // Seven lines as before, and the five signatures of the joint review.
+    assert_eq!(timeline.matches("<li>").count(), 12, "{timeline}");
     // An approved declaration cannot be edited any more.
     let (_, p) = app.api("clerk").await.get(&format!("/api/v1/projects/{id}")).await;
     let v = p["version"].to_string();
@@ -131,7 +152,7 @@ async fn withdraw_returns_a_submission_to_draft() {
         StatusCode::SEE_OTHER
     );
     let (_, page) = clerk.text(&format!("/projects/{id}")).await;
-    assert!(page.contains("撤回申报：待审核 → 草稿"), "{page}");
+    assert!(page.contains("撤回：待审核 → 草稿"), "{page}");
     assert!(
         !page.contains("草稿 → 草稿"),
         "a step that keeps the status shows no transition: {page}"

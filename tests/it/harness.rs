@@ -446,6 +446,39 @@ pub async fn data_center(app: &TestApp, j: JurisdictionId, code: &str) {
     add_user(app, j, &login, Some(dept), &[Role::Declarant], ScopeKind::OwnDepartment).await;
 }
 
+/// The five offices of yeji:7's joint review (会签), in the demo's accounts.
+pub const YEJI_JOINT_REVIEW: [&str; 5] = ["reviewer", "finance", "fgw", "jyj", "wxb"];
+
+impl TestApp {
+    /// Passes the steps of a project's path with these accounts in turn (each 通过 the step it
+    /// holds), asserting each pass; returns the project as the last pass left it.
+    pub async fn pass_steps(&self, project: i64, logins: &[&str]) -> Value {
+        let mut last = Value::Null;
+        for login in logins {
+            let api = self.api(login).await;
+            let (_, p) = api.get(&format!("/api/v1/projects/{project}")).await;
+            let (s, p) = api
+                .post(
+                    &format!("/api/v1/projects/{project}/decision"),
+                    serde_json::json!({"decision": "approve", "version": p["version"]}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{login}: {p}");
+            last = p;
+        }
+        last
+    }
+
+    /// Takes a submitted yeji project through the joint review and 发改委's approval,
+    /// establishing yeji:24's facts first.
+    pub async fn approve_yeji(&self, project: i64) -> Value {
+        self.api("reviewer").await.confirm_yeji_approval_facts(project).await;
+        let mut logins = YEJI_JOINT_REVIEW.to_vec();
+        logins.push("fgw");
+        self.pass_steps(project, &logins).await
+    }
+}
+
 impl Api {
     /// Establishes the facts yeji:24 requires before approval (shared data, domestic crypto).
     pub async fn confirm_yeji_approval_facts(&self, project: i64) {

@@ -300,7 +300,7 @@ async fn unreadable_files_and_missing_columns_are_refused_whole() {
     assert_eq!((count(&page, "created"), count(&page, "refused")), (1, 0), "{page}");
 
     // Observers cannot import.
-    let viewer = app.api("finance").await;
+    let viewer = app.api("sjiju").await;
     let (s, body) = raw_import(&viewer, mixed(), false).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
 }

@@ -150,8 +150,8 @@ async fn units_edit_only_their_own_and_the_authority_sees_all() {
     let (s2, got) = reviewer.get(&format!("/api/v1/systems/{id}")).await;
     assert_eq!((s2, got["owner_department"].clone()), (StatusCode::OK, json!("区教育体育局")));
     // A read-only observer sees it but cannot change it.
-    let finance = app.api("finance").await;
-    assert_eq!(finance.put(&format!("/api/v1/systems/{id}"), body).await.0, StatusCode::FORBIDDEN);
+    let observer = app.api("sjiju").await;
+    assert_eq!(observer.put(&format!("/api/v1/systems/{id}"), body).await.0, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

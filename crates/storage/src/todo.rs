@@ -11,7 +11,7 @@ use std::collections::HashMap;
 /// The numbers shown as 待办 in the navigation.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct TodoCounts {
-    /// Submitted declarations awaiting this reviewer's decision.
+    /// Projects whose current step of the path waits on this reviewer (or their unit).
     pub to_review: i64,
     /// The declarant's returned declarations awaiting changes.
     pub returned: i64,
@@ -109,7 +109,13 @@ impl Store {
         let run = |w: Where| async move { self.count_where(PROJECTS_FROM, &w).await };
         let mut c = TodoCounts::default();
         if principal.has(Role::Reviewer) {
-            c.to_review = run(count(ProjectStatus::Submitted, false)).await?;
+            let holder = self.task_holder(principal).await?;
+            let f = crate::projects::ProjectFilter {
+                status: Some(ProjectStatus::Submitted),
+                tasks_of: Some(holder),
+                ..Default::default()
+            };
+            c.to_review = self.count_projects(principal, &f).await?;
         }
         if principal.has(Role::Declarant) {
             c.returned = run(count(ProjectStatus::Returned, true)).await?;

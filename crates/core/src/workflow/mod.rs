@@ -310,7 +310,8 @@ pub struct Slot {
 }
 
 impl Slot {
-    fn held_by(&self, a: Actor<'_>) -> bool {
+    /// Whether `a` may sign it (its person, or one of its parties).
+    pub fn held_by(&self, a: Actor<'_>) -> bool {
         match self.user {
             Some(u) => u == a.user,
             None => self.parties.iter().any(|p| a.parties.contains(p)),
@@ -423,6 +424,27 @@ impl Progress {
             .collect()
     }
 
+    /// The slots whose turn has come and that nobody has signed yet, with their index.
+    pub fn open_slots(&self) -> Vec<(usize, &Slot)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                s.signed_by.is_none() && s.after.iter().all(|d| self.slots[*d].signed_by.is_some())
+            })
+            .collect()
+    }
+
+    /// Whether `a` holds a slot of the current step whose turn has come.
+    pub fn holds(&self, a: Actor<'_>) -> bool {
+        !self.open_for(a).is_empty()
+    }
+
+    /// Whether the current step is in the declaration stage (the owner's to edit and send).
+    pub fn declaring(&self, route: &Route) -> bool {
+        self.step(route).is_some_and(|s| s.stage == Stage::Declaration)
+    }
+
     /// Whether anyone has acted at the current step (a signature, a transfer, an addition).
     fn touched(&self, route: &Route) -> bool {
         let fresh = route.steps.get(self.current).map(slots_of).unwrap_or_default();
@@ -521,7 +543,7 @@ pub fn decide(
                 .ok_or_else(|| DomainError::invalid("to", "请选择要退回到的前面某一步"))?;
             if is_review(step.stage) {
                 next.failed_reviews += 1;
-                events.push(EventKind::ReviewFailed);
+                events.extend([EventKind::ReviewFailed, EventKind::ReviewOpinionSent]);
             }
             next.returned = Some(why.trim().to_string());
             next.moved_by = None;
@@ -537,7 +559,7 @@ pub fn decide(
             reason("reason", "不予通过的理由", why)?;
             if is_review(step.stage) {
                 next.failed_reviews += 1;
-                events.push(EventKind::ReviewFailed);
+                events.extend([EventKind::ReviewFailed, EventKind::ReviewOpinionSent]);
             }
             next.status = RunStatus::Rejected;
             next.slots.clear();
@@ -619,7 +641,8 @@ pub fn decide(
 fn stage_passed(stage: Stage, resubmitted: bool) -> Vec<EventKind> {
     match stage {
         Stage::Declaration if resubmitted => vec![EventKind::RevisionSubmitted],
-        Stage::Declaration => vec![EventKind::DeclarationSubmitted],
+        // A first submission is also the receipt of the materials (lhasa:11's clock).
+        Stage::Declaration => vec![EventKind::DeclarationSubmitted, EventKind::MaterialsReceived],
         Stage::Approval => vec![EventKind::Approved],
         Stage::AnnualPlan | Stage::SupplementaryPlan => vec![EventKind::PlanApproved],
         s if is_review(s) => vec![EventKind::ReviewPassed],

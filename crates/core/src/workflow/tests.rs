@@ -154,7 +154,10 @@ fn xinzhou_transport_goes_through_the_party_group_and_the_city_government() {
         ]
     );
     let mut run = Run::new(route);
-    assert_eq!(run.pass(1, &["owner_unit", "data_center"]), [EventKind::DeclarationSubmitted]);
+    assert_eq!(
+        run.pass(1, &["owner_unit", "data_center"]),
+        [EventKind::DeclarationSubmitted, EventKind::MaterialsReceived]
+    );
     // The clerk cannot act for the data center's next step … but the data center can.
     let clerk = parties(&["owner_unit"]);
     let a = Actor { user: u(9), parties: &clerk };
@@ -268,7 +271,7 @@ fn a_return_goes_to_any_earlier_step_and_counts_as_a_failed_review() {
     assert!(matches!(e, DomainError::Invalid(ref f) if f[0].field == "to"), "{e:?}");
     assert_eq!(
         run.act(2, &["authority"], back(&first, "补充建设依据")),
-        Ok(vec![EventKind::ReviewFailed])
+        Ok(vec![EventKind::ReviewFailed, EventKind::ReviewOpinionSent])
     );
     assert_eq!(run.p.current, 0);
     assert_eq!(run.p.failed_reviews, 1);
@@ -378,7 +381,7 @@ fn not_approving_ends_the_run() {
     run.pass(1, &["owner_unit"]);
     let events =
         run.act(2, &["authority"], Verb::Reject { reason: "重复建设".into() }).expect("reject");
-    assert_eq!(events, [EventKind::ReviewFailed]);
+    assert_eq!(events, [EventKind::ReviewFailed, EventKind::ReviewOpinionSent]);
     assert_eq!(run.p.status, RunStatus::Rejected);
     let clerk = parties(&["owner_unit"]);
     assert!(run.p.verbs(&run.route, Actor { user: u(1), parties: &clerk }, run.now).is_empty());

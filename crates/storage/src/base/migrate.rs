@@ -55,6 +55,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_cloud"),
     migration!(8, "0008_speed"),
     migration!(9, "0009_planned"),
+    migration!(10, "0010_runs"),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

@@ -1,11 +1,11 @@
-//! The declaration flow on the change path: a clerk drafts, edits, submits or withdraws; a
-//! reviewer approves or returns with a reason. The rule of each step is the core's
-//! `decide_step`; the change path adds the timeline event, the recomputed obligations and
-//! the audit record (see `Record for Project`).
+//! The declaration on the change path: a clerk drafts and edits it (the core's `decide_edit`);
+//! every other step of its path is a verb of the workflow engine (`run.rs`). The change path
+//! adds the timeline event, the tasks of the path, the recomputed obligations and the audit
+//! record (see `Record for Project`).
 
 use super::*;
 use crate::base::change::{At, Cx, Decided, Record, Reindex, Step, Who, Written, stale_unless};
-use govit_core::project::{StepOutcome, decide_step};
+use govit_core::project::decide_edit;
 
 impl Record for Project {
     const KIND: &'static str = "project";
@@ -38,6 +38,8 @@ impl Record for Project {
         // A new draft owes what its profile asks of it at once (the duty to declare next
         // year's project, with its deadline), not only after its first edit.
         cx.store.recompute_in(conn, after.id, who.now_ms).await?;
+        // Who may act now follows the route, which follows the facts any change may touch.
+        super::run::refresh_tasks(cx.store, conn, after).await?;
         Ok(())
     }
 
@@ -144,56 +146,27 @@ impl Step<Project> for CreateDraft<'_> {
     }
 }
 
-/// A step of the declaration flow on an existing project, at the version the user saw: an
-/// edit (with the form), a submission, a withdrawal, a decision (with its comment).
-pub struct FlowStep<'a> {
-    pub action: ProjectAction,
-    pub form: Option<&'a DeclarationForm>,
-    pub comment: &'a str,
-}
+/// An edit of the declaration by its owner unit, at the version the user saw.
+pub struct EditDeclaration<'a>(pub &'a DeclarationForm);
 
-impl<'a> FlowStep<'a> {
-    /// A step that carries neither a form nor a comment.
-    pub fn plain(action: ProjectAction) -> FlowStep<'a> {
-        FlowStep { action, form: None, comment: "" }
-    }
-    /// An edit of the declaration.
-    pub fn update(form: &'a DeclarationForm) -> FlowStep<'a> {
-        FlowStep { action: ProjectAction::Update, form: Some(form), comment: "" }
-    }
-    /// The reviewer's decision, with its comment.
-    pub fn decide(decision: &'a Decision) -> FlowStep<'a> {
-        FlowStep { action: decision.action(), form: None, comment: decision.text() }
-    }
-}
-
-impl Step<Project> for FlowStep<'_> {
-    /// The gates of the profile in front of the step, with their outcomes now.
-    type Input = Vec<GateCheck>;
-    type Decision = StepOutcome;
+impl Step<Project> for EditDeclaration<'_> {
+    type Input = ();
+    type Decision = Declaration;
 
     fn action(&self) -> String {
-        format!("project.{}", self.action.as_str())
+        format!("project.{}", ProjectAction::Update.as_str())
     }
-    async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<Vec<GateCheck>> {
-        match (cx.before, self.action.gated()) {
-            (Some(p), Some(gated)) => cx.store.gate_checks(cx.conn, p, gated).await,
-            _ => Ok(Vec::new()),
-        }
-    }
-    fn decide(&self, at: At<'_, Project>, gates: Vec<GateCheck>) -> Decided<StepOutcome> {
+    fn decide(&self, at: At<'_, Project>, (): ()) -> Decided<Declaration> {
         let p = at.record()?;
-        decide_step(at.who.principal, self.action, p.status, &p.declaration, self.form, &gates)
+        decide_edit(at.who.principal, p.status, self.0)
     }
-    async fn write(&self, cx: &mut Cx<'_, Project>, out: StepOutcome) -> Result<Written> {
+    async fn write(&self, cx: &mut Cx<'_, Project>, decl: Declaration) -> Result<Written> {
         let (p, conn, who) = (cx.record()?, &mut *cx.conn, cx.who);
-        let decl = &out.declaration;
         let n = sqlx::query(
             "UPDATE projects SET name = $1, summary = $2, period_start = $3, period_end = $4, investment_yuan = $5, \
              fiscal_yuan = $6, bank_loan_yuan = $7, self_raised_yuan = $8, other_yuan = $9, leader = $10, \
-             contact = $11, phone = $12, email = $13, remarks = $14, status = $15, updated_at_ms = $16, \
-             submitted_at_ms = CASE WHEN $17 = 1 THEN $16 ELSE submitted_at_ms END, version = version + 1 \
-             WHERE id = $18 AND version = $19",
+             contact = $11, phone = $12, email = $13, remarks = $14, updated_at_ms = $15, version = version + 1 \
+             WHERE id = $16 AND version = $17",
         )
         .bind(decl.name.clone())
         .bind(decl.summary.clone())
@@ -209,32 +182,13 @@ impl Step<Project> for FlowStep<'_> {
         .bind(decl.phone.as_str().to_string())
         .bind(decl.email.as_str().to_string())
         .bind(decl.remarks.clone())
-        .bind(out.status.as_str())
         .bind(who.now_ms)
-        .bind(i64::from(self.action == ProjectAction::Submit))
         .bind(p.id.0)
         .bind(p.version)
         .execute(&mut *conn)
         .await?
         .rows_affected();
         stale_unless(conn, n, "projects", p.id.0).await?;
-        // The step's own events, which the rules count from.
-        let today = crate::china_today(who.now_ms);
-        for kind in out.emits {
-            obligations::insert_milestone(
-                conn,
-                p.id,
-                *kind,
-                today,
-                "",
-                who.principal.user_id.0,
-                who.now_ms,
-            )
-            .await?;
-        }
         Ok(Written::record())
-    }
-    fn detail(&self) -> String {
-        self.comment.to_string()
     }
 }

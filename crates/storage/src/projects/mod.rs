@@ -7,10 +7,12 @@ mod gates;
 pub mod links;
 pub mod obligations;
 pub mod path;
+pub mod run;
 
-pub use declarations::{CreateDraft, FlowStep};
+pub use declarations::{CreateDraft, EditDeclaration};
 pub use events::{EstablishFact, RecordEvent, Waive};
 pub use links::{LinkSystem, UnlinkSystem};
+pub use run::{Command, RunStep, RunView};
 
 use crate::{Page, Paged, Param, Result, Store, Where, like_pattern};
 use govit_core::DomainError;
@@ -110,6 +112,16 @@ pub struct ProjectFilter {
     /// A department and everything below it.
     pub department: Option<DepartmentId>,
     pub order: ProjectOrder,
+    /// Only projects with an open task of the path for this person or these parties (the
+    /// review queue, 我的待办).
+    pub tasks_of: Option<TaskHolder>,
+}
+
+/// Who holds tasks: a person, and the parties they act as (as a reviewer).
+#[derive(Debug, Clone)]
+pub struct TaskHolder {
+    pub user: UserId,
+    pub parties: Vec<String>,
 }
 
 /// How a project list is ordered.
@@ -217,6 +229,20 @@ fn project_where(principal: &Principal, f: &ProjectFilter) -> Where {
     }
     if let Some(dept) = f.department {
         w.within_department(dept);
+    }
+    if let Some(h) = &f.tasks_of {
+        let mut params = vec![Param::Int(h.user.0)];
+        let mut sql = String::from(
+            "EXISTS (SELECT 1 FROM run_tasks t WHERE t.project_id = p.id AND (t.user_id = ?",
+        );
+        if !h.parties.is_empty() {
+            sql.push_str(" OR (t.user_id IS NULL AND t.party IN (");
+            sql.push_str(&vec!["?"; h.parties.len()].join(", "));
+            sql.push_str("))");
+            params.extend(h.parties.iter().map(|k| Param::Text(k.clone())));
+        }
+        sql.push_str("))");
+        w.and(&sql, params);
     }
     w
 }

@@ -8,15 +8,14 @@ use crate::cloud::catalog_steps::ServiceChange;
 use crate::cloud::catalog_steps::StartDraft;
 use crate::projects::CreateDraft;
 use crate::projects::EstablishFact;
-use crate::projects::FlowStep;
 use crate::projects::LinkSystem;
 use crate::projects::RecordEvent;
+use crate::projects::{Command, Project, RunStep};
 use crate::systems::Register;
 use crate::{Actor, Result, Store, Who};
 use govit_core::ids::{DepartmentId, JurisdictionId};
 use govit_core::org::Principal;
 use govit_core::org::{FirmKind, PartyKind, Role, ScopeKind};
-use govit_core::project::ProjectAction;
 
 /// A demo account and the initial password it was given.
 #[derive(Debug, Clone)]
@@ -54,10 +53,10 @@ const ACCOUNTS: &[(&str, &str, &str, &[Role], ScopeKind)] = &[
     ("admin", "系统管理员", "sjj", &[Role::Admin, Role::Platform], ScopeKind::SelfOnly),
     ("auditor", "安全审计员", "sjj", &[Role::Auditor], ScopeKind::SelfOnly),
     ("reviewer", "数管局审核人", "sjj", &[Role::Reviewer], ScopeKind::All),
-    ("finance", "财政局经办人", "czj", &[Role::Viewer], ScopeKind::All),
-    ("fgw", "发改委经办人", "fgw", &[Role::Viewer], ScopeKind::All),
-    ("wxb", "网信办经办人", "wxb", &[Role::Viewer], ScopeKind::All),
-    ("jyj", "机要局经办人", "jyj", &[Role::Viewer], ScopeKind::All),
+    ("finance", "财政局审核人", "czj", &[Role::Reviewer], ScopeKind::All),
+    ("fgw", "发改委审核人", "fgw", &[Role::Reviewer], ScopeKind::All),
+    ("wxb", "网信办审核人", "wxb", &[Role::Reviewer], ScopeKind::All),
+    ("jyj", "机要局审核人", "jyj", &[Role::Reviewer], ScopeKind::All),
     ("sjiju", "审计局经办人", "sjiju", &[Role::Viewer], ScopeKind::All),
     ("jyzx", "交易中心经办人", "jyzx", &[Role::Viewer], ScopeKind::All),
     ("clerk", "教体局申报经办人", "jyt", &[Role::Declarant], ScopeKind::OwnAndBelow),
@@ -318,7 +317,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
         .run(
             Who::new(&clerk, &actor, now_ms),
             Target::at(submitted.id.0, submitted.version),
-            &FlowStep::plain(ProjectAction::Submit),
+            &RunStep::new(Command::Submit),
         )
         .await?;
     let running = store
@@ -396,7 +395,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
         .run(
             Who::new(&clerk, &actor, now_ms),
             Target::at(running.id.0, running.version),
-            &FlowStep::plain(ProjectAction::Submit),
+            &RunStep::new(Command::Submit),
         )
         .await?
         .record;
@@ -410,13 +409,18 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             )
             .await?;
     }
-    store
-        .run(
-            Who::new(&reviewer, &actor, now_ms),
-            Target::at(p.id.0, p.version),
-            &FlowStep::decide(&Decision::Approve { comment: "同意".into() }),
-        )
-        .await?;
+    // yeji:7's joint review by the five offices, then yeji:5's approval by 发改委.
+    for login in ["reviewer", "finance", "fgw", "jyj", "wxb", "fgw"] {
+        let Some(id) = store.user_id_by_login(login).await? else { continue };
+        let Some(who) = store.principal(id).await? else { continue };
+        store
+            .run::<Project, _>(
+                Who::new(&who, &actor, now_ms),
+                Target::any_version(p.id.0),
+                &RunStep::new(Command::Decide(Decision::Approve { comment: "同意".into() })),
+            )
+            .await?;
+    }
     for (kind, days_ago) in [
         (EventKind::ContractSigned, 200),
         (EventKind::WorkStarted, 190),

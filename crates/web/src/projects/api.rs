@@ -17,13 +17,13 @@ use govit_core::DomainError;
 use govit_core::declaration::DeclarationForm;
 use govit_core::ids::ProjectId;
 use govit_core::project::Decision;
-use govit_core::project::ProjectAction;
+use govit_core::workflow::Verb;
 use govit_storage::Page;
 use govit_storage::Target;
 use govit_storage::projects::CreateDraft;
-use govit_storage::projects::FlowStep;
 use govit_storage::projects::LinkSystem;
 use govit_storage::projects::UnlinkSystem;
+use govit_storage::projects::{Command, EditDeclaration, RunStep};
 use govit_storage::projects::{Project, ProjectEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -221,7 +221,7 @@ pub async fn update_project(
     State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
     Versioned(version, form): Versioned<DeclarationForm>,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    respond::run_json(&state, &user, Target::at(id, version), &FlowStep::update(&form)).await
+    respond::run_json(&state, &user, Target::at(id, version), &EditDeclaration(&form)).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -237,13 +237,7 @@ pub async fn submit_project(
     State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
     VersionOnly(version): VersionOnly,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    respond::run_json(
-        &state,
-        &user,
-        Target::at(id, version),
-        &FlowStep::plain(ProjectAction::Submit),
-    )
-    .await
+    respond::run_json(&state, &user, Target::at(id, version), &RunStep::new(Command::Submit)).await
 }
 
 /// Withdraws a submitted declaration before it is decided (撤回).
@@ -253,26 +247,23 @@ pub async fn withdraw_project(
     State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
     VersionOnly(version): VersionOnly,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    respond::run_json(
-        &state,
-        &user,
-        Target::at(id, version),
-        &FlowStep::plain(ProjectAction::Withdraw),
-    )
-    .await
+    respond::run_json(&state, &user, Target::at(id, version), &RunStep::verb(Verb::Withdraw)).await
 }
 
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
 struct DecisionInput {
-    /// `approve` or `return`
+    /// `approve` (通过 the step the caller holds), `return` (退回 to the owner unit) or
+    /// `reject` (不予通过, ending the path)
     decision: String,
-    /// Required when returning: what the owner unit must change.
+    /// Required when returning or rejecting: what the owner unit must change, or why.
     reason: Option<String>,
     version: i64,
 }
 
-/// The reviewer's decision on a submitted declaration: approve, or return with a reason.
+/// The reviewer's decision at the step of the project's path they hold: pass it (the path
+/// moves on; the last step approves the project), return it to the owner unit with a reason,
+/// or reject it with a reason. A shorthand for the verbs of that step.
 #[utoipa::path(post, path = "/api/v1/projects/{id}/decision", tag = "projects", params(("id" = i64, Path)), request_body = DecisionInput, security(("bearer" = [])),
     responses((status = 200, body = ProjectDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn decide_project(
@@ -282,7 +273,8 @@ pub async fn decide_project(
     let version = version_field(&m)?;
     let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let decision = Decision::parse(&text("decision"), &text("reason"))?;
-    respond::run_json(&state, &user, Target::at(id, version), &FlowStep::decide(&decision)).await
+    let step = RunStep::new(Command::Decide(decision));
+    respond::run_json(&state, &user, Target::at(id, version), &step).await
 }
 
 #[derive(Serialize, ToSchema)]

@@ -11,8 +11,9 @@ use govit_core::DomainError;
 use govit_core::ids::ProjectId;
 use govit_core::project::ProjectAction;
 use govit_core::project::{Decision, ProjectStatus};
+use govit_core::workflow::Verb;
 use govit_storage::Target;
-use govit_storage::projects::FlowStep;
+use govit_storage::projects::{Command, RunStep};
 use std::collections::HashMap;
 
 /// A flow step the page posts with nothing but the version: submit or withdraw.
@@ -21,9 +22,19 @@ pub async fn plain_step(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let (version, done) = (version_of(&f)?, action.as_str());
-    let step = FlowStep::plain(action);
+    let step = match action {
+        ProjectAction::Submit => RunStep::new(Command::Submit),
+        ProjectAction::Urge => RunStep::verb(Verb::Urge { note: String::new() }),
+        _ => RunStep::verb(Verb::Withdraw),
+    };
     let to = |_: &_| format!("/projects/{id}?done={done}");
-    respond::run_redirect(&state, &user, Target::at(id, version), &step, to).await
+    // A reminder does not race the record's fields: it never asks for the version seen.
+    let target = if action == ProjectAction::Urge {
+        Target::any_version(id)
+    } else {
+        Target::at(id, version)
+    };
+    respond::run_redirect(&state, &user, target, &step, to).await
 }
 
 pub async fn decide_project(
@@ -49,15 +60,22 @@ pub async fn decide_project(
             }
             Err(e) => return Err(e.into()),
         };
-    respond::run_redirect(
-        &state,
-        &user,
-        Target::at(id, version),
-        &FlowStep::decide(&decision),
-        |p| {
-            let done = if p.status == ProjectStatus::Approved { "approve" } else { "return" };
-            format!("/review?done={done}")
-        },
-    )
+    // A return to a chosen earlier step; the owner's first step otherwise.
+    let to = f.get("to").map(|s| s.trim()).filter(|s| !s.is_empty());
+    let command = match (&decision, to) {
+        (Decision::Return { reason }, Some(to)) => {
+            Command::Verb(Verb::Return { to: to.to_string(), reason: reason.clone() })
+        }
+        _ => Command::Decide(decision),
+    };
+    respond::run_redirect(&state, &user, Target::at(id, version), &RunStep::new(command), |p| {
+        let done = match p.status {
+            ProjectStatus::Approved => "approve",
+            ProjectStatus::Rejected => "reject",
+            ProjectStatus::Submitted => "pass",
+            _ => "return",
+        };
+        format!("/review?done={done}")
+    })
     .await
 }

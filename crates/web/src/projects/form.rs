@@ -17,7 +17,7 @@ use govit_core::policy::Provision;
 use govit_core::{DomainError, FieldError};
 use govit_storage::Target;
 use govit_storage::projects::CreateDraft;
-use govit_storage::projects::FlowStep;
+use govit_storage::projects::EditDeclaration;
 use govit_storage::projects::Project;
 use std::collections::HashMap;
 
@@ -163,7 +163,7 @@ pub async fn update_project(
         &state,
         &user,
         Target::at(id, version),
-        Ok(FlowStep::update(&form)),
+        Ok(EditDeclaration(&form)),
         |_| format!("/projects/{id}?done=update"),
         |errs| form_again(&state, &user, FormTarget::edit(id, &form.name, version), &form, errs),
     )

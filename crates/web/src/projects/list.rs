@@ -11,7 +11,7 @@ use govit_core::ids::DepartmentId;
 use govit_core::org::Role;
 use govit_core::project::ProjectStatus;
 use govit_storage::Page;
-use govit_storage::projects::{ProjectFilter, ProjectOrder};
+use govit_storage::projects::{ProjectFilter, ProjectOrder, TaskHolder};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default, Debug, Clone)]
@@ -38,6 +38,7 @@ impl ListQuery {
                 "-submitted" => ProjectOrder::SubmittedNewest,
                 _ => ProjectOrder::Updated,
             },
+            tasks_of: None,
         }
     }
     pub fn page(&self) -> i64 {
@@ -101,10 +102,11 @@ struct ProjectsPage {
 
 pub async fn list_page(
     state: &AppState, user: &User, q: ListQuery, heading: &'static str, base_path: &'static str,
-    active: &'static str,
+    active: &'static str, tasks_of: Option<TaskHolder>,
 ) -> PageResult {
+    let filter = ProjectFilter { tasks_of, ..q.filter() };
     let paged =
-        state.store.list_projects(&user.principal, &q.filter(), Page::new(q.page(), 20)).await?;
+        state.store.list_projects(&user.principal, &filter, Page::new(q.page(), 20)).await?;
     let tree = state
         .store
         .departments(user.principal.jurisdiction_id)
@@ -174,10 +176,11 @@ pub async fn projects(
         "draft" if user.principal.has(Role::Declarant) => "drafts",
         _ => "projects",
     };
-    list_page(&state, &user, q, "项目库", "/projects", active).await
+    list_page(&state, &user, q, "项目库", "/projects", active, None).await
 }
 
-/// The reviewer's 待办: submitted declarations in scope, oldest first is not needed yet.
+/// The reviewer's 待办: the projects whose current step of the path waits on them (their
+/// unit's party, or them by name), longest waiting first.
 pub async fn review_queue(
     State(state): State<AppState>, user: User, Query(mut q): Query<ListQuery>,
 ) -> PageResult {
@@ -189,5 +192,6 @@ pub async fn review_queue(
         // Longest waiting first, as a reviewer works a queue.
         q.sort = "submitted".into();
     }
-    list_page(&state, &user, q, "待审核的项目申报", "/review", "review").await
+    let holder = state.store.task_holder(&user.principal).await?;
+    list_page(&state, &user, q, "待审核的项目申报", "/review", "review", Some(holder)).await
 }

@@ -31,6 +31,10 @@ pub fn pages() -> Router<AppState> {
             "/projects/{id}/withdraw",
             post(|s, u, p, f| flow::plain_step(ProjectAction::Withdraw, s, u, p, f)),
         )
+        .route(
+            "/projects/{id}/urge",
+            post(|s, u, p, f| flow::plain_step(ProjectAction::Urge, s, u, p, f)),
+        )
         .route("/projects/{id}/decide", post(flow::decide_project))
         .route("/projects/{id}/systems", post(links::link))
         .route("/projects/{id}/systems/{link}/remove", post(links::unlink))

@@ -14,6 +14,7 @@ use axum::response::Response;
 use govit_core::ids::ProjectId;
 use govit_core::org::Role;
 use govit_core::project::{ProjectAction, ProjectStatus};
+use govit_core::workflow::VerbKind;
 use govit_storage::projects::Project;
 use serde::Deserialize;
 use std::future::Future;
@@ -37,6 +38,14 @@ struct ProjectPage {
     can_edit: bool,
     can_withdraw: bool,
     can_decide: bool,
+    /// The step the caller decides on, in the regulation's words, with its article.
+    step_label: String,
+    /// Whether passing the step ends the path (审核通过) or sends it on (通过).
+    last_step: bool,
+    /// The earlier steps a return may go back to: key, label.
+    return_to: Vec<(String, String)>,
+    /// Whether the caller may remind whoever holds the current step.
+    can_urge: bool,
     errors: Vec<SummaryItem>,
     decision_error: Option<String>,
     reason_error: Option<String>,
@@ -65,6 +74,9 @@ pub(crate) fn flash_for(done: &str) -> Option<String> {
         "fact" => "项目情况已认定，相关规则已重新适用。",
         "waive" => "已豁免该事项，理由已记入审计日志。",
         "return" => "已退回申报单位修改。",
+        "pass" => "本步已通过，已送下一步办理。",
+        "reject" => "已不予通过，审批流程结束。",
+        "urge" => "已催办，办理人会在待办中看到。",
         "link" => "已添加涉及的信息系统。",
         "unlink" => "已移除该信息系统。",
         "cloud" => "已选用该政务云服务。",
@@ -115,6 +127,16 @@ pub async fn project_page(
         })
         .collect();
     let pr = &user.principal;
+    let view = state.store.run_view(pr, &p, state.now_ms()).await?;
+    let (route, progress) = (&view.run.route, &view.run.progress);
+    let step = progress.step(route);
+    let can_decide = view.verbs.contains(&VerbKind::Pass) && !progress.declaring(route);
+    let step_label = step.map(|s| format!("{}（{}）", s.action, s.cite)).unwrap_or_default();
+    let last_step = progress.current + 1 == route.steps.len();
+    let return_to = route.steps[..progress.current.min(route.steps.len())]
+        .iter()
+        .map(|s| (s.key.clone(), format!("{}（{}）", s.action, s.cite)))
+        .collect();
     let panels = state.panels.for_project(state, user, &p, &entered).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = html(ProjectPage {
@@ -122,8 +144,12 @@ pub async fn project_page(
             .await?
             .with_errors(!errors.is_empty()),
         can_edit: pr.has(Role::Declarant) && p.status.is_editable(),
-        can_withdraw: pr.has(Role::Declarant) && p.status == ProjectStatus::Submitted,
-        can_decide: pr.has(Role::Reviewer) && p.status == ProjectStatus::Submitted,
+        can_withdraw: view.verbs.contains(&VerbKind::Withdraw),
+        can_decide,
+        step_label,
+        last_step,
+        return_to,
+        can_urge: view.verbs.contains(&VerbKind::Urge),
         csrf: user.csrf.clone(),
         flash,
         last_return,

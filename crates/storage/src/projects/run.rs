@@ -1,0 +1,542 @@
+//! A project's path run by the workflow engine: its acts are stored (`run_acts`), its state is
+//! their fold over the route its profile lays out for it (`govit_core::workflow`), and who
+//! may act now is kept as a projection (`run_tasks`) for 我的待办 and the review queue.
+//!
+//! Every verb runs through the change path as a [`RunStep`]: the act, the project's status,
+//! the events the act causes (which the obligations count from), the tasks, the timeline
+//! line and the audit record are written in one transaction, at the version the user saw.
+
+use super::*;
+use crate::base::change::{At, Cx, Decided, Step, Written, stale_unless};
+use govit_core::obligation::GateCheck;
+use govit_core::org::PartyKind;
+use govit_core::policy::Stage;
+use govit_core::project::first_refusal;
+use govit_core::workflow::{
+    Act, Actor, Outcome, Progress, Route, RunStatus, Signer, Verb, VerbKind, decide, replay,
+};
+use std::sync::Mutex;
+
+/// The party of the owner unit: the project's own department (and those above it).
+pub const OWNER: &str = "owner_unit";
+
+/// A project's run as it stands.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub route: Route,
+    pub progress: Progress,
+    pub acts: Vec<ActRecord>,
+}
+
+/// One act of the history, with its actor's name as it is now.
+#[derive(Debug, Clone)]
+pub struct ActRecord {
+    pub act: Act,
+    pub actor_name: String,
+    pub actor_department: String,
+}
+
+/// The route a project's profile lays out for it now: its `approval` path, or — for a profile
+/// that names none — its declaration and approval stages.
+pub(crate) async fn route_of(
+    store: &Store, conn: &mut AnyConnection, p: &Project,
+) -> Result<Route> {
+    let facts = store.facts_of(conn, p).await?;
+    let rules = store.rules();
+    let Some(profile) = rules.profile(&p.profile_id) else { return Ok(Route::default()) };
+    Ok(Route::for_path(profile, "approval", &facts).unwrap_or_else(|| {
+        Route::from_rules(&profile.stages, &[Stage::Declaration, Stage::Approval], &facts)
+    }))
+}
+
+async fn acts_of(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<ActRecord>> {
+    let rows = sqlx::query(
+        "SELECT a.at_ms, a.user_id, a.parties, a.step, a.verb, COALESCE(u.name, '') AS name, \
+         COALESCE(d.name, '') AS department FROM run_acts a LEFT JOIN users u ON u.id = a.user_id \
+         LEFT JOIN departments d ON d.id = u.department_id WHERE a.project_id = $1 ORDER BY a.seq",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let parties: String = r.try_get("parties")?;
+        let verb: String = r.try_get("verb")?;
+        // A verb this version cannot read is left out of the fold rather than failing it.
+        let Ok(verb) = serde_json::from_str::<Verb>(&verb) else { continue };
+        out.push(ActRecord {
+            act: Act {
+                at_ms: r.try_get("at_ms")?,
+                user: UserId(r.try_get("user_id")?),
+                parties: parties.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+                step: r.try_get("step")?,
+                verb,
+            },
+            actor_name: r.try_get("name")?,
+            actor_department: r.try_get("department")?,
+        });
+    }
+    Ok(out)
+}
+
+/// The run of a project, read on `conn`.
+pub(crate) async fn run_of(store: &Store, conn: &mut AnyConnection, p: &Project) -> Result<Run> {
+    let route = route_of(store, conn, p).await?;
+    let acts = acts_of(conn, p.id).await?;
+    let plain: Vec<Act> = acts.iter().map(|a| a.act.clone()).collect();
+    let progress = replay(&route, p.created_at_ms, &plain);
+    Ok(Run { route, progress, acts })
+}
+
+/// The parties a person acts as on a project: the owner unit for a declarant of the owning
+/// department (or one above it, in their data scope); for a reviewer, the party kinds of their
+/// department in the project's jurisdiction.
+fn parties_for(
+    roles: &[Role], department_path: Option<&str>, kinds: &[String], jurisdiction: JurisdictionId,
+    p: &Project,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let owns = department_path.is_some_and(|path| p.owner_department_path.starts_with(path));
+    if roles.contains(&Role::Declarant) && owns {
+        out.push(OWNER.to_string());
+    }
+    if roles.contains(&Role::Reviewer) && jurisdiction == p.jurisdiction_id {
+        out.extend(kinds.iter().filter(|k| k.as_str() != OWNER).cloned());
+    }
+    out
+}
+
+/// The parties `principal` acts as on `p`.
+pub(crate) async fn acting_parties(
+    conn: &mut AnyConnection, principal: &Principal, p: &Project,
+) -> Result<Vec<String>> {
+    let kinds: Vec<String> = crate::org::parties_of(conn, principal)
+        .await?
+        .into_iter()
+        .map(|k| k.as_str().to_string())
+        .collect();
+    let mut out = parties_for(
+        &principal.roles,
+        principal.department_path.as_deref(),
+        &kinds,
+        principal.jurisdiction_id,
+        p,
+    );
+    if out.iter().any(|k| k == OWNER) && !principal.can_see_project(&p.ownership(), p.status) {
+        out.retain(|k| k != OWNER);
+    }
+    Ok(out)
+}
+
+/// The parties another user (an active account) acts as on `p`; none when there is no such
+/// user.
+async fn user_parties(conn: &mut AnyConnection, user: UserId, p: &Project) -> Result<Vec<String>> {
+    let Some(r) = sqlx::query(
+        "SELECT u.jurisdiction_id, u.department_id, d.path FROM users u \
+         LEFT JOIN departments d ON d.id = u.department_id WHERE u.id = $1 AND u.disabled = 0",
+    )
+    .bind(user.0)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(Vec::new());
+    };
+    let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
+        .bind(user.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    let roles: Vec<Role> = roles.iter().filter_map(|r| Role::parse(r)).collect();
+    let dept: Option<i64> = r.try_get("department_id")?;
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM department_party_kinds WHERE department_id = $1")
+            .bind(dept.unwrap_or(-1))
+            .fetch_all(&mut *conn)
+            .await?;
+    let path: Option<String> = r.try_get("path")?;
+    let j = JurisdictionId(r.try_get("jurisdiction_id")?);
+    Ok(parties_for(&roles, path.as_deref(), &kinds, j, p))
+}
+
+/// What a run step asks of the path: a verb, or one of the project's shorthands (the
+/// declaration's 提交 and the reviewer's decision), which stand for the verb of the step the
+/// caller holds.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Verb(Verb),
+    /// 提交申报: 通过 at the owner's declaration step.
+    Submit,
+    /// 通过, 退回 to the owner, 不予通过 at the step the reviewer holds.
+    Decide(Decision),
+}
+
+/// One act on a project's path (see the module's documentation).
+pub struct RunStep {
+    pub command: Command,
+    /// The step acted on and its verb, for the timeline's line (set by the decision).
+    said: Mutex<String>,
+}
+
+impl RunStep {
+    pub fn new(command: Command) -> RunStep {
+        RunStep { command, said: Mutex::new(String::new()) }
+    }
+    pub fn verb(verb: Verb) -> RunStep {
+        RunStep::new(Command::Verb(verb))
+    }
+    fn kind(&self) -> VerbKind {
+        match &self.command {
+            Command::Verb(v) => v.kind(),
+            Command::Submit => VerbKind::Pass,
+            Command::Decide(Decision::Approve { .. }) => VerbKind::Pass,
+            Command::Decide(Decision::Return { .. }) => VerbKind::Return,
+            Command::Decide(Decision::Reject { .. }) => VerbKind::Reject,
+        }
+    }
+}
+
+/// What a run step reads before deciding.
+#[derive(Default)]
+pub struct RunInput {
+    run: Option<Run>,
+    parties: Vec<String>,
+    /// The gates in front of the step when the act would pass a gated stage.
+    gates: Vec<GateCheck>,
+    /// For a transfer: the parties the person handed to acts as.
+    receiver: Vec<String>,
+    /// For an added signer by person: whether they exist in the jurisdiction.
+    signer_known: bool,
+    seq: i64,
+    /// The current step's parties in the profile's words, for a refusal.
+    holders: String,
+}
+
+/// What the decision says to write.
+pub struct RunDecision {
+    act: Act,
+    outcome: Outcome,
+    status: ProjectStatus,
+    seq: i64,
+}
+
+impl Step<Project> for RunStep {
+    type Input = RunInput;
+    type Decision = RunDecision;
+
+    fn action(&self) -> String {
+        let a = match (&self.command, self.kind()) {
+            (Command::Submit, _) => ProjectAction::Submit,
+            (Command::Decide(Decision::Approve { .. }), _) => ProjectAction::Approve,
+            (_, k) => ProjectAction::of_verb(k, ProjectStatus::Submitted, ProjectStatus::Submitted),
+        };
+        format!("project.{}", a.as_str())
+    }
+
+    fn action_of(&self, before: Option<&Project>, after: &Project) -> String {
+        let from = before.map_or(ProjectStatus::Draft, |b| b.status);
+        format!("project.{}", ProjectAction::of_verb(self.kind(), from, after.status).as_str())
+    }
+
+    async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<RunInput> {
+        let p = cx.record()?;
+        let run = run_of(cx.store, cx.conn, p).await?;
+        let parties = acting_parties(cx.conn, cx.who.principal, p).await?;
+        let actor = Actor { user: cx.who.principal.user_id, parties: &parties };
+        let mut input = RunInput { seq: run.acts.len() as i64 + 1, ..RunInput::default() };
+        if self.kind() == VerbKind::Pass && run.progress.holds(actor) {
+            let i = run.progress.current;
+            let last_of_route = i + 1 == run.route.steps.len();
+            let gated = if run.progress.declaring(&run.route)
+                && run.route.steps.get(i + 1).is_none_or(|s| s.stage != Stage::Declaration)
+            {
+                Some(GatedAction::Declare)
+            } else if last_of_route {
+                Some(GatedAction::Approve)
+            } else {
+                None
+            };
+            // A 会签 step passes the gate only with its last signature; checking each one is
+            // cheap and tells every signer early.
+            if let Some(g) = gated {
+                input.gates = cx.store.gate_checks(cx.conn, p, g).await?;
+            }
+        }
+        match &self.command {
+            Command::Verb(Verb::Transfer { to, .. }) => {
+                input.receiver = user_parties(cx.conn, *to, p).await?;
+            }
+            Command::Verb(Verb::AddSigner { signer: Signer::User(u), .. }) => {
+                let j: Option<i64> = sqlx::query_scalar(
+                    "SELECT jurisdiction_id FROM users WHERE id = $1 AND disabled = 0",
+                )
+                .bind(u.0)
+                .fetch_optional(&mut *cx.conn)
+                .await?;
+                input.signer_known = j == Some(p.jurisdiction_id.0);
+            }
+            _ => {}
+        }
+        if let Some(step) = run.progress.step(&run.route) {
+            let rules = cx.store.rules();
+            input.holders = step
+                .parties
+                .iter()
+                .map(|k| match rules.profile(&p.profile_id) {
+                    Some(profile) => profile.party_label(k),
+                    None => k.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("、");
+        }
+        input.run = Some(run);
+        input.parties = parties;
+        Ok(input)
+    }
+
+    fn decide(&self, at: At<'_, Project>, input: RunInput) -> Decided<RunDecision> {
+        let p = at.record()?;
+        let pr = at.who.principal;
+        let run = input.run.ok_or(DomainError::NotFound)?;
+        let (route, progress) = (run.route, run.progress);
+        let actor = Actor { user: pr.user_id, parties: &input.parties };
+        // The shorthands keep the answers programs written against them expect.
+        let verb = match &self.command {
+            Command::Verb(v) => v.clone(),
+            Command::Submit => {
+                if !pr.has(Role::Declarant) {
+                    return Err(DomainError::Forbidden(format!(
+                        "您没有提交项目申报的权限（需要“{}”角色）",
+                        Role::Declarant.label()
+                    )));
+                }
+                if !p.status.is_editable() {
+                    return Err(not_now(p.status, ProjectAction::Submit));
+                }
+                Verb::Pass { note: String::new() }
+            }
+            Command::Decide(d) => {
+                if !pr.has(Role::Reviewer) {
+                    return Err(DomainError::Forbidden(format!(
+                        "您没有审核项目申报的权限（需要“{}”角色）",
+                        Role::Reviewer.label()
+                    )));
+                }
+                if p.status != ProjectStatus::Submitted {
+                    return Err(not_now(
+                        p.status,
+                        ProjectAction::of_verb(self.kind(), p.status, p.status),
+                    ));
+                }
+                d.verb(&route)
+            }
+        };
+        let step = progress.step(&route).cloned();
+        let outcome = match decide(&route, &progress, actor, &verb, at.who.now_ms) {
+            // The project is in the caller's scope (the path loaded it): say whose step it is.
+            Err(DomainError::NotFound) if !matches!(self.command, Command::Verb(_)) => {
+                return Err(DomainError::Forbidden(format!(
+                    "当前步骤“{}”由{}办理，您没有这一步的待办",
+                    step.as_ref().map(|s| s.action.as_str()).unwrap_or(""),
+                    input.holders
+                )));
+            }
+            other => other?,
+        };
+        match &verb {
+            Verb::Pass { .. } => first_refusal(&input.gates)?,
+            Verb::Transfer { .. } => {
+                let slot = progress
+                    .open_slots()
+                    .into_iter()
+                    .find(|(_, s)| s.held_by(actor))
+                    .map(|(_, s)| s.parties.clone())
+                    .unwrap_or_default();
+                let same = input.receiver.iter().any(|k| slot.contains(k))
+                    || (slot.is_empty() && !input.receiver.is_empty());
+                if !same {
+                    return Err(DomainError::invalid(
+                        "to",
+                        "只能转办给同一办理单位（同一角色）的人员",
+                    ));
+                }
+            }
+            Verb::AddSigner { signer: Signer::User(_), .. } if !input.signer_known => {
+                return Err(DomainError::invalid("signer", "没有这个用户，或不属于本辖区"));
+            }
+            Verb::AddSigner { signer: Signer::Party(k), .. } if PartyKind::parse(k).is_none() => {
+                return Err(DomainError::invalid("signer", "请选择要加签的单位类型"));
+            }
+            _ => {}
+        }
+        if let Some(s) = &step {
+            let note = match &verb {
+                Verb::Pass { note } | Verb::Transfer { note, .. } | Verb::Urge { note } => {
+                    note.clone()
+                }
+                Verb::AddSigner { note, .. } => note.clone(),
+                Verb::Return { reason, .. } | Verb::Reject { reason } => reason.clone(),
+                Verb::Withdraw => String::new(),
+            };
+            let mut said = format!("【{}】", s.action);
+            said.push_str(note.trim());
+            if let Ok(mut m) = self.said.lock() {
+                *m = said;
+            }
+        }
+        let status = ProjectStatus::of_run(&route, &outcome.progress);
+        let act = Act {
+            at_ms: at.who.now_ms,
+            user: pr.user_id,
+            parties: input.parties.clone(),
+            step: step.map(|s| s.key).unwrap_or_default(),
+            verb,
+        };
+        Ok(RunDecision { act, outcome, status, seq: input.seq })
+    }
+
+    async fn write(&self, cx: &mut Cx<'_, Project>, d: RunDecision) -> Result<Written> {
+        let (p, conn, who) = (cx.record()?, &mut *cx.conn, cx.who);
+        let verb = serde_json::to_string(&d.act.verb).unwrap_or_default();
+        sqlx::query(
+            "INSERT INTO run_acts (project_id, seq, at_ms, user_id, parties, step, verb) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(p.id.0)
+        .bind(d.seq)
+        .bind(d.act.at_ms)
+        .bind(d.act.user.0)
+        .bind(d.act.parties.join(","))
+        .bind(d.act.step.clone())
+        .bind(verb)
+        .execute(&mut *conn)
+        .await?;
+        let sent =
+            d.outcome.events.iter().any(|e| {
+                matches!(e, EventKind::DeclarationSubmitted | EventKind::RevisionSubmitted)
+            });
+        let n = sqlx::query(
+            "UPDATE projects SET status = $1, updated_at_ms = $2, \
+             submitted_at_ms = CASE WHEN $3 = 1 THEN $2 ELSE submitted_at_ms END, version = version + 1 \
+             WHERE id = $4 AND version = $5",
+        )
+        .bind(d.status.as_str())
+        .bind(who.now_ms)
+        .bind(i64::from(sent))
+        .bind(p.id.0)
+        .bind(p.version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        stale_unless(conn, n, "projects", p.id.0).await?;
+        let today = crate::china_today(who.now_ms);
+        for kind in &d.outcome.events {
+            obligations::insert_milestone(
+                conn,
+                p.id,
+                *kind,
+                today,
+                "",
+                who.principal.user_id.0,
+                who.now_ms,
+            )
+            .await?;
+        }
+        // The tasks are rewritten by the project's consequences, from the act just stored.
+        Ok(Written::record())
+    }
+
+    fn detail(&self) -> String {
+        self.said.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+/// The refusal of a shorthand from a status that does not allow it.
+fn not_now(status: ProjectStatus, action: ProjectAction) -> DomainError {
+    DomainError::InvalidState {
+        message: format!("项目当前状态为“{}”，不能{}", status.label(), action.label()),
+    }
+}
+
+/// Rewrites who may act on a project now from its run (none once approved or rejected).
+pub(crate) async fn refresh_tasks(
+    store: &Store, conn: &mut AnyConnection, p: &Project,
+) -> Result<()> {
+    let mut run = run_of(store, conn, p).await?;
+    if matches!(p.status, ProjectStatus::Approved | ProjectStatus::Rejected) {
+        run.progress.status = RunStatus::Completed;
+    }
+    write_tasks(conn, p.id, &run.route, &run.progress).await
+}
+
+/// Rewrites who may act on the project now: one row per open slot and party (or person).
+async fn write_tasks(
+    conn: &mut AnyConnection, id: ProjectId, route: &Route, progress: &Progress,
+) -> Result<()> {
+    sqlx::query("DELETE FROM run_tasks WHERE project_id = $1")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    if progress.status != RunStatus::Active {
+        return Ok(());
+    }
+    let step = progress.step(route).map(|s| s.key.clone()).unwrap_or_default();
+    for (i, slot) in progress.open_slots() {
+        let holders: Vec<(String, Option<i64>)> = match slot.user {
+            Some(u) => vec![(String::new(), Some(u.0))],
+            None => slot.parties.iter().map(|k| (k.clone(), None)).collect(),
+        };
+        for (party, user) in holders {
+            sqlx::query(
+                "INSERT INTO run_tasks (project_id, slot, party, user_id, step, since_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id.0)
+            .bind(i as i64)
+            .bind(party)
+            .bind(user)
+            .bind(step.clone())
+            .bind(progress.since_ms)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A project's run with what the caller may do now.
+#[derive(Debug, Clone)]
+pub struct RunView {
+    pub run: Run,
+    /// The parties the caller acts as on this project.
+    pub parties: Vec<String>,
+    pub verbs: Vec<VerbKind>,
+}
+
+impl Store {
+    /// What `principal` holds tasks as in review queues: themselves, and — for a reviewer —
+    /// the party kinds of their department other than the owner unit's.
+    pub async fn task_holder(&self, principal: &Principal) -> Result<TaskHolder> {
+        let parties = if principal.has(Role::Reviewer) {
+            self.parties_of(principal)
+                .await?
+                .into_iter()
+                .map(|k| k.as_str().to_string())
+                .filter(|k| k != OWNER)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(TaskHolder { user: principal.user_id, parties })
+    }
+
+    /// The run of a project the caller has read, with the verbs they may use now.
+    pub async fn run_view(
+        &self, principal: &Principal, p: &Project, now_ms: i64,
+    ) -> Result<RunView> {
+        let mut conn = self.pool.acquire().await?;
+        let run = run_of(self, &mut conn, p).await?;
+        let parties = acting_parties(&mut conn, principal, p).await?;
+        let actor = Actor { user: principal.user_id, parties: &parties };
+        let verbs = run.progress.verbs(&run.route, actor, now_ms);
+        Ok(RunView { run, parties, verbs })
+    }
+}
