@@ -240,6 +240,8 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/search"),
         ("get", "/api/v1/audit"),
         ("get", "/api/v1/projects/{id}/path"),
+        ("get", "/api/v1/tasks"),
+        ("post", "/api/v1/tasks/{id}/{verb}"),
         ("get", "/api/v1/org"),
         ("post", "/api/v1/org/departments"),
         ("post", "/api/v1/org/departments/import"),
@@ -264,7 +266,11 @@ async fn openapi_documents_every_route() {
                 "{method} {path} is documented but not tested"
             );
             let url = app.url(
-                &path.replace("{id}", "1").replace("{link_id}", "1").replace("{month}", "2025-10"),
+                &path
+                    .replace("{id}", "1")
+                    .replace("{link_id}", "1")
+                    .replace("{month}", "2025-10")
+                    .replace("{verb}", "pass"),
             );
             let r = app
                 .client()

@@ -628,9 +628,13 @@ async fn the_reviewer_establishes_facts_in_yes_no_wan_and_percent() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        api.post(&path, json!({"fact": "failed_reviews", "value": 2})).await.0,
+        api.post(&path, json!({"fact": "quotes_count", "value": 2})).await.0,
         StatusCode::NO_CONTENT
     );
+    // A fact the path's events imply is counted, never typed (lhasa:11's failed reviews).
+    let (s, e) = api.post(&path, json!({"fact": "failed_reviews", "value": 2})).await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("fact")), "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("自动计算"), "{e}");
     let (s, e) = api.post(&path, json!({"fact": "change_ratio_bp", "value": "很多"})).await;
     assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("value")));
 }

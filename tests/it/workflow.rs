@@ -3,7 +3,9 @@
 //! apply to this project.
 
 use crate::harness::*;
+use govit_core::org::{Role, ScopeKind};
 use reqwest::StatusCode;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn the_project_page_shows_the_path_of_its_own_profile() {
@@ -74,4 +76,400 @@ async fn linxiang_adds_its_expert_panel_from_two_million_yuan() {
     ] {
         assert!(page.contains(shown), "{shown} not in {page}");
     }
+}
+
+/// Every account of a profile's demo jurisdiction, signed in over the API.
+struct Cast {
+    apis: Vec<(String, String, Api)>,
+}
+
+impl Cast {
+    /// Seeds `profile`'s demo jurisdiction (its real parties, one account per party).
+    async fn of(app: &TestApp, profile: &str) -> Cast {
+        let seeded = govit_storage::seed::profile::seed(
+            &app.store,
+            app.now(),
+            profile,
+            |_| PASSWORD.to_string(),
+            false,
+        )
+        .await
+        .expect("seed")
+        .expect("new jurisdiction");
+        let mut apis = Vec::new();
+        for a in seeded.accounts {
+            if a.role.contains("管理员") || a.role.contains("审计") {
+                continue;
+            }
+            apis.push((a.login.clone(), a.name.clone(), app.api(&a.login).await));
+        }
+        Cast { apis }
+    }
+
+    fn api(&self, login_start: &str) -> &Api {
+        &self.apis.iter().find(|(l, ..)| l.starts_with(login_start)).expect(login_start).2
+    }
+
+    /// Who holds a task on the project now: (login, name, task).
+    async fn holders(&self, project: i64) -> Vec<(String, String, Value)> {
+        let mut out = Vec::new();
+        for (login, name, api) in &self.apis {
+            let (s, tasks) = api.get("/api/v1/tasks").await;
+            assert_eq!(s, StatusCode::OK, "{tasks}");
+            for t in tasks["items"].as_array().expect("items") {
+                if t["project_id"] == project {
+                    out.push((login.clone(), name.clone(), t.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Passes the project's current step with whoever holds it (each holder of a 会签 step),
+    /// returning what was signed: (step action, signer's name).
+    async fn pass_step(&self, project: i64) -> Vec<(String, String)> {
+        let holders = self.holders(project).await;
+        assert!(!holders.is_empty(), "nobody holds project {project}");
+        let mut signed = Vec::new();
+        for (login, name, task) in holders {
+            let api = &self.apis.iter().find(|(l, ..)| *l == login).expect("api").2;
+            let (_, p) = api.get(&format!("/api/v1/projects/{project}")).await;
+            let (s, body) = api
+                .post(
+                    &format!("/api/v1/tasks/{}/pass", task["id"].as_str().expect("id")),
+                    json!({"version": p["version"], "note": "同意"}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{login} at {task}: {body}");
+            signed.push((task["action"].as_str().unwrap_or_default().to_string(), name));
+        }
+        signed
+    }
+}
+
+/// The authority's reviewer establishes facts the gates of the approval test.
+async fn establish(cast: &Cast, project: i64, facts: &[(&str, i64)]) {
+    for (fact, value) in facts {
+        let (s, body) = cast
+            .api("reviewer")
+            .post(
+                &format!("/api/v1/projects/{project}/facts"),
+                json!({"fact": fact, "value": value}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{fact}: {body}");
+    }
+}
+
+/// A project of the cast's owner unit, sent.
+async fn declared(cast: &Cast, name: &str, wan: &str) -> i64 {
+    let clerk = cast.api("clerk");
+    let mut body = declaration_json(name);
+    body["investment"] = json!(wan);
+    body["fiscal_funds"] = json!(wan);
+    body["self_raised"] = json!("0");
+    let (s, p) = clerk.post("/api/v1/projects", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let id = p["id"].as_i64().expect("id");
+    let (s, p) = clerk
+        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
+        .await;
+    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("submitted")), "{p}");
+    id
+}
+
+#[tokio::test]
+async fn xinzhou_transport_runs_through_its_party_group_and_the_city_government() {
+    let app = spawn_app().await;
+    let cast = Cast::of(&app, "xinzhou-transport").await;
+    let id = declared(&cast, "交通运输数据共享平台", "120").await;
+    establish(&cast, id, &[("systems_outside_catalog", 0), ("can_share", 1)]).await;
+    let mut walked = Vec::new();
+    for _ in 0..10 {
+        let (_, p) = cast.api("clerk").get(&format!("/api/v1/projects/{id}")).await;
+        if p["status"] != "submitted" {
+            break;
+        }
+        walked.extend(cast.pass_step(id).await);
+    }
+    let steps: Vec<&str> = walked.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(steps, ["全面审核并提出审核意见", "同意", "审查", "同意后批复"], "{walked:?}");
+    let (_, p) = cast.api("clerk").get(&format!("/api/v1/projects/{id}")).await;
+    assert_eq!(p["status"], "approved", "{p}");
+}
+
+impl Cast {
+    /// Passes steps until the project leaves review (approved, returned …) or `stop` says so
+    /// of the step about to be passed; returns the steps passed.
+    async fn walk(&self, project: i64, stop: impl Fn(&Value) -> bool) -> Vec<String> {
+        let mut walked = Vec::new();
+        for _ in 0..20 {
+            let (_, p) = self.api("clerk").get(&format!("/api/v1/projects/{project}")).await;
+            if p["status"] != "submitted" {
+                break;
+            }
+            let holders = self.holders(project).await;
+            if holders.iter().any(|(.., t)| stop(t)) {
+                break;
+            }
+            walked.extend(self.pass_step(project).await.into_iter().map(|(a, _)| a));
+        }
+        walked
+    }
+
+    /// The version of a project now.
+    async fn version(&self, project: i64) -> Value {
+        let (_, p) = self.api("clerk").get(&format!("/api/v1/projects/{project}")).await;
+        p["version"].clone()
+    }
+}
+
+#[tokio::test]
+async fn lhasa_returns_to_any_step_counts_failed_reviews_and_refuses_a_third_round() {
+    let app = spawn_app().await;
+    let cast = Cast::of(&app, "lhasa").await;
+    let id = declared(&cast, "拉萨市政务数据共享平台", "300").await;
+    establish(
+        &cast,
+        id,
+        &[
+            ("in_annual_plan", 1),
+            ("builds_own_machine_room", 0),
+            ("rebuilds_common_capability", 0),
+            ("quotes_count", 3),
+            ("is_classified", 0),
+        ],
+    )
+    .await;
+    // Through the pre-review, 网信办's security review and 机要保密局's crypto review to the
+    // technical review, where the owner sends its materials (lhasa:11).
+    let walked = cast.walk(id, |t| t["action"] == "技术评审").await;
+    assert_eq!(walked, ["组织预审", "网络安全前置审查", "指导、监督、检查", "提交评审材料"]);
+    // The authority returns it to the owner with a reason: the first failed review.
+    let authority = cast.api("reviewer");
+    let (s, p) = authority
+        .post(
+            &format!("/api/v1/projects/{id}/decision"),
+            json!({"decision": "return", "reason": "概算依据不足", "version": cast.version(id).await}),
+        )
+        .await;
+    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("returned")), "{p}");
+    // The path keeps the work done: the pre-review's signature is still in its history.
+    let (_, path) = cast.api("clerk").get(&format!("/api/v1/projects/{id}/path")).await;
+    let pre = path["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["key"].as_str().is_some_and(|k| k.starts_with("pre_review")))
+        .cloned()
+        .expect("pre-review");
+    assert_eq!(pre["acts"][0]["verb"], "pass", "{pre}");
+    assert_eq!(path["steps"][0]["state"], "current", "{path}");
+    // The owner resubmits; the path runs again from the pre-review.
+    let (s, p) = cast
+        .api("clerk")
+        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": cast.version(id).await}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    // The crypto office returns it to the pre-review (an earlier step it chooses): the second
+    // failed review; the project stays under review, at the authority's pre-review.
+    let at_crypto = |t: &Value| t["step"].as_str().is_some_and(|s| s.starts_with("crypto_review"));
+    cast.walk(id, at_crypto).await;
+    let holders = cast.holders(id).await;
+    let (login, _, task) = holders.first().expect("crypto office holds the step");
+    let pre_key = pre["key"].as_str().expect("key");
+    let crypto = &cast.apis.iter().find(|(l, ..)| l == login).expect("api").2;
+    let (s, p) = crypto
+        .post(
+            &format!("/api/v1/tasks/{}/return", task["id"].as_str().expect("id")),
+            json!({"to": pre_key, "reason": "密码应用方案需重新预审", "version": cast.version(id).await}),
+        )
+        .await;
+    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("submitted")), "{p}");
+    let holders = cast.holders(id).await;
+    assert!(holders.iter().all(|(.., t)| t["step"] == pre_key), "{holders:?}");
+    // Two failed reviews: lhasa:11's redraw gate refuses the approval at the end of the path.
+    let walked = cast.walk(id, |t| t["action"] == "出具评审报告并下达批复文件").await;
+    assert_eq!(walked.last().map(String::as_str), Some("在综合服务平台报批或备案"), "{walked:?}");
+    let (_, p) = cast.api("clerk").get(&format!("/api/v1/projects/{id}")).await;
+    assert_eq!(p["status"], "submitted", "the last pass was refused: {p}");
+    let holders = cast.holders(id).await;
+    let (login, _, task) = holders.first().expect("the approver holds the last step");
+    let api = &cast.apis.iter().find(|(l, ..)| l == login).expect("api").2;
+    let (s, e) = api
+        .post(
+            &format!("/api/v1/tasks/{}/pass", task["id"].as_str().expect("id")),
+            json!({"version": cast.version(id).await}),
+        )
+        .await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("gate_refused")), "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("lhasa:11"), "{e}");
+}
+
+#[tokio::test]
+async fn linxiang_sends_two_million_yuan_and_more_to_its_expert_panel() {
+    let app = spawn_app().await;
+    let cast = Cast::of(&app, "linxiang").await;
+    let mut paths = Vec::new();
+    for (name, wan) in [("一百九十九万项目", "199.9999"), ("二百万项目", "200")] {
+        let id = declared(&cast, name, wan).await;
+        establish(
+            &cast,
+            id,
+            &[("is_cross_department", 0), ("in_annual_plan", 1), ("can_share", 1)],
+        )
+        .await;
+        let walked = cast.walk(id, |_| false).await;
+        let (_, p) = cast.api("clerk").get(&format!("/api/v1/projects/{id}")).await;
+        assert_eq!(p["status"], "approved", "{name}: {p}");
+        paths.push(walked);
+    }
+    // linxiang:13's pre-review (the owner sends, the authority reviews), linxiang:16's
+    // approval; from 2,000,000 yuan linxiang:14's panel between them, the expert signing.
+    assert!(!paths[0].iter().any(|a| a.contains("专家")), "{:?}", paths[0]);
+    assert_eq!(paths[1].len(), paths[0].len() + 2, "{paths:?}");
+    let (_, list) = cast.api("clerk").get("/api/v1/projects?q=二百万").await;
+    let id = list["items"][0]["id"].clone();
+    let (_, path) = cast.api("clerk").get(&format!("/api/v1/projects/{id}/path")).await;
+    let expert = path["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["party_kinds"] == json!(["expert"]))
+        .cloned()
+        .expect("an expert step");
+    assert_eq!(
+        (expert["cite"].as_str(), expert["state"].as_str()),
+        (Some("linxiang:14"), Some("done"))
+    );
+    assert_eq!(expert["acts"][0]["actor"], "赵明远", "{expert}");
+}
+
+async fn version_of(api: &Api, id: i64) -> Value {
+    api.get(&format!("/api/v1/projects/{id}")).await.1["version"].clone()
+}
+
+#[tokio::test]
+async fn withdraw_transfer_add_signer_urge_and_two_at_once_on_yeji() {
+    let app = spawn_app().await;
+    let j = app.store.jurisdiction_by_code("yeji").await.expect("db").expect("yeji");
+    let sjj = app.store.department_by_code(j.id, "sjj").await.expect("db");
+    let audit = app.store.department_by_code(j.id, "sjiju").await.expect("db");
+    add_user(&app, j.id, "reviewer2", sjj, &[Role::Reviewer], ScopeKind::All).await;
+    add_user(&app, j.id, "auditreviewer", audit, &[Role::Reviewer], ScopeKind::All).await;
+    let clerk = app.api("clerk").await;
+    let (_, p) = clerk.post("/api/v1/projects", declaration_json("流程动作测试项目")).await;
+    let id = p["id"].as_i64().expect("id");
+    let submit = format!("/api/v1/projects/{id}/submit");
+    assert_eq!(clerk.post(&submit, json!({"version": p["version"]})).await.0, StatusCode::OK);
+    // 撤回 while nobody at the joint review has acted: back to a draft.
+    let (s, p) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/withdraw"),
+            json!({"version": version_of(&clerk, id).await}),
+        )
+        .await;
+    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("draft")), "{p}");
+    assert_eq!(
+        clerk.post(&submit, json!({"version": version_of(&clerk, id).await})).await.0,
+        StatusCode::OK
+    );
+
+    // A task of another unit is not found; nor is one for a user of no party of the step.
+    let task = format!("/api/v1/tasks/{id}-0");
+    for login in ["clerk2", "sjiju"] {
+        let api = app.api(login).await;
+        let (s, e) = api
+            .post(&format!("{task}/pass"), json!({"version": version_of(&clerk, id).await}))
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{login}: {e}");
+    }
+
+    // 转办: the authority's reviewer hands the task to a colleague, who alone may act now.
+    let reviewer = app.api("reviewer").await;
+    let reviewer2 = app.api("reviewer2").await;
+    let r2 = app.store.user_id_by_login("reviewer2").await.expect("db").expect("user").0;
+    let (s, e) = reviewer
+        .post(
+            &format!("{task}/transfer"),
+            json!({"to": r2, "note": "请王科长办理", "version": version_of(&clerk, id).await}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    let (_, mine) = reviewer.get("/api/v1/tasks").await;
+    assert_eq!(mine["total"], 0, "{mine}");
+    let (_, theirs) = reviewer2.get("/api/v1/tasks").await;
+    assert_eq!(theirs["total"], 1, "{theirs}");
+    let (s, _) = reviewer
+        .post(&format!("{task}/pass"), json!({"version": version_of(&clerk, id).await}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // 转办 only within the party: not to the clerk.
+    let clerk_id = app.store.user_id_by_login("clerk").await.expect("db").expect("user").0;
+    let (s, e) = reviewer2
+        .post(
+            &format!("{task}/transfer"),
+            json!({"to": clerk_id, "version": version_of(&clerk, id).await}),
+        )
+        .await;
+    assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("to")), "{e}");
+    let (s, e) = reviewer2
+        .post(&format!("{task}/pass"), json!({"version": version_of(&clerk, id).await}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    // Now the next party has acted: the clerk can no longer withdraw.
+    let (s, e) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/withdraw"),
+            json!({"version": version_of(&clerk, id).await}),
+        )
+        .await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")), "{e}");
+
+    // 加签: 财政局 adds the audit office after itself; the joint review then waits on it too.
+    let finance = app.api("finance").await;
+    let (_, tasks) = finance.get("/api/v1/tasks").await;
+    let fin_task = tasks["items"][0]["id"].as_str().expect("finance's task").to_string();
+    let (s, e) = finance
+        .post(
+            &format!("/api/v1/tasks/{fin_task}/add_signer"),
+            json!({"signer_party": "audit_office", "position": "after", "version": version_of(&clerk, id).await}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    let auditor = app.api("auditreviewer").await;
+    let (_, t) = auditor.get("/api/v1/tasks").await;
+    assert_eq!(t["total"], 0, "an added signer after finance waits for finance: {t}");
+    app.pass_steps(id, &["finance", "fgw", "jyj", "wxb"]).await;
+    let (_, p) = clerk.get(&format!("/api/v1/projects/{id}")).await;
+    assert_eq!(p["status"], "submitted");
+    let (_, t) = auditor.get("/api/v1/tasks").await;
+    assert_eq!(t["total"], 1, "{t}");
+    let (_, path) = clerk.get(&format!("/api/v1/projects/{id}/path")).await;
+    assert_eq!(path["steps"][1]["state"], "current", "{path}");
+    assert!(path["steps"][1]["waiting_on"].to_string().contains("审计"), "{path}");
+
+    // 催办: the clerk reminds whoever holds the step; once in four hours.
+    let (s, e) =
+        clerk.post(&format!("{task}/urge"), json!({"version": 0, "note": "请尽快审核"})).await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    let (s, e) = clerk.post(&format!("{task}/urge"), json!({"version": 0})).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")), "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("小时内已催办"), "{e}");
+    let (_, events) = clerk.get(&format!("/api/v1/projects/{id}/events")).await;
+    assert!(events.to_string().contains("请尽快审核"), "{events}");
+
+    // Two offices of one 会签 acting on one version: exactly one wins, the other gets 409.
+    let (_, t) = auditor.get("/api/v1/tasks").await;
+    let audit_task = t["items"][0]["id"].as_str().expect("task").to_string();
+    let v = version_of(&clerk, id).await;
+    let pass = format!("/api/v1/tasks/{audit_task}/pass");
+    let a = auditor.post(&pass, json!({"version": v}));
+    let b = auditor.post(&pass, json!({"version": v}));
+    let ((sa, _), (sb, _)) = tokio::join!(a, b);
+    let mut got = [sa, sb];
+    got.sort();
+    assert_eq!(got, [StatusCode::OK, StatusCode::CONFLICT]);
+    let (_, p) = clerk.get(&format!("/api/v1/projects/{id}")).await;
+    assert_eq!(p["status"], "submitted", "发改委's approval is left: {p}");
 }

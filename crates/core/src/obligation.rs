@@ -271,7 +271,12 @@ pub fn obligations<'p>(
                 }
                 _ => None,
             };
-            let key = format!("{}@{since}", rule.id);
+            // Several triggers on one day (two reviews passed the same day) are told apart.
+            let same_day = triggers[..n].iter().filter(|d| *d == since).count();
+            let key = match same_day {
+                0 => format!("{}@{since}", rule.id),
+                k => format!("{}@{since}#{}", rule.id, k + 1),
+            };
             let (status, late) = status_of(cal, due, fulfilled_on, waived(&key), today);
             out.push(Obligation {
                 key,
@@ -486,6 +491,22 @@ fulfilled_by = "contract_filed"
         let ctx = ProjectContext { facts: &f, events: &events, waivers: &waivers, plan_year: None };
         let os = obligations(&p, &Calendar::builtin(), &ctx, d("2025-07-01"));
         assert_eq!(os[1].status, Status::Waived);
+    }
+
+    #[test]
+    fn two_triggers_on_one_day_are_two_obligations_with_their_own_keys() {
+        // Two stages of a path passed the same day each start their own clock.
+        let p = with(CONTRACT);
+        let events = [
+            ev(EventKind::ContractSigned, "2025-03-03"),
+            ev(EventKind::ContractSigned, "2025-03-03"),
+            ev(EventKind::ContractFiled, "2025-03-04"),
+        ];
+        let os = one(&p, &events, &Facts::new(), "2025-03-05");
+        let keys: Vec<&str> = os.iter().map(|o| o.key.as_str()).collect();
+        assert_eq!(keys, ["t-1@2025-03-03", "t-1@2025-03-03#2"]);
+        let met = os.iter().filter(|o| o.status == Status::Fulfilled).count();
+        assert_eq!(met, 1, "one filing meets one duty");
     }
 
     #[test]

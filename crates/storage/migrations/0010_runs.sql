@@ -21,6 +21,9 @@ CREATE TABLE run_tasks (
     party TEXT NOT NULL,
     user_id BIGINT,
     step TEXT NOT NULL,
+    -- The step in the regulation's words and its article, as the route had them.
+    action TEXT NOT NULL,
+    cite TEXT NOT NULL,
     since_ms BIGINT NOT NULL,
     PRIMARY KEY (project_id, slot, party)
 );

@@ -108,8 +108,8 @@ impl Store {
         };
         let run = |w: Where| async move { self.count_where(PROJECTS_FROM, &w).await };
         let mut c = TodoCounts::default();
-        if principal.has(Role::Reviewer) {
-            let holder = self.task_holder(principal).await?;
+        let holder = self.task_holder(principal).await?;
+        if !holder.parties.is_empty() {
             let f = crate::projects::ProjectFilter {
                 status: Some(ProjectStatus::Submitted),
                 tasks_of: Some(holder),

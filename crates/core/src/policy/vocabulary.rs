@@ -156,11 +156,11 @@ impl EventKind {
         use crate::org::PartyKind::*;
         use EventKind::*;
         match self {
+            // The steps of the path record these (the workflow engine's transitions).
             PlanYearStart | BudgetYearEnded | DeclarationSubmitted | MaterialsReceived
-            | ReviewPassed | ReviewFailed | ReviewOpinionSent | RevisionSubmitted => None,
+            | ReviewPassed | ReviewFailed | ReviewOpinionSent | RevisionSubmitted
+            | PlanApproved | Approved => None,
             ReportedForApproval
-            | PlanApproved
-            | Approved
             | CompletionAcceptancePassed
             | AcceptanceFiled
             | RectificationChecked
@@ -199,6 +199,15 @@ pub enum FactUnit {
 }
 
 impl Fact {
+    /// Facts the project's events imply, counted rather than established by anyone:
+    /// `failed_reviews` is the number of reviews of its path that returned or rejected it.
+    pub fn from_events(self) -> Option<EventKind> {
+        match self {
+            Fact::FailedReviews => Some(EventKind::ReviewFailed),
+            _ => None,
+        }
+    }
+
     pub fn unit(self) -> FactUnit {
         let code = self.as_str();
         if code.ends_with("_yuan") {

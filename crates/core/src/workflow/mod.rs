@@ -252,7 +252,72 @@ impl VerbKind {
     }
 }
 
+impl VerbKind {
+    pub const ALL: [VerbKind; 7] = [
+        VerbKind::Pass,
+        VerbKind::Return,
+        VerbKind::Reject,
+        VerbKind::Withdraw,
+        VerbKind::Transfer,
+        VerbKind::AddSigner,
+        VerbKind::Urge,
+    ];
+
+    pub fn parse(s: &str) -> Option<VerbKind> {
+        VerbKind::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
 impl Verb {
+    /// A verb from a form or a JSON body: its kind and the fields it takes (`note`; `to` and
+    /// `reason` for 退回; `reason` for 不予通过; `to` — a user id — and `note` for 转办;
+    /// `signer_party` or `signer_user`, `position` (`before`/`after`) and `note` for 加签).
+    pub fn from_fields(
+        kind: VerbKind, field: impl Fn(&str) -> String,
+    ) -> Result<Verb, DomainError> {
+        let user = |name: &'static str, what: &str| {
+            let text = field(name);
+            text.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(UserId)
+                .ok_or_else(|| DomainError::invalid(name, format!("请选择{what}")))
+        };
+        Ok(match kind {
+            VerbKind::Pass => Verb::Pass { note: field("note") },
+            VerbKind::Return => {
+                let to = field("to");
+                if to.trim().is_empty() {
+                    return Err(DomainError::invalid("to", "请选择要退回到的前面某一步"));
+                }
+                Verb::Return { to: to.trim().to_string(), reason: field("reason") }
+            }
+            VerbKind::Reject => Verb::Reject { reason: field("reason") },
+            VerbKind::Withdraw => Verb::Withdraw,
+            VerbKind::Transfer => {
+                Verb::Transfer { to: user("to", "转办给谁")?, note: field("note") }
+            }
+            VerbKind::AddSigner => {
+                let party = field("signer_party");
+                let signer = if party.trim().is_empty() {
+                    Signer::User(user("signer_user", "加签的单位或人员")?)
+                } else {
+                    Signer::Party(party.trim().to_string())
+                };
+                let before = match field("position").trim() {
+                    "before" => true,
+                    "after" | "" => false,
+                    _ => {
+                        return Err(DomainError::invalid("position", "请选择在本人之前或之后加签"));
+                    }
+                };
+                Verb::AddSigner { signer, before, note: field("note") }
+            }
+            VerbKind::Urge => Verb::Urge { note: field("note") },
+        })
+    }
+
     pub fn kind(&self) -> VerbKind {
         match self {
             Verb::Pass { .. } => VerbKind::Pass,

@@ -16,9 +16,16 @@ impl Record for Project {
     async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
         fetch(conn, ProjectId(id)).await
     }
+    /// In the caller's data scope, or waiting on them: an open task of its path makes a
+    /// project visible to whoever must act on it (an expert, another bureau's reviewer).
     async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
-        let visible = |p: &Project| who.principal.can_see_project(&p.ownership(), p.status);
-        Ok(fetch(conn, ProjectId(id)).await?.filter(visible))
+        let Some(p) = fetch(conn, ProjectId(id)).await? else { return Ok(None) };
+        if who.principal.can_see_project(&p.ownership(), p.status)
+            || super::run::holds_task(conn, who.principal, &p).await?
+        {
+            return Ok(Some(p));
+        }
+        Ok(None)
     }
     fn audit_view(&self) -> serde_json::Value {
         audit_view(self)

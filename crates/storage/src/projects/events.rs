@@ -97,6 +97,12 @@ impl Step<Project> for EstablishFact {
         if !at.who.principal.has(Role::Reviewer) {
             return Err(DomainError::Forbidden("只有主管部门审核人可以认定项目情况".into()));
         }
+        if self.fact.from_events().is_some() {
+            return Err(DomainError::invalid(
+                "fact",
+                format!("“{}”由审批流程的退回和不予通过次数自动计算，不能认定", self.fact.label()),
+            ));
+        }
         Ok(())
     }
     async fn write(&self, cx: &mut Cx<'_, Project>, (): ()) -> Result<Written> {

@@ -214,7 +214,16 @@ pub(crate) fn scope_where(principal: &Principal) -> Where {
 
 /// The projects a principal sees under a filter.
 fn project_where(principal: &Principal, f: &ProjectFilter) -> Where {
-    let mut w = scope_where(principal);
+    // A task makes its project visible to whoever holds it (an expert, another bureau's
+    // reviewer), within the caller's own jurisdiction; otherwise the data scope decides.
+    let mut w = match &f.tasks_of {
+        Some(_) => {
+            let mut w = Where::default();
+            w.and("p.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
+            w
+        }
+        None => scope_where(principal),
+    };
     if let Some(s) = f.status {
         w.and("p.status = ?", vec![Param::Text(s.as_str().into())]);
     }

@@ -81,12 +81,26 @@ impl Store {
         for source in self.fact_sources.iter() {
             source.derive(conn, p, &mut facts).await?;
         }
+        // Facts the path's events imply are counted from them (a typed value never overrides).
+        for fact in Fact::ALL {
+            let Some(kind) = fact.from_events() else { continue };
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM project_milestones WHERE project_id = $1 AND kind = $2 AND planned = 0",
+            )
+            .bind(p.id.0)
+            .bind(kind.as_str())
+            .fetch_one(&mut *conn)
+            .await?;
+            facts.insert(*fact, n);
+        }
         let rows = sqlx::query("SELECT fact, value FROM project_facts WHERE project_id = $1")
             .bind(p.id.0)
             .fetch_all(&mut *conn)
             .await?;
         for r in rows {
-            if let Some(f) = Fact::parse(&r.try_get::<String, _>("fact")?) {
+            if let Some(f) = Fact::parse(&r.try_get::<String, _>("fact")?)
+                && f.from_events().is_none()
+            {
                 facts.insert(f, r.try_get("value")?);
             }
         }

@@ -12,6 +12,10 @@ pub struct ProjectPath {
     pub cite: String,
     pub text: String,
     pub stages: Vec<StageOutline>,
+    /// The run along the route: its steps, where it stands and who acted.
+    pub run: super::run::Run,
+    /// The names of the people the current step waits on by name (transferred, added).
+    pub user_names: std::collections::HashMap<i64, String>,
 }
 
 impl Store {
@@ -20,14 +24,18 @@ impl Store {
         let rules = self.rules();
         let Some(profile) = rules.profile(&p.profile_id) else { return Ok(None) };
         let Some(path) = profile.path("approval") else { return Ok(None) };
-        let facts = {
+        let (facts, run) = {
             let mut conn = self.pool.acquire().await?;
-            self.facts_of(&mut conn, p).await?
+            (self.facts_of(&mut conn, p).await?, super::run::run_of(self, &mut conn, p).await?)
         };
+        let ids: Vec<i64> = run.progress.slots.iter().filter_map(|s| s.user.map(|u| u.0)).collect();
+        let user_names = self.names_by_id("users", &ids).await?;
         Ok(outline(profile, "approval", &facts).map(|stages| ProjectPath {
             cite: path.cite.clone(),
             text: path.text.clone(),
             stages,
+            run,
+            user_names,
         }))
     }
 }

@@ -90,12 +90,18 @@ pub(crate) async fn run_of(store: &Store, conn: &mut AnyConnection, p: &Project)
 
 /// The parties a person acts as on a project: the owner unit for a declarant of the owning
 /// department (or one above it, in their data scope); for a reviewer, the party kinds of their
-/// department in the project's jurisdiction.
+/// department in the project's jurisdiction; an expert's account acts as `expert`, a firm's
+/// as its kind (`contractor` …).
 fn parties_for(
     roles: &[Role], department_path: Option<&str>, kinds: &[String], jurisdiction: JurisdictionId,
-    p: &Project,
+    p: &Project, outside: Option<String>,
 ) -> Vec<String> {
     let mut out = Vec::new();
+    if jurisdiction == p.jurisdiction_id
+        && let Some(k) = outside
+    {
+        out.push(k);
+    }
     let owns = department_path.is_some_and(|path| p.owner_department_path.starts_with(path));
     if roles.contains(&Role::Declarant) && owns {
         out.push(OWNER.to_string());
@@ -115,12 +121,14 @@ pub(crate) async fn acting_parties(
         .into_iter()
         .map(|k| k.as_str().to_string())
         .collect();
+    let outside = outside_party(conn, principal.user_id).await?;
     let mut out = parties_for(
         &principal.roles,
         principal.department_path.as_deref(),
         &kinds,
         principal.jurisdiction_id,
         p,
+        outside,
     );
     if out.iter().any(|k| k == OWNER) && !principal.can_see_project(&p.ownership(), p.status) {
         out.retain(|k| k != OWNER);
@@ -154,7 +162,41 @@ async fn user_parties(conn: &mut AnyConnection, user: UserId, p: &Project) -> Re
             .await?;
     let path: Option<String> = r.try_get("path")?;
     let j = JurisdictionId(r.try_get("jurisdiction_id")?);
-    Ok(parties_for(&roles, path.as_deref(), &kinds, j, p))
+    let outside = outside_party(conn, user).await?;
+    Ok(parties_for(&roles, path.as_deref(), &kinds, j, p, outside))
+}
+
+/// The party an account outside the departments acts as: `expert` for an expert's, the firm's
+/// kind for a firm's.
+async fn outside_party(conn: &mut AnyConnection, user: UserId) -> Result<Option<String>> {
+    let row = sqlx::query(
+        "SELECT u.expert_id, f.kind FROM users u LEFT JOIN firms f ON f.id = u.firm_id WHERE u.id = $1",
+    )
+    .bind(user.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    if r.try_get::<Option<i64>, _>("expert_id")?.is_some() {
+        return Ok(Some("expert".into()));
+    }
+    Ok(r.try_get::<Option<String>, _>("kind")?)
+}
+
+/// Whether `principal` holds an open task on the project (as a person, or as one of the
+/// parties they act as there): a task makes a project visible to whoever must act on it.
+pub(crate) async fn holds_task(
+    conn: &mut AnyConnection, principal: &Principal, p: &Project,
+) -> Result<bool> {
+    let parties = acting_parties(conn, principal, p).await?;
+    let rows: Vec<(String, Option<i64>)> =
+        sqlx::query_as("SELECT party, user_id FROM run_tasks WHERE project_id = $1")
+            .bind(p.id.0)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(rows.iter().any(|(party, user)| match user {
+        Some(u) => *u == principal.user_id.0,
+        None => parties.contains(party),
+    }))
 }
 
 /// What a run step asks of the path: a verb, or one of the project's shorthands (the
@@ -478,7 +520,7 @@ async fn write_tasks(
     if progress.status != RunStatus::Active {
         return Ok(());
     }
-    let step = progress.step(route).map(|s| s.key.clone()).unwrap_or_default();
+    let Some(step) = progress.step(route) else { return Ok(()) };
     for (i, slot) in progress.open_slots() {
         let holders: Vec<(String, Option<i64>)> = match slot.user {
             Some(u) => vec![(String::new(), Some(u.0))],
@@ -486,14 +528,16 @@ async fn write_tasks(
         };
         for (party, user) in holders {
             sqlx::query(
-                "INSERT INTO run_tasks (project_id, slot, party, user_id, step, since_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO run_tasks (project_id, slot, party, user_id, step, action, cite, since_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(id.0)
             .bind(i as i64)
             .bind(party)
             .bind(user)
-            .bind(step.clone())
+            .bind(step.key.clone())
+            .bind(step.action.clone())
+            .bind(step.cite.clone())
             .bind(progress.since_ms)
             .execute(&mut *conn)
             .await?;
@@ -515,7 +559,7 @@ impl Store {
     /// What `principal` holds tasks as in review queues: themselves, and — for a reviewer —
     /// the party kinds of their department other than the owner unit's.
     pub async fn task_holder(&self, principal: &Principal) -> Result<TaskHolder> {
-        let parties = if principal.has(Role::Reviewer) {
+        let mut parties: Vec<String> = if principal.has(Role::Reviewer) {
             self.parties_of(principal)
                 .await?
                 .into_iter()
@@ -525,6 +569,8 @@ impl Store {
         } else {
             Vec::new()
         };
+        let mut conn = self.pool.acquire().await?;
+        parties.extend(outside_party(&mut conn, principal.user_id).await?);
         Ok(TaskHolder { user: principal.user_id, parties })
     }
 
@@ -538,5 +584,91 @@ impl Store {
         let actor = Actor { user: principal.user_id, parties: &parties };
         let verbs = run.progress.verbs(&run.route, actor, now_ms);
         Ok(RunView { run, parties, verbs })
+    }
+}
+
+/// An open task of a project's path waiting on someone.
+#[derive(Debug, Clone, Serialize)]
+pub struct Task {
+    /// `{project}-{slot}`: the place to sign at the project's current step.
+    pub id: String,
+    pub project_id: i64,
+    pub project_name: String,
+    pub owner_department: String,
+    pub status: ProjectStatus,
+    /// The project's version, for the act.
+    pub version: i64,
+    /// The step's key, its words and its article.
+    pub step: String,
+    pub action: String,
+    pub cite: String,
+    /// When the step began waiting.
+    pub since_ms: i64,
+}
+
+/// The most tasks one list returns.
+pub const TASKS_MAX: i64 = 5_000;
+
+impl Store {
+    /// The open tasks waiting on `principal`, longest waiting first: those held by them by
+    /// name, by the parties they act as (a reviewer's unit, an expert, a firm), and — for a
+    /// declarant — their own units' steps of projects already sent (a return, a step the owner
+    /// takes mid-path). At most [`TASKS_MAX`].
+    pub async fn my_tasks(&self, principal: &Principal) -> Result<Vec<Task>> {
+        let holder = self.task_holder(principal).await?;
+        let mut w = Where::default();
+        w.and("p.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
+        let mut any = String::from("(t.user_id = ?");
+        let mut params = vec![Param::Int(principal.user_id.0)];
+        if !holder.parties.is_empty() {
+            any.push_str(&format!(
+                " OR (t.user_id IS NULL AND t.party IN ({}))",
+                vec!["?"; holder.parties.len()].join(", ")
+            ));
+            params.extend(holder.parties.iter().map(|k| Param::Text(k.clone())));
+        }
+        if principal.has(Role::Declarant)
+            && let Some(path) = principal.department_path.as_deref()
+        {
+            any.push_str(
+                " OR (t.user_id IS NULL AND t.party = ? AND p.status <> 'draft' AND d.path LIKE ? ESCAPE '\\')",
+            );
+            params.push(Param::Text(OWNER.into()));
+            params.push(Param::Text(format!("{}%", crate::like_pattern(path).trim_matches('%'))));
+        }
+        any.push(')');
+        w.and(&any, params);
+        let sql = format!(
+            "SELECT t.project_id, t.slot, t.step, t.action, t.cite, t.since_ms, p.name, p.status, p.version, \
+             d.name AS department FROM run_tasks t JOIN projects p ON p.id = t.project_id \
+             JOIN departments d ON d.id = p.owner_department_id{} ORDER BY t.since_ms, t.project_id, t.slot LIMIT {TASKS_MAX}",
+            w.sql()
+        );
+        let rows = crate::base::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out: Vec<Task> = Vec::with_capacity(rows.len());
+        for r in rows {
+            let (project_id, slot): (i64, i64) = (r.try_get("project_id")?, r.try_get("slot")?);
+            let id = format!("{project_id}-{slot}");
+            // A slot any of several of one's parties may sign is one task.
+            if out.last().is_some_and(|t| t.id == id) {
+                continue;
+            }
+            let status: String = r.try_get("status")?;
+            out.push(Task {
+                id,
+                project_id,
+                project_name: r.try_get("name")?,
+                owner_department: r.try_get("department")?,
+                status: ProjectStatus::parse(&status).unwrap_or(ProjectStatus::Submitted),
+                version: r.try_get("version")?,
+                step: r.try_get("step")?,
+                action: r.try_get("action")?,
+                cite: r.try_get("cite")?,
+                since_ms: r.try_get("since_ms")?,
+            });
+        }
+        Ok(out)
     }
 }

@@ -59,7 +59,8 @@ fn account_for(k: PartyKind) -> (&'static str, Role, ScopeKind) {
         PartyKind::Authority => ("reviewer", Role::Reviewer, ScopeKind::All),
         PartyKind::OwnerUnit => ("clerk", Role::Declarant, ScopeKind::OwnDepartment),
         PartyKind::DataCenter => ("datacenter", Role::Declarant, ScopeKind::OwnDepartment),
-        other => (other.as_str(), Role::Viewer, ScopeKind::All),
+        // Every other party signs steps of the path as its reviewer.
+        other => (other.as_str(), Role::Reviewer, ScopeKind::All),
     }
 }
 
@@ -107,6 +108,17 @@ pub async fn seed(
             let unit = Unit::Department(id);
             let roles = vec![role];
             wanted.push(Wanted { login, name: format!("{name}{person}"), unit, roles, scope });
+            // The data center drafts (the cloud catalog) and, where a chain names it,
+            // reviews (xinzhou-transport:10): two people, since one may not do both.
+            if *k == PartyKind::DataCenter {
+                wanted.push(Wanted {
+                    login: "dcreviewer".into(),
+                    name: format!("{name}审核人"),
+                    unit,
+                    roles: vec![Role::Reviewer],
+                    scope: ScopeKind::All,
+                });
+            }
             if *k == PartyKind::Authority {
                 for (login, name, roles) in [
                     ("admin", "系统管理员", vec![Role::Admin, Role::Platform]),

@@ -470,4 +470,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(unlink_project_system))
         .routes(routes!(project_gates))
         .routes(routes!(crate::projects::path::project_path))
+        .merge(crate::projects::tasks::router())
 }

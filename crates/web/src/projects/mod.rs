@@ -9,6 +9,7 @@ pub mod links;
 pub mod list;
 pub mod path;
 pub mod show;
+pub mod tasks;
 
 use crate::AppState;
 use axum::Router;

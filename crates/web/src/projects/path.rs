@@ -58,12 +58,113 @@ pub struct StageDto {
     rules: Vec<RuleDto>,
 }
 
+/// Who acted at a step, and how.
+#[derive(Serialize, ToSchema)]
+pub struct ActDto {
+    /// `pass`, `return`, `reject`, `withdraw`, `transfer`, `add_signer`, `urge`
+    verb: String,
+    verb_label: String,
+    actor: String,
+    actor_department: String,
+    at_ms: i64,
+    /// When, in Beijing time.
+    at: String,
+    /// The note or reason given.
+    text: String,
+}
+
+/// One step of the project's route as the run stands.
+#[derive(Serialize, ToSchema)]
+pub struct RunStepDto {
+    #[serde(flatten)]
+    step: StepDto,
+    cite: String,
+    stage_label: String,
+    /// `done`, `current`, `to_come` or `rejected`
+    state: String,
+    state_label: String,
+    /// For the current step: those who still have to sign, in the profile's words (or by
+    /// name, once transferred or added).
+    waiting_on: Vec<String>,
+    /// Every act at this step so far, oldest first (work returned is kept).
+    acts: Vec<ActDto>,
+}
+
 /// A project's approval path.
 #[derive(Serialize, ToSchema)]
 pub struct PathDto {
     cite: String,
     text: String,
     stages: Vec<StageDto>,
+    /// `active`, `completed` or `rejected`
+    run_status: String,
+    /// The route the run follows, step by step.
+    steps: Vec<RunStepDto>,
+}
+
+fn act_dto(a: &govit_storage::projects::run::ActRecord) -> ActDto {
+    use govit_core::workflow::Verb;
+    let text = match &a.act.verb {
+        Verb::Pass { note } | Verb::Transfer { note, .. } | Verb::Urge { note } => note.clone(),
+        Verb::AddSigner { note, .. } => note.clone(),
+        Verb::Return { reason, .. } | Verb::Reject { reason } => reason.clone(),
+        Verb::Withdraw => String::new(),
+    };
+    let kind = a.act.verb.kind();
+    ActDto {
+        verb: kind.as_str().into(),
+        verb_label: kind.label().into(),
+        actor: a.actor_name.clone(),
+        actor_department: a.actor_department.clone(),
+        at_ms: a.act.at_ms,
+        at: crate::shell::view::fmt_ms(a.act.at_ms),
+        text,
+    }
+}
+
+fn run_steps(profile: &Profile, path: &ProjectPath) -> Vec<RunStepDto> {
+    use govit_core::workflow::RunStatus;
+    let run = &path.run;
+    let (route, p) = (&run.route, &run.progress);
+    route
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (state, label) = match p.status {
+                RunStatus::Completed => ("done", "已办结"),
+                RunStatus::Active | RunStatus::Rejected if i < p.current => ("done", "已通过"),
+                RunStatus::Active if i == p.current => ("current", "办理中"),
+                RunStatus::Rejected if i == p.current => ("rejected", "不予通过"),
+                _ => ("to_come", "待办理"),
+            };
+            let waiting_on = if state == "current" {
+                p.open_slots()
+                    .into_iter()
+                    .map(|(_, slot)| match slot.user {
+                        Some(u) => path.user_names.get(&u.0).cloned().unwrap_or_default(),
+                        None => slot
+                            .parties
+                            .iter()
+                            .map(|k| profile.party_label(k))
+                            .collect::<Vec<_>>()
+                            .join(" 或 "),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            RunStepDto {
+                step: step_dto(profile, s),
+                cite: s.cite.clone(),
+                stage_label: profile.stage_label(s.stage),
+                state: state.into(),
+                state_label: label.into(),
+                waiting_on,
+                acts: run.acts.iter().filter(|a| a.act.step == s.key).map(act_dto).collect(),
+            }
+        })
+        .collect()
 }
 
 fn step_dto(profile: &Profile, s: &RouteStep) -> StepDto {
@@ -111,7 +212,15 @@ fn stage_dto(profile: &Profile, s: &StageOutline) -> StageDto {
 }
 
 fn path_dto(profile: &Profile, p: ProjectPath) -> PathDto {
+    use govit_core::workflow::RunStatus;
     PathDto {
+        steps: run_steps(profile, &p),
+        run_status: match p.run.progress.status {
+            RunStatus::Active => "active",
+            RunStatus::Completed => "completed",
+            RunStatus::Rejected => "rejected",
+        }
+        .into(),
         cite: p.cite,
         text: p.text,
         stages: p.stages.iter().map(|s| stage_dto(profile, s)).collect(),

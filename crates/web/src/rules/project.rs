@@ -140,7 +140,11 @@ pub fn rules_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
             can_record: !event_kinds.is_empty(),
             milestones,
             event_kinds,
-            facts: Fact::ALL.iter().map(|f| (f.as_str(), f.form_label())).collect(),
+            facts: Fact::ALL
+                .iter()
+                .filter(|f| f.from_events().is_none())
+                .map(|f| (f.as_str(), f.form_label()))
+                .collect(),
             today: govit_storage::china_today(now).format("%Y-%m-%d").to_string(),
             profile_name: profile.map(|x| x.head.name.clone()).unwrap_or_default(),
         };

@@ -1,0 +1,131 @@
+//! 我的待办 over the API: the open tasks of project paths waiting on the caller, and the verbs
+//! they may use on each (通过, 退回, 不予通过, 撤回, 转办, 加签, 催办), each at the version seen.
+
+use crate::AppState;
+use crate::projects::api::ProjectDto;
+use crate::shell::auth::ApiUser;
+use crate::shell::error::{ApiError, ApiErrorBody};
+use crate::shell::json_body::{object, version_field};
+use crate::shell::respond;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use govit_core::DomainError;
+use govit_core::workflow::{Verb, VerbKind};
+use govit_storage::Target;
+use govit_storage::projects::RunStep;
+use govit_storage::projects::run::Task;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// An open task waiting on the caller.
+#[derive(Serialize, ToSchema)]
+pub struct TaskDto {
+    /// `{project}-{slot}`
+    id: String,
+    project_id: i64,
+    project_name: String,
+    owner_department: String,
+    status: String,
+    /// The project's version, to send with the verb.
+    version: i64,
+    /// The step's key (`stage/cite/n`), its words and its article.
+    step: String,
+    action: String,
+    cite: String,
+    since_ms: i64,
+    /// Working days the step has waited (Beijing days, the jurisdiction's calendar).
+    waiting_working_days: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TaskList {
+    total: usize,
+    items: Vec<TaskDto>,
+}
+
+/// The caller's open tasks, longest waiting first (at most 5,000).
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", security(("bearer" = [])),
+    responses((status = 200, body = TaskList)))]
+pub async fn list_tasks(
+    State(state): State<AppState>, user: ApiUser,
+) -> Result<Json<TaskList>, ApiError> {
+    let tasks = state.store.my_tasks(&user.principal).await?;
+    let calendar = state.store.calendar().await?;
+    let today = govit_storage::china_today(state.now_ms());
+    let items: Vec<TaskDto> = tasks
+        .into_iter()
+        .map(|t: Task| TaskDto {
+            waiting_working_days: calendar
+                .working_days_between(govit_storage::china_today(t.since_ms), today),
+            id: t.id,
+            project_id: t.project_id,
+            project_name: t.project_name,
+            owner_department: t.owner_department,
+            status: t.status.as_str().into(),
+            version: t.version,
+            step: t.step,
+            action: t.action,
+            cite: t.cite,
+            since_ms: t.since_ms,
+        })
+        .collect();
+    Ok(Json(TaskList { total: items.len(), items }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+struct VerbInput {
+    /// The project's version the caller saw.
+    version: i64,
+    /// 通过, 转办, 加签, 催办: an opinion or a note.
+    note: Option<String>,
+    /// 退回, 不予通过: why (required).
+    reason: Option<String>,
+    /// 退回: the key of the earlier step to return to; 转办: the user id to hand over to.
+    to: Option<Value>,
+    /// 加签: a party kind (`finance` …) or a user id.
+    signer_party: Option<String>,
+    signer_user: Option<i64>,
+    /// 加签: `before` or `after` oneself (default).
+    position: Option<String>,
+}
+
+/// Acts on a task: `verb` is `pass`, `return`, `reject`, `withdraw`, `transfer`, `add_signer`
+/// or `urge`. A task that is not the caller's answers 404; a version that moved on (someone
+/// acted first) 409; a verb the step does not allow now 409 with the reason.
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/{verb}", tag = "tasks",
+    params(("id" = String, Path, description = "任务编号 {project}-{slot}"), ("verb" = String, Path)),
+    request_body = VerbInput, security(("bearer" = [])),
+    responses((status = 200, body = ProjectDto), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn act_on_task(
+    State(state): State<AppState>, user: ApiUser, Path((id, verb)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<ProjectDto>, ApiError> {
+    let project = id
+        .split_once('-')
+        .and_then(|(p, slot)| slot.parse::<u32>().ok().and(p.parse::<i64>().ok()))
+        .ok_or(DomainError::NotFound)?;
+    let kind = VerbKind::parse(&verb).ok_or(DomainError::NotFound)?;
+    let m = object(&body)?;
+    let version = version_field(&m)?;
+    let field = |k: &str| match m.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    let verb: Verb = Verb::from_fields(kind, field)?;
+    let target = match kind {
+        // A reminder does not race the record's fields.
+        VerbKind::Urge => Target::any_version(project),
+        _ => Target::at(project, version),
+    };
+    respond::run_json(&state, &user, target, &RunStep::verb(verb)).await
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_tasks)).routes(routes!(act_on_task))
+}
