@@ -72,6 +72,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Some(seeded) => {
                     if profile == "yeji" {
                         demo::sample_projects(&store, now_ms()).await.map_err(describe)?;
+                    } else {
+                        govit_storage::seed::profile::sample_projects(
+                            &store,
+                            now_ms(),
+                            seeded.jurisdiction,
+                        )
+                        .await
+                        .map_err(describe)?;
                     }
                     let place = store.jurisdiction(seeded.jurisdiction).await?.name;
                     // The server keeps running after this table, so a reader that

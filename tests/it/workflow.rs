@@ -473,3 +473,41 @@ async fn withdraw_transfer_add_signer_urge_and_two_at_once_on_yeji() {
     let (_, p) = clerk.get(&format!("/api/v1/projects/{id}")).await;
     assert_eq!(p["status"], "submitted", "发改委's approval is left: {p}");
 }
+
+#[tokio::test]
+async fn each_profile_demo_has_projects_across_its_path() {
+    let app = spawn_app().await;
+    for profile in ["lhasa", "linxiang", "gaoping", "xinzhou-transport"] {
+        let cast = Cast::of(&app, profile).await;
+        let j = app.store.jurisdiction_by_code(profile).await.expect("db").expect("jurisdiction");
+        govit_storage::seed::profile::sample_projects(&app.store, app.now(), j.id)
+            .await
+            .expect("samples");
+        let (_, list) = cast.api("reviewer").get("/api/v1/projects?page_size=100").await;
+        let mut statuses: Vec<String> = list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|p| p["status"].as_str().unwrap_or_default().to_string())
+            .collect();
+        statuses.sort();
+        // The reviewer does not see the draft; one just sent, one on its way, one approved.
+        assert_eq!(statuses, ["approved", "submitted", "submitted"], "{profile}: {list}");
+        let on_its_way = list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|p| p["name"].as_str().is_some_and(|n| n.contains("城市运行")))
+            .cloned()
+            .expect("project on its way");
+        let (_, path) =
+            cast.api("reviewer").get(&format!("/api/v1/projects/{}/path", on_its_way["id"])).await;
+        let done = path["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .filter(|s| s["state"] == "done")
+            .count();
+        assert!(done >= 2, "{profile}: {path}");
+    }
+}

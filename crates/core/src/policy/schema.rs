@@ -58,6 +58,18 @@ pub struct Condition {
 pub type Facts = BTreeMap<Fact, i64>;
 
 impl Condition {
+    /// A value of the fact that makes the condition hold (for demonstrations and tests that
+    /// need a project to get through a gate).
+    pub fn satisfying_value(&self) -> i64 {
+        match self.op {
+            Op::Lt => self.value - 1,
+            Op::Gt => self.value + 1,
+            Op::Ne if self.value == 0 => 1,
+            Op::Ne => 0,
+            _ => self.value,
+        }
+    }
+
     /// `None` when the fact is not known yet.
     pub fn eval(&self, facts: &Facts) -> Option<bool> {
         facts.get(&self.fact).map(|v| self.op.holds(*v, self.value))
@@ -542,5 +554,21 @@ impl Profile {
     /// The path of that id (`approval`).
     pub fn path(&self, id: &str) -> Option<&PathRule> {
         self.paths.iter().find(|p| p.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_satisfying_value_makes_every_kind_of_condition_hold() {
+        for op in [Op::Lt, Op::Le, Op::Gt, Op::Ge, Op::Eq, Op::Ne] {
+            for value in [0, 1, 3] {
+                let c = Condition { fact: Fact::QuotesCount, op, value };
+                let facts = Facts::from([(Fact::QuotesCount, c.satisfying_value())]);
+                assert_eq!(c.eval(&facts), Some(true), "{op:?} {value}");
+            }
+        }
     }
 }

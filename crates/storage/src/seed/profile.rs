@@ -7,7 +7,7 @@ use super::demo::{DemoAccount, Seeded};
 use crate::accounts::NewUser;
 use crate::{Actor, Result, Store, Who};
 use govit_core::DomainError;
-use govit_core::ids::DepartmentId;
+use govit_core::ids::{DepartmentId, JurisdictionId};
 use govit_core::org::{FirmKind, PartyKind, Principal, Role, ScopeKind};
 use govit_core::policy::Profile;
 
@@ -237,4 +237,137 @@ mod tests {
         assert!(names.contains(&"高平市教育局".to_string()), "{names:?}");
         assert!(!names.iter().any(|n| n == "实施单位"), "{names:?}");
     }
+}
+
+/// Projects spread along the profile's approval path, so that every step can be walked in the
+/// UI at once: a draft, one just sent, one some steps on, and one approved. Each step is
+/// passed by whoever holds it, as in the UI; where a gate waits on a fact, the authority's
+/// reviewer establishes it first.
+pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> Result<()> {
+    use crate::Target;
+    use crate::projects::{Command, CreateDraft, EstablishFact, Project, RunStep};
+    use govit_core::declaration::DeclarationForm;
+    use govit_core::policy::{Fact, GatedAction};
+    let actor = Actor::cli("demo");
+    let mut people = Vec::new();
+    for u in store.list_users(Some(j)).await? {
+        if let Some(p) = store.principal(u.id).await? {
+            let parties = store.parties_of(&p).await?;
+            people.push((p, parties));
+        }
+    }
+    let find = |role: Role, party: PartyKind| {
+        people.iter().find(|(p, k)| p.has(role) && k.contains(&party)).map(|(p, _)| p.clone())
+    };
+    // The owner units' clerks take turns (lhasa:7 allows two declarations a unit a year).
+    let clerks: Vec<Principal> = people
+        .iter()
+        .filter(|(p, k)| p.has(Role::Declarant) && k.contains(&PartyKind::OwnerUnit))
+        .map(|(p, _)| p.clone())
+        .collect();
+    let Some(reviewer) = find(Role::Reviewer, PartyKind::Authority) else { return Ok(()) };
+    if clerks.is_empty() {
+        return Ok(());
+    }
+    let place = store.jurisdiction(j).await?.name;
+    let year = chrono::Datelike::year(&crate::china_today(now_ms)) + 1;
+    // Name, 万元, steps to pass after sending (None: a draft; usize::MAX: to the end).
+    let samples: [(&str, &str, Option<usize>); 4] = [
+        ("政务服务“一网通办”提升项目", "120", None),
+        ("政务数据共享交换平台", "260", Some(0)),
+        ("城市运行管理服务平台", "80", Some(2)),
+        ("电子政务外网升级改造项目", "300", Some(usize::MAX)),
+    ];
+    for (i, (name, wan, steps)) in samples.into_iter().enumerate() {
+        let clerk = &clerks[i % clerks.len()];
+        let form = DeclarationForm {
+            name: format!("{place}{name}"),
+            summary: format!(
+                "建设{place}{name}，统筹利用政务云和共享平台，实现数据共享和业务协同。"
+            ),
+            period_start: format!("{year}-01"),
+            period_end: format!("{year}-12"),
+            investment: wan.into(),
+            fiscal_funds: wan.into(),
+            leader: "张建华".into(),
+            contact: "李明".into(),
+            phone: "13800138000".into(),
+            email: "liming@example.gov.cn".into(),
+            ..Default::default()
+        };
+        let draft = store
+            .run(Who::new(clerk, &actor, now_ms), Target::New, &CreateDraft(&form))
+            .await?
+            .record;
+        let Some(steps) = steps else { continue };
+        let id = draft.id.0;
+        store
+            .run::<Project, _>(
+                Who::new(clerk, &actor, now_ms),
+                Target::any_version(id),
+                &RunStep::new(Command::Submit),
+            )
+            .await?;
+        // The route's conditions the reviewer settles once it is sent: one department, not
+        // classified, not yet in the annual plan (gaoping:11's pre-review).
+        for (fact, value) in
+            [(Fact::IsCrossDepartment, 0), (Fact::IsClassified, 0), (Fact::InAnnualPlan, 0)]
+        {
+            store
+                .run::<Project, _>(
+                    Who::new(&reviewer, &actor, now_ms),
+                    Target::any_version(id),
+                    &EstablishFact { fact, value },
+                )
+                .await?;
+        }
+        let mut passed = 0;
+        while passed < steps && passed < 30 {
+            let p = store.read::<Project>(Who::new(&reviewer, &actor, now_ms), id).await?;
+            if p.status != govit_core::project::ProjectStatus::Submitted {
+                break;
+            }
+            // The gates in front of the approval, settled before its last step.
+            let view = store.run_view(&reviewer, &p, now_ms).await?;
+            let last = view.run.progress.current + 1 >= view.run.route.steps.len();
+            let gates =
+                if last { store.gates_of(&p, GatedAction::Approve).await? } else { Vec::new() };
+            let rules = store.rules();
+            let profile = rules.profile(&p.profile_id);
+            for g in gates.iter().filter(|g| g.refusal().is_some()) {
+                let rule = profile.and_then(|x| x.gates.iter().find(|r| r.id == g.rule_id));
+                for c in rule.map(|r| r.requires.clone()).unwrap_or_default() {
+                    if c.fact.from_events().is_some() {
+                        continue;
+                    }
+                    let step = EstablishFact { fact: c.fact, value: c.satisfying_value() };
+                    store
+                        .run::<Project, _>(
+                            Who::new(&reviewer, &actor, now_ms),
+                            Target::any_version(id),
+                            &step,
+                        )
+                        .await?;
+                }
+            }
+            // Everyone who holds the step now (each office of a 会签), before any of them acts.
+            let mut holders = Vec::new();
+            for (person, _) in &people {
+                if store.my_tasks(person).await?.iter().any(|t| t.project_id == id) {
+                    holders.push(person);
+                }
+            }
+            if holders.is_empty() {
+                break;
+            }
+            for person in holders {
+                let pass =
+                    RunStep::verb(govit_core::workflow::Verb::Pass { note: "同意".into() });
+                let who = Who::new(person, &actor, now_ms);
+                store.run::<Project, _>(who, Target::any_version(id), &pass).await?;
+            }
+            passed += 1;
+        }
+    }
+    Ok(())
 }
