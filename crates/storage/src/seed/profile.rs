@@ -200,45 +200,6 @@ async fn free_login(store: &Store, login: &str, code: &str) -> Result<String> {
     Ok(format!("{login}.{code}"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn xinzhou_transport_has_its_real_parties_in_one_tree() {
-        let p = govit_core::policy::builtin()
-            .into_iter()
-            .find(|p| p.head.id == "xinzhou-transport")
-            .expect("profile");
-        let d = departments_of(&p);
-        let names: Vec<&str> = d.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names[0], "市政府");
-        for n in
-            ["市交通运输数据中心", "市交通运输局党组", "市交通运输局财务科", "市政务信息管理局"]
-        {
-            assert!(names.contains(&n), "{n} not in {names:?}");
-        }
-        let center = d.iter().find(|(n, _)| n == "市交通运输数据中心").expect("center");
-        assert_eq!(center.1, vec![PartyKind::DataCenter, PartyKind::OwnerUnit]);
-        assert_eq!(
-            names.len(),
-            5,
-            "no sample owner units when the profile names the owner: {names:?}"
-        );
-    }
-
-    #[test]
-    fn a_generic_owner_unit_gets_sample_units() {
-        let p = govit_core::policy::builtin()
-            .into_iter()
-            .find(|p| p.head.id == "gaoping")
-            .expect("profile");
-        let names: Vec<String> = departments_of(&p).into_iter().map(|(n, _)| n).collect();
-        assert!(names.contains(&"高平市教育局".to_string()), "{names:?}");
-        assert!(!names.iter().any(|n| n == "实施单位"), "{names:?}");
-    }
-}
-
 /// Projects spread along the profile's approval path, so that every step can be walked in the
 /// UI at once: a draft, one just sent, one some steps on, and one approved. Each step is
 /// passed by whoever holds it, as in the UI; where a gate waits on a fact, the authority's
@@ -370,4 +331,43 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xinzhou_transport_has_its_real_parties_in_one_tree() {
+        let p = govit_core::policy::builtin()
+            .into_iter()
+            .find(|p| p.head.id == "xinzhou-transport")
+            .expect("profile");
+        let d = departments_of(&p);
+        let names: Vec<&str> = d.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names[0], "市政府");
+        for n in
+            ["市交通运输数据中心", "市交通运输局党组", "市交通运输局财务科", "市政务信息管理局"]
+        {
+            assert!(names.contains(&n), "{n} not in {names:?}");
+        }
+        let center = d.iter().find(|(n, _)| n == "市交通运输数据中心").expect("center");
+        assert_eq!(center.1, vec![PartyKind::DataCenter, PartyKind::OwnerUnit]);
+        assert_eq!(
+            names.len(),
+            5,
+            "no sample owner units when the profile names the owner: {names:?}"
+        );
+    }
+
+    #[test]
+    fn a_generic_owner_unit_gets_sample_units() {
+        let p = govit_core::policy::builtin()
+            .into_iter()
+            .find(|p| p.head.id == "gaoping")
+            .expect("profile");
+        let names: Vec<String> = departments_of(&p).into_iter().map(|(n, _)| n).collect();
+        assert!(names.contains(&"高平市教育局".to_string()), "{names:?}");
+        assert!(!names.iter().any(|n| n == "实施单位"), "{names:?}");
+    }
 }
