@@ -306,3 +306,106 @@ async fn import_a_sheet_then_review_a_flagged_duplicate_in_chromium() {
     c.close().await.expect("close browser");
     result
 }
+
+/// Opens a project from the 待审核 queue, passes the step the user holds, and waits for the
+/// page that says so.
+async fn pass_from_queue(c: &Client, base: &str, who: &str, project: &str, done: &str) {
+    login(c, base, who).await;
+    click(c, "nav.sidenav a[href='/review']").await;
+    c.find(Locator::LinkText(project))
+        .await
+        .unwrap_or_else(|_| panic!("{project} in {who}'s queue"))
+        .click()
+        .await
+        .expect("open");
+    wait_for(c, "审核意见").await;
+    click(c, "#decision-approve").await;
+    click(c, "#decide").await;
+    wait_for(c, done).await;
+    logout(c).await;
+}
+
+#[tokio::test]
+async fn xinzhou_transport_chain_through_the_party_group_and_the_city_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let seeded = govit_storage::seed::profile::seed(
+        &app.store,
+        app.now(),
+        "xinzhou-transport",
+        |_| PASSWORD.to_string(),
+        false,
+    )
+    .await
+    .expect("seed")
+    .expect("jurisdiction");
+    let login_of = |name_part: &str| {
+        seeded
+            .accounts
+            .iter()
+            .find(|a| a.name.contains(name_part))
+            .map(|a| a.login.clone())
+            .unwrap_or_else(|| panic!("no account named like {name_part}"))
+    };
+    let clerk = login_of("数据中心经办人");
+    let data_center = login_of("数据中心审核人");
+    let party_group = login_of("党组");
+    let authority = login_of("市政务信息管理局");
+    let city = login_of("市政府");
+    let c = browser(&driver).await;
+    let base = app.base.clone();
+    let result = async {
+        // The data center, owner of its own project, declares and submits.
+        login(&c, &base, &clerk).await;
+        click(&c, "nav.sidenav a[href='/projects/new']").await;
+        for (id, v) in declaration("交通运输综合执法平台") {
+            if id.starts_with("period") {
+                c.execute(&format!("document.getElementById('{id}').value = '{v}'"), vec![])
+                    .await
+                    .expect("set month");
+            } else {
+                fill(&c, id, &v).await;
+            }
+        }
+        click(&c, "form[action='/projects/new'] button[type=submit]").await;
+        wait_for(&c, "草稿已保存").await;
+        click(&c, "#submit-declaration").await;
+        wait_for(&c, "已提交申报").await;
+        let url = c.current_url().await.expect("url");
+        let project_path = url.path().to_string();
+        logout(&c).await;
+        let id: i64 = project_path.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
+
+        // xinzhou-transport:10: the data center's review, then the bureau's party group.
+        pass_from_queue(&c, &base, &data_center, "交通运输综合执法平台", "本步已通过").await;
+        pass_from_queue(&c, &base, &party_group, "交通运输综合执法平台", "本步已通过").await;
+        // The city's authority reviews, its gates' facts established (xinzhou-transport:8, 10).
+        let api = app.api(&authority).await;
+        for fact in ["systems_outside_catalog", "can_share"] {
+            let value = if fact == "can_share" { 1 } else { 0 };
+            let (s, b) = api
+                .post(
+                    &format!("/api/v1/projects/{id}/facts"),
+                    serde_json::json!({"fact": fact, "value": value}),
+                )
+                .await;
+            assert_eq!(s, reqwest::StatusCode::NO_CONTENT, "{b}");
+        }
+        pass_from_queue(&c, &base, &authority, "交通运输综合执法平台", "本步已通过").await;
+        // 市政府's consent approves it.
+        pass_from_queue(&c, &base, &city, "交通运输综合执法平台", "已审核通过").await;
+
+        login(&c, &base, &clerk).await;
+        c.goto(&format!("{base}{project_path}")).await.expect("goto project");
+        let page = wait_for(&c, "tag-approved").await;
+        for shown in ["市交通运输局党组", "市政府", "已通过"] {
+            assert!(page.contains(shown), "{shown} not on the path: {page}");
+        }
+        assert_eq!(page.matches("run-step run-done").count(), 5, "{page}");
+    }
+    .await;
+    c.close().await.expect("close browser");
+    result
+}

@@ -511,3 +511,57 @@ async fn each_profile_demo_has_projects_across_its_path() {
         assert!(done >= 2, "{profile}: {path}");
     }
 }
+
+#[tokio::test]
+async fn transfer_and_add_a_signer_from_the_project_page() {
+    let app = spawn_app().await;
+    let j = app.store.jurisdiction_by_code("yeji").await.expect("db").expect("yeji");
+    let sjj = app.store.department_by_code(j.id, "sjj").await.expect("db");
+    let audit = app.store.department_by_code(j.id, "sjiju").await.expect("db");
+    add_user(&app, j.id, "reviewer2", sjj, &[Role::Reviewer], ScopeKind::All).await;
+    add_user(&app, j.id, "auditreviewer", audit, &[Role::Reviewer], ScopeKind::All).await;
+    let clerk = app.login("clerk").await;
+    let id = clerk.create_draft("页面转办加签测试").await;
+    clerk.submit(id).await;
+
+    let reviewer = app.login("reviewer").await;
+    let (_, page) = reviewer.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("转办或加签") && page.contains("测试用户"), "{page}");
+    // Nobody chosen: the form comes back naming the field.
+    let v = reviewer.version(id).await;
+    let r = reviewer
+        .post(&format!("/projects/{id}/act/transfer"), &[("version", &v), ("to", "")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("请选择转办给谁") && body.contains("存在问题"), "{body}");
+    // Handed to the colleague: the decision form moves with the task.
+    let r2 =
+        app.store.user_id_by_login("reviewer2").await.expect("db").expect("user").0.to_string();
+    let r = reviewer
+        .post(
+            &format!("/projects/{id}/act/transfer"),
+            &[("version", &v), ("to", &r2), ("note", "请办理")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = reviewer.text(&format!("/projects/{id}")).await;
+    assert!(!page.contains("id=\"decide\""), "{page}");
+    let colleague = app.login("reviewer2").await;
+    let (_, page) = colleague.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("id=\"decide\""), "{page}");
+    // 加签 before oneself: the colleague's turn waits for the audit office.
+    let v = colleague.version(id).await;
+    let r = colleague
+        .post(
+            &format!("/projects/{id}/act/add_signer"),
+            &[("version", &v), ("signer_party", "audit_office"), ("position", "before")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = colleague.text(&format!("/projects/{id}")).await;
+    assert!(!page.contains("id=\"decide\""), "waits for the added signer: {page}");
+    let (_, page) = app.login("auditreviewer").await.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("id=\"decide\""), "{page}");
+    assert!(page.contains("加签"), "the path shows the act: {page}");
+}

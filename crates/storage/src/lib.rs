@@ -118,7 +118,7 @@ impl Store {
                         Box::pin(async move {
                             sqlx::raw_sql(
                                 "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
-                                 PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
                                  PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16000;",
                             )
                             .execute(conn)

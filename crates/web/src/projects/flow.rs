@@ -11,7 +11,7 @@ use govit_core::DomainError;
 use govit_core::ids::ProjectId;
 use govit_core::project::ProjectAction;
 use govit_core::project::{Decision, ProjectStatus};
-use govit_core::workflow::Verb;
+use govit_core::workflow::{Verb, VerbKind};
 use govit_storage::Target;
 use govit_storage::projects::{Command, RunStep};
 use std::collections::HashMap;
@@ -77,5 +77,42 @@ pub async fn decide_project(
         };
         format!("/review?done={done}")
     })
+    .await
+}
+
+/// A verb of the path from the project page's forms (转办, 加签 …), by its name; refused input
+/// comes back on the project page with the error summary.
+pub async fn act(
+    State(state): State<AppState>, user: User, Path((id, verb)): Path<(i64, String)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let kind = VerbKind::parse(&verb).ok_or(DomainError::NotFound)?;
+    let version = version_of(&f)?;
+    let target =
+        if kind == VerbKind::Urge { Target::any_version(id) } else { Target::at(id, version) };
+    let step = match Verb::from_fields(kind, |k| f.get(k).cloned().unwrap_or_default()) {
+        Ok(v) => Ok(RunStep::verb(v)),
+        Err(DomainError::Invalid(errs)) => Err(errs),
+        Err(e) => return Err(e.into()),
+    };
+    const IDS: &[(&str, &str)] = &[
+        ("to", "to"),
+        ("note", "note"),
+        ("reason", "reason"),
+        ("signer_party", "signer_party"),
+        ("signer_user", "signer_user"),
+        ("position", "position"),
+    ];
+    respond::run_page(
+        &state,
+        &user,
+        target,
+        step,
+        |_: &govit_storage::projects::Project| format!("/projects/{id}?done={verb}"),
+        |errs| {
+            let entered = Entered::refused(errs, IDS, &f);
+            crate::projects::show::project_page(&state, &user, ProjectId(id), None, entered)
+        },
+    )
     .await
 }

@@ -37,6 +37,7 @@ pub fn pages() -> Router<AppState> {
             post(|s, u, p, f| flow::plain_step(ProjectAction::Urge, s, u, p, f)),
         )
         .route("/projects/{id}/decide", post(flow::decide_project))
+        .route("/projects/{id}/act/{verb}", post(flow::act))
         .route("/projects/{id}/systems", post(links::link))
         .route("/projects/{id}/systems/{link}/remove", post(links::unlink))
 }

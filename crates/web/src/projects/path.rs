@@ -132,7 +132,7 @@ fn run_steps(profile: &Profile, path: &ProjectPath) -> Vec<RunStepDto> {
         .enumerate()
         .map(|(i, s)| {
             let (state, label) = match p.status {
-                RunStatus::Completed => ("done", "已办结"),
+                RunStatus::Completed => ("done", "已通过"),
                 RunStatus::Active | RunStatus::Rejected if i < p.current => ("done", "已通过"),
                 RunStatus::Active if i == p.current => ("current", "办理中"),
                 RunStatus::Rejected if i == p.current => ("rejected", "不予通过"),

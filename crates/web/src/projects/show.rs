@@ -46,6 +46,13 @@ struct ProjectPage {
     return_to: Vec<(String, String)>,
     /// Whether the caller may remind whoever holds the current step.
     can_urge: bool,
+    /// 转办: the colleagues the caller may hand the task to (id, name).
+    colleagues: Vec<(i64, String)>,
+    /// 加签: the parties a signer may be added from (code, the profile's word).
+    signer_parties: Vec<(String, String)>,
+    /// Errors of the 转办 and 加签 forms.
+    to_error: Option<String>,
+    signer_error: Option<String>,
     errors: Vec<SummaryItem>,
     decision_error: Option<String>,
     reason_error: Option<String>,
@@ -77,6 +84,8 @@ pub(crate) fn flash_for(done: &str) -> Option<String> {
         "pass" => "本步已通过，已送下一步办理。",
         "reject" => "已不予通过，审批流程结束。",
         "urge" => "已催办，办理人会在待办中看到。",
+        "transfer" => "已转办，该事项改由所选同事办理。",
+        "add_signer" => "已加签，本步须待加签单位一并办理。",
         "link" => "已添加涉及的信息系统。",
         "unlink" => "已移除该信息系统。",
         "cloud" => "已选用该政务云服务。",
@@ -137,6 +146,23 @@ pub async fn project_page(
         .iter()
         .map(|s| (s.key.clone(), format!("{}（{}）", s.action, s.cite)))
         .collect();
+    let (colleagues, signer_parties) = if view.verbs.contains(&VerbKind::Transfer) {
+        let rules = state.store.rules();
+        let profile = rules.profile(&p.profile_id);
+        let parties = state.store.jurisdiction_parties(p.jurisdiction_id).await?;
+        (
+            state.store.colleagues(pr).await?,
+            parties
+                .into_iter()
+                .map(|k| {
+                    let label = profile.map_or_else(|| k.clone(), |x| x.party_label(&k));
+                    (k, label)
+                })
+                .collect(),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let panels = state.panels.for_project(state, user, &p, &entered).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = html(ProjectPage {
@@ -150,6 +176,10 @@ pub async fn project_page(
         last_step,
         return_to,
         can_urge: view.verbs.contains(&VerbKind::Urge),
+        colleagues,
+        signer_parties,
+        to_error: view::error_for(errors, "to"),
+        signer_error: view::error_for(errors, "signer_party"),
         csrf: user.csrf.clone(),
         flash,
         last_return,

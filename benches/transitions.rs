@@ -1,0 +1,174 @@
+//! Workflow transitions per second (figures, not pass/fail): `cargo bench --bench transitions`.
+//!
+//! Into a fresh SQLite database (or the empty PostgreSQL in `GOVIT_BENCH_DATABASE_URL`) with the
+//! demo district, `GOVIT_BENCH_FLOW_PROJECTS` declarations (default 4,000) are drafted; then
+//! 20,000 transitions run along yeji's path with the projects all in flight: every project is
+//! submitted, then signed by four offices of yeji:7's joint review, one round after another.
+//! Each transition is one durable commit through the change path (SQLite: WAL with
+//! synchronous=FULL): the act, the project's status and version, the events it causes, the
+//! recomputed obligations and tasks, the timeline line and the SM3-chained audit record.
+//! The first half runs from one client; the second from eight at once. Reported: transitions
+//! per second for each, the median and 99th-percentile latency, and the process's peak memory.
+
+use govit_core::declaration::DeclarationForm;
+use govit_core::org::Principal;
+use govit_core::project::Decision;
+use govit_storage::projects::{Command, CreateDraft, Project, RunStep};
+use govit_storage::seed::demo;
+use govit_storage::{Actor, Store, Target, Who, sqlite_url};
+use std::sync::Arc;
+use std::time::Instant;
+
+fn peak_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+async fn principal(store: &Store, login: &str) -> Principal {
+    let id = store.user_id_by_login(login).await.expect("db").expect("user");
+    store.principal(id).await.expect("db").expect("principal")
+}
+
+/// One transition: `login`'s pass (or the clerk's submission) on project `id`; its latency.
+async fn transit(store: &Store, who: &Principal, id: i64, submit: bool) -> f64 {
+    let actor = Actor::cli("bench");
+    let now = chrono::Utc::now().timestamp_millis();
+    let step = if submit {
+        RunStep::new(Command::Submit)
+    } else {
+        RunStep::new(Command::Decide(Decision::Approve { comment: "同意".into() }))
+    };
+    let t = Instant::now();
+    store
+        .run::<Project, _>(Who::new(who, &actor, now), Target::any_version(id), &step)
+        .await
+        .unwrap_or_else(|e| panic!("transition on {id}: {e:?}"));
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+fn report(what: &str, n: usize, secs: f64, mut lat: Vec<f64>) {
+    lat.sort_by(f64::total_cmp);
+    println!(
+        "{what:<34} {n:>6} transitions in {secs:>7.2} s = {:>7.0}/s   p50 {:>6.2} ms   p99 {:>6.2} ms",
+        n as f64 / secs,
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99)
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::var("GOVIT_BENCH_FLOW_PROJECTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4_000);
+    let dir = std::env::temp_dir().join(format!("govit-flow-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let url = std::env::var("GOVIT_BENCH_DATABASE_URL").unwrap_or_else(|_| sqlite_url(&dir));
+    let store = Arc::new(Store::connect(&url).await.expect("database"));
+    let now = chrono::Utc::now().timestamp_millis();
+    demo::seed(&store, now, |_| "Bench-pass-2026".into(), false).await.expect("seed");
+    let clerk = principal(&store, "clerk").await;
+    let offices = [
+        principal(&store, "reviewer").await,
+        principal(&store, "finance").await,
+        principal(&store, "fgw").await,
+        principal(&store, "jyj").await,
+    ];
+    println!(
+        "backend: {}",
+        if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite (WAL, synchronous=FULL)" }
+    );
+
+    let t = Instant::now();
+    let mut ids = Vec::with_capacity(n);
+    let actor = Actor::cli("bench");
+    for i in 0..n {
+        let form = DeclarationForm {
+            name: format!("流程性能测试项目{i}"),
+            summary: "检验审批流程的吞吐".into(),
+            period_start: "2027-01".into(),
+            period_end: "2027-12".into(),
+            investment: format!("{}", 20 + i % 500),
+            fiscal_funds: format!("{}", 20 + i % 500),
+            leader: "张建华".into(),
+            contact: "李明".into(),
+            phone: "0564-6661234".into(),
+            email: "liming@yeji.gov.cn".into(),
+            ..Default::default()
+        };
+        let p = store
+            .run::<Project, _>(Who::new(&clerk, &actor, now), Target::New, &CreateDraft(&form))
+            .await
+            .expect("draft");
+        ids.push(p.record.id.0);
+    }
+    println!("drafted {n} declarations in {:.1} s", t.elapsed().as_secs_f64());
+
+    // Rounds: submit, then the four offices; 5 × n transitions, the projects all in flight.
+    let mut rounds: Vec<(Principal, bool)> = vec![(clerk.clone(), true)];
+    rounds.extend(offices.iter().map(|o| (o.clone(), false)));
+    let half = rounds.len() * n / 2;
+    let mut done = 0usize;
+    let (mut lat, t) = (Vec::new(), Instant::now());
+    'one: for (who, submit) in &rounds {
+        for id in &ids {
+            if done == half {
+                break 'one;
+            }
+            lat.push(transit(&store, who, *id, *submit).await);
+            done += 1;
+        }
+    }
+    report("one client", lat.len(), t.elapsed().as_secs_f64(), lat);
+
+    // The rest from eight clients at once, each on its own share of the projects.
+    let mut left: Vec<(Principal, bool, i64)> = Vec::new();
+    let mut k = 0usize;
+    for (who, submit) in &rounds {
+        for id in &ids {
+            if k >= half {
+                left.push((who.clone(), *submit, *id));
+            }
+            k += 1;
+        }
+    }
+    let total = left.len();
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..8 {
+        // Each client keeps its projects in their order of rounds, so a project's steps stay
+        // in sequence.
+        let mine: Vec<(Principal, bool, i64)> =
+            left.iter().filter(|(_, _, id)| (*id as usize) % 8 == c).cloned().collect();
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(mine.len());
+            for (who, submit, id) in mine {
+                lat.push(transit(&store, &who, id, submit).await);
+            }
+            lat
+        }));
+    }
+    let mut lat = Vec::with_capacity(total);
+    for t in tasks {
+        lat.extend(t.await.expect("client"));
+    }
+    report("eight clients", total, t.elapsed().as_secs_f64(), lat);
+    println!("peak memory (VmHWM): {:.0} MiB", peak_mib());
+    let _ = std::fs::remove_dir_all(&dir);
+}
