@@ -437,20 +437,8 @@ impl Step<Project> for RunStep {
 
     async fn write(&self, cx: &mut Cx<'_, Project>, d: RunDecision) -> Result<Written> {
         let (p, conn, who) = (cx.record()?, &mut *cx.conn, cx.who);
-        let verb = serde_json::to_string(&d.act.verb).unwrap_or_default();
-        sqlx::query(
-            "INSERT INTO run_acts (project_id, seq, at_ms, user_id, parties, step, verb) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(p.id.0)
-        .bind(d.seq)
-        .bind(d.act.at_ms)
-        .bind(d.act.user.0)
-        .bind(d.act.parties.join(","))
-        .bind(d.act.step.clone())
-        .bind(verb)
-        .execute(&mut *conn)
-        .await?;
+        // The project's row first, guarded by the version read: a second act on the same state
+        // waits for the first to commit, then finds the version moved on (409).
         let sent =
             d.outcome.events.iter().any(|e| {
                 matches!(e, EventKind::DeclarationSubmitted | EventKind::RevisionSubmitted)
@@ -469,6 +457,20 @@ impl Step<Project> for RunStep {
         .await?
         .rows_affected();
         stale_unless(conn, n, "projects", p.id.0).await?;
+        let verb = serde_json::to_string(&d.act.verb).unwrap_or_default();
+        sqlx::query(
+            "INSERT INTO run_acts (project_id, seq, at_ms, user_id, parties, step, verb) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(p.id.0)
+        .bind(d.seq)
+        .bind(d.act.at_ms)
+        .bind(d.act.user.0)
+        .bind(d.act.parties.join(","))
+        .bind(d.act.step.clone())
+        .bind(verb)
+        .execute(&mut *conn)
+        .await?;
         let today = crate::china_today(who.now_ms);
         for kind in &d.outcome.events {
             obligations::insert_milestone(
