@@ -117,6 +117,11 @@ impl TestApp {
         self.clock.now_ms()
     }
 
+    /// Sets the clock to an instant (a test that needs a date of the calendar's data).
+    pub fn set_now(&self, ms: i64) {
+        self.clock.0.store(ms, Ordering::SeqCst);
+    }
+
     pub fn advance(&self, d: Duration) {
         self.clock.0.fetch_add(d.as_millis() as i64, Ordering::SeqCst);
     }

@@ -565,3 +565,55 @@ async fn transfer_and_add_a_signer_from_the_project_page() {
     assert!(page.contains("id=\"decide\""), "{page}");
     assert!(page.contains("加签"), "the path shows the act: {page}");
 }
+
+#[tokio::test]
+async fn lhasa_11_clock_shows_on_the_task_around_a_make_up_workday() {
+    let app = spawn_app().await;
+    // Friday 2025-09-26, 10:00 in Beijing; Sunday 2025-09-28 is a make-up working day before
+    // the National Day break.
+    let at = |s: &str| {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+            .expect("time")
+            .and_utc()
+            .timestamp_millis()
+            - 8 * 3600 * 1000
+    };
+    app.set_now(at("2025-09-26 10:00"));
+    let cast = Cast::of(&app, "lhasa").await;
+    let id = declared(&cast, "拉萨市一网统管平台", "150").await;
+    let calendar = govit_core::calendar::Calendar::builtin();
+    let sent = chrono::NaiveDate::from_ymd_opt(2025, 9, 26).expect("date");
+    let due = calendar.add_working_days(sent, 5).date;
+    assert_eq!(due.to_string(), "2025-10-10", "the make-up Sunday counts, the holiday does not");
+    let (_, tasks) = cast.api("reviewer").get("/api/v1/tasks").await;
+    let task = tasks["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["project_id"] == id)
+        .cloned()
+        .expect("task");
+    assert_eq!(
+        (task["due"].as_str(), task["overdue"].as_bool()),
+        (Some("2025-10-10"), Some(false)),
+        "{task}"
+    );
+    let reviewer =
+        cast.apis.iter().find(|(l, ..)| l.starts_with("reviewer")).expect("reviewer").0.clone();
+    let (_, queue) = app.login(&reviewer).await.text("/review").await;
+    assert!(queue.contains("2025-10-10") && !queue.contains("已逾期"), "{queue}");
+    // The Monday after, the duty is overdue: flagged on the holder's task.
+    app.set_now(at("2025-10-13 09:00"));
+    establish(&cast, id, &[("quotes_count", 3)]).await;
+    let (_, tasks) = cast.api("reviewer").get("/api/v1/tasks").await;
+    let task = tasks["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["project_id"] == id)
+        .cloned()
+        .expect("task");
+    assert_eq!(task["overdue"], true, "{task}");
+    // 9-28 (make-up), 9-29, 9-30, 10-9, 10-10, 10-11 (make-up) and 10-13.
+    assert_eq!(task["waiting_working_days"], 7, "{task}");
+}

@@ -606,6 +606,11 @@ pub struct Task {
     pub cite: String,
     /// When the step began waiting.
     pub since_ms: i64,
+    /// By when, under the profile's clock (lhasa:11's 5 / 2 / 2 / 3 / 3 / 2 working days):
+    /// the earliest open duty the holder's party owes on the project.
+    pub due: Option<String>,
+    /// That duty is overdue.
+    pub overdue: bool,
 }
 
 /// The most tasks one list returns.
@@ -617,9 +622,23 @@ impl Store {
     /// declarant — their own units' steps of projects already sent (a return, a step the owner
     /// takes mid-path). At most [`TASKS_MAX`].
     pub async fn my_tasks(&self, principal: &Principal) -> Result<Vec<Task>> {
+        self.tasks_of(principal, None).await
+    }
+
+    /// [`Store::my_tasks`] on these projects only (a page of the review queue).
+    pub async fn tasks_of(&self, principal: &Principal, only: Option<&[i64]>) -> Result<Vec<Task>> {
         let holder = self.task_holder(principal).await?;
         let mut w = Where::default();
         w.and("p.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
+        if let Some(ids) = only {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            w.and(
+                &format!("t.project_id IN ({})", vec!["?"; ids.len()].join(", ")),
+                ids.iter().map(|i| Param::Int(*i)).collect(),
+            );
+        }
         let mut any = String::from("(t.user_id = ?");
         let mut params = vec![Param::Int(principal.user_id.0)];
         if !holder.parties.is_empty() {
@@ -642,7 +661,11 @@ impl Store {
         w.and(&any, params);
         let sql = format!(
             "SELECT t.project_id, t.slot, t.step, t.action, t.cite, t.since_ms, p.name, p.status, p.version, \
-             d.name AS department FROM run_tasks t JOIN projects p ON p.id = t.project_id \
+             d.name AS department, \
+             (SELECT MIN(o.due_date) FROM obligations o WHERE o.project_id = t.project_id AND o.owed_by = t.party \
+              AND o.status IN ('pending', 'due_soon', 'overdue') AND o.due_date IS NOT NULL) AS due, \
+             (SELECT COUNT(*) FROM obligations o WHERE o.project_id = t.project_id AND o.owed_by = t.party \
+              AND o.status = 'overdue') AS overdue FROM run_tasks t JOIN projects p ON p.id = t.project_id \
              JOIN departments d ON d.id = p.owner_department_id{} ORDER BY t.since_ms, t.project_id, t.slot LIMIT {TASKS_MAX}",
             w.sql()
         );
@@ -669,6 +692,8 @@ impl Store {
                 action: r.try_get("action")?,
                 cite: r.try_get("cite")?,
                 since_ms: r.try_get("since_ms")?,
+                due: r.try_get("due")?,
+                overdue: r.try_get::<i64, _>("overdue")? > 0,
             });
         }
         Ok(out)

@@ -69,6 +69,11 @@ struct ProjectRow {
     /// The day it was (last) submitted, and the working days it has waited since.
     submitted: String,
     waiting: String,
+    /// In the review queue: the step waiting on the reader (its words and article), and by
+    /// when under the profile's clock.
+    step: String,
+    due: String,
+    overdue: bool,
 }
 
 struct TreeItem {
@@ -117,10 +122,20 @@ pub async fn list_page(
     let queue = base_path == "/review";
     let (calendar, today) =
         (state.store.calendar().await?, govit_storage::china_today(state.now_ms()));
+    let tasks = if queue {
+        let ids: Vec<i64> = paged.items.iter().map(|p| p.id.0).collect();
+        state.store.tasks_of(&user.principal, Some(&ids)).await?
+    } else {
+        Vec::new()
+    };
+    let task = |id: i64| tasks.iter().find(|t| t.project_id == id);
     let rows = paged
         .items
         .iter()
         .map(|p| ProjectRow {
+            step: task(p.id.0).map(|t| format!("{}（{}）", t.action, t.cite)).unwrap_or_default(),
+            due: task(p.id.0).and_then(|t| t.due.clone()).unwrap_or_default(),
+            overdue: task(p.id.0).is_some_and(|t| t.overdue),
             submitted: p
                 .submitted_at_ms
                 .map(|ms| govit_storage::china_today(ms).to_string())

@@ -39,6 +39,11 @@ pub struct TaskDto {
     since_ms: i64,
     /// Working days the step has waited (Beijing days, the jurisdiction's calendar).
     waiting_working_days: u32,
+    /// By when, under the profile's clock (the earliest open duty of the holder's party on the
+    /// project, e.g. lhasa:11's first review within 5 working days), `YYYY-MM-DD`.
+    due: Option<String>,
+    /// That duty is overdue (flagged to its holder and, on the obligations page, the authority).
+    overdue: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -71,6 +76,8 @@ pub async fn list_tasks(
             action: t.action,
             cite: t.cite,
             since_ms: t.since_ms,
+            due: t.due,
+            overdue: t.overdue,
         })
         .collect();
     Ok(Json(TaskList { total: items.len(), items }))
