@@ -16,6 +16,9 @@ pub struct ProjectPath {
     pub run: super::run::Run,
     /// The names of the people the current step waits on by name (transferred, added).
     pub user_names: std::collections::HashMap<i64, String>,
+    /// The profile's thresholds this project meets (yeji:2: under 100,000 yuan the
+    /// regulation does not apply), for the clerk to read before sending it.
+    pub thresholds: Vec<govit_core::policy::ThresholdRule>,
 }
 
 impl Store {
@@ -28,6 +31,8 @@ impl Store {
             let mut conn = self.pool.acquire().await?;
             (self.facts_of(&mut conn, p).await?, super::run::run_of(self, &mut conn, p).await?)
         };
+        let thresholds =
+            profile.thresholds.iter().filter(|t| t.met(&facts) == Some(true)).cloned().collect();
         let ids: Vec<i64> = run.progress.slots.iter().filter_map(|s| s.user.map(|u| u.0)).collect();
         let user_names = self.names_by_id("users", &ids).await?;
         Ok(outline(profile, "approval", &facts).map(|stages| ProjectPath {
@@ -36,6 +41,7 @@ impl Store {
             stages,
             run,
             user_names,
+            thresholds,
         }))
     }
 }

@@ -90,9 +90,22 @@ pub struct RunStepDto {
     acts: Vec<ActDto>,
 }
 
+/// A threshold of the profile the project meets, and what it changes.
+#[derive(Serialize, ToSchema)]
+pub struct ThresholdDto {
+    cite: String,
+    text: String,
+    /// What changes, in the regulation's words.
+    effect: String,
+    /// The condition in words (「项目投资 < 10 万元」).
+    condition: String,
+}
+
 /// A project's approval path.
 #[derive(Serialize, ToSchema)]
 pub struct PathDto {
+    /// The profile's thresholds this project meets (yeji:2 below 100,000 yuan …).
+    thresholds: Vec<ThresholdDto>,
     cite: String,
     text: String,
     stages: Vec<StageDto>,
@@ -214,6 +227,21 @@ fn stage_dto(profile: &Profile, s: &StageOutline) -> StageDto {
 fn path_dto(profile: &Profile, p: ProjectPath) -> PathDto {
     use govit_core::workflow::RunStatus;
     PathDto {
+        thresholds: p
+            .thresholds
+            .iter()
+            .map(|t| ThresholdDto {
+                cite: t.cite.clone(),
+                text: t.text.clone(),
+                effect: t.effect.clone(),
+                condition: format!(
+                    "{} {} {}",
+                    t.fact.label().split_once('（').map_or(t.fact.label(), |(n, _)| n),
+                    t.op.symbol(),
+                    t.fact.show_value(t.value)
+                ),
+            })
+            .collect(),
         steps: run_steps(profile, &p),
         run_status: match p.run.progress.status {
             RunStatus::Active => "active",
