@@ -409,3 +409,133 @@ async fn xinzhou_transport_chain_through_the_party_group_and_the_city_in_chromiu
     c.close().await.expect("close browser");
     result
 }
+
+#[tokio::test]
+async fn lhasa_path_with_a_return_and_a_resubmission_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let seeded = govit_storage::seed::profile::seed(
+        &app.store,
+        app.now(),
+        "lhasa",
+        |_| PASSWORD.to_string(),
+        false,
+    )
+    .await
+    .expect("seed")
+    .expect("jurisdiction");
+    let login_of = |name_part: &str| {
+        seeded
+            .accounts
+            .iter()
+            .find(|a| a.name.contains(name_part))
+            .map(|a| a.login.clone())
+            .unwrap_or_else(|| panic!("no account named like {name_part}"))
+    };
+    let clerk = login_of("教育局经办人");
+    let authority = login_of("市经济和信息化局审核人");
+    let cyberspace = login_of("市委网信办审核人");
+    let crypto = login_of("市委机要保密局审核人");
+    let name = "拉萨市智慧教育云平台";
+    let c = browser(&driver).await;
+    let base = app.base.clone();
+    let result = async {
+        login(&c, &base, &clerk).await;
+        click(&c, "nav.sidenav a[href='/projects/new']").await;
+        for (id, v) in declaration(name) {
+            if id.starts_with("period") {
+                c.execute(&format!("document.getElementById('{id}').value = '{v}'"), vec![])
+                    .await
+                    .expect("set month");
+            } else {
+                fill(&c, id, &v).await;
+            }
+        }
+        click(&c, "form[action='/projects/new'] button[type=submit]").await;
+        wait_for(&c, "草稿已保存").await;
+        click(&c, "#submit-declaration").await;
+        wait_for(&c, "已提交申报").await;
+        let project_path = c.current_url().await.expect("url").path().to_string();
+        logout(&c).await;
+        let id: i64 = project_path.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
+        // The approval's gates (lhasa:6, 8, 11) and its route's facts, established by the authority.
+        let api = app.api(&authority).await;
+        for (fact, value) in [
+            ("in_annual_plan", 1),
+            ("builds_own_machine_room", 0),
+            ("rebuilds_common_capability", 0),
+            ("quotes_count", 3),
+            ("is_classified", 0),
+        ] {
+            let (s, b) = api
+                .post(
+                    &format!("/api/v1/projects/{id}/facts"),
+                    serde_json::json!({"fact": fact, "value": value}),
+                )
+                .await;
+            assert_eq!(s, reqwest::StatusCode::NO_CONTENT, "{b}");
+        }
+        // The clerk's own step mid-path: sending the review materials (lhasa:11).
+        let owner_step = |c: &Client| {
+            let (c, base, clerk, project_path) =
+                (c.clone(), base.clone(), clerk.clone(), project_path.clone());
+            async move {
+                login(&c, &base, &clerk).await;
+                c.goto(&format!("{base}{project_path}")).await.expect("goto project");
+                wait_for(&c, "审核意见：提交评审材料").await;
+                click(&c, "#decision-approve").await;
+                click(&c, "#decide").await;
+                wait_for(&c, "本步已通过").await;
+                logout(&c).await;
+            }
+        };
+        // lhasa:7's pre-review, lhasa:4's security review and crypto review, the materials.
+        pass_from_queue(&c, &base, &authority, name, "本步已通过").await;
+        pass_from_queue(&c, &base, &cyberspace, name, "本步已通过").await;
+        pass_from_queue(&c, &base, &crypto, name, "本步已通过").await;
+        owner_step(&c).await;
+
+        // The technical review returns it to the owner with a reason.
+        login(&c, &base, &authority).await;
+        c.goto(&format!("{base}{project_path}")).await.expect("goto project");
+        wait_for(&c, "审核意见：技术评审").await;
+        click(&c, "#decision-return").await;
+        fill(&c, "reason", "请补充与区县平台的数据对接方案").await;
+        click(&c, "#decide").await;
+        wait_for(&c, "已退回申报单位修改").await;
+        logout(&c).await;
+
+        // The clerk reads why, and sends it again; the path runs again from the pre-review.
+        login(&c, &base, &clerk).await;
+        c.goto(&format!("{base}{project_path}")).await.expect("goto project");
+        wait_for(&c, "请补充与区县平台的数据对接方案").await;
+        click(&c, "#submit-declaration").await;
+        wait_for(&c, "已提交申报").await;
+        logout(&c).await;
+        pass_from_queue(&c, &base, &authority, name, "本步已通过").await;
+        pass_from_queue(&c, &base, &cyberspace, name, "本步已通过").await;
+        pass_from_queue(&c, &base, &crypto, name, "本步已通过").await;
+        owner_step(&c).await;
+        pass_from_queue(&c, &base, &authority, name, "本步已通过").await;
+        // lhasa:14: the owner files on the platform, the authority issues the approval.
+        login(&c, &base, &clerk).await;
+        c.goto(&format!("{base}{project_path}")).await.expect("goto project");
+        wait_for(&c, "审核意见：在综合服务平台报批或备案").await;
+        click(&c, "#decision-approve").await;
+        click(&c, "#decide").await;
+        wait_for(&c, "本步已通过").await;
+        logout(&c).await;
+        pass_from_queue(&c, &base, &authority, name, "已审核通过").await;
+
+        login(&c, &base, &clerk).await;
+        c.goto(&format!("{base}{project_path}")).await.expect("goto project");
+        let page = wait_for(&c, "tag-approved").await;
+        // The first round's work stays in the path's history: the return with its reason.
+        assert!(page.contains("退回：请补充与区县平台的数据对接方案"), "{page}");
+    }
+    .await;
+    c.close().await.expect("close browser");
+    result
+}

@@ -9,6 +9,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use govit_core::DomainError;
 use govit_core::ids::ProjectId;
+use govit_core::org::Role;
 use govit_core::project::ProjectAction;
 use govit_core::project::{Decision, ProjectStatus};
 use govit_core::workflow::{Verb, VerbKind};
@@ -68,6 +69,7 @@ pub async fn decide_project(
         }
         _ => Command::Decide(decision),
     };
+    let reviewer = user.principal.has(Role::Reviewer);
     respond::run_redirect(&state, &user, Target::at(id, version), &RunStep::new(command), |p| {
         let done = match p.status {
             ProjectStatus::Approved => "approve",
@@ -75,7 +77,12 @@ pub async fn decide_project(
             ProjectStatus::Submitted => "pass",
             _ => "return",
         };
-        format!("/review?done={done}")
+        // A reviewer goes back to the queue; the owner (a step of its own) to the project.
+        if reviewer {
+            format!("/review?done={done}")
+        } else {
+            format!("/projects/{id}?done={done}")
+        }
     })
     .await
 }

@@ -42,6 +42,8 @@ struct ProjectPage {
     step_label: String,
     /// Whether passing the step ends the path (审核通过) or sends it on (通过).
     last_step: bool,
+    /// The step is the owner unit's own (it sends, it does not judge: no 退回 or 不予通过).
+    owner_step: bool,
     /// The earlier steps a return may go back to: key, label.
     return_to: Vec<(String, String)>,
     /// Whether the caller may remind whoever holds the current step.
@@ -142,6 +144,7 @@ pub async fn project_page(
     let can_decide = view.verbs.contains(&VerbKind::Pass) && !progress.declaring(route);
     let step_label = step.map(|s| format!("{}（{}）", s.action, s.cite)).unwrap_or_default();
     let last_step = progress.current + 1 == route.steps.len();
+    let owner_step = step.is_some_and(|s| s.parties.iter().all(|k| k == "owner_unit"));
     let return_to = route.steps[..progress.current.min(route.steps.len())]
         .iter()
         .map(|s| (s.key.clone(), format!("{}（{}）", s.action, s.cite)))
@@ -174,6 +177,7 @@ pub async fn project_page(
         can_decide,
         step_label,
         last_step,
+        owner_step,
         return_to,
         can_urge: view.verbs.contains(&VerbKind::Urge),
         colleagues,
