@@ -13,6 +13,8 @@ use govit_storage::seed::demo;
 use govit_storage::{Actor, Store, Target, Who, sqlite_url};
 use std::time::Instant;
 
+mod common;
+
 const ROWS: usize = 10_000;
 
 fn workbook(rows: usize) -> Vec<u8> {
@@ -70,18 +72,6 @@ fn workbook(rows: usize) -> Vec<u8> {
     wb.save_to_buffer().expect("xlsx")
 }
 
-fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
-
 #[tokio::main]
 async fn main() {
     let dir = std::env::temp_dir().join(format!("govit-import-bench-{}", std::process::id()));
@@ -117,7 +107,7 @@ async fn main() {
             report.refused_rows
         );
     }
-    println!("peak memory (VmHWM): {:.0} MiB", rss_mib());
+    println!("peak memory (VmHWM): {:.0} MiB", common::status_mib("self", "VmHWM:"));
 
     // A clerk declares while a reviewer checks a large sheet.
     let clerk = store.user_id_by_login("clerk").await.expect("user").expect("clerk");

@@ -12,6 +12,8 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
 struct Server(Child);
 
 impl Drop for Server {
@@ -36,25 +38,6 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or(18080)
-}
-
-fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 async fn get(client: &reqwest::Client, url: &str, token: Option<&str>) -> f64 {
@@ -181,7 +164,11 @@ async fn main() {
             ms.push(get(&client, &url, None).await);
         }
         ms.sort_by(f64::total_cmp);
-        println!("  {path:<36} {:>7.1} ms  {:>7.1} ms", percentile(&ms, 0.5), percentile(&ms, 0.9));
+        println!(
+            "  {path:<36} {:>7.1} ms  {:>7.1} ms",
+            common::percentile(&ms, 0.5),
+            common::percentile(&ms, 0.9)
+        );
     }
     let api = ["/api/v1/me/todo", "/api/v1/projects", "/api/v1/projects?page=500"];
     for path in api {
@@ -191,7 +178,11 @@ async fn main() {
             ms.push(get(&client, &url, Some(&token)).await);
         }
         ms.sort_by(f64::total_cmp);
-        println!("  {path:<36} {:>7.1} ms  {:>7.1} ms", percentile(&ms, 0.5), percentile(&ms, 0.9));
+        println!(
+            "  {path:<36} {:>7.1} ms  {:>7.1} ms",
+            common::percentile(&ms, 0.5),
+            common::percentile(&ms, 0.9)
+        );
     }
 
     // The same right after a write, when nothing derived from the data is remembered.
@@ -222,7 +213,11 @@ async fn main() {
             ms.push(get(&client, &url, bearer).await);
         }
         ms.sort_by(f64::total_cmp);
-        println!("  {path:<36} {:>7.1} ms  {:>7.1} ms", percentile(&ms, 0.5), percentile(&ms, 0.9));
+        println!(
+            "  {path:<36} {:>7.1} ms  {:>7.1} ms",
+            common::percentile(&ms, 0.5),
+            common::percentile(&ms, 0.9)
+        );
     }
 
     println!("8 concurrent clients for 5 s each:");
@@ -249,10 +244,13 @@ async fn main() {
         println!(
             "  {path:<36} {:>7.0} requests/s, median {:.1} ms",
             all.len() as f64 / 5.0,
-            percentile(&all, 0.5)
+            common::percentile(&all, 0.5)
         );
     }
-    println!("server resident memory: {:.0} MiB", rss_mib(server.0.id()));
+    println!(
+        "server resident memory: {:.0} MiB",
+        common::status_mib(&server.0.id().to_string(), "VmRSS:")
+    );
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

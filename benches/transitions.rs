@@ -19,24 +19,7 @@ use govit_storage::{Actor, Store, Target, Who, sqlite_url};
 use std::sync::Arc;
 use std::time::Instant;
 
-fn peak_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
+mod common;
 
 async fn principal(store: &Store, login: &str) -> Principal {
     let id = store.user_id_by_login(login).await.expect("db").expect("user");
@@ -65,8 +48,8 @@ fn report(what: &str, n: usize, secs: f64, mut lat: Vec<f64>) {
     println!(
         "{what:<34} {n:>6} transitions in {secs:>7.2} s = {:>7.0}/s   p50 {:>6.2} ms   p99 {:>6.2} ms",
         n as f64 / secs,
-        percentile(&lat, 0.5),
-        percentile(&lat, 0.99)
+        common::percentile(&lat, 0.5),
+        common::percentile(&lat, 0.99)
     );
 }
 
@@ -169,6 +152,6 @@ async fn main() {
         lat.extend(t.await.expect("client"));
     }
     report("eight clients", total, t.elapsed().as_secs_f64(), lat);
-    println!("peak memory (VmHWM): {:.0} MiB", peak_mib());
+    println!("peak memory (VmHWM): {:.0} MiB", common::status_mib("self", "VmHWM:"));
     let _ = std::fs::remove_dir_all(&dir);
 }

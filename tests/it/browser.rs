@@ -307,6 +307,51 @@ async fn import_a_sheet_then_review_a_flagged_duplicate_in_chromium() {
     result
 }
 
+/// Seeds a profile's demo jurisdiction; its logins by a part of the account's name.
+async fn profile_logins(app: &TestApp, profile: &str) -> impl Fn(&str) -> String {
+    let seeded = govit_storage::seed::profile::seed(
+        &app.store,
+        app.now(),
+        profile,
+        |_| PASSWORD.into(),
+        false,
+    )
+    .await
+    .expect("seed")
+    .expect("jurisdiction");
+    move |name_part: &str| {
+        seeded
+            .accounts
+            .iter()
+            .find(|a| a.name.contains(name_part))
+            .map(|a| a.login.clone())
+            .unwrap_or_else(|| panic!("no account named like {name_part}"))
+    }
+}
+
+/// `who` fills the declaration form, saves and sends it; the project page's path.
+async fn declare_and_send(c: &Client, base: &str, who: &str, name: &str) -> String {
+    login(c, base, who).await;
+    click(c, "nav.sidenav a[href='/projects/new']").await;
+    for (id, v) in declaration(name) {
+        if id.starts_with("period") {
+            // <input type="month"> takes its value as the page would submit it.
+            c.execute(&format!("document.getElementById('{id}').value = '{v}'"), vec![])
+                .await
+                .expect("set month");
+        } else {
+            fill(c, id, &v).await;
+        }
+    }
+    click(c, "form[action='/projects/new'] button[type=submit]").await;
+    wait_for(c, "草稿已保存").await;
+    click(c, "#submit-declaration").await;
+    wait_for(c, "已提交申报").await;
+    let path = c.current_url().await.expect("url").path().to_string();
+    logout(c).await;
+    path
+}
+
 /// Opens a project from the 待审核 queue, passes the step the user holds, and waits for the
 /// page that says so.
 async fn pass_from_queue(c: &Client, base: &str, who: &str, project: &str, done: &str) {
@@ -331,24 +376,7 @@ async fn xinzhou_transport_chain_through_the_party_group_and_the_city_in_chromiu
         return;
     };
     let app = spawn_app().await;
-    let seeded = govit_storage::seed::profile::seed(
-        &app.store,
-        app.now(),
-        "xinzhou-transport",
-        |_| PASSWORD.to_string(),
-        false,
-    )
-    .await
-    .expect("seed")
-    .expect("jurisdiction");
-    let login_of = |name_part: &str| {
-        seeded
-            .accounts
-            .iter()
-            .find(|a| a.name.contains(name_part))
-            .map(|a| a.login.clone())
-            .unwrap_or_else(|| panic!("no account named like {name_part}"))
-    };
+    let login_of = profile_logins(&app, "xinzhou-transport").await;
     let clerk = login_of("数据中心经办人");
     let data_center = login_of("数据中心审核人");
     let party_group = login_of("党组");
@@ -358,41 +386,15 @@ async fn xinzhou_transport_chain_through_the_party_group_and_the_city_in_chromiu
     let base = app.base.clone();
     let result = async {
         // The data center, owner of its own project, declares and submits.
-        login(&c, &base, &clerk).await;
-        click(&c, "nav.sidenav a[href='/projects/new']").await;
-        for (id, v) in declaration("交通运输综合执法平台") {
-            if id.starts_with("period") {
-                c.execute(&format!("document.getElementById('{id}').value = '{v}'"), vec![])
-                    .await
-                    .expect("set month");
-            } else {
-                fill(&c, id, &v).await;
-            }
-        }
-        click(&c, "form[action='/projects/new'] button[type=submit]").await;
-        wait_for(&c, "草稿已保存").await;
-        click(&c, "#submit-declaration").await;
-        wait_for(&c, "已提交申报").await;
-        let url = c.current_url().await.expect("url");
-        let project_path = url.path().to_string();
-        logout(&c).await;
+        let project_path = declare_and_send(&c, &base, &clerk, "交通运输综合执法平台").await;
         let id: i64 = project_path.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
 
         // xinzhou-transport:10: the data center's review, then the bureau's party group.
         pass_from_queue(&c, &base, &data_center, "交通运输综合执法平台", "本步已通过").await;
         pass_from_queue(&c, &base, &party_group, "交通运输综合执法平台", "本步已通过").await;
         // The city's authority reviews, its gates' facts established (xinzhou-transport:8, 10).
-        let api = app.api(&authority).await;
-        for fact in ["systems_outside_catalog", "can_share"] {
-            let value = if fact == "can_share" { 1 } else { 0 };
-            let (s, b) = api
-                .post(
-                    &format!("/api/v1/projects/{id}/facts"),
-                    serde_json::json!({"fact": fact, "value": value}),
-                )
-                .await;
-            assert_eq!(s, reqwest::StatusCode::NO_CONTENT, "{b}");
-        }
+        let facts = [("systems_outside_catalog", 0), ("can_share", 1)];
+        app.api(&authority).await.establish(id, &facts).await;
         pass_from_queue(&c, &base, &authority, "交通运输综合执法平台", "本步已通过").await;
         // 市政府's consent approves it.
         pass_from_queue(&c, &base, &city, "交通运输综合执法平台", "已审核通过").await;
@@ -416,24 +418,7 @@ async fn lhasa_path_with_a_return_and_a_resubmission_in_chromium() {
         return;
     };
     let app = spawn_app().await;
-    let seeded = govit_storage::seed::profile::seed(
-        &app.store,
-        app.now(),
-        "lhasa",
-        |_| PASSWORD.to_string(),
-        false,
-    )
-    .await
-    .expect("seed")
-    .expect("jurisdiction");
-    let login_of = |name_part: &str| {
-        seeded
-            .accounts
-            .iter()
-            .find(|a| a.name.contains(name_part))
-            .map(|a| a.login.clone())
-            .unwrap_or_else(|| panic!("no account named like {name_part}"))
-    };
+    let login_of = profile_logins(&app, "lhasa").await;
     let clerk = login_of("教育局经办人");
     let authority = login_of("市经济和信息化局审核人");
     let cyberspace = login_of("市委网信办审核人");
@@ -442,41 +427,17 @@ async fn lhasa_path_with_a_return_and_a_resubmission_in_chromium() {
     let c = browser(&driver).await;
     let base = app.base.clone();
     let result = async {
-        login(&c, &base, &clerk).await;
-        click(&c, "nav.sidenav a[href='/projects/new']").await;
-        for (id, v) in declaration(name) {
-            if id.starts_with("period") {
-                c.execute(&format!("document.getElementById('{id}').value = '{v}'"), vec![])
-                    .await
-                    .expect("set month");
-            } else {
-                fill(&c, id, &v).await;
-            }
-        }
-        click(&c, "form[action='/projects/new'] button[type=submit]").await;
-        wait_for(&c, "草稿已保存").await;
-        click(&c, "#submit-declaration").await;
-        wait_for(&c, "已提交申报").await;
-        let project_path = c.current_url().await.expect("url").path().to_string();
-        logout(&c).await;
+        let project_path = declare_and_send(&c, &base, &clerk, name).await;
         let id: i64 = project_path.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
         // The approval's gates (lhasa:6, 8, 11) and its route's facts, established by the authority.
-        let api = app.api(&authority).await;
-        for (fact, value) in [
+        let facts = [
             ("in_annual_plan", 1),
             ("builds_own_machine_room", 0),
             ("rebuilds_common_capability", 0),
             ("quotes_count", 3),
             ("is_classified", 0),
-        ] {
-            let (s, b) = api
-                .post(
-                    &format!("/api/v1/projects/{id}/facts"),
-                    serde_json::json!({"fact": fact, "value": value}),
-                )
-                .await;
-            assert_eq!(s, reqwest::StatusCode::NO_CONTENT, "{b}");
-        }
+        ];
+        app.api(&authority).await.establish(id, &facts).await;
         // The clerk's own step mid-path: sending the review materials (lhasa:11).
         let owner_step = |c: &Client| {
             let (c, base, clerk, project_path) =

@@ -487,14 +487,19 @@ impl TestApp {
 impl Api {
     /// Establishes the facts yeji:24 requires before approval (shared data, domestic crypto).
     pub async fn confirm_yeji_approval_facts(&self, project: i64) {
-        for fact in ["can_share", "uses_domestic_crypto"] {
+        self.establish(project, &[("can_share", 1), ("uses_domestic_crypto", 1)]).await;
+    }
+
+    /// Establishes facts of a project (as its reviewer), asserting each is taken.
+    pub async fn establish(&self, project: i64, facts: &[(&str, i64)]) {
+        for (fact, value) in facts {
             let (s, body) = self
                 .post(
                     &format!("/api/v1/projects/{project}/facts"),
-                    serde_json::json!({"fact": fact, "value": 1}),
+                    serde_json::json!({"fact": fact, "value": value}),
                 )
                 .await;
-            assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
+            assert_eq!(s, StatusCode::NO_CONTENT, "{fact}: {body}");
         }
     }
 }

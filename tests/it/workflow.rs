@@ -149,16 +149,7 @@ impl Cast {
 
 /// The authority's reviewer establishes facts the gates of the approval test.
 async fn establish(cast: &Cast, project: i64, facts: &[(&str, i64)]) {
-    for (fact, value) in facts {
-        let (s, body) = cast
-            .api("reviewer")
-            .post(
-                &format!("/api/v1/projects/{project}/facts"),
-                json!({"fact": fact, "value": value}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::NO_CONTENT, "{fact}: {body}");
-    }
+    cast.api("reviewer").establish(project, facts).await;
 }
 
 /// A project of the cast's owner unit, sent.
@@ -345,6 +336,28 @@ async fn linxiang_sends_two_million_yuan_and_more_to_its_expert_panel() {
     assert_eq!(expert["acts"][0]["actor"], "赵明远", "{expert}");
 }
 
+/// A second reviewer of yeji's authority (`reviewer2`) and a reviewer of its audit office
+/// (`auditreviewer`).
+async fn more_reviewers(app: &TestApp) {
+    let j = app.store.jurisdiction_by_code("yeji").await.expect("db").expect("yeji");
+    let sjj = app.store.department_by_code(j.id, "sjj").await.expect("db");
+    let audit = app.store.department_by_code(j.id, "sjiju").await.expect("db");
+    add_user(app, j.id, "reviewer2", sjj, &[Role::Reviewer], ScopeKind::All).await;
+    add_user(app, j.id, "auditreviewer", audit, &[Role::Reviewer], ScopeKind::All).await;
+}
+
+/// The caller's open task on a project.
+async fn task_on(api: &Api, id: i64) -> Value {
+    let (_, tasks) = api.get("/api/v1/tasks").await;
+    tasks["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["project_id"] == id)
+        .cloned()
+        .expect("task")
+}
+
 async fn version_of(api: &Api, id: i64) -> Value {
     api.get(&format!("/api/v1/projects/{id}")).await.1["version"].clone()
 }
@@ -352,11 +365,7 @@ async fn version_of(api: &Api, id: i64) -> Value {
 #[tokio::test]
 async fn withdraw_transfer_add_signer_urge_and_two_at_once_on_yeji() {
     let app = spawn_app().await;
-    let j = app.store.jurisdiction_by_code("yeji").await.expect("db").expect("yeji");
-    let sjj = app.store.department_by_code(j.id, "sjj").await.expect("db");
-    let audit = app.store.department_by_code(j.id, "sjiju").await.expect("db");
-    add_user(&app, j.id, "reviewer2", sjj, &[Role::Reviewer], ScopeKind::All).await;
-    add_user(&app, j.id, "auditreviewer", audit, &[Role::Reviewer], ScopeKind::All).await;
+    more_reviewers(&app).await;
     let clerk = app.api("clerk").await;
     let (_, p) = clerk.post("/api/v1/projects", declaration_json("流程动作测试项目")).await;
     let id = p["id"].as_i64().expect("id");
@@ -515,11 +524,7 @@ async fn each_profile_demo_has_projects_across_its_path() {
 #[tokio::test]
 async fn transfer_and_add_a_signer_from_the_project_page() {
     let app = spawn_app().await;
-    let j = app.store.jurisdiction_by_code("yeji").await.expect("db").expect("yeji");
-    let sjj = app.store.department_by_code(j.id, "sjj").await.expect("db");
-    let audit = app.store.department_by_code(j.id, "sjiju").await.expect("db");
-    add_user(&app, j.id, "reviewer2", sjj, &[Role::Reviewer], ScopeKind::All).await;
-    add_user(&app, j.id, "auditreviewer", audit, &[Role::Reviewer], ScopeKind::All).await;
+    more_reviewers(&app).await;
     let clerk = app.login("clerk").await;
     let id = clerk.create_draft("页面转办加签测试").await;
     clerk.submit(id).await;
@@ -585,14 +590,7 @@ async fn lhasa_11_clock_shows_on_the_task_around_a_make_up_workday() {
     let sent = chrono::NaiveDate::from_ymd_opt(2025, 9, 26).expect("date");
     let due = calendar.add_working_days(sent, 5).date;
     assert_eq!(due.to_string(), "2025-10-10", "the make-up Sunday counts, the holiday does not");
-    let (_, tasks) = cast.api("reviewer").get("/api/v1/tasks").await;
-    let task = tasks["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|t| t["project_id"] == id)
-        .cloned()
-        .expect("task");
+    let task = task_on(cast.api("reviewer"), id).await;
     assert_eq!(
         (task["due"].as_str(), task["overdue"].as_bool()),
         (Some("2025-10-10"), Some(false)),
@@ -605,14 +603,7 @@ async fn lhasa_11_clock_shows_on_the_task_around_a_make_up_workday() {
     // The Monday after, the duty is overdue: flagged on the holder's task.
     app.set_now(at("2025-10-13 09:00"));
     establish(&cast, id, &[("quotes_count", 3)]).await;
-    let (_, tasks) = cast.api("reviewer").get("/api/v1/tasks").await;
-    let task = tasks["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|t| t["project_id"] == id)
-        .cloned()
-        .expect("task");
+    let task = task_on(cast.api("reviewer"), id).await;
     assert_eq!(task["overdue"], true, "{task}");
     // 9-28 (make-up), 9-29, 9-30, 10-9, 10-10, 10-11 (make-up) and 10-13.
     assert_eq!(task["waiting_working_days"], 7, "{task}");
