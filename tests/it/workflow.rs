@@ -449,6 +449,20 @@ async fn withdraw_transfer_add_signer_urge_and_two_at_once_on_yeji() {
     let auditor = app.api("auditreviewer").await;
     let (_, t) = auditor.get("/api/v1/tasks").await;
     assert_eq!(t["total"], 0, "an added signer after finance waits for finance: {t}");
+    // A party no department of the district acts as could never sign: refused, naming the field.
+    let (s, e) = app
+        .api("fgw")
+        .await
+        .post(
+            &format!("/api/v1/tasks/{id}-2/add_signer"),
+            json!({"signer_party": "archives", "version": version_of(&clerk, id).await}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("signer_party")),
+        "{e}"
+    );
     app.pass_steps(id, &["finance", "fgw", "jyj", "wxb"]).await;
     let (_, p) = clerk.get(&format!("/api/v1/projects/{id}")).await;
     assert_eq!(p["status"], "submitted");
@@ -465,6 +479,9 @@ async fn withdraw_transfer_add_signer_urge_and_two_at_once_on_yeji() {
     let (s, e) = clerk.post(&format!("{task}/urge"), json!({"version": 0})).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")), "{e}");
     assert!(e["message"].as_str().unwrap_or("").contains("小时内已催办"), "{e}");
+    // An observer with no part in the path does not remind anyone.
+    let (s, e) = app.api("sjiju").await.post(&format!("{task}/urge"), json!({"version": 0})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
     let (_, events) = clerk.get(&format!("/api/v1/projects/{id}/events")).await;
     assert!(events.to_string().contains("请尽快审核"), "{events}");
 

@@ -510,6 +510,13 @@ impl Progress {
         self.step(route).is_some_and(|s| s.stage == Stage::Declaration)
     }
 
+    /// Who may remind the holder of the current step: whoever sent it there, and the party
+    /// that started the run (the owner unit of a declaration).
+    fn may_urge(&self, route: &Route, a: Actor<'_>) -> bool {
+        self.moved_by.is_some_and(|(u, _)| u == a.user)
+            || route.steps.first().is_some_and(|s| s.parties.iter().any(|k| a.parties.contains(k)))
+    }
+
     /// Whether anyone has acted at the current step (a signature, a transfer, an addition).
     fn touched(&self, route: &Route) -> bool {
         let fresh = route.steps.get(self.current).map(slots_of).unwrap_or_default();
@@ -540,7 +547,7 @@ impl Progress {
         let holds = self.slots.iter().any(|s| s.signed_by.is_none() && s.held_by(a));
         let recently =
             self.urged.iter().any(|(u, t)| *u == a.user && now_ms - t < URGE_INTERVAL_MS);
-        if !holds && !recently && self.moved_by.is_some() {
+        if !holds && !recently && self.moved_by.is_some() && self.may_urge(route, a) {
             out.push(VerbKind::Urge);
         }
         out.sort();
@@ -661,7 +668,7 @@ pub fn decide(
                 return Err(DomainError::invalid("note", "说明不能超过 1000 个字"));
             }
             if *signer == Signer::User(a.user) {
-                return Err(DomainError::invalid("signer", "不能给自己加签"));
+                return Err(DomainError::invalid("signer_user", "不能给自己加签"));
             }
             let (parties, user) = match signer {
                 Signer::Party(p) => (vec![p.clone()], None),
@@ -687,6 +694,9 @@ pub fn decide(
                 return Err(DomainError::InvalidState {
                     message: "本步由您办理，无需催办".into()
                 });
+            }
+            if !p.may_urge(route, a) {
+                return Err(DomainError::Forbidden("只有送出本步的人或发起单位可以催办".into()));
             }
             let last = p.urged.iter().find(|(u, _)| *u == a.user).map(|(_, t)| *t);
             if last.is_some_and(|t| now_ms - t < URGE_INTERVAL_MS) {

@@ -367,8 +367,10 @@ fn a_reminder_is_recorded_and_rate_limited() {
     );
     run.now += URGE_INTERVAL_MS;
     run.act(1, &["owner_unit"], urge()).expect("later");
-    // The holder does not remind itself.
+    // The holder does not remind itself; a party with no part in it does not remind at all.
     assert!(run.act(2, &["authority"], urge()).is_err());
+    let e = run.act(5, &["finance"], urge()).expect_err("not theirs");
+    assert!(matches!(e, DomainError::Forbidden(_)), "{e:?}");
     // A reminder is not an action on the step: the sender may still withdraw.
     run.act(1, &["owner_unit"], Verb::Withdraw).expect("withdraw");
 }

@@ -245,7 +245,8 @@ pub struct RunInput {
     gates: Vec<GateCheck>,
     /// For a transfer: the parties the person handed to acts as.
     receiver: Vec<String>,
-    /// For an added signer by person: whether they exist in the jurisdiction.
+    /// For an added signer: whether the person, or a department of the party, exists in the
+    /// jurisdiction.
     signer_known: bool,
     seq: i64,
     /// The current step's parties in the profile's words, for a refusal.
@@ -305,6 +306,18 @@ impl Step<Project> for RunStep {
         match &self.command {
             Command::Verb(Verb::Transfer { to, .. }) => {
                 input.receiver = user_parties(cx.conn, *to, p).await?;
+            }
+            Command::Verb(Verb::AddSigner { signer: Signer::Party(k), .. }) => {
+                // A party no department of the jurisdiction acts as could never sign.
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM department_party_kinds k JOIN departments d ON d.id = k.department_id \
+                     WHERE d.jurisdiction_id = $1 AND k.kind = $2",
+                )
+                .bind(p.jurisdiction_id.0)
+                .bind(k.clone())
+                .fetch_one(&mut *cx.conn)
+                .await?;
+                input.signer_known = n > 0;
             }
             Command::Verb(Verb::AddSigner { signer: Signer::User(u), .. }) => {
                 let j: Option<i64> = sqlx::query_scalar(
@@ -404,10 +417,15 @@ impl Step<Project> for RunStep {
                 }
             }
             Verb::AddSigner { signer: Signer::User(_), .. } if !input.signer_known => {
-                return Err(DomainError::invalid("signer", "没有这个用户，或不属于本辖区"));
+                return Err(DomainError::invalid("signer_user", "没有这个用户，或不属于本辖区"));
             }
-            Verb::AddSigner { signer: Signer::Party(k), .. } if PartyKind::parse(k).is_none() => {
-                return Err(DomainError::invalid("signer", "请选择要加签的单位类型"));
+            Verb::AddSigner { signer: Signer::Party(k), .. }
+                if PartyKind::parse(k).is_none() || !input.signer_known =>
+            {
+                return Err(DomainError::invalid(
+                    "signer_party",
+                    "本辖区没有这一类单位，请重新选择加签单位",
+                ));
             }
             _ => {}
         }
