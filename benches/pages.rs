@@ -143,12 +143,37 @@ async fn main() {
         .expect("login");
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "login");
 
+    // A project waiting on the reviewer: its page and its path.
+    let first: serde_json::Value = client
+        .get(format!("{base}/api/v1/projects?status=submitted"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("projects")
+        .json()
+        .await
+        .expect("json");
+    let pid = first["items"][0]["id"].as_i64().expect("a submitted project");
+    let tasks: serde_json::Value = client
+        .get(format!("{base}/api/v1/tasks"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("tasks")
+        .json()
+        .await
+        .expect("json");
+    println!("the reviewer's 我的待办 holds {} open tasks", tasks["total"]);
     println!("one request at a time (median / p90 over 30):");
+    let project_page = format!("/projects/{pid}");
     let pages = [
         "/",
         "/projects",
         "/projects?page=500",
         "/review",
+        "/review?sort=due",
+        "/review?sort=submitted&page=200",
+        project_page.as_str(),
         "/obligations",
         "/obligations/overdue",
         "/systems",
@@ -170,7 +195,15 @@ async fn main() {
             common::percentile(&ms, 0.9)
         );
     }
-    let api = ["/api/v1/me/todo", "/api/v1/projects", "/api/v1/projects?page=500"];
+    let path_api = format!("/api/v1/projects/{pid}/path");
+    let api = [
+        "/api/v1/me/todo",
+        "/api/v1/projects",
+        "/api/v1/projects?page=500",
+        "/api/v1/tasks",
+        "/api/v1/tasks?sort=due",
+        path_api.as_str(),
+    ];
     for path in api {
         let url = format!("{base}{path}");
         let mut ms = Vec::new();
@@ -186,16 +219,6 @@ async fn main() {
     }
 
     // The same right after a write, when nothing derived from the data is remembered.
-    let first: serde_json::Value = client
-        .get(format!("{base}/api/v1/projects?status=submitted"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("projects")
-        .json()
-        .await
-        .expect("json");
-    let pid = first["items"][0]["id"].as_i64().expect("a submitted project");
     println!("right after a write (median / p90 over 20):");
     for path in ["/projects", "/obligations/overdue", "/api/v1/me/todo", "/api/v1/projects"] {
         let url = format!("{base}{path}");

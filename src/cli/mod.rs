@@ -351,10 +351,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .await
                 .map_err(describe)?;
             println!(
-                "已生成 {} 个辖区、{} 个项目、{} 项义务，用时 {:.1} 秒",
+                "已生成 {} 个辖区、{} 个项目、{} 项义务、{} 条待办，用时 {:.1} 秒",
                 g.jurisdictions.len(),
                 g.projects,
                 g.obligations,
+                g.tasks,
                 started.elapsed().as_secs_f64()
             );
             for (login, password) in g.accounts {

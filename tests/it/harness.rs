@@ -64,7 +64,10 @@ pub async fn spawn_app() -> TestApp {
         _ => (sqlite_url(&data_dir), false),
     };
     let store = Store::connect(&database_url).await.expect("connect store");
-    let now = chrono::Utc::now().timestamp_millis();
+    // A fixed instant, so that what depends on the day (the yearly declaration windows:
+    // yeji:6 before October, lhasa:7 by August 31) answers the same whenever the suite runs:
+    // Tuesday 2026-06-16, 10:00 in Beijing.
+    let now = 1_781_575_200_000;
     govit_storage::seed::demo::seed(&store, now, |_| PASSWORD.to_string(), false)
         .await
         .expect("seed demo");

@@ -210,6 +210,8 @@ async fn a_third_declaration_in_one_lhasa_year_is_refused_with_its_article() {
 #[tokio::test]
 async fn a_calendar_import_recomputes_open_deadlines() {
     let app = spawn_app().await;
+    // Thursday 2026-12-03, 10:00 in Beijing: Q4 2026 has begun, 2027's schedule is unknown.
+    app.set_now(1_796_263_200_000);
     let clerk = app.api("clerk").await;
     // Twelve months of construction: quarterly progress reports (yeji:15).
     let (id, _) = create(&clerk, project_body("智慧教育平台", "2026-01", "2026-12")).await;

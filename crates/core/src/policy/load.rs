@@ -5,7 +5,7 @@ use super::schema::{
     DeadlineRule, DocumentRule, Gap, GateRule, Labels, PathRule, Profile, ProfileHead,
     ProvisionRule, QuotaRule, SanctionRule, SignMode, StageRule, ThresholdRule, Timing,
 };
-use super::vocabulary::Stage;
+use super::vocabulary::{EventKind, Stage};
 use crate::org::{FirmKind, PartyKind};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -345,6 +345,15 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
                 field_line(text, *line, "owed_to"),
                 "deadlines.owed_to",
                 format!("未知的参与方类型 {to}"),
+            );
+        }
+        if d.if_late.is_some()
+            && (d.fixed.is_none() || d.fulfilled_by != EventKind::DeclarationSubmitted)
+        {
+            r.err(
+                field_line(text, *line, "if_late"),
+                "deadlines.if_late",
+                "if_late 只用于按固定日期、以提交申报完成的年度申报期限",
             );
         }
         match d.timing() {

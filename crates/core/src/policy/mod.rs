@@ -10,6 +10,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 mod vocabulary;
+mod window;
 
 pub use load::{ProfileError, load};
 pub use schema::{
@@ -18,6 +19,7 @@ pub use schema::{
     Recorder, SanctionRule, SignMode, StageRule, ThresholdRule, Timing, WeekdayName, all_hold,
 };
 pub use vocabulary::{EventKind, Fact, FactUnit, GatedAction, SanctionStep, Stage};
+pub use window::{DeclarationWindow, LateEffect};
 
 /// The profiles shipped with govit.
 pub const BUILTIN: &[(&str, &str)] = &[

@@ -244,6 +244,11 @@ pub struct DeadlineRule {
     pub working_day: Option<u32>,
     #[serde(default)]
     pub unspecified: bool,
+    /// For the yearly declaration cut-off (`fixed`, fulfilled by `declaration_submitted`):
+    /// what a declaration sent after it becomes (lhasa:7's plan of the year after next,
+    /// yeji:8's 增列 only).
+    #[serde(default)]
+    pub if_late: Option<super::window::LateEffect>,
 }
 
 impl DeadlineRule {

@@ -111,6 +111,7 @@ named_enum!(
         UsesDomesticCrypto => "uses_domestic_crypto", "是否应用国产密码",
         SecureControllable => "secure_controllable", "产品是否安全可控",
         HasOmPlan => "has_om_plan", "是否有运维方案",
+        DeclaredLate => "declared_late", "是否逾期申报",
     }
 );
 
@@ -206,6 +207,21 @@ impl Fact {
             Fact::FailedReviews => Some(EventKind::ReviewFailed),
             _ => None,
         }
+    }
+
+    /// How a fact the flow derives is computed, for the refusal of a typed value; `None` for
+    /// the facts people establish.
+    pub fn derivation(self) -> Option<&'static str> {
+        match self {
+            Fact::FailedReviews => Some("由审批流程的退回和不予通过次数自动计算"),
+            Fact::DeclaredLate => Some("由首次提交申报的日期和本辖区的申报截止日期自动判定"),
+            _ => None,
+        }
+    }
+
+    /// Derived by the flow, never typed.
+    pub fn is_derived(self) -> bool {
+        self.derivation().is_some()
     }
 
     pub fn unit(self) -> FactUnit {

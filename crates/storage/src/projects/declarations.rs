@@ -16,12 +16,13 @@ impl Record for Project {
     async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
         fetch(conn, ProjectId(id)).await
     }
-    /// In the caller's data scope, or waiting on them: an open task of its path makes a
-    /// project visible to whoever must act on it (an expert, another bureau's reviewer).
+    /// In the caller's data scope, or taking part in its path: an open task makes a project
+    /// visible to whoever must act on it (an expert, another bureau's reviewer), and stays
+    /// readable to them once they have acted.
     async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
         let Some(p) = fetch(conn, ProjectId(id)).await? else { return Ok(None) };
         if who.principal.can_see_project(&p.ownership(), p.status)
-            || super::run::holds_task(conn, who.principal, &p).await?
+            || super::run::takes_part(conn, who.principal, &p).await?
         {
             return Ok(Some(p));
         }

@@ -97,10 +97,10 @@ impl Step<Project> for EstablishFact {
         if !at.who.principal.has(Role::Reviewer) {
             return Err(DomainError::Forbidden("只有主管部门审核人可以认定项目情况".into()));
         }
-        if self.fact.from_events().is_some() {
+        if let Some(how) = self.fact.derivation() {
             return Err(DomainError::invalid(
                 "fact",
-                format!("“{}”由审批流程的退回和不予通过次数自动计算，不能认定", self.fact.label()),
+                format!("“{}”{how}，不能认定", self.fact.label()),
             ));
         }
         Ok(())

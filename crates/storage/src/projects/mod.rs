@@ -133,6 +133,10 @@ pub enum ProjectOrder {
     /// Longest waiting first (a review queue).
     SubmittedOldest,
     SubmittedNewest,
+    /// In a review queue: the earliest due date of the holder's duties on the project first
+    /// (the profile's clock, lhasa:11's 5 working days), those without one last.
+    DueSoonest,
+    DueLatest,
 }
 
 /// The projects with their owner departments, for counting.
@@ -256,6 +260,29 @@ fn project_where(principal: &Principal, f: &ProjectFilter) -> Where {
     w
 }
 
+/// Orders a review queue by the earliest open duty the holder's parties owe on each project.
+/// The parties are vocabulary codes (checked here), written into the clause.
+fn due_order(f: &ProjectFilter, latest_first: bool) -> String {
+    let parties: Vec<String> = f
+        .tasks_of
+        .iter()
+        .flat_map(|h| h.parties.iter())
+        .filter(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        .map(|k| format!("'{k}'"))
+        .collect();
+    if parties.is_empty() {
+        return "p.submitted_at_ms ASC, p.id ASC".into();
+    }
+    // Without a due date last either way; ties longest waiting first.
+    let (none, dir) = if latest_first { ("0000-01-01", "DESC") } else { ("9999-12-31", "ASC") };
+    format!(
+        "COALESCE((SELECT MIN(o.due_date) FROM obligations o WHERE o.project_id = p.id \
+         AND o.owed_by IN ({}) AND o.status IN ('pending', 'due_soon', 'overdue') \
+         AND o.due_date IS NOT NULL), '{none}') {dir}, p.submitted_at_ms ASC, p.id ASC",
+        parties.join(", ")
+    )
+}
+
 /// What a count of projects needs to join: the departments only when the filter reads
 /// their paths, so that a count can be answered from an index alone.
 pub(crate) fn counting_from(w: &Where) -> &'static str {
@@ -305,9 +332,11 @@ impl Store {
     ) -> Result<Paged<Project>> {
         let w = project_where(principal, f);
         let order = match f.order {
-            ProjectOrder::Updated => "p.updated_at_ms DESC, p.id DESC",
-            ProjectOrder::SubmittedOldest => "p.submitted_at_ms ASC, p.id ASC",
-            ProjectOrder::SubmittedNewest => "p.submitted_at_ms DESC, p.id DESC",
+            ProjectOrder::Updated => "p.updated_at_ms DESC, p.id DESC".to_string(),
+            ProjectOrder::SubmittedOldest => "p.submitted_at_ms ASC, p.id ASC".into(),
+            ProjectOrder::SubmittedNewest => "p.submitted_at_ms DESC, p.id DESC".into(),
+            ProjectOrder::DueSoonest => due_order(f, false),
+            ProjectOrder::DueLatest => due_order(f, true),
         };
         // The page's ids first, from the projects alone (an index walk), then only those
         // twenty rows joined: a deep page skips index entries, not joined rows.

@@ -93,19 +93,41 @@ impl Store {
             .await?;
             facts.insert(*fact, n);
         }
+        // Sent after the profile's yearly cut-off (yeji:6, lhasa:7): from the first submission;
+        // unknown until the project is sent.
+        if let Some(sent) = first_sent(conn, p.id).await?
+            && let Some((fact, v)) =
+                self.rules().profile(&p.profile_id).and_then(|x| x.window_facts(sent))
+        {
+            facts.insert(fact, v);
+        }
         let rows = sqlx::query("SELECT fact, value FROM project_facts WHERE project_id = $1")
             .bind(p.id.0)
             .fetch_all(&mut *conn)
             .await?;
         for r in rows {
             if let Some(f) = Fact::parse(&r.try_get::<String, _>("fact")?)
-                && f.from_events().is_none()
+                && !f.is_derived()
             {
                 facts.insert(f, r.try_get("value")?);
             }
         }
         Ok(facts)
     }
+}
+
+/// The day a project was first sent (its first `declaration_submitted`), if it has been.
+pub(crate) async fn first_sent(
+    conn: &mut AnyConnection, id: ProjectId,
+) -> Result<Option<NaiveDate>> {
+    let first: Option<String> = sqlx::query_scalar(
+        "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND kind = $2 AND planned = 0",
+    )
+    .bind(id.0)
+    .bind(EventKind::DeclarationSubmitted.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(first.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
 }
 
 async fn project_events(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<Event>> {

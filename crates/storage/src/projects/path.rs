@@ -19,6 +19,8 @@ pub struct ProjectPath {
     /// The profile's thresholds this project meets (yeji:2: under 100,000 yuan the
     /// regulation does not apply), for the clerk to read before sending it.
     pub thresholds: Vec<govit_core::policy::ThresholdRule>,
+    /// The day it was first sent, which places it in the profile's declaration window.
+    pub first_sent: Option<chrono::NaiveDate>,
 }
 
 impl Store {
@@ -27,9 +29,13 @@ impl Store {
         let rules = self.rules();
         let Some(profile) = rules.profile(&p.profile_id) else { return Ok(None) };
         let Some(path) = profile.path("approval") else { return Ok(None) };
-        let (facts, run) = {
+        let (facts, run, first_sent) = {
             let mut conn = self.pool.acquire().await?;
-            (self.facts_of(&mut conn, p).await?, super::run::run_of(self, &mut conn, p).await?)
+            (
+                self.facts_of(&mut conn, p).await?,
+                super::run::run_of(self, &mut conn, p).await?,
+                super::obligations::first_sent(&mut conn, p.id).await?,
+            )
         };
         let thresholds =
             profile.thresholds.iter().filter(|t| t.met(&facts) == Some(true)).cloned().collect();
@@ -42,6 +48,7 @@ impl Store {
             run,
             user_names,
             thresholds,
+            first_sent,
         }))
     }
 }

@@ -182,11 +182,23 @@ async fn outside_party(conn: &mut AnyConnection, user: UserId) -> Result<Option<
     Ok(r.try_get::<Option<String>, _>("kind")?)
 }
 
-/// Whether `principal` holds an open task on the project (as a person, or as one of the
-/// parties they act as there): a task makes a project visible to whoever must act on it.
-pub(crate) async fn holds_task(
+/// Whether `principal` takes part in the project's path: holds an open task on it (as a
+/// person, or as one of the parties they act as there), or has acted on it. A task makes a
+/// project visible to whoever must act on it, and what one has signed stays readable to
+/// them (a second click on a task someone else just passed answers 409, not 404).
+pub(crate) async fn takes_part(
     conn: &mut AnyConnection, principal: &Principal, p: &Project,
 ) -> Result<bool> {
+    let acted: Option<i64> = sqlx::query_scalar(
+        "SELECT seq FROM run_acts WHERE project_id = $1 AND user_id = $2 LIMIT 1",
+    )
+    .bind(p.id.0)
+    .bind(principal.user_id.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if acted.is_some() {
+        return Ok(true);
+    }
     let parties = acting_parties(conn, principal, p).await?;
     let rows: Vec<(String, Option<i64>)> =
         sqlx::query_as("SELECT party, user_id FROM run_tasks WHERE project_id = $1")
@@ -626,11 +638,42 @@ pub struct Task {
     pub cite: String,
     /// When the step began waiting.
     pub since_ms: i64,
-    /// By when, under the profile's clock (lhasa:11's 5 / 2 / 2 / 3 / 3 / 2 working days):
-    /// the earliest open duty the holder's party owes on the project.
+    /// By when, under the profile's clock (lhasa:11's 5 / 2 / 2 / 3 / 3 / 2 working days,
+    /// lhasa:7's pre-review on the fourth Thursday): the earliest open duty the holder's party
+    /// owes on the project under the step's own article, else under any.
     pub due: Option<String>,
     /// That duty is overdue.
     pub overdue: bool,
+}
+
+/// An open duty with a date that the task's party owes on its project (in a subquery over
+/// `run_tasks t`).
+const OPEN_DUTY: &str = "o.project_id = t.project_id AND o.owed_by = t.party \
+    AND o.status IN ('pending', 'due_soon', 'overdue') AND o.due_date IS NOT NULL";
+
+/// How 我的待办 is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TaskOrder {
+    /// Longest waiting first.
+    #[default]
+    Waiting,
+    WaitingNewest,
+    /// Earliest due date first (those without one last).
+    Due,
+    DueLatest,
+}
+
+impl TaskOrder {
+    /// `waiting`, `-waiting`, `due` or `-due`.
+    pub fn parse(s: &str) -> Option<TaskOrder> {
+        match s {
+            "" | "waiting" => Some(TaskOrder::Waiting),
+            "-waiting" => Some(TaskOrder::WaitingNewest),
+            "due" => Some(TaskOrder::Due),
+            "-due" => Some(TaskOrder::DueLatest),
+            _ => None,
+        }
+    }
 }
 
 /// The most tasks one list returns.
@@ -641,12 +684,14 @@ impl Store {
     /// name, by the parties they act as (a reviewer's unit, an expert, a firm), and — for a
     /// declarant — their own units' steps of projects already sent (a return, a step the owner
     /// takes mid-path). At most [`TASKS_MAX`].
-    pub async fn my_tasks(&self, principal: &Principal) -> Result<Vec<Task>> {
-        self.tasks_of(principal, None).await
+    pub async fn my_tasks(&self, principal: &Principal, order: TaskOrder) -> Result<Vec<Task>> {
+        self.tasks_of(principal, None, order).await
     }
 
     /// [`Store::my_tasks`] on these projects only (a page of the review queue).
-    pub async fn tasks_of(&self, principal: &Principal, only: Option<&[i64]>) -> Result<Vec<Task>> {
+    pub async fn tasks_of(
+        &self, principal: &Principal, only: Option<&[i64]>, order: TaskOrder,
+    ) -> Result<Vec<Task>> {
         let holder = self.task_holder(principal).await?;
         let mut w = Where::default();
         w.and("p.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
@@ -679,27 +724,38 @@ impl Store {
         }
         any.push(')');
         w.and(&any, params);
+        let order = match order {
+            TaskOrder::Waiting => "since_ms ASC",
+            TaskOrder::WaitingNewest => "since_ms DESC",
+            TaskOrder::Due => "COALESCE(due, '9999-12-31') ASC, since_ms ASC",
+            TaskOrder::DueLatest => "COALESCE(due, '0000-01-01') DESC, since_ms ASC",
+        };
         let sql = format!(
-            "SELECT t.project_id, t.slot, t.step, t.action, t.cite, t.since_ms, p.name, p.status, p.version, \
-             d.name AS department, \
-             (SELECT MIN(o.due_date) FROM obligations o WHERE o.project_id = t.project_id AND o.owed_by = t.party \
-              AND o.status IN ('pending', 'due_soon', 'overdue') AND o.due_date IS NOT NULL) AS due, \
+            "SELECT * FROM (SELECT t.project_id, t.slot, t.step, t.action, t.cite, t.since_ms, p.name, p.status, p.version, \
+             d.name AS department, COALESCE(\
+             (SELECT MIN(o.due_date) FROM obligations o WHERE {OPEN_DUTY} AND o.cite = t.cite), \
+             (SELECT MIN(o.due_date) FROM obligations o WHERE {OPEN_DUTY})) AS due, \
              (SELECT COUNT(*) FROM obligations o WHERE o.project_id = t.project_id AND o.owed_by = t.party \
-              AND o.status = 'overdue') AS overdue FROM run_tasks t JOIN projects p ON p.id = t.project_id \
-             JOIN departments d ON d.id = p.owner_department_id{} ORDER BY t.since_ms, t.project_id, t.slot LIMIT {TASKS_MAX}",
+              AND o.status = 'overdue' AND (o.cite = t.cite OR NOT EXISTS (SELECT 1 FROM obligations q \
+              WHERE q.project_id = t.project_id AND q.owed_by = t.party AND q.cite = t.cite \
+              AND q.status IN ('pending', 'due_soon', 'overdue') AND q.due_date IS NOT NULL))) AS overdue \
+             FROM run_tasks t JOIN projects p ON p.id = t.project_id \
+             JOIN departments d ON d.id = p.owner_department_id{}) x ORDER BY {order}, project_id, slot LIMIT {TASKS_MAX}",
             w.sql()
         );
         let rows = crate::base::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
             .fetch_all(&self.pool)
             .await?;
         let mut out: Vec<Task> = Vec::with_capacity(rows.len());
+        let mut seen = std::collections::HashSet::new();
         for r in rows {
             let (project_id, slot): (i64, i64) = (r.try_get("project_id")?, r.try_get("slot")?);
-            let id = format!("{project_id}-{slot}");
-            // A slot any of several of one's parties may sign is one task.
-            if out.last().is_some_and(|t| t.id == id) {
+            // A slot any of several of one's parties may sign is one task (shown with the
+            // first of its rows in the order asked).
+            if !seen.insert((project_id, slot)) {
                 continue;
             }
+            let id = format!("{project_id}-{slot}");
             let status: String = r.try_get("status")?;
             out.push(Task {
                 id,

@@ -298,7 +298,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
             for g in gates.iter().filter(|g| g.refusal().is_some()) {
                 let rule = profile.and_then(|x| x.gates.iter().find(|r| r.id == g.rule_id));
                 for c in rule.map(|r| r.requires.clone()).unwrap_or_default() {
-                    if c.fact.from_events().is_some() {
+                    if c.fact.is_derived() {
                         continue;
                     }
                     let step = EstablishFact { fact: c.fact, value: c.satisfying_value() };
@@ -314,7 +314,12 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
             // Everyone who holds the step now (each office of a 会签), before any of them acts.
             let mut holders = Vec::new();
             for (person, _) in &people {
-                if store.my_tasks(person).await?.iter().any(|t| t.project_id == id) {
+                if store
+                    .my_tasks(person, Default::default())
+                    .await?
+                    .iter()
+                    .any(|t| t.project_id == id)
+                {
                     holders.push(person);
                 }
             }

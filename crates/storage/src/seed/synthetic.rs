@@ -6,23 +6,71 @@ use crate::accounts::NewUser;
 use crate::base::audit_log::Change;
 use crate::projects::obligations::insert_milestone;
 use crate::{Actor, Result, Store};
-use govit_core::ids::ProjectId;
+use govit_core::ids::{ProjectId, UserId};
 use govit_core::org::Principal;
 use govit_core::org::{PartyKind, Role, ScopeKind};
+use govit_core::policy::EventKind;
+use govit_core::project::ProjectStatus;
 use govit_core::synthetic::{DEPARTMENTS, Rng, project};
+use govit_core::workflow::Verb;
 
 #[derive(Debug, Clone)]
 pub struct Generated {
     pub jurisdictions: Vec<String>,
     pub projects: usize,
     pub obligations: usize,
+    /// Open tasks of the projects' paths (a submitted yeji project waits on five parties).
+    pub tasks: usize,
     /// (login, password) of a reviewer per jurisdiction, to look around.
     pub accounts: Vec<(String, String)>,
 }
 
 const STATUSES: [&str; 4] = ["draft", "submitted", "returned", "approved"];
 
+/// Noon of that day in Beijing, in Unix milliseconds.
+fn beijing_noon_ms(d: chrono::NaiveDate) -> i64 {
+    d.and_hms_opt(4, 0, 0).map_or(0, |t| t.and_utc().timestamp_millis())
+}
+
 impl Store {
+    /// Starts a synthetic project's path as a real one stands: a submitted project has its
+    /// declaration passed on `sent` (the first step of its route) and waits on the next step's
+    /// parties; a draft waits on its owner. Returns the open task rows written.
+    async fn seed_run(
+        &self, conn: &mut sqlx::AnyConnection, id: ProjectId, by: UserId, sent: Option<i64>,
+    ) -> Result<usize> {
+        let Some(mut p) = crate::projects::fetch(conn, id).await? else { return Ok(0) };
+        if let Some(at) = sent.filter(|_| p.status == ProjectStatus::Submitted) {
+            let run = crate::projects::run::run_of(self, conn, &p).await?;
+            let first = run.route.steps.first().map(|s| s.key.clone()).unwrap_or_default();
+            let verb =
+                serde_json::to_string(&Verb::Pass { note: String::new() }).unwrap_or_default();
+            sqlx::query(
+                "INSERT INTO run_acts (project_id, seq, at_ms, user_id, parties, step, verb) \
+                 VALUES ($1, 1, $2, $3, 'owner_unit', $4, $5)",
+            )
+            .bind(id.0)
+            .bind(at)
+            .bind(by.0)
+            .bind(first)
+            .bind(verb)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("UPDATE projects SET submitted_at_ms = $1 WHERE id = $2")
+                .bind(at)
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await?;
+            p.submitted_at_ms = Some(at);
+        }
+        crate::projects::run::refresh_tasks(self, conn, &p).await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM run_tasks WHERE project_id = $1")
+            .bind(id.0)
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(n as usize)
+    }
+
     /// Generates `projects` projects spread over one jurisdiction per loaded profile.
     pub async fn generate_synthetic(
         &self, actor: &Actor, now_ms: i64, projects: usize, seed: u64,
@@ -31,8 +79,13 @@ impl Store {
         let profiles: Vec<String> = self.rules().profiles.keys().cloned().collect();
         let per = projects.div_ceil(profiles.len().max(1));
         let mut rng = Rng::new(seed);
-        let mut out =
-            Generated { jurisdictions: vec![], projects: 0, obligations: 0, accounts: vec![] };
+        let mut out = Generated {
+            jurisdictions: vec![],
+            projects: 0,
+            obligations: 0,
+            tasks: 0,
+            accounts: vec![],
+        };
         for (pi, profile) in profiles.iter().enumerate() {
             let code = format!("bench-{profile}-{seed}");
             if self.jurisdiction_by_code(&code).await?.is_some() {
@@ -152,6 +205,14 @@ impl Store {
                         .await?;
                     }
                     out.obligations += self.recompute_in(&mut w.tx, ProjectId(id), now_ms).await?;
+                    if STATUSES[p.stage as usize] != "approved" {
+                        let sent = p
+                            .events
+                            .iter()
+                            .find(|e| e.kind == EventKind::DeclarationSubmitted)
+                            .map(|e| beijing_noon_ms(e.date));
+                        out.tasks += self.seed_run(&mut w.tx, ProjectId(id), creator, sent).await?;
+                    }
                 }
                 w.commit().await?;
                 done += batch;

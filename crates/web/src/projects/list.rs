@@ -23,7 +23,8 @@ pub struct ListQuery {
     pub page: String,
     /// What was just done, for the confirmation banner.
     pub done: String,
-    /// `submitted` (longest waiting first) or `-submitted`; most recently changed otherwise.
+    /// `submitted` (longest waiting first) or `-submitted`, `due` (earliest due date first) or
+    /// `-due`; most recently changed otherwise.
     pub sort: String,
 }
 
@@ -36,6 +37,8 @@ impl ListQuery {
             order: match self.sort.as_str() {
                 "submitted" => ProjectOrder::SubmittedOldest,
                 "-submitted" => ProjectOrder::SubmittedNewest,
+                "due" => ProjectOrder::DueSoonest,
+                "-due" => ProjectOrder::DueLatest,
                 _ => ProjectOrder::Updated,
             },
             tasks_of: None,
@@ -101,8 +104,9 @@ struct ProjectsPage {
     /// The review queue: submission dates and days waiting, sorted by them.
     queue: bool,
     sort: String,
-    /// The queue's filters with the other sort order.
+    /// The queue's filters with the other order by submission, and by due date.
     resort_query: String,
+    due_sort_query: String,
 }
 
 pub async fn list_page(
@@ -124,7 +128,7 @@ pub async fn list_page(
         (state.store.calendar().await?, govit_storage::china_today(state.now_ms()));
     let tasks = if queue {
         let ids: Vec<i64> = paged.items.iter().map(|p| p.id.0).collect();
-        state.store.tasks_of(&user.principal, Some(&ids)).await?
+        state.store.tasks_of(&user.principal, Some(&ids), Default::default()).await?
     } else {
         Vec::new()
     };
@@ -160,13 +164,16 @@ pub async fn list_page(
         format!("{base_path}?{}", q.query_string(Some(n)))
     });
     let resort = ListQuery {
-        sort: if q.sort == "-submitted" { "submitted".into() } else { "-submitted".into() },
+        sort: if q.sort == "submitted" { "-submitted".into() } else { "submitted".into() },
         ..q.clone()
     };
+    let due_sort =
+        ListQuery { sort: if q.sort == "due" { "-due".into() } else { "due".into() }, ..q.clone() };
     html(ProjectsPage {
         queue,
         sort: q.sort.clone(),
         resort_query: resort.query_string(None),
+        due_sort_query: due_sort.query_string(None),
         layout: Layout::for_user(state, user, heading, active).await?,
         heading,
         base_path,

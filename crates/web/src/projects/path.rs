@@ -101,9 +101,31 @@ pub struct ThresholdDto {
     condition: String,
 }
 
+/// Where the project stands against its profile's yearly declaration window (yeji:6 before
+/// October, lhasa:7 by August 31).
+#[derive(Serialize, ToSchema)]
+pub struct WindowDto {
+    cite: String,
+    text: String,
+    /// The cut-off, `YYYY-MM-DD`.
+    closes: String,
+    /// Sent (or, not yet sent, would be if sent today) after the cut-off.
+    late: bool,
+    /// What being late changes: `plan_after_next` or `supplementary_plan`.
+    if_late: Option<String>,
+    /// The year of the plan the project is declared for.
+    plan_year: i32,
+    /// Whether it has been sent (otherwise: what sending it today would mean).
+    sent: bool,
+    /// The whole of it in a sentence.
+    sentence: String,
+}
+
 /// A project's approval path.
 #[derive(Serialize, ToSchema)]
 pub struct PathDto {
+    /// The declaration window, when the profile has one.
+    window: Option<WindowDto>,
     /// The profile's thresholds this project meets (yeji:2 below 100,000 yuan …).
     thresholds: Vec<ThresholdDto>,
     cite: String,
@@ -224,9 +246,28 @@ fn stage_dto(profile: &Profile, s: &StageOutline) -> StageDto {
     }
 }
 
-fn path_dto(profile: &Profile, p: ProjectPath) -> PathDto {
+fn path_dto(profile: &Profile, p: ProjectPath, today: chrono::NaiveDate) -> PathDto {
     use govit_core::workflow::RunStatus;
+    let window = profile.declaration_window(p.first_sent.unwrap_or(today)).map(|w| WindowDto {
+        sentence: match p.first_sent {
+            Some(d) => format!("本项目于 {d} 首次提交：{}", w.sentence()),
+            None => format!("如今天（{today}）提交：{}", w.sentence()),
+        },
+        cite: w.cite,
+        text: w.text,
+        closes: w.closes.to_string(),
+        late: w.late,
+        if_late: w.effect.map(|e| {
+            serde_json::to_value(e)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default()
+        }),
+        plan_year: w.plan_year,
+        sent: p.first_sent.is_some(),
+    });
     PathDto {
+        window,
         thresholds: p
             .thresholds
             .iter()
@@ -267,7 +308,8 @@ pub fn path_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
         let Some(path) = cx.state.store.path_of(cx.record).await? else { return Ok(None) };
         let rules = cx.state.store.rules();
         let Some(profile) = rules.profile(&cx.record.profile_id) else { return Ok(None) };
-        Ok(Some(PathPanel { path: path_dto(profile, path) }.render()?))
+        let today = govit_storage::china_today(cx.state.now_ms());
+        Ok(Some(PathPanel { path: path_dto(profile, path, today) }.render()?))
     })
 }
 
@@ -283,7 +325,9 @@ pub async fn project_path(
     let path = state.store.path_of(&p).await?;
     let rules = state.store.rules();
     match (path, rules.profile(&p.profile_id)) {
-        (Some(path), Some(profile)) => Ok(Json(path_dto(profile, path))),
+        (Some(path), Some(profile)) => {
+            Ok(Json(path_dto(profile, path, govit_storage::china_today(state.now_ms()))))
+        }
         _ => Err(govit_core::DomainError::NotFound.into()),
     }
 }

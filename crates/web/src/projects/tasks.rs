@@ -9,12 +9,12 @@ use crate::shell::json_body::{object, version_field};
 use crate::shell::respond;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use govit_core::DomainError;
 use govit_core::workflow::{Verb, VerbKind};
 use govit_storage::Target;
 use govit_storage::projects::RunStep;
-use govit_storage::projects::run::Task;
+use govit_storage::projects::run::{Task, TaskOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -52,13 +52,25 @@ pub struct TaskList {
     items: Vec<TaskDto>,
 }
 
-/// The caller's open tasks, longest waiting first (at most 5,000).
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskQuery {
+    /// `waiting` (longest waiting first, the default), `-waiting`, `due` (earliest due date
+    /// first, those without one last) or `-due`.
+    sort: Option<String>,
+}
+
+/// The caller's open tasks, longest waiting first unless `sort` says otherwise (at most 5,000).
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", security(("bearer" = [])),
-    responses((status = 200, body = TaskList)))]
+    params(TaskQuery),
+    responses((status = 200, body = TaskList), (status = 422, body = ApiErrorBody)))]
 pub async fn list_tasks(
-    State(state): State<AppState>, user: ApiUser,
+    State(state): State<AppState>, user: ApiUser, Query(q): Query<TaskQuery>,
 ) -> Result<Json<TaskList>, ApiError> {
-    let tasks = state.store.my_tasks(&user.principal).await?;
+    let order = TaskOrder::parse(q.sort.as_deref().unwrap_or("").trim()).ok_or_else(|| {
+        DomainError::invalid("sort", "排序方式只能是 waiting、-waiting、due 或 -due")
+    })?;
+    let tasks = state.store.my_tasks(&user.principal, order).await?;
     let calendar = state.store.calendar().await?;
     let today = govit_storage::china_today(state.now_ms());
     let items: Vec<TaskDto> = tasks

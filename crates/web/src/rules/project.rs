@@ -142,7 +142,7 @@ pub fn rules_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
             event_kinds,
             facts: Fact::ALL
                 .iter()
-                .filter(|f| f.from_events().is_none())
+                .filter(|f| !f.is_derived())
                 .map(|f| (f.as_str(), f.form_label()))
                 .collect(),
             today: govit_storage::china_today(now).format("%Y-%m-%d").to_string(),
