@@ -599,13 +599,7 @@ async fn lhasa_11_clock_shows_on_the_task_around_a_make_up_workday() {
     let app = spawn_app().await;
     // Friday 2025-09-26, 10:00 in Beijing; Sunday 2025-09-28 is a make-up working day before
     // the National Day break.
-    let at = |s: &str| {
-        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
-            .expect("time")
-            .and_utc()
-            .timestamp_millis()
-            - 8 * 3600 * 1000
-    };
+    let at = beijing;
     app.set_now(at("2025-09-26 10:00"));
     let cast = Cast::of(&app, "lhasa").await;
     let id = declared(&cast, "拉萨市一网统管平台", "150").await;
@@ -680,13 +674,7 @@ async fn yeji_2_tells_the_clerk_below_100_000_yuan_before_sending() {
 #[tokio::test]
 async fn my_tasks_sort_by_due_date_and_by_days_waiting() {
     let app = spawn_app().await;
-    let at = |s: &str| {
-        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
-            .expect("time")
-            .and_utc()
-            .timestamp_millis()
-            - 8 * 3600 * 1000
-    };
+    let at = beijing;
     app.set_now(at("2025-09-26 10:00"));
     let cast = Cast::of(&app, "lhasa").await;
     let early = declared(&cast, "拉萨市城市运行监测平台", "150").await;
@@ -718,6 +706,24 @@ async fn my_tasks_sort_by_due_date_and_by_days_waiting() {
         assert_eq!(s, StatusCode::OK, "{tasks}");
         assert_eq!(order(&tasks), want, "{sort}: {tasks}");
     }
+    // A page at a time, the total counting them all.
+    let (_, first) = reviewer.get("/api/v1/tasks?sort=due&page_size=1").await;
+    let (_, second) = reviewer.get("/api/v1/tasks?sort=due&page_size=1&page=2").await;
+    assert_eq!(
+        (first["total"].as_i64(), first["items"].as_array().map(Vec::len)),
+        (Some(2), Some(1)),
+        "{first}"
+    );
+    assert_eq!(
+        (first["items"][0]["project_id"].as_i64(), second["items"][0]["project_id"].as_i64()),
+        (Some(early), Some(late))
+    );
+    let (s, body) = reviewer.get("/api/v1/tasks?page=0").await;
+    assert_eq!(
+        (s, body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("page")),
+        "{body}"
+    );
     let (s, body) = reviewer.get("/api/v1/tasks?sort=name").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["field"], "sort", "{body}");

@@ -56,6 +56,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_speed"),
     migration!(9, "0009_planned"),
     migration!(10, "0010_runs"),
+    migration!(11, "0011_task_dues"),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

@@ -8,6 +8,7 @@ pub mod links;
 pub mod obligations;
 pub mod path;
 pub mod run;
+pub mod tasks;
 
 pub use declarations::{CreateDraft, EditDeclaration};
 pub use events::{EstablishFact, RecordEvent, Waive};
@@ -260,7 +261,8 @@ fn project_where(principal: &Principal, f: &ProjectFilter) -> Where {
     w
 }
 
-/// Orders a review queue by the earliest open duty the holder's parties owe on each project.
+/// Orders a review queue by the earliest due date of the holder's parties' tasks on each
+/// project (each task's own duty, `tasks::write_dues`).
 /// The parties are vocabulary codes (checked here), written into the clause.
 fn due_order(f: &ProjectFilter, latest_first: bool) -> String {
     let parties: Vec<String> = f
@@ -276,9 +278,8 @@ fn due_order(f: &ProjectFilter, latest_first: bool) -> String {
     // Without a due date last either way; ties longest waiting first.
     let (none, dir) = if latest_first { ("0000-01-01", "DESC") } else { ("9999-12-31", "ASC") };
     format!(
-        "COALESCE((SELECT MIN(o.due_date) FROM obligations o WHERE o.project_id = p.id \
-         AND o.owed_by IN ({}) AND o.status IN ('pending', 'due_soon', 'overdue') \
-         AND o.due_date IS NOT NULL), '{none}') {dir}, p.submitted_at_ms ASC, p.id ASC",
+        "COALESCE((SELECT MIN(t.due_date) FROM run_tasks t WHERE t.project_id = p.id \
+         AND t.party IN ({})), '{none}') {dir}, p.submitted_at_ms ASC, p.id ASC",
         parties.join(", ")
     )
 }

@@ -269,6 +269,7 @@ impl Store {
             .execute(&mut *conn)
             .await?;
         }
+        super::tasks::write_dues(conn, id).await?;
         Ok(list.len())
     }
 

@@ -12,9 +12,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use govit_core::DomainError;
 use govit_core::workflow::{Verb, VerbKind};
-use govit_storage::Target;
 use govit_storage::projects::RunStep;
-use govit_storage::projects::run::{Task, TaskOrder};
+use govit_storage::projects::tasks::{Task, TaskOrder};
+use govit_storage::{Page, Target};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -48,7 +48,10 @@ pub struct TaskDto {
 
 #[derive(Serialize, ToSchema)]
 pub struct TaskList {
-    total: usize,
+    /// All the caller's open tasks, on every page.
+    total: i64,
+    page: i64,
+    page_size: i64,
     items: Vec<TaskDto>,
 }
 
@@ -58,9 +61,14 @@ pub struct TaskQuery {
     /// `waiting` (longest waiting first, the default), `-waiting`, `due` (earliest due date
     /// first, those without one last) or `-due`.
     sort: Option<String>,
+    /// 1-based page number.
+    page: Option<String>,
+    /// Page size, at most 200 (default 100).
+    page_size: Option<String>,
 }
 
-/// The caller's open tasks, longest waiting first unless `sort` says otherwise (at most 5,000).
+/// The caller's open tasks, longest waiting first unless `sort` says otherwise, a page at a
+/// time (`total` counts them all).
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", security(("bearer" = [])),
     params(TaskQuery),
     responses((status = 200, body = TaskList), (status = 422, body = ApiErrorBody)))]
@@ -70,7 +78,18 @@ pub async fn list_tasks(
     let order = TaskOrder::parse(q.sort.as_deref().unwrap_or("").trim()).ok_or_else(|| {
         DomainError::invalid("sort", "排序方式只能是 waiting、-waiting、due 或 -due")
     })?;
-    let tasks = state.store.my_tasks(&user.principal, order).await?;
+    let number = |v: &Option<String>, field: &'static str, default: i64| match v.as_deref() {
+        None | Some("") => Ok(default),
+        Some(t) => t
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| DomainError::invalid(field, format!("{field} 应为正整数"))),
+    };
+    let page = Page::new(number(&q.page, "page", 1)?, number(&q.page_size, "page_size", 100)?);
+    let paged = state.store.my_tasks_page(&user.principal, order, page).await?;
+    let tasks = paged.items;
     let calendar = state.store.calendar().await?;
     let today = govit_storage::china_today(state.now_ms());
     let items: Vec<TaskDto> = tasks
@@ -92,7 +111,7 @@ pub async fn list_tasks(
             overdue: t.overdue,
         })
         .collect();
-    Ok(Json(TaskList { total: items.len(), items }))
+    Ok(Json(TaskList { total: paged.total, page: paged.page, page_size: paged.page_size, items }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,0 +1,194 @@
+//! 我的待办: the open tasks of project paths waiting on a person, read from `run_tasks` with
+//! their due dates under the profile's clock, in the order asked.
+
+use super::run::OWNER;
+use super::*;
+
+/// An open task of a project's path waiting on someone.
+#[derive(Debug, Clone, Serialize)]
+pub struct Task {
+    /// `{project}-{slot}`: the place to sign at the project's current step.
+    pub id: String,
+    pub project_id: i64,
+    pub project_name: String,
+    pub owner_department: String,
+    pub status: ProjectStatus,
+    /// The project's version, for the act.
+    pub version: i64,
+    /// The step's key, its words and its article.
+    pub step: String,
+    pub action: String,
+    pub cite: String,
+    /// When the step began waiting.
+    pub since_ms: i64,
+    /// By when, under the profile's clock (lhasa:11's 5 / 2 / 2 / 3 / 3 / 2 working days,
+    /// lhasa:7's pre-review on the fourth Thursday): the earliest open duty the holder's party
+    /// owes on the project under the step's own article, else under any.
+    pub due: Option<String>,
+    /// That duty is overdue.
+    pub overdue: bool,
+}
+
+/// Writes each task's due date and overdue flag of one project from its obligations: the
+/// earliest open duty of the task's party under the step's own article, else under any
+/// (lhasa:7's pre-review on its fourth Thursday, lhasa:11's 5 working days at the technical
+/// review). Run whenever the project's tasks or its obligations are rewritten.
+pub(crate) async fn write_dues(conn: &mut AnyConnection, id: ProjectId) -> Result<()> {
+    const OPEN: &str = "o.project_id = run_tasks.project_id AND o.owed_by = run_tasks.party \
+        AND o.status IN ('pending', 'due_soon', 'overdue') AND o.due_date IS NOT NULL";
+    let sql = format!(
+        "UPDATE run_tasks SET due_date = COALESCE(\
+         (SELECT MIN(o.due_date) FROM obligations o WHERE {OPEN} AND o.cite = run_tasks.cite), \
+         (SELECT MIN(o.due_date) FROM obligations o WHERE {OPEN})), \
+         overdue = (SELECT COUNT(*) FROM obligations o WHERE o.project_id = run_tasks.project_id \
+         AND o.owed_by = run_tasks.party AND o.status = 'overdue' AND (o.cite = run_tasks.cite \
+         OR NOT EXISTS (SELECT 1 FROM obligations o WHERE {OPEN} AND o.cite = run_tasks.cite))) \
+         WHERE project_id = $1"
+    );
+    sqlx::query(AssertSqlSafe(sql)).bind(id.0).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// How 我的待办 is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TaskOrder {
+    /// Longest waiting first.
+    #[default]
+    Waiting,
+    WaitingNewest,
+    /// Earliest due date first (those without one last).
+    Due,
+    DueLatest,
+}
+
+impl TaskOrder {
+    /// `waiting`, `-waiting`, `due` or `-due`.
+    pub fn parse(s: &str) -> Option<TaskOrder> {
+        match s {
+            "" | "waiting" => Some(TaskOrder::Waiting),
+            "-waiting" => Some(TaskOrder::WaitingNewest),
+            "due" => Some(TaskOrder::Due),
+            "-due" => Some(TaskOrder::DueLatest),
+            _ => None,
+        }
+    }
+}
+
+/// The most tasks one list returns.
+pub const TASKS_MAX: i64 = 5_000;
+
+impl Store {
+    /// The open tasks waiting on `principal`, longest waiting first: those held by them by
+    /// name, by the parties they act as (a reviewer's unit, an expert, a firm), and — for a
+    /// declarant — their own units' steps of projects already sent (a return, a step the owner
+    /// takes mid-path). At most [`TASKS_MAX`].
+    pub async fn my_tasks(&self, principal: &Principal, order: TaskOrder) -> Result<Vec<Task>> {
+        self.tasks_of(principal, None, order).await
+    }
+
+    /// One page of [`Store::my_tasks`], with how many there are in all.
+    pub async fn my_tasks_page(
+        &self, principal: &Principal, order: TaskOrder, page: Page,
+    ) -> Result<Paged<Task>> {
+        let (total, items) =
+            self.task_rows(principal, None, order, page.size, page.offset()).await?;
+        Ok(Paged { items, total, page: page.number, page_size: page.size })
+    }
+
+    /// [`Store::my_tasks`] on these projects only (a page of the review queue).
+    pub async fn tasks_of(
+        &self, principal: &Principal, only: Option<&[i64]>, order: TaskOrder,
+    ) -> Result<Vec<Task>> {
+        Ok(self.task_rows(principal, only, order, TASKS_MAX, 0).await?.1)
+    }
+
+    /// The tasks waiting on `principal` in the order asked, `limit` from `offset`, and their
+    /// count. A place to sign that several of one's parties may sign is one task. The page is
+    /// chosen from the tasks alone; only its rows are joined to their projects' names.
+    async fn task_rows(
+        &self, principal: &Principal, only: Option<&[i64]>, order: TaskOrder, limit: i64,
+        offset: i64,
+    ) -> Result<(i64, Vec<Task>)> {
+        let holder = self.task_holder(principal).await?;
+        let mut w = Where::default();
+        w.and("p.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
+        if let Some(ids) = only {
+            if ids.is_empty() {
+                return Ok((0, Vec::new()));
+            }
+            w.and(
+                &format!("t.project_id IN ({})", vec!["?"; ids.len()].join(", ")),
+                ids.iter().map(|i| Param::Int(*i)).collect(),
+            );
+        }
+        let mut any = String::from("(t.user_id = ?");
+        let mut params = vec![Param::Int(principal.user_id.0)];
+        if !holder.parties.is_empty() {
+            any.push_str(&format!(
+                " OR (t.user_id IS NULL AND t.party IN ({}))",
+                vec!["?"; holder.parties.len()].join(", ")
+            ));
+            params.extend(holder.parties.iter().map(|k| Param::Text(k.clone())));
+        }
+        if principal.has(Role::Declarant)
+            && let Some(path) = principal.department_path.as_deref()
+        {
+            any.push_str(
+                " OR (t.user_id IS NULL AND t.party = ? AND p.status <> 'draft' AND d.path LIKE ? ESCAPE '\\')",
+            );
+            params.push(Param::Text(OWNER.into()));
+            params.push(Param::Text(format!("{}%", crate::like_pattern(path).trim_matches('%'))));
+        }
+        any.push(')');
+        w.and(&any, params);
+        let order = match order {
+            TaskOrder::Waiting => "g.since_ms ASC",
+            TaskOrder::WaitingNewest => "g.since_ms DESC",
+            TaskOrder::Due => "COALESCE(g.due, '9999-12-31') ASC, g.since_ms ASC",
+            TaskOrder::DueLatest => "COALESCE(g.due, '0000-01-01') DESC, g.since_ms ASC",
+        };
+        let grouped = format!(
+            "SELECT t.project_id, t.slot, MIN(t.step) AS step, MIN(t.action) AS action, MIN(t.cite) AS cite, \
+             MIN(t.since_ms) AS since_ms, MIN(t.due_date) AS due, MAX(t.overdue) AS overdue FROM run_tasks t \
+             JOIN projects p ON p.id = t.project_id JOIN departments d ON d.id = p.owner_department_id{} \
+             GROUP BY t.project_id, t.slot",
+            w.sql()
+        );
+        let total: i64 = crate::base::bind_all(
+            sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM ({grouped}) g"))),
+            &w.params,
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let sql = format!(
+            "SELECT g.*, p.name, p.status, p.version, d.name AS department FROM \
+             (SELECT * FROM ({grouped}) g ORDER BY {order}, g.project_id, g.slot LIMIT {limit} OFFSET {offset}) g \
+             JOIN projects p ON p.id = g.project_id JOIN departments d ON d.id = p.owner_department_id \
+             ORDER BY {order}, g.project_id, g.slot",
+        );
+        let rows = crate::base::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out: Vec<Task> = Vec::with_capacity(rows.len());
+        for r in rows {
+            let (project_id, slot): (i64, i64) = (r.try_get("project_id")?, r.try_get("slot")?);
+            let status: String = r.try_get("status")?;
+            out.push(Task {
+                id: format!("{project_id}-{slot}"),
+                project_id,
+                project_name: r.try_get("name")?,
+                owner_department: r.try_get("department")?,
+                status: ProjectStatus::parse(&status).unwrap_or(ProjectStatus::Submitted),
+                version: r.try_get("version")?,
+                step: r.try_get("step")?,
+                action: r.try_get("action")?,
+                cite: r.try_get("cite")?,
+                since_ms: r.try_get("since_ms")?,
+                due: r.try_get("due")?,
+                overdue: r.try_get::<i64, _>("overdue")? > 0,
+            });
+        }
+        Ok((total, out))
+    }
+}
