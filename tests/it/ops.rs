@@ -13,11 +13,13 @@ async fn demo_prints_accounts_serves_and_stops_on_sigterm() {
         .port();
     let data_dir = std::env::temp_dir().join(format!("govit-demo-it-{port}"));
     let _ = std::fs::remove_dir_all(&data_dir);
+    // What the demo says on stderr, to tell why if it prints nothing.
+    let log = std::env::temp_dir().join(format!("govit-demo-it-{port}.log"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_govit"))
         .args(["demo", "--addr", &format!("127.0.0.1:{port}"), "--data-dir"])
         .arg(&data_dir)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::create(&log).expect("log")))
         .spawn()
         .expect("start demo");
     // Keep draining stdout for the whole run: a reader that stops early would close
@@ -41,12 +43,15 @@ async fn demo_prints_accounts_serves_and_stops_on_sigterm() {
         }
     }
     let printed = lines.join("\n");
-    for login in logins {
-        assert!(
-            lines.iter().any(|l| l.starts_with(&format!("{login} "))),
-            "{login} not printed: {printed}"
-        );
+    if !printed_all(&lines) {
+        let status = child.try_wait().ok().flatten();
+        let _ = child.kill();
+        let said = std::fs::read_to_string(&log).unwrap_or_default();
+        let tail: String =
+            said.chars().rev().take(3000).collect::<Vec<_>>().into_iter().rev().collect();
+        panic!("the demo did not print every login (exit: {status:?}): {printed}\nstderr: {tail}");
     }
+    let _ = std::fs::remove_file(&log);
     let client = reqwest::Client::new();
     let mut healthy = false;
     for _ in 0..300 {
