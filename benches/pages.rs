@@ -52,6 +52,13 @@ async fn get(client: &reqwest::Client, url: &str, token: Option<&str>) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
 
+/// A JSON answer of the API.
+async fn get_json(client: &reqwest::Client, url: &str, token: &str) -> serde_json::Value {
+    let r = client.get(url).bearer_auth(token).send().await.expect("request");
+    assert!(r.status().is_success(), "{url}: {}", r.status());
+    r.json().await.expect("json")
+}
+
 #[tokio::main]
 async fn main() {
     let projects: usize =
@@ -144,25 +151,10 @@ async fn main() {
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "login");
 
     // A project waiting on the reviewer: its page and its path.
-    let first: serde_json::Value = client
-        .get(format!("{base}/api/v1/projects?status=submitted"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("projects")
-        .json()
-        .await
-        .expect("json");
+    let first =
+        get_json(&client, &format!("{base}/api/v1/projects?status=submitted"), &token).await;
     let pid = first["items"][0]["id"].as_i64().expect("a submitted project");
-    let tasks: serde_json::Value = client
-        .get(format!("{base}/api/v1/tasks"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("tasks")
-        .json()
-        .await
-        .expect("json");
+    let tasks = get_json(&client, &format!("{base}/api/v1/tasks"), &token).await;
     println!("the reviewer's 我的待办 holds {} open tasks", tasks["total"]);
     println!("one request at a time (median / p90 over 30):");
     let project_page = format!("/projects/{pid}");

@@ -47,11 +47,12 @@ impl Store {
                 serde_json::to_string(&Verb::Pass { note: String::new() }).unwrap_or_default();
             sqlx::query(
                 "INSERT INTO run_acts (project_id, seq, at_ms, user_id, parties, step, verb) \
-                 VALUES ($1, 1, $2, $3, 'owner_unit', $4, $5)",
+                 VALUES ($1, 1, $2, $3, $4, $5, $6)",
             )
             .bind(id.0)
             .bind(at)
             .bind(by.0)
+            .bind(crate::projects::run::OWNER)
             .bind(first)
             .bind(verb)
             .execute(&mut *conn)
