@@ -283,6 +283,9 @@ mod tests {
                 action: "申报".into(),
                 parties: vec!["owner_unit".into()],
                 mode: crate::policy::SignMode::Single,
+                on_pass: vec![],
+                on_pass_again: vec![],
+                on_return: vec![],
             }],
         };
         let back = Decision::parse("return", "请补充概算").expect("valid").verb(&route);

@@ -218,7 +218,7 @@ impl Cast {
 }
 
 #[tokio::test]
-async fn lhasa_returns_to_any_step_counts_failed_reviews_and_refuses_a_third_round() {
+async fn lhasa_counts_only_failed_technical_reviews_and_refuses_a_third_round() {
     let app = spawn_app().await;
     let cast = Cast::of(&app, "lhasa").await;
     let id = declared(&cast, "拉萨市政务数据共享平台", "300").await;
@@ -234,12 +234,23 @@ async fn lhasa_returns_to_any_step_counts_failed_reviews_and_refuses_a_third_rou
         ],
     )
     .await;
+    let authority = cast.api("reviewer");
+    let duties = |rule: &'static str| async move {
+        let (_, list) = authority.get(&format!("/api/v1/projects/{id}/obligations")).await;
+        let all = list.as_array().expect("obligations").clone();
+        all.into_iter().filter(|o| o["rule_id"] == rule).collect::<Vec<Value>>()
+    };
     // Through the pre-review, 网信办's security review and 机要保密局's crypto review to the
     // technical review, where the owner sends its materials (lhasa:11).
     let walked = cast.walk(id, |t| t["action"] == "技术评审").await;
     assert_eq!(walked, ["组织预审", "网络安全前置审查", "指导、监督、检查", "提交评审材料"]);
-    // The authority returns it to the owner with a reason: the first failed review.
-    let authority = cast.api("reviewer");
+    // The pre-review's pass met lhasa:7's duty; lhasa:11's clock runs from the materials.
+    assert_eq!(duties("lhasa-7-pre-review").await[0]["status"], "fulfilled");
+    let first = duties("lhasa-11-first-review").await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_ne!(first[0]["status"], "fulfilled", "{first:?}");
+    // The authority returns it to the owner with a reason: the first failed review, and its
+    // written opinion with it.
     let (s, p) = authority
         .post(
             &format!("/api/v1/projects/{id}/decision"),
@@ -247,16 +258,22 @@ async fn lhasa_returns_to_any_step_counts_failed_reviews_and_refuses_a_third_rou
         )
         .await;
     assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("returned")), "{p}");
+    assert_eq!(duties("lhasa-11-fail-opinion").await[0]["status"], "fulfilled");
+    assert_eq!(duties("lhasa-11-revision").await[0]["owed_by"], "owner_unit");
     // The path keeps the work done: the pre-review's signature is still in its history.
     let (_, path) = cast.api("clerk").get(&format!("/api/v1/projects/{id}/path")).await;
-    let pre = path["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .find(|s| s["key"].as_str().is_some_and(|k| k.starts_with("pre_review")))
-        .cloned()
-        .expect("pre-review");
+    let step = |action: &str| {
+        path["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .find(|s| s["action"] == action)
+            .cloned()
+            .expect("step")
+    };
+    let pre = step("组织预审");
     assert_eq!(pre["acts"][0]["verb"], "pass", "{pre}");
+    assert_eq!(pre["records"], json!(["pre_review_passed"]), "{pre}");
     assert_eq!(path["steps"][0]["state"], "current", "{path}");
     // The owner resubmits; the path runs again from the pre-review.
     let (s, p) = cast
@@ -264,8 +281,8 @@ async fn lhasa_returns_to_any_step_counts_failed_reviews_and_refuses_a_third_rou
         .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": cast.version(id).await}))
         .await;
     assert_eq!(s, StatusCode::OK, "{p}");
-    // The crypto office returns it to the pre-review (an earlier step it chooses): the second
-    // failed review; the project stays under review, at the authority's pre-review.
+    // The crypto office returns it to the pre-review (an earlier step it chooses): not one
+    // of lhasa:11's failed reviews. The project stays under review, at the pre-review.
     let at_crypto = |t: &Value| t["step"].as_str().is_some_and(|s| s.starts_with("crypto_review"));
     cast.walk(id, at_crypto).await;
     let holders = cast.holders(id).await;
@@ -281,6 +298,30 @@ async fn lhasa_returns_to_any_step_counts_failed_reviews_and_refuses_a_third_rou
     assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("submitted")), "{p}");
     let holders = cast.holders(id).await;
     assert!(holders.iter().all(|(.., t)| t["step"] == pre_key), "{holders:?}");
+    assert_eq!(duties("lhasa-11-fail-opinion").await.len(), 1, "still one failed review");
+    // Resubmitted materials are the revision: lhasa:11's second review runs 3 working days
+    // from them, and the authority's task is due then.
+    let walked = cast.walk(id, |t| t["action"] == "技术评审").await;
+    assert_eq!(walked.last().map(String::as_str), Some("提交评审材料"), "{walked:?}");
+    assert_eq!(duties("lhasa-11-revision").await[0]["status"], "fulfilled");
+    let second = duties("lhasa-11-second-review").await;
+    let calendar = govit_core::calendar::Calendar::builtin();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 16).expect("the harness's day");
+    let due = calendar.add_working_days(today, 3).date.to_string();
+    assert_eq!(second[0]["due_date"], due.as_str(), "{second:?}");
+    let task = task_on(authority, id).await;
+    let at_review = (task["action"].as_str(), task["due"].as_str());
+    assert_eq!(at_review, (Some("技术评审"), Some(due.as_str())), "{task}");
+    // The second failure, back to the materials step.
+    let materials = step("提交评审材料")["key"].clone();
+    let (s, p) = authority
+        .post(
+            &format!("/api/v1/tasks/{}/return", task["id"].as_str().expect("id")),
+            json!({"to": materials, "reason": "仍缺三家比价", "version": cast.version(id).await}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(duties("lhasa-11-fail-opinion").await.len(), 2, "two failed reviews");
     // Two failed reviews: lhasa:11's redraw gate refuses the approval at the end of the path.
     let walked = cast.walk(id, |t| t["action"] == "出具评审报告并下达批复文件").await;
     assert_eq!(walked.last().map(String::as_str), Some("在综合服务平台报批或备案"), "{walked:?}");
@@ -613,7 +654,14 @@ async fn lhasa_11_clock_shows_on_the_task_around_a_make_up_workday() {
         (Some("组织预审"), Some("2025-10-23"), Some(false)),
         "{task}"
     );
-    // lhasa:11's first review runs from the materials received on sending: 5 working days.
+    let reviewer =
+        cast.apis.iter().find(|(l, ..)| l.starts_with("reviewer")).expect("reviewer").0.clone();
+    let (_, queue) = app.login(&reviewer).await.text("/review").await;
+    assert!(queue.contains("2025-10-23") && !queue.contains("已逾期"), "{queue}");
+    // lhasa:11's first review runs from the technical review's materials, sent the same
+    // Friday after the pre-review and the security and crypto reviews: 5 working days.
+    let walked = cast.walk(id, |t| t["action"] == "技术评审").await;
+    assert_eq!(walked.last().map(String::as_str), Some("提交评审材料"), "{walked:?}");
     let calendar = govit_core::calendar::Calendar::builtin();
     let sent = chrono::NaiveDate::from_ymd_opt(2025, 9, 26).expect("date");
     let due = calendar.add_working_days(sent, 5).date;
@@ -628,16 +676,20 @@ async fn lhasa_11_clock_shows_on_the_task_around_a_make_up_workday() {
     };
     let (_, list) = cast.api("reviewer").get(&format!("/api/v1/projects/{id}/obligations")).await;
     assert_eq!(first_review(&list)["due_date"], "2025-10-10", "{list}");
-    let reviewer =
-        cast.apis.iter().find(|(l, ..)| l.starts_with("reviewer")).expect("reviewer").0.clone();
-    let (_, queue) = app.login(&reviewer).await.text("/review").await;
-    assert!(queue.contains("2025-10-23") && !queue.contains("已逾期"), "{queue}");
-    // The Monday after, lhasa:11's duty is overdue.
+    let task = task_on(cast.api("reviewer"), id).await;
+    let at_review = (task["action"].as_str(), task["due"].as_str());
+    assert_eq!(at_review, (Some("技术评审"), Some("2025-10-10")), "{task}");
+    // The path on the page says which step recorded which event.
+    let (_, page) = app.login(&reviewer).await.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("办理后记录：预审通过"), "{page}");
+    assert!(page.contains("办理后记录：收到申报材料"), "{page}");
+    // The Monday after, lhasa:11's duty is overdue, and so is the task.
     app.set_now(at("2025-10-13 09:00"));
     establish(&cast, id, &[("quotes_count", 3)]).await;
     let (_, list) = cast.api("reviewer").get(&format!("/api/v1/projects/{id}/obligations")).await;
     assert_eq!(first_review(&list)["status"], "overdue", "{list}");
     let task = task_on(cast.api("reviewer"), id).await;
+    assert_eq!(task["overdue"], true, "{task}");
     // 9-28 (make-up), 9-29, 9-30, 10-9, 10-10, 10-11 (make-up) and 10-13.
     assert_eq!(task["waiting_working_days"], 7, "{task}");
 }

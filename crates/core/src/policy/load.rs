@@ -306,6 +306,19 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
                     "审批环节须列出参与方",
                 );
             }
+            // An event a party causes by nature is recorded by a step of that party.
+            let emitted = [&step.emits, &step.emits_again, &step.emits_on_return];
+            for e in emitted.into_iter().flatten().flatten() {
+                if let Some(by) = e.caused_by()
+                    && !step.parties.iter().any(|p| p == by.as_str())
+                {
+                    r.err(
+                        field_line(text, *line, "chain"),
+                        "stages.chain.emits",
+                        format!("“{}”由{}记录，本环节的参与方不含它", e.label(), by.label()),
+                    );
+                }
+            }
             if step.mode == SignMode::Single && step.parties.len() > 1 {
                 r.err(
                     field_line(text, *line, "chain"),

@@ -101,6 +101,18 @@ pub struct ChainStep {
     pub mode: SignMode,
     #[serde(default)]
     pub action: String,
+    /// The events the step records when it is passed. Without it, the last step of a stage
+    /// records the stage's outcome (提交申报, 审查通过, 立项批复 …) and the others nothing.
+    #[serde(default)]
+    pub emits: Option<Vec<EventKind>>,
+    /// What it records when passed again after a return or a failed review (提交修改材料);
+    /// `emits` without it.
+    #[serde(default)]
+    pub emits_again: Option<Vec<EventKind>>,
+    /// What it records when its party returns or refuses the subject. Without it, a review
+    /// stage's step records 审查未通过 and 出具审查意见; each 审查未通过 counts as a failed review.
+    #[serde(default)]
+    pub emits_on_return: Option<Vec<EventKind>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

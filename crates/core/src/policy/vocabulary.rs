@@ -39,6 +39,7 @@ named_enum!(
         PlanYearStart => "plan_year_start", "计划年度开始",
         DeclarationSubmitted => "declaration_submitted", "提交申报",
         MaterialsReceived => "materials_received", "收到申报材料",
+        PreReviewPassed => "pre_review_passed", "预审通过",
         ReviewPassed => "review_passed", "审查通过",
         ReviewFailed => "review_failed", "审查未通过",
         ReviewOpinionSent => "review_opinion_sent", "出具审查意见",
@@ -159,8 +160,8 @@ impl EventKind {
         match self {
             // The steps of the path record these (the workflow engine's transitions).
             PlanYearStart | BudgetYearEnded | DeclarationSubmitted | MaterialsReceived
-            | ReviewPassed | ReviewFailed | ReviewOpinionSent | RevisionSubmitted
-            | PlanApproved | Approved => None,
+            | PreReviewPassed | ReviewPassed | ReviewFailed | ReviewOpinionSent
+            | RevisionSubmitted | PlanApproved | Approved => None,
             ReportedForApproval
             | CompletionAcceptancePassed
             | AcceptanceFiled

@@ -35,6 +35,13 @@ pub struct RouteStep {
     /// The party kinds (or firm kinds, `expert`) that act.
     pub parties: Vec<String>,
     pub mode: SignMode,
+    /// The events its pass records (the profile's `emits`, or its stage's outcome at the
+    /// stage's last step).
+    pub on_pass: Vec<EventKind>,
+    /// What a pass records after a return or a failed review (提交修改材料).
+    pub on_pass_again: Vec<EventKind>,
+    /// What a return or a refusal by its party records (审查未通过 at a review).
+    pub on_return: Vec<EventKind>,
 }
 
 /// The steps a subject goes through, in order.
@@ -47,11 +54,18 @@ impl Route {
     /// The route through `path`'s stages, in that order: for each stage every rule of it whose
     /// `when` holds for `facts` (an unknown fact does not hold), with its chain's links.
     pub fn from_rules(rules: &[StageRule], path: &[Stage], facts: &Facts) -> Route {
+        let applying: Vec<&StageRule> = path
+            .iter()
+            .flat_map(|stage| {
+                rules.iter().filter(move |r| {
+                    r.stage == *stage && !r.chain.is_empty() && all_hold(&r.when, facts)
+                })
+            })
+            .collect();
         let mut steps = Vec::new();
-        for stage in path {
-            for rule in rules.iter().filter(|r| r.stage == *stage && all_hold(&r.when, facts)) {
-                steps.extend(steps_of(rule));
-            }
+        for (i, rule) in applying.iter().enumerate() {
+            let ends_stage = applying.get(i + 1).is_none_or(|next| next.stage != rule.stage);
+            steps.extend(steps_of(rule, ends_stage));
         }
         Route { steps }
     }
@@ -65,25 +79,43 @@ impl Route {
     pub fn index_of(&self, key: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.key == key)
     }
-
-    /// Whether the step at `i` is the last of its stage.
-    fn ends_stage(&self, i: usize) -> bool {
-        self.steps.get(i + 1).is_none_or(|next| next.stage != self.steps[i].stage)
-    }
 }
 
-/// The steps of one rule's chain, keyed `stage/cite/n`.
-fn steps_of(rule: &StageRule) -> Vec<RouteStep> {
+/// The steps of one rule's chain, keyed `stage/cite/n`. `ends_stage`: whether its last link
+/// is the last step of its stage on the route (where a stage's outcome is recorded unless the
+/// profile says which step records what).
+fn steps_of(rule: &StageRule, ends_stage: bool) -> Vec<RouteStep> {
+    let last = rule.chain.len().saturating_sub(1);
     rule.chain
         .iter()
         .enumerate()
-        .map(|(n, link)| RouteStep {
-            key: format!("{}/{}/{}", rule.stage.as_str(), rule.cite, n + 1),
-            stage: rule.stage,
-            cite: rule.cite.clone(),
-            action: link.action.clone(),
-            parties: link.parties.clone(),
-            mode: link.mode,
+        .map(|(n, link)| {
+            let (pass, again) = match ends_stage && n == last {
+                true => stage_passed(rule.stage),
+                false => (vec![], vec![]),
+            };
+            let on_pass = link.emits.clone().unwrap_or(pass);
+            let on_pass_again = match (&link.emits_again, &link.emits) {
+                (Some(again), _) => again.clone(),
+                (None, Some(emits)) => emits.clone(),
+                (None, None) => again,
+            };
+            let on_return =
+                link.emits_on_return.clone().unwrap_or_else(|| match is_review(rule.stage) {
+                    true => vec![EventKind::ReviewFailed, EventKind::ReviewOpinionSent],
+                    false => vec![],
+                });
+            RouteStep {
+                key: format!("{}/{}/{}", rule.stage.as_str(), rule.cite, n + 1),
+                stage: rule.stage,
+                cite: rule.cite.clone(),
+                action: link.action.clone(),
+                parties: link.parties.clone(),
+                mode: link.mode,
+                on_pass,
+                on_pass_again,
+                on_return,
+            }
         })
         .collect()
 }
@@ -140,7 +172,7 @@ pub fn outline(profile: &Profile, path: &str, facts: &Facts) -> Option<Vec<Stage
                     let unknown =
                         r.when.iter().filter(|c| c.eval(facts).is_none()).map(|c| c.fact).collect();
                     // Laid out whether or not it applies, to show what it would add.
-                    let steps = steps_of(r);
+                    let steps = steps_of(r, true);
                     let known = r
                         .when
                         .iter()
@@ -398,7 +430,7 @@ pub struct Progress {
     pub moved_by: Option<(UserId, usize)>,
     /// The last reminder per person at the current step.
     pub urged: Vec<(UserId, i64)>,
-    /// 退回 and 不予通过 at review stages so far (lhasa:11 counts them).
+    /// 退回 and 不予通过 that recorded 审查未通过 so far (lhasa:11 counts them).
     pub failed_reviews: i64,
     /// The last return's reason, while the step it returned to is open.
     pub returned: Option<String>,
@@ -415,7 +447,8 @@ pub struct Outcome {
 /// The least time between two reminders by one person at one step.
 pub const URGE_INTERVAL_MS: i64 = 4 * 3600 * 1000;
 
-/// Stages whose failure counts as a failed review.
+/// Stages whose steps record a failed review when they return or refuse, unless the profile
+/// says otherwise.
 fn is_review(stage: Stage) -> bool {
     matches!(
         stage,
@@ -592,12 +625,8 @@ pub fn decide(
             next.slots[slot].signed_by = Some(a.user);
             if next.complete() {
                 let i = p.current;
-                if route.ends_stage(i) {
-                    events.extend(stage_passed(
-                        step.stage,
-                        p.failed_reviews > 0 || p.returned.is_some(),
-                    ));
-                }
+                let again = p.failed_reviews > 0 || p.returned.is_some();
+                events.extend(if again { &step.on_pass_again } else { &step.on_pass });
                 next.returned = None;
                 next.moved_by = Some((a.user, i));
                 next.enter(route, i + 1, now_ms);
@@ -613,10 +642,8 @@ pub fn decide(
                 .index_of(to)
                 .filter(|t| *t < p.current)
                 .ok_or_else(|| DomainError::invalid("to", "请选择要退回到的前面某一步"))?;
-            if is_review(step.stage) {
-                next.failed_reviews += 1;
-                events.extend([EventKind::ReviewFailed, EventKind::ReviewOpinionSent]);
-            }
+            next.failed_reviews += step.on_return.contains(&EventKind::ReviewFailed) as i64;
+            events.extend(&step.on_return);
             next.returned = Some(why.trim().to_string());
             next.moved_by = None;
             next.enter(route, target, now_ms);
@@ -629,10 +656,8 @@ pub fn decide(
                 });
             }
             reason("reason", "不予通过的理由", why)?;
-            if is_review(step.stage) {
-                next.failed_reviews += 1;
-                events.extend([EventKind::ReviewFailed, EventKind::ReviewOpinionSent]);
-            }
+            next.failed_reviews += step.on_return.contains(&EventKind::ReviewFailed) as i64;
+            events.extend(&step.on_return);
             next.status = RunStatus::Rejected;
             next.slots.clear();
         }
@@ -712,16 +737,20 @@ pub fn decide(
     Ok(Outcome { progress: next, events })
 }
 
-/// The events a stage's completion causes.
-fn stage_passed(stage: Stage, resubmitted: bool) -> Vec<EventKind> {
+/// The events a stage's completion records where the profile does not say: on the first pass
+/// and on a pass after a return or a failed review.
+fn stage_passed(stage: Stage) -> (Vec<EventKind>, Vec<EventKind>) {
+    use EventKind::*;
+    let same = |e: Vec<EventKind>| (e.clone(), e);
     match stage {
-        Stage::Declaration if resubmitted => vec![EventKind::RevisionSubmitted],
-        // A first submission is also the receipt of the materials (lhasa:11's clock).
-        Stage::Declaration => vec![EventKind::DeclarationSubmitted, EventKind::MaterialsReceived],
-        Stage::Approval => vec![EventKind::Approved],
-        Stage::AnnualPlan | Stage::SupplementaryPlan => vec![EventKind::PlanApproved],
-        s if is_review(s) => vec![EventKind::ReviewPassed],
-        _ => vec![],
+        // A first submission is also the receipt of the materials.
+        Stage::Declaration => {
+            (vec![DeclarationSubmitted, MaterialsReceived], vec![RevisionSubmitted])
+        }
+        Stage::Approval => same(vec![Approved]),
+        Stage::AnnualPlan | Stage::SupplementaryPlan => same(vec![PlanApproved]),
+        s if is_review(s) => same(vec![ReviewPassed]),
+        _ => same(vec![]),
     }
 }
 

@@ -255,7 +255,7 @@ fn lhasa_run() -> Run {
 }
 
 #[test]
-fn a_return_goes_to_any_earlier_step_and_counts_as_a_failed_review() {
+fn a_return_goes_to_any_earlier_step_and_only_lhasa_11_review_counts_as_failed() {
     let mut run = lhasa_run();
     let first = run.route.steps[0].key.clone();
     run.pass(1, &["owner_unit"]);
@@ -269,28 +269,78 @@ fn a_return_goes_to_any_earlier_step_and_counts_as_a_failed_review() {
     let here = run.route.steps[1].key.clone();
     let e = run.act(2, &["authority"], back(&here, "补充材料")).expect_err("not earlier");
     assert!(matches!(e, DomainError::Invalid(ref f) if f[0].field == "to"), "{e:?}");
-    assert_eq!(
-        run.act(2, &["authority"], back(&first, "补充建设依据")),
-        Ok(vec![EventKind::ReviewFailed, EventKind::ReviewOpinionSent])
-    );
+    // A returned pre-review (lhasa:7) is not one of lhasa:11's failed reviews.
+    assert_eq!(run.act(2, &["authority"], back(&first, "补充建设依据")), Ok(vec![]));
     assert_eq!(run.p.current, 0);
-    assert_eq!(run.p.failed_reviews, 1);
+    assert_eq!(run.p.failed_reviews, 0);
     assert_eq!(run.p.returned.as_deref(), Some("补充建设依据"));
-    // Resubmitted, the declaration is a revision; the work done before stays in the history.
-    assert_eq!(run.pass(1, &["owner_unit"]), [EventKind::RevisionSubmitted]);
+    // Sent again, the declaration starts the pre-review's clock again; the work done before
+    // stays in the history.
+    assert_eq!(run.pass(1, &["owner_unit"]), [EventKind::DeclarationSubmitted]);
     assert_eq!(run.p.returned, None);
     assert_eq!(run.acts.len(), 3);
-    // Failed twice at the expert review: lhasa:11 counts two.
-    run.pass(2, &["authority"]);
-    run.pass(3, &["cyberspace"]);
-    run.pass(4, &["crypto_office"]);
+    // The pre-review's pass is its own event; the security and crypto reviews record none.
+    assert_eq!(run.pass(2, &["authority"]), [EventKind::PreReviewPassed]);
+    assert_eq!(run.pass(3, &["cyberspace"]), []);
+    assert_eq!(run.pass(4, &["crypto_office"]), []);
     let expert =
         run.route.steps.iter().position(|s| s.stage == Stage::ExpertReview).expect("expert");
     assert_eq!(run.p.current, expert);
-    run.pass(1, &["owner_unit"]);
-    let to = run.route.steps[expert].key.clone();
-    run.act(2, &["authority"], back(&to, "方案不可行")).expect("return");
+    // The technical review's materials start lhasa:11's clock; its failure counts, and its
+    // opinion goes with it.
+    assert_eq!(run.pass(1, &["owner_unit"]), [EventKind::MaterialsReceived]);
+    let materials = run.route.steps[expert].key.clone();
+    assert_eq!(
+        run.act(2, &["authority"], back(&materials, "方案不可行")),
+        Ok(vec![EventKind::ReviewFailed, EventKind::ReviewOpinionSent])
+    );
+    assert_eq!(run.p.failed_reviews, 1);
+    // Resubmitted, the materials are a revision (lhasa:11's second review runs from it).
+    assert_eq!(run.pass(1, &["owner_unit"]), [EventKind::RevisionSubmitted]);
+    run.act(2, &["authority"], back(&materials, "仍不可行")).expect("return");
     assert_eq!(run.p.failed_reviews, 2);
+    // A pass at last: the review and then the approval record their own events.
+    run.pass(1, &["owner_unit"]);
+    assert_eq!(run.pass(2, &["authority"]), [EventKind::ReviewPassed]);
+    run.pass(1, &["owner_unit"]);
+    assert_eq!(run.pass(2, &["authority"]), [EventKind::ReportedForApproval, EventKind::Approved]);
+}
+
+#[test]
+fn without_a_word_from_the_profile_a_stage_records_its_outcome_at_its_last_step() {
+    // linxiang names no events: the declaration records its sending and receipt, a review's
+    // return counts as a failed review, and the declaration sent again is a revision.
+    let p = profile("linxiang");
+    let route = Route::from_rules(&p.stages, &path(), &Facts::new());
+    let mut run = Run::new(route);
+    let first = run.route.steps[0].key.clone();
+    assert_eq!(
+        run.pass(1, &["owner_unit"]),
+        [EventKind::DeclarationSubmitted, EventKind::MaterialsReceived]
+    );
+    let step = run.route.steps[run.p.current].clone();
+    assert_eq!(step.on_return, [EventKind::ReviewFailed, EventKind::ReviewOpinionSent]);
+    let who: Vec<&str> = step.parties.iter().map(String::as_str).collect();
+    let back = Verb::Return { to: first, reason: "补充材料".into() };
+    run.act(2, &who, back).expect("return");
+    assert_eq!(run.p.failed_reviews, 1);
+    assert_eq!(run.pass(1, &["owner_unit"]), [EventKind::RevisionSubmitted]);
+}
+
+#[test]
+fn a_step_records_only_what_its_own_party_causes() {
+    let bad = SIXTH.replace(
+        r#"action = "申报" }"#,
+        r#"action = "申报", emits = ["completion_acceptance_passed"] }"#,
+    );
+    let e = load("policies/sixth.toml", &bad).expect_err("the owner does not pass acceptance");
+    assert!(format!("{e:?}").contains("stages.chain.emits"), "{e:?}");
+    let good = SIXTH
+        .replace(r#"action = "申报" }"#, r#"action = "申报", emits = ["declaration_submitted"] }"#);
+    let p = load("policies/sixth.toml", &good).expect("valid");
+    let route = Route::from_rules(&p.stages, &[Stage::Declaration], &Facts::new());
+    assert_eq!(route.steps[0].on_pass, [EventKind::DeclarationSubmitted]);
+    assert_eq!(route.steps[0].on_pass_again, [EventKind::DeclarationSubmitted]);
 }
 
 #[test]
@@ -381,9 +431,11 @@ fn not_approving_ends_the_run() {
     let e = run.act(1, &["owner_unit"], Verb::Reject { reason: "x".into() }).expect_err("first");
     assert!(matches!(e, DomainError::InvalidState { .. }));
     run.pass(1, &["owner_unit"]);
+    // Refused at lhasa:7's pre-review: not one of lhasa:11's failed technical reviews.
     let events =
         run.act(2, &["authority"], Verb::Reject { reason: "重复建设".into() }).expect("reject");
-    assert_eq!(events, [EventKind::ReviewFailed, EventKind::ReviewOpinionSent]);
+    assert_eq!(events, []);
+    assert_eq!(run.p.failed_reviews, 0);
     assert_eq!(run.p.status, RunStatus::Rejected);
     let clerk = parties(&["owner_unit"]);
     assert!(run.p.verbs(&run.route, Actor { user: u(1), parties: &clerk }, run.now).is_empty());

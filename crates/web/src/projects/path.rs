@@ -30,6 +30,10 @@ pub struct StepDto {
     /// 会签 / 或签, or empty.
     mode_label: String,
     action: String,
+    /// The events its pass records for the project's duties (`materials_received` …).
+    records: Vec<String>,
+    /// The same in words (收到申报材料), joined; empty when it records none.
+    records_label: String,
 }
 
 /// One rule of a stage.
@@ -215,6 +219,8 @@ fn step_dto(profile: &Profile, s: &RouteStep) -> StepDto {
         mode: mode.into(),
         mode_label: mode_label.into(),
         action: s.action.clone(),
+        records: s.on_pass.iter().map(|e| e.as_str().to_string()).collect(),
+        records_label: s.on_pass.iter().map(|e| e.label()).collect::<Vec<_>>().join("、"),
     }
 }
 
