@@ -235,6 +235,7 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/projects/{id}/systems"),
         ("delete", "/api/v1/projects/{id}/systems/{link_id}"),
         ("get", "/api/v1/projects/{id}/gates"),
+        ("get", "/api/v1/projects/{id}/facts"),
         ("post", "/api/v1/projects/{id}/facts"),
         ("post", "/api/v1/systems/import"),
         ("get", "/api/v1/search"),

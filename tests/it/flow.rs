@@ -107,7 +107,10 @@ async fn declare_return_resubmit_approve_in_the_ui() {
     assert!(page.contains("立项审批关口") && page.contains("待认定"), "{page}");
     for fact in ["can_share", "uses_domestic_crypto"] {
         let r = reviewer
-            .post(&format!("/projects/{id}/facts"), &[("fact", fact), ("value", "1")])
+            .post(
+                &format!("/projects/{id}/facts"),
+                &[("fact", fact), ("value", "1"), ("basis", "据申报材料")],
+            )
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
     }

@@ -499,7 +499,7 @@ impl Api {
             let (s, body) = self
                 .post(
                     &format!("/api/v1/projects/{project}/facts"),
-                    serde_json::json!({"fact": fact, "value": value}),
+                    serde_json::json!({"fact": fact, "value": value, "basis": "据申报材料认定"}),
                 )
                 .await;
             assert_eq!(s, StatusCode::NO_CONTENT, "{fact}: {body}");

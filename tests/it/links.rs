@@ -113,7 +113,10 @@ async fn catalog_gate_refuses_approval_until_every_system_is_in_the_catalog() {
         .await;
     assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("fact")));
     let (s, _) = reviewer
-        .post(&format!("/api/v1/projects/{id}/facts"), json!({"fact": "can_share", "value": 1}))
+        .post(
+            &format!("/api/v1/projects/{id}/facts"),
+            json!({"fact": "can_share", "value": 1, "basis": "共享目录已登记"}),
+        )
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, p) =
@@ -215,7 +218,7 @@ async fn a_project_that_looks_like_a_common_capability_waits_for_a_finding_lhasa
 
     // The reviewer finds it does rebuild the platform: the gate fails; finding otherwise
     // lets it pass.
-    let find = |value: i64| json!({"fact": "rebuilds_common_capability", "value": value});
+    let find = |value: i64| json!({"fact": "rebuilds_common_capability", "value": value, "basis": "比对平台清单"});
     let facts = format!("/api/v1/projects/{video}/facts");
     assert_eq!(reviewer.post(&facts, find(1)).await.0, StatusCode::NO_CONTENT);
     let (_, gates) = reviewer.get(&format!("/api/v1/projects/{video}/gates")).await;

@@ -596,11 +596,19 @@ async fn the_reviewer_establishes_facts_in_yes_no_wan_and_percent() {
     for (fact, typed) in
         [("investment_yuan", "200"), ("change_ratio_bp", "15%"), ("can_share", "是")]
     {
-        let r = reviewer
-            .post(&format!("/projects/{id}/facts"), &[("fact", fact), ("value", typed)])
-            .await;
+        let form = [("fact", fact), ("value", typed), ("basis", "据可研报告第三章")];
+        let r = reviewer.post(&format!("/projects/{id}/facts"), &form).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{fact}");
     }
+    // Each finding shows with its basis and who made it.
+    let (_, page) = reviewer.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("已认定的项目情况") && page.contains("据可研报告第三章"), "{page}");
+    // Without a basis nothing is saved, and the field is named.
+    let r = reviewer
+        .post(&format!("/projects/{id}/facts"), &[("fact", "quotes_count"), ("value", "3")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("请写明认定依据"));
     let stored: Vec<(String, i64)> = govit_storage::sqlx::query_as(
         "SELECT fact, value FROM project_facts WHERE project_id = $1 ORDER BY fact",
     )
@@ -625,14 +633,36 @@ async fn the_reviewer_establishes_facts_in_yes_no_wan_and_percent() {
     // The API takes the same typed values, and still integers as stored.
     let api = app.api("reviewer").await;
     let path = format!("/api/v1/projects/{id}/facts");
+    let basis = "据概算评审意见";
     assert_eq!(
-        api.post(&path, json!({"fact": "investment_yuan", "value": "120.5"})).await.0,
+        api.post(&path, json!({"fact": "investment_yuan", "value": "120.5", "basis": basis}))
+            .await
+            .0,
         StatusCode::NO_CONTENT
     );
+    let (s, e) = api.post(&path, json!({"fact": "quotes_count", "value": 2})).await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("basis")), "{e}");
+    let long = "依".repeat(501);
+    let (s, e) = api.post(&path, json!({"fact": "quotes_count", "value": 2, "basis": long})).await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("basis")), "{e}");
     assert_eq!(
-        api.post(&path, json!({"fact": "quotes_count", "value": 2})).await.0,
+        api.post(&path, json!({"fact": "quotes_count", "value": 2, "basis": "三家比价单"})).await.0,
         StatusCode::NO_CONTENT
     );
+    // The API lists the findings with their bases, value as read, and who made them.
+    let (s, list) = api.get(&path).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let found = |code: &str| {
+        list.as_array().expect("facts").iter().find(|f| f["fact"] == code).cloned().expect(code)
+    };
+    let investment = found("investment_yuan");
+    assert_eq!(
+        (investment["value"].as_i64(), investment["basis"].as_str()),
+        (Some(1_205_000), Some(basis)),
+        "{list}"
+    );
+    assert!(investment["established_by"].as_str().is_some_and(|n| !n.is_empty()), "{list}");
+    assert_eq!(found("quotes_count")["basis"], "三家比价单", "{list}");
     // A fact the path's events imply is counted, never typed (lhasa:11's failed reviews).
     let (s, e) = api.post(&path, json!({"fact": "failed_reviews", "value": 2})).await;
     assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("fact")), "{e}");

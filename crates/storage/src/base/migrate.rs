@@ -57,6 +57,8 @@ const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_planned"),
     migration!(10, "0010_runs"),
     migration!(11, "0011_task_dues"),
+    migration!(12, "0012_task_holders"),
+    migration!(13, "0013_fact_basis"),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

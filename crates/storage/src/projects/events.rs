@@ -80,13 +80,18 @@ impl Step<Project> for RecordEvent<'_> {
     }
 }
 
-/// A reviewer's finding (认定) of a fact the rules test.
-pub struct EstablishFact {
+/// A reviewer's finding (认定) of a fact the rules test, with its basis in writing.
+pub struct EstablishFact<'a> {
     pub fact: Fact,
     pub value: i64,
+    /// What the finding rests on (the materials, minutes or documents), shown with the fact.
+    pub basis: &'a str,
 }
 
-impl Step<Project> for EstablishFact {
+/// The longest basis of a finding, in characters.
+pub const BASIS_MAX: usize = 500;
+
+impl Step<Project> for EstablishFact<'_> {
     type Input = ();
     type Decision = ();
 
@@ -103,6 +108,13 @@ impl Step<Project> for EstablishFact {
                 format!("“{}”{how}，不能认定", self.fact.label()),
             ));
         }
+        if self.basis.trim().is_empty() {
+            return Err(DomainError::invalid(
+                "basis",
+                "请写明认定依据（所依据的材料、会议纪要或文件）",
+            ));
+        }
+        govit_core::error::within("basis", "认定依据", self.basis, BASIS_MAX)?;
         Ok(())
     }
     async fn write(&self, cx: &mut Cx<'_, Project>, (): ()) -> Result<Written> {
@@ -120,13 +132,21 @@ impl Step<Project> for EstablishFact {
             .bind(fact)
             .execute(&mut *conn)
             .await?;
-        sqlx::query("INSERT INTO project_facts (project_id, fact, value) VALUES ($1, $2, $3)")
-            .bind(id.0)
-            .bind(fact)
-            .bind(self.value)
-            .execute(&mut *conn)
-            .await?;
-        let audit = Audited::of(Some(json!({ fact: before })), json!({ fact: self.value }));
+        let basis = self.basis.trim();
+        sqlx::query(
+            "INSERT INTO project_facts (project_id, fact, value, basis, established_by, \
+             established_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.0)
+        .bind(fact)
+        .bind(self.value)
+        .bind(basis.to_string())
+        .bind(cx.who.principal.user_id.0)
+        .bind(cx.who.now_ms)
+        .execute(&mut *conn)
+        .await?;
+        let audit =
+            Audited::of(Some(json!({ fact: before })), json!({ fact: self.value, "basis": basis }));
         Ok(Written::part(audit))
     }
 }

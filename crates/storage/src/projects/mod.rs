@@ -3,6 +3,7 @@
 
 mod declarations;
 mod events;
+pub mod facts;
 mod gates;
 pub mod links;
 pub mod obligations;
@@ -11,7 +12,7 @@ pub mod run;
 pub mod tasks;
 
 pub use declarations::{CreateDraft, EditDeclaration};
-pub use events::{EstablishFact, RecordEvent, Waive};
+pub use events::{BASIS_MAX, EstablishFact, RecordEvent, Waive};
 pub use links::{LinkSystem, UnlinkSystem};
 pub use run::{Command, RunStep, RunView};
 
@@ -261,9 +262,10 @@ fn project_where(principal: &Principal, f: &ProjectFilter) -> Where {
     w
 }
 
-/// Orders a review queue by the earliest due date of the holder's parties' tasks on each
-/// project (each task's own duty, `tasks::write_dues`).
-/// The parties are vocabulary codes (checked here), written into the clause.
+/// Orders a review queue by the earliest due date of the holder's tasks on each project (each
+/// task's own duty, `tasks::write_dues`): those held by name and by their parties.
+/// The parties are vocabulary codes (checked here) and the user an integer, written into the
+/// clause.
 fn due_order(f: &ProjectFilter, latest_first: bool) -> String {
     let parties: Vec<String> = f
         .tasks_of
@@ -272,15 +274,18 @@ fn due_order(f: &ProjectFilter, latest_first: bool) -> String {
         .filter(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
         .map(|k| format!("'{k}'"))
         .collect();
-    if parties.is_empty() {
+    let Some(user) = f.tasks_of.as_ref().map(|h| h.user.0) else {
         return "p.submitted_at_ms ASC, p.id ASC".into();
-    }
+    };
+    let by_party = match parties.is_empty() {
+        true => String::new(),
+        false => format!(" OR (t.user_id IS NULL AND t.party IN ({}))", parties.join(", ")),
+    };
     // Without a due date last either way; ties longest waiting first.
     let (none, dir) = if latest_first { ("0000-01-01", "DESC") } else { ("9999-12-31", "ASC") };
     format!(
         "COALESCE((SELECT MIN(t.due_date) FROM run_tasks t WHERE t.project_id = p.id \
-         AND t.party IN ({})), '{none}') {dir}, p.submitted_at_ms ASC, p.id ASC",
-        parties.join(", ")
+         AND (t.user_id = {user}{by_party})), '{none}') {dir}, p.submitted_at_ms ASC, p.id ASC"
     )
 }
 

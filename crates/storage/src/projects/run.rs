@@ -562,8 +562,9 @@ async fn write_tasks(
         };
         for (party, user) in holders {
             sqlx::query(
-                "INSERT INTO run_tasks (project_id, slot, party, user_id, step, action, cite, since_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO run_tasks (project_id, slot, party, user_id, step, action, cite, since_ms, \
+                 jurisdiction_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+                 (SELECT jurisdiction_id FROM projects WHERE id = $1))",
             )
             .bind(id.0)
             .bind(i as i64)

@@ -103,15 +103,22 @@ impl Store {
     }
 
     /// The tasks waiting on `principal` in the order asked, `limit` from `offset`, and their
-    /// count. A place to sign that several of one's parties may sign is one task. The page is
-    /// chosen from the tasks alone; only its rows are joined to their projects' names.
+    /// count. A place to sign that several of one's parties may sign is one task: the row of
+    /// the first of them stands for it. A reviewer's tasks are found from the tasks alone
+    /// (their jurisdiction and holder are indexed); the projects are read only for a
+    /// declarant's own units' steps and, for the page's rows, for their names.
     async fn task_rows(
         &self, principal: &Principal, only: Option<&[i64]>, order: TaskOrder, limit: i64,
         offset: i64,
     ) -> Result<(i64, Vec<Task>)> {
         let holder = self.task_holder(principal).await?;
+        let owner_path = principal
+            .department_path
+            .as_deref()
+            .filter(|_| principal.has(Role::Declarant))
+            .map(|path| format!("{}%", crate::like_pattern(path).trim_matches('%')));
         let mut w = Where::default();
-        w.and("p.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
+        w.and("t.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
         if let Some(ids) = only {
             if ids.is_empty() {
                 return Ok((0, Vec::new()));
@@ -121,41 +128,69 @@ impl Store {
                 ids.iter().map(|i| Param::Int(*i)).collect(),
             );
         }
-        let mut any = String::from("(t.user_id = ?");
+        // Who holds it: the person by name (party ''), or a party of theirs while no person
+        // does, or — for a declarant — the owner unit of their own units' projects once sent.
+        let held = |parties: &[String]| vec!["?"; parties.len()].join(", ");
+        let mut kinds: Vec<String> = vec![String::new()];
+        kinds.extend(holder.parties.iter().cloned());
+        let mut any = String::from("(t.party = '' AND t.user_id = ?)");
         let mut params = vec![Param::Int(principal.user_id.0)];
         if !holder.parties.is_empty() {
             any.push_str(&format!(
                 " OR (t.user_id IS NULL AND t.party IN ({}))",
-                vec!["?"; holder.parties.len()].join(", ")
+                held(&holder.parties)
             ));
             params.extend(holder.parties.iter().map(|k| Param::Text(k.clone())));
         }
-        if principal.has(Role::Declarant)
-            && let Some(path) = principal.department_path.as_deref()
-        {
+        if let Some(pattern) = &owner_path {
+            kinds.push(OWNER.into());
             any.push_str(
                 " OR (t.user_id IS NULL AND t.party = ? AND p.status <> 'draft' AND d.path LIKE ? ESCAPE '\\')",
             );
             params.push(Param::Text(OWNER.into()));
-            params.push(Param::Text(format!("{}%", crate::like_pattern(path).trim_matches('%'))));
+            params.push(Param::Text(pattern.clone()));
         }
-        any.push(')');
-        w.and(&any, params);
-        let order = match order {
-            TaskOrder::Waiting => "g.since_ms ASC",
-            TaskOrder::WaitingNewest => "g.since_ms DESC",
-            TaskOrder::Due => "COALESCE(g.due, '9999-12-31') ASC, g.since_ms ASC",
-            TaskOrder::DueLatest => "COALESCE(g.due, '0000-01-01') DESC, g.since_ms ASC",
-        };
-        let grouped = format!(
-            "SELECT t.project_id, t.slot, MIN(t.step) AS step, MIN(t.action) AS action, MIN(t.cite) AS cite, \
-             MIN(t.since_ms) AS since_ms, MIN(t.due_date) AS due, MAX(t.overdue) AS overdue FROM run_tasks t \
-             JOIN projects p ON p.id = t.project_id JOIN departments d ON d.id = p.owner_department_id{} \
-             GROUP BY t.project_id, t.slot",
-            w.sql()
+        // The holder's kinds first, as an index range; then which of them holds.
+        w.and(
+            &format!("t.party IN ({})", held(&kinds)),
+            kinds.iter().map(|k| Param::Text(k.clone())).collect(),
         );
+        w.and(&format!("({any})"), params);
+        let several =
+            holder.parties.len() > 1 || (owner_path.is_some() && !holder.parties.is_empty());
+        if several {
+            // One row a place: another party of the holder's at the same place, earlier in
+            // order (or any, for the owner unit's row), stands for it instead.
+            w.and(
+                &format!(
+                    "NOT EXISTS (SELECT 1 FROM run_tasks u WHERE u.project_id = t.project_id \
+                     AND u.slot = t.slot AND u.user_id IS NULL AND u.party IN ({0}) \
+                     AND (u.party < t.party OR t.party NOT IN ({0})))",
+                    held(&holder.parties)
+                ),
+                holder
+                    .parties
+                    .iter()
+                    .chain(holder.parties.iter())
+                    .map(|k| Param::Text(k.clone()))
+                    .collect(),
+            );
+        }
+        let from = match owner_path {
+            Some(_) => {
+                "FROM run_tasks t JOIN projects p ON p.id = t.project_id \
+                 JOIN departments d ON d.id = p.owner_department_id"
+            }
+            None => "FROM run_tasks t",
+        };
+        let order = match order {
+            TaskOrder::Waiting => "t.since_ms ASC",
+            TaskOrder::WaitingNewest => "t.since_ms DESC",
+            TaskOrder::Due => "COALESCE(t.due_date, '9999-12-31') ASC, t.since_ms ASC",
+            TaskOrder::DueLatest => "COALESCE(t.due_date, '0000-01-01') DESC, t.since_ms ASC",
+        };
         let total: i64 = crate::base::bind_all(
-            sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM ({grouped}) g"))),
+            sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS n {from}{}", w.sql()))),
             &w.params,
         )
         .fetch_one(&self.pool)
@@ -163,9 +198,12 @@ impl Store {
         .try_get("n")?;
         let sql = format!(
             "SELECT g.*, p.name, p.status, p.version, d.name AS department FROM \
-             (SELECT * FROM ({grouped}) g ORDER BY {order}, g.project_id, g.slot LIMIT {limit} OFFSET {offset}) g \
+             (SELECT t.project_id, t.slot, t.step, t.action, t.cite, t.since_ms, t.due_date, \
+             t.overdue {from}{} ORDER BY {order}, t.project_id, t.slot LIMIT {limit} OFFSET {offset}) g \
              JOIN projects p ON p.id = g.project_id JOIN departments d ON d.id = p.owner_department_id \
-             ORDER BY {order}, g.project_id, g.slot",
+             ORDER BY {}, g.project_id, g.slot",
+            w.sql(),
+            order.replace("t.", "g.")
         );
         let rows = crate::base::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
             .fetch_all(&self.pool)
@@ -185,7 +223,7 @@ impl Store {
                 action: r.try_get("action")?,
                 cite: r.try_get("cite")?,
                 since_ms: r.try_get("since_ms")?,
-                due: r.try_get("due")?,
+                due: r.try_get("due_date")?,
                 overdue: r.try_get::<i64, _>("overdue")? > 0,
             });
         }

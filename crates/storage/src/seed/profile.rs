@@ -278,7 +278,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
                 .run::<Project, _>(
                     Who::new(&reviewer, &actor, now_ms),
                     Target::any_version(id),
-                    &EstablishFact { fact, value },
+                    &EstablishFact { fact, value, basis: "演示数据：据申报材料认定" },
                 )
                 .await?;
         }
@@ -301,7 +301,11 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
                     if c.fact.is_derived() {
                         continue;
                     }
-                    let step = EstablishFact { fact: c.fact, value: c.satisfying_value() };
+                    let step = EstablishFact {
+                        fact: c.fact,
+                        value: c.satisfying_value(),
+                        basis: "演示数据：据申报材料认定",
+                    };
                     store
                         .run::<Project, _>(
                             Who::new(&reviewer, &actor, now_ms),

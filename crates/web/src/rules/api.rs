@@ -141,9 +141,53 @@ struct FactInput {
     /// as a person types it: a string ("是", "120.5" in 万元, "15%").
     #[schema(value_type = serde_json::Value)]
     value: i64,
+    /// What the finding rests on (the materials, minutes or documents), at most 500
+    /// characters; required.
+    basis: String,
 }
 
-/// Establishes (认定) a fact about a project (reviewers; audited). Rules are re-applied at once.
+/// A fact established on a project (认定), with its basis.
+#[derive(Serialize, ToSchema)]
+pub struct FactDto {
+    /// The fact's code in the policy vocabulary.
+    fact: String,
+    fact_label: String,
+    /// As stored: 1/0 for flags, yuan, basis points.
+    value: i64,
+    /// As a person reads it (是, 120 万元, 15%).
+    value_label: String,
+    /// The written basis; empty for findings made before bases were kept.
+    basis: String,
+    established_by: Option<String>,
+    established_at_ms: Option<i64>,
+}
+
+impl From<govit_storage::projects::facts::FactRecord> for FactDto {
+    fn from(f: govit_storage::projects::facts::FactRecord) -> Self {
+        FactDto {
+            fact: f.fact.as_str().into(),
+            fact_label: f.fact.label().into(),
+            value_label: f.fact.show_value(f.value),
+            value: f.value,
+            basis: f.basis,
+            established_by: f.established_by,
+            established_at_ms: f.established_at_ms,
+        }
+    }
+}
+
+/// The facts established on a project, each with its basis and who established it when.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/facts", tag = "projects", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<FactDto>), (status = 404, body = ApiErrorBody)))]
+pub async fn project_facts(
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
+) -> Result<Json<Vec<FactDto>>, ApiError> {
+    let list = state.store.established_facts(user.who(&state), ProjectId(id)).await?;
+    Ok(Json(list.into_iter().map(FactDto::from).collect()))
+}
+
+/// Establishes (认定) a fact about a project with its written basis (reviewers; audited).
+/// Rules are re-applied at once.
 #[utoipa::path(post, path = "/api/v1/projects/{id}/facts", tag = "projects", params(("id" = i64, Path)), request_body = FactInput, security(("bearer" = [])),
     responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn set_project_fact(
@@ -164,9 +208,15 @@ pub async fn set_project_fact(
         })?,
         None => return Err(DomainError::invalid("value", "请填写认定值").into()),
     };
+    let basis = match m.get("basis") {
+        None | Some(Value::Null) => "",
+        Some(v) => v
+            .as_str()
+            .ok_or_else(|| ApiError::from(DomainError::invalid("basis", "认定依据应为文字")))?,
+    };
     state
         .store
-        .run(user.who(&state), Target::any_version(id), &EstablishFact { fact, value })
+        .run(user.who(&state), Target::any_version(id), &EstablishFact { fact, value, basis })
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -365,5 +415,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_policies))
         .routes(routes!(get_policy))
         .routes(routes!(calendar_month))
-        .routes(routes!(set_project_fact))
+        .routes(routes!(set_project_fact, project_facts))
 }

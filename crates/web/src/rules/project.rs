@@ -57,7 +57,7 @@ pub async fn set_fact(
         &state,
         &user,
         Target::any_version(id),
-        &EstablishFact { fact, value },
+        &EstablishFact { fact, value, basis: &get("basis") },
         |_| format!("/projects/{id}?done=fact#obligations"),
     )
     .await
@@ -91,6 +91,9 @@ struct RulesPanelView<'a> {
     milestones: Vec<(String, String, String, String)>,
     event_kinds: Vec<(&'static str, &'static str)>,
     facts: Vec<(&'static str, String)>,
+    /// The facts established: name, value as read, basis, who and when.
+    established: Vec<(String, String, String, String)>,
+    basis_max: usize,
     today: String,
     profile_name: String,
 }
@@ -131,6 +134,21 @@ pub fn rules_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
             .filter(|k| profile.is_some_and(|x| x.recorder(**k).allows(&pr.roles, &parties, owns)))
             .map(|k| (k.as_str(), k.label()))
             .collect();
+        let established = state
+            .store
+            .established_facts(user.who(state), p.id)
+            .await?
+            .into_iter()
+            .map(|f| {
+                let by = match (f.established_by, f.established_at_ms) {
+                    (Some(name), Some(ms)) => {
+                        format!("{name}，{}", crate::shell::view::fmt_ms(ms))
+                    }
+                    (name, _) => name.unwrap_or_default(),
+                };
+                (f.fact.form_label(), f.fact.show_value(f.value), f.basis, by)
+            })
+            .collect();
         let panel = RulesPanelView {
             p,
             csrf: &user.csrf,
@@ -145,6 +163,8 @@ pub fn rules_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
                 .filter(|f| !f.is_derived())
                 .map(|f| (f.as_str(), f.form_label()))
                 .collect(),
+            established,
+            basis_max: govit_storage::projects::BASIS_MAX,
             today: govit_storage::china_today(now).format("%Y-%m-%d").to_string(),
             profile_name: profile.map(|x| x.head.name.clone()).unwrap_or_default(),
         };

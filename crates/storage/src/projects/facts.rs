@@ -1,0 +1,49 @@
+//! The facts reviewers have established (认定) on a project, with their basis, for the pages
+//! and the API that show them.
+
+use super::*;
+use crate::Who;
+use govit_core::policy::Fact;
+
+/// A fact as established: its value, its basis and who found it when.
+#[derive(Debug, Clone, Serialize)]
+pub struct FactRecord {
+    pub fact: Fact,
+    pub value: i64,
+    /// The written basis; empty for findings made before bases were kept.
+    pub basis: String,
+    /// Who established it, when known.
+    pub established_by: Option<String>,
+    pub established_at_ms: Option<i64>,
+}
+
+impl Store {
+    /// The facts established on a project, in the vocabulary's order, for a caller who may
+    /// see it. Derived facts (counted from events) are not among them.
+    pub async fn established_facts(&self, who: Who<'_>, id: ProjectId) -> Result<Vec<FactRecord>> {
+        self.read::<Project>(who, id.0).await?;
+        let rows = sqlx::query(
+            "SELECT f.fact, f.value, f.basis, f.established_at_ms, u.name FROM project_facts f \
+             LEFT JOIN users u ON u.id = f.established_by WHERE f.project_id = $1",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let Some(fact) = Fact::parse(&r.try_get::<String, _>("fact")?) else { continue };
+            if fact.is_derived() {
+                continue;
+            }
+            out.push(FactRecord {
+                fact,
+                value: r.try_get("value")?,
+                basis: r.try_get("basis")?,
+                established_by: r.try_get("name")?,
+                established_at_ms: r.try_get("established_at_ms")?,
+            });
+        }
+        out.sort_by_key(|f| Fact::ALL.iter().position(|x| *x == f.fact));
+        Ok(out)
+    }
+}
