@@ -242,6 +242,7 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/audit"),
         ("get", "/api/v1/projects/{id}/path"),
         ("get", "/api/v1/tasks"),
+        ("get", "/api/v1/tasks/overdue"),
         ("post", "/api/v1/tasks/{id}/{verb}"),
         ("get", "/api/v1/org"),
         ("post", "/api/v1/org/departments"),

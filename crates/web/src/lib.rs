@@ -23,7 +23,7 @@ pub mod systems;
 mod openapi;
 
 pub use openapi::openapi;
-pub use rules::notify::send_notices;
+pub use rules::notify::{send_notices, send_reminders};
 pub use rules::policies::rule_sections;
 pub use shell::sheet;
 pub use shell::state::{AppState, Clock, SystemClock, WebConfig};
@@ -144,6 +144,11 @@ pub async fn daily_tick(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(obligations = n, "notices sent"),
             Err(e) => tracing::warn!(error = %e, "notices not sent; retrying in a minute"),
+        }
+        match rules::notify::send_reminders(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reminders = n, "task reminders sent"),
+            Err(e) => tracing::warn!(error = %e, "task reminders not sent; retrying in a minute"),
         }
         tokio::time::sleep(Duration::from_secs(60)).await;
     }

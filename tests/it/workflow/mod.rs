@@ -7,6 +7,7 @@ use govit_core::org::{Role, ScopeKind};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+mod reminders;
 mod windows;
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod gates;
 pub mod links;
 pub mod obligations;
 pub mod path;
+pub mod reminders;
 pub mod run;
 pub mod tasks;
 

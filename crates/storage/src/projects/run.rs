@@ -503,6 +503,9 @@ impl Step<Project> for RunStep {
         .bind(verb)
         .execute(&mut *conn)
         .await?;
+        if matches!(d.act.verb, Verb::Urge { .. }) {
+            super::reminders::queue_urge(conn, p.id, d.seq, &d.act.step).await?;
+        }
         let today = crate::china_today(who.now_ms);
         for kind in &d.outcome.events {
             obligations::insert_milestone(

@@ -32,7 +32,8 @@ pub struct Task {
 /// Writes each task's due date and overdue flag of one project from its obligations: the
 /// earliest open duty of the task's party under the step's own article, else under any
 /// (lhasa:7's pre-review on its fourth Thursday, lhasa:11's 5 working days at the technical
-/// review). Run whenever the project's tasks or its obligations are rewritten.
+/// review). Run whenever the project's tasks or its obligations are rewritten; a task that
+/// turned overdue is queued for its reminder.
 pub(crate) async fn write_dues(conn: &mut AnyConnection, id: ProjectId) -> Result<()> {
     const OPEN: &str = "o.project_id = run_tasks.project_id AND o.owed_by = run_tasks.party \
         AND o.status IN ('pending', 'due_soon', 'overdue') AND o.due_date IS NOT NULL";
@@ -46,7 +47,7 @@ pub(crate) async fn write_dues(conn: &mut AnyConnection, id: ProjectId) -> Resul
          WHERE project_id = $1"
     );
     sqlx::query(AssertSqlSafe(sql)).bind(id.0).execute(&mut *conn).await?;
-    Ok(())
+    super::reminders::queue_overdue(conn, id).await
 }
 
 /// How 我的待办 is ordered.
@@ -228,5 +229,78 @@ impl Store {
             });
         }
         Ok((total, out))
+    }
+}
+
+/// A task past its due date, as the authority sees it across the jurisdiction.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverdueTask {
+    pub project_id: i64,
+    pub project_name: String,
+    pub owner_department: String,
+    pub step: String,
+    pub action: String,
+    pub cite: String,
+    /// The party holding it (its code), or empty when a person does.
+    pub party: String,
+    /// The person holding it, when one does.
+    pub user_name: Option<String>,
+    pub since_ms: i64,
+    pub due: Option<String>,
+}
+
+impl Store {
+    /// The overdue tasks of the projects `principal` sees (one row per holder of each place
+    /// to sign), the longest overdue first: what the authority is told of (lhasa:11's clock
+    /// and every other duty a step is due under). Reviewers and viewers only.
+    pub async fn overdue_tasks(
+        &self, principal: &Principal, page: Page,
+    ) -> Result<Paged<OverdueTask>> {
+        if !principal.has(Role::Reviewer) && !principal.has(Role::Viewer) {
+            return Err(
+                DomainError::Forbidden("逾期办理事项供主管部门及有关部门查看".into()).into()
+            );
+        }
+        // The projects they see, and of those the tasks past due.
+        let mut all = super::scope_where(principal);
+        all.and("t.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
+        all.and("t.overdue > 0", vec![]);
+        let from = "FROM run_tasks t JOIN projects p ON p.id = t.project_id \
+                    JOIN departments d ON d.id = p.owner_department_id";
+        let total: i64 = crate::base::bind_all(
+            sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS n {from}{}", all.sql()))),
+            &all.params,
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let sql = format!(
+            "SELECT t.project_id, t.party, t.step, t.action, t.cite, t.since_ms, t.due_date, \
+             p.name, d.name AS department, u.name AS user_name {from} \
+             LEFT JOIN users u ON u.id = t.user_id{} \
+             ORDER BY t.due_date, t.project_id, t.slot, t.party LIMIT {} OFFSET {}",
+            all.sql(),
+            page.size,
+            page.offset()
+        );
+        let rows = crate::base::bind_all(sqlx::query(AssertSqlSafe(sql)), &all.params)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for r in rows {
+            items.push(OverdueTask {
+                project_id: r.try_get("project_id")?,
+                project_name: r.try_get("name")?,
+                owner_department: r.try_get("department")?,
+                step: r.try_get("step")?,
+                action: r.try_get("action")?,
+                cite: r.try_get("cite")?,
+                party: r.try_get("party")?,
+                user_name: r.try_get("user_name")?,
+                since_ms: r.try_get("since_ms")?,
+                due: r.try_get("due_date")?,
+            });
+        }
+        Ok(Paged { items, total, page: page.number, page_size: page.size })
     }
 }

@@ -20,6 +20,7 @@ pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/projects", get(list::projects))
         .route("/review", get(list::review_queue))
+        .route("/tasks/overdue", get(tasks::overdue_page))
         .route("/projects/export.xlsx", get(export::projects_xlsx))
         .route("/projects/new", get(form::new_project).post(form::create_project))
         .route("/projects/{id}", get(show::show_project))

@@ -114,6 +114,98 @@ pub async fn list_tasks(
     Ok(Json(TaskList { total: paged.total, page: paged.page, page_size: paged.page_size, items }))
 }
 
+/// A task past its due date, for the authority.
+#[derive(Serialize, ToSchema)]
+pub struct OverdueTaskDto {
+    pub(crate) project_id: i64,
+    pub(crate) project_name: String,
+    pub(crate) owner_department: String,
+    pub(crate) step: String,
+    pub(crate) action: String,
+    pub(crate) cite: String,
+    /// Who holds it: the party in the profile's words, or the person it was handed to.
+    pub(crate) holder: String,
+    pub(crate) since_ms: i64,
+    pub(crate) due: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OverdueTaskList {
+    total: i64,
+    page: i64,
+    page_size: i64,
+    items: Vec<OverdueTaskDto>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OverdueQuery {
+    /// 1-based page number.
+    page: Option<String>,
+}
+
+/// The tasks of the jurisdiction past their due date (the clock of the step's own article,
+/// e.g. lhasa:11), the longest overdue first, 50 a page: what the authority is told of.
+/// Reviewers and viewers.
+#[utoipa::path(get, path = "/api/v1/tasks/overdue", tag = "tasks", security(("bearer" = [])),
+    params(OverdueQuery),
+    responses((status = 200, body = OverdueTaskList), (status = 403, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn overdue_tasks(
+    State(state): State<AppState>, user: ApiUser, Query(q): Query<OverdueQuery>,
+) -> Result<Json<OverdueTaskList>, ApiError> {
+    let number = match q.page.as_deref().map(str::trim) {
+        None | Some("") => 1,
+        Some(t) => t
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| DomainError::invalid("page", "page 应为正整数"))?,
+    };
+    let paged = overdue_views(&state, &user.principal, Page::new(number, 50)).await?;
+    Ok(Json(OverdueTaskList {
+        total: paged.total,
+        page: paged.page,
+        page_size: paged.page_size,
+        items: paged.items,
+    }))
+}
+
+/// A page of the overdue tasks with their holders named in the profile's words.
+pub async fn overdue_views(
+    state: &AppState, principal: &govit_core::org::Principal, page: Page,
+) -> govit_storage::Result<govit_storage::Paged<OverdueTaskDto>> {
+    let paged = state.store.overdue_tasks(principal, page).await?;
+    let jurisdiction = state.store.jurisdiction(principal.jurisdiction_id).await?;
+    let rules = state.store.rules();
+    let profile = rules.profile(&jurisdiction.profile_id);
+    let items = paged
+        .items
+        .into_iter()
+        .map(|t| OverdueTaskDto {
+            holder: match (&t.user_name, profile) {
+                (Some(name), _) => name.clone(),
+                (None, Some(p)) => p.party_label(&t.party),
+                (None, None) => t.party.clone(),
+            },
+            project_id: t.project_id,
+            project_name: t.project_name,
+            owner_department: t.owner_department,
+            step: t.step,
+            action: t.action,
+            cite: t.cite,
+            since_ms: t.since_ms,
+            due: t.due,
+        })
+        .collect();
+    Ok(govit_storage::Paged {
+        items,
+        total: paged.total,
+        page: paged.page,
+        page_size: paged.page_size,
+    })
+}
+
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
 struct VerbInput {
@@ -165,5 +257,32 @@ pub async fn act_on_task(
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_tasks)).routes(routes!(act_on_task))
+    OpenApiRouter::new()
+        .routes(routes!(list_tasks))
+        .routes(routes!(overdue_tasks))
+        .routes(routes!(act_on_task))
+}
+
+#[derive(askama::Template)]
+#[template(path = "projects/overdue_tasks.html")]
+struct OverduePage {
+    layout: crate::shell::view::Layout,
+    tasks: Vec<OverdueTaskDto>,
+    pager: crate::shell::view::Pager,
+}
+
+/// 逾期办理: the jurisdiction's tasks past their due date, for the authority.
+pub async fn overdue_page(
+    State(state): State<AppState>, user: crate::shell::auth::User, Query(q): Query<OverdueQuery>,
+) -> crate::shell::page::PageResult {
+    let number = q.page.as_deref().and_then(|p| p.trim().parse().ok()).unwrap_or(1);
+    let paged = overdue_views(&state, &user.principal, Page::new(number, 50)).await?;
+    let pager = crate::shell::view::Pager::new(paged.page, paged.pages(), paged.total, |n| {
+        format!("/tasks/overdue?page={n}")
+    });
+    crate::shell::page::html(OverduePage {
+        layout: crate::shell::view::Layout::for_user(&state, &user, "逾期办理", "overdue").await?,
+        tasks: paged.items,
+        pager,
+    })
 }
