@@ -2,8 +2,9 @@
 //! line and field.
 
 use super::schema::{
-    DeadlineRule, DocumentRule, Gap, GateRule, Labels, PathRule, Profile, ProfileHead,
-    ProvisionRule, QuotaRule, SanctionRule, SignMode, StageRule, ThresholdRule, Timing,
+    Condition, DeadlineRule, DocumentRule, Facts, Gap, GateRule, Labels, PathRule, Profile,
+    ProfileHead, ProvisionRule, QuotaRule, SanctionRule, SignMode, StageRule, ThresholdRule,
+    Timing,
 };
 use super::vocabulary::{EventKind, Stage};
 use crate::org::{FirmKind, PartyKind};
@@ -287,6 +288,24 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
         }
     };
 
+    // Two rules of one stage under one article lay out steps with the same keys: they must
+    // never both apply.
+    for (i, (line, s)) in stages.iter().enumerate() {
+        let clash = stages[..i].iter().find(|(_, e)| {
+            e.stage == s.stage && e.cite == s.cite && !exclusive(e, s) && !s.chain.is_empty()
+        });
+        if let Some((first, _)) = clash {
+            r.err(
+                field_line(text, *line, "cite"),
+                "stages.when",
+                format!(
+                    "与第 {first} 行的规则同为“{}”阶段的 {}，两者可能同时适用：请用 when / unless 使其互斥",
+                    s.stage.label(),
+                    s.cite
+                ),
+            );
+        }
+    }
     for (line, s) in &stages {
         common(&mut r, "stages", *line, None, &s.cite, &s.text);
         for step in &s.chain {
@@ -500,4 +519,24 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
         provisions: strip(provisions),
         paths: strip(paths),
     })
+}
+
+/// Whether two stage rules can never both apply: one's `unless` names a condition of the
+/// other's `when`, or a condition of each on one fact admits no common value (`< 2,000,000`
+/// and `>= 2,000,000`; `== 0` and `== 1`).
+fn exclusive(a: &StageRule, b: &StageRule) -> bool {
+    let ruled_out = |x: &StageRule, y: &StageRule| x.unless.iter().any(|c| y.when.contains(c));
+    let disjoint = |x: &Condition, y: &Condition| {
+        // Two bounds, points or exclusions of integers meet, if at all, next to a boundary.
+        x.fact == y.fact
+            && [x.value, y.value]
+                .iter()
+                .flat_map(|v| [v.saturating_sub(1), *v, v.saturating_add(1)])
+                .all(|v| {
+                    let facts: Facts = [(x.fact, v)].into_iter().collect();
+                    x.eval(&facts) != Some(true) || y.eval(&facts) != Some(true)
+                })
+    };
+    let contradict = a.when.iter().any(|x| b.when.iter().any(|y| disjoint(x, y)));
+    ruled_out(a, b) || ruled_out(b, a) || contradict
 }

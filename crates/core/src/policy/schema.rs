@@ -127,6 +127,18 @@ pub struct StageRule {
     pub chain: Vec<ChainStep>,
     #[serde(default)]
     pub when: Vec<Condition>,
+    /// The rule does not apply when any of these holds (an unknown fact holds neither way):
+    /// a late yeji declaration takes yeji:8's 增列 unless it is already an urgent one.
+    #[serde(default)]
+    pub unless: Vec<Condition>,
+}
+
+impl StageRule {
+    /// Whether the rule applies to a subject with these facts: every `when` holds and no
+    /// `unless` does.
+    pub fn applies(&self, facts: &Facts) -> bool {
+        all_hold(&self.when, facts) && !self.unless.iter().any(|c| c.eval(facts) == Some(true))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

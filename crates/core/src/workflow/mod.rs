@@ -19,7 +19,7 @@ mod tests;
 
 use crate::DomainError;
 use crate::ids::UserId;
-use crate::policy::{EventKind, Facts, Profile, SignMode, Stage, StageRule, all_hold};
+use crate::policy::{EventKind, Facts, Profile, SignMode, Stage, StageRule};
 use serde::{Deserialize, Serialize};
 
 /// One step of a route: a link of a stage rule's chain.
@@ -57,9 +57,9 @@ impl Route {
         let applying: Vec<&StageRule> = path
             .iter()
             .flat_map(|stage| {
-                rules.iter().filter(move |r| {
-                    r.stage == *stage && !r.chain.is_empty() && all_hold(&r.when, facts)
-                })
+                rules
+                    .iter()
+                    .filter(move |r| r.stage == *stage && !r.chain.is_empty() && r.applies(facts))
             })
             .collect();
         let mut steps = Vec::new();
@@ -160,8 +160,13 @@ pub fn outline(profile: &Profile, path: &str, facts: &Facts) -> Option<Vec<Stage
                 .iter()
                 .filter(|r| r.stage == *stage)
                 .map(|r| {
-                    let outcomes: Vec<Option<bool>> =
-                        r.when.iter().map(|c| c.eval(facts)).collect();
+                    // An `unless` that holds rules it out; one on an unknown fact leaves it open.
+                    let outcomes: Vec<Option<bool>> = r
+                        .when
+                        .iter()
+                        .map(|c| c.eval(facts))
+                        .chain(r.unless.iter().map(|c| c.eval(facts).map(|held| !held)))
+                        .collect();
                     let applies = if outcomes.contains(&Some(false)) {
                         Some(false)
                     } else if outcomes.contains(&None) {
@@ -169,13 +174,19 @@ pub fn outline(profile: &Profile, path: &str, facts: &Facts) -> Option<Vec<Stage
                     } else {
                         Some(true)
                     };
-                    let unknown =
-                        r.when.iter().filter(|c| c.eval(facts).is_none()).map(|c| c.fact).collect();
+                    let unknown = r
+                        .when
+                        .iter()
+                        .chain(&r.unless)
+                        .filter(|c| c.eval(facts).is_none())
+                        .map(|c| c.fact)
+                        .collect();
                     // Laid out whether or not it applies, to show what it would add.
                     let steps = steps_of(r, true);
                     let known = r
                         .when
                         .iter()
+                        .chain(&r.unless)
                         .filter_map(|c| facts.get(&c.fact).map(|v| (c.fact, *v)))
                         .map(|(f, v)| format!("{} {}", fact_name(f), f.show_value(v)))
                         .collect::<Vec<_>>()
@@ -185,12 +196,7 @@ pub fn outline(profile: &Profile, path: &str, facts: &Facts) -> Option<Vec<Stage
                         text: r.text.clone(),
                         applies,
                         unknown,
-                        condition: r
-                            .when
-                            .iter()
-                            .map(condition_text)
-                            .collect::<Vec<_>>()
-                            .join("，且"),
+                        condition: rule_condition(r),
                         known,
                         steps,
                     }
@@ -199,6 +205,18 @@ pub fn outline(profile: &Profile, path: &str, facts: &Facts) -> Option<Vec<Stage
         })
         .collect();
     Some(out)
+}
+
+/// A rule's conditions in words: 「逾期申报为“是”，但不含：是否紧急项目为“是”」.
+fn rule_condition(r: &StageRule) -> String {
+    let join = |cs: &[crate::policy::Condition]| {
+        cs.iter().map(condition_text).collect::<Vec<_>>().join("，且")
+    };
+    match (r.when.is_empty(), r.unless.is_empty()) {
+        (_, true) => join(&r.when),
+        (true, false) => format!("不含：{}", join(&r.unless)),
+        (false, false) => format!("{}，但不含：{}", join(&r.when), join(&r.unless)),
+    }
 }
 
 /// A fact's name without its unit (「项目投资」 for 「项目投资（元）」).

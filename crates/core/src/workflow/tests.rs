@@ -462,3 +462,47 @@ fn a_history_whose_route_changed_still_folds() {
         Act { at_ms: 1, user: u(1), parties: vec![], step: "nowhere".into(), verb: Verb::Withdraw };
     assert_eq!(replay(&small, 0, &[junk]), Progress::start(&small, 0));
 }
+
+#[test]
+fn a_late_and_urgent_yeji_project_takes_one_supplementary_plan() {
+    let p = profile("yeji");
+    let actions = |pairs: &[(Fact, i64)]| -> Vec<String> {
+        let route = Route::for_path(&p, "approval", &facts(pairs)).expect("path");
+        route
+            .steps
+            .iter()
+            .filter(|s| s.stage == Stage::SupplementaryPlan)
+            .map(|s| s.action.clone())
+            .collect()
+    };
+    let late = [(Fact::DeclaredLate, 1)];
+    assert_eq!(actions(&late), ["审核逾期申报项目", "批准增列"]);
+    let urgent = [(Fact::IsUrgent, 1)];
+    assert_eq!(actions(&urgent), ["审核", "批准增列"]);
+    // Both: yeji:8's 增列 once, by the urgent rule; the steps' keys stay unique.
+    let both = [(Fact::DeclaredLate, 1), (Fact::IsUrgent, 1)];
+    assert_eq!(actions(&both), ["审核", "批准增列"]);
+    // The outline says why the late rule is left out.
+    let stages = outline(&p, "approval", &facts(&both)).expect("outline");
+    let late_rule = stages
+        .iter()
+        .flat_map(|s| &s.rules)
+        .find(|r| r.steps.iter().any(|s| s.action == "审核逾期申报项目"))
+        .expect("the late rule");
+    assert_eq!(late_rule.applies, Some(false));
+    assert!(late_rule.condition.contains("但不含"), "{}", late_rule.condition);
+}
+
+#[test]
+fn two_rules_of_one_stage_and_article_must_exclude_each_other() {
+    let twice = format!(
+        "{SIXTH}\n[[stages]]\nstage = \"approval\"\ncite = \"sixth:7\"\ntext = \"紧急项目由主管部门批复。\"\nchain = [{{ parties = [\"authority\"], action = \"紧急批复\" }}]\nwhen = [{{ fact = \"is_urgent\", op = \"==\", value = 1 }}]\n"
+    );
+    let e = load("policies/sixth.toml", &twice).expect_err("both may apply");
+    assert!(format!("{e:?}").contains("可能同时适用"), "{e:?}");
+    let exclusive = twice.replace(
+        "chain = [{ parties = [\"authority\"], action = \"批复\" }]",
+        "chain = [{ parties = [\"authority\"], action = \"批复\" }]\nunless = [{ fact = \"is_urgent\", op = \"==\", value = 1 }]",
+    );
+    load("policies/sixth.toml", &exclusive).expect("one or the other");
+}
