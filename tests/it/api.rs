@@ -199,6 +199,8 @@ async fn openapi_documents_every_route() {
         ("put", "/api/v1/projects/{id}"),
         ("post", "/api/v1/projects/{id}/submit"),
         ("post", "/api/v1/projects/{id}/withdraw"),
+        ("post", "/api/v1/projects/{id}/outside-scope"),
+        ("post", "/api/v1/projects/{id}/reopen"),
         ("post", "/api/v1/projects/{id}/decision"),
         ("get", "/api/v1/projects/{id}/events"),
         ("post", "/api/v1/projects/{id}/events"),

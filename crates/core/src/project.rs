@@ -17,15 +17,19 @@ pub enum ProjectStatus {
     Approved,
     /// 不予通过: the path ended without approval.
     Rejected,
+    /// 不适用本办法: recorded by its owner unit under a threshold that puts it outside the
+    /// regulation (yeji:2); it takes no path until it is taken back to declare.
+    OutsideScope,
 }
 
 impl ProjectStatus {
-    pub const ALL: [ProjectStatus; 5] = [
+    pub const ALL: [ProjectStatus; 6] = [
         ProjectStatus::Draft,
         ProjectStatus::Submitted,
         ProjectStatus::Returned,
         ProjectStatus::Approved,
         ProjectStatus::Rejected,
+        ProjectStatus::OutsideScope,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -35,6 +39,7 @@ impl ProjectStatus {
             ProjectStatus::Returned => "returned",
             ProjectStatus::Approved => "approved",
             ProjectStatus::Rejected => "rejected",
+            ProjectStatus::OutsideScope => "outside_scope",
         }
     }
 
@@ -49,6 +54,7 @@ impl ProjectStatus {
             ProjectStatus::Returned => "已退回",
             ProjectStatus::Approved => "审核通过",
             ProjectStatus::Rejected => "不予通过",
+            ProjectStatus::OutsideScope => "不适用本办法",
         }
     }
 
@@ -88,10 +94,14 @@ pub enum ProjectAction {
     Transfer,
     AddSigner,
     Urge,
+    /// 登记为不适用本办法 (yeji:2).
+    OutsideScope,
+    /// 恢复申报: an outside-scope record taken back.
+    Reopen,
 }
 
 impl ProjectAction {
-    pub const ALL: [ProjectAction; 11] = [
+    pub const ALL: [ProjectAction; 13] = [
         ProjectAction::Create,
         ProjectAction::Update,
         ProjectAction::Submit,
@@ -103,6 +113,8 @@ impl ProjectAction {
         ProjectAction::Transfer,
         ProjectAction::AddSigner,
         ProjectAction::Urge,
+        ProjectAction::OutsideScope,
+        ProjectAction::Reopen,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -118,6 +130,8 @@ impl ProjectAction {
             ProjectAction::Transfer => "transfer",
             ProjectAction::AddSigner => "add_signer",
             ProjectAction::Urge => "urge",
+            ProjectAction::OutsideScope => "outside_scope",
+            ProjectAction::Reopen => "reopen",
         }
     }
 
@@ -138,6 +152,8 @@ impl ProjectAction {
             ProjectAction::Transfer => "转办",
             ProjectAction::AddSigner => "加签",
             ProjectAction::Urge => "催办",
+            ProjectAction::OutsideScope => "登记为不适用本办法",
+            ProjectAction::Reopen => "恢复申报",
         }
     }
 
@@ -154,6 +170,40 @@ impl ProjectAction {
             VerbKind::Transfer => ProjectAction::Transfer,
             VerbKind::AddSigner => ProjectAction::AddSigner,
             VerbKind::Urge => ProjectAction::Urge,
+        }
+    }
+
+    /// Recording a project outside the regulation (`met`: the article and effect of a
+    /// threshold with `outside_scope` that it meets, yeji:2), or taking the record back: the
+    /// owner unit's clerk, from a draft or a returned declaration; back to a draft.
+    pub fn outside_scope(
+        reopen: bool, pr: &Principal, owner: crate::ids::DepartmentId, from: ProjectStatus,
+        met: Option<(&str, &str)>,
+    ) -> Result<ProjectStatus, DomainError> {
+        let action = if reopen { ProjectAction::Reopen } else { ProjectAction::OutsideScope };
+        if !(pr.has(Role::Declarant) && pr.department_id == Some(owner)) {
+            return Err(DomainError::Forbidden(format!(
+                "只有项目建设单位的经办人可以{}",
+                action.label()
+            )));
+        }
+        let refused = || DomainError::InvalidState {
+            message: format!("项目当前状态为“{}”，不能{}", from.label(), action.label()),
+        };
+        if reopen {
+            return match from {
+                ProjectStatus::OutsideScope => Ok(ProjectStatus::Draft),
+                _ => Err(refused()),
+            };
+        }
+        if !from.is_editable() {
+            return Err(refused());
+        }
+        match met {
+            Some(_) => Ok(ProjectStatus::OutsideScope),
+            None => Err(DomainError::InvalidState {
+                message: "本项目不符合本办法规定的不适用情形（如规模标准），应按规定申报".into(),
+            }),
         }
     }
 

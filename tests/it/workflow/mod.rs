@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 mod reminders;
+mod scope;
 mod windows;
 
 #[tokio::test]

@@ -326,6 +326,10 @@ pub struct ThresholdRule {
     /// A stage the threshold adds to the flow.
     #[serde(default)]
     pub adds_stage: Option<Stage>,
+    /// Meeting it puts the project outside the regulation (yeji:2): its owner unit may
+    /// record it as such instead of declaring it.
+    #[serde(default)]
+    pub outside_scope: bool,
 }
 
 impl ThresholdRule {

@@ -200,3 +200,106 @@ impl Step<Project> for EditDeclaration<'_> {
         Ok(Written::record())
     }
 }
+
+/// The owner unit records its project as outside the regulation under a threshold the
+/// project meets (yeji:2: under 100,000 yuan), or takes the record back to declare it.
+pub struct OutsideScope {
+    pub reopen: bool,
+    /// The rule it was recorded under, for its line on the timeline.
+    cited: std::sync::OnceLock<String>,
+}
+
+impl OutsideScope {
+    /// Records the project outside the regulation.
+    pub fn record() -> OutsideScope {
+        OutsideScope { reopen: false, cited: Default::default() }
+    }
+    /// Takes the record back: the project is declared again.
+    pub fn reopen() -> OutsideScope {
+        OutsideScope { reopen: true, cited: Default::default() }
+    }
+}
+
+impl Step<Project> for OutsideScope {
+    /// The threshold met that puts it outside: its article and effect.
+    type Input = Option<(String, String)>;
+    type Decision = ProjectStatus;
+
+    fn action(&self) -> String {
+        if self.reopen { "project.reopen" } else { "project.outside_scope" }.into()
+    }
+    async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<Self::Input> {
+        let p = cx.record()?;
+        let met = cx.store.outside_scope_in(cx.conn, p).await?.map(|t| (t.cite, t.effect));
+        if let (false, Some((cite, effect))) = (self.reopen, &met) {
+            let _ = self.cited.set(format!("{effect}（{cite}）"));
+        }
+        Ok(met)
+    }
+    fn detail(&self) -> String {
+        self.cited.get().cloned().unwrap_or_default()
+    }
+    fn decide(&self, at: At<'_, Project>, met: Self::Input) -> Decided<ProjectStatus> {
+        let p = at.record()?;
+        let met = met.as_ref().map(|(c, e)| (c.as_str(), e.as_str()));
+        ProjectAction::outside_scope(
+            self.reopen,
+            at.who.principal,
+            p.owner_department_id,
+            p.status,
+            met,
+        )
+    }
+    async fn write(&self, cx: &mut Cx<'_, Project>, to: ProjectStatus) -> Result<Written> {
+        let (p, conn, who) = (cx.record()?, &mut *cx.conn, cx.who);
+        // Taken back, it stands where its path stands (a draft, or returned).
+        let to = match to {
+            ProjectStatus::Draft => {
+                let run = super::run::run_of(cx.store, conn, p).await?;
+                ProjectStatus::of_run(&run.route, &run.progress)
+            }
+            other => other,
+        };
+        let n = sqlx::query(
+            "UPDATE projects SET status = $1, updated_at_ms = $2, version = version + 1 \
+             WHERE id = $3 AND version = $4",
+        )
+        .bind(to.as_str())
+        .bind(who.now_ms)
+        .bind(p.id.0)
+        .bind(p.version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        stale_unless(conn, n, "projects", p.id.0).await?;
+        Ok(Written::record())
+    }
+}
+
+impl Store {
+    /// [`Store::outside_scope_in`] on its own connection: what the project page offers.
+    pub async fn outside_scope_of(
+        &self, p: &Project,
+    ) -> Result<Option<govit_core::policy::ThresholdRule>> {
+        let mut conn = self.pool.acquire().await?;
+        self.outside_scope_in(&mut conn, p).await
+    }
+
+    /// The threshold of the project's profile that puts it outside the regulation and that it
+    /// meets, if any (yeji:2).
+    pub(crate) async fn outside_scope_in(
+        &self, conn: &mut AnyConnection, p: &Project,
+    ) -> Result<Option<govit_core::policy::ThresholdRule>> {
+        let rules = self.rules();
+        let Some(profile) = rules.profile(&p.profile_id) else { return Ok(None) };
+        if !profile.thresholds.iter().any(|t| t.outside_scope) {
+            return Ok(None);
+        }
+        let facts = self.facts_of(conn, p).await?;
+        Ok(profile
+            .thresholds
+            .iter()
+            .find(|t| t.outside_scope && t.met(&facts) == Some(true))
+            .cloned())
+    }
+}

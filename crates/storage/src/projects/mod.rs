@@ -12,7 +12,7 @@ pub mod reminders;
 pub mod run;
 pub mod tasks;
 
-pub use declarations::{CreateDraft, EditDeclaration};
+pub use declarations::{CreateDraft, EditDeclaration, OutsideScope};
 pub use events::{BASIS_MAX, EstablishFact, RecordEvent, Waive};
 pub use links::{LinkSystem, UnlinkSystem};
 pub use run::{Command, RunStep, RunView};

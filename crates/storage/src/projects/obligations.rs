@@ -12,6 +12,7 @@ use govit_core::ids::{DepartmentId, ProjectId};
 use govit_core::obligation::{self, Event, ProjectContext, Status, Waiver};
 use govit_core::org::Principal;
 use govit_core::policy::{EventKind, Fact, Facts};
+use govit_core::project::ProjectStatus;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
@@ -206,6 +207,11 @@ impl Store {
             tracing::warn!(project = id.0, profile = %p.profile_id, "project's profile is not loaded");
             return Ok(0);
         };
+        // Outside the regulation (yeji:2), it owes nothing under it.
+        if p.status == ProjectStatus::OutsideScope {
+            super::tasks::write_dues(conn, id).await?;
+            return Ok(0);
+        }
         let facts = self.facts_of(conn, &p).await?;
         let events = project_events(conn, id).await?;
         let waivers: Vec<Waiver> = sqlx::query(

@@ -363,6 +363,11 @@ impl Step<Project> for RunStep {
         let p = at.record()?;
         let pr = at.who.principal;
         let run = input.run.ok_or(DomainError::NotFound)?;
+        if p.status == ProjectStatus::OutsideScope && self.kind() != VerbKind::Urge {
+            return Err(DomainError::InvalidState {
+                message: "项目已登记为不适用本办法，不走审批流程；如需申报，请先恢复申报".into(),
+            });
+        }
         let (route, progress) = (run.route, run.progress);
         let actor = Actor { user: pr.user_id, parties: &input.parties };
         // The shorthands keep the answers programs written against them expect.
@@ -540,7 +545,10 @@ pub(crate) async fn refresh_tasks(
     store: &Store, conn: &mut AnyConnection, p: &Project,
 ) -> Result<()> {
     let mut run = run_of(store, conn, p).await?;
-    if matches!(p.status, ProjectStatus::Approved | ProjectStatus::Rejected) {
+    if matches!(
+        p.status,
+        ProjectStatus::Approved | ProjectStatus::Rejected | ProjectStatus::OutsideScope
+    ) {
         run.progress.status = RunStatus::Completed;
     }
     write_tasks(conn, p.id, &run.route, &run.progress).await

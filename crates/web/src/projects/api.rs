@@ -23,7 +23,7 @@ use govit_storage::Target;
 use govit_storage::projects::CreateDraft;
 use govit_storage::projects::LinkSystem;
 use govit_storage::projects::UnlinkSystem;
-use govit_storage::projects::{Command, EditDeclaration, RunStep};
+use govit_storage::projects::{Command, EditDeclaration, OutsideScope, RunStep};
 use govit_storage::projects::{Project, ProjectEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -250,6 +250,27 @@ pub async fn withdraw_project(
     respond::run_json(&state, &user, Target::at(id, version), &RunStep::verb(Verb::Withdraw)).await
 }
 
+/// Records a draft or returned declaration as outside the regulation, under a threshold of
+/// its profile that it meets (yeji:2: investment under 100,000 yuan); the owner unit's clerk.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/outside-scope", tag = "projects", params(("id" = i64, Path)), request_body = VersionInput, security(("bearer" = [])),
+    responses((status = 200, body = ProjectDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+pub async fn record_outside_scope(
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
+    VersionOnly(version): VersionOnly,
+) -> Result<Json<ProjectDto>, ApiError> {
+    respond::run_json(&state, &user, Target::at(id, version), &OutsideScope::record()).await
+}
+
+/// Takes back a project recorded as outside the regulation (恢复申报): it is a draft again.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/reopen", tag = "projects", params(("id" = i64, Path)), request_body = VersionInput, security(("bearer" = [])),
+    responses((status = 200, body = ProjectDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+pub async fn reopen_project(
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
+    VersionOnly(version): VersionOnly,
+) -> Result<Json<ProjectDto>, ApiError> {
+    respond::run_json(&state, &user, Target::at(id, version), &OutsideScope::reopen()).await
+}
+
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
 struct DecisionInput {
@@ -463,6 +484,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_projects, create_project))
         .routes(routes!(get_project, update_project))
         .routes(routes!(submit_project))
+        .routes(routes!(record_outside_scope))
+        .routes(routes!(reopen_project))
         .routes(routes!(withdraw_project))
         .routes(routes!(decide_project))
         .routes(routes!(project_events))

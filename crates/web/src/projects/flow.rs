@@ -14,7 +14,7 @@ use govit_core::project::ProjectAction;
 use govit_core::project::{Decision, ProjectStatus};
 use govit_core::workflow::{Verb, VerbKind};
 use govit_storage::Target;
-use govit_storage::projects::{Command, RunStep};
+use govit_storage::projects::{Command, OutsideScope, RunStep};
 use std::collections::HashMap;
 
 /// A flow step the page posts with nothing but the version: submit or withdraw.
@@ -36,6 +36,19 @@ pub async fn plain_step(
         Target::at(id, version)
     };
     respond::run_redirect(&state, &user, target, &step, to).await
+}
+
+/// 登记为不适用本办法 (yeji:2), or 恢复申报: the owner unit's record of a project outside the
+/// regulation, and taking it back.
+pub async fn outside_scope(
+    reopen: bool, State(state): State<AppState>, user: User, Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let version = version_of(&f)?;
+    let step = if reopen { OutsideScope::reopen() } else { OutsideScope::record() };
+    let done = if reopen { "reopen" } else { "outside_scope" };
+    let to = |_: &_| format!("/projects/{id}?done={done}");
+    respond::run_redirect(&state, &user, Target::at(id, version), &step, to).await
 }
 
 pub async fn decide_project(

@@ -37,6 +37,11 @@ pub fn pages() -> Router<AppState> {
             "/projects/{id}/urge",
             post(|s, u, p, f| flow::plain_step(ProjectAction::Urge, s, u, p, f)),
         )
+        .route(
+            "/projects/{id}/outside-scope",
+            post(|s, u, p, f| flow::outside_scope(false, s, u, p, f)),
+        )
+        .route("/projects/{id}/reopen", post(|s, u, p, f| flow::outside_scope(true, s, u, p, f)))
         .route("/projects/{id}/decide", post(flow::decide_project))
         .route("/projects/{id}/act/{verb}", post(flow::act))
         .route("/projects/{id}/systems", post(links::link))

@@ -103,6 +103,9 @@ pub struct ThresholdDto {
     effect: String,
     /// The condition in words (「项目投资 < 10 万元」).
     condition: String,
+    /// Meeting it puts the project outside the regulation: its owner unit may record it so
+    /// (`POST /api/v1/projects/{id}/outside-scope`).
+    outside_scope: bool,
 }
 
 /// Where the project stands against its profile's yearly declaration window (yeji:6 before
@@ -287,6 +290,7 @@ fn path_dto(profile: &Profile, p: ProjectPath, today: chrono::NaiveDate) -> Path
                     t.op.symbol(),
                     t.fact.show_value(t.value)
                 ),
+                outside_scope: t.outside_scope,
             })
             .collect(),
         steps: run_steps(profile, &p),
@@ -306,6 +310,9 @@ fn path_dto(profile: &Profile, p: ProjectPath, today: chrono::NaiveDate) -> Path
 #[template(path = "projects/_path_panel.html")]
 struct PathPanel {
     path: PathDto,
+    /// The owner's clerk may record the project outside the regulation here (with the form's
+    /// CSRF token and the version seen).
+    outside_scope_form: Option<(String, i64, i64)>,
 }
 
 /// The project page's 审批路径 panel; nothing when the profile has no path.
@@ -315,7 +322,13 @@ pub fn path_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
         let rules = cx.state.store.rules();
         let Some(profile) = rules.profile(&cx.record.profile_id) else { return Ok(None) };
         let today = govit_storage::china_today(cx.state.now_ms());
-        Ok(Some(PathPanel { path: path_dto(profile, path, today) }.render()?))
+        let (p, pr) = (cx.record, &cx.user.principal);
+        let clerk = pr.has(govit_core::org::Role::Declarant)
+            && pr.department_id == Some(p.owner_department_id);
+        let outside_scope_form =
+            (clerk && p.status.is_editable() && path.thresholds.iter().any(|t| t.outside_scope))
+                .then(|| (cx.user.csrf.clone(), p.id.0, p.version));
+        Ok(Some(PathPanel { path: path_dto(profile, path, today), outside_scope_form }.render()?))
     })
 }
 

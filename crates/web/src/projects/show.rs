@@ -37,6 +37,8 @@ struct ProjectPage {
     last_return: Option<String>,
     can_edit: bool,
     can_withdraw: bool,
+    /// 恢复申报 of a project recorded as outside the regulation.
+    can_reopen: bool,
     can_decide: bool,
     /// The step the caller decides on, in the regulation's words, with its article.
     step_label: String,
@@ -90,6 +92,8 @@ pub(crate) fn flash_for(done: &str) -> Option<String> {
         "add_signer" => "已加签，本步须待加签单位一并办理。",
         "link" => "已添加涉及的信息系统。",
         "unlink" => "已移除该信息系统。",
+        "outside_scope" => "已登记为不适用本办法，本项目不再走申报审批流程。",
+        "reopen" => "已恢复申报，可修改后提交。",
         "cloud" => "已选用该政务云服务。",
         "uncloud" => "已移除该政务云服务。",
         _ => return None,
@@ -174,6 +178,9 @@ pub async fn project_page(
             .with_errors(!errors.is_empty()),
         can_edit: pr.has(Role::Declarant) && p.status.is_editable(),
         can_withdraw: view.verbs.contains(&VerbKind::Withdraw),
+        can_reopen: p.status == ProjectStatus::OutsideScope
+            && pr.has(Role::Declarant)
+            && pr.department_id == Some(p.owner_department_id),
         can_decide,
         step_label,
         last_step,
