@@ -65,6 +65,30 @@ pub trait FromFields: Sized {
     }
 }
 
+/// Implements [`FromFields`] for a form whose fields are each read under their own name: as
+/// text, or as a list of words where marked `: list`; the form's `label` names them in
+/// messages, and `booleans: true` lets its yes/no fields come as JSON booleans.
+macro_rules! read_fields {
+    ($form:ident, $label:path, $(booleans: $booleans:literal,)? { $($field:ident $(: $list:ident)?),+ $(,)? }) => {
+        impl $crate::shell::input::FromFields for $form {
+            $(const BOOLEANS: bool = $booleans;)?
+            fn label(field: &str) -> &'static str {
+                $label(field)
+            }
+            fn from_fields(f: &mut impl $crate::shell::input::FieldSource) -> Self {
+                $form { $($field: $crate::shell::input::read_fields!(@read f $field $($list)?)),+ }
+            }
+        }
+    };
+    (@read $f:ident $field:ident) => {
+        $f.text(stringify!($field))
+    };
+    (@read $f:ident $field:ident list) => {
+        $f.list(stringify!($field))
+    };
+}
+pub(crate) use read_fields;
+
 /// Reads a request's body as one JSON object, answering a body that cannot be read (too
 /// large, cut off) with its status and a Chinese message.
 async fn body_object<S: Send + Sync>(
