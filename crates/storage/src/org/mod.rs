@@ -53,7 +53,27 @@ pub struct Expert {
     pub fields: String,
 }
 
+/// A jurisdiction with its department tree, firms and experts.
+#[derive(Debug, Clone)]
+pub struct Organization {
+    pub jurisdiction: Jurisdiction,
+    /// Depth-first, parents before children.
+    pub departments: Vec<Department>,
+    pub firms: Vec<Firm>,
+    pub experts: Vec<Expert>,
+}
+
 impl Store {
+    /// Jurisdiction `id`'s organization.
+    pub async fn organization(&self, id: JurisdictionId) -> Result<Organization> {
+        Ok(Organization {
+            jurisdiction: self.jurisdiction(id).await?,
+            departments: self.departments(id).await?,
+            firms: self.firms(id).await?,
+            experts: self.experts(id).await?,
+        })
+    }
+
     pub async fn create_jurisdiction(
         &self, actor: &Actor, now_ms: i64, code: &str, name: &str, profile_id: &str,
     ) -> Result<JurisdictionId> {
