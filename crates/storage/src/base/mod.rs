@@ -121,6 +121,15 @@ impl Store {
             page.size,
             page.offset()
         );
+        self.read_page(sql, w, total, page, item).await
+    }
+
+    /// Runs `sql`, one page of the rows `w` selects, and reads them into the page with `item`;
+    /// `total` is how many rows there are on all pages.
+    pub(crate) async fn read_page<T>(
+        &self, sql: String, w: &Where, total: i64, page: Page,
+        item: impl Fn(&sqlx::any::AnyRow) -> Result<T>,
+    ) -> Result<Paged<T>> {
         let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params)
             .fetch_all(&self.pool)
             .await?;
@@ -163,6 +172,20 @@ impl Where {
             }
         }
         self.clauses.push(out);
+    }
+
+    /// Only records with `keyword` (trimmed) in one of `columns`; nothing when it is blank.
+    pub fn keyword(&mut self, keyword: &str, columns: &[&str]) {
+        let keyword = keyword.trim();
+        if keyword.is_empty() {
+            return;
+        }
+        let any: Vec<String> = columns.iter().map(|c| format!("{c} LIKE ? ESCAPE '\\'")).collect();
+        let pattern = like_pattern(keyword);
+        self.and(
+            &format!("({})", any.join(" OR ")),
+            columns.iter().map(|_| Param::Text(pattern.clone())).collect(),
+        );
     }
 
     /// Only records of the department aliased `d` and the departments below it.
