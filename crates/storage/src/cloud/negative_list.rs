@@ -213,13 +213,7 @@ impl Store {
         .bind(system_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(negative_from_row)
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .filter(|e| negative_visible(principal, e))
-            .collect())
+        visible_rows(&rows, negative_from_row, |e| negative_visible(principal, e))
     }
 
     /// The negative list in the caller's data scope.
@@ -227,13 +221,7 @@ impl Store {
         &self, principal: &Principal, f: &NegativeFilter, page: Page,
     ) -> Result<Paged<NegativeEntry>> {
         let mut w = crate::visible_where(principal, "s");
-        if !f.keyword.trim().is_empty() {
-            let k = like_pattern(f.keyword.trim());
-            w.and(
-                "(s.name LIKE ? ESCAPE '\\' OR n.reasons LIKE ? ESCAPE '\\' OR n.approval_document LIKE ? ESCAPE '\\')",
-                vec![Param::Text(k.clone()), Param::Text(k.clone()), Param::Text(k)],
-            );
-        }
+        w.keyword(&f.keyword, &["s.name", "n.reasons", "n.approval_document"]);
         if let Some(st) = f.status {
             w.and("n.status = ?", vec![Param::Text(st.as_str().into())]);
         }
