@@ -5,8 +5,9 @@ pub mod audit_log;
 pub mod change;
 pub(crate) mod migrate;
 
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 use chrono::{FixedOffset, NaiveDate, TimeZone};
+use govit_core::DomainError;
 use sqlx::Row;
 
 /// The date in China at an instant.
@@ -20,6 +21,12 @@ pub fn china_today(now_ms: i64) -> NaiveDate {
 pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
     let m = e.to_string();
     m.contains("UNIQUE") || m.contains("unique") || m.contains("duplicate key")
+}
+
+/// A write that failed on a unique index (a writer committed the same key first) as the
+/// refusal `taken` names; any other failure as it is.
+pub(crate) fn unless_unique(e: sqlx::Error, taken: impl FnOnce() -> DomainError) -> StoreError {
+    if unique_violation(&e) { taken().into() } else { e.into() }
 }
 
 pub(crate) struct WriteTx<'a> {

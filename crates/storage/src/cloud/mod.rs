@@ -14,7 +14,7 @@ pub mod project_services;
 pub use project_services::{CloudLink, CommonCapabilityFacts};
 
 use crate::base::audit_log::{Change, append};
-use crate::base::unique_violation;
+use crate::base::unless_unique;
 use crate::{Page, Paged, Param, Result, Store, Where, bind_all};
 use govit_core::DomainError;
 use govit_core::cloud::{

@@ -87,13 +87,7 @@ impl Step<NegativeEntry> for Request<'_> {
         .bind(who.now_ms)
         .fetch_one(&mut *cx.conn)
         .await
-        .map_err(|e| -> crate::StoreError {
-            if unique_violation(&e) {
-                already_open("pending").into()
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(|e| unless_unique(e, || already_open("pending")))?;
         let after = serde_json::json!({"system_id": self.system.id, "listing": l});
         Ok(Written { created: Some(id), ..Written::part(Audited::of(None, after)) })
     }

@@ -405,9 +405,5 @@ pub(crate) fn unless_taken<T>(
 }
 
 fn code_taken(e: sqlx::Error, message: &str) -> crate::StoreError {
-    if crate::base::unique_violation(&e) {
-        DomainError::invalid("code", message.to_string()).into()
-    } else {
-        e.into()
-    }
+    crate::base::unless_unique(e, || DomainError::invalid("code", message.to_string()))
 }

@@ -8,7 +8,7 @@ pub use import::ImportReport;
 pub use steps::{Edit, Register};
 
 use crate::base::audit_log::{Change, append_all};
-use crate::base::unique_violation;
+use crate::base::unless_unique;
 use crate::{Actor, Page, Paged, Param, Result, Store};
 use govit_core::DomainError;
 use govit_core::ids::{DepartmentId, JurisdictionId, UserId};
