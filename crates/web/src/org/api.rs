@@ -235,9 +235,6 @@ pub async fn import_departments(
     State(state): State<AppState>, user: ApiUser, Query(params): Query<ImportParams>,
     Upload(body): Upload,
 ) -> Result<Json<TreeImportDto>, ApiError> {
-    if body.is_empty() {
-        return Err(DomainError::invalid("file", "请求体应为 .xlsx 文件").into());
-    }
     let cells =
         crate::shell::sheet::read_xlsx(&body).map_err(|m| DomainError::invalid("file", m))?;
     let (who, j) = (user.who(&state), user.principal.jurisdiction_id);

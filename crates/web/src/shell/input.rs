@@ -7,6 +7,7 @@ use crate::shell::error::ApiError;
 use crate::shell::json_body::{Fields, object, version_field};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
+use govit_core::DomainError;
 use std::collections::HashMap;
 
 /// Where a form's text fields come from.
@@ -124,8 +125,9 @@ impl<S: Send + Sync> FromRequest<S> for VersionOnly {
     }
 }
 
-/// A file sent as the request body (the API's import), read up to the one upload limit
-/// (`MAX_UPLOAD_BYTES`, the same as the pages'); a larger body is refused with 413.
+/// A file sent as the request body (the API's imports), read up to the one upload limit
+/// (`MAX_UPLOAD_BYTES`, the same as the pages'); a larger body is refused with 413, an empty
+/// one as no file.
 pub struct Upload(pub Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for Upload {
@@ -134,6 +136,9 @@ impl<S: Send + Sync> FromRequest<S> for Upload {
     async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
         use crate::shell::auth::{MAX_UPLOAD_BYTES, UPLOAD_TOO_LARGE};
         match axum::body::to_bytes(req.into_body(), MAX_UPLOAD_BYTES).await {
+            Ok(body) if body.is_empty() => {
+                Err(DomainError::invalid("file", "请求体应为 .xlsx 文件").into())
+            }
             Ok(body) => Ok(Upload(body)),
             Err(_) => Err(ApiError::new(
                 axum::http::StatusCode::PAYLOAD_TOO_LARGE,
