@@ -3,7 +3,7 @@
 //! of systems exempt from the cloud or the service platform (负面清单, gaoping:11).
 
 use crate::error::FieldError;
-use crate::error::flag;
+use crate::error::{flag, refused};
 use serde::{Deserialize, Serialize};
 
 named_enum!(
@@ -367,22 +367,20 @@ impl CatalogDecision {
         let d = match decision.trim() {
             "approve" | "publish" => Some(CatalogDecision::Publish { note: reason.clone() }),
             "return" if reason.is_empty() => {
-                e.push(FieldError::new(
-                    "reason",
-                    "退回目录须写明理由，说明大数据中心需要修改的内容",
-                ));
-                None
+                refused(&mut e, "reason", "退回目录须写明理由，说明大数据中心需要修改的内容")
             }
             "return" => Some(CatalogDecision::Return { reason: reason.clone() }),
-            _ => {
-                e.push(FieldError::new("decision", "请选择审批结论：批准发布或退回修改"));
-                None
-            }
+            _ => refused(&mut e, "decision", "请选择审批结论：批准发布或退回修改"),
         };
-        match d {
-            Some(d) if e.is_empty() => Ok(d),
-            _ => Err(e),
-        }
+        decided(d, e)
+    }
+}
+
+/// The decision `d` read from a form, unless a field of the form was refused.
+fn decided<T>(d: Option<T>, errors: Vec<FieldError>) -> Result<T, Vec<FieldError>> {
+    match d {
+        Some(d) if errors.is_empty() => Ok(d),
+        _ => Err(errors),
     }
 }
 
@@ -417,25 +415,17 @@ impl NegativeDecision {
         }
         let d = match decision.trim() {
             "approve" if document.is_empty() => {
-                e.push(FieldError::new("approval_document", "批准列入负面清单须填写批准文号"));
-                None
+                refused(&mut e, "approval_document", "批准列入负面清单须填写批准文号")
             }
             "approve" => Some(NegativeDecision::Approve { document, note: reason }),
             "reject" | "revoke" if reason.is_empty() => {
-                e.push(FieldError::new("reason", "不予批准或撤销须写明理由"));
-                None
+                refused(&mut e, "reason", "不予批准或撤销须写明理由")
             }
             "reject" => Some(NegativeDecision::Reject { reason }),
             "revoke" => Some(NegativeDecision::Revoke { reason }),
-            _ => {
-                e.push(FieldError::new("decision", "请选择审批结论：批准或不予批准"));
-                None
-            }
+            _ => refused(&mut e, "decision", "请选择审批结论：批准或不予批准"),
         };
-        match d {
-            Some(d) if e.is_empty() => Ok(d),
-            _ => Err(e),
-        }
+        decided(d, e)
     }
 }
 

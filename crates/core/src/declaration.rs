@@ -4,7 +4,7 @@
 //! [`Declaration`] exists only when every field is valid, so code after parsing never
 //! re-checks. The limits cited here move into the yeji policy profile with the rules engine.
 
-use crate::error::FieldError;
+use crate::error::{FieldError, checked, refused};
 use crate::money::{AmountError, Yuan};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -253,20 +253,18 @@ fn amount(
     }
 }
 
+const PHONE_FORMAT: &str =
+    "联系电话应为 11 位手机号，或带区号的固定电话（区号-号码，如 010-12345678）";
+const EMAIL_FORMAT: &str = "电子邮箱格式不正确，例如 name@yeji.gov.cn";
+
 fn month(errors: &mut Vec<FieldError>, field: &'static str, value: &str) -> Option<YearMonth> {
     if value.trim().is_empty() {
         errors
             .push(FieldError::new(field, format!("请填写{}，格式如 2025-01", field_label(field))));
         return None;
     }
-    let parsed = YearMonth::parse(value);
-    if parsed.is_none() {
-        errors.push(FieldError::new(
-            field,
-            format!("{}格式应为“2025年01月”或“2025-01”", field_label(field)),
-        ));
-    }
-    parsed
+    let message = format!("{}格式应为“2025年01月”或“2025-01”", field_label(field));
+    checked(errors, field, YearMonth::parse(value), &message)
 }
 
 impl DeclarationForm {
@@ -309,28 +307,13 @@ impl DeclarationForm {
         }
         let leader = required_text(&mut errors, "leader", &self.leader, PERSON_MAX_CHARS);
         let contact = required_text(&mut errors, "contact", &self.contact, PERSON_MAX_CHARS);
-        let phone = if self.phone.trim().is_empty() {
-            errors.push(FieldError::new("phone", "请填写联系电话"));
-            None
-        } else {
-            let p = Phone::parse(&self.phone);
-            if p.is_none() {
-                errors.push(FieldError::new(
-                    "phone",
-                    "联系电话应为 11 位手机号，或带区号的固定电话（区号-号码，如 010-12345678）",
-                ));
-            }
-            p
+        let phone = match self.phone.trim() {
+            "" => refused(&mut errors, "phone", "请填写联系电话"),
+            _ => checked(&mut errors, "phone", Phone::parse(&self.phone), PHONE_FORMAT),
         };
-        let email = if self.email.trim().is_empty() {
-            errors.push(FieldError::new("email", "请填写电子邮箱"));
-            None
-        } else {
-            let e = Email::parse(&self.email);
-            if e.is_none() {
-                errors.push(FieldError::new("email", "电子邮箱格式不正确，例如 name@yeji.gov.cn"));
-            }
-            e
+        let email = match self.email.trim() {
+            "" => refused(&mut errors, "email", "请填写电子邮箱"),
+            _ => checked(&mut errors, "email", Email::parse(&self.email), EMAIL_FORMAT),
         };
         let remarks = self.remarks.trim().to_string();
         if char_count(&remarks) > REMARKS_MAX_CHARS {

@@ -40,6 +40,22 @@ pub fn flag(
     }
 }
 
+/// Refuses `field` with `message`: the field reads as nothing.
+pub fn refused<T>(errors: &mut Vec<FieldError>, field: &'static str, message: &str) -> Option<T> {
+    errors.push(FieldError::new(field, message));
+    None
+}
+
+/// What `field` read as, or its refusal with `message` when it did not read.
+pub fn checked<T>(
+    errors: &mut Vec<FieldError>, field: &'static str, read: Option<T>, message: &str,
+) -> Option<T> {
+    if read.is_none() {
+        errors.push(FieldError::new(field, message));
+    }
+    read
+}
+
 /// The domain's refusals. The web layer maps each variant once to a status and a stable code.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DomainError {

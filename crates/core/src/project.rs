@@ -356,18 +356,7 @@ mod tests {
     }
 
     fn someone(roles: Vec<crate::org::Role>) -> Principal {
-        use crate::ids::{DepartmentId, JurisdictionId, UserId};
-        Principal {
-            user_id: UserId(7),
-            login: "u".into(),
-            name: "用户".into(),
-            jurisdiction_id: JurisdictionId(1),
-            department_id: Some(DepartmentId(4)),
-            department_path: Some("/1/4/".into()),
-            roles,
-            scope: crate::org::ScopeKind::OwnDepartment,
-            listed_departments: vec![],
-        }
+        Principal::sample(roles, crate::org::ScopeKind::OwnDepartment)
     }
 
     fn gate(outcome: crate::obligation::GateOutcome) -> GateCheck {

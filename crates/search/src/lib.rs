@@ -192,19 +192,24 @@ impl SimilarityIndex {
         format!("{}:{id}", kind.as_str())
     }
 
+    /// The index's document for `d`.
+    fn document(&self, d: &Doc) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(self.f.key, Self::key(d.kind, d.id));
+        doc.add_text(self.f.kind, d.kind.as_str());
+        doc.add_i64(self.f.id, d.id);
+        doc.add_i64(self.f.jurisdiction, d.jurisdiction_id);
+        doc.add_text(self.f.name, &d.name);
+        doc.add_text(self.f.text, &d.text);
+        doc
+    }
+
     /// Adds or replaces documents, then makes them searchable.
     pub fn upsert(&self, docs: &[Doc]) -> Result<()> {
         let writer = self.writer.lock().map_err(|e| SearchError::Other(e.to_string()))?;
         for d in docs {
             writer.delete_term(Term::from_field_text(self.f.key, &Self::key(d.kind, d.id)));
-            let mut doc = TantivyDocument::default();
-            doc.add_text(self.f.key, Self::key(d.kind, d.id));
-            doc.add_text(self.f.kind, d.kind.as_str());
-            doc.add_i64(self.f.id, d.id);
-            doc.add_i64(self.f.jurisdiction, d.jurisdiction_id);
-            doc.add_text(self.f.name, &d.name);
-            doc.add_text(self.f.text, &d.text);
-            writer.add_document(doc)?;
+            writer.add_document(self.document(d))?;
         }
         drop(writer);
         self.commit()
@@ -214,14 +219,7 @@ impl SimilarityIndex {
     pub fn add_bulk(&self, docs: &[Doc]) -> Result<()> {
         let writer = self.writer.lock().map_err(|e| SearchError::Other(e.to_string()))?;
         for d in docs {
-            let mut doc = TantivyDocument::default();
-            doc.add_text(self.f.key, Self::key(d.kind, d.id));
-            doc.add_text(self.f.kind, d.kind.as_str());
-            doc.add_i64(self.f.id, d.id);
-            doc.add_i64(self.f.jurisdiction, d.jurisdiction_id);
-            doc.add_text(self.f.name, &d.name);
-            doc.add_text(self.f.text, &d.text);
-            writer.add_document(doc)?;
+            writer.add_document(self.document(d))?;
         }
         Ok(())
     }

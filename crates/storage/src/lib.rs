@@ -199,4 +199,13 @@ impl Store {
         let tx = self.pool.begin().await?;
         Ok(WriteTx { tx, _guard: guard, writes: &self.writes })
     }
+
+    /// Runs one statement in a write transaction of its own.
+    pub(crate) async fn write_one(
+        &self, q: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> Result<()> {
+        let mut w = self.write().await?;
+        q.execute(&mut *w.tx).await?;
+        w.commit().await
+    }
 }

@@ -2,7 +2,7 @@
 //! parsing and the zombie-system signals.
 
 use crate::error::FieldError;
-use crate::error::flag;
+use crate::error::{checked, flag};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -172,13 +172,7 @@ fn date(errors: &mut Vec<FieldError>, field: &'static str, v: &str) -> Option<Na
         .or_else(|_| NaiveDate::parse_from_str(v, "%Y/%m/%d"))
         .or_else(|_| NaiveDate::parse_from_str(v, "%Y年%m月%d日"))
         .ok();
-    if parsed.is_none() {
-        errors.push(FieldError::new(
-            field,
-            format!("{}格式应为 2025-10-14", system_field_label(field)),
-        ));
-    }
-    parsed
+    checked(errors, field, parsed, &format!("{}格式应为 2025-10-14", system_field_label(field)))
 }
 
 impl SystemForm {

@@ -146,6 +146,23 @@ impl Principal {
         }
     }
 
+    /// A clerk of department 4 (path `/1/4/`) of jurisdiction 1 who also lists department 9,
+    /// with these roles and scope: the core's tests' user.
+    #[cfg(test)]
+    pub(crate) fn sample(roles: Vec<Role>, scope: ScopeKind) -> Principal {
+        Principal {
+            user_id: UserId(7),
+            login: "clerk".into(),
+            name: "经办人".into(),
+            jurisdiction_id: JurisdictionId(1),
+            department_id: Some(DepartmentId(4)),
+            department_path: Some("/1/4/".into()),
+            roles,
+            scope,
+            listed_departments: vec![DepartmentId(9)],
+        }
+    }
+
     /// Whether this is the operator at the command line.
     pub fn is_operator(&self) -> bool {
         self.user_id.0 == 0
@@ -199,17 +216,7 @@ mod tests {
     use super::*;
 
     fn principal(scope: ScopeKind) -> Principal {
-        Principal {
-            user_id: UserId(7),
-            login: "clerk".into(),
-            name: "经办人".into(),
-            jurisdiction_id: JurisdictionId(1),
-            department_id: Some(DepartmentId(4)),
-            department_path: Some("/1/4/".into()),
-            roles: vec![Role::Declarant],
-            scope,
-            listed_departments: vec![DepartmentId(9)],
-        }
+        Principal::sample(vec![Role::Declarant], scope)
     }
 
     fn owned(dept: i64, path: &str, by: i64) -> Ownership<'_> {

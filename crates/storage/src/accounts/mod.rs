@@ -353,23 +353,14 @@ impl Store {
         };
         let last_seen: i64 = row.try_get("last_seen_ms")?;
         if now_ms - last_seen > idle_ms {
-            let mut w = self.write().await?;
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                .bind(hash)
-                .execute(&mut *w.tx)
+            self.write_one(sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash))
                 .await?;
-            w.commit().await?;
             return Ok(None);
         }
         // Refresh the idle clock at most every 15 seconds to spare writes.
         if now_ms - last_seen > 15_000 {
-            let mut w = self.write().await?;
-            sqlx::query("UPDATE sessions SET last_seen_ms = $1 WHERE token_hash = $2")
-                .bind(now_ms)
-                .bind(hash)
-                .execute(&mut *w.tx)
-                .await?;
-            w.commit().await?;
+            let q = sqlx::query("UPDATE sessions SET last_seen_ms = $1 WHERE token_hash = $2");
+            self.write_one(q.bind(now_ms).bind(hash)).await?;
         }
         let user_id: i64 = row.try_get("user_id")?;
         let mut conn = self.pool.acquire().await?;
@@ -426,13 +417,8 @@ impl Store {
         let id: i64 = row.try_get("id")?;
         let last: Option<i64> = row.try_get("last_used_ms")?;
         if last.is_none_or(|l| now_ms - l > 60_000) {
-            let mut w = self.write().await?;
-            sqlx::query("UPDATE api_tokens SET last_used_ms = $1 WHERE id = $2")
-                .bind(now_ms)
-                .bind(id)
-                .execute(&mut *w.tx)
-                .await?;
-            w.commit().await?;
+            let q = sqlx::query("UPDATE api_tokens SET last_used_ms = $1 WHERE id = $2");
+            self.write_one(q.bind(now_ms).bind(id)).await?;
         }
         let mut conn = self.pool.acquire().await?;
         Ok(load_principal(&mut conn, row.try_get("user_id")?).await?.map(|(p, _)| p))

@@ -5,7 +5,7 @@ pub mod checkpoints;
 
 pub use crate::base::audit_log::Change;
 use crate::base::audit_log::append;
-use crate::base::{Page, Paged, Param, Where, like_pattern};
+use crate::base::{Page, Paged, Param, Where};
 use crate::{Actor, Result, Store};
 use govit_core::audit::checkpoint::Checkpoint;
 use govit_core::audit::{AuditEvent, AuditRecord, ChainBreak, ChainReport, ChainVerifier};
@@ -92,19 +92,8 @@ impl Store {
     pub async fn search_audit(&self, f: &AuditFilter, page: Page) -> Result<Paged<AuditEntry>> {
         let mut w = Where::default();
         let text = |s: &str| Param::Text(s.trim().to_string());
-        let like = |s: &str| Param::Text(like_pattern(s.trim()));
-        if !f.actor.trim().is_empty() {
-            w.and(
-                "(a.actor_login LIKE ? ESCAPE '\\' OR u.name LIKE ? ESCAPE '\\')",
-                vec![like(&f.actor), like(&f.actor)],
-            );
-        }
-        if !f.unit.trim().is_empty() {
-            w.and(
-                "(d.name LIKE ? ESCAPE '\\' OR f.name LIKE ? ESCAPE '\\')",
-                vec![like(&f.unit), like(&f.unit)],
-            );
-        }
+        w.keyword(&f.actor, &["a.actor_login", "u.name"]);
+        w.keyword(&f.unit, &["d.name", "f.name"]);
         let exact = [
             ("a.action", &f.action),
             ("a.object_type", &f.object_type),

@@ -5,8 +5,9 @@ pub mod audit_log;
 pub mod change;
 pub(crate) mod migrate;
 
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 use chrono::{FixedOffset, NaiveDate, TimeZone};
+use govit_core::DomainError;
 use sqlx::Row;
 
 /// The date in China at an instant.
@@ -20,6 +21,12 @@ pub fn china_today(now_ms: i64) -> NaiveDate {
 pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
     let m = e.to_string();
     m.contains("UNIQUE") || m.contains("unique") || m.contains("duplicate key")
+}
+
+/// A write that failed on a unique index (a writer committed the same key first) as the
+/// refusal `taken` names; any other failure as it is.
+pub(crate) fn unless_unique(e: sqlx::Error, taken: impl FnOnce() -> DomainError) -> StoreError {
+    if unique_violation(&e) { taken().into() } else { e.into() }
 }
 
 pub(crate) struct WriteTx<'a> {
@@ -121,6 +128,15 @@ impl Store {
             page.size,
             page.offset()
         );
+        self.read_page(sql, w, total, page, item).await
+    }
+
+    /// Runs `sql`, one page of the rows `w` selects, and reads them into the page with `item`;
+    /// `total` is how many rows there are on all pages.
+    pub(crate) async fn read_page<T>(
+        &self, sql: String, w: &Where, total: i64, page: Page,
+        item: impl Fn(&sqlx::any::AnyRow) -> Result<T>,
+    ) -> Result<Paged<T>> {
         let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params)
             .fetch_all(&self.pool)
             .await?;
@@ -163,6 +179,20 @@ impl Where {
             }
         }
         self.clauses.push(out);
+    }
+
+    /// Only records with `keyword` (trimmed) in one of `columns`; nothing when it is blank.
+    pub fn keyword(&mut self, keyword: &str, columns: &[&str]) {
+        let keyword = keyword.trim();
+        if keyword.is_empty() {
+            return;
+        }
+        let any: Vec<String> = columns.iter().map(|c| format!("{c} LIKE ? ESCAPE '\\'")).collect();
+        let pattern = like_pattern(keyword);
+        self.and(
+            &format!("({})", any.join(" OR ")),
+            columns.iter().map(|_| Param::Text(pattern.clone())).collect(),
+        );
     }
 
     /// Only records of the department aliased `d` and the departments below it.

@@ -17,13 +17,7 @@ impl Store {
         .bind(principal.jurisdiction_id.0)
         .fetch_all(&mut *conn)
         .await?;
-        Ok(rows
-            .iter()
-            .map(version_from_row)
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .filter(|v| may_see_version(principal, roles, v))
-            .collect())
+        visible_rows(&rows, version_from_row, |v| may_see_version(principal, roles, v))
     }
 
     /// The published version of the caller's jurisdiction, if any.
@@ -45,18 +39,7 @@ impl Store {
     ) -> Result<Vec<ServiceRecord>> {
         let mut w = Where::default();
         w.and("catalog_version_id = ?", vec![Param::Int(version_id)]);
-        if !f.keyword.trim().is_empty() {
-            let k = like_pattern(f.keyword.trim());
-            w.and(
-                "(name LIKE ? ESCAPE '\\' OR code LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\' OR keywords LIKE ? ESCAPE '\\')",
-                vec![
-                    Param::Text(k.clone()),
-                    Param::Text(k.clone()),
-                    Param::Text(k.clone()),
-                    Param::Text(k),
-                ],
-            );
-        }
+        w.keyword(&f.keyword, &["name", "code", "description", "keywords"]);
         if let Some(c) = f.category {
             w.and("category = ?", vec![Param::Text(c.as_str().into())]);
         }

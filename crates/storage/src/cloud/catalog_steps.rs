@@ -44,13 +44,16 @@ fn drafting(roles: CloudRoles, v: &CatalogVersion) -> Decided<()> {
     Ok(())
 }
 
+/// A second open version (another draft committed first).
+fn draft_taken(e: sqlx::Error) -> crate::StoreError {
+    unless_unique(e, || DomainError::InvalidState {
+        message: "已有未发布的目录版本，请刷新后在其上继续编制".into(),
+    })
+}
+
 /// A service code already in this version.
 fn code_taken(e: sqlx::Error, code: &str) -> crate::StoreError {
-    if unique_violation(&e) {
-        DomainError::invalid("code", format!("本版目录已有编码为“{code}”的服务")).into()
-    } else {
-        e.into()
-    }
+    unless_unique(e, || DomainError::invalid("code", format!("本版目录已有编码为“{code}”的服务")))
 }
 
 /// Reads the caller's part in the catalog, for the steps that need no more.
@@ -118,16 +121,7 @@ impl Step<CatalogVersion> for StartDraft<'_> {
         .bind(who.now_ms)
         .fetch_one(&mut *conn)
         .await
-        .map_err(|e| -> crate::StoreError {
-            if unique_violation(&e) {
-                DomainError::InvalidState {
-                    message: "已有未发布的目录版本，请刷新后在其上继续编制".into(),
-                }
-                .into()
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(draft_taken)?;
         let copied = sqlx::query(
             "INSERT INTO cloud_services (catalog_version_id, code, name, category, description, provider, unit, is_common, keywords) \
              SELECT $1, cs.code, cs.name, cs.category, cs.description, cs.provider, cs.unit, cs.is_common, cs.keywords \

@@ -14,8 +14,8 @@ pub mod project_services;
 pub use project_services::{CloudLink, CommonCapabilityFacts};
 
 use crate::base::audit_log::{Change, append};
-use crate::base::unique_violation;
-use crate::{Page, Paged, Param, Result, Store, Where, bind_all, like_pattern};
+use crate::base::unless_unique;
+use crate::{Page, Paged, Param, Result, Store, Where, bind_all};
 use govit_core::DomainError;
 use govit_core::cloud::{
     CatalogDecision, CatalogStatus, CloudService, CloudServiceForm, CommonCapability,
@@ -251,6 +251,14 @@ async fn roles_of(conn: &mut AnyConnection, principal: &Principal) -> Result<Clo
 
 /// Drafts stay with the data center; submitted and returned versions are also the
 /// reviewers'; published and superseded versions are everyone's in the jurisdiction.
+/// The records of `rows` that `visible` shows the caller, in order.
+fn visible_rows<T>(
+    rows: &[AnyRow], from_row: fn(&AnyRow) -> Result<T>, visible: impl Fn(&T) -> bool,
+) -> Result<Vec<T>> {
+    let records = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    Ok(records.into_iter().filter(|r| visible(r)).collect())
+}
+
 fn may_see_version(principal: &Principal, roles: CloudRoles, v: &CatalogVersion) -> bool {
     v.jurisdiction_id == principal.jurisdiction_id
         && match v.status {

@@ -87,13 +87,7 @@ impl Step<NegativeEntry> for Request<'_> {
         .bind(who.now_ms)
         .fetch_one(&mut *cx.conn)
         .await
-        .map_err(|e| -> crate::StoreError {
-            if unique_violation(&e) {
-                already_open("pending").into()
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(|e| unless_unique(e, || already_open("pending")))?;
         let after = serde_json::json!({"system_id": self.system.id, "listing": l});
         Ok(Written { created: Some(id), ..Written::part(Audited::of(None, after)) })
     }
@@ -213,13 +207,7 @@ impl Store {
         .bind(system_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(negative_from_row)
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .filter(|e| negative_visible(principal, e))
-            .collect())
+        visible_rows(&rows, negative_from_row, |e| negative_visible(principal, e))
     }
 
     /// The negative list in the caller's data scope.
@@ -227,13 +215,7 @@ impl Store {
         &self, principal: &Principal, f: &NegativeFilter, page: Page,
     ) -> Result<Paged<NegativeEntry>> {
         let mut w = crate::visible_where(principal, "s");
-        if !f.keyword.trim().is_empty() {
-            let k = like_pattern(f.keyword.trim());
-            w.and(
-                "(s.name LIKE ? ESCAPE '\\' OR n.reasons LIKE ? ESCAPE '\\' OR n.approval_document LIKE ? ESCAPE '\\')",
-                vec![Param::Text(k.clone()), Param::Text(k.clone()), Param::Text(k)],
-            );
-        }
+        w.keyword(&f.keyword, &["s.name", "n.reasons", "n.approval_document"]);
         if let Some(st) = f.status {
             w.and("n.status = ?", vec![Param::Text(st.as_str().into())]);
         }

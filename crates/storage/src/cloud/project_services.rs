@@ -181,12 +181,9 @@ impl Step<Project> for CloudLink<'_> {
                 .bind(who.now_ms)
                 .execute(&mut *conn)
                 .await
-                .map_err(|e| -> crate::StoreError {
-                    if unique_violation(&e) {
-                        DomainError::invalid("service_id", format!("本项目已选用“{name}”")).into()
-                    } else {
-                        e.into()
-                    }
+                .map_err(|e| {
+                    let m = format!("本项目已选用“{name}”");
+                    unless_unique(e, || DomainError::invalid("service_id", m))
                 })?;
                 Audited::of(
                     None,

@@ -53,7 +53,27 @@ pub struct Expert {
     pub fields: String,
 }
 
+/// A jurisdiction with its department tree, firms and experts.
+#[derive(Debug, Clone)]
+pub struct Organization {
+    pub jurisdiction: Jurisdiction,
+    /// Depth-first, parents before children.
+    pub departments: Vec<Department>,
+    pub firms: Vec<Firm>,
+    pub experts: Vec<Expert>,
+}
+
 impl Store {
+    /// Jurisdiction `id`'s organization.
+    pub async fn organization(&self, id: JurisdictionId) -> Result<Organization> {
+        Ok(Organization {
+            jurisdiction: self.jurisdiction(id).await?,
+            departments: self.departments(id).await?,
+            firms: self.firms(id).await?,
+            experts: self.experts(id).await?,
+        })
+    }
+
     pub async fn create_jurisdiction(
         &self, actor: &Actor, now_ms: i64, code: &str, name: &str, profile_id: &str,
     ) -> Result<JurisdictionId> {
@@ -326,15 +346,8 @@ pub(crate) async fn insert_department(
         ),
         None => None,
     };
-    let taken: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM departments WHERE jurisdiction_id = $1 AND code = $2")
-            .bind(jurisdiction.0)
-            .bind(code.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
-    if taken.is_some() {
-        return Err(DomainError::invalid("code", format!("本辖区已有编码为“{code}”的部门")).into());
-    }
+    let taken = department_of_code(conn, jurisdiction, code).await?;
+    unless_taken(taken, "code", format!("本辖区已有编码为“{code}”的部门"))?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO departments (jurisdiction_id, parent_id, code, name) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -368,10 +381,29 @@ pub(crate) async fn insert_department(
 }
 
 /// A unique code already taken (by a writer that committed first), as the `code` field's error.
-fn code_taken(e: sqlx::Error, message: &str) -> crate::StoreError {
-    if crate::base::unique_violation(&e) {
-        DomainError::invalid("code", message.to_string()).into()
-    } else {
-        e.into()
+/// The department of `code` in `jurisdiction`, if there is one.
+pub(crate) async fn department_of_code(
+    conn: &mut sqlx::AnyConnection, jurisdiction: JurisdictionId, code: &str,
+) -> Result<Option<DepartmentId>> {
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM departments WHERE jurisdiction_id = $1 AND code = $2")
+            .bind(jurisdiction.0)
+            .bind(code.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(id.map(DepartmentId))
+}
+
+/// Refuses on `field`, with `message`, a value that `taken` found already in use.
+pub(crate) fn unless_taken<T>(
+    taken: Option<T>, field: &'static str, message: String,
+) -> Result<()> {
+    match taken {
+        Some(_) => Err(DomainError::invalid(field, message).into()),
+        None => Ok(()),
     }
+}
+
+fn code_taken(e: sqlx::Error, message: &str) -> crate::StoreError {
+    crate::base::unless_unique(e, || DomainError::invalid("code", message.to_string()))
 }

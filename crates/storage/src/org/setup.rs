@@ -2,7 +2,7 @@
 //! with its first administrator, departments one by one or a whole tree from a sheet, firms
 //! and experts. Each is one transaction with its audit record; a refusal is audited.
 
-use super::{DepartmentRow, insert_department, insert_row};
+use super::{DepartmentRow, department_of_code, insert_department, insert_row, unless_taken};
 use crate::accounts::NewUser;
 use crate::base::change::Who;
 use crate::{Result, Store, StoreError};
@@ -64,10 +64,7 @@ impl Store {
             .bind(j.code.clone())
             .fetch_optional(&mut *w.tx)
             .await?;
-        if taken.is_some() {
-            let m = format!("已有编码为“{}”的辖区", j.code);
-            return Err(DomainError::invalid("code", m).into());
-        }
+        unless_taken(taken, "code", format!("已有编码为“{}”的辖区", j.code))?;
         let fields = [("code", j.code.as_str()), ("name", &j.name), ("profile_id", &j.profile_id)];
         let id = JurisdictionId(
             insert_row(&mut w.tx, who.actor, who.now_ms, "jurisdiction", None, &fields).await?,
@@ -156,10 +153,7 @@ impl Store {
                 .bind(f.name.clone())
                 .fetch_optional(&mut *w.tx)
                 .await?;
-        if taken.is_some() {
-            let m = format!("本辖区已登记名为“{}”的企业", f.name);
-            return Err(DomainError::invalid("name", m).into());
-        }
+        unless_taken(taken, "name", format!("本辖区已登记名为“{}”的企业", f.name))?;
         let fields =
             [("kind", f.kind.as_str()), ("name", f.name.as_str()), ("credit_code", &f.credit_code)];
         let id = insert_row(&mut w.tx, who.actor, who.now_ms, "firm", Some(jurisdiction), &fields)
@@ -207,13 +201,7 @@ impl Store {
 async fn parent_id(
     conn: &mut sqlx::AnyConnection, jurisdiction: JurisdictionId, code: &str,
 ) -> Result<DepartmentId> {
-    let id: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM departments WHERE jurisdiction_id = $1 AND code = $2")
-            .bind(jurisdiction.0)
-            .bind(code.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
-    id.map(DepartmentId).ok_or_else(|| -> StoreError {
+    department_of_code(conn, jurisdiction, code).await?.ok_or_else(|| -> StoreError {
         DomainError::invalid("parent", format!("没有编码为“{code}”的上级部门")).into()
     })
 }

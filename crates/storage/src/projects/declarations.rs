@@ -121,17 +121,31 @@ impl Step<Project> for CreateDraft<'_> {
                 .fetch_optional(&mut *conn)
                 .await?
                 .unwrap_or_else(|| DEFAULT_PROFILE.to_string());
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO projects (jurisdiction_id, owner_department_id, profile_id, name, summary, period_start, \
-             period_end, investment_yuan, fiscal_yuan, bank_loan_yuan, self_raised_yuan, other_yuan, leader, contact, \
-             phone, email, remarks, status, created_by, created_at_ms, updated_at_ms, version) \
+        let row = bind_declaration(sqlx::query(
+            "INSERT INTO projects (name, summary, period_start, period_end, investment_yuan, fiscal_yuan, \
+             bank_loan_yuan, self_raised_yuan, other_yuan, leader, contact, phone, email, remarks, jurisdiction_id, \
+             owner_department_id, profile_id, status, created_by, created_at_ms, updated_at_ms, version) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, 1) \
              RETURNING id",
-        )
+        ), &d)
         .bind(pr.jurisdiction_id.0)
         .bind(dept.0)
         .bind(profile_id)
-        .bind(d.name.clone())
+        .bind(ProjectStatus::Draft.as_str())
+        .bind(pr.user_id.0)
+        .bind(who.now_ms)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(Written::created(row.try_get("id")?))
+    }
+}
+
+/// Binds a declaration's fields as the query's first fourteen parameters, in the order of the
+/// columns `name` to `remarks` of `projects`.
+fn bind_declaration<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>, d: &Declaration,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(d.name.clone())
         .bind(d.summary.clone())
         .bind(d.period.start.iso())
         .bind(d.period.end.iso())
@@ -145,13 +159,6 @@ impl Step<Project> for CreateDraft<'_> {
         .bind(d.phone.as_str().to_string())
         .bind(d.email.as_str().to_string())
         .bind(d.remarks.clone())
-        .bind(ProjectStatus::Draft.as_str())
-        .bind(pr.user_id.0)
-        .bind(who.now_ms)
-        .fetch_one(&mut *conn)
-        .await?;
-        Ok(Written::created(id))
-    }
 }
 
 /// An edit of the declaration by its owner unit, at the version the user saw.
@@ -170,26 +177,12 @@ impl Step<Project> for EditDeclaration<'_> {
     }
     async fn write(&self, cx: &mut Cx<'_, Project>, decl: Declaration) -> Result<Written> {
         let (p, conn, who) = (cx.record()?, &mut *cx.conn, cx.who);
-        let n = sqlx::query(
+        let n = bind_declaration(sqlx::query(
             "UPDATE projects SET name = $1, summary = $2, period_start = $3, period_end = $4, investment_yuan = $5, \
              fiscal_yuan = $6, bank_loan_yuan = $7, self_raised_yuan = $8, other_yuan = $9, leader = $10, \
              contact = $11, phone = $12, email = $13, remarks = $14, updated_at_ms = $15, version = version + 1 \
              WHERE id = $16 AND version = $17",
-        )
-        .bind(decl.name.clone())
-        .bind(decl.summary.clone())
-        .bind(decl.period.start.iso())
-        .bind(decl.period.end.iso())
-        .bind(decl.investment.0)
-        .bind(decl.sources.fiscal.0)
-        .bind(decl.sources.bank_loan.0)
-        .bind(decl.sources.self_raised.0)
-        .bind(decl.sources.other.0)
-        .bind(decl.leader.clone())
-        .bind(decl.contact.clone())
-        .bind(decl.phone.as_str().to_string())
-        .bind(decl.email.as_str().to_string())
-        .bind(decl.remarks.clone())
+        ), &decl)
         .bind(who.now_ms)
         .bind(p.id.0)
         .bind(p.version)

@@ -5,6 +5,7 @@
 use super::{FactFuture, FactSource, Project, parts_editable};
 use crate::Who;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written};
+use crate::base::unless_unique;
 use crate::{Result, Store};
 use govit_core::DomainError;
 use govit_core::FieldError;
@@ -193,12 +194,8 @@ impl Step<Project> for LinkSystem<'_> {
         .bind(who.now_ms)
         .fetch_one(&mut *cx.conn)
         .await
-        .map_err(|e| -> crate::StoreError {
-            if crate::base::unique_violation(&e) {
-                DomainError::invalid("system_name", format!("已列出“{name}”")).into()
-            } else {
-                e.into()
-            }
+        .map_err(|e| {
+            unless_unique(e, || DomainError::invalid("system_name", format!("已列出“{name}”")))
         })?;
         let after = json!({"system_name": name, "action": action.as_str(), "note": note});
         Ok(Written::part(Audited::of(None, after)).with_part(link_id))

@@ -17,7 +17,7 @@ pub use events::{BASIS_MAX, EstablishFact, RecordEvent, Waive};
 pub use links::{LinkSystem, UnlinkSystem};
 pub use run::{Command, RunStep, RunView};
 
-use crate::{Page, Paged, Param, Result, Store, Where, like_pattern};
+use crate::{Page, Paged, Param, Result, Store, Where};
 use govit_core::DomainError;
 use govit_core::declaration::{
     ConstructionPeriod, Declaration, DeclarationForm, Email, FundSources, Phone, YearMonth,
@@ -234,15 +234,7 @@ fn project_where(principal: &Principal, f: &ProjectFilter) -> Where {
     if let Some(s) = f.status {
         w.and("p.status = ?", vec![Param::Text(s.as_str().into())]);
     }
-    if !f.keyword.trim().is_empty() {
-        w.and(
-            "(p.name LIKE ? ESCAPE '\\' OR p.summary LIKE ? ESCAPE '\\')",
-            vec![
-                Param::Text(like_pattern(f.keyword.trim())),
-                Param::Text(like_pattern(f.keyword.trim())),
-            ],
-        );
-    }
+    w.keyword(&f.keyword, &["p.name", "p.summary"]);
     if let Some(dept) = f.department {
         w.within_department(dept);
     }
@@ -355,15 +347,7 @@ impl Store {
             page.size,
             page.offset()
         );
-        let rows = crate::base::bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(Paged {
-            items: rows.iter().map(from_row).collect::<Result<_>>()?,
-            total,
-            page: page.number,
-            page_size: page.size,
-        })
+        self.read_page(sql, &w, total, page, from_row).await
     }
 
     /// How many projects [`Store::list_projects`] would list.

@@ -346,12 +346,14 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
 mod tests {
     use super::*;
 
+    /// The built-in profile `id`.
+    fn builtin(id: &str) -> Profile {
+        govit_core::policy::builtin().into_iter().find(|p| p.head.id == id).expect("profile")
+    }
+
     #[test]
     fn xinzhou_transport_has_its_real_parties_in_one_tree() {
-        let p = govit_core::policy::builtin()
-            .into_iter()
-            .find(|p| p.head.id == "xinzhou-transport")
-            .expect("profile");
+        let p = builtin("xinzhou-transport");
         let d = departments_of(&p);
         let names: Vec<&str> = d.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names[0], "市政府");
@@ -371,10 +373,7 @@ mod tests {
 
     #[test]
     fn a_generic_owner_unit_gets_sample_units() {
-        let p = govit_core::policy::builtin()
-            .into_iter()
-            .find(|p| p.head.id == "gaoping")
-            .expect("profile");
+        let p = builtin("gaoping");
         let names: Vec<String> = departments_of(&p).into_iter().map(|(n, _)| n).collect();
         assert!(names.contains(&"高平市教育局".to_string()), "{names:?}");
         assert!(!names.iter().any(|n| n == "实施单位"), "{names:?}");

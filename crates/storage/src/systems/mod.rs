@@ -8,8 +8,8 @@ pub use import::ImportReport;
 pub use steps::{Edit, Register};
 
 use crate::base::audit_log::{Change, append_all};
-use crate::base::unique_violation;
-use crate::{Actor, Page, Paged, Param, Result, Store, like_pattern};
+use crate::base::unless_unique;
+use crate::{Actor, Page, Paged, Param, Result, Store};
 use govit_core::DomainError;
 use govit_core::ids::{DepartmentId, JurisdictionId, UserId};
 use govit_core::inventory::{
@@ -267,13 +267,7 @@ impl Store {
         &self, principal: &Principal, f: &SystemFilter, now_ms: i64, page: Page,
     ) -> Result<Paged<SystemRecord>> {
         let mut w = crate::visible_where(principal, "s");
-        if !f.keyword.trim().is_empty() {
-            let k = like_pattern(f.keyword.trim());
-            w.and(
-                "(s.name LIKE ? ESCAPE '\\' OR s.function_summary LIKE ? ESCAPE '\\')",
-                vec![Param::Text(k.clone()), Param::Text(k)],
-            );
-        }
+        w.keyword(&f.keyword, &["s.name", "s.function_summary"]);
         if let Some(dept) = f.department {
             w.within_department(dept);
         }

@@ -39,11 +39,7 @@ impl Record for SystemRecord {
 
 /// A name already registered by the unit.
 fn name_taken(e: sqlx::Error, name: &str) -> crate::StoreError {
-    if unique_violation(&e) {
-        DomainError::invalid("name", format!("本单位已登记名为“{name}”的系统")).into()
-    } else {
-        e.into()
-    }
+    unless_unique(e, || DomainError::invalid("name", format!("本单位已登记名为“{name}”的系统")))
 }
 
 /// The owner unit's clerk or the authority's reviewer registers an entry (`Target::New`).

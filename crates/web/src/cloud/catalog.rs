@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::shell::auth::User;
-use crate::shell::page::{PageResult, field, version_of};
+use crate::shell::page::{PageResult, VersionedForm, field};
 use crate::shell::respond;
 use crate::shell::view::{self, Layout, SummaryItem, fmt_ms, fmt_opt_ms};
 use askama::Template;
@@ -285,9 +285,8 @@ pub async fn start_draft(
 
 pub async fn submit(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    VersionedForm(version, _): VersionedForm,
 ) -> PageResult {
-    let version = version_of(&f)?;
     respond::run_redirect(&state, &user, Target::at(id, version), &catalog_steps::Submit, |_| {
         format!("/cloud/versions/{id}?done=submit")
     })
@@ -296,9 +295,8 @@ pub async fn submit(
 
 pub async fn decide(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    VersionedForm(version, f): VersionedForm,
 ) -> PageResult {
-    let version = version_of(&f)?;
     let (decision, reason) = (field(&f, "decision"), field(&f, "reason"));
     let parsed = CatalogDecision::parse(&decision, &reason);
     let step = parsed.as_ref().map(catalog_steps::Decide).map_err(Clone::clone);

@@ -2,8 +2,8 @@
 
 use crate::AppState;
 use crate::shell::auth::User;
-use crate::shell::input::{FieldSource, FromFields};
-use crate::shell::page::{PageResult, field, version_of};
+use crate::shell::input::{FromFields, read_fields};
+use crate::shell::page::{PageResult, VersionedForm, field};
 use crate::shell::panels::{PanelCx, PanelFuture};
 use crate::shell::respond;
 use crate::shell::view::{self, Layout, Pager, SummaryItem, fmt_ms, fmt_opt_ms};
@@ -12,7 +12,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
-use govit_core::cloud::{NegativeDecision, NegativeListForm, NegativeStatus};
+use govit_core::cloud::{NegativeDecision, NegativeListForm, NegativeStatus, service_field_label};
 use govit_core::ids::DepartmentId;
 use govit_core::org::Role;
 use govit_core::policy::Provision;
@@ -347,9 +347,8 @@ pub async fn show_negative(
 
 pub async fn decide_negative(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    VersionedForm(version, f): VersionedForm,
 ) -> PageResult {
-    let version = version_of(&f)?;
     let kept = (field(&f, "decision"), field(&f, "approval_document"), field(&f, "reason"));
     let parsed = NegativeDecision::parse(&kept.0, &kept.1, &kept.2);
     let step = parsed.as_ref().map(negative_list::Decide).map_err(Clone::clone);
@@ -404,18 +403,7 @@ pub fn negative_panel(cx: PanelCx<'_, SystemRecord>) -> PanelFuture<'_> {
     })
 }
 
-/// An exemption request as pages and the API read it.
-impl FromFields for NegativeListForm {
-    const BOOLEANS: bool = true;
-    fn label(field: &str) -> &'static str {
-        govit_core::cloud::service_field_label(field)
-    }
-    fn from_fields(f: &mut impl FieldSource) -> Self {
-        NegativeListForm {
-            exempt_cloud: f.text("exempt_cloud"),
-            exempt_platform: f.text("exempt_platform"),
-            reasons: f.text("reasons"),
-            basis: f.text("basis"),
-        }
-    }
-}
+// An exemption request as pages and the API read it.
+read_fields!(NegativeListForm, service_field_label, booleans: true, {
+    exempt_cloud, exempt_platform, reasons, basis,
+});

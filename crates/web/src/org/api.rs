@@ -16,6 +16,7 @@ use govit_core::DomainError;
 use govit_core::org::forms::{DepartmentForm, ExpertForm, FirmForm, JurisdictionForm};
 use govit_storage::accounts::generate_password_for;
 use govit_storage::org::setup::TreeImport;
+use govit_storage::org::{Department, Expert};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -65,6 +66,25 @@ pub struct ExpertDto {
     employer: String,
     /// Comma-separated.
     fields: String,
+}
+
+impl From<Department> for DepartmentDto {
+    fn from(d: Department) -> Self {
+        DepartmentDto {
+            id: d.id.0,
+            depth: d.depth(),
+            parent_id: d.parent_id.map(|p| p.0),
+            party_kinds: d.party_kinds.iter().map(|k| k.as_str().to_string()).collect(),
+            code: d.code,
+            name: d.name,
+        }
+    }
+}
+
+impl From<Expert> for ExpertDto {
+    fn from(e: Expert) -> Self {
+        ExpertDto { id: e.id, name: e.name, employer: e.employer, fields: e.fields }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -171,46 +191,22 @@ pub struct ImportParams {
 pub async fn get_org(
     State(state): State<AppState>, user: ApiUser,
 ) -> Result<Json<OrgDto>, ApiError> {
-    let j = user.principal.jurisdiction_id;
-    let departments = state
-        .store
-        .departments(j)
-        .await?
-        .into_iter()
-        .map(|d| DepartmentDto {
-            id: d.id.0,
-            depth: d.depth(),
-            parent_id: d.parent_id.map(|p| p.0),
-            party_kinds: d.party_kinds.iter().map(|k| k.as_str().to_string()).collect(),
-            code: d.code,
-            name: d.name,
-        })
-        .collect();
-    let firms = state
-        .store
-        .firms(j)
-        .await?
-        .into_iter()
-        .map(|f| FirmDto {
-            id: f.id,
-            kind: f.kind.as_str().into(),
-            kind_label: f.kind.label().into(),
-            name: f.name,
-            credit_code: f.credit_code,
-        })
-        .collect();
-    let experts = state
-        .store
-        .experts(j)
-        .await?
-        .into_iter()
-        .map(|e| ExpertDto { id: e.id, name: e.name, employer: e.employer, fields: e.fields })
-        .collect();
+    let org = state.store.organization(user.principal.jurisdiction_id).await?;
     Ok(Json(OrgDto {
-        jurisdiction: state.store.jurisdiction(j).await?.into(),
-        departments,
-        firms,
-        experts,
+        jurisdiction: org.jurisdiction.into(),
+        departments: org.departments.into_iter().map(Into::into).collect(),
+        firms: org
+            .firms
+            .into_iter()
+            .map(|f| FirmDto {
+                id: f.id,
+                kind: f.kind.as_str().into(),
+                kind_label: f.kind.label().into(),
+                name: f.name,
+                credit_code: f.credit_code,
+            })
+            .collect(),
+        experts: org.experts.into_iter().map(Into::into).collect(),
     }))
 }
 
@@ -239,9 +235,6 @@ pub async fn import_departments(
     State(state): State<AppState>, user: ApiUser, Query(params): Query<ImportParams>,
     Upload(body): Upload,
 ) -> Result<Json<TreeImportDto>, ApiError> {
-    if body.is_empty() {
-        return Err(DomainError::invalid("file", "请求体应为 .xlsx 文件").into());
-    }
     let cells =
         crate::shell::sheet::read_xlsx(&body).map_err(|m| DomainError::invalid("file", m))?;
     let (who, j) = (user.who(&state), user.principal.jurisdiction_id);

@@ -7,7 +7,7 @@ mod jurisdictions;
 mod page;
 
 use crate::AppState;
-use crate::shell::input::{FieldSource, FromFields};
+use crate::shell::input::{FieldSource, FromFields, read_fields};
 use govit_core::org::forms::{
     DepartmentForm, ExpertForm, FirmForm, JurisdictionForm, org_field_label,
 };
@@ -26,36 +26,9 @@ impl FromFields for DepartmentForm {
     }
 }
 
-impl FromFields for FirmForm {
-    fn label(field: &str) -> &'static str {
-        org_field_label(field)
-    }
-    fn from_fields(f: &mut impl FieldSource) -> Self {
-        FirmForm { kind: f.text("kind"), name: f.text("name"), credit_code: f.text("credit_code") }
-    }
-}
-
-impl FromFields for ExpertForm {
-    fn label(field: &str) -> &'static str {
-        org_field_label(field)
-    }
-    fn from_fields(f: &mut impl FieldSource) -> Self {
-        ExpertForm { name: f.text("name"), employer: f.text("employer"), fields: f.list("fields") }
-    }
-}
-
-impl FromFields for JurisdictionForm {
-    fn label(field: &str) -> &'static str {
-        org_field_label(field)
-    }
-    fn from_fields(f: &mut impl FieldSource) -> Self {
-        JurisdictionForm {
-            code: f.text("code"),
-            name: f.text("name"),
-            profile_id: f.text("profile_id"),
-        }
-    }
-}
+read_fields!(FirmForm, org_field_label, { kind, name, credit_code });
+read_fields!(ExpertForm, org_field_label, { name, employer, fields: list });
+read_fields!(JurisdictionForm, org_field_label, { code, name, profile_id });
 
 pub fn pages() -> axum::Router<AppState> {
     use axum::routing::{get, post};

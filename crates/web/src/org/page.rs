@@ -90,12 +90,10 @@ struct Shown {
 
 async fn org_page(state: &AppState, user: &User, shown: Shown) -> PageResult {
     let j = user.principal.jurisdiction_id;
-    let jurisdiction = state.store.jurisdiction(j).await?;
-    let profile = state.store.rules().profile(&jurisdiction.profile_id).cloned();
-    let departments = state
-        .store
-        .departments(j)
-        .await?
+    let org = state.store.organization(j).await?;
+    let profile = state.store.rules().profile(&org.jurisdiction.profile_id).cloned();
+    let departments = org
+        .departments
         .into_iter()
         .map(|d| DeptRow {
             depth: d.depth(),
@@ -104,13 +102,7 @@ async fn org_page(state: &AppState, user: &User, shown: Shown) -> PageResult {
             code: d.code,
         })
         .collect();
-    let firms = state
-        .store
-        .firms(j)
-        .await?
-        .into_iter()
-        .map(|f| (f.name, f.kind.label(), f.credit_code))
-        .collect();
+    let firms = org.firms.into_iter().map(|f| (f.name, f.kind.label(), f.credit_code)).collect();
     let chosen: Vec<PartyKind> =
         shown.dept.party_kinds.iter().filter_map(|k| PartyKind::from_text(k)).collect();
     let party_kinds = PartyKind::ALL
@@ -130,13 +122,13 @@ async fn org_page(state: &AppState, user: &User, shown: Shown) -> PageResult {
     let mut resp = html(OrgPage {
         layout: Layout::for_user(state, user, title, "org").await?.with_errors(failed),
         csrf: user.csrf.clone(),
-        jurisdiction: jurisdiction.name,
+        jurisdiction: org.jurisdiction.name,
         admin: user.principal.administers(j),
         platform: user.principal.runs_platform(),
         flash: shown.flash,
         departments,
         firms,
-        experts: state.store.experts(j).await?,
+        experts: org.experts,
         party_kinds,
         firm_kinds: FirmKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
         failed: shown.failed,

@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::shell::auth::User;
-use crate::shell::page::{PageResult, version_of};
+use crate::shell::page::{PageResult, VersionedForm, version_of};
 use crate::shell::panels::Entered;
 use crate::shell::respond;
 use axum::Form;
@@ -20,9 +20,9 @@ use std::collections::HashMap;
 /// A flow step the page posts with nothing but the version: submit or withdraw.
 pub async fn plain_step(
     action: ProjectAction, State(state): State<AppState>, user: User, Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    VersionedForm(version, _): VersionedForm,
 ) -> PageResult {
-    let (version, done) = (version_of(&f)?, action.as_str());
+    let done = action.as_str();
     let step = match action {
         ProjectAction::Submit => RunStep::new(Command::Submit),
         ProjectAction::Urge => RunStep::verb(Verb::Urge { note: String::new() }),
@@ -53,9 +53,8 @@ pub async fn outside_scope(
 
 pub async fn decide_project(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    VersionedForm(version, f): VersionedForm,
 ) -> PageResult {
-    let version = version_of(&f)?;
     let reason = f.get("reason").cloned().unwrap_or_default();
     let decision =
         match Decision::parse(f.get("decision").map(String::as_str).unwrap_or(""), &reason) {

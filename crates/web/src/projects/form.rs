@@ -2,15 +2,15 @@
 
 use crate::AppState;
 use crate::shell::auth::User;
-use crate::shell::input::{FieldSource, FromFields};
-use crate::shell::page::{PageResult, forbid, html, version_of};
+use crate::shell::input::{FromFields, read_fields};
+use crate::shell::page::{PageResult, VersionedForm, forbid, html};
 use crate::shell::respond;
 use crate::shell::view::{self, FieldGroup, Layout, SummaryItem};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use govit_core::declaration::DeclarationForm;
+use govit_core::declaration::{DeclarationForm, field_label};
 use govit_core::ids::ProjectId;
 use govit_core::org::Role;
 use govit_core::policy::Provision;
@@ -155,10 +155,8 @@ pub async fn edit_project(
 
 pub async fn update_project(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    VersionedForm(version, form): VersionedForm<DeclarationForm>,
 ) -> PageResult {
-    let version = version_of(&f)?;
-    let form = DeclarationForm::from_form(&f);
     respond::run_page(
         &state,
         &user,
@@ -170,27 +168,8 @@ pub async fn update_project(
     .await
 }
 
-/// The declaration (yeji annex 1) as pages and the API read it.
-impl FromFields for DeclarationForm {
-    fn label(field: &str) -> &'static str {
-        govit_core::declaration::field_label(field)
-    }
-    fn from_fields(f: &mut impl FieldSource) -> Self {
-        DeclarationForm {
-            name: f.text("name"),
-            summary: f.text("summary"),
-            period_start: f.text("period_start"),
-            period_end: f.text("period_end"),
-            investment: f.text("investment"),
-            fiscal_funds: f.text("fiscal_funds"),
-            bank_loan: f.text("bank_loan"),
-            self_raised: f.text("self_raised"),
-            other_funds: f.text("other_funds"),
-            leader: f.text("leader"),
-            contact: f.text("contact"),
-            phone: f.text("phone"),
-            email: f.text("email"),
-            remarks: f.text("remarks"),
-        }
-    }
-}
+// The declaration (yeji annex 1) as pages and the API read it.
+read_fields!(DeclarationForm, field_label, {
+    name, summary, period_start, period_end, investment, fiscal_funds, bank_loan, self_raised,
+    other_funds, leader, contact, phone, email, remarks,
+});

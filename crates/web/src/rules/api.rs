@@ -12,10 +12,11 @@ use axum::response::IntoResponse;
 use govit_core::DomainError;
 use govit_core::ids::ProjectId;
 use govit_storage::Page;
-use govit_storage::Target;
 use govit_storage::projects::EstablishFact;
+use govit_storage::projects::Project;
 use govit_storage::projects::RecordEvent;
 use govit_storage::projects::Waive;
+use govit_storage::{Step, Target};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -104,22 +105,31 @@ pub async fn record_project_event(
         .ok_or_else(|| DomainError::invalid("kind", "kind 应为事件类型，例如 contract_signed"))?;
     let date = chrono::NaiveDate::parse_from_str(text("date").trim(), "%Y-%m-%d")
         .map_err(|_| DomainError::invalid("date", "date 格式应为 YYYY-MM-DD"))?;
-    let pid = ProjectId(id);
-    state
-        .store
-        .run(
-            user.who(&state),
-            Target::any_version(pid.0),
-            &RecordEvent {
-                kind,
-                date,
-                note: text("note").trim(),
-                planned: m.get("planned").and_then(Value::as_bool).unwrap_or(false),
-            },
-        )
-        .await?;
-    let list = state.store.project_obligations(user.who(&state), pid).await?;
-    Ok((StatusCode::CREATED, Json(list.into_iter().map(ObligationDto::from).collect::<Vec<_>>())))
+    let note = text("note");
+    let step = RecordEvent {
+        kind,
+        date,
+        note: note.trim(),
+        planned: m.get("planned").and_then(Value::as_bool).unwrap_or(false),
+    };
+    Ok((StatusCode::CREATED, Json(run_on_obligations(&state, &user, id, &step).await?)))
+}
+
+/// Runs `step` on project `id` (whatever its version) and answers the project's obligations
+/// as the step left them.
+async fn run_on_obligations<S: Step<Project>>(
+    state: &AppState, user: &ApiUser, id: i64, step: &S,
+) -> Result<Vec<ObligationDto>, ApiError> {
+    state.store.run(user.who(state), Target::any_version(id), step).await?;
+    obligations_of(state, user, id).await
+}
+
+/// Project `id`'s obligations.
+async fn obligations_of(
+    state: &AppState, user: &ApiUser, id: i64,
+) -> Result<Vec<ObligationDto>, ApiError> {
+    let list = state.store.project_obligations(user.who(state), ProjectId(id)).await?;
+    Ok(list.into_iter().map(ObligationDto::from).collect())
 }
 
 /// A project's obligations.
@@ -128,8 +138,7 @@ pub async fn record_project_event(
 pub async fn project_obligations(
     State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
 ) -> Result<Json<Vec<ObligationDto>>, ApiError> {
-    let list = state.store.project_obligations(user.who(&state), ProjectId(id)).await?;
-    Ok(Json(list.into_iter().map(ObligationDto::from).collect()))
+    Ok(Json(obligations_of(&state, &user, id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -236,17 +245,9 @@ pub async fn waive_obligation(
 ) -> Result<Json<Vec<ObligationDto>>, ApiError> {
     let m = object(&body)?;
     let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    let pid = ProjectId(id);
-    state
-        .store
-        .run(
-            user.who(&state),
-            Target::any_version(pid.0),
-            &Waive { key: &text("key"), reason: &text("reason") },
-        )
-        .await?;
-    let list = state.store.project_obligations(user.who(&state), pid).await?;
-    Ok(Json(list.into_iter().map(ObligationDto::from).collect()))
+    let (key, reason) = (text("key"), text("reason"));
+    let step = Waive { key: &key, reason: &reason };
+    Ok(Json(run_on_obligations(&state, &user, id, &step).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

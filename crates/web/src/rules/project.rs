@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::rules::obligations::{ObligationView, view};
 use crate::shell::auth::User;
-use crate::shell::page::PageResult;
+use crate::shell::page::{PageResult, field};
 use crate::shell::panels::{PanelCx, PanelFuture};
 use crate::shell::respond;
 use askama::Template;
@@ -13,69 +13,61 @@ use chrono::NaiveDate;
 use govit_core::DomainError;
 use govit_core::org::Role;
 use govit_core::policy::{EventKind, Fact};
-use govit_storage::Target;
 use govit_storage::projects::EstablishFact;
 use govit_storage::projects::Project;
 use govit_storage::projects::RecordEvent;
 use govit_storage::projects::Waive;
+use govit_storage::{Step, Target};
 use std::collections::HashMap;
+
+/// Runs `step` on project `id` (whatever its version), then goes back to its obligations
+/// saying what was `done`.
+async fn on_project<S: Step<Project>>(
+    state: &AppState, user: &User, id: i64, step: &S, done: &str,
+) -> PageResult {
+    let to = |_: &Project| format!("/projects/{id}?done={done}#obligations");
+    respond::run_redirect(state, user, Target::any_version(id), step, to).await
+}
+
+/// The posted field `name` as `parse` reads it, or the field's error `message`.
+fn chosen<T>(
+    f: &HashMap<String, String>, name: &'static str, parse: impl Fn(&str) -> Option<T>,
+    message: &str,
+) -> Result<T, DomainError> {
+    parse(&field(f, name)).ok_or_else(|| DomainError::invalid(name, message))
+}
 
 /// Records an event on a project from its page.
 pub async fn record_event(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let kind = EventKind::parse(&get("kind"))
-        .ok_or_else(|| DomainError::invalid("kind", "请选择事件类型"))?;
-    let date = NaiveDate::parse_from_str(get("date").trim(), "%Y-%m-%d")
+    let kind = chosen(&f, "kind", EventKind::parse, "请选择事件类型")?;
+    let date = NaiveDate::parse_from_str(field(&f, "date").trim(), "%Y-%m-%d")
         .map_err(|_| DomainError::invalid("date", "事件日期格式应为 2025-10-14"))?;
-    respond::run_redirect(
-        &state,
-        &user,
-        Target::any_version(id),
-        &RecordEvent {
-            kind,
-            date,
-            note: get("note").trim(),
-            planned: get("planned").as_str() == "1",
-        },
-        |_| format!("/projects/{id}?done=event#obligations"),
-    )
-    .await
+    let note = field(&f, "note");
+    let planned = field(&f, "planned") == "1";
+    on_project(&state, &user, id, &RecordEvent { kind, date, note: note.trim(), planned }, "event")
+        .await
 }
 
 pub async fn set_fact(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let fact = Fact::parse(&get("fact"))
-        .ok_or_else(|| DomainError::invalid("fact", "请选择要认定的情况"))?;
-    let value = fact.parse_value(&get("value")).map_err(|m| DomainError::invalid("value", m))?;
-    respond::run_redirect(
-        &state,
-        &user,
-        Target::any_version(id),
-        &EstablishFact { fact, value, basis: &get("basis") },
-        |_| format!("/projects/{id}?done=fact#obligations"),
-    )
-    .await
+    let fact = chosen(&f, "fact", Fact::parse, "请选择要认定的情况")?;
+    let value =
+        fact.parse_value(&field(&f, "value")).map_err(|m| DomainError::invalid("value", m))?;
+    let basis = field(&f, "basis");
+    on_project(&state, &user, id, &EstablishFact { fact, value, basis: &basis }, "fact").await
 }
 
 pub async fn waive(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    respond::run_redirect(
-        &state,
-        &user,
-        Target::any_version(id),
-        &Waive { key: &get("key"), reason: &get("reason") },
-        |_| format!("/projects/{id}?done=waive#obligations"),
-    )
-    .await
+    let (key, reason) = (field(&f, "key"), field(&f, "reason"));
+    on_project(&state, &user, id, &Waive { key: &key, reason: &reason }, "waive").await
 }
 
 /// A project's obligations, events and facts, on its page.

@@ -4,12 +4,15 @@
 
 use crate::shell::auth::User;
 use crate::shell::page::PageResult;
+use crate::shell::respond;
 use crate::shell::state::AppState;
 use crate::shell::view::{self, Layout, SummaryItem};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 use govit_core::FieldError;
+use govit_core::policy::{Provision, ProvisionRule};
+use govit_storage::{Changed, StoreError};
 
 /// One input of a plain form.
 pub struct Field {
@@ -61,15 +64,32 @@ impl<'a> FieldList<'a> {
     }
 }
 
-/// Where a plain form sits and where it posts.
+/// A record's form shown on the plain form page.
+pub trait PlainForm {
+    /// The navigation section to mark (`systems`, `cloud` …).
+    const NAV: &'static str;
+    /// The provision whose article the jurisdiction's profile cites in a hint.
+    const BASIS: Provision;
+    /// The inputs, with the errors that name them and the jurisdiction's article.
+    fn fields(&self, errors: &[FieldError], basis: Option<ProvisionRule>) -> Vec<Field>;
+}
+
+/// Where a plain form posts.
 pub struct FormSpec {
     pub heading: String,
-    /// The navigation section to mark (`systems`, `cloud` …).
-    pub nav: &'static str,
     pub action: String,
     pub cancel: String,
     /// The record's version, for a form that edits one.
     pub version: Option<i64>,
+}
+
+impl FormSpec {
+    pub fn new(
+        heading: impl Into<String>, action: impl Into<String>, cancel: impl Into<String>,
+        version: Option<i64>,
+    ) -> FormSpec {
+        FormSpec { heading: heading.into(), action: action.into(), cancel: cancel.into(), version }
+    }
 }
 
 #[derive(Template)]
@@ -82,11 +102,13 @@ struct FormPage {
     fields: Vec<Field>,
 }
 
-/// The form page, 422 when it shows refused input again.
-pub async fn form_page(
-    state: &AppState, user: &User, spec: FormSpec, fields: Vec<Field>, errors: &[FieldError],
+/// The form page of `form`, 422 when it shows refused input again.
+pub async fn form_page<F: PlainForm>(
+    state: &AppState, user: &User, spec: FormSpec, form: &F, errors: &[FieldError],
 ) -> PageResult {
-    let layout = Layout::for_user(state, user, spec.heading.clone(), spec.nav).await?;
+    let basis = state.store.basis(user.principal.jurisdiction_id, F::BASIS).await;
+    let fields = form.fields(errors, basis);
+    let layout = Layout::for_user(state, user, spec.heading.clone(), F::NAV).await?;
     let body = FormPage {
         layout: layout.with_errors(!errors.is_empty()),
         spec,
@@ -96,6 +118,18 @@ pub async fn form_page(
     }
     .render()?;
     Ok((status_for(errors), Html(body)).into_response())
+}
+
+/// A plain form's answer to its change: the redirect `to` names, or the form again at `spec`
+/// with the refused input (see [`respond::page`]).
+pub async fn answer<F: PlainForm, R>(
+    state: &AppState, user: &User, result: Result<Changed<R>, StoreError>,
+    to: impl FnOnce(&R) -> String, spec: FormSpec, form: &F,
+) -> PageResult {
+    respond::page(state, result, to, |errs| async move {
+        form_page(state, user, spec, form, &errs).await
+    })
+    .await
 }
 
 /// A page showing a form: 200, or 422 when it shows refused input again.

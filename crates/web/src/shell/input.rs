@@ -7,6 +7,7 @@ use crate::shell::error::ApiError;
 use crate::shell::json_body::{Fields, object, version_field};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
+use govit_core::DomainError;
 use std::collections::HashMap;
 
 /// Where a form's text fields come from.
@@ -65,6 +66,30 @@ pub trait FromFields: Sized {
     }
 }
 
+/// Implements [`FromFields`] for a form whose fields are each read under their own name: as
+/// text, or as a list of words where marked `: list`; the form's `label` names them in
+/// messages, and `booleans: true` lets its yes/no fields come as JSON booleans.
+macro_rules! read_fields {
+    ($form:ident, $label:path, $(booleans: $booleans:literal,)? { $($field:ident $(: $list:ident)?),+ $(,)? }) => {
+        impl $crate::shell::input::FromFields for $form {
+            $(const BOOLEANS: bool = $booleans;)?
+            fn label(field: &str) -> &'static str {
+                $label(field)
+            }
+            fn from_fields(f: &mut impl $crate::shell::input::FieldSource) -> Self {
+                $form { $($field: $crate::shell::input::read_fields!(@read f $field $($list)?)),+ }
+            }
+        }
+    };
+    (@read $f:ident $field:ident) => {
+        $f.text(stringify!($field))
+    };
+    (@read $f:ident $field:ident list) => {
+        $f.list(stringify!($field))
+    };
+}
+pub(crate) use read_fields;
+
 /// Reads a request's body as one JSON object, answering a body that cannot be read (too
 /// large, cut off) with its status and a Chinese message.
 async fn body_object<S: Send + Sync>(
@@ -100,8 +125,9 @@ impl<S: Send + Sync> FromRequest<S> for VersionOnly {
     }
 }
 
-/// A file sent as the request body (the API's import), read up to the one upload limit
-/// (`MAX_UPLOAD_BYTES`, the same as the pages'); a larger body is refused with 413.
+/// A file sent as the request body (the API's imports), read up to the one upload limit
+/// (`MAX_UPLOAD_BYTES`, the same as the pages'); a larger body is refused with 413, an empty
+/// one as no file.
 pub struct Upload(pub Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for Upload {
@@ -110,6 +136,9 @@ impl<S: Send + Sync> FromRequest<S> for Upload {
     async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
         use crate::shell::auth::{MAX_UPLOAD_BYTES, UPLOAD_TOO_LARGE};
         match axum::body::to_bytes(req.into_body(), MAX_UPLOAD_BYTES).await {
+            Ok(body) if body.is_empty() => {
+                Err(DomainError::invalid("file", "请求体应为 .xlsx 文件").into())
+            }
             Ok(body) => Ok(Upload(body)),
             Err(_) => Err(ApiError::new(
                 axum::http::StatusCode::PAYLOAD_TOO_LARGE,

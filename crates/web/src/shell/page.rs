@@ -2,8 +2,11 @@
 
 use crate::shell::auth::User;
 use crate::shell::error::PageError;
+use crate::shell::input::FromFields;
 use crate::shell::state::AppState;
 use askama::Template;
+use axum::Form;
+use axum::extract::{FromRequest, Request};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use govit_core::DomainError;
 use std::collections::HashMap;
@@ -28,6 +31,39 @@ pub fn version_of(f: &HashMap<String, String>) -> Result<i64, PageError> {
     f.get("version")
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| DomainError::invalid("version", "缺少版本号，请刷新页面后重试").into())
+}
+
+/// What a posted form is read as: its fields themselves, or a record's form.
+pub trait FromPosted {
+    fn from_posted(f: HashMap<String, String>) -> Self;
+}
+
+impl FromPosted for HashMap<String, String> {
+    fn from_posted(f: HashMap<String, String>) -> Self {
+        f
+    }
+}
+
+impl<F: FromFields> FromPosted for F {
+    fn from_posted(f: HashMap<String, String>) -> Self {
+        F::from_form(&f)
+    }
+}
+
+/// A posted form that changes a record: the version it was rendered with (see [`version_of`],
+/// whose refusal it answers) and the form, read as `F`.
+pub struct VersionedForm<F = HashMap<String, String>>(pub i64, pub F);
+
+impl<S: Send + Sync, F: FromPosted> FromRequest<S> for VersionedForm<F> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let Form(f) = Form::<HashMap<String, String>>::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let version = version_of(&f).map_err(IntoResponse::into_response)?;
+        Ok(VersionedForm(version, F::from_posted(f)))
+    }
 }
 
 /// Refuses a page to a user without the role it needs, and audits the refusal.

@@ -156,9 +156,6 @@ pub async fn import_systems(
     State(state): State<AppState>, user: ApiUser, Query(params): Query<ImportParams>,
     Upload(body): Upload,
 ) -> Result<Json<ImportReportDto>, ApiError> {
-    if body.is_empty() {
-        return Err(DomainError::invalid("file", "请求体应为 .xlsx 文件").into());
-    }
     match crate::systems::import::run_import(
         &state,
         &user.principal,
