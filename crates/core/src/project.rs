@@ -355,6 +355,33 @@ mod tests {
         assert_eq!(A::of_verb(V::Return, S::Submitted, S::Returned), A::Return);
     }
 
+    #[test]
+    fn only_the_owner_records_a_project_outside_the_regulation_under_its_threshold() {
+        use crate::ids::DepartmentId;
+        let clerk = someone(vec![Role::Declarant]);
+        let (own, other) = (DepartmentId(4), DepartmentId(5));
+        let met = Some(("yeji:2", "不适用本办法"));
+        let record =
+            |pr: &Principal, owner, from, met| A::outside_scope(false, pr, owner, from, met);
+        assert_eq!(record(&clerk, own, S::Draft, met), Ok(S::OutsideScope));
+        assert_eq!(record(&clerk, own, S::Returned, met), Ok(S::OutsideScope));
+        let e = record(&clerk, own, S::Draft, None);
+        assert!(
+            matches!(e, Err(DomainError::InvalidState { ref message }) if message.contains("应按规定申报")),
+            "{e:?}"
+        );
+        assert!(matches!(
+            record(&clerk, own, S::Submitted, met),
+            Err(DomainError::InvalidState { .. })
+        ));
+        assert!(matches!(record(&clerk, other, S::Draft, met), Err(DomainError::Forbidden(_))));
+        let reviewer = someone(vec![Role::Reviewer]);
+        assert!(matches!(record(&reviewer, own, S::Draft, met), Err(DomainError::Forbidden(_))));
+        // Taken back, it is a draft again; nothing else is taken back.
+        assert_eq!(A::outside_scope(true, &clerk, own, S::OutsideScope, None), Ok(S::Draft));
+        assert!(A::outside_scope(true, &clerk, own, S::Draft, met).is_err());
+    }
+
     fn someone(roles: Vec<crate::org::Role>) -> Principal {
         Principal::sample(roles, crate::org::ScopeKind::OwnDepartment)
     }

@@ -91,6 +91,7 @@ fn thresholds_at_their_boundaries() {
         value,
         effect: String::new(),
         adds_stage: None,
+        outside_scope: false,
     };
     let at = |v: i64| Facts::from([(Fact::InvestmentYuan, v)]);
     // linxiang:14: ≥ 2,000,000 → expert panel.
