@@ -253,18 +253,7 @@ impl Step<Project> for OutsideScope {
             }
             other => other,
         };
-        let n = sqlx::query(
-            "UPDATE projects SET status = $1, updated_at_ms = $2, version = version + 1 \
-             WHERE id = $3 AND version = $4",
-        )
-        .bind(to.as_str())
-        .bind(who.now_ms)
-        .bind(p.id.0)
-        .bind(p.version)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        stale_unless(conn, n, "projects", p.id.0).await?;
+        super::run::set_status(conn, p, to, who.now_ms, false).await?;
         Ok(Written::record())
     }
 }

@@ -480,20 +480,7 @@ impl Step<Project> for RunStep {
             d.outcome.events.iter().any(|e| {
                 matches!(e, EventKind::DeclarationSubmitted | EventKind::RevisionSubmitted)
             });
-        let n = sqlx::query(
-            "UPDATE projects SET status = $1, updated_at_ms = $2, \
-             submitted_at_ms = CASE WHEN $3 = 1 THEN $2 ELSE submitted_at_ms END, version = version + 1 \
-             WHERE id = $4 AND version = $5",
-        )
-        .bind(d.status.as_str())
-        .bind(who.now_ms)
-        .bind(i64::from(sent))
-        .bind(p.id.0)
-        .bind(p.version)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        stale_unless(conn, n, "projects", p.id.0).await?;
+        set_status(conn, p, d.status, who.now_ms, sent).await?;
         let verb = serde_json::to_string(&d.act.verb).unwrap_or_default();
         sqlx::query(
             "INSERT INTO run_acts (project_id, seq, at_ms, user_id, parties, step, verb) \
@@ -540,7 +527,29 @@ fn not_now(status: ProjectStatus, action: ProjectAction) -> DomainError {
     }
 }
 
-/// Rewrites who may act on a project now from its run (none once approved or rejected).
+/// Moves the project to `to` at the version it was read at (stale otherwise); `sent`: a
+/// declaration sent now, whose sending time it keeps.
+pub(crate) async fn set_status(
+    conn: &mut AnyConnection, p: &Project, to: ProjectStatus, now_ms: i64, sent: bool,
+) -> Result<()> {
+    let n = sqlx::query(
+        "UPDATE projects SET status = $1, updated_at_ms = $2, \
+         submitted_at_ms = CASE WHEN $3 = 1 THEN $2 ELSE submitted_at_ms END, version = version + 1 \
+         WHERE id = $4 AND version = $5",
+    )
+    .bind(to.as_str())
+    .bind(now_ms)
+    .bind(i64::from(sent))
+    .bind(p.id.0)
+    .bind(p.version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    stale_unless(conn, n, "projects", p.id.0).await
+}
+
+/// Rewrites who may act on a project now from its run (none once approved, rejected or
+/// recorded outside the regulation).
 pub(crate) async fn refresh_tasks(
     store: &Store, conn: &mut AnyConnection, p: &Project,
 ) -> Result<()> {

@@ -190,13 +190,7 @@ impl Store {
             TaskOrder::Due => "COALESCE(t.due_date, '9999-12-31') ASC, t.since_ms ASC",
             TaskOrder::DueLatest => "COALESCE(t.due_date, '0000-01-01') DESC, t.since_ms ASC",
         };
-        let total: i64 = crate::base::bind_all(
-            sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS n {from}{}", w.sql()))),
-            &w.params,
-        )
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("n")?;
+        let total = self.count_where(from, &w).await?;
         let sql = format!(
             "SELECT g.*, p.name, p.status, p.version, d.name AS department FROM \
              (SELECT t.project_id, t.slot, t.step, t.action, t.cite, t.since_ms, t.due_date, \
@@ -267,13 +261,7 @@ impl Store {
         all.and("t.overdue > 0", vec![]);
         let from = "FROM run_tasks t JOIN projects p ON p.id = t.project_id \
                     JOIN departments d ON d.id = p.owner_department_id";
-        let total: i64 = crate::base::bind_all(
-            sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS n {from}{}", all.sql()))),
-            &all.params,
-        )
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("n")?;
+        let total = self.count_where(from, &all).await?;
         let sql = format!(
             "SELECT t.project_id, t.party, t.step, t.action, t.cite, t.since_ms, t.due_date, \
              p.name, d.name AS department, u.name AS user_name {from} \

@@ -109,11 +109,7 @@ struct NegativeListPage {
     /// The jurisdiction's own article on the negative list, if its profile has one.
     rule: Option<String>,
     flash: Option<String>,
-    q: String,
-    status: String,
-    dept: String,
-    statuses: Vec<(&'static str, &'static str)>,
-    departments: Vec<(i64, String)>,
+    filters: view::Filters,
     rows: Vec<NegativeRow>,
     pager: Pager,
     export_query: String,
@@ -129,7 +125,9 @@ pub async fn negative_list(
     let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
         format!("/negative-list?{}", q.query_string(Some(n)))
     });
-    let departments = view::department_options(&state, &user).await?;
+    let filters = view::Filters::new(&state, &user, &q.q, &q.dept)
+        .await?
+        .with_status(&q.status, NegativeStatus::ALL.iter().map(|s| (s.as_str(), s.label())));
     let body = NegativeListPage {
         layout: Layout::for_user(&state, &user, "负面清单", "negative").await?,
         rule: state
@@ -138,11 +136,7 @@ pub async fn negative_list(
             .await
             .map(|b| b.cited()),
         flash: None,
-        q: q.q.clone(),
-        status: q.status.clone(),
-        dept: q.dept.clone(),
-        statuses: NegativeStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
-        departments,
+        filters,
         rows: paged.items.iter().map(NegativeRow::from).collect(),
         pager,
         export_query: q.query_string(None),

@@ -158,29 +158,21 @@ pub struct OrgQuery {
 /// can write), when it is of the user's jurisdiction.
 async fn added(state: &AppState, user: &User, q: &OrgQuery) -> Result<Option<String>, PageError> {
     let Ok(id) = q.id.parse::<i64>() else { return Ok(None) };
-    let j = user.principal.jurisdiction_id;
+    let org = state.store.organization(user.principal.jurisdiction_id).await?;
     Ok(match q.done.as_str() {
-        "department" => state
-            .store
-            .departments(j)
-            .await?
-            .into_iter()
+        "department" => org
+            .departments
+            .iter()
             .find(|d| d.id.0 == id)
             .map(|d| format!("已新增部门“{}”。", d.name)),
-        "firm" => state
-            .store
-            .firms(j)
-            .await?
-            .into_iter()
+        "firm" => org
+            .firms
+            .iter()
             .find(|f| f.id == id)
             .map(|f| format!("已登记{}“{}”。", f.kind.label(), f.name)),
-        "expert" => state
-            .store
-            .experts(j)
-            .await?
-            .into_iter()
-            .find(|x| x.id == id)
-            .map(|x| format!("已登记专家“{}”。", x.name)),
+        "expert" => {
+            org.experts.iter().find(|x| x.id == id).map(|x| format!("已登记专家“{}”。", x.name))
+        }
         _ => None,
     })
 }
@@ -213,58 +205,59 @@ fn field_errors(e: StoreError) -> Result<Vec<FieldError>, PageError> {
     }
 }
 
-pub async fn add_department(
-    State(state): State<AppState>, user: User, Form(pairs): Form<Vec<(String, String)>>,
-) -> PageResult {
-    require_admin(&state, &user).await?;
-    let fields: HashMap<String, String> = pairs.iter().cloned().collect();
-    let mut form = DepartmentForm::from_form(&fields);
+/// A handler that adds a department, a firm or an expert from its form (`$read` reads it from
+/// the posted pairs), or shows the organization page again with that form's errors.
+macro_rules! add_from_form {
+    ($name:ident, $read:expr, $add:ident, $id:expr, $what:literal, $slot:ident) => {
+        pub async fn $name(
+            State(state): State<AppState>, user: User, Form(pairs): Form<Vec<(String, String)>>,
+        ) -> PageResult {
+            require_admin(&state, &user).await?;
+            let form = $read(&pairs);
+            let j = user.principal.jurisdiction_id;
+            let errors = match form.parse() {
+                Ok(x) => match state.store.$add(user.who(&state), j, &x).await {
+                    Ok(id) => return Ok(done($what, $id(id))),
+                    Err(e) => field_errors(e)?,
+                },
+                Err(errors) => errors,
+            };
+            let shown = Shown { failed: $what, errors, $slot: form, ..Shown::default() };
+            org_page(&state, &user, shown).await
+        }
+    };
+}
+
+/// The posted pairs as the fields of one form (a repeated name keeps its last value).
+fn fields_of(pairs: &[(String, String)]) -> HashMap<String, String> {
+    pairs.iter().cloned().collect()
+}
+
+/// A department's form: its party kinds are the boxes ticked.
+fn department_form(pairs: &[(String, String)]) -> DepartmentForm {
+    let mut form = DepartmentForm::from_form(&fields_of(pairs));
     form.party_kinds =
         pairs.iter().filter(|(k, _)| k == "party_kinds").map(|(_, v)| v.clone()).collect();
-    let j = user.principal.jurisdiction_id;
-    let errors = match form.parse() {
-        Ok(d) => match state.store.add_department(user.who(&state), j, &d).await {
-            Ok(id) => return Ok(done("department", id.0)),
-            Err(e) => field_errors(e)?,
-        },
-        Err(errors) => errors,
-    };
-    let shown = Shown { failed: "department", errors, dept: form, ..Shown::default() };
-    org_page(&state, &user, shown).await
+    form
 }
 
-pub async fn add_firm(
-    State(state): State<AppState>, user: User, Form(fields): Form<HashMap<String, String>>,
-) -> PageResult {
-    require_admin(&state, &user).await?;
-    let form = FirmForm::from_form(&fields);
-    let j = user.principal.jurisdiction_id;
-    let errors = match form.parse() {
-        Ok(f) => match state.store.add_firm(user.who(&state), j, &f).await {
-            Ok(id) => return Ok(done("firm", id)),
-            Err(e) => field_errors(e)?,
-        },
-        Err(errors) => errors,
-    };
-    org_page(&state, &user, Shown { failed: "firm", errors, firm: form, ..Shown::default() }).await
-}
-
-pub async fn add_expert(
-    State(state): State<AppState>, user: User, Form(fields): Form<HashMap<String, String>>,
-) -> PageResult {
-    require_admin(&state, &user).await?;
-    let form = ExpertForm::from_form(&fields);
-    let j = user.principal.jurisdiction_id;
-    let errors = match form.parse() {
-        Ok(x) => match state.store.add_expert(user.who(&state), j, &x).await {
-            Ok(id) => return Ok(done("expert", id)),
-            Err(e) => field_errors(e)?,
-        },
-        Err(errors) => errors,
-    };
-    let shown = Shown { failed: "expert", errors, expert: form, ..Shown::default() };
-    org_page(&state, &user, shown).await
-}
+add_from_form!(
+    add_department,
+    department_form,
+    add_department,
+    |id: govit_core::ids::DepartmentId| id.0,
+    "department",
+    dept
+);
+add_from_form!(add_firm, |p| FirmForm::from_form(&fields_of(p)), add_firm, |id| id, "firm", firm);
+add_from_form!(
+    add_expert,
+    |p| ExpertForm::from_form(&fields_of(p)),
+    add_expert,
+    |id| id,
+    "expert",
+    expert
+);
 
 /// Imports (or only checks) a department sheet: every row or none, each problem by row.
 pub async fn import_departments(

@@ -19,20 +19,7 @@ pub async fn send_notices(state: &AppState) -> Result<usize, String> {
     if rows.is_empty() {
         return Ok(0);
     }
-    let body = json!({
-        "source": "govit",
-        "kind": "obligations",
-        "sent_at_ms": state.now_ms(),
-        "obligations": rows,
-    });
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| e.to_string())?;
-    let resp = client.post(&url).json(&body).send().await.map_err(|e| e.to_string())?;
-    if !resp.status().is_success() {
-        return Err(format!("webhook answered {}", resp.status()));
-    }
+    post(state, &url, "obligations", json!(rows)).await?;
     state.store.mark_announced(CHANNEL, &rows, state.now_ms()).await.map_err(|e| e.to_string())?;
     Ok(rows.len())
 }
@@ -50,22 +37,27 @@ pub async fn send_reminders(state: &AppState) -> Result<usize, String> {
         .await
         .map_err(|e| e.to_string())?;
     if !reminders.is_empty() {
-        let body = json!({
-            "source": "govit",
-            "kind": "reminders",
-            "sent_at_ms": state.now_ms(),
-            "reminders": reminders,
-        });
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| e.to_string())?;
-        let resp = client.post(&url).json(&body).send().await.map_err(|e| e.to_string())?;
-        if !resp.status().is_success() {
-            return Err(format!("webhook answered {}", resp.status()));
-        }
+        post(state, &url, "reminders", json!(reminders)).await?;
     }
     let done: Vec<i64> = reminders.iter().map(|r| r.id).chain(moot).collect();
     store.mark_reminders_sent(&done, state.now_ms()).await.map_err(|e| e.to_string())?;
     Ok(reminders.len())
+}
+
+/// One POST of `kind` to the webhook, its items under the key of that name; an answer other
+/// than 2xx is an error, and nothing is marked sent.
+async fn post(
+    state: &AppState, url: &str, kind: &str, items: serde_json::Value,
+) -> Result<(), String> {
+    let mut body = json!({ "source": "govit", "kind": kind, "sent_at_ms": state.now_ms() });
+    body[kind] = items;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let resp = client.post(url).json(&body).send().await.map_err(|e| e.to_string())?;
+    if !resp.status().is_success() {
+        return Err(format!("webhook answered {}", resp.status()));
+    }
+    Ok(())
 }

@@ -119,12 +119,8 @@ struct ObligationsPage {
     intro: &'static str,
     base_path: &'static str,
     flash: Option<String>,
-    q: String,
-    status: String,
-    dept: String,
-    show_status_filter: bool,
-    statuses: Vec<(&'static str, &'static str)>,
-    departments: Vec<(i64, String)>,
+    /// No status to choose on 逾期事项: all of it is overdue.
+    filters: crate::shell::view::Filters,
     obligations: Vec<ObligationView>,
     show_project: bool,
     can_waive: bool,
@@ -155,7 +151,12 @@ pub async fn list_page(
     let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
         format!("{base_path}?{}", q.query_string(Some(n)))
     });
-    let departments = crate::shell::view::department_options(state, user).await?;
+    let mut filters = crate::shell::view::Filters::new(state, user, &q.q, &q.dept).await?;
+    if !overdue {
+        use Status as S;
+        let statuses = [S::Pending, S::DueSoon, S::Overdue, S::Fulfilled, S::Waived];
+        filters = filters.with_status(&q.status, statuses.iter().map(|s| (s.as_str(), s.label())));
+    }
     let (heading, intro, active) = if overdue {
         ("逾期事项", "辖区内各单位已超过期限仍未完成的义务，期限按法定工作日计算。", "overdue")
     } else {
@@ -177,21 +178,7 @@ pub async fn list_page(
         intro,
         base_path,
         flash: (q.done == "waive").then(|| "已豁免该事项，理由已记入审计日志。".to_string()),
-        q: q.q.clone(),
-        status: q.status.clone(),
-        dept: q.dept.clone(),
-        show_status_filter: !overdue,
-        statuses: [
-            Status::Pending,
-            Status::DueSoon,
-            Status::Overdue,
-            Status::Fulfilled,
-            Status::Waived,
-        ]
-        .iter()
-        .map(|s| (s.as_str(), s.label()))
-        .collect(),
-        departments,
+        filters,
         obligations: paged.items.into_iter().map(|o| view(o, profile)).collect(),
         show_project: true,
         can_waive: user.principal.has(Role::Reviewer),

@@ -98,10 +98,8 @@ pub async fn run_search(
 #[template(path = "search/search.html")]
 struct SearchPage {
     layout: Layout,
-    q: String,
+    filters: crate::shell::view::Filters,
     kind: String,
-    dept: String,
-    departments: Vec<(i64, String)>,
     hits: Vec<Hit>,
     searched: bool,
     export_query: String,
@@ -111,7 +109,7 @@ pub async fn page(
     State(state): State<AppState>, user: User, Query(q): Query<SearchQuery>,
 ) -> Result<Response, PageError> {
     let hits = run_search(&state, &user.principal, &q).await?;
-    let departments = crate::shell::view::department_options(&state, &user).await?;
+    let filters = crate::shell::view::Filters::new(&state, &user, &q.q, &q.dept).await?;
     let body = SearchPage {
         layout: Layout::for_user(&state, &user, "系统与项目检索", "search").await?,
         searched: !q.q.trim().is_empty(),
@@ -119,10 +117,8 @@ pub async fn page(
             &[("q", q.q.as_str()), ("kind", q.kind.as_str()), ("dept", q.dept.as_str())],
             None,
         ),
-        q: q.q,
+        filters,
         kind: q.kind,
-        dept: q.dept,
-        departments,
         hits,
     }
     .render()?;

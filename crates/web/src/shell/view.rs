@@ -277,3 +277,38 @@ pub async fn department_options(
     let all = state.store.departments(user.principal.jurisdiction_id).await?;
     Ok(all.into_iter().map(|d| (d.id.0, d.name)).collect())
 }
+
+/// A list page's filter bar: the keyword and the department chosen, with the jurisdiction's
+/// departments to choose from, and — where the list has one — the status chosen among its
+/// choices (`shell/_fields.html`'s `select` draws each choice).
+pub struct Filters {
+    pub q: String,
+    pub dept: String,
+    pub departments: Vec<(i64, String)>,
+    pub status: String,
+    pub statuses: Vec<(&'static str, &'static str)>,
+}
+
+impl Filters {
+    /// The bar with the keyword and department chosen; no status.
+    pub async fn new(
+        state: &crate::AppState, user: &crate::shell::auth::User, q: &str, dept: &str,
+    ) -> Result<Filters, crate::shell::error::PageError> {
+        Ok(Filters {
+            q: q.to_string(),
+            dept: dept.to_string(),
+            departments: department_options(state, user).await?,
+            status: String::new(),
+            statuses: Vec::new(),
+        })
+    }
+
+    /// With the status chosen among `statuses` (value, label).
+    pub fn with_status(
+        mut self, status: &str, statuses: impl IntoIterator<Item = (&'static str, &'static str)>,
+    ) -> Filters {
+        self.status = status.to_string();
+        self.statuses = statuses.into_iter().collect();
+        self
+    }
+}

@@ -71,12 +71,9 @@ struct SystemsPage {
     /// The jurisdiction's own article on disposing of systems, if its profile has one.
     disposition_rule: Option<String>,
     flash: Option<String>,
-    q: String,
-    dept: String,
-    disposition: String,
+    /// Its status is the disposition chosen.
+    filters: crate::shell::view::Filters,
     zombies: bool,
-    departments: Vec<(i64, String)>,
-    dispositions: Vec<(&'static str, &'static str)>,
     rows: Vec<Row>,
     pager: Pager,
     export_query: String,
@@ -112,7 +109,9 @@ pub async fn list(
             name: s.system.name,
         })
         .collect();
-    let departments = crate::shell::view::department_options(&state, &user).await?;
+    let filters = crate::shell::view::Filters::new(&state, &user, &q.q, &q.dept)
+        .await?
+        .with_status(&q.disposition, Disposition::ALL.iter().map(|d| (d.as_str(), d.label())));
     let body = SystemsPage {
         layout: Layout::for_user(&state, &user, "政务信息系统目录", "systems").await?,
         disposition_rule: state
@@ -121,12 +120,8 @@ pub async fn list(
             .await
             .map(|b| b.cited()),
         flash: (q.done == "create").then(|| "系统已登记。".to_string()),
-        q: q.q.clone(),
-        dept: q.dept.clone(),
-        disposition: q.disposition.clone(),
+        filters,
         zombies: q.zombies == "1",
-        departments,
-        dispositions: Disposition::ALL.iter().map(|d| (d.as_str(), d.label())).collect(),
         rows,
         pager,
         export_query: q.query_string(None),
