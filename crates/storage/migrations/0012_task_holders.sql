@@ -6,8 +6,6 @@ UPDATE run_tasks SET jurisdiction_id =
     (SELECT p.jurisdiction_id FROM projects p WHERE p.id = run_tasks.project_id);
 CREATE INDEX run_tasks_holder ON run_tasks (jurisdiction_id, party, user_id, since_ms);
 CREATE INDEX run_tasks_holder_due ON run_tasks (jurisdiction_id, party, user_id, due_date);
--- The authority's list of overdue tasks across its jurisdiction.
-CREATE INDEX run_tasks_overdue ON run_tasks (jurisdiction_id, overdue, due_date);
 -- Reminders to deliver through the notice webhook: a 催办 on a task, and a task that turned
 -- overdue (to its holders and the authority). Queued in the transaction that causes them,
 -- once each (`notice_key`), and marked when delivered.
@@ -24,3 +22,5 @@ CREATE TABLE task_notices (
     UNIQUE (project_id, notice_key)
 );
 CREATE INDEX task_notices_unsent ON task_notices (sent_at_ms, id);
+-- The authority's list of overdue tasks across its jurisdiction.
+CREATE INDEX run_tasks_overdue ON run_tasks (jurisdiction_id, overdue, due_date);

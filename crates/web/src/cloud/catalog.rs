@@ -1,6 +1,7 @@
 //! 政务云服务目录 (gaoping:12): the catalog in versions, drafted, submitted, published or returned.
 
 use crate::AppState;
+use crate::cloud::catalog_api::CloudServiceDto;
 use crate::shell::auth::User;
 use crate::shell::page::{PageResult, VersionedForm, field};
 use crate::shell::respond;
@@ -16,7 +17,7 @@ use govit_core::policy::Provision;
 use govit_storage::Target;
 use govit_storage::cloud::catalog_steps;
 use govit_storage::cloud::catalog_steps::StartDraft;
-use govit_storage::cloud::{CatalogVersion, ServiceFilter, ServiceRecord};
+use govit_storage::cloud::{CatalogVersion, ServiceFilter};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -58,35 +59,6 @@ impl CatalogQuery {
             ],
             None,
         )
-    }
-}
-
-struct ServiceRow {
-    id: i64,
-    code: String,
-    name: String,
-    category: &'static str,
-    description: String,
-    provider: String,
-    unit: String,
-    is_common: bool,
-    keywords: String,
-}
-
-impl From<ServiceRecord> for ServiceRow {
-    fn from(r: ServiceRecord) -> Self {
-        let s = r.service;
-        ServiceRow {
-            id: r.id,
-            category: s.category.label(),
-            keywords: s.keywords.join("、"),
-            code: s.code,
-            name: s.name,
-            description: s.description,
-            provider: s.provider,
-            unit: s.unit,
-            is_common: s.is_common,
-        }
     }
 }
 
@@ -133,7 +105,7 @@ struct CatalogPage {
     v: Option<CatalogVersion>,
     status_label: &'static str,
     status_tag: &'static str,
-    rows: Vec<ServiceRow>,
+    rows: Vec<CloudServiceDto>,
     versions: Vec<VersionRow>,
     timeline: Vec<TimelineRow>,
     q: String,
@@ -184,7 +156,7 @@ pub async fn catalog_page(
             .cloud_services(v.id, &q.filter())
             .await?
             .into_iter()
-            .map(ServiceRow::from)
+            .map(CloudServiceDto::from)
             .collect(),
         None => vec![],
     };

@@ -74,21 +74,21 @@ impl From<CatalogVersion> for CatalogVersionDto {
     }
 }
 
-/// An item of the catalog.
+/// An item of the catalog: an item of the API's answers and a row of the page.
 #[derive(Serialize, ToSchema)]
 pub struct CloudServiceDto {
-    id: i64,
-    code: String,
-    name: String,
+    pub(crate) id: i64,
+    pub(crate) code: String,
+    pub(crate) name: String,
     /// gov_cloud, extranet, video, iot, blockchain, ai_model, identity, base_database, other
-    category: String,
-    category_label: String,
-    description: String,
-    provider: String,
-    unit: String,
+    pub(crate) category: String,
+    pub(crate) category_label: String,
+    pub(crate) description: String,
+    pub(crate) provider: String,
+    pub(crate) unit: String,
     /// Common infrastructure or support capability (lhasa:8).
-    is_common: bool,
-    keywords: Vec<String>,
+    pub(crate) is_common: bool,
+    pub(crate) keywords: Vec<String>,
 }
 
 impl From<ServiceRecord> for CloudServiceDto {

@@ -230,46 +230,41 @@ struct VersionInput {
     version: i64,
 }
 
-/// Submits a draft or returned declaration to the authority.
-#[utoipa::path(post, path = "/api/v1/projects/{id}/submit", tag = "projects", params(("id" = i64, Path)), request_body = VersionInput, security(("bearer" = [])),
-    responses((status = 200, body = ProjectDto), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
-pub async fn submit_project(
-    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
-    VersionOnly(version): VersionOnly,
-) -> Result<Json<ProjectDto>, ApiError> {
-    respond::run_json(&state, &user, Target::at(id, version), &RunStep::new(Command::Submit)).await
+/// A step of the project that the caller posts with nothing but the version seen: its
+/// handler, its path and its answer in the OpenAPI document.
+macro_rules! version_step {
+    ($(#[doc = $doc:literal])* $name:ident, $path:literal, $step:expr) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(post, path = $path, tag = "projects", params(("id" = i64, Path)), request_body = VersionInput, security(("bearer" = [])),
+            responses((status = 200, body = ProjectDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+        pub async fn $name(
+            State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
+            VersionOnly(version): VersionOnly,
+        ) -> Result<Json<ProjectDto>, ApiError> {
+            respond::run_json(&state, &user, Target::at(id, version), &$step).await
+        }
+    };
 }
 
-/// Withdraws a submitted declaration before it is decided (撤回).
-#[utoipa::path(post, path = "/api/v1/projects/{id}/withdraw", tag = "projects", params(("id" = i64, Path)), request_body = VersionInput, security(("bearer" = [])),
-    responses((status = 200, body = ProjectDto), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
-pub async fn withdraw_project(
-    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
-    VersionOnly(version): VersionOnly,
-) -> Result<Json<ProjectDto>, ApiError> {
-    respond::run_json(&state, &user, Target::at(id, version), &RunStep::verb(Verb::Withdraw)).await
-}
-
-/// Records a draft or returned declaration as outside the regulation, under a threshold of
-/// its profile that it meets (yeji:2: investment under 100,000 yuan); the owner unit's clerk.
-#[utoipa::path(post, path = "/api/v1/projects/{id}/outside-scope", tag = "projects", params(("id" = i64, Path)), request_body = VersionInput, security(("bearer" = [])),
-    responses((status = 200, body = ProjectDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
-pub async fn record_outside_scope(
-    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
-    VersionOnly(version): VersionOnly,
-) -> Result<Json<ProjectDto>, ApiError> {
-    respond::run_json(&state, &user, Target::at(id, version), &OutsideScope::record()).await
-}
-
-/// Takes back a project recorded as outside the regulation (恢复申报): it is a draft again.
-#[utoipa::path(post, path = "/api/v1/projects/{id}/reopen", tag = "projects", params(("id" = i64, Path)), request_body = VersionInput, security(("bearer" = [])),
-    responses((status = 200, body = ProjectDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
-pub async fn reopen_project(
-    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
-    VersionOnly(version): VersionOnly,
-) -> Result<Json<ProjectDto>, ApiError> {
-    respond::run_json(&state, &user, Target::at(id, version), &OutsideScope::reopen()).await
-}
+version_step!(
+    /// Submits a draft or returned declaration to the authority.
+    submit_project, "/api/v1/projects/{id}/submit", RunStep::new(Command::Submit)
+);
+version_step!(
+    /// Withdraws a submitted declaration before it is decided (撤回).
+    withdraw_project, "/api/v1/projects/{id}/withdraw", RunStep::verb(Verb::Withdraw)
+);
+version_step!(
+    /// Records a draft or returned declaration as outside the regulation, under a threshold
+    /// of its profile that it meets (yeji:2: investment under 100,000 yuan); the owner
+    /// unit's clerk.
+    record_outside_scope, "/api/v1/projects/{id}/outside-scope", OutsideScope::record()
+);
+version_step!(
+    /// Takes back a project recorded as outside the regulation (恢复申报): it is a draft
+    /// again.
+    reopen_project, "/api/v1/projects/{id}/reopen", OutsideScope::reopen()
+);
 
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
@@ -312,15 +307,25 @@ pub struct EventDto {
 
 impl From<ProjectEvent> for EventDto {
     fn from(e: ProjectEvent) -> Self {
+        let ProjectEvent {
+            action,
+            from_status,
+            to_status,
+            actor_name,
+            actor_department,
+            at_ms,
+            comment,
+            ..
+        } = e;
         EventDto {
-            action: e.action.as_str().into(),
-            action_label: e.action.label().into(),
-            from_status: e.from_status.as_str().into(),
-            to_status: e.to_status.as_str().into(),
-            actor: e.actor_name,
-            actor_department: e.actor_department,
-            at_ms: e.at_ms,
-            comment: e.comment,
+            action: action.as_str().into(),
+            action_label: action.label().into(),
+            from_status: from_status.as_str().into(),
+            to_status: to_status.as_str().into(),
+            actor: actor_name,
+            actor_department,
+            at_ms,
+            comment,
         }
     }
 }
