@@ -284,9 +284,11 @@ pub async fn department_options(
 pub struct Filters {
     pub q: String,
     pub dept: String,
-    pub departments: Vec<(i64, String)>,
+    /// (id, name)
+    pub departments: Vec<(String, String)>,
     pub status: String,
-    pub statuses: Vec<(&'static str, &'static str)>,
+    /// (value, label)
+    pub statuses: Vec<(String, &'static str)>,
 }
 
 impl Filters {
@@ -297,7 +299,11 @@ impl Filters {
         Ok(Filters {
             q: q.to_string(),
             dept: dept.to_string(),
-            departments: department_options(state, user).await?,
+            departments: department_options(state, user)
+                .await?
+                .into_iter()
+                .map(|(id, name)| (id.to_string(), name))
+                .collect(),
             status: String::new(),
             statuses: Vec::new(),
         })
@@ -308,7 +314,7 @@ impl Filters {
         mut self, status: &str, statuses: impl IntoIterator<Item = (&'static str, &'static str)>,
     ) -> Filters {
         self.status = status.to_string();
-        self.statuses = statuses.into_iter().collect();
+        self.statuses = statuses.into_iter().map(|(v, l)| (v.to_string(), l)).collect();
         self
     }
 }
