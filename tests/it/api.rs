@@ -292,3 +292,39 @@ async fn openapi_documents_every_route() {
     }
     assert_eq!(documented, expected.len());
 }
+
+/// The policy vocabularies a program sends are closed enums in the document, so a client
+/// learns the codes the server accepts (and a generated client rejects a typo).
+#[tokio::test]
+async fn openapi_lists_the_event_and_fact_vocabularies() {
+    let app = spawn_app().await;
+    let doc: Value = app
+        .client()
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let schemas = &doc["components"]["schemas"];
+    let values = |schema: &str, field: &str| -> Vec<String> {
+        schemas[schema]["properties"][field]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{schema}.{field} is an enum: {}", schemas[schema]))
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect()
+    };
+    let kinds = values("EventInput", "kind");
+    for k in ["contract_signed", "materials_received", "pre_review_passed", "approved"] {
+        assert!(kinds.iter().any(|x| x == k), "{k} in {kinds:?}");
+    }
+    assert_eq!(kinds.len(), govit_core::policy::EventKind::ALL.len());
+    let facts = values("FactInput", "fact");
+    assert_eq!(facts.len(), govit_core::policy::Fact::ALL.len());
+    assert!(facts.iter().any(|f| f == "can_share"), "{facts:?}");
+    assert_eq!(values("FactDto", "fact"), facts);
+    let records = &schemas["StepDto"]["properties"]["records"]["items"]["enum"];
+    assert_eq!(records.as_array().map(Vec::len), Some(kinds.len()), "{}", schemas["StepDto"]);
+}

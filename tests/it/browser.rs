@@ -208,12 +208,15 @@ async fn declare_return_resubmit_approve_in_chromium() {
         // The reviewer approves.
         login(&c, &base, "reviewer").await;
         c.goto(&format!("{base}{project_path}")).await.expect("goto project");
-        // yeji:24's facts are established from the gate list, one button each.
+        // yeji:24's facts are established from the gate list, one button each, with a basis.
         // The flash reads the same after both, so wait for each button to go: a fact once
         // established no longer offers one.
+        // Each finding states what it rests on.
+        fill(&c, "basis-can_share", "区数据资源管理局共享审查意见").await;
         click(&c, "#confirm-can_share-1").await;
         wait_for(&c, "项目情况已认定").await;
         wait_without(&c, "confirm-can_share-1").await;
+        fill(&c, "basis-uses_domestic_crypto", "密码应用方案评估报告").await;
         click(&c, "#confirm-uses_domestic_crypto-1").await;
         wait_without(&c, "confirm-uses_domestic_crypto-1").await;
         // The authority signs yeji:7's joint review; the four other offices sign too.

@@ -506,3 +506,31 @@ impl Api {
         }
     }
 }
+
+/// A webhook on 127.0.0.1 that keeps what it receives, and a state that posts to it.
+pub async fn webhook(
+    app: &TestApp,
+) -> (govit_web::AppState, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    let received: std::sync::Arc<std::sync::Mutex<Vec<Value>>> = Arc::default();
+    let sink = received.clone();
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |axum::Json(v): axum::Json<Value>| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().expect("lock").push(v);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let config = govit_web::WebConfig {
+        notify_webhook: Some(format!("http://{addr}/hook")),
+        ..Default::default()
+    };
+    let state =
+        govit_web::AppState::new(app.store.clone(), config, app.clock.clone()).expect("state");
+    (state, received)
+}

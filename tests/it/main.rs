@@ -23,3 +23,4 @@ mod security;
 mod systems;
 mod validation;
 mod workflow;
+mod writes;

@@ -436,32 +436,11 @@ async fn policies_and_the_calendar_are_readable() {
 
 #[tokio::test]
 async fn due_and_overdue_obligations_go_to_the_webhook_once() {
-    use std::sync::{Arc, Mutex};
     let app = spawn_app().await;
     // Off by default.
     assert_eq!(govit_web::send_notices(&app.state).await, Ok(0));
 
-    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
-    let sink = received.clone();
-    let receiver = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |axum::Json(v): axum::Json<Value>| {
-            let sink = sink.clone();
-            async move {
-                sink.lock().expect("lock").push(v);
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, receiver).await });
-    let config = govit_web::WebConfig {
-        notify_webhook: Some(format!("http://{addr}/hook")),
-        ..Default::default()
-    };
-    let state =
-        govit_web::AppState::new(app.store.clone(), config, app.clock.clone()).expect("state");
+    let (state, received) = webhook(&app).await;
 
     let clerk = app.api("clerk").await;
     let (id, _) = create(&clerk, project_body("通知测试项目", "2026-01", "2026-12")).await;

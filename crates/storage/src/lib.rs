@@ -73,9 +73,10 @@ impl Actor {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite allows one writer; taking this lock before a write transaction avoids
-    /// lock-upgrade failures between concurrent deferred transactions.
-    write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// SQLite allows one writer: its lock, taken before a write transaction, avoids
+    /// lock-upgrade failures between concurrent deferred transactions, and writers queued on
+    /// it commit as a group (`base::write`).
+    writer: Option<Arc<base::write::Writer>>,
     /// The calendar and profiles in force.
     rules: Arc<std::sync::RwLock<Arc<rules::Rules>>>,
     /// Where a project's derived facts come from: rooms above `projects` add theirs here
@@ -140,7 +141,7 @@ impl Store {
         let store = Store {
             pool,
             backend,
-            write_lock: (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(()))),
+            writer: (backend == Backend::Sqlite).then(Arc::default),
             rules: Arc::new(std::sync::RwLock::new(Arc::new(rules::Rules::builtin()))),
             fact_sources: Arc::new(vec![
                 Box::new(projects::links::LinkFacts),
@@ -190,14 +191,10 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Begins a write transaction, serialized on SQLite.
+    /// Begins a write transaction, serialized on SQLite (and committed with the writers
+    /// queued behind it).
     pub(crate) async fn write(&self) -> Result<WriteTx<'_>> {
-        let guard = match &self.write_lock {
-            Some(lock) => Some(lock.lock().await),
-            None => None,
-        };
-        let tx = self.pool.begin().await?;
-        Ok(WriteTx { tx, _guard: guard, writes: &self.writes })
+        base::write::begin(&self.pool, self.writer.as_deref(), &self.writes).await
     }
 
     /// Runs one statement in a write transaction of its own.

@@ -696,37 +696,6 @@ async fn lhasa_11_clock_shows_on_the_task_around_a_make_up_workday() {
     assert_eq!(task["waiting_working_days"], 7, "{task}");
 }
 
-#[tokio::test]
-async fn yeji_2_tells_the_clerk_below_100_000_yuan_before_sending() {
-    let app = spawn_app().await;
-    let clerk = app.api("clerk").await;
-    let web = app.login("clerk").await;
-    for (wan, below) in [("9.9999", true), ("10", false)] {
-        let mut body = declaration_json(&format!("规模测试{wan}万元"));
-        body["investment"] = json!(wan);
-        body["fiscal_funds"] = json!(wan);
-        body["self_raised"] = json!("0");
-        let (s, p) = clerk.post("/api/v1/projects", body).await;
-        assert_eq!(s, StatusCode::CREATED, "{p}");
-        let id = p["id"].as_i64().expect("id");
-        let (_, path) = clerk.get(&format!("/api/v1/projects/{id}/path")).await;
-        let cites: Vec<&str> = path["thresholds"]
-            .as_array()
-            .expect("thresholds")
-            .iter()
-            .filter_map(|t| t["cite"].as_str())
-            .collect();
-        assert_eq!(cites.contains(&"yeji:2"), below, "{wan} 万元: {path}");
-        let (_, page) = web.text(&format!("/projects/{id}")).await;
-        let shown = page.contains("本项目适用的规模规定") && page.contains("不适用本办法");
-        assert_eq!(shown, below, "{wan} 万元");
-        // The notice stands before the button that sends it.
-        if below {
-            assert!(page.find("不适用本办法") < page.find("id=\"submit-declaration\""), "{page}");
-        }
-    }
-}
-
 /// An instant given in Beijing time.
 fn beijing(s: &str) -> i64 {
     chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")

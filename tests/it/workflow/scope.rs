@@ -98,3 +98,28 @@ async fn yeji_2_a_small_project_is_recorded_outside_the_regulation_and_taken_bac
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "a draft is not taken back: {e}");
 }
+
+#[tokio::test]
+async fn yeji_2_tells_the_clerk_below_100_000_yuan_before_sending() {
+    let app = spawn_app().await;
+    let clerk = app.api("clerk").await;
+    let web = app.login("clerk").await;
+    for (wan, below) in [("9.9999", true), ("10", false)] {
+        let (id, _) = draft_of(&clerk, wan).await;
+        let (_, path) = clerk.get(&format!("/api/v1/projects/{id}/path")).await;
+        let cites: Vec<&str> = path["thresholds"]
+            .as_array()
+            .expect("thresholds")
+            .iter()
+            .filter_map(|t| t["cite"].as_str())
+            .collect();
+        assert_eq!(cites.contains(&"yeji:2"), below, "{wan} 万元: {path}");
+        let (_, page) = web.text(&format!("/projects/{id}")).await;
+        let shown = page.contains("本项目适用的规模规定") && page.contains("不适用本办法");
+        assert_eq!(shown, below, "{wan} 万元");
+        // The notice stands before the button that sends it.
+        if below {
+            assert!(page.find("不适用本办法") < page.find("id=\"submit-declaration\""), "{page}");
+        }
+    }
+}

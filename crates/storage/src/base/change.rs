@@ -15,12 +15,14 @@
 
 use super::WriteTx;
 use super::audit_log::{Change, append};
+use crate::Backend;
 use crate::{Actor, Result, Store, StoreError};
 use govit_core::DomainError;
 use govit_core::ids::JurisdictionId;
 use govit_core::org::Principal;
 use govit_core::policy::{Provision, ProvisionRule};
 use sqlx::AnyConnection;
+use sqlx::AssertSqlSafe;
 use std::future::Future;
 
 /// Who acts, and when.
@@ -84,6 +86,11 @@ pub trait Record: Sized + Send + Sync {
     fn load(
         conn: &mut AnyConnection, who: Who<'_>, id: i64,
     ) -> impl Future<Output = Result<Option<Self>>> + Send;
+    /// The table whose row a change of it holds for the whole change: on PostgreSQL a second
+    /// change of the same record then waits for the first and reads what it left (and is
+    /// refused as stale), instead of reading part of the record before and part after.
+    /// SQLite runs one writer at a time. None: the versioned update alone guards it.
+    const TABLE: Option<&'static str> = None;
     /// Loads the current row, if the principal may see it at all (otherwise the change is
     /// refused as not found).
     fn load_visible(
@@ -249,6 +256,16 @@ impl Store {
         &self, who: Who<'_>, target: Target, step: &S,
     ) -> Result<Changed<R>> {
         let mut w = self.write().await?;
+        if let (Some(table), Target::Existing { id, .. }, Backend::Postgres) =
+            (R::TABLE, target, self.backend)
+        {
+            sqlx::query(AssertSqlSafe(format!(
+                "UPDATE {table} SET version = version WHERE id = $1"
+            )))
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        }
         let before = match target {
             Target::New => None,
             Target::Existing { id, .. } => match R::load_visible(&mut w.tx, who, id).await? {

@@ -4,6 +4,9 @@
 pub mod audit_log;
 pub mod change;
 pub(crate) mod migrate;
+pub(crate) mod write;
+
+pub(crate) use write::WriteTx;
 
 use crate::{Result, Store, StoreError};
 use chrono::{FixedOffset, NaiveDate, TimeZone};
@@ -27,20 +30,6 @@ pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
 /// refusal `taken` names; any other failure as it is.
 pub(crate) fn unless_unique(e: sqlx::Error, taken: impl FnOnce() -> DomainError) -> StoreError {
     if unique_violation(&e) { taken().into() } else { e.into() }
-}
-
-pub(crate) struct WriteTx<'a> {
-    pub tx: sqlx::Transaction<'static, sqlx::Any>,
-    pub(crate) _guard: Option<tokio::sync::MutexGuard<'a, ()>>,
-    pub(crate) writes: &'a std::sync::atomic::AtomicU64,
-}
-
-impl WriteTx<'_> {
-    pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await?;
-        self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Ok(())
-    }
 }
 
 /// A page request: 1-based page number and page size.

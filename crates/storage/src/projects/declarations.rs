@@ -9,6 +9,7 @@ use govit_core::project::decide_edit;
 
 impl Record for Project {
     const KIND: &'static str = "project";
+    const TABLE: Option<&'static str> = Some("projects");
 
     fn key(&self) -> (i64, i64) {
         (self.id.0, self.version)
@@ -45,9 +46,10 @@ impl Record for Project {
         }
         // A new draft owes what its profile asks of it at once (the duty to declare next
         // year's project, with its deadline), not only after its first edit.
-        cx.store.recompute_in(conn, after.id, who.now_ms).await?;
-        // Who may act now follows the route, which follows the facts any change may touch.
-        super::run::refresh_tasks(cx.store, conn, after).await?;
+        let (_, facts) = cx.store.recompute_read(conn, after.id, who.now_ms).await?;
+        // Who may act now follows the route, which follows the facts any change may touch
+        // (read once, by the recompute, when it had them).
+        super::run::refresh_tasks(cx.store, conn, after, facts.as_ref()).await?;
         Ok(())
     }
 

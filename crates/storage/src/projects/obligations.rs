@@ -78,25 +78,40 @@ impl Store {
     /// The project's facts: those its declaration implies, those the registered fact sources
     /// derive, and those set by reviewers (which override).
     pub(crate) async fn facts_of(&self, conn: &mut AnyConnection, p: &Project) -> Result<Facts> {
+        Ok(self.facts_and_first_sent(conn, p).await?.0)
+    }
+
+    /// The project's facts, and the day it was first sent (its first `declaration_submitted`),
+    /// which places it in its profile's declaration window.
+    pub(crate) async fn facts_and_first_sent(
+        &self, conn: &mut AnyConnection, p: &Project,
+    ) -> Result<(Facts, Option<NaiveDate>)> {
         let mut facts = derived_facts(p);
         for source in self.fact_sources.iter() {
             source.derive(conn, p, &mut facts).await?;
         }
+        // What happened, by kind: how many times, and the first day.
+        let happened: Vec<(String, i64, String)> = sqlx::query(
+            "SELECT kind, COUNT(*) AS n, MIN(event_date) AS first FROM project_milestones \
+             WHERE project_id = $1 AND planned = 0 GROUP BY kind",
+        )
+        .bind(p.id.0)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("kind")?, r.try_get("n")?, r.try_get("first")?)))
+        .collect::<Result<_>>()?;
+        let of = |kind: EventKind| happened.iter().find(|(k, ..)| k == kind.as_str());
         // Facts the path's events imply are counted from them (a typed value never overrides).
         for fact in Fact::ALL {
             let Some(kind) = fact.from_events() else { continue };
-            let n: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM project_milestones WHERE project_id = $1 AND kind = $2 AND planned = 0",
-            )
-            .bind(p.id.0)
-            .bind(kind.as_str())
-            .fetch_one(&mut *conn)
-            .await?;
-            facts.insert(*fact, n);
+            facts.insert(*fact, of(kind).map_or(0, |(_, n, _)| *n));
         }
         // Sent after the profile's yearly cut-off (yeji:6, lhasa:7): from the first submission;
         // unknown until the project is sent.
-        if let Some(sent) = first_sent(conn, p.id).await?
+        let first_sent = of(EventKind::DeclarationSubmitted)
+            .and_then(|(.., d)| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        if let Some(sent) = first_sent
             && let Some((fact, v)) =
                 self.rules().profile(&p.profile_id).and_then(|x| x.window_facts(sent))
         {
@@ -113,22 +128,8 @@ impl Store {
                 facts.insert(f, r.try_get("value")?);
             }
         }
-        Ok(facts)
+        Ok((facts, first_sent))
     }
-}
-
-/// The day a project was first sent (its first `declaration_submitted`), if it has been.
-pub(crate) async fn first_sent(
-    conn: &mut AnyConnection, id: ProjectId,
-) -> Result<Option<NaiveDate>> {
-    let first: Option<String> = sqlx::query_scalar(
-        "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND kind = $2 AND planned = 0",
-    )
-    .bind(id.0)
-    .bind(EventKind::DeclarationSubmitted.as_str())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(first.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
 }
 
 async fn project_events(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<Event>> {
@@ -186,6 +187,14 @@ impl Store {
     pub(crate) async fn recompute_in(
         &self, conn: &mut AnyConnection, id: ProjectId, now_ms: i64,
     ) -> Result<usize> {
+        Ok(self.recompute_read(conn, id, now_ms).await?.0)
+    }
+
+    /// [`Store::recompute_in`], also answering the facts it read (none when the project or its
+    /// profile is gone, or it owes nothing), for a caller that goes on to work from them.
+    pub(crate) async fn recompute_read(
+        &self, conn: &mut AnyConnection, id: ProjectId, now_ms: i64,
+    ) -> Result<(usize, Option<Facts>)> {
         // Two recomputes of one project at once (the daily tick and a step) must not both
         // delete the old list and insert the new: on PostgreSQL the second would not see the
         // first's new rows and collide on them. Taking the project's row first queues them
@@ -195,7 +204,7 @@ impl Store {
             .execute(&mut *conn)
             .await?;
         let Some(p) = fetch(conn, id).await? else {
-            return Ok(0);
+            return Ok((0, None));
         };
         // Never with a calendar another process has since replaced.
         let (rules, _) = self.current_rules_in(conn).await?;
@@ -205,12 +214,12 @@ impl Store {
             .await?;
         let Some(profile) = rules.profile(&p.profile_id) else {
             tracing::warn!(project = id.0, profile = %p.profile_id, "project's profile is not loaded");
-            return Ok(0);
+            return Ok((0, None));
         };
         // Outside the regulation (yeji:2), it owes nothing under it.
         if p.status == ProjectStatus::OutsideScope {
             super::tasks::write_dues(conn, id).await?;
-            return Ok(0);
+            return Ok((0, None));
         }
         let facts = self.facts_of(conn, &p).await?;
         let events = project_events(conn, id).await?;
@@ -276,7 +285,7 @@ impl Store {
             .await?;
         }
         super::tasks::write_dues(conn, id).await?;
-        Ok(list.len())
+        Ok((list.len(), Some(facts)))
     }
 
     /// Recomputes every project's obligations: the daily tick and the calendar import.

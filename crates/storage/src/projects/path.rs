@@ -29,13 +29,11 @@ impl Store {
         let rules = self.rules();
         let Some(profile) = rules.profile(&p.profile_id) else { return Ok(None) };
         let Some(path) = profile.path("approval") else { return Ok(None) };
-        let (facts, run, first_sent) = {
+        let (facts, first_sent, run) = {
             let mut conn = self.pool.acquire().await?;
-            (
-                self.facts_of(&mut conn, p).await?,
-                super::run::run_of(self, &mut conn, p).await?,
-                super::obligations::first_sent(&mut conn, p.id).await?,
-            )
+            let (facts, first_sent) = self.facts_and_first_sent(&mut conn, p).await?;
+            let run = super::run::run_under(self, &mut conn, p, &facts).await?;
+            (facts, first_sent, run)
         };
         let thresholds =
             profile.thresholds.iter().filter(|t| t.met(&facts) == Some(true)).cloned().collect();

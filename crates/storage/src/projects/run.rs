@@ -42,11 +42,16 @@ pub(crate) async fn route_of(
     store: &Store, conn: &mut AnyConnection, p: &Project,
 ) -> Result<Route> {
     let facts = store.facts_of(conn, p).await?;
+    Ok(route_for(store, p, &facts))
+}
+
+/// The route the project's profile lays out for it under `facts`.
+fn route_for(store: &Store, p: &Project, facts: &govit_core::policy::Facts) -> Route {
     let rules = store.rules();
-    let Some(profile) = rules.profile(&p.profile_id) else { return Ok(Route::default()) };
-    Ok(Route::for_path(profile, "approval", &facts).unwrap_or_else(|| {
-        Route::from_rules(&profile.stages, &[Stage::Declaration, Stage::Approval], &facts)
-    }))
+    let Some(profile) = rules.profile(&p.profile_id) else { return Route::default() };
+    Route::for_path(profile, "approval", facts).unwrap_or_else(|| {
+        Route::from_rules(&profile.stages, &[Stage::Declaration, Stage::Approval], facts)
+    })
 }
 
 async fn acts_of(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<ActRecord>> {
@@ -82,6 +87,18 @@ async fn acts_of(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<ActRecor
 /// The run of a project, read on `conn`.
 pub(crate) async fn run_of(store: &Store, conn: &mut AnyConnection, p: &Project) -> Result<Run> {
     let route = route_of(store, conn, p).await?;
+    run_on(conn, p, route).await
+}
+
+/// [`run_of`] with the facts the caller has already read.
+pub(crate) async fn run_under(
+    store: &Store, conn: &mut AnyConnection, p: &Project, facts: &govit_core::policy::Facts,
+) -> Result<Run> {
+    run_on(conn, p, route_for(store, p, facts)).await
+}
+
+/// The run along `route`: its acts, folded.
+async fn run_on(conn: &mut AnyConnection, p: &Project, route: Route) -> Result<Run> {
     let acts = acts_of(conn, p.id).await?;
     let plain: Vec<Act> = acts.iter().map(|a| a.act.clone()).collect();
     let progress = replay(&route, p.created_at_ms, &plain);
@@ -481,20 +498,7 @@ impl Step<Project> for RunStep {
                 matches!(e, EventKind::DeclarationSubmitted | EventKind::RevisionSubmitted)
             });
         set_status(conn, p, d.status, who.now_ms, sent).await?;
-        let verb = serde_json::to_string(&d.act.verb).unwrap_or_default();
-        sqlx::query(
-            "INSERT INTO run_acts (project_id, seq, at_ms, user_id, parties, step, verb) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(p.id.0)
-        .bind(d.seq)
-        .bind(d.act.at_ms)
-        .bind(d.act.user.0)
-        .bind(d.act.parties.join(","))
-        .bind(d.act.step.clone())
-        .bind(verb)
-        .execute(&mut *conn)
-        .await?;
+        write_act(conn, p.id, d.seq, &d.act).await?;
         if matches!(d.act.verb, Verb::Urge { .. }) {
             super::reminders::queue_urge(conn, p.id, d.seq, &d.act.step).await?;
         }
@@ -527,6 +531,26 @@ fn not_now(status: ProjectStatus, action: ProjectAction) -> DomainError {
     }
 }
 
+/// Keeps act number `seq` of the project's run.
+pub(crate) async fn write_act(
+    conn: &mut AnyConnection, id: ProjectId, seq: i64, act: &Act,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO run_acts (project_id, seq, at_ms, user_id, parties, step, verb) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id.0)
+    .bind(seq)
+    .bind(act.at_ms)
+    .bind(act.user.0)
+    .bind(act.parties.join(","))
+    .bind(act.step.clone())
+    .bind(serde_json::to_string(&act.verb).unwrap_or_default())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Moves the project to `to` at the version it was read at (stale otherwise); `sent`: a
 /// declaration sent now, whose sending time it keeps.
 pub(crate) async fn set_status(
@@ -551,9 +575,12 @@ pub(crate) async fn set_status(
 /// Rewrites who may act on a project now from its run (none once approved, rejected or
 /// recorded outside the regulation).
 pub(crate) async fn refresh_tasks(
-    store: &Store, conn: &mut AnyConnection, p: &Project,
+    store: &Store, conn: &mut AnyConnection, p: &Project, facts: Option<&govit_core::policy::Facts>,
 ) -> Result<()> {
-    let mut run = run_of(store, conn, p).await?;
+    let mut run = match facts {
+        Some(facts) => run_under(store, conn, p, facts).await?,
+        None => run_of(store, conn, p).await?,
+    };
     if matches!(
         p.status,
         ProjectStatus::Approved | ProjectStatus::Rejected | ProjectStatus::OutsideScope

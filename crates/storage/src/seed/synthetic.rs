@@ -42,21 +42,14 @@ impl Store {
         let Some(mut p) = crate::projects::fetch(conn, id).await? else { return Ok(0) };
         if let Some(at) = sent.filter(|_| p.status == ProjectStatus::Submitted) {
             let run = crate::projects::run::run_of(self, conn, &p).await?;
-            let first = run.route.steps.first().map(|s| s.key.clone()).unwrap_or_default();
-            let verb =
-                serde_json::to_string(&Verb::Pass { note: String::new() }).unwrap_or_default();
-            sqlx::query(
-                "INSERT INTO run_acts (project_id, seq, at_ms, user_id, parties, step, verb) \
-                 VALUES ($1, 1, $2, $3, $4, $5, $6)",
-            )
-            .bind(id.0)
-            .bind(at)
-            .bind(by.0)
-            .bind(crate::projects::run::OWNER)
-            .bind(first)
-            .bind(verb)
-            .execute(&mut *conn)
-            .await?;
+            let act = govit_core::workflow::Act {
+                at_ms: at,
+                user: by,
+                parties: vec![crate::projects::run::OWNER.to_string()],
+                step: run.route.steps.first().map(|s| s.key.clone()).unwrap_or_default(),
+                verb: Verb::Pass { note: String::new() },
+            };
+            crate::projects::run::write_act(conn, id, 1, &act).await?;
             sqlx::query("UPDATE projects SET submitted_at_ms = $1 WHERE id = $2")
                 .bind(at)
                 .bind(id.0)
@@ -64,7 +57,7 @@ impl Store {
                 .await?;
             p.submitted_at_ms = Some(at);
         }
-        crate::projects::run::refresh_tasks(self, conn, &p).await?;
+        crate::projects::run::refresh_tasks(self, conn, &p, None).await?;
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM run_tasks WHERE project_id = $1")
             .bind(id.0)
             .fetch_one(&mut *conn)

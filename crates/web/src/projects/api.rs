@@ -436,6 +436,7 @@ pub async fn unlink_project_system(
 #[into_params(parameter_in = Query)]
 pub struct GateParams {
     /// The gated action: `declare`, `approve` (default), `fund`, `start_work`, `accept`, `om_funds`…
+    #[param(schema_with = crate::shell::vocabulary::gated_action)]
     action: Option<String>,
 }
 

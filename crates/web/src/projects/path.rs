@@ -31,6 +31,7 @@ pub struct StepDto {
     mode_label: String,
     action: String,
     /// The events its pass records for the project's duties (`materials_received` …).
+    #[schema(schema_with = crate::shell::vocabulary::event_kinds)]
     records: Vec<String>,
     /// The same in words (收到申报材料), joined; empty when it records none.
     records_label: String,

@@ -82,6 +82,7 @@ impl From<govit_storage::projects::obligations::ObligationRow> for ObligationDto
 #[allow(dead_code)]
 struct EventInput {
     /// An event kind of the policy vocabulary, e.g. `contract_signed`.
+    #[schema(schema_with = crate::shell::vocabulary::event_kind)]
     kind: String,
     /// `YYYY-MM-DD`: not in the future for an event that happened; today or later for a
     /// planned date.
@@ -145,6 +146,7 @@ pub async fn project_obligations(
 #[allow(dead_code)]
 struct FactInput {
     /// A fact code from the policy vocabulary, e.g. `can_share`.
+    #[schema(schema_with = crate::shell::vocabulary::fact)]
     fact: String,
     /// As stored: an integer (1 = yes, 0 = no, amounts in yuan, ratios in basis points); or
     /// as a person types it: a string ("是", "120.5" in 万元, "15%").
@@ -159,6 +161,7 @@ struct FactInput {
 #[derive(Serialize, ToSchema)]
 pub struct FactDto {
     /// The fact's code in the policy vocabulary.
+    #[schema(schema_with = crate::shell::vocabulary::fact)]
     fact: String,
     fact_label: String,
     /// As stored: 1/0 for flags, yuan, basis points.

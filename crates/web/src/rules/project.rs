@@ -4,13 +4,14 @@ use crate::AppState;
 use crate::rules::obligations::{ObligationView, view};
 use crate::shell::auth::User;
 use crate::shell::page::{PageResult, field};
-use crate::shell::panels::{PanelCx, PanelFuture};
+use crate::shell::panels::{Entered, PanelCx, PanelFuture};
 use crate::shell::respond;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use chrono::NaiveDate;
 use govit_core::DomainError;
+use govit_core::ids::ProjectId;
 use govit_core::org::Role;
 use govit_core::policy::{EventKind, Fact};
 use govit_storage::projects::EstablishFact;
@@ -51,15 +52,37 @@ pub async fn record_event(
         .await
 }
 
+/// Establishes a fact (认定) from the project page: a refused one (no basis, a value that does
+/// not read) comes back on the page with the error summary and what was typed.
 pub async fn set_fact(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let fact = chosen(&f, "fact", Fact::parse, "请选择要认定的情况")?;
-    let value =
-        fact.parse_value(&field(&f, "value")).map_err(|m| DomainError::invalid("value", m))?;
     let basis = field(&f, "basis");
-    on_project(&state, &user, id, &EstablishFact { fact, value, basis: &basis }, "fact").await
+    let chosen = chosen(&f, "fact", Fact::parse, "请选择要认定的情况").and_then(|fact| {
+        let value =
+            fact.parse_value(&field(&f, "value")).map_err(|m| DomainError::invalid("value", m))?;
+        Ok(EstablishFact { fact, value, basis: &basis })
+    });
+    let step = match chosen {
+        Ok(step) => Ok(step),
+        Err(DomainError::Invalid(errors)) => Err(errors),
+        Err(e) => return Err(e.into()),
+    };
+    let (state, user, f) = (&state, &user, &f);
+    respond::run_page(
+        state,
+        user,
+        Target::any_version(id),
+        step,
+        |_: &Project| format!("/projects/{id}?done=fact#obligations"),
+        |errs| async move {
+            let ids = [("fact", "fact"), ("value", "fact-value"), ("basis", "fact-basis")];
+            let entered = Entered::refused(errs, &ids, f);
+            state.panels.project_page(state, user, ProjectId(id), entered).await
+        },
+    )
+    .await
 }
 
 pub async fn waive(

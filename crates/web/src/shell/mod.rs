@@ -17,3 +17,4 @@ pub mod reveal;
 pub mod sheet;
 pub mod state;
 pub mod view;
+pub mod vocabulary;
