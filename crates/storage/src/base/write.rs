@@ -97,16 +97,18 @@ pub(crate) async fn begin<'a>(
         writer.lock.lock().await
     };
     let open = writer.open.lock().map_err(|_| poisoned())?.take();
-    let (mut tx, group) = match open {
+    // The first writer of a group needs no savepoint: if it stops, nothing else is in the
+    // transaction and all of it is rolled back.
+    let (tx, group) = match open {
         Some(mut o) => {
             if o.unfinished {
                 undo_savepoint(&mut o.tx).await?;
             }
+            sqlx::query("SAVEPOINT govit_write").execute(&mut *o.tx).await?;
             (o.tx, o.group)
         }
         None => (pool.begin().await?, Group::new()),
     };
-    sqlx::query("SAVEPOINT govit_write").execute(&mut *tx).await?;
     Ok(WriteTx { tx: Tx(Some(tx)), guard: Some((guard, writer, group)), writes })
 }
 
@@ -133,8 +135,10 @@ impl WriteTx<'_> {
             self.writes.fetch_add(1, Ordering::SeqCst);
             return Ok(());
         };
-        sqlx::query("RELEASE SAVEPOINT govit_write").execute(&mut *tx).await?;
         let members = group.members.fetch_add(1, Ordering::SeqCst) + 1;
+        if members > 1 {
+            sqlx::query("RELEASE SAVEPOINT govit_write").execute(&mut *tx).await?;
+        }
         if writer.waiting.load(Ordering::SeqCst) > 0 && members < GROUP_MAX {
             // Someone is queued: they carry the transaction on; this change commits with it.
             *writer.open.lock().map_err(|_| poisoned())? =

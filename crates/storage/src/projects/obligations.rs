@@ -132,6 +132,62 @@ impl Store {
     }
 }
 
+/// An obligation's row as written (all but its key and when it was written).
+#[derive(PartialEq)]
+struct OwedRow {
+    jurisdiction: i64,
+    rule_id: String,
+    cite: String,
+    duty: String,
+    text: String,
+    owed_by: String,
+    owed_department: Option<i64>,
+    since: String,
+    not_before: Option<String>,
+    due: Option<String>,
+    provisional: i64,
+    period: Option<String>,
+    status: String,
+    fulfilled_on: Option<String>,
+    late: i64,
+}
+
+/// The project's obligations as stored, by key.
+async fn stored_rows(
+    conn: &mut AnyConnection, id: ProjectId,
+) -> Result<std::collections::HashMap<String, OwedRow>> {
+    let rows = sqlx::query(
+        "SELECT obligation_key, jurisdiction_id, rule_id, cite, duty, rule_text, owed_by, owed_department_id, \
+         since_date, not_before, due_date, provisional, period, status, fulfilled_on, late \
+         FROM obligations WHERE project_id = $1",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let row = OwedRow {
+                jurisdiction: r.try_get("jurisdiction_id")?,
+                rule_id: r.try_get("rule_id")?,
+                cite: r.try_get("cite")?,
+                duty: r.try_get("duty")?,
+                text: r.try_get("rule_text")?,
+                owed_by: r.try_get("owed_by")?,
+                owed_department: r.try_get("owed_department_id")?,
+                since: r.try_get("since_date")?,
+                not_before: r.try_get("not_before")?,
+                due: r.try_get("due_date")?,
+                provisional: r.try_get("provisional")?,
+                period: r.try_get("period")?,
+                status: r.try_get("status")?,
+                fulfilled_on: r.try_get("fulfilled_on")?,
+                late: r.try_get("late")?,
+            };
+            Ok((r.try_get("obligation_key")?, row))
+        })
+        .collect()
+}
+
 async fn project_events(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<Event>> {
     // Only what happened: planned dates are shown, never counted.
     let rows = sqlx::query(
@@ -208,19 +264,19 @@ impl Store {
         };
         // Never with a calendar another process has since replaced.
         let (rules, _) = self.current_rules_in(conn).await?;
-        sqlx::query("DELETE FROM obligations WHERE project_id = $1")
-            .bind(id.0)
-            .execute(&mut *conn)
-            .await?;
-        let Some(profile) = rules.profile(&p.profile_id) else {
+        let profile = rules.profile(&p.profile_id);
+        if profile.is_none() {
             tracing::warn!(project = id.0, profile = %p.profile_id, "project's profile is not loaded");
-            return Ok((0, None));
-        };
+        }
         // Outside the regulation (yeji:2), it owes nothing under it.
-        if p.status == ProjectStatus::OutsideScope {
+        let Some(profile) = profile.filter(|_| p.status != ProjectStatus::OutsideScope) else {
+            sqlx::query("DELETE FROM obligations WHERE project_id = $1")
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await?;
             super::tasks::write_dues(conn, id).await?;
             return Ok((0, None));
-        }
+        };
         let facts = self.facts_of(conn, &p).await?;
         let events = project_events(conn, id).await?;
         let waivers: Vec<Waiver> = sqlx::query(
@@ -257,32 +313,70 @@ impl Store {
                 .and_then(|r| r.try_get::<i64, _>("id").ok())
         };
         let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+        // Only what changed is written: most acts move one or two duties, and a row left as it
+        // was costs the database nothing (its indexes included).
+        let mut stored = stored_rows(conn, id).await?;
         for o in &list {
-            sqlx::query(
-                "INSERT INTO obligations (project_id, obligation_key, jurisdiction_id, rule_id, cite, duty, rule_text, owed_by, \
-                 owed_department_id, since_date, not_before, due_date, provisional, period, status, fulfilled_on, late, computed_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-            )
-            .bind(id.0)
-            .bind(o.key.clone())
-            .bind(p.jurisdiction_id.0)
-            .bind(o.rule.id.clone())
-            .bind(o.rule.cite.clone())
-            .bind(o.rule.duty.clone())
-            .bind(o.rule.text.clone())
-            .bind(o.rule.owed_by.clone())
-            .bind(dept_for(&o.rule.owed_by))
-            .bind(fmt(o.since))
-            .bind(o.not_before.map(fmt))
-            .bind(o.due.map(|d| fmt(d.date)))
-            .bind(i64::from(o.due.is_some_and(|d| d.provisional)))
-            .bind(o.period.clone())
-            .bind(o.status.as_str())
-            .bind(o.fulfilled_on.map(fmt))
-            .bind(i64::from(o.late))
-            .bind(now_ms)
-            .execute(&mut *conn)
-            .await?;
+            let row = OwedRow {
+                jurisdiction: p.jurisdiction_id.0,
+                rule_id: o.rule.id.clone(),
+                cite: o.rule.cite.clone(),
+                duty: o.rule.duty.clone(),
+                text: o.rule.text.clone(),
+                owed_by: o.rule.owed_by.clone(),
+                owed_department: dept_for(&o.rule.owed_by),
+                since: fmt(o.since),
+                not_before: o.not_before.map(fmt),
+                due: o.due.map(|d| fmt(d.date)),
+                provisional: i64::from(o.due.is_some_and(|d| d.provisional)),
+                period: o.period.clone(),
+                status: o.status.as_str().to_string(),
+                fulfilled_on: o.fulfilled_on.map(fmt),
+                late: i64::from(o.late),
+            };
+            let sql = match stored.remove(&o.key) {
+                Some(old) if old == row => continue,
+                Some(_) => {
+                    "UPDATE obligations SET jurisdiction_id = $3, rule_id = $4, cite = $5, duty = $6, rule_text = $7, \
+                     owed_by = $8, owed_department_id = $9, since_date = $10, not_before = $11, due_date = $12, \
+                     provisional = $13, period = $14, status = $15, fulfilled_on = $16, late = $17, computed_at_ms = $18 \
+                     WHERE project_id = $1 AND obligation_key = $2"
+                }
+                None => {
+                    "INSERT INTO obligations (project_id, obligation_key, jurisdiction_id, rule_id, cite, duty, rule_text, owed_by, \
+                     owed_department_id, since_date, not_before, due_date, provisional, period, status, fulfilled_on, late, computed_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+                }
+            };
+            sqlx::query(sql)
+                .bind(id.0)
+                .bind(o.key.clone())
+                .bind(row.jurisdiction)
+                .bind(row.rule_id)
+                .bind(row.cite)
+                .bind(row.duty)
+                .bind(row.text)
+                .bind(row.owed_by)
+                .bind(row.owed_department)
+                .bind(row.since)
+                .bind(row.not_before)
+                .bind(row.due)
+                .bind(row.provisional)
+                .bind(row.period)
+                .bind(row.status)
+                .bind(row.fulfilled_on)
+                .bind(row.late)
+                .bind(now_ms)
+                .execute(&mut *conn)
+                .await?;
+        }
+        // What the project no longer owes.
+        for key in stored.into_keys() {
+            sqlx::query("DELETE FROM obligations WHERE project_id = $1 AND obligation_key = $2")
+                .bind(id.0)
+                .bind(key)
+                .execute(&mut *conn)
+                .await?;
         }
         super::tasks::write_dues(conn, id).await?;
         Ok((list.len(), Some(facts)))
