@@ -180,15 +180,7 @@ async fn tokens_are_required_and_revocable() {
 #[tokio::test]
 async fn openapi_documents_every_route() {
     let app = spawn_app().await;
-    let doc: Value = app
-        .client()
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let doc = app.openapi().await;
     let expected = [
         ("get", "/api/v1/openapi.json"),
         ("get", "/api/v1/me"),
@@ -298,15 +290,7 @@ async fn openapi_documents_every_route() {
 #[tokio::test]
 async fn openapi_lists_the_event_and_fact_vocabularies() {
     let app = spawn_app().await;
-    let doc: Value = app
-        .client()
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let doc = app.openapi().await;
     let schemas = &doc["components"]["schemas"];
     let values = |schema: &str, field: &str| -> Vec<String> {
         schemas[schema]["properties"][field]["enum"]

@@ -624,15 +624,7 @@ async fn reviewers_see_proposals_that_rebuild_a_common_capability() {
 #[tokio::test]
 async fn openapi_documents_the_cloud_routes() {
     let app = spawn_app().await;
-    let doc: Value = app
-        .client()
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let doc = app.openapi().await;
     for (m, p) in [
         ("get", "/api/v1/cloud/catalog"),
         ("post", "/api/v1/cloud/versions/{id}/decision"),

@@ -134,6 +134,12 @@ impl TestApp {
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects.
+    /// The OpenAPI document the server serves (no token needed).
+    pub async fn openapi(&self) -> Value {
+        let r = self.client().get(self.url("/api/v1/openapi.json")).send().await.expect("get");
+        r.json().await.expect("json")
+    }
+
     pub fn client(&self) -> Client {
         Client::builder()
             .cookie_store(true)

@@ -648,6 +648,15 @@ async fn the_reviewer_establishes_facts_in_yes_no_wan_and_percent() {
     assert!(e["message"].as_str().unwrap_or("").contains("自动计算"), "{e}");
     let (s, e) = api.post(&path, json!({"fact": "change_ratio_bp", "value": "很多"})).await;
     assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("value")));
+    // Made from the gate list, it goes back to the gate list.
+    let form = [
+        ("fact", "uses_domestic_crypto"),
+        ("value", "是"),
+        ("basis", "密评报告"),
+        ("back", "gates"),
+    ];
+    let r = reviewer.post(&format!("/projects/{id}/facts"), &form).await;
+    assert_eq!(location(&r), format!("/projects/{id}?done=fact#gates"));
 }
 
 #[tokio::test]

@@ -82,6 +82,9 @@ async fn yeji_2_a_small_project_is_recorded_outside_the_regulation_and_taken_bac
     let (_, page) = web.text(&format!("/projects/{small}")).await;
     assert!(page.contains("id=\"outside-scope\"") && page.contains("id=\"reopen\""), "{page}");
     assert!(!page.contains("id=\"submit-declaration\""), "no sending from outside");
+    // It has no path and no gates to show, only the notice at the top.
+    assert!(!page.contains("id=\"path\"") && !page.contains("id=\"gates\""), "{page}");
+    assert!(page.find("id=\"outside-scope\"") < page.find("<dl class=\"summary\""), "{page}");
 
     // A stale version is refused; taken back, it is a draft that owes its duties again.
     let (s, _) =

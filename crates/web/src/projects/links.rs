@@ -179,6 +179,9 @@ struct GatesPanelView<'a> {
 pub fn gates_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
     Box::pin(async move {
         let (state, p) = (cx.state, cx.record);
+        if p.status == govit_core::project::ProjectStatus::OutsideScope {
+            return Ok(None);
+        }
         let gates = gate_rows(state.store.gates_of(p, GatedAction::Approve).await?);
         let rules = state.store.rules();
         let view = GatesPanelView {

@@ -287,7 +287,11 @@ fn path_dto(profile: &Profile, p: ProjectPath, today: chrono::NaiveDate) -> Path
                 effect: t.effect.clone(),
                 condition: format!(
                     "{} {} {}",
-                    t.fact.label().split_once('（').map_or(t.fact.label(), |(n, _)| n),
+                    match t.fact.unit() {
+                        // 建设工期（月）: the unit is in the name.
+                        govit_core::policy::FactUnit::Number => t.fact.label(),
+                        _ => t.fact.label().split_once('（').map_or(t.fact.label(), |(n, _)| n),
+                    },
                     t.op.symbol(),
                     t.fact.show_value(t.value)
                 ),
@@ -319,6 +323,10 @@ struct PathPanel {
 /// The project page's 审批路径 panel; nothing when the profile has no path.
 pub fn path_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
     Box::pin(async move {
+        // Outside the regulation it has no path (the page says so at its top).
+        if cx.record.status == govit_core::project::ProjectStatus::OutsideScope {
+            return Ok(None);
+        }
         let Some(path) = cx.state.store.path_of(cx.record).await? else { return Ok(None) };
         let rules = cx.state.store.rules();
         let Some(profile) = rules.profile(&cx.record.profile_id) else { return Ok(None) };

@@ -75,7 +75,11 @@ pub async fn set_fact(
         user,
         Target::any_version(id),
         step,
-        |_: &Project| format!("/projects/{id}?done=fact#obligations"),
+        // Back where the finding was made: the gate list, or the obligations' form.
+        |_: &Project| {
+            let at = if field(f, "back") == "gates" { "gates" } else { "obligations" };
+            format!("/projects/{id}?done=fact#{at}")
+        },
         |errs| async move {
             let ids = [("fact", "fact"), ("value", "fact-value"), ("basis", "fact-basis")];
             let entered = Entered::refused(errs, &ids, f);
