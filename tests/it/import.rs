@@ -410,6 +410,12 @@ async fn search_page_finds_systems_and_projects_within_scope() {
         .collect();
     assert!(found.contains(&("system".into(), "校园安全视频巡查系统".into())), "{found:?}");
     assert!(found.contains(&("project".into(), "校园视频巡查平台升级".into())), "{found:?}");
+    // A common word is what the person typed: 平台 finds the project named with it.
+    let (_, hits) = clerk.get("/api/v1/search?q=平台").await;
+    assert!(
+        hits.as_array().expect("hits").iter().any(|h| h["name"] == "校园视频巡查平台升级"),
+        "{hits}"
+    );
     let (_, only) = clerk.get("/api/v1/search?q=校园视频巡查&kind=system").await;
     assert!(only.as_array().expect("hits").iter().all(|h| h["kind"] == "system"), "{only}");
 

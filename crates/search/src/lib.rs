@@ -151,13 +151,19 @@ fn analyzer() -> TextAnalyzer {
 
 /// The meaningful terms of a text, in order of first appearance.
 pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    words(analyzer, text, false)
+}
+
+/// The words of a text of two characters or more, in order of first appearance; the common
+/// ones (系统, 平台 …) too when `common` — a person searching for 平台 means it.
+fn words(analyzer: &mut TextAnalyzer, text: &str, common: bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut stream = analyzer.token_stream(text);
     while let Some(t) = stream.next() {
         let w = t.text.trim().to_lowercase();
         let meaningful = w.chars().count() >= 2
             && w.chars().any(|c| c.is_alphanumeric())
-            && !STOPWORDS.contains(&w.as_str());
+            && (common || !STOPWORDS.contains(&w.as_str()));
         if meaningful && !out.contains(&w) {
             out.push(w);
         }
@@ -245,11 +251,28 @@ impl SimilarityIndex {
                 all_terms.push(t);
             }
         }
+        self.ranked(jurisdiction_id, &name_terms, &all_terms, exclude, limit, false)
+    }
+
+    /// What a person's search finds: the systems and projects of a jurisdiction with any of
+    /// the words of `text`, common words included, best first.
+    pub fn search(&self, jurisdiction_id: i64, text: &str, limit: usize) -> Result<Vec<Match>> {
+        let mut analyzer = self.analyzer.clone();
+        let all_terms = words(&mut analyzer, text, true);
+        self.ranked(jurisdiction_id, &[], &all_terms, None, limit, true)
+    }
+
+    /// The documents with `all_terms`, those of `name_terms` weighing more.
+    fn ranked(
+        &self, jurisdiction_id: i64, name_terms: &[String], all_terms: &[String],
+        exclude: Option<(DocKind, i64)>, limit: usize, common: bool,
+    ) -> Result<Vec<Match>> {
+        let mut analyzer = self.analyzer.clone();
         if all_terms.is_empty() {
             return Ok(Vec::new());
         }
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for t in &all_terms {
+        for t in all_terms {
             // A word of the proposal's name counts more, and counts double in a name.
             let weight = if name_terms.contains(t) { 1.5 } else { 1.0 };
             for (field, boost) in [(self.f.name, 2.0 * weight), (self.f.text, weight)] {
@@ -284,7 +307,7 @@ impl SimilarityIndex {
             let name =
                 doc.get_first(self.f.name).and_then(|v| v.as_str()).unwrap_or_default().to_string();
             let body = doc.get_first(self.f.text).and_then(|v| v.as_str()).unwrap_or_default();
-            let doc_terms = terms(&mut analyzer, &format!("{name} {body}"));
+            let doc_terms = words(&mut analyzer, &format!("{name} {body}"), common);
             let matched = all_terms
                 .iter()
                 .filter(|t| wanted.contains(t) && doc_terms.contains(t))

@@ -85,6 +85,9 @@ async fn yeji_2_a_small_project_is_recorded_outside_the_regulation_and_taken_bac
     // It has no path and no gates to show, only the notice at the top.
     assert!(!page.contains("id=\"path\"") && !page.contains("id=\"gates\""), "{page}");
     assert!(page.find("id=\"outside-scope\"") < page.find("<dl class=\"summary\""), "{page}");
+    // The notice names the article that puts it there.
+    let rule = page.find("id=\"outside-scope-rule\"").map(|i| &page[i..]).expect("the article");
+    assert!(rule.contains("yeji:2"), "{rule}");
 
     // A stale version is refused; taken back, it is a draft that owes its duties again.
     let (s, _) =

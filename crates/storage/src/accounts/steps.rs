@@ -23,6 +23,7 @@ pub struct Account {
 
 impl Record for Account {
     const KIND: &'static str = "user";
+    type Carry = ();
 
     fn key(&self) -> (i64, i64) {
         (self.id, self.version)

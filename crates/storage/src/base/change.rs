@@ -78,6 +78,10 @@ pub type Decided<T> = std::result::Result<T, DomainError>;
 pub trait Record: Sized + Send + Sync {
     /// The audit log's object kind (`project`, `system`, `cloud_catalog`, `negative_list` …).
     const KIND: &'static str;
+    /// What a step learned of the record while reading and writing it that the record's
+    /// consequences may work from instead of reading it again (a project's facts and acts);
+    /// empty for kinds whose consequences read nothing.
+    type Carry: Default + Send;
 
     /// The id, and the optimistic version: a change made at another version is refused as
     /// stale.
@@ -132,16 +136,19 @@ impl<'a, R> At<'a, R> {
     }
 }
 
-/// What a step reads and writes with: the store, the transaction's connection, who acts and
-/// the record as it was.
-pub struct Cx<'a, R> {
+/// What a step reads and writes with: the store, the transaction's connection, who acts, the
+/// record as it was, and what the step carries over to the record's consequences.
+pub struct Cx<'a, R: Record> {
     pub store: &'a Store,
     pub conn: &'a mut AnyConnection,
     pub who: Who<'a>,
     pub before: Option<&'a R>,
+    /// Kept current by the step that fills it: what it has written must show here, or be
+    /// left out (the consequences then read it).
+    pub carry: R::Carry,
 }
 
-impl<'a, R> Cx<'a, R> {
+impl<'a, R: Record> Cx<'a, R> {
     pub fn at(&self) -> At<'a, R> {
         At { who: self.who, before: self.before }
     }
@@ -315,7 +322,13 @@ impl Store {
                 return Err(DomainError::StaleVersion { current }.into());
             }
         }
-        let mut cx = Cx { store: self, conn: &mut w.tx, who, before: before.as_ref() };
+        let mut cx = Cx {
+            store: self,
+            conn: &mut w.tx,
+            who,
+            before: before.as_ref(),
+            carry: R::Carry::default(),
+        };
         let input = step.gather(&mut cx).await?;
         let decision = step.decide(cx.at(), input)?;
         let written = step.write(&mut cx, decision).await?;

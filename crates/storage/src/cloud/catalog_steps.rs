@@ -11,6 +11,7 @@ use serde_json::json;
 
 impl Record for CatalogVersion {
     const KIND: &'static str = "cloud_catalog";
+    type Carry = ();
 
     fn key(&self) -> (i64, i64) {
         (self.id, self.version)
@@ -57,7 +58,7 @@ fn code_taken(e: sqlx::Error, code: &str) -> crate::StoreError {
 }
 
 /// Reads the caller's part in the catalog, for the steps that need no more.
-async fn roles<R>(cx: &mut Cx<'_, R>) -> Result<CloudRoles> {
+async fn roles<R: Record>(cx: &mut Cx<'_, R>) -> Result<CloudRoles> {
     roles_of(cx.conn, cx.who.principal).await
 }
 

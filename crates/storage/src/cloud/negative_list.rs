@@ -8,6 +8,7 @@ use govit_core::policy::Provision;
 
 impl Record for NegativeEntry {
     const KIND: &'static str = "negative_list";
+    type Carry = ();
 
     fn key(&self) -> (i64, i64) {
         (self.id, self.version)

@@ -9,6 +9,7 @@ use govit_core::project::decide_edit;
 
 impl Record for Project {
     const KIND: &'static str = "project";
+    type Carry = super::run::Carried;
     const TABLE: Option<&'static str> = Some("projects");
 
     fn key(&self) -> (i64, i64) {
@@ -45,11 +46,13 @@ impl Record for Project {
             timeline_event(conn, who.principal, who.now_ms, after, step, from, detail).await?;
         }
         // A new draft owes what its profile asks of it at once (the duty to declare next
-        // year's project, with its deadline), not only after its first edit.
-        let (_, facts) = cx.store.recompute_read(conn, after.id, who.now_ms).await?;
+        // year's project, with its deadline), not only after its first edit. The change holds
+        // the project's row (see `Record::TABLE`).
+        let carried = std::mem::take(&mut cx.carry);
+        let (_, facts) = cx.store.owe(conn, after, carried.basis, who.now_ms).await?;
         // Who may act now follows the route, which follows the facts any change may touch
-        // (read once, by the recompute, when it had them).
-        super::run::refresh_tasks(cx.store, conn, after, facts.as_ref()).await?;
+        // (read once, by the recompute, when it had them); then the tasks' due dates.
+        super::run::refresh_tasks(cx.store, conn, after, facts.as_ref(), carried.acts).await?;
         Ok(())
     }
 
@@ -64,17 +67,10 @@ async fn timeline_event(
     conn: &mut AnyConnection, principal: &Principal, now_ms: i64, p: &Project,
     action: ProjectAction, from: ProjectStatus, comment: &str,
 ) -> Result<()> {
-    let dept: String = match principal.department_id {
-        Some(d) => sqlx::query_scalar("SELECT name FROM departments WHERE id = $1")
-            .bind(d.0)
-            .fetch_optional(&mut *conn)
-            .await?
-            .unwrap_or_default(),
-        None => String::new(),
-    };
     sqlx::query(
         "INSERT INTO project_events (project_id, action, from_status, to_status, actor_id, actor_name, \
-         actor_department, at_ms, comment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         actor_department, at_ms, comment) VALUES ($1, $2, $3, $4, $5, $6, \
+         COALESCE((SELECT name FROM departments WHERE id = $7), ''), $8, $9)",
     )
     .bind(p.id.0)
     .bind(action.as_str())
@@ -82,7 +78,7 @@ async fn timeline_event(
     .bind(p.status.as_str())
     .bind(principal.user_id.0)
     .bind(principal.name.clone())
-    .bind(dept)
+    .bind(principal.department_id.map(|d| d.0))
     .bind(now_ms)
     .bind(comment.to_string())
     .execute(&mut *conn)

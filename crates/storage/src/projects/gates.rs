@@ -6,14 +6,18 @@ use crate::Who;
 impl Store {
     /// Every gate of the project's profile in front of `action`, with its outcome now:
     /// lhasa:7's two declarations a year, gaoping:10's catalog, yeji:24's sharing and crypto …
+    /// under `facts` when the caller has read them.
     pub(crate) async fn gate_checks(
-        &self, conn: &mut AnyConnection, p: &Project, action: GatedAction,
+        &self, conn: &mut AnyConnection, p: &Project, action: GatedAction, facts: Option<&Facts>,
     ) -> Result<Vec<GateCheck>> {
         let rules = self.rules();
         let Some(profile) = rules.profile(&p.profile_id) else {
             return Ok(Vec::new());
         };
-        let facts = self.facts_of(conn, p).await?;
+        let facts = match facts {
+            Some(f) => f.clone(),
+            None => self.facts_of(conn, p).await?,
+        };
         let quota_gated = profile.gates.iter().any(|g| g.action == action && g.quota.is_some());
         if !quota_gated {
             return Ok(gate_report(profile, action, &facts, &|_| 0));
@@ -55,6 +59,6 @@ impl Store {
     /// The gates of a project the caller has already read (and so may see).
     pub async fn gates_of(&self, p: &Project, action: GatedAction) -> Result<Vec<GateCheck>> {
         let mut conn = self.pool.acquire().await?;
-        self.gate_checks(&mut conn, p, action).await
+        self.gate_checks(&mut conn, p, action, None).await
     }
 }

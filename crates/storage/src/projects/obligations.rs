@@ -74,6 +74,25 @@ fn derived_facts(p: &Project) -> Facts {
     f
 }
 
+/// What a project's facts are computed from besides its own fields: the facts the registered
+/// sources derive (the systems it names, the published cloud catalog), the events that
+/// happened, and the facts reviewers set (认定). A step that read it and then records events
+/// notes them here ([`Basis::record`]), so the change's consequences work from it instead of
+/// reading it again.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Basis {
+    sourced: Facts,
+    events: Vec<Event>,
+    typed: Vec<(Fact, i64)>,
+}
+
+impl Basis {
+    /// An event the step has just stored.
+    pub(crate) fn record(&mut self, kind: EventKind, date: NaiveDate) {
+        self.events.push(Event { kind, date });
+    }
+}
+
 impl Store {
     /// The project's facts: those its declaration implies, those the registered fact sources
     /// derive, and those set by reviewers (which override).
@@ -86,49 +105,58 @@ impl Store {
     pub(crate) async fn facts_and_first_sent(
         &self, conn: &mut AnyConnection, p: &Project,
     ) -> Result<(Facts, Option<NaiveDate>)> {
-        let mut facts = derived_facts(p);
+        let basis = self.basis_of(conn, p).await?;
+        Ok(self.facts_from(p, &basis))
+    }
+
+    /// Reads what the project's facts are computed from.
+    pub(crate) async fn basis_of(&self, conn: &mut AnyConnection, p: &Project) -> Result<Basis> {
+        let mut sourced = Facts::new();
         for source in self.fact_sources.iter() {
-            source.derive(conn, p, &mut facts).await?;
+            source.derive(conn, p, &mut sourced).await?;
         }
-        // What happened, by kind: how many times, and the first day.
-        let happened: Vec<(String, i64, String)> = sqlx::query(
-            "SELECT kind, COUNT(*) AS n, MIN(event_date) AS first FROM project_milestones \
-             WHERE project_id = $1 AND planned = 0 GROUP BY kind",
-        )
-        .bind(p.id.0)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("kind")?, r.try_get("n")?, r.try_get("first")?)))
-        .collect::<Result<_>>()?;
-        let of = |kind: EventKind| happened.iter().find(|(k, ..)| k == kind.as_str());
+        let events = project_events(conn, p.id).await?;
+        let rows = sqlx::query("SELECT fact, value FROM project_facts WHERE project_id = $1")
+            .bind(p.id.0)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut typed = Vec::with_capacity(rows.len());
+        for r in rows {
+            if let Some(f) = Fact::parse(&r.try_get::<String, _>("fact")?)
+                && !f.is_derived()
+            {
+                typed.push((f, r.try_get("value")?));
+            }
+        }
+        Ok(Basis { sourced, events, typed })
+    }
+
+    /// The project's facts under `basis`, and the day it was first sent.
+    pub(crate) fn facts_from(&self, p: &Project, basis: &Basis) -> (Facts, Option<NaiveDate>) {
+        let mut facts = derived_facts(p);
+        facts.extend(basis.sourced.iter().map(|(f, v)| (*f, *v)));
+        let count = |kind: EventKind| basis.events.iter().filter(|e| e.kind == kind).count();
         // Facts the path's events imply are counted from them (a typed value never overrides).
         for fact in Fact::ALL {
             let Some(kind) = fact.from_events() else { continue };
-            facts.insert(*fact, of(kind).map_or(0, |(_, n, _)| *n));
+            facts.insert(*fact, count(kind) as i64);
         }
         // Sent after the profile's yearly cut-off (yeji:6, lhasa:7): from the first submission;
         // unknown until the project is sent.
-        let first_sent = of(EventKind::DeclarationSubmitted)
-            .and_then(|(.., d)| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        let first_sent = basis
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::DeclarationSubmitted)
+            .map(|e| e.date)
+            .min();
         if let Some(sent) = first_sent
             && let Some((fact, v)) =
                 self.rules().profile(&p.profile_id).and_then(|x| x.window_facts(sent))
         {
             facts.insert(fact, v);
         }
-        let rows = sqlx::query("SELECT fact, value FROM project_facts WHERE project_id = $1")
-            .bind(p.id.0)
-            .fetch_all(&mut *conn)
-            .await?;
-        for r in rows {
-            if let Some(f) = Fact::parse(&r.try_get::<String, _>("fact")?)
-                && !f.is_derived()
-            {
-                facts.insert(f, r.try_get("value")?);
-            }
-        }
-        Ok((facts, first_sent))
+        facts.extend(basis.typed.iter().copied());
+        (facts, first_sent)
     }
 }
 
@@ -254,7 +282,7 @@ impl Store {
         // Two recomputes of one project at once (the daily tick and a step) must not both
         // delete the old list and insert the new: on PostgreSQL the second would not see the
         // first's new rows and collide on them. Taking the project's row first queues them
-        // (a step on the project already holds it).
+        // (a step on the project already holds it, and calls [`Store::owe`] itself).
         sqlx::query("UPDATE projects SET version = version WHERE id = $1")
             .bind(id.0)
             .execute(&mut *conn)
@@ -262,6 +290,18 @@ impl Store {
         let Some(p) = fetch(conn, id).await? else {
             return Ok((0, None));
         };
+        let owed = self.owe(conn, &p, None, now_ms).await?;
+        super::tasks::write_dues(conn, id).await?;
+        Ok(owed)
+    }
+
+    /// Rewrites what `p` owes now, from `basis` when the caller has it (read otherwise), inside
+    /// the caller's transaction, which holds the project's row; answers how many duties and
+    /// the facts they were computed under. The tasks' due dates are the caller's to refresh.
+    pub(crate) async fn owe(
+        &self, conn: &mut AnyConnection, p: &Project, basis: Option<Basis>, now_ms: i64,
+    ) -> Result<(usize, Option<Facts>)> {
+        let id = p.id;
         // Never with a calendar another process has since replaced.
         let (rules, _) = self.current_rules_in(conn).await?;
         let profile = rules.profile(&p.profile_id);
@@ -274,11 +314,14 @@ impl Store {
                 .bind(id.0)
                 .execute(&mut *conn)
                 .await?;
-            super::tasks::write_dues(conn, id).await?;
             return Ok((0, None));
         };
-        let facts = self.facts_of(conn, &p).await?;
-        let events = project_events(conn, id).await?;
+        let basis = match basis {
+            Some(b) => b,
+            None => self.basis_of(conn, p).await?,
+        };
+        let (facts, _) = self.facts_from(p, &basis);
+        let events = &basis.events;
         let waivers: Vec<Waiver> = sqlx::query(
             "SELECT obligation_key, reason FROM obligation_waivers WHERE project_id = $1",
         )
@@ -290,7 +333,7 @@ impl Store {
         .collect::<Result<_>>()?;
         let ctx = ProjectContext {
             facts: &facts,
-            events: &events,
+            events,
             waivers: &waivers,
             plan_year: Some(p.declaration.period.start.year),
         };
@@ -378,7 +421,6 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
         }
-        super::tasks::write_dues(conn, id).await?;
         Ok((list.len(), Some(facts)))
     }
 

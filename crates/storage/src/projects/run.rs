@@ -6,6 +6,7 @@
 //! the events the act causes (which the obligations count from), the tasks, the timeline
 //! line and the audit record are written in one transaction, at the version the user saw.
 
+use super::obligations::Basis;
 use super::*;
 use crate::base::change::{At, Cx, Decided, Step, Written, stale_unless};
 use govit_core::obligation::GateCheck;
@@ -34,15 +35,6 @@ pub struct ActRecord {
     pub act: Act,
     pub actor_name: String,
     pub actor_department: String,
-}
-
-/// The route a project's profile lays out for it now: its `approval` path, or — for a profile
-/// that names none — its declaration and approval stages.
-pub(crate) async fn route_of(
-    store: &Store, conn: &mut AnyConnection, p: &Project,
-) -> Result<Route> {
-    let facts = store.facts_of(conn, p).await?;
-    Ok(route_for(store, p, &facts))
 }
 
 /// The route the project's profile lays out for it under `facts`.
@@ -86,8 +78,25 @@ async fn acts_of(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<ActRecor
 
 /// The run of a project, read on `conn`.
 pub(crate) async fn run_of(store: &Store, conn: &mut AnyConnection, p: &Project) -> Result<Run> {
-    let route = route_of(store, conn, p).await?;
-    run_on(conn, p, route).await
+    Ok(run_and_basis(store, conn, p).await?.0)
+}
+
+/// The run of a project, with the basis and the facts its route was laid out under.
+pub(crate) async fn run_and_basis(
+    store: &Store, conn: &mut AnyConnection, p: &Project,
+) -> Result<(Run, Basis, govit_core::policy::Facts)> {
+    let basis = store.basis_of(conn, p).await?;
+    let (facts, _) = store.facts_from(p, &basis);
+    let run = run_on(conn, p, route_for(store, p, &facts)).await?;
+    Ok((run, basis, facts))
+}
+
+/// What a step on a project carries to the project's consequences (see `Record::Carry`):
+/// the basis of its facts and the acts of its run, as the step has left them.
+#[derive(Default)]
+pub struct Carried {
+    pub(crate) basis: Option<Basis>,
+    pub(crate) acts: Option<Vec<ActRecord>>,
 }
 
 /// [`run_of`] with the facts the caller has already read.
@@ -100,9 +109,14 @@ pub(crate) async fn run_under(
 /// The run along `route`: its acts, folded.
 async fn run_on(conn: &mut AnyConnection, p: &Project, route: Route) -> Result<Run> {
     let acts = acts_of(conn, p.id).await?;
+    Ok(fold(p, route, acts))
+}
+
+/// The run along `route` of the acts given.
+fn fold(p: &Project, route: Route, acts: Vec<ActRecord>) -> Run {
     let plain: Vec<Act> = acts.iter().map(|a| a.act.clone()).collect();
     let progress = replay(&route, p.created_at_ms, &plain);
-    Ok(Run { route, progress, acts })
+    Run { route, progress, acts }
 }
 
 /// The parties a person acts as on a project: the owner unit for a declarant of the owning
@@ -133,12 +147,24 @@ fn parties_for(
 pub(crate) async fn acting_parties(
     conn: &mut AnyConnection, principal: &Principal, p: &Project,
 ) -> Result<Vec<String>> {
-    let kinds: Vec<String> = crate::org::parties_of(conn, principal)
-        .await?
-        .into_iter()
+    // The party kinds of their department, and the party of an account outside the
+    // departments, in one read.
+    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+        "SELECT CAST(0 AS BIGINT) AS outside, kind FROM department_party_kinds WHERE department_id = $1 \
+         UNION ALL SELECT CAST(1 AS BIGINT), CASE WHEN u.expert_id IS NOT NULL THEN 'expert' ELSE f.kind END \
+         FROM users u LEFT JOIN firms f ON f.id = u.firm_id WHERE u.id = $2",
+    )
+    .bind(principal.department_id.map_or(-1, |d| d.0))
+    .bind(principal.user_id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let kinds: Vec<String> = rows
+        .iter()
+        .filter(|(outside, _)| *outside == 0)
+        .filter_map(|(_, k)| k.as_deref().and_then(PartyKind::parse))
         .map(|k| k.as_str().to_string())
         .collect();
-    let outside = outside_party(conn, principal.user_id).await?;
+    let outside = rows.iter().find(|(o, _)| *o == 1).and_then(|(_, k)| k.clone());
     let mut out = parties_for(
         &principal.roles,
         principal.department_path.as_deref(),
@@ -310,7 +336,7 @@ impl Step<Project> for RunStep {
 
     async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<RunInput> {
         let p = cx.record()?;
-        let run = run_of(cx.store, cx.conn, p).await?;
+        let (run, basis, facts) = run_and_basis(cx.store, cx.conn, p).await?;
         let parties = acting_parties(cx.conn, cx.who.principal, p).await?;
         let actor = Actor { user: cx.who.principal.user_id, parties: &parties };
         let mut input = RunInput { seq: run.acts.len() as i64 + 1, ..RunInput::default() };
@@ -329,7 +355,7 @@ impl Step<Project> for RunStep {
             // A 会签 step passes the gate only with its last signature; checking each one is
             // cheap and tells every signer early.
             if let Some(g) = gated {
-                input.gates = cx.store.gate_checks(cx.conn, p, g).await?;
+                input.gates = cx.store.gate_checks(cx.conn, p, g, Some(&facts)).await?;
             }
         }
         match &self.command {
@@ -371,6 +397,7 @@ impl Step<Project> for RunStep {
                 .collect::<Vec<_>>()
                 .join("、");
         }
+        cx.carry = Carried { basis: Some(basis), acts: Some(run.acts.clone()) };
         input.run = Some(run);
         input.parties = parties;
         Ok(input)
@@ -463,7 +490,8 @@ impl Step<Project> for RunStep {
             }
             _ => {}
         }
-        if let Some(s) = &step {
+        // The timeline line of a submission says 提交申报 itself; another act names its step.
+        if let Some(s) = step.as_ref().filter(|_| !matches!(self.command, Command::Submit)) {
             let note = match &verb {
                 Verb::Pass { note } | Verb::Transfer { note, .. } | Verb::Urge { note } => {
                     note.clone()
@@ -499,6 +527,13 @@ impl Step<Project> for RunStep {
             });
         set_status(conn, p, d.status, who.now_ms, sent).await?;
         write_act(conn, p.id, d.seq, &d.act).await?;
+        if let Some(acts) = &mut cx.carry.acts {
+            acts.push(ActRecord {
+                act: d.act.clone(),
+                actor_name: who.principal.name.clone(),
+                actor_department: String::new(),
+            });
+        }
         if matches!(d.act.verb, Verb::Urge { .. }) {
             super::reminders::queue_urge(conn, p.id, d.seq, &d.act.step).await?;
         }
@@ -514,6 +549,9 @@ impl Step<Project> for RunStep {
                 who.now_ms,
             )
             .await?;
+            if let Some(b) = &mut cx.carry.basis {
+                b.record(*kind, today);
+            }
         }
         // The tasks are rewritten by the project's consequences, from the act just stored.
         Ok(Written::record())
@@ -573,13 +611,16 @@ pub(crate) async fn set_status(
 }
 
 /// Rewrites who may act on a project now from its run (none once approved, rejected or
-/// recorded outside the regulation).
+/// recorded outside the regulation), and the tasks' due dates. Works from the facts and acts
+/// the caller has, when it has them.
 pub(crate) async fn refresh_tasks(
-    store: &Store, conn: &mut AnyConnection, p: &Project, facts: Option<&govit_core::policy::Facts>,
+    store: &Store, conn: &mut AnyConnection, p: &Project,
+    facts: Option<&govit_core::policy::Facts>, acts: Option<Vec<ActRecord>>,
 ) -> Result<()> {
-    let mut run = match facts {
-        Some(facts) => run_under(store, conn, p, facts).await?,
-        None => run_of(store, conn, p).await?,
+    let mut run = match (facts, acts) {
+        (Some(facts), Some(acts)) => fold(p, route_for(store, p, facts), acts),
+        (Some(facts), None) => run_under(store, conn, p, facts).await?,
+        (None, _) => run_of(store, conn, p).await?,
     };
     if matches!(
         p.status,
@@ -587,45 +628,67 @@ pub(crate) async fn refresh_tasks(
     ) {
         run.progress.status = RunStatus::Completed;
     }
-    write_tasks(conn, p.id, &run.route, &run.progress).await
+    write_tasks(conn, p, &run.route, &run.progress).await?;
+    super::tasks::write_dues(conn, p.id).await
 }
 
+/// One task as stored: its slot, party (empty for a person) and person, step and since when.
+type TaskRow = (i64, String, Option<i64>, String, String, String, i64);
+
 /// Rewrites who may act on the project now: one row per open slot and party (or person).
+/// Only the rows that changed are written: an act usually closes one slot or opens the next
+/// step's.
 async fn write_tasks(
-    conn: &mut AnyConnection, id: ProjectId, route: &Route, progress: &Progress,
+    conn: &mut AnyConnection, p: &Project, route: &Route, progress: &Progress,
 ) -> Result<()> {
-    sqlx::query("DELETE FROM run_tasks WHERE project_id = $1")
-        .bind(id.0)
-        .execute(&mut *conn)
-        .await?;
-    if progress.status != RunStatus::Active {
-        return Ok(());
-    }
-    let Some(step) = progress.step(route) else { return Ok(()) };
-    for (i, slot) in progress.open_slots() {
-        let holders: Vec<(String, Option<i64>)> = match slot.user {
-            Some(u) => vec![(String::new(), Some(u.0))],
-            None => slot.parties.iter().map(|k| (k.clone(), None)).collect(),
-        };
-        for (party, user) in holders {
-            sqlx::query(
-                "INSERT INTO run_tasks (project_id, slot, party, user_id, step, action, cite, since_ms, \
-                 jurisdiction_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-                 (SELECT jurisdiction_id FROM projects WHERE id = $1))",
-            )
-            .bind(id.0)
-            .bind(i as i64)
-            .bind(party)
-            .bind(user)
-            .bind(step.key.clone())
-            .bind(step.action.clone())
-            .bind(step.cite.clone())
-            .bind(progress.since_ms)
-            .execute(&mut *conn)
-            .await?;
+    let mut want: Vec<TaskRow> = Vec::new();
+    if let (RunStatus::Active, Some(step)) = (progress.status, progress.step(route)) {
+        for (i, slot) in progress.open_slots() {
+            let holders: Vec<(String, Option<i64>)> = match slot.user {
+                Some(u) => vec![(String::new(), Some(u.0))],
+                None => slot.parties.iter().map(|k| (k.clone(), None)).collect(),
+            };
+            for (party, user) in holders {
+                let (key, action, cite) =
+                    (step.key.clone(), step.action.clone(), step.cite.clone());
+                want.push((i as i64, party, user, key, action, cite, progress.since_ms));
+            }
         }
     }
-    super::tasks::write_dues(conn, id).await
+    let have: Vec<TaskRow> = sqlx::query_as(
+        "SELECT slot, party, user_id, step, action, cite, since_ms FROM run_tasks WHERE project_id = $1",
+    )
+    .bind(p.id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (slot, party, ..) in have.iter().filter(|t| !want.contains(t)) {
+        sqlx::query("DELETE FROM run_tasks WHERE project_id = $1 AND slot = $2 AND party = $3")
+            .bind(p.id.0)
+            .bind(*slot)
+            .bind(party.clone())
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (slot, party, user, step, action, cite, since) in
+        want.into_iter().filter(|t| !have.contains(t))
+    {
+        sqlx::query(
+            "INSERT INTO run_tasks (project_id, slot, party, user_id, step, action, cite, since_ms, \
+             jurisdiction_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(p.id.0)
+        .bind(slot)
+        .bind(party)
+        .bind(user)
+        .bind(step)
+        .bind(action)
+        .bind(cite)
+        .bind(since)
+        .bind(p.jurisdiction_id.0)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// A project's run with what the caller may do now.

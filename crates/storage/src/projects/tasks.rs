@@ -37,14 +37,20 @@ pub struct Task {
 pub(crate) async fn write_dues(conn: &mut AnyConnection, id: ProjectId) -> Result<()> {
     const OPEN: &str = "o.project_id = run_tasks.project_id AND o.owed_by = run_tasks.party \
         AND o.status IN ('pending', 'due_soon', 'overdue') AND o.due_date IS NOT NULL";
-    let sql = format!(
-        "UPDATE run_tasks SET due_date = COALESCE(\
-         (SELECT MIN(o.due_date) FROM obligations o WHERE {OPEN} AND o.cite = run_tasks.cite), \
-         (SELECT MIN(o.due_date) FROM obligations o WHERE {OPEN})), \
-         overdue = (SELECT COUNT(*) FROM obligations o WHERE o.project_id = run_tasks.project_id \
+    let due = format!(
+        "COALESCE((SELECT MIN(o.due_date) FROM obligations o WHERE {OPEN} AND o.cite = run_tasks.cite), \
+         (SELECT MIN(o.due_date) FROM obligations o WHERE {OPEN}))"
+    );
+    let overdue = format!(
+        "(SELECT COUNT(*) FROM obligations o WHERE o.project_id = run_tasks.project_id \
          AND o.owed_by = run_tasks.party AND o.status = 'overdue' AND (o.cite = run_tasks.cite \
-         OR NOT EXISTS (SELECT 1 FROM obligations o WHERE {OPEN} AND o.cite = run_tasks.cite))) \
-         WHERE project_id = $1"
+         OR NOT EXISTS (SELECT 1 FROM obligations o WHERE {OPEN} AND o.cite = run_tasks.cite)))"
+    );
+    // Only the rows whose due date or overdue count moved: a row rewritten with what it held
+    // still costs its pages (and their indexes') in the commit.
+    let sql = format!(
+        "UPDATE run_tasks SET due_date = {due}, overdue = {overdue} WHERE project_id = $1 \
+         AND (due_date IS DISTINCT FROM {due} OR overdue <> {overdue})"
     );
     sqlx::query(AssertSqlSafe(sql)).bind(id.0).execute(&mut *conn).await?;
     super::reminders::queue_overdue(conn, id).await
@@ -251,9 +257,10 @@ impl Store {
         &self, principal: &Principal, page: Page,
     ) -> Result<Paged<OverdueTask>> {
         if !principal.has(Role::Reviewer) && !principal.has(Role::Viewer) {
-            return Err(
-                DomainError::Forbidden("逾期办理事项供主管部门及有关部门查看".into()).into()
-            );
+            return Err(DomainError::Forbidden(
+                "逾期未办的审批环节供主管部门及有关部门查看".into(),
+            )
+            .into());
         }
         // The projects they see, and of those the tasks past due.
         let mut all = super::scope_where(principal);

@@ -57,7 +57,7 @@ impl Store {
                 .await?;
             p.submitted_at_ms = Some(at);
         }
-        crate::projects::run::refresh_tasks(self, conn, &p, None).await?;
+        crate::projects::run::refresh_tasks(self, conn, &p, None, None).await?;
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM run_tasks WHERE project_id = $1")
             .bind(id.0)
             .fetch_one(&mut *conn)

@@ -7,6 +7,7 @@ use crate::base::change::{At, Cx, Decided, Record, Reindex, Step, Who, Written, 
 
 impl Record for SystemRecord {
     const KIND: &'static str = "info_system";
+    type Carry = ();
 
     fn key(&self) -> (i64, i64) {
         (self.id, self.version)

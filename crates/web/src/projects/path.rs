@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Path, State};
 use govit_core::policy::{Profile, SignMode};
-use govit_core::workflow::{RouteStep, StageOutline};
+use govit_core::workflow::{RouteStep, StageOutline, VerbKind};
 use govit_storage::projects::Project;
 use govit_storage::projects::path::ProjectPath;
 use serde::Serialize;
@@ -145,7 +145,9 @@ pub struct PathDto {
     steps: Vec<RunStepDto>,
 }
 
-fn act_dto(a: &govit_storage::projects::run::ActRecord) -> ActDto {
+/// One act at step `s`. The owner unit's pass is its sending (提交申报, 提交评审材料), and
+/// reads so.
+fn act_dto(a: &govit_storage::projects::run::ActRecord, s: &RouteStep) -> ActDto {
     use govit_core::workflow::Verb;
     let text = match &a.act.verb {
         Verb::Pass { note } | Verb::Transfer { note, .. } | Verb::Urge { note } => note.clone(),
@@ -154,9 +156,15 @@ fn act_dto(a: &govit_storage::projects::run::ActRecord) -> ActDto {
         Verb::Withdraw => String::new(),
     };
     let kind = a.act.verb.kind();
+    let owners = s.parties.iter().any(|k| k == govit_storage::projects::run::OWNER);
+    let verb_label = match kind {
+        VerbKind::Pass if owners && s.action.starts_with("提交") => s.action.clone(),
+        VerbKind::Pass if owners => format!("提交{}", s.action),
+        _ => kind.label().to_string(),
+    };
     ActDto {
         verb: kind.as_str().into(),
-        verb_label: kind.label().into(),
+        verb_label,
         actor: a.actor_name.clone(),
         actor_department: a.actor_department.clone(),
         at_ms: a.act.at_ms,
@@ -204,7 +212,12 @@ fn run_steps(profile: &Profile, path: &ProjectPath) -> Vec<RunStepDto> {
                 state: state.into(),
                 state_label: label.into(),
                 waiting_on,
-                acts: run.acts.iter().filter(|a| a.act.step == s.key).map(act_dto).collect(),
+                acts: run
+                    .acts
+                    .iter()
+                    .filter(|a| a.act.step == s.key)
+                    .map(|a| act_dto(a, s))
+                    .collect(),
             }
         })
         .collect()

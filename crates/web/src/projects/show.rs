@@ -39,6 +39,8 @@ struct ProjectPage {
     can_withdraw: bool,
     /// 恢复申报 of a project recorded as outside the regulation.
     can_reopen: bool,
+    /// The article that puts a project recorded as outside the regulation there (yeji:2).
+    outside_scope_rule: Option<(String, String)>,
     can_decide: bool,
     /// The step the caller decides on, in the regulation's words, with its article.
     step_label: String,
@@ -178,6 +180,14 @@ pub async fn project_page(
             .with_errors(!errors.is_empty()),
         can_edit: pr.has(Role::Declarant) && p.status.is_editable(),
         can_withdraw: view.verbs.contains(&VerbKind::Withdraw),
+        outside_scope_rule: (p.status == ProjectStatus::OutsideScope)
+            .then(|| {
+                let rules = state.store.rules();
+                let profile = rules.profile(&p.profile_id)?;
+                let t = profile.thresholds.iter().find(|t| t.outside_scope)?;
+                Some((t.cite.clone(), t.text.clone()))
+            })
+            .flatten(),
         can_reopen: p.status == ProjectStatus::OutsideScope
             && pr.has(Role::Declarant)
             && pr.department_id == Some(p.owner_department_id),

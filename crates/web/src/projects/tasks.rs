@@ -271,7 +271,7 @@ struct OverduePage {
     pager: crate::shell::view::Pager,
 }
 
-/// 逾期办理: the jurisdiction's tasks past their due date, for the authority.
+/// 逾期未办的审批环节: the jurisdiction's tasks past their due date, for the authority.
 pub async fn overdue_page(
     State(state): State<AppState>, user: crate::shell::auth::User, Query(q): Query<OverdueQuery>,
 ) -> crate::shell::page::PageResult {
@@ -281,7 +281,13 @@ pub async fn overdue_page(
         format!("/tasks/overdue?page={n}")
     });
     crate::shell::page::html(OverduePage {
-        layout: crate::shell::view::Layout::for_user(&state, &user, "逾期办理", "overdue").await?,
+        layout: crate::shell::view::Layout::for_user(
+            &state,
+            &user,
+            "逾期未办的审批环节",
+            "overdue",
+        )
+        .await?,
         tasks: paged.items,
         pager,
     })

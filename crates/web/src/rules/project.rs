@@ -81,12 +81,25 @@ pub async fn set_fact(
             format!("/projects/{id}?done=fact#{at}")
         },
         |errs| async move {
-            let ids = [("fact", "fact"), ("value", "fact-value"), ("basis", "fact-basis")];
+            // A finding made on the gate list is corrected in that gate's own basis field.
+            let basis_at = match Fact::parse(&field(f, "fact")) {
+                Some(fact) if field(f, "back") == "gates" => gate_basis_id(fact),
+                _ => "fact-basis",
+            };
+            let ids = [("fact", "fact"), ("value", "fact-value"), ("basis", basis_at)];
             let entered = Entered::refused(errs, &ids, f);
             state.panels.project_page(state, user, ProjectId(id), entered).await
         },
     )
     .await
+}
+
+/// The id of a gate's basis field on the gate list (`basis-<fact>`).
+fn gate_basis_id(fact: Fact) -> &'static str {
+    static IDS: std::sync::LazyLock<Vec<(Fact, String)>> = std::sync::LazyLock::new(|| {
+        Fact::ALL.iter().map(|f| (*f, format!("basis-{}", f.as_str()))).collect()
+    });
+    IDS.iter().find(|(f, _)| *f == fact).map_or("fact-basis", |(_, id)| id.as_str())
 }
 
 pub async fn waive(

@@ -50,8 +50,7 @@ pub async fn run_search(
     if text.is_empty() {
         return Ok(Vec::new());
     }
-    let matches =
-        state.query_index(principal.jurisdiction_id.0, text, String::new(), None, MAX_HITS).await;
+    let matches = state.search_index(principal.jurisdiction_id.0, text, MAX_HITS).await;
     let kind = match q.kind.as_str() {
         "system" => Some(DocKind::System),
         "project" => Some(DocKind::Project),

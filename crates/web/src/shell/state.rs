@@ -101,13 +101,32 @@ impl AppState {
         &self, jurisdiction_id: i64, name: String, text: String,
         exclude: Option<(govit_search::DocKind, i64)>, limit: usize,
     ) -> Vec<govit_search::Match> {
+        self.ask_index(move |search| search.similar(jurisdiction_id, &name, &text, exclude, limit))
+            .await
+    }
+
+    /// A person's search in the index: every word they typed counts (see
+    /// `SimilarityIndex::search`).
+    pub(crate) async fn search_index(
+        &self, jurisdiction_id: i64, text: String, limit: usize,
+    ) -> Vec<govit_search::Match> {
+        self.ask_index(move |search| search.search(jurisdiction_id, &text, limit)).await
+    }
+
+    /// Runs a query of the index off the async workers; a failure is logged and finds nothing.
+    async fn ask_index(
+        &self,
+        ask: impl FnOnce(
+            &govit_search::SimilarityIndex,
+        ) -> govit_search::Result<Vec<govit_search::Match>>
+        + Send
+        + 'static,
+    ) -> Vec<govit_search::Match> {
         let search = self.search.clone();
-        let found = tokio::task::spawn_blocking(move || {
-            search.similar(jurisdiction_id, &name, &text, exclude, limit)
-        })
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|r| r.map_err(|e| e.to_string()));
+        let found = tokio::task::spawn_blocking(move || ask(&search))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
         found.unwrap_or_else(|e| {
             tracing::error!(error = %e, "search query failed");
             Vec::new()
