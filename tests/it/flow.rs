@@ -172,6 +172,10 @@ async fn lists_filter_page_and_export() {
     let special = clerk.create_draft("智慧校园安防平台").await;
     let (_, page) = clerk.text("/projects").await;
     assert!(page.contains("共 24 个项目") && page.contains("第 1 / 2 页"), "paging");
+    // A clerk starts a declaration from the list; a reviewer has nothing to start there.
+    assert!(page.contains("href=\"/projects/new\" id=\"new-project\""), "{page}");
+    let (_, page) = app.login("reviewer").await.text("/projects").await;
+    assert!(!page.contains("id=\"new-project\""), "{page}");
     let (_, page) = clerk.text("/projects?page=2").await;
     assert!(page.contains("第 2 / 2 页"));
     let (_, page) = clerk.text(&format!("/projects?q={}", "安防")).await;

@@ -658,12 +658,16 @@ async fn the_reviewer_establishes_facts_in_yes_no_wan_and_percent() {
     let r = reviewer.post(&format!("/projects/{id}/facts"), &form).await;
     assert_eq!(location(&r), format!("/projects/{id}?done=fact#gates"));
     // Refused there for want of a basis, the summary points at that gate's own basis field.
-    let form =
-        [("fact", "uses_domestic_crypto"), ("value", "是"), ("basis", ""), ("back", "gates")];
-    let r = reviewer.post(&format!("/projects/{id}/facts"), &form).await;
+    // (on a project where 能否共享 is still to be established).
+    let fresh = clerk.create_draft("认定依据测试项目").await;
+    clerk.submit(fresh).await;
+    let form = [("fact", "can_share"), ("value", "是"), ("basis", ""), ("back", "gates")];
+    let r = reviewer.post(&format!("/projects/{fresh}/facts"), &form).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.expect("page");
-    assert!(page.contains("href=\"#basis-uses_domestic_crypto\""), "{page}");
+    assert!(page.contains("href=\"#basis-can_share\""), "{page}");
+    // …and the field says what is wrong beside it.
+    assert!(page.contains("id=\"basis-can_share-error\""), "{page}");
 }
 
 #[tokio::test]

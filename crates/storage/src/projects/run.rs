@@ -590,23 +590,35 @@ pub(crate) async fn write_act(
 }
 
 /// Moves the project to `to` at the version it was read at (stale otherwise); `sent`: a
-/// declaration sent now, whose sending time it keeps.
+/// declaration sent now, whose sending time it keeps. Only the columns that change are set:
+/// each one set rewrites the list indexes that hold it, and most acts leave the status as it
+/// was (one signature of several, a step after a step).
 pub(crate) async fn set_status(
     conn: &mut AnyConnection, p: &Project, to: ProjectStatus, now_ms: i64, sent: bool,
 ) -> Result<()> {
-    let n = sqlx::query(
-        "UPDATE projects SET status = $1, updated_at_ms = $2, \
-         submitted_at_ms = CASE WHEN $3 = 1 THEN $2 ELSE submitted_at_ms END, version = version + 1 \
-         WHERE id = $4 AND version = $5",
-    )
-    .bind(to.as_str())
-    .bind(now_ms)
-    .bind(i64::from(sent))
-    .bind(p.id.0)
-    .bind(p.version)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let status = (to != p.status).then_some(to.as_str());
+    let sql = match (status.is_some(), sent) {
+        (true, true) => {
+            "UPDATE projects SET status = $3, submitted_at_ms = $4, updated_at_ms = $4, \
+             version = version + 1 WHERE id = $1 AND version = $2"
+        }
+        (true, false) => {
+            "UPDATE projects SET status = $3, updated_at_ms = $4, version = version + 1 \
+             WHERE id = $1 AND version = $2"
+        }
+        (false, true) => {
+            "UPDATE projects SET submitted_at_ms = $3, updated_at_ms = $3, version = version + 1 \
+             WHERE id = $1 AND version = $2"
+        }
+        (false, false) => {
+            "UPDATE projects SET updated_at_ms = $3, version = version + 1 WHERE id = $1 AND version = $2"
+        }
+    };
+    let mut q = sqlx::query(sql).bind(p.id.0).bind(p.version);
+    if let Some(s) = status {
+        q = q.bind(s);
+    }
+    let n = q.bind(now_ms).execute(&mut *conn).await?.rows_affected();
     stale_unless(conn, n, "projects", p.id.0).await
 }
 

@@ -58,11 +58,12 @@ struct GateRow {
     pub text: String,
     pub outcome: &'static str,
     pub tag: &'static str,
-    /// Facts a reviewer can establish here: (code, label in the unit typed, a yes/no fact).
-    pub unknown: Vec<(&'static str, String, bool)>,
+    /// Facts a reviewer can establish here: (code, label in the unit typed, a yes/no fact,
+    /// the refusal of the finding just made there).
+    pub unknown: Vec<(&'static str, String, bool, Option<String>)>,
 }
 
-fn gate_rows(checks: Vec<GateCheck>) -> Vec<GateRow> {
+fn gate_rows(checks: Vec<GateCheck>, entered: &Entered) -> Vec<GateRow> {
     checks
         .into_iter()
         .map(|g| {
@@ -81,7 +82,9 @@ fn gate_rows(checks: Vec<GateCheck>) -> Vec<GateRow> {
                     .unknown_facts
                     .iter()
                     .map(|f| {
-                        (f.as_str(), f.form_label(), f.unit() == govit_core::policy::FactUnit::Flag)
+                        let flag = f.unit() == govit_core::policy::FactUnit::Flag;
+                        let error = entered.error(&format!("basis-{}", f.as_str()));
+                        (f.as_str(), f.form_label(), flag, error)
                     })
                     .collect(),
             }
@@ -182,7 +185,7 @@ pub fn gates_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
         if p.status == govit_core::project::ProjectStatus::OutsideScope {
             return Ok(None);
         }
-        let gates = gate_rows(state.store.gates_of(p, GatedAction::Approve).await?);
+        let gates = gate_rows(state.store.gates_of(p, GatedAction::Approve).await?, cx.entered);
         let rules = state.store.rules();
         let view = GatesPanelView {
             p,

@@ -107,6 +107,8 @@ struct ProjectsPage {
     /// The queue's filters with the other order by submission, and by due date.
     resort_query: String,
     due_sort_query: String,
+    /// A clerk of a unit may start a declaration from the list.
+    can_create: bool,
 }
 
 pub async fn list_page(
@@ -187,6 +189,9 @@ pub async fn list_page(
         rows,
         pager,
         export_query: q.query_string(None),
+        can_create: base_path == "/projects"
+            && user.principal.has(Role::Declarant)
+            && user.principal.department_id.is_some(),
     })
 }
 
