@@ -95,6 +95,11 @@ pub trait Record: Sized + Send + Sync {
     /// refused as stale), instead of reading part of the record before and part after.
     /// SQLite runs one writer at a time. None: the versioned update alone guards it.
     const TABLE: Option<&'static str> = None;
+    /// The record as the step's write left it, when the step knows it whole and left it in
+    /// the carry; the path then does not read it again. None by default.
+    fn written(_carry: &mut Self::Carry) -> Option<Self> {
+        None
+    }
     /// Loads the current row, if the principal may see it at all (otherwise the change is
     /// refused as not found).
     fn load_visible(
@@ -333,7 +338,10 @@ impl Store {
         let decision = step.decide(cx.at(), input)?;
         let written = step.write(&mut cx, decision).await?;
         let id = written.created.or(target.id()).ok_or(DomainError::NotFound)?;
-        let after = R::load(cx.conn, who, id).await?.ok_or(DomainError::NotFound)?;
+        let after = match R::written(&mut cx.carry).filter(|_| written.created.is_none()) {
+            Some(after) => after,
+            None => R::load(cx.conn, who, id).await?.ok_or(DomainError::NotFound)?,
+        };
         let action = step.action_of(before.as_ref(), &after);
         let detail = step.detail();
         R::consequences(&mut cx, &after, &action, &detail).await?;

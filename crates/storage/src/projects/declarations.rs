@@ -10,6 +10,10 @@ use govit_core::project::decide_edit;
 impl Record for Project {
     const KIND: &'static str = "project";
     type Carry = super::run::Carried;
+
+    fn written(carry: &mut Self::Carry) -> Option<Self> {
+        carry.after.take()
+    }
     const TABLE: Option<&'static str> = Some("projects");
 
     fn key(&self) -> (i64, i64) {

@@ -97,6 +97,8 @@ pub(crate) async fn run_and_basis(
 pub struct Carried {
     pub(crate) basis: Option<Basis>,
     pub(crate) acts: Option<Vec<ActRecord>>,
+    /// The project as the step's write left it.
+    pub(crate) after: Option<Project>,
 }
 
 /// [`run_of`] with the facts the caller has already read.
@@ -397,7 +399,7 @@ impl Step<Project> for RunStep {
                 .collect::<Vec<_>>()
                 .join("、");
         }
-        cx.carry = Carried { basis: Some(basis), acts: Some(run.acts.clone()) };
+        cx.carry = Carried { basis: Some(basis), acts: Some(run.acts.clone()), after: None };
         input.run = Some(run);
         input.parties = parties;
         Ok(input)
@@ -526,6 +528,13 @@ impl Step<Project> for RunStep {
                 matches!(e, EventKind::DeclarationSubmitted | EventKind::RevisionSubmitted)
             });
         set_status(conn, p, d.status, who.now_ms, sent).await?;
+        cx.carry.after = Some(Project {
+            status: d.status,
+            updated_at_ms: who.now_ms,
+            submitted_at_ms: if sent { Some(who.now_ms) } else { p.submitted_at_ms },
+            version: p.version + 1,
+            ..p.clone()
+        });
         write_act(conn, p.id, d.seq, &d.act).await?;
         if let Some(acts) = &mut cx.carry.acts {
             acts.push(ActRecord {
