@@ -219,7 +219,7 @@ async fn main() {
             let r = client
                 .post(format!("{base}/api/v1/projects/{pid}/facts"))
                 .bearer_auth(&token)
-                .json(&serde_json::json!({"fact": "quotes_count", "value": i}))
+                .json(&serde_json::json!({"fact": "quotes_count", "value": i, "basis": "性能测试的比价单"}))
                 .send()
                 .await
                 .expect("write");
