@@ -145,17 +145,28 @@ fn parties_for(
     out
 }
 
+/// The party an account outside the departments acts as, read from `users u` and its firm:
+/// `expert` for an expert's, the firm's kind for a firm's (NULL for a department's account).
+/// Followed by the user's id.
+macro_rules! outside_party_of_user {
+    () => {
+        "CASE WHEN u.expert_id IS NOT NULL THEN 'expert' ELSE f.kind END \
+         FROM users u LEFT JOIN firms f ON f.id = u.firm_id WHERE u.id = "
+    };
+}
+
 /// The parties `principal` acts as on `p`.
 pub(crate) async fn acting_parties(
     conn: &mut AnyConnection, principal: &Principal, p: &Project,
 ) -> Result<Vec<String>> {
     // The party kinds of their department, and the party of an account outside the
     // departments, in one read.
-    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+    let rows: Vec<(i64, Option<String>)> = sqlx::query_as(concat!(
         "SELECT CAST(0 AS BIGINT) AS outside, kind FROM department_party_kinds WHERE department_id = $1 \
-         UNION ALL SELECT CAST(1 AS BIGINT), CASE WHEN u.expert_id IS NOT NULL THEN 'expert' ELSE f.kind END \
-         FROM users u LEFT JOIN firms f ON f.id = u.firm_id WHERE u.id = $2",
-    )
+         UNION ALL SELECT CAST(1 AS BIGINT), ",
+        outside_party_of_user!(),
+        "$2"
+    ))
     .bind(principal.department_id.map_or(-1, |d| d.0))
     .bind(principal.user_id.0)
     .fetch_all(&mut *conn)
@@ -211,20 +222,14 @@ async fn user_parties(conn: &mut AnyConnection, user: UserId, p: &Project) -> Re
     Ok(parties_for(&roles, path.as_deref(), &kinds, j, p, outside))
 }
 
-/// The party an account outside the departments acts as: `expert` for an expert's, the firm's
-/// kind for a firm's.
+/// The party an account outside the departments acts as (see `outside_party_of_user!`).
 async fn outside_party(conn: &mut AnyConnection, user: UserId) -> Result<Option<String>> {
-    let row = sqlx::query(
-        "SELECT u.expert_id, f.kind FROM users u LEFT JOIN firms f ON f.id = u.firm_id WHERE u.id = $1",
-    )
-    .bind(user.0)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(r) = row else { return Ok(None) };
-    if r.try_get::<Option<i64>, _>("expert_id")?.is_some() {
-        return Ok(Some("expert".into()));
-    }
-    Ok(r.try_get::<Option<String>, _>("kind")?)
+    let kind: Option<Option<String>> =
+        sqlx::query_scalar(concat!("SELECT ", outside_party_of_user!(), "$1"))
+            .bind(user.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(kind.flatten())
 }
 
 /// Whether `principal` takes part in the project's path: holds an open task on it (as a
