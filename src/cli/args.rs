@@ -22,6 +22,12 @@ pub(crate) struct DbArgs {
     /// the data directory, made on first use.
     #[arg(long, env = "GOVIT_AUDIT_KEY", global = true)]
     pub(crate) audit_key: Option<PathBuf>,
+    /// Where the files of materials are kept: a folder, or `s3://bucket` of an S3-compatible
+    /// store (its address and keys from AWS_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY, and AWS_ALLOW_HTTP=true for plain HTTP); default `files/` in the
+    /// data directory.
+    #[arg(long = "files", env = "GOVIT_FILES", global = true)]
+    pub(crate) file_store: Option<String>,
 }
 
 impl DbArgs {

@@ -35,7 +35,14 @@ async fn open(db: &DbArgs) -> Result<Store> {
             sqlite_url(&db.data_dir)
         }
     };
-    Store::connect(&url).await.context("无法连接数据库")
+    let store = Store::connect(&url).await.context("无法连接数据库")?;
+    let local = db.data_dir.join("files");
+    let files = match &db.file_store {
+        Some(url) => govit_storage::materials::FileStore::open(url, &local),
+        None => govit_storage::materials::FileStore::local(&local),
+    };
+    store.use_files(files.context("无法使用附件存储")?);
+    Ok(store)
 }
 
 /// Profiles in `<data dir>/policies` override or add to the built-in ones.
@@ -56,7 +63,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let dir = data_dir.unwrap_or_else(|| {
                 std::env::temp_dir().join(format!("govit-demo-{}-{}", std::process::id(), now_ms()))
             });
-            let db = DbArgs { data_dir: dir.clone(), database_url: None, audit_key: None };
+            let db = DbArgs {
+                data_dir: dir.clone(),
+                database_url: None,
+                audit_key: None,
+                file_store: None,
+            };
             let store = open(&db).await?;
             load_profiles(&store, &db);
             let seeded = govit_storage::seed::profile::seed(

@@ -27,6 +27,7 @@ async fn declaration_flow_through_the_api() {
     assert_eq!(s, StatusCode::OK, "{p}");
     assert_eq!(p["investment_yuan"], 1);
 
+    clerk.hand_in(id).await;
     let (s, p) = clerk
         .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
         .await;
@@ -50,6 +51,7 @@ async fn declaration_flow_through_the_api() {
     assert_eq!((s, p["status"].clone()), (StatusCode::OK, json!("returned")));
 
     let (_, p) = clerk.get(&format!("/api/v1/projects/{id}")).await;
+    clerk.hand_in(id).await;
     let (s, _) = clerk
         .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
         .await;
@@ -245,6 +247,11 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/org/experts"),
         ("get", "/api/v1/jurisdictions"),
         ("post", "/api/v1/jurisdictions"),
+        ("get", "/api/v1/projects/{id}/materials"),
+        ("post", "/api/v1/projects/{id}/materials/{material}/files"),
+        ("delete", "/api/v1/projects/{id}/materials/{material}/files/{file_id}"),
+        ("put", "/api/v1/projects/{id}/materials/{material}/mark"),
+        ("get", "/api/v1/material-files/{file_id}"),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     for (m, p) in expected {

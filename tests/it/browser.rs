@@ -134,6 +134,35 @@ async fn login(c: &Client, base: &str, who: &str) {
     wait_for(c, "您好").await;
 }
 
+/// Hands in, through the pages, each material the check page says is missing: a PDF chosen
+/// in the file input, uploaded and marked complete. Ends on the check page.
+async fn hand_in_materials(c: &Client, base: &str, project_path: &str) {
+    let pdf_path = std::env::temp_dir().join(format!("govit-material-{}.pdf", std::process::id()));
+    std::fs::write(&pdf_path, pdf("browser")).expect("write pdf");
+    let check = format!("{base}{project_path}/check");
+    c.goto(&check).await.expect("goto check");
+    let page = wait_for(c, "核对申报内容").await;
+    let block = page.split("id=\"check-missing\"").nth(1).unwrap_or("");
+    let block = block.split("</div>").next().unwrap_or("");
+    let prefix = format!("href=\"{project_path}/materials/");
+    let materials: Vec<String> = block
+        .split(&prefix)
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next().map(str::to_string))
+        .collect();
+
+    for m in materials {
+        c.goto(&format!("{base}{project_path}/materials/{m}")).await.expect("goto material");
+        wait_for(c, "上传文件").await;
+        let input = c.find(Locator::Id("file")).await.expect("file input");
+        input.send_keys(&pdf_path.display().to_string()).await.expect("choose file");
+        click(c, "#upload-file").await;
+        wait_for(c, "文件已上传").await;
+    }
+    c.goto(&check).await.expect("goto check");
+    wait_without(c, "check-missing").await;
+}
+
 async fn logout(c: &Client) {
     click(c, "form[action='/logout'] button").await;
     wait_for(c, "连续 5 次输错密码").await;
@@ -167,10 +196,13 @@ async fn declare_return_resubmit_approve_in_chromium() {
         }
         click(&c, "form[action='/projects/new'] button[type=submit]").await;
         wait_for(&c, "草稿已保存").await;
+        let project_path = c.current_url().await.expect("url").path().to_string();
+        // Sending is refused while the materials are missing, naming them and their article.
         click(&c, "#submit-declaration").await;
+        wait_for(&c, "尚未完成的材料").await;
+        hand_in_materials(&c, &base, &project_path).await;
+        click(&c, "#check-submit").await;
         wait_for(&c, "已提交申报").await;
-        let url = c.current_url().await.expect("url");
-        let project_path = url.path().to_string();
         logout(&c).await;
 
         // The reviewer returns it with a reason.
@@ -289,6 +321,7 @@ async fn import_a_sheet_then_review_a_flagged_duplicate_in_chromium() {
     decl["summary"] = serde_json::json!("家庭经济困难学生认定和资助发放管理，统计资助数据");
     let (_, p) = clerk.post("/api/v1/projects", decl).await;
     let id = p["id"].as_i64().expect("id");
+    clerk.hand_in(id).await;
     clerk
         .post(
             &format!("/api/v1/projects/{id}/submit"),
@@ -348,9 +381,10 @@ async fn declare_and_send(c: &Client, base: &str, who: &str, name: &str) -> Stri
     }
     click(c, "form[action='/projects/new'] button[type=submit]").await;
     wait_for(c, "草稿已保存").await;
-    click(c, "#submit-declaration").await;
-    wait_for(c, "已提交申报").await;
     let path = c.current_url().await.expect("url").path().to_string();
+    hand_in_materials(c, base, &path).await;
+    click(c, "#check-submit").await;
+    wait_for(c, "已提交申报").await;
     logout(c).await;
     path
 }
@@ -367,6 +401,14 @@ async fn pass_from_queue(c: &Client, base: &str, who: &str, project: &str, done:
         .await
         .expect("open");
     wait_for(c, "审核意见").await;
+    // A holder whose step hands in materials (网信办's security opinion) does so first.
+    let project_path = c.current_url().await.expect("url").path().to_string();
+    let page = source(c).await;
+    if page.contains(">上传</a>") {
+        hand_in_materials(c, base, &project_path).await;
+        c.goto(&format!("{base}{project_path}")).await.expect("back to the project");
+        wait_for(c, "审核意见").await;
+    }
     click(c, "#decision-approve").await;
     click(c, "#decide").await;
     wait_for(c, done).await;
@@ -447,6 +489,10 @@ async fn lhasa_path_with_a_return_and_a_resubmission_in_chromium() {
                 (c.clone(), base.clone(), clerk.clone(), project_path.clone());
             async move {
                 login(&c, &base, &clerk).await;
+                c.goto(&format!("{base}{project_path}")).await.expect("goto project");
+                wait_for(&c, "审核意见：提交评审材料").await;
+                // lhasa:10's review materials first: the pass is refused without them.
+                hand_in_materials(&c, &base, &project_path).await;
                 c.goto(&format!("{base}{project_path}")).await.expect("goto project");
                 wait_for(&c, "审核意见：提交评审材料").await;
                 click(&c, "#decision-approve").await;

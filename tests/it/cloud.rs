@@ -588,6 +588,7 @@ async fn reviewers_see_proposals_that_rebuild_a_common_capability() {
         .await;
     let fine = q["id"].as_i64().expect("id");
     for (id, v) in [(dup, &p["version"]), (fine, &q["version"])] {
+        clerk.hand_in(id).await;
         clerk.post(&format!("/api/v1/projects/{id}/submit"), json!({"version": v})).await;
     }
 

@@ -330,6 +330,7 @@ async fn the_duplicate_check_and_system_links_show_only_what_the_user_may_read()
     assert_eq!(links[0]["in_catalog"], true, "{links}");
     assert!(links[0]["catalog_system_id"].is_null(), "{links}");
     let (_, p) = other.get(&format!("/api/v1/projects/{id}")).await;
+    other.hand_in(id).await;
     other
         .post(
             &format!("/api/v1/projects/{id}/submit"),

@@ -352,6 +352,7 @@ async fn api_and_cli_import_and_export_round_trip() {
     decl["summary"] = json!("居民与家庭医生团队签约服务管理，签约、履约和考核");
     let (_, p) = clerk.post("/api/v1/projects", decl).await;
     let id = p["id"].as_i64().expect("id");
+    clerk.hand_in(id).await;
     clerk.post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]})).await;
     let (_, similar) = reviewer.get(&format!("/api/v1/projects/{id}/similar")).await;
     assert_eq!(similar[0]["name"], "家庭医生签约系统", "{similar}");

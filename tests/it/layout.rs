@@ -18,8 +18,9 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("projects", &["base", "rules", "org"]),
     ("cloud", &["base", "rules", "systems", "projects"]),
     ("search", &["base", "systems", "projects"]),
+    ("materials", &["base", "rules", "projects"]),
     ("todo", &["base", "projects", "cloud"]),
-    ("seed", &["base", "accounts", "org", "rules", "systems", "projects", "cloud"]),
+    ("seed", &["base", "accounts", "org", "rules", "systems", "projects", "cloud", "materials"]),
 ];
 
 const WEB: &[(&str, &[&str])] = &[
@@ -32,6 +33,7 @@ const WEB: &[(&str, &[&str])] = &[
     ("search", &["shell"]),
     ("cloud", &["shell"]),
     ("projects", &["shell"]),
+    ("materials", &["shell"]),
     ("home", &["shell"]),
 ];
 

@@ -20,6 +20,7 @@ async fn submitted_project(clerk: &Api, name: &str, systems: &[(&str, &str)]) ->
             .await;
         assert_eq!(s, StatusCode::CREATED, "{l}");
     }
+    clerk.hand_in(id).await;
     let (s, p) = clerk
         .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
         .await;

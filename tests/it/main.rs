@@ -15,6 +15,7 @@ mod hardening;
 mod import;
 mod layout;
 mod links;
+mod materials;
 mod ops;
 mod org;
 mod rules;

@@ -38,6 +38,7 @@ async fn obligations_follow_events_and_the_passing_days() {
     let clerk = app.api("clerk").await;
     let (id, p) = create(&clerk, project_body("城市运行管理平台", "2026-01", "2026-12")).await;
     // Submitted, so that the authority sees it.
+    clerk.hand_in(id).await;
     let (s, _) = clerk
         .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
         .await;
@@ -171,11 +172,13 @@ async fn a_third_declaration_in_one_lhasa_year_is_refused_with_its_article() {
         ids.push((id, p["version"].clone()));
     }
     for (id, v) in &ids[..2] {
+        clerk.hand_in(*id).await;
         let (s, p) =
             clerk.post(&format!("/api/v1/projects/{id}/submit"), json!({"version": v})).await;
         assert_eq!(s, StatusCode::OK, "{p}");
     }
     let (id, v) = &ids[2];
+    clerk.hand_in(*id).await;
     let (s, e) = clerk.post(&format!("/api/v1/projects/{id}/submit"), json!({"version": v})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     assert_eq!(e["code"], "gate_refused");
@@ -191,6 +194,7 @@ async fn a_third_declaration_in_one_lhasa_year_is_refused_with_its_article() {
     assert_eq!(p["status"], "draft");
     // A project for another year is not counted against this one.
     let (other, p) = create(&clerk, project_body("拉萨次年项目", "2028-01", "2028-06")).await;
+    clerk.hand_in(other).await;
     let (s, _) = clerk
         .post(&format!("/api/v1/projects/{other}/submit"), json!({"version": p["version"]}))
         .await;
@@ -200,6 +204,7 @@ async fn a_third_declaration_in_one_lhasa_year_is_refused_with_its_article() {
     for i in 0..3 {
         let (pid, p) =
             create(&yeji, project_body(&format!("叶集项目{i}"), "2027-01", "2027-06")).await;
+        yeji.hand_in(pid).await;
         let (s, _) = yeji
             .post(&format!("/api/v1/projects/{pid}/submit"), json!({"version": p["version"]}))
             .await;
@@ -373,11 +378,13 @@ async fn a_sixth_jurisdiction_is_onboarded_by_writing_a_profile() {
         )
         .await;
     assert_eq!(find(&list, "zhenyuan-5-contract")["cite"], "zhenyuan:5");
+    clerk.hand_in(id).await;
     let (s, _) = clerk
         .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
         .await;
     assert_eq!(s, StatusCode::OK);
     let (second, p) = create(&clerk, project_body("镇远县第二个项目", "2027-01", "2027-12")).await;
+    clerk.hand_in(second).await;
     let (s, e) = clerk
         .post(&format!("/api/v1/projects/{second}/submit"), json!({"version": p["version"]}))
         .await;
@@ -494,6 +501,7 @@ async fn submitting_a_declaration_fulfils_the_duty_to_declare() {
     let (_, before) = clerk.get(&format!("/api/v1/projects/{id}/obligations")).await;
     assert_eq!(duty(&before)["rule_id"], "yeji-6-declare", "a new draft owes it at once: {before}");
     assert_ne!(duty(&before)["status"], "fulfilled", "{before}");
+    clerk.hand_in(id).await;
     let (s, e) = clerk
         .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
         .await;
@@ -527,6 +535,7 @@ async fn events_are_recorded_only_by_the_party_the_profile_names() {
     let today = govit_storage::china_today(app.now()).format("%Y-%m-%d").to_string();
     let record = |kind: &'static str| json!({"kind": kind, "date": today, "note": ""});
     let path = format!("/api/v1/projects/{id}/events");
+    clerk.hand_in(id).await;
     let (s, e) = clerk
         .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
         .await;

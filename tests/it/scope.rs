@@ -182,6 +182,7 @@ async fn listed_and_self_scopes_in_lists() {
     }
     let submit = |api: Api, name: &'static str| async move {
         let (_, p) = api.post("/api/v1/projects", declaration_json(name)).await;
+        api.hand_in(p["id"].as_i64().expect("id")).await;
         api.post(&format!("/api/v1/projects/{}/submit", p["id"]), json!({"version": p["version"]}))
             .await;
     };

@@ -199,6 +199,7 @@ async fn the_reviewer_sees_existing_systems_a_declaration_duplicates() {
         json!("网格监督员采集城市部件事件问题，指挥中心派遣到责任单位处置并核查结案，开展考核");
     let (_, p) = clerk.post("/api/v1/projects", body).await;
     let id = p["id"].as_i64().expect("id");
+    clerk.hand_in(id).await;
     clerk.post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]})).await;
 
     let reviewer = app.api("reviewer").await;

@@ -12,6 +12,20 @@ pub fn sm3_hex(bytes: &[u8]) -> String {
     hex::encode(Sm3::digest(bytes))
 }
 
+/// An SM3 digest computed over a stream, a piece at a time.
+#[derive(Default, Clone)]
+pub struct Sm3Stream(Sm3);
+
+impl Sm3Stream {
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+    /// The digest, as lowercase hex.
+    pub fn finish_hex(self) -> String {
+        hex::encode(self.0.finalize())
+    }
+}
+
 /// The distinguishing identifier of GM/T 0009's default, so that signatures verify with
 /// other SM2 tools and devices.
 const DIST_ID: &str = "1234567812345678";

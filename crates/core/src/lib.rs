@@ -41,6 +41,7 @@ pub mod declaration;
 pub mod error;
 pub mod ids;
 pub mod inventory;
+pub mod materials;
 pub mod money;
 pub mod obligation;
 pub mod org;

@@ -13,6 +13,7 @@ pub mod base;
 pub mod accounts;
 pub mod audit;
 pub mod cloud;
+pub mod materials;
 pub mod org;
 pub mod projects;
 pub mod rules;
@@ -82,6 +83,8 @@ pub struct Store {
     /// Where a project's derived facts come from: rooms above `projects` add theirs here
     /// (the cloud catalog's common capabilities), so `projects` never imports them.
     fact_sources: Arc<Vec<Box<dyn projects::FactSource>>>,
+    /// What rooms above `projects` check before a step is passed (the materials handed in).
+    pass_checks: Arc<Vec<Box<dyn projects::PassCheck>>>,
     /// Bumped by every committed write, so that what is derived from the data (the
     /// navigation's counts) knows when it may have changed.
     writes: Arc<std::sync::atomic::AtomicU64>,
@@ -90,6 +93,8 @@ pub struct Store {
     todo_cache: Arc<todo::TodoCache>,
     /// List counts, valid like `todo_cache`.
     counts: Arc<base::CountCache>,
+    /// Where the bytes of materials are kept (set once at start: `use_files`).
+    files: Arc<std::sync::OnceLock<Arc<materials::FileStore>>>,
 }
 
 /// The SQLite database file inside a data directory.
@@ -149,9 +154,11 @@ impl Store {
                 Box::new(projects::links::LinkFacts),
                 Box::new(cloud::CommonCapabilityFacts),
             ]),
+            pass_checks: Arc::new(vec![Box::new(materials::MaterialsHandedIn)]),
             writes: Arc::default(),
             todo_cache: Arc::default(),
             counts: Arc::default(),
+            files: Arc::default(),
         };
         base::migrate::run(&store).await?;
         if backend == Backend::Sqlite {

@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod audit;
 pub mod cloud;
 pub mod home;
+pub mod materials;
 pub mod org;
 pub mod projects;
 pub mod rules;
@@ -44,6 +45,7 @@ use tower_http::trace::TraceLayer;
 fn panels() -> Panels {
     Panels {
         project: vec![
+            (Slot::Main, materials::materials_panel),
             (Slot::Main, projects::links::systems_panel),
             (Slot::Main, cloud::project_panel::project_cloud_panel),
             (Slot::Main, projects::path::path_panel),
@@ -64,6 +66,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(home::pages())
         .merge(accounts::pages())
         .merge(projects::pages())
+        .merge(materials::pages())
         .merge(rules::pages())
         .merge(search::pages())
         .merge(systems::pages())

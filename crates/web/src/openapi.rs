@@ -38,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::accounts::api::router())
         .merge(crate::home::api())
         .merge(crate::projects::api::router())
+        .merge(crate::materials::api::router())
         .merge(crate::rules::api::router())
         .merge(crate::systems::api::router())
         .merge(crate::search::api::router())

@@ -137,6 +137,7 @@ impl Cast {
         let mut signed = Vec::new();
         for (login, name, task) in holders {
             let api = &self.apis.iter().find(|(l, ..)| *l == login).expect("api").2;
+            api.hand_in(project).await;
             let (_, p) = api.get(&format!("/api/v1/projects/{project}")).await;
             let (s, body) = api
                 .post(
@@ -166,6 +167,7 @@ async fn declared(cast: &Cast, name: &str, wan: &str) -> i64 {
     let (s, p) = clerk.post("/api/v1/projects", body).await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
     let id = p["id"].as_i64().expect("id");
+    clerk.hand_in(id).await;
     let (s, p) = clerk
         .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
         .await;
@@ -278,6 +280,7 @@ async fn lhasa_counts_only_failed_technical_reviews_and_refuses_a_third_round() 
     assert_eq!(pre["records"], json!(["pre_review_passed"]), "{pre}");
     assert_eq!(path["steps"][0]["state"], "current", "{path}");
     // The owner resubmits; the path runs again from the pre-review.
+    cast.api("clerk").hand_in(id).await;
     let (s, p) = cast
         .api("clerk")
         .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": cast.version(id).await}))
@@ -414,6 +417,7 @@ async fn withdraw_transfer_add_signer_urge_and_two_at_once_on_yeji() {
     let clerk = app.api("clerk").await;
     let (_, p) = clerk.post("/api/v1/projects", declaration_json("流程动作测试项目")).await;
     let id = p["id"].as_i64().expect("id");
+    clerk.hand_in(id).await;
     let submit = format!("/api/v1/projects/{id}/submit");
     assert_eq!(clerk.post(&submit, json!({"version": p["version"]})).await.0, StatusCode::OK);
     // 撤回 while nobody at the joint review has acted: back to a draft.

@@ -101,6 +101,7 @@ async fn yeji_6_a_declaration_sent_from_october_joins_only_by_the_supplementary_
             (&json!(false), &json!(late), &json!(2026)),
             "{day}: {path}"
         );
+        clerk.hand_in(id).await;
         let (s, p) = clerk
             .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
             .await;

@@ -359,6 +359,18 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
                 format!("找不到材料 {other}"),
             );
         }
+        if let Some(by) = &d.by
+            && !party_ok(by)
+        {
+            r.err(field_line(text, *line, "by"), "documents.by", format!("未知的参与方类型 {by}"));
+        }
+        if d.max_mb.is_some_and(|m| m == 0 || m > crate::materials::MAX_MB) {
+            r.err(
+                field_line(text, *line, "max_mb"),
+                "documents.max_mb",
+                format!("max_mb 须在 1 到 {} 之间", crate::materials::MAX_MB),
+            );
+        }
     }
     let deadline_ids: BTreeSet<String> = deadlines.iter().map(|(_, d)| d.id.clone()).collect();
     for (line, d) in &deadlines {

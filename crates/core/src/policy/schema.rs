@@ -156,6 +156,16 @@ pub struct DocumentRule {
     pub replaceable_by: Option<String>,
     #[serde(default)]
     pub replace_when: Vec<Condition>,
+    /// The file types it takes (the content decides, not the name); the usual office
+    /// documents when empty.
+    #[serde(default)]
+    pub accept: Vec<crate::materials::FileKind>,
+    /// The largest file it takes, in MB (500 when unset).
+    #[serde(default)]
+    pub max_mb: Option<u64>,
+    /// The party that hands it in; the owner unit when unset.
+    #[serde(default)]
+    pub by: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

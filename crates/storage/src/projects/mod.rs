@@ -90,6 +90,43 @@ pub trait FactSource: Send + Sync {
 pub type FactFuture<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>>;
 
+/// A check a room above `projects` makes before the holder of a step passes it (the
+/// materials room: the materials the holder hands in there are complete); registered with
+/// the store like a [`FactSource`]. `None` lets the pass go on.
+pub trait PassCheck: Send + Sync {
+    fn check<'a>(&'a self, at: PassAt<'a>) -> PassFuture<'a>;
+}
+
+/// Where a pass is being made: the store, the write's connection, the project, its run and
+/// facts, and the person passing with the parties they act as.
+pub struct PassAt<'a> {
+    pub store: &'a Store,
+    pub conn: &'a mut AnyConnection,
+    pub project: &'a Project,
+    pub run: &'a run::Run,
+    pub facts: &'a Facts,
+    pub parties: &'a [String],
+    pub user: govit_core::ids::UserId,
+}
+
+/// What a [`PassCheck`] returns: the refusal, if any.
+pub type PassFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<DomainError>>> + Send + 'a>>;
+
+/// The first refusal of the registered pass checks, if any.
+pub(crate) async fn pass_refusal(
+    store: &Store, conn: &mut AnyConnection, project: &Project, run: &run::Run, facts: &Facts,
+    parties: &[String], user: govit_core::ids::UserId,
+) -> Result<Option<DomainError>> {
+    for c in store.pass_checks.iter() {
+        let at = PassAt { store, conn: &mut *conn, project, run, facts, parties, user };
+        if let Some(refusal) = c.check(at).await? {
+            return Ok(Some(refusal));
+        }
+    }
+    Ok(None)
+}
+
 /// The rule for a project's parts (the systems it names, the cloud services it uses): the
 /// owner unit's clerk changes them while the project is a draft or returned. `what` names
 /// the part in the refusal.

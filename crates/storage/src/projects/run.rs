@@ -313,6 +313,8 @@ pub struct RunInput {
     seq: i64,
     /// The current step's parties in the profile's words, for a refusal.
     holders: String,
+    /// The refusal of a pass that would hand in a material incomplete.
+    missing: Option<DomainError>,
 }
 
 /// What the decision says to write.
@@ -364,6 +366,9 @@ impl Step<Project> for RunStep {
             if let Some(g) = gated {
                 input.gates = cx.store.gate_checks(cx.conn, p, g, Some(&facts)).await?;
             }
+            let user = cx.who.principal.user_id;
+            input.missing =
+                pass_refusal(cx.store, cx.conn, p, &run, &facts, &parties, user).await?;
         }
         match &self.command {
             Command::Verb(Verb::Transfer { to, .. }) => {
@@ -467,7 +472,9 @@ impl Step<Project> for RunStep {
             other => other?,
         };
         match &verb {
-            Verb::Pass { .. } => first_refusal(&input.gates)?,
+            Verb::Pass { .. } => {
+                first_refusal(&input.gates).and(input.missing.map_or(Ok(()), Err))?
+            }
             Verb::Transfer { .. } => {
                 let slot = progress
                     .open_slots()

@@ -313,6 +313,8 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
         )
         .await?
         .record;
+    super::materials::hand_in(store, Who::new(&clerk, &actor, now_ms), submitted.id.0).await?;
+    let submitted = store.read::<Project>(Who::new(&clerk, &actor, now_ms), submitted.id.0).await?;
     store
         .run(
             Who::new(&clerk, &actor, now_ms),
@@ -391,6 +393,8 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             },
         )
         .await?;
+    super::materials::hand_in(store, Who::new(&clerk, &actor, now_ms), running.id.0).await?;
+    let running = store.read::<Project>(Who::new(&clerk, &actor, now_ms), running.id.0).await?;
     let p = store
         .run(
             Who::new(&clerk, &actor, now_ms),

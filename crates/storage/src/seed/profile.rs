@@ -262,6 +262,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
             .record;
         let Some(steps) = steps else { continue };
         let id = draft.id.0;
+        super::materials::hand_in(store, Who::new(clerk, &actor, now_ms), id).await?;
         store
             .run::<Project, _>(
                 Who::new(clerk, &actor, now_ms),
@@ -334,6 +335,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
                 let pass =
                     RunStep::verb(govit_core::workflow::Verb::Pass { note: "同意".into() });
                 let who = Who::new(person, &actor, now_ms);
+                super::materials::hand_in(store, who, id).await?;
                 store.run::<Project, _>(who, Target::any_version(id), &pass).await?;
             }
             passed += 1;

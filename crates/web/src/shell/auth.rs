@@ -132,6 +132,14 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
             .unwrap_or_default()
             .to_string();
         let multipart = content_type.starts_with("multipart/form-data");
+        if multipart && streamed_upload(&path) {
+            // A material's file streams to its handler, which reads the form's token first
+            // (`check_streamed_csrf`) and refuses the rest unread when it is wrong.
+            if let Some(s) = loaded {
+                parts.extensions.insert(s);
+            }
+            return next.run(Request::from_parts(parts, body)).await;
+        }
         let limit = if multipart { MAX_UPLOAD_BYTES } else { MAX_FORM_BYTES };
         let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
@@ -194,6 +202,37 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
         parts.extensions.insert(s);
     }
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// The forms whose file streams to the handler instead of being read here first: a
+/// material's upload (`/projects/{id}/materials/{material}/upload`).
+fn streamed_upload(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    matches!(parts.as_slice(), ["", "projects", id, "materials", m, "upload"]
+        if id.parse::<i64>().is_ok() && !m.is_empty())
+}
+
+/// The token of a streamed form, read by its handler before the file: the session's, or the
+/// form is refused (and the refusal audited) without reading the rest.
+pub async fn check_streamed_csrf(
+    state: &AppState, user: &User, sent: Option<String>,
+) -> Result<(), Response> {
+    let expected = &user.csrf;
+    if matches!(&sent, Some(a) if !expected.is_empty() && constant_eq(a, expected)) {
+        return Ok(());
+    }
+    let _ = state
+        .store
+        .audit_refusal(
+            &user.actor,
+            state.now_ms(),
+            "request",
+            "upload",
+            "csrf.refused",
+            "表单安全令牌缺失或错误",
+        )
+        .await;
+    Err(csrf_refused(state))
 }
 
 fn constant_eq(a: &str, b: &str) -> bool {
