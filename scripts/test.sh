@@ -7,7 +7,9 @@
 #   4. the integration suite (tests/it) again on a throwaway PostgreSQL server, reusing
 #      the test binary of step 3 (--workspace keeps the same features, so nothing rebuilds),
 #      started by scripts/pg-start.sh and stopped on exit.
-# Browser tests are mandatory here (GOVIT_REQUIRE_BROWSER=1).
+# Browser tests are mandatory here (GOVIT_REQUIRE_BROWSER=1), and so is the materials test
+# against a real S3-compatible server (s3s-fs from crates.io, built into target/tools and
+# started by scripts/s3-start.sh; GOVIT_REQUIRE_S3=1).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -71,14 +73,20 @@ export GOVIT_CHROMEDRIVER=/usr/bin/chromedriver
 export GOVIT_CHROMIUM=/usr/bin/chromium
 export GOVIT_REQUIRE_BROWSER=1
 
+export GOVIT_PG_DIR="${GOVIT_PG_DIR:-/tmp/govit-pg}"
+trap './scripts/pg-start.sh stop >/dev/null 2>&1 || true; ./scripts/s3-start.sh stop >/dev/null 2>&1 || true' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+header "启动临时 S3 兼容对象存储（s3s-fs）"
+GOVIT_TEST_S3_URL="$(./scripts/s3-start.sh)"
+export GOVIT_TEST_S3_URL
+export GOVIT_REQUIRE_S3=1
+
 header "单元测试与集成测试（SQLite）"
 env -u GOVIT_TEST_DATABASE_URL cargo test --workspace
 
 header "启动临时 PostgreSQL"
-export GOVIT_PG_DIR="${GOVIT_PG_DIR:-/tmp/govit-pg}"
-trap './scripts/pg-start.sh stop >/dev/null 2>&1 || true' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 pg_url="$(./scripts/pg-start.sh)"
 echo "PostgreSQL: $pg_url"
 

@@ -18,6 +18,8 @@ use serde_json::Value;
 pub const OBJECT_KINDS: &[(&str, &str)] = &[
     ("project", "项目"),
     ("obligation", "项目义务"),
+    ("material_file", "申报材料文件"),
+    ("material", "申报材料"),
     ("obligations", "义务计算"),
     ("info_system", "信息系统"),
     ("cloud_catalog", "云服务目录"),
@@ -55,6 +57,9 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("project.unlink_system", "取消关联信息系统"),
     ("project.cloud_link", "选用云服务"),
     ("project.cloud_unlink", "取消选用云服务"),
+    ("project.material.add", "上传申报材料"),
+    ("project.material.remove", "移出申报材料文件"),
+    ("project.material.mark", "标记申报材料状态"),
     ("obligation.waive", "免除义务"),
     ("obligations.recompute", "重新计算义务"),
     ("system.create", "登记信息系统"),
