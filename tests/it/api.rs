@@ -75,8 +75,13 @@ async fn declaration_flow_through_the_api() {
     assert_eq!((s, p["status"].clone()), (StatusCode::OK, json!("approved")));
 
     let (_, events) = clerk.get(&format!("/api/v1/projects/{id}/events")).await;
-    let actions: Vec<&str> =
-        events.as_array().expect("events").iter().filter_map(|e| e["action"].as_str()).collect();
+    let all = events.as_array().expect("events");
+    // The materials handed in before the first submission are lines of their own.
+    let handed: Vec<&Value> = all.iter().filter(|e| e["action"] == "materials").collect();
+    assert!(handed.len() >= 5, "{events}");
+    assert!(handed.iter().all(|e| e["comment"].as_str().is_some_and(|c| c.starts_with("上传《"))));
+    let flow: Vec<&Value> = all.iter().filter(|e| e["action"] != "materials").collect();
+    let actions: Vec<&str> = flow.iter().filter_map(|e| e["action"].as_str()).collect();
     assert_eq!(
         actions,
         [
@@ -84,7 +89,7 @@ async fn declaration_flow_through_the_api() {
             "pass", "approve"
         ]
     );
-    assert_eq!(events[3]["comment"], "【集中审查论证】请细化概算");
+    assert_eq!(flow[3]["comment"], "【集中审查论证】请细化概算");
 }
 
 #[tokio::test]

@@ -404,7 +404,7 @@ async fn pass_from_queue(c: &Client, base: &str, who: &str, project: &str, done:
     // A holder whose step hands in materials (网信办's security opinion) does so first.
     let project_path = c.current_url().await.expect("url").path().to_string();
     let page = source(c).await;
-    if page.contains(">上传</a>") {
+    if page.contains(">上传<span class=\"visually-hidden\">") {
         hand_in_materials(c, base, &project_path).await;
         c.goto(&format!("{base}{project_path}")).await.expect("back to the project");
         wait_for(c, "审核意见").await;

@@ -118,6 +118,17 @@ async fn a_declaration_is_sent_only_with_its_profiles_materials_complete() {
     let (s, p) = reviewer.post(&format!("/api/v1/projects/{id}/decision"), back).await;
     assert_eq!((s, p["status"].clone()), (StatusCode::OK, json!("returned")), "{p}");
     let old = plan["files"][0]["id"].as_i64().expect("file id");
+    // The same bytes again are no revision: refused, naming the material.
+    let url = reqwest::Url::parse_with_params(
+        &app.url(&format!("/api/v1/projects/{id}/materials/{PLAN}/files")),
+        &[("name", "建设方案.pdf"), ("replaces", &old.to_string())],
+    )
+    .expect("url");
+    let r = clerk.client.post(url).bearer_auth(&clerk.token).body(pdf("plan")).send().await;
+    let r = r.expect("same bytes");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e: Value = r.json().await.expect("json");
+    assert!(e["message"].as_str().unwrap_or_default().contains("完全相同"), "{e}");
     let url = reqwest::Url::parse_with_params(
         &app.url(&format!("/api/v1/projects/{id}/materials/{PLAN}/files")),
         &[("name", "建设方案（修改）.pdf"), ("complete", "true"), ("replaces", &old.to_string())],
@@ -141,6 +152,10 @@ async fn a_declaration_is_sent_only_with_its_profiles_materials_complete() {
     let (s, p) = submit(&clerk, id).await;
     assert_eq!((s, p["status"].clone()), (StatusCode::OK, json!("submitted")), "{p}");
 
+    // The timeline tells the reviewer what changed.
+    let (_, events) = reviewer.get(&format!("/api/v1/projects/{id}/events")).await;
+    let text = events.to_string();
+    assert!(text.contains("替换《项目建设方案》：建设方案（修改）.pdf"), "{text}");
     // Each change is audited with the file's digest.
     let (_, log) = app.api("auditor").await.get("/api/v1/audit?action=project.material.add").await;
     assert!(log.to_string().contains(&govit_core::crypto::sm3_hex(&pdf("plan v2"))), "{log}");
@@ -248,12 +263,27 @@ async fn the_pages_list_upload_and_check_materials_before_sending() {
         .expect("post");
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
-    // A refused file shows the page again with the message at the file input.
-    let r = web.upload(id, PLAN, "a.pdf", b"plain text".to_vec(), true).await;
+    // A refused file shows the page again with the message at the file input, and what the
+    // form had chosen (not to mark it complete) kept.
+    let r = web.upload(id, PLAN, "a.pdf", b"plain text".to_vec(), false).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.expect("page");
     assert!(page.contains("error-summary") && page.contains("href=\"#file\""), "{page}");
     assert!(page.contains("aria-invalid=\"true\""), "{page}");
+    assert!(page.contains("name=\"complete\" value=\"1\"> 上传后标记为已完成"), "{page}");
+    // A refresh of the form's address goes back to the material's page.
+    let r = web.get(&format!("/projects/{id}/materials/{PLAN}/upload")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // Sending now is refused on the check page itself, the refusal on top, the missing linked.
+    let v = web.version(id).await;
+    let r = web.post(&format!("/projects/{id}/check"), &[("version", &v)]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let page = r.text().await.expect("page");
+    assert!(page.contains("error-summary") && page.contains("尚未完成的材料"), "{page}");
+    assert!(page.contains(&format!("href=\"/projects/{id}/materials/{PLAN}\"")), "{page}");
+    let r = web.get(&format!("/projects/{id}/submit")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     let r = web.upload(id, PLAN, "建设方案.pdf", pdf("p"), true).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -266,13 +296,18 @@ async fn the_pages_list_upload_and_check_materials_before_sending() {
     // The check page lists what is still missing, and sending is refused until it is done.
     let (_, check) = web.text(&format!("/projects/{id}/check")).await;
     assert!(check.contains("id=\"check-missing\"") && check.contains("项目概算"), "{check}");
-    assert!(!check[check.find("check-missing").unwrap_or(0)..].contains(">项目建设方案<"));
+    let missing = check.split("id=\"check-missing\"").nth(1).unwrap_or_default();
+    let missing = missing.split("</div>").next().unwrap_or_default();
+    assert!(missing.contains("项目概算") && !missing.contains(">项目建设方案<"), "{missing}");
     assert!(web.hand_in(id).await >= 4);
     let (_, check) = web.text(&format!("/projects/{id}/check")).await;
     assert!(!check.contains("id=\"check-missing\""), "{check}");
     let v = input_value(&check, "version").expect("version");
-    let r = web.post(&format!("/projects/{id}/submit"), &[("version", &v)]).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = web.post(&format!("/projects/{id}/check"), &[("version", &v)]).await;
+    assert_eq!(
+        (r.status(), location(&r)),
+        (StatusCode::SEE_OTHER, format!("/projects/{id}?done=submit"))
+    );
     let (_, page) = web.text(&format!("/projects/{id}/materials/{PLAN}")).await;
     assert!(page.contains("id=\"not-editable\"") && !page.contains("id=\"upload-file\""), "{page}");
 }

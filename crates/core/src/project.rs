@@ -98,10 +98,12 @@ pub enum ProjectAction {
     OutsideScope,
     /// 恢复申报: an outside-scope record taken back.
     Reopen,
+    /// A material's file added, replaced or taken out, or its mark changed.
+    Materials,
 }
 
 impl ProjectAction {
-    pub const ALL: [ProjectAction; 13] = [
+    pub const ALL: [ProjectAction; 14] = [
         ProjectAction::Create,
         ProjectAction::Update,
         ProjectAction::Submit,
@@ -115,6 +117,7 @@ impl ProjectAction {
         ProjectAction::Urge,
         ProjectAction::OutsideScope,
         ProjectAction::Reopen,
+        ProjectAction::Materials,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -132,6 +135,7 @@ impl ProjectAction {
             ProjectAction::Urge => "urge",
             ProjectAction::OutsideScope => "outside_scope",
             ProjectAction::Reopen => "reopen",
+            ProjectAction::Materials => "materials",
         }
     }
 
@@ -154,6 +158,7 @@ impl ProjectAction {
             ProjectAction::Urge => "催办",
             ProjectAction::OutsideScope => "登记为不适用本办法",
             ProjectAction::Reopen => "恢复申报",
+            ProjectAction::Materials => "更新申报材料",
         }
     }
 

@@ -127,5 +127,8 @@ async fn yeji_2_tells_the_clerk_below_100_000_yuan_before_sending() {
         if below {
             assert!(page.find("不适用本办法") < page.find("id=\"submit-declaration\""), "{page}");
         }
+        // And on the check page, before its own button.
+        let (_, check) = web.text(&format!("/projects/{id}/check")).await;
+        assert_eq!(check.contains("id=\"check-outside-scope\""), below, "{wan} 万元: {check}");
     }
 }

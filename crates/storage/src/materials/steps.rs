@@ -11,6 +11,7 @@ use govit_core::policy::DocumentRule;
 use govit_core::project::ProjectStatus;
 use serde_json::json;
 use sqlx::AnyConnection;
+use std::sync::OnceLock;
 
 /// Whether the reader may change `doc` of `p` now, and if not, why.
 pub(crate) fn editable(
@@ -33,6 +34,22 @@ pub(crate) fn editable(
         });
     }
     Err(DomainError::Forbidden(format!("《{}》不由您所在的单位提交", doc.name)))
+}
+
+/// What every material step shares: its audit action, its timeline line (set by its write)
+/// and what it reads.
+macro_rules! material_step {
+    ($action:literal) => {
+        fn action(&self) -> String {
+            concat!("project.material.", $action).into()
+        }
+        fn detail(&self) -> String {
+            self.said.get().cloned().unwrap_or_default()
+        }
+        async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<MaterialInput> {
+            gather(cx, self.material).await
+        }
+    };
 }
 
 /// What a material step reads: where the project stands, the material's rule and the
@@ -94,18 +111,15 @@ pub struct AddFile<'a> {
     pub replaces: Option<i64>,
     /// Mark the material complete with it (已完成), or leave it in progress (进行中).
     pub complete: bool,
+    /// Its line on the project's timeline, once written.
+    pub said: OnceLock<String>,
 }
 
 impl Step<Project> for AddFile<'_> {
     type Input = MaterialInput;
     type Decision = (DocumentRule, String);
 
-    fn action(&self) -> String {
-        "project.material.add".into()
-    }
-    async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<MaterialInput> {
-        gather(cx, self.material).await
-    }
+    material_step!("add");
     fn decide(&self, at: At<'_, Project>, input: MaterialInput) -> Decided<Self::Decision> {
         let doc = material_of(at, &input)?;
         if let Some(why) = &self.file.refused {
@@ -123,6 +137,16 @@ impl Step<Project> for AddFile<'_> {
                 return Err(DomainError::invalid(
                     "replaces",
                     "要替换的文件不在这项材料的现有文件中",
+                ));
+            }
+            let same = input.stored.files.iter().any(|f| f.id == old && f.sm3 == self.file.sm3);
+            if same {
+                return Err(DomainError::invalid(
+                    "file",
+                    format!(
+                        "《{}》：新文件与要替换的文件内容完全相同（SM3 摘要一致），请选择修改后的文件",
+                        doc.name
+                    ),
                 ));
             }
         }
@@ -152,6 +176,9 @@ impl Step<Project> for AddFile<'_> {
             remove(cx.conn, old, who.principal.user_id.0, who.now_ms).await?;
         }
         mark(cx.conn, p.id.0, &doc.id, self.complete, who.principal.user_id.0, who.now_ms).await?;
+        let verb = if self.replaces.is_some() { "替换" } else { "上传" };
+        let state = if self.complete { "已完成" } else { "进行中" };
+        let _ = self.said.set(format!("{verb}《{}》：{name}（{state}）", doc.name));
         let after = json!({
             "material": doc.id, "name": doc.name, "file_name": name, "size_bytes": self.file.size,
             "sm3": self.file.sm3, "kind": kind.as_str(), "replaces": self.replaces,
@@ -182,18 +209,15 @@ async fn remove(conn: &mut AnyConnection, file: i64, user: i64, now: i64) -> Res
 pub struct RemoveFile<'a> {
     pub material: &'a str,
     pub file_id: i64,
+    /// Its line on the project's timeline, once written.
+    pub said: OnceLock<String>,
 }
 
 impl Step<Project> for RemoveFile<'_> {
     type Input = MaterialInput;
     type Decision = (DocumentRule, String);
 
-    fn action(&self) -> String {
-        "project.material.remove".into()
-    }
-    async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<MaterialInput> {
-        gather(cx, self.material).await
-    }
+    material_step!("remove");
     fn decide(&self, at: At<'_, Project>, input: MaterialInput) -> Decided<Self::Decision> {
         let doc = material_of(at, &input)?;
         let file = input
@@ -211,6 +235,7 @@ impl Step<Project> for RemoveFile<'_> {
         remove(cx.conn, self.file_id, who.principal.user_id.0, who.now_ms).await?;
         // A material that lost a file is worked on again.
         mark(cx.conn, p.id.0, &doc.id, false, who.principal.user_id.0, who.now_ms).await?;
+        let _ = self.said.set(format!("移除《{}》的文件：{name}（保留为历史版本）", doc.name));
         let before = json!({"material": doc.id, "file_name": name});
         let after = json!({"material": doc.id, "file_name": name, "removed": true});
         Ok(Written::part(Audited {
@@ -226,18 +251,15 @@ pub struct MarkMaterial<'a> {
     pub material: &'a str,
     pub complete: bool,
     pub version: i64,
+    /// Its line on the project's timeline, once written.
+    pub said: OnceLock<String>,
 }
 
 impl Step<Project> for MarkMaterial<'_> {
     type Input = MaterialInput;
     type Decision = DocumentRule;
 
-    fn action(&self) -> String {
-        "project.material.mark".into()
-    }
-    async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<MaterialInput> {
-        gather(cx, self.material).await
-    }
+    material_step!("mark");
     fn decide(&self, at: At<'_, Project>, input: MaterialInput) -> Decided<DocumentRule> {
         let doc = material_of(at, &input)?;
         let current = input.stored.version(&doc.id);
@@ -255,6 +277,8 @@ impl Step<Project> for MarkMaterial<'_> {
     async fn write(&self, cx: &mut Cx<'_, Project>, doc: DocumentRule) -> Result<Written> {
         let (p, who) = (cx.record()?, cx.who);
         mark(cx.conn, p.id.0, &doc.id, self.complete, who.principal.user_id.0, who.now_ms).await?;
+        let state = if self.complete { "已完成" } else { "进行中" };
+        let _ = self.said.set(format!("《{}》标记为{state}", doc.name));
         let after = json!({"material": doc.id, "name": doc.name, "complete": self.complete});
         Ok(Written::part(Audited {
             object: Some(("material", format!("{}/{}", p.id.0, doc.id))),

@@ -44,7 +44,9 @@ impl Record for Project {
         cx: &mut Cx<'_, Self>, after: &Self, action: &str, detail: &str,
     ) -> Result<()> {
         let (who, conn) = (cx.who, &mut *cx.conn);
-        let step = action.strip_prefix("project.").and_then(ProjectAction::parse);
+        let step = action.strip_prefix("project.").and_then(ProjectAction::parse).or_else(|| {
+            action.starts_with("project.material.").then_some(ProjectAction::Materials)
+        });
         if let Some(step) = step {
             let from = cx.before.map_or(ProjectStatus::Draft, |b| b.status);
             timeline_event(conn, who.principal, who.now_ms, after, step, from, detail).await?;

@@ -67,6 +67,7 @@ pub async fn hand_in(store: &Store, who: Who<'_>, project: i64) -> Result<usize>
             object_key: &key,
             replaces: None,
             complete: true,
+            said: Default::default(),
         };
         store.run(who, Target::any_version(project), &step).await?;
         n += 1;

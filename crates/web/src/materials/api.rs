@@ -183,7 +183,7 @@ pub async fn remove_file(
     State(state): State<AppState>, user: ApiUser,
     Path((id, material, file_id)): Path<(i64, String, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    let step = RemoveFile { material: &material, file_id };
+    let step = RemoveFile { material: &material, file_id, said: Default::default() };
     state.store.run(user.who(&state), Target::any_version(id), &step).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -214,7 +214,7 @@ pub async fn mark_material(
     let Some(version) = m.get("version").and_then(Value::as_i64) else {
         return Err(DomainError::invalid("version", "缺少版本号 version").into());
     };
-    let step = MarkMaterial { material: &material, complete, version };
+    let step = MarkMaterial { material: &material, complete, version, said: Default::default() };
     let changed = state.store.run(user.who(&state), Target::any_version(id), &step).await?;
     let rows = state.store.materials_of(user.who(&state), &changed.record).await?;
     let row = rows.iter().find(|r| r.doc.id == material).ok_or(DomainError::NotFound)?;

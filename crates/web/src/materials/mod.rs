@@ -8,7 +8,7 @@ mod upload;
 use crate::AppState;
 use crate::shell::auth::User;
 use crate::shell::error::PageError;
-use crate::shell::page::{PageResult, html};
+use crate::shell::page::{PageResult, html, see_other};
 use crate::shell::panels::{PanelCx, PanelFuture};
 use crate::shell::respond;
 use crate::shell::view::{Layout, SummaryItem, fmt_ms, summary};
@@ -22,23 +22,49 @@ use axum::routing::{get, post};
 use govit_core::FieldError;
 use govit_core::materials::{FileKind, MaterialState, Requirement, accept_of, max_bytes};
 use govit_core::project::ProjectStatus;
-use govit_storage::Target;
 use govit_storage::materials::{MarkMaterial, MaterialFile, MaterialRow, RemoveFile};
 use govit_storage::projects::Project;
+use govit_storage::projects::{Command, RunStep};
+use govit_storage::{StoreError, Target};
 use serde::Deserialize;
 use std::collections::HashMap;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
-        .route("/projects/{id}/check", get(check_page))
+        .route("/projects/{id}/check", get(check_page).post(submit_page))
         .route("/projects/{id}/materials/{material}", get(material_page))
         .route(
             "/projects/{id}/materials/{material}/upload",
-            post(upload::upload_page).layer(axum::extract::DefaultBodyLimit::disable()),
+            post(upload::upload_page)
+                .get(back_to_material)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
-        .route("/projects/{id}/materials/{material}/mark", post(mark_page))
-        .route("/projects/{id}/materials/{material}/files/{file}/remove", post(remove_page))
+        .route("/projects/{id}/materials/{material}/mark", post(mark_page).get(back_to_material))
+        .route(
+            "/projects/{id}/materials/{material}/files/{file}/remove",
+            post(remove_page).get(|Path((id, m, _)): Path<(i64, String, i64)>| async move {
+                see_other(&format!("/projects/{id}/materials/{m}"))
+            }),
+        )
         .route("/material-files/{file}", get(download_page))
+}
+
+/// A form's address opened in the browser (a refresh after a refused post): its page.
+async fn back_to_material(Path((id, material)): Path<(i64, String)>) -> Response {
+    see_other(&format!("/projects/{id}/materials/{material}"))
+}
+
+/// What the upload form had chosen, kept when a file is refused.
+#[derive(Clone, Copy)]
+pub struct Kept {
+    pub complete: bool,
+    pub replaces: Option<i64>,
+}
+
+impl Default for Kept {
+    fn default() -> Self {
+        Kept { complete: true, replaces: None }
+    }
 }
 
 /// A file as a page lists it.
@@ -177,6 +203,11 @@ struct MaterialPage {
     csrf: String,
     flash: Option<&'static str>,
     file_error: Option<String>,
+    kept: Kept,
+    /// What the file input offers to choose (by extension; the server still reads content).
+    accept_ext: String,
+    /// Whether the reader's unit hands this material in.
+    provides: bool,
 }
 
 #[derive(Deserialize)]
@@ -190,17 +221,19 @@ async fn material_page(
 ) -> PageResult {
     let flash = match q.done.as_deref() {
         Some("upload") => Some("文件已上传。"),
-        Some("remove") => Some("文件已移出这项材料，仍可在历史版本中查看。"),
-        Some("mark") => Some("材料状态已更新。"),
+        Some("replace") => Some("文件已替换，原文件保留在历史版本中。"),
+        Some("remove") => Some("文件已移除，仍可在历史版本中查看；这项材料改为进行中。"),
+        Some("complete") => Some("已标记为已完成。"),
+        Some("in_progress") => Some("已改为进行中。"),
         _ => None,
     };
-    render_material(&state, &user, id, &material, Vec::new(), flash).await
+    render_material(&state, &user, id, &material, Vec::new(), flash, Kept::default()).await
 }
 
 /// The page of one material, with `errors` of a refused change.
 pub(crate) async fn render_material(
     state: &AppState, user: &User, id: i64, material: &str, errors: Vec<FieldError>,
-    flash: Option<&'static str>,
+    flash: Option<&'static str>, kept: Kept,
 ) -> PageResult {
     let p: Project = state.store.read(user.who(state), id).await?;
     let rows = state.store.materials_of(user.who(state), &p).await?;
@@ -222,10 +255,19 @@ pub(crate) async fn render_material(
         earlier: row.earlier.iter().map(file_view).collect(),
         version: row.version,
         complete: row.state == MaterialState::Completed,
+        accept_ext: accept_of(&row.doc)
+            .iter()
+            .flat_map(|k| extensions(*k))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(","),
+        provides: user.principal.department_id == Some(p.owner_department_id)
+            && govit_core::materials::provider(&row.doc) == govit_core::materials::OWNER,
         row: row_view(&row),
         p,
         csrf: user.csrf.clone(),
         flash,
+        kept,
     };
     let mut resp = html(page)?;
     *resp.status_mut() = status;
@@ -238,14 +280,15 @@ async fn mark_page(
 ) -> PageResult {
     let version = crate::shell::page::version_of(&f)?;
     let complete = f.get("complete").is_some_and(|v| v == "1");
-    let step = MarkMaterial { material: &material, complete, version };
+    let done = if complete { "complete" } else { "in_progress" };
+    let step = MarkMaterial { material: &material, complete, version, said: Default::default() };
     let result = state.store.run(user.who(&state), Target::any_version(id), &step).await;
     let (state, user, m) = (&state, &user, &material);
     respond::page(
         state,
         result,
-        |_| format!("/projects/{id}/materials/{material}?done=mark"),
-        |errs| async move { render_material(state, user, id, m, errs, None).await },
+        |_| format!("/projects/{id}/materials/{material}?done={done}"),
+        |errs| async move { render_material(state, user, id, m, errs, None, Kept::default()).await },
     )
     .await
 }
@@ -257,7 +300,7 @@ async fn remove_page(
         &state,
         &user,
         Target::any_version(id),
-        &RemoveFile { material: &material, file_id: file },
+        &RemoveFile { material: &material, file_id: file, said: Default::default() },
         |_| format!("/projects/{id}/materials/{material}?done=remove"),
     )
     .await
@@ -286,11 +329,20 @@ pub(crate) async fn download(
     let encoded: String =
         percent_encoding::utf8_percent_encode(&f.file_name, percent_encoding::NON_ALPHANUMERIC)
             .to_string();
+    // Browsers that do not read `filename*` get an ASCII name with the same extension.
+    let ext = f.file_name.rsplit_once('.').map(|(_, e)| e).filter(|e| e.is_ascii() && e.len() <= 5);
+    let plain = format!("material-{}.{}", f.id, ext.unwrap_or("bin"))
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+        .collect::<String>();
     Ok((
         [
             (header::CONTENT_TYPE, mime.to_string()),
             (header::CONTENT_LENGTH, f.size_bytes.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{encoded}")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}"),
+            ),
             (header::HeaderName::from_static("x-govit-sm3"), f.sm3.clone()),
         ],
         axum::body::Body::from_stream(stream),
@@ -298,21 +350,63 @@ pub(crate) async fn download(
         .into_response())
 }
 
+/// The extensions a file input offers for a type.
+fn extensions(k: FileKind) -> &'static [&'static str] {
+    match k {
+        FileKind::Pdf => &[".pdf"],
+        FileKind::Ofd => &[".ofd"],
+        FileKind::Word => &[".docx", ".wps"],
+        FileKind::Excel => &[".xlsx", ".et"],
+        FileKind::Slides => &[".pptx"],
+        FileKind::LegacyOffice => &[".doc", ".xls", ".ppt"],
+        FileKind::Image => &[".png", ".jpg", ".jpeg"],
+        FileKind::Zip => &[".zip"],
+    }
+}
+
 #[derive(Template)]
 #[template(path = "materials/check.html")]
 struct CheckPage {
     layout: Layout,
+    errors: Vec<SummaryItem>,
     p: Project,
     rows: Vec<RowView>,
     missing: Vec<RowView>,
     csrf: String,
     can_submit: bool,
+    /// The profile's rule that puts this project outside the regulation (yeji:2), if it does.
+    outside_scope: Option<String>,
 }
 
 /// 核对申报内容: the declaration and its materials once more, then the submit button.
 async fn check_page(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
-    let p: Project = state.store.read(user.who(&state), id).await?;
-    let rows = state.store.materials_of(user.who(&state), &p).await?;
+    render_check(&state, &user, id, None).await
+}
+
+/// 提交申报 from the check page (and the project page's button): on success the project's
+/// page; refused by a rule (a material missing, lhasa:7's quota …), the check page again with
+/// the refusal at the top and what is missing linked.
+async fn submit_page(
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
+    crate::shell::page::VersionedForm(version, _): crate::shell::page::VersionedForm,
+) -> PageResult {
+    let step = RunStep::new(Command::Submit);
+    match state.store.run(user.who(&state), Target::at(id, version), &step).await {
+        Ok(changed) => {
+            Ok(respond::redirect(&state, changed, |_| format!("/projects/{id}?done=submit")).await)
+        }
+        Err(StoreError::Domain(e @ govit_core::DomainError::GateRefused { .. })) => {
+            render_check(&state, &user, id, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn render_check(
+    state: &AppState, user: &User, id: i64, refusal: Option<String>,
+) -> PageResult {
+    let p: Project = state.store.read(user.who(state), id).await?;
+    let rows = state.store.materials_of(user.who(state), &p).await?;
     let mine: Vec<RowView> = rows.iter().filter(|r| r.can_edit).map(row_view).collect();
     let missing: Vec<RowView> = rows
         .iter()
@@ -332,12 +426,26 @@ async fn check_page(State(state): State<AppState>, user: User, Path(id): Path<i6
     let can_submit = p.status.is_editable()
         && user.principal.has(govit_core::org::Role::Declarant)
         && user.principal.department_id == Some(p.owner_department_id);
-    html(CheckPage {
-        layout: Layout::for_user(&state, &user, "核对申报内容", "projects").await?,
+    let outside_scope = state.store.path_of(&p).await?.and_then(|path| {
+        let t = path.thresholds.iter().find(|t| t.outside_scope)?;
+        Some(format!("{}：{}", t.cite, t.text))
+    });
+    let errors: Vec<FieldError> =
+        refusal.into_iter().map(|m| FieldError { field: "check-missing", message: m }).collect();
+    let mut resp = html(CheckPage {
+        layout: Layout::for_user(state, user, "核对申报内容", "projects")
+            .await?
+            .with_errors(!errors.is_empty()),
+        errors: summary(&errors),
         p,
         rows: mine,
         missing,
         csrf: user.csrf.clone(),
         can_submit,
-    })
+        outside_scope,
+    })?;
+    if !errors.is_empty() {
+        *resp.status_mut() = StatusCode::CONFLICT;
+    }
+    Ok(resp)
 }

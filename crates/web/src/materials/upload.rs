@@ -48,6 +48,7 @@ where
         object_key: &key,
         replaces: form.replaces,
         complete: form.complete,
+        said: Default::default(),
     };
     state.store.run(who, Target::any_version(id), &step).await
 }
@@ -83,13 +84,14 @@ pub async fn upload_page(
     if let Err(refused) = crate::shell::auth::check_streamed_csrf(&state, &user, sent).await {
         return Ok(refused);
     }
-    let again = |errs: Vec<govit_core::FieldError>| {
+    let again = |errs: Vec<govit_core::FieldError>, kept: super::Kept| {
         let (state, user, material) = (&state, &user, &material);
-        async move { super::render_material(state, user, id, material, errs, None).await }
+        async move { super::render_material(state, user, id, material, errs, None, kept).await }
     };
     let doc = match state.store.may_upload(user.who(&state), id, &material).await {
         Ok(doc) => doc,
         Err(e) => {
+            let again = |errs| again(errs, super::Kept::default());
             return respond::page::<Project, _, _>(&state, Err(e), |_| String::new(), again).await;
         }
     };
@@ -127,11 +129,13 @@ pub async fn upload_page(
             }
         }
     }
+    let kept = super::Kept { complete: upload.complete, replaces: upload.replaces };
+    let done = if upload.replaces.is_some() { "replace" } else { "upload" };
     respond::page(
         &state,
         result,
-        |_| format!("/projects/{id}/materials/{material}?done=upload"),
-        again,
+        |_| format!("/projects/{id}/materials/{material}?done={done}"),
+        |errs| again(errs, kept),
     )
     .await
 }

@@ -13,6 +13,7 @@ pub mod tasks;
 
 use crate::AppState;
 use axum::Router;
+use axum::extract::Path;
 use axum::routing::{get, post};
 use govit_core::project::ProjectAction;
 
@@ -27,7 +28,11 @@ pub fn pages() -> Router<AppState> {
         .route("/projects/{id}/edit", get(form::edit_project).post(form::update_project))
         .route(
             "/projects/{id}/submit",
-            post(|s, u, p, f| flow::plain_step(ProjectAction::Submit, s, u, p, f)),
+            post(|s, u, p, f| flow::plain_step(ProjectAction::Submit, s, u, p, f)).get(
+                |Path(id): Path<i64>| async move {
+                    crate::shell::page::see_other(&format!("/projects/{id}"))
+                },
+            ),
         )
         .route(
             "/projects/{id}/withdraw",
