@@ -13,6 +13,7 @@ use crate::projects::run::{Run, acting_parties, run_and_basis};
 use crate::projects::{PassAt, PassCheck, PassFuture, Project};
 use crate::{Result, Store, Who};
 use govit_core::DomainError;
+use govit_core::ids::UserId;
 use govit_core::materials::{
     self as m, FileKind, MaterialState, Requirement, needs_in, provider, window,
 };
@@ -58,6 +59,9 @@ pub struct MaterialRow {
     pub provider_label: String,
     /// The material that may stand in for it here, when its condition holds (lhasa:10).
     pub stand_in: Option<String>,
+    /// Required of the reader now and not complete (nor its stand-in): a pass is refused
+    /// while any is.
+    pub missing: bool,
 }
 
 /// What the stored rows say of a project's materials.
@@ -115,12 +119,42 @@ fn file_row(r: &sqlx::any::AnyRow) -> Result<MaterialFile> {
     })
 }
 
-/// Where a project stands for its materials: its run, facts and the reader's parties.
+/// The stages whose materials each party `user` (acting as `parties`) holds the current step
+/// for hands in now: from that step up to the party's next one.
+fn windows(run: &Run, parties: &[String], user: UserId) -> Vec<(String, Vec<Stage>)> {
+    let actor = Actor { user, parties };
+    let (route, progress) = (&run.route, &run.progress);
+    let Some(step) = progress.step(route) else { return Vec::new() };
+    if !progress.holds(actor) {
+        return Vec::new();
+    }
+    step.parties
+        .iter()
+        .filter(|k| parties.contains(k))
+        .map(|k| (k.clone(), window(route, progress.current, k)))
+        .collect()
+}
+
+/// The required materials of `windows` that are not complete, in the profile's order.
+fn missing_in<'a>(
+    profile: &'a Profile, windows: &[(String, Vec<Stage>)], facts: &Facts, stored: &Stored,
+) -> Vec<&'a DocumentRule> {
+    windows
+        .iter()
+        .flat_map(|(party, stages)| {
+            let needs = needs_in(profile, stages, facts);
+            m::missing(&needs, party, |id| stored.state(id))
+        })
+        .collect()
+}
+
+/// Where a project stands for its materials: its run, facts, the reader's parties and what
+/// they hand in now.
 pub(crate) struct Standing {
     pub run: Run,
     pub facts: Facts,
     pub parties: Vec<String>,
-    pub user: govit_core::ids::UserId,
+    windows: Vec<(String, Vec<Stage>)>,
 }
 
 impl Standing {
@@ -129,28 +163,13 @@ impl Standing {
     ) -> Result<Standing> {
         let (run, _, facts) = run_and_basis(store, conn, p).await?;
         let parties = acting_parties(conn, who.principal, p).await?;
-        Ok(Standing { run, facts, parties, user: who.principal.user_id })
-    }
-
-    /// The stages whose materials each party the reader holds the current step for hands
-    /// in now.
-    fn windows(&self) -> Vec<(String, Vec<Stage>)> {
-        let actor = Actor { user: self.user, parties: &self.parties };
-        let (route, progress) = (&self.run.route, &self.run.progress);
-        let Some(step) = progress.step(route) else { return Vec::new() };
-        if !progress.holds(actor) {
-            return Vec::new();
-        }
-        step.parties
-            .iter()
-            .filter(|k| self.parties.contains(k))
-            .map(|k| (k.clone(), window(route, progress.current, k)))
-            .collect()
+        let windows = windows(&run, &parties, who.principal.user_id);
+        Ok(Standing { run, facts, parties, windows })
     }
 
     /// Whether the reader may hand in `doc` now.
     pub(crate) fn may_edit(&self, doc: &DocumentRule) -> bool {
-        self.windows().iter().any(|(k, stages)| provider(doc) == k && stages.contains(&doc.stage))
+        self.windows.iter().any(|(k, stages)| provider(doc) == k && stages.contains(&doc.stage))
     }
 
     /// The stages of the project's route, in order.
@@ -162,20 +181,6 @@ impl Standing {
             }
         }
         out
-    }
-
-    /// The refusal of a pass by the reader while a material it hands in here is not
-    /// complete: the article of the first missing, naming each.
-    pub(crate) fn missing(&self, profile: &Profile, stored: &Stored) -> Option<(String, String)> {
-        let missing: Vec<&DocumentRule> = self
-            .windows()
-            .iter()
-            .flat_map(|(party, stages)| {
-                let needs = needs_in(profile, stages, &self.facts);
-                m::missing(&needs, party, |id| stored.state(id))
-            })
-            .collect();
-        m::missing_refusal(&missing)
     }
 }
 
@@ -189,14 +194,12 @@ impl PassCheck for MaterialsHandedIn {
 }
 
 /// Whether a pass of the current step leaves a material its holder must hand in there
-/// incomplete (read only for a pass by a holder).
+/// incomplete (read only for a pass by a holder, and only when it hands any in there).
 async fn missing_at(at: PassAt<'_>) -> Result<Option<DomainError>> {
     let PassAt { store, conn, project: p, run, facts, parties, user } = at;
     let rules = store.rules();
     let Some(profile) = rules.profile(&p.profile_id) else { return Ok(None) };
-    let standing =
-        Standing { run: run.clone(), facts: facts.clone(), parties: parties.to_vec(), user };
-    let windows = standing.windows();
+    let windows = windows(run, parties, user);
     let any_needed = windows.iter().any(|(party, stages)| {
         profile.documents.iter().any(|d| provider(d) == party && stages.contains(&d.stage))
     });
@@ -204,9 +207,8 @@ async fn missing_at(at: PassAt<'_>) -> Result<Option<DomainError>> {
         return Ok(None);
     }
     let stored = stored(conn, p.id.0).await?;
-    Ok(standing
-        .missing(profile, &stored)
-        .map(|(cite, text)| DomainError::GateRefused { cite, text }))
+    let missing = missing_in(profile, &windows, facts, &stored);
+    Ok(m::missing_refusal(&missing).map(|(cite, text)| DomainError::GateRefused { cite, text }))
 }
 
 impl Store {
@@ -220,6 +222,7 @@ impl Store {
             (standing, stored(&mut conn, p.id.0).await?)
         };
         let needs = needs_in(profile, &standing.stages(), &standing.facts);
+        let missing = missing_in(profile, &standing.windows, &standing.facts, &stored);
         let mut rows: Vec<MaterialRow> = needs
             .iter()
             .map(|n| {
@@ -241,6 +244,7 @@ impl Store {
                         && standing.may_edit(n.doc),
                     provider_label: profile.party_label(provider(n.doc)),
                     stand_in: n.replaceable_by.map(|r| r.name.clone()),
+                    missing: missing.iter().any(|d| d.id == n.doc.id),
                 }
             })
             .collect();

@@ -408,21 +408,7 @@ async fn render_check(
     let p: Project = state.store.read(user.who(state), id).await?;
     let rows = state.store.materials_of(user.who(state), &p).await?;
     let mine: Vec<RowView> = rows.iter().filter(|r| r.can_edit).map(row_view).collect();
-    let missing: Vec<RowView> = rows
-        .iter()
-        .filter(|r| {
-            r.can_edit
-                && r.requirement == Requirement::Required
-                && r.state != MaterialState::Completed
-        })
-        .filter(|r| {
-            // A material whose stand-in is complete is not missing (lhasa:10).
-            r.stand_in.as_ref().is_none_or(|s| {
-                !rows.iter().any(|o| &o.doc.name == s && o.state == MaterialState::Completed)
-            })
-        })
-        .map(row_view)
-        .collect();
+    let missing: Vec<RowView> = rows.iter().filter(|r| r.missing).map(row_view).collect();
     let can_submit = p.status.is_editable()
         && user.principal.has(govit_core::org::Role::Declarant)
         && user.principal.department_id == Some(p.owner_department_id);
