@@ -18,8 +18,8 @@ pub(crate) struct DbArgs {
     /// `postgres://user@host/db` for PostgreSQL; default is SQLite in the data directory.
     #[arg(long, env = "GOVIT_DATABASE_URL", global = true)]
     pub(crate) database_url: Option<String>,
-    /// The SM2 key that signs audit checkpoints (PKCS#8 PEM); default `audit/sm2-key.pem` in
-    /// the data directory, made on first use.
+    /// The SM2 key that signs audit checkpoints and decisions (PKCS#8 PEM); default
+    /// `audit/sm2-key.pem` in the data directory, made on first use.
     #[arg(long, env = "GOVIT_AUDIT_KEY", global = true)]
     pub(crate) audit_key: Option<PathBuf>,
     /// Where the files of materials are kept: a folder, or `s3://bucket` of an S3-compatible
@@ -153,6 +153,13 @@ pub(crate) enum Command {
         db: DbArgs,
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Check what was signed: `govit verify project ID`.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: VerifyCommand,
     },
     /// A consistent copy of the database while the server runs (SQLite: one file; PostgreSQL:
     /// how to take one with pg_dump).
@@ -289,6 +296,19 @@ pub(crate) enum AuditCommand {
     Checkpoint,
     /// Print the signing key's fingerprint and public key, for an auditor to keep.
     Key,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum VerifyCommand {
+    /// Every signed decision of a project (通过, 退回, 不予通过): its SM2 signature, its record,
+    /// and the records and bytes of the materials it saw; exits 1 naming what changed.
+    Project {
+        /// The project's number.
+        id: i64,
+        /// Check the signatures and records only, without reading the files again.
+        #[arg(long)]
+        shallow: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -4,6 +4,7 @@ mod args;
 mod org;
 mod server;
 mod show;
+mod verify;
 
 use args::*;
 use govit_core::org::Principal;
@@ -42,6 +43,11 @@ async fn open(db: &DbArgs) -> Result<Store> {
         None => govit_storage::materials::FileStore::local(&local),
     };
     store.use_files(files.context("无法使用附件存储")?);
+    let (signer, made) = checkpoints::load_or_create_key(&db.key_file()).map_err(describe)?;
+    if made {
+        eprintln!("已生成签名密钥 {}（请与数据一同妥善备份）", db.key_file().display());
+    }
+    store.use_signer(signer);
     Ok(store)
 }
 
@@ -392,6 +398,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Backup { db, out } => return backup(&db, &out).await,
         Command::Restore { db, file } => return restore(&db, &file).await,
         Command::Audit { db, command } => return audit_command(&db, command).await,
+        Command::Verify { db, command: VerifyCommand::Project { id, shallow } } => {
+            let store = open(&db).await?;
+            return verify::project(&store, id, !shallow).await;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -253,6 +253,7 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/jurisdictions"),
         ("post", "/api/v1/jurisdictions"),
         ("get", "/api/v1/projects/{id}/materials"),
+        ("get", "/api/v1/projects/{id}/decisions"),
         ("post", "/api/v1/projects/{id}/materials/{material}/files"),
         ("delete", "/api/v1/projects/{id}/materials/{material}/files/{file_id}"),
         ("put", "/api/v1/projects/{id}/materials/{material}/mark"),

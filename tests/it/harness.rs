@@ -74,6 +74,10 @@ pub async fn spawn_app_with_files(files: Option<&str>) -> TestApp {
         None => govit_storage::materials::FileStore::local(&data_dir.join("files")),
     };
     store.use_files(files.expect("file store"));
+    // The data directory's key, as `govit verify` reads it.
+    let key = govit_storage::audit::checkpoints::default_key_file(&data_dir);
+    let (signer, _) = govit_storage::audit::checkpoints::load_or_create_key(&key).expect("key");
+    store.use_signer(signer);
     // A fixed instant, so that what depends on the day (the yearly declaration windows:
     // yeji:6 before October, lhasa:7 by August 31) answers the same whenever the suite runs:
     // Tuesday 2026-06-16, 10:00 in Beijing.

@@ -19,6 +19,7 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("cloud", &["base", "rules", "systems", "projects"]),
     ("search", &["base", "systems", "projects"]),
     ("materials", &["base", "rules", "projects"]),
+    ("decisions", &["base", "rules", "projects", "materials"]),
     ("todo", &["base", "projects", "cloud"]),
     ("seed", &["base", "accounts", "org", "rules", "systems", "projects", "cloud", "materials"]),
 ];
@@ -34,6 +35,7 @@ const WEB: &[(&str, &[&str])] = &[
     ("cloud", &["shell"]),
     ("projects", &["shell"]),
     ("materials", &["shell"]),
+    ("decisions", &["shell"]),
     ("home", &["shell"]),
 ];
 

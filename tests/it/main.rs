@@ -10,6 +10,7 @@ mod api;
 mod audit;
 mod browser;
 mod cloud;
+mod decisions;
 mod flow;
 mod hardening;
 mod import;

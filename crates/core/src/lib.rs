@@ -37,6 +37,7 @@ pub mod audit;
 pub mod calendar;
 pub mod cloud;
 pub mod crypto;
+pub mod decision;
 pub mod declaration;
 pub mod error;
 pub mod ids;

@@ -13,6 +13,7 @@ pub mod base;
 pub mod accounts;
 pub mod audit;
 pub mod cloud;
+pub mod decisions;
 pub mod materials;
 pub mod org;
 pub mod projects;
@@ -85,6 +86,8 @@ pub struct Store {
     fact_sources: Arc<Vec<Box<dyn projects::FactSource>>>,
     /// What rooms above `projects` check before a step is passed (the materials handed in).
     pass_checks: Arc<Vec<Box<dyn projects::PassCheck>>>,
+    /// What rooms above `projects` add to an act as it is written (its signature).
+    act_hooks: Arc<Vec<Box<dyn projects::ActHook>>>,
     /// Bumped by every committed write, so that what is derived from the data (the
     /// navigation's counts) knows when it may have changed.
     writes: Arc<std::sync::atomic::AtomicU64>,
@@ -95,6 +98,9 @@ pub struct Store {
     counts: Arc<base::CountCache>,
     /// Where the bytes of materials are kept (set once at start: `use_files`).
     files: Arc<std::sync::OnceLock<Arc<materials::FileStore>>>,
+    /// The platform's SM2 signer, which signs each decision for its user (set once at start:
+    /// `use_signer`; without one, decisions are kept unsigned and verification says so).
+    signer: Arc<std::sync::OnceLock<Arc<dyn govit_core::crypto::Signer>>>,
 }
 
 /// The SQLite database file inside a data directory.
@@ -155,10 +161,12 @@ impl Store {
                 Box::new(cloud::CommonCapabilityFacts),
             ]),
             pass_checks: Arc::new(vec![Box::new(materials::MaterialsHandedIn)]),
+            act_hooks: Arc::new(vec![Box::new(decisions::SignDecisions)]),
             writes: Arc::default(),
             todo_cache: Arc::default(),
             counts: Arc::default(),
             files: Arc::default(),
+            signer: Arc::default(),
         };
         base::migrate::run(&store).await?;
         if backend == Backend::Sqlite {

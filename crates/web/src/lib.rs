@@ -13,6 +13,7 @@ pub mod shell;
 pub mod accounts;
 pub mod audit;
 pub mod cloud;
+pub mod decisions;
 pub mod home;
 pub mod materials;
 pub mod org;
@@ -52,6 +53,7 @@ fn panels() -> Panels {
             (Slot::Main, projects::links::gates_panel),
             (Slot::Below, search::similar::similar_panel),
             (Slot::Below, rules::project::rules_panel),
+            (Slot::Below, decisions::decisions_panel),
         ],
         system: vec![(Slot::Main, cloud::negative_list::negative_panel)],
         project_page: Some(projects::show::rerender),
@@ -67,6 +69,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(accounts::pages())
         .merge(projects::pages())
         .merge(materials::pages())
+        .merge(decisions::pages())
         .merge(rules::pages())
         .merge(search::pages())
         .merge(systems::pages())

@@ -169,7 +169,7 @@ impl FileStore {
 }
 
 /// Where a file with this digest is kept.
-fn object_key(sm3: &str) -> String {
+pub(crate) fn object_key(sm3: &str) -> String {
     format!("sm3/{}/{sm3}", sm3.get(..2).unwrap_or("00"))
 }
 

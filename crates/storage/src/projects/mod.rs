@@ -127,6 +127,34 @@ pub(crate) async fn pass_refusal(
     Ok(None)
 }
 
+/// What a room above `projects` adds to an act of a run as it is written, in the act's
+/// transaction (the decisions room: the signature over what the decider saw); registered
+/// with the store like a [`PassCheck`].
+pub trait ActHook: Send + Sync {
+    fn written<'a>(&'a self, at: ActAt<'a>) -> FactFuture<'a>;
+}
+
+/// An act just written: the store, the write's connection, the project, the act's number in
+/// its run and the act.
+pub struct ActAt<'a> {
+    pub store: &'a Store,
+    pub conn: &'a mut AnyConnection,
+    pub project: &'a Project,
+    pub seq: i64,
+    pub act: &'a govit_core::workflow::Act,
+}
+
+/// Runs the registered act hooks on an act just written.
+pub(crate) async fn act_written(
+    store: &Store, conn: &mut AnyConnection, project: &Project, seq: i64,
+    act: &govit_core::workflow::Act,
+) -> Result<()> {
+    for h in store.act_hooks.iter() {
+        h.written(ActAt { store, conn: &mut *conn, project, seq, act }).await?;
+    }
+    Ok(())
+}
+
 /// The rule for a project's parts (the systems it names, the cloud services it uses): the
 /// owner unit's clerk changes them while the project is a draft or returned. `what` names
 /// the part in the refusal.

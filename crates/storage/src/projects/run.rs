@@ -548,6 +548,7 @@ impl Step<Project> for RunStep {
             ..p.clone()
         });
         write_act(conn, p.id, d.seq, &d.act).await?;
+        super::act_written(cx.store, conn, p, d.seq, &d.act).await?;
         if let Some(acts) = &mut cx.carry.acts {
             acts.push(ActRecord {
                 act: d.act.clone(),

@@ -1,0 +1,338 @@
+//! 决定签名 (issue 11 §6): every 通过, 退回 and 不予通过 on a project's path is signed with
+//! SM2 by the platform's signer acting for its user, over the decision, the user, the time
+//! and the SM3 digests of the materials and earlier opinions the decider saw — written in the
+//! act's own transaction (an [`ActHook`]). Verifying a project reads each kept decision again:
+//! its signature, its act as it stands, the records of the files it saw, and (deep) the
+//! files' bytes in the file store, naming whatever changed.
+
+use crate::projects::run::run_of;
+use crate::projects::{ActAt, ActHook, FactFuture, Project};
+use crate::{Result, Store, StoreError};
+use govit_core::crypto::{Signer, key_id};
+use govit_core::decision::{self, Decision, FORMAT, SeenFile, SeenOpinion, Verdict, short};
+use govit_core::ids::ProjectId;
+use govit_core::workflow::Verb;
+use serde::Serialize;
+use sqlx::AnyConnection;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Signs each decision as it is written.
+pub struct SignDecisions;
+
+impl ActHook for SignDecisions {
+    fn written<'a>(&'a self, at: ActAt<'a>) -> FactFuture<'a> {
+        Box::pin(sign(at))
+    }
+}
+
+/// The verbs that decide a step, and are signed.
+fn decides(verb: &Verb) -> bool {
+    matches!(verb, Verb::Pass { .. } | Verb::Return { .. } | Verb::Reject { .. })
+}
+
+fn verb_of(text: &str) -> Option<Verb> {
+    serde_json::from_str(text).ok()
+}
+
+async fn sign(at: ActAt<'_>) -> Result<()> {
+    let ActAt { store, conn, project, seq, act } = at;
+    if !decides(&act.verb) {
+        return Ok(());
+    }
+    let files: Vec<(i64, String, String, i64, String)> = sqlx::query_as(
+        "SELECT id, material, file_name, size_bytes, sm3 FROM material_files \
+         WHERE project_id = $1 AND removed_at_ms IS NULL ORDER BY material, id",
+    )
+    .bind(project.id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let earlier: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT seq, verb FROM run_acts WHERE project_id = $1 AND seq < $2 ORDER BY seq",
+    )
+    .bind(project.id.0)
+    .bind(seq)
+    .fetch_all(&mut *conn)
+    .await?;
+    let d = Decision {
+        format: FORMAT.into(),
+        project: project.id.0,
+        seq,
+        step: act.step.clone(),
+        verb: serde_json::to_string(&act.verb).unwrap_or_default(),
+        user: act.user.0,
+        at_ms: act.at_ms,
+        materials: files
+            .into_iter()
+            .map(|(file, material, name, size, sm3)| SeenFile { material, file, name, size, sm3 })
+            .collect(),
+        opinions: earlier
+            .iter()
+            .filter(|(_, v)| verb_of(v).is_some_and(|v| decides(&v)))
+            .map(|(s, v)| SeenOpinion::of(*s, v))
+            .collect(),
+    };
+    let message = d.message();
+    let (public_key, signature) = match store.signer.get() {
+        Some(s) => {
+            let sig = s
+                .sign(message.as_bytes())
+                .map_err(|e| StoreError::Config(format!("决定签名失败：{e}")))?;
+            (hex::encode(s.public_key()), hex::encode(sig))
+        }
+        None => (String::new(), String::new()),
+    };
+    sqlx::query(
+        "INSERT INTO decision_signatures (project_id, seq, message, public_key, signature) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(project.id.0)
+    .bind(seq)
+    .bind(message)
+    .bind(public_key)
+    .bind(signature)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// One decision of a project as verified.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionCheck {
+    pub seq: i64,
+    /// The step in the regulation's words.
+    pub step: String,
+    /// 通过, 退回 or 不予通过.
+    pub verb: &'static str,
+    pub user_name: String,
+    pub at_ms: i64,
+    /// The fingerprint of the key that signed it (empty: unsigned).
+    pub key_id: String,
+    /// The files it saw.
+    pub files: Vec<SeenFile>,
+    pub verdict: Verdict,
+    /// Whether the files' bytes were read again (deep verification).
+    pub deep: bool,
+}
+
+impl DecisionCheck {
+    pub fn intact(&self) -> bool {
+        self.verdict.intact()
+    }
+}
+
+impl Store {
+    /// Signs decisions with `signer` from now on (once, at start).
+    pub fn use_signer(&self, signer: Arc<dyn Signer>) {
+        let _ = self.signer.set(signer);
+    }
+
+    /// The fingerprint of the key decisions are signed with, if one is configured.
+    pub fn signer_key_id(&self) -> Option<String> {
+        self.signer.get().map(|s| s.key_id())
+    }
+
+    /// Verifies every decision on a project the caller has read; `deep` reads each file it
+    /// saw from the file store again and recomputes its digest.
+    pub async fn verify_decisions(&self, p: &Project, deep: bool) -> Result<Vec<DecisionCheck>> {
+        let mut conn = self.pool.acquire().await?;
+        let kept: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT seq, message, public_key, signature FROM decision_signatures \
+             WHERE project_id = $1 ORDER BY seq",
+        )
+        .bind(p.id.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        let acts = acts(&mut conn, p.id).await?;
+        let run = run_of(self, &mut conn, p).await?;
+        let rules = self.rules();
+        let profile = rules.profile(&p.profile_id);
+        let name = |m: &str| {
+            let n = profile
+                .and_then(|pr| pr.documents.iter().find(|d| d.id == m))
+                .map_or(m.to_string(), |d| d.name.clone());
+            format!("《{n}》")
+        };
+        let platform_key = self.signer.get().map(|s| s.public_key());
+        let mut digests: HashMap<String, std::result::Result<String, String>> = HashMap::new();
+        let mut out = Vec::with_capacity(kept.len());
+        for (seq, message, public_key, signature) in &kept {
+            let signed = Decision::parse(message);
+            let now = match &signed {
+                Some(s) => reread(&mut conn, s, &acts).await?,
+                None => None,
+            };
+            let mut verdict = decision::check(
+                message,
+                public_key,
+                signature,
+                platform_key.as_deref(),
+                now.as_ref(),
+                &name,
+            );
+            let files = signed.as_ref().map(|s| s.materials.clone()).unwrap_or_default();
+            if deep {
+                for f in &files {
+                    if !digests.contains_key(&f.sm3) {
+                        let got = match self.files() {
+                            Ok(store) => store
+                                .digest(&crate::materials::files::object_key(&f.sm3))
+                                .await
+                                .map_err(|e| e.to_string()),
+                            Err(e) => Err(e.to_string()),
+                        };
+                        digests.insert(f.sm3.clone(), got);
+                    }
+                    match digests.get(&f.sm3) {
+                        Some(Ok(d)) if *d == f.sm3 => {}
+                        Some(Ok(d)) => verdict.changes.push(format!(
+                            "{}的文件“{}”的内容已被改动（签名时 SM3 {}，现为 {}）",
+                            name(&f.material),
+                            f.name,
+                            short(&f.sm3),
+                            short(d)
+                        )),
+                        _ => verdict.changes.push(format!(
+                            "{}的文件“{}”在附件存储中已找不到",
+                            name(&f.material),
+                            f.name
+                        )),
+                    }
+                }
+            }
+            let act = acts.iter().find(|a| a.seq == *seq);
+            let verb = act
+                .and_then(|a| verb_of(&a.verb))
+                .or_else(|| signed.as_ref().and_then(|s| verb_of(&s.verb)));
+            let step_key = signed.as_ref().map(|s| s.step.clone()).unwrap_or_default();
+            out.push(DecisionCheck {
+                seq: *seq,
+                step: run
+                    .route
+                    .steps
+                    .iter()
+                    .find(|s| s.key == step_key)
+                    .map_or(step_key, |s| s.action.clone()),
+                verb: verb.map_or("", |v| v.kind().label()),
+                user_name: act.map(|a| a.user_name.clone()).unwrap_or_default(),
+                at_ms: signed.as_ref().map_or(0, |s| s.at_ms),
+                key_id: if public_key.is_empty() {
+                    String::new()
+                } else {
+                    key_id(&hex::decode(public_key).unwrap_or_default())
+                },
+                files,
+                verdict,
+                deep,
+            });
+        }
+        // A decision whose signature record is gone is a change too.
+        for a in acts.iter().filter(|a| verb_of(&a.verb).is_some_and(|v| decides(&v))) {
+            if !kept.iter().any(|(s, ..)| *s == a.seq) {
+                out.push(DecisionCheck {
+                    seq: a.seq,
+                    step: run
+                        .route
+                        .steps
+                        .iter()
+                        .find(|s| s.key == a.step)
+                        .map_or(a.step.clone(), |s| s.action.clone()),
+                    verb: verb_of(&a.verb).map_or("", |v| v.kind().label()),
+                    user_name: a.user_name.clone(),
+                    at_ms: a.at_ms,
+                    key_id: String::new(),
+                    files: Vec::new(),
+                    verdict: Verdict {
+                        signature: decision::SignatureState::Unsigned,
+                        changes: vec!["没有这项决定的签名记录".into()],
+                    },
+                    deep,
+                });
+            }
+        }
+        out.sort_by_key(|c| c.seq);
+        Ok(out)
+    }
+
+    /// [`Store::verify_decisions`] for an operator at the data directory (`govit verify
+    /// project`): the project read without a data scope.
+    pub async fn verify_project(
+        &self, id: ProjectId, deep: bool,
+    ) -> Result<Option<(Project, Vec<DecisionCheck>)>> {
+        let p = {
+            let mut conn = self.pool.acquire().await?;
+            crate::projects::fetch(&mut conn, id).await?
+        };
+        let Some(p) = p else { return Ok(None) };
+        let checks = self.verify_decisions(&p, deep).await?;
+        Ok(Some((p, checks)))
+    }
+}
+
+/// An act of a run as stored.
+struct StoredAct {
+    seq: i64,
+    step: String,
+    verb: String,
+    user: i64,
+    user_name: String,
+    at_ms: i64,
+}
+
+async fn acts(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<StoredAct>> {
+    let rows: Vec<(i64, String, String, i64, String, i64)> = sqlx::query_as(
+        "SELECT a.seq, a.step, a.verb, a.user_id, COALESCE(u.name, ''), a.at_ms FROM run_acts a \
+         LEFT JOIN users u ON u.id = a.user_id WHERE a.project_id = $1 ORDER BY a.seq",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(seq, step, verb, user, user_name, at_ms)| StoredAct {
+            seq,
+            step,
+            verb,
+            user,
+            user_name,
+            at_ms,
+        })
+        .collect())
+}
+
+/// The decision `signed` as the records stand now: its act, the records of the files it
+/// saw, the earlier opinions it saw. `None` when its act is gone.
+async fn reread(
+    conn: &mut AnyConnection, signed: &Decision, acts: &[StoredAct],
+) -> Result<Option<Decision>> {
+    let Some(act) = acts.iter().find(|a| a.seq == signed.seq) else { return Ok(None) };
+    let mut materials = Vec::with_capacity(signed.materials.len());
+    for f in &signed.materials {
+        let row: Option<(i64, String, String, i64, String)> = sqlx::query_as(
+            "SELECT id, material, file_name, size_bytes, sm3 FROM material_files \
+             WHERE id = $1 AND project_id = $2",
+        )
+        .bind(f.file)
+        .bind(signed.project)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some((file, material, name, size, sm3)) = row {
+            materials.push(SeenFile { material, file, name, size, sm3 });
+        }
+    }
+    Ok(Some(Decision {
+        format: signed.format.clone(),
+        project: signed.project,
+        seq: act.seq,
+        step: act.step.clone(),
+        verb: act.verb.clone(),
+        user: act.user,
+        at_ms: act.at_ms,
+        materials,
+        opinions: acts
+            .iter()
+            .filter(|a| signed.opinions.iter().any(|o| o.seq == a.seq))
+            .map(|a| SeenOpinion::of(a.seq, &a.verb))
+            .collect(),
+    }))
+}

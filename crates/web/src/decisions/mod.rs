@@ -1,0 +1,190 @@
+//! 决定签名: each decision on a project's path with its SM2 signature checked, on the
+//! project page (signatures and records) and on its own page (the files' bytes read again),
+//! and over the API.
+
+use crate::AppState;
+use crate::shell::auth::{ApiUser, User};
+use crate::shell::error::{ApiError, ApiErrorBody};
+use crate::shell::page::{PageResult, html};
+use crate::shell::panels::{PanelCx, PanelFuture};
+use crate::shell::view::{Layout, fmt_ms};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use govit_core::decision::short;
+use govit_storage::decisions::DecisionCheck;
+use govit_storage::projects::Project;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn pages() -> Router<AppState> {
+    Router::new().route("/projects/{id}/verify", get(verify_page))
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_decisions))
+}
+
+/// A decision as a page lists it.
+pub struct CheckView {
+    pub seq: i64,
+    pub at: String,
+    pub step: String,
+    pub verb: &'static str,
+    pub user: String,
+    pub files: Vec<(String, String)>,
+    pub key_id: String,
+    pub signature: &'static str,
+    pub intact: bool,
+    pub changes: Vec<String>,
+}
+
+fn view(c: &DecisionCheck) -> CheckView {
+    CheckView {
+        seq: c.seq,
+        at: fmt_ms(c.at_ms),
+        step: c.step.clone(),
+        verb: c.verb,
+        user: c.user_name.clone(),
+        files: c.files.iter().map(|f| (f.name.clone(), short(&f.sm3).to_string())).collect(),
+        key_id: c.key_id.clone(),
+        signature: c.verdict.signature.label(),
+        intact: c.intact(),
+        changes: c.verdict.changes.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "decisions/_panel.html")]
+struct PanelView<'a> {
+    p: &'a Project,
+    checks: Vec<CheckView>,
+    broken: usize,
+}
+
+/// The project page's 决定签名 panel: signatures and records, without reading the files.
+pub fn decisions_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
+    Box::pin(async move {
+        let checks = cx.state.store.verify_decisions(cx.record, false).await?;
+        if checks.is_empty() {
+            return Ok(None);
+        }
+        let view = PanelView {
+            p: cx.record,
+            broken: checks.iter().filter(|c| !c.intact()).count(),
+            checks: checks.iter().map(view).collect(),
+        };
+        Ok(Some(view.render()?))
+    })
+}
+
+#[derive(Template)]
+#[template(path = "decisions/verify.html")]
+struct VerifyPage {
+    layout: Layout,
+    p: Project,
+    checks: Vec<CheckView>,
+    broken: usize,
+    key_id: String,
+}
+
+/// 核验决定签名: every decision, and every file it saw read again from the file store.
+async fn verify_page(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
+    let p: Project = state.store.read(user.who(&state), id).await?;
+    let checks = state.store.verify_decisions(&p, true).await?;
+    html(VerifyPage {
+        layout: Layout::for_user(&state, &user, "核验决定签名", "projects").await?,
+        broken: checks.iter().filter(|c| !c.intact()).count(),
+        checks: checks.iter().map(view).collect(),
+        key_id: state.store.signer_key_id().unwrap_or_default(),
+        p,
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyParams {
+    /// `true` to read each file the decisions saw again from the file store and recompute its
+    /// SM3 digest (slower); otherwise the signatures and the records only.
+    deep: Option<bool>,
+}
+
+/// A file a decision saw.
+#[derive(Serialize, ToSchema)]
+pub struct SeenFileDto {
+    material: String,
+    file_id: i64,
+    file_name: String,
+    size_bytes: i64,
+    sm3: String,
+}
+
+/// A decision (通过, 退回, 不予通过) on the project's path as verified.
+#[derive(Serialize, ToSchema)]
+pub struct DecisionDto {
+    /// The act's number in the project's run.
+    seq: i64,
+    step: String,
+    /// 通过, 退回 or 不予通过.
+    verb: String,
+    user_name: String,
+    at_ms: i64,
+    /// The fingerprint of the SM2 key that signed it (empty: unsigned).
+    key_id: String,
+    /// `valid`, `invalid` (the record was changed after signing), `other_key` or `unsigned`.
+    signature: String,
+    /// Whether the signature is valid and nothing it covers has changed.
+    intact: bool,
+    /// What changed, in Chinese.
+    changes: Vec<String>,
+    /// Whether the files' bytes were read again.
+    deep: bool,
+    files: Vec<SeenFileDto>,
+}
+
+/// Each decision of a project with its SM2 signature checked against its record, the
+/// records of the materials and opinions it saw, and with `deep=true` the files' bytes.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/decisions", tag = "projects",
+    params(("id" = i64, Path), VerifyParams), security(("bearer" = [])),
+    responses((status = 200, body = Vec<DecisionDto>), (status = 404, body = ApiErrorBody)))]
+pub async fn list_decisions(
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
+    Query(q): Query<VerifyParams>,
+) -> Result<Json<Vec<DecisionDto>>, ApiError> {
+    let p: Project = state.store.read(user.who(&state), id).await?;
+    let checks = state.store.verify_decisions(&p, q.deep.unwrap_or(false)).await?;
+    Ok(Json(
+        checks
+            .iter()
+            .map(|c| DecisionDto {
+                seq: c.seq,
+                step: c.step.clone(),
+                verb: c.verb.to_string(),
+                user_name: c.user_name.clone(),
+                at_ms: c.at_ms,
+                key_id: c.key_id.clone(),
+                signature: serde_json::to_value(c.verdict.signature)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+                intact: c.intact(),
+                changes: c.verdict.changes.clone(),
+                deep: c.deep,
+                files: c
+                    .files
+                    .iter()
+                    .map(|f| SeenFileDto {
+                        material: f.material.clone(),
+                        file_id: f.file,
+                        file_name: f.name.clone(),
+                        size_bytes: f.size,
+                        sm3: f.sm3.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,55 @@
+//! `govit verify project ID`: each signed decision of a project, checked and printed.
+
+use anyhow::Result;
+use govit_core::ids::ProjectId;
+use govit_storage::Store;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::process::ExitCode;
+
+pub(super) async fn project(store: &Store, id: i64, deep: bool) -> Result<ExitCode> {
+    let mut out = String::new();
+    let code = report(store, id, deep, &mut out).await?;
+    // A reader that has gone away (`| head`) does not change the verdict.
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    Ok(code)
+}
+
+async fn report(store: &Store, id: i64, deep: bool, out: &mut String) -> Result<ExitCode> {
+    let Some((p, checks)) = store.verify_project(ProjectId(id), deep).await? else {
+        let _ = writeln!(out, "没有编号为 {id} 的项目");
+        return Ok(ExitCode::from(2));
+    };
+    let _ = writeln!(out, "项目 {}「{}」：{} 项决定", p.id.0, p.declaration.name, checks.len());
+    let mut broken = 0;
+    for c in &checks {
+        let at = govit_web::shell::view::fmt_ms(c.at_ms);
+        let mark = if c.intact() { "完整" } else { "有改动" };
+        let _ = writeln!(
+            out,
+            "第 {} 项 {} {} {} {}（{} 个文件，密钥 {}）：{}，{}",
+            c.seq,
+            at,
+            c.step,
+            c.verb,
+            c.user_name,
+            c.files.len(),
+            if c.key_id.is_empty() { "无" } else { &c.key_id },
+            c.verdict.signature.label(),
+            mark
+        );
+        for change in &c.verdict.changes {
+            let _ = writeln!(out, "    {change}");
+        }
+        broken += usize::from(!c.intact());
+    }
+    if !deep {
+        let _ = writeln!(out, "（未重新读取附件内容：去掉 --shallow 以核对每个文件的 SM3）");
+    }
+    if broken > 0 {
+        let _ = writeln!(out, "{broken} 项决定与签名时不一致");
+        return Ok(ExitCode::FAILURE);
+    }
+    let _ = writeln!(out, "全部决定及其所见材料与签名时一致");
+    Ok(ExitCode::SUCCESS)
+}
