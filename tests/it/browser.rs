@@ -197,9 +197,11 @@ async fn declare_return_resubmit_approve_in_chromium() {
         click(&c, "form[action='/projects/new'] button[type=submit]").await;
         wait_for(&c, "草稿已保存").await;
         let project_path = c.current_url().await.expect("url").path().to_string();
-        // Sending is refused while the materials are missing, naming them and their article.
+        // The project page says sending would be refused while materials are missing, naming
+        // them and their article, and leads to the check page that lists them.
+        wait_for(&c, "尚不能提交：").await;
         click(&c, "#submit-declaration").await;
-        wait_for(&c, "尚未完成的材料").await;
+        wait_for(&c, "完成上列材料后即可提交").await;
         hand_in_materials(&c, &base, &project_path).await;
         click(&c, "#check-submit").await;
         wait_for(&c, "已提交申报").await;

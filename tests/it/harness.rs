@@ -385,7 +385,9 @@ impl Web {
     /// The version shown on a project page.
     pub async fn version(&self, id: i64) -> String {
         let (_, html) = self.text(&format!("/projects/{id}")).await;
-        input_value(&html, "version").expect("version on page")
+        // The summary list shows it whether or not a form on the page carries it.
+        let shown = html.split("<dt>版本</dt><dd>").nth(1).and_then(|r| r.split('<').next());
+        shown.map(str::to_string).expect("version on page")
     }
 
     pub async fn submit(&self, id: i64) -> Response {

@@ -271,6 +271,7 @@ async fn the_pages_list_upload_and_check_materials_before_sending() {
     assert!(page.contains("error-summary") && page.contains("href=\"#file\""), "{page}");
     assert!(page.contains("aria-invalid=\"true\""), "{page}");
     assert!(page.contains("name=\"complete\" value=\"1\"> 上传后标记为已完成"), "{page}");
+    assert!(page.contains("（所选文件：a.pdf）"), "the refused file is named: {page}");
     // A refresh of the form's address goes back to the material's page.
     let r = web.get(&format!("/projects/{id}/materials/{PLAN}/upload")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -280,7 +281,12 @@ async fn the_pages_list_upload_and_check_materials_before_sending() {
     let r = web.post(&format!("/projects/{id}/check"), &[("version", &v)]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let page = r.text().await.expect("page");
-    assert!(page.contains("error-summary") && page.contains("尚未完成的材料"), "{page}");
+    assert!(page.contains("error-summary") && page.contains("项必须提交的材料未完成"), "{page}");
+    // Without the materials there is no button to send, only what is missing.
+    assert!(!page.contains("id=\"check-submit\"") && page.contains("check-submit-blocked"));
+    let (_, project) = web.text(&format!("/projects/{id}")).await;
+    assert!(project.contains("尚不能提交：") && project.contains("《项目建设方案》"), "{project}");
+    assert!(!project.contains("button type=\"submit\" id=\"submit-declaration\""), "{project}");
     assert!(page.contains(&format!("href=\"/projects/{id}/materials/{PLAN}\"")), "{page}");
     let r = web.get(&format!("/projects/{id}/submit")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

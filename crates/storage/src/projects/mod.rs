@@ -127,6 +127,20 @@ pub(crate) async fn pass_refusal(
     Ok(None)
 }
 
+impl Store {
+    /// Why a pass by `principal` of the project's current step would be refused now by a
+    /// registered check (the materials they hand in there), in Chinese; `None` when it would
+    /// not. Pages ask it to say so before the button, not after the click.
+    pub async fn pass_blocked(&self, principal: &Principal, p: &Project) -> Result<Option<String>> {
+        let mut conn = self.pool.acquire().await?;
+        let (run, _, facts) = run::run_and_basis(self, &mut conn, p).await?;
+        let parties = run::acting_parties(&mut conn, principal, p).await?;
+        let refusal =
+            pass_refusal(self, &mut conn, p, &run, &facts, &parties, principal.user_id).await?;
+        Ok(refusal.map(|e| e.to_string()))
+    }
+}
+
 /// What a room above `projects` adds to an act of a run as it is written, in the act's
 /// transaction (the decisions room: the signature over what the decider saw); registered
 /// with the store like a [`PassCheck`].

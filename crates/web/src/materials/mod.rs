@@ -416,6 +416,14 @@ async fn render_check(
         let t = path.thresholds.iter().find(|t| t.outside_scope)?;
         Some(format!("{}：{}", t.cite, t.text))
     });
+    // A refusal for missing materials is one line pointing at their list, not the list again.
+    let refusal = refusal.map(|m| {
+        if missing.is_empty() {
+            m
+        } else {
+            format!("尚有 {} 项必须提交的材料未完成，不能提交：见下方列表", missing.len())
+        }
+    });
     let errors: Vec<FieldError> =
         refusal.into_iter().map(|m| FieldError { field: "check-missing", message: m }).collect();
     let mut resp = html(CheckPage {

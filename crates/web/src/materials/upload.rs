@@ -36,10 +36,17 @@ where
     let doc = limit_checked;
     let files = state.store.files()?;
     let received = files.receive(body, max_bytes(doc), &doc.name).await?;
+    // The refusal names the file chosen, so that a user who picked several knows which.
+    let chosen = if form.file_name.trim().is_empty() {
+        String::new()
+    } else {
+        format!("（所选文件：{}）", govit_core::materials::clean_name(&form.file_name))
+    };
     if let Some(why) = &received.refused {
-        return Err(DomainError::invalid("file", format!("《{}》：{why}", doc.name)).into());
+        return Err(DomainError::invalid("file", format!("《{}》：{why}{chosen}", doc.name)).into());
     }
-    check_file(doc, received.kind, received.size).map_err(|e| DomainError::invalid("file", e))?;
+    check_file(doc, received.kind, received.size)
+        .map_err(|e| DomainError::invalid("file", format!("{e}{chosen}")))?;
     let key = files.keep(&received).await?;
     let step = AddFile {
         material,

@@ -36,6 +36,9 @@ struct ProjectPage {
     flash: Option<String>,
     last_return: Option<String>,
     can_edit: bool,
+    /// Why 提交申报 would be refused now (materials not complete): the button then leads to
+    /// the check page, which lists them.
+    submit_blocked: Option<String>,
     can_withdraw: bool,
     /// 恢复申报 of a project recorded as outside the regulation.
     can_reopen: bool,
@@ -172,13 +175,16 @@ pub async fn project_page(
     } else {
         (Vec::new(), Vec::new())
     };
+    let can_edit = pr.has(Role::Declarant) && p.status.is_editable();
+    let submit_blocked = if can_edit { state.store.pass_blocked(pr, &p).await? } else { None };
     let panels = state.panels.for_project(state, user, &p, &entered).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = html(ProjectPage {
         layout: Layout::for_user(state, user, p.declaration.name.clone(), "projects")
             .await?
             .with_errors(!errors.is_empty()),
-        can_edit: pr.has(Role::Declarant) && p.status.is_editable(),
+        can_edit,
+        submit_blocked,
         can_withdraw: view.verbs.contains(&VerbKind::Withdraw),
         outside_scope_rule: (p.status == ProjectStatus::OutsideScope)
             .then(|| {
