@@ -598,6 +598,19 @@ impl Profile {
     pub fn path(&self, id: &str) -> Option<&PathRule> {
         self.paths.iter().find(|p| p.id == id)
     }
+
+    /// What the step of that route key (`stage/cite/n`, see `workflow::RouteStep`) does, in
+    /// the regulation's words, whichever route it was on.
+    pub fn step_action(&self, key: &str) -> Option<&str> {
+        let (rest, n) = key.rsplit_once('/')?;
+        let (stage, cite) = rest.split_once('/')?;
+        let n: usize = n.parse().ok()?;
+        self.stages
+            .iter()
+            .find(|r| r.stage.as_str() == stage && r.cite == cite)
+            .and_then(|r| r.chain.get(n.checked_sub(1)?))
+            .map(|l| l.action.as_str())
+    }
 }
 
 #[cfg(test)]

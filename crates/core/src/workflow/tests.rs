@@ -494,3 +494,23 @@ fn two_rules_of_one_stage_and_article_must_exclude_each_other() {
     );
     load("policies/sixth.toml", &exclusive).expect("one or the other");
 }
+
+#[test]
+fn every_step_of_every_route_is_named_from_its_key_alone() {
+    for id in ["yeji", "gaoping", "lhasa", "linxiang", "xinzhou-transport"] {
+        let p = profile(id);
+        for path in &p.paths {
+            // Facts large enough to take every threshold's branch, and none at all.
+            for f in [Facts::default(), facts(&[(Fact::InvestmentYuan, 100_000_000_000)])] {
+                let route = Route::from_rules(&p.stages, &path.stages, &f);
+                for s in &route.steps {
+                    assert_eq!(p.step_action(&s.key), Some(s.action.as_str()), "{id} {}", s.key);
+                }
+            }
+        }
+    }
+    let p = profile("yeji");
+    assert_eq!(p.step_action("declaration/yeji:6/99"), None);
+    assert_eq!(p.step_action("nonsense"), None);
+    assert_eq!(p.step_action("declaration/none/1"), None);
+}

@@ -5,7 +5,6 @@
 //! its signature, its act as it stands, the records of the files it saw, and (deep) the
 //! files' bytes in the file store, naming whatever changed.
 
-use crate::projects::run::run_of;
 use crate::projects::{ActAt, ActHook, FactFuture, Project};
 use crate::{Result, Store, StoreError};
 use govit_core::crypto::{Signer, key_id};
@@ -144,7 +143,8 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         let acts = acts(&mut conn, p.id).await?;
-        let run = run_of(self, &mut conn, p).await?;
+        let files = file_rows(&mut conn, p.id).await?;
+        drop(conn);
         let rules = self.rules();
         let profile = rules.profile(&p.profile_id);
         let name = |m: &str| {
@@ -153,15 +153,15 @@ impl Store {
                 .map_or(m.to_string(), |d| d.name.clone());
             format!("《{n}》")
         };
+        let step_name = |key: &str| {
+            profile.and_then(|pr| pr.step_action(key)).map_or_else(|| key.to_string(), String::from)
+        };
         let platform_key = self.signer.get().map(|s| s.public_key());
         let mut digests: HashMap<String, std::result::Result<String, String>> = HashMap::new();
         let mut out = Vec::with_capacity(kept.len());
         for (seq, message, public_key, signature) in &kept {
             let signed = Decision::parse(message);
-            let now = match &signed {
-                Some(s) => reread(&mut conn, s, &acts).await?,
-                None => None,
-            };
+            let now = signed.as_ref().and_then(|s| reread(s, &acts, &files));
             let mut verdict = decision::check(
                 message,
                 public_key,
@@ -170,18 +170,11 @@ impl Store {
                 now.as_ref(),
                 &name,
             );
-            let files = signed.as_ref().map(|s| s.materials.clone()).unwrap_or_default();
+            let seen = signed.as_ref().map(|s| s.materials.clone()).unwrap_or_default();
             if deep {
-                for f in &files {
+                for f in &seen {
                     if !digests.contains_key(&f.sm3) {
-                        let got = match self.files() {
-                            Ok(store) => store
-                                .digest(&crate::materials::files::object_key(&f.sm3))
-                                .await
-                                .map_err(|e| e.to_string()),
-                            Err(e) => Err(e.to_string()),
-                        };
-                        digests.insert(f.sm3.clone(), got);
+                        digests.insert(f.sm3.clone(), self.stored_digest(&f.sm3).await);
                     }
                     match digests.get(&f.sm3) {
                         Some(Ok(d)) if *d == f.sm3 => {}
@@ -204,15 +197,9 @@ impl Store {
             let verb = act
                 .and_then(|a| verb_of(&a.verb))
                 .or_else(|| signed.as_ref().and_then(|s| verb_of(&s.verb)));
-            let step_key = signed.as_ref().map(|s| s.step.clone()).unwrap_or_default();
             out.push(DecisionCheck {
                 seq: *seq,
-                step: run
-                    .route
-                    .steps
-                    .iter()
-                    .find(|s| s.key == step_key)
-                    .map_or(step_key, |s| s.action.clone()),
+                step: step_name(signed.as_ref().map_or("", |s| s.step.as_str())),
                 verb: verb.map_or("", |v| v.kind().label()),
                 user_name: act.map(|a| a.user_name.clone()).unwrap_or_default(),
                 at_ms: signed.as_ref().map_or(0, |s| s.at_ms),
@@ -221,7 +208,7 @@ impl Store {
                 } else {
                     key_id(&hex::decode(public_key).unwrap_or_default())
                 },
-                files,
+                files: seen,
                 verdict,
                 deep,
             });
@@ -231,12 +218,7 @@ impl Store {
             if !kept.iter().any(|(s, ..)| *s == a.seq) {
                 out.push(DecisionCheck {
                     seq: a.seq,
-                    step: run
-                        .route
-                        .steps
-                        .iter()
-                        .find(|s| s.key == a.step)
-                        .map_or(a.step.clone(), |s| s.action.clone()),
+                    step: step_name(&a.step),
                     verb: verb_of(&a.verb).map_or("", |v| v.kind().label()),
                     user_name: a.user_name.clone(),
                     at_ms: a.at_ms,
@@ -252,6 +234,12 @@ impl Store {
         }
         out.sort_by_key(|c| c.seq);
         Ok(out)
+    }
+
+    /// The SM3 of the bytes the file store holds under that digest, read again.
+    async fn stored_digest(&self, sm3: &str) -> std::result::Result<String, String> {
+        let store = self.files().map_err(|e| e.to_string())?;
+        store.digest(&crate::materials::files::object_key(sm3)).await.map_err(|e| e.to_string())
     }
 
     /// [`Store::verify_decisions`] for an operator at the data directory (`govit verify
@@ -300,27 +288,29 @@ async fn acts(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<StoredAct>>
         .collect())
 }
 
+/// Every file row of a project, removed or not, by id.
+async fn file_rows(conn: &mut AnyConnection, id: ProjectId) -> Result<HashMap<i64, SeenFile>> {
+    let rows: Vec<(i64, String, String, i64, String)> = sqlx::query_as(
+        "SELECT id, material, file_name, size_bytes, sm3 FROM material_files WHERE project_id = $1",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(file, material, name, size, sm3)| {
+            (file, SeenFile { material, file, name, size, sm3 })
+        })
+        .collect())
+}
+
 /// The decision `signed` as the records stand now: its act, the records of the files it
 /// saw, the earlier opinions it saw. `None` when its act is gone.
-async fn reread(
-    conn: &mut AnyConnection, signed: &Decision, acts: &[StoredAct],
-) -> Result<Option<Decision>> {
-    let Some(act) = acts.iter().find(|a| a.seq == signed.seq) else { return Ok(None) };
-    let mut materials = Vec::with_capacity(signed.materials.len());
-    for f in &signed.materials {
-        let row: Option<(i64, String, String, i64, String)> = sqlx::query_as(
-            "SELECT id, material, file_name, size_bytes, sm3 FROM material_files \
-             WHERE id = $1 AND project_id = $2",
-        )
-        .bind(f.file)
-        .bind(signed.project)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some((file, material, name, size, sm3)) = row {
-            materials.push(SeenFile { material, file, name, size, sm3 });
-        }
-    }
-    Ok(Some(Decision {
+fn reread(
+    signed: &Decision, acts: &[StoredAct], files: &HashMap<i64, SeenFile>,
+) -> Option<Decision> {
+    let act = acts.iter().find(|a| a.seq == signed.seq)?;
+    Some(Decision {
         format: signed.format.clone(),
         project: signed.project,
         seq: act.seq,
@@ -328,11 +318,11 @@ async fn reread(
         verb: act.verb.clone(),
         user: act.user,
         at_ms: act.at_ms,
-        materials,
+        materials: signed.materials.iter().filter_map(|f| files.get(&f.file).cloned()).collect(),
         opinions: acts
             .iter()
             .filter(|a| signed.opinions.iter().any(|o| o.seq == a.seq))
             .map(|a| SeenOpinion::of(a.seq, &a.verb))
             .collect(),
-    }))
+    })
 }

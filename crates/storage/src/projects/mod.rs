@@ -130,13 +130,15 @@ pub(crate) async fn pass_refusal(
 impl Store {
     /// Why a pass by `principal` of the project's current step would be refused now by a
     /// registered check (the materials they hand in there), in Chinese; `None` when it would
-    /// not. Pages ask it to say so before the button, not after the click.
-    pub async fn pass_blocked(&self, principal: &Principal, p: &Project) -> Result<Option<String>> {
+    /// not. Pages ask it to say so before the button, not after the click, with the run they
+    /// have already read for `principal` ([`Store::run_view`]).
+    pub async fn pass_blocked(
+        &self, principal: &Principal, p: &Project, view: &run::RunView,
+    ) -> Result<Option<String>> {
         let mut conn = self.pool.acquire().await?;
-        let (run, _, facts) = run::run_and_basis(self, &mut conn, p).await?;
-        let parties = run::acting_parties(&mut conn, principal, p).await?;
+        let run::RunView { run, facts, parties, .. } = view;
         let refusal =
-            pass_refusal(self, &mut conn, p, &run, &facts, &parties, principal.user_id).await?;
+            pass_refusal(self, &mut conn, p, run, facts, parties, principal.user_id).await?;
         Ok(refusal.map(|e| e.to_string()))
     }
 }

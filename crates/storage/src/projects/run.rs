@@ -732,6 +732,8 @@ pub struct RunView {
     /// The parties the caller acts as on this project.
     pub parties: Vec<String>,
     pub verbs: Vec<VerbKind>,
+    /// The facts its route was laid out under.
+    pub facts: govit_core::policy::Facts,
 }
 
 impl Store {
@@ -758,43 +760,10 @@ impl Store {
         &self, principal: &Principal, p: &Project, now_ms: i64,
     ) -> Result<RunView> {
         let mut conn = self.pool.acquire().await?;
-        let run = run_of(self, &mut conn, p).await?;
+        let (run, _, facts) = run_and_basis(self, &mut conn, p).await?;
         let parties = acting_parties(&mut conn, principal, p).await?;
         let actor = Actor { user: principal.user_id, parties: &parties };
         let verbs = run.progress.verbs(&run.route, actor, now_ms);
-        Ok(RunView { run, parties, verbs })
-    }
-}
-
-impl Store {
-    /// Who `principal` may hand a task to (转办): the active people of their own department
-    /// with the same role, themselves excepted.
-    pub async fn colleagues(&self, principal: &Principal) -> Result<Vec<(i64, String)>> {
-        let Some(dept) = principal.department_id else { return Ok(Vec::new()) };
-        let role = if principal.has(Role::Reviewer) { Role::Reviewer } else { Role::Declarant };
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT u.id, u.name FROM users u JOIN user_roles r ON r.user_id = u.id \
-             WHERE u.department_id = $1 AND u.disabled = 0 AND u.id <> $2 AND r.role = $3 ORDER BY u.id",
-        )
-        .bind(dept.0)
-        .bind(principal.user_id.0)
-        .bind(role.as_str())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows)
-    }
-
-    /// The party kinds a jurisdiction's departments act as, besides the owner units: whom a
-    /// signer may be added from (加签).
-    pub async fn jurisdiction_parties(&self, j: JurisdictionId) -> Result<Vec<String>> {
-        let kinds: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT k.kind FROM department_party_kinds k JOIN departments d ON d.id = k.department_id \
-             WHERE d.jurisdiction_id = $1 AND k.kind <> $2 ORDER BY k.kind",
-        )
-        .bind(j.0)
-        .bind(OWNER)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(kinds)
+        Ok(RunView { run, parties, verbs, facts })
     }
 }

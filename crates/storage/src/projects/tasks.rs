@@ -299,3 +299,36 @@ impl Store {
         Ok(Paged { items, total, page: page.number, page_size: page.size })
     }
 }
+
+impl Store {
+    /// Who `principal` may hand a task to (转办): the active people of their own department
+    /// with the same role, themselves excepted.
+    pub async fn colleagues(&self, principal: &Principal) -> Result<Vec<(i64, String)>> {
+        let Some(dept) = principal.department_id else { return Ok(Vec::new()) };
+        let role = if principal.has(Role::Reviewer) { Role::Reviewer } else { Role::Declarant };
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT u.id, u.name FROM users u JOIN user_roles r ON r.user_id = u.id \
+             WHERE u.department_id = $1 AND u.disabled = 0 AND u.id <> $2 AND r.role = $3 ORDER BY u.id",
+        )
+        .bind(dept.0)
+        .bind(principal.user_id.0)
+        .bind(role.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    /// The party kinds a jurisdiction's departments act as, besides the owner units: whom a
+    /// signer may be added from (加签).
+    pub async fn jurisdiction_parties(&self, j: JurisdictionId) -> Result<Vec<String>> {
+        let kinds: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT k.kind FROM department_party_kinds k JOIN departments d ON d.id = k.department_id \
+             WHERE d.jurisdiction_id = $1 AND k.kind <> $2 ORDER BY k.kind",
+        )
+        .bind(j.0)
+        .bind(OWNER)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(kinds)
+    }
+}

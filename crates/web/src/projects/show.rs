@@ -176,7 +176,8 @@ pub async fn project_page(
         (Vec::new(), Vec::new())
     };
     let can_edit = pr.has(Role::Declarant) && p.status.is_editable();
-    let submit_blocked = if can_edit { state.store.pass_blocked(pr, &p).await? } else { None };
+    let submit_blocked =
+        if can_edit { state.store.pass_blocked(pr, &p, &view).await? } else { None };
     let panels = state.panels.for_project(state, user, &p, &entered).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = html(ProjectPage {
