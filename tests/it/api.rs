@@ -80,7 +80,14 @@ async fn declaration_flow_through_the_api() {
     let handed: Vec<&Value> = all.iter().filter(|e| e["action"] == "materials").collect();
     assert!(handed.len() >= 5, "{events}");
     assert!(handed.iter().all(|e| e["comment"].as_str().is_some_and(|c| c.starts_with("上传《"))));
-    let flow: Vec<&Value> = all.iter().filter(|e| e["action"] != "materials").collect();
+    // Each office's opinion on the joint review is a line of its own before its signature.
+    let opinions: Vec<&Value> = all.iter().filter(|e| e["action"] == "review").collect();
+    assert_eq!(opinions.len(), 5, "{events}");
+    assert!(opinions.iter().all(|e| {
+        e["comment"].as_str().is_some_and(|c| c.starts_with("填写集中审查论证意见：同意"))
+    }));
+    let flow: Vec<&Value> =
+        all.iter().filter(|e| e["action"] != "materials" && e["action"] != "review").collect();
     let actions: Vec<&str> = flow.iter().filter_map(|e| e["action"].as_str()).collect();
     assert_eq!(
         actions,
@@ -254,6 +261,8 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/jurisdictions"),
         ("get", "/api/v1/projects/{id}/materials"),
         ("get", "/api/v1/projects/{id}/decisions"),
+        ("get", "/api/v1/projects/{id}/reviews"),
+        ("post", "/api/v1/projects/{id}/reviews"),
         ("post", "/api/v1/projects/{id}/materials/{material}/files"),
         ("delete", "/api/v1/projects/{id}/materials/{material}/files/{file_id}"),
         ("put", "/api/v1/projects/{id}/materials/{material}/mark"),

@@ -163,6 +163,47 @@ async fn hand_in_materials(c: &Client, base: &str, project_path: &str) {
     wait_without(c, "check-missing").await;
 }
 
+/// Records, through the review page, the signer's opinion on the project's current step when
+/// the project page offers it: every score 86, a percentage 8.5, the first choice, a written
+/// risk, 同意. Ends back on the project page.
+async fn give_opinion(c: &Client, base: &str, project_path: &str) {
+    let page = source(c).await;
+    if !page.contains("id=\"record-opinion\"") {
+        return;
+    }
+    c.goto(&format!("{base}{project_path}/review")).await.expect("goto review");
+    let form = wait_for(c, "评审结论").await;
+    // Each dimension's input, by its kind (a choice's radios name it once each).
+    let mut dims: Vec<String> = Vec::new();
+    for part in form.split("name=\"v.").skip(1) {
+        let dim: String = part.chars().take_while(|ch| *ch != '"').collect();
+        if !dims.contains(&dim) {
+            dims.push(dim);
+        }
+    }
+    assert!(!form.contains("id=\"not-reviewer\""), "{form}");
+    for dim in dims {
+        let id = format!("v-{dim}");
+        if form.contains(&format!("type=\"radio\" name=\"v.{dim}\"")) {
+            click(c, &format!("input[name='v.{dim}']")).await;
+        } else if form.contains(&format!("<textarea id=\"{id}\"")) {
+            fill(c, &id, "数据跨网传输存在泄露风险，已有加密措施").await;
+        } else if form
+            .contains(&format!("id=\"{id}\" name=\"v.{dim}\" value=\"\" inputmode=\"decimal\""))
+        {
+            fill(c, &id, "8.5").await;
+        } else {
+            fill(c, &id, "86").await;
+        }
+    }
+    click(c, "#conclusion-agree").await;
+    fill(c, "note", "方案可行，同意。").await;
+    click(c, "#save-opinion").await;
+    wait_for(c, "评审意见已保存").await;
+    c.goto(&format!("{base}{project_path}")).await.expect("back to the project");
+    wait_for(c, "修改我的评审意见").await;
+}
+
 async fn logout(c: &Client) {
     click(c, "form[action='/logout'] button").await;
     wait_for(c, "连续 5 次输错密码").await;
@@ -253,10 +294,14 @@ async fn declare_return_resubmit_approve_in_chromium() {
         fill(&c, "basis-uses_domestic_crypto", "密码应用方案评估报告").await;
         click(&c, "#confirm-uses_domestic_crypto-1").await;
         wait_without(&c, "confirm-uses_domestic_crypto-1").await;
-        // The authority signs yeji:7's joint review; the four other offices sign too.
+        // The authority scores its dimension of yeji:7's joint review and signs; the four
+        // other offices sign too.
+        give_opinion(&c, &base, &project_path).await;
+        let page = source(&c).await;
+        assert!(page.contains("资源共享性：86") && page.contains("尚缺"), "{page}");
         click(&c, "#decision-approve").await;
         click(&c, "#decide").await;
-        wait_for(&c, "本步已通过").await;
+        wait_for(&c, "已签署通过").await;
         logout(&c).await;
         let id: i64 = project_path.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
         app.pass_steps(id, &YEJI_JOINT_REVIEW[1..]).await;
@@ -411,6 +456,8 @@ async fn pass_from_queue(c: &Client, base: &str, who: &str, project: &str, done:
         c.goto(&format!("{base}{project_path}")).await.expect("back to the project");
         wait_for(c, "审核意见").await;
     }
+    // A signer at a step with a review form scores it first (lhasa:4, xinzhou-transport:10).
+    give_opinion(c, base, &project_path).await;
     click(c, "#decision-approve").await;
     click(c, "#decide").await;
     wait_for(c, done).await;
@@ -437,12 +484,12 @@ async fn xinzhou_transport_chain_through_the_party_group_and_the_city_in_chromiu
         let id: i64 = project_path.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
 
         // xinzhou-transport:10: the data center's review, then the bureau's party group.
-        pass_from_queue(&c, &base, &data_center, "交通运输综合执法平台", "本步已通过").await;
-        pass_from_queue(&c, &base, &party_group, "交通运输综合执法平台", "本步已通过").await;
+        pass_from_queue(&c, &base, &data_center, "交通运输综合执法平台", "已签署通过").await;
+        pass_from_queue(&c, &base, &party_group, "交通运输综合执法平台", "已签署通过").await;
         // The city's authority reviews, its gates' facts established (xinzhou-transport:8, 10).
         let facts = [("systems_outside_catalog", 0), ("can_share", 1)];
         app.api(&authority).await.establish(id, &facts).await;
-        pass_from_queue(&c, &base, &authority, "交通运输综合执法平台", "本步已通过").await;
+        pass_from_queue(&c, &base, &authority, "交通运输综合执法平台", "已签署通过").await;
         // 市政府's consent approves it.
         pass_from_queue(&c, &base, &city, "交通运输综合执法平台", "已审核通过").await;
 
@@ -499,14 +546,14 @@ async fn lhasa_path_with_a_return_and_a_resubmission_in_chromium() {
                 wait_for(&c, "审核意见：提交评审材料").await;
                 click(&c, "#decision-approve").await;
                 click(&c, "#decide").await;
-                wait_for(&c, "本步已通过").await;
+                wait_for(&c, "已签署通过").await;
                 logout(&c).await;
             }
         };
         // lhasa:7's pre-review, lhasa:4's security review and crypto review, the materials.
-        pass_from_queue(&c, &base, &authority, name, "本步已通过").await;
-        pass_from_queue(&c, &base, &cyberspace, name, "本步已通过").await;
-        pass_from_queue(&c, &base, &crypto, name, "本步已通过").await;
+        pass_from_queue(&c, &base, &authority, name, "已签署通过").await;
+        pass_from_queue(&c, &base, &cyberspace, name, "已签署通过").await;
+        pass_from_queue(&c, &base, &crypto, name, "已签署通过").await;
         owner_step(&c).await;
 
         // The technical review returns it to the owner with a reason.
@@ -526,18 +573,18 @@ async fn lhasa_path_with_a_return_and_a_resubmission_in_chromium() {
         click(&c, "#submit-declaration").await;
         wait_for(&c, "已提交申报").await;
         logout(&c).await;
-        pass_from_queue(&c, &base, &authority, name, "本步已通过").await;
-        pass_from_queue(&c, &base, &cyberspace, name, "本步已通过").await;
-        pass_from_queue(&c, &base, &crypto, name, "本步已通过").await;
+        pass_from_queue(&c, &base, &authority, name, "已签署通过").await;
+        pass_from_queue(&c, &base, &cyberspace, name, "已签署通过").await;
+        pass_from_queue(&c, &base, &crypto, name, "已签署通过").await;
         owner_step(&c).await;
-        pass_from_queue(&c, &base, &authority, name, "本步已通过").await;
+        pass_from_queue(&c, &base, &authority, name, "已签署通过").await;
         // lhasa:14: the owner files on the platform, the authority issues the approval.
         login(&c, &base, &clerk).await;
         c.goto(&format!("{base}{project_path}")).await.expect("goto project");
         wait_for(&c, "审核意见：在综合服务平台报批或备案").await;
         click(&c, "#decision-approve").await;
         click(&c, "#decide").await;
-        wait_for(&c, "本步已通过").await;
+        wait_for(&c, "已签署通过").await;
         logout(&c).await;
         pass_from_queue(&c, &base, &authority, name, "已审核通过").await;
 

@@ -52,7 +52,7 @@ async fn each_decision_is_signed_over_what_it_saw_and_a_changed_file_is_named() 
 
     let list = decisions(&clerk, id, true).await;
     let verbs: Vec<&str> = list.iter().filter_map(|d| d["verb"].as_str()).collect();
-    assert_eq!(verbs, ["通过", "退回", "通过"], "{list:?}");
+    assert_eq!(verbs, ["提交申报", "退回", "提交申报"], "{list:?}");
     for d in &list {
         assert_eq!((d["signature"].as_str(), d["intact"].as_bool()), (Some("valid"), Some(true)));
         assert!(d["files"].as_array().is_some_and(|f| f.len() >= 5), "{d}");
@@ -111,7 +111,7 @@ async fn each_decision_is_signed_over_what_it_saw_and_a_changed_file_is_named() 
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("3 项决定与签名时不一致") && page.contains("内容已被改动"), "{page}");
     let (_, project) = web.text(&format!("/projects/{id}")).await;
-    assert!(project.contains("id=\"decisions\"") && project.contains("全部完整"), "{project}");
+    assert!(project.contains("id=\"decisions\"") && project.contains("记录完整"), "{project}");
 }
 
 #[tokio::test]

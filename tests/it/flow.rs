@@ -79,6 +79,23 @@ async fn declare_return_resubmit_approve_in_the_ui() {
         page.contains("审核意见：集中审查论证（yeji:7）") && page.contains("通过，送下一步"),
         "{page}"
     );
+    // Refused until the authority's own opinion is in, saying so on the page.
+    let r = reviewer
+        .post(
+            &format!("/projects/{id}/decide"),
+            &[("version", &v), ("decision", "approve"), ("reason", "同意")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("通过前须先填写集中审查论证意见"), "{body}");
+    let r = reviewer
+        .post(
+            &format!("/projects/{id}/review"),
+            &[("v.sharing", "90"), ("conclusion", "agree"), ("version", "0")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = reviewer
         .post(
             &format!("/projects/{id}/decide"),
@@ -131,10 +148,12 @@ async fn declare_return_resubmit_approve_in_the_ui() {
     }
     let timeline = &page[page.find("办理记录").expect("timeline")..];
     // Seven lines as before, and the five signatures of the joint review, besides the lines of
-    // the materials handed in.
+    // the materials handed in and the five offices' opinions.
     let materials = timeline.matches("更新申报材料").count();
     assert!(materials >= 5, "{timeline}");
-    assert_eq!(timeline.matches("<li>").count() - materials, 12, "{timeline}");
+    let opinions = timeline.matches("填写集中审查论证意见").count();
+    assert_eq!(opinions, 5, "{timeline}");
+    assert_eq!(timeline.matches("<li>").count() - materials - opinions, 12, "{timeline}");
     // An approved declaration cannot be edited any more.
     let (_, p) = app.api("clerk").await.get(&format!("/api/v1/projects/{id}")).await;
     let v = p["version"].to_string();

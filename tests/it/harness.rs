@@ -575,6 +575,7 @@ impl TestApp {
         for login in logins {
             let api = self.api(login).await;
             api.hand_in(project).await;
+            api.give_opinion(project).await;
             let (_, p) = api.get(&format!("/api/v1/projects/{project}")).await;
             let (s, p) = api
                 .post(
@@ -599,6 +600,35 @@ impl TestApp {
 }
 
 impl Api {
+    /// Records the caller's 同意 opinion at the project's current step when its profile names
+    /// a review form and they may (each dimension answered within its bounds); whether one
+    /// was recorded.
+    pub async fn give_opinion(&self, project: i64) -> bool {
+        let (s, r) = self.get(&format!("/api/v1/projects/{project}/reviews")).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let Some(party) = r["may_record_as"].as_str() else { return false };
+        if !r["mine"].is_null() {
+            return false;
+        }
+        let mut values = serde_json::Map::new();
+        for d in r["rounds"][0]["form"]["dimensions"].as_array().into_iter().flatten() {
+            if d["by"].as_str().is_some_and(|b| b != party) {
+                continue;
+            }
+            let v = match d["kind"].as_str() {
+                Some("score") => "85".to_string(),
+                Some("percent") => "10".to_string(),
+                Some("choice") => d["options"][0].as_str().unwrap_or_default().to_string(),
+                _ => "未发现重大问题".to_string(),
+            };
+            values.insert(d["id"].as_str().unwrap_or_default().to_string(), Value::String(v));
+        }
+        let body = serde_json::json!({"conclusion": "agree", "values": values, "version": 0});
+        let (s, o) = self.post(&format!("/api/v1/projects/{project}/reviews"), body).await;
+        assert_eq!(s, StatusCode::OK, "{party}: {o}");
+        true
+    }
+
     /// Establishes the facts yeji:24 requires before approval (shared data, domestic crypto).
     pub async fn confirm_yeji_approval_facts(&self, project: i64) {
         self.establish(project, &[("can_share", 1), ("uses_domestic_crypto", 1)]).await;

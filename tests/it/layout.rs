@@ -19,9 +19,23 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("cloud", &["base", "rules", "systems", "projects"]),
     ("search", &["base", "systems", "projects"]),
     ("materials", &["base", "rules", "projects"]),
-    ("decisions", &["base", "rules", "projects", "materials"]),
+    ("reviews", &["base", "rules", "projects"]),
+    ("decisions", &["base", "rules", "projects", "materials", "reviews"]),
     ("todo", &["base", "projects", "cloud"]),
-    ("seed", &["base", "accounts", "org", "rules", "systems", "projects", "cloud", "materials"]),
+    (
+        "seed",
+        &[
+            "base",
+            "accounts",
+            "org",
+            "rules",
+            "systems",
+            "projects",
+            "cloud",
+            "materials",
+            "reviews",
+        ],
+    ),
 ];
 
 const WEB: &[(&str, &[&str])] = &[
@@ -36,6 +50,7 @@ const WEB: &[(&str, &[&str])] = &[
     ("projects", &["shell"]),
     ("materials", &["shell"]),
     ("decisions", &["shell"]),
+    ("reviews", &["shell"]),
     ("home", &["shell"]),
 ];
 

@@ -73,6 +73,8 @@ async fn catalog_gate_refuses_approval_until_every_system_is_in_the_catalog() {
 
     // Approval is refused with the article; nothing changes.
     let approve = |v: &Value| json!({"decision": "approve", "version": v});
+    // gaoping:11's review form is filled in; the gates still decide.
+    assert!(reviewer.give_opinion(id).await);
     let (s, e) =
         reviewer.post(&format!("/api/v1/projects/{id}/decision"), approve(&p["version"])).await;
     assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("gate_refused")), "{e}");

@@ -19,6 +19,7 @@ mod links;
 mod materials;
 mod ops;
 mod org;
+mod reviews;
 mod rules;
 mod scope;
 mod security;

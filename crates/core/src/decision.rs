@@ -25,6 +25,19 @@ pub struct Decision {
     pub materials: Vec<SeenFile>,
     /// The opinions of the earlier decisions on the path (their verbs' digests).
     pub opinions: Vec<SeenOpinion>,
+    /// The review opinions kept on the project (评审意见), each by its record and digest.
+    /// Absent from messages signed before review forms existed, which verify unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviews: Vec<SeenReview>,
+}
+
+/// A review opinion a decision saw: its record, who gave it (a party's label) and the SM3
+/// of the opinion as kept (`review::Opinion::digest`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenReview {
+    pub id: i64,
+    pub by: String,
+    pub sm3: String,
 }
 
 /// A file a decision saw: its material, its record and its digest.
@@ -101,6 +114,18 @@ impl Decision {
                 Some(p) if p.sm3 != o.sm3 => {
                     out.push(format!("第 {} 项办理记录的意见已被改动", o.seq))
                 }
+                Some(_) => {}
+            }
+        }
+        for r in &self.reviews {
+            match now.reviews.iter().find(|n| n.id == r.id) {
+                None => out.push(format!("{}的评审意见记录已被删除", r.by)),
+                Some(n) if n.sm3 != r.sm3 => out.push(format!(
+                    "{}的评审意见已被改动（签名时 SM3 {}，现为 {}）",
+                    r.by,
+                    short(&r.sm3),
+                    short(&n.sm3)
+                )),
                 Some(_) => {}
             }
         }
@@ -200,6 +225,7 @@ mod tests {
                 sm3: crypto::sm3_hex(b"plan"),
             }],
             opinions: vec![SeenOpinion::of(1, r#"{"pass":{"note":""}}"#)],
+            reviews: vec![],
         }
     }
 
@@ -243,6 +269,27 @@ mod tests {
         assert!(v.changes.iter().any(|c| c.contains("记录已被删除")));
         let v = check(&m, &k, &sig, None, None, &named);
         assert_eq!(v.changes, vec!["决定记录已被删除".to_string()]);
+    }
+
+    #[test]
+    fn a_review_opinion_seen_is_covered_and_old_messages_read_unchanged() {
+        let s = Sm2Signer::generate();
+        let old = decision();
+        let (m, ..) = signed(&old, &s);
+        assert!(!m.contains("reviews"), "a message without reviews keeps its old form");
+        let mut d = decision();
+        d.reviews =
+            vec![SeenReview { id: 4, by: "区财政局".into(), sm3: crypto::sm3_hex(b"88") }];
+        let (m, k, sig) = signed(&d, &s);
+        assert_eq!(Decision::parse(&m).as_ref(), Some(&d));
+        let mut now = d.clone();
+        now.reviews[0].sm3 = crypto::sm3_hex(b"98");
+        let v = check(&m, &k, &sig, Some(&s.public_key()), Some(&now), &named);
+        assert_eq!(v.changes.len(), 1, "{:?}", v.changes);
+        assert!(v.changes[0].starts_with("区财政局的评审意见已被改动"), "{:?}", v.changes);
+        now.reviews.clear();
+        let v = check(&m, &k, &sig, Some(&s.public_key()), Some(&now), &named);
+        assert!(v.changes[0].contains("评审意见记录已被删除"), "{:?}", v.changes);
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub mod org;
 pub mod password;
 pub mod policy;
 pub mod project;
+pub mod review;
 pub mod synthetic;
 pub mod workflow;
 

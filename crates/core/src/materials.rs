@@ -255,7 +255,13 @@ pub fn missing_refusal(missing: &[&DocumentRule]) -> Option<(String, String)> {
     let first = missing.first()?;
     let names: Vec<String> =
         missing.iter().map(|d| format!("《{}》（{}）", d.name, d.cite)).collect();
-    Some((first.cite.clone(), format!("尚未完成的材料：{}。{}", names.join("、"), first.text)))
+    // One material: its rule's words say why. Several: each carries its own article, and
+    // the first one's sentence would read as the only reason.
+    let why = match missing.len() {
+        1 => first.text.clone(),
+        _ => "每项材料后注明了要求它的条款。".to_string(),
+    };
+    Some((first.cite.clone(), format!("尚未完成的材料：{}。{why}", names.join("、"))))
 }
 
 /// Why a file cannot be a material: its type or size, in the material's own name.

@@ -100,10 +100,12 @@ pub enum ProjectAction {
     Reopen,
     /// A material's file added, replaced or taken out, or its mark changed.
     Materials,
+    /// A review opinion recorded or changed.
+    Review,
 }
 
 impl ProjectAction {
-    pub const ALL: [ProjectAction; 14] = [
+    pub const ALL: [ProjectAction; 15] = [
         ProjectAction::Create,
         ProjectAction::Update,
         ProjectAction::Submit,
@@ -118,6 +120,7 @@ impl ProjectAction {
         ProjectAction::OutsideScope,
         ProjectAction::Reopen,
         ProjectAction::Materials,
+        ProjectAction::Review,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -136,6 +139,7 @@ impl ProjectAction {
             ProjectAction::OutsideScope => "outside_scope",
             ProjectAction::Reopen => "reopen",
             ProjectAction::Materials => "materials",
+            ProjectAction::Review => "review",
         }
     }
 
@@ -159,6 +163,7 @@ impl ProjectAction {
             ProjectAction::OutsideScope => "登记为不适用本办法",
             ProjectAction::Reopen => "恢复申报",
             ProjectAction::Materials => "更新申报材料",
+            ProjectAction::Review => "评审意见",
         }
     }
 
@@ -341,6 +346,7 @@ mod tests {
                 on_pass: vec![],
                 on_pass_again: vec![],
                 on_return: vec![],
+                review: None,
             }],
         };
         let back = Decision::parse("return", "请补充概算").expect("valid").verb(&route);

@@ -17,6 +17,7 @@ pub mod decisions;
 pub mod materials;
 pub mod org;
 pub mod projects;
+pub mod reviews;
 pub mod rules;
 pub mod search;
 pub mod seed;
@@ -160,7 +161,10 @@ impl Store {
                 Box::new(projects::links::LinkFacts),
                 Box::new(cloud::CommonCapabilityFacts),
             ]),
-            pass_checks: Arc::new(vec![Box::new(materials::MaterialsHandedIn)]),
+            pass_checks: Arc::new(vec![
+                Box::new(materials::MaterialsHandedIn),
+                Box::new(reviews::OpinionBeforePass),
+            ]),
             act_hooks: Arc::new(vec![Box::new(decisions::SignDecisions)]),
             writes: Arc::default(),
             todo_cache: Arc::default(),

@@ -18,6 +18,7 @@ pub mod home;
 pub mod materials;
 pub mod org;
 pub mod projects;
+pub mod reviews;
 pub mod rules;
 pub mod search;
 pub mod systems;
@@ -47,6 +48,7 @@ fn panels() -> Panels {
     Panels {
         project: vec![
             (Slot::Main, materials::materials_panel),
+            (Slot::Main, reviews::reviews_panel),
             (Slot::Main, projects::links::systems_panel),
             (Slot::Main, cloud::project_panel::project_cloud_panel),
             (Slot::Main, projects::path::path_panel),
@@ -70,6 +72,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(projects::pages())
         .merge(materials::pages())
         .merge(decisions::pages())
+        .merge(reviews::pages())
         .merge(rules::pages())
         .merge(search::pages())
         .merge(systems::pages())

@@ -138,6 +138,7 @@ impl Cast {
         for (login, name, task) in holders {
             let api = &self.apis.iter().find(|(l, ..)| *l == login).expect("api").2;
             api.hand_in(project).await;
+            api.give_opinion(project).await;
             let (_, p) = api.get(&format!("/api/v1/projects/{project}")).await;
             let (s, body) = api
                 .post(
@@ -471,6 +472,8 @@ async fn withdraw_transfer_add_signer_urge_and_two_at_once_on_yeji() {
         )
         .await;
     assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("to")), "{e}");
+    // The colleague it was handed to records the authority's opinion, then signs.
+    assert!(reviewer2.give_opinion(id).await);
     let (s, e) = reviewer2
         .post(&format!("{task}/pass"), json!({"version": version_of(&clerk, id).await}))
         .await;
@@ -537,6 +540,8 @@ async fn withdraw_transfer_add_signer_urge_and_two_at_once_on_yeji() {
     // Two offices of one 会签 acting on one version: exactly one wins, the other gets 409.
     let (_, t) = auditor.get("/api/v1/tasks").await;
     let audit_task = t["items"][0]["id"].as_str().expect("task").to_string();
+    // The added signer gives its opinion (the form's dimensions are the five offices').
+    assert!(auditor.give_opinion(id).await);
     let v = version_of(&clerk, id).await;
     let pass = format!("/api/v1/tasks/{audit_task}/pass");
     let a = auditor.post(&pass, json!({"version": v}));

@@ -8,6 +8,7 @@ use super::schema::{
 };
 use super::vocabulary::{EventKind, Stage};
 use crate::org::{FirmKind, PartyKind};
+use crate::review::{DimensionKind, ReviewForm};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -48,6 +49,7 @@ const SECTIONS: &[&str] = &[
     "gaps",
     "provisions",
     "paths",
+    "reviews",
 ];
 
 /// An entry's body: from the end of its `[[header]]` line to the next header.
@@ -213,6 +215,7 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
     let gaps: Vec<(usize, Gap)> = r.entries(text, "gaps");
     let provisions: Vec<(usize, ProvisionRule)> = r.entries(text, "provisions");
     let paths: Vec<(usize, PathRule)> = r.entries(text, "paths");
+    let reviews: Vec<(usize, ReviewForm)> = r.entries(text, "reviews");
 
     // Sections the reader does not know.
     for line in text.lines() {
@@ -510,6 +513,7 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
             }
         }
     }
+    check_reviews(&mut r, text, &reviews, &stages, &party_ok);
     if head.issued.year() < 1990 {
         r.err(field_line(text, 0, "issued"), "issued", "发布日期不合理");
     }
@@ -530,7 +534,69 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
         gaps: strip(gaps),
         provisions: strip(provisions),
         paths: strip(paths),
+        reviews: strip(reviews),
     })
+}
+
+/// The review forms: unique ids and dimensions, known parties, options for a choice, and
+/// every chain link's `review` naming a form whose `by` parties sign at that link.
+fn check_reviews(
+    r: &mut Reader<'_>, text: &str, reviews: &[(usize, ReviewForm)], stages: &[(usize, StageRule)],
+    party_ok: &dyn Fn(&str) -> bool,
+) {
+    let mut ids = BTreeSet::new();
+    for (line, f) in reviews {
+        if !ids.insert(f.id.clone()) {
+            r.err(field_line(text, *line, "id"), "reviews.id", format!("评审表 {} 重复", f.id));
+        }
+        if f.name.trim().is_empty() || f.text.trim().is_empty() || f.cite.trim().is_empty() {
+            r.err(*line, "reviews.name", "评审表须有 name、cite 和 text");
+        }
+        let mut dims = BTreeSet::new();
+        for d in &f.dimensions {
+            let at = field_line(text, *line, "dimensions");
+            if !dims.insert(d.id.clone()) {
+                r.err(at, "reviews.dimensions.id", format!("评审项 {} 重复", d.id));
+            }
+            if d.kind == DimensionKind::Choice && d.options.len() < 2 {
+                r.err(
+                    at,
+                    "reviews.dimensions.options",
+                    format!("选择项 {} 须列出至少两个选项", d.id),
+                );
+            }
+            if d.kind != DimensionKind::Choice && !d.options.is_empty() {
+                r.err(
+                    at,
+                    "reviews.dimensions.options",
+                    format!("只有选择项可以列出选项（{}）", d.id),
+                );
+            }
+            if let Some(by) = &d.by
+                && !party_ok(by)
+            {
+                r.err(at, "reviews.dimensions.by", format!("未知的参与方类型 {by}"));
+            }
+        }
+    }
+    for (line, s) in stages {
+        for link in &s.chain {
+            let Some(id) = &link.review else { continue };
+            let at = field_line(text, *line, "chain");
+            match reviews.iter().find(|(_, f)| &f.id == id) {
+                None => r.err(at, "stages.chain.review", format!("找不到评审表 {id}")),
+                Some((_, f)) => {
+                    for by in f.dimensions.iter().filter_map(|d| d.by.as_ref()) {
+                        if !link.parties.contains(by) {
+                            let m =
+                                format!("评审表 {id} 的评审项由 {by} 评价，但该环节没有这一参与方");
+                            r.err(at, "stages.chain.review", m);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Whether two stage rules can never both apply: one's `unless` names a condition of the

@@ -113,6 +113,9 @@ pub struct ChainStep {
     /// stage's step records 审查未通过 and 出具审查意见; each 审查未通过 counts as a failed review.
     #[serde(default)]
     pub emits_on_return: Option<Vec<EventKind>>,
+    /// The review form (`[[reviews]]` id) each of its parties fills in before it passes.
+    #[serde(default)]
+    pub review: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -527,6 +530,7 @@ pub struct Profile {
     pub gaps: Vec<Gap>,
     pub provisions: Vec<ProvisionRule>,
     pub paths: Vec<PathRule>,
+    pub reviews: Vec<crate::review::ReviewForm>,
 }
 
 impl Profile {
@@ -592,11 +596,17 @@ impl Profile {
             + self.gaps.len()
             + self.provisions.len()
             + self.paths.len()
+            + self.reviews.len()
     }
 
     /// The path of that id (`approval`).
     pub fn path(&self, id: &str) -> Option<&PathRule> {
         self.paths.iter().find(|p| p.id == id)
+    }
+
+    /// The review form of that id.
+    pub fn review(&self, id: &str) -> Option<&crate::review::ReviewForm> {
+        self.reviews.iter().find(|r| r.id == id)
     }
 
     /// What the step of that route key (`stage/cite/n`, see `workflow::RouteStep`) does, in

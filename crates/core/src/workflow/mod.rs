@@ -42,6 +42,8 @@ pub struct RouteStep {
     pub on_pass_again: Vec<EventKind>,
     /// What a return or a refusal by its party records (审查未通过 at a review).
     pub on_return: Vec<EventKind>,
+    /// The review form its parties fill in before they pass (the profile's `[[reviews]]`).
+    pub review: Option<String>,
 }
 
 /// The steps a subject goes through, in order.
@@ -115,6 +117,7 @@ fn steps_of(rule: &StageRule, ends_stage: bool) -> Vec<RouteStep> {
                 on_pass,
                 on_pass_again,
                 on_return,
+                review: link.review.clone(),
             }
         })
         .collect()
@@ -549,6 +552,18 @@ impl Progress {
                 s.signed_by.is_none() && s.after.iter().all(|d| self.slots[*d].signed_by.is_some())
             })
             .collect()
+    }
+
+    /// The party `a` signs for at the current step now: that of the first open slot they
+    /// hold (theirs among its parties; for a slot handed to them by name, their own first).
+    pub fn signing_party(&self, a: Actor<'_>) -> Option<String> {
+        let slot = &self.slots[*self.open_for(a).first()?];
+        slot.parties
+            .iter()
+            .find(|k| a.parties.contains(k))
+            .or_else(|| a.parties.first())
+            .or_else(|| slot.parties.first())
+            .cloned()
     }
 
     /// Whether `a` holds a slot of the current step whose turn has come.

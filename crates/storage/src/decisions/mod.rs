@@ -8,7 +8,9 @@
 use crate::projects::{ActAt, ActHook, FactFuture, Project};
 use crate::{Result, Store, StoreError};
 use govit_core::crypto::{Signer, key_id};
-use govit_core::decision::{self, Decision, FORMAT, SeenFile, SeenOpinion, Verdict, short};
+use govit_core::decision::{
+    self, Decision, FORMAT, SeenFile, SeenOpinion, SeenReview, Verdict, short,
+};
 use govit_core::ids::ProjectId;
 use govit_core::workflow::Verb;
 use serde::Serialize;
@@ -30,6 +32,15 @@ fn decides(verb: &Verb) -> bool {
     matches!(verb, Verb::Pass { .. } | Verb::Return { .. } | Verb::Reject { .. })
 }
 
+/// A decision's verb in words: the owner's pass of its declaration is its submission.
+fn verb_label(verb: Option<&Verb>, step: &str) -> &'static str {
+    match verb {
+        Some(Verb::Pass { .. }) if step.starts_with("declaration/") => "提交申报",
+        Some(v) => v.kind().label(),
+        None => "",
+    }
+}
+
 fn verb_of(text: &str) -> Option<Verb> {
     serde_json::from_str(text).ok()
 }
@@ -46,13 +57,30 @@ async fn sign(at: ActAt<'_>) -> Result<()> {
     .bind(project.id.0)
     .fetch_all(&mut *conn)
     .await?;
-    let earlier: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT seq, verb FROM run_acts WHERE project_id = $1 AND seq < $2 ORDER BY seq",
+    let earlier: Vec<(i64, String, i64, String, i64)> = sqlx::query_as(
+        "SELECT seq, verb, user_id, step, at_ms FROM run_acts \
+         WHERE project_id = $1 AND seq < $2 ORDER BY seq",
     )
     .bind(project.id.0)
     .bind(seq)
     .fetch_all(&mut *conn)
     .await?;
+    // The review opinions that can no longer change: each one whose author has decided its
+    // step since (this decision included). One still open to its author is not yet final.
+    let decided = |user: i64, step: &str, after_ms: i64| {
+        (user == act.user.0 && step == act.step)
+            || earlier.iter().any(|(_, v, u, s, at)| {
+                *u == user
+                    && s == step
+                    && *at >= after_ms
+                    && verb_of(v).is_some_and(|v| decides(&v))
+            })
+    };
+    let rules = store.rules();
+    let profile = rules.profile(&project.profile_id);
+    let final_ =
+        |k: &crate::reviews::KeptOpinion| decided(k.opinion.user, &k.step, k.opinion.at_ms);
+    let reviews = crate::reviews::seen(conn, profile, project.id.0, &final_).await?;
     let d = Decision {
         format: FORMAT.into(),
         project: project.id.0,
@@ -67,9 +95,10 @@ async fn sign(at: ActAt<'_>) -> Result<()> {
             .collect(),
         opinions: earlier
             .iter()
-            .filter(|(_, v)| verb_of(v).is_some_and(|v| decides(&v)))
-            .map(|(s, v)| SeenOpinion::of(*s, v))
+            .filter(|(_, v, ..)| verb_of(v).is_some_and(|v| decides(&v)))
+            .map(|(s, v, ..)| SeenOpinion::of(*s, v))
             .collect(),
+        reviews,
     };
     let message = d.message();
     let (public_key, signature) = match store.signer.get() {
@@ -144,9 +173,10 @@ impl Store {
         .await?;
         let acts = acts(&mut conn, p.id).await?;
         let files = file_rows(&mut conn, p.id).await?;
-        drop(conn);
         let rules = self.rules();
         let profile = rules.profile(&p.profile_id);
+        let reviews = crate::reviews::seen(&mut conn, profile, p.id.0, &|_| true).await?;
+        drop(conn);
         let name = |m: &str| {
             let n = profile
                 .and_then(|pr| pr.documents.iter().find(|d| d.id == m))
@@ -161,7 +191,7 @@ impl Store {
         let mut out = Vec::with_capacity(kept.len());
         for (seq, message, public_key, signature) in &kept {
             let signed = Decision::parse(message);
-            let now = signed.as_ref().and_then(|s| reread(s, &acts, &files));
+            let now = signed.as_ref().and_then(|s| reread(s, &acts, &files, &reviews));
             let mut verdict = decision::check(
                 message,
                 public_key,
@@ -200,7 +230,7 @@ impl Store {
             out.push(DecisionCheck {
                 seq: *seq,
                 step: step_name(signed.as_ref().map_or("", |s| s.step.as_str())),
-                verb: verb.map_or("", |v| v.kind().label()),
+                verb: verb_label(verb.as_ref(), signed.as_ref().map_or("", |s| s.step.as_str())),
                 user_name: act.map(|a| a.user_name.clone()).unwrap_or_default(),
                 at_ms: signed.as_ref().map_or(0, |s| s.at_ms),
                 key_id: if public_key.is_empty() {
@@ -219,7 +249,7 @@ impl Store {
                 out.push(DecisionCheck {
                     seq: a.seq,
                     step: step_name(&a.step),
-                    verb: verb_of(&a.verb).map_or("", |v| v.kind().label()),
+                    verb: verb_label(verb_of(&a.verb).as_ref(), &a.step),
                     user_name: a.user_name.clone(),
                     at_ms: a.at_ms,
                     key_id: String::new(),
@@ -307,7 +337,7 @@ async fn file_rows(conn: &mut AnyConnection, id: ProjectId) -> Result<HashMap<i6
 /// The decision `signed` as the records stand now: its act, the records of the files it
 /// saw, the earlier opinions it saw. `None` when its act is gone.
 fn reread(
-    signed: &Decision, acts: &[StoredAct], files: &HashMap<i64, SeenFile>,
+    signed: &Decision, acts: &[StoredAct], files: &HashMap<i64, SeenFile>, reviews: &[SeenReview],
 ) -> Option<Decision> {
     let act = acts.iter().find(|a| a.seq == signed.seq)?;
     Some(Decision {
@@ -323,6 +353,11 @@ fn reread(
             .iter()
             .filter(|a| signed.opinions.iter().any(|o| o.seq == a.seq))
             .map(|a| SeenOpinion::of(a.seq, &a.verb))
+            .collect(),
+        reviews: reviews
+            .iter()
+            .filter(|r| signed.reviews.iter().any(|s| s.id == r.id))
+            .cloned()
             .collect(),
     })
 }

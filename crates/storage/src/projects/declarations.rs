@@ -45,7 +45,11 @@ impl Record for Project {
     ) -> Result<()> {
         let (who, conn) = (cx.who, &mut *cx.conn);
         let step = action.strip_prefix("project.").and_then(ProjectAction::parse).or_else(|| {
-            action.starts_with("project.material.").then_some(ProjectAction::Materials)
+            if action.starts_with("project.material.") {
+                Some(ProjectAction::Materials)
+            } else {
+                action.starts_with("project.review.").then_some(ProjectAction::Review)
+            }
         });
         if let Some(step) = step {
             let from = cx.before.map_or(ProjectStatus::Draft, |b| b.status);

@@ -417,6 +417,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
     for login in ["reviewer", "finance", "fgw", "jyj", "wxb", "fgw"] {
         let Some(id) = store.user_id_by_login(login).await? else { continue };
         let Some(who) = store.principal(id).await? else { continue };
+        super::reviews::give_opinion(store, Who::new(&who, &actor, now_ms), p.id.0).await?;
         store
             .run::<Project, _>(
                 Who::new(&who, &actor, now_ms),

@@ -3,4 +3,5 @@
 pub mod demo;
 pub mod materials;
 pub mod profile;
+pub mod reviews;
 pub mod synthetic;

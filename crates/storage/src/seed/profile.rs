@@ -336,6 +336,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
                     RunStep::verb(govit_core::workflow::Verb::Pass { note: "同意".into() });
                 let who = Who::new(person, &actor, now_ms);
                 super::materials::hand_in(store, who, id).await?;
+                super::reviews::give_opinion(store, who, id).await?;
                 store.run::<Project, _>(who, Target::any_version(id), &pass).await?;
             }
             passed += 1;

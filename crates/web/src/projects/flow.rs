@@ -22,7 +22,11 @@ pub async fn plain_step(
     action: ProjectAction, State(state): State<AppState>, user: User, Path(id): Path<i64>,
     VersionedForm(version, _): VersionedForm,
 ) -> PageResult {
-    let done = action.as_str();
+    // A reviewer takes back their own decision; a clerk, the declaration.
+    let done = match action {
+        ProjectAction::Withdraw if user.principal.has(Role::Reviewer) => "withdraw_decision",
+        _ => action.as_str(),
+    };
     let step = match action {
         ProjectAction::Submit => RunStep::new(Command::Submit),
         ProjectAction::Urge => RunStep::verb(Verb::Urge { note: String::new() }),

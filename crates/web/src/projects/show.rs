@@ -81,16 +81,17 @@ pub struct DoneQuery {
 
 pub(crate) fn flash_for(done: &str) -> Option<String> {
     let m = match done {
-        "create" => "草稿已保存。核对无误后请点击“提交申报”。",
+        "create" => "草稿已保存。上传申报材料后，点击“核对申报内容并提交”。",
         "update" => "修改已保存。",
         "submit" => "已提交申报，等待主管部门审核。",
         "withdraw" => "已撤回申报，可修改后重新提交。",
+        "withdraw_decision" => "已撤回您的决定，本步重新由您办理。",
         "approve" => "已审核通过。",
         "event" => "事件已登记，相关期限已重新计算。",
         "fact" => "项目情况已认定，相关规则已重新适用。",
         "waive" => "已豁免该事项，理由已记入审计日志。",
         "return" => "已退回申报单位修改。",
-        "pass" => "本步已通过，已送下一步办理。",
+        "pass" => "已签署通过。本步须会签的，其余单位签署后即送下一步办理。",
         "reject" => "已不予通过，审批流程结束。",
         "urge" => "已催办，办理人会在待办中看到。",
         "transfer" => "已转办，该事项改由所选同事办理。",
@@ -178,7 +179,7 @@ pub async fn project_page(
     let can_edit = pr.has(Role::Declarant) && p.status.is_editable();
     let submit_blocked =
         if can_edit { state.store.pass_blocked(pr, &p, &view).await? } else { None };
-    let panels = state.panels.for_project(state, user, &p, &entered).await?;
+    let panels = state.panels.for_project(state, user, &p, &entered, &view).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = html(ProjectPage {
         layout: Layout::for_user(state, user, p.declaration.name.clone(), "projects")

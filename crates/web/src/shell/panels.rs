@@ -12,6 +12,7 @@ use axum::response::Response;
 use govit_core::FieldError;
 use govit_core::ids::ProjectId;
 use govit_storage::projects::Project;
+use govit_storage::projects::run::RunView;
 use govit_storage::systems::SystemRecord;
 use std::collections::HashMap;
 use std::future::Future;
@@ -73,6 +74,9 @@ pub struct PanelCx<'a, R> {
     pub user: &'a User,
     pub record: &'a R,
     pub entered: &'a Entered,
+    /// For a project's page: the run the page has read for the reader, so a panel does not
+    /// fold it again.
+    pub run: Option<&'a RunView>,
 }
 
 /// A panel's HTML, or nothing when it has nothing to show this user.
@@ -109,10 +113,11 @@ pub struct Rendered {
 
 async fn render_all<R: Sync>(
     panels: &[(Slot, PanelFn<R>)], state: &AppState, user: &User, record: &R, entered: &Entered,
+    run: Option<&RunView>,
 ) -> Result<Rendered, PageError> {
     let mut out = Rendered::default();
     for (slot, render) in panels {
-        let cx = PanelCx { state, user, record, entered };
+        let cx = PanelCx { state, user, record, entered, run };
         if let Some(html) = render(cx).await? {
             match slot {
                 Slot::Main => out.main.push(html),
@@ -125,15 +130,15 @@ async fn render_all<R: Sync>(
 
 impl Panels {
     pub async fn for_project(
-        &self, state: &AppState, user: &User, p: &Project, entered: &Entered,
+        &self, state: &AppState, user: &User, p: &Project, entered: &Entered, run: &RunView,
     ) -> Result<Rendered, PageError> {
-        render_all(&self.project, state, user, p, entered).await
+        render_all(&self.project, state, user, p, entered, Some(run)).await
     }
 
     pub async fn for_system(
         &self, state: &AppState, user: &User, s: &SystemRecord,
     ) -> Result<Rendered, PageError> {
-        render_all(&self.system, state, user, s, &Entered::default()).await
+        render_all(&self.system, state, user, s, &Entered::default(), None).await
     }
 
     /// The project page again, with a refused panel form's errors and what was typed.

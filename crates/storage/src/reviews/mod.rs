@@ -1,0 +1,245 @@
+//! 评审意见 (issue 11 §4): the opinions reviewers record at the steps whose profile names a
+//! review form, kept per person and per visit of the step, with the panel's summary derived
+//! from them; the check that refuses a pass until the passer's own opinion is in (so a joint
+//! review with one office's opinion missing cannot complete), and the digests a decision's
+//! signature covers.
+
+mod steps;
+
+pub use steps::RecordOpinion;
+
+use crate::projects::run::RunView;
+use crate::projects::{PassAt, PassCheck, PassFuture, Project};
+use crate::{Result, Store};
+use govit_core::DomainError;
+use govit_core::decision::SeenReview;
+use govit_core::ids::UserId;
+use govit_core::policy::Profile;
+use govit_core::review::{self as r, Conclusion, Opinion, ReviewForm, Summary};
+use govit_core::workflow::Actor;
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+use std::collections::BTreeMap;
+
+/// An opinion as kept, with who gave it and where.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeptOpinion {
+    pub id: i64,
+    /// The step's key, and when that visit of it began.
+    pub step: String,
+    pub since_ms: i64,
+    pub form: String,
+    /// The party in the profile's words (区财政局 …).
+    pub party_label: String,
+    pub user_name: String,
+    /// Bumped by each change: a change made on an older one is refused as stale.
+    pub version: i64,
+    pub opinion: Opinion,
+}
+
+/// One visit of a step with a review form: its opinions and their summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Visit {
+    pub step: String,
+    /// What the step does and its article, in the regulation's words.
+    pub action: String,
+    pub since_ms: i64,
+    pub form: ReviewForm,
+    pub opinions: Vec<KeptOpinion>,
+    pub summary: Summary,
+    /// The parties that sign the step, in the profile's words (the summary's `missing` too).
+    pub signers: Vec<(String, String)>,
+    /// The project is at this visit now.
+    pub current: bool,
+}
+
+/// A project's review opinions as a reader sees them.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Reviews {
+    /// The visit the project is at, when its step has a form (with no opinion yet too),
+    /// then the earlier ones, newest first.
+    pub visits: Vec<Visit>,
+    /// The party the reader records an opinion for now, when they may: they hold an open
+    /// slot of the current step, which has a form.
+    pub may_record: Option<String>,
+    /// The reader's own opinion at the current visit.
+    pub mine: Option<KeptOpinion>,
+}
+
+impl Reviews {
+    pub fn current(&self) -> Option<&Visit> {
+        self.visits.first().filter(|v| v.current)
+    }
+}
+
+/// Every opinion kept on a project, oldest first.
+pub(crate) async fn kept(
+    conn: &mut AnyConnection, profile: Option<&Profile>, project: i64,
+) -> Result<Vec<KeptOpinion>> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.step, o.since_ms, o.form, o.party, o.user_id, o.conclusion, o.conditions, \
+         o.note, o.answers, o.at_ms, o.version, COALESCE(u.name, '') AS user_name \
+         FROM review_opinions o LEFT JOIN users u ON u.id = o.user_id \
+         WHERE o.project_id = $1 ORDER BY o.id",
+    )
+    .bind(project)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let party: String = row.try_get("party")?;
+        let conclusion: String = row.try_get("conclusion")?;
+        let answers: String = row.try_get("answers")?;
+        out.push(KeptOpinion {
+            id: row.try_get("id")?,
+            step: row.try_get("step")?,
+            since_ms: row.try_get("since_ms")?,
+            form: row.try_get("form")?,
+            party_label: profile.map_or_else(|| party.clone(), |p| p.party_label(&party)),
+            user_name: row.try_get("user_name")?,
+            version: row.try_get("version")?,
+            opinion: Opinion {
+                party,
+                user: row.try_get("user_id")?,
+                at_ms: row.try_get("at_ms")?,
+                // A conclusion this version cannot read counts against the project.
+                conclusion: Conclusion::parse(&conclusion).unwrap_or(Conclusion::Disagree),
+                conditions: row.try_get("conditions")?,
+                note: row.try_get("note")?,
+                values: serde_json::from_str::<BTreeMap<String, String>>(&answers)
+                    .unwrap_or_default(),
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// The review opinions kept on the project that `keep` takes, by record and digest: what a
+/// decision saw (see `decisions`).
+pub(crate) async fn seen(
+    conn: &mut AnyConnection, profile: Option<&Profile>, project: i64,
+    keep: &(dyn Fn(&KeptOpinion) -> bool + Sync),
+) -> Result<Vec<SeenReview>> {
+    Ok(kept(conn, profile, project)
+        .await?
+        .into_iter()
+        .filter(|k| keep(k))
+        .map(|k| SeenReview {
+            id: k.id,
+            by: format!("{}（{}）", k.party_label, k.user_name),
+            sm3: k.opinion.digest(),
+        })
+        .collect())
+}
+
+/// The reader's opinion at a visit of a step, if kept.
+pub(crate) async fn mine_at(
+    conn: &mut AnyConnection, project: i64, step: &str, since_ms: i64, user: UserId,
+) -> Result<Option<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, version FROM review_opinions \
+         WHERE project_id = $1 AND step = $2 AND since_ms = $3 AND user_id = $4",
+    )
+    .bind(project)
+    .bind(step.to_string())
+    .bind(since_ms)
+    .bind(user.0)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// The check before a pass at a step with a review form: the passer's own opinion at this
+/// visit is in, and it is not 不同意.
+pub struct OpinionBeforePass;
+
+impl PassCheck for OpinionBeforePass {
+    fn check<'a>(&'a self, at: PassAt<'a>) -> PassFuture<'a> {
+        Box::pin(opinion_before_pass(at))
+    }
+}
+
+async fn opinion_before_pass(at: PassAt<'_>) -> Result<Option<DomainError>> {
+    let PassAt { store, conn, project: p, run, user, .. } = at;
+    let Some(step) = run.progress.step(&run.route) else { return Ok(None) };
+    let Some(form_id) = &step.review else { return Ok(None) };
+    let rules = store.rules();
+    let Some(form) = rules.profile(&p.profile_id).and_then(|x| x.review(form_id)) else {
+        return Ok(None);
+    };
+    let mine = match mine_at(conn, p.id.0, &step.key, run.progress.since_ms, user).await? {
+        Some((id, _)) => kept(conn, None, p.id.0).await?.into_iter().find(|k| k.id == id),
+        None => None,
+    };
+    Ok(r::pass_refusal(form, mine.as_ref().map(|k| &k.opinion))
+        .map(|(cite, text)| DomainError::GateRefused { cite, text }))
+}
+
+impl Store {
+    /// A project's review opinions as `user` reads them, with the run the page has read for
+    /// them ([`Store::run_view`]).
+    pub async fn reviews_of(&self, user: UserId, p: &Project, view: &RunView) -> Result<Reviews> {
+        let rules = self.rules();
+        let Some(profile) = rules.profile(&p.profile_id) else { return Ok(Reviews::default()) };
+        let all = {
+            let mut conn = self.pool.acquire().await?;
+            kept(&mut conn, Some(profile), p.id.0).await?
+        };
+        let (route, progress) = (&view.run.route, &view.run.progress);
+        let current = progress.step(route).filter(|s| s.review.is_some());
+        let visit = |step: &str, since_ms: i64, is_current: bool| -> Option<Visit> {
+            let form_id = route
+                .steps
+                .iter()
+                .find(|s| s.key == step)
+                .and_then(|s| s.review.clone())
+                .or_else(|| all.iter().find(|k| k.step == step).map(|k| k.form.clone()))?;
+            let form = profile.review(&form_id)?.clone();
+            let opinions: Vec<KeptOpinion> =
+                all.iter().filter(|k| k.step == step && k.since_ms == since_ms).cloned().collect();
+            let parties: Vec<String> = route
+                .steps
+                .iter()
+                .find(|s| s.key == step)
+                .map(|s| s.parties.clone())
+                .unwrap_or_default();
+            let plain: Vec<Opinion> = opinions.iter().map(|k| k.opinion.clone()).collect();
+            let summary = r::summarize(&form, &plain, &parties);
+            let cite = step.rsplit_once('/').and_then(|(rest, _)| rest.split_once('/'));
+            Some(Visit {
+                step: step.to_string(),
+                action: format!(
+                    "{}（{}）",
+                    profile.step_action(step).unwrap_or(step),
+                    cite.map_or("", |(_, c)| c)
+                ),
+                since_ms,
+                form,
+                opinions,
+                summary,
+                signers: parties.iter().map(|k| (k.clone(), profile.party_label(k))).collect(),
+                current: is_current,
+            })
+        };
+        let mut visits = Vec::new();
+        if let Some(s) = current {
+            visits.extend(visit(&s.key, progress.since_ms, true));
+        }
+        let mut earlier: Vec<(String, i64)> = Vec::new();
+        for k in all.iter().rev() {
+            let here = current.is_some_and(|s| s.key == k.step && k.since_ms == progress.since_ms);
+            if !here && !earlier.iter().any(|(s, t)| *s == k.step && *t == k.since_ms) {
+                earlier.push((k.step.clone(), k.since_ms));
+            }
+        }
+        for (step, since) in earlier {
+            visits.extend(visit(&step, since, false));
+        }
+        let actor = Actor { user, parties: &view.parties };
+        let may_record = current.and_then(|_| progress.signing_party(actor));
+        let mine = visits
+            .first()
+            .filter(|v| v.current)
+            .and_then(|v| v.opinions.iter().find(|k| k.opinion.user == user.0).cloned());
+        Ok(Reviews { visits, may_record, mine })
+    }
+}
