@@ -114,7 +114,7 @@ async fn a_stale_version_gets_409_and_changes_nothing() {
     let (s, e) = a.put(&format!("/api/v1/projects/{id}"), second).await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert_eq!(e["code"], "stale_version");
-    assert!(e["message"].as_str().unwrap_or("").contains("已被他人修改"), "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("已在别处被修改"), "{e}");
     let (_, p) = a.get(&format!("/api/v1/projects/{id}")).await;
     assert_eq!(p["name"], "第一个人的修改");
     // Without a version at all: refused, naming the field.
@@ -129,7 +129,7 @@ async fn a_stale_version_gets_409_and_changes_nothing() {
     form.push(("version", &stale));
     let r = web.post(&format!("/projects/{id}/edit"), &form).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
-    assert!(r.text().await.expect("body").contains("已被他人修改"));
+    assert!(r.text().await.expect("body").contains("已在别处被修改"));
 }
 
 #[tokio::test]

@@ -85,6 +85,24 @@ async fn each_decision_is_signed_over_what_it_saw_and_a_changed_file_is_named() 
     std::fs::set_permissions(&object, perms).expect("writable");
     std::fs::write(&object, pdf("另一份建设方案")).expect("overwrite");
 
+    // A download of the changed file breaks off rather than hand it over as the recorded one.
+    let href = format!("/api/v1/material-files/{}", plan["file_id"].as_i64().expect("file id"));
+    // (A small file breaks off before its headers are out, a large one in its body.)
+    let broken = || async {
+        match clerk.client.get(app.url(&href)).bearer_auth(&clerk.token).send().await {
+            Err(_) => true,
+            Ok(r) => r.bytes().await.is_err(),
+        }
+    };
+    assert!(broken().await, "the changed bytes must not arrive whole");
+    // The recorded bytes with one appended: broken off as well.
+    std::fs::write(&object, [pdf("yeji-6-plan"), b"x".to_vec()].concat()).expect("append");
+    assert!(broken().await);
+    // And the recorded bytes themselves download whole.
+    std::fs::write(&object, pdf("yeji-6-plan")).expect("restore");
+    assert!(!broken().await);
+    std::fs::write(&object, pdf("另一份建设方案")).expect("overwrite again");
+
     // Its records are as they were: only reading the bytes again finds it.
     assert!(decisions(&clerk, id, false).await.iter().all(|d| d["intact"] == true));
     let deep = decisions(&clerk, id, true).await;

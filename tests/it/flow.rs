@@ -86,9 +86,11 @@ async fn declare_return_resubmit_approve_in_the_ui() {
             &[("version", &v), ("decision", "approve"), ("reason", "同意")],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::CONFLICT);
+    // Back on the project page at the decision form, saying why, the reason typed kept.
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.expect("body");
     assert!(body.contains("通过前须先填写集中审查论证意见"), "{body}");
+    assert!(body.contains("id=\"decision-form\"") && body.contains(">同意</textarea>"), "{body}");
     let r = reviewer
         .post(
             &format!("/projects/{id}/review"),
@@ -117,7 +119,7 @@ async fn declare_return_resubmit_approve_in_the_ui() {
             &[("version", &v), ("decision", "approve"), ("reason", "同意")],
         )
         .await;
-    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text().await.expect("body");
     assert!(page.contains("尚未认定") && page.contains("yeji:24"), "{page}");
     let (_, page) = reviewer.text(&format!("/projects/{id}")).await;

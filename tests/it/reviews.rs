@@ -129,6 +129,14 @@ async fn a_joint_review_waits_for_every_offices_own_opinion_and_signs_them() {
         json!({"conclusion": "disagree", "values": {"feasibility": 40}, "version": 0}),
     )
     .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a 不同意 says why: {o}");
+    let (s, o) = opinion(
+        &wxb,
+        id,
+        json!({"conclusion": "disagree", "values": {"feasibility": 40},
+               "note": "安全投入不足", "version": 0}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{o}");
     let (s, e) = pass(&wxb, id).await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");

@@ -70,7 +70,9 @@ pub enum DomainError {
     #[error("{0}")]
     Forbidden(String),
     /// The record changed since the caller read it.
-    #[error("该记录已被他人修改（当前版本 {current}），请刷新后重新操作")]
+    #[error(
+        "该记录已在别处被修改（当前版本 {current}；可能是他人，也可能是您在另一个窗口的操作），请刷新页面、核对后重新操作"
+    )]
     StaleVersion { current: i64 },
     /// The action is not allowed in the record's current state; the message says why.
     #[error("{message}")]

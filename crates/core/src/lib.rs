@@ -39,6 +39,7 @@ pub mod cloud;
 pub mod crypto;
 pub mod decision;
 pub mod declaration;
+pub mod draw;
 pub mod error;
 pub mod ids;
 pub mod inventory;

@@ -164,22 +164,9 @@ impl Answers {
 pub fn read_opinion(
     form: &ReviewForm, party: &str, input: &OpinionInput,
 ) -> Result<Answers, Vec<FieldError>> {
+    // In the order the form shows them: the dimensions, the conclusion, its conditions, the
+    // opinion.
     let mut errors = Vec::new();
-    let conclusion = Conclusion::parse(input.conclusion.trim());
-    if conclusion.is_none() {
-        errors.push(FieldError::new("conclusion", "请选择评审结论：同意、修改后同意或不同意"));
-    }
-    let conditions = input.conditions.trim().to_string();
-    if conclusion == Some(Conclusion::Conditional) && conditions.is_empty() {
-        errors.push(FieldError::new("conditions", "结论为“修改后同意”时，须写明修改条件"));
-    }
-    if conditions.chars().count() > MAX_TEXT_CHARS {
-        errors.push(FieldError::new("conditions", format!("修改条件不能超过 {MAX_TEXT_CHARS} 字")));
-    }
-    let note = input.note.trim().to_string();
-    if note.chars().count() > MAX_NOTE_CHARS {
-        errors.push(FieldError::new("note", format!("评审意见不能超过 {MAX_NOTE_CHARS} 字")));
-    }
     let mut values = BTreeMap::new();
     for d in form.dimensions_for(party) {
         let raw = input.values.get(&d.id).map(|s| s.trim()).unwrap_or("");
@@ -198,6 +185,24 @@ pub fn read_opinion(
             };
             errors.push(FieldError::new("values", m));
         }
+    }
+    let conclusion = Conclusion::parse(input.conclusion.trim());
+    if conclusion.is_none() {
+        errors.push(FieldError::new("conclusion", "请选择评审结论：同意、修改后同意或不同意"));
+    }
+    let conditions = input.conditions.trim().to_string();
+    if conclusion == Some(Conclusion::Conditional) && conditions.is_empty() {
+        errors.push(FieldError::new("conditions", "结论为“修改后同意”时，须写明修改条件"));
+    }
+    if conditions.chars().count() > MAX_TEXT_CHARS {
+        errors.push(FieldError::new("conditions", format!("修改条件不能超过 {MAX_TEXT_CHARS} 字")));
+    }
+    let note = input.note.trim().to_string();
+    if conclusion == Some(Conclusion::Disagree) && note.is_empty() {
+        errors.push(FieldError::new("note", "结论为“不同意”时，须在评审意见中写明理由"));
+    }
+    if note.chars().count() > MAX_NOTE_CHARS {
+        errors.push(FieldError::new("note", format!("评审意见不能超过 {MAX_NOTE_CHARS} 字")));
     }
     match (errors.is_empty(), conclusion) {
         (true, Some(conclusion)) => Ok(Answers { conclusion, conditions, note, values }),
@@ -287,7 +292,7 @@ pub struct Summary {
     pub opinions: usize,
     /// How many gave each conclusion, in the order 同意, 修改后同意, 不同意.
     pub conclusions: Vec<(Conclusion, usize)>,
-    /// Every opinion reached the same conclusion.
+    /// Two opinions or more, all with the same conclusion (one alone agrees with nobody).
     pub unanimous: bool,
     pub dimensions: Vec<DimensionSummary>,
     /// Each 修改后同意's conditions, by party.
@@ -364,7 +369,7 @@ pub fn summarize(form: &ReviewForm, opinions: &[Opinion], signers: &[String]) ->
         .collect();
     Summary {
         opinions: opinions.len(),
-        unanimous: conclusions.iter().filter(|(_, n)| *n > 0).count() <= 1,
+        unanimous: opinions.len() >= 2 && conclusions.iter().filter(|(_, n)| *n > 0).count() == 1,
         conclusions,
         dimensions,
         conditions: opinions

@@ -107,11 +107,15 @@ fn a_pass_needs_the_passers_own_opinion_and_not_a_disagreement() {
     let (cite, text) = pass_refusal(form, None).expect("refused without an opinion");
     assert_eq!(cite, "yeji:7");
     assert!(text.contains("通过前须先填写集中审查论证意见"), "{text}");
-    let mut o = read_opinion(form, "finance", &input("disagree", &[("estimate", "40")]))
-        .expect("valid")
-        .opinion("finance", 7, 1);
+    let mut i = input("disagree", &[("estimate", "40")]);
+    i.note = "概算依据不足".into();
+    let mut o = read_opinion(form, "finance", &i).expect("valid").opinion("finance", 7, 1);
     assert!(pass_refusal(form, Some(&o)).expect("refused").1.contains("不同意"));
     o.conclusion = Conclusion::Conditional;
+    // A 不同意 says why.
+    let e = read_opinion(form, "finance", &input("disagree", &[("estimate", "40")]))
+        .expect_err("no reason");
+    assert!(messages(e).iter().any(|m| m.starts_with("note: 结论为“不同意”时")));
     assert_eq!(pass_refusal(form, Some(&o)), None);
 }
 
@@ -171,6 +175,8 @@ fn the_summary_is_derived_from_the_opinions() {
     ];
     let s = summarize(form, &ops, &["cyberspace".into()]);
     assert!(s.unanimous && s.missing.is_empty());
+    assert!(!summarize(form, &ops[..1], &[]).unanimous, "one opinion agrees with nobody");
+    assert!(!summarize(form, &[], &[]).unanimous);
     let share = &s.dimensions[1];
     assert_eq!(share.mean.as_deref(), Some("11.25"));
     assert!(!share.divergent);

@@ -78,6 +78,16 @@ impl Route {
         Some(Route::from_rules(&profile.stages, &p.stages, facts))
     }
 
+    /// The step whose pass is the project's approval, which the `approve` gates stand in
+    /// front of: the last step of the approval stage (yeji:5's 立项审批, before a late
+    /// project's 增列), or the route's last step when it has no approval stage.
+    pub fn approval_index(&self) -> Option<usize> {
+        self.steps
+            .iter()
+            .rposition(|s| s.stage == Stage::Approval)
+            .or_else(|| self.steps.len().checked_sub(1))
+    }
+
     pub fn index_of(&self, key: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.key == key)
     }

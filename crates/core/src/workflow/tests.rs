@@ -514,3 +514,16 @@ fn every_step_of_every_route_is_named_from_its_key_alone() {
     assert_eq!(p.step_action("nonsense"), None);
     assert_eq!(p.step_action("declaration/none/1"), None);
 }
+
+#[test]
+fn the_approve_gates_stand_before_the_approval_not_a_late_projects_later_addition() {
+    let p = profile("yeji");
+    let late = Route::for_path(&p, "approval", &facts(&[(Fact::DeclaredLate, 1)])).expect("path");
+    let i = late.approval_index().expect("an approval step");
+    assert_eq!(late.steps[i].action, "立项审批", "{late:?}");
+    assert!(i + 1 < late.steps.len(), "the 增列 steps come after it");
+    let on_time =
+        Route::for_path(&p, "approval", &facts(&[(Fact::DeclaredLate, 0)])).expect("path");
+    assert_eq!(on_time.approval_index(), Some(on_time.steps.len() - 1));
+    assert_eq!(Route::default().approval_index(), None);
+}

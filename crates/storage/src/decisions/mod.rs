@@ -138,6 +138,8 @@ pub struct DecisionCheck {
     pub key_id: String,
     /// The files it saw.
     pub files: Vec<SeenFile>,
+    /// The review opinions it saw.
+    pub reviews: Vec<SeenReview>,
     pub verdict: Verdict,
     /// Whether the files' bytes were read again (deep verification).
     pub deep: bool,
@@ -239,6 +241,7 @@ impl Store {
                     key_id(&hex::decode(public_key).unwrap_or_default())
                 },
                 files: seen,
+                reviews: signed.as_ref().map(|s| s.reviews.clone()).unwrap_or_default(),
                 verdict,
                 deep,
             });
@@ -254,6 +257,7 @@ impl Store {
                     at_ms: a.at_ms,
                     key_id: String::new(),
                     files: Vec::new(),
+                    reviews: Vec::new(),
                     verdict: Verdict {
                         signature: decision::SignatureState::Unsigned,
                         changes: vec!["没有这项决定的签名记录".into()],

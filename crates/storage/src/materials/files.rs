@@ -157,6 +157,53 @@ impl FileStore {
         Ok(got.into_stream().map_err(std::io::Error::other))
     }
 
+    /// A stored file's bytes checked as they go against the digest and size recorded when it
+    /// was received. The last chunk is held back until the end: when the bytes are longer,
+    /// shorter or other than recorded, the stream ends with an error instead, so a download
+    /// breaks off rather than hand over a changed file as the recorded one. Holds one chunk.
+    pub async fn read_checked(
+        &self, key: &str, sm3: &str, size: u64,
+    ) -> Result<impl Stream<Item = std::result::Result<Bytes, std::io::Error>> + Send + 'static>
+    {
+        let got = self.store.get(&ObjectPath::from(key)).await.map_err(store_err)?;
+        let inner = Box::pin(got.into_stream().map_err(std::io::Error::other));
+        let (key, want) = (key.to_string(), sm3.to_string());
+        let start = Checked { inner, digest: Some(Sm3Stream::default()), n: 0, held: None };
+        Ok(futures_util::stream::unfold(start, move |mut st| {
+            let (want, key) = (want.clone(), key.clone());
+            async move {
+                let digest = st.digest.as_mut()?;
+                match st.inner.next().await {
+                    Some(Ok(chunk)) => {
+                        st.n += chunk.len() as u64;
+                        if st.n > size {
+                            st.digest = None;
+                            let why = format!("比记录的 {size} 字节长");
+                            return Some((Err(changed_error(&key, &why)), st));
+                        }
+                        digest.update(&chunk);
+                        let out = st.held.replace(chunk).unwrap_or_default();
+                        Some((Ok(out), st))
+                    }
+                    Some(Err(e)) => {
+                        st.digest = None;
+                        Some((Err(e), st))
+                    }
+                    None => {
+                        let got = st.digest.take().map(Sm3Stream::finish_hex).unwrap_or_default();
+                        if st.n != size || got != want {
+                            let why =
+                                format!("长度 {} 字节、SM3 {}", st.n, &got[..16.min(got.len())]);
+                            return Some((Err(changed_error(&key, &why)), st));
+                        }
+                        st.held.take().map(|last| (Ok(last), st))
+                    }
+                }
+            }
+        })
+        .filter(|chunk| std::future::ready(!matches!(chunk, Ok(b) if b.is_empty()))))
+    }
+
     /// Recomputes a stored file's SM3 digest from its bytes, streamed (to verify it).
     pub async fn digest(&self, key: &str) -> Result<String> {
         let mut stream = Box::pin(self.read(key).await?);
@@ -166,6 +213,21 @@ impl FileStore {
         }
         Ok(digest.finish_hex())
     }
+}
+
+/// Where [`FileStore::read_checked`] stands in a file.
+struct Checked<S> {
+    inner: std::pin::Pin<Box<S>>,
+    /// `None` once the stream has ended.
+    digest: Option<Sm3Stream>,
+    n: u64,
+    /// The last chunk read, sent once the next one (or the end, checked) comes.
+    held: Option<Bytes>,
+}
+
+fn changed_error(key: &str, why: &str) -> std::io::Error {
+    tracing::error!(object = %key, "附件存储中的文件与记录不符：{why}");
+    std::io::Error::other(format!("附件存储中的文件与记录不符（{why}），已停止下载"))
 }
 
 /// Where a file with this digest is kept.

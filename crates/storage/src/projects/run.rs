@@ -351,12 +351,12 @@ impl Step<Project> for RunStep {
         let mut input = RunInput { seq: run.acts.len() as i64 + 1, ..RunInput::default() };
         if self.kind() == VerbKind::Pass && run.progress.holds(actor) {
             let i = run.progress.current;
-            let last_of_route = i + 1 == run.route.steps.len();
+            let approves = run.route.approval_index() == Some(i);
             let gated = if run.progress.declaring(&run.route)
                 && run.route.steps.get(i + 1).is_none_or(|s| s.stage != Stage::Declaration)
             {
                 Some(GatedAction::Declare)
-            } else if last_of_route {
+            } else if approves {
                 Some(GatedAction::Approve)
             } else {
                 None

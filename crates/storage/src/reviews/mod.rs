@@ -51,6 +51,10 @@ pub struct Visit {
     pub signers: Vec<(String, String)>,
     /// The project is at this visit now.
     pub current: bool,
+    /// Which visit of its step it is (1 for the first), and whether it is the latest one —
+    /// an earlier one ended with a return or a withdrawal.
+    pub round: usize,
+    pub latest: bool,
 }
 
 /// A project's review opinions as a reader sees them.
@@ -64,6 +68,9 @@ pub struct Reviews {
     pub may_record: Option<String>,
     /// The reader's own opinion at the current visit.
     pub mine: Option<KeptOpinion>,
+    /// The reader's opinion at the last earlier visit of the current step (after a return),
+    /// to start a new one from.
+    pub previous: Option<KeptOpinion>,
 }
 
 impl Reviews {
@@ -186,7 +193,20 @@ impl Store {
         };
         let (route, progress) = (&view.run.route, &view.run.progress);
         let current = progress.step(route).filter(|s| s.review.is_some());
-        let visit = |step: &str, since_ms: i64, is_current: bool| -> Option<Visit> {
+        // The visits of each step, in order: (step, since).
+        let mut rounds: Vec<(String, i64)> = Vec::new();
+        for k in &all {
+            if !rounds.iter().any(|(s, t)| *s == k.step && *t == k.since_ms) {
+                rounds.push((k.step.clone(), k.since_ms));
+            }
+        }
+        if let Some(s) = current
+            && !rounds.iter().any(|(k, t)| *k == s.key && *t == progress.since_ms)
+        {
+            rounds.push((s.key.clone(), progress.since_ms));
+        }
+        rounds.sort_by_key(|(_, t)| *t);
+        let visit = |step: &str, since_ms: i64| -> Option<Visit> {
             let form_id = route
                 .steps
                 .iter()
@@ -196,15 +216,27 @@ impl Store {
             let form = profile.review(&form_id)?.clone();
             let opinions: Vec<KeptOpinion> =
                 all.iter().filter(|k| k.step == step && k.since_ms == since_ms).cloned().collect();
-            let parties: Vec<String> = route
-                .steps
-                .iter()
-                .find(|s| s.key == step)
-                .map(|s| s.parties.clone())
-                .unwrap_or_default();
+            let is_current =
+                current.is_some_and(|s| s.key == step && since_ms == progress.since_ms);
+            // Who signs: at the current visit its slots (an added signer too), else the
+            // step's parties.
+            let mut parties: Vec<String> = if is_current {
+                progress.slots.iter().flat_map(|s| s.parties.iter().cloned()).collect()
+            } else {
+                route
+                    .steps
+                    .iter()
+                    .find(|s| s.key == step)
+                    .map(|s| s.parties.clone())
+                    .unwrap_or_default()
+            };
+            let mut seen = std::collections::HashSet::new();
+            parties.retain(|k| seen.insert(k.clone()));
             let plain: Vec<Opinion> = opinions.iter().map(|k| k.opinion.clone()).collect();
             let summary = r::summarize(&form, &plain, &parties);
             let cite = step.rsplit_once('/').and_then(|(rest, _)| rest.split_once('/'));
+            let of_step: Vec<i64> =
+                rounds.iter().filter(|(s, _)| s == step).map(|(_, t)| *t).collect();
             Some(Visit {
                 step: step.to_string(),
                 action: format!(
@@ -218,28 +250,29 @@ impl Store {
                 summary,
                 signers: parties.iter().map(|k| (k.clone(), profile.party_label(k))).collect(),
                 current: is_current,
+                round: of_step.iter().position(|t| *t == since_ms).map_or(1, |i| i + 1),
+                latest: of_step.last() == Some(&since_ms),
             })
         };
-        let mut visits = Vec::new();
-        if let Some(s) = current {
-            visits.extend(visit(&s.key, progress.since_ms, true));
-        }
-        let mut earlier: Vec<(String, i64)> = Vec::new();
-        for k in all.iter().rev() {
-            let here = current.is_some_and(|s| s.key == k.step && k.since_ms == progress.since_ms);
-            if !here && !earlier.iter().any(|(s, t)| *s == k.step && *t == k.since_ms) {
-                earlier.push((k.step.clone(), k.since_ms));
-            }
-        }
-        for (step, since) in earlier {
-            visits.extend(visit(&step, since, false));
-        }
+        let mut visits: Vec<Visit> =
+            rounds.iter().rev().filter_map(|(step, since)| visit(step, *since)).collect();
+        // The current round first, then the latest round of each other step, then the rounds
+        // that ended with a return, each group newest first.
+        visits.sort_by_key(|v| (!v.current, !v.latest));
         let actor = Actor { user, parties: &view.parties };
         let may_record = current.and_then(|_| progress.signing_party(actor));
         let mine = visits
             .first()
             .filter(|v| v.current)
             .and_then(|v| v.opinions.iter().find(|k| k.opinion.user == user.0).cloned());
-        Ok(Reviews { visits, may_record, mine })
+        let previous = current.and_then(|s| {
+            visits
+                .iter()
+                .filter(|v| !v.current && v.step == s.key)
+                .flat_map(|v| v.opinions.iter())
+                .find(|k| k.opinion.user == user.0)
+                .cloned()
+        });
+        Ok(Reviews { visits, may_record, mine, previous })
     }
 }

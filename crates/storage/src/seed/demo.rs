@@ -57,6 +57,7 @@ const ACCOUNTS: &[(&str, &str, &str, &[Role], ScopeKind)] = &[
     ("fgw", "发改委审核人", "fgw", &[Role::Reviewer], ScopeKind::All),
     ("wxb", "网信办审核人", "wxb", &[Role::Reviewer], ScopeKind::All),
     ("jyj", "机要局审核人", "jyj", &[Role::Reviewer], ScopeKind::All),
+    ("qzf", "区政府审核人", "gov", &[Role::Reviewer], ScopeKind::All),
     ("sjiju", "审计局经办人", "sjiju", &[Role::Viewer], ScopeKind::All),
     ("jyzx", "交易中心经办人", "jyzx", &[Role::Viewer], ScopeKind::All),
     ("clerk", "教体局申报经办人", "jyt", &[Role::Declarant], ScopeKind::OwnAndBelow),
@@ -413,8 +414,14 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             )
             .await?;
     }
-    // yeji:7's joint review by the five offices, then yeji:5's approval by 发改委.
-    for login in ["reviewer", "finance", "fgw", "jyj", "wxb", "fgw"] {
+    // yeji:7's joint review by the five offices, then yeji:5's approval by 发改委; declared
+    // after yeji:6's cut-off (a demo made from October on), yeji:8's 增列 by the authority and
+    // the district government as well.
+    for login in ["reviewer", "finance", "fgw", "jyj", "wxb", "fgw", "reviewer", "qzf"] {
+        let now = store.read::<Project>(Who::new(&reviewer, &actor, now_ms), p.id.0).await?;
+        if now.status != govit_core::project::ProjectStatus::Submitted {
+            break;
+        }
         let Some(id) = store.user_id_by_login(login).await? else { continue };
         let Some(who) = store.principal(id).await? else { continue };
         super::reviews::give_opinion(store, Who::new(&who, &actor, now_ms), p.id.0).await?;

@@ -291,7 +291,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
             }
             // The gates in front of the approval, settled before its last step.
             let view = store.run_view(&reviewer, &p, now_ms).await?;
-            let last = view.run.progress.current + 1 >= view.run.route.steps.len();
+            let last = view.run.route.approval_index() == Some(view.run.progress.current);
             let gates =
                 if last { store.gates_of(&p, GatedAction::Approve).await? } else { Vec::new() };
             let rules = store.rules();

@@ -36,6 +36,8 @@ pub struct CheckView {
     pub verb: &'static str,
     pub user: String,
     pub files: Vec<(String, String)>,
+    /// The review opinions it saw: who gave each, and its digest.
+    pub reviews: Vec<(String, String)>,
     pub key_id: String,
     pub signature: &'static str,
     pub intact: bool,
@@ -50,6 +52,7 @@ fn view(c: &DecisionCheck) -> CheckView {
         verb: c.verb,
         user: c.user_name.clone(),
         files: c.files.iter().map(|f| (f.name.clone(), short(&f.sm3).to_string())).collect(),
+        reviews: c.reviews.iter().map(|r| (r.by.clone(), short(&r.sm3).to_string())).collect(),
         key_id: c.key_id.clone(),
         signature: c.verdict.signature.label(),
         intact: c.intact(),

@@ -318,7 +318,9 @@ async fn download_page(
 pub(crate) async fn download(
     state: &AppState, f: &MaterialFile,
 ) -> Result<Response, govit_storage::StoreError> {
-    let stream = state.store.files()?.read(&f.object_key).await?;
+    // Checked against the recorded digest on the way: a file changed in the store breaks off.
+    let size = u64::try_from(f.size_bytes).unwrap_or_default();
+    let stream = state.store.files()?.read_checked(&f.object_key, &f.sm3, size).await?;
     let mime = match f.kind {
         Some(FileKind::Pdf) => "application/pdf",
         Some(FileKind::Image) if f.file_name.to_lowercase().ends_with(".png") => "image/png",

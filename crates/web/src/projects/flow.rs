@@ -13,8 +13,8 @@ use govit_core::org::Role;
 use govit_core::project::ProjectAction;
 use govit_core::project::{Decision, ProjectStatus};
 use govit_core::workflow::{Verb, VerbKind};
-use govit_storage::Target;
 use govit_storage::projects::{Command, OutsideScope, RunStep};
+use govit_storage::{StoreError, Target};
 use std::collections::HashMap;
 
 /// A flow step the page posts with nothing but the version: submit or withdraw.
@@ -86,7 +86,17 @@ pub async fn decide_project(
         _ => Command::Decide(decision),
     };
     let reviewer = user.principal.has(Role::Reviewer);
-    respond::run_redirect(&state, &user, Target::at(id, version), &RunStep::new(command), |p| {
+    let step = RunStep::new(command);
+    let result = state.store.run(user.who(&state), Target::at(id, version), &step).await;
+    // A pass a rule refuses (no review opinion yet, a material missing) comes back on the
+    // project page at the decision form, saying why, with what was typed kept.
+    if let Err(StoreError::Domain(e @ DomainError::GateRefused { .. })) = &result {
+        let errs = vec![govit_core::FieldError::new("decision", e.to_string())];
+        let entered = Entered::refused(errs, &[("decision", "decision"), ("reason", "reason")], &f);
+        return crate::projects::show::project_page(&state, &user, ProjectId(id), None, entered)
+            .await;
+    }
+    Ok(respond::redirect(&state, result?, |p| {
         let done = match p.status {
             ProjectStatus::Approved => "approve",
             ProjectStatus::Rejected => "reject",
@@ -100,7 +110,7 @@ pub async fn decide_project(
             format!("/projects/{id}?done={done}")
         }
     })
-    .await
+    .await)
 }
 
 /// A verb of the path from the project page's forms (转办, 加签 …), by its name; refused input

@@ -39,6 +39,9 @@ struct ProjectPage {
     /// Why 提交申报 would be refused now (materials not complete): the button then leads to
     /// the check page, which lists them.
     submit_blocked: Option<String>,
+    /// Why 通过 would be refused now by a registered check (the signer's review opinion, the
+    /// materials it hands in), said above the decision form.
+    pass_blocked: Option<String>,
     can_withdraw: bool,
     /// 恢复申报 of a project recorded as outside the regulation.
     can_reopen: bool,
@@ -177,8 +180,9 @@ pub async fn project_page(
         (Vec::new(), Vec::new())
     };
     let can_edit = pr.has(Role::Declarant) && p.status.is_editable();
-    let submit_blocked =
-        if can_edit { state.store.pass_blocked(pr, &p, &view).await? } else { None };
+    let blocked =
+        if can_edit || can_decide { state.store.pass_blocked(pr, &p, &view).await? } else { None };
+    let (submit_blocked, pass_blocked) = if can_edit { (blocked, None) } else { (None, blocked) };
     let panels = state.panels.for_project(state, user, &p, &entered, &view).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = html(ProjectPage {
@@ -187,6 +191,7 @@ pub async fn project_page(
             .with_errors(!errors.is_empty()),
         can_edit,
         submit_blocked,
+        pass_blocked,
         can_withdraw: view.verbs.contains(&VerbKind::Withdraw),
         outside_scope_rule: (p.status == ProjectStatus::OutsideScope)
             .then(|| {

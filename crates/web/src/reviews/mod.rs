@@ -11,17 +11,18 @@ use crate::shell::auth::User;
 use crate::shell::page::{PageResult, html, version_of};
 use crate::shell::panels::{PanelCx, PanelFuture};
 use crate::shell::respond;
-use crate::shell::view::{Layout, SummaryItem, error_for, fmt_ms, summary};
+use crate::shell::view::{Layout, SummaryItem, error_for, fmt_ms};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Form, Router};
+use govit_core::DomainError;
 use govit_core::FieldError;
 use govit_core::review::{Conclusion, DimensionKind, OpinionInput};
-use govit_storage::Target;
 use govit_storage::projects::Project;
 use govit_storage::reviews::{RecordOpinion, Reviews, Visit};
+use govit_storage::{StoreError, Target};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -36,6 +37,9 @@ pub struct VisitView {
     pub cite: String,
     pub since: String,
     pub current: bool,
+    /// The latest round of its step (an earlier one ended with a return).
+    pub latest: bool,
+    pub round: usize,
     pub count: usize,
     pub missing: Vec<String>,
     pub conclusions: Vec<(&'static str, usize)>,
@@ -88,6 +92,8 @@ fn visit_view(v: &Visit) -> VisitView {
         cite: v.form.cite.clone(),
         since: fmt_ms(v.since_ms),
         current: v.current,
+        latest: v.latest,
+        round: v.round,
         count: v.summary.opinions,
         missing: v.summary.missing.iter().map(|k| label(k)).collect(),
         conclusions: v.summary.conclusions.iter().map(|(c, n)| (c.label(), *n)).collect(),
@@ -102,9 +108,9 @@ fn visit_view(v: &Visit) -> VisitView {
                 by: d.by.as_deref().map_or_else(|| "各评审方".to_string(), label),
                 answers: s.answers,
                 mean: s.mean.as_ref().map_or_else(String::new, |m| format!("{m}{}", unit(d.kind))),
+                // One answer has no range: its value is the mean.
                 range: match (&s.low, &s.high) {
-                    (Some(l), Some(h)) if l == h => format!("{l}{}", unit(d.kind)),
-                    (Some(l), Some(h)) => format!("{l}–{h}{}", unit(d.kind)),
+                    (Some(l), Some(h)) if s.answers > 1 => format!("{l}–{h}{}", unit(d.kind)),
                     _ => String::new(),
                 },
                 divergent: s.divergent,
@@ -167,7 +173,7 @@ pub fn reviews_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
         }
         let view = PanelView {
             p: cx.record,
-            earlier: reviews.visits.iter().any(|v| !v.current),
+            earlier: reviews.visits.iter().any(|v| !v.latest),
             visits: reviews.visits.iter().map(visit_view).collect(),
             may_record: reviews.may_record.is_some(),
             has_mine: reviews.mine.is_some(),
@@ -184,6 +190,8 @@ pub struct FieldView {
     pub hint: &'static str,
     pub options: Vec<String>,
     pub value: String,
+    /// Its error, when the opinion was refused for it.
+    pub error: Option<String>,
 }
 
 #[derive(Template)]
@@ -206,6 +214,10 @@ struct FormPage {
     conclusion_error: Option<String>,
     conditions_error: Option<String>,
     note_error: Option<String>,
+    /// The opinion was changed elsewhere since the form was read.
+    version_error: Option<String>,
+    /// The form starts from the reader's opinion of the round before.
+    from_previous: bool,
 }
 
 #[derive(Deserialize)]
@@ -230,6 +242,8 @@ async fn render_form(
     let current = reviews.current();
     let party = reviews.may_record.clone();
     let mine = reviews.mine.as_ref();
+    // A first opinion after a return starts from the reader's opinion of the round before.
+    let start = mine.or(reviews.previous.as_ref());
     let typed_or = |k: &str, kept: &str| {
         typed.map_or_else(|| kept.to_string(), |t| t.get(k).cloned().unwrap_or_default())
     };
@@ -250,12 +264,30 @@ async fn render_form(
                 options: d.options.clone(),
                 value: typed_or(
                     &format!("v.{}", d.id),
-                    mine.and_then(|m| m.opinion.values.get(&d.id)).map_or("", String::as_str),
+                    start.and_then(|m| m.opinion.values.get(&d.id)).map_or("", String::as_str),
                 ),
+                error: errors
+                    .iter()
+                    .find(|e| {
+                        e.field == "values" && e.message.starts_with(&format!("“{}”", d.name))
+                    })
+                    .map(|e| e.message.clone()),
             })
             .collect(),
         _ => Vec::new(),
     };
+    // Each dimension's error sits at its input and the summary links there; what no input
+    // shows (a dimension not this party's) stays at the top of the group.
+    let summary_items: Vec<SummaryItem> = errors
+        .iter()
+        .map(|e| {
+            let at = fields.iter().find(|f| f.error.as_deref() == Some(e.message.as_str()));
+            SummaryItem {
+                href: at.map_or_else(|| format!("#{}", e.field), |f| format!("#v-{}", f.id)),
+                message: e.message.clone(),
+            }
+        })
+        .collect();
     let rules = state.store.rules();
     let party_label = party
         .as_ref()
@@ -268,21 +300,25 @@ async fn render_form(
             .with_errors(!errors.is_empty()),
         values_error: errors
             .iter()
-            .filter(|e| e.field == "values")
+            .filter(|e| {
+                e.field == "values" && !fields.iter().any(|f| f.error.as_ref() == Some(&e.message))
+            })
             .map(|e| e.message.clone())
             .collect(),
+        version_error: error_for(&errors, "version"),
+        from_previous: mine.is_none() && reviews.previous.is_some() && typed.is_none(),
         conclusion_error: error_for(&errors, "conclusion"),
         conditions_error: error_for(&errors, "conditions"),
         note_error: error_for(&errors, "note"),
-        errors: summary(&errors),
+        errors: summary_items,
         csrf: user.csrf.clone(),
         form_text: current.map(|v| v.form.text.clone()).unwrap_or_default(),
         visit: current.map(visit_view),
         party: party_label,
         fields,
-        conclusion: typed_or("conclusion", mine.map_or("", |m| m.opinion.conclusion.as_str())),
-        conditions: typed_or("conditions", mine.map_or("", |m| m.opinion.conditions.as_str())),
-        note: typed_or("note", mine.map_or("", |m| m.opinion.note.as_str())),
+        conclusion: typed_or("conclusion", start.map_or("", |m| m.opinion.conclusion.as_str())),
+        conditions: typed_or("conditions", start.map_or("", |m| m.opinion.conditions.as_str())),
+        note: typed_or("note", start.map_or("", |m| m.opinion.note.as_str())),
         version: mine.map_or(0, |m| m.version),
         saved,
         p,
@@ -314,6 +350,14 @@ async fn record_page(
     let step = RecordOpinion { input: input_of(&f), version, said: Default::default() };
     let result = state.store.run(user.who(&state), Target::any_version(id), &step).await;
     let (st, u, typed) = (&state, &user, &f);
+    // Saved elsewhere meanwhile (another tab): the form again with what is saved now, and why.
+    if let Err(StoreError::Domain(DomainError::StaleVersion { .. })) = &result {
+        let why = FieldError::new(
+            "version",
+            "您的评审意见已在别处修改并保存：下面是现在保存的内容，请核对后再保存",
+        );
+        return render_form(st, u, id, vec![why], None, false).await;
+    }
     respond::page(
         st,
         result,
