@@ -63,6 +63,10 @@ async fn declare_return_resubmit_approve_in_the_ui() {
     let (_, edit) = clerk.text(&format!("/projects/{id}/edit")).await;
     assert!(edit.contains("退回理由") && edit.contains("请补充建设依据文件名称"), "{edit}");
     assert!(edit.contains("六安市叶集区政务信息化项目申报表"));
+    // The check page, where the clerk sends it again, repeats why and shows the funding.
+    let (_, check) = clerk.text(&format!("/projects/{id}/check")).await;
+    assert!(check.contains("id=\"check-returned\"") && check.contains("请补充建设依据文件名称"));
+    assert!(check.contains("财政资金") && check.contains("电子邮箱"), "{check}");
     let v = clerk.version(id).await;
     let mut form = as_pairs(&fields);
     form.push(("version", &v));

@@ -162,6 +162,7 @@ async fn a_joint_review_waits_for_every_offices_own_opinion_and_signs_them() {
     let r = reviews(&wxb, id).await;
     let round = &r["rounds"][0];
     assert_eq!(round["current"], false, "the project has moved on: {r}");
+    assert_eq!((round["passed"].as_bool(), round["round"].as_i64()), (Some(true), Some(1)));
     assert_eq!(round["summary"]["unanimous"], false);
     assert_eq!(round["summary"]["conditions"][0][1], "补充网络安全等级保护方案");
 
@@ -254,4 +255,22 @@ async fn the_review_page_works_without_javascript_and_keeps_what_was_typed() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = app.api("clerk2").await.get(&format!("/api/v1/projects/{id}/reviews")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Returned: the round ended without passing, and the page says so rather than 已办结.
+    let reviewer = app.api("reviewer").await;
+    let (_, p) = reviewer.get(&format!("/api/v1/projects/{id}")).await;
+    let (s, p) = reviewer
+        .post(
+            &format!("/api/v1/projects/{id}/decision"),
+            json!({"decision": "return", "reason": "请补充概算明细", "version": p["version"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let r = reviews(&reviewer, id).await;
+    let round = &r["rounds"][0];
+    assert_eq!((round["current"].as_bool(), round["passed"].as_bool()), (Some(false), Some(false)));
+    let web = app.login("clerk").await;
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    let panel = page.split("id=\"reviews\"").nth(1).unwrap_or_default();
+    assert!(panel.contains("已退回或撤回") && !panel.contains("已办结"), "{panel}");
 }

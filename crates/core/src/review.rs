@@ -41,6 +41,10 @@ pub struct Dimension {
     /// The party that answers it; every reviewing party when absent.
     #[serde(default)]
     pub by: Option<String>,
+    /// The options of a choice that say the project cannot go on as proposed (不可行): with
+    /// one of them the conclusion can only be 不同意.
+    #[serde(default)]
+    pub refusing: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,6 +200,16 @@ pub fn read_opinion(
     }
     if conditions.chars().count() > MAX_TEXT_CHARS {
         errors.push(FieldError::new("conditions", format!("修改条件不能超过 {MAX_TEXT_CHARS} 字")));
+    }
+    if let Some(c) = conclusion.filter(|c| *c != Conclusion::Disagree) {
+        for d in form.dimensions_for(party) {
+            if let Some(v) = values.get(&d.id).filter(|v| d.refusing.contains(v)) {
+                errors.push(FieldError::new(
+                    "conclusion",
+                    format!("“{}”为“{v}”时，评审结论只能是“不同意”（现为“{}”）", d.name, c.label()),
+                ));
+            }
+        }
     }
     let note = input.note.trim().to_string();
     if conclusion == Some(Conclusion::Disagree) && note.is_empty() {

@@ -124,6 +124,22 @@ async fn yeji_6_a_declaration_sent_from_october_joins_only_by_the_supplementary_
     let web = app.login("clerk").await;
     let (_, page) = web.text(&format!("/projects/{}", sent[1])).await;
     assert!(page.contains("逾期申报") && page.contains("id=\"plan-year\">2026<"), "{page}");
+    // Its yeji:24 gates stand before 发改委's 立项审批 (yeji:5), not before the 增列 after it.
+    let late_id = sent[1];
+    app.pass_steps(late_id, &crate::harness::YEJI_JOINT_REVIEW).await;
+    let fgw = app.api("fgw").await;
+    let (_, p) = fgw.get(&format!("/api/v1/projects/{late_id}")).await;
+    let (s, e) = fgw
+        .post(
+            &format!("/api/v1/projects/{late_id}/decision"),
+            json!({"decision": "approve", "version": p["version"]}),
+        )
+        .await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("gate_refused")), "{e}");
+    assert!(e["message"].as_str().is_some_and(|m| m.contains("yeji:24")), "{e}");
+    app.api("reviewer").await.confirm_yeji_approval_facts(late_id).await;
+    let p = app.pass_steps(late_id, &["fgw"]).await;
+    assert_eq!(p["status"], "submitted", "the 增列 steps are left: {p}");
     // Whether it was late is derived, never typed.
     let (s, e) = app
         .api("reviewer")

@@ -565,6 +565,13 @@ fn check_reviews(
                     format!("选择项 {} 须列出至少两个选项", d.id),
                 );
             }
+            if d.refusing.iter().any(|o| !d.options.contains(o)) {
+                r.err(
+                    at,
+                    "reviews.dimensions.refusing",
+                    format!("{} 的 refusing 须是它的选项", d.id),
+                );
+            }
             if d.kind != DimensionKind::Choice && !d.options.is_empty() {
                 r.err(
                     at,

@@ -58,6 +58,17 @@ fn scores_percentages_choices_and_texts_are_held_to_their_bounds() {
             "{bad}: {e:?}"
         );
     }
+    // 不可行 with anything but 不同意 contradicts itself.
+    let v = [("feasibility", "不可行"), ("security_share", "5"), ("risks", "无")];
+    let e =
+        messages(read_opinion(form, "cyberspace", &input("agree", &v)).expect_err("contradiction"));
+    assert!(
+        e.iter().any(|m| m.contains("“项目可行性”为“不可行”时，评审结论只能是“不同意”")),
+        "{e:?}"
+    );
+    let mut i = input("disagree", &v);
+    i.note = "安全投入不足".into();
+    assert!(read_opinion(form, "cyberspace", &i).is_ok());
     let v = [("feasibility", "大概可行"), ("security_share", "0"), ("risks", "无")];
     let e = messages(read_opinion(form, "cyberspace", &input("agree", &v)).expect_err("choice"));
     assert!(e.iter().any(|m| m.contains("须为以下之一：可行、基本可行、不可行")), "{e:?}");

@@ -79,6 +79,10 @@ impl FileStore {
     fn with(store: Arc<dyn ObjectStore>, dir: &Path, describe: String) -> Result<FileStore> {
         let temp = dir.join("tmp");
         std::fs::create_dir_all(&temp).map_err(|e| config(&temp, e))?;
+        let swept = sweep(&temp, STALE_UPLOAD);
+        if swept > 0 {
+            tracing::info!(folder = %temp.display(), swept, "removed uploads left by an interrupted run");
+        }
         Ok(FileStore { store, temp, describe })
     }
 
@@ -215,6 +219,27 @@ impl FileStore {
     }
 }
 
+/// How old an upload's temporary file must be before a store opened later takes it for one
+/// left by an interrupted run (a crash, a kill) and removes it; one still arriving is newer.
+const STALE_UPLOAD: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+
+/// Removes the `upload-*` files in `temp` last written more than `older_than` ago; how many.
+fn sweep(temp: &Path, older_than: std::time::Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(temp) else { return 0 };
+    let now = std::time::SystemTime::now();
+    let mut n = 0;
+    for e in entries.flatten() {
+        let stale = e.file_name().to_string_lossy().starts_with("upload-")
+            && e.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > older_than));
+        if stale && std::fs::remove_file(e.path()).is_ok() {
+            n += 1;
+        }
+    }
+    n
+}
+
 /// Where [`FileStore::read_checked`] stands in a file.
 struct Checked<S> {
     inner: std::pin::Pin<Box<S>>,
@@ -321,4 +346,37 @@ fn declared_entries(path: &Path) -> Option<u64> {
         return None;
     }
     Some(u64::from_le_bytes(z64[32..40].try_into().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_opened_later_sweeps_uploads_left_by_an_interrupted_run() {
+        let dir = std::env::temp_dir().join(format!("govit-sweep-{}", std::process::id()));
+        let tmp = dir.join("tmp");
+        std::fs::create_dir_all(&tmp).expect("tmp");
+        let old = tmp.join("upload-00000000000000aa");
+        let fresh = tmp.join("upload-00000000000000bb");
+        let other = tmp.join("keep.txt");
+        for p in [&old, &fresh, &other] {
+            std::fs::write(p, b"x").expect("write");
+        }
+        let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(86_400);
+        for p in [&old, &other] {
+            std::fs::File::options()
+                .write(true)
+                .open(p)
+                .expect("open")
+                .set_modified(day_ago)
+                .expect("age");
+        }
+        let store = FileStore::local(&dir).expect("store");
+        assert!(!old.exists(), "an upload older than six hours is gone");
+        assert!(fresh.exists(), "one still arriving stays");
+        assert!(other.exists(), "only uploads are swept");
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

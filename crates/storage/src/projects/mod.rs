@@ -64,6 +64,15 @@ impl Project {
     }
 }
 
+/// Why a project that stands returned was returned: the latest return's reason, from its
+/// timeline (oldest first).
+pub fn returned_because(events: &[ProjectEvent]) -> Option<String> {
+    if events.last()?.to_status != ProjectStatus::Returned {
+        return None;
+    }
+    events.iter().rev().find(|e| e.action == ProjectAction::Return).map(|e| e.comment.clone())
+}
+
 /// One line of a project's timeline.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProjectEvent {

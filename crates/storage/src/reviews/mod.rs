@@ -16,7 +16,7 @@ use govit_core::decision::SeenReview;
 use govit_core::ids::UserId;
 use govit_core::policy::Profile;
 use govit_core::review::{self as r, Conclusion, Opinion, ReviewForm, Summary};
-use govit_core::workflow::Actor;
+use govit_core::workflow::{Actor, RunStatus};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
@@ -55,6 +55,9 @@ pub struct Visit {
     /// an earlier one ended with a return or a withdrawal.
     pub round: usize,
     pub latest: bool,
+    /// The run has gone past this step since (or ended there): the round is 办结, not one a
+    /// return or a withdrawal ended.
+    pub passed: bool,
 }
 
 /// A project's review opinions as a reader sees them.
@@ -252,13 +255,17 @@ impl Store {
                 current: is_current,
                 round: of_step.iter().position(|t| *t == since_ms).map_or(1, |i| i + 1),
                 latest: of_step.last() == Some(&since_ms),
+                passed: !is_current
+                    && of_step.last() == Some(&since_ms)
+                    && (progress.status != RunStatus::Active
+                        || route.index_of(step).is_some_and(|i| i < progress.current)),
             })
         };
         let mut visits: Vec<Visit> =
             rounds.iter().rev().filter_map(|(step, since)| visit(step, *since)).collect();
-        // The current round first, then the latest round of each other step, then the rounds
-        // that ended with a return, each group newest first.
-        visits.sort_by_key(|v| (!v.current, !v.latest));
+        // The current round first, then each step's round that passed it, then the rounds a
+        // return or a withdrawal ended, each group newest first.
+        visits.sort_by_key(|v| (!v.current, !v.passed));
         let actor = Actor { user, parties: &view.parties };
         let may_record = current.and_then(|_| progress.signing_party(actor));
         let mine = visits

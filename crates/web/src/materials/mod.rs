@@ -378,6 +378,8 @@ struct CheckPage {
     can_submit: bool,
     /// The profile's rule that puts this project outside the regulation (yeji:2), if it does.
     outside_scope: Option<String>,
+    /// Why a returned project was returned, to check against before sending it again.
+    returned: Option<String>,
 }
 
 /// 核对申报内容: the declaration and its materials once more, then the submit button.
@@ -408,6 +410,12 @@ async fn render_check(
     state: &AppState, user: &User, id: i64, refusal: Option<String>,
 ) -> PageResult {
     let p: Project = state.store.read(user.who(state), id).await?;
+    let returned = match p.status {
+        govit_core::project::ProjectStatus::Returned => {
+            govit_storage::projects::returned_because(&state.store.project_events(p.id).await?)
+        }
+        _ => None,
+    };
     let rows = state.store.materials_of(user.who(state), &p).await?;
     let mine: Vec<RowView> = rows.iter().filter(|r| r.can_edit).map(row_view).collect();
     let missing: Vec<RowView> = rows.iter().filter(|r| r.missing).map(row_view).collect();
@@ -439,6 +447,7 @@ async fn render_check(
         csrf: user.csrf.clone(),
         can_submit,
         outside_scope,
+        returned,
     })?;
     if !errors.is_empty() {
         *resp.status_mut() = StatusCode::CONFLICT;

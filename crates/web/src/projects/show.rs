@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use govit_core::ids::ProjectId;
 use govit_core::org::Role;
-use govit_core::project::{ProjectAction, ProjectStatus};
+use govit_core::project::ProjectStatus;
 use govit_core::workflow::VerbKind;
 use govit_storage::projects::Project;
 use serde::Deserialize;
@@ -110,13 +110,7 @@ pub(crate) fn flash_for(done: &str) -> Option<String> {
     Some(m.to_string())
 }
 
-/// Why a project that stands returned was returned: the latest return's reason.
-fn returned_because(events: &[govit_storage::projects::ProjectEvent]) -> Option<String> {
-    if events.last()?.to_status != ProjectStatus::Returned {
-        return None;
-    }
-    events.iter().rev().find(|e| e.action == ProjectAction::Return).map(|e| e.comment.clone())
-}
+use govit_storage::projects::returned_because;
 
 /// [`returned_because`] for a project the caller has already read.
 pub async fn last_return(

@@ -161,6 +161,11 @@ pub struct RoundDto {
     since_ms: i64,
     /// The project is at this round now.
     current: bool,
+    /// Which visit of its step (1 for the first).
+    round: usize,
+    /// The path went past the step in this round (办结); a round neither current nor passed
+    /// was ended by a return or a withdrawal.
+    passed: bool,
     form: FormDto,
     opinions: Vec<OpinionDto>,
     summary: SummaryDto,
@@ -173,6 +178,8 @@ fn round(v: &Visit) -> RoundDto {
         action: v.action.clone(),
         since_ms: v.since_ms,
         current: v.current,
+        round: v.round,
+        passed: v.passed,
         form: FormDto {
             id: v.form.id.clone(),
             name: v.form.name.clone(),

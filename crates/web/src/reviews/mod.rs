@@ -39,11 +39,16 @@ pub struct VisitView {
     pub current: bool,
     /// The latest round of its step (an earlier one ended with a return).
     pub latest: bool,
+    /// The run went past it: 已办结.
+    pub passed: bool,
+    /// Shown open: the current round, or the one that passed its step.
+    pub open: bool,
     pub round: usize,
     pub count: usize,
     pub missing: Vec<String>,
     pub conclusions: Vec<(&'static str, usize)>,
     pub unanimous: bool,
+    pub any_disagree: bool,
     /// (name, who scores it, kind, answers, mean, range, divergent, choices)
     pub dims: Vec<DimView>,
     pub conditions: Vec<(String, String)>,
@@ -93,11 +98,18 @@ fn visit_view(v: &Visit) -> VisitView {
         since: fmt_ms(v.since_ms),
         current: v.current,
         latest: v.latest,
+        passed: v.passed,
+        open: v.current || v.passed,
         round: v.round,
         count: v.summary.opinions,
         missing: v.summary.missing.iter().map(|k| label(k)).collect(),
         conclusions: v.summary.conclusions.iter().map(|(c, n)| (c.label(), *n)).collect(),
         unanimous: v.summary.unanimous,
+        any_disagree: v
+            .summary
+            .conclusions
+            .iter()
+            .any(|(c, n)| *c == Conclusion::Disagree && *n > 0),
         dims: v
             .form
             .dimensions
@@ -173,7 +185,7 @@ pub fn reviews_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
         }
         let view = PanelView {
             p: cx.record,
-            earlier: reviews.visits.iter().any(|v| !v.latest),
+            earlier: reviews.visits.iter().any(|v| !v.current && !v.passed),
             visits: reviews.visits.iter().map(visit_view).collect(),
             may_record: reviews.may_record.is_some(),
             has_mine: reviews.mine.is_some(),
