@@ -159,6 +159,22 @@ async fn a_joint_review_waits_for_every_offices_own_opinion_and_signs_them() {
     assert_eq!(s, StatusCode::OK, "{o}");
     let (s, p) = pass(&wxb, id).await;
     assert_eq!(s, StatusCode::OK, "{p}");
+    // 网信办 signed last and takes its decision back: only its own signature reopens; the
+    // round and the other offices' opinions and signatures stand.
+    let (s, p) = wxb
+        .post(&format!("/api/v1/projects/{id}/withdraw"), json!({"version": p["version"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let r = reviews(&wxb, id).await;
+    let round = &r["rounds"][0];
+    assert_eq!((round["current"].as_bool(), round["round"].as_i64()), (Some(true), Some(1)));
+    assert_eq!(round["summary"]["opinions"], 5, "{round}");
+    assert_eq!(r["may_record_as"], "cyberspace");
+    let (_, tasks) = app.api("finance").await.get("/api/v1/tasks").await;
+    let held = tasks["items"].as_array().into_iter().flatten().any(|t| t["project_id"] == id);
+    assert!(!held, "财政局 signed and holds nothing: {tasks}");
+    let (s, p) = pass(&wxb, id).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
     let r = reviews(&wxb, id).await;
     let round = &r["rounds"][0];
     assert_eq!(round["current"], false, "the project has moved on: {r}");
@@ -180,8 +196,9 @@ async fn a_joint_review_waits_for_every_offices_own_opinion_and_signs_them() {
     let (_, list) = wxb.get(&format!("/api/v1/projects/{id}/decisions")).await;
     let list = list.as_array().cloned().expect("decisions");
     let changed: Vec<&Value> = list.iter().filter(|d| d["intact"] == false).collect();
-    // 财政局's own decision and the three after it saw the opinion; the ones before did not.
-    assert_eq!(changed.len(), 4, "{list:?}");
+    // 财政局's own decision and the four after it (网信办 signed twice) saw the opinion; the
+    // ones before did not.
+    assert_eq!(changed.len(), 5, "{list:?}");
     assert!(changed[0]["changes"].to_string().contains("区财政局"), "{list:?}");
     assert!(changed[0]["changes"].to_string().contains("评审意见已被改动"), "{list:?}");
     let out = app.cli(&["verify", "project", &id.to_string(), "--shallow"]);

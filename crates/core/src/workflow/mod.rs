@@ -459,6 +459,10 @@ pub struct Progress {
     pub slots: Vec<Slot>,
     /// Who moved the run into the current step, and from which step (for 撤回).
     pub moved_by: Option<(UserId, usize)>,
+    /// The step they left, as it stood when it passed: its slots with every signature and
+    /// when it began. 撤回 restores it with only the sender's own signature taken back, so a
+    /// 会签's other signatures, and the round its opinions belong to, stand.
+    pub left: Option<(Vec<Slot>, i64)>,
     /// The last reminder per person at the current step.
     pub urged: Vec<(UserId, i64)>,
     /// 退回 and 不予通过 that recorded 审查未通过 so far (lhasa:11 counts them).
@@ -516,6 +520,7 @@ impl Progress {
             since_ms: at_ms,
             slots: vec![],
             moved_by: None,
+            left: None,
             urged: vec![],
             failed_reviews: 0,
             returned: None,
@@ -672,6 +677,7 @@ pub fn decide(
                 events.extend(if again { &step.on_pass_again } else { &step.on_pass });
                 next.returned = None;
                 next.moved_by = Some((a.user, i));
+                next.left = Some((next.slots.clone(), p.since_ms));
                 next.enter(route, i + 1, now_ms);
                 if next.current >= route.steps.len() {
                     next.status = RunStatus::Completed;
@@ -689,6 +695,7 @@ pub fn decide(
             events.extend(&step.on_return);
             next.returned = Some(why.trim().to_string());
             next.moved_by = None;
+            next.left = None;
             next.enter(route, target, now_ms);
         }
         Verb::Reject { reason: why } => {
@@ -717,7 +724,15 @@ pub fn decide(
             }
             next.moved_by = None;
             next.enter(route, from, now_ms);
-            // The sender's own signature stands again to be given.
+            // The step as it stood when it passed, the sender's own signature taken back: the
+            // others' signatures and the round (when it began) stand.
+            if let Some((mut slots, since)) = next.left.take() {
+                for s in slots.iter_mut().filter(|s| s.signed_by == Some(a.user)) {
+                    s.signed_by = None;
+                }
+                next.slots = slots;
+                next.since_ms = since;
+            }
         }
         Verb::Transfer { to, note } => {
             let slot = holds()?;

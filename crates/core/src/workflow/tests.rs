@@ -527,3 +527,26 @@ fn the_approve_gates_stand_before_the_approval_not_a_late_projects_later_additio
     assert_eq!(on_time.approval_index(), Some(on_time.steps.len() - 1));
     assert_eq!(Route::default().approval_index(), None);
 }
+
+#[test]
+fn the_last_signer_of_a_joint_review_withdraws_only_their_own_signature() {
+    let yeji = Route::for_path(&profile("yeji"), "approval", &Facts::new()).expect("yeji");
+    let mut run = Run::new(yeji);
+    run.pass(1, &["owner_unit"]);
+    let began = run.p.since_ms;
+    let offices = ["authority", "finance", "development_reform", "crypto_office", "cyberspace"];
+    for (n, office) in offices.iter().enumerate() {
+        run.pass(10 + n as i64, &[office]);
+    }
+    assert_eq!(run.at(), "立项审批");
+    // 网信办 signed last and sent it on; it takes back its own signature only.
+    run.act(14, &["cyberspace"], Verb::Withdraw).expect("withdraw");
+    assert_eq!(run.at(), "集中审查论证");
+    assert_eq!(run.p.since_ms, began, "the same round: its opinions still belong to it");
+    let signed: Vec<bool> = run.p.slots.iter().map(|s| s.signed_by.is_some()).collect();
+    assert_eq!(signed, [true, true, true, true, false], "{:?}", run.p.slots);
+    // The others hold nothing to sign; 网信办 signs again and the step passes.
+    assert!(run.holds_nothing(10, &["authority"]));
+    run.pass(14, &["cyberspace"]);
+    assert_eq!(run.at(), "立项审批");
+}
