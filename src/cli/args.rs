@@ -154,7 +154,7 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Check what was signed: `govit verify project ID`.
+    /// Check what was signed or drawn: `govit verify project ID`, `govit verify panel ID`.
     Verify {
         #[command(flatten)]
         db: DbArgs,
@@ -309,6 +309,13 @@ pub(crate) enum VerifyCommand {
         #[arg(long)]
         shallow: bool,
     },
+    /// An expert panel's draw (linxiang:15), re-run from its kept seed and eligible experts:
+    /// exits 0 when the drawn order and the members ever seated are the ones the seed gives,
+    /// 1 when not, 2 when there is no such panel.
+    Panel {
+        /// The panel's number (the project page and `GET /api/v1/projects/{id}/panels`).
+        id: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -382,5 +389,11 @@ pub(crate) enum OrgCommand {
         /// Fields of expertise, comma-separated.
         #[arg(long, default_value = "")]
         fields: String,
+        /// 职称.
+        #[arg(long, default_value = "")]
+        title: String,
+        /// Units they declared a conflict of interest with, comma-separated.
+        #[arg(long, default_value = "")]
+        conflicts: String,
     },
 }

@@ -402,6 +402,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&db).await?;
             return verify::project(&store, id, !shallow).await;
         }
+        Command::Verify { db, command: VerifyCommand::Panel { id } } => {
+            let store = open(&db).await?;
+            return verify::panel(&store, id).await;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -126,9 +126,10 @@ pub(super) async fn org_command(store: &Store, command: OrgCommand) -> Result<Ex
             store.add_firm(who, j, &f).await.map_err(describe)?;
             println!("已登记{} {}", f.kind.label(), f.name);
         }
-        OrgCommand::AddExpert { jurisdiction: code, name, employer, fields } => {
+        OrgCommand::AddExpert { jurisdiction: code, name, employer, fields, title, conflicts } => {
             let j = jurisdiction(store, &code).await?;
-            let x = ExpertForm { name, employer, fields }.parse().map_err(invalid)?;
+            let form = ExpertForm { name, employer, fields, title, conflicts };
+            let x = form.parse().map_err(invalid)?;
             store.add_expert(who, j, &x).await.map_err(describe)?;
             println!("已登记专家 {}", x.name);
         }

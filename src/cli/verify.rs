@@ -1,4 +1,5 @@
-//! `govit verify project ID`: each signed decision of a project, checked and printed.
+//! `govit verify project ID`: each signed decision of a project, checked and printed;
+//! `govit verify panel ID`: an expert panel's draw re-run from its seed.
 
 use anyhow::Result;
 use govit_core::ids::ProjectId;
@@ -52,4 +53,41 @@ async fn report(store: &Store, id: i64, deep: bool, out: &mut String) -> Result<
     }
     let _ = writeln!(out, "全部决定及其所见材料与签名时一致");
     Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn panel(store: &Store, id: i64) -> Result<ExitCode> {
+    let Some(r) = store.rerun_panel(id).await? else {
+        println!("没有编号为 {id} 的专家组");
+        return Ok(ExitCode::from(2));
+    };
+    let x = &r.panel;
+    println!(
+        "专家组 {}（项目 {}，{}）：{} 抽取，随机种子 {}，专家库 {} 名，符合条件 {} 名，排除 {} 名",
+        x.id,
+        x.project_id,
+        x.form,
+        govit_web::shell::view::fmt_ms(x.at_ms),
+        x.seed,
+        x.drawn.pool,
+        x.drawn.order.len(),
+        x.drawn.excluded.len()
+    );
+    for (expert, why) in &x.drawn.excluded {
+        println!("  排除专家 {expert}：{}", why.label());
+    }
+    println!("按种子重新抽取的 {} 名：{:?}", x.request.size, r.first);
+    for m in &x.members {
+        let state = match m.declined_at_ms {
+            Some(_) => format!("回避（{}）", m.reason),
+            None => "在组".to_string(),
+        };
+        println!("  席位 {} 专家 {} {}：{}", m.seat, m.expert_id, m.name, state);
+    }
+    if r.same {
+        println!("一致：抽取顺序和先后入组的专家都与随机种子给出的相同");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("不一致：保存的抽取结果与按随机种子重新抽取的结果不同");
+        Ok(ExitCode::from(1))
+    }
 }

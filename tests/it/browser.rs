@@ -598,3 +598,83 @@ async fn lhasa_path_with_a_return_and_a_resubmission_in_chromium() {
     c.close().await.expect("close browser");
     result
 }
+
+#[tokio::test]
+async fn linxiang_draws_its_expert_panel_and_an_expert_scores_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let login_of = profile_logins(&app, "linxiang").await;
+    let clerk = login_of("教育局经办人");
+    let authority = login_of("市政务数字化行政主管部门审核人");
+    // Sent over the API: a 2,000,000-yuan project up to the draw (linxiang:13's pre-review).
+    let api = app.api(&clerk).await;
+    let mut body = declaration_json("临湘市智慧校园平台");
+    for k in ["investment", "fiscal_funds"] {
+        body[k] = serde_json::json!("200");
+    }
+    body["self_raised"] = serde_json::json!("0");
+    let (_, p) = api.post("/api/v1/projects", body).await;
+    let id = p["id"].as_i64().expect("id");
+    api.hand_in(id).await;
+    let (s, p) = api
+        .post(
+            &format!("/api/v1/projects/{id}/submit"),
+            serde_json::json!({"version": p["version"]}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::OK, "{p}");
+    let reviewer = app.api(&authority).await;
+    reviewer
+        .establish(id, &[("is_cross_department", 0), ("in_annual_plan", 1), ("can_share", 1)])
+        .await;
+    app.pass_steps(id, &[&clerk, &authority]).await;
+    let c = browser(&driver).await;
+    let base = app.base.clone();
+    let result = async {
+        // The authority's reviewer draws the panel on its page, then passes the step.
+        login(&c, &base, &authority).await;
+        c.goto(&format!("{base}/projects/{id}")).await.expect("goto project");
+        wait_for(&c, "id=\"draw-panel\"").await;
+        click(&c, "#draw-panel").await;
+        wait_for(&c, "抽取后不能重新抽取").await;
+        fill(&c, "bidders", "某数智科技有限公司").await;
+        click(&c, "#draw-form button[type=submit]").await;
+        let page = wait_for(&c, "随机种子").await;
+        assert_eq!(page.matches("tag tag-approved\">在组").count(), 5, "{page}");
+        assert!(!page.contains("id=\"draw-form\""), "drawn once: {page}");
+        c.goto(&format!("{base}/projects/{id}")).await.expect("goto project");
+        wait_for(&c, "审核意见").await;
+        hand_in_materials(&c, &base, &format!("/projects/{id}")).await;
+        c.goto(&format!("{base}/projects/{id}")).await.expect("goto project");
+        wait_for(&c, "审核意见").await;
+        click(&c, "#decision-approve").await;
+        click(&c, "#decide").await;
+        wait_for(&c, "已签署通过").await;
+        logout(&c).await;
+
+        // A member of the panel finds it in their queue, scores and signs.
+        let (_, panels) = reviewer.get(&format!("/api/v1/projects/{id}/panels")).await;
+        let member =
+            panels["panels"][0]["members"][0]["name"].as_str().expect("member").to_string();
+        let expert = login_of(&member);
+        login(&c, &base, &expert).await;
+        c.goto(&format!("{base}/projects/{id}")).await.expect("goto project");
+        let page = wait_for(&c, "申请回避").await;
+        assert!(page.contains("您是本项目的评审专家"), "{page}");
+        give_opinion(&c, &base, &format!("/projects/{id}")).await;
+        click(&c, "#decision-approve").await;
+        click(&c, "#decide").await;
+        wait_for(&c, "已签署通过").await;
+        logout(&c).await;
+        let (_, tasks) = app.api(&expert).await.get("/api/v1/tasks").await;
+        assert!(
+            !tasks["items"].as_array().expect("items").iter().any(|t| t["project_id"] == id),
+            "signed: {tasks}"
+        );
+    }
+    .await;
+    c.close().await.expect("close browser");
+    result
+}

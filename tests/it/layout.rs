@@ -20,6 +20,7 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("search", &["base", "systems", "projects"]),
     ("materials", &["base", "rules", "projects"]),
     ("reviews", &["base", "rules", "projects"]),
+    ("panels", &["base", "rules", "projects"]),
     ("decisions", &["base", "rules", "projects", "materials", "reviews"]),
     ("todo", &["base", "projects", "cloud"]),
     (
@@ -34,6 +35,7 @@ const STORAGE: &[(&str, &[&str])] = &[
             "cloud",
             "materials",
             "reviews",
+            "panels",
         ],
     ),
 ];
@@ -51,6 +53,7 @@ const WEB: &[(&str, &[&str])] = &[
     ("materials", &["shell"]),
     ("decisions", &["shell"]),
     ("reviews", &["shell"]),
+    ("panels", &["shell"]),
     ("home", &["shell"]),
 ];
 

@@ -19,6 +19,7 @@ fn main() {
             ],
             conflicts: if id % 97 == 0 { vec!["区教育体育局".into()] } else { vec![] },
             blacklisted: id % 211 == 0,
+            account: id % 50 != 0,
         })
         .collect();
     let request = Request {

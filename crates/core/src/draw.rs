@@ -8,6 +8,22 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A profile's expert panel (`[[panels]]`), named by the chain link whose signers are drawn
+/// for it: how many, and of which fields. The step before that link draws them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PanelRule {
+    pub id: String,
+    pub cite: String,
+    pub text: String,
+    /// Its name (专家评审组 …).
+    pub name: String,
+    pub size: usize,
+    /// Fields of expertise an expert of the panel has one of; any field when empty.
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
 /// An expert of the pool as the draw sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
@@ -19,6 +35,8 @@ pub struct Candidate {
     /// Units they declared a conflict of interest with.
     pub conflicts: Vec<String>,
     pub blacklisted: bool,
+    /// Whether they have an active account to give their opinion with.
+    pub account: bool,
 }
 
 /// What a panel is drawn for.
@@ -42,6 +60,7 @@ pub enum Exclusion {
     Conflict,
     Blacklisted,
     OtherField,
+    NoAccount,
 }
 
 impl Exclusion {
@@ -52,6 +71,7 @@ impl Exclusion {
             Exclusion::Conflict => "申报了利益冲突",
             Exclusion::Blacklisted => "列入黑名单",
             Exclusion::OtherField => "专业领域不符",
+            Exclusion::NoAccount => "未开通账户",
         }
     }
 }
@@ -127,6 +147,9 @@ pub fn exclusion(c: &Candidate, r: &Request) -> Option<Exclusion> {
     if !r.fields.is_empty() && !c.fields.iter().any(|f| r.fields.iter().any(|g| same(f, g))) {
         return Some(Exclusion::OtherField);
     }
+    if !c.account {
+        return Some(Exclusion::NoAccount);
+    }
     None
 }
 
@@ -184,6 +207,7 @@ mod tests {
                 fields: vec![if id % 3 == 0 { "网络安全" } else { "软件工程" }.to_string()],
                 conflicts: vec![],
                 blacklisted: false,
+                account: id != 60,
             })
             .collect()
     }
@@ -218,6 +242,7 @@ mod tests {
         assert_eq!(why(2), Some(Exclusion::BidderEmployee));
         assert_eq!(why(10), Some(Exclusion::Conflict));
         assert_eq!(why(11), Some(Exclusion::Blacklisted));
+        assert_eq!(why(60), Some(Exclusion::NoAccount), "no account, no opinion");
         for (id, _) in &d.excluded {
             assert!(!d.order.contains(id) && !d.panel.contains(id));
         }

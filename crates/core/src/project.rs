@@ -102,10 +102,14 @@ pub enum ProjectAction {
     Materials,
     /// A review opinion recorded or changed.
     Review,
+    /// 抽取专家: a panel drawn, or a member who declined before it began replaced.
+    Panel,
+    /// 回避: a panel's member gave their place to the next drawn.
+    Decline,
 }
 
 impl ProjectAction {
-    pub const ALL: [ProjectAction; 15] = [
+    pub const ALL: [ProjectAction; 17] = [
         ProjectAction::Create,
         ProjectAction::Update,
         ProjectAction::Submit,
@@ -121,6 +125,8 @@ impl ProjectAction {
         ProjectAction::Reopen,
         ProjectAction::Materials,
         ProjectAction::Review,
+        ProjectAction::Panel,
+        ProjectAction::Decline,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -140,6 +146,8 @@ impl ProjectAction {
             ProjectAction::Reopen => "reopen",
             ProjectAction::Materials => "materials",
             ProjectAction::Review => "review",
+            ProjectAction::Panel => "panel",
+            ProjectAction::Decline => "decline",
         }
     }
 
@@ -164,6 +172,8 @@ impl ProjectAction {
             ProjectAction::Reopen => "恢复申报",
             ProjectAction::Materials => "更新申报材料",
             ProjectAction::Review => "评审意见",
+            ProjectAction::Panel => "抽取专家",
+            ProjectAction::Decline => "回避",
         }
     }
 
@@ -180,6 +190,8 @@ impl ProjectAction {
             VerbKind::Transfer => ProjectAction::Transfer,
             VerbKind::AddSigner => ProjectAction::AddSigner,
             VerbKind::Urge => ProjectAction::Urge,
+            VerbKind::Seat => ProjectAction::Panel,
+            VerbKind::Decline => ProjectAction::Decline,
         }
     }
 
@@ -347,6 +359,7 @@ mod tests {
                 on_pass_again: vec![],
                 on_return: vec![],
                 review: None,
+                panel: None,
             }],
         };
         let back = Decision::parse("return", "请补充概算").expect("valid").verb(&route);

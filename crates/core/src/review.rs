@@ -311,7 +311,8 @@ pub struct Summary {
     pub dimensions: Vec<DimensionSummary>,
     /// Each 修改后同意's conditions, by party.
     pub conditions: Vec<(String, String)>,
-    /// The parties of the step (those that must sign) with no opinion yet.
+    /// The signers of the step (its parties, or a panel's members as `user:ID`) with no
+    /// opinion yet.
     pub missing: Vec<String>,
 }
 
@@ -332,7 +333,17 @@ pub struct DimensionSummary {
     pub choices: Vec<(String, usize)>,
 }
 
-/// The summary of `opinions` (one visit's) against `form`; `signers` are the step's parties.
+/// Whether `opinion` is the one `signer` owes: a party's (`guochuang`) or, for a panel's
+/// member, the person's own (`user:12`).
+fn signed_by(signer: &str, opinion: &Opinion) -> bool {
+    match signer.strip_prefix("user:").and_then(|id| id.parse::<i64>().ok()) {
+        Some(user) => opinion.user == user,
+        None => opinion.party == signer,
+    }
+}
+
+/// The summary of `opinions` (one visit's) against `form`; `signers` are the step's parties,
+/// or at a panel's step its members (`user:ID`), each of whom owes their own opinion.
 pub fn summarize(form: &ReviewForm, opinions: &[Opinion], signers: &[String]) -> Summary {
     let conclusions: Vec<(Conclusion, usize)> = Conclusion::ALL
         .into_iter()
@@ -393,7 +404,7 @@ pub fn summarize(form: &ReviewForm, opinions: &[Opinion], signers: &[String]) ->
             .collect(),
         missing: signers
             .iter()
-            .filter(|s| !opinions.iter().any(|o| &o.party == *s))
+            .filter(|s| !opinions.iter().any(|o| signed_by(s, o)))
             .cloned()
             .collect(),
     }

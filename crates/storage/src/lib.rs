@@ -16,6 +16,7 @@ pub mod cloud;
 pub mod decisions;
 pub mod materials;
 pub mod org;
+pub mod panels;
 pub mod projects;
 pub mod reviews;
 pub mod rules;

@@ -17,6 +17,7 @@ pub mod decisions;
 pub mod home;
 pub mod materials;
 pub mod org;
+pub mod panels;
 pub mod projects;
 pub mod reviews;
 pub mod rules;
@@ -48,6 +49,7 @@ fn panels() -> Panels {
     Panels {
         project: vec![
             (Slot::Main, materials::materials_panel),
+            (Slot::Main, panels::panels_panel),
             (Slot::Main, reviews::reviews_panel),
             (Slot::Main, projects::links::systems_panel),
             (Slot::Main, cloud::project_panel::project_cloud_panel),
@@ -72,6 +74,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(projects::pages())
         .merge(materials::pages())
         .merge(decisions::pages())
+        .merge(panels::pages())
         .merge(reviews::pages())
         .merge(rules::pages())
         .merge(search::pages())

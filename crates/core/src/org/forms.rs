@@ -50,6 +50,8 @@ pub fn org_field_label(field: &str) -> &'static str {
         "credit_code" => "统一社会信用代码",
         "employer" => "工作单位",
         "fields" => "专业领域",
+        "title" => "职称",
+        "conflicts" => "申报回避的单位",
         "admin_login" => "首个管理员登录名",
         "admin_name" => "首个管理员姓名",
         _ => "",
@@ -205,6 +207,10 @@ pub struct ExpertForm {
     pub employer: String,
     /// Fields of expertise, separated by commas or 、.
     pub fields: String,
+    /// 职称 (高级工程师 …).
+    pub title: String,
+    /// Units they declared a conflict of interest with, separated by commas or 、.
+    pub conflicts: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,6 +218,8 @@ pub struct NewExpert {
     pub name: String,
     pub employer: String,
     pub fields: String,
+    pub title: String,
+    pub conflicts: String,
 }
 
 impl ExpertForm {
@@ -219,14 +227,18 @@ impl ExpertForm {
         let mut e = Vec::new();
         let name = text(&mut e, "name", "专家姓名", &self.name, NAME_MAX, true);
         let employer = text(&mut e, "employer", "工作单位", &self.employer, NAME_MAX, false);
-        let fields = text(&mut e, "fields", "专业领域", &self.fields, TEXT_MAX, false);
-        let fields = fields
-            .split([',', '，', '、', ';', '；'])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(",");
-        done(e, NewExpert { name, employer, fields })
+        let title = text(&mut e, "title", "职称", &self.title, NAME_MAX, false);
+        let list = |s: String| {
+            s.split([',', '，', '、', ';', '；', '\n'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let fields = list(text(&mut e, "fields", "专业领域", &self.fields, TEXT_MAX, false));
+        let conflicts =
+            list(text(&mut e, "conflicts", "申报回避的单位", &self.conflicts, TEXT_MAX, false));
+        done(e, NewExpert { name, employer, fields, title, conflicts })
     }
 }
 
@@ -393,8 +405,12 @@ mod tests {
             name: "王".into(),
             employer: "".into(),
             fields: "云计算、 数据治理，".into(),
+            title: "高级工程师".into(),
+            conflicts: "某局；某公司".into(),
         };
-        assert_eq!(x.parse().expect("ok").fields, "云计算,数据治理");
+        let parsed = x.parse().expect("ok");
+        assert_eq!(parsed.fields, "云计算,数据治理");
+        assert_eq!(parsed.conflicts, "某局,某公司");
         assert!(JurisdictionForm::default().parse().is_err());
     }
 

@@ -7,6 +7,7 @@ use super::schema::{
     Timing,
 };
 use super::vocabulary::{EventKind, Stage};
+use crate::draw::PanelRule;
 use crate::org::{FirmKind, PartyKind};
 use crate::review::{DimensionKind, ReviewForm};
 use chrono::{Datelike, NaiveDate};
@@ -50,6 +51,7 @@ const SECTIONS: &[&str] = &[
     "provisions",
     "paths",
     "reviews",
+    "panels",
 ];
 
 /// An entry's body: from the end of its `[[header]]` line to the next header.
@@ -216,6 +218,7 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
     let provisions: Vec<(usize, ProvisionRule)> = r.entries(text, "provisions");
     let paths: Vec<(usize, PathRule)> = r.entries(text, "paths");
     let reviews: Vec<(usize, ReviewForm)> = r.entries(text, "reviews");
+    let panels: Vec<(usize, PanelRule)> = r.entries(text, "panels");
 
     // Sections the reader does not know.
     for line in text.lines() {
@@ -514,6 +517,7 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
         }
     }
     check_reviews(&mut r, text, &reviews, &stages, &party_ok);
+    check_panels(&mut r, text, &panels, &stages);
     if head.issued.year() < 1990 {
         r.err(field_line(text, 0, "issued"), "issued", "发布日期不合理");
     }
@@ -535,7 +539,42 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
         provisions: strip(provisions),
         paths: strip(paths),
         reviews: strip(reviews),
+        panels: strip(panels),
     })
+}
+
+/// The expert panels: unique ids, a size from 1 to 50, and every chain link's `panel` naming
+/// one, signed by experts, with a step before it in its chain to draw them.
+fn check_panels(
+    r: &mut Reader<'_>, text: &str, panels: &[(usize, PanelRule)], stages: &[(usize, StageRule)],
+) {
+    let mut ids = BTreeSet::new();
+    for (line, f) in panels {
+        if !ids.insert(f.id.clone()) {
+            r.err(field_line(text, *line, "id"), "panels.id", format!("专家组 {} 重复", f.id));
+        }
+        if f.name.trim().is_empty() || f.text.trim().is_empty() || f.cite.trim().is_empty() {
+            r.err(*line, "panels.name", "专家组须有 name、cite 和 text");
+        }
+        if f.size == 0 || f.size > 50 {
+            r.err(field_line(text, *line, "size"), "panels.size", "专家组人数须在 1 到 50 之间");
+        }
+    }
+    for (line, s) in stages {
+        for (i, link) in s.chain.iter().enumerate() {
+            let Some(id) = &link.panel else { continue };
+            let at = field_line(text, *line, "chain");
+            if !panels.iter().any(|(_, f)| &f.id == id) {
+                r.err(at, "stages.chain.panel", format!("找不到专家组 {id}"));
+            }
+            if i == 0 {
+                r.err(at, "stages.chain.panel", "由专家组办理的环节之前须有抽取专家的环节");
+            }
+            if link.parties != ["expert"] {
+                r.err(at, "stages.chain.panel", "由专家组办理的环节只能由评审专家（expert）办理");
+            }
+        }
+    }
 }
 
 /// The review forms: unique ids and dimensions, known parties, options for a choice, and

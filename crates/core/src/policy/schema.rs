@@ -116,6 +116,10 @@ pub struct ChainStep {
     /// The review form (`[[reviews]]` id) each of its parties fills in before it passes.
     #[serde(default)]
     pub review: Option<String>,
+    /// The expert panel (`[[panels]]` id) whose members sign it: the holder of the step
+    /// before draws them, and each member signs in person (会签).
+    #[serde(default)]
+    pub panel: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -531,6 +535,7 @@ pub struct Profile {
     pub provisions: Vec<ProvisionRule>,
     pub paths: Vec<PathRule>,
     pub reviews: Vec<crate::review::ReviewForm>,
+    pub panels: Vec<crate::draw::PanelRule>,
 }
 
 impl Profile {
@@ -597,11 +602,17 @@ impl Profile {
             + self.provisions.len()
             + self.paths.len()
             + self.reviews.len()
+            + self.panels.len()
     }
 
     /// The path of that id (`approval`).
     pub fn path(&self, id: &str) -> Option<&PathRule> {
         self.paths.iter().find(|p| p.id == id)
+    }
+
+    /// The expert panel of that id.
+    pub fn panel(&self, id: &str) -> Option<&crate::draw::PanelRule> {
+        self.panels.iter().find(|r| r.id == id)
     }
 
     /// The review form of that id.

@@ -170,6 +170,12 @@ fn the_summary_is_derived_from_the_opinions() {
     assert_eq!(s.conditions, vec![("expert".to_string(), "expert的条件".to_string())]);
     assert_eq!(s.missing, vec!["authority".to_string()]);
 
+    // A panel's members each owe their own opinion: one expert's does not cover another's.
+    let mut by_five = ops[0].clone();
+    by_five.user = 5;
+    let seats = ["user:5".to_string(), "user:6".to_string()];
+    assert_eq!(summarize(form, &[by_five], &seats).missing, vec!["user:6".to_string()]);
+
     let l = profile("lhasa");
     let form = l.review("lhasa-4-security").expect("form");
     let ops = [

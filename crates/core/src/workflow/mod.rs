@@ -44,6 +44,9 @@ pub struct RouteStep {
     pub on_return: Vec<EventKind>,
     /// The review form its parties fill in before they pass (the profile's `[[reviews]]`).
     pub review: Option<String>,
+    /// The expert panel (the profile's `[[panels]]`) whose members sign it, each in person:
+    /// the holder of the step before names them (`Verb::Seat`) before passing.
+    pub panel: Option<String>,
 }
 
 /// The steps a subject goes through, in order.
@@ -128,6 +131,7 @@ fn steps_of(rule: &StageRule, ends_stage: bool) -> Vec<RouteStep> {
                 on_pass_again,
                 on_return,
                 review: link.review.clone(),
+                panel: link.panel.clone(),
             }
         })
         .collect()
@@ -275,6 +279,13 @@ pub enum Verb {
     AddSigner { signer: Signer, before: bool, note: String },
     /// 催办: reminds whoever holds the step.
     Urge { note: String },
+    /// Names the people who sign the next step, a panel's (drawn by the store from the expert
+    /// pool; programs cannot name them through the verbs' API): each signs in person. Named
+    /// again, it replaces the names (one who declined, replaced).
+    Seat { users: Vec<UserId>, note: String },
+    /// 回避: a panel's member gives up their place to the next expert of the same draw (the
+    /// store names them); only through the panel, like `Seat`.
+    Decline { replacement: UserId, reason: String },
 }
 
 /// The verbs by name, for lists of what a person may do.
@@ -288,6 +299,9 @@ pub enum VerbKind {
     Transfer,
     AddSigner,
     Urge,
+    /// Only through the draw of a panel: not among `ALL`, so no form or body names it.
+    Seat,
+    Decline,
 }
 
 impl VerbKind {
@@ -300,6 +314,8 @@ impl VerbKind {
             VerbKind::Transfer => "transfer",
             VerbKind::AddSigner => "add_signer",
             VerbKind::Urge => "urge",
+            VerbKind::Seat => "seat",
+            VerbKind::Decline => "decline",
         }
     }
     pub fn label(self) -> &'static str {
@@ -311,6 +327,8 @@ impl VerbKind {
             VerbKind::Transfer => "转办",
             VerbKind::AddSigner => "加签",
             VerbKind::Urge => "催办",
+            VerbKind::Seat => "抽取专家",
+            VerbKind::Decline => "回避",
         }
     }
 }
@@ -378,6 +396,9 @@ impl Verb {
                 Verb::AddSigner { signer, before, note: field("note") }
             }
             VerbKind::Urge => Verb::Urge { note: field("note") },
+            VerbKind::Seat | VerbKind::Decline => {
+                return Err(DomainError::invalid("verb", "评审专家须从专家库抽取，不能指定"));
+            }
         })
     }
 
@@ -390,6 +411,8 @@ impl Verb {
             Verb::Transfer { .. } => VerbKind::Transfer,
             Verb::AddSigner { .. } => VerbKind::AddSigner,
             Verb::Urge { .. } => VerbKind::Urge,
+            Verb::Seat { .. } => VerbKind::Seat,
+            Verb::Decline { .. } => VerbKind::Decline,
         }
     }
 }
@@ -469,6 +492,8 @@ pub struct Progress {
     pub failed_reviews: i64,
     /// The last return's reason, while the step it returned to is open.
     pub returned: Option<String>,
+    /// The people named for the next step (a panel's members), once named at this step.
+    pub seats: Vec<UserId>,
 }
 
 /// What an act changes.
@@ -497,7 +522,9 @@ fn is_review(stage: Stage) -> bool {
     )
 }
 
-fn slots_of(step: &RouteStep) -> Vec<Slot> {
+/// The slots of a step as it begins: a panel's, one per person named for it (`seats`); else
+/// one per party for 会签, one for all for 或签.
+fn slots_of(step: &RouteStep, seats: &[UserId]) -> Vec<Slot> {
     let slot = |parties: Vec<String>| Slot {
         parties,
         user: None,
@@ -505,6 +532,10 @@ fn slots_of(step: &RouteStep) -> Vec<Slot> {
         after: vec![],
         added: false,
     };
+    if step.panel.is_some() {
+        let seat = |u: &UserId| Slot { user: Some(*u), ..slot(step.parties.clone()) };
+        return seats.iter().map(seat).collect();
+    }
     match step.mode {
         SignMode::All => step.parties.iter().map(|p| slot(vec![p.clone()])).collect(),
         SignMode::Single | SignMode::Any => vec![slot(step.parties.clone())],
@@ -524,6 +555,7 @@ impl Progress {
             urged: vec![],
             failed_reviews: 0,
             returned: None,
+            seats: vec![],
         };
         p.enter(route, 0, at_ms);
         if route.steps.is_empty() {
@@ -535,7 +567,7 @@ impl Progress {
     fn enter(&mut self, route: &Route, i: usize, at_ms: i64) {
         self.current = i;
         self.since_ms = at_ms;
-        self.slots = route.steps.get(i).map(slots_of).unwrap_or_default();
+        self.slots = route.steps.get(i).map(|s| slots_of(s, &self.seats)).unwrap_or_default();
         self.urged.clear();
     }
 
@@ -600,8 +632,10 @@ impl Progress {
 
     /// Whether anyone has acted at the current step (a signature, a transfer, an addition).
     fn touched(&self, route: &Route) -> bool {
-        let fresh = route.steps.get(self.current).map(slots_of).unwrap_or_default();
-        self.slots != fresh
+        let fresh =
+            route.steps.get(self.current).map(|s| slots_of(s, &self.seats)).unwrap_or_default();
+        let seated = route.steps.get(self.current + 1).is_some_and(|s| s.panel.is_some());
+        self.slots != fresh || (seated && !self.seats.is_empty())
     }
 
     /// Whether the step's signing is complete: every slot signed, or for 或签 (one base slot
@@ -617,7 +651,13 @@ impl Progress {
         }
         let mut out = Vec::new();
         if !self.open_for(a).is_empty() {
-            out.extend([VerbKind::Pass, VerbKind::Transfer, VerbKind::AddSigner]);
+            match route.steps.get(self.current).is_some_and(|s| s.panel.is_some()) {
+                true => out.extend([VerbKind::Pass, VerbKind::Decline]),
+                false => out.extend([VerbKind::Pass, VerbKind::Transfer, VerbKind::AddSigner]),
+            }
+            if route.steps.get(self.current + 1).is_some_and(|s| s.panel.is_some()) {
+                out.push(VerbKind::Seat);
+            }
             if self.current > 0 {
                 out.extend([VerbKind::Return, VerbKind::Reject]);
             }
@@ -671,6 +711,14 @@ pub fn decide(
             }
             let slot = holds()?;
             next.slots[slot].signed_by = Some(a.user);
+            if let Some(s) = route.steps.get(p.current + 1).filter(|s| s.panel.is_some())
+                && p.seats.is_empty()
+                && next.complete()
+            {
+                return Err(DomainError::InvalidState {
+                    message: format!("下一步“{}”的评审专家尚未抽取，请先抽取专家", s.action),
+                });
+            }
             if next.complete() {
                 let i = p.current;
                 let again = p.failed_reviews > 0 || p.returned.is_some();
@@ -678,6 +726,10 @@ pub fn decide(
                 next.returned = None;
                 next.moved_by = Some((a.user, i));
                 next.left = Some((next.slots.clone(), p.since_ms));
+                if step.panel.is_some() {
+                    // The panel's work is done; a later panel is named anew.
+                    next.seats.clear();
+                }
                 next.enter(route, i + 1, now_ms);
                 if next.current >= route.steps.len() {
                     next.status = RunStatus::Completed;
@@ -696,6 +748,8 @@ pub fn decide(
             next.returned = Some(why.trim().to_string());
             next.moved_by = None;
             next.left = None;
+            // A panel returned past is drawn anew when the step before it is reached again.
+            next.seats.clear();
             next.enter(route, target, now_ms);
         }
         Verb::Reject { reason: why } => {
@@ -733,6 +787,12 @@ pub fn decide(
                 next.slots = slots;
                 next.since_ms = since;
             }
+        }
+        Verb::Transfer { .. } | Verb::AddSigner { .. } if step.panel.is_some() => {
+            holds()?;
+            return Err(DomainError::InvalidState {
+                message: "评审专家由抽取产生，不能转办或加签；不能参加的，请申请回避".into(),
+            });
         }
         Verb::Transfer { to, note } => {
             let slot = holds()?;
@@ -790,6 +850,40 @@ pub fn decide(
             }
             next.urged.retain(|(u, _)| *u != a.user);
             next.urged.push((a.user, now_ms));
+        }
+        Verb::Seat { users, note } => {
+            holds()?;
+            let Some(s) = route.steps.get(p.current + 1).filter(|s| s.panel.is_some()) else {
+                return Err(DomainError::InvalidState {
+                    message: "下一步不由专家组办理，无需抽取专家".into(),
+                });
+            };
+            if note.chars().count() > 1000 {
+                return Err(DomainError::invalid("note", "说明不能超过 1000 个字"));
+            }
+            let mut seen = users.clone();
+            seen.sort();
+            seen.dedup();
+            if users.is_empty() || seen.len() != users.len() {
+                return Err(DomainError::invalid(
+                    "users",
+                    format!("“{}”须由不重复的专家办理", s.action),
+                ));
+            }
+            next.seats = users.clone();
+        }
+        Verb::Decline { replacement, reason: why } => {
+            let slot = holds()?;
+            if step.panel.is_none() {
+                return Err(DomainError::InvalidState {
+                    message: "本步不由专家组办理，不能申请回避".into(),
+                });
+            }
+            reason("reason", "回避理由", why)?;
+            if p.slots.iter().any(|s| s.user == Some(*replacement)) || *replacement == a.user {
+                return Err(DomainError::invalid("replacement", "替补专家已在专家组中"));
+            }
+            next.slots[slot].user = Some(*replacement);
         }
     }
     Ok(Outcome { progress: next, events })

@@ -132,6 +132,8 @@ fn linxiang_calls_its_expert_panel_from_two_million_yuan() {
     assert_eq!(expert.len(), 2);
     assert_eq!(expert[1].parties, ["expert"]);
     assert_eq!(expert[1].cite, "linxiang:14");
+    assert_eq!(expert[1].panel.as_deref(), Some("linxiang-15-panel"));
+    assert_eq!(p.panel("linxiang-15-panel").map(|x| x.size), Some(5));
     // The pre-review's author follows who builds: the data center for a cross-department
     // project, the owner unit for its own.
     assert_eq!(at.steps[1].parties, ["owner_unit"]);
@@ -549,4 +551,73 @@ fn the_last_signer_of_a_joint_review_withdraws_only_their_own_signature() {
     assert!(run.holds_nothing(10, &["authority"]));
     run.pass(14, &["cyberspace"]);
     assert_eq!(run.at(), "立项审批");
+}
+
+#[test]
+fn a_panel_is_named_before_its_step_and_each_member_signs_in_person() {
+    let p = profile("linxiang");
+    let f = facts(&[(Fact::InvestmentYuan, 2_000_000), (Fact::IsCrossDepartment, 0)]);
+    let mut run = Run::new(Route::from_rules(&p.stages, &path(), &f));
+    run.pass(1, &["owner_unit"]);
+    run.pass(1, &["owner_unit"]);
+    run.pass(2, &["authority"]);
+    assert_eq!(run.at(), "从专家库抽取专家、组织专家评审组");
+    let a = parties(&["authority"]);
+    assert!(
+        run.p
+            .verbs(&run.route, Actor { user: u(2), parties: &a }, run.now)
+            .contains(&VerbKind::Seat)
+    );
+    // Not before the panel is named.
+    let e = run.act(2, &["authority"], Verb::Pass { note: String::new() }).expect_err("no panel");
+    assert!(e.to_string().contains("评审专家尚未抽取"), "{e}");
+    let seat = |users: &[i64]| Verb::Seat {
+        users: users.iter().map(|n| u(*n)).collect(),
+        note: String::new(),
+    };
+    assert!(run.act(2, &["authority"], seat(&[])).is_err(), "nobody");
+    assert!(run.act(2, &["authority"], seat(&[10, 10])).is_err(), "twice the same");
+    assert_eq!(run.act(3, &["owner_unit"], seat(&[10])), Err(DomainError::NotFound), "not theirs");
+    run.act(2, &["authority"], seat(&[10, 11, 12])).expect("named");
+    // One who declined is replaced by naming the panel again.
+    run.act(2, &["authority"], seat(&[10, 11, 13])).expect("named again");
+    // The sender of the draw step cannot take it back once the panel is named.
+    assert!(run.act(1, &["owner_unit"], Verb::Withdraw).is_err());
+    run.pass(2, &["authority"]);
+    assert_eq!(run.at(), "评审");
+    // Only the members, each in person; an expert who was not drawn holds nothing.
+    assert!(run.holds_nothing(12, &["expert"]), "declined before the step began");
+    assert!(run.holds_nothing(99, &["expert"]), "not drawn");
+    run.pass(10, &["expert"]);
+    assert!(run.holds_nothing(10, &["expert"]), "signed once");
+    // A member who declines now hands the place to the next drawn (a transfer).
+    let e = run.act(11, &["expert"], Verb::Transfer { to: u(14), note: String::new() });
+    assert!(e.expect_err("no transfer").to_string().contains("申请回避"));
+    let decline = |to: i64| Verb::Decline {
+        replacement: u(to),
+        reason: "与建设单位有利害关系".into(),
+    };
+    assert!(run.act(11, &["expert"], decline(13)).is_err(), "already a member");
+    run.act(11, &["expert"], decline(14)).expect("replaced");
+    assert!(run.holds_nothing(11, &["expert"]), "gave up the place");
+    run.pass(14, &["expert"]);
+    assert_eq!(run.at(), "评审", "one member still to sign");
+    run.pass(13, &["expert"]);
+    assert_eq!(run.at(), "申请立项");
+    assert!(run.p.seats.is_empty(), "the panel's work is done");
+    run.pass(1, &["owner_unit"]);
+    // A return to the draw asks for a panel again.
+    let draw = run.route.steps[3].key.clone();
+    let back = Verb::Return { to: draw, reason: "请重新组织专家评审".into() };
+    run.act(20, &["development_reform"], back).expect("returned");
+    assert_eq!(run.at(), "从专家库抽取专家、组织专家评审组");
+    let e = run.act(2, &["authority"], Verb::Pass { note: String::new() }).expect_err("no panel");
+    assert!(e.to_string().contains("评审专家尚未抽取"), "{e}");
+    run.act(2, &["authority"], seat(&[15, 16])).expect("a new panel");
+    run.pass(2, &["authority"]);
+    assert!(run.holds_nothing(10, &["expert"]), "the earlier panel is gone");
+    run.pass(15, &["expert"]);
+    // Where no panel follows, nobody is named.
+    let e = run.act(16, &["expert"], seat(&[1])).expect_err("no panel next");
+    assert!(e.to_string().contains("无需抽取专家"), "{e}");
 }

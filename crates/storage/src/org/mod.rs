@@ -51,6 +51,11 @@ pub struct Expert {
     pub name: String,
     pub employer: String,
     pub fields: String,
+    pub title: String,
+    /// Units they declared a conflict with, comma-separated.
+    pub conflicts: String,
+    pub blacklisted: bool,
+    pub blacklist_reason: String,
 }
 
 /// A jurisdiction with its department tree, firms and experts.
@@ -251,16 +256,23 @@ impl Store {
     }
 
     pub async fn create_expert(
-        &self, actor: &Actor, now_ms: i64, jurisdiction: JurisdictionId, name: &str,
-        employer: &str, fields: &str,
+        &self, actor: &Actor, now_ms: i64, jurisdiction: JurisdictionId,
+        e: &govit_core::org::forms::NewExpert,
     ) -> Result<i64> {
-        let fields = [("name", name), ("employer", employer), ("fields", fields)];
+        let fields = [
+            ("name", e.name.as_str()),
+            ("employer", &e.employer),
+            ("fields", &e.fields),
+            ("title", &e.title),
+            ("conflicts", &e.conflicts),
+        ];
         self.create_row(actor, now_ms, "expert", Some(jurisdiction), &fields).await
     }
 
     pub async fn experts(&self, jurisdiction: JurisdictionId) -> Result<Vec<Expert>> {
         let rows = sqlx::query(
-            "SELECT id, name, employer, fields FROM experts WHERE jurisdiction_id = $1 ORDER BY id",
+            "SELECT id, name, employer, fields, title, conflicts, blacklisted, blacklist_reason \
+             FROM experts WHERE jurisdiction_id = $1 ORDER BY id",
         )
         .bind(jurisdiction.0)
         .fetch_all(&self.pool)
@@ -272,6 +284,10 @@ impl Store {
                     name: r.try_get("name")?,
                     employer: r.try_get("employer")?,
                     fields: r.try_get("fields")?,
+                    title: r.try_get("title")?,
+                    conflicts: r.try_get("conflicts")?,
+                    blacklisted: r.try_get::<i64, _>("blacklisted")? != 0,
+                    blacklist_reason: r.try_get("blacklist_reason")?,
                 })
             })
             .collect()

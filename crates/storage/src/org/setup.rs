@@ -168,13 +168,55 @@ impl Store {
     ) -> Result<i64> {
         self.org_admin(who, jurisdiction, "expert", "expert.create").await?;
         let mut w = self.write().await?;
-        let fields =
-            [("name", e.name.as_str()), ("employer", e.employer.as_str()), ("fields", &e.fields)];
+        let fields = [
+            ("name", e.name.as_str()),
+            ("employer", e.employer.as_str()),
+            ("fields", &e.fields),
+            ("title", &e.title),
+            ("conflicts", &e.conflicts),
+        ];
         let id =
             insert_row(&mut w.tx, who.actor, who.now_ms, "expert", Some(jurisdiction), &fields)
                 .await?;
         w.commit().await?;
         Ok(id)
+    }
+
+    /// Puts an expert of the jurisdiction on the blacklist (with the reason) or takes them off
+    /// it (the jurisdiction's administrators): a blacklisted expert is not drawn.
+    pub async fn blacklist_expert(
+        &self, who: Who<'_>, jurisdiction: JurisdictionId, id: i64, on: bool, reason: &str,
+    ) -> Result<()> {
+        self.org_admin(who, jurisdiction, "expert", "expert.blacklist").await?;
+        let reason = reason.trim();
+        if on && reason.is_empty() {
+            return Err(DomainError::invalid("reason", "请填写列入黑名单的理由").into());
+        }
+        if reason.chars().count() > 500 {
+            return Err(DomainError::invalid("reason", "理由不能超过 500 个字").into());
+        }
+        let mut w = self.write().await?;
+        let before: Option<(i64, String)> = sqlx::query_as(
+            "SELECT blacklisted, blacklist_reason FROM experts WHERE id = $1 AND jurisdiction_id = $2",
+        )
+        .bind(id)
+        .bind(jurisdiction.0)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        let Some(before) = before else { return Err(DomainError::NotFound.into()) };
+        let reason = if on { reason.to_string() } else { String::new() };
+        sqlx::query("UPDATE experts SET blacklisted = $2, blacklist_reason = $3 WHERE id = $1")
+            .bind(id)
+            .bind(on as i64)
+            .bind(reason.clone())
+            .execute(&mut *w.tx)
+            .await?;
+        let change = crate::base::audit_log::Change::ok("expert", id, "expert.blacklist")
+            .before(&serde_json::json!({ "blacklisted": before.0 != 0, "reason": before.1 }))
+            .after(&serde_json::json!({ "blacklisted": on, "reason": reason }));
+        crate::base::audit_log::append(&mut w.tx, who.actor, who.now_ms, change).await?;
+        w.commit().await?;
+        Ok(())
     }
 
     /// Every jurisdiction, by code.

@@ -317,6 +317,17 @@ pub struct RunInput {
     missing: Option<DomainError>,
 }
 
+impl RunInput {
+    /// The run as read, for a step that wraps a run step (the panel's draw).
+    pub fn run(&self) -> Option<&Run> {
+        self.run.as_ref()
+    }
+    /// The parties the caller acts as on the project.
+    pub fn parties(&self) -> &[String] {
+        &self.parties
+    }
+}
+
 /// What the decision says to write.
 pub struct RunDecision {
     act: Act,
@@ -512,6 +523,8 @@ impl Step<Project> for RunStep {
                 }
                 Verb::AddSigner { note, .. } => note.clone(),
                 Verb::Return { reason, .. } | Verb::Reject { reason } => reason.clone(),
+                Verb::Seat { note, .. } => note.clone(),
+                Verb::Decline { reason, .. } => format!("回避：{reason}"),
                 Verb::Withdraw => String::new(),
             };
             let mut said = format!("【{}】", s.action);

@@ -209,6 +209,19 @@ impl Store {
             rounds.push((s.key.clone(), progress.since_ms));
         }
         rounds.sort_by_key(|(_, t)| *t);
+        // A panel's members sign each for themselves: the current visit names them.
+        let mut seated: Vec<(String, String)> = Vec::new();
+        if current.is_some_and(|s| s.panel.is_some()) {
+            let mut conn = self.pool.acquire().await?;
+            for id in progress.slots.iter().filter_map(|s| s.user) {
+                let name: Option<String> =
+                    sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+                        .bind(id.0)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                seated.push((format!("user:{}", id.0), name.unwrap_or_else(|| id.0.to_string())));
+            }
+        }
         let visit = |step: &str, since_ms: i64| -> Option<Visit> {
             let form_id = route
                 .steps
@@ -223,7 +236,9 @@ impl Store {
                 current.is_some_and(|s| s.key == step && since_ms == progress.since_ms);
             // Who signs: at the current visit its slots (an added signer too), else the
             // step's parties.
-            let mut parties: Vec<String> = if is_current {
+            let mut parties: Vec<String> = if is_current && !seated.is_empty() {
+                seated.iter().map(|(k, _)| k.clone()).collect()
+            } else if is_current {
                 progress.slots.iter().flat_map(|s| s.parties.iter().cloned()).collect()
             } else {
                 route
@@ -251,7 +266,13 @@ impl Store {
                 form,
                 opinions,
                 summary,
-                signers: parties.iter().map(|k| (k.clone(), profile.party_label(k))).collect(),
+                signers: parties
+                    .iter()
+                    .map(|k| {
+                        let seat = seated.iter().find(|(s, _)| s == k);
+                        (k.clone(), seat.map_or_else(|| profile.party_label(k), |(_, n)| n.clone()))
+                    })
+                    .collect(),
                 current: is_current,
                 round: of_step.iter().position(|t| *t == since_ms).map_or(1, |i| i + 1),
                 latest: of_step.last() == Some(&since_ms),
@@ -280,6 +301,17 @@ impl Store {
                 .find(|k| k.opinion.user == user.0)
                 .cloned()
         });
+        // A panel's member judges on their own: the others' opinions at the current visit show
+        // to them once their own is in (its summary counts only what they may see).
+        if current.is_some_and(|s| s.panel.is_some())
+            && mine.is_none()
+            && may_record.is_some()
+            && let Some(v) = visits.first_mut().filter(|v| v.current)
+        {
+            v.opinions.clear();
+            let parties: Vec<String> = v.signers.iter().map(|(k, _)| k.clone()).collect();
+            v.summary = r::summarize(&v.form, &[], &parties);
+        }
         Ok(Reviews { visits, may_record, mine, previous })
     }
 }

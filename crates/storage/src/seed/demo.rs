@@ -91,12 +91,19 @@ pub async fn seed(
     ] {
         store.create_firm(&actor, now_ms, j, kind, name, "").await?;
     }
-    for (name, employer, fields) in [
-        ("王建国", "合肥工业大学", "软件工程,数据治理"),
-        ("陈晓梅", "安徽省信息中心", "网络安全,密码应用"),
-        ("刘志强", "六安市大数据中心", "云计算,项目概算"),
+    for (name, employer, fields, title) in [
+        ("王建国", "合肥工业大学", "软件工程,数据治理", "教授"),
+        ("陈晓梅", "安徽省信息中心", "网络安全,密码应用", "高级工程师"),
+        ("刘志强", "六安市大数据中心", "云计算,项目概算", "高级工程师"),
     ] {
-        store.create_expert(&actor, now_ms, j, name, employer, fields).await?;
+        let e = govit_core::org::forms::NewExpert {
+            name: name.into(),
+            employer: employer.into(),
+            fields: fields.into(),
+            title: title.into(),
+            conflicts: String::new(),
+        };
+        store.create_expert(&actor, now_ms, j, &e).await?;
     }
     let mut accounts = Vec::new();
     for (login, name, dept, roles, scope) in ACCOUNTS {

@@ -142,23 +142,35 @@ pub async fn seed(
             scope: ScopeKind::SelfOnly,
         });
     }
-    for (i, (name, employer, fields)) in [
-        ("赵明远", "省信息中心", "软件工程,数据治理"),
-        ("孙丽华", "省网络安全测评中心", "网络安全,密码应用"),
+    // The review experts, each with an account to give opinions with (linxiang:15 draws a
+    // panel of five from them).
+    for (i, (name, employer, fields, title)) in [
+        ("赵明远", "省信息中心", "软件工程,数据治理", "正高级工程师"),
+        ("孙丽华", "省网络安全测评中心", "网络安全,密码应用", "高级工程师"),
+        ("周建平", "省大数据研究院", "数据治理,云计算", "研究员"),
+        ("吴晓东", "师范大学计算机学院", "软件工程,人工智能", "教授"),
+        ("郑海燕", "省财政科学研究所", "项目概算,绩效评价", "高级会计师"),
+        ("冯志刚", "省通信规划设计院", "通信网络,云计算", "高级工程师"),
+        ("陈雅琴", "省政务服务中心", "政务服务,业务流程", "高级经济师"),
     ]
     .into_iter()
     .enumerate()
     {
-        let expert = store.create_expert(&actor, now_ms, j, name, employer, fields).await?;
-        if i == 0 {
-            wanted.push(Wanted {
-                login: "expert".into(),
-                name: name.into(),
-                unit: Unit::Expert(expert),
-                roles: vec![Role::Viewer],
-                scope: ScopeKind::SelfOnly,
-            });
-        }
+        let e = govit_core::org::forms::NewExpert {
+            name: name.into(),
+            employer: employer.into(),
+            fields: fields.into(),
+            title: title.into(),
+            conflicts: String::new(),
+        };
+        let expert = store.create_expert(&actor, now_ms, j, &e).await?;
+        wanted.push(Wanted {
+            login: if i == 0 { "expert".into() } else { format!("expert{}", i + 1) },
+            name: name.into(),
+            unit: Unit::Expert(expert),
+            roles: vec![Role::Viewer],
+            scope: ScopeKind::SelfOnly,
+        });
     }
     let mut accounts = Vec::new();
     for Wanted { login, name, unit, roles, scope } in wanted {
@@ -330,6 +342,16 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
             }
             if holders.is_empty() {
                 break;
+            }
+            // The step before a panel's draws it first, as its holder would on the page.
+            if let Some(person) = holders.first() {
+                let p = store.read::<Project>(Who::new(person, &actor, now_ms), id).await?;
+                let view = store.run_view(person, &p, now_ms).await?;
+                if view.verbs.contains(&govit_core::workflow::VerbKind::Seat) {
+                    let draw = crate::panels::DrawPanel::new(vec![], String::new());
+                    let who = Who::new(person, &actor, now_ms);
+                    store.run::<Project, _>(who, Target::any_version(id), &draw).await?;
+                }
             }
             for person in holders {
                 let pass =

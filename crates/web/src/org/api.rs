@@ -66,6 +66,11 @@ pub struct ExpertDto {
     employer: String,
     /// Comma-separated.
     fields: String,
+    title: String,
+    /// Comma-separated.
+    conflicts: String,
+    blacklisted: bool,
+    blacklist_reason: String,
 }
 
 impl From<Department> for DepartmentDto {
@@ -83,7 +88,16 @@ impl From<Department> for DepartmentDto {
 
 impl From<Expert> for ExpertDto {
     fn from(e: Expert) -> Self {
-        ExpertDto { id: e.id, name: e.name, employer: e.employer, fields: e.fields }
+        ExpertDto {
+            id: e.id,
+            name: e.name,
+            employer: e.employer,
+            fields: e.fields,
+            title: e.title,
+            conflicts: e.conflicts,
+            blacklisted: e.blacklisted,
+            blacklist_reason: e.blacklist_reason,
+        }
     }
 }
 
@@ -130,6 +144,19 @@ pub struct ExpertInput {
     employer: Option<String>,
     /// Comma-separated, or an array.
     fields: Option<String>,
+    /// 职称.
+    title: Option<String>,
+    /// Units they declared a conflict with: comma-separated, or an array.
+    conflicts: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct BlacklistInput {
+    /// true: on the blacklist (not drawn); false: off it.
+    blacklisted: bool,
+    /// Required when putting on.
+    reason: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -288,6 +315,35 @@ pub async fn add_expert(
     Ok((StatusCode::CREATED, Json(CreatedDto { id })))
 }
 
+/// Puts an expert of the caller's jurisdiction on the blacklist, or takes them off it (its
+/// administrators): a blacklisted expert is not drawn for a panel.
+#[utoipa::path(post, path = "/api/v1/org/experts/{id}/blacklist", tag = "org",
+    params(("id" = i64, Path)), request_body = BlacklistInput, security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn blacklist_expert(
+    State(state): State<AppState>, user: ApiUser,
+    axum::extract::Path(id): axum::extract::Path<i64>, body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let m = crate::shell::json_body::object(&body)?;
+    let on = match m.get("blacklisted") {
+        Some(serde_json::Value::Bool(b)) => *b,
+        _ => {
+            return Err(
+                DomainError::invalid("blacklisted", "blacklisted 应为 true 或 false").into()
+            );
+        }
+    };
+    let reason = match m.get("reason") {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(_) => return Err(DomainError::invalid("reason", "reason 应为文本").into()),
+    };
+    let j = user.principal.jurisdiction_id;
+    state.store.blacklist_expert(user.who(&state), j, id, on, &reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Every jurisdiction (platform administrators only).
 #[utoipa::path(get, path = "/api/v1/jurisdictions", tag = "org", security(("bearer" = [])),
     responses((status = 200, body = Vec<JurisdictionDto>), (status = 403, body = ApiErrorBody)))]
@@ -351,5 +407,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(import_departments))
         .routes(routes!(add_firm))
         .routes(routes!(add_expert))
+        .routes(routes!(blacklist_expert))
         .routes(routes!(list_jurisdictions, create_jurisdiction))
 }

@@ -27,7 +27,7 @@ impl FromFields for DepartmentForm {
 }
 
 read_fields!(FirmForm, org_field_label, { kind, name, credit_code });
-read_fields!(ExpertForm, org_field_label, { name, employer, fields: list });
+read_fields!(ExpertForm, org_field_label, { name, employer, fields: list, title, conflicts: list });
 read_fields!(JurisdictionForm, org_field_label, { code, name, profile_id });
 
 pub fn pages() -> axum::Router<AppState> {
@@ -39,6 +39,7 @@ pub fn pages() -> axum::Router<AppState> {
         .route("/org/departments/template.xlsx", get(page::department_template))
         .route("/org/firms", post(page::add_firm))
         .route("/org/experts", post(page::add_expert))
+        .route("/org/experts/{id}/blacklist", post(page::blacklist_expert))
         .route("/org/jurisdictions", get(jurisdictions::list).post(jurisdictions::create))
         .route("/org/jurisdictions/created", get(jurisdictions::created))
 }

@@ -170,6 +170,10 @@ async fn added(state: &AppState, user: &User, q: &OrgQuery) -> Result<Option<Str
             .iter()
             .find(|f| f.id == id)
             .map(|f| format!("已登记{}“{}”。", f.kind.label(), f.name)),
+        "blacklist" => org.experts.iter().find(|x| x.id == id).map(|x| match x.blacklisted {
+            true => format!("已将专家“{}”列入黑名单，不再参加抽取。", x.name),
+            false => format!("已将专家“{}”移出黑名单。", x.name),
+        }),
         "expert" => {
             org.experts.iter().find(|x| x.id == id).map(|x| format!("已登记专家“{}”。", x.name))
         }
@@ -258,6 +262,25 @@ add_from_form!(
     "expert",
     expert
 );
+
+/// Puts an expert on the blacklist or takes them off it (`on` = 1 or 0, with `reason`).
+pub async fn blacklist_expert(
+    State(state): State<AppState>, user: User, axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    require_admin(&state, &user).await?;
+    let f = fields_of(&pairs);
+    let on = f.get("on").is_some_and(|v| v == "1");
+    let reason = f.get("reason").cloned().unwrap_or_default();
+    let j = user.principal.jurisdiction_id;
+    match state.store.blacklist_expert(user.who(&state), j, id, on, &reason).await {
+        Ok(()) => Ok(done("blacklist", id)),
+        Err(e) => {
+            let shown = Shown { failed: "blacklist", errors: field_errors(e)?, ..Shown::default() };
+            org_page(&state, &user, shown).await
+        }
+    }
+}
 
 /// Imports (or only checks) a department sheet: every row or none, each problem by row.
 pub async fn import_departments(

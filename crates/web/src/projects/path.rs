@@ -153,6 +153,8 @@ fn act_dto(a: &govit_storage::projects::run::ActRecord, s: &RouteStep) -> ActDto
         Verb::Pass { note } | Verb::Transfer { note, .. } | Verb::Urge { note } => note.clone(),
         Verb::AddSigner { note, .. } => note.clone(),
         Verb::Return { reason, .. } | Verb::Reject { reason } => reason.clone(),
+        Verb::Seat { note, .. } => note.clone(),
+        Verb::Decline { reason, .. } => reason.clone(),
         Verb::Withdraw => String::new(),
     };
     let kind = a.act.verb.kind();
