@@ -249,6 +249,7 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/search"),
         ("get", "/api/v1/audit"),
         ("get", "/api/v1/projects/{id}/path"),
+        ("get", "/api/v1/projects/{id}/declaration-form"),
         ("get", "/api/v1/tasks"),
         ("get", "/api/v1/tasks/overdue"),
         ("post", "/api/v1/tasks/{id}/{verb}"),

@@ -128,6 +128,8 @@ async fn each_decision_is_signed_over_what_it_saw_and_a_changed_file_is_named() 
     let (s, page) = web.text(&format!("/projects/{id}/verify")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("3 项决定与签名时不一致") && page.contains("内容已被改动"), "{page}");
+    // Numbered 1 to 3 whatever the acts between them; the declaration's two visits by round.
+    assert!(page.contains("第 3 项：") && page.contains("（第 2 轮）"), "{page}");
     let (_, project) = web.text(&format!("/projects/{id}")).await;
     assert!(project.contains("id=\"decisions\"") && project.contains("记录完整"), "{project}");
 }

@@ -12,6 +12,7 @@ mod browser;
 mod cloud;
 mod decisions;
 mod flow;
+mod forms;
 mod hardening;
 mod import;
 mod layout;

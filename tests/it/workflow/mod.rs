@@ -84,13 +84,13 @@ async fn linxiang_adds_its_expert_panel_from_two_million_yuan() {
 }
 
 /// Every account of a profile's demo jurisdiction, signed in over the API.
-struct Cast {
+pub(crate) struct Cast {
     apis: Vec<(String, String, Api)>,
 }
 
 impl Cast {
     /// Seeds `profile`'s demo jurisdiction (its real parties, one account per party).
-    async fn of(app: &TestApp, profile: &str) -> Cast {
+    pub(crate) async fn of(app: &TestApp, profile: &str) -> Cast {
         let seeded = govit_storage::seed::profile::seed(
             &app.store,
             app.now(),
@@ -111,7 +111,7 @@ impl Cast {
         Cast { apis }
     }
 
-    fn api(&self, login_start: &str) -> &Api {
+    pub(crate) fn api(&self, login_start: &str) -> &Api {
         &self.apis.iter().find(|(l, ..)| l.starts_with(login_start)).expect(login_start).2
     }
 
@@ -288,6 +288,9 @@ async fn lhasa_counts_only_failed_technical_reviews_and_refuses_a_third_round() 
     assert_eq!(pre["acts"][0]["verb"], "pass", "{pre}");
     assert_eq!(pre["records"], json!(["pre_review_passed"]), "{pre}");
     assert_eq!(path["steps"][0]["state"], "current", "{path}");
+    // The owner's first submission shows at its step as an earlier round's, not this one's.
+    let first = &path["steps"][0]["acts"][0];
+    assert_eq!((first["verb"].as_str(), first["earlier"].as_bool()), (Some("pass"), Some(true)));
     // The owner resubmits; the path runs again from the pre-review.
     cast.api("clerk").hand_in(id).await;
     let (s, p) = cast
@@ -551,6 +554,12 @@ async fn withdraw_transfer_add_signer_urge_and_two_at_once_on_yeji() {
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
     let (_, events) = clerk.get(&format!("/api/v1/projects/{id}/events")).await;
     assert!(events.to_string().contains("请尽快审核"), "{events}");
+    // The reminded holder sees it on the task, in their list and in the review queue.
+    let (_, t) = auditor.get("/api/v1/tasks").await;
+    let urged = t["items"].as_array().expect("items").iter().find(|x| x["project_id"] == id);
+    assert!(urged.is_some_and(|x| x["urged_ms"].is_i64()), "{t}");
+    let (_, page) = app.login("auditreviewer").await.text("/review").await;
+    assert!(page.contains("已催办"), "{page}");
 
     // Two offices of one 会签 acting on one version: exactly one wins, the other gets 409.
     let (_, t) = auditor.get("/api/v1/tasks").await;

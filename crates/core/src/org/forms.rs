@@ -222,6 +222,19 @@ pub struct NewExpert {
     pub conflicts: String,
 }
 
+impl NewExpert {
+    /// An expert with no declared conflicts (the demo pools).
+    pub fn without_conflicts(name: &str, employer: &str, fields: &str, title: &str) -> Self {
+        NewExpert {
+            name: name.into(),
+            employer: employer.into(),
+            fields: fields.into(),
+            title: title.into(),
+            conflicts: String::new(),
+        }
+    }
+}
+
 impl ExpertForm {
     pub fn parse(&self) -> Result<NewExpert, Vec<FieldError>> {
         let mut e = Vec::new();

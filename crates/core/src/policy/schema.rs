@@ -445,6 +445,9 @@ pub struct ProvisionRule {
     pub provision: Provision,
     pub cite: String,
     pub text: String,
+    /// Lines a form prints under it, as its text has them (annex 1's 说明).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl ProvisionRule {
@@ -586,7 +589,12 @@ impl Profile {
         self.gates
             .iter()
             .find(|g| g.action == GatedAction::Approve && g.requires.iter().any(|c| c.fact == fact))
-            .map(|g| ProvisionRule { provision, cite: g.cite.clone(), text: g.text.clone() })
+            .map(|g| ProvisionRule {
+                provision,
+                cite: g.cite.clone(),
+                text: g.text.clone(),
+                notes: vec![],
+            })
     }
 
     /// Every rule with its kind and citation, for `govit policy show` and the rules page.

@@ -922,3 +922,32 @@ pub fn replay(route: &Route, started_ms: i64, acts: &[Act]) -> Progress {
     }
     p
 }
+
+/// For each step of the route, the index in `acts` from which its latest visit's acts run:
+/// the act that last moved the run into it (acts at the step before it belong to visits a
+/// return or a withdrawal ended). A 撤回 that restores a step resumes the visit it left, so it
+/// does not begin one. A step never entered has `acts.len()`.
+pub fn visit_starts(route: &Route, acts: &[Act]) -> Vec<usize> {
+    let mut starts = vec![acts.len(); route.steps.len()];
+    if let Some(first) = starts.first_mut() {
+        *first = 0;
+    }
+    let mut p = Progress::start(route, 0);
+    for (i, act) in acts.iter().enumerate() {
+        if p.status != RunStatus::Active || route.index_of(&act.step) != Some(p.current) {
+            continue;
+        }
+        let a = Actor { user: act.user, parties: &act.parties };
+        if let Ok(o) = decide(route, &p, a, &act.verb, act.at_ms) {
+            let moved = o.progress.current != p.current;
+            if moved
+                && !matches!(act.verb, Verb::Withdraw)
+                && let Some(s) = starts.get_mut(o.progress.current)
+            {
+                *s = i;
+            }
+            p = o.progress;
+        }
+    }
+    starts
+}

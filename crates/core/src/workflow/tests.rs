@@ -306,6 +306,26 @@ fn a_return_goes_to_any_earlier_step_and_only_lhasa_11_review_counts_as_failed()
 }
 
 #[test]
+fn each_step_knows_which_acts_belong_to_its_latest_visit() {
+    let mut run = lhasa_run();
+    let first = run.route.steps[0].key.clone();
+    let back = |to: &str, reason: &str| Verb::Return { to: to.into(), reason: reason.into() };
+    run.pass(1, &["owner_unit"]); // 0: sent
+    run.pass(2, &["authority"]); // 1: the pre-review passes
+    run.act(3, &["cyberspace"], back(&first, "补充材料")).expect("return"); // 2
+    // Back at the declaration: its first sending is an earlier visit's; the pre-review's
+    // pass too, though it is not entered again yet.
+    let starts = visit_starts(&run.route, &run.acts);
+    assert_eq!((starts[0], starts[1], starts[2]), (2, 0, 1));
+    run.pass(1, &["owner_unit"]); // 3: sent again
+    let starts = visit_starts(&run.route, &run.acts);
+    assert_eq!((starts[0], starts[1]), (2, 3), "the pre-review's new visit began at act 3");
+    // A withdrawal resumes the visit it left.
+    run.act(1, &["owner_unit"], Verb::Withdraw).expect("withdraw"); // 4
+    assert_eq!(visit_starts(&run.route, &run.acts)[0], 2);
+}
+
+#[test]
 fn without_a_word_from_the_profile_a_stage_records_its_outcome_at_its_last_step() {
     // linxiang names no events: the declaration records its sending and receipt, a review's
     // return counts as a failed review, and the declaration sent again is a revision.

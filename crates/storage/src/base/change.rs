@@ -371,10 +371,6 @@ impl Store {
         })
     }
 
-    /// Audits a refused change (after its write was rolled back) and returns the error:
-    /// refusals by an access check (out of scope, no right) or by a rule of the profile (a
-    /// gate). Invalid input, stale versions, a state that does not allow the step yet and a
-    /// missing part are the user's to fix and are not audited.
     /// The article of `jurisdiction`'s profile that grounds `provision`, if it has one.
     pub async fn basis(
         &self, jurisdiction: JurisdictionId, provision: Provision,
@@ -383,6 +379,10 @@ impl Store {
         self.rules().profile(&j.profile_id)?.basis(provision)
     }
 
+    /// Audits a refused change (after its write was rolled back) and returns the error:
+    /// refusals by an access check (out of scope, no right) or by a rule of the profile (a
+    /// gate). Invalid input, stale versions, a state that does not allow the step yet and a
+    /// missing part are the user's to fix and are not audited.
     pub(crate) async fn refused(
         &self, who: Who<'_>, kind: &str, id: Option<i64>, action: &str, err: StoreError,
     ) -> StoreError {

@@ -735,6 +735,15 @@ async fn write_tasks(
         .execute(&mut *conn)
         .await?;
     }
+    // 催办 reminds whoever holds the step: each of its tasks shows the last reminder.
+    let urged = progress.urged.iter().map(|(_, at)| *at).max();
+    sqlx::query(
+        "UPDATE run_tasks SET urged_ms = $2 WHERE project_id = $1 AND urged_ms IS DISTINCT FROM $2",
+    )
+    .bind(p.id.0)
+    .bind(urged)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

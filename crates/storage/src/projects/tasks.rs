@@ -27,6 +27,8 @@ pub struct Task {
     pub due: Option<String>,
     /// That duty is overdue.
     pub overdue: bool,
+    /// When its holder was last reminded (催办) at this step.
+    pub urged_ms: Option<i64>,
 }
 
 /// Writes each task's due date and overdue flag of one project from its obligations: the
@@ -200,7 +202,7 @@ impl Store {
         let sql = format!(
             "SELECT g.*, p.name, p.status, p.version, d.name AS department FROM \
              (SELECT t.project_id, t.slot, t.step, t.action, t.cite, t.since_ms, t.due_date, \
-             t.overdue {from}{} ORDER BY {order}, t.project_id, t.slot LIMIT {limit} OFFSET {offset}) g \
+             t.overdue, t.urged_ms {from}{} ORDER BY {order}, t.project_id, t.slot LIMIT {limit} OFFSET {offset}) g \
              JOIN projects p ON p.id = g.project_id JOIN departments d ON d.id = p.owner_department_id \
              ORDER BY {}, g.project_id, g.slot",
             w.sql(),
@@ -226,6 +228,7 @@ impl Store {
                 since_ms: r.try_get("since_ms")?,
                 due: r.try_get("due_date")?,
                 overdue: r.try_get::<i64, _>("overdue")? > 0,
+                urged_ms: r.try_get("urged_ms")?,
             });
         }
         Ok((total, out))

@@ -96,13 +96,7 @@ pub async fn seed(
         ("陈晓梅", "安徽省信息中心", "网络安全,密码应用", "高级工程师"),
         ("刘志强", "六安市大数据中心", "云计算,项目概算", "高级工程师"),
     ] {
-        let e = govit_core::org::forms::NewExpert {
-            name: name.into(),
-            employer: employer.into(),
-            fields: fields.into(),
-            title: title.into(),
-            conflicts: String::new(),
-        };
+        let e = govit_core::org::forms::NewExpert::without_conflicts(name, employer, fields, title);
         store.create_expert(&actor, now_ms, j, &e).await?;
     }
     let mut accounts = Vec::new();
@@ -330,9 +324,12 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             &RunStep::new(Command::Submit),
         )
         .await?;
+    // The project under construction was declared and approved eight months ago, before its
+    // contract and the rest of its construction events.
+    let then_ms = now_ms - 240 * 86_400_000;
     let running = store
         .run(
-            Who::new(&clerk, &actor, now_ms),
+            Who::new(&clerk, &actor, then_ms),
             Target::New,
             &CreateDraft(&form(
                 "区校园安全视频监控系统",
@@ -388,11 +385,11 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             mlps_level: "2".into(),
             ..Default::default()
         };
-        store.run(Who::new(&clerk, &actor, now_ms), Target::New, &Register(&form)).await?;
+        store.run(Who::new(&clerk, &actor, then_ms), Target::New, &Register(&form)).await?;
     }
     store
         .run(
-            Who::new(&clerk, &actor, now_ms),
+            Who::new(&clerk, &actor, then_ms),
             Target::any_version(running.id.0),
             &LinkSystem {
                 name: "校园安全视频监控系统",
@@ -401,11 +398,11 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             },
         )
         .await?;
-    super::materials::hand_in(store, Who::new(&clerk, &actor, now_ms), running.id.0).await?;
-    let running = store.read::<Project>(Who::new(&clerk, &actor, now_ms), running.id.0).await?;
+    super::materials::hand_in(store, Who::new(&clerk, &actor, then_ms), running.id.0).await?;
+    let running = store.read::<Project>(Who::new(&clerk, &actor, then_ms), running.id.0).await?;
     let p = store
         .run(
-            Who::new(&clerk, &actor, now_ms),
+            Who::new(&clerk, &actor, then_ms),
             Target::at(running.id.0, running.version),
             &RunStep::new(Command::Submit),
         )
@@ -415,7 +412,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
     for fact in [govit_core::policy::Fact::CanShare, govit_core::policy::Fact::UsesDomesticCrypto] {
         store
             .run(
-                Who::new(&reviewer, &actor, now_ms),
+                Who::new(&reviewer, &actor, then_ms),
                 Target::any_version(p.id.0),
                 &EstablishFact { fact, value: 1, basis: "演示数据：据申报材料认定" },
             )
@@ -425,16 +422,16 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
     // after yeji:6's cut-off (a demo made from October on), yeji:8's 增列 by the authority and
     // the district government as well.
     for login in ["reviewer", "finance", "fgw", "jyj", "wxb", "fgw", "reviewer", "qzf"] {
-        let now = store.read::<Project>(Who::new(&reviewer, &actor, now_ms), p.id.0).await?;
+        let now = store.read::<Project>(Who::new(&reviewer, &actor, then_ms), p.id.0).await?;
         if now.status != govit_core::project::ProjectStatus::Submitted {
             break;
         }
         let Some(id) = store.user_id_by_login(login).await? else { continue };
         let Some(who) = store.principal(id).await? else { continue };
-        super::reviews::give_opinion(store, Who::new(&who, &actor, now_ms), p.id.0).await?;
+        super::reviews::give_opinion(store, Who::new(&who, &actor, then_ms), p.id.0).await?;
         store
             .run::<Project, _>(
-                Who::new(&who, &actor, now_ms),
+                Who::new(&who, &actor, then_ms),
                 Target::any_version(p.id.0),
                 &RunStep::new(Command::Decide(Decision::Approve { comment: "同意".into() })),
             )

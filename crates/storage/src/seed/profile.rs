@@ -156,13 +156,7 @@ pub async fn seed(
     .into_iter()
     .enumerate()
     {
-        let e = govit_core::org::forms::NewExpert {
-            name: name.into(),
-            employer: employer.into(),
-            fields: fields.into(),
-            title: title.into(),
-            conflicts: String::new(),
-        };
+        let e = govit_core::org::forms::NewExpert::without_conflicts(name, employer, fields, title);
         let expert = store.create_expert(&actor, now_ms, j, &e).await?;
         wanted.push(Wanted {
             login: if i == 0 { "expert".into() } else { format!("expert{}", i + 1) },

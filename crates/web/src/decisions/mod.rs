@@ -30,7 +30,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// A decision as a page lists it.
 pub struct CheckView {
+    /// Its place among the project's decisions (1, 2, 3 …), and its act's number in the run.
+    pub no: usize,
     pub seq: i64,
+    /// The visit of its step it closed, when the step was decided more than once (第 2 轮 …).
+    pub round: usize,
     pub at: String,
     pub step: String,
     pub verb: &'static str,
@@ -44,8 +48,27 @@ pub struct CheckView {
     pub changes: Vec<String>,
 }
 
-fn view(c: &DecisionCheck) -> CheckView {
+/// The decisions as a page lists them, numbered, each step's visits counted.
+fn views(checks: &[DecisionCheck]) -> Vec<CheckView> {
+    checks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let of_step = |d: &&DecisionCheck| d.step == c.step;
+            let before = checks[..i].iter().filter(of_step).count();
+            let round = match checks.iter().filter(of_step).count() {
+                1 => 0,
+                _ => before + 1,
+            };
+            view(c, i + 1, round)
+        })
+        .collect()
+}
+
+fn view(c: &DecisionCheck, no: usize, round: usize) -> CheckView {
     CheckView {
+        no,
+        round,
         seq: c.seq,
         at: fmt_ms(c.at_ms),
         step: c.step.clone(),
@@ -78,7 +101,7 @@ pub fn decisions_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
         let view = PanelView {
             p: cx.record,
             broken: checks.iter().filter(|c| !c.intact()).count(),
-            checks: checks.iter().map(view).collect(),
+            checks: views(&checks),
         };
         Ok(Some(view.render()?))
     })
@@ -101,7 +124,7 @@ async fn verify_page(State(state): State<AppState>, user: User, Path(id): Path<i
     html(VerifyPage {
         layout: Layout::for_user(&state, &user, "核验决定签名", "projects").await?,
         broken: checks.iter().filter(|c| !c.intact()).count(),
-        checks: checks.iter().map(view).collect(),
+        checks: views(&checks),
         key_id: state.store.signer_key_id().unwrap_or_default(),
         p,
     })

@@ -18,9 +18,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use govit_core::FieldError;
-use govit_storage::Target;
 use govit_storage::panels::{DeclineSeat, DrawPanel, Panel, Panels};
 use govit_storage::projects::Project;
+use govit_storage::{Step, Target};
 use std::collections::{BTreeMap, HashMap};
 
 pub fn pages() -> Router<AppState> {
@@ -209,13 +209,20 @@ async fn draw_page(
 ) -> PageResult {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let step = DrawPanel::new(units(&get("bidders")), get("note"));
-    let result = state.store.run(user.who(&state), Target::any_version(id), &step).await;
-    let (st, u, typed) = (&state, &user, &f);
+    run_page(&state, &user, id, &f, &step).await
+}
+
+/// Runs a panel's step for the page: back to the panel page, or the page again with the
+/// errors beside what was typed.
+async fn run_page<S: Step<Project>>(
+    state: &AppState, user: &User, id: i64, typed: &HashMap<String, String>, step: &S,
+) -> PageResult {
+    let result = state.store.run(user.who(state), Target::any_version(id), step).await;
     respond::page(
-        st,
+        state,
         result,
         |_| format!("/projects/{id}/panel"),
-        |errs| async move { render(st, u, id, errs, Some(typed)).await },
+        |errs| async move { render(state, user, id, errs, Some(typed)).await },
     )
     .await
 }
@@ -231,13 +238,5 @@ async fn decline_page(
         return render(&state, &user, id, vec![e], Some(&f)).await;
     }
     let step = DeclineSeat::new(expert, get("reason"));
-    let result = state.store.run(user.who(&state), Target::any_version(id), &step).await;
-    let (st, u, typed) = (&state, &user, &f);
-    respond::page(
-        st,
-        result,
-        |_| format!("/projects/{id}/panel"),
-        |errs| async move { render(st, u, id, errs, Some(typed)).await },
-    )
-    .await
+    run_page(&state, &user, id, &f, &step).await
 }

@@ -499,5 +499,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(unlink_project_system))
         .routes(routes!(project_gates))
         .routes(routes!(crate::projects::path::project_path))
+        .routes(routes!(crate::projects::annex::api_project_annex))
         .merge(crate::projects::tasks::router())
 }

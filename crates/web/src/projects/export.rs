@@ -38,13 +38,7 @@ pub async fn projects_xlsx(
         .iter()
         .map(|p| {
             let d = &p.declaration;
-            let amounts = [
-                d.investment,
-                d.sources.fiscal,
-                d.sources.bank_loan,
-                d.sources.self_raised,
-                d.sources.other,
-            ];
+            let amounts = super::annex::amounts(p);
             for (k, a) in amounts.iter().enumerate() {
                 totals[k] += a.0;
             }

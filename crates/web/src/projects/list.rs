@@ -77,6 +77,8 @@ struct ProjectRow {
     step: String,
     due: String,
     overdue: bool,
+    /// When the holder was last reminded (催办), if ever.
+    urged: String,
 }
 
 struct TreeItem {
@@ -101,6 +103,8 @@ struct ProjectsPage {
     rows: Vec<ProjectRow>,
     pager: Pager,
     export_query: String,
+    /// The declaration form the profile names (yeji:6's annex 1), for its export: its article.
+    declaration_form: Option<String>,
     /// The review queue: submission dates and days waiting, sorted by them.
     queue: bool,
     sort: String,
@@ -142,6 +146,7 @@ pub async fn list_page(
             step: task(p.id.0).map(|t| format!("{}（{}）", t.action, t.cite)).unwrap_or_default(),
             due: task(p.id.0).and_then(|t| t.due.clone()).unwrap_or_default(),
             overdue: task(p.id.0).is_some_and(|t| t.overdue),
+            urged: task(p.id.0).and_then(|t| t.urged_ms).map(fmt_ms).unwrap_or_default(),
             submitted: p
                 .submitted_at_ms
                 .map(|ms| govit_storage::china_today(ms).to_string())
@@ -189,6 +194,11 @@ pub async fn list_page(
         rows,
         pager,
         export_query: q.query_string(None),
+        declaration_form: state
+            .store
+            .basis(user.principal.jurisdiction_id, govit_core::policy::Provision::DeclarationForm)
+            .await
+            .map(|r| r.cite),
         can_create: base_path == "/projects"
             && user.principal.has(Role::Declarant)
             && user.principal.department_id.is_some(),

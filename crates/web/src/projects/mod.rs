@@ -1,6 +1,7 @@
 //! 项目: declarations — the lists, the form, the project page composed of panels, the
 //! declaration flow's steps, the systems a project names and its Excel export.
 
+pub mod annex;
 pub mod api;
 pub mod export;
 mod flow;
@@ -23,6 +24,8 @@ pub fn pages() -> Router<AppState> {
         .route("/review", get(list::review_queue))
         .route("/tasks/overdue", get(tasks::overdue_page))
         .route("/projects/export.xlsx", get(export::projects_xlsx))
+        .route("/projects/declaration-form.xlsx", get(annex::list_annex))
+        .route("/projects/{id}/declaration-form.xlsx", get(annex::project_annex))
         .route("/projects/new", get(form::new_project).post(form::create_project))
         .route("/projects/{id}", get(show::show_project))
         .route("/projects/{id}/edit", get(form::edit_project).post(form::update_project))

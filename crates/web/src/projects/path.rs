@@ -76,6 +76,9 @@ pub struct ActDto {
     at: String,
     /// The note or reason given.
     text: String,
+    /// Acted at an earlier visit of its step, which a return ended (history, not the step's
+    /// latest round).
+    earlier: bool,
 }
 
 /// One step of the project's route as the run stands.
@@ -147,7 +150,7 @@ pub struct PathDto {
 
 /// One act at step `s`. The owner unit's pass is its sending (提交申报, 提交评审材料), and
 /// reads so.
-fn act_dto(a: &govit_storage::projects::run::ActRecord, s: &RouteStep) -> ActDto {
+fn act_dto(a: &govit_storage::projects::run::ActRecord, s: &RouteStep, earlier: bool) -> ActDto {
     use govit_core::workflow::Verb;
     let text = match &a.act.verb {
         Verb::Pass { note } | Verb::Transfer { note, .. } | Verb::Urge { note } => note.clone(),
@@ -172,6 +175,7 @@ fn act_dto(a: &govit_storage::projects::run::ActRecord, s: &RouteStep) -> ActDto
         at_ms: a.act.at_ms,
         at: crate::shell::view::fmt_ms(a.act.at_ms),
         text,
+        earlier,
     }
 }
 
@@ -179,6 +183,8 @@ fn run_steps(profile: &Profile, path: &ProjectPath) -> Vec<RunStepDto> {
     use govit_core::workflow::RunStatus;
     let run = &path.run;
     let (route, p) = (&run.route, &run.progress);
+    let history: Vec<govit_core::workflow::Act> = run.acts.iter().map(|a| a.act.clone()).collect();
+    let starts = govit_core::workflow::visit_starts(route, &history);
     route
         .steps
         .iter()
@@ -217,8 +223,9 @@ fn run_steps(profile: &Profile, path: &ProjectPath) -> Vec<RunStepDto> {
                 acts: run
                     .acts
                     .iter()
-                    .filter(|a| a.act.step == s.key)
-                    .map(|a| act_dto(a, s))
+                    .enumerate()
+                    .filter(|(_, a)| a.act.step == s.key)
+                    .map(|(k, a)| act_dto(a, s, state == "to_come" || k < starts[i]))
                     .collect(),
             }
         })

@@ -32,6 +32,8 @@ struct TimelineItem {
 struct ProjectPage {
     layout: Layout,
     p: Project,
+    /// The declaration form the profile names (yeji:6's annex 1): its name and article.
+    declaration_form: Option<(String, String)>,
     csrf: String,
     flash: Option<String>,
     last_return: Option<String>,
@@ -178,6 +180,11 @@ pub async fn project_page(
         if can_edit || can_decide { state.store.pass_blocked(pr, &p, &view).await? } else { None };
     let (submit_blocked, pass_blocked) = if can_edit { (blocked, None) } else { (None, blocked) };
     let panels = state.panels.for_project(state, user, &p, &entered, &view).await?;
+    let declaration_form = state
+        .store
+        .basis(p.jurisdiction_id, govit_core::policy::Provision::DeclarationForm)
+        .await
+        .map(|r| (r.text, r.cite));
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = html(ProjectPage {
         layout: Layout::for_user(state, user, p.declaration.name.clone(), "projects")
@@ -198,6 +205,7 @@ pub async fn project_page(
         can_reopen: p.status == ProjectStatus::OutsideScope
             && pr.has(Role::Declarant)
             && pr.department_id == Some(p.owner_department_id),
+        declaration_form,
         can_decide,
         step_label,
         last_step,

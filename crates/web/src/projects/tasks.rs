@@ -44,6 +44,8 @@ pub struct TaskDto {
     due: Option<String>,
     /// That duty is overdue (flagged to its holder and, on the obligations page, the authority).
     overdue: bool,
+    /// When the holder was last reminded (催办) at this step, if ever.
+    urged_ms: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -109,6 +111,7 @@ pub async fn list_tasks(
             since_ms: t.since_ms,
             due: t.due,
             overdue: t.overdue,
+            urged_ms: t.urged_ms,
         })
         .collect();
     Ok(Json(TaskList { total: paged.total, page: paged.page, page_size: paged.page_size, items }))

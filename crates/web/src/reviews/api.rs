@@ -148,7 +148,8 @@ pub struct SummaryDto {
     dimensions: Vec<DimensionSummaryDto>,
     /// Each 修改后同意's conditions, by party.
     conditions: Vec<(String, String)>,
-    /// The step's parties with no opinion yet.
+    /// Who still owes an opinion: the step's parties (`finance`), or at a panel's step each
+    /// member still owing one (`user:12`).
     missing: Vec<String>,
 }
 
