@@ -479,16 +479,41 @@ async fn the_reviewer_establishes_facts_in_yes_no_wan_and_percent() {
     let (_, page) = reviewer.text(&format!("/projects/{id}")).await;
     assert!(page.contains("项目投资（万元）") && page.contains("调整金额占概算比例（%）"));
     assert!(!page.contains("基点") && !page.contains("（元）"), "no stored units on the page");
+    // The form offers the profile's materials to name those a finding relies on.
+    assert!(page.contains("name=\"material-yeji-6-feasibility\""), "{page}");
     for (fact, typed) in
         [("investment_yuan", "200"), ("change_ratio_bp", "15%"), ("can_share", "是")]
     {
-        let form = [("fact", fact), ("value", typed), ("basis", "据可研报告第三章")];
+        let form = [
+            ("fact", fact),
+            ("value", typed),
+            ("basis", "据可研报告第三章"),
+            ("material-yeji-6-feasibility", "1"),
+            ("material-yeji-6-budget", "1"),
+        ];
         let r = reviewer.post(&format!("/projects/{id}/facts"), &form).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{fact}");
     }
-    // Each finding shows with its basis and who made it.
+    // Each finding shows with its basis, the materials it relied on and who made it.
     let (_, page) = reviewer.text(&format!("/projects/{id}")).await;
     assert!(page.contains("已认定的项目情况") && page.contains("据可研报告第三章"), "{page}");
+    assert!(
+        page.contains(&format!(
+            "依据材料：<a href=\"/projects/{id}/materials/yeji-6-budget\">项目概算</a>、\
+             <a href=\"/projects/{id}/materials/yeji-6-feasibility\">项目可行性研究报告</a>"
+        )),
+        "{page}"
+    );
+    // A material the profile does not ask for is refused, naming the field; nothing saved.
+    let form = [
+        ("fact", "can_share"),
+        ("value", "否"),
+        ("basis", "改判"),
+        ("material-lhasa-10-design", "1"),
+    ];
+    let r = reviewer.post(&format!("/projects/{id}/facts"), &form).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("本项目的申报材料中没有“lhasa-10-design”"));
     // Without a basis nothing is saved, and the field is named.
     let r = reviewer
         .post(&format!("/projects/{id}/facts"), &[("fact", "quotes_count"), ("value", "3")])
@@ -549,6 +574,25 @@ async fn the_reviewer_establishes_facts_in_yes_no_wan_and_percent() {
     );
     assert!(investment["established_by"].as_str().is_some_and(|n| !n.is_empty()), "{list}");
     assert_eq!(found("quotes_count")["basis"], "三家比价单", "{list}");
+    assert_eq!(
+        found("can_share")["materials"][0],
+        json!({"id": "yeji-6-budget", "name": "项目概算"})
+    );
+    // Materials named through the API: known ids only, as a list.
+    let (s, e) = api
+        .post(&path, json!({"fact": "quotes_count", "value": 2, "basis": "比价", "materials": "x"}))
+        .await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("materials")));
+    let body = json!({"fact": "quotes_count", "value": 3, "basis": "比价单", "materials": ["yeji-6-form"]});
+    assert_eq!(api.post(&path, body).await.0, StatusCode::NO_CONTENT);
+    let (_, list) = api.get(&path).await;
+    let quotes =
+        list.as_array().expect("facts").iter().find(|f| f["fact"] == "quotes_count").cloned();
+    assert_eq!(
+        quotes.map(|q| q["materials"][0]["id"].clone()),
+        Some(json!("yeji-6-form")),
+        "{list}"
+    );
     // A fact the path's events imply is counted, never typed (lhasa:11's failed reviews).
     let (s, e) = api.post(&path, json!({"fact": "failed_reviews", "value": 2})).await;
     assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("fact")), "{e}");

@@ -86,19 +86,27 @@ pub struct EstablishFact<'a> {
     pub value: i64,
     /// What the finding rests on (the materials, minutes or documents), shown with the fact.
     pub basis: &'a str,
+    /// The materials of the declaration it relied on: the ids of the profile's documents.
+    pub materials: &'a [String],
 }
 
 /// The longest basis of a finding, in characters.
 pub const BASIS_MAX: usize = 500;
 
 impl Step<Project> for EstablishFact<'_> {
-    type Input = ();
+    /// The ids of the documents the project's profile asks for.
+    type Input = Vec<String>;
     type Decision = ();
 
     fn action(&self) -> String {
         "project.fact".into()
     }
-    fn decide(&self, at: At<'_, Project>, (): ()) -> Decided<()> {
+    async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<Vec<String>> {
+        let rules = cx.store.rules();
+        let profile = rules.profile(&cx.record()?.profile_id);
+        Ok(profile.map(|p| p.documents.iter().map(|d| d.id.clone()).collect()).unwrap_or_default())
+    }
+    fn decide(&self, at: At<'_, Project>, documents: Vec<String>) -> Decided<()> {
         if !at.who.principal.has(Role::Reviewer) {
             return Err(DomainError::Forbidden("只有主管部门审核人可以认定项目情况".into()));
         }
@@ -115,6 +123,15 @@ impl Step<Project> for EstablishFact<'_> {
             ));
         }
         govit_core::error::within("basis", "认定依据", self.basis, BASIS_MAX)?;
+        if self.materials.len() > 100 {
+            return Err(DomainError::invalid("materials", "认定所依据的材料不能超过 100 项"));
+        }
+        if let Some(unknown) = self.materials.iter().find(|m| !documents.contains(m)) {
+            return Err(DomainError::invalid(
+                "materials",
+                format!("本项目的申报材料中没有“{unknown}”，请从所列材料中选择认定所依据的材料"),
+            ));
+        }
         Ok(())
     }
     async fn write(&self, cx: &mut Cx<'_, Project>, (): ()) -> Result<Written> {
@@ -133,20 +150,27 @@ impl Step<Project> for EstablishFact<'_> {
             .execute(&mut *conn)
             .await?;
         let basis = self.basis.trim();
+        let mut materials: Vec<&str> = Vec::new();
+        for m in self.materials {
+            if !materials.contains(&m.as_str()) {
+                materials.push(m);
+            }
+        }
         sqlx::query(
-            "INSERT INTO project_facts (project_id, fact, value, basis, established_by, \
-             established_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO project_facts (project_id, fact, value, basis, materials, established_by, \
+             established_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.0)
         .bind(fact)
         .bind(self.value)
         .bind(basis.to_string())
+        .bind(materials.join(","))
         .bind(cx.who.principal.user_id.0)
         .bind(cx.who.now_ms)
         .execute(&mut *conn)
         .await?;
-        let audit =
-            Audited::of(Some(json!({ fact: before })), json!({ fact: self.value, "basis": basis }));
+        let after = json!({ fact: self.value, "basis": basis, "materials": materials });
+        let audit = Audited::of(Some(json!({ fact: before })), after);
         Ok(Written::part(audit))
     }
 }

@@ -12,6 +12,8 @@ pub struct FactRecord {
     pub value: i64,
     /// The written basis; empty for findings made before bases were kept.
     pub basis: String,
+    /// The materials of the declaration it relied on: (document id, its name in the profile).
+    pub materials: Vec<(String, String)>,
     /// Who established it, when known.
     pub established_by: Option<String>,
     pub established_at_ms: Option<i64>,
@@ -21,9 +23,21 @@ impl Store {
     /// The facts established on a project, in the vocabulary's order, for a caller who may
     /// see it. Derived facts (counted from events) are not among them.
     pub async fn established_facts(&self, who: Who<'_>, id: ProjectId) -> Result<Vec<FactRecord>> {
-        self.read::<Project>(who, id.0).await?;
+        let p = self.read::<Project>(who, id.0).await?;
+        let rules = self.rules();
+        let profile = rules.profile(&p.profile_id);
+        let named = |ids: &str| -> Vec<(String, String)> {
+            ids.split(',')
+                .filter(|m| !m.is_empty())
+                .map(|m| {
+                    let doc = profile.and_then(|x| x.documents.iter().find(|d| d.id == m));
+                    (m.to_string(), doc.map_or_else(|| m.to_string(), |d| d.name.clone()))
+                })
+                .collect()
+        };
         let rows = sqlx::query(
-            "SELECT f.fact, f.value, f.basis, f.established_at_ms, u.name FROM project_facts f \
+            "SELECT f.fact, f.value, f.basis, f.materials, f.established_at_ms, u.name \
+             FROM project_facts f \
              LEFT JOIN users u ON u.id = f.established_by WHERE f.project_id = $1",
         )
         .bind(id.0)
@@ -39,6 +53,7 @@ impl Store {
                 fact,
                 value: r.try_get("value")?,
                 basis: r.try_get("basis")?,
+                materials: named(&r.try_get::<String, _>("materials")?),
                 established_by: r.try_get("name")?,
                 established_at_ms: r.try_get("established_at_ms")?,
             });

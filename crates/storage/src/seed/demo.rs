@@ -414,7 +414,12 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             .run(
                 Who::new(&reviewer, &actor, then_ms),
                 Target::any_version(p.id.0),
-                &EstablishFact { fact, value: 1, basis: "演示数据：据申报材料认定" },
+                &EstablishFact {
+                    fact,
+                    value: 1,
+                    basis: "演示数据：据申报材料认定",
+                    materials: &[],
+                },
             )
             .await?;
     }

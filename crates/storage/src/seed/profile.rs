@@ -285,7 +285,12 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
                 .run::<Project, _>(
                     Who::new(&reviewer, &actor, now_ms),
                     Target::any_version(id),
-                    &EstablishFact { fact, value, basis: "演示数据：据申报材料认定" },
+                    &EstablishFact {
+                        fact,
+                        value,
+                        basis: "演示数据：据申报材料认定",
+                        materials: &[],
+                    },
                 )
                 .await?;
         }
@@ -312,6 +317,7 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
                         fact: c.fact,
                         value: c.satisfying_value(),
                         basis: "演示数据：据申报材料认定",
+                        materials: &[],
                     };
                     store
                         .run::<Project, _>(

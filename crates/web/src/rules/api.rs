@@ -155,6 +155,16 @@ struct FactInput {
     /// What the finding rests on (the materials, minutes or documents), at most 500
     /// characters; required.
     basis: String,
+    /// The declaration's materials it relied on: ids of the documents the project's profile
+    /// asks for (`GET /api/v1/projects/{id}/materials`); optional.
+    materials: Option<Vec<String>>,
+}
+
+/// A material a finding relied on: the profile's document id and its name.
+#[derive(Serialize, ToSchema)]
+pub struct FactMaterialDto {
+    id: String,
+    name: String,
 }
 
 /// A fact established on a project (认定), with its basis.
@@ -170,6 +180,8 @@ pub struct FactDto {
     value_label: String,
     /// The written basis; empty for findings made before bases were kept.
     basis: String,
+    /// The declaration's materials it relied on.
+    materials: Vec<FactMaterialDto>,
     established_by: Option<String>,
     established_at_ms: Option<i64>,
 }
@@ -182,6 +194,11 @@ impl From<govit_storage::projects::facts::FactRecord> for FactDto {
             value_label: f.fact.show_value(f.value),
             value: f.value,
             basis: f.basis,
+            materials: f
+                .materials
+                .into_iter()
+                .map(|(id, name)| FactMaterialDto { id, name })
+                .collect(),
             established_by: f.established_by,
             established_at_ms: f.established_at_ms,
         }
@@ -226,10 +243,19 @@ pub async fn set_project_fact(
             .as_str()
             .ok_or_else(|| ApiError::from(DomainError::invalid("basis", "认定依据应为文字")))?,
     };
-    state
-        .store
-        .run(user.who(&state), Target::any_version(id), &EstablishFact { fact, value, basis })
-        .await?;
+    let materials: Vec<String> = match m.get("materials") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => {
+            items.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<_>>().ok_or_else(
+                || ApiError::from(DomainError::invalid("materials", "依据材料应为材料编号的列表")),
+            )?
+        }
+        Some(_) => {
+            return Err(DomainError::invalid("materials", "依据材料应为材料编号的列表").into());
+        }
+    };
+    let step = EstablishFact { fact, value, basis, materials: &materials };
+    state.store.run(user.who(&state), Target::any_version(id), &step).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

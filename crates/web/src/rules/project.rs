@@ -59,10 +59,17 @@ pub async fn set_fact(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let basis = field(&f, "basis");
+    // Each material ticked as relied on: `material-{id}`.
+    let mut materials: Vec<String> = f
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .filter_map(|(k, _)| k.strip_prefix("material-").map(str::to_string))
+        .collect();
+    materials.sort();
     let chosen = chosen(&f, "fact", Fact::parse, "请选择要认定的情况").and_then(|fact| {
         let value =
             fact.parse_value(&field(&f, "value")).map_err(|m| DomainError::invalid("value", m))?;
-        Ok(EstablishFact { fact, value, basis: &basis })
+        Ok(EstablishFact { fact, value, basis: &basis, materials: &materials })
     });
     let step = match chosen {
         Ok(step) => Ok(step),
@@ -86,7 +93,12 @@ pub async fn set_fact(
                 Some(fact) if field(f, "back") == "gates" => gate_basis_id(fact),
                 _ => "fact-basis",
             };
-            let ids = [("fact", "fact"), ("value", "fact-value"), ("basis", basis_at)];
+            let ids = [
+                ("fact", "fact"),
+                ("value", "fact-value"),
+                ("basis", basis_at),
+                ("materials", "fact-materials"),
+            ];
             let entered = Entered::refused(errs, &ids, f);
             state.panels.project_page(state, user, ProjectId(id), entered).await
         },
@@ -111,6 +123,16 @@ pub async fn waive(
 }
 
 /// A project's obligations, events and facts, on its page.
+/// A fact established, as the panel lists it: its name, its value as read, its basis, who
+/// established it when, and the materials it relied on (id, name).
+struct Established {
+    name: String,
+    value: String,
+    basis: String,
+    by: String,
+    materials: Vec<(String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "rules/_project_panel.html")]
 struct RulesPanelView<'a> {
@@ -123,8 +145,9 @@ struct RulesPanelView<'a> {
     milestones: Vec<(String, String, String, String)>,
     event_kinds: Vec<(&'static str, &'static str)>,
     facts: Vec<(&'static str, String)>,
-    /// The facts established: name, value as read, basis, who and when.
-    established: Vec<(String, String, String, String)>,
+    established: Vec<Established>,
+    /// The materials the profile asks for (id, name), to name those a finding relies on.
+    documents: Vec<(String, String)>,
     basis_max: usize,
     today: String,
     profile_name: String,
@@ -178,7 +201,13 @@ pub fn rules_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
                     }
                     (name, _) => name.unwrap_or_default(),
                 };
-                (f.fact.form_label(), f.fact.show_value(f.value), f.basis, by)
+                Established {
+                    name: f.fact.form_label(),
+                    value: f.fact.show_value(f.value),
+                    basis: f.basis,
+                    by,
+                    materials: f.materials,
+                }
             })
             .collect();
         let panel = RulesPanelView {
@@ -196,6 +225,9 @@ pub fn rules_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
                 .map(|f| (f.as_str(), f.form_label()))
                 .collect(),
             established,
+            documents: profile
+                .map(|x| x.documents.iter().map(|d| (d.id.clone(), d.name.clone())).collect())
+                .unwrap_or_default(),
             basis_max: govit_storage::projects::BASIS_MAX,
             today: govit_storage::china_today(now).format("%Y-%m-%d").to_string(),
             profile_name: profile.map(|x| x.head.name.clone()).unwrap_or_default(),
