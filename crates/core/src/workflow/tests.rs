@@ -1,5 +1,5 @@
 use super::*;
-use crate::policy::{Fact, Profile, builtin, load};
+use crate::policy::{Fact, Facts, Profile, builtin, load};
 
 fn profile(id: &str) -> Profile {
     builtin().into_iter().find(|p| p.head.id == id).expect("profile")
