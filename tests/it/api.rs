@@ -272,6 +272,13 @@ async fn openapi_documents_every_route() {
         ("delete", "/api/v1/projects/{id}/materials/{material}/files/{file_id}"),
         ("put", "/api/v1/projects/{id}/materials/{material}/mark"),
         ("get", "/api/v1/material-files/{file_id}"),
+        ("get", "/api/v1/plans"),
+        ("post", "/api/v1/plans"),
+        ("get", "/api/v1/plans/{id}"),
+        ("post", "/api/v1/plans/{id}/lines"),
+        ("put", "/api/v1/plans/{id}/lines/{project_id}"),
+        ("delete", "/api/v1/plans/{id}/lines/{project_id}"),
+        ("post", "/api/v1/plans/{id}/{verb}"),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     for (m, p) in expected {

@@ -525,7 +525,6 @@ async fn lhasa_path_with_a_return_and_a_resubmission_in_chromium() {
         let id: i64 = project_path.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
         // The approval's gates (lhasa:6, 8, 11) and its route's facts, established by the authority.
         let facts = [
-            ("in_annual_plan", 1),
             ("builds_own_machine_room", 0),
             ("rebuilds_common_capability", 0),
             ("quotes_count", 3),
@@ -578,6 +577,8 @@ async fn lhasa_path_with_a_return_and_a_resubmission_in_chromium() {
         pass_from_queue(&c, &base, &crypto, name, "已签署通过").await;
         owner_step(&c).await;
         pass_from_queue(&c, &base, &authority, name, "已签署通过").await;
+        // Passed its reviews, it joins the year's plan, which the city approves (lhasa:6/7).
+        app.publish_plan_in("lhasa", 2026).await;
         // lhasa:14: the owner files on the platform, the authority issues the approval.
         login(&c, &base, &clerk).await;
         c.goto(&format!("{base}{project_path}")).await.expect("goto project");
@@ -626,9 +627,7 @@ async fn linxiang_draws_its_expert_panel_and_an_expert_scores_in_chromium() {
         .await;
     assert_eq!(s, reqwest::StatusCode::OK, "{p}");
     let reviewer = app.api(&authority).await;
-    reviewer
-        .establish(id, &[("is_cross_department", 0), ("in_annual_plan", 1), ("can_share", 1)])
-        .await;
+    reviewer.establish(id, &[("is_cross_department", 0), ("can_share", 1)]).await;
     app.pass_steps(id, &[&clerk, &authority]).await;
     let c = browser(&driver).await;
     let base = app.base.clone();
@@ -673,6 +672,62 @@ async fn linxiang_draws_its_expert_panel_and_an_expert_scores_in_chromium() {
             !tasks["items"].as_array().expect("items").iter().any(|t| t["project_id"] == id),
             "signed: {tasks}"
         );
+    }
+    .await;
+    c.close().await.expect("close browser");
+    result
+}
+
+#[tokio::test]
+async fn the_authority_assembles_sends_and_publishes_the_annual_plan_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    // A declaration sent over the API: the plan takes it in.
+    let api = app.api("clerk").await;
+    let (_, p) = api.post("/api/v1/projects", declaration_json("年度计划浏览器测试平台")).await;
+    let id = p["id"].as_i64().expect("id");
+    api.hand_in(id).await;
+    let (s, p) = api
+        .post(
+            &format!("/api/v1/projects/{id}/submit"),
+            serde_json::json!({"version": p["version"]}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::OK, "{p}");
+    let c = browser(&driver).await;
+    let base = app.base.clone();
+    let result = async {
+        // The authority compiles the year's plan from the list page and sends it (报批).
+        login(&c, &base, "reviewer").await;
+        c.goto(&format!("{base}/plans")).await.expect("goto plans");
+        wait_for(&c, "编制计划").await;
+        fill(&c, "year", "2026").await;
+        click(&c, "#start-plan").await;
+        let page = wait_for(&c, "编制中").await;
+        assert!(page.contains("年度计划浏览器测试平台") && page.contains("合计"), "{page}");
+        let plan = c.current_url().await.expect("url").path().to_string();
+        click(&c, "#pass").await;
+        wait_for(&c, "报批中").await;
+        logout(&c).await;
+        // The district government finds it waiting, and approves it.
+        login(&c, &base, "qzf").await;
+        c.goto(&format!("{base}/plans")).await.expect("goto plans");
+        wait_for(&c, "待我办理").await;
+        c.goto(&format!("{base}{plan}")).await.expect("goto plan");
+        wait_for(&c, "区政府：批准").await;
+        click(&c, "#pass").await;
+        wait_for(&c, "已批准待发布").await;
+        logout(&c).await;
+        // The authority publishes it: the project is now in the plan.
+        login(&c, &base, "reviewer").await;
+        c.goto(&format!("{base}{plan}")).await.expect("goto plan");
+        click(&c, "#publish").await;
+        wait_for(&c, "已发布").await;
+        c.goto(&format!("{base}/projects/{id}")).await.expect("goto project");
+        let page = wait_for(&c, "已列入").await;
+        assert!(page.contains("年度政务信息化项目建设计划"), "{page}");
     }
     .await;
     c.close().await.expect("close browser");

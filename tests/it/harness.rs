@@ -555,6 +555,15 @@ pub async fn jurisdiction(
     (j, unit)
 }
 
+/// Adds the city government (市人民政府, which approves plans) to a test jurisdiction, with its
+/// reviewer `{code}-gov`.
+pub async fn city_government(app: &TestApp, j: JurisdictionId, code: &str) {
+    let gov =
+        add_department(app, j, &format!("{code}-gov"), "市人民政府", &[PartyKind::CityGovernment])
+            .await;
+    add_user(app, j, &format!("{code}-gov"), Some(gov), &[Role::Reviewer], ScopeKind::All).await;
+}
+
 /// Adds a data center (大数据中心) to a test jurisdiction, with its clerk `{code}-datacenter`.
 pub async fn data_center(app: &TestApp, j: JurisdictionId, code: &str) {
     let dept =
@@ -645,6 +654,76 @@ impl Api {
                 .await;
             assert_eq!(s, StatusCode::NO_CONTENT, "{fact}: {body}");
         }
+    }
+}
+
+/// Assembles and publishes the annual plan of `year` with these accounts (those of a
+/// jurisdiction's parties), taking in every project that has passed its reviews: the first
+/// account the profile lets compile it starts it, each holder passes its step in turn, and the
+/// compiler publishes it. Returns the plan as published.
+pub async fn publish_plan(apis: &[&Api], year: i32) -> Value {
+    let mut compiler = None;
+    let mut plan = Value::Null;
+    for api in apis {
+        let (s, p) =
+            api.post("/api/v1/plans", serde_json::json!({"kind": "annual", "year": year})).await;
+        if s == StatusCode::CREATED {
+            compiler = Some(*api);
+            plan = p;
+            break;
+        }
+    }
+    let compiler = compiler.expect("an account that compiles the annual plan");
+    let id = plan["id"].as_i64().expect("plan id");
+    for _ in 0..12 {
+        let (_, now) = compiler.get(&format!("/api/v1/plans/{id}")).await;
+        if now["status"] != "drafting" && now["status"] != "reviewing" {
+            break;
+        }
+        for api in apis {
+            let (_, mine) = api.get(&format!("/api/v1/plans/{id}")).await;
+            if mine["verbs"].as_array().is_some_and(|v| v.iter().any(|x| x == "pass")) {
+                let body = serde_json::json!({"version": mine["version"], "note": "同意"});
+                let (s, b) = api.post(&format!("/api/v1/plans/{id}/pass"), body).await;
+                assert_eq!(s, StatusCode::OK, "{b}");
+            }
+        }
+    }
+    let (_, now) = compiler.get(&format!("/api/v1/plans/{id}")).await;
+    assert_eq!(now["status"], "approved", "{now}");
+    let (s, done) = compiler
+        .post(
+            &format!("/api/v1/plans/{id}/publish"),
+            serde_json::json!({"version": now["version"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    done
+}
+
+impl TestApp {
+    /// The reviewers of a jurisdiction, signed in over the API.
+    pub async fn reviewers_of(&self, code: &str) -> Vec<Api> {
+        let logins: Vec<String> = sqlx::query_scalar(
+            "SELECT u.login FROM users u JOIN user_roles r ON r.user_id = u.id \
+             JOIN jurisdictions j ON j.id = u.jurisdiction_id \
+             WHERE j.code = $1 AND r.role = 'reviewer' AND u.disabled = 0 ORDER BY u.id",
+        )
+        .bind(code)
+        .fetch_all(self.store.pool())
+        .await
+        .expect("reviewers");
+        let mut out = Vec::new();
+        for l in logins {
+            out.push(self.api(&l).await);
+        }
+        out
+    }
+
+    /// [`publish_plan`] by the reviewers of the jurisdiction `code`.
+    pub async fn publish_plan_in(&self, code: &str, year: i32) -> Value {
+        let apis = self.reviewers_of(code).await;
+        publish_plan(&apis.iter().collect::<Vec<_>>(), year).await
     }
 }
 

@@ -21,8 +21,9 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("materials", &["base", "rules", "projects"]),
     ("reviews", &["base", "rules", "projects"]),
     ("panels", &["base", "rules", "projects"]),
+    ("plans", &["base", "rules", "org", "projects"]),
     ("decisions", &["base", "rules", "projects", "materials", "reviews"]),
-    ("todo", &["base", "projects", "cloud"]),
+    ("todo", &["base", "projects", "cloud", "plans"]),
     (
         "seed",
         &[
@@ -36,6 +37,7 @@ const STORAGE: &[(&str, &[&str])] = &[
             "materials",
             "reviews",
             "panels",
+            "plans",
         ],
     ),
 ];
@@ -54,6 +56,7 @@ const WEB: &[(&str, &[&str])] = &[
     ("decisions", &["shell"]),
     ("reviews", &["shell"]),
     ("panels", &["shell"]),
+    ("plans", &["shell"]),
     ("home", &["shell"]),
 ];
 

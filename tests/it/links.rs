@@ -48,7 +48,8 @@ fn system(name: &str, deployment: &str, disposition: &str) -> Value {
 #[tokio::test]
 async fn catalog_gate_refuses_approval_until_every_system_is_in_the_catalog() {
     let app = spawn_app().await;
-    jurisdiction(&app, "gaoping", "gaoping").await;
+    let (j, _) = jurisdiction(&app, "gaoping", "gaoping").await;
+    city_government(&app, j, "gaoping").await;
     let clerk = app.api("gaoping-clerk").await;
     let reviewer = app.api("gaoping-reviewer").await;
     let (s, _) =
@@ -64,6 +65,9 @@ async fn catalog_gate_refuses_approval_until_every_system_is_in_the_catalog() {
     let (_, links) = clerk.get(&format!("/api/v1/projects/{id}/systems")).await;
     assert!(links[0]["catalog_system_id"].is_i64(), "{links}");
     assert!(links[1]["catalog_system_id"].is_null(), "{links}");
+    // In the year's published plan, it skips gaoping:11's pre-review of unplanned projects.
+    let gov = app.api("gaoping-gov").await;
+    publish_plan(&[&reviewer, &gov], 2026).await;
     let (s, gates) = reviewer.get(&format!("/api/v1/projects/{id}/gates")).await;
     assert_eq!(s, StatusCode::OK, "{gates}");
     assert_eq!(gate(&gates, "gaoping-10-catalog-approve")["outcome"], "fail");

@@ -20,6 +20,7 @@ mod links;
 mod materials;
 mod ops;
 mod org;
+mod plans;
 mod reviews;
 mod rules;
 mod scope;

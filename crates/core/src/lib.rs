@@ -48,6 +48,7 @@ pub mod money;
 pub mod obligation;
 pub mod org;
 pub mod password;
+pub mod plan;
 pub mod policy;
 pub mod project;
 pub mod review;

@@ -17,6 +17,7 @@ pub mod decisions;
 pub mod materials;
 pub mod org;
 pub mod panels;
+pub mod plans;
 pub mod projects;
 pub mod reviews;
 pub mod rules;

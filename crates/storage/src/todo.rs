@@ -27,6 +27,9 @@ pub struct TodoCounts {
     pub catalog_returned: i64,
     /// Negative-list requests awaiting the authority's decision.
     pub negative_to_decide: i64,
+    /// Annual and supplementary plans waiting on the user's unit: to compile and send, to
+    /// approve, to publish.
+    pub plans: i64,
 }
 
 impl TodoCounts {
@@ -40,6 +43,7 @@ impl TodoCounts {
             + self.catalog_to_publish
             + self.catalog_returned
             + self.negative_to_decide
+            + self.plans
     }
 
     /// Each kind waiting, as 我的待办 lists it: (label, count, where to act).
@@ -50,6 +54,7 @@ impl TodoCounts {
             ("待审批发布的服务目录版本", self.catalog_to_publish, "/cloud"),
             ("被退回、待修改的服务目录版本", self.catalog_returned, "/cloud"),
             ("待审批的负面清单申请", self.negative_to_decide, "/negative-list?status=pending"),
+            ("待编制、审批或发布的年度计划", self.plans, "/plans"),
             ("本单位应办的义务", self.obligations, "/obligations#duties"),
         ]
         .into_iter()
@@ -127,6 +132,7 @@ impl Store {
             ..Default::default()
         };
         c.obligations = self.count_obligations(principal, &mine).await?;
+        c.plans = self.plans_waiting(principal).await?.len() as i64;
         if principal.has(Role::Reviewer) || principal.has(Role::Viewer) {
             let overdue = crate::projects::obligations::ObligationFilter {
                 status: Some(govit_core::obligation::Status::Overdue),

@@ -18,6 +18,7 @@ pub mod home;
 pub mod materials;
 pub mod org;
 pub mod panels;
+pub mod plans;
 pub mod projects;
 pub mod reviews;
 pub mod rules;
@@ -54,6 +55,7 @@ fn panels() -> Panels {
             (Slot::Main, projects::links::systems_panel),
             (Slot::Main, cloud::project_panel::project_cloud_panel),
             (Slot::Main, projects::path::path_panel),
+            (Slot::Main, plans::project_plans_panel),
             (Slot::Main, projects::links::gates_panel),
             (Slot::Below, search::similar::similar_panel),
             (Slot::Below, rules::project::rules_panel),
@@ -75,6 +77,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(materials::pages())
         .merge(decisions::pages())
         .merge(panels::pages())
+        .merge(plans::pages())
         .merge(reviews::pages())
         .merge(rules::pages())
         .merge(search::pages())

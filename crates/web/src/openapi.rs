@@ -41,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::materials::api::router())
         .merge(crate::decisions::router())
         .merge(crate::panels::router())
+        .merge(crate::plans::router())
         .merge(crate::reviews::router())
         .merge(crate::rules::api::router())
         .merge(crate::systems::api::router())

@@ -33,8 +33,7 @@ async fn a_panel_is_drawn_once_with_its_exclusions_reproducibly_and_only_its_mem
     let app = spawn_app().await;
     let cast = Cast::of(&app, "linxiang").await;
     let id = declared(&cast, "二百万元的政务平台", "200").await;
-    establish(&cast, id, &[("is_cross_department", 0), ("in_annual_plan", 1), ("can_share", 1)])
-        .await;
+    establish(&cast, id, &[("is_cross_department", 0), ("can_share", 1)]).await;
     let (_, p) = cast.api("clerk").get(&format!("/api/v1/projects/{id}")).await;
     let owner = p["owner_department"].as_str().expect("owner").to_string();
     // Those the draw must leave out, each for its reason.

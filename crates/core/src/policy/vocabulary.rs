@@ -202,10 +202,13 @@ pub enum FactUnit {
 
 impl Fact {
     /// Facts the project's events imply, counted rather than established by anyone:
-    /// `failed_reviews` is the number of reviews of its path that returned or rejected it.
+    /// `failed_reviews` is the number of reviews of its path that returned or rejected it;
+    /// `in_annual_plan` (a flag) whether a published plan, or the project's own 增列 step,
+    /// has put it in a plan.
     pub fn from_events(self) -> Option<EventKind> {
         match self {
             Fact::FailedReviews => Some(EventKind::ReviewFailed),
+            Fact::InAnnualPlan => Some(EventKind::PlanApproved),
             _ => None,
         }
     }
@@ -216,6 +219,7 @@ impl Fact {
         match self {
             Fact::FailedReviews => Some("由审批流程的退回和不予通过次数自动计算"),
             Fact::DeclaredLate => Some("由首次提交申报的日期和本辖区的申报截止日期自动判定"),
+            Fact::InAnnualPlan => Some("由已发布的年度计划、增补计划和项目的增列审批自动判定"),
             _ => None,
         }
     }

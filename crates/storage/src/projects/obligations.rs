@@ -139,7 +139,9 @@ impl Store {
         // Facts the path's events imply are counted from them (a typed value never overrides).
         for fact in Fact::ALL {
             let Some(kind) = fact.from_events() else { continue };
-            facts.insert(*fact, count(kind) as i64);
+            let n = count(kind) as i64;
+            let flag = fact.unit() == govit_core::policy::FactUnit::Flag;
+            facts.insert(*fact, if flag { n.min(1) } else { n });
         }
         // Sent after the profile's yearly cut-off (yeji:6, lhasa:7): from the first submission;
         // unknown until the project is sent.
@@ -272,6 +274,17 @@ impl Store {
         &self, conn: &mut AnyConnection, id: ProjectId, now_ms: i64,
     ) -> Result<usize> {
         Ok(self.recompute_read(conn, id, now_ms).await?.0)
+    }
+
+    /// What follows on a project from events a room above wrote to it in the caller's
+    /// transaction (a plan's publication): its obligations, who may act on it now (its route
+    /// follows its facts) and the tasks' due dates.
+    pub(crate) async fn project_events_changed(
+        &self, conn: &mut AnyConnection, id: ProjectId, now_ms: i64,
+    ) -> Result<()> {
+        let (_, facts) = self.recompute_read(conn, id, now_ms).await?;
+        let Some(p) = fetch(conn, id).await? else { return Ok(()) };
+        super::run::refresh_tasks(self, conn, &p, facts.as_ref(), None).await
     }
 
     /// [`Store::recompute_in`], also answering the facts it read (none when the project or its

@@ -442,6 +442,35 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             )
             .await?;
     }
+    // The year's plan (yeji:8), assembled from it by the authority a week after its approval,
+    // approved by the district government and published before its contract.
+    if let Some(gov) = store.user_id_by_login("qzf").await?
+        && let Some(gov) = store.principal(gov).await?
+    {
+        use crate::plans::{Plan, PlanAct, PublishPlan, StartPlan};
+        use govit_core::workflow::Verb;
+        let at = then_ms + 7 * 86_400_000;
+        let start =
+            StartPlan { kind: govit_core::plan::PlanKind::Annual, year, title: String::new() };
+        let plan =
+            store.run::<Plan, _>(Who::new(&reviewer, &actor, at), Target::New, &start).await?;
+        let id = plan.record.id;
+        for (who, days) in [(&reviewer, 8), (&gov, 10)] {
+            let pass = PlanAct(Verb::Pass { note: "同意".into() });
+            let when = then_ms + days * 86_400_000;
+            store
+                .run::<Plan, _>(Who::new(who, &actor, when), Target::any_version(id), &pass)
+                .await?;
+        }
+        let when = then_ms + 11 * 86_400_000;
+        store
+            .run::<Plan, _>(
+                Who::new(&reviewer, &actor, when),
+                Target::any_version(id),
+                &PublishPlan,
+            )
+            .await?;
+    }
     for (kind, days_ago) in [
         (EventKind::ContractSigned, 200),
         (EventKind::WorkStarted, 190),

@@ -277,10 +277,9 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
             )
             .await?;
         // The route's conditions the reviewer settles once it is sent: one department, not
-        // classified, not yet in the annual plan (gaoping:11's pre-review).
-        for (fact, value) in
-            [(Fact::IsCrossDepartment, 0), (Fact::IsClassified, 0), (Fact::InAnnualPlan, 0)]
-        {
+        // classified (not being in an annual plan, gaoping:11's pre-review, follows from the
+        // plans published).
+        for (fact, value) in [(Fact::IsCrossDepartment, 0), (Fact::IsClassified, 0)] {
             store
                 .run::<Project, _>(
                     Who::new(&reviewer, &actor, now_ms),
@@ -310,6 +309,12 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
             for g in gates.iter().filter(|g| g.refusal().is_some()) {
                 let rule = profile.and_then(|x| x.gates.iter().find(|r| r.id == g.rule_id));
                 for c in rule.map(|r| r.requires.clone()).unwrap_or_default() {
+                    // Being in the plan follows from the plan the jurisdiction publishes.
+                    if c.fact == Fact::InAnnualPlan {
+                        let people: Vec<&Principal> = people.iter().map(|(p, _)| p).collect();
+                        publish_plan(store, &people, year, now_ms).await?;
+                        continue;
+                    }
                     if c.fact.is_derived() {
                         continue;
                     }
@@ -363,6 +368,53 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
             }
             passed += 1;
         }
+    }
+    Ok(())
+}
+
+/// The year's annual plan, assembled by whoever of `people` the profile lets compile it from
+/// the projects sent so far, passed along its chain by each holder in turn and published.
+async fn publish_plan(store: &Store, people: &[&Principal], year: i32, now_ms: i64) -> Result<()> {
+    use crate::Target;
+    use crate::plans::{Plan, PlanAct, PublishPlan, StartPlan};
+    use govit_core::plan::{PlanKind, PlanStatus};
+    use govit_core::workflow::{Verb, VerbKind};
+    let actor = Actor::cli("demo");
+    let start = StartPlan { kind: PlanKind::Annual, year, title: String::new() };
+    let mut made = None;
+    for p in people.iter().filter(|p| p.has(Role::Reviewer)) {
+        if let Ok(x) = store.run::<Plan, _>(Who::new(p, &actor, now_ms), Target::New, &start).await
+        {
+            made = Some((x.record.id, *p));
+            break;
+        }
+    }
+    let Some((id, compiler)) = made else { return Ok(()) };
+    for _ in 0..10 {
+        let mut acted = false;
+        for p in people {
+            let view = store.plan_view(Who::new(p, &actor, now_ms), id).await;
+            if view.is_ok_and(|v| v.verbs.contains(&VerbKind::Pass)) {
+                let pass = PlanAct(Verb::Pass { note: "同意".into() });
+                store
+                    .run::<Plan, _>(Who::new(p, &actor, now_ms), Target::any_version(id), &pass)
+                    .await?;
+                acted = true;
+            }
+        }
+        if !acted {
+            break;
+        }
+    }
+    let view = store.plan_view(Who::new(compiler, &actor, now_ms), id).await?;
+    if view.plan.status == PlanStatus::Approved {
+        store
+            .run::<Plan, _>(
+                Who::new(compiler, &actor, now_ms),
+                Target::any_version(id),
+                &PublishPlan,
+            )
+            .await?;
     }
     Ok(())
 }

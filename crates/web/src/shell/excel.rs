@@ -73,6 +73,16 @@ impl FileName {
 
     /// The `Content-Disposition` value.
     pub fn disposition(&self) -> String {
+        let date = self.date.format("%Y-%m-%d");
+        FileName::disposition_of(
+            &format!("{}-{date}", self.name),
+            &format!("{}-{date}", self.fallback),
+        )
+    }
+
+    /// The `Content-Disposition` of `name`.xlsx, `fallback`.xlsx for clients that do not read
+    /// RFC 5987's `filename*` (`fallback` is ASCII).
+    pub fn disposition_of(name: &str, fallback: &str) -> String {
         // RFC 5987 attr-char: everything else is percent-encoded.
         const ATTR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
             .remove(b'!')
@@ -87,11 +97,9 @@ impl FileName {
             .remove(b'`')
             .remove(b'|')
             .remove(b'~');
-        let date = self.date.format("%Y-%m-%d");
-        let full = format!("{}-{date}.xlsx", self.name);
+        let full = format!("{name}.xlsx");
         format!(
-            "attachment; filename=\"{}-{date}.xlsx\"; filename*=UTF-8''{}",
-            self.fallback,
+            "attachment; filename=\"{fallback}.xlsx\"; filename*=UTF-8''{}",
             percent_encoding::utf8_percent_encode(&full, ATTR)
         )
     }

@@ -1,0 +1,402 @@
+//! 年度计划 and 增补计划 as the store keeps them: a plan of a jurisdiction for a year, its
+//! lines (the projects it takes, as they stood, with the amount arranged for the year), and
+//! its run along the chain of its profile's plan rule (`govit_core::plan::route`), folded from
+//! its acts by the same engine as a project's path. Publishing a plan records 列入年度计划 on
+//! each of its projects, from which their `in_annual_plan` is derived (linxiang:12, yeji:8/21,
+//! lhasa:6 gate on it); see `steps` for the changes.
+
+mod steps;
+
+pub use steps::{EditLines, LineChange, PlanAct, PublishPlan, StartPlan};
+
+use crate::base::change::{Record, Who};
+use crate::{Result, Store};
+use govit_core::declaration::{ConstructionPeriod, FundSources, YearMonth};
+use govit_core::ids::{JurisdictionId, ProjectId, UserId};
+use govit_core::money::Yuan;
+use govit_core::org::{Principal, Role};
+use govit_core::plan::{self, PlanKind, PlanLine, PlanStatus};
+use govit_core::workflow::{Act, Actor, Progress, Route, Verb, VerbKind, replay};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+/// A plan, as read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub id: i64,
+    pub jurisdiction_id: JurisdictionId,
+    pub profile_id: String,
+    pub kind: PlanKind,
+    pub year: i32,
+    pub seq: i64,
+    pub title: String,
+    pub status: PlanStatus,
+    pub created_by: String,
+    pub created_at_ms: i64,
+    pub published_by: Option<String>,
+    pub published_at_ms: Option<i64>,
+    pub lines: usize,
+    pub version: i64,
+}
+
+/// One act of a plan's history, with its actor's name and department as they are now.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanActRecord {
+    #[serde(flatten)]
+    pub act: Act,
+    pub actor_name: String,
+    pub actor_department: String,
+}
+
+/// A plan's run as it stands.
+#[derive(Debug, Clone)]
+pub struct PlanRun {
+    pub route: Route,
+    pub progress: Progress,
+    pub acts: Vec<PlanActRecord>,
+}
+
+/// The verbs a plan's route offers: a plan has no panel, and its compiler and approvers act
+/// as their units (no 转办 or 加签 to name people).
+pub const PLAN_VERBS: [VerbKind; 4] =
+    [VerbKind::Pass, VerbKind::Return, VerbKind::Reject, VerbKind::Withdraw];
+
+const SELECT: &str = "SELECT x.*, u.name AS created_by_name, pu.name AS published_by_name, \
+    (SELECT COUNT(*) FROM plan_lines l WHERE l.plan_id = x.id) AS line_count \
+    FROM plans x JOIN users u ON u.id = x.created_by LEFT JOIN users pu ON pu.id = x.published_by";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Plan> {
+    let kind: String = r.try_get("kind")?;
+    let state: String = r.try_get("state")?;
+    Ok(Plan {
+        id: r.try_get("id")?,
+        jurisdiction_id: JurisdictionId(r.try_get("jurisdiction_id")?),
+        profile_id: r.try_get("profile_id")?,
+        kind: PlanKind::parse(&kind).unwrap_or(PlanKind::Annual),
+        year: r.try_get::<i64, _>("year")? as i32,
+        seq: r.try_get("seq")?,
+        title: r.try_get("title")?,
+        status: PlanStatus::parse(&state).unwrap_or(PlanStatus::Drafting),
+        created_by: r.try_get("created_by_name")?,
+        created_at_ms: r.try_get("created_at_ms")?,
+        published_by: r.try_get("published_by_name")?,
+        published_at_ms: r.try_get("published_at_ms")?,
+        lines: r.try_get::<i64, _>("line_count")? as usize,
+        version: r.try_get("version")?,
+    })
+}
+
+pub(crate) async fn fetch_plan(conn: &mut AnyConnection, id: i64) -> Result<Option<Plan>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE x.id = $1")))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Who may read a plan: the people of its jurisdiction who review, observe or audit see every
+/// plan; everyone else of the jurisdiction sees published ones (a unit looks up whether its
+/// project is in the plan).
+fn may_see(p: &Principal, plan: &Plan) -> bool {
+    p.jurisdiction_id == plan.jurisdiction_id
+        && (plan.status == PlanStatus::Published
+            || [Role::Reviewer, Role::Viewer, Role::Auditor].iter().any(|r| p.has(*r)))
+}
+
+impl Record for Plan {
+    const KIND: &'static str = "plan";
+    type Carry = ();
+    const TABLE: Option<&'static str> = Some("plans");
+
+    fn key(&self) -> (i64, i64) {
+        (self.id, self.version)
+    }
+    async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
+        fetch_plan(conn, id).await
+    }
+    async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
+        Ok(fetch_plan(conn, id).await?.filter(|x| may_see(who.principal, x)))
+    }
+    fn audit_view(&self) -> serde_json::Value {
+        json!({"kind": self.kind, "year": self.year, "seq": self.seq, "title": self.title,
+               "status": self.status, "lines": self.lines, "version": self.version})
+    }
+}
+
+/// The route of a plan: its profile's plan rule (an empty route when the profile has none).
+pub(crate) fn route_of(store: &Store, plan: &Plan) -> Route {
+    let rules = store.rules();
+    rules.profile(&plan.profile_id).and_then(|p| plan::route(p, plan.kind)).unwrap_or_default()
+}
+
+async fn acts_of(conn: &mut AnyConnection, id: i64) -> Result<Vec<PlanActRecord>> {
+    let rows = sqlx::query(
+        "SELECT a.at_ms, a.user_id, a.parties, a.step, a.verb, COALESCE(u.name, '') AS name, \
+         COALESCE(d.name, '') AS department FROM plan_acts a LEFT JOIN users u ON u.id = a.user_id \
+         LEFT JOIN departments d ON d.id = u.department_id WHERE a.plan_id = $1 ORDER BY a.seq",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let parties: String = r.try_get("parties")?;
+        let verb: String = r.try_get("verb")?;
+        let Ok(verb) = serde_json::from_str::<Verb>(&verb) else { continue };
+        out.push(PlanActRecord {
+            act: Act {
+                at_ms: r.try_get("at_ms")?,
+                user: UserId(r.try_get("user_id")?),
+                parties: parties.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+                step: r.try_get("step")?,
+                verb,
+            },
+            actor_name: r.try_get("name")?,
+            actor_department: r.try_get("department")?,
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) async fn run_of(
+    store: &Store, conn: &mut AnyConnection, plan: &Plan,
+) -> Result<PlanRun> {
+    let route = route_of(store, plan);
+    let acts = acts_of(conn, plan.id).await?;
+    let plain: Vec<Act> = acts.iter().map(|a| a.act.clone()).collect();
+    let progress = replay(&route, plan.created_at_ms, &plain);
+    Ok(PlanRun { route, progress, acts })
+}
+
+/// The parties a person acts as on their jurisdiction's plans: their unit's party kinds, for
+/// a reviewer (the owner unit never acts on a plan).
+pub(crate) async fn plan_parties(
+    conn: &mut AnyConnection, p: &Principal, plan_jurisdiction: JurisdictionId,
+) -> Result<Vec<String>> {
+    if p.jurisdiction_id != plan_jurisdiction || !p.has(Role::Reviewer) {
+        return Ok(Vec::new());
+    }
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT kind FROM department_party_kinds WHERE department_id = $1 ORDER BY kind",
+    )
+    .bind(p.department_id.map_or(-1, |d| d.0))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(kinds.into_iter().filter(|k| k != "owner_unit").collect())
+}
+
+/// The lines of a plan, in the order they were taken in (by department, then project).
+pub(crate) async fn lines_of(conn: &mut AnyConnection, plan_id: i64) -> Result<Vec<PlanLine>> {
+    let rows =
+        sqlx::query("SELECT * FROM plan_lines WHERE plan_id = $1 ORDER BY department, project_id")
+            .bind(plan_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let month = |s: String| YearMonth::parse(&s).unwrap_or(YearMonth { year: 1970, month: 1 });
+    rows.iter()
+        .map(|r| {
+            Ok(PlanLine {
+                project_id: ProjectId(r.try_get("project_id")?),
+                name: r.try_get("name")?,
+                department: r.try_get("department")?,
+                period: ConstructionPeriod {
+                    start: month(r.try_get("period_start")?),
+                    end: month(r.try_get("period_end")?),
+                },
+                investment: Yuan(r.try_get("investment_yuan")?),
+                sources: FundSources {
+                    fiscal: Yuan(r.try_get("fiscal_yuan")?),
+                    bank_loan: Yuan(r.try_get("bank_loan_yuan")?),
+                    self_raised: Yuan(r.try_get("self_raised_yuan")?),
+                    other: Yuan(r.try_get("other_yuan")?),
+                },
+                year_amount: Yuan(r.try_get("year_amount_yuan")?),
+            })
+        })
+        .collect()
+}
+
+/// The projects a plan of `kind` for `year` may take in `j`: those built during the year that
+/// their units have sent (under review, or approved: linxiang:11 assembles the plan from the
+/// declarations, before the pre-review linxiang:12 makes it the precondition of; yeji:8 after
+/// the joint review; the compiler removes what it does not take), and that no other plan of
+/// the year holds (one that was not refused); for a supplementary plan, only those a reviewer
+/// found urgent (is_urgent).
+pub(crate) async fn candidate_ids(
+    conn: &mut AnyConnection, j: JurisdictionId, kind: PlanKind, year: i32, only: Option<&[i64]>,
+) -> Result<Vec<i64>> {
+    let urgent = match kind {
+        PlanKind::Supplementary => {
+            " AND EXISTS (SELECT 1 FROM project_facts f WHERE f.project_id = p.id \
+             AND f.fact = 'is_urgent' AND f.value = 1)"
+        }
+        PlanKind::Annual => "",
+    };
+    let only_sql = match only {
+        Some(ids) if !ids.is_empty() => {
+            format!(
+                " AND p.id IN ({})",
+                ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+            )
+        }
+        Some(_) => return Ok(Vec::new()),
+        None => String::new(),
+    };
+    let y = format!("{year:04}");
+    let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT p.id FROM projects p WHERE p.jurisdiction_id = $1 \
+         AND substr(p.period_start, 1, 4) <= $2 AND substr(p.period_end, 1, 4) >= $2 \
+         AND p.status IN ('submitted', 'approved') \
+         AND NOT EXISTS (SELECT 1 FROM plan_lines l JOIN plans x ON x.id = l.plan_id \
+              WHERE l.project_id = p.id AND x.year = $3 AND x.state <> 'rejected'){urgent}{only_sql} \
+         ORDER BY p.id"
+    )))
+    .bind(j.0)
+    .bind(y)
+    .bind(i64::from(year))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(ids)
+}
+
+/// A plan with what its reader may do with it.
+#[derive(Debug, Clone)]
+pub struct PlanView {
+    pub plan: Plan,
+    pub lines: Vec<PlanLine>,
+    pub totals: plan::PlanTotals,
+    pub run: PlanRun,
+    /// The verbs the reader may use now.
+    pub verbs: Vec<VerbKind>,
+    /// Whether the reader compiles it now (adds, removes, sets amounts).
+    pub editable: bool,
+    /// Whether the reader may publish it now.
+    pub publishable: bool,
+    /// The projects the reader could add now (while compiling): (id, name, department).
+    pub candidates: Vec<(i64, String, String)>,
+}
+
+/// Filters of the plan list.
+#[derive(Debug, Clone, Default)]
+pub struct PlanFilter {
+    pub year: Option<i32>,
+    pub kind: Option<PlanKind>,
+}
+
+impl Store {
+    /// The plans of the caller's jurisdiction they may see, newest year first.
+    pub async fn list_plans(&self, principal: &Principal, f: &PlanFilter) -> Result<Vec<Plan>> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE x.jurisdiction_id = $1 AND ($2 = 0 OR x.year = $2) AND ($3 = '' OR x.kind = $3) \
+             ORDER BY x.year DESC, x.kind, x.seq DESC LIMIT 500"
+        )))
+        .bind(principal.jurisdiction_id.0)
+        .bind(f.year.map_or(0, i64::from))
+        .bind(f.kind.map_or("", |k| k.as_str()))
+        .fetch_all(&mut *conn)
+        .await?;
+        let plans: Vec<Plan> = rows.iter().map(from_row).collect::<Result<_>>()?;
+        Ok(plans.into_iter().filter(|x| may_see(principal, x)).collect())
+    }
+
+    /// A plan as its page shows it, for a reader who may see it (404 otherwise).
+    pub async fn plan_view(&self, who: Who<'_>, id: i64) -> Result<PlanView> {
+        let plan = self.read::<Plan>(who, id).await?;
+        let mut conn = self.pool.acquire().await?;
+        let lines = lines_of(&mut conn, id).await?;
+        let run = run_of(self, &mut conn, &plan).await?;
+        let parties = plan_parties(&mut conn, who.principal, plan.jurisdiction_id).await?;
+        let actor = Actor { user: who.principal.user_id, parties: &parties };
+        let verbs: Vec<VerbKind> = run
+            .progress
+            .verbs(&run.route, actor, who.now_ms)
+            .into_iter()
+            .filter(|v| PLAN_VERBS.contains(v))
+            .collect();
+        let compiler =
+            run.route.steps.first().is_some_and(|s| s.parties.iter().any(|k| parties.contains(k)));
+        let editable = plan.status == PlanStatus::Drafting && run.progress.holds(actor);
+        let publishable = plan.status == PlanStatus::Approved && compiler;
+        let candidates = match editable {
+            true => {
+                let ids =
+                    candidate_ids(&mut conn, plan.jurisdiction_id, plan.kind, plan.year, None)
+                        .await?;
+                names_of(&mut conn, &ids).await?
+            }
+            false => Vec::new(),
+        };
+        let totals = plan::totals(&lines);
+        Ok(PlanView { plan, lines, totals, run, verbs, editable, publishable, candidates })
+    }
+
+    /// The plans of the caller's jurisdiction waiting on them: to compile, to approve, to
+    /// publish.
+    pub async fn plans_waiting(&self, principal: &Principal) -> Result<Vec<Plan>> {
+        if !principal.has(Role::Reviewer) {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE x.jurisdiction_id = $1 AND x.state IN ('drafting', 'reviewing', 'approved') \
+             ORDER BY x.created_at_ms LIMIT 100"
+        )))
+        .bind(principal.jurisdiction_id.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        let parties = plan_parties(&mut conn, principal, principal.jurisdiction_id).await?;
+        if parties.is_empty() {
+            return Ok(Vec::new());
+        }
+        let actor = Actor { user: principal.user_id, parties: &parties };
+        let mut out = Vec::new();
+        for r in &rows {
+            let plan = from_row(r)?;
+            let run = run_of(self, &mut conn, &plan).await?;
+            let waits = match plan.status {
+                PlanStatus::Approved => run
+                    .route
+                    .steps
+                    .first()
+                    .is_some_and(|s| s.parties.iter().any(|k| parties.contains(k))),
+                _ => run.progress.holds(actor),
+            };
+            if waits {
+                out.push(plan);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The plans a project is in (any state), for its page: (plan id, title, status).
+    pub async fn plans_of_project(&self, id: ProjectId) -> Result<Vec<(i64, String, PlanStatus)>> {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT x.id, x.title, x.state FROM plan_lines l JOIN plans x ON x.id = l.plan_id \
+             WHERE l.project_id = $1 ORDER BY x.year, x.id",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(i, t, s)| (i, t, PlanStatus::parse(&s).unwrap_or(PlanStatus::Drafting)))
+            .collect())
+    }
+}
+
+/// (id, name, department) of the projects given, in that order.
+async fn names_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<(i64, String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT p.id, p.name, d.name FROM projects p JOIN departments d ON d.id = p.owner_department_id \
+         WHERE p.id IN ({list}) ORDER BY d.name, p.id"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows)
+}

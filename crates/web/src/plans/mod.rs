@@ -1,0 +1,497 @@
+//! 年度计划 and 增补计划: the list of a jurisdiction's plans, the compiler's form that starts
+//! one (assembled from the projects that passed their reviews), the plan's page (its totals by
+//! department and fund source, its projects with the year's amounts, the route its profile
+//! sends it along with who acted, and the forms of what the reader may do), its .xlsx, and the
+//! same over the API.
+
+mod api;
+mod export;
+
+pub use api::router;
+pub use export::plan_bytes;
+
+use crate::AppState;
+use crate::shell::auth::User;
+use crate::shell::error::PageError;
+use crate::shell::page::{PageResult, html};
+use crate::shell::respond;
+use crate::shell::view::{Layout, SummaryItem, error_for, fmt_ms};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use govit_core::money::Yuan;
+use govit_core::plan::{PlanKind, PlanStatus, Sums};
+use govit_core::workflow::{Verb, VerbKind};
+use govit_core::{DomainError, FieldError};
+use govit_storage::plans::{
+    EditLines, LineChange, Plan, PlanAct, PlanFilter, PlanView, PublishPlan, StartPlan,
+};
+use govit_storage::{Step, Target};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/plans", get(list_page).post(start_page))
+        .route("/plans/{id}", get(plan_page))
+        .route("/plans/{id}/lines", post(add_page))
+        .route("/plans/{id}/lines/{project}/amount", post(amount_page))
+        .route("/plans/{id}/lines/{project}/remove", post(remove_page))
+        .route("/plans/{id}/act", post(act_page))
+        .route("/plans/{id}/publish", post(publish_page))
+        .route("/plans/{id}/plan.xlsx", get(export::plan_xlsx))
+}
+
+/// A sum as the page shows it.
+pub struct SumsShown {
+    pub label: String,
+    pub projects: usize,
+    pub investment: String,
+    pub year_amount: String,
+    pub fiscal: String,
+    pub bank_loan: String,
+    pub self_raised: String,
+    pub other: String,
+}
+
+fn sums_shown(label: &str, s: &Sums) -> SumsShown {
+    SumsShown {
+        label: label.to_string(),
+        projects: s.projects,
+        investment: s.investment.to_wan_string(),
+        year_amount: s.year_amount.to_wan_string(),
+        fiscal: s.sources.fiscal.to_wan_string(),
+        bank_loan: s.sources.bank_loan.to_wan_string(),
+        self_raised: s.sources.self_raised.to_wan_string(),
+        other: s.sources.other.to_wan_string(),
+    }
+}
+
+/// One step of the plan's route as the page shows it.
+pub struct StepShown {
+    pub key: String,
+    pub action: String,
+    pub parties: String,
+    pub cite: String,
+    /// 已办 / 当前 / 未到
+    pub state: &'static str,
+    /// Who acted on it, when, with what (newest last).
+    pub acts: Vec<String>,
+}
+
+fn party_labels(state: &AppState, profile: &str, parties: &[String]) -> String {
+    let rules = state.store.rules();
+    parties
+        .iter()
+        .map(|k| rules.profile(profile).map_or_else(|| k.clone(), |p| p.party_label(k)))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+fn verb_said(v: &Verb) -> String {
+    match v {
+        Verb::Pass { note } if note.is_empty() => "通过".into(),
+        Verb::Pass { note } => format!("通过：{note}"),
+        Verb::Return { reason, .. } => format!("退回：{reason}"),
+        Verb::Reject { reason } => format!("不予通过：{reason}"),
+        Verb::Withdraw => "撤回".into(),
+        other => other.kind().label().to_string(),
+    }
+}
+
+fn steps_shown(state: &AppState, v: &PlanView) -> Vec<StepShown> {
+    let run = &v.run;
+    let done = run.progress.status != govit_core::workflow::RunStatus::Active;
+    run.route
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| StepShown {
+            key: s.key.clone(),
+            action: s.action.clone(),
+            parties: party_labels(state, &v.plan.profile_id, &s.parties),
+            cite: s.cite.clone(),
+            state: match (done, i.cmp(&run.progress.current)) {
+                (true, _) if v.plan.status == PlanStatus::Rejected && i == run.progress.current => {
+                    "未通过"
+                }
+                (true, _) | (false, std::cmp::Ordering::Less) => "已办",
+                (false, std::cmp::Ordering::Equal) => "当前",
+                (false, std::cmp::Ordering::Greater) => "未到",
+            },
+            acts: run
+                .acts
+                .iter()
+                .filter(|a| a.act.step == s.key)
+                .map(|a| {
+                    format!(
+                        "{} {}（{}）{}",
+                        fmt_ms(a.act.at_ms),
+                        a.actor_name,
+                        a.actor_department,
+                        verb_said(&a.act.verb)
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A line of the plan as the page shows it.
+pub struct LineShown {
+    pub project_id: i64,
+    pub name: String,
+    pub department: String,
+    pub period: String,
+    pub investment: String,
+    pub fiscal: String,
+    pub bank_loan: String,
+    pub self_raised: String,
+    pub other: String,
+    pub year_amount: String,
+    pub spans_years: bool,
+}
+
+#[derive(Template)]
+#[template(path = "plans/list.html")]
+struct ListPage {
+    layout: Layout,
+    errors: Vec<SummaryItem>,
+    csrf: String,
+    plans: Vec<Plan>,
+    waiting: Vec<Plan>,
+    /// The kinds this reader's jurisdiction routes as plans.
+    kinds: Vec<(&'static str, &'static str)>,
+    reviewer: bool,
+    year: String,
+    kind: String,
+    title: String,
+    year_error: Option<String>,
+    title_error: Option<String>,
+    filter_year: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    year: Option<String>,
+}
+
+async fn list_page(
+    State(state): State<AppState>, user: User, Query(q): Query<ListQuery>,
+) -> PageResult {
+    let year = q.year.as_deref().and_then(|y| y.trim().parse::<i32>().ok());
+    render_list(&state, &user, year, Vec::new(), None).await
+}
+
+async fn render_list(
+    state: &AppState, user: &User, year: Option<i32>, errors: Vec<FieldError>,
+    typed: Option<&HashMap<String, String>>,
+) -> PageResult {
+    let p = &user.principal;
+    let plans = state.store.list_plans(p, &PlanFilter { year, kind: None }).await?;
+    let waiting = state.store.plans_waiting(p).await?;
+    let profile = state.store.jurisdiction(p.jurisdiction_id).await?.profile_id;
+    let kinds = {
+        let rules = state.store.rules();
+        PlanKind::ALL
+            .iter()
+            .filter(|k| {
+                rules.profile(&profile).and_then(|x| govit_core::plan::route(x, **k)).is_some()
+            })
+            .map(|k| (k.as_str(), k.label()))
+            .collect()
+    };
+    let get = |k: &str| typed.and_then(|t| t.get(k).cloned()).unwrap_or_default();
+    let next_year = govit_storage::china_today(state.now_ms()).format("%Y").to_string();
+    let next_year = next_year.parse::<i32>().map_or(String::new(), |y| (y + 1).to_string());
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = ListPage {
+        layout: Layout::for_user(state, user, "年度计划", "plans")
+            .await?
+            .with_errors(!errors.is_empty()),
+        year_error: error_for(&errors, "year"),
+        title_error: error_for(&errors, "title"),
+        errors: summary(&errors),
+        csrf: user.csrf.clone(),
+        plans,
+        waiting,
+        kinds,
+        reviewer: p.has(govit_core::org::Role::Reviewer),
+        year: match typed {
+            Some(_) => get("year"),
+            None => next_year,
+        },
+        kind: get("kind"),
+        title: get("title"),
+        filter_year: year.map(|y| y.to_string()).unwrap_or_default(),
+    };
+    let mut resp = html(page)?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+fn summary(errors: &[FieldError]) -> Vec<SummaryItem> {
+    errors
+        .iter()
+        .map(|e| SummaryItem { href: format!("#{}", e.field), message: e.message.clone() })
+        .collect()
+}
+
+async fn start_page(
+    State(state): State<AppState>, user: User, Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let Some(kind) = PlanKind::parse(get("kind").trim()) else {
+        let e = FieldError::new("kind", "请选择计划类别");
+        return render_list(&state, &user, None, vec![e], Some(&f)).await;
+    };
+    let Ok(year) = get("year").trim().parse::<i32>() else {
+        let e = FieldError::new("year", "请填写计划年度，如 2027");
+        return render_list(&state, &user, None, vec![e], Some(&f)).await;
+    };
+    let step = StartPlan { kind, year, title: get("title") };
+    let result = state.store.run(user.who(&state), Target::New, &step).await;
+    respond::page(
+        &state,
+        result,
+        |x: &Plan| format!("/plans/{}", x.id),
+        |errs| async { render_list(&state, &user, None, errs, Some(&f)).await },
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "plans/page.html")]
+struct PlanPage {
+    layout: Layout,
+    errors: Vec<SummaryItem>,
+    csrf: String,
+    x: Plan,
+    status: &'static str,
+    kind: &'static str,
+    created_at: String,
+    published_at: String,
+    all: SumsShown,
+    by_department: Vec<SumsShown>,
+    lines: Vec<LineShown>,
+    steps: Vec<StepShown>,
+    editable: bool,
+    publishable: bool,
+    candidates: Vec<(i64, String, String)>,
+    may_pass: bool,
+    may_return: bool,
+    may_reject: bool,
+    may_withdraw: bool,
+    /// The earlier steps a return may go to: (key, label).
+    earlier: Vec<(String, String)>,
+    /// The first step's action (报批 at the compiler's step): what 通过 is called there.
+    pass_label: String,
+    note: String,
+    reason: String,
+    reason_error: Option<String>,
+    note_error: Option<String>,
+    amount_error: Option<String>,
+    projects_error: Option<String>,
+}
+
+async fn plan_page(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
+    render_plan(&state, &user, id, Vec::new(), None).await
+}
+
+async fn render_plan(
+    state: &AppState, user: &User, id: i64, errors: Vec<FieldError>,
+    typed: Option<&HashMap<String, String>>,
+) -> PageResult {
+    let v = state.store.plan_view(user.who(state), id).await?;
+    let get = |k: &str| typed.and_then(|t| t.get(k).cloned()).unwrap_or_default();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let has = |k: VerbKind| v.verbs.contains(&k);
+    let current = v.run.progress.current;
+    let earlier = v
+        .run
+        .route
+        .steps
+        .iter()
+        .take(current)
+        .map(|s| {
+            (
+                s.key.clone(),
+                format!("{}：{}", party_labels(state, &v.plan.profile_id, &s.parties), s.action),
+            )
+        })
+        .collect();
+    let pass_label = match current {
+        0 => "报批".to_string(),
+        _ => "通过".to_string(),
+    };
+    let page = PlanPage {
+        layout: Layout::for_user(state, user, v.plan.title.clone(), "plans")
+            .await?
+            .with_errors(!errors.is_empty()),
+        reason_error: error_for(&errors, "reason"),
+        note_error: error_for(&errors, "note"),
+        amount_error: error_for(&errors, "year_amount"),
+        projects_error: error_for(&errors, "projects"),
+        errors: summary(&errors),
+        csrf: user.csrf.clone(),
+        status: v.plan.status.label(),
+        kind: v.plan.kind.label(),
+        created_at: fmt_ms(v.plan.created_at_ms),
+        published_at: v.plan.published_at_ms.map(fmt_ms).unwrap_or_default(),
+        all: sums_shown("合计", &v.totals.all),
+        by_department: v.totals.by_department.iter().map(|(d, s)| sums_shown(d, s)).collect(),
+        lines: v
+            .lines
+            .iter()
+            .map(|l| LineShown {
+                project_id: l.project_id.0,
+                name: l.name.clone(),
+                department: l.department.clone(),
+                period: l.period.to_string(),
+                investment: l.investment.to_wan_string(),
+                fiscal: l.sources.fiscal.to_wan_string(),
+                bank_loan: l.sources.bank_loan.to_wan_string(),
+                self_raised: l.sources.self_raised.to_wan_string(),
+                other: l.sources.other.to_wan_string(),
+                year_amount: l.year_amount.to_wan_string(),
+                spans_years: l.spans_years(),
+            })
+            .collect(),
+        steps: steps_shown(state, &v),
+        editable: v.editable,
+        publishable: v.publishable,
+        candidates: v.candidates.clone(),
+        may_pass: has(VerbKind::Pass),
+        may_return: has(VerbKind::Return),
+        may_reject: has(VerbKind::Reject),
+        may_withdraw: has(VerbKind::Withdraw),
+        earlier,
+        pass_label,
+        note: get("note"),
+        reason: get("reason"),
+        x: v.plan,
+    };
+    let mut resp = html(page)?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+/// The version the form was rendered at.
+fn version(f: &HashMap<String, String>) -> Result<i64, PageError> {
+    f.get("version")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .ok_or_else(|| DomainError::invalid("version", "表单缺少版本号，请刷新页面后重试").into())
+}
+
+/// Runs a step on the plan for its page: back to the plan, or the page again with the errors
+/// beside what was typed.
+async fn run_plan<S: Step<Plan>>(
+    state: &AppState, user: &User, id: i64, f: &HashMap<String, String>, step: &S, anchor: &str,
+) -> PageResult {
+    let result = state.store.run(user.who(state), Target::at(id, version(f)?), step).await;
+    respond::page(
+        state,
+        result,
+        |x: &Plan| format!("/plans/{}{anchor}", x.id),
+        |errs| async move { render_plan(state, user, id, errs, Some(f)).await },
+    )
+    .await
+}
+
+async fn add_page(
+    State(state): State<AppState>, user: User, Path(id): Path<i64>, body: axum::body::Bytes,
+) -> PageResult {
+    // Several `project` fields: read the pairs, not a map.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|_| PageError::from(DomainError::invalid("project", "表单无法读取")))?;
+    let f: HashMap<String, String> = pairs.iter().cloned().collect();
+    let ids: Vec<i64> = pairs
+        .iter()
+        .filter(|(k, _)| k == "project")
+        .filter_map(|(_, v)| v.trim().parse::<i64>().ok())
+        .take(5_000)
+        .collect();
+    run_plan(&state, &user, id, &f, &EditLines(LineChange::Add(ids)), "#lines").await
+}
+
+async fn amount_page(
+    State(state): State<AppState>, user: User, Path((id, project)): Path<(i64, i64)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let typed = f.get("year_amount").cloned().unwrap_or_default();
+    let amount = match Yuan::parse_wan(&typed) {
+        Ok(a) => a,
+        Err(e) => {
+            let e = FieldError::new("year_amount", format!("本年度安排资金{e}"));
+            return render_plan(&state, &user, id, vec![e], Some(&f)).await;
+        }
+    };
+    let step = EditLines(LineChange::Amount(project, amount));
+    run_plan(&state, &user, id, &f, &step, "#lines").await
+}
+
+async fn remove_page(
+    State(state): State<AppState>, user: User, Path((id, project)): Path<(i64, i64)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    run_plan(&state, &user, id, &f, &EditLines(LineChange::Remove(project)), "#lines").await
+}
+
+async fn act_page(
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let Some(kind) = VerbKind::parse(get("verb").trim()) else {
+        return Err(DomainError::invalid("verb", "未知的办理操作").into());
+    };
+    let verb = match Verb::from_fields(kind, |k| f.get(k).cloned().unwrap_or_default()) {
+        Ok(v) => v,
+        Err(DomainError::Invalid(errs)) => {
+            return render_plan(&state, &user, id, errs, Some(&f)).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    run_plan(&state, &user, id, &f, &PlanAct(verb), "").await
+}
+
+async fn publish_page(
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    run_plan(&state, &user, id, &f, &PublishPlan, "").await
+}
+
+#[derive(Template)]
+#[template(path = "plans/_project_panel.html")]
+struct ProjectPlans {
+    /// (plan id, title, status label, published)
+    plans: Vec<(i64, String, &'static str, bool)>,
+}
+
+/// The project page's 年度计划 section: the plans that hold the project (the published ones
+/// to readers who see only those), or nothing when none does.
+pub fn project_plans_panel(
+    cx: crate::shell::panels::PanelCx<'_, govit_storage::projects::Project>,
+) -> crate::shell::panels::PanelFuture<'_> {
+    Box::pin(async move {
+        use govit_core::org::Role;
+        let p = &cx.user.principal;
+        let all = [Role::Reviewer, Role::Viewer, Role::Auditor].iter().any(|r| p.has(*r));
+        let plans: Vec<_> = cx
+            .state
+            .store
+            .plans_of_project(cx.record.id)
+            .await?
+            .into_iter()
+            .filter(|(_, _, s)| all || *s == PlanStatus::Published)
+            .map(|(id, title, s)| (id, title, s.label(), s == PlanStatus::Published))
+            .collect();
+        if plans.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(ProjectPlans { plans }.render()?))
+    })
+}

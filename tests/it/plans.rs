@@ -1,0 +1,265 @@
+//! 年度计划: the authority assembles the year's plan from the declarations that passed their
+//! reviews, sends it along its profile's chain (yeji:8: the district government approves), and
+//! publishes it; being in it is then a fact of each project (derived, never typed), which the
+//! plan gates test.
+
+use crate::harness::*;
+use calamine::{Data, Reader, Xlsx};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A yeji project sent and taken through the joint review to 发改委's approval step; with
+/// `approve`, approved as well.
+async fn passed_reviews(app: &TestApp, name: &str, approve: bool) -> i64 {
+    let clerk = app.api("clerk").await;
+    let (s, p) = clerk.post("/api/v1/projects", declaration_json(name)).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let id = p["id"].as_i64().expect("id");
+    clerk.hand_in(id).await;
+    let (s, p) = clerk
+        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    app.api("reviewer").await.confirm_yeji_approval_facts(id).await;
+    app.pass_steps(id, &YEJI_JOINT_REVIEW).await;
+    if approve {
+        app.pass_steps(id, &["fgw"]).await;
+    }
+    id
+}
+
+async fn act(api: &Api, plan: i64, verb: &str, extra: Value) -> (StatusCode, Value) {
+    let (_, now) = api.get(&format!("/api/v1/plans/{plan}")).await;
+    let mut body = json!({"version": now["version"]});
+    for (k, v) in extra.as_object().into_iter().flatten() {
+        body[k] = v.clone();
+    }
+    api.post(&format!("/api/v1/plans/{plan}/{verb}"), body).await
+}
+
+#[tokio::test]
+async fn the_authority_assembles_sends_and_publishes_the_plan_and_its_projects_are_in_it() {
+    let app = spawn_app().await;
+    let approved = passed_reviews(&app, "计划测试教育资源平台", true).await;
+    let waiting = passed_reviews(&app, "计划测试视频监控系统", false).await;
+    let draft = app.login("clerk").await.create_draft("计划测试未提交项目").await;
+    let reviewer = app.api("reviewer").await;
+
+    // Only the unit yeji:8 names compiles it.
+    let (s, e) = app
+        .api("finance")
+        .await
+        .post("/api/v1/plans", json!({"kind": "annual", "year": 2026}))
+        .await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("yeji:8"), "{e}");
+    // Bad input names its field.
+    let (s, e) = reviewer.post("/api/v1/plans", json!({"kind": "annual", "year": "明年"})).await;
+    assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("year")), "{e}");
+
+    let (s, plan) = reviewer.post("/api/v1/plans", json!({"kind": "annual", "year": 2026})).await;
+    assert_eq!(s, StatusCode::CREATED, "{plan}");
+    let id = plan["id"].as_i64().expect("id");
+    assert_eq!(plan["status"], "drafting");
+    assert_eq!(plan["title"], "2026年度政务信息化项目建设计划");
+    let ids: Vec<i64> = plan["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter_map(|l| l["project_id"].as_i64())
+        .collect();
+    assert!(ids.contains(&approved) && ids.contains(&waiting), "{plan}");
+    assert!(!ids.contains(&draft), "a draft is not sent: {plan}");
+    // The totals are the sums of its projects: 120.5 万元 each, 100 fiscal, 20.5 self-raised.
+    let n = ids.len() as i64;
+    assert_eq!(plan["total"]["projects"], n);
+    assert_eq!(plan["total"]["investment_yuan"], 1_205_000 * n);
+    assert_eq!(plan["total"]["fiscal_yuan"], 1_000_000 * n);
+    assert_eq!(plan["total"]["self_raised_yuan"], 205_000 * n);
+    assert_eq!(plan["total"]["year_amount_yuan"], 1_205_000 * n, "built within 2026: all of it");
+    let by_dept: i64 = plan["by_department"]
+        .as_array()
+        .expect("depts")
+        .iter()
+        .map(|d| d["projects"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(by_dept, n);
+
+    // One open plan of a kind a year.
+    let (s, e) = reviewer.post("/api/v1/plans", json!({"kind": "annual", "year": 2026})).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")), "{e}");
+
+    // The year's amount: within the investment, at the version read.
+    let line = format!("/api/v1/plans/{id}/lines/{approved}");
+    let (s, e) =
+        reviewer.put(&line, json!({"version": plan["version"], "year_amount": "200"})).await;
+    assert_eq!(
+        (s, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("year_amount")),
+        "{e}"
+    );
+    assert!(e["message"].as_str().unwrap_or("").contains("不能超过项目总投资"), "{e}");
+    let (s, p2) =
+        reviewer.put(&line, json!({"version": plan["version"], "year_amount": "100"})).await;
+    assert_eq!(s, StatusCode::OK, "{p2}");
+    assert_eq!(p2["total"]["year_amount_yuan"], 1_205_000 * n - 205_000);
+    let (s, e) =
+        reviewer.put(&line, json!({"version": plan["version"], "year_amount": "90"})).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("stale_version")), "{e}");
+    // A project the plan may not take is refused, naming the field; nothing is added.
+    let (s, e) = reviewer
+        .post(
+            &format!("/api/v1/plans/{id}/lines"),
+            json!({"version": p2["version"], "projects": [draft]}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("projects")),
+        "{e}"
+    );
+
+    // Units that do not review see only published plans.
+    let clerk = app.api("clerk").await;
+    assert_eq!(clerk.get(&format!("/api/v1/plans/{id}")).await.0, StatusCode::NOT_FOUND);
+
+    // 报批 → the district government returns it → 报批 again → approves.
+    let (s, p) = act(&reviewer, id, "pass", json!({"note": "请审定"})).await;
+    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("reviewing")), "{p}");
+    let (s, e) = act(&reviewer, id, "pass", json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "the district government holds it now: {e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("区政府"), "{e}");
+    let gov = app.api("qzf").await;
+    let first = p["steps"][0]["key"].as_str().expect("key").to_string();
+    let (s, p) =
+        act(&gov, id, "return", json!({"to": first, "reason": "请补充资金来源说明"})).await;
+    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("drafting")), "{p}");
+    let (s, p) = act(&reviewer, id, "pass", json!({"note": "已补充"})).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    let (s, p) = act(&gov, id, "pass", json!({"note": "同意"})).await;
+    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("approved")), "{p}");
+    // The history keeps the return with its reason.
+    assert!(p["acts"].to_string().contains("请补充资金来源说明"), "{p}");
+
+    // In a plan only once published: the fact is derived, and nobody may type it.
+    let (s, e) = reviewer
+        .post(
+            &format!("/api/v1/projects/{approved}/facts"),
+            json!({"fact": "in_annual_plan", "value": 1, "basis": "x"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let fund = |pid: i64| {
+        let reviewer = &reviewer;
+        async move {
+            let (_, g) = reviewer.get(&format!("/api/v1/projects/{pid}/gates?action=fund")).await;
+            let gate = g
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|x| x["rule_id"] == "yeji-8-plan-before-funds");
+            gate.map(|x| x["outcome"].as_str().unwrap_or_default().to_string()).unwrap_or_default()
+        }
+    };
+    assert_eq!(fund(approved).await, "fail", "approved but not yet in a published plan");
+    let (s, e) = act(&gov, id, "publish", json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "the compiler publishes: {e}");
+    let (s, p) = act(&reviewer, id, "publish", json!({})).await;
+    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("published")), "{p}");
+    assert_eq!(fund(approved).await, "pass", "in the published plan (yeji:8)");
+    assert_eq!(fund(waiting).await, "pass");
+    // Everyone of the jurisdiction may now read it; a later batch takes only what it did not.
+    assert_eq!(clerk.get(&format!("/api/v1/plans/{id}")).await.0, StatusCode::OK);
+    let (s, e) = reviewer.post("/api/v1/plans", json!({"kind": "annual", "year": 2026})).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")), "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("没有可列入"), "{e}");
+    let late = passed_reviews(&app, "计划测试第二批项目", false).await;
+    let (s, second) = reviewer.post("/api/v1/plans", json!({"kind": "annual", "year": 2026})).await;
+    assert_eq!((s, second["seq"].as_i64()), (StatusCode::CREATED, Some(2)), "{second}");
+    assert_eq!(second["lines"].as_array().map(Vec::len), Some(1), "{second}");
+    assert_eq!(second["lines"][0]["project_id"], late);
+    // Published, it is no longer changed.
+    let (s, _) = reviewer.put(&line, json!({"version": p["version"], "year_amount": "50"})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
+    // The plan as .xlsx, read back: the 合计 row above the projects, amounts as 万元.
+    let web = app.login("reviewer").await;
+    let r = web.get(&format!("/plans/{id}/plan.xlsx")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.expect("bytes");
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let sheet = wb.worksheet_range("计划").expect("sheet");
+    let cell = |r: u32, c: u32| sheet.get_value((r, c)).cloned().unwrap_or(Data::Empty);
+    assert_eq!(cell(0, 0).to_string(), "2026年度政务信息化项目建设计划");
+    assert_eq!(cell(1, 9).to_string(), "本年度安排（万元）");
+    assert!(cell(2, 0).to_string().starts_with("合计"));
+    assert_eq!(cell(2, 4), Data::Float(120.5 * n as f64));
+    assert_eq!(cell(2, 9), Data::Float(120.5 * n as f64 - 20.5));
+    let rows: Vec<String> = (3..3 + n as u32).map(|r| cell(r, 2).to_string()).collect();
+    assert!(rows.contains(&"计划测试教育资源平台".to_string()), "{rows:?}");
+    let summary = wb.worksheet_range("汇总").expect("summary");
+    assert!(summary.rows().any(|r| r.first().is_some_and(|c| *c == Data::String("合计".into()))));
+
+    // The pages: the list with the plan, the plan with its route and totals.
+    let (s, page) = web.text("/plans").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains(&format!("/plans/{id}")) && page.contains("已发布"), "{page}");
+    let (_, page) = web.text(&format!("/plans/{id}")).await;
+    for shown in [
+        "区数据资源管理局：编制计划",
+        "区政府：批准",
+        "（yeji:8）",
+        "退回：请补充资金来源说明",
+        "合计",
+    ] {
+        assert!(page.contains(shown), "{shown} not in {page}");
+    }
+}
+
+#[tokio::test]
+async fn a_plan_is_compiled_on_its_page_and_sent_without_javascript() {
+    let app = spawn_app().await;
+    let one = passed_reviews(&app, "页面计划测试平台", true).await;
+    let web = app.login("reviewer").await;
+    // A year typed wrong: the form again with the field named, nothing made.
+    let r = web.post("/plans", &[("kind", "annual"), ("year", "明年")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.expect("text");
+    assert!(page.contains("请填写计划年度"), "{page}");
+    let r = web.post("/plans", &[("kind", "annual"), ("year", "2026"), ("title", "")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().expect("location").to_string();
+    let (_, page) = web.text(&to).await;
+    assert!(page.contains("页面计划测试平台") && page.contains("编制中"), "{page}");
+    let version = |page: &str| {
+        let i = page.find("name=\"version\" value=\"").expect("version")
+            + "name=\"version\" value=\"".len();
+        page[i..].chars().take_while(char::is_ascii_digit).collect::<String>()
+    };
+    // Remove the project, then take it in again from the list of those it may take.
+    let v = version(&page);
+    let r = web.post(&format!("{to}/lines/{one}/remove"), &[("version", &v)]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = web.text(&to).await;
+    assert!(page.contains("可列入的项目") && page.contains(&format!("value=\"{one}\"")), "{page}");
+    let v = version(&page);
+    let r =
+        web.post(&format!("{to}/lines"), &[("version", &v), ("project", &one.to_string())]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // An amount that is not a number is named beside the table.
+    let (_, page) = web.text(&to).await;
+    let v = version(&page);
+    let r = web
+        .post(&format!("{to}/lines/{one}/amount"), &[("version", &v), ("year_amount", "很多")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // 报批 from the page; the district government's navigation counts it.
+    let r =
+        web.post(&format!("{to}/act"), &[("version", &v), ("verb", "pass"), ("note", "")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let gov = app.login("qzf").await;
+    let (_, home) = gov.text("/plans").await;
+    assert!(home.contains("待我办理") && home.contains(&to), "{home}");
+    let (_, page) = gov.text(&to).await;
+    assert!(page.contains("id=\"pass\"") && page.contains("报批中"), "{page}");
+}
