@@ -316,6 +316,13 @@ pub(crate) enum VerifyCommand {
         /// The panel's number (the project page and `GET /api/v1/projects/{id}/panels`).
         id: i64,
     },
+    /// Every signed decision on an annual or supplementary plan's route (报批, 通过, 退回, 不予
+    /// 通过): its SM2 signature, its record, the earlier opinions and the plan's projects and
+    /// amounts since it was sent; exits 1 naming what changed, 2 when there is no such plan.
+    Plan {
+        /// The plan's number (`/plans/{id}`).
+        id: i64,
+    },
 }
 
 #[derive(Subcommand)]

@@ -406,6 +406,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let store = open(&db).await?;
             return verify::panel(&store, id).await;
         }
+        Command::Verify { db, command: VerifyCommand::Plan { id } } => {
+            let store = open(&db).await?;
+            return verify::plan(&store, id).await;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

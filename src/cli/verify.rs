@@ -1,5 +1,6 @@
 //! `govit verify project ID`: each signed decision of a project, checked and printed;
-//! `govit verify panel ID`: an expert panel's draw re-run from its seed.
+//! `govit verify panel ID`: an expert panel's draw re-run from its seed;
+//! `govit verify plan ID`: each signed decision on a plan's route.
 
 use anyhow::Result;
 use govit_core::ids::ProjectId;
@@ -90,4 +91,48 @@ pub(super) async fn panel(store: &Store, id: i64) -> Result<ExitCode> {
         println!("不一致：保存的抽取结果与按随机种子重新抽取的结果不同");
         Ok(ExitCode::from(1))
     }
+}
+
+pub(super) async fn plan(store: &Store, id: i64) -> Result<ExitCode> {
+    let Some((x, checks)) = store.verify_plan_by_id(id).await? else {
+        println!("没有编号为 {id} 的计划");
+        return Ok(ExitCode::from(2));
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "计划 {}「{}」（第 {} 号，{}）：{} 项决定",
+        x.id,
+        x.title,
+        x.seq,
+        x.status.label(),
+        checks.len()
+    );
+    let mut broken = 0;
+    for c in &checks {
+        let intact = c.verdict.intact();
+        let _ = writeln!(
+            out,
+            "第 {} 项 {} {} {} {}（密钥 {}）：{}，{}",
+            c.seq,
+            govit_web::shell::view::fmt_ms(c.at_ms),
+            c.step,
+            c.verb.label(),
+            c.user_name,
+            if c.key_id.is_empty() { "无" } else { &c.key_id },
+            c.verdict.signature.label(),
+            if intact { "完整" } else { "有改动" }
+        );
+        for change in &c.verdict.changes {
+            let _ = writeln!(out, "    {change}");
+        }
+        broken += usize::from(!intact);
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    if broken > 0 {
+        println!("{broken} 项决定与签名时不一致");
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("全部决定及其所见计划内容与签名时一致");
+    Ok(ExitCode::SUCCESS)
 }

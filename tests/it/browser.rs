@@ -640,7 +640,7 @@ async fn linxiang_draws_its_expert_panel_and_an_expert_scores_in_chromium() {
         wait_for(&c, "抽取后不能重新抽取").await;
         fill(&c, "bidders", "某数智科技有限公司").await;
         click(&c, "#draw-form button[type=submit]").await;
-        let page = wait_for(&c, "随机种子").await;
+        let page = wait_for(&c, "tag tag-approved\">在组").await;
         assert_eq!(page.matches("tag tag-approved\">在组").count(), 5, "{page}");
         assert!(!page.contains("id=\"draw-form\""), "drawn once: {page}");
         c.goto(&format!("{base}/projects/{id}")).await.expect("goto project");

@@ -662,18 +662,23 @@ impl Api {
 /// account the profile lets compile it starts it, each holder passes its step in turn, and the
 /// compiler publishes it. Returns the plan as published.
 pub async fn publish_plan(apis: &[&Api], year: i32) -> Value {
+    publish_plan_of(apis, "annual", year).await
+}
+
+/// [`publish_plan`] for a plan of `kind` (`annual`, `supplementary`).
+pub async fn publish_plan_of(apis: &[&Api], kind: &str, year: i32) -> Value {
     let mut compiler = None;
     let mut plan = Value::Null;
     for api in apis {
         let (s, p) =
-            api.post("/api/v1/plans", serde_json::json!({"kind": "annual", "year": year})).await;
+            api.post("/api/v1/plans", serde_json::json!({"kind": kind, "year": year})).await;
         if s == StatusCode::CREATED {
             compiler = Some(*api);
             plan = p;
             break;
         }
     }
-    let compiler = compiler.expect("an account that compiles the annual plan");
+    let compiler = compiler.expect("an account that compiles the plan");
     let id = plan["id"].as_i64().expect("plan id");
     for _ in 0..12 {
         let (_, now) = compiler.get(&format!("/api/v1/plans/{id}")).await;

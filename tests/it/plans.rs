@@ -178,6 +178,49 @@ async fn the_authority_assembles_sends_and_publishes_the_plan_and_its_projects_a
     assert_eq!((s, second["seq"].as_i64()), (StatusCode::CREATED, Some(2)), "{second}");
     assert_eq!(second["lines"].as_array().map(Vec::len), Some(1), "{second}");
     assert_eq!(second["lines"][0]["project_id"], late);
+    // Every decision on its route is signed, and intact; an amount changed behind govit's
+    // back is named on the decisions that saw it.
+    let (_, now) = reviewer.get(&format!("/api/v1/plans/{id}")).await;
+    let decisions = now["decisions"].as_array().expect("decisions").clone();
+    assert_eq!(decisions.len(), 4, "报批, 退回, 报批, 批准: {now}");
+    assert!(decisions.iter().all(|d| d["intact"] == true && d["signature"] == "valid"), "{now}");
+    govit_storage::sqlx::query(
+        "UPDATE plan_lines SET year_amount_yuan = 1 WHERE plan_id = $1 AND project_id = $2",
+    )
+    .bind(id)
+    .bind(waiting)
+    .execute(app.store.pool())
+    .await
+    .expect("tamper");
+    let (_, now) = reviewer.get(&format!("/api/v1/plans/{id}")).await;
+    let out = app.cli(&["verify", "plan", &id.to_string()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("计划所列项目或金额已被改动") && text.contains("2 项决定与签名时不一致"),
+        "{text}"
+    );
+    let changed: Vec<&Value> = now["decisions"]
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .filter(|d| d["intact"] == false)
+        .collect();
+    assert_eq!(changed.len(), 2, "the second 报批 and the approval saw these amounts: {now}");
+    assert!(changed[0]["changes"].to_string().contains("计划所列项目或金额已被改动"), "{now}");
+    govit_storage::sqlx::query(
+        "UPDATE plan_lines SET year_amount_yuan = 1205000 WHERE plan_id = $1 AND project_id = $2",
+    )
+    .bind(id)
+    .bind(waiting)
+    .execute(app.store.pool())
+    .await
+    .expect("restore");
+    let (_, now) = reviewer.get(&format!("/api/v1/plans/{id}")).await;
+    assert!(now["decisions"].as_array().expect("d").iter().all(|d| d["intact"] == true), "{now}");
+    let out = app.cli(&["verify", "plan", &id.to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(app.cli(&["verify", "plan", "999999"]).status.code(), Some(2));
     // Published, it is no longer changed.
     let (s, _) = reviewer.put(&line, json!({"version": p["version"], "year_amount": "50"})).await;
     assert_eq!(s, StatusCode::CONFLICT);
@@ -262,4 +305,66 @@ async fn a_plan_is_compiled_on_its_page_and_sent_without_javascript() {
     assert!(home.contains("待我办理") && home.contains(&to), "{home}");
     let (_, page) = gov.text(&to).await;
     assert!(page.contains("id=\"pass\"") && page.contains("报批中"), "{page}");
+}
+
+#[tokio::test]
+async fn urgent_projects_join_through_linxiangs_supplementary_plan_and_lhasa_has_none() {
+    let app = spawn_app().await;
+    let cast = crate::workflow::Cast::of(&app, "linxiang").await;
+    let clerk = cast.api("clerk");
+    let sent = |name: &'static str| async move {
+        let (s, p) = clerk.post("/api/v1/projects", declaration_json(name)).await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        let id = p["id"].as_i64().expect("id");
+        clerk.hand_in(id).await;
+        let (s, p) = clerk
+            .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        id
+    };
+    let planned = sent("临湘市年度计划内项目").await;
+    let apis = cast.all();
+    let annual = publish_plan(&apis, 2026).await;
+    assert!(annual["lines"].to_string().contains(&format!("\"project_id\":{planned}")), "{annual}");
+    // linxiang:11: the annual plan was drawn up by 领导小组办公室 with 财政局 and 发改局 (会签), then 市政府.
+    assert_eq!(annual["steps"][0]["party_kinds"].as_array().map(Vec::len), Some(3), "{annual}");
+    let urgent = sent("临湘市急需建设项目").await;
+    let ordinary = sent("临湘市一般项目").await;
+    cast.api("reviewer").establish(urgent, &[("is_urgent", 1)]).await;
+    let supplementary = publish_plan_of(&apis, "supplementary", 2026).await;
+    let ids: Vec<i64> = supplementary["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter_map(|l| l["project_id"].as_i64())
+        .collect();
+    assert_eq!(ids, [urgent], "only the urgent one: {supplementary}");
+    assert_eq!(supplementary["steps"][0]["cite"], "linxiang:11");
+    // In a published plan, linxiang:12's gate before approval passes; outside it, not.
+    let gate = |pid: i64| {
+        let reviewer = cast.api("reviewer");
+        async move {
+            let (_, g) = reviewer.get(&format!("/api/v1/projects/{pid}/gates")).await;
+            let gate = g
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|x| x["rule_id"] == "linxiang-12-plan-before-approval");
+            gate.map(|x| x["outcome"].as_str().unwrap_or_default().to_string()).unwrap_or_default()
+        }
+    };
+    assert_eq!(gate(urgent).await, "pass");
+    assert_eq!(gate(planned).await, "pass");
+    assert_eq!(gate(ordinary).await, "fail");
+
+    // lhasa:7's urgent projects are each approved by the city on their owner's plan: no
+    // supplementary plan to compile, and the refusal says so.
+    let lhasa = crate::workflow::Cast::of(&app, "lhasa").await;
+    let (s, e) = lhasa
+        .api("reviewer")
+        .post("/api/v1/plans", json!({"kind": "supplementary", "year": 2026}))
+        .await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")), "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("增补计划"), "{e}");
 }

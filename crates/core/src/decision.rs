@@ -185,8 +185,20 @@ pub fn check(
     message: &str, public_key: &str, signature: &str, platform_key: Option<&[u8]>,
     now: Option<&Decision>, name: &dyn Fn(&str) -> String,
 ) -> Verdict {
+    let changes = match Decision::parse(message) {
+        Some(signed) => signed.differences(now, name),
+        None => vec!["决定记录无法读取".to_string()],
+    };
+    Verdict { signature: signature_state(message, public_key, signature, platform_key), changes }
+}
+
+/// Whether `signature` (hex) is `public_key`'s (hex) over `message`, and that key the
+/// platform's (`platform_key`, when one is configured).
+pub fn signature_state(
+    message: &str, public_key: &str, signature: &str, platform_key: Option<&[u8]>,
+) -> SignatureState {
     let key = hex::decode(public_key).unwrap_or_default();
-    let signature_state = if signature.is_empty() {
+    if signature.is_empty() {
         SignatureState::Unsigned
     } else if !crypto::verify(&key, message.as_bytes(), &hex::decode(signature).unwrap_or_default())
     {
@@ -195,12 +207,7 @@ pub fn check(
         SignatureState::OtherKey
     } else {
         SignatureState::Valid
-    };
-    let changes = match Decision::parse(message) {
-        Some(signed) => signed.differences(now, name),
-        None => vec!["决定记录无法读取".to_string()],
-    };
-    Verdict { signature: signature_state, changes }
+    }
 }
 
 #[cfg(test)]

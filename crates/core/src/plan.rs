@@ -188,6 +188,81 @@ pub fn check_year_amount(line: &PlanLine, amount: Yuan) -> Result<(), DomainErro
     Ok(())
 }
 
+/// The format of a plan act's signed message, its first field.
+pub const SIGNED_FORMAT: &str = "govit-plan-act/1";
+
+/// A decision on a plan's route (报批, 通过, 退回, 不予通过) as the platform's signer signs it
+/// for its user (issue 11 §6): the act, the user, the time, the plan's lines as they stood
+/// (their count and SM3) and the earlier decisions' opinions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SignedAct {
+    pub format: String,
+    pub plan: i64,
+    pub seq: i64,
+    pub step: String,
+    /// The verb as stored (JSON).
+    pub verb: String,
+    pub user: i64,
+    pub at_ms: i64,
+    pub lines: usize,
+    pub lines_sm3: String,
+    pub opinions: Vec<crate::decision::SeenOpinion>,
+}
+
+impl SignedAct {
+    /// The bytes that are signed: the act as JSON, its fields in their declared order.
+    pub fn message(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn parse(message: &str) -> Option<SignedAct> {
+        serde_json::from_str::<SignedAct>(message).ok().filter(|d| d.format == SIGNED_FORMAT)
+    }
+
+    /// What differs between the act as signed and as the records stand now (`None`: the act
+    /// is gone), in Chinese; empty when nothing does.
+    pub fn differences(&self, now: Option<&SignedAct>) -> Vec<String> {
+        let Some(now) = now else { return vec!["决定记录已被删除".to_string()] };
+        let mut out = Vec::new();
+        for (same, what) in [
+            (self.step == now.step, "所在步骤"),
+            (self.verb == now.verb, "决定或意见"),
+            (self.user == now.user, "办理人"),
+            (self.at_ms == now.at_ms, "办理时间"),
+        ] {
+            if !same {
+                out.push(format!("决定记录的{what}已被改动"));
+            }
+        }
+        if self.lines_sm3 != now.lines_sm3 {
+            out.push(format!(
+                "计划所列项目或金额已被改动（签名时 {} 个项目，SM3 {}；现为 {} 个，SM3 {}）",
+                self.lines,
+                crate::decision::short(&self.lines_sm3),
+                now.lines,
+                crate::decision::short(&now.lines_sm3)
+            ));
+        }
+        for o in &self.opinions {
+            match now.opinions.iter().find(|p| p.seq == o.seq) {
+                None => out.push(format!("第 {} 项办理记录的意见已被删除", o.seq)),
+                Some(p) if p.sm3 != o.sm3 => {
+                    out.push(format!("第 {} 项办理记录的意见已被改动", o.seq))
+                }
+                Some(_) => {}
+            }
+        }
+        out
+    }
+}
+
+/// The SM3 of a plan's lines: each line's project, amounts and period, in project order.
+pub fn lines_digest(lines: &[PlanLine]) -> String {
+    let mut sorted: Vec<&PlanLine> = lines.iter().collect();
+    sorted.sort_by_key(|l| l.project_id.0);
+    crate::crypto::sm3_hex(serde_json::to_string(&sorted).unwrap_or_default().as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,5 +368,36 @@ mod tests {
         p.status = RunStatus::Completed;
         assert_eq!(status(&p, false), PlanStatus::Approved);
         assert_eq!(status(&p, true), PlanStatus::Published);
+    }
+
+    #[test]
+    fn a_signed_act_names_a_changed_amount_and_a_changed_opinion() {
+        let lines = vec![line(1, "公安局", 300, 200), line(2, "民政局", 50, 50)];
+        let act = SignedAct {
+            format: SIGNED_FORMAT.into(),
+            plan: 1,
+            seq: 3,
+            step: "annual_plan/yeji:8/2".into(),
+            verb: r#"{"verb":"pass","note":"同意"}"#.into(),
+            user: 9,
+            at_ms: 1,
+            lines: 2,
+            lines_sm3: lines_digest(&lines),
+            opinions: vec![crate::decision::SeenOpinion::of(1, "报批")],
+        };
+        assert_eq!(SignedAct::parse(&act.message()), Some(act.clone()));
+        assert!(act.differences(Some(&act)).is_empty());
+        let mut changed = lines.clone();
+        changed[1].year_amount = Yuan(1);
+        let mut now = act.clone();
+        now.lines_sm3 = lines_digest(&changed);
+        now.opinions = vec![crate::decision::SeenOpinion::of(1, "报批（改）")];
+        let d = act.differences(Some(&now));
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d[0].contains("计划所列项目或金额已被改动"), "{d:?}");
+        // The order lines are read in does not change the digest.
+        let mut reversed = lines.clone();
+        reversed.reverse();
+        assert_eq!(lines_digest(&reversed), act.lines_sm3);
     }
 }

@@ -51,3 +51,15 @@ CREATE TABLE plan_acts (
     verb TEXT NOT NULL,
     UNIQUE (plan_id, seq)
 );
+-- 决定签名 of a plan's route: each 报批, 通过, 退回 and 不予通过 as the platform's signer signed it
+-- for its user (govit_core::plan::SignedAct: the act, the user, the time, the plan's lines'
+-- SM3 and the earlier opinions), with the public key and SM2 signature (hex; empty when no key
+-- was configured). Written in the act's transaction.
+CREATE TABLE plan_signatures (
+    plan_id BIGINT NOT NULL REFERENCES plans(id),
+    seq BIGINT NOT NULL,
+    message TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (plan_id, seq)
+);

@@ -186,6 +186,20 @@ impl Store {
         Ok(store)
     }
 
+    /// The platform signer's public key and SM2 signature over `message`, in hex; both empty
+    /// when no key is configured (a decision is then kept unsigned, and verification says so).
+    pub(crate) fn sign_hex(&self, message: &str) -> Result<(String, String)> {
+        match self.signer.get() {
+            Some(s) => {
+                let sig = s
+                    .sign(message.as_bytes())
+                    .map_err(|e| StoreError::Config(format!("决定签名失败：{e}")))?;
+                Ok((hex::encode(s.public_key()), hex::encode(sig)))
+            }
+            None => Ok((String::new(), String::new())),
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -111,6 +111,11 @@ impl Cast {
         Cast { apis }
     }
 
+    /// Every account of the cast.
+    pub(crate) fn all(&self) -> Vec<&Api> {
+        self.apis.iter().map(|(.., a)| a).collect()
+    }
+
     pub(crate) fn api(&self, login_start: &str) -> &Api {
         &self.apis.iter().find(|(l, ..)| l.starts_with(login_start)).expect(login_start).2
     }

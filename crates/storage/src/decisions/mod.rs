@@ -6,7 +6,7 @@
 //! files' bytes in the file store, naming whatever changed.
 
 use crate::projects::{ActAt, ActHook, FactFuture, Project};
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store};
 use govit_core::crypto::{Signer, key_id};
 use govit_core::decision::{
     self, Decision, FORMAT, SeenFile, SeenOpinion, SeenReview, Verdict, short,
@@ -101,15 +101,7 @@ async fn sign(at: ActAt<'_>) -> Result<()> {
         reviews,
     };
     let message = d.message();
-    let (public_key, signature) = match store.signer.get() {
-        Some(s) => {
-            let sig = s
-                .sign(message.as_bytes())
-                .map_err(|e| StoreError::Config(format!("决定签名失败：{e}")))?;
-            (hex::encode(s.public_key()), hex::encode(sig))
-        }
-        None => (String::new(), String::new()),
-    };
+    let (public_key, signature) = store.sign_hex(&message)?;
     sqlx::query(
         "INSERT INTO decision_signatures (project_id, seq, message, public_key, signature) \
          VALUES ($1, $2, $3, $4, $5)",

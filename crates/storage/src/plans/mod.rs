@@ -11,8 +11,9 @@ pub use steps::{EditLines, LineChange, PlanAct, PublishPlan, StartPlan};
 
 use crate::base::change::{Record, Who};
 use crate::{Result, Store};
+use govit_core::decision::{SeenOpinion, Verdict};
 use govit_core::declaration::{ConstructionPeriod, FundSources, YearMonth};
-use govit_core::ids::{JurisdictionId, ProjectId, UserId};
+use govit_core::ids::{JurisdictionId, ProjectId};
 use govit_core::money::Yuan;
 use govit_core::org::{Principal, Role};
 use govit_core::plan::{self, PlanKind, PlanLine, PlanStatus};
@@ -40,14 +41,8 @@ pub struct Plan {
     pub version: i64,
 }
 
-/// One act of a plan's history, with its actor's name and department as they are now.
-#[derive(Debug, Clone, Serialize)]
-pub struct PlanActRecord {
-    #[serde(flatten)]
-    pub act: Act,
-    pub actor_name: String,
-    pub actor_department: String,
-}
+/// One act of a plan's history, as a project's run keeps its own.
+pub use crate::projects::run::ActRecord as PlanActRecord;
 
 /// A plan's run as it stands.
 #[derive(Debug, Clone)]
@@ -130,33 +125,8 @@ pub(crate) fn route_of(store: &Store, plan: &Plan) -> Route {
     rules.profile(&plan.profile_id).and_then(|p| plan::route(p, plan.kind)).unwrap_or_default()
 }
 
-async fn acts_of(conn: &mut AnyConnection, id: i64) -> Result<Vec<PlanActRecord>> {
-    let rows = sqlx::query(
-        "SELECT a.at_ms, a.user_id, a.parties, a.step, a.verb, COALESCE(u.name, '') AS name, \
-         COALESCE(d.name, '') AS department FROM plan_acts a LEFT JOIN users u ON u.id = a.user_id \
-         LEFT JOIN departments d ON d.id = u.department_id WHERE a.plan_id = $1 ORDER BY a.seq",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let parties: String = r.try_get("parties")?;
-        let verb: String = r.try_get("verb")?;
-        let Ok(verb) = serde_json::from_str::<Verb>(&verb) else { continue };
-        out.push(PlanActRecord {
-            act: Act {
-                at_ms: r.try_get("at_ms")?,
-                user: UserId(r.try_get("user_id")?),
-                parties: parties.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
-                step: r.try_get("step")?,
-                verb,
-            },
-            actor_name: r.try_get("name")?,
-            actor_department: r.try_get("department")?,
-        });
-    }
-    Ok(out)
+pub(crate) async fn acts_of(conn: &mut AnyConnection, id: i64) -> Result<Vec<PlanActRecord>> {
+    crate::projects::run::read_acts(conn, crate::projects::run::Acts::Plan, id).await
 }
 
 pub(crate) async fn run_of(
@@ -167,6 +137,156 @@ pub(crate) async fn run_of(
     let plain: Vec<Act> = acts.iter().map(|a| a.act.clone()).collect();
     let progress = replay(&route, plan.created_at_ms, &plain);
     Ok(PlanRun { route, progress, acts })
+}
+
+/// The opinions of the decisions (通过, 退回, 不予通过) made before act `seq`: each by its number
+/// and the SM3 of its verb as stored.
+pub(crate) fn opinions_before(acts: &[PlanActRecord], seq: i64) -> Vec<SeenOpinion> {
+    acts.iter()
+        .enumerate()
+        .map(|(i, a)| (i as i64 + 1, a))
+        .filter(|(n, a)| *n < seq && decides(&a.act.verb))
+        .map(|(n, a)| SeenOpinion::of(n, &serde_json::to_string(&a.act.verb).unwrap_or_default()))
+        .collect()
+}
+
+fn decides(v: &Verb) -> bool {
+    matches!(v.kind(), VerbKind::Pass | VerbKind::Return | VerbKind::Reject)
+}
+
+/// One decision on a plan's route as verified.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanActCheck {
+    pub seq: i64,
+    pub step: String,
+    pub verb: VerbKind,
+    pub user_name: String,
+    pub at_ms: i64,
+    pub key_id: String,
+    pub verdict: Verdict,
+}
+
+impl Store {
+    /// [`Store::verify_plan`] of plan `id` for the operator (no data scope: the command line),
+    /// with the plan; `None` when there is no such plan.
+    pub async fn verify_plan_by_id(&self, id: i64) -> Result<Option<(Plan, Vec<PlanActCheck>)>> {
+        let plan = {
+            let mut conn = self.pool.acquire().await?;
+            fetch_plan(&mut conn, id).await?
+        };
+        let Some(plan) = plan else { return Ok(None) };
+        let checks = self.verify_plan(&plan).await?;
+        Ok(Some((plan, checks)))
+    }
+
+    /// Verifies every signed decision on a plan the caller has read: each signature against
+    /// the platform's key, each act and earlier opinion against the records, and the lines
+    /// against what the decisions since the plan was last sent saw (before that the plan was
+    /// being compiled, and its lines were meant to change).
+    pub async fn verify_plan(&self, plan: &Plan) -> Result<Vec<PlanActCheck>> {
+        let mut conn = self.pool.acquire().await?;
+        let kept: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT seq, message, public_key, signature FROM plan_signatures WHERE plan_id = $1 ORDER BY seq",
+        )
+        .bind(plan.id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let run = run_of(self, &mut conn, plan).await?;
+        let lines = lines_of(&mut conn, plan.id).await?;
+        drop(conn);
+        let digest = plan::lines_digest(&lines);
+        // The last act made at the compiler's step (报批 or a return to it): the lines have
+        // stood as they are since, unless the plan is being compiled now.
+        let mut sent_at = i64::MAX;
+        let mut p = Progress::start(&run.route, plan.created_at_ms);
+        for (i, a) in run.acts.iter().enumerate() {
+            let actor = Actor { user: a.act.user, parties: &a.act.parties };
+            if p.current == 0 && a.act.verb.kind() == VerbKind::Pass {
+                sent_at = i as i64 + 1;
+            }
+            if let Ok(o) =
+                govit_core::workflow::decide(&run.route, &p, actor, &a.act.verb, a.act.at_ms)
+            {
+                p = o.progress;
+            }
+        }
+        let compiling = plan.status == PlanStatus::Drafting;
+        let platform_key = self.signer.get().map(|s| s.public_key());
+        let mut out = Vec::new();
+        for (seq, message, public_key, signature) in &kept {
+            let signed = plan::SignedAct::parse(message);
+            let act = run.acts.get((*seq - 1).max(0) as usize).filter(|_| *seq >= 1);
+            let now = match (&signed, act) {
+                (Some(s), Some(a)) => Some(plan::SignedAct {
+                    step: a.act.step.clone(),
+                    verb: serde_json::to_string(&a.act.verb).unwrap_or_default(),
+                    user: a.act.user.0,
+                    at_ms: a.act.at_ms,
+                    lines: if compiling || *seq < sent_at { s.lines } else { lines.len() },
+                    lines_sm3: if compiling || *seq < sent_at {
+                        s.lines_sm3.clone()
+                    } else {
+                        digest.clone()
+                    },
+                    opinions: opinions_before(&run.acts, *seq),
+                    ..s.clone()
+                }),
+                _ => None,
+            };
+            let changes = match &signed {
+                Some(s) => s.differences(now.as_ref()),
+                None => vec!["决定记录无法读取".to_string()],
+            };
+            let state = govit_core::decision::signature_state(
+                message,
+                public_key,
+                signature,
+                platform_key.as_deref(),
+            );
+            out.push(PlanActCheck {
+                seq: *seq,
+                step: signed
+                    .as_ref()
+                    .and_then(|s| run.route.steps.iter().find(|x| x.key == s.step))
+                    .map_or_else(String::new, |x| x.action.clone()),
+                verb: act.map_or(VerbKind::Pass, |a| a.act.verb.kind()),
+                user_name: act.map(|a| a.actor_name.clone()).unwrap_or_default(),
+                at_ms: signed.as_ref().map_or(0, |s| s.at_ms),
+                key_id: match public_key.is_empty() {
+                    true => String::new(),
+                    false => {
+                        govit_core::crypto::key_id(&hex::decode(public_key).unwrap_or_default())
+                    }
+                },
+                verdict: Verdict { signature: state, changes },
+            });
+        }
+        // A decision whose signature record is gone is a change too.
+        for (i, a) in run.acts.iter().enumerate() {
+            let seq = i as i64 + 1;
+            if decides(&a.act.verb) && !kept.iter().any(|(s, ..)| *s == seq) {
+                out.push(PlanActCheck {
+                    seq,
+                    step: run
+                        .route
+                        .steps
+                        .iter()
+                        .find(|x| x.key == a.act.step)
+                        .map_or_else(String::new, |x| x.action.clone()),
+                    verb: a.act.verb.kind(),
+                    user_name: a.actor_name.clone(),
+                    at_ms: a.act.at_ms,
+                    key_id: String::new(),
+                    verdict: Verdict {
+                        signature: govit_core::decision::SignatureState::Unsigned,
+                        changes: vec!["没有这项决定的签名记录".to_string()],
+                    },
+                });
+            }
+        }
+        out.sort_by_key(|c| c.seq);
+        Ok(out)
+    }
 }
 
 /// The parties a person acts as on their jurisdiction's plans: their unit's party kinds, for
@@ -275,6 +395,8 @@ pub struct PlanView {
     pub publishable: bool,
     /// The projects the reader could add now (while compiling): (id, name, department).
     pub candidates: Vec<(i64, String, String)>,
+    /// Each signed decision on its route, verified.
+    pub decisions: Vec<PlanActCheck>,
 }
 
 /// Filters of the plan list.
@@ -328,8 +450,20 @@ impl Store {
             }
             false => Vec::new(),
         };
+        drop(conn);
         let totals = plan::totals(&lines);
-        Ok(PlanView { plan, lines, totals, run, verbs, editable, publishable, candidates })
+        let decisions = self.verify_plan(&plan).await?;
+        Ok(PlanView {
+            plan,
+            lines,
+            totals,
+            run,
+            verbs,
+            editable,
+            publishable,
+            candidates,
+            decisions,
+        })
     }
 
     /// The plans of the caller's jurisdiction waiting on them: to compile, to approve, to

@@ -450,22 +450,23 @@ impl Step<Plan> for PlanAct {
     ) -> Result<Written> {
         let plan = cx.record()?;
         let conn = &mut *cx.conn;
-        sqlx::query(
-            "INSERT INTO plan_acts (plan_id, seq, at_ms, user_id, parties, step, verb) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        let kept = crate::projects::run::keep_act(
+            conn,
+            crate::projects::run::Acts::Plan,
+            plan.id,
+            seq,
+            &act,
         )
-        .bind(plan.id)
-        .bind(seq)
-        .bind(act.at_ms)
-        .bind(act.user.0)
-        .bind(act.parties.join(","))
-        .bind(act.step.clone())
-        .bind(serde_json::to_string(&act.verb).unwrap_or_default())
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| {
-            unless_unique(e, || DomainError::StaleVersion { current: plan.version + 1 })
-        })?;
+        .await;
+        if let Err(crate::StoreError::Db(e)) = kept {
+            return Err(unless_unique(e, || DomainError::StaleVersion {
+                current: plan.version + 1,
+            }));
+        }
+        kept?;
+        if matches!(act.verb.kind(), VerbKind::Pass | VerbKind::Return | VerbKind::Reject) {
+            sign(cx.store, conn, plan, seq, &act).await?;
+        }
         let state = plan::status(&outcome.progress, false);
         bump(conn, plan, state).await?;
         let after = json!({"step": act.step, "verb": act.verb, "state": state,
@@ -568,4 +569,38 @@ impl Step<Plan> for PublishPlan {
         let after = json!({"published": true, "projects": input.iter().map(|l| l.project_id.0).collect::<Vec<_>>()});
         Ok(Written::part(Audited::of(None, after)))
     }
+}
+
+/// Signs decision `seq` on the plan with the platform's key for its user, over the act, the
+/// plan's lines as they stand and the earlier decisions' opinions (see `plan::SignedAct`).
+async fn sign(
+    store: &Store, conn: &mut AnyConnection, plan: &Plan, seq: i64, act: &Act,
+) -> Result<()> {
+    let lines = lines_of(conn, plan.id).await?;
+    let earlier = super::acts_of(conn, plan.id).await?;
+    let signed = plan::SignedAct {
+        format: plan::SIGNED_FORMAT.into(),
+        plan: plan.id,
+        seq,
+        step: act.step.clone(),
+        verb: serde_json::to_string(&act.verb).unwrap_or_default(),
+        user: act.user.0,
+        at_ms: act.at_ms,
+        lines: lines.len(),
+        lines_sm3: plan::lines_digest(&lines),
+        opinions: super::opinions_before(&earlier, seq),
+    };
+    let message = signed.message();
+    let (public_key, signature) = store.sign_hex(&message)?;
+    sqlx::query(
+        "INSERT INTO plan_signatures (plan_id, seq, message, public_key, signature) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(plan.id)
+    .bind(seq)
+    .bind(message)
+    .bind(public_key)
+    .bind(signature)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

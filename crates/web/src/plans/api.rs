@@ -183,6 +183,24 @@ pub struct CandidateDto {
     department: String,
 }
 
+/// A signed decision on the plan's route, verified.
+#[derive(Serialize, ToSchema)]
+pub struct PlanDecisionDto {
+    seq: i64,
+    step: String,
+    /// pass, return, reject
+    verb: String,
+    user: String,
+    at_ms: i64,
+    /// The signing key's fingerprint (empty: unsigned).
+    key_id: String,
+    /// valid, invalid, other_key, unsigned
+    signature: String,
+    intact: bool,
+    /// What changed since it was signed, in Chinese.
+    changes: Vec<String>,
+}
+
 /// A plan with its projects, totals, route and what the caller may do.
 #[derive(Serialize, ToSchema)]
 pub struct PlanDetailDto {
@@ -201,6 +219,8 @@ pub struct PlanDetailDto {
     publishable: bool,
     /// Projects the caller could add now (while compiling).
     candidates: Vec<CandidateDto>,
+    /// Each signed decision (报批, 通过, 退回, 不予通过), verified.
+    decisions: Vec<PlanDecisionDto>,
 }
 
 impl From<&PlanView> for PlanDetailDto {
@@ -271,6 +291,24 @@ impl From<&PlanView> for PlanDetailDto {
                     project_id: *id,
                     name: name.clone(),
                     department: dept.clone(),
+                })
+                .collect(),
+            decisions: v
+                .decisions
+                .iter()
+                .map(|c| PlanDecisionDto {
+                    seq: c.seq,
+                    step: c.step.clone(),
+                    verb: c.verb.as_str().to_string(),
+                    user: c.user_name.clone(),
+                    at_ms: c.at_ms,
+                    key_id: c.key_id.clone(),
+                    signature: serde_json::to_value(c.verdict.signature)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default(),
+                    intact: c.verdict.intact(),
+                    changes: c.verdict.changes.clone(),
                 })
                 .collect(),
         }

@@ -139,6 +139,18 @@ fn steps_shown(state: &AppState, v: &PlanView) -> Vec<StepShown> {
         .collect()
 }
 
+/// A signed decision on the plan as the page shows it.
+pub struct DecisionShown {
+    pub seq: i64,
+    pub at: String,
+    pub step: String,
+    pub verb: &'static str,
+    pub user: String,
+    pub signature: &'static str,
+    pub intact: bool,
+    pub changes: Vec<String>,
+}
+
 /// A line of the plan as the page shows it.
 pub struct LineShown {
     pub project_id: i64,
@@ -280,6 +292,7 @@ struct PlanPage {
     editable: bool,
     publishable: bool,
     candidates: Vec<(i64, String, String)>,
+    decisions: Vec<DecisionShown>,
     may_pass: bool,
     may_return: bool,
     may_reject: bool,
@@ -363,6 +376,20 @@ async fn render_plan(
         editable: v.editable,
         publishable: v.publishable,
         candidates: v.candidates.clone(),
+        decisions: v
+            .decisions
+            .iter()
+            .map(|c| DecisionShown {
+                seq: c.seq,
+                at: fmt_ms(c.at_ms),
+                step: c.step.clone(),
+                verb: c.verb.label(),
+                user: c.user_name.clone(),
+                signature: c.verdict.signature.label(),
+                intact: c.verdict.intact(),
+                changes: c.verdict.changes.clone(),
+            })
+            .collect(),
         may_pass: has(VerbKind::Pass),
         may_return: has(VerbKind::Return),
         may_reject: has(VerbKind::Reject),
