@@ -368,3 +368,53 @@ async fn urgent_projects_join_through_linxiangs_supplementary_plan_and_lhasa_has
     assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")), "{e}");
     assert!(e["message"].as_str().unwrap_or("").contains("增补计划"), "{e}");
 }
+
+#[tokio::test]
+async fn a_multi_year_project_declares_its_yearly_budget_and_each_years_plan_arranges_it() {
+    let app = spawn_app().await;
+    let clerk = app.api("clerk").await;
+    let mut body = declaration_json("跨年度计划测试平台");
+    body["period_start"] = json!("2026-07");
+    body["period_end"] = json!("2027-06");
+    // Years that do not add up to the investment are refused, naming the field; nothing saved.
+    body["yearly_budget"] = json!("2026 80\n2027 50");
+    let (s, e) = clerk.post("/api/v1/projects", body.clone()).await;
+    assert_eq!(
+        (s, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("yearly_budget")),
+        "{e}"
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("分年度投资合计 130 万元与项目投资 120.5 万元不一致"),
+        "{e}"
+    );
+    body["yearly_budget"] = json!("2026年：80万元\n2027 40.5");
+    let (s, p) = clerk.post("/api/v1/projects", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    assert_eq!(p["yearly_budget"][1]["amount_yuan"], 405_000, "{p}");
+    let id = p["id"].as_i64().expect("id");
+    clerk.hand_in(id).await;
+    let (s, p) = clerk
+        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    // The page shows it; each year's plan arranges that year's declared amount.
+    let (_, page) = app.login("clerk").await.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("2026 年 80 万元；2027 年 40.5 万元"), "{page}");
+    let reviewer = app.api("reviewer").await;
+    for (year, yuan) in [(2026, 800_000), (2027, 405_000)] {
+        let (s, plan) =
+            reviewer.post("/api/v1/plans", json!({"kind": "annual", "year": year})).await;
+        assert_eq!(s, StatusCode::CREATED, "{plan}");
+        let line = plan["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .find(|l| l["project_id"] == id)
+            .cloned();
+        assert_eq!(line.map(|l| l["year_amount_yuan"].clone()), Some(json!(yuan)), "{plan}");
+    }
+}

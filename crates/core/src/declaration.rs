@@ -34,7 +34,12 @@ pub struct DeclarationForm {
     pub phone: String,
     pub email: String,
     pub remarks: String,
+    /// 分年度投资计划 of a multi-year project: one year a line, `2026 120.5` (万元); optional.
+    pub yearly_budget: String,
 }
+
+/// The most years a yearly budget lists.
+pub const YEARLY_MAX_LINES: usize = 20;
 
 /// The Chinese label of a form field, as printed on annex 1.
 pub fn field_label(field: &str) -> &'static str {
@@ -54,6 +59,7 @@ pub fn field_label(field: &str) -> &'static str {
         "phone" => "联系电话",
         "email" => "电子邮箱",
         "remarks" => "备注",
+        "yearly_budget" => "分年度投资计划",
         "version" => "版本",
         "reason" => "退回理由",
         "decision" => "审核意见",
@@ -213,6 +219,10 @@ pub struct Declaration {
     pub phone: Phone,
     pub email: Email,
     pub remarks: String,
+    /// 分年度投资计划: (year, amount), in year order; empty when not given. When given, its years
+    /// lie within the construction period and its amounts add up to the investment.
+    #[serde(default)]
+    pub yearly: Vec<(i32, Yuan)>,
 }
 
 fn char_count(s: &str) -> usize {
@@ -320,11 +330,21 @@ impl DeclarationForm {
             errors
                 .push(FieldError::new("remarks", format!("备注不能超过 {REMARKS_MAX_CHARS} 个字")));
         }
+        let yearly = match (start, end, investment) {
+            (Some(s), Some(e), Some(inv)) if e >= s => yearly_budget(
+                &mut errors,
+                &self.yearly_budget,
+                ConstructionPeriod { start: s, end: e },
+                inv,
+            ),
+            _ => Vec::new(),
+        };
         match (start, end, investment, sources, phone, email) {
             (Some(start), Some(end), Some(investment), Some(sources), Some(phone), Some(email))
                 if errors.is_empty() =>
             {
                 Ok(Declaration {
+                    yearly,
                     name,
                     summary,
                     period: ConstructionPeriod { start, end },
@@ -360,8 +380,93 @@ impl Declaration {
             phone: self.phone.as_str().to_string(),
             email: self.email.as_str().to_string(),
             remarks: self.remarks.clone(),
+            yearly_budget: self
+                .yearly
+                .iter()
+                .map(|(y, a)| format!("{y} {}", a.to_wan_string()))
+                .collect::<Vec<_>>()
+                .join("\n"),
         }
     }
+
+    /// The yearly budget as stored: `2026:1000000;2027:205000` (yuan).
+    pub fn yearly_stored(&self) -> String {
+        self.yearly.iter().map(|(y, a)| format!("{y}:{}", a.0)).collect::<Vec<_>>().join(";")
+    }
+
+    /// A yearly budget as stored; what cannot be read is left out.
+    pub fn yearly_from_stored(text: &str) -> Vec<(i32, Yuan)> {
+        text.split(';')
+            .filter_map(|part| {
+                let (y, a) = part.split_once(':')?;
+                Some((y.trim().parse().ok()?, Yuan(a.trim().parse().ok()?)))
+            })
+            .collect()
+    }
+
+    /// The amount declared for `year`, when the yearly budget names it.
+    pub fn declared_for(&self, year: i32) -> Option<Yuan> {
+        self.yearly.iter().find(|(y, _)| *y == year).map(|(_, a)| *a)
+    }
+}
+
+/// Parses 分年度投资计划: one year a line (`2026 120.5`, `2026年：120.5万元`, or `;`-separated),
+/// each year once and within the construction period, adding up to the investment (xinzhou-
+/// transport:7 and linxiang:10 ask multi-year projects for it). Blank: none given.
+fn yearly_budget(
+    errors: &mut Vec<FieldError>, text: &str, period: ConstructionPeriod, investment: Yuan,
+) -> Vec<(i32, Yuan)> {
+    const FIELD: &str = "yearly_budget";
+    let lines: Vec<&str> =
+        text.split(['\n', ';', '；']).map(str::trim).filter(|l| !l.is_empty()).collect();
+    if lines.len() > YEARLY_MAX_LINES {
+        errors.push(FieldError::new(FIELD, format!("分年度投资计划最多 {YEARLY_MAX_LINES} 行")));
+        return Vec::new();
+    }
+    let mut out: Vec<(i32, Yuan)> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let digits: String = line.chars().take_while(char::is_ascii_digit).collect();
+        let rest = line[digits.len()..]
+            .trim_start_matches('年')
+            .trim_start_matches([' ', ':', '：', '=', '\t'])
+            .trim_end_matches("万元")
+            .trim();
+        let year = digits.parse::<i32>().ok().filter(|_| digits.len() == 4);
+        let amount = Yuan::parse_wan(rest);
+        let (Some(year), Ok(amount)) = (year, amount) else {
+            errors.push(FieldError::new(
+                FIELD,
+                format!("分年度投资计划第 {} 行应为“年份 金额（万元）”，如“2026 120.5”", i + 1),
+            ));
+            return Vec::new();
+        };
+        if year < period.start.year || year > period.end.year {
+            errors.push(FieldError::new(
+                FIELD,
+                format!("分年度投资计划的 {year} 年不在建设年度（{period}）内"),
+            ));
+            return Vec::new();
+        }
+        if out.iter().any(|(y, _)| *y == year) {
+            errors.push(FieldError::new(FIELD, format!("分年度投资计划的 {year} 年填写了两次")));
+            return Vec::new();
+        }
+        out.push((year, amount));
+    }
+    out.sort_by_key(|(y, _)| *y);
+    let total: i64 = out.iter().map(|(_, a)| a.0).sum();
+    if !out.is_empty() && total != investment.0 {
+        errors.push(FieldError::new(
+            FIELD,
+            format!(
+                "分年度投资合计 {} 万元与项目投资 {} 万元不一致",
+                Yuan(total).to_wan_string(),
+                investment.to_wan_string()
+            ),
+        ));
+        return Vec::new();
+    }
+    out
 }
 
 #[cfg(test)]
@@ -381,6 +486,7 @@ pub(crate) fn valid_form() -> DeclarationForm {
         phone: "0564-6661234".into(),
         email: "lisi@yeji.gov.cn".into(),
         remarks: "".into(),
+        yearly_budget: "".into(),
     }
 }
 
@@ -399,6 +505,36 @@ mod tests {
         assert_eq!(d.sources.total(), d.investment);
         assert_eq!(d.period.to_string(), "2025年01月至2025年12月");
         assert_eq!(d.to_form().parse(), Ok(d));
+    }
+
+    #[test]
+    fn a_yearly_budget_lies_within_the_period_and_adds_up_to_the_investment() {
+        let mut f = valid_form();
+        f.period_start = "2025-07".into();
+        f.period_end = "2026-06".into();
+        f.yearly_budget = "2025年：60.5万元\n2026 60".into();
+        let d = f.parse().expect("valid");
+        assert_eq!(d.yearly, vec![(2025, Yuan(605_000)), (2026, Yuan(600_000))]);
+        assert_eq!(d.declared_for(2026), Some(Yuan(600_000)));
+        assert_eq!(Declaration::yearly_from_stored(&d.yearly_stored()), d.yearly);
+        assert_eq!(d.to_form().parse(), Ok(d));
+        for (bad, says) in [
+            ("2025 60.5\n2026 50", "分年度投资合计 110.5 万元与项目投资 120.5 万元不一致"),
+            ("2027 120.5", "2027 年不在建设年度"),
+            ("2025 60\n2025 60.5", "填写了两次"),
+            ("明年 120.5", "第 1 行应为"),
+            ("25 120.5", "第 1 行应为"),
+        ] {
+            f.yearly_budget = bad.into();
+            let e = f.parse().expect_err(bad);
+            assert_eq!(e.len(), 1, "{bad}: {e:?}");
+            assert_eq!(e[0].field, "yearly_budget");
+            assert!(e[0].message.contains(says), "{bad}: {}", e[0].message);
+        }
+        f.yearly_budget = "2025 1\n".repeat(YEARLY_MAX_LINES + 1);
+        assert_eq!(fields(&f), vec!["yearly_budget"]);
+        f.yearly_budget = "  ".into();
+        assert!(f.parse().expect("blank").yearly.is_empty());
     }
 
     #[test]

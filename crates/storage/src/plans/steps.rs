@@ -44,7 +44,7 @@ async fn take_in(conn: &mut AnyConnection, plan_id: i64, year: i32, ids: &[i64])
     let list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT p.id, p.name, d.name AS department, p.period_start, p.period_end, p.investment_yuan, \
-         p.fiscal_yuan, p.bank_loan_yuan, p.self_raised_yuan, p.other_yuan FROM projects p \
+         p.fiscal_yuan, p.bank_loan_yuan, p.self_raised_yuan, p.other_yuan, p.yearly_budget FROM projects p \
          JOIN departments d ON d.id = p.owner_department_id WHERE p.id IN ({list})"
     )))
     .fetch_all(&mut *conn)
@@ -56,7 +56,14 @@ async fn take_in(conn: &mut AnyConnection, plan_id: i64, year: i32, ids: &[i64])
             end: YearMonth::parse(&end).unwrap_or(YearMonth { year, month: 12 }),
         };
         let investment = Yuan(r.try_get("investment_yuan")?);
-        let amount = default_year_amount(&period, investment, year);
+        // The year's amount as declared (分年度投资计划), else its share of the months.
+        let declared = govit_core::declaration::Declaration::yearly_from_stored(
+            &r.try_get::<String, _>("yearly_budget")?,
+        );
+        let amount = match declared.iter().find(|(y, _)| *y == year) {
+            Some((_, a)) => *a,
+            None => default_year_amount(&period, investment, year),
+        };
         sqlx::query(
             "INSERT INTO plan_lines (plan_id, project_id, name, department, period_start, period_end, \
              investment_yuan, fiscal_yuan, bank_loan_yuan, self_raised_yuan, other_yuan, year_amount_yuan) \

@@ -131,9 +131,9 @@ impl Step<Project> for CreateDraft<'_> {
                 .unwrap_or_else(|| DEFAULT_PROFILE.to_string());
         let row = bind_declaration(sqlx::query(
             "INSERT INTO projects (name, summary, period_start, period_end, investment_yuan, fiscal_yuan, \
-             bank_loan_yuan, self_raised_yuan, other_yuan, leader, contact, phone, email, remarks, jurisdiction_id, \
-             owner_department_id, profile_id, status, created_by, created_at_ms, updated_at_ms, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, 1) \
+             bank_loan_yuan, self_raised_yuan, other_yuan, leader, contact, phone, email, remarks, yearly_budget, \
+             jurisdiction_id, owner_department_id, profile_id, status, created_by, created_at_ms, updated_at_ms, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, 1) \
              RETURNING id",
         ), &d)
         .bind(pr.jurisdiction_id.0)
@@ -148,8 +148,8 @@ impl Step<Project> for CreateDraft<'_> {
     }
 }
 
-/// Binds a declaration's fields as the query's first fourteen parameters, in the order of the
-/// columns `name` to `remarks` of `projects`.
+/// Binds a declaration's fields as the query's first fifteen parameters, in the order of the
+/// columns `name` to `remarks` of `projects`, then `yearly_budget`.
 fn bind_declaration<'q>(
     q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>, d: &Declaration,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
@@ -167,6 +167,7 @@ fn bind_declaration<'q>(
         .bind(d.phone.as_str().to_string())
         .bind(d.email.as_str().to_string())
         .bind(d.remarks.clone())
+        .bind(d.yearly_stored())
 }
 
 /// An edit of the declaration by its owner unit, at the version the user saw.
@@ -188,8 +189,8 @@ impl Step<Project> for EditDeclaration<'_> {
         let n = bind_declaration(sqlx::query(
             "UPDATE projects SET name = $1, summary = $2, period_start = $3, period_end = $4, investment_yuan = $5, \
              fiscal_yuan = $6, bank_loan_yuan = $7, self_raised_yuan = $8, other_yuan = $9, leader = $10, \
-             contact = $11, phone = $12, email = $13, remarks = $14, updated_at_ms = $15, version = version + 1 \
-             WHERE id = $16 AND version = $17",
+             contact = $11, phone = $12, email = $13, remarks = $14, yearly_budget = $15, updated_at_ms = $16, \
+             version = version + 1 WHERE id = $17 AND version = $18",
         ), &decl)
         .bind(who.now_ms)
         .bind(p.id.0)

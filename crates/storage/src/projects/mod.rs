@@ -267,6 +267,7 @@ fn from_row(r: &AnyRow) -> Result<Project> {
         email: Email::parse(&r.try_get::<String, _>("email")?)
             .ok_or_else(|| DomainError::invalid("email", "stored e-mail unreadable"))?,
         remarks: r.try_get("remarks")?,
+        yearly: Declaration::yearly_from_stored(&r.try_get::<String, _>("yearly_budget")?),
     };
     Ok(Project {
         id: ProjectId(r.try_get("id")?),

@@ -59,12 +59,22 @@ pub struct ProjectDto {
     phone: String,
     email: String,
     remarks: String,
+    /// 分年度投资计划, in year order (empty when not given).
+    yearly_budget: Vec<YearAmountDto>,
     created_by: String,
     created_at_ms: i64,
     updated_at_ms: i64,
     submitted_at_ms: Option<i64>,
     /// Send this back with the next change; a stale version gets 409.
     version: i64,
+}
+
+/// One year of a yearly budget.
+#[derive(Serialize, ToSchema)]
+pub struct YearAmountDto {
+    year: i32,
+    amount_yuan: i64,
+    amount_wan: String,
 }
 
 impl From<Project> for ProjectDto {
@@ -92,6 +102,15 @@ impl From<Project> for ProjectDto {
             phone: d.phone.as_str().into(),
             email: d.email.as_str().into(),
             remarks: d.remarks,
+            yearly_budget: d
+                .yearly
+                .iter()
+                .map(|(y, a)| YearAmountDto {
+                    year: *y,
+                    amount_yuan: a.0,
+                    amount_wan: a.to_wan_string(),
+                })
+                .collect(),
             created_by: p.created_by_name,
             created_at_ms: p.created_at_ms,
             updated_at_ms: p.updated_at_ms,
@@ -124,6 +143,9 @@ pub struct ProjectInput {
     phone: String,
     email: String,
     remarks: Option<String>,
+    /// 分年度投资计划 of a multi-year project: one year a line, `2026 80` (万元); the years within
+    /// the construction period, adding up to the investment.
+    yearly_budget: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -210,6 +210,13 @@ pub fn declaration_groups(form: &DeclarationForm, errors: &[FieldError]) -> Vec<
                 f("bank_loan", &form.bank_loan, "amount", "", false),
                 f("self_raised", &form.self_raised, "amount", "", false),
                 f("other_funds", &form.other_funds, "amount", "", false),
+                f(
+                    "yearly_budget",
+                    &form.yearly_budget,
+                    "textarea",
+                    "跨年度项目选填：每行一年，年份和金额（万元），如“2026 80”；各年之和应等于项目投资。年度计划按此安排当年资金。",
+                    false,
+                ),
             ],
         },
         FieldGroup {
