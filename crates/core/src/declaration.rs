@@ -36,6 +36,8 @@ pub struct DeclarationForm {
     pub remarks: String,
     /// 分年度投资计划 of a multi-year project: one year a line, `2026 120.5` (万元); optional.
     pub yearly_budget: String,
+    /// 单部门 (`0`) or 跨部门 (`1`) project; empty when the unit leaves it to the reviewer.
+    pub cross_department: String,
 }
 
 /// The most years a yearly budget lists.
@@ -60,6 +62,7 @@ pub fn field_label(field: &str) -> &'static str {
         "email" => "电子邮箱",
         "remarks" => "备注",
         "yearly_budget" => "分年度投资计划",
+        "cross_department" => "单部门或跨部门项目",
         "version" => "版本",
         "reason" => "退回理由",
         "decision" => "审核意见",
@@ -223,6 +226,10 @@ pub struct Declaration {
     /// lie within the construction period and its amounts add up to the investment.
     #[serde(default)]
     pub yearly: Vec<(i32, Yuan)>,
+    /// Whether it involves two or more departments, as the unit declares it (`None`: not
+    /// said; the reviewer establishes it). A reviewer's finding (认定) prevails.
+    #[serde(default)]
+    pub cross_department: Option<bool>,
 }
 
 fn char_count(s: &str) -> usize {
@@ -339,12 +346,22 @@ impl DeclarationForm {
             ),
             _ => Vec::new(),
         };
+        let cross_department = match self.cross_department.trim() {
+            "" => None,
+            "0" | "single" | "单部门" => Some(false),
+            "1" | "cross" | "跨部门" => Some(true),
+            _ => {
+                errors.push(FieldError::new("cross_department", "请选择单部门项目或跨部门项目"));
+                None
+            }
+        };
         match (start, end, investment, sources, phone, email) {
             (Some(start), Some(end), Some(investment), Some(sources), Some(phone), Some(email))
                 if errors.is_empty() =>
             {
                 Ok(Declaration {
                     yearly,
+                    cross_department,
                     name,
                     summary,
                     period: ConstructionPeriod { start, end },
@@ -386,6 +403,11 @@ impl Declaration {
                 .map(|(y, a)| format!("{y} {}", a.to_wan_string()))
                 .collect::<Vec<_>>()
                 .join("\n"),
+            cross_department: match self.cross_department {
+                None => String::new(),
+                Some(false) => "0".into(),
+                Some(true) => "1".into(),
+            },
         }
     }
 
@@ -487,6 +509,7 @@ pub(crate) fn valid_form() -> DeclarationForm {
         email: "lisi@yeji.gov.cn".into(),
         remarks: "".into(),
         yearly_budget: "".into(),
+        cross_department: "".into(),
     }
 }
 
@@ -535,6 +558,20 @@ mod tests {
         assert_eq!(fields(&f), vec!["yearly_budget"]);
         f.yearly_budget = "  ".into();
         assert!(f.parse().expect("blank").yearly.is_empty());
+    }
+
+    #[test]
+    fn a_unit_may_say_whether_its_project_is_cross_department() {
+        let mut f = valid_form();
+        assert_eq!(f.parse().expect("blank").cross_department, None);
+        for (typed, is) in [("1", Some(true)), ("跨部门", Some(true)), ("0", Some(false))] {
+            f.cross_department = typed.into();
+            let d = f.parse().expect(typed);
+            assert_eq!(d.cross_department, is);
+            assert_eq!(d.to_form().parse(), Ok(d));
+        }
+        f.cross_department = "2".into();
+        assert_eq!(fields(&f), vec!["cross_department"]);
     }
 
     #[test]

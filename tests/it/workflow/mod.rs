@@ -750,3 +750,57 @@ fn beijing(s: &str) -> i64 {
         .timestamp_millis()
         - 8 * 3600 * 1000
 }
+
+#[tokio::test]
+async fn a_unit_declares_a_cross_department_project_and_its_route_follows_unless_a_finding_says_otherwise()
+ {
+    let app = spawn_app().await;
+    jurisdiction(&app, "lx", "linxiang").await;
+    let clerk = app.api("lx-clerk").await;
+    let mut body = declaration_json("临湘市跨部门协同平台");
+    body["cross_department"] = json!("3");
+    let (s, e) = clerk.post("/api/v1/projects", body.clone()).await;
+    assert_eq!(
+        (s, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("cross_department")),
+        "{e}"
+    );
+    body["cross_department"] = json!(1);
+    let (s, p) = clerk.post("/api/v1/projects", body).await;
+    assert_eq!((s, &p["cross_department"]), (StatusCode::CREATED, &json!(true)), "{p}");
+    let id = p["id"].as_i64().expect("id");
+    let pre = |path: &Value| -> Vec<(String, String)> {
+        path["stages"][1]["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .map(|r| {
+                (
+                    r["text"].as_str().unwrap_or("").chars().take(6).collect(),
+                    r["status"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    // linxiang:13: a project of two or more departments is drawn up by the big-data center (统建).
+    let (_, path) = clerk.get(&format!("/api/v1/projects/{id}/path")).await;
+    assert_eq!(
+        pre(&path),
+        [
+            ("涉及两个及以".to_string(), "applies".to_string()),
+            ("自建项目的建".to_string(), "not_applicable".to_string())
+        ],
+        "{path}"
+    );
+    let (_, page) = app.login("lx-clerk").await.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("跨部门项目"), "{page}");
+    // Sent, the reviewer's finding prevails over the unit's word.
+    clerk.hand_in(id).await;
+    let (s, p) = clerk
+        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    app.api("lx-reviewer").await.establish(id, &[("is_cross_department", 0)]).await;
+    let (_, path) = clerk.get(&format!("/api/v1/projects/{id}/path")).await;
+    assert_eq!(pre(&path)[1].1, "applies", "{path}");
+}

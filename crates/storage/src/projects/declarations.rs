@@ -132,8 +132,9 @@ impl Step<Project> for CreateDraft<'_> {
         let row = bind_declaration(sqlx::query(
             "INSERT INTO projects (name, summary, period_start, period_end, investment_yuan, fiscal_yuan, \
              bank_loan_yuan, self_raised_yuan, other_yuan, leader, contact, phone, email, remarks, yearly_budget, \
-             jurisdiction_id, owner_department_id, profile_id, status, created_by, created_at_ms, updated_at_ms, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, 1) \
+             cross_department, jurisdiction_id, owner_department_id, profile_id, status, created_by, created_at_ms, \
+             updated_at_ms, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, 1) \
              RETURNING id",
         ), &d)
         .bind(pr.jurisdiction_id.0)
@@ -148,8 +149,8 @@ impl Step<Project> for CreateDraft<'_> {
     }
 }
 
-/// Binds a declaration's fields as the query's first fifteen parameters, in the order of the
-/// columns `name` to `remarks` of `projects`, then `yearly_budget`.
+/// Binds a declaration's fields as the query's first sixteen parameters, in the order of the
+/// columns `name` to `remarks` of `projects`, then `yearly_budget` and `cross_department`.
 fn bind_declaration<'q>(
     q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>, d: &Declaration,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
@@ -168,6 +169,7 @@ fn bind_declaration<'q>(
         .bind(d.email.as_str().to_string())
         .bind(d.remarks.clone())
         .bind(d.yearly_stored())
+        .bind(d.cross_department.map(i64::from))
 }
 
 /// An edit of the declaration by its owner unit, at the version the user saw.
@@ -189,8 +191,8 @@ impl Step<Project> for EditDeclaration<'_> {
         let n = bind_declaration(sqlx::query(
             "UPDATE projects SET name = $1, summary = $2, period_start = $3, period_end = $4, investment_yuan = $5, \
              fiscal_yuan = $6, bank_loan_yuan = $7, self_raised_yuan = $8, other_yuan = $9, leader = $10, \
-             contact = $11, phone = $12, email = $13, remarks = $14, yearly_budget = $15, updated_at_ms = $16, \
-             version = version + 1 WHERE id = $17 AND version = $18",
+             contact = $11, phone = $12, email = $13, remarks = $14, yearly_budget = $15, cross_department = $16, \
+             updated_at_ms = $17, version = version + 1 WHERE id = $18 AND version = $19",
         ), &decl)
         .bind(who.now_ms)
         .bind(p.id.0)

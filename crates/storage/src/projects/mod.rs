@@ -268,6 +268,7 @@ fn from_row(r: &AnyRow) -> Result<Project> {
             .ok_or_else(|| DomainError::invalid("email", "stored e-mail unreadable"))?,
         remarks: r.try_get("remarks")?,
         yearly: Declaration::yearly_from_stored(&r.try_get::<String, _>("yearly_budget")?),
+        cross_department: r.try_get::<Option<i64>, _>("cross_department")?.map(|v| v != 0),
     };
     Ok(Project {
         id: ProjectId(r.try_get("id")?),

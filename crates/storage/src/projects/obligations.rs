@@ -71,6 +71,10 @@ fn derived_facts(p: &Project) -> Facts {
     f.insert(Fact::ApprovedYuan, d.investment.0);
     f.insert(Fact::DurationMonths, i64::from(months.max(0)));
     f.insert(Fact::SpansYears, i64::from(s.year != e.year));
+    // As the unit declares it; a reviewer's finding overrides (see `Store::facts_from`).
+    if let Some(cross) = d.cross_department {
+        f.insert(Fact::IsCrossDepartment, i64::from(cross));
+    }
     f
 }
 

@@ -61,6 +61,8 @@ pub struct ProjectDto {
     remarks: String,
     /// 分年度投资计划, in year order (empty when not given).
     yearly_budget: Vec<YearAmountDto>,
+    /// As the unit declared it; null: not said.
+    cross_department: Option<bool>,
     created_by: String,
     created_at_ms: i64,
     updated_at_ms: i64,
@@ -111,6 +113,7 @@ impl From<Project> for ProjectDto {
                     amount_wan: a.to_wan_string(),
                 })
                 .collect(),
+            cross_department: d.cross_department,
             created_by: p.created_by_name,
             created_at_ms: p.created_at_ms,
             updated_at_ms: p.updated_at_ms,
@@ -146,6 +149,9 @@ pub struct ProjectInput {
     /// 分年度投资计划 of a multi-year project: one year a line, `2026 80` (万元); the years within
     /// the construction period, adding up to the investment.
     yearly_budget: Option<String>,
+    /// `0` a single department's project, `1` a cross-department one; empty or absent: left
+    /// to the reviewer (is_cross_department).
+    cross_department: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]

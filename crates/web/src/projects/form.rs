@@ -171,5 +171,5 @@ pub async fn update_project(
 // The declaration (yeji annex 1) as pages and the API read it.
 read_fields!(DeclarationForm, field_label, {
     name, summary, period_start, period_end, investment, fiscal_funds, bank_loan, self_raised,
-    other_funds, leader, contact, phone, email, remarks, yearly_budget,
+    other_funds, leader, contact, phone, email, remarks, yearly_budget, cross_department,
 });

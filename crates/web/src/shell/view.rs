@@ -190,6 +190,13 @@ pub fn declaration_groups(form: &DeclarationForm, errors: &[FieldError]) -> Vec<
             ],
         },
         FieldGroup {
+            id: "kind",
+            legend: "项目类别",
+            hint: "涉及两个及以上部门的为跨部门项目，须提交框架方案等材料，部分辖区由大数据中心牵头（统建）；不确定的可不选，由审核人员认定。",
+            error: None,
+            fields: vec![f("cross_department", &form.cross_department, "scope", "", false)],
+        },
+        FieldGroup {
             id: "period",
             legend: "建设年度",
             hint: "填写开始和结束的年月，例如 2025-01 至 2025-12",
