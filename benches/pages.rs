@@ -170,6 +170,9 @@ async fn main() {
         "/obligations/overdue",
         "/systems",
         "/search?q=%E5%B9%B3%E5%8F%B0",
+        "/plans",
+        // yeji annex 1 for the reviewer's submitted declarations (every row, up to the cap).
+        "/projects/declaration-form.xlsx?status=submitted",
     ];
     for path in pages {
         let url = format!("{base}{path}");

@@ -218,6 +218,8 @@ async fn the_review_page_works_without_javascript_and_keeps_what_was_typed() {
     let (s, page) = finance.text(&format!("/projects/{id}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("id=\"reviews\"") && page.contains("填写我的评审意见"), "{page}");
+    // 您现在可以 leads straight to the form.
+    assert!(page.contains(&format!("href=\"/projects/{id}/review\" id=\"next-review\"")), "{page}");
     let (s, form) = finance.text(&format!("/projects/{id}/review")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(form.contains("概算合理性") && !form.contains("name=\"v.crypto\""), "{form}");

@@ -73,6 +73,12 @@ fn wrapped(run: &OnceLock<RunStep>) -> String {
     run.get().map(|s| s.detail()).unwrap_or_default()
 }
 
+/// The run step a panel's steps read the run with and ask first (who holds what, or why not):
+/// naming the next step's people, which only the holder of the step before a panel may do.
+fn probe() -> RunStep {
+    RunStep::verb(Verb::Seat { users: vec![], note: String::new() })
+}
+
 impl Step<Project> for DrawPanel {
     type Input = DrawInput;
     type Decision = DrawDecision;
@@ -84,8 +90,7 @@ impl Step<Project> for DrawPanel {
         wrapped(&self.run)
     }
     async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<DrawInput> {
-        let placeholder = RunStep::verb(Verb::Seat { users: vec![], note: String::new() });
-        let run = placeholder.gather(cx).await?;
+        let run = probe().gather(cx).await?;
         let p = cx.record()?;
         let mut input = DrawInput { seed: rand::rng().random::<u64>(), ..DrawInput::default() };
         if let Some((at, rule)) = draw_step(cx, &run) {
@@ -102,8 +107,7 @@ impl Step<Project> for DrawPanel {
     fn decide(&self, at: At<'_, Project>, input: DrawInput) -> Decided<DrawDecision> {
         let (Some((step, since_ms)), Some(rule)) = (input.at.clone(), input.rule.clone()) else {
             // Not the holder of a draw step: the run step says why (404, or the state).
-            let step = RunStep::verb(Verb::Seat { users: vec![], note: String::new() });
-            step.decide(at, input.run)?;
+            probe().decide(at, input.run)?;
             return Err(DomainError::InvalidState {
                 message: "下一步不由专家组办理，无需抽取专家".into(),
             });
@@ -256,8 +260,7 @@ impl Step<Project> for DeclineSeat {
         wrapped(&self.run)
     }
     async fn gather(&self, cx: &mut Cx<'_, Project>) -> Result<DeclineInput> {
-        let placeholder = RunStep::verb(Verb::Seat { users: vec![], note: String::new() });
-        let run = placeholder.gather(cx).await?;
+        let run = probe().gather(cx).await?;
         let p = cx.record()?;
         let mut input = DeclineInput::default();
         if let Some(r) = run.run() {
@@ -307,8 +310,7 @@ impl Step<Project> for DeclineSeat {
             return Err(DomainError::invalid("reason", "理由不能超过 500 个字"));
         }
         let (Some(panel), Some(expert)) = (input.panel.as_ref(), input.expert) else {
-            let step = RunStep::verb(Verb::Seat { users: vec![], note: String::new() });
-            step.decide(at, input.run)?;
+            probe().decide(at, input.run)?;
             return Err(DomainError::InvalidState {
                 message: "本项目当前没有可登记回避的专家组".into(),
             });

@@ -211,15 +211,18 @@ impl Store {
         rounds.sort_by_key(|(_, t)| *t);
         // A panel's members sign each for themselves: the current visit names them.
         let mut seated: Vec<(String, String)> = Vec::new();
-        if current.is_some_and(|s| s.panel.is_some()) {
-            let mut conn = self.pool.acquire().await?;
-            for id in progress.slots.iter().filter_map(|s| s.user) {
-                let name: Option<String> =
-                    sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
-                        .bind(id.0)
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                seated.push((format!("user:{}", id.0), name.unwrap_or_else(|| id.0.to_string())));
+        let seats: Vec<i64> = progress.slots.iter().filter_map(|s| s.user).map(|u| u.0).collect();
+        if current.is_some_and(|s| s.panel.is_some()) && !seats.is_empty() {
+            // Their names in one read (ids are numbers, written into the statement).
+            let list = seats.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            let names: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT id, name FROM users WHERE id IN ({list})"
+            )))
+            .fetch_all(&self.pool)
+            .await?;
+            for id in seats {
+                let name = names.iter().find(|(u, _)| *u == id).map(|(_, n)| n.clone());
+                seated.push((format!("user:{id}"), name.unwrap_or_else(|| id.to_string())));
             }
         }
         let visit = |step: &str, since_ms: i64| -> Option<Visit> {

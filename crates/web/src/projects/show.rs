@@ -44,6 +44,8 @@ struct ProjectPage {
     /// Why 通过 would be refused now by a registered check (the signer's review opinion, the
     /// materials it hands in), said above the decision form.
     pass_blocked: Option<String>,
+    /// The reader's step has a review form (评审意见) to fill in.
+    review_form: bool,
     can_withdraw: bool,
     /// 恢复申报 of a project recorded as outside the regulation.
     can_reopen: bool,
@@ -180,11 +182,15 @@ pub async fn project_page(
         if can_edit || can_decide { state.store.pass_blocked(pr, &p, &view).await? } else { None };
     let (submit_blocked, pass_blocked) = if can_edit { (blocked, None) } else { (None, blocked) };
     let panels = state.panels.for_project(state, user, &p, &entered, &view).await?;
+    // The project's own profile names its form (no read of the jurisdiction).
     let declaration_form = state
         .store
-        .basis(p.jurisdiction_id, govit_core::policy::Provision::DeclarationForm)
-        .await
+        .rules()
+        .profile(&p.profile_id)
+        .and_then(|x| x.basis(govit_core::policy::Provision::DeclarationForm))
         .map(|r| (r.text, r.cite));
+    // The reader's step asks for their review opinion first: 您现在可以 leads to its form.
+    let review_form = can_decide && step.is_some_and(|s| s.review.is_some());
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut resp = html(ProjectPage {
         layout: Layout::for_user(state, user, p.declaration.name.clone(), "projects")
@@ -193,6 +199,7 @@ pub async fn project_page(
         can_edit,
         submit_blocked,
         pass_blocked,
+        review_form,
         can_withdraw: view.verbs.contains(&VerbKind::Withdraw),
         outside_scope_rule: (p.status == ProjectStatus::OutsideScope)
             .then(|| {
