@@ -643,6 +643,23 @@ impl Api {
         self.establish(project, &[("can_share", 1), ("uses_domestic_crypto", 1)]).await;
     }
 
+    /// Creates a project from `body` (a declaration), hands in its materials and sends it,
+    /// asserting each; its id.
+    pub async fn send_new(&self, body: Value) -> i64 {
+        let (s, p) = self.post("/api/v1/projects", body).await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        let id = p["id"].as_i64().expect("id");
+        self.hand_in(id).await;
+        let (s, p) = self
+            .post(
+                &format!("/api/v1/projects/{id}/submit"),
+                serde_json::json!({"version": p["version"]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        id
+    }
+
     /// Establishes facts of a project (as its reviewer), asserting each is taken.
     pub async fn establish(&self, project: i64, facts: &[(&str, i64)]) {
         for (fact, value) in facts {

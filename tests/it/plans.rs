@@ -11,15 +11,7 @@ use serde_json::{Value, json};
 /// A yeji project sent and taken through the joint review to 发改委's approval step; with
 /// `approve`, approved as well.
 async fn passed_reviews(app: &TestApp, name: &str, approve: bool) -> i64 {
-    let clerk = app.api("clerk").await;
-    let (s, p) = clerk.post("/api/v1/projects", declaration_json(name)).await;
-    assert_eq!(s, StatusCode::CREATED, "{p}");
-    let id = p["id"].as_i64().expect("id");
-    clerk.hand_in(id).await;
-    let (s, p) = clerk
-        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{p}");
+    let id = app.api("clerk").await.send_new(declaration_json(name)).await;
     app.api("reviewer").await.confirm_yeji_approval_facts(id).await;
     app.pass_steps(id, &YEJI_JOINT_REVIEW).await;
     if approve {
@@ -312,17 +304,7 @@ async fn urgent_projects_join_through_linxiangs_supplementary_plan_and_lhasa_has
     let app = spawn_app().await;
     let cast = crate::workflow::Cast::of(&app, "linxiang").await;
     let clerk = cast.api("clerk");
-    let sent = |name: &'static str| async move {
-        let (s, p) = clerk.post("/api/v1/projects", declaration_json(name)).await;
-        assert_eq!(s, StatusCode::CREATED, "{p}");
-        let id = p["id"].as_i64().expect("id");
-        clerk.hand_in(id).await;
-        let (s, p) = clerk
-            .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
-            .await;
-        assert_eq!(s, StatusCode::OK, "{p}");
-        id
-    };
+    let sent = |name: &'static str| clerk.send_new(declaration_json(name));
     let planned = sent("临湘市年度计划内项目").await;
     let apis = cast.all();
     let annual = publish_plan(&apis, 2026).await;

@@ -9,16 +9,7 @@ use serde_json::{Value, json};
 
 /// A yeji declaration with its materials, sent to yeji:7's joint review.
 async fn at_joint_review(app: &TestApp, name: &str) -> i64 {
-    let clerk = app.api("clerk").await;
-    let (s, p) = clerk.post("/api/v1/projects", declaration_json(name)).await;
-    assert_eq!(s, StatusCode::CREATED, "{p}");
-    let id = p["id"].as_i64().expect("id");
-    clerk.hand_in(id).await;
-    let (s, p) = clerk
-        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{p}");
-    id
+    app.api("clerk").await.send_new(declaration_json(name)).await
 }
 
 async fn pass(api: &Api, id: i64) -> (StatusCode, Value) {

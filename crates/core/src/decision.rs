@@ -84,16 +84,11 @@ impl Decision {
             return vec!["决定记录已被删除".to_string()];
         };
         let mut out = Vec::new();
-        for (same, what) in [
-            (self.step == now.step, "所在步骤"),
-            (self.verb == now.verb, "决定或意见"),
-            (self.user == now.user, "办理人"),
-            (self.at_ms == now.at_ms, "办理时间"),
-        ] {
-            if !same {
-                out.push(format!("决定记录的{what}已被改动"));
-            }
-        }
+        record_changes(
+            (&self.step, &self.verb, self.user, self.at_ms),
+            (&now.step, &now.verb, now.user, now.at_ms),
+            &mut out,
+        );
         for f in &self.materials {
             match now.materials.iter().find(|g| g.file == f.file) {
                 None => out.push(format!("{}的文件“{}”的记录已被删除", name(&f.material), f.name)),
@@ -108,15 +103,7 @@ impl Decision {
                 Some(_) => {}
             }
         }
-        for o in &self.opinions {
-            match now.opinions.iter().find(|p| p.seq == o.seq) {
-                None => out.push(format!("第 {} 项办理记录的意见已被删除", o.seq)),
-                Some(p) if p.sm3 != o.sm3 => {
-                    out.push(format!("第 {} 项办理记录的意见已被改动", o.seq))
-                }
-                Some(_) => {}
-            }
-        }
+        opinion_changes(&self.opinions, &now.opinions, &mut out);
         for r in &self.reviews {
             match now.reviews.iter().find(|n| n.id == r.id) {
                 None => out.push(format!("{}的评审意见记录已被删除", r.by)),
@@ -130,6 +117,33 @@ impl Decision {
             }
         }
         out
+    }
+}
+
+/// What differs in a decision's own record, signed and now: (step, verb, user, time).
+pub fn record_changes(
+    signed: (&str, &str, i64, i64), now: (&str, &str, i64, i64), out: &mut Vec<String>,
+) {
+    for (same, what) in [
+        (signed.0 == now.0, "所在步骤"),
+        (signed.1 == now.1, "决定或意见"),
+        (signed.2 == now.2, "办理人"),
+        (signed.3 == now.3, "办理时间"),
+    ] {
+        if !same {
+            out.push(format!("决定记录的{what}已被改动"));
+        }
+    }
+}
+
+/// What differs in the earlier opinions a decision saw, signed and now.
+pub fn opinion_changes(signed: &[SeenOpinion], now: &[SeenOpinion], out: &mut Vec<String>) {
+    for o in signed {
+        match now.iter().find(|p| p.seq == o.seq) {
+            None => out.push(format!("第 {} 项办理记录的意见已被删除", o.seq)),
+            Some(p) if p.sm3 != o.sm3 => out.push(format!("第 {} 项办理记录的意见已被改动", o.seq)),
+            Some(_) => {}
+        }
     }
 }
 

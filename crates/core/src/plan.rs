@@ -224,16 +224,11 @@ impl SignedAct {
     pub fn differences(&self, now: Option<&SignedAct>) -> Vec<String> {
         let Some(now) = now else { return vec!["决定记录已被删除".to_string()] };
         let mut out = Vec::new();
-        for (same, what) in [
-            (self.step == now.step, "所在步骤"),
-            (self.verb == now.verb, "决定或意见"),
-            (self.user == now.user, "办理人"),
-            (self.at_ms == now.at_ms, "办理时间"),
-        ] {
-            if !same {
-                out.push(format!("决定记录的{what}已被改动"));
-            }
-        }
+        crate::decision::record_changes(
+            (&self.step, &self.verb, self.user, self.at_ms),
+            (&now.step, &now.verb, now.user, now.at_ms),
+            &mut out,
+        );
         if self.lines_sm3 != now.lines_sm3 {
             out.push(format!(
                 "计划所列项目或金额已被改动（签名时 {} 个项目，SM3 {}；现为 {} 个，SM3 {}）",
@@ -243,15 +238,7 @@ impl SignedAct {
                 crate::decision::short(&now.lines_sm3)
             ));
         }
-        for o in &self.opinions {
-            match now.opinions.iter().find(|p| p.seq == o.seq) {
-                None => out.push(format!("第 {} 项办理记录的意见已被删除", o.seq)),
-                Some(p) if p.sm3 != o.sm3 => {
-                    out.push(format!("第 {} 项办理记录的意见已被改动", o.seq))
-                }
-                Some(_) => {}
-            }
-        }
+        crate::decision::opinion_changes(&self.opinions, &now.opinions, &mut out);
         out
     }
 }

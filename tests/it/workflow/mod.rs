@@ -189,15 +189,7 @@ async fn declared(cast: &Cast, name: &str, wan: &str) -> i64 {
     body["investment"] = json!(wan);
     body["fiscal_funds"] = json!(wan);
     body["self_raised"] = json!("0");
-    let (s, p) = clerk.post("/api/v1/projects", body).await;
-    assert_eq!(s, StatusCode::CREATED, "{p}");
-    let id = p["id"].as_i64().expect("id");
-    clerk.hand_in(id).await;
-    let (s, p) = clerk
-        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
-        .await;
-    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("submitted")), "{p}");
-    id
+    clerk.send_new(body).await
 }
 
 #[tokio::test]
