@@ -245,6 +245,7 @@ async fn the_authority_assembles_sends_and_publishes_the_plan_and_its_projects_a
         "区政府：批准",
         "（yeji:8）",
         "退回：请补充资金来源说明",
+        "报批：已补充",
         "合计",
     ] {
         assert!(page.contains(shown), "{shown} not in {page}");
@@ -295,6 +296,8 @@ async fn a_plan_is_compiled_on_its_page_and_sent_without_javascript() {
     let gov = app.login("qzf").await;
     let (_, home) = gov.text("/plans").await;
     assert!(home.contains("待我办理") && home.contains(&to), "{home}");
+    // The district government approves plans; it does not compile them: no form for it.
+    assert!(!home.contains("id=\"start-plan\""), "{home}");
     let (_, page) = gov.text(&to).await;
     assert!(page.contains("id=\"pass\"") && page.contains("报批中"), "{page}");
 }

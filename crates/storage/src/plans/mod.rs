@@ -466,6 +466,29 @@ impl Store {
         })
     }
 
+    /// The kinds of plan the caller's unit compiles in their jurisdiction (the first party of
+    /// its profile's plan rule): what 编制计划 offers them.
+    pub async fn plan_kinds_for(&self, principal: &Principal) -> Result<Vec<PlanKind>> {
+        let mut conn = self.pool.acquire().await?;
+        let parties = plan_parties(&mut conn, principal, principal.jurisdiction_id).await?;
+        let profile: String =
+            sqlx::query_scalar("SELECT profile_id FROM jurisdictions WHERE id = $1")
+                .bind(principal.jurisdiction_id.0)
+                .fetch_one(&mut *conn)
+                .await?;
+        let rules = self.rules();
+        let Some(profile) = rules.profile(&profile) else { return Ok(Vec::new()) };
+        Ok(PlanKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| {
+                plan::route(profile, *k)
+                    .and_then(|r| r.steps.first().cloned())
+                    .is_some_and(|s| s.parties.iter().any(|p| parties.contains(p)))
+            })
+            .collect())
+    }
+
     /// The plans of the caller's jurisdiction waiting on them: to compile, to approve, to
     /// publish.
     pub async fn plans_waiting(&self, principal: &Principal) -> Result<Vec<Plan>> {

@@ -90,8 +90,11 @@ fn party_labels(state: &AppState, profile: &str, parties: &[String]) -> String {
         .join("、")
 }
 
-fn verb_said(v: &Verb) -> String {
+/// An act as the route shows it; a pass at the compiler's step is its 报批.
+fn verb_said(v: &Verb, first: bool) -> String {
     match v {
+        Verb::Pass { note } if first && note.is_empty() => "报批".into(),
+        Verb::Pass { note } if first => format!("报批：{note}"),
         Verb::Pass { note } if note.is_empty() => "通过".into(),
         Verb::Pass { note } => format!("通过：{note}"),
         Verb::Return { reason, .. } => format!("退回：{reason}"),
@@ -131,7 +134,7 @@ fn steps_shown(state: &AppState, v: &PlanView) -> Vec<StepShown> {
                         fmt_ms(a.act.at_ms),
                         a.actor_name,
                         a.actor_department,
-                        verb_said(&a.act.verb)
+                        verb_said(&a.act.verb, i == 0)
                     )
                 })
                 .collect(),
@@ -174,9 +177,8 @@ struct ListPage {
     csrf: String,
     plans: Vec<Plan>,
     waiting: Vec<Plan>,
-    /// The kinds this reader's jurisdiction routes as plans.
+    /// The kinds of plan this reader's unit compiles.
     kinds: Vec<(&'static str, &'static str)>,
-    reviewer: bool,
     year: String,
     kind: String,
     title: String,
@@ -204,17 +206,9 @@ async fn render_list(
     let p = &user.principal;
     let plans = state.store.list_plans(p, &PlanFilter { year, kind: None }).await?;
     let waiting = state.store.plans_waiting(p).await?;
-    let profile = state.store.jurisdiction(p.jurisdiction_id).await?.profile_id;
-    let kinds = {
-        let rules = state.store.rules();
-        PlanKind::ALL
-            .iter()
-            .filter(|k| {
-                rules.profile(&profile).and_then(|x| govit_core::plan::route(x, **k)).is_some()
-            })
-            .map(|k| (k.as_str(), k.label()))
-            .collect()
-    };
+    // Only the unit its profile names compiles a plan: the form is offered to it alone.
+    let kinds =
+        state.store.plan_kinds_for(p).await?.into_iter().map(|k| (k.as_str(), k.label())).collect();
     let get = |k: &str| typed.and_then(|t| t.get(k).cloned()).unwrap_or_default();
     let next_year = govit_storage::china_today(state.now_ms()).format("%Y").to_string();
     let next_year = next_year.parse::<i32>().map_or(String::new(), |y| (y + 1).to_string());
@@ -230,7 +224,6 @@ async fn render_list(
         plans,
         waiting,
         kinds,
-        reviewer: p.has(govit_core::org::Role::Reviewer),
         year: match typed {
             Some(_) => get("year"),
             None => next_year,
