@@ -256,6 +256,7 @@ async fn the_authority_assembles_sends_and_publishes_the_plan_and_its_projects_a
 async fn a_plan_is_compiled_on_its_page_and_sent_without_javascript() {
     let app = spawn_app().await;
     let one = passed_reviews(&app, "页面计划测试平台", true).await;
+    let two = passed_reviews(&app, "另一个检索对照系统", true).await;
     let web = app.login("reviewer").await;
     // A year typed wrong: the form again with the field named, nothing made.
     let r = web.post("/plans", &[("kind", "annual"), ("year", "明年")]).await;
@@ -282,6 +283,22 @@ async fn a_plan_is_compiled_on_its_page_and_sent_without_javascript() {
     let r =
         web.post(&format!("{to}/lines"), &[("version", &v), ("project", &one.to_string())]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // A long plan is searched and paged: the keyword keeps one line, and an edit made from
+    // the narrowed list comes back to it.
+    let (_, page) = web.text(&format!("{to}?q=检索对照&page=7")).await;
+    assert!(page.contains("与“检索对照”相符的项目 1 个"), "{page}");
+    assert!(page.contains(&format!("/projects/{two}\"")), "{page}");
+    assert!(!page.contains(&format!("/projects/{one}\"")), "{page}");
+    let v = version(&page);
+    let r = web
+        .post(
+            &format!("{to}/lines/{two}/amount"),
+            &[("version", &v), ("year_amount", "10"), ("q", "检索对照"), ("page", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let back = r.headers()["location"].to_str().expect("location");
+    assert!(back.starts_with(&to) && back.contains("?q=") && back.ends_with("#lines"), "{back}");
     // An amount that is not a number is named beside the table.
     let (_, page) = web.text(&to).await;
     let v = version(&page);

@@ -15,7 +15,7 @@ use crate::shell::auth::User;
 use crate::shell::error::PageError;
 use crate::shell::page::{PageResult, html};
 use crate::shell::respond;
-use crate::shell::view::{Layout, SummaryItem, error_for, fmt_ms};
+use crate::shell::view::{Layout, Pager, SummaryItem, error_for, filter_query, fmt_ms};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -281,6 +281,16 @@ struct PlanPage {
     all: SumsShown,
     by_department: Vec<SumsShown>,
     lines: Vec<LineShown>,
+    /// How many lines the plan has, and how many match the keyword.
+    line_count: usize,
+    matched: usize,
+    /// The keyword and page the lines are shown at, carried by every form so an edit comes
+    /// back to the same place.
+    q: String,
+    page: i64,
+    pager: Pager,
+    /// Candidates left out of the list because it is long (the keyword narrows it).
+    candidates_more: usize,
     steps: Vec<StepShown>,
     editable: bool,
     publishable: bool,
@@ -302,15 +312,68 @@ struct PlanPage {
     projects_error: Option<String>,
 }
 
-async fn plan_page(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
-    render_plan(&state, &user, id, Vec::new(), None).await
+/// Lines shown per page; candidates shown at most (the keyword narrows both).
+const LINES_PER_PAGE: usize = 50;
+const CANDIDATES_SHOWN: usize = 100;
+
+#[derive(Deserialize, Default)]
+struct LinesQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<String>,
+}
+
+impl LinesQuery {
+    fn from_form(f: &HashMap<String, String>) -> LinesQuery {
+        LinesQuery { q: f.get("q").cloned().unwrap_or_default(), page: f.get("page").cloned() }
+    }
+
+    fn keyword(&self) -> &str {
+        let q = self.q.trim();
+        // A keyword longer than any name is cut, not refused.
+        match q.char_indices().nth(100) {
+            Some((i, _)) => &q[..i],
+            None => q,
+        }
+    }
+
+    fn page(&self) -> i64 {
+        self.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).unwrap_or(1).max(1)
+    }
+
+    /// Where the page's forms lead back to: the same keyword and page.
+    fn back(&self) -> String {
+        let page = self.page();
+        let q = filter_query(&[("q", self.keyword())], (page > 1).then_some(page));
+        if q.is_empty() { q } else { format!("?{q}") }
+    }
+}
+
+async fn plan_page(
+    State(state): State<AppState>, user: User, Path(id): Path<i64>, Query(at): Query<LinesQuery>,
+) -> PageResult {
+    render_plan(&state, &user, id, Vec::new(), None, &at).await
 }
 
 async fn render_plan(
     state: &AppState, user: &User, id: i64, errors: Vec<FieldError>,
-    typed: Option<&HashMap<String, String>>,
+    typed: Option<&HashMap<String, String>>, at: &LinesQuery,
 ) -> PageResult {
     let v = state.store.plan_view(user.who(state), id).await?;
+    let keyword = at.keyword();
+    let hit = |name: &str, department: &str| {
+        keyword.is_empty() || name.contains(keyword) || department.contains(keyword)
+    };
+    let matching: Vec<_> = v.lines.iter().filter(|l| hit(&l.name, &l.department)).collect();
+    let matched = matching.len();
+    let pages = (matched.div_ceil(LINES_PER_PAGE) as i64).max(1);
+    let page = at.page().min(pages);
+    let pager = Pager::new(page, pages, matched as i64, |n| {
+        format!("/plans/{id}?{}#lines", filter_query(&[("q", keyword)], Some(n)))
+    });
+    let candidates: Vec<_> = v.candidates.iter().filter(|c| hit(&c.1, &c.2)).cloned().collect();
+    let candidates_more = candidates.len().saturating_sub(CANDIDATES_SHOWN);
     let get = |k: &str| typed.and_then(|t| t.get(k).cloned()).unwrap_or_default();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let has = |k: VerbKind| v.verbs.contains(&k);
@@ -348,9 +411,16 @@ async fn render_plan(
         published_at: v.plan.published_at_ms.map(fmt_ms).unwrap_or_default(),
         all: sums_shown("合计", &v.totals.all),
         by_department: v.totals.by_department.iter().map(|(d, s)| sums_shown(d, s)).collect(),
-        lines: v
-            .lines
-            .iter()
+        line_count: v.lines.len(),
+        matched,
+        q: keyword.to_string(),
+        page,
+        pager,
+        candidates_more,
+        lines: matching
+            .into_iter()
+            .skip((page as usize - 1) * LINES_PER_PAGE)
+            .take(LINES_PER_PAGE)
             .map(|l| LineShown {
                 project_id: l.project_id.0,
                 name: l.name.clone(),
@@ -368,7 +438,7 @@ async fn render_plan(
         steps: steps_shown(state, &v),
         editable: v.editable,
         publishable: v.publishable,
-        candidates: v.candidates.clone(),
+        candidates: candidates.into_iter().take(CANDIDATES_SHOWN).collect(),
         decisions: v
             .decisions
             .iter()
@@ -411,11 +481,13 @@ async fn run_plan<S: Step<Plan>>(
     state: &AppState, user: &User, id: i64, f: &HashMap<String, String>, step: &S, anchor: &str,
 ) -> PageResult {
     let result = state.store.run(user.who(state), Target::at(id, version(f)?), step).await;
+    let at = LinesQuery::from_form(f);
+    let back = at.back();
     respond::page(
         state,
         result,
-        |x: &Plan| format!("/plans/{}{anchor}", x.id),
-        |errs| async move { render_plan(state, user, id, errs, Some(f)).await },
+        |x: &Plan| format!("/plans/{}{back}{anchor}", x.id),
+        |errs| async move { render_plan(state, user, id, errs, Some(f), &at).await },
     )
     .await
 }
@@ -445,7 +517,8 @@ async fn amount_page(
         Ok(a) => a,
         Err(e) => {
             let e = FieldError::new("year_amount", format!("本年度安排资金{e}"));
-            return render_plan(&state, &user, id, vec![e], Some(&f)).await;
+            return render_plan(&state, &user, id, vec![e], Some(&f), &LinesQuery::from_form(&f))
+                .await;
         }
     };
     let step = EditLines(LineChange::Amount(project, amount));
@@ -470,7 +543,8 @@ async fn act_page(
     let verb = match Verb::from_fields(kind, |k| f.get(k).cloned().unwrap_or_default()) {
         Ok(v) => v,
         Err(DomainError::Invalid(errs)) => {
-            return render_plan(&state, &user, id, errs, Some(&f)).await;
+            return render_plan(&state, &user, id, errs, Some(&f), &LinesQuery::from_form(&f))
+                .await;
         }
         Err(e) => return Err(e.into()),
     };
