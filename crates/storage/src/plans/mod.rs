@@ -12,7 +12,7 @@ pub use steps::{EditLines, LineChange, PlanAct, PublishPlan, StartPlan};
 use crate::base::change::{Record, Who};
 use crate::{Result, Store};
 use govit_core::decision::{SeenOpinion, Verdict};
-use govit_core::declaration::{ConstructionPeriod, FundSources, YearMonth};
+use govit_core::declaration::{ConstructionPeriod, YearMonth};
 use govit_core::ids::{JurisdictionId, ProjectId};
 use govit_core::money::Yuan;
 use govit_core::org::{Principal, Role};
@@ -185,16 +185,22 @@ impl Store {
     /// being compiled, and its lines were meant to change).
     pub async fn verify_plan(&self, plan: &Plan) -> Result<Vec<PlanActCheck>> {
         let mut conn = self.pool.acquire().await?;
+        let run = run_of(self, &mut conn, plan).await?;
+        let lines = lines_of(&mut conn, plan.id).await?;
+        self.verify_plan_with(&mut conn, plan, &run, &lines).await
+    }
+
+    /// [`Store::verify_plan`] over the run and lines the caller has read already.
+    async fn verify_plan_with(
+        &self, conn: &mut AnyConnection, plan: &Plan, run: &PlanRun, lines: &[PlanLine],
+    ) -> Result<Vec<PlanActCheck>> {
         let kept: Vec<(i64, String, String, String)> = sqlx::query_as(
             "SELECT seq, message, public_key, signature FROM plan_signatures WHERE plan_id = $1 ORDER BY seq",
         )
         .bind(plan.id)
         .fetch_all(&mut *conn)
         .await?;
-        let run = run_of(self, &mut conn, plan).await?;
-        let lines = lines_of(&mut conn, plan.id).await?;
-        drop(conn);
-        let digest = plan::lines_digest(&lines);
+        let digest = plan::lines_digest(lines);
         // The last act made at the compiler's step (报批 or a return to it): the lines have
         // stood as they are since, unless the plan is being compiled now.
         let mut sent_at = i64::MAX;
@@ -313,24 +319,15 @@ pub(crate) async fn lines_of(conn: &mut AnyConnection, plan_id: i64) -> Result<V
             .bind(plan_id)
             .fetch_all(&mut *conn)
             .await?;
-    let month = |s: String| YearMonth::parse(&s).unwrap_or(YearMonth { year: 1970, month: 1 });
     rows.iter()
         .map(|r| {
             Ok(PlanLine {
                 project_id: ProjectId(r.try_get("project_id")?),
                 name: r.try_get("name")?,
                 department: r.try_get("department")?,
-                period: ConstructionPeriod {
-                    start: month(r.try_get("period_start")?),
-                    end: month(r.try_get("period_end")?),
-                },
+                period: crate::projects::period_of(r)?,
                 investment: Yuan(r.try_get("investment_yuan")?),
-                sources: FundSources {
-                    fiscal: Yuan(r.try_get("fiscal_yuan")?),
-                    bank_loan: Yuan(r.try_get("bank_loan_yuan")?),
-                    self_raised: Yuan(r.try_get("self_raised_yuan")?),
-                    other: Yuan(r.try_get("other_yuan")?),
-                },
+                sources: crate::projects::sources_of(r)?,
                 year_amount: Yuan(r.try_get("year_amount_yuan")?),
             })
         })
@@ -450,9 +447,9 @@ impl Store {
             }
             false => Vec::new(),
         };
+        let decisions = self.verify_plan_with(&mut conn, &plan, &run, &lines).await?;
         drop(conn);
         let totals = plan::totals(&lines);
-        let decisions = self.verify_plan(&plan).await?;
         Ok(PlanView {
             plan,
             lines,

@@ -244,22 +244,33 @@ fn month(s: &str) -> YearMonth {
     YearMonth::parse(s).unwrap_or(YearMonth { year: 1970, month: 1 })
 }
 
+/// The construction period of a row with `period_start` and `period_end` (a project's, a
+/// plan line's).
+pub(crate) fn period_of(r: &AnyRow) -> Result<ConstructionPeriod> {
+    Ok(ConstructionPeriod {
+        start: month(&r.try_get::<String, _>("period_start")?),
+        end: month(&r.try_get::<String, _>("period_end")?),
+    })
+}
+
+/// The four fund sources of a row with their `*_yuan` columns (a project's, a plan line's).
+pub(crate) fn sources_of(r: &AnyRow) -> Result<FundSources> {
+    Ok(FundSources {
+        fiscal: Yuan(r.try_get("fiscal_yuan")?),
+        bank_loan: Yuan(r.try_get("bank_loan_yuan")?),
+        self_raised: Yuan(r.try_get("self_raised_yuan")?),
+        other: Yuan(r.try_get("other_yuan")?),
+    })
+}
+
 fn from_row(r: &AnyRow) -> Result<Project> {
     let status: String = r.try_get("status")?;
     let declaration = Declaration {
         name: r.try_get("name")?,
         summary: r.try_get("summary")?,
-        period: ConstructionPeriod {
-            start: month(&r.try_get::<String, _>("period_start")?),
-            end: month(&r.try_get::<String, _>("period_end")?),
-        },
+        period: period_of(r)?,
         investment: Yuan(r.try_get("investment_yuan")?),
-        sources: FundSources {
-            fiscal: Yuan(r.try_get("fiscal_yuan")?),
-            bank_loan: Yuan(r.try_get("bank_loan_yuan")?),
-            self_raised: Yuan(r.try_get("self_raised_yuan")?),
-            other: Yuan(r.try_get("other_yuan")?),
-        },
+        sources: sources_of(r)?,
         leader: r.try_get("leader")?,
         contact: r.try_get("contact")?,
         phone: Phone::parse(&r.try_get::<String, _>("phone")?)
