@@ -36,6 +36,7 @@ macro_rules! named_enum {
 pub mod audit;
 pub mod calendar;
 pub mod cloud;
+pub mod contract;
 pub mod crypto;
 pub mod decision;
 pub mod declaration;

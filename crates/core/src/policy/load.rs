@@ -2,6 +2,7 @@
 //! line and field.
 
 use super::schema::{
+    ClauseRule,
     Condition, DeadlineRule, DocumentRule, Facts, Gap, GateRule, Labels, PathRule, Profile,
     ProfileHead, ProvisionRule, QuotaRule, SanctionRule, SignMode, StageRule, ThresholdRule,
     Timing,
@@ -52,6 +53,7 @@ const SECTIONS: &[&str] = &[
     "paths",
     "reviews",
     "panels",
+    "clauses",
 ];
 
 /// An entry's body: from the end of its `[[header]]` line to the next header.
@@ -219,6 +221,7 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
     let paths: Vec<(usize, PathRule)> = r.entries(text, "paths");
     let reviews: Vec<(usize, ReviewForm)> = r.entries(text, "reviews");
     let panels: Vec<(usize, PanelRule)> = r.entries(text, "panels");
+    let clauses: Vec<(usize, ClauseRule)> = r.entries(text, "clauses");
 
     // Sections the reader does not know.
     for line in text.lines() {
@@ -516,6 +519,9 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
             }
         }
     }
+    for (line, c) in &clauses {
+        common(&mut r, "clauses", *line, Some(&c.id), &c.cite, &c.text);
+    }
     check_reviews(&mut r, text, &reviews, &stages, &party_ok);
     check_panels(&mut r, text, &panels, &stages);
     if head.issued.year() < 1990 {
@@ -540,6 +546,7 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
         paths: strip(paths),
         reviews: strip(reviews),
         panels: strip(panels),
+        clauses: strip(clauses),
     })
 }
 

@@ -539,6 +539,20 @@ pub struct Profile {
     pub paths: Vec<PathRule>,
     pub reviews: Vec<crate::review::ReviewForm>,
     pub panels: Vec<crate::draw::PanelRule>,
+    pub clauses: Vec<ClauseRule>,
+}
+
+/// A term a contract of a kind must contain (`[[clauses]]`): gaoping:15's and
+/// xinzhou-transport:12's ownership and deliverables, linxiang:25's termination mechanism.
+/// A contract without it is refused at signing, with the article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClauseRule {
+    pub id: String,
+    pub cite: String,
+    pub text: String,
+    pub contract: crate::contract::ContractKind,
+    pub clause: crate::contract::Clause,
 }
 
 impl Profile {
@@ -611,6 +625,7 @@ impl Profile {
             + self.paths.len()
             + self.reviews.len()
             + self.panels.len()
+            + self.clauses.len()
     }
 
     /// The path of that id (`approval`).

@@ -162,17 +162,15 @@ impl EventKind {
             PlanYearStart | BudgetYearEnded | DeclarationSubmitted | MaterialsReceived
             | PreReviewPassed | ReviewPassed | ReviewFailed | ReviewOpinionSent
             | RevisionSubmitted | PlanApproved | Approved => None,
+            // The contracts' steps record these: signing one, and its filing's last step.
+            ContractSigned | ContractFiled | SupervisorAppointed | SupervisorFiled => None,
             ReportedForApproval
             | CompletionAcceptancePassed
             | AcceptanceFiled
             | RectificationChecked
             | ShareRequestAnswered => Some(Authority),
             FinancialReviewDone | FinanceEvaluationDone => Some(Finance),
-            ContractSigned
-            | ContractFiled
-            | SupervisorAppointed
-            | SupervisorFiled
-            | WorkStarted
+            WorkStarted
             | ProgressReported
             | EquipmentPurchased
             | PurchaseFiled
@@ -209,6 +207,9 @@ impl Fact {
         match self {
             Fact::FailedReviews => Some(EventKind::ReviewFailed),
             Fact::InAnnualPlan => Some(EventKind::PlanApproved),
+            Fact::SupervisorAppointed => Some(EventKind::SupervisorAppointed),
+            Fact::ContractFiled => Some(EventKind::ContractFiled),
+            Fact::SupervisorFiled => Some(EventKind::SupervisorFiled),
             _ => None,
         }
     }
@@ -220,6 +221,10 @@ impl Fact {
             Fact::FailedReviews => Some("由审批流程的退回和不予通过次数自动计算"),
             Fact::DeclaredLate => Some("由首次提交申报的日期和本辖区的申报截止日期自动判定"),
             Fact::InAnnualPlan => Some("由已发布的年度计划、增补计划和项目的增列审批自动判定"),
+            Fact::SupervisorAppointed => Some("由登记的监理合同自动判定"),
+            Fact::ContractFiled => Some("由建设合同的备案步骤自动判定"),
+            Fact::SupervisorFiled => Some("由监理合同的备案步骤自动判定"),
+            Fact::OmYearsInContract => Some("由登记的建设合同约定的运维期自动计算"),
             _ => None,
         }
     }

@@ -673,6 +673,8 @@ fn stage_passed(stage: Stage) -> (Vec<EventKind>, Vec<EventKind>) {
         }
         Stage::Approval => same(vec![Approved]),
         Stage::AnnualPlan | Stage::SupplementaryPlan => same(vec![PlanApproved]),
+        Stage::ContractFiling => same(vec![ContractFiled]),
+        Stage::SupervisorFiling => same(vec![SupervisorFiled]),
         s if is_review(s) => same(vec![ReviewPassed]),
         _ => same(vec![]),
     }
