@@ -279,6 +279,12 @@ async fn openapi_documents_every_route() {
         ("put", "/api/v1/plans/{id}/lines/{project_id}"),
         ("delete", "/api/v1/plans/{id}/lines/{project_id}"),
         ("post", "/api/v1/plans/{id}/{verb}"),
+        ("get", "/api/v1/contracts"),
+        ("get", "/api/v1/contracts/{id}"),
+        ("post", "/api/v1/contracts/{id}/{verb}"),
+        ("get", "/api/v1/projects/{id}/contracts"),
+        ("post", "/api/v1/projects/{id}/contracts"),
+        ("post", "/api/v1/org/firms/{id}/blacklist"),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     for (m, p) in expected {

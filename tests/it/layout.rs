@@ -22,8 +22,9 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("reviews", &["base", "rules", "projects"]),
     ("panels", &["base", "rules", "projects"]),
     ("plans", &["base", "rules", "org", "projects"]),
+    ("contracts", &["base", "rules", "org", "projects"]),
     ("decisions", &["base", "rules", "projects", "materials", "reviews"]),
-    ("todo", &["base", "projects", "cloud", "plans"]),
+    ("todo", &["base", "projects", "cloud", "plans", "contracts"]),
     (
         "seed",
         &[
@@ -38,6 +39,7 @@ const STORAGE: &[(&str, &[&str])] = &[
             "reviews",
             "panels",
             "plans",
+            "contracts",
         ],
     ),
 ];
@@ -57,6 +59,7 @@ const WEB: &[(&str, &[&str])] = &[
     ("reviews", &["shell"]),
     ("panels", &["shell"]),
     ("plans", &["shell"]),
+    ("contracts", &["shell"]),
     ("home", &["shell"]),
 ];
 

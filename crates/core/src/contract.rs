@@ -235,10 +235,7 @@ impl ContractForm {
         if let Some(d) = signed_on
             && d > today
         {
-            errors.push(FieldError::new(
-                "signed_on",
-                "签订日期不能晚于今天：合同签订后再登记",
-            ));
+            errors.push(FieldError::new("signed_on", "签订日期不能晚于今天：合同签订后再登记"));
         }
         let starts_on = date(&mut errors, "starts_on", &self.starts_on);
         let ends_on = date(&mut errors, "ends_on", &self.ends_on);
@@ -429,7 +426,9 @@ mod tests {
         // gaoping:15: ownership and the three deliverables; the test documents are missing.
         let missing = missing_clauses(&profile("gaoping"), &t);
         assert_eq!(missing.len(), 1, "{missing:?}");
-        assert!(missing[0].message.contains("测试文档") && missing[0].message.contains("gaoping:15"));
+        assert!(
+            missing[0].message.contains("测试文档") && missing[0].message.contains("gaoping:15")
+        );
         // linxiang:25: the termination mechanism, and nothing of deliverables.
         let missing = missing_clauses(&profile("linxiang"), &t);
         assert_eq!(missing.iter().map(|e| e.field).collect::<Vec<_>>(), ["termination"]);

@@ -106,10 +106,12 @@ pub enum ProjectAction {
     Panel,
     /// 回避: a panel's member gave their place to the next drawn.
     Decline,
+    /// A contract recorded, or a step of its filing (报送, 同意, 备案, 退回, 撤回).
+    Contract,
 }
 
 impl ProjectAction {
-    pub const ALL: [ProjectAction; 17] = [
+    pub const ALL: [ProjectAction; 18] = [
         ProjectAction::Create,
         ProjectAction::Update,
         ProjectAction::Submit,
@@ -127,6 +129,7 @@ impl ProjectAction {
         ProjectAction::Review,
         ProjectAction::Panel,
         ProjectAction::Decline,
+        ProjectAction::Contract,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -148,6 +151,7 @@ impl ProjectAction {
             ProjectAction::Review => "review",
             ProjectAction::Panel => "panel",
             ProjectAction::Decline => "decline",
+            ProjectAction::Contract => "contract",
         }
     }
 
@@ -174,6 +178,7 @@ impl ProjectAction {
             ProjectAction::Review => "评审意见",
             ProjectAction::Panel => "抽取专家",
             ProjectAction::Decline => "回避",
+            ProjectAction::Contract => "合同",
         }
     }
 

@@ -13,6 +13,7 @@ pub mod base;
 pub mod accounts;
 pub mod audit;
 pub mod cloud;
+pub mod contracts;
 pub mod decisions;
 pub mod materials;
 pub mod org;
@@ -162,6 +163,7 @@ impl Store {
             fact_sources: Arc::new(vec![
                 Box::new(projects::links::LinkFacts),
                 Box::new(cloud::CommonCapabilityFacts),
+                Box::new(contracts::ContractFacts),
             ]),
             pass_checks: Arc::new(vec![
                 Box::new(materials::MaterialsHandedIn),

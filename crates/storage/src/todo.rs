@@ -30,6 +30,8 @@ pub struct TodoCounts {
     /// Annual and supplementary plans waiting on the user's unit: to compile and send, to
     /// approve, to publish.
     pub plans: i64,
+    /// Contracts whose filing waits on the user's unit: to send, to consent to, to file.
+    pub contracts: i64,
 }
 
 impl TodoCounts {
@@ -44,6 +46,7 @@ impl TodoCounts {
             + self.catalog_returned
             + self.negative_to_decide
             + self.plans
+            + self.contracts
     }
 
     /// Each kind waiting, as 我的待办 lists it: (label, count, where to act).
@@ -55,6 +58,7 @@ impl TodoCounts {
             ("被退回、待修改的服务目录版本", self.catalog_returned, "/cloud"),
             ("待审批的负面清单申请", self.negative_to_decide, "/negative-list?status=pending"),
             ("待编制、审批或发布的年度计划", self.plans, "/plans"),
+            ("待报送或备案的合同", self.contracts, "/contracts"),
             ("本单位应办的义务", self.obligations, "/obligations#duties"),
         ]
         .into_iter()
@@ -133,6 +137,7 @@ impl Store {
         };
         c.obligations = self.count_obligations(principal, &mine).await?;
         c.plans = self.plans_waiting(principal).await?.len() as i64;
+        c.contracts = self.contracts_waiting(principal, 1000).await?.len() as i64;
         if principal.has(Role::Reviewer) || principal.has(Role::Viewer) {
             let overdue = crate::projects::obligations::ObligationFilter {
                 status: Some(govit_core::obligation::Status::Overdue),

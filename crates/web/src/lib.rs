@@ -13,6 +13,7 @@ pub mod shell;
 pub mod accounts;
 pub mod audit;
 pub mod cloud;
+pub mod contracts;
 pub mod decisions;
 pub mod home;
 pub mod materials;
@@ -56,6 +57,7 @@ fn panels() -> Panels {
             (Slot::Main, cloud::project_panel::project_cloud_panel),
             (Slot::Main, projects::path::path_panel),
             (Slot::Main, plans::project_plans_panel),
+            (Slot::Main, contracts::project_contracts_panel),
             (Slot::Main, projects::links::gates_panel),
             (Slot::Below, search::similar::similar_panel),
             (Slot::Below, rules::project::rules_panel),
@@ -78,6 +80,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(decisions::pages())
         .merge(panels::pages())
         .merge(plans::pages())
+        .merge(contracts::pages())
         .merge(reviews::pages())
         .merge(rules::pages())
         .merge(search::pages())

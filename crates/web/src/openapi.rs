@@ -42,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::decisions::router())
         .merge(crate::panels::router())
         .merge(crate::plans::router())
+        .merge(crate::contracts::router())
         .merge(crate::reviews::router())
         .merge(crate::rules::api::router())
         .merge(crate::systems::api::router())

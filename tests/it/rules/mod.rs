@@ -30,6 +30,21 @@ pub(super) fn find<'a>(list: &'a Value, rule: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {rule} in {list}"))
 }
 
+/// Sends a yeji project and publishes the plan of its first year with it: yeji:21 lets work
+/// start only on a project in the plan.
+pub(super) async fn into_the_plan(app: &TestApp, id: i64) {
+    let clerk = app.api("clerk").await;
+    let (_, p) = clerk.get(&format!("/api/v1/projects/{id}")).await;
+    clerk.hand_in(id).await;
+    let (s, e) = clerk
+        .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    let year: i32 = p["period_start"].as_str().expect("start")[..4].parse().expect("year");
+    let (reviewer, gov) = (app.api("reviewer").await, app.api("qzf").await);
+    publish_plan(&[&reviewer, &gov], year).await;
+}
+
 fn today(app: &TestApp) -> String {
     govit_storage::china_today(app.now()).format("%Y-%m-%d").to_string()
 }
@@ -222,6 +237,7 @@ async fn a_calendar_import_recomputes_open_deadlines() {
     let clerk = app.api("clerk").await;
     // Twelve months of construction: quarterly progress reports (yeji:15).
     let (id, _) = create(&clerk, project_body("智慧教育平台", "2026-01", "2026-12")).await;
+    into_the_plan(&app, id).await;
     let (_, list) = clerk
         .post(
             &format!("/api/v1/projects/{id}/events"),
@@ -274,6 +290,7 @@ holidays = [{ name = "元旦", from = "2027-01-01", to = "2027-01-03", statutory
     // The running server computes the next change under the imported calendar at once, not
     // after its next reload.
     let (other, _) = create(&clerk, project_body("智慧医疗平台", "2026-01", "2026-12")).await;
+    into_the_plan(&app, other).await;
     let (_, list) = clerk
         .post(
             &format!("/api/v1/projects/{other}/events"),
@@ -453,18 +470,24 @@ async fn events_are_recorded_only_by_the_party_the_profile_names() {
     let (s, e) = reviewer.post(&path, record("progress_reported")).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
     assert!(e["message"].as_str().unwrap_or("").contains("yeji:15"), "{e}");
-    let (s, e) = clerk.post(&path, record("contract_signed")).await;
+    let (s, e) = clerk.post(&path, record("equipment_purchased")).await;
     assert!(s.is_success(), "{e}");
+    // A contract's signing and filing are recorded by the contract's own steps.
+    let (s, e) = clerk.post(&path, record("contract_signed")).await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("kind")), "{e}");
     let recorded = app.store.milestones(govit_core::ids::ProjectId(id)).await.expect("milestones");
     let kinds: Vec<&str> = recorded.iter().map(|m| m.kind.as_str()).collect();
-    assert!(kinds.contains(&"contract_signed") && kinds.contains(&"completion_acceptance_passed"));
+    assert!(
+        kinds.contains(&"equipment_purchased") && kinds.contains(&"completion_acceptance_passed")
+    );
     assert!(!kinds.contains(&"progress_reported"), "{kinds:?}");
     // The page offers each user only what they may record.
     let web = app.login("clerk").await;
     let (_, page) = web.text(&format!("/projects/{id}")).await;
     let form = &page[page.find("name=\"kind\"").expect("event form")..];
     let form = &form[..form.find("</select>").expect("select")];
-    assert!(form.contains("value=\"contract_signed\""), "{form}");
+    assert!(form.contains("value=\"equipment_purchased\""), "{form}");
+    assert!(!form.contains("value=\"contract_signed\""), "{form}");
     assert!(!form.contains("value=\"materials_received\""), "{form}");
     assert!(!form.contains("value=\"completion_acceptance_passed\""), "{form}");
 }
@@ -712,6 +735,7 @@ async fn planned_dates_are_recorded_apart_from_what_happened() {
     let (s, p) = clerk.post("/api/v1/projects", declaration_json("计划日期测试项目")).await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
     let id = p["id"].as_i64().expect("id");
+    into_the_plan(&app, id).await;
     let path = format!("/api/v1/projects/{id}/events");
     let today = govit_storage::china_today(app.now());
     let later = (today + chrono::Duration::days(400)).format("%Y-%m-%d").to_string();

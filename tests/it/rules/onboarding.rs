@@ -25,15 +25,15 @@ text = "项目单位向县大数据发展局申报项目。"
 chain = [{ parties = ["owner_unit"], action = "申报" }]
 
 [[deadlines]]
-id = "zhenyuan-5-contract"
+id = "zhenyuan-5-start"
 cite = "zhenyuan:5"
-text = "合同签订后3个工作日内报县大数据发展局备案。"
-duty = "合同备案"
+text = "开工建设后3个工作日内向县大数据发展局报送开工报告。"
+duty = "报送开工报告"
 owed_by = "owner_unit"
 owed_to = "authority"
-after = "contract_signed"
+after = "work_started"
 working_days = 3
-fulfilled_by = "contract_filed"
+fulfilled_by = "progress_reported"
 
 [[documents]]
 id = "zhenyuan-4-plan"
@@ -74,14 +74,14 @@ async fn a_sixth_jurisdiction_is_onboarded_by_writing_a_profile() {
     jurisdiction(&app, "zhenyuan", "zhenyuan").await;
     let clerk = app.api("zhenyuan-clerk").await;
     let (id, p) = create(&clerk, project_body("镇远县智慧旅游平台", "2027-01", "2027-12")).await;
-    let signed = (govit_storage::china_today(app.now()) - chrono::Days::new(1)).to_string();
+    let started = (govit_storage::china_today(app.now()) - chrono::Days::new(1)).to_string();
     let (_, list) = clerk
         .post(
             &format!("/api/v1/projects/{id}/events"),
-            json!({"kind": "contract_signed", "date": signed}),
+            json!({"kind": "work_started", "date": started}),
         )
         .await;
-    assert_eq!(find(&list, "zhenyuan-5-contract")["cite"], "zhenyuan:5");
+    assert_eq!(find(&list, "zhenyuan-5-start")["cite"], "zhenyuan:5");
     clerk.hand_in(id).await;
     let (s, _) = clerk
         .post(&format!("/api/v1/projects/{id}/submit"), json!({"version": p["version"]}))
@@ -97,7 +97,7 @@ async fn a_sixth_jurisdiction_is_onboarded_by_writing_a_profile() {
     // Its labels are the ones users see.
     let web = app.login("zhenyuan-clerk").await;
     let (_, page) = web.text(&format!("/projects/{id}")).await;
-    assert!(page.contains("项目单位") && page.contains("合同备案"), "{page}");
+    assert!(page.contains("项目单位") && page.contains("报送开工报告"), "{page}");
 
     // A profile with mistakes: every one named with file, line and field; exit code 2.
     let broken = ZHENYUAN

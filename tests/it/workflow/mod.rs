@@ -7,6 +7,7 @@ use govit_core::org::{Role, ScopeKind};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+mod contracts;
 mod panels;
 mod reminders;
 mod scope;
@@ -114,6 +115,19 @@ impl Cast {
     /// Every account of the cast.
     pub(crate) fn all(&self) -> Vec<&Api> {
         self.apis.iter().map(|(.., a)| a).collect()
+    }
+
+    /// The owner unit's clerk of a project (the one of the owner units' clerks who sees it):
+    /// its login and API.
+    pub(crate) async fn owner_clerk(&self, project: i64) -> (String, &Api) {
+        for (login, _, api) in &self.apis {
+            if login.starts_with("clerk")
+                && api.get(&format!("/api/v1/projects/{project}")).await.0 == StatusCode::OK
+            {
+                return (login.clone(), api);
+            }
+        }
+        panic!("no clerk of the owner unit of project {project}")
     }
 
     pub(crate) fn api(&self, login_start: &str) -> &Api {

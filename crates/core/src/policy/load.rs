@@ -2,10 +2,9 @@
 //! line and field.
 
 use super::schema::{
-    ClauseRule,
-    Condition, DeadlineRule, DocumentRule, Facts, Gap, GateRule, Labels, PathRule, Profile,
-    ProfileHead, ProvisionRule, QuotaRule, SanctionRule, SignMode, StageRule, ThresholdRule,
-    Timing,
+    ClauseRule, Condition, DeadlineRule, DocumentRule, Facts, Gap, GateRule, Labels, PathRule,
+    Profile, ProfileHead, ProvisionRule, QuotaRule, SanctionRule, SignMode, StageRule,
+    ThresholdRule, Timing,
 };
 use super::vocabulary::{EventKind, Stage};
 use crate::draw::PanelRule;

@@ -43,6 +43,8 @@ pub struct Firm {
     pub kind: FirmKind,
     pub name: String,
     pub credit_code: String,
+    pub blacklisted: bool,
+    pub blacklist_reason: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -238,7 +240,7 @@ impl Store {
     }
 
     pub async fn firms(&self, jurisdiction: JurisdictionId) -> Result<Vec<Firm>> {
-        let rows = sqlx::query("SELECT id, kind, name, credit_code FROM firms WHERE jurisdiction_id = $1 ORDER BY kind, id")
+        let rows = sqlx::query("SELECT id, kind, name, credit_code, blacklisted, blacklist_reason FROM firms WHERE jurisdiction_id = $1 ORDER BY kind, id")
             .bind(jurisdiction.0)
             .fetch_all(&self.pool)
             .await?;
@@ -250,6 +252,8 @@ impl Store {
                     kind: FirmKind::parse(&kind).unwrap_or(FirmKind::Contractor),
                     name: r.try_get("name")?,
                     credit_code: r.try_get("credit_code")?,
+                    blacklisted: r.try_get::<i64, _>("blacklisted")? != 0,
+                    blacklist_reason: r.try_get("blacklist_reason")?,
                 })
             })
             .collect()

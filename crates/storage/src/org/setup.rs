@@ -187,7 +187,24 @@ impl Store {
     pub async fn blacklist_expert(
         &self, who: Who<'_>, jurisdiction: JurisdictionId, id: i64, on: bool, reason: &str,
     ) -> Result<()> {
-        self.org_admin(who, jurisdiction, "expert", "expert.blacklist").await?;
+        self.blacklist(who, jurisdiction, "expert", id, on, reason).await
+    }
+
+    /// Puts a firm of the jurisdiction on the blacklist (with the reason) or takes it off
+    /// (the jurisdiction's administrators): a blacklisted firm cannot be contracted.
+    pub async fn blacklist_firm(
+        &self, who: Who<'_>, jurisdiction: JurisdictionId, id: i64, on: bool, reason: &str,
+    ) -> Result<()> {
+        self.blacklist(who, jurisdiction, "firm", id, on, reason).await
+    }
+
+    /// The blacklist of `kind` (`expert` or `firm`, whose table is `<kind>s`).
+    async fn blacklist(
+        &self, who: Who<'_>, jurisdiction: JurisdictionId, kind: &'static str, id: i64, on: bool,
+        reason: &str,
+    ) -> Result<()> {
+        let action = format!("{kind}.blacklist");
+        self.org_admin(who, jurisdiction, kind, &action).await?;
         let reason = reason.trim();
         if on && reason.is_empty() {
             return Err(DomainError::invalid("reason", "请填写列入黑名单的理由").into());
@@ -196,22 +213,24 @@ impl Store {
             return Err(DomainError::invalid("reason", "理由不能超过 500 个字").into());
         }
         let mut w = self.write().await?;
-        let before: Option<(i64, String)> = sqlx::query_as(
-            "SELECT blacklisted, blacklist_reason FROM experts WHERE id = $1 AND jurisdiction_id = $2",
-        )
+        let before: Option<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT blacklisted, blacklist_reason FROM {kind}s WHERE id = $1 AND jurisdiction_id = $2"
+        )))
         .bind(id)
         .bind(jurisdiction.0)
         .fetch_optional(&mut *w.tx)
         .await?;
         let Some(before) = before else { return Err(DomainError::NotFound.into()) };
         let reason = if on { reason.to_string() } else { String::new() };
-        sqlx::query("UPDATE experts SET blacklisted = $2, blacklist_reason = $3 WHERE id = $1")
-            .bind(id)
-            .bind(on as i64)
-            .bind(reason.clone())
-            .execute(&mut *w.tx)
-            .await?;
-        let change = crate::base::audit_log::Change::ok("expert", id, "expert.blacklist")
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {kind}s SET blacklisted = $2, blacklist_reason = $3 WHERE id = $1"
+        )))
+        .bind(id)
+        .bind(on as i64)
+        .bind(reason.clone())
+        .execute(&mut *w.tx)
+        .await?;
+        let change = crate::base::audit_log::Change::ok(kind, id, &action)
             .before(&serde_json::json!({ "blacklisted": before.0 != 0, "reason": before.1 }))
             .after(&serde_json::json!({ "blacklisted": on, "reason": reason }));
         crate::base::audit_log::append(&mut w.tx, who.actor, who.now_ms, change).await?;

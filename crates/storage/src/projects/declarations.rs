@@ -72,6 +72,16 @@ impl Record for Project {
     }
 }
 
+/// A line on project `id`'s timeline for a change of another record that belongs to it (a
+/// contract recorded or filed), in the caller's transaction; its status stays as it is.
+pub(crate) async fn note_on_timeline(
+    conn: &mut AnyConnection, principal: &Principal, now_ms: i64, id: ProjectId,
+    action: ProjectAction, comment: &str,
+) -> Result<()> {
+    let Some(p) = super::fetch(conn, id).await? else { return Ok(()) };
+    timeline_event(conn, principal, now_ms, &p, action, p.status, comment).await
+}
+
 /// One line of the project's timeline, with the actor's name and department as they were.
 async fn timeline_event(
     conn: &mut AnyConnection, principal: &Principal, now_ms: i64, p: &Project,

@@ -5,9 +5,10 @@ use super::obligations::insert_dated;
 use super::*;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written};
 use chrono::NaiveDate;
+use govit_core::obligation::GateCheck;
 use govit_core::obligation::Status;
 use govit_core::org::PartyKind;
-use govit_core::policy::{Fact, Recorder};
+use govit_core::policy::{Fact, GatedAction, Recorder};
 use serde_json::json;
 
 /// An event that happened on a project, recorded by its owner unit or the authority.
@@ -20,9 +21,19 @@ pub struct RecordEvent<'a> {
     pub planned: bool,
 }
 
+/// The action a recorded event is: 开工建设 stands behind the profile's `start_work` gates
+/// (lhasa:13 and linxiang:22: no work before a supervisor; yeji:21: not outside the plan).
+fn gated(kind: EventKind) -> Option<GatedAction> {
+    match kind {
+        EventKind::WorkStarted => Some(GatedAction::StartWork),
+        _ => None,
+    }
+}
+
 impl Step<Project> for RecordEvent<'_> {
-    /// The parties the user acts as, and who the project's profile says records the event.
-    type Input = (Vec<PartyKind>, Option<(Recorder, String)>);
+    /// The parties the user acts as, who the project's profile says records the event, and
+    /// the gates in front of the action it is.
+    type Input = (Vec<PartyKind>, Option<(Recorder, String)>, Vec<GateCheck>);
     type Decision = ();
 
     fn action(&self) -> String {
@@ -35,9 +46,16 @@ impl Step<Project> for RecordEvent<'_> {
             let party = r.party.map(|k| p.party_label(k.as_str())).unwrap_or_default();
             (r, party)
         });
-        Ok((crate::org::parties_of(cx.conn, cx.who.principal).await?, recorder))
+        let gates = match gated(self.kind) {
+            Some(action) if !self.planned => {
+                let p = cx.record()?.clone();
+                cx.store.gate_checks(cx.conn, &p, action, None).await?
+            }
+            _ => Vec::new(),
+        };
+        Ok((crate::org::parties_of(cx.conn, cx.who.principal).await?, recorder, gates))
     }
-    fn decide(&self, at: At<'_, Project>, (parties, recorder): Self::Input) -> Decided<()> {
+    fn decide(&self, at: At<'_, Project>, (parties, recorder, gates): Self::Input) -> Decided<()> {
         let (pr, p) = (at.who.principal, at.record()?);
         let label = self.kind.label();
         let Some((recorder, party)) = recorder else {
@@ -68,7 +86,7 @@ impl Step<Project> for RecordEvent<'_> {
             ));
         }
         govit_core::error::within("note", "说明", self.note, 500)?;
-        Ok(())
+        govit_core::project::first_refusal(&gates)
     }
     async fn write(&self, cx: &mut Cx<'_, Project>, (): ()) -> Result<Written> {
         let (id, who) = (cx.record()?.id, cx.who);

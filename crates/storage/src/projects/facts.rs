@@ -61,4 +61,13 @@ impl Store {
         out.sort_by_key(|f| Fact::ALL.iter().position(|x| *x == f.fact));
         Ok(out)
     }
+
+    /// Every fact of a project the caller may see as the rules read it now: those its
+    /// declaration implies, those derived from its events and records (合同备案, the contract's
+    /// O&M years …) and the reviewers' findings.
+    pub async fn current_facts(&self, who: Who<'_>, id: ProjectId) -> Result<Facts> {
+        let p = self.read::<Project>(who, id.0).await?;
+        let mut conn = self.pool.acquire().await?;
+        self.facts_of(&mut conn, &p).await
+    }
 }

@@ -12,6 +12,7 @@ pub mod reminders;
 pub mod run;
 pub mod tasks;
 
+pub(crate) use declarations::note_on_timeline;
 pub use declarations::{CreateDraft, EditDeclaration, OutsideScope};
 pub use events::{BASIS_MAX, EstablishFact, RecordEvent, Waive};
 pub use links::{LinkSystem, UnlinkSystem};
@@ -54,7 +55,7 @@ pub struct Project {
 }
 
 impl Project {
-    fn ownership(&self) -> Ownership<'_> {
+    pub(crate) fn ownership(&self) -> Ownership<'_> {
         Ownership {
             jurisdiction_id: self.jurisdiction_id,
             department_id: self.owner_department_id,

@@ -471,8 +471,39 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             )
             .await?;
     }
+    // Its contracts, recorded by the unit (yeji files none: 签订合同 and 确定监理 are then
+    // the project's events), before work starts behind them.
+    let firms = store.organization(clerk.jurisdiction_id).await?.firms;
+    for (kind, firm_kind, title, wan, days_ago) in [
+        ("construction", FirmKind::Contractor, "区教育资源公共服务平台建设合同", "168", 200),
+        ("supervision", FirmKind::Supervisor, "区教育资源公共服务平台监理合同", "5.6", 198),
+    ] {
+        let Some(firm) = firms.iter().find(|f| f.kind == firm_kind) else { continue };
+        let signed = today - chrono::Days::new(days_ago);
+        let form = govit_core::contract::ContractForm {
+            kind: kind.into(),
+            firm_id: firm.id.to_string(),
+            title: title.into(),
+            method: "open_tender".into(),
+            amount: wan.into(),
+            signed_on: signed.to_string(),
+            starts_on: signed.to_string(),
+            ends_on: (today + chrono::Days::new(160)).to_string(),
+            om_months: if kind == "construction" { "36".into() } else { "0".into() },
+            deliverables: "design_docs,source_code,test_docs".into(),
+            ownership: "系统及数据所有权归区教育体育局".into(),
+            termination: "承建单位不按合同执行、拒不接受监督检查的，业主单位可依法终止合同".into(),
+        };
+        let step = crate::contracts::SignContract { project: p.id, form };
+        store
+            .run::<crate::contracts::Contract, _>(
+                Who::new(&clerk, &actor, now_ms),
+                Target::New,
+                &step,
+            )
+            .await?;
+    }
     for (kind, days_ago) in [
-        (EventKind::ContractSigned, 200),
         (EventKind::WorkStarted, 190),
         (EventKind::ProgressReported, 140),
         (EventKind::PreliminaryAcceptancePassed, 40),

@@ -57,6 +57,9 @@ pub struct FirmDto {
     kind_label: String,
     name: String,
     credit_code: String,
+    /// On the blacklist: cannot be contracted.
+    blacklisted: bool,
+    blacklist_reason: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -231,6 +234,8 @@ pub async fn get_org(
                 kind_label: f.kind.label().into(),
                 name: f.name,
                 credit_code: f.credit_code,
+                blacklisted: f.blacklisted,
+                blacklist_reason: f.blacklist_reason,
             })
             .collect(),
         experts: org.experts.into_iter().map(Into::into).collect(),
@@ -325,7 +330,31 @@ pub async fn blacklist_expert(
     State(state): State<AppState>, user: ApiUser,
     axum::extract::Path(id): axum::extract::Path<i64>, body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let m = crate::shell::json_body::object(&body)?;
+    let (on, reason) = blacklist_body(&body)?;
+    let j = user.principal.jurisdiction_id;
+    state.store.blacklist_expert(user.who(&state), j, id, on, &reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Puts a firm of the caller's jurisdiction on the blacklist, or takes it off (its
+/// administrators): a blacklisted firm cannot be contracted.
+#[utoipa::path(post, path = "/api/v1/org/firms/{id}/blacklist", tag = "org",
+    params(("id" = i64, Path)), request_body = BlacklistInput, security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn blacklist_firm(
+    State(state): State<AppState>, user: ApiUser,
+    axum::extract::Path(id): axum::extract::Path<i64>, body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let (on, reason) = blacklist_body(&body)?;
+    let j = user.principal.jurisdiction_id;
+    state.store.blacklist_firm(user.who(&state), j, id, on, &reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A blacklist body: `blacklisted` and, when putting on, the `reason`.
+fn blacklist_body(body: &Bytes) -> Result<(bool, String), ApiError> {
+    let m = crate::shell::json_body::object(body)?;
     let on = match m.get("blacklisted") {
         Some(serde_json::Value::Bool(b)) => *b,
         _ => {
@@ -339,9 +368,7 @@ pub async fn blacklist_expert(
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(_) => return Err(DomainError::invalid("reason", "reason 应为文本").into()),
     };
-    let j = user.principal.jurisdiction_id;
-    state.store.blacklist_expert(user.who(&state), j, id, on, &reason).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((on, reason))
 }
 
 /// Every jurisdiction (platform administrators only).
@@ -408,5 +435,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_firm))
         .routes(routes!(add_expert))
         .routes(routes!(blacklist_expert))
+        .routes(routes!(blacklist_firm))
         .routes(routes!(list_jurisdictions, create_jurisdiction))
 }

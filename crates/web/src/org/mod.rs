@@ -40,6 +40,7 @@ pub fn pages() -> axum::Router<AppState> {
         .route("/org/firms", post(page::add_firm))
         .route("/org/experts", post(page::add_expert))
         .route("/org/experts/{id}/blacklist", post(page::blacklist_expert))
+        .route("/org/firms/{id}/blacklist", post(page::blacklist_firm))
         .route("/org/jurisdictions", get(jurisdictions::list).post(jurisdictions::create))
         .route("/org/jurisdictions/created", get(jurisdictions::created))
 }

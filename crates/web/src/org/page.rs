@@ -50,7 +50,7 @@ struct OrgPage {
     platform: bool,
     flash: Option<String>,
     departments: Vec<DeptRow>,
-    firms: Vec<(String, &'static str, String)>,
+    firms: Vec<govit_storage::org::Firm>,
     experts: Vec<govit_storage::org::Expert>,
     /// Party kinds as this profile names them: code, label, checked.
     party_kinds: Vec<(&'static str, String, bool)>,
@@ -102,7 +102,7 @@ async fn org_page(state: &AppState, user: &User, shown: Shown) -> PageResult {
             code: d.code,
         })
         .collect();
-    let firms = org.firms.into_iter().map(|f| (f.name, f.kind.label(), f.credit_code)).collect();
+    let firms = org.firms;
     let chosen: Vec<PartyKind> =
         shown.dept.party_kinds.iter().filter_map(|k| PartyKind::from_text(k)).collect();
     let party_kinds = PartyKind::ALL
@@ -177,6 +177,10 @@ async fn added(state: &AppState, user: &User, q: &OrgQuery) -> Result<Option<Str
         "expert" => {
             org.experts.iter().find(|x| x.id == id).map(|x| format!("已登记专家“{}”。", x.name))
         }
+        "firm-blacklist" => org.firms.iter().find(|f| f.id == id).map(|f| match f.blacklisted {
+            true => format!("已将“{}”列入黑名单，不能再与其签订合同。", f.name),
+            false => format!("已将“{}”移出黑名单。", f.name),
+        }),
         _ => None,
     })
 }
@@ -268,16 +272,35 @@ pub async fn blacklist_expert(
     State(state): State<AppState>, user: User, axum::extract::Path(id): axum::extract::Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    require_admin(&state, &user).await?;
-    let f = fields_of(&pairs);
+    blacklist(&state, &user, "blacklist", id, &pairs).await
+}
+
+pub async fn blacklist_firm(
+    State(state): State<AppState>, user: User, axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    blacklist(&state, &user, "firm-blacklist", id, &pairs).await
+}
+
+/// Puts an expert (`blacklist`) or a firm (`firm-blacklist`) on the blacklist or takes them off.
+async fn blacklist(
+    state: &AppState, user: &User, which: &'static str, id: i64, pairs: &[(String, String)],
+) -> PageResult {
+    require_admin(state, user).await?;
+    let f = fields_of(pairs);
     let on = f.get("on").is_some_and(|v| v == "1");
     let reason = f.get("reason").cloned().unwrap_or_default();
     let j = user.principal.jurisdiction_id;
-    match state.store.blacklist_expert(user.who(&state), j, id, on, &reason).await {
-        Ok(()) => Ok(done("blacklist", id)),
+    let who = user.who(state);
+    let result = match which {
+        "firm-blacklist" => state.store.blacklist_firm(who, j, id, on, &reason).await,
+        _ => state.store.blacklist_expert(who, j, id, on, &reason).await,
+    };
+    match result {
+        Ok(()) => Ok(done(which, id)),
         Err(e) => {
-            let shown = Shown { failed: "blacklist", errors: field_errors(e)?, ..Shown::default() };
-            org_page(&state, &user, shown).await
+            let shown = Shown { failed: which, errors: field_errors(e)?, ..Shown::default() };
+            org_page(state, user, shown).await
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::shell::auth::ApiUser;
 use crate::shell::error::{ApiError, ApiErrorBody};
 use crate::shell::json_body::{object, version_field};
+use crate::shell::route::{RouteActDto, RouteStepDto, act_dtos, step_dtos};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -157,26 +158,6 @@ pub struct PlanLineDto {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct PlanStepDto {
-    key: String,
-    action: String,
-    party_kinds: Vec<String>,
-    cite: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct PlanActDto {
-    step: String,
-    /// pass, return, reject, withdraw
-    verb: String,
-    /// The note or the reason.
-    text: String,
-    actor: String,
-    department: String,
-    at_ms: i64,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct CandidateDto {
     project_id: i64,
     name: String,
@@ -209,10 +190,10 @@ pub struct PlanDetailDto {
     lines: Vec<PlanLineDto>,
     total: SumsDto,
     by_department: Vec<DepartmentSumsDto>,
-    steps: Vec<PlanStepDto>,
+    steps: Vec<RouteStepDto>,
     /// The index of the current step (the number of steps once through).
     current_step: usize,
-    acts: Vec<PlanActDto>,
+    acts: Vec<RouteActDto>,
     /// pass, return, reject, withdraw: what the caller may do on the route now.
     verbs: Vec<String>,
     editable: bool,
@@ -251,36 +232,9 @@ impl From<&PlanView> for PlanDetailDto {
                 .iter()
                 .map(|(d, s)| DepartmentSumsDto { department: d.clone(), sums: SumsDto::from(s) })
                 .collect(),
-            steps: v
-                .run
-                .route
-                .steps
-                .iter()
-                .map(|s| PlanStepDto {
-                    key: s.key.clone(),
-                    action: s.action.clone(),
-                    party_kinds: s.parties.clone(),
-                    cite: s.cite.clone(),
-                })
-                .collect(),
+            steps: step_dtos(&v.run.route),
             current_step: v.run.progress.current,
-            acts: v
-                .run
-                .acts
-                .iter()
-                .map(|a| PlanActDto {
-                    step: a.act.step.clone(),
-                    verb: a.act.verb.kind().as_str().to_string(),
-                    text: match &a.act.verb {
-                        Verb::Pass { note } => note.clone(),
-                        Verb::Return { reason, .. } | Verb::Reject { reason } => reason.clone(),
-                        _ => String::new(),
-                    },
-                    actor: a.actor_name.clone(),
-                    department: a.actor_department.clone(),
-                    at_ms: a.act.at_ms,
-                })
-                .collect(),
+            acts: act_dtos(&v.run.acts),
             verbs: v.verbs.iter().map(|k| k.as_str().to_string()).collect(),
             editable: v.editable,
             publishable: v.publishable,

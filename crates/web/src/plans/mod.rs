@@ -15,6 +15,7 @@ use crate::shell::auth::User;
 use crate::shell::error::PageError;
 use crate::shell::page::{PageResult, html};
 use crate::shell::respond;
+use crate::shell::route::{self, StepShown, party_labels};
 use crate::shell::view::{Layout, Pager, SummaryItem, error_for, filter_query, fmt_ms};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -69,77 +70,16 @@ fn sums_shown(label: &str, s: &Sums) -> SumsShown {
     }
 }
 
-/// One step of the plan's route as the page shows it.
-pub struct StepShown {
-    pub key: String,
-    pub action: String,
-    pub parties: String,
-    pub cite: String,
-    /// 已办 / 当前 / 未到
-    pub state: &'static str,
-    /// Who acted on it, when, with what (newest last).
-    pub acts: Vec<String>,
-}
-
-fn party_labels(state: &AppState, profile: &str, parties: &[String]) -> String {
-    let rules = state.store.rules();
-    parties
-        .iter()
-        .map(|k| rules.profile(profile).map_or_else(|| k.clone(), |p| p.party_label(k)))
-        .collect::<Vec<_>>()
-        .join("、")
-}
-
-/// An act as the route shows it; a pass at the compiler's step is its 报批.
-fn verb_said(v: &Verb, first: bool) -> String {
-    match v {
-        Verb::Pass { note } if first && note.is_empty() => "报批".into(),
-        Verb::Pass { note } if first => format!("报批：{note}"),
-        Verb::Pass { note } if note.is_empty() => "通过".into(),
-        Verb::Pass { note } => format!("通过：{note}"),
-        Verb::Return { reason, .. } => format!("退回：{reason}"),
-        Verb::Reject { reason } => format!("不予通过：{reason}"),
-        Verb::Withdraw => "撤回".into(),
-        other => other.kind().label().to_string(),
-    }
-}
-
 fn steps_shown(state: &AppState, v: &PlanView) -> Vec<StepShown> {
     let run = &v.run;
-    let done = run.progress.status != govit_core::workflow::RunStatus::Active;
-    run.route
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| StepShown {
-            key: s.key.clone(),
-            action: s.action.clone(),
-            parties: party_labels(state, &v.plan.profile_id, &s.parties),
-            cite: s.cite.clone(),
-            state: match (done, i.cmp(&run.progress.current)) {
-                (true, _) if v.plan.status == PlanStatus::Rejected && i == run.progress.current => {
-                    "未通过"
-                }
-                (true, _) | (false, std::cmp::Ordering::Less) => "已办",
-                (false, std::cmp::Ordering::Equal) => "当前",
-                (false, std::cmp::Ordering::Greater) => "未到",
-            },
-            acts: run
-                .acts
-                .iter()
-                .filter(|a| a.act.step == s.key)
-                .map(|a| {
-                    format!(
-                        "{} {}（{}）{}",
-                        fmt_ms(a.act.at_ms),
-                        a.actor_name,
-                        a.actor_department,
-                        verb_said(&a.act.verb, i == 0)
-                    )
-                })
-                .collect(),
-        })
-        .collect()
+    route::steps_shown(
+        state,
+        &v.plan.profile_id,
+        &run.route,
+        &run.progress,
+        &run.acts,
+        route::PassWords::SendThenPass,
+    )
 }
 
 /// A signed decision on the plan as the page shows it.

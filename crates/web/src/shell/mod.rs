@@ -14,6 +14,7 @@ pub mod page;
 pub mod panels;
 pub mod respond;
 pub mod reveal;
+pub mod route;
 pub mod sheet;
 pub mod state;
 pub mod view;

@@ -1,5 +1,6 @@
-//! The acts of a run as stored, in order: a project's path (`run_acts`) or a plan's
-//! (`plan_acts`), read and kept by the same two functions and folded by the same engine.
+//! The acts of a run as stored, in order: a project's path (`run_acts`), a plan's
+//! (`plan_acts`) or a contract's filing (`contract_acts`), read and kept by the same two
+//! functions and folded by the same engine.
 
 use crate::Result;
 use govit_core::ids::UserId;
@@ -8,12 +9,13 @@ use sqlx::{AnyConnection, Row};
 
 use super::ActRecord;
 
-/// Which history of acts: a project's path (`run_acts`) or a plan's (`plan_acts`); the
-/// same engine folds both.
+/// Which history of acts: a project's path (`run_acts`), a plan's (`plan_acts`) or a
+/// contract's filing (`contract_acts`); the same engine folds them all.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Acts {
     Project,
     Plan,
+    Contract,
 }
 
 impl Acts {
@@ -22,6 +24,7 @@ impl Acts {
         match self {
             Acts::Project => ("run_acts", "project_id"),
             Acts::Plan => ("plan_acts", "plan_id"),
+            Acts::Contract => ("contract_acts", "contract_id"),
         }
     }
 }

@@ -1,0 +1,395 @@
+//! A contract's changes on the change path: the owner unit records a contract it has signed
+//! (`SignContract`, refused for a blacklisted firm, a term its profile requires missing, or a
+//! `sign` gate such as linxiang:19's three years of O&M), which records 签订合同 or 确定监理 on
+//! the project; then the filing runs along its profile's chain with the engine's verbs
+//! (`ContractAct`), the last step recording 合同备案 or 监理备案 there.
+
+use super::*;
+use crate::base::change::{At, Audited, Cx, Decided, Step, Written, stale_unless};
+use crate::base::unless_unique;
+use crate::china_today;
+use crate::projects::run::{OWNER, keep_act};
+use govit_core::DomainError;
+use govit_core::contract::{ContractForm, missing_clauses};
+use govit_core::obligation::GateCheck;
+use govit_core::org::FirmKind;
+use govit_core::policy::{EventKind, GatedAction, SanctionStep};
+use govit_core::project::{ProjectAction, ProjectStatus};
+use govit_core::workflow::{Outcome, RunStatus, Verb, decide};
+
+/// The parties of a step, in the profile's words.
+fn labels(store: &Store, profile: &str, parties: &[String]) -> String {
+    let rules = store.rules();
+    parties
+        .iter()
+        .map(|k| rules.profile(profile).map_or_else(|| k.clone(), |p| p.party_label(k)))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// The state a contract's run leaves it in, and the parties its open step waits on.
+fn projection(route: &Route, progress: &Progress) -> (ContractStatus, String) {
+    let waiting = progress.step(route).map(|s| s.parties.join(",")).unwrap_or_default();
+    (contract::status(route, progress), waiting)
+}
+
+/// The owner unit records a contract it has signed for project `project` (`Target::New`).
+pub struct SignContract {
+    pub project: ProjectId,
+    pub form: ContractForm,
+}
+
+/// A firm as signing reads it.
+pub struct FirmRow {
+    kind: String,
+    name: String,
+    blacklisted: bool,
+    reason: String,
+}
+
+/// What signing reads.
+#[derive(Default)]
+pub struct SignInput {
+    project: Option<Project>,
+    parties: Vec<String>,
+    owner_label: String,
+    firm: Option<FirmRow>,
+    /// The profile's clauses the terms lack (when the form reads).
+    missing: Vec<govit_core::FieldError>,
+    /// The `sign` gates under the project's facts with the contract's O&M years.
+    gates: Vec<GateCheck>,
+    /// The article of the profile's blacklist (linxiang:35, lhasa:22), if it has one.
+    blacklist_cite: Option<String>,
+    route: Route,
+}
+
+impl Step<Contract> for SignContract {
+    type Input = SignInput;
+    type Decision = ContractTerms;
+
+    fn action(&self) -> String {
+        "contract.sign".into()
+    }
+    async fn gather(&self, cx: &mut Cx<'_, Contract>) -> Result<SignInput> {
+        let who = cx.who;
+        let Some(project) = Project::load_visible(cx.conn, who, self.project.0).await? else {
+            return Ok(SignInput::default());
+        };
+        let parties =
+            crate::projects::run::acting_parties(cx.conn, who.principal, &project).await?;
+        let today = china_today(who.now_ms);
+        let terms = self.form.parse(today).ok();
+        let firm = match terms.as_ref() {
+            Some(t) => sqlx::query(
+                "SELECT kind, name, blacklisted, blacklist_reason FROM firms WHERE id = $1 AND jurisdiction_id = $2",
+            )
+            .bind(t.firm_id)
+            .bind(project.jurisdiction_id.0)
+            .fetch_optional(&mut *cx.conn)
+            .await?
+            .map(|r| -> Result<FirmRow> {
+                Ok(FirmRow {
+                    kind: r.try_get("kind")?,
+                    name: r.try_get("name")?,
+                    blacklisted: r.try_get::<i64, _>("blacklisted")? != 0,
+                    reason: r.try_get("blacklist_reason")?,
+                })
+            })
+            .transpose()?,
+            None => None,
+        };
+        let mut input = SignInput { parties, firm, ..SignInput::default() };
+        {
+            let rules = cx.store.rules();
+            if let Some(profile) = rules.profile(&project.profile_id) {
+                input.owner_label = profile.party_label(OWNER);
+                input.blacklist_cite = profile
+                    .sanctions
+                    .iter()
+                    .find(|s| s.steps.contains(&SanctionStep::Blacklist))
+                    .map(|s| s.cite.clone());
+                if let Some(t) = &terms {
+                    input.missing = missing_clauses(profile, t);
+                    input.route = contract::filing_route(profile, t.kind);
+                }
+            }
+        }
+        if let Some(t) = &terms {
+            let mut facts = cx.store.facts_of(cx.conn, &project).await?;
+            if t.kind == ContractKind::Construction {
+                let now = facts.get(&Fact::OmYearsInContract).copied().unwrap_or(0);
+                facts.insert(Fact::OmYearsInContract, now.max(t.om_years()));
+            }
+            input.gates =
+                cx.store.gate_checks(cx.conn, &project, GatedAction::Sign, Some(&facts)).await?;
+        }
+        input.project = Some(project);
+        Ok(input)
+    }
+    fn decide(&self, at: At<'_, Contract>, input: SignInput) -> Decided<ContractTerms> {
+        let project = input.project.as_ref().ok_or(DomainError::NotFound)?;
+        if !input.parties.iter().any(|p| p == OWNER) {
+            return Err(DomainError::Forbidden(format!(
+                "合同由{}登记",
+                if input.owner_label.is_empty() {
+                    "项目建设单位"
+                } else {
+                    &input.owner_label
+                }
+            )));
+        }
+        if project.status != ProjectStatus::Approved {
+            return Err(DomainError::InvalidState {
+                message: format!("项目当前为“{}”，立项批复后才能登记合同", project.status.label()),
+            });
+        }
+        let terms = self.form.parse(china_today(at.who.now_ms)).map_err(DomainError::Invalid)?;
+        let Some(firm) = &input.firm else {
+            return Err(DomainError::invalid("firm_id", "本辖区没有该签约单位，请从名录中选择"));
+        };
+        let wanted = terms.kind.firm_kind();
+        if FirmKind::parse(&firm.kind) != Some(wanted) {
+            return Err(DomainError::invalid(
+                "firm_id",
+                format!(
+                    "{}应与{}签订，“{}”不是{}",
+                    terms.kind.label(),
+                    wanted.label(),
+                    firm.name,
+                    wanted.label()
+                ),
+            ));
+        }
+        if firm.blacklisted {
+            let cite = input
+                .blacklist_cite
+                .as_deref()
+                .map(|c| format!("（依据 {c}）"))
+                .unwrap_or_default();
+            return Err(DomainError::invalid(
+                "firm_id",
+                format!("“{}”已列入黑名单（{}），不能与其签订合同{cite}", firm.name, firm.reason),
+            ));
+        }
+        if !input.missing.is_empty() {
+            return Err(DomainError::Invalid(input.missing.clone()));
+        }
+        govit_core::project::first_refusal(&input.gates)?;
+        Ok(terms)
+    }
+    async fn write(&self, cx: &mut Cx<'_, Contract>, terms: ContractTerms) -> Result<Written> {
+        let who = cx.who;
+        let route = route_of(cx.store, &project_profile(cx.conn, self.project).await?, terms.kind);
+        let (state, waiting) = projection(&route, &Progress::start(&route, who.now_ms));
+        let deliverables =
+            terms.deliverables.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(",");
+        let jurisdiction: i64 =
+            sqlx::query_scalar("SELECT jurisdiction_id FROM projects WHERE id = $1")
+                .bind(self.project.0)
+                .fetch_one(&mut *cx.conn)
+                .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO contracts (project_id, jurisdiction_id, kind, firm_id, title, method, amount_yuan, \
+             signed_on, starts_on, ends_on, om_months, deliverables, ownership, termination, state, waiting_on, \
+             created_by, created_at_ms, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1) RETURNING id",
+        )
+        .bind(self.project.0)
+        .bind(jurisdiction)
+        .bind(terms.kind.as_str())
+        .bind(terms.firm_id)
+        .bind(terms.title.clone())
+        .bind(terms.method.as_str())
+        .bind(terms.amount.0)
+        .bind(terms.signed_on.to_string())
+        .bind(terms.starts_on.to_string())
+        .bind(terms.ends_on.to_string())
+        .bind(i64::from(terms.om_months))
+        .bind(deliverables)
+        .bind(terms.ownership.clone())
+        .bind(terms.termination.clone())
+        .bind(state.as_str())
+        .bind(waiting)
+        .bind(who.principal.user_id.0)
+        .bind(who.now_ms)
+        .fetch_one(&mut *cx.conn)
+        .await?;
+        // 签订合同 / 确定监理 happened on the day it was signed: the filing's clock runs from it.
+        crate::projects::obligations::insert_milestone(
+            cx.conn,
+            self.project,
+            terms.kind.signed_event(),
+            terms.signed_on,
+            &format!("{}《{}》", terms.kind.label(), terms.title),
+            who.principal.user_id.0,
+            who.now_ms,
+        )
+        .await?;
+        cx.store.project_events_changed(cx.conn, self.project, who.now_ms).await?;
+        let line = format!(
+            "登记{}《{}》：合同金额 {} 万元，{} 签订",
+            terms.kind.label(),
+            terms.title,
+            terms.amount.to_wan_string(),
+            terms.signed_on
+        );
+        crate::projects::note_on_timeline(
+            cx.conn,
+            who.principal,
+            who.now_ms,
+            self.project,
+            ProjectAction::Contract,
+            &line,
+        )
+        .await?;
+        let after = json!({"project_id": self.project, "terms": terms, "status": state});
+        Ok(Written { created: Some(id), ..Written::part(Audited::of(None, after)) })
+    }
+}
+
+async fn project_profile(conn: &mut AnyConnection, id: ProjectId) -> Result<String> {
+    Ok(sqlx::query_scalar("SELECT profile_id FROM projects WHERE id = $1")
+        .bind(id.0)
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
+/// One act on a contract's filing (报送 at the owner's step, then 局党组's 同意 or the
+/// authority's 备案, 退回 for correction, 撤回 by the sender), at the version the user saw.
+pub struct ContractAct(pub Verb);
+
+#[derive(Default)]
+pub struct ActInput {
+    run: Option<ContractRun>,
+    parties: Vec<String>,
+    holders: String,
+}
+
+impl Step<Contract> for ContractAct {
+    type Input = ActInput;
+    type Decision = (Act, Outcome, i64);
+
+    fn action(&self) -> String {
+        format!("contract.{}", self.0.kind().as_str())
+    }
+    async fn gather(&self, cx: &mut Cx<'_, Contract>) -> Result<ActInput> {
+        let c = cx.record()?;
+        let run = run_of(cx.store, cx.conn, c).await?;
+        let (_, parties) = contract_parties(cx.conn, cx.who.principal, c.project_id).await?;
+        let holders = run
+            .progress
+            .step(&run.route)
+            .map(|s| labels(cx.store, &c.profile_id, &s.parties))
+            .unwrap_or_default();
+        Ok(ActInput { run: Some(run), parties, holders })
+    }
+    fn decide(&self, at: At<'_, Contract>, input: ActInput) -> Decided<Self::Decision> {
+        let run = input.run.as_ref().ok_or(DomainError::NotFound)?;
+        let kind = self.0.kind();
+        if !CONTRACT_VERBS.contains(&kind) {
+            return Err(DomainError::invalid("verb", "合同备案只能报送或备案（通过）、退回或撤回"));
+        }
+        if run.route.steps.is_empty() {
+            return Err(DomainError::InvalidState {
+                message: "本辖区的规定没有该类合同的备案程序，合同登记即可".into(),
+            });
+        }
+        let actor = Actor { user: at.who.principal.user_id, parties: &input.parties };
+        let outcome = match decide(&run.route, &run.progress, actor, &self.0, at.who.now_ms) {
+            Ok(o) => o,
+            Err(DomainError::NotFound) => {
+                return Err(match run.progress.step(&run.route) {
+                    Some(s) => DomainError::Forbidden(format!(
+                        "本合同的备案当前由{}办理（{}，{}）",
+                        input.holders, s.action, s.cite
+                    )),
+                    None => DomainError::InvalidState { message: "合同已备案".into() },
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let step = run.progress.step(&run.route).map(|s| s.key.clone()).unwrap_or_default();
+        let act = Act {
+            at_ms: at.who.now_ms,
+            user: at.who.principal.user_id,
+            parties: input.parties.clone(),
+            step,
+            verb: self.0.clone(),
+        };
+        Ok((act, outcome, run.acts.len() as i64 + 1))
+    }
+    async fn write(
+        &self, cx: &mut Cx<'_, Contract>, (act, outcome, seq): Self::Decision,
+    ) -> Result<Written> {
+        let c = cx.record()?;
+        let who = cx.who;
+        let conn = &mut *cx.conn;
+        let kept = keep_act(conn, Acts::Contract, c.id, seq, &act).await;
+        if let Err(crate::StoreError::Db(e)) = kept {
+            return Err(unless_unique(e, || DomainError::StaleVersion { current: c.version + 1 }));
+        }
+        kept?;
+        let route = route_of(cx.store, &c.profile_id, c.terms.kind);
+        let step_action = route
+            .index_of(&act.step)
+            .and_then(|i| route.steps.get(i))
+            .map_or_else(String::new, |s| s.action.clone());
+        let (state, waiting) = projection(&route, &outcome.progress);
+        let n = sqlx::query(
+            "UPDATE contracts SET version = version + 1, state = $1, waiting_on = $2 WHERE id = $3 AND version = $4",
+        )
+        .bind(state.as_str())
+        .bind(waiting)
+        .bind(c.id)
+        .bind(c.version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        stale_unless(conn, n, "contracts", c.id).await?;
+        // 合同备案 / 监理备案, recorded by the step that files it.
+        let today = china_today(who.now_ms);
+        let note = format!("{}《{}》", c.terms.kind.label(), c.terms.title);
+        let events: Vec<EventKind> = outcome.events.clone();
+        for e in &events {
+            crate::projects::obligations::insert_milestone(
+                conn,
+                c.project_id,
+                *e,
+                today,
+                &note,
+                who.principal.user_id.0,
+                who.now_ms,
+            )
+            .await?;
+        }
+        if !events.is_empty() {
+            cx.store.project_events_changed(conn, c.project_id, who.now_ms).await?;
+        }
+        let said = match &act.verb {
+            Verb::Pass { note } if note.is_empty() => step_action.clone(),
+            Verb::Pass { note } => format!("{step_action}：{note}"),
+            Verb::Return { reason, .. } => format!("退回：{reason}"),
+            v => v.kind().label().to_string(),
+        };
+        let line = format!("{}《{}》{said}", c.terms.kind.label(), c.terms.title);
+        crate::projects::note_on_timeline(
+            conn,
+            who.principal,
+            who.now_ms,
+            c.project_id,
+            ProjectAction::Contract,
+            &line,
+        )
+        .await?;
+        let after = json!({"step": act.step, "verb": act.verb, "status": state, "events": events,
+                           "completed": outcome.progress.status == RunStatus::Completed});
+        Ok(Written::part(Audited::of(None, after)))
+    }
+    fn detail(&self) -> String {
+        match &self.0 {
+            Verb::Pass { note } => note.clone(),
+            Verb::Return { reason, .. } | Verb::Reject { reason } => reason.clone(),
+            _ => String::new(),
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! 合同: the owner unit records the construction or supervision contract it has signed for an
+//! approved project (the form tells it what its profile requires of a contract, with the
+//! articles), and the contract's filing runs along its profile's chain (报送 → 局党组同意 → 备案
+//! where xinzhou-transport:17 says so); the project page lists its contracts; /contracts lists
+//! what waits on the reader. The same over the API.
+
+mod api;
+
+pub use api::router;
+
+use crate::AppState;
+use crate::shell::auth::User;
+use crate::shell::page::{PageResult, html};
+use crate::shell::respond;
+use crate::shell::route::{self, StepShown};
+use crate::shell::view::{Layout, SummaryItem, error_for, fmt_ms};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use govit_core::contract::{
+    ContractForm, ContractKind, ContractStatus, Deliverable, ProcurementMethod,
+};
+use govit_core::policy::{GatedAction, Profile};
+use govit_core::workflow::{Verb, VerbKind};
+use govit_core::{DomainError, FieldError};
+use govit_storage::contracts::{Contract, ContractAct, ContractView, SignContract};
+use govit_storage::projects::Project;
+use govit_storage::{StoreError, Target};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/contracts", get(list_page))
+        .route("/contracts/{id}", get(contract_page))
+        .route("/contracts/{id}/act", post(act_page))
+        .route("/projects/{id}/contracts/new", get(new_page))
+        .route("/projects/{id}/contracts", post(sign_page))
+}
+
+/// What the profile asks of a contract of a kind, in its words: the clauses and the `sign`
+/// gates, each with its article.
+fn requirements(profile: Option<&Profile>, kind: ContractKind) -> Vec<String> {
+    let Some(p) = profile else { return Vec::new() };
+    let mut out: Vec<String> = p
+        .clauses
+        .iter()
+        .filter(|c| c.contract == kind)
+        .map(|c| format!("{}（{}）", c.clause.label(), c.cite))
+        .collect();
+    if kind == ContractKind::Construction {
+        out.extend(
+            p.gates
+                .iter()
+                .filter(|g| g.action == GatedAction::Sign)
+                .map(|g| format!("{}（{}）", g.text, g.cite)),
+        );
+    }
+    let route = govit_core::contract::filing_route(p, kind);
+    match route.steps.first() {
+        Some(s) => out.push(format!(
+            "登记后按{}的程序报送备案（{}）",
+            p.stage_label(kind.filing_stage()),
+            s.cite
+        )),
+        None => out.push("本辖区的规定没有该类合同的备案程序，登记即可".into()),
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "contracts/form.html")]
+struct FormPage {
+    layout: Layout,
+    errors: Vec<SummaryItem>,
+    csrf: String,
+    project_id: i64,
+    project_name: String,
+    /// (kind code, label, what the profile asks of it)
+    kinds: Vec<(&'static str, &'static str, Vec<String>)>,
+    /// (kind label, [(firm id, name)])
+    firms: Vec<(&'static str, Vec<(i64, String)>)>,
+    methods: Vec<(&'static str, &'static str)>,
+    deliverables: Vec<(&'static str, &'static str, bool)>,
+    f: ContractForm,
+    e: HashMap<&'static str, String>,
+}
+
+#[derive(Deserialize, Default)]
+struct NewQuery {
+    #[serde(default)]
+    kind: String,
+}
+
+async fn new_page(
+    State(state): State<AppState>, user: User, Path(id): Path<i64>, Query(q): Query<NewQuery>,
+) -> PageResult {
+    let form = ContractForm { kind: q.kind, ..ContractForm::default() };
+    render_form(&state, &user, id, form, Vec::new()).await
+}
+
+async fn render_form(
+    state: &AppState, user: &User, id: i64, f: ContractForm, errors: Vec<FieldError>,
+) -> PageResult {
+    let p = state.store.read::<Project>(user.who(state), id).await?;
+    let kinds = {
+        let rules = state.store.rules();
+        let profile = rules.profile(&p.profile_id);
+        ContractKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label(), requirements(profile, *k)))
+            .collect()
+    };
+    let mut firms = Vec::new();
+    for k in ContractKind::ALL {
+        let list = state.store.contractable_firms(p.jurisdiction_id, *k).await?;
+        firms.push((k.firm_kind().label(), list));
+    }
+    let chosen: Vec<&str> = f.deliverables.split(',').map(str::trim).collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let e = errors.iter().fold(HashMap::new(), |mut m, x| {
+        m.entry(x.field).or_insert_with(|| x.message.clone());
+        m
+    });
+    let page = FormPage {
+        layout: Layout::for_user(state, user, "登记合同", "projects")
+            .await?
+            .with_errors(!errors.is_empty()),
+        errors: errors
+            .iter()
+            .map(|x| SummaryItem { href: format!("#{}", x.field), message: x.message.clone() })
+            .collect(),
+        csrf: user.csrf.clone(),
+        project_id: p.id.0,
+        project_name: p.declaration.name.clone(),
+        kinds,
+        firms,
+        methods: ProcurementMethod::ALL.iter().map(|m| (m.as_str(), m.label())).collect(),
+        deliverables: Deliverable::ALL
+            .iter()
+            .map(|d| (d.as_str(), d.label(), chosen.contains(&d.as_str())))
+            .collect(),
+        f,
+        e,
+    };
+    let mut resp = html(page)?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+/// The form as posted: every field once, the deliverables' checkboxes joined.
+fn form_of(pairs: &[(String, String)]) -> ContractForm {
+    let get =
+        |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let deliverables: Vec<&str> = pairs
+        .iter()
+        .filter(|(n, _)| n == "deliverables")
+        .map(|(_, v)| v.as_str())
+        .take(Deliverable::ALL.len() + 5)
+        .collect();
+    ContractForm {
+        kind: get("kind"),
+        firm_id: get("firm_id"),
+        title: get("title"),
+        method: get("method"),
+        amount: get("amount"),
+        signed_on: get("signed_on"),
+        starts_on: get("starts_on"),
+        ends_on: get("ends_on"),
+        om_months: get("om_months"),
+        deliverables: deliverables.join(","),
+        ownership: get("ownership"),
+        termination: get("termination"),
+    }
+}
+
+/// A refusal by a rule of the profile (linxiang:19's three years) shown on the form, with its
+/// article, rather than on the error page: the clerk corrects the contract's terms.
+pub(crate) fn gate_on_form(e: StoreError) -> Result<Vec<FieldError>, StoreError> {
+    match e {
+        StoreError::Domain(DomainError::Invalid(errors)) => Ok(errors),
+        StoreError::Domain(DomainError::GateRefused { cite, text }) => {
+            Ok(vec![FieldError::new("om_months", format!("{text}（依据 {cite}）"))])
+        }
+        e => Err(e),
+    }
+}
+
+async fn sign_page(
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> PageResult {
+    let form = form_of(&pairs);
+    let step = SignContract { project: govit_core::ids::ProjectId(id), form: form.clone() };
+    match state.store.run(user.who(&state), Target::New, &step).await {
+        Ok(changed) => {
+            Ok(respond::redirect(&state, changed, |c: &Contract| format!("/contracts/{}", c.id))
+                .await)
+        }
+        Err(e) => {
+            let errors = gate_on_form(e)?;
+            render_form(&state, &user, id, form, errors).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contracts/page.html")]
+struct ContractPage {
+    layout: Layout,
+    errors: Vec<SummaryItem>,
+    csrf: String,
+    c: Contract,
+    kind: &'static str,
+    method: &'static str,
+    amount: String,
+    deliverables: String,
+    status: &'static str,
+    filed: bool,
+    created_at: String,
+    steps: Vec<StepShown>,
+    /// The current step's action: what 通过 is called there (报送合同文本, 同意, 备案).
+    pass_label: String,
+    may_pass: bool,
+    may_return: bool,
+    may_withdraw: bool,
+    earlier: Vec<(String, String)>,
+    note: String,
+    reason: String,
+    reason_error: Option<String>,
+    note_error: Option<String>,
+}
+
+async fn contract_page(
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
+) -> PageResult {
+    render_contract(&state, &user, id, Vec::new(), None).await
+}
+
+async fn render_contract(
+    state: &AppState, user: &User, id: i64, errors: Vec<FieldError>,
+    typed: Option<&HashMap<String, String>>,
+) -> PageResult {
+    let v: ContractView = state.store.contract_view(user.who(state), id).await?;
+    let get = |k: &str| typed.and_then(|t| t.get(k).cloned()).unwrap_or_default();
+    let has = |k: VerbKind| v.verbs.contains(&k);
+    let run = &v.run;
+    let current = run.progress.current;
+    let profile = v.contract.profile_id.clone();
+    let earlier = run
+        .route
+        .steps
+        .iter()
+        .take(current)
+        .map(|s| {
+            let who = route::party_labels(state, &profile, &s.parties);
+            (s.key.clone(), format!("{who}：{}", s.action))
+        })
+        .collect();
+    let pass_label =
+        run.progress.step(&run.route).map_or_else(|| "通过".to_string(), |s| s.action.clone());
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let t = &v.contract.terms;
+    let page = ContractPage {
+        layout: Layout::for_user(state, user, t.title.clone(), "contracts")
+            .await?
+            .with_errors(!errors.is_empty()),
+        reason_error: error_for(&errors, "reason"),
+        note_error: error_for(&errors, "note"),
+        errors: errors
+            .iter()
+            .map(|x| SummaryItem { href: format!("#{}", x.field), message: x.message.clone() })
+            .collect(),
+        csrf: user.csrf.clone(),
+        kind: t.kind.label(),
+        method: t.method.label(),
+        amount: t.amount.to_wan_string(),
+        deliverables: t.deliverables.iter().map(|d| d.label()).collect::<Vec<_>>().join("、"),
+        status: v.contract.status.label(),
+        filed: v.contract.status == ContractStatus::Filed,
+        created_at: fmt_ms(v.contract.created_at_ms),
+        steps: route::steps_shown(
+            state,
+            &profile,
+            &run.route,
+            &run.progress,
+            &run.acts,
+            route::PassWords::StepAction,
+        ),
+        pass_label,
+        may_pass: has(VerbKind::Pass),
+        may_return: has(VerbKind::Return),
+        may_withdraw: has(VerbKind::Withdraw),
+        earlier,
+        note: get("note"),
+        reason: get("reason"),
+        c: v.contract,
+    };
+    let mut resp = html(page)?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+async fn act_page(
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
+    axum::Form(f): axum::Form<HashMap<String, String>>,
+) -> PageResult {
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let Some(kind) = VerbKind::parse(get("verb").trim()) else {
+        return Err(DomainError::invalid("verb", "未知的办理操作").into());
+    };
+    let verb = match Verb::from_fields(kind, |k| f.get(k).cloned().unwrap_or_default()) {
+        Ok(v) => v,
+        Err(DomainError::Invalid(errs)) => {
+            return render_contract(&state, &user, id, errs, Some(&f)).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let version = get("version")
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| DomainError::invalid("version", "表单缺少版本号，请刷新页面后重试"))?;
+    let result =
+        state.store.run(user.who(&state), Target::at(id, version), &ContractAct(verb)).await;
+    respond::page(
+        &state,
+        result,
+        |c: &Contract| format!("/contracts/{}", c.id),
+        |errs| async { render_contract(&state, &user, id, errs, Some(&f)).await },
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "contracts/list.html")]
+struct ListPage {
+    layout: Layout,
+    waiting: Vec<Contract>,
+}
+
+async fn list_page(State(state): State<AppState>, user: User) -> PageResult {
+    let waiting = state.store.contracts_waiting(&user.principal, 200).await?;
+    html(ListPage {
+        layout: Layout::for_user(&state, &user, "合同备案", "contracts").await?,
+        waiting,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "contracts/_project_panel.html")]
+struct ProjectContracts {
+    project_id: i64,
+    contracts: Vec<Contract>,
+    /// The owner unit of an approved project may record a contract.
+    may_sign: bool,
+    /// What the profile asks of each kind (kind code, label, requirements).
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+/// The project page's 合同 section: the project's contracts with their filing's state, and for
+/// the owner unit of an approved project the links that record one.
+pub fn project_contracts_panel(
+    cx: crate::shell::panels::PanelCx<'_, Project>,
+) -> crate::shell::panels::PanelFuture<'_> {
+    Box::pin(async move {
+        use govit_core::org::Role;
+        use govit_core::project::ProjectStatus;
+        let p = cx.record;
+        let contracts = cx.state.store.contracts_of(p.id).await?;
+        let owner = cx.user.principal.has(Role::Declarant)
+            && cx.user.principal.department_id == Some(p.owner_department_id);
+        let may_sign = owner && p.status == ProjectStatus::Approved;
+        if contracts.is_empty() && !may_sign {
+            return Ok(None);
+        }
+        let kinds = ContractKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect();
+        Ok(Some(ProjectContracts { project_id: p.id.0, contracts, may_sign, kinds }.render()?))
+    })
+}

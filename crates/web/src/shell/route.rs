@@ -1,0 +1,148 @@
+//! A run's route as a page shows it: each step with its parties in the profile's words, its
+//! article, whether it is done, current or to come, and who acted on it — for every subject the
+//! workflow engine runs beside a project's path (a plan, a contract's filing).
+
+use crate::AppState;
+use crate::shell::view::fmt_ms;
+use govit_core::workflow::{Progress, Route, RunStatus, Verb};
+use govit_storage::projects::run::ActRecord;
+
+/// One step of a route as the page shows it.
+pub struct StepShown {
+    pub key: String,
+    pub action: String,
+    pub parties: String,
+    pub cite: String,
+    /// 已办 / 当前 / 未到 / 未通过
+    pub state: &'static str,
+    /// Who acted on it, when, with what (newest last).
+    pub acts: Vec<String>,
+}
+
+/// The parties of a step in the profile's words.
+pub fn party_labels(state: &AppState, profile: &str, parties: &[String]) -> String {
+    let rules = state.store.rules();
+    parties
+        .iter()
+        .map(|k| rules.profile(profile).map_or_else(|| k.clone(), |p| p.party_label(k)))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// How a route's passes read: 报批 at the first step then 通过 (a plan), or each step's own
+/// action in the regulation's words (报送合同文本, 同意, 备案: a contract's filing).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PassWords {
+    SendThenPass,
+    StepAction,
+}
+
+/// An act as the route shows it.
+pub fn verb_said(v: &Verb, first: bool, action: &str, words: PassWords) -> String {
+    let pass = match (words, first) {
+        (PassWords::StepAction, _) => action,
+        (PassWords::SendThenPass, true) => "报批",
+        (PassWords::SendThenPass, false) => "通过",
+    };
+    match v {
+        Verb::Pass { note } if note.is_empty() => pass.to_string(),
+        Verb::Pass { note } => format!("{pass}：{note}"),
+        Verb::Return { reason, .. } => format!("退回：{reason}"),
+        Verb::Reject { reason } => format!("不予通过：{reason}"),
+        Verb::Withdraw => "撤回".into(),
+        other => other.kind().label().to_string(),
+    }
+}
+
+/// The steps of `route` under `progress`, with the acts made at each.
+pub fn steps_shown(
+    state: &AppState, profile: &str, route: &Route, progress: &Progress, acts: &[ActRecord],
+    words: PassWords,
+) -> Vec<StepShown> {
+    let done = progress.status != RunStatus::Active;
+    let refused = progress.status == RunStatus::Rejected;
+    route
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| StepShown {
+            key: s.key.clone(),
+            action: s.action.clone(),
+            parties: party_labels(state, profile, &s.parties),
+            cite: s.cite.clone(),
+            state: match (done, i.cmp(&progress.current)) {
+                (true, _) if refused && i == progress.current => "未通过",
+                (true, _) | (false, std::cmp::Ordering::Less) => "已办",
+                (false, std::cmp::Ordering::Equal) => "当前",
+                (false, std::cmp::Ordering::Greater) => "未到",
+            },
+            acts: acts
+                .iter()
+                .filter(|a| a.act.step == s.key)
+                .map(|a| {
+                    format!(
+                        "{} {}（{}）{}",
+                        fmt_ms(a.act.at_ms),
+                        a.actor_name,
+                        a.actor_department,
+                        verb_said(&a.act.verb, i == 0, &s.action, words)
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A step of a route over the API.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RouteStepDto {
+    key: String,
+    action: String,
+    party_kinds: Vec<String>,
+    cite: String,
+}
+
+/// An act on a route over the API.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RouteActDto {
+    step: String,
+    /// pass, return, reject, withdraw
+    verb: String,
+    /// The note or the reason.
+    text: String,
+    actor: String,
+    department: String,
+    at_ms: i64,
+}
+
+/// A route's steps over the API.
+pub fn step_dtos(route: &Route) -> Vec<RouteStepDto> {
+    route
+        .steps
+        .iter()
+        .map(|s| RouteStepDto {
+            key: s.key.clone(),
+            action: s.action.clone(),
+            party_kinds: s.parties.clone(),
+            cite: s.cite.clone(),
+        })
+        .collect()
+}
+
+/// A run's acts over the API.
+pub fn act_dtos(acts: &[ActRecord]) -> Vec<RouteActDto> {
+    acts.iter()
+        .map(|a| RouteActDto {
+            step: a.act.step.clone(),
+            verb: a.act.verb.kind().as_str().to_string(),
+            text: match &a.act.verb {
+                Verb::Pass { note } => note.clone(),
+                Verb::Return { reason, .. } | Verb::Reject { reason } => reason.clone(),
+                _ => String::new(),
+            },
+            actor: a.actor_name.clone(),
+            department: a.actor_department.clone(),
+            at_ms: a.act.at_ms,
+        })
+        .collect()
+}
