@@ -272,3 +272,70 @@ async fn lhasa_13_allows_no_work_before_a_supervisor_is_contracted() {
     let (s, e) = clerk.post(&events, json!({"kind": "work_started", "date": today(&app)})).await;
     assert_eq!(s, StatusCode::CREATED, "{e}");
 }
+
+#[tokio::test]
+async fn a_contract_is_recorded_and_filed_on_its_pages_without_javascript() {
+    let app = spawn_app().await;
+    let (cast, id, builder, _) = approved(&app, "gaoping").await;
+    let (login, _) = cast.owner_clerk(id).await;
+    let web = app.login(&login).await;
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("id=\"new-construction\""), "{page}");
+    let (_, form) = web.text(&format!("/projects/{id}/contracts/new?kind=construction")).await;
+    // The form says what the profile asks of a contract, with the articles.
+    assert!(form.contains("约定提交测试文档（gaoping:15）"), "{form}");
+    assert!(form.contains("合同备案") && form.contains("gaoping:15"), "{form}");
+    let builder = builder.to_string();
+    let day = today(&app);
+    let mut fields = vec![
+        ("kind", "construction"),
+        ("firm_id", builder.as_str()),
+        ("title", "页面登记的建设合同"),
+        ("method", "open_tender"),
+        ("amount", "很多"),
+        ("signed_on", day.as_str()),
+        ("starts_on", day.as_str()),
+        ("ends_on", "2027-12-31"),
+        ("om_months", "36"),
+        ("deliverables", "design_docs"),
+        ("deliverables", "source_code"),
+        ("ownership", "归业主单位"),
+    ];
+    // Every wrong field named at once beside what was typed; nothing kept.
+    let r = web.post(&format!("/projects/{id}/contracts"), &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("存在问题") && body.contains("合同金额"), "{body}");
+    assert!(body.contains("页面登记的建设合同"), "typed values kept: {body}");
+    fields[4] = ("amount", "180");
+    let r = web.post(&format!("/projects/{id}/contracts"), &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("测试文档") && body.contains("gaoping:15"), "{body}");
+    fields.push(("deliverables", "test_docs"));
+    let r = web.post(&format!("/projects/{id}/contracts"), &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = location(&r);
+    assert!(to.starts_with("/contracts/"), "{to}");
+    let (_, page) = web.text(&to).await;
+    assert!(page.contains("待报送备案") && page.contains("报送合同文本"), "{page}");
+    let v = input_value(&page, "version").expect("version");
+    let r =
+        web.post(&format!("{to}/act"), &[("version", &v), ("verb", "pass"), ("note", "")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The authority's navigation counts it; its page offers 备案 and a return with a reason.
+    let reviewer = app.login(&cast.login_of_reviewer()).await;
+    let (_, list) = reviewer.text("/contracts").await;
+    assert!(list.contains("页面登记的建设合同"), "{list}");
+    let (_, page) = reviewer.text(&to).await;
+    assert!(page.contains("id=\"return\"") && page.contains(">备案<"), "{page}");
+    let v = input_value(&page, "version").expect("version");
+    let r = reviewer
+        .post(&format!("{to}/act"), &[("version", &v), ("verb", "return"), ("reason", "")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "a return needs its reason");
+    let r = reviewer.post(&format!("{to}/act"), &[("version", &v), ("verb", "pass")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("页面登记的建设合同") && page.contains("已备案"), "{page}");
+}

@@ -130,6 +130,11 @@ impl Cast {
         panic!("no clerk of the owner unit of project {project}")
     }
 
+    /// The login of the authority's reviewer.
+    pub(crate) fn login_of_reviewer(&self) -> String {
+        self.apis.iter().find(|(l, ..)| l.starts_with("reviewer")).expect("reviewer").0.clone()
+    }
+
     pub(crate) fn api(&self, login_start: &str) -> &Api {
         &self.apis.iter().find(|(l, ..)| l.starts_with(login_start)).expect(login_start).2
     }
