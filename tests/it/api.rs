@@ -281,6 +281,7 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/plans/{id}/{verb}"),
         ("get", "/api/v1/contracts"),
         ("get", "/api/v1/contracts/{id}"),
+        ("put", "/api/v1/contracts/{id}"),
         ("post", "/api/v1/contracts/{id}/{verb}"),
         ("get", "/api/v1/projects/{id}/contracts"),
         ("post", "/api/v1/projects/{id}/contracts"),

@@ -60,6 +60,7 @@ named_enum!(
     ContractStatus {
         Recorded => "recorded", "已登记",
         ToFile => "to_file", "待报送备案",
+        Returned => "returned", "已退回",
         Filing => "filing", "备案中",
         Filed => "filed", "已备案",
     }
@@ -108,13 +109,15 @@ pub fn filing_route(profile: &Profile, kind: ContractKind) -> Route {
     Route::from_rules(&profile.stages, &[stage], &Facts::new())
 }
 
-/// Where a contract stands: recorded when its profile files nothing, else by its run.
-pub fn status(route: &Route, progress: &Progress) -> ContractStatus {
+/// Where a contract stands: recorded when its profile files nothing, else by its run
+/// (`returned`: its last act returned it).
+pub fn status(route: &Route, progress: &Progress, returned: bool) -> ContractStatus {
     if route.steps.is_empty() {
         return ContractStatus::Recorded;
     }
     match progress.status {
         RunStatus::Completed => ContractStatus::Filed,
+        _ if progress.current == 0 && returned => ContractStatus::Returned,
         _ if progress.current == 0 => ContractStatus::ToFile,
         _ => ContractStatus::Filing,
     }
@@ -181,10 +184,22 @@ pub fn label(field: &str) -> &'static str {
 }
 
 fn date(errors: &mut Vec<FieldError>, field: &'static str, v: &str) -> Option<NaiveDate> {
-    match NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d") {
+    let v: String = v.trim().chars().map(crate::money::half_width).collect();
+    let shaped = {
+        let parts: Vec<&str> = v.split('-').collect();
+        parts.len() == 3
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.len() <= 4 && p.chars().all(|c| c.is_ascii_digit()))
+    };
+    match NaiveDate::parse_from_str(&v, "%Y-%m-%d") {
         Ok(d) => Some(d),
-        Err(_) if v.trim().is_empty() => {
+        Err(_) if v.is_empty() => {
             errors.push(FieldError::new(field, format!("请填写{}", label(field))));
+            None
+        }
+        Err(_) if shaped => {
+            errors.push(FieldError::new(field, format!("{}“{v}”不是有效的日期", label(field))));
             None
         }
         Err(_) => {
@@ -227,7 +242,13 @@ impl ContractForm {
                 None
             }
             Err(e) => {
-                errors.push(FieldError::new("amount", format!("合同金额{e}")));
+                let m = e.to_string();
+                let m = match m.strip_prefix("金额") {
+                    Some(rest) => format!("合同金额{rest}"),
+                    None if m == "请填写金额" => "请填写合同金额".to_string(),
+                    None => format!("合同金额：{m}"),
+                };
+                errors.push(FieldError::new("amount", m));
                 None
             }
         };
@@ -244,7 +265,8 @@ impl ContractForm {
         {
             errors.push(FieldError::new("ends_on", "合同工期结束日期不能早于开始日期"));
         }
-        let om_months = match self.om_months.trim() {
+        let om: String = self.om_months.trim().chars().map(crate::money::half_width).collect();
+        let om_months = match om.as_str() {
             "" => Some(0),
             v => match v.parse::<u32>() {
                 Ok(m) if m <= 600 => Some(m),
@@ -414,6 +436,20 @@ mod tests {
             assert!(fields.contains(&f), "{f} in {errs:?}");
         }
         assert!(errs.iter().any(|e| e.message.contains("不能晚于今天")), "{errs:?}");
+        // Full-width digits read as digits; an impossible day is named as such; the amount's
+        // messages name it once.
+        let mut f = form();
+        f.amount = "１８０".into();
+        f.om_months = "３６".into();
+        f.signed_on = "２０２６-０３-０２".into();
+        let t = f.parse(today()).expect("full-width");
+        assert_eq!((t.amount, t.om_months), (Yuan(1_800_000), 36));
+        let mut f = form();
+        f.signed_on = "2026-02-30".into();
+        f.amount = "-5".into();
+        let errs = f.parse(today()).expect_err("invalid");
+        assert!(errs.iter().any(|e| e.message.contains("不是有效的日期")), "{errs:?}");
+        assert!(errs.iter().any(|e| e.message == "合同金额不能为负数"), "{errs:?}");
     }
 
     fn profile(id: &str) -> Profile {
@@ -439,7 +475,7 @@ mod tests {
         for id in ["yeji", "lhasa"] {
             let r = filing_route(&profile(id), ContractKind::Construction);
             assert!(r.steps.is_empty(), "{id}");
-            assert_eq!(status(&r, &Progress::start(&r, 0)), ContractStatus::Recorded);
+            assert_eq!(status(&r, &Progress::start(&r, 0), false), ContractStatus::Recorded);
         }
         // xinzhou-transport:17: the party group consents between the owner and the authority,
         // and the last step records 监理备案.
@@ -450,7 +486,7 @@ mod tests {
         let r = filing_route(&profile("gaoping"), ContractKind::Construction);
         assert_eq!(r.steps.last().map(|s| s.on_pass.clone()), Some(vec![EventKind::ContractFiled]));
         assert!(r.steps[0].on_pass.is_empty());
-        assert_eq!(status(&r, &Progress::start(&r, 0)), ContractStatus::ToFile);
+        assert_eq!(status(&r, &Progress::start(&r, 0), false), ContractStatus::ToFile);
     }
 
     #[test]

@@ -32,7 +32,14 @@ impl Yuan {
     /// Parses an amount typed in 万元: digits, an optional point and up to four decimals.
     /// Thousands separators (`,` `，`) and surrounding spaces are tolerated.
     pub fn parse_wan(input: &str) -> Result<Yuan, AmountError> {
-        let cleaned: String = input.trim().chars().filter(|c| *c != ',' && *c != '，').collect();
+        // Full-width digits, point and minus, as Chinese input methods type them, read as
+        // their ASCII forms.
+        let cleaned: String = input
+            .trim()
+            .chars()
+            .filter(|c| *c != ',' && *c != '，')
+            .map(crate::money::half_width)
+            .collect();
         if cleaned.is_empty() {
             return Err(AmountError::Empty);
         }
@@ -104,6 +111,16 @@ impl fmt::Display for Yuan {
     }
 }
 
+/// A full-width digit, point or minus (０-９, ．, －) as its ASCII form; anything else as is.
+pub fn half_width(c: char) -> char {
+    match c {
+        '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+        '．' => '.',
+        '－' => '-',
+        c => c,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,7 +148,9 @@ mod tests {
         assert_eq!(Yuan::parse_wan("."), Err(AmountError::NotANumber));
         assert_eq!(Yuan::parse_wan("1.2.3"), Err(AmountError::NotANumber));
         assert_eq!(Yuan::parse_wan("NaN"), Err(AmountError::NotANumber));
-        assert_eq!(Yuan::parse_wan("１２"), Err(AmountError::NotANumber));
+        // Full-width digits, as Chinese input methods type them, are digits.
+        assert_eq!(Yuan::parse_wan("１２．５"), Ok(Yuan(125_000)));
+        assert_eq!(Yuan::parse_wan("１２ａ"), Err(AmountError::NotANumber));
     }
 
     #[test]

@@ -122,10 +122,21 @@ async fn gaoping_contract_is_held_to_its_terms_and_filed_within_five_working_day
     let (_, list) = clerk.get(&path).await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "{list}");
 
+    // Signed before the project was approved: not a contract of this approval.
+    let mut body = construction(&app, builder);
+    body["signed_on"] = json!("2020-01-01");
+    let (s, e) = clerk.post(&path, body).await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("signed_on")));
+    assert!(e["message"].as_str().unwrap_or("").contains("立项批复"), "{e}");
+
     let (s, c) = clerk.post(&path, construction(&app, builder)).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     let contract = c["id"].as_i64().expect("id");
     assert_eq!(c["status"], "to_file", "{c}");
+    // The same contract again is refused, naming the one recorded.
+    let (s, e) = clerk.post(&path, construction(&app, builder)).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains(&format!("第 {contract} 号")), "{e}");
     // 签订合同 is the project's event on the signing day, and gaoping:15's clock runs from it.
     let (_, duties) = clerk.get(&format!("/api/v1/projects/{id}/obligations")).await;
     let duty = duties
@@ -229,6 +240,17 @@ async fn linxiang_19_refuses_less_than_three_years_of_om_and_25_asks_for_termina
     let (s, c) = clerk.post(&path, construction(&app, builder)).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     assert_eq!(fact(&app, &login, id, "om_years_in_contract").await, json!(3));
+    // Corrected before it is sent: linxiang:19 holds for a correction too.
+    let url = format!("/api/v1/contracts/{}", c["id"]);
+    let mut body = construction(&app, builder);
+    body["om_months"] = json!(30);
+    body["version"] = c["version"].clone();
+    let (s, e) = clerk.put(&url, body.clone()).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    body["om_months"] = json!(48);
+    let (s, e) = clerk.put(&url, body).await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    assert_eq!(fact(&app, &login, id, "om_years_in_contract").await, json!(4));
     let steps = file(&cast, c["id"].as_i64().expect("id")).await;
     assert_eq!(steps, ["报送采购文件和合同", "备案"], "linxiang:20");
 }
@@ -334,8 +356,65 @@ async fn a_contract_is_recorded_and_filed_on_its_pages_without_javascript() {
         .post(&format!("{to}/act"), &[("version", &v), ("verb", "return"), ("reason", "")])
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "a return needs its reason");
+    // Returned: the owner reads why, corrects the amount, and sends it again.
+    let first = body_of(&step_of(&page, "return-form"));
+    let to_owner = input_value(&first, "to").unwrap_or_default();
+    let r = reviewer
+        .post(
+            &format!("{to}/act"),
+            &[
+                ("version", &v),
+                ("verb", "return"),
+                ("to", &to_owner),
+                ("reason", "合同金额与中标通知书不符"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = web.text(&to).await;
+    assert!(page.contains("已退回") && page.contains("合同金额与中标通知书不符"), "{page}");
+    let (_, form) = web.text(&format!("{to}/edit")).await;
+    assert!(form.contains("修改建设合同") && form.contains("value=\"180\""), "{form}");
+    let v = input_value(&form, "version").expect("version");
+    let mut fixed: Vec<(&str, &str)> =
+        fields.iter().filter(|(k, _)| *k != "kind").copied().collect();
+    for f in fixed.iter_mut() {
+        if f.0 == "amount" {
+            f.1 = "176.5";
+        }
+    }
+    fixed.push(("version", &v));
+    let r = web.post(&format!("{to}/edit"), &fixed).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = web.text(&to).await;
+    assert!(page.contains("176.5 万元") && page.contains("id=\"pass\""), "{page}");
+    let v = input_value(&page, "version").expect("version");
+    let r =
+        web.post(&format!("{to}/act"), &[("version", &v), ("verb", "pass"), ("note", "")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Sent, it can no longer be corrected.
+    let (_, page) = web.text(&to).await;
+    assert!(!page.contains("id=\"edit-contract\""), "{page}");
+    let (_, page) = reviewer.text(&to).await;
+    let v = input_value(&page, "version").expect("version");
     let r = reviewer.post(&format!("{to}/act"), &[("version", &v), ("verb", "pass")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = web.text(&format!("/projects/{id}")).await;
     assert!(page.contains("页面登记的建设合同") && page.contains("已备案"), "{page}");
+}
+
+/// The HTML of the form with that id in a page.
+fn step_of(page: &str, form_id: &str) -> String {
+    let start =
+        page.find(&format!("id=\"{form_id}\"")).unwrap_or_else(|| panic!("{form_id}: {page}"));
+    let end = page[start..].find("</form>").map_or(page.len(), |e| start + e);
+    page[start..end].to_string()
+}
+
+/// The first option's value of a form's select, as an `input_value` can read it.
+fn body_of(form: &str) -> String {
+    let key = "<option value=\"";
+    let Some(i) = form.find(key) else { return String::new() };
+    let v = &form[i + key.len()..];
+    format!("name=\"to\" value=\"{}\"", &v[..v.find('"').unwrap_or(0)])
 }

@@ -8,7 +8,7 @@
 
 mod steps;
 
-pub use steps::{ContractAct, SignContract};
+pub use steps::{ContractAct, EditContract, SignContract};
 
 use crate::base::change::{Record, Who};
 use crate::projects::run::{ActRecord, Acts, read_acts};
@@ -56,6 +56,7 @@ pub const CONTRACT_VERBS: [VerbKind; 3] = [VerbKind::Pass, VerbKind::Return, Ver
 
 const SELECT: &str = "SELECT c.*, p.name AS project_name, p.profile_id, f.name AS firm_name, \
     u.name AS created_by_name FROM contracts c JOIN projects p ON p.id = c.project_id \
+    JOIN departments d ON d.id = p.owner_department_id \
     JOIN firms f ON f.id = c.firm_id JOIN users u ON u.id = c.created_by";
 
 fn day(s: &str) -> NaiveDate {
@@ -220,7 +221,7 @@ impl Store {
     ) -> Result<Vec<Contract>> {
         let mut conn = self.pool.acquire().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{SELECT} WHERE c.jurisdiction_id = $1 AND c.state IN ('to_file', 'filing') \
+            "{SELECT} WHERE c.jurisdiction_id = $1 AND c.state IN ('to_file', 'returned', 'filing') \
              AND (c.waiting_on <> 'owner_unit' OR p.owner_department_id = $2) ORDER BY c.id LIMIT 2000"
         )))
         .bind(principal.jurisdiction_id.0)
@@ -245,6 +246,20 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// The contracts of the projects the caller may see, newest first, a page at a time;
+    /// `q` matches the contract's title, its project's name or its firm's.
+    pub async fn list_contracts(
+        &self, principal: &Principal, q: &str, page: crate::base::Page,
+    ) -> Result<crate::base::Paged<Contract>> {
+        let mut w = crate::projects::scope_where(principal);
+        w.and("c.jurisdiction_id = ?", vec![crate::Param::Int(principal.jurisdiction_id.0)]);
+        w.keyword(q, &["c.title", "p.name", "f.name"]);
+        let count_from = "FROM contracts c JOIN projects p ON p.id = c.project_id \
+                          JOIN departments d ON d.id = p.owner_department_id \
+                          JOIN firms f ON f.id = c.firm_id";
+        self.fetch_page((SELECT, count_from), &w, "c.id DESC", page, from_row).await
     }
 
     /// The firms of a kind in the caller's jurisdiction a contract may be signed with now

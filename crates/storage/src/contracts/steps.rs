@@ -15,7 +15,7 @@ use govit_core::obligation::GateCheck;
 use govit_core::org::FirmKind;
 use govit_core::policy::{EventKind, GatedAction, SanctionStep};
 use govit_core::project::{ProjectAction, ProjectStatus};
-use govit_core::workflow::{Outcome, RunStatus, Verb, decide};
+use govit_core::workflow::{Outcome, RunStatus, Verb, VerbKind, decide};
 
 /// The parties of a step, in the profile's words.
 fn labels(store: &Store, profile: &str, parties: &[String]) -> String {
@@ -27,15 +27,22 @@ fn labels(store: &Store, profile: &str, parties: &[String]) -> String {
         .join("、")
 }
 
-/// The state a contract's run leaves it in, and the parties its open step waits on.
-fn projection(route: &Route, progress: &Progress) -> (ContractStatus, String) {
+/// The state a contract's run leaves it in (`returned`: its last act returned it to the
+/// owner), and the parties its open step waits on.
+fn projection(route: &Route, progress: &Progress, returned: bool) -> (ContractStatus, String) {
     let waiting = progress.step(route).map(|s| s.parties.join(",")).unwrap_or_default();
-    (contract::status(route, progress), waiting)
+    (contract::status(route, progress, returned), waiting)
 }
 
 /// The owner unit records a contract it has signed for project `project` (`Target::New`).
 pub struct SignContract {
     pub project: ProjectId,
+    pub form: ContractForm,
+}
+
+/// The owner unit corrects a contract not yet sent for filing (or returned, or recorded
+/// where nothing is filed), at the version it saw; its kind stays.
+pub struct EditContract {
     pub form: ContractForm,
 }
 
@@ -47,9 +54,9 @@ pub struct FirmRow {
     reason: String,
 }
 
-/// What signing reads.
+/// What recording or correcting a contract reads.
 #[derive(Default)]
-pub struct SignInput {
+pub struct TermsInput {
     project: Option<Project>,
     parties: Vec<String>,
     owner_label: String,
@@ -60,127 +67,177 @@ pub struct SignInput {
     gates: Vec<GateCheck>,
     /// The article of the profile's blacklist (linxiang:35, lhasa:22), if it has one.
     blacklist_cite: Option<String>,
-    route: Route,
+    /// The day the project was approved (立项批复), if it was.
+    approved_on: Option<NaiveDate>,
+    /// Another contract of the project with the same kind, firm, title and signing day.
+    same: Option<i64>,
+}
+
+/// Reads what the rules of a contract's terms need: the project as the caller may see it,
+/// the parties they act as there, the firm, the profile's clauses and `sign` gates under the
+/// terms' O&M years, the approval day and a contract like it (`except`: the one corrected).
+async fn gather_terms(
+    cx: &mut Cx<'_, Contract>, project: ProjectId, form: &ContractForm, except: Option<i64>,
+) -> Result<TermsInput> {
+    let who = cx.who;
+    let Some(project) = Project::load_visible(cx.conn, who, project.0).await? else {
+        return Ok(TermsInput::default());
+    };
+    let parties = crate::projects::run::acting_parties(cx.conn, who.principal, &project).await?;
+    let terms = form.parse(china_today(who.now_ms)).ok();
+    let mut input = TermsInput { parties, ..TermsInput::default() };
+    let approved: Option<String> = sqlx::query_scalar(
+        "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND kind = 'approved' AND planned = 0",
+    )
+    .bind(project.id.0)
+    .fetch_one(&mut *cx.conn)
+    .await?;
+    input.approved_on = approved.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    if let Some(t) = &terms {
+        input.firm = sqlx::query(
+            "SELECT kind, name, blacklisted, blacklist_reason FROM firms WHERE id = $1 AND jurisdiction_id = $2",
+        )
+        .bind(t.firm_id)
+        .bind(project.jurisdiction_id.0)
+        .fetch_optional(&mut *cx.conn)
+        .await?
+        .map(|r| -> Result<FirmRow> {
+            Ok(FirmRow {
+                kind: r.try_get("kind")?,
+                name: r.try_get("name")?,
+                blacklisted: r.try_get::<i64, _>("blacklisted")? != 0,
+                reason: r.try_get("blacklist_reason")?,
+            })
+        })
+        .transpose()?;
+        input.same = sqlx::query_scalar(
+            "SELECT id FROM contracts WHERE project_id = $1 AND kind = $2 AND firm_id = $3 AND title = $4 \
+             AND signed_on = $5 AND id <> $6 ORDER BY id LIMIT 1",
+        )
+        .bind(project.id.0)
+        .bind(t.kind.as_str())
+        .bind(t.firm_id)
+        .bind(t.title.clone())
+        .bind(t.signed_on.to_string())
+        .bind(except.unwrap_or(-1))
+        .fetch_optional(&mut *cx.conn)
+        .await?;
+    }
+    {
+        let rules = cx.store.rules();
+        if let Some(profile) = rules.profile(&project.profile_id) {
+            input.owner_label = profile.party_label(OWNER);
+            input.blacklist_cite = profile
+                .sanctions
+                .iter()
+                .find(|s| s.steps.contains(&SanctionStep::Blacklist))
+                .map(|s| s.cite.clone());
+            if let Some(t) = &terms {
+                input.missing = missing_clauses(profile, t);
+            }
+        }
+    }
+    if let Some(t) = &terms {
+        let mut facts = cx.store.facts_of(cx.conn, &project).await?;
+        if t.kind == ContractKind::Construction {
+            // The project's O&M years with these terms in place of the ones corrected.
+            let others: Option<i64> = sqlx::query_scalar(
+                "SELECT MAX(om_months) FROM contracts WHERE project_id = $1 AND kind = 'construction' AND id <> $2",
+            )
+            .bind(project.id.0)
+            .bind(except.unwrap_or(-1))
+            .fetch_one(&mut *cx.conn)
+            .await?;
+            let years = (others.unwrap_or(0) / 12).max(t.om_years());
+            facts.insert(Fact::OmYearsInContract, years);
+        }
+        input.gates =
+            cx.store.gate_checks(cx.conn, &project, GatedAction::Sign, Some(&facts)).await?;
+    }
+    input.project = Some(project);
+    Ok(input)
+}
+
+/// The rules of a contract's terms, the same for recording and correcting it.
+fn check_terms(
+    at: &At<'_, Contract>, form: &ContractForm, input: &TermsInput,
+) -> Decided<ContractTerms> {
+    let project = input.project.as_ref().ok_or(DomainError::NotFound)?;
+    if !input.parties.iter().any(|p| p == OWNER) {
+        return Err(DomainError::Forbidden(format!(
+            "合同由{}登记",
+            if input.owner_label.is_empty() { "项目建设单位" } else { &input.owner_label }
+        )));
+    }
+    if project.status != ProjectStatus::Approved {
+        return Err(DomainError::InvalidState {
+            message: format!("项目当前为“{}”，立项批复后才能登记合同", project.status.label()),
+        });
+    }
+    let terms = form.parse(china_today(at.who.now_ms)).map_err(DomainError::Invalid)?;
+    if let Some(approved) = input.approved_on
+        && terms.signed_on < approved
+    {
+        return Err(DomainError::invalid(
+            "signed_on",
+            format!("签订日期不能早于项目立项批复日期（{approved}）：立项批复后方可采购和签订合同"),
+        ));
+    }
+    let Some(firm) = &input.firm else {
+        return Err(DomainError::invalid("firm_id", "本辖区没有该签约单位，请从名录中选择"));
+    };
+    let wanted = terms.kind.firm_kind();
+    if FirmKind::parse(&firm.kind) != Some(wanted) {
+        return Err(DomainError::invalid(
+            "firm_id",
+            format!(
+                "{}应与{}签订，“{}”不是{}",
+                terms.kind.label(),
+                wanted.label(),
+                firm.name,
+                wanted.label()
+            ),
+        ));
+    }
+    if firm.blacklisted {
+        let cite =
+            input.blacklist_cite.as_deref().map(|c| format!("（依据 {c}）")).unwrap_or_default();
+        return Err(DomainError::invalid(
+            "firm_id",
+            format!("“{}”已列入黑名单（{}），不能与其签订合同{cite}", firm.name, firm.reason),
+        ));
+    }
+    if !input.missing.is_empty() {
+        return Err(DomainError::Invalid(input.missing.clone()));
+    }
+    if let Some(same) = input.same {
+        return Err(DomainError::InvalidState {
+            message: format!(
+                "本项目已登记过相同的合同（第 {same} 号：同一签约单位、名称和签订日期），请勿重复登记；需更正的，请在该合同页面修改"
+            ),
+        });
+    }
+    govit_core::project::first_refusal(&input.gates)?;
+    Ok(terms)
 }
 
 impl Step<Contract> for SignContract {
-    type Input = SignInput;
+    type Input = TermsInput;
     type Decision = ContractTerms;
 
     fn action(&self) -> String {
         "contract.sign".into()
     }
-    async fn gather(&self, cx: &mut Cx<'_, Contract>) -> Result<SignInput> {
-        let who = cx.who;
-        let Some(project) = Project::load_visible(cx.conn, who, self.project.0).await? else {
-            return Ok(SignInput::default());
-        };
-        let parties =
-            crate::projects::run::acting_parties(cx.conn, who.principal, &project).await?;
-        let today = china_today(who.now_ms);
-        let terms = self.form.parse(today).ok();
-        let firm = match terms.as_ref() {
-            Some(t) => sqlx::query(
-                "SELECT kind, name, blacklisted, blacklist_reason FROM firms WHERE id = $1 AND jurisdiction_id = $2",
-            )
-            .bind(t.firm_id)
-            .bind(project.jurisdiction_id.0)
-            .fetch_optional(&mut *cx.conn)
-            .await?
-            .map(|r| -> Result<FirmRow> {
-                Ok(FirmRow {
-                    kind: r.try_get("kind")?,
-                    name: r.try_get("name")?,
-                    blacklisted: r.try_get::<i64, _>("blacklisted")? != 0,
-                    reason: r.try_get("blacklist_reason")?,
-                })
-            })
-            .transpose()?,
-            None => None,
-        };
-        let mut input = SignInput { parties, firm, ..SignInput::default() };
-        {
-            let rules = cx.store.rules();
-            if let Some(profile) = rules.profile(&project.profile_id) {
-                input.owner_label = profile.party_label(OWNER);
-                input.blacklist_cite = profile
-                    .sanctions
-                    .iter()
-                    .find(|s| s.steps.contains(&SanctionStep::Blacklist))
-                    .map(|s| s.cite.clone());
-                if let Some(t) = &terms {
-                    input.missing = missing_clauses(profile, t);
-                    input.route = contract::filing_route(profile, t.kind);
-                }
-            }
-        }
-        if let Some(t) = &terms {
-            let mut facts = cx.store.facts_of(cx.conn, &project).await?;
-            if t.kind == ContractKind::Construction {
-                let now = facts.get(&Fact::OmYearsInContract).copied().unwrap_or(0);
-                facts.insert(Fact::OmYearsInContract, now.max(t.om_years()));
-            }
-            input.gates =
-                cx.store.gate_checks(cx.conn, &project, GatedAction::Sign, Some(&facts)).await?;
-        }
-        input.project = Some(project);
-        Ok(input)
+    async fn gather(&self, cx: &mut Cx<'_, Contract>) -> Result<TermsInput> {
+        gather_terms(cx, self.project, &self.form, None).await
     }
-    fn decide(&self, at: At<'_, Contract>, input: SignInput) -> Decided<ContractTerms> {
-        let project = input.project.as_ref().ok_or(DomainError::NotFound)?;
-        if !input.parties.iter().any(|p| p == OWNER) {
-            return Err(DomainError::Forbidden(format!(
-                "合同由{}登记",
-                if input.owner_label.is_empty() {
-                    "项目建设单位"
-                } else {
-                    &input.owner_label
-                }
-            )));
-        }
-        if project.status != ProjectStatus::Approved {
-            return Err(DomainError::InvalidState {
-                message: format!("项目当前为“{}”，立项批复后才能登记合同", project.status.label()),
-            });
-        }
-        let terms = self.form.parse(china_today(at.who.now_ms)).map_err(DomainError::Invalid)?;
-        let Some(firm) = &input.firm else {
-            return Err(DomainError::invalid("firm_id", "本辖区没有该签约单位，请从名录中选择"));
-        };
-        let wanted = terms.kind.firm_kind();
-        if FirmKind::parse(&firm.kind) != Some(wanted) {
-            return Err(DomainError::invalid(
-                "firm_id",
-                format!(
-                    "{}应与{}签订，“{}”不是{}",
-                    terms.kind.label(),
-                    wanted.label(),
-                    firm.name,
-                    wanted.label()
-                ),
-            ));
-        }
-        if firm.blacklisted {
-            let cite = input
-                .blacklist_cite
-                .as_deref()
-                .map(|c| format!("（依据 {c}）"))
-                .unwrap_or_default();
-            return Err(DomainError::invalid(
-                "firm_id",
-                format!("“{}”已列入黑名单（{}），不能与其签订合同{cite}", firm.name, firm.reason),
-            ));
-        }
-        if !input.missing.is_empty() {
-            return Err(DomainError::Invalid(input.missing.clone()));
-        }
-        govit_core::project::first_refusal(&input.gates)?;
-        Ok(terms)
+    fn decide(&self, at: At<'_, Contract>, input: TermsInput) -> Decided<ContractTerms> {
+        check_terms(&at, &self.form, &input)
     }
     async fn write(&self, cx: &mut Cx<'_, Contract>, terms: ContractTerms) -> Result<Written> {
         let who = cx.who;
         let route = route_of(cx.store, &project_profile(cx.conn, self.project).await?, terms.kind);
-        let (state, waiting) = projection(&route, &Progress::start(&route, who.now_ms));
+        let (state, waiting) = projection(&route, &Progress::start(&route, who.now_ms), false);
         let deliverables =
             terms.deliverables.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(",");
         let jurisdiction: i64 =
@@ -220,7 +277,7 @@ impl Step<Contract> for SignContract {
             self.project,
             terms.kind.signed_event(),
             terms.signed_on,
-            &format!("{}《{}》", terms.kind.label(), terms.title),
+            &signed_note(&terms),
             who.principal.user_id.0,
             who.now_ms,
         )
@@ -244,6 +301,107 @@ impl Step<Contract> for SignContract {
         .await?;
         let after = json!({"project_id": self.project, "terms": terms, "status": state});
         Ok(Written { created: Some(id), ..Written::part(Audited::of(None, after)) })
+    }
+}
+
+/// The note of the event signing records: which contract.
+fn signed_note(t: &ContractTerms) -> String {
+    format!("{}《{}》", t.kind.label(), t.title)
+}
+
+impl Step<Contract> for EditContract {
+    type Input = TermsInput;
+    type Decision = ContractTerms;
+
+    fn action(&self) -> String {
+        "contract.edit".into()
+    }
+    async fn gather(&self, cx: &mut Cx<'_, Contract>) -> Result<TermsInput> {
+        let c = cx.record()?;
+        let (project, id) = (c.project_id, c.id);
+        gather_terms(cx, project, &self.form, Some(id)).await
+    }
+    fn decide(&self, at: At<'_, Contract>, input: TermsInput) -> Decided<ContractTerms> {
+        let c = at.record()?;
+        if !matches!(
+            c.status,
+            ContractStatus::ToFile | ContractStatus::Returned | ContractStatus::Recorded
+        ) {
+            return Err(DomainError::InvalidState {
+                message: format!(
+                    "合同当前为“{}”，不能修改；已报送的，请先撤回或由备案单位退回",
+                    c.status.label()
+                ),
+            });
+        }
+        let terms = check_terms(&at, &self.form, &input)?;
+        if terms.kind != c.terms.kind {
+            return Err(DomainError::invalid(
+                "kind",
+                format!(
+                    "合同类别不能修改；本合同是{}，类别登记错了的，请另行登记",
+                    c.terms.kind.label()
+                ),
+            ));
+        }
+        Ok(terms)
+    }
+    async fn write(&self, cx: &mut Cx<'_, Contract>, terms: ContractTerms) -> Result<Written> {
+        let c = cx.record()?.clone();
+        let who = cx.who;
+        let conn = &mut *cx.conn;
+        let deliverables =
+            terms.deliverables.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(",");
+        let n = sqlx::query(
+            "UPDATE contracts SET firm_id = $1, title = $2, method = $3, amount_yuan = $4, signed_on = $5, \
+             starts_on = $6, ends_on = $7, om_months = $8, deliverables = $9, ownership = $10, termination = $11, \
+             version = version + 1 WHERE id = $12 AND version = $13",
+        )
+        .bind(terms.firm_id)
+        .bind(terms.title.clone())
+        .bind(terms.method.as_str())
+        .bind(terms.amount.0)
+        .bind(terms.signed_on.to_string())
+        .bind(terms.starts_on.to_string())
+        .bind(terms.ends_on.to_string())
+        .bind(i64::from(terms.om_months))
+        .bind(deliverables)
+        .bind(terms.ownership.clone())
+        .bind(terms.termination.clone())
+        .bind(c.id)
+        .bind(c.version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        stale_unless(conn, n, "contracts", c.id).await?;
+        // The signing event moves with a corrected day or title.
+        if terms.signed_on != c.terms.signed_on || terms.title != c.terms.title {
+            sqlx::query(
+                "UPDATE project_milestones SET event_date = $1, note = $2 WHERE project_id = $3 \
+                 AND kind = $4 AND event_date = $5 AND note = $6 AND planned = 0",
+            )
+            .bind(terms.signed_on.to_string())
+            .bind(signed_note(&terms))
+            .bind(c.project_id.0)
+            .bind(c.terms.kind.signed_event().as_str())
+            .bind(c.terms.signed_on.to_string())
+            .bind(signed_note(&c.terms))
+            .execute(&mut *conn)
+            .await?;
+        }
+        cx.store.project_events_changed(conn, c.project_id, who.now_ms).await?;
+        let line = format!("修改{}《{}》", terms.kind.label(), terms.title);
+        crate::projects::note_on_timeline(
+            conn,
+            who.principal,
+            who.now_ms,
+            c.project_id,
+            ProjectAction::Contract,
+            &line,
+        )
+        .await?;
+        let after = json!({"terms": terms});
+        Ok(Written::part(Audited::of(Some(json!({"terms": c.terms})), after)))
     }
 }
 
@@ -334,7 +492,8 @@ impl Step<Contract> for ContractAct {
             .index_of(&act.step)
             .and_then(|i| route.steps.get(i))
             .map_or_else(String::new, |s| s.action.clone());
-        let (state, waiting) = projection(&route, &outcome.progress);
+        let returned = act.verb.kind() == VerbKind::Return;
+        let (state, waiting) = projection(&route, &outcome.progress, returned);
         let n = sqlx::query(
             "UPDATE contracts SET version = version + 1, state = $1, waiting_on = $2 WHERE id = $3 AND version = $4",
         )

@@ -16,7 +16,9 @@ use govit_core::contract::{ContractForm, Deliverable};
 use govit_core::ids::ProjectId;
 use govit_core::workflow::{Verb, VerbKind};
 use govit_storage::Target;
-use govit_storage::contracts::{CONTRACT_VERBS, Contract, ContractAct, ContractView, SignContract};
+use govit_storage::contracts::{
+    CONTRACT_VERBS, Contract, ContractAct, ContractView, EditContract, SignContract,
+};
 use govit_storage::projects::Project;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -28,7 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(contracts_waiting))
         .routes(routes!(project_contracts, sign_contract))
-        .routes(routes!(get_contract))
+        .routes(routes!(get_contract, edit_contract))
         .routes(routes!(act_on_contract))
 }
 
@@ -245,6 +247,28 @@ pub async fn sign_contract(
 pub async fn get_contract(
     State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
 ) -> Result<Json<ContractDetailDto>, ApiError> {
+    Ok(Json(detail(&state, &user, id).await?))
+}
+
+/// Corrects a contract not yet sent for filing (or returned, or recorded where nothing is
+/// filed) at the version read, under the same rules as recording it; its kind stays. A
+/// corrected signing day moves the project's 签订合同 / 确定监理 event with it.
+#[utoipa::path(put, path = "/api/v1/contracts/{id}", tag = "contracts", params(("id" = i64, Path)),
+    request_body = SignBody, security(("bearer" = [])),
+    responses((status = 200, body = ContractDetailDto), (status = 400, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn edit_contract(
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>, body: Bytes,
+) -> Result<Json<ContractDetailDto>, ApiError> {
+    let m = object(&body)?;
+    let version = version_field(&m)?;
+    let now = state.store.read::<Contract>(user.who(&state), id).await?;
+    let mut form = form_of(&m)?;
+    form.kind = now.terms.kind.as_str().into();
+    let changed =
+        state.store.run(user.who(&state), Target::at(id, version), &EditContract { form }).await?;
+    state.after_change(&changed).await;
     Ok(Json(detail(&state, &user, id).await?))
 }
 

@@ -13,7 +13,7 @@ use crate::shell::auth::User;
 use crate::shell::page::{PageResult, html};
 use crate::shell::respond;
 use crate::shell::route::{self, StepShown};
-use crate::shell::view::{Layout, SummaryItem, error_for, fmt_ms};
+use crate::shell::view::{Layout, Pager, SummaryItem, error_for, filter_query, fmt_ms};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -25,7 +25,7 @@ use govit_core::contract::{
 use govit_core::policy::{GatedAction, Profile};
 use govit_core::workflow::{Verb, VerbKind};
 use govit_core::{DomainError, FieldError};
-use govit_storage::contracts::{Contract, ContractAct, ContractView, SignContract};
+use govit_storage::contracts::{Contract, ContractAct, ContractView, EditContract, SignContract};
 use govit_storage::projects::Project;
 use govit_storage::{StoreError, Target};
 use serde::Deserialize;
@@ -36,6 +36,7 @@ pub fn pages() -> Router<AppState> {
         .route("/contracts", get(list_page))
         .route("/contracts/{id}", get(contract_page))
         .route("/contracts/{id}/act", post(act_page))
+        .route("/contracts/{id}/edit", get(edit_page).post(edit_post))
         .route("/projects/{id}/contracts/new", get(new_page))
         .route("/projects/{id}/contracts", post(sign_page))
 }
@@ -67,6 +68,13 @@ fn requirements(profile: Option<&Profile>, kind: ContractKind) -> Vec<String> {
         )),
         None => out.push("本辖区的规定没有该类合同的备案程序，登记即可".into()),
     }
+    // The filing's deadline, counted from the signing day the form records.
+    for d in p.deadlines.iter().filter(|d| d.after == kind.signed_event()) {
+        out.push(match d.working_days {
+            Some(n) => format!("{}：签订之日起 {n} 个工作日内（{}）", d.duty, d.cite),
+            None => format!("{}：未规定期限（{}）", d.duty, d.cite),
+        });
+    }
     out
 }
 
@@ -78,6 +86,14 @@ struct FormPage {
     csrf: String,
     project_id: i64,
     project_name: String,
+    /// 登记建设合同 / 登记监理合同 / 修改…
+    heading: String,
+    /// Where the form posts.
+    action: String,
+    /// Correcting a contract (its id, the version read): its kind stays.
+    editing: Option<(i64, i64)>,
+    /// A supervision contract: no O&M, deliverables or ownership to agree.
+    supervision: bool,
     /// (kind code, label, what the profile asks of it)
     kinds: Vec<(&'static str, &'static str, Vec<String>)>,
     /// (kind label, [(firm id, name)])
@@ -97,14 +113,39 @@ struct NewQuery {
 async fn new_page(
     State(state): State<AppState>, user: User, Path(id): Path<i64>, Query(q): Query<NewQuery>,
 ) -> PageResult {
-    let form = ContractForm { kind: q.kind, ..ContractForm::default() };
-    render_form(&state, &user, id, form, Vec::new()).await
+    // Told before typing: only the owner unit of an approved project records its contracts.
+    let p = state.store.read::<Project>(user.who(&state), id).await?;
+    if p.status != govit_core::project::ProjectStatus::Approved {
+        return Err(DomainError::InvalidState {
+            message: format!("项目当前为“{}”，立项批复后才能登记合同", p.status.label()),
+        }
+        .into());
+    }
+    let owner = user.principal.has(govit_core::org::Role::Declarant)
+        && user.principal.department_id == Some(p.owner_department_id);
+    if !owner {
+        return Err(DomainError::Forbidden("合同由项目建设单位的经办人登记".into()).into());
+    }
+    let kind = ContractKind::parse(q.kind.trim()).map_or("", |k| k.as_str()).to_string();
+    let form = ContractForm { kind, ..ContractForm::default() };
+    render_form(&state, &user, id, form, Vec::new(), None).await
 }
 
 async fn render_form(
     state: &AppState, user: &User, id: i64, f: ContractForm, errors: Vec<FieldError>,
+    editing: Option<(i64, i64)>,
 ) -> PageResult {
     let p = state.store.read::<Project>(user.who(state), id).await?;
+    let kind = ContractKind::parse(f.kind.trim());
+    let heading = match (editing, kind) {
+        (Some(_), Some(k)) => format!("修改{}", k.label()),
+        (None, Some(k)) => format!("登记{}", k.label()),
+        _ => "登记合同".to_string(),
+    };
+    let action = match editing {
+        Some((c, _)) => format!("/contracts/{c}/edit"),
+        None => format!("/projects/{id}/contracts"),
+    };
     let kinds = {
         let rules = state.store.rules();
         let profile = rules.profile(&p.profile_id);
@@ -125,9 +166,13 @@ async fn render_form(
         m
     });
     let page = FormPage {
-        layout: Layout::for_user(state, user, "登记合同", "projects")
+        layout: Layout::for_user(state, user, heading.clone(), "projects")
             .await?
             .with_errors(!errors.is_empty()),
+        heading,
+        action,
+        editing,
+        supervision: kind == Some(ContractKind::Supervision),
         errors: errors
             .iter()
             .map(|x| SummaryItem { href: format!("#{}", x.field), message: x.message.clone() })
@@ -201,7 +246,58 @@ async fn sign_page(
         }
         Err(e) => {
             let errors = gate_on_form(e)?;
-            render_form(&state, &user, id, form, errors).await
+            render_form(&state, &user, id, form, errors, None).await
+        }
+    }
+}
+
+/// The contract's terms as its form shows them, to correct.
+fn form_from(c: &Contract) -> ContractForm {
+    let t = &c.terms;
+    ContractForm {
+        kind: t.kind.as_str().into(),
+        firm_id: t.firm_id.to_string(),
+        title: t.title.clone(),
+        method: t.method.as_str().into(),
+        amount: t.amount.to_wan_string(),
+        signed_on: t.signed_on.to_string(),
+        starts_on: t.starts_on.to_string(),
+        ends_on: t.ends_on.to_string(),
+        om_months: t.om_months.to_string(),
+        deliverables: t.deliverables.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(","),
+        ownership: t.ownership.clone(),
+        termination: t.termination.clone(),
+    }
+}
+
+async fn edit_page(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
+    let c = state.store.read::<Contract>(user.who(&state), id).await?;
+    let at = Some((c.id, c.version));
+    render_form(&state, &user, c.project_id.0, form_from(&c), Vec::new(), at).await
+}
+
+async fn edit_post(
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> PageResult {
+    let c = state.store.read::<Contract>(user.who(&state), id).await?;
+    let mut form = form_of(&pairs);
+    // The kind is not on the form when correcting: it stays.
+    form.kind = c.terms.kind.as_str().into();
+    let version = pairs
+        .iter()
+        .find(|(k, _)| k == "version")
+        .and_then(|(_, v)| v.trim().parse::<i64>().ok())
+        .ok_or_else(|| DomainError::invalid("version", "表单缺少版本号，请刷新页面后重试"))?;
+    let step = EditContract { form: form.clone() };
+    match state.store.run(user.who(&state), Target::at(id, version), &step).await {
+        Ok(changed) => {
+            Ok(respond::redirect(&state, changed, |c: &Contract| format!("/contracts/{}", c.id))
+                .await)
+        }
+        Err(e) => {
+            let errors = gate_on_form(e)?;
+            render_form(&state, &user, c.project_id.0, form, errors, Some((id, version))).await
         }
     }
 }
@@ -226,6 +322,10 @@ struct ContractPage {
     may_pass: bool,
     may_return: bool,
     may_withdraw: bool,
+    /// The owner may correct the terms (not sent, returned, or recorded only).
+    may_edit: bool,
+    /// The last return's reason and who gave it, while it stands.
+    returned: Option<String>,
     earlier: Vec<(String, String)>,
     note: String,
     reason: String,
@@ -262,8 +362,34 @@ async fn render_contract(
     let pass_label =
         run.progress.step(&run.route).map_or_else(|| "通过".to_string(), |s| s.action.clone());
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let returned = match (v.contract.status, run.acts.last()) {
+        (ContractStatus::Returned, Some(a)) => match &a.act.verb {
+            Verb::Return { reason, .. } => Some(format!(
+                "{}（{}）于 {} 退回：{reason}",
+                a.actor_name,
+                a.actor_department,
+                fmt_ms(a.act.at_ms)
+            )),
+            _ => None,
+        },
+        _ => None,
+    };
+    let may_edit = match v.contract.status {
+        ContractStatus::ToFile | ContractStatus::Returned => has(VerbKind::Pass),
+        ContractStatus::Recorded => {
+            user.principal.has(govit_core::org::Role::Declarant)
+                && state
+                    .store
+                    .read::<Project>(user.who(state), v.contract.project_id.0)
+                    .await
+                    .is_ok_and(|p| user.principal.department_id == Some(p.owner_department_id))
+        }
+        _ => false,
+    };
     let t = &v.contract.terms;
     let page = ContractPage {
+        may_edit,
+        returned,
         layout: Layout::for_user(state, user, t.title.clone(), "contracts")
             .await?
             .with_errors(!errors.is_empty()),
@@ -338,13 +464,38 @@ async fn act_page(
 struct ListPage {
     layout: Layout,
     waiting: Vec<Contract>,
+    all: Vec<Contract>,
+    total: i64,
+    q: String,
+    pager: Pager,
 }
 
-async fn list_page(State(state): State<AppState>, user: User) -> PageResult {
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<String>,
+}
+
+async fn list_page(
+    State(state): State<AppState>, user: User, Query(lq): Query<ListQuery>,
+) -> PageResult {
     let waiting = state.store.contracts_waiting(&user.principal, 200).await?;
+    let q: String = lq.q.trim().chars().take(100).collect();
+    let page = lq.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).unwrap_or(1);
+    let paged =
+        state.store.list_contracts(&user.principal, &q, govit_storage::Page::new(page, 50)).await?;
+    let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
+        format!("/contracts?{}", filter_query(&[("q", q.as_str())], Some(n)))
+    });
     html(ListPage {
         layout: Layout::for_user(&state, &user, "合同备案", "contracts").await?,
         waiting,
+        total: paged.total,
+        all: paged.items,
+        q,
+        pager,
     })
 }
 
