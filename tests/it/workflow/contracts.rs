@@ -223,9 +223,13 @@ async fn gaoping_contract_is_held_to_its_terms_and_filed_within_five_working_day
 #[tokio::test]
 async fn linxiang_19_refuses_less_than_three_years_of_om_and_25_asks_for_termination() {
     let app = spawn_app().await;
-    let (cast, id, builder, _) = approved(&app, "linxiang").await;
+    let (cast, id, builder, supervisor) = approved(&app, "linxiang").await;
     let (login, clerk) = cast.owner_clerk(id).await;
     let path = format!("/api/v1/projects/{id}/contracts");
+    // linxiang:19 tests the construction contract's O&M; a supervision contract signed
+    // first is not held to it (linxiang:22 asks for the supervisor before the work).
+    let (s, c) = clerk.post(&path, supervision(&app, supervisor)).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
     let mut body = construction(&app, builder);
     body["om_months"] = json!(24);
     let (s, e) = clerk.post(&path, body).await;

@@ -137,20 +137,20 @@ async fn gather_terms(
             }
         }
     }
-    if let Some(t) = &terms {
+    // The `sign` gates stand before the construction contract, whose terms they test
+    // (linxiang:19's years of O&M); a supervision contract is not held to them.
+    if let Some(t) = terms.as_ref().filter(|t| t.kind == ContractKind::Construction) {
         let mut facts = cx.store.facts_of(cx.conn, &project).await?;
-        if t.kind == ContractKind::Construction {
-            // The project's O&M years with these terms in place of the ones corrected.
-            let others: Option<i64> = sqlx::query_scalar(
-                "SELECT MAX(om_months) FROM contracts WHERE project_id = $1 AND kind = 'construction' AND id <> $2",
-            )
-            .bind(project.id.0)
-            .bind(except.unwrap_or(-1))
-            .fetch_one(&mut *cx.conn)
-            .await?;
-            let years = (others.unwrap_or(0) / 12).max(t.om_years());
-            facts.insert(Fact::OmYearsInContract, years);
-        }
+        // The project's O&M years with these terms in place of the ones corrected.
+        let others: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(om_months) FROM contracts WHERE project_id = $1 AND kind = 'construction' AND id <> $2",
+        )
+        .bind(project.id.0)
+        .bind(except.unwrap_or(-1))
+        .fetch_one(&mut *cx.conn)
+        .await?;
+        let years = (others.unwrap_or(0) / 12).max(t.om_years());
+        facts.insert(Fact::OmYearsInContract, years);
         input.gates =
             cx.store.gate_checks(cx.conn, &project, GatedAction::Sign, Some(&facts)).await?;
     }
