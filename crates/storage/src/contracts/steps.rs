@@ -6,16 +6,15 @@
 
 use super::*;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written, stale_unless};
-use crate::base::unless_unique;
 use crate::china_today;
-use crate::projects::run::{OWNER, keep_act};
+use crate::projects::run::OWNER;
 use govit_core::DomainError;
 use govit_core::contract::{ContractForm, missing_clauses};
 use govit_core::obligation::GateCheck;
 use govit_core::org::FirmKind;
 use govit_core::policy::{EventKind, GatedAction, SanctionStep};
 use govit_core::project::{ProjectAction, ProjectStatus};
-use govit_core::workflow::{Outcome, RunStatus, Verb, VerbKind, decide};
+use govit_core::workflow::{Outcome, RunStatus, Verb, VerbKind};
 
 /// The parties of a step, in the profile's words.
 fn labels(store: &Store, profile: &str, parties: &[String]) -> String {
@@ -453,28 +452,19 @@ impl Step<Contract> for ContractAct {
             });
         }
         let actor = Actor { user: at.who.principal.user_id, parties: &input.parties };
-        let outcome = match decide(&run.route, &run.progress, actor, &self.0, at.who.now_ms) {
-            Ok(o) => o,
-            Err(DomainError::NotFound) => {
-                return Err(match run.progress.step(&run.route) {
-                    Some(s) => DomainError::Forbidden(format!(
-                        "本合同的备案当前由{}办理（{}，{}）",
-                        input.holders, s.action, s.cite
-                    )),
-                    None => DomainError::InvalidState { message: "合同已备案".into() },
-                });
-            }
-            Err(e) => return Err(e),
-        };
-        let step = run.progress.step(&run.route).map(|s| s.key.clone()).unwrap_or_default();
-        let act = Act {
-            at_ms: at.who.now_ms,
-            user: at.who.principal.user_id,
-            parties: input.parties.clone(),
-            step,
-            verb: self.0.clone(),
-        };
-        Ok((act, outcome, run.acts.len() as i64 + 1))
+        crate::projects::run::decide_on(
+            &run.route,
+            &run.progress,
+            run.acts.len(),
+            actor,
+            &self.0,
+            at.who.now_ms,
+            crate::projects::run::Naming {
+                holders: &input.holders,
+                subject: "本合同的备案",
+                done: "合同已备案",
+            },
+        )
     }
     async fn write(
         &self, cx: &mut Cx<'_, Contract>, (act, outcome, seq): Self::Decision,
@@ -482,11 +472,7 @@ impl Step<Contract> for ContractAct {
         let c = cx.record()?;
         let who = cx.who;
         let conn = &mut *cx.conn;
-        let kept = keep_act(conn, Acts::Contract, c.id, seq, &act).await;
-        if let Err(crate::StoreError::Db(e)) = kept {
-            return Err(unless_unique(e, || DomainError::StaleVersion { current: c.version + 1 }));
-        }
-        kept?;
+        crate::projects::run::keep_act_at(conn, Acts::Contract, c.id, seq, &act, c.version).await?;
         let route = route_of(cx.store, &c.profile_id, c.terms.kind);
         let step_action = route
             .index_of(&act.step)

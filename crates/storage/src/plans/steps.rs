@@ -10,7 +10,7 @@ use crate::china_today;
 use govit_core::DomainError;
 use govit_core::plan::default_year_amount;
 use govit_core::policy::EventKind;
-use govit_core::workflow::{Outcome, RunStatus, decide};
+use govit_core::workflow::{Outcome, RunStatus};
 
 /// The parties of a step, in the profile's words.
 fn labels(store: &Store, profile: &str, parties: &[String]) -> String {
@@ -409,7 +409,6 @@ impl Step<Plan> for PlanAct {
         Ok(ActInput { run: Some(run), parties, lines: plan.lines, holders })
     }
     fn decide(&self, at: At<'_, Plan>, input: ActInput) -> Decided<Self::Decision> {
-        let plan = at.record()?;
         let run = input.run.as_ref().ok_or(DomainError::NotFound)?;
         let kind = self.0.kind();
         if !PLAN_VERBS.contains(&kind) {
@@ -425,52 +424,27 @@ impl Step<Plan> for PlanAct {
                 message: "计划中还没有项目，不能报批".into()
             });
         }
-        let outcome = match decide(&run.route, &run.progress, actor, &self.0, at.who.now_ms) {
-            Ok(o) => o,
-            // A reader of the plan who holds nothing on it is told who does.
-            Err(DomainError::NotFound) => {
-                return Err(match run.progress.step(&run.route) {
-                    Some(s) => DomainError::Forbidden(format!(
-                        "本计划当前由{}办理（{}，{}）",
-                        input.holders, s.action, s.cite
-                    )),
-                    None => DomainError::InvalidState {
-                        message: "计划的报批流程已办结".into()
-                    },
-                });
-            }
-            Err(e) => return Err(e),
-        };
-        let step = run.progress.step(&run.route).map(|s| s.key.clone()).unwrap_or_default();
-        let act = Act {
-            at_ms: at.who.now_ms,
-            user: at.who.principal.user_id,
-            parties: input.parties.clone(),
-            step,
-            verb: self.0.clone(),
-        };
-        let _ = plan.id;
-        Ok((act, outcome, run.acts.len() as i64 + 1))
+        crate::projects::run::decide_on(
+            &run.route,
+            &run.progress,
+            run.acts.len(),
+            actor,
+            &self.0,
+            at.who.now_ms,
+            crate::projects::run::Naming {
+                holders: &input.holders,
+                subject: "本计划",
+                done: "计划的报批流程已办结",
+            },
+        )
     }
     async fn write(
         &self, cx: &mut Cx<'_, Plan>, (act, outcome, seq): Self::Decision,
     ) -> Result<Written> {
         let plan = cx.record()?;
         let conn = &mut *cx.conn;
-        let kept = crate::projects::run::keep_act(
-            conn,
-            crate::projects::run::Acts::Plan,
-            plan.id,
-            seq,
-            &act,
-        )
-        .await;
-        if let Err(crate::StoreError::Db(e)) = kept {
-            return Err(unless_unique(e, || DomainError::StaleVersion {
-                current: plan.version + 1,
-            }));
-        }
-        kept?;
+        let which = crate::projects::run::Acts::Plan;
+        crate::projects::run::keep_act_at(conn, which, plan.id, seq, &act, plan.version).await?;
         if matches!(act.verb.kind(), VerbKind::Pass | VerbKind::Return | VerbKind::Reject) {
             sign(cx.store, conn, plan, seq, &act).await?;
         }

@@ -14,7 +14,6 @@ use axum::http::StatusCode;
 use govit_core::DomainError;
 use govit_core::contract::{ContractForm, Deliverable};
 use govit_core::ids::ProjectId;
-use govit_core::workflow::{Verb, VerbKind};
 use govit_storage::Target;
 use govit_storage::contracts::{
     CONTRACT_VERBS, Contract, ContractAct, ContractView, EditContract, SignContract,
@@ -309,11 +308,7 @@ pub async fn act_on_contract(
 ) -> Result<Json<ContractDetailDto>, ApiError> {
     let m = object(&body)?;
     let version = version_field(&m)?;
-    let kind = VerbKind::parse(&verb)
-        .filter(|k| CONTRACT_VERBS.contains(k))
-        .ok_or(DomainError::NotFound)?;
-    let field = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-    let v = Verb::from_fields(kind, field)?;
+    let v = crate::shell::route::body_verb(&verb, &CONTRACT_VERBS, &m)?;
     let changed =
         state.store.run(user.who(&state), Target::at(id, version), &ContractAct(v)).await?;
     state.after_change(&changed).await;

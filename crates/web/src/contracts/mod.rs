@@ -434,10 +434,7 @@ async fn act_page(
     axum::Form(f): axum::Form<HashMap<String, String>>,
 ) -> PageResult {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let Some(kind) = VerbKind::parse(get("verb").trim()) else {
-        return Err(DomainError::invalid("verb", "未知的办理操作").into());
-    };
-    let verb = match Verb::from_fields(kind, |k| f.get(k).cloned().unwrap_or_default()) {
+    let verb = match route::form_verb(&f) {
         Ok(v) => v,
         Err(DomainError::Invalid(errs)) => {
             return render_contract(&state, &user, id, errs, Some(&f)).await;

@@ -14,7 +14,6 @@ use axum::http::StatusCode;
 use govit_core::DomainError;
 use govit_core::money::Yuan;
 use govit_core::plan::{PlanKind, PlanStatus, Sums};
-use govit_core::workflow::{Verb, VerbKind};
 use govit_storage::plans::{
     EditLines, LineChange, Plan, PlanAct, PlanFilter, PlanView, PublishPlan, StartPlan,
 };
@@ -489,10 +488,6 @@ pub async fn act_on_plan(
     if verb == "publish" {
         return change(&state, &user, id, version, &PublishPlan).await;
     }
-    let kind = VerbKind::parse(&verb)
-        .filter(|k| govit_storage::plans::PLAN_VERBS.contains(k))
-        .ok_or(DomainError::NotFound)?;
-    let field = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-    let v = Verb::from_fields(kind, field)?;
+    let v = crate::shell::route::body_verb(&verb, &govit_storage::plans::PLAN_VERBS, &m)?;
     change(&state, &user, id, version, &PlanAct(v)).await
 }

@@ -24,7 +24,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use govit_core::money::Yuan;
 use govit_core::plan::{PlanKind, PlanStatus, Sums};
-use govit_core::workflow::{Verb, VerbKind};
+use govit_core::workflow::VerbKind;
 use govit_core::{DomainError, FieldError};
 use govit_storage::plans::{
     EditLines, LineChange, Plan, PlanAct, PlanFilter, PlanView, PublishPlan, StartPlan,
@@ -476,11 +476,7 @@ async fn act_page(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let Some(kind) = VerbKind::parse(get("verb").trim()) else {
-        return Err(DomainError::invalid("verb", "未知的办理操作").into());
-    };
-    let verb = match Verb::from_fields(kind, |k| f.get(k).cloned().unwrap_or_default()) {
+    let verb = match route::form_verb(&f) {
         Ok(v) => v,
         Err(DomainError::Invalid(errs)) => {
             return render_plan(&state, &user, id, errs, Some(&f), &LinesQuery::from_form(&f))

@@ -54,6 +54,16 @@ pub fn verb_said(v: &Verb, first: bool, action: &str, words: PassWords) -> Strin
     }
 }
 
+/// The step an act is shown under: where it was made, but a 撤回 under the sender's own step
+/// (it is made while the next step is open, and takes the sender's pass back).
+fn shown_at(route: &Route, a: &ActRecord) -> Option<usize> {
+    let at = route.index_of(&a.act.step)?;
+    match a.act.verb {
+        Verb::Withdraw => Some(at.saturating_sub(1)),
+        _ => Some(at),
+    }
+}
+
 /// The steps of `route` under `progress`, with the acts made at each.
 pub fn steps_shown(
     state: &AppState, profile: &str, route: &Route, progress: &Progress, acts: &[ActRecord],
@@ -78,7 +88,7 @@ pub fn steps_shown(
             },
             acts: acts
                 .iter()
-                .filter(|a| a.act.step == s.key)
+                .filter(|a| shown_at(route, a) == Some(i))
                 .map(|a| {
                     format!(
                         "{} {}（{}）{}",
@@ -145,4 +155,30 @@ pub fn act_dtos(acts: &[ActRecord]) -> Vec<RouteActDto> {
             at_ms: a.act.at_ms,
         })
         .collect()
+}
+
+/// The verb a page's form names (`verb`, with its note, reason or step to return to); an
+/// unknown verb is refused, a missing reason named for the form to show again.
+pub fn form_verb(
+    f: &std::collections::HashMap<String, String>,
+) -> Result<Verb, govit_core::DomainError> {
+    let kind = f
+        .get("verb")
+        .and_then(|v| govit_core::workflow::VerbKind::parse(v.trim()))
+        .ok_or_else(|| govit_core::DomainError::invalid("verb", "未知的办理操作"))?;
+    Verb::from_fields(kind, |k| f.get(k).cloned().unwrap_or_default())
+}
+
+/// The verb an API call names in its path, among those the subject's route offers (another
+/// answers 404), with its note, reason or step from the body.
+pub fn body_verb(
+    verb: &str, allowed: &[govit_core::workflow::VerbKind],
+    m: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Verb, govit_core::DomainError> {
+    let kind = govit_core::workflow::VerbKind::parse(verb)
+        .filter(|k| allowed.contains(k))
+        .ok_or(govit_core::DomainError::NotFound)?;
+    let field =
+        |k: &str| m.get(k).and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
+    Verb::from_fields(kind, field)
 }

@@ -84,3 +84,57 @@ pub(crate) async fn keep_act(
     .await?;
     Ok(())
 }
+
+/// How a subject's refusals name it: who holds its open step, what it is (本计划 /
+/// 本合同的备案), and what is said once its run is through.
+pub(crate) struct Naming<'a> {
+    pub holders: &'a str,
+    pub subject: &'a str,
+    pub done: &'a str,
+}
+
+/// One act on a subject's run beside a project's path (a plan, a contract's filing), decided
+/// by the engine for the caller's parties: the act to keep, the engine's outcome and the act's
+/// number (`acts`: how many it has). A caller who holds nothing there is told who does, with
+/// the step's article (403); a run that is through says so.
+pub(crate) fn decide_on(
+    route: &govit_core::workflow::Route, progress: &govit_core::workflow::Progress, acts: usize,
+    actor: govit_core::workflow::Actor<'_>, verb: &Verb, now_ms: i64, naming: Naming<'_>,
+) -> std::result::Result<(Act, govit_core::workflow::Outcome, i64), govit_core::DomainError> {
+    use govit_core::DomainError;
+    let outcome = match govit_core::workflow::decide(route, progress, actor, verb, now_ms) {
+        Ok(o) => o,
+        Err(DomainError::NotFound) => {
+            return Err(match progress.step(route) {
+                Some(s) => DomainError::Forbidden(format!(
+                    "{}当前由{}办理（{}，{}）",
+                    naming.subject, naming.holders, s.action, s.cite
+                )),
+                None => DomainError::InvalidState { message: naming.done.to_string() },
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    let step = progress.step(route).map(|s| s.key.clone()).unwrap_or_default();
+    let act = Act {
+        at_ms: now_ms,
+        user: actor.user,
+        parties: actor.parties.to_vec(),
+        step,
+        verb: verb.clone(),
+    };
+    Ok((act, outcome, acts as i64 + 1))
+}
+
+/// [`keep_act`] of a subject read at `version`: a second act on the same state (two people
+/// at once) answers 409 with the version that won.
+pub(crate) async fn keep_act_at(
+    conn: &mut AnyConnection, which: Acts, id: i64, seq: i64, act: &Act, version: i64,
+) -> Result<()> {
+    match keep_act(conn, which, id, seq, act).await {
+        Err(crate::StoreError::Db(e)) => Err(crate::base::unless_unique(e, || {
+            govit_core::DomainError::StaleVersion { current: version + 1 }
+        })),
+        other => other,
+    }
+}
