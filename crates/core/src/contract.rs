@@ -369,7 +369,7 @@ pub fn missing_clauses(profile: &Profile, terms: &ContractTerms) -> Vec<FieldErr
                 Clause::Termination => "termination",
                 _ => "deliverables",
             };
-            FieldError::new(field, format!("合同应{}：{}（{}）", c.clause.label(), c.text, c.cite))
+            FieldError::new(field, format!("合同应{}（{}）", c.clause.label(), c.cite))
         })
         .collect()
 }

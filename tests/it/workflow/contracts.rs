@@ -135,8 +135,8 @@ async fn gaoping_contract_is_held_to_its_terms_and_filed_within_five_working_day
     assert_eq!(c["status"], "to_file", "{c}");
     // The same contract again is refused, naming the one recorded.
     let (s, e) = clerk.post(&path, construction(&app, builder)).await;
-    assert_eq!(s, StatusCode::CONFLICT, "{e}");
-    assert!(e["message"].as_str().unwrap_or("").contains(&format!("第 {contract} 号")), "{e}");
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("title")));
+    assert!(e["message"].as_str().unwrap_or("").contains("已登记过《平台建设合同》"), "{e}");
     // 签订合同 is the project's event on the signing day, and gaoping:15's clock runs from it.
     let (_, duties) = clerk.get(&format!("/api/v1/projects/{id}/obligations")).await;
     let duty = duties
@@ -341,10 +341,15 @@ async fn a_contract_is_recorded_and_filed_on_its_pages_without_javascript() {
     fields.push(("deliverables", "test_docs"));
     let r = web.post(&format!("/projects/{id}/contracts"), &fields).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let to = location(&r);
-    assert!(to.starts_with("/contracts/"), "{to}");
+    let landed = location(&r);
+    assert!(landed.starts_with("/contracts/"), "{landed}");
+    // Said once after the change, then the plain address.
+    let (_, page) = web.text(&landed).await;
+    assert!(page.contains("已保存。请核对后报送备案。"), "{page}");
+    let to = landed.split('?').next().expect("path").to_string();
     let (_, page) = web.text(&to).await;
     assert!(page.contains("待报送备案") && page.contains("报送合同文本"), "{page}");
+    assert!(!page.contains("contract-flash"), "{page}");
     let v = input_value(&page, "version").expect("version");
     let r =
         web.post(&format!("{to}/act"), &[("version", &v), ("verb", "pass"), ("note", "")]).await;
@@ -396,9 +401,15 @@ async fn a_contract_is_recorded_and_filed_on_its_pages_without_javascript() {
     let r =
         web.post(&format!("{to}/act"), &[("version", &v), ("verb", "pass"), ("note", "")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    // Sent, it can no longer be corrected.
+    // Sent, it can no longer be corrected, and its form says so before anything is typed;
+    // the reviewer never corrects the unit's contract.
     let (_, page) = web.text(&to).await;
     assert!(!page.contains("id=\"edit-contract\""), "{page}");
+    let r = web.get(&format!("{to}/edit")).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.expect("body").contains("请先撤回"));
+    let r = reviewer.get(&format!("{to}/edit")).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
     let (_, page) = reviewer.text(&to).await;
     let v = input_value(&page, "version").expect("version");
     let r = reviewer.post(&format!("{to}/act"), &[("version", &v), ("verb", "pass")]).await;

@@ -8,7 +8,7 @@
 
 mod steps;
 
-pub use steps::{ContractAct, EditContract, SignContract};
+pub use steps::{ContractAct, EditContract, SignContract, not_editable};
 
 use crate::base::change::{Record, Who};
 use crate::projects::run::{ActRecord, Acts, read_acts};

@@ -69,7 +69,7 @@ pub struct TermsInput {
     /// The day the project was approved (立项批复), if it was.
     approved_on: Option<NaiveDate>,
     /// Another contract of the project with the same kind, firm, title and signing day.
-    same: Option<i64>,
+    same: Option<(i64, String)>,
 }
 
 /// Reads what the rules of a contract's terms need: the project as the caller may see it,
@@ -109,8 +109,8 @@ async fn gather_terms(
             })
         })
         .transpose()?;
-        input.same = sqlx::query_scalar(
-            "SELECT id FROM contracts WHERE project_id = $1 AND kind = $2 AND firm_id = $3 AND title = $4 \
+        input.same = sqlx::query_as(
+            "SELECT id, title FROM contracts WHERE project_id = $1 AND kind = $2 AND firm_id = $3 AND title = $4 \
              AND signed_on = $5 AND id <> $6 ORDER BY id LIMIT 1",
         )
         .bind(project.id.0)
@@ -209,12 +209,13 @@ fn check_terms(
     if !input.missing.is_empty() {
         return Err(DomainError::Invalid(input.missing.clone()));
     }
-    if let Some(same) = input.same {
-        return Err(DomainError::InvalidState {
-            message: format!(
-                "本项目已登记过相同的合同（第 {same} 号：同一签约单位、名称和签订日期），请勿重复登记；需更正的，请在该合同页面修改"
+    if let Some((_, title)) = &input.same {
+        return Err(DomainError::invalid(
+            "title",
+            format!(
+                "本项目已登记过《{title}》（同一签约单位、名称和签订日期），请勿重复登记；需更正的，请在项目页的合同列表中打开该合同修改"
             ),
-        });
+        ));
     }
     govit_core::project::first_refusal(&input.gates)?;
     Ok(terms)
@@ -303,6 +304,17 @@ impl Step<Contract> for SignContract {
     }
 }
 
+/// Why a contract in `status` cannot be corrected now, if it cannot.
+pub fn not_editable(status: ContractStatus) -> Option<&'static str> {
+    match status {
+        ContractStatus::ToFile | ContractStatus::Returned | ContractStatus::Recorded => None,
+        ContractStatus::Filing => {
+            Some("合同已报送备案，不能修改；需修改的，请先撤回，或由备案单位退回后修改")
+        }
+        ContractStatus::Filed => Some("合同已备案，不能再修改"),
+    }
+}
+
 /// The note of the event signing records: which contract.
 fn signed_note(t: &ContractTerms) -> String {
     format!("{}《{}》", t.kind.label(), t.title)
@@ -322,16 +334,8 @@ impl Step<Contract> for EditContract {
     }
     fn decide(&self, at: At<'_, Contract>, input: TermsInput) -> Decided<ContractTerms> {
         let c = at.record()?;
-        if !matches!(
-            c.status,
-            ContractStatus::ToFile | ContractStatus::Returned | ContractStatus::Recorded
-        ) {
-            return Err(DomainError::InvalidState {
-                message: format!(
-                    "合同当前为“{}”，不能修改；已报送的，请先撤回或由备案单位退回",
-                    c.status.label()
-                ),
-            });
+        if let Some(why) = not_editable(c.status) {
+            return Err(DomainError::InvalidState { message: why.into() });
         }
         let terms = check_terms(&at, &self.form, &input)?;
         if terms.kind != c.terms.kind {

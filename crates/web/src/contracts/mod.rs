@@ -146,16 +146,16 @@ async fn render_form(
         Some((c, _)) => format!("/contracts/{c}/edit"),
         None => format!("/projects/{id}/contracts"),
     };
+    // A kind chosen (the link it came from, a correction): its requirements and firms only.
+    let shown: Vec<ContractKind> =
+        ContractKind::ALL.iter().copied().filter(|k| kind.is_none_or(|x| x == *k)).collect();
     let kinds = {
         let rules = state.store.rules();
         let profile = rules.profile(&p.profile_id);
-        ContractKind::ALL
-            .iter()
-            .map(|k| (k.as_str(), k.label(), requirements(profile, *k)))
-            .collect()
+        shown.iter().map(|k| (k.as_str(), k.label(), requirements(profile, *k))).collect()
     };
     let mut firms = Vec::new();
-    for k in ContractKind::ALL {
+    for k in &shown {
         let list = state.store.contractable_firms(p.jurisdiction_id, *k).await?;
         firms.push((k.firm_kind().label(), list));
     }
@@ -240,10 +240,10 @@ async fn sign_page(
     let form = form_of(&pairs);
     let step = SignContract { project: govit_core::ids::ProjectId(id), form: form.clone() };
     match state.store.run(user.who(&state), Target::New, &step).await {
-        Ok(changed) => {
-            Ok(respond::redirect(&state, changed, |c: &Contract| format!("/contracts/{}", c.id))
-                .await)
-        }
+        Ok(changed) => Ok(respond::redirect(&state, changed, |c: &Contract| {
+            format!("/contracts/{}?done=saved", c.id)
+        })
+        .await),
         Err(e) => {
             let errors = gate_on_form(e)?;
             render_form(&state, &user, id, form, errors, None).await
@@ -272,6 +272,16 @@ fn form_from(c: &Contract) -> ContractForm {
 
 async fn edit_page(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
     let c = state.store.read::<Contract>(user.who(&state), id).await?;
+    // Told before typing: only the owner unit corrects, and only what is not sent or filed.
+    if let Some(why) = govit_storage::contracts::not_editable(c.status) {
+        return Err(DomainError::InvalidState { message: why.into() }.into());
+    }
+    let p = state.store.read::<Project>(user.who(&state), c.project_id.0).await?;
+    let owner = user.principal.has(govit_core::org::Role::Declarant)
+        && user.principal.department_id == Some(p.owner_department_id);
+    if !owner {
+        return Err(DomainError::Forbidden("合同由项目建设单位的经办人登记和修改".into()).into());
+    }
     let at = Some((c.id, c.version));
     render_form(&state, &user, c.project_id.0, form_from(&c), Vec::new(), at).await
 }
@@ -291,10 +301,10 @@ async fn edit_post(
         .ok_or_else(|| DomainError::invalid("version", "表单缺少版本号，请刷新页面后重试"))?;
     let step = EditContract { form: form.clone() };
     match state.store.run(user.who(&state), Target::at(id, version), &step).await {
-        Ok(changed) => {
-            Ok(respond::redirect(&state, changed, |c: &Contract| format!("/contracts/{}", c.id))
-                .await)
-        }
+        Ok(changed) => Ok(respond::redirect(&state, changed, |c: &Contract| {
+            format!("/contracts/{}?done=saved", c.id)
+        })
+        .await),
         Err(e) => {
             let errors = gate_on_form(e)?;
             render_form(&state, &user, c.project_id.0, form, errors, Some((id, version))).await
@@ -324,6 +334,8 @@ struct ContractPage {
     may_withdraw: bool,
     /// The owner may correct the terms (not sent, returned, or recorded only).
     may_edit: bool,
+    /// What the reader's last change did, said once after it.
+    flash: Option<String>,
     /// The last return's reason and who gave it, while it stands.
     returned: Option<String>,
     earlier: Vec<(String, String)>,
@@ -333,15 +345,36 @@ struct ContractPage {
     note_error: Option<String>,
 }
 
+#[derive(Deserialize, Default)]
+struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+/// What the reader's last change was, said once on the page it lands on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Done {
+    Nothing,
+    /// Recorded or corrected.
+    Saved,
+    /// A step of its filing.
+    Acted,
+}
+
 async fn contract_page(
-    State(state): State<AppState>, user: User, Path(id): Path<i64>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>, Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    render_contract(&state, &user, id, Vec::new(), None).await
+    let done = match q.done.as_str() {
+        "saved" => Done::Saved,
+        "acted" => Done::Acted,
+        _ => Done::Nothing,
+    };
+    render_contract(&state, &user, id, Vec::new(), None, done).await
 }
 
 async fn render_contract(
     state: &AppState, user: &User, id: i64, errors: Vec<FieldError>,
-    typed: Option<&HashMap<String, String>>,
+    typed: Option<&HashMap<String, String>>, done: Done,
 ) -> PageResult {
     let v: ContractView = state.store.contract_view(user.who(state), id).await?;
     let get = |k: &str| typed.and_then(|t| t.get(k).cloned()).unwrap_or_default();
@@ -364,12 +397,9 @@ async fn render_contract(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let returned = match (v.contract.status, run.acts.last()) {
         (ContractStatus::Returned, Some(a)) => match &a.act.verb {
-            Verb::Return { reason, .. } => Some(format!(
-                "{}（{}）于 {} 退回：{reason}",
-                a.actor_name,
-                a.actor_department,
-                fmt_ms(a.act.at_ms)
-            )),
+            Verb::Return { reason, .. } => {
+                Some(format!("{} 于 {} 退回，理由：{reason}", a.actor_name, fmt_ms(a.act.at_ms)))
+            }
             _ => None,
         },
         _ => None,
@@ -387,7 +417,25 @@ async fn render_contract(
         _ => false,
     };
     let t = &v.contract.terms;
+    let flash = (done != Done::Nothing).then(|| match v.contract.status {
+        ContractStatus::Recorded => "已保存。本辖区的规定没有该类合同的备案程序。".to_string(),
+        ContractStatus::ToFile | ContractStatus::Returned if done == Done::Saved => {
+            "已保存。请核对后报送备案。".to_string()
+        }
+        ContractStatus::ToFile => "已撤回，可修改后重新报送。".to_string(),
+        ContractStatus::Returned => "已退回项目单位修改。".to_string(),
+        ContractStatus::Filing => match run.progress.step(&run.route) {
+            Some(s) => format!(
+                "已办理，等待{}{}。",
+                route::party_labels(state, &profile, &s.parties),
+                s.action
+            ),
+            None => "已办理。".to_string(),
+        },
+        ContractStatus::Filed => "已备案。".to_string(),
+    });
     let page = ContractPage {
+        flash,
         may_edit,
         returned,
         layout: Layout::for_user(state, user, t.title.clone(), "contracts")
@@ -437,7 +485,7 @@ async fn act_page(
     let verb = match route::form_verb(&f) {
         Ok(v) => v,
         Err(DomainError::Invalid(errs)) => {
-            return render_contract(&state, &user, id, errs, Some(&f)).await;
+            return render_contract(&state, &user, id, errs, Some(&f), Done::Nothing).await;
         }
         Err(e) => return Err(e.into()),
     };
@@ -450,8 +498,8 @@ async fn act_page(
     respond::page(
         &state,
         result,
-        |c: &Contract| format!("/contracts/{}", c.id),
-        |errs| async { render_contract(&state, &user, id, errs, Some(&f)).await },
+        |c: &Contract| format!("/contracts/{}?done=acted", c.id),
+        |errs| async { render_contract(&state, &user, id, errs, Some(&f), Done::Nothing).await },
     )
     .await
 }
