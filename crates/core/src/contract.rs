@@ -350,6 +350,42 @@ impl ContractTerms {
         i64::from(self.om_months / 12)
     }
 
+    /// What a correction changed, each as a reader says it (合同金额 180 → 176.5 万元), for the
+    /// project's timeline; long texts are named, not quoted.
+    pub fn changes(&self, new: &ContractTerms) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut from_to = |what: &str, a: String, b: String| {
+            if a != b {
+                out.push(format!("{what} {a} → {b}"));
+            }
+        };
+        from_to("合同名称", format!("《{}》", self.title), format!("《{}》", new.title));
+        from_to("采购方式", self.method.label().into(), new.method.label().into());
+        from_to("合同金额（万元）", self.amount.to_wan_string(), new.amount.to_wan_string());
+        from_to("签订日期", self.signed_on.to_string(), new.signed_on.to_string());
+        from_to(
+            "合同工期",
+            format!("{} 至 {}", self.starts_on, self.ends_on),
+            format!("{} 至 {}", new.starts_on, new.ends_on),
+        );
+        from_to("运维期（月）", self.om_months.to_string(), new.om_months.to_string());
+        let said = |d: &[Deliverable]| {
+            let v: Vec<&str> = d.iter().map(|x| x.label()).collect();
+            if v.is_empty() { "无".to_string() } else { v.join("、") }
+        };
+        from_to("交付成果", said(&self.deliverables), said(&new.deliverables));
+        for (what, a, b) in [
+            ("签约单位", self.firm_id.to_string(), new.firm_id.to_string()),
+            ("系统所有权约定", self.ownership.clone(), new.ownership.clone()),
+            ("项目终止机制", self.termination.clone(), new.termination.clone()),
+        ] {
+            if a != b {
+                out.push(format!("{what}已修改"));
+            }
+        }
+        out
+    }
+
     /// The contract period in days, both ends counted.
     pub fn days(&self) -> i64 {
         (self.ends_on - self.starts_on).num_days() + 1
@@ -487,6 +523,21 @@ mod tests {
         assert_eq!(r.steps.last().map(|s| s.on_pass.clone()), Some(vec![EventKind::ContractFiled]));
         assert!(r.steps[0].on_pass.is_empty());
         assert_eq!(status(&r, &Progress::start(&r, 0), false), ContractStatus::ToFile);
+    }
+
+    #[test]
+    fn a_correction_says_what_it_changed() {
+        let before = form().parse(today()).expect("valid");
+        let mut f = form();
+        f.amount = "176.5".into();
+        f.om_months = "48".into();
+        f.ownership = "归区政府".into();
+        let after = f.parse(today()).expect("valid");
+        assert_eq!(
+            before.changes(&after),
+            ["合同金额（万元） 180 → 176.5", "运维期（月） 36 → 48", "系统所有权约定已修改"]
+        );
+        assert!(before.changes(&before).is_empty());
     }
 
     #[test]

@@ -397,6 +397,9 @@ async fn a_contract_is_recorded_and_filed_on_its_pages_without_javascript() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = web.text(&to).await;
     assert!(page.contains("176.5 万元") && page.contains("id=\"pass\""), "{page}");
+    // The project's timeline says what the correction changed.
+    let (_, project_page) = web.text(&format!("/projects/{id}")).await;
+    assert!(project_page.contains("合同金额（万元） 180 → 176.5"), "{project_page}");
     let v = input_value(&page, "version").expect("version");
     let r =
         web.post(&format!("{to}/act"), &[("version", &v), ("verb", "pass"), ("note", "")]).await;

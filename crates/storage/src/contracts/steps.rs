@@ -16,15 +16,7 @@ use govit_core::policy::{EventKind, GatedAction, SanctionStep};
 use govit_core::project::{ProjectAction, ProjectStatus};
 use govit_core::workflow::{Outcome, RunStatus, Verb, VerbKind};
 
-/// The parties of a step, in the profile's words.
-fn labels(store: &Store, profile: &str, parties: &[String]) -> String {
-    let rules = store.rules();
-    parties
-        .iter()
-        .map(|k| rules.profile(profile).map_or_else(|| k.clone(), |p| p.party_label(k)))
-        .collect::<Vec<_>>()
-        .join("、")
-}
+use crate::projects::run::party_labels as labels;
 
 /// The state a contract's run leaves it in (`returned`: its last act returned it to the
 /// owner), and the parties its open step waits on.
@@ -393,7 +385,13 @@ impl Step<Contract> for EditContract {
             .await?;
         }
         cx.store.project_events_changed(conn, c.project_id, who.now_ms).await?;
-        let line = format!("修改{}《{}》", terms.kind.label(), terms.title);
+        let changed = c.terms.changes(&terms);
+        let line = match changed.is_empty() {
+            true => format!("修改{}《{}》：内容未变", terms.kind.label(), terms.title),
+            false => {
+                format!("修改{}《{}》：{}", terms.kind.label(), terms.title, changed.join("；"))
+            }
+        };
         crate::projects::note_on_timeline(
             conn,
             who.principal,

@@ -12,15 +12,7 @@ use govit_core::plan::default_year_amount;
 use govit_core::policy::EventKind;
 use govit_core::workflow::{Outcome, RunStatus};
 
-/// The parties of a step, in the profile's words.
-fn labels(store: &Store, profile: &str, parties: &[String]) -> String {
-    let rules = store.rules();
-    parties
-        .iter()
-        .map(|k| rules.profile(profile).map_or_else(|| k.clone(), |p| p.party_label(k)))
-        .collect::<Vec<_>>()
-        .join("、")
-}
+use crate::projects::run::party_labels as labels;
 
 /// Bumps the plan's lock at the version read, with its state as the run now stands.
 async fn bump(conn: &mut AnyConnection, plan: &Plan, state: PlanStatus) -> Result<()> {

@@ -85,6 +85,16 @@ pub(crate) async fn keep_act(
     Ok(())
 }
 
+/// The parties of a step in `profile`'s words, joined (市财政局、市发展改革委).
+pub(crate) fn party_labels(store: &crate::Store, profile: &str, parties: &[String]) -> String {
+    let rules = store.rules();
+    parties
+        .iter()
+        .map(|k| rules.profile(profile).map_or_else(|| k.clone(), |p| p.party_label(k)))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 /// How a subject's refusals name it: who holds its open step, what it is (本计划 /
 /// 本合同的备案), and what is said once its run is through.
 pub(crate) struct Naming<'a> {

@@ -20,7 +20,7 @@ use std::sync::Mutex;
 
 mod acts;
 
-pub(crate) use acts::{Acts, Naming, decide_on, keep_act, keep_act_at, read_acts};
+pub(crate) use acts::{Acts, Naming, decide_on, keep_act, keep_act_at, party_labels, read_acts};
 
 /// The party of the owner unit: the project's own department (and those above it).
 pub const OWNER: &str = "owner_unit";
