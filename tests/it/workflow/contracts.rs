@@ -133,6 +133,11 @@ async fn gaoping_contract_is_held_to_its_terms_and_filed_within_five_working_day
     assert_eq!(s, StatusCode::CREATED, "{c}");
     let contract = c["id"].as_i64().expect("id");
     assert_eq!(c["status"], "to_file", "{c}");
+    // It waits on the owner unit, not on the authority.
+    let (_, mine) = clerk.get("/api/v1/contracts").await;
+    assert!(mine["items"].as_array().expect("items").iter().any(|x| x["id"] == contract));
+    let (_, theirs) = cast.api("reviewer").get("/api/v1/contracts").await;
+    assert!(!theirs["items"].as_array().expect("items").iter().any(|x| x["id"] == contract));
     // The same contract again is refused, naming the one recorded.
     let (s, e) = clerk.post(&path, construction(&app, builder)).await;
     assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("title")));

@@ -219,15 +219,44 @@ impl Store {
     pub async fn contracts_waiting(
         &self, principal: &Principal, limit: usize,
     ) -> Result<Vec<Contract>> {
+        use crate::{Param, Where, bind_all, like_pattern};
         let mut conn = self.pool.acquire().await?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{SELECT} WHERE c.jurisdiction_id = $1 AND c.state IN ('to_file', 'returned', 'filing') \
-             AND (c.waiting_on <> 'owner_unit' OR p.owner_department_id = $2) ORDER BY c.id LIMIT 2000"
-        )))
-        .bind(principal.jurisdiction_id.0)
-        .bind(principal.department_id.map_or(-1, |d| d.0))
-        .fetch_all(&mut *conn)
-        .await?;
+        // Only the rows whose open step waits on one of the caller's parties are read and
+        // folded: the owner unit's (a declarant of the unit or one above it) and the party
+        // kinds of the caller's department.
+        let mut any: Vec<(String, Vec<Param>)> = Vec::new();
+        if principal.has(govit_core::org::Role::Declarant)
+            && let Some(path) = principal.department_path.as_deref()
+        {
+            let below = format!("{}%", like_pattern(path).trim_matches('%'));
+            any.push((
+                "(c.waiting_on = 'owner_unit' AND d.path LIKE ? ESCAPE '\\')".into(),
+                vec![Param::Text(below)],
+            ));
+        }
+        if principal.has(govit_core::org::Role::Reviewer) {
+            for k in crate::org::parties_of(&mut conn, principal).await? {
+                if k.as_str() == crate::projects::run::OWNER {
+                    continue;
+                }
+                any.push((
+                    "(',' || c.waiting_on || ',') LIKE ?".into(),
+                    vec![Param::Text(format!("%,{},%", k.as_str()))],
+                ));
+            }
+        }
+        if any.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut w = Where::default();
+        w.and("c.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
+        w.and("c.state IN ('to_file', 'returned', 'filing')", vec![]);
+        let clause = any.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(" OR ");
+        w.and(&format!("({clause})"), any.into_iter().flat_map(|(_, p)| p).collect());
+        let sql = format!("{SELECT}{} ORDER BY c.id LIMIT 2000", w.sql());
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params)
+            .fetch_all(&mut *conn)
+            .await?;
         let mut out = Vec::new();
         for r in &rows {
             let c = from_row(r)?;
