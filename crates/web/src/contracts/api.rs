@@ -284,20 +284,10 @@ enum ContractVerbDto {
     Withdraw,
 }
 
-#[derive(Deserialize, ToSchema)]
-#[allow(dead_code)]
-struct ActBody {
-    version: i64,
-    note: Option<String>,
-    reason: Option<String>,
-    /// For a return: the key of the earlier step.
-    to: Option<String>,
-}
-
 /// Acts on a contract's filing at the version read; the last step's pass records 合同备案 or
 /// 监理备案 on the project.
 #[utoipa::path(post, path = "/api/v1/contracts/{id}/{verb}", tag = "contracts",
-    params(("id" = i64, Path), ("verb" = ContractVerbDto, Path)), request_body = ActBody,
+    params(("id" = i64, Path), ("verb" = ContractVerbDto, Path)), request_body = crate::shell::route::RouteActBody,
     security(("bearer" = [])),
     responses((status = 200, body = ContractDetailDto), (status = 400, body = ApiErrorBody),
         (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),

@@ -461,20 +461,10 @@ enum PlanVerbDto {
     Publish,
 }
 
-#[derive(Deserialize, ToSchema)]
-#[allow(dead_code)]
-struct ActBody {
-    version: i64,
-    note: Option<String>,
-    reason: Option<String>,
-    /// For a return: the key of the earlier step.
-    to: Option<String>,
-}
-
 /// Acts on a plan's route (pass, return, reject, withdraw) or publishes it (publish), at the
 /// version read.
 #[utoipa::path(post, path = "/api/v1/plans/{id}/{verb}", tag = "plans",
-    params(("id" = i64, Path), ("verb" = PlanVerbDto, Path)), request_body = ActBody,
+    params(("id" = i64, Path), ("verb" = PlanVerbDto, Path)), request_body = crate::shell::route::RouteActBody,
     security(("bearer" = [])),
     responses((status = 200, body = PlanDetailDto), (status = 400, body = ApiErrorBody),
         (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),

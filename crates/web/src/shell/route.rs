@@ -182,3 +182,15 @@ pub fn body_verb(
         |k: &str| m.get(k).and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
     Verb::from_fields(kind, field)
 }
+
+/// The body of an act on a route over the API (a plan's, a contract's filing): the version
+/// read and the verb's note, reason or step to return to.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct RouteActBody {
+    version: i64,
+    note: Option<String>,
+    reason: Option<String>,
+    /// For a return: the key of the earlier step.
+    to: Option<String>,
+}
