@@ -84,11 +84,28 @@ async fn fill(c: &Client, id: &str, value: &str) {
 
 /// Clicks the element `css` names. A page still being replaced by the previous click's
 /// navigation can hand back an element that is gone a moment later: find it again then.
+/// A click on a link or a submit button returns only once the browser has left the page it
+/// was on, so that the next wait reads the page the click led to, never the one it left
+/// (which may well hold the same words).
 async fn click(c: &Client, css: &str) {
     for _ in 0..50 {
         let el = c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        let leaves = match navigates(&el).await {
+            Ok(leaves) => leaves,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let old =
+            if leaves { Some(c.find(Locator::Css("html")).await.expect("html")) } else { None };
         match el.click().await {
-            Ok(()) => return,
+            Ok(()) => {
+                if let Some(old) = old {
+                    left(&old, css).await;
+                }
+                return;
+            }
             Err(fantoccini::error::CmdError::Standard(w))
                 if w.error == fantoccini::error::ErrorStatus::StaleElementReference =>
             {
@@ -98,6 +115,32 @@ async fn click(c: &Client, css: &str) {
         }
     }
     panic!("{css} kept going stale");
+}
+
+/// Whether clicking the element loads another page: a link to somewhere, or a button that
+/// submits its form.
+async fn navigates(
+    el: &fantoccini::elements::Element,
+) -> Result<bool, fantoccini::error::CmdError> {
+    let tag = el.tag_name().await?.to_ascii_lowercase();
+    let kind = el.attr("type").await?.unwrap_or_default().to_ascii_lowercase();
+    Ok(match tag.as_str() {
+        "a" => el.attr("href").await?.is_some_and(|h| !h.starts_with('#')),
+        "button" => kind.is_empty() || kind == "submit",
+        "input" => kind == "submit",
+        _ => false,
+    })
+}
+
+/// Waits until `old` (the root of the page a click left) is no longer in the browser.
+async fn left(old: &fantoccini::elements::Element, css: &str) {
+    for _ in 0..100 {
+        if old.tag_name().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("clicking {css} never left the page");
 }
 
 async fn source(c: &Client) -> String {
