@@ -137,7 +137,10 @@ impl Store {
         };
         c.obligations = self.count_obligations(principal, &mine).await?;
         c.plans = self.plans_waiting(principal).await?.len() as i64;
-        c.contracts = self.contracts_waiting(principal, 1000).await?.len() as i64;
+        c.contracts = self
+            .subjects_waiting::<crate::contracts::Contract>(principal, 1000)
+            .await?
+            .len() as i64;
         if principal.has(Role::Reviewer) || principal.has(Role::Viewer) {
             let overdue = crate::projects::obligations::ObligationFilter {
                 status: Some(govit_core::obligation::Status::Overdue),

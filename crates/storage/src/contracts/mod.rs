@@ -8,10 +8,14 @@
 
 mod steps;
 
-pub use steps::{ContractAct, EditContract, SignContract, not_editable};
+pub use steps::{EditContract, SignContract, not_editable};
+
+/// One act on a contract's filing (报送, 局党组's 同意, 备案, 退回, 撤回).
+pub type ContractAct = SubjectAct<Contract>;
 
 use crate::base::change::{Record, Who};
-use crate::projects::run::{ActRecord, Acts, read_acts};
+use crate::projects::run::Acts;
+use crate::projects::run::subject::{Subject, SubjectAct, SubjectView};
 use crate::projects::{FactFuture, FactSource, Project};
 use crate::{Result, Store};
 use chrono::NaiveDate;
@@ -22,7 +26,8 @@ use govit_core::ids::{JurisdictionId, ProjectId};
 use govit_core::money::Yuan;
 use govit_core::org::Principal;
 use govit_core::policy::{Fact, Facts};
-use govit_core::workflow::{Act, Actor, Progress, Route, VerbKind, replay};
+use govit_core::project::ProjectAction;
+use govit_core::workflow::{Progress, Route, VerbKind};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
@@ -43,21 +48,16 @@ pub struct Contract {
     pub version: i64,
 }
 
-/// A contract's filing run as it stands.
-#[derive(Debug, Clone)]
-pub struct ContractRun {
-    pub route: Route,
-    pub progress: Progress,
-    pub acts: Vec<ActRecord>,
-}
-
 /// The verbs a filing offers: it is sent, filed, returned for correction or taken back.
 pub const CONTRACT_VERBS: [VerbKind; 3] = [VerbKind::Pass, VerbKind::Return, VerbKind::Withdraw];
 
-const SELECT: &str = "SELECT c.*, p.name AS project_name, p.profile_id, f.name AS firm_name, \
-    u.name AS created_by_name FROM contracts c JOIN projects p ON p.id = c.project_id \
+/// A contract's filing as its run leaves it, with the reader's verbs.
+pub type ContractView = SubjectView<Contract>;
+
+const SELECT: &str = "SELECT s.*, p.name AS project_name, p.profile_id, f.name AS firm_name, \
+    u.name AS created_by_name FROM contracts s JOIN projects p ON p.id = s.project_id \
     JOIN departments d ON d.id = p.owner_department_id \
-    JOIN firms f ON f.id = c.firm_id JOIN users u ON u.id = c.created_by";
+    JOIN firms f ON f.id = s.firm_id JOIN users u ON u.id = s.created_by";
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
@@ -97,7 +97,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Contract> {
 }
 
 pub(crate) async fn fetch_contract(conn: &mut AnyConnection, id: i64) -> Result<Option<Contract>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $1")))
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
@@ -132,34 +132,39 @@ pub(crate) fn route_of(store: &Store, profile: &str, kind: ContractKind) -> Rout
     rules.profile(profile).map(|p| contract::filing_route(p, kind)).unwrap_or_default()
 }
 
-pub(crate) async fn run_of(
-    store: &Store, conn: &mut AnyConnection, c: &Contract,
-) -> Result<ContractRun> {
-    let route = route_of(store, &c.profile_id, c.terms.kind);
-    let acts = read_acts(conn, Acts::Contract, c.id).await?;
-    let plain: Vec<Act> = acts.iter().map(|a| a.act.clone()).collect();
-    let progress = replay(&route, c.created_at_ms, &plain);
-    Ok(ContractRun { route, progress, acts })
-}
+impl Subject for Contract {
+    const ACTS: Acts = Acts::Contract;
+    const ROWS: &'static str = "contracts";
+    const SELECT: &'static str = SELECT;
+    const VERBS: &'static [VerbKind] = &CONTRACT_VERBS;
+    const OPEN: &'static [&'static str] = &["to_file", "returned", "filing"];
+    const ACTION: ProjectAction = ProjectAction::Contract;
+    const NO_ROUTE: &'static str = "本辖区的规定没有该类合同的备案程序，合同登记即可";
 
-/// The parties the caller acts as on the contract's project (the owner unit, the authority,
-/// 局党组 …), as on the project's own path.
-pub(crate) async fn contract_parties(
-    conn: &mut AnyConnection, principal: &Principal, project: ProjectId,
-) -> Result<(Option<Project>, Vec<String>)> {
-    let Some(p) = crate::projects::fetch(conn, project).await? else {
-        return Ok((None, Vec::new()));
-    };
-    let parties = crate::projects::run::acting_parties(conn, principal, &p).await?;
-    Ok((Some(p), parties))
-}
-
-/// A contract, its run, and what the reader may do with it.
-#[derive(Debug, Clone)]
-pub struct ContractView {
-    pub contract: Contract,
-    pub run: ContractRun,
-    pub verbs: Vec<VerbKind>,
+    fn from_row(r: &sqlx::any::AnyRow) -> Result<Self> {
+        from_row(r)
+    }
+    fn project(&self) -> ProjectId {
+        self.project_id
+    }
+    fn profile(&self) -> &str {
+        &self.profile_id
+    }
+    fn started_ms(&self) -> i64 {
+        self.created_at_ms
+    }
+    fn route(&self, store: &Store) -> Route {
+        route_of(store, &self.profile_id, self.terms.kind)
+    }
+    fn named(&self) -> String {
+        format!("{}《{}》", self.terms.kind.label(), self.terms.title)
+    }
+    fn naming(&self) -> (&'static str, &'static str) {
+        ("本合同的备案", "合同已备案")
+    }
+    fn state(route: &Route, progress: &Progress, returned: bool) -> &'static str {
+        contract::status(route, progress, returned).as_str()
+    }
 }
 
 /// The construction contracts' O&M period, in whole years: the longest of the project's
@@ -186,109 +191,18 @@ impl FactSource for ContractFacts {
 }
 
 impl Store {
-    /// A contract the caller may see, with its filing's run and the verbs the caller may use.
-    pub async fn contract_view(&self, who: Who<'_>, id: i64) -> Result<ContractView> {
-        let contract = self.read::<Contract>(who, id).await?;
-        let mut conn = self.pool.acquire().await?;
-        let run = run_of(self, &mut conn, &contract).await?;
-        let (_, parties) = contract_parties(&mut conn, who.principal, contract.project_id).await?;
-        let actor = Actor { user: who.principal.user_id, parties: &parties };
-        let verbs = run
-            .progress
-            .verbs(&run.route, actor, who.now_ms)
-            .into_iter()
-            .filter(|v| CONTRACT_VERBS.contains(v))
-            .collect();
-        Ok(ContractView { contract, run, verbs })
-    }
-
-    /// The contracts of a project the caller has read (and so may see), oldest first.
-    pub async fn contracts_of(&self, project: ProjectId) -> Result<Vec<Contract>> {
-        let mut conn = self.pool.acquire().await?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{SELECT} WHERE c.project_id = $1 ORDER BY c.id"
-        )))
-        .bind(project.0)
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.iter().map(from_row).collect()
-    }
-
-    /// The contracts of the caller's jurisdiction whose filing waits on them now (the owner
-    /// unit's 报送, 局党组's consent, the authority's 备案), oldest first, at most `limit`.
-    pub async fn contracts_waiting(
-        &self, principal: &Principal, limit: usize,
-    ) -> Result<Vec<Contract>> {
-        use crate::{Param, Where, bind_all, like_pattern};
-        let mut conn = self.pool.acquire().await?;
-        // Only the rows whose open step waits on one of the caller's parties are read and
-        // folded: the owner unit's (a declarant of the unit or one above it) and the party
-        // kinds of the caller's department.
-        let mut any: Vec<(String, Vec<Param>)> = Vec::new();
-        if principal.has(govit_core::org::Role::Declarant)
-            && let Some(path) = principal.department_path.as_deref()
-        {
-            let below = format!("{}%", like_pattern(path).trim_matches('%'));
-            any.push((
-                "(c.waiting_on = 'owner_unit' AND d.path LIKE ? ESCAPE '\\')".into(),
-                vec![Param::Text(below)],
-            ));
-        }
-        if principal.has(govit_core::org::Role::Reviewer) {
-            for k in crate::org::parties_of(&mut conn, principal).await? {
-                if k.as_str() == crate::projects::run::OWNER {
-                    continue;
-                }
-                any.push((
-                    "(',' || c.waiting_on || ',') LIKE ?".into(),
-                    vec![Param::Text(format!("%,{},%", k.as_str()))],
-                ));
-            }
-        }
-        if any.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut w = Where::default();
-        w.and("c.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
-        w.and("c.state IN ('to_file', 'returned', 'filing')", vec![]);
-        let clause = any.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(" OR ");
-        w.and(&format!("({clause})"), any.into_iter().flat_map(|(_, p)| p).collect());
-        let sql = format!("{SELECT}{} ORDER BY c.id LIMIT 2000", w.sql());
-        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params)
-            .fetch_all(&mut *conn)
-            .await?;
-        let mut out = Vec::new();
-        for r in &rows {
-            let c = from_row(r)?;
-            let run = run_of(self, &mut conn, &c).await?;
-            let (p, parties) = contract_parties(&mut conn, principal, c.project_id).await?;
-            let visible = match p {
-                Some(p) => principal.can_see_project(&p.ownership(), p.status),
-                None => false,
-            };
-            let actor = Actor { user: principal.user_id, parties: &parties };
-            if visible && run.progress.holds(actor) {
-                out.push(c);
-                if out.len() >= limit {
-                    break;
-                }
-            }
-        }
-        Ok(out)
-    }
-
     /// The contracts of the projects the caller may see, newest first, a page at a time;
     /// `q` matches the contract's title, its project's name or its firm's.
     pub async fn list_contracts(
         &self, principal: &Principal, q: &str, page: crate::base::Page,
     ) -> Result<crate::base::Paged<Contract>> {
         let mut w = crate::projects::scope_where(principal);
-        w.and("c.jurisdiction_id = ?", vec![crate::Param::Int(principal.jurisdiction_id.0)]);
-        w.keyword(q, &["c.title", "p.name", "f.name"]);
-        let count_from = "FROM contracts c JOIN projects p ON p.id = c.project_id \
+        w.and("s.jurisdiction_id = ?", vec![crate::Param::Int(principal.jurisdiction_id.0)]);
+        w.keyword(q, &["s.title", "p.name", "f.name"]);
+        let count_from = "FROM contracts s JOIN projects p ON p.id = s.project_id \
                           JOIN departments d ON d.id = p.owner_department_id \
-                          JOIN firms f ON f.id = c.firm_id";
-        self.fetch_page((SELECT, count_from), &w, "c.id DESC", page, from_row).await
+                          JOIN firms f ON f.id = s.firm_id";
+        self.fetch_page((SELECT, count_from), &w, "s.id DESC", page, from_row).await
     }
 
     /// The firms of a kind in the caller's jurisdiction a contract may be signed with now

@@ -2,28 +2,19 @@
 //! (`SignContract`, refused for a blacklisted firm, a term its profile requires missing, or a
 //! `sign` gate such as linxiang:19's three years of O&M), which records 签订合同 or 确定监理 on
 //! the project; then the filing runs along its profile's chain with the engine's verbs
-//! (`ContractAct`), the last step recording 合同备案 or 监理备案 there.
+//! (`ContractAct`, the subject mechanism's act), the last step recording 合同备案 or 监理备案 there.
 
 use super::*;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written, stale_unless};
 use crate::china_today;
 use crate::projects::run::OWNER;
+use crate::projects::run::subject::projection;
 use govit_core::DomainError;
 use govit_core::contract::{ContractForm, missing_clauses};
 use govit_core::obligation::GateCheck;
 use govit_core::org::FirmKind;
-use govit_core::policy::{EventKind, GatedAction, SanctionStep};
-use govit_core::project::{ProjectAction, ProjectStatus};
-use govit_core::workflow::{Outcome, RunStatus, Verb, VerbKind};
-
-use crate::projects::run::party_labels as labels;
-
-/// The state a contract's run leaves it in (`returned`: its last act returned it to the
-/// owner), and the parties its open step waits on.
-fn projection(route: &Route, progress: &Progress, returned: bool) -> (ContractStatus, String) {
-    let waiting = progress.step(route).map(|s| s.parties.join(",")).unwrap_or_default();
-    (contract::status(route, progress, returned), waiting)
-}
+use govit_core::policy::{GatedAction, SanctionStep};
+use govit_core::project::ProjectStatus;
 
 /// The owner unit records a contract it has signed for project `project` (`Target::New`).
 pub struct SignContract {
@@ -229,7 +220,8 @@ impl Step<Contract> for SignContract {
     async fn write(&self, cx: &mut Cx<'_, Contract>, terms: ContractTerms) -> Result<Written> {
         let who = cx.who;
         let route = route_of(cx.store, &project_profile(cx.conn, self.project).await?, terms.kind);
-        let (state, waiting) = projection(&route, &Progress::start(&route, who.now_ms), false);
+        let (state, waiting) =
+            projection::<Contract>(&route, &Progress::start(&route, who.now_ms), false);
         let deliverables =
             terms.deliverables.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(",");
         let jurisdiction: i64 =
@@ -257,7 +249,7 @@ impl Step<Contract> for SignContract {
         .bind(deliverables)
         .bind(terms.ownership.clone())
         .bind(terms.termination.clone())
-        .bind(state.as_str())
+        .bind(state)
         .bind(waiting)
         .bind(who.principal.user_id.0)
         .bind(who.now_ms)
@@ -411,132 +403,4 @@ async fn project_profile(conn: &mut AnyConnection, id: ProjectId) -> Result<Stri
         .bind(id.0)
         .fetch_one(&mut *conn)
         .await?)
-}
-
-/// One act on a contract's filing (报送 at the owner's step, then 局党组's 同意 or the
-/// authority's 备案, 退回 for correction, 撤回 by the sender), at the version the user saw.
-pub struct ContractAct(pub Verb);
-
-#[derive(Default)]
-pub struct ActInput {
-    run: Option<ContractRun>,
-    parties: Vec<String>,
-    holders: String,
-}
-
-impl Step<Contract> for ContractAct {
-    type Input = ActInput;
-    type Decision = (Act, Outcome, i64);
-
-    fn action(&self) -> String {
-        format!("contract.{}", self.0.kind().as_str())
-    }
-    async fn gather(&self, cx: &mut Cx<'_, Contract>) -> Result<ActInput> {
-        let c = cx.record()?;
-        let run = run_of(cx.store, cx.conn, c).await?;
-        let (_, parties) = contract_parties(cx.conn, cx.who.principal, c.project_id).await?;
-        let holders = run
-            .progress
-            .step(&run.route)
-            .map(|s| labels(cx.store, &c.profile_id, &s.parties))
-            .unwrap_or_default();
-        Ok(ActInput { run: Some(run), parties, holders })
-    }
-    fn decide(&self, at: At<'_, Contract>, input: ActInput) -> Decided<Self::Decision> {
-        let run = input.run.as_ref().ok_or(DomainError::NotFound)?;
-        let kind = self.0.kind();
-        if !CONTRACT_VERBS.contains(&kind) {
-            return Err(DomainError::invalid("verb", "合同备案只能报送或备案（通过）、退回或撤回"));
-        }
-        if run.route.steps.is_empty() {
-            return Err(DomainError::InvalidState {
-                message: "本辖区的规定没有该类合同的备案程序，合同登记即可".into(),
-            });
-        }
-        let actor = Actor { user: at.who.principal.user_id, parties: &input.parties };
-        crate::projects::run::decide_on(
-            &run.route,
-            &run.progress,
-            run.acts.len(),
-            actor,
-            &self.0,
-            at.who.now_ms,
-            crate::projects::run::Naming {
-                holders: &input.holders,
-                subject: "本合同的备案",
-                done: "合同已备案",
-            },
-        )
-    }
-    async fn write(
-        &self, cx: &mut Cx<'_, Contract>, (act, outcome, seq): Self::Decision,
-    ) -> Result<Written> {
-        let c = cx.record()?;
-        let who = cx.who;
-        let conn = &mut *cx.conn;
-        crate::projects::run::keep_act_at(conn, Acts::Contract, c.id, seq, &act, c.version).await?;
-        let route = route_of(cx.store, &c.profile_id, c.terms.kind);
-        let step_action = route
-            .index_of(&act.step)
-            .and_then(|i| route.steps.get(i))
-            .map_or_else(String::new, |s| s.action.clone());
-        let returned = act.verb.kind() == VerbKind::Return;
-        let (state, waiting) = projection(&route, &outcome.progress, returned);
-        let n = sqlx::query(
-            "UPDATE contracts SET version = version + 1, state = $1, waiting_on = $2 WHERE id = $3 AND version = $4",
-        )
-        .bind(state.as_str())
-        .bind(waiting)
-        .bind(c.id)
-        .bind(c.version)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        stale_unless(conn, n, "contracts", c.id).await?;
-        // 合同备案 / 监理备案, recorded by the step that files it.
-        let today = china_today(who.now_ms);
-        let note = format!("{}《{}》", c.terms.kind.label(), c.terms.title);
-        let events: Vec<EventKind> = outcome.events.clone();
-        for e in &events {
-            crate::projects::obligations::insert_milestone(
-                conn,
-                c.project_id,
-                *e,
-                today,
-                &note,
-                who.principal.user_id.0,
-                who.now_ms,
-            )
-            .await?;
-        }
-        if !events.is_empty() {
-            cx.store.project_events_changed(conn, c.project_id, who.now_ms).await?;
-        }
-        let said = match &act.verb {
-            Verb::Pass { note } if note.is_empty() => step_action.clone(),
-            Verb::Pass { note } => format!("{step_action}：{note}"),
-            Verb::Return { reason, .. } => format!("退回：{reason}"),
-            v => v.kind().label().to_string(),
-        };
-        let line = format!("{}《{}》{said}", c.terms.kind.label(), c.terms.title);
-        crate::projects::note_on_timeline(
-            conn,
-            who.principal,
-            who.now_ms,
-            c.project_id,
-            ProjectAction::Contract,
-            &line,
-        )
-        .await?;
-        let after = json!({"step": act.step, "verb": act.verb, "status": state, "events": events,
-                           "completed": outcome.progress.status == RunStatus::Completed});
-        Ok(Written::part(Audited::of(None, after)))
-    }
-    fn detail(&self) -> String {
-        match &self.0 {
-            Verb::Pass { note } => note.clone(),
-            Verb::Return { reason, .. } | Verb::Reject { reason } => reason.clone(),
-            _ => String::new(),
-        }
-    }
 }

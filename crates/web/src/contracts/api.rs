@@ -111,7 +111,7 @@ pub struct ContractDetailDto {
 impl From<&ContractView> for ContractDetailDto {
     fn from(v: &ContractView) -> Self {
         ContractDetailDto {
-            contract: ContractDto::from(&v.contract),
+            contract: ContractDto::from(&v.record),
             steps: step_dtos(&v.run.route),
             current_step: v.run.progress.current,
             acts: act_dtos(&v.run.acts),
@@ -131,7 +131,7 @@ pub struct ContractListDto {
 pub async fn contracts_waiting(
     State(state): State<AppState>, user: ApiUser,
 ) -> Result<Json<ContractListDto>, ApiError> {
-    let list = state.store.contracts_waiting(&user.principal, 500).await?;
+    let list = state.store.subjects_waiting::<Contract>(&user.principal, 500).await?;
     Ok(Json(ContractListDto { items: list.iter().map(ContractDto::from).collect() }))
 }
 
@@ -143,7 +143,7 @@ pub async fn project_contracts(
     State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
 ) -> Result<Json<ContractListDto>, ApiError> {
     let p = state.store.read::<Project>(user.who(&state), id).await?;
-    let list = state.store.contracts_of(p.id).await?;
+    let list = state.store.subjects_of::<Contract>(p.id).await?;
     Ok(Json(ContractListDto { items: list.iter().map(ContractDto::from).collect() }))
 }
 
@@ -216,7 +216,7 @@ fn form_of(m: &serde_json::Map<String, Value>) -> Result<ContractForm, DomainErr
 }
 
 async fn detail(state: &AppState, user: &ApiUser, id: i64) -> Result<ContractDetailDto, ApiError> {
-    let v = state.store.contract_view(user.who(state), id).await?;
+    let v = state.store.subject_view::<Contract>(user.who(state), id).await?;
     Ok(ContractDetailDto::from(&v))
 }
 
@@ -300,7 +300,7 @@ pub async fn act_on_contract(
     let version = version_field(&m)?;
     let v = crate::shell::route::body_verb(&verb, &CONTRACT_VERBS, &m)?;
     let changed =
-        state.store.run(user.who(&state), Target::at(id, version), &ContractAct(v)).await?;
+        state.store.run(user.who(&state), Target::at(id, version), &ContractAct::new(v)).await?;
     state.after_change(&changed).await;
     Ok(Json(detail(&state, &user, id).await?))
 }

@@ -376,12 +376,12 @@ async fn render_contract(
     state: &AppState, user: &User, id: i64, errors: Vec<FieldError>,
     typed: Option<&HashMap<String, String>>, done: Done,
 ) -> PageResult {
-    let v: ContractView = state.store.contract_view(user.who(state), id).await?;
+    let v: ContractView = state.store.subject_view::<Contract>(user.who(state), id).await?;
     let get = |k: &str| typed.and_then(|t| t.get(k).cloned()).unwrap_or_default();
     let has = |k: VerbKind| v.verbs.contains(&k);
     let run = &v.run;
     let current = run.progress.current;
-    let profile = v.contract.profile_id.clone();
+    let profile = v.record.profile_id.clone();
     let earlier = run
         .route
         .steps
@@ -395,7 +395,7 @@ async fn render_contract(
     let pass_label =
         run.progress.step(&run.route).map_or_else(|| "通过".to_string(), |s| s.action.clone());
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let returned = match (v.contract.status, run.acts.last()) {
+    let returned = match (v.record.status, run.acts.last()) {
         (ContractStatus::Returned, Some(a)) => match &a.act.verb {
             Verb::Return { reason, .. } => {
                 Some(format!("{} 于 {} 退回，理由：{reason}", a.actor_name, fmt_ms(a.act.at_ms)))
@@ -404,20 +404,20 @@ async fn render_contract(
         },
         _ => None,
     };
-    let may_edit = match v.contract.status {
+    let may_edit = match v.record.status {
         ContractStatus::ToFile | ContractStatus::Returned => has(VerbKind::Pass),
         ContractStatus::Recorded => {
             user.principal.has(govit_core::org::Role::Declarant)
                 && state
                     .store
-                    .read::<Project>(user.who(state), v.contract.project_id.0)
+                    .read::<Project>(user.who(state), v.record.project_id.0)
                     .await
                     .is_ok_and(|p| user.principal.department_id == Some(p.owner_department_id))
         }
         _ => false,
     };
-    let t = &v.contract.terms;
-    let flash = (done != Done::Nothing).then(|| match v.contract.status {
+    let t = &v.record.terms;
+    let flash = (done != Done::Nothing).then(|| match v.record.status {
         ContractStatus::Recorded => "已保存。本辖区的规定没有该类合同的备案程序。".to_string(),
         ContractStatus::ToFile | ContractStatus::Returned if done == Done::Saved => {
             "已保存。请核对后报送备案。".to_string()
@@ -452,9 +452,9 @@ async fn render_contract(
         method: t.method.label(),
         amount: t.amount.to_wan_string(),
         deliverables: t.deliverables.iter().map(|d| d.label()).collect::<Vec<_>>().join("、"),
-        status: v.contract.status.label(),
-        filed: v.contract.status == ContractStatus::Filed,
-        created_at: fmt_ms(v.contract.created_at_ms),
+        status: v.record.status.label(),
+        filed: v.record.status == ContractStatus::Filed,
+        created_at: fmt_ms(v.record.created_at_ms),
         steps: route::steps_shown(
             state,
             &profile,
@@ -470,7 +470,7 @@ async fn render_contract(
         earlier,
         note: get("note"),
         reason: get("reason"),
-        c: v.contract,
+        c: v.record,
     };
     let mut resp = html(page)?;
     *resp.status_mut() = status;
@@ -494,7 +494,7 @@ async fn act_page(
         .parse::<i64>()
         .map_err(|_| DomainError::invalid("version", "表单缺少版本号，请刷新页面后重试"))?;
     let result =
-        state.store.run(user.who(&state), Target::at(id, version), &ContractAct(verb)).await;
+        state.store.run(user.who(&state), Target::at(id, version), &ContractAct::new(verb)).await;
     respond::page(
         &state,
         result,
@@ -526,7 +526,7 @@ struct ListQuery {
 async fn list_page(
     State(state): State<AppState>, user: User, Query(lq): Query<ListQuery>,
 ) -> PageResult {
-    let waiting = state.store.contracts_waiting(&user.principal, 200).await?;
+    let waiting = state.store.subjects_waiting::<Contract>(&user.principal, 200).await?;
     let q: String = lq.q.trim().chars().take(100).collect();
     let page = lq.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).unwrap_or(1);
     let paged =
@@ -564,7 +564,7 @@ pub fn project_contracts_panel(
         use govit_core::org::Role;
         use govit_core::project::ProjectStatus;
         let p = cx.record;
-        let contracts = cx.state.store.contracts_of(p.id).await?;
+        let contracts = cx.state.store.subjects_of::<Contract>(p.id).await?;
         let owner = cx.user.principal.has(Role::Declarant)
             && cx.user.principal.department_id == Some(p.owner_department_id);
         let may_sign = owner && p.status == ProjectStatus::Approved;

@@ -12,7 +12,7 @@ use super::ActRecord;
 /// Which history of acts: a project's path (`run_acts`), a plan's (`plan_acts`) or a
 /// contract's filing (`contract_acts`); the same engine folds them all.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Acts {
+pub enum Acts {
     Project,
     Plan,
     Contract,

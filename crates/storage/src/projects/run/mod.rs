@@ -19,8 +19,10 @@ use govit_core::workflow::{
 use std::sync::Mutex;
 
 mod acts;
+pub mod subject;
 
-pub(crate) use acts::{Acts, Naming, decide_on, keep_act, keep_act_at, party_labels, read_acts};
+pub use acts::Acts;
+pub(crate) use acts::{Naming, decide_on, keep_act, keep_act_at, party_labels, read_acts};
 
 /// The party of the owner unit: the project's own department (and those above it).
 pub const OWNER: &str = "owner_unit";

@@ -1,0 +1,313 @@
+//! A run beside a project's path: a record of the project (a contract's filing, a change
+//! request) whose own route its profile lays out, whose acts are kept in a table of their own
+//! and folded by the same engine. One mechanism for them all: the record says what it is
+//! ([`Subject`]); reading its run, what the caller may do, its waiting list and every act on it
+//! ([`SubjectAct`]: the act kept at the version read, the record's state and the parties it
+//! waits on, the events the step records on the project, a line on the project's timeline)
+//! are written once, here.
+
+use super::{Acts, Naming, Run, decide_on, keep_act_at, party_labels, read_acts};
+use crate::base::change::{At, Audited, Cx, Decided, Record, Step, Who, Written, stale_unless};
+use crate::projects::Project;
+use crate::{Param, Result, Store, Where, bind_all, like_pattern};
+use govit_core::DomainError;
+use govit_core::ids::ProjectId;
+use govit_core::org::{Principal, Role};
+use govit_core::policy::EventKind;
+use govit_core::project::ProjectAction;
+use govit_core::workflow::{Act, Actor, Outcome, Progress, Route, RunStatus, Verb, VerbKind, replay};
+use serde_json::json;
+use sqlx::AnyConnection;
+use std::marker::PhantomData;
+
+/// A record whose run goes beside its project's path. Its table has `state` (one of
+/// [`Subject::OPEN`] while someone must act), `waiting_on` (the parties of its open step,
+/// comma-separated) and `version`; [`Subject::SELECT`] reads it as `s`, joined to its project
+/// `p` and the project's owner department `d`.
+pub trait Subject: Record + Clone + Send + Sync + 'static {
+    /// Its acts' history.
+    const ACTS: Acts;
+    /// Its table.
+    const ROWS: &'static str;
+    /// The select of its rows (`s`, `p`, `d` as above).
+    const SELECT: &'static str;
+    /// The verbs its run offers.
+    const VERBS: &'static [VerbKind];
+    /// The states in which its open step waits on someone.
+    const OPEN: &'static [&'static str];
+    /// The kind of line it leaves on its project's timeline.
+    const ACTION: ProjectAction;
+    /// Said when the profile lays out no run for it.
+    const NO_ROUTE: &'static str;
+
+    fn from_row(r: &sqlx::any::AnyRow) -> Result<Self>;
+    fn project(&self) -> ProjectId;
+    fn profile(&self) -> &str;
+    /// When its run began.
+    fn started_ms(&self) -> i64;
+    /// The route its run takes under its profile.
+    fn route(&self, store: &Store) -> Route;
+    /// Its name in timeline lines and milestones (建设合同《…》).
+    fn named(&self) -> String;
+    /// How refusals name its run (本合同的备案), and what is said once it is through.
+    fn naming(&self) -> (&'static str, &'static str);
+    /// The state a run leaves it in (`returned`: the last act returned it).
+    fn state(route: &Route, progress: &Progress, returned: bool) -> &'static str;
+}
+
+/// The state a run leaves a subject in, and the parties its open step waits on.
+pub(crate) fn projection<S: Subject>(
+    route: &Route, progress: &Progress, returned: bool,
+) -> (&'static str, String) {
+    let waiting = progress.step(route).map(|s| s.parties.join(",")).unwrap_or_default();
+    (S::state(route, progress, returned), waiting)
+}
+
+/// The run of a subject, read on `conn`.
+pub(crate) async fn run_of<S: Subject>(
+    store: &Store, conn: &mut AnyConnection, s: &S,
+) -> Result<Run> {
+    let route = s.route(store);
+    let acts = read_acts(conn, S::ACTS, s.key().0).await?;
+    let plain: Vec<Act> = acts.iter().map(|a| a.act.clone()).collect();
+    let progress = replay(&route, s.started_ms(), &plain);
+    Ok(Run { route, progress, acts })
+}
+
+/// The parties the caller acts as on a project (the owner unit, the authority, 局党组 …), as
+/// on the project's own path, with the project.
+pub(crate) async fn parties_on(
+    conn: &mut AnyConnection, principal: &Principal, project: ProjectId,
+) -> Result<(Option<Project>, Vec<String>)> {
+    let Some(p) = crate::projects::fetch(conn, project).await? else {
+        return Ok((None, Vec::new()));
+    };
+    let parties = super::acting_parties(conn, principal, &p).await?;
+    Ok((Some(p), parties))
+}
+
+/// A subject, its run, and the verbs the reader may use on it now.
+#[derive(Debug, Clone)]
+pub struct SubjectView<S> {
+    pub record: S,
+    pub run: Run,
+    pub verbs: Vec<VerbKind>,
+}
+
+impl Store {
+    /// A subject the caller may see, with its run and the verbs the caller may use.
+    pub async fn subject_view<S: Subject>(&self, who: Who<'_>, id: i64) -> Result<SubjectView<S>> {
+        let record = self.read::<S>(who, id).await?;
+        let mut conn = self.pool.acquire().await?;
+        let run = run_of(self, &mut conn, &record).await?;
+        let (_, parties) = parties_on(&mut conn, who.principal, record.project()).await?;
+        let actor = Actor { user: who.principal.user_id, parties: &parties };
+        let verbs = run
+            .progress
+            .verbs(&run.route, actor, who.now_ms)
+            .into_iter()
+            .filter(|v| S::VERBS.contains(v))
+            .collect();
+        Ok(SubjectView { record, run, verbs })
+    }
+
+    /// The subjects of a project the caller has read (and so may see), oldest first.
+    pub async fn subjects_of<S: Subject>(&self, project: ProjectId) -> Result<Vec<S>> {
+        let mut conn = self.pool.acquire().await?;
+        let sql = format!("{} WHERE s.project_id = $1 ORDER BY s.id", S::SELECT);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(project.0).fetch_all(&mut *conn).await?;
+        rows.iter().map(S::from_row).collect()
+    }
+
+    /// The subjects of the caller's jurisdiction whose run waits on them now, oldest first,
+    /// at most `limit`.
+    pub async fn subjects_waiting<S: Subject>(
+        &self, principal: &Principal, limit: usize,
+    ) -> Result<Vec<S>> {
+        let mut conn = self.pool.acquire().await?;
+        // Only the rows whose open step waits on one of the caller's parties are read and
+        // folded: the owner unit's (a declarant of the unit or one above it) and the party
+        // kinds of the caller's department.
+        let mut any: Vec<(String, Vec<Param>)> = Vec::new();
+        if principal.has(Role::Declarant)
+            && let Some(path) = principal.department_path.as_deref()
+        {
+            let below = format!("{}%", like_pattern(path).trim_matches('%'));
+            any.push((
+                "(s.waiting_on = 'owner_unit' AND d.path LIKE ? ESCAPE '\\')".into(),
+                vec![Param::Text(below)],
+            ));
+        }
+        if principal.has(Role::Reviewer) {
+            for k in crate::org::parties_of(&mut conn, principal).await? {
+                if k.as_str() == super::OWNER {
+                    continue;
+                }
+                any.push((
+                    "(',' || s.waiting_on || ',') LIKE ?".into(),
+                    vec![Param::Text(format!("%,{},%", k.as_str()))],
+                ));
+            }
+        }
+        if any.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut w = Where::default();
+        w.and("s.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
+        let open = S::OPEN.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+        w.and(&format!("s.state IN ({open})"), vec![]);
+        let clause = any.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(" OR ");
+        w.and(&format!("({clause})"), any.into_iter().flat_map(|(_, p)| p).collect());
+        let sql = format!("{}{} ORDER BY s.id LIMIT 2000", S::SELECT, w.sql());
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let s = S::from_row(r)?;
+            let run = run_of(self, &mut conn, &s).await?;
+            let (p, parties) = parties_on(&mut conn, principal, s.project()).await?;
+            let visible = match p {
+                Some(p) => principal.can_see_project(&p.ownership(), p.status),
+                None => false,
+            };
+            let actor = Actor { user: principal.user_id, parties: &parties };
+            if visible && run.progress.holds(actor) {
+                out.push(s);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One act on a subject's run (报送, a party's consent, 备案 or 批准, 退回 for correction,
+/// 撤回 by the sender), at the version the user saw.
+pub struct SubjectAct<S> {
+    pub verb: Verb,
+    subject: PhantomData<fn() -> S>,
+}
+
+impl<S> SubjectAct<S> {
+    pub fn new(verb: Verb) -> SubjectAct<S> {
+        SubjectAct { verb, subject: PhantomData }
+    }
+}
+
+#[derive(Default)]
+pub struct ActInput {
+    run: Option<Run>,
+    parties: Vec<String>,
+    holders: String,
+}
+
+impl<S: Subject> Step<S> for SubjectAct<S> {
+    type Input = ActInput;
+    type Decision = (Act, Outcome, i64);
+
+    fn action(&self) -> String {
+        format!("{}.{}", S::KIND, self.verb.kind().as_str())
+    }
+    async fn gather(&self, cx: &mut Cx<'_, S>) -> Result<ActInput> {
+        let s = cx.record()?;
+        let run = run_of(cx.store, cx.conn, s).await?;
+        let (_, parties) = parties_on(cx.conn, cx.who.principal, s.project()).await?;
+        let holders = run
+            .progress
+            .step(&run.route)
+            .map(|st| party_labels(cx.store, s.profile(), &st.parties))
+            .unwrap_or_default();
+        Ok(ActInput { run: Some(run), parties, holders })
+    }
+    fn decide(&self, at: At<'_, S>, input: ActInput) -> Decided<Self::Decision> {
+        let s = at.record()?;
+        let run = input.run.as_ref().ok_or(DomainError::NotFound)?;
+        let kind = self.verb.kind();
+        if !S::VERBS.contains(&kind) {
+            let offered = S::VERBS.iter().map(|v| v.label()).collect::<Vec<_>>().join("、");
+            return Err(DomainError::invalid("verb", format!("这里只能{offered}")));
+        }
+        if run.route.steps.is_empty() {
+            return Err(DomainError::InvalidState { message: S::NO_ROUTE.into() });
+        }
+        let actor = Actor { user: at.who.principal.user_id, parties: &input.parties };
+        let (subject, done) = s.naming();
+        decide_on(
+            &run.route,
+            &run.progress,
+            run.acts.len(),
+            actor,
+            &self.verb,
+            at.who.now_ms,
+            Naming { holders: &input.holders, subject, done },
+        )
+    }
+    async fn write(
+        &self, cx: &mut Cx<'_, S>, (act, outcome, seq): Self::Decision,
+    ) -> Result<Written> {
+        let s = cx.record()?.clone();
+        let (id, version) = s.key();
+        let who = cx.who;
+        let conn = &mut *cx.conn;
+        keep_act_at(conn, S::ACTS, id, seq, &act, version).await?;
+        let route = s.route(cx.store);
+        let step_action = route
+            .index_of(&act.step)
+            .and_then(|i| route.steps.get(i))
+            .map_or_else(String::new, |st| st.action.clone());
+        let returned = act.verb.kind() == VerbKind::Return;
+        let (state, waiting) = projection::<S>(&route, &outcome.progress, returned);
+        let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {} SET version = version + 1, state = $1, waiting_on = $2 WHERE id = $3 AND version = $4",
+            S::ROWS
+        )))
+        .bind(state)
+        .bind(waiting)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        stale_unless(conn, n, S::ROWS, id).await?;
+        // What the step records on the project (合同备案 …), on the day it is taken.
+        let today = crate::china_today(who.now_ms);
+        let events: Vec<EventKind> = outcome.events.clone();
+        for e in &events {
+            crate::projects::obligations::insert_milestone(
+                conn,
+                s.project(),
+                *e,
+                today,
+                &s.named(),
+                who.principal.user_id.0,
+                who.now_ms,
+            )
+            .await?;
+        }
+        if !events.is_empty() {
+            cx.store.project_events_changed(conn, s.project(), who.now_ms).await?;
+        }
+        let said = match &act.verb {
+            Verb::Pass { note } if note.is_empty() => step_action.clone(),
+            Verb::Pass { note } => format!("{step_action}：{note}"),
+            Verb::Return { reason, .. } => format!("退回：{reason}"),
+            Verb::Reject { reason } => format!("不予通过：{reason}"),
+            v => v.kind().label().to_string(),
+        };
+        let line = format!("{}{said}", s.named());
+        crate::projects::note_on_timeline(conn, who.principal, who.now_ms, s.project(), S::ACTION, &line)
+            .await?;
+        let after = json!({"step": act.step, "verb": act.verb, "status": state, "events": events,
+                           "completed": outcome.progress.status == RunStatus::Completed});
+        Ok(Written::part(Audited::of(None, after)))
+    }
+    fn detail(&self) -> String {
+        match &self.verb {
+            Verb::Pass { note } => note.clone(),
+            Verb::Return { reason, .. } | Verb::Reject { reason } => reason.clone(),
+            _ => String::new(),
+        }
+    }
+}
