@@ -23,8 +23,9 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("panels", &["base", "rules", "projects"]),
     ("plans", &["base", "rules", "org", "projects"]),
     ("contracts", &["base", "rules", "org", "projects"]),
+    ("changes", &["base", "rules", "org", "projects"]),
     ("decisions", &["base", "rules", "projects", "materials", "reviews"]),
-    ("todo", &["base", "projects", "cloud", "plans", "contracts"]),
+    ("todo", &["base", "projects", "cloud", "plans", "contracts", "changes"]),
     (
         "seed",
         &[
@@ -40,6 +41,7 @@ const STORAGE: &[(&str, &[&str])] = &[
             "panels",
             "plans",
             "contracts",
+            "changes",
         ],
     ),
 ];
@@ -60,6 +62,7 @@ const WEB: &[(&str, &[&str])] = &[
     ("panels", &["shell"]),
     ("plans", &["shell"]),
     ("contracts", &["shell"]),
+    ("changes", &["shell"]),
     ("home", &["shell"]),
 ];
 

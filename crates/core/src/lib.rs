@@ -35,6 +35,7 @@ macro_rules! named_enum {
 
 pub mod audit;
 pub mod calendar;
+pub mod change;
 pub mod cloud;
 pub mod contract;
 pub mod crypto;

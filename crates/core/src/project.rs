@@ -108,10 +108,12 @@ pub enum ProjectAction {
     Decline,
     /// A contract recorded, or a step of its filing (报送, 同意, 备案, 退回, 撤回).
     Contract,
+    /// 项目调整: a change requested or corrected, or a step of its run.
+    Change,
 }
 
 impl ProjectAction {
-    pub const ALL: [ProjectAction; 18] = [
+    pub const ALL: [ProjectAction; 19] = [
         ProjectAction::Create,
         ProjectAction::Update,
         ProjectAction::Submit,
@@ -130,6 +132,7 @@ impl ProjectAction {
         ProjectAction::Panel,
         ProjectAction::Decline,
         ProjectAction::Contract,
+        ProjectAction::Change,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -152,6 +155,7 @@ impl ProjectAction {
             ProjectAction::Panel => "panel",
             ProjectAction::Decline => "decline",
             ProjectAction::Contract => "contract",
+            ProjectAction::Change => "change",
         }
     }
 
@@ -179,6 +183,7 @@ impl ProjectAction {
             ProjectAction::Panel => "抽取专家",
             ProjectAction::Decline => "回避",
             ProjectAction::Contract => "合同",
+            ProjectAction::Change => "项目调整",
         }
     }
 

@@ -12,6 +12,7 @@ pub mod base;
 // below (checked by `tests/it/layout.rs`).
 pub mod accounts;
 pub mod audit;
+pub mod changes;
 pub mod cloud;
 pub mod contracts;
 pub mod decisions;
@@ -164,6 +165,7 @@ impl Store {
                 Box::new(projects::links::LinkFacts),
                 Box::new(cloud::CommonCapabilityFacts),
                 Box::new(contracts::ContractFacts),
+                Box::new(changes::ChangeFacts),
             ]),
             pass_checks: Arc::new(vec![
                 Box::new(materials::MaterialsHandedIn),

@@ -32,6 +32,8 @@ pub struct TodoCounts {
     pub plans: i64,
     /// Contracts whose filing waits on the user's unit: to send, to consent to, to file.
     pub contracts: i64,
+    /// Project changes waiting on the user's unit: to send, to approve, to file.
+    pub changes: i64,
 }
 
 impl TodoCounts {
@@ -47,6 +49,7 @@ impl TodoCounts {
             + self.negative_to_decide
             + self.plans
             + self.contracts
+            + self.changes
     }
 
     /// Each kind waiting, as 我的待办 lists it: (label, count, where to act).
@@ -59,6 +62,7 @@ impl TodoCounts {
             ("待审批的负面清单申请", self.negative_to_decide, "/negative-list?status=pending"),
             ("待编制、审批或发布的年度计划", self.plans, "/plans"),
             ("待报送或备案的合同", self.contracts, "/contracts"),
+            ("待报送、审批或备案的项目调整", self.changes, "/changes"),
             ("本单位应办的义务", self.obligations, "/obligations#duties"),
         ]
         .into_iter()
@@ -137,10 +141,11 @@ impl Store {
         };
         c.obligations = self.count_obligations(principal, &mine).await?;
         c.plans = self.plans_waiting(principal).await?.len() as i64;
-        c.contracts = self
-            .subjects_waiting::<crate::contracts::Contract>(principal, 1000)
-            .await?
-            .len() as i64;
+        c.contracts =
+            self.subjects_waiting::<crate::contracts::Contract>(principal, 1000).await?.len()
+                as i64;
+        c.changes =
+            self.subjects_waiting::<crate::changes::Change>(principal, 1000).await?.len() as i64;
         if principal.has(Role::Reviewer) || principal.has(Role::Viewer) {
             let overdue = crate::projects::obligations::ObligationFilter {
                 status: Some(govit_core::obligation::Status::Overdue),

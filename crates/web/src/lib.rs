@@ -12,6 +12,7 @@ pub mod shell;
 
 pub mod accounts;
 pub mod audit;
+pub mod changes;
 pub mod cloud;
 pub mod contracts;
 pub mod decisions;
@@ -58,6 +59,7 @@ fn panels() -> Panels {
             (Slot::Main, projects::path::path_panel),
             (Slot::Main, plans::project_plans_panel),
             (Slot::Main, contracts::project_contracts_panel),
+            (Slot::Main, changes::project_changes_panel),
             (Slot::Main, projects::links::gates_panel),
             (Slot::Below, search::similar::similar_panel),
             (Slot::Below, rules::project::rules_panel),
@@ -81,6 +83,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(panels::pages())
         .merge(plans::pages())
         .merge(contracts::pages())
+        .merge(changes::pages())
         .merge(reviews::pages())
         .merge(rules::pages())
         .merge(search::pages())

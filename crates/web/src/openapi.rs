@@ -43,6 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::panels::router())
         .merge(crate::plans::router())
         .merge(crate::contracts::router())
+        .merge(crate::changes::router())
         .merge(crate::reviews::router())
         .merge(crate::rules::api::router())
         .merge(crate::systems::api::router())

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 /// The cast of `profile` with its sample projects; the approved one's id and the ids of a
 /// contractor and a supervisor of the jurisdiction.
-async fn approved(app: &TestApp, profile: &str) -> (Cast, i64, i64, i64) {
+pub(super) async fn approved(app: &TestApp, profile: &str) -> (Cast, i64, i64, i64) {
     let cast = Cast::of(app, profile).await;
     let j = app.store.jurisdiction_by_code(profile).await.expect("db").expect("jurisdiction");
     govit_storage::seed::profile::sample_projects(&app.store, app.now(), j.id)
@@ -83,7 +83,7 @@ async fn file(cast: &Cast, contract: i64) -> Vec<String> {
 }
 
 /// A fact of the project as the rules read it now (derived ones included), as `login` sees it.
-async fn fact(app: &TestApp, login: &str, project: i64, name: &str) -> Value {
+pub(super) async fn fact(app: &TestApp, login: &str, project: i64, name: &str) -> Value {
     let user = app.store.user_id_by_login(login).await.expect("db").expect("user");
     let who = app.store.principal(user).await.expect("db").expect("principal");
     let actor = Actor::cli("test");

@@ -43,6 +43,17 @@ impl Op {
             Op::Ne => "≠",
         }
     }
+    /// The comparison as a sentence says it (不超过 15%).
+    pub fn words(self) -> &'static str {
+        match self {
+            Op::Lt => "低于",
+            Op::Le => "不超过",
+            Op::Gt => "超过",
+            Op::Ge => "达到",
+            Op::Eq => "等于",
+            Op::Ne => "不等于",
+        }
+    }
 }
 
 /// `{ fact = "investment_yuan", op = ">=", value = 2000000 }`

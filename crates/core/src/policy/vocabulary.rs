@@ -225,6 +225,7 @@ impl Fact {
             Fact::ContractFiled => Some("由建设合同的备案步骤自动判定"),
             Fact::SupervisorFiled => Some("由监理合同的备案步骤自动判定"),
             Fact::OmYearsInContract => Some("由登记的建设合同约定的运维期自动计算"),
+            Fact::ChangeRatioBp => Some("由登记的项目调整的调增、调减金额累计自动计算"),
             _ => None,
         }
     }

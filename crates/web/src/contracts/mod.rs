@@ -12,8 +12,8 @@ use crate::AppState;
 use crate::shell::auth::User;
 use crate::shell::page::{PageResult, html};
 use crate::shell::respond;
-use crate::shell::route::{self, StepShown};
-use crate::shell::view::{Layout, Pager, SummaryItem, error_for, filter_query, fmt_ms};
+use crate::shell::route::{self, RunPanel};
+use crate::shell::view::{Layout, Pager, SummaryItem, filter_query, fmt_ms};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -23,7 +23,7 @@ use govit_core::contract::{
     ContractForm, ContractKind, ContractStatus, Deliverable, ProcurementMethod,
 };
 use govit_core::policy::{GatedAction, Profile};
-use govit_core::workflow::{Verb, VerbKind};
+use govit_core::workflow::VerbKind;
 use govit_core::{DomainError, FieldError};
 use govit_storage::contracts::{Contract, ContractAct, ContractView, EditContract, SignContract};
 use govit_storage::projects::Project;
@@ -326,23 +326,13 @@ struct ContractPage {
     status: &'static str,
     filed: bool,
     created_at: String,
-    steps: Vec<StepShown>,
-    /// The current step's action: what 通过 is called there (报送合同文本, 同意, 备案).
-    pass_label: String,
-    may_pass: bool,
-    may_return: bool,
-    may_withdraw: bool,
     /// The owner may correct the terms (not sent, returned, or recorded only).
     may_edit: bool,
     /// What the reader's last change did, said once after it.
     flash: Option<String>,
     /// The last return's reason and who gave it, while it stands.
     returned: Option<String>,
-    earlier: Vec<(String, String)>,
-    note: String,
-    reason: String,
-    reason_error: Option<String>,
-    note_error: Option<String>,
+    run: RunPanel,
 }
 
 #[derive(Deserialize, Default)]
@@ -377,33 +367,11 @@ async fn render_contract(
     typed: Option<&HashMap<String, String>>, done: Done,
 ) -> PageResult {
     let v: ContractView = state.store.subject_view::<Contract>(user.who(state), id).await?;
-    let get = |k: &str| typed.and_then(|t| t.get(k).cloned()).unwrap_or_default();
     let has = |k: VerbKind| v.verbs.contains(&k);
     let run = &v.run;
-    let current = run.progress.current;
     let profile = v.record.profile_id.clone();
-    let earlier = run
-        .route
-        .steps
-        .iter()
-        .take(current)
-        .map(|s| {
-            let who = route::party_labels(state, &profile, &s.parties);
-            (s.key.clone(), format!("{who}：{}", s.action))
-        })
-        .collect();
-    let pass_label =
-        run.progress.step(&run.route).map_or_else(|| "通过".to_string(), |s| s.action.clone());
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let returned = match (v.record.status, run.acts.last()) {
-        (ContractStatus::Returned, Some(a)) => match &a.act.verb {
-            Verb::Return { reason, .. } => {
-                Some(format!("{} 于 {} 退回，理由：{reason}", a.actor_name, fmt_ms(a.act.at_ms)))
-            }
-            _ => None,
-        },
-        _ => None,
-    };
+    let returned = route::returned_note(v.record.status == ContractStatus::Returned, &run.acts);
     let may_edit = match v.record.status {
         ContractStatus::ToFile | ContractStatus::Returned => has(VerbKind::Pass),
         ContractStatus::Recorded => {
@@ -441,8 +409,20 @@ async fn render_contract(
         layout: Layout::for_user(state, user, t.title.clone(), "contracts")
             .await?
             .with_errors(!errors.is_empty()),
-        reason_error: error_for(&errors, "reason"),
-        note_error: error_for(&errors, "note"),
+        run: RunPanel::new(
+            state,
+            route::PanelAt {
+                heading: "备案程序",
+                empty: "本辖区的规定没有该类合同的备案程序，合同登记即可。",
+                act_url: format!("/contracts/{}/act", v.record.id),
+                version: v.record.version,
+                profile: &profile,
+            },
+            run,
+            &v.verbs,
+            &errors,
+            typed,
+        ),
         errors: errors
             .iter()
             .map(|x| SummaryItem { href: format!("#{}", x.field), message: x.message.clone() })
@@ -455,21 +435,6 @@ async fn render_contract(
         status: v.record.status.label(),
         filed: v.record.status == ContractStatus::Filed,
         created_at: fmt_ms(v.record.created_at_ms),
-        steps: route::steps_shown(
-            state,
-            &profile,
-            &run.route,
-            &run.progress,
-            &run.acts,
-            route::PassWords::StepAction,
-        ),
-        pass_label,
-        may_pass: has(VerbKind::Pass),
-        may_return: has(VerbKind::Return),
-        may_withdraw: has(VerbKind::Withdraw),
-        earlier,
-        note: get("note"),
-        reason: get("reason"),
         c: v.record,
     };
     let mut resp = html(page)?;

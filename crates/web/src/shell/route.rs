@@ -194,3 +194,106 @@ pub struct RouteActBody {
     /// For a return: the key of the earlier step.
     to: Option<String>,
 }
+
+/// A run's route and the forms that act on it, as a subject's page shows them
+/// (`shell/_run.html`): the steps with who acted, then 通过 (named by the step's action),
+/// 退回 to an earlier step with a reason, 不予通过 with a reason and 撤回 — those the reader may
+/// use now — each posting `verb` to `act_url` at the version read.
+pub struct RunPanel {
+    /// 备案程序 / 办理程序
+    pub heading: &'static str,
+    /// Said where the profile lays out no run.
+    pub empty: &'static str,
+    pub act_url: String,
+    pub version: i64,
+    pub steps: Vec<StepShown>,
+    /// The current step's action: what 通过 is called there (报送合同文本, 批准, 备案).
+    pub pass_label: String,
+    pub may_pass: bool,
+    pub may_return: bool,
+    pub may_withdraw: bool,
+    pub may_reject: bool,
+    /// The steps a return may go back to (key, who：what).
+    pub earlier: Vec<(String, String)>,
+    pub note: String,
+    pub reason: String,
+    pub note_error: Option<String>,
+    pub reason_error: Option<String>,
+}
+
+/// Where a subject's page is, for its [`RunPanel`].
+pub struct PanelAt<'a> {
+    pub heading: &'static str,
+    pub empty: &'static str,
+    pub act_url: String,
+    pub version: i64,
+    pub profile: &'a str,
+}
+
+impl RunPanel {
+    /// The panel of `run` for a reader who may use `verbs`; `typed` is what a refused form
+    /// held, shown again with its `errors`.
+    pub fn new(
+        state: &AppState, at: PanelAt<'_>, run: &govit_storage::projects::run::Run,
+        verbs: &[govit_core::workflow::VerbKind], errors: &[govit_core::FieldError],
+        typed: Option<&std::collections::HashMap<String, String>>,
+    ) -> RunPanel {
+        use govit_core::workflow::VerbKind;
+        let get = |k: &str| typed.and_then(|t| t.get(k).cloned()).unwrap_or_default();
+        let earlier = run
+            .route
+            .steps
+            .iter()
+            .take(run.progress.current)
+            .map(|s| {
+                let who = party_labels(state, at.profile, &s.parties);
+                (s.key.clone(), format!("{who}：{}", s.action))
+            })
+            .collect();
+        RunPanel {
+            heading: at.heading,
+            empty: at.empty,
+            act_url: at.act_url,
+            version: at.version,
+            steps: steps_shown(
+                state,
+                at.profile,
+                &run.route,
+                &run.progress,
+                &run.acts,
+                PassWords::StepAction,
+            ),
+            pass_label: run
+                .progress
+                .step(&run.route)
+                .map_or_else(|| "通过".to_string(), |s| s.action.clone()),
+            may_pass: verbs.contains(&VerbKind::Pass),
+            may_return: verbs.contains(&VerbKind::Return),
+            may_withdraw: verbs.contains(&VerbKind::Withdraw),
+            may_reject: verbs.contains(&VerbKind::Reject),
+            earlier,
+            note: get("note"),
+            reason: get("reason"),
+            note_error: crate::shell::view::error_for(errors, "note"),
+            reason_error: crate::shell::view::error_for(errors, "reason"),
+        }
+    }
+
+    /// Whether the reader may act at all.
+    pub fn acts(&self) -> bool {
+        self.may_pass || self.may_return || self.may_withdraw || self.may_reject
+    }
+}
+
+/// The last return's reason and who gave it, while the subject stands returned.
+pub fn returned_note(returned: bool, acts: &[ActRecord]) -> Option<String> {
+    match (returned, acts.last()) {
+        (true, Some(a)) => match &a.act.verb {
+            Verb::Return { reason, .. } => {
+                Some(format!("{} 于 {} 退回，理由：{reason}", a.actor_name, fmt_ms(a.act.at_ms)))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}

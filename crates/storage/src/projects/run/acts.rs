@@ -16,6 +16,7 @@ pub enum Acts {
     Project,
     Plan,
     Contract,
+    Change,
 }
 
 impl Acts {
@@ -25,6 +26,7 @@ impl Acts {
             Acts::Project => ("run_acts", "project_id"),
             Acts::Plan => ("plan_acts", "plan_id"),
             Acts::Contract => ("contract_acts", "contract_id"),
+            Acts::Change => ("change_acts", "change_id"),
         }
     }
 }

@@ -15,7 +15,9 @@ use govit_core::ids::ProjectId;
 use govit_core::org::{Principal, Role};
 use govit_core::policy::EventKind;
 use govit_core::project::ProjectAction;
-use govit_core::workflow::{Act, Actor, Outcome, Progress, Route, RunStatus, Verb, VerbKind, replay};
+use govit_core::workflow::{
+    Act, Actor, Outcome, Progress, Route, RunStatus, Verb, VerbKind, replay,
+};
 use serde_json::json;
 use sqlx::AnyConnection;
 use std::marker::PhantomData;
@@ -39,6 +41,10 @@ pub trait Subject: Record + Clone + Send + Sync + 'static {
     const ACTION: ProjectAction;
     /// Said when the profile lays out no run for it.
     const NO_ROUTE: &'static str;
+    /// Whether the events its steps emit are recorded on its project (a contract's filing
+    /// records 合同备案; a change sent through the approval stage again does not approve the
+    /// project a second time).
+    const RECORDS_EVENTS: bool = true;
 
     fn from_row(r: &sqlx::any::AnyRow) -> Result<Self>;
     fn project(&self) -> ProjectId;
@@ -51,6 +57,11 @@ pub trait Subject: Record + Clone + Send + Sync + 'static {
     fn named(&self) -> String;
     /// How refusals name its run (本合同的备案), and what is said once it is through.
     fn naming(&self) -> (&'static str, &'static str);
+    /// Why no one acts on it any more though its run is open (a change cancelled by its
+    /// owner), if so.
+    fn closed(&self) -> Option<&'static str> {
+        None
+    }
     /// The state a run leaves it in (`returned`: the last act returned it).
     fn state(route: &Route, progress: &Progress, returned: bool) -> &'static str;
 }
@@ -102,12 +113,15 @@ impl Store {
         let run = run_of(self, &mut conn, &record).await?;
         let (_, parties) = parties_on(&mut conn, who.principal, record.project()).await?;
         let actor = Actor { user: who.principal.user_id, parties: &parties };
-        let verbs = run
-            .progress
-            .verbs(&run.route, actor, who.now_ms)
-            .into_iter()
-            .filter(|v| S::VERBS.contains(v))
-            .collect();
+        let verbs = match record.closed() {
+            Some(_) => Vec::new(),
+            None => run
+                .progress
+                .verbs(&run.route, actor, who.now_ms)
+                .into_iter()
+                .filter(|v| S::VERBS.contains(v))
+                .collect(),
+        };
         Ok(SubjectView { record, run, verbs })
     }
 
@@ -115,7 +129,8 @@ impl Store {
     pub async fn subjects_of<S: Subject>(&self, project: ProjectId) -> Result<Vec<S>> {
         let mut conn = self.pool.acquire().await?;
         let sql = format!("{} WHERE s.project_id = $1 ORDER BY s.id", S::SELECT);
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(project.0).fetch_all(&mut *conn).await?;
+        let rows =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(project.0).fetch_all(&mut *conn).await?;
         rows.iter().map(S::from_row).collect()
     }
 
@@ -232,6 +247,9 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         if run.route.steps.is_empty() {
             return Err(DomainError::InvalidState { message: S::NO_ROUTE.into() });
         }
+        if let Some(why) = s.closed() {
+            return Err(DomainError::InvalidState { message: why.into() });
+        }
         let actor = Actor { user: at.who.principal.user_id, parties: &input.parties };
         let (subject, done) = s.naming();
         decide_on(
@@ -273,7 +291,8 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         stale_unless(conn, n, S::ROWS, id).await?;
         // What the step records on the project (合同备案 …), on the day it is taken.
         let today = crate::china_today(who.now_ms);
-        let events: Vec<EventKind> = outcome.events.clone();
+        let events: Vec<EventKind> =
+            if S::RECORDS_EVENTS { outcome.events.clone() } else { Vec::new() };
         for e in &events {
             crate::projects::obligations::insert_milestone(
                 conn,
@@ -297,8 +316,15 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
             v => v.kind().label().to_string(),
         };
         let line = format!("{}{said}", s.named());
-        crate::projects::note_on_timeline(conn, who.principal, who.now_ms, s.project(), S::ACTION, &line)
-            .await?;
+        crate::projects::note_on_timeline(
+            conn,
+            who.principal,
+            who.now_ms,
+            s.project(),
+            S::ACTION,
+            &line,
+        )
+        .await?;
         let after = json!({"step": act.step, "verb": act.verb, "status": state, "events": events,
                            "completed": outcome.progress.status == RunStatus::Completed});
         Ok(Written::part(Audited::of(None, after)))

@@ -1,0 +1,263 @@
+//! 项目调整 as the store keeps them: the owner unit's requests to change an approved project,
+//! with the amounts they move, and the run of each along the route its profile lays out
+//! (`govit_core::change::routing`: the `change_request` chain, or approval again past
+//! lhasa:16's 15%), folded from `change_acts` by the subject mechanism every run beside a
+//! project's path uses. `change_ratio_bp` is derived here from the project's changes (a
+//! [`FactSource`]). See `steps` for the changes of a change.
+
+mod steps;
+
+pub use steps::{CancelChange, EditChange, RequestChange, not_editable};
+
+use crate::base::change::{Record, Who};
+use crate::projects::run::Acts;
+use crate::projects::run::subject::{Subject, SubjectAct, SubjectView};
+use crate::projects::{FactFuture, FactSource, Project};
+use crate::{Result, Store};
+use govit_core::change::{ChangePath, ChangeStatus, ChangeTerms};
+use govit_core::ids::{JurisdictionId, ProjectId};
+use govit_core::money::Yuan;
+use govit_core::org::Principal;
+use govit_core::policy::{Fact, Facts};
+use govit_core::project::ProjectAction;
+use govit_core::workflow::{Progress, Route, VerbKind};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+/// A change, as read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub id: i64,
+    pub project_id: ProjectId,
+    pub project_name: String,
+    pub jurisdiction_id: JurisdictionId,
+    pub profile_id: String,
+    pub terms: ChangeTerms,
+    /// The share of the approved budget the project's changes moved with this one, in basis
+    /// points, when the approved budget is known.
+    pub ratio_bp: Option<i64>,
+    pub path: ChangePath,
+    /// The facts its route was laid out under.
+    #[serde(skip)]
+    pub facts: Facts,
+    pub status: ChangeStatus,
+    /// The parties its open step waits on (comma-separated).
+    #[serde(skip)]
+    pub waiting_on: String,
+    pub created_by: String,
+    pub created_at_ms: i64,
+    pub version: i64,
+}
+
+impl Change {
+    /// 累计调整占批复概算, as a person reads it (15%, 12.5%), or — when unknown.
+    pub fn share(&self) -> String {
+        self.ratio_bp.map_or_else(|| "—".into(), |b| Fact::ChangeRatioBp.show_value(b))
+    }
+}
+
+/// The verbs a change's run offers: sent, passed (批准, 备案), returned for correction,
+/// taken back by the sender, or refused (不予通过).
+pub const CHANGE_VERBS: [VerbKind; 4] =
+    [VerbKind::Pass, VerbKind::Return, VerbKind::Withdraw, VerbKind::Reject];
+
+/// A change as its run leaves it, with the reader's verbs.
+pub type ChangeView = SubjectView<Change>;
+
+/// One act on a change (申请调整, 批准, 备案, 退回, 撤回, 不予通过).
+pub type ChangeAct = SubjectAct<Change>;
+
+const SELECT: &str = "SELECT s.*, p.name AS project_name, p.profile_id, \
+    u.name AS created_by_name FROM project_changes s JOIN projects p ON p.id = s.project_id \
+    JOIN departments d ON d.id = p.owner_department_id JOIN users u ON u.id = s.created_by";
+
+/// The facts a route was laid out under, as kept (`{"change_ratio_bp": 1500, …}`).
+pub(crate) fn facts_json(facts: &Facts) -> String {
+    let map: serde_json::Map<String, serde_json::Value> =
+        facts.iter().map(|(f, v)| (f.as_str().to_string(), json!(v))).collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+fn facts_from_json(s: &str) -> Facts {
+    let v: serde_json::Value = serde_json::from_str(s).unwrap_or_default();
+    v.as_object()
+        .map(|m| {
+            m.iter().filter_map(|(k, v)| Some((Fact::parse(k)?, v.as_i64()?))).collect::<Facts>()
+        })
+        .unwrap_or_default()
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Change> {
+    let path: String = r.try_get("path")?;
+    let state: String = r.try_get("state")?;
+    let ratio: i64 = r.try_get("ratio_bp")?;
+    Ok(Change {
+        id: r.try_get("id")?,
+        project_id: ProjectId(r.try_get("project_id")?),
+        project_name: r.try_get("project_name")?,
+        jurisdiction_id: JurisdictionId(r.try_get("jurisdiction_id")?),
+        profile_id: r.try_get("profile_id")?,
+        terms: ChangeTerms {
+            title: r.try_get("title")?,
+            content: r.try_get("content")?,
+            reason: r.try_get("reason")?,
+            increase: Yuan(r.try_get("increase_yuan")?),
+            decrease: Yuan(r.try_get("decrease_yuan")?),
+        },
+        ratio_bp: (ratio >= 0).then_some(ratio),
+        path: ChangePath::parse(&path).unwrap_or(ChangePath::Change),
+        facts: facts_from_json(&r.try_get::<String, _>("facts")?),
+        status: ChangeStatus::parse(&state).unwrap_or(ChangeStatus::ToSend),
+        waiting_on: r.try_get("waiting_on")?,
+        created_by: r.try_get("created_by_name")?,
+        created_at_ms: r.try_get("created_at_ms")?,
+        version: r.try_get("version")?,
+    })
+}
+
+pub(crate) async fn fetch_change(conn: &mut AnyConnection, id: i64) -> Result<Option<Change>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+impl Record for Change {
+    const KIND: &'static str = "change";
+    type Carry = ();
+    const TABLE: Option<&'static str> = Some("project_changes");
+
+    fn key(&self) -> (i64, i64) {
+        (self.id, self.version)
+    }
+    async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
+        fetch_change(conn, id).await
+    }
+    /// A change is seen by whoever sees its project.
+    async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
+        let Some(c) = fetch_change(conn, id).await? else { return Ok(None) };
+        Ok(Project::load_visible(conn, who, c.project_id.0).await?.map(|_| c))
+    }
+    fn audit_view(&self) -> serde_json::Value {
+        json!({"project_id": self.project_id, "terms": self.terms, "ratio_bp": self.ratio_bp,
+               "path": self.path, "status": self.status, "version": self.version})
+    }
+}
+
+/// The route of a change under its profile, from the facts it was recorded with.
+pub(crate) fn route_of(store: &Store, profile: &str, facts: &Facts) -> Route {
+    let rules = store.rules();
+    let ratio = facts.get(&Fact::ChangeRatioBp).copied();
+    rules
+        .profile(profile)
+        .map(|p| govit_core::change::routing(p, facts, ratio).route)
+        .unwrap_or_default()
+}
+
+impl Subject for Change {
+    const ACTS: Acts = Acts::Change;
+    const ROWS: &'static str = "project_changes";
+    const SELECT: &'static str = SELECT;
+    const VERBS: &'static [VerbKind] = &CHANGE_VERBS;
+    const OPEN: &'static [&'static str] = &["to_send", "returned", "handling"];
+    const ACTION: ProjectAction = ProjectAction::Change;
+    const NO_ROUTE: &'static str = "本辖区的规定没有项目调整的办理程序";
+    const RECORDS_EVENTS: bool = false;
+
+    fn from_row(r: &sqlx::any::AnyRow) -> Result<Self> {
+        from_row(r)
+    }
+    fn project(&self) -> ProjectId {
+        self.project_id
+    }
+    fn profile(&self) -> &str {
+        &self.profile_id
+    }
+    fn started_ms(&self) -> i64 {
+        self.created_at_ms
+    }
+    fn route(&self, store: &Store) -> Route {
+        route_of(store, &self.profile_id, &self.facts)
+    }
+    fn named(&self) -> String {
+        format!("项目调整《{}》", self.terms.title)
+    }
+    fn naming(&self) -> (&'static str, &'static str) {
+        ("本项目调整", "本项目调整已办结")
+    }
+    fn closed(&self) -> Option<&'static str> {
+        (self.status == ChangeStatus::Cancelled).then_some("本项目调整已撤销")
+    }
+    fn state(_: &Route, progress: &Progress, returned: bool) -> &'static str {
+        govit_core::change::status(progress, returned).as_str()
+    }
+}
+
+/// The amount the project's changes have moved, the one `except` left out and refused or
+/// cancelled ones not counted.
+pub(crate) async fn moved_so_far(
+    conn: &mut AnyConnection, project: ProjectId, except: Option<i64>,
+) -> Result<Yuan> {
+    // SUM of BIGINT is NUMERIC on PostgreSQL: cast back.
+    let moved: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(increase_yuan + decrease_yuan), 0) AS BIGINT) FROM project_changes \
+         WHERE project_id = $1 AND state NOT IN ('refused', 'cancelled') AND id <> $2",
+    )
+    .bind(project.0)
+    .bind(except.unwrap_or(-1))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Yuan(moved))
+}
+
+/// The share of the approved budget the project's changes have moved (lhasa:16 adds up their
+/// absolute amounts), refused ones not counted. Unknown until a change is recorded.
+pub struct ChangeFacts;
+
+impl FactSource for ChangeFacts {
+    fn derive<'a>(
+        &'a self, conn: &'a mut AnyConnection, p: &'a Project, facts: &'a mut Facts,
+    ) -> FactFuture<'a> {
+        Box::pin(async move {
+            let any: Option<i64> =
+                sqlx::query_scalar("SELECT MIN(id) FROM project_changes WHERE project_id = $1")
+                    .bind(p.id.0)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            if any.is_none() {
+                return Ok(());
+            }
+            let moved = moved_so_far(conn, p.id, None).await?;
+            if let Some(r) = govit_core::change::ratio_bp(moved, p.declaration.investment) {
+                facts.insert(Fact::ChangeRatioBp, r);
+            }
+            Ok(())
+        })
+    }
+}
+
+impl Store {
+    /// The changes of the projects the caller may see, newest first, a page at a time; `q`
+    /// matches the change's title or its project's name.
+    pub async fn list_changes(
+        &self, principal: &Principal, q: &str, page: crate::base::Page,
+    ) -> Result<crate::base::Paged<Change>> {
+        let mut w = crate::projects::scope_where(principal);
+        w.and("s.jurisdiction_id = ?", vec![crate::Param::Int(principal.jurisdiction_id.0)]);
+        w.keyword(q, &["s.title", "p.name"]);
+        let count_from = "FROM project_changes s JOIN projects p ON p.id = s.project_id \
+                          JOIN departments d ON d.id = p.owner_department_id";
+        self.fetch_page((SELECT, count_from), &w, "s.id DESC", page, from_row).await
+    }
+}
+
+impl Store {
+    /// What the project's changes have moved so far (refused and cancelled ones not
+    /// counted), for the form that requests another.
+    pub async fn changes_moved(&self, project: ProjectId) -> Result<Yuan> {
+        let mut conn = self.pool.acquire().await?;
+        moved_so_far(&mut conn, project, None).await
+    }
+}
