@@ -1,6 +1,6 @@
 //! 项目调整 during construction: the owner unit asks to change an approved project's content
 //! and moves money between its budget lines (lhasa:16, yeji:20, gaoping:19,
-//! xinzhou-transport:19, linxiang:24's 变更手续). Pure: what a change's form says, how much of
+//! xinzhou-transport:16, linxiang:24's 变更手续). Pure: what a change's form says, how much of
 //! the approved budget the project's changes have moved so far (lhasa:16 counts the absolute
 //! amounts, added up over every change), and the route a change takes — the chain of the
 //! profile's `change_request` stage under that ratio, or, where a threshold of the profile says
