@@ -24,8 +24,9 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("plans", &["base", "rules", "org", "projects"]),
     ("contracts", &["base", "rules", "org", "projects"]),
     ("changes", &["base", "rules", "org", "projects"]),
+    ("progress", &["base", "rules", "org", "projects"]),
     ("decisions", &["base", "rules", "projects", "materials", "reviews"]),
-    ("todo", &["base", "projects", "cloud", "plans", "contracts", "changes"]),
+    ("todo", &["base", "projects", "cloud", "plans", "contracts", "changes", "progress"]),
     (
         "seed",
         &[
@@ -42,6 +43,7 @@ const STORAGE: &[(&str, &[&str])] = &[
             "plans",
             "contracts",
             "changes",
+            "progress",
         ],
     ),
 ];
@@ -63,6 +65,7 @@ const WEB: &[(&str, &[&str])] = &[
     ("plans", &["shell"]),
     ("contracts", &["shell"]),
     ("changes", &["shell"]),
+    ("progress", &["shell"]),
     ("home", &["shell"]),
 ];
 

@@ -52,6 +52,7 @@ pub mod org;
 pub mod password;
 pub mod plan;
 pub mod policy;
+pub mod progress;
 pub mod project;
 pub mod review;
 pub mod synthetic;

@@ -110,10 +110,12 @@ pub enum ProjectAction {
     Contract,
     /// 项目调整: a change requested or corrected, or a step of its run.
     Change,
+    /// 进度报告: a report filled in or corrected, or a step of its run.
+    Progress,
 }
 
 impl ProjectAction {
-    pub const ALL: [ProjectAction; 19] = [
+    pub const ALL: [ProjectAction; 20] = [
         ProjectAction::Create,
         ProjectAction::Update,
         ProjectAction::Submit,
@@ -133,6 +135,7 @@ impl ProjectAction {
         ProjectAction::Decline,
         ProjectAction::Contract,
         ProjectAction::Change,
+        ProjectAction::Progress,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -156,6 +159,7 @@ impl ProjectAction {
             ProjectAction::Decline => "decline",
             ProjectAction::Contract => "contract",
             ProjectAction::Change => "change",
+            ProjectAction::Progress => "progress",
         }
     }
 
@@ -184,6 +188,7 @@ impl ProjectAction {
             ProjectAction::Decline => "回避",
             ProjectAction::Contract => "合同",
             ProjectAction::Change => "项目调整",
+            ProjectAction::Progress => "进度报告",
         }
     }
 

@@ -20,6 +20,7 @@ pub mod materials;
 pub mod org;
 pub mod panels;
 pub mod plans;
+pub mod progress;
 pub mod projects;
 pub mod reviews;
 pub mod rules;

@@ -34,6 +34,8 @@ pub struct TodoCounts {
     pub contracts: i64,
     /// Project changes waiting on the user's unit: to send, to approve, to file.
     pub changes: i64,
+    /// Progress reports waiting on the user's unit: to send, to file.
+    pub reports: i64,
 }
 
 impl TodoCounts {
@@ -50,6 +52,7 @@ impl TodoCounts {
             + self.plans
             + self.contracts
             + self.changes
+            + self.reports
     }
 
     /// Each kind waiting, as 我的待办 lists it: (label, count, where to act).
@@ -63,6 +66,7 @@ impl TodoCounts {
             ("待编制、审批或发布的年度计划", self.plans, "/plans"),
             ("待报送或备案的合同", self.contracts, "/contracts"),
             ("待报送、审批或备案的项目调整", self.changes, "/changes"),
+            ("待报送或备案的进度报告", self.reports, "/progress"),
             ("本单位应办的义务", self.obligations, "/obligations#duties"),
         ]
         .into_iter()
@@ -146,6 +150,8 @@ impl Store {
                 as i64;
         c.changes =
             self.subjects_waiting::<crate::changes::Change>(principal, 1000).await?.len() as i64;
+        c.reports =
+            self.subjects_waiting::<crate::progress::Report>(principal, 1000).await?.len() as i64;
         if principal.has(Role::Reviewer) || principal.has(Role::Viewer) {
             let overdue = crate::projects::obligations::ObligationFilter {
                 status: Some(govit_core::obligation::Status::Overdue),

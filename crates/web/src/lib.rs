@@ -21,6 +21,7 @@ pub mod materials;
 pub mod org;
 pub mod panels;
 pub mod plans;
+pub mod progress;
 pub mod projects;
 pub mod reviews;
 pub mod rules;
@@ -59,6 +60,7 @@ fn panels() -> Panels {
             (Slot::Main, projects::path::path_panel),
             (Slot::Main, plans::project_plans_panel),
             (Slot::Main, contracts::project_contracts_panel),
+            (Slot::Main, progress::project_reports_panel),
             (Slot::Main, changes::project_changes_panel),
             (Slot::Main, projects::links::gates_panel),
             (Slot::Below, search::similar::similar_panel),
@@ -84,6 +86,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(plans::pages())
         .merge(contracts::pages())
         .merge(changes::pages())
+        .merge(progress::pages())
         .merge(reviews::pages())
         .merge(rules::pages())
         .merge(search::pages())

@@ -44,6 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::plans::router())
         .merge(crate::contracts::router())
         .merge(crate::changes::router())
+        .merge(crate::progress::router())
         .merge(crate::reviews::router())
         .merge(crate::rules::api::router())
         .merge(crate::systems::api::router())

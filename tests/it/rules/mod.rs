@@ -467,9 +467,9 @@ async fn events_are_recorded_only_by_the_party_the_profile_names() {
     let (s, e) = reviewer.post(&path, record("completion_acceptance_passed")).await;
     assert!(s.is_success(), "{e}");
     // The owner unit's duty is the owner unit's, with the article that owes it.
-    let (s, e) = reviewer.post(&path, record("progress_reported")).await;
+    let (s, e) = reviewer.post(&path, record("self_evaluation_submitted")).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
-    assert!(e["message"].as_str().unwrap_or("").contains("yeji:15"), "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("yeji:23"), "{e}");
     let (s, e) = clerk.post(&path, record("equipment_purchased")).await;
     assert!(s.is_success(), "{e}");
     // A contract's signing and filing are recorded by the contract's own steps.
@@ -480,7 +480,10 @@ async fn events_are_recorded_only_by_the_party_the_profile_names() {
     assert!(
         kinds.contains(&"equipment_purchased") && kinds.contains(&"completion_acceptance_passed")
     );
-    assert!(!kinds.contains(&"progress_reported"), "{kinds:?}");
+    assert!(!kinds.contains(&"self_evaluation_submitted"), "{kinds:?}");
+    // A progress report's own steps record 报送进度: nobody types it.
+    let (s, e) = clerk.post(&path, record("progress_reported")).await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("kind")), "{e}");
     // The page offers each user only what they may record.
     let web = app.login("clerk").await;
     let (_, page) = web.text(&format!("/projects/{id}")).await;

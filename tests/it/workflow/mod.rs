@@ -14,6 +14,7 @@ mod cast;
 mod changes;
 mod contracts;
 mod panels;
+mod progress;
 mod reminders;
 mod scope;
 mod windows;

@@ -226,9 +226,9 @@ fn events_are_recorded_by_the_party_that_causes_them() {
         assert!(!r.allows(&[Role::Reviewer, Role::Declarant], &[PartyKind::Authority], true));
     }
     // A duty's fulfilment is recorded by whoever owes it, citing the article.
-    let progress = yeji.recorder(EventKind::ProgressReported);
+    let progress = yeji.recorder(EventKind::SelfEvaluationSubmitted);
     assert_eq!(progress.party, Some(PartyKind::OwnerUnit));
-    assert_eq!(progress.cite.as_deref(), Some("yeji:15"));
+    assert_eq!(progress.cite.as_deref(), Some("yeji:23"));
     assert!(progress.allows(&[Role::Declarant], &[PartyKind::OwnerUnit], true));
     assert!(!progress.allows(&[Role::Declarant], &[PartyKind::OwnerUnit], false), "another unit");
     assert!(!progress.allows(&[Role::Reviewer], &[PartyKind::Authority], false));

@@ -164,6 +164,8 @@ impl EventKind {
             | RevisionSubmitted | PlanApproved | Approved => None,
             // The contracts' steps record these: signing one, and its filing's last step.
             ContractSigned | ContractFiled | SupervisorAppointed | SupervisorFiled => None,
+            // A progress report's step records it (or its recording, where nothing is filed).
+            ProgressReported => None,
             ReportedForApproval
             | CompletionAcceptancePassed
             | AcceptanceFiled
@@ -171,7 +173,6 @@ impl EventKind {
             | ShareRequestAnswered => Some(Authority),
             FinancialReviewDone | FinanceEvaluationDone => Some(Finance),
             WorkStarted
-            | ProgressReported
             | EquipmentPurchased
             | PurchaseFiled
             | PreliminaryAcceptancePassed

@@ -675,6 +675,7 @@ fn stage_passed(stage: Stage) -> (Vec<EventKind>, Vec<EventKind>) {
         Stage::AnnualPlan | Stage::SupplementaryPlan => same(vec![PlanApproved]),
         Stage::ContractFiling => same(vec![ContractFiled]),
         Stage::SupervisorFiling => same(vec![SupervisorFiled]),
+        Stage::ProgressReport => same(vec![ProgressReported]),
         s if is_review(s) => same(vec![ReviewPassed]),
         _ => same(vec![]),
     }

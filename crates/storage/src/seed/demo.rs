@@ -503,19 +503,55 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             )
             .await?;
     }
-    for (kind, days_ago) in [
-        (EventKind::WorkStarted, 190),
-        (EventKind::ProgressReported, 140),
-        (EventKind::PreliminaryAcceptancePassed, 40),
-    ] {
-        let date = today - chrono::Days::new(days_ago);
-        store
-            .run(
-                Who::new(&clerk, &actor, now_ms),
-                Target::any_version(p.id.0),
-                &RecordEvent { kind, date, note: "演示数据", planned: false },
-            )
-            .await?;
-    }
+    let record = |kind, days_ago: u64| RecordEvent {
+        kind,
+        date: today - chrono::Days::new(days_ago),
+        note: "演示数据",
+        planned: false,
+    };
+    store
+        .run(
+            Who::new(&clerk, &actor, now_ms),
+            Target::any_version(p.id.0),
+            &record(EventKind::WorkStarted, 190),
+        )
+        .await?;
+    // Last quarter's progress report (yeji:15's annex 2), filled in and sent by the unit:
+    // sending it records 报送进度; the authority's 备案 is left for the demo's reviewer.
+    let form = govit_core::progress::ReportForm {
+        period: govit_core::progress::Quarter::of(today).previous().code(),
+        content: "建设区级教育资源公共服务平台，汇聚全区中小学教学资源并向学校开放共享".into(),
+        progress: "已完成需求调研、概要设计和资源库开发，正在进行系统联调".into(),
+        expected_on: (today + chrono::Days::new(150)).to_string(),
+        invested: "96".into(),
+        head: "张局长".into(),
+        contact: "李工".into(),
+        phone: "0564-6000000".into(),
+        mobile: String::new(),
+        email: String::new(),
+    };
+    let report = store
+        .run::<crate::progress::Report, _>(
+            Who::new(&clerk, &actor, now_ms),
+            Target::New,
+            &crate::progress::FileReport { project: p.id, form },
+        )
+        .await?;
+    let send =
+        crate::progress::ReportAct::new(govit_core::workflow::Verb::Pass { note: String::new() });
+    store
+        .run::<crate::progress::Report, _>(
+            Who::new(&clerk, &actor, now_ms),
+            Target::any_version(report.record.id),
+            &send,
+        )
+        .await?;
+    store
+        .run(
+            Who::new(&clerk, &actor, now_ms),
+            Target::any_version(p.id.0),
+            &record(EventKind::PreliminaryAcceptancePassed, 40),
+        )
+        .await?;
     Ok(())
 }

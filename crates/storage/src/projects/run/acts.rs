@@ -17,6 +17,7 @@ pub enum Acts {
     Plan,
     Contract,
     Change,
+    Progress,
 }
 
 impl Acts {
@@ -27,6 +28,7 @@ impl Acts {
             Acts::Plan => ("plan_acts", "plan_id"),
             Acts::Contract => ("contract_acts", "contract_id"),
             Acts::Change => ("change_acts", "change_id"),
+            Acts::Progress => ("progress_acts", "report_id"),
         }
     }
 }

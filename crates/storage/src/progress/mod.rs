@@ -1,0 +1,188 @@
+//! Progress reports as the store keeps them: one per project and quarter, with annex 2's
+//! fields (yeji:15), and the run of each along the chain of its profile's `progress_report`
+//! stage (`govit_core::progress::report_route`: yeji 报送 → 备案, gaoping and xinzhou-transport
+//! the owner's own step; none where the profile has no such stage, and the report is only
+//! recorded), folded from `progress_acts` by the subject mechanism. The step that reports it
+//! records 报送进度 on the project, which fulfils the quarter's duty. See `steps`.
+
+mod steps;
+
+pub use steps::{EditReport, FileReport, not_editable};
+
+use crate::base::change::{Record, Who};
+use crate::projects::Project;
+use crate::projects::run::Acts;
+use crate::projects::run::subject::{Subject, SubjectAct, SubjectView};
+use crate::{Result, Store};
+use chrono::NaiveDate;
+use govit_core::ids::{JurisdictionId, ProjectId};
+use govit_core::money::Yuan;
+use govit_core::org::Principal;
+use govit_core::progress::{self, Quarter, ReportStatus, ReportTerms};
+use govit_core::project::ProjectAction;
+use govit_core::workflow::{Progress, Route, VerbKind};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+/// A progress report, as read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub id: i64,
+    pub project_id: ProjectId,
+    pub project_name: String,
+    /// The project's approved budget (its investment), against which spending is read.
+    pub approved: Yuan,
+    pub owner_name: String,
+    pub jurisdiction_id: JurisdictionId,
+    pub profile_id: String,
+    pub terms: ReportTerms,
+    pub status: ReportStatus,
+    pub created_by: String,
+    pub created_at_ms: i64,
+    pub version: i64,
+}
+
+impl Report {
+    /// 已投资占批复概算, as a person reads it (40%), or — when the budget is unknown.
+    pub fn spent(&self) -> String {
+        progress::spent_bp(self.terms.invested, self.approved)
+            .map_or_else(|| "—".into(), |b| govit_core::policy::Fact::ChangeRatioBp.show_value(b))
+    }
+
+    /// Whether more has been invested than the approved budget.
+    pub fn over_budget(&self) -> bool {
+        self.approved.0 > 0 && self.terms.invested.0 > self.approved.0
+    }
+}
+
+/// The verbs a report's run offers: sent, filed, returned for correction or taken back.
+pub const REPORT_VERBS: [VerbKind; 3] = [VerbKind::Pass, VerbKind::Return, VerbKind::Withdraw];
+
+/// A report as its run leaves it, with the reader's verbs.
+pub type ReportView = SubjectView<Report>;
+
+/// One act on a report (报送, 备案, 退回, 撤回).
+pub type ReportAct = SubjectAct<Report>;
+
+const SELECT: &str = "SELECT s.*, p.name AS project_name, p.profile_id, p.investment_yuan, \
+    d.name AS owner_name, u.name AS created_by_name FROM progress_reports s \
+    JOIN projects p ON p.id = s.project_id JOIN departments d ON d.id = p.owner_department_id \
+    JOIN users u ON u.id = s.created_by";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Report> {
+    let period: String = r.try_get("period")?;
+    let state: String = r.try_get("state")?;
+    let expected: String = r.try_get("expected_on")?;
+    Ok(Report {
+        id: r.try_get("id")?,
+        project_id: ProjectId(r.try_get("project_id")?),
+        project_name: r.try_get("project_name")?,
+        approved: Yuan(r.try_get("investment_yuan")?),
+        owner_name: r.try_get("owner_name")?,
+        jurisdiction_id: JurisdictionId(r.try_get("jurisdiction_id")?),
+        profile_id: r.try_get("profile_id")?,
+        terms: ReportTerms {
+            period: Quarter::parse(&period).unwrap_or(Quarter { year: 2000, q: 1 }),
+            content: r.try_get("content")?,
+            progress: r.try_get("progress")?,
+            expected_on: NaiveDate::parse_from_str(&expected, "%Y-%m-%d").unwrap_or_default(),
+            invested: Yuan(r.try_get("invested_yuan")?),
+            head: r.try_get("head")?,
+            contact: r.try_get("contact")?,
+            phone: r.try_get("phone")?,
+            mobile: r.try_get("mobile")?,
+            email: r.try_get("email")?,
+        },
+        status: ReportStatus::parse(&state).unwrap_or(ReportStatus::Recorded),
+        created_by: r.try_get("created_by_name")?,
+        created_at_ms: r.try_get("created_at_ms")?,
+        version: r.try_get("version")?,
+    })
+}
+
+pub(crate) async fn fetch_report(conn: &mut AnyConnection, id: i64) -> Result<Option<Report>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+impl Record for Report {
+    const KIND: &'static str = "progress_report";
+    type Carry = ();
+    const TABLE: Option<&'static str> = Some("progress_reports");
+
+    fn key(&self) -> (i64, i64) {
+        (self.id, self.version)
+    }
+    async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
+        fetch_report(conn, id).await
+    }
+    /// A report is seen by whoever sees its project.
+    async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
+        let Some(r) = fetch_report(conn, id).await? else { return Ok(None) };
+        Ok(Project::load_visible(conn, who, r.project_id.0).await?.map(|_| r))
+    }
+    fn audit_view(&self) -> serde_json::Value {
+        json!({"project_id": self.project_id, "terms": self.terms, "status": self.status,
+               "version": self.version})
+    }
+}
+
+/// The route of a report under its profile (empty: recorded only).
+pub(crate) fn route_of(store: &Store, profile: &str) -> Route {
+    let rules = store.rules();
+    rules.profile(profile).map(progress::report_route).unwrap_or_default()
+}
+
+impl Subject for Report {
+    const ACTS: Acts = Acts::Progress;
+    const ROWS: &'static str = "progress_reports";
+    const SELECT: &'static str = SELECT;
+    const VERBS: &'static [VerbKind] = &REPORT_VERBS;
+    const OPEN: &'static [&'static str] = &["to_send", "returned", "filing"];
+    const ACTION: ProjectAction = ProjectAction::Progress;
+    const NO_ROUTE: &'static str = "本辖区的规定没有进度报告的报送程序，填报即可";
+
+    fn from_row(r: &sqlx::any::AnyRow) -> Result<Self> {
+        from_row(r)
+    }
+    fn project(&self) -> ProjectId {
+        self.project_id
+    }
+    fn profile(&self) -> &str {
+        &self.profile_id
+    }
+    fn started_ms(&self) -> i64 {
+        self.created_at_ms
+    }
+    fn route(&self, store: &Store) -> Route {
+        route_of(store, &self.profile_id)
+    }
+    fn named(&self) -> String {
+        format!("{}进度报告", self.terms.period.label())
+    }
+    fn naming(&self) -> (&'static str, &'static str) {
+        ("本进度报告", "进度报告已报送")
+    }
+    fn state(route: &Route, progress: &Progress, returned: bool) -> &'static str {
+        progress::status(route, progress, returned).as_str()
+    }
+}
+
+impl Store {
+    /// The progress reports of the projects the caller may see, newest quarter first, a page
+    /// at a time; `q` matches the project's name or its unit's.
+    pub async fn list_reports(
+        &self, principal: &Principal, q: &str, page: crate::base::Page,
+    ) -> Result<crate::base::Paged<Report>> {
+        let mut w = crate::projects::scope_where(principal);
+        w.and("s.jurisdiction_id = ?", vec![crate::Param::Int(principal.jurisdiction_id.0)]);
+        w.keyword(q, &["p.name", "d.name"]);
+        let count_from = "FROM progress_reports s JOIN projects p ON p.id = s.project_id \
+                          JOIN departments d ON d.id = p.owner_department_id";
+        self.fetch_page((SELECT, count_from), &w, "s.period DESC, s.id DESC", page, from_row).await
+    }
+}

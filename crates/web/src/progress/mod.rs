@@ -1,0 +1,459 @@
+//! 进度报告: the owner unit of an approved project fills in a quarter's report (yeji:15's annex
+//! 2: the unit's head and contacts, the project's main content, its progress with the
+//! expected completion date, the amount invested so far against the approved budget); the
+//! form says first what its profile asks of reports, with the articles. The report then runs
+//! along its profile's chain (yeji 报送 → 区数据资源管理局备案; gaoping and xinzhou-transport the
+//! owner's own step); sending it records 报送进度, which fulfils the quarter's duty. The project
+//! page lists its reports; /progress lists what waits on the reader. The same over the API.
+
+mod api;
+
+pub use api::router;
+
+use crate::AppState;
+use crate::shell::auth::User;
+use crate::shell::page::{PageResult, html};
+use crate::shell::respond;
+use crate::shell::route::{self, RunPanel};
+use crate::shell::view::{Layout, Pager, SummaryItem, filter_query, fmt_ms};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use govit_core::org::Role;
+use govit_core::policy::{EventKind, Profile, Stage};
+use govit_core::progress::{Quarter, ReportForm, ReportStatus};
+use govit_core::project::ProjectStatus;
+use govit_core::{DomainError, FieldError};
+use govit_storage::Target;
+use govit_storage::progress::{EditReport, FileReport, Report, ReportAct};
+use govit_storage::projects::Project;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/progress", get(list_page))
+        .route("/progress/{id}", get(report_page))
+        .route("/progress/{id}/act", post(act_page))
+        .route("/progress/{id}/edit", get(edit_page).post(edit_post))
+        .route("/projects/{id}/progress/new", get(new_page))
+        .route("/projects/{id}/progress", post(file_page))
+}
+
+/// What the profile asks of progress reports, in its words, each with its article: the
+/// stage's procedure and the duties a report fulfils with their deadlines.
+fn rules_said(profile: Option<&Profile>) -> Vec<String> {
+    let Some(p) = profile else { return Vec::new() };
+    let mut out: Vec<String> = p
+        .stages
+        .iter()
+        .filter(|s| s.stage == Stage::ProgressReport)
+        .map(|s| format!("{}（{}）", s.text, s.cite))
+        .collect();
+    for d in p.deadlines.iter().filter(|d| d.fulfilled_by == EventKind::ProgressReported) {
+        let line = format!("{}（{}）", d.text, d.cite);
+        if !out.iter().any(|o| o.contains(&d.text)) {
+            out.push(line);
+        }
+    }
+    if out.is_empty() {
+        out.push("本辖区的规定没有进度报告的报送程序和期限，填报即可".into());
+    }
+    out
+}
+
+fn is_owner(user: &User, p: &Project) -> bool {
+    user.principal.has(Role::Declarant)
+        && user.principal.department_id == Some(p.owner_department_id)
+}
+
+#[derive(Template)]
+#[template(path = "progress/form.html")]
+struct FormPage {
+    layout: Layout,
+    errors: Vec<SummaryItem>,
+    csrf: String,
+    project_id: i64,
+    project_name: String,
+    owner_name: String,
+    heading: String,
+    action: String,
+    editing: Option<(i64, i64)>,
+    rules: Vec<String>,
+    approved: String,
+    f: ReportForm,
+    e: HashMap<&'static str, String>,
+}
+
+async fn new_page(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
+    let p = state.store.read::<Project>(user.who(&state), id).await?;
+    if p.status != ProjectStatus::Approved {
+        return Err(DomainError::InvalidState {
+            message: format!("项目当前为“{}”，立项批复后才能填报进度", p.status.label()),
+        }
+        .into());
+    }
+    if !is_owner(&user, &p) {
+        return Err(DomainError::Forbidden("进度报告由项目建设单位的经办人填报".into()).into());
+    }
+    // Last quarter by default; the contacts and the main content as the last report had them.
+    let today = govit_storage::china_today(user.who(&state).now_ms);
+    let last = state.store.subjects_of::<Report>(p.id).await?.into_iter().last();
+    let mut f = ReportForm {
+        period: Quarter::of(today).previous().code(),
+        content: p.declaration.name.clone(),
+        ..ReportForm::default()
+    };
+    if let Some(r) = last {
+        let t = r.terms;
+        f = ReportForm {
+            content: t.content,
+            head: t.head,
+            contact: t.contact,
+            phone: t.phone,
+            mobile: t.mobile,
+            email: t.email,
+            ..f
+        };
+    }
+    render_form(&state, &user, &p, f, Vec::new(), None).await
+}
+
+async fn render_form(
+    state: &AppState, user: &User, p: &Project, f: ReportForm, errors: Vec<FieldError>,
+    editing: Option<(i64, i64)>,
+) -> PageResult {
+    let heading = if editing.is_some() { "修改进度报告" } else { "填报进度报告" }.to_string();
+    let action = match editing {
+        Some((r, _)) => format!("/progress/{r}/edit"),
+        None => format!("/projects/{}/progress", p.id.0),
+    };
+    let rules = {
+        let r = state.store.rules();
+        rules_said(r.profile(&p.profile_id))
+    };
+    let owner_name = state
+        .store
+        .organization(p.jurisdiction_id)
+        .await?
+        .departments
+        .into_iter()
+        .find(|d| d.id == p.owner_department_id)
+        .map(|d| d.name)
+        .unwrap_or_default();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let e = errors.iter().fold(HashMap::new(), |mut m, x| {
+        m.entry(x.field).or_insert_with(|| x.message.clone());
+        m
+    });
+    let page = FormPage {
+        layout: Layout::for_user(state, user, heading.clone(), "projects")
+            .await?
+            .with_errors(!errors.is_empty()),
+        errors: errors
+            .iter()
+            .map(|x| SummaryItem { href: format!("#{}", x.field), message: x.message.clone() })
+            .collect(),
+        csrf: user.csrf.clone(),
+        project_id: p.id.0,
+        project_name: p.declaration.name.clone(),
+        owner_name,
+        heading,
+        action,
+        editing,
+        rules,
+        approved: p.declaration.investment.to_wan_string(),
+        f,
+        e,
+    };
+    let mut resp = html(page)?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+fn form_of(f: &HashMap<String, String>) -> ReportForm {
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    ReportForm {
+        period: get("period"),
+        content: get("content"),
+        progress: get("progress"),
+        expected_on: get("expected_on"),
+        invested: get("invested"),
+        head: get("head"),
+        contact: get("contact"),
+        phone: get("phone"),
+        mobile: get("mobile"),
+        email: get("email"),
+    }
+}
+
+async fn file_page(
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
+    axum::Form(f): axum::Form<HashMap<String, String>>,
+) -> PageResult {
+    let form = form_of(&f);
+    let step = FileReport { project: govit_core::ids::ProjectId(id), form: form.clone() };
+    let result = state.store.run(user.who(&state), Target::New, &step).await;
+    respond::page(
+        &state,
+        result,
+        |r: &Report| format!("/progress/{}?done=saved", r.id),
+        |errs| async {
+            let p = state.store.read::<Project>(user.who(&state), id).await?;
+            render_form(&state, &user, &p, form, errs, None).await
+        },
+    )
+    .await
+}
+
+fn form_from(r: &Report) -> ReportForm {
+    let t = &r.terms;
+    ReportForm {
+        period: t.period.code(),
+        content: t.content.clone(),
+        progress: t.progress.clone(),
+        expected_on: t.expected_on.to_string(),
+        invested: t.invested.to_wan_string(),
+        head: t.head.clone(),
+        contact: t.contact.clone(),
+        phone: t.phone.clone(),
+        mobile: t.mobile.clone(),
+        email: t.email.clone(),
+    }
+}
+
+async fn edit_page(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
+    let r = state.store.read::<Report>(user.who(&state), id).await?;
+    if let Some(why) = govit_storage::progress::not_editable(r.status) {
+        return Err(DomainError::InvalidState { message: why.into() }.into());
+    }
+    let p = state.store.read::<Project>(user.who(&state), r.project_id.0).await?;
+    if !is_owner(&user, &p) {
+        return Err(
+            DomainError::Forbidden("进度报告由项目建设单位的经办人填报和修改".into()).into()
+        );
+    }
+    render_form(&state, &user, &p, form_from(&r), Vec::new(), Some((r.id, r.version))).await
+}
+
+fn version_of(f: &HashMap<String, String>) -> Result<i64, DomainError> {
+    f.get("version")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .ok_or_else(|| DomainError::invalid("version", "表单缺少版本号，请刷新页面后重试"))
+}
+
+async fn edit_post(
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
+    axum::Form(f): axum::Form<HashMap<String, String>>,
+) -> PageResult {
+    let r = state.store.read::<Report>(user.who(&state), id).await?;
+    let version = version_of(&f)?;
+    let form = form_of(&f);
+    let step = EditReport { form: form.clone() };
+    let result = state.store.run(user.who(&state), Target::at(id, version), &step).await;
+    respond::page(
+        &state,
+        result,
+        |r: &Report| format!("/progress/{}?done=saved", r.id),
+        |errs| async {
+            let p = state.store.read::<Project>(user.who(&state), r.project_id.0).await?;
+            render_form(&state, &user, &p, form, errs, Some((id, version))).await
+        },
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "progress/page.html")]
+struct ReportPage {
+    layout: Layout,
+    errors: Vec<SummaryItem>,
+    csrf: String,
+    r: Report,
+    period: String,
+    invested: String,
+    approved: String,
+    spent: String,
+    over_budget: bool,
+    done: bool,
+    created_at: String,
+    may_edit: bool,
+    flash: Option<String>,
+    returned: Option<String>,
+    run: RunPanel,
+}
+
+#[derive(Deserialize, Default)]
+struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+async fn report_page(
+    State(state): State<AppState>, user: User, Path(id): Path<i64>, Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let done = matches!(q.done.as_str(), "saved" | "acted").then_some(q.done);
+    render_report(&state, &user, id, Vec::new(), None, done.as_deref()).await
+}
+
+async fn render_report(
+    state: &AppState, user: &User, id: i64, errors: Vec<FieldError>,
+    typed: Option<&HashMap<String, String>>, done: Option<&str>,
+) -> PageResult {
+    let v = state.store.subject_view::<Report>(user.who(state), id).await?;
+    let r = &v.record;
+    let profile = r.profile_id.clone();
+    let p = state.store.read::<Project>(user.who(state), r.project_id.0).await?;
+    let run = &v.run;
+    let flash = done.map(|d| match (d, r.status) {
+        (_, ReportStatus::Recorded) => "已填报，已记入项目事件（报送进度）。".to_string(),
+        ("saved", ReportStatus::ToSend | ReportStatus::Returned) => {
+            "已保存。请核对后报送。".to_string()
+        }
+        (_, ReportStatus::ToSend) => "已撤回，可修改后重新报送。".to_string(),
+        (_, ReportStatus::Returned) => "已退回项目建设单位修改。".to_string(),
+        (_, ReportStatus::Filing) => match run.progress.step(&run.route) {
+            Some(s) => format!(
+                "已报送，等待{}{}。",
+                route::party_labels(state, &profile, &s.parties),
+                s.action
+            ),
+            None => "已报送。".to_string(),
+        },
+        (_, ReportStatus::Filed) => "已办结。".to_string(),
+    });
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = ReportPage {
+        layout: Layout::for_user(
+            state,
+            user,
+            format!("{}进度报告", r.terms.period.label()),
+            "progress",
+        )
+        .await?
+        .with_errors(!errors.is_empty()),
+        errors: errors
+            .iter()
+            .map(|x| SummaryItem { href: format!("#{}", x.field), message: x.message.clone() })
+            .collect(),
+        csrf: user.csrf.clone(),
+        period: r.terms.period.label(),
+        invested: r.terms.invested.to_wan_string(),
+        approved: r.approved.to_wan_string(),
+        spent: r.spent(),
+        over_budget: r.over_budget(),
+        done: matches!(r.status, ReportStatus::Filed | ReportStatus::Recorded),
+        created_at: fmt_ms(r.created_at_ms),
+        may_edit: is_owner(user, &p) && govit_storage::progress::not_editable(r.status).is_none(),
+        flash,
+        returned: route::returned_note(r.status == ReportStatus::Returned, &run.acts),
+        run: RunPanel::new(
+            state,
+            route::PanelAt {
+                heading: "报送程序",
+                empty: "本辖区的规定没有进度报告的报送程序，填报即记入项目事件。",
+                act_url: format!("/progress/{}/act", r.id),
+                version: r.version,
+                profile: &profile,
+            },
+            run,
+            &v.verbs,
+            &errors,
+            typed,
+        ),
+        r: v.record.clone(),
+    };
+    let mut resp = html(page)?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+async fn act_page(
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
+    axum::Form(f): axum::Form<HashMap<String, String>>,
+) -> PageResult {
+    let verb = match route::form_verb(&f) {
+        Ok(v) => v,
+        Err(DomainError::Invalid(errs)) => {
+            return render_report(&state, &user, id, errs, Some(&f), None).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let version = version_of(&f)?;
+    let result =
+        state.store.run(user.who(&state), Target::at(id, version), &ReportAct::new(verb)).await;
+    respond::page(
+        &state,
+        result,
+        |r: &Report| format!("/progress/{}?done=acted", r.id),
+        |errs| async { render_report(&state, &user, id, errs, Some(&f), None).await },
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "progress/list.html")]
+struct ListPage {
+    layout: Layout,
+    waiting: Vec<Report>,
+    all: Vec<Report>,
+    total: i64,
+    q: String,
+    pager: Pager,
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<String>,
+}
+
+async fn list_page(
+    State(state): State<AppState>, user: User, Query(lq): Query<ListQuery>,
+) -> PageResult {
+    let waiting = state.store.subjects_waiting::<Report>(&user.principal, 200).await?;
+    let q: String = lq.q.trim().chars().take(100).collect();
+    let page = lq.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).unwrap_or(1);
+    let paged =
+        state.store.list_reports(&user.principal, &q, govit_storage::Page::new(page, 50)).await?;
+    let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
+        format!("/progress?{}", filter_query(&[("q", q.as_str())], Some(n)))
+    });
+    html(ListPage {
+        layout: Layout::for_user(&state, &user, "进度报告", "progress").await?,
+        waiting,
+        total: paged.total,
+        all: paged.items,
+        q,
+        pager,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "progress/_project_panel.html")]
+struct ProjectReports {
+    project_id: i64,
+    reports: Vec<Report>,
+    may_file: bool,
+}
+
+/// The project page's 进度报告 section: its reports with their quarter, spending and state, and
+/// for the owner unit of an approved project the link that fills one in.
+pub fn project_reports_panel(
+    cx: crate::shell::panels::PanelCx<'_, Project>,
+) -> crate::shell::panels::PanelFuture<'_> {
+    Box::pin(async move {
+        let p = cx.record;
+        let mut reports = cx.state.store.subjects_of::<Report>(p.id).await?;
+        reports.reverse();
+        let may_file = is_owner(cx.user, p) && p.status == ProjectStatus::Approved;
+        if reports.is_empty() && !may_file {
+            return Ok(None);
+        }
+        Ok(Some(ProjectReports { project_id: p.id.0, reports, may_file }.render()?))
+    })
+}

@@ -1,0 +1,178 @@
+//! Progress reports during construction (issue 12 §2): the owner unit fills in a quarter's
+//! report with annex 2's fields (yeji:15), one per quarter; it runs along the profile's chain
+//! (yeji 报送 → 备案), and the step that reports it records 报送进度 on the project — where the
+//! profile files nothing (lhasa), filling it in does. Spending is read against the approved
+//! budget.
+
+use super::contracts::approved;
+use crate::harness::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn report(app: &TestApp, invested: &str) -> Value {
+    let today = govit_storage::china_today(app.now());
+    json!({
+        "period": govit_core::progress::Quarter::of(today).previous().code(),
+        "content": "建设全区统一的数据共享交换平台",
+        "progress": "已完成概要设计，开发完成四成",
+        "expected_on": "2027-06-30",
+        "invested": invested,
+        "head": "王主任",
+        "contact": "李工",
+        "mobile": "13800000000",
+    })
+}
+
+/// How many times the project's events hold 报送进度.
+async fn reported(app: &TestApp, id: i64) -> usize {
+    let recorded = app.store.milestones(govit_core::ids::ProjectId(id)).await.expect("milestones");
+    recorded.iter().filter(|m| m.kind.as_str() == "progress_reported").count()
+}
+
+/// A yeji project taken through its joint review and approval.
+async fn approved_yeji(app: &TestApp, name: &str) -> i64 {
+    let clerk = app.login("clerk").await;
+    let id = clerk.create_draft(name).await;
+    clerk.submit(id).await;
+    let p = app.approve_yeji(id).await;
+    assert_eq!(p["status"], "approved", "{p}");
+    id
+}
+
+#[tokio::test]
+async fn yeji_15_a_quarters_report_is_sent_then_filed_and_sending_it_is_the_report() {
+    let app = spawn_app().await;
+    let id = approved_yeji(&app, "进度报告测试平台").await;
+    let clerk = app.api("clerk").await;
+    let path = format!("/api/v1/projects/{id}/progress");
+    // Every wrong field named at once; nothing kept.
+    let mut bad = report(&app, "很多");
+    bad["period"] = json!("2099Q1");
+    bad["expected_on"] = json!("");
+    bad["mobile"] = json!("");
+    let (s, e) = clerk.post(&path, bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let fields: Vec<&str> = e["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|x| x["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["period", "expected_on", "invested", "phone"], "{e}");
+    assert!(e.to_string().contains("附件2"), "{e}");
+    // The authority does not fill in the unit's report.
+    let reviewer = app.api("reviewer").await;
+    let (s, e) = reviewer.post(&path, report(&app, "60")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    let (s, r) = clerk.post(&path, report(&app, "60")).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(r["status"], "to_send", "{r}");
+    let steps: Vec<&str> =
+        r["steps"].as_array().expect("steps").iter().filter_map(|s| s["action"].as_str()).collect();
+    assert_eq!(steps, ["填写进度情况表并报送", "备案"], "yeji:15");
+    assert_eq!(reported(&app, id).await, 0, "not reported until it is sent");
+    // One report a quarter.
+    let (s, e) = clerk.post(&path, report(&app, "70")).await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("period")));
+    assert!(e["message"].as_str().unwrap_or("").contains(&format!("第 {} 号", r["id"])), "{e}");
+    // Corrected before it is sent; then sent: that is 报送进度, on the project at once.
+    let rid = r["id"].as_i64().expect("id");
+    let mut body = report(&app, "62.5");
+    body["version"] = r["version"].clone();
+    let (s, r) = clerk.put(&format!("/api/v1/progress/{rid}"), body).await;
+    assert_eq!((s, r["invested_yuan"].clone()), (StatusCode::OK, json!(625_000)), "{r}");
+    let (s, r) =
+        clerk.post(&format!("/api/v1/progress/{rid}/pass"), json!({"version": r["version"]})).await;
+    assert_eq!((s, r["status"].clone()), (StatusCode::OK, json!("filing")), "{r}");
+    assert_eq!(reported(&app, id).await, 1);
+    // Sent, it cannot be corrected; the authority finds it waiting and files it.
+    let mut body = report(&app, "1");
+    body["version"] = r["version"].clone();
+    let (s, e) = clerk.put(&format!("/api/v1/progress/{rid}"), body).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    let (_, waiting) = reviewer.get("/api/v1/progress").await;
+    assert!(
+        waiting["items"].as_array().expect("items").iter().any(|x| x["id"] == rid),
+        "{waiting}"
+    );
+    let (s, r) = reviewer
+        .post(&format!("/api/v1/progress/{rid}/pass"), json!({"version": r["version"]}))
+        .await;
+    assert_eq!((s, r["status"].clone()), (StatusCode::OK, json!("filed")), "{r}");
+    assert_eq!(reported(&app, id).await, 1, "filing records nothing more");
+    // Nobody types 报送进度.
+    let (s, e) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/events"),
+            json!({"kind": "progress_reported", "date": "2026-01-05"}),
+        )
+        .await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("kind")), "{e}");
+    // Spending read against the approved budget.
+    let (_, list) = clerk.get(&path).await;
+    let first = &list["items"][0];
+    assert_eq!(first["over_budget"], json!(false), "{first}");
+    assert!(first["spent_bp"].as_i64().is_some_and(|b| b > 0), "{first}");
+}
+
+#[tokio::test]
+async fn lhasa_files_no_report_so_filling_it_in_is_the_report() {
+    let app = spawn_app().await;
+    let (cast, id, _, _) = approved(&app, "lhasa").await;
+    let (_, clerk) = cast.owner_clerk(id).await;
+    let (_, p) = clerk.get(&format!("/api/v1/projects/{id}")).await;
+    let over = (p["investment_yuan"].as_i64().expect("investment") + 10_000) / 10_000;
+    let (s, r) = clerk
+        .post(&format!("/api/v1/projects/{id}/progress"), report(&app, &over.to_string()))
+        .await;
+    assert_eq!((s, r["status"].clone()), (StatusCode::CREATED, json!("recorded")), "{r}");
+    assert!(r["verbs"].as_array().is_some_and(Vec::is_empty), "{r}");
+    assert_eq!(r["over_budget"], json!(true), "{r}");
+    assert_eq!(reported(&app, id).await, 1);
+}
+
+#[tokio::test]
+async fn a_report_is_filled_in_and_sent_on_its_pages_without_javascript() {
+    let app = spawn_app().await;
+    let id = approved_yeji(&app, "页面进度报告平台").await;
+    let web = app.login("clerk").await;
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("id=\"new-report\""), "{page}");
+    let (_, form) = web.text(&format!("/projects/{id}/progress/new")).await;
+    // What the profile asks, with the article, and last quarter already chosen.
+    let today = govit_storage::china_today(app.now());
+    let last = govit_core::progress::Quarter::of(today).previous().code();
+    assert!(form.contains("（yeji:15）") && form.contains(&format!("value=\"{last}\"")), "{form}");
+    let mut fields = vec![
+        ("period", last.as_str()),
+        ("content", "页面进度报告平台"),
+        ("progress", ""),
+        ("expected_on", "2027-06-30"),
+        ("invested", "80"),
+        ("head", "王主任"),
+        ("contact", "李工"),
+        ("phone", "0564-6000000"),
+    ];
+    let r = web.post(&format!("/projects/{id}/progress"), &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("请填写建设进度") && body.contains("0564-6000000"), "{body}");
+    fields[2] = ("progress", "完成部署");
+    let r = web.post(&format!("/projects/{id}/progress"), &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let landed = location(&r);
+    let (_, page) = web.text(&landed).await;
+    assert!(
+        page.contains("已保存。请核对后报送。") && page.contains(">填写进度情况表并报送<"),
+        "{page}"
+    );
+    let to = landed.split('?').next().expect("path").to_string();
+    let v = input_value(&page, "version").expect("version");
+    let r = web.post(&format!("{to}/act"), &[("version", &v), ("verb", "pass")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = web.text(&location(&r)).await;
+    assert!(page.contains("已报送，等待") && page.contains("备案"), "{page}");
+    let reviewer = app.login("reviewer").await;
+    let (_, list) = reviewer.text("/progress").await;
+    assert!(list.contains("页面进度报告平台") && list.contains("id=\"reports-waiting\""), "{list}");
+}
