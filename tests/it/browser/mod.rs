@@ -6,6 +6,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+mod construction;
 mod contracts;
 
 struct Driver {

@@ -1,0 +1,84 @@
+//! Construction in Chromium: the owner unit reports last quarter's progress and asks for a
+//! change; the district government approves the change and the authority files both, each
+//! along yeji's own chain (yeji:15, yeji:20).
+
+use super::*;
+
+#[tokio::test]
+async fn yeji_reports_progress_and_changes_its_project_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    let id = clerk.create_draft("浏览器建设期平台").await;
+    clerk.submit(id).await;
+    let p = app.approve_yeji(id).await;
+    assert_eq!(p["status"], "approved", "{p}");
+    let c = browser(&driver).await;
+    let base = app.base.clone();
+    let result = async {
+        // The unit fills in last quarter's report (annex 2) and sends it.
+        login(&c, &base, "clerk").await;
+        c.goto(&format!("{base}/projects/{id}")).await.expect("goto project");
+        click(&c, "#new-report").await;
+        wait_for(&c, "本辖区对进度报告的规定").await;
+        for (field, value) in [
+            ("progress", "已完成概要设计"),
+            ("expected_on", "2027-06-30"),
+            ("invested", "40"),
+            ("head", "王主任"),
+            ("contact", "李工"),
+            ("phone", "0564-6000000"),
+        ] {
+            fill(&c, field, value).await;
+        }
+        click(&c, "#save-report").await;
+        wait_for(&c, "已保存。请核对后报送。").await;
+        let report = c.current_url().await.expect("url").path().to_string();
+        click(&c, "#pass").await;
+        wait_for(&c, "已报送，等待").await;
+        // Then asks to change its content (yeji:20).
+        c.goto(&format!("{base}/projects/{id}")).await.expect("goto project");
+        click(&c, "#new-change").await;
+        wait_for(&c, "本辖区对项目调整的规定").await;
+        for (field, value) in [
+            ("title", "调整共享模块建设内容"),
+            ("content", "将部分开发内容调整为接入区共享平台"),
+            ("reason", "主要建设内容确需调整"),
+            ("increase", "10"),
+            ("decrease", "10"),
+        ] {
+            fill(&c, field, value).await;
+        }
+        click(&c, "#save-change").await;
+        wait_for(&c, "已保存。请核对后报送。").await;
+        let change = c.current_url().await.expect("url").path().to_string();
+        click(&c, "#pass").await;
+        wait_for(&c, "办理中").await;
+        logout(&c).await;
+        // The district government finds the change waiting and approves it.
+        login(&c, &base, "qzf").await;
+        click(&c, "nav.sidenav a[href='/changes']").await;
+        wait_for(&c, "调整共享模块建设内容").await;
+        c.goto(&format!("{base}{change}")).await.expect("goto change");
+        wait_for(&c, "id=\"pass\"").await;
+        click(&c, "#pass").await;
+        wait_without(&c, "id=\"pass\"").await;
+        logout(&c).await;
+        // The authority files both.
+        login(&c, &base, "reviewer").await;
+        for (path, done) in [(&change, "已办结"), (&report, "已办结")] {
+            c.goto(&format!("{base}{path}")).await.expect("goto");
+            wait_for(&c, "id=\"pass\"").await;
+            click(&c, "#pass").await;
+            wait_for(&c, done).await;
+        }
+        c.goto(&format!("{base}/projects/{id}")).await.expect("goto project");
+        let page = wait_for(&c, "调整共享模块建设内容").await;
+        assert!(page.contains("已报送") && page.contains("已办结"), "{page}");
+    }
+    .await;
+    c.close().await.expect("close browser");
+    result
+}
