@@ -227,6 +227,19 @@ pub fn spent_bp(invested: Yuan, approved: Yuan) -> Option<i64> {
     )
 }
 
+/// How far past its contract period a project finishes, as a share of that period in basis
+/// points, rounded up so that anything above half reads above 5000 (lhasa:18's 超合同工期50%):
+/// `finish` is the day the work was done, or the day the latest report expects it. None when
+/// the period is empty; 0 when it finishes in time.
+pub fn delay_bp(starts_on: NaiveDate, ends_on: NaiveDate, finish: NaiveDate) -> Option<i64> {
+    let period = (ends_on - starts_on).num_days();
+    if period <= 0 {
+        return None;
+    }
+    let late = (finish - ends_on).num_days().max(0);
+    Some((late * 10_000 + period - 1) / period)
+}
+
 /// The route a report takes under its profile: the chain of its `progress_report` stage
 /// (yeji:15 报送 → 备案; gaoping:19 and xinzhou-transport:16 the owner's own step); empty where
 /// the profile has none, and the report is only recorded.
@@ -305,6 +318,19 @@ mod tests {
     fn spending_is_a_share_of_the_approved_budget() {
         assert_eq!(spent_bp(Yuan(1_200_000), Yuan(3_000_000)), Some(4000));
         assert_eq!(spent_bp(Yuan(1), Yuan(0)), None);
+    }
+
+    #[test]
+    fn lhasa_18_reads_a_delay_on_both_sides_of_half_the_contract_period() {
+        // A 200-day contract: 100 days late is half, 101 days more than half.
+        let (a, b) = (day("2026-01-01"), day("2026-07-20"));
+        assert_eq!((b - a).num_days(), 200);
+        assert_eq!(delay_bp(a, b, day("2026-10-28")), Some(5000));
+        assert_eq!(delay_bp(a, b, day("2026-10-29")), Some(5050));
+        assert_eq!(delay_bp(a, b, day("2026-05-01")), Some(0), "in time");
+        assert_eq!(delay_bp(b, a, b), None, "no period");
+        // One day over a 3-day contract rounds up.
+        assert_eq!(delay_bp(a, day("2026-01-04"), day("2026-01-05")), Some(3334));
     }
 
     #[test]

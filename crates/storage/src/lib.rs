@@ -167,6 +167,7 @@ impl Store {
                 Box::new(cloud::CommonCapabilityFacts),
                 Box::new(contracts::ContractFacts),
                 Box::new(changes::ChangeFacts),
+                Box::new(progress::DelayFacts),
             ]),
             pass_checks: Arc::new(vec![
                 Box::new(materials::MaterialsHandedIn),

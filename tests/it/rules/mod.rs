@@ -496,20 +496,20 @@ async fn events_are_recorded_only_by_the_party_the_profile_names() {
 }
 
 #[tokio::test]
-async fn the_reviewer_establishes_facts_in_yes_no_wan_and_percent() {
+async fn the_reviewer_establishes_facts_in_yes_no_and_wan() {
     let app = spawn_app().await;
     let clerk = app.login("clerk").await;
     let id = clerk.create_draft("认定单位测试项目").await;
     clerk.submit(id).await;
     let reviewer = app.login("reviewer").await;
     let (_, page) = reviewer.text(&format!("/projects/{id}")).await;
-    assert!(page.contains("项目投资（万元）") && page.contains("超出合同工期比例（%）"));
+    assert!(page.contains("项目投资（万元）"));
+    // The shares the flow derives (项目调整, 工期) are not offered to type.
+    assert!(!page.contains("超出合同工期比例（%）") && !page.contains("调整金额占概算比例（%）"));
     assert!(!page.contains("基点") && !page.contains("（元）"), "no stored units on the page");
     // The form offers the profile's materials to name those a finding relies on.
     assert!(page.contains("name=\"material-yeji-6-feasibility\""), "{page}");
-    for (fact, typed) in
-        [("investment_yuan", "200"), ("delay_ratio_bp", "15%"), ("can_share", "是")]
-    {
+    for (fact, typed) in [("investment_yuan", "200"), ("can_share", "是")] {
         let form = [
             ("fact", fact),
             ("value", typed),
@@ -555,11 +555,7 @@ async fn the_reviewer_establishes_facts_in_yes_no_wan_and_percent() {
     .expect("facts");
     assert_eq!(
         stored,
-        vec![
-            ("can_share".to_string(), 1),
-            ("delay_ratio_bp".to_string(), 1500),
-            ("investment_yuan".to_string(), 2_000_000)
-        ]
+        vec![("can_share".to_string(), 1), ("investment_yuan".to_string(), 2_000_000)]
     );
     // A value in the wrong unit is refused, naming the field.
     let r = reviewer
@@ -623,7 +619,7 @@ async fn the_reviewer_establishes_facts_in_yes_no_wan_and_percent() {
     let (s, e) = api.post(&path, json!({"fact": "failed_reviews", "value": 2})).await;
     assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("fact")), "{e}");
     assert!(e["message"].as_str().unwrap_or("").contains("自动计算"), "{e}");
-    let (s, e) = api.post(&path, json!({"fact": "delay_ratio_bp", "value": "很多"})).await;
+    let (s, e) = api.post(&path, json!({"fact": "investment_yuan", "value": "很多"})).await;
     assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("value")));
     // Made from the gate list, it goes back to the gate list.
     let form = [

@@ -176,3 +176,51 @@ async fn a_report_is_filled_in_and_sent_on_its_pages_without_javascript() {
     let (_, list) = reviewer.text("/progress").await;
     assert!(list.contains("页面进度报告平台") && list.contains("id=\"reports-waiting\""), "{list}");
 }
+
+#[tokio::test]
+async fn lhasa_18_reads_a_serious_delay_from_the_contract_period_and_the_latest_report() {
+    let app = spawn_app().await;
+    let (cast, id, builder, _) = approved(&app, "lhasa").await;
+    let (login, clerk) = cast.owner_clerk(id).await;
+    let today = govit_storage::china_today(app.now());
+    let ends = today + chrono::Days::new(200);
+    let contract = json!({
+        "kind": "construction", "firm_id": builder, "title": "平台建设合同", "method": "open_tender",
+        "amount": "100", "signed_on": today.to_string(), "starts_on": today.to_string(),
+        "ends_on": ends.to_string(), "om_months": 36,
+    });
+    let (s, c) = clerk.post(&format!("/api/v1/projects/{id}/contracts"), contract).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    assert_eq!(
+        super::contracts::fact(&app, &login, id, "delay_ratio_bp").await,
+        Value::Null,
+        "no report yet"
+    );
+    // Last quarter's report expects it 100 days late: half the period, not more.
+    let mut body = report(&app, "10");
+    body["expected_on"] = json!((ends + chrono::Days::new(100)).to_string());
+    let (s, r) = clerk.post(&format!("/api/v1/projects/{id}/progress"), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(super::contracts::fact(&app, &login, id, "delay_ratio_bp").await, json!(5000));
+    let web = app.login(&login).await;
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    assert!(!page.contains("属工程严重逾期"), "{page}");
+    // This quarter's report expects one day more: a serious delay (lhasa:18), shown on the
+    // project with its article; nobody types it.
+    let mut body = report(&app, "20");
+    body["period"] = json!(govit_core::progress::Quarter::of(today).code());
+    body["expected_on"] = json!((ends + chrono::Days::new(101)).to_string());
+    let (s, r) = clerk.post(&format!("/api/v1/projects/{id}/progress"), body).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(super::contracts::fact(&app, &login, id, "delay_ratio_bp").await, json!(5050));
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("属工程严重逾期") && page.contains("lhasa:18"), "{page}");
+    let (s, e) = cast
+        .api("reviewer")
+        .post(
+            &format!("/api/v1/projects/{id}/facts"),
+            json!({"fact": "delay_ratio_bp", "value": "0", "basis": "已赶工"}),
+        )
+        .await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("fact")), "{e}");
+}

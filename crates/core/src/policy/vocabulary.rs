@@ -227,6 +227,9 @@ impl Fact {
             Fact::SupervisorFiled => Some("由监理合同的备案步骤自动判定"),
             Fact::OmYearsInContract => Some("由登记的建设合同约定的运维期自动计算"),
             Fact::ChangeRatioBp => Some("由登记的项目调整的调增、调减金额累计自动计算"),
+            Fact::DelayRatioBp => Some(
+                "由建设合同的工期和初步验收、竣工验收日期（未验收的按最近一期进度报告的预计完成时间）自动计算",
+            ),
             _ => None,
         }
     }

@@ -186,3 +186,49 @@ impl Store {
         self.fetch_page((SELECT, count_from), &w, "s.period DESC, s.id DESC", page, from_row).await
     }
 }
+
+/// How far past the construction contract's period the project finishes (lhasa:18): the
+/// contracts' period against the day the work was done (初步验收 or 竣工验收, the earlier) or,
+/// while it is under way, the completion the latest report expects. Unknown without a
+/// construction contract, or without either day.
+pub struct DelayFacts;
+
+impl crate::projects::FactSource for DelayFacts {
+    fn derive<'a>(
+        &'a self, conn: &'a mut AnyConnection, p: &'a Project,
+        facts: &'a mut govit_core::policy::Facts,
+    ) -> crate::projects::FactFuture<'a> {
+        Box::pin(async move {
+            let period: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+                "SELECT MIN(starts_on), MAX(ends_on) FROM contracts WHERE project_id = $1 AND kind = 'construction'",
+            )
+            .bind(p.id.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let day =
+                |s: Option<String>| s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
+            let Some((Some(starts), Some(ends))) = period.map(|(a, b)| (day(a), day(b))) else {
+                return Ok(());
+            };
+            let done: Option<String> = sqlx::query_scalar(
+                "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND planned = 0 \
+                 AND kind IN ('preliminary_acceptance_passed', 'completion_acceptance_passed')",
+            )
+            .bind(p.id.0)
+            .fetch_one(&mut *conn)
+            .await?;
+            let expected: Option<String> = sqlx::query_scalar(
+                "SELECT expected_on FROM progress_reports WHERE project_id = $1 ORDER BY period DESC, id DESC LIMIT 1",
+            )
+            .bind(p.id.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if let Some(finish) = day(done).or_else(|| day(expected))
+                && let Some(bp) = progress::delay_bp(starts, ends, finish)
+            {
+                facts.insert(govit_core::policy::Fact::DelayRatioBp, bp);
+            }
+            Ok(())
+        })
+    }
+}
