@@ -172,6 +172,8 @@ async fn main() {
         "/search?q=%E5%B9%B3%E5%8F%B0",
         "/plans",
         "/contracts",
+        "/changes",
+        "/progress",
         // yeji annex 1 for the reviewer's submitted declarations (every row, up to the cap).
         "/projects/declaration-form.xlsx?status=submitted",
     ];
