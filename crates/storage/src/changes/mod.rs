@@ -116,14 +116,6 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Change> {
     })
 }
 
-pub(crate) async fn fetch_change(conn: &mut AnyConnection, id: i64) -> Result<Option<Change>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
-}
-
 impl Record for Change {
     const KIND: &'static str = "change";
     type Carry = ();
@@ -133,12 +125,11 @@ impl Record for Change {
         (self.id, self.version)
     }
     async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
-        fetch_change(conn, id).await
+        crate::projects::run::subject::fetch(conn, id).await
     }
     /// A change is seen by whoever sees its project.
     async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
-        let Some(c) = fetch_change(conn, id).await? else { return Ok(None) };
-        Ok(Project::load_visible(conn, who, c.project_id.0).await?.map(|_| c))
+        crate::projects::run::subject::visible(conn, who, id).await
     }
     fn audit_view(&self) -> serde_json::Value {
         json!({"project_id": self.project_id, "terms": self.terms, "ratio_bp": self.ratio_bp,

@@ -96,14 +96,6 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Contract> {
     })
 }
 
-pub(crate) async fn fetch_contract(conn: &mut AnyConnection, id: i64) -> Result<Option<Contract>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
-}
-
 impl Record for Contract {
     const KIND: &'static str = "contract";
     type Carry = ();
@@ -113,12 +105,11 @@ impl Record for Contract {
         (self.id, self.version)
     }
     async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
-        fetch_contract(conn, id).await
+        crate::projects::run::subject::fetch(conn, id).await
     }
     /// A contract is seen by whoever sees its project.
     async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
-        let Some(c) = fetch_contract(conn, id).await? else { return Ok(None) };
-        Ok(Project::load_visible(conn, who, c.project_id.0).await?.map(|_| c))
+        crate::projects::run::subject::visible(conn, who, id).await
     }
     fn audit_view(&self) -> serde_json::Value {
         json!({"project_id": self.project_id, "terms": self.terms, "firm": self.firm_name,

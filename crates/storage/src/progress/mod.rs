@@ -101,14 +101,6 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Report> {
     })
 }
 
-pub(crate) async fn fetch_report(conn: &mut AnyConnection, id: i64) -> Result<Option<Report>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(from_row).transpose()
-}
-
 impl Record for Report {
     const KIND: &'static str = "progress_report";
     type Carry = ();
@@ -118,12 +110,11 @@ impl Record for Report {
         (self.id, self.version)
     }
     async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
-        fetch_report(conn, id).await
+        crate::projects::run::subject::fetch(conn, id).await
     }
     /// A report is seen by whoever sees its project.
     async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
-        let Some(r) = fetch_report(conn, id).await? else { return Ok(None) };
-        Ok(Project::load_visible(conn, who, r.project_id.0).await?.map(|_| r))
+        crate::projects::run::subject::visible(conn, who, id).await
     }
     fn audit_view(&self) -> serde_json::Value {
         json!({"project_id": self.project_id, "terms": self.terms, "status": self.status,

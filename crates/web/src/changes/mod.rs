@@ -28,7 +28,7 @@ use govit_core::policy::{Fact, Profile, Stage};
 use govit_core::project::ProjectStatus;
 use govit_core::{DomainError, FieldError};
 use govit_storage::Target;
-use govit_storage::changes::{CancelChange, Change, ChangeAct, EditChange, RequestChange};
+use govit_storage::changes::{CancelChange, Change, EditChange, RequestChange};
 use govit_storage::projects::Project;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -218,18 +218,12 @@ async fn edit_page(State(state): State<AppState>, user: User, Path(id): Path<i64
     render_form(&state, &user, &p, form_from(&c), Vec::new(), Some((c.id, c.version))).await
 }
 
-fn version_of(f: &HashMap<String, String>) -> Result<i64, DomainError> {
-    f.get("version")
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .ok_or_else(|| DomainError::invalid("version", "表单缺少版本号，请刷新页面后重试"))
-}
-
 async fn edit_post(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
     axum::Form(f): axum::Form<HashMap<String, String>>,
 ) -> PageResult {
     let c = state.store.read::<Change>(user.who(&state), id).await?;
-    let version = version_of(&f)?;
+    let version = crate::shell::page::version_of(&f)?;
     let form = form_of(&f);
     let step = EditChange { form: form.clone() };
     let result = state.store.run(user.who(&state), Target::at(id, version), &step).await;
@@ -378,22 +372,10 @@ async fn act_page(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
     axum::Form(f): axum::Form<HashMap<String, String>>,
 ) -> PageResult {
-    let verb = match route::form_verb(&f) {
-        Ok(v) => v,
-        Err(DomainError::Invalid(errs)) => {
-            return render_change(&state, &user, id, errs, Some(&f), None).await;
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let version = version_of(&f)?;
-    let result =
-        state.store.run(user.who(&state), Target::at(id, version), &ChangeAct::new(verb)).await;
-    respond::page(
-        &state,
-        result,
-        |c: &Change| format!("/changes/{}?done=acted", c.id),
-        |errs| async { render_change(&state, &user, id, errs, Some(&f), None).await },
-    )
+    let to = |c: &Change| format!("/changes/{}?done=acted", c.id);
+    route::act_posted(&state, &user, id, &f, to, |errs| async {
+        render_change(&state, &user, id, errs, Some(&f), None).await
+    })
     .await
 }
 
@@ -402,7 +384,7 @@ async fn cancel_page(
     axum::Form(mut f): axum::Form<HashMap<String, String>>,
 ) -> PageResult {
     f.insert("cancel".into(), "1".into());
-    let version = version_of(&f)?;
+    let version = crate::shell::page::version_of(&f)?;
     let step = CancelChange { reason: f.get("reason").cloned().unwrap_or_default() };
     let result = state.store.run(user.who(&state), Target::at(id, version), &step).await;
     respond::page(

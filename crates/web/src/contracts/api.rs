@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::shell::auth::ApiUser;
 use crate::shell::error::{ApiError, ApiErrorBody};
 use crate::shell::json_body::{object, version_field};
-use crate::shell::route::{RouteActDto, RouteStepDto, act_dtos, step_dtos};
+use crate::shell::route::RunDto;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -100,22 +100,15 @@ impl From<&Contract> for ContractDto {
 pub struct ContractDetailDto {
     #[serde(flatten)]
     contract: ContractDto,
-    steps: Vec<RouteStepDto>,
-    /// The index of the current step (the number of steps once through).
-    current_step: usize,
-    acts: Vec<RouteActDto>,
-    /// pass, return, withdraw: what the caller may do on the filing now.
-    verbs: Vec<String>,
+    #[serde(flatten)]
+    run: RunDto,
 }
 
 impl From<&ContractView> for ContractDetailDto {
     fn from(v: &ContractView) -> Self {
         ContractDetailDto {
             contract: ContractDto::from(&v.record),
-            steps: step_dtos(&v.run.route),
-            current_step: v.run.progress.current,
-            acts: act_dtos(&v.run.acts),
-            verbs: v.verbs.iter().map(|k| k.as_str().to_string()).collect(),
+            run: RunDto::of(&v.run, &v.verbs),
         }
     }
 }

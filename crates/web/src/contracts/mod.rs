@@ -25,7 +25,7 @@ use govit_core::contract::{
 use govit_core::policy::{GatedAction, Profile};
 use govit_core::workflow::VerbKind;
 use govit_core::{DomainError, FieldError};
-use govit_storage::contracts::{Contract, ContractAct, ContractView, EditContract, SignContract};
+use govit_storage::contracts::{Contract, ContractView, EditContract, SignContract};
 use govit_storage::projects::Project;
 use govit_storage::{StoreError, Target};
 use serde::Deserialize;
@@ -446,26 +446,10 @@ async fn act_page(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
     axum::Form(f): axum::Form<HashMap<String, String>>,
 ) -> PageResult {
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let verb = match route::form_verb(&f) {
-        Ok(v) => v,
-        Err(DomainError::Invalid(errs)) => {
-            return render_contract(&state, &user, id, errs, Some(&f), Done::Nothing).await;
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let version = get("version")
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| DomainError::invalid("version", "表单缺少版本号，请刷新页面后重试"))?;
-    let result =
-        state.store.run(user.who(&state), Target::at(id, version), &ContractAct::new(verb)).await;
-    respond::page(
-        &state,
-        result,
-        |c: &Contract| format!("/contracts/{}?done=acted", c.id),
-        |errs| async { render_contract(&state, &user, id, errs, Some(&f), Done::Nothing).await },
-    )
+    let to = |c: &Contract| format!("/contracts/{}?done=acted", c.id);
+    route::act_posted(&state, &user, id, &f, to, |errs| async {
+        render_contract(&state, &user, id, errs, Some(&f), Done::Nothing).await
+    })
     .await
 }
 

@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::shell::auth::ApiUser;
 use crate::shell::error::{ApiError, ApiErrorBody};
 use crate::shell::json_body::{Fields, object, version_field};
-use crate::shell::route::{RouteActDto, RouteStepDto, act_dtos, step_dtos};
+use crate::shell::route::RunDto;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -97,23 +97,13 @@ impl From<&Report> for ReportDto {
 pub struct ReportDetailDto {
     #[serde(flatten)]
     report: ReportDto,
-    steps: Vec<RouteStepDto>,
-    /// The index of the current step (the number of steps once through).
-    current_step: usize,
-    acts: Vec<RouteActDto>,
-    /// pass, return, withdraw: what the caller may do on its run now.
-    verbs: Vec<String>,
+    #[serde(flatten)]
+    run: RunDto,
 }
 
 impl From<&ReportView> for ReportDetailDto {
     fn from(v: &ReportView) -> Self {
-        ReportDetailDto {
-            report: ReportDto::from(&v.record),
-            steps: step_dtos(&v.run.route),
-            current_step: v.run.progress.current,
-            acts: act_dtos(&v.run.acts),
-            verbs: v.verbs.iter().map(|k| k.as_str().to_string()).collect(),
-        }
+        ReportDetailDto { report: ReportDto::from(&v.record), run: RunDto::of(&v.run, &v.verbs) }
     }
 }
 

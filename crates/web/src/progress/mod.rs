@@ -27,7 +27,7 @@ use govit_core::progress::{Quarter, ReportForm, ReportStatus};
 use govit_core::project::ProjectStatus;
 use govit_core::{DomainError, FieldError};
 use govit_storage::Target;
-use govit_storage::progress::{EditReport, FileReport, Report, ReportAct};
+use govit_storage::progress::{EditReport, FileReport, Report};
 use govit_storage::projects::Project;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -238,18 +238,12 @@ async fn edit_page(State(state): State<AppState>, user: User, Path(id): Path<i64
     render_form(&state, &user, &p, form_from(&r), Vec::new(), Some((r.id, r.version))).await
 }
 
-fn version_of(f: &HashMap<String, String>) -> Result<i64, DomainError> {
-    f.get("version")
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .ok_or_else(|| DomainError::invalid("version", "表单缺少版本号，请刷新页面后重试"))
-}
-
 async fn edit_post(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
     axum::Form(f): axum::Form<HashMap<String, String>>,
 ) -> PageResult {
     let r = state.store.read::<Report>(user.who(&state), id).await?;
-    let version = version_of(&f)?;
+    let version = crate::shell::page::version_of(&f)?;
     let form = form_of(&f);
     let step = EditReport { form: form.clone() };
     let result = state.store.run(user.who(&state), Target::at(id, version), &step).await;
@@ -374,22 +368,10 @@ async fn act_page(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
     axum::Form(f): axum::Form<HashMap<String, String>>,
 ) -> PageResult {
-    let verb = match route::form_verb(&f) {
-        Ok(v) => v,
-        Err(DomainError::Invalid(errs)) => {
-            return render_report(&state, &user, id, errs, Some(&f), None).await;
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let version = version_of(&f)?;
-    let result =
-        state.store.run(user.who(&state), Target::at(id, version), &ReportAct::new(verb)).await;
-    respond::page(
-        &state,
-        result,
-        |r: &Report| format!("/progress/{}?done=acted", r.id),
-        |errs| async { render_report(&state, &user, id, errs, Some(&f), None).await },
-    )
+    let to = |r: &Report| format!("/progress/{}?done=acted", r.id);
+    route::act_posted(&state, &user, id, &f, to, |errs| async {
+        render_report(&state, &user, id, errs, Some(&f), None).await
+    })
     .await
 }
 

@@ -297,3 +297,52 @@ pub fn returned_note(returned: bool, acts: &[ActRecord]) -> Option<String> {
         _ => None,
     }
 }
+
+/// A subject's run over the API, beside its record: the steps, where it stands, the acts on it
+/// and what the caller may do now.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RunDto {
+    steps: Vec<RouteStepDto>,
+    /// The index of the current step (the number of steps once through).
+    current_step: usize,
+    acts: Vec<RouteActDto>,
+    /// pass, return, withdraw, reject: those of the subject's verbs the caller may use now.
+    verbs: Vec<String>,
+}
+
+impl RunDto {
+    pub fn of(
+        run: &govit_storage::projects::run::Run, verbs: &[govit_core::workflow::VerbKind],
+    ) -> RunDto {
+        RunDto {
+            steps: step_dtos(&run.route),
+            current_step: run.progress.current,
+            acts: act_dtos(&run.acts),
+            verbs: verbs.iter().map(|k| k.as_str().to_string()).collect(),
+        }
+    }
+}
+
+/// An act posted from a subject's page: the verb its form names, at the version read; on
+/// success the page `to` names, otherwise `again` — the page with the errors beside what was
+/// typed.
+pub async fn act_posted<S, Again, Fut>(
+    state: &AppState, user: &crate::shell::auth::User, id: i64,
+    f: &std::collections::HashMap<String, String>, to: impl FnOnce(&S) -> String, again: Again,
+) -> crate::shell::page::PageResult
+where
+    S: govit_storage::projects::run::subject::Subject,
+    Again: FnOnce(Vec<govit_core::FieldError>) -> Fut,
+    Fut: std::future::Future<Output = crate::shell::page::PageResult>,
+{
+    use govit_storage::projects::run::subject::SubjectAct;
+    let verb = match form_verb(f) {
+        Ok(v) => v,
+        Err(govit_core::DomainError::Invalid(errs)) => return again(errs).await,
+        Err(e) => return Err(e.into()),
+    };
+    let version = crate::shell::page::version_of(f)?;
+    let target = govit_storage::Target::at(id, version);
+    let result = state.store.run(user.who(state), target, &SubjectAct::<S>::new(verb)).await;
+    crate::shell::respond::page(state, result, to, again).await
+}

@@ -66,6 +66,21 @@ pub trait Subject: Record + Clone + Send + Sync + 'static {
     fn state(route: &Route, progress: &Progress, returned: bool) -> &'static str;
 }
 
+/// A subject by id, as stored.
+pub(crate) async fn fetch<S: Subject>(conn: &mut AnyConnection, id: i64) -> Result<Option<S>> {
+    let sql = format!("{} WHERE s.id = $1", S::SELECT);
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(S::from_row).transpose()
+}
+
+/// A subject by id, if `who` sees its project (a subject is seen by whoever sees its project).
+pub(crate) async fn visible<S: Subject>(
+    conn: &mut AnyConnection, who: Who<'_>, id: i64,
+) -> Result<Option<S>> {
+    let Some(s) = fetch::<S>(conn, id).await? else { return Ok(None) };
+    Ok(Project::load_visible(conn, who, s.project().0).await?.map(|_| s))
+}
+
 /// The state a run leaves a subject in, and the parties its open step waits on.
 pub(crate) fn projection<S: Subject>(
     route: &Route, progress: &Progress, returned: bool,
