@@ -17,7 +17,6 @@ use crate::{Result, Store};
 use govit_core::change::{ChangePath, ChangeStatus, ChangeTerms};
 use govit_core::ids::{JurisdictionId, ProjectId};
 use govit_core::money::Yuan;
-use govit_core::org::Principal;
 use govit_core::policy::{Fact, Facts};
 use govit_core::project::ProjectAction;
 use govit_core::workflow::{Progress, Route, VerbKind};
@@ -71,6 +70,8 @@ pub type ChangeAct = SubjectAct<Change>;
 const SELECT: &str = "SELECT s.*, p.name AS project_name, p.profile_id, \
     u.name AS created_by_name FROM project_changes s JOIN projects p ON p.id = s.project_id \
     JOIN departments d ON d.id = p.owner_department_id JOIN users u ON u.id = s.created_by";
+const FROM: &str = "FROM project_changes s JOIN projects p ON p.id = s.project_id \
+    JOIN departments d ON d.id = p.owner_department_id";
 
 /// The facts a route was laid out under, as kept (`{"change_ratio_bp": 1500, …}`).
 pub(crate) fn facts_json(facts: &Facts) -> String {
@@ -151,6 +152,8 @@ impl Subject for Change {
     const ACTS: Acts = Acts::Change;
     const ROWS: &'static str = "project_changes";
     const SELECT: &'static str = SELECT;
+    const FROM: &'static str = FROM;
+    const KEYWORDS: &'static [&'static str] = &["s.title", "p.name"];
     const VERBS: &'static [VerbKind] = &CHANGE_VERBS;
     const OPEN: &'static [&'static str] = &["to_send", "returned", "handling"];
     const ACTION: ProjectAction = ProjectAction::Change;
@@ -226,21 +229,6 @@ impl FactSource for ChangeFacts {
             }
             Ok(())
         })
-    }
-}
-
-impl Store {
-    /// The changes of the projects the caller may see, newest first, a page at a time; `q`
-    /// matches the change's title or its project's name.
-    pub async fn list_changes(
-        &self, principal: &Principal, q: &str, page: crate::base::Page,
-    ) -> Result<crate::base::Paged<Change>> {
-        let mut w = crate::projects::scope_where(principal);
-        w.and("s.jurisdiction_id = ?", vec![crate::Param::Int(principal.jurisdiction_id.0)]);
-        w.keyword(q, &["s.title", "p.name"]);
-        let count_from = "FROM project_changes s JOIN projects p ON p.id = s.project_id \
-                          JOIN departments d ON d.id = p.owner_department_id";
-        self.fetch_page((SELECT, count_from), &w, "s.id DESC", page, from_row).await
     }
 }
 

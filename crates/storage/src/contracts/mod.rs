@@ -24,7 +24,6 @@ use govit_core::contract::{
 };
 use govit_core::ids::{JurisdictionId, ProjectId};
 use govit_core::money::Yuan;
-use govit_core::org::Principal;
 use govit_core::policy::{Fact, Facts};
 use govit_core::project::ProjectAction;
 use govit_core::workflow::{Progress, Route, VerbKind};
@@ -58,6 +57,8 @@ const SELECT: &str = "SELECT s.*, p.name AS project_name, p.profile_id, f.name A
     u.name AS created_by_name FROM contracts s JOIN projects p ON p.id = s.project_id \
     JOIN departments d ON d.id = p.owner_department_id \
     JOIN firms f ON f.id = s.firm_id JOIN users u ON u.id = s.created_by";
+const FROM: &str = "FROM contracts s JOIN projects p ON p.id = s.project_id \
+    JOIN departments d ON d.id = p.owner_department_id JOIN firms f ON f.id = s.firm_id";
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
@@ -127,6 +128,8 @@ impl Subject for Contract {
     const ACTS: Acts = Acts::Contract;
     const ROWS: &'static str = "contracts";
     const SELECT: &'static str = SELECT;
+    const FROM: &'static str = FROM;
+    const KEYWORDS: &'static [&'static str] = &["s.title", "p.name", "f.name"];
     const VERBS: &'static [VerbKind] = &CONTRACT_VERBS;
     const OPEN: &'static [&'static str] = &["to_file", "returned", "filing"];
     const ACTION: ProjectAction = ProjectAction::Contract;
@@ -182,20 +185,6 @@ impl FactSource for ContractFacts {
 }
 
 impl Store {
-    /// The contracts of the projects the caller may see, newest first, a page at a time;
-    /// `q` matches the contract's title, its project's name or its firm's.
-    pub async fn list_contracts(
-        &self, principal: &Principal, q: &str, page: crate::base::Page,
-    ) -> Result<crate::base::Paged<Contract>> {
-        let mut w = crate::projects::scope_where(principal);
-        w.and("s.jurisdiction_id = ?", vec![crate::Param::Int(principal.jurisdiction_id.0)]);
-        w.keyword(q, &["s.title", "p.name", "f.name"]);
-        let count_from = "FROM contracts s JOIN projects p ON p.id = s.project_id \
-                          JOIN departments d ON d.id = p.owner_department_id \
-                          JOIN firms f ON f.id = s.firm_id";
-        self.fetch_page((SELECT, count_from), &w, "s.id DESC", page, from_row).await
-    }
-
     /// The firms of a kind in the caller's jurisdiction a contract may be signed with now
     /// (id, name), blacklisted ones left out.
     pub async fn contractable_firms(

@@ -17,7 +17,6 @@ use crate::{Result, Store};
 use chrono::NaiveDate;
 use govit_core::ids::{JurisdictionId, ProjectId};
 use govit_core::money::Yuan;
-use govit_core::org::Principal;
 use govit_core::progress::{self, Quarter, ReportStatus, ReportTerms};
 use govit_core::project::ProjectAction;
 use govit_core::workflow::{Progress, Route, VerbKind};
@@ -69,6 +68,8 @@ const SELECT: &str = "SELECT s.*, p.name AS project_name, p.profile_id, p.invest
     d.name AS owner_name, u.name AS created_by_name FROM progress_reports s \
     JOIN projects p ON p.id = s.project_id JOIN departments d ON d.id = p.owner_department_id \
     JOIN users u ON u.id = s.created_by";
+const FROM: &str = "FROM progress_reports s JOIN projects p ON p.id = s.project_id \
+    JOIN departments d ON d.id = p.owner_department_id";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Report> {
     let period: String = r.try_get("period")?;
@@ -132,6 +133,9 @@ impl Subject for Report {
     const ACTS: Acts = Acts::Progress;
     const ROWS: &'static str = "progress_reports";
     const SELECT: &'static str = SELECT;
+    const FROM: &'static str = FROM;
+    const KEYWORDS: &'static [&'static str] = &["p.name", "d.name"];
+    const ORDER: &'static str = "s.period DESC, s.id DESC";
     const VERBS: &'static [VerbKind] = &REPORT_VERBS;
     const OPEN: &'static [&'static str] = &["to_send", "returned", "filing"];
     const ACTION: ProjectAction = ProjectAction::Progress;
@@ -160,21 +164,6 @@ impl Subject for Report {
     }
     fn state(route: &Route, progress: &Progress, returned: bool) -> &'static str {
         progress::status(route, progress, returned).as_str()
-    }
-}
-
-impl Store {
-    /// The progress reports of the projects the caller may see, newest quarter first, a page
-    /// at a time; `q` matches the project's name or its unit's.
-    pub async fn list_reports(
-        &self, principal: &Principal, q: &str, page: crate::base::Page,
-    ) -> Result<crate::base::Paged<Report>> {
-        let mut w = crate::projects::scope_where(principal);
-        w.and("s.jurisdiction_id = ?", vec![crate::Param::Int(principal.jurisdiction_id.0)]);
-        w.keyword(q, &["p.name", "d.name"]);
-        let count_from = "FROM progress_reports s JOIN projects p ON p.id = s.project_id \
-                          JOIN departments d ON d.id = p.owner_department_id";
-        self.fetch_page((SELECT, count_from), &w, "s.period DESC, s.id DESC", page, from_row).await
     }
 }
 

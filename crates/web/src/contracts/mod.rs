@@ -13,7 +13,7 @@ use crate::shell::auth::User;
 use crate::shell::page::{PageResult, html};
 use crate::shell::respond;
 use crate::shell::route::{self, RunPanel};
-use crate::shell::view::{Layout, Pager, SummaryItem, filter_query, fmt_ms};
+use crate::shell::view::{Layout, Pager, SummaryItem, fmt_ms};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -464,32 +464,17 @@ struct ListPage {
     pager: Pager,
 }
 
-#[derive(Deserialize, Default)]
-struct ListQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    page: Option<String>,
-}
-
 async fn list_page(
-    State(state): State<AppState>, user: User, Query(lq): Query<ListQuery>,
+    State(state): State<AppState>, user: User, Query(lq): Query<route::ListQuery>,
 ) -> PageResult {
-    let waiting = state.store.subjects_waiting::<Contract>(&user.principal, 200).await?;
-    let q: String = lq.q.trim().chars().take(100).collect();
-    let page = lq.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).unwrap_or(1);
-    let paged =
-        state.store.list_contracts(&user.principal, &q, govit_storage::Page::new(page, 50)).await?;
-    let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
-        format!("/contracts?{}", filter_query(&[("q", q.as_str())], Some(n)))
-    });
+    let l = route::listed::<Contract>(&state, &user, &lq, "/contracts").await?;
     html(ListPage {
         layout: Layout::for_user(&state, &user, "合同备案", "contracts").await?,
-        waiting,
-        total: paged.total,
-        all: paged.items,
-        q,
-        pager,
+        waiting: l.waiting,
+        all: l.all,
+        total: l.total,
+        q: l.q,
+        pager: l.pager,
     })
 }
 

@@ -346,3 +346,40 @@ where
     let result = state.store.run(user.who(state), target, &SubjectAct::<S>::new(verb)).await;
     crate::shell::respond::page(state, result, to, again).await
 }
+
+/// A subject list's query: a keyword and a page.
+#[derive(serde::Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<String>,
+}
+
+/// A subject's list page as the reader sees it: what waits on them, then every one of the
+/// projects they may see, searched and 50 a page.
+pub struct Listed<S> {
+    pub waiting: Vec<S>,
+    pub all: Vec<S>,
+    pub total: i64,
+    pub q: String,
+    pub pager: crate::shell::view::Pager,
+}
+
+/// The list of subjects `S` at `path` for the reader.
+pub async fn listed<S: govit_storage::projects::run::subject::Subject>(
+    state: &AppState, user: &crate::shell::auth::User, lq: &ListQuery, path: &str,
+) -> Result<Listed<S>, crate::shell::error::PageError> {
+    use crate::shell::view::{Pager, filter_query};
+    let waiting = state.store.subjects_waiting::<S>(&user.principal, 200).await?;
+    let q: String = lq.q.trim().chars().take(100).collect();
+    let page = lq.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).unwrap_or(1);
+    let paged = state
+        .store
+        .list_subjects::<S>(&user.principal, &q, govit_storage::Page::new(page, 50))
+        .await?;
+    let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
+        format!("{path}?{}", filter_query(&[("q", q.as_str())], Some(n)))
+    });
+    Ok(Listed { waiting, all: paged.items, total: paged.total, q, pager })
+}

@@ -33,6 +33,12 @@ pub trait Subject: Record + Clone + Send + Sync + 'static {
     const ROWS: &'static str;
     /// The select of its rows (`s`, `p`, `d` as above).
     const SELECT: &'static str;
+    /// SELECT's tables without the columns (`FROM … s JOIN projects p …`), to count its rows.
+    const FROM: &'static str;
+    /// The columns a keyword of its list matches (`s.title`, `p.name` …).
+    const KEYWORDS: &'static [&'static str];
+    /// The order of its list: newest first.
+    const ORDER: &'static str = "s.id DESC";
     /// The verbs its run offers.
     const VERBS: &'static [VerbKind];
     /// The states in which its open step waits on someone.
@@ -147,6 +153,17 @@ impl Store {
         let rows =
             sqlx::query(sqlx::AssertSqlSafe(sql)).bind(project.0).fetch_all(&mut *conn).await?;
         rows.iter().map(S::from_row).collect()
+    }
+
+    /// The subjects of the projects the caller may see, in the subject's order, a page at a
+    /// time; `q` matches its keyword columns.
+    pub async fn list_subjects<S: Subject>(
+        &self, principal: &Principal, q: &str, page: crate::base::Page,
+    ) -> Result<crate::base::Paged<S>> {
+        let mut w = crate::projects::scope_where(principal);
+        w.and("s.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
+        w.keyword(q, S::KEYWORDS);
+        self.fetch_page((S::SELECT, S::FROM), &w, S::ORDER, page, S::from_row).await
     }
 
     /// The subjects of the caller's jurisdiction whose run waits on them now, oldest first,
