@@ -33,6 +33,50 @@ fn beijing_noon_ms(d: chrono::NaiveDate) -> i64 {
 }
 
 impl Store {
+    /// An approved synthetic project's report of last quarter, as its profile's run leaves it
+    /// once the owner unit has sent it: waiting on the authority's 备案 (yeji), reported (the
+    /// owner's step is the only one) or recorded (the profile files none).
+    async fn seed_report(
+        &self, conn: &mut sqlx::AnyConnection, id: ProjectId, jurisdiction: i64, profile: &str,
+        by: UserId, at_ms: i64,
+    ) -> Result<()> {
+        let today = crate::china_today(at_ms);
+        use crate::progress::Report;
+        use crate::projects::run::subject::projection;
+        let route = crate::progress::route_of(self, profile);
+        let act = route.steps.first().map(|s| govit_core::workflow::Act {
+            at_ms,
+            user: by,
+            parties: vec![crate::projects::run::OWNER.to_string()],
+            step: s.key.clone(),
+            verb: Verb::Pass { note: String::new() },
+        });
+        let progress = govit_core::workflow::replay(&route, at_ms, act.as_slice());
+        let (state, waiting) = projection::<Report>(&route, &progress, false);
+        let period = govit_core::progress::Quarter::of(today).previous().code();
+        let report: i64 = sqlx::query_scalar(
+            "INSERT INTO progress_reports (project_id, jurisdiction_id, period, content, progress, expected_on, \
+             invested_yuan, head, contact, phone, mobile, email, state, waiting_on, created_by, created_at_ms, version) \
+             VALUES ($1, $2, $3, '合成数据', '按计划推进', $4, 0, '张建华', '李明', '0564-6661234', '', '', $5, $6, $7, $8, 1) \
+             RETURNING id",
+        )
+        .bind(id.0)
+        .bind(jurisdiction)
+        .bind(period)
+        .bind((today + chrono::Days::new(180)).to_string())
+        .bind(state)
+        .bind(waiting)
+        .bind(by.0)
+        .bind(at_ms)
+        .fetch_one(&mut *conn)
+        .await?;
+        if let Some(act) = act {
+            let which = crate::projects::run::Acts::Progress;
+            crate::projects::run::keep_act(conn, which, report, 1, &act).await?;
+        }
+        Ok(())
+    }
+
     /// Starts a synthetic project's path as a real one stands: a submitted project has its
     /// declaration passed on `sent` (the first step of its route) and waits on the next step's
     /// parties; a draft waits on its owner. Returns the open task rows written.
@@ -200,7 +244,19 @@ impl Store {
                         .await?;
                     }
                     out.obligations += self.recompute_in(&mut w.tx, ProjectId(id), now_ms).await?;
-                    if STATUSES[p.stage as usize] != "approved" {
+                    if STATUSES[p.stage as usize] == "approved" {
+                        let at = now_ms - 86_400_000;
+                        self.seed_report(
+                            &mut w.tx,
+                            ProjectId(id),
+                            j.0,
+                            profile,
+                            creator,
+                            at,
+                            today,
+                        )
+                        .await?;
+                    } else {
                         let sent = p
                             .events
                             .iter()

@@ -87,12 +87,24 @@ pub(crate) async fn visible<S: Subject>(
     Ok(Project::load_visible(conn, who, s.project().0).await?.map(|_| s))
 }
 
-/// The state a run leaves a subject in, and the parties its open step waits on.
+/// The state a run leaves a subject in, and the parties its open step still waits on (those
+/// of its places nobody has signed: a 会签's party that has signed is no longer waited on).
+/// A subject's verbs neither transfer nor add signers, so these parties are exactly who may
+/// act: its waiting list is read from them without folding any run.
 pub(crate) fn projection<S: Subject>(
     route: &Route, progress: &Progress, returned: bool,
 ) -> (&'static str, String) {
-    let waiting = progress.step(route).map(|s| s.parties.join(",")).unwrap_or_default();
-    (S::state(route, progress, returned), waiting)
+    let mut waiting: Vec<&str> = Vec::new();
+    if progress.step(route).is_some() {
+        for (_, slot) in progress.open_slots() {
+            for p in &slot.parties {
+                if !waiting.contains(&p.as_str()) {
+                    waiting.push(p);
+                }
+            }
+        }
+    }
+    (S::state(route, progress, returned), waiting.join(","))
 }
 
 /// The run of a subject, read on `conn`.
@@ -167,67 +179,69 @@ impl Store {
     }
 
     /// The subjects of the caller's jurisdiction whose run waits on them now, oldest first,
-    /// at most `limit`.
+    /// at most `limit`: those of the projects they may see whose open step waits on one of
+    /// their parties — the owner unit's (a declarant of the unit or one above it) or their
+    /// department's party kinds — read from the projection alone.
     pub async fn subjects_waiting<S: Subject>(
         &self, principal: &Principal, limit: usize,
     ) -> Result<Vec<S>> {
         let mut conn = self.pool.acquire().await?;
-        // Only the rows whose open step waits on one of the caller's parties are read and
-        // folded: the owner unit's (a declarant of the unit or one above it) and the party
-        // kinds of the caller's department.
-        let mut any: Vec<(String, Vec<Param>)> = Vec::new();
-        if principal.has(Role::Declarant)
-            && let Some(path) = principal.department_path.as_deref()
-        {
-            let below = format!("{}%", like_pattern(path).trim_matches('%'));
-            any.push((
-                "(s.waiting_on = 'owner_unit' AND d.path LIKE ? ESCAPE '\\')".into(),
-                vec![Param::Text(below)],
-            ));
-        }
-        if principal.has(Role::Reviewer) {
-            for k in crate::org::parties_of(&mut conn, principal).await? {
-                if k.as_str() == super::OWNER {
-                    continue;
-                }
-                any.push((
-                    "(',' || s.waiting_on || ',') LIKE ?".into(),
-                    vec![Param::Text(format!("%,{},%", k.as_str()))],
-                ));
-            }
-        }
-        if any.is_empty() {
+        let Some(w) = waiting_where::<S>(&mut conn, principal).await? else {
             return Ok(Vec::new());
-        }
-        let mut w = Where::default();
-        w.and("s.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
-        let open = S::OPEN.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
-        w.and(&format!("s.state IN ({open})"), vec![]);
-        let clause = any.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(" OR ");
-        w.and(&format!("({clause})"), any.into_iter().flat_map(|(_, p)| p).collect());
-        let sql = format!("{}{} ORDER BY s.id LIMIT 2000", S::SELECT, w.sql());
+        };
+        let sql = format!("{}{} ORDER BY s.id LIMIT {}", S::SELECT, w.sql(), limit.min(2000));
         let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params)
             .fetch_all(&mut *conn)
             .await?;
-        let mut out = Vec::new();
-        for r in &rows {
-            let s = S::from_row(r)?;
-            let run = run_of(self, &mut conn, &s).await?;
-            let (p, parties) = parties_on(&mut conn, principal, s.project()).await?;
-            let visible = match p {
-                Some(p) => principal.can_see_project(&p.ownership(), p.status),
-                None => false,
-            };
-            let actor = Actor { user: principal.user_id, parties: &parties };
-            if visible && run.progress.holds(actor) {
-                out.push(s);
-                if out.len() >= limit {
-                    break;
-                }
-            }
-        }
-        Ok(out)
+        rows.iter().map(S::from_row).collect()
     }
+
+    /// How many subjects wait on the caller now (the navigation's and 我的待办's count).
+    pub async fn count_subjects_waiting<S: Subject>(&self, principal: &Principal) -> Result<i64> {
+        let mut conn = self.pool.acquire().await?;
+        let Some(w) = waiting_where::<S>(&mut conn, principal).await? else { return Ok(0) };
+        drop(conn);
+        self.count_where(S::FROM, &w).await
+    }
+}
+
+/// The rows of `S` waiting on the caller: visible to them, open, and waiting on one of their
+/// parties; None when they act as no party at all.
+async fn waiting_where<S: Subject>(
+    conn: &mut AnyConnection, principal: &Principal,
+) -> Result<Option<Where>> {
+    let mut any: Vec<(String, Vec<Param>)> = Vec::new();
+    if principal.has(Role::Declarant)
+        && let Some(path) = principal.department_path.as_deref()
+    {
+        let below = format!("{}%", like_pattern(path).trim_matches('%'));
+        any.push((
+            "((',' || s.waiting_on || ',') LIKE '%,owner_unit,%' AND d.path LIKE ? ESCAPE '\\')"
+                .into(),
+            vec![Param::Text(below)],
+        ));
+    }
+    if principal.has(Role::Reviewer) {
+        for k in crate::org::parties_of(conn, principal).await? {
+            if k.as_str() == super::OWNER {
+                continue;
+            }
+            any.push((
+                "(',' || s.waiting_on || ',') LIKE ?".into(),
+                vec![Param::Text(format!("%,{},%", k.as_str()))],
+            ));
+        }
+    }
+    if any.is_empty() {
+        return Ok(None);
+    }
+    let mut w = crate::projects::scope_where(principal);
+    w.and("s.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
+    let open = S::OPEN.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+    w.and(&format!("s.state IN ({open})"), vec![]);
+    let clause = any.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(" OR ");
+    w.and(&format!("({clause})"), any.into_iter().flat_map(|(_, p)| p).collect());
+    Ok(Some(w))
 }
 
 /// One act on a subject's run (报送, a party's consent, 备案 or 批准, 退回 for correction,
