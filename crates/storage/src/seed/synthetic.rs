@@ -246,16 +246,8 @@ impl Store {
                     out.obligations += self.recompute_in(&mut w.tx, ProjectId(id), now_ms).await?;
                     if STATUSES[p.stage as usize] == "approved" {
                         let at = now_ms - 86_400_000;
-                        self.seed_report(
-                            &mut w.tx,
-                            ProjectId(id),
-                            j.0,
-                            profile,
-                            creator,
-                            at,
-                            today,
-                        )
-                        .await?;
+                        self.seed_report(&mut w.tx, ProjectId(id), j.0, profile, creator, at)
+                            .await?;
                     } else {
                         let sent = p
                             .events
