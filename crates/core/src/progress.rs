@@ -18,7 +18,8 @@ named_enum!(
         ToSend => "to_send", "待报送",
         Returned => "returned", "已退回",
         Filing => "filing", "备案中",
-        Filed => "filed", "已报送",
+        Reported => "reported", "已报送",
+        Filed => "filed", "已备案",
     }
 );
 
@@ -253,6 +254,12 @@ pub fn status(route: &Route, progress: &Progress, returned: bool) -> ReportStatu
         return ReportStatus::Recorded;
     }
     match progress.status {
+        // Reported where the owner's own step is the last; filed where another party files it.
+        RunStatus::Completed
+            if route.steps.last().is_some_and(|s| s.parties.iter().all(|p| p == "owner_unit")) =>
+        {
+            ReportStatus::Reported
+        }
         RunStatus::Completed => ReportStatus::Filed,
         _ if progress.current == 0 && returned => ReportStatus::Returned,
         _ if progress.current == 0 => ReportStatus::ToSend,

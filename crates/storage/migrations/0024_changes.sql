@@ -5,7 +5,8 @@
 -- profile's change procedure, or approval again where lhasa:16's 15% is passed) and the facts
 -- its route was laid out under (JSON), so that an auditor later reads the same route. `state`
 -- is the projection of its run with the parties its open step waits on; its acts are read and
--- folded like a contract's filing.
+-- folded like a contract's filing. A change its owner cancels keeps the reason given
+-- (`cancel_reason`).
 CREATE TABLE project_changes (
     id __ID__,
     project_id BIGINT NOT NULL REFERENCES projects(id),
@@ -20,6 +21,7 @@ CREATE TABLE project_changes (
     facts TEXT NOT NULL,
     state TEXT NOT NULL,
     waiting_on TEXT NOT NULL,
+    cancel_reason TEXT NOT NULL DEFAULT '',
     created_by BIGINT NOT NULL REFERENCES users(id),
     created_at_ms BIGINT NOT NULL,
     version BIGINT NOT NULL

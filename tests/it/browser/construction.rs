@@ -68,7 +68,7 @@ async fn yeji_reports_progress_and_changes_its_project_in_chromium() {
         logout(&c).await;
         // The authority files both.
         login(&c, &base, "reviewer").await;
-        for (path, done) in [(&change, "已办结"), (&report, "已办结")] {
+        for (path, done) in [(&change, "已办结"), (&report, "已备案")] {
             c.goto(&format!("{base}{path}")).await.expect("goto");
             wait_for(&c, "id=\"pass\"").await;
             click(&c, "#pass").await;
@@ -76,7 +76,7 @@ async fn yeji_reports_progress_and_changes_its_project_in_chromium() {
         }
         c.goto(&format!("{base}/projects/{id}")).await.expect("goto project");
         let page = wait_for(&c, "调整共享模块建设内容").await;
-        assert!(page.contains("已报送") && page.contains("已办结"), "{page}");
+        assert!(page.contains("已备案") && page.contains("已办结"), "{page}");
     }
     .await;
     c.close().await.expect("close browser");

@@ -125,6 +125,13 @@ async fn lhasa_16_lets_the_owner_change_up_to_fifteen_percent_added_up_and_no_mo
         clerk.post(&format!("/api/v1/changes/{cid}/pass"), json!({"version": c["version"]})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     assert_eq!(fact(&app, &login, id, "change_ratio_bp").await, json!(1500));
+    // Its page says why, and that it no longer counts; the second, which raises more than it
+    // lowers, says the total would pass the approved budget.
+    let web = app.login(&login).await;
+    let (_, page) = web.text(&format!("/changes/{cid}")).await;
+    assert!(page.contains("合并到下次") && page.contains("本次已撤销，不计入累计"), "{page}");
+    let (_, page) = web.text(&format!("/changes/{}", b["id"])).await;
+    assert!(page.contains("超出批复概算") && page.contains("含本次"), "{page}");
 
     // The first runs through: the owner changes, the authority files; it waited on it.
     let aid = a["id"].as_i64().expect("id");
@@ -180,7 +187,7 @@ async fn lhasa_16_lets_the_owner_change_up_to_fifteen_percent_added_up_and_no_mo
     let (_, timeline) = clerk.get(&format!("/api/v1/projects/{id}/events")).await;
     let said = timeline.to_string();
     assert!(
-        said.contains("申请项目调整《第一次调整》") && said.contains("累计调整占批复概算 10%"),
+        said.contains("填写项目调整申请《第一次调整》") && said.contains("累计调整占批复概算 10%"),
         "{said}"
     );
     assert!(

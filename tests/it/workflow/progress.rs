@@ -9,10 +9,12 @@ use crate::harness::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+/// A report of this quarter (the test projects are approved today: no earlier quarter may be
+/// reported on).
 fn report(app: &TestApp, invested: &str) -> Value {
     let today = govit_storage::china_today(app.now());
     json!({
-        "period": govit_core::progress::Quarter::of(today).previous().code(),
+        "period": govit_core::progress::Quarter::of(today).code(),
         "content": "建设全区统一的数据共享交换平台",
         "progress": "已完成概要设计，开发完成四成",
         "expected_on": "2027-06-30",
@@ -60,6 +62,12 @@ async fn yeji_15_a_quarters_report_is_sent_then_filed_and_sending_it_is_the_repo
         .collect();
     assert_eq!(fields, ["period", "expected_on", "invested", "phone"], "{e}");
     assert!(e.to_string().contains("附件2"), "{e}");
+    // No report covers a quarter before the project's approval.
+    let mut early = report(&app, "60");
+    early["period"] = json!("2020Q1");
+    let (s, e) = clerk.post(&path, early).await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("period")));
+    assert!(e["message"].as_str().unwrap_or("").contains("立项批复"), "{e}");
     // The authority does not fill in the unit's report.
     let reviewer = app.api("reviewer").await;
     let (s, e) = reviewer.post(&path, report(&app, "60")).await;
@@ -139,9 +147,10 @@ async fn a_report_is_filled_in_and_sent_on_its_pages_without_javascript() {
     let (_, page) = web.text(&format!("/projects/{id}")).await;
     assert!(page.contains("id=\"new-report\""), "{page}");
     let (_, form) = web.text(&format!("/projects/{id}/progress/new")).await;
-    // What the profile asks, with the article, and last quarter already chosen.
+    // What the profile asks, with the article, and the quarter to report already chosen (this
+    // one: the project was approved in it).
     let today = govit_storage::china_today(app.now());
-    let last = govit_core::progress::Quarter::of(today).previous().code();
+    let last = govit_core::progress::Quarter::of(today).code();
     assert!(form.contains("（yeji:15）") && form.contains(&format!("value=\"{last}\"")), "{form}");
     let mut fields = vec![
         ("period", last.as_str()),
@@ -183,36 +192,35 @@ async fn lhasa_18_reads_a_serious_delay_from_the_contract_period_and_the_latest_
     let (cast, id, builder, _) = approved(&app, "lhasa").await;
     let (login, clerk) = cast.owner_clerk(id).await;
     let today = govit_storage::china_today(app.now());
+    let contract = |ends: chrono::NaiveDate| {
+        json!({
+            "kind": "construction", "firm_id": builder, "title": "平台建设合同",
+            "method": "open_tender", "amount": "100", "signed_on": today.to_string(),
+            "starts_on": today.to_string(), "ends_on": ends.to_string(), "om_months": 36,
+        })
+    };
+    // A 200-day contract.
     let ends = today + chrono::Days::new(200);
-    let contract = json!({
-        "kind": "construction", "firm_id": builder, "title": "平台建设合同", "method": "open_tender",
-        "amount": "100", "signed_on": today.to_string(), "starts_on": today.to_string(),
-        "ends_on": ends.to_string(), "om_months": 36,
-    });
-    let (s, c) = clerk.post(&format!("/api/v1/projects/{id}/contracts"), contract).await;
+    let (s, c) = clerk.post(&format!("/api/v1/projects/{id}/contracts"), contract(ends)).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
-    assert_eq!(
-        super::contracts::fact(&app, &login, id, "delay_ratio_bp").await,
-        Value::Null,
-        "no report yet"
-    );
-    // Last quarter's report expects it 100 days late: half the period, not more.
+    let delay = || super::contracts::fact(&app, &login, id, "delay_ratio_bp");
+    assert_eq!(delay().await, Value::Null, "no report yet");
+    // The report expects it 100 days late: half the period, not more.
     let mut body = report(&app, "10");
     body["expected_on"] = json!((ends + chrono::Days::new(100)).to_string());
     let (s, r) = clerk.post(&format!("/api/v1/projects/{id}/progress"), body).await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
-    assert_eq!(super::contracts::fact(&app, &login, id, "delay_ratio_bp").await, json!(5000));
+    assert_eq!(delay().await, json!(5000));
     let web = app.login(&login).await;
     let (_, page) = web.text(&format!("/projects/{id}")).await;
     assert!(!page.contains("属工程严重逾期"), "{page}");
-    // This quarter's report expects one day more: a serious delay (lhasa:18), shown on the
-    // project with its article; nobody types it.
-    let mut body = report(&app, "20");
-    body["period"] = json!(govit_core::progress::Quarter::of(today).code());
-    body["expected_on"] = json!((ends + chrono::Days::new(101)).to_string());
-    let (s, r) = clerk.post(&format!("/api/v1/projects/{id}/progress"), body).await;
-    assert_eq!(s, StatusCode::CREATED, "{r}");
-    assert_eq!(super::contracts::fact(&app, &login, id, "delay_ratio_bp").await, json!(5050));
+    // The contract corrected to 199 days: 101 days late is more than half — a serious delay
+    // (lhasa:18), shown on the project with its article; nobody types it.
+    let mut body = contract(ends - chrono::Days::new(1));
+    body["version"] = c["version"].clone();
+    let (s, c) = clerk.put(&format!("/api/v1/contracts/{}", c["id"]), body).await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    assert_eq!(delay().await, json!(5076));
     let (_, page) = web.text(&format!("/projects/{id}")).await;
     assert!(page.contains("属工程严重逾期") && page.contains("lhasa:18"), "{page}");
     let (s, e) = cast

@@ -30,6 +30,9 @@ pub struct Change {
     pub id: i64,
     pub project_id: ProjectId,
     pub project_name: String,
+    /// The project's approved budget (its investment) and its owner unit.
+    pub approved: Yuan,
+    pub owner_name: String,
     pub jurisdiction_id: JurisdictionId,
     pub profile_id: String,
     pub terms: ChangeTerms,
@@ -44,6 +47,8 @@ pub struct Change {
     /// The parties its open step waits on (comma-separated).
     #[serde(skip)]
     pub waiting_on: String,
+    /// Why its owner cancelled it, when cancelled.
+    pub cancel_reason: String,
     pub created_by: String,
     pub created_at_ms: i64,
     pub version: i64,
@@ -53,6 +58,18 @@ impl Change {
     /// 累计调整占批复概算, as a person reads it (15%, 12.5%), or — when unknown.
     pub fn share(&self) -> String {
         self.ratio_bp.map_or_else(|| "—".into(), |b| Fact::ChangeRatioBp.show_value(b))
+    }
+
+    /// Whether it counts toward the project's adjustments (not refused, not cancelled).
+    pub fn counts(&self) -> bool {
+        !matches!(self.status, ChangeStatus::Refused | ChangeStatus::Cancelled)
+    }
+
+    /// The total investment after it, when it raises more than it lowers: more than the
+    /// approved budget (lhasa:16 and yeji:20 let the owner change only within it).
+    pub fn exceeds_budget(&self) -> Option<Yuan> {
+        let net = self.terms.increase.0 - self.terms.decrease.0;
+        (net > 0).then(|| Yuan(self.approved.0.saturating_add(net)))
     }
 }
 
@@ -67,8 +84,8 @@ pub type ChangeView = SubjectView<Change>;
 /// One act on a change (申请调整, 批准, 备案, 退回, 撤回, 不予通过).
 pub type ChangeAct = SubjectAct<Change>;
 
-const SELECT: &str = "SELECT s.*, p.name AS project_name, p.profile_id, \
-    u.name AS created_by_name FROM project_changes s JOIN projects p ON p.id = s.project_id \
+const SELECT: &str = "SELECT s.*, p.name AS project_name, p.profile_id, p.investment_yuan, \
+    d.name AS owner_name, u.name AS created_by_name FROM project_changes s JOIN projects p ON p.id = s.project_id \
     JOIN departments d ON d.id = p.owner_department_id JOIN users u ON u.id = s.created_by";
 const FROM: &str = "FROM project_changes s JOIN projects p ON p.id = s.project_id \
     JOIN departments d ON d.id = p.owner_department_id";
@@ -97,6 +114,8 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Change> {
         id: r.try_get("id")?,
         project_id: ProjectId(r.try_get("project_id")?),
         project_name: r.try_get("project_name")?,
+        approved: Yuan(r.try_get("investment_yuan")?),
+        owner_name: r.try_get("owner_name")?,
         jurisdiction_id: JurisdictionId(r.try_get("jurisdiction_id")?),
         profile_id: r.try_get("profile_id")?,
         terms: ChangeTerms {
@@ -111,6 +130,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Change> {
         facts: facts_from_json(&r.try_get::<String, _>("facts")?),
         status: ChangeStatus::parse(&state).unwrap_or(ChangeStatus::ToSend),
         waiting_on: r.try_get("waiting_on")?,
+        cancel_reason: r.try_get("cancel_reason")?,
         created_by: r.try_get("created_by_name")?,
         created_at_ms: r.try_get("created_at_ms")?,
         version: r.try_get("version")?,

@@ -166,12 +166,14 @@ impl Step<Change> for RequestChange {
         .fetch_one(&mut *cx.conn)
         .await?;
         let line = format!(
-            "申请项目调整《{}》：调增 {} 万元、调减 {} 万元，{}，{}",
+            "填写项目调整申请《{}》：调增 {} 万元、调减 {} 万元，{}",
             terms.title,
             terms.increase.to_wan_string(),
             terms.decrease.to_wan_string(),
-            way_said(&way),
-            way.path.label()
+            match way.threshold {
+                Some(_) => way_said(&way),
+                None => format!("{}，{}", way_said(&way), way.path.label()),
+            }
         );
         crate::projects::note_on_timeline(
             cx.conn,
@@ -336,9 +338,10 @@ impl Step<Change> for CancelChange {
         let who = cx.who;
         let conn = &mut *cx.conn;
         let n = sqlx::query(
-            "UPDATE project_changes SET state = 'cancelled', waiting_on = '', version = version + 1 \
-             WHERE id = $1 AND version = $2",
+            "UPDATE project_changes SET state = 'cancelled', waiting_on = '', cancel_reason = $1, \
+             version = version + 1 WHERE id = $2 AND version = $3",
         )
+        .bind(reason.clone())
         .bind(c.id)
         .bind(c.version)
         .execute(&mut *conn)

@@ -43,6 +43,11 @@ pub struct Report {
 }
 
 impl Report {
+    /// Whether its run is through (reported, filed, or only recorded).
+    pub fn through(&self) -> bool {
+        matches!(self.status, ReportStatus::Recorded | ReportStatus::Reported | ReportStatus::Filed)
+    }
+
     /// 已投资占批复概算, as a person reads it (40%), or — when the budget is unknown.
     pub fn spent(&self) -> String {
         progress::spent_bp(self.terms.invested, self.approved)

@@ -33,6 +33,8 @@ pub struct ReportInput {
     owner_label: String,
     /// The project's report of the same quarter, another than the one corrected.
     same: Option<i64>,
+    /// The day the project was approved (立项批复): no report covers a quarter before it.
+    approved_on: Option<chrono::NaiveDate>,
 }
 
 async fn gather_report(
@@ -44,6 +46,14 @@ async fn gather_report(
     };
     let parties = crate::projects::run::acting_parties(cx.conn, who.principal, &project).await?;
     let mut input = ReportInput { parties, ..ReportInput::default() };
+    let approved: Option<String> = sqlx::query_scalar(
+        "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND kind = 'approved' AND planned = 0",
+    )
+    .bind(project.id.0)
+    .fetch_one(&mut *cx.conn)
+    .await?;
+    input.approved_on =
+        approved.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
     if let Some(q) = Quarter::parse(&form.period) {
         input.same = sqlx::query_scalar(
             "SELECT id FROM progress_reports WHERE project_id = $1 AND period = $2 AND id <> $3",
@@ -81,6 +91,17 @@ fn check_report(
         });
     }
     let terms = form.parse(china_today(at.who.now_ms)).map_err(DomainError::Invalid)?;
+    if let Some(approved) = input.approved_on
+        && terms.period < Quarter::of(approved)
+    {
+        return Err(DomainError::invalid(
+            "period",
+            format!(
+                "报告期不能早于项目立项批复所在的季度（{}，{approved} 批复）",
+                Quarter::of(approved).label()
+            ),
+        ));
+    }
     if let Some(id) = input.same {
         return Err(DomainError::invalid(
             "period",
@@ -196,7 +217,10 @@ pub fn not_editable(status: ReportStatus) -> Option<&'static str> {
         ReportStatus::Filing => {
             Some("进度报告已报送，不能修改；需修改的，请先撤回，或由备案单位退回后修改")
         }
-        ReportStatus::Filed => Some("进度报告已报送，不能再修改"),
+        ReportStatus::Filed => Some("进度报告已备案，不能再修改；如有变化，请在下一季度报告中说明"),
+        ReportStatus::Reported => {
+            Some("进度报告已报送，不能再修改；如有变化，请在下一季度报告中说明")
+        }
     }
 }
 

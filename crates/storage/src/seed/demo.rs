@@ -474,16 +474,17 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
     // Its contracts, recorded by the unit (yeji files none: 签订合同 and 确定监理 are then
     // the project's events), before work starts behind them.
     let firms = store.organization(clerk.jurisdiction_id).await?.firms;
+    let name = p.declaration.name.clone();
     for (kind, firm_kind, title, wan, days_ago) in [
-        ("construction", FirmKind::Contractor, "区教育资源公共服务平台建设合同", "168", 200),
-        ("supervision", FirmKind::Supervisor, "区教育资源公共服务平台监理合同", "5.6", 198),
+        ("construction", FirmKind::Contractor, format!("{name}建设合同"), "168", 200),
+        ("supervision", FirmKind::Supervisor, format!("{name}监理合同"), "5.6", 198),
     ] {
         let Some(firm) = firms.iter().find(|f| f.kind == firm_kind) else { continue };
         let signed = today - chrono::Days::new(days_ago);
         let form = govit_core::contract::ContractForm {
             kind: kind.into(),
             firm_id: firm.id.to_string(),
-            title: title.into(),
+            title,
             method: "open_tender".into(),
             amount: wan.into(),
             signed_on: signed.to_string(),
@@ -520,8 +521,8 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
     // sending it records 报送进度; the authority's 备案 is left for the demo's reviewer.
     let form = govit_core::progress::ReportForm {
         period: govit_core::progress::Quarter::of(today).previous().code(),
-        content: "建设区级教育资源公共服务平台，汇聚全区中小学教学资源并向学校开放共享".into(),
-        progress: "已完成需求调研、概要设计和资源库开发，正在进行系统联调".into(),
+        content: p.declaration.summary.clone(),
+        progress: "已完成需求调研、概要设计和前端点位部署，正在进行平台联调".into(),
         expected_on: (today + chrono::Days::new(150)).to_string(),
         invested: "96".into(),
         head: "张局长".into(),

@@ -252,6 +252,11 @@ struct ChangePage {
     share: String,
     /// The way it goes, with the threshold that decided it (its effect and article).
     way: String,
+    approved: String,
+    /// The total investment after it, when more than the approved budget.
+    exceeds: Option<String>,
+    /// What the share beside it says of it: counted, or not (refused, cancelled).
+    share_note: &'static str,
     done: bool,
     created_at: String,
     may_edit: bool,
@@ -321,7 +326,7 @@ async fn render_change(
         (_, ChangeStatus::Cancelled) => "已撤销。".to_string(),
     });
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = ChangePage {
+    let mut page = ChangePage {
         layout: Layout::for_user(state, user, c.terms.title.clone(), "changes")
             .await?
             .with_errors(!errors.is_empty()),
@@ -333,6 +338,13 @@ async fn render_change(
         increase: c.terms.increase.to_wan_string(),
         decrease: c.terms.decrease.to_wan_string(),
         share: c.share(),
+        approved: c.approved.to_wan_string(),
+        exceeds: c.exceeds_budget().map(|y| y.to_wan_string()),
+        share_note: match c.status {
+            ChangeStatus::Refused => "本次不予通过，不计入累计",
+            ChangeStatus::Cancelled => "本次已撤销，不计入累计",
+            _ => "含本次，不含不予通过和已撤销的调整",
+        },
         way,
         done: c.status == ChangeStatus::Done,
         created_at: fmt_ms(c.created_at_ms),
@@ -363,6 +375,12 @@ async fn render_change(
         ),
         c: v.record.clone(),
     };
+    // A cancelled change waits on nobody: its open step is not 当前.
+    if page.c.status == ChangeStatus::Cancelled {
+        for s in page.run.steps.iter_mut().filter(|s| s.state == "当前") {
+            s.state = "已撤销";
+        }
+    }
     let mut resp = html(page)?;
     *resp.status_mut() = status;
     Ok(resp)

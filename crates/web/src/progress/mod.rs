@@ -52,12 +52,23 @@ fn rules_said(profile: Option<&Profile>) -> Vec<String> {
         .filter(|s| s.stage == Stage::ProgressReport)
         .map(|s| format!("{}（{}）", s.text, s.cite))
         .collect();
+    // The duties a report fulfils, once each (yeji:15 words one duty under two conditions).
+    let mut duties: Vec<(String, String)> = Vec::new();
     for d in p.deadlines.iter().filter(|d| d.fulfilled_by == EventKind::ProgressReported) {
-        let line = format!("{}（{}）", d.text, d.cite);
-        if !out.iter().any(|o| o.contains(&d.text)) {
-            out.push(line);
+        let key = (d.duty.clone(), d.cite.clone());
+        if !duties.contains(&key) {
+            duties.push(key);
         }
     }
+    let stage_cites: Vec<&str> = out.iter().map(String::as_str).collect::<Vec<_>>();
+    let mut said = Vec::new();
+    for (duty, cite) in duties {
+        // The stage's own sentence already says it when it cites the same article.
+        if !stage_cites.iter().any(|o| o.ends_with(&format!("（{cite}）"))) {
+            said.push(format!("{duty}（{cite}）"));
+        }
+    }
+    out.extend(said);
     if out.is_empty() {
         out.push("本辖区的规定没有进度报告的报送程序和期限，填报即可".into());
     }
@@ -100,9 +111,23 @@ async fn new_page(State(state): State<AppState>, user: User, Path(id): Path<i64>
     }
     // Last quarter by default; the contacts and the main content as the last report had them.
     let today = govit_storage::china_today(user.who(&state).now_ms);
-    let last = state.store.subjects_of::<Report>(p.id).await?.into_iter().last();
+    let reports = state.store.subjects_of::<Report>(p.id).await?;
+    // Last quarter, unless it is reported or before the project's approval: then this one.
+    let approved = state
+        .store
+        .milestones(p.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.kind == EventKind::Approved && !m.planned)
+        .find_map(|m| chrono::NaiveDate::parse_from_str(&m.date, "%Y-%m-%d").ok());
+    let open = |q: Quarter| {
+        !reports.iter().any(|r| r.terms.period == q) && approved.is_none_or(|d| q >= Quarter::of(d))
+    };
+    let this = Quarter::of(today);
+    let period = if !open(this.previous()) && open(this) { this } else { this.previous() };
+    let last = reports.iter().max_by_key(|r| r.terms.period).cloned();
     let mut f = ReportForm {
-        period: Quarter::of(today).previous().code(),
+        period: period.code(),
         content: p.declaration.name.clone(),
         ..ReportForm::default()
     };
@@ -316,7 +341,8 @@ async fn render_report(
             ),
             None => "已报送。".to_string(),
         },
-        (_, ReportStatus::Filed) => "已办结。".to_string(),
+        (_, ReportStatus::Reported) => "已报送，已记入项目事件（报送进度）。".to_string(),
+        (_, ReportStatus::Filed) => "已备案。".to_string(),
     });
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = ReportPage {
@@ -338,7 +364,7 @@ async fn render_report(
         approved: r.approved.to_wan_string(),
         spent: r.spent(),
         over_budget: r.over_budget(),
-        done: matches!(r.status, ReportStatus::Filed | ReportStatus::Recorded),
+        done: r.through(),
         created_at: fmt_ms(r.created_at_ms),
         may_edit: is_owner(user, &p) && govit_storage::progress::not_editable(r.status).is_none(),
         flash,
@@ -416,7 +442,7 @@ pub fn project_reports_panel(
     Box::pin(async move {
         let p = cx.record;
         let mut reports = cx.state.store.subjects_of::<Report>(p.id).await?;
-        reports.reverse();
+        reports.sort_by_key(|r| std::cmp::Reverse(r.terms.period));
         let may_file = is_owner(cx.user, p) && p.status == ProjectStatus::Approved;
         if reports.is_empty() && !may_file {
             return Ok(None);

@@ -82,6 +82,7 @@ pub fn steps_shown(
             cite: s.cite.clone(),
             state: match (done, i.cmp(&progress.current)) {
                 (true, _) if refused && i == progress.current => "未通过",
+                (true, _) if refused && i > progress.current => "未办理",
                 (true, _) | (false, std::cmp::Ordering::Less) => "已办",
                 (false, std::cmp::Ordering::Equal) => "当前",
                 (false, std::cmp::Ordering::Greater) => "未到",
@@ -289,9 +290,12 @@ impl RunPanel {
 pub fn returned_note(returned: bool, acts: &[ActRecord]) -> Option<String> {
     match (returned, acts.last()) {
         (true, Some(a)) => match &a.act.verb {
-            Verb::Return { reason, .. } => {
-                Some(format!("{} 于 {} 退回，理由：{reason}", a.actor_name, fmt_ms(a.act.at_ms)))
-            }
+            Verb::Return { reason, .. } => Some(format!(
+                "{} 于 {} 退回，理由：{}",
+                a.actor_name,
+                fmt_ms(a.act.at_ms),
+                reason.trim_end_matches(['。', '.', '；', ';'])
+            )),
             _ => None,
         },
         _ => None,
