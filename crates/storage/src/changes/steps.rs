@@ -6,10 +6,9 @@
 use super::*;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written, stale_unless};
 use crate::projects::run::OWNER;
-use crate::projects::run::subject::projection;
+use crate::projects::run::subject::{owner_of_approved, projection};
 use govit_core::DomainError;
 use govit_core::change::{ChangeForm, Routing, ratio_bp, routing};
-use govit_core::project::ProjectStatus;
 
 /// The owner unit requests a change of project `project` (`Target::New`).
 pub struct RequestChange {
@@ -75,17 +74,13 @@ async fn gather_change(
 /// way it goes.
 fn check_change(form: &ChangeForm, input: &ChangeInput) -> Decided<(ChangeTerms, Routing)> {
     let project = input.project.as_ref().ok_or(DomainError::NotFound)?;
-    if !input.parties.iter().any(|p| p == OWNER) {
-        return Err(DomainError::Forbidden(format!(
-            "项目调整由{}提出",
-            if input.owner_label.is_empty() { "项目建设单位" } else { &input.owner_label }
-        )));
-    }
-    if project.status != ProjectStatus::Approved {
-        return Err(DomainError::InvalidState {
-            message: format!("项目当前为“{}”，立项批复后才能申请调整", project.status.label()),
-        });
-    }
+    owner_of_approved(
+        project,
+        &input.parties,
+        &input.owner_label,
+        "项目调整由{owner}提出",
+        "申请调整",
+    )?;
     let terms = form.parse().map_err(DomainError::Invalid)?;
     let way = input.routing.clone().filter(|r| !r.route.steps.is_empty()).ok_or_else(|| {
         DomainError::InvalidState {

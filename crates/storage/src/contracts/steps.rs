@@ -8,13 +8,12 @@ use super::*;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written, stale_unless};
 use crate::china_today;
 use crate::projects::run::OWNER;
-use crate::projects::run::subject::projection;
+use crate::projects::run::subject::{approved_on, owner_of_approved, projection};
 use govit_core::DomainError;
 use govit_core::contract::{ContractForm, missing_clauses};
 use govit_core::obligation::GateCheck;
 use govit_core::org::FirmKind;
 use govit_core::policy::{GatedAction, SanctionStep};
-use govit_core::project::ProjectStatus;
 
 /// The owner unit records a contract it has signed for project `project` (`Target::New`).
 pub struct SignContract {
@@ -68,13 +67,7 @@ async fn gather_terms(
     let parties = crate::projects::run::acting_parties(cx.conn, who.principal, &project).await?;
     let terms = form.parse(china_today(who.now_ms)).ok();
     let mut input = TermsInput { parties, ..TermsInput::default() };
-    let approved: Option<String> = sqlx::query_scalar(
-        "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND kind = 'approved' AND planned = 0",
-    )
-    .bind(project.id.0)
-    .fetch_one(&mut *cx.conn)
-    .await?;
-    input.approved_on = approved.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    input.approved_on = approved_on(cx.conn, project.id).await?;
     if let Some(t) = &terms {
         input.firm = sqlx::query(
             "SELECT kind, name, blacklisted, blacklist_reason FROM firms WHERE id = $1 AND jurisdiction_id = $2",
@@ -145,17 +138,13 @@ fn check_terms(
     at: &At<'_, Contract>, form: &ContractForm, input: &TermsInput,
 ) -> Decided<ContractTerms> {
     let project = input.project.as_ref().ok_or(DomainError::NotFound)?;
-    if !input.parties.iter().any(|p| p == OWNER) {
-        return Err(DomainError::Forbidden(format!(
-            "合同由{}登记",
-            if input.owner_label.is_empty() { "项目建设单位" } else { &input.owner_label }
-        )));
-    }
-    if project.status != ProjectStatus::Approved {
-        return Err(DomainError::InvalidState {
-            message: format!("项目当前为“{}”，立项批复后才能登记合同", project.status.label()),
-        });
-    }
+    owner_of_approved(
+        project,
+        &input.parties,
+        &input.owner_label,
+        "合同由{owner}登记",
+        "登记合同",
+    )?;
     let terms = form.parse(china_today(at.who.now_ms)).map_err(DomainError::Invalid)?;
     if let Some(approved) = input.approved_on
         && terms.signed_on < approved

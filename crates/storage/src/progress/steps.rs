@@ -8,11 +8,10 @@ use super::*;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written, stale_unless};
 use crate::china_today;
 use crate::projects::run::OWNER;
-use crate::projects::run::subject::projection;
+use crate::projects::run::subject::{approved_on, owner_of_approved, projection};
 use govit_core::DomainError;
 use govit_core::policy::EventKind;
 use govit_core::progress::ReportForm;
-use govit_core::project::ProjectStatus;
 
 /// The owner unit fills in a report of project `project` (`Target::New`).
 pub struct FileReport {
@@ -46,14 +45,7 @@ async fn gather_report(
     };
     let parties = crate::projects::run::acting_parties(cx.conn, who.principal, &project).await?;
     let mut input = ReportInput { parties, ..ReportInput::default() };
-    let approved: Option<String> = sqlx::query_scalar(
-        "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND kind = 'approved' AND planned = 0",
-    )
-    .bind(project.id.0)
-    .fetch_one(&mut *cx.conn)
-    .await?;
-    input.approved_on =
-        approved.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    input.approved_on = approved_on(cx.conn, project.id).await?;
     if let Some(q) = Quarter::parse(&form.period) {
         input.same = sqlx::query_scalar(
             "SELECT id FROM progress_reports WHERE project_id = $1 AND period = $2 AND id <> $3",
@@ -79,17 +71,13 @@ fn check_report(
     at: &At<'_, Report>, form: &ReportForm, input: &ReportInput,
 ) -> Decided<ReportTerms> {
     let project = input.project.as_ref().ok_or(DomainError::NotFound)?;
-    if !input.parties.iter().any(|p| p == OWNER) {
-        return Err(DomainError::Forbidden(format!(
-            "进度报告由{}填报",
-            if input.owner_label.is_empty() { "项目建设单位" } else { &input.owner_label }
-        )));
-    }
-    if project.status != ProjectStatus::Approved {
-        return Err(DomainError::InvalidState {
-            message: format!("项目当前为“{}”，立项批复后才能填报进度", project.status.label()),
-        });
-    }
+    owner_of_approved(
+        project,
+        &input.parties,
+        &input.owner_label,
+        "进度报告由{owner}填报",
+        "填报进度",
+    )?;
     let terms = form.parse(china_today(at.who.now_ms)).map_err(DomainError::Invalid)?;
     if let Some(approved) = input.approved_on
         && terms.period < Quarter::of(approved)

@@ -23,7 +23,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use govit_core::change::{ChangeForm, ChangeStatus, ratio_bp, routing};
 use govit_core::money::Yuan;
-use govit_core::org::Role;
 use govit_core::policy::{Fact, Profile, Stage};
 use govit_core::project::ProjectStatus;
 use govit_core::{DomainError, FieldError};
@@ -70,11 +69,6 @@ fn rules_said(profile: Option<&Profile>) -> Vec<String> {
 }
 
 /// Whether the reader records for the project's owner unit.
-fn is_owner(user: &User, p: &Project) -> bool {
-    user.principal.has(Role::Declarant)
-        && user.principal.department_id == Some(p.owner_department_id)
-}
-
 #[derive(Template)]
 #[template(path = "changes/form.html")]
 struct FormPage {
@@ -99,15 +93,7 @@ struct FormPage {
 async fn new_page(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
     let p = state.store.read::<Project>(user.who(&state), id).await?;
     // Told before typing: only the owner unit of an approved project asks for a change.
-    if p.status != ProjectStatus::Approved {
-        return Err(DomainError::InvalidState {
-            message: format!("项目当前为“{}”，立项批复后才能申请调整", p.status.label()),
-        }
-        .into());
-    }
-    if !is_owner(&user, &p) {
-        return Err(DomainError::Forbidden("项目调整由项目建设单位的经办人提出".into()).into());
-    }
+    route::may_start(&user, &p, "申请调整", "项目调整由项目建设单位的经办人提出")?;
     render_form(&state, &user, &p, ChangeForm::default(), Vec::new(), None).await
 }
 
@@ -210,7 +196,7 @@ async fn edit_page(State(state): State<AppState>, user: User, Path(id): Path<i64
         return Err(DomainError::InvalidState { message: why.into() }.into());
     }
     let p = state.store.read::<Project>(user.who(&state), c.project_id.0).await?;
-    if !is_owner(&user, &p) {
+    if !route::owns(&user, &p) {
         return Err(
             DomainError::Forbidden("项目调整由项目建设单位的经办人提出和修改".into()).into()
         );
@@ -290,7 +276,7 @@ async fn render_change(
     let c = &v.record;
     let profile = c.profile_id.clone();
     let p = state.store.read::<Project>(user.who(state), c.project_id.0).await?;
-    let owner = is_owner(user, &p);
+    let owner = route::owns(user, &p);
     let open = govit_storage::changes::not_editable(c.status).is_none();
     let way = {
         let rules = state.store.rules();
@@ -455,7 +441,7 @@ pub fn project_changes_panel(
     Box::pin(async move {
         let p = cx.record;
         let changes = cx.state.store.subjects_of::<Change>(p.id).await?;
-        let may_request = is_owner(cx.user, p) && p.status == ProjectStatus::Approved;
+        let may_request = route::owns(cx.user, p) && p.status == ProjectStatus::Approved;
         if changes.is_empty() && !may_request {
             return Ok(None);
         }

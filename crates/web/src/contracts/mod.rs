@@ -115,17 +115,7 @@ async fn new_page(
 ) -> PageResult {
     // Told before typing: only the owner unit of an approved project records its contracts.
     let p = state.store.read::<Project>(user.who(&state), id).await?;
-    if p.status != govit_core::project::ProjectStatus::Approved {
-        return Err(DomainError::InvalidState {
-            message: format!("项目当前为“{}”，立项批复后才能登记合同", p.status.label()),
-        }
-        .into());
-    }
-    let owner = user.principal.has(govit_core::org::Role::Declarant)
-        && user.principal.department_id == Some(p.owner_department_id);
-    if !owner {
-        return Err(DomainError::Forbidden("合同由项目建设单位的经办人登记".into()).into());
-    }
+    route::may_start(&user, &p, "登记合同", "合同由项目建设单位的经办人登记")?;
     let kind = ContractKind::parse(q.kind.trim()).map_or("", |k| k.as_str()).to_string();
     let form = ContractForm { kind, ..ContractForm::default() };
     render_form(&state, &user, id, form, Vec::new(), None).await
@@ -277,9 +267,7 @@ async fn edit_page(State(state): State<AppState>, user: User, Path(id): Path<i64
         return Err(DomainError::InvalidState { message: why.into() }.into());
     }
     let p = state.store.read::<Project>(user.who(&state), c.project_id.0).await?;
-    let owner = user.principal.has(govit_core::org::Role::Declarant)
-        && user.principal.department_id == Some(p.owner_department_id);
-    if !owner {
+    if !route::owns(&user, &p) {
         return Err(DomainError::Forbidden("合同由项目建设单位的经办人登记和修改".into()).into());
     }
     let at = Some((c.id, c.version));
@@ -374,14 +362,11 @@ async fn render_contract(
     let returned = route::returned_note(v.record.status == ContractStatus::Returned, &run.acts);
     let may_edit = match v.record.status {
         ContractStatus::ToFile | ContractStatus::Returned => has(VerbKind::Pass),
-        ContractStatus::Recorded => {
-            user.principal.has(govit_core::org::Role::Declarant)
-                && state
-                    .store
-                    .read::<Project>(user.who(state), v.record.project_id.0)
-                    .await
-                    .is_ok_and(|p| user.principal.department_id == Some(p.owner_department_id))
-        }
+        ContractStatus::Recorded => state
+            .store
+            .read::<Project>(user.who(state), v.record.project_id.0)
+            .await
+            .is_ok_and(|p| route::owns(user, &p)),
         _ => false,
     };
     let t = &v.record.terms;
@@ -495,13 +480,10 @@ pub fn project_contracts_panel(
     cx: crate::shell::panels::PanelCx<'_, Project>,
 ) -> crate::shell::panels::PanelFuture<'_> {
     Box::pin(async move {
-        use govit_core::org::Role;
         use govit_core::project::ProjectStatus;
         let p = cx.record;
         let contracts = cx.state.store.subjects_of::<Contract>(p.id).await?;
-        let owner = cx.user.principal.has(Role::Declarant)
-            && cx.user.principal.department_id == Some(p.owner_department_id);
-        let may_sign = owner && p.status == ProjectStatus::Approved;
+        let may_sign = route::owns(cx.user, p) && p.status == ProjectStatus::Approved;
         if contracts.is_empty() && !may_sign {
             return Ok(None);
         }

@@ -21,7 +21,6 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use govit_core::org::Role;
 use govit_core::policy::{EventKind, Profile, Stage};
 use govit_core::progress::{Quarter, ReportForm, ReportStatus};
 use govit_core::project::ProjectStatus;
@@ -75,11 +74,6 @@ fn rules_said(profile: Option<&Profile>) -> Vec<String> {
     out
 }
 
-fn is_owner(user: &User, p: &Project) -> bool {
-    user.principal.has(Role::Declarant)
-        && user.principal.department_id == Some(p.owner_department_id)
-}
-
 #[derive(Template)]
 #[template(path = "progress/form.html")]
 struct FormPage {
@@ -100,15 +94,7 @@ struct FormPage {
 
 async fn new_page(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
     let p = state.store.read::<Project>(user.who(&state), id).await?;
-    if p.status != ProjectStatus::Approved {
-        return Err(DomainError::InvalidState {
-            message: format!("项目当前为“{}”，立项批复后才能填报进度", p.status.label()),
-        }
-        .into());
-    }
-    if !is_owner(&user, &p) {
-        return Err(DomainError::Forbidden("进度报告由项目建设单位的经办人填报".into()).into());
-    }
+    route::may_start(&user, &p, "填报进度", "进度报告由项目建设单位的经办人填报")?;
     // Last quarter by default; the contacts and the main content as the last report had them.
     let today = govit_storage::china_today(user.who(&state).now_ms);
     let reports = state.store.subjects_of::<Report>(p.id).await?;
@@ -255,7 +241,7 @@ async fn edit_page(State(state): State<AppState>, user: User, Path(id): Path<i64
         return Err(DomainError::InvalidState { message: why.into() }.into());
     }
     let p = state.store.read::<Project>(user.who(&state), r.project_id.0).await?;
-    if !is_owner(&user, &p) {
+    if !route::owns(&user, &p) {
         return Err(
             DomainError::Forbidden("进度报告由项目建设单位的经办人填报和修改".into()).into()
         );
@@ -366,7 +352,8 @@ async fn render_report(
         over_budget: r.over_budget(),
         done: r.through(),
         created_at: fmt_ms(r.created_at_ms),
-        may_edit: is_owner(user, &p) && govit_storage::progress::not_editable(r.status).is_none(),
+        may_edit: route::owns(user, &p)
+            && govit_storage::progress::not_editable(r.status).is_none(),
         flash,
         returned: route::returned_note(r.status == ReportStatus::Returned, &run.acts),
         run: RunPanel::new(
@@ -443,7 +430,7 @@ pub fn project_reports_panel(
         let p = cx.record;
         let mut reports = cx.state.store.subjects_of::<Report>(p.id).await?;
         reports.sort_by_key(|r| std::cmp::Reverse(r.terms.period));
-        let may_file = is_owner(cx.user, p) && p.status == ProjectStatus::Approved;
+        let may_file = route::owns(cx.user, p) && p.status == ProjectStatus::Approved;
         if reports.is_empty() && !may_file {
             return Ok(None);
         }

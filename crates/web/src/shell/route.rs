@@ -387,3 +387,28 @@ pub async fn listed<S: govit_storage::projects::run::subject::Subject>(
     });
     Ok(Listed { waiting, all: paged.items, total: paged.total, q, pager })
 }
+
+/// Whether the reader records for the project's owner unit: a clerk (申报经办人) of its
+/// department.
+pub fn owns(user: &crate::shell::auth::User, p: &govit_storage::projects::Project) -> bool {
+    user.principal.has(govit_core::org::Role::Declarant)
+        && user.principal.department_id == Some(p.owner_department_id)
+}
+
+/// Told before typing, on the form that starts a subject of an approved project (a contract,
+/// a change, a report): the project must be approved (`doing`: 登记合同 …) and the reader its
+/// owner unit's clerk (`forbidden`: who does it instead).
+pub fn may_start(
+    user: &crate::shell::auth::User, p: &govit_storage::projects::Project, doing: &str,
+    forbidden: &str,
+) -> Result<(), govit_core::DomainError> {
+    if p.status != govit_core::project::ProjectStatus::Approved {
+        return Err(govit_core::DomainError::InvalidState {
+            message: format!("项目当前为“{}”，立项批复后才能{doing}", p.status.label()),
+        });
+    }
+    if !owns(user, p) {
+        return Err(govit_core::DomainError::Forbidden(forbidden.into()));
+    }
+    Ok(())
+}

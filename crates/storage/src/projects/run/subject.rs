@@ -72,6 +72,38 @@ pub trait Subject: Record + Clone + Send + Sync + 'static {
     fn state(route: &Route, progress: &Progress, returned: bool) -> &'static str;
 }
 
+/// The rule of every subject an owner unit starts on its approved project (a contract, a
+/// change, a report): the caller acts as the project's owner unit (`owner_label` its name in
+/// the profile), and the project is approved. `by` says who does it, `{owner}` standing for the
+/// owner (合同由{owner}登记); `doing` what waits on approval (登记合同).
+pub(crate) fn owner_of_approved(
+    project: &Project, parties: &[String], owner_label: &str, by: &str, doing: &str,
+) -> std::result::Result<(), DomainError> {
+    if !parties.iter().any(|p| p == super::OWNER) {
+        let owner = if owner_label.is_empty() { "项目建设单位" } else { owner_label };
+        return Err(DomainError::Forbidden(by.replace("{owner}", owner)));
+    }
+    if project.status != govit_core::project::ProjectStatus::Approved {
+        return Err(DomainError::InvalidState {
+            message: format!("项目当前为“{}”，立项批复后才能{doing}", project.status.label()),
+        });
+    }
+    Ok(())
+}
+
+/// The day a project was approved (its first 立项批复 that happened), if it was.
+pub(crate) async fn approved_on(
+    conn: &mut AnyConnection, project: ProjectId,
+) -> Result<Option<chrono::NaiveDate>> {
+    let day: Option<String> = sqlx::query_scalar(
+        "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND kind = 'approved' AND planned = 0",
+    )
+    .bind(project.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(day.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
+}
+
 /// A subject by id, as stored.
 pub(crate) async fn fetch<S: Subject>(conn: &mut AnyConnection, id: i64) -> Result<Option<S>> {
     let sql = format!("{} WHERE s.id = $1", S::SELECT);
