@@ -174,6 +174,7 @@ async fn main() {
         "/contracts",
         "/changes",
         "/progress",
+        "/acceptances",
         // yeji annex 1 for the reviewer's submitted declarations (every row, up to the cap).
         "/projects/declaration-form.xlsx?status=submitted",
     ];

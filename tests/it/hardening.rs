@@ -280,7 +280,7 @@ async fn free_text_fields_are_bounded() {
     let (s, e) = clerk
         .post(
             &format!("/api/v1/projects/{id}/events"),
-            serde_json::json!({"kind": "preliminary_acceptance_passed", "date": today, "note": long}),
+            serde_json::json!({"kind": "equipment_purchased", "date": today, "note": long}),
         )
         .await;
     assert_eq!(

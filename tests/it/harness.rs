@@ -606,6 +606,38 @@ impl TestApp {
         logins.push("fgw");
         self.pass_steps(project, &logins).await
     }
+
+    /// Takes the clerk's yeji project (a draft or sent) through its approval, starts its
+    /// acceptance and passes the owner's 组织初步验收 today, which records 初步验收合格 (yeji:22);
+    /// returns the acceptance's id.
+    pub async fn accept_preliminarily(&self, project: i64) -> i64 {
+        let clerk = self.api("clerk").await;
+        let (_, p) = clerk.get(&format!("/api/v1/projects/{project}")).await;
+        if p["status"] == "draft" {
+            clerk.hand_in(project).await;
+            let url = format!("/api/v1/projects/{project}/submit");
+            let (s, e) = clerk.post(&url, serde_json::json!({"version": p["version"]})).await;
+            assert_eq!(s, StatusCode::OK, "{e}");
+        }
+        let p = self.approve_yeji(project).await;
+        assert_eq!(p["status"], "approved", "{p}");
+        let body = serde_json::json!({"summary": "已按批复建成", "contact": "李工", "phone": "0564-1234567"});
+        let (s, a) = clerk.post(&format!("/api/v1/projects/{project}/acceptances"), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        let id = a["id"].as_i64().expect("id");
+        self.pass_acceptance(id).await;
+        id
+    }
+
+    /// The clerk passes the acceptance's current step (the owner's) at the version read.
+    pub async fn pass_acceptance(&self, id: i64) -> Value {
+        let clerk = self.api("clerk").await;
+        let (_, a) = clerk.get(&format!("/api/v1/acceptances/{id}")).await;
+        let url = format!("/api/v1/acceptances/{id}/pass");
+        let (s, a) = clerk.post(&url, serde_json::json!({"version": a["version"]})).await;
+        assert_eq!(s, StatusCode::OK, "{a}");
+        a
+    }
 }
 
 impl Api {

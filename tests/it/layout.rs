@@ -25,8 +25,25 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("contracts", &["base", "rules", "org", "projects"]),
     ("changes", &["base", "rules", "org", "projects"]),
     ("progress", &["base", "rules", "org", "projects"]),
+    ("acceptances", &["base", "rules", "org", "projects"]),
+    (
+        "archives",
+        &[
+            "base",
+            "rules",
+            "projects",
+            "materials",
+            "contracts",
+            "changes",
+            "progress",
+            "acceptances",
+        ],
+    ),
     ("decisions", &["base", "rules", "projects", "materials", "reviews"]),
-    ("todo", &["base", "projects", "cloud", "plans", "contracts", "changes", "progress"]),
+    (
+        "todo",
+        &["base", "projects", "cloud", "plans", "contracts", "changes", "progress", "acceptances"],
+    ),
     (
         "seed",
         &[
@@ -44,6 +61,7 @@ const STORAGE: &[(&str, &[&str])] = &[
             "contracts",
             "changes",
             "progress",
+            "acceptances",
         ],
     ),
 ];
@@ -66,6 +84,8 @@ const WEB: &[(&str, &[&str])] = &[
     ("contracts", &["shell"]),
     ("changes", &["shell"]),
     ("progress", &["shell"]),
+    ("acceptances", &["shell"]),
+    ("archives", &["shell"]),
     ("home", &["shell"]),
 ];
 

@@ -7,6 +7,7 @@
 mod harness;
 
 mod api;
+mod archives;
 mod audit;
 mod browser;
 mod cloud;

@@ -33,6 +33,7 @@ macro_rules! named_enum {
     };
 }
 
+pub mod acceptance;
 pub mod audit;
 pub mod calendar;
 pub mod change;

@@ -112,10 +112,12 @@ pub enum ProjectAction {
     Change,
     /// 进度报告: a report filled in or corrected, or a step of its run.
     Progress,
+    /// 项目验收: an acceptance started or corrected, or a step of its run.
+    Acceptance,
 }
 
 impl ProjectAction {
-    pub const ALL: [ProjectAction; 20] = [
+    pub const ALL: [ProjectAction; 21] = [
         ProjectAction::Create,
         ProjectAction::Update,
         ProjectAction::Submit,
@@ -136,6 +138,7 @@ impl ProjectAction {
         ProjectAction::Contract,
         ProjectAction::Change,
         ProjectAction::Progress,
+        ProjectAction::Acceptance,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -160,6 +163,7 @@ impl ProjectAction {
             ProjectAction::Contract => "contract",
             ProjectAction::Change => "change",
             ProjectAction::Progress => "progress",
+            ProjectAction::Acceptance => "acceptance",
         }
     }
 
@@ -189,6 +193,7 @@ impl ProjectAction {
             ProjectAction::Contract => "合同",
             ProjectAction::Change => "项目调整",
             ProjectAction::Progress => "进度报告",
+            ProjectAction::Acceptance => "项目验收",
         }
     }
 

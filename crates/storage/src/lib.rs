@@ -10,7 +10,9 @@ pub mod base;
 
 // The rooms, lowest first: a room may use the floor and the rooms listed above it, never one
 // below (checked by `tests/it/layout.rs`).
+pub mod acceptances;
 pub mod accounts;
+pub mod archives;
 pub mod audit;
 pub mod changes;
 pub mod cloud;

@@ -36,6 +36,8 @@ pub struct TodoCounts {
     pub changes: i64,
     /// Progress reports waiting on the user's unit: to send, to file.
     pub reports: i64,
+    /// Acceptances waiting on the user's unit: to accept, to apply, to file.
+    pub acceptances: i64,
 }
 
 impl TodoCounts {
@@ -53,6 +55,7 @@ impl TodoCounts {
             + self.contracts
             + self.changes
             + self.reports
+            + self.acceptances
     }
 
     /// Each kind waiting, as 我的待办 lists it: (label, count, where to act).
@@ -67,6 +70,7 @@ impl TodoCounts {
             ("待报送或备案的合同", self.contracts, "/contracts"),
             ("待报送、审批或备案的项目调整", self.changes, "/changes"),
             ("待报送或备案的进度报告", self.reports, "/progress"),
+            ("待办理的项目验收", self.acceptances, "/acceptances"),
             ("本单位应办的义务", self.obligations, "/obligations#duties"),
         ]
         .into_iter()
@@ -145,13 +149,11 @@ impl Store {
         };
         c.obligations = self.count_obligations(principal, &mine).await?;
         c.plans = self.plans_waiting(principal).await?.len() as i64;
-        c.contracts =
-            self.subjects_waiting::<crate::contracts::Contract>(principal, 1000).await?.len()
-                as i64;
-        c.changes =
-            self.subjects_waiting::<crate::changes::Change>(principal, 1000).await?.len() as i64;
-        c.reports =
-            self.subjects_waiting::<crate::progress::Report>(principal, 1000).await?.len() as i64;
+        c.contracts = self.count_subjects_waiting::<crate::contracts::Contract>(principal).await?;
+        c.changes = self.count_subjects_waiting::<crate::changes::Change>(principal).await?;
+        c.reports = self.count_subjects_waiting::<crate::progress::Report>(principal).await?;
+        c.acceptances =
+            self.count_subjects_waiting::<crate::acceptances::Acceptance>(principal).await?;
         if principal.has(Role::Reviewer) || principal.has(Role::Viewer) {
             let overdue = crate::projects::obligations::ObligationFilter {
                 status: Some(govit_core::obligation::Status::Overdue),

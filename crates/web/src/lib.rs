@@ -10,7 +10,9 @@
 
 pub mod shell;
 
+pub mod acceptances;
 pub mod accounts;
+pub mod archives;
 pub mod audit;
 pub mod changes;
 pub mod cloud;
@@ -62,6 +64,7 @@ fn panels() -> Panels {
             (Slot::Main, contracts::project_contracts_panel),
             (Slot::Main, progress::project_reports_panel),
             (Slot::Main, changes::project_changes_panel),
+            (Slot::Main, acceptances::project_acceptances_panel),
             (Slot::Main, projects::links::gates_panel),
             (Slot::Below, search::similar::similar_panel),
             (Slot::Below, rules::project::rules_panel),
@@ -87,6 +90,8 @@ pub fn router(mut state: AppState) -> Router {
         .merge(contracts::pages())
         .merge(changes::pages())
         .merge(progress::pages())
+        .merge(acceptances::pages())
+        .merge(archives::pages())
         .merge(reviews::pages())
         .merge(rules::pages())
         .merge(search::pages())

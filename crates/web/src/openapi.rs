@@ -45,6 +45,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::contracts::router())
         .merge(crate::changes::router())
         .merge(crate::progress::router())
+        .merge(crate::acceptances::router())
+        .merge(crate::archives::router())
         .merge(crate::reviews::router())
         .merge(crate::rules::api::router())
         .merge(crate::systems::api::router())

@@ -82,3 +82,64 @@ async fn yeji_reports_progress_and_changes_its_project_in_chromium() {
     c.close().await.expect("close browser");
     result
 }
+
+#[tokio::test]
+async fn yeji_accepts_its_project_and_a_failed_acceptance_is_begun_again_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    let id = clerk.create_draft("浏览器验收平台").await;
+    clerk.submit(id).await;
+    let p = app.approve_yeji(id).await;
+    assert_eq!(p["status"], "approved", "{p}");
+    let c = browser(&driver).await;
+    let base = app.base.clone();
+    let result = async {
+        // The unit starts its acceptance, passes its own 初步验收 and applies (yeji:22).
+        login(&c, &base, "clerk").await;
+        c.goto(&format!("{base}/projects/{id}")).await.expect("goto project");
+        click(&c, "#new-acceptance").await;
+        wait_for(&c, "本辖区对项目验收的规定").await;
+        wait_for(&c, "验收申请报告").await;
+        click(&c, "#save-acceptance").await;
+        wait_for(&c, "请填写项目建设总结").await;
+        for (field, value) in
+            [("summary", "已按批复建成"), ("contact", "李工"), ("phone", "0564-6000000")]
+        {
+            fill(&c, field, value).await;
+        }
+        click(&c, "#save-acceptance").await;
+        wait_for(&c, "等待项目建设单位组织初步验收").await;
+        let acceptance = c.current_url().await.expect("url").path().to_string();
+        click(&c, "#pass").await;
+        wait_for(&c, "等待项目建设单位提出竣工验收申请").await;
+        click(&c, "#pass").await;
+        wait_for(&c, "组织竣工验收").await;
+        logout(&c).await;
+        // The authority finds it waiting; yeji:14 stands in front of its acceptance.
+        login(&c, &base, "reviewer").await;
+        click(&c, "nav.sidenav a[href='/acceptances']").await;
+        wait_for(&c, "浏览器验收平台").await;
+        c.goto(&format!("{base}{acceptance}")).await.expect("goto acceptance");
+        wait_for(&c, "验收条件").await;
+        click(&c, "#pass").await;
+        wait_for(&c, "yeji:14").await;
+        // It does not pass: the reason is kept, and the unit is told to begin again.
+        c.goto(&format!("{base}{acceptance}")).await.expect("goto acceptance");
+        fill(&c, "reason", "产品安全可靠情况说明未提供").await;
+        click(&c, "#reject").await;
+        wait_for(&c, "验收未通过").await;
+        logout(&c).await;
+        login(&c, &base, "clerk").await;
+        c.goto(&format!("{base}{acceptance}")).await.expect("goto acceptance");
+        let page = wait_for(&c, "产品安全可靠情况说明未提供").await;
+        assert!(page.contains("整改后重新发起验收"), "{page}");
+        click(&c, "#again").await;
+        wait_for(&c, "第 1 次验收未通过").await;
+    }
+    .await;
+    c.close().await.expect("close browser");
+    result
+}

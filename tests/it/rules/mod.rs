@@ -61,14 +61,10 @@ async fn obligations_follow_events_and_the_passing_days() {
         .await;
     assert_eq!(s, StatusCode::OK);
 
-    // Preliminary acceptance starts yeji:22's month for the completion-acceptance application.
-    let (s, list) = clerk
-        .post(
-            &format!("/api/v1/projects/{id}/events"),
-            json!({"kind": "preliminary_acceptance_passed", "date": today(&app)}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{list}");
+    // Preliminary acceptance (the acceptance's first step) starts yeji:22's month for the
+    // completion-acceptance application.
+    app.accept_preliminarily(id).await;
+    let (_, list) = clerk.get(&format!("/api/v1/projects/{id}/obligations")).await;
     let o = find(&list, "yeji-22-apply-acceptance");
     assert_eq!(o["cite"], "yeji:22");
     assert_eq!(o["status"], "pending");
@@ -77,7 +73,7 @@ async fn obligations_follow_events_and_the_passing_days() {
     let (s, e) = clerk
         .post(
             &format!("/api/v1/projects/{id}/events"),
-            json!({"kind": "preliminary_acceptance_passed", "date": "2099-01-01"}),
+            json!({"kind": "equipment_purchased", "date": "2099-01-01"}),
         )
         .await;
     assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("date")));
@@ -160,19 +156,11 @@ async fn a_late_filing_is_fulfilled_but_marked_late() {
     let app = spawn_app().await;
     let clerk = app.api("clerk").await;
     let (id, _) = create(&clerk, project_body("政务数据共享平台", "2026-01", "2026-12")).await;
-    let start = govit_storage::china_today(app.now()) - chrono::Days::new(60);
-    clerk
-        .post(
-            &format!("/api/v1/projects/{id}/events"),
-            json!({"kind": "preliminary_acceptance_passed", "date": start.to_string()}),
-        )
-        .await;
-    let (_, list) = clerk
-        .post(
-            &format!("/api/v1/projects/{id}/events"),
-            json!({"kind": "completion_acceptance_applied", "date": today(&app)}),
-        )
-        .await;
+    let acceptance = app.accept_preliminarily(id).await;
+    // Sixty days later the owner applies: a month past yeji:22's.
+    app.advance(Duration::from_secs(60 * 24 * 3600));
+    app.pass_acceptance(acceptance).await;
+    let (_, list) = clerk.get(&format!("/api/v1/projects/{id}/obligations")).await;
     let o = find(&list, "yeji-22-apply-acceptance");
     assert_eq!((o["status"].clone(), o["late"].clone()), (json!("fulfilled"), json!(true)));
 }
@@ -366,13 +354,10 @@ async fn due_and_overdue_obligations_go_to_the_webhook_once() {
 
     let clerk = app.api("clerk").await;
     let (id, _) = create(&clerk, project_body("通知测试项目", "2026-01", "2026-12")).await;
-    let long_ago = (govit_storage::china_today(app.now()) - chrono::Days::new(45)).to_string();
-    clerk
-        .post(
-            &format!("/api/v1/projects/{id}/events"),
-            json!({"kind": "preliminary_acceptance_passed", "date": long_ago}),
-        )
-        .await;
+    app.accept_preliminarily(id).await;
+    // Forty-five days on, yeji:22's month is over.
+    app.advance(Duration::from_secs(45 * 24 * 3600));
+    app.store.refresh_all_obligations(app.now()).await.expect("tick");
 
     let sent = govit_web::send_notices(&state).await.expect("sent");
     assert!(sent >= 1);
@@ -460,12 +445,15 @@ async fn events_are_recorded_only_by_the_party_the_profile_names() {
     assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("kind")), "{e}");
     assert!(e["message"].as_str().unwrap_or("").contains("自动记录"), "{e}");
     // The authority's act is the authority's: the clerk is refused, naming who records it.
-    let (s, e) = clerk.post(&path, record("completion_acceptance_passed")).await;
+    let (s, e) = clerk.post(&path, record("rectification_checked")).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
     assert!(e["message"].as_str().unwrap_or("").contains("由"), "{e}");
     let reviewer = app.api("reviewer").await;
-    let (s, e) = reviewer.post(&path, record("completion_acceptance_passed")).await;
+    let (s, e) = reviewer.post(&path, record("rectification_checked")).await;
     assert!(s.is_success(), "{e}");
+    // An acceptance's steps record its events: nobody types them.
+    let (s, e) = reviewer.post(&path, record("completion_acceptance_passed")).await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("kind")), "{e}");
     // The owner unit's duty is the owner unit's, with the article that owes it.
     let (s, e) = reviewer.post(&path, record("self_evaluation_submitted")).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
@@ -477,9 +465,7 @@ async fn events_are_recorded_only_by_the_party_the_profile_names() {
     assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("kind")), "{e}");
     let recorded = app.store.milestones(govit_core::ids::ProjectId(id)).await.expect("milestones");
     let kinds: Vec<&str> = recorded.iter().map(|m| m.kind.as_str()).collect();
-    assert!(
-        kinds.contains(&"equipment_purchased") && kinds.contains(&"completion_acceptance_passed")
-    );
+    assert!(kinds.contains(&"equipment_purchased") && kinds.contains(&"rectification_checked"));
     assert!(!kinds.contains(&"self_evaluation_submitted"), "{kinds:?}");
     // A progress report's own steps record 报送进度: nobody types it.
     let (s, e) = clerk.post(&path, record("progress_reported")).await;

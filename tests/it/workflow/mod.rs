@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 pub(crate) use cast::Cast;
 use cast::{declared, establish};
 
+mod acceptances;
 mod cast;
 mod changes;
 mod contracts;

@@ -586,7 +586,7 @@ impl Profile {
     /// whose duty it fulfils here (a deadline's `owed_by`, with its article), or else the party
     /// that by nature causes it.
     pub fn recorder(&self, event: EventKind) -> Recorder {
-        let Some(default) = event.caused_by() else {
+        let Some(default) = event.caused_by().filter(|_| !event.step_recorded()) else {
             return Recorder { party: None, cite: None };
         };
         let owed = self.deadlines.iter().find_map(|d| {

@@ -218,9 +218,15 @@ fn events_are_recorded_by_the_party_that_causes_them() {
     use crate::org::{PartyKind, Role};
     let yeji = builtin().into_iter().find(|p| p.head.id == "yeji").expect("yeji");
     // What the flow records is recorded by nobody by hand.
-    for e in
-        [EventKind::MaterialsReceived, EventKind::ReviewPassed, EventKind::DeclarationSubmitted]
-    {
+    for e in [
+        EventKind::MaterialsReceived,
+        EventKind::ReviewPassed,
+        EventKind::DeclarationSubmitted,
+        // An acceptance's steps record these, by the parties their steps name.
+        EventKind::PreliminaryAcceptancePassed,
+        EventKind::CompletionAcceptancePassed,
+        EventKind::AcceptanceFiled,
+    ] {
         let r = yeji.recorder(e);
         assert_eq!(r.party, None, "{e:?}");
         assert!(!r.allows(&[Role::Reviewer, Role::Declarant], &[PartyKind::Authority], true));
@@ -233,7 +239,7 @@ fn events_are_recorded_by_the_party_that_causes_them() {
     assert!(!progress.allows(&[Role::Declarant], &[PartyKind::OwnerUnit], false), "another unit");
     assert!(!progress.allows(&[Role::Reviewer], &[PartyKind::Authority], false));
     // The authority's acts are the authority's.
-    let passed = yeji.recorder(EventKind::CompletionAcceptancePassed);
+    let passed = yeji.recorder(EventKind::RectificationChecked);
     assert_eq!(passed.party, Some(PartyKind::Authority));
     assert!(passed.allows(&[Role::Reviewer], &[PartyKind::Authority], false));
     assert!(!passed.allows(&[Role::Declarant], &[PartyKind::OwnerUnit], true), "not the clerk");

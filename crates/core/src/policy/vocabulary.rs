@@ -169,6 +169,7 @@ impl EventKind {
             ReportedForApproval
             | CompletionAcceptancePassed
             | AcceptanceFiled
+            | FinanceNotified
             | RectificationChecked
             | ShareRequestAnswered => Some(Authority),
             FinancialReviewDone | FinanceEvaluationDone => Some(Finance),
@@ -177,7 +178,6 @@ impl EventKind {
             | PurchaseFiled
             | PreliminaryAcceptancePassed
             | CompletionAcceptanceApplied
-            | FinanceNotified
             | OperationStarted
             | FinalAccountsDone
             | SelfEvaluationSubmitted
@@ -186,6 +186,24 @@ impl EventKind {
             | OmFreePeriodEnd
             | OmFundsApplied => Some(OwnerUnit),
         }
+    }
+}
+
+impl EventKind {
+    /// Whether only a step of a run records it, though a party causes it: an acceptance's
+    /// steps record the preliminary acceptance, the application, the completion acceptance,
+    /// the filing of its report and the authority's written notice to finance (gaoping:20),
+    /// each by the party its step names.
+    pub fn step_recorded(self) -> bool {
+        use EventKind::*;
+        matches!(
+            self,
+            PreliminaryAcceptancePassed
+                | CompletionAcceptanceApplied
+                | CompletionAcceptancePassed
+                | AcceptanceFiled
+                | FinanceNotified
+        )
     }
 }
 
@@ -211,6 +229,7 @@ impl Fact {
             Fact::SupervisorAppointed => Some(EventKind::SupervisorAppointed),
             Fact::ContractFiled => Some(EventKind::ContractFiled),
             Fact::SupervisorFiled => Some(EventKind::SupervisorFiled),
+            Fact::AcceptanceFiled => Some(EventKind::AcceptanceFiled),
             _ => None,
         }
     }
@@ -225,6 +244,7 @@ impl Fact {
             Fact::SupervisorAppointed => Some("由登记的监理合同自动判定"),
             Fact::ContractFiled => Some("由建设合同的备案步骤自动判定"),
             Fact::SupervisorFiled => Some("由监理合同的备案步骤自动判定"),
+            Fact::AcceptanceFiled => Some("由项目验收的验收备案步骤自动判定"),
             Fact::OmYearsInContract => Some("由登记的建设合同约定的运维期自动计算"),
             Fact::ChangeRatioBp => Some("由登记的项目调整的调增、调减金额累计自动计算"),
             Fact::DelayRatioBp => Some(

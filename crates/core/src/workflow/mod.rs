@@ -281,6 +281,15 @@ pub const URGE_INTERVAL_MS: i64 = 4 * 3600 * 1000;
 
 /// Stages whose steps record a failed review when they return or refuse, unless the profile
 /// says otherwise.
+impl RouteStep {
+    /// Whether its parties judge the subject (a review, an acceptance), and so may refuse it
+    /// even where it is the route's first step.
+    pub fn judges(&self) -> bool {
+        is_review(self.stage)
+            || matches!(self.stage, Stage::PreliminaryAcceptance | Stage::CompletionAcceptance)
+    }
+}
+
 fn is_review(stage: Stage) -> bool {
     matches!(
         stage,
@@ -432,6 +441,8 @@ impl Progress {
             }
             if self.current > 0 {
                 out.extend([VerbKind::Return, VerbKind::Reject]);
+            } else if self.step(route).is_some_and(RouteStep::judges) {
+                out.push(VerbKind::Reject);
             }
         }
         if self.moved_by.is_some_and(|(u, _)| u == a.user) && !self.touched(route) {
@@ -526,7 +537,9 @@ pub fn decide(
         }
         Verb::Reject { reason: why } => {
             holds()?;
-            if p.current == 0 {
+            // The first step hands the subject in, unless it judges it (an owner's own
+            // acceptance: 验收未通过).
+            if p.current == 0 && !p.step(route).is_some_and(RouteStep::judges) {
                 return Err(DomainError::InvalidState {
                     message: "第一步不能不予通过".into()
                 });
@@ -676,6 +689,9 @@ fn stage_passed(stage: Stage) -> (Vec<EventKind>, Vec<EventKind>) {
         Stage::ContractFiling => same(vec![ContractFiled]),
         Stage::SupervisorFiling => same(vec![SupervisorFiled]),
         Stage::ProgressReport => same(vec![ProgressReported]),
+        Stage::PreliminaryAcceptance => same(vec![PreliminaryAcceptancePassed]),
+        Stage::CompletionAcceptance => same(vec![CompletionAcceptancePassed]),
+        Stage::AcceptanceFiling => same(vec![AcceptanceFiled]),
         s if is_review(s) => same(vec![ReviewPassed]),
         _ => same(vec![]),
     }

@@ -90,21 +90,7 @@ const SELECT: &str = "SELECT s.*, p.name AS project_name, p.profile_id, p.invest
 const FROM: &str = "FROM project_changes s JOIN projects p ON p.id = s.project_id \
     JOIN departments d ON d.id = p.owner_department_id";
 
-/// The facts a route was laid out under, as kept (`{"change_ratio_bp": 1500, …}`).
-pub(crate) fn facts_json(facts: &Facts) -> String {
-    let map: serde_json::Map<String, serde_json::Value> =
-        facts.iter().map(|(f, v)| (f.as_str().to_string(), json!(v))).collect();
-    serde_json::Value::Object(map).to_string()
-}
-
-fn facts_from_json(s: &str) -> Facts {
-    let v: serde_json::Value = serde_json::from_str(s).unwrap_or_default();
-    v.as_object()
-        .map(|m| {
-            m.iter().filter_map(|(k, v)| Some((Fact::parse(k)?, v.as_i64()?))).collect::<Facts>()
-        })
-        .unwrap_or_default()
-}
+pub(crate) use crate::projects::run::subject::{facts_from_json, facts_json};
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Change> {
     let path: String = r.try_get("path")?;

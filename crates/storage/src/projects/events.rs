@@ -62,9 +62,10 @@ impl Step<Project> for RecordEvent<'_> {
             return Err(DomainError::invalid("kind", "项目的管理办法未加载，无法登记事件"));
         };
         if recorder.party.is_none() {
+            let by = if self.kind.step_recorded() { "项目验收" } else { "申报、审核等" };
             return Err(DomainError::invalid(
                 "kind",
-                format!("“{label}”由申报、审核等办理步骤自动记录，不能手工登记"),
+                format!("“{label}”由{by}办理步骤自动记录，不能手工登记"),
             ));
         }
         let owns = pr.department_id == Some(p.owner_department_id);

@@ -59,7 +59,7 @@ const ACCOUNTS: &[(&str, &str, &str, &[Role], ScopeKind)] = &[
     ("jyj", "机要局审核人", "jyj", &[Role::Reviewer], ScopeKind::All),
     ("qzf", "区政府审核人", "gov", &[Role::Reviewer], ScopeKind::All),
     ("sjiju", "审计局经办人", "sjiju", &[Role::Viewer], ScopeKind::All),
-    ("jyzx", "交易中心经办人", "jyzx", &[Role::Viewer], ScopeKind::All),
+    ("jyzx", "交易中心经办人", "jyzx", &[Role::Reviewer], ScopeKind::All),
     ("clerk", "教体局申报经办人", "jyt", &[Role::Declarant], ScopeKind::OwnAndBelow),
     ("clerk2", "卫健委申报经办人", "wjw", &[Role::Declarant], ScopeKind::OwnDepartment),
     ("clerk3", "公安分局申报经办人", "gaj", &[Role::Declarant], ScopeKind::OwnDepartment),
@@ -547,11 +547,28 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             &send,
         )
         .await?;
-    store
-        .run(
+    // The unit has started its acceptance and passed its own 初步验收 (yeji:22): the
+    // completion-acceptance application is the clerk's next step, within the month.
+    let form = govit_core::acceptance::AcceptanceForm {
+        summary: "已按批复完成全区校园视频监控点位部署和平台建设，试运行期间运行稳定".into(),
+        contact: "李工".into(),
+        phone: "0564-6000000".into(),
+    };
+    let acceptance = store
+        .run::<crate::acceptances::Acceptance, _>(
             Who::new(&clerk, &actor, now_ms),
-            Target::any_version(p.id.0),
-            &record(EventKind::PreliminaryAcceptancePassed, 40),
+            Target::New,
+            &crate::acceptances::StartAcceptance { project: p.id, form },
+        )
+        .await?;
+    let pass = crate::acceptances::AcceptanceAct::new(govit_core::workflow::Verb::Pass {
+        note: "初步验收合格".into(),
+    });
+    store
+        .run::<crate::acceptances::Acceptance, _>(
+            Who::new(&clerk, &actor, now_ms),
+            Target::any_version(acceptance.record.id),
+            &pass,
         )
         .await?;
     Ok(())

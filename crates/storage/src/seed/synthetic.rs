@@ -77,6 +77,56 @@ impl Store {
         Ok(())
     }
 
+    /// An approved synthetic project's acceptance, as its profile's run leaves it once the owner
+    /// unit has passed its own first steps (初步验收, the application): waiting on the party that
+    /// accepts (yeji's authority and trading centre, lhasa's authority and archives …). Its
+    /// steps' events are not written: the synthetic project's events are its own.
+    async fn seed_acceptance(
+        &self, conn: &mut sqlx::AnyConnection, id: ProjectId, jurisdiction: i64, profile: &str,
+        investment: i64, (by, at_ms): (UserId, i64),
+    ) -> Result<()> {
+        use crate::acceptances::Acceptance;
+        use crate::projects::run::subject::{facts_json, projection};
+        let mut facts = govit_core::policy::Facts::new();
+        facts.insert(govit_core::policy::Fact::InvestmentYuan, investment);
+        let route = crate::acceptances::route_of(self, profile, &facts, false);
+        let owner = crate::projects::run::OWNER;
+        let acts: Vec<govit_core::workflow::Act> = route
+            .steps
+            .iter()
+            .take_while(|s| s.parties.iter().all(|p| p == owner))
+            .map(|s| govit_core::workflow::Act {
+                at_ms,
+                user: by,
+                parties: vec![owner.to_string()],
+                step: s.key.clone(),
+                verb: Verb::Pass { note: String::new() },
+            })
+            .collect();
+        let progress = govit_core::workflow::replay(&route, at_ms, &acts);
+        let (state, waiting) = projection::<Acceptance>(&route, &progress, false);
+        let acceptance: i64 = sqlx::query_scalar(
+            "INSERT INTO project_acceptances (project_id, jurisdiction_id, attempt, summary, contact, phone, \
+             after_preliminary, facts, state, waiting_on, created_by, created_at_ms, version) \
+             VALUES ($1, $2, 1, '合成数据：已按批复建成', '李明', '0564-6661234', 0, $3, $4, $5, $6, $7, 1) \
+             RETURNING id",
+        )
+        .bind(id.0)
+        .bind(jurisdiction)
+        .bind(facts_json(&facts))
+        .bind(state)
+        .bind(waiting)
+        .bind(by.0)
+        .bind(at_ms)
+        .fetch_one(&mut *conn)
+        .await?;
+        for (i, act) in acts.iter().enumerate() {
+            let which = crate::projects::run::Acts::Acceptance;
+            crate::projects::run::keep_act(conn, which, acceptance, i as i64 + 1, act).await?;
+        }
+        Ok(())
+    }
+
     /// Starts a synthetic project's path as a real one stands: a submitted project has its
     /// declaration passed on `sent` (the first step of its route) and waits on the next step's
     /// parties; a draft waits on its owner. Returns the open task rows written.
@@ -248,6 +298,19 @@ impl Store {
                         let at = now_ms - 86_400_000;
                         self.seed_report(&mut w.tx, ProjectId(id), j.0, profile, creator, at)
                             .await?;
+                        // A third of them are being accepted.
+                        if id % 3 == 0 {
+                            let invest = p.investment.0;
+                            self.seed_acceptance(
+                                &mut w.tx,
+                                ProjectId(id),
+                                j.0,
+                                profile,
+                                invest,
+                                (creator, at),
+                            )
+                            .await?;
+                        }
                     } else {
                         let sent = p
                             .events

@@ -18,6 +18,7 @@ pub enum Acts {
     Contract,
     Change,
     Progress,
+    Acceptance,
 }
 
 impl Acts {
@@ -29,6 +30,7 @@ impl Acts {
             Acts::Contract => ("contract_acts", "contract_id"),
             Acts::Change => ("change_acts", "change_id"),
             Acts::Progress => ("progress_acts", "report_id"),
+            Acts::Acceptance => ("acceptance_acts", "acceptance_id"),
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::{Param, Result, Store, Where, bind_all, like_pattern};
 use govit_core::DomainError;
 use govit_core::ids::ProjectId;
 use govit_core::org::{Principal, Role};
-use govit_core::policy::EventKind;
+use govit_core::policy::{EventKind, Fact, Facts, GatedAction};
 use govit_core::project::ProjectAction;
 use govit_core::workflow::{
     Act, Actor, Outcome, Progress, Route, RunStatus, Verb, VerbKind, replay,
@@ -70,6 +70,11 @@ pub trait Subject: Record + Clone + Send + Sync + 'static {
     }
     /// The state a run leaves it in (`returned`: the last act returned it).
     fn state(route: &Route, progress: &Progress, returned: bool) -> &'static str;
+    /// The action whose gates of the profile stand in front of a pass of the route's step
+    /// `index` (an acceptance's last acceptance step: `accept`), if any.
+    fn gated(_route: &Route, _index: usize) -> Option<GatedAction> {
+        None
+    }
 }
 
 /// The rule of every subject an owner unit starts on its approved project (a contract, a
@@ -102,6 +107,22 @@ pub(crate) async fn approved_on(
     .fetch_one(&mut *conn)
     .await?;
     Ok(day.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
+}
+
+/// The facts a route was laid out under, as kept (`{"change_ratio_bp": 1500, …}`).
+pub(crate) fn facts_json(facts: &Facts) -> String {
+    let map: serde_json::Map<String, serde_json::Value> =
+        facts.iter().map(|(f, v)| (f.as_str().to_string(), json!(v))).collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+pub(crate) fn facts_from_json(s: &str) -> Facts {
+    let v: serde_json::Value = serde_json::from_str(s).unwrap_or_default();
+    v.as_object()
+        .map(|m| {
+            m.iter().filter_map(|(k, v)| Some((Fact::parse(k)?, v.as_i64()?))).collect::<Facts>()
+        })
+        .unwrap_or_default()
 }
 
 /// A subject by id, as stored.
@@ -294,6 +315,8 @@ pub struct ActInput {
     run: Option<Run>,
     parties: Vec<String>,
     holders: String,
+    /// The gates in front of the step when the act would pass a gated one.
+    gates: Vec<govit_core::obligation::GateCheck>,
 }
 
 impl<S: Subject> Step<S> for SubjectAct<S> {
@@ -306,13 +329,20 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
     async fn gather(&self, cx: &mut Cx<'_, S>) -> Result<ActInput> {
         let s = cx.record()?;
         let run = run_of(cx.store, cx.conn, s).await?;
-        let (_, parties) = parties_on(cx.conn, cx.who.principal, s.project()).await?;
+        let (project, parties) = parties_on(cx.conn, cx.who.principal, s.project()).await?;
         let holders = run
             .progress
             .step(&run.route)
             .map(|st| party_labels(cx.store, s.profile(), &st.parties))
             .unwrap_or_default();
-        Ok(ActInput { run: Some(run), parties, holders })
+        let mut gates = Vec::new();
+        if self.verb.kind() == VerbKind::Pass
+            && let Some(g) = S::gated(&run.route, run.progress.current)
+            && let Some(p) = project.as_ref()
+        {
+            gates = cx.store.gate_checks(cx.conn, p, g, None).await?;
+        }
+        Ok(ActInput { run: Some(run), parties, holders, gates })
     }
     fn decide(&self, at: At<'_, S>, input: ActInput) -> Decided<Self::Decision> {
         let s = at.record()?;
@@ -330,6 +360,10 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         }
         let actor = Actor { user: at.who.principal.user_id, parties: &input.parties };
         let (subject, done) = s.naming();
+        let actor_holds = run.progress.holds(actor);
+        if kind == VerbKind::Pass && actor_holds {
+            govit_core::project::first_refusal(&input.gates)?;
+        }
         decide_on(
             &run.route,
             &run.progress,
