@@ -10,7 +10,7 @@ mod steps;
 
 pub use steps::{EditAcceptance, StartAcceptance, not_editable};
 
-use crate::base::change::{Record, Who};
+use crate::base::change::Record;
 use crate::projects::run::Acts;
 use crate::projects::run::subject::{Subject, SubjectAct, SubjectView, facts_from_json};
 use crate::{Result, Store};
@@ -22,7 +22,7 @@ use govit_core::project::ProjectAction;
 use govit_core::workflow::{Progress, Route, VerbKind};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 /// An acceptance, as read.
 #[derive(Debug, Clone, Serialize)]
@@ -114,26 +114,13 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Acceptance> {
     })
 }
 
-impl Record for Acceptance {
-    const KIND: &'static str = "acceptance";
-    type Carry = ();
-    const TABLE: Option<&'static str> = Some("project_acceptances");
-
-    fn key(&self) -> (i64, i64) {
-        (self.id, self.version)
-    }
-    async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
-        crate::projects::run::subject::fetch(conn, id).await
-    }
-    /// An acceptance is seen by whoever sees its project.
-    async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
-        crate::projects::run::subject::visible(conn, who, id).await
-    }
-    fn audit_view(&self) -> serde_json::Value {
-        json!({"project_id": self.project_id, "attempt": self.attempt, "terms": self.terms,
-               "status": self.status, "version": self.version})
-    }
-}
+crate::projects::run::subject::subject_record!(
+    Acceptance,
+    "acceptance",
+    "project_acceptances",
+    |s| json!({"project_id": s.project_id, "attempt": s.attempt, "terms": s.terms,
+               "status": s.status, "version": s.version})
+);
 
 /// The route of an acceptance under its profile, from the facts it was started with.
 pub(crate) fn route_of(store: &Store, profile: &str, facts: &Facts, after: bool) -> Route {

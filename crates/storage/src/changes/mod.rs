@@ -9,7 +9,7 @@ mod steps;
 
 pub use steps::{CancelChange, EditChange, RequestChange, not_editable};
 
-use crate::base::change::{Record, Who};
+use crate::base::change::Record;
 use crate::projects::run::Acts;
 use crate::projects::run::subject::{Subject, SubjectAct, SubjectView};
 use crate::projects::{FactFuture, FactSource, Project};
@@ -123,26 +123,13 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Change> {
     })
 }
 
-impl Record for Change {
-    const KIND: &'static str = "change";
-    type Carry = ();
-    const TABLE: Option<&'static str> = Some("project_changes");
-
-    fn key(&self) -> (i64, i64) {
-        (self.id, self.version)
-    }
-    async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
-        crate::projects::run::subject::fetch(conn, id).await
-    }
-    /// A change is seen by whoever sees its project.
-    async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
-        crate::projects::run::subject::visible(conn, who, id).await
-    }
-    fn audit_view(&self) -> serde_json::Value {
-        json!({"project_id": self.project_id, "terms": self.terms, "ratio_bp": self.ratio_bp,
-               "path": self.path, "status": self.status, "version": self.version})
-    }
-}
+crate::projects::run::subject::subject_record!(
+    Change,
+    "change",
+    "project_changes",
+    |s| json!({"project_id": s.project_id, "terms": s.terms, "ratio_bp": s.ratio_bp,
+               "path": s.path, "status": s.status, "version": s.version})
+);
 
 /// The route of a change under its profile, from the facts it was recorded with.
 pub(crate) fn route_of(store: &Store, profile: &str, facts: &Facts) -> Route {

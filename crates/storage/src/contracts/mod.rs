@@ -13,7 +13,7 @@ pub use steps::{EditContract, SignContract, not_editable};
 /// One act on a contract's filing (报送, 局党组's 同意, 备案, 退回, 撤回).
 pub type ContractAct = SubjectAct<Contract>;
 
-use crate::base::change::{Record, Who};
+use crate::base::change::Record;
 use crate::projects::run::Acts;
 use crate::projects::run::subject::{Subject, SubjectAct, SubjectView};
 use crate::projects::{FactFuture, FactSource, Project};
@@ -97,26 +97,13 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Contract> {
     })
 }
 
-impl Record for Contract {
-    const KIND: &'static str = "contract";
-    type Carry = ();
-    const TABLE: Option<&'static str> = Some("contracts");
-
-    fn key(&self) -> (i64, i64) {
-        (self.id, self.version)
-    }
-    async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
-        crate::projects::run::subject::fetch(conn, id).await
-    }
-    /// A contract is seen by whoever sees its project.
-    async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
-        crate::projects::run::subject::visible(conn, who, id).await
-    }
-    fn audit_view(&self) -> serde_json::Value {
-        json!({"project_id": self.project_id, "terms": self.terms, "firm": self.firm_name,
-               "status": self.status, "version": self.version})
-    }
-}
+crate::projects::run::subject::subject_record!(
+    Contract,
+    "contract",
+    "contracts",
+    |s| json!({"project_id": s.project_id, "terms": s.terms, "firm": s.firm_name,
+               "status": s.status, "version": s.version})
+);
 
 /// The route of a contract's filing under its profile (empty: recorded only).
 pub(crate) fn route_of(store: &Store, profile: &str, kind: ContractKind) -> Route {

@@ -9,7 +9,7 @@ mod steps;
 
 pub use steps::{EditReport, FileReport, not_editable};
 
-use crate::base::change::{Record, Who};
+use crate::base::change::Record;
 use crate::projects::Project;
 use crate::projects::run::Acts;
 use crate::projects::run::subject::{Subject, SubjectAct, SubjectView};
@@ -107,26 +107,13 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Report> {
     })
 }
 
-impl Record for Report {
-    const KIND: &'static str = "progress_report";
-    type Carry = ();
-    const TABLE: Option<&'static str> = Some("progress_reports");
-
-    fn key(&self) -> (i64, i64) {
-        (self.id, self.version)
-    }
-    async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
-        crate::projects::run::subject::fetch(conn, id).await
-    }
-    /// A report is seen by whoever sees its project.
-    async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
-        crate::projects::run::subject::visible(conn, who, id).await
-    }
-    fn audit_view(&self) -> serde_json::Value {
-        json!({"project_id": self.project_id, "terms": self.terms, "status": self.status,
-               "version": self.version})
-    }
-}
+crate::projects::run::subject::subject_record!(
+    Report,
+    "progress_report",
+    "progress_reports",
+    |s| json!({"project_id": s.project_id, "terms": s.terms, "status": s.status,
+               "version": s.version})
+);
 
 /// The route of a report under its profile (empty: recorded only).
 pub(crate) fn route_of(store: &Store, profile: &str) -> Route {

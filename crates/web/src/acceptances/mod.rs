@@ -21,7 +21,6 @@ use crate::shell::view::{Layout, Pager, SummaryItem, fmt_ms};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::routing::{get, post};
 use govit_core::acceptance::{AcceptanceForm, AcceptanceStatus, STAGES};
 use govit_core::obligation::GateOutcome;
@@ -169,28 +168,14 @@ async fn render_form(
             ));
         }
     }
-    let owner_name = state
-        .store
-        .organization(p.jurisdiction_id)
-        .await?
-        .departments
-        .into_iter()
-        .find(|d| d.id == p.owner_department_id)
-        .map(|d| d.name)
-        .unwrap_or_default();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let e = errors.iter().fold(HashMap::new(), |mut m, x| {
-        m.entry(x.field).or_insert_with(|| x.message.clone());
-        m
-    });
+    let owner_name = p.owner_department.clone();
+    let again = !errors.is_empty();
+    let e = crate::shell::view::first_messages(&errors);
     let page = FormPage {
         layout: Layout::for_user(state, user, heading.clone(), "acceptances")
             .await?
             .with_errors(!errors.is_empty()),
-        errors: errors
-            .iter()
-            .map(|x| SummaryItem { href: format!("#{}", x.field), message: x.message.clone() })
-            .collect(),
+        errors: crate::shell::view::summary(&errors),
         csrf: user.csrf.clone(),
         project_id: p.id.0,
         project_name: p.declaration.name.clone(),
@@ -205,9 +190,7 @@ async fn render_form(
         f,
         e,
     };
-    let mut resp = html(page)?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    crate::shell::page::html_status(page, again)
 }
 
 fn form_of(f: &HashMap<String, String>) -> AcceptanceForm {
@@ -353,7 +336,7 @@ async fn render_acceptance(
     };
     let acted = !run.acts.is_empty();
     let owns = route::owns(user, &p);
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let again = !errors.is_empty();
     let page = AcceptancePage {
         layout: Layout::for_user(
             state,
@@ -363,10 +346,7 @@ async fn render_acceptance(
         )
         .await?
         .with_errors(!errors.is_empty()),
-        errors: errors
-            .iter()
-            .map(|x| SummaryItem { href: format!("#{}", x.field), message: x.message.clone() })
-            .collect(),
+        errors: crate::shell::view::summary(&errors),
         csrf: user.csrf.clone(),
         approved: a.approved.to_wan_string(),
         created_at: fmt_ms(a.created_at_ms),
@@ -396,9 +376,7 @@ async fn render_acceptance(
         ),
         a: v.record.clone(),
     };
-    let mut resp = html(page)?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    crate::shell::page::html_status(page, again)
 }
 
 async fn act_page(

@@ -19,7 +19,6 @@ use crate::shell::view::{Layout, Pager, SummaryItem, fmt_ms};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::routing::{get, post};
 use govit_core::change::{ChangeForm, ChangeStatus, ratio_bp, routing};
 use govit_core::money::Yuan;
@@ -117,19 +116,13 @@ async fn render_form(
         moved = Yuan(moved.0 - c.terms.moved().0);
     }
     let approved = p.declaration.investment;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let e = errors.iter().fold(HashMap::new(), |mut m, x| {
-        m.entry(x.field).or_insert_with(|| x.message.clone());
-        m
-    });
+    let again = !errors.is_empty();
+    let e = crate::shell::view::first_messages(&errors);
     let page = FormPage {
         layout: Layout::for_user(state, user, heading.clone(), "projects")
             .await?
             .with_errors(!errors.is_empty()),
-        errors: errors
-            .iter()
-            .map(|x| SummaryItem { href: format!("#{}", x.field), message: x.message.clone() })
-            .collect(),
+        errors: crate::shell::view::summary(&errors),
         csrf: user.csrf.clone(),
         project_id: p.id.0,
         project_name: p.declaration.name.clone(),
@@ -144,9 +137,7 @@ async fn render_form(
         f,
         e,
     };
-    let mut resp = html(page)?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    crate::shell::page::html_status(page, again)
 }
 
 fn form_of(f: &HashMap<String, String>) -> ChangeForm {
@@ -311,15 +302,12 @@ async fn render_change(
         (_, ChangeStatus::Refused) => "已不予通过。".to_string(),
         (_, ChangeStatus::Cancelled) => "已撤销。".to_string(),
     });
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let again = !errors.is_empty();
     let mut page = ChangePage {
         layout: Layout::for_user(state, user, c.terms.title.clone(), "changes")
             .await?
             .with_errors(!errors.is_empty()),
-        errors: errors
-            .iter()
-            .map(|x| SummaryItem { href: format!("#{}", x.field), message: x.message.clone() })
-            .collect(),
+        errors: crate::shell::view::summary(&errors),
         csrf: user.csrf.clone(),
         increase: c.terms.increase.to_wan_string(),
         decrease: c.terms.decrease.to_wan_string(),
@@ -367,9 +355,7 @@ async fn render_change(
             s.state = "已撤销";
         }
     }
-    let mut resp = html(page)?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    crate::shell::page::html_status(page, again)
 }
 
 async fn act_page(

@@ -17,7 +17,6 @@ use crate::shell::view::{Layout, Pager, SummaryItem, fmt_ms};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::routing::{get, post};
 use govit_core::contract::{
     ContractForm, ContractKind, ContractStatus, Deliverable, ProcurementMethod,
@@ -150,11 +149,8 @@ async fn render_form(
         firms.push((k.firm_kind().label(), list));
     }
     let chosen: Vec<&str> = f.deliverables.split(',').map(str::trim).collect();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let e = errors.iter().fold(HashMap::new(), |mut m, x| {
-        m.entry(x.field).or_insert_with(|| x.message.clone());
-        m
-    });
+    let again = !errors.is_empty();
+    let e = crate::shell::view::first_messages(&errors);
     let page = FormPage {
         layout: Layout::for_user(state, user, heading.clone(), "projects")
             .await?
@@ -163,10 +159,7 @@ async fn render_form(
         action,
         editing,
         supervision: kind == Some(ContractKind::Supervision),
-        errors: errors
-            .iter()
-            .map(|x| SummaryItem { href: format!("#{}", x.field), message: x.message.clone() })
-            .collect(),
+        errors: crate::shell::view::summary(&errors),
         csrf: user.csrf.clone(),
         project_id: p.id.0,
         project_name: p.declaration.name.clone(),
@@ -180,9 +173,7 @@ async fn render_form(
         f,
         e,
     };
-    let mut resp = html(page)?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    crate::shell::page::html_status(page, again)
 }
 
 /// The form as posted: every field once, the deliverables' checkboxes joined.
@@ -358,7 +349,7 @@ async fn render_contract(
     let has = |k: VerbKind| v.verbs.contains(&k);
     let run = &v.run;
     let profile = v.record.profile_id.clone();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let again = !errors.is_empty();
     let returned = route::returned_note(v.record.status == ContractStatus::Returned, &run.acts);
     let may_edit = match v.record.status {
         ContractStatus::ToFile | ContractStatus::Returned => has(VerbKind::Pass),
@@ -408,10 +399,7 @@ async fn render_contract(
             &errors,
             typed,
         ),
-        errors: errors
-            .iter()
-            .map(|x| SummaryItem { href: format!("#{}", x.field), message: x.message.clone() })
-            .collect(),
+        errors: crate::shell::view::summary(&errors),
         csrf: user.csrf.clone(),
         kind: t.kind.label(),
         method: t.method.label(),
@@ -422,9 +410,7 @@ async fn render_contract(
         created_at: fmt_ms(v.record.created_at_ms),
         c: v.record,
     };
-    let mut resp = html(page)?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    crate::shell::page::html_status(page, again)
 }
 
 async fn act_page(

@@ -241,7 +241,7 @@ pub(crate) async fn render_material(
         .into_iter()
         .find(|r| r.doc.id == material)
         .ok_or(PageError::from(govit_core::DomainError::NotFound))?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let again = !errors.is_empty();
     let page = MaterialPage {
         layout: Layout::for_user(state, user, row.doc.name.clone(), "projects")
             .await?
@@ -269,9 +269,7 @@ pub(crate) async fn render_material(
         flash,
         kept,
     };
-    let mut resp = html(page)?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    crate::shell::page::html_status(page, again)
 }
 
 async fn mark_page(

@@ -8,13 +8,12 @@ pub use api::router;
 
 use crate::AppState;
 use crate::shell::auth::User;
-use crate::shell::page::{PageResult, html};
+use crate::shell::page::PageResult;
 use crate::shell::panels::{PanelCx, PanelFuture};
 use crate::shell::respond;
 use crate::shell::view::{Layout, SummaryItem, error_for, fmt_ms};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use govit_core::FieldError;
@@ -167,7 +166,7 @@ async fn render(
     let run = state.store.run_view(&user.principal, &p, state.now_ms()).await?;
     let panels = state.store.panels_of(&user.principal, &p, &run).await?;
     let get = |k: &str| typed.and_then(|t| t.get(k).cloned()).unwrap_or_default();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let again = !errors.is_empty();
     let v = view_of(&panels);
     let page = PanelPage {
         layout: Layout::for_user(state, user, v.name.clone(), "projects")
@@ -189,9 +188,7 @@ async fn render(
         v,
         p,
     };
-    let mut resp = html(page)?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    crate::shell::page::html_status(page, again)
 }
 
 /// The units a form or body lists one a line (or separated by 、 , ;).

@@ -13,13 +13,12 @@ pub use export::plan_bytes;
 use crate::AppState;
 use crate::shell::auth::User;
 use crate::shell::error::PageError;
-use crate::shell::page::{PageResult, html};
+use crate::shell::page::PageResult;
 use crate::shell::respond;
 use crate::shell::route::{self, StepShown, party_labels};
 use crate::shell::view::{Layout, Pager, SummaryItem, error_for, filter_query, fmt_ms};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use govit_core::money::Yuan;
@@ -152,7 +151,7 @@ async fn render_list(
     let get = |k: &str| typed.and_then(|t| t.get(k).cloned()).unwrap_or_default();
     let next_year = govit_storage::china_today(state.now_ms()).format("%Y").to_string();
     let next_year = next_year.parse::<i32>().map_or(String::new(), |y| (y + 1).to_string());
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let again = !errors.is_empty();
     let page = ListPage {
         layout: Layout::for_user(state, user, "年度计划", "plans")
             .await?
@@ -172,9 +171,7 @@ async fn render_list(
         title: get("title"),
         filter_year: year.map(|y| y.to_string()).unwrap_or_default(),
     };
-    let mut resp = html(page)?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    crate::shell::page::html_status(page, again)
 }
 
 fn summary(errors: &[FieldError]) -> Vec<SummaryItem> {
@@ -315,7 +312,7 @@ async fn render_plan(
     let candidates: Vec<_> = v.candidates.iter().filter(|c| hit(&c.1, &c.2)).cloned().collect();
     let candidates_more = candidates.len().saturating_sub(CANDIDATES_SHOWN);
     let get = |k: &str| typed.and_then(|t| t.get(k).cloned()).unwrap_or_default();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let again = !errors.is_empty();
     let has = |k: VerbKind| v.verbs.contains(&k);
     let current = v.run.progress.current;
     let earlier = v
@@ -403,9 +400,7 @@ async fn render_plan(
         reason: get("reason"),
         x: v.plan,
     };
-    let mut resp = html(page)?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    crate::shell::page::html_status(page, again)
 }
 
 /// The version the form was rendered at.

@@ -19,7 +19,6 @@ use crate::shell::view::{Layout, Pager, SummaryItem, fmt_ms};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::routing::{get, post};
 use govit_core::policy::{EventKind, Profile, Stage};
 use govit_core::progress::{Quarter, ReportForm, ReportStatus};
@@ -145,28 +144,14 @@ async fn render_form(
         let r = state.store.rules();
         rules_said(r.profile(&p.profile_id))
     };
-    let owner_name = state
-        .store
-        .organization(p.jurisdiction_id)
-        .await?
-        .departments
-        .into_iter()
-        .find(|d| d.id == p.owner_department_id)
-        .map(|d| d.name)
-        .unwrap_or_default();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let e = errors.iter().fold(HashMap::new(), |mut m, x| {
-        m.entry(x.field).or_insert_with(|| x.message.clone());
-        m
-    });
+    let owner_name = p.owner_department.clone();
+    let again = !errors.is_empty();
+    let e = crate::shell::view::first_messages(&errors);
     let page = FormPage {
         layout: Layout::for_user(state, user, heading.clone(), "projects")
             .await?
             .with_errors(!errors.is_empty()),
-        errors: errors
-            .iter()
-            .map(|x| SummaryItem { href: format!("#{}", x.field), message: x.message.clone() })
-            .collect(),
+        errors: crate::shell::view::summary(&errors),
         csrf: user.csrf.clone(),
         project_id: p.id.0,
         project_name: p.declaration.name.clone(),
@@ -179,9 +164,7 @@ async fn render_form(
         f,
         e,
     };
-    let mut resp = html(page)?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    crate::shell::page::html_status(page, again)
 }
 
 fn form_of(f: &HashMap<String, String>) -> ReportForm {
@@ -330,7 +313,7 @@ async fn render_report(
         (_, ReportStatus::Reported) => "已报送，已记入项目事件（报送进度）。".to_string(),
         (_, ReportStatus::Filed) => "已备案。".to_string(),
     });
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let again = !errors.is_empty();
     let page = ReportPage {
         layout: Layout::for_user(
             state,
@@ -340,10 +323,7 @@ async fn render_report(
         )
         .await?
         .with_errors(!errors.is_empty()),
-        errors: errors
-            .iter()
-            .map(|x| SummaryItem { href: format!("#{}", x.field), message: x.message.clone() })
-            .collect(),
+        errors: crate::shell::view::summary(&errors),
         csrf: user.csrf.clone(),
         period: r.terms.period.label(),
         invested: r.terms.invested.to_wan_string(),
@@ -372,9 +352,7 @@ async fn render_report(
         ),
         r: v.record.clone(),
     };
-    let mut resp = html(page)?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    crate::shell::page::html_status(page, again)
 }
 
 async fn act_page(

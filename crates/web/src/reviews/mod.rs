@@ -8,13 +8,12 @@ pub use api::router;
 
 use crate::AppState;
 use crate::shell::auth::User;
-use crate::shell::page::{PageResult, html, version_of};
+use crate::shell::page::{PageResult, version_of};
 use crate::shell::panels::{PanelCx, PanelFuture};
 use crate::shell::respond;
 use crate::shell::view::{Layout, SummaryItem, error_for, fmt_ms};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Form, Router};
 use govit_core::DomainError;
@@ -304,7 +303,7 @@ async fn render_form(
     let party_label = party
         .as_ref()
         .map(|k| rules.profile(&p.profile_id).map_or_else(|| k.clone(), |x| x.party_label(k)));
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let again = !errors.is_empty();
     let title = current.map_or_else(|| "评审意见".to_string(), |v| v.form.name.clone());
     let page = FormPage {
         layout: Layout::for_user(state, user, title, "projects")
@@ -335,9 +334,7 @@ async fn render_form(
         saved,
         p,
     };
-    let mut resp = html(page)?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    crate::shell::page::html_status(page, again)
 }
 
 /// What a posted opinion form says, as the core reads it.

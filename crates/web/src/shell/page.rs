@@ -17,6 +17,15 @@ pub fn html(t: impl Template) -> PageResult {
     Ok(Html(t.render()?).into_response())
 }
 
+/// A page shown again with what was wrong (`failed`): 422, otherwise 200.
+pub fn html_status(t: impl Template, failed: bool) -> PageResult {
+    let mut resp = html(t)?;
+    if failed {
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
 pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }

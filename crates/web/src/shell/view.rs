@@ -150,6 +150,15 @@ pub struct SummaryItem {
     pub message: String,
 }
 
+/// Each field's first message, for the form to show beside it.
+pub fn first_messages(errors: &[FieldError]) -> std::collections::HashMap<&'static str, String> {
+    let mut m = std::collections::HashMap::new();
+    for x in errors {
+        m.entry(x.field).or_insert_with(|| x.message.clone());
+    }
+    m
+}
+
 pub fn summary(errors: &[FieldError]) -> Vec<SummaryItem> {
     errors
         .iter()

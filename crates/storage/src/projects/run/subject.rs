@@ -77,6 +77,37 @@ pub trait Subject: Record + Clone + Send + Sync + 'static {
     }
 }
 
+/// The `Record` of a subject: keyed by its id and version, read with its select, seen by
+/// whoever sees its project; `audit` its audit view (`|s| json!(…)`).
+macro_rules! subject_record {
+    ($t:ty, $kind:literal, $table:literal, |$s:ident| $audit:expr) => {
+        impl crate::base::change::Record for $t {
+            const KIND: &'static str = $kind;
+            type Carry = ();
+            const TABLE: Option<&'static str> = Some($table);
+
+            fn key(&self) -> (i64, i64) {
+                (self.id, self.version)
+            }
+            async fn load(
+                conn: &mut sqlx::AnyConnection, _: crate::base::change::Who<'_>, id: i64,
+            ) -> crate::Result<Option<Self>> {
+                crate::projects::run::subject::fetch(conn, id).await
+            }
+            async fn load_visible(
+                conn: &mut sqlx::AnyConnection, who: crate::base::change::Who<'_>, id: i64,
+            ) -> crate::Result<Option<Self>> {
+                crate::projects::run::subject::visible(conn, who, id).await
+            }
+            fn audit_view(&self) -> serde_json::Value {
+                let $s = self;
+                $audit
+            }
+        }
+    };
+}
+pub(crate) use subject_record;
+
 /// The rule of every subject an owner unit starts on its approved project (a contract, a
 /// change, a report): the caller acts as the project's owner unit (`owner_label` its name in
 /// the profile), and the project is approved. `by` says who does it, `{owner}` standing for the
