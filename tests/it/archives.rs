@@ -61,7 +61,20 @@ async fn a_projects_archive_holds_every_record_and_file_with_their_sm3_digests()
             .expect("json");
     assert_eq!(manifest["project_name"], "档案导出平台");
     let listed = manifest["entries"].as_array().expect("entries");
-    assert_eq!(listed.len(), all.len() - 2, "every entry but the manifest and the sums");
+    assert_eq!(
+        listed.len(),
+        all.len() - 3,
+        "every entry but the manifest, its signature, the sums"
+    );
+    // The platform's key signed the manifest.
+    let sig: Value =
+        serde_json::from_slice(&all.iter().find(|(n, _)| n == "清单.sig.json").expect("sig").1)
+            .expect("json");
+    let manifest_bytes = &all.iter().find(|(n, _)| n == "清单.json").expect("manifest").1;
+    let key = hex::decode(sig["public_key"].as_str().expect("key")).expect("hex");
+    let signature = hex::decode(sig["signature"].as_str().expect("signature")).expect("hex");
+    assert!(govit_core::crypto::verify(&key, manifest_bytes, &signature), "{sig}");
+    assert!(!govit_core::crypto::verify(&key, b"another manifest", &signature));
     for e in listed {
         let (_, b) =
             all.iter().find(|(n, _)| n == e["path"].as_str().unwrap_or("")).expect("entry");

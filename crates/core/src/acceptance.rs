@@ -78,6 +78,12 @@ impl AcceptanceForm {
         let summary = text("summary", &self.summary, 4000);
         let contact = text("contact", &self.contact, 50);
         let phone = text("phone", &self.phone, 30);
+        // A number a person can dial: digits, with separators and an extension (转).
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        let dialable = phone.chars().all(|c| c.is_ascii_digit() || " -+()（）转".contains(c));
+        if !phone.is_empty() && (digits < 7 || !dialable) {
+            errors.push(FieldError::new("phone", "联系电话应为电话号码，例如 0564-1234567"));
+        }
         if errors.is_empty() {
             Ok(AcceptanceTerms { summary, contact, phone })
         } else {
@@ -213,6 +219,9 @@ mod tests {
         assert_eq!(s[3].2, [EventKind::FinanceNotified]);
         // The owner's own acceptance is its first step: it may find it failed there.
         assert!(g.steps[0].judges() && !g.steps[1].judges());
+        // An application hands the acceptance in: it does not judge it.
+        let y = route(&profile("yeji"), &Facts::new(), true);
+        assert!(!y.steps[0].judges() && y.steps[1].judges());
     }
 
     #[test]
@@ -220,6 +229,20 @@ mod tests {
         let errs = AcceptanceForm::default().parse().expect_err("empty");
         let fields: Vec<&str> = errs.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["summary", "contact", "phone"]);
+        for bad in ["不是电话号码!!", "123", "0564-12a4567"] {
+            let f = AcceptanceForm {
+                summary: "已建成".into(),
+                contact: "李工".into(),
+                phone: bad.into(),
+            };
+            assert_eq!(f.parse().expect_err(bad)[0].field, "phone", "{bad}");
+        }
+        let ext = AcceptanceForm {
+            summary: "已建成".into(),
+            contact: "李工".into(),
+            phone: "(0564) 123 4567转801".into(),
+        };
+        assert!(ext.parse().is_ok());
         let ok = AcceptanceForm {
             summary: " 已按批复建成 ".into(),
             contact: "李工".into(),

@@ -283,4 +283,20 @@ async fn two_passes_of_one_step_at_once_give_one_409() {
     // lhasa:17's six months run from the preliminary acceptance.
     let (_, list) = clerk.get(&format!("/api/v1/projects/{id}/obligations")).await;
     assert!(list.to_string().contains("lhasa-17-apply-acceptance"), "{list}");
+    assert!(events(&app, id).await.contains(&"preliminary_acceptance_passed".to_string()));
+    // Taken back (撤回) before the application: so is what it recorded, and its duty.
+    let (s, a) = act(clerk, acc, "withdraw", json!({})).await;
+    assert_eq!((s, a["current_step"].clone()), (StatusCode::OK, json!(0)), "{a}");
+    assert!(!events(&app, id).await.contains(&"preliminary_acceptance_passed".to_string()));
+    let (_, list) = clerk.get(&format!("/api/v1/projects/{id}/obligations")).await;
+    assert!(!list.to_string().contains("lhasa-17-apply-acceptance"), "{list}");
+    // Its own preliminary acceptance failed: the next starts with a preliminary one again.
+    let (s, a) = act(clerk, acc, "reject", json!({"reason": "初步验收发现问题"})).await;
+    assert_eq!((s, a["status"].clone()), (StatusCode::OK, json!("failed")), "{a}");
+    let (s, a) = clerk.post(&format!("/api/v1/projects/{id}/acceptances"), body()).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(
+        (a["after_preliminary"].clone(), actions(&a)[0].clone()),
+        (json!(false), "组织初步验收".to_string())
+    );
 }

@@ -282,11 +282,13 @@ pub const URGE_INTERVAL_MS: i64 = 4 * 3600 * 1000;
 /// Stages whose steps record a failed review when they return or refuse, unless the profile
 /// says otherwise.
 impl RouteStep {
-    /// Whether its parties judge the subject (a review, an acceptance), and so may refuse it
-    /// even where it is the route's first step.
+    /// Whether its parties judge the subject (a review, an acceptance — not the application
+    /// for one, which hands it in), and so may refuse it even where it is the route's first
+    /// step.
     pub fn judges(&self) -> bool {
         is_review(self.stage)
-            || matches!(self.stage, Stage::PreliminaryAcceptance | Stage::CompletionAcceptance)
+            || (matches!(self.stage, Stage::PreliminaryAcceptance | Stage::CompletionAcceptance)
+                && !self.on_pass.contains(&EventKind::CompletionAcceptanceApplied))
     }
 }
 

@@ -45,6 +45,10 @@ pub struct Archive {
     pub file_name: String,
     head: Value,
     entries: Vec<Entry>,
+    /// When it was read, for the entries' dates.
+    at_ms: i64,
+    /// The platform's signer, which signs the manifest when one is configured.
+    signer: Option<std::sync::Arc<dyn govit_core::crypto::Signer>>,
 }
 
 /// A material's file as the archive reads it: id, material, name, size, SM3, object key, when
@@ -188,6 +192,8 @@ impl Store {
             file_name: format!("项目档案-{}-{}.zip", id.0, safe(&p.declaration.name)),
             head,
             entries,
+            at_ms: who.now_ms,
+            signer: self.signer.get().cloned(),
         })
     }
 }
@@ -217,7 +223,8 @@ impl Archive {
     /// Writes the archive as a zip to `out` on the calling (blocking) thread, reading stored
     /// files through `rt`: the documents compressed, the files stored as they are, each
     /// checked against its recorded digest as it streams; then `清单.json` (every entry's
-    /// path, size and SM3) and `SM3SUMS` (`<digest>  <path>`, one a line).
+    /// path, size and SM3), `清单.sig.json` (the platform's SM2 signature over the manifest,
+    /// when a key is configured) and `SM3SUMS` (`<digest>  <path>`, one a line).
     pub fn write_zip<W: Write>(
         self, files: Option<&FileStore>, rt: &tokio::runtime::Handle, out: W,
     ) -> Result<()> {
@@ -226,11 +233,30 @@ impl Archive {
         let zerr = |e: zip::result::ZipError| StoreError::Config(format!("写入档案失败：{e}"));
         let ioerr = |e: std::io::Error| StoreError::Config(format!("写入档案失败：{e}"));
         let mut zip = zip::ZipWriter::new_stream(out);
+        // Each entry dated when the archive was read, in Beijing time.
+        let when = chrono::DateTime::from_timestamp_millis(self.at_ms)
+            .and_then(|t| Some(t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600)?)))
+            .map(|t| t.naive_local())
+            .unwrap_or_default();
+        let dated = {
+            use chrono::{Datelike, Timelike};
+            zip::DateTime::from_date_and_time(
+                u16::try_from(when.year()).unwrap_or(1980),
+                when.month() as u8,
+                when.day() as u8,
+                when.hour() as u8,
+                when.minute() as u8,
+                when.second() as u8,
+            )
+            .unwrap_or_default()
+        };
         let deflated = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Deflated)
+            .last_modified_time(dated)
             .large_file(false);
         let stored = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Stored)
+            .last_modified_time(dated)
             .large_file(true);
         let mut listed: Vec<(String, String, u64, String)> = Vec::new();
         for e in self.entries {
@@ -262,6 +288,16 @@ impl Archive {
         let bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
         zip.start_file("清单.json", deflated).map_err(zerr)?;
         zip.write_all(&bytes).map_err(ioerr)?;
+        // The manifest signed with the platform's key (SM2 over its bytes), when one is set.
+        if let Some(signer) = &self.signer {
+            let signature = signer.sign(&bytes).map_err(|e| StoreError::Config(e.0))?;
+            let sig = json!({
+                "signs": "清单.json", "algorithm": "SM2-with-SM3", "key_id": signer.key_id(),
+                "public_key": hex::encode(signer.public_key()), "signature": hex::encode(signature),
+            });
+            zip.start_file("清单.sig.json", deflated).map_err(zerr)?;
+            zip.write_all(&serde_json::to_vec_pretty(&sig).unwrap_or_default()).map_err(ioerr)?;
+        }
         let sums: String =
             listed.iter().map(|(path, _, _, sm3)| format!("{sm3}  {path}\n")).collect();
         zip.start_file("SM3SUMS", deflated).map_err(zerr)?;

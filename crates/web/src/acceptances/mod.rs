@@ -283,6 +283,10 @@ struct AcceptancePage {
     created_at: String,
     may_edit: bool,
     may_again: bool,
+    /// The acceptance that followed this one: (id, 第 2 次验收, its state).
+    later: Option<(i64, String, &'static str)>,
+    /// The step the gates stand in front of (组织竣工验收).
+    accepting: String,
     flash: Option<String>,
     returned: Option<String>,
     failed: Option<String>,
@@ -314,10 +318,7 @@ async fn render_acceptance(
     let profile = a.profile_id.clone();
     let p = state.store.read::<Project>(user.who(state), a.project_id.0).await?;
     let run = &v.run;
-    let waiting = run
-        .progress
-        .step(&run.route)
-        .map(|s| format!("等待{}{}", route::party_labels(state, &profile, &s.parties), s.action));
+    let waiting = route::waiting_on(state, &profile, run).map(|w| format!("等待{w}"));
     let flash = done.map(|d| match (d, a.status) {
         ("saved", _) => format!("已保存。{}。", waiting.clone().unwrap_or_default()),
         (_, AcceptanceStatus::Failed) => {
@@ -336,6 +337,14 @@ async fn render_acceptance(
     };
     let acted = !run.acts.is_empty();
     let owns = route::owns(user, &p);
+    // The acceptance that followed this one, if any.
+    let later = state
+        .store
+        .subjects_of::<Acceptance>(a.project_id)
+        .await?
+        .into_iter()
+        .filter(|x| x.attempt > a.attempt)
+        .max_by_key(|x| x.attempt);
     let again = !errors.is_empty();
     let page = AcceptancePage {
         layout: Layout::for_user(
@@ -353,7 +362,13 @@ async fn render_acceptance(
         may_edit: owns && govit_storage::acceptances::not_editable(a.status, acted).is_none(),
         may_again: owns
             && a.status == AcceptanceStatus::Failed
-            && p.status == ProjectStatus::Approved,
+            && p.status == ProjectStatus::Approved
+            && later.is_none(),
+        later: later.map(|x| (x.id, x.name(), x.status.label())),
+        accepting: govit_core::acceptance::accepting_index(&run.route)
+            .and_then(|i| run.route.steps.get(i))
+            .map(|s| s.action.clone())
+            .unwrap_or_default(),
         flash,
         returned: route::returned_note(a.status == AcceptanceStatus::Returned, &run.acts),
         failed: (a.status == AcceptanceStatus::Failed).then(|| refusal(&run.acts)).flatten(),

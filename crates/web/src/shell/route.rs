@@ -286,6 +286,23 @@ impl RunPanel {
     }
 }
 
+/// Who the run waits on now and for what (区公共资源交易中心组织竣工验收): the parties of its
+/// places nobody has signed yet, in the profile's words; None once it is through.
+pub fn waiting_on(
+    state: &AppState, profile: &str, run: &govit_storage::projects::run::Run,
+) -> Option<String> {
+    let step = run.progress.step(&run.route)?;
+    let mut open: Vec<String> = Vec::new();
+    for (_, slot) in run.progress.open_slots() {
+        for p in &slot.parties {
+            if !open.contains(p) {
+                open.push(p.clone());
+            }
+        }
+    }
+    Some(format!("{}{}", party_labels(state, profile, &open), step.action))
+}
+
 /// The last return's reason and who gave it, while the subject stands returned.
 pub fn returned_note(returned: bool, acts: &[ActRecord]) -> Option<String> {
     match (returned, acts.last()) {

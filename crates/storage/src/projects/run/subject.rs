@@ -361,11 +361,16 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         let s = cx.record()?;
         let run = run_of(cx.store, cx.conn, s).await?;
         let (project, parties) = parties_on(cx.conn, cx.who.principal, s.project()).await?;
-        let holders = run
-            .progress
-            .step(&run.route)
-            .map(|st| party_labels(cx.store, s.profile(), &st.parties))
-            .unwrap_or_default();
+        // Those who still hold it: a 会签's party that has signed no longer does.
+        let mut open: Vec<String> = Vec::new();
+        for (_, slot) in run.progress.open_slots() {
+            for p in &slot.parties {
+                if !open.contains(p) {
+                    open.push(p.clone());
+                }
+            }
+        }
+        let holders = party_labels(cx.store, s.profile(), &open);
         let mut gates = Vec::new();
         if self.verb.kind() == VerbKind::Pass
             && let Some(g) = S::gated(&run.route, run.progress.current)
@@ -448,7 +453,28 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
             )
             .await?;
         }
-        if !events.is_empty() {
+        // A 撤回 takes back the pass it withdraws, and so what that pass recorded.
+        let mut taken_back = 0;
+        if matches!(act.verb, Verb::Withdraw)
+            && S::RECORDS_EVENTS
+            && let Some(step) = route.steps.get(outcome.progress.current)
+        {
+            let mut kinds = step.on_pass.clone();
+            kinds.extend(step.on_pass_again.iter().filter(|k| !step.on_pass.contains(k)));
+            for k in kinds {
+                taken_back += sqlx::query(
+                    "DELETE FROM project_milestones WHERE id = (SELECT MAX(id) FROM project_milestones \
+                     WHERE project_id = $1 AND kind = $2 AND note = $3 AND planned = 0)",
+                )
+                .bind(s.project().0)
+                .bind(k.as_str())
+                .bind(s.named())
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            }
+        }
+        if !events.is_empty() || taken_back > 0 {
             cx.store.project_events_changed(conn, s.project(), who.now_ms).await?;
         }
         let said = match &act.verb {
