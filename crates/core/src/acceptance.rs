@@ -135,6 +135,18 @@ pub fn passed(status: AcceptanceStatus) -> bool {
     )
 }
 
+/// Why a project whose acceptances so far are `earlier` (attempt, status) may not start
+/// another, if it may not: one has passed, or one is under way. After failed ones it may.
+pub fn start_refusal(earlier: &[(i64, AcceptanceStatus)]) -> Option<String> {
+    earlier.iter().find(|(_, s)| *s != AcceptanceStatus::Failed).map(|(attempt, status)| {
+        if passed(*status) {
+            format!("本项目已在第 {attempt} 次验收中通过竣工验收，不需再次验收")
+        } else {
+            format!("本项目的第 {attempt} 次验收正在办理（{}），办结前不能再次发起", status.label())
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +234,17 @@ mod tests {
         // An application hands the acceptance in: it does not judge it.
         let y = route(&profile("yeji"), &Facts::new(), true);
         assert!(!y.steps[0].judges() && y.steps[1].judges());
+    }
+
+    #[test]
+    fn another_acceptance_starts_only_after_failed_ones() {
+        use AcceptanceStatus::*;
+        assert_eq!(start_refusal(&[]), None);
+        assert_eq!(start_refusal(&[(1, Failed), (2, Failed)]), None);
+        let open = start_refusal(&[(1, Failed), (2, Accepting)]).expect("under way");
+        assert!(open.contains("第 2 次验收正在办理（竣工验收中）"), "{open}");
+        let done = start_refusal(&[(1, Filing)]).expect("passed");
+        assert!(done.contains("已在第 1 次验收中通过"), "{done}");
     }
 
     #[test]

@@ -373,6 +373,24 @@ impl Progress {
             .collect()
     }
 
+    /// The parties the run waits on now, each once: those of its places whose turn has come
+    /// and that nobody has signed (a 会签's party that has signed is no longer waited on);
+    /// none once the run is through.
+    pub fn waiting_parties(&self, route: &Route) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        if self.step(route).is_none() {
+            return out;
+        }
+        for (_, slot) in self.open_slots() {
+            for p in &slot.parties {
+                if !out.contains(p) {
+                    out.push(p.clone());
+                }
+            }
+        }
+        out
+    }
+
     /// The slots whose turn has come and that nobody has signed yet, with their index.
     pub fn open_slots(&self) -> Vec<(usize, &Slot)> {
         self.slots

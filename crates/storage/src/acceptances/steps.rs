@@ -95,21 +95,13 @@ impl Step<Acceptance> for StartAcceptance {
             "项目验收由{owner}组织和申请",
             "组织验收",
         )?;
-        for (attempt, state) in &input.earlier {
-            let Some(status) = AcceptanceStatus::parse(state) else { continue };
-            if acceptance::passed(status) {
-                return Err(DomainError::InvalidState {
-                    message: format!("本项目已在第 {attempt} 次验收中通过竣工验收，不需再次验收"),
-                });
-            }
-            if status != AcceptanceStatus::Failed {
-                return Err(DomainError::InvalidState {
-                    message: format!(
-                        "本项目的第 {attempt} 次验收正在办理（{}），办结前不能再次发起",
-                        status.label()
-                    ),
-                });
-            }
+        let earlier: Vec<(i64, AcceptanceStatus)> = input
+            .earlier
+            .iter()
+            .filter_map(|(attempt, state)| Some((*attempt, AcceptanceStatus::parse(state)?)))
+            .collect();
+        if let Some(message) = acceptance::start_refusal(&earlier) {
+            return Err(DomainError::InvalidState { message });
         }
         let terms = self.form.parse().map_err(DomainError::Invalid)?;
         if input.route.steps.is_empty() {

@@ -88,18 +88,24 @@ async fn subjects<S: Subject + Serialize>(
     let mut out = Vec::new();
     for s in store.subjects_of::<S>(project).await? {
         let run = run_of(store, conn, &s).await?;
-        out.push(json!({
-            "record": s,
-            "route": run.route.steps.iter().map(|st| json!({
-                "key": st.key, "action": st.action, "parties": st.parties, "cite": st.cite,
-            })).collect::<Vec<_>>(),
-            "acts": run.acts.iter().map(|a| json!({
-                "at_ms": a.act.at_ms, "actor": a.actor_name, "department": a.actor_department,
-                "step": a.act.step, "verb": a.act.verb,
-            })).collect::<Vec<_>>(),
-        }));
+        let mut kept = run_json(&run);
+        kept["record"] = json!(s);
+        out.push(kept);
     }
     Ok(Value::Array(out))
+}
+
+/// A run as the archive keeps it: its route's steps and every act on it.
+fn run_json(run: &crate::projects::run::Run) -> Value {
+    json!({
+        "route": run.route.steps.iter().map(|st| json!({
+            "key": st.key, "action": st.action, "parties": st.parties, "cite": st.cite,
+        })).collect::<Vec<_>>(),
+        "acts": run.acts.iter().map(|a| json!({
+            "at_ms": a.act.at_ms, "actor": a.actor_name, "department": a.actor_department,
+            "step": a.act.step, "verb": a.act.verb,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 impl Store {
@@ -114,19 +120,7 @@ impl Store {
             doc("项目/项目情况认定.json", "已认定的项目情况及其依据", &json!(facts)),
             doc("项目/项目事件.json", "项目事件（里程碑）", &json!(self.milestones(id).await?)),
             doc("项目/办理记录.json", "项目的办理记录", &json!(self.project_events(id).await?)),
-            doc(
-                "项目/审批路径.json",
-                "审批路径及每一步的办理",
-                &json!({
-                    "route": run.route.steps.iter().map(|st| json!({
-                        "key": st.key, "action": st.action, "parties": st.parties, "cite": st.cite,
-                    })).collect::<Vec<_>>(),
-                    "acts": run.acts.iter().map(|a| json!({
-                        "at_ms": a.act.at_ms, "actor": a.actor_name, "department": a.actor_department,
-                        "step": a.act.step, "verb": a.act.verb,
-                    })).collect::<Vec<_>>(),
-                }),
-            ),
+            doc("项目/审批路径.json", "审批路径及每一步的办理", &run_json(&run)),
         ];
         let signed: Vec<(i64, String, String, String)> = sqlx::query_as(
             "SELECT seq, message, public_key, signature FROM decision_signatures \

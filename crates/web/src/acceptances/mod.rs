@@ -123,12 +123,9 @@ async fn new_page(State(state): State<AppState>, user: User, Path(id): Path<i64>
     let p = state.store.read::<Project>(user.who(&state), id).await?;
     route::may_start(&user, &p, "组织验收", "项目验收由项目建设单位的经办人组织和申请")?;
     let earlier = state.store.subjects_of::<Acceptance>(p.id).await?;
-    if let Some(a) = earlier.iter().find(|a| a.status != AcceptanceStatus::Failed) {
-        let message = if a.passed() {
-            format!("本项目已在{}中通过竣工验收，不需再次验收", a.name())
-        } else {
-            format!("本项目的{}正在办理（{}），办结前不能再次发起", a.name(), a.status.label())
-        };
+    let standing: Vec<(i64, AcceptanceStatus)> =
+        earlier.iter().map(|a| (a.attempt, a.status)).collect();
+    if let Some(message) = govit_core::acceptance::start_refusal(&standing) {
         return Err(DomainError::InvalidState { message }.into());
     }
     let mut f = AcceptanceForm::default();

@@ -292,14 +292,7 @@ pub fn waiting_on(
     state: &AppState, profile: &str, run: &govit_storage::projects::run::Run,
 ) -> Option<String> {
     let step = run.progress.step(&run.route)?;
-    let mut open: Vec<String> = Vec::new();
-    for (_, slot) in run.progress.open_slots() {
-        for p in &slot.parties {
-            if !open.contains(p) {
-                open.push(p.clone());
-            }
-        }
-    }
+    let open = run.progress.waiting_parties(&run.route);
     Some(format!("{}{}", party_labels(state, profile, &open), step.action))
 }
 

@@ -178,16 +178,7 @@ pub(crate) async fn visible<S: Subject>(
 pub(crate) fn projection<S: Subject>(
     route: &Route, progress: &Progress, returned: bool,
 ) -> (&'static str, String) {
-    let mut waiting: Vec<&str> = Vec::new();
-    if progress.step(route).is_some() {
-        for (_, slot) in progress.open_slots() {
-            for p in &slot.parties {
-                if !waiting.contains(&p.as_str()) {
-                    waiting.push(p);
-                }
-            }
-        }
-    }
+    let waiting = progress.waiting_parties(route);
     (S::state(route, progress, returned), waiting.join(","))
 }
 
@@ -362,14 +353,7 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         let run = run_of(cx.store, cx.conn, s).await?;
         let (project, parties) = parties_on(cx.conn, cx.who.principal, s.project()).await?;
         // Those who still hold it: a 会签's party that has signed no longer does.
-        let mut open: Vec<String> = Vec::new();
-        for (_, slot) in run.progress.open_slots() {
-            for p in &slot.parties {
-                if !open.contains(p) {
-                    open.push(p.clone());
-                }
-            }
-        }
+        let open = run.progress.waiting_parties(&run.route);
         let holders = party_labels(cx.store, s.profile(), &open);
         let mut gates = Vec::new();
         if self.verb.kind() == VerbKind::Pass
