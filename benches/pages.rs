@@ -158,6 +158,12 @@ async fn main() {
     println!("the reviewer's 我的待办 holds {} open tasks", tasks["total"]);
     println!("one request at a time (median / p90 over 30):");
     let project_page = format!("/projects/{pid}");
+    // A payment waiting on the reviewer: its page, and its approved project's page with the
+    // project's money and every subject's panel.
+    let pays = get_json(&client, &format!("{base}/api/v1/payments"), &token).await;
+    let pay = &pays["items"][0];
+    let payment_page = format!("/payments/{}", pay["id"].as_i64().expect("a payment waiting"));
+    let approved_page = format!("/projects/{}", pay["project_id"].as_i64().expect("its project"));
     let pages = [
         "/",
         "/projects",
@@ -175,6 +181,9 @@ async fn main() {
         "/changes",
         "/progress",
         "/acceptances",
+        "/payments",
+        payment_page.as_str(),
+        approved_page.as_str(),
         // yeji annex 1 for the reviewer's submitted declarations (every row, up to the cap).
         "/projects/declaration-form.xlsx?status=submitted",
     ];

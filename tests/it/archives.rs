@@ -48,6 +48,7 @@ async fn a_projects_archive_holds_every_record_and_file_with_their_sm3_digests()
         "项目/审批路径.json",
         "决定签名.json",
         "项目验收.json",
+        "资金拨付.json",
         "清单.json",
         "SM3SUMS",
     ] {

@@ -26,6 +26,7 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("changes", &["base", "rules", "org", "projects"]),
     ("progress", &["base", "rules", "org", "projects"]),
     ("acceptances", &["base", "rules", "org", "projects"]),
+    ("payments", &["base", "rules", "org", "projects"]),
     (
         "archives",
         &[
@@ -37,12 +38,23 @@ const STORAGE: &[(&str, &[&str])] = &[
             "changes",
             "progress",
             "acceptances",
+            "payments",
         ],
     ),
     ("decisions", &["base", "rules", "projects", "materials", "reviews"]),
     (
         "todo",
-        &["base", "projects", "cloud", "plans", "contracts", "changes", "progress", "acceptances"],
+        &[
+            "base",
+            "projects",
+            "cloud",
+            "plans",
+            "contracts",
+            "changes",
+            "progress",
+            "acceptances",
+            "payments",
+        ],
     ),
     (
         "seed",
@@ -62,6 +74,7 @@ const STORAGE: &[(&str, &[&str])] = &[
             "changes",
             "progress",
             "acceptances",
+            "payments",
         ],
     ),
 ];
@@ -85,6 +98,7 @@ const WEB: &[(&str, &[&str])] = &[
     ("changes", &["shell"]),
     ("progress", &["shell"]),
     ("acceptances", &["shell"]),
+    ("payments", &["shell"]),
     ("archives", &["shell"]),
     ("home", &["shell"]),
 ];

@@ -51,6 +51,7 @@ pub mod money;
 pub mod obligation;
 pub mod org;
 pub mod password;
+pub mod payment;
 pub mod plan;
 pub mod policy;
 pub mod progress;

@@ -114,10 +114,12 @@ pub enum ProjectAction {
     Progress,
     /// 项目验收: an acceptance started or corrected, or a step of its run.
     Acceptance,
+    /// 资金拨付: a payment requested or corrected, or a step of its run.
+    Payment,
 }
 
 impl ProjectAction {
-    pub const ALL: [ProjectAction; 21] = [
+    pub const ALL: [ProjectAction; 22] = [
         ProjectAction::Create,
         ProjectAction::Update,
         ProjectAction::Submit,
@@ -139,6 +141,7 @@ impl ProjectAction {
         ProjectAction::Change,
         ProjectAction::Progress,
         ProjectAction::Acceptance,
+        ProjectAction::Payment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -164,6 +167,7 @@ impl ProjectAction {
             ProjectAction::Change => "change",
             ProjectAction::Progress => "progress",
             ProjectAction::Acceptance => "acceptance",
+            ProjectAction::Payment => "payment",
         }
     }
 
@@ -194,6 +198,7 @@ impl ProjectAction {
             ProjectAction::Change => "项目调整",
             ProjectAction::Progress => "进度报告",
             ProjectAction::Acceptance => "项目验收",
+            ProjectAction::Payment => "资金拨付",
         }
     }
 

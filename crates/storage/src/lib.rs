@@ -21,6 +21,7 @@ pub mod decisions;
 pub mod materials;
 pub mod org;
 pub mod panels;
+pub mod payments;
 pub mod plans;
 pub mod progress;
 pub mod projects;
@@ -170,6 +171,7 @@ impl Store {
                 Box::new(contracts::ContractFacts),
                 Box::new(changes::ChangeFacts),
                 Box::new(progress::DelayFacts),
+                Box::new(acceptances::AcceptanceFacts),
             ]),
             pass_checks: Arc::new(vec![
                 Box::new(materials::MaterialsHandedIn),

@@ -38,6 +38,8 @@ pub struct TodoCounts {
     pub reports: i64,
     /// Acceptances waiting on the user's unit: to accept, to apply, to file.
     pub acceptances: i64,
+    /// Payment requests waiting on the user's unit: to send, to check, to consent to, to pay.
+    pub payments: i64,
 }
 
 impl TodoCounts {
@@ -56,6 +58,7 @@ impl TodoCounts {
             + self.changes
             + self.reports
             + self.acceptances
+            + self.payments
     }
 
     /// Each kind waiting, as 我的待办 lists it: (label, count, where to act).
@@ -71,6 +74,7 @@ impl TodoCounts {
             ("待报送、审批或备案的项目调整", self.changes, "/changes"),
             ("待报送或备案的进度报告", self.reports, "/progress"),
             ("待办理的项目验收", self.acceptances, "/acceptances"),
+            ("待报送、审核或拨付的资金拨付申请", self.payments, "/payments"),
             ("本单位应办的义务", self.obligations, "/obligations#duties"),
         ]
         .into_iter()
@@ -154,6 +158,7 @@ impl Store {
         c.reports = self.count_subjects_waiting::<crate::progress::Report>(principal).await?;
         c.acceptances =
             self.count_subjects_waiting::<crate::acceptances::Acceptance>(principal).await?;
+        c.payments = self.count_subjects_waiting::<crate::payments::Payment>(principal).await?;
         if principal.has(Role::Reviewer) || principal.has(Role::Viewer) {
             let overdue = crate::projects::obligations::ObligationFilter {
                 status: Some(govit_core::obligation::Status::Overdue),

@@ -22,6 +22,7 @@ pub mod home;
 pub mod materials;
 pub mod org;
 pub mod panels;
+pub mod payments;
 pub mod plans;
 pub mod progress;
 pub mod projects;
@@ -65,6 +66,7 @@ fn panels() -> Panels {
             (Slot::Main, progress::project_reports_panel),
             (Slot::Main, changes::project_changes_panel),
             (Slot::Main, acceptances::project_acceptances_panel),
+            (Slot::Main, payments::project_payments_panel),
             (Slot::Main, projects::links::gates_panel),
             (Slot::Below, search::similar::similar_panel),
             (Slot::Below, rules::project::rules_panel),
@@ -91,6 +93,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(changes::pages())
         .merge(progress::pages())
         .merge(acceptances::pages())
+        .merge(payments::pages())
         .merge(archives::pages())
         .merge(reviews::pages())
         .merge(rules::pages())

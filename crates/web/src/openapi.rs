@@ -46,6 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::changes::router())
         .merge(crate::progress::router())
         .merge(crate::acceptances::router())
+        .merge(crate::payments::router())
         .merge(crate::archives::router())
         .merge(crate::reviews::router())
         .merge(crate::rules::api::router())

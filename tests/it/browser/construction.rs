@@ -143,3 +143,57 @@ async fn yeji_accepts_its_project_and_a_failed_acceptance_is_begun_again_in_chro
     c.close().await.expect("close browser");
     result
 }
+
+#[tokio::test]
+async fn yeji_requests_a_payment_and_finance_is_held_by_the_plan_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    let id = clerk.create_draft("浏览器拨付平台").await;
+    clerk.submit(id).await;
+    let p = app.approve_yeji(id).await;
+    assert_eq!(p["status"], "approved", "{p}");
+    let c = browser(&driver).await;
+    let base = app.base.clone();
+    let result = async {
+        // The unit requests its first progress payment and sends it (yeji:5).
+        login(&c, &base, "clerk").await;
+        c.goto(&format!("{base}/projects/{id}")).await.expect("goto project");
+        click(&c, "#new-payment").await;
+        wait_for(&c, "本辖区对资金拨付的规定").await;
+        click(&c, "#save-payment").await;
+        wait_for(&c, "请选择款项类别").await;
+        click(&c, "#kind option[value='progress']").await;
+        for (field, value) in
+            [("amount", "30"), ("payee", "测试承建公司"), ("purpose", "第一期进度款")]
+        {
+            fill(&c, field, value).await;
+        }
+        click(&c, "#save-payment").await;
+        wait_for(&c, "核对无误后请报送").await;
+        let payment = c.current_url().await.expect("url").path().to_string();
+        click(&c, "#pass").await;
+        wait_for(&c, "等待区数据资源管理局审核").await;
+        logout(&c).await;
+        // The authority finds it waiting and checks it.
+        login(&c, &base, "reviewer").await;
+        click(&c, "nav.sidenav a[href='/payments']").await;
+        wait_for(&c, "浏览器拨付平台").await;
+        c.goto(&format!("{base}{payment}")).await.expect("goto payment");
+        click(&c, "#pass").await;
+        wait_for(&c, "等待区财政局拨付资金").await;
+        logout(&c).await;
+        // Finance sees the conditions; outside the annual plan, yeji:21 holds the money.
+        login(&c, &base, "finance").await;
+        c.goto(&format!("{base}{payment}")).await.expect("goto payment");
+        let page = wait_for(&c, "拨付条件").await;
+        assert!(page.contains("不满足") && page.contains("尚可申请"), "{page}");
+        click(&c, "#pass").await;
+        wait_for(&c, "yeji:21").await;
+    }
+    .await;
+    c.close().await.expect("close browser");
+    result
+}

@@ -36,7 +36,7 @@ fn today(app: &TestApp) -> String {
     govit_storage::china_today(app.now()).to_string()
 }
 
-fn construction(app: &TestApp, firm: i64) -> Value {
+pub(super) fn construction(app: &TestApp, firm: i64) -> Value {
     json!({
         "kind": "construction", "firm_id": firm, "title": "平台建设合同", "method": "open_tender",
         "amount": "180", "signed_on": today(app), "starts_on": today(app), "ends_on": "2027-12-31",
@@ -45,7 +45,7 @@ fn construction(app: &TestApp, firm: i64) -> Value {
     })
 }
 
-fn supervision(app: &TestApp, firm: i64) -> Value {
+pub(super) fn supervision(app: &TestApp, firm: i64) -> Value {
     json!({
         "kind": "supervision", "firm_id": firm, "title": "平台监理合同", "method": "inquiry",
         "amount": "6", "signed_on": today(app), "starts_on": today(app), "ends_on": "2027-12-31",
@@ -54,7 +54,7 @@ fn supervision(app: &TestApp, firm: i64) -> Value {
 
 /// Passes the contract's filing with whoever may, step by step, until it is filed; the steps'
 /// actions in order.
-async fn file(cast: &Cast, contract: i64) -> Vec<String> {
+pub(super) async fn file(cast: &Cast, contract: i64) -> Vec<String> {
     let mut done = Vec::new();
     for _ in 0..6 {
         let mut moved = false;

@@ -15,6 +15,7 @@ mod cast;
 mod changes;
 mod contracts;
 mod panels;
+mod payments;
 mod progress;
 mod reminders;
 mod scope;

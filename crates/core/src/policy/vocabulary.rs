@@ -25,6 +25,7 @@ named_enum!(
         PreliminaryAcceptance => "preliminary_acceptance", "初步验收",
         CompletionAcceptance => "completion_acceptance", "竣工验收",
         AcceptanceFiling => "acceptance_filing", "验收备案",
+        Payment => "payment", "资金拨付",
         FinancialReview => "financial_review", "财务审核或审计",
         SelfEvaluation => "self_evaluation", "绩效自评价",
         PostEvaluation => "post_evaluation", "后评价",
@@ -113,6 +114,8 @@ named_enum!(
         SecureControllable => "secure_controllable", "产品是否安全可控",
         HasOmPlan => "has_om_plan", "是否有运维方案",
         DeclaredLate => "declared_late", "是否逾期申报",
+        PaidRatioBp => "paid_ratio_bp", "累计拨付占批复概算比例（基点）",
+        AcceptanceFailed => "acceptance_failed", "最近一次验收是否未通过",
     }
 );
 
@@ -247,6 +250,9 @@ impl Fact {
             Fact::AcceptanceFiled => Some("由项目验收的验收备案步骤自动判定"),
             Fact::OmYearsInContract => Some("由登记的建设合同约定的运维期自动计算"),
             Fact::ChangeRatioBp => Some("由登记的项目调整的调增、调减金额累计自动计算"),
+            Fact::PaidRatioBp => Some("由已拨付的资金和本次申请的金额累计自动计算"),
+            Fact::AcceptanceFailed => Some("由项目最近一次验收的结果自动判定"),
+            Fact::YearsSinceAcceptance => Some("由通过竣工验收的日期自动计算"),
             Fact::DelayRatioBp => Some(
                 "由建设合同的工期和初步验收、竣工验收日期（未验收的按最近一期进度报告的预计完成时间）自动计算",
             ),

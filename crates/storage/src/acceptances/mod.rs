@@ -167,3 +167,28 @@ impl Subject for Acceptance {
         (acceptance::accepting_index(route) == Some(index)).then_some(GatedAction::Accept)
     }
 }
+
+/// `acceptance_failed`: whether the project's latest acceptance failed (验收未通过), which
+/// holds back what remains to be paid until a later one passes (linxiang:27); 0 for a project
+/// whose latest acceptance has not failed or that has none.
+pub struct AcceptanceFacts;
+
+impl crate::projects::FactSource for AcceptanceFacts {
+    fn derive<'a>(
+        &'a self, conn: &'a mut sqlx::AnyConnection, p: &'a crate::projects::Project,
+        facts: &'a mut Facts,
+    ) -> crate::projects::FactFuture<'a> {
+        Box::pin(async move {
+            let last: Option<String> = sqlx::query_scalar(
+                "SELECT state FROM project_acceptances WHERE project_id = $1 \
+                 ORDER BY attempt DESC LIMIT 1",
+            )
+            .bind(p.id.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let failed = last.as_deref() == Some(AcceptanceStatus::Failed.as_str());
+            facts.insert(govit_core::policy::Fact::AcceptanceFailed, i64::from(failed));
+            Ok(())
+        })
+    }
+}

@@ -146,6 +146,11 @@ impl Store {
                 "项目验收及其办理",
                 subjects::<Acceptance>(self, &mut conn, id).await?,
             ),
+            (
+                "资金拨付.json",
+                "资金拨付申请及其办理",
+                subjects::<crate::payments::Payment>(self, &mut conn, id).await?,
+            ),
         ] {
             entries.push(doc(path, what, &value));
         }

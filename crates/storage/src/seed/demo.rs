@@ -571,5 +571,29 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             &pass,
         )
         .await?;
+    // It has asked for its first progress payment, which waits on the authority's check
+    // (yeji:5) before finance pays.
+    let form = govit_core::payment::PaymentForm {
+        kind: "progress".into(),
+        amount: "60".into(),
+        payee: "叶集区智慧校园科技有限公司".into(),
+        purpose: "按建设合同第五条，平台部署完成后支付第一期进度款".into(),
+    };
+    let payment = store
+        .run::<crate::payments::Payment, _>(
+            Who::new(&clerk, &actor, now_ms),
+            Target::New,
+            &crate::payments::StartPayment { project: p.id, form },
+        )
+        .await?;
+    let send =
+        crate::payments::PaymentAct::new(govit_core::workflow::Verb::Pass { note: String::new() });
+    store
+        .run::<crate::payments::Payment, _>(
+            Who::new(&clerk, &actor, now_ms),
+            Target::any_version(payment.record.id),
+            &send,
+        )
+        .await?;
     Ok(())
 }

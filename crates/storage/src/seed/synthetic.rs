@@ -127,6 +127,47 @@ impl Store {
         Ok(())
     }
 
+    /// An approved synthetic project's payment request, sent by its owner unit and waiting on
+    /// the next party of its profile's payment stage (yeji's authority, the others' finance).
+    async fn seed_payment(
+        &self, conn: &mut sqlx::AnyConnection, id: ProjectId, jurisdiction: i64, profile: &str,
+        investment: i64, (by, at_ms): (UserId, i64),
+    ) -> Result<()> {
+        use crate::payments::Payment;
+        use crate::projects::run::subject::{facts_json, projection};
+        let facts = govit_core::policy::Facts::new();
+        let route = crate::payments::route_of(self, profile, &facts);
+        let Some(first) = route.steps.first() else { return Ok(()) };
+        let act = govit_core::workflow::Act {
+            at_ms,
+            user: by,
+            parties: vec![crate::projects::run::OWNER.to_string()],
+            step: first.key.clone(),
+            verb: Verb::Pass { note: String::new() },
+        };
+        let progress = govit_core::workflow::replay(&route, at_ms, std::slice::from_ref(&act));
+        let (state, waiting) = projection::<Payment>(&route, &progress, false);
+        let payment: i64 = sqlx::query_scalar(
+            "INSERT INTO project_payments (project_id, jurisdiction_id, seq, kind, amount_yuan, payee, \
+             purpose, facts, state, waiting_on, created_by, created_at_ms, version) \
+             VALUES ($1, $2, 1, 'advance', $3, '合成数据承建公司', '合成数据：合同预付款', $4, $5, $6, $7, $8, 1) \
+             RETURNING id",
+        )
+        .bind(id.0)
+        .bind(jurisdiction)
+        .bind((investment / 10).max(1))
+        .bind(facts_json(&facts))
+        .bind(state)
+        .bind(waiting)
+        .bind(by.0)
+        .bind(at_ms)
+        .fetch_one(&mut *conn)
+        .await?;
+        crate::projects::run::keep_act(conn, crate::projects::run::Acts::Payment, payment, 1, &act)
+            .await?;
+        Ok(())
+    }
+
     /// Starts a synthetic project's path as a real one stands: a submitted project has its
     /// declaration passed on `sent` (the first step of its route) and waits on the next step's
     /// parties; a draft waits on its owner. Returns the open task rows written.
@@ -302,6 +343,19 @@ impl Store {
                         if id % 3 == 0 {
                             let invest = p.investment.0;
                             self.seed_acceptance(
+                                &mut w.tx,
+                                ProjectId(id),
+                                j.0,
+                                profile,
+                                invest,
+                                (creator, at),
+                            )
+                            .await?;
+                        }
+                        // Another third have asked for an advance payment.
+                        if id % 3 == 1 {
+                            let invest = p.investment.0;
+                            self.seed_payment(
                                 &mut w.tx,
                                 ProjectId(id),
                                 j.0,

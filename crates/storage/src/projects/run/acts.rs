@@ -19,6 +19,7 @@ pub enum Acts {
     Change,
     Progress,
     Acceptance,
+    Payment,
 }
 
 impl Acts {
@@ -31,6 +32,7 @@ impl Acts {
             Acts::Change => ("change_acts", "change_id"),
             Acts::Progress => ("progress_acts", "report_id"),
             Acts::Acceptance => ("acceptance_acts", "acceptance_id"),
+            Acts::Payment => ("payment_acts", "payment_id"),
         }
     }
 }

@@ -75,6 +75,9 @@ pub trait Subject: Record + Clone + Send + Sync + 'static {
     fn gated(_route: &Route, _index: usize) -> Option<GatedAction> {
         None
     }
+    /// What it adds to its project's facts when its gates are judged (a payment: the share
+    /// of the budget paid with its amount added).
+    fn gate_facts(&self, _facts: &mut Facts) {}
 }
 
 /// The `Record` of a subject: keyed by its id and version, read with its select, seen by
@@ -154,6 +157,31 @@ pub(crate) fn facts_from_json(s: &str) -> Facts {
             m.iter().filter_map(|(k, v)| Some((Fact::parse(k)?, v.as_i64()?))).collect::<Facts>()
         })
         .unwrap_or_default()
+}
+
+/// The facts a subject's gates are judged on, on the day `now_ms` falls: its project's, with
+/// the whole years since its completion acceptance (`years_since_acceptance`: gaoping:20 and
+/// xinzhou-transport:21 ask for the filing from then on, lhasa:20 counts three years) and
+/// what the subject adds ([`Subject::gate_facts`]).
+pub(crate) async fn gate_facts<S: Subject>(
+    store: &Store, conn: &mut AnyConnection, p: &Project, s: &S, now_ms: i64,
+) -> Result<Facts> {
+    let mut facts = store.facts_of(conn, p).await?;
+    let accepted: Option<String> = sqlx::query_scalar(
+        "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND planned = 0 \
+         AND kind = 'completion_acceptance_passed'",
+    )
+    .bind(p.id.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    if let Some(day) = accepted.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+    {
+        let today = crate::base::china_today(now_ms);
+        let years = today.years_since(day).map_or(0, i64::from);
+        facts.insert(Fact::YearsSinceAcceptance, years);
+    }
+    s.gate_facts(&mut facts);
+    Ok(facts)
 }
 
 /// A subject by id, as stored.
@@ -360,7 +388,8 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
             && let Some(g) = S::gated(&run.route, run.progress.current)
             && let Some(p) = project.as_ref()
         {
-            gates = cx.store.gate_checks(cx.conn, p, g, None).await?;
+            let facts = gate_facts(cx.store, cx.conn, p, s, cx.who.now_ms).await?;
+            gates = cx.store.gate_checks(cx.conn, p, g, Some(&facts)).await?;
         }
         Ok(ActInput { run: Some(run), parties, holders, gates })
     }
