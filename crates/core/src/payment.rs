@@ -144,39 +144,63 @@ pub fn paid_ratio_bp(paid: Yuan, amount: Yuan, approved: Yuan) -> Option<i64> {
     Some(i64::try_from((num + den - 1) / den).unwrap_or(i64::MAX))
 }
 
-/// A project's money as its payments leave it: the approved budget, what has been paid, what
-/// is being asked for (requests not yet paid nor refused), what remains of the budget after
-/// both, and what was paid in each year (oldest first).
+/// A year of a project's money: what its 分年度投资计划 planned for it (if it planned that
+/// year) and what was paid in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct YearFunds {
+    pub year: i32,
+    pub planned: Option<Yuan>,
+    pub paid: Yuan,
+}
+
+/// A project's money as its declaration and payments leave it: the approved budget and its
+/// sources (annex 1's 资金筹措), what has been paid, what is being asked for (requests not yet
+/// paid nor refused), what remains of the budget after both, and each year's plan against
+/// what was paid in it (oldest first).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Funds {
     pub approved: Yuan,
+    pub sources: crate::declaration::FundSources,
     pub paid: Yuan,
     pub pending: Yuan,
     /// The budget less what is paid and asked for; negative when they exceed it.
     pub remaining: Yuan,
-    pub by_year: Vec<(i32, Yuan)>,
+    pub by_year: Vec<YearFunds>,
 }
 
 impl Funds {
-    /// From the approved budget and each payment's (status, amount, year paid).
-    pub fn of(approved: Yuan, payments: &[(PaymentStatus, Yuan, Option<i32>)]) -> Funds {
-        let mut f = Funds { approved, ..Funds::default() };
-        let mut years = std::collections::BTreeMap::<i32, i64>::new();
+    /// From the declaration as approved and each payment's (status, amount, year paid).
+    pub fn of(
+        declaration: &crate::declaration::Declaration,
+        payments: &[(PaymentStatus, Yuan, Option<i32>)],
+    ) -> Funds {
+        let mut f = Funds {
+            approved: declaration.investment,
+            sources: declaration.sources,
+            ..Funds::default()
+        };
+        let mut years = std::collections::BTreeMap::<i32, (Option<Yuan>, i64)>::new();
+        for (year, amount) in &declaration.yearly {
+            years.entry(*year).or_default().0 = Some(*amount);
+        }
         for (status, amount, year) in payments {
             match status {
                 PaymentStatus::Paid => {
                     f.paid.0 = f.paid.0.saturating_add(amount.0);
                     if let Some(y) = year {
                         let e = years.entry(*y).or_default();
-                        *e = e.saturating_add(amount.0);
+                        e.1 = e.1.saturating_add(amount.0);
                     }
                 }
                 PaymentStatus::Refused => {}
                 _ => f.pending.0 = f.pending.0.saturating_add(amount.0),
             }
         }
-        f.remaining = Yuan(approved.0.saturating_sub(f.paid.0).saturating_sub(f.pending.0));
-        f.by_year = years.into_iter().map(|(y, a)| (y, Yuan(a))).collect();
+        f.remaining = Yuan(f.approved.0.saturating_sub(f.paid.0).saturating_sub(f.pending.0));
+        f.by_year = years
+            .into_iter()
+            .map(|(year, (planned, paid))| YearFunds { year, planned, paid: Yuan(paid) })
+            .collect();
         f
     }
 
@@ -260,13 +284,16 @@ mod tests {
     }
 
     #[test]
-    fn funds_add_up_paid_pending_and_by_year() {
+    fn funds_add_up_paid_pending_and_each_years_plan() {
         use PaymentStatus::*;
+        let mut d = crate::declaration::valid_form().parse().expect("valid");
+        d.investment = Yuan(1_000_000);
+        d.yearly = vec![(2025, Yuan(400_000)), (2026, Yuan(600_000))];
         let f = Funds::of(
-            Yuan(1_000_000),
+            &d,
             &[
                 (Paid, Yuan(300_000), Some(2026)),
-                (Paid, Yuan(100_000), Some(2025)),
+                (Paid, Yuan(100_000), Some(2027)),
                 (Paid, Yuan(50_000), Some(2026)),
                 (Reviewing, Yuan(200_000), None),
                 (Refused, Yuan(900_000), None),
@@ -275,9 +302,21 @@ mod tests {
         assert_eq!(f.paid, Yuan(450_000));
         assert_eq!(f.pending, Yuan(200_000));
         assert_eq!(f.remaining, Yuan(350_000));
-        assert_eq!(f.by_year, [(2025, Yuan(100_000)), (2026, Yuan(350_000))]);
+        let years: Vec<(i32, Option<Yuan>, Yuan)> =
+            f.by_year.iter().map(|y| (y.year, y.planned, y.paid)).collect();
+        assert_eq!(
+            years,
+            [
+                (2025, Some(Yuan(400_000)), Yuan(0)),
+                (2026, Some(Yuan(600_000)), Yuan(350_000)),
+                (2027, None, Yuan(100_000)),
+            ]
+        );
         assert!(!f.over_budget());
-        assert!(Funds::of(Yuan(10), &[(Applying, Yuan(11), None)]).over_budget());
+        d.investment = Yuan(10);
+        let over = Funds::of(&d, &[(Applying, Yuan(11), None)]);
+        assert!(over.over_budget());
+        assert_eq!(over.overrun(), Yuan(1));
     }
 
     #[test]

@@ -192,7 +192,7 @@ impl Store {
         let payments = self.subjects_of::<Payment>(project.id).await?;
         let rows: Vec<(PaymentStatus, Yuan, Option<i32>)> =
             payments.iter().map(|p| (p.status, p.terms.amount, p.paid_year())).collect();
-        Ok(Funds::of(project.declaration.investment, &rows))
+        Ok(Funds::of(&project.declaration, &rows))
     }
 
     /// The gates of the profile in front of a payment's paying step, judged as they would be

@@ -78,27 +78,53 @@ impl From<&Payment> for PaymentDto {
     }
 }
 
-/// A project's money as its payments leave it, in yuan.
+/// A year of a project's money, in yuan: its 分年度投资计划 (null where it planned nothing for
+/// the year) and what was paid in it.
+#[derive(Serialize, ToSchema)]
+pub struct YearFundsDto {
+    year: i32,
+    planned_yuan: Option<i64>,
+    paid_yuan: i64,
+}
+
+/// A project's money as its declaration and payments leave it, in yuan.
 #[derive(Serialize, ToSchema)]
 pub struct FundsDto {
     approved_yuan: i64,
+    /// 资金筹措 (annex 1): 财政资金, 银行贷款, 自筹, 其他.
+    fiscal_yuan: i64,
+    bank_loan_yuan: i64,
+    self_raised_yuan: i64,
+    other_yuan: i64,
     paid_yuan: i64,
     /// Requested and not yet paid nor refused.
     pending_yuan: i64,
     /// The budget less what is paid and requested; negative beyond it.
     remaining_yuan: i64,
-    /// What was paid in each year: [year, yuan].
-    paid_by_year: Vec<(i32, i64)>,
+    /// Each year planned or paid in, oldest first.
+    by_year: Vec<YearFundsDto>,
 }
 
 impl From<&Funds> for FundsDto {
     fn from(f: &Funds) -> Self {
         FundsDto {
             approved_yuan: f.approved.0,
+            fiscal_yuan: f.sources.fiscal.0,
+            bank_loan_yuan: f.sources.bank_loan.0,
+            self_raised_yuan: f.sources.self_raised.0,
+            other_yuan: f.sources.other.0,
             paid_yuan: f.paid.0,
             pending_yuan: f.pending.0,
             remaining_yuan: f.remaining.0,
-            paid_by_year: f.by_year.iter().map(|(y, a)| (*y, a.0)).collect(),
+            by_year: f
+                .by_year
+                .iter()
+                .map(|y| YearFundsDto {
+                    year: y.year,
+                    planned_yuan: y.planned.map(|p| p.0),
+                    paid_yuan: y.paid.0,
+                })
+                .collect(),
         }
     }
 }
