@@ -239,3 +239,26 @@ pub async fn webhook(
         govit_web::AppState::new(app.store.clone(), config, app.clock.clone()).expect("state");
     (state, received)
 }
+
+/// The actions of a subject's route as the API returns it (`steps[].action`).
+pub fn route_actions(subject: &Value) -> Vec<String> {
+    subject["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["action"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Acts on the subject at `/api/v1/{kind}/{id}` (an acceptance, a payment …) as `api`, at the
+/// version it reads, with `extra` in the body (a note, a reason).
+pub async fn act_on(
+    api: &Api, kind: &str, id: i64, verb: &str, extra: Value,
+) -> (StatusCode, Value) {
+    let (_, a) = api.get(&format!("/api/v1/{kind}/{id}")).await;
+    let mut b = serde_json::json!({"version": a["version"]});
+    if let (Some(b), Some(x)) = (b.as_object_mut(), extra.as_object()) {
+        b.extend(x.clone());
+    }
+    api.post(&format!("/api/v1/{kind}/{id}/{verb}"), b).await
+}

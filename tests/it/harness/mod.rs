@@ -43,6 +43,14 @@ pub struct TestApp {
     pub state: AppState,
 }
 
+/// A test's data directory (its SQLite database, files and key) goes with it, passed or not:
+/// a suite of a hundred and fifty servers leaves nothing behind in the temporary directory.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
 fn unique(prefix: &str) -> String {
     use rand::RngExt;
     let n: u64 = rand::rng().random();

@@ -22,23 +22,9 @@ async fn events(app: &TestApp, id: i64) -> Vec<String> {
     recorded.iter().filter(|m| !m.planned).map(|m| m.kind.as_str().to_string()).collect()
 }
 
-fn actions(a: &Value) -> Vec<String> {
-    a["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .filter_map(|s| s["action"].as_str().map(str::to_string))
-        .collect()
-}
-
 /// Acts on the acceptance as `api` at the version it reads.
 async fn act(api: &Api, id: i64, verb: &str, extra: Value) -> (StatusCode, Value) {
-    let (_, a) = api.get(&format!("/api/v1/acceptances/{id}")).await;
-    let mut b = json!({"version": a["version"]});
-    if let (Some(b), Some(x)) = (b.as_object_mut(), extra.as_object()) {
-        b.extend(x.clone());
-    }
-    api.post(&format!("/api/v1/acceptances/{id}/{verb}"), b).await
+    act_on(api, "acceptances", id, verb, extra).await
 }
 
 /// Passes the acceptance's steps with whoever may, until nobody may; the steps passed.
@@ -108,7 +94,7 @@ async fn yeji_22_an_acceptance_runs_from_the_owners_preliminary_acceptance_to_th
     assert_eq!(s, StatusCode::CREATED, "{a}");
     let acc = a["id"].as_i64().expect("id");
     assert_eq!((a["status"].clone(), a["attempt"].clone()), (json!("preliminary"), json!(1)));
-    assert_eq!(actions(&a), ["组织初步验收", "提出竣工验收申请", "组织竣工验收"], "yeji:22");
+    assert_eq!(route_actions(&a), ["组织初步验收", "提出竣工验收申请", "组织竣工验收"], "yeji:22");
     // One at a time.
     let (s, e) = clerk.post(&path, body()).await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
@@ -164,7 +150,7 @@ async fn yeji_22_an_acceptance_runs_from_the_owners_preliminary_acceptance_to_th
     assert_eq!(s, StatusCode::CREATED, "{a}");
     let again = a["id"].as_i64().expect("id");
     assert_eq!((a["attempt"].clone(), a["after_preliminary"].clone()), (json!(2), json!(true)));
-    assert_eq!(actions(&a), ["提出竣工验收申请", "组织竣工验收"]);
+    assert_eq!(route_actions(&a), ["提出竣工验收申请", "组织竣工验收"]);
     let (s, a) = act(clerk, again, "pass", json!({})).await;
     assert_eq!(s, StatusCode::OK, "{a}");
     // 会签: the authority's signature alone does not accept it.
@@ -201,7 +187,7 @@ async fn xinzhou_transport_21_files_the_report_after_the_party_groups_consent() 
     let (s, a) = clerk.post(&format!("/api/v1/projects/{id}/acceptances"), body()).await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
     let acc = a["id"].as_i64().expect("id");
-    assert_eq!(actions(&a), ["开展竣工验收", "报送竣工验收报告", "同意", "备案"]);
+    assert_eq!(route_actions(&a), ["开展竣工验收", "报送竣工验收报告", "同意", "备案"]);
     // xinzhou-transport:19/20: the catalog and the products are conditions of acceptance.
     let (s, e) = act(clerk, acc, "pass", json!({})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
@@ -250,7 +236,7 @@ async fn linxiang_26_splits_the_acceptance_at_two_million_yuan() {
     let (s, a) = clerk.post(&path, body()).await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
     assert_eq!(
-        actions(&a),
+        route_actions(&a),
         ["委托组织竣工验收", "组织竣工验收并报送验收报告", "报送相关资料", "备案"],
         "below 2,000,000 yuan the owner accepts on the authority's commission"
     );
@@ -260,7 +246,7 @@ async fn linxiang_26_splits_the_acceptance_at_two_million_yuan() {
     invest(2_000_000).await;
     let (s, a) = clerk.post(&path, body()).await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
-    let steps = actions(&a);
+    let steps = route_actions(&a);
     assert_eq!(steps[0], "组织初步验收", "{steps:?}");
     assert!(steps.contains(&"组织专家进行竣工验收".to_string()), "{steps:?}");
     assert_eq!(a["attempt"], 2);
@@ -272,7 +258,7 @@ async fn two_passes_of_one_step_at_once_give_one_409() {
     let (cast, id, ..) = approved(&app, "lhasa").await;
     let (_, clerk) = cast.owner_clerk(id).await;
     let (_, a) = clerk.post(&format!("/api/v1/projects/{id}/acceptances"), body()).await;
-    assert_eq!(actions(&a)[..2], ["组织初步验收", "提出竣工验收申请"], "lhasa:17");
+    assert_eq!(route_actions(&a)[..2], ["组织初步验收", "提出竣工验收申请"], "lhasa:17");
     let acc = a["id"].as_i64().expect("id");
     let url = format!("/api/v1/acceptances/{acc}/pass");
     let b = json!({"version": a["version"]});
@@ -296,7 +282,7 @@ async fn two_passes_of_one_step_at_once_give_one_409() {
     let (s, a) = clerk.post(&format!("/api/v1/projects/{id}/acceptances"), body()).await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
     assert_eq!(
-        (a["after_preliminary"].clone(), actions(&a)[0].clone()),
+        (a["after_preliminary"].clone(), route_actions(&a)[0].clone()),
         (json!(false), "组织初步验收".to_string())
     );
 }

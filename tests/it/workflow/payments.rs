@@ -15,23 +15,9 @@ fn body(wan: &str) -> Value {
            "purpose": "按合同约定支付第一期进度款"})
 }
 
-fn actions(a: &Value) -> Vec<String> {
-    a["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .filter_map(|s| s["action"].as_str().map(str::to_string))
-        .collect()
-}
-
 /// Acts on the payment as `api` at the version it reads.
 async fn act(api: &Api, id: i64, verb: &str, extra: Value) -> (StatusCode, Value) {
-    let (_, a) = api.get(&format!("/api/v1/payments/{id}")).await;
-    let mut b = json!({"version": a["version"]});
-    if let (Some(b), Some(x)) = (b.as_object_mut(), extra.as_object()) {
-        b.extend(x.clone());
-    }
-    api.post(&format!("/api/v1/payments/{id}/{verb}"), b).await
+    act_on(api, "payments", id, verb, extra).await
 }
 
 /// Passes the payment's steps with whoever may until nobody may or a pass is refused: the
@@ -81,7 +67,7 @@ async fn xinzhou_transport_21_pays_only_once_the_contract_and_the_supervisor_are
     let pay = a["id"].as_i64().expect("id");
     assert_eq!(a["status"], "applying", "{a}");
     assert_eq!(
-        actions(&a),
+        route_actions(&a),
         ["提出资金拨付申请", "审核备案及评估结果", "同意", "拨付资金"],
         "xinzhou-transport:5"
     );
@@ -249,7 +235,7 @@ async fn yeji_pays_within_the_plan_and_the_approved_budget() {
     let (s, a) = clerk.post(&path, body("120.5001")).await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
     let over = a["id"].as_i64().expect("id");
-    assert_eq!(actions(&a), ["提出资金支付申请", "审核", "拨付资金"], "yeji:5");
+    assert_eq!(route_actions(&a), ["提出资金支付申请", "审核", "拨付资金"], "yeji:5");
     let (s, _) = app.api("clerk2").await.get(&format!("/api/v1/payments/{over}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Sent, it can no longer be corrected; taken back, it can.

@@ -7,7 +7,7 @@ use super::*;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written, stale_unless};
 use crate::projects::Project;
 use crate::projects::run::OWNER;
-use crate::projects::run::subject::{facts_json, owner_of_approved, projection};
+use crate::projects::run::subject::{facts_json, opening, owner_of_approved, projection};
 use govit_core::DomainError;
 use govit_core::acceptance::AcceptanceForm;
 
@@ -53,38 +53,39 @@ impl Step<Acceptance> for StartAcceptance {
         "acceptance.start".into()
     }
     async fn gather(&self, cx: &mut Cx<'_, Acceptance>) -> Result<StartInput> {
-        let who = cx.who;
-        let Some(project) = Project::load_visible(cx.conn, who, self.project.0).await? else {
+        let Some(o) = opening(cx, self.project).await? else {
             return Ok(StartInput::default());
         };
-        let parties =
-            crate::projects::run::acting_parties(cx.conn, who.principal, &project).await?;
-        let facts = cx.store.facts_of(cx.conn, &project).await?;
+        let facts = cx.store.facts_of(cx.conn, &o.project).await?;
         let earlier: Vec<(i64, String)> = sqlx::query_as(
             "SELECT attempt, state FROM project_acceptances WHERE project_id = $1 ORDER BY attempt",
         )
-        .bind(project.id.0)
+        .bind(o.project.id.0)
         .fetch_all(&mut *cx.conn)
         .await?;
         let prelim: Option<i64> = sqlx::query_scalar(
             "SELECT MIN(id) FROM project_milestones WHERE project_id = $1 AND planned = 0 \
              AND kind = 'preliminary_acceptance_passed'",
         )
-        .bind(project.id.0)
+        .bind(o.project.id.0)
         .fetch_one(&mut *cx.conn)
         .await?;
         let after_preliminary = prelim.is_some();
-        let mut input = StartInput { parties, earlier, after_preliminary, ..StartInput::default() };
-        {
-            let rules = cx.store.rules();
-            if let Some(profile) = rules.profile(&project.profile_id) {
-                input.owner_label = profile.party_label(OWNER);
-                input.route = govit_core::acceptance::route(profile, &facts, after_preliminary);
-            }
-        }
-        input.facts = facts;
-        input.project = Some(project);
-        Ok(input)
+        let route = cx
+            .store
+            .rules()
+            .profile(&o.project.profile_id)
+            .map(|p| govit_core::acceptance::route(p, &facts, after_preliminary))
+            .unwrap_or_default();
+        Ok(StartInput {
+            project: Some(o.project),
+            parties: o.parties,
+            owner_label: o.owner_label,
+            facts,
+            earlier,
+            after_preliminary,
+            route,
+        })
     }
     fn decide(&self, _: At<'_, Acceptance>, input: StartInput) -> Decided<Started> {
         let project = input.project.as_ref().ok_or(DomainError::NotFound)?;

@@ -9,7 +9,6 @@ mod steps;
 
 pub use steps::{CancelChange, EditChange, RequestChange, not_editable};
 
-use crate::base::change::Record;
 use crate::projects::run::Acts;
 use crate::projects::run::subject::{Subject, SubjectAct, SubjectView};
 use crate::projects::{FactFuture, FactSource, Project};

@@ -6,7 +6,7 @@
 use super::*;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written, stale_unless};
 use crate::projects::run::OWNER;
-use crate::projects::run::subject::{owner_of_approved, projection};
+use crate::projects::run::subject::{opening, owner_of_approved, projection};
 use govit_core::DomainError;
 use govit_core::change::{ChangeForm, Routing, ratio_bp, routing};
 
@@ -44,25 +44,24 @@ pub struct ChangeInput {
 async fn gather_change(
     cx: &mut Cx<'_, Change>, project: ProjectId, form: &ChangeForm, except: Option<i64>,
 ) -> Result<ChangeInput> {
-    let who = cx.who;
-    let Some(project) = Project::load_visible(cx.conn, who, project.0).await? else {
+    let Some(o) = opening(cx, project).await? else {
         return Ok(ChangeInput::default());
     };
-    let parties = crate::projects::run::acting_parties(cx.conn, who.principal, &project).await?;
+    let project = o.project;
     let mut facts = cx.store.facts_of(cx.conn, &project).await?;
     // The ratio is this change's own business: the derived one counts it already.
     facts.remove(&Fact::ChangeRatioBp);
     let moved_before = moved_so_far(cx.conn, project.id, except).await?;
-    let mut input = ChangeInput { parties, ..ChangeInput::default() };
+    let mut input =
+        ChangeInput { parties: o.parties, owner_label: o.owner_label, ..ChangeInput::default() };
     {
         let rules = cx.store.rules();
-        if let Some(profile) = rules.profile(&project.profile_id) {
-            input.owner_label = profile.party_label(OWNER);
-            if let Ok(t) = form.parse() {
-                let moved = Yuan(moved_before.0.saturating_add(t.moved().0));
-                let ratio = ratio_bp(moved, project.declaration.investment);
-                input.routing = Some(routing(profile, &facts, ratio));
-            }
+        if let Some(profile) = rules.profile(&project.profile_id)
+            && let Ok(t) = form.parse()
+        {
+            let moved = Yuan(moved_before.0.saturating_add(t.moved().0));
+            let ratio = ratio_bp(moved, project.declaration.investment);
+            input.routing = Some(routing(profile, &facts, ratio));
         }
     }
     input.facts = facts;

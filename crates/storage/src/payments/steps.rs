@@ -7,7 +7,7 @@ use super::*;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written, stale_unless};
 use crate::projects::Project;
 use crate::projects::run::OWNER;
-use crate::projects::run::subject::{facts_json, owner_of_approved, projection};
+use crate::projects::run::subject::{facts_json, opening, owner_of_approved, projection};
 use govit_core::DomainError;
 use govit_core::payment::PaymentForm;
 
@@ -50,30 +50,29 @@ impl Step<Payment> for StartPayment {
         "payment.start".into()
     }
     async fn gather(&self, cx: &mut Cx<'_, Payment>) -> Result<StartInput> {
-        let who = cx.who;
-        let Some(project) = Project::load_visible(cx.conn, who, self.project.0).await? else {
+        let Some(o) = opening(cx, self.project).await? else {
             return Ok(StartInput::default());
         };
-        let parties =
-            crate::projects::run::acting_parties(cx.conn, who.principal, &project).await?;
-        let facts = cx.store.facts_of(cx.conn, &project).await?;
+        let facts = cx.store.facts_of(cx.conn, &o.project).await?;
         let last_seq: Option<i64> =
             sqlx::query_scalar("SELECT MAX(seq) FROM project_payments WHERE project_id = $1")
-                .bind(project.id.0)
+                .bind(o.project.id.0)
                 .fetch_one(&mut *cx.conn)
                 .await?;
-        let mut input =
-            StartInput { parties, last_seq: last_seq.unwrap_or(0), ..StartInput::default() };
-        {
-            let rules = cx.store.rules();
-            if let Some(profile) = rules.profile(&project.profile_id) {
-                input.owner_label = profile.party_label(OWNER);
-                input.route = payment::route(profile, &facts);
-            }
-        }
-        input.facts = facts;
-        input.project = Some(project);
-        Ok(input)
+        let route = cx
+            .store
+            .rules()
+            .profile(&o.project.profile_id)
+            .map(|p| payment::route(p, &facts))
+            .unwrap_or_default();
+        Ok(StartInput {
+            project: Some(o.project),
+            parties: o.parties,
+            owner_label: o.owner_label,
+            facts,
+            last_seq: last_seq.unwrap_or(0),
+            route,
+        })
     }
     fn decide(&self, _: At<'_, Payment>, input: StartInput) -> Decided<Started> {
         let project = input.project.as_ref().ok_or(DomainError::NotFound)?;

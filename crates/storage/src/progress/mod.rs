@@ -9,7 +9,6 @@ mod steps;
 
 pub use steps::{EditReport, FileReport, not_editable};
 
-use crate::base::change::Record;
 use crate::projects::Project;
 use crate::projects::run::Acts;
 use crate::projects::run::subject::{Subject, SubjectAct, SubjectView};

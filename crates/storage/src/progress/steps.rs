@@ -7,8 +7,7 @@
 use super::*;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written, stale_unless};
 use crate::china_today;
-use crate::projects::run::OWNER;
-use crate::projects::run::subject::{approved_on, owner_of_approved, projection};
+use crate::projects::run::subject::{approved_on, opening, owner_of_approved, projection};
 use govit_core::DomainError;
 use govit_core::policy::EventKind;
 use govit_core::progress::ReportForm;
@@ -39,12 +38,12 @@ pub struct ReportInput {
 async fn gather_report(
     cx: &mut Cx<'_, Report>, project: ProjectId, form: &ReportForm, except: Option<i64>,
 ) -> Result<ReportInput> {
-    let who = cx.who;
-    let Some(project) = Project::load_visible(cx.conn, who, project.0).await? else {
+    let Some(o) = opening(cx, project).await? else {
         return Ok(ReportInput::default());
     };
-    let parties = crate::projects::run::acting_parties(cx.conn, who.principal, &project).await?;
-    let mut input = ReportInput { parties, ..ReportInput::default() };
+    let project = o.project;
+    let mut input =
+        ReportInput { parties: o.parties, owner_label: o.owner_label, ..ReportInput::default() };
     input.approved_on = approved_on(cx.conn, project.id).await?;
     if let Some(q) = Quarter::parse(&form.period) {
         input.same = sqlx::query_scalar(
@@ -55,12 +54,6 @@ async fn gather_report(
         .bind(except.unwrap_or(-1))
         .fetch_optional(&mut *cx.conn)
         .await?;
-    }
-    {
-        let rules = cx.store.rules();
-        if let Some(profile) = rules.profile(&project.profile_id) {
-            input.owner_label = profile.party_label(OWNER);
-        }
     }
     input.project = Some(project);
     Ok(input)

@@ -16,7 +16,7 @@ use govit_core::acceptance::{AcceptanceForm, label};
 use govit_core::ids::ProjectId;
 use govit_storage::Target;
 use govit_storage::acceptances::{
-    ACCEPTANCE_VERBS, Acceptance, AcceptanceAct, AcceptanceView, EditAcceptance, StartAcceptance,
+    ACCEPTANCE_VERBS, Acceptance, AcceptanceView, EditAcceptance, StartAcceptance,
 };
 use govit_storage::projects::Project;
 use serde::{Deserialize, Serialize};
@@ -107,8 +107,9 @@ pub struct AcceptanceListDto {
 pub async fn acceptances_waiting(
     State(state): State<AppState>, user: ApiUser,
 ) -> Result<Json<AcceptanceListDto>, ApiError> {
-    let list = state.store.subjects_waiting::<Acceptance>(&user.principal, 500).await?;
-    Ok(Json(AcceptanceListDto { items: list.iter().map(AcceptanceDto::from).collect() }))
+    let items =
+        crate::shell::subject_api::waiting::<Acceptance, AcceptanceDto>(&state, &user).await?;
+    Ok(Json(AcceptanceListDto { items }))
 }
 
 /// The acceptances of a project the caller may see, first attempt first.
@@ -149,8 +150,7 @@ fn form_of(
 async fn detail(
     state: &AppState, user: &ApiUser, id: i64,
 ) -> Result<AcceptanceDetailDto, ApiError> {
-    let v = state.store.subject_view::<Acceptance>(user.who(state), id).await?;
-    Ok(AcceptanceDetailDto::from(&v))
+    crate::shell::subject_api::detail::<Acceptance, AcceptanceDetailDto>(state, user, id).await
 }
 
 /// Starts an acceptance of an approved project: the first, or the next after a failed one;
@@ -228,11 +228,13 @@ pub async fn act_on_acceptance(
     State(state): State<AppState>, user: ApiUser, Path((id, verb)): Path<(i64, String)>,
     body: Bytes,
 ) -> Result<Json<AcceptanceDetailDto>, ApiError> {
-    let m = object(&body)?;
-    let version = version_field(&m)?;
-    let v = crate::shell::route::body_verb(&verb, &ACCEPTANCE_VERBS, &m)?;
-    let changed =
-        state.store.run(user.who(&state), Target::at(id, version), &AcceptanceAct::new(v)).await?;
-    state.after_change(&changed).await;
-    Ok(Json(detail(&state, &user, id).await?))
+    crate::shell::subject_api::act::<Acceptance, _>(
+        &state,
+        &user,
+        id,
+        &verb,
+        &ACCEPTANCE_VERBS,
+        &body,
+    )
+    .await
 }

@@ -23,15 +23,12 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use govit_core::acceptance::{AcceptanceForm, AcceptanceStatus, STAGES};
-use govit_core::obligation::GateOutcome;
 use govit_core::policy::{GatedAction, Profile};
 use govit_core::project::ProjectStatus;
-use govit_core::workflow::Verb;
 use govit_core::{DomainError, FieldError};
 use govit_storage::Target;
 use govit_storage::acceptances::{Acceptance, EditAcceptance, StartAcceptance};
 use govit_storage::projects::Project;
-use serde::Deserialize;
 use std::collections::HashMap;
 
 pub fn pages() -> Router<AppState> {
@@ -83,19 +80,7 @@ fn materials_said(
 async fn gates_said(
     state: &AppState, p: &Project,
 ) -> Result<Vec<(String, String, &'static str)>, crate::shell::error::PageError> {
-    let gates = state.store.gates_of(p, GatedAction::Accept).await?;
-    Ok(gates
-        .into_iter()
-        .filter(|g| g.outcome != GateOutcome::NotApplicable)
-        .map(|g| {
-            let said = match g.outcome {
-                GateOutcome::Pass => "满足",
-                GateOutcome::Fail => "不满足",
-                _ => "待确定",
-            };
-            (g.cite, g.text, said)
-        })
-        .collect())
+    Ok(route::gate_rows(state.store.gates_of(p, GatedAction::Accept).await?))
 }
 
 #[derive(Template)]
@@ -161,7 +146,7 @@ async fn render_form(
             failed.push(format!(
                 "{}未通过：{}",
                 a.name(),
-                refusal(&v.run.acts).unwrap_or_default()
+                route::rejected_note(&v.run.acts).unwrap_or_default()
             ));
         }
     }
@@ -255,20 +240,6 @@ async fn edit_post(
     .await
 }
 
-/// Why the run was refused (验收未通过), from its last act.
-fn refusal(acts: &[govit_storage::projects::run::ActRecord]) -> Option<String> {
-    acts.last().and_then(|a| match &a.act.verb {
-        Verb::Reject { reason } => Some(format!(
-            "{}（{}）于 {} 认定：{}",
-            a.actor_name,
-            a.actor_department,
-            fmt_ms(a.act.at_ms),
-            reason.trim_end_matches(['。', '.', '；', ';'])
-        )),
-        _ => None,
-    })
-}
-
 #[derive(Template)]
 #[template(path = "acceptances/page.html")]
 struct AcceptancePage {
@@ -293,17 +264,11 @@ struct AcceptancePage {
     run: RunPanel,
 }
 
-#[derive(Deserialize, Default)]
-struct DoneQuery {
-    #[serde(default)]
-    done: String,
-}
-
 async fn acceptance_page(
-    State(state): State<AppState>, user: User, Path(id): Path<i64>, Query(q): Query<DoneQuery>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
+    Query(q): Query<route::DoneQuery>,
 ) -> PageResult {
-    let done = matches!(q.done.as_str(), "saved" | "acted").then_some(q.done);
-    render_acceptance(&state, &user, id, Vec::new(), None, done.as_deref()).await
+    render_acceptance(&state, &user, id, Vec::new(), None, q.done()).await
 }
 
 async fn render_acceptance(
@@ -368,7 +333,9 @@ async fn render_acceptance(
             .unwrap_or_default(),
         flash,
         returned: route::returned_note(a.status == AcceptanceStatus::Returned, &run.acts),
-        failed: (a.status == AcceptanceStatus::Failed).then(|| refusal(&run.acts)).flatten(),
+        failed: (a.status == AcceptanceStatus::Failed)
+            .then(|| route::rejected_note(&run.acts))
+            .flatten(),
         rules,
         materials,
         gates: gates_said(state, &p).await?,

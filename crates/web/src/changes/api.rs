@@ -16,7 +16,7 @@ use govit_core::change::{ChangeForm, label};
 use govit_core::ids::ProjectId;
 use govit_storage::Target;
 use govit_storage::changes::{
-    CHANGE_VERBS, CancelChange, Change, ChangeAct, ChangeView, EditChange, RequestChange,
+    CHANGE_VERBS, CancelChange, Change, ChangeView, EditChange, RequestChange,
 };
 use govit_storage::projects::Project;
 use serde::{Deserialize, Serialize};
@@ -109,8 +109,8 @@ pub struct ChangeListDto {
 pub async fn changes_waiting(
     State(state): State<AppState>, user: ApiUser,
 ) -> Result<Json<ChangeListDto>, ApiError> {
-    let list = state.store.subjects_waiting::<Change>(&user.principal, 500).await?;
-    Ok(Json(ChangeListDto { items: list.iter().map(ChangeDto::from).collect() }))
+    let items = crate::shell::subject_api::waiting::<Change, ChangeDto>(&state, &user).await?;
+    Ok(Json(ChangeListDto { items }))
 }
 
 /// The changes of a project the caller may see.
@@ -154,8 +154,7 @@ fn form_of(
 }
 
 async fn detail(state: &AppState, user: &ApiUser, id: i64) -> Result<ChangeDetailDto, ApiError> {
-    let v = state.store.subject_view::<Change>(user.who(state), id).await?;
-    Ok(ChangeDetailDto::from(&v))
+    crate::shell::subject_api::detail::<Change, ChangeDetailDto>(state, user, id).await
 }
 
 /// Requests a change of an approved project. Its amounts, added to those of the project's
@@ -260,11 +259,6 @@ pub async fn act_on_change(
     State(state): State<AppState>, user: ApiUser, Path((id, verb)): Path<(i64, String)>,
     body: Bytes,
 ) -> Result<Json<ChangeDetailDto>, ApiError> {
-    let m = object(&body)?;
-    let version = version_field(&m)?;
-    let v = crate::shell::route::body_verb(&verb, &CHANGE_VERBS, &m)?;
-    let changed =
-        state.store.run(user.who(&state), Target::at(id, version), &ChangeAct::new(v)).await?;
-    state.after_change(&changed).await;
-    Ok(Json(detail(&state, &user, id).await?))
+    crate::shell::subject_api::act::<Change, _>(&state, &user, id, &verb, &CHANGE_VERBS, &body)
+        .await
 }

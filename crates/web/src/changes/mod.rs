@@ -28,7 +28,6 @@ use govit_core::{DomainError, FieldError};
 use govit_storage::Target;
 use govit_storage::changes::{CancelChange, Change, EditChange, RequestChange};
 use govit_storage::projects::Project;
-use serde::Deserialize;
 use std::collections::HashMap;
 
 pub fn pages() -> Router<AppState> {
@@ -246,17 +245,11 @@ struct ChangePage {
     run: RunPanel,
 }
 
-#[derive(Deserialize, Default)]
-struct DoneQuery {
-    #[serde(default)]
-    done: String,
-}
-
 async fn change_page(
-    State(state): State<AppState>, user: User, Path(id): Path<i64>, Query(q): Query<DoneQuery>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
+    Query(q): Query<route::DoneQuery>,
 ) -> PageResult {
-    let done = matches!(q.done.as_str(), "saved" | "acted" | "cancelled").then_some(q.done);
-    render_change(&state, &user, id, Vec::new(), None, done.as_deref()).await
+    render_change(&state, &user, id, Vec::new(), None, q.done()).await
 }
 
 async fn render_change(

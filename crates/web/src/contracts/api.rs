@@ -16,7 +16,7 @@ use govit_core::contract::{ContractForm, Deliverable};
 use govit_core::ids::ProjectId;
 use govit_storage::Target;
 use govit_storage::contracts::{
-    CONTRACT_VERBS, Contract, ContractAct, ContractView, EditContract, SignContract,
+    CONTRACT_VERBS, Contract, ContractView, EditContract, SignContract,
 };
 use govit_storage::projects::Project;
 use serde::{Deserialize, Serialize};
@@ -124,8 +124,8 @@ pub struct ContractListDto {
 pub async fn contracts_waiting(
     State(state): State<AppState>, user: ApiUser,
 ) -> Result<Json<ContractListDto>, ApiError> {
-    let list = state.store.subjects_waiting::<Contract>(&user.principal, 500).await?;
-    Ok(Json(ContractListDto { items: list.iter().map(ContractDto::from).collect() }))
+    let items = crate::shell::subject_api::waiting::<Contract, ContractDto>(&state, &user).await?;
+    Ok(Json(ContractListDto { items }))
 }
 
 /// The contracts of a project the caller may see.
@@ -209,8 +209,7 @@ fn form_of(m: &serde_json::Map<String, Value>) -> Result<ContractForm, DomainErr
 }
 
 async fn detail(state: &AppState, user: &ApiUser, id: i64) -> Result<ContractDetailDto, ApiError> {
-    let v = state.store.subject_view::<Contract>(user.who(state), id).await?;
-    Ok(ContractDetailDto::from(&v))
+    crate::shell::subject_api::detail::<Contract, ContractDetailDto>(state, user, id).await
 }
 
 /// Records a contract the owner unit has signed for its approved project: 签订合同 (a
@@ -289,11 +288,6 @@ pub async fn act_on_contract(
     State(state): State<AppState>, user: ApiUser, Path((id, verb)): Path<(i64, String)>,
     body: Bytes,
 ) -> Result<Json<ContractDetailDto>, ApiError> {
-    let m = object(&body)?;
-    let version = version_field(&m)?;
-    let v = crate::shell::route::body_verb(&verb, &CONTRACT_VERBS, &m)?;
-    let changed =
-        state.store.run(user.who(&state), Target::at(id, version), &ContractAct::new(v)).await?;
-    state.after_change(&changed).await;
-    Ok(Json(detail(&state, &user, id).await?))
+    crate::shell::subject_api::act::<Contract, _>(&state, &user, id, &verb, &CONTRACT_VERBS, &body)
+        .await
 }

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use govit_core::ids::ProjectId;
 use govit_core::payment::{Funds, PaymentForm, label};
 use govit_storage::Target;
-use govit_storage::payments::{PAYMENT_VERBS, Payment, PaymentAct, PaymentView, StartPayment};
+use govit_storage::payments::{PAYMENT_VERBS, Payment, PaymentView, StartPayment};
 use govit_storage::projects::Project;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -162,8 +162,8 @@ pub struct ProjectPaymentsDto {
 pub async fn payments_waiting(
     State(state): State<AppState>, user: ApiUser,
 ) -> Result<Json<PaymentListDto>, ApiError> {
-    let list = state.store.subjects_waiting::<Payment>(&user.principal, 500).await?;
-    Ok(Json(PaymentListDto { items: list.iter().map(PaymentDto::from).collect() }))
+    let items = crate::shell::subject_api::waiting::<Payment, PaymentDto>(&state, &user).await?;
+    Ok(Json(PaymentListDto { items }))
 }
 
 /// The payment requests of a project the caller may see, first first, with its money.
@@ -210,8 +210,7 @@ fn form_of(
 }
 
 async fn detail(state: &AppState, user: &ApiUser, id: i64) -> Result<PaymentDetailDto, ApiError> {
-    let v = state.store.subject_view::<Payment>(user.who(state), id).await?;
-    Ok(PaymentDetailDto::from(&v))
+    crate::shell::subject_api::detail::<Payment, PaymentDetailDto>(state, user, id).await
 }
 
 /// Requests a payment for an approved project; it waits on its owner to send it (pass).
@@ -285,11 +284,6 @@ pub async fn act_on_payment(
     State(state): State<AppState>, user: ApiUser, Path((id, verb)): Path<(i64, String)>,
     body: Bytes,
 ) -> Result<Json<PaymentDetailDto>, ApiError> {
-    let m = object(&body)?;
-    let version = version_field(&m)?;
-    let v = crate::shell::route::body_verb(&verb, &PAYMENT_VERBS, &m)?;
-    let changed =
-        state.store.run(user.who(&state), Target::at(id, version), &PaymentAct::new(v)).await?;
-    state.after_change(&changed).await;
-    Ok(Json(detail(&state, &user, id).await?))
+    crate::shell::subject_api::act::<Payment, _>(&state, &user, id, &verb, &PAYMENT_VERBS, &body)
+        .await
 }

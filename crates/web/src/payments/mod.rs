@@ -21,15 +21,12 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use govit_core::FieldError;
-use govit_core::obligation::GateOutcome;
 use govit_core::payment::{Funds, PaymentForm, PaymentKind, PaymentStatus, STAGES};
 use govit_core::policy::{Fact, Profile};
 use govit_core::project::ProjectStatus;
-use govit_core::workflow::Verb;
 use govit_storage::Target;
 use govit_storage::payments::{EditPayment, Payment, StartPayment};
 use govit_storage::projects::Project;
-use serde::Deserialize;
 use std::collections::HashMap;
 
 pub fn pages() -> Router<AppState> {
@@ -199,20 +196,6 @@ async fn edit_post(
     .await
 }
 
-/// Why the run was refused (不予拨付), from its last act.
-fn refusal(acts: &[govit_storage::projects::run::ActRecord]) -> Option<String> {
-    acts.last().and_then(|a| match &a.act.verb {
-        Verb::Reject { reason } => Some(format!(
-            "{}（{}）于 {} 认定：{}",
-            a.actor_name,
-            a.actor_department,
-            fmt_ms(a.act.at_ms),
-            reason.trim_end_matches(['。', '.', '；', ';'])
-        )),
-        _ => None,
-    })
-}
-
 #[derive(Template)]
 #[template(path = "payments/page.html")]
 struct PaymentPage {
@@ -236,17 +219,11 @@ struct PaymentPage {
     run: RunPanel,
 }
 
-#[derive(Deserialize, Default)]
-struct DoneQuery {
-    #[serde(default)]
-    done: String,
-}
-
 async fn payment_page(
-    State(state): State<AppState>, user: User, Path(id): Path<i64>, Query(q): Query<DoneQuery>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
+    Query(q): Query<route::DoneQuery>,
 ) -> PageResult {
-    let done = matches!(q.done.as_str(), "saved" | "acted").then_some(q.done);
-    render_payment(&state, &user, id, Vec::new(), None, done.as_deref()).await
+    render_payment(&state, &user, id, Vec::new(), None, q.done()).await
 }
 
 async fn render_payment(
@@ -270,21 +247,7 @@ async fn render_payment(
     let gates = if a.through() {
         Vec::new()
     } else {
-        state
-            .store
-            .payment_gates(&p, a, state.now_ms())
-            .await?
-            .into_iter()
-            .filter(|g| g.outcome != GateOutcome::NotApplicable)
-            .map(|g| {
-                let said = match g.outcome {
-                    GateOutcome::Pass => "满足",
-                    GateOutcome::Fail => "不满足",
-                    _ => "待确定",
-                };
-                (g.cite, g.text, said)
-            })
-            .collect()
+        route::gate_rows(state.store.payment_gates(&p, a, state.now_ms()).await?)
     };
     let again = !errors.is_empty();
     let page = PaymentPage {
@@ -311,7 +274,9 @@ async fn render_payment(
             .unwrap_or_default(),
         flash,
         returned: route::returned_note(a.status == PaymentStatus::Returned, &run.acts),
-        refused: (a.status == PaymentStatus::Refused).then(|| refusal(&run.acts)).flatten(),
+        refused: (a.status == PaymentStatus::Refused)
+            .then(|| route::rejected_note(&run.acts))
+            .flatten(),
         rules,
         gates,
         run: RunPanel::new(

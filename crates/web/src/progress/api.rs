@@ -15,9 +15,7 @@ use axum::http::StatusCode;
 use govit_core::ids::ProjectId;
 use govit_core::progress::{ReportForm, label};
 use govit_storage::Target;
-use govit_storage::progress::{
-    EditReport, FileReport, REPORT_VERBS, Report, ReportAct, ReportView,
-};
+use govit_storage::progress::{EditReport, FileReport, REPORT_VERBS, Report, ReportView};
 use govit_storage::projects::Project;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -118,8 +116,8 @@ pub struct ReportListDto {
 pub async fn reports_waiting(
     State(state): State<AppState>, user: ApiUser,
 ) -> Result<Json<ReportListDto>, ApiError> {
-    let list = state.store.subjects_waiting::<Report>(&user.principal, 500).await?;
-    Ok(Json(ReportListDto { items: list.iter().map(ReportDto::from).collect() }))
+    let items = crate::shell::subject_api::waiting::<Report, ReportDto>(&state, &user).await?;
+    Ok(Json(ReportListDto { items }))
 }
 
 /// The progress reports of a project the caller may see, oldest quarter first.
@@ -175,8 +173,7 @@ fn form_of(
 }
 
 async fn detail(state: &AppState, user: &ApiUser, id: i64) -> Result<ReportDetailDto, ApiError> {
-    let v = state.store.subject_view::<Report>(user.who(state), id).await?;
-    Ok(ReportDetailDto::from(&v))
+    crate::shell::subject_api::detail::<Report, ReportDetailDto>(state, user, id).await
 }
 
 /// Fills in a quarter's progress report for an approved project; one per quarter. Where the
@@ -247,11 +244,6 @@ pub async fn act_on_report(
     State(state): State<AppState>, user: ApiUser, Path((id, verb)): Path<(i64, String)>,
     body: Bytes,
 ) -> Result<Json<ReportDetailDto>, ApiError> {
-    let m = object(&body)?;
-    let version = version_field(&m)?;
-    let v = crate::shell::route::body_verb(&verb, &REPORT_VERBS, &m)?;
-    let changed =
-        state.store.run(user.who(&state), Target::at(id, version), &ReportAct::new(v)).await?;
-    state.after_change(&changed).await;
-    Ok(Json(detail(&state, &user, id).await?))
+    crate::shell::subject_api::act::<Report, _>(&state, &user, id, &verb, &REPORT_VERBS, &body)
+        .await
 }

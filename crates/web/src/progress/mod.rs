@@ -27,7 +27,6 @@ use govit_core::{DomainError, FieldError};
 use govit_storage::Target;
 use govit_storage::progress::{EditReport, FileReport, Report};
 use govit_storage::projects::Project;
-use serde::Deserialize;
 use std::collections::HashMap;
 
 pub fn pages() -> Router<AppState> {
@@ -273,17 +272,11 @@ struct ReportPage {
     run: RunPanel,
 }
 
-#[derive(Deserialize, Default)]
-struct DoneQuery {
-    #[serde(default)]
-    done: String,
-}
-
 async fn report_page(
-    State(state): State<AppState>, user: User, Path(id): Path<i64>, Query(q): Query<DoneQuery>,
+    State(state): State<AppState>, user: User, Path(id): Path<i64>,
+    Query(q): Query<route::DoneQuery>,
 ) -> PageResult {
-    let done = matches!(q.done.as_str(), "saved" | "acted").then_some(q.done);
-    render_report(&state, &user, id, Vec::new(), None, done.as_deref()).await
+    render_report(&state, &user, id, Vec::new(), None, q.done()).await
 }
 
 async fn render_report(

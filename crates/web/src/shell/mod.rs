@@ -17,5 +17,6 @@ pub mod reveal;
 pub mod route;
 pub mod sheet;
 pub mod state;
+pub mod subject_api;
 pub mod view;
 pub mod vocabulary;

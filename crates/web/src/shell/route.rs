@@ -312,6 +312,55 @@ pub fn returned_note(returned: bool, acts: &[ActRecord]) -> Option<String> {
     }
 }
 
+/// Who ended the run with 不予通过, when, and why, if its last act did (验收未通过, 不予拨付).
+pub fn rejected_note(acts: &[ActRecord]) -> Option<String> {
+    acts.last().and_then(|a| match &a.act.verb {
+        Verb::Reject { reason } => Some(format!(
+            "{}（{}）于 {} 认定：{}",
+            a.actor_name,
+            a.actor_department,
+            fmt_ms(a.act.at_ms),
+            reason.trim_end_matches(['。', '.', '；', ';'])
+        )),
+        _ => None,
+    })
+}
+
+/// The gates in front of a subject's step as its page lists them: (article, condition,
+/// 满足 / 不满足 / 待确定), those that do not apply to the project left out.
+pub fn gate_rows(
+    checks: Vec<govit_core::obligation::GateCheck>,
+) -> Vec<(String, String, &'static str)> {
+    use govit_core::obligation::GateOutcome;
+    checks
+        .into_iter()
+        .filter(|g| g.outcome != GateOutcome::NotApplicable)
+        .map(|g| {
+            let said = match g.outcome {
+                GateOutcome::Pass => "满足",
+                GateOutcome::Fail => "不满足",
+                _ => "待确定",
+            };
+            (g.cite, g.text, said)
+        })
+        .collect()
+}
+
+/// A subject page's query after a write: `done=saved`, `done=acted` or `done=cancelled`
+/// says which notice to show.
+#[derive(serde::Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+impl DoneQuery {
+    /// `saved`, `acted` or `cancelled`, or nothing for anything else.
+    pub fn done(&self) -> Option<&str> {
+        matches!(self.done.as_str(), "saved" | "acted" | "cancelled").then_some(self.done.as_str())
+    }
+}
+
 /// A subject's run over the API, beside its record: the steps, where it stands, the acts on it
 /// and what the caller may do now.
 #[derive(serde::Serialize, utoipa::ToSchema)]

@@ -130,6 +130,34 @@ pub(crate) fn owner_of_approved(
     Ok(())
 }
 
+/// What starting a subject on a project reads first: the project (if the caller sees it), the
+/// parties the caller acts as on it, and the owner unit's name in its profile — for
+/// [`owner_of_approved`].
+pub(crate) struct Opening {
+    pub project: Project,
+    pub parties: Vec<String>,
+    pub owner_label: String,
+}
+
+/// The [`Opening`] of a subject of project `id`, on the write's connection; `None` when the
+/// caller does not see the project.
+pub(crate) async fn opening<S: Record>(
+    cx: &mut Cx<'_, S>, id: ProjectId,
+) -> Result<Option<Opening>> {
+    let who = cx.who;
+    let Some(project) = Project::load_visible(cx.conn, who, id.0).await? else {
+        return Ok(None);
+    };
+    let parties = super::acting_parties(cx.conn, who.principal, &project).await?;
+    let owner_label = cx
+        .store
+        .rules()
+        .profile(&project.profile_id)
+        .map(|p| p.party_label(super::OWNER))
+        .unwrap_or_default();
+    Ok(Some(Opening { project, parties, owner_label }))
+}
+
 /// The day a project was approved (its first 立项批复 that happened), if it was.
 pub(crate) async fn approved_on(
     conn: &mut AnyConnection, project: ProjectId,
