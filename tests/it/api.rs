@@ -350,6 +350,26 @@ async fn openapi_documents_every_route() {
         }
     }
     assert_eq!(documented, expected.len());
+    // Every schema the document refers to is in it (a generated client resolves them all).
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    for r in all {
+        let name = r.trim_start_matches("#/components/schemas/");
+        assert!(doc["components"]["schemas"].get(name).is_some(), "{r} is not defined");
+    }
 }
 
 /// The policy vocabularies a program sends are closed enums in the document, so a client

@@ -96,6 +96,13 @@ impl PaymentForm {
                 errors.push(FieldError::new(field, format!("请填写{}", label(field))));
             } else if v.chars().count() > max {
                 errors.push(FieldError::new(field, format!("{}不能超过 {max} 个字", label(field))));
+            } else if v.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+                || v.contains('\u{FFFD}')
+            {
+                errors.push(FieldError::new(
+                    field,
+                    format!("{}含有无法识别的字符，请重新输入", label(field)),
+                ));
             }
             v.to_string()
         };
@@ -144,6 +151,17 @@ pub fn paid_ratio_bp(paid: Yuan, amount: Yuan, approved: Yuan) -> Option<i64> {
     Some(i64::try_from((num + den - 1) / den).unwrap_or(i64::MAX))
 }
 
+/// [`paid_ratio_bp`] rounded to the nearest basis point, as a page says it (the gate judges
+/// the rounded-up share, so that a yuan beyond the budget is never 100%).
+pub fn paid_ratio_bp_shown(paid: Yuan, amount: Yuan, approved: Yuan) -> Option<i64> {
+    if approved.0 <= 0 {
+        return None;
+    }
+    let num = (i128::from(paid.0.max(0)) + i128::from(amount.0.max(0))) * 10_000;
+    let den = i128::from(approved.0);
+    Some(i64::try_from((2 * num + den) / (2 * den)).unwrap_or(i64::MAX))
+}
+
 /// A year of a project's money: what its 分年度投资计划 planned for it (if it planned that
 /// year) and what was paid in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -154,8 +172,8 @@ pub struct YearFunds {
 }
 
 /// A project's money as its declaration and payments leave it: the approved budget and its
-/// sources (annex 1's 资金筹措), what has been paid, what is being asked for (requests not yet
-/// paid nor refused), what remains of the budget after both, and each year's plan against
+/// sources (annex 1's 资金筹措), what has been paid, what is being asked for (requests sent and
+/// under review), what remains of the budget after both, and each year's plan against
 /// what was paid in it (oldest first).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Funds {
@@ -192,8 +210,10 @@ impl Funds {
                         e.1 = e.1.saturating_add(amount.0);
                     }
                 }
-                PaymentStatus::Refused => {}
-                _ => f.pending.0 = f.pending.0.saturating_add(amount.0),
+                // Sent and being checked; one its owner still holds (not sent, taken back,
+                // returned) asks for nothing yet.
+                PaymentStatus::Reviewing => f.pending.0 = f.pending.0.saturating_add(amount.0),
+                _ => {}
             }
         }
         f.remaining = Yuan(f.approved.0.saturating_sub(f.paid.0).saturating_sub(f.pending.0));
@@ -281,6 +301,9 @@ mod tests {
         assert_eq!(paid_ratio_bp(Yuan(600_000), Yuan(400_001), approved), Some(10_001));
         assert_eq!(paid_ratio_bp(Yuan(0), Yuan(1), approved), Some(1));
         assert_eq!(paid_ratio_bp(Yuan(0), Yuan(1), Yuan(0)), None);
+        // As a page says it: 12.5 of 245 is 5.10%, not the gate's 5.11%.
+        assert_eq!(paid_ratio_bp(Yuan(0), Yuan(125_000), Yuan(2_450_000)), Some(511));
+        assert_eq!(paid_ratio_bp_shown(Yuan(0), Yuan(125_000), Yuan(2_450_000)), Some(510));
     }
 
     #[test]
@@ -296,6 +319,8 @@ mod tests {
                 (Paid, Yuan(100_000), Some(2027)),
                 (Paid, Yuan(50_000), Some(2026)),
                 (Reviewing, Yuan(200_000), None),
+                (Applying, Yuan(700_000), None),
+                (Returned, Yuan(800_000), None),
                 (Refused, Yuan(900_000), None),
             ],
         );
@@ -314,7 +339,7 @@ mod tests {
         );
         assert!(!f.over_budget());
         d.investment = Yuan(10);
-        let over = Funds::of(&d, &[(Applying, Yuan(11), None)]);
+        let over = Funds::of(&d, &[(Reviewing, Yuan(11), None)]);
         assert!(over.over_budget());
         assert_eq!(over.overrun(), Yuan(1));
     }
@@ -331,6 +356,9 @@ mod tests {
             purpose: "第二期进度款".into(),
         };
         assert_eq!(f.parse().expect_err("zero")[0].field, "amount");
+        let nul =
+            PaymentForm { payee: "某某\u{0}公司".into(), amount: "1".into(), ..f.clone() };
+        assert_eq!(nul.parse().expect_err("control")[0].field, "payee");
         let ok = PaymentForm { amount: "120.5".into(), ..f };
         let t = ok.parse().expect("ok");
         assert_eq!((t.kind, t.amount), (PaymentKind::Progress, Yuan(1_205_000)));

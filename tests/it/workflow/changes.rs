@@ -191,7 +191,8 @@ async fn lhasa_16_lets_the_owner_change_up_to_fifteen_percent_added_up_and_no_mo
         "{said}"
     );
     assert!(
-        said.contains("项目调整《第一次调整》备案") && said.contains("撤销项目调整《第三次调整》"),
+        said.contains("项目调整《第一次调整》：备案")
+            && said.contains("撤销项目调整《第三次调整》"),
         "{said}"
     );
 }

@@ -202,7 +202,7 @@ async fn gaoping_contract_is_held_to_its_terms_and_filed_within_five_working_day
     let said = timeline.to_string();
     assert!(
         said.contains("登记建设合同《平台建设合同》")
-            && said.contains("建设合同《平台建设合同》备案"),
+            && said.contains("建设合同《平台建设合同》：备案"),
         "{said}"
     );
 

@@ -238,9 +238,14 @@ async fn yeji_pays_within_the_plan_and_the_approved_budget() {
     assert_eq!(route_actions(&a), ["提出资金支付申请", "审核", "拨付资金"], "yeji:5");
     let (s, _) = app.api("clerk2").await.get(&format!("/api/v1/payments/{over}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    // Not sent, it asks for nothing yet; a verb payments do not have is named.
+    assert_eq!(funds(clerk, id).await["pending_yuan"], 0);
+    let (s, e) = act(clerk, over, "transfer", json!({})).await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("verb")), "{e}");
     // Sent, it can no longer be corrected; taken back, it can.
     let (s, a) = act(clerk, over, "pass", json!({})).await;
     assert_eq!((s, a["status"].clone()), (StatusCode::OK, json!("reviewing")), "{a}");
+    assert_eq!(funds(clerk, id).await["pending_yuan"], 1_205_001);
     let (_, waiting) = reviewer.get("/api/v1/payments").await;
     assert!(waiting.to_string().contains("拨付测试平台"), "{waiting}");
     let mut edit = body("120.5001");

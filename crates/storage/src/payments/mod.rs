@@ -167,7 +167,7 @@ impl Subject for Payment {
         route_of(store, &self.profile_id, &self.facts)
     }
     fn named(&self) -> String {
-        format!("资金拨付{}", self.name())
+        format!("第 {} 笔资金拨付申请", self.seq)
     }
     fn naming(&self) -> (&'static str, &'static str) {
         ("本笔拨付申请", "本笔拨付申请已办结")

@@ -131,6 +131,8 @@ struct AcceptanceBody {
     summary: String,
     contact: String,
     phone: String,
+    /// The version read: required when correcting (PUT), not when starting (POST).
+    version: Option<i64>,
 }
 
 fn form_of(
@@ -219,7 +221,7 @@ enum AcceptanceVerbDto {
 
 /// Acts on an acceptance's run at the version read.
 #[utoipa::path(post, path = "/api/v1/acceptances/{id}/{verb}", tag = "acceptances",
-    params(("id" = i64, Path), ("verb" = AcceptanceVerbDto, Path)),
+    params(("id" = i64, Path), ("verb" = inline(AcceptanceVerbDto), Path)),
     request_body = crate::shell::route::RouteActBody, security(("bearer" = [])),
     responses((status = 200, body = AcceptanceDetailDto), (status = 400, body = ApiErrorBody),
         (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),

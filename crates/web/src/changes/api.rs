@@ -250,7 +250,7 @@ enum ChangeVerbDto {
 
 /// Acts on a change's run at the version read.
 #[utoipa::path(post, path = "/api/v1/changes/{id}/{verb}", tag = "changes",
-    params(("id" = i64, Path), ("verb" = ChangeVerbDto, Path)), request_body = crate::shell::route::RouteActBody,
+    params(("id" = i64, Path), ("verb" = inline(ChangeVerbDto), Path)), request_body = crate::shell::route::RouteActBody,
     security(("bearer" = [])),
     responses((status = 200, body = ChangeDetailDto), (status = 400, body = ApiErrorBody),
         (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),

@@ -279,7 +279,7 @@ enum ContractVerbDto {
 /// Acts on a contract's filing at the version read; the last step's pass records 合同备案 or
 /// 监理备案 on the project.
 #[utoipa::path(post, path = "/api/v1/contracts/{id}/{verb}", tag = "contracts",
-    params(("id" = i64, Path), ("verb" = ContractVerbDto, Path)), request_body = crate::shell::route::RouteActBody,
+    params(("id" = i64, Path), ("verb" = inline(ContractVerbDto), Path)), request_body = crate::shell::route::RouteActBody,
     security(("bearer" = [])),
     responses((status = 200, body = ContractDetailDto), (status = 400, body = ApiErrorBody),
         (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),

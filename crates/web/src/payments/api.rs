@@ -192,6 +192,8 @@ struct PaymentBody {
     amount: String,
     payee: String,
     purpose: String,
+    /// The version read: required when correcting (PUT), not when starting (POST).
+    version: Option<i64>,
 }
 
 fn form_of(
@@ -275,7 +277,7 @@ enum PaymentVerbDto {
 
 /// Acts on a payment's run at the version read.
 #[utoipa::path(post, path = "/api/v1/payments/{id}/{verb}", tag = "payments",
-    params(("id" = i64, Path), ("verb" = PaymentVerbDto, Path)),
+    params(("id" = i64, Path), ("verb" = inline(PaymentVerbDto), Path)),
     request_body = crate::shell::route::RouteActBody, security(("bearer" = [])),
     responses((status = 200, body = PaymentDetailDto), (status = 400, body = ApiErrorBody),
         (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),

@@ -266,7 +266,10 @@ async fn render_payment(
             && govit_storage::payments::not_editable(a.status).is_none(),
         funds: state.store.funds_of(&p).await?,
         ratio: (!a.through())
-            .then(|| a.ratio_bp().map(|bp| Fact::PaidRatioBp.show_value(bp)))
+            .then(|| {
+                govit_core::payment::paid_ratio_bp_shown(a.paid_before, a.terms.amount, a.approved)
+                    .map(|bp| Fact::PaidRatioBp.show_value(bp))
+            })
             .flatten(),
         paying: govit_core::payment::paying_index(&run.route)
             .and_then(|i| run.route.steps.get(i))

@@ -464,7 +464,7 @@ enum PlanVerbDto {
 /// Acts on a plan's route (pass, return, reject, withdraw) or publishes it (publish), at the
 /// version read.
 #[utoipa::path(post, path = "/api/v1/plans/{id}/{verb}", tag = "plans",
-    params(("id" = i64, Path), ("verb" = PlanVerbDto, Path)), request_body = crate::shell::route::RouteActBody,
+    params(("id" = i64, Path), ("verb" = inline(PlanVerbDto), Path)), request_body = crate::shell::route::RouteActBody,
     security(("bearer" = [])),
     responses((status = 200, body = PlanDetailDto), (status = 400, body = ApiErrorBody),
         (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),

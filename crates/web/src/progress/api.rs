@@ -235,7 +235,7 @@ enum ReportVerbDto {
 
 /// Acts on a report's run at the version read.
 #[utoipa::path(post, path = "/api/v1/progress/{id}/{verb}", tag = "progress",
-    params(("id" = i64, Path), ("verb" = ReportVerbDto, Path)), request_body = crate::shell::route::RouteActBody,
+    params(("id" = i64, Path), ("verb" = inline(ReportVerbDto), Path)), request_body = crate::shell::route::RouteActBody,
     security(("bearer" = [])),
     responses((status = 200, body = ReportDetailDto), (status = 400, body = ApiErrorBody),
         (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),

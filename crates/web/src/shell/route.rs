@@ -176,9 +176,11 @@ pub fn body_verb(
     verb: &str, allowed: &[govit_core::workflow::VerbKind],
     m: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<Verb, govit_core::DomainError> {
-    let kind = govit_core::workflow::VerbKind::parse(verb)
-        .filter(|k| allowed.contains(k))
-        .ok_or(govit_core::DomainError::NotFound)?;
+    let Some(kind) = govit_core::workflow::VerbKind::parse(verb).filter(|k| allowed.contains(k))
+    else {
+        let offered = allowed.iter().map(|v| v.label()).collect::<Vec<_>>().join("、");
+        return Err(govit_core::DomainError::invalid("verb", format!("这里只能{offered}")));
+    };
     let field =
         |k: &str| m.get(k).and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
     Verb::from_fields(kind, field)

@@ -525,7 +525,7 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
             Verb::Reject { reason } => format!("不予通过：{reason}"),
             v => v.kind().label().to_string(),
         };
-        let line = format!("{}{said}", s.named());
+        let line = format!("{}：{said}", s.named());
         crate::projects::note_on_timeline(
             conn,
             who.principal,
