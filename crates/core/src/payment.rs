@@ -140,25 +140,26 @@ pub fn status(route: &Route, progress: &Progress, returned: bool) -> PaymentStat
     }
 }
 
+/// What has been paid with `amount` added, over the approved budget, in basis points:
+/// (numerator, denominator); `None` without a budget.
+fn share(paid: Yuan, amount: Yuan, approved: Yuan) -> Option<(i128, i128)> {
+    (approved.0 > 0).then(|| {
+        let num = (i128::from(paid.0.max(0)) + i128::from(amount.0.max(0))) * 10_000;
+        (num, i128::from(approved.0))
+    })
+}
+
 /// What has been paid, with `amount` added, as a share of the approved budget in basis points
 /// rounded up (`paid_ratio_bp`: 10,000 is the whole budget); `None` without a budget.
 pub fn paid_ratio_bp(paid: Yuan, amount: Yuan, approved: Yuan) -> Option<i64> {
-    if approved.0 <= 0 {
-        return None;
-    }
-    let num = (i128::from(paid.0.max(0)) + i128::from(amount.0.max(0))) * 10_000;
-    let den = i128::from(approved.0);
+    let (num, den) = share(paid, amount, approved)?;
     Some(i64::try_from((num + den - 1) / den).unwrap_or(i64::MAX))
 }
 
 /// [`paid_ratio_bp`] rounded to the nearest basis point, as a page says it (the gate judges
 /// the rounded-up share, so that a yuan beyond the budget is never 100%).
 pub fn paid_ratio_bp_shown(paid: Yuan, amount: Yuan, approved: Yuan) -> Option<i64> {
-    if approved.0 <= 0 {
-        return None;
-    }
-    let num = (i128::from(paid.0.max(0)) + i128::from(amount.0.max(0))) * 10_000;
-    let den = i128::from(approved.0);
+    let (num, den) = share(paid, amount, approved)?;
     Some(i64::try_from((2 * num + den) / (2 * den)).unwrap_or(i64::MAX))
 }
 

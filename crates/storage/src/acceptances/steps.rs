@@ -38,6 +38,8 @@ pub struct StartInput {
 
 /// What a start decides: the acceptance, its attempt, and the route it takes.
 pub struct Started {
+    /// The project's jurisdiction, as read.
+    jurisdiction: i64,
     terms: AcceptanceTerms,
     attempt: i64,
     route: Route,
@@ -112,6 +114,7 @@ impl Step<Acceptance> for StartAcceptance {
         }
         let attempt = input.earlier.iter().map(|(a, _)| *a).max().unwrap_or(0) + 1;
         Ok(Started {
+            jurisdiction: project.jurisdiction_id.0,
             terms,
             attempt,
             route: input.route.clone(),
@@ -123,18 +126,13 @@ impl Step<Acceptance> for StartAcceptance {
         let who = cx.who;
         let (state, waiting) =
             projection::<Acceptance>(&d.route, &Progress::start(&d.route, who.now_ms), false);
-        let jurisdiction: i64 =
-            sqlx::query_scalar("SELECT jurisdiction_id FROM projects WHERE id = $1")
-                .bind(self.project.0)
-                .fetch_one(&mut *cx.conn)
-                .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO project_acceptances (project_id, jurisdiction_id, attempt, summary, contact, phone, \
              after_preliminary, facts, state, waiting_on, created_by, created_at_ms, version) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1) RETURNING id",
         )
         .bind(self.project.0)
-        .bind(jurisdiction)
+        .bind(d.jurisdiction)
         .bind(d.attempt)
         .bind(d.terms.summary.clone())
         .bind(d.terms.contact.clone())

@@ -36,6 +36,8 @@ pub struct StartInput {
 
 /// What a request decides: its terms, its number, and the route it takes.
 pub struct Started {
+    /// The project's jurisdiction, as read.
+    jurisdiction: i64,
     terms: PaymentTerms,
     seq: i64,
     route: Route,
@@ -90,6 +92,7 @@ impl Step<Payment> for StartPayment {
             });
         }
         Ok(Started {
+            jurisdiction: project.jurisdiction_id.0,
             terms,
             seq: input.last_seq + 1,
             route: input.route.clone(),
@@ -100,18 +103,13 @@ impl Step<Payment> for StartPayment {
         let who = cx.who;
         let (state, waiting) =
             projection::<Payment>(&d.route, &Progress::start(&d.route, who.now_ms), false);
-        let jurisdiction: i64 =
-            sqlx::query_scalar("SELECT jurisdiction_id FROM projects WHERE id = $1")
-                .bind(self.project.0)
-                .fetch_one(&mut *cx.conn)
-                .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO project_payments (project_id, jurisdiction_id, seq, kind, amount_yuan, payee, \
              purpose, facts, state, waiting_on, created_by, created_at_ms, version) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1) RETURNING id",
         )
         .bind(self.project.0)
-        .bind(jurisdiction)
+        .bind(d.jurisdiction)
         .bind(d.seq)
         .bind(d.terms.kind.as_str())
         .bind(d.terms.amount.0)
