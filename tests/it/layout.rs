@@ -27,6 +27,7 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("progress", &["base", "rules", "org", "projects"]),
     ("acceptances", &["base", "rules", "org", "projects"]),
     ("payments", &["base", "rules", "org", "projects"]),
+    ("submissions", &["base", "rules", "org", "projects"]),
     (
         "archives",
         &[
@@ -39,6 +40,7 @@ const STORAGE: &[(&str, &[&str])] = &[
             "progress",
             "acceptances",
             "payments",
+            "submissions",
         ],
     ),
     ("decisions", &["base", "rules", "projects", "materials", "reviews"]),
@@ -54,6 +56,7 @@ const STORAGE: &[(&str, &[&str])] = &[
             "progress",
             "acceptances",
             "payments",
+            "submissions",
         ],
     ),
     (
@@ -75,6 +78,7 @@ const STORAGE: &[(&str, &[&str])] = &[
             "progress",
             "acceptances",
             "payments",
+            "submissions",
         ],
     ),
 ];
@@ -99,6 +103,7 @@ const WEB: &[(&str, &[&str])] = &[
     ("progress", &["shell"]),
     ("acceptances", &["shell"]),
     ("payments", &["shell"]),
+    ("submissions", &["shell"]),
     ("archives", &["shell"]),
     ("home", &["shell"]),
 ];

@@ -116,10 +116,12 @@ pub enum ProjectAction {
     Acceptance,
     /// 资金拨付: a payment requested or corrected, or a step of its run.
     Payment,
+    /// 财评或审计, 绩效自评价, 后评价, 运维经费申请: one begun or corrected, or a step of its run.
+    Submission,
 }
 
 impl ProjectAction {
-    pub const ALL: [ProjectAction; 22] = [
+    pub const ALL: [ProjectAction; 23] = [
         ProjectAction::Create,
         ProjectAction::Update,
         ProjectAction::Submit,
@@ -142,6 +144,7 @@ impl ProjectAction {
         ProjectAction::Progress,
         ProjectAction::Acceptance,
         ProjectAction::Payment,
+        ProjectAction::Submission,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -168,6 +171,7 @@ impl ProjectAction {
             ProjectAction::Progress => "progress",
             ProjectAction::Acceptance => "acceptance",
             ProjectAction::Payment => "payment",
+            ProjectAction::Submission => "submission",
         }
     }
 
@@ -199,6 +203,7 @@ impl ProjectAction {
             ProjectAction::Progress => "进度报告",
             ProjectAction::Acceptance => "项目验收",
             ProjectAction::Payment => "资金拨付",
+            ProjectAction::Submission => "评价与运维",
         }
     }
 

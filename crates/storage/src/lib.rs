@@ -29,6 +29,7 @@ pub mod reviews;
 pub mod rules;
 pub mod search;
 pub mod seed;
+pub mod submissions;
 pub mod systems;
 pub mod todo;
 

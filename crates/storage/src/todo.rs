@@ -40,6 +40,9 @@ pub struct TodoCounts {
     pub acceptances: i64,
     /// Payment requests waiting on the user's unit: to send, to check, to consent to, to pay.
     pub payments: i64,
+    /// Reviews, evaluations and O&M fund applications waiting on the user's unit: to send, to
+    /// review or audit, to evaluate.
+    pub submissions: i64,
 }
 
 impl TodoCounts {
@@ -59,6 +62,7 @@ impl TodoCounts {
             + self.reports
             + self.acceptances
             + self.payments
+            + self.submissions
     }
 
     /// Each kind waiting, as 我的待办 lists it: (label, count, where to act).
@@ -75,6 +79,7 @@ impl TodoCounts {
             ("待报送或备案的进度报告", self.reports, "/progress"),
             ("待办理的项目验收", self.acceptances, "/acceptances"),
             ("待报送、审核或拨付的资金拨付申请", self.payments, "/payments"),
+            ("待报送或办理的财评、评价和运维经费申请", self.submissions, "/submissions"),
             ("本单位应办的义务", self.obligations, "/obligations#duties"),
         ]
         .into_iter()
@@ -159,6 +164,8 @@ impl Store {
         c.acceptances =
             self.count_subjects_waiting::<crate::acceptances::Acceptance>(principal).await?;
         c.payments = self.count_subjects_waiting::<crate::payments::Payment>(principal).await?;
+        c.submissions =
+            self.count_subjects_waiting::<crate::submissions::Submission>(principal).await?;
         if principal.has(Role::Reviewer) || principal.has(Role::Viewer) {
             let overdue = crate::projects::obligations::ObligationFilter {
                 status: Some(govit_core::obligation::Status::Overdue),

@@ -29,6 +29,7 @@ pub mod projects;
 pub mod reviews;
 pub mod rules;
 pub mod search;
+pub mod submissions;
 pub mod systems;
 
 mod openapi;
@@ -67,6 +68,7 @@ fn panels() -> Panels {
             (Slot::Main, changes::project_changes_panel),
             (Slot::Main, acceptances::project_acceptances_panel),
             (Slot::Main, payments::project_payments_panel),
+            (Slot::Main, submissions::project_submissions_panel),
             (Slot::Main, projects::links::gates_panel),
             (Slot::Below, search::similar::similar_panel),
             (Slot::Below, rules::project::rules_panel),
@@ -94,6 +96,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(progress::pages())
         .merge(acceptances::pages())
         .merge(payments::pages())
+        .merge(submissions::pages())
         .merge(archives::pages())
         .merge(reviews::pages())
         .merge(rules::pages())

@@ -197,3 +197,56 @@ async fn yeji_requests_a_payment_and_finance_is_held_by_the_plan_in_chromium() {
     c.close().await.expect("close browser");
     result
 }
+
+#[tokio::test]
+async fn yeji_applies_for_om_funds_after_acceptance_and_finance_arranges_them_in_chromium() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    let id = clerk.create_draft("浏览器运维经费平台").await;
+    clerk.submit(id).await;
+    let p = app.approve_yeji(id).await;
+    assert_eq!(p["status"], "approved", "{p}");
+    let (owner, reviewer, centre) =
+        (app.api("clerk").await, app.api("reviewer").await, app.api("jyzx").await);
+    crate::workflow::submissions::accept_with(
+        &app,
+        &owner,
+        &reviewer,
+        &[&owner, &reviewer, &centre],
+        id,
+    )
+    .await;
+    let c = browser(&driver).await;
+    let base = app.base.clone();
+    let result = async {
+        // The unit applies for next year's O&M funds (yeji:5) and sends the application.
+        login(&c, &base, "clerk").await;
+        c.goto(&format!("{base}/projects/{id}")).await.expect("goto project");
+        wait_for(&c, "项目投入运行后才能发起绩效自评价").await;
+        click(&c, "#new-om_fund_application").await;
+        wait_for(&c, "yeji:5").await;
+        click(&c, "#save-submission").await;
+        wait_for(&c, "请填写绩效评价报告及运维需求").await;
+        fill(&c, "amount", "8.5").await;
+        fill(&c, "text", "绩效自评价结论为良好；申请下一年度运维经费").await;
+        click(&c, "#save-submission").await;
+        wait_for(&c, "核对无误后请报送").await;
+        let page = c.current_url().await.expect("url").path().to_string();
+        click(&c, "#pass").await;
+        wait_for(&c, "等待区财政局审核并安排运维经费").await;
+        logout(&c).await;
+        // Finance finds it waiting and arranges the funds.
+        login(&c, &base, "finance").await;
+        c.goto(&format!("{base}/submissions")).await.expect("goto list");
+        wait_for(&c, "浏览器运维经费平台").await;
+        c.goto(&format!("{base}{page}")).await.expect("goto submission");
+        click(&c, "#pass").await;
+        wait_for(&c, "已办结").await;
+    }
+    .await;
+    c.close().await.expect("close browser");
+    result
+}

@@ -454,10 +454,10 @@ async fn events_are_recorded_only_by_the_party_the_profile_names() {
     // An acceptance's steps record its events: nobody types them.
     let (s, e) = reviewer.post(&path, record("completion_acceptance_passed")).await;
     assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("kind")), "{e}");
-    // The owner unit's duty is the owner unit's, with the article that owes it.
+    // The owner unit's self-evaluation (yeji:23) is recorded by its own stage's step.
     let (s, e) = reviewer.post(&path, record("self_evaluation_submitted")).await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
-    assert!(e["message"].as_str().unwrap_or("").contains("yeji:23"), "{e}");
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("kind")), "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("绩效自评价办理步骤"), "{e}");
     let (s, e) = clerk.post(&path, record("equipment_purchased")).await;
     assert!(s.is_success(), "{e}");
     // A contract's signing and filing are recorded by the contract's own steps.

@@ -17,7 +17,7 @@ fn body() -> Value {
 }
 
 /// The events recorded on the project, in order.
-async fn events(app: &TestApp, id: i64) -> Vec<String> {
+pub(super) async fn events(app: &TestApp, id: i64) -> Vec<String> {
     let recorded = app.store.milestones(govit_core::ids::ProjectId(id)).await.expect("milestones");
     recorded.iter().filter(|m| !m.planned).map(|m| m.kind.as_str().to_string()).collect()
 }
@@ -28,7 +28,7 @@ async fn act(api: &Api, id: i64, verb: &str, extra: Value) -> (StatusCode, Value
 }
 
 /// Passes the acceptance's steps with whoever may, until nobody may; the steps passed.
-async fn walk(cast: &Cast, id: i64) -> Vec<String> {
+pub(super) async fn walk(cast: &Cast, id: i64) -> Vec<String> {
     let mut done = Vec::new();
     for _ in 0..8 {
         let mut moved = false;

@@ -19,6 +19,7 @@ mod payments;
 mod progress;
 mod reminders;
 mod scope;
+pub(crate) mod submissions;
 mod windows;
 
 #[tokio::test]

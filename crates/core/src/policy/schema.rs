@@ -474,6 +474,8 @@ impl ProvisionRule {
 pub struct Recorder {
     pub party: Option<PartyKind>,
     pub cite: Option<String>,
+    /// The stage whose step records it, when a submission's (财评或审计 records 完成竣工决算).
+    pub stage: Option<Stage>,
 }
 
 impl Recorder {
@@ -586,8 +588,19 @@ impl Profile {
     /// whose duty it fulfils here (a deadline's `owed_by`, with its article), or else the party
     /// that by nature causes it.
     pub fn recorder(&self, event: EventKind) -> Recorder {
-        let Some(default) = event.caused_by().filter(|_| !event.step_recorded()) else {
-            return Recorder { party: None, cite: None };
+        // What a submission's step records (财评, 自评价, 运维经费申请) is recorded by it alone.
+        let by_submission = self
+            .stages
+            .iter()
+            .find(|r| {
+                crate::submission::kind(r.stage).is_some()
+                    && crate::workflow::events_of(r).contains(&event)
+            })
+            .map(|r| r.stage);
+        let Some(default) =
+            event.caused_by().filter(|_| !event.step_recorded() && by_submission.is_none())
+        else {
+            return Recorder { party: None, cite: None, stage: by_submission };
         };
         let owed = self.deadlines.iter().find_map(|d| {
             (d.fulfilled_by == event)
@@ -595,8 +608,8 @@ impl Profile {
                 .flatten()
         });
         match owed {
-            Some((party, cite)) => Recorder { party: Some(party), cite: Some(cite) },
-            None => Recorder { party: Some(default), cite: None },
+            Some((party, cite)) => Recorder { party: Some(party), cite: Some(cite), stage: None },
+            None => Recorder { party: Some(default), cite: None, stage: None },
         }
     }
 

@@ -231,10 +231,15 @@ fn events_are_recorded_by_the_party_that_causes_them() {
         assert_eq!(r.party, None, "{e:?}");
         assert!(!r.allows(&[Role::Reviewer, Role::Declarant], &[PartyKind::Authority], true));
     }
+    // What a submission's step records is recorded by that step alone (yeji:23's
+    // self-evaluation is sent through its stage).
+    assert_eq!(yeji.recorder(EventKind::SelfEvaluationSubmitted).party, None);
     // A duty's fulfilment is recorded by whoever owes it, citing the article.
-    let progress = yeji.recorder(EventKind::SelfEvaluationSubmitted);
+    let lhasa = builtin().into_iter().find(|p| p.head.id == "lhasa").expect("lhasa");
+    assert_eq!(lhasa.recorder(EventKind::FinalAccountsDone).party, None);
+    let progress = lhasa.recorder(EventKind::PurchaseFiled);
     assert_eq!(progress.party, Some(PartyKind::OwnerUnit));
-    assert_eq!(progress.cite.as_deref(), Some("yeji:23"));
+    assert_eq!(progress.cite.as_deref(), Some("lhasa:10"));
     assert!(progress.allows(&[Role::Declarant], &[PartyKind::OwnerUnit], true));
     assert!(!progress.allows(&[Role::Declarant], &[PartyKind::OwnerUnit], false), "another unit");
     assert!(!progress.allows(&[Role::Reviewer], &[PartyKind::Authority], false));

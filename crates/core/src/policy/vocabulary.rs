@@ -63,10 +63,12 @@ named_enum!(
         FinanceNotified => "finance_notified", "书面告知财政",
         OperationStarted => "operation_started", "投入运行",
         FinalAccountsDone => "final_accounts_done", "完成竣工决算",
+        FinancialReviewRequested => "financial_review_requested", "提请财评或审计",
         FinancialReviewDone => "financial_review_done", "完成财务审核或审计",
         BudgetYearEnded => "budget_year_ended", "预算年度结束",
         SelfEvaluationSubmitted => "self_evaluation_submitted", "报送自评价报告",
         FinanceEvaluationDone => "finance_evaluation_done", "财政完成重点评价",
+        PostEvaluationDone => "post_evaluation_done", "完成后评价",
         RectificationReported => "rectification_reported", "报送整改报告",
         RectificationChecked => "rectification_checked", "完成整改核查",
         ShareRequestReceived => "share_request_received", "收到共享申请",
@@ -174,7 +176,8 @@ impl EventKind {
             | AcceptanceFiled
             | FinanceNotified
             | RectificationChecked
-            | ShareRequestAnswered => Some(Authority),
+            | ShareRequestAnswered
+            | PostEvaluationDone => Some(Authority),
             FinancialReviewDone | FinanceEvaluationDone => Some(Finance),
             WorkStarted
             | EquipmentPurchased
@@ -183,6 +186,7 @@ impl EventKind {
             | CompletionAcceptanceApplied
             | OperationStarted
             | FinalAccountsDone
+            | FinancialReviewRequested
             | SelfEvaluationSubmitted
             | RectificationReported
             | ShareRequestReceived

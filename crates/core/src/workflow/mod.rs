@@ -712,6 +712,9 @@ fn stage_passed(stage: Stage) -> (Vec<EventKind>, Vec<EventKind>) {
         Stage::PreliminaryAcceptance => same(vec![PreliminaryAcceptancePassed]),
         Stage::CompletionAcceptance => same(vec![CompletionAcceptancePassed]),
         Stage::AcceptanceFiling => same(vec![AcceptanceFiled]),
+        Stage::FinancialReview => same(vec![FinancialReviewDone]),
+        Stage::SelfEvaluation => same(vec![SelfEvaluationSubmitted]),
+        Stage::PostEvaluation => same(vec![PostEvaluationDone]),
         s if is_review(s) => same(vec![ReviewPassed]),
         _ => same(vec![]),
     }

@@ -79,6 +79,19 @@ impl Route {
     }
 }
 
+/// The events a pass of any step of `rule`'s chain records, first or again.
+pub fn events_of(rule: &StageRule) -> Vec<EventKind> {
+    let mut out = Vec::new();
+    for s in steps_of(rule, true) {
+        for e in s.on_pass.into_iter().chain(s.on_pass_again) {
+            if !out.contains(&e) {
+                out.push(e);
+            }
+        }
+    }
+    out
+}
+
 /// The steps of one rule's chain, keyed `stage/cite/n`. `ends_stage`: whether its last link
 /// is the last step of its stage on the route (where a stage's outcome is recorded unless the
 /// profile says which step records what).

@@ -151,6 +151,11 @@ impl Store {
                 "资金拨付申请及其办理",
                 subjects::<crate::payments::Payment>(self, &mut conn, id).await?,
             ),
+            (
+                "财评评价与运维.json",
+                "财评或审计、绩效评价和运维经费申请及其办理",
+                subjects::<crate::submissions::Submission>(self, &mut conn, id).await?,
+            ),
         ] {
             entries.push(doc(path, what, &value));
         }

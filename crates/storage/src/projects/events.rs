@@ -62,7 +62,11 @@ impl Step<Project> for RecordEvent<'_> {
             return Err(DomainError::invalid("kind", "项目的管理办法未加载，无法登记事件"));
         };
         if recorder.party.is_none() {
-            let by = if self.kind.step_recorded() { "项目验收" } else { "申报、审核等" };
+            let by = match recorder.stage {
+                Some(stage) => stage.label(),
+                None if self.kind.step_recorded() => "项目验收",
+                None => "申报、审核等",
+            };
             return Err(DomainError::invalid(
                 "kind",
                 format!("“{label}”由{by}办理步骤自动记录，不能手工登记"),

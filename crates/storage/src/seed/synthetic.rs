@@ -168,6 +168,55 @@ impl Store {
         Ok(())
     }
 
+    /// An approved synthetic project's O&M fund application, sent by its owner unit and
+    /// waiting on the next party of its profile's `om_fund_application` stage.
+    async fn seed_submission(
+        &self, conn: &mut sqlx::AnyConnection, id: ProjectId, jurisdiction: i64, profile: &str,
+        investment: i64, (by, at_ms): (UserId, i64),
+    ) -> Result<()> {
+        use crate::projects::run::subject::{facts_json, projection};
+        use crate::submissions::Submission;
+        use govit_core::policy::Stage;
+        let facts = govit_core::policy::Facts::new();
+        let stage = Stage::OmFundApplication;
+        let route = crate::submissions::route_of(self, profile, stage, &facts);
+        let Some(first) = route.steps.first() else { return Ok(()) };
+        let title = self
+            .rules()
+            .profile(profile)
+            .map_or_else(|| stage.label().to_string(), |p| p.stage_label(stage));
+        let act = govit_core::workflow::Act {
+            at_ms,
+            user: by,
+            parties: vec![crate::projects::run::OWNER.to_string()],
+            step: first.key.clone(),
+            verb: Verb::Pass { note: String::new() },
+        };
+        let progress = govit_core::workflow::replay(&route, at_ms, std::slice::from_ref(&act));
+        let (state, waiting) = projection::<Submission>(&route, &progress, false);
+        let submission: i64 = sqlx::query_scalar(
+            "INSERT INTO project_submissions (project_id, jurisdiction_id, stage, title, seq, \
+             amount_yuan, day, body, facts, state, waiting_on, created_by, created_at_ms, version) \
+             VALUES ($1, $2, $3, $4, 1, $5, NULL, '合成数据：下一年度运维经费申请', $6, $7, $8, $9, $10, 1) \
+             RETURNING id",
+        )
+        .bind(id.0)
+        .bind(jurisdiction)
+        .bind(stage.as_str())
+        .bind(title)
+        .bind((investment / 20).max(1))
+        .bind(facts_json(&facts))
+        .bind(state)
+        .bind(waiting)
+        .bind(by.0)
+        .bind(at_ms)
+        .fetch_one(&mut *conn)
+        .await?;
+        let which = crate::projects::run::Acts::Submission;
+        crate::projects::run::keep_act(conn, which, submission, 1, &act).await?;
+        Ok(())
+    }
+
     /// Starts a synthetic project's path as a real one stands: a submitted project has its
     /// declaration passed on `sent` (the first step of its route) and waits on the next step's
     /// parties; a draft waits on its owner. Returns the open task rows written.
@@ -356,6 +405,19 @@ impl Store {
                         if id % 3 == 1 {
                             let invest = p.investment.0;
                             self.seed_payment(
+                                &mut w.tx,
+                                ProjectId(id),
+                                j.0,
+                                profile,
+                                invest,
+                                (creator, at),
+                            )
+                            .await?;
+                        }
+                        // The last third have sent an O&M fund application.
+                        if id % 3 == 2 {
+                            let invest = p.investment.0;
+                            self.seed_submission(
                                 &mut w.tx,
                                 ProjectId(id),
                                 j.0,

@@ -20,6 +20,7 @@ pub enum Acts {
     Progress,
     Acceptance,
     Payment,
+    Submission,
 }
 
 impl Acts {
@@ -33,6 +34,7 @@ impl Acts {
             Acts::Progress => ("progress_acts", "report_id"),
             Acts::Acceptance => ("acceptance_acts", "acceptance_id"),
             Acts::Payment => ("payment_acts", "payment_id"),
+            Acts::Submission => ("submission_acts", "submission_id"),
         }
     }
 }

@@ -78,6 +78,12 @@ pub trait Subject: Record + Clone + Send + Sync + 'static {
     /// What it adds to its project's facts when its gates are judged (a payment: the share
     /// of the budget paid with its amount added).
     fn gate_facts(&self, _facts: &mut Facts) {}
+    /// The day an event its step records happened, when the record states it (a financial
+    /// review's final accounts were done on the day its owner says); `None`: the day of the
+    /// act.
+    fn event_day(&self, _event: EventKind) -> Option<chrono::NaiveDate> {
+        None
+    }
 }
 
 /// The `Record` of a subject: keyed by its id and version, read with its select, seen by
@@ -210,6 +216,46 @@ pub(crate) async fn gate_facts<S: Subject>(
     }
     s.gate_facts(&mut facts);
     Ok(facts)
+}
+
+/// Whether a pass recording `events` on project `p` on the day `now_ms` falls comes before
+/// the window its profile opens for the duty they fulfil (a deadline's `not_before_months`
+/// after its starting event: lhasa:22's self-evaluation in months 12 to 24 after
+/// acceptance): the deadline's article and why, if so.
+pub(crate) async fn window_not_open(
+    store: &Store, conn: &mut AnyConnection, p: &Project, events: &[EventKind], now_ms: i64,
+) -> Result<Option<(String, String)>> {
+    let rules = store.rules();
+    let Some(profile) = rules.profile(&p.profile_id) else { return Ok(None) };
+    for d in &profile.deadlines {
+        let Some(n) = d.not_before_months else { continue };
+        if !events.contains(&d.fulfilled_by) {
+            continue;
+        }
+        let from: Option<String> = sqlx::query_scalar(
+            "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND kind = $2 \
+             AND planned = 0",
+        )
+        .bind(p.id.0)
+        .bind(d.after.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+        let Some(from) = from.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        else {
+            continue;
+        };
+        let opens = from.checked_add_months(chrono::Months::new(n)).unwrap_or(from);
+        if crate::base::china_today(now_ms) < opens {
+            let why = format!(
+                "{}。本项目{}于 {from}，{opens} 起方可{}",
+                d.text.trim_end_matches('。'),
+                d.after.label(),
+                d.duty
+            );
+            return Ok(Some((d.cite.clone(), why)));
+        }
+    }
+    Ok(None)
 }
 
 /// A subject by id, as stored.
@@ -395,6 +441,9 @@ pub struct ActInput {
     holders: String,
     /// The gates in front of the step when the act would pass a gated one.
     gates: Vec<govit_core::obligation::GateCheck>,
+    /// The window a duty the pass would fulfil has not opened yet (lhasa:22's self-evaluation
+    /// from the 12th month after acceptance): its article and why.
+    early: Option<(String, String)>,
 }
 
 impl<S: Subject> Step<S> for SubjectAct<S> {
@@ -419,7 +468,14 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
             let facts = gate_facts(cx.store, cx.conn, p, s, cx.who.now_ms).await?;
             gates = cx.store.gate_checks(cx.conn, p, g, Some(&facts)).await?;
         }
-        Ok(ActInput { run: Some(run), parties, holders, gates })
+        let mut early = None;
+        if self.verb.kind() == VerbKind::Pass
+            && let Some(step) = run.route.steps.get(run.progress.current)
+            && let Some(p) = project.as_ref()
+        {
+            early = window_not_open(cx.store, cx.conn, p, &step.on_pass, cx.who.now_ms).await?;
+        }
+        Ok(ActInput { run: Some(run), parties, holders, gates, early })
     }
     fn decide(&self, at: At<'_, S>, input: ActInput) -> Decided<Self::Decision> {
         let s = at.record()?;
@@ -440,6 +496,9 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         let actor_holds = run.progress.holds(actor);
         if kind == VerbKind::Pass && actor_holds {
             govit_core::project::first_refusal(&input.gates)?;
+            if let Some((cite, text)) = input.early.clone() {
+                return Err(DomainError::GateRefused { cite, text });
+            }
         }
         decide_on(
             &run.route,
@@ -487,7 +546,7 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
                 conn,
                 s.project(),
                 *e,
-                today,
+                s.event_day(*e).unwrap_or(today),
                 &s.named(),
                 who.principal.user_id.0,
                 who.now_ms,

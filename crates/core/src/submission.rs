@@ -1,0 +1,377 @@
+//! What a project sends through the stages after its acceptance, each a report or an
+//! application run along its profile's chain for that stage — one mechanism for four uses:
+//! - 财评或审计 (`financial_review`, lhasa:21): the owner unit states its completed final
+//!   accounts (决算金额, the day they were done: `final_accounts_done`) and asks for the review,
+//!   which the profile sends to the approval department up to 100,000,000 yuan and to the
+//!   audit office above (the rule's `when` on `approved_yuan`);
+//! - 绩效自评价 (`self_evaluation`: yeji:23, gaoping:21, lhasa:22 with finance's evaluation of
+//!   key projects, xinzhou-transport:22);
+//! - 后评价 / 绩效考评 (`post_evaluation`: yeji:29, gaoping:22, linxiang:33,
+//!   xinzhou-transport:23/26), begun by the party the chain's first step names;
+//! - 运维经费申请 (`om_fund_application`, lhasa:27), its application the step the profile's
+//!   `om_funds` gates stand in front of (lhasa:20's three years after acceptance).
+//!
+//! Pure: the kinds and their fields, the form, the route and the state.
+
+use crate::error::FieldError;
+use crate::money::Yuan;
+use crate::policy::{EventKind, Facts, GatedAction, Profile, Stage};
+use crate::workflow::{Progress, Route, RunStatus};
+use chrono::NaiveDate;
+
+named_enum!(
+    /// Where a submission stands, from its run.
+    SubmissionStatus {
+        Drafting => "drafting", "待报送",
+        Returned => "returned", "已退回",
+        Reviewing => "reviewing", "办理中",
+        Done => "done", "已办结",
+        Refused => "refused", "不予通过",
+    }
+);
+
+/// The stages a submission may run, in the order of a project's life.
+pub const STAGES: [Stage; 4] = [
+    Stage::FinancialReview,
+    Stage::SelfEvaluation,
+    Stage::PostEvaluation,
+    Stage::OmFundApplication,
+];
+
+/// What a stage's submission asks for besides its text, and what stands in front of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kind {
+    pub stage: Stage,
+    /// The amount it states (决算金额, 申请运维经费), in 万元 on the form; `None`: none.
+    pub amount: Option<&'static str>,
+    /// The day it states and the event that day records on the project (竣工决算完成日期 →
+    /// `final_accounts_done`); `None`: none.
+    pub day: Option<(&'static str, EventKind)>,
+    /// The label of its text, and the hint under it.
+    pub text: &'static str,
+    pub hint: &'static str,
+    /// The event that must have happened before it may begin (通过竣工验收).
+    pub after: Option<EventKind>,
+    /// The action whose gates stand in front of its first step's pass.
+    pub gate: Option<GatedAction>,
+}
+
+const KINDS: [Kind; 4] = [
+    Kind {
+        stage: Stage::FinancialReview,
+        amount: Some("竣工决算金额（万元）"),
+        day: Some(("竣工决算完成日期", EventKind::FinalAccountsDone)),
+        text: "决算情况说明",
+        hint: "说明决（结）算手续的办理情况、资金来源及使用情况。",
+        after: Some(EventKind::CompletionAcceptancePassed),
+        gate: None,
+    },
+    Kind {
+        stage: Stage::SelfEvaluation,
+        amount: None,
+        day: None,
+        text: "自评价报告",
+        hint: "项目运行效果、资金使用、产出和效果及遇到的问题等。",
+        after: None,
+        gate: None,
+    },
+    Kind {
+        stage: Stage::PostEvaluation,
+        amount: None,
+        day: None,
+        text: "评价报告",
+        hint: "建设情况、应用情况、使用效果和安全状况等的评价及结论。",
+        after: Some(EventKind::CompletionAcceptancePassed),
+        gate: None,
+    },
+    Kind {
+        stage: Stage::OmFundApplication,
+        amount: Some("申请运维经费（万元）"),
+        day: None,
+        text: "绩效评价报告及运维需求",
+        hint: "附绩效评价报告的主要结论，说明运维内容和经费测算。",
+        after: Some(EventKind::CompletionAcceptancePassed),
+        gate: Some(GatedAction::OmFunds),
+    },
+];
+
+/// The kind of submission a stage runs, if it runs one.
+pub fn kind(stage: Stage) -> Option<&'static Kind> {
+    KINDS.iter().find(|k| k.stage == stage)
+}
+
+/// A submission's form, as typed (the page's fields and the API's body alike).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SubmissionForm {
+    /// The amount in 万元, where its kind states one.
+    pub amount: String,
+    /// The day (YYYY-MM-DD), where its kind states one.
+    pub day: String,
+    /// Its text: the report, the statement, the application.
+    pub text: String,
+}
+
+/// A submission, read from its form.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SubmissionTerms {
+    pub amount: Option<Yuan>,
+    pub day: Option<NaiveDate>,
+    pub text: String,
+}
+
+/// The longest text a submission keeps.
+pub const TEXT_MAX: usize = 4000;
+
+impl SubmissionForm {
+    /// The submission of `kind`, or every wrong field named. `today` bounds its day (a day
+    /// that has not come is refused), `earliest` from below (final accounts are done after
+    /// the acceptance they follow).
+    pub fn parse(
+        &self, kind: &Kind, today: NaiveDate, earliest: Option<NaiveDate>,
+    ) -> Result<SubmissionTerms, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let amount = kind.amount.and_then(|label| {
+            let name = label.split('（').next().unwrap_or(label);
+            match Yuan::parse_wan(&self.amount) {
+                Ok(a) if a.0 > 0 => Some(a),
+                Ok(_) => {
+                    errors.push(FieldError::new("amount", format!("{name}应大于 0")));
+                    None
+                }
+                Err(e) => {
+                    errors.push(FieldError::new("amount", format!("{name}：{e}")));
+                    None
+                }
+            }
+        });
+        let day = kind.day.and_then(|(label, _)| {
+            let typed = self.day.trim();
+            match NaiveDate::parse_from_str(typed, "%Y-%m-%d") {
+                _ if typed.is_empty() => {
+                    errors.push(FieldError::new("day", format!("请填写{label}")));
+                    None
+                }
+                Ok(d) if d > today => {
+                    errors.push(FieldError::new("day", format!("{label}不能晚于今天")));
+                    None
+                }
+                Ok(d) if earliest.is_some_and(|e| d < e) => {
+                    let e = earliest.map(|e| e.to_string()).unwrap_or_default();
+                    errors.push(FieldError::new(
+                        "day",
+                        format!("{label}不能早于通过竣工验收的日期（{e}）"),
+                    ));
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errors
+                        .push(FieldError::new("day", format!("{label}应为日期，例如 2026-06-30")));
+                    None
+                }
+            }
+        });
+        let text = self.text.trim();
+        if text.is_empty() {
+            errors.push(FieldError::new("text", format!("请填写{}", kind.text)));
+        } else if text.chars().count() > TEXT_MAX {
+            errors.push(FieldError::new("text", format!("{}不能超过 {TEXT_MAX} 个字", kind.text)));
+        } else if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            || text.contains('\u{FFFD}')
+        {
+            errors.push(FieldError::new(
+                "text",
+                format!("{}含有无法识别的字符，请重新输入", kind.text),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(SubmissionTerms { amount, day, text: text.to_string() })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The route of a submission of `stage` under its profile and the project's facts.
+pub fn route(profile: &Profile, stage: Stage, facts: &Facts) -> Route {
+    if kind(stage).is_none() {
+        return Route::default();
+    }
+    Route::from_rules(&profile.stages, &[stage], facts)
+}
+
+/// The stages of the profile a project may send a submission through: those it lays out a
+/// chain for, in [`STAGES`]' order.
+pub fn stages_of(profile: &Profile) -> Vec<Stage> {
+    STAGES
+        .iter()
+        .copied()
+        .filter(|s| profile.stages.iter().any(|r| r.stage == *s && !r.chain.is_empty()))
+        .collect()
+}
+
+/// What must have happened on a project before a submission of `stage` may begin, under
+/// `profile` on `route`: its kind's event (通过竣工验收), or else the event the profile's
+/// deadline for what its first step records runs from (yeji:23's self-evaluation after
+/// 投入运行) with that deadline's article — not a calendar's (gaoping:21's 预算年度结束 is
+/// no one's act).
+pub fn opens_after(profile: &Profile, route: &Route) -> Option<(EventKind, Option<String>)> {
+    let first = route.steps.first()?;
+    if let Some(e) = kind(first.stage).and_then(|k| k.after) {
+        return Some((e, None));
+    }
+    profile.deadlines.iter().find_map(|d| {
+        let calendar = matches!(d.after, EventKind::PlanYearStart | EventKind::BudgetYearEnded);
+        (first.on_pass.contains(&d.fulfilled_by) && !calendar)
+            .then(|| (d.after, Some(d.cite.clone())))
+    })
+}
+
+/// Where a submission stands by its run: its first step's party holds it until it sends it.
+pub fn status(route: &Route, progress: &Progress, returned: bool) -> SubmissionStatus {
+    match progress.status {
+        RunStatus::Completed => SubmissionStatus::Done,
+        RunStatus::Rejected => SubmissionStatus::Refused,
+        _ if returned => SubmissionStatus::Returned,
+        _ if progress.current == 0 && !route.steps.is_empty() => SubmissionStatus::Drafting,
+        _ => SubmissionStatus::Reviewing,
+    }
+}
+
+/// Why a submission in `status` cannot be corrected now, if it cannot: only while its first
+/// party holds it (not yet sent, taken back, or returned).
+pub fn not_editable(status: SubmissionStatus) -> Option<&'static str> {
+    match status {
+        SubmissionStatus::Drafting | SubmissionStatus::Returned => None,
+        SubmissionStatus::Done | SubmissionStatus::Refused => Some("已办结，不能再修改"),
+        SubmissionStatus::Reviewing => {
+            Some("正在办理，不能修改；需修改的，请撤回或由办理单位退回后修改")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{Fact, builtin};
+
+    fn profile(id: &str) -> Profile {
+        builtin().into_iter().find(|p| p.head.id == id).expect(id)
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("day")
+    }
+
+    #[test]
+    fn lhasa_21_sends_the_review_by_the_approved_amount() {
+        let lhasa = profile("lhasa");
+        let at = |yuan: i64| {
+            let facts: Facts = [(Fact::ApprovedYuan, yuan)].into_iter().collect();
+            route(&lhasa, Stage::FinancialReview, &facts)
+        };
+        let review = at(100_000_000);
+        assert_eq!(review.steps.len(), 2);
+        assert_eq!(review.steps[1].parties, ["authority"]);
+        assert_eq!(review.steps[1].action, "财评");
+        assert_eq!(
+            review.steps[0].on_pass,
+            [EventKind::FinalAccountsDone, EventKind::FinancialReviewRequested]
+        );
+        assert_eq!(review.steps[1].on_pass, [EventKind::FinancialReviewDone]);
+        let audit = at(100_000_001);
+        assert_eq!(audit.steps[1].parties, ["audit_office"]);
+        assert_eq!(audit.steps[1].action, "审计");
+        // Not known: neither rule holds.
+        assert!(route(&lhasa, Stage::FinancialReview, &Facts::new()).steps.is_empty());
+    }
+
+    #[test]
+    fn every_profile_lays_out_what_it_evaluates() {
+        assert_eq!(
+            stages_of(&profile("lhasa")),
+            [Stage::FinancialReview, Stage::SelfEvaluation, Stage::OmFundApplication]
+        );
+        assert_eq!(
+            stages_of(&profile("yeji")),
+            [Stage::SelfEvaluation, Stage::PostEvaluation, Stage::OmFundApplication]
+        );
+        assert_eq!(
+            stages_of(&profile("linxiang")),
+            [Stage::PostEvaluation, Stage::OmFundApplication]
+        );
+        // Every profile has its O&M fund applications judged by its `om_funds` gates.
+        for id in ["yeji", "gaoping", "lhasa", "linxiang", "xinzhou-transport"] {
+            let p = profile(id);
+            assert!(stages_of(&p).contains(&Stage::OmFundApplication), "{id}");
+            assert!(p.gates.iter().any(|g| g.action == GatedAction::OmFunds), "{id}");
+        }
+        // A one-step self-evaluation is submitted by its pass; lhasa:22's finance then
+        // evaluates.
+        let yeji = route(&profile("yeji"), Stage::SelfEvaluation, &Facts::new());
+        assert_eq!(yeji.steps[0].on_pass, [EventKind::SelfEvaluationSubmitted]);
+        let lhasa = route(&profile("lhasa"), Stage::SelfEvaluation, &Facts::new());
+        assert_eq!(lhasa.steps[0].on_pass, [EventKind::SelfEvaluationSubmitted]);
+        assert_eq!(lhasa.steps[1].on_pass, [EventKind::FinanceEvaluationDone]);
+        let om = route(&profile("lhasa"), Stage::OmFundApplication, &Facts::new());
+        assert_eq!(om.steps[0].on_pass, [EventKind::OmFundsApplied]);
+        // Stages no submission runs have no route here.
+        assert!(route(&profile("lhasa"), Stage::Payment, &Facts::new()).steps.is_empty());
+    }
+
+    #[test]
+    fn a_submission_opens_after_what_its_profile_says() {
+        let at = |id: &str, stage: Stage| {
+            let p = profile(id);
+            opens_after(&p, &route(&p, stage, &Facts::new()))
+        };
+        let accepted = Some((EventKind::CompletionAcceptancePassed, None));
+        assert_eq!(at("lhasa", Stage::OmFundApplication), accepted);
+        assert_eq!(at("yeji", Stage::PostEvaluation), accepted);
+        assert_eq!(
+            at("yeji", Stage::SelfEvaluation),
+            Some((EventKind::OperationStarted, Some("yeji:23".into())))
+        );
+        assert_eq!(
+            at("lhasa", Stage::SelfEvaluation),
+            Some((EventKind::CompletionAcceptancePassed, Some("lhasa:22".into())))
+        );
+        // gaoping:21 after the budget year: the calendar's, not an act to wait for.
+        assert_eq!(at("gaoping", Stage::SelfEvaluation), None);
+    }
+
+    #[test]
+    fn the_form_is_read_by_its_kind() {
+        let review = kind(Stage::FinancialReview).expect("kind");
+        let today = day("2026-06-16");
+        let form = |amount: &str, d: &str, text: &str| SubmissionForm {
+            amount: amount.into(),
+            day: d.into(),
+            text: text.into(),
+        };
+        let ok = form("118.2", "2026-06-01", "决算已办结").parse(review, today, None).expect("ok");
+        assert_eq!(ok.amount, Some(Yuan(1_182_000)));
+        assert_eq!(ok.day, Some(day("2026-06-01")));
+        let fields = |r: Result<SubmissionTerms, Vec<FieldError>>| -> Vec<String> {
+            r.expect_err("refused").into_iter().map(|e| e.field.to_string()).collect()
+        };
+        assert_eq!(fields(form("", "", "").parse(review, today, None)), ["amount", "day", "text"]);
+        assert_eq!(
+            fields(form("0", "2026-06-17", "x").parse(review, today, None)),
+            ["amount", "day"]
+        );
+        let early = form("1", "2026-05-31", "x").parse(review, today, Some(day("2026-06-01")));
+        assert_eq!(fields(early), ["day"]);
+        assert_eq!(
+            fields(form("1", "2026-6-1x", "a\u{0}b").parse(review, today, None)),
+            ["day", "text"]
+        );
+        let long = "字".repeat(TEXT_MAX + 1);
+        assert_eq!(fields(form("1", "2026-06-01", &long).parse(review, today, None)), ["text"]);
+        // A self-evaluation reads its text alone: an amount typed there is not kept.
+        let own = kind(Stage::SelfEvaluation).expect("kind");
+        let t = form("abc", "", "运行良好").parse(own, today, None).expect("ok");
+        assert_eq!((t.amount, t.day), (None, None));
+    }
+}

@@ -1,0 +1,240 @@
+//! 财评或审计, 绩效自评价, 后评价 and 运维经费申请 as the store keeps them: what a project sends
+//! through a stage after its acceptance (`govit_core::submission`), numbered per stage, each
+//! with what its kind states and its text, and the run of each along its profile's chain for
+//! that stage (under the facts kept with it), folded from `submission_acts` by the subject
+//! mechanism. The profile's `om_funds` gates stand in front of an O&M fund application; a
+//! pass that would fulfil a duty before its window opens (lhasa:22) is refused by the
+//! mechanism. See `steps`.
+
+mod steps;
+
+pub use steps::{EditSubmission, StartSubmission};
+
+use crate::base::change::Record;
+use crate::projects::run::Acts;
+use crate::projects::run::subject::{Subject, SubjectAct, SubjectView, facts_from_json};
+use crate::{Result, Store};
+use govit_core::ids::{JurisdictionId, ProjectId};
+use govit_core::money::Yuan;
+use govit_core::policy::{EventKind, Facts, GatedAction, Stage};
+use govit_core::project::ProjectAction;
+use govit_core::submission::{self, SubmissionStatus, SubmissionTerms};
+use govit_core::workflow::{Progress, Route, VerbKind};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+
+/// A submission, as read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Submission {
+    pub id: i64,
+    pub project_id: ProjectId,
+    pub project_name: String,
+    pub owner_name: String,
+    pub jurisdiction_id: JurisdictionId,
+    pub profile_id: String,
+    pub stage: Stage,
+    /// The stage's name in the profile when it began (财评或审计, 绩效自评).
+    pub title: String,
+    /// The project's first, second … of this stage.
+    pub seq: i64,
+    pub terms: SubmissionTerms,
+    /// The facts its route was laid out under.
+    #[serde(skip)]
+    pub facts: Facts,
+    pub status: SubmissionStatus,
+    pub created_by: String,
+    pub created_at_ms: i64,
+    pub version: i64,
+}
+
+impl Submission {
+    /// 绩效自评（第 2 次）; the first is its title alone.
+    pub fn name(&self) -> String {
+        match self.seq {
+            1 => self.title.clone(),
+            n => format!("{}（第 {n} 次）", self.title),
+        }
+    }
+
+    /// Whether its run is over (done or refused).
+    pub fn through(&self) -> bool {
+        matches!(self.status, SubmissionStatus::Done | SubmissionStatus::Refused)
+    }
+
+    /// What its kind asks for besides its text.
+    pub fn kind(&self) -> Option<&'static submission::Kind> {
+        submission::kind(self.stage)
+    }
+}
+
+/// The verbs a submission's run offers: passed (报送, 财评, 审计, 评价), returned for
+/// correction, taken back by the sender, or refused where a step judges.
+pub const SUBMISSION_VERBS: [VerbKind; 4] =
+    [VerbKind::Pass, VerbKind::Return, VerbKind::Withdraw, VerbKind::Reject];
+
+/// A submission as its run leaves it, with the reader's verbs.
+pub type SubmissionView = SubjectView<Submission>;
+
+/// One act on a submission.
+pub type SubmissionAct = SubjectAct<Submission>;
+
+const SELECT: &str = "SELECT s.*, p.name AS project_name, p.profile_id, \
+    d.name AS owner_name, u.name AS created_by_name \
+    FROM project_submissions s \
+    JOIN projects p ON p.id = s.project_id JOIN departments d ON d.id = p.owner_department_id \
+    JOIN users u ON u.id = s.created_by";
+const FROM: &str = "FROM project_submissions s JOIN projects p ON p.id = s.project_id \
+    JOIN departments d ON d.id = p.owner_department_id";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Submission> {
+    let state: String = r.try_get("state")?;
+    let stage: String = r.try_get("stage")?;
+    let day: Option<String> = r.try_get("day")?;
+    Ok(Submission {
+        id: r.try_get("id")?,
+        project_id: ProjectId(r.try_get("project_id")?),
+        project_name: r.try_get("project_name")?,
+        owner_name: r.try_get("owner_name")?,
+        jurisdiction_id: JurisdictionId(r.try_get("jurisdiction_id")?),
+        profile_id: r.try_get("profile_id")?,
+        stage: Stage::parse(&stage).unwrap_or(Stage::SelfEvaluation),
+        title: r.try_get("title")?,
+        seq: r.try_get("seq")?,
+        terms: SubmissionTerms {
+            amount: r.try_get::<Option<i64>, _>("amount_yuan")?.map(Yuan),
+            day: day.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            text: r.try_get("body")?,
+        },
+        facts: facts_from_json(&r.try_get::<String, _>("facts")?),
+        status: SubmissionStatus::parse(&state).unwrap_or(SubmissionStatus::Reviewing),
+        created_by: r.try_get("created_by_name")?,
+        created_at_ms: r.try_get("created_at_ms")?,
+        version: r.try_get("version")?,
+    })
+}
+
+crate::projects::run::subject::subject_record!(
+    Submission,
+    "submission",
+    "project_submissions",
+    |s| json!({"project_id": s.project_id, "stage": s.stage, "seq": s.seq, "terms": s.terms,
+               "status": s.status, "version": s.version})
+);
+
+/// The route of a submission of `stage` under its profile, from the facts it began with.
+pub fn route_of(store: &Store, profile: &str, stage: Stage, facts: &Facts) -> Route {
+    let rules = store.rules();
+    rules.profile(profile).map(|p| submission::route(p, stage, facts)).unwrap_or_default()
+}
+
+impl Subject for Submission {
+    const ACTS: Acts = Acts::Submission;
+    const ROWS: &'static str = "project_submissions";
+    const SELECT: &'static str = SELECT;
+    const FROM: &'static str = FROM;
+    const KEYWORDS: &'static [&'static str] = &["p.name", "d.name", "s.title"];
+    const VERBS: &'static [VerbKind] = &SUBMISSION_VERBS;
+    const OPEN: &'static [&'static str] = &["drafting", "returned", "reviewing"];
+    const ACTION: ProjectAction = ProjectAction::Submission;
+    const NO_ROUTE: &'static str = "本辖区的规定没有这一事项的办理程序";
+
+    fn from_row(r: &sqlx::any::AnyRow) -> Result<Self> {
+        from_row(r)
+    }
+    fn project(&self) -> ProjectId {
+        self.project_id
+    }
+    fn profile(&self) -> &str {
+        &self.profile_id
+    }
+    fn started_ms(&self) -> i64 {
+        self.created_at_ms
+    }
+    fn route(&self, store: &Store) -> Route {
+        route_of(store, &self.profile_id, self.stage, &self.facts)
+    }
+    fn named(&self) -> String {
+        self.name()
+    }
+    fn naming(&self) -> (&'static str, &'static str) {
+        ("本事项", "本事项已办结")
+    }
+    fn state(route: &Route, progress: &Progress, returned: bool) -> &'static str {
+        submission::status(route, progress, returned).as_str()
+    }
+    fn gated(route: &Route, index: usize) -> Option<GatedAction> {
+        let stage = route.steps.first()?.stage;
+        (index == 0).then(|| submission::kind(stage).and_then(|k| k.gate)).flatten()
+    }
+    fn event_day(&self, event: EventKind) -> Option<chrono::NaiveDate> {
+        let (_, stated) = self.kind()?.day?;
+        (stated == event).then_some(self.terms.day).flatten()
+    }
+}
+
+/// A stage a project may send a submission through, as its page offers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Offered {
+    pub stage: Stage,
+    /// Its name in the profile.
+    pub label: String,
+    /// What the profile says of it, with its article.
+    pub rules: Vec<String>,
+    /// Whether the reader acts as the party its route begins with.
+    pub starter: bool,
+    /// Whether the reader may begin one now.
+    pub may_start: bool,
+    /// What must happen first and has not (项目投入运行后才能发起绩效自评价（yeji:23）).
+    pub not_yet: Option<String>,
+}
+
+impl Store {
+    /// The stages project `p` (which the caller has read) may send submissions through under
+    /// its profile, each saying whether the caller may begin one: they act as the party of its
+    /// route's first step, and the project is approved.
+    pub async fn submissions_offered(
+        &self, who: crate::base::change::Who<'_>, p: &crate::projects::Project,
+    ) -> Result<Vec<Offered>> {
+        let rules = self.rules();
+        let Some(profile) = rules.profile(&p.profile_id) else { return Ok(Vec::new()) };
+        let mut conn = self.pool.acquire().await?;
+        let facts = self.facts_of(&mut conn, p).await?;
+        let parties = crate::projects::run::acting_parties(&mut conn, who.principal, p).await?;
+        let approved = p.status == govit_core::project::ProjectStatus::Approved;
+        let mut out = Vec::new();
+        for stage in submission::stages_of(profile) {
+            let route = submission::route(profile, stage, &facts);
+            let first = route.steps.first().map(|s| s.parties.clone()).unwrap_or_default();
+            let label = profile.stage_label(stage);
+            let not_yet = steps::not_yet(&mut conn, p.id, profile, &route, &label).await?;
+            let starter = first.iter().any(|f| parties.contains(f));
+            out.push(Offered {
+                stage,
+                rules: profile
+                    .stages
+                    .iter()
+                    .filter(|r| r.stage == stage && r.applies(&facts))
+                    .map(|r| format!("{}（{}）", r.text, r.cite))
+                    .collect(),
+                may_start: approved && not_yet.is_none() && starter,
+                starter,
+                not_yet,
+                label,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The gates of the profile in front of a submission's first step, judged as they would
+    /// be if it were sent now (`now_ms`), for its page.
+    pub async fn submission_gates(
+        &self, p: &crate::projects::Project, s: &Submission, now_ms: i64,
+    ) -> Result<Vec<govit_core::obligation::GateCheck>> {
+        let Some(gate) = s.kind().and_then(|k| k.gate) else { return Ok(Vec::new()) };
+        let mut conn = self.pool.acquire().await?;
+        let facts =
+            crate::projects::run::subject::gate_facts(self, &mut conn, p, s, now_ms).await?;
+        self.gate_checks(&mut conn, p, gate, Some(&facts)).await
+    }
+}

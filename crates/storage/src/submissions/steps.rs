@@ -1,0 +1,321 @@
+//! A submission's changes on the change path: the party its stage's route begins with (the
+//! owner unit for a review, a self-evaluation or an O&M fund application; the authority for
+//! yeji:29's post-evaluation) begins one on an approved project (`StartSubmission`), or
+//! corrects it while it holds it — before sending it, after taking it back, or after a return
+//! (`EditSubmission`). Its run then goes with the subject mechanism's acts
+//! (`SubmissionAct`).
+
+use super::*;
+use crate::base::change::{At, Audited, Cx, Decided, Step, Written, stale_unless};
+use crate::projects::Project;
+use crate::projects::run::subject::{facts_json, opening, projection};
+use govit_core::DomainError;
+use govit_core::policy::Profile;
+use govit_core::submission::{SubmissionForm, not_editable};
+
+/// Begin a submission of `stage` for project `project` (`Target::New`).
+pub struct StartSubmission {
+    pub project: ProjectId,
+    pub stage: Stage,
+    pub form: SubmissionForm,
+}
+
+/// Its first party corrects a submission at the version it saw.
+pub struct EditSubmission {
+    pub form: SubmissionForm,
+}
+
+/// The day project `project` passed its completion acceptance, if it did.
+async fn accepted_on(
+    conn: &mut sqlx::AnyConnection, project: ProjectId,
+) -> Result<Option<chrono::NaiveDate>> {
+    first_day(conn, project, EventKind::CompletionAcceptancePassed).await
+}
+
+/// Why a submission of `label` on `route` cannot begin on project `project` yet, if it cannot:
+/// what its profile says must happen first has not (项目通过竣工验收后才能发起财评或审计).
+pub(crate) async fn not_yet(
+    conn: &mut sqlx::AnyConnection, project: ProjectId, profile: &Profile, route: &Route,
+    label: &str,
+) -> Result<Option<String>> {
+    let Some((event, cite)) = submission::opens_after(profile, route) else { return Ok(None) };
+    if first_day(conn, project, event).await?.is_some() {
+        return Ok(None);
+    }
+    let cite = cite.map(|c| format!("（{c}）")).unwrap_or_default();
+    Ok(Some(format!("项目{}后才能发起{label}{cite}", event.label())))
+}
+
+/// The first day `event` happened on project `project`, if it did.
+async fn first_day(
+    conn: &mut sqlx::AnyConnection, project: ProjectId, event: EventKind,
+) -> Result<Option<chrono::NaiveDate>> {
+    let day: Option<String> = sqlx::query_scalar(
+        "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND planned = 0 \
+         AND kind = $2",
+    )
+    .bind(project.0)
+    .bind(event.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(day.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
+}
+
+/// Who begins and corrects a submission of `stage` under `profile` (the first step's parties,
+/// by their names), for refusals.
+fn starters(profile: Option<&Profile>, route: &Route) -> String {
+    let first = route.steps.first().map(|s| s.parties.clone()).unwrap_or_default();
+    first
+        .iter()
+        .map(|k| profile.map_or_else(|| k.clone(), |p| p.party_label(k)))
+        .collect::<Vec<_>>()
+        .join("或")
+}
+
+/// What beginning a submission reads.
+#[derive(Default)]
+pub struct StartInput {
+    project: Option<Project>,
+    parties: Vec<String>,
+    label: String,
+    starters: String,
+    facts: Facts,
+    route: Route,
+    /// The project's submissions of this stage so far, those still open, and those done.
+    last_seq: i64,
+    open: i64,
+    done: i64,
+    accepted: Option<chrono::NaiveDate>,
+    /// What must have happened first and has not, said as a refusal.
+    not_yet: Option<String>,
+}
+
+/// What a submission decides: its terms, its number, and the route it takes.
+pub struct Started {
+    jurisdiction: i64,
+    title: String,
+    terms: SubmissionTerms,
+    seq: i64,
+    route: Route,
+    facts: Facts,
+}
+
+impl Step<Submission> for StartSubmission {
+    type Input = StartInput;
+    type Decision = Started;
+
+    fn action(&self) -> String {
+        "submission.start".into()
+    }
+    async fn gather(&self, cx: &mut Cx<'_, Submission>) -> Result<StartInput> {
+        let Some(o) = opening(cx, self.project).await? else {
+            return Ok(StartInput::default());
+        };
+        let facts = cx.store.facts_of(cx.conn, &o.project).await?;
+        let rules = cx.store.rules();
+        let profile = rules.profile(&o.project.profile_id);
+        let route = profile.map(|p| submission::route(p, self.stage, &facts)).unwrap_or_default();
+        let (last_seq, open, done): (Option<i64>, i64, i64) = {
+            let r = sqlx::query(
+                "SELECT MAX(seq) AS last_seq, \
+                 CAST(COALESCE(SUM(CASE WHEN state IN ('drafting', 'returned', 'reviewing') THEN 1 ELSE 0 END), 0) AS BIGINT) AS open, \
+                 CAST(COALESCE(SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END), 0) AS BIGINT) AS done \
+                 FROM project_submissions WHERE project_id = $1 AND stage = $2",
+            )
+            .bind(o.project.id.0)
+            .bind(self.stage.as_str())
+            .fetch_one(&mut *cx.conn)
+            .await?;
+            (r.try_get("last_seq")?, r.try_get("open")?, r.try_get("done")?)
+        };
+        let accepted = accepted_on(cx.conn, o.project.id).await?;
+        let label =
+            profile.map_or_else(|| self.stage.label().into(), |p| p.stage_label(self.stage));
+        let not_yet = match profile {
+            Some(pr) => not_yet(cx.conn, o.project.id, pr, &route, &label).await?,
+            None => None,
+        };
+        Ok(StartInput {
+            label,
+            not_yet,
+            starters: starters(profile, &route),
+            project: Some(o.project),
+            parties: o.parties,
+            facts,
+            route,
+            last_seq: last_seq.unwrap_or(0),
+            open,
+            done,
+            accepted,
+        })
+    }
+    fn decide(&self, at: At<'_, Submission>, input: StartInput) -> Decided<Started> {
+        let project = input.project.as_ref().ok_or(DomainError::NotFound)?;
+        let label = &input.label;
+        let Some(kind) = submission::kind(self.stage) else {
+            return Err(DomainError::invalid("stage", "这一阶段不通过本功能办理"));
+        };
+        let Some(first) = input.route.steps.first() else {
+            return Err(DomainError::InvalidState {
+                message: format!("本辖区的规定没有“{label}”的办理程序"),
+            });
+        };
+        if !first.parties.iter().any(|k| input.parties.contains(k)) {
+            return Err(DomainError::Forbidden(format!("{label}由{}发起", input.starters)));
+        }
+        if project.status != govit_core::project::ProjectStatus::Approved {
+            return Err(DomainError::InvalidState {
+                message: format!(
+                    "项目当前为“{}”，立项批复后才能发起{label}",
+                    project.status.label()
+                ),
+            });
+        }
+        if let Some(why) = input.not_yet.clone() {
+            return Err(DomainError::InvalidState { message: why });
+        }
+        if input.open > 0 {
+            return Err(DomainError::InvalidState {
+                message: format!("本项目已有正在办理的{label}，办结后才能再次发起"),
+            });
+        }
+        if self.stage == Stage::FinancialReview && input.done > 0 {
+            return Err(DomainError::InvalidState {
+                message: format!("本项目已完成{label}")
+            });
+        }
+        let today = crate::base::china_today(at.who.now_ms);
+        let terms = self.form.parse(kind, today, input.accepted).map_err(DomainError::Invalid)?;
+        Ok(Started {
+            jurisdiction: project.jurisdiction_id.0,
+            title: label.clone(),
+            terms,
+            seq: input.last_seq + 1,
+            route: input.route.clone(),
+            facts: input.facts.clone(),
+        })
+    }
+    async fn write(&self, cx: &mut Cx<'_, Submission>, d: Started) -> Result<Written> {
+        let who = cx.who;
+        let (state, waiting) =
+            projection::<Submission>(&d.route, &Progress::start(&d.route, who.now_ms), false);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO project_submissions (project_id, jurisdiction_id, stage, title, seq, \
+             amount_yuan, day, body, facts, state, waiting_on, created_by, created_at_ms, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1) RETURNING id",
+        )
+        .bind(self.project.0)
+        .bind(d.jurisdiction)
+        .bind(self.stage.as_str())
+        .bind(d.title.clone())
+        .bind(d.seq)
+        .bind(d.terms.amount.map(|a| a.0))
+        .bind(d.terms.day.map(|x| x.to_string()))
+        .bind(d.terms.text.clone())
+        .bind(facts_json(&d.facts))
+        .bind(state)
+        .bind(waiting)
+        .bind(who.principal.user_id.0)
+        .bind(who.now_ms)
+        .fetch_one(&mut *cx.conn)
+        .await
+        .map_err(|e| {
+            crate::base::unless_unique(e, || DomainError::InvalidState {
+                message: format!("本项目刚刚发起了{}，请刷新后查看", d.title),
+            })
+        })?;
+        let mut line = format!("发起{}", d.title);
+        if d.seq > 1 {
+            line.push_str(&format!("（第 {} 次）", d.seq));
+        }
+        if let Some(a) = d.terms.amount {
+            line.push_str(&format!("：{} 万元", a.to_wan_string()));
+        }
+        crate::projects::note_on_timeline(
+            cx.conn,
+            who.principal,
+            who.now_ms,
+            self.project,
+            ProjectAction::Submission,
+            &line,
+        )
+        .await?;
+        let after_json = json!({"project_id": self.project, "stage": self.stage, "seq": d.seq,
+                                "terms": d.terms, "status": state});
+        Ok(Written { created: Some(id), ..Written::part(Audited::of(None, after_json)) })
+    }
+}
+
+/// What correcting a submission reads: whether the caller acts as its first party, who that
+/// is, and the day its project was accepted.
+#[derive(Default)]
+pub struct EditInput {
+    holds: bool,
+    starters: String,
+    accepted: Option<chrono::NaiveDate>,
+}
+
+impl Step<Submission> for EditSubmission {
+    type Input = EditInput;
+    type Decision = SubmissionTerms;
+
+    fn action(&self) -> String {
+        "submission.edit".into()
+    }
+    async fn gather(&self, cx: &mut Cx<'_, Submission>) -> Result<EditInput> {
+        let s = cx.record()?.clone();
+        let who = cx.who;
+        let Some(p) = Project::load_visible(cx.conn, who, s.project_id.0).await? else {
+            return Ok(EditInput::default());
+        };
+        let parties = crate::projects::run::acting_parties(cx.conn, who.principal, &p).await?;
+        let route = s.route(cx.store);
+        let rules = cx.store.rules();
+        let first = route.steps.first().map(|x| x.parties.clone()).unwrap_or_default();
+        Ok(EditInput {
+            holds: first.iter().any(|k| parties.contains(k)),
+            starters: starters(rules.profile(&s.profile_id), &route),
+            accepted: accepted_on(cx.conn, s.project_id).await?,
+        })
+    }
+    fn decide(&self, at: At<'_, Submission>, input: EditInput) -> Decided<SubmissionTerms> {
+        let s = at.record()?;
+        if !input.holds {
+            return Err(DomainError::Forbidden(format!("{}由{}发起", s.title, input.starters)));
+        }
+        if let Some(why) = not_editable(s.status) {
+            return Err(DomainError::InvalidState { message: format!("{}{why}", s.name()) });
+        }
+        let kind = s.kind().ok_or(DomainError::NotFound)?;
+        let today = crate::base::china_today(at.who.now_ms);
+        self.form.parse(kind, today, input.accepted).map_err(DomainError::Invalid)
+    }
+    async fn write(&self, cx: &mut Cx<'_, Submission>, terms: SubmissionTerms) -> Result<Written> {
+        let s = cx.record()?.clone();
+        let who = cx.who;
+        let conn = &mut *cx.conn;
+        let n = sqlx::query(
+            "UPDATE project_submissions SET amount_yuan = $1, day = $2, body = $3, \
+             version = version + 1 WHERE id = $4 AND version = $5",
+        )
+        .bind(terms.amount.map(|a| a.0))
+        .bind(terms.day.map(|x| x.to_string()))
+        .bind(terms.text.clone())
+        .bind(s.id)
+        .bind(s.version)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        stale_unless(conn, n, "project_submissions", s.id).await?;
+        crate::projects::note_on_timeline(
+            conn,
+            who.principal,
+            who.now_ms,
+            s.project_id,
+            ProjectAction::Submission,
+            &format!("修改{}", s.name()),
+        )
+        .await?;
+        Ok(Written::part(Audited::of(Some(json!({"terms": s.terms})), json!({"terms": terms}))))
+    }
+}

@@ -1,0 +1,426 @@
+//! After acceptance (issue 12 §4–§6): what a project sends through its profile's later stages
+//! — lhasa:21's review of the final accounts by the approval department up to 100,000,000
+//! yuan and by the audit office above; lhasa:22's self-evaluation in months 12 to 24 after
+//! acceptance, evaluated by finance; lhasa:20's three years without O&M funds before lhasa:27's
+//! application; yeji:23's self-evaluation and yeji:29's post-evaluation begun by the authority.
+//! Each step records its events on the project (never typed).
+
+use super::Cast;
+use super::acceptances::events;
+use super::contracts::approved;
+use crate::harness::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const DAY: Duration = Duration::from_secs(86_400);
+
+/// A project of `profile` approved and through its completion acceptance: the cast and its id.
+async fn accepted(app: &TestApp, profile: &str) -> (Cast, i64) {
+    let (cast, id, ..) = approved(app, profile).await;
+    accept(app, &cast, id).await;
+    (cast, id)
+}
+
+/// Takes approved project `id` through its completion acceptance with the cast.
+async fn accept(app: &TestApp, cast: &Cast, id: i64) {
+    let (_, clerk) = cast.owner_clerk(id).await;
+    accept_with(app, clerk, cast.api("reviewer"), &cast.all(), id).await;
+}
+
+/// Takes approved project `id` through its completion acceptance: its owner's `clerk` starts
+/// it, the authority's `reviewer` establishes what the `accept` gates ask, and `apis` pass
+/// its steps.
+pub(crate) async fn accept_with(
+    app: &TestApp, clerk: &Api, reviewer: &Api, apis: &[&Api], id: i64,
+) {
+    reviewer
+        .establish(
+            id,
+            &[
+                ("catalog_in_sharing_platform", 1),
+                ("secure_controllable", 1),
+                ("uses_domestic_crypto", 1),
+            ],
+        )
+        .await;
+    let acceptance = json!({"summary": "已按批复建成全部建设内容", "contact": "李工",
+                            "phone": "0891-1234567"});
+    let (s, a) = clerk.post(&format!("/api/v1/projects/{id}/acceptances"), acceptance).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let (_, refused) = pass_all(apis, "acceptances", a["id"].as_i64().expect("id")).await;
+    assert!(refused.is_none(), "{refused:?}");
+    assert!(events(app, id).await.contains(&"completion_acceptance_passed".to_string()));
+}
+
+/// Passes the steps of subject `kind` (`submissions`) with whoever may until nobody may or a
+/// pass is refused: the steps passed, and the refusal if one came.
+async fn pass_all(
+    apis: &[&Api], kind: &str, id: i64,
+) -> (Vec<String>, Option<(StatusCode, Value)>) {
+    let mut done = Vec::new();
+    for _ in 0..8 {
+        let mut moved = false;
+        for api in apis {
+            let (s, a) = api.get(&format!("/api/v1/{kind}/{id}")).await;
+            if s != StatusCode::OK
+                || !a["verbs"].as_array().is_some_and(|v| v.contains(&json!("pass")))
+            {
+                continue;
+            }
+            let step = a["steps"][a["current_step"].as_u64().expect("step") as usize]["action"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let (s, b) = act_on(api, kind, id, "pass", json!({})).await;
+            if s != StatusCode::OK {
+                return (done, Some((s, b)));
+            }
+            done.push(step);
+            moved = true;
+        }
+        if !moved {
+            break;
+        }
+    }
+    (done, None)
+}
+
+fn today(app: &TestApp) -> String {
+    govit_storage::china_today(app.now()).to_string()
+}
+
+async fn set_investment(app: &TestApp, id: i64, yuan: i64) {
+    govit_storage::sqlx::query("UPDATE projects SET investment_yuan = $1 WHERE id = $2")
+        .bind(yuan)
+        .bind(id)
+        .execute(app.store.pool())
+        .await
+        .expect("investment");
+}
+
+#[tokio::test]
+async fn lhasa_21_sends_the_final_accounts_to_review_or_audit_by_the_approved_amount() {
+    let app = spawn_app().await;
+    let (cast, id, ..) = approved(&app, "lhasa").await;
+    let (_, clerk) = cast.owner_clerk(id).await;
+    let path = format!("/api/v1/projects/{id}/submissions");
+    let review = |amount: &str, day: &str| {
+        json!({"stage": "financial_review", "amount": amount, "day": day,
+               "text": "竣工决算已办结，资金全部来源于财政资金"})
+    };
+    // Not before the completion acceptance.
+    let (s, e) = clerk.post(&path, review("118", &today(&app))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(e.to_string().contains("通过竣工验收后"), "{e}");
+    accept(&app, &cast, id).await;
+
+    // The split is read from the profile at its boundary.
+    for (yuan, says) in
+        [(100_000_000, "提交项目审批部门进行财评"), (100_000_001, "提交审计部门进行审计")]
+    {
+        set_investment(&app, id, yuan).await;
+        let (_, offered) = clerk.get(&path).await;
+        let stage = offered["stages"]
+            .as_array()
+            .expect("stages")
+            .iter()
+            .find(|s| s["stage"] == "financial_review")
+            .cloned()
+            .unwrap_or_else(|| panic!("{offered}"));
+        assert_eq!(stage["may_start"], true, "{stage}");
+        let rules = stage["rules"].to_string();
+        assert!(rules.contains(says) && rules.contains("lhasa:21"), "{yuan}: {rules}");
+        assert_eq!(rules.matches("lhasa:21").count(), 1, "only the rule that applies: {rules}");
+    }
+    set_investment(&app, id, 1_205_000).await;
+
+    // Field errors name their fields; nothing is saved.
+    let (s, e) = clerk
+        .post(
+            &path,
+            json!({"stage": "financial_review", "amount": "0",
+                                          "day": "2099-01-01", "text": ""}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    for f in ["amount", "day", "text"] {
+        assert!(e.to_string().contains(&format!("\"{f}\"")), "{f}: {e}");
+    }
+    let (s, e) = clerk.post(&path, json!({"stage": "payment", "text": "x"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e.to_string().contains("stage"), "{e}");
+    let (_, listed) = clerk.get(&path).await;
+    assert_eq!(listed["items"], json!([]), "{listed}");
+    // Only the owner unit asks for it.
+    let (s, e) = cast.api("reviewer").post(&path, review("118", &today(&app))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+
+    let (s, a) = clerk.post(&path, review("118", &today(&app))).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(route_actions(&a), ["提请财评", "财评"]);
+    assert_eq!(
+        (a["status"].clone(), a["amount_yuan"].clone()),
+        (json!("drafting"), json!(1_180_000))
+    );
+    let sub = a["id"].as_i64().expect("id");
+    // One at a time.
+    let (s, e) = clerk.post(&path, review("118", &today(&app))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    // Corrected while its owner holds it, at the version read.
+    let (s, e) = clerk
+        .put(
+            &format!("/api/v1/submissions/{sub}"),
+            json!({"amount": "117.5", "day": today(&app),
+             "text": "竣工决算已办结", "version": 0}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "a stale version: {e}");
+    let (s, a) = clerk
+        .put(
+            &format!("/api/v1/submissions/{sub}"),
+            json!({"amount": "117.5", "day": today(&app),
+             "text": "竣工决算已办结", "version": a["version"]}),
+        )
+        .await;
+    assert_eq!((s, a["amount_yuan"].clone()), (StatusCode::OK, json!(1_175_000)), "{a}");
+
+    let (walked, refused) = pass_all(&cast.all(), "submissions", sub).await;
+    assert!(refused.is_none(), "{refused:?}");
+    assert_eq!(walked, ["提请财评", "财评"]);
+    let (_, a) = clerk.get(&format!("/api/v1/submissions/{sub}")).await;
+    assert_eq!(a["status"], "done", "{a}");
+    let recorded = events(&app, id).await;
+    for e in ["final_accounts_done", "financial_review_requested", "financial_review_done"] {
+        assert!(recorded.contains(&e.to_string()), "{e}: {recorded:?}");
+    }
+    // The review is done once.
+    let (s, e) = clerk.post(&path, review("118", &today(&app))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(e.to_string().contains("已完成"), "{e}");
+    // Its events are the steps', never typed.
+    let (s, e) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/events"),
+            json!({"kind": "final_accounts_done", "date": today(&app)}),
+        )
+        .await;
+    assert!(s == StatusCode::FORBIDDEN || s == StatusCode::UNPROCESSABLE_ENTITY, "{s}: {e}");
+}
+
+#[tokio::test]
+async fn above_100_million_yuan_lhasa_21_sends_it_to_the_audit_office() {
+    let app = spawn_app().await;
+    let (cast, id) = accepted(&app, "lhasa").await;
+    let (_, clerk) = cast.owner_clerk(id).await;
+    set_investment(&app, id, 100_000_001).await;
+    // The day the final accounts were done: after the acceptance, not before.
+    let accepted_on = today(&app);
+    app.advance(DAY * 70);
+    let (s, a) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/submissions"),
+            json!({"stage": "financial_review", "amount": "9800", "day": accepted_on,
+                   "text": "决算已办结"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(route_actions(&a), ["提请审计", "审计"]);
+    let sub = a["id"].as_i64().expect("id");
+    let (walked, refused) = pass_all(&cast.all(), "submissions", sub).await;
+    assert!(refused.is_none(), "{refused:?}");
+    assert_eq!(walked, ["提请审计", "审计"]);
+    // The final accounts are recorded on the day stated, so the two months ran out before
+    // the request: lhasa:21's duty reads as met late.
+    let milestones =
+        app.store.milestones(govit_core::ids::ProjectId(id)).await.expect("milestones");
+    let done = milestones
+        .iter()
+        .find(|m| !m.planned && m.kind.as_str() == "final_accounts_done")
+        .expect("final accounts");
+    assert_eq!(done.date, accepted_on);
+}
+
+#[tokio::test]
+async fn lhasa_22_and_20_keep_their_windows_after_acceptance() {
+    let app = spawn_app().await;
+    let (cast, id) = accepted(&app, "lhasa").await;
+    let (login, _) = cast.owner_clerk(id).await;
+    let path = format!("/api/v1/projects/{id}/submissions");
+    let clerk = app.api(&login).await;
+    // lhasa:22: the self-evaluation from the 12th month after acceptance.
+    let (s, a) =
+        clerk.post(&path, json!({"stage": "self_evaluation", "text": "运行稳定，用户满意"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(route_actions(&a), ["绩效自评", "重点项目绩效评价"]);
+    let own = a["id"].as_i64().expect("id");
+    let (s, e) = act_on(&clerk, "submissions", own, "pass", json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(e.to_string().contains("lhasa:22") && e.to_string().contains("起方可"), "{e}");
+    // lhasa:20: no O&M funds within three years of acceptance.
+    let (s, a) = clerk
+        .post(
+            &path,
+            json!({"stage": "om_fund_application", "amount": "12", "text": "申请运维经费"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let om = a["id"].as_i64().expect("id");
+    let (s, e) = act_on(&clerk, "submissions", om, "pass", json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(e.to_string().contains("lhasa:20"), "{e}");
+
+    // A year on, the self-evaluation goes, and finance evaluates it.
+    app.advance(DAY * 366);
+    let apis: Vec<Api> = {
+        let mut v = Vec::new();
+        for (l, ..) in &cast.apis {
+            v.push(app.api(l).await);
+        }
+        v
+    };
+    let all: Vec<&Api> = apis.iter().collect();
+    let (walked, refused) = pass_all(&all, "submissions", own).await;
+    assert!(refused.is_none(), "{refused:?}");
+    assert_eq!(walked, ["绩效自评", "重点项目绩效评价"]);
+    let recorded = events(&app, id).await;
+    for e in ["self_evaluation_submitted", "finance_evaluation_done"] {
+        assert!(recorded.contains(&e.to_string()), "{e}: {recorded:?}");
+    }
+    // Still within three years: refused; after them, applied for and taken by the authority.
+    let (_, refused) = pass_all(&all, "submissions", om).await;
+    assert_eq!(refused.map(|r| r.0), Some(StatusCode::CONFLICT));
+    app.advance(DAY * 366 * 2);
+    let clerk = app.api(&login).await;
+    let (_, a) = clerk.get(&format!("/api/v1/submissions/{om}")).await;
+    assert_eq!(a["status"], "drafting", "{a}");
+    let mut apis = Vec::new();
+    for (l, ..) in &cast.apis {
+        apis.push(app.api(l).await);
+    }
+    let all: Vec<&Api> = apis.iter().collect();
+    let (walked, refused) = pass_all(&all, "submissions", om).await;
+    assert!(refused.is_none(), "{refused:?}");
+    assert_eq!(walked, ["申请运维经费", "审核或统一申请"]);
+    assert!(events(&app, id).await.contains(&"om_funds_applied".to_string()));
+}
+
+#[tokio::test]
+async fn yeji_evaluates_on_its_pages_without_javascript() {
+    let app = spawn_app().await;
+    let web = app.login("clerk").await;
+    let id = web.create_draft("评价测试平台").await;
+    web.submit(id).await;
+    let p = app.approve_yeji(id).await;
+    assert_eq!(p["status"], "approved", "{p}");
+    let clerk = &app.api("clerk").await;
+    let reviewer = &app.api("reviewer").await;
+    let centre = &app.api("jyzx").await;
+    accept_with(&app, clerk, reviewer, &[clerk, reviewer, centre], id).await;
+    // yeji:23: the self-evaluation follows 投入运行, which the unit records.
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("项目投入运行后才能发起绩效自评价（yeji:23）"), "{page}");
+    let (s, e) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/submissions"),
+            json!({"stage": "self_evaluation", "text": "运行良好"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(e.to_string().contains("yeji:23"), "{e}");
+    let (s, e) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/events"),
+            json!({"kind": "operation_started", "date": today(&app)}),
+        )
+        .await;
+    assert!(s.is_success(), "{s}: {e}");
+    let (s, page) = web.text(&format!("/projects/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("财评、评价与运维") && page.contains("发起绩效自评价"), "{page}");
+    assert!(!page.contains("发起后评价"), "yeji:29's post-evaluation is the authority's");
+    let (s, page) =
+        web.text(&format!("/projects/{id}/submissions/new?stage=self_evaluation")).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("yeji:23") && page.contains("自评价报告"), "{page}");
+    let (s, _) = web.text(&format!("/projects/{id}/submissions/new?stage=financial_review")).await;
+    assert_eq!(s, StatusCode::CONFLICT, "yeji lays out no financial review");
+    let r = web
+        .post(&format!("/projects/{id}/submissions"), &[("stage", "self_evaluation"), ("text", "")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.expect("page");
+    assert!(page.contains("请填写自评价报告"), "{page}");
+    let r = web
+        .post(
+            &format!("/projects/{id}/submissions"),
+            &[
+                ("stage", "self_evaluation"),
+                ("text", "系统运行稳定\n遇到的问题：数据共享接口偶有超时"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().expect("location").to_string();
+    let (_, page) = web.text(&to).await;
+    assert!(
+        page.contains("待报送") && page.contains("自评价") && page.contains("已保存"),
+        "{page}"
+    );
+    // One step, the owner's: sending it is the submission (yeji:23).
+    let sub: i64 = to
+        .trim_start_matches("/submissions/")
+        .split('?')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("id");
+    let (_, a) = clerk.get(&format!("/api/v1/submissions/{sub}")).await;
+    let r = web
+        .post(
+            &format!("/submissions/{sub}/act"),
+            &[("verb", "pass"), ("version", &a["version"].to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap_or_default());
+    let (_, page) = web.text(&format!("/submissions/{sub}")).await;
+    assert!(page.contains("已办结"), "{page}");
+    assert!(events(&app, id).await.contains(&"self_evaluation_submitted".to_string()));
+
+    // yeji:29: the authority begins the post-evaluation; the owner cannot.
+    let path = format!("/api/v1/projects/{id}/submissions");
+    let body = json!({"stage": "post_evaluation", "text": "建设内容全部完成，应用效果良好"});
+    let (s, e) = clerk.post(&path, body.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    let (s, a) = reviewer.post(&path, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(route_actions(&a), ["组织后评价"]);
+    let post = a["id"].as_i64().expect("id");
+    let (_, waiting) = reviewer.get("/api/v1/submissions").await;
+    assert!(waiting.to_string().contains(&format!("\"id\":{post}")), "{waiting}");
+    let (s, a) = act_on(reviewer, "submissions", post, "pass", json!({})).await;
+    assert_eq!((s, a["status"].clone()), (StatusCode::OK, json!("done")), "{a}");
+
+    // yeji:24: no O&M funds for a system that does not share; the page says so beforehand.
+    let om = json!({"stage": "om_fund_application", "amount": "8.5",
+                    "text": "申请下一年度运维经费，绩效自评价结论为良好"});
+    let (s, a) = clerk.post(&path, om).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(route_actions(&a), ["申请运维经费", "审核并安排运维经费"], "yeji:5");
+    let om = a["id"].as_i64().expect("id");
+    // Found since its approval not to share after all.
+    reviewer.establish(id, &[("can_share", 0)]).await;
+    let (_, page) = web.text(&format!("/submissions/{om}")).await;
+    assert!(page.contains("办理条件") && page.contains("yeji:24"), "{page}");
+    assert!(page.contains("不满足"), "{page}");
+    let (s, e) = act_on(clerk, "submissions", om, "pass", json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(e.to_string().contains("yeji:24"), "{e}");
+    reviewer.establish(id, &[("can_share", 1)]).await;
+    let finance = &app.api("finance").await;
+    let (walked, refused) = pass_all(&[clerk, finance], "submissions", om).await;
+    assert!(refused.is_none(), "{refused:?}");
+    assert_eq!(walked, ["申请运维经费", "审核并安排运维经费"]);
+    assert!(events(&app, id).await.contains(&"om_funds_applied".to_string()));
+    let (_, list) = web.text("/submissions").await;
+    assert!(list.contains("后评价") && list.contains("自评价"), "{list}");
+}
