@@ -164,6 +164,12 @@ async fn main() {
     let pay = &pays["items"][0];
     let payment_page = format!("/payments/{}", pay["id"].as_i64().expect("a payment waiting"));
     let approved_page = format!("/projects/{}", pay["project_id"].as_i64().expect("its project"));
+    // An O&M fund application (a third of the approved projects sent one): the first the
+    // reviewer's list shows.
+    let list = client.get(format!("{base}/submissions")).send().await.expect("list");
+    let list = list.text().await.expect("list body");
+    let at = list.find("href=\"/submissions/").expect("a submission listed") + 6;
+    let submission_page = list[at..].split('"').next().expect("its link").to_string();
     let pages = [
         "/",
         "/projects",
@@ -184,6 +190,8 @@ async fn main() {
         "/payments",
         payment_page.as_str(),
         approved_page.as_str(),
+        "/submissions",
+        submission_page.as_str(),
         // yeji annex 1 for the reviewer's submitted declarations (every row, up to the cap).
         "/projects/declaration-form.xlsx?status=submitted",
     ];

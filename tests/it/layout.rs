@@ -27,7 +27,7 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("progress", &["base", "rules", "org", "projects"]),
     ("acceptances", &["base", "rules", "org", "projects"]),
     ("payments", &["base", "rules", "org", "projects"]),
-    ("submissions", &["base", "rules", "org", "projects"]),
+    ("submissions", &["base", "rules", "org", "projects", "payments"]),
     (
         "archives",
         &[

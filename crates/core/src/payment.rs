@@ -184,6 +184,8 @@ pub struct Funds {
     pub pending: Yuan,
     /// The budget less what is paid and asked for; negative when they exceed it.
     pub remaining: Yuan,
+    /// What was paid and given back as surplus (yeji:19's 结余资金退回, confirmed by finance).
+    pub returned: Yuan,
     pub by_year: Vec<YearFunds>,
 }
 
@@ -223,6 +225,17 @@ impl Funds {
             .map(|(year, (planned, paid))| YearFunds { year, planned, paid: Yuan(paid) })
             .collect();
         f
+    }
+
+    /// With `returned` of what was paid given back as surplus.
+    pub fn with_returned(mut self, returned: Yuan) -> Funds {
+        self.returned = returned;
+        self
+    }
+
+    /// What was paid and kept: paid less the surplus returned.
+    pub fn kept(&self) -> Yuan {
+        Yuan(self.paid.0.saturating_sub(self.returned.0))
     }
 
     /// Whether what is paid and asked for goes beyond the approved budget.

@@ -1,5 +1,9 @@
-//! What a project sends through the stages after its acceptance, each a report or an
-//! application run along its profile's chain for that stage — one mechanism for four uses:
+//! What a project sends through the stages after its approval, each a report or an
+//! application run along its profile's chain for that stage — one mechanism for six uses:
+//! - 未按计划实施说明 (`unimplemented_report`, yeji:19): a project not carried out in its year
+//!   explains why in writing to the authority, which may recover its funds;
+//! - 结余资金退回 (`surplus_return`, yeji:19): a project whose investment has a surplus returns
+//!   it, finance confirming the return (the project's money shows it as returned);
 //! - 财评或审计 (`financial_review`, lhasa:21): the owner unit states its completed final
 //!   accounts (决算金额, the day they were done: `final_accounts_done`) and asks for the review,
 //!   which the profile sends to the approval department up to 100,000,000 yuan and to the
@@ -31,7 +35,9 @@ named_enum!(
 );
 
 /// The stages a submission may run, in the order of a project's life.
-pub const STAGES: [Stage; 4] = [
+pub const STAGES: [Stage; 6] = [
+    Stage::UnimplementedReport,
+    Stage::SurplusReturn,
     Stage::FinancialReview,
     Stage::SelfEvaluation,
     Stage::PostEvaluation,
@@ -56,7 +62,25 @@ pub struct Kind {
     pub gate: Option<GatedAction>,
 }
 
-const KINDS: [Kind; 4] = [
+const KINDS: [Kind; 6] = [
+    Kind {
+        stage: Stage::UnimplementedReport,
+        amount: None,
+        day: None,
+        text: "未按计划实施的原因",
+        hint: "说明当年度未按计划实施的内容、原因和后续安排。",
+        after: None,
+        gate: None,
+    },
+    Kind {
+        stage: Stage::SurplusReturn,
+        amount: Some("退回结余资金（万元）"),
+        day: None,
+        text: "结余情况说明",
+        hint: "说明项目总投资结余的金额、形成原因和退回方式。",
+        after: Some(EventKind::CompletionAcceptancePassed),
+        gate: None,
+    },
     Kind {
         stage: Stage::FinancialReview,
         amount: Some("竣工决算金额（万元）"),
@@ -295,7 +319,13 @@ mod tests {
         );
         assert_eq!(
             stages_of(&profile("yeji")),
-            [Stage::SelfEvaluation, Stage::PostEvaluation, Stage::OmFundApplication]
+            [
+                Stage::UnimplementedReport,
+                Stage::SurplusReturn,
+                Stage::SelfEvaluation,
+                Stage::PostEvaluation,
+                Stage::OmFundApplication
+            ]
         );
         assert_eq!(
             stages_of(&profile("linxiang")),

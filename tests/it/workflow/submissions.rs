@@ -424,3 +424,69 @@ async fn yeji_evaluates_on_its_pages_without_javascript() {
     let (_, list) = web.text("/submissions").await;
     assert!(list.contains("后评价") && list.contains("自评价"), "{list}");
 }
+
+#[tokio::test]
+async fn yeji_19_a_year_not_carried_out_is_explained_and_a_surplus_returned() {
+    let app = spawn_app().await;
+    let web = app.login("clerk").await;
+    let id = web.create_draft("结余测试平台").await;
+    web.submit(id).await;
+    let p = app.approve_yeji(id).await;
+    assert_eq!(p["status"], "approved", "{p}");
+    let clerk = &app.api("clerk").await;
+    let reviewer = &app.api("reviewer").await;
+    let finance = &app.api("finance").await;
+    let centre = &app.api("jyzx").await;
+    let path = format!("/api/v1/projects/{id}/submissions");
+    // Not carried out in its year: the unit explains in writing to the authority (yeji:19).
+    let (s, a) = clerk
+        .post(
+            &path,
+            json!({"stage": "unimplemented_report", "text": "因选址调整，当年度未按计划开工"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(route_actions(&a), ["书面说明原因", "审查说明（视情收回资金）"]);
+    let explained = a["id"].as_i64().expect("id");
+    let (walked, refused) = pass_all(&[clerk, reviewer], "submissions", explained).await;
+    assert!(refused.is_none(), "{refused:?}");
+    assert_eq!(walked.len(), 2, "{walked:?}");
+    // No surplus before the acceptance.
+    let surplus = |wan: &str| json!({"stage": "surplus_return", "amount": wan, "text": "项目总投资结余，按规定退回"});
+    let (s, e) = clerk.post(&path, surplus("5")).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    // 100 万元 paid within the plan, then accepted.
+    publish_plan(&[reviewer, &app.api("qzf").await], 2026).await;
+    let (s, a) = clerk
+        .post(
+            &format!("/api/v1/projects/{id}/payments"),
+            json!({"kind": "progress", "amount": "100", "payee": "测试承建公司",
+                   "purpose": "进度款"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let (_, refused) =
+        pass_all(&[clerk, reviewer, finance], "payments", a["id"].as_i64().expect("id")).await;
+    assert!(refused.is_none(), "{refused:?}");
+    accept_with(&app, clerk, reviewer, &[clerk, reviewer, centre], id).await;
+    // At most what was paid: 100 万元 and one yuan is refused, naming the field.
+    let (s, e) = clerk.post(&path, surplus("100.0001")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e.to_string().contains("\"amount\"") && e.to_string().contains("100"), "{e}");
+    let (s, a) = clerk.post(&path, surplus("12.5")).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(route_actions(&a), ["退回结余资金", "确认收回"]);
+    let back = a["id"].as_i64().expect("id");
+    let (_, funds) = clerk.get(&format!("/api/v1/projects/{id}/payments")).await;
+    assert_eq!(funds["funds"]["returned_yuan"], 0, "not confirmed yet: {funds}");
+    let (walked, refused) = pass_all(&[clerk, finance], "submissions", back).await;
+    assert!(refused.is_none(), "{refused:?}");
+    assert_eq!(walked, ["退回结余资金", "确认收回"]);
+    let (_, funds) = clerk.get(&format!("/api/v1/projects/{id}/payments")).await;
+    assert_eq!(funds["funds"]["returned_yuan"], 125_000, "{funds}");
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    assert!(page.contains("已退回结余") && page.contains("实际使用 87.5 万元"), "{page}");
+    // What was returned is no longer there to return.
+    let (s, e) = clerk.post(&path, surplus("87.5001")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+}

@@ -26,6 +26,8 @@ named_enum!(
         CompletionAcceptance => "completion_acceptance", "竣工验收",
         AcceptanceFiling => "acceptance_filing", "验收备案",
         Payment => "payment", "资金拨付",
+        UnimplementedReport => "unimplemented_report", "未按计划实施说明",
+        SurplusReturn => "surplus_return", "结余资金退回",
         FinancialReview => "financial_review", "财务审核或审计",
         SelfEvaluation => "self_evaluation", "绩效自评价",
         PostEvaluation => "post_evaluation", "后评价",

@@ -226,6 +226,23 @@ impl Store {
         Ok(out)
     }
 
+    /// A project's money as its payments and its confirmed surplus returns leave it, for a
+    /// project the caller has read.
+    pub async fn project_funds(
+        &self, p: &crate::projects::Project,
+    ) -> Result<govit_core::payment::Funds> {
+        let funds = self.funds_of(p).await?;
+        let returned: i64 = self
+            .subjects_of::<Submission>(p.id)
+            .await?
+            .iter()
+            .filter(|s| s.stage == Stage::SurplusReturn && s.status == SubmissionStatus::Done)
+            .filter_map(|s| s.terms.amount)
+            .map(|a| a.0)
+            .fold(0i64, i64::saturating_add);
+        Ok(funds.with_returned(Yuan(returned)))
+    }
+
     /// The gates of the profile in front of a submission's first step, judged as they would
     /// be if it were sent now (`now_ms`), for its page.
     pub async fn submission_gates(

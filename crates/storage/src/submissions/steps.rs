@@ -61,6 +61,47 @@ async fn first_day(
     Ok(day.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
 }
 
+/// What project `project` may still return as surplus: what was paid to it, less its other
+/// surplus returns (`except` the one being corrected) not refused.
+async fn returnable(
+    conn: &mut sqlx::AnyConnection, project: ProjectId, except: Option<i64>,
+) -> Result<Yuan> {
+    let paid: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(amount_yuan), 0) AS BIGINT) FROM project_payments \
+         WHERE project_id = $1 AND state = 'paid'",
+    )
+    .bind(project.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    let returned: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(amount_yuan), 0) AS BIGINT) FROM project_submissions \
+         WHERE project_id = $1 AND stage = 'surplus_return' AND state <> 'refused' AND id <> $2",
+    )
+    .bind(project.0)
+    .bind(except.unwrap_or(0))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Yuan(paid.saturating_sub(returned).max(0)))
+}
+
+/// A surplus return beyond what may be returned is refused, naming the field.
+fn within_returnable(
+    stage: Stage, terms: &SubmissionTerms, returnable: Yuan,
+) -> std::result::Result<(), DomainError> {
+    match terms.amount {
+        Some(a) if stage == Stage::SurplusReturn && a.0 > returnable.0 => {
+            Err(DomainError::invalid(
+                "amount",
+                format!(
+                    "退回结余资金不能超过已拨付且尚未退回的资金（{} 万元）",
+                    returnable.to_wan_string()
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Who begins and corrects a submission of `stage` under `profile` (the first step's parties,
 /// by their names), for refusals.
 fn starters(profile: Option<&Profile>, route: &Route) -> String {
@@ -88,6 +129,8 @@ pub struct StartInput {
     accepted: Option<chrono::NaiveDate>,
     /// What must have happened first and has not, said as a refusal.
     not_yet: Option<String>,
+    /// What may still be returned as surplus: paid, less what was returned or is being.
+    returnable: Yuan,
 }
 
 /// What a submission decides: its terms, its number, and the route it takes.
@@ -135,9 +178,11 @@ impl Step<Submission> for StartSubmission {
             Some(pr) => not_yet(cx.conn, o.project.id, pr, &route, &label).await?,
             None => None,
         };
+        let returnable = returnable(cx.conn, o.project.id, None).await?;
         Ok(StartInput {
             label,
             not_yet,
+            returnable,
             starters: starters(profile, &route),
             project: Some(o.project),
             parties: o.parties,
@@ -186,6 +231,7 @@ impl Step<Submission> for StartSubmission {
         }
         let today = crate::base::china_today(at.who.now_ms);
         let terms = self.form.parse(kind, today, input.accepted).map_err(DomainError::Invalid)?;
+        within_returnable(self.stage, &terms, input.returnable)?;
         Ok(Started {
             jurisdiction: project.jurisdiction_id.0,
             title: label.clone(),
@@ -250,6 +296,7 @@ impl Step<Submission> for StartSubmission {
 /// is, and the day its project was accepted.
 #[derive(Default)]
 pub struct EditInput {
+    returnable: Yuan,
     holds: bool,
     starters: String,
     accepted: Option<chrono::NaiveDate>,
@@ -273,6 +320,7 @@ impl Step<Submission> for EditSubmission {
         let rules = cx.store.rules();
         let first = route.steps.first().map(|x| x.parties.clone()).unwrap_or_default();
         Ok(EditInput {
+            returnable: returnable(cx.conn, s.project_id, Some(s.id)).await?,
             holds: first.iter().any(|k| parties.contains(k)),
             starters: starters(rules.profile(&s.profile_id), &route),
             accepted: accepted_on(cx.conn, s.project_id).await?,
@@ -288,7 +336,9 @@ impl Step<Submission> for EditSubmission {
         }
         let kind = s.kind().ok_or(DomainError::NotFound)?;
         let today = crate::base::china_today(at.who.now_ms);
-        self.form.parse(kind, today, input.accepted).map_err(DomainError::Invalid)
+        let terms = self.form.parse(kind, today, input.accepted).map_err(DomainError::Invalid)?;
+        within_returnable(s.stage, &terms, input.returnable)?;
+        Ok(terms)
     }
     async fn write(&self, cx: &mut Cx<'_, Submission>, terms: SubmissionTerms) -> Result<Written> {
         let s = cx.record()?.clone();

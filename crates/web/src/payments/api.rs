@@ -99,6 +99,8 @@ pub struct FundsDto {
     paid_yuan: i64,
     /// Requested and not yet paid nor refused.
     pending_yuan: i64,
+    /// The surplus given back and confirmed by finance (yeji:19).
+    returned_yuan: i64,
     /// The budget less what is paid and requested; negative beyond it.
     remaining_yuan: i64,
     /// Each year planned or paid in, oldest first.
@@ -115,6 +117,7 @@ impl From<&Funds> for FundsDto {
             other_yuan: f.sources.other.0,
             paid_yuan: f.paid.0,
             pending_yuan: f.pending.0,
+            returned_yuan: f.returned.0,
             remaining_yuan: f.remaining.0,
             by_year: f
                 .by_year
@@ -175,7 +178,7 @@ pub async fn project_payments(
 ) -> Result<Json<ProjectPaymentsDto>, ApiError> {
     let p = state.store.read::<Project>(user.who(&state), id).await?;
     let list = state.store.subjects_of::<Payment>(p.id).await?;
-    let funds = state.store.funds_of(&p).await?;
+    let funds = state.store.project_funds(&p).await?;
     Ok(Json(ProjectPaymentsDto {
         items: list.iter().map(PaymentDto::from).collect(),
         funds: FundsDto::from(&funds),

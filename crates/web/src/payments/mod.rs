@@ -117,7 +117,7 @@ async fn render_form(
         action,
         editing,
         rules,
-        funds: state.store.funds_of(p).await?,
+        funds: state.store.project_funds(p).await?,
         kinds: kinds(),
         f,
         e,
@@ -264,7 +264,7 @@ async fn render_payment(
         created_at: fmt_ms(a.created_at_ms),
         may_edit: route::owns(user, &p)
             && govit_storage::payments::not_editable(a.status).is_none(),
-        funds: state.store.funds_of(&p).await?,
+        funds: state.store.project_funds(&p).await?,
         ratio: (!a.through())
             .then(|| {
                 govit_core::payment::paid_ratio_bp_shown(a.paid_before, a.terms.amount, a.approved)
@@ -358,7 +358,7 @@ pub fn project_payments_panel(
         if payments.is_empty() && !may_start {
             return Ok(None);
         }
-        let funds = cx.state.store.funds_of(p).await?;
+        let funds = cx.state.store.project_funds(p).await?;
         Ok(Some(ProjectPayments { project_id: p.id.0, funds, payments, may_start }.render()?))
     })
 }

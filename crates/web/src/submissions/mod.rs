@@ -227,9 +227,8 @@ struct SubmissionPage {
     kind: &'static Kind,
     created_at: String,
     may_edit: bool,
-    /// What the project's money was when it is a review of its final accounts: approved and
-    /// paid, in 万元.
-    funds: Option<(String, String)>,
+    /// The project's money, for a review of its final accounts or a surplus return.
+    funds: Option<govit_core::payment::Funds>,
     /// The step the gates stand in front of (申请运维经费).
     gated: String,
     flash: Option<String>,
@@ -272,9 +271,8 @@ async fn render_submission(
     } else {
         route::gate_rows(state.store.submission_gates(&p, s, state.now_ms()).await?)
     };
-    let funds = if s.stage == Stage::FinancialReview {
-        let f = state.store.funds_of(&p).await?;
-        Some((f.approved.to_wan_string(), f.paid.to_wan_string()))
+    let funds = if matches!(s.stage, Stage::FinancialReview | Stage::SurplusReturn) {
+        Some(state.store.project_funds(&p).await?)
     } else {
         None
     };
