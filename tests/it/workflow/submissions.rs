@@ -239,6 +239,21 @@ async fn above_100_million_yuan_lhasa_21_sends_it_to_the_audit_office() {
         .find(|m| !m.planned && m.kind.as_str() == "final_accounts_done")
         .expect("final accounts");
     assert_eq!(done.date, accepted_on);
+    let (s, duties) = clerk.get(&format!("/api/v1/projects/{id}/obligations")).await;
+    assert_eq!(s, StatusCode::OK, "{duties}");
+    let audit = duties
+        .as_array()
+        .expect("obligations")
+        .iter()
+        .find(|d| d["rule_id"] == "lhasa-21-audit")
+        .cloned()
+        .unwrap_or_else(|| panic!("{duties}"));
+    assert_eq!((audit["status"].clone(), audit["late"].clone()), (json!("fulfilled"), json!(true)));
+    assert_eq!(audit["since"], accepted_on, "{audit}");
+    assert!(
+        !duties.to_string().contains("lhasa-21-financial-review"),
+        "only the rule of its amount: {duties}"
+    );
 }
 
 #[tokio::test]
