@@ -184,6 +184,30 @@ fn covered_label(every: Period, year: i32, index: u32) -> (String, String) {
     }
 }
 
+/// Adds to a project's `events` what they and its `facts` imply: the free O&M period ends
+/// the construction contract's O&M years (`om_years_in_contract`) after the completion
+/// acceptance, the day lhasa:27's application is counted back from — unless its end was
+/// recorded.
+pub fn add_implied_events(events: &mut Vec<Event>, facts: &crate::policy::Facts) {
+    use crate::policy::{EventKind, Fact};
+    if events.iter().any(|e| e.kind == EventKind::OmFreePeriodEnd) {
+        return;
+    }
+    let accepted = events
+        .iter()
+        .filter(|e| e.kind == EventKind::CompletionAcceptancePassed)
+        .map(|e| e.date)
+        .min();
+    let years = facts.get(&Fact::OmYearsInContract).copied().unwrap_or(0);
+    if let Some(day) = accepted
+        && let Ok(years) = u32::try_from(years)
+        && (1..=50).contains(&years)
+        && let Some(end) = day.checked_add_months(chrono::Months::new(years * 12))
+    {
+        events.push(Event { kind: EventKind::OmFreePeriodEnd, date: end });
+    }
+}
+
 /// Every obligation the project's events create under the profile, as of `today`.
 pub fn obligations<'p>(
     profile: &'p Profile, cal: &Calendar, ctx: &ProjectContext<'_>, today: NaiveDate,
@@ -431,6 +455,32 @@ mod tests {
     ) -> Vec<Obligation<'p>> {
         let ctx = ProjectContext { facts, events, waivers: &[], plan_year: Some(2026) };
         obligations(p, &Calendar::builtin(), &ctx, d(today))
+    }
+
+    #[test]
+    fn lhasa_27_counts_back_from_the_free_om_period_the_contract_and_acceptance_imply() {
+        let lhasa = policy::builtin().into_iter().find(|p| p.head.id == "lhasa").expect("lhasa");
+        let accepted = Event { kind: EventKind::CompletionAcceptancePassed, date: d("2026-06-16") };
+        let facts: Facts = [(Fact::OmYearsInContract, 3)].into_iter().collect();
+        let mut events = vec![accepted];
+        add_implied_events(&mut events, &facts);
+        assert_eq!(events[1], Event { kind: EventKind::OmFreePeriodEnd, date: d("2029-06-16") });
+        let owed = one(&lhasa, &events, &facts, "2026-06-17");
+        let apply = owed.iter().find(|o| o.rule.id == "lhasa-27-om-funds").expect("lhasa:27");
+        assert_eq!(apply.due.map(|x| x.date), Some(d("2028-08-31")), "the year before it ends");
+        // Applied for: met.
+        events.push(Event { kind: EventKind::OmFundsApplied, date: d("2028-05-06") });
+        let owed = one(&lhasa, &events, &facts, "2028-05-07");
+        let apply = owed.iter().find(|o| o.rule.id == "lhasa-27-om-funds").expect("lhasa:27");
+        assert_eq!(apply.status, Status::Fulfilled);
+        // A recorded end wins; without the contract's O&M years nothing is implied.
+        let mut recorded =
+            vec![accepted, Event { kind: EventKind::OmFreePeriodEnd, date: d("2030-01-01") }];
+        add_implied_events(&mut recorded, &facts);
+        assert_eq!(recorded.len(), 2);
+        let mut bare = vec![accepted];
+        add_implied_events(&mut bare, &Facts::new());
+        assert_eq!(bare.len(), 1);
     }
 
     const CONTRACT: &str = r#"

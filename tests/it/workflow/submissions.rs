@@ -7,7 +7,7 @@
 
 use super::Cast;
 use super::acceptances::events;
-use super::contracts::approved;
+use super::contracts::{approved, construction};
 use crate::harness::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -84,6 +84,19 @@ async fn pass_all(
         }
     }
     (done, None)
+}
+
+/// The project's obligation of rule `rule`, as its owner reads it.
+async fn obligation(api: &Api, id: i64, rule: &str) -> Value {
+    let (s, duties) = api.get(&format!("/api/v1/projects/{id}/obligations")).await;
+    assert_eq!(s, StatusCode::OK, "{duties}");
+    duties
+        .as_array()
+        .expect("obligations")
+        .iter()
+        .find(|d| d["rule_id"] == rule)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {rule}: {duties}"))
 }
 
 fn today(app: &TestApp) -> String {
@@ -259,10 +272,21 @@ async fn above_100_million_yuan_lhasa_21_sends_it_to_the_audit_office() {
 #[tokio::test]
 async fn lhasa_22_and_20_keep_their_windows_after_acceptance() {
     let app = spawn_app().await;
-    let (cast, id) = accepted(&app, "lhasa").await;
+    let (cast, id, builder, _) = approved(&app, "lhasa").await;
     let (login, _) = cast.owner_clerk(id).await;
-    let path = format!("/api/v1/projects/{id}/submissions");
     let clerk = app.api(&login).await;
+    // Its construction contract keeps three years of O&M (36 months).
+    let (s, c) =
+        clerk.post(&format!("/api/v1/projects/{id}/contracts"), construction(&app, builder)).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    accept(&app, &cast, id).await;
+    let path = format!("/api/v1/projects/{id}/submissions");
+    // lhasa:27: apply by August 31 of the year before the free O&M period ends (three years
+    // after the acceptance, implied by the contract; nobody typed it).
+    let accepted_year: i32 = today(&app)[..4].parse().expect("year");
+    let om = obligation(&clerk, id, "lhasa-27-om-funds").await;
+    assert_eq!(om["due_date"], format!("{}-08-31", accepted_year + 2), "{om}");
+    assert_eq!(om["status"], "pending", "{om}");
     // lhasa:22: the self-evaluation from the 12th month after acceptance.
     let (s, a) =
         clerk.post(&path, json!({"stage": "self_evaluation", "text": "运行稳定，用户满意"})).await;
@@ -318,6 +342,9 @@ async fn lhasa_22_and_20_keep_their_windows_after_acceptance() {
     assert!(refused.is_none(), "{refused:?}");
     assert_eq!(walked, ["申请运维经费", "审核或统一申请"]);
     assert!(events(&app, id).await.contains(&"om_funds_applied".to_string()));
+    let clerk = app.api(&login).await;
+    let om = obligation(&clerk, id, "lhasa-27-om-funds").await;
+    assert_eq!(om["status"], "fulfilled", "{om}");
 }
 
 #[tokio::test]

@@ -119,7 +119,8 @@ impl Store {
         for source in self.fact_sources.iter() {
             source.derive(conn, p, &mut sourced).await?;
         }
-        let events = project_events(conn, p.id).await?;
+        let mut events = project_events(conn, p.id).await?;
+        govit_core::obligation::add_implied_events(&mut events, &sourced);
         let rows = sqlx::query("SELECT fact, value FROM project_facts WHERE project_id = $1")
             .bind(p.id.0)
             .fetch_all(&mut *conn)
