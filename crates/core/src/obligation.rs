@@ -185,7 +185,7 @@ fn covered_label(every: Period, year: i32, index: u32) -> (String, String) {
 }
 
 /// Adds to a project's `events` what they and its `facts` imply: the free O&M period ends
-/// the construction contract's O&M years (`om_years_in_contract`) after the completion
+/// the construction contract's O&M period (`om_months_in_contract`) after the completion
 /// acceptance, the day lhasa:27's application is counted back from — unless its end was
 /// recorded.
 pub fn add_implied_events(events: &mut Vec<Event>, facts: &crate::policy::Facts) {
@@ -198,11 +198,11 @@ pub fn add_implied_events(events: &mut Vec<Event>, facts: &crate::policy::Facts)
         .filter(|e| e.kind == EventKind::CompletionAcceptancePassed)
         .map(|e| e.date)
         .min();
-    let years = facts.get(&Fact::OmYearsInContract).copied().unwrap_or(0);
+    let months = facts.get(&Fact::OmMonthsInContract).copied().unwrap_or(0);
     if let Some(day) = accepted
-        && let Ok(years) = u32::try_from(years)
-        && (1..=50).contains(&years)
-        && let Some(end) = day.checked_add_months(chrono::Months::new(years * 12))
+        && let Ok(months) = u32::try_from(months)
+        && (1..=600).contains(&months)
+        && let Some(end) = day.checked_add_months(chrono::Months::new(months))
     {
         events.push(Event { kind: EventKind::OmFreePeriodEnd, date: end });
     }
@@ -461,7 +461,7 @@ mod tests {
     fn lhasa_27_counts_back_from_the_free_om_period_the_contract_and_acceptance_imply() {
         let lhasa = policy::builtin().into_iter().find(|p| p.head.id == "lhasa").expect("lhasa");
         let accepted = Event { kind: EventKind::CompletionAcceptancePassed, date: d("2026-06-16") };
-        let facts: Facts = [(Fact::OmYearsInContract, 3)].into_iter().collect();
+        let facts: Facts = [(Fact::OmMonthsInContract, 36)].into_iter().collect();
         let mut events = vec![accepted];
         add_implied_events(&mut events, &facts);
         assert_eq!(events[1], Event { kind: EventKind::OmFreePeriodEnd, date: d("2029-06-16") });

@@ -134,7 +134,8 @@ pub fn status(route: &Route, progress: &Progress, returned: bool) -> PaymentStat
     match progress.status {
         RunStatus::Completed => PaymentStatus::Paid,
         RunStatus::Rejected => PaymentStatus::Refused,
-        _ if returned => PaymentStatus::Returned,
+        // Returned to its owner; returned to a later step it is still being checked.
+        _ if returned && progress.current == 0 => PaymentStatus::Returned,
         _ if progress.current == 0 && route.steps.len() > 1 => PaymentStatus::Applying,
         _ => PaymentStatus::Reviewing,
     }

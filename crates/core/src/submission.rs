@@ -257,7 +257,8 @@ pub fn status(route: &Route, progress: &Progress, returned: bool) -> SubmissionS
     match progress.status {
         RunStatus::Completed => SubmissionStatus::Done,
         RunStatus::Rejected => SubmissionStatus::Refused,
-        _ if returned => SubmissionStatus::Returned,
+        // Returned to its first party; returned to a later step it is still being handled.
+        _ if returned && progress.current == 0 => SubmissionStatus::Returned,
         _ if progress.current == 0 && !route.steps.is_empty() => SubmissionStatus::Drafting,
         _ => SubmissionStatus::Reviewing,
     }

@@ -79,7 +79,11 @@ impl TodoCounts {
             ("待报送或备案的进度报告", self.reports, "/progress"),
             ("待办理的项目验收", self.acceptances, "/acceptances"),
             ("待报送、审核或拨付的资金拨付申请", self.payments, "/payments"),
-            ("待报送或办理的财评、评价和运维经费申请", self.submissions, "/submissions"),
+            (
+                "待报送或办理的说明、结余退回、财评、评价和运维经费申请",
+                self.submissions,
+                "/submissions",
+            ),
             ("本单位应办的义务", self.obligations, "/obligations#duties"),
         ]
         .into_iter()

@@ -198,11 +198,46 @@ async fn lhasa_21_sends_the_final_accounts_to_review_or_audit_by_the_approved_am
         .await;
     assert_eq!((s, a["amount_yuan"].clone()), (StatusCode::OK, json!(1_175_000)), "{a}");
 
+    // Sent, returned by the authority for a correction, corrected and sent again: the project
+    // keeps one 完成竣工决算, on the corrected day, and one 提请财评.
+    let (s, a) = act_on(clerk, "submissions", sub, "pass", json!({})).await;
+    assert_eq!((s, a["status"].clone()), (StatusCode::OK, json!("reviewing")), "{a}");
+    let first_step = a["steps"][0]["key"].clone();
+    let (s, a) = act_on(
+        cast.api("reviewer"),
+        "submissions",
+        sub,
+        "return",
+        json!({"to": first_step, "reason": "决算完成日期与决算报告不符"}),
+    )
+    .await;
+    assert_eq!((s, a["status"].clone()), (StatusCode::OK, json!("returned")), "{a}");
+    app.advance(DAY * 3);
+    let corrected = today(&app);
+    let (s, a) = clerk
+        .put(
+            &format!("/api/v1/submissions/{sub}"),
+            json!({"amount": "117.5", "day": corrected, "text": "竣工决算已办结",
+                   "version": a["version"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
     let (walked, refused) = pass_all(&cast.all(), "submissions", sub).await;
     assert!(refused.is_none(), "{refused:?}");
     assert_eq!(walked, ["提请财评", "财评"]);
     let (_, a) = clerk.get(&format!("/api/v1/submissions/{sub}")).await;
     assert_eq!(a["status"], "done", "{a}");
+    let milestones =
+        app.store.milestones(govit_core::ids::ProjectId(id)).await.expect("milestones");
+    let of = |kind: &str| -> Vec<String> {
+        milestones
+            .iter()
+            .filter(|m| !m.planned && m.kind.as_str() == kind)
+            .map(|m| m.date.clone())
+            .collect()
+    };
+    assert_eq!(of("final_accounts_done"), [corrected]);
+    assert_eq!(of("financial_review_requested").len(), 1);
     let recorded = events(&app, id).await;
     for e in ["final_accounts_done", "financial_review_requested", "financial_review_done"] {
         assert!(recorded.contains(&e.to_string()), "{e}: {recorded:?}");

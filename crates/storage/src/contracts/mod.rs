@@ -165,6 +165,7 @@ impl FactSource for ContractFacts {
             .await?;
             if let Some(m) = months {
                 facts.insert(Fact::OmYearsInContract, m / 12);
+                facts.insert(Fact::OmMonthsInContract, m);
             }
             Ok(())
         })

@@ -183,8 +183,11 @@ pub struct Offered {
     pub rules: Vec<String>,
     /// Whether the reader acts as the party its route begins with.
     pub starter: bool,
-    /// Whether the reader may begin one now.
+    /// Whether the reader may begin one now: they begin it, the project is approved, what
+    /// must happen first has, none is open, and a review of the final accounts is not done.
     pub may_start: bool,
+    /// Whether one is being handled now (begun and not through).
+    pub open: bool,
     /// What must happen first and has not (项目投入运行后才能发起绩效自评价（yeji:23）).
     pub not_yet: Option<String>,
 }
@@ -202,6 +205,21 @@ impl Store {
         let facts = self.facts_of(&mut conn, p).await?;
         let parties = crate::projects::run::acting_parties(&mut conn, who.principal, p).await?;
         let approved = p.status == govit_core::project::ProjectStatus::Approved;
+        // Per stage: whether one is open, whether one is done.
+        let rows = sqlx::query(
+            "SELECT stage, \
+             CAST(SUM(CASE WHEN state IN ('drafting', 'returned', 'reviewing') THEN 1 ELSE 0 END) AS BIGINT) AS open, \
+             CAST(SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END) AS BIGINT) AS done \
+             FROM project_submissions WHERE project_id = $1 GROUP BY stage",
+        )
+        .bind(p.id.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut counts = std::collections::HashMap::new();
+        for r in rows {
+            let stage: String = r.try_get("stage")?;
+            counts.insert(stage, (r.try_get::<i64, _>("open")?, r.try_get::<i64, _>("done")?));
+        }
         let mut out = Vec::new();
         for stage in submission::stages_of(profile) {
             let route = submission::route(profile, stage, &facts);
@@ -209,6 +227,8 @@ impl Store {
             let label = profile.stage_label(stage);
             let not_yet = steps::not_yet(&mut conn, p.id, profile, &route, &label).await?;
             let starter = first.iter().any(|f| parties.contains(f));
+            let (open, done) = counts.get(stage.as_str()).copied().unwrap_or((0, 0));
+            let once_done = stage == Stage::FinancialReview && done > 0;
             out.push(Offered {
                 stage,
                 rules: profile
@@ -217,7 +237,8 @@ impl Store {
                     .filter(|r| r.stage == stage && r.applies(&facts))
                     .map(|r| format!("{}（{}）", r.text, r.cite))
                     .collect(),
-                may_start: approved && not_yet.is_none() && starter,
+                may_start: approved && not_yet.is_none() && starter && open == 0 && !once_done,
+                open: open > 0,
                 starter,
                 not_yet,
                 label,

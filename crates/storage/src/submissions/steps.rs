@@ -42,6 +42,8 @@ pub(crate) async fn not_yet(
     if first_day(conn, project, event).await?.is_some() {
         return Ok(None);
     }
+    // The article of the deadline it waits on, or else of the stage's own rule.
+    let cite = cite.or_else(|| route.steps.first().map(|s| s.cite.clone()));
     let cite = cite.map(|c| format!("（{c}）")).unwrap_or_default();
     Ok(Some(format!("项目{}后才能发起{label}{cite}", event.label())))
 }

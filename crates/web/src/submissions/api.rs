@@ -39,13 +39,14 @@ pub struct SubmissionDto {
     project_id: i64,
     project_name: String,
     owner_name: String,
-    /// financial_review, self_evaluation, post_evaluation, om_fund_application
+    /// unimplemented_report, surplus_return, financial_review, self_evaluation,
+    /// post_evaluation, om_fund_application
     stage: String,
     /// The stage's name in the profile (财评或审计, 绩效自评).
     title: String,
     /// The project's first, second … of this stage.
     seq: i64,
-    /// 竣工决算金额 or 申请运维经费, in yuan, where the stage states one.
+    /// 退回结余资金, 竣工决算金额 or 申请运维经费, in yuan, where the stage states one.
     amount_yuan: Option<i64>,
     /// 竣工决算完成日期 (YYYY-MM-DD), where the stage states one.
     day: Option<String>,
@@ -110,8 +111,10 @@ pub struct OfferedDto {
     label: String,
     /// What the profile says of it, each with its article.
     rules: Vec<String>,
-    /// Whether the caller may begin one now.
+    /// Whether the caller may begin one now (none open, what must happen first has).
     may_start: bool,
+    /// Whether one is being handled now.
+    open: bool,
     /// What must happen first and has not, in Chinese with its article.
     not_yet: Option<String>,
 }
@@ -154,6 +157,7 @@ pub async fn project_submissions(
                 label: o.label,
                 rules: o.rules,
                 may_start: o.may_start,
+                open: o.open,
                 not_yet: o.not_yet,
             })
             .collect(),
@@ -163,11 +167,13 @@ pub async fn project_submissions(
 #[derive(Deserialize, ToSchema)]
 #[allow(dead_code)]
 struct SubmissionBody {
-    /// When beginning (POST): financial_review, self_evaluation, post_evaluation or
-    /// om_fund_application.
+    /// When beginning (POST): unimplemented_report (yeji:19), surplus_return (yeji:19),
+    /// financial_review, self_evaluation, post_evaluation or om_fund_application — the stages
+    /// the project's profile lays out (`GET /api/v1/projects/{id}/submissions`).
     stage: Option<String>,
-    /// 竣工决算金额 (financial_review) or 申请运维经费 (om_fund_application) in 万元, as typed:
-    /// "118.2"; not read for the other stages.
+    /// 退回结余资金 (surplus_return: at most what was paid and not yet returned), 竣工决算金额
+    /// (financial_review) or 申请运维经费 (om_fund_application) in 万元, as typed: "118.2";
+    /// not read for the other stages.
     amount: Option<String>,
     /// 竣工决算完成日期 (financial_review), YYYY-MM-DD, not after today nor before the
     /// completion acceptance; it is the day lhasa:21's two months run from.
@@ -223,7 +229,7 @@ pub async fn start_submission(
         .ok_or_else(|| {
             govit_core::DomainError::invalid(
                 "stage",
-                "办理事项应为 financial_review、self_evaluation、post_evaluation 或 om_fund_application",
+                "办理事项应为 unimplemented_report、surplus_return、financial_review、self_evaluation、post_evaluation 或 om_fund_application",
             )
         })?;
     let step = StartSubmission { project: ProjectId(id), stage, form };

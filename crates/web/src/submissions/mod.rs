@@ -90,6 +90,12 @@ async fn new_page(
     let p = state.store.read::<Project>(user.who(&state), id).await?;
     let o = offered(&state, &user, &p, stage).await?;
     if !o.may_start {
+        if o.open {
+            return Err(govit_core::DomainError::InvalidState {
+                message: format!("本项目已有正在办理的{}，办结后才能再次发起", o.label),
+            }
+            .into());
+        }
         if let Some(why) = o.not_yet.clone() {
             return Err(govit_core::DomainError::InvalidState { message: why }.into());
         }
@@ -188,7 +194,7 @@ async fn edit_page(State(state): State<AppState>, user: User, Path(id): Path<i64
         .into());
     }
     let p = state.store.read::<Project>(user.who(&state), s.project_id.0).await?;
-    if !offered(&state, &user, &p, s.stage).await?.may_start {
+    if !offered(&state, &user, &p, s.stage).await?.starter {
         return Err(
             govit_core::DomainError::Forbidden(format!("您所在单位不能修改{}", s.title)).into()
         );
@@ -290,7 +296,7 @@ async fn render_submission(
         csrf: user.csrf.clone(),
         kind,
         created_at: fmt_ms(s.created_at_ms),
-        may_edit: here.is_some_and(|o| o.may_start) && not_editable(s.status).is_none(),
+        may_edit: here.is_some_and(|o| o.starter) && not_editable(s.status).is_none(),
         funds,
         gated: run.route.steps.first().map(|x| x.action.clone()).unwrap_or_default(),
         flash,

@@ -470,6 +470,7 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         }
         let mut early = None;
         if self.verb.kind() == VerbKind::Pass
+            && S::RECORDS_EVENTS
             && let Some(step) = run.route.steps.get(run.progress.current)
             && let Some(p) = project.as_ref()
         {
@@ -542,16 +543,35 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         let events: Vec<EventKind> =
             if S::RECORDS_EVENTS { outcome.events.clone() } else { Vec::new() };
         for e in &events {
-            crate::projects::obligations::insert_milestone(
-                conn,
-                s.project(),
-                *e,
-                s.event_day(*e).unwrap_or(today),
-                &s.named(),
-                who.principal.user_id.0,
-                who.now_ms,
+            let day = s.event_day(*e).unwrap_or(today);
+            // Passed again after a return or a correction, the subject's event moves to the
+            // day of this pass rather than being recorded twice (one duty, met once).
+            let moved = sqlx::query(
+                "UPDATE project_milestones SET event_date = $1, recorded_by = $2, recorded_at_ms = $3 \
+                 WHERE id = (SELECT MAX(id) FROM project_milestones WHERE project_id = $4 \
+                 AND kind = $5 AND note = $6 AND planned = 0)",
             )
-            .await?;
+            .bind(day.format("%Y-%m-%d").to_string())
+            .bind(who.principal.user_id.0)
+            .bind(who.now_ms)
+            .bind(s.project().0)
+            .bind(e.as_str())
+            .bind(s.named())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            if moved == 0 {
+                crate::projects::obligations::insert_milestone(
+                    conn,
+                    s.project(),
+                    *e,
+                    day,
+                    &s.named(),
+                    who.principal.user_id.0,
+                    who.now_ms,
+                )
+                .await?;
+            }
         }
         // A 撤回 takes back the pass it withdraws, and so what that pass recorded.
         let mut taken_back = 0;
