@@ -20,37 +20,6 @@ async fn act(api: &Api, id: i64, verb: &str, extra: Value) -> (StatusCode, Value
     act_on(api, "payments", id, verb, extra).await
 }
 
-/// Passes the payment's steps with whoever may until nobody may or a pass is refused: the
-/// steps passed, and the refusal if one came.
-async fn walk(apis: &[&Api], id: i64) -> (Vec<String>, Option<(StatusCode, Value)>) {
-    let mut done = Vec::new();
-    for _ in 0..8 {
-        let mut moved = false;
-        for api in apis {
-            let (s, a) = api.get(&format!("/api/v1/payments/{id}")).await;
-            if s != StatusCode::OK
-                || !a["verbs"].as_array().is_some_and(|v| v.contains(&json!("pass")))
-            {
-                continue;
-            }
-            let step = a["steps"][a["current_step"].as_u64().expect("step") as usize]["action"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let (s, b) = act(api, id, "pass", json!({})).await;
-            if s != StatusCode::OK {
-                return (done, Some((s, b)));
-            }
-            done.push(step);
-            moved = true;
-        }
-        if !moved {
-            break;
-        }
-    }
-    (done, None)
-}
-
 async fn funds(api: &Api, project: i64) -> Value {
     let (s, f) = api.get(&format!("/api/v1/projects/{project}/payments")).await;
     assert_eq!(s, StatusCode::OK, "{f}");
@@ -71,7 +40,7 @@ async fn xinzhou_transport_21_pays_only_once_the_contract_and_the_supervisor_are
         ["提出资金拨付申请", "审核备案及评估结果", "同意", "拨付资金"],
         "xinzhou-transport:5"
     );
-    let (walked, refused) = walk(&cast.all(), pay).await;
+    let (walked, refused) = pass_all(&cast.all(), "payments", pay).await;
     assert_eq!(walked, ["提出资金拨付申请", "审核备案及评估结果", "同意"]);
     let (s, e) = refused.expect("refused at the paying step");
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
@@ -86,7 +55,7 @@ async fn xinzhou_transport_21_pays_only_once_the_contract_and_the_supervisor_are
         assert_eq!(s, StatusCode::CREATED, "{c}");
         assert!(!file(&cast, c["id"].as_i64().expect("id")).await.is_empty());
     }
-    let (walked, refused) = walk(&cast.all(), pay).await;
+    let (walked, refused) = pass_all(&cast.all(), "payments", pay).await;
     assert!(refused.is_none(), "{refused:?}");
     assert_eq!(walked, ["拨付资金"]);
     let (_, a) = clerk.get(&format!("/api/v1/payments/{pay}")).await;
@@ -114,7 +83,7 @@ async fn gaoping_20_holds_further_funds_until_the_acceptance_report_is_filed() {
     assert_eq!(s, StatusCode::CREATED, "{a}");
     let first = a["id"].as_i64().expect("id");
     // Before acceptance, construction is paid.
-    let (walked, refused) = walk(&cast.all(), first).await;
+    let (walked, refused) = pass_all(&cast.all(), "payments", first).await;
     assert!(refused.is_none(), "{refused:?}");
     assert_eq!(walked, ["提出资金拨付申请", "审核并拨付资金"], "gaoping:5");
 
@@ -132,7 +101,7 @@ async fn gaoping_20_holds_further_funds_until_the_acceptance_report_is_filed() {
     assert_eq!(s, StatusCode::OK, "{a}");
     let (_, a) = clerk.post(&format!("/api/v1/projects/{id}/payments"), body("10")).await;
     let second = a["id"].as_i64().expect("id");
-    let (_, refused) = walk(&cast.all(), second).await;
+    let (_, refused) = pass_all(&cast.all(), "payments", second).await;
     let (s, e) = refused.expect("refused");
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     assert!(e.to_string().contains("gaoping:20"), "{e}");
@@ -161,7 +130,7 @@ async fn gaoping_20_holds_further_funds_until_the_acceptance_report_is_filed() {
     }
     let (_, a) = clerk.get(&format!("/api/v1/acceptances/{acc}")).await;
     assert_eq!(a["status"], "filed", "{a}");
-    let (_, refused) = walk(&cast.all(), second).await;
+    let (_, refused) = pass_all(&cast.all(), "payments", second).await;
     assert!(refused.is_none(), "{refused:?}");
     assert_eq!(funds(clerk, id).await["paid_yuan"], 200_000);
 }
@@ -187,7 +156,7 @@ async fn linxiang_27_pays_nothing_more_after_a_failed_acceptance() {
     assert_eq!((s, a["status"].clone()), (StatusCode::OK, json!("failed")), "{a}");
     let (_, a) = clerk.post(&format!("/api/v1/projects/{id}/payments"), body("10")).await;
     let pay = a["id"].as_i64().expect("id");
-    let (walked, refused) = walk(&cast.all(), pay).await;
+    let (walked, refused) = pass_all(&cast.all(), "payments", pay).await;
     assert_eq!(walked, ["提出资金拨付申请"]);
     let (s, e) = refused.expect("refused");
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
@@ -195,7 +164,7 @@ async fn linxiang_27_pays_nothing_more_after_a_failed_acceptance() {
     // Rectified and under acceptance again: the hold is lifted.
     let (s, _) = clerk.post(&format!("/api/v1/projects/{id}/acceptances"), acceptance).await;
     assert_eq!(s, StatusCode::CREATED);
-    let (walked, refused) = walk(&cast.all(), pay).await;
+    let (walked, refused) = pass_all(&cast.all(), "payments", pay).await;
     assert!(refused.is_none(), "{refused:?}");
     assert_eq!(walked, ["拨付资金"], "linxiang:4");
 }
@@ -274,7 +243,7 @@ async fn yeji_pays_within_the_plan_and_the_approved_budget() {
     let second = a["id"].as_i64().expect("id");
     assert_eq!(a["seq"], 3, "{a}");
     for pay in [first, second] {
-        let (walked, refused) = walk(&[clerk, reviewer, finance], pay).await;
+        let (walked, refused) = pass_all(&[clerk, reviewer, finance], "payments", pay).await;
         assert!(refused.is_none(), "{refused:?}");
         assert_eq!(walked.len(), 3, "{walked:?}");
     }
@@ -286,7 +255,7 @@ async fn yeji_pays_within_the_plan_and_the_approved_budget() {
     // Nothing remains: another yuan is refused at the paying step.
     let (_, a) = clerk.post(&path, body("0.0001")).await;
     let more = a["id"].as_i64().expect("id");
-    let (_, refused) = walk(&[clerk, reviewer, finance], more).await;
+    let (_, refused) = pass_all(&[clerk, reviewer, finance], "payments", more).await;
     assert!(refused.expect("refused").1.to_string().contains("yeji:19"));
 
     // Two passes of one step at once: one wins, the other gets 409.
