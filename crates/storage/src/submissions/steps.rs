@@ -8,7 +8,7 @@
 use super::*;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written, stale_unless};
 use crate::projects::Project;
-use crate::projects::run::subject::{facts_json, opening, projection};
+use crate::projects::run::subject::{facts_json, first_day, opening, projection};
 use govit_core::DomainError;
 use govit_core::policy::Profile;
 use govit_core::submission::{SubmissionForm, not_editable};
@@ -46,21 +46,6 @@ pub(crate) async fn not_yet(
     let cite = cite.or_else(|| route.steps.first().map(|s| s.cite.clone()));
     let cite = cite.map(|c| format!("（{c}）")).unwrap_or_default();
     Ok(Some(format!("项目{}后才能发起{label}{cite}", event.label())))
-}
-
-/// The first day `event` happened on project `project`, if it did.
-async fn first_day(
-    conn: &mut sqlx::AnyConnection, project: ProjectId, event: EventKind,
-) -> Result<Option<chrono::NaiveDate>> {
-    let day: Option<String> = sqlx::query_scalar(
-        "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND planned = 0 \
-         AND kind = $2",
-    )
-    .bind(project.0)
-    .bind(event.as_str())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(day.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
 }
 
 /// What project `project` may still return as surplus: what was paid to it, less its other

@@ -164,17 +164,26 @@ pub(crate) async fn opening<S: Record>(
     Ok(Some(Opening { project, parties, owner_label }))
 }
 
+/// The first day `event` happened on project `project` (planned dates aside), if it did.
+pub(crate) async fn first_day(
+    conn: &mut AnyConnection, project: ProjectId, event: EventKind,
+) -> Result<Option<chrono::NaiveDate>> {
+    let day: Option<String> = sqlx::query_scalar(
+        "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND planned = 0 \
+         AND kind = $2",
+    )
+    .bind(project.0)
+    .bind(event.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(day.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
+}
+
 /// The day a project was approved (its first 立项批复 that happened), if it was.
 pub(crate) async fn approved_on(
     conn: &mut AnyConnection, project: ProjectId,
 ) -> Result<Option<chrono::NaiveDate>> {
-    let day: Option<String> = sqlx::query_scalar(
-        "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND kind = 'approved' AND planned = 0",
-    )
-    .bind(project.0)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(day.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
+    first_day(conn, project, EventKind::Approved).await
 }
 
 /// The facts a route was laid out under, as kept (`{"change_ratio_bp": 1500, …}`).
@@ -201,15 +210,7 @@ pub(crate) async fn gate_facts<S: Subject>(
     store: &Store, conn: &mut AnyConnection, p: &Project, s: &S, now_ms: i64,
 ) -> Result<Facts> {
     let mut facts = store.facts_of(conn, p).await?;
-    let accepted: Option<String> = sqlx::query_scalar(
-        "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND planned = 0 \
-         AND kind = 'completion_acceptance_passed'",
-    )
-    .bind(p.id.0)
-    .fetch_one(&mut *conn)
-    .await?;
-    if let Some(day) = accepted.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
-    {
+    if let Some(day) = first_day(conn, p.id, EventKind::CompletionAcceptancePassed).await? {
         let today = crate::base::china_today(now_ms);
         let years = today.years_since(day).map_or(0, i64::from);
         facts.insert(Fact::YearsSinceAcceptance, years);
@@ -232,18 +233,7 @@ pub(crate) async fn window_not_open(
         if !events.contains(&d.fulfilled_by) {
             continue;
         }
-        let from: Option<String> = sqlx::query_scalar(
-            "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND kind = $2 \
-             AND planned = 0",
-        )
-        .bind(p.id.0)
-        .bind(d.after.as_str())
-        .fetch_one(&mut *conn)
-        .await?;
-        let Some(from) = from.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
-        else {
-            continue;
-        };
+        let Some(from) = first_day(conn, p.id, d.after).await? else { continue };
         let opens = from.checked_add_months(chrono::Months::new(n)).unwrap_or(from);
         if crate::base::china_today(now_ms) < opens {
             let why = format!(
