@@ -28,6 +28,7 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("acceptances", &["base", "rules", "org", "projects"]),
     ("payments", &["base", "rules", "org", "projects"]),
     ("submissions", &["base", "rules", "org", "projects", "payments"]),
+    ("sanctions", &["base", "rules", "org", "projects"]),
     (
         "archives",
         &[
@@ -41,6 +42,7 @@ const STORAGE: &[(&str, &[&str])] = &[
             "acceptances",
             "payments",
             "submissions",
+            "sanctions",
         ],
     ),
     ("decisions", &["base", "rules", "projects", "materials", "reviews"]),
@@ -104,6 +106,7 @@ const WEB: &[(&str, &[&str])] = &[
     ("acceptances", &["shell"]),
     ("payments", &["shell"]),
     ("submissions", &["shell"]),
+    ("sanctions", &["shell"]),
     ("archives", &["shell"]),
     ("home", &["shell"]),
 ];

@@ -57,6 +57,7 @@ pub mod policy;
 pub mod progress;
 pub mod project;
 pub mod review;
+pub mod sanction;
 pub mod submission;
 pub mod synthetic;
 pub mod workflow;

@@ -289,10 +289,15 @@ mod tests {
                 .map(|g| g.cite.clone())
                 .collect()
         };
-        assert_eq!(cites("xinzhou-transport"), ["xinzhou-transport:21", "xinzhou-transport:21"]);
-        assert_eq!(cites("gaoping"), ["gaoping:20"]);
-        assert_eq!(cites("linxiang"), ["linxiang:27"]);
-        assert_eq!(cites("yeji"), ["yeji:21", "yeji:19"]);
+        // Each with the measures in force that stop its money (gaoping:22, linxiang:34 …).
+        assert_eq!(
+            cites("xinzhou-transport"),
+            ["xinzhou-transport:21", "xinzhou-transport:21", "xinzhou-transport:24"]
+        );
+        assert_eq!(cites("gaoping"), ["gaoping:20", "gaoping:22"]);
+        assert_eq!(cites("linxiang"), ["linxiang:27", "linxiang:34"]);
+        assert_eq!(cites("yeji"), ["yeji:21", "yeji:19", "yeji:26"]);
+        assert_eq!(cites("lhasa"), ["lhasa:18"]);
     }
 
     #[test]

@@ -118,10 +118,12 @@ pub enum ProjectAction {
     Payment,
     /// 财评或审计, 绩效自评价, 后评价, 运维经费申请: one begun or corrected, or a step of its run.
     Submission,
+    /// 督查处理: a measure taken on the project after a rule was broken, or lifted.
+    Sanction,
 }
 
 impl ProjectAction {
-    pub const ALL: [ProjectAction; 23] = [
+    pub const ALL: [ProjectAction; 24] = [
         ProjectAction::Create,
         ProjectAction::Update,
         ProjectAction::Submit,
@@ -145,6 +147,7 @@ impl ProjectAction {
         ProjectAction::Acceptance,
         ProjectAction::Payment,
         ProjectAction::Submission,
+        ProjectAction::Sanction,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -172,6 +175,7 @@ impl ProjectAction {
             ProjectAction::Acceptance => "acceptance",
             ProjectAction::Payment => "payment",
             ProjectAction::Submission => "submission",
+            ProjectAction::Sanction => "sanction",
         }
     }
 
@@ -204,6 +208,7 @@ impl ProjectAction {
             ProjectAction::Acceptance => "项目验收",
             ProjectAction::Payment => "资金拨付",
             ProjectAction::Submission => "评价与运维",
+            ProjectAction::Sanction => "督查处理",
         }
     }
 

@@ -13,7 +13,11 @@
 //! - 后评价 / 绩效考评 (`post_evaluation`: yeji:29, gaoping:22, linxiang:33,
 //!   xinzhou-transport:23/26), begun by the party the chain's first step names;
 //! - 运维经费申请 (`om_fund_application`, lhasa:27), its application the step the profile's
-//!   `om_funds` gates stand in front of (lhasa:20's three years after acceptance).
+//!   `om_funds` gates stand in front of (lhasa:20's three years after acceptance);
+//! - 限期整改 (`rectification`: gaoping:22, yeji:26, lhasa:18, linxiang:27, xinzhou-transport:24):
+//!   the authority orders it under one of its profile's sanctions with a deadline, the owner
+//!   unit reports what it did, the authority checks it — refused (整改后仍不符合要求) or lapsed,
+//!   it opens the measures the sanction goes on to name (`crate::sanction`).
 //!
 //! Pure: the kinds and their fields, the form, the route and the state.
 
@@ -35,13 +39,14 @@ named_enum!(
 );
 
 /// The stages a submission may run, in the order of a project's life.
-pub const STAGES: [Stage; 6] = [
+pub const STAGES: [Stage; 7] = [
     Stage::UnimplementedReport,
     Stage::SurplusReturn,
     Stage::FinancialReview,
     Stage::SelfEvaluation,
     Stage::PostEvaluation,
     Stage::OmFundApplication,
+    Stage::Rectification,
 ];
 
 /// What a stage's submission asks for besides its text, and what stands in front of it.
@@ -53,6 +58,10 @@ pub struct Kind {
     /// The day it states and the event that day records on the project (竣工决算完成日期 →
     /// `final_accounts_done`); `None`: none.
     pub day: Option<(&'static str, EventKind)>,
+    /// A day to come it sets (整改期限); `None`: none.
+    pub due: Option<&'static str>,
+    /// Whether it names the profile's sanction it is ordered under.
+    pub rule: bool,
     /// The label of its text, and the hint under it.
     pub text: &'static str,
     pub hint: &'static str,
@@ -62,11 +71,13 @@ pub struct Kind {
     pub gate: Option<GatedAction>,
 }
 
-const KINDS: [Kind; 6] = [
+const KINDS: [Kind; 7] = [
     Kind {
         stage: Stage::UnimplementedReport,
         amount: None,
         day: None,
+        due: None,
+        rule: false,
         text: "未按计划实施的原因",
         hint: "说明当年度未按计划实施的内容、原因和后续安排。",
         after: None,
@@ -76,6 +87,8 @@ const KINDS: [Kind; 6] = [
         stage: Stage::SurplusReturn,
         amount: Some("退回结余资金（万元）"),
         day: None,
+        due: None,
+        rule: false,
         text: "结余情况说明",
         hint: "说明项目总投资结余的金额、形成原因和退回方式。",
         after: Some(EventKind::CompletionAcceptancePassed),
@@ -85,6 +98,8 @@ const KINDS: [Kind; 6] = [
         stage: Stage::FinancialReview,
         amount: Some("竣工决算金额（万元）"),
         day: Some(("竣工决算完成日期", EventKind::FinalAccountsDone)),
+        due: None,
+        rule: false,
         text: "决算情况说明",
         hint: "说明决（结）算手续的办理情况、资金来源及使用情况。",
         after: Some(EventKind::CompletionAcceptancePassed),
@@ -94,6 +109,8 @@ const KINDS: [Kind; 6] = [
         stage: Stage::SelfEvaluation,
         amount: None,
         day: None,
+        due: None,
+        rule: false,
         text: "自评价报告",
         hint: "项目运行效果、资金使用、产出和效果及遇到的问题等。",
         after: None,
@@ -103,6 +120,8 @@ const KINDS: [Kind; 6] = [
         stage: Stage::PostEvaluation,
         amount: None,
         day: None,
+        due: None,
+        rule: false,
         text: "评价报告",
         hint: "建设情况、应用情况、使用效果和安全状况等的评价及结论。",
         after: Some(EventKind::CompletionAcceptancePassed),
@@ -112,10 +131,23 @@ const KINDS: [Kind; 6] = [
         stage: Stage::OmFundApplication,
         amount: Some("申请运维经费（万元）"),
         day: None,
+        due: None,
+        rule: false,
         text: "绩效评价报告及运维需求",
         hint: "附绩效评价报告的主要结论，说明运维内容和经费测算。",
         after: Some(EventKind::CompletionAcceptancePassed),
         gate: Some(GatedAction::OmFunds),
+    },
+    Kind {
+        stage: Stage::Rectification,
+        amount: None,
+        day: None,
+        due: Some("整改期限"),
+        rule: true,
+        text: "发现的问题和整改要求",
+        hint: "列明发现的问题、违反的规定或批复要求，以及整改的内容和要求。",
+        after: None,
+        gate: None,
     },
 ];
 
@@ -132,6 +164,10 @@ pub struct SubmissionForm {
     pub amount: String,
     /// The day (YYYY-MM-DD), where its kind states one.
     pub day: String,
+    /// The day to come it sets (YYYY-MM-DD), where its kind sets one.
+    pub due: String,
+    /// The id of the profile's sanction it is ordered under, where its kind names one.
+    pub rule: String,
     /// Its text: the report, the statement, the application.
     pub text: String,
 }
@@ -141,18 +177,23 @@ pub struct SubmissionForm {
 pub struct SubmissionTerms {
     pub amount: Option<Yuan>,
     pub day: Option<NaiveDate>,
+    pub due: Option<NaiveDate>,
+    pub rule: Option<String>,
     pub text: String,
 }
 
 /// The longest text a submission keeps.
 pub const TEXT_MAX: usize = 4000;
 
+/// How far ahead a deadline it sets may be (two years).
+pub const DUE_MAX_DAYS: i64 = 730;
+
 impl SubmissionForm {
     /// The submission of `kind`, or every wrong field named. `today` bounds its day (a day
     /// that has not come is refused), `earliest` from below (final accounts are done after
-    /// the acceptance they follow).
+    /// the acceptance they follow); `rules` are the sanctions it may name.
     pub fn parse(
-        &self, kind: &Kind, today: NaiveDate, earliest: Option<NaiveDate>,
+        &self, kind: &Kind, today: NaiveDate, earliest: Option<NaiveDate>, rules: &[String],
     ) -> Result<SubmissionTerms, Vec<FieldError>> {
         let mut errors = Vec::new();
         let amount = kind.amount.and_then(|label| {
@@ -196,6 +237,33 @@ impl SubmissionForm {
                 }
             }
         });
+        let rule = kind.rule.then(|| self.rule.trim().to_string());
+        if rule.as_ref().is_some_and(|r| !rules.contains(r)) {
+            errors.push(FieldError::new("rule", "请选择依据的本辖区规定"));
+        }
+        let due = kind.due.and_then(|label| {
+            let typed = self.due.trim();
+            match NaiveDate::parse_from_str(typed, "%Y-%m-%d") {
+                _ if typed.is_empty() => {
+                    errors.push(FieldError::new("due", format!("请填写{label}")));
+                    None
+                }
+                Ok(d) if d <= today => {
+                    errors.push(FieldError::new("due", format!("{label}应晚于今天")));
+                    None
+                }
+                Ok(d) if (d - today).num_days() > DUE_MAX_DAYS => {
+                    errors.push(FieldError::new("due", format!("{label}不能超过两年")));
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errors
+                        .push(FieldError::new("due", format!("{label}应为日期，例如 2026-06-30")));
+                    None
+                }
+            }
+        });
         let text = self.text.trim();
         if text.is_empty() {
             errors.push(FieldError::new("text", format!("请填写{}", kind.text)));
@@ -210,7 +278,7 @@ impl SubmissionForm {
             ));
         }
         if errors.is_empty() {
-            Ok(SubmissionTerms { amount, day, text: text.to_string() })
+            Ok(SubmissionTerms { amount, day, due, rule, text: text.to_string() })
         } else {
             Err(errors)
         }
@@ -316,7 +384,12 @@ mod tests {
     fn every_profile_lays_out_what_it_evaluates() {
         assert_eq!(
             stages_of(&profile("lhasa")),
-            [Stage::FinancialReview, Stage::SelfEvaluation, Stage::OmFundApplication]
+            [
+                Stage::FinancialReview,
+                Stage::SelfEvaluation,
+                Stage::OmFundApplication,
+                Stage::Rectification
+            ]
         );
         assert_eq!(
             stages_of(&profile("yeji")),
@@ -325,7 +398,8 @@ mod tests {
                 Stage::SurplusReturn,
                 Stage::SelfEvaluation,
                 Stage::PostEvaluation,
-                Stage::OmFundApplication
+                Stage::OmFundApplication,
+                Stage::Rectification
             ]
         );
         assert_eq!(
@@ -380,29 +454,61 @@ mod tests {
             amount: amount.into(),
             day: d.into(),
             text: text.into(),
+            ..SubmissionForm::default()
         };
-        let ok = form("118.2", "2026-06-01", "决算已办结").parse(review, today, None).expect("ok");
+        let ok =
+            form("118.2", "2026-06-01", "决算已办结").parse(review, today, None, &[]).expect("ok");
         assert_eq!(ok.amount, Some(Yuan(1_182_000)));
         assert_eq!(ok.day, Some(day("2026-06-01")));
         let fields = |r: Result<SubmissionTerms, Vec<FieldError>>| -> Vec<String> {
             r.expect_err("refused").into_iter().map(|e| e.field.to_string()).collect()
         };
-        assert_eq!(fields(form("", "", "").parse(review, today, None)), ["amount", "day", "text"]);
         assert_eq!(
-            fields(form("0", "2026-06-17", "x").parse(review, today, None)),
+            fields(form("", "", "").parse(review, today, None, &[])),
+            ["amount", "day", "text"]
+        );
+        assert_eq!(
+            fields(form("0", "2026-06-17", "x").parse(review, today, None, &[])),
             ["amount", "day"]
         );
-        let early = form("1", "2026-05-31", "x").parse(review, today, Some(day("2026-06-01")));
+        let early = form("1", "2026-05-31", "x").parse(review, today, Some(day("2026-06-01")), &[]);
         assert_eq!(fields(early), ["day"]);
         assert_eq!(
-            fields(form("1", "2026-6-1x", "a\u{0}b").parse(review, today, None)),
+            fields(form("1", "2026-6-1x", "a\u{0}b").parse(review, today, None, &[])),
             ["day", "text"]
         );
         let long = "字".repeat(TEXT_MAX + 1);
-        assert_eq!(fields(form("1", "2026-06-01", &long).parse(review, today, None)), ["text"]);
+        assert_eq!(
+            fields(form("1", "2026-06-01", &long).parse(review, today, None, &[])),
+            ["text"]
+        );
         // A self-evaluation reads its text alone: an amount typed there is not kept.
         let own = kind(Stage::SelfEvaluation).expect("kind");
-        let t = form("abc", "", "运行良好").parse(own, today, None).expect("ok");
+        let t = form("abc", "", "运行良好").parse(own, today, None, &[]).expect("ok");
         assert_eq!((t.amount, t.day), (None, None));
+        // A rectification order names its rule and a deadline to come.
+        let order = kind(Stage::Rectification).expect("kind");
+        let rules = ["gaoping-22-rectify".to_string()];
+        let f = |rule: &str, due: &str| SubmissionForm {
+            rule: rule.into(),
+            due: due.into(),
+            text: "未经批准擅自调整建设内容".into(),
+            ..SubmissionForm::default()
+        };
+        let t =
+            f("gaoping-22-rectify", "2026-07-16").parse(order, today, None, &rules).expect("ok");
+        assert_eq!(
+            (t.rule.as_deref(), t.due),
+            (Some("gaoping-22-rectify"), Some(day("2026-07-16")))
+        );
+        assert_eq!(
+            fields(f("yeji-26-rectify", "2026-06-16").parse(order, today, None, &rules)),
+            ["rule", "due"]
+        );
+        assert_eq!(
+            fields(f("gaoping-22-rectify", "2028-07-16").parse(order, today, None, &rules)),
+            ["due"]
+        );
+        assert_eq!(fields(f("gaoping-22-rectify", "").parse(order, today, None, &rules)), ["due"]);
     }
 }

@@ -27,6 +27,7 @@ pub mod progress;
 pub mod projects;
 pub mod reviews;
 pub mod rules;
+pub mod sanctions;
 pub mod search;
 pub mod seed;
 pub mod submissions;
@@ -173,6 +174,7 @@ impl Store {
                 Box::new(changes::ChangeFacts),
                 Box::new(progress::DelayFacts),
                 Box::new(acceptances::AcceptanceFacts),
+                Box::new(sanctions::MeasureFacts),
             ]),
             pass_checks: Arc::new(vec![
                 Box::new(materials::MaterialsHandedIn),

@@ -28,6 +28,7 @@ pub mod progress;
 pub mod projects;
 pub mod reviews;
 pub mod rules;
+pub mod sanctions;
 pub mod search;
 pub mod submissions;
 pub mod systems;
@@ -69,6 +70,7 @@ fn panels() -> Panels {
             (Slot::Main, acceptances::project_acceptances_panel),
             (Slot::Main, payments::project_payments_panel),
             (Slot::Main, submissions::project_submissions_panel),
+            (Slot::Main, sanctions::project_sanctions_panel),
             (Slot::Main, projects::links::gates_panel),
             (Slot::Below, search::similar::similar_panel),
             (Slot::Below, rules::project::rules_panel),
@@ -97,6 +99,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(acceptances::pages())
         .merge(payments::pages())
         .merge(submissions::pages())
+        .merge(sanctions::pages())
         .merge(archives::pages())
         .merge(reviews::pages())
         .merge(rules::pages())

@@ -48,6 +48,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::acceptances::router())
         .merge(crate::payments::router())
         .merge(crate::submissions::router())
+        .merge(crate::sanctions::router())
         .merge(crate::archives::router())
         .merge(crate::reviews::router())
         .merge(crate::rules::api::router())

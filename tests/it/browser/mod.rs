@@ -87,7 +87,8 @@ async fn fill(c: &Client, id: &str, value: &str) {
 /// navigation can hand back an element that is gone a moment later: find it again then.
 /// A click on a link or a submit button returns only once the browser has left the page it
 /// was on, so that the next wait reads the page the click led to, never the one it left
-/// (which may well hold the same words).
+/// (which may well hold the same words). The element is scrolled to the middle of the window
+/// first (the pages need no script; the test driver uses one to scroll).
 async fn click(c: &Client, css: &str) {
     for _ in 0..50 {
         let el = c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
@@ -100,6 +101,13 @@ async fn click(c: &Client, css: &str) {
         };
         let old =
             if leaves { Some(c.find(Locator::Css("html")).await.expect("html")) } else { None };
+        // Brought to the middle of the window first: a button at the window's very edge is
+        // "clicked" by Chromium without pressing it (the click lands on the form above it).
+        let arg = serde_json::to_value(&el).expect("element");
+        if c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg]).await.is_err() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        }
         match el.click().await {
             Ok(()) => {
                 if let Some(old) = old {

@@ -18,6 +18,7 @@ mod panels;
 mod payments;
 mod progress;
 mod reminders;
+mod sanctions;
 mod scope;
 pub(crate) mod submissions;
 mod windows;

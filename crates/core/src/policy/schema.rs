@@ -416,6 +416,10 @@ pub struct SanctionRule {
     #[serde(default)]
     pub on_overdue: Vec<String>,
     pub steps: Vec<SanctionStep>,
+    /// Whether the measures it names after 限期整改 follow only a rectification that lapsed
+    /// or failed (逾期不整改或者整改后仍不符合要求的); otherwise any of them may be taken.
+    #[serde(default)]
+    pub escalates: bool,
 }
 
 /// Something govit does for every jurisdiction that this profile grounds in an article: the

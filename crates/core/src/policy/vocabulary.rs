@@ -33,6 +33,7 @@ named_enum!(
         PostEvaluation => "post_evaluation", "后评价",
         OmPeriod => "om_period", "运维期",
         OmFundApplication => "om_fund_application", "运维经费申请",
+        Rectification => "rectification", "限期整改",
     }
 );
 
@@ -121,6 +122,9 @@ named_enum!(
         DeclaredLate => "declared_late", "是否逾期申报",
         PaidRatioBp => "paid_ratio_bp", "累计拨付占批复概算比例（基点）",
         AcceptanceFailed => "acceptance_failed", "最近一次验收是否未通过",
+        FundsSuspended => "funds_suspended", "是否已暂停拨付资金",
+        ConstructionSuspended => "construction_suspended", "是否已暂停项目建设",
+        OmFundsStopped => "om_funds_stopped", "是否已决定不安排运维经费",
     }
 );
 
@@ -261,6 +265,9 @@ impl Fact {
             Fact::PaidRatioBp => Some("由已拨付的资金和本次申请的金额累计自动计算"),
             Fact::AcceptanceFailed => Some("由项目最近一次验收的结果自动判定"),
             Fact::YearsSinceAcceptance => Some("由通过竣工验收的日期自动计算"),
+            Fact::FundsSuspended | Fact::ConstructionSuspended | Fact::OmFundsStopped => {
+                Some("由主管部门采取、尚未解除的处理措施自动判定")
+            }
             Fact::DelayRatioBp => Some(
                 "由建设合同的工期和初步验收、竣工验收日期（未验收的按最近一期进度报告的预计完成时间）自动计算",
             ),

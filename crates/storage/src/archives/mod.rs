@@ -167,6 +167,11 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         drop(conn);
+        entries.push(doc(
+            "督查处理.json",
+            "采取的处理措施及其解除",
+            &json!(self.measures_of(id).await?),
+        ));
         let names: std::collections::HashMap<String, String> = {
             let rules = self.rules();
             rules

@@ -104,6 +104,10 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Submission> {
         terms: SubmissionTerms {
             amount: r.try_get::<Option<i64>, _>("amount_yuan")?.map(Yuan),
             day: day.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            due: r
+                .try_get::<Option<String>, _>("due_day")?
+                .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            rule: r.try_get("rule_id")?,
             text: r.try_get("body")?,
         },
         facts: facts_from_json(&r.try_get::<String, _>("facts")?),

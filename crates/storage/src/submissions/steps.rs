@@ -89,6 +89,13 @@ fn within_returnable(
     }
 }
 
+/// The ids of the sanctions of `profile` a rectification may be ordered under.
+pub(crate) fn sanctions_of(profile: Option<&Profile>) -> Vec<String> {
+    profile
+        .map(|p| govit_core::sanction::rectifying(p).iter().map(|r| r.id.clone()).collect())
+        .unwrap_or_default()
+}
+
 /// Who begins and corrects a submission of `stage` under `profile` (the first step's parties,
 /// by their names), for refusals.
 fn starters(profile: Option<&Profile>, route: &Route) -> String {
@@ -118,6 +125,8 @@ pub struct StartInput {
     not_yet: Option<String>,
     /// What may still be returned as surplus: paid, less what was returned or is being.
     returnable: Yuan,
+    /// The sanctions a rectification may be ordered under.
+    rules: Vec<String>,
 }
 
 /// What a submission decides: its terms, its number, and the route it takes.
@@ -167,6 +176,7 @@ impl Step<Submission> for StartSubmission {
         };
         let returnable = returnable(cx.conn, o.project.id, None).await?;
         Ok(StartInput {
+            rules: sanctions_of(profile),
             label,
             not_yet,
             returnable,
@@ -217,7 +227,10 @@ impl Step<Submission> for StartSubmission {
             });
         }
         let today = crate::base::china_today(at.who.now_ms);
-        let terms = self.form.parse(kind, today, input.accepted).map_err(DomainError::Invalid)?;
+        let terms = self
+            .form
+            .parse(kind, today, input.accepted, &input.rules)
+            .map_err(DomainError::Invalid)?;
         within_returnable(self.stage, &terms, input.returnable)?;
         Ok(Started {
             jurisdiction: project.jurisdiction_id.0,
@@ -234,8 +247,9 @@ impl Step<Submission> for StartSubmission {
             projection::<Submission>(&d.route, &Progress::start(&d.route, who.now_ms), false);
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO project_submissions (project_id, jurisdiction_id, stage, title, seq, \
-             amount_yuan, day, body, facts, state, waiting_on, created_by, created_at_ms, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1) RETURNING id",
+             amount_yuan, day, body, facts, state, waiting_on, created_by, created_at_ms, version, \
+             due_day, rule_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15) RETURNING id",
         )
         .bind(self.project.0)
         .bind(d.jurisdiction)
@@ -250,6 +264,8 @@ impl Step<Submission> for StartSubmission {
         .bind(waiting)
         .bind(who.principal.user_id.0)
         .bind(who.now_ms)
+        .bind(d.terms.due.map(|x| x.to_string()))
+        .bind(d.terms.rule.clone())
         .fetch_one(&mut *cx.conn)
         .await
         .map_err(|e| {
@@ -287,6 +303,7 @@ pub struct EditInput {
     holds: bool,
     starters: String,
     accepted: Option<chrono::NaiveDate>,
+    rules: Vec<String>,
 }
 
 impl Step<Submission> for EditSubmission {
@@ -311,6 +328,7 @@ impl Step<Submission> for EditSubmission {
             holds: first.iter().any(|k| parties.contains(k)),
             starters: starters(rules.profile(&s.profile_id), &route),
             accepted: accepted_on(cx.conn, s.project_id).await?,
+            rules: sanctions_of(rules.profile(&s.profile_id)),
         })
     }
     fn decide(&self, at: At<'_, Submission>, input: EditInput) -> Decided<SubmissionTerms> {
@@ -323,7 +341,10 @@ impl Step<Submission> for EditSubmission {
         }
         let kind = s.kind().ok_or(DomainError::NotFound)?;
         let today = crate::base::china_today(at.who.now_ms);
-        let terms = self.form.parse(kind, today, input.accepted).map_err(DomainError::Invalid)?;
+        let terms = self
+            .form
+            .parse(kind, today, input.accepted, &input.rules)
+            .map_err(DomainError::Invalid)?;
         within_returnable(s.stage, &terms, input.returnable)?;
         Ok(terms)
     }
@@ -333,13 +354,15 @@ impl Step<Submission> for EditSubmission {
         let conn = &mut *cx.conn;
         let n = sqlx::query(
             "UPDATE project_submissions SET amount_yuan = $1, day = $2, body = $3, \
-             version = version + 1 WHERE id = $4 AND version = $5",
+             due_day = $6, rule_id = $7, version = version + 1 WHERE id = $4 AND version = $5",
         )
         .bind(terms.amount.map(|a| a.0))
         .bind(terms.day.map(|x| x.to_string()))
         .bind(terms.text.clone())
         .bind(s.id)
         .bind(s.version)
+        .bind(terms.due.map(|x| x.to_string()))
+        .bind(terms.rule.clone())
         .execute(&mut *conn)
         .await?
         .rows_affected();

@@ -40,7 +40,7 @@ pub struct SubmissionDto {
     project_name: String,
     owner_name: String,
     /// unimplemented_report, surplus_return, financial_review, self_evaluation,
-    /// post_evaluation, om_fund_application
+    /// post_evaluation, om_fund_application, rectification
     stage: String,
     /// The stage's name in the profile (财评或审计, 绩效自评).
     title: String,
@@ -50,6 +50,10 @@ pub struct SubmissionDto {
     amount_yuan: Option<i64>,
     /// 竣工决算完成日期 (YYYY-MM-DD), where the stage states one.
     day: Option<String>,
+    /// 整改期限 (YYYY-MM-DD) of a rectification order.
+    due: Option<String>,
+    /// The profile's sanction a rectification is ordered under (gaoping-22-rectify).
+    rule: Option<String>,
     text: String,
     /// drafting, returned, reviewing, done, refused
     status: String,
@@ -71,6 +75,8 @@ impl From<&Submission> for SubmissionDto {
             seq: s.seq,
             amount_yuan: s.terms.amount.map(|a| a.0),
             day: s.terms.day.map(|d| d.to_string()),
+            due: s.terms.due.map(|d| d.to_string()),
+            rule: s.terms.rule.clone(),
             text: s.terms.text.clone(),
             status: s.status.as_str().into(),
             status_label: s.status.label().into(),
@@ -168,7 +174,8 @@ pub async fn project_submissions(
 #[allow(dead_code)]
 struct SubmissionBody {
     /// When beginning (POST): unimplemented_report (yeji:19), surplus_return (yeji:19),
-    /// financial_review, self_evaluation, post_evaluation or om_fund_application — the stages
+    /// financial_review, self_evaluation, post_evaluation, om_fund_application or
+    /// rectification (限期整改, begun by the party that orders it) — the stages
     /// the project's profile lays out (`GET /api/v1/projects/{id}/submissions`).
     stage: Option<String>,
     /// 退回结余资金 (surplus_return: at most what was paid and not yet returned), 竣工决算金额
@@ -178,6 +185,11 @@ struct SubmissionBody {
     /// 竣工决算完成日期 (financial_review), YYYY-MM-DD, not after today nor before the
     /// completion acceptance; it is the day lhasa:21's two months run from.
     day: Option<String>,
+    /// 整改期限 (rectification), YYYY-MM-DD, after today and within two years.
+    due: Option<String>,
+    /// The sanction of the profile a rectification is ordered under (rectification): the id
+    /// of one of its `[[sanctions]]` that names 限期整改 (gaoping-22-rectify).
+    rule: Option<String>,
     /// The report, statement or application.
     text: String,
     /// The version read: required when correcting (PUT), not when beginning (POST).
@@ -189,6 +201,8 @@ fn label(field: &str) -> &'static str {
         "stage" => "办理事项",
         "amount" => "金额",
         "day" => "日期",
+        "due" => "整改期限",
+        "rule" => "依据的规定",
         "text" => "报告内容",
         _ => "",
     }
@@ -199,7 +213,13 @@ fn form_of(
 ) -> Result<(SubmissionForm, serde_json::Map<String, serde_json::Value>), ApiError> {
     let m = object(body)?;
     let mut f = Fields::new(&m, label);
-    let form = SubmissionForm { amount: f.get("amount"), day: f.get("day"), text: f.get("text") };
+    let form = SubmissionForm {
+        amount: f.get("amount"),
+        day: f.get("day"),
+        due: f.get("due"),
+        rule: f.get("rule"),
+        text: f.get("text"),
+    };
     let form = f.done(form)?;
     Ok((form, m))
 }
@@ -229,7 +249,7 @@ pub async fn start_submission(
         .ok_or_else(|| {
             govit_core::DomainError::invalid(
                 "stage",
-                "办理事项应为 unimplemented_report、surplus_return、financial_review、self_evaluation、post_evaluation 或 om_fund_application",
+                "办理事项应为 unimplemented_report、surplus_return、financial_review、self_evaluation、post_evaluation、om_fund_application 或 rectification",
             )
         })?;
     let step = StartSubmission { project: ProjectId(id), stage, form };

@@ -58,6 +58,8 @@ struct FormPage {
     stage: &'static str,
     kind: &'static Kind,
     rules: Vec<String>,
+    /// The sanctions a rectification may be ordered under: (id, article and text).
+    sanctions: Vec<(String, String)>,
     f: SubmissionForm,
     e: HashMap<&'static str, String>,
 }
@@ -140,15 +142,44 @@ async fn render_form(
         stage: stage.as_str(),
         kind,
         rules: o.rules,
+        sanctions: sanction_choices(state, &p.profile_id),
         f,
         e,
     };
     crate::shell::page::html_status(page, again)
 }
 
+/// The sanctions of `profile` a rectification may be ordered under, as its form offers them.
+fn sanction_choices(state: &AppState, profile: &str) -> Vec<(String, String)> {
+    let rules = state.store.rules();
+    rules
+        .profile(profile)
+        .map(|p| {
+            govit_core::sanction::rectifying(p)
+                .into_iter()
+                .map(|r| (r.id.clone(), format!("{}：{}", r.cite, r.text)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The sanction a rectification names, as its page shows it (its article and text).
+fn sanction_named(state: &AppState, profile: &str, id: &str) -> String {
+    sanction_choices(state, profile)
+        .into_iter()
+        .find(|(r, _)| r == id)
+        .map_or_else(|| id.to_string(), |(_, t)| t)
+}
+
 fn form_of(f: &HashMap<String, String>) -> SubmissionForm {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    SubmissionForm { amount: get("amount"), day: get("day"), text: get("text") }
+    SubmissionForm {
+        amount: get("amount"),
+        day: get("day"),
+        due: get("due"),
+        rule: get("rule"),
+        text: get("text"),
+    }
 }
 
 async fn start_page(
@@ -202,6 +233,8 @@ async fn edit_page(State(state): State<AppState>, user: User, Path(id): Path<i64
     let f = SubmissionForm {
         amount: s.terms.amount.map(|a| a.to_wan_string()).unwrap_or_default(),
         day: s.terms.day.map(|d| d.to_string()).unwrap_or_default(),
+        due: s.terms.due.map(|d| d.to_string()).unwrap_or_default(),
+        rule: s.terms.rule.clone().unwrap_or_default(),
         text: s.terms.text.clone(),
     };
     render_form(&state, &user, &p, s.stage, f, Vec::new(), Some((s.id, s.version))).await
@@ -241,6 +274,10 @@ struct SubmissionPage {
     returned: Option<String>,
     refused: Option<String>,
     rules: Vec<String>,
+    /// The sanction a rectification was ordered under, and whether its deadline passed
+    /// while it waits on the owner unit.
+    sanction: Option<String>,
+    overdue: bool,
     gates: Vec<(String, String, &'static str)>,
     run: RunPanel,
 }
@@ -305,6 +342,9 @@ async fn render_submission(
             .then(|| route::rejected_note(&run.acts))
             .flatten(),
         rules: here.map(|o| o.rules.clone()).unwrap_or_default(),
+        sanction: s.terms.rule.as_deref().map(|r| sanction_named(state, &profile, r)),
+        overdue: !s.through()
+            && s.terms.due.is_some_and(|d| govit_storage::china_today(state.now_ms()) > d),
         gates,
         run: RunPanel::new(
             state,

@@ -1,0 +1,315 @@
+//! What follows when a project breaks its rules (issue 12 §7), as each profile's
+//! `[[sanctions]]` lays it out: the authority orders a rectification with a deadline (限期整改,
+//! run as a submission along the profile's `rectification` chain: the order, the owner unit's
+//! report, the authority's check), and where the rule says so, only once that rectification
+//! failed or lapsed (逾期不整改或者整改后仍不符合要求的) may it take the measures the rule goes on
+//! to name — 暂停拨付资金, 暂停项目建设, 终止项目 … A measure in force is a fact the gates read
+//! (`funds_suspended`, `construction_suspended`, `om_funds_stopped`), so a payment, a contract
+//! or an O&M fund application is refused naming the rule; lifting it (解除) lifts the fact.
+//! 终止项目 is not lifted.
+//!
+//! Pure: which rules order rectification, which measures a rule allows and when, their
+//! effects, and the form.
+
+use crate::error::FieldError;
+use crate::policy::{Fact, Facts, Profile, SanctionRule, SanctionStep};
+
+/// The rules of `profile` under which a rectification may be ordered (those naming 限期整改).
+pub fn rectifying(profile: &Profile) -> Vec<&SanctionRule> {
+    profile.sanctions.iter().filter(|r| r.steps.contains(&SanctionStep::Rectification)).collect()
+}
+
+/// Whether a measure is one taken on the project (not the rectification ordered through its
+/// own chain, nor the owner's written report, nor a firm's credit record or blacklisting,
+/// which the organization's register of firms and experts keeps).
+pub fn is_measure(step: SanctionStep) -> bool {
+    use SanctionStep::*;
+    !matches!(step, Rectification | Report | CreditRecord | Blacklist)
+}
+
+/// The parties that take `step` under `profile`: those that order rectification (the first
+/// step of its `rectification` chain; the authority where it has none), and finance besides
+/// for what stops or recovers money (lhasa:18 会同资金安排部门, linxiang:34 财政部门暂停拨付,
+/// xinzhou-transport:24 通知相关财务部门).
+pub fn takers(profile: &Profile, step: SanctionStep) -> Vec<String> {
+    let mut parties = profile
+        .stages
+        .iter()
+        .find(|r| r.stage == crate::policy::Stage::Rectification)
+        .and_then(|r| r.chain.first())
+        .map(|s| s.parties.clone())
+        .unwrap_or_else(|| vec!["authority".to_string()]);
+    let money = matches!(
+        step,
+        SanctionStep::SuspendFunds
+            | SanctionStep::NoFurtherFunds
+            | SanctionStep::RecoverFunds
+            | SanctionStep::NoOmFunds
+    );
+    if money && !parties.iter().any(|p| p == "finance") {
+        parties.push("finance".to_string());
+    }
+    parties
+}
+
+/// The measures a rule allows, in its order.
+pub fn measures(rule: &SanctionRule) -> Vec<SanctionStep> {
+    rule.steps.iter().copied().filter(|s| is_measure(*s)).collect()
+}
+
+/// Whether the rule names a rectification before `step`: then `step` may only follow a
+/// rectification that failed or lapsed.
+pub fn after_rectification(rule: &SanctionRule, step: SanctionStep) -> bool {
+    if !rule.escalates {
+        return false;
+    }
+    let at = |s: SanctionStep| rule.steps.iter().position(|x| *x == s);
+    matches!((at(SanctionStep::Rectification), at(step)), (Some(r), Some(m)) if r < m)
+}
+
+/// The facts a measure in force sets to 1.
+pub fn effects(step: SanctionStep) -> &'static [Fact] {
+    match step {
+        SanctionStep::SuspendFunds | SanctionStep::NoFurtherFunds => &[Fact::FundsSuspended],
+        SanctionStep::SuspendProject => &[Fact::ConstructionSuspended],
+        SanctionStep::NoOmFunds => &[Fact::OmFundsStopped],
+        SanctionStep::Terminate => {
+            &[Fact::FundsSuspended, Fact::ConstructionSuspended, Fact::OmFundsStopped]
+        }
+        _ => &[],
+    }
+}
+
+/// Whether a measure stays in force until lifted (暂停拨付资金); the others are recorded once
+/// (通报批评, 记入信用记录), and 终止项目 is final.
+pub fn liftable(step: SanctionStep) -> bool {
+    use SanctionStep::*;
+    matches!(step, SuspendFunds | NoFurtherFunds | SuspendProject | NoOmFunds | DeferPlan)
+}
+
+/// The facts of the measures in force on a project: each of the three, 1 when a measure in
+/// force sets it, else 0.
+pub fn facts_of(in_force: &[SanctionStep]) -> Facts {
+    let mut facts: Facts =
+        [Fact::FundsSuspended, Fact::ConstructionSuspended, Fact::OmFundsStopped]
+            .into_iter()
+            .map(|f| (f, 0))
+            .collect();
+    for step in in_force {
+        for f in effects(*step) {
+            facts.insert(*f, 1);
+        }
+    }
+    facts
+}
+
+/// Where the project's latest rectification under a rule stands, for what may follow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rectified {
+    /// None was ordered under this rule.
+    NotOrdered,
+    /// Ordered, its deadline not passed, not yet judged.
+    Pending,
+    /// Its deadline passed and the authority has not found it done (逾期不整改).
+    Lapsed,
+    /// The authority found it wanting (整改后仍不符合要求).
+    Failed,
+    /// The authority found it done.
+    Passed,
+}
+
+/// Whether `step` may be taken under `rule` now, given where its rectification stands; the
+/// refusal names the rule and its article.
+pub fn may_take(
+    rule: &SanctionRule, step: SanctionStep, rectified: Rectified,
+) -> Result<(), String> {
+    if !rule.steps.contains(&step) || !is_measure(step) {
+        return Err(format!(
+            "{}（{}）规定的处理措施不包括“{}”",
+            short(&rule.text),
+            rule.cite,
+            step.label()
+        ));
+    }
+    if !after_rectification(rule, step) {
+        return Ok(());
+    }
+    let wait = match rectified {
+        Rectified::Lapsed | Rectified::Failed => return Ok(()),
+        Rectified::NotOrdered => "须先责令限期整改",
+        Rectified::Pending => "限期整改尚未到期，也未经复核",
+        Rectified::Passed => "限期整改已经复核通过",
+    };
+    Err(format!(
+        "按{}，逾期不整改或者整改后仍不符合要求的，方可{}；本项目{wait}",
+        rule.cite,
+        step.label()
+    ))
+}
+
+/// The first clause of a rule's text, for a refusal.
+fn short(text: &str) -> String {
+    let first = text.split(['，', '；', '。']).next().unwrap_or(text);
+    first.chars().take(40).collect()
+}
+
+/// The longest reason a measure keeps.
+pub const REASON_MAX: usize = 1000;
+
+/// A measure's form, as typed: the rule, the measure, and why.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct MeasureForm {
+    pub rule: String,
+    pub step: String,
+    pub reason: String,
+}
+
+/// A measure, read from its form against its profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasureTerms {
+    pub rule: SanctionRule,
+    pub step: SanctionStep,
+    pub reason: String,
+}
+
+impl MeasureForm {
+    /// The measure under `profile`, or every wrong field named.
+    pub fn parse(&self, profile: &Profile) -> Result<MeasureTerms, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let rule = profile.sanctions.iter().find(|r| r.id == self.rule.trim());
+        if rule.is_none() {
+            errors.push(FieldError::new("rule", "请选择依据的本辖区规定"));
+        }
+        let step = SanctionStep::parse(self.step.trim()).filter(|s| is_measure(*s));
+        match (rule, step) {
+            (_, None) => errors.push(FieldError::new("step", "请选择处理措施")),
+            (Some(r), Some(s)) if !r.steps.contains(&s) => errors.push(FieldError::new(
+                "step",
+                format!("{}规定的处理措施不包括“{}”", r.cite, s.label()),
+            )),
+            _ => {}
+        }
+        let reason = reason(&self.reason, "reason", "处理理由", &mut errors);
+        match (rule, step) {
+            (Some(rule), Some(step)) if errors.is_empty() => {
+                Ok(MeasureTerms { rule: rule.clone(), step, reason })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A reason typed into `field`, trimmed, within bounds and printable; an error named
+/// `what` otherwise.
+pub fn reason(
+    typed: &str, field: &'static str, what: &str, errors: &mut Vec<FieldError>,
+) -> String {
+    let t = typed.trim();
+    if t.is_empty() {
+        errors.push(FieldError::new(field, format!("请填写{what}")));
+    } else if t.chars().count() > REASON_MAX {
+        errors.push(FieldError::new(field, format!("{what}不能超过 {REASON_MAX} 个字")));
+    } else if t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        || t.contains('\u{FFFD}')
+    {
+        errors.push(FieldError::new(field, format!("{what}含有无法识别的字符，请重新输入")));
+    }
+    t.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::builtin;
+
+    fn profile(id: &str) -> Profile {
+        builtin().into_iter().find(|p| p.head.id == id).expect(id)
+    }
+
+    fn rule<'a>(p: &'a Profile, id: &str) -> &'a SanctionRule {
+        p.sanctions.iter().find(|r| r.id == id).expect(id)
+    }
+
+    #[test]
+    fn a_measure_after_rectification_waits_for_it_to_fail_or_lapse() {
+        let gaoping = profile("gaoping");
+        let r = rule(&gaoping, "gaoping-22-rectify");
+        assert_eq!(measures(r), [SanctionStep::SuspendFunds, SanctionStep::Terminate]);
+        for (state, ok) in [
+            (Rectified::NotOrdered, false),
+            (Rectified::Pending, false),
+            (Rectified::Passed, false),
+            (Rectified::Lapsed, true),
+            (Rectified::Failed, true),
+        ] {
+            let got = may_take(r, SanctionStep::SuspendFunds, state);
+            assert_eq!(got.is_ok(), ok, "{state:?}: {got:?}");
+            if let Err(why) = got {
+                assert!(why.contains("gaoping:22") && why.contains("暂停拨付资金"), "{why}");
+            }
+        }
+        // A measure the rule does not name is refused whatever the rectification.
+        let why = may_take(r, SanctionStep::SuspendProject, Rectified::Failed).expect_err("no");
+        assert!(why.contains("gaoping:22") && why.contains("暂停项目建设"), "{why}");
+        // linxiang:34 names no rectification: its measures are taken directly.
+        let linxiang = profile("linxiang");
+        let direct = rule(&linxiang, "linxiang-34-owner-violation");
+        assert!(may_take(direct, SanctionStep::SuspendProject, Rectified::NotOrdered).is_ok());
+        assert!(rectifying(&linxiang).iter().all(|r| r.id != "linxiang-34-owner-violation"));
+        // yeji:27 requires rectification *or* suspension: either may come first.
+        let yeji = profile("yeji");
+        let either = rule(&yeji, "yeji-27-budget-cut");
+        assert!(may_take(either, SanctionStep::SuspendProject, Rectified::NotOrdered).is_ok());
+        // A firm's blacklisting is the register's, not a measure on the project.
+        assert!(measures(rule(&linxiang, "linxiang-35-firm-misconduct")).is_empty());
+    }
+
+    #[test]
+    fn who_takes_a_measure_is_read_from_the_profile() {
+        let x = profile("xinzhou-transport");
+        assert_eq!(takers(&x, SanctionStep::Terminate), ["party_group"]);
+        assert_eq!(takers(&x, SanctionStep::SuspendFunds), ["party_group", "finance"]);
+        assert_eq!(takers(&profile("linxiang"), SanctionStep::SuspendProject), ["authority"]);
+        // yeji:26: any of the departments that supervise orders it, finance among them.
+        let y = takers(&profile("yeji"), SanctionStep::SuspendFunds);
+        assert_eq!(y.iter().filter(|p| *p == "finance").count(), 1);
+    }
+
+    #[test]
+    fn measures_in_force_set_the_facts_the_gates_read() {
+        let none = facts_of(&[]);
+        assert_eq!(none.get(&Fact::FundsSuspended), Some(&0));
+        let f = facts_of(&[SanctionStep::SuspendFunds, SanctionStep::Criticism]);
+        assert_eq!(
+            (f[&Fact::FundsSuspended], f[&Fact::ConstructionSuspended], f[&Fact::OmFundsStopped]),
+            (1, 0, 0)
+        );
+        let t = facts_of(&[SanctionStep::Terminate]);
+        assert!(t.values().all(|v| *v == 1));
+        assert!(liftable(SanctionStep::SuspendFunds));
+        assert!(!liftable(SanctionStep::Terminate));
+        assert!(!liftable(SanctionStep::Criticism));
+    }
+
+    #[test]
+    fn the_form_names_every_wrong_field() {
+        let gaoping = profile("gaoping");
+        let form = |rule: &str, step: &str, reason: &str| MeasureForm {
+            rule: rule.into(),
+            step: step.into(),
+            reason: reason.into(),
+        };
+        let ok = form("gaoping-22-rectify", "suspend_funds", "逾期未整改").parse(&gaoping);
+        assert_eq!(ok.expect("ok").step, SanctionStep::SuspendFunds);
+        let fields = |f: MeasureForm| -> Vec<&'static str> {
+            f.parse(&gaoping).expect_err("refused").into_iter().map(|e| e.field).collect()
+        };
+        assert_eq!(fields(form("", "", "")), ["rule", "step", "reason"]);
+        assert_eq!(fields(form("gaoping-22-rectify", "rectification", "x")), ["step"]);
+        assert_eq!(fields(form("gaoping-22-rectify", "suspend_project", "x")), ["step"]);
+        assert_eq!(fields(form("yeji-26-rectify", "suspend_funds", "a\u{0}")), ["rule", "reason"]);
+        let long = "字".repeat(REASON_MAX + 1);
+        assert_eq!(fields(form("gaoping-22-rectify", "terminate", &long)), ["reason"]);
+    }
+}

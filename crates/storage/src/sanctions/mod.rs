@@ -1,0 +1,286 @@
+//! 督查处理 as the store keeps it (issue 12 §7): the measures taken on a project under its
+//! profile's sanctions (`govit_core::sanction`) — 暂停拨付资金, 暂停项目建设, 终止项目 … — each
+//! with its rule, its article and its reason, in force until lifted (解除, with its reason;
+//! 终止项目 never). The measures in force are the facts the gates read (`MeasureFacts`:
+//! `funds_suspended`, `construction_suspended`, `om_funds_stopped`), so the payment, the
+//! contract or the O&M fund application they stop is refused naming the rule. The
+//! rectification ordered first is a submission (`stage = 'rectification'`); where a rule
+//! escalates, its measures wait for that rectification to fail or lapse. See `steps`.
+
+mod steps;
+
+pub use steps::{LiftMeasure, TakeMeasure};
+
+use crate::base::change::{Record, Who};
+use crate::projects::{FactFuture, FactSource, Project};
+use crate::{Result, Store};
+use govit_core::ids::{JurisdictionId, ProjectId};
+use govit_core::policy::{Facts, Profile, SanctionRule, SanctionStep};
+use govit_core::sanction::{self, Rectified};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+/// A measure's lifting: who, when, why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lifted {
+    pub by: String,
+    pub at_ms: i64,
+    pub reason: String,
+}
+
+/// A measure taken on a project, as read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measure {
+    pub id: i64,
+    pub project_id: ProjectId,
+    pub project_name: String,
+    pub owner_name: String,
+    pub jurisdiction_id: JurisdictionId,
+    pub profile_id: String,
+    /// The sanction it was taken under, and its article.
+    pub rule_id: String,
+    pub cite: String,
+    pub step: SanctionStep,
+    pub reason: String,
+    pub taken_by: String,
+    pub taken_at_ms: i64,
+    pub lifted: Option<Lifted>,
+    pub version: i64,
+}
+
+impl Measure {
+    /// In force: not lifted.
+    pub fn in_force(&self) -> bool {
+        self.lifted.is_none()
+    }
+    /// Whether it may ever be lifted (终止项目 and what is recorded once may not).
+    pub fn liftable(&self) -> bool {
+        self.in_force() && sanction::liftable(self.step)
+    }
+}
+
+const SELECT: &str = "SELECT m.*, p.name AS project_name, p.profile_id, d.name AS owner_name, \
+    t.name AS taken_by_name, l.name AS lifted_by_name \
+    FROM project_measures m JOIN projects p ON p.id = m.project_id \
+    JOIN departments d ON d.id = p.owner_department_id \
+    JOIN users t ON t.id = m.taken_by LEFT JOIN users l ON l.id = m.lifted_by";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Measure> {
+    let step: String = r.try_get("step")?;
+    let lifted_at: Option<i64> = r.try_get("lifted_at_ms")?;
+    let lifted = match lifted_at {
+        Some(at_ms) => Some(Lifted {
+            by: r.try_get::<Option<String>, _>("lifted_by_name")?.unwrap_or_default(),
+            at_ms,
+            reason: r.try_get::<Option<String>, _>("lift_reason")?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(Measure {
+        id: r.try_get("id")?,
+        project_id: ProjectId(r.try_get("project_id")?),
+        project_name: r.try_get("project_name")?,
+        owner_name: r.try_get("owner_name")?,
+        jurisdiction_id: JurisdictionId(r.try_get("jurisdiction_id")?),
+        profile_id: r.try_get("profile_id")?,
+        rule_id: r.try_get("rule_id")?,
+        cite: r.try_get("cite")?,
+        step: SanctionStep::parse(&step).unwrap_or(SanctionStep::Criticism),
+        reason: r.try_get("reason")?,
+        taken_by: r.try_get("taken_by_name")?,
+        taken_at_ms: r.try_get("taken_at_ms")?,
+        lifted,
+        version: r.try_get("version")?,
+    })
+}
+
+async fn fetch(conn: &mut AnyConnection, id: i64) -> Result<Option<Measure>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE m.id = $1")))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+impl Record for Measure {
+    const KIND: &'static str = "measure";
+    type Carry = ();
+    const TABLE: Option<&'static str> = Some("project_measures");
+
+    fn key(&self) -> (i64, i64) {
+        (self.id, self.version)
+    }
+    async fn load(conn: &mut AnyConnection, _: Who<'_>, id: i64) -> Result<Option<Self>> {
+        fetch(conn, id).await
+    }
+    /// Seen by whoever sees its project.
+    async fn load_visible(conn: &mut AnyConnection, who: Who<'_>, id: i64) -> Result<Option<Self>> {
+        let Some(m) = fetch(conn, id).await? else { return Ok(None) };
+        Ok(Project::load_visible(conn, who, m.project_id.0).await?.map(|_| m))
+    }
+    fn audit_view(&self) -> serde_json::Value {
+        json!({"project_id": self.project_id, "rule_id": self.rule_id, "cite": self.cite,
+               "step": self.step, "reason": self.reason, "in_force": self.in_force(),
+               "lift_reason": self.lifted.as_ref().map(|l| l.reason.clone()),
+               "version": self.version})
+    }
+}
+
+/// The steps in force on project `project`.
+async fn in_force(conn: &mut AnyConnection, project: ProjectId) -> Result<Vec<SanctionStep>> {
+    let steps: Vec<String> = sqlx::query_scalar(
+        "SELECT step FROM project_measures WHERE project_id = $1 AND lifted_at_ms IS NULL",
+    )
+    .bind(project.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(steps.iter().filter_map(|s| SanctionStep::parse(s)).collect())
+}
+
+/// `funds_suspended`, `construction_suspended`, `om_funds_stopped`: the measures in force on
+/// the project (0 for a project with none).
+pub struct MeasureFacts;
+
+impl FactSource for MeasureFacts {
+    fn derive<'a>(
+        &'a self, conn: &'a mut AnyConnection, p: &'a Project, facts: &'a mut Facts,
+    ) -> FactFuture<'a> {
+        Box::pin(async move {
+            facts.extend(sanction::facts_of(&in_force(conn, p.id).await?));
+            Ok(())
+        })
+    }
+}
+
+/// Where the project's latest rectification under `rule` stands on `today`: judged
+/// (refused: failed; done: passed), or sent and still with the owner unit past its deadline
+/// (lapsed), or none sent.
+pub(crate) async fn rectified(
+    conn: &mut AnyConnection, project: ProjectId, rule: &str, today: chrono::NaiveDate,
+) -> Result<Rectified> {
+    let row = sqlx::query(
+        "SELECT state, due_day, waiting_on FROM project_submissions \
+         WHERE project_id = $1 AND stage = 'rectification' AND rule_id = $2 \
+         ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(project.0)
+    .bind(rule)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = row else { return Ok(Rectified::NotOrdered) };
+    let state: String = r.try_get("state")?;
+    let due: Option<String> = r.try_get("due_day")?;
+    let waiting: String = r.try_get("waiting_on")?;
+    let due = due.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    Ok(match state.as_str() {
+        "refused" => Rectified::Failed,
+        "done" => Rectified::Passed,
+        "reviewing" if waiting.split(',').any(|p| p == crate::projects::run::OWNER) => {
+            if due.is_some_and(|d| today > d) { Rectified::Lapsed } else { Rectified::Pending }
+        }
+        "reviewing" => Rectified::Pending,
+        _ => Rectified::NotOrdered,
+    })
+}
+
+/// A sanction of the project's profile as its page offers it: the measures it names, each
+/// with whether the reader may take it now or why not.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleOffer {
+    pub id: String,
+    pub cite: String,
+    pub text: String,
+    /// (measure, its label, why it may not be taken now — none: it may).
+    pub measures: Vec<(SanctionStep, &'static str, Option<String>)>,
+}
+
+/// What a project's 督查处理 section shows the reader.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sanctions {
+    pub measures: Vec<Measure>,
+    /// The sanctions of its profile with measures on a project, for those who take them.
+    pub rules: Vec<RuleOffer>,
+    /// Whether the reader takes any measure on this project.
+    pub taker: bool,
+    /// The parties the reader acts as on it.
+    pub parties: Vec<String>,
+}
+
+impl Sanctions {
+    /// Whether the reader takes (and lifts) `step` under `profile`.
+    pub fn takes(&self, profile: &Profile, step: SanctionStep) -> bool {
+        sanction::takers(profile, step).iter().any(|t| self.parties.contains(t))
+    }
+}
+
+/// The rules of `profile` that name measures on a project.
+pub fn rules_with_measures(profile: &Profile) -> Vec<&SanctionRule> {
+    profile.sanctions.iter().filter(|r| !sanction::measures(r).is_empty()).collect()
+}
+
+impl Store {
+    /// The measures taken on project `p` (which the caller has read), newest first.
+    pub async fn measures_of(&self, p: ProjectId) -> Result<Vec<Measure>> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE m.project_id = $1 ORDER BY m.id DESC"
+        )))
+        .bind(p.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// Project `p`'s measures and what the caller may take under each of its profile's
+    /// sanctions now (`now_ms`).
+    pub async fn sanctions_of(&self, who: Who<'_>, p: &Project, now_ms: i64) -> Result<Sanctions> {
+        let measures = self.measures_of(p.id).await?;
+        let rules = self.rules();
+        let Some(profile) = rules.profile(&p.profile_id) else {
+            return Ok(Sanctions {
+                measures,
+                rules: Vec::new(),
+                taker: false,
+                parties: Vec::new(),
+            });
+        };
+        let mut conn = self.pool.acquire().await?;
+        let parties = crate::projects::run::acting_parties(&mut conn, who.principal, p).await?;
+        let today = crate::base::china_today(now_ms);
+        let approved = p.status == govit_core::project::ProjectStatus::Approved;
+        let ended = measures.iter().any(|m| m.step == SanctionStep::Terminate);
+        let mut taker = false;
+        let mut offers = Vec::new();
+        for rule in rules_with_measures(profile) {
+            let state = rectified(&mut conn, p.id, &rule.id, today).await?;
+            let mut offered = Vec::new();
+            for step in sanction::measures(rule) {
+                let takes = sanction::takers(profile, step).iter().any(|t| parties.contains(t));
+                taker |= takes;
+                if !takes {
+                    continue;
+                }
+                let why = if !approved {
+                    Some("立项批复后才能采取处理措施".to_string())
+                } else if ended {
+                    Some("项目已终止".to_string())
+                } else if measures.iter().any(|m| m.in_force() && m.step == step) {
+                    Some(format!("“{}”正在实施", step.label()))
+                } else {
+                    sanction::may_take(rule, step, state).err()
+                };
+                offered.push((step, step.label(), why));
+            }
+            if !offered.is_empty() {
+                offers.push(RuleOffer {
+                    id: rule.id.clone(),
+                    cite: rule.cite.clone(),
+                    text: rule.text.clone(),
+                    measures: offered,
+                });
+            }
+        }
+        Ok(Sanctions { measures, rules: offers, taker, parties })
+    }
+}
