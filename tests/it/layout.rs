@@ -29,6 +29,7 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("payments", &["base", "rules", "org", "projects"]),
     ("submissions", &["base", "rules", "org", "projects", "payments"]),
     ("sanctions", &["base", "rules", "org", "projects"]),
+    ("dashboard", &["base"]),
     (
         "archives",
         &[
@@ -107,6 +108,7 @@ const WEB: &[(&str, &[&str])] = &[
     ("payments", &["shell"]),
     ("submissions", &["shell"]),
     ("sanctions", &["shell"]),
+    ("dashboard", &["shell"]),
     ("archives", &["shell"]),
     ("home", &["shell"]),
 ];

@@ -27,33 +27,28 @@ pub fn is_measure(step: SanctionStep) -> bool {
     !matches!(step, Rectification | Report | CreditRecord | Blacklist)
 }
 
-/// The parties that take `step` under `profile`: those that order rectification (the first
-/// step of its `rectification` chain; the authority where it has none), and finance besides
-/// for what stops or recovers money (lhasa:18 会同资金安排部门, linxiang:34 财政部门暂停拨付,
-/// xinzhou-transport:24 通知相关财务部门).
-pub fn takers(profile: &Profile, step: SanctionStep) -> Vec<String> {
-    let mut parties = profile
-        .stages
-        .iter()
-        .find(|r| r.stage == crate::policy::Stage::Rectification)
-        .and_then(|r| r.chain.first())
-        .map(|s| s.parties.clone())
-        .unwrap_or_else(|| vec!["authority".to_string()]);
-    let money = matches!(
-        step,
-        SanctionStep::SuspendFunds
-            | SanctionStep::NoFurtherFunds
-            | SanctionStep::RecoverFunds
-            | SanctionStep::NoOmFunds
-    );
-    if money && !parties.iter().any(|p| p == "finance") {
-        parties.push("finance".to_string());
-    }
-    parties
+/// Whether `step` stops or recovers money.
+fn on_money(step: SanctionStep) -> bool {
+    use SanctionStep::*;
+    matches!(step, SuspendFunds | NoFurtherFunds | RecoverFunds | NoOmFunds)
 }
 
-/// The measures a rule allows, in its order.
+/// The parties that take `step` under `rule`: its `funds_by` for what stops or recovers money
+/// where it names them (linxiang:34 财政部门), else its `by` (gaoping:22 the authority,
+/// xinzhou-transport:24 局党组).
+pub fn takers(rule: &SanctionRule, step: SanctionStep) -> Vec<String> {
+    if on_money(step) && !rule.funds_by.is_empty() {
+        return rule.funds_by.clone();
+    }
+    rule.by.clone()
+}
+
+/// The measures taken by hand under a rule, in its order: none where it names no party to
+/// take them.
 pub fn measures(rule: &SanctionRule) -> Vec<SanctionStep> {
+    if rule.by.is_empty() {
+        return Vec::new();
+    }
     rule.steps.iter().copied().filter(|s| is_measure(*s)).collect()
 }
 
@@ -73,18 +68,21 @@ pub fn effects(step: SanctionStep) -> &'static [Fact] {
         SanctionStep::SuspendFunds | SanctionStep::NoFurtherFunds => &[Fact::FundsSuspended],
         SanctionStep::SuspendProject => &[Fact::ConstructionSuspended],
         SanctionStep::NoOmFunds => &[Fact::OmFundsStopped],
-        SanctionStep::Terminate => {
-            &[Fact::FundsSuspended, Fact::ConstructionSuspended, Fact::OmFundsStopped]
-        }
+        SanctionStep::Terminate => &[Fact::FundsSuspended, Fact::ConstructionSuspended],
         _ => &[],
     }
 }
 
-/// Whether a measure stays in force until lifted (暂停拨付资金); the others are recorded once
-/// (通报批评, 记入信用记录), and 终止项目 is final.
-pub fn liftable(step: SanctionStep) -> bool {
+/// Whether a measure stays in force once taken (暂停拨付资金 until lifted, 终止项目 for good);
+/// the others are recorded once (通报批评, 收回资金, 压缩下一年度预算, 暂缓安排投资计划).
+pub fn lasting(step: SanctionStep) -> bool {
     use SanctionStep::*;
-    matches!(step, SuspendFunds | NoFurtherFunds | SuspendProject | NoOmFunds | DeferPlan)
+    matches!(step, SuspendFunds | NoFurtherFunds | SuspendProject | NoOmFunds | Terminate)
+}
+
+/// Whether a measure in force may be lifted: a lasting one but 终止项目.
+pub fn liftable(step: SanctionStep) -> bool {
+    lasting(step) && step != SanctionStep::Terminate
 }
 
 /// The facts of the measures in force on a project: each of the three, 1 when a measure in
@@ -268,12 +266,60 @@ mod tests {
     #[test]
     fn who_takes_a_measure_is_read_from_the_profile() {
         let x = profile("xinzhou-transport");
-        assert_eq!(takers(&x, SanctionStep::Terminate), ["party_group"]);
-        assert_eq!(takers(&x, SanctionStep::SuspendFunds), ["party_group", "finance"]);
-        assert_eq!(takers(&profile("linxiang"), SanctionStep::SuspendProject), ["authority"]);
-        // yeji:26: any of the departments that supervise orders it, finance among them.
-        let y = takers(&profile("yeji"), SanctionStep::SuspendFunds);
-        assert_eq!(y.iter().filter(|p| *p == "finance").count(), 1);
+        let r = rule(&x, "xinzhou-transport-24-rectify");
+        // 局党组 decides, and tells finance: finance does not act on its own.
+        assert_eq!(takers(r, SanctionStep::Terminate), ["party_group"]);
+        assert_eq!(takers(r, SanctionStep::SuspendFunds), ["party_group"]);
+        let l = profile("linxiang");
+        let r = rule(&l, "linxiang-34-owner-violation");
+        assert_eq!(takers(r, SanctionStep::SuspendProject), ["authority"]);
+        assert_eq!(takers(r, SanctionStep::SuspendFunds), ["finance"]);
+        // yeji:27 is 区数据资源管理局's alone.
+        let y = profile("yeji");
+        assert_eq!(
+            takers(rule(&y, "yeji-27-budget-cut"), SanctionStep::SuspendProject),
+            ["authority"]
+        );
+        // What follows from the gates by itself is taken by no one (gaoping:20 unfiled).
+        let g = profile("gaoping");
+        assert!(measures(rule(&g, "gaoping-20-unfiled")).is_empty());
+        assert!(measures(rule(&profile("lhasa"), "lhasa-22-dishonest-list")).is_empty());
+    }
+
+    #[test]
+    fn every_measure_a_profile_takes_is_enforced_by_its_gates() {
+        for p in builtin() {
+            for r in p.sanctions.iter() {
+                for step in measures(r) {
+                    for fact in effects(step) {
+                        let read =
+                            p.gates.iter().any(|g| g.requires.iter().any(|c| c.fact == *fact));
+                        assert!(
+                            read,
+                            "{}: {} sets {} but no gate reads it",
+                            p.head.id,
+                            r.id,
+                            fact.as_str()
+                        );
+                    }
+                }
+            }
+            // A project suspended or terminated gets no money, O&M included, and no contract.
+            let gated = |f: Fact, a: crate::policy::GatedAction| {
+                p.gates.iter().any(|g| g.action == a && g.requires.iter().any(|c| c.fact == f))
+            };
+            let takes = |s: SanctionStep| p.sanctions.iter().any(|r| measures(r).contains(&s));
+            if takes(SanctionStep::Terminate) || takes(SanctionStep::SuspendFunds) {
+                for a in [crate::policy::GatedAction::Pay, crate::policy::GatedAction::OmFunds] {
+                    assert!(gated(Fact::FundsSuspended, a), "{}: {a:?}", p.head.id);
+                }
+            }
+            if takes(SanctionStep::Terminate) || takes(SanctionStep::SuspendProject) {
+                for a in [crate::policy::GatedAction::Sign, crate::policy::GatedAction::StartWork] {
+                    assert!(gated(Fact::ConstructionSuspended, a), "{}: {a:?}", p.head.id);
+                }
+            }
+        }
     }
 
     #[test]
@@ -286,7 +332,7 @@ mod tests {
             (1, 0, 0)
         );
         let t = facts_of(&[SanctionStep::Terminate]);
-        assert!(t.values().all(|v| *v == 1));
+        assert_eq!((t[&Fact::FundsSuspended], t[&Fact::ConstructionSuspended]), (1, 1));
         assert!(liftable(SanctionStep::SuspendFunds));
         assert!(!liftable(SanctionStep::Terminate));
         assert!(!liftable(SanctionStep::Criticism));

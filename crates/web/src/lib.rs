@@ -17,6 +17,7 @@ pub mod audit;
 pub mod changes;
 pub mod cloud;
 pub mod contracts;
+pub mod dashboard;
 pub mod decisions;
 pub mod home;
 pub mod materials;
@@ -100,6 +101,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(payments::pages())
         .merge(submissions::pages())
         .merge(sanctions::pages())
+        .merge(dashboard::pages())
         .merge(archives::pages())
         .merge(reviews::pages())
         .merge(rules::pages())

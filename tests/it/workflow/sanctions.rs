@@ -4,6 +4,7 @@
 //! the profile names and in force until lifted: a payment, a contract or an O&M fund
 //! application they stop is refused naming the rule.
 
+use super::Cast;
 use super::contracts::{approved, construction};
 use crate::harness::input_value;
 use crate::harness::*;
@@ -122,9 +123,12 @@ async fn gaoping_22_suspends_funds_only_after_a_failed_rectification_until_lifte
     assert_eq!(s, StatusCode::CREATED, "{m}");
     assert_eq!((m["in_force"].clone(), m["cite"].clone()), (json!(true), json!("gaoping:22")));
     let measure = m["id"].as_i64().expect("id");
-    let (s, e) = take(cast.api("finance"), id, rule, "suspend_funds").await;
+    let (s, e) = take(authority, id, rule, "suspend_funds").await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     assert!(e["message"].as_str().unwrap_or("").contains("正在实施"), "{e}");
+    // gaoping:22 is the authority's: finance does not take it.
+    let (s, e) = take(cast.api("finance"), id, rule, "terminate").await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
     let pay = json!({"kind": "progress", "amount": "10", "payee": "测试承建公司",
                      "purpose": "按合同约定支付第一期进度款"});
     let (s, p) = clerk.post(&format!("/api/v1/projects/{id}/payments"), pay).await;
@@ -155,6 +159,20 @@ async fn gaoping_22_suspends_funds_only_after_a_failed_rectification_until_lifte
     let (walked, refused) = pass_all(&cast.all(), "payments", payment).await;
     assert!(refused.is_none(), "{refused:?}");
     assert_eq!(walked, ["审核并拨付资金"]);
+
+    // The lifting closed that rectification: what follows needs a new order, and a report
+    // that does not come by its deadline (逾期不整改) opens the measures again.
+    let (s, e) = take(authority, id, rule, "terminate").await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("须先责令限期整改"), "{e}");
+    app.advance(Duration::from_secs(3600));
+    let again = order(&app, authority, id, rule, 5).await;
+    app.advance(DAY * 6);
+    let (s, r) =
+        act_on(clerk, "submissions", again, "pass", json!({"note": "迟报的整改情况"})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (_, shown) = app.login(&login).await.text(&format!("/submissions/{again}")).await;
+    assert!(shown.contains("整改期限") && shown.contains("gaoping:22"), "{shown}");
 
     // 终止项目 is final: never lifted, and nothing follows it.
     let (s, t) = take(authority, id, rule, "terminate").await;
@@ -197,16 +215,17 @@ async fn xinzhou_transport_24_a_lapsed_rectification_opens_the_measures_to_the_p
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
     order(&app, group, id, rule, 10).await;
-    let (s, e) = take(cast.api("finance"), id, rule, "suspend_funds").await;
+    let (s, e) = take(group, id, rule, "suspend_funds").await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     assert!(e["message"].as_str().unwrap_or("").contains("尚未到期"), "{e}");
     // Ten days on it is still due; the eleventh it has lapsed with the owner not reporting.
     app.advance(DAY * 10);
-    let (s, _) = take(cast.api("finance"), id, rule, "suspend_funds").await;
+    let (s, e) = take(group, id, rule, "suspend_funds").await;
     assert_eq!(s, StatusCode::CONFLICT);
+    assert!(e["message"].as_str().unwrap_or("").contains("尚未到期"), "{e}");
     app.advance(DAY);
-    // Finance stops the money (通知相关财务部门暂停拨付); termination stays the party group's.
-    let (s, e) = take(cast.api("finance"), id, rule, "terminate").await;
+    // 局党组 decides and notifies finance (通知相关财务部门暂停拨付): finance does not decide.
+    let (s, e) = take(cast.api("finance"), id, rule, "suspend_funds").await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
     assert!(e["message"].as_str().unwrap_or("").contains("市交通运输局党组"), "{e}");
     let gate = |gates: Value| {
@@ -220,10 +239,20 @@ async fn xinzhou_transport_24_a_lapsed_rectification_opens_the_measures_to_the_p
     };
     let (_, gates) = group.get(&format!("/api/v1/projects/{id}/gates?action=om_funds")).await;
     assert_eq!(gate(gates), "pass");
-    let (s, m) = take(cast.api("finance"), id, rule, "suspend_funds").await;
+    let (s, m) = take(group, id, rule, "suspend_funds").await;
     assert_eq!(s, StatusCode::CREATED, "{m}");
     let (_, gates) = group.get(&format!("/api/v1/projects/{id}/gates?action=om_funds")).await;
     assert_eq!(gate(gates), "fail");
+    // Another jurisdiction's authority neither sees nor lifts it.
+    let other = Cast::of(&app, "gaoping").await;
+    let stranger = other.api("reviewer");
+    let (s, _) = stranger.get(&format!("/api/v1/measures/{}", m["id"])).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let lift = json!({"version": m["version"], "reason": "x"});
+    let (s, _) = stranger.post(&format!("/api/v1/measures/{}/lift", m["id"]), lift).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = stranger.get(&format!("/api/v1/projects/{id}/measures")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -257,11 +286,12 @@ async fn measures_are_taken_and_lifted_on_the_pages_without_javascript() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let again = r.text().await.expect("body");
     assert!(again.contains("请选择处理措施") && again.contains("请填写处理理由"), "{again}");
+    assert!(again.contains("href=\"#measure\"") && again.contains("id=\"measure\""), "{again}");
     let r = web
         .post(
             &format!("/projects/{id}/measures"),
             &[
-                ("measure", "linxiang-34-owner-violation:suspend_funds"),
+                ("measure", "linxiang-34-owner-violation:suspend_project"),
                 ("reason", "未按规定实行政府采购"),
             ],
         )

@@ -482,6 +482,17 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
         if s.steps.is_empty() {
             r.err(field_line(text, *line, "steps"), "sanctions.steps", "须列出处理措施");
         }
+        for (field, parties) in [("by", &s.by), ("funds_by", &s.funds_by)] {
+            for p in parties {
+                if !party_ok(p) {
+                    r.err(
+                        field_line(text, *line, field),
+                        &format!("sanctions.{field}"),
+                        format!("未知的参与方类型 {p}"),
+                    );
+                }
+            }
+        }
     }
     for (line, g) in &gaps {
         common(&mut r, "gaps", *line, None, &g.cite, &g.text);

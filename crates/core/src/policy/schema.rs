@@ -420,6 +420,14 @@ pub struct SanctionRule {
     /// or failed (逾期不整改或者整改后仍不符合要求的); otherwise any of them may be taken.
     #[serde(default)]
     pub escalates: bool,
+    /// The parties that take its measures on a project (`[]`: none are taken by hand — what
+    /// it says follows from the gates, as gaoping:20's unfiled projects, or concerns firms).
+    #[serde(default)]
+    pub by: Vec<String>,
+    /// The parties that take its measures on money (暂停拨付资金, 收回资金), where they are not
+    /// `by` (linxiang:34: 财政部门).
+    #[serde(default)]
+    pub funds_by: Vec<String>,
 }
 
 /// Something govit does for every jurisdiction that this profile grounds in an article: the

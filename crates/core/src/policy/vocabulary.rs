@@ -266,7 +266,7 @@ impl Fact {
             Fact::AcceptanceFailed => Some("由项目最近一次验收的结果自动判定"),
             Fact::YearsSinceAcceptance => Some("由通过竣工验收的日期自动计算"),
             Fact::FundsSuspended | Fact::ConstructionSuspended | Fact::OmFundsStopped => {
-                Some("由主管部门采取、尚未解除的处理措施自动判定")
+                Some("由项目页“督查处理”中采取、尚未解除的处理措施自动判定")
             }
             Fact::DelayRatioBp => Some(
                 "由建设合同的工期和初步验收、竣工验收日期（未验收的按最近一期进度报告的预计完成时间）自动计算",

@@ -50,9 +50,14 @@ pub struct Measure {
 }
 
 impl Measure {
-    /// In force: not lifted.
+    /// In force: a lasting measure (暂停拨付资金, 终止项目) not lifted; the others are recorded
+    /// once (通报批评, 收回资金).
     pub fn in_force(&self) -> bool {
-        self.lifted.is_none()
+        self.lifted.is_none() && sanction::lasting(self.step)
+    }
+    /// Recorded once, never in force (通报批评, 压缩下一年度预算).
+    pub fn recorded(&self) -> bool {
+        !sanction::lasting(self.step)
     }
     /// Whether it may ever be lifted (终止项目 and what is recorded once may not).
     pub fn liftable(&self) -> bool {
@@ -68,6 +73,8 @@ const SELECT: &str = "SELECT m.*, p.name AS project_name, p.profile_id, d.name A
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Measure> {
     let step: String = r.try_get("step")?;
+    let step = SanctionStep::parse(&step)
+        .ok_or_else(|| crate::StoreError::Config(format!("未知的处理措施 {step}")))?;
     let lifted_at: Option<i64> = r.try_get("lifted_at_ms")?;
     let lifted = match lifted_at {
         Some(at_ms) => Some(Lifted {
@@ -86,7 +93,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Measure> {
         profile_id: r.try_get("profile_id")?,
         rule_id: r.try_get("rule_id")?,
         cite: r.try_get("cite")?,
-        step: SanctionStep::parse(&step).unwrap_or(SanctionStep::Criticism),
+        step,
         reason: r.try_get("reason")?,
         taken_by: r.try_get("taken_by_name")?,
         taken_at_ms: r.try_get("taken_at_ms")?,
@@ -127,7 +134,7 @@ impl Record for Measure {
     }
 }
 
-/// The steps in force on project `project`.
+/// The lasting measures in force on project `project`.
 async fn in_force(conn: &mut AnyConnection, project: ProjectId) -> Result<Vec<SanctionStep>> {
     let steps: Vec<String> = sqlx::query_scalar(
         "SELECT step FROM project_measures WHERE project_id = $1 AND lifted_at_ms IS NULL",
@@ -135,7 +142,26 @@ async fn in_force(conn: &mut AnyConnection, project: ProjectId) -> Result<Vec<Sa
     .bind(project.0)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(steps.iter().filter_map(|s| SanctionStep::parse(s)).collect())
+    Ok(steps
+        .iter()
+        .filter_map(|s| SanctionStep::parse(s))
+        .filter(|s| sanction::lasting(*s))
+        .collect())
+}
+
+/// The key of the step of `profile`'s rectification chain where the owner unit reports (its
+/// pass says when it reported).
+pub(crate) fn report_step(profile: &Profile) -> Option<String> {
+    let route = govit_core::submission::route(
+        profile,
+        govit_core::policy::Stage::Rectification,
+        &Facts::new(),
+    );
+    route
+        .steps
+        .iter()
+        .find(|s| s.parties.iter().any(|p| p == crate::projects::run::OWNER))
+        .map(|s| s.key.clone())
 }
 
 /// `funds_suspended`, `construction_suspended`, `om_funds_stopped`: the measures in force on
@@ -153,14 +179,17 @@ impl FactSource for MeasureFacts {
     }
 }
 
-/// Where the project's latest rectification under `rule` stands on `today`: judged
-/// (refused: failed; done: passed), or sent and still with the owner unit past its deadline
-/// (lapsed), or none sent.
+/// Where the project's latest rectification under `rule` stands on `today`: refused
+/// (整改后仍不符合要求, or 拒不整改 where the owner refused it) is failed, done is passed; sent
+/// and not reported by the end of its deadline is lapsed (逾期不整改), reported in time or not
+/// yet due is pending; one never sent is none. An order older than the latest lifting of a
+/// measure under the rule counts for nothing: what follows a lifting needs a new order.
 pub(crate) async fn rectified(
-    conn: &mut AnyConnection, project: ProjectId, rule: &str, today: chrono::NaiveDate,
+    conn: &mut AnyConnection, project: ProjectId, rule: &str, report_step: Option<&str>,
+    today: chrono::NaiveDate,
 ) -> Result<Rectified> {
     let row = sqlx::query(
-        "SELECT state, due_day, waiting_on FROM project_submissions \
+        "SELECT id, state, due_day, created_at_ms FROM project_submissions \
          WHERE project_id = $1 AND stage = 'rectification' AND rule_id = $2 \
          ORDER BY seq DESC LIMIT 1",
     )
@@ -169,18 +198,51 @@ pub(crate) async fn rectified(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(r) = row else { return Ok(Rectified::NotOrdered) };
+    let id: i64 = r.try_get("id")?;
     let state: String = r.try_get("state")?;
     let due: Option<String> = r.try_get("due_day")?;
-    let waiting: String = r.try_get("waiting_on")?;
+    let ordered_ms: i64 = r.try_get("created_at_ms")?;
+    let lifted: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(lifted_at_ms) FROM project_measures WHERE project_id = $1 AND rule_id = $2",
+    )
+    .bind(project.0)
+    .bind(rule)
+    .fetch_one(&mut *conn)
+    .await?;
+    if lifted.is_some_and(|l| l >= ordered_ms) {
+        return Ok(Rectified::NotOrdered);
+    }
+    // Sent at all: its first step passed once.
+    let acts: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT step, verb, at_ms FROM submission_acts WHERE submission_id = $1 ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let passed = |verb: &str| {
+        matches!(
+            serde_json::from_str::<govit_core::workflow::Verb>(verb),
+            Ok(govit_core::workflow::Verb::Pass { .. })
+        )
+    };
+    let sent = acts.iter().any(|(_, verb, _)| passed(verb));
+    let reported_ms = acts
+        .iter()
+        .filter(|(step, verb, _)| passed(verb) && Some(step.as_str()) == report_step)
+        .map(|(.., at)| *at)
+        .min();
     let due = due.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    let reported_in_time = match (reported_ms, due) {
+        (Some(at), Some(d)) => crate::base::china_today(at) <= d,
+        _ => false,
+    };
     Ok(match state.as_str() {
         "refused" => Rectified::Failed,
         "done" => Rectified::Passed,
-        "reviewing" if waiting.split(',').any(|p| p == crate::projects::run::OWNER) => {
-            if due.is_some_and(|d| today > d) { Rectified::Lapsed } else { Rectified::Pending }
-        }
-        "reviewing" => Rectified::Pending,
-        _ => Rectified::NotOrdered,
+        _ if !sent => Rectified::NotOrdered,
+        _ if reported_in_time => Rectified::Pending,
+        _ if due.is_some_and(|d| today > d) => Rectified::Lapsed,
+        _ => Rectified::Pending,
     })
 }
 
@@ -208,9 +270,9 @@ pub struct Sanctions {
 }
 
 impl Sanctions {
-    /// Whether the reader takes (and lifts) `step` under `profile`.
-    pub fn takes(&self, profile: &Profile, step: SanctionStep) -> bool {
-        sanction::takers(profile, step).iter().any(|t| self.parties.contains(t))
+    /// Whether the reader takes (and lifts) `step` under `rule`.
+    pub fn takes(&self, rule: &SanctionRule, step: SanctionStep) -> bool {
+        sanction::takers(rule, step).iter().any(|t| self.parties.contains(t))
     }
 }
 
@@ -250,13 +312,14 @@ impl Store {
         let today = crate::base::china_today(now_ms);
         let approved = p.status == govit_core::project::ProjectStatus::Approved;
         let ended = measures.iter().any(|m| m.step == SanctionStep::Terminate);
+        let report = report_step(profile);
         let mut taker = false;
         let mut offers = Vec::new();
         for rule in rules_with_measures(profile) {
-            let state = rectified(&mut conn, p.id, &rule.id, today).await?;
+            let state = rectified(&mut conn, p.id, &rule.id, report.as_deref(), today).await?;
             let mut offered = Vec::new();
             for step in sanction::measures(rule) {
-                let takes = sanction::takers(profile, step).iter().any(|t| parties.contains(t));
+                let takes = sanction::takers(rule, step).iter().any(|t| parties.contains(t));
                 taker |= takes;
                 if !takes {
                     continue;

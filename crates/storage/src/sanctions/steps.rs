@@ -22,9 +22,9 @@ pub struct LiftMeasure {
     pub reason: String,
 }
 
-/// The parties of `profile` that take `step`, by their names, for a refusal.
-fn takers_named(profile: &Profile, step: SanctionStep) -> String {
-    sanction::takers(profile, step)
+/// The parties that take `step` under `rule`, by their names in `profile`, for a refusal.
+fn takers_named(profile: &Profile, rule: &SanctionRule, step: SanctionStep) -> String {
+    sanction::takers(rule, step)
         .iter()
         .map(|k| profile.party_label(k))
         .collect::<Vec<_>>()
@@ -56,8 +56,18 @@ impl Step<Measure> for TakeMeasure {
         let today = crate::base::china_today(cx.who.now_ms);
         let rule = self.form.rule.trim();
         let known = profile.as_ref().is_some_and(|p| p.sanctions.iter().any(|r| r.id == rule));
-        let rectified =
-            if known { Some(rectified(cx.conn, o.project.id, rule, today).await?) } else { None };
+        let report = profile.as_ref().and_then(report_step);
+        let rectified = if known {
+            Some(rectified(cx.conn, o.project.id, rule, report.as_deref(), today).await?)
+        } else {
+            None
+        };
+        // Holds the project for the rest of the change: two measures taken at once (or one
+        // beside 终止项目) are judged one after the other.
+        sqlx::query("UPDATE projects SET version = version WHERE id = $1")
+            .bind(o.project.id.0)
+            .execute(&mut *cx.conn)
+            .await?;
         Ok(TakeInput {
             in_force: in_force(cx.conn, o.project.id).await?,
             project: Some(o.project),
@@ -71,11 +81,18 @@ impl Step<Measure> for TakeMeasure {
         let profile = input.profile.as_ref().ok_or(DomainError::NotFound)?;
         let terms = self.form.parse(profile).map_err(DomainError::Invalid)?;
         let step = terms.step;
-        if !sanction::takers(profile, step).iter().any(|t| input.parties.contains(t)) {
+        let takers = sanction::takers(&terms.rule, step);
+        if takers.is_empty() {
+            return Err(DomainError::invalid(
+                "rule",
+                format!("{}的处理由相应的办理程序自动适用，不能手工采取", terms.rule.cite),
+            ));
+        }
+        if !takers.iter().any(|t| input.parties.contains(t)) {
             return Err(DomainError::Forbidden(format!(
                 "“{}”由{}决定（{}）",
                 step.label(),
-                takers_named(profile, step),
+                takers_named(profile, &terms.rule, step),
                 terms.rule.cite
             )));
         }
@@ -90,7 +107,7 @@ impl Step<Measure> for TakeMeasure {
         if input.in_force.contains(&SanctionStep::Terminate) {
             return Err(DomainError::InvalidState { message: "项目已终止".into() });
         }
-        if input.in_force.contains(&step) {
+        if sanction::lasting(step) && input.in_force.contains(&step) {
             return Err(DomainError::InvalidState {
                 message: format!("“{}”正在实施，解除后才能再次采取", step.label()),
             });
@@ -118,7 +135,12 @@ impl Step<Measure> for TakeMeasure {
         .bind(who.principal.user_id.0)
         .bind(who.now_ms)
         .fetch_one(&mut *cx.conn)
-        .await?;
+        .await
+        .map_err(|e| {
+            crate::base::unless_unique(e, || DomainError::InvalidState {
+                message: format!("“{}”正在实施，解除后才能再次采取", terms.step.label()),
+            })
+        })?;
         crate::projects::note_on_timeline(
             cx.conn,
             who.principal,
@@ -160,12 +182,19 @@ impl Step<Measure> for LiftMeasure {
     fn decide(&self, at: At<'_, Measure>, input: LiftInput) -> Decided<String> {
         let m = at.record()?;
         let profile = input.profile.as_ref().ok_or(DomainError::NotFound)?;
-        if !sanction::takers(profile, m.step).iter().any(|t| input.parties.contains(t)) {
+        let rule =
+            profile.sanctions.iter().find(|r| r.id == m.rule_id).ok_or(DomainError::NotFound)?;
+        if !sanction::takers(rule, m.step).iter().any(|t| input.parties.contains(t)) {
             return Err(DomainError::Forbidden(format!(
                 "“{}”由{}解除",
                 m.step.label(),
-                takers_named(profile, m.step)
+                takers_named(profile, rule, m.step)
             )));
+        }
+        if m.recorded() {
+            return Err(DomainError::InvalidState {
+                message: format!("“{}”已记录，无需解除", m.step.label()),
+            });
         }
         if !m.in_force() {
             return Err(DomainError::InvalidState {

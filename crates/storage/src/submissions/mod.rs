@@ -167,9 +167,12 @@ impl Subject for Submission {
     fn state(route: &Route, progress: &Progress, returned: bool) -> &'static str {
         submission::status(route, progress, returned).as_str()
     }
+    /// The kind's gates stand in front of its first step (the application is sent) and its
+    /// last (what it asks for is granted): a measure taken between the two still holds it.
     fn gated(route: &Route, index: usize) -> Option<GatedAction> {
         let stage = route.steps.first()?.stage;
-        (index == 0).then(|| submission::kind(stage).and_then(|k| k.gate)).flatten()
+        let ends = index == 0 || index + 1 == route.steps.len();
+        ends.then(|| submission::kind(stage).and_then(|k| k.gate)).flatten()
     }
     fn event_day(&self, event: EventKind) -> Option<chrono::NaiveDate> {
         let (_, stated) = self.kind()?.day?;
@@ -241,7 +244,12 @@ impl Store {
                     .filter(|r| r.stage == stage && r.applies(&facts))
                     .map(|r| format!("{}（{}）", r.text, r.cite))
                     .collect(),
-                may_start: approved && not_yet.is_none() && starter && open == 0 && !once_done,
+                // Rectifications are one open at a time under each sanction, not per stage.
+                may_start: approved
+                    && not_yet.is_none()
+                    && starter
+                    && (open == 0 || stage == Stage::Rectification)
+                    && !once_done,
                 open: open > 0,
                 starter,
                 not_yet,

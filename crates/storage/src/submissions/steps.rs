@@ -159,10 +159,12 @@ impl Step<Submission> for StartSubmission {
                 "SELECT MAX(seq) AS last_seq, \
                  CAST(COALESCE(SUM(CASE WHEN state IN ('drafting', 'returned', 'reviewing') THEN 1 ELSE 0 END), 0) AS BIGINT) AS open, \
                  CAST(COALESCE(SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END), 0) AS BIGINT) AS done \
-                 FROM project_submissions WHERE project_id = $1 AND stage = $2",
+                 FROM project_submissions WHERE project_id = $1 AND stage = $2 \
+                 AND (stage <> 'rectification' OR rule_id = $3)",
             )
             .bind(o.project.id.0)
             .bind(self.stage.as_str())
+            .bind(self.form.rule.trim().to_string())
             .fetch_one(&mut *cx.conn)
             .await?;
             (r.try_get("last_seq")?, r.try_get("open")?, r.try_get("done")?)

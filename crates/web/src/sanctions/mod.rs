@@ -123,6 +123,14 @@ async fn take_page(
         result,
         |m: &Measure| format!("/measures/{}?done=taken", m.id),
         |errs: Vec<FieldError>| async move {
+            // The page has one control for the sanction and its measure.
+            let errs: Vec<FieldError> = errs
+                .into_iter()
+                .map(|e| match e.field {
+                    "rule" | "step" => FieldError::new("measure", e.message),
+                    _ => e,
+                })
+                .collect();
             let p = state.store.read::<Project>(user.who(state), id).await?;
             let s = state.store.sanctions_of(user.who(state), &p, state.now_ms()).await?;
             let panel = ProjectSanctions {
@@ -161,6 +169,7 @@ struct MeasurePage {
     csrf: String,
     m: Measure,
     rule_text: String,
+    owner_label: String,
     taken_at: String,
     lifted_at: String,
     may_lift: bool,
@@ -199,7 +208,10 @@ async fn render_measure(
         .and_then(|pr| pr.sanctions.iter().find(|r| r.id == m.rule_id))
         .map(|r| r.text.clone())
         .unwrap_or_default();
-    let takes = profile.is_some_and(|pr| s.takes(pr, m.step));
+    let rule = profile.and_then(|pr| pr.sanctions.iter().find(|r| r.id == m.rule_id));
+    let takes = rule.is_some_and(|r| s.takes(r, m.step));
+    let owner_label =
+        profile.map_or_else(|| "项目建设单位".to_string(), |pr| pr.party_label("owner_unit"));
     let again = !errors.is_empty();
     let page = MeasurePage {
         layout: Layout::for_user(
@@ -213,6 +225,7 @@ async fn render_measure(
         errors: crate::shell::view::summary(&errors),
         csrf: user.csrf.clone(),
         rule_text,
+        owner_label,
         taken_at: fmt_ms(m.taken_at_ms),
         lifted_at: m.lifted.as_ref().map(|l| fmt_ms(l.at_ms)).unwrap_or_default(),
         may_lift: takes && m.liftable(),

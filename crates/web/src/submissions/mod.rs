@@ -343,8 +343,14 @@ async fn render_submission(
             .flatten(),
         rules: here.map(|o| o.rules.clone()).unwrap_or_default(),
         sanction: s.terms.rule.as_deref().map(|r| sanction_named(state, &profile, r)),
+        // Past its deadline while it waits on the owner unit's report (逾期不整改).
         overdue: !s.through()
-            && s.terms.due.is_some_and(|d| govit_storage::china_today(state.now_ms()) > d),
+            && s.terms.due.is_some_and(|d| govit_storage::china_today(state.now_ms()) > d)
+            && run
+                .route
+                .steps
+                .get(run.progress.current)
+                .is_some_and(|st| st.parties.iter().any(|p| p == "owner_unit")),
         gates,
         run: RunPanel::new(
             state,
