@@ -192,6 +192,10 @@ async fn main() {
         approved_page.as_str(),
         "/submissions",
         submission_page.as_str(),
+        // The authority's dashboard, today and as of a past day.
+        "/dashboard",
+        "/dashboard?as_of=2026-03-31",
+        "/dashboard/export?table=overdue",
         // yeji annex 1 for the reviewer's submitted declarations (every row, up to the cap).
         "/projects/declaration-form.xlsx?status=submitted",
     ];
@@ -219,6 +223,7 @@ async fn main() {
         "/api/v1/tasks",
         "/api/v1/tasks?sort=due",
         path_api.as_str(),
+        "/api/v1/dashboard",
     ];
     for path in api {
         let url = format!("{base}{path}");

@@ -168,6 +168,41 @@ impl Store {
         Ok(())
     }
 
+    /// An approved synthetic project's funds suspended under the first sanction of its profile
+    /// that names 暂停拨付资金 or 终止项目 — the measure as it stands, for the dashboard's counts.
+    async fn seed_measure(
+        &self, conn: &mut sqlx::AnyConnection, id: ProjectId, jurisdiction: i64, profile: &str,
+        (by, at_ms): (UserId, i64),
+    ) -> Result<()> {
+        use govit_core::policy::SanctionStep;
+        let rule = self.rules().profile(profile).and_then(|p| {
+            p.sanctions.iter().find_map(|r| {
+                let ms = govit_core::sanction::measures(r);
+                ms.iter()
+                    .find(|s| {
+                        matches!(s, SanctionStep::SuspendFunds | SanctionStep::SuspendProject)
+                    })
+                    .map(|s| (r.id.clone(), r.cite.clone(), *s))
+            })
+        });
+        let Some((rule, cite, step)) = rule else { return Ok(()) };
+        sqlx::query(
+            "INSERT INTO project_measures (project_id, jurisdiction_id, rule_id, cite, step, \
+             reason, taken_by, taken_at_ms, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
+        )
+        .bind(id.0)
+        .bind(jurisdiction)
+        .bind(rule)
+        .bind(cite)
+        .bind(step.as_str())
+        .bind("合成数据：逾期不整改")
+        .bind(by.0)
+        .bind(at_ms)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
     /// An approved synthetic project's O&M fund application, sent by its owner unit and
     /// waiting on the next party of its profile's `om_fund_application` stage.
     async fn seed_submission(
@@ -410,6 +445,17 @@ impl Store {
                                 j.0,
                                 profile,
                                 invest,
+                                (creator, at),
+                            )
+                            .await?;
+                        }
+                        // One in fifty has its funds suspended (the dashboard's measures).
+                        if id % 50 == 7 {
+                            self.seed_measure(
+                                &mut w.tx,
+                                ProjectId(id),
+                                j.0,
+                                profile,
                                 (creator, at),
                             )
                             .await?;
