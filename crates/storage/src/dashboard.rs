@@ -104,7 +104,7 @@ impl Store {
         let overdue_by_department: Vec<Count> = sqlx::query_as::<_, (String, i64)>(
             sqlx::AssertSqlSafe(format!(
                 "SELECT COALESCE(d.name, o.owed_by) AS unit, CAST(COUNT(*) AS BIGINT) AS n \
-                 {OVERDUE_WHERE} GROUP BY COALESCE(d.name, o.owed_by) ORDER BY n DESC, unit LIMIT 100"
+                 {OVERDUE_WHERE} GROUP BY COALESCE(d.name, o.owed_by) ORDER BY n DESC, unit"
             )),
         )
         .bind(j.0)
@@ -114,13 +114,9 @@ impl Store {
         .into_iter()
         .map(|(label, count)| Count { label, count })
         .collect();
-        let overdue_total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT CAST(COUNT(*) AS BIGINT) {OVERDUE_WHERE}"
-        )))
-        .bind(j.0)
-        .bind(day.clone())
-        .fetch_one(&mut *conn)
-        .await?;
+        // Every department's count: they add up to the whole.
+        let overdue_total =
+            overdue_by_department.iter().map(|c| c.count).fold(0i64, i64::saturating_add);
         let overdue = overdue_on(&mut conn, j, &day, OVERDUE_LISTED).await?;
         let money = sqlx::query(
             "SELECT d.name AS unit, CAST(COUNT(*) AS BIGINT) AS projects, \
@@ -129,10 +125,11 @@ impl Store {
              CAST(COALESCE(SUM(rr.returned), 0) AS BIGINT) AS returned \
              FROM projects p JOIN departments d ON d.id = p.owner_department_id \
              LEFT JOIN (SELECT project_id, SUM(amount_yuan) AS paid FROM project_payments \
-               WHERE state = 'paid' GROUP BY project_id) pp ON pp.project_id = p.id \
+               WHERE jurisdiction_id = $1 AND state = 'paid' GROUP BY project_id) pp \
+               ON pp.project_id = p.id \
              LEFT JOIN (SELECT project_id, SUM(amount_yuan) AS returned FROM project_submissions \
-               WHERE stage = 'surplus_return' AND state = 'done' GROUP BY project_id) rr \
-               ON rr.project_id = p.id \
+               WHERE jurisdiction_id = $1 AND stage = 'surplus_return' AND state = 'done' \
+               GROUP BY project_id) rr ON rr.project_id = p.id \
              WHERE p.jurisdiction_id = $1 AND p.status = 'approved' \
              GROUP BY d.name ORDER BY approved DESC, unit",
         )
