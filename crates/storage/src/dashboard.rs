@@ -101,19 +101,18 @@ impl Store {
         .await?;
         let approved: i64 = phases.try_get("approved")?;
         let accepted: i64 = phases.try_get("accepted")?;
-        let overdue_by_department: Vec<Count> = sqlx::query_as::<_, (String, i64)>(
-            sqlx::AssertSqlSafe(format!(
+        let overdue_by_department: Vec<Count> =
+            sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(format!(
                 "SELECT COALESCE(d.name, o.owed_by) AS unit, CAST(COUNT(*) AS BIGINT) AS n \
                  {OVERDUE_WHERE} GROUP BY COALESCE(d.name, o.owed_by) ORDER BY n DESC, unit"
-            )),
-        )
-        .bind(j.0)
-        .bind(day.clone())
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|(label, count)| Count { label, count })
-        .collect();
+            )))
+            .bind(j.0)
+            .bind(day.clone())
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|(label, count)| Count { label, count })
+            .collect();
         // Every department's count: they add up to the whole.
         let overdue_total =
             overdue_by_department.iter().map(|c| c.count).fold(0i64, i64::saturating_add);
