@@ -309,3 +309,36 @@ async fn measures_are_taken_and_lifted_on_the_pages_without_javascript() {
     let (_, lifted) = web.text(r.headers()["location"].to_str().expect("location")).await;
     assert!(lifted.contains("已解除") && lifted.contains("已补办采购手续"), "{lifted}");
 }
+
+#[tokio::test]
+async fn yeji_27_cuts_the_units_next_budget_and_its_clerk_is_told_when_declaring() {
+    let app = spawn_app().await;
+    let web = app.login("clerk").await;
+    let id = web.create_draft("预算压缩测试平台").await;
+    web.submit(id).await;
+    let p = app.approve_yeji(id).await;
+    assert_eq!(p["status"], "approved", "{p}");
+    let reviewer = app.api("reviewer").await;
+    // yeji:27 is 区数据资源管理局's alone, and needs no rectification first.
+    let (s, e) = take(&app.api("finance").await, id, "yeji-27-budget-cut", "budget_cut").await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    let (s, m) = take(&reviewer, id, "yeji-27-budget-cut", "budget_cut").await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    // Recorded once: not in force, nothing to lift, and it may be recorded again.
+    assert_eq!(m["in_force"], false, "{m}");
+    let lift = json!({"version": m["version"], "reason": "x"});
+    let (s, e) = reviewer.post(&format!("/api/v1/measures/{}/lift", m["id"]), lift).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    // The unit's clerk is told on the declaration form, this year and next; not the year after.
+    let (_, form) = web.text("/projects/new").await;
+    assert!(
+        form.contains("压缩预算") && form.contains("2027 年") && form.contains("yeji:27"),
+        "{form}"
+    );
+    app.advance(DAY * 200);
+    let (_, form) = app.login("clerk").await.text("/projects/new").await;
+    assert!(form.contains("2027 年"), "{form}");
+    app.advance(DAY * 366);
+    let (_, form) = app.login("clerk").await.text("/projects/new").await;
+    assert!(!form.contains("压缩预算"), "{form}");
+}

@@ -20,6 +20,14 @@ pub fn china_today(now_ms: i64) -> NaiveDate {
     tz.timestamp_millis_opt(now_ms).single().map(|t| t.date_naive()).unwrap_or_default()
 }
 
+/// The instant a year begins in China (January 1, 00:00 at UTC+8), in ms.
+pub(crate) fn china_year_start_ms(year: i32) -> i64 {
+    NaiveDate::from_ymd_opt(year, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_millis() - 8 * 3600 * 1000)
+        .unwrap_or(0)
+}
+
 /// Whether a write failed on a unique index (both backends' wording).
 pub(crate) fn unique_violation(e: &sqlx::Error) -> bool {
     let m = e.to_string();

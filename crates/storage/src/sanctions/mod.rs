@@ -281,7 +281,59 @@ pub fn rules_with_measures(profile: &Profile) -> Vec<&SanctionRule> {
     profile.sanctions.iter().filter(|r| !sanction::measures(r).is_empty()).collect()
 }
 
+/// A 压缩下一年度预算 (yeji:27) on one of a unit's projects: the year whose declarations it
+/// bears on, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct BudgetCut {
+    pub project_name: String,
+    pub cite: String,
+    pub reason: String,
+    pub taken_by: String,
+    pub taken_at_ms: i64,
+    /// The day it was taken, in China.
+    pub taken_on: chrono::NaiveDate,
+    /// The budget year it cuts: the year after it was taken.
+    pub year: i32,
+}
+
 impl Store {
+    /// The 压缩下一年度预算 taken on department `d`'s projects whose budget year has not passed
+    /// in `year` (taken this year or the year before), newest first.
+    pub async fn budget_cuts_of(
+        &self, d: govit_core::ids::DepartmentId, year: i32,
+    ) -> Result<Vec<BudgetCut>> {
+        use chrono::Datelike;
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(
+            "SELECT p.name AS project_name, m.cite, m.reason, m.taken_at_ms, u.name AS taken_by \
+             FROM project_measures m JOIN projects p ON p.id = m.project_id \
+             JOIN users u ON u.id = m.taken_by \
+             WHERE p.owner_department_id = $1 AND m.step = 'budget_cut' AND m.taken_at_ms >= $2 \
+             ORDER BY m.taken_at_ms DESC LIMIT 20",
+        )
+        .bind(d.0)
+        .bind(crate::base::china_year_start_ms(year - 1))
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let at: i64 = r.try_get("taken_at_ms")?;
+            let taken_year = crate::base::china_today(at).year();
+            if taken_year + 1 >= year {
+                out.push(BudgetCut {
+                    project_name: r.try_get("project_name")?,
+                    cite: r.try_get("cite")?,
+                    reason: r.try_get("reason")?,
+                    taken_by: r.try_get("taken_by")?,
+                    taken_at_ms: at,
+                    taken_on: crate::base::china_today(at),
+                    year: taken_year + 1,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// The measures taken on project `p` (which the caller has read), newest first.
     pub async fn measures_of(&self, p: ProjectId) -> Result<Vec<Measure>> {
         let mut conn = self.pool.acquire().await?;

@@ -398,7 +398,7 @@ async fn export(
                 .iter()
                 .map(|m| vec![m.department.clone(), step_label(&m.step), m.count.to_string()])
                 .collect();
-            let headers = ["建设单位", "处理措施", "实施中的项目数"];
+            let headers = ["建设单位", "处理措施", "次数（未解除）"];
             xlsx_response(
                 Table::new("处理措施", &headers, &[(0, 30.0), (1, 20.0)]),
                 rows,

@@ -36,6 +36,8 @@ struct ProjectFormPage {
     form_name: Option<String>,
     /// Why the declaration was last returned, on the edit page of a returned one.
     last_return: Option<String>,
+    /// yeji:27's 压缩下一年度预算 on the unit's projects last year, for this year's declarations.
+    budget_cuts: Vec<govit_storage::sanctions::BudgetCut>,
 }
 
 /// Where a declaration form posts to and what it is called.
@@ -83,7 +85,16 @@ pub async fn form_page(
         .basis(user.principal.jurisdiction_id, Provision::DeclarationForm)
         .await
         .map(|b| b.text);
+    let budget_cuts = match user.principal.department_id {
+        Some(d) => {
+            use chrono::Datelike;
+            let year = govit_storage::china_today(state.now_ms()).year();
+            state.store.budget_cuts_of(d, year).await?
+        }
+        None => Vec::new(),
+    };
     let mut resp = html(ProjectFormPage {
+        budget_cuts,
         form_name,
         last_return,
         layout: Layout::for_user(state, user, target.heading.clone(), "new")
