@@ -25,6 +25,25 @@ pub fn within(
     Ok(v.to_string())
 }
 
+/// A required free-text field (a purpose, a report, a reason), trimmed: an error naming it by
+/// `what` when it is empty, longer than `max` characters, or holds a control character (but
+/// line breaks and tabs) or an undecodable one.
+pub fn free_text(
+    typed: &str, field: &'static str, what: &str, max: usize, errors: &mut Vec<FieldError>,
+) -> String {
+    let t = typed.trim();
+    if t.is_empty() {
+        errors.push(FieldError::new(field, format!("请填写{what}")));
+    } else if t.chars().count() > max {
+        errors.push(FieldError::new(field, format!("{what}不能超过 {max} 个字")));
+    } else if t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        || t.contains('\u{FFFD}')
+    {
+        errors.push(FieldError::new(field, format!("{what}含有无法识别的字符，请重新输入")));
+    }
+    t.to_string()
+}
+
 /// A yes/no field as typed in a form or a sheet (是/否, 1/0, true/false, on); anything else
 /// is an error naming the field by its `label`.
 pub fn flag(

@@ -91,20 +91,7 @@ impl PaymentForm {
             }
         };
         let mut text = |field: &'static str, v: &str, max: usize| {
-            let v = v.trim();
-            if v.is_empty() {
-                errors.push(FieldError::new(field, format!("请填写{}", label(field))));
-            } else if v.chars().count() > max {
-                errors.push(FieldError::new(field, format!("{}不能超过 {max} 个字", label(field))));
-            } else if v.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-                || v.contains('\u{FFFD}')
-            {
-                errors.push(FieldError::new(
-                    field,
-                    format!("{}含有无法识别的字符，请重新输入", label(field)),
-                ));
-            }
-            v.to_string()
+            crate::error::free_text(v, field, label(field), max, &mut errors)
         };
         let payee = text("payee", &self.payee, 100);
         let purpose = text("purpose", &self.purpose, 2000);

@@ -188,7 +188,8 @@ impl MeasureForm {
             )),
             _ => {}
         }
-        let reason = reason(&self.reason, "reason", "处理理由", &mut errors);
+        let reason =
+            crate::error::free_text(&self.reason, "reason", "处理理由", REASON_MAX, &mut errors);
         match (rule, step) {
             (Some(rule), Some(step)) if errors.is_empty() => {
                 Ok(MeasureTerms { rule: rule.clone(), step, reason })
@@ -196,24 +197,6 @@ impl MeasureForm {
             _ => Err(errors),
         }
     }
-}
-
-/// A reason typed into `field`, trimmed, within bounds and printable; an error named
-/// `what` otherwise.
-pub fn reason(
-    typed: &str, field: &'static str, what: &str, errors: &mut Vec<FieldError>,
-) -> String {
-    let t = typed.trim();
-    if t.is_empty() {
-        errors.push(FieldError::new(field, format!("请填写{what}")));
-    } else if t.chars().count() > REASON_MAX {
-        errors.push(FieldError::new(field, format!("{what}不能超过 {REASON_MAX} 个字")));
-    } else if t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        || t.contains('\u{FFFD}')
-    {
-        errors.push(FieldError::new(field, format!("{what}含有无法识别的字符，请重新输入")));
-    }
-    t.to_string()
 }
 
 #[cfg(test)]

@@ -264,21 +264,9 @@ impl SubmissionForm {
                 }
             }
         });
-        let text = self.text.trim();
-        if text.is_empty() {
-            errors.push(FieldError::new("text", format!("请填写{}", kind.text)));
-        } else if text.chars().count() > TEXT_MAX {
-            errors.push(FieldError::new("text", format!("{}不能超过 {TEXT_MAX} 个字", kind.text)));
-        } else if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-            || text.contains('\u{FFFD}')
-        {
-            errors.push(FieldError::new(
-                "text",
-                format!("{}含有无法识别的字符，请重新输入", kind.text),
-            ));
-        }
+        let text = crate::error::free_text(&self.text, "text", kind.text, TEXT_MAX, &mut errors);
         if errors.is_empty() {
-            Ok(SubmissionTerms { amount, day, due, rule, text: text.to_string() })
+            Ok(SubmissionTerms { amount, day, due, rule, text })
         } else {
             Err(errors)
         }

@@ -207,7 +207,13 @@ impl Step<Measure> for LiftMeasure {
             });
         }
         let mut errors = Vec::new();
-        let reason = sanction::reason(&self.reason, "reason", "解除理由", &mut errors);
+        let reason = govit_core::error::free_text(
+            &self.reason,
+            "reason",
+            "解除理由",
+            sanction::REASON_MAX,
+            &mut errors,
+        );
         if !errors.is_empty() {
             return Err(DomainError::Invalid(errors));
         }
