@@ -55,7 +55,7 @@ pub struct InForce {
 }
 
 /// What the dashboard shows of a jurisdiction on a day.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Dashboard {
     pub as_of: NaiveDate,
     /// Projects by status (status code, count).

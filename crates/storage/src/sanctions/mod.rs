@@ -212,25 +212,17 @@ pub(crate) async fn rectified(
     if lifted.is_some_and(|l| l >= ordered_ms) {
         return Ok(Rectified::NotOrdered);
     }
-    // Sent at all: its first step passed once.
-    let acts: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT step, verb, at_ms FROM submission_acts WHERE submission_id = $1 ORDER BY seq",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let passed = |verb: &str| {
-        matches!(
-            serde_json::from_str::<govit_core::workflow::Verb>(verb),
-            Ok(govit_core::workflow::Verb::Pass { .. })
-        )
+    // Sent at all: its first step passed once; reported: the owner's step passed.
+    let acts =
+        crate::projects::run::read_acts(conn, crate::projects::run::Acts::Submission, id).await?;
+    let passes = || {
+        acts.iter()
+            .map(|a| &a.act)
+            .filter(|a| matches!(a.verb, govit_core::workflow::Verb::Pass { .. }))
     };
-    let sent = acts.iter().any(|(_, verb, _)| passed(verb));
-    let reported_ms = acts
-        .iter()
-        .filter(|(step, verb, _)| passed(verb) && Some(step.as_str()) == report_step)
-        .map(|(.., at)| *at)
-        .min();
+    let sent = passes().next().is_some();
+    let reported_ms =
+        passes().filter(|a| Some(a.step.as_str()) == report_step).map(|a| a.at_ms).min();
     let due = due.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
     let reported_in_time = match (reported_ms, due) {
         (Some(at), Some(d)) => crate::base::china_today(at) <= d,

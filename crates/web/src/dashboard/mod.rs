@@ -312,9 +312,20 @@ async fn export(
     let j = user.principal.jurisdiction_id;
     let profile = state.store.jurisdiction(j).await?.profile_id;
     let file = |name: &'static str, fallback: &'static str| FileName { name, fallback, date: day };
+    // The whole list of the overdue is read on its own; the other tables are the dashboard's.
+    let d = match q.table.as_str() {
+        "status" | "departments" | "money" | "measures" => state.store.dashboard(j, day).await?,
+        "overdue" => Dashboard::default(),
+        _ => {
+            return Err(DomainError::invalid(
+                "table",
+                "table 应为 status、departments、overdue、money 或 measures",
+            )
+            .into());
+        }
+    };
     let response = match q.table.as_str() {
         "status" => {
-            let d = state.store.dashboard(j, day).await?;
             let mut rows: Vec<Vec<String>> =
                 d.by_status.iter().map(|(s, n)| vec![status_label(s), n.to_string()]).collect();
             rows.push(vec!["其中：已批复·建设中".into(), d.building.to_string()]);
@@ -328,7 +339,6 @@ async fn export(
             .await?
         }
         "departments" => {
-            let d = state.store.dashboard(j, day).await?;
             let rows = d
                 .overdue_by_department
                 .iter()
@@ -342,31 +352,7 @@ async fn export(
             )
             .await?
         }
-        "overdue" => {
-            let list = state.store.overdue_on(j, day, crate::shell::excel::MAX_ROWS as i64).await?;
-            let rows = list
-                .into_iter()
-                .map(|o| {
-                    vec![
-                        o.project_name,
-                        owed_label(&state, &profile, &o.department),
-                        o.duty,
-                        o.due_date,
-                        o.fulfilled_on.unwrap_or_default(),
-                        o.cite,
-                    ]
-                })
-                .collect();
-            let headers = ["项目", "责任单位", "事项", "期限", "完成日期", "依据"];
-            xlsx_response(
-                Table::new("逾期事项", &headers, &[(0, 30.0), (1, 24.0), (2, 30.0)]),
-                rows,
-                file("逾期事项清单", "overdue"),
-            )
-            .await?
-        }
         "money" => {
-            let d = state.store.dashboard(j, day).await?;
             let rows = d
                 .money
                 .iter()
@@ -392,7 +378,6 @@ async fn export(
             xlsx_response(t, rows, file("资金统计", "funds")).await?
         }
         "measures" => {
-            let d = state.store.dashboard(j, day).await?;
             let rows = d
                 .measures
                 .iter()
@@ -406,12 +391,29 @@ async fn export(
             )
             .await?
         }
+        // "overdue", the only table left.
         _ => {
-            return Err(DomainError::invalid(
-                "table",
-                "table 应为 status、departments、overdue、money 或 measures",
+            let list = state.store.overdue_on(j, day, crate::shell::excel::MAX_ROWS as i64).await?;
+            let rows = list
+                .into_iter()
+                .map(|o| {
+                    vec![
+                        o.project_name,
+                        owed_label(&state, &profile, &o.department),
+                        o.duty,
+                        o.due_date,
+                        o.fulfilled_on.unwrap_or_default(),
+                        o.cite,
+                    ]
+                })
+                .collect();
+            let headers = ["项目", "责任单位", "事项", "期限", "完成日期", "依据"];
+            xlsx_response(
+                Table::new("逾期事项", &headers, &[(0, 30.0), (1, 24.0), (2, 30.0)]),
+                rows,
+                file("逾期事项清单", "overdue"),
             )
-            .into());
+            .await?
         }
     };
     Ok(response.into_response())
