@@ -66,6 +66,13 @@ async fn gaoping_22_suspends_funds_only_after_a_failed_rectification_until_lifte
     let (login, clerk) = cast.owner_clerk(id).await;
     let authority = cast.api("reviewer");
     let rule = "gaoping-22-rectify";
+    // The authority is led from the project's 督查处理 to the order's form.
+    let (_, page) =
+        app.login(&cast.login_of_reviewer()).await.text(&format!("/projects/{id}")).await;
+    let link = format!(
+        "href=\"/projects/{id}/submissions/new?stage=rectification\" id=\"order-rectification\""
+    );
+    assert!(page.contains(&link), "{page}");
 
     // Nothing is suspended without a rectification first, and the refusal says so.
     let before = offered(authority, id, rule).await;
@@ -193,6 +200,7 @@ async fn gaoping_22_suspends_funds_only_after_a_failed_rectification_until_lifte
         "{page}"
     );
     assert!(!page.contains("take-measure"), "the owner is offered no measure");
+    assert!(!page.contains("order-rectification"), "nor the order");
     let (_, m) = web.text(&format!("/measures/{measure}")).await;
     assert!(m.contains("经复查已按要求完成整改") && m.contains("gaoping:22"), "{m}");
     let (_, events) = clerk.get(&format!("/api/v1/projects/{id}/events")).await;
@@ -281,12 +289,16 @@ async fn measures_are_taken_and_lifted_on_the_pages_without_javascript() {
     let (s, page) = web.text(&format!("/projects/{id}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("id=\"take-measure\"") && page.contains("linxiang:34"), "{page}");
+    // linxiang lays out no rectification: no order is offered.
+    assert!(!page.contains("order-rectification"), "{page}");
     // Nothing chosen: the form again with its error summary, nothing saved.
     let r = web.post(&format!("/projects/{id}/measures"), &[("measure", ""), ("reason", "")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let again = r.text().await.expect("body");
     assert!(again.contains("请选择处理措施") && again.contains("请填写处理理由"), "{again}");
     assert!(again.contains("href=\"#measure\"") && again.contains("id=\"measure\""), "{again}");
+    // One message for the one control: the measure's, not the sanction's beside it.
+    assert!(!again.contains("请选择依据的本辖区规定"), "{again}");
     let r = web
         .post(
             &format!("/projects/{id}/measures"),

@@ -259,6 +259,9 @@ pub struct Sanctions {
     pub taker: bool,
     /// The parties the reader acts as on it.
     pub parties: Vec<String>,
+    /// Whether the reader orders rectification on it (the first party of the profile's
+    /// `rectification` chain, on an approved project not terminated).
+    pub may_order: bool,
 }
 
 impl Sanctions {
@@ -349,6 +352,7 @@ impl Store {
                 rules: Vec::new(),
                 taker: false,
                 parties: Vec::new(),
+                may_order: false,
             });
         };
         let mut conn = self.pool.acquire().await?;
@@ -388,6 +392,15 @@ impl Store {
                 });
             }
         }
-        Ok(Sanctions { measures, rules: offers, taker, parties })
+        let orders = govit_core::submission::route(
+            profile,
+            govit_core::policy::Stage::Rectification,
+            &Facts::new(),
+        )
+        .steps
+        .first()
+        .is_some_and(|s| s.parties.iter().any(|p| parties.contains(p)));
+        let may_order = orders && approved && !ended && !sanction::rectifying(profile).is_empty();
+        Ok(Sanctions { measures, rules: offers, taker, parties, may_order })
     }
 }

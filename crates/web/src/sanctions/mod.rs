@@ -58,8 +58,11 @@ fn form_of(f: &HashMap<String, String>) -> MeasureForm {
 #[derive(Template)]
 #[template(path = "sanctions/_project_panel.html")]
 struct ProjectSanctions {
+    project_id: i64,
     /// Where the form posts.
     action: String,
+    /// Whether the reader orders rectification here (the link to the order's form).
+    may_order: bool,
     csrf: String,
     measures: Vec<Measure>,
     rules: Vec<RuleOffer>,
@@ -79,10 +82,12 @@ pub fn project_sanctions_panel(
     Box::pin(async move {
         let p = cx.record;
         let s = cx.state.store.sanctions_of(cx.user.who(cx.state), p, cx.state.now_ms()).await?;
-        if s.measures.is_empty() && !s.taker {
+        if s.measures.is_empty() && !s.taker && !s.may_order {
             return Ok(None);
         }
         let panel = ProjectSanctions {
+            project_id: p.id.0,
+            may_order: s.may_order,
             action: format!("/projects/{}/measures", p.id.0),
             csrf: cx.user.csrf.clone(),
             choices: choices(&s.rules),
@@ -123,9 +128,12 @@ async fn take_page(
         result,
         |m: &Measure| format!("/measures/{}?done=taken", m.id),
         |errs: Vec<FieldError>| async move {
-            // The page has one control for the sanction and its measure.
+            // The page has one control for the sanction and its measure: it says what is
+            // wrong with the measure, or else with the sanction.
+            let of_step = errs.iter().any(|e| e.field == "step");
             let errs: Vec<FieldError> = errs
                 .into_iter()
+                .filter(|e| !(of_step && e.field == "rule"))
                 .map(|e| match e.field {
                     "rule" | "step" => FieldError::new("measure", e.message),
                     _ => e,
@@ -134,6 +142,8 @@ async fn take_page(
             let p = state.store.read::<Project>(user.who(state), id).await?;
             let s = state.store.sanctions_of(user.who(state), &p, state.now_ms()).await?;
             let panel = ProjectSanctions {
+                project_id: id,
+                may_order: s.may_order,
                 action: format!("/projects/{id}/measures"),
                 csrf: user.csrf.clone(),
                 choices: choices(&s.rules),
