@@ -308,6 +308,8 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/projects/{id}/measures"),
         ("get", "/api/v1/measures/{id}"),
         ("post", "/api/v1/measures/{id}/lift"),
+        ("get", "/api/v1/projects/{id}/rating"),
+        ("post", "/api/v1/projects/{id}/rating"),
         ("get", "/api/v1/dashboard"),
         ("post", "/api/v1/projects/{id}/payments"),
         ("get", "/api/v1/progress"),

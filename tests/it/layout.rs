@@ -29,6 +29,7 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("payments", &["base", "rules", "org", "projects"]),
     ("submissions", &["base", "rules", "org", "projects", "payments"]),
     ("sanctions", &["base", "rules", "org", "projects"]),
+    ("ratings", &["base", "projects"]),
     ("dashboard", &["base"]),
     (
         "archives",
@@ -108,6 +109,7 @@ const WEB: &[(&str, &[&str])] = &[
     ("payments", &["shell"]),
     ("submissions", &["shell"]),
     ("sanctions", &["shell"]),
+    ("ratings", &["shell"]),
     ("dashboard", &["shell"]),
     ("archives", &["shell"]),
     ("home", &["shell"]),

@@ -56,6 +56,7 @@ pub mod plan;
 pub mod policy;
 pub mod progress;
 pub mod project;
+pub mod rating;
 pub mod review;
 pub mod sanction;
 pub mod submission;

@@ -120,10 +120,12 @@ pub enum ProjectAction {
     Submission,
     /// 督查处理: a measure taken on the project after a rule was broken, or lifted.
     Sanction,
+    /// 综合评级: the authority gave the project a rating.
+    Rating,
 }
 
 impl ProjectAction {
-    pub const ALL: [ProjectAction; 24] = [
+    pub const ALL: [ProjectAction; 25] = [
         ProjectAction::Create,
         ProjectAction::Update,
         ProjectAction::Submit,
@@ -148,6 +150,7 @@ impl ProjectAction {
         ProjectAction::Payment,
         ProjectAction::Submission,
         ProjectAction::Sanction,
+        ProjectAction::Rating,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -176,6 +179,7 @@ impl ProjectAction {
             ProjectAction::Payment => "payment",
             ProjectAction::Submission => "submission",
             ProjectAction::Sanction => "sanction",
+            ProjectAction::Rating => "rating",
         }
     }
 
@@ -209,6 +213,7 @@ impl ProjectAction {
             ProjectAction::Payment => "资金拨付",
             ProjectAction::Submission => "评价与运维",
             ProjectAction::Sanction => "督查处理",
+            ProjectAction::Rating => "综合评级",
         }
     }
 

@@ -26,6 +26,7 @@ pub mod payments;
 pub mod plans;
 pub mod progress;
 pub mod projects;
+pub mod ratings;
 pub mod reviews;
 pub mod rules;
 pub mod sanctions;

@@ -27,6 +27,7 @@ pub mod payments;
 pub mod plans;
 pub mod progress;
 pub mod projects;
+pub mod ratings;
 pub mod reviews;
 pub mod rules;
 pub mod sanctions;
@@ -72,6 +73,7 @@ fn panels() -> Panels {
             (Slot::Main, payments::project_payments_panel),
             (Slot::Main, submissions::project_submissions_panel),
             (Slot::Main, sanctions::project_sanctions_panel),
+            (Slot::Main, ratings::project_rating_panel),
             (Slot::Main, projects::links::gates_panel),
             (Slot::Below, search::similar::similar_panel),
             (Slot::Below, rules::project::rules_panel),
@@ -101,6 +103,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(payments::pages())
         .merge(submissions::pages())
         .merge(sanctions::pages())
+        .merge(ratings::pages())
         .merge(dashboard::pages())
         .merge(archives::pages())
         .merge(reviews::pages())

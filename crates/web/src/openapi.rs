@@ -49,6 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::payments::router())
         .merge(crate::submissions::router())
         .merge(crate::sanctions::router())
+        .merge(crate::ratings::router())
         .merge(crate::dashboard::router())
         .merge(crate::archives::router())
         .merge(crate::reviews::router())

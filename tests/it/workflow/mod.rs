@@ -18,6 +18,7 @@ mod dashboard;
 mod panels;
 mod payments;
 mod progress;
+mod ratings;
 mod reminders;
 mod sanctions;
 mod scope;

@@ -460,6 +460,22 @@ impl Store {
                             )
                             .await?;
                         }
+                        // One in twenty-five was rated lower by the authority (the dashboard's
+                        // given and stale ratings).
+                        if id % 25 == 3 {
+                            sqlx::query(
+                                "INSERT INTO project_ratings (project_id, jurisdiction_id, level, \
+                                 computed, reason, rated_on, rated_by, rated_at_ms, version) \
+                                 VALUES ($1, $2, 2, 5, '合成数据：检查发现问题', $3, $4, $5, 1)",
+                            )
+                            .bind(id)
+                            .bind(j.0)
+                            .bind(crate::china_today(at).to_string())
+                            .bind(creator.0)
+                            .bind(at)
+                            .execute(&mut *w.tx)
+                            .await?;
+                        }
                         // The last third have sent an O&M fund application.
                         if id % 3 == 2 {
                             let invest = p.investment.0;

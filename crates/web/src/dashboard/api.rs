@@ -68,6 +68,40 @@ pub struct DashboardDto {
     overdue: Vec<OverdueDto>,
     money: Vec<MoneyDto>,
     measures_in_force: Vec<MeasureCountDto>,
+    /// The approved projects' overall ratings today.
+    ratings: RatingsDto,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LevelCountDto {
+    /// 1 (高风险) to 5 (低风险).
+    level: u8,
+    count: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RiskyDto {
+    project_id: i64,
+    project_name: String,
+    department: String,
+    level: u8,
+    computed: u8,
+    /// The authority's latest rating, if any, and whether it is stale.
+    given: Option<u8>,
+    stale: bool,
+}
+
+/// The approved projects' overall ratings today: computed from cost, schedule and
+/// obligations, lowered by the authority's (`GET /api/v1/projects/{id}/rating`).
+#[derive(Serialize, ToSchema)]
+pub struct RatingsDto {
+    by_level: Vec<LevelCountDto>,
+    /// Projects the authority rated, and those of their ratings now stale.
+    given: i64,
+    stale: i64,
+    /// Those at 1 or 2, lowest first (the first 200).
+    at_risk_total: i64,
+    at_risk: Vec<RiskyDto>,
 }
 
 /// The dashboard of the caller's jurisdiction (for reviewers and viewers): projects by status
@@ -85,6 +119,7 @@ pub async fn get_dashboard(
     let today = govit_storage::china_today(state.now_ms());
     let day = as_of(&q.as_of, today).map_err(|e| DomainError::Invalid(vec![e]))?;
     let d = state.store.dashboard(user.principal.jurisdiction_id, day).await?;
+    let r = state.store.ratings_of(user.principal.jurisdiction_id, today, 200).await?;
     Ok(Json(DashboardDto {
         as_of: d.as_of.to_string(),
         by_status: d
@@ -129,5 +164,28 @@ pub async fn get_dashboard(
             .into_iter()
             .map(|m| MeasureCountDto { department: m.department, step: m.step, count: m.count })
             .collect(),
+        ratings: RatingsDto {
+            by_level: r
+                .by_level
+                .iter()
+                .map(|(level, count)| LevelCountDto { level: *level, count: *count })
+                .collect(),
+            given: r.given,
+            stale: r.stale,
+            at_risk_total: r.at_risk_total,
+            at_risk: r
+                .at_risk
+                .into_iter()
+                .map(|x| RiskyDto {
+                    project_id: x.project_id,
+                    project_name: x.project_name,
+                    department: x.department,
+                    level: x.rating.level,
+                    computed: x.rating.computed.level,
+                    given: x.rating.given.as_ref().map(|g| g.level),
+                    stale: x.rating.stale,
+                })
+                .collect(),
+        },
     }))
 }

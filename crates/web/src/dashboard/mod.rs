@@ -23,8 +23,10 @@ use govit_core::money::Yuan;
 use govit_core::org::Role;
 use govit_core::policy::SanctionStep;
 use govit_core::project::ProjectStatus;
+use govit_core::rating;
 use govit_core::{DomainError, FieldError};
 use govit_storage::dashboard::Dashboard;
+use govit_storage::ratings::Ratings;
 
 pub fn pages() -> Router<AppState> {
     Router::new().route("/dashboard", get(dashboard_page)).route("/dashboard/export", get(export))
@@ -165,6 +167,9 @@ struct DashboardPage {
     measure_rows: Vec<(String, String, i64)>,
     overdue_list: Vec<(i64, String, String, String, String, String, String)>,
     charts: Vec<Chart>,
+    ratings: Ratings,
+    rating_rows: Vec<(u8, &'static str, &'static str, i64)>,
+    today: String,
 }
 
 async fn dashboard_page(
@@ -179,6 +184,13 @@ async fn dashboard_page(
     let j = user.principal.jurisdiction_id;
     let profile = state.store.jurisdiction(j).await?.profile_id;
     let d = state.store.dashboard(j, day).await?;
+    let ratings = state.store.ratings_of(j, today, RISKY_LISTED).await?;
+    let rating_rows: Vec<(u8, &'static str, &'static str, i64)> = ratings
+        .by_level
+        .iter()
+        .rev()
+        .map(|(l, n)| (*l, rating::label(*l), rating::colour(*l), *n))
+        .collect();
     let statuses: Vec<(String, i64)> =
         d.by_status.iter().map(|(s, n)| (status_label(s), *n)).collect();
     let overdue_rows: Vec<(String, i64)> = d
@@ -273,6 +285,17 @@ async fn dashboard_page(
                 .collect(),
             vec![("s1", "批复投资"), ("s2", "已拨付"), ("s4", "已退回结余")],
         ),
+        Chart::of(
+            "chart-ratings",
+            format!("{today} 综合评级（个）"),
+            rating_rows
+                .iter()
+                .map(|(l, label, colour, n)| {
+                    (format!("{l} 级 · {label}"), vec![(*n, n.to_string(), *colour)])
+                })
+                .collect(),
+            Vec::new(),
+        ),
     ];
     let again = !errors.is_empty();
     let page = DashboardPage {
@@ -288,6 +311,9 @@ async fn dashboard_page(
         measure_rows,
         overdue_list,
         charts,
+        ratings,
+        rating_rows,
+        today: today.to_string(),
         d,
     };
     html_status(page, again)
@@ -301,8 +327,11 @@ fn percent(part: i64, whole: i64) -> String {
     format!("{:.1}%", part as f64 * 100.0 / whole as f64)
 }
 
-/// One of the dashboard's tables as .xlsx: `table` = status, overdue, departments, money or
-/// measures, as of `as_of`.
+/// How many projects at risk the dashboard lists (the export holds them all).
+const RISKY_LISTED: usize = 200;
+
+/// One of the dashboard's tables as .xlsx: `table` = status, overdue, departments, money,
+/// measures (as of `as_of`) or ratings (today).
 async fn export(
     State(state): State<AppState>, user: User, Query(q): Query<AsOfQuery>,
 ) -> PageResult {
@@ -315,11 +344,11 @@ async fn export(
     // The whole list of the overdue is read on its own; the other tables are the dashboard's.
     let d = match q.table.as_str() {
         "status" | "departments" | "money" | "measures" => state.store.dashboard(j, day).await?,
-        "overdue" => Dashboard::default(),
+        "overdue" | "ratings" => Dashboard::default(),
         _ => {
             return Err(DomainError::invalid(
                 "table",
-                "table 应为 status、departments、overdue、money 或 measures",
+                "table 应为 status、departments、overdue、money、measures 或 ratings",
             )
             .into());
         }
@@ -388,6 +417,52 @@ async fn export(
                 Table::new("处理措施", &headers, &[(0, 30.0), (1, 20.0)]),
                 rows,
                 file("处理措施统计", "measures"),
+            )
+            .await?
+        }
+        "ratings" => {
+            let file =
+                FileName {
+                    name: "综合评级中高风险以上项目", fallback: "ratings", date: today
+                };
+            let r = state.store.ratings_of(j, today, crate::shell::excel::MAX_ROWS).await?;
+            let rows = r
+                .at_risk
+                .into_iter()
+                .map(|x| {
+                    let given = x.rating.given.as_ref();
+                    vec![
+                        x.project_name,
+                        x.department,
+                        format!("{} 级 · {}", x.rating.level, x.rating.label()),
+                        x.rating.computed.level.to_string(),
+                        given.map(|g| g.level.to_string()).unwrap_or_default(),
+                        given.map(|g| g.on.to_string()).unwrap_or_default(),
+                        if x.rating.stale { "已过时" } else { "" }.to_string(),
+                        x.rating
+                            .computed
+                            .factors
+                            .iter()
+                            .map(|f| format!("{}：{}", f.factor.label(), f.measured))
+                            .collect::<Vec<_>>()
+                            .join("；"),
+                    ]
+                })
+                .collect();
+            let headers = [
+                "项目",
+                "建设单位",
+                "综合评级",
+                "计算评级",
+                "主管部门评定",
+                "评定日期",
+                "评定状态",
+                "计算依据",
+            ];
+            xlsx_response(
+                Table::new("综合评级", &headers, &[(0, 30.0), (1, 24.0), (2, 16.0), (7, 60.0)]),
+                rows,
+                file,
             )
             .await?
         }

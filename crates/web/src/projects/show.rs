@@ -109,6 +109,7 @@ pub(crate) fn flash_for(done: &str) -> Option<String> {
         "reopen" => "已恢复申报，可修改后提交。",
         "cloud" => "已选用该政务云服务。",
         "uncloud" => "已移除该政务云服务。",
+        "rated" => "已评定综合评级。",
         _ => return None,
     };
     Some(m.to_string())
