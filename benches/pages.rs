@@ -163,7 +163,9 @@ async fn main() {
     let pays = get_json(&client, &format!("{base}/api/v1/payments"), &token).await;
     let pay = &pays["items"][0];
     let payment_page = format!("/payments/{}", pay["id"].as_i64().expect("a payment waiting"));
-    let approved_page = format!("/projects/{}", pay["project_id"].as_i64().expect("its project"));
+    let approved_id = pay["project_id"].as_i64().expect("its project");
+    let approved_page = format!("/projects/{approved_id}");
+    let rating_api = format!("/api/v1/projects/{approved_id}/rating");
     // An O&M fund application (a third of the approved projects sent one): the first the
     // reviewer's list shows.
     let list = client.get(format!("{base}/submissions")).send().await.expect("list");
@@ -196,6 +198,7 @@ async fn main() {
         "/dashboard",
         "/dashboard?as_of=2026-03-31",
         "/dashboard/export?table=overdue",
+        "/dashboard/export?table=ratings",
         // yeji annex 1 for the reviewer's submitted declarations (every row, up to the cap).
         "/projects/declaration-form.xlsx?status=submitted",
     ];
@@ -223,6 +226,7 @@ async fn main() {
         "/api/v1/tasks",
         "/api/v1/tasks?sort=due",
         path_api.as_str(),
+        rating_api.as_str(),
         "/api/v1/dashboard",
     ];
     for path in api {

@@ -23,9 +23,10 @@
 
 use crate::error::FieldError;
 use crate::money::Yuan;
-use crate::policy::{EventKind, Facts, GatedAction, Profile, Stage};
+use crate::policy::{EventKind, Facts, GatedAction, Profile, ScoredDimension, Stage};
 use crate::workflow::{Progress, Route, RunStatus};
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
 
 named_enum!(
     /// Where a submission stands, from its run.
@@ -168,6 +169,8 @@ pub struct SubmissionForm {
     pub due: String,
     /// The id of the profile's sanction it is ordered under, where its kind names one.
     pub rule: String,
+    /// Its scores by the id of the profile's dimension, where its stage's rules list any.
+    pub scores: BTreeMap<String, String>,
     /// Its text: the report, the statement, the application.
     pub text: String,
 }
@@ -179,7 +182,46 @@ pub struct SubmissionTerms {
     pub day: Option<NaiveDate>,
     pub due: Option<NaiveDate>,
     pub rule: Option<String>,
+    /// Each dimension's score, 0 to 100 (empty where its stage scores nothing).
+    pub scores: BTreeMap<String, u8>,
     pub text: String,
+}
+
+impl SubmissionTerms {
+    /// The mean of its scores in tenths of a point, rounded half up (82.4 → 824); None
+    /// without scores.
+    pub fn mean_tenths(&self) -> Option<i64> {
+        if self.scores.is_empty() {
+            return None;
+        }
+        let n = self.scores.len() as i64;
+        let sum: i64 = self.scores.values().map(|v| i64::from(*v)).sum();
+        Some((sum * 20 + n) / (2 * n))
+    }
+
+    /// The mean as shown: 82.4.
+    pub fn mean_shown(&self) -> Option<String> {
+        self.mean_tenths().map(|t| format!("{}.{}", t / 10, t % 10))
+    }
+}
+
+/// Whether a stage's rules may list what its submissions score: the evaluations.
+pub fn scored(stage: Stage) -> bool {
+    stage == Stage::PostEvaluation
+}
+
+/// What a submission of `stage` scores under `profile` and the project's `facts`: the
+/// dimensions of its rules that apply, in their order, each once.
+pub fn dimensions(profile: &Profile, stage: Stage, facts: &Facts) -> Vec<ScoredDimension> {
+    let mut out: Vec<ScoredDimension> = Vec::new();
+    for r in profile.stages.iter().filter(|r| r.stage == stage && r.applies(facts)) {
+        for d in &r.dimensions {
+            if !out.iter().any(|o| o.id == d.id) {
+                out.push(d.clone());
+            }
+        }
+    }
+    out
 }
 
 /// The longest text a submission keeps.
@@ -191,9 +233,11 @@ pub const DUE_MAX_DAYS: i64 = 730;
 impl SubmissionForm {
     /// The submission of `kind`, or every wrong field named. `today` bounds its day (a day
     /// that has not come is refused), `earliest` from below (final accounts are done after
-    /// the acceptance they follow); `rules` are the sanctions it may name.
+    /// the acceptance they follow); `rules` are the sanctions it may name; `dimensions` what
+    /// it scores (each 0 to 100, every one, nothing else).
     pub fn parse(
         &self, kind: &Kind, today: NaiveDate, earliest: Option<NaiveDate>, rules: &[String],
+        dimensions: &[ScoredDimension],
     ) -> Result<SubmissionTerms, Vec<FieldError>> {
         let mut errors = Vec::new();
         let amount = kind.amount.and_then(|label| {
@@ -264,9 +308,35 @@ impl SubmissionForm {
                 }
             }
         });
+        let mut scores = BTreeMap::new();
+        for d in dimensions {
+            let typed: String = self
+                .scores
+                .get(&d.id)
+                .map(|s| s.trim().chars().map(crate::money::half_width).collect())
+                .unwrap_or_default();
+            match typed.parse::<u8>() {
+                _ if typed.is_empty() => {
+                    errors.push(FieldError::new("scores", format!("请为“{}”评分", d.name)));
+                }
+                Ok(v) if v <= 100 => {
+                    scores.insert(d.id.clone(), v);
+                }
+                _ => errors.push(FieldError::new(
+                    "scores",
+                    format!("“{}”的评分须为 0 到 100 的整数", d.name),
+                )),
+            }
+        }
+        for id in self.scores.keys() {
+            if !dimensions.iter().any(|d| &d.id == id) {
+                let shown: String = id.chars().take(40).collect();
+                errors.push(FieldError::new("scores", format!("本事项没有“{shown}”这一评分项")));
+            }
+        }
         let text = crate::error::free_text(&self.text, "text", kind.text, TEXT_MAX, &mut errors);
         if errors.is_empty() {
-            Ok(SubmissionTerms { amount, day, due, rule, text })
+            Ok(SubmissionTerms { amount, day, due, rule, scores, text })
         } else {
             Err(errors)
         }
@@ -444,35 +514,37 @@ mod tests {
             text: text.into(),
             ..SubmissionForm::default()
         };
-        let ok =
-            form("118.2", "2026-06-01", "决算已办结").parse(review, today, None, &[]).expect("ok");
+        let ok = form("118.2", "2026-06-01", "决算已办结")
+            .parse(review, today, None, &[], &[])
+            .expect("ok");
         assert_eq!(ok.amount, Some(Yuan(1_182_000)));
         assert_eq!(ok.day, Some(day("2026-06-01")));
         let fields = |r: Result<SubmissionTerms, Vec<FieldError>>| -> Vec<String> {
             r.expect_err("refused").into_iter().map(|e| e.field.to_string()).collect()
         };
         assert_eq!(
-            fields(form("", "", "").parse(review, today, None, &[])),
+            fields(form("", "", "").parse(review, today, None, &[], &[])),
             ["amount", "day", "text"]
         );
         assert_eq!(
-            fields(form("0", "2026-06-17", "x").parse(review, today, None, &[])),
+            fields(form("0", "2026-06-17", "x").parse(review, today, None, &[], &[])),
             ["amount", "day"]
         );
-        let early = form("1", "2026-05-31", "x").parse(review, today, Some(day("2026-06-01")), &[]);
+        let early =
+            form("1", "2026-05-31", "x").parse(review, today, Some(day("2026-06-01")), &[], &[]);
         assert_eq!(fields(early), ["day"]);
         assert_eq!(
-            fields(form("1", "2026-6-1x", "a\u{0}b").parse(review, today, None, &[])),
+            fields(form("1", "2026-6-1x", "a\u{0}b").parse(review, today, None, &[], &[])),
             ["day", "text"]
         );
         let long = "字".repeat(TEXT_MAX + 1);
         assert_eq!(
-            fields(form("1", "2026-06-01", &long).parse(review, today, None, &[])),
+            fields(form("1", "2026-06-01", &long).parse(review, today, None, &[], &[])),
             ["text"]
         );
         // A self-evaluation reads its text alone: an amount typed there is not kept.
         let own = kind(Stage::SelfEvaluation).expect("kind");
-        let t = form("abc", "", "运行良好").parse(own, today, None, &[]).expect("ok");
+        let t = form("abc", "", "运行良好").parse(own, today, None, &[], &[]).expect("ok");
         assert_eq!((t.amount, t.day), (None, None));
         // A rectification order names its rule and a deadline to come.
         let order = kind(Stage::Rectification).expect("kind");
@@ -483,20 +555,84 @@ mod tests {
             text: "未经批准擅自调整建设内容".into(),
             ..SubmissionForm::default()
         };
-        let t =
-            f("gaoping-22-rectify", "2026-07-16").parse(order, today, None, &rules).expect("ok");
+        let t = f("gaoping-22-rectify", "2026-07-16")
+            .parse(order, today, None, &rules, &[])
+            .expect("ok");
         assert_eq!(
             (t.rule.as_deref(), t.due),
             (Some("gaoping-22-rectify"), Some(day("2026-07-16")))
         );
         assert_eq!(
-            fields(f("yeji-26-rectify", "2026-06-16").parse(order, today, None, &rules)),
+            fields(f("yeji-26-rectify", "2026-06-16").parse(order, today, None, &rules, &[])),
             ["rule", "due"]
         );
         assert_eq!(
-            fields(f("gaoping-22-rectify", "2028-07-16").parse(order, today, None, &rules)),
+            fields(f("gaoping-22-rectify", "2028-07-16").parse(order, today, None, &rules, &[])),
             ["due"]
         );
-        assert_eq!(fields(f("gaoping-22-rectify", "").parse(order, today, None, &rules)), ["due"]);
+        assert_eq!(
+            fields(f("gaoping-22-rectify", "").parse(order, today, None, &rules, &[])),
+            ["due"]
+        );
+    }
+
+    #[test]
+    fn an_evaluation_scores_every_dimension_of_its_rules_and_nothing_else() {
+        let profiles = crate::policy::builtin();
+        let gaoping = profiles.iter().find(|p| p.head.id == "gaoping").expect("gaoping");
+        let dims = dimensions(gaoping, Stage::PostEvaluation, &Facts::new());
+        assert_eq!(dims.len(), 7, "gaoping:22's seven: {dims:?}");
+        let xinzhou =
+            profiles.iter().find(|p| p.head.id == "xinzhou-transport").expect("xinzhou-transport");
+        let both = dimensions(xinzhou, Stage::PostEvaluation, &Facts::new());
+        assert_eq!(both.len(), 8, "xinzhou-transport:23's three and :26's five: {both:?}");
+        assert!(dimensions(gaoping, Stage::SelfEvaluation, &Facts::new()).is_empty());
+        let post = kind(Stage::PostEvaluation).expect("kind");
+        let today = day("2026-06-16");
+        let mut f = SubmissionForm { text: "评价结论".into(), ..SubmissionForm::default() };
+        for (i, d) in dims.iter().enumerate() {
+            f.scores.insert(d.id.clone(), (80 + i).to_string());
+        }
+        let t = f.parse(post, today, None, &[], &dims).expect("ok");
+        assert_eq!(t.scores.len(), 7);
+        // 80 … 86: 83.0.
+        assert_eq!(t.mean_shown().as_deref(), Some("83.0"));
+        let fields = |f: &SubmissionForm| -> Vec<String> {
+            f.parse(post, today, None, &[], &dims)
+                .expect_err("refused")
+                .into_iter()
+                .map(|e| e.message)
+                .collect()
+        };
+        let first = dims.first().expect("a dimension");
+        let mut bad = f.clone();
+        bad.scores.insert(first.id.clone(), "101".into());
+        assert_eq!(fields(&bad), [format!("“{}”的评分须为 0 到 100 的整数", first.name)]);
+        bad.scores.insert(first.id.clone(), " ".into());
+        assert_eq!(fields(&bad), [format!("请为“{}”评分", first.name)]);
+        let mut extra = f.clone();
+        extra.scores.insert("bribery".into(), "100".into());
+        assert_eq!(fields(&extra), ["本事项没有“bribery”这一评分项"]);
+        // Full-width digits are read; a half point is not a score.
+        let mut wide = f.clone();
+        wide.scores.insert(first.id.clone(), "９５".into());
+        assert_eq!(wide.parse(post, today, None, &[], &dims).expect("ok").scores[&first.id], 95);
+        wide.scores.insert(first.id.clone(), "95.5".into());
+        assert_eq!(fields(&wide).len(), 1);
+        // No scores, no mean; one of 0 and one of 1: 0.5.
+        let none = SubmissionTerms {
+            amount: None,
+            day: None,
+            due: None,
+            rule: None,
+            scores: BTreeMap::new(),
+            text: String::new(),
+        };
+        assert_eq!(none.mean_tenths(), None);
+        let half = SubmissionTerms {
+            scores: [("a".to_string(), 0u8), ("b".to_string(), 1u8)].into_iter().collect(),
+            ..none
+        };
+        assert_eq!(half.mean_shown().as_deref(), Some("0.5"));
     }
 }

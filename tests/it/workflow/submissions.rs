@@ -432,12 +432,18 @@ async fn yeji_evaluates_on_its_pages_without_javascript() {
 
     // yeji:29: the authority begins the post-evaluation; the owner cannot.
     let path = format!("/api/v1/projects/{id}/submissions");
-    let body = json!({"stage": "post_evaluation", "text": "建设内容全部完成，应用效果良好"});
+    // yeji:29 scores its 系统运行效率 and 使用效果.
+    let body = json!({"stage": "post_evaluation", "text": "建设内容全部完成，应用效果良好",
+                      "scores": {"efficiency": 88, "effect": "92"}});
     let (s, e) = clerk.post(&path, body.clone()).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
     let (s, a) = reviewer.post(&path, body).await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
     assert_eq!(route_actions(&a), ["组织后评价"]);
+    assert_eq!(
+        (a["scores"].clone(), a["mean"].clone()),
+        (json!({"efficiency": 88, "effect": 92}), json!("90.0"))
+    );
     let post = a["id"].as_i64().expect("id");
     let (_, waiting) = reviewer.get("/api/v1/submissions").await;
     assert!(waiting.to_string().contains(&format!("\"id\":{post}")), "{waiting}");
@@ -533,4 +539,132 @@ async fn yeji_19_a_year_not_carried_out_is_explained_and_a_surplus_returned() {
     // What was returned is no longer there to return.
     let (s, e) = clerk.post(&path, surplus("87.5001")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+}
+
+/// The dimensions the caller is offered to score on a project's post-evaluation, by id, and
+/// whether the caller may begin one.
+async fn post_evaluation_offer(api: &Api, id: i64) -> (Vec<(String, String)>, bool) {
+    let (s, list) = api.get(&format!("/api/v1/projects/{id}/submissions")).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let stage = list["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .find(|x| x["stage"] == "post_evaluation")
+        .cloned()
+        .unwrap_or_else(|| panic!("{list}"));
+    let dims = stage["dimensions"]
+        .as_array()
+        .expect("dimensions")
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_str().unwrap_or("").to_string(),
+                d["name"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    (dims, stage["may_start"] == true)
+}
+
+#[tokio::test]
+async fn a_performance_evaluation_scores_every_dimension_its_article_names() {
+    let app = spawn_app().await;
+    // gaoping:22: the authority scores seven dimensions, 0 to 100 each.
+    let (cast, id) = accepted(&app, "gaoping").await;
+    let reviewer = cast.api("reviewer");
+    let (dims, may) = post_evaluation_offer(reviewer, id).await;
+    assert!(may);
+    let names: Vec<&str> = dims.iter().map(|d| d.1.as_str()).collect();
+    assert_eq!(
+        names,
+        ["应用建设", "服务", "运维", "应用", "服务对象满意度", "资金使用情况", "项目产出和效果"]
+    );
+    let path = format!("/api/v1/projects/{id}/submissions");
+    let all = |score: &dyn Fn(usize) -> Value| -> Value {
+        Value::Object(dims.iter().enumerate().map(|(i, d)| (d.0.clone(), score(i))).collect())
+    };
+    let body = |scores: Value| json!({"stage": "post_evaluation", "text": "年度绩效考评结论：良好", "scores": scores});
+    let refused = |r: (StatusCode, Value)| -> String {
+        assert_eq!(r.0, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.1);
+        assert_eq!(r.1["field"], "scores", "{}", r.1);
+        r.1["message"].as_str().unwrap_or("").to_string()
+    };
+    // Each wrong score names its dimension; nothing is kept.
+    let mut missing = all(&|_| json!(80));
+    missing.as_object_mut().expect("object").remove(&dims[4].0);
+    assert_eq!(refused(reviewer.post(&path, body(missing)).await), "请为“服务对象满意度”评分");
+    let over = all(&|i| json!(if i == 0 { 101 } else { 80 }));
+    assert!(
+        refused(reviewer.post(&path, body(over)).await)
+            .contains("“应用建设”的评分须为 0 到 100 的整数")
+    );
+    let mut extra = all(&|_| json!(80));
+    extra.as_object_mut().expect("object").insert("gifts".into(), json!(100));
+    assert!(refused(reviewer.post(&path, body(extra)).await).contains("没有“gifts”这一评分项"));
+    assert!(refused(reviewer.post(&path, body(json!([80, 90]))).await).contains("评分应为"));
+    let (_, list) = reviewer.get(&path).await;
+    assert_eq!(list["items"], json!([]), "{list}");
+    // Scored 70 … 76: 73.0 on average, sent by the authority itself (one step).
+    let (s, a) = reviewer.post(&path, body(all(&|i| json!(70 + i)))).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(a["mean"], "73.0", "{a}");
+    assert_eq!(a["scores"][&dims[6].0], 76, "{a}");
+    let post = a["id"].as_i64().expect("id");
+    let (s, a) = act_on(reviewer, "submissions", post, "pass", json!({})).await;
+    assert_eq!((s, a["status"].clone()), (StatusCode::OK, json!("done")), "{a}");
+    // Its page lists the scores by name with the mean.
+    let web = app.login(&cast.login_of_reviewer()).await.with_csrf().await;
+    let (_, page) = web.text(&format!("/submissions/{post}")).await;
+    assert!(page.contains("id=\"submission-scores\"") && page.contains("服务对象满意度"), "{page}");
+    assert!(page.contains("id=\"submission-mean\">73.0<"), "{page}");
+
+    // The form on the pages asks each one; one left out is named, the others kept as typed.
+    let (_, form) =
+        web.text(&format!("/projects/{id}/submissions/new?stage=post_evaluation")).await;
+    assert!(form.contains("name=\"score_satisfaction\""), "{form}");
+    let mut fields: Vec<(String, String)> = dims
+        .iter()
+        .filter(|d| d.0 != "funds")
+        .map(|d| (format!("score_{}", d.0), "85".to_string()))
+        .collect();
+    fields.push(("stage".into(), "post_evaluation".into()));
+    fields.push(("text".into(), "第二次绩效考评".into()));
+    let plain: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = web.post(&format!("/projects/{id}/submissions"), &plain).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap_or_default();
+    assert!(page.contains("请为“资金使用情况”评分"), "{page}");
+    assert!(page.contains("id=\"score_service\" name=\"score_service\" value=\"85\""), "{page}");
+
+    // xinzhou-transport:23 and :26: the data center scores both articles' dimensions at once,
+    // then finance checks it.
+    let (cast, id) = accepted(&app, "xinzhou-transport").await;
+    let mut starter = None;
+    for api in cast.all() {
+        if api.get(&format!("/api/v1/projects/{id}")).await.0 != StatusCode::OK {
+            continue;
+        }
+        let (dims, may) = post_evaluation_offer(api, id).await;
+        if may {
+            starter = Some((api, dims));
+        }
+    }
+    let (center, dims) = starter.expect("the data center begins it");
+    let names: Vec<&str> = dims.iter().map(|d| d.1.as_str()).collect();
+    assert_eq!(names.len(), 8, "{names:?}");
+    assert!(names.contains(&"资金使用情况") && names.contains(&"用户满意度"), "{names:?}");
+    let scores = Value::Object(dims.iter().map(|d| (d.0.clone(), json!(90))).collect());
+    let (s, a) = center
+        .post(
+            &format!("/api/v1/projects/{id}/submissions"),
+            json!({"stage": "post_evaluation", "text": "绩效评价与应用效能评估", "scores": scores}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(a["mean"], "90.0", "{a}");
+    let (walked, refused) =
+        pass_all(&cast.all(), "submissions", a["id"].as_i64().expect("id")).await;
+    assert!(refused.is_none(), "{refused:?}");
+    assert_eq!(walked.first().map(String::as_str), Some("绩效评价"), "{walked:?}");
 }

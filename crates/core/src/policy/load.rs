@@ -314,8 +314,27 @@ pub fn load(file: &str, text: &str) -> Result<Profile, Vec<ProfileError>> {
             );
         }
     }
+    let mut scored: Vec<(Stage, String)> = Vec::new();
     for (line, s) in &stages {
         common(&mut r, "stages", *line, None, &s.cite, &s.text);
+        for d in &s.dimensions {
+            let at = field_line(text, *line, "dimensions");
+            let key_ok = !d.id.is_empty()
+                && d.id.len() <= 40
+                && d.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+            if !key_ok {
+                r.err(at, "stages.dimensions.id", "评分项的 id 须为小写字母和下划线");
+            } else if scored.contains(&(s.stage, d.id.clone())) {
+                r.err(at, "stages.dimensions.id", format!("评分项 {} 重复", d.id));
+            }
+            if d.name.trim().is_empty() {
+                r.err(at, "stages.dimensions.name", "评分项须写明名称");
+            }
+            if !crate::submission::scored(s.stage) {
+                r.err(at, "stages.dimensions", "只有后评价、绩效评价可以列出评分项");
+            }
+            scored.push((s.stage, d.id.clone()));
+        }
         for step in &s.chain {
             for p in &step.parties {
                 if !party_ok(p) {

@@ -16,7 +16,8 @@ pub use load::{ProfileError, load};
 pub use schema::{
     ChainStep, Condition, DeadlineRule, DocumentRule, Facts, FixedDate, Gap, GateRule, Labels,
     NthWeekday, Op, Period, Profile, ProfileHead, Provision, ProvisionRule, QuotaRule, QuotaScope,
-    Recorder, SanctionRule, SignMode, StageRule, ThresholdRule, Timing, WeekdayName, all_hold,
+    Recorder, SanctionRule, ScoredDimension, SignMode, StageRule, ThresholdRule, Timing,
+    WeekdayName, all_hold,
 };
 pub use vocabulary::{EventKind, Fact, FactUnit, GatedAction, SanctionStep, Stage};
 pub use window::{DeclarationWindow, LateEffect};

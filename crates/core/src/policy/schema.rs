@@ -149,6 +149,19 @@ pub struct StageRule {
     /// a late yeji declaration takes yeji:8's 增列 unless it is already an urgent one.
     #[serde(default)]
     pub unless: Vec<Condition>,
+    /// What the party that begins a submission of the stage scores, 0 to 100 each, in the
+    /// article's words (gaoping:22's 建设、服务、运维、应用、服务对象满意度…).
+    #[serde(default)]
+    pub dimensions: Vec<ScoredDimension>,
+}
+
+/// One thing a performance evaluation scores (资金使用情况), 0 to 100.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoredDimension {
+    /// Its key in a submission's scores: lower-case ASCII letters and `_`.
+    pub id: String,
+    pub name: String,
 }
 
 impl StageRule {

@@ -135,31 +135,38 @@ async fn rated(
     conn: &mut AnyConnection, j: JurisdictionId, today: NaiveDate, only: Option<ProjectId>,
 ) -> Result<Vec<Rated>> {
     let on = today.to_string();
-    let rows = sqlx::query(
+    // One project's rows are read by its own index; every project's by the jurisdiction's.
+    let scope = if only.is_some() { "project_id = $3" } else { "jurisdiction_id = $1" };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT p.id, p.name, d.name AS department, p.investment_yuan, \
          c.amount AS contracted, c.starts, c.ends, pay.asked, \
-         (SELECT MIN(m.event_date) FROM project_milestones m WHERE m.project_id = p.id \
-           AND m.planned = 0 AND m.kind IN ('preliminary_acceptance_passed', 'completion_acceptance_passed')) AS done, \
-         (SELECT r.expected_on FROM progress_reports r WHERE r.project_id = p.id \
-           ORDER BY r.period DESC, r.id DESC LIMIT 1) AS expected, \
+         CASE WHEN c.starts IS NULL THEN NULL ELSE (SELECT MIN(m.event_date) \
+           FROM project_milestones m WHERE m.project_id = p.id AND m.planned = 0 \
+           AND m.kind IN ('preliminary_acceptance_passed', 'completion_acceptance_passed')) END AS done, \
+         CASE WHEN c.starts IS NULL THEN NULL ELSE (SELECT r.expected_on FROM progress_reports r \
+           WHERE r.project_id = p.id ORDER BY r.period DESC, r.id DESC LIMIT 1) END AS expected, \
          ob.n AS overdue, g.level AS given, g.computed AS given_computed, g.rated_on \
          FROM projects p JOIN departments d ON d.id = p.owner_department_id \
          LEFT JOIN (SELECT project_id, CAST(SUM(amount_yuan) AS BIGINT) AS amount, \
            MIN(CASE WHEN kind = 'construction' THEN starts_on END) AS starts, \
            MAX(CASE WHEN kind = 'construction' THEN ends_on END) AS ends \
-           FROM contracts WHERE jurisdiction_id = $1 GROUP BY project_id) c ON c.project_id = p.id \
+           FROM contracts WHERE {scope} \
+           GROUP BY project_id) c ON c.project_id = p.id \
          LEFT JOIN (SELECT project_id, CAST(SUM(amount_yuan) AS BIGINT) AS asked FROM project_payments \
-           WHERE jurisdiction_id = $1 AND state IN ('paid', 'reviewing') GROUP BY project_id) pay \
-           ON pay.project_id = p.id \
+           WHERE {scope} \
+           AND state IN ('paid', 'reviewing') GROUP BY project_id) pay ON pay.project_id = p.id \
          LEFT JOIN (SELECT project_id, CAST(COUNT(*) AS BIGINT) AS n FROM obligations \
-           WHERE jurisdiction_id = $1 AND status <> 'waived' AND due_date IS NOT NULL \
-           AND due_date < $2 AND since_date <= $2 AND (fulfilled_on IS NULL OR fulfilled_on > $2) \
-           GROUP BY project_id) ob ON ob.project_id = p.id \
-         LEFT JOIN project_ratings g ON g.id = (SELECT MAX(x.id) FROM project_ratings x \
-           WHERE x.project_id = p.id) \
+           WHERE {scope} AND status <> 'waived' \
+           AND due_date IS NOT NULL AND due_date < $2 AND since_date <= $2 \
+           AND (fulfilled_on IS NULL OR fulfilled_on > $2) GROUP BY project_id) ob \
+           ON ob.project_id = p.id \
+         LEFT JOIN (SELECT project_id, MAX(id) AS id FROM project_ratings \
+           WHERE {scope} GROUP BY project_id) gl \
+           ON gl.project_id = p.id \
+         LEFT JOIN project_ratings g ON g.id = gl.id \
          WHERE p.jurisdiction_id = $1 AND p.status = 'approved' AND ($3 = 0 OR p.id = $3) \
-         ORDER BY p.id",
-    )
+         ORDER BY p.id"
+    )))
     .bind(j.0)
     .bind(on)
     .bind(only.map_or(0, |p| p.0))

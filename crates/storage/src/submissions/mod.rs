@@ -66,6 +66,23 @@ impl Submission {
     pub fn kind(&self) -> Option<&'static submission::Kind> {
         submission::kind(self.stage)
     }
+
+    /// Its scores with their dimensions' names in `profile`'s order (a score whose dimension
+    /// the profile no longer lists keeps its id).
+    pub fn scored(&self, profile: Option<&govit_core::policy::Profile>) -> Vec<(String, u8)> {
+        let dims =
+            profile.map(|p| submission::dimensions(p, self.stage, &self.facts)).unwrap_or_default();
+        let mut out: Vec<(String, u8)> = dims
+            .iter()
+            .filter_map(|d| self.terms.scores.get(&d.id).map(|v| (d.name.clone(), *v)))
+            .collect();
+        for (id, v) in &self.terms.scores {
+            if !dims.iter().any(|d| &d.id == id) {
+                out.push((id.clone(), *v));
+            }
+        }
+        out
+    }
 }
 
 /// The verbs a submission's run offers: passed (报送, 财评, 审计, 评价), returned for
@@ -108,6 +125,10 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Submission> {
                 .try_get::<Option<String>, _>("due_day")?
                 .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
             rule: r.try_get("rule_id")?,
+            scores: r
+                .try_get::<Option<String>, _>("scores")?
+                .and_then(|j| serde_json::from_str(&j).ok())
+                .unwrap_or_default(),
             text: r.try_get("body")?,
         },
         facts: facts_from_json(&r.try_get::<String, _>("facts")?),
@@ -197,6 +218,8 @@ pub struct Offered {
     pub open: bool,
     /// What must happen first and has not (项目投入运行后才能发起绩效自评价（yeji:23）).
     pub not_yet: Option<String>,
+    /// What its party scores when beginning it (gaoping:22's seven), 0 to 100 each.
+    pub dimensions: Vec<govit_core::policy::ScoredDimension>,
 }
 
 impl Store {
@@ -254,6 +277,7 @@ impl Store {
                 starter,
                 not_yet,
                 label,
+                dimensions: submission::dimensions(profile, stage, &facts),
             });
         }
         Ok(out)

@@ -127,6 +127,20 @@ pub struct StartInput {
     returnable: Yuan,
     /// The sanctions a rectification may be ordered under.
     rules: Vec<String>,
+    /// What it scores.
+    dimensions: Vec<govit_core::policy::ScoredDimension>,
+}
+
+/// What a submission of `stage` scores under `profile` and `facts`.
+fn dimensions_of(
+    profile: Option<&Profile>, stage: Stage, facts: &Facts,
+) -> Vec<govit_core::policy::ScoredDimension> {
+    profile.map(|p| submission::dimensions(p, stage, facts)).unwrap_or_default()
+}
+
+/// Scores as kept: a JSON object by dimension id, or nothing.
+pub(crate) fn scores_json(terms: &SubmissionTerms) -> Option<String> {
+    (!terms.scores.is_empty()).then(|| serde_json::to_string(&terms.scores).unwrap_or_default())
 }
 
 /// What a submission decides: its terms, its number, and the route it takes.
@@ -178,6 +192,7 @@ impl Step<Submission> for StartSubmission {
         };
         let returnable = returnable(cx.conn, o.project.id, None).await?;
         Ok(StartInput {
+            dimensions: dimensions_of(profile, self.stage, &facts),
             rules: sanctions_of(profile),
             label,
             not_yet,
@@ -231,7 +246,7 @@ impl Step<Submission> for StartSubmission {
         let today = crate::base::china_today(at.who.now_ms);
         let terms = self
             .form
-            .parse(kind, today, input.accepted, &input.rules)
+            .parse(kind, today, input.accepted, &input.rules, &input.dimensions)
             .map_err(DomainError::Invalid)?;
         within_returnable(self.stage, &terms, input.returnable)?;
         Ok(Started {
@@ -250,8 +265,8 @@ impl Step<Submission> for StartSubmission {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO project_submissions (project_id, jurisdiction_id, stage, title, seq, \
              amount_yuan, day, body, facts, state, waiting_on, created_by, created_at_ms, version, \
-             due_day, rule_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15) RETURNING id",
+             due_day, rule_id, scores) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16) RETURNING id",
         )
         .bind(self.project.0)
         .bind(d.jurisdiction)
@@ -268,6 +283,7 @@ impl Step<Submission> for StartSubmission {
         .bind(who.now_ms)
         .bind(d.terms.due.map(|x| x.to_string()))
         .bind(d.terms.rule.clone())
+        .bind(scores_json(&d.terms))
         .fetch_one(&mut *cx.conn)
         .await
         .map_err(|e| {
@@ -281,6 +297,9 @@ impl Step<Submission> for StartSubmission {
         }
         if let Some(a) = d.terms.amount {
             line.push_str(&format!("：{} 万元", a.to_wan_string()));
+        }
+        if let Some(mean) = d.terms.mean_shown() {
+            line.push_str(&format!("：平均 {mean} 分"));
         }
         crate::projects::note_on_timeline(
             cx.conn,
@@ -306,6 +325,7 @@ pub struct EditInput {
     starters: String,
     accepted: Option<chrono::NaiveDate>,
     rules: Vec<String>,
+    dimensions: Vec<govit_core::policy::ScoredDimension>,
 }
 
 impl Step<Submission> for EditSubmission {
@@ -331,6 +351,7 @@ impl Step<Submission> for EditSubmission {
             starters: starters(rules.profile(&s.profile_id), &route),
             accepted: accepted_on(cx.conn, s.project_id).await?,
             rules: sanctions_of(rules.profile(&s.profile_id)),
+            dimensions: dimensions_of(rules.profile(&s.profile_id), s.stage, &s.facts),
         })
     }
     fn decide(&self, at: At<'_, Submission>, input: EditInput) -> Decided<SubmissionTerms> {
@@ -345,7 +366,7 @@ impl Step<Submission> for EditSubmission {
         let today = crate::base::china_today(at.who.now_ms);
         let terms = self
             .form
-            .parse(kind, today, input.accepted, &input.rules)
+            .parse(kind, today, input.accepted, &input.rules, &input.dimensions)
             .map_err(DomainError::Invalid)?;
         within_returnable(s.stage, &terms, input.returnable)?;
         Ok(terms)
@@ -356,7 +377,8 @@ impl Step<Submission> for EditSubmission {
         let conn = &mut *cx.conn;
         let n = sqlx::query(
             "UPDATE project_submissions SET amount_yuan = $1, day = $2, body = $3, \
-             due_day = $6, rule_id = $7, version = version + 1 WHERE id = $4 AND version = $5",
+             due_day = $6, rule_id = $7, scores = $8, version = version + 1 \
+             WHERE id = $4 AND version = $5",
         )
         .bind(terms.amount.map(|a| a.0))
         .bind(terms.day.map(|x| x.to_string()))
@@ -365,6 +387,7 @@ impl Step<Submission> for EditSubmission {
         .bind(s.version)
         .bind(terms.due.map(|x| x.to_string()))
         .bind(terms.rule.clone())
+        .bind(scores_json(&terms))
         .execute(&mut *conn)
         .await?
         .rows_affected();

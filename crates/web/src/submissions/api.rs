@@ -54,6 +54,11 @@ pub struct SubmissionDto {
     due: Option<String>,
     /// The profile's sanction a rectification is ordered under (gaoping-22-rectify).
     rule: Option<String>,
+    /// A post-evaluation's scores, 0 to 100, by the id of its profile's dimension (empty
+    /// where the stage scores nothing); `mean` their mean with one decimal ("83.0").
+    #[schema(value_type = Object)]
+    scores: std::collections::BTreeMap<String, u8>,
+    mean: Option<String>,
     text: String,
     /// drafting, returned, reviewing, done, refused
     status: String,
@@ -77,6 +82,8 @@ impl From<&Submission> for SubmissionDto {
             day: s.terms.day.map(|d| d.to_string()),
             due: s.terms.due.map(|d| d.to_string()),
             rule: s.terms.rule.clone(),
+            scores: s.terms.scores.clone(),
+            mean: s.terms.mean_shown(),
             text: s.terms.text.clone(),
             status: s.status.as_str().into(),
             status_label: s.status.label().into(),
@@ -123,6 +130,15 @@ pub struct OfferedDto {
     open: bool,
     /// What must happen first and has not, in Chinese with its article.
     not_yet: Option<String>,
+    /// What its party scores when beginning it: send `scores` with every id, 0 to 100.
+    dimensions: Vec<DimensionDto>,
+}
+
+/// One thing a post-evaluation scores, in the article's words.
+#[derive(Serialize, ToSchema)]
+pub struct DimensionDto {
+    id: String,
+    name: String,
 }
 
 /// A project's submissions, and the stages its profile lays them out for.
@@ -165,6 +181,11 @@ pub async fn project_submissions(
                 may_start: o.may_start,
                 open: o.open,
                 not_yet: o.not_yet,
+                dimensions: o
+                    .dimensions
+                    .into_iter()
+                    .map(|d| DimensionDto { id: d.id, name: d.name })
+                    .collect(),
             })
             .collect(),
     }))
@@ -190,6 +211,10 @@ struct SubmissionBody {
     /// The sanction of the profile a rectification is ordered under (rectification): the id
     /// of one of its `[[sanctions]]` that names 限期整改 (gaoping-22-rectify).
     rule: Option<String>,
+    /// post_evaluation: a score from 0 to 100 for every dimension the stage lists (its `dimensions`
+    /// in `GET /api/v1/projects/{id}/submissions`), by id: {"funds": 85, "outcome": 90}.
+    #[schema(value_type = Option<Object>)]
+    scores: Option<std::collections::BTreeMap<String, i64>>,
     /// The report, statement or application.
     text: String,
     /// The version read: required when correcting (PUT), not when beginning (POST).
@@ -203,6 +228,7 @@ fn label(field: &str) -> &'static str {
         "day" => "日期",
         "due" => "整改期限",
         "rule" => "依据的规定",
+        "scores" => "评分",
         "text" => "报告内容",
         _ => "",
     }
@@ -213,11 +239,36 @@ fn form_of(
 ) -> Result<(SubmissionForm, serde_json::Map<String, serde_json::Value>), ApiError> {
     let m = object(body)?;
     let mut f = Fields::new(&m, label);
+    let scores = match m.get("scores") {
+        None | Some(serde_json::Value::Null) => Default::default(),
+        Some(serde_json::Value::Object(o)) if o.len() > 64 => {
+            return Err(govit_core::DomainError::invalid("scores", "评分项不能超过 64 个").into());
+        }
+        Some(serde_json::Value::Object(o)) => o
+            .iter()
+            .map(|(k, v)| {
+                let typed = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Number(n) => n.to_string(),
+                    _ => "?".to_string(),
+                };
+                (k.clone(), typed)
+            })
+            .collect(),
+        Some(_) => {
+            return Err(govit_core::DomainError::invalid(
+                "scores",
+                "评分应为按评分项 id 列出的对象，例如 {\"funds\": 85}",
+            )
+            .into());
+        }
+    };
     let form = SubmissionForm {
         amount: f.get("amount"),
         day: f.get("day"),
         due: f.get("due"),
         rule: f.get("rule"),
+        scores,
         text: f.get("text"),
     };
     let form = f.done(form)?;

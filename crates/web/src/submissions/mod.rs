@@ -60,6 +60,8 @@ struct FormPage {
     rules: Vec<String>,
     /// The sanctions a rectification may be ordered under: (id, article and text).
     sanctions: Vec<(String, String)>,
+    /// What it scores: (id, name, as typed).
+    dimensions: Vec<(String, String, String)>,
     f: SubmissionForm,
     e: HashMap<&'static str, String>,
 }
@@ -143,6 +145,13 @@ async fn render_form(
         kind,
         rules: o.rules,
         sanctions: sanction_choices(state, &p.profile_id),
+        dimensions: o
+            .dimensions
+            .iter()
+            .map(|d| {
+                (d.id.clone(), d.name.clone(), f.scores.get(&d.id).cloned().unwrap_or_default())
+            })
+            .collect(),
         f,
         e,
     };
@@ -178,6 +187,10 @@ fn form_of(f: &HashMap<String, String>) -> SubmissionForm {
         day: get("day"),
         due: get("due"),
         rule: get("rule"),
+        scores: f
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("score_").map(|id| (id.to_string(), v.clone())))
+            .collect(),
         text: get("text"),
     }
 }
@@ -235,6 +248,7 @@ async fn edit_page(State(state): State<AppState>, user: User, Path(id): Path<i64
         day: s.terms.day.map(|d| d.to_string()).unwrap_or_default(),
         due: s.terms.due.map(|d| d.to_string()).unwrap_or_default(),
         rule: s.terms.rule.clone().unwrap_or_default(),
+        scores: s.terms.scores.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
         text: s.terms.text.clone(),
     };
     render_form(&state, &user, &p, s.stage, f, Vec::new(), Some((s.id, s.version))).await
@@ -277,6 +291,9 @@ struct SubmissionPage {
     /// The sanction a rectification was ordered under, and whether its deadline passed
     /// while it waits on the owner unit.
     sanction: Option<String>,
+    /// Its scores (dimension, score) and their mean.
+    scores: Vec<(String, u8)>,
+    mean: Option<String>,
     overdue: bool,
     gates: Vec<(String, String, &'static str)>,
     run: RunPanel,
@@ -343,6 +360,8 @@ async fn render_submission(
             .flatten(),
         rules: here.map(|o| o.rules.clone()).unwrap_or_default(),
         sanction: s.terms.rule.as_deref().map(|r| sanction_named(state, &profile, r)),
+        scores: s.scored(state.store.rules().profile(&profile)),
+        mean: s.terms.mean_shown(),
         // Past its deadline while it waits on the owner unit's report (逾期不整改).
         overdue: !s.through()
             && s.terms.due.is_some_and(|d| govit_storage::china_today(state.now_ms()) > d)
