@@ -45,6 +45,7 @@ const STORAGE: &[(&str, &[&str])] = &[
             "payments",
             "submissions",
             "sanctions",
+            "ratings",
         ],
     ),
     ("decisions", &["base", "rules", "projects", "materials", "reviews"]),

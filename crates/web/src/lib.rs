@@ -62,6 +62,7 @@ fn panels() -> Panels {
             (Slot::Main, materials::materials_panel),
             (Slot::Main, panels::panels_panel),
             (Slot::Main, reviews::reviews_panel),
+            (Slot::Main, submissions::unit_evaluations_panel),
             (Slot::Main, projects::links::systems_panel),
             (Slot::Main, cloud::project_panel::project_cloud_panel),
             (Slot::Main, projects::path::path_panel),

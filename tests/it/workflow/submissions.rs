@@ -450,6 +450,20 @@ async fn yeji_evaluates_on_its_pages_without_javascript() {
     let (s, a) = act_on(reviewer, "submissions", post, "pass", json!({})).await;
     assert_eq!((s, a["status"].clone()), (StatusCode::OK, json!("done")), "{a}");
 
+    // yeji:29: the result weighs in the unit's next declarations — their reviewer sees it.
+    let next = web.create_draft("评价测试平台二期").await;
+    let (_, page) = app.login("reviewer").await.text(&format!("/projects/{next}")).await;
+    assert!(!page.contains("id=\"unit-evaluations\""), "not before it is sent: {page}");
+    web.submit(next).await;
+    let (_, page) = app.login("reviewer").await.text(&format!("/projects/{next}")).await;
+    assert!(page.contains("id=\"unit-evaluations-table\""), "{page}");
+    assert!(
+        page.contains("评价测试平台") && page.contains(">90.0<") && page.contains("yeji:29"),
+        "{page}"
+    );
+    let (_, page) = web.text(&format!("/projects/{next}")).await;
+    assert!(!page.contains("id=\"unit-evaluations\""), "the unit's clerk does not see it: {page}");
+
     // yeji:24: no O&M funds for a system that does not share; the page says so beforehand.
     let om = json!({"stage": "om_fund_application", "amount": "8.5",
                     "text": "申请下一年度运维经费，绩效自评价结论为良好"});

@@ -172,6 +172,11 @@ impl Store {
             "采取的处理措施及其解除",
             &json!(self.measures_of(id).await?),
         ));
+        entries.push(doc(
+            "综合评级.json",
+            "主管部门评定的综合评级（每次评定时按成本、进度和法定义务计算的等级一并记录）",
+            &json!(self.ratings_given(id).await?),
+        ));
         let names: std::collections::HashMap<String, String> = {
             let rules = self.rules();
             rules

@@ -237,6 +237,12 @@ pub struct Ratings {
 }
 
 impl Store {
+    /// The ratings given to project `p`, newest first (for its archive).
+    pub async fn ratings_given(&self, p: ProjectId) -> Result<Vec<Kept>> {
+        let mut conn = self.pool.acquire().await?;
+        kept_of(&mut conn, p).await
+    }
+
     /// The rating of project `p` (read by the caller) on the day of `who`'s instant.
     pub async fn project_rating(&self, who: Who<'_>, p: &Project) -> Result<ProjectRating> {
         let mut conn = self.pool.acquire().await?;

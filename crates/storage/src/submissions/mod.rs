@@ -283,6 +283,26 @@ impl Store {
         Ok(out)
     }
 
+    /// The performance evaluations done on the projects of the unit that owns `p` (other than
+    /// `p`), newest first, at most `cap`: what its profile's post-evaluation rules say the
+    /// review of its next declarations weighs (gaoping:22, yeji:29, linxiang:33).
+    pub async fn unit_evaluations(
+        &self, p: &crate::projects::Project, cap: i64,
+    ) -> Result<Vec<Submission>> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT} WHERE p.jurisdiction_id = $1 AND p.owner_department_id = $2 AND p.id <> $3 \
+             AND s.stage = 'post_evaluation' AND s.state = 'done' ORDER BY s.id DESC LIMIT $4"
+        )))
+        .bind(p.jurisdiction_id.0)
+        .bind(p.owner_department_id.0)
+        .bind(p.id.0)
+        .bind(cap)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
     /// A project's money as its payments and its confirmed surplus returns leave it, for a
     /// project the caller has read.
     pub async fn project_funds(

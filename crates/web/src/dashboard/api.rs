@@ -118,8 +118,10 @@ pub async fn get_dashboard(
     oversees(&user.principal)?;
     let today = govit_storage::china_today(state.now_ms());
     let day = as_of(&q.as_of, today).map_err(|e| DomainError::Invalid(vec![e]))?;
-    let d = state.store.dashboard(user.principal.jurisdiction_id, day).await?;
-    let r = state.store.ratings_of(user.principal.jurisdiction_id, today, 200).await?;
+    let j = user.principal.jurisdiction_id;
+    // Two independent reads over the jurisdiction, each on its own connection, at once.
+    let (d, r) =
+        tokio::try_join!(state.store.dashboard(j, day), state.store.ratings_of(j, today, 200))?;
     Ok(Json(DashboardDto {
         as_of: d.as_of.to_string(),
         by_status: d

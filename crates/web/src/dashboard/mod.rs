@@ -183,8 +183,11 @@ async fn dashboard_page(
     };
     let j = user.principal.jurisdiction_id;
     let profile = state.store.jurisdiction(j).await?.profile_id;
-    let d = state.store.dashboard(j, day).await?;
-    let ratings = state.store.ratings_of(j, today, RISKY_LISTED).await?;
+    // Two independent reads over the jurisdiction, each on its own connection, at once.
+    let (d, ratings) = tokio::try_join!(
+        state.store.dashboard(j, day),
+        state.store.ratings_of(j, today, RISKY_LISTED)
+    )?;
     let rating_rows: Vec<(u8, &'static str, &'static str, i64)> = ratings
         .by_level
         .iter()

@@ -454,3 +454,60 @@ pub fn project_submissions_panel(
         Ok(Some(ProjectSubmissions { project_id: p.id.0, submissions, offered }.render()?))
     })
 }
+
+#[derive(Template)]
+#[template(path = "submissions/_unit_evaluations.html")]
+struct UnitEvaluations {
+    owner: String,
+    /// The profile's post-evaluation rules that say so, with their articles.
+    rules: Vec<String>,
+    evaluations: Vec<(Submission, String)>,
+}
+
+/// How many of a unit's evaluations a declaration's reviewer sees.
+const UNIT_EVALUATIONS: i64 = 10;
+
+/// For the reviewers of a declaration being decided: the performance evaluations of its unit's
+/// earlier projects, where the profile's post-evaluation rules score them — their results weigh
+/// in the review of the unit's next projects (gaoping:22, yeji:29, linxiang:33).
+pub fn unit_evaluations_panel(
+    cx: crate::shell::panels::PanelCx<'_, Project>,
+) -> crate::shell::panels::PanelFuture<'_> {
+    Box::pin(async move {
+        let p = cx.record;
+        let reviewing = matches!(
+            p.status,
+            govit_core::project::ProjectStatus::Submitted
+                | govit_core::project::ProjectStatus::Returned
+        );
+        if !reviewing || !cx.user.principal.has(govit_core::org::Role::Reviewer) {
+            return Ok(None);
+        }
+        let rules: Vec<String> = {
+            let all = cx.state.store.rules();
+            let Some(profile) = all.profile(&p.profile_id) else { return Ok(None) };
+            profile
+                .stages
+                .iter()
+                .filter(|r| r.stage == Stage::PostEvaluation && !r.dimensions.is_empty())
+                .map(|r| format!("{}（{}）", r.text, r.cite))
+                .collect()
+        };
+        if rules.is_empty() {
+            return Ok(None);
+        }
+        let list = cx.state.store.unit_evaluations(p, UNIT_EVALUATIONS).await?;
+        let evaluations = list.into_iter().map(|s| {
+            let at = fmt_ms(s.created_at_ms);
+            (s, at)
+        });
+        Ok(Some(
+            UnitEvaluations {
+                owner: p.owner_department.clone(),
+                rules,
+                evaluations: evaluations.collect(),
+            }
+            .render()?,
+        ))
+    })
+}
