@@ -17,7 +17,9 @@
 //! - 限期整改 (`rectification`: gaoping:22, yeji:26, lhasa:18, linxiang:27, xinzhou-transport:24):
 //!   the authority orders it under one of its profile's sanctions with a deadline, the owner
 //!   unit reports what it did, the authority checks it — refused (整改后仍不符合要求) or lapsed,
-//!   it opens the measures the sanction goes on to name (`crate::sanction`).
+//!   it opens the measures the sanction goes on to name (`crate::sanction`);
+//! - 运行维护情况报告 (`om_report`, linxiang:29): after acceptance the owner unit issues one a year,
+//!   naming the year it covers (one per year).
 //!
 //! Pure: the kinds and their fields, the form, the route and the state.
 
@@ -25,7 +27,7 @@ use crate::error::FieldError;
 use crate::money::Yuan;
 use crate::policy::{EventKind, Facts, GatedAction, Profile, ScoredDimension, Stage};
 use crate::workflow::{Progress, Route, RunStatus};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use std::collections::BTreeMap;
 
 named_enum!(
@@ -40,13 +42,14 @@ named_enum!(
 );
 
 /// The stages a submission may run, in the order of a project's life.
-pub const STAGES: [Stage; 7] = [
+pub const STAGES: [Stage; 8] = [
     Stage::UnimplementedReport,
     Stage::SurplusReturn,
     Stage::FinancialReview,
     Stage::SelfEvaluation,
     Stage::PostEvaluation,
     Stage::OmFundApplication,
+    Stage::OmReport,
     Stage::Rectification,
 ];
 
@@ -63,6 +66,8 @@ pub struct Kind {
     pub due: Option<&'static str>,
     /// Whether it names the profile's sanction it is ordered under.
     pub rule: bool,
+    /// The year it covers, one per year (报告年度); `None`: none.
+    pub year: Option<&'static str>,
     /// The label of its text, and the hint under it.
     pub text: &'static str,
     pub hint: &'static str,
@@ -72,13 +77,14 @@ pub struct Kind {
     pub gate: Option<GatedAction>,
 }
 
-const KINDS: [Kind; 7] = [
+const KINDS: [Kind; 8] = [
     Kind {
         stage: Stage::UnimplementedReport,
         amount: None,
         day: None,
         due: None,
         rule: false,
+        year: None,
         text: "未按计划实施的原因",
         hint: "说明当年度未按计划实施的内容、原因和后续安排。",
         after: None,
@@ -90,6 +96,7 @@ const KINDS: [Kind; 7] = [
         day: None,
         due: None,
         rule: false,
+        year: None,
         text: "结余情况说明",
         hint: "说明项目总投资结余的金额、形成原因和退回方式。",
         after: Some(EventKind::CompletionAcceptancePassed),
@@ -101,6 +108,7 @@ const KINDS: [Kind; 7] = [
         day: Some(("竣工决算完成日期", EventKind::FinalAccountsDone)),
         due: None,
         rule: false,
+        year: None,
         text: "决算情况说明",
         hint: "说明决（结）算手续的办理情况、资金来源及使用情况。",
         after: Some(EventKind::CompletionAcceptancePassed),
@@ -112,6 +120,7 @@ const KINDS: [Kind; 7] = [
         day: None,
         due: None,
         rule: false,
+        year: None,
         text: "自评价报告",
         hint: "项目运行效果、资金使用、产出和效果及遇到的问题等。",
         after: None,
@@ -123,6 +132,7 @@ const KINDS: [Kind; 7] = [
         day: None,
         due: None,
         rule: false,
+        year: None,
         text: "评价报告",
         hint: "建设情况、应用情况、使用效果和安全状况等的评价及结论。",
         after: Some(EventKind::CompletionAcceptancePassed),
@@ -134,10 +144,23 @@ const KINDS: [Kind; 7] = [
         day: None,
         due: None,
         rule: false,
+        year: None,
         text: "绩效评价报告及运维需求",
         hint: "附绩效评价报告的主要结论，说明运维内容和经费测算。",
         after: Some(EventKind::CompletionAcceptancePassed),
         gate: Some(GatedAction::OmFunds),
+    },
+    Kind {
+        stage: Stage::OmReport,
+        amount: None,
+        day: None,
+        due: None,
+        rule: false,
+        year: Some("报告年度"),
+        text: "运行维护情况",
+        hint: "本年度系统运行、维护和安全保障情况，运行维护方案、安全保障方案的执行情况及存在的问题。",
+        after: Some(EventKind::CompletionAcceptancePassed),
+        gate: None,
     },
     Kind {
         stage: Stage::Rectification,
@@ -145,6 +168,7 @@ const KINDS: [Kind; 7] = [
         day: None,
         due: Some("整改期限"),
         rule: true,
+        year: None,
         text: "发现的问题和整改要求",
         hint: "列明发现的问题、违反的规定或批复要求，以及整改的内容和要求。",
         after: None,
@@ -171,6 +195,8 @@ pub struct SubmissionForm {
     pub rule: String,
     /// Its scores by the id of the profile's dimension, where its stage's rules list any.
     pub scores: BTreeMap<String, String>,
+    /// The year it covers, where its kind names one.
+    pub year: String,
     /// Its text: the report, the statement, the application.
     pub text: String,
 }
@@ -184,6 +210,8 @@ pub struct SubmissionTerms {
     pub rule: Option<String>,
     /// Each dimension's score, 0 to 100 (empty where its stage scores nothing).
     pub scores: BTreeMap<String, u8>,
+    /// The year it covers (2026), where its kind names one.
+    pub year: Option<i32>,
     pub text: String,
 }
 
@@ -308,6 +336,33 @@ impl SubmissionForm {
                 }
             }
         });
+        let year = kind.year.and_then(|label| {
+            let typed: String = self.year.trim().chars().map(crate::money::half_width).collect();
+            let typed = typed.trim_end_matches('年').trim_end_matches("年度").to_string();
+            let first = earliest.map_or(2000, |e| e.year());
+            match typed.parse::<i32>() {
+                _ if typed.is_empty() => {
+                    errors.push(FieldError::new("year", format!("请填写{label}")));
+                    None
+                }
+                Ok(y) if y > today.year() => {
+                    errors.push(FieldError::new("year", format!("{label}不能晚于今年")));
+                    None
+                }
+                Ok(y) if y < first => {
+                    errors.push(FieldError::new(
+                        "year",
+                        format!("{label}不能早于通过竣工验收的年度（{first} 年）"),
+                    ));
+                    None
+                }
+                Ok(y) => Some(y),
+                Err(_) => {
+                    errors.push(FieldError::new("year", format!("{label}应为年份，例如 2026")));
+                    None
+                }
+            }
+        });
         let mut scores = BTreeMap::new();
         for d in dimensions {
             let typed: String = self
@@ -336,7 +391,7 @@ impl SubmissionForm {
         }
         let text = crate::error::free_text(&self.text, "text", kind.text, TEXT_MAX, &mut errors);
         if errors.is_empty() {
-            Ok(SubmissionTerms { amount, day, due, rule, scores, text })
+            Ok(SubmissionTerms { amount, day, due, rule, scores, year, text })
         } else {
             Err(errors)
         }
@@ -462,7 +517,8 @@ mod tests {
         );
         assert_eq!(
             stages_of(&profile("linxiang")),
-            [Stage::PostEvaluation, Stage::OmFundApplication]
+            // linxiang:29's yearly report is linxiang's alone.
+            [Stage::PostEvaluation, Stage::OmFundApplication, Stage::OmReport]
         );
         // Every profile has its O&M fund applications judged by its `om_funds` gates.
         for id in ["yeji", "gaoping", "lhasa", "linxiang", "xinzhou-transport"] {
@@ -626,6 +682,7 @@ mod tests {
             due: None,
             rule: None,
             scores: BTreeMap::new(),
+            year: None,
             text: String::new(),
         };
         assert_eq!(none.mean_tenths(), None);
@@ -634,5 +691,33 @@ mod tests {
             ..none
         };
         assert_eq!(half.mean_shown().as_deref(), Some("0.5"));
+    }
+
+    #[test]
+    fn a_yearly_report_names_a_year_from_its_acceptance_to_this_one() {
+        let report = kind(Stage::OmReport).expect("kind");
+        let today = day("2026-06-16");
+        let accepted = Some(day("2024-11-30"));
+        let f = |y: &str| SubmissionForm {
+            year: y.into(),
+            text: "运行平稳".into(),
+            ..SubmissionForm::default()
+        };
+        for (typed, year) in [("2026", 2026), ("2024年度", 2024), ("２０２５年", 2025)] {
+            let t = f(typed).parse(report, today, accepted, &[], &[]).expect("ok");
+            assert_eq!(t.year, Some(year), "{typed}");
+        }
+        for (typed, says) in [
+            ("", "请填写报告年度"),
+            ("2027", "报告年度不能晚于今年"),
+            ("2023", "报告年度不能早于通过竣工验收的年度（2024 年）"),
+            ("二〇二六", "报告年度应为年份，例如 2026"),
+        ] {
+            let e = f(typed).parse(report, today, accepted, &[], &[]).expect_err("refused");
+            assert_eq!((e[0].field, e[0].message.as_str()), ("year", says), "{typed}");
+        }
+        // Another kind does not read a year typed to it.
+        let own = kind(Stage::SelfEvaluation).expect("kind");
+        assert_eq!(f("1999").parse(own, today, accepted, &[], &[]).expect("ok").year, None);
     }
 }

@@ -682,3 +682,73 @@ async fn a_performance_evaluation_scores_every_dimension_its_article_names() {
     assert!(refused.is_none(), "{refused:?}");
     assert_eq!(walked.first().map(String::as_str), Some("绩效评价"), "{walked:?}");
 }
+
+#[tokio::test]
+async fn linxiang_29_issues_one_om_report_a_year_after_acceptance() {
+    let app = spawn_app().await;
+    let (cast, id) = accepted(&app, "linxiang").await;
+    let (login, clerk) = cast.owner_clerk(id).await;
+    let this_year = govit_storage::china_today(app.now()).format("%Y").to_string();
+    let year: i32 = this_year.parse().expect("year");
+    // The owner unit is told which years it has not covered yet, with the article.
+    let web = app.login(&login).await.with_csrf().await;
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    assert!(page.contains(&format!("运行维护情况报告尚未出具的年度：{year} 年")), "{page}");
+    assert!(page.contains("linxiang:29"), "{page}");
+    let path = format!("/api/v1/projects/{id}/submissions");
+    let report =
+        |y: &str| json!({"stage": "om_report", "year": y, "text": "系统运行平稳，未发生安全事件"});
+    for (typed, says) in [
+        ("", "请填写报告年度"),
+        (&*format!("{}", year + 1), "报告年度不能晚于今年"),
+        (&*format!("{}", year - 1), "报告年度不能早于通过竣工验收的年度"),
+    ] {
+        let (s, e) = clerk.post(&path, report(typed)).await;
+        assert_eq!(
+            (s, e["field"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!("year")),
+            "{e}"
+        );
+        assert!(e["message"].as_str().unwrap_or("").contains(says), "{typed}: {e}");
+    }
+    // Only the owner unit issues it.
+    let (s, e) = cast.api("reviewer").post(&path, report(&this_year)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
+    let (s, a) = clerk.post(&path, report(&format!("{year}年度"))).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!((a["year"].clone(), a["title"].clone()), (json!(year), json!("运行维护情况报告")));
+    assert_eq!(route_actions(&a), ["出具运行维护情况报告"]);
+    let (s, a) =
+        act_on(clerk, "submissions", a["id"].as_i64().expect("id"), "pass", json!({})).await;
+    assert_eq!((s, a["status"].clone()), (StatusCode::OK, json!("done")), "{a}");
+    // Once a year: the same year again is refused naming the article; the page no longer asks.
+    let (s, e) = clerk.post(&path, report(&this_year)).await;
+    assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("year")), "{e}");
+    assert!(
+        e["message"].as_str().unwrap_or("").contains("已出具（linxiang:29：每年出具一次）"),
+        "{e}"
+    );
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    assert!(!page.contains("运行维护情况报告尚未出具的年度"), "{page}");
+    assert!(page.contains(&format!("{year} 年度运行维护情况报告")), "{page}");
+    // A year on, the next year is asked for, and issued through the form.
+    app.advance(DAY * 366);
+    let web = app.login(&login).await.with_csrf().await;
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    assert!(page.contains(&format!("运行维护情况报告尚未出具的年度：{} 年", year + 1)), "{page}");
+    let next = (year + 1).to_string();
+    let r = web
+        .post(
+            &format!("/projects/{id}/submissions"),
+            &[("stage", "om_report"), ("year", &next), ("text", "运行维护方案执行良好")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap_or_default());
+    // Another jurisdiction's profile has no such report.
+    let (cast, id) = accepted(&app, "gaoping").await;
+    let (_, clerk) = cast.owner_clerk(id).await;
+    let (s, e) =
+        clerk.post(&format!("/api/v1/projects/{id}/submissions"), report(&this_year)).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert!(!e.to_string().contains("linxiang"), "{e}");
+}

@@ -33,6 +33,7 @@ named_enum!(
         PostEvaluation => "post_evaluation", "后评价",
         OmPeriod => "om_period", "运维期",
         OmFundApplication => "om_fund_application", "运维经费申请",
+        OmReport => "om_report", "运行维护情况报告",
         Rectification => "rectification", "限期整改",
     }
 );

@@ -49,11 +49,13 @@ pub struct Submission {
 }
 
 impl Submission {
-    /// 绩效自评（第 2 次）; the first is its title alone.
+    /// 绩效自评（第 2 次）; the first is its title alone; one that covers a year is named by
+    /// it (2026 年度运行维护情况报告).
     pub fn name(&self) -> String {
-        match self.seq {
-            1 => self.title.clone(),
-            n => format!("{}（第 {n} 次）", self.title),
+        match (self.terms.year, self.seq) {
+            (Some(y), _) => format!("{y} 年度{}", self.title),
+            (None, 1) => self.title.clone(),
+            (None, n) => format!("{}（第 {n} 次）", self.title),
         }
     }
 
@@ -129,6 +131,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Submission> {
                 .try_get::<Option<String>, _>("scores")?
                 .and_then(|j| serde_json::from_str(&j).ok())
                 .unwrap_or_default(),
+            year: r.try_get::<Option<i64>, _>("covers_year")?.and_then(|y| i32::try_from(y).ok()),
             text: r.try_get("body")?,
         },
         facts: facts_from_json(&r.try_get::<String, _>("facts")?),
@@ -220,6 +223,9 @@ pub struct Offered {
     pub not_yet: Option<String>,
     /// What its party scores when beginning it (gaoping:22's seven), 0 to 100 each.
     pub dimensions: Vec<govit_core::policy::ScoredDimension>,
+    /// For a report of each year (linxiang:29): the years from its acceptance to this one not
+    /// yet covered by one (refused ones aside).
+    pub years_missing: Vec<i32>,
 }
 
 impl Store {
@@ -278,6 +284,11 @@ impl Store {
                 not_yet,
                 label,
                 dimensions: submission::dimensions(profile, stage, &facts),
+                years_missing: if submission::kind(stage).is_some_and(|k| k.year.is_some()) {
+                    steps::years_missing(&mut conn, p.id, who.now_ms).await?
+                } else {
+                    Vec::new()
+                },
             });
         }
         Ok(out)

@@ -107,6 +107,62 @@ fn starters(profile: Option<&Profile>, route: &Route) -> String {
         .join("或")
 }
 
+/// The years from project `project`'s acceptance to this one (as of `now_ms`) that no yearly
+/// report covers (refused ones aside); none before its acceptance.
+pub(crate) async fn years_missing(
+    conn: &mut sqlx::AnyConnection, project: ProjectId, now_ms: i64,
+) -> Result<Vec<i32>> {
+    use chrono::Datelike;
+    let Some(accepted) = accepted_on(conn, project).await? else { return Ok(Vec::new()) };
+    let covered: Vec<i64> = sqlx::query_scalar(
+        "SELECT covers_year FROM project_submissions WHERE project_id = $1 \
+         AND covers_year IS NOT NULL AND state <> 'refused'",
+    )
+    .bind(project.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let this = crate::base::china_today(now_ms).year();
+    Ok((accepted.year()..=this).filter(|y| !covered.contains(&i64::from(*y))).collect())
+}
+
+/// How many of project `project`'s `stage` submissions not refused cover `year` (`except` the
+/// one being corrected).
+async fn covering(
+    conn: &mut sqlx::AnyConnection, project: ProjectId, stage: Stage, year: &str, except: i64,
+) -> Result<i64> {
+    // Read as the form reads it (２０２６年度 too); a year it refuses covers nothing.
+    let typed: String = year.trim().chars().map(govit_core::money::half_width).collect();
+    let Ok(year) = typed.trim_end_matches("年度").trim_end_matches('年').parse::<i64>() else {
+        return Ok(0);
+    };
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM project_submissions WHERE project_id = $1 \
+         AND stage = $2 AND covers_year = $3 AND state <> 'refused' AND id <> $4",
+    )
+    .bind(project.0)
+    .bind(stage.as_str())
+    .bind(year)
+    .bind(except)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// A report of a year already covered is refused, naming the article of its stage.
+fn once_a_year(
+    terms: &SubmissionTerms, covered: i64, label: &str, route: &Route,
+) -> std::result::Result<(), DomainError> {
+    match terms.year {
+        Some(y) if covered > 0 => {
+            let cite = route.steps.first().map(|s| format!("（{}：每年出具一次）", s.cite));
+            Err(DomainError::invalid(
+                "year",
+                format!("本项目 {y} 年度的{label}已出具{}", cite.unwrap_or_default()),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// What beginning a submission reads.
 #[derive(Default)]
 pub struct StartInput {
@@ -129,6 +185,8 @@ pub struct StartInput {
     rules: Vec<String>,
     /// What it scores.
     dimensions: Vec<govit_core::policy::ScoredDimension>,
+    /// How many of its stage's submissions cover the year typed.
+    covered: i64,
 }
 
 /// What a submission of `stage` scores under `profile` and `facts`.
@@ -192,6 +250,7 @@ impl Step<Submission> for StartSubmission {
         };
         let returnable = returnable(cx.conn, o.project.id, None).await?;
         Ok(StartInput {
+            covered: covering(cx.conn, o.project.id, self.stage, &self.form.year, 0).await?,
             dimensions: dimensions_of(profile, self.stage, &facts),
             rules: sanctions_of(profile),
             label,
@@ -249,6 +308,7 @@ impl Step<Submission> for StartSubmission {
             .parse(kind, today, input.accepted, &input.rules, &input.dimensions)
             .map_err(DomainError::Invalid)?;
         within_returnable(self.stage, &terms, input.returnable)?;
+        once_a_year(&terms, input.covered, label, &input.route)?;
         Ok(Started {
             jurisdiction: project.jurisdiction_id.0,
             title: label.clone(),
@@ -265,8 +325,9 @@ impl Step<Submission> for StartSubmission {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO project_submissions (project_id, jurisdiction_id, stage, title, seq, \
              amount_yuan, day, body, facts, state, waiting_on, created_by, created_at_ms, version, \
-             due_day, rule_id, scores) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16) RETURNING id",
+             due_day, rule_id, scores, covers_year) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17) \
+             RETURNING id",
         )
         .bind(self.project.0)
         .bind(d.jurisdiction)
@@ -284,6 +345,7 @@ impl Step<Submission> for StartSubmission {
         .bind(d.terms.due.map(|x| x.to_string()))
         .bind(d.terms.rule.clone())
         .bind(scores_json(&d.terms))
+        .bind(d.terms.year.map(i64::from))
         .fetch_one(&mut *cx.conn)
         .await
         .map_err(|e| {
@@ -291,7 +353,10 @@ impl Step<Submission> for StartSubmission {
                 message: format!("本项目刚刚发起了{}，请刷新后查看", d.title),
             })
         })?;
-        let mut line = format!("发起{}", d.title);
+        let mut line = match d.terms.year {
+            Some(y) => format!("发起{y} 年度{}", d.title),
+            None => format!("发起{}", d.title),
+        };
         if d.seq > 1 {
             line.push_str(&format!("（第 {} 次）", d.seq));
         }
@@ -326,6 +391,8 @@ pub struct EditInput {
     accepted: Option<chrono::NaiveDate>,
     rules: Vec<String>,
     dimensions: Vec<govit_core::policy::ScoredDimension>,
+    covered: i64,
+    route: Route,
 }
 
 impl Step<Submission> for EditSubmission {
@@ -352,6 +419,8 @@ impl Step<Submission> for EditSubmission {
             accepted: accepted_on(cx.conn, s.project_id).await?,
             rules: sanctions_of(rules.profile(&s.profile_id)),
             dimensions: dimensions_of(rules.profile(&s.profile_id), s.stage, &s.facts),
+            covered: covering(cx.conn, s.project_id, s.stage, &self.form.year, s.id).await?,
+            route,
         })
     }
     fn decide(&self, at: At<'_, Submission>, input: EditInput) -> Decided<SubmissionTerms> {
@@ -369,6 +438,7 @@ impl Step<Submission> for EditSubmission {
             .parse(kind, today, input.accepted, &input.rules, &input.dimensions)
             .map_err(DomainError::Invalid)?;
         within_returnable(s.stage, &terms, input.returnable)?;
+        once_a_year(&terms, input.covered, &s.title, &input.route)?;
         Ok(terms)
     }
     async fn write(&self, cx: &mut Cx<'_, Submission>, terms: SubmissionTerms) -> Result<Written> {
@@ -377,7 +447,7 @@ impl Step<Submission> for EditSubmission {
         let conn = &mut *cx.conn;
         let n = sqlx::query(
             "UPDATE project_submissions SET amount_yuan = $1, day = $2, body = $3, \
-             due_day = $6, rule_id = $7, scores = $8, version = version + 1 \
+             due_day = $6, rule_id = $7, scores = $8, covers_year = $9, version = version + 1 \
              WHERE id = $4 AND version = $5",
         )
         .bind(terms.amount.map(|a| a.0))
@@ -388,6 +458,7 @@ impl Step<Submission> for EditSubmission {
         .bind(terms.due.map(|x| x.to_string()))
         .bind(terms.rule.clone())
         .bind(scores_json(&terms))
+        .bind(terms.year.map(i64::from))
         .execute(&mut *conn)
         .await?
         .rows_affected();

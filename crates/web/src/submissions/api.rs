@@ -40,7 +40,7 @@ pub struct SubmissionDto {
     project_name: String,
     owner_name: String,
     /// unimplemented_report, surplus_return, financial_review, self_evaluation,
-    /// post_evaluation, om_fund_application, rectification
+    /// post_evaluation, om_fund_application, om_report, rectification
     stage: String,
     /// The stage's name in the profile (财评或审计, 绩效自评).
     title: String,
@@ -59,6 +59,8 @@ pub struct SubmissionDto {
     #[schema(value_type = Object)]
     scores: std::collections::BTreeMap<String, u8>,
     mean: Option<String>,
+    /// The year a yearly report covers (om_report, linxiang:29).
+    year: Option<i32>,
     text: String,
     /// drafting, returned, reviewing, done, refused
     status: String,
@@ -84,6 +86,7 @@ impl From<&Submission> for SubmissionDto {
             rule: s.terms.rule.clone(),
             scores: s.terms.scores.clone(),
             mean: s.terms.mean_shown(),
+            year: s.terms.year,
             text: s.terms.text.clone(),
             status: s.status.as_str().into(),
             status_label: s.status.label().into(),
@@ -132,6 +135,8 @@ pub struct OfferedDto {
     not_yet: Option<String>,
     /// What its party scores when beginning it: send `scores` with every id, 0 to 100.
     dimensions: Vec<DimensionDto>,
+    /// A yearly report's years since the acceptance that none covers yet (om_report).
+    years_missing: Vec<i32>,
 }
 
 /// One thing a post-evaluation scores, in the article's words.
@@ -186,6 +191,7 @@ pub async fn project_submissions(
                     .into_iter()
                     .map(|d| DimensionDto { id: d.id, name: d.name })
                     .collect(),
+                years_missing: o.years_missing,
             })
             .collect(),
     }))
@@ -195,8 +201,8 @@ pub async fn project_submissions(
 #[allow(dead_code)]
 struct SubmissionBody {
     /// When beginning (POST): unimplemented_report (yeji:19), surplus_return (yeji:19),
-    /// financial_review, self_evaluation, post_evaluation, om_fund_application or
-    /// rectification (限期整改, begun by the party that orders it) — the stages
+    /// financial_review, self_evaluation, post_evaluation, om_fund_application, om_report
+    /// (linxiang:29) or rectification (限期整改, begun by the party that orders it) — the stages
     /// the project's profile lays out (`GET /api/v1/projects/{id}/submissions`).
     stage: Option<String>,
     /// 退回结余资金 (surplus_return: at most what was paid and not yet returned), 竣工决算金额
@@ -215,6 +221,9 @@ struct SubmissionBody {
     /// in `GET /api/v1/projects/{id}/submissions`), by id: {"funds": 85, "outcome": 90}.
     #[schema(value_type = Option<Object>)]
     scores: Option<std::collections::BTreeMap<String, i64>>,
+    /// om_report: the year it covers (2026), from the year of the acceptance to this one, one
+    /// report a year.
+    year: Option<String>,
     /// The report, statement or application.
     text: String,
     /// The version read: required when correcting (PUT), not when beginning (POST).
@@ -229,6 +238,7 @@ fn label(field: &str) -> &'static str {
         "due" => "整改期限",
         "rule" => "依据的规定",
         "scores" => "评分",
+        "year" => "报告年度",
         "text" => "报告内容",
         _ => "",
     }
@@ -269,6 +279,7 @@ fn form_of(
         due: f.get("due"),
         rule: f.get("rule"),
         scores,
+        year: f.get("year"),
         text: f.get("text"),
     };
     let form = f.done(form)?;
@@ -300,7 +311,7 @@ pub async fn start_submission(
         .ok_or_else(|| {
             govit_core::DomainError::invalid(
                 "stage",
-                "办理事项应为 unimplemented_report、surplus_return、financial_review、self_evaluation、post_evaluation、om_fund_application 或 rectification",
+                "办理事项应为 unimplemented_report、surplus_return、financial_review、self_evaluation、post_evaluation、om_fund_application、om_report 或 rectification",
             )
         })?;
     let step = StartSubmission { project: ProjectId(id), stage, form };

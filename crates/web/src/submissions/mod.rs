@@ -191,6 +191,7 @@ fn form_of(f: &HashMap<String, String>) -> SubmissionForm {
             .iter()
             .filter_map(|(k, v)| k.strip_prefix("score_").map(|id| (id.to_string(), v.clone())))
             .collect(),
+        year: get("year"),
         text: get("text"),
     }
 }
@@ -249,6 +250,7 @@ async fn edit_page(State(state): State<AppState>, user: User, Path(id): Path<i64
         due: s.terms.due.map(|d| d.to_string()).unwrap_or_default(),
         rule: s.terms.rule.clone().unwrap_or_default(),
         scores: s.terms.scores.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
+        year: s.terms.year.map(|y| y.to_string()).unwrap_or_default(),
         text: s.terms.text.clone(),
     };
     render_form(&state, &user, &p, s.stage, f, Vec::new(), Some((s.id, s.version))).await
