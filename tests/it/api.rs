@@ -309,6 +309,7 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/measures/{id}"),
         ("post", "/api/v1/measures/{id}/lift"),
         ("get", "/api/v1/projects/{id}/rating"),
+        ("get", "/api/v1/progress/{id}/form"),
         ("post", "/api/v1/projects/{id}/rating"),
         ("get", "/api/v1/dashboard"),
         ("post", "/api/v1/projects/{id}/payments"),

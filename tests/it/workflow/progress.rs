@@ -6,6 +6,7 @@
 
 use super::contracts::approved;
 use crate::harness::*;
+use calamine::{Data, Reader, Xlsx};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -116,6 +117,44 @@ async fn yeji_15_a_quarters_report_is_sent_then_filed_and_sending_it_is_the_repo
         )
         .await;
     assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("kind")), "{e}");
+    // The report on annex 2 as the text lays it out: labels and values side by side.
+    let web = app.login("clerk").await;
+    let (_, page) = web.text(&format!("/progress/{rid}")).await;
+    assert!(
+        page.contains(&format!("href=\"/progress/{rid}/form.xlsx\"")) && page.contains("yeji:15"),
+        "{page}"
+    );
+    let r = web.get(&format!("/progress/{rid}/form.xlsx")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.expect("bytes");
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let name = book.sheet_names().first().cloned().expect("a sheet");
+    let sheet = book.worksheet_range(&name).expect("sheet");
+    let at = |r: u32, c: u32| sheet.get_value((r, c)).map(Data::to_string).unwrap_or_default();
+    assert_eq!(at(0, 0), "六安市叶集区政务信息化项目进度情况表");
+    assert_eq!((at(2, 2), at(2, 3)), ("负责人".to_string(), "王主任".to_string()));
+    assert_eq!((at(5, 0), at(5, 1)), ("手  机".to_string(), "13800000000".to_string()));
+    assert_eq!(at(6, 0), "项目名称");
+    assert_eq!(at(6, 1), "进度报告测试平台");
+    assert!(
+        at(9, 1).contains("已完成概要设计")
+            && at(9, 1).contains("预计完成时间：2027 年 06 月 30 日")
+    );
+    assert_eq!((at(10, 1), at(11, 1)), ("120.5".to_string(), "62.5".to_string()));
+    assert!(at(12, 0).starts_with("说明：1．本表由项目建设单位填写。"), "{}", at(12, 0));
+    // The quarter's forms of the reader's projects in one workbook; a quarter not typed as one
+    // is named.
+    let period = report(&app, "1")["period"].as_str().unwrap_or_default().to_string();
+    let r = web.get(&format!("/progress/forms.xlsx?period={period}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.expect("bytes");
+    let book = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    assert_eq!(book.sheet_names().len(), 1, "{:?}", book.sheet_names());
+    let r = web.get("/progress/forms.xlsx?period=later").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = clerk.get(&format!("/api/v1/progress/{rid}/form")).await;
+    assert_eq!(s, StatusCode::OK);
+
     // Spending read against the approved budget.
     let (_, list) = clerk.get(&path).await;
     let first = &list["items"][0];
@@ -137,6 +176,16 @@ async fn lhasa_files_no_report_so_filling_it_in_is_the_report() {
     assert!(r["verbs"].as_array().is_some_and(Vec::is_empty), "{r}");
     assert_eq!(r["over_budget"], json!(true), "{r}");
     assert_eq!(reported(&app, id).await, 1);
+    // lhasa's text has no such form: nothing offers yeji's, and asking for it finds nothing.
+    let rid = r["id"].as_i64().expect("id");
+    let (s, _) = clerk.get(&format!("/api/v1/progress/{rid}/form")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (login, _) = cast.owner_clerk(id).await;
+    let web = app.login(&login).await;
+    let (_, page) = web.text(&format!("/progress/{rid}")).await;
+    assert!(!page.contains("form.xlsx") && !page.contains("叶集"), "{page}");
+    let (_, list) = web.text("/progress").await;
+    assert!(!list.contains("叶集") && !list.contains("progress-forms"), "{list}");
 }
 
 #[tokio::test]

@@ -461,6 +461,8 @@ pub enum Provision {
     SystemsInCatalog,
     /// The declaration form's own name in the text (yeji's annex 1), for the form's heading.
     DeclarationForm,
+    /// The quarterly progress form's own name in the text (yeji's annex 2), for its heading.
+    ProgressForm,
 }
 
 /// A path through the stages, in the order the regulation runs them: the workflow engine lays

@@ -203,3 +203,22 @@ impl crate::projects::FactSource for DelayFacts {
         })
     }
 }
+
+impl Store {
+    /// The reports for `period` of the projects `who` sees, by project, at most `cap` (a
+    /// quarter's forms in one workbook).
+    pub async fn reports_of_quarter(
+        &self, who: crate::Who<'_>, period: Quarter, cap: i64,
+    ) -> Result<Vec<Report>> {
+        let principal = who.principal;
+        let mut w = crate::projects::scope_where(principal);
+        w.and("s.jurisdiction_id = ?", vec![crate::Param::Int(principal.jurisdiction_id.0)]);
+        w.and("s.period = ?", vec![crate::Param::Text(period.code())]);
+        let sql = format!("{SELECT}{} ORDER BY s.project_id LIMIT {}", w.sql(), cap.clamp(0, 2000));
+        let mut conn = self.pool.acquire().await?;
+        let rows = crate::bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params)
+            .fetch_all(&mut *conn)
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+}

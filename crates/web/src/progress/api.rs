@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(project_reports, file_report))
         .routes(routes!(get_report, edit_report))
         .routes(routes!(act_on_report))
+        .routes(routes!(super::annex::api_report_form))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -6,6 +6,7 @@
 //! owner's own step); sending it records 报送进度, which fulfils the quarter's duty. The project
 //! page lists its reports; /progress lists what waits on the reader. The same over the API.
 
+mod annex;
 mod api;
 
 pub use api::router;
@@ -32,6 +33,8 @@ use std::collections::HashMap;
 pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/progress", get(list_page))
+        .route("/progress/forms.xlsx", get(annex::quarter_forms))
+        .route("/progress/{id}/form.xlsx", get(annex::report_form))
         .route("/progress/{id}", get(report_page))
         .route("/progress/{id}/act", post(act_page))
         .route("/progress/{id}/edit", get(edit_page).post(edit_post))
@@ -258,6 +261,8 @@ struct ReportPage {
     layout: Layout,
     errors: Vec<SummaryItem>,
     csrf: String,
+    /// The profile's progress form (its name and article), where it names one.
+    form: Option<(String, String)>,
     r: Report,
     period: String,
     invested: String,
@@ -318,6 +323,7 @@ async fn render_report(
         .with_errors(!errors.is_empty()),
         errors: crate::shell::view::summary(&errors),
         csrf: user.csrf.clone(),
+        form: annex::form_of(&state.store, &profile).ok().map(|f| (f.text, f.cite)),
         period: r.terms.period.label(),
         invested: r.terms.invested.to_wan_string(),
         approved: r.approved.to_wan_string(),
@@ -363,6 +369,9 @@ async fn act_page(
 #[template(path = "progress/list.html")]
 struct ListPage {
     layout: Layout,
+    /// The profile's progress form (its name and article), and the quarter it is offered for.
+    form: Option<(String, String)>,
+    last_quarter: String,
     waiting: Vec<Report>,
     all: Vec<Report>,
     total: i64,
@@ -374,8 +383,12 @@ async fn list_page(
     State(state): State<AppState>, user: User, Query(lq): Query<route::ListQuery>,
 ) -> PageResult {
     let l = route::listed::<Report>(&state, &user, &lq, "/progress").await?;
+    let profile = state.store.jurisdiction(user.principal.jurisdiction_id).await?.profile_id;
+    let today = govit_storage::china_today(state.now_ms());
     html(ListPage {
         layout: Layout::for_user(&state, &user, "进度报告", "progress").await?,
+        form: annex::form_of(&state.store, &profile).ok().map(|r| (r.text, r.cite)),
+        last_quarter: govit_core::progress::Quarter::of(today).previous().code(),
         waiting: l.waiting,
         all: l.all,
         total: l.total,
