@@ -11,8 +11,7 @@ use crate::shell::auth::{ApiUser, User};
 use crate::shell::error::{ApiError, PageError};
 use crate::shell::excel::FileName;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use govit_core::DomainError;
 use govit_core::policy::{Provision, ProvisionRule};
 use govit_core::progress::Quarter;
@@ -22,14 +21,6 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, Xl
 
 /// The most reports one workbook holds (a sheet each).
 pub const MAX_SHEETS: usize = 500;
-
-/// The form's name in its text (within 《》), else its whole sentence.
-fn title(rule: &ProvisionRule) -> String {
-    match (rule.text.find('《'), rule.text.find('》')) {
-        (Some(a), Some(b)) if a < b => rule.text[a + '《'.len_utf8()..b].to_string(),
-        _ => rule.text.clone(),
-    }
-}
 
 /// One report on `ws`, laid out as the form.
 fn sheet(ws: &mut Worksheet, rule: &ProvisionRule, r: &Report) -> Result<(), XlsxError> {
@@ -42,7 +33,7 @@ fn sheet(ws: &mut Worksheet, rule: &ProvisionRule, r: &Report) -> Result<(), Xls
     let sub = Format::new().set_align(FormatAlign::Center);
     let note = Format::new().set_text_wrap();
     let t = &r.terms;
-    ws.merge_range(0, 0, 0, 3, &title(rule), &heading)?;
+    ws.merge_range(0, 0, 0, 3, &crate::shell::excel::form_title(rule), &heading)?;
     ws.set_row_height(0, 36)?;
     ws.merge_range(1, 0, 1, 3, &format!("报告期：{}", t.period.label()), &sub)?;
     let filed = govit_storage::china_today(r.created_at_ms);
@@ -130,21 +121,7 @@ pub(crate) fn form_of(store: &Store, profile: &str) -> Result<ProvisionRule, Dom
 async fn download(
     rule: ProvisionRule, reports: Vec<Report>, name: FileName,
 ) -> Result<Response, String> {
-    let bytes = tokio::task::spawn_blocking(move || progress_xlsx(&rule, &reports))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, name.disposition()),
-        ],
-        bytes,
-    )
-        .into_response())
+    crate::shell::excel::workbook_download(move || progress_xlsx(&rule, &reports), name).await
 }
 
 /// One report on the form, from its page.

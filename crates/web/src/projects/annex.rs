@@ -11,8 +11,7 @@ use crate::shell::auth::{ApiUser, User};
 use crate::shell::error::{ApiError, PageError};
 use crate::shell::excel::{FileName, MAX_ROWS, all_pages};
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use govit_core::DomainError;
 use govit_core::ids::JurisdictionId;
 use govit_core::money::Yuan;
@@ -25,14 +24,6 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 const MONEY: std::ops::RangeInclusive<u16> = 5..=9;
 /// The form's last column (备注), 0-based.
 const LAST: u16 = 14;
-
-/// The form's name in its text (within 《》), else its whole sentence.
-fn title(rule: &ProvisionRule) -> String {
-    match (rule.text.find('《'), rule.text.find('》')) {
-        (Some(a), Some(b)) if a < b => rule.text[a + '《'.len_utf8()..b].to_string(),
-        _ => rule.text.clone(),
-    }
-}
 
 /// The form of `projects` as .xlsx bytes.
 pub fn annex_xlsx(rule: &ProvisionRule, projects: &[Project]) -> Result<Vec<u8>, XlsxError> {
@@ -51,7 +42,7 @@ pub fn annex_xlsx(rule: &ProvisionRule, projects: &[Project]) -> Result<Vec<u8>,
     let opinion = cell.clone().set_align(FormatAlign::Top);
     let note = Format::new().set_text_wrap();
 
-    ws.merge_range(0, 0, 0, LAST, &title(rule), &heading)?;
+    ws.merge_range(0, 0, 0, LAST, &crate::shell::excel::form_title(rule), &heading)?;
     ws.set_row_height(0, 36)?;
     // The header: every column over two rows but 资金筹措, whose four sources sit under it.
     let columns =
@@ -153,21 +144,7 @@ async fn form_of(store: &Store, j: JurisdictionId) -> Result<ProvisionRule, Doma
 async fn download(
     rule: ProvisionRule, projects: Vec<Project>, name: FileName,
 ) -> Result<Response, String> {
-    let bytes = tokio::task::spawn_blocking(move || annex_xlsx(&rule, &projects))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, name.disposition()),
-        ],
-        bytes,
-    )
-        .into_response())
+    crate::shell::excel::workbook_download(move || annex_xlsx(&rule, &projects), name).await
 }
 
 /// One project's form, from its page.

@@ -11,7 +11,7 @@ pub use api::router;
 use crate::AppState;
 use crate::shell::auth::User;
 use crate::shell::page::PageResult;
-use crate::shell::view::{Layout, SummaryItem, fmt_ms};
+use crate::shell::view::fmt_ms;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -82,16 +82,6 @@ pub fn project_rating_panel(
     })
 }
 
-#[derive(Template)]
-#[template(path = "ratings/form.html")]
-struct FormPage {
-    layout: Layout,
-    errors: Vec<SummaryItem>,
-    project_id: i64,
-    project_name: String,
-    panel: String,
-}
-
 async fn rate_page(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
     axum::Form(f): axum::Form<HashMap<String, String>>,
@@ -111,16 +101,7 @@ async fn rate_page(
             let p = state.store.read::<Project>(user.who(state), id).await?;
             let r = state.store.project_rating(user.who(state), &p).await?;
             let panel = panel(&p, &user.csrf, r, form.level.clone(), form.reason.clone(), &errs)?;
-            let page = FormPage {
-                layout: Layout::for_user(state, user, "综合评级", "projects")
-                    .await?
-                    .with_errors(true),
-                errors: crate::shell::view::summary(&errs),
-                project_id: id,
-                project_name: p.declaration.name.clone(),
-                panel,
-            };
-            crate::shell::page::html_status(page, true)
+            crate::shell::page::panel_again(state, user, &p, "综合评级", panel, &errs).await
         },
     )
     .await

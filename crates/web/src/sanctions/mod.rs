@@ -103,16 +103,6 @@ pub fn project_sanctions_panel(
     })
 }
 
-#[derive(Template)]
-#[template(path = "sanctions/form.html")]
-struct FormPage {
-    layout: Layout,
-    errors: Vec<SummaryItem>,
-    project_id: i64,
-    project_name: String,
-    panel: String,
-}
-
 async fn take_page(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
     axum::Form(f): axum::Form<HashMap<String, String>>,
@@ -156,16 +146,7 @@ async fn take_page(
                 open: true,
             }
             .render()?;
-            let page = FormPage {
-                layout: Layout::for_user(state, user, "采取处理措施", "projects")
-                    .await?
-                    .with_errors(true),
-                errors: crate::shell::view::summary(&errs),
-                project_id: id,
-                project_name: p.declaration.name.clone(),
-                panel,
-            };
-            crate::shell::page::html_status(page, true)
+            crate::shell::page::panel_again(state, user, &p, "采取处理措施", panel, &errs).await
         },
     )
     .await

@@ -181,3 +181,34 @@ pub async fn xlsx_response(
     )
         .into_response())
 }
+
+/// A form's name as its profile's text gives it (within 《》), else the whole sentence: the
+/// heading of a form laid out as the text's annex (申报表, 进度情况表).
+pub fn form_title(rule: &govit_core::policy::ProvisionRule) -> String {
+    match (rule.text.find('《'), rule.text.find('》')) {
+        (Some(a), Some(b)) if a < b => rule.text[a + '《'.len_utf8()..b].to_string(),
+        _ => rule.text.clone(),
+    }
+}
+
+/// Builds a workbook off the async workers and serves it as a download named `name`.
+pub async fn workbook_download<F>(build: F, name: FileName) -> Result<Response, String>
+where
+    F: FnOnce() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> + Send + 'static,
+{
+    let bytes = tokio::task::spawn_blocking(build)
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, name.disposition()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

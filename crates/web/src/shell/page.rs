@@ -83,3 +83,33 @@ pub async fn forbid(state: &AppState, user: &User, object: &str, message: &str) 
         .await;
     DomainError::Forbidden(message.into()).into()
 }
+
+#[derive(Template)]
+#[template(path = "shell/panel_form.html")]
+struct PanelFormPage {
+    layout: crate::shell::view::Layout,
+    errors: Vec<crate::shell::view::SummaryItem>,
+    project_id: i64,
+    project_name: String,
+    heading: &'static str,
+    panel: String,
+}
+
+/// A project page's section posted with errors, shown again on a page of its own under
+/// `heading` (采取处理措施, 综合评级) with the error summary: 422.
+pub async fn panel_again(
+    state: &AppState, user: &User, project: &govit_storage::projects::Project,
+    heading: &'static str, panel: String, errors: &[govit_core::FieldError],
+) -> PageResult {
+    let page = PanelFormPage {
+        layout: crate::shell::view::Layout::for_user(state, user, heading, "projects")
+            .await?
+            .with_errors(true),
+        errors: crate::shell::view::summary(errors),
+        project_id: project.id.0,
+        project_name: project.declaration.name.clone(),
+        heading,
+        panel,
+    };
+    html_status(page, true)
+}
