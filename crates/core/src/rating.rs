@@ -109,8 +109,11 @@ pub fn obligations_band(overdue: i64) -> u8 {
     }
 }
 
+/// Basis points as a percentage with one decimal, rounded up as the bands read them (5,001 is
+/// 50.1%, above half; 1 is 0.1%, not 0.0%).
 fn percent(bp: i64) -> String {
-    format!("{}.{}%", bp / 100, (bp % 100) / 10)
+    let tenths = bp.saturating_add(9) / 10;
+    format!("{}.{}%", tenths / 10, tenths % 10)
 }
 
 /// How far `committed` goes beyond `approved`, in basis points (rounded up), when the
@@ -296,12 +299,12 @@ mod tests {
         b.committed = Yuan(1_150_000); // 15% over → 3
         b.overdue = 1; // → 3
         b.period = Some((d("2026-01-01"), d("2026-05-01"))); // 120 days
-        // Today 2026-06-16 and not done: 46 days late on 120 → 38.3% → 2.
+        // Today 2026-06-16 and not done: 46 days late on 120 → 38.4% (rounded up) → 2.
         let c = compute(&b, d("2026-06-16"));
         assert_eq!(c.level, 2);
         let schedule = c.factors.iter().find(|f| f.factor == Factor::Schedule).expect("there");
         assert_eq!(schedule.level, 2);
-        assert!(schedule.measured.contains("至今已超合同工期 38.3%"), "{}", schedule.measured);
+        assert!(schedule.measured.contains("至今已超合同工期 38.4%"), "{}", schedule.measured);
         let cost = c.factors.iter().find(|f| f.factor == Factor::Cost).expect("there");
         assert_eq!((cost.level, cost.measured.as_str()), (3, "已承诺投资超出批复投资 15.0%"));
     }
@@ -343,6 +346,14 @@ mod tests {
         worse.level = 1;
         let r = Rating::of(worse, Some(given), d("2026-06-20"));
         assert_eq!((r.level, r.stale), (1, true));
+    }
+
+    #[test]
+    fn shown_percentages_round_up_as_the_bands_do() {
+        assert_eq!(percent(5_001), "50.1%");
+        assert_eq!(percent(5_000), "50.0%");
+        assert_eq!(percent(1), "0.1%");
+        assert_eq!(percent(0), "0.0%");
     }
 
     #[test]

@@ -233,6 +233,17 @@ impl SubmissionTerms {
     }
 }
 
+/// A year as typed on a form (2026, 2026年, ２０２６年度), if it reads as one: the one reading
+/// of it for the form and for the check that a year is covered once.
+pub fn typed_year(typed: &str) -> Option<i32> {
+    let t: String = typed.trim().chars().map(crate::money::half_width).collect();
+    let t = t.strip_suffix("年度").or_else(|| t.strip_suffix('年')).unwrap_or(&t);
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) || t.len() > 4 {
+        return None;
+    }
+    t.parse().ok()
+}
+
 /// Whether a stage's rules may list what its submissions score: the evaluations.
 pub fn scored(stage: Stage) -> bool {
     stage == Stage::PostEvaluation
@@ -337,27 +348,25 @@ impl SubmissionForm {
             }
         });
         let year = kind.year.and_then(|label| {
-            let typed: String = self.year.trim().chars().map(crate::money::half_width).collect();
-            let typed = typed.trim_end_matches('年').trim_end_matches("年度").to_string();
             let first = earliest.map_or(2000, |e| e.year());
-            match typed.parse::<i32>() {
-                _ if typed.is_empty() => {
+            match typed_year(&self.year) {
+                _ if self.year.trim().is_empty() => {
                     errors.push(FieldError::new("year", format!("请填写{label}")));
                     None
                 }
-                Ok(y) if y > today.year() => {
+                Some(y) if y > today.year() => {
                     errors.push(FieldError::new("year", format!("{label}不能晚于今年")));
                     None
                 }
-                Ok(y) if y < first => {
+                Some(y) if y < first => {
                     errors.push(FieldError::new(
                         "year",
                         format!("{label}不能早于通过竣工验收的年度（{first} 年）"),
                     ));
                     None
                 }
-                Ok(y) => Some(y),
-                Err(_) => {
+                Some(y) => Some(y),
+                None => {
                     errors.push(FieldError::new("year", format!("{label}应为年份，例如 2026")));
                     None
                 }
@@ -383,11 +392,16 @@ impl SubmissionForm {
                 )),
             }
         }
-        for id in self.scores.keys() {
-            if !dimensions.iter().any(|d| &d.id == id) {
-                let shown: String = id.chars().take(40).collect();
-                errors.push(FieldError::new("scores", format!("本事项没有“{shown}”这一评分项")));
-            }
+        // Every key it has no dimension for, said once (a form may carry any number).
+        let unknown: Vec<&String> =
+            self.scores.keys().filter(|id| !dimensions.iter().any(|d| &d.id == *id)).collect();
+        if let Some(first) = unknown.first() {
+            let shown: String = first.chars().take(40).collect();
+            let more = match unknown.len() {
+                1 => String::new(),
+                n => format!("等 {n} 项"),
+            };
+            errors.push(FieldError::new("scores", format!("本事项没有“{shown}”{more}这一评分项")));
         }
         let text = crate::error::free_text(&self.text, "text", kind.text, TEXT_MAX, &mut errors);
         if errors.is_empty() {
@@ -669,6 +683,10 @@ mod tests {
         let mut extra = f.clone();
         extra.scores.insert("bribery".into(), "100".into());
         assert_eq!(fields(&extra), ["本事项没有“bribery”这一评分项"]);
+        let mut many = f.clone();
+        many.scores.insert("x1".into(), "1".into());
+        many.scores.insert("x2".into(), "1".into());
+        assert_eq!(fields(&many), ["本事项没有“x1”等 2 项这一评分项"]);
         // Full-width digits are read; a half point is not a score.
         let mut wide = f.clone();
         wide.scores.insert(first.id.clone(), "９５".into());
@@ -703,6 +721,8 @@ mod tests {
             text: "运行平稳".into(),
             ..SubmissionForm::default()
         };
+        assert_eq!(typed_year("2024年度年"), None, "one suffix, once");
+        assert_eq!(typed_year("+2024"), None);
         for (typed, year) in [("2026", 2026), ("2024年度", 2024), ("２０２５年", 2025)] {
             let t = f(typed).parse(report, today, accepted, &[], &[]).expect("ok");
             assert_eq!(t.year, Some(year), "{typed}");

@@ -702,6 +702,7 @@ async fn linxiang_29_issues_one_om_report_a_year_after_acceptance() {
         ("", "请填写报告年度"),
         (&*format!("{}", year + 1), "报告年度不能晚于今年"),
         (&*format!("{}", year - 1), "报告年度不能早于通过竣工验收的年度"),
+        (&*format!("{year}年度年"), "报告年度应为年份"),
     ] {
         let (s, e) = clerk.post(&path, report(typed)).await;
         assert_eq!(

@@ -295,22 +295,24 @@ impl Store {
     }
 
     /// The performance evaluations done on the projects of the unit that owns `p` (other than
-    /// `p`), newest first, at most `cap`: what its profile's post-evaluation rules say the
-    /// review of its next declarations weighs (gaoping:22, yeji:29, linxiang:33).
+    /// `p`) that `principal` may see, newest first, at most `cap`: what its profile's
+    /// post-evaluation rules say the review of its next declarations weighs (gaoping:22,
+    /// yeji:29, linxiang:33).
     pub async fn unit_evaluations(
-        &self, p: &crate::projects::Project, cap: i64,
+        &self, principal: &govit_core::org::Principal, p: &crate::projects::Project, cap: i64,
     ) -> Result<Vec<Submission>> {
+        use crate::Param;
+        let mut w = crate::projects::scope_where(principal);
+        w.and("p.jurisdiction_id = ?", vec![Param::Int(p.jurisdiction_id.0)]);
+        w.and("p.owner_department_id = ?", vec![Param::Int(p.owner_department_id.0)]);
+        w.and("p.id <> ?", vec![Param::Int(p.id.0)]);
+        w.and("s.stage = ?", vec![Param::Text(Stage::PostEvaluation.as_str().into())]);
+        w.and("s.state = ?", vec![Param::Text(SubmissionStatus::Done.as_str().into())]);
+        let sql = format!("{SELECT}{} ORDER BY s.id DESC LIMIT {}", w.sql(), cap.clamp(0, 100));
         let mut conn = self.pool.acquire().await?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{SELECT} WHERE p.jurisdiction_id = $1 AND p.owner_department_id = $2 AND p.id <> $3 \
-             AND s.stage = 'post_evaluation' AND s.state = 'done' ORDER BY s.id DESC LIMIT $4"
-        )))
-        .bind(p.jurisdiction_id.0)
-        .bind(p.owner_department_id.0)
-        .bind(p.id.0)
-        .bind(cap)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows = crate::bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params)
+            .fetch_all(&mut *conn)
+            .await?;
         rows.iter().map(from_row).collect()
     }
 

@@ -130,11 +130,8 @@ pub(crate) async fn years_missing(
 async fn covering(
     conn: &mut sqlx::AnyConnection, project: ProjectId, stage: Stage, year: &str, except: i64,
 ) -> Result<i64> {
-    // Read as the form reads it (２０２６年度 too); a year it refuses covers nothing.
-    let typed: String = year.trim().chars().map(govit_core::money::half_width).collect();
-    let Ok(year) = typed.trim_end_matches("年度").trim_end_matches('年').parse::<i64>() else {
-        return Ok(0);
-    };
+    // Read as the form reads it (２０２６年度 too); a year it refuses is refused there.
+    let Some(year) = submission::typed_year(year).map(i64::from) else { return Ok(0) };
     Ok(sqlx::query_scalar(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM project_submissions WHERE project_id = $1 \
          AND stage = $2 AND covers_year = $3 AND state <> 'refused' AND id <> $4",

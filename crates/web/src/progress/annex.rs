@@ -94,9 +94,10 @@ pub fn progress_xlsx(rule: &ProvisionRule, reports: &[Report]) -> Result<Vec<u8>
             .take(20)
             .collect();
         let mut name = format!("{}{}", plain, r.terms.period.code());
-        if !names.insert(name.clone()) || plain.is_empty() {
+        // Names are one whatever their letters' case (as the workbook compares them).
+        if !names.insert(name.to_lowercase()) || plain.is_empty() {
             name = format!("{}-{}", r.terms.period.code(), i + 1);
-            names.insert(name.clone());
+            names.insert(name.to_lowercase());
         }
         ws.set_name(&name)?;
         sheet(ws, rule, r)?;

@@ -498,7 +498,7 @@ pub fn unit_evaluations_panel(
         if rules.is_empty() {
             return Ok(None);
         }
-        let list = cx.state.store.unit_evaluations(p, UNIT_EVALUATIONS).await?;
+        let list = cx.state.store.unit_evaluations(&cx.user.principal, p, UNIT_EVALUATIONS).await?;
         let evaluations = list.into_iter().map(|s| {
             let at = fmt_ms(s.created_at_ms);
             (s, at)
