@@ -149,9 +149,9 @@ pub fn compute(basis: &Basis, today: NaiveDate) -> Computed {
         && let Some(bp) = crate::progress::delay_bp(starts, ends, finish(basis, today))
     {
         let measured = match (bp, basis.done) {
-            (0, Some(_)) => "按合同工期完成".to_string(),
-            (0, None) => "未超合同工期".to_string(),
-            (_, Some(_)) => format!("完成时超合同工期 {}", percent(bp)),
+            (0, Some(_)) => "验收时未超合同工期".to_string(),
+            (0, None) => "至今未超合同工期".to_string(),
+            (_, Some(_)) => format!("验收时超合同工期 {}", percent(bp)),
             (_, None) => format!("至今已超合同工期 {}", percent(bp)),
         };
         factors.push(Weighed { factor: Factor::Schedule, level: band(bp), measured });
@@ -167,6 +167,33 @@ pub fn compute(basis: &Basis, today: NaiveDate) -> Computed {
     });
     let level = factors.iter().map(|f| f.level).min().unwrap_or(HIGHEST);
     Computed { level, factors }
+}
+
+impl Computed {
+    /// The factors not weighed, with why: no approved investment to weigh the cost against, no
+    /// construction contract to give the schedule a period.
+    pub fn unweighed(&self) -> Vec<(Factor, &'static str)> {
+        let why = |f: Factor| match f {
+            Factor::Cost => "尚无批复投资，不计成本",
+            Factor::Schedule => "尚无建设合同的工期，不计进度",
+            Factor::Obligations => "",
+        };
+        [Factor::Cost, Factor::Schedule]
+            .into_iter()
+            .filter(|f| !self.factors.iter().any(|w| w.factor == *f))
+            .map(|f| (f, why(f)))
+            .collect()
+    }
+
+    /// What brought it below 5, in words: each factor under 5 with what it measured.
+    pub fn reasons(&self) -> String {
+        self.factors
+            .iter()
+            .filter(|f| f.level < HIGHEST)
+            .map(|f| format!("{}：{}", f.factor.label(), f.measured))
+            .collect::<Vec<_>>()
+            .join("；")
+    }
 }
 
 /// A rating the authority gave, as kept.
@@ -291,6 +318,8 @@ mod tests {
         let c = compute(&basis(), d("2026-06-16"));
         assert_eq!(c.level, 5);
         assert_eq!(c.factors.len(), 2, "no contract period: the schedule is not weighed");
+        assert_eq!(c.unweighed(), [(Factor::Schedule, "尚无建设合同的工期，不计进度")]);
+        assert_eq!(c.reasons(), "");
     }
 
     #[test]
@@ -305,6 +334,11 @@ mod tests {
         let schedule = c.factors.iter().find(|f| f.factor == Factor::Schedule).expect("there");
         assert_eq!(schedule.level, 2);
         assert!(schedule.measured.contains("至今已超合同工期 38.4%"), "{}", schedule.measured);
+        assert!(
+            c.reasons().starts_with("成本：已承诺投资超出批复投资 15.0%；进度："),
+            "{}",
+            c.reasons()
+        );
         let cost = c.factors.iter().find(|f| f.factor == Factor::Cost).expect("there");
         assert_eq!((cost.level, cost.measured.as_str()), (3, "已承诺投资超出批复投资 15.0%"));
     }
@@ -316,7 +350,9 @@ mod tests {
         b.expected = Some(d("2026-08-30")); // 121 days late on 120 → above half
         assert_eq!(compute(&b, d("2026-03-01")).level, 1);
         b.done = Some(d("2026-05-01"));
-        assert_eq!(compute(&b, d("2027-03-01")).level, 5);
+        let done = compute(&b, d("2027-03-01"));
+        assert_eq!(done.level, 5);
+        assert!(done.factors.iter().any(|f| f.measured == "验收时未超合同工期"), "{done:?}");
     }
 
     #[test]

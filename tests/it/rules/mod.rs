@@ -313,21 +313,35 @@ holidays = [{ name = "元旦", from = "2027-01-01", to = "2027-01-03", statutory
 async fn policies_and_the_calendar_are_readable() {
     let app = spawn_app().await;
     let web = app.login("clerk").await;
+    // A yeji clerk reads yeji's rules, and no other jurisdiction's.
     let (_, page) = web.text("/policies").await;
-    for id in ["gaoping", "yeji", "linxiang", "lhasa", "xinzhou-transport"] {
-        assert!(page.contains(&format!("/policies/{id}")), "{id}");
+    assert!(page.contains("/policies/yeji"), "{page}");
+    for id in ["gaoping", "linxiang", "lhasa", "xinzhou-transport"] {
+        assert!(!page.contains(&format!("/policies/{id}")), "{id}");
     }
-    let (s, page) = web.text("/policies/lhasa").await;
+    let (s, _) = web.text("/policies/lhasa").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, page) = web.text("/policies/yeji").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("yeji:15"), "{page}");
+    // lhasa's own users read lhasa's, its missing list included.
+    let cast = crate::workflow::Cast::of(&app, "lhasa").await;
+    let (s, _) = cast.all()[0].get("/api/v1/policies/lhasa").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, page) = app.login(&cast.apis[0].0).await.text("/policies/lhasa").await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         page.contains("lhasa:19") && page.contains("原文缺失"),
         "lhasa:19's missing list must be shown"
     );
+    let (s, _) = cast.all()[0].get("/api/v1/policies/yeji").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let (_, page) = web.text("/calendar?month=2025-10").await;
     assert!(page.contains("调休上班日") && page.contains("国办发明电〔2024〕12号"));
     let api = app.api("clerk").await;
     let (_, list) = api.get("/api/v1/policies").await;
-    assert_eq!(list.as_array().map(|a| a.len()), Some(5));
+    assert_eq!(list.as_array().map(|a| a.len()), Some(1), "{list}");
+    assert_eq!(list[0]["id"], "yeji", "{list}");
     let (_, month) = api.get("/api/v1/calendar/2024-10").await;
     let day = |d: &str| {
         month["days"]

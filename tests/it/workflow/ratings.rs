@@ -153,16 +153,23 @@ async fn the_authority_lowers_a_computed_rating_never_raises_it_and_a_moved_basi
     let r = web
         .post(
             &format!("/projects/{id}/rating"),
-            &[("level", "3"), ("reason", "调高"), ("seen", &seen)],
+            &[("level", "3"), ("rating_reason", "调高"), ("seen", &seen)],
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.unwrap_or_default();
     assert!(body.contains("综合评级只能调低、不能调高"), "{body}");
+    // An empty reason is named on its own field, which has an id no other section uses.
+    let r = web.post(&format!("/projects/{id}/rating"), &[("level", "1"), ("seen", &seen)]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap_or_default();
+    assert!(body.contains("href=\"#rating_reason\"") && body.contains("请填写评级理由"), "{body}");
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    assert_eq!(page.matches("id=\"rating_reason\"").count(), 1, "{page}");
     let r = web
         .post(
             &format!("/projects/{id}/rating"),
-            &[("level", "1"), ("reason", "复核"), ("seen", &seen)],
+            &[("level", "1"), ("rating_reason", "复核"), ("seen", &seen)],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);

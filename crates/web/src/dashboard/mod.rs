@@ -441,14 +441,13 @@ async fn export(
                         x.rating.computed.level.to_string(),
                         given.map(|g| g.level.to_string()).unwrap_or_default(),
                         given.map(|g| g.on.to_string()).unwrap_or_default(),
-                        if x.rating.stale { "已过时" } else { "" }.to_string(),
-                        x.rating
-                            .computed
-                            .factors
-                            .iter()
-                            .map(|f| format!("{}：{}", f.factor.label(), f.measured))
-                            .collect::<Vec<_>>()
-                            .join("；"),
+                        match (given.is_some(), x.rating.stale) {
+                            (false, _) => "未评定",
+                            (true, false) => "有效",
+                            (true, true) => "已过时",
+                        }
+                        .to_string(),
+                        x.rating.computed.reasons(),
                     ]
                 })
                 .collect();

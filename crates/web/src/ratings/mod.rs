@@ -88,7 +88,8 @@ async fn rate_page(
 ) -> PageResult {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let seen = get("seen").trim().parse::<i64>().unwrap_or(-1);
-    let form = RatingForm { level: get("level"), reason: get("reason") };
+    // The reason's field has a name of its own: the project page has other sections' reasons.
+    let form = RatingForm { level: get("level"), reason: get("rating_reason") };
     let step = RateProject { project: govit_core::ids::ProjectId(id), seen, form: form.clone() };
     let result = state.store.run(user.who(&state), Target::New, &step).await;
     let state = &state;
@@ -98,6 +99,13 @@ async fn rate_page(
         result,
         |k: &Kept| format!("/projects/{}?done=rated#rating", k.project_id.0),
         |errs: Vec<FieldError>| async move {
+            let errs: Vec<FieldError> = errs
+                .into_iter()
+                .map(|e| match e.field {
+                    "reason" => FieldError::new("rating_reason", e.message),
+                    _ => e,
+                })
+                .collect();
             let p = state.store.read::<Project>(user.who(state), id).await?;
             let r = state.store.project_rating(user.who(state), &p).await?;
             let panel = panel(&p, &user.csrf, r, form.level.clone(), form.reason.clone(), &errs)?;

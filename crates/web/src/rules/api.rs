@@ -349,16 +349,19 @@ pub struct PolicySummary {
     rules: usize,
 }
 
-/// The policy profiles in force.
+/// The policy profile the caller's jurisdiction runs on (another jurisdiction's is not shown;
+/// operators list them all with `govit policy list`).
 #[utoipa::path(get, path = "/api/v1/policies", tag = "policies", security(("bearer" = [])), responses((status = 200, body = Vec<PolicySummary>)))]
 pub async fn list_policies(
-    State(state): State<AppState>, _user: ApiUser,
-) -> Json<Vec<PolicySummary>> {
+    State(state): State<AppState>, user: ApiUser,
+) -> Result<Json<Vec<PolicySummary>>, ApiError> {
+    let own = super::policies::own_profile(&state, &user.principal).await?;
     let rules = state.store.rules();
-    Json(
+    Ok(Json(
         rules
             .profiles
             .values()
+            .filter(|p| p.head.id == own)
             .map(|p| PolicySummary {
                 id: p.head.id.clone(),
                 name: p.head.name.clone(),
@@ -369,15 +372,19 @@ pub async fn list_policies(
                 rules: p.rule_count(),
             })
             .collect(),
-    )
+    ))
 }
 
-/// One profile with every rule, each with its citation.
+/// The caller's jurisdiction's profile with every rule, each with its citation (404 for
+/// another's).
 #[utoipa::path(get, path = "/api/v1/policies/{id}", tag = "policies", params(("id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, description = "The profile as JSON"), (status = 404, body = ApiErrorBody)))]
 pub async fn get_policy(
-    State(state): State<AppState>, _user: ApiUser, Path(id): Path<String>,
+    State(state): State<AppState>, user: ApiUser, Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    if super::policies::own_profile(&state, &user.principal).await? != id {
+        return Err(DomainError::NotFound.into());
+    }
     let rules = state.store.rules();
     let p = rules.profile(&id).ok_or(DomainError::NotFound)?;
     Ok(Json(serde_json::to_value(p).map_err(|e| {

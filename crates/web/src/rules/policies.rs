@@ -17,11 +17,21 @@ struct PoliciesPage {
     profiles: Vec<(String, String, String, String, String, usize)>,
 }
 
+/// The profile the reader's jurisdiction runs on: the only one its pages show (another
+/// jurisdiction's rules are not the reader's; operators read them all with `govit policy`).
+pub(crate) async fn own_profile(
+    state: &AppState, principal: &govit_core::org::Principal,
+) -> Result<String, govit_storage::StoreError> {
+    Ok(state.store.jurisdiction(principal.jurisdiction_id).await?.profile_id)
+}
+
 pub async fn policies(State(state): State<AppState>, user: User) -> PageResult {
+    let own = own_profile(&state, &user.principal).await?;
     let rules = state.store.rules();
     let profiles = rules
         .profiles
         .values()
+        .filter(|p| p.head.id == own)
         .map(|p| {
             (
                 p.head.id.clone(),
@@ -146,6 +156,9 @@ pub fn rule_sections(p: &Profile) -> Vec<(&'static str, RuleRows)> {
 pub async fn policy(
     State(state): State<AppState>, user: User, Path(id): Path<String>,
 ) -> PageResult {
+    if own_profile(&state, &user.principal).await? != id {
+        return Err(DomainError::NotFound.into());
+    }
     let rules = state.store.rules();
     let p = rules.profile(&id).cloned().ok_or(DomainError::NotFound)?;
     let body = PolicyPage {

@@ -432,6 +432,8 @@ async fn list_page(
 #[template(path = "submissions/_project_panel.html")]
 struct ProjectSubmissions {
     project_id: i64,
+    /// What the project's profile lays out, by its names (财评或审计、后评价 …), for "none yet".
+    stages: String,
     submissions: Vec<Submission>,
     offered: Vec<Offered>,
 }
@@ -453,7 +455,21 @@ pub fn project_submissions_panel(
         if submissions.is_empty() && offered.is_empty() {
             return Ok(None);
         }
-        Ok(Some(ProjectSubmissions { project_id: p.id.0, submissions, offered }.render()?))
+        let stages = {
+            let rules = cx.state.store.rules();
+            rules
+                .profile(&p.profile_id)
+                .map(|pr| {
+                    govit_core::submission::stages_of(pr)
+                        .into_iter()
+                        .filter(|s| *s != Stage::Rectification)
+                        .map(|s| pr.stage_label(s))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                })
+                .unwrap_or_default()
+        };
+        Ok(Some(ProjectSubmissions { project_id: p.id.0, stages, submissions, offered }.render()?))
     })
 }
 
