@@ -392,6 +392,16 @@ pub(crate) fn counting_from(w: &Where) -> &'static str {
     if w.sql().contains("d.") { PROJECTS_FROM } else { "FROM projects p" }
 }
 
+/// Takes project `id`'s row for the rest of the transaction: a second change that takes it too
+/// waits for this one and then sees what it wrote (on SQLite one writer runs at a time anyway).
+pub(crate) async fn hold(conn: &mut AnyConnection, id: ProjectId) -> Result<()> {
+    sqlx::query("UPDATE projects SET version = version WHERE id = $1")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 pub(crate) async fn fetch(conn: &mut AnyConnection, id: ProjectId) -> Result<Option<Project>> {
     let row = sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE p.id = $1")))
         .bind(id.0)

@@ -301,10 +301,7 @@ impl Store {
         // delete the old list and insert the new: on PostgreSQL the second would not see the
         // first's new rows and collide on them. Taking the project's row first queues them
         // (a step on the project already holds it, and calls [`Store::owe`] itself).
-        sqlx::query("UPDATE projects SET version = version WHERE id = $1")
-            .bind(id.0)
-            .execute(&mut *conn)
-            .await?;
+        super::hold(conn, id).await?;
         let Some(p) = fetch(conn, id).await? else {
             return Ok((0, None));
         };

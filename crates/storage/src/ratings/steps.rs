@@ -39,10 +39,7 @@ impl Step<Kept> for RateProject {
         let Some(o) = opening(cx, self.project).await? else { return Ok(RateInput::default()) };
         // Holds the project for the rest of the change: two ratings given at once are judged
         // one after the other, and the second sees the first.
-        sqlx::query("UPDATE projects SET version = version WHERE id = $1")
-            .bind(o.project.id.0)
-            .execute(&mut *cx.conn)
-            .await?;
+        crate::projects::hold(cx.conn, o.project.id).await?;
         let today = crate::china_today(cx.who.now_ms);
         let computed = rated(cx.conn, o.project.jurisdiction_id, today, Some(o.project.id))
             .await?

@@ -64,10 +64,7 @@ impl Step<Measure> for TakeMeasure {
         };
         // Holds the project for the rest of the change: two measures taken at once (or one
         // beside 终止项目) are judged one after the other.
-        sqlx::query("UPDATE projects SET version = version WHERE id = $1")
-            .bind(o.project.id.0)
-            .execute(&mut *cx.conn)
-            .await?;
+        crate::projects::hold(cx.conn, o.project.id).await?;
         Ok(TakeInput {
             in_force: in_force(cx.conn, o.project.id).await?,
             project: Some(o.project),
