@@ -39,9 +39,6 @@ pub struct Kept {
 }
 
 impl Kept {
-    pub fn given(&self) -> Given {
-        Given { level: self.level, computed: self.computed, on: self.rated_on }
-    }
     pub fn label(&self) -> &'static str {
         rating::label(self.level)
     }
@@ -119,6 +116,9 @@ pub(crate) async fn latest_id(conn: &mut AnyConnection, project: ProjectId) -> R
             .await?;
     Ok(id.unwrap_or(0))
 }
+
+/// How many projects at risk the dashboard lists (the page and the API; the export has all).
+pub const AT_RISK_LISTED: usize = 200;
 
 /// One approved project's rating as the basis query reads it.
 #[derive(Debug, Clone, Serialize)]

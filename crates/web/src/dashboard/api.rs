@@ -120,8 +120,10 @@ pub async fn get_dashboard(
     let day = as_of(&q.as_of, today).map_err(|e| DomainError::Invalid(vec![e]))?;
     let j = user.principal.jurisdiction_id;
     // Two independent reads over the jurisdiction, each on its own connection, at once.
-    let (d, r) =
-        tokio::try_join!(state.store.dashboard(j, day), state.store.ratings_of(j, today, 200))?;
+    let (d, r) = tokio::try_join!(
+        state.store.dashboard(j, day),
+        state.store.ratings_of(j, today, govit_storage::ratings::AT_RISK_LISTED)
+    )?;
     Ok(Json(DashboardDto {
         as_of: d.as_of.to_string(),
         by_status: d

@@ -186,7 +186,7 @@ async fn dashboard_page(
     // Two independent reads over the jurisdiction, each on its own connection, at once.
     let (d, ratings) = tokio::try_join!(
         state.store.dashboard(j, day),
-        state.store.ratings_of(j, today, RISKY_LISTED)
+        state.store.ratings_of(j, today, govit_storage::ratings::AT_RISK_LISTED)
     )?;
     let rating_rows: Vec<(u8, &'static str, &'static str, i64)> = ratings
         .by_level
@@ -329,9 +329,6 @@ fn percent(part: i64, whole: i64) -> String {
     }
     format!("{:.1}%", part as f64 * 100.0 / whole as f64)
 }
-
-/// How many projects at risk the dashboard lists (the export holds them all).
-const RISKY_LISTED: usize = 200;
 
 /// One of the dashboard's tables as .xlsx: `table` = status, overdue, departments, money,
 /// measures (as of `as_of`) or ratings (today).
