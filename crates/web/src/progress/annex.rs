@@ -129,18 +129,17 @@ async fn download(
 pub async fn report_form(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    one(&state, user.who(&state), id).await?.map_err(PageError::Internal)
+    Ok(one(&state, user.who(&state), id).await?)
 }
 
-async fn one(
-    state: &AppState, who: Who<'_>, id: i64,
-) -> Result<Result<Response, String>, DomainError> {
-    let r: Report = state.store.read(who, id).await.map_err(|e| match e {
-        StoreError::Domain(d) => d,
-        _ => DomainError::NotFound,
-    })?;
+/// Report `id` on its profile's form, for whoever may read it: 404 where it is not theirs or
+/// its profile names no form; a failure of the store or of the workbook is one of the server.
+async fn one(state: &AppState, who: Who<'_>, id: i64) -> Result<Response, StoreError> {
+    let r: Report = state.store.read(who, id).await?;
     let rule = form_of(&state.store, &r.profile_id)?;
-    Ok(download(rule, vec![r], FileName::dated(state, "项目进度情况表", "progress-form")).await)
+    download(rule, vec![r], FileName::dated(state, "项目进度情况表", "progress-form"))
+        .await
+        .map_err(StoreError::Config)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -181,5 +180,5 @@ pub async fn quarter_forms(
 pub async fn api_report_form(
     State(state): State<AppState>, user: ApiUser, Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    one(&state, user.who(&state), id).await?.map_err(|e| ApiError::from(StoreError::Config(e)))
+    Ok(one(&state, user.who(&state), id).await?)
 }
