@@ -19,7 +19,10 @@
 //!   unit reports what it did, the authority checks it — refused (整改后仍不符合要求) or lapsed,
 //!   it opens the measures the sanction goes on to name (`crate::sanction`);
 //! - 运行维护情况报告 (`om_report`, linxiang:29): after acceptance the owner unit issues one a year,
-//!   naming the year it covers (one per year).
+//!   naming the year it covers (one per year);
+//! - 项目终止 (`termination`, linxiang:25): the owner unit ends the project's implementation and
+//!   sends its written statement to the authority; its first step records 项目终止, after which
+//!   the project takes no further step of its construction (only what winds it up).
 //!
 //! Pure: the kinds and their fields, the form, the route and the state.
 
@@ -42,7 +45,7 @@ named_enum!(
 );
 
 /// The stages a submission may run, in the order of a project's life.
-pub const STAGES: [Stage; 8] = [
+pub const STAGES: [Stage; 9] = [
     Stage::UnimplementedReport,
     Stage::SurplusReturn,
     Stage::FinancialReview,
@@ -51,6 +54,7 @@ pub const STAGES: [Stage; 8] = [
     Stage::OmFundApplication,
     Stage::OmReport,
     Stage::Rectification,
+    Stage::Termination,
 ];
 
 /// What a stage's submission asks for besides its text, and what stands in front of it.
@@ -75,9 +79,12 @@ pub struct Kind {
     pub after: Option<EventKind>,
     /// The action whose gates stand in front of its first step's pass.
     pub gate: Option<GatedAction>,
+    /// Whether it still goes on once the project is terminated (the reports that wind it up:
+    /// its accounts, its surplus, its evaluation); the rest begin no more and pass no step.
+    pub winds_up: bool,
 }
 
-const KINDS: [Kind; 8] = [
+const KINDS: [Kind; 9] = [
     Kind {
         stage: Stage::UnimplementedReport,
         amount: None,
@@ -89,6 +96,7 @@ const KINDS: [Kind; 8] = [
         hint: "说明当年度未按计划实施的内容、原因和后续安排。",
         after: None,
         gate: None,
+        winds_up: true,
     },
     Kind {
         stage: Stage::SurplusReturn,
@@ -101,6 +109,7 @@ const KINDS: [Kind; 8] = [
         hint: "说明项目总投资结余的金额、形成原因和退回方式。",
         after: Some(EventKind::CompletionAcceptancePassed),
         gate: None,
+        winds_up: true,
     },
     Kind {
         stage: Stage::FinancialReview,
@@ -113,6 +122,7 @@ const KINDS: [Kind; 8] = [
         hint: "说明决（结）算手续的办理情况、资金来源及使用情况。",
         after: Some(EventKind::CompletionAcceptancePassed),
         gate: None,
+        winds_up: true,
     },
     Kind {
         stage: Stage::SelfEvaluation,
@@ -125,6 +135,7 @@ const KINDS: [Kind; 8] = [
         hint: "项目运行效果、资金使用、产出和效果及遇到的问题等。",
         after: None,
         gate: None,
+        winds_up: true,
     },
     Kind {
         stage: Stage::PostEvaluation,
@@ -137,6 +148,7 @@ const KINDS: [Kind; 8] = [
         hint: "建设情况、应用情况、使用效果和安全状况等的评价及结论。",
         after: Some(EventKind::CompletionAcceptancePassed),
         gate: None,
+        winds_up: true,
     },
     Kind {
         stage: Stage::OmFundApplication,
@@ -149,6 +161,7 @@ const KINDS: [Kind; 8] = [
         hint: "附绩效评价报告的主要结论，说明运维内容和经费测算。",
         after: Some(EventKind::CompletionAcceptancePassed),
         gate: Some(GatedAction::OmFunds),
+        winds_up: false,
     },
     Kind {
         stage: Stage::OmReport,
@@ -161,6 +174,7 @@ const KINDS: [Kind; 8] = [
         hint: "本年度系统运行、维护和安全保障情况，运行维护方案、安全保障方案的执行情况及存在的问题。",
         after: Some(EventKind::CompletionAcceptancePassed),
         gate: None,
+        winds_up: false,
     },
     Kind {
         stage: Stage::Rectification,
@@ -173,6 +187,21 @@ const KINDS: [Kind; 8] = [
         hint: "列明发现的问题、违反的规定或批复要求，以及整改的内容和要求。",
         after: None,
         gate: None,
+        winds_up: false,
+    },
+    Kind {
+        stage: Stage::Termination,
+        amount: None,
+        day: None,
+        due: None,
+        rule: false,
+        year: None,
+        text: "终止事由及书面说明",
+        hint: "说明终止项目实施的事由和依据、已完成的建设内容、资金使用情况及后续处置安排。",
+        after: None,
+        gate: None,
+        // Its statement goes on to the authority after the project ended with its first step.
+        winds_up: true,
     },
 ];
 
@@ -531,8 +560,25 @@ mod tests {
         );
         assert_eq!(
             stages_of(&profile("linxiang")),
-            // linxiang:29's yearly report is linxiang's alone.
-            [Stage::PostEvaluation, Stage::OmFundApplication, Stage::OmReport]
+            // linxiang:29's yearly report and linxiang:25's termination are linxiang's alone.
+            [Stage::PostEvaluation, Stage::OmFundApplication, Stage::OmReport, Stage::Termination]
+        );
+        let termination = route(&profile("linxiang"), Stage::Termination, &Facts::new());
+        assert_eq!(termination.steps[0].on_pass, [EventKind::ProjectTerminated]);
+        assert_eq!(termination.steps[1].parties, ["authority"]);
+        // What winds a terminated project up goes on; what builds or keeps it does not.
+        let goes_on: Vec<Stage> =
+            STAGES.iter().copied().filter(|s| kind(*s).is_some_and(|k| k.winds_up)).collect();
+        assert_eq!(
+            goes_on,
+            [
+                Stage::UnimplementedReport,
+                Stage::SurplusReturn,
+                Stage::FinancialReview,
+                Stage::SelfEvaluation,
+                Stage::PostEvaluation,
+                Stage::Termination
+            ]
         );
         // Every profile has its O&M fund applications judged by its `om_funds` gates.
         for id in ["yeji", "gaoping", "lhasa", "linxiang", "xinzhou-transport"] {

@@ -64,6 +64,8 @@ pub struct Dashboard {
     /// accepted.
     pub building: i64,
     pub accepted: i64,
+    /// Approved projects terminated (项目终止), whether accepted or not.
+    pub terminated: i64,
     /// Overdue obligations on `as_of` by the department that owes them, most first.
     pub overdue_by_department: Vec<Count>,
     pub overdue_total: i64,
@@ -76,7 +78,8 @@ pub struct Dashboard {
 const OVERDUE_WHERE: &str = "FROM obligations o LEFT JOIN departments d ON d.id = o.owed_department_id \
     JOIN projects p ON p.id = o.project_id \
     WHERE o.jurisdiction_id = $1 AND o.status <> 'waived' AND o.due_date IS NOT NULL \
-    AND o.due_date < $2 AND o.since_date <= $2 AND (o.fulfilled_on IS NULL OR o.fulfilled_on > $2)";
+    AND o.due_date < $2 AND o.since_date <= $2 AND (o.fulfilled_on IS NULL OR o.fulfilled_on > $2) \
+    AND (o.ended_on IS NULL OR o.ended_on > $2)";
 
 impl Store {
     /// The dashboard of jurisdiction `j` as of `as_of`.
@@ -90,17 +93,24 @@ impl Store {
         .bind(j.0)
         .fetch_all(&mut *conn)
         .await?;
+        // A terminated project counts as terminated, whatever it went through before.
         let phases = sqlx::query(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS approved, CAST(COALESCE(SUM(CASE WHEN EXISTS (\
-             SELECT 1 FROM project_milestones m WHERE m.project_id = p.id \
-             AND m.kind = 'completion_acceptance_passed') THEN 1 ELSE 0 END), 0) AS BIGINT) AS accepted \
-             FROM projects p WHERE p.jurisdiction_id = $1 AND p.status = 'approved'",
+            "SELECT CAST(COUNT(*) AS BIGINT) AS approved, \
+             CAST(COALESCE(SUM(CASE WHEN t.ended = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS terminated, \
+             CAST(COALESCE(SUM(CASE WHEN t.ended = 0 AND t.accepted = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS accepted \
+             FROM (SELECT \
+               CASE WHEN EXISTS (SELECT 1 FROM project_milestones m WHERE m.project_id = p.id \
+                 AND m.kind = 'project_terminated' AND m.planned = 0) THEN 1 ELSE 0 END AS ended, \
+               CASE WHEN EXISTS (SELECT 1 FROM project_milestones m WHERE m.project_id = p.id \
+                 AND m.kind = 'completion_acceptance_passed') THEN 1 ELSE 0 END AS accepted \
+               FROM projects p WHERE p.jurisdiction_id = $1 AND p.status = 'approved') t",
         )
         .bind(j.0)
         .fetch_one(&mut *conn)
         .await?;
         let approved: i64 = phases.try_get("approved")?;
         let accepted: i64 = phases.try_get("accepted")?;
+        let terminated: i64 = phases.try_get("terminated")?;
         let overdue_by_department: Vec<Count> =
             sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(format!(
                 "SELECT COALESCE(d.name, o.owed_by) AS unit, CAST(COUNT(*) AS BIGINT) AS n \
@@ -161,8 +171,9 @@ impl Store {
         Ok(Dashboard {
             as_of,
             by_status,
-            building: approved - accepted,
+            building: approved - accepted - terminated,
             accepted,
+            terminated,
             overdue_by_department,
             overdue_total,
             overdue,

@@ -23,6 +23,7 @@ mod reminders;
 mod sanctions;
 mod scope;
 pub(crate) mod submissions;
+mod termination;
 mod windows;
 
 #[tokio::test]

@@ -189,7 +189,8 @@ async fn gaoping_22_suspends_funds_only_after_a_failed_rectification_until_lifte
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     let (s, e) = take(authority, id, rule, "suspend_funds").await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
-    assert!(e["message"].as_str().unwrap_or("").contains("项目已终止"), "{e}");
+    let ended = format!("项目已于 {} 终止", govit_storage::china_today(app.now()));
+    assert!(e["message"].as_str().unwrap_or("").contains(&ended), "{e}");
 
     // The owner reads it all on its project's page and timeline.
     let web = app.login(&login).await;

@@ -31,6 +31,8 @@ pub enum Status {
     Overdue,
     Fulfilled,
     Waived,
+    /// The project was terminated (项目终止) before the duty was done: it is owed no more.
+    Ended,
 }
 
 impl Status {
@@ -41,6 +43,7 @@ impl Status {
             Status::Overdue => "overdue",
             Status::Fulfilled => "fulfilled",
             Status::Waived => "waived",
+            Status::Ended => "ended",
         }
     }
     pub fn label(self) -> &'static str {
@@ -50,12 +53,20 @@ impl Status {
             Status::Overdue => "已逾期",
             Status::Fulfilled => "已完成",
             Status::Waived => "已豁免",
+            Status::Ended => "项目已终止",
         }
     }
     pub fn parse(s: &str) -> Option<Status> {
-        [Status::Pending, Status::DueSoon, Status::Overdue, Status::Fulfilled, Status::Waived]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+        [
+            Status::Pending,
+            Status::DueSoon,
+            Status::Overdue,
+            Status::Fulfilled,
+            Status::Waived,
+            Status::Ended,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
     }
     pub fn is_open(self) -> bool {
         matches!(self, Status::Pending | Status::DueSoon | Status::Overdue)
@@ -84,6 +95,8 @@ pub struct Obligation<'p> {
     pub fulfilled_on: Option<NaiveDate>,
     /// Fulfilled after the due date.
     pub late: bool,
+    /// The day the project was terminated, for a duty it ended ([`Status::Ended`]).
+    pub ended_on: Option<NaiveDate>,
 }
 
 /// The inputs about one project.
@@ -224,6 +237,10 @@ pub fn obligations<'p>(
         v
     };
     let waived = |key: &str| ctx.waivers.iter().any(|w| w.key == key);
+    // A terminated project owes nothing more of what it owed then, and no later occurrence
+    // of a recurring duty; duties counted from the termination, or from what follows it (its
+    // final accounts), still apply.
+    let ended = dates_of(EventKind::ProjectTerminated).first().copied();
     for rule in &profile.deadlines {
         if !all_hold(&rule.when, ctx.facts) {
             continue;
@@ -239,13 +256,14 @@ pub fn obligations<'p>(
             let until =
                 dates_of(rule.until.unwrap_or(rule.fulfilled_by)).into_iter().find(|d| *d >= since);
             let horizon = until.unwrap_or(today);
+            let horizon = ended.map_or(horizon, |e| horizon.min(e));
             let (mut y, mut i) =
                 next_period(every, period_of(every, since).0, period_of(every, since).1);
             // Every occurrence up to today (or the end event), and the next one coming up.
             let mut upcoming_shown = false;
             while let Some(start) = period_start(every, y, i) {
                 if start > horizon {
-                    if until.is_some() || upcoming_shown {
+                    if until.is_some() || ended.is_some() || upcoming_shown {
                         break;
                     }
                     upcoming_shown = true;
@@ -269,6 +287,7 @@ pub fn obligations<'p>(
                     status,
                     fulfilled_on,
                     late,
+                    ended_on: None,
                 });
                 (y, i) = (ny, ni);
             }
@@ -312,7 +331,17 @@ pub fn obligations<'p>(
                 status,
                 fulfilled_on,
                 late,
+                ended_on: None,
             });
+        }
+    }
+    if let Some(day) = ended {
+        for o in out.iter_mut() {
+            if o.status.is_open() && o.since <= day && o.rule.after != EventKind::ProjectTerminated
+            {
+                o.status = Status::Ended;
+                o.ended_on = Some(day);
+            }
         }
     }
     out

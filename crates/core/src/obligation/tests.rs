@@ -241,6 +241,61 @@ when = [{ fact = "duration_months", op = ">", value = 6 }]
 }
 
 #[test]
+fn a_terminated_project_owes_no_more_than_what_its_termination_starts() {
+    let p = with(
+        r#"
+[[deadlines]]
+id = "t-5"
+cite = "t:5"
+text = "每季度第一个月的前5个工作日内报送上一季度进度。"
+duty = "报送季度进度"
+owed_by = "owner_unit"
+after = "work_started"
+every = "quarter"
+working_day = 5
+until = "completion_acceptance_passed"
+fulfilled_by = "progress_reported"
+
+[[deadlines]]
+id = "t-8"
+cite = "t:8"
+text = "项目终止后10个工作日内提交书面说明。"
+duty = "提交终止说明"
+owed_by = "owner_unit"
+after = "project_terminated"
+working_days = 10
+fulfilled_by = "final_accounts_done"
+"#,
+    );
+    let f = Facts::new();
+    let mut events = vec![
+        ev(EventKind::WorkStarted, "2025-05-20"),
+        ev(EventKind::ProgressReported, "2025-07-03"),
+        ev(EventKind::ProjectTerminated, "2025-10-16"),
+    ];
+    let os = one(&p, &events, &f, "2026-03-01");
+    let shown: Vec<(Option<&str>, Status)> =
+        os.iter().map(|o| (o.period.as_deref(), o.status)).collect();
+    // The second quarter's report was made; the third's, overdue when the project ended, is
+    // owed no more; no quarter after the termination is owed at all.
+    assert_eq!(
+        shown,
+        [
+            (Some("2025年第2季度"), Status::Fulfilled),
+            (Some("2025年第3季度"), Status::Ended),
+            (None, Status::Overdue)
+        ]
+    );
+    assert_eq!(os[1].ended_on, Some(d("2025-10-16")));
+    assert_eq!(os[2].rule.id, "t-8", "what the termination starts is still owed");
+    // Before the termination the same duty was overdue (the past is not rewritten).
+    events.pop();
+    let before = one(&p, &events, &f, "2025-10-15");
+    assert_eq!(before[1].status, Status::Overdue);
+    assert_eq!(before[1].ended_on, None);
+}
+
+#[test]
 fn fourth_thursday_and_unspecified() {
     let p = with(
         r#"

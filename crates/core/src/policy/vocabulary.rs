@@ -79,6 +79,7 @@ named_enum!(
         ShareRequestAnswered => "share_request_answered", "答复共享申请",
         OmFreePeriodEnd => "om_free_period_end", "免费运维期届满",
         OmFundsApplied => "om_funds_applied", "申请运维经费",
+        ProjectTerminated => "project_terminated", "项目终止",
     }
 );
 
@@ -179,6 +180,8 @@ impl EventKind {
             ContractSigned | ContractFiled | SupervisorAppointed | SupervisorFiled => None,
             // A progress report's step records it (or its recording, where nothing is filed).
             ProgressReported => None,
+            // The owner unit's termination (linxiang:25) or the authority's measure records it.
+            ProjectTerminated => None,
             ReportedForApproval
             | CompletionAcceptancePassed
             | AcceptanceFiled

@@ -28,6 +28,8 @@ pub struct StartInput {
     project: Option<Project>,
     parties: Vec<String>,
     owner_label: String,
+    /// The day the project was terminated, if it was.
+    ended: Option<chrono::NaiveDate>,
     facts: Facts,
     /// The project's acceptances so far: (attempt, state).
     earlier: Vec<(i64, String)>,
@@ -83,6 +85,7 @@ impl Step<Acceptance> for StartAcceptance {
             project: Some(o.project),
             parties: o.parties,
             owner_label: o.owner_label,
+            ended: o.ended,
             facts,
             earlier,
             after_preliminary,
@@ -95,8 +98,8 @@ impl Step<Acceptance> for StartAcceptance {
             project,
             &input.parties,
             &input.owner_label,
-            "项目验收由{owner}组织和申请",
-            "组织验收",
+            input.ended,
+            ("项目验收由{owner}组织和申请", "组织验收"),
         )?;
         let earlier: Vec<(i64, AcceptanceStatus)> = input
             .earlier

@@ -33,6 +33,8 @@ pub struct ChangeInput {
     project: Option<Project>,
     parties: Vec<String>,
     owner_label: String,
+    /// The day the project was terminated, if it was.
+    ended: Option<chrono::NaiveDate>,
     /// The project's facts.
     facts: Facts,
     /// The route under the profile with this change's amounts (when the form reads).
@@ -52,8 +54,12 @@ async fn gather_change(
     // The ratio is this change's own business: the derived one counts it already.
     facts.remove(&Fact::ChangeRatioBp);
     let moved_before = moved_so_far(cx.conn, project.id, except).await?;
-    let mut input =
-        ChangeInput { parties: o.parties, owner_label: o.owner_label, ..ChangeInput::default() };
+    let mut input = ChangeInput {
+        parties: o.parties,
+        owner_label: o.owner_label,
+        ended: o.ended,
+        ..ChangeInput::default()
+    };
     {
         let rules = cx.store.rules();
         if let Some(profile) = rules.profile(&project.profile_id)
@@ -77,8 +83,8 @@ fn check_change(form: &ChangeForm, input: &ChangeInput) -> Decided<(ChangeTerms,
         project,
         &input.parties,
         &input.owner_label,
-        "项目调整由{owner}提出",
-        "申请调整",
+        input.ended,
+        ("项目调整由{owner}提出", "申请调整"),
     )?;
     let terms = form.parse().map_err(DomainError::Invalid)?;
     let way = input.routing.clone().filter(|r| !r.route.steps.is_empty()).ok_or_else(|| {

@@ -41,6 +41,8 @@ pub struct TermsInput {
     project: Option<Project>,
     parties: Vec<String>,
     owner_label: String,
+    /// The day the project was terminated, if it was.
+    ended: Option<chrono::NaiveDate>,
     firm: Option<FirmRow>,
     /// The profile's clauses the terms lack (when the form reads).
     missing: Vec<govit_core::FieldError>,
@@ -68,6 +70,7 @@ async fn gather_terms(
     let terms = form.parse(china_today(who.now_ms)).ok();
     let mut input = TermsInput { parties, ..TermsInput::default() };
     input.approved_on = approved_on(cx.conn, project.id).await?;
+    input.ended = crate::projects::run::subject::ended_on(cx.conn, project.id).await?;
     if let Some(t) = &terms {
         input.firm = sqlx::query(
             "SELECT kind, name, blacklisted, blacklist_reason FROM firms WHERE id = $1 AND jurisdiction_id = $2",
@@ -142,8 +145,8 @@ fn check_terms(
         project,
         &input.parties,
         &input.owner_label,
-        "合同由{owner}登记",
-        "登记合同",
+        input.ended,
+        ("合同由{owner}登记", "登记合同"),
     )?;
     let terms = form.parse(china_today(at.who.now_ms)).map_err(DomainError::Invalid)?;
     if let Some(approved) = input.approved_on

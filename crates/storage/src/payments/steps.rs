@@ -28,6 +28,8 @@ pub struct StartInput {
     project: Option<Project>,
     parties: Vec<String>,
     owner_label: String,
+    /// The day the project was terminated, if it was.
+    ended: Option<chrono::NaiveDate>,
     facts: Facts,
     /// The project's requests so far.
     last_seq: i64,
@@ -71,6 +73,7 @@ impl Step<Payment> for StartPayment {
             project: Some(o.project),
             parties: o.parties,
             owner_label: o.owner_label,
+            ended: o.ended,
             facts,
             last_seq: last_seq.unwrap_or(0),
             route,
@@ -82,8 +85,8 @@ impl Step<Payment> for StartPayment {
             project,
             &input.parties,
             &input.owner_label,
-            "资金拨付由{owner}申请",
-            "申请拨付资金",
+            input.ended,
+            ("资金拨付由{owner}申请", "申请拨付资金"),
         )?;
         let terms = self.form.parse().map_err(DomainError::Invalid)?;
         if input.route.steps.is_empty() {

@@ -29,6 +29,8 @@ pub struct ReportInput {
     project: Option<Project>,
     parties: Vec<String>,
     owner_label: String,
+    /// The day the project was terminated, if it was.
+    ended: Option<chrono::NaiveDate>,
     /// The project's report of the same quarter, another than the one corrected.
     same: Option<i64>,
     /// The day the project was approved (立项批复): no report covers a quarter before it.
@@ -42,8 +44,12 @@ async fn gather_report(
         return Ok(ReportInput::default());
     };
     let project = o.project;
-    let mut input =
-        ReportInput { parties: o.parties, owner_label: o.owner_label, ..ReportInput::default() };
+    let mut input = ReportInput {
+        parties: o.parties,
+        owner_label: o.owner_label,
+        ended: o.ended,
+        ..ReportInput::default()
+    };
     input.approved_on = approved_on(cx.conn, project.id).await?;
     if let Some(q) = Quarter::parse(&form.period) {
         input.same = sqlx::query_scalar(
@@ -68,8 +74,8 @@ fn check_report(
         project,
         &input.parties,
         &input.owner_label,
-        "进度报告由{owner}填报",
-        "填报进度",
+        input.ended,
+        ("进度报告由{owner}填报", "填报进度"),
     )?;
     let terms = form.parse(china_today(at.who.now_ms)).map_err(DomainError::Invalid)?;
     if let Some(approved) = input.approved_on

@@ -185,6 +185,7 @@ struct OwedRow {
     status: String,
     fulfilled_on: Option<String>,
     late: i64,
+    ended_on: Option<String>,
 }
 
 /// The project's obligations as stored, by key.
@@ -193,7 +194,7 @@ async fn stored_rows(
 ) -> Result<std::collections::HashMap<String, OwedRow>> {
     let rows = sqlx::query(
         "SELECT obligation_key, jurisdiction_id, rule_id, cite, duty, rule_text, owed_by, owed_department_id, \
-         since_date, not_before, due_date, provisional, period, status, fulfilled_on, late \
+         since_date, not_before, due_date, provisional, period, status, fulfilled_on, late, ended_on \
          FROM obligations WHERE project_id = $1",
     )
     .bind(id.0)
@@ -217,6 +218,7 @@ async fn stored_rows(
                 status: r.try_get("status")?,
                 fulfilled_on: r.try_get("fulfilled_on")?,
                 late: r.try_get("late")?,
+                ended_on: r.try_get("ended_on")?,
             };
             Ok((r.try_get("obligation_key")?, row))
         })
@@ -391,19 +393,20 @@ impl Store {
                 status: o.status.as_str().to_string(),
                 fulfilled_on: o.fulfilled_on.map(fmt),
                 late: i64::from(o.late),
+                ended_on: o.ended_on.map(fmt),
             };
             let sql = match stored.remove(&o.key) {
                 Some(old) if old == row => continue,
                 Some(_) => {
                     "UPDATE obligations SET jurisdiction_id = $3, rule_id = $4, cite = $5, duty = $6, rule_text = $7, \
                      owed_by = $8, owed_department_id = $9, since_date = $10, not_before = $11, due_date = $12, \
-                     provisional = $13, period = $14, status = $15, fulfilled_on = $16, late = $17, computed_at_ms = $18 \
-                     WHERE project_id = $1 AND obligation_key = $2"
+                     provisional = $13, period = $14, status = $15, fulfilled_on = $16, late = $17, computed_at_ms = $18, \
+                     ended_on = $19 WHERE project_id = $1 AND obligation_key = $2"
                 }
                 None => {
                     "INSERT INTO obligations (project_id, obligation_key, jurisdiction_id, rule_id, cite, duty, rule_text, owed_by, \
-                     owed_department_id, since_date, not_before, due_date, provisional, period, status, fulfilled_on, late, computed_at_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+                     owed_department_id, since_date, not_before, due_date, provisional, period, status, fulfilled_on, late, computed_at_ms, \
+                     ended_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
                 }
             };
             sqlx::query(sql)
@@ -425,6 +428,7 @@ impl Store {
                 .bind(row.fulfilled_on)
                 .bind(row.late)
                 .bind(now_ms)
+                .bind(row.ended_on)
                 .execute(&mut *conn)
                 .await?;
         }

@@ -129,8 +129,9 @@ pub struct Rated {
     pub rating: Rating,
 }
 
-/// The basis of the rating of every approved project of jurisdiction `j` (or of the one
-/// project `only`) on `today`, with its latest given rating: one pass over grouped reads.
+/// The basis of the rating of every approved project not terminated of jurisdiction `j` (or
+/// of the one project `only`) on `today`, with its latest given rating: one pass over
+/// grouped reads.
 async fn rated(
     conn: &mut AnyConnection, j: JurisdictionId, today: NaiveDate, only: Option<ProjectId>,
 ) -> Result<Vec<Rated>> {
@@ -158,13 +159,16 @@ async fn rated(
          LEFT JOIN (SELECT project_id, CAST(COUNT(*) AS BIGINT) AS n FROM obligations \
            WHERE {scope} AND status <> 'waived' \
            AND due_date IS NOT NULL AND due_date < $2 AND since_date <= $2 \
-           AND (fulfilled_on IS NULL OR fulfilled_on > $2) GROUP BY project_id) ob \
+           AND (fulfilled_on IS NULL OR fulfilled_on > $2) AND (ended_on IS NULL OR ended_on > $2) \
+           GROUP BY project_id) ob \
            ON ob.project_id = p.id \
          LEFT JOIN (SELECT project_id, MAX(id) AS id FROM project_ratings \
            WHERE {scope} GROUP BY project_id) gl \
            ON gl.project_id = p.id \
          LEFT JOIN project_ratings g ON g.id = gl.id \
          WHERE p.jurisdiction_id = $1 AND p.status = 'approved' AND ($3 = 0 OR p.id = $3) \
+         AND NOT EXISTS (SELECT 1 FROM project_milestones t WHERE t.project_id = p.id \
+           AND t.kind = 'project_terminated' AND t.planned = 0) \
          ORDER BY p.id"
     )))
     .bind(j.0)
@@ -212,7 +216,8 @@ async fn rated(
 /// A project's rating as its page shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProjectRating {
-    /// None while the project is not approved (only approved projects are rated).
+    /// None while the project is not approved, and once it is terminated (only approved
+    /// projects under way or accepted are rated).
     pub rating: Option<Rating>,
     /// The ratings given, newest first.
     pub history: Vec<Kept>,
@@ -256,7 +261,8 @@ impl Store {
             None
         };
         let parties = crate::projects::run::acting_parties(&mut conn, who.principal, p).await?;
-        let may_rate = approved && parties.iter().any(|k| k == AUTHORITY);
+        // A terminated project is rated no more (its ratings given stay in its history).
+        let may_rate = rating.is_some() && parties.iter().any(|k| k == AUTHORITY);
         Ok(ProjectRating { rating, history, may_rate, seen })
     }
 

@@ -26,6 +26,8 @@ pub struct RateInput {
     computed: u8,
     latest: i64,
     today: Option<NaiveDate>,
+    /// The day the project was terminated, if it was: it is rated no more.
+    ended: Option<NaiveDate>,
 }
 
 impl Step<Kept> for RateProject {
@@ -57,6 +59,7 @@ impl Step<Kept> for RateProject {
             authority,
             computed,
             today: Some(today),
+            ended: o.ended,
         })
     }
     fn decide(
@@ -69,6 +72,11 @@ impl Step<Kept> for RateProject {
         if project.status != ProjectStatus::Approved {
             return Err(DomainError::InvalidState {
                 message: format!("项目当前为“{}”，立项批复后才有综合评级", project.status.label()),
+            });
+        }
+        if let Some(day) = input.ended {
+            return Err(DomainError::InvalidState {
+                message: format!("项目已于 {day} 终止，不再评定综合评级"),
             });
         }
         if input.latest != self.seen {

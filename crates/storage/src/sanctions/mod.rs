@@ -359,7 +359,8 @@ impl Store {
         let parties = crate::projects::run::acting_parties(&mut conn, who.principal, p).await?;
         let today = crate::base::china_today(now_ms);
         let approved = p.status == govit_core::project::ProjectStatus::Approved;
-        let ended = measures.iter().any(|m| m.step == SanctionStep::Terminate);
+        let ended = measures.iter().any(|m| m.step == SanctionStep::Terminate)
+            || crate::projects::run::subject::ended_on(&mut conn, p.id).await?.is_some();
         let report = report_step(profile);
         let mut taker = false;
         let mut offers = Vec::new();

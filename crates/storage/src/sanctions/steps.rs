@@ -41,6 +41,8 @@ pub struct TakeInput {
     rectified: Option<Rectified>,
     /// The steps in force now.
     in_force: Vec<SanctionStep>,
+    /// The day the project was terminated, if it was (by its owner unit or a measure).
+    ended: Option<chrono::NaiveDate>,
 }
 
 impl Step<Measure> for TakeMeasure {
@@ -67,6 +69,7 @@ impl Step<Measure> for TakeMeasure {
         crate::projects::hold(cx.conn, o.project.id).await?;
         Ok(TakeInput {
             in_force: in_force(cx.conn, o.project.id).await?,
+            ended: o.ended,
             project: Some(o.project),
             profile,
             parties: o.parties,
@@ -99,6 +102,11 @@ impl Step<Measure> for TakeMeasure {
                     "项目当前为“{}”，立项批复后才能采取处理措施",
                     project.status.label()
                 ),
+            });
+        }
+        if let Some(day) = input.ended {
+            return Err(DomainError::InvalidState {
+                message: format!("项目已于 {day} 终止")
             });
         }
         if input.in_force.contains(&SanctionStep::Terminate) {
@@ -138,15 +146,31 @@ impl Step<Measure> for TakeMeasure {
                 message: format!("“{}”正在实施，解除后才能再次采取", terms.step.label()),
             })
         })?;
+        let said = format!("{}（{}）：{}", terms.step.label(), terms.rule.cite, terms.reason);
         crate::projects::note_on_timeline(
             cx.conn,
             who.principal,
             who.now_ms,
             self.project,
             ProjectAction::Sanction,
-            &format!("{}（{}）：{}", terms.step.label(), terms.rule.cite, terms.reason),
+            &said,
         )
         .await?;
+        // 终止项目 ends the project as its owner's termination does: the event every room
+        // reads, and what it owed no more.
+        if terms.step == SanctionStep::Terminate {
+            crate::projects::obligations::insert_milestone(
+                cx.conn,
+                self.project,
+                govit_core::policy::EventKind::ProjectTerminated,
+                crate::base::china_today(who.now_ms),
+                &said,
+                who.principal.user_id.0,
+                who.now_ms,
+            )
+            .await?;
+            cx.store.project_events_changed(cx.conn, self.project, who.now_ms).await?;
+        }
         Ok(Written::created(id))
     }
     fn detail(&self) -> String {

@@ -202,6 +202,9 @@ impl Subject for Submission {
         let (_, stated) = self.kind()?.day?;
         (stated == event).then_some(self.terms.day).flatten()
     }
+    fn goes_on_when_ended(&self) -> bool {
+        self.kind().is_some_and(|k| k.winds_up)
+    }
 }
 
 /// A stage a project may send a submission through, as its page offers it.
@@ -241,6 +244,7 @@ impl Store {
         let facts = self.facts_of(&mut conn, p).await?;
         let parties = crate::projects::run::acting_parties(&mut conn, who.principal, p).await?;
         let approved = p.status == govit_core::project::ProjectStatus::Approved;
+        let ended = crate::projects::run::subject::ended_on(&mut conn, p.id).await?;
         // Per stage: whether one is open, whether one is done.
         let rows = sqlx::query(
             "SELECT stage, \
@@ -261,7 +265,10 @@ impl Store {
             let route = submission::route(profile, stage, &facts);
             let first = route.steps.first().map(|s| s.parties.clone()).unwrap_or_default();
             let label = profile.stage_label(stage);
-            let not_yet = steps::not_yet(&mut conn, p.id, profile, &route, &label).await?;
+            let not_yet = match steps::after_end(stage, ended, &label) {
+                Some(why) => Some(why),
+                None => steps::not_yet(&mut conn, p.id, profile, &route, &label).await?,
+            };
             let starter = first.iter().any(|f| parties.contains(f));
             let (open, done) = counts.get(stage.as_str()).copied().unwrap_or((0, 0));
             let once_done = stage == Stage::FinancialReview && done > 0;

@@ -48,6 +48,20 @@ pub(crate) async fn not_yet(
     Ok(Some(format!("项目{}后才能发起{label}{cite}", event.label())))
 }
 
+/// Why a submission of `stage` (`label`) cannot begin on a project terminated on `ended`, if
+/// it cannot: only what winds the project up begins after it, and it is terminated once.
+pub(crate) fn after_end(
+    stage: Stage, ended: Option<chrono::NaiveDate>, label: &str,
+) -> Option<String> {
+    let day = ended?;
+    let winds_up = submission::kind(stage).is_some_and(|k| k.winds_up);
+    match stage {
+        Stage::Termination => Some(format!("项目已于 {day} 终止")),
+        _ if !winds_up => Some(format!("项目已于 {day} 终止，不能再发起{label}")),
+        _ => None,
+    }
+}
+
 /// What project `project` may still return as surplus: what was paid to it, less its other
 /// surplus returns (`except` the one being corrected) not refused.
 async fn returnable(
@@ -241,9 +255,10 @@ impl Step<Submission> for StartSubmission {
         let accepted = accepted_on(cx.conn, o.project.id).await?;
         let label =
             profile.map_or_else(|| self.stage.label().into(), |p| p.stage_label(self.stage));
-        let not_yet = match profile {
-            Some(pr) => not_yet(cx.conn, o.project.id, pr, &route, &label).await?,
-            None => None,
+        let not_yet = match (after_end(self.stage, o.ended, &label), profile) {
+            (Some(why), _) => Some(why),
+            (None, Some(pr)) => not_yet(cx.conn, o.project.id, pr, &route, &label).await?,
+            (None, None) => None,
         };
         let returnable = returnable(cx.conn, o.project.id, None).await?;
         Ok(StartInput {

@@ -59,9 +59,11 @@ pub struct DashboardDto {
     as_of: String,
     /// Projects by status code (draft, submitted, returned, approved, rejected, outside_scope).
     by_status: Vec<CountDto>,
-    /// Approved projects not yet through completion acceptance, and those through it.
+    /// Approved projects not yet through completion acceptance, those through it, and those
+    /// terminated (项目终止; counted there only).
     building: i64,
     accepted: i64,
+    terminated: i64,
     overdue_total: i64,
     overdue_by_department: Vec<CountDto>,
     /// The first 200 overdue on `as_of`, longest overdue first.
@@ -133,6 +135,7 @@ pub async fn get_dashboard(
             .collect(),
         building: d.building,
         accepted: d.accepted,
+        terminated: d.terminated,
         overdue_total: d.overdue_total,
         overdue_by_department: d
             .overdue_by_department

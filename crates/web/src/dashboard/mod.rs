@@ -252,6 +252,7 @@ async fn dashboard_page(
     phases.retain(|(l, _)| l != ProjectStatus::Approved.label());
     phases.push(("已批复·建设中".into(), d.building));
     phases.push(("已批复·已竣工验收".into(), d.accepted));
+    phases.push(("已批复·已终止".into(), d.terminated));
     let charts = vec![
         Chart::of(
             "chart-status",
@@ -359,6 +360,7 @@ async fn export(
                 d.by_status.iter().map(|(s, n)| vec![status_label(s), n.to_string()]).collect();
             rows.push(vec!["其中：已批复·建设中".into(), d.building.to_string()]);
             rows.push(vec!["其中：已批复·已竣工验收".into(), d.accepted.to_string()]);
+            rows.push(vec!["其中：已批复·已终止".into(), d.terminated.to_string()]);
             let headers = ["状态", "项目数"];
             xlsx_response(
                 Table::new("项目状态", &headers, &[(0, 24.0)]),

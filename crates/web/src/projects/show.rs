@@ -51,6 +51,8 @@ struct ProjectPage {
     can_reopen: bool,
     /// The article that puts a project recorded as outside the regulation there (yeji:2).
     outside_scope_rule: Option<(String, String)>,
+    /// The day the project was terminated (项目终止) and what recorded it, if it was.
+    ended: Option<(String, String)>,
     can_decide: bool,
     /// The step the caller decides on, in the regulation's words, with its article.
     step_label: String,
@@ -183,6 +185,7 @@ pub async fn project_page(
         if can_edit || can_decide { state.store.pass_blocked(pr, &p, &view).await? } else { None };
     let (submit_blocked, pass_blocked) = if can_edit { (blocked, None) } else { (None, blocked) };
     let panels = state.panels.for_project(state, user, &p, &entered, &view).await?;
+    let ended = state.store.termination(id).await?.map(|(d, note)| (d.to_string(), note));
     // The project's own profile names its form (no read of the jurisdiction).
     let declaration_form = state
         .store
@@ -198,6 +201,7 @@ pub async fn project_page(
             .await?
             .with_errors(!errors.is_empty()),
         can_edit,
+        ended,
         submit_blocked,
         pass_blocked,
         review_form,

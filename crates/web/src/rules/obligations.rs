@@ -44,7 +44,7 @@ pub fn status_class(s: Status) -> &'static str {
         Status::DueSoon => "returned",
         Status::Overdue => "refused",
         Status::Fulfilled => "approved",
-        Status::Waived => "draft",
+        Status::Waived | Status::Ended => "draft",
     }
 }
 

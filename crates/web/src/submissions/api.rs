@@ -40,7 +40,7 @@ pub struct SubmissionDto {
     project_name: String,
     owner_name: String,
     /// unimplemented_report, surplus_return, financial_review, self_evaluation,
-    /// post_evaluation, om_fund_application, om_report, rectification
+    /// post_evaluation, om_fund_application, om_report, rectification, termination
     stage: String,
     /// The stage's name in the profile (财评或审计, 绩效自评).
     title: String,
@@ -202,7 +202,8 @@ pub async fn project_submissions(
 struct SubmissionBody {
     /// When beginning (POST): unimplemented_report (yeji:19), surplus_return (yeji:19),
     /// financial_review, self_evaluation, post_evaluation, om_fund_application, om_report
-    /// (linxiang:29) or rectification (限期整改, begun by the party that orders it) — the stages
+    /// (linxiang:29), rectification (限期整改, begun by the party that orders it) or termination
+    /// (项目终止, linxiang:25: the project takes no further construction step) — the stages
     /// the project's profile lays out (`GET /api/v1/projects/{id}/submissions`).
     stage: Option<String>,
     /// 退回结余资金 (surplus_return: at most what was paid and not yet returned), 竣工决算金额
@@ -309,10 +310,9 @@ pub async fn start_submission(
         .and_then(|s| Stage::parse(s.trim()))
         .filter(|s| govit_core::submission::kind(*s).is_some())
         .ok_or_else(|| {
-            govit_core::DomainError::invalid(
-                "stage",
-                "办理事项应为 unimplemented_report、surplus_return、financial_review、self_evaluation、post_evaluation、om_fund_application、om_report 或 rectification",
-            )
+            let codes: Vec<&str> =
+                govit_core::submission::STAGES.iter().map(|s| s.as_str()).collect();
+            govit_core::DomainError::invalid("stage", format!("办理事项应为 {}", codes.join("、")))
         })?;
     let step = StartSubmission { project: ProjectId(id), stage, form };
     let changed = state.store.run(user.who(&state), Target::New, &step).await?;

@@ -84,6 +84,11 @@ pub trait Subject: Record + Clone + Send + Sync + 'static {
     fn event_day(&self, _event: EventKind) -> Option<chrono::NaiveDate> {
         None
     }
+    /// Whether its run still passes once its project is terminated (项目终止): only what winds
+    /// the project up does (its accounts, its evaluation, the termination's own statement).
+    fn goes_on_when_ended(&self) -> bool {
+        false
+    }
 }
 
 /// The `Record` of a subject: keyed by its id and version, read with its select, seen by
@@ -119,10 +124,12 @@ pub(crate) use subject_record;
 
 /// The rule of every subject an owner unit starts on its approved project (a contract, a
 /// change, a report): the caller acts as the project's owner unit (`owner_label` its name in
-/// the profile), and the project is approved. `by` says who does it, `{owner}` standing for the
-/// owner (合同由{owner}登记); `doing` what waits on approval (登记合同).
+/// the profile), the project is approved and not terminated (`ended`: the day it was). `by`
+/// says who does it, `{owner}` standing for the owner (合同由{owner}登记); `doing` what waits on
+/// approval (登记合同).
 pub(crate) fn owner_of_approved(
-    project: &Project, parties: &[String], owner_label: &str, by: &str, doing: &str,
+    project: &Project, parties: &[String], owner_label: &str, ended: Option<chrono::NaiveDate>,
+    (by, doing): (&str, &str),
 ) -> std::result::Result<(), DomainError> {
     if !parties.iter().any(|p| p == super::OWNER) {
         let owner = if owner_label.is_empty() { "项目建设单位" } else { owner_label };
@@ -133,16 +140,33 @@ pub(crate) fn owner_of_approved(
             message: format!("项目当前为“{}”，立项批复后才能{doing}", project.status.label()),
         });
     }
+    if let Some(day) = ended {
+        return Err(ended_refusal(day, doing));
+    }
     Ok(())
 }
 
+/// The refusal of `doing` on a project terminated on `day`.
+pub(crate) fn ended_refusal(day: chrono::NaiveDate, doing: &str) -> DomainError {
+    DomainError::InvalidState { message: format!("项目已于 {day} 终止，不能再{doing}") }
+}
+
+/// The day project `project` was terminated (项目终止: by its owner unit, or a measure of the
+/// authority's), if it was.
+pub(crate) async fn ended_on(
+    conn: &mut AnyConnection, project: ProjectId,
+) -> Result<Option<chrono::NaiveDate>> {
+    first_day(conn, project, EventKind::ProjectTerminated).await
+}
+
 /// What starting a subject on a project reads first: the project (if the caller sees it), the
-/// parties the caller acts as on it, and the owner unit's name in its profile — for
-/// [`owner_of_approved`].
+/// parties the caller acts as on it, the owner unit's name in its profile and the day the
+/// project was terminated, if it was — for [`owner_of_approved`].
 pub(crate) struct Opening {
     pub project: Project,
     pub parties: Vec<String>,
     pub owner_label: String,
+    pub ended: Option<chrono::NaiveDate>,
 }
 
 /// The [`Opening`] of a subject of project `id`, on the write's connection; `None` when the
@@ -161,7 +185,8 @@ pub(crate) async fn opening<S: Record>(
         .profile(&project.profile_id)
         .map(|p| p.party_label(super::OWNER))
         .unwrap_or_default();
-    Ok(Some(Opening { project, parties, owner_label }))
+    let ended = ended_on(cx.conn, id).await?;
+    Ok(Some(Opening { project, parties, owner_label, ended }))
 }
 
 /// The first day `event` happened on project `project` (planned dates aside), if it did.
@@ -306,6 +331,26 @@ pub struct SubjectView<S> {
 }
 
 impl Store {
+    /// When and how project `project` (which the caller has read) was terminated, if it was:
+    /// the day and what recorded it (项目终止 and its number, or the authority's measure).
+    pub async fn termination(
+        &self, project: ProjectId,
+    ) -> Result<Option<(chrono::NaiveDate, String)>> {
+        let mut conn = self.pool.acquire().await?;
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT event_date, note FROM project_milestones WHERE project_id = $1 AND planned = 0 \
+             AND kind = $2 ORDER BY event_date, id LIMIT 1",
+        )
+        .bind(project.0)
+        .bind(EventKind::ProjectTerminated.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(row.and_then(|(d, note)| {
+            let day = chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()?;
+            Some((day, note))
+        }))
+    }
+
     /// A subject the caller may see, with its run and the verbs the caller may use.
     pub async fn subject_view<S: Subject>(&self, who: Who<'_>, id: i64) -> Result<SubjectView<S>> {
         let record = self.read::<S>(who, id).await?;
@@ -434,6 +479,8 @@ pub struct ActInput {
     /// The window a duty the pass would fulfil has not opened yet (lhasa:22's self-evaluation
     /// from the 12th month after acceptance): its article and why.
     early: Option<(String, String)>,
+    /// The day its project was terminated, when the pass would go on with what it ended.
+    ended: Option<chrono::NaiveDate>,
 }
 
 impl<S: Subject> Step<S> for SubjectAct<S> {
@@ -466,7 +513,11 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         {
             early = window_not_open(cx.store, cx.conn, p, &step.on_pass, cx.who.now_ms).await?;
         }
-        Ok(ActInput { run: Some(run), parties, holders, gates, early })
+        let ended = match self.verb.kind() == VerbKind::Pass && !s.goes_on_when_ended() {
+            true => ended_on(cx.conn, s.project()).await?,
+            false => None,
+        };
+        Ok(ActInput { run: Some(run), parties, holders, gates, early, ended })
     }
     fn decide(&self, at: At<'_, S>, input: ActInput) -> Decided<Self::Decision> {
         let s = at.record()?;
@@ -486,6 +537,11 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         let (subject, done) = s.naming();
         let actor_holds = run.progress.holds(actor);
         if kind == VerbKind::Pass && actor_holds {
+            if let Some(day) = input.ended {
+                return Err(DomainError::InvalidState {
+                    message: format!("项目已于 {day} 终止，{subject}不再办理（可撤回或退回）"),
+                });
+            }
             govit_core::project::first_refusal(&input.gates)?;
             if let Some((cite, text)) = input.early.clone() {
                 return Err(DomainError::GateRefused { cite, text });
