@@ -326,6 +326,8 @@ async fn openapi_documents_every_route() {
         ("get", "/api/v1/projects/{id}/contracts"),
         ("post", "/api/v1/projects/{id}/contracts"),
         ("post", "/api/v1/org/firms/{id}/blacklist"),
+        ("get", "/api/v1/org/{kind}/{id}/credit-records"),
+        ("post", "/api/v1/org/{kind}/{id}/credit-records"),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     for (m, p) in expected {

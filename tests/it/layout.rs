@@ -30,6 +30,7 @@ const STORAGE: &[(&str, &[&str])] = &[
     ("submissions", &["base", "rules", "org", "projects", "payments"]),
     ("sanctions", &["base", "rules", "org", "projects"]),
     ("ratings", &["base", "projects"]),
+    ("credit", &["base", "projects"]),
     ("dashboard", &["base"]),
     (
         "archives",
@@ -111,6 +112,7 @@ const WEB: &[(&str, &[&str])] = &[
     ("submissions", &["shell"]),
     ("sanctions", &["shell"]),
     ("ratings", &["shell"]),
+    ("credit", &["shell"]),
     ("dashboard", &["shell"]),
     ("archives", &["shell"]),
     ("home", &["shell"]),

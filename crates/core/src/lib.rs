@@ -39,6 +39,7 @@ pub mod calendar;
 pub mod change;
 pub mod cloud;
 pub mod contract;
+pub mod credit;
 pub mod crypto;
 pub mod decision;
 pub mod declaration;

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod changes;
 pub mod cloud;
 pub mod contracts;
+pub mod credit;
 pub mod dashboard;
 pub mod decisions;
 pub mod materials;

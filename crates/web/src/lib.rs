@@ -17,6 +17,7 @@ pub mod audit;
 pub mod changes;
 pub mod cloud;
 pub mod contracts;
+pub mod credit;
 pub mod dashboard;
 pub mod decisions;
 pub mod home;
@@ -112,6 +113,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(search::pages())
         .merge(systems::pages())
         .merge(org::pages())
+        .merge(credit::pages())
         .merge(audit::pages())
         .merge(cloud::pages())
         .merge(api)

@@ -50,6 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::submissions::router())
         .merge(crate::sanctions::router())
         .merge(crate::ratings::router())
+        .merge(crate::credit::router())
         .merge(crate::dashboard::router())
         .merge(crate::archives::router())
         .merge(crate::reviews::router())

@@ -8,6 +8,8 @@ use serde_json::{Value, json};
 /// Every account of a profile's demo jurisdiction, signed in over the API.
 pub(crate) struct Cast {
     pub(crate) apis: Vec<(String, String, Api)>,
+    /// The jurisdiction's administrator's login (not signed in with the rest).
+    pub(crate) admin: String,
 }
 
 impl Cast {
@@ -24,13 +26,17 @@ impl Cast {
         .expect("seed")
         .expect("new jurisdiction");
         let mut apis = Vec::new();
+        let mut admin = String::new();
         for a in seeded.accounts {
+            if a.role.contains("管理员") && admin.is_empty() {
+                admin = a.login.clone();
+            }
             if a.role.contains("管理员") || a.role.contains("审计") {
                 continue;
             }
             apis.push((a.login.clone(), a.name.clone(), app.api(&a.login).await));
         }
-        Cast { apis }
+        Cast { apis, admin }
     }
 
     /// Every account of the cast.

@@ -14,6 +14,7 @@ mod acceptances;
 mod cast;
 mod changes;
 mod contracts;
+mod credit;
 mod dashboard;
 mod panels;
 mod payments;

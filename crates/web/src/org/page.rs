@@ -52,6 +52,11 @@ struct OrgPage {
     departments: Vec<DeptRow>,
     firms: Vec<govit_storage::org::Firm>,
     experts: Vec<govit_storage::org::Expert>,
+    /// How many credit records each firm and expert has, by id (none: not listed).
+    firm_records: HashMap<i64, i64>,
+    expert_records: HashMap<i64, i64>,
+    /// The article the blacklist stands on, where the profile names one.
+    blacklist_cite: Option<String>,
     /// Party kinds as this profile names them: code, label, checked.
     party_kinds: Vec<(&'static str, String, bool)>,
     firm_kinds: Vec<(&'static str, &'static str)>,
@@ -116,6 +121,12 @@ async fn org_page(state: &AppState, user: &User, shown: Shown) -> PageResult {
             (k.as_str(), label, chosen.contains(k))
         })
         .collect();
+    let counts = state.store.credit_counts(j).await?;
+    let records_of = |kind: govit_core::credit::CreditSubject| -> HashMap<i64, i64> {
+        counts.iter().filter(|((k, _), _)| *k == kind).map(|((_, id), n)| (*id, *n)).collect()
+    };
+    let blacklist_cite =
+        profile.as_ref().and_then(govit_core::credit::blacklisting).map(|r| r.cite.clone());
     let failed = !shown.errors.is_empty() || shown.import_error.is_some();
     let problems = shown.import.as_ref().is_some_and(|i| !i.problems.is_empty());
     let title = if failed || problems { "错误：组织机构" } else { "组织机构" };
@@ -129,6 +140,9 @@ async fn org_page(state: &AppState, user: &User, shown: Shown) -> PageResult {
         departments,
         firms,
         experts: org.experts,
+        firm_records: records_of(govit_core::credit::CreditSubject::Firm),
+        expert_records: records_of(govit_core::credit::CreditSubject::Expert),
+        blacklist_cite,
         party_kinds,
         firm_kinds: FirmKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
         failed: shown.failed,
