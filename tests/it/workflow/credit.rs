@@ -92,10 +92,13 @@ async fn linxiang_35_records_a_firms_misconduct_in_its_credit_file() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, shown) = web.text(&format!("{page}?done=recorded")).await;
     assert!(shown.contains("已记入信用档案") && shown.contains("监理日志弄虚作假"), "{shown}");
-    // The clerk reads the page without the form.
+    // The clerk reads the page without the form, and is told when choosing the firm.
     let (login, _) = cast.owner_clerk(id).await;
-    let (_, seen) = app.login(&login).await.text(&page).await;
+    let clerk_web = app.login(&login).await;
+    let (_, seen) = clerk_web.text(&page).await;
     assert!(seen.contains(conduct) && !seen.contains("record-credit"), "{seen}");
+    let (_, form) = clerk_web.text(&format!("/projects/{id}/contracts/new")).await;
+    assert!(form.contains("（信用档案有不良行为记录 2 条）"), "{form}");
 }
 
 #[tokio::test]

@@ -143,9 +143,16 @@ async fn render_form(
         let profile = rules.profile(&p.profile_id);
         shown.iter().map(|k| (k.as_str(), k.label(), requirements(profile, *k))).collect()
     };
+    // A firm with misconduct in its credit file (linxiang:35) says so where it is chosen.
+    let records = state.store.credit_counts(p.jurisdiction_id).await?;
     let mut firms = Vec::new();
     for k in &shown {
-        let list = state.store.contractable_firms(p.jurisdiction_id, *k).await?;
+        let mut list = state.store.contractable_firms(p.jurisdiction_id, *k).await?;
+        for (id, name) in list.iter_mut() {
+            if let Some(n) = records.get(&(govit_core::credit::CreditSubject::Firm, *id)) {
+                name.push_str(&format!("（信用档案有不良行为记录 {n} 条）"));
+            }
+        }
         firms.push((k.firm_kind().label(), list));
     }
     let chosen: Vec<&str> = f.deliverables.split(',').map(str::trim).collect();
