@@ -20,6 +20,9 @@
 //!   it opens the measures the sanction goes on to name (`crate::sanction`);
 //! - 运行维护情况报告 (`om_report`, linxiang:29): after acceptance the owner unit issues one a year,
 //!   naming the year it covers (one per year);
+//! - 年度工作绩效考核 (`unit_assessment`, xinzhou-transport:25): the data centre assesses how a
+//!   project of a unit is used, once a year after its acceptance, naming the year; the results
+//!   are what the review of the unit's next declarations weighs;
 //! - 项目终止 (`termination`, linxiang:25): the owner unit ends the project's implementation and
 //!   sends its written statement to the authority; its first step records 项目终止, after which
 //!   the project takes no further step of its construction (only what winds it up).
@@ -45,7 +48,7 @@ named_enum!(
 );
 
 /// The stages a submission may run, in the order of a project's life.
-pub const STAGES: [Stage; 9] = [
+pub const STAGES: [Stage; 10] = [
     Stage::UnimplementedReport,
     Stage::SurplusReturn,
     Stage::FinancialReview,
@@ -53,6 +56,7 @@ pub const STAGES: [Stage; 9] = [
     Stage::PostEvaluation,
     Stage::OmFundApplication,
     Stage::OmReport,
+    Stage::UnitAssessment,
     Stage::Rectification,
     Stage::Termination,
 ];
@@ -84,7 +88,7 @@ pub struct Kind {
     pub winds_up: bool,
 }
 
-const KINDS: [Kind; 9] = [
+const KINDS: [Kind; 10] = [
     Kind {
         stage: Stage::UnimplementedReport,
         amount: None,
@@ -172,6 +176,19 @@ const KINDS: [Kind; 9] = [
         year: Some("报告年度"),
         text: "运行维护情况",
         hint: "本年度系统运行、维护和安全保障情况，运行维护方案、安全保障方案的执行情况及存在的问题。",
+        after: Some(EventKind::CompletionAcceptancePassed),
+        gate: None,
+        winds_up: false,
+    },
+    Kind {
+        stage: Stage::UnitAssessment,
+        amount: None,
+        day: None,
+        due: None,
+        rule: false,
+        year: Some("考核年度"),
+        text: "考核结果",
+        hint: "本年度项目的使用情况、考核结论及存在的问题和改进要求。",
         after: Some(EventKind::CompletionAcceptancePassed),
         gate: None,
         winds_up: false,
@@ -271,6 +288,17 @@ pub fn typed_year(typed: &str) -> Option<i32> {
         return None;
     }
     t.parse().ok()
+}
+
+/// Whether what `rule`'s submissions conclude is what the review of the unit's next
+/// declarations weighs: the evaluations a profile scores (gaoping:22, yeji:29, linxiang:33,
+/// xinzhou-transport:23/26) and xinzhou-transport:25's yearly assessment of units.
+pub fn weighed_next_year(rule: &crate::policy::StageRule) -> bool {
+    match rule.stage {
+        Stage::PostEvaluation => !rule.dimensions.is_empty(),
+        Stage::UnitAssessment => true,
+        _ => false,
+    }
 }
 
 /// Whether a stage's rules may list what its submissions score: the evaluations.

@@ -60,8 +60,8 @@ pub struct Dashboard {
     pub as_of: NaiveDate,
     /// Projects by status (status code, count).
     pub by_status: Vec<(String, i64)>,
-    /// Approved projects: under construction (not yet through completion acceptance), and
-    /// accepted.
+    /// Approved projects: under construction (neither through completion acceptance nor
+    /// terminated), accepted (and not terminated), and terminated.
     pub building: i64,
     pub accepted: i64,
     /// Approved projects terminated (项目终止), whether accepted or not.

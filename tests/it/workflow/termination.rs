@@ -97,6 +97,14 @@ async fn linxiang_25_the_owner_terminates_its_project_and_nothing_of_its_constru
     let t = stage(&offered);
     assert_eq!(t["may_start"], json!(true), "{t}");
     assert!(t["rules"].to_string().contains("linxiang:25"), "{t}");
+    let evaluation = |o: &Value| {
+        o["stages"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["stage"] == "post_evaluation").cloned())
+            .unwrap_or_else(|| panic!("no post-evaluation: {o}"))
+    };
+    let (_, offered) = reviewer.get(&path).await;
+    assert!(evaluation(&offered)["not_yet"].to_string().contains("竣工验收"), "{offered}");
     // The owner unit terminates it, not the authority; a statement is required.
     let statement = json!({"stage": "termination",
         "text": "承建单位不按建设方案批复和合同执行且拒不接受监督检查，依法终止项目实施"});
@@ -145,6 +153,19 @@ async fn linxiang_25_the_owner_terminates_its_project_and_nothing_of_its_constru
         "终止，本合同的备案不再办理",
     );
     refused_with(&clerk.post(&path, json!({"stage": "termination", "text": "再次"})).await, "终止");
+    refused_with(
+        &clerk
+            .post(
+                &format!("/api/v1/projects/{id}/events"),
+                json!({"kind": "work_started", "date": day.clone()}),
+            )
+            .await,
+        "终止，不能再登记“开工建设”",
+    );
+    // What winds it up opens without the acceptance that will not come (linxiang:33).
+    let (_, offered) = reviewer.get(&path).await;
+    let e = evaluation(&offered);
+    assert_eq!((e["not_yet"].clone(), e["may_start"].clone()), (json!(null), json!(true)), "{e}");
     let (_, offered) = clerk.get(&path).await;
     let t = stage(&offered);
     assert_eq!(t["may_start"], json!(false), "{t}");
@@ -183,9 +204,30 @@ async fn linxiang_25_the_owner_terminates_its_project_and_nothing_of_its_constru
         statuses(clerk, id).await.iter().all(|(_, s)| s != "ended"),
         "what it owed is owed again"
     );
-    // … until it is sent again; the authority's receipt still goes through (it winds it up).
+    // … until it is sent again. The authority receives it, or returns it for more — it does not
+    // refuse it; returned and sent again a day later, the project ended on the first day.
     let (s, r) = act_on(clerk, "submissions", sid, "pass", json!({})).await;
     assert_eq!(s, StatusCode::OK, "{r}");
+    let first_step = r["steps"][0]["key"].clone();
+    refused_with(
+        &act_on(reviewer, "submissions", sid, "reject", json!({"reason": "理由不充分"})).await,
+        "不作“不予通过”",
+    );
+    let (s, r) = act_on(
+        reviewer,
+        "submissions",
+        sid,
+        "return",
+        json!({"to": first_step, "reason": "请补充已完成的建设内容"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    app.advance(std::time::Duration::from_secs(86_400));
+    let (s, r) = act_on(clerk, "submissions", sid, "pass", json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let web = app.login(&login).await;
+    let (_, page) = web.text(&format!("/projects/{id}")).await;
+    assert!(page.contains(&format!("本项目已于 {day} 终止")), "{page}");
     let (s, r) = act_on(reviewer, "submissions", sid, "pass", json!({})).await;
     assert_eq!((s, r["status"].clone()), (StatusCode::OK, json!("done")), "{r}");
     assert_eq!(terminations(&app, id).await, 1);
@@ -240,4 +282,17 @@ async fn gaoping_22_the_authoritys_termination_ends_the_project_as_the_owners_do
         "{after:?}"
     );
     assert_eq!(terminations(&app, id).await, 1);
+}
+
+#[tokio::test]
+async fn a_project_through_its_completion_acceptance_is_not_terminated() {
+    let app = spawn_app().await;
+    let (cast, id) = super::submissions::accepted(&app, "linxiang").await;
+    let (_, clerk) = cast.owner_clerk(id).await;
+    let path = format!("/api/v1/projects/{id}/submissions");
+    refused_with(
+        &clerk.post(&path, json!({"stage": "termination", "text": "预期目标不能实现"})).await,
+        "通过竣工验收，实施已经完成",
+    );
+    assert_eq!(terminations(&app, id).await, 0);
 }

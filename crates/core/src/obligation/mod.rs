@@ -31,7 +31,7 @@ pub enum Status {
     Overdue,
     Fulfilled,
     Waived,
-    /// The project was terminated (项目终止) before the duty was done: it is owed no more.
+    /// The project was terminated (项目终止) before the duty was due: it is owed no more.
     Ended,
 }
 
@@ -237,9 +237,10 @@ pub fn obligations<'p>(
         v
     };
     let waived = |key: &str| ctx.waivers.iter().any(|w| w.key == key);
-    // A terminated project owes nothing more of what it owed then, and no later occurrence
-    // of a recurring duty; duties counted from the termination, or from what follows it (its
-    // final accounts), still apply.
+    // A terminated project owes no more of what was not yet due then, and no later occurrence
+    // of a recurring duty; what was overdue stays overdue (the authority may waive it), and
+    // duties counted from the termination or met by what winds the project up (its final
+    // accounts, its evaluation) still apply.
     let ended = dates_of(EventKind::ProjectTerminated).first().copied();
     for rule in &profile.deadlines {
         if !all_hold(&rule.when, ctx.facts) {
@@ -337,7 +338,12 @@ pub fn obligations<'p>(
     }
     if let Some(day) = ended {
         for o in out.iter_mut() {
-            if o.status.is_open() && o.since <= day && o.rule.after != EventKind::ProjectTerminated
+            let overdue_then = o.due.is_some_and(|d| d.date < day);
+            if o.status.is_open()
+                && o.since <= day
+                && !overdue_then
+                && o.rule.after != EventKind::ProjectTerminated
+                && !o.rule.fulfilled_by.winds_up()
             {
                 o.status = Status::Ended;
                 o.ended_on = Some(day);

@@ -271,13 +271,13 @@ fulfilled_by = "final_accounts_done"
     let mut events = vec![
         ev(EventKind::WorkStarted, "2025-05-20"),
         ev(EventKind::ProgressReported, "2025-07-03"),
-        ev(EventKind::ProjectTerminated, "2025-10-16"),
+        ev(EventKind::ProjectTerminated, "2025-10-10"),
     ];
     let os = one(&p, &events, &f, "2026-03-01");
     let shown: Vec<(Option<&str>, Status)> =
         os.iter().map(|o| (o.period.as_deref(), o.status)).collect();
-    // The second quarter's report was made; the third's, overdue when the project ended, is
-    // owed no more; no quarter after the termination is owed at all.
+    // The second quarter's report was made; the third's, due on 14 October, is owed no more
+    // once the project ended on the 10th; no quarter after the termination is owed at all.
     assert_eq!(
         shown,
         [
@@ -286,12 +286,17 @@ fulfilled_by = "final_accounts_done"
             (None, Status::Overdue)
         ]
     );
-    assert_eq!(os[1].ended_on, Some(d("2025-10-16")));
+    assert_eq!(os[1].ended_on, Some(d("2025-10-10")));
     assert_eq!(os[2].rule.id, "t-8", "what the termination starts is still owed");
-    // Before the termination the same duty was overdue (the past is not rewritten).
+    // Terminated after the 14th, the report was overdue then and stays so.
+    events[2] = ev(EventKind::ProjectTerminated, "2025-10-16");
+    let os = one(&p, &events, &f, "2026-03-01");
+    assert_eq!((os[1].status, os[1].ended_on), (Status::Overdue, None));
+    assert_eq!(os.len(), 3, "still no later quarter");
+    // Before the termination the same duty was still owed (the past is not rewritten).
     events.pop();
-    let before = one(&p, &events, &f, "2025-10-15");
-    assert_eq!(before[1].status, Status::Overdue);
+    let before = one(&p, &events, &f, "2025-10-09");
+    assert!(matches!(before[1].status, Status::Pending | Status::DueSoon), "{before:?}");
     assert_eq!(before[1].ended_on, None);
 }
 

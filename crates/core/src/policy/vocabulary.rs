@@ -34,6 +34,7 @@ named_enum!(
         OmPeriod => "om_period", "运维期",
         OmFundApplication => "om_fund_application", "运维经费申请",
         OmReport => "om_report", "运行维护情况报告",
+        UnitAssessment => "unit_assessment", "年度工作绩效考核",
         Rectification => "rectification", "限期整改",
     }
 );
@@ -208,6 +209,21 @@ impl EventKind {
 }
 
 impl EventKind {
+    /// Whether it winds a project up: its accounts closed and reviewed, its evaluation — what
+    /// a terminated project still does and still owes.
+    pub fn winds_up(self) -> bool {
+        use EventKind::*;
+        matches!(
+            self,
+            FinalAccountsDone
+                | FinancialReviewRequested
+                | FinancialReviewDone
+                | SelfEvaluationSubmitted
+                | FinanceEvaluationDone
+                | PostEvaluationDone
+        )
+    }
+
     /// Whether only a step of a run records it, though a party causes it: an acceptance's
     /// steps record the preliminary acceptance, the application, the completion acceptance,
     /// the filing of its report and the authority's written notice to finance (gaoping:20),

@@ -88,11 +88,58 @@ impl Record for CreditRecord {
     }
 }
 
+/// Whose credit file it is: a firm or an expert of a jurisdiction.
+#[derive(Debug, Clone, Serialize)]
+pub struct Holder {
+    pub name: String,
+    /// 承建单位, 监理单位 … for a firm; the employer for an expert.
+    pub what: String,
+    pub blacklisted: bool,
+    pub blacklist_reason: String,
+}
+
 impl Store {
-    /// The credit file of the firm or expert `id` of jurisdiction `j`, newest first.
-    pub async fn credit_records(
+    /// The firm or expert `id` of jurisdiction `j`, if there is one.
+    pub async fn credit_holder(
         &self, j: JurisdictionId, subject: CreditSubject, id: i64,
+    ) -> Result<Option<Holder>> {
+        let (sql, what) = match subject {
+            CreditSubject::Firm => {
+                ("SELECT name, kind AS what, blacklisted, blacklist_reason FROM firms", true)
+            }
+            CreditSubject::Expert => {
+                ("SELECT name, employer AS what, blacklisted, blacklist_reason FROM experts", false)
+            }
+        };
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{sql} WHERE id = $1 AND jurisdiction_id = $2"
+        )))
+        .bind(id)
+        .bind(j.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let typed: String = r.try_get("what")?;
+            Ok(Holder {
+                name: r.try_get("name")?,
+                what: match what {
+                    true => govit_core::org::FirmKind::parse(&typed)
+                        .map_or(typed, |k| k.label().to_string()),
+                    false => format!("评审专家（{typed}）"),
+                },
+                blacklisted: r.try_get::<i64, _>("blacklisted")? != 0,
+                blacklist_reason: r.try_get("blacklist_reason")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The credit file of the firm or expert `id` of jurisdiction `j`, newest first, as `who`
+    /// reads it: the project a record concerns is named only to those who see the project.
+    pub async fn credit_records(
+        &self, who: Who<'_>, j: JurisdictionId, subject: CreditSubject, id: i64,
     ) -> Result<Vec<CreditRecord>> {
+        let mut conn = self.pool.acquire().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{SELECT} WHERE c.jurisdiction_id = $1 AND c.subject_kind = $2 AND c.subject_id = $3 \
              ORDER BY c.id DESC"
@@ -100,9 +147,17 @@ impl Store {
         .bind(j.0)
         .bind(subject.as_str())
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?;
-        rows.iter().map(from_row).collect()
+        let mut out = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+        for r in out.iter_mut() {
+            if let Some(p) = r.project_id
+                && crate::projects::Project::load_visible(&mut conn, who, p).await?.is_none()
+            {
+                r.project_name = None;
+            }
+        }
+        Ok(out)
     }
 
     /// How many records each firm and expert of jurisdiction `j` has, by (kind, id).

@@ -188,7 +188,7 @@ impl Step<Plan> for StartPlan {
         if input.candidates.is_empty() {
             return Err(DomainError::InvalidState {
                 message: format!(
-                    "没有可列入{} 年{}的项目：计划列入本年度内建设、已提交申报且未列入本年度其他计划的项目{}（{}）",
+                    "没有可列入{} 年{}的项目：计划列入本年度内建设、已提交申报、未终止且未列入本年度其他计划的项目{}（{}）",
                     self.year,
                     self.kind.label(),
                     match self.kind {
@@ -321,7 +321,7 @@ impl Step<Plan> for EditLines {
                     return Err(DomainError::invalid(
                         "projects",
                         format!(
-                            "项目 {bad} 不能列入本计划：只能列入本年度内建设、已提交申报且未列入本年度其他计划的项目{}",
+                            "项目 {bad} 不能列入本计划：只能列入本年度内建设、已提交申报、未终止且未列入本年度其他计划的项目{}",
                             if plan.kind == PlanKind::Supplementary {
                                 "（增补计划只列入经认定为急需的项目）"
                             } else {

@@ -31,9 +31,11 @@ fn gated(kind: EventKind) -> Option<GatedAction> {
 }
 
 impl Step<Project> for RecordEvent<'_> {
-    /// The parties the user acts as, who the project's profile says records the event, and
-    /// the gates in front of the action it is.
-    type Input = (Vec<PartyKind>, Option<(Recorder, String)>, Vec<GateCheck>);
+    /// The parties the user acts as, who the project's profile says records the event, the
+    /// gates in front of the action it is
+    /// and the day the project was terminated, if it was.
+    type Input =
+        (Vec<PartyKind>, Option<(Recorder, String)>, Vec<GateCheck>, Option<chrono::NaiveDate>);
     type Decision = ();
 
     fn action(&self) -> String {
@@ -53,11 +55,23 @@ impl Step<Project> for RecordEvent<'_> {
             }
             _ => Vec::new(),
         };
-        Ok((crate::org::parties_of(cx.conn, cx.who.principal).await?, recorder, gates))
+        let id = cx.record()?.id;
+        let ended = super::run::subject::ended_on(cx.conn, id).await?;
+        Ok((crate::org::parties_of(cx.conn, cx.who.principal).await?, recorder, gates, ended))
     }
-    fn decide(&self, at: At<'_, Project>, (parties, recorder, gates): Self::Input) -> Decided<()> {
+    fn decide(
+        &self, at: At<'_, Project>, (parties, recorder, gates, ended): Self::Input,
+    ) -> Decided<()> {
         let (pr, p) = (at.who.principal, at.record()?);
         let label = self.kind.label();
+        // A terminated project records only what winds it up.
+        if let Some(day) = ended
+            && !self.kind.winds_up()
+        {
+            return Err(DomainError::InvalidState {
+                message: format!("项目已于 {day} 终止，不能再登记“{label}”"),
+            });
+        }
         let Some((recorder, party)) = recorder else {
             return Err(DomainError::invalid("kind", "项目的管理办法未加载，无法登记事件"));
         };
@@ -231,10 +245,18 @@ impl Step<Project> for Waive<'_> {
         }
         govit_core::error::within("reason", "豁免理由", self.reason, 1000)?;
         let status = status.ok_or(DomainError::NotFound)?;
-        if !Status::parse(&status).is_some_and(Status::is_open) {
-            return Err(DomainError::InvalidState {
-                message: "该义务已完成或已豁免，无需豁免".into(),
-            });
+        match Status::parse(&status) {
+            Some(s) if s.is_open() => {}
+            Some(Status::Ended) => {
+                return Err(DomainError::InvalidState {
+                    message: "项目已终止，该义务不再履行，无需豁免".into(),
+                });
+            }
+            _ => {
+                return Err(DomainError::InvalidState {
+                    message: "该义务已完成或已豁免，无需豁免".into(),
+                });
+            }
         }
         Ok(status)
     }

@@ -53,6 +53,8 @@ impl Submission {
     /// it (2026 年度运行维护情况报告).
     pub fn name(&self) -> String {
         match (self.terms.year, self.seq) {
+            // 年度工作绩效考核 names its year once: 2026 年度工作绩效考核.
+            (Some(y), _) if self.title.starts_with("年度") => format!("{y} {}", self.title),
             (Some(y), _) => format!("{y} 年度{}", self.title),
             (None, 1) => self.title.clone(),
             (None, n) => format!("{}（第 {n} 次）", self.title),
@@ -205,6 +207,11 @@ impl Subject for Submission {
     fn goes_on_when_ended(&self) -> bool {
         self.kind().is_some_and(|k| k.winds_up)
     }
+    fn refuses(&self, verb: VerbKind) -> Option<&'static str> {
+        (self.stage == Stage::Termination && verb == VerbKind::Reject).then_some(
+            "项目终止由业主单位依法决定，主管部门接收其书面说明，不作“不予通过”；书面说明需要补充的，可退回",
+        )
+    }
 }
 
 /// A stage a project may send a submission through, as its page offers it.
@@ -265,9 +272,20 @@ impl Store {
             let route = submission::route(profile, stage, &facts);
             let first = route.steps.first().map(|s| s.parties.clone()).unwrap_or_default();
             let label = profile.stage_label(stage);
-            let not_yet = match steps::after_end(stage, ended, &label) {
+            let accepted = match stage {
+                Stage::Termination => {
+                    crate::projects::run::subject::first_day(
+                        &mut conn,
+                        p.id,
+                        EventKind::CompletionAcceptancePassed,
+                    )
+                    .await?
+                }
+                _ => None,
+            };
+            let not_yet = match steps::after_end(stage, ended, accepted, &label) {
                 Some(why) => Some(why),
-                None => steps::not_yet(&mut conn, p.id, profile, &route, &label).await?,
+                None => steps::not_yet(&mut conn, p.id, profile, &route, &label, ended).await?,
             };
             let starter = first.iter().any(|f| parties.contains(f));
             let (open, done) = counts.get(stage.as_str()).copied().unwrap_or((0, 0));
@@ -292,7 +310,7 @@ impl Store {
                 label,
                 dimensions: submission::dimensions(profile, stage, &facts),
                 years_missing: if submission::kind(stage).is_some_and(|k| k.year.is_some()) {
-                    steps::years_missing(&mut conn, p.id, who.now_ms).await?
+                    steps::years_missing(&mut conn, p.id, stage, who.now_ms).await?
                 } else {
                     Vec::new()
                 },
@@ -301,10 +319,10 @@ impl Store {
         Ok(out)
     }
 
-    /// The performance evaluations done on the projects of the unit that owns `p` (other than
-    /// `p`) that `principal` may see, newest first, at most `cap`: what its profile's
-    /// post-evaluation rules say the review of its next declarations weighs (gaoping:22,
-    /// yeji:29, linxiang:33).
+    /// The performance evaluations and yearly assessments done on the projects of the unit
+    /// that owns `p` (other than `p`) that `principal` may see, newest first, at most `cap`:
+    /// what its profile's rules say the review of its next declarations weighs (gaoping:22,
+    /// yeji:29, linxiang:33, xinzhou-transport:25).
     pub async fn unit_evaluations(
         &self, principal: &govit_core::org::Principal, p: &crate::projects::Project, cap: i64,
     ) -> Result<Vec<Submission>> {
@@ -313,7 +331,13 @@ impl Store {
         w.and("p.jurisdiction_id = ?", vec![Param::Int(p.jurisdiction_id.0)]);
         w.and("p.owner_department_id = ?", vec![Param::Int(p.owner_department_id.0)]);
         w.and("p.id <> ?", vec![Param::Int(p.id.0)]);
-        w.and("s.stage = ?", vec![Param::Text(Stage::PostEvaluation.as_str().into())]);
+        w.and(
+            "s.stage IN (?, ?)",
+            vec![
+                Param::Text(Stage::PostEvaluation.as_str().into()),
+                Param::Text(Stage::UnitAssessment.as_str().into()),
+            ],
+        );
         w.and("s.state = ?", vec![Param::Text(SubmissionStatus::Done.as_str().into())]);
         let sql = format!("{SELECT}{} ORDER BY s.id DESC LIMIT {}", w.sql(), cap.clamp(0, 100));
         let mut conn = self.pool.acquire().await?;

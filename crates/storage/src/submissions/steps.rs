@@ -34,10 +34,17 @@ async fn accepted_on(
 
 /// Why a submission of `label` on `route` cannot begin on project `project` yet, if it cannot:
 /// what its profile says must happen first has not (项目通过竣工验收后才能发起财评或审计).
+/// A project terminated (`ended`) winds up without waiting for what would have come first: its
+/// accounts and evaluation open with the termination.
 pub(crate) async fn not_yet(
     conn: &mut sqlx::AnyConnection, project: ProjectId, profile: &Profile, route: &Route,
-    label: &str,
+    label: &str, ended: Option<chrono::NaiveDate>,
 ) -> Result<Option<String>> {
+    let winds_up =
+        route.steps.first().and_then(|s| submission::kind(s.stage)).is_some_and(|k| k.winds_up);
+    if ended.is_some() && winds_up {
+        return Ok(None);
+    }
     let Some((event, cite)) = submission::opens_after(profile, route) else { return Ok(None) };
     if first_day(conn, project, event).await?.is_some() {
         return Ok(None);
@@ -48,11 +55,17 @@ pub(crate) async fn not_yet(
     Ok(Some(format!("项目{}后才能发起{label}{cite}", event.label())))
 }
 
-/// Why a submission of `stage` (`label`) cannot begin on a project terminated on `ended`, if
-/// it cannot: only what winds the project up begins after it, and it is terminated once.
+/// Why a submission of `stage` (`label`) cannot begin on a project terminated on `ended` (or
+/// through its completion acceptance on `accepted`), if it cannot: only what winds the project
+/// up begins after its termination, it is terminated once, and a project whose implementation
+/// was accepted as complete is not terminated (linxiang:25 ends the implementation).
 pub(crate) fn after_end(
-    stage: Stage, ended: Option<chrono::NaiveDate>, label: &str,
+    stage: Stage, ended: Option<chrono::NaiveDate>, accepted: Option<chrono::NaiveDate>,
+    label: &str,
 ) -> Option<String> {
+    if let (Stage::Termination, None, Some(day)) = (stage, ended, accepted) {
+        return Some(format!("项目已于 {day} 通过竣工验收，实施已经完成，不能再{label}"));
+    }
     let day = ended?;
     let winds_up = submission::kind(stage).is_some_and(|k| k.winds_up);
     match stage {
@@ -122,17 +135,18 @@ fn starters(profile: Option<&Profile>, route: &Route) -> String {
 }
 
 /// The years from project `project`'s acceptance to this one (as of `now_ms`) that no yearly
-/// report covers (refused ones aside); none before its acceptance.
+/// submission of `stage` covers (refused ones aside); none before its acceptance.
 pub(crate) async fn years_missing(
-    conn: &mut sqlx::AnyConnection, project: ProjectId, now_ms: i64,
+    conn: &mut sqlx::AnyConnection, project: ProjectId, stage: Stage, now_ms: i64,
 ) -> Result<Vec<i32>> {
     use chrono::Datelike;
     let Some(accepted) = accepted_on(conn, project).await? else { return Ok(Vec::new()) };
     let covered: Vec<i64> = sqlx::query_scalar(
-        "SELECT covers_year FROM project_submissions WHERE project_id = $1 \
+        "SELECT covers_year FROM project_submissions WHERE project_id = $1 AND stage = $2 \
          AND covers_year IS NOT NULL AND state <> 'refused'",
     )
     .bind(project.0)
+    .bind(stage.as_str())
     .fetch_all(&mut *conn)
     .await?;
     let this = crate::base::china_today(now_ms).year();
@@ -255,9 +269,9 @@ impl Step<Submission> for StartSubmission {
         let accepted = accepted_on(cx.conn, o.project.id).await?;
         let label =
             profile.map_or_else(|| self.stage.label().into(), |p| p.stage_label(self.stage));
-        let not_yet = match (after_end(self.stage, o.ended, &label), profile) {
+        let not_yet = match (after_end(self.stage, o.ended, accepted, &label), profile) {
             (Some(why), _) => Some(why),
-            (None, Some(pr)) => not_yet(cx.conn, o.project.id, pr, &route, &label).await?,
+            (None, Some(pr)) => not_yet(cx.conn, o.project.id, pr, &route, &label, o.ended).await?,
             (None, None) => None,
         };
         let returnable = returnable(cx.conn, o.project.id, None).await?;

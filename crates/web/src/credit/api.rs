@@ -89,13 +89,13 @@ async fn file(
     let Some((s, profile)) = subject_of(state, j, kind, id).await? else {
         return Err(DomainError::NotFound.into());
     };
-    let records = state.store.credit_records(j, kind, id).await?;
+    let records = state.store.credit_records(user.who(state), j, kind, id).await?;
     Ok(CreditFileDto {
         subject: kind.as_str().into(),
         subject_id: id,
-        name: s.name,
-        blacklisted: s.blacklisted,
-        blacklist_reason: s.blacklist_reason,
+        name: s.holder.name,
+        blacklisted: s.holder.blacklisted,
+        blacklist_reason: s.holder.blacklist_reason,
         blacklist_cite: profile
             .as_ref()
             .and_then(govit_core::credit::blacklisting)

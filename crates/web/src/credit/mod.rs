@@ -31,38 +31,17 @@ pub fn pages() -> Router<AppState> {
 pub(crate) struct Subject {
     pub kind: CreditSubject,
     pub id: i64,
-    pub name: String,
-    /// 承建单位, 监理单位 … for a firm; the employer for an expert.
-    pub what: String,
-    pub blacklisted: bool,
-    pub blacklist_reason: String,
+    pub holder: govit_storage::credit::Holder,
 }
 
-/// The firm or expert `id` of the caller's jurisdiction, if there is one.
+/// The firm or expert `id` of jurisdiction `j`, if there is one, and the jurisdiction's profile.
 pub(crate) async fn subject_of(
     state: &AppState, j: govit_core::ids::JurisdictionId, kind: CreditSubject, id: i64,
 ) -> Result<Option<(Subject, Option<govit_core::policy::Profile>)>, govit_storage::StoreError> {
-    let org = state.store.organization(j).await?;
-    let profile = state.store.rules().profile(&org.jurisdiction.profile_id).cloned();
-    let found = match kind {
-        CreditSubject::Firm => org.firms.into_iter().find(|f| f.id == id).map(|f| Subject {
-            kind,
-            id,
-            what: f.kind.label().to_string(),
-            name: f.name,
-            blacklisted: f.blacklisted,
-            blacklist_reason: f.blacklist_reason,
-        }),
-        CreditSubject::Expert => org.experts.into_iter().find(|e| e.id == id).map(|e| Subject {
-            kind,
-            id,
-            what: format!("评审专家（{}）", e.employer),
-            name: e.name,
-            blacklisted: e.blacklisted,
-            blacklist_reason: e.blacklist_reason,
-        }),
-    };
-    Ok(found.map(|s| (s, profile)))
+    let Some(holder) = state.store.credit_holder(j, kind, id).await? else { return Ok(None) };
+    let profile_id = state.store.jurisdiction(j).await?.profile_id;
+    let profile = state.store.rules().profile(&profile_id).cloned();
+    Ok(Some((Subject { kind, id, holder }, profile)))
 }
 
 #[derive(askama::Template)]
@@ -99,7 +78,7 @@ async fn show(
     };
     let records = state
         .store
-        .credit_records(j, kind, id)
+        .credit_records(user.who(state), j, kind, id)
         .await?
         .into_iter()
         .map(|r| {
@@ -118,7 +97,7 @@ async fn show(
         .unwrap_or_default();
     let blacklist_rule =
         profile.as_ref().and_then(credit::blacklisting).map(|r| (r.cite.clone(), r.text.clone()));
-    let title = format!("信用档案：{}", s.name);
+    let title = format!("信用档案：{}", s.holder.name);
     let failed = !errors.is_empty();
     let mut resp = html(CreditPage {
         layout: Layout::for_user(

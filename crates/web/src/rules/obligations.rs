@@ -154,7 +154,7 @@ pub async fn list_page(
     let mut filters = crate::shell::view::Filters::new(state, user, &q.q, &q.dept).await?;
     if !overdue {
         use Status as S;
-        let statuses = [S::Pending, S::DueSoon, S::Overdue, S::Fulfilled, S::Waived];
+        let statuses = [S::Pending, S::DueSoon, S::Overdue, S::Fulfilled, S::Waived, S::Ended];
         filters = filters.with_status(&q.status, statuses.iter().map(|s| (s.as_str(), s.label())));
     }
     let (heading, intro, active) = if overdue {

@@ -507,7 +507,7 @@ pub fn unit_evaluations_panel(
             profile
                 .stages
                 .iter()
-                .filter(|r| r.stage == Stage::PostEvaluation && !r.dimensions.is_empty())
+                .filter(|r| govit_core::submission::weighed_next_year(r))
                 .map(|r| format!("{}（{}）", r.text, r.cite))
                 .collect()
         };

@@ -89,6 +89,11 @@ pub trait Subject: Record + Clone + Send + Sync + 'static {
     fn goes_on_when_ended(&self) -> bool {
         false
     }
+    /// Why a verb its run offers is not for it, if it is not (项目终止's receipt is not judged:
+    /// the authority receives the owner's statement, or returns it for more).
+    fn refuses(&self, _verb: VerbKind) -> Option<&'static str> {
+        None
+    }
 }
 
 /// The `Record` of a subject: keyed by its id and version, read with its select, seen by
@@ -364,7 +369,7 @@ impl Store {
                 .progress
                 .verbs(&run.route, actor, who.now_ms)
                 .into_iter()
-                .filter(|v| S::VERBS.contains(v))
+                .filter(|v| S::VERBS.contains(v) && record.refuses(*v).is_none())
                 .collect(),
         };
         Ok(SubjectView { record, run, verbs })
@@ -513,9 +518,19 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         {
             early = window_not_open(cx.store, cx.conn, p, &step.on_pass, cx.who.now_ms).await?;
         }
-        let ended = match self.verb.kind() == VerbKind::Pass && !s.goes_on_when_ended() {
-            true => ended_on(cx.conn, s.project()).await?,
-            false => None,
+        // A pass that goes on with the project's construction, or that terminates it, holds the
+        // project first: the two at once are judged one after the other.
+        let terminates = run
+            .route
+            .steps
+            .get(run.progress.current)
+            .is_some_and(|st| st.on_pass.contains(&EventKind::ProjectTerminated));
+        let ended = if self.verb.kind() == VerbKind::Pass && (terminates || !s.goes_on_when_ended())
+        {
+            crate::projects::hold(cx.conn, s.project()).await?;
+            if terminates { None } else { ended_on(cx.conn, s.project()).await? }
+        } else {
+            None
         };
         Ok(ActInput { run: Some(run), parties, holders, gates, early, ended })
     }
@@ -530,7 +545,7 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         if run.route.steps.is_empty() {
             return Err(DomainError::InvalidState { message: S::NO_ROUTE.into() });
         }
-        if let Some(why) = s.closed() {
+        if let Some(why) = s.closed().or_else(|| s.refuses(kind)) {
             return Err(DomainError::InvalidState { message: why.into() });
         }
         let actor = Actor { user: at.who.principal.user_id, parties: &input.parties };
@@ -591,9 +606,12 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         for e in &events {
             let day = s.event_day(*e).unwrap_or(today);
             // Passed again after a return or a correction, the subject's event moves to the
-            // day of this pass rather than being recorded twice (one duty, met once).
+            // day of this pass rather than being recorded twice (one duty, met once) — but a
+            // project terminated stays terminated from its first day.
+            let keep_first = *e == EventKind::ProjectTerminated;
             let moved = sqlx::query(
-                "UPDATE project_milestones SET event_date = $1, recorded_by = $2, recorded_at_ms = $3 \
+                "UPDATE project_milestones SET event_date = CASE WHEN $7 = 1 THEN event_date ELSE $1 END, \
+                 recorded_by = $2, recorded_at_ms = $3 \
                  WHERE id = (SELECT MAX(id) FROM project_milestones WHERE project_id = $4 \
                  AND kind = $5 AND note = $6 AND planned = 0)",
             )
@@ -603,6 +621,7 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
             .bind(s.project().0)
             .bind(e.as_str())
             .bind(s.named())
+            .bind(i64::from(keep_first))
             .execute(&mut *conn)
             .await?
             .rows_affected();
