@@ -3,7 +3,9 @@
 //! Into a fresh SQLite database (or the empty PostgreSQL in `GOVIT_BENCH_DATABASE_URL`) with the
 //! demo district, `GOVIT_BENCH_FLOW_PROJECTS` declarations (default 4,000) are drafted; then
 //! 20,000 transitions run along yeji's path with the projects all in flight: every project is
-//! submitted, then signed by four offices of yeji:7's joint review, one round after another.
+//! submitted, then signed by four offices of yeji:7's joint review, one round after another
+//! (each office's review opinion, which the profile asks for before its pass, is recorded
+//! between the rounds, off the clock).
 //! Each transition is one durable commit through the change path (SQLite: WAL with
 //! synchronous=FULL): the act, the project's status and version, the events it causes, the
 //! recomputed obligations and tasks, the timeline line and the SM3-chained audit record.
@@ -117,8 +119,35 @@ async fn main() {
     rounds.extend(offices.iter().map(|o| (o.clone(), false)));
     let half = rounds.len() * n / 2;
     let mut done = 0usize;
-    let (mut lat, t) = (Vec::new(), Instant::now());
+    let mut lat = Vec::new();
+    let (mut timed, mut since) = (std::time::Duration::ZERO, Instant::now());
+    let mut opined = false;
     'one: for (who, submit) in &rounds {
+        if !submit && !opined {
+            // yeji:7's offices each record their review opinion before they pass (the review
+            // form the profile names): recorded here for every project, off the clock — the
+            // figures are of the transitions alone.
+            timed += since.elapsed();
+            let t = Instant::now();
+            for o in &offices {
+                for id in &ids {
+                    let now = chrono::Utc::now().timestamp_millis();
+                    govit_storage::seed::reviews::give_opinion(
+                        &store,
+                        Who::new(o, &actor, now),
+                        *id,
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("opinion on {id}: {e:?}"));
+                }
+            }
+            println!(
+                "recorded the offices' review opinions in {:.1} s (not timed)",
+                t.elapsed().as_secs_f64()
+            );
+            opined = true;
+            since = Instant::now();
+        }
         for id in &ids {
             if done == half {
                 break 'one;
@@ -127,7 +156,8 @@ async fn main() {
             done += 1;
         }
     }
-    report("one client", lat.len(), t.elapsed().as_secs_f64(), lat);
+    timed += since.elapsed();
+    report("one client", lat.len(), timed.as_secs_f64(), lat);
 
     // The rest from eight clients at once, each on its own share of the projects.
     let mut left: Vec<(Principal, bool, i64)> = Vec::new();

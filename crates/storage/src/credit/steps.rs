@@ -30,7 +30,8 @@ pub struct CreditInput {
 
 impl Step<CreditRecord> for RecordCredit {
     type Input = CreditInput;
-    type Decision = CreditTerms;
+    /// The record, and the firm's or the expert's name for the project's timeline.
+    type Decision = (CreditTerms, String);
 
     fn action(&self) -> String {
         "credit_record.create".into()
@@ -65,14 +66,14 @@ impl Step<CreditRecord> for RecordCredit {
         }
         Ok(CreditInput { subject_name, profile, project })
     }
-    fn decide(&self, at: At<'_, CreditRecord>, input: CreditInput) -> Decided<CreditTerms> {
+    fn decide(
+        &self, at: At<'_, CreditRecord>, input: CreditInput,
+    ) -> Decided<(CreditTerms, String)> {
         let who = at.who.principal;
         if !who.administers(who.jurisdiction_id) {
             return Err(DomainError::Forbidden("信用档案由本辖区的管理员记录".into()));
         }
-        if input.subject_name.is_none() {
-            return Err(DomainError::NotFound);
-        }
+        let name = input.subject_name.clone().ok_or(DomainError::NotFound)?;
         let profile = input.profile.as_ref().ok_or(DomainError::NotFound)?;
         if credit::recording(profile).is_empty() {
             return Err(DomainError::InvalidState {
@@ -85,9 +86,11 @@ impl Step<CreditRecord> for RecordCredit {
         {
             return Err(DomainError::invalid("project", format!("本辖区没有编号为 {n} 的项目")));
         }
-        Ok(terms)
+        Ok((terms, name))
     }
-    async fn write(&self, cx: &mut Cx<'_, CreditRecord>, terms: CreditTerms) -> Result<Written> {
+    async fn write(
+        &self, cx: &mut Cx<'_, CreditRecord>, (terms, name): (CreditTerms, String),
+    ) -> Result<Written> {
         let who = cx.who;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO credit_records (jurisdiction_id, subject_kind, subject_id, project_id, \
@@ -106,16 +109,6 @@ impl Step<CreditRecord> for RecordCredit {
         .fetch_one(&mut *cx.conn)
         .await?;
         if let Some(p) = terms.project {
-            let name: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT name FROM {} WHERE id = $1",
-                match self.subject {
-                    CreditSubject::Firm => "firms",
-                    CreditSubject::Expert => "experts",
-                }
-            )))
-            .bind(self.subject_id)
-            .fetch_one(&mut *cx.conn)
-            .await?;
             crate::projects::note_on_timeline(
                 cx.conn,
                 who.principal,
