@@ -84,6 +84,9 @@ async fn linxiang_35_records_a_firms_misconduct_in_its_credit_file() {
     let (s, shown) = web.text(&page).await;
     assert_eq!(s, StatusCode::OK);
     assert!(shown.contains(conduct) && shown.contains("linxiang:35"), "{shown}");
+    // The administrator does not see the project: its number, not its name or a link.
+    assert!(shown.contains(&format!("第 {id} 号项目")), "{shown}");
+    assert!(!shown.contains(&format!("href=\"/projects/{id}\"")), "{shown}");
     let r = web.post(&page, &[("conduct", ""), ("project", "")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.expect("body");
@@ -97,6 +100,7 @@ async fn linxiang_35_records_a_firms_misconduct_in_its_credit_file() {
     let clerk_web = app.login(&login).await;
     let (_, seen) = clerk_web.text(&page).await;
     assert!(seen.contains(conduct) && !seen.contains("record-credit"), "{seen}");
+    assert!(seen.contains(&format!("href=\"/projects/{id}\"")), "the clerk sees it: {seen}");
     let (_, form) = clerk_web.text(&format!("/projects/{id}/contracts/new")).await;
     assert!(form.contains("（信用档案有不良行为记录 2 条）"), "{form}");
 }

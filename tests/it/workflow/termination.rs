@@ -188,10 +188,18 @@ async fn linxiang_25_the_owner_terminates_its_project_and_nothing_of_its_constru
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
 
-    // The page says so; the dashboard counts it apart.
+    // The page says so and offers nothing of construction; a form reached anyway says why
+    // before anything is typed. The dashboard counts it apart.
     let web = app.login(&login).await;
     let (_, page) = web.text(&format!("/projects/{id}")).await;
     assert!(page.contains(&format!("本项目已于 {day} 终止")), "{page}");
+    assert!(page.contains("id=\"ended-tag\""), "{page}");
+    for link in ["new-change", "new-report", "new-acceptance", "new-payment", "contracts/new"] {
+        assert!(!page.contains(link), "{link} offered: {page}");
+    }
+    let (s, form) = web.text(&format!("/projects/{id}/contracts/new")).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(form.contains(&format!("项目已于 {day} 终止，不能再登记合同")), "{form}");
     let (s, d) = reviewer.get("/api/v1/dashboard").await;
     assert_eq!((s, d["terminated"].clone()), (StatusCode::OK, json!(1)), "{d}");
 

@@ -526,7 +526,13 @@ impl Step<Plan> for PublishPlan {
         stale_unless(conn, n, "plans", plan.id).await?;
         let today = china_today(who.now_ms);
         let note = format!("列入《{}》", plan.title);
+        let mut published = Vec::new();
         for line in &input {
+            // A project terminated since it was put in the plan is not carried out under it.
+            if crate::projects::run::subject::ended_on(conn, line.project_id).await?.is_some() {
+                continue;
+            }
+            published.push(line.project_id.0);
             crate::projects::obligations::insert_milestone(
                 conn,
                 line.project_id,
@@ -539,7 +545,7 @@ impl Step<Plan> for PublishPlan {
             .await?;
             cx.store.project_events_changed(conn, line.project_id, who.now_ms).await?;
         }
-        let after = json!({"published": true, "projects": input.iter().map(|l| l.project_id.0).collect::<Vec<_>>()});
+        let after = json!({"published": true, "projects": published});
         Ok(Written::part(Audited::of(None, after)))
     }
 }

@@ -69,7 +69,7 @@ pub(crate) fn after_end(
     let day = ended?;
     let winds_up = submission::kind(stage).is_some_and(|k| k.winds_up);
     match stage {
-        Stage::Termination => Some(format!("项目已于 {day} 终止")),
+        Stage::Termination => Some(format!("项目已于 {day} 终止，不能再次{label}")),
         _ if !winds_up => Some(format!("项目已于 {day} 终止，不能再发起{label}")),
         _ => None,
     }

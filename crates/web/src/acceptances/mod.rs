@@ -106,7 +106,8 @@ struct FormPage {
 
 async fn new_page(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
     let p = state.store.read::<Project>(user.who(&state), id).await?;
-    route::may_start(&user, &p, "组织验收", "项目验收由项目建设单位的经办人组织和申请")?;
+    route::may_start(&state, &user, &p, "组织验收", "项目验收由项目建设单位的经办人组织和申请")
+        .await?;
     let earlier = state.store.subjects_of::<Acceptance>(p.id).await?;
     let standing: Vec<(i64, AcceptanceStatus)> =
         earlier.iter().map(|a| (a.attempt, a.status)).collect();
@@ -411,8 +412,7 @@ pub fn project_acceptances_panel(
     Box::pin(async move {
         let p = cx.record;
         let acceptances = cx.state.store.subjects_of::<Acceptance>(p.id).await?;
-        let may_start = route::owns(cx.user, p)
-            && p.status == ProjectStatus::Approved
+        let may_start = route::may_begin(cx.state, cx.user, p).await?
             && acceptances.iter().all(|a| a.status == AcceptanceStatus::Failed);
         if acceptances.is_empty() && !may_start {
             return Ok(None);

@@ -23,7 +23,6 @@ use axum::routing::{get, post};
 use govit_core::change::{ChangeForm, ChangeStatus, ratio_bp, routing};
 use govit_core::money::Yuan;
 use govit_core::policy::{Fact, Profile, Stage};
-use govit_core::project::ProjectStatus;
 use govit_core::{DomainError, FieldError};
 use govit_storage::Target;
 use govit_storage::changes::{CancelChange, Change, EditChange, RequestChange};
@@ -91,7 +90,7 @@ struct FormPage {
 async fn new_page(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
     let p = state.store.read::<Project>(user.who(&state), id).await?;
     // Told before typing: only the owner unit of an approved project asks for a change.
-    route::may_start(&user, &p, "申请调整", "项目调整由项目建设单位的经办人提出")?;
+    route::may_start(&state, &user, &p, "申请调整", "项目调整由项目建设单位的经办人提出").await?;
     render_form(&state, &user, &p, ChangeForm::default(), Vec::new(), None).await
 }
 
@@ -420,7 +419,7 @@ pub fn project_changes_panel(
     Box::pin(async move {
         let p = cx.record;
         let changes = cx.state.store.subjects_of::<Change>(p.id).await?;
-        let may_request = route::owns(cx.user, p) && p.status == ProjectStatus::Approved;
+        let may_request = route::may_begin(cx.state, cx.user, p).await?;
         if changes.is_empty() && !may_request {
             return Ok(None);
         }

@@ -114,7 +114,7 @@ async fn new_page(
 ) -> PageResult {
     // Told before typing: only the owner unit of an approved project records its contracts.
     let p = state.store.read::<Project>(user.who(&state), id).await?;
-    route::may_start(&user, &p, "登记合同", "合同由项目建设单位的经办人登记")?;
+    route::may_start(&state, &user, &p, "登记合同", "合同由项目建设单位的经办人登记").await?;
     let kind = ContractKind::parse(q.kind.trim()).map_or("", |k| k.as_str()).to_string();
     let form = ContractForm { kind, ..ContractForm::default() };
     render_form(&state, &user, id, form, Vec::new(), None).await
@@ -473,10 +473,9 @@ pub fn project_contracts_panel(
     cx: crate::shell::panels::PanelCx<'_, Project>,
 ) -> crate::shell::panels::PanelFuture<'_> {
     Box::pin(async move {
-        use govit_core::project::ProjectStatus;
         let p = cx.record;
         let contracts = cx.state.store.subjects_of::<Contract>(p.id).await?;
-        let may_sign = route::owns(cx.user, p) && p.status == ProjectStatus::Approved;
+        let may_sign = route::may_begin(cx.state, cx.user, p).await?;
         if contracts.is_empty() && !may_sign {
             return Ok(None);
         }

@@ -23,7 +23,6 @@ use axum::routing::{get, post};
 use govit_core::FieldError;
 use govit_core::payment::{Funds, PaymentForm, PaymentKind, PaymentStatus, STAGES};
 use govit_core::policy::{Fact, Profile};
-use govit_core::project::ProjectStatus;
 use govit_storage::Target;
 use govit_storage::payments::{EditPayment, Payment, StartPayment};
 use govit_storage::projects::Project;
@@ -83,7 +82,8 @@ struct FormPage {
 
 async fn new_page(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
     let p = state.store.read::<Project>(user.who(&state), id).await?;
-    route::may_start(&user, &p, "申请拨付资金", "资金拨付由项目建设单位的经办人申请")?;
+    route::may_start(&state, &user, &p, "申请拨付资金", "资金拨付由项目建设单位的经办人申请")
+        .await?;
     let mut f = PaymentForm::default();
     // The payee of the last request, most often the same contractor.
     if let Some(last) = state.store.subjects_of::<Payment>(p.id).await?.last() {
@@ -354,7 +354,7 @@ pub fn project_payments_panel(
     Box::pin(async move {
         let p = cx.record;
         let payments = cx.state.store.subjects_of::<Payment>(p.id).await?;
-        let may_start = route::owns(cx.user, p) && p.status == ProjectStatus::Approved;
+        let may_start = route::may_begin(cx.state, cx.user, p).await?;
         if payments.is_empty() && !may_start {
             return Ok(None);
         }

@@ -23,7 +23,6 @@ use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use govit_core::policy::{EventKind, Profile, Stage};
 use govit_core::progress::{Quarter, ReportForm, ReportStatus};
-use govit_core::project::ProjectStatus;
 use govit_core::{DomainError, FieldError};
 use govit_storage::Target;
 use govit_storage::progress::{EditReport, FileReport, Report};
@@ -95,7 +94,7 @@ struct FormPage {
 
 async fn new_page(State(state): State<AppState>, user: User, Path(id): Path<i64>) -> PageResult {
     let p = state.store.read::<Project>(user.who(&state), id).await?;
-    route::may_start(&user, &p, "填报进度", "进度报告由项目建设单位的经办人填报")?;
+    route::may_start(&state, &user, &p, "填报进度", "进度报告由项目建设单位的经办人填报").await?;
     // Last quarter by default; the contacts and the main content as the last report had them.
     let today = govit_storage::china_today(user.who(&state).now_ms);
     let reports = state.store.subjects_of::<Report>(p.id).await?;
@@ -414,7 +413,7 @@ pub fn project_reports_panel(
         let p = cx.record;
         let mut reports = cx.state.store.subjects_of::<Report>(p.id).await?;
         reports.sort_by_key(|r| std::cmp::Reverse(r.terms.period));
-        let may_file = route::owns(cx.user, p) && p.status == ProjectStatus::Approved;
+        let may_file = route::may_begin(cx.state, cx.user, p).await?;
         if reports.is_empty() && !may_file {
             return Ok(None);
         }

@@ -167,10 +167,10 @@ pub fn rules_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
             .into_iter()
             .map(|o| view(o, profile))
             .collect();
-        let milestones = state
-            .store
-            .milestones(p.id)
-            .await?
+        let recorded = state.store.milestones(p.id).await?;
+        // A terminated project records only what winds it up.
+        let ended = recorded.iter().any(|m| !m.planned && m.kind == EventKind::ProjectTerminated);
+        let milestones = recorded
             .into_iter()
             .map(|m| {
                 let label = if m.planned {
@@ -187,6 +187,7 @@ pub fn rules_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
         let event_kinds: Vec<(&'static str, &'static str)> = EventKind::ALL
             .iter()
             .filter(|k| profile.is_some_and(|x| x.recorder(**k).allows(&pr.roles, &parties, owns)))
+            .filter(|k| !ended || k.winds_up())
             .map(|k| (k.as_str(), k.label()))
             .collect();
         let established = state

@@ -457,19 +457,37 @@ pub fn owns(user: &crate::shell::auth::User, p: &govit_storage::projects::Projec
 }
 
 /// Told before typing, on the form that starts a subject of an approved project (a contract,
-/// a change, a report): the project must be approved (`doing`: 登记合同 …) and the reader its
-/// owner unit's clerk (`forbidden`: who does it instead).
-pub fn may_start(
-    user: &crate::shell::auth::User, p: &govit_storage::projects::Project, doing: &str,
-    forbidden: &str,
-) -> Result<(), govit_core::DomainError> {
+/// a change, a report): the project must be approved and not terminated (`doing`: 登记合同 …)
+/// and the reader its owner unit's clerk (`forbidden`: who does it instead).
+pub async fn may_start(
+    state: &AppState, user: &crate::shell::auth::User, p: &govit_storage::projects::Project,
+    doing: &str, forbidden: &str,
+) -> Result<(), govit_storage::StoreError> {
     if p.status != govit_core::project::ProjectStatus::Approved {
         return Err(govit_core::DomainError::InvalidState {
             message: format!("项目当前为“{}”，立项批复后才能{doing}", p.status.label()),
-        });
+        }
+        .into());
     }
     if !owns(user, p) {
-        return Err(govit_core::DomainError::Forbidden(forbidden.into()));
+        return Err(govit_core::DomainError::Forbidden(forbidden.into()).into());
+    }
+    if let Some((day, _)) = state.store.termination(p.id).await? {
+        return Err(govit_core::DomainError::InvalidState {
+            message: format!("项目已于 {day} 终止，不能再{doing}"),
+        }
+        .into());
     }
     Ok(())
+}
+
+/// Whether the project page offers the reader to start a subject of the project: they are its
+/// owner unit's clerk, and it is approved and not terminated.
+pub async fn may_begin(
+    state: &AppState, user: &crate::shell::auth::User, p: &govit_storage::projects::Project,
+) -> Result<bool, govit_storage::StoreError> {
+    if !owns(user, p) || p.status != govit_core::project::ProjectStatus::Approved {
+        return Ok(false);
+    }
+    Ok(state.store.termination(p.id).await?.is_none())
 }

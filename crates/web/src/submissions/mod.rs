@@ -343,7 +343,7 @@ async fn render_submission(
         layout: Layout::for_user(
             state,
             user,
-            format!("{}{}", s.project_name, s.name()),
+            format!("{}：{}", s.name(), s.project_name),
             "submissions",
         )
         .await?
