@@ -298,6 +298,12 @@ pub fn decide_edit(
     form.parse().map_err(DomainError::Invalid)
 }
 
+/// The refusal of `doing` (登记合同, 发起…) on a project terminated on `day` (项目终止): the one
+/// sentence every room says it with.
+pub fn ended_refusal(day: chrono::NaiveDate, doing: &str) -> DomainError {
+    DomainError::InvalidState { message: format!("项目已于 {day} 终止，不能再{doing}") }
+}
+
 /// The first gate of the profile in front of a step that does not pass, as a refusal with its
 /// article.
 pub fn first_refusal(gates: &[GateCheck]) -> Result<(), DomainError> {

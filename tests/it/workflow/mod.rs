@@ -11,6 +11,7 @@ pub(crate) use cast::Cast;
 use cast::{declared, establish};
 
 mod acceptances;
+mod assessments;
 mod cast;
 mod changes;
 mod contracts;

@@ -68,9 +68,7 @@ impl Step<Project> for RecordEvent<'_> {
         if let Some(day) = ended
             && !self.kind.winds_up()
         {
-            return Err(DomainError::InvalidState {
-                message: format!("项目已于 {day} 终止，不能再登记“{label}”"),
-            });
+            return Err(govit_core::project::ended_refusal(day, &format!("登记“{label}”")));
         }
         let Some((recorder, party)) = recorder else {
             return Err(DomainError::invalid("kind", "项目的管理办法未加载，无法登记事件"));

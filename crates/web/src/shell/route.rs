@@ -473,10 +473,7 @@ pub async fn may_start(
         return Err(govit_core::DomainError::Forbidden(forbidden.into()).into());
     }
     if let Some((day, _)) = state.store.termination(p.id).await? {
-        return Err(govit_core::DomainError::InvalidState {
-            message: format!("项目已于 {day} 终止，不能再{doing}"),
-        }
-        .into());
+        return Err(govit_core::project::ended_refusal(day, doing).into());
     }
     Ok(())
 }

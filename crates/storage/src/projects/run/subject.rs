@@ -146,14 +146,9 @@ pub(crate) fn owner_of_approved(
         });
     }
     if let Some(day) = ended {
-        return Err(ended_refusal(day, doing));
+        return Err(govit_core::project::ended_refusal(day, doing));
     }
     Ok(())
-}
-
-/// The refusal of `doing` on a project terminated on `day`.
-pub(crate) fn ended_refusal(day: chrono::NaiveDate, doing: &str) -> DomainError {
-    DomainError::InvalidState { message: format!("项目已于 {day} 终止，不能再{doing}") }
 }
 
 /// The day project `project` was terminated (项目终止: by its owner unit, or a measure of the
