@@ -10,7 +10,9 @@
 //! synchronous=FULL): the act, the project's status and version, the events it causes, the
 //! recomputed obligations and tasks, the timeline line and the SM3-chained audit record.
 //! The first half runs from one client; the second from eight at once. Reported: transitions
-//! per second for each, the median and 99th-percentile latency, and the process's peak memory.
+//! per second for each, the median and 99th-percentile latency, and the process's peak memory;
+//! and first, for scale, the bare database's ceiling on the same database: a state row and an
+//! audit row per durable commit, no engine at all.
 
 use govit_core::declaration::DeclarationForm;
 use govit_core::org::Principal;
@@ -43,6 +45,42 @@ async fn transit(store: &Store, who: &Principal, id: i64, submit: bool) -> f64 {
         .await
         .unwrap_or_else(|e| panic!("transition on {id}: {e:?}"));
     t.elapsed().as_secs_f64() * 1000.0
+}
+
+/// The bare database: `n` commits of one state row updated and one audit row inserted, from
+/// one client, on scratch tables dropped afterwards; per second.
+async fn bare(store: &Store, n: usize) -> f64 {
+    use govit_storage::sqlx;
+    let pool = store.pool();
+    for sql in [
+        "CREATE TABLE bench_state (id BIGINT PRIMARY KEY, step BIGINT NOT NULL)",
+        "CREATE TABLE bench_audit (seq BIGINT PRIMARY KEY, at_ms BIGINT NOT NULL, detail TEXT NOT NULL)",
+        "INSERT INTO bench_state (id, step) VALUES (1, 0)",
+    ] {
+        sqlx::query(sql).execute(pool).await.expect("scratch table");
+    }
+    let t = Instant::now();
+    for i in 0..n as i64 {
+        let mut tx = pool.begin().await.expect("begin");
+        sqlx::query("UPDATE bench_state SET step = $1 WHERE id = 1")
+            .bind(i)
+            .execute(&mut *tx)
+            .await
+            .expect("state");
+        sqlx::query("INSERT INTO bench_audit (seq, at_ms, detail) VALUES ($1, $2, $3)")
+            .bind(i)
+            .bind(chrono::Utc::now().timestamp_millis())
+            .bind("通过")
+            .execute(&mut *tx)
+            .await
+            .expect("audit");
+        tx.commit().await.expect("commit");
+    }
+    let rate = n as f64 / t.elapsed().as_secs_f64();
+    for sql in ["DROP TABLE bench_state", "DROP TABLE bench_audit"] {
+        sqlx::query(sql).execute(pool).await.expect("drop");
+    }
+    rate
 }
 
 fn report(what: &str, n: usize, secs: f64, mut lat: Vec<f64>) {
@@ -79,6 +117,11 @@ async fn main() {
     println!(
         "backend: {}",
         if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite (WAL, synchronous=FULL)" }
+    );
+
+    println!(
+        "bare database (a state row and an audit row per durable commit, no engine): {:.0}/s",
+        bare(&store, 5_000).await
     );
 
     let t = Instant::now();

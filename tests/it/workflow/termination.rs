@@ -144,6 +144,19 @@ async fn linxiang_25_the_owner_terminates_its_project_and_nothing_of_its_constru
         &act_on(clerk, "changes", in_flight, "pass", json!({})).await,
         "终止，本项目调整不再办理",
     );
+    // Its page and its API say so before anyone acts, and offer no 通过; the list marks it.
+    let (s, detail) = clerk.get(&format!("/api/v1/changes/{in_flight}")).await;
+    assert_eq!(s, StatusCode::OK, "{detail}");
+    let ended = detail["project_ended"].as_str().unwrap_or("");
+    assert!(ended.contains(&format!("项目已于 {day} 终止，本项目调整不再办理")), "{detail}");
+    assert!(!detail["verbs"].to_string().contains("pass"), "{detail}");
+    let web = app.login(&login).await;
+    let (_, page) = web.text(&format!("/changes/{in_flight}")).await;
+    assert!(page.contains("id=\"run-ended\"") && page.contains("本项目调整不再办理"), "{page}");
+    assert!(!page.contains("id=\"pass\""), "{page}");
+    let (_, list) = web.text("/changes").await;
+    let waiting = list.split("id=\"all\"").next().unwrap_or("");
+    assert!(waiting.contains(&format!("项目已于 {day} 终止，只能退回或撤回")), "{waiting}");
     refused_with(
         &clerk.post(&format!("/api/v1/projects/{id}/contracts"), construction(&app, builder)).await,
         "终止，不能再登记合同",

@@ -89,10 +89,7 @@ pub struct AcceptanceDetailDto {
 
 impl From<&AcceptanceView> for AcceptanceDetailDto {
     fn from(v: &AcceptanceView) -> Self {
-        AcceptanceDetailDto {
-            acceptance: AcceptanceDto::from(&v.record),
-            run: RunDto::of(&v.run, &v.verbs),
-        }
+        AcceptanceDetailDto { acceptance: AcceptanceDto::from(&v.record), run: RunDto::of(v) }
     }
 }
 

@@ -348,6 +348,7 @@ async fn render_acceptance(
                 act_url: format!("/acceptances/{}/act", a.id),
                 version: a.version,
                 profile: &profile,
+                ended: v.ended.as_deref(),
             },
             run,
             &v.verbs,
@@ -374,6 +375,7 @@ async fn act_page(
 #[template(path = "acceptances/list.html")]
 struct ListPage {
     layout: Layout,
+    ended: route::Ended,
     waiting: Vec<Acceptance>,
     all: Vec<Acceptance>,
     total: i64,
@@ -387,6 +389,7 @@ async fn list_page(
     let l = route::listed::<Acceptance>(&state, &user, &lq, "/acceptances").await?;
     html(ListPage {
         layout: Layout::for_user(&state, &user, "项目验收", "acceptances").await?,
+        ended: l.ended,
         waiting: l.waiting,
         all: l.all,
         total: l.total,

@@ -94,7 +94,7 @@ pub struct ChangeDetailDto {
 
 impl From<&ChangeView> for ChangeDetailDto {
     fn from(v: &ChangeView) -> Self {
-        ChangeDetailDto { change: ChangeDto::from(&v.record), run: RunDto::of(&v.run, &v.verbs) }
+        ChangeDetailDto { change: ChangeDto::from(&v.record), run: RunDto::of(v) }
     }
 }
 

@@ -333,6 +333,7 @@ async fn render_change(
                 act_url: format!("/changes/{}/act", c.id),
                 version: c.version,
                 profile: &profile,
+                ended: v.ended.as_deref(),
             },
             run,
             &v.verbs,
@@ -382,6 +383,7 @@ async fn cancel_page(
 #[template(path = "changes/list.html")]
 struct ListPage {
     layout: Layout,
+    ended: route::Ended,
     waiting: Vec<Change>,
     all: Vec<Change>,
     total: i64,
@@ -395,6 +397,7 @@ async fn list_page(
     let l = route::listed::<Change>(&state, &user, &lq, "/changes").await?;
     html(ListPage {
         layout: Layout::for_user(&state, &user, "项目调整", "changes").await?,
+        ended: l.ended,
         waiting: l.waiting,
         all: l.all,
         total: l.total,

@@ -106,10 +106,7 @@ pub struct ContractDetailDto {
 
 impl From<&ContractView> for ContractDetailDto {
     fn from(v: &ContractView) -> Self {
-        ContractDetailDto {
-            contract: ContractDto::from(&v.record),
-            run: RunDto::of(&v.run, &v.verbs),
-        }
+        ContractDetailDto { contract: ContractDto::from(&v.record), run: RunDto::of(v) }
     }
 }
 

@@ -400,6 +400,7 @@ async fn render_contract(
                 act_url: format!("/contracts/{}/act", v.record.id),
                 version: v.record.version,
                 profile: &profile,
+                ended: v.ended.as_deref(),
             },
             run,
             &v.verbs,
@@ -435,6 +436,7 @@ async fn act_page(
 #[template(path = "contracts/list.html")]
 struct ListPage {
     layout: Layout,
+    ended: route::Ended,
     waiting: Vec<Contract>,
     all: Vec<Contract>,
     total: i64,
@@ -448,6 +450,7 @@ async fn list_page(
     let l = route::listed::<Contract>(&state, &user, &lq, "/contracts").await?;
     html(ListPage {
         layout: Layout::for_user(&state, &user, "合同备案", "contracts").await?,
+        ended: l.ended,
         waiting: l.waiting,
         all: l.all,
         total: l.total,

@@ -143,7 +143,7 @@ pub struct PaymentDetailDto {
 
 impl From<&PaymentView> for PaymentDetailDto {
     fn from(v: &PaymentView) -> Self {
-        PaymentDetailDto { payment: PaymentDto::from(&v.record), run: RunDto::of(&v.run, &v.verbs) }
+        PaymentDetailDto { payment: PaymentDto::from(&v.record), run: RunDto::of(v) }
     }
 }
 

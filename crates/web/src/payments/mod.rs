@@ -290,6 +290,7 @@ async fn render_payment(
                 act_url: format!("/payments/{}/act", a.id),
                 version: a.version,
                 profile: &profile,
+                ended: v.ended.as_deref(),
             },
             run,
             &v.verbs,
@@ -316,6 +317,7 @@ async fn act_page(
 #[template(path = "payments/list.html")]
 struct ListPage {
     layout: Layout,
+    ended: route::Ended,
     waiting: Vec<Payment>,
     all: Vec<Payment>,
     total: i64,
@@ -329,6 +331,7 @@ async fn list_page(
     let l = route::listed::<Payment>(&state, &user, &lq, "/payments").await?;
     html(ListPage {
         layout: Layout::for_user(&state, &user, "资金拨付", "payments").await?,
+        ended: l.ended,
         waiting: l.waiting,
         all: l.all,
         total: l.total,

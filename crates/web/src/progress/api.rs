@@ -102,7 +102,7 @@ pub struct ReportDetailDto {
 
 impl From<&ReportView> for ReportDetailDto {
     fn from(v: &ReportView) -> Self {
-        ReportDetailDto { report: ReportDto::from(&v.record), run: RunDto::of(&v.run, &v.verbs) }
+        ReportDetailDto { report: ReportDto::from(&v.record), run: RunDto::of(v) }
     }
 }
 

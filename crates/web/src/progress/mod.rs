@@ -342,6 +342,7 @@ async fn render_report(
                 act_url: format!("/progress/{}/act", r.id),
                 version: r.version,
                 profile: &profile,
+                ended: v.ended.as_deref(),
             },
             run,
             &v.verbs,
@@ -371,6 +372,7 @@ struct ListPage {
     /// The profile's progress form (its name and article), and the quarter it is offered for.
     form: Option<(String, String)>,
     last_quarter: String,
+    ended: route::Ended,
     waiting: Vec<Report>,
     all: Vec<Report>,
     total: i64,
@@ -388,6 +390,7 @@ async fn list_page(
         layout: Layout::for_user(&state, &user, "进度报告", "progress").await?,
         form: annex::form_of(&state.store, &profile).ok().map(|r| (r.text, r.cite)),
         last_quarter: govit_core::progress::Quarter::of(today).previous().code(),
+        ended: l.ended,
         waiting: l.waiting,
         all: l.all,
         total: l.total,

@@ -222,6 +222,8 @@ pub struct RunPanel {
     pub reason: String,
     pub note_error: Option<String>,
     pub reason_error: Option<String>,
+    /// Why the run no longer passes: its project was terminated while it was in flight.
+    pub ended: Option<String>,
 }
 
 /// Where a subject's page is, for its [`RunPanel`].
@@ -231,6 +233,8 @@ pub struct PanelAt<'a> {
     pub act_url: String,
     pub version: i64,
     pub profile: &'a str,
+    /// [`SubjectView::ended`](govit_storage::projects::run::subject::SubjectView).
+    pub ended: Option<&'a str>,
 }
 
 impl RunPanel {
@@ -279,6 +283,7 @@ impl RunPanel {
             reason: get("reason"),
             note_error: crate::shell::view::error_for(errors, "note"),
             reason_error: crate::shell::view::error_for(errors, "reason"),
+            ended: at.ended.map(str::to_string),
         }
     }
 
@@ -373,17 +378,20 @@ pub struct RunDto {
     acts: Vec<RouteActDto>,
     /// pass, return, withdraw, reject: those of the subject's verbs the caller may use now.
     verbs: Vec<String>,
+    /// Why the run no longer passes, when its project was terminated while it was in flight
+    /// (项目已于 2026-05-06 终止，本合同的备案不再办理（可撤回或退回）); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project_ended: Option<String>,
 }
 
 impl RunDto {
-    pub fn of(
-        run: &govit_storage::projects::run::Run, verbs: &[govit_core::workflow::VerbKind],
-    ) -> RunDto {
+    pub fn of<S>(v: &govit_storage::projects::run::subject::SubjectView<S>) -> RunDto {
         RunDto {
-            steps: step_dtos(&run.route),
-            current_step: run.progress.current,
-            acts: act_dtos(&run.acts),
-            verbs: verbs.iter().map(|k| k.as_str().to_string()).collect(),
+            steps: step_dtos(&v.run.route),
+            current_step: v.run.progress.current,
+            acts: act_dtos(&v.run.acts),
+            verbs: v.verbs.iter().map(|k| k.as_str().to_string()).collect(),
+            project_ended: v.ended.clone(),
         }
     }
 }
@@ -425,6 +433,8 @@ pub struct ListQuery {
 /// projects they may see, searched and 50 a page.
 pub struct Listed<S> {
     pub waiting: Vec<S>,
+    /// The day each waiting one's project was terminated, for those that were.
+    pub ended: Ended,
     pub all: Vec<S>,
     pub total: i64,
     pub q: String,
@@ -437,6 +447,9 @@ pub async fn listed<S: govit_storage::projects::run::subject::Subject>(
 ) -> Result<Listed<S>, crate::shell::error::PageError> {
     use crate::shell::view::{Pager, filter_query};
     let waiting = state.store.subjects_waiting::<S>(&user.principal, 200).await?;
+    let projects: Vec<_> =
+        waiting.iter().filter(|s| !s.goes_on_when_ended()).map(|s| s.project()).collect();
+    let ended = Ended(state.store.terminated_among(&projects).await?);
     let q: String = lq.q.trim().chars().take(100).collect();
     let page = lq.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).unwrap_or(1);
     let paged = state
@@ -446,7 +459,19 @@ pub async fn listed<S: govit_storage::projects::run::subject::Subject>(
     let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
         format!("{path}?{}", filter_query(&[("q", q.as_str())], Some(n)))
     });
-    Ok(Listed { waiting, all: paged.items, total: paged.total, q, pager })
+    Ok(Listed { waiting, ended, all: paged.items, total: paged.total, q, pager })
+}
+
+/// The projects of a list's rows that were terminated, and on what day: a row in flight of
+/// one of them is marked, since it can only be returned or withdrawn.
+#[derive(Default)]
+pub struct Ended(std::collections::HashMap<i64, chrono::NaiveDate>);
+
+impl Ended {
+    /// The day project `id` was terminated, if it was.
+    pub fn on(&self, id: &i64) -> Option<String> {
+        self.0.get(id).map(|d| d.to_string())
+    }
 }
 
 /// Whether the reader records for the project's owner unit: a clerk (申报经办人) of its

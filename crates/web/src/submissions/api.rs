@@ -108,10 +108,7 @@ pub struct SubmissionDetailDto {
 
 impl From<&SubmissionView> for SubmissionDetailDto {
     fn from(v: &SubmissionView) -> Self {
-        SubmissionDetailDto {
-            submission: SubmissionDto::from(&v.record),
-            run: RunDto::of(&v.run, &v.verbs),
-        }
+        SubmissionDetailDto { submission: SubmissionDto::from(&v.record), run: RunDto::of(v) }
     }
 }
 

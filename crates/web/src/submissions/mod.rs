@@ -381,6 +381,7 @@ async fn render_submission(
                 act_url: format!("/submissions/{}/act", s.id),
                 version: s.version,
                 profile: &profile,
+                ended: v.ended.as_deref(),
             },
             run,
             &v.verbs,
@@ -407,6 +408,7 @@ async fn act_page(
 #[template(path = "submissions/list.html")]
 struct ListPage {
     layout: Layout,
+    ended: route::Ended,
     waiting: Vec<Submission>,
     all: Vec<Submission>,
     total: i64,
@@ -420,6 +422,7 @@ async fn list_page(
     let l = route::listed::<Submission>(&state, &user, &lq, "/submissions").await?;
     html(ListPage {
         layout: Layout::for_user(&state, &user, "评价与运维", "submissions").await?,
+        ended: l.ended,
         waiting: l.waiting,
         all: l.all,
         total: l.total,

@@ -669,12 +669,30 @@ async fn write_tasks(
             }
         }
     }
-    let have: Vec<TaskRow> = sqlx::query_as(
-        "SELECT slot, party, user_id, step, action, cite, since_ms FROM run_tasks WHERE project_id = $1",
+    // 催办 reminds whoever holds the step: each of its tasks shows the last reminder.
+    let urged = progress.urged.iter().map(|(_, at)| *at).max();
+    let rows = sqlx::query(
+        "SELECT slot, party, user_id, step, action, cite, since_ms, urged_ms FROM run_tasks \
+         WHERE project_id = $1",
     )
     .bind(p.id.0)
     .fetch_all(&mut *conn)
     .await?;
+    let mut reminded = true;
+    let mut have: Vec<TaskRow> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let row: TaskRow = (
+            r.try_get("slot")?,
+            r.try_get("party")?,
+            r.try_get("user_id")?,
+            r.try_get("step")?,
+            r.try_get("action")?,
+            r.try_get("cite")?,
+            r.try_get("since_ms")?,
+        );
+        reminded &= r.try_get::<Option<i64>, _>("urged_ms")? == urged || !want.contains(&row);
+        have.push(row);
+    }
     for (slot, party, ..) in have.iter().filter(|t| !want.contains(t)) {
         sqlx::query("DELETE FROM run_tasks WHERE project_id = $1 AND slot = $2 AND party = $3")
             .bind(p.id.0)
@@ -688,7 +706,7 @@ async fn write_tasks(
     {
         sqlx::query(
             "INSERT INTO run_tasks (project_id, slot, party, user_id, step, action, cite, since_ms, \
-             jurisdiction_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             jurisdiction_id, urged_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(p.id.0)
         .bind(slot)
@@ -699,18 +717,20 @@ async fn write_tasks(
         .bind(cite)
         .bind(since)
         .bind(p.jurisdiction_id.0)
+        .bind(urged)
         .execute(&mut *conn)
         .await?;
     }
-    // 催办 reminds whoever holds the step: each of its tasks shows the last reminder.
-    let urged = progress.urged.iter().map(|(_, at)| *at).max();
-    sqlx::query(
-        "UPDATE run_tasks SET urged_ms = $2 WHERE project_id = $1 AND urged_ms IS DISTINCT FROM $2",
-    )
-    .bind(p.id.0)
-    .bind(urged)
-    .execute(&mut *conn)
-    .await?;
+    // The tasks kept show the reminder too (the new ones were written with it).
+    if !reminded {
+        sqlx::query(
+            "UPDATE run_tasks SET urged_ms = $2 WHERE project_id = $1 AND urged_ms IS DISTINCT FROM $2",
+        )
+        .bind(p.id.0)
+        .bind(urged)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 

@@ -328,6 +328,26 @@ pub struct SubjectView<S> {
     pub record: S,
     pub run: Run,
     pub verbs: Vec<VerbKind>,
+    /// Why its run no longer passes, when its project was terminated while it was in flight
+    /// (it may still be returned or withdrawn): said on its page before anyone acts.
+    pub ended: Option<String>,
+}
+
+/// What is said of a subject in flight whose project was terminated on `day` (`subject`: how
+/// refusals name its run, 本合同的备案).
+fn no_longer(day: chrono::NaiveDate, subject: &str) -> String {
+    format!("项目已于 {day} 终止，{subject}不再办理（可撤回或退回）")
+}
+
+/// Whether a pass of `s` at its run's current step waits on the project not being terminated:
+/// it neither winds the project up nor terminates it.
+fn stops_when_ended<S: Subject>(s: &S, run: &Run) -> bool {
+    let terminates = run
+        .route
+        .steps
+        .get(run.progress.current)
+        .is_some_and(|st| st.on_pass.contains(&EventKind::ProjectTerminated));
+    !terminates && !s.goes_on_when_ended()
 }
 
 impl Store {
@@ -358,6 +378,14 @@ impl Store {
         let run = run_of(self, &mut conn, &record).await?;
         let (_, parties) = parties_on(&mut conn, who.principal, record.project()).await?;
         let actor = Actor { user: who.principal.user_id, parties: &parties };
+        let ended = match record.closed() {
+            None if run.progress.status == RunStatus::Active && stops_when_ended(&record, &run) => {
+                ended_on(&mut conn, record.project())
+                    .await?
+                    .map(|d| no_longer(d, record.naming().0))
+            }
+            _ => None,
+        };
         let verbs = match record.closed() {
             Some(_) => Vec::new(),
             None => run
@@ -365,9 +393,44 @@ impl Store {
                 .verbs(&run.route, actor, who.now_ms)
                 .into_iter()
                 .filter(|v| S::VERBS.contains(v) && record.refuses(*v).is_none())
+                .filter(|v| *v != VerbKind::Pass || ended.is_none())
                 .collect(),
         };
-        Ok(SubjectView { record, run, verbs })
+        Ok(SubjectView { record, run, verbs, ended })
+    }
+
+    /// The day each of `projects` was terminated, for those that were (a list's rows).
+    pub async fn terminated_among(
+        &self, projects: &[ProjectId],
+    ) -> Result<std::collections::HashMap<i64, chrono::NaiveDate>> {
+        let mut out = std::collections::HashMap::new();
+        if projects.is_empty() {
+            return Ok(out);
+        }
+        let mut ids: Vec<i64> = projects.iter().map(|p| p.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let marks = vec!["?"; ids.len()].join(", ");
+        let mut w = Where::default();
+        w.and(
+            "planned = 0 AND kind = ?",
+            vec![Param::Text(EventKind::ProjectTerminated.as_str().into())],
+        );
+        w.and(&format!("project_id IN ({marks})"), ids.into_iter().map(Param::Int).collect());
+        let sql = format!(
+            "SELECT project_id, MIN(event_date) AS day FROM project_milestones{} GROUP BY project_id",
+            w.sql()
+        );
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params)
+            .fetch_all(&self.pool)
+            .await?;
+        for r in rows {
+            let day: String = sqlx::Row::try_get(&r, "day")?;
+            if let Ok(d) = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d") {
+                out.insert(sqlx::Row::try_get(&r, "project_id")?, d);
+            }
+        }
+        Ok(out)
     }
 
     /// The subjects of a project the caller has read (and so may see), oldest first.
@@ -523,7 +586,7 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         let ended = if self.verb.kind() == VerbKind::Pass && (terminates || !s.goes_on_when_ended())
         {
             crate::projects::hold(cx.conn, s.project()).await?;
-            if terminates { None } else { ended_on(cx.conn, s.project()).await? }
+            if stops_when_ended(s, &run) { ended_on(cx.conn, s.project()).await? } else { None }
         } else {
             None
         };
@@ -548,9 +611,7 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         let actor_holds = run.progress.holds(actor);
         if kind == VerbKind::Pass && actor_holds {
             if let Some(day) = input.ended {
-                return Err(DomainError::InvalidState {
-                    message: format!("项目已于 {day} 终止，{subject}不再办理（可撤回或退回）"),
-                });
+                return Err(DomainError::InvalidState { message: no_longer(day, subject) });
             }
             govit_core::project::first_refusal(&input.gates)?;
             if let Some((cite, text)) = input.early.clone() {
