@@ -94,17 +94,17 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         // A terminated project counts as terminated, whatever it went through before.
-        let phases = sqlx::query(
+        let phases = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT CAST(COUNT(*) AS BIGINT) AS approved, \
              CAST(COALESCE(SUM(CASE WHEN t.ended = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS terminated, \
              CAST(COALESCE(SUM(CASE WHEN t.ended = 0 AND t.accepted = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS accepted \
              FROM (SELECT \
-               CASE WHEN EXISTS (SELECT 1 FROM project_milestones m WHERE m.project_id = p.id \
-                 AND m.kind = 'project_terminated' AND m.planned = 0) THEN 1 ELSE 0 END AS ended, \
+               CASE WHEN {terminated} THEN 1 ELSE 0 END AS ended, \
                CASE WHEN EXISTS (SELECT 1 FROM project_milestones m WHERE m.project_id = p.id \
                  AND m.kind = 'completion_acceptance_passed') THEN 1 ELSE 0 END AS accepted \
                FROM projects p WHERE p.jurisdiction_id = $1 AND p.status = 'approved') t",
-        )
+            terminated = crate::projects::TERMINATED
+        )))
         .bind(j.0)
         .fetch_one(&mut *conn)
         .await?;

@@ -154,6 +154,19 @@ async fn linxiang_25_the_owner_terminates_its_project_and_nothing_of_its_constru
     let (_, page) = web.text(&format!("/changes/{in_flight}")).await;
     assert!(page.contains("id=\"run-ended\"") && page.contains("本项目调整不再办理"), "{page}");
     assert!(!page.contains("id=\"pass\""), "{page}");
+    // The project list finds it under 已终止, marked so; the API alike.
+    let (_, list) = web.text("/projects?status=terminated").await;
+    assert!(list.contains(&format!("href=\"/projects/{id}\"")), "{list}");
+    assert!(list.contains("ended-tag"), "{list}");
+    let (s, found) = clerk.get("/api/v1/projects?status=terminated").await;
+    assert_eq!(s, StatusCode::OK, "{found}");
+    let ids: Vec<i64> =
+        found["items"].as_array().expect("items").iter().filter_map(|p| p["id"].as_i64()).collect();
+    assert_eq!(ids, [id], "{found}");
+    let (_, drafts) = clerk.get("/api/v1/projects?status=draft").await;
+    assert!(!drafts.to_string().contains(&format!("\"id\":{id},")), "{drafts}");
+    let (_, approved) = clerk.get("/api/v1/projects?status=approved").await;
+    assert!(approved.to_string().contains(&format!("\"id\":{id},")), "{approved}");
     let (_, list) = web.text("/changes").await;
     let waiting = list.split("id=\"all\"").next().unwrap_or("");
     assert!(waiting.contains(&format!("项目已于 {day} 终止，只能退回或撤回")), "{waiting}");

@@ -365,11 +365,11 @@ pub(crate) async fn candidate_ids(
         "SELECT p.id FROM projects p WHERE p.jurisdiction_id = $1 \
          AND substr(p.period_start, 1, 4) <= $2 AND substr(p.period_end, 1, 4) >= $2 \
          AND p.status IN ('submitted', 'approved') \
-         AND NOT EXISTS (SELECT 1 FROM project_milestones t WHERE t.project_id = p.id \
-              AND t.kind = 'project_terminated' AND t.planned = 0) \
+         AND NOT {terminated} \
          AND NOT EXISTS (SELECT 1 FROM plan_lines l JOIN plans x ON x.id = l.plan_id \
               WHERE l.project_id = p.id AND x.year = $3 AND x.state <> 'rejected'){urgent}{only_sql} \
-         ORDER BY p.id"
+         ORDER BY p.id",
+        terminated = crate::projects::TERMINATED
     )))
     .bind(j.0)
     .bind(y)

@@ -198,6 +198,11 @@ pub(crate) fn parts_editable(
     Ok(())
 }
 
+/// SQL: project `p` was terminated (项目终止 recorded on a day, not planned) — the one way the
+/// project list, the dashboard, the plans and the ratings tell (an index lookup, by kind).
+pub(crate) const TERMINATED: &str = "p.id IN (SELECT tm.project_id FROM project_milestones tm \
+     WHERE tm.kind = 'project_terminated' AND tm.planned = 0)";
+
 /// Filters of the project list.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectFilter {
@@ -206,6 +211,8 @@ pub struct ProjectFilter {
     /// A department and everything below it.
     pub department: Option<DepartmentId>,
     pub order: ProjectOrder,
+    /// Only the projects terminated (项目终止).
+    pub ended: bool,
     /// Only projects with an open task of the path for this person or these parties (the
     /// review queue, 我的待办).
     pub tasks_of: Option<TaskHolder>,
@@ -337,6 +344,9 @@ fn project_where(principal: &Principal, f: &ProjectFilter) -> Where {
     };
     if let Some(s) = f.status {
         w.and("p.status = ?", vec![Param::Text(s.as_str().into())]);
+    }
+    if f.ended {
+        w.and(TERMINATED, vec![]);
     }
     w.keyword(&f.keyword, &["p.name", "p.summary"]);
     if let Some(dept) = f.department {

@@ -167,9 +167,9 @@ async fn rated(
            ON gl.project_id = p.id \
          LEFT JOIN project_ratings g ON g.id = gl.id \
          WHERE p.jurisdiction_id = $1 AND p.status = 'approved' AND ($3 = 0 OR p.id = $3) \
-         AND NOT EXISTS (SELECT 1 FROM project_milestones t WHERE t.project_id = p.id \
-           AND t.kind = 'project_terminated' AND t.planned = 0) \
-         ORDER BY p.id"
+         AND NOT {terminated} \
+         ORDER BY p.id",
+        terminated = crate::projects::TERMINATED
     )))
     .bind(j.0)
     .bind(on)

@@ -160,7 +160,8 @@ pub struct ProjectInput {
 struct ListParams {
     /// Keyword in the name or summary.
     q: Option<String>,
-    /// `draft`, `submitted`, `returned` or `approved`.
+    /// `draft`, `submitted`, `returned` or `approved`; `terminated`: the approved projects
+    /// terminated since (项目终止).
     status: Option<String>,
     /// A department id: that department and those below it.
     dept: Option<i64>,
@@ -200,10 +201,13 @@ pub async fn list_projects(
     if !["", "submitted", "-submitted"].contains(&lq.sort.as_str()) {
         return Err(DomainError::invalid("sort", "sort 应为 submitted 或 -submitted").into());
     }
-    if !lq.status.is_empty() && govit_core::project::ProjectStatus::parse(&lq.status).is_none() {
+    if !lq.status.is_empty()
+        && lq.status != "terminated"
+        && govit_core::project::ProjectStatus::parse(&lq.status).is_none()
+    {
         return Err(DomainError::invalid(
             "status",
-            "status 应为 draft、submitted、returned 或 approved",
+            "status 应为 draft、submitted、returned、approved 或 terminated",
         )
         .into());
     }

@@ -30,8 +30,15 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub fn filter(&self) -> ProjectFilter {
+        // 已终止: the approved projects terminated since.
+        let ended = self.status == "terminated";
         ProjectFilter {
-            status: ProjectStatus::parse(&self.status),
+            status: if ended {
+                Some(ProjectStatus::Approved)
+            } else {
+                ProjectStatus::parse(&self.status)
+            },
+            ended,
             keyword: self.q.chars().take(100).collect(),
             department: self.dept.trim().parse().ok().map(DepartmentId),
             order: match self.sort.as_str() {
@@ -68,6 +75,8 @@ struct ProjectRow {
     investment: String,
     status: &'static str,
     status_label: &'static str,
+    /// The day it was terminated (项目终止), if it was.
+    ended: Option<String>,
     updated: String,
     /// The day it was (last) submitted, and the working days it has waited since.
     submitted: String,
@@ -139,6 +148,9 @@ pub async fn list_page(
         Vec::new()
     };
     let task = |id: i64| tasks.iter().find(|t| t.project_id == id);
+    let approved: Vec<_> =
+        paged.items.iter().filter(|p| p.status == ProjectStatus::Approved).map(|p| p.id).collect();
+    let ended = state.store.terminated_among(&approved).await?;
     let rows = paged
         .items
         .iter()
@@ -164,6 +176,7 @@ pub async fn list_page(
             investment: p.declaration.investment.to_wan_string(),
             status: p.status.as_str(),
             status_label: p.status.label(),
+            ended: ended.get(&p.id.0).map(|d| d.to_string()),
             updated: fmt_ms(p.updated_at_ms),
         })
         .collect();
@@ -190,7 +203,11 @@ pub async fn list_page(
         q: q.q.clone(),
         status: q.status.clone(),
         show_status_filter: base_path == "/projects",
-        statuses: ProjectStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
+        statuses: ProjectStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .chain([("terminated", "已终止")])
+            .collect(),
         rows,
         pager,
         export_query: q.query_string(None),
