@@ -224,15 +224,22 @@ pub fn read_opinion(
     }
 }
 
+/// A score as typed (full-width digits too, spaces around): a whole number from 0 to 100 —
+/// what review forms and evaluations alike score with.
+pub fn score(typed: &str) -> Option<u8> {
+    let digits: String = typed.trim().chars().map(crate::money::half_width).collect();
+    digits.parse::<u8>().ok().filter(|n| *n <= 100)
+}
+
 /// One answer in its written form, or why it is refused (the dimension's name goes before).
 fn answer(d: &Dimension, raw: &str) -> Result<String, String> {
     if raw.is_empty() {
         return Err("未填写".into());
     }
     match d.kind {
-        DimensionKind::Score => match raw.parse::<i64>() {
-            Ok(n) if (0..=100).contains(&n) => Ok(n.to_string()),
-            _ => Err("须为 0 到 100 的整数分".into()),
+        DimensionKind::Score => match score(raw) {
+            Some(n) => Ok(n.to_string()),
+            None => Err("须为 0 到 100 的整数分".into()),
         },
         DimensionKind::Percent => {
             let bp = basis_points(raw.trim_end_matches('%').trim())

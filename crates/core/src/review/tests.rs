@@ -225,3 +225,15 @@ fn a_profiles_review_forms_are_checked() {
     let e = crate::policy::load("policies/yeji.toml", &one).expect_err("one option");
     assert!(e.iter().any(|e| e.message.contains("至少两个选项")), "{e:?}");
 }
+
+#[test]
+fn a_score_is_a_whole_number_from_0_to_100_typed_either_way() {
+    for (typed, read) in
+        [("0", Some(0)), ("100", Some(100)), (" ８５ ", Some(85)), ("85", Some(85))]
+    {
+        assert_eq!(crate::review::score(typed), read, "{typed}");
+    }
+    for typed in ["101", "-1", "85.5", "", "八十五", "256", "1e2"] {
+        assert_eq!(crate::review::score(typed), None, "{typed}");
+    }
+}

@@ -431,19 +431,15 @@ impl SubmissionForm {
         });
         let mut scores = BTreeMap::new();
         for d in dimensions {
-            let typed: String = self
-                .scores
-                .get(&d.id)
-                .map(|s| s.trim().chars().map(crate::money::half_width).collect())
-                .unwrap_or_default();
-            match typed.parse::<u8>() {
+            let typed = self.scores.get(&d.id).map(|s| s.trim()).unwrap_or_default();
+            match crate::review::score(typed) {
                 _ if typed.is_empty() => {
                     errors.push(FieldError::new("scores", format!("请为“{}”评分", d.name)));
                 }
-                Ok(v) if v <= 100 => {
+                Some(v) => {
                     scores.insert(d.id.clone(), v);
                 }
-                _ => errors.push(FieldError::new(
+                None => errors.push(FieldError::new(
                     "scores",
                     format!("“{}”的评分须为 0 到 100 的整数", d.name),
                 )),
