@@ -82,3 +82,39 @@ async fn demo_prints_accounts_serves_and_stops_on_sigterm() {
     assert!(exited.success(), "exit status {exited}");
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+/// `govit bench-data`'s synthetic jurisdictions fill what the pages bench measures: a
+/// generated reviewer signs in and finds construction contracts sent for filing, payment
+/// requests and the dashboard's approved projects, on either database.
+#[tokio::test]
+async fn synthetic_data_fills_the_lists_the_pages_bench_measures() {
+    let app = crate::harness::spawn_app().await;
+    let actor = govit_storage::Actor::cli("test");
+    let g = app.store.generate_synthetic(&actor, app.now(), 200, 3).await.expect("generate");
+    assert_eq!(g.projects, 200);
+    let (login, password) =
+        g.accounts.iter().find(|(l, _)| l.contains("yeji")).cloned().expect("yeji's reviewer");
+    let web = app.anonymous();
+    let resp = web.try_login(&login, &password).await;
+    assert_eq!(resp.status(), reqwest::StatusCode::SEE_OTHER, "{login}");
+    let web = web.with_csrf().await;
+    for (path, shows) in [
+        ("/contracts", "合成数据建设合同"),
+        ("/payments", "合成数据承建公司"),
+        ("/dashboard", "已批复"),
+    ] {
+        let (s, page) = web.text(path).await;
+        assert_eq!(s, reqwest::StatusCode::OK, "{path}");
+        assert!(page.contains(shows), "{path} shows no {shows}: {page}");
+    }
+    // A contract's page reads back what was generated, its filing under way.
+    let (_, list) = web.text("/contracts").await;
+    let id = list
+        .split("href=\"/contracts/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a contract's link");
+    let (s, page) = web.text(&format!("/contracts/{id}")).await;
+    assert_eq!(s, reqwest::StatusCode::OK, "{page}");
+    assert!(page.contains("合成数据承建公司") && page.contains("公开招标"), "{page}");
+}

@@ -168,6 +168,61 @@ impl Store {
         Ok(())
     }
 
+    /// An approved synthetic project's construction contract with firm `firm`, sent for filing
+    /// by its owner unit and waiting on the next party of its profile's filing (or only
+    /// recorded, where the profile files none).
+    #[allow(clippy::too_many_arguments)]
+    async fn seed_contract(
+        &self, conn: &mut sqlx::AnyConnection, id: ProjectId, jurisdiction: i64, profile: &str,
+        investment: i64, firm: i64, (by, at_ms): (UserId, i64),
+    ) -> Result<()> {
+        use crate::contracts::Contract;
+        use crate::projects::run::subject::projection;
+        use govit_core::contract::ContractKind;
+        let route = crate::contracts::route_of(self, profile, ContractKind::Construction);
+        let acts: Vec<govit_core::workflow::Act> = route
+            .steps
+            .first()
+            .map(|first| govit_core::workflow::Act {
+                at_ms,
+                user: by,
+                parties: vec![crate::projects::run::OWNER.to_string()],
+                step: first.key.clone(),
+                verb: Verb::Pass { note: String::new() },
+            })
+            .into_iter()
+            .collect();
+        let progress = govit_core::workflow::replay(&route, at_ms, &acts);
+        let (state, waiting) = projection::<Contract>(&route, &progress, false);
+        let signed = crate::china_today(at_ms);
+        let ends = signed + chrono::Days::new(365);
+        let contract: i64 = sqlx::query_scalar(
+            "INSERT INTO contracts (project_id, jurisdiction_id, kind, firm_id, title, method, \
+             amount_yuan, signed_on, starts_on, ends_on, om_months, deliverables, ownership, \
+             termination, state, waiting_on, created_by, created_at_ms, version) \
+             VALUES ($1, $2, 'construction', $3, '合成数据建设合同', 'open_tender', $4, $5, $5, $6, 36, \
+             'design_docs,source_code,test_docs', '系统及数据所有权归业主单位', \
+             '承建单位严重违约时业主单位可终止合同', $7, $8, $9, $10, 1) RETURNING id",
+        )
+        .bind(id.0)
+        .bind(jurisdiction)
+        .bind(firm)
+        .bind((investment / 10 * 9).max(1))
+        .bind(signed.to_string())
+        .bind(ends.to_string())
+        .bind(state)
+        .bind(waiting)
+        .bind(by.0)
+        .bind(at_ms)
+        .fetch_one(&mut *conn)
+        .await?;
+        for (i, act) in acts.iter().enumerate() {
+            let which = crate::projects::run::Acts::Contract;
+            crate::projects::run::keep_act(conn, which, contract, i as i64 + 1, act).await?;
+        }
+        Ok(())
+    }
+
     /// An approved synthetic project's funds suspended under the first sanction of its profile
     /// that names 暂停拨付资金 or 终止项目 — the measure as it stands, for the dashboard's counts.
     async fn seed_measure(
@@ -376,6 +431,19 @@ impl Store {
             } else {
                 per.min(projects)
             };
+            // The firm its projects' contracts are signed with.
+            let firm: i64 = {
+                let mut w = self.write().await?;
+                let firm = sqlx::query_scalar(
+                    "INSERT INTO firms (jurisdiction_id, kind, name) \
+                     VALUES ($1, 'contractor', '合成数据承建公司') RETURNING id",
+                )
+                .bind(j.0)
+                .fetch_one(&mut *w.tx)
+                .await?;
+                w.commit().await?;
+                firm
+            };
             let mut done = 0;
             while done < count {
                 let batch = (count - done).min(500);
@@ -423,6 +491,20 @@ impl Store {
                         let at = now_ms - 86_400_000;
                         self.seed_report(&mut w.tx, ProjectId(id), j.0, profile, creator, at)
                             .await?;
+                        // Half of them have a construction contract, sent for filing.
+                        if id % 2 == 0 {
+                            let invest = p.investment.0;
+                            self.seed_contract(
+                                &mut w.tx,
+                                ProjectId(id),
+                                j.0,
+                                profile,
+                                invest,
+                                firm,
+                                (creator, at),
+                            )
+                            .await?;
+                        }
                         // A third of them are being accepted.
                         if id % 3 == 0 {
                             let invest = p.investment.0;
