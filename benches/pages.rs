@@ -172,10 +172,16 @@ async fn main() {
     let list = list.text().await.expect("list body");
     let at = list.find("href=\"/submissions/").expect("a submission listed") + 6;
     let submission_page = list[at..].split('"').next().expect("its link").to_string();
+    // A construction contract (half the approved projects have one, sent for filing).
+    let list = client.get(format!("{base}/contracts")).send().await.expect("list");
+    let list = list.text().await.expect("list body");
+    let at = list.find("href=\"/contracts/").expect("a contract listed") + 6;
+    let contract_page = list[at..].split('"').next().expect("its link").to_string();
     let pages = [
         "/",
         "/projects",
         "/projects?page=500",
+        "/projects?status=terminated",
         "/review",
         "/review?sort=due",
         "/review?sort=submitted&page=200",
@@ -186,6 +192,7 @@ async fn main() {
         "/search?q=%E5%B9%B3%E5%8F%B0",
         "/plans",
         "/contracts",
+        contract_page.as_str(),
         "/changes",
         "/progress",
         "/acceptances",
