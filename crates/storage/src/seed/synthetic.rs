@@ -28,6 +28,37 @@ pub struct Generated {
 const STATUSES: [&str; 4] = ["draft", "submitted", "returned", "approved"];
 
 /// Noon of that day in Beijing, in Unix milliseconds.
+/// The owner unit's passes of the steps a synthetic subject's route begins with that are its
+/// own: what it has sent, the rest waiting on the next party.
+fn owner_passes(
+    route: &govit_core::workflow::Route, by: UserId, at_ms: i64,
+) -> Vec<govit_core::workflow::Act> {
+    let owner = crate::projects::run::OWNER;
+    route
+        .steps
+        .iter()
+        .take_while(|s| s.parties.iter().all(|p| p == owner))
+        .map(|s| govit_core::workflow::Act {
+            at_ms,
+            user: by,
+            parties: vec![owner.to_string()],
+            step: s.key.clone(),
+            verb: Verb::Pass { note: String::new() },
+        })
+        .collect()
+}
+
+/// Keeps a synthetic subject's acts, numbered from 1.
+async fn keep_acts(
+    conn: &mut sqlx::AnyConnection, which: crate::projects::run::Acts, id: i64,
+    acts: &[govit_core::workflow::Act],
+) -> Result<()> {
+    for (i, act) in acts.iter().enumerate() {
+        crate::projects::run::keep_act(conn, which, id, i as i64 + 1, act).await?;
+    }
+    Ok(())
+}
+
 fn beijing_noon_ms(d: chrono::NaiveDate) -> i64 {
     d.and_hms_opt(4, 0, 0).map_or(0, |t| t.and_utc().timestamp_millis())
 }
@@ -90,19 +121,7 @@ impl Store {
         let mut facts = govit_core::policy::Facts::new();
         facts.insert(govit_core::policy::Fact::InvestmentYuan, investment);
         let route = crate::acceptances::route_of(self, profile, &facts, false);
-        let owner = crate::projects::run::OWNER;
-        let acts: Vec<govit_core::workflow::Act> = route
-            .steps
-            .iter()
-            .take_while(|s| s.parties.iter().all(|p| p == owner))
-            .map(|s| govit_core::workflow::Act {
-                at_ms,
-                user: by,
-                parties: vec![owner.to_string()],
-                step: s.key.clone(),
-                verb: Verb::Pass { note: String::new() },
-            })
-            .collect();
+        let acts = owner_passes(&route, by, at_ms);
         let progress = govit_core::workflow::replay(&route, at_ms, &acts);
         let (state, waiting) = projection::<Acceptance>(&route, &progress, false);
         let acceptance: i64 = sqlx::query_scalar(
@@ -120,11 +139,7 @@ impl Store {
         .bind(at_ms)
         .fetch_one(&mut *conn)
         .await?;
-        for (i, act) in acts.iter().enumerate() {
-            let which = crate::projects::run::Acts::Acceptance;
-            crate::projects::run::keep_act(conn, which, acceptance, i as i64 + 1, act).await?;
-        }
-        Ok(())
+        keep_acts(conn, crate::projects::run::Acts::Acceptance, acceptance, &acts).await
     }
 
     /// An approved synthetic project's payment request, sent by its owner unit and waiting on
@@ -180,18 +195,7 @@ impl Store {
         use crate::projects::run::subject::projection;
         use govit_core::contract::ContractKind;
         let route = crate::contracts::route_of(self, profile, ContractKind::Construction);
-        let acts: Vec<govit_core::workflow::Act> = route
-            .steps
-            .first()
-            .map(|first| govit_core::workflow::Act {
-                at_ms,
-                user: by,
-                parties: vec![crate::projects::run::OWNER.to_string()],
-                step: first.key.clone(),
-                verb: Verb::Pass { note: String::new() },
-            })
-            .into_iter()
-            .collect();
+        let acts = owner_passes(&route, by, at_ms);
         let progress = govit_core::workflow::replay(&route, at_ms, &acts);
         let (state, waiting) = projection::<Contract>(&route, &progress, false);
         let signed = crate::china_today(at_ms);
@@ -216,11 +220,7 @@ impl Store {
         .bind(at_ms)
         .fetch_one(&mut *conn)
         .await?;
-        for (i, act) in acts.iter().enumerate() {
-            let which = crate::projects::run::Acts::Contract;
-            crate::projects::run::keep_act(conn, which, contract, i as i64 + 1, act).await?;
-        }
-        Ok(())
+        keep_acts(conn, crate::projects::run::Acts::Contract, contract, &acts).await
     }
 
     /// An approved synthetic project's funds suspended under the first sanction of its profile
