@@ -103,7 +103,7 @@ impl Store {
                CASE WHEN EXISTS (SELECT 1 FROM project_milestones m WHERE m.project_id = p.id \
                  AND m.kind = 'completion_acceptance_passed') THEN 1 ELSE 0 END AS accepted \
                FROM projects p WHERE p.jurisdiction_id = $1 AND p.status = 'approved') t",
-            terminated = crate::projects::TERMINATED
+            terminated = crate::base::TERMINATED
         )))
         .bind(j.0)
         .fetch_one(&mut *conn)

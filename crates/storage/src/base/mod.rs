@@ -315,3 +315,9 @@ impl CountCache {
         }
     }
 }
+
+/// SQL: project `p` was terminated (项目终止 recorded on a day, not planned) — the one way the
+/// project list, the dashboard, the plans and the ratings tell (an index lookup, by kind). On
+/// the floor, since the dashboard reads it and may use nothing else.
+pub(crate) const TERMINATED: &str = "p.id IN (SELECT tm.project_id FROM project_milestones tm \
+     WHERE tm.kind = 'project_terminated' AND tm.planned = 0)";

@@ -369,7 +369,7 @@ pub(crate) async fn candidate_ids(
          AND NOT EXISTS (SELECT 1 FROM plan_lines l JOIN plans x ON x.id = l.plan_id \
               WHERE l.project_id = p.id AND x.year = $3 AND x.state <> 'rejected'){urgent}{only_sql} \
          ORDER BY p.id",
-        terminated = crate::projects::TERMINATED
+        terminated = crate::base::TERMINATED
     )))
     .bind(j.0)
     .bind(y)

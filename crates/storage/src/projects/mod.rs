@@ -198,11 +198,6 @@ pub(crate) fn parts_editable(
     Ok(())
 }
 
-/// SQL: project `p` was terminated (项目终止 recorded on a day, not planned) — the one way the
-/// project list, the dashboard, the plans and the ratings tell (an index lookup, by kind).
-pub(crate) const TERMINATED: &str = "p.id IN (SELECT tm.project_id FROM project_milestones tm \
-     WHERE tm.kind = 'project_terminated' AND tm.planned = 0)";
-
 /// Filters of the project list.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectFilter {
@@ -346,7 +341,7 @@ fn project_where(principal: &Principal, f: &ProjectFilter) -> Where {
         w.and("p.status = ?", vec![Param::Text(s.as_str().into())]);
     }
     if f.ended {
-        w.and(TERMINATED, vec![]);
+        w.and(crate::base::TERMINATED, vec![]);
     }
     w.keyword(&f.keyword, &["p.name", "p.summary"]);
     if let Some(dept) = f.department {

@@ -169,7 +169,7 @@ async fn rated(
          WHERE p.jurisdiction_id = $1 AND p.status = 'approved' AND ($3 = 0 OR p.id = $3) \
          AND NOT {terminated} \
          ORDER BY p.id",
-        terminated = crate::projects::TERMINATED
+        terminated = crate::base::TERMINATED
     )))
     .bind(j.0)
     .bind(on)
