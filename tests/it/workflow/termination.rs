@@ -169,7 +169,7 @@ async fn linxiang_25_the_owner_terminates_its_project_and_nothing_of_its_constru
     assert!(approved.to_string().contains(&format!("\"id\":{id},")), "{approved}");
     let (_, list) = web.text("/changes").await;
     let waiting = list.split("id=\"all\"").next().unwrap_or("");
-    assert!(waiting.contains(&format!("项目已于 {day} 终止，只能退回或撤回")), "{waiting}");
+    assert!(waiting.contains(&format!("项目已于 {day} 终止，不再办理")), "{waiting}");
     refused_with(
         &clerk.post(&format!("/api/v1/projects/{id}/contracts"), construction(&app, builder)).await,
         "终止，不能再登记合同",

@@ -379,7 +379,7 @@ pub struct RunDto {
     /// pass, return, withdraw, reject: those of the subject's verbs the caller may use now.
     verbs: Vec<String>,
     /// Why the run no longer passes, when its project was terminated while it was in flight
-    /// (项目已于 2026-05-06 终止，本合同的备案不再办理（可撤回或退回）); absent otherwise.
+    /// (项目已于 2026-05-06 终止，本合同的备案不再办理); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     project_ended: Option<String>,
 }

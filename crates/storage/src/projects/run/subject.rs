@@ -336,7 +336,7 @@ pub struct SubjectView<S> {
 /// What is said of a subject in flight whose project was terminated on `day` (`subject`: how
 /// refusals name its run, 本合同的备案).
 fn no_longer(day: chrono::NaiveDate, subject: &str) -> String {
-    format!("项目已于 {day} 终止，{subject}不再办理（可撤回或退回）")
+    format!("项目已于 {day} 终止，{subject}不再办理")
 }
 
 /// Whether a pass of `s` at its run's current step waits on the project not being terminated:
