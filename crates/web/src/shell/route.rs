@@ -463,7 +463,7 @@ pub async fn listed<S: govit_storage::projects::run::subject::Subject>(
 }
 
 /// The projects of a list's rows that were terminated, and on what day: a row in flight of
-/// one of them is marked, since it can only be returned or withdrawn.
+/// one of them is marked, since it no longer passes.
 #[derive(Default)]
 pub struct Ended(std::collections::HashMap<i64, chrono::NaiveDate>);
 
