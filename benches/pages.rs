@@ -226,6 +226,7 @@ async fn main() {
         );
     }
     let path_api = format!("/api/v1/projects/{pid}/path");
+    let oc4ids_api = format!("/api/v1/projects/{approved_id}/oc4ids");
     let api = [
         "/api/v1/me/todo",
         "/api/v1/projects",
@@ -234,6 +235,7 @@ async fn main() {
         "/api/v1/tasks?sort=due",
         path_api.as_str(),
         rating_api.as_str(),
+        oc4ids_api.as_str(),
         "/api/v1/dashboard",
     ];
     for path in api {
@@ -302,6 +304,30 @@ async fn main() {
             common::percentile(&all, 0.5)
         );
     }
+    // Every approved project the reviewer sees as one OC4IDS package, streamed.
+    let pid_s = server.0.id().to_string();
+    let (rss, peak) = (common::status_mib(&pid_s, "VmRSS:"), common::status_mib(&pid_s, "VmHWM:"));
+    let t = Instant::now();
+    let mut r = client
+        .get(format!("{base}/api/v1/oc4ids"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("oc4ids");
+    assert!(r.status().is_success(), "oc4ids: {}", r.status());
+    let (mut bytes, mut first) = (0usize, None);
+    while let Some(chunk) = r.chunk().await.expect("chunk") {
+        first.get_or_insert_with(|| t.elapsed().as_secs_f64() * 1000.0);
+        bytes += chunk.len();
+    }
+    println!(
+        "OC4IDS bulk export: {:.1} MB in {:.2} s (first bytes after {:.0} ms); server RSS {rss:.0} → {:.0} MiB, peak {peak:.0} → {:.0} MiB",
+        bytes as f64 / 1e6,
+        t.elapsed().as_secs_f64(),
+        first.unwrap_or(0.0),
+        common::status_mib(&pid_s, "VmRSS:"),
+        common::status_mib(&pid_s, "VmHWM:"),
+    );
     println!(
         "server resident memory: {:.0} MiB",
         common::status_mib(&server.0.id().to_string(), "VmRSS:")

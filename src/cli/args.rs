@@ -147,6 +147,18 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: SystemsCommand,
     },
+    /// Export the approved projects a user may see (their data scope) as one OC4IDS 0.9
+    /// project package (JSON), written as it is read, a batch of projects at a time.
+    Oc4ids {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Login of the account the export is done as.
+        #[arg(long)]
+        user: String,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Audit log operations.
     Audit {
         #[command(flatten)]

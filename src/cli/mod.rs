@@ -395,6 +395,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             load_profiles(&store, &db);
             return org::org_command(&store, command).await;
         }
+        Command::Oc4ids { db, user, out } => {
+            let store = open(&db).await?;
+            return show::oc4ids(&store, &user, &out).await;
+        }
         Command::Backup { db, out } => return backup(&db, &out).await,
         Command::Restore { db, file } => return restore(&db, &file).await,
         Command::Audit { db, command } => return audit_command(&db, command).await,

@@ -328,6 +328,8 @@ async fn openapi_documents_every_route() {
         ("post", "/api/v1/org/firms/{id}/blacklist"),
         ("get", "/api/v1/org/{kind}/{id}/credit-records"),
         ("post", "/api/v1/org/{kind}/{id}/credit-records"),
+        ("get", "/api/v1/projects/{id}/oc4ids"),
+        ("get", "/api/v1/oc4ids"),
     ];
     let paths = doc["paths"].as_object().expect("paths");
     for (m, p) in expected {

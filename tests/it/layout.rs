@@ -49,6 +49,7 @@ const STORAGE: &[(&str, &[&str])] = &[
             "ratings",
         ],
     ),
+    ("oc4ids", &["base", "projects"]),
     ("decisions", &["base", "rules", "projects", "materials", "reviews"]),
     (
         "todo",
@@ -115,6 +116,7 @@ const WEB: &[(&str, &[&str])] = &[
     ("credit", &["shell"]),
     ("dashboard", &["shell"]),
     ("archives", &["shell"]),
+    ("oc4ids", &["shell"]),
     ("home", &["shell"]),
 ];
 

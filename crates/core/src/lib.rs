@@ -50,6 +50,7 @@ pub mod inventory;
 pub mod materials;
 pub mod money;
 pub mod obligation;
+pub mod oc4ids;
 pub mod org;
 pub mod password;
 pub mod payment;

@@ -21,6 +21,7 @@ pub mod credit;
 pub mod dashboard;
 pub mod decisions;
 pub mod materials;
+pub mod oc4ids;
 pub mod org;
 pub mod panels;
 pub mod payments;

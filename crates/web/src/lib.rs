@@ -22,6 +22,7 @@ pub mod dashboard;
 pub mod decisions;
 pub mod home;
 pub mod materials;
+pub mod oc4ids;
 pub mod org;
 pub mod panels;
 pub mod payments;
@@ -108,6 +109,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(ratings::pages())
         .merge(dashboard::pages())
         .merge(archives::pages())
+        .merge(oc4ids::pages())
         .merge(reviews::pages())
         .merge(rules::pages())
         .merge(search::pages())

@@ -53,6 +53,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::credit::router())
         .merge(crate::dashboard::router())
         .merge(crate::archives::router())
+        .merge(crate::oc4ids::router())
         .merge(crate::reviews::router())
         .merge(crate::rules::api::router())
         .merge(crate::systems::api::router())

@@ -17,6 +17,7 @@ mod changes;
 mod contracts;
 mod credit;
 mod dashboard;
+mod oc4ids;
 mod panels;
 mod payments;
 mod progress;

@@ -154,6 +154,9 @@ async fn linxiang_25_the_owner_terminates_its_project_and_nothing_of_its_constru
     let (_, page) = web.text(&format!("/changes/{in_flight}")).await;
     assert!(page.contains("id=\"run-ended\"") && page.contains("本项目调整不再办理"), "{page}");
     assert!(!page.contains("id=\"pass\""), "{page}");
+    // Published as OC4IDS, a terminated project is cancelled.
+    let (s, package) = clerk.get(&format!("/api/v1/projects/{id}/oc4ids")).await;
+    assert_eq!((s, package["projects"][0]["status"].clone()), (StatusCode::OK, json!("cancelled")));
     // The project list finds it under 已终止, marked so; the API alike.
     let (_, list) = web.text("/projects?status=terminated").await;
     assert!(list.contains(&format!("href=\"/projects/{id}\"")), "{list}");

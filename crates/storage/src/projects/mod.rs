@@ -18,7 +18,7 @@ pub use events::{BASIS_MAX, EstablishFact, RecordEvent, Waive};
 pub use links::{LinkSystem, UnlinkSystem};
 pub use run::{Command, RunStep, RunView};
 
-use crate::{Page, Paged, Param, Result, Store, Where};
+use crate::{Page, Paged, Param, Result, Store, Where, bind_all};
 use govit_core::DomainError;
 use govit_core::declaration::{
     ConstructionPeriod, Declaration, DeclarationForm, Email, FundSources, Phone, YearMonth,
@@ -476,6 +476,24 @@ impl Store {
         &self, ids: &[i64],
     ) -> Result<std::collections::HashMap<i64, String>> {
         self.names_by_id("projects", ids).await
+    }
+
+    /// The projects `principal` may see under `f` with ids above `after`, in id order, at most
+    /// `limit`: the next batch of an export that walks them all (an index walk by id, so each
+    /// batch costs the same however deep it is).
+    pub async fn projects_after(
+        &self, principal: &Principal, f: &ProjectFilter, after: i64, limit: u32,
+    ) -> Result<Vec<Project>> {
+        let mut w = project_where(principal, f);
+        w.and("p.id > ?", vec![Param::Int(after)]);
+        let sql = format!(
+            "{SELECT} WHERE p.id IN (SELECT p.id {}{} ORDER BY p.id LIMIT {limit}) ORDER BY p.id",
+            counting_from(&w),
+            w.sql(),
+        );
+        let rows =
+            bind_all(sqlx::query(AssertSqlSafe(sql)), &w.params).fetch_all(&self.pool).await?;
+        rows.iter().map(from_row).collect()
     }
 
     pub async fn count_projects(&self, principal: &Principal, f: &ProjectFilter) -> Result<i64> {
