@@ -527,9 +527,11 @@ impl Step<Plan> for PublishPlan {
         let today = china_today(who.now_ms);
         let note = format!("列入《{}》", plan.title);
         let mut published = Vec::new();
+        let ids: Vec<ProjectId> = input.iter().map(|l| l.project_id).collect();
+        let ended = crate::projects::run::subject::terminated_in(conn, &ids).await?;
         for line in &input {
             // A project terminated since it was put in the plan is not carried out under it.
-            if crate::projects::run::subject::ended_on(conn, line.project_id).await?.is_some() {
+            if ended.contains_key(&line.project_id.0) {
                 continue;
             }
             published.push(line.project_id.0);

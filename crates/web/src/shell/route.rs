@@ -503,13 +503,14 @@ pub async fn may_start(
     Ok(())
 }
 
-/// Whether the project page offers the reader to start a subject of the project: they are its
-/// owner unit's clerk, and it is approved and not terminated.
+/// Whether the project page offers the reader to start a subject of the project: what
+/// [`may_start`] would not refuse.
 pub async fn may_begin(
     state: &AppState, user: &crate::shell::auth::User, p: &govit_storage::projects::Project,
 ) -> Result<bool, govit_storage::StoreError> {
-    if !owns(user, p) || p.status != govit_core::project::ProjectStatus::Approved {
-        return Ok(false);
+    match may_start(state, user, p, "", "").await {
+        Ok(()) => Ok(true),
+        Err(govit_storage::StoreError::Domain(_)) => Ok(false),
+        Err(e) => Err(e),
     }
-    Ok(state.store.termination(p.id).await?.is_none())
 }

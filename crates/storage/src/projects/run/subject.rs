@@ -159,6 +159,39 @@ pub(crate) async fn ended_on(
     first_day(conn, project, EventKind::ProjectTerminated).await
 }
 
+/// The day each of `projects` was terminated, for those that were, on `conn` (a write's
+/// transaction sees its own events): one query for them all.
+pub(crate) async fn terminated_in(
+    conn: &mut AnyConnection, projects: &[ProjectId],
+) -> Result<std::collections::HashMap<i64, chrono::NaiveDate>> {
+    let mut out = std::collections::HashMap::new();
+    if projects.is_empty() {
+        return Ok(out);
+    }
+    let mut ids: Vec<i64> = projects.iter().map(|p| p.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let marks = vec!["?"; ids.len()].join(", ");
+    let mut w = Where::default();
+    w.and(
+        "planned = 0 AND kind = ?",
+        vec![Param::Text(EventKind::ProjectTerminated.as_str().into())],
+    );
+    w.and(&format!("project_id IN ({marks})"), ids.into_iter().map(Param::Int).collect());
+    let sql = format!(
+        "SELECT project_id, MIN(event_date) AS day FROM project_milestones{} GROUP BY project_id",
+        w.sql()
+    );
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params).fetch_all(conn).await?;
+    for r in rows {
+        let day: String = sqlx::Row::try_get(&r, "day")?;
+        if let Ok(d) = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d") {
+            out.insert(sqlx::Row::try_get(&r, "project_id")?, d);
+        }
+    }
+    Ok(out)
+}
+
 /// What starting a subject on a project reads first: the project (if the caller sees it), the
 /// parties the caller acts as on it, the owner unit's name in its profile and the day the
 /// project was terminated, if it was — for [`owner_of_approved`].
@@ -339,15 +372,18 @@ fn no_longer(day: chrono::NaiveDate, subject: &str) -> String {
     format!("项目已于 {day} 终止，{subject}不再办理")
 }
 
+/// Whether a pass at the run's current step terminates the project (the step records 项目终止).
+fn terminates_at(run: &Run) -> bool {
+    run.route
+        .steps
+        .get(run.progress.current)
+        .is_some_and(|st| st.on_pass.contains(&EventKind::ProjectTerminated))
+}
+
 /// Whether a pass of `s` at its run's current step waits on the project not being terminated:
 /// it neither winds the project up nor terminates it.
 fn stops_when_ended<S: Subject>(s: &S, run: &Run) -> bool {
-    let terminates = run
-        .route
-        .steps
-        .get(run.progress.current)
-        .is_some_and(|st| st.on_pass.contains(&EventKind::ProjectTerminated));
-    !terminates && !s.goes_on_when_ended()
+    !terminates_at(run) && !s.goes_on_when_ended()
 }
 
 impl Store {
@@ -403,34 +439,8 @@ impl Store {
     pub async fn terminated_among(
         &self, projects: &[ProjectId],
     ) -> Result<std::collections::HashMap<i64, chrono::NaiveDate>> {
-        let mut out = std::collections::HashMap::new();
-        if projects.is_empty() {
-            return Ok(out);
-        }
-        let mut ids: Vec<i64> = projects.iter().map(|p| p.0).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let marks = vec!["?"; ids.len()].join(", ");
-        let mut w = Where::default();
-        w.and(
-            "planned = 0 AND kind = ?",
-            vec![Param::Text(EventKind::ProjectTerminated.as_str().into())],
-        );
-        w.and(&format!("project_id IN ({marks})"), ids.into_iter().map(Param::Int).collect());
-        let sql = format!(
-            "SELECT project_id, MIN(event_date) AS day FROM project_milestones{} GROUP BY project_id",
-            w.sql()
-        );
-        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params)
-            .fetch_all(&self.pool)
-            .await?;
-        for r in rows {
-            let day: String = sqlx::Row::try_get(&r, "day")?;
-            if let Ok(d) = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d") {
-                out.insert(sqlx::Row::try_get(&r, "project_id")?, d);
-            }
-        }
-        Ok(out)
+        let mut conn = self.pool.acquire().await?;
+        terminated_in(&mut conn, projects).await
     }
 
     /// The subjects of a project the caller has read (and so may see), oldest first.
@@ -578,12 +588,8 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         }
         // A pass that goes on with the project's construction, or that terminates it, holds the
         // project first: the two at once are judged one after the other.
-        let terminates = run
-            .route
-            .steps
-            .get(run.progress.current)
-            .is_some_and(|st| st.on_pass.contains(&EventKind::ProjectTerminated));
-        let ended = if self.verb.kind() == VerbKind::Pass && (terminates || !s.goes_on_when_ended())
+        let ended = if self.verb.kind() == VerbKind::Pass
+            && (terminates_at(&run) || !s.goes_on_when_ended())
         {
             crate::projects::hold(cx.conn, s.project()).await?;
             if stops_when_ended(s, &run) { ended_on(cx.conn, s.project()).await? } else { None }
