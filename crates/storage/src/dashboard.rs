@@ -5,7 +5,7 @@
 //! paid and returned by department; and the measures in force. Each a few grouped queries
 //! over a jurisdiction, so it stays fast at 100,000 projects.
 
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 use chrono::NaiveDate;
 use govit_core::ids::JurisdictionId;
 use serde::Serialize;
@@ -84,90 +84,116 @@ const OVERDUE_WHERE: &str = "FROM obligations o LEFT JOIN departments d ON d.id 
 impl Store {
     /// The dashboard of jurisdiction `j` as of `as_of`.
     pub async fn dashboard(&self, j: JurisdictionId, as_of: NaiveDate) -> Result<Dashboard> {
-        let mut conn = self.pool.acquire().await?;
         let day = as_of.to_string();
-        let by_status: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT status, CAST(COUNT(*) AS BIGINT) FROM projects WHERE jurisdiction_id = $1 \
-             GROUP BY status ORDER BY status",
-        )
-        .bind(j.0)
-        .fetch_all(&mut *conn)
-        .await?;
+        let pool = &self.pool;
+        // Six independent reads, each on its own connection, at once: the page waits for the
+        // slowest, not for their sum (PostgreSQL runs them in parallel; SQLite's readers too).
+        let by_status = async {
+            let rows: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT status, CAST(COUNT(*) AS BIGINT) FROM projects WHERE jurisdiction_id = $1 \
+                 GROUP BY status ORDER BY status",
+            )
+            .bind(j.0)
+            .fetch_all(pool)
+            .await?;
+            Ok::<_, StoreError>(rows)
+        };
         // A terminated project counts as terminated, whatever it went through before.
-        let phases = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT CAST(COUNT(*) AS BIGINT) AS approved, \
-             CAST(COALESCE(SUM(CASE WHEN t.ended = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS terminated, \
-             CAST(COALESCE(SUM(CASE WHEN t.ended = 0 AND t.accepted = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS accepted \
-             FROM (SELECT \
-               CASE WHEN {terminated} THEN 1 ELSE 0 END AS ended, \
-               CASE WHEN EXISTS (SELECT 1 FROM project_milestones m WHERE m.project_id = p.id \
-                 AND m.kind = 'completion_acceptance_passed') THEN 1 ELSE 0 END AS accepted \
-               FROM projects p WHERE p.jurisdiction_id = $1 AND p.status = 'approved') t",
-            terminated = crate::base::TERMINATED
-        )))
-        .bind(j.0)
-        .fetch_one(&mut *conn)
-        .await?;
-        let approved: i64 = phases.try_get("approved")?;
-        let accepted: i64 = phases.try_get("accepted")?;
-        let terminated: i64 = phases.try_get("terminated")?;
-        let overdue_by_department: Vec<Count> =
-            sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(format!(
+        let phases = async {
+            let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS approved, \
+                 CAST(COALESCE(SUM(CASE WHEN t.ended = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS terminated, \
+                 CAST(COALESCE(SUM(CASE WHEN t.ended = 0 AND t.accepted = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS accepted \
+                 FROM (SELECT \
+                   CASE WHEN {terminated} THEN 1 ELSE 0 END AS ended, \
+                   CASE WHEN EXISTS (SELECT 1 FROM project_milestones m WHERE m.project_id = p.id \
+                     AND m.kind = 'completion_acceptance_passed') THEN 1 ELSE 0 END AS accepted \
+                   FROM projects p WHERE p.jurisdiction_id = $1 AND p.status = 'approved') t",
+                terminated = crate::base::TERMINATED
+            )))
+            .bind(j.0)
+            .fetch_one(pool)
+            .await?;
+            let approved: i64 = r.try_get("approved")?;
+            let accepted: i64 = r.try_get("accepted")?;
+            let terminated: i64 = r.try_get("terminated")?;
+            Ok::<_, StoreError>((approved, accepted, terminated))
+        };
+        let overdue_by_department = async {
+            let rows = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(format!(
                 "SELECT COALESCE(d.name, o.owed_by) AS unit, CAST(COUNT(*) AS BIGINT) AS n \
                  {OVERDUE_WHERE} GROUP BY COALESCE(d.name, o.owed_by) ORDER BY n DESC, unit"
             )))
             .bind(j.0)
             .bind(day.clone())
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|(label, count)| Count { label, count })
-            .collect();
+            .fetch_all(pool)
+            .await?;
+            Ok::<_, StoreError>(
+                rows.into_iter().map(|(label, count)| Count { label, count }).collect::<Vec<_>>(),
+            )
+        };
+        let overdue = async {
+            let mut conn = pool.acquire().await?;
+            overdue_on(&mut conn, j, &day, OVERDUE_LISTED).await
+        };
+        let money = async {
+            let rows = sqlx::query(
+                "SELECT d.name AS unit, CAST(COUNT(*) AS BIGINT) AS projects, \
+                 CAST(COALESCE(SUM(p.investment_yuan), 0) AS BIGINT) AS approved, \
+                 CAST(COALESCE(SUM(pp.paid), 0) AS BIGINT) AS paid, \
+                 CAST(COALESCE(SUM(rr.returned), 0) AS BIGINT) AS returned \
+                 FROM projects p JOIN departments d ON d.id = p.owner_department_id \
+                 LEFT JOIN (SELECT project_id, SUM(amount_yuan) AS paid FROM project_payments \
+                   WHERE jurisdiction_id = $1 AND state = 'paid' GROUP BY project_id) pp \
+                   ON pp.project_id = p.id \
+                 LEFT JOIN (SELECT project_id, SUM(amount_yuan) AS returned FROM project_submissions \
+                   WHERE jurisdiction_id = $1 AND stage = 'surplus_return' AND state = 'done' \
+                   GROUP BY project_id) rr ON rr.project_id = p.id \
+                 WHERE p.jurisdiction_id = $1 AND p.status = 'approved' \
+                 GROUP BY d.name ORDER BY approved DESC, unit",
+            )
+            .bind(j.0)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Money {
+                        department: r.try_get("unit")?,
+                        projects: r.try_get("projects")?,
+                        approved_yuan: r.try_get("approved")?,
+                        paid_yuan: r.try_get("paid")?,
+                        returned_yuan: r.try_get("returned")?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()
+        };
+        let measures = async {
+            let rows = sqlx::query_as::<_, (String, String, i64)>(
+                "SELECT d.name, m.step, CAST(COUNT(*) AS BIGINT) FROM project_measures m \
+                 JOIN projects p ON p.id = m.project_id JOIN departments d ON d.id = p.owner_department_id \
+                 WHERE m.jurisdiction_id = $1 AND m.lifted_at_ms IS NULL GROUP BY d.name, m.step \
+                 ORDER BY d.name, m.step",
+            )
+            .bind(j.0)
+            .fetch_all(pool)
+            .await?;
+            Ok::<_, StoreError>(
+                rows.into_iter()
+                    .map(|(department, step, count)| InForce { department, step, count })
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let (
+            by_status,
+            (approved, accepted, terminated),
+            overdue_by_department,
+            overdue,
+            money,
+            measures,
+        ) = tokio::try_join!(by_status, phases, overdue_by_department, overdue, money, measures)?;
         // Every department's count: they add up to the whole.
         let overdue_total =
             overdue_by_department.iter().map(|c| c.count).fold(0i64, i64::saturating_add);
-        let overdue = overdue_on(&mut conn, j, &day, OVERDUE_LISTED).await?;
-        let money = sqlx::query(
-            "SELECT d.name AS unit, CAST(COUNT(*) AS BIGINT) AS projects, \
-             CAST(COALESCE(SUM(p.investment_yuan), 0) AS BIGINT) AS approved, \
-             CAST(COALESCE(SUM(pp.paid), 0) AS BIGINT) AS paid, \
-             CAST(COALESCE(SUM(rr.returned), 0) AS BIGINT) AS returned \
-             FROM projects p JOIN departments d ON d.id = p.owner_department_id \
-             LEFT JOIN (SELECT project_id, SUM(amount_yuan) AS paid FROM project_payments \
-               WHERE jurisdiction_id = $1 AND state = 'paid' GROUP BY project_id) pp \
-               ON pp.project_id = p.id \
-             LEFT JOIN (SELECT project_id, SUM(amount_yuan) AS returned FROM project_submissions \
-               WHERE jurisdiction_id = $1 AND stage = 'surplus_return' AND state = 'done' \
-               GROUP BY project_id) rr ON rr.project_id = p.id \
-             WHERE p.jurisdiction_id = $1 AND p.status = 'approved' \
-             GROUP BY d.name ORDER BY approved DESC, unit",
-        )
-        .bind(j.0)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Money {
-                department: r.try_get("unit")?,
-                projects: r.try_get("projects")?,
-                approved_yuan: r.try_get("approved")?,
-                paid_yuan: r.try_get("paid")?,
-                returned_yuan: r.try_get("returned")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        let measures = sqlx::query_as::<_, (String, String, i64)>(
-            "SELECT d.name, m.step, CAST(COUNT(*) AS BIGINT) FROM project_measures m \
-             JOIN projects p ON p.id = m.project_id JOIN departments d ON d.id = p.owner_department_id \
-             WHERE m.jurisdiction_id = $1 AND m.lifted_at_ms IS NULL GROUP BY d.name, m.step \
-             ORDER BY d.name, m.step",
-        )
-        .bind(j.0)
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|(department, step, count)| InForce { department, step, count })
-        .collect();
         Ok(Dashboard {
             as_of,
             by_status,

@@ -471,7 +471,7 @@ impl Store {
         &self, principal: &Principal, limit: usize,
     ) -> Result<Vec<S>> {
         let mut conn = self.pool.acquire().await?;
-        let Some(w) = waiting_where::<S>(&mut conn, principal).await? else {
+        let Some((w, _)) = waiting_where::<S>(&mut conn, principal).await? else {
             return Ok(Vec::new());
         };
         let sql = format!("{}{} ORDER BY s.id LIMIT {}", S::SELECT, w.sql(), limit.min(2000));
@@ -484,21 +484,35 @@ impl Store {
     /// How many subjects wait on the caller now (the navigation's and 我的待办's count).
     pub async fn count_subjects_waiting<S: Subject>(&self, principal: &Principal) -> Result<i64> {
         let mut conn = self.pool.acquire().await?;
-        let Some(w) = waiting_where::<S>(&mut conn, principal).await? else { return Ok(0) };
+        let Some((w, joined)) = waiting_where::<S>(&mut conn, principal).await? else {
+            return Ok(0);
+        };
         drop(conn);
-        self.count_where(S::FROM, &w).await
+        // Without the projects' and departments' columns, the subject's table alone: its
+        // state index, not a join per open subject (the count after every write).
+        let from = match joined {
+            true => S::FROM,
+            false => S::FROM.split(" JOIN ").next().unwrap_or(S::FROM),
+        };
+        self.count_where(from, &w).await
     }
 }
 
 /// The rows of `S` waiting on the caller: visible to them, open, and waiting on one of their
-/// parties; None when they act as no party at all.
+/// parties; None when they act as no party at all. With it, whether the filter reads the
+/// project's or its department's columns (`p.`, `d.`): a caller who sees their whole
+/// jurisdiction sees every subject of it — a subject is begun only on an approved project, so
+/// never on a draft — and needs neither.
 async fn waiting_where<S: Subject>(
     conn: &mut AnyConnection, principal: &Principal,
-) -> Result<Option<Where>> {
+) -> Result<Option<(Where, bool)>> {
     let mut any: Vec<(String, Vec<Param>)> = Vec::new();
+    let whole = matches!(principal.scope_filter(), govit_core::org::ScopeFilter::Everything);
+    let mut joined = !whole;
     if principal.has(Role::Declarant)
         && let Some(path) = principal.department_path.as_deref()
     {
+        joined = true;
         let below = format!("{}%", like_pattern(path).trim_matches('%'));
         any.push((
             "((',' || s.waiting_on || ',') LIKE '%,owner_unit,%' AND d.path LIKE ? ESCAPE '\\')"
@@ -520,13 +534,16 @@ async fn waiting_where<S: Subject>(
     if any.is_empty() {
         return Ok(None);
     }
-    let mut w = crate::projects::scope_where(principal);
+    let mut w = match joined {
+        true => crate::projects::scope_where(principal),
+        false => Where::default(),
+    };
     w.and("s.jurisdiction_id = ?", vec![Param::Int(principal.jurisdiction_id.0)]);
     let open = S::OPEN.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
     w.and(&format!("s.state IN ({open})"), vec![]);
     let clause = any.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(" OR ");
     w.and(&format!("({clause})"), any.into_iter().flat_map(|(_, p)| p).collect());
-    Ok(Some(w))
+    Ok(Some((w, joined)))
 }
 
 /// One act on a subject's run (报送, a party's consent, 备案 or 批准, 退回 for correction,
