@@ -27,7 +27,6 @@ pub struct Generated {
 
 const STATUSES: [&str; 4] = ["draft", "submitted", "returned", "approved"];
 
-/// Noon of that day in Beijing, in Unix milliseconds.
 /// The owner unit's passes of the steps a synthetic subject's route begins with that are its
 /// own: what it has sent, the rest waiting on the next party.
 fn owner_passes(
@@ -59,6 +58,7 @@ async fn keep_acts(
     Ok(())
 }
 
+/// Noon of that day in Beijing, in Unix milliseconds.
 fn beijing_noon_ms(d: chrono::NaiveDate) -> i64 {
     d.and_hms_opt(4, 0, 0).map_or(0, |t| t.and_utc().timestamp_millis())
 }
@@ -75,14 +75,8 @@ impl Store {
         use crate::progress::Report;
         use crate::projects::run::subject::projection;
         let route = crate::progress::route_of(self, profile);
-        let act = route.steps.first().map(|s| govit_core::workflow::Act {
-            at_ms,
-            user: by,
-            parties: vec![crate::projects::run::OWNER.to_string()],
-            step: s.key.clone(),
-            verb: Verb::Pass { note: String::new() },
-        });
-        let progress = govit_core::workflow::replay(&route, at_ms, act.as_slice());
+        let acts = owner_passes(&route, by, at_ms);
+        let progress = govit_core::workflow::replay(&route, at_ms, &acts);
         let (state, waiting) = projection::<Report>(&route, &progress, false);
         let period = govit_core::progress::Quarter::of(today).previous().code();
         let report: i64 = sqlx::query_scalar(
@@ -101,11 +95,7 @@ impl Store {
         .bind(at_ms)
         .fetch_one(&mut *conn)
         .await?;
-        if let Some(act) = act {
-            let which = crate::projects::run::Acts::Progress;
-            crate::projects::run::keep_act(conn, which, report, 1, &act).await?;
-        }
-        Ok(())
+        keep_acts(conn, crate::projects::run::Acts::Progress, report, &acts).await
     }
 
     /// An approved synthetic project's acceptance, as its profile's run leaves it once the owner
@@ -152,15 +142,11 @@ impl Store {
         use crate::projects::run::subject::{facts_json, projection};
         let facts = govit_core::policy::Facts::new();
         let route = crate::payments::route_of(self, profile, &facts);
-        let Some(first) = route.steps.first() else { return Ok(()) };
-        let act = govit_core::workflow::Act {
-            at_ms,
-            user: by,
-            parties: vec![crate::projects::run::OWNER.to_string()],
-            step: first.key.clone(),
-            verb: Verb::Pass { note: String::new() },
-        };
-        let progress = govit_core::workflow::replay(&route, at_ms, std::slice::from_ref(&act));
+        if route.steps.is_empty() {
+            return Ok(());
+        }
+        let acts = owner_passes(&route, by, at_ms);
+        let progress = govit_core::workflow::replay(&route, at_ms, &acts);
         let (state, waiting) = projection::<Payment>(&route, &progress, false);
         let payment: i64 = sqlx::query_scalar(
             "INSERT INTO project_payments (project_id, jurisdiction_id, seq, kind, amount_yuan, payee, \
@@ -178,9 +164,7 @@ impl Store {
         .bind(at_ms)
         .fetch_one(&mut *conn)
         .await?;
-        crate::projects::run::keep_act(conn, crate::projects::run::Acts::Payment, payment, 1, &act)
-            .await?;
-        Ok(())
+        keep_acts(conn, crate::projects::run::Acts::Payment, payment, &acts).await
     }
 
     /// An approved synthetic project's construction contract with firm `firm`, sent for filing
@@ -270,19 +254,15 @@ impl Store {
         let facts = govit_core::policy::Facts::new();
         let stage = Stage::OmFundApplication;
         let route = crate::submissions::route_of(self, profile, stage, &facts);
-        let Some(first) = route.steps.first() else { return Ok(()) };
+        if route.steps.is_empty() {
+            return Ok(());
+        }
         let title = self
             .rules()
             .profile(profile)
             .map_or_else(|| stage.label().to_string(), |p| p.stage_label(stage));
-        let act = govit_core::workflow::Act {
-            at_ms,
-            user: by,
-            parties: vec![crate::projects::run::OWNER.to_string()],
-            step: first.key.clone(),
-            verb: Verb::Pass { note: String::new() },
-        };
-        let progress = govit_core::workflow::replay(&route, at_ms, std::slice::from_ref(&act));
+        let acts = owner_passes(&route, by, at_ms);
+        let progress = govit_core::workflow::replay(&route, at_ms, &acts);
         let (state, waiting) = projection::<Submission>(&route, &progress, false);
         let submission: i64 = sqlx::query_scalar(
             "INSERT INTO project_submissions (project_id, jurisdiction_id, stage, title, seq, \
@@ -302,9 +282,7 @@ impl Store {
         .bind(at_ms)
         .fetch_one(&mut *conn)
         .await?;
-        let which = crate::projects::run::Acts::Submission;
-        crate::projects::run::keep_act(conn, which, submission, 1, &act).await?;
-        Ok(())
+        keep_acts(conn, crate::projects::run::Acts::Submission, submission, &acts).await
     }
 
     /// Starts a synthetic project's path as a real one stands: a submitted project has its
