@@ -135,14 +135,13 @@ pub(super) fn show_time(at_ms: i64) -> String {
 /// batch at a time (the same stream the API sends).
 pub(super) async fn oc4ids(store: &Store, login: &str, out: &std::path::Path) -> Result<ExitCode> {
     let principal = principal_of(store, login).await?;
-    let n = store.oc4ids_count(&principal).await?;
-    if n == 0 {
+    let Some((n, stream)) = govit_web::oc4ids::bulk_package(store, &principal, now_ms()).await?
+    else {
         anyhow::bail!("{login} 可见的项目中没有已批复项目，没有可导出的内容");
-    }
-    let publisher = store.publisher(principal.jurisdiction_id).await?;
+    };
     let file = std::fs::File::create(out).with_context(|| format!("无法写入 {}", out.display()))?;
     let mut file = std::io::BufWriter::new(file);
-    govit_web::oc4ids::write_package(store, principal, publisher, now_ms(), &mut file)
+    govit_web::oc4ids::write_package(stream, &mut file)
         .await
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("导出中断，{} 不完整", out.display()))?;

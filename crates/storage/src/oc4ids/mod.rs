@@ -53,11 +53,13 @@ impl Store {
         Ok(Publisher { code: row.try_get("code")?, name: row.try_get("name")? })
     }
 
-    /// Project `id`, which the caller may see, as OC4IDS reads it.
-    pub async fn oc4ids_project(&self, who: Who<'_>, id: ProjectId) -> Result<ProjectIn> {
+    /// Project `id`, which the caller may see, as OC4IDS reads it; `code` is its publisher's
+    /// (the caller's jurisdiction, the only one whose projects it sees).
+    pub async fn oc4ids_project(
+        &self, who: Who<'_>, id: ProjectId, code: &str,
+    ) -> Result<ProjectIn> {
         let p = self.read::<Project>(who, id.0).await?;
-        let code = self.publisher(p.jurisdiction_id).await?.code;
-        Ok(self.oc4ids_inputs(&code, vec![p]).await?.remove(0))
+        Ok(self.oc4ids_inputs(code, vec![p]).await?.remove(0))
     }
 
     /// How many projects a bulk export for `principal` holds: the approved ones it may see.

@@ -37,8 +37,8 @@ const JSON: &str = "application/json";
 
 /// Project `id` as a package of one.
 async fn one(state: &AppState, who: Who<'_>, id: i64) -> Result<Response, StoreError> {
-    let input = state.store.oc4ids_project(who, ProjectId(id)).await?;
     let publisher = state.store.publisher(who.principal.jurisdiction_id).await?;
+    let input = state.store.oc4ids_project(who, ProjectId(id), &publisher.code).await?;
     let body = oc4ids::package(
         &publisher.uri(&format!("project:{id}")),
         &publisher.name,
@@ -87,14 +87,26 @@ pub fn package_stream(
     })
 }
 
-/// The bulk package written to `out` (the command line's export), chunk by chunk as the stream
-/// yields it.
+/// The bulk package of `principal` as a stream and how many projects it holds; none when there
+/// is no approved project to publish (a package holds at least one).
+pub async fn bulk_package(
+    store: &Store, principal: &Principal, now_ms: i64,
+) -> Result<Option<(i64, impl Stream<Item = Result<Bytes, StoreError>> + Send + 'static)>, StoreError>
+{
+    let n = store.oc4ids_count(principal).await?;
+    if n == 0 {
+        return Ok(None);
+    }
+    let publisher = store.publisher(principal.jurisdiction_id).await?;
+    Ok(Some((n, package_stream(store.clone(), principal.clone(), publisher, now_ms))))
+}
+
+/// A package's stream written to `out` (the command line's export), chunk by chunk as it
+/// yields them.
 pub async fn write_package(
-    store: &Store, principal: Principal, publisher: Publisher, now_ms: i64,
-    out: &mut impl std::io::Write,
+    stream: impl Stream<Item = Result<Bytes, StoreError>>, out: &mut impl std::io::Write,
 ) -> Result<(), String> {
     use futures_util::StreamExt;
-    let stream = package_stream(store.clone(), principal, publisher, now_ms);
     let mut stream = std::pin::pin!(stream);
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| e.to_string())?;
@@ -108,11 +120,9 @@ const NOTHING: &str = "没有可导出的已批复项目（OC4IDS 项目包至�
 
 /// The bulk package as a response; none when there is no approved project to publish.
 async fn bulk(state: &AppState, principal: &Principal) -> Result<Option<Response>, StoreError> {
-    if state.store.oc4ids_count(principal).await? == 0 {
+    let Some((_, stream)) = bulk_package(&state.store, principal, state.now_ms()).await? else {
         return Ok(None);
-    }
-    let publisher = state.store.publisher(principal.jurisdiction_id).await?;
-    let stream = package_stream(state.store.clone(), principal.clone(), publisher, state.now_ms());
+    };
     let stream = futures_util::StreamExt::map(stream, |chunk| {
         chunk.map_err(|e| {
             tracing::warn!(error = %e, "OC4IDS export broken off");
