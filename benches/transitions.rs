@@ -21,6 +21,7 @@ use govit_storage::projects::{Command, CreateDraft, Project, RunStep};
 use govit_storage::seed::demo;
 use govit_storage::{Actor, Store, Target, Who, sqlite_url};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 mod common;
@@ -45,6 +46,20 @@ async fn transit(store: &Store, who: &Principal, id: i64, submit: bool) -> f64 {
         .await
         .unwrap_or_else(|e| panic!("transition on {id}: {e:?}"));
     t.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Statements run so far (counted only with `GOVIT_LOG_SQL`, when sqlx logs each one).
+static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts sqlx's statement log events.
+struct Statements;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Statements {
+    fn on_event(&self, e: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if e.metadata().target() == "sqlx::query" {
+            STATEMENTS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// The bare database: `n` commits of one state row updated and one audit row inserted, from
@@ -95,6 +110,14 @@ fn report(what: &str, n: usize, secs: f64, mut lat: Vec<f64>) {
 
 #[tokio::main]
 async fn main() {
+    let counting = std::env::var_os("GOVIT_LOG_SQL").is_some();
+    if counting {
+        use tracing_subscriber::prelude::*;
+        let only = tracing_subscriber::filter::Targets::new()
+            .with_target("sqlx::query", tracing::Level::DEBUG);
+        tracing_subscriber::registry().with(Statements.with_filter(only)).init();
+        println!("GOVIT_LOG_SQL: counting statements (every one is logged: the rates are slower)");
+    }
     let n: usize = std::env::var("GOVIT_BENCH_FLOW_PROJECTS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -165,6 +188,8 @@ async fn main() {
     let mut lat = Vec::new();
     let (mut timed, mut since) = (std::time::Duration::ZERO, Instant::now());
     let mut opined = false;
+    // Statements counted (with GOVIT_LOG_SQL) and transitions: submissions, then passes.
+    let mut statements = [(0u64, 0u64); 2];
     'one: for (who, submit) in &rounds {
         if !submit && !opined {
             // yeji:7's offices each record their review opinion before they pass (the review
@@ -195,12 +220,24 @@ async fn main() {
             if done == half {
                 break 'one;
             }
+            let before = STATEMENTS.load(Ordering::Relaxed);
             lat.push(transit(&store, who, *id, *submit).await);
+            let n = (STATEMENTS.load(Ordering::Relaxed) - before) as u64;
+            let kind = &mut statements[usize::from(!*submit)];
+            *kind = (kind.0 + n, kind.1 + 1);
             done += 1;
         }
     }
     timed += since.elapsed();
     report("one client", lat.len(), timed.as_secs_f64(), lat);
+    if counting {
+        let mean = |(n, k): (u64, u64)| n as f64 / k.max(1) as f64;
+        println!(
+            "statements per transition: a submission {:.1}, an office's pass {:.1}",
+            mean(statements[0]),
+            mean(statements[1])
+        );
+    }
 
     // The rest from eight clients at once, each on its own share of the projects.
     let mut left: Vec<(Principal, bool, i64)> = Vec::new();

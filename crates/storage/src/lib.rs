@@ -136,7 +136,14 @@ impl Store {
                 "不支持的数据库地址：{url}（应以 postgres:// 或 sqlite:// 开头）"
             )));
         };
-        let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+        // With GOVIT_LOG_SQL set, every statement is logged (at debug, target `sqlx::query`):
+        // a diagnosis, at a cost to each statement; otherwise none is.
+        let options = AnyConnectOptions::from_str(url)?;
+        let options = if std::env::var_os("GOVIT_LOG_SQL").is_some() {
+            options
+        } else {
+            options.disable_statement_logging()
+        };
         let pool = match backend {
             Backend::Sqlite => {
                 AnyPoolOptions::new()

@@ -63,6 +63,12 @@ pub async fn spawn_app() -> TestApp {
 
 /// `spawn_app` with materials kept at `files` (an `s3://` URL) instead of the data directory.
 pub async fn spawn_app_with_files(files: Option<&str>) -> TestApp {
+    // The server's warnings and errors (an internal error's cause, logged with its 错误编号)
+    // go to the test's captured output, shown when it fails.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_test_writer()
+        .try_init();
     let data_dir = std::env::temp_dir().join(unique("govit-it-"));
     std::fs::create_dir_all(&data_dir).expect("temp dir");
     let (database_url, postgres) = match std::env::var("GOVIT_TEST_DATABASE_URL") {

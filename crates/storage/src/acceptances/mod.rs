@@ -191,4 +191,9 @@ impl crate::projects::FactSource for AcceptanceFacts {
             Ok(())
         })
     }
+    /// An acceptance begins on an approved project only: before, none has failed.
+    fn before_approval(&self, facts: &mut Facts) -> bool {
+        facts.insert(govit_core::policy::Fact::AcceptanceFailed, 0);
+        true
+    }
 }

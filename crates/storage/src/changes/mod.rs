@@ -222,6 +222,10 @@ impl FactSource for ChangeFacts {
             Ok(())
         })
     }
+    /// A change is requested on an approved project only: before, unknown.
+    fn before_approval(&self, _: &mut Facts) -> bool {
+        true
+    }
 }
 
 impl Store {

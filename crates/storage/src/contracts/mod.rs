@@ -170,6 +170,10 @@ impl FactSource for ContractFacts {
             Ok(())
         })
     }
+    /// A contract is signed on an approved project only: before, unknown.
+    fn before_approval(&self, _: &mut Facts) -> bool {
+        true
+    }
 }
 
 impl Store {

@@ -46,7 +46,7 @@ fn verb_of(text: &str) -> Option<Verb> {
 }
 
 async fn sign(at: ActAt<'_>) -> Result<()> {
-    let ActAt { store, conn, project, seq, act } = at;
+    let ActAt { store, conn, project, seq, act, earlier } = at;
     if !decides(&act.verb) {
         return Ok(());
     }
@@ -57,14 +57,26 @@ async fn sign(at: ActAt<'_>) -> Result<()> {
     .bind(project.id.0)
     .fetch_all(&mut *conn)
     .await?;
-    let earlier: Vec<(i64, String, i64, String, i64)> = sqlx::query_as(
-        "SELECT seq, verb, user_id, step, at_ms FROM run_acts \
-         WHERE project_id = $1 AND seq < $2 ORDER BY seq",
-    )
-    .bind(project.id.0)
-    .bind(seq)
-    .fetch_all(&mut *conn)
-    .await?;
+    // The run's earlier acts, each verb as kept (what the digest of an opinion covers): as
+    // the writer read them, else read here. One whose verb this version cannot read is no
+    // decision either way.
+    let earlier: Vec<(i64, String, i64, String, i64)> = match earlier {
+        Some(acts) => acts
+            .iter()
+            .filter(|a| a.seq < seq)
+            .map(|a| (a.seq, a.verb_text.clone(), a.act.user.0, a.act.step.clone(), a.act.at_ms))
+            .collect(),
+        None => {
+            sqlx::query_as(
+                "SELECT seq, verb, user_id, step, at_ms FROM run_acts \
+                 WHERE project_id = $1 AND seq < $2 ORDER BY seq",
+            )
+            .bind(project.id.0)
+            .bind(seq)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+    };
     // The review opinions that can no longer change: each one whose author has decided its
     // step since (this decision included). One still open to its author is not yet final.
     let decided = |user: i64, step: &str, after_ms: i64| {

@@ -202,6 +202,10 @@ impl crate::projects::FactSource for DelayFacts {
             Ok(())
         })
     }
+    /// Its construction contract is signed on an approved project only: before, unknown.
+    fn before_approval(&self, _: &mut govit_core::policy::Facts) -> bool {
+        true
+    }
 }
 
 impl Store {

@@ -59,10 +59,11 @@ impl Record for Project {
         // year's project, with its deadline), not only after its first edit. The change holds
         // the project's row (see `Record::TABLE`).
         let carried = std::mem::take(&mut cx.carry);
-        let (_, facts) = cx.store.owe(conn, after, carried.basis, who.now_ms).await?;
+        let owed = cx.store.owe(conn, after, carried.basis, who.now_ms).await?;
         // Who may act now follows the route, which follows the facts any change may touch
         // (read once, by the recompute, when it had them); then the tasks' due dates.
-        super::run::refresh_tasks(cx.store, conn, after, facts.as_ref(), carried.acts).await?;
+        let facts = owed.facts.as_ref();
+        super::run::refresh_tasks(cx.store, conn, after, facts, carried.acts, owed.moved).await?;
         Ok(())
     }
 

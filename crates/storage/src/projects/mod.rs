@@ -94,6 +94,15 @@ pub trait FactSource: Send + Sync {
     fn derive<'a>(
         &'a self, conn: &'a mut AnyConnection, p: &'a Project, facts: &'a mut Facts,
     ) -> FactFuture<'a>;
+
+    /// For a source whose records a project has only once it is approved (a contract, a
+    /// change, an acceptance, a measure: each begins on an approved project alone), what its
+    /// facts are before that — what `derive` would find of none — and true; the source is then
+    /// not read for a project not approved (every step of the declaration's path). False by
+    /// default: the source is always read.
+    fn before_approval(&self, _facts: &mut Facts) -> bool {
+        false
+    }
 }
 
 /// What a [`FactSource`] returns.
@@ -168,15 +177,18 @@ pub struct ActAt<'a> {
     pub project: &'a Project,
     pub seq: i64,
     pub act: &'a govit_core::workflow::Act,
+    /// The run's acts before it, when the writer has read them (the hook reads them itself
+    /// otherwise).
+    pub earlier: Option<&'a [run::ActRecord]>,
 }
 
 /// Runs the registered act hooks on an act just written.
 pub(crate) async fn act_written(
     store: &Store, conn: &mut AnyConnection, project: &Project, seq: i64,
-    act: &govit_core::workflow::Act,
+    act: &govit_core::workflow::Act, earlier: Option<&[run::ActRecord]>,
 ) -> Result<()> {
     for h in store.act_hooks.iter() {
-        h.written(ActAt { store, conn: &mut *conn, project, seq, act }).await?;
+        h.written(ActAt { store, conn: &mut *conn, project, seq, act, earlier }).await?;
     }
     Ok(())
 }

@@ -116,7 +116,11 @@ impl Store {
     /// Reads what the project's facts are computed from.
     pub(crate) async fn basis_of(&self, conn: &mut AnyConnection, p: &Project) -> Result<Basis> {
         let mut sourced = Facts::new();
+        let approved = p.status == ProjectStatus::Approved;
         for source in self.fact_sources.iter() {
+            if !approved && source.before_approval(&mut sourced) {
+                continue;
+            }
             source.derive(conn, p, &mut sourced).await?;
         }
         let mut events = project_events(conn, p.id).await?;
@@ -165,6 +169,16 @@ impl Store {
         facts.extend(basis.typed.iter().copied());
         (facts, first_sent)
     }
+}
+
+/// What a recompute of a project's obligations found.
+pub(crate) struct Owed {
+    /// How many duties the project owes.
+    pub count: usize,
+    /// The facts they were computed from (none when it owes nothing under a profile).
+    pub facts: Option<Facts>,
+    /// Whether a stored duty was written or removed (the tasks' due dates follow them).
+    pub moved: bool,
 }
 
 /// An obligation's row as written (all but its key and when it was written).
@@ -291,7 +305,8 @@ impl Store {
     ) -> Result<()> {
         let (_, facts) = self.recompute_read(conn, id, now_ms).await?;
         let Some(p) = fetch(conn, id).await? else { return Ok(()) };
-        super::run::refresh_tasks(self, conn, &p, facts.as_ref(), None).await
+        // The due dates of the tasks kept were written with the obligations.
+        super::run::refresh_tasks(self, conn, &p, facts.as_ref(), None, false).await
     }
 
     /// [`Store::recompute_in`], also answering the facts it read (none when the project or its
@@ -309,7 +324,7 @@ impl Store {
         };
         let owed = self.owe(conn, &p, None, now_ms).await?;
         super::tasks::write_dues(conn, id).await?;
-        Ok(owed)
+        Ok((owed.count, owed.facts))
     }
 
     /// Rewrites what `p` owes now, from `basis` when the caller has it (read otherwise), inside
@@ -317,7 +332,7 @@ impl Store {
     /// the facts they were computed under. The tasks' due dates are the caller's to refresh.
     pub(crate) async fn owe(
         &self, conn: &mut AnyConnection, p: &Project, basis: Option<Basis>, now_ms: i64,
-    ) -> Result<(usize, Option<Facts>)> {
+    ) -> Result<Owed> {
         let id = p.id;
         // Never with a calendar another process has since replaced.
         let (rules, _) = self.current_rules_in(conn).await?;
@@ -331,7 +346,7 @@ impl Store {
                 .bind(id.0)
                 .execute(&mut *conn)
                 .await?;
-            return Ok((0, None));
+            return Ok(Owed { count: 0, facts: None, moved: true });
         };
         let basis = match basis {
             Some(b) => b,
@@ -376,6 +391,7 @@ impl Store {
         // Only what changed is written: most acts move one or two duties, and a row left as it
         // was costs the database nothing (its indexes included).
         let mut stored = stored_rows(conn, id).await?;
+        let mut moved = false;
         for o in &list {
             let row = OwedRow {
                 jurisdiction: p.jurisdiction_id.0,
@@ -431,8 +447,10 @@ impl Store {
                 .bind(row.ended_on)
                 .execute(&mut *conn)
                 .await?;
+            moved = true;
         }
         // What the project no longer owes.
+        moved |= !stored.is_empty();
         for key in stored.into_keys() {
             sqlx::query("DELETE FROM obligations WHERE project_id = $1 AND obligation_key = $2")
                 .bind(id.0)
@@ -440,7 +458,7 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
         }
-        Ok((list.len(), Some(facts)))
+        Ok(Owed { count: list.len(), facts: Some(facts), moved })
     }
 
     /// Recomputes every project's obligations: the daily tick and the calendar import.
@@ -644,3 +662,59 @@ fn obligation_where(principal: &Principal, f: &ObligationFilter) -> Where {
 /// Obligations with their projects and departments (the scope filters need both).
 const OBLIGATIONS_FROM: &str = "FROM obligations o JOIN projects p ON p.id = o.project_id \
     JOIN departments d ON d.id = p.owner_department_id LEFT JOIN departments od ON od.id = o.owed_department_id";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Target;
+    use crate::projects::CreateDraft;
+    use govit_core::declaration::DeclarationForm;
+
+    /// A project not yet approved: its sources read (all of them) give the facts the basis
+    /// gives with those that wait for approval left unread.
+    #[tokio::test]
+    async fn the_sources_left_unread_before_approval_say_what_reading_them_finds() {
+        let dir =
+            std::env::temp_dir().join(format!("govit-before-approval-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let store = Store::connect(&crate::sqlite_url(&dir)).await.expect("db");
+        let now = 1_781_575_200_000;
+        crate::seed::demo::seed(&store, now, |_| "Unit-Pass-2026".into(), false)
+            .await
+            .expect("seed");
+        let id = store.user_id_by_login("clerk").await.expect("db").expect("clerk");
+        let clerk = store.principal(id).await.expect("db").expect("principal");
+        let actor = Actor::cli("test");
+        let form = DeclarationForm {
+            name: "未批复项目".into(),
+            summary: "检验立项前的事实".into(),
+            period_start: "2027-01".into(),
+            period_end: "2027-12".into(),
+            investment: "120".into(),
+            fiscal_funds: "120".into(),
+            leader: "张建华".into(),
+            contact: "李明".into(),
+            phone: "0564-6661234".into(),
+            email: "liming@yeji.gov.cn".into(),
+            ..Default::default()
+        };
+        let p = store
+            .run::<Project, _>(Who::new(&clerk, &actor, now), Target::New, &CreateDraft(&form))
+            .await
+            .expect("draft")
+            .record;
+        assert_ne!(p.status, ProjectStatus::Approved);
+        let mut conn = store.pool.acquire().await.expect("conn");
+        let (mut read, mut skipped) = (Facts::new(), 0);
+        for source in store.fact_sources.iter() {
+            source.derive(&mut conn, &p, &mut read).await.expect("derive");
+            skipped += usize::from(source.before_approval(&mut Facts::new()));
+        }
+        let basis = store.basis_of(&mut conn, &p).await.expect("basis");
+        assert_eq!(basis.sourced, read);
+        // Contracts, changes, delays, acceptances and measures wait for approval.
+        assert_eq!(skipped, 5);
+        drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -176,10 +176,12 @@ async fn opinion_before_pass(at: PassAt<'_>) -> Result<Option<DomainError>> {
     let Some(form) = rules.profile(&p.profile_id).and_then(|x| x.review(form_id)) else {
         return Ok(None);
     };
-    let mine = match mine_at(conn, p.id.0, &step.key, run.progress.since_ms, user).await? {
-        Some((id, _)) => kept(conn, None, p.id.0).await?.into_iter().find(|k| k.id == id),
-        None => None,
-    };
+    // The passer's own at this visit, among the project's few (one read).
+    let since = run.progress.since_ms;
+    let mine = kept(conn, None, p.id.0)
+        .await?
+        .into_iter()
+        .find(|k| k.step == step.key && k.since_ms == since && k.opinion.user == user.0);
     Ok(r::pass_refusal(form, mine.as_ref().map(|k| &k.opinion))
         .map(|(cite, text)| DomainError::GateRefused { cite, text }))
 }

@@ -177,6 +177,11 @@ impl FactSource for MeasureFacts {
             Ok(())
         })
     }
+    /// A measure is taken on an approved project only: before, none is in force.
+    fn before_approval(&self, facts: &mut Facts) -> bool {
+        facts.extend(sanction::facts_of(&[]));
+        true
+    }
 }
 
 /// Where the project's latest rectification under `rule` stands on `today`: refused

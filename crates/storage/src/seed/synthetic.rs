@@ -302,7 +302,7 @@ impl Store {
                 verb: Verb::Pass { note: String::new() },
             };
             crate::projects::run::write_act(conn, id, 1, &act).await?;
-            crate::projects::act_written(self, conn, &p, 1, &act).await?;
+            crate::projects::act_written(self, conn, &p, 1, &act, Some(&[])).await?;
             sqlx::query("UPDATE projects SET submitted_at_ms = $1 WHERE id = $2")
                 .bind(at)
                 .bind(id.0)
@@ -310,7 +310,7 @@ impl Store {
                 .await?;
             p.submitted_at_ms = Some(at);
         }
-        crate::projects::run::refresh_tasks(self, conn, &p, None, None).await?;
+        crate::projects::run::refresh_tasks(self, conn, &p, None, None, true).await?;
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM run_tasks WHERE project_id = $1")
             .bind(id.0)
             .fetch_one(&mut *conn)

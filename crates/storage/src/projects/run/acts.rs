@@ -46,7 +46,7 @@ pub(crate) async fn read_acts(
 ) -> Result<Vec<ActRecord>> {
     let (table, key) = which.table();
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT a.at_ms, a.user_id, a.parties, a.step, a.verb, COALESCE(u.name, '') AS name, \
+        "SELECT a.seq, a.at_ms, a.user_id, a.parties, a.step, a.verb, COALESCE(u.name, '') AS name, \
          COALESCE(d.name, '') AS department FROM {table} a LEFT JOIN users u ON u.id = a.user_id \
          LEFT JOIN departments d ON d.id = u.department_id WHERE a.{key} = $1 ORDER BY a.seq"
     )))
@@ -56,9 +56,11 @@ pub(crate) async fn read_acts(
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let parties: String = r.try_get("parties")?;
-        let verb: String = r.try_get("verb")?;
-        let Ok(verb) = serde_json::from_str::<Verb>(&verb) else { continue };
+        let verb_text: String = r.try_get("verb")?;
+        let Ok(verb) = serde_json::from_str::<Verb>(&verb_text) else { continue };
         out.push(ActRecord {
+            seq: r.try_get("seq")?,
+            verb_text,
             act: Act {
                 at_ms: r.try_get("at_ms")?,
                 user: UserId(r.try_get("user_id")?),
@@ -89,10 +91,15 @@ pub(crate) async fn keep_act(
     .bind(act.user.0)
     .bind(act.parties.join(","))
     .bind(act.step.clone())
-    .bind(serde_json::to_string(&act.verb).unwrap_or_default())
+    .bind(verb_text(&act.verb))
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// A verb as an act keeps it.
+pub(crate) fn verb_text(verb: &Verb) -> String {
+    serde_json::to_string(verb).unwrap_or_default()
 }
 
 /// The parties of a step in `profile`'s words, joined (市财政局、市发展改革委).

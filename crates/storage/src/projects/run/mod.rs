@@ -22,7 +22,9 @@ mod acts;
 pub mod subject;
 
 pub use acts::Acts;
-pub(crate) use acts::{Naming, decide_on, keep_act, keep_act_at, party_labels, read_acts};
+pub(crate) use acts::{
+    Naming, decide_on, keep_act, keep_act_at, party_labels, read_acts, verb_text,
+};
 
 /// The party of the owner unit: the project's own department (and those above it).
 pub const OWNER: &str = "owner_unit";
@@ -38,7 +40,11 @@ pub struct Run {
 /// One act of the history, with its actor's name as it is now.
 #[derive(Debug, Clone)]
 pub struct ActRecord {
+    /// Its number in the run.
+    pub seq: i64,
     pub act: Act,
+    /// Its verb as kept (the bytes a signed decision's digest of it covers).
+    pub verb_text: String,
     pub actor_name: String,
     pub actor_department: String,
 }
@@ -541,9 +547,11 @@ impl Step<Project> for RunStep {
             ..p.clone()
         });
         write_act(conn, p.id, d.seq, &d.act).await?;
-        super::act_written(cx.store, conn, p, d.seq, &d.act).await?;
+        super::act_written(cx.store, conn, p, d.seq, &d.act, cx.carry.acts.as_deref()).await?;
         if let Some(acts) = &mut cx.carry.acts {
             acts.push(ActRecord {
+                seq: d.seq,
+                verb_text: verb_text(&d.act.verb),
                 act: d.act.clone(),
                 actor_name: who.principal.name.clone(),
                 actor_department: String::new(),
@@ -630,6 +638,7 @@ pub(crate) async fn set_status(
 pub(crate) async fn refresh_tasks(
     store: &Store, conn: &mut AnyConnection, p: &Project,
     facts: Option<&govit_core::policy::Facts>, acts: Option<Vec<ActRecord>>,
+    obligations_moved: bool,
 ) -> Result<()> {
     let mut run = match (facts, acts) {
         (Some(facts), Some(acts)) => fold(p, route_for(store, p, facts), acts),
@@ -642,8 +651,13 @@ pub(crate) async fn refresh_tasks(
     ) {
         run.progress.status = RunStatus::Completed;
     }
-    write_tasks(conn, p, &run.route, &run.progress).await?;
-    super::tasks::write_dues(conn, p.id).await
+    // A task's due date follows the obligations and is written with the task: only a new
+    // task, or moved obligations, change one (a task that turns overdue by the day alone is
+    // the daily recompute's, whose obligations move that day).
+    if write_tasks(conn, p, &run.route, &run.progress).await? || obligations_moved {
+        super::tasks::write_dues(conn, p.id).await?;
+    }
+    Ok(())
 }
 
 /// One task as stored: its slot, party (empty for a person) and person, step and since when.
@@ -651,10 +665,10 @@ type TaskRow = (i64, String, Option<i64>, String, String, String, i64);
 
 /// Rewrites who may act on the project now: one row per open slot and party (or person).
 /// Only the rows that changed are written: an act usually closes one slot or opens the next
-/// step's.
+/// step's. Whether a task was added.
 async fn write_tasks(
     conn: &mut AnyConnection, p: &Project, route: &Route, progress: &Progress,
-) -> Result<()> {
+) -> Result<bool> {
     let mut want: Vec<TaskRow> = Vec::new();
     if let (RunStatus::Active, Some(step)) = (progress.status, progress.step(route)) {
         for (i, slot) in progress.open_slots() {
@@ -701,25 +715,29 @@ async fn write_tasks(
             .execute(&mut *conn)
             .await?;
     }
-    for (slot, party, user, step, action, cite, since) in
-        want.into_iter().filter(|t| !have.contains(t))
-    {
-        sqlx::query(
+    // The new ones in one statement (a step of several parties opens a task for each).
+    let added: Vec<TaskRow> = want.into_iter().filter(|t| !have.contains(t)).collect();
+    if !added.is_empty() {
+        let sql = format!(
             "INSERT INTO run_tasks (project_id, slot, party, user_id, step, action, cite, since_ms, \
-             jurisdiction_id, urged_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(p.id.0)
-        .bind(slot)
-        .bind(party)
-        .bind(user)
-        .bind(step)
-        .bind(action)
-        .bind(cite)
-        .bind(since)
-        .bind(p.jurisdiction_id.0)
-        .bind(urged)
-        .execute(&mut *conn)
-        .await?;
+             jurisdiction_id, urged_ms) VALUES {}",
+            crate::base::values_list(added.len(), 10)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (slot, party, user, step, action, cite, since) in added.iter().cloned() {
+            q = q
+                .bind(p.id.0)
+                .bind(slot)
+                .bind(party)
+                .bind(user)
+                .bind(step)
+                .bind(action)
+                .bind(cite)
+                .bind(since)
+                .bind(p.jurisdiction_id.0)
+                .bind(urged);
+        }
+        q.execute(&mut *conn).await?;
     }
     // The tasks kept show the reminder too (the new ones were written with it).
     if !reminded {
@@ -731,7 +749,7 @@ async fn write_tasks(
         .execute(&mut *conn)
         .await?;
     }
-    Ok(())
+    Ok(!added.is_empty())
 }
 
 /// A project's run with what the caller may do now.
