@@ -9,7 +9,6 @@
 //! which records 列入年度计划 on every project and recomputes each one's obligations and
 //! tasks in the same transaction. Peak memory at the end.
 
-use govit_core::declaration::DeclarationForm;
 use govit_core::org::Principal;
 use govit_core::plan::PlanKind;
 use govit_core::project::Decision;
@@ -61,19 +60,15 @@ async fn main() {
     let t = Instant::now();
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
-        let form = DeclarationForm {
-            name: format!("计划性能测试项目{i}"),
-            summary: "检验年度计划的编制".into(),
-            period_start: if i % 3 == 0 { "2026-07".into() } else { "2027-01".into() },
-            period_end: "2027-12".into(),
-            investment: format!("{}", 20 + i % 500),
-            fiscal_funds: format!("{}", 20 + i % 500),
-            leader: "张建华".into(),
-            contact: "李明".into(),
-            phone: "0564-6661234".into(),
-            email: "liming@yeji.gov.cn".into(),
-            ..Default::default()
-        };
+        let start = if i % 3 == 0 { "2026-07" } else { "2027-01" };
+        let wan = format!("{}", 20 + i % 500);
+        let form = govit_storage::seed::declaration(
+            format!("计划性能测试项目{i}"),
+            "检验年度计划的编制",
+            start,
+            "2027-12",
+            &wan,
+        );
         let p = store
             .run::<Project, _>(Who::new(&clerk, &actor, now()), Target::New, &CreateDraft(&form))
             .await

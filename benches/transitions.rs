@@ -14,7 +14,6 @@
 //! and first, for scale, the bare database's ceiling on the same database: a state row and an
 //! audit row per durable commit, no engine at all.
 
-use govit_core::declaration::DeclarationForm;
 use govit_core::org::Principal;
 use govit_core::project::Decision;
 use govit_storage::projects::{Command, CreateDraft, Project, RunStep};
@@ -151,19 +150,14 @@ async fn main() {
     let mut ids = Vec::with_capacity(n);
     let actor = Actor::cli("bench");
     for i in 0..n {
-        let form = DeclarationForm {
-            name: format!("流程性能测试项目{i}"),
-            summary: "检验审批流程的吞吐".into(),
-            period_start: "2027-01".into(),
-            period_end: "2027-12".into(),
-            investment: format!("{}", 20 + i % 500),
-            fiscal_funds: format!("{}", 20 + i % 500),
-            leader: "张建华".into(),
-            contact: "李明".into(),
-            phone: "0564-6661234".into(),
-            email: "liming@yeji.gov.cn".into(),
-            ..Default::default()
-        };
+        let wan = format!("{}", 20 + i % 500);
+        let form = govit_storage::seed::declaration(
+            format!("流程性能测试项目{i}"),
+            "检验审批流程的吞吐",
+            "2027-01",
+            "2027-12",
+            &wan,
+        );
         let p = store
             .run::<Project, _>(Who::new(&clerk, &actor, now), Target::New, &CreateDraft(&form))
             .await

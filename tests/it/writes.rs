@@ -32,16 +32,7 @@ async fn concurrent_changes_commit_together_and_a_refused_one_alone_rolls_back()
                 } else {
                     format!("并发写入测试项目{i}")
                 },
-                summary: "检验并发提交".into(),
-                period_start: "2027-01".into(),
-                period_end: "2027-12".into(),
-                investment: "30".into(),
-                fiscal_funds: "30".into(),
-                leader: "张建华".into(),
-                contact: "李明".into(),
-                phone: "0564-6661234".into(),
-                email: "liming@yeji.gov.cn".into(),
-                ..Default::default()
+                ..govit_storage::seed::declaration("", "检验并发提交", "2027-01", "2027-12", "30")
             };
             let actor = Actor::cli("writes");
             let who = Who::new(&clerk, &actor, now);

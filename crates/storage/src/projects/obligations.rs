@@ -668,7 +668,6 @@ mod tests {
     use super::*;
     use crate::Target;
     use crate::projects::CreateDraft;
-    use govit_core::declaration::DeclarationForm;
 
     /// A project not yet approved: its sources read (all of them) give the facts the basis
     /// gives with those that wait for approval left unread.
@@ -685,19 +684,8 @@ mod tests {
         let id = store.user_id_by_login("clerk").await.expect("db").expect("clerk");
         let clerk = store.principal(id).await.expect("db").expect("principal");
         let actor = Actor::cli("test");
-        let form = DeclarationForm {
-            name: "未批复项目".into(),
-            summary: "检验立项前的事实".into(),
-            period_start: "2027-01".into(),
-            period_end: "2027-12".into(),
-            investment: "120".into(),
-            fiscal_funds: "120".into(),
-            leader: "张建华".into(),
-            contact: "李明".into(),
-            phone: "0564-6661234".into(),
-            email: "liming@yeji.gov.cn".into(),
-            ..Default::default()
-        };
+        let form =
+            crate::seed::declaration("未批复项目", "检验立项前的事实", "2027-01", "2027-12", "120");
         let p = store
             .run::<Project, _>(Who::new(&clerk, &actor, now), Target::New, &CreateDraft(&form))
             .await

@@ -258,7 +258,6 @@ pub async fn sample_cloud_catalog(store: &Store, now_ms: i64) -> Result<()> {
 /// A few declarations at different steps, with events, so the demo's lists, to-do pages and
 /// obligations are not empty.
 pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
-    use govit_core::declaration::DeclarationForm;
     use govit_core::policy::EventKind;
     use govit_core::project::Decision;
     let Some(clerk) = store.user_id_by_login("clerk").await? else {
@@ -275,20 +274,10 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
     let actor = Actor::cli("demo");
     let today = crate::china_today(now_ms);
     let year = chrono::Datelike::year(&today);
-    let form = |name: &str, start: String, end: String, wan: &str| DeclarationForm {
-        name: name.into(),
-        summary: format!(
-            "建设{name}，依据《叶集区数字政府建设三年行动方案》，实现数据共享和业务协同。"
-        ),
-        period_start: start,
-        period_end: end,
-        investment: wan.into(),
-        fiscal_funds: wan.into(),
-        leader: "张建华".into(),
-        contact: "李明".into(),
-        phone: "0564-6661234".into(),
-        email: "liming@yeji.gov.cn".into(),
-        ..Default::default()
+    let form = |name: &str, start: String, end: String, wan: &str| {
+        let summary =
+            format!("建设{name}，依据《叶集区数字政府建设三年行动方案》，实现数据共享和业务协同。");
+        super::declaration(name, summary, start, end, wan)
     };
     store
         .run(

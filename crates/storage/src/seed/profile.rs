@@ -213,7 +213,6 @@ async fn free_login(store: &Store, login: &str, code: &str) -> Result<String> {
 pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> Result<()> {
     use crate::Target;
     use crate::projects::{Command, CreateDraft, EstablishFact, Project, RunStep};
-    use govit_core::declaration::DeclarationForm;
     use govit_core::policy::{Fact, GatedAction};
     let actor = Actor::cli("demo");
     let mut people = Vec::new();
@@ -247,21 +246,13 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
     ];
     for (i, (name, wan, steps)) in samples.into_iter().enumerate() {
         let clerk = &clerks[i % clerks.len()];
-        let form = DeclarationForm {
-            name: format!("{place}{name}"),
-            summary: format!(
-                "建设{place}{name}，统筹利用政务云和共享平台，实现数据共享和业务协同。"
-            ),
-            period_start: format!("{year}-01"),
-            period_end: format!("{year}-12"),
-            investment: wan.into(),
-            fiscal_funds: wan.into(),
-            leader: "张建华".into(),
-            contact: "李明".into(),
-            phone: "13800138000".into(),
-            email: "liming@example.gov.cn".into(),
-            ..Default::default()
-        };
+        let form = super::declaration(
+            format!("{place}{name}"),
+            format!("建设{place}{name}，统筹利用政务云和共享平台，实现数据共享和业务协同。"),
+            format!("{year}-01"),
+            format!("{year}-12"),
+            wan,
+        );
         let draft = store
             .run(Who::new(clerk, &actor, now_ms), Target::New, &CreateDraft(&form))
             .await?
