@@ -91,6 +91,12 @@ pub(crate) struct Basis {
 }
 
 impl Basis {
+    /// The facts its sources gave.
+    #[cfg(test)]
+    pub(crate) fn sourced(&self) -> &Facts {
+        &self.sourced
+    }
+
     /// An event the step has just stored.
     pub(crate) fn record(&mut self, kind: EventKind, date: NaiveDate) {
         self.events.push(Event { kind, date });
@@ -662,47 +668,3 @@ fn obligation_where(principal: &Principal, f: &ObligationFilter) -> Where {
 /// Obligations with their projects and departments (the scope filters need both).
 const OBLIGATIONS_FROM: &str = "FROM obligations o JOIN projects p ON p.id = o.project_id \
     JOIN departments d ON d.id = p.owner_department_id LEFT JOIN departments od ON od.id = o.owed_department_id";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::Target;
-    use crate::projects::CreateDraft;
-
-    /// A project not yet approved: its sources read (all of them) give the facts the basis
-    /// gives with those that wait for approval left unread.
-    #[tokio::test]
-    async fn the_sources_left_unread_before_approval_say_what_reading_them_finds() {
-        let dir =
-            std::env::temp_dir().join(format!("govit-before-approval-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let store = Store::connect(&crate::sqlite_url(&dir)).await.expect("db");
-        let now = 1_781_575_200_000;
-        crate::seed::demo::seed(&store, now, |_| "Unit-Pass-2026".into(), false)
-            .await
-            .expect("seed");
-        let id = store.user_id_by_login("clerk").await.expect("db").expect("clerk");
-        let clerk = store.principal(id).await.expect("db").expect("principal");
-        let actor = Actor::cli("test");
-        let form =
-            crate::seed::declaration("未批复项目", "检验立项前的事实", "2027-01", "2027-12", "120");
-        let p = store
-            .run::<Project, _>(Who::new(&clerk, &actor, now), Target::New, &CreateDraft(&form))
-            .await
-            .expect("draft")
-            .record;
-        assert_ne!(p.status, ProjectStatus::Approved);
-        let mut conn = store.pool.acquire().await.expect("conn");
-        let (mut read, mut skipped) = (Facts::new(), 0);
-        for source in store.fact_sources.iter() {
-            source.derive(&mut conn, &p, &mut read).await.expect("derive");
-            skipped += usize::from(source.before_approval(&mut Facts::new()));
-        }
-        let basis = store.basis_of(&mut conn, &p).await.expect("basis");
-        assert_eq!(basis.sourced, read);
-        // Contracts, changes, delays, acceptances and measures wait for approval.
-        assert_eq!(skipped, 5);
-        drop(conn);
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-}
