@@ -19,6 +19,7 @@ use govit_core::project::Decision;
 use govit_storage::projects::{Command, CreateDraft, Project, RunStep};
 use govit_storage::seed::demo;
 use govit_storage::{Actor, Store, Target, Who, sqlite_url};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -50,14 +51,73 @@ async fn transit(store: &Store, who: &Principal, id: i64, submit: bool) -> f64 {
 /// Statements run so far (counted only with `GOVIT_LOG_SQL`, when sqlx logs each one).
 static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
 
-/// Counts sqlx's statement log events.
+/// Per statement text (sqlx's summary and SQL): how often it ran and its total time from the
+/// caller's side (sqlx's `elapsed`: the hop to the connection's thread and back included).
+static TIMES: std::sync::Mutex<Option<HashMap<String, (u64, f64)>>> = std::sync::Mutex::new(None);
+
+/// Counts sqlx's statement log events, and sums their time per statement.
 struct Statements;
+
+#[derive(Default)]
+struct Fields {
+    sql: String,
+    secs: f64,
+}
+
+impl tracing::field::Visit for Fields {
+    fn record_f64(&mut self, field: &tracing::field::Field, value: f64) {
+        if field.name() == "elapsed_secs" {
+            self.secs = value;
+        }
+    }
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if matches!(field.name(), "summary" | "db.statement") {
+            self.sql.push_str(value.trim());
+            self.sql.push(' ');
+        }
+    }
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if matches!(field.name(), "summary" | "db.statement") {
+            self.sql.push_str(format!("{value:?}").trim_matches('"'));
+            self.sql.push(' ');
+        }
+    }
+}
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Statements {
     fn on_event(&self, e: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
         if e.metadata().target() == "sqlx::query" {
             STATEMENTS.fetch_add(1, Ordering::Relaxed);
+            let mut f = Fields::default();
+            e.record(&mut f);
+            if let Ok(mut times) = TIMES.lock() {
+                let t = times.get_or_insert_with(HashMap::new).entry(f.sql).or_default();
+                *t = (t.0 + 1, t.1 + f.secs);
+            }
         }
+    }
+}
+
+/// The statements that took the most time since the last call, per transition: runs, µs per
+/// run, µs per transition.
+fn slowest_statements(transitions: usize) {
+    let Some(times) = TIMES.lock().ok().and_then(|mut t| t.take()) else { return };
+    let mut times: Vec<(String, (u64, f64))> = times.into_iter().collect();
+    times.sort_by(|a, b| b.1.1.total_cmp(&a.1.1));
+    let total: f64 = times.iter().map(|t| t.1.1).sum();
+    println!(
+        "time in statements: {:.0} µs per transition; the largest shares (runs per transition, µs per run, µs per transition):",
+        total * 1e6 / transitions.max(1) as f64
+    );
+    for (sql, (runs, secs)) in times.iter().take(12) {
+        let sql: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        let sql: String = sql.chars().take(110).collect();
+        println!(
+            "  {:>5.2} × {:>6.1} µs = {:>6.1} µs  {sql}",
+            *runs as f64 / transitions.max(1) as f64,
+            secs * 1e6 / *runs as f64,
+            secs * 1e6 / transitions.max(1) as f64
+        );
     }
 }
 
@@ -97,13 +157,16 @@ async fn bare(store: &Store, n: usize) -> f64 {
     rate
 }
 
-fn report(what: &str, n: usize, secs: f64, mut lat: Vec<f64>) {
+/// A phase's rate and latencies, and the CPU time it took per transition (all threads: the
+/// engine, the runtime, the database's), which bounds the rate two cores can reach.
+fn report(what: &str, n: usize, secs: f64, cpu: f64, mut lat: Vec<f64>) {
     lat.sort_by(f64::total_cmp);
     println!(
-        "{what:<34} {n:>6} transitions in {secs:>7.2} s = {:>7.0}/s   p50 {:>6.2} ms   p99 {:>6.2} ms",
+        "{what:<34} {n:>6} transitions in {secs:>7.2} s = {:>7.0}/s   p50 {:>6.2} ms   p99 {:>6.2} ms   CPU {:>5.0} µs each",
         n as f64 / secs,
         common::percentile(&lat, 0.5),
-        common::percentile(&lat, 0.99)
+        common::percentile(&lat, 0.99),
+        cpu * 1e6 / n.max(1) as f64
     );
 }
 
@@ -181,6 +244,7 @@ async fn main() {
     let mut done = 0usize;
     let mut lat = Vec::new();
     let (mut timed, mut since) = (std::time::Duration::ZERO, Instant::now());
+    let (mut cpu, mut cpu_since) = (0.0, common::cpu_secs());
     let mut opined = false;
     // Statements counted (with GOVIT_LOG_SQL) and transitions: submissions, then passes.
     let mut statements = [(0u64, 0u64); 2];
@@ -190,6 +254,7 @@ async fn main() {
             // form the profile names): recorded here for every project, off the clock — the
             // figures are of the transitions alone.
             timed += since.elapsed();
+            cpu += common::cpu_secs() - cpu_since;
             let t = Instant::now();
             for o in &offices {
                 for id in &ids {
@@ -208,7 +273,11 @@ async fn main() {
                 t.elapsed().as_secs_f64()
             );
             opined = true;
+            if let Ok(mut t) = TIMES.lock() {
+                t.take();
+            }
             since = Instant::now();
+            cpu_since = common::cpu_secs();
         }
         for id in &ids {
             if done == half {
@@ -223,7 +292,8 @@ async fn main() {
         }
     }
     timed += since.elapsed();
-    report("one client", lat.len(), timed.as_secs_f64(), lat);
+    cpu += common::cpu_secs() - cpu_since;
+    report("one client", lat.len(), timed.as_secs_f64(), cpu, lat);
     if counting {
         let mean = |(n, k): (u64, u64)| n as f64 / k.max(1) as f64;
         println!(
@@ -231,6 +301,7 @@ async fn main() {
             mean(statements[0]),
             mean(statements[1])
         );
+        slowest_statements(statements[1].1 as usize);
     }
 
     // The rest from eight clients at once, each on its own share of the projects.
@@ -246,6 +317,7 @@ async fn main() {
     }
     let total = left.len();
     let t = Instant::now();
+    let cpu_since = common::cpu_secs();
     let mut tasks = Vec::new();
     for c in 0..8 {
         // Each client keeps its projects in their order of rounds, so a project's steps stay
@@ -265,7 +337,7 @@ async fn main() {
     for t in tasks {
         lat.extend(t.await.expect("client"));
     }
-    report("eight clients", total, t.elapsed().as_secs_f64(), lat);
+    report("eight clients", total, t.elapsed().as_secs_f64(), common::cpu_secs() - cpu_since, lat);
     println!("peak memory (VmHWM): {:.0} MiB", common::status_mib("self", "VmHWM:"));
     let _ = std::fs::remove_dir_all(&dir);
 }
