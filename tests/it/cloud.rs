@@ -54,6 +54,9 @@ async fn catalog_is_drafted_returned_resubmitted_and_published_in_versions() {
     assert_eq!(first.len(), 8);
     assert!(first.iter().all(|s| s["is_common"] == true));
     let v1_id = v1["catalog"]["id"].as_i64().expect("id");
+    // Its history names the command line that seeded it in Chinese, not as a login.
+    let (_, page) = app.login("datacenter").await.text("/cloud").await;
+    assert!(page.contains("命令行（demo）") && !page.contains("cli:demo"), "{page}");
 
     // Only the data center drafts; yeji's profile has no article on the catalog, so none
     // is cited (a gaoping user's refusal cites gaoping:12: hardening.rs).

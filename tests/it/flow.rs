@@ -42,7 +42,8 @@ async fn declare_return_resubmit_approve_in_the_ui() {
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.expect("body");
-    assert!(body.contains("存在问题") && body.contains("退回理由"), "{body}");
+    // The message names the field by its label on the form.
+    assert!(body.contains("存在问题") && body.contains("请在“意见或理由”中写明"), "{body}");
     // The chosen 退回 stays chosen.
     assert!(body.contains(r#"value="return" id="decision-return" checked"#), "{body}");
     assert!(!body.contains(r#"id="decision-approve" checked"#));

@@ -174,11 +174,61 @@ async fn unknown_addresses_get_govits_own_not_found() {
     assert!(page.contains("页面不存在") && !page.contains("教体局申报经办人"));
 }
 
+/// A form's address opened as a page (entered again after a refused form, bookmarked) says so
+/// in Chinese, inside the layout, with a link to the record the form belongs to; the router's
+/// `Allow` header stays. The API says `method_not_allowed`.
+#[tokio::test]
+async fn a_forms_address_opened_as_a_page_leads_back_to_its_record() {
+    let app = spawn_app().await;
+    let clerk = app.login("clerk").await;
+    for (path, back) in [
+        ("/projects/1/decide", "/projects/1"),
+        ("/projects/1/act/transfer", "/projects/1"),
+        ("/logout", "/"),
+    ] {
+        let r = clerk.get(path).await;
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        assert!(r.headers()["allow"].to_str().expect("allow").contains("POST"), "{path}");
+        let page = r.text().await.expect("body");
+        assert!(
+            page.contains("此地址用于提交表单")
+                && page.contains(&format!(r#"href="{back}" id="back""#))
+                && page.contains("教体局申报经办人"),
+            "{path}: {page}"
+        );
+    }
+    let api = app.api("clerk").await;
+    let r = api
+        .client
+        .get(app.url("/api/v1/projects/1/submit"))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["code"], "method_not_allowed");
+}
+
 #[tokio::test]
 async fn changing_the_password_ends_the_other_sessions() {
     let app = spawn_app().await;
     let here = app.login("clerk").await;
     let elsewhere = app.login("clerk").await;
+    assert_eq!(elsewhere.get("/projects").await.status(), StatusCode::OK);
+    // Everything wrong at once is said at once, each at its field; nothing changes.
+    let r = here
+        .post(
+            "/account/password",
+            &[("old_password", "wrong"), ("new_password", "abc"), ("confirm_password", "abd")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.expect("body");
+    for said in ["当前密码不正确", "两次输入的新密码不一致", "href=\"#new_password\""]
+    {
+        assert!(page.contains(said), "{said} not in {page}");
+    }
     assert_eq!(elsewhere.get("/projects").await.status(), StatusCode::OK);
     let r = here
         .post(

@@ -250,6 +250,22 @@ async fn the_authority_assembles_sends_and_publishes_the_plan_and_its_projects_a
     ] {
         assert!(page.contains(shown), "{shown} not in {page}");
     }
+    // The published plan is read across the district; a line's project opens only for those
+    // whose scope holds it (教体局's for its clerk, not for 卫健委's): no link to a 404.
+    let (_, dto) = reviewer.get(&format!("/api/v1/plans/{id}")).await;
+    let line = dto["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["name"] == "计划测试教育资源平台")
+        .cloned()
+        .expect("line");
+    let link = format!("href=\"/projects/{}\"", line["project_id"]);
+    let (s, page) = app.login("clerk2").await.text(&format!("/plans/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("计划测试教育资源平台") && !page.contains(&link), "{page}");
+    let (_, page) = app.login("clerk").await.text(&format!("/plans/{id}")).await;
+    assert!(page.contains(&link), "{page}");
 }
 
 #[tokio::test]

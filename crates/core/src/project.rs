@@ -331,22 +331,22 @@ impl Decision {
         if text.chars().count() > REASON_MAX_CHARS {
             return Err(DomainError::invalid(
                 "reason",
-                format!("审核意见不能超过 {REASON_MAX_CHARS} 个字"),
+                format!("“意见或理由”不能超过 {REASON_MAX_CHARS} 个字"),
             ));
         }
         match decision {
             "approve" => Ok(Decision::Approve { comment: text }),
             "return" if text.is_empty() => Err(DomainError::invalid(
                 "reason",
-                "退回时请填写退回理由，告诉申报单位需要修改什么",
+                "退回时请在“意见或理由”中写明申报单位需要修改什么",
             )),
             "return" => Ok(Decision::Return { reason: text }),
             "reject" if text.is_empty() => Err(DomainError::invalid(
                 "reason",
-                "不予通过时请填写理由，告诉申报单位为什么不予通过",
+                "不予通过时请在“意见或理由”中写明不予通过的理由",
             )),
             "reject" => Ok(Decision::Reject { reason: text }),
-            _ => Err(DomainError::invalid("decision", "请选择审核意见：通过、退回或不予通过")),
+            _ => Err(DomainError::invalid("decision", "请选择审核结论：通过、退回或不予通过")),
         }
     }
 

@@ -121,6 +121,7 @@ pub fn router(mut state: AppState) -> Router {
         .merge(api)
         .route("/healthz", axum::routing::get(healthz))
         .route("/static/{*path}", axum::routing::get(shell::assets::serve))
+        .method_not_allowed_fallback(shell::error::method_not_allowed)
         .fallback(shell::error::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), shell::error::error_in_layout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), shell::auth::session_layer))

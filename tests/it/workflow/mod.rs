@@ -506,6 +506,11 @@ async fn each_profile_demo_has_projects_across_its_path() {
             .filter(|s| s["state"] == "done")
             .count();
         assert!(done >= 2, "{profile}: {path}");
+        // Its contact is of this jurisdiction: nothing of yeji's shows in another's demo.
+        let (_, p) =
+            cast.api("reviewer").get(&format!("/api/v1/projects/{}", on_its_way["id"])).await;
+        assert_eq!(p["email"], format!("liming@{profile}.gov.cn"), "{p}");
+        assert!(!p.to_string().contains("yeji") && !p.to_string().contains("0564"), "{p}");
     }
 }
 

@@ -176,4 +176,22 @@ async fn lhasa_7_after_august_31_is_planned_for_the_year_after_next() {
     // Its pre-review falls on the fourth Thursday of the month: 2025-09-25.
     let task = task_on(reviewer, late).await;
     assert_eq!(task["due"], "2025-09-25", "{task}");
+    // Both are built in 2026, but only the one sent in time enters the 2026 plan: the late one
+    // waits for the plan of its plan year (lhasa:7), and cannot be added to this one.
+    let apis = cast.all();
+    let mut plan = Value::Null;
+    for api in &apis {
+        let (s, p) = api.post("/api/v1/plans", json!({"kind": "annual", "year": 2026})).await;
+        if s == StatusCode::CREATED {
+            plan = p;
+            break;
+        }
+    }
+    let lines: Vec<i64> = plan["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter_map(|l| l["project_id"].as_i64())
+        .collect();
+    assert!(lines.contains(&on_time) && !lines.contains(&late), "{plan}");
 }

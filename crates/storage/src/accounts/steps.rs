@@ -385,7 +385,7 @@ impl Store {
     /// different. Their other sessions end (`session`, the token of the one they used, stays).
     /// A refused change is audited.
     pub async fn change_password(
-        &self, who: Who<'_>, old: &str, new: &str, session: Option<&str>,
+        &self, who: Who<'_>, old: &str, new: &str, confirm: &str, session: Option<&str>,
     ) -> Result<()> {
         let user = who.principal.user_id.0;
         let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
@@ -401,6 +401,9 @@ impl Store {
             errors.push(FieldError::new("new_password", m));
         } else if old == new {
             errors.push(FieldError::new("new_password", "新密码不能与当前密码相同"));
+        }
+        if new != confirm {
+            errors.push(FieldError::new("confirm_password", "两次输入的新密码不一致"));
         }
         if !errors.is_empty() {
             let refused =

@@ -96,7 +96,9 @@ impl Store {
                         .bind(l.clone())
                         .fetch_optional(&self.pool)
                         .await?;
-                names.insert(l.clone(), n.unwrap_or(l));
+                // A command-line actor (`cli:…`) is named as such, in Chinese.
+                let shown = n.unwrap_or_else(|| govit_core::audit::reading::actor_label(&l));
+                names.insert(l.clone(), shown);
             }
         }
         rows.iter()

@@ -334,6 +334,38 @@ pub(crate) async fn lines_of(conn: &mut AnyConnection, plan_id: i64) -> Result<V
         .collect()
 }
 
+/// The projects of a plan's lines that `p` may open, by the data scope the project page
+/// applies (one read for the plan; everyone sees every line when their scope is the whole
+/// jurisdiction).
+async fn openable_lines(
+    conn: &mut AnyConnection, p: &Principal, plan_id: i64,
+) -> Result<std::collections::HashSet<ProjectId>> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.status, p.jurisdiction_id, p.owner_department_id, p.created_by, d.path \
+         FROM plan_lines l JOIN projects p ON p.id = l.project_id \
+         JOIN departments d ON d.id = p.owner_department_id WHERE l.plan_id = $1",
+    )
+    .bind(plan_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = std::collections::HashSet::new();
+    for r in &rows {
+        let path: String = r.try_get("path")?;
+        let o = govit_core::org::Ownership {
+            jurisdiction_id: JurisdictionId(r.try_get("jurisdiction_id")?),
+            department_id: govit_core::ids::DepartmentId(r.try_get("owner_department_id")?),
+            department_path: &path,
+            created_by: govit_core::ids::UserId(r.try_get("created_by")?),
+        };
+        let status = govit_core::project::ProjectStatus::parse(&r.try_get::<String, _>("status")?)
+            .unwrap_or(govit_core::project::ProjectStatus::Draft);
+        if p.can_see_project(&o, status) {
+            out.insert(ProjectId(r.try_get("id")?));
+        }
+    }
+    Ok(out)
+}
+
 /// The projects a plan of `kind` for `year` may take in `j`: those built during the year that
 /// their units have sent (under review, or approved: linxiang:11 assembles the plan from the
 /// declarations, before the pre-review linxiang:12 makes it the precondition of; yeji:8 after
@@ -341,7 +373,8 @@ pub(crate) async fn lines_of(conn: &mut AnyConnection, plan_id: i64) -> Result<V
 /// the year holds (one that was not refused); for a supplementary plan, only those a reviewer
 /// found urgent (is_urgent).
 pub(crate) async fn candidate_ids(
-    conn: &mut AnyConnection, j: JurisdictionId, kind: PlanKind, year: i32, only: Option<&[i64]>,
+    conn: &mut AnyConnection, profile: Option<&govit_core::policy::Profile>, j: JurisdictionId,
+    kind: PlanKind, year: i32, only: Option<&[i64]>,
 ) -> Result<Vec<i64>> {
     let urgent = match kind {
         PlanKind::Supplementary => {
@@ -361,8 +394,8 @@ pub(crate) async fn candidate_ids(
         None => String::new(),
     };
     let y = format!("{year:04}");
-    let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT p.id FROM projects p WHERE p.jurisdiction_id = $1 \
+    let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT p.id, p.submitted_at_ms FROM projects p WHERE p.jurisdiction_id = $1 \
          AND substr(p.period_start, 1, 4) <= $2 AND substr(p.period_end, 1, 4) >= $2 \
          AND p.status IN ('submitted', 'approved') \
          AND NOT {terminated} \
@@ -376,6 +409,21 @@ pub(crate) async fn candidate_ids(
     .bind(i64::from(year))
     .fetch_all(&mut *conn)
     .await?;
+    // A declaration sent after the window's cut-off whose profile sends it to the plan of the
+    // year after next (lhasa:7) enters no annual plan before that year.
+    let ids = rows
+        .into_iter()
+        .filter(|(_, sent)| {
+            let window = profile.zip(*sent).and_then(|(p, sent)| {
+                p.declaration_window(crate::china_today(sent)).filter(|w| {
+                    w.late
+                        && matches!(w.effect, Some(govit_core::policy::LateEffect::PlanAfterNext))
+                })
+            });
+            kind != PlanKind::Annual || window.is_none_or(|w| year >= w.plan_year)
+        })
+        .map(|(id, _)| id)
+        .collect();
     Ok(ids)
 }
 
@@ -396,6 +444,9 @@ pub struct PlanView {
     pub candidates: Vec<(i64, String, String)>,
     /// Each signed decision on its route, verified.
     pub decisions: Vec<PlanActCheck>,
+    /// The lines' projects the reader may open (in their data scope): a published plan is
+    /// read across the jurisdiction, another unit's project is not.
+    pub openable: std::collections::HashSet<ProjectId>,
 }
 
 /// Filters of the plan list.
@@ -442,14 +493,16 @@ impl Store {
         let publishable = plan.status == PlanStatus::Approved && compiler;
         let candidates = match editable {
             true => {
-                let ids =
-                    candidate_ids(&mut conn, plan.jurisdiction_id, plan.kind, plan.year, None)
-                        .await?;
+                let rules = self.rules();
+                let profile = rules.profile(&plan.profile_id);
+                let (j, kind, year) = (plan.jurisdiction_id, plan.kind, plan.year);
+                let ids = candidate_ids(&mut conn, profile, j, kind, year, None).await?;
                 names_of(&mut conn, &ids).await?
             }
             false => Vec::new(),
         };
         let decisions = self.verify_plan_with(&mut conn, &plan, &run, &lines).await?;
+        let openable = openable_lines(&mut conn, who.principal, id).await?;
         drop(conn);
         let totals = plan::totals(&lines);
         Ok(PlanView {
@@ -462,6 +515,7 @@ impl Store {
             publishable,
             candidates,
             decisions,
+            openable,
         })
     }
 

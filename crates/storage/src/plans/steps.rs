@@ -146,7 +146,11 @@ impl Step<Plan> for StartPlan {
         .await?;
         let parties = plan_parties(cx.conn, cx.who.principal, j).await?;
         let candidates = match (1990..=2200).contains(&self.year) {
-            true => candidate_ids(cx.conn, j, self.kind, self.year, None).await?,
+            true => {
+                let rules = cx.store.rules();
+                let p = rules.profile(&profile);
+                candidate_ids(cx.conn, p, j, self.kind, self.year, None).await?
+            }
             false => Vec::new(),
         };
         Ok(StartInput { profile, route, parties, open, candidates, title, compilers })
@@ -288,9 +292,10 @@ impl Step<Plan> for EditLines {
         let mut input = EditInput { holds, ..EditInput::default() };
         match &self.0 {
             LineChange::Add(ids) => {
-                input.takeable =
-                    candidate_ids(cx.conn, plan.jurisdiction_id, plan.kind, plan.year, Some(ids))
-                        .await?;
+                let rules = cx.store.rules();
+                let p = rules.profile(&plan.profile_id);
+                let (j, kind, year) = (plan.jurisdiction_id, plan.kind, plan.year);
+                input.takeable = candidate_ids(cx.conn, p, j, kind, year, Some(ids)).await?;
             }
             LineChange::Remove(pid) | LineChange::Amount(pid, _) => {
                 input.line =

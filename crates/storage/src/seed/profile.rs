@@ -235,8 +235,18 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
     if clerks.is_empty() {
         return Ok(());
     }
-    let place = store.jurisdiction(j).await?.name;
-    let year = chrono::Datelike::year(&crate::china_today(now_ms)) + 1;
+    let jurisdiction = store.jurisdiction(j).await?;
+    let place = jurisdiction.name;
+    // The year the samples are declared for: the next, or where the profile's window sends a
+    // declaration sent today (after lhasa:7's August 31, the year after next), so that each
+    // is built in its plan's year and enters that plan.
+    let today = crate::china_today(now_ms);
+    let year = store
+        .rules()
+        .profile(&jurisdiction.profile_id)
+        .and_then(|p| p.declaration_window(today))
+        .map(|w| w.plan_year)
+        .unwrap_or(chrono::Datelike::year(&today) + 1);
     // Name, 万元, steps to pass after sending (None: a draft; usize::MAX: to the end).
     let samples: [(&str, &str, Option<usize>); 4] = [
         ("政务服务“一网通办”提升项目", "120", None),
@@ -246,13 +256,18 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
     ];
     for (i, (name, wan, steps)) in samples.into_iter().enumerate() {
         let clerk = &clerks[i % clerks.len()];
-        let form = super::declaration(
-            format!("{place}{name}"),
-            format!("建设{place}{name}，统筹利用政务云和共享平台，实现数据共享和业务协同。"),
-            format!("{year}-01"),
-            format!("{year}-12"),
-            wan,
-        );
+        let form = govit_core::declaration::DeclarationForm {
+            // The unit's contact in this jurisdiction, not the sample's (a yeji number).
+            phone: "13800138000".into(),
+            email: format!("liming@{}.gov.cn", jurisdiction.code),
+            ..super::declaration(
+                format!("{place}{name}"),
+                format!("建设{place}{name}，统筹利用政务云和共享平台，实现数据共享和业务协同。"),
+                format!("{year}-01"),
+                format!("{year}-12"),
+                wan,
+            )
+        };
         let draft = store
             .run(Who::new(clerk, &actor, now_ms), Target::New, &CreateDraft(&form))
             .await?

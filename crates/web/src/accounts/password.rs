@@ -73,14 +73,18 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>, user: User, Form(f): Form<PasswordForm>,
 ) -> PageResult {
-    let result = if f.new_password != f.confirm_password {
-        Err(DomainError::invalid("confirm_password", "两次输入的新密码不一致").into())
-    } else {
-        state
-            .store
-            .change_password(user.who(&state), &f.old_password, &f.new_password, Some(&user.token))
-            .await
-    };
+    // Every field at fault is named at once: the current password, the new one's strength
+    // and the confirmation.
+    let result = state
+        .store
+        .change_password(
+            user.who(&state),
+            &f.old_password,
+            &f.new_password,
+            &f.confirm_password,
+            Some(&user.token),
+        )
+        .await;
     match result {
         Ok(()) => Ok(see_other("/?done=password")),
         Err(StoreError::Domain(DomainError::Invalid(errs))) => {

@@ -96,6 +96,8 @@ pub struct DecisionShown {
 /// A line of the plan as the page shows it.
 pub struct LineShown {
     pub project_id: i64,
+    /// Whether the reader may open the project (else its name shows without a link).
+    pub openable: bool,
     pub name: String,
     pub department: String,
     pub period: String,
@@ -360,6 +362,7 @@ async fn render_plan(
             .take(LINES_PER_PAGE)
             .map(|l| LineShown {
                 project_id: l.project_id.0,
+                openable: v.openable.contains(&l.project_id),
                 name: l.name.clone(),
                 department: l.department.clone(),
                 period: l.period.to_string(),

@@ -53,7 +53,8 @@ pub fn view(o: ObligationRow, profile: Option<&Profile>) -> ObligationView {
         Some(p) => p.party_label(&o.owed_by),
         None => o.owed_by.clone(),
     };
-    let owed_label = if o.owed_department.is_empty() {
+    // The department is named after the party unless the party's label is its name already.
+    let owed_label = if o.owed_department.is_empty() || o.owed_department == owed_label {
         owed_label
     } else {
         format!("{owed_label}（{}）", o.owed_department)

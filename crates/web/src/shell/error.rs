@@ -86,7 +86,7 @@ impl IntoResponse for PageError {
         };
         let mut resp =
             (status, Html(crate::shell::view::error_page(title, &message))).into_response();
-        resp.extensions_mut().insert(ErrorNote { title, message });
+        resp.extensions_mut().insert(ErrorNote { title, message, back: None });
         resp
     }
 }
@@ -97,6 +97,8 @@ impl IntoResponse for PageError {
 pub struct ErrorNote {
     pub title: &'static str,
     pub message: String,
+    /// Where the link back leads, when the error knows (else the page the user came from).
+    pub back: Option<String>,
 }
 
 /// Puts error pages inside the layout: the user's navigation stays, and a real link leads
@@ -128,6 +130,7 @@ pub async fn error_in_layout(
     let Some(layout) = layout else {
         return resp;
     };
+    let back = note.back.clone().or(back);
     let body = crate::shell::view::error_page_in(layout, note.title, &note.message, back);
     let mut out = (resp.status(), Html(body)).into_response();
     out.extensions_mut().insert(note);
@@ -242,6 +245,46 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// An address that answers another method: a form's target opened as a page (typed in,
+/// bookmarked, or entered again after the form was refused) gets a page saying so, with the
+/// way back to the record the form belongs to; the API says `method_not_allowed`. (The router
+/// adds the `Allow` header.)
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    if path.starts_with("/api/") {
+        return ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("此接口不接受 {method} 请求，请查看接口文档中的请求方法"),
+        )
+        .into_response();
+    }
+    let back = form_owner(path);
+    let title = "此地址用于提交表单";
+    let message =
+        "这个地址只接受页面上表单的提交，不能直接打开。请返回表单所在的页面重新操作。".to_string();
+    let page = crate::shell::view::error_page_in(
+        crate::shell::view::Layout::bare(title),
+        title,
+        &message,
+        Some(back.clone()),
+    );
+    let mut resp = (StatusCode::METHOD_NOT_ALLOWED, Html(page)).into_response();
+    resp.extensions_mut().insert(ErrorNote { title, message, back: Some(back) });
+    resp
+}
+
+/// The page a form posting to `path` belongs to: the record the path names (up to its first
+/// numeric id: `/projects/2/act/transfer` → `/projects/2`), else the path's parent.
+fn form_owner(path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let end = match segments.iter().position(|s| s.bytes().all(|b| b.is_ascii_digit())) {
+        Some(i) => i + 1,
+        None => segments.len().saturating_sub(1),
+    };
+    format!("/{}", segments[..end].join("/"))
+}
+
 /// An address govit does not have: its own 页面不存在 page, or the API's `not_found` body.
 pub async fn not_found(uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
@@ -252,6 +295,20 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
         ("页面不存在", "没有这个页面：地址可能输错了，或页面已经移走。".to_string());
     let mut resp = (StatusCode::NOT_FOUND, Html(crate::shell::view::error_page(title, &message)))
         .into_response();
-    resp.extensions_mut().insert(ErrorNote { title, message });
+    resp.extensions_mut().insert(ErrorNote { title, message, back: None });
     resp
+}
+
+#[cfg(test)]
+mod form_owner_tests {
+    use super::form_owner;
+
+    #[test]
+    fn a_forms_address_leads_back_to_the_record_it_belongs_to() {
+        assert_eq!(form_owner("/projects/2/decide"), "/projects/2");
+        assert_eq!(form_owner("/projects/2/act/transfer"), "/projects/2");
+        assert_eq!(form_owner("/plans/1/lines/5/amount"), "/plans/1");
+        assert_eq!(form_owner("/org/departments/import"), "/org/departments");
+        assert_eq!(form_owner("/logout"), "/");
+    }
 }
