@@ -197,6 +197,16 @@ async fn a_forms_address_opened_as_a_page_leads_back_to_its_record() {
             "{path}: {page}"
         );
     }
+    // Posted to a page that only shows: said so, with the page itself to go back to.
+    let r = clerk.post("/healthz", &[("x", "1")]).await;
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let r = clerk.post("/projects/1/declaration-form.xlsx", &[("x", "1")]).await;
+    let page = r.text().await.expect("body");
+    assert!(
+        page.contains("此页面不接受提交")
+            && page.contains(r#"href="/projects/1/declaration-form.xlsx" id="back""#),
+        "{page}"
+    );
     let api = app.api("clerk").await;
     let r = api
         .client

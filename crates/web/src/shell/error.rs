@@ -247,8 +247,9 @@ impl IntoResponse for ApiError {
 
 /// An address that answers another method: a form's target opened as a page (typed in,
 /// bookmarked, or entered again after the form was refused) gets a page saying so, with the
-/// way back to the record the form belongs to; the API says `method_not_allowed`. (The router
-/// adds the `Allow` header.)
+/// way back to the record the form belongs to; something posted to a page that only shows,
+/// a link to that page; the API says `method_not_allowed`. (The router adds the `Allow`
+/// header.)
 pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
     let path = uri.path();
     if path.starts_with("/api/") {
@@ -259,10 +260,21 @@ pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri
         )
         .into_response();
     }
-    let back = form_owner(path);
-    let title = "此地址用于提交表单";
-    let message =
-        "这个地址只接受页面上表单的提交，不能直接打开。请返回表单所在的页面重新操作。".to_string();
+    // Opened as a page: the form's record; anything else sent to a page: the page itself.
+    let opened = method == axum::http::Method::GET || method == axum::http::Method::HEAD;
+    let (title, message, back) = match opened {
+        true => (
+            "此地址用于提交表单",
+            "这个地址只接受页面上表单的提交，不能直接打开。请返回表单所在的页面重新操作。",
+            form_owner(path),
+        ),
+        false => (
+            "此页面不接受提交",
+            "这个页面只能打开查看，不接受这种提交。请打开页面后按页面上的按钮操作。",
+            path.to_string(),
+        ),
+    };
+    let message = message.to_string();
     let page = crate::shell::view::error_page_in(
         crate::shell::view::Layout::bare(title),
         title,
