@@ -109,7 +109,13 @@ fn slowest_statements(transitions: usize) {
         "time in statements: {:.0} µs per transition; the largest shares (runs per transition, µs per run, µs per transition):",
         total * 1e6 / transitions.max(1) as f64
     );
-    for (sql, (runs, secs)) in times.iter().take(12) {
+    // GOVIT_BENCH_STATEMENTS=N lists N of them (all: 0).
+    let shown = match std::env::var("GOVIT_BENCH_STATEMENTS").ok().and_then(|n| n.parse().ok()) {
+        Some(0) => usize::MAX,
+        Some(n) => n,
+        None => 12,
+    };
+    for (sql, (runs, secs)) in times.iter().take(shown) {
         let sql: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
         let sql: String = sql.chars().take(110).collect();
         println!(

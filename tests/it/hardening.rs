@@ -154,7 +154,7 @@ async fn unknown_addresses_get_govits_own_not_found() {
         .await
         .expect("get");
     let page = r.text().await.expect("body");
-    assert!(page.contains(r#"href="/projects?status=draft" id="back""#), "{page}");
+    assert!(page.contains(r#"href="/projects?status=draft" id="back">返回上一页<"#), "{page}");
     // Another site's Referer is not followed.
     let r = clerk
         .client
@@ -192,7 +192,7 @@ async fn a_forms_address_opened_as_a_page_leads_back_to_its_record() {
         let page = r.text().await.expect("body");
         assert!(
             page.contains("此地址用于提交表单")
-                && page.contains(&format!(r#"href="{back}" id="back""#))
+                && page.contains(&format!(r#"href="{back}" id="back">返回表单所在页面<"#))
                 && page.contains("教体局申报经办人"),
             "{path}: {page}"
         );
@@ -204,7 +204,7 @@ async fn a_forms_address_opened_as_a_page_leads_back_to_its_record() {
     let page = r.text().await.expect("body");
     assert!(
         page.contains("此页面不接受提交")
-            && page.contains(r#"href="/projects/1/declaration-form.xlsx" id="back""#),
+            && page.contains(r#"href="/projects/1/declaration-form.xlsx" id="back">打开此页面<"#),
         "{page}"
     );
     let api = app.api("clerk").await;

@@ -281,3 +281,91 @@ async fn lhasa_18_reads_a_serious_delay_from_the_contract_period_and_the_latest_
         .await;
     assert_eq!((s, e["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("fact")), "{e}");
 }
+
+/// Sends a report of project `id` at `at` (Beijing): created and passed by its clerk, it then
+/// waits on the authority.
+async fn sent_at(app: &TestApp, id: i64, at: &str) -> Value {
+    app.set_now(super::beijing(at));
+    let clerk = app.api("clerk").await;
+    let (s, r) = clerk.post(&format!("/api/v1/projects/{id}/progress"), report(app, "10")).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let (s, r) = clerk
+        .post(&format!("/api/v1/progress/{}/pass", r["id"]), json!({"version": r["version"]}))
+        .await;
+    assert_eq!((s, r["status"].clone()), (StatusCode::OK, json!("filing")), "{r}");
+    r
+}
+
+#[tokio::test]
+async fn what_waits_on_the_authority_is_listed_longest_waiting_first_with_the_working_days_waited()
+{
+    let app = spawn_app().await;
+    app.set_now(super::beijing("2026-06-15 09:00"));
+    let first = approved_yeji(&app, "先报送的进度平台").await;
+    let second = approved_yeji(&app, "后报送的进度平台").await;
+    // Sent on Tuesday and on Thursday; read the next Monday, after 端午节 (June 19).
+    let a = sent_at(&app, first, "2026-06-16 10:00").await;
+    let b = sent_at(&app, second, "2026-06-18 15:00").await;
+    app.set_now(super::beijing("2026-06-22 09:00"));
+    let reviewer = app.login("reviewer").await;
+    let rows = |page: &str| -> Vec<String> {
+        let table = page.split("id=\"reports-waiting\"").nth(1).unwrap_or("");
+        let table = table.split("</table>").next().unwrap_or("");
+        table
+            .split("<tr>")
+            .skip(2)
+            .map(|r| r.split("<td").map(|c| c.trim()).collect::<Vec<_>>().join("|"))
+            .collect()
+    };
+    let (_, page) = reviewer.text("/progress").await;
+    let listed = rows(&page);
+    assert_eq!(listed.len(), 2, "{page}");
+    assert!(listed[0].contains("先报送的进度平台"), "{listed:?}");
+    // 收到日期 and 已等待: June 17, 18 and 22 are working days, 19 a holiday.
+    assert!(
+        listed[0].contains(">2026-06-16</td>|") && listed[0].contains("num\">3</td>"),
+        "{listed:?}"
+    );
+    assert!(
+        listed[1].contains(">2026-06-18</td>|") && listed[1].contains("num\">1</td>"),
+        "{listed:?}"
+    );
+    assert!(page.contains("href=\"?sort=-waiting#waiting\""), "{page}");
+    let (_, newest) = reviewer.text("/progress?sort=-waiting").await;
+    let listed = rows(&newest);
+    assert!(listed[0].contains("后报送的进度平台"), "{listed:?}");
+    assert!(newest.contains("href=\"?sort=waiting#waiting\""), "{newest}");
+    // An order the list does not know reads as its own.
+    let (s, odd) = reviewer.text("/progress?sort=due").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(rows(&odd)[0].contains("先报送的进度平台"), "{odd}");
+    // Returned and sent again, the first waits from its new sending, not from its creation.
+    let api = app.api("reviewer").await;
+    let (s, r) = api
+        .post(
+            &format!("/api/v1/progress/{}/return", a["id"]),
+            json!({"version": a["version"], "reason": "投资额有误", "to": a["steps"][0]["key"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    app.set_now(super::beijing("2026-06-22 11:00"));
+    let clerk = app.api("clerk").await;
+    let (s, r) = clerk
+        .post(&format!("/api/v1/progress/{}/pass", a["id"]), json!({"version": r["version"]}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    // (Signed in again: half an hour idle ends a session.)
+    let reviewer = app.login("reviewer").await;
+    let (_, page) = reviewer.text("/progress").await;
+    let listed = rows(&page);
+    assert!(listed[0].contains("后报送的进度平台"), "{listed:?}");
+    assert!(
+        listed[1].contains(">2026-06-22</td>|") && listed[1].contains("num\">0</td>"),
+        "{listed:?}"
+    );
+    // The API lists them in the same order.
+    let (_, waiting) = api.get("/api/v1/progress").await;
+    let ids: Vec<Value> =
+        waiting["items"].as_array().expect("items").iter().map(|x| x["id"].clone()).collect();
+    assert_eq!(ids, [b["id"].clone(), a["id"].clone()], "{waiting}");
+}

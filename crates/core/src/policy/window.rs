@@ -43,6 +43,14 @@ pub struct DeclarationWindow {
 }
 
 impl DeclarationWindow {
+    /// Whether a declaration sent in this window may enter the annual plan of `year`: one sent
+    /// late where the profile sends it to the plan of the year after next (lhasa:7) enters
+    /// none before its plan year; any other, any plan its construction period reaches.
+    pub fn enters_annual_plan_of(&self, year: i32) -> bool {
+        let deferred = self.late && self.effect == Some(LateEffect::PlanAfterNext);
+        !deferred || year >= self.plan_year
+    }
+
     /// What the window says to a declaration sent then, in a sentence for its page.
     pub fn sentence(&self) -> String {
         let closes =
@@ -97,6 +105,12 @@ impl Profile {
         })
     }
 
+    /// Whether a declaration sent on `sent` may enter the annual plan of `year` (see
+    /// [`DeclarationWindow::enters_annual_plan_of`]; a profile without a window sets no bar).
+    pub fn enters_annual_plan(&self, sent: NaiveDate, year: i32) -> bool {
+        self.declaration_window(sent).is_none_or(|w| w.enters_annual_plan_of(year))
+    }
+
     /// The facts the window implies for a declaration sent on `sent` (`declared_late`).
     pub fn window_facts(&self, sent: NaiveDate) -> Option<(Fact, i64)> {
         self.declaration_window(sent).map(|w| (Fact::DeclaredLate, i64::from(w.late)))
@@ -129,6 +143,25 @@ mod tests {
         // A new year opens a new window.
         let january = p.declaration_window(day("2027-01-04")).expect("window");
         assert_eq!((january.late, january.plan_year), (false, 2028));
+    }
+
+    #[test]
+    fn lhasa_7_a_late_declaration_enters_no_annual_plan_before_its_plan_year() {
+        let p = profile("lhasa");
+        let (on_time, late) = (day("2026-08-31"), day("2026-09-01"));
+        assert!(p.enters_annual_plan(on_time, 2027));
+        assert!(!p.enters_annual_plan(late, 2027));
+        assert!(p.enters_annual_plan(late, 2028) && p.enters_annual_plan(late, 2029));
+        // yeji's late declarations go by the supplementary plan, not to a later year: the
+        // annual plan's bar is lhasa:7's alone.
+        let yeji = profile("yeji");
+        let w = yeji.declaration_window(day("2026-10-01")).expect("window");
+        assert!(w.late && w.enters_annual_plan_of(w.plan_year - 1));
+        // A profile without a yearly window (gaoping) sets no bar.
+        let gaoping = profile("gaoping");
+        assert!(
+            gaoping.declaration_window(late).is_none() && gaoping.enters_annual_plan(late, 1990)
+        );
     }
 
     #[test]

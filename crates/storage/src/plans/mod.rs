@@ -373,8 +373,8 @@ async fn openable_lines(
 /// the year holds (one that was not refused); for a supplementary plan, only those a reviewer
 /// found urgent (is_urgent).
 pub(crate) async fn candidate_ids(
-    conn: &mut AnyConnection, profile: Option<&govit_core::policy::Profile>, j: JurisdictionId,
-    kind: PlanKind, year: i32, only: Option<&[i64]>,
+    store: &Store, conn: &mut AnyConnection, profile: &str, j: JurisdictionId, kind: PlanKind,
+    year: i32, only: Option<&[i64]>,
 ) -> Result<Vec<i64>> {
     let urgent = match kind {
         PlanKind::Supplementary => {
@@ -411,16 +411,15 @@ pub(crate) async fn candidate_ids(
     .await?;
     // A declaration sent after the window's cut-off whose profile sends it to the plan of the
     // year after next (lhasa:7) enters no annual plan before that year.
+    let rules = store.rules();
+    let profile = rules.profile(profile);
     let ids = rows
         .into_iter()
-        .filter(|(_, sent)| {
-            let window = profile.zip(*sent).and_then(|(p, sent)| {
-                p.declaration_window(crate::china_today(sent)).filter(|w| {
-                    w.late
-                        && matches!(w.effect, Some(govit_core::policy::LateEffect::PlanAfterNext))
-                })
-            });
-            kind != PlanKind::Annual || window.is_none_or(|w| year >= w.plan_year)
+        .filter(|(_, sent)| match (kind, profile, sent) {
+            (PlanKind::Annual, Some(p), Some(sent)) => {
+                p.enters_annual_plan(crate::china_today(*sent), year)
+            }
+            _ => true,
         })
         .map(|(id, _)| id)
         .collect();
@@ -493,10 +492,9 @@ impl Store {
         let publishable = plan.status == PlanStatus::Approved && compiler;
         let candidates = match editable {
             true => {
-                let rules = self.rules();
-                let profile = rules.profile(&plan.profile_id);
                 let (j, kind, year) = (plan.jurisdiction_id, plan.kind, plan.year);
-                let ids = candidate_ids(&mut conn, profile, j, kind, year, None).await?;
+                let ids =
+                    candidate_ids(self, &mut conn, &plan.profile_id, j, kind, year, None).await?;
                 names_of(&mut conn, &ids).await?
             }
             false => Vec::new(),

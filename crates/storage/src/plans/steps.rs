@@ -147,9 +147,7 @@ impl Step<Plan> for StartPlan {
         let parties = plan_parties(cx.conn, cx.who.principal, j).await?;
         let candidates = match (1990..=2200).contains(&self.year) {
             true => {
-                let rules = cx.store.rules();
-                let p = rules.profile(&profile);
-                candidate_ids(cx.conn, p, j, self.kind, self.year, None).await?
+                candidate_ids(cx.store, cx.conn, &profile, j, self.kind, self.year, None).await?
             }
             false => Vec::new(),
         };
@@ -292,10 +290,10 @@ impl Step<Plan> for EditLines {
         let mut input = EditInput { holds, ..EditInput::default() };
         match &self.0 {
             LineChange::Add(ids) => {
-                let rules = cx.store.rules();
-                let p = rules.profile(&plan.profile_id);
                 let (j, kind, year) = (plan.jurisdiction_id, plan.kind, plan.year);
-                input.takeable = candidate_ids(cx.conn, p, j, kind, year, Some(ids)).await?;
+                let profile = &plan.profile_id;
+                input.takeable =
+                    candidate_ids(cx.store, cx.conn, profile, j, kind, year, Some(ids)).await?;
             }
             LineChange::Remove(pid) | LineChange::Amount(pid, _) => {
                 input.line =

@@ -98,7 +98,7 @@ pub struct ErrorNote {
     pub title: &'static str,
     pub message: String,
     /// Where the link back leads, when the error knows (else the page the user came from).
-    pub back: Option<String>,
+    pub back: Option<crate::shell::view::Back>,
 }
 
 /// Puts error pages inside the layout: the user's navigation stays, and a real link leads
@@ -130,7 +130,7 @@ pub async fn error_in_layout(
     let Some(layout) = layout else {
         return resp;
     };
-    let back = note.back.clone().or(back);
+    let back = note.back.clone().or(back.map(crate::shell::view::Back::previous));
     let body = crate::shell::view::error_page_in(layout, note.title, &note.message, back);
     let mut out = (resp.status(), Html(body)).into_response();
     out.extensions_mut().insert(note);
@@ -262,18 +262,21 @@ pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri
     }
     // Opened as a page: the form's record; anything else sent to a page: the page itself.
     let opened = method == axum::http::Method::GET || method == axum::http::Method::HEAD;
-    let (title, message, back) = match opened {
+    let (title, message, href, label) = match opened {
         true => (
             "此地址用于提交表单",
             "这个地址只接受页面上表单的提交，不能直接打开。请返回表单所在的页面重新操作。",
             form_owner(path),
+            "返回表单所在页面",
         ),
         false => (
             "此页面不接受提交",
             "这个页面只能打开查看，不接受这种提交。请打开页面后按页面上的按钮操作。",
             path.to_string(),
+            "打开此页面",
         ),
     };
+    let back = crate::shell::view::Back { href, label };
     let message = message.to_string();
     let page = crate::shell::view::error_page_in(
         crate::shell::view::Layout::bare(title),

@@ -420,19 +420,33 @@ where
     crate::shell::respond::page(state, result, to, again).await
 }
 
-/// A subject list's query: a keyword and a page.
+/// A subject list's query: a keyword and a page; the order of what waits on the reader
+/// (`waiting`, longest first, or `-waiting`).
 #[derive(serde::Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
     page: Option<String>,
+    #[serde(default)]
+    sort: Option<String>,
 }
 
-/// A subject's list page as the reader sees it: what waits on them, then every one of the
-/// projects they may see, searched and 50 a page.
+/// Since when a subject has waited on the reader: the day its open step began, and the
+/// working days since (Beijing days, the calendar in force).
+pub struct Since {
+    pub day: String,
+    pub days: u32,
+}
+
+/// A subject's list page as the reader sees it: what waits on them (longest waiting first
+/// unless `sort` says newest), then every one of the projects they may see, searched and 50 a
+/// page.
 pub struct Listed<S> {
-    pub waiting: Vec<S>,
+    pub waiting: Vec<(S, Since)>,
+    /// The waiting list's order (`waiting` or `-waiting`), and the query that turns it round.
+    pub sort: &'static str,
+    pub resort_query: String,
     /// The day each waiting one's project was terminated, for those that were.
     pub ended: Ended,
     pub all: Vec<S>,
@@ -446,20 +460,52 @@ pub async fn listed<S: govit_storage::projects::run::subject::Subject>(
     state: &AppState, user: &crate::shell::auth::User, lq: &ListQuery, path: &str,
 ) -> Result<Listed<S>, crate::shell::error::PageError> {
     use crate::shell::view::{Pager, filter_query};
-    let waiting = state.store.subjects_waiting::<S>(&user.principal, 200).await?;
-    let projects: Vec<_> =
-        waiting.iter().filter(|s| !s.goes_on_when_ended()).map(|s| s.project()).collect();
+    use govit_storage::projects::run::subject::WaitingOrder;
+    // An order the list does not know reads as its own (a hand-typed address, an old link).
+    let order = WaitingOrder::parse(lq.sort.as_deref().unwrap_or("").trim()).unwrap_or_default();
+    let waiting = state.store.subjects_waiting::<S>(&user.principal, order, 200).await?;
+    let projects: Vec<_> = waiting
+        .iter()
+        .filter(|w| !w.subject.goes_on_when_ended())
+        .map(|w| w.subject.project())
+        .collect();
     let ended = Ended(state.store.terminated_among(&projects).await?);
+    let calendar = state.store.calendar().await?;
+    let today = govit_storage::china_today(state.now_ms());
+    let waiting = waiting
+        .into_iter()
+        .map(|w| {
+            let began = govit_storage::china_today(w.since_ms);
+            let days = calendar.working_days_between(began, today);
+            (w.subject, Since { day: began.to_string(), days })
+        })
+        .collect();
     let q: String = lq.q.trim().chars().take(100).collect();
     let page = lq.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).unwrap_or(1);
     let paged = state
         .store
         .list_subjects::<S>(&user.principal, &q, govit_storage::Page::new(page, 50))
         .await?;
+    // The waiting list's order is kept while the whole list is paged.
+    let kept = if order == WaitingOrder::Longest { "" } else { order.as_str() };
     let pager = Pager::new(paged.page, paged.pages(), paged.total, |n| {
-        format!("{path}?{}", filter_query(&[("q", q.as_str())], Some(n)))
+        format!("{path}?{}", filter_query(&[("q", q.as_str()), ("sort", kept)], Some(n)))
     });
-    Ok(Listed { waiting, ended, all: paged.items, total: paged.total, q, pager })
+    let turned = match order {
+        WaitingOrder::Longest => WaitingOrder::Newest,
+        WaitingOrder::Newest => WaitingOrder::Longest,
+    };
+    let resort_query = filter_query(&[("q", q.as_str()), ("sort", turned.as_str())], None);
+    Ok(Listed {
+        waiting,
+        sort: order.as_str(),
+        resort_query,
+        ended,
+        all: paged.items,
+        total: paged.total,
+        q,
+        pager,
+    })
 }
 
 /// The projects of a list's rows that were terminated, and on what day: a row in flight of

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::body::Bytes;
 use govit_core::workflow::VerbKind;
 use govit_storage::Target;
-use govit_storage::projects::run::subject::{Subject, SubjectAct, SubjectView};
+use govit_storage::projects::run::subject::{Subject, SubjectAct, SubjectView, WaitingOrder};
 
 /// A subject with its run and the caller's verbs, as `D`.
 pub async fn detail<S, D>(state: &AppState, user: &ApiUser, id: i64) -> Result<D, ApiError>
@@ -23,14 +23,16 @@ where
     Ok(D::from(&v))
 }
 
-/// The subjects whose run waits on the caller's unit, each as `D` (at most 500).
+/// The subjects whose run waits on the caller's unit, each as `D` (at most 500), longest
+/// waiting first.
 pub async fn waiting<S, D>(state: &AppState, user: &ApiUser) -> Result<Vec<D>, ApiError>
 where
     S: Subject,
     D: for<'a> From<&'a S>,
 {
-    let list = state.store.subjects_waiting::<S>(&user.principal, 500).await?;
-    Ok(list.iter().map(D::from).collect())
+    let list =
+        state.store.subjects_waiting::<S>(&user.principal, WaitingOrder::Longest, 500).await?;
+    Ok(list.iter().map(|w| D::from(&w.subject)).collect())
 }
 
 /// Acts on a subject's run with `verb` (one of `verbs`) at the version `body` carries; the

@@ -102,8 +102,23 @@ struct ErrorPage<'a> {
     layout: Layout,
     heading: &'a str,
     message: &'a str,
-    /// The page the user came from, on this site.
-    back: Option<String>,
+    /// Where the link back leads, and what it says.
+    back: Option<Back>,
+}
+
+/// The link back from an error page: to the page the user came from (返回上一页), or to the
+/// page the error names (a form's record: 返回表单所在页面).
+#[derive(Clone, Debug)]
+pub struct Back {
+    pub href: String,
+    pub label: &'static str,
+}
+
+impl Back {
+    /// The page the user came from.
+    pub fn previous(href: String) -> Back {
+        Back { href, label: "返回上一页" }
+    }
 }
 
 pub fn error_page(title: &str, message: &str) -> String {
@@ -111,7 +126,7 @@ pub fn error_page(title: &str, message: &str) -> String {
 }
 
 /// The error page inside a layout (the signed-in user's navigation), with a link back.
-pub fn error_page_in(layout: Layout, title: &str, message: &str, back: Option<String>) -> String {
+pub fn error_page_in(layout: Layout, title: &str, message: &str, back: Option<Back>) -> String {
     ErrorPage { layout, heading: title, message, back }
         .render()
         .unwrap_or_else(|_| format!("<h1>{title}</h1><p>{message}</p>"))

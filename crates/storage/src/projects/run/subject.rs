@@ -20,6 +20,7 @@ use govit_core::workflow::{
 };
 use serde_json::json;
 use sqlx::AnyConnection;
+use sqlx::Row;
 use std::marker::PhantomData;
 
 /// A record whose run goes beside its project's path. Its table has `state` (one of
@@ -93,6 +94,39 @@ pub trait Subject: Record + Clone + Send + Sync + 'static {
     /// the authority receives the owner's statement, or returns it for more).
     fn refuses(&self, _verb: VerbKind) -> Option<&'static str> {
         None
+    }
+}
+
+/// A subject waiting on the reader, and since when its open step has waited (the step began:
+/// the run's start, the pass that brought it there, the return that sent it back).
+#[derive(Debug, Clone)]
+pub struct Waiting<S> {
+    pub subject: S,
+    pub since_ms: i64,
+}
+
+/// The order of a waiting list: longest waiting first (the queue's own order), or newest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WaitingOrder {
+    #[default]
+    Longest,
+    Newest,
+}
+
+impl WaitingOrder {
+    /// `waiting` (or nothing) and `-waiting`, as a list's `sort` names them.
+    pub fn parse(s: &str) -> Option<WaitingOrder> {
+        match s {
+            "" | "waiting" => Some(WaitingOrder::Longest),
+            "-waiting" => Some(WaitingOrder::Newest),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitingOrder::Longest => "waiting",
+            WaitingOrder::Newest => "-waiting",
+        }
     }
 }
 
@@ -468,17 +502,33 @@ impl Store {
     /// their parties — the owner unit's (a declarant of the unit or one above it) or their
     /// department's party kinds — read from the projection alone.
     pub async fn subjects_waiting<S: Subject>(
-        &self, principal: &Principal, limit: usize,
-    ) -> Result<Vec<S>> {
+        &self, principal: &Principal, order: WaitingOrder, limit: usize,
+    ) -> Result<Vec<Waiting<S>>> {
         let mut conn = self.pool.acquire().await?;
         let Some((w, _)) = waiting_where::<S>(&mut conn, principal).await? else {
             return Ok(Vec::new());
         };
-        let sql = format!("{}{} ORDER BY s.id LIMIT {}", S::SELECT, w.sql(), limit.min(2000));
+        let direction = match order {
+            WaitingOrder::Longest => "ASC",
+            WaitingOrder::Newest => "DESC",
+        };
+        let sql = format!(
+            "{}{} ORDER BY COALESCE(s.waiting_since_ms, s.created_at_ms) {direction}, s.id {direction} LIMIT {}",
+            S::SELECT,
+            w.sql(),
+            limit.min(2000)
+        );
         let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &w.params)
             .fetch_all(&mut *conn)
             .await?;
-        rows.iter().map(S::from_row).collect()
+        rows.iter()
+            .map(|r| {
+                let subject = S::from_row(r)?;
+                let since: Option<i64> = r.try_get("waiting_since_ms")?;
+                let since_ms = since.unwrap_or_else(|| subject.started_ms());
+                Ok(Waiting { subject, since_ms })
+            })
+            .collect()
     }
 
     /// How many subjects wait on the caller now (the navigation's and 我的待办's count).
@@ -667,13 +717,15 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         let returned = act.verb.kind() == VerbKind::Return;
         let (state, waiting) = projection::<S>(&route, &outcome.progress, returned);
         let n = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE {} SET version = version + 1, state = $1, waiting_on = $2 WHERE id = $3 AND version = $4",
+            "UPDATE {} SET version = version + 1, state = $1, waiting_on = $2, waiting_since_ms = $5 \
+             WHERE id = $3 AND version = $4",
             S::ROWS
         )))
         .bind(state)
         .bind(waiting)
         .bind(id)
         .bind(version)
+        .bind(outcome.progress.since_ms)
         .execute(&mut *conn)
         .await?
         .rows_affected();
