@@ -128,10 +128,11 @@ fn slowest_statements(transitions: usize) {
 }
 
 /// The bare database: `n` commits of one state row updated and one audit row inserted, from
-/// one client, on scratch tables dropped afterwards; per second.
+/// one client, on scratch tables dropped afterwards; per second. They run where the store's
+/// writes run (on SQLite, the writer's own connection).
 async fn bare(store: &Store, n: usize) -> f64 {
     use govit_storage::sqlx;
-    let pool = store.pool();
+    let pool = store.write_pool();
     for sql in [
         "CREATE TABLE bench_state (id BIGINT PRIMARY KEY, step BIGINT NOT NULL)",
         "CREATE TABLE bench_audit (seq BIGINT PRIMARY KEY, at_ms BIGINT NOT NULL, detail TEXT NOT NULL)",

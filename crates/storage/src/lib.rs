@@ -39,6 +39,7 @@ pub mod systems;
 pub mod todo;
 
 pub use base::change::{At, Changed, Cx, Decided, Record, Reindex, Step, Target, Who, Written};
+pub use base::direct::install_drivers;
 pub use base::{Page, Paged, china_today};
 pub(crate) use base::{Param, Where, WriteTx, bind_all, like_pattern, values_list, visible_where};
 
@@ -89,6 +90,9 @@ impl Actor {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Where write transactions run: on SQLite one connection whose statements run on the
+    /// writing task's own thread (`base::direct`); on PostgreSQL the pool itself.
+    write_pool: AnyPool,
     backend: Backend,
     /// SQLite allows one writer: its lock, taken before a write transaction, avoids
     /// lock-upgrade failures between concurrent deferred transactions, and writers queued on
@@ -126,7 +130,7 @@ pub fn sqlite_url(data_dir: &Path) -> String {
 impl Store {
     /// Connects to `postgres://…` or `sqlite://…` and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Store> {
-        sqlx::any::install_default_drivers();
+        base::direct::install_drivers();
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Backend::Postgres
         } else if url.starts_with("sqlite:") {
@@ -138,12 +142,11 @@ impl Store {
         };
         // With GOVIT_LOG_SQL set, every statement is logged (at debug, target `sqlx::query`):
         // a diagnosis, at a cost to each statement; otherwise none is.
-        let options = AnyConnectOptions::from_str(url)?;
-        let options = if std::env::var_os("GOVIT_LOG_SQL").is_some() {
-            options
-        } else {
-            options.disable_statement_logging()
+        let logged = |options: AnyConnectOptions| match std::env::var_os("GOVIT_LOG_SQL") {
+            Some(_) => options,
+            None => options.disable_statement_logging(),
         };
+        let options = logged(AnyConnectOptions::from_str(url)?);
         let pool = match backend {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
@@ -173,8 +176,20 @@ impl Store {
                     .await?
             }
         };
+        let write_pool = match backend {
+            // One writer at a time: one connection, opened at the first write (after the
+            // migrations), whose page cache no other connection's writes make it drop.
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .connect_lazy_with(logged(AnyConnectOptions::from_str(&base::direct::url_for(
+                    url,
+                ))?)),
+            Backend::Postgres => pool.clone(),
+        };
         let store = Store {
             pool,
+            write_pool,
             backend,
             writer: (backend == Backend::Sqlite).then(Arc::default),
             rules: Arc::new(std::sync::RwLock::new(Arc::new(rules::Rules::builtin()))),
@@ -232,6 +247,12 @@ impl Store {
         &self.pool
     }
 
+    /// Where write transactions run (on SQLite the writer's own connection): for a bench that
+    /// measures the database itself on the same connection.
+    pub fn write_pool(&self) -> &AnyPool {
+        &self.write_pool
+    }
+
     /// Answers only when the database does.
     /// A consistent copy of a SQLite database in a new file, taken in one read transaction
     /// while writers go on (`VACUUM INTO`).
@@ -255,7 +276,7 @@ impl Store {
     /// Begins a write transaction, serialized on SQLite (and committed with the writers
     /// queued behind it).
     pub(crate) async fn write(&self) -> Result<WriteTx<'_>> {
-        base::write::begin(&self.pool, self.writer.as_deref(), &self.writes).await
+        base::write::begin(&self.write_pool, self.writer.as_deref(), &self.writes).await
     }
 
     /// Runs one statement in a write transaction of its own.

@@ -120,7 +120,7 @@ pub async fn spawn_app_with_files(files: Option<&str>) -> TestApp {
 }
 
 async fn sqlx_admin(url: &str) -> sqlx::AnyPool {
-    sqlx::any::install_default_drivers();
+    govit_storage::install_drivers();
     sqlx::any::AnyPoolOptions::new()
         .max_connections(1)
         .connect(url)

@@ -3,6 +3,7 @@
 
 pub mod audit_log;
 pub mod change;
+pub mod direct;
 pub(crate) mod migrate;
 pub(crate) mod write;
 

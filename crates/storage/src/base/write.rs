@@ -226,13 +226,20 @@ mod tests {
     /// second's insert is not.
     #[tokio::test]
     async fn a_group_commits_its_finished_writes_and_undoes_the_unfinished_one() {
-        sqlx::any::install_default_drivers();
+        crate::base::direct::install_drivers();
         let dir = std::env::temp_dir().join(format!("govit-group-commit-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
-        let pool =
+        let readers =
             sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&url).await.expect("db");
-        sqlx::query("CREATE TABLE t (x BIGINT NOT NULL)").execute(&pool).await.expect("table");
+        sqlx::query("PRAGMA journal_mode = WAL").execute(&readers).await.expect("wal");
+        sqlx::query("CREATE TABLE t (x BIGINT NOT NULL)").execute(&readers).await.expect("table");
+        // Writes run on the writer's own connection, as the store's do.
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&crate::base::direct::url_for(&url))
+            .await
+            .expect("writer");
         let writer = Arc::new(Writer::default());
         let writes = Arc::new(AtomicU64::new(0));
         let insert = |x: i64| {
@@ -255,7 +262,7 @@ mod tests {
         assert!(first.await.expect("first").is_ok());
         assert!(second.await.expect("second").is_err());
         assert!(third.await.expect("third").is_ok());
-        assert_eq!(rows(&pool).await, [1, 3]);
+        assert_eq!(rows(&readers).await, [1, 3]);
         // One commit for the group of the first and the third.
         assert_eq!(writes.load(Ordering::SeqCst), 1);
 
@@ -265,7 +272,7 @@ mod tests {
         let second = tokio::spawn(insert(2));
         assert!(first.await.expect("first").is_ok());
         assert!(second.await.expect("second").is_err());
-        assert_eq!(rows(&pool).await, [1, 3, 4]);
+        assert_eq!(rows(&readers).await, [1, 3, 4]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -1,0 +1,801 @@
+//! The SQLite writer's statements, run on the thread that runs the write.
+//!
+//! sqlx's SQLite driver runs each connection's statements on a thread of its own: every
+//! statement is a hop to that thread and back, two thread wake-ups. A transition runs twenty-odd
+//! statements, and on a small machine the wake-ups cost more than SQLite's own work
+//! (`cargo bench --bench transitions`: half of all CPU in the kernel). This driver answers the
+//! calls of sqlx's `Any` connection at once, on the caller's thread, over one rusqlite
+//! connection — so the change path's code, written against `AnyConnection`, stays as it is,
+//! and PostgreSQL keeps sqlx's driver. It serves the SQLite writer alone (one connection,
+//! [`crate::Store::connect`]): its statements are short, while a reader's long query (a
+//! dashboard's grouped read) stays on sqlx's own thread, off the async runtime.
+//!
+//! sqlx's `Database` trait asks for types this driver never hands out (its rows are `AnyRow`s,
+//! its statements are prepared by SQLite): those are [`Never`], a type without values.
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use sqlx_core::Either;
+use sqlx_core::any::{
+    AnyArguments, AnyColumn, AnyConnectOptions, AnyConnectionBackend, AnyQueryResult, AnyRow,
+    AnyStatement, AnyTypeInfo, AnyTypeInfoKind, AnyValue, AnyValueKind,
+};
+use sqlx_core::error::{BoxDynError, DatabaseError, Error, ErrorKind};
+use sqlx_core::ext::ustr::UStr;
+use sqlx_core::sql_str::SqlStr;
+use std::borrow::Cow;
+use std::future::{Future, ready};
+use std::marker::PhantomData;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The URL scheme of this driver: `sqlite-direct://<file>` (the file of `sqlite://<file>`).
+pub const SCHEME: &str = "sqlite-direct";
+
+/// The driver, as sqlx's `Any` connections find it by the URL's scheme.
+pub const DRIVER: sqlx_core::any::driver::AnyDriver =
+    sqlx_core::any::driver::AnyDriver::without_migrate::<Direct>();
+
+/// Installs the drivers govit uses: sqlx's for PostgreSQL and SQLite, and this one. Once per
+/// process; every `Any` connection needs it first.
+pub fn install_drivers() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        sqlx::any::install_drivers(&[sqlx_postgres::any::DRIVER, sqlx_sqlite::any::DRIVER, DRIVER])
+            .expect("the drivers are installed once, here");
+    });
+}
+
+/// The URL of this driver for a `sqlite:` URL (same file and options).
+pub fn url_for(sqlite_url: &str) -> String {
+    match sqlite_url.strip_prefix("sqlite:") {
+        Some(rest) => format!("{SCHEME}:{rest}"),
+        None => sqlite_url.to_string(),
+    }
+}
+
+/// The database kind of this driver (for sqlx's traits).
+#[derive(Debug)]
+pub struct Direct;
+
+/// A type without values: what sqlx's traits ask for and this driver never makes.
+#[derive(Debug, Clone)]
+pub enum Never {}
+
+/// A reference to a [`Never`].
+pub struct NeverRef<'r>(Never, PhantomData<&'r ()>);
+
+/// Arguments are bound by sqlx's `Any` layer, never through this type.
+#[derive(Default)]
+pub struct NoArguments;
+
+impl sqlx_core::database::Database for Direct {
+    type Connection = DirectConnection;
+    type TransactionManager = DirectTransactions;
+    type Row = Never;
+    type QueryResult = AnyQueryResult;
+    type Column = Never;
+    type TypeInfo = AnyTypeInfo;
+    type Value = Never;
+    type ValueRef<'r> = NeverRef<'r>;
+    type Arguments = NoArguments;
+    type ArgumentBuffer = ();
+    type Statement = Never;
+    const NAME: &'static str = "SQLite";
+    const URL_SCHEMES: &'static [&'static str] = &[SCHEME];
+}
+
+impl sqlx_core::row::Row for Never {
+    type Database = Direct;
+    fn columns(&self) -> &[Never] {
+        match *self {}
+    }
+    fn try_get_raw<I>(&self, _: I) -> Result<NeverRef<'_>, Error>
+    where
+        I: sqlx_core::column::ColumnIndex<Self>,
+    {
+        match *self {}
+    }
+}
+
+impl sqlx_core::column::Column for Never {
+    type Database = Direct;
+    fn ordinal(&self) -> usize {
+        match *self {}
+    }
+    fn name(&self) -> &str {
+        match *self {}
+    }
+    fn type_info(&self) -> &AnyTypeInfo {
+        match *self {}
+    }
+}
+
+impl sqlx_core::value::Value for Never {
+    type Database = Direct;
+    fn as_ref(&self) -> NeverRef<'_> {
+        match *self {}
+    }
+    fn type_info(&self) -> Cow<'_, AnyTypeInfo> {
+        match *self {}
+    }
+    fn is_null(&self) -> bool {
+        match *self {}
+    }
+}
+
+impl<'r> sqlx_core::value::ValueRef<'r> for NeverRef<'r> {
+    type Database = Direct;
+    fn to_owned(&self) -> Never {
+        match self.0 {}
+    }
+    fn type_info(&self) -> Cow<'_, AnyTypeInfo> {
+        match self.0 {}
+    }
+    fn is_null(&self) -> bool {
+        match self.0 {}
+    }
+}
+
+impl sqlx_core::arguments::Arguments for NoArguments {
+    type Database = Direct;
+    fn reserve(&mut self, _: usize, _: usize) {}
+    fn add<'t, T>(&mut self, _: T) -> Result<(), BoxDynError>
+    where
+        T: sqlx_core::encode::Encode<'t, Direct> + sqlx_core::types::Type<Direct>,
+    {
+        Err("arguments are bound through sqlx's Any layer".into())
+    }
+    fn len(&self) -> usize {
+        0
+    }
+}
+
+impl sqlx_core::statement::Statement for Never {
+    type Database = Direct;
+    fn into_sql(self) -> SqlStr {
+        match self {}
+    }
+    fn sql(&self) -> &SqlStr {
+        match *self {}
+    }
+    fn parameters(&self) -> Option<Either<&[AnyTypeInfo], usize>> {
+        match *self {}
+    }
+    fn columns(&self) -> &[Never] {
+        match *self {}
+    }
+    fn query(&self) -> sqlx_core::query::Query<'_, Direct, NoArguments> {
+        match *self {}
+    }
+    fn query_with<A>(&self, _: A) -> sqlx_core::query::Query<'_, Direct, A>
+    where
+        A: sqlx_core::arguments::IntoArguments<Direct>,
+    {
+        match *self {}
+    }
+    fn query_as<O>(&self) -> sqlx_core::query_as::QueryAs<'_, Direct, O, NoArguments>
+    where
+        O: for<'r> sqlx_core::from_row::FromRow<'r, Never>,
+    {
+        match *self {}
+    }
+    fn query_as_with<'s, O, A>(&'s self, _: A) -> sqlx_core::query_as::QueryAs<'s, Direct, O, A>
+    where
+        O: for<'r> sqlx_core::from_row::FromRow<'r, Never>,
+        A: sqlx_core::arguments::IntoArguments<Direct>,
+    {
+        match *self {}
+    }
+    fn query_scalar<O>(&self) -> sqlx_core::query_scalar::QueryScalar<'_, Direct, O, NoArguments>
+    where
+        (O,): for<'r> sqlx_core::from_row::FromRow<'r, Never>,
+    {
+        match *self {}
+    }
+    fn query_scalar_with<'s, O, A>(
+        &'s self, _: A,
+    ) -> sqlx_core::query_scalar::QueryScalar<'s, Direct, O, A>
+    where
+        (O,): for<'r> sqlx_core::from_row::FromRow<'r, Never>,
+        A: sqlx_core::arguments::IntoArguments<Direct>,
+    {
+        match *self {}
+    }
+}
+
+/// Where the writer's database is, and whether statements are logged.
+#[derive(Debug, Clone)]
+pub struct DirectOptions {
+    path: PathBuf,
+    log: bool,
+}
+
+impl FromStr for DirectOptions {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let url = sqlx_core::Url::parse(s).map_err(|e| Error::Configuration(e.into()))?;
+        <DirectOptions as sqlx_core::connection::ConnectOptions>::from_url(&url)
+    }
+}
+
+impl TryFrom<&AnyConnectOptions> for DirectOptions {
+    type Error = Error;
+    fn try_from(o: &AnyConnectOptions) -> Result<Self, Error> {
+        let mut out =
+            <DirectOptions as sqlx_core::connection::ConnectOptions>::from_url(&o.database_url)?;
+        out.log = o.log_settings.statements_level != log::LevelFilter::Off;
+        Ok(out)
+    }
+}
+
+impl sqlx_core::connection::ConnectOptions for DirectOptions {
+    type Connection = DirectConnection;
+    fn from_url(url: &sqlx_core::Url) -> Result<Self, Error> {
+        // `sqlite-direct://path/to/govit.db?mode=rwc`: the host and path name the file.
+        let s = url.as_str();
+        let rest = s
+            .strip_prefix(SCHEME)
+            .and_then(|r| r.strip_prefix(':'))
+            .ok_or_else(|| Error::Configuration(format!("不是 {SCHEME} 地址：{s}").into()))?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let file = rest.split('?').next().unwrap_or_default();
+        if file.is_empty() || file.starts_with(':') {
+            return Err(Error::Configuration("写入连接须指向数据库文件".into()));
+        }
+        let file = percent_decode(file);
+        Ok(DirectOptions { path: PathBuf::from(file), log: false })
+    }
+    fn connect(&self) -> impl Future<Output = Result<DirectConnection, Error>> + Send + '_ {
+        ready(DirectConnection::open(self))
+    }
+    fn log_statements(mut self, level: log::LevelFilter) -> Self {
+        self.log = level != log::LevelFilter::Off;
+        self
+    }
+    fn log_slow_statements(self, _: log::LevelFilter, _: Duration) -> Self {
+        self
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    sqlx_core::percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
+/// The column names of a statement, as `AnyRow`s carry them, kept per SQL text.
+type Names = (Arc<sqlx_core::HashMap<UStr, usize>>, Vec<UStr>);
+
+/// One SQLite connection whose statements run on the calling thread.
+pub struct DirectConnection {
+    conn: rusqlite::Connection,
+    /// 0: no transaction; 1: a transaction; more: savepoints inside it.
+    depth: usize,
+    names: std::collections::HashMap<String, Names>,
+    log: bool,
+}
+
+impl std::fmt::Debug for DirectConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectConnection").field("depth", &self.depth).finish()
+    }
+}
+
+/// At most this many statements' column names are kept (the writer's statements are fixed
+/// texts; a text built per call would otherwise grow the map).
+const NAMES_KEPT: usize = 512;
+
+impl DirectConnection {
+    fn open(o: &DirectOptions) -> Result<DirectConnection, Error> {
+        let conn = rusqlite::Connection::open(&o.path).map_err(db_error)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+             PRAGMA synchronous = FULL; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16000;",
+        )
+        .map_err(db_error)?;
+        conn.set_prepared_statement_cache_capacity(256);
+        Ok(DirectConnection { conn, depth: 0, names: std::collections::HashMap::new(), log: o.log })
+    }
+
+    /// Runs `sql` with `args`: its rows (at most `limit`) and the rows it changed.
+    fn run(
+        &mut self, sql: &str, args: Option<AnyArguments>, limit: Option<usize>,
+    ) -> Result<(Vec<AnyRow>, u64), Error> {
+        let started = self.log.then(Instant::now);
+        let out = self.run_now(sql, args, limit);
+        if let (Some(t), Ok((rows, changed))) = (started, &out) {
+            let elapsed = t.elapsed();
+            let summary: String = sql.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+            tracing::debug!(
+                target: "sqlx::query",
+                summary = %summary,
+                db.statement = %sql,
+                rows_affected = changed,
+                rows_returned = rows.len(),
+                elapsed = ?elapsed,
+                elapsed_secs = elapsed.as_secs_f64(),
+            );
+        }
+        out
+    }
+
+    fn run_now(
+        &mut self, sql: &str, args: Option<AnyArguments>, limit: Option<usize>,
+    ) -> Result<(Vec<AnyRow>, u64), Error> {
+        let DirectConnection { conn, names, .. } = self;
+        // No arguments at all (sqlx's `raw_sql`: a migration, BEGIN, a savepoint): a script,
+        // its statements run one after the other; it returns no rows.
+        let Some(args) = args else {
+            conn.execute_batch(sql).map_err(db_error)?;
+            return Ok((Vec::new(), conn.changes()));
+        };
+        let values = args.values.0;
+        let mut stmt = conn.prepare_cached(sql).map_err(db_error)?;
+        // `$N` and `?N` take the Nth argument; a bare `?` the next one (as sqlx binds them).
+        let mut next = 0;
+        for i in 1..=stmt.parameter_count() {
+            let n = match stmt.parameter_name(i) {
+                Some(name) => name
+                    .strip_prefix('$')
+                    .or_else(|| name.strip_prefix('?'))
+                    .and_then(|d| d.parse::<usize>().ok())
+                    .ok_or_else(|| {
+                        Error::Protocol(format!("parameters must be $N or ?N, not {name}"))
+                    })?,
+                None => {
+                    next += 1;
+                    next
+                }
+            };
+            let bound = match n.checked_sub(1).and_then(|k| values.get(k)) {
+                None | Some(AnyValueKind::Null(_)) => {
+                    stmt.raw_bind_parameter(i, rusqlite::types::Null)
+                }
+                Some(AnyValueKind::Bool(b)) => stmt.raw_bind_parameter(i, i64::from(*b)),
+                Some(AnyValueKind::SmallInt(v)) => stmt.raw_bind_parameter(i, i64::from(*v)),
+                Some(AnyValueKind::Integer(v)) => stmt.raw_bind_parameter(i, i64::from(*v)),
+                Some(AnyValueKind::BigInt(v)) => stmt.raw_bind_parameter(i, *v),
+                Some(AnyValueKind::Real(v)) => stmt.raw_bind_parameter(i, f64::from(*v)),
+                Some(AnyValueKind::Double(v)) => stmt.raw_bind_parameter(i, *v),
+                Some(AnyValueKind::Text(t)) => stmt.raw_bind_parameter(i, t.as_str()),
+                Some(AnyValueKind::TextSlice(t)) => stmt.raw_bind_parameter(i, &**t),
+                Some(AnyValueKind::Blob(b)) => stmt.raw_bind_parameter(i, b.as_slice()),
+                Some(other) => {
+                    return Err(Error::Protocol(format!("unsupported argument {other:?}")));
+                }
+            };
+            bound.map_err(db_error)?;
+        }
+        let (index, column_names) = match names.get(sql) {
+            Some(n) => n.clone(),
+            None => {
+                let list: Vec<UStr> = stmt.column_names().into_iter().map(UStr::new).collect();
+                let index: sqlx_core::HashMap<UStr, usize> =
+                    list.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
+                let n = (Arc::new(index), list);
+                if names.len() >= NAMES_KEPT {
+                    names.clear();
+                }
+                names.insert(sql.to_string(), n.clone());
+                n
+            }
+        };
+        let readonly = stmt.readonly();
+        let mut out = Vec::new();
+        {
+            let mut rows = stmt.raw_query();
+            while let Some(row) = rows.next().map_err(db_error)? {
+                let mut columns = Vec::with_capacity(column_names.len());
+                let mut values = Vec::with_capacity(column_names.len());
+                for (i, name) in column_names.iter().enumerate() {
+                    let kind = match row.get_ref(i).map_err(db_error)? {
+                        rusqlite::types::ValueRef::Null => {
+                            AnyValueKind::Null(AnyTypeInfoKind::Null)
+                        }
+                        rusqlite::types::ValueRef::Integer(v) => AnyValueKind::BigInt(v),
+                        rusqlite::types::ValueRef::Real(v) => AnyValueKind::Double(v),
+                        rusqlite::types::ValueRef::Text(t) => AnyValueKind::Text(Arc::new(
+                            String::from_utf8(t.to_vec()).map_err(|e| Error::Decode(e.into()))?,
+                        )),
+                        rusqlite::types::ValueRef::Blob(b) => {
+                            AnyValueKind::Blob(Arc::new(b.to_vec()))
+                        }
+                    };
+                    columns.push(AnyColumn {
+                        ordinal: i,
+                        name: name.clone(),
+                        type_info: AnyTypeInfo { kind: kind_of(&kind) },
+                    });
+                    values.push(AnyValue { kind });
+                }
+                out.push(AnyRow { column_names: index.clone(), columns, values });
+                if limit.is_some_and(|l| out.len() >= l) {
+                    break;
+                }
+            }
+        }
+        let changed = if readonly { 0 } else { conn.changes() };
+        Ok((out, changed))
+    }
+
+    fn begin_now(&mut self, statement: Option<SqlStr>) -> Result<(), Error> {
+        let sql = match (self.depth, statement) {
+            // The writer takes SQLite's write lock as it begins: a write that began by reading
+            // could not take it later if another connection wrote in between.
+            (0, None) => "BEGIN IMMEDIATE".to_string(),
+            (0, Some(s)) => s.as_str().to_string(),
+            (_, Some(_)) => return Err(Error::InvalidSavePointStatement),
+            (d, None) => format!("SAVEPOINT _sqlx_savepoint_{d}"),
+        };
+        self.run(&sql, None, None)?;
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn commit_now(&mut self) -> Result<(), Error> {
+        let sql = match self.depth {
+            0 => return Ok(()),
+            1 => "COMMIT".to_string(),
+            d => format!("RELEASE SAVEPOINT _sqlx_savepoint_{}", d - 1),
+        };
+        // The commit waits for the disk (synchronous = FULL): on a slow disk that is long, so
+        // the runtime's other tasks move to another of its threads meanwhile.
+        match self.depth {
+            1 => blocking(|| self.run(&sql, None, None))?,
+            _ => self.run(&sql, None, None)?,
+        };
+        self.depth -= 1;
+        Ok(())
+    }
+
+    fn rollback_now(&mut self) -> Result<(), Error> {
+        let sql = match self.depth {
+            0 => return Ok(()),
+            1 => "ROLLBACK".to_string(),
+            d => format!("ROLLBACK TO SAVEPOINT _sqlx_savepoint_{}", d - 1),
+        };
+        let out = self.run(&sql, None, None);
+        self.depth -= 1;
+        // A statement that failed may have ended the transaction already (SQLite rolls back
+        // on some errors): then there is nothing left to roll back.
+        if self.conn.is_autocommit() {
+            self.depth = 0;
+        }
+        out.map(|_| ())
+    }
+}
+
+/// Runs `f`, which waits for the disk, letting a multi-threaded runtime move its other tasks
+/// off this thread meanwhile (a single-threaded one, as in tests, just runs it).
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+fn kind_of(v: &AnyValueKind) -> AnyTypeInfoKind {
+    match v {
+        AnyValueKind::BigInt(_) => AnyTypeInfoKind::BigInt,
+        AnyValueKind::Double(_) => AnyTypeInfoKind::Double,
+        AnyValueKind::Text(_) | AnyValueKind::TextSlice(_) => AnyTypeInfoKind::Text,
+        AnyValueKind::Blob(_) => AnyTypeInfoKind::Blob,
+        _ => AnyTypeInfoKind::Null,
+    }
+}
+
+/// An error SQLite returned, as sqlx reports a database's.
+#[derive(Debug)]
+struct SqliteError {
+    code: i32,
+    message: String,
+}
+
+impl std::fmt::Display for SqliteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SqliteError {}
+
+impl DatabaseError for SqliteError {
+    fn message(&self) -> &str {
+        &self.message
+    }
+    fn code(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Owned(self.code.to_string()))
+    }
+    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self
+    }
+    fn kind(&self) -> ErrorKind {
+        // SQLite's extended result codes for constraints.
+        match self.code {
+            2067 | 1555 => ErrorKind::UniqueViolation,
+            787 => ErrorKind::ForeignKeyViolation,
+            1299 => ErrorKind::NotNullViolation,
+            275 => ErrorKind::CheckViolation,
+            _ => ErrorKind::Other,
+        }
+    }
+}
+
+fn db_error(e: rusqlite::Error) -> Error {
+    match e {
+        rusqlite::Error::SqliteFailure(f, message) => {
+            let message = message.unwrap_or_else(|| f.to_string());
+            Error::Database(Box::new(SqliteError { code: f.extended_code, message }))
+        }
+        other => Error::Protocol(other.to_string()),
+    }
+}
+
+/// Transactions and savepoints on a [`DirectConnection`].
+pub struct DirectTransactions;
+
+impl sqlx_core::transaction::TransactionManager for DirectTransactions {
+    type Database = Direct;
+    fn begin(
+        conn: &mut DirectConnection, statement: Option<SqlStr>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + '_ {
+        ready(conn.begin_now(statement))
+    }
+    fn commit(conn: &mut DirectConnection) -> impl Future<Output = Result<(), Error>> + Send + '_ {
+        ready(conn.commit_now())
+    }
+    fn rollback(
+        conn: &mut DirectConnection,
+    ) -> impl Future<Output = Result<(), Error>> + Send + '_ {
+        ready(conn.rollback_now())
+    }
+    fn start_rollback(conn: &mut DirectConnection) {
+        if let Err(e) = conn.rollback_now() {
+            tracing::error!(error = %e, "could not roll back the writer's transaction");
+        }
+    }
+    fn get_transaction_depth(conn: &DirectConnection) -> usize {
+        conn.depth
+    }
+}
+
+impl sqlx_core::connection::Connection for DirectConnection {
+    type Database = Direct;
+    type Options = DirectOptions;
+    fn close(self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        drop(self);
+        ready(Ok(()))
+    }
+    fn close_hard(self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        drop(self);
+        ready(Ok(()))
+    }
+    fn ping(&mut self) -> impl Future<Output = Result<(), Error>> + Send + '_ {
+        ready(Ok(()))
+    }
+    fn begin(
+        &mut self,
+    ) -> impl Future<Output = Result<sqlx_core::transaction::Transaction<'_, Direct>, Error>> + Send + '_
+    {
+        sqlx_core::transaction::Transaction::begin(self, None)
+    }
+    fn shrink_buffers(&mut self) {}
+    fn flush(&mut self) -> impl Future<Output = Result<(), Error>> + Send + '_ {
+        ready(Ok(()))
+    }
+    fn should_flush(&self) -> bool {
+        false
+    }
+    fn connect_with(
+        options: &DirectOptions,
+    ) -> impl Future<Output = Result<Self, Error>> + Send + '_ {
+        ready(DirectConnection::open(options))
+    }
+}
+
+impl AnyConnectionBackend for DirectConnection {
+    fn name(&self) -> &str {
+        "SQLite"
+    }
+    fn close(self: Box<Self>) -> BoxFuture<'static, sqlx_core::Result<()>> {
+        drop(self);
+        Box::pin(ready(Ok(())))
+    }
+    fn close_hard(self: Box<Self>) -> BoxFuture<'static, sqlx_core::Result<()>> {
+        drop(self);
+        Box::pin(ready(Ok(())))
+    }
+    fn ping(&mut self) -> BoxFuture<'_, sqlx_core::Result<()>> {
+        Box::pin(ready(Ok(())))
+    }
+    fn begin(&mut self, statement: Option<SqlStr>) -> BoxFuture<'_, sqlx_core::Result<()>> {
+        Box::pin(ready(self.begin_now(statement)))
+    }
+    fn commit(&mut self) -> BoxFuture<'_, sqlx_core::Result<()>> {
+        Box::pin(ready(self.commit_now()))
+    }
+    fn rollback(&mut self) -> BoxFuture<'_, sqlx_core::Result<()>> {
+        Box::pin(ready(self.rollback_now()))
+    }
+    fn start_rollback(&mut self) {
+        <DirectTransactions as sqlx_core::transaction::TransactionManager>::start_rollback(self)
+    }
+    fn get_transaction_depth(&self) -> usize {
+        self.depth
+    }
+    fn shrink_buffers(&mut self) {}
+    fn flush(&mut self) -> BoxFuture<'_, sqlx_core::Result<()>> {
+        Box::pin(ready(Ok(())))
+    }
+    fn should_flush(&self) -> bool {
+        false
+    }
+    fn fetch_many(
+        &mut self, query: SqlStr, _persistent: bool, arguments: Option<AnyArguments>,
+    ) -> BoxStream<'_, sqlx_core::Result<Either<AnyQueryResult, AnyRow>>> {
+        let items: Vec<sqlx_core::Result<Either<AnyQueryResult, AnyRow>>> =
+            match self.run(query.as_str(), arguments, None) {
+                Ok((rows, changed)) => rows
+                    .into_iter()
+                    .map(|r| Ok(Either::Right(r)))
+                    .chain(std::iter::once(Ok(Either::Left(AnyQueryResult {
+                        rows_affected: changed,
+                        last_insert_id: None,
+                    }))))
+                    .collect(),
+                Err(e) => vec![Err(e)],
+            };
+        Box::pin(futures_util::stream::iter(items))
+    }
+    fn fetch_optional(
+        &mut self, query: SqlStr, _persistent: bool, arguments: Option<AnyArguments>,
+    ) -> BoxFuture<'_, sqlx_core::Result<Option<AnyRow>>> {
+        let out =
+            self.run(query.as_str(), arguments, Some(1)).map(|(rows, _)| rows.into_iter().next());
+        Box::pin(ready(out))
+    }
+    fn prepare_with<'c, 'q: 'c>(
+        &'c mut self, sql: SqlStr, _parameters: &[AnyTypeInfo],
+    ) -> BoxFuture<'c, sqlx_core::Result<AnyStatement>> {
+        let prepared = self.conn.prepare_cached(sql.as_str()).map_err(db_error).map(|stmt| {
+            let list: Vec<UStr> = stmt.column_names().into_iter().map(UStr::new).collect();
+            let columns = list
+                .iter()
+                .enumerate()
+                .map(|(i, name)| AnyColumn {
+                    ordinal: i,
+                    name: name.clone(),
+                    type_info: AnyTypeInfo { kind: AnyTypeInfoKind::Null },
+                })
+                .collect();
+            let index = list.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
+            (stmt.parameter_count(), columns, index)
+        });
+        Box::pin(ready(prepared.map(|(count, columns, index)| AnyStatement {
+            sql,
+            parameters: Some(Either::Right(count)),
+            column_names: Arc::new(index),
+            columns,
+        })))
+    }
+    fn describe(
+        &mut self, _sql: SqlStr,
+    ) -> BoxFuture<'_, sqlx_core::Result<sqlx_core::describe::Describe<sqlx_core::any::Any>>> {
+        Box::pin(ready(Err(Error::Protocol("the writer's connection describes no query".into()))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Row;
+
+    /// The writer's connection answers as sqlx's SQLite driver does: arguments by number or
+    /// in order, values as `Any` reads them, rows changed, constraint errors by kind, and
+    /// transactions with savepoints that roll back alone.
+    #[tokio::test]
+    async fn statements_bind_read_and_fail_as_sqlxs_driver_has_them() {
+        install_drivers();
+        let dir = std::env::temp_dir().join(format!("govit-direct-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("d.db").display());
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url_for(&url))
+            .await
+            .expect("writer");
+        // A script without arguments runs whole, each statement seeing the ones before.
+        sqlx::raw_sql(
+            "CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, score DOUBLE, note TEXT); \
+             CREATE INDEX t_score ON t (score);",
+        )
+        .execute(&pool)
+        .await
+        .expect("script");
+        // `$N` by number whatever their order in the text; `?` in order.
+        sqlx::query("INSERT INTO t (name, id, score, note) VALUES ($2, $1, $3, $4)")
+            .bind(1_i64)
+            .bind("甲")
+            .bind(2.5_f64)
+            .bind(None::<String>)
+            .execute(&pool)
+            .await
+            .expect("insert");
+        sqlx::query("INSERT INTO t (id, name, score) VALUES (?, ?, ?)")
+            .bind(2_i64)
+            .bind("乙")
+            .bind(1_i32)
+            .execute(&pool)
+            .await
+            .expect("insert");
+        let rows =
+            sqlx::query("SELECT id, name, score, note, COUNT(*) OVER () AS n FROM t ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .expect("rows");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].try_get::<i64, _>("id").expect("id"), 1);
+        assert_eq!(rows[0].try_get::<String, _>("name").expect("name"), "甲");
+        assert_eq!(rows[0].try_get::<f64, _>("score").expect("score"), 2.5);
+        assert_eq!(rows[0].try_get::<Option<String>, _>("note").expect("note"), None);
+        assert_eq!(rows[1].try_get::<i32, _>("n").expect("n"), 2);
+        let changed = sqlx::query("UPDATE t SET note = $1 WHERE score >= $2")
+            .bind("改")
+            .bind(1.0_f64)
+            .execute(&pool)
+            .await
+            .expect("update")
+            .rows_affected();
+        assert_eq!(changed, 2);
+        let one: Option<i64> = sqlx::query_scalar("SELECT id FROM t WHERE name = $1")
+            .bind("丙")
+            .fetch_optional(&pool)
+            .await
+            .expect("none");
+        assert_eq!(one, None);
+        // A unique index refuses a second 甲 as sqlx reports it.
+        let e = sqlx::query("INSERT INTO t (id, name) VALUES ($1, $2)")
+            .bind(3_i64)
+            .bind("甲")
+            .execute(&pool)
+            .await
+            .expect_err("unique");
+        assert!(e.as_database_error().is_some_and(|d| d.is_unique_violation()), "{e}");
+        assert!(crate::base::unique_violation(&e), "{e}");
+        // A transaction, a savepoint rolled back inside it, the rest committed.
+        let mut tx = pool.begin().await.expect("begin");
+        sqlx::query("INSERT INTO t (id, name) VALUES (4, '丁')")
+            .execute(&mut *tx)
+            .await
+            .expect("丁");
+        {
+            let mut inner = sqlx::Connection::begin(&mut *tx).await.expect("savepoint");
+            sqlx::query("INSERT INTO t (id, name) VALUES (5, '戊')")
+                .execute(&mut *inner)
+                .await
+                .expect("戊");
+            inner.rollback().await.expect("rollback");
+        }
+        tx.commit().await.expect("commit");
+        // A transaction dropped unfinished leaves nothing.
+        {
+            let mut tx = pool.begin().await.expect("begin");
+            sqlx::query("INSERT INTO t (id, name) VALUES (6, '己')")
+                .execute(&mut *tx)
+                .await
+                .expect("己");
+        }
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM t ORDER BY id").fetch_all(&pool).await.expect("ids");
+        assert_eq!(ids, [1, 2, 4]);
+        pool.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
