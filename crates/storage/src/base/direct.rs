@@ -289,9 +289,13 @@ const NAMES_KEPT: usize = 512;
 impl DirectConnection {
     fn open(o: &DirectOptions) -> Result<DirectConnection, Error> {
         let conn = rusqlite::Connection::open(&o.path).map_err(db_error)?;
+        // As sqlx's connections are set up, but without memory-mapped reads: the writer reads
+        // through its own page cache, which it keeps from one write to the next, while pages
+        // mapped from the file counted into the process's memory as the file grew (a bench of
+        // 4,000 projects: a peak of 133 MiB mapped, 39 MiB without, at the same rates).
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
-             PRAGMA synchronous = FULL; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16000;",
+             PRAGMA synchronous = FULL; PRAGMA mmap_size = 0; PRAGMA cache_size = -16000;",
         )
         .map_err(db_error)?;
         conn.set_prepared_statement_cache_capacity(256);
