@@ -368,4 +368,13 @@ async fn what_waits_on_the_authority_is_listed_longest_waiting_first_with_the_wo
     let ids: Vec<Value> =
         waiting["items"].as_array().expect("items").iter().map(|x| x["id"].clone()).collect();
     assert_eq!(ids, [b["id"].clone(), a["id"].clone()], "{waiting}");
+    // Each with since when: the second's sending, the first's sending again.
+    let since: Vec<Value> = waiting["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|x| x["waiting_since_ms"].clone())
+        .collect();
+    let sent = |at: &str| json!(super::beijing(at));
+    assert_eq!(since, [sent("2026-06-18 15:00"), sent("2026-06-22 11:00")], "{waiting}");
 }

@@ -38,6 +38,9 @@ pub struct Report {
     pub status: ReportStatus,
     pub created_by: String,
     pub created_at_ms: i64,
+    /// When its run's current step began — its sending, or the act that brought it there (for
+    /// a finished run, when it finished): how long it has waited.
+    pub waiting_since_ms: i64,
     pub version: i64,
 }
 
@@ -102,6 +105,10 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Report> {
         status: ReportStatus::parse(&state).unwrap_or(ReportStatus::Recorded),
         created_by: r.try_get("created_by_name")?,
         created_at_ms: r.try_get("created_at_ms")?,
+        waiting_since_ms: match r.try_get::<Option<i64>, _>("waiting_since_ms")? {
+            Some(ms) => ms,
+            None => r.try_get("created_at_ms")?,
+        },
         version: r.try_get("version")?,
     })
 }

@@ -53,6 +53,9 @@ pub struct AcceptanceDto {
     passed: bool,
     created_by: String,
     created_at_ms: i64,
+    /// When its run's current step began (收到日期: its sending, or the act that brought it
+    /// there; for a finished run, when it finished).
+    waiting_since_ms: i64,
     version: i64,
 }
 
@@ -73,6 +76,7 @@ impl From<&Acceptance> for AcceptanceDto {
             passed: a.passed(),
             created_by: a.created_by.clone(),
             created_at_ms: a.created_at_ms,
+            waiting_since_ms: a.waiting_since_ms,
             version: a.version,
         }
     }

@@ -56,6 +56,9 @@ pub struct ChangeDto {
     status_label: String,
     created_by: String,
     created_at_ms: i64,
+    /// When its run's current step began (收到日期: its sending, or the act that brought it
+    /// there; for a finished run, when it finished).
+    waiting_since_ms: i64,
     version: i64,
 }
 
@@ -78,6 +81,7 @@ impl From<&Change> for ChangeDto {
             status_label: c.status.label().into(),
             created_by: c.created_by.clone(),
             created_at_ms: c.created_at_ms,
+            waiting_since_ms: c.waiting_since_ms,
             version: c.version,
         }
     }

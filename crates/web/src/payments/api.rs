@@ -52,6 +52,9 @@ pub struct PaymentDto {
     status_label: String,
     created_by: String,
     created_at_ms: i64,
+    /// When its run's current step began (收到日期: its sending, or the act that brought it
+    /// there; for a finished run, when it finished).
+    waiting_since_ms: i64,
     version: i64,
 }
 
@@ -73,6 +76,7 @@ impl From<&Payment> for PaymentDto {
             status_label: a.status.label().into(),
             created_by: a.created_by.clone(),
             created_at_ms: a.created_at_ms,
+            waiting_since_ms: a.waiting_since_ms,
             version: a.version,
         }
     }

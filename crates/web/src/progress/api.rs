@@ -58,6 +58,9 @@ pub struct ReportDto {
     status_label: String,
     created_by: String,
     created_at_ms: i64,
+    /// When its run's current step began (收到日期: its sending, or the act that brought it
+    /// there; for a finished run, when it finished).
+    waiting_since_ms: i64,
     version: i64,
 }
 
@@ -86,6 +89,7 @@ impl From<&Report> for ReportDto {
             status_label: r.status.label().into(),
             created_by: r.created_by.clone(),
             created_at_ms: r.created_at_ms,
+            waiting_since_ms: r.waiting_since_ms,
             version: r.version,
         }
     }

@@ -67,6 +67,9 @@ pub struct SubmissionDto {
     status_label: String,
     created_by: String,
     created_at_ms: i64,
+    /// When its run's current step began (收到日期: its sending, or the act that brought it
+    /// there; for a finished run, when it finished).
+    waiting_since_ms: i64,
     version: i64,
 }
 
@@ -92,6 +95,7 @@ impl From<&Submission> for SubmissionDto {
             status_label: s.status.label().into(),
             created_by: s.created_by.clone(),
             created_at_ms: s.created_at_ms,
+            waiting_since_ms: s.waiting_since_ms,
             version: s.version,
         }
     }
