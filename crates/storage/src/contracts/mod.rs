@@ -141,6 +141,9 @@ impl Subject for Contract {
     fn started_ms(&self) -> i64 {
         self.created_at_ms
     }
+    fn waiting_since_ms(&self) -> i64 {
+        self.waiting_since_ms
+    }
     fn route(&self, store: &Store) -> Route {
         route_of(store, &self.profile_id, self.terms.kind)
     }

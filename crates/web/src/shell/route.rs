@@ -464,20 +464,17 @@ pub async fn listed<S: govit_storage::projects::run::subject::Subject>(
     // An order the list does not know reads as its own (a hand-typed address, an old link).
     let order = WaitingOrder::parse(lq.sort.as_deref().unwrap_or("").trim()).unwrap_or_default();
     let waiting = state.store.subjects_waiting::<S>(&user.principal, order, 200).await?;
-    let projects: Vec<_> = waiting
-        .iter()
-        .filter(|w| !w.subject.goes_on_when_ended())
-        .map(|w| w.subject.project())
-        .collect();
+    let projects: Vec<_> =
+        waiting.iter().filter(|s| !s.goes_on_when_ended()).map(|s| s.project()).collect();
     let ended = Ended(state.store.terminated_among(&projects).await?);
     let calendar = state.store.calendar().await?;
     let today = govit_storage::china_today(state.now_ms());
     let waiting = waiting
         .into_iter()
-        .map(|w| {
-            let began = govit_storage::china_today(w.since_ms);
+        .map(|s| {
+            let began = govit_storage::china_today(s.waiting_since_ms());
             let days = calendar.working_days_between(began, today);
-            (w.subject, Since { day: began.to_string(), days })
+            (s, Since { day: began.to_string(), days })
         })
         .collect();
     let q: String = lq.q.trim().chars().take(100).collect();

@@ -32,7 +32,7 @@ where
 {
     let list =
         state.store.subjects_waiting::<S>(&user.principal, WaitingOrder::Longest, 500).await?;
-    Ok(list.iter().map(|w| D::from(&w.subject)).collect())
+    Ok(list.iter().map(D::from).collect())
 }
 
 /// Acts on a subject's run with `verb` (one of `verbs`) at the version `body` carries; the

@@ -10,8 +10,13 @@
 //! [`crate::Store::connect`]): its statements are short, while a reader's long query (a
 //! dashboard's grouped read) stays on sqlx's own thread, off the async runtime.
 //!
-//! sqlx's `Database` trait asks for types this driver never hands out (its rows are `AnyRow`s,
-//! its statements are prepared by SQLite): those are [`Never`], a type without values.
+//! sqlx's `Database` trait asks for types this driver never hands out: `never.rs`.
+
+mod never;
+#[cfg(test)]
+mod tests;
+
+pub use never::{Direct, Never, NeverRef, NoArguments};
 
 use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
@@ -20,12 +25,11 @@ use sqlx_core::any::{
     AnyArguments, AnyColumn, AnyConnectOptions, AnyConnectionBackend, AnyQueryResult, AnyRow,
     AnyStatement, AnyTypeInfo, AnyTypeInfoKind, AnyValue, AnyValueKind,
 };
-use sqlx_core::error::{BoxDynError, DatabaseError, Error, ErrorKind};
+use sqlx_core::error::{DatabaseError, Error, ErrorKind};
 use sqlx_core::ext::ustr::UStr;
 use sqlx_core::sql_str::SqlStr;
 use std::borrow::Cow;
 use std::future::{Future, ready};
-use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -53,156 +57,6 @@ pub fn url_for(sqlite_url: &str) -> String {
     match sqlite_url.strip_prefix("sqlite:") {
         Some(rest) => format!("{SCHEME}:{rest}"),
         None => sqlite_url.to_string(),
-    }
-}
-
-/// The database kind of this driver (for sqlx's traits).
-#[derive(Debug)]
-pub struct Direct;
-
-/// A type without values: what sqlx's traits ask for and this driver never makes.
-#[derive(Debug, Clone)]
-pub enum Never {}
-
-/// A reference to a [`Never`].
-pub struct NeverRef<'r>(Never, PhantomData<&'r ()>);
-
-/// Arguments are bound by sqlx's `Any` layer, never through this type.
-#[derive(Default)]
-pub struct NoArguments;
-
-impl sqlx_core::database::Database for Direct {
-    type Connection = DirectConnection;
-    type TransactionManager = DirectTransactions;
-    type Row = Never;
-    type QueryResult = AnyQueryResult;
-    type Column = Never;
-    type TypeInfo = AnyTypeInfo;
-    type Value = Never;
-    type ValueRef<'r> = NeverRef<'r>;
-    type Arguments = NoArguments;
-    type ArgumentBuffer = ();
-    type Statement = Never;
-    const NAME: &'static str = "SQLite";
-    const URL_SCHEMES: &'static [&'static str] = &[SCHEME];
-}
-
-impl sqlx_core::row::Row for Never {
-    type Database = Direct;
-    fn columns(&self) -> &[Never] {
-        match *self {}
-    }
-    fn try_get_raw<I>(&self, _: I) -> Result<NeverRef<'_>, Error>
-    where
-        I: sqlx_core::column::ColumnIndex<Self>,
-    {
-        match *self {}
-    }
-}
-
-impl sqlx_core::column::Column for Never {
-    type Database = Direct;
-    fn ordinal(&self) -> usize {
-        match *self {}
-    }
-    fn name(&self) -> &str {
-        match *self {}
-    }
-    fn type_info(&self) -> &AnyTypeInfo {
-        match *self {}
-    }
-}
-
-impl sqlx_core::value::Value for Never {
-    type Database = Direct;
-    fn as_ref(&self) -> NeverRef<'_> {
-        match *self {}
-    }
-    fn type_info(&self) -> Cow<'_, AnyTypeInfo> {
-        match *self {}
-    }
-    fn is_null(&self) -> bool {
-        match *self {}
-    }
-}
-
-impl<'r> sqlx_core::value::ValueRef<'r> for NeverRef<'r> {
-    type Database = Direct;
-    fn to_owned(&self) -> Never {
-        match self.0 {}
-    }
-    fn type_info(&self) -> Cow<'_, AnyTypeInfo> {
-        match self.0 {}
-    }
-    fn is_null(&self) -> bool {
-        match self.0 {}
-    }
-}
-
-impl sqlx_core::arguments::Arguments for NoArguments {
-    type Database = Direct;
-    fn reserve(&mut self, _: usize, _: usize) {}
-    fn add<'t, T>(&mut self, _: T) -> Result<(), BoxDynError>
-    where
-        T: sqlx_core::encode::Encode<'t, Direct> + sqlx_core::types::Type<Direct>,
-    {
-        Err("arguments are bound through sqlx's Any layer".into())
-    }
-    fn len(&self) -> usize {
-        0
-    }
-}
-
-impl sqlx_core::statement::Statement for Never {
-    type Database = Direct;
-    fn into_sql(self) -> SqlStr {
-        match self {}
-    }
-    fn sql(&self) -> &SqlStr {
-        match *self {}
-    }
-    fn parameters(&self) -> Option<Either<&[AnyTypeInfo], usize>> {
-        match *self {}
-    }
-    fn columns(&self) -> &[Never] {
-        match *self {}
-    }
-    fn query(&self) -> sqlx_core::query::Query<'_, Direct, NoArguments> {
-        match *self {}
-    }
-    fn query_with<A>(&self, _: A) -> sqlx_core::query::Query<'_, Direct, A>
-    where
-        A: sqlx_core::arguments::IntoArguments<Direct>,
-    {
-        match *self {}
-    }
-    fn query_as<O>(&self) -> sqlx_core::query_as::QueryAs<'_, Direct, O, NoArguments>
-    where
-        O: for<'r> sqlx_core::from_row::FromRow<'r, Never>,
-    {
-        match *self {}
-    }
-    fn query_as_with<'s, O, A>(&'s self, _: A) -> sqlx_core::query_as::QueryAs<'s, Direct, O, A>
-    where
-        O: for<'r> sqlx_core::from_row::FromRow<'r, Never>,
-        A: sqlx_core::arguments::IntoArguments<Direct>,
-    {
-        match *self {}
-    }
-    fn query_scalar<O>(&self) -> sqlx_core::query_scalar::QueryScalar<'_, Direct, O, NoArguments>
-    where
-        (O,): for<'r> sqlx_core::from_row::FromRow<'r, Never>,
-    {
-        match *self {}
-    }
-    fn query_scalar_with<'s, O, A>(
-        &'s self, _: A,
-    ) -> sqlx_core::query_scalar::QueryScalar<'s, Direct, O, A>
-    where
-        (O,): for<'r> sqlx_core::from_row::FromRow<'r, Never>,
-        A: sqlx_core::arguments::IntoArguments<Direct>,
-    {
-        match *self {}
     }
 }
 
@@ -266,6 +120,13 @@ fn percent_decode(s: &str) -> String {
 
 /// The column names of a statement, as `AnyRow`s carry them, kept per SQL text.
 type Names = (Arc<sqlx_core::HashMap<UStr, usize>>, Vec<UStr>);
+
+/// A statement's column names, in order and by name.
+fn names_of(stmt: &rusqlite::Statement<'_>) -> Names {
+    let list: Vec<UStr> = stmt.column_names().into_iter().map(UStr::new).collect();
+    let index = list.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
+    (Arc::new(index), list)
+}
 
 /// One SQLite connection whose statements run on the calling thread.
 pub struct DirectConnection {
@@ -374,10 +235,7 @@ impl DirectConnection {
         let (index, column_names) = match names.get(sql) {
             Some(n) => n.clone(),
             None => {
-                let list: Vec<UStr> = stmt.column_names().into_iter().map(UStr::new).collect();
-                let index: sqlx_core::HashMap<UStr, usize> =
-                    list.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
-                let n = (Arc::new(index), list);
+                let n = names_of(&stmt);
                 if names.len() >= NAMES_KEPT {
                     names.clear();
                 }
@@ -669,7 +527,7 @@ impl AnyConnectionBackend for DirectConnection {
         &'c mut self, sql: SqlStr, _parameters: &[AnyTypeInfo],
     ) -> BoxFuture<'c, sqlx_core::Result<AnyStatement>> {
         let prepared = self.conn.prepare_cached(sql.as_str()).map_err(db_error).map(|stmt| {
-            let list: Vec<UStr> = stmt.column_names().into_iter().map(UStr::new).collect();
+            let (index, list) = names_of(&stmt);
             let columns = list
                 .iter()
                 .enumerate()
@@ -679,13 +537,12 @@ impl AnyConnectionBackend for DirectConnection {
                     type_info: AnyTypeInfo { kind: AnyTypeInfoKind::Null },
                 })
                 .collect();
-            let index = list.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
             (stmt.parameter_count(), columns, index)
         });
         Box::pin(ready(prepared.map(|(count, columns, index)| AnyStatement {
             sql,
             parameters: Some(Either::Right(count)),
-            column_names: Arc::new(index),
+            column_names: index,
             columns,
         })))
     }
@@ -693,113 +550,5 @@ impl AnyConnectionBackend for DirectConnection {
         &mut self, _sql: SqlStr,
     ) -> BoxFuture<'_, sqlx_core::Result<sqlx_core::describe::Describe<sqlx_core::any::Any>>> {
         Box::pin(ready(Err(Error::Protocol("the writer's connection describes no query".into()))))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sqlx::Row;
-
-    /// The writer's connection answers as sqlx's SQLite driver does: arguments by number or
-    /// in order, values as `Any` reads them, rows changed, constraint errors by kind, and
-    /// transactions with savepoints that roll back alone.
-    #[tokio::test]
-    async fn statements_bind_read_and_fail_as_sqlxs_driver_has_them() {
-        install_drivers();
-        let dir = std::env::temp_dir().join(format!("govit-direct-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let url = format!("sqlite://{}?mode=rwc", dir.join("d.db").display());
-        let pool = sqlx::any::AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&url_for(&url))
-            .await
-            .expect("writer");
-        // A script without arguments runs whole, each statement seeing the ones before.
-        sqlx::raw_sql(
-            "CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, score DOUBLE, note TEXT); \
-             CREATE INDEX t_score ON t (score);",
-        )
-        .execute(&pool)
-        .await
-        .expect("script");
-        // `$N` by number whatever their order in the text; `?` in order.
-        sqlx::query("INSERT INTO t (name, id, score, note) VALUES ($2, $1, $3, $4)")
-            .bind(1_i64)
-            .bind("甲")
-            .bind(2.5_f64)
-            .bind(None::<String>)
-            .execute(&pool)
-            .await
-            .expect("insert");
-        sqlx::query("INSERT INTO t (id, name, score) VALUES (?, ?, ?)")
-            .bind(2_i64)
-            .bind("乙")
-            .bind(1_i32)
-            .execute(&pool)
-            .await
-            .expect("insert");
-        let rows =
-            sqlx::query("SELECT id, name, score, note, COUNT(*) OVER () AS n FROM t ORDER BY id")
-                .fetch_all(&pool)
-                .await
-                .expect("rows");
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].try_get::<i64, _>("id").expect("id"), 1);
-        assert_eq!(rows[0].try_get::<String, _>("name").expect("name"), "甲");
-        assert_eq!(rows[0].try_get::<f64, _>("score").expect("score"), 2.5);
-        assert_eq!(rows[0].try_get::<Option<String>, _>("note").expect("note"), None);
-        assert_eq!(rows[1].try_get::<i32, _>("n").expect("n"), 2);
-        let changed = sqlx::query("UPDATE t SET note = $1 WHERE score >= $2")
-            .bind("改")
-            .bind(1.0_f64)
-            .execute(&pool)
-            .await
-            .expect("update")
-            .rows_affected();
-        assert_eq!(changed, 2);
-        let one: Option<i64> = sqlx::query_scalar("SELECT id FROM t WHERE name = $1")
-            .bind("丙")
-            .fetch_optional(&pool)
-            .await
-            .expect("none");
-        assert_eq!(one, None);
-        // A unique index refuses a second 甲 as sqlx reports it.
-        let e = sqlx::query("INSERT INTO t (id, name) VALUES ($1, $2)")
-            .bind(3_i64)
-            .bind("甲")
-            .execute(&pool)
-            .await
-            .expect_err("unique");
-        assert!(e.as_database_error().is_some_and(|d| d.is_unique_violation()), "{e}");
-        assert!(crate::base::unique_violation(&e), "{e}");
-        // A transaction, a savepoint rolled back inside it, the rest committed.
-        let mut tx = pool.begin().await.expect("begin");
-        sqlx::query("INSERT INTO t (id, name) VALUES (4, '丁')")
-            .execute(&mut *tx)
-            .await
-            .expect("丁");
-        {
-            let mut inner = sqlx::Connection::begin(&mut *tx).await.expect("savepoint");
-            sqlx::query("INSERT INTO t (id, name) VALUES (5, '戊')")
-                .execute(&mut *inner)
-                .await
-                .expect("戊");
-            inner.rollback().await.expect("rollback");
-        }
-        tx.commit().await.expect("commit");
-        // A transaction dropped unfinished leaves nothing.
-        {
-            let mut tx = pool.begin().await.expect("begin");
-            sqlx::query("INSERT INTO t (id, name) VALUES (6, '己')")
-                .execute(&mut *tx)
-                .await
-                .expect("己");
-        }
-        let ids: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM t ORDER BY id").fetch_all(&pool).await.expect("ids");
-        assert_eq!(ids, [1, 2, 4]);
-        pool.close().await;
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
