@@ -335,6 +335,12 @@ async fn what_waits_on_the_authority_is_listed_longest_waiting_first_with_the_wo
     let listed = rows(&newest);
     assert!(listed[0].contains("后报送的进度平台"), "{listed:?}");
     assert!(newest.contains("href=\"?sort=waiting#waiting\""), "{newest}");
+    // Searching the whole list keeps the order chosen.
+    assert!(
+        newest.contains("<input type=\"hidden\" name=\"sort\" value=\"-waiting\">"),
+        "{newest}"
+    );
+    assert!(!page.contains("name=\"sort\""), "{page}");
     // An order the list does not know reads as its own.
     let (s, odd) = reviewer.text("/progress?sort=due").await;
     assert_eq!(s, StatusCode::OK);
