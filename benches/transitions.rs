@@ -8,7 +8,9 @@
 //! between the rounds, off the clock).
 //! Each transition is one durable commit through the change path (SQLite: WAL with
 //! synchronous=FULL): the act, the project's status and version, the events it causes, the
-//! recomputed obligations and tasks, the timeline line and the SM3-chained audit record.
+//! recomputed obligations and tasks, the timeline line, the SM3-chained audit record and —
+//! for an office's pass, a decision — its SM2 signature by the platform's key (as the server
+//! signs them).
 //! The first half runs from one client; the second from eight at once. Reported: transitions
 //! per second for each, the median and 99th-percentile latency, and the process's peak memory;
 //! and first, for scale, the bare database's ceiling on the same database: a state row and an
@@ -197,6 +199,10 @@ async fn main() {
     let store = Arc::new(Store::connect(&url).await.expect("database"));
     let files = govit_storage::materials::FileStore::local(&dir.join("files"));
     store.use_files(files.expect("file store"));
+    // Decisions are signed as the server signs them: SM2, with the data directory's key.
+    let key = govit_storage::audit::checkpoints::default_key_file(&dir);
+    let (signer, _) = govit_storage::audit::checkpoints::load_or_create_key(&key).expect("key");
+    store.use_signer(signer);
     let now = chrono::Utc::now().timestamp_millis();
     demo::seed(&store, now, |_| "Bench-pass-2026".into(), false).await.expect("seed");
     let clerk = principal(&store, "clerk").await;

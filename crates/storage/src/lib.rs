@@ -120,6 +120,8 @@ pub struct Store {
     /// The platform's SM2 signer, which signs each decision for its user (set once at start:
     /// `use_signer`; without one, decisions are kept unsigned and verification says so).
     signer: Arc<std::sync::OnceLock<Arc<dyn govit_core::crypto::Signer>>>,
+    /// The signer is making parts of coming signatures ahead (see `prepare_signatures`).
+    preparing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The SQLite database file inside a data directory.
@@ -212,6 +214,7 @@ impl Store {
             counts: Arc::default(),
             files: Arc::default(),
             signer: Arc::default(),
+            preparing: Arc::default(),
         };
         base::migrate::run(&store).await?;
         if backend == Backend::Sqlite {
@@ -233,10 +236,31 @@ impl Store {
                 let sig = s
                     .sign(message.as_bytes())
                     .map_err(|e| StoreError::Config(format!("决定签名失败：{e}")))?;
+                self.prepare_signatures();
                 Ok((hex::encode(s.public_key()), hex::encode(sig)))
             }
             None => Ok((String::new(), String::new())),
         }
+    }
+
+    /// Has the signer make the parts of coming signatures that need no message (an SM2
+    /// nonce and its point) ahead, on one of the runtime's blocking threads, one run at a
+    /// time and only when what was made runs low: a decision's signature, made inside its
+    /// write while other writers wait, is then quick.
+    pub(crate) fn prepare_signatures(&self) {
+        use std::sync::atomic::Ordering;
+        let (Some(signer), Ok(rt)) = (self.signer.get(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        if !signer.needs_preparing() || self.preparing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (signer, preparing) = (signer.clone(), self.preparing.clone());
+        rt.spawn_blocking(move || {
+            while signer.prepare() {}
+            preparing.store(false, Ordering::Release);
+        });
     }
 
     pub fn backend(&self) -> Backend {

@@ -50,8 +50,8 @@ impl<'a> Change<'a> {
     }
 }
 
-/// Appends one record inside the caller's transaction. Locking the head row first makes
-/// concurrent appends queue up, so the chain never forks.
+/// Appends one record inside the caller's transaction. Appends queue for the head (its row
+/// locked first on PostgreSQL; SQLite's one writer at a time), so the chain never forks.
 pub(crate) async fn append(
     conn: &mut AnyConnection, actor: &Actor, now_ms: i64, change: Change<'_>,
 ) -> Result<i64> {
@@ -69,11 +69,20 @@ pub(crate) async fn append_all(
     conn: &mut AnyConnection, actor: &Actor, now_ms: i64, changes: Vec<Change<'_>>,
 ) -> Result<i64> {
     let n = changes.len() as i64;
-    let row =
+    // PostgreSQL: the head's row is locked first, so that concurrent appends queue for it.
+    // SQLite runs one writer at a time: the head is read, and written once at the end.
+    let locks = conn.backend_name() == "PostgreSQL";
+    let row = if locks {
         sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, digest")
             .bind(n)
             .fetch_one(&mut *conn)
-            .await?;
+            .await?
+    } else {
+        sqlx::query("SELECT seq + $1 AS seq, digest FROM audit_head WHERE id = 1")
+            .bind(n)
+            .fetch_one(&mut *conn)
+            .await?
+    };
     let last: i64 = row.try_get("seq")?;
     let mut prev_seq = last - n;
     let mut prev_digest: String = row.try_get("digest")?;
@@ -129,9 +138,13 @@ pub(crate) async fn append_all(
         }
         q.execute(&mut *conn).await?;
     }
-    sqlx::query("UPDATE audit_head SET digest = $1 WHERE id = 1")
-        .bind(prev_digest)
-        .execute(&mut *conn)
-        .await?;
+    let head = if locks {
+        sqlx::query("UPDATE audit_head SET digest = $1 WHERE id = 1").bind(prev_digest)
+    } else {
+        sqlx::query("UPDATE audit_head SET digest = $1, seq = $2 WHERE id = 1")
+            .bind(prev_digest)
+            .bind(last)
+    };
+    head.execute(&mut *conn).await?;
     Ok(last)
 }

@@ -159,6 +159,7 @@ impl Store {
     /// Signs decisions with `signer` from now on (once, at start).
     pub fn use_signer(&self, signer: Arc<dyn Signer>) {
         let _ = self.signer.set(signer);
+        self.prepare_signatures();
     }
 
     /// The fingerprint of the key decisions are signed with, if one is configured.

@@ -376,22 +376,23 @@ impl Store {
             plan_year: Some(p.declaration.period.start.year),
         };
         let list = obligation::obligations(profile, &rules.calendar, &ctx, china_today(now_ms));
-        // The department each party kind stands for in this jurisdiction.
-        let party_depts = sqlx::query(
-            "SELECT k.kind, MIN(d.id) AS id FROM department_party_kinds k JOIN departments d ON d.id = k.department_id \
-             WHERE d.jurisdiction_id = $1 GROUP BY k.kind",
-        )
-        .bind(p.jurisdiction_id.0)
-        .fetch_all(&mut *conn)
-        .await?;
+        // The department each party kind stands for in this jurisdiction (its first), read
+        // only when a duty is owed by a party other than the owner unit.
+        let mut party_depts: Vec<(String, i64)> = Vec::new();
+        if list.iter().any(|o| o.rule.owed_by != "owner_unit") {
+            party_depts = sqlx::query_as(
+                "SELECT k.kind, d.id FROM department_party_kinds k JOIN departments d ON d.id = k.department_id \
+                 WHERE d.jurisdiction_id = $1",
+            )
+            .bind(p.jurisdiction_id.0)
+            .fetch_all(&mut *conn)
+            .await?;
+        }
         let dept_for = |party: &str| -> Option<i64> {
             if party == "owner_unit" {
                 return Some(p.owner_department_id.0);
             }
-            party_depts
-                .iter()
-                .find(|r| r.try_get::<String, _>("kind").is_ok_and(|k| k == party))
-                .and_then(|r| r.try_get::<i64, _>("id").ok())
+            party_depts.iter().filter(|(k, _)| k == party).map(|(_, id)| *id).min()
         };
         let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
         // Only what changed is written: most acts move one or two duties, and a row left as it

@@ -82,46 +82,73 @@ impl Reviews {
     }
 }
 
+/// The columns [`kept_opinion`] reads.
+macro_rules! kept_columns {
+    () => {
+        "o.id, o.step, o.since_ms, o.form, o.party, o.user_id, o.conclusion, o.conditions, \
+         o.note, o.answers, o.at_ms, o.version, COALESCE(u.name, '') AS user_name"
+    };
+}
+
 /// Every opinion kept on a project, oldest first.
 pub(crate) async fn kept(
     conn: &mut AnyConnection, profile: Option<&Profile>, project: i64,
 ) -> Result<Vec<KeptOpinion>> {
-    let rows = sqlx::query(
-        "SELECT o.id, o.step, o.since_ms, o.form, o.party, o.user_id, o.conclusion, o.conditions, \
-         o.note, o.answers, o.at_ms, o.version, COALESCE(u.name, '') AS user_name \
-         FROM review_opinions o LEFT JOIN users u ON u.id = o.user_id \
-         WHERE o.project_id = $1 ORDER BY o.id",
-    )
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        kept_columns!(),
+        " FROM review_opinions o LEFT JOIN users u ON u.id = o.user_id \
+         WHERE o.project_id = $1 ORDER BY o.id"
+    ))
     .bind(project)
     .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let party: String = row.try_get("party")?;
-        let conclusion: String = row.try_get("conclusion")?;
-        let answers: String = row.try_get("answers")?;
-        out.push(KeptOpinion {
-            id: row.try_get("id")?,
-            step: row.try_get("step")?,
-            since_ms: row.try_get("since_ms")?,
-            form: row.try_get("form")?,
-            party_label: profile.map_or_else(|| party.clone(), |p| p.party_label(&party)),
-            user_name: row.try_get("user_name")?,
-            version: row.try_get("version")?,
-            opinion: Opinion {
-                party,
-                user: row.try_get("user_id")?,
-                at_ms: row.try_get("at_ms")?,
-                // A conclusion this version cannot read counts against the project.
-                conclusion: Conclusion::parse(&conclusion).unwrap_or(Conclusion::Disagree),
-                conditions: row.try_get("conditions")?,
-                note: row.try_get("note")?,
-                values: serde_json::from_str::<BTreeMap<String, String>>(&answers)
-                    .unwrap_or_default(),
-            },
-        });
-    }
-    Ok(out)
+    rows.iter().map(|row| kept_opinion(row, profile)).collect()
+}
+
+/// One kept opinion of a row of these columns (of `review_opinions o` and its author `users u`).
+fn kept_opinion(row: &sqlx::any::AnyRow, profile: Option<&Profile>) -> Result<KeptOpinion> {
+    let party: String = row.try_get("party")?;
+    let conclusion: String = row.try_get("conclusion")?;
+    let answers: String = row.try_get("answers")?;
+    Ok(KeptOpinion {
+        id: row.try_get("id")?,
+        step: row.try_get("step")?,
+        since_ms: row.try_get("since_ms")?,
+        form: row.try_get("form")?,
+        party_label: profile.map_or_else(|| party.clone(), |p| p.party_label(&party)),
+        user_name: row.try_get("user_name")?,
+        version: row.try_get("version")?,
+        opinion: Opinion {
+            party,
+            user: row.try_get("user_id")?,
+            at_ms: row.try_get("at_ms")?,
+            // A conclusion this version cannot read counts against the project.
+            conclusion: Conclusion::parse(&conclusion).unwrap_or(Conclusion::Disagree),
+            conditions: row.try_get("conditions")?,
+            note: row.try_get("note")?,
+            values: serde_json::from_str::<BTreeMap<String, String>>(&answers).unwrap_or_default(),
+        },
+    })
+}
+
+/// `user`'s own opinion at step `step`'s visit that began at `since_ms`, if they have kept one.
+async fn kept_by(
+    conn: &mut AnyConnection, project: i64, step: &str, since_ms: i64, user: i64,
+) -> Result<Option<KeptOpinion>> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        kept_columns!(),
+        " FROM review_opinions o LEFT JOIN users u ON u.id = o.user_id \
+         WHERE o.project_id = $1 AND o.step = $2 AND o.since_ms = $3 AND o.user_id = $4"
+    ))
+    .bind(project)
+    .bind(step.to_string())
+    .bind(since_ms)
+    .bind(user)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(|r| kept_opinion(r, None)).transpose()
 }
 
 /// The review opinions kept on the project that `keep` takes, by record and digest: what a
@@ -176,12 +203,8 @@ async fn opinion_before_pass(at: PassAt<'_>) -> Result<Option<DomainError>> {
     let Some(form) = rules.profile(&p.profile_id).and_then(|x| x.review(form_id)) else {
         return Ok(None);
     };
-    // The passer's own at this visit, among the project's few (one read).
-    let since = run.progress.since_ms;
-    let mine = kept(conn, None, p.id.0)
-        .await?
-        .into_iter()
-        .find(|k| k.step == step.key && k.since_ms == since && k.opinion.user == user.0);
+    // The passer's own at this visit.
+    let mine = kept_by(conn, p.id.0, &step.key, run.progress.since_ms, user.0).await?;
     Ok(r::pass_refusal(form, mine.as_ref().map(|k| &k.opinion))
         .map(|(cite, text)| DomainError::GateRefused { cite, text }))
 }
