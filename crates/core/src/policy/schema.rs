@@ -640,6 +640,18 @@ impl Profile {
         }
     }
 
+    /// Whether any rule of this profile tests `fact` (a stage's, a document's or a
+    /// deadline's condition, a threshold, a gate's requirement or condition): a fact no rule
+    /// tests decides nothing under it, and need not be derived for its projects.
+    pub fn mentions(&self, fact: Fact) -> bool {
+        let any = |conds: &[Condition]| conds.iter().any(|c| c.fact == fact);
+        self.stages.iter().any(|r| any(&r.when) || any(&r.unless))
+            || self.documents.iter().any(|r| any(&r.when) || any(&r.replace_when))
+            || self.deadlines.iter().any(|r| any(&r.when))
+            || self.thresholds.iter().any(|r| r.fact == fact)
+            || self.gates.iter().any(|r| any(&r.requires) || any(&r.when))
+    }
+
     /// Where this profile grounds a provision: its own `[[provisions]]` entry, or the gate that
     /// enforces it (a common capability rebuilt, systems outside the catalog at approval).
     pub fn basis(&self, provision: Provision) -> Option<ProvisionRule> {

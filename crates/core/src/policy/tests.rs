@@ -251,3 +251,21 @@ fn events_are_recorded_by_the_party_that_causes_them() {
     let finance = yeji.recorder(EventKind::FinancialReviewDone);
     assert!(finance.allows(&[Role::Viewer], &[PartyKind::Finance], false));
 }
+
+/// `Profile::mentions` finds a fact wherever a rule tests it: checked against the whole
+/// profile written out, where a `"fact"` field names it exactly when some rule tests it (a
+/// condition or a threshold). A new kind of condition `mentions` does not look at fails it.
+#[test]
+fn a_profile_mentions_exactly_the_facts_its_rules_test() {
+    for p in builtin() {
+        let written = serde_json::to_string(&p).expect("profile as JSON");
+        for fact in Fact::ALL {
+            let named = written.contains(&format!("\"fact\":\"{}\"", fact.as_str()));
+            assert_eq!(p.mentions(*fact), named, "{} {}", p.head.id, fact.as_str());
+        }
+    }
+    let lhasa = builtin().into_iter().find(|p| p.head.id == "lhasa").expect("lhasa");
+    let yeji = builtin().into_iter().find(|p| p.head.id == "yeji").expect("yeji");
+    assert!(lhasa.mentions(Fact::RebuildsCommonCapability));
+    assert!(!yeji.mentions(Fact::RebuildsCommonCapability));
+}

@@ -19,6 +19,9 @@ impl crate::projects::FactSource for CommonCapabilityFacts {
     ) -> crate::projects::FactFuture<'a> {
         Box::pin(common_capability_fact(conn, p, facts))
     }
+    fn only(&self) -> &'static [govit_core::policy::Fact] {
+        &[govit_core::policy::Fact::RebuildsCommonCapability]
+    }
 }
 
 async fn published_common_capabilities(

@@ -103,6 +103,13 @@ pub trait FactSource: Send + Sync {
     fn before_approval(&self, _facts: &mut Facts) -> bool {
         false
     }
+
+    /// The facts it derives, when it derives only facts a profile's rules test and nothing
+    /// else reads (lhasa:8's common capability): it is then not read for a project whose
+    /// profile tests none of them. Empty by default: the source is always read.
+    fn only(&self) -> &'static [govit_core::policy::Fact] {
+        &[]
+    }
 }
 
 /// What a [`FactSource`] returns.

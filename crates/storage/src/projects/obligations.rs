@@ -123,8 +123,14 @@ impl Store {
     pub(crate) async fn basis_of(&self, conn: &mut AnyConnection, p: &Project) -> Result<Basis> {
         let mut sourced = Facts::new();
         let approved = p.status == ProjectStatus::Approved;
+        let rules = self.rules();
+        let profile = rules.profile(&p.profile_id);
         for source in self.fact_sources.iter() {
             if !approved && source.before_approval(&mut sourced) {
+                continue;
+            }
+            let only = source.only();
+            if !only.is_empty() && profile.is_some_and(|x| !only.iter().any(|f| x.mentions(*f))) {
                 continue;
             }
             source.derive(conn, p, &mut sourced).await?;
