@@ -385,7 +385,7 @@ impl Store {
         // The department each party kind stands for in this jurisdiction (its first), read
         // only when a duty is owed by a party other than the owner unit.
         let mut party_depts: Vec<(String, i64)> = Vec::new();
-        if list.iter().any(|o| o.rule.owed_by != "owner_unit") {
+        if list.iter().any(|o| o.rule.owed_by != super::run::OWNER) {
             party_depts = sqlx::query_as(
                 "SELECT k.kind, d.id FROM department_party_kinds k JOIN departments d ON d.id = k.department_id \
                  WHERE d.jurisdiction_id = $1",
@@ -395,7 +395,7 @@ impl Store {
             .await?;
         }
         let dept_for = |party: &str| -> Option<i64> {
-            if party == "owner_unit" {
+            if party == super::run::OWNER {
                 return Some(p.owner_department_id.0);
             }
             party_depts.iter().filter(|(k, _)| k == party).map(|(_, id)| *id).min()

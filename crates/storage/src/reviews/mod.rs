@@ -169,22 +169,6 @@ pub(crate) async fn seen(
         .collect())
 }
 
-/// The reader's opinion at a visit of a step, if kept.
-pub(crate) async fn mine_at(
-    conn: &mut AnyConnection, project: i64, step: &str, since_ms: i64, user: UserId,
-) -> Result<Option<(i64, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT id, version FROM review_opinions \
-         WHERE project_id = $1 AND step = $2 AND since_ms = $3 AND user_id = $4",
-    )
-    .bind(project)
-    .bind(step.to_string())
-    .bind(since_ms)
-    .bind(user.0)
-    .fetch_optional(&mut *conn)
-    .await?)
-}
-
 /// The check before a pass at a step with a review form: the passer's own opinion at this
 /// visit is in, and it is not 不同意.
 pub struct OpinionBeforePass;

@@ -1,7 +1,7 @@
 //! Recording a review opinion: a step of the change path on the project, by a person who
 //! holds an open slot of the current step, at the version of their opinion they saw.
 
-use super::{kept, mine_at};
+use super::kept_by;
 use crate::Result;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written};
 use crate::projects::Project;
@@ -63,14 +63,9 @@ impl Step<Project> for RecordOpinion {
         let existing = match run.progress.step(&run.route) {
             Some(s) => {
                 let user = cx.who.principal.user_id;
-                match mine_at(cx.conn, p.id.0, &s.key, run.progress.since_ms, user).await? {
-                    Some((id, version)) => kept(cx.conn, None, p.id.0)
-                        .await?
-                        .into_iter()
-                        .find(|k| k.id == id)
-                        .map(|k| (id, version, k.opinion)),
-                    None => None,
-                }
+                kept_by(cx.conn, p.id.0, &s.key, run.progress.since_ms, user.0)
+                    .await?
+                    .map(|k| (k.id, k.version, k.opinion))
             }
             None => None,
         };
