@@ -29,9 +29,10 @@ async fn report(store: &Store, id: i64, deep: bool, out: &mut String) -> Result<
         let mark = if c.intact() { "完整" } else { "有改动" };
         let _ = writeln!(
             out,
-            "第 {} 项 {} {} {} {}（{} 个文件，密钥 {}）：{}，{}",
+            "第 {} 项 {} {}{} {} {}（{} 个文件，密钥 {}）：{}，{}",
             c.seq,
             at,
+            if c.run.is_empty() { String::new() } else { format!("{}：", c.run) },
             c.step,
             c.verb,
             c.user_name,

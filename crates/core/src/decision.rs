@@ -29,6 +29,25 @@ pub struct Decision {
     /// Absent from messages signed before review forms existed, which verify unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reviews: Vec<SeenReview>,
+    /// For a decision on a run beside the path (a contract's filing, a payment …): that record
+    /// and the SM3 of what it asked to be decided. Absent from the path's own decisions, whose
+    /// messages read as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<SeenSubject>,
+}
+
+/// The record a decision on a run beside the path decided: its kind (`payment` …), its id,
+/// and the SM3 of its content as it stood (`content_digest`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenSubject {
+    pub kind: String,
+    pub id: i64,
+    pub sm3: String,
+}
+
+/// The SM3 of a record's content as a decision sees it (its JSON as written).
+pub fn content_digest(content: &serde_json::Value) -> String {
+    crypto::sm3_hex(content.to_string().as_bytes())
 }
 
 /// A review opinion a decision saw: its record, who gave it (a party's label) and the SM3
@@ -111,6 +130,20 @@ impl Decision {
                     "{}的评审意见已被改动（签名时 SM3 {}，现为 {}）",
                     r.by,
                     short(&r.sm3),
+                    short(&n.sm3)
+                )),
+                Some(_) => {}
+            }
+        }
+        if let Some(s) = &self.subject {
+            match &now.subject {
+                None => out.push("所办事项的记录已被删除".to_string()),
+                Some(n) if n.kind != s.kind || n.id != s.id => {
+                    out.push("决定记录所属的事项已被改动".to_string())
+                }
+                Some(n) if n.sm3 != s.sm3 => out.push(format!(
+                    "所办事项的内容已被改动（签名时 SM3 {}，现为 {}）",
+                    short(&s.sm3),
                     short(&n.sm3)
                 )),
                 Some(_) => {}
@@ -247,6 +280,7 @@ mod tests {
             }],
             opinions: vec![SeenOpinion::of(1, r#"{"pass":{"note":""}}"#)],
             reviews: vec![],
+            subject: None,
         }
     }
 
@@ -329,5 +363,32 @@ mod tests {
         assert!(!v.intact());
         let v = check("{}", &k, &sig, None, Some(&d), &named);
         assert_eq!(v.changes, vec!["决定记录无法读取".to_string()]);
+    }
+
+    #[test]
+    fn a_decided_record_is_covered_by_its_content() {
+        let s = Sm2Signer::generate();
+        let old = decision();
+        let (m, ..) = signed(&old, &s);
+        assert!(!m.contains("subject"), "a decision of the path keeps its old form");
+        let content = serde_json::json!({"terms": {"amount_yuan": 300_000}});
+        let mut d = decision();
+        d.subject =
+            Some(SeenSubject { kind: "payment".into(), id: 5, sm3: content_digest(&content) });
+        let (m, k, sig) = signed(&d, &s);
+        assert_eq!(Decision::parse(&m).as_ref(), Some(&d));
+        assert!(check(&m, &k, &sig, Some(&s.public_key()), Some(&d), &named).intact());
+        let mut now = d.clone();
+        let raised = serde_json::json!({"terms": {"amount_yuan": 3_000_000}});
+        now.subject = Some(SeenSubject {
+            sm3: content_digest(&raised),
+            ..d.subject.clone().expect("subject")
+        });
+        let v = check(&m, &k, &sig, Some(&s.public_key()), Some(&now), &named);
+        assert_eq!(v.changes.len(), 1, "{:?}", v.changes);
+        assert!(v.changes[0].starts_with("所办事项的内容已被改动"), "{:?}", v.changes);
+        now.subject = None;
+        let v = check(&m, &k, &sig, Some(&s.public_key()), Some(&now), &named);
+        assert_eq!(v.changes, vec!["所办事项的记录已被删除".to_string()]);
     }
 }

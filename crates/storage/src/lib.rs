@@ -107,6 +107,9 @@ pub struct Store {
     pass_checks: Arc<Vec<Box<dyn projects::PassCheck>>>,
     /// What rooms above `projects` add to an act as it is written (its signature).
     act_hooks: Arc<Vec<Box<dyn projects::ActHook>>>,
+    /// The kinds of record whose runs go beside a project's path, read without their types
+    /// (the decisions room checks the signed decisions of each).
+    subject_kinds: Arc<Vec<Box<dyn projects::run::subject::SubjectKind>>>,
     /// Bumped by every committed write, so that what is derived from the data (the
     /// navigation's counts) knows when it may have changed.
     writes: Arc<std::sync::atomic::AtomicU64>,
@@ -209,6 +212,17 @@ impl Store {
                 Box::new(reviews::OpinionBeforePass),
             ]),
             act_hooks: Arc::new(vec![Box::new(decisions::SignDecisions)]),
+            subject_kinds: Arc::new({
+                use projects::run::subject::KindOf;
+                vec![
+                    KindOf::<contracts::Contract>::boxed(),
+                    KindOf::<changes::Change>::boxed(),
+                    KindOf::<progress::Report>::boxed(),
+                    KindOf::<acceptances::Acceptance>::boxed(),
+                    KindOf::<payments::Payment>::boxed(),
+                    KindOf::<submissions::Submission>::boxed(),
+                ]
+            }),
             writes: Arc::default(),
             todo_cache: Arc::default(),
             counts: Arc::default(),

@@ -269,6 +269,95 @@ async fn yeji_pays_within_the_plan_and_the_approved_budget() {
     assert_eq!(codes, [StatusCode::OK, StatusCode::CONFLICT], "{x:?} {y:?}");
 }
 
+/// The decisions of the project's payment runs, as `GET /api/v1/projects/{id}/decisions`
+/// lists them: (verb, intact, changes).
+async fn payment_decisions(api: &Api, id: i64) -> Vec<(String, bool, String)> {
+    let (s, list) = api.get(&format!("/api/v1/projects/{id}/decisions")).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    list.as_array()
+        .expect("list")
+        .iter()
+        .filter(|d| d["run"].as_str().is_some_and(|r| r.contains("拨付申请")))
+        .map(|d| {
+            let v = d["verb"].as_str().unwrap_or_default().to_string();
+            (v, d["intact"] == json!(true), d["changes"].to_string())
+        })
+        .collect()
+}
+
+async fn exec(app: &TestApp, sql: &str) {
+    govit_storage::sqlx::raw_sql(govit_storage::sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(app.store.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+#[tokio::test]
+async fn each_payment_decision_is_signed_over_the_request_and_a_changed_amount_is_named() {
+    let app = spawn_app().await;
+    let web = app.login("clerk").await;
+    let id = web.create_draft("拨付签名测试").await;
+    web.submit(id).await;
+    assert_eq!(app.approve_yeji(id).await["status"], "approved");
+    let clerk = &app.api("clerk").await;
+    let reviewer = &app.api("reviewer").await;
+    let finance = &app.api("finance").await;
+    publish_plan(&[reviewer, &app.api("qzf").await], 2026).await;
+    let (_, path_before) = clerk.get(&format!("/api/v1/projects/{id}/decisions")).await;
+    let path_before = path_before.as_array().map(Vec::len).expect("list");
+    let (s, a) = clerk.post(&format!("/api/v1/projects/{id}/payments"), body("10")).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let pay = a["id"].as_i64().expect("id");
+    // Sent, returned for a correction, corrected and sent again, then paid.
+    let (s, a) = act(clerk, pay, "pass", json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    let first_step = a["steps"][0]["key"].clone();
+    let (s, a) =
+        act(reviewer, pay, "return", json!({"to": first_step, "reason": "收款单位名称有误"})).await;
+    assert_eq!((s, a["status"].clone()), (StatusCode::OK, json!("returned")), "{a}");
+    let mut edit = body("12");
+    edit["version"] = a["version"].clone();
+    let (s, a) = clerk.put(&format!("/api/v1/payments/{pay}"), edit).await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    let (walked, refused) = pass_all(&[clerk, reviewer, finance], "payments", pay).await;
+    assert!(refused.is_none(), "{refused:?}");
+    assert_eq!(walked.len(), 3, "{walked:?}");
+
+    let list = payment_decisions(clerk, id).await;
+    let verbs: Vec<&str> = list.iter().map(|(v, ..)| v.as_str()).collect();
+    assert_eq!(verbs, ["报送", "退回", "报送", "通过", "通过"], "{list:?}");
+    assert!(list.iter().all(|(_, intact, _)| *intact), "{list:?}");
+    let (_, all) = clerk.get(&format!("/api/v1/projects/{id}/decisions")).await;
+    assert_eq!(all.as_array().map(Vec::len), Some(path_before + 5), "the path's stay listed");
+    assert!(all.to_string().contains("\"signature\":\"valid\""), "{all}");
+
+    // The amount raised in the database after it was paid: the decisions since the last
+    // sending name it; those before the owner's correction saw what was then asked.
+    exec(&app, &format!("UPDATE project_payments SET amount_yuan = 1200000 WHERE id = {pay}"))
+        .await;
+    let list = payment_decisions(clerk, id).await;
+    let intact: Vec<bool> = list.iter().map(|(_, i, _)| *i).collect();
+    assert_eq!(intact, [true, true, false, false, false], "{list:?}");
+    assert!(list[4].2.contains("所办事项的内容已被改动"), "{list:?}");
+    // The payment's signature of its last decision removed: named as unsigned.
+    exec(&app, &format!("UPDATE project_payments SET amount_yuan = 120000 WHERE id = {pay}")).await;
+    exec(
+        &app,
+        &format!(
+            "DELETE FROM subject_decision_signatures WHERE kind = 'payment' AND subject_id = {pay} \
+             AND seq = (SELECT MAX(seq) FROM subject_decision_signatures WHERE subject_id = {pay})"
+        ),
+    )
+    .await;
+    let list = payment_decisions(clerk, id).await;
+    let intact: Vec<bool> = list.iter().map(|(_, i, _)| *i).collect();
+    assert_eq!(intact, [true, true, true, true, false], "{list:?}");
+    assert!(list[4].2.contains("没有这项决定的签名记录"), "{list:?}");
+    // The page lists them under the payment's name.
+    let (_, page) = web.text(&format!("/projects/{id}/verify")).await;
+    assert!(page.contains("第 1 笔资金拨付申请："), "{page}");
+}
+
 #[tokio::test]
 async fn a_payment_is_requested_on_its_pages_without_javascript() {
     let app = spawn_app().await;

@@ -136,6 +136,20 @@ impl Store {
                        "algorithm": "SM2-with-SM3"})
             })
             .collect();
+        let beside: Vec<(String, i64, i64, String, String, String)> = sqlx::query_as(
+            "SELECT kind, subject_id, seq, message, public_key, signature \
+             FROM subject_decision_signatures WHERE project_id = $1 ORDER BY kind, subject_id, seq",
+        )
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        let signed: Vec<Value> = signed
+            .into_iter()
+            .chain(beside.into_iter().map(|(kind, subject, seq, message, key, signature)| {
+                json!({"kind": kind, "subject_id": subject, "seq": seq, "message": message,
+                       "public_key": key, "signature": signature, "algorithm": "SM2-with-SM3"})
+            }))
+            .collect();
         entries.push(doc("决定签名.json", "签名的审批决定（SM2）", &json!(signed)));
         for (path, what, value) in [
             ("合同.json", "合同及其备案", subjects::<Contract>(self, &mut conn, id).await?),

@@ -156,6 +156,9 @@ impl Subject for Contract {
     fn state(route: &Route, progress: &Progress, returned: bool) -> &'static str {
         contract::status(route, progress, returned).as_str()
     }
+    fn asked(&self) -> serde_json::Value {
+        json!({"project_id": self.project_id, "terms": self.terms})
+    }
 }
 
 /// The construction contracts' O&M period, in whole years: the longest of the project's

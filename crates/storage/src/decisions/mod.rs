@@ -5,11 +5,13 @@
 //! its signature, its act as it stands, the records of the files it saw, and (deep) the
 //! files' bytes in the file store, naming whatever changed.
 
+use crate::projects::run::subject::SubjectNow;
 use crate::projects::{ActAt, ActHook, FactFuture, Project};
 use crate::{Result, Store};
 use govit_core::crypto::{Signer, key_id};
 use govit_core::decision::{
-    self, Decision, FORMAT, SeenFile, SeenOpinion, SeenReview, Verdict, short,
+    self, Decision, FORMAT, SeenFile, SeenOpinion, SeenReview, SeenSubject, Verdict,
+    content_digest, short,
 };
 use govit_core::ids::ProjectId;
 use govit_core::workflow::Verb;
@@ -46,7 +48,7 @@ fn verb_of(text: &str) -> Option<Verb> {
 }
 
 async fn sign(at: ActAt<'_>) -> Result<()> {
-    let ActAt { store, conn, project, seq, act, earlier } = at;
+    let ActAt { store, conn, project, seq, act, earlier, subject } = at;
     if !decides(&act.verb) {
         return Ok(());
     }
@@ -92,7 +94,11 @@ async fn sign(at: ActAt<'_>) -> Result<()> {
     let profile = rules.profile(&project.profile_id);
     let final_ =
         |k: &crate::reviews::KeptOpinion| decided(k.opinion.user, &k.step, k.opinion.at_ms);
-    let reviews = crate::reviews::seen(conn, profile, project.id.0, &final_).await?;
+    // The review opinions are the path's; a decision on a run beside it covers its record.
+    let reviews = match subject {
+        None => crate::reviews::seen(conn, profile, project.id.0, &final_).await?,
+        Some(_) => Vec::new(),
+    };
     let d = Decision {
         format: FORMAT.into(),
         project: project.id.0,
@@ -111,13 +117,27 @@ async fn sign(at: ActAt<'_>) -> Result<()> {
             .map(|(s, v, ..)| SeenOpinion::of(*s, v))
             .collect(),
         reviews,
+        subject: subject.map(|s| SeenSubject {
+            kind: s.kind.into(),
+            id: s.id,
+            sm3: content_digest(&s.content),
+        }),
     };
     let message = d.message();
     let (public_key, signature) = store.sign_hex(&message)?;
-    sqlx::query(
-        "INSERT INTO decision_signatures (project_id, seq, message, public_key, signature) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
+    match subject {
+        None => sqlx::query(
+            "INSERT INTO decision_signatures (project_id, seq, message, public_key, signature) \
+             VALUES ($1, $2, $3, $4, $5)",
+        ),
+        Some(s) => sqlx::query(
+            "INSERT INTO subject_decision_signatures \
+             (kind, subject_id, project_id, seq, message, public_key, signature) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(s.kind)
+        .bind(s.id),
+    }
     .bind(project.id.0)
     .bind(seq)
     .bind(message)
@@ -131,6 +151,10 @@ async fn sign(at: ActAt<'_>) -> Result<()> {
 /// One decision of a project as verified.
 #[derive(Debug, Clone, Serialize)]
 pub struct DecisionCheck {
+    /// The record whose run it is on, by name (建设合同《…》); empty: the project's own path.
+    pub run: String,
+    /// Where a page finds it: its act's number on the path; `kind-id-seq` beside it.
+    pub anchor: String,
     pub seq: i64,
     /// The step in the regulation's words.
     pub step: String,
@@ -167,8 +191,9 @@ impl Store {
         self.signer.get().map(|s| s.key_id())
     }
 
-    /// Verifies every decision on a project the caller has read; `deep` reads each file it
-    /// saw from the file store again and recomputes its digest.
+    /// Verifies every decision on a project the caller has read — on its path and on every
+    /// run beside it (contracts, payments …); `deep` reads each file it saw from the file store
+    /// again and recomputes its digest.
     pub async fn verify_decisions(&self, p: &Project, deep: bool) -> Result<Vec<DecisionCheck>> {
         let mut conn = self.pool.acquire().await?;
         let kept: Vec<(i64, String, String, String)> = sqlx::query_as(
@@ -178,11 +203,22 @@ impl Store {
         .bind(p.id.0)
         .fetch_all(&mut *conn)
         .await?;
+        let beside: Vec<(String, i64, i64, String, String, String)> = sqlx::query_as(
+            "SELECT kind, subject_id, seq, message, public_key, signature \
+             FROM subject_decision_signatures WHERE project_id = $1 ORDER BY kind, subject_id, seq",
+        )
+        .bind(p.id.0)
+        .fetch_all(&mut *conn)
+        .await?;
         let acts = acts(&mut conn, p.id).await?;
         let files = file_rows(&mut conn, p.id).await?;
         let rules = self.rules();
         let profile = rules.profile(&p.profile_id);
         let reviews = crate::reviews::seen(&mut conn, profile, p.id.0, &|_| true).await?;
+        let mut subjects = Vec::new();
+        for k in self.subject_kinds.iter() {
+            subjects.extend(k.on_project(self, &mut conn, p.id).await?);
+        }
         drop(conn);
         let name = |m: &str| {
             let n = profile
@@ -193,59 +229,32 @@ impl Store {
         let step_name = |key: &str| {
             profile.and_then(|pr| pr.step_action(key)).map_or_else(|| key.to_string(), String::from)
         };
-        let platform_key = self.signer.get().map(|s| s.public_key());
-        let mut digests: HashMap<String, std::result::Result<String, String>> = HashMap::new();
-        let mut out = Vec::with_capacity(kept.len());
+        let mut judge = Judge {
+            store: self,
+            platform_key: self.signer.get().map(|s| s.public_key()),
+            name: &name,
+            deep,
+            digests: HashMap::new(),
+        };
+        let mut out = Vec::with_capacity(kept.len() + beside.len());
         for (seq, message, public_key, signature) in &kept {
             let signed = Decision::parse(message);
             let now = signed.as_ref().and_then(|s| reread(s, &acts, &files, &reviews));
-            let mut verdict = decision::check(
-                message,
-                public_key,
-                signature,
-                platform_key.as_deref(),
-                now.as_ref(),
-                &name,
-            );
-            let seen = signed.as_ref().map(|s| s.materials.clone()).unwrap_or_default();
-            if deep {
-                for f in &seen {
-                    if !digests.contains_key(&f.sm3) {
-                        digests.insert(f.sm3.clone(), self.stored_digest(&f.sm3).await);
-                    }
-                    match digests.get(&f.sm3) {
-                        Some(Ok(d)) if *d == f.sm3 => {}
-                        Some(Ok(d)) => verdict.changes.push(format!(
-                            "{}的文件“{}”的内容已被改动（签名时 SM3 {}，现为 {}）",
-                            name(&f.material),
-                            f.name,
-                            short(&f.sm3),
-                            short(d)
-                        )),
-                        _ => verdict.changes.push(format!(
-                            "{}的文件“{}”在附件存储中已找不到",
-                            name(&f.material),
-                            f.name
-                        )),
-                    }
-                }
-            }
+            let verdict = judge.verdict(message, public_key, signature, now.as_ref()).await;
             let act = acts.iter().find(|a| a.seq == *seq);
             let verb = act
                 .and_then(|a| verb_of(&a.verb))
                 .or_else(|| signed.as_ref().and_then(|s| verb_of(&s.verb)));
             out.push(DecisionCheck {
+                run: String::new(),
+                anchor: seq.to_string(),
                 seq: *seq,
                 step: step_name(signed.as_ref().map_or("", |s| s.step.as_str())),
                 verb: verb_label(verb.as_ref(), signed.as_ref().map_or("", |s| s.step.as_str())),
                 user_name: act.map(|a| a.user_name.clone()).unwrap_or_default(),
                 at_ms: signed.as_ref().map_or(0, |s| s.at_ms),
-                key_id: if public_key.is_empty() {
-                    String::new()
-                } else {
-                    key_id(&hex::decode(public_key).unwrap_or_default())
-                },
-                files: seen,
+                key_id: fingerprint(public_key),
+                files: signed.as_ref().map(|s| s.materials.clone()).unwrap_or_default(),
                 reviews: signed.as_ref().map(|s| s.reviews.clone()).unwrap_or_default(),
                 verdict,
                 deep,
@@ -254,24 +263,70 @@ impl Store {
         // A decision whose signature record is gone is a change too.
         for a in acts.iter().filter(|a| verb_of(&a.verb).is_some_and(|v| decides(&v))) {
             if !kept.iter().any(|(s, ..)| *s == a.seq) {
-                out.push(DecisionCheck {
-                    seq: a.seq,
-                    step: step_name(&a.step),
-                    verb: verb_label(verb_of(&a.verb).as_ref(), &a.step),
-                    user_name: a.user_name.clone(),
-                    at_ms: a.at_ms,
-                    key_id: String::new(),
-                    files: Vec::new(),
-                    reviews: Vec::new(),
-                    verdict: Verdict {
-                        signature: decision::SignatureState::Unsigned,
-                        changes: vec!["没有这项决定的签名记录".into()],
-                    },
+                out.push(unsigned(
+                    String::new(),
+                    a.seq.to_string(),
+                    a.seq,
+                    step_name(&a.step),
+                    verb_label(verb_of(&a.verb).as_ref(), &a.step),
+                    (a.user_name.clone(), a.at_ms),
                     deep,
-                });
+                ));
             }
         }
-        out.sort_by_key(|c| c.seq);
+        // The runs beside the path, each decision against its record as it stands.
+        for (kind, id, seq, message, public_key, signature) in &beside {
+            let subject = subjects.iter().find(|s| s.asked.kind == kind && s.asked.id == *id);
+            let signed = Decision::parse(message);
+            let now = match (signed.as_ref(), subject) {
+                (Some(d), Some(s)) => reread_beside(d, s, &files),
+                _ => None,
+            };
+            let verdict = judge.verdict(message, public_key, signature, now.as_ref()).await;
+            let act = subject.and_then(|s| s.run.acts.iter().find(|a| a.seq == *seq));
+            let step = signed.as_ref().map_or("", |s| s.step.as_str());
+            out.push(DecisionCheck {
+                run: subject.map(|s| s.named.clone()).unwrap_or_default(),
+                anchor: format!("{kind}-{id}-{seq}"),
+                seq: *seq,
+                step: subject.map_or_else(|| step.to_string(), |s| step_of(s, step)),
+                verb: beside_label(
+                    subject,
+                    step,
+                    act.map(|a| &a.act.verb)
+                        .cloned()
+                        .or_else(|| signed.as_ref().and_then(|s| verb_of(&s.verb)))
+                        .as_ref(),
+                ),
+                user_name: act.map(|a| a.actor_name.clone()).unwrap_or_default(),
+                at_ms: signed.as_ref().map_or(0, |s| s.at_ms),
+                key_id: fingerprint(public_key),
+                files: signed.as_ref().map(|s| s.materials.clone()).unwrap_or_default(),
+                reviews: Vec::new(),
+                verdict,
+                deep,
+            });
+        }
+        for s in &subjects {
+            for a in s.run.acts.iter().filter(|a| decides(&a.act.verb)) {
+                let signed = beside.iter().any(|(k, id, seq, ..)| {
+                    k == s.asked.kind && *id == s.asked.id && *seq == a.seq
+                });
+                if !signed {
+                    out.push(unsigned(
+                        s.named.clone(),
+                        format!("{}-{}-{}", s.asked.kind, s.asked.id, a.seq),
+                        a.seq,
+                        step_of(s, &a.act.step),
+                        beside_label(Some(s), &a.act.step, Some(&a.act.verb)),
+                        (a.actor_name.clone(), a.act.at_ms),
+                        deep,
+                    ));
+                }
+            }
+        }
+        // In the order they were made; the path's first when two fall in one millisecond.
+        out.sort_by_key(|c| (c.at_ms, !c.run.is_empty(), c.seq));
         Ok(out)
     }
 
@@ -368,5 +423,150 @@ fn reread(
             .filter(|r| signed.reviews.iter().any(|s| s.id == r.id))
             .cloned()
             .collect(),
+        subject: None,
     })
+}
+
+/// The fingerprint of a kept public key (hex); empty for none.
+fn fingerprint(public_key: &str) -> String {
+    if public_key.is_empty() {
+        String::new()
+    } else {
+        key_id(&hex::decode(public_key).unwrap_or_default())
+    }
+}
+
+/// A decision kept without a signature record.
+fn unsigned(
+    run: String, anchor: String, seq: i64, step: String, verb: &'static str,
+    (user_name, at_ms): (String, i64), deep: bool,
+) -> DecisionCheck {
+    DecisionCheck {
+        run,
+        anchor,
+        seq,
+        step,
+        verb,
+        user_name,
+        at_ms,
+        key_id: String::new(),
+        files: Vec::new(),
+        reviews: Vec::new(),
+        verdict: Verdict {
+            signature: decision::SignatureState::Unsigned,
+            changes: vec!["没有这项决定的签名记录".into()],
+        },
+        deep,
+    }
+}
+
+/// A decision's verb on a run beside the path in words: its owner's pass of the first step
+/// sends the record (报送).
+fn beside_label(s: Option<&SubjectNow>, step: &str, verb: Option<&Verb>) -> &'static str {
+    let first = s.and_then(|s| s.run.route.steps.first()).is_some_and(|f| f.key == step);
+    match verb {
+        Some(Verb::Pass { .. }) if first => "报送",
+        Some(v) => v.kind().label(),
+        None => "",
+    }
+}
+
+/// A step of a run beside the path in the regulation's words.
+fn step_of(s: &SubjectNow, key: &str) -> String {
+    s.run
+        .route
+        .steps
+        .iter()
+        .find(|st| st.key == key)
+        .map_or_else(|| key.to_string(), |st| st.action.clone())
+}
+
+/// A decision on a run beside the path as the records stand now: its act, the files it saw,
+/// the earlier decisions of its run, and what its record asks — unless the record was sent
+/// again since (corrected after a return or a withdrawal: what this decision saw was then
+/// changed by right, and the later decisions cover the new content).
+fn reread_beside(
+    signed: &Decision, s: &SubjectNow, files: &HashMap<i64, SeenFile>,
+) -> Option<Decision> {
+    let act = s.run.acts.iter().find(|a| a.seq == signed.seq)?;
+    let first = s.run.route.steps.first().map(|st| st.key.as_str());
+    let sent_again = s.run.acts.iter().any(|a| {
+        a.seq > signed.seq
+            && Some(a.act.step.as_str()) == first
+            && matches!(a.act.verb, Verb::Pass { .. })
+    });
+    let subject = match (&signed.subject, sent_again) {
+        (Some(kept), true) => Some(kept.clone()),
+        _ => Some(SeenSubject {
+            kind: s.asked.kind.into(),
+            id: s.asked.id,
+            sm3: content_digest(&s.asked.content),
+        }),
+    };
+    Some(Decision {
+        format: signed.format.clone(),
+        project: signed.project,
+        seq: act.seq,
+        step: act.act.step.clone(),
+        verb: act.verb_text.clone(),
+        user: act.act.user.0,
+        at_ms: act.act.at_ms,
+        materials: signed.materials.iter().filter_map(|f| files.get(&f.file).cloned()).collect(),
+        opinions: s
+            .run
+            .acts
+            .iter()
+            .filter(|a| signed.opinions.iter().any(|o| o.seq == a.seq))
+            .map(|a| SeenOpinion::of(a.seq, &a.verb_text))
+            .collect(),
+        reviews: Vec::new(),
+        subject,
+    })
+}
+
+/// Judges kept decisions: each signature against the platform's key, each record against the
+/// records now, and (deep) each file's bytes, read once per digest.
+struct Judge<'a> {
+    store: &'a Store,
+    platform_key: Option<Vec<u8>>,
+    name: &'a (dyn Fn(&str) -> String + Sync),
+    deep: bool,
+    digests: HashMap<String, std::result::Result<String, String>>,
+}
+
+impl Judge<'_> {
+    async fn verdict(
+        &mut self, message: &str, public_key: &str, signature: &str, now: Option<&Decision>,
+    ) -> Verdict {
+        let mut verdict = decision::check(
+            message,
+            public_key,
+            signature,
+            self.platform_key.as_deref(),
+            now,
+            self.name,
+        );
+        if !self.deep {
+            return verdict;
+        }
+        let seen = Decision::parse(message).map(|s| s.materials).unwrap_or_default();
+        for f in &seen {
+            if !self.digests.contains_key(&f.sm3) {
+                let d = self.store.stored_digest(&f.sm3).await;
+                self.digests.insert(f.sm3.clone(), d);
+            }
+            let name = (self.name)(&f.material);
+            match self.digests.get(&f.sm3) {
+                Some(Ok(d)) if *d == f.sm3 => {}
+                Some(Ok(d)) => verdict.changes.push(format!(
+                    "{name}的文件“{}”的内容已被改动（签名时 SM3 {}，现为 {}）",
+                    f.name,
+                    short(&f.sm3),
+                    short(d)
+                )),
+                _ => verdict.changes.push(format!("{name}的文件“{}”在附件存储中已找不到", f.name)),
+            }
+        }
+        verdict
+    }
 }

@@ -187,15 +187,19 @@ pub struct ActAt<'a> {
     /// The run's acts before it, when the writer has read them (the hook reads them itself
     /// otherwise).
     pub earlier: Option<&'a [run::ActRecord]>,
+    /// The record whose run beside the path the act is on (a contract, a payment …), with
+    /// what it asks; `None`: the act is on the project's own path.
+    pub subject: Option<&'a run::subject::Asked>,
 }
 
 /// Runs the registered act hooks on an act just written.
 pub(crate) async fn act_written(
     store: &Store, conn: &mut AnyConnection, project: &Project, seq: i64,
     act: &govit_core::workflow::Act, earlier: Option<&[run::ActRecord]>,
+    subject: Option<&run::subject::Asked>,
 ) -> Result<()> {
     for h in store.act_hooks.iter() {
-        h.written(ActAt { store, conn: &mut *conn, project, seq, act, earlier }).await?;
+        h.written(ActAt { store, conn: &mut *conn, project, seq, act, earlier, subject }).await?;
     }
     Ok(())
 }

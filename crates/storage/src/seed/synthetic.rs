@@ -302,7 +302,7 @@ impl Store {
                 verb: Verb::Pass { note: String::new() },
             };
             crate::projects::run::write_act(conn, id, 1, &act).await?;
-            crate::projects::act_written(self, conn, &p, 1, &act, Some(&[])).await?;
+            crate::projects::act_written(self, conn, &p, 1, &act, Some(&[]), None).await?;
             sqlx::query("UPDATE projects SET submitted_at_ms = $1 WHERE id = $2")
                 .bind(at)
                 .bind(id.0)

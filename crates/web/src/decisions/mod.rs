@@ -30,10 +30,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// A decision as a page lists it.
 pub struct CheckView {
-    /// Its place among the project's decisions (1, 2, 3 …), and its act's number in the run.
+    /// Its place among the project's decisions (1, 2, 3 …), and its act's number in its run.
     pub no: usize,
     pub seq: i64,
-    /// The visit of its step it closed, when the step was decided more than once (第 2 轮 …).
+    /// Where the page anchors it (`decision-…`).
+    pub anchor: String,
+    /// The record whose run it is on (建设合同《…》), empty on the project's own path.
+    pub run: String,
+    /// The visit of its step it decided, when the step was taken more than once (第 2 轮 …):
+    /// the co-signers of one visit share it.
     pub round: usize,
     pub at: String,
     pub step: String,
@@ -48,19 +53,44 @@ pub struct CheckView {
     pub changes: Vec<String>,
 }
 
+/// The visit of its step each decision decided, counted on its own run: a step decided again
+/// after its run went elsewhere (another step decided, or this one returned or refused) is a
+/// new visit; the co-signers of one 会签 share theirs.
+fn visits(checks: &[DecisionCheck]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(checks.len());
+    for (i, c) in checks.iter().enumerate() {
+        let same_run = |d: &&DecisionCheck| d.run == c.run;
+        let previous = checks[..i].iter().rev().find(same_run);
+        let earlier = out
+            .iter()
+            .zip(&checks[..i])
+            .rev()
+            .find(|(_, d)| d.run == c.run && d.step == c.step)
+            .map(|(v, _)| *v);
+        let visit = match (previous, earlier) {
+            (Some(p), Some(v)) if p.step == c.step && p.verb != "退回" && p.verb != "不予通过" => {
+                v
+            }
+            (_, Some(v)) => v + 1,
+            (_, None) => 1,
+        };
+        out.push(visit);
+    }
+    out
+}
+
 /// The decisions as a page lists them, numbered, each step's visits counted.
 fn views(checks: &[DecisionCheck]) -> Vec<CheckView> {
+    let visit = visits(checks);
     checks
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let of_step = |d: &&DecisionCheck| d.step == c.step;
-            let before = checks[..i].iter().filter(of_step).count();
-            let round = match checks.iter().filter(of_step).count() {
-                1 => 0,
-                _ => before + 1,
-            };
-            view(c, i + 1, round)
+            let more = checks
+                .iter()
+                .zip(&visit)
+                .any(|(d, v)| d.run == c.run && d.step == c.step && *v > 1);
+            view(c, i + 1, if more { visit[i] } else { 0 })
         })
         .collect()
 }
@@ -70,6 +100,8 @@ fn view(c: &DecisionCheck, no: usize, round: usize) -> CheckView {
         no,
         round,
         seq: c.seq,
+        anchor: c.anchor.clone(),
+        run: c.run.clone(),
         at: fmt_ms(c.at_ms),
         step: c.step.clone(),
         verb: c.verb,
@@ -148,10 +180,14 @@ pub struct SeenFileDto {
     sm3: String,
 }
 
-/// A decision (通过, 退回, 不予通过) on the project's path as verified.
+/// A decision (通过, 退回, 不予通过; 报送 of a record beside the path) on the project's path or
+/// on a run beside it (a contract's filing, a payment …) as verified.
 #[derive(Serialize, ToSchema)]
 pub struct DecisionDto {
-    /// The act's number in the project's run.
+    /// The record whose run beside the path it is on (建设合同《…》, 资金拨付申请 …); empty: the
+    /// project's own path.
+    run: String,
+    /// The act's number in its run.
     seq: i64,
     step: String,
     /// 通过, 退回 or 不予通过.
@@ -186,6 +222,7 @@ pub async fn list_decisions(
         checks
             .iter()
             .map(|c| DecisionDto {
+                run: c.run.clone(),
                 seq: c.seq,
                 step: c.step.clone(),
                 verb: c.verb.to_string(),
@@ -213,4 +250,45 @@ pub async fn list_decisions(
             })
             .collect(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use govit_core::decision::{SignatureState, Verdict};
+
+    fn check(run: &str, step: &str, verb: &'static str) -> DecisionCheck {
+        DecisionCheck {
+            run: run.into(),
+            anchor: String::new(),
+            seq: 0,
+            step: step.into(),
+            verb,
+            user_name: String::new(),
+            at_ms: 0,
+            key_id: String::new(),
+            files: Vec::new(),
+            reviews: Vec::new(),
+            verdict: Verdict { signature: SignatureState::Valid, changes: Vec::new() },
+            deep: false,
+        }
+    }
+
+    #[test]
+    fn co_signers_share_a_visit_and_a_step_decided_again_after_a_return_is_the_next() {
+        let checks = [
+            check("", "提交申报", "提交申报"),
+            check("", "集中审查论证", "通过"),
+            check("", "集中审查论证", "通过"),
+            check("", "集中审查论证", "退回"),
+            check("第 1 笔资金拨付申请", "审核", "通过"),
+            check("", "提交申报", "提交申报"),
+            check("", "集中审查论证", "通过"),
+            check("", "集中审查论证", "通过"),
+            check("", "审批", "通过"),
+        ];
+        assert_eq!(visits(&checks), [1, 1, 1, 1, 1, 2, 2, 2, 1]);
+        let rounds: Vec<usize> = views(&checks).iter().map(|v| v.round).collect();
+        assert_eq!(rounds, [1, 1, 1, 1, 0, 2, 2, 2, 0], "a step taken once shows no round");
+    }
 }

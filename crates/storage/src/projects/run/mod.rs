@@ -547,7 +547,8 @@ impl Step<Project> for RunStep {
             ..p.clone()
         });
         write_act(conn, p.id, d.seq, &d.act).await?;
-        super::act_written(cx.store, conn, p, d.seq, &d.act, cx.carry.acts.as_deref()).await?;
+        super::act_written(cx.store, conn, p, d.seq, &d.act, cx.carry.acts.as_deref(), None)
+            .await?;
         if let Some(acts) = &mut cx.carry.acts {
             acts.push(ActRecord {
                 seq: d.seq,

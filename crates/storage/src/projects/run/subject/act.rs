@@ -3,7 +3,7 @@
 //! the project's timeline.
 
 use super::*;
-use crate::projects::run::{decide_on, keep_act_at};
+use crate::projects::run::{ActRecord, decide_on, keep_act_at};
 
 /// One act on a subject's run (报送, a party's consent, 备案 or 批准, 退回 for correction,
 /// 撤回 by the sender), at the version the user saw.
@@ -21,6 +21,8 @@ impl<S> SubjectAct<S> {
 #[derive(Default)]
 pub struct ActInput {
     run: Option<Run>,
+    /// Its project (the decision's signature is kept under it).
+    project: Option<Project>,
     parties: Vec<String>,
     holders: String,
     /// The gates in front of the step when the act would pass a gated one.
@@ -32,9 +34,19 @@ pub struct ActInput {
     ended: Option<chrono::NaiveDate>,
 }
 
+/// What an act on a subject's run decided: the act, the run's outcome, its number in the run,
+/// and what its signature covers besides (the project, the acts before it).
+pub struct ActDecision {
+    act: Act,
+    outcome: Outcome,
+    seq: i64,
+    project: Option<Project>,
+    earlier: Vec<ActRecord>,
+}
+
 impl<S: Subject> Step<S> for SubjectAct<S> {
     type Input = ActInput;
-    type Decision = (Act, Outcome, i64);
+    type Decision = ActDecision;
 
     fn action(&self) -> String {
         format!("{}.{}", S::KIND, self.verb.kind().as_str())
@@ -72,7 +84,7 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
         } else {
             None
         };
-        Ok(ActInput { run: Some(run), parties, holders, gates, early, ended })
+        Ok(ActInput { run: Some(run), project, parties, holders, gates, early, ended })
     }
     fn decide(&self, at: At<'_, S>, input: ActInput) -> Decided<Self::Decision> {
         let s = at.record()?;
@@ -100,7 +112,7 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
                 return Err(DomainError::GateRefused { cite, text });
             }
         }
-        decide_on(
+        let (act, outcome, seq) = decide_on(
             &run.route,
             &run.progress,
             run.acts.len(),
@@ -108,16 +120,37 @@ impl<S: Subject> Step<S> for SubjectAct<S> {
             &self.verb,
             at.who.now_ms,
             Naming { holders: &input.holders, subject, done },
-        )
+        )?;
+        let ActInput { run, project, .. } = input;
+        Ok(ActDecision {
+            act,
+            outcome,
+            seq,
+            project,
+            earlier: run.map(|r| r.acts).unwrap_or_default(),
+        })
     }
-    async fn write(
-        &self, cx: &mut Cx<'_, S>, (act, outcome, seq): Self::Decision,
-    ) -> Result<Written> {
+    async fn write(&self, cx: &mut Cx<'_, S>, decision: ActDecision) -> Result<Written> {
+        let ActDecision { act, outcome, seq, project, earlier } = decision;
         let s = cx.record()?.clone();
         let (id, version) = s.key();
         let who = cx.who;
         let conn = &mut *cx.conn;
         keep_act_at(conn, S::ACTS, id, seq, &act, version).await?;
+        // What rooms above add to the act (its signature, over what the subject asks).
+        if let Some(p) = project.as_ref() {
+            let asked = Asked::of(&s);
+            crate::projects::act_written(
+                cx.store,
+                conn,
+                p,
+                seq,
+                &act,
+                Some(&earlier),
+                Some(&asked),
+            )
+            .await?;
+        }
         let route = s.route(cx.store);
         let step_action = route
             .index_of(&act.step)

@@ -95,6 +95,16 @@ pub trait Subject: Record + Clone + Send + Sync + 'static {
     fn goes_on_when_ended(&self) -> bool {
         false
     }
+    /// What it asks to be decided, as its decisions are signed over: its audit view without its
+    /// state and version (a contract also without its firm's name as registered now).
+    fn asked(&self) -> serde_json::Value {
+        let mut content = self.audit_view();
+        if let Some(o) = content.as_object_mut() {
+            o.remove("status");
+            o.remove("version");
+        }
+        content
+    }
     /// Why a verb its run offers is not for it, if it is not (项目终止's receipt is not judged:
     /// the authority receives the owner's statement, or returns it for more).
     fn refuses(&self, _verb: VerbKind) -> Option<&'static str> {
@@ -584,4 +594,75 @@ async fn waiting_where<S: Subject>(
     let clause = any.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(" OR ");
     w.and(&format!("({clause})"), any.into_iter().flat_map(|(_, p)| p).collect());
     Ok(Some((w, joined)))
+}
+
+/// A subject as a decision on its run is signed over: its kind and id, and what it asks to be
+/// decided ([`Subject::asked`]: the terms of a payment, a contract's …).
+#[derive(Debug, Clone)]
+pub struct Asked {
+    pub kind: &'static str,
+    pub id: i64,
+    pub content: serde_json::Value,
+}
+
+impl Asked {
+    pub fn of<S: Subject>(s: &S) -> Asked {
+        Asked { kind: S::KIND, id: s.key().0, content: s.asked() }
+    }
+}
+
+/// A subject as its signed decisions are checked again: what it asks now, its name and its
+/// run.
+pub struct SubjectNow {
+    pub asked: Asked,
+    pub named: String,
+    pub run: Run,
+}
+
+/// The subjects of one kind read without knowing their type (the decisions room checks every
+/// run of a project): registered with the store, one for each kind of subject.
+pub trait SubjectKind: Send + Sync {
+    fn kind(&self) -> &'static str;
+    /// The subjects of this kind on `project`, each with its run.
+    fn on_project<'a>(
+        &'a self, store: &'a Store, conn: &'a mut AnyConnection, project: ProjectId,
+    ) -> SubjectsFuture<'a>;
+}
+
+/// What [`SubjectKind::on_project`] returns.
+pub type SubjectsFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<SubjectNow>>> + Send + 'a>>;
+
+/// The [`SubjectKind`] of `S`.
+pub struct KindOf<S>(PhantomData<fn() -> S>);
+
+impl<S> KindOf<S> {
+    pub fn boxed() -> Box<dyn SubjectKind>
+    where
+        S: Subject,
+    {
+        Box::new(KindOf::<S>(PhantomData))
+    }
+}
+
+impl<S: Subject> SubjectKind for KindOf<S> {
+    fn kind(&self) -> &'static str {
+        S::KIND
+    }
+    fn on_project<'a>(
+        &'a self, store: &'a Store, conn: &'a mut AnyConnection, project: ProjectId,
+    ) -> SubjectsFuture<'a> {
+        Box::pin(async move {
+            let sql = format!("{} WHERE s.project_id = $1 ORDER BY s.id", S::SELECT);
+            let rows =
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(project.0).fetch_all(&mut *conn).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let s = S::from_row(row)?;
+                let run = run_of(store, conn, &s).await?;
+                out.push(SubjectNow { asked: Asked::of(&s), named: s.named(), run });
+            }
+            Ok(out)
+        })
+    }
 }
