@@ -342,6 +342,8 @@ async fn urgent_projects_join_through_linxiangs_supplementary_plan_and_lhasa_has
     let clerk = cast.api("clerk");
     let sent = |name: &'static str| clerk.send_new(declaration_json(name));
     let planned = sent("临湘市年度计划内项目").await;
+    // linxiang-data:11: a project enters the plan once found able to share its data.
+    cast.api("reviewer").establish(planned, &[("can_share", 1)]).await;
     let apis = cast.all();
     let annual = publish_plan(&apis, 2026).await;
     assert!(annual["lines"].to_string().contains(&format!("\"project_id\":{planned}")), "{annual}");
@@ -375,6 +377,31 @@ async fn urgent_projects_join_through_linxiangs_supplementary_plan_and_lhasa_has
     assert_eq!(gate(urgent).await, "pass");
     assert_eq!(gate(planned).await, "pass");
     assert_eq!(gate(ordinary).await, "fail");
+    // The year's second batch takes a project found able to share its data, not one that is
+    // not found so yet; added by hand, that one is refused under linxiang-data:11.
+    let sharing = sent("临湘市第二批项目").await;
+    cast.api("reviewer").establish(sharing, &[("can_share", 1)]).await;
+    let mut batch = None;
+    for api in &apis {
+        let (s, p) = api.post("/api/v1/plans", json!({"kind": "annual", "year": 2026})).await;
+        if s == StatusCode::CREATED {
+            batch = Some((*api, p));
+            break;
+        }
+    }
+    let (compiler, second) = batch.expect("a second batch");
+    let lines = second["lines"].to_string();
+    assert!(lines.contains(&format!("\"project_id\":{sharing}")), "{second}");
+    assert!(!lines.contains(&format!("\"project_id\":{ordinary}")), "{second}");
+    let (s, e) = compiler
+        .post(
+            &format!("/api/v1/plans/{}/lines", second["id"]),
+            json!({"version": second["version"], "projects": [ordinary]}),
+        )
+        .await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("gate_refused")), "{e}");
+    assert!(e.to_string().contains("linxiang-data:11"), "{e}");
+    assert!(e.to_string().contains("是否能互联互通、共享"), "{e}");
 
     // lhasa:7's urgent projects are each approved by the city on their owner's plan: no
     // supplementary plan to compile, and the refusal says so.

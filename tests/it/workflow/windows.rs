@@ -176,22 +176,46 @@ async fn lhasa_7_after_august_31_is_planned_for_the_year_after_next() {
     // Its pre-review falls on the fourth Thursday of the month: 2025-09-25.
     let task = task_on(reviewer, late).await;
     assert_eq!(task["due"], "2025-09-25", "{task}");
-    // Both are built in 2026, but only the one sent in time enters the 2026 plan: the late one
-    // waits for the plan of its plan year (lhasa:7), and cannot be added to this one.
+    // The late one passes its pre-review; the one sent in time has not yet, so no project can
+    // enter the 2026 plan (lhasa:7: what the pre-review passes enters the plan), and the
+    // refusal says so.
+    let signed = cast.pass_step(late).await;
+    assert_eq!(signed.first().map(|(a, _)| a.as_str()), Some("组织预审"), "{signed:?}");
     let apis = cast.all();
-    let mut plan = Value::Null;
-    for api in &apis {
-        let (s, p) = api.post("/api/v1/plans", json!({"kind": "annual", "year": 2026})).await;
-        if s == StatusCode::CREATED {
-            plan = p;
-            break;
+    let start = || async {
+        for api in &apis {
+            let (s, p) = api.post("/api/v1/plans", json!({"kind": "annual", "year": 2026})).await;
+            if s != StatusCode::FORBIDDEN {
+                return (s, p);
+            }
         }
-    }
+        panic!("nobody compiles lhasa's plan");
+    };
+    let (s, e) = start().await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")), "{e}");
+    assert!(e["message"].as_str().is_some_and(|m| m.contains("预审通过的纳入")), "{e}");
+    // Pre-reviewed, the one sent in time enters it; the late one waits for the plan of its plan
+    // year and cannot be added to this one.
+    cast.pass_step(on_time).await;
+    let (s, plan) = start().await;
+    assert_eq!(s, StatusCode::CREATED, "{plan}");
     let lines: Vec<i64> = plan["lines"]
         .as_array()
         .expect("lines")
         .iter()
         .filter_map(|l| l["project_id"].as_i64())
         .collect();
-    assert!(lines.contains(&on_time) && !lines.contains(&late), "{plan}");
+    assert_eq!(lines, [on_time], "{plan}");
+    let id = plan["id"].as_i64().expect("plan");
+    let (s, e) = reviewer
+        .post(
+            &format!("/api/v1/plans/{id}/lines"),
+            json!({"version": plan["version"], "projects": [late]}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("projects")),
+        "{e}"
+    );
 }

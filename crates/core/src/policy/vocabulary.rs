@@ -128,6 +128,7 @@ named_enum!(
         FundsSuspended => "funds_suspended", "是否已暂停拨付资金",
         ConstructionSuspended => "construction_suspended", "是否已暂停项目建设",
         OmFundsStopped => "om_funds_stopped", "是否已决定不安排运维经费",
+        PreReviewPassed => "pre_review_passed", "是否已通过预审",
     }
 );
 
@@ -264,6 +265,7 @@ impl Fact {
             Fact::ContractFiled => Some(EventKind::ContractFiled),
             Fact::SupervisorFiled => Some(EventKind::SupervisorFiled),
             Fact::AcceptanceFiled => Some(EventKind::AcceptanceFiled),
+            Fact::PreReviewPassed => Some(EventKind::PreReviewPassed),
             _ => None,
         }
     }
@@ -279,6 +281,7 @@ impl Fact {
             Fact::ContractFiled => Some("由建设合同的备案步骤自动判定"),
             Fact::SupervisorFiled => Some("由监理合同的备案步骤自动判定"),
             Fact::AcceptanceFiled => Some("由项目验收的验收备案步骤自动判定"),
+            Fact::PreReviewPassed => Some("由审批流程的项目申报预审步骤自动判定"),
             Fact::OmYearsInContract => Some("由登记的建设合同约定的运维期自动计算"),
             Fact::OmMonthsInContract => Some("由登记的建设合同约定的运维期自动计算"),
             Fact::ChangeRatioBp => Some("由登记的项目调整的调增、调减金额累计自动计算"),

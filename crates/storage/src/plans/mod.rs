@@ -15,8 +15,10 @@ use govit_core::decision::{SeenOpinion, Verdict};
 use govit_core::declaration::{ConstructionPeriod, YearMonth};
 use govit_core::ids::{JurisdictionId, ProjectId};
 use govit_core::money::Yuan;
+use govit_core::obligation::{GateCheck, GateRefusal};
 use govit_core::org::{Principal, Role};
 use govit_core::plan::{self, PlanKind, PlanLine, PlanStatus};
+use govit_core::policy::GatedAction;
 use govit_core::workflow::{Act, Actor, Progress, Route, Verb, VerbKind, replay};
 use serde::Serialize;
 use serde_json::json;
@@ -422,8 +424,31 @@ pub(crate) async fn candidate_ids(
             _ => true,
         })
         .map(|(id, _)| id)
-        .collect();
-    Ok(ids)
+        .collect::<Vec<i64>>();
+    // An annual plan takes only those its profile's `enter_plan` gates let in (lhasa:7: once
+    // pre-reviewed; linxiang-data:11: able to share their data).
+    let gated = kind == PlanKind::Annual
+        && profile.is_some_and(|p| p.gates.iter().any(|g| g.action == GatedAction::EnterPlan));
+    if !gated {
+        return Ok(ids);
+    }
+    let mut kept = Vec::with_capacity(ids.len());
+    for id in ids {
+        if plan_gate_refusal(store, conn, id).await?.is_none() {
+            kept.push(id);
+        }
+    }
+    Ok(kept)
+}
+
+/// The first of its profile's `enter_plan` gates (列入年度计划) project `id` does not pass, with
+/// its article and why; `None` when it passes them all.
+pub(crate) async fn plan_gate_refusal(
+    store: &Store, conn: &mut AnyConnection, id: i64,
+) -> Result<Option<GateRefusal>> {
+    let Some(p) = crate::projects::fetch(conn, ProjectId(id)).await? else { return Ok(None) };
+    let gates = store.gate_checks(conn, &p, GatedAction::EnterPlan, None).await?;
+    Ok(gates.iter().find_map(GateCheck::refusal))
 }
 
 /// A plan with what its reader may do with it.

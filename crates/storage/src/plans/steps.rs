@@ -99,6 +99,9 @@ pub struct StartInput {
     candidates: Vec<i64>,
     title: String,
     compilers: String,
+    /// What the profile's `enter_plan` gates ask of a project an annual plan takes, with
+    /// their articles (lhasa:7's pre-review).
+    entry: Vec<String>,
 }
 
 impl Step<Plan> for StartPlan {
@@ -130,6 +133,22 @@ impl Step<Plan> for StartPlan {
             };
             (route, title)
         };
+        let entry: Vec<String> = match self.kind {
+            PlanKind::Annual => {
+                let rules = cx.store.rules();
+                rules
+                    .profile(&profile)
+                    .map(|p| {
+                        p.gates
+                            .iter()
+                            .filter(|g| g.action == govit_core::policy::GatedAction::EnterPlan)
+                            .map(|g| format!("{}（{}）", g.text, g.cite))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            }
+            PlanKind::Supplementary => Vec::new(),
+        };
         let compilers = route
             .as_ref()
             .and_then(|r| r.steps.first())
@@ -151,7 +170,7 @@ impl Step<Plan> for StartPlan {
             }
             false => Vec::new(),
         };
-        Ok(StartInput { profile, route, parties, open, candidates, title, compilers })
+        Ok(StartInput { profile, route, parties, open, candidates, title, compilers, entry })
     }
     fn decide(&self, _: At<'_, Plan>, input: StartInput) -> Decided<(String, Vec<i64>)> {
         let Some(route) = &input.route else {
@@ -190,14 +209,18 @@ impl Step<Plan> for StartPlan {
         if input.candidates.is_empty() {
             return Err(DomainError::InvalidState {
                 message: format!(
-                    "没有可列入{} 年{}的项目：计划列入本年度内建设、已提交申报、未终止且未列入本年度其他计划的项目{}（{}）",
+                    "没有可列入{} 年{}的项目：计划列入本年度内建设、已提交申报、未终止且未列入本年度其他计划的项目{}（{}）{}",
                     self.year,
                     self.kind.label(),
                     match self.kind {
                         PlanKind::Supplementary => "，增补计划只列入经认定为急需的项目",
                         PlanKind::Annual => "",
                     },
-                    first.cite
+                    first.cite,
+                    match input.entry.is_empty() {
+                        true => String::new(),
+                        false => format!("；列入年度计划还须符合：{}", input.entry.join("；")),
+                    }
                 ),
             });
         }
@@ -268,6 +291,9 @@ pub struct EditInput {
     takeable: Vec<i64>,
     /// For a removal or an amount: the line.
     line: Option<PlanLine>,
+    /// For an addition: the ids an `enter_plan` gate of the profile keeps out, each with the
+    /// gate's refusal.
+    gated: Vec<(i64, govit_core::obligation::GateRefusal)>,
 }
 
 impl Step<Plan> for EditLines {
@@ -294,6 +320,13 @@ impl Step<Plan> for EditLines {
                 let profile = &plan.profile_id;
                 input.takeable =
                     candidate_ids(cx.store, cx.conn, profile, j, kind, year, Some(ids)).await?;
+                if kind == PlanKind::Annual {
+                    for id in ids.iter().filter(|i| !input.takeable.contains(i)) {
+                        if let Some(r) = plan_gate_refusal(cx.store, cx.conn, *id).await? {
+                            input.gated.push((*id, r));
+                        }
+                    }
+                }
             }
             LineChange::Remove(pid) | LineChange::Amount(pid, _) => {
                 input.line =
@@ -319,6 +352,12 @@ impl Step<Plan> for EditLines {
             LineChange::Add(ids) => {
                 if ids.is_empty() {
                     return Err(DomainError::invalid("projects", "请选择要列入计划的项目"));
+                }
+                if let Some((bad, r)) = input.gated.first() {
+                    return Err(DomainError::GateRefused {
+                        cite: r.cite.clone(),
+                        text: format!("项目 {bad} 不能列入年度计划：{}", r.text),
+                    });
                 }
                 if let Some(bad) = ids.iter().find(|i| !input.takeable.contains(i)) {
                     return Err(DomainError::invalid(

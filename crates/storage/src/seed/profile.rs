@@ -308,8 +308,13 @@ pub async fn sample_projects(store: &Store, now_ms: i64, j: JurisdictionId) -> R
             // The gates in front of the approval, settled before its last step.
             let view = store.run_view(&reviewer, &p, now_ms).await?;
             let last = view.run.route.approval_index() == Some(view.run.progress.current);
-            let gates =
-                if last { store.gates_of(&p, GatedAction::Approve).await? } else { Vec::new() };
+            // Those in front of entering the plan first (linxiang-data:11): the plan published
+            // for the approval's sake takes the project only once they hold.
+            let mut gates = Vec::new();
+            if last {
+                gates.extend(store.gates_of(&p, GatedAction::EnterPlan).await?);
+                gates.extend(store.gates_of(&p, GatedAction::Approve).await?);
+            }
             let rules = store.rules();
             let profile = rules.profile(&p.profile_id);
             for g in gates.iter().filter(|g| g.refusal().is_some()) {
