@@ -181,11 +181,9 @@ async fn unknown_addresses_get_govits_own_not_found() {
 async fn a_forms_address_opened_as_a_page_leads_back_to_its_record() {
     let app = spawn_app().await;
     let clerk = app.login("clerk").await;
-    for (path, back) in [
-        ("/projects/1/decide", "/projects/1"),
-        ("/projects/1/act/transfer", "/projects/1"),
-        ("/logout", "/"),
-    ] {
+    for (path, back) in
+        [("/projects/1/decide", "/projects/1"), ("/projects/1/act/transfer", "/projects/1")]
+    {
         let r = clerk.get(path).await;
         assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
         assert!(r.headers()["allow"].to_str().expect("allow").contains("POST"), "{path}");

@@ -168,6 +168,14 @@ async fn missing_or_wrong_csrf_token_is_refused_and_changes_nothing() {
 async fn logout_ends_the_session() {
     let app = spawn_app().await;
     let clerk = app.login("clerk").await;
+    // Opened as a page, /logout says the reader is still signed in and ends nothing itself.
+    let (s, page) = clerk.text("/logout").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("您仍以 教体局申报经办人 的身份登录") && page.contains("confirm-logout"),
+        "{page}"
+    );
+    assert_eq!(clerk.get("/projects").await.status(), StatusCode::OK);
     assert_eq!(clerk.post("/logout", &[]).await.status(), StatusCode::SEE_OTHER);
     assert_eq!(clerk.get("/projects").await.status(), StatusCode::SEE_OTHER);
 }

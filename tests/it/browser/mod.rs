@@ -355,7 +355,7 @@ async fn declare_return_resubmit_approve_in_chromium() {
         assert!(page.contains("资源共享性：86") && page.contains("尚缺"), "{page}");
         click(&c, "#decision-approve").await;
         click(&c, "#decide").await;
-        wait_for(&c, "已签署通过").await;
+        wait_for(&c, "本步为会签，其余单位签署后即送下一步办理").await;
         logout(&c).await;
         let id: i64 = project_path.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
         app.pass_steps(id, &YEJI_JOINT_REVIEW[1..]).await;
@@ -538,12 +538,12 @@ async fn xinzhou_transport_chain_through_the_party_group_and_the_city_in_chromiu
         let id: i64 = project_path.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
 
         // xinzhou-transport:10: the data center's review, then the bureau's party group.
-        pass_from_queue(&c, &base, &data_center, "交通运输综合执法平台", "已签署通过").await;
-        pass_from_queue(&c, &base, &party_group, "交通运输综合执法平台", "已签署通过").await;
+        pass_from_queue(&c, &base, &data_center, "交通运输综合执法平台", "已送下一步办理").await;
+        pass_from_queue(&c, &base, &party_group, "交通运输综合执法平台", "已送下一步办理").await;
         // The city's authority reviews, its gates' facts established (xinzhou-transport:8, 10).
         let facts = [("systems_outside_catalog", 0), ("can_share", 1)];
         app.api(&authority).await.establish(id, &facts).await;
-        pass_from_queue(&c, &base, &authority, "交通运输综合执法平台", "已签署通过").await;
+        pass_from_queue(&c, &base, &authority, "交通运输综合执法平台", "已送下一步办理").await;
         // 市政府's consent approves it.
         pass_from_queue(&c, &base, &city, "交通运输综合执法平台", "已审核通过").await;
 
@@ -599,14 +599,14 @@ async fn lhasa_path_with_a_return_and_a_resubmission_in_chromium() {
                 wait_for(&c, "审核意见：提交评审材料").await;
                 click(&c, "#decision-approve").await;
                 click(&c, "#decide").await;
-                wait_for(&c, "已签署通过").await;
+                wait_for(&c, "下一步办理").await;
                 logout(&c).await;
             }
         };
         // lhasa:7's pre-review, lhasa:4's security review and crypto review, the materials.
-        pass_from_queue(&c, &base, &authority, name, "已签署通过").await;
-        pass_from_queue(&c, &base, &cyberspace, name, "已签署通过").await;
-        pass_from_queue(&c, &base, &crypto, name, "已签署通过").await;
+        pass_from_queue(&c, &base, &authority, name, "下一步办理").await;
+        pass_from_queue(&c, &base, &cyberspace, name, "下一步办理").await;
+        pass_from_queue(&c, &base, &crypto, name, "下一步办理").await;
         owner_step(&c).await;
 
         // The technical review returns it to the owner with a reason.
@@ -626,11 +626,11 @@ async fn lhasa_path_with_a_return_and_a_resubmission_in_chromium() {
         click(&c, "#submit-declaration").await;
         wait_for(&c, "已提交申报").await;
         logout(&c).await;
-        pass_from_queue(&c, &base, &authority, name, "已签署通过").await;
-        pass_from_queue(&c, &base, &cyberspace, name, "已签署通过").await;
-        pass_from_queue(&c, &base, &crypto, name, "已签署通过").await;
+        pass_from_queue(&c, &base, &authority, name, "下一步办理").await;
+        pass_from_queue(&c, &base, &cyberspace, name, "下一步办理").await;
+        pass_from_queue(&c, &base, &crypto, name, "下一步办理").await;
         owner_step(&c).await;
-        pass_from_queue(&c, &base, &authority, name, "已签署通过").await;
+        pass_from_queue(&c, &base, &authority, name, "下一步办理").await;
         // Passed its reviews, it joins the year's plan, which the city approves (lhasa:6/7).
         app.publish_plan_in("lhasa", 2026).await;
         // lhasa:14: the owner files on the platform, the authority issues the approval.
@@ -639,7 +639,7 @@ async fn lhasa_path_with_a_return_and_a_resubmission_in_chromium() {
         wait_for(&c, "审核意见：在综合服务平台报批或备案").await;
         click(&c, "#decision-approve").await;
         click(&c, "#decide").await;
-        wait_for(&c, "已签署通过").await;
+        wait_for(&c, "下一步办理").await;
         logout(&c).await;
         pass_from_queue(&c, &base, &authority, name, "已审核通过").await;
 
@@ -704,7 +704,7 @@ async fn linxiang_draws_its_expert_panel_and_an_expert_scores_in_chromium() {
         wait_for(&c, "审核意见").await;
         click(&c, "#decision-approve").await;
         click(&c, "#decide").await;
-        wait_for(&c, "已签署通过").await;
+        wait_for(&c, "下一步办理").await;
         logout(&c).await;
 
         // A member of the panel finds it in their queue, scores and signs.
@@ -719,7 +719,7 @@ async fn linxiang_draws_its_expert_panel_and_an_expert_scores_in_chromium() {
         give_opinion(&c, &base, &format!("/projects/{id}")).await;
         click(&c, "#decision-approve").await;
         click(&c, "#decide").await;
-        wait_for(&c, "已签署通过").await;
+        wait_for(&c, "下一步办理").await;
         logout(&c).await;
         let (_, tasks) = app.api(&expert).await.get("/api/v1/tasks").await;
         assert!(

@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::shell::auth::{self, LOGIN_CSRF_COOKIE, SESSION_COOKIE, User};
-use crate::shell::page::{PageResult, see_other};
+use crate::shell::page::{PageResult, html, see_other};
 use crate::shell::view::{Layout, SummaryItem};
 use askama::Template;
 use axum::Form;
@@ -113,6 +113,24 @@ pub async fn login(
     };
     let errors = vec![SummaryItem { href: "#login".into(), message }];
     login_page(&state, &headers, login, &next, errors, None, StatusCode::UNAUTHORIZED)
+}
+
+#[derive(Template)]
+#[template(path = "accounts/logout.html")]
+struct LogoutPage {
+    layout: Layout,
+    name: String,
+    csrf: String,
+}
+
+/// `/logout` opened as a page (a bookmark, a typed address): the reader is still signed in,
+/// and signs out with the button — a link alone never ends a session.
+pub async fn logout_page(State(state): State<AppState>, user: User) -> PageResult {
+    html(LogoutPage {
+        layout: Layout::for_user(&state, &user, "退出登录", "").await?,
+        name: user.principal.name.clone(),
+        csrf: user.csrf.clone(),
+    })
 }
 
 pub async fn logout(State(state): State<AppState>, user: User) -> PageResult {

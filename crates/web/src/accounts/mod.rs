@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/login", get(login::login_form).post(login::login))
-        .route("/logout", post(login::logout))
+        .route("/logout", get(login::logout_page).post(login::logout))
         .route("/account/password", get(password::password_form).post(password::change_password))
         .route("/account/tokens", get(tokens::tokens).post(tokens::create_token))
         .route("/account/tokens/{id}/revoke", post(tokens::revoke_token))

@@ -77,6 +77,7 @@ pub async fn decide_project(
             }
             Err(e) => return Err(e.into()),
         };
+    let passing = matches!(decision, Decision::Approve { .. });
     // A return to a chosen earlier step; the owner's first step otherwise.
     let to = f.get("to").map(|s| s.trim()).filter(|s| !s.is_empty());
     let command = match (&decision, to) {
@@ -96,10 +97,24 @@ pub async fn decide_project(
         return crate::projects::show::project_page(&state, &user, ProjectId(id), None, entered)
             .await;
     }
-    Ok(respond::redirect(&state, result?, |p| {
+    let changed = result?;
+    // A pass of a 会签 step others have still to sign leaves the step where it was.
+    let cosigning = match (passing, changed.record.status) {
+        (true, ProjectStatus::Submitted) => {
+            let view =
+                state.store.run_view(&user.principal, &changed.record, state.now_ms()).await?;
+            view.run.acts.last().is_some_and(|a| {
+                a.act.user == user.principal.user_id
+                    && view.run.progress.step(&view.run.route).is_some_and(|s| s.key == a.act.step)
+            })
+        }
+        _ => false,
+    };
+    Ok(respond::redirect(&state, changed, |p| {
         let done = match p.status {
             ProjectStatus::Approved => "approve",
             ProjectStatus::Rejected => "reject",
+            ProjectStatus::Submitted if cosigning => "cosign",
             ProjectStatus::Submitted => "pass",
             _ => "return",
         };
