@@ -244,3 +244,59 @@ async fn lists_filter_page_and_export() {
     assert_eq!(rows[1][5], "120.5");
     assert_eq!((rows[2][0].as_str(), rows[2][5].as_str()), ("合计", "120.5"));
 }
+
+/// The message after a decision on the page says what happened: a 会签's signature waits for
+/// the others; a return to an earlier step of the reviewers' is a return, not a pass.
+#[tokio::test]
+async fn the_message_after_a_decision_says_what_it_did() {
+    let app = spawn_app().await;
+    let id = app.api("clerk").await.send_new(declaration_json("区决定提示测试平台")).await;
+    app.api("reviewer").await.confirm_yeji_approval_facts(id).await;
+    // The first office to sign yeji:7's joint review: the others have still to sign.
+    let reviewer = app.login("reviewer").await;
+    let r = reviewer
+        .post(
+            &format!("/projects/{id}/review"),
+            &[("v.sharing", "90"), ("conclusion", "agree"), ("version", "0")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let v = reviewer.version(id).await;
+    let r = reviewer
+        .post(
+            &format!("/projects/{id}/decide"),
+            &[("version", &v), ("decision", "approve"), ("reason", "同意")],
+        )
+        .await;
+    assert_eq!(location(&r), "/review?done=cosign");
+    let (_, page) = reviewer.text("/review?done=cosign").await;
+    assert!(page.contains("本步为会签，其余单位签署后即送下一步办理"), "{page}");
+    app.pass_steps(id, &YEJI_JOINT_REVIEW[1..]).await;
+    // 发改委 returns it to the joint review: said as a return.
+    let api = app.api("fgw").await;
+    let (_, path) = api.get(&format!("/api/v1/projects/{id}/path")).await;
+    let joint = path["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["action"] == "集中审查论证")
+        .and_then(|s| s["key"].as_str())
+        .unwrap_or_else(|| panic!("{path}"))
+        .to_string();
+    let fgw = app.login("fgw").await;
+    let v = fgw.version(id).await;
+    let r = fgw
+        .post(
+            &format!("/projects/{id}/decide"),
+            &[
+                ("version", &v),
+                ("decision", "return"),
+                ("reason", "请补充论证意见"),
+                ("to", &joint),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), "/review?done=return_step");
+    let (_, page) = fgw.text("/review?done=return_step").await;
+    assert!(page.contains("已退回所选步骤重新办理") && !page.contains("已通过"), "{page}");
+}

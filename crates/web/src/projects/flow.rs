@@ -115,7 +115,9 @@ pub async fn decide_project(
             ProjectStatus::Approved => "approve",
             ProjectStatus::Rejected => "reject",
             ProjectStatus::Submitted if cosigning => "cosign",
-            ProjectStatus::Submitted => "pass",
+            ProjectStatus::Submitted if passing => "pass",
+            // Returned to an earlier step of the reviewers' (not to the owner).
+            ProjectStatus::Submitted => "return_step",
             _ => "return",
         };
         // A reviewer goes back to the queue; the owner (a step of its own) to the project.

@@ -187,11 +187,12 @@ impl DirectConnection {
         // off the writer's path; the writer does it itself only when the log has grown past
         // 10,000 pages, as a backstop.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
              PRAGMA synchronous = FULL; PRAGMA mmap_size = 0; PRAGMA cache_size = -16000; \
              PRAGMA wal_autocheckpoint = 10000;",
         )
         .map_err(db_error)?;
+        conn.busy_timeout(BUSY_WAIT).map_err(db_error)?;
         conn.set_prepared_statement_cache_capacity(256);
         Ok(DirectConnection {
             conn,
@@ -324,7 +325,11 @@ impl DirectConnection {
         let sql = match (self.depth, statement) {
             // The writer takes SQLite's write lock as it begins: a write that began by reading
             // could not take it later if another connection wrote in between.
-            (0, None) => "BEGIN IMMEDIATE".to_string(),
+            (0, None) => {
+                self.begin_immediate()?;
+                self.depth += 1;
+                return Ok(());
+            }
             (0, Some(s)) => s.as_str().to_string(),
             (_, Some(_)) => return Err(Error::InvalidSavePointStatement),
             (d, None) => format!("SAVEPOINT _sqlx_savepoint_{d}"),
@@ -332,6 +337,22 @@ impl DirectConnection {
         self.run(&sql, None, None)?;
         self.depth += 1;
         Ok(())
+    }
+
+    /// `BEGIN IMMEDIATE`: at once when no other process holds SQLite's write lock (the
+    /// writer's lock of this process is the only one, as a rule); while another does (`govit`
+    /// run from the command line on the same file), the wait of up to [`BUSY_WAIT`] happens
+    /// with the runtime's other tasks moved off this thread, as a commit's flush does.
+    fn begin_immediate(&mut self) -> Result<(), Error> {
+        self.conn.busy_timeout(Duration::ZERO).map_err(db_error)?;
+        let first = self.run("BEGIN IMMEDIATE", None, None);
+        self.conn.busy_timeout(BUSY_WAIT).map_err(db_error)?;
+        match first {
+            Err(Error::Database(e)) if e.code().as_deref().is_some_and(busy) => {
+                blocking(|| self.run("BEGIN IMMEDIATE", None, None)).map(|_| ())
+            }
+            other => other.map(|_| ()),
+        }
     }
 
     fn commit_now(&mut self) -> Result<(), Error> {
@@ -365,6 +386,15 @@ impl DirectConnection {
         }
         out.map(|_| ())
     }
+}
+
+/// How long the writer waits for SQLite's write lock held by another process before it gives
+/// up (as `PRAGMA busy_timeout` on sqlx's connections).
+const BUSY_WAIT: Duration = Duration::from_millis(5000);
+
+/// Whether an SQLite error code (extended, as text) is `SQLITE_BUSY` or one of its kinds.
+fn busy(code: &str) -> bool {
+    code.parse::<i32>().is_ok_and(|c| c & 0xff == rusqlite::ffi::SQLITE_BUSY)
 }
 
 /// Runs `f`, which waits for the disk, letting a multi-threaded runtime move its other tasks

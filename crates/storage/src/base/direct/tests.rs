@@ -99,3 +99,36 @@ async fn statements_bind_read_and_fail_as_sqlxs_driver_has_them() {
     pool.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// While another process holds SQLite's write lock, the writer's transaction waits for it
+/// (off the runtime's thread) and begins once it is let go, rather than failing at once; a
+/// lock held past the wait fails as busy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_waits_for_the_lock_another_process_holds() {
+    install_drivers();
+    let dir = std::env::temp_dir().join(format!("govit-direct-busy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("b.db");
+    let _ = std::fs::remove_file(&file);
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url_for(&url))
+        .await
+        .expect("writer");
+    sqlx::raw_sql("CREATE TABLE t (id BIGINT PRIMARY KEY)").execute(&pool).await.expect("t");
+    let other = rusqlite::Connection::open(&file).expect("other");
+    other.execute_batch("BEGIN IMMEDIATE; INSERT INTO t (id) VALUES (1);").expect("lock");
+    let released = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        other.execute_batch("COMMIT").expect("commit");
+    });
+    let started = Instant::now();
+    let mut tx = pool.begin().await.expect("begins once the lock is let go");
+    assert!(started.elapsed() >= Duration::from_millis(250), "{:?}", started.elapsed());
+    sqlx::query("INSERT INTO t (id) VALUES (2)").execute(&mut *tx).await.expect("insert");
+    tx.commit().await.expect("commit");
+    released.join().expect("other");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t").fetch_one(&pool).await.expect("n");
+    assert_eq!(n, 2);
+}
