@@ -377,6 +377,15 @@ async fn urgent_projects_join_through_linxiangs_supplementary_plan_and_lhasa_has
     assert_eq!(gate(urgent).await, "pass");
     assert_eq!(gate(planned).await, "pass");
     assert_eq!(gate(ordinary).await, "fail");
+    // The project page says how that fact comes about, since no one establishes it there.
+    let (_, page) =
+        app.login(&cast.login_of_reviewer()).await.text(&format!("/projects/{ordinary}")).await;
+    assert!(
+        page.contains(
+            "“是否列入年度计划”由已发布的年度计划、增补计划和项目的增列审批自动判定，无须认定"
+        ),
+        "{page}"
+    );
     // The year's second batch takes a project found able to share its data, not one that is
     // not found so yet; added by hand, that one is refused under linxiang-data:11.
     let sharing = sent("临湘市第二批项目").await;

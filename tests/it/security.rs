@@ -176,7 +176,10 @@ async fn logout_ends_the_session() {
         "{page}"
     );
     assert_eq!(clerk.get("/projects").await.status(), StatusCode::OK);
-    assert_eq!(clerk.post("/logout", &[]).await.status(), StatusCode::SEE_OTHER);
+    let r = clerk.post("/logout", &[]).await;
+    assert_eq!(location(&r), "/login?signed_out=1");
+    let (_, page) = clerk.text("/login?signed_out=1").await;
+    assert!(page.contains("已退出登录。"), "{page}");
     assert_eq!(clerk.get("/projects").await.status(), StatusCode::SEE_OTHER);
 }
 

@@ -28,6 +28,8 @@ struct LoginPage {
 pub struct LoginQuery {
     next: String,
     expired: String,
+    /// Set by 退出登录's redirect.
+    signed_out: String,
 }
 
 /// The one answer to a refused login, whatever the reason.
@@ -35,7 +37,12 @@ const LOGIN_REFUSED: &str = "登录名或密码不正确，或账户已被锁定
      如需解锁，请联系系统管理员。";
 
 fn safe_next(next: &str) -> String {
-    crate::shell::view::same_site_path(next).unwrap_or_else(|| "/".to_string())
+    match crate::shell::view::same_site_path(next) {
+        // Signed in again, the reader is not asked to sign out.
+        Some(p) if p == "/logout" || p.starts_with("/logout?") => "/".to_string(),
+        Some(p) => p,
+        None => "/".to_string(),
+    }
 }
 
 fn login_page(
@@ -72,7 +79,13 @@ fn login_page(
 pub async fn login_form(
     State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LoginQuery>,
 ) -> PageResult {
-    let notice = (!q.expired.is_empty()).then(|| "登录已超时，请重新登录。".to_string());
+    let notice = if !q.expired.is_empty() {
+        Some("登录已超时，请重新登录。".to_string())
+    } else if !q.signed_out.is_empty() {
+        Some("已退出登录。".to_string())
+    } else {
+        None
+    };
     login_page(&state, &headers, "", &safe_next(&q.next), vec![], notice, StatusCode::OK)
 }
 
@@ -135,7 +148,7 @@ pub async fn logout_page(State(state): State<AppState>, user: User) -> PageResul
 
 pub async fn logout(State(state): State<AppState>, user: User) -> PageResult {
     state.store.logout(&user.actor(), state.now_ms(), &user.token).await?;
-    let mut resp = see_other("/login");
+    let mut resp = see_other("/login?signed_out=1");
     if let Ok(v) = auth::set_cookie(&state, SESSION_COOKIE, "", true).parse() {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -151,6 +164,7 @@ mod tests {
         for ok in ["/", "/projects/12?done=submit", "/search?q=%E8%A7%86%E9%A2%91"] {
             assert_eq!(safe_next(ok), ok);
         }
+        assert_eq!(safe_next("/logout"), "/", "not asked to sign out once signed in");
         for bad in [
             "//evil.example/",
             "/\t/evil.example/",

@@ -61,12 +61,29 @@ struct GateRow {
     /// Facts a reviewer can establish here: (code, label in the unit typed, a yes/no fact,
     /// the refusal of the finding just made there).
     pub unknown: Vec<(&'static str, String, bool, Option<String>)>,
+    /// For a gate not met on facts the flow derives (being in a plan …): each such fact and how
+    /// it comes about, since no one establishes it here.
+    pub derived: Vec<(String, &'static str)>,
 }
 
-fn gate_rows(checks: Vec<GateCheck>, entered: &Entered) -> Vec<GateRow> {
+fn gate_rows(
+    checks: Vec<GateCheck>, entered: &Entered, profile: Option<&govit_core::policy::Profile>,
+) -> Vec<GateRow> {
     checks
         .into_iter()
         .map(|g| {
+            let derived = match g.outcome {
+                GateOutcome::Fail => profile
+                    .and_then(|p| p.gates.iter().find(|r| r.id == g.rule_id))
+                    .map(|r| {
+                        r.requires
+                            .iter()
+                            .filter_map(|c| c.fact.derivation().map(|d| (c.fact.label().into(), d)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
             let (outcome, tag) = match g.outcome {
                 GateOutcome::Pass => ("满足", "approved"),
                 GateOutcome::Fail => ("不满足", "returned"),
@@ -87,6 +104,7 @@ fn gate_rows(checks: Vec<GateCheck>, entered: &Entered) -> Vec<GateRow> {
                         (f.as_str(), f.form_label(), flag, error)
                     })
                     .collect(),
+                derived,
             }
         })
         .collect()
@@ -185,8 +203,9 @@ pub fn gates_panel(cx: PanelCx<'_, Project>) -> PanelFuture<'_> {
         if p.status == govit_core::project::ProjectStatus::OutsideScope {
             return Ok(None);
         }
-        let gates = gate_rows(state.store.gates_of(p, GatedAction::Approve).await?, cx.entered);
+        let checks = state.store.gates_of(p, GatedAction::Approve).await?;
         let rules = state.store.rules();
+        let gates = gate_rows(checks, cx.entered, rules.profile(&p.profile_id));
         let view = GatesPanelView {
             p,
             csrf: &cx.user.csrf,
