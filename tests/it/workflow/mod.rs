@@ -146,6 +146,17 @@ async fn lhasa_counts_only_failed_technical_reviews_and_refuses_a_third_round() 
     // technical review, where the owner sends its materials (lhasa:11).
     let walked = cast.walk(id, |t| t["action"] == "技术评审").await;
     assert_eq!(walked, ["组织预审", "网络安全前置审查", "指导、监督、检查", "提交评审材料"]);
+    // The owner's own later step is signed as its sending, not as a reviewer's pass.
+    let (_, signed) = authority.get(&format!("/api/v1/projects/{id}/decisions")).await;
+    let verbs: Vec<(&str, &str)> = signed
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .map(|d| (d["step"].as_str().unwrap_or(""), d["verb"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(verbs.first(), Some(&("编制并报送项目建议书", "提交申报")), "{signed}");
+    assert_eq!(verbs.last(), Some(&("提交评审材料", "报送")), "{signed}");
+    assert_eq!(verbs[1], ("组织预审", "通过"), "{signed}");
     // The pre-review's pass met lhasa:7's duty; lhasa:11's clock runs from the materials.
     assert_eq!(duties("lhasa-7-pre-review").await[0]["status"], "fulfilled");
     let first = duties("lhasa-11-first-review").await;

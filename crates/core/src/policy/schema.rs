@@ -709,6 +709,11 @@ impl Profile {
     /// What the step of that route key (`stage/cite/n`, see `workflow::RouteStep`) does, in
     /// the regulation's words, whichever route it was on.
     pub fn step_action(&self, key: &str) -> Option<&str> {
+        self.chain_step(key).map(|l| l.action.as_str())
+    }
+
+    /// The step of the chains of that route key (`stage/cite/n`), whichever route it was on.
+    pub fn chain_step(&self, key: &str) -> Option<&ChainStep> {
         let (rest, n) = key.rsplit_once('/')?;
         let (stage, cite) = rest.split_once('/')?;
         let n: usize = n.parse().ok()?;
@@ -716,7 +721,6 @@ impl Profile {
             .iter()
             .find(|r| r.stage.as_str() == stage && r.cite == cite)
             .and_then(|r| r.chain.get(n.checked_sub(1)?))
-            .map(|l| l.action.as_str())
     }
 }
 

@@ -5,6 +5,7 @@
 //! its signature, its act as it stands, the records of the files it saw, and (deep) the
 //! files' bytes in the file store, naming whatever changed.
 
+use crate::projects::run::OWNER;
 use crate::projects::run::subject::SubjectNow;
 use crate::projects::{ActAt, ActHook, FactFuture, Project};
 use crate::{Result, Store};
@@ -34,10 +35,17 @@ fn decides(verb: &Verb) -> bool {
     matches!(verb, Verb::Pass { .. } | Verb::Return { .. } | Verb::Reject { .. })
 }
 
-/// A decision's verb in words: the owner's pass of its declaration is its submission.
-fn verb_label(verb: Option<&Verb>, step: &str) -> &'static str {
+/// A decision's verb in words: the owner's pass of its declaration is its submission, of a
+/// later step of its own (lhasa:10's 提交评审材料) a sending (报送).
+fn verb_label(
+    verb: Option<&Verb>, step: &str, profile: Option<&govit_core::policy::Profile>,
+) -> &'static str {
+    let owners = profile
+        .and_then(|p| p.chain_step(step))
+        .is_some_and(|l| !l.parties.is_empty() && l.parties.iter().all(|k| k == OWNER));
     match verb {
         Some(Verb::Pass { .. }) if step.starts_with("declaration/") => "提交申报",
+        Some(Verb::Pass { .. }) if owners => "报送",
         Some(v) => v.kind().label(),
         None => "",
     }
@@ -250,7 +258,11 @@ impl Store {
                 anchor: seq.to_string(),
                 seq: *seq,
                 step: step_name(signed.as_ref().map_or("", |s| s.step.as_str())),
-                verb: verb_label(verb.as_ref(), signed.as_ref().map_or("", |s| s.step.as_str())),
+                verb: verb_label(
+                    verb.as_ref(),
+                    signed.as_ref().map_or("", |s| s.step.as_str()),
+                    profile,
+                ),
                 user_name: act.map(|a| a.user_name.clone()).unwrap_or_default(),
                 at_ms: signed.as_ref().map_or(0, |s| s.at_ms),
                 key_id: fingerprint(public_key),
@@ -268,7 +280,7 @@ impl Store {
                     a.seq.to_string(),
                     a.seq,
                     step_name(&a.step),
-                    verb_label(verb_of(&a.verb).as_ref(), &a.step),
+                    verb_label(verb_of(&a.verb).as_ref(), &a.step, profile),
                     (a.user_name.clone(), a.at_ms),
                     deep,
                 ));
