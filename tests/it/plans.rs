@@ -333,6 +333,9 @@ async fn a_plan_is_compiled_on_its_page_and_sent_without_javascript() {
     assert!(!home.contains("id=\"start-plan\""), "{home}");
     let (_, page) = gov.text(&to).await;
     assert!(page.contains("id=\"pass\"") && page.contains("报批中"), "{page}");
+    // Its signed decisions name the compiler's pass as the 报批 it is.
+    let signed = &page[page.find("id=\"plan-decisions\"").expect("decisions")..];
+    assert!(signed.contains("编制计划 报批"), "{signed}");
 }
 
 #[tokio::test]

@@ -386,7 +386,11 @@ async fn render_plan(
                 seq: c.seq,
                 at: fmt_ms(c.at_ms),
                 step: c.step.clone(),
-                verb: c.verb.label(),
+                // The compiler's pass of its own step sends the plan for approval (报批).
+                verb: match (c.verb, v.run.route.steps.first()) {
+                    (VerbKind::Pass, Some(first)) if first.action == c.step => "报批",
+                    (verb, _) => verb.label(),
+                },
                 user: c.user_name.clone(),
                 signature: c.verdict.signature.label(),
                 intact: c.verdict.intact(),
