@@ -248,7 +248,8 @@ impl Store {
         for (seq, message, public_key, signature) in &kept {
             let signed = Decision::parse(message);
             let now = signed.as_ref().and_then(|s| reread(s, &acts, &files, &reviews));
-            let verdict = judge.verdict(message, public_key, signature, now.as_ref()).await;
+            let seen = signed.as_ref().map(|s| s.materials.clone()).unwrap_or_default();
+            let verdict = judge.verdict(message, public_key, signature, now.as_ref(), &seen).await;
             let act = acts.iter().find(|a| a.seq == *seq);
             let verb = act
                 .and_then(|a| verb_of(&a.verb))
@@ -266,7 +267,7 @@ impl Store {
                 user_name: act.map(|a| a.user_name.clone()).unwrap_or_default(),
                 at_ms: signed.as_ref().map_or(0, |s| s.at_ms),
                 key_id: fingerprint(public_key),
-                files: signed.as_ref().map(|s| s.materials.clone()).unwrap_or_default(),
+                files: seen,
                 reviews: signed.as_ref().map(|s| s.reviews.clone()).unwrap_or_default(),
                 verdict,
                 deep,
@@ -294,7 +295,8 @@ impl Store {
                 (Some(d), Some(s)) => reread_beside(d, s, &files),
                 _ => None,
             };
-            let verdict = judge.verdict(message, public_key, signature, now.as_ref()).await;
+            let seen = signed.as_ref().map(|s| s.materials.clone()).unwrap_or_default();
+            let verdict = judge.verdict(message, public_key, signature, now.as_ref(), &seen).await;
             let act = subject.and_then(|s| s.run.acts.iter().find(|a| a.seq == *seq));
             let step = signed.as_ref().map_or("", |s| s.step.as_str());
             out.push(DecisionCheck {
@@ -313,7 +315,7 @@ impl Store {
                 user_name: act.map(|a| a.actor_name.clone()).unwrap_or_default(),
                 at_ms: signed.as_ref().map_or(0, |s| s.at_ms),
                 key_id: fingerprint(public_key),
-                files: signed.as_ref().map(|s| s.materials.clone()).unwrap_or_default(),
+                files: seen,
                 reviews: Vec::new(),
                 verdict,
                 deep,
@@ -547,8 +549,10 @@ struct Judge<'a> {
 }
 
 impl Judge<'_> {
+    /// The verdict on a kept message, `seen` the files its decision saw (as parsed from it).
     async fn verdict(
         &mut self, message: &str, public_key: &str, signature: &str, now: Option<&Decision>,
+        seen: &[SeenFile],
     ) -> Verdict {
         let mut verdict = decision::check(
             message,
@@ -561,8 +565,7 @@ impl Judge<'_> {
         if !self.deep {
             return verdict;
         }
-        let seen = Decision::parse(message).map(|s| s.materials).unwrap_or_default();
-        for f in &seen {
+        for f in seen {
             if !self.digests.contains_key(&f.sm3) {
                 let d = self.store.stored_digest(&f.sm3).await;
                 self.digests.insert(f.sm3.clone(), d);

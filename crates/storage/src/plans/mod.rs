@@ -378,6 +378,15 @@ pub(crate) async fn candidate_ids(
     store: &Store, conn: &mut AnyConnection, profile: &str, j: JurisdictionId, kind: PlanKind,
     year: i32, only: Option<&[i64]>,
 ) -> Result<Vec<i64>> {
+    Ok(candidates(store, conn, profile, j, kind, year, only).await?.0)
+}
+
+/// [`candidate_ids`], and those of them otherwise takeable that an `enter_plan` gate of the
+/// profile keeps out, each with the gate's refusal.
+pub(crate) async fn candidates(
+    store: &Store, conn: &mut AnyConnection, profile: &str, j: JurisdictionId, kind: PlanKind,
+    year: i32, only: Option<&[i64]>,
+) -> Result<(Vec<i64>, Vec<(i64, GateRefusal)>)> {
     let urgent = match kind {
         PlanKind::Supplementary => {
             " AND EXISTS (SELECT 1 FROM project_facts f WHERE f.project_id = p.id \
@@ -392,7 +401,7 @@ pub(crate) async fn candidate_ids(
                 ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
             )
         }
-        Some(_) => return Ok(Vec::new()),
+        Some(_) => return Ok((Vec::new(), Vec::new())),
         None => String::new(),
     };
     let y = format!("{year:04}");
@@ -430,25 +439,18 @@ pub(crate) async fn candidate_ids(
     let gated = kind == PlanKind::Annual
         && profile.is_some_and(|p| p.gates.iter().any(|g| g.action == GatedAction::EnterPlan));
     if !gated {
-        return Ok(ids);
+        return Ok((ids, Vec::new()));
     }
-    let mut kept = Vec::with_capacity(ids.len());
+    let (mut kept, mut refused) = (Vec::with_capacity(ids.len()), Vec::new());
     for id in ids {
-        if plan_gate_refusal(store, conn, id).await?.is_none() {
-            kept.push(id);
+        let Some(p) = crate::projects::fetch(conn, ProjectId(id)).await? else { continue };
+        let gates = store.gate_checks(conn, &p, GatedAction::EnterPlan, None).await?;
+        match gates.iter().find_map(GateCheck::refusal) {
+            None => kept.push(id),
+            Some(r) => refused.push((id, r)),
         }
     }
-    Ok(kept)
-}
-
-/// The first of its profile's `enter_plan` gates (列入年度计划) project `id` does not pass, with
-/// its article and why; `None` when it passes them all.
-pub(crate) async fn plan_gate_refusal(
-    store: &Store, conn: &mut AnyConnection, id: i64,
-) -> Result<Option<GateRefusal>> {
-    let Some(p) = crate::projects::fetch(conn, ProjectId(id)).await? else { return Ok(None) };
-    let gates = store.gate_checks(conn, &p, GatedAction::EnterPlan, None).await?;
-    Ok(gates.iter().find_map(GateCheck::refusal))
+    Ok((kept, refused))
 }
 
 /// A plan with what its reader may do with it.

@@ -291,8 +291,8 @@ pub struct EditInput {
     takeable: Vec<i64>,
     /// For a removal or an amount: the line.
     line: Option<PlanLine>,
-    /// For an addition: the ids an `enter_plan` gate of the profile keeps out, each with the
-    /// gate's refusal.
+    /// For an addition: the ids the plan could take but for an `enter_plan` gate of the
+    /// profile, each with the gate's refusal.
     gated: Vec<(i64, govit_core::obligation::GateRefusal)>,
 }
 
@@ -318,15 +318,8 @@ impl Step<Plan> for EditLines {
             LineChange::Add(ids) => {
                 let (j, kind, year) = (plan.jurisdiction_id, plan.kind, plan.year);
                 let profile = &plan.profile_id;
-                input.takeable =
-                    candidate_ids(cx.store, cx.conn, profile, j, kind, year, Some(ids)).await?;
-                if kind == PlanKind::Annual {
-                    for id in ids.iter().filter(|i| !input.takeable.contains(i)) {
-                        if let Some(r) = plan_gate_refusal(cx.store, cx.conn, *id).await? {
-                            input.gated.push((*id, r));
-                        }
-                    }
-                }
+                (input.takeable, input.gated) =
+                    candidates(cx.store, cx.conn, profile, j, kind, year, Some(ids)).await?;
             }
             LineChange::Remove(pid) | LineChange::Amount(pid, _) => {
                 input.line =

@@ -13,6 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use govit_core::decision::short;
+use govit_core::workflow::VerbKind;
 use govit_storage::decisions::DecisionCheck;
 use govit_storage::projects::Project;
 use serde::{Deserialize, Serialize};
@@ -68,15 +69,18 @@ fn visits(checks: &[DecisionCheck]) -> Vec<usize> {
             .find(|(_, d)| d.run == c.run && d.step == c.step)
             .map(|(v, _)| *v);
         let visit = match (previous, earlier) {
-            (Some(p), Some(v)) if p.step == c.step && p.verb != "退回" && p.verb != "不予通过" => {
-                v
-            }
+            (Some(p), Some(v)) if p.step == c.step && !ends_visit(p.verb) => v,
             (_, Some(v)) => v + 1,
             (_, None) => 1,
         };
         out.push(visit);
     }
     out
+}
+
+/// Whether a decision (by its verb's label) sends its run away from its step: 退回, 不予通过.
+fn ends_visit(verb: &str) -> bool {
+    [VerbKind::Return, VerbKind::Reject].iter().any(|k| k.label() == verb)
 }
 
 /// The decisions as a page lists them, numbered, each step's visits counted.

@@ -622,7 +622,6 @@ pub struct SubjectNow {
 /// The subjects of one kind read without knowing their type (the decisions room checks every
 /// run of a project): registered with the store, one for each kind of subject.
 pub trait SubjectKind: Send + Sync {
-    fn kind(&self) -> &'static str;
     /// The subjects of this kind on `project`, each with its run.
     fn on_project<'a>(
         &'a self, store: &'a Store, conn: &'a mut AnyConnection, project: ProjectId,
@@ -646,9 +645,6 @@ impl<S> KindOf<S> {
 }
 
 impl<S: Subject> SubjectKind for KindOf<S> {
-    fn kind(&self) -> &'static str {
-        S::KIND
-    }
     fn on_project<'a>(
         &'a self, store: &'a Store, conn: &'a mut AnyConnection, project: ProjectId,
     ) -> SubjectsFuture<'a> {
