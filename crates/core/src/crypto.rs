@@ -6,7 +6,7 @@ use sm2::dsa::{Signature, SigningKey, VerifyingKey};
 use sm2::elliptic_curve::Generate;
 use sm2::elliptic_curve::group::Group as _;
 use sm2::elliptic_curve::ops::Reduce;
-use sm2::elliptic_curve::point::AffineCoordinates;
+use sm2::elliptic_curve::point::{AffineCoordinates, BatchNormalize};
 use sm2::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use sm2::{FieldBytes, NonZeroScalar, ProjectivePoint, Scalar};
 use sm3::{Digest, Sm3};
@@ -151,6 +151,20 @@ impl Sm2Signer {
         (*k.as_ref(), <Scalar as Reduce<FieldBytes>>::reduce(&point.x()))
     }
 
+    /// `count` nonces at once: their points are brought to affine form together, with one
+    /// field inversion for all instead of one each (the inversion is a third of a nonce's cost).
+    fn nonces(count: usize) -> Vec<(Scalar, Scalar)> {
+        let ks: Vec<Scalar> = (0..count).map(|_| *NonZeroScalar::generate().as_ref()).collect();
+        let points: Vec<ProjectivePoint> =
+            ks.iter().map(ProjectivePoint::mul_by_generator).collect();
+        let affine =
+            <ProjectivePoint as BatchNormalize<[ProjectivePoint]>>::batch_normalize(&points);
+        ks.into_iter()
+            .zip(affine)
+            .map(|(k, p)| (k, <Scalar as Reduce<FieldBytes>>::reduce(&p.x())))
+            .collect()
+    }
+
     /// One made ahead, or else a fresh one.
     fn take_nonce(&self) -> (Scalar, Scalar) {
         let ahead = self.nonces.lock().ok().and_then(|mut n| n.pop());
@@ -187,17 +201,18 @@ impl Signer for Sm2Signer {
         self.nonces.lock().is_ok_and(|n| n.len() <= NONCES_AHEAD / 2)
     }
     fn prepare(&self) -> bool {
-        let full = |n: &Vec<(Scalar, Scalar)>| n.len() >= NONCES_AHEAD;
-        if self.nonces.lock().map_or(true, |n| full(&n)) {
+        let wanted = self.nonces.lock().map_or(0, |n| NONCES_AHEAD.saturating_sub(n.len()));
+        if wanted == 0 {
             return false;
         }
-        let made = Sm2Signer::nonce();
+        let made = Sm2Signer::nonces(wanted);
         match self.nonces.lock() {
-            Ok(mut n) if !full(&n) => {
-                n.push(made);
-                !full(&n)
+            Ok(mut n) => {
+                let room = NONCES_AHEAD.saturating_sub(n.len());
+                n.extend(made.into_iter().take(room));
+                n.len() < NONCES_AHEAD
             }
-            _ => false,
+            Err(_) => false,
         }
     }
 }
@@ -239,16 +254,15 @@ mod tests {
         assert!(!verify(&signer.public_key(), b"checkpoint 7", b"short"));
     }
 
-    /// Signatures made with nonces prepared ahead verify with the SM2 library's own verifier
-    /// (so Z and the formula are the standard's); each nonce signs once; the pool is bounded.
+    /// Signatures made with nonces prepared ahead, a batch at a time, verify with the SM2
+    /// library's own verifier (so Z, the formula and each batch's points are right); each
+    /// nonce signs once; the pool is bounded.
     #[test]
     fn signatures_from_prepared_nonces_verify_and_never_share_a_nonce() {
         let signer = Sm2Signer::generate();
-        let mut prepared = 0;
-        while signer.prepare() {
-            prepared += 1;
-            assert!(prepared < NONCES_AHEAD, "prepare stops once the pool is full");
-        }
+        // One preparation fills the pool, its points made affine together.
+        assert!(!signer.prepare(), "one batch fills the pool");
+        assert!(!signer.prepare(), "a full pool takes no more");
         assert_eq!(signer.nonces.lock().expect("pool").len(), NONCES_AHEAD);
         assert!(!signer.needs_preparing());
         let mut rs = std::collections::BTreeSet::new();
