@@ -293,7 +293,10 @@ async fn a_plan_is_compiled_on_its_page_and_sent_without_javascript() {
     let v = version(&page);
     let r = web.post(&format!("{to}/lines/{one}/remove"), &[("version", &v)]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = web.text(&location(&r)).await;
+    assert!(page.contains("id=\"plan-flash\"") && page.contains("已更新计划项目"), "{page}");
     let (_, page) = web.text(&to).await;
+    assert!(!page.contains("id=\"plan-flash\""), "{page}");
     assert!(page.contains("可列入的项目") && page.contains(&format!("value=\"{one}\"")), "{page}");
     let v = version(&page);
     let r =
@@ -326,6 +329,9 @@ async fn a_plan_is_compiled_on_its_page_and_sent_without_javascript() {
     let r =
         web.post(&format!("{to}/act"), &[("version", &v), ("verb", "pass"), ("note", "")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, sent) = web.text(&location(&r)).await;
+    let flash = &sent[sent.find("id=\"plan-flash\"").expect("notice")..];
+    assert!(flash.starts_with("id=\"plan-flash\">已报批，等待区政府"), "{flash}");
     let gov = app.login("qzf").await;
     let (_, home) = gov.text("/plans").await;
     assert!(home.contains("待我办理") && home.contains(&to), "{home}");
@@ -474,4 +480,47 @@ async fn a_multi_year_project_declares_its_yearly_budget_and_each_years_plan_arr
             .cloned();
         assert_eq!(line.map(|l| l["year_amount_yuan"].clone()), Some(json!(yuan)), "{plan}");
     }
+}
+
+/// The yeji demo's project under construction was declared inside yeji:6's window for the
+/// year it is built in: its plan year is that year, it is a line of that year's published
+/// plan, and its declaration deadline was met on time (no 逾期完成 beside 是否逾期申报：否).
+#[tokio::test]
+async fn the_demo_project_under_construction_is_in_its_own_plan_years_plan() {
+    let app = spawn_app().await;
+    govit_storage::seed::demo::sample_projects(&app.store, app.now()).await.expect("samples");
+    let api = app.api("reviewer").await;
+    let (_, list) = api.get("/api/v1/projects?page_size=100").await;
+    let p = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|p| p["name"].as_str().is_some_and(|n| n.contains("校园安全视频监控")))
+        .cloned()
+        .expect("the project under construction");
+    let id = p["id"].as_i64().expect("id");
+    let built: i64 = p["period_start"].as_str().expect("start")[..4].parse().expect("year");
+    let (_, path) = api.get(&format!("/api/v1/projects/{id}/path")).await;
+    assert_eq!(path["window"]["plan_year"], built, "{path}");
+    assert_eq!(path["window"]["late"], false, "{path}");
+    let (_, plans) = api.get("/api/v1/plans").await;
+    let plan = plans["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|x| x["status"] == "published")
+        .cloned()
+        .expect("a published plan");
+    assert_eq!(plan["year"], built, "{plan}");
+    let (_, plan) = api.get(&format!("/api/v1/plans/{}", plan["id"])).await;
+    assert!(plan["lines"].as_array().expect("lines").iter().any(|l| l["project_id"] == id));
+    let (_, owed) = api.get(&format!("/api/v1/projects/{id}/obligations")).await;
+    let declared = owed
+        .as_array()
+        .expect("obligations")
+        .iter()
+        .find(|o| o["rule_id"] == "yeji-6-declare")
+        .cloned()
+        .expect("yeji:6's deadline");
+    assert_eq!((&declared["status"], &declared["late"]), (&json!("fulfilled"), &json!(false)));
 }

@@ -251,7 +251,7 @@ async fn yeji_pays_within_the_plan_and_the_approved_budget() {
     assert_eq!((f["paid_yuan"].clone(), f["remaining_yuan"].clone()), (json!(1_205_000), json!(0)));
     let (_, page) = web.text(&format!("/projects/{id}")).await;
     assert!(page.contains("资金拨付") && page.contains("已拨付"), "{page}");
-    assert!(page.contains("第 3 笔拨付申请") && page.contains("资金筹措"), "{page}");
+    assert!(page.contains("第 3 笔资金拨付申请") && page.contains("资金筹措"), "{page}");
     // Nothing remains: another yuan is refused at the paying step.
     let (_, a) = clerk.post(&path, body("0.0001")).await;
     let more = a["id"].as_i64().expect("id");
@@ -386,7 +386,7 @@ async fn a_payment_is_requested_on_its_pages_without_javascript() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let to = r.headers()["location"].to_str().expect("location").to_string();
     let (_, page) = web.text(&to).await;
-    assert!(page.contains("第 1 笔拨付申请") && page.contains("待报送"), "{page}");
+    assert!(page.contains("第 1 笔资金拨付申请") && page.contains("待报送"), "{page}");
     assert!(page.contains("拨付程序") && page.contains("提出资金支付申请"), "{page}");
     assert!(page.contains("yeji:21") && page.contains("不满足"), "{page}");
     let (_, list) = web.text("/payments").await;

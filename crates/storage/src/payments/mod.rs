@@ -54,9 +54,9 @@ pub struct Payment {
 }
 
 impl Payment {
-    /// 第 2 笔拨付申请.
+    /// 第 2 笔资金拨付申请: one name in lists, pages, the timeline and the signed decisions.
     pub fn name(&self) -> String {
-        format!("第 {} 笔拨付申请", self.seq)
+        format!("第 {} 笔资金拨付申请", self.seq)
     }
 
     /// Whether its run is over (paid or refused).
@@ -177,7 +177,7 @@ impl Subject for Payment {
         route_of(store, &self.profile_id, &self.facts)
     }
     fn named(&self) -> String {
-        format!("第 {} 笔资金拨付申请", self.seq)
+        self.name()
     }
     fn naming(&self) -> (&'static str, &'static str) {
         ("本笔拨付申请", "本笔拨付申请已办结")

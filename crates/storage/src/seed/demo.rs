@@ -313,9 +313,11 @@ pub async fn sample_projects(store: &Store, now_ms: i64) -> Result<()> {
             &RunStep::new(Command::Submit),
         )
         .await?;
-    // The project under construction was declared and approved eight months ago, before its
-    // contract and the rest of its construction events.
-    let then_ms = now_ms - 240 * 86_400_000;
+    // The project under construction was declared in mid-May of last year, inside yeji:6's
+    // window for this year's plan (its construction year), and approved then, before its
+    // contract and the rest of its construction events: its plan year, its place in this
+    // year's plan and its declaration deadline (met) agree.
+    let then_ms = crate::base::china_year_start_ms(year - 1) + 134 * 86_400_000 + 10 * 3_600_000;
     let running = store
         .run(
             Who::new(&clerk, &actor, then_ms),

@@ -281,7 +281,8 @@ async fn render_acceptance(
     let profile = a.profile_id.clone();
     let p = state.store.read::<Project>(user.who(state), a.project_id.0).await?;
     let run = &v.run;
-    let waiting = route::waiting_on(state, &profile, run).map(|w| format!("等待{w}"));
+    let waiting =
+        route::waiting_on(state, &profile, &run.route, &run.progress).map(|w| format!("等待{w}"));
     let flash = done.map(|d| match (d, a.status) {
         ("saved", _) => format!("已保存。{}。", waiting.clone().unwrap_or_default()),
         (_, AcceptanceStatus::Failed) => {

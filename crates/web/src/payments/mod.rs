@@ -235,7 +235,8 @@ async fn render_payment(
     let profile = a.profile_id.clone();
     let p = state.store.read::<Project>(user.who(state), a.project_id.0).await?;
     let run = &v.run;
-    let waiting = route::waiting_on(state, &profile, run).map(|w| format!("等待{w}"));
+    let waiting =
+        route::waiting_on(state, &profile, &run.route, &run.progress).map(|w| format!("等待{w}"));
     let flash = done.map(|d| match (d, a.status) {
         ("saved", _) => "已保存。核对无误后请报送。".to_string(),
         (_, PaymentStatus::Paid) => "已拨付，已记入项目资金。".to_string(),

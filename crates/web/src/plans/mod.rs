@@ -243,6 +243,8 @@ struct PlanPage {
     earlier: Vec<(String, String)>,
     /// The first step's action (报批 at the compiler's step): what 通过 is called there.
     pass_label: String,
+    /// The notice after a write (已发布、已报批 …).
+    flash: Option<String>,
     note: String,
     reason: String,
     reason_error: Option<String>,
@@ -261,11 +263,18 @@ struct LinesQuery {
     q: String,
     #[serde(default)]
     page: Option<String>,
+    /// What was just done (`lines`, `acted`, `published`): which notice the page shows.
+    #[serde(default)]
+    done: String,
 }
 
 impl LinesQuery {
     fn from_form(f: &HashMap<String, String>) -> LinesQuery {
-        LinesQuery { q: f.get("q").cloned().unwrap_or_default(), page: f.get("page").cloned() }
+        LinesQuery {
+            q: f.get("q").cloned().unwrap_or_default(),
+            page: f.get("page").cloned(),
+            done: String::new(),
+        }
     }
 
     fn keyword(&self) -> &str {
@@ -334,6 +343,7 @@ async fn render_plan(
         0 => "报批".to_string(),
         _ => "通过".to_string(),
     };
+    let flash = (errors.is_empty()).then(|| flash_of(state, &at.done, &v)).flatten();
     let page = PlanPage {
         layout: Layout::for_user(state, user, v.plan.title.clone(), "plans")
             .await?
@@ -403,11 +413,37 @@ async fn render_plan(
         may_withdraw: has(VerbKind::Withdraw),
         earlier,
         pass_label,
+        flash,
         note: get("note"),
         reason: get("reason"),
         x: v.plan,
     };
     crate::shell::page::html_status(page, again)
+}
+
+/// The notice after a write, by what was done and where the plan now stands.
+fn flash_of(state: &AppState, done: &str, v: &govit_storage::plans::PlanView) -> Option<String> {
+    let waiting = || {
+        route::waiting_on(state, &v.plan.profile_id, &v.run.route, &v.run.progress)
+            .map(|w| format!("，等待{w}"))
+            .unwrap_or_default()
+    };
+    Some(match (done, v.plan.status) {
+        ("lines", _) => "已更新计划项目及资金安排。".to_string(),
+        ("published", _) | ("acted", PlanStatus::Published) => "计划已发布。".to_string(),
+        ("acted", PlanStatus::Reviewing) => {
+            // The compiler's pass of the first step is the plan's 报批.
+            let first = v.run.route.steps.first().map(|s| s.key.as_str());
+            let sent = v.run.acts.last().is_some_and(|a| {
+                a.act.verb.kind() == VerbKind::Pass && Some(a.act.step.as_str()) == first
+            });
+            format!("{}{}。", if sent { "已报批" } else { "已办理" }, waiting())
+        }
+        ("acted", PlanStatus::Approved) => "计划已批准，待发布。".to_string(),
+        ("acted", PlanStatus::Rejected) => "已记录不予批准。".to_string(),
+        ("acted", PlanStatus::Drafting) => "计划已退回编制，可修改后重新报批。".to_string(),
+        _ => return None,
+    })
 }
 
 /// The version the form was rendered at.
@@ -420,11 +456,15 @@ fn version(f: &HashMap<String, String>) -> Result<i64, PageError> {
 /// Runs a step on the plan for its page: back to the plan, or the page again with the errors
 /// beside what was typed.
 async fn run_plan<S: Step<Plan>>(
-    state: &AppState, user: &User, id: i64, f: &HashMap<String, String>, step: &S, anchor: &str,
+    state: &AppState, user: &User, id: i64, f: &HashMap<String, String>, step: &S, done: &str,
+    anchor: &str,
 ) -> PageResult {
     let result = state.store.run(user.who(state), Target::at(id, version(f)?), step).await;
     let at = LinesQuery::from_form(f);
-    let back = at.back();
+    let back = match at.back() {
+        b if b.is_empty() => format!("?done={done}"),
+        b => format!("{b}&done={done}"),
+    };
     respond::page(
         state,
         result,
@@ -447,7 +487,7 @@ async fn add_page(
         .filter_map(|(_, v)| v.trim().parse::<i64>().ok())
         .take(5_000)
         .collect();
-    run_plan(&state, &user, id, &f, &EditLines(LineChange::Add(ids)), "#lines").await
+    run_plan(&state, &user, id, &f, &EditLines(LineChange::Add(ids)), "lines", "#lines").await
 }
 
 async fn amount_page(
@@ -464,14 +504,15 @@ async fn amount_page(
         }
     };
     let step = EditLines(LineChange::Amount(project, amount));
-    run_plan(&state, &user, id, &f, &step, "#lines").await
+    run_plan(&state, &user, id, &f, &step, "lines", "#lines").await
 }
 
 async fn remove_page(
     State(state): State<AppState>, user: User, Path((id, project)): Path<(i64, i64)>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    run_plan(&state, &user, id, &f, &EditLines(LineChange::Remove(project)), "#lines").await
+    run_plan(&state, &user, id, &f, &EditLines(LineChange::Remove(project)), "lines", "#lines")
+        .await
 }
 
 async fn act_page(
@@ -486,14 +527,14 @@ async fn act_page(
         }
         Err(e) => return Err(e.into()),
     };
-    run_plan(&state, &user, id, &f, &PlanAct(verb), "").await
+    run_plan(&state, &user, id, &f, &PlanAct(verb), "acted", "").await
 }
 
 async fn publish_page(
     State(state): State<AppState>, user: User, Path(id): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    run_plan(&state, &user, id, &f, &PublishPlan, "").await
+    run_plan(&state, &user, id, &f, &PublishPlan, "published", "").await
 }
 
 #[derive(Template)]

@@ -296,10 +296,11 @@ impl RunPanel {
 /// Who the run waits on now and for what (区公共资源交易中心组织竣工验收): the parties of its
 /// places nobody has signed yet, in the profile's words; None once it is through.
 pub fn waiting_on(
-    state: &AppState, profile: &str, run: &govit_storage::projects::run::Run,
+    state: &AppState, profile: &str, route: &govit_core::workflow::Route,
+    progress: &govit_core::workflow::Progress,
 ) -> Option<String> {
-    let step = run.progress.step(&run.route)?;
-    let open = run.progress.waiting_parties(&run.route);
+    let step = progress.step(route)?;
+    let open = progress.waiting_parties(route);
     Some(format!("{}{}", party_labels(state, profile, &open), step.action))
 }
 

@@ -318,7 +318,8 @@ async fn render_submission(
     let profile = s.profile_id.clone();
     let p = state.store.read::<Project>(user.who(state), s.project_id.0).await?;
     let run = &v.run;
-    let waiting = route::waiting_on(state, &profile, run).map(|w| format!("等待{w}"));
+    let waiting =
+        route::waiting_on(state, &profile, &run.route, &run.progress).map(|w| format!("等待{w}"));
     let flash = done.map(|d| match (d, s.status) {
         ("saved", _) => "已保存。核对无误后请报送。".to_string(),
         (_, SubmissionStatus::Done) => "已办结。".to_string(),
