@@ -739,17 +739,7 @@ async fn the_authority_assembles_sends_and_publishes_the_annual_plan_in_chromium
     };
     let app = spawn_app().await;
     // A declaration sent over the API: the plan takes it in.
-    let api = app.api("clerk").await;
-    let (_, p) = api.post("/api/v1/projects", declaration_json("年度计划浏览器测试平台")).await;
-    let id = p["id"].as_i64().expect("id");
-    api.hand_in(id).await;
-    let (s, p) = api
-        .post(
-            &format!("/api/v1/projects/{id}/submit"),
-            serde_json::json!({"version": p["version"]}),
-        )
-        .await;
-    assert_eq!(s, reqwest::StatusCode::OK, "{p}");
+    let id = app.api("clerk").await.send_new(declaration_json("年度计划浏览器测试平台")).await;
     let c = browser(&driver).await;
     let base = app.base.clone();
     let result = async {
@@ -811,17 +801,7 @@ async fn wide_pages_fit_a_phone_screen_in_chromium() {
         return;
     };
     let app = spawn_app().await;
-    let api = app.api("clerk").await;
-    let (_, p) = api.post("/api/v1/projects", declaration_json("手机屏幕宽度测试平台")).await;
-    let id = p["id"].as_i64().expect("id");
-    api.hand_in(id).await;
-    let (s, p) = api
-        .post(
-            &format!("/api/v1/projects/{id}/submit"),
-            serde_json::json!({"version": p["version"]}),
-        )
-        .await;
-    assert_eq!(s, reqwest::StatusCode::OK, "{p}");
+    let id = app.api("clerk").await.send_new(declaration_json("手机屏幕宽度测试平台")).await;
     let c = browser(&driver).await;
     let base = app.base.clone();
     let result = async {
