@@ -130,21 +130,22 @@ fn slowest_statements(transitions: usize) {
 }
 
 /// The bare database: `n` commits of one state row updated and one audit row inserted, from
-/// one client, on scratch tables dropped afterwards; per second. They run where the store's
-/// writes run (on SQLite, the writer's own connection).
-async fn bare(store: &Store, n: usize) -> f64 {
-    use govit_storage::sqlx;
-    let pool = store.write_pool();
+/// one client, on scratch tables dropped afterwards; per second. They run on a connection of
+/// the kind the store's writes run on (on SQLite, the writer's: `base::direct`).
+async fn bare(url: &str, n: usize) -> f64 {
+    use govit_storage::sqlx::{self, Connection};
+    let url = govit_storage::base::direct::url_for(url);
+    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("bare connection");
     for sql in [
         "CREATE TABLE bench_state (id BIGINT PRIMARY KEY, step BIGINT NOT NULL)",
         "CREATE TABLE bench_audit (seq BIGINT PRIMARY KEY, at_ms BIGINT NOT NULL, detail TEXT NOT NULL)",
         "INSERT INTO bench_state (id, step) VALUES (1, 0)",
     ] {
-        sqlx::query(sql).execute(pool).await.expect("scratch table");
+        sqlx::query(sql).execute(&mut conn).await.expect("scratch table");
     }
     let t = Instant::now();
     for i in 0..n as i64 {
-        let mut tx = pool.begin().await.expect("begin");
+        let mut tx = conn.begin().await.expect("begin");
         sqlx::query("UPDATE bench_state SET step = $1 WHERE id = 1")
             .bind(i)
             .execute(&mut *tx)
@@ -161,7 +162,7 @@ async fn bare(store: &Store, n: usize) -> f64 {
     }
     let rate = n as f64 / t.elapsed().as_secs_f64();
     for sql in ["DROP TABLE bench_state", "DROP TABLE bench_audit"] {
-        sqlx::query(sql).execute(pool).await.expect("drop");
+        sqlx::query(sql).execute(&mut conn).await.expect("drop");
     }
     rate
 }
@@ -219,7 +220,7 @@ async fn main() {
 
     println!(
         "bare database (a state row and an audit row per durable commit, no engine): {:.0}/s",
-        bare(&store, 5_000).await
+        bare(&url, 5_000).await
     );
 
     let t = Instant::now();

@@ -90,13 +90,12 @@ impl Actor {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
-    /// Where write transactions run: on SQLite one connection whose statements run on the
-    /// writing task's own thread (`base::direct`); on PostgreSQL the pool itself.
-    write_pool: AnyPool,
     backend: Backend,
     /// SQLite allows one writer: its lock, taken before a write transaction, avoids
     /// lock-upgrade failures between concurrent deferred transactions, and writers queued on
-    /// it commit as a group (`base::write`).
+    /// it commit as a group (`base::write`). Its one connection runs its statements on the
+    /// writing task's own thread (`base::direct`). On PostgreSQL, writes take connections
+    /// of the pool.
     writer: Option<Arc<base::write::Writer>>,
     /// The calendar and profiles in force.
     rules: Arc<std::sync::RwLock<Arc<rules::Rules>>>,
@@ -181,22 +180,18 @@ impl Store {
                     .await?
             }
         };
-        let write_pool = match backend {
-            // One writer at a time: one connection, opened at the first write (after the
-            // migrations), whose page cache no other connection's writes make it drop.
-            Backend::Sqlite => AnyPoolOptions::new()
-                .max_connections(1)
-                .test_before_acquire(false)
-                .connect_lazy_with(logged(AnyConnectOptions::from_str(&base::direct::url_for(
-                    url,
-                ))?)),
-            Backend::Postgres => pool.clone(),
+        // One writer at a time: one connection, its own, opened at the first write (after the
+        // migrations), whose page cache no other connection's writes make it drop.
+        let writer = match backend {
+            Backend::Sqlite => Some(Arc::new(base::write::Writer::new(logged(
+                AnyConnectOptions::from_str(&base::direct::url_for(url))?,
+            )))),
+            Backend::Postgres => None,
         };
         let store = Store {
             pool,
-            write_pool,
             backend,
-            writer: (backend == Backend::Sqlite).then(Arc::default),
+            writer,
             rules: Arc::new(std::sync::RwLock::new(Arc::new(rules::Rules::builtin()))),
             fact_sources: Arc::new(vec![
                 Box::new(projects::links::LinkFacts),
@@ -285,12 +280,6 @@ impl Store {
         &self.pool
     }
 
-    /// Where write transactions run (on SQLite the writer's own connection): for a bench that
-    /// measures the database itself on the same connection.
-    pub fn write_pool(&self) -> &AnyPool {
-        &self.write_pool
-    }
-
     /// Answers only when the database does.
     /// A consistent copy of a SQLite database in a new file, taken in one read transaction
     /// while writers go on (`VACUUM INTO`).
@@ -314,7 +303,7 @@ impl Store {
     /// Begins a write transaction, serialized on SQLite (and committed with the writers
     /// queued behind it).
     pub(crate) async fn write(&self) -> Result<WriteTx<'_>> {
-        base::write::begin(&self.write_pool, self.writer.as_deref(), &self.writes).await
+        base::write::begin(&self.pool, self.writer.as_deref(), &self.writes).await
     }
 
     /// Runs one statement in a write transaction of its own.

@@ -386,7 +386,7 @@ async fn a_payment_is_requested_on_its_pages_without_javascript() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let to = r.headers()["location"].to_str().expect("location").to_string();
     let (_, page) = web.text(&to).await;
-    assert!(page.contains("第 1 笔资金拨付申请") && page.contains("待报送"), "{page}");
+    assert!(page.contains("<h1>第 1 笔资金拨付申请：") && page.contains("待报送"), "{page}");
     assert!(page.contains("拨付程序") && page.contains("提出资金支付申请"), "{page}");
     assert!(page.contains("yeji:21") && page.contains("不满足"), "{page}");
     let (_, list) = web.text("/payments").await;

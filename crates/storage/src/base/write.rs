@@ -12,6 +12,9 @@
 
 use crate::{Result, StoreError};
 use sqlx::AnyConnection;
+use sqlx::any::AnyConnectOptions;
+use sqlx_core::connection::Connection;
+use sqlx_core::transaction::TransactionManager;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -23,34 +26,61 @@ const GROUP_MAX: usize = 64;
 /// (only when the writer it handed the transaction to went away).
 const MEMBER_PATIENCE: Duration = Duration::from_millis(200);
 
+/// Begins, commits and rolls back transactions on a connection of sqlx's `Any` kind.
+type Manager = <sqlx::Any as sqlx::Database>::TransactionManager;
+
 /// The open transaction of a write.
-pub(crate) struct Tx(Option<sqlx::Transaction<'static, sqlx::Any>>);
+pub(crate) struct Tx(Option<Conn>);
+
+enum Conn {
+    /// A transaction of its own on a connection of the pool (PostgreSQL).
+    Pool(sqlx::Transaction<'static, sqlx::Any>),
+    /// The SQLite writer's connection, with the group's transaction open on it.
+    Own(AnyConnection),
+}
 
 impl std::ops::Deref for Tx {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
-        self.0.as_deref().expect("the write's transaction is open until it commits")
+        match self.0.as_ref().expect("the write's transaction is open until it commits") {
+            Conn::Pool(tx) => tx,
+            Conn::Own(conn) => conn,
+        }
     }
 }
 
 impl std::ops::DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        self.0.as_deref_mut().expect("the write's transaction is open until it commits")
+        match self.0.as_mut().expect("the write's transaction is open until it commits") {
+            Conn::Pool(tx) => tx,
+            Conn::Own(conn) => conn,
+        }
     }
 }
 
-/// SQLite's one writer at a time, and the group it commits in.
-#[derive(Default)]
+/// SQLite's one writer at a time, its connection, and the group it commits in.
+///
+/// The connection is the writer's own, not a pool's: a pool takes a connection back on a task
+/// of its own, and the next write waited for that task (≈0.1 ms a transition from one client,
+/// `cargo bench --bench transitions`).
 pub(crate) struct Writer {
     lock: tokio::sync::Mutex<()>,
     /// Writers waiting for the lock.
     waiting: AtomicUsize,
-    /// The transaction a finished writer left open for the next.
-    open: std::sync::Mutex<Option<Open>>,
+    /// The connection between writes (opened at the first), and the group whose transaction
+    /// a finished writer left open on it for the next.
+    idle: std::sync::Mutex<Idle>,
+    options: AnyConnectOptions,
+}
+
+#[derive(Default)]
+struct Idle {
+    conn: Option<AnyConnection>,
+    /// Only with `conn`: its transaction is open.
+    open: Option<Open>,
 }
 
 struct Open {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
     group: Arc<Group>,
     /// Its last writer went away without finishing: its savepoint is rolled back first.
     unfinished: bool,
@@ -65,6 +95,35 @@ struct Group {
 impl Group {
     fn new() -> Arc<Group> {
         Arc::new(Group { members: AtomicUsize::new(0), done: watch::Sender::new(None) })
+    }
+}
+
+impl Writer {
+    /// The writer of the database `options` connect to (its connection opened at the first
+    /// write).
+    pub fn new(options: AnyConnectOptions) -> Writer {
+        Writer {
+            lock: tokio::sync::Mutex::new(()),
+            waiting: AtomicUsize::new(0),
+            idle: std::sync::Mutex::new(Idle::default()),
+            options,
+        }
+    }
+
+    /// Takes the connection (and its open transaction's group) while holding the lock.
+    fn take(&self) -> Result<(Option<AnyConnection>, Option<Open>)> {
+        let mut idle = self.idle.lock().map_err(|_| poisoned())?;
+        Ok((idle.conn.take(), idle.open.take()))
+    }
+
+    /// Leaves the connection for the next writer, with the group's transaction open or not.
+    fn put(&self, conn: AnyConnection, open: Option<Open>) {
+        match self.idle.lock() {
+            Ok(mut idle) => *idle = Idle { conn: Some(conn), open },
+            // Never poisoned (nothing panics while holding it); were it, the next write
+            // opens a new connection and this one's transaction is rolled back as it closes.
+            Err(_) => tracing::error!("the writer's connection could not be put back"),
+        }
     }
 }
 
@@ -89,32 +148,40 @@ pub(crate) async fn begin<'a>(
     pool: &sqlx::AnyPool, writer: Option<&'a Writer>, writes: &'a AtomicU64,
 ) -> Result<WriteTx<'a>> {
     let Some(writer) = writer else {
-        return Ok(WriteTx { tx: Tx(Some(pool.begin().await?)), guard: None, writes });
+        let tx = Conn::Pool(pool.begin().await?);
+        return Ok(WriteTx { tx: Tx(Some(tx)), guard: None, writes });
     };
     let guard = {
         writer.waiting.fetch_add(1, Ordering::SeqCst);
         let _waiting = Waiting(&writer.waiting);
         writer.lock.lock().await
     };
-    let open = writer.open.lock().map_err(|_| poisoned())?.take();
-    // The first writer of a group needs no savepoint: if it stops, nothing else is in the
-    // transaction and all of it is rolled back.
-    let (tx, group) = match open {
-        Some(mut o) => {
-            if o.unfinished {
-                undo_savepoint(&mut o.tx).await?;
-            }
-            sqlx::query("SAVEPOINT govit_write").execute(&mut *o.tx).await?;
-            (o.tx, o.group)
-        }
-        None => (pool.begin().await?, Group::new()),
+    let (conn, open) = writer.take()?;
+    let conn = match conn {
+        Some(conn) => conn,
+        None => AnyConnection::connect_with(&writer.options).await?,
     };
-    Ok(WriteTx { tx: Tx(Some(tx)), guard: Some((guard, writer, group)), writes })
+    let group = open.as_ref().map_or_else(Group::new, |o| o.group.clone());
+    // From here on, dropping the write puts the connection back (see `Drop`).
+    let mut w =
+        WriteTx { tx: Tx(Some(Conn::Own(conn))), guard: Some((guard, writer, group)), writes };
+    match open {
+        // The first writer of a group needs no savepoint: if it stops, nothing else is in
+        // the transaction and all of it is rolled back.
+        None => Manager::begin(&mut w.tx, None).await?,
+        Some(o) => {
+            if o.unfinished {
+                undo_savepoint(&mut w.tx).await?;
+            }
+            sqlx::query("SAVEPOINT govit_write").execute(&mut *w.tx).await?;
+        }
+    }
+    Ok(w)
 }
 
-async fn undo_savepoint(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
-    sqlx::query("ROLLBACK TO SAVEPOINT govit_write").execute(&mut **tx).await?;
-    sqlx::query("RELEASE SAVEPOINT govit_write").execute(&mut **tx).await?;
+async fn undo_savepoint(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("ROLLBACK TO SAVEPOINT govit_write").execute(&mut *conn).await?;
+    sqlx::query("RELEASE SAVEPOINT govit_write").execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -129,32 +196,46 @@ fn poisoned() -> StoreError {
 impl WriteTx<'_> {
     /// Commits the write: returns once it is on disk (with the group it joined, on SQLite).
     pub async fn commit(mut self) -> Result<()> {
-        let mut tx = self.tx.0.take().expect("a write commits once");
-        let Some((guard, writer, group)) = self.guard.take() else {
-            tx.commit().await?;
-            self.writes.fetch_add(1, Ordering::SeqCst);
-            return Ok(());
+        let conn = self.tx.0.take().expect("a write commits once");
+        let (guard, writer, group, mut conn) = match (self.guard.take(), conn) {
+            (Some((guard, writer, group)), Conn::Own(conn)) => (guard, writer, group, conn),
+            (_, Conn::Pool(tx)) => {
+                tx.commit().await?;
+                self.writes.fetch_add(1, Ordering::SeqCst);
+                return Ok(());
+            }
+            (None, Conn::Own(_)) => unreachable!("the writer's connection is held with its lock"),
         };
         let members = group.members.fetch_add(1, Ordering::SeqCst) + 1;
-        if members > 1 {
-            sqlx::query("RELEASE SAVEPOINT govit_write").execute(&mut *tx).await?;
+        if members > 1
+            && let Err(e) = sqlx::query("RELEASE SAVEPOINT govit_write").execute(&mut conn).await
+        {
+            // Not a member after all: the next writer undoes what is left of the savepoint.
+            group.members.fetch_sub(1, Ordering::SeqCst);
+            writer.put(conn, Some(Open { group, unfinished: true }));
+            return Err(e.into());
         }
         if writer.waiting.load(Ordering::SeqCst) > 0 && members < GROUP_MAX {
             // Someone is queued: they carry the transaction on; this change commits with it.
-            *writer.open.lock().map_err(|_| poisoned())? =
-                Some(Open { tx, group: group.clone(), unfinished: false });
+            writer.put(conn, Some(Open { group: group.clone(), unfinished: false }));
             drop(guard);
             return member_waits(writer, &group, self.writes).await;
         }
-        finish(tx, &group, self.writes).await
+        finish(writer, conn, &group, self.writes).await
     }
 }
 
-/// Commits the group's transaction and tells its members how it went.
+/// Commits the group's transaction, leaves the connection for the next writer and tells the
+/// group's members how it went (the caller holds the lock).
 async fn finish(
-    tx: sqlx::Transaction<'static, sqlx::Any>, group: &Group, writes: &AtomicU64,
+    writer: &Writer, mut conn: AnyConnection, group: &Group, writes: &AtomicU64,
 ) -> Result<()> {
-    let outcome = tx.commit().await;
+    let outcome = Manager::commit(&mut conn).await;
+    if outcome.is_err() {
+        // A commit that failed may leave the transaction open: none of it stays.
+        Manager::start_rollback(&mut conn);
+    }
+    writer.put(conn, None);
     writes.fetch_add(1, Ordering::SeqCst);
     group.done.send_replace(Some(outcome.as_ref().map(|_| ()).map_err(|e| e.to_string())));
     Ok(outcome?)
@@ -178,17 +259,19 @@ async fn member_waits(writer: &Writer, group: &Arc<Group>, writes: &AtomicU64) -
         if let Some(outcome) = outcome {
             return outcome.map_err(failed);
         }
-        let open = writer.open.lock().map_err(|_| poisoned())?.take();
-        match open {
-            Some(mut o) if Arc::ptr_eq(&o.group, group) => {
-                if o.unfinished {
-                    undo_savepoint(&mut o.tx).await?;
+        match writer.take()? {
+            (Some(mut conn), Some(o)) if Arc::ptr_eq(&o.group, group) => {
+                if o.unfinished
+                    && let Err(e) = undo_savepoint(&mut conn).await
+                {
+                    writer.put(conn, Some(o));
+                    return Err(e);
                 }
-                return finish(o.tx, group, writes).await;
+                return finish(writer, conn, group, writes).await;
             }
-            // Another group's: not ours to touch.
-            Some(o) => *writer.open.lock().map_err(|_| poisoned())? = Some(o),
-            None => {}
+            // Another group's, or none open: not ours to touch.
+            (Some(conn), open) => writer.put(conn, open),
+            (None, _) => {}
         }
         if group.done.borrow().is_none() {
             // Neither committed nor open: the transaction was lost with the writer that held it.
@@ -198,17 +281,20 @@ async fn member_waits(writer: &Writer, group: &Arc<Group>, writes: &AtomicU64) -
 }
 
 impl Drop for WriteTx<'_> {
-    /// A write that does not commit is rolled back: alone, by dropping its transaction; in a
-    /// group, by leaving its savepoint to be undone by whoever carries the group on.
+    /// A write that does not commit is rolled back: alone, by dropping its transaction (or
+    /// rolling back the writer's); in a group, by leaving its savepoint to be undone by
+    /// whoever carries the group on.
     fn drop(&mut self) {
-        let (Some(tx), Some((_, writer, group))) = (self.tx.0.take(), self.guard.as_ref()) else {
+        let (Some(Conn::Own(mut conn)), Some((_, writer, group))) =
+            (self.tx.0.take(), self.guard.as_ref())
+        else {
             return;
         };
         if group.members.load(Ordering::SeqCst) == 0 {
-            return;
-        }
-        if let Ok(mut open) = writer.open.lock() {
-            *open = Some(Open { tx, group: group.clone(), unfinished: true });
+            Manager::start_rollback(&mut conn);
+            writer.put(conn, None);
+        } else {
+            writer.put(conn, Some(Open { group: group.clone(), unfinished: true }));
         }
     }
 }
@@ -216,6 +302,7 @@ impl Drop for WriteTx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     async fn rows(pool: &sqlx::AnyPool) -> Vec<i64> {
         sqlx::query_scalar("SELECT x FROM t ORDER BY x").fetch_all(pool).await.expect("rows")
@@ -235,12 +322,10 @@ mod tests {
         sqlx::query("PRAGMA journal_mode = WAL").execute(&readers).await.expect("wal");
         sqlx::query("CREATE TABLE t (x BIGINT NOT NULL)").execute(&readers).await.expect("table");
         // Writes run on the writer's own connection, as the store's do.
-        let pool = sqlx::any::AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&crate::base::direct::url_for(&url))
-            .await
-            .expect("writer");
-        let writer = Arc::new(Writer::default());
+        let pool = readers.clone();
+        let options = sqlx::any::AnyConnectOptions::from_str(&crate::base::direct::url_for(&url))
+            .expect("writer's options");
+        let writer = Arc::new(Writer::new(options));
         let writes = Arc::new(AtomicU64::new(0));
         let insert = |x: i64| {
             let (pool, writer, writes) = (pool.clone(), writer.clone(), writes.clone());
@@ -273,6 +358,12 @@ mod tests {
         assert!(first.await.expect("first").is_ok());
         assert!(second.await.expect("second").is_err());
         assert_eq!(rows(&readers).await, [1, 3, 4]);
+
+        // A write alone that stops is rolled back, and the writer's connection serves the next.
+        assert!(insert(2).await.is_err());
+        assert!(insert(5).await.is_ok());
+        assert_eq!(rows(&readers).await, [1, 3, 4, 5]);
+        assert_eq!(writes.load(Ordering::SeqCst), 3);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
