@@ -284,6 +284,9 @@ async fn a_plan_is_compiled_on_its_page_and_sent_without_javascript() {
     let to = r.headers()["location"].to_str().expect("location").to_string();
     let (_, page) = web.text(&to).await;
     assert!(page.contains("页面计划测试平台") && page.contains("编制中"), "{page}");
+    // It says what it took in.
+    assert!(page.contains("计划已创建，自动列入 2 个项目"), "{page}");
+    let to = to.split('?').next().expect("the plan's path").to_string();
     let version = |page: &str| {
         let i = page.find("name=\"version\" value=\"").expect("version")
             + "name=\"version\" value=\"".len();

@@ -22,6 +22,7 @@ async fn the_authority_assembles_sends_and_publishes_the_annual_plan_in_chromium
         click(&c, "#start-plan").await;
         let page = wait_for(&c, "编制中").await;
         assert!(page.contains("年度计划浏览器测试平台") && page.contains("合计"), "{page}");
+        assert!(page.contains("计划已创建，自动列入"), "{page}");
         let plan = c.current_url().await.expect("url").path().to_string();
         click(&c, "#pass").await;
         wait_for(&c, "报批中").await;

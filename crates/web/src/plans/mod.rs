@@ -200,7 +200,7 @@ async fn start_page(
     respond::page(
         &state,
         result,
-        |x: &Plan| format!("/plans/{}", x.id),
+        |x: &Plan| format!("/plans/{}?done=compiled", x.id),
         |errs| async { render_list(&state, &user, None, errs, Some(&f)).await },
     )
     .await
@@ -429,6 +429,11 @@ fn flash_of(state: &AppState, done: &str, v: &govit_storage::plans::PlanView) ->
             .unwrap_or_default()
     };
     Some(match (done, v.plan.status) {
+        ("compiled", _) if v.lines.is_empty() => "计划已创建，暂无符合列入条件的项目。".to_string(),
+        ("compiled", _) => format!(
+            "计划已创建，自动列入 {} 个项目；可增删项目、调整本年度安排资金后报批。",
+            v.lines.len()
+        ),
         ("lines", _) => "已更新计划项目及资金安排。".to_string(),
         ("published", _) | ("acted", PlanStatus::Published) => "计划已发布。".to_string(),
         ("acted", PlanStatus::Reviewing) => {
