@@ -74,6 +74,15 @@ async fn wide_pages_fit_a_phone_screen_in_chromium() {
     };
     let app = spawn_app().await;
     let id = app.api("clerk").await.send_new(declaration_json("手机屏幕宽度测试平台")).await;
+    // A district of many departments: a long department tree beside the lists.
+    let admin = app.login("admin").await;
+    for i in 0..24 {
+        let (code, name) = (format!("phone-{i}"), format!("手机测试科室{i}"));
+        let r = admin
+            .post("/org/departments", &[("code", &code), ("name", &name), ("parent", "sjj")])
+            .await;
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "department {i}");
+    }
     let c = browser(&driver).await;
     let base = app.base.clone();
     let result = async {
@@ -96,6 +105,18 @@ async fn wide_pages_fit_a_phone_screen_in_chromium() {
             c.goto(&format!("{base}{path}")).await.expect("goto");
             let page = wait_for(&c, shown).await;
             assert!(page.contains("<table"), "{path}: {page}");
+            if path != "/obligations/overdue" {
+                // The department tree keeps to a few lines: the filter is on the first screen.
+                let top = c
+                    .execute(
+                        "return document.getElementById('q').getBoundingClientRect().top + window.scrollY;",
+                        vec![],
+                    )
+                    .await
+                    .expect("where the filter is");
+                let top = top.as_f64().expect("a number");
+                assert!(top < 844.0, "{path}: the filter starts {top} px down");
+            }
             let (wide, screen) = page_width(&c).await;
             assert!(screen <= 390, "{path}: the window is a phone's ({screen})");
             assert!(
