@@ -114,4 +114,83 @@ mod tests {
             assert!(!m.sql(Backend::Postgres).contains("AUTOINCREMENT"), "{}", m.version);
         }
     }
+
+    /// Migration 38 stores the tables every step writes by their keys on SQLite: what they
+    /// held before is kept, numbers and order included, and the audit log stays append-only.
+    #[test]
+    fn sqlite_keeps_the_rows_of_the_tables_it_stores_by_their_keys() {
+        let conn = rusqlite::Connection::open_in_memory().expect("open");
+        conn.execute_batch("PRAGMA foreign_keys = OFF;").expect("pragma");
+        let all = migrations();
+        for m in all.iter().filter(|m| m.version < 38) {
+            conn.execute_batch(&m.sql(Backend::Sqlite)).expect("earlier migration");
+        }
+        conn.execute_batch(
+            "INSERT INTO run_acts (project_id, seq, at_ms, user_id, parties, step, verb) \
+                 VALUES (7, 1, 10, 3, 'office', 's/1', 'pass'), (7, 2, 20, 4, 'office', 's/2', 'pass'); \
+             INSERT INTO run_tasks (project_id, slot, party, user_id, step, action, cite, since_ms, \
+                 due_date, overdue, jurisdiction_id, urged_ms) \
+                 VALUES (7, 3, 'office', NULL, 's/3', '审核', 'yeji:7', 30, '2026-07-01', 1, 2, 40); \
+             INSERT INTO project_events (id, project_id, action, from_status, to_status, actor_id, \
+                 actor_name, actor_department, at_ms) VALUES (5, 7, 'submit', 'draft', 'submitted', 3, '甲', '乙', 50); \
+             INSERT INTO audit_log (seq, at_ms, actor_id, actor_login, ip, object_type, object_id, \
+                 action, before_json, after_json, result, detail, prev_digest, digest) \
+                 VALUES (1, 60, 3, 'clerk', '127.0.0.1', 'project', '7', 'submit', '{}', '{}', 'ok', '', 'a', 'b');",
+        )
+        .expect("rows before");
+        let m38 = all.iter().find(|m| m.version == 38).expect("migration 38");
+        conn.execute_batch(&m38.sql(Backend::Sqlite)).expect("migration 38");
+        let text = |sql: &str| -> String { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
+        assert_eq!(
+            text(
+                "SELECT group_concat(seq || step || verb, ',') FROM run_acts WHERE project_id = 7"
+            ),
+            "1s/1pass,2s/2pass"
+        );
+        assert_eq!(
+            text("SELECT party || due_date || overdue || urged_ms || cite FROM run_tasks"),
+            "office2026-07-01140yeji:7"
+        );
+        assert_eq!(text("SELECT seq || digest FROM audit_log"), "1b");
+        // Stored by their keys: no separate row store beside an index of the key.
+        for table in ["run_acts", "run_tasks"] {
+            let sql = text(&format!("SELECT sql FROM sqlite_master WHERE name = '{table}'"));
+            assert!(sql.contains("WITHOUT ROWID"), "{table}");
+        }
+        let autoindexes: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_%' \
+                 AND tbl_name IN ('run_acts', 'run_tasks', 'audit_log')",
+                [],
+                |r| r.get(0),
+            )
+            .expect("autoindexes");
+        assert_eq!(autoindexes, 0);
+        // The timeline's next event is numbered after the largest, without SQLite's counters.
+        conn.execute_batch(
+            "INSERT INTO project_events (project_id, action, from_status, to_status, actor_id, \
+                 actor_name, actor_department, at_ms) VALUES (7, 'withdraw', 'submitted', 'draft', 3, '甲', '乙', 70);",
+        )
+        .expect("next event");
+        assert_eq!(text("SELECT group_concat(id, ',') FROM project_events ORDER BY id"), "5,6");
+        let counters: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_sequence WHERE name IN ('project_events', 'run_acts')",
+                [],
+                |r| r.get(0),
+            )
+            .expect("counters");
+        assert_eq!(counters, 0);
+        // Still append-only, and a second act of the same number is still refused.
+        assert!(conn.execute("UPDATE audit_log SET digest = 'x'", []).is_err());
+        assert!(conn.execute("DELETE FROM audit_log", []).is_err());
+        assert!(
+            conn.execute(
+                "INSERT INTO run_acts (project_id, seq, at_ms, user_id, parties, step, verb) \
+                 VALUES (7, 2, 80, 5, 'office', 's/2', 'pass')",
+                [],
+            )
+            .is_err()
+        );
+    }
 }

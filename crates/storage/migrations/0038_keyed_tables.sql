@@ -1,0 +1,2 @@
+-- The tables every step of a project's path writes, stored by their keys: only SQLite's
+-- storage changes (`sqlite/0038_keyed_tables.sql`); PostgreSQL's tables stay as they are.
