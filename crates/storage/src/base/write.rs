@@ -30,30 +30,39 @@ const MEMBER_PATIENCE: Duration = Duration::from_millis(200);
 type Manager = <sqlx::Any as sqlx::Database>::TransactionManager;
 
 /// The open transaction of a write.
-pub(crate) struct Tx(Option<Conn>);
+pub(crate) struct Tx<'a>(Option<Conn<'a>>);
 
-enum Conn {
+enum Conn<'a> {
     /// A transaction of its own on a connection of the pool (PostgreSQL).
     Pool(sqlx::Transaction<'static, sqlx::Any>),
-    /// The SQLite writer's connection, with the group's transaction open on it.
-    Own(AnyConnection),
+    /// The SQLite writer's connection, held with its lock.
+    Own(Own<'a>),
 }
 
-impl std::ops::Deref for Tx {
+/// The SQLite writer's connection with the group's transaction open on it, and the lock it
+/// is held with: one cannot be had without the other.
+struct Own<'a> {
+    conn: AnyConnection,
+    guard: tokio::sync::MutexGuard<'a, ()>,
+    writer: &'a Writer,
+    group: Arc<Group>,
+}
+
+impl std::ops::Deref for Tx<'_> {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
         match self.0.as_ref().expect("the write's transaction is open until it commits") {
             Conn::Pool(tx) => tx,
-            Conn::Own(conn) => conn,
+            Conn::Own(own) => &own.conn,
         }
     }
 }
 
-impl std::ops::DerefMut for Tx {
+impl std::ops::DerefMut for Tx<'_> {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         match self.0.as_mut().expect("the write's transaction is open until it commits") {
             Conn::Pool(tx) => tx,
-            Conn::Own(conn) => conn,
+            Conn::Own(own) => &mut own.conn,
         }
     }
 }
@@ -137,8 +146,7 @@ impl Drop for Waiting<'_> {
 }
 
 pub(crate) struct WriteTx<'a> {
-    pub tx: Tx,
-    guard: Option<(tokio::sync::MutexGuard<'a, ()>, &'a Writer, Arc<Group>)>,
+    pub tx: Tx<'a>,
     writes: &'a AtomicU64,
 }
 
@@ -149,7 +157,7 @@ pub(crate) async fn begin<'a>(
 ) -> Result<WriteTx<'a>> {
     let Some(writer) = writer else {
         let tx = Conn::Pool(pool.begin().await?);
-        return Ok(WriteTx { tx: Tx(Some(tx)), guard: None, writes });
+        return Ok(WriteTx { tx: Tx(Some(tx)), writes });
     };
     let guard = {
         writer.waiting.fetch_add(1, Ordering::SeqCst);
@@ -163,8 +171,7 @@ pub(crate) async fn begin<'a>(
     };
     let group = open.as_ref().map_or_else(Group::new, |o| o.group.clone());
     // From here on, dropping the write puts the connection back (see `Drop`).
-    let mut w =
-        WriteTx { tx: Tx(Some(Conn::Own(conn))), guard: Some((guard, writer, group)), writes };
+    let mut w = WriteTx { tx: Tx(Some(Conn::Own(Own { conn, guard, writer, group }))), writes };
     match open {
         // The first writer of a group needs no savepoint: if it stops, nothing else is in
         // the transaction and all of it is rolled back.
@@ -196,16 +203,15 @@ fn poisoned() -> StoreError {
 impl WriteTx<'_> {
     /// Commits the write: returns once it is on disk (with the group it joined, on SQLite).
     pub async fn commit(mut self) -> Result<()> {
-        let conn = self.tx.0.take().expect("a write commits once");
-        let (guard, writer, group, mut conn) = match (self.guard.take(), conn) {
-            (Some((guard, writer, group)), Conn::Own(conn)) => (guard, writer, group, conn),
-            (_, Conn::Pool(tx)) => {
-                tx.commit().await?;
-                self.writes.fetch_add(1, Ordering::SeqCst);
-                return Ok(());
-            }
-            (None, Conn::Own(_)) => unreachable!("the writer's connection is held with its lock"),
-        };
+        let Own { mut conn, guard, writer, group } =
+            match self.tx.0.take().expect("a write commits once") {
+                Conn::Own(own) => own,
+                Conn::Pool(tx) => {
+                    tx.commit().await?;
+                    self.writes.fetch_add(1, Ordering::SeqCst);
+                    return Ok(());
+                }
+            };
         let members = group.members.fetch_add(1, Ordering::SeqCst) + 1;
         if members > 1
             && let Err(e) = sqlx::query("RELEASE SAVEPOINT govit_write").execute(&mut conn).await
@@ -285,17 +291,17 @@ impl Drop for WriteTx<'_> {
     /// rolling back the writer's); in a group, by leaving its savepoint to be undone by
     /// whoever carries the group on.
     fn drop(&mut self) {
-        let (Some(Conn::Own(mut conn)), Some((_, writer, group))) =
-            (self.tx.0.take(), self.guard.as_ref())
-        else {
+        let Some(Conn::Own(Own { mut conn, guard, writer, group })) = self.tx.0.take() else {
             return;
         };
         if group.members.load(Ordering::SeqCst) == 0 {
             Manager::start_rollback(&mut conn);
             writer.put(conn, None);
         } else {
-            writer.put(conn, Some(Open { group: group.clone(), unfinished: true }));
+            writer.put(conn, Some(Open { group, unfinished: true }));
         }
+        // The lock passes on only once the connection is back.
+        drop(guard);
     }
 }
 
