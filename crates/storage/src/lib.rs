@@ -300,6 +300,14 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// How many changes may share one commit on SQLite (1: each its own; 64 at most, and by
+    /// default): for measuring what group commit brings (`cargo bench --bench transitions`).
+    pub fn limit_groups(&self, max: usize) {
+        if let Some(w) = &self.writer {
+            w.limit_groups(max);
+        }
+    }
+
     /// Begins a write transaction, serialized on SQLite (and committed with the writers
     /// queued behind it).
     pub(crate) async fn write(&self) -> Result<WriteTx<'_>> {

@@ -80,6 +80,8 @@ pub(crate) struct Writer {
     /// a finished writer left open on it for the next.
     idle: std::sync::Mutex<Idle>,
     options: AnyConnectOptions,
+    /// How many changes may share one commit (`GROUP_MAX`; 1: each commits alone).
+    group_max: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -116,7 +118,13 @@ impl Writer {
             waiting: AtomicUsize::new(0),
             idle: std::sync::Mutex::new(Idle::default()),
             options,
+            group_max: AtomicUsize::new(GROUP_MAX),
         }
+    }
+
+    /// How many changes may share one commit from now on (at least 1: each alone).
+    pub fn limit_groups(&self, max: usize) {
+        self.group_max.store(max.clamp(1, GROUP_MAX), Ordering::SeqCst);
     }
 
     /// Takes the connection (and its open transaction's group) while holding the lock.
@@ -221,7 +229,9 @@ impl WriteTx<'_> {
             writer.put(conn, Some(Open { group, unfinished: true }));
             return Err(e.into());
         }
-        if writer.waiting.load(Ordering::SeqCst) > 0 && members < GROUP_MAX {
+        if writer.waiting.load(Ordering::SeqCst) > 0
+            && members < writer.group_max.load(Ordering::SeqCst)
+        {
             // Someone is queued: they carry the transaction on; this change commits with it.
             writer.put(conn, Some(Open { group: group.clone(), unfinished: false }));
             drop(guard);
@@ -370,6 +380,21 @@ mod tests {
         assert!(insert(5).await.is_ok());
         assert_eq!(rows(&readers).await, [1, 3, 4, 5]);
         assert_eq!(writes.load(Ordering::SeqCst), 3);
+
+        // Groups limited to one change: writers queued behind each other commit one by one.
+        writer.limit_groups(1);
+        let queued: Vec<_> = (6..9)
+            .map(|x| {
+                let w = tokio::spawn(insert(x));
+                std::thread::sleep(Duration::from_millis(5));
+                w
+            })
+            .collect();
+        for w in queued {
+            assert!(w.await.expect("writer").is_ok());
+        }
+        assert_eq!(rows(&readers).await, [1, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(writes.load(Ordering::SeqCst), 6, "three commits, one each");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -87,16 +87,14 @@ async fn sign(at: ActAt<'_>) -> Result<()> {
             .await?
         }
     };
+    // The earlier acts that decided their step (each verb read once).
+    let decisions: Vec<&(i64, String, i64, String, i64)> =
+        earlier.iter().filter(|(_, v, ..)| verb_of(v).is_some_and(|v| decides(&v))).collect();
     // The review opinions that can no longer change: each one whose author has decided its
     // step since (this decision included). One still open to its author is not yet final.
     let decided = |user: i64, step: &str, after_ms: i64| {
         (user == act.user.0 && step == act.step)
-            || earlier.iter().any(|(_, v, u, s, at)| {
-                *u == user
-                    && s == step
-                    && *at >= after_ms
-                    && verb_of(v).is_some_and(|v| decides(&v))
-            })
+            || decisions.iter().any(|(_, _, u, s, at)| *u == user && s == step && *at >= after_ms)
     };
     let rules = store.rules();
     let profile = rules.profile(&project.profile_id);
@@ -119,11 +117,7 @@ async fn sign(at: ActAt<'_>) -> Result<()> {
             .into_iter()
             .map(|(file, material, name, size, sm3)| SeenFile { material, file, name, size, sm3 })
             .collect(),
-        opinions: earlier
-            .iter()
-            .filter(|(_, v, ..)| verb_of(v).is_some_and(|v| decides(&v)))
-            .map(|(s, v, ..)| SeenOpinion::of(*s, v))
-            .collect(),
+        opinions: decisions.iter().map(|(s, v, ..)| SeenOpinion::of(*s, v)).collect(),
         reviews,
         subject: subject.map(|s| SeenSubject {
             kind: s.kind.into(),
