@@ -118,7 +118,7 @@ pub(super) async fn plan(store: &Store, id: i64) -> Result<ExitCode> {
             c.seq,
             govit_web::shell::view::fmt_ms(c.at_ms),
             c.step,
-            c.verb.label(),
+            c.verb_label(),
             c.user_name,
             if c.key_id.is_empty() { "无" } else { &c.key_id },
             c.verdict.signature.label(),

@@ -192,6 +192,9 @@ async fn the_authority_assembles_sends_and_publishes_the_plan_and_its_projects_a
         text.contains("计划所列项目或金额已被改动") && text.contains("2 项决定与签名时不一致"),
         "{text}"
     );
+    // The compiler's passes read as the 报批 they are, the approver's as 通过.
+    assert_eq!(text.matches("编制计划 报批").count(), 2, "{text}");
+    assert!(!text.contains("编制计划 通过"), "{text}");
     let changed: Vec<&Value> = now["decisions"]
         .as_array()
         .expect("decisions")

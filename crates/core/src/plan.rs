@@ -342,6 +342,21 @@ mod tests {
     }
 
     #[test]
+    fn only_the_compilers_pass_of_the_first_step_sends_a_plan_for_approval() {
+        let r = route(
+            &crate::policy::builtin().into_iter().find(|p| p.head.id == "yeji").expect("yeji"),
+            PlanKind::Annual,
+        )
+        .expect("route");
+        let keys: Vec<&str> = r.steps.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(keys.len(), 2, "yeji:8: the authority compiles, the city government approves");
+        assert!(r.sends_at(keys[0]));
+        assert!(!r.sends_at(keys[1]));
+        assert!(!r.sends_at("annual_plan/yeji:8/9"));
+        assert!(!Route::default().sends_at(keys[0]));
+    }
+
+    #[test]
     fn a_plan_is_drafting_until_sent_and_published_only_once_approved() {
         let r = route(
             &crate::policy::builtin().into_iter().find(|p| p.head.id == "yeji").expect("yeji"),

@@ -74,6 +74,12 @@ impl Route {
             .or_else(|| self.steps.len().checked_sub(1))
     }
 
+    /// Whether a pass at step `key` sends the record on: the route's first step, its author's
+    /// (a plan's 报批, a contract's or a payment's 报送); a pass at a later step decides.
+    pub fn sends_at(&self, key: &str) -> bool {
+        self.steps.first().is_some_and(|s| s.key == key)
+    }
+
     pub fn index_of(&self, key: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.key == key)
     }

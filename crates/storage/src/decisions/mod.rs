@@ -471,7 +471,7 @@ fn unsigned(
 /// A decision's verb on a run beside the path in words: its owner's pass of the first step
 /// sends the record (报送).
 fn beside_label(s: Option<&SubjectNow>, step: &str, verb: Option<&Verb>) -> &'static str {
-    let first = s.and_then(|s| s.run.route.steps.first()).is_some_and(|f| f.key == step);
+    let first = s.is_some_and(|s| s.run.route.sends_at(step));
     match verb {
         Some(Verb::Pass { .. }) if first => "报送",
         Some(v) => v.kind().label(),

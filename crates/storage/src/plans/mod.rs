@@ -162,10 +162,19 @@ pub struct PlanActCheck {
     pub seq: i64,
     pub step: String,
     pub verb: VerbKind,
+    /// A pass that sent the plan for approval (报批: the compiler's, `Route::sends_at`).
+    pub sends: bool,
     pub user_name: String,
     pub at_ms: i64,
     pub key_id: String,
     pub verdict: Verdict,
+}
+
+impl PlanActCheck {
+    /// The decision in words: 报批 for the compiler's pass, else its verb (通过, 退回 …).
+    pub fn verb_label(&self) -> &'static str {
+        if self.sends { "报批" } else { self.verb.label() }
+    }
 }
 
 impl Store {
@@ -251,13 +260,16 @@ impl Store {
                 signature,
                 platform_key.as_deref(),
             );
+            let verb = act.map_or(VerbKind::Pass, |a| a.act.verb.kind());
             out.push(PlanActCheck {
                 seq: *seq,
                 step: signed
                     .as_ref()
                     .and_then(|s| run.route.steps.iter().find(|x| x.key == s.step))
                     .map_or_else(String::new, |x| x.action.clone()),
-                verb: act.map_or(VerbKind::Pass, |a| a.act.verb.kind()),
+                verb,
+                sends: verb == VerbKind::Pass
+                    && signed.as_ref().is_some_and(|s| run.route.sends_at(&s.step)),
                 user_name: act.map(|a| a.actor_name.clone()).unwrap_or_default(),
                 at_ms: signed.as_ref().map_or(0, |s| s.at_ms),
                 key_id: match public_key.is_empty() {
@@ -282,6 +294,7 @@ impl Store {
                         .find(|x| x.key == a.act.step)
                         .map_or_else(String::new, |x| x.action.clone()),
                     verb: a.act.verb.kind(),
+                    sends: a.act.verb.kind() == VerbKind::Pass && run.route.sends_at(&a.act.step),
                     user_name: a.actor_name.clone(),
                     at_ms: a.act.at_ms,
                     key_id: String::new(),

@@ -339,8 +339,8 @@ async fn render_plan(
             )
         })
         .collect();
-    let pass_label = match current {
-        0 => "报批".to_string(),
+    let pass_label = match v.run.progress.step(&v.run.route) {
+        Some(s) if v.run.route.sends_at(&s.key) => "报批".to_string(),
         _ => "通过".to_string(),
     };
     let flash = (errors.is_empty()).then(|| flash_of(state, &at.done, &v)).flatten();
@@ -396,11 +396,7 @@ async fn render_plan(
                 seq: c.seq,
                 at: fmt_ms(c.at_ms),
                 step: c.step.clone(),
-                // The compiler's pass of its own step sends the plan for approval (报批).
-                verb: match (c.verb, v.run.route.steps.first()) {
-                    (VerbKind::Pass, Some(first)) if first.action == c.step => "报批",
-                    (verb, _) => verb.label(),
-                },
+                verb: c.verb_label(),
                 user: c.user_name.clone(),
                 signature: c.verdict.signature.label(),
                 intact: c.verdict.intact(),
@@ -437,10 +433,8 @@ fn flash_of(state: &AppState, done: &str, v: &govit_storage::plans::PlanView) ->
         ("lines", _) => "已更新计划项目及资金安排。".to_string(),
         ("published", _) | ("acted", PlanStatus::Published) => "计划已发布。".to_string(),
         ("acted", PlanStatus::Reviewing) => {
-            // The compiler's pass of the first step is the plan's 报批.
-            let first = v.run.route.steps.first().map(|s| s.key.as_str());
             let sent = v.run.acts.last().is_some_and(|a| {
-                a.act.verb.kind() == VerbKind::Pass && Some(a.act.step.as_str()) == first
+                a.act.verb.kind() == VerbKind::Pass && v.run.route.sends_at(&a.act.step)
             });
             format!("{}{}。", if sent { "已报批" } else { "已办理" }, waiting())
         }
