@@ -341,13 +341,16 @@ mod tests {
         assert!(yeji.steps.iter().all(|s| s.cite == "yeji:8"));
     }
 
+    /// The route of yeji's annual plan (yeji:8).
+    fn yeji_annual() -> Route {
+        let rules = crate::policy::builtin();
+        let yeji = rules.iter().find(|p| p.head.id == "yeji").expect("yeji");
+        route(yeji, PlanKind::Annual).expect("route")
+    }
+
     #[test]
     fn only_the_compilers_pass_of_the_first_step_sends_a_plan_for_approval() {
-        let r = route(
-            &crate::policy::builtin().into_iter().find(|p| p.head.id == "yeji").expect("yeji"),
-            PlanKind::Annual,
-        )
-        .expect("route");
+        let r = yeji_annual();
         let keys: Vec<&str> = r.steps.iter().map(|s| s.key.as_str()).collect();
         assert_eq!(keys.len(), 2, "yeji:8: the authority compiles, the city government approves");
         assert!(r.sends_at(keys[0]));
@@ -358,11 +361,7 @@ mod tests {
 
     #[test]
     fn a_plan_is_drafting_until_sent_and_published_only_once_approved() {
-        let r = route(
-            &crate::policy::builtin().into_iter().find(|p| p.head.id == "yeji").expect("yeji"),
-            PlanKind::Annual,
-        )
-        .expect("route");
+        let r = yeji_annual();
         let mut p = Progress::start(&r, 0);
         assert_eq!(status(&p, false), PlanStatus::Drafting);
         p.current = 1;

@@ -383,13 +383,8 @@ mod tests {
 
         // Groups limited to one change: writers queued behind each other commit one by one.
         writer.limit_groups(1);
-        let queued: Vec<_> = (6..9)
-            .map(|x| {
-                let w = tokio::spawn(insert(x));
-                std::thread::sleep(Duration::from_millis(5));
-                w
-            })
-            .collect();
+        // (This runtime runs them in the order they were spawned, each in turn.)
+        let queued: Vec<_> = (6..9).map(|x| tokio::spawn(insert(x))).collect();
         for w in queued {
             assert!(w.await.expect("writer").is_ok());
         }
