@@ -115,8 +115,9 @@ mod tests {
         }
     }
 
-    /// Migration 38 stores the tables every step writes by their keys on SQLite: what they
-    /// held before is kept, numbers and order included, and the audit log stays append-only.
+    /// Migrations 38 and 39 store the tables every step writes by their keys on SQLite: what
+    /// they held before is kept, numbers and order included, and the audit log stays
+    /// append-only.
     #[test]
     fn sqlite_keeps_the_rows_of_the_tables_it_stores_by_their_keys() {
         let conn = rusqlite::Connection::open_in_memory().expect("open");
@@ -192,5 +193,24 @@ mod tests {
             )
             .is_err()
         );
+        // Migration 39: the timeline stored by (project, number), its lines and their order
+        // kept; the tasks' index by due date gone.
+        let m39 = all.iter().find(|m| m.version == 39).expect("migration 39");
+        conn.execute_batch(&m39.sql(Backend::Sqlite)).expect("migration 39");
+        let sql = text("SELECT sql FROM sqlite_master WHERE name = 'project_events'");
+        assert!(sql.contains("WITHOUT ROWID"), "{sql}");
+        assert_eq!(
+            text("SELECT group_concat(id || action, ',') FROM project_events WHERE project_id = 7"),
+            "5submit,6withdraw"
+        );
+        let left: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('run_tasks_holder_due', \
+                 'project_events_project') OR (name LIKE 'sqlite_autoindex_%' AND tbl_name = 'project_events')",
+                [],
+                |r| r.get(0),
+            )
+            .expect("indexes");
+        assert_eq!(left, 0);
     }
 }

@@ -88,22 +88,30 @@ async fn timeline_event(
     conn: &mut AnyConnection, principal: &Principal, now_ms: i64, p: &Project,
     action: ProjectAction, from: ProjectStatus, comment: &str,
 ) -> Result<()> {
-    sqlx::query(
+    // On SQLite the lines are stored by (project, number): a line is numbered after the
+    // project's largest. PostgreSQL numbers them from its identity column.
+    let sql = if conn.backend_name() == "PostgreSQL" {
         "INSERT INTO project_events (project_id, action, from_status, to_status, actor_id, actor_name, \
          actor_department, at_ms, comment) VALUES ($1, $2, $3, $4, $5, $6, \
-         COALESCE((SELECT name FROM departments WHERE id = $7), ''), $8, $9)",
-    )
-    .bind(p.id.0)
-    .bind(action.as_str())
-    .bind(from.as_str())
-    .bind(p.status.as_str())
-    .bind(principal.user_id.0)
-    .bind(principal.name.clone())
-    .bind(principal.department_id.map(|d| d.0))
-    .bind(now_ms)
-    .bind(comment.to_string())
-    .execute(&mut *conn)
-    .await?;
+         COALESCE((SELECT name FROM departments WHERE id = $7), ''), $8, $9)"
+    } else {
+        "INSERT INTO project_events (id, project_id, action, from_status, to_status, actor_id, \
+         actor_name, actor_department, at_ms, comment) VALUES \
+         ((SELECT COALESCE(MAX(id), 0) + 1 FROM project_events WHERE project_id = $1), $1, $2, $3, \
+         $4, $5, $6, COALESCE((SELECT name FROM departments WHERE id = $7), ''), $8, $9)"
+    };
+    sqlx::query(sql)
+        .bind(p.id.0)
+        .bind(action.as_str())
+        .bind(from.as_str())
+        .bind(p.status.as_str())
+        .bind(principal.user_id.0)
+        .bind(principal.name.clone())
+        .bind(principal.department_id.map(|d| d.0))
+        .bind(now_ms)
+        .bind(comment.to_string())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
