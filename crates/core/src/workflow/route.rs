@@ -1,7 +1,7 @@
 //! Routes: the steps a path lays out for a subject from its profile's stage rules, and the
 //! outline of a path (which rules apply, which facts are still open) that pages show.
 
-use super::{is_review, stage_passed};
+use super::{Act, is_review, stage_passed};
 use crate::policy::{EventKind, Facts, Profile, SignMode, Stage, StageRule};
 use serde::Serialize;
 
@@ -42,12 +42,15 @@ impl Route {
     /// The route through `path`'s stages, in that order: for each stage every rule of it whose
     /// `when` holds for `facts` (an unknown fact does not hold), with its chain's links.
     pub fn from_rules(rules: &[StageRule], path: &[Stage], facts: &Facts) -> Route {
+        Route::of_rules(rules, path, |r| r.applies(facts))
+    }
+
+    /// The route through `path`'s stages of the rules `keep` takes, in the path's order.
+    fn of_rules(rules: &[StageRule], path: &[Stage], keep: impl Fn(&StageRule) -> bool) -> Route {
         let applying: Vec<&StageRule> = path
             .iter()
             .flat_map(|stage| {
-                rules
-                    .iter()
-                    .filter(move |r| r.stage == *stage && !r.chain.is_empty() && r.applies(facts))
+                rules.iter().filter(|r| r.stage == *stage && !r.chain.is_empty() && keep(r))
             })
             .collect();
         let mut steps = Vec::new();
@@ -62,6 +65,55 @@ impl Route {
     pub fn for_path(profile: &Profile, path: &str, facts: &Facts) -> Option<Route> {
         let p = profile.path(path)?;
         Some(Route::from_rules(&profile.stages, &p.stages, facts))
+    }
+
+    /// [`Route::from_rules`] for a subject with a history: a stage it has walked stays on its
+    /// route when the facts no longer choose it, as long as that walk stands. A rule that does
+    /// not apply under `facts` but whose chain's last step the history passed, and that no
+    /// return has since taken the subject back before, is kept where it stood (yeji:8's 增列
+    /// puts the project in the year's plan, which rules 增列 out for a project already in
+    /// one; a stage done is not undone by what it did). Of rules that share their steps' keys
+    /// (one stage and article), the one whose conditions hold without the facts its own steps
+    /// set is kept; walked again after a return, a rule follows the facts.
+    pub fn walked(
+        rules: &[StageRule], path: &[Stage], facts: &Facts, started_ms: i64, acts: &[Act],
+    ) -> Route {
+        let route = Route::from_rules(rules, path, facts);
+        let passed = |key: &str| {
+            acts.iter().any(|a| a.step == key && matches!(a.verb, super::Verb::Pass { .. }))
+        };
+        let last_key = |r: &StageRule| format!("{}/{}/{}", r.stage.as_str(), r.cite, r.chain.len());
+        // The rules walked to their end that the facts leave out, one per key.
+        let mut walked: Vec<&StageRule> = Vec::new();
+        for r in rules.iter().filter(|r| path.contains(&r.stage) && !r.chain.is_empty()) {
+            if r.applies(facts) {
+                continue;
+            }
+            let key = last_key(r);
+            if route.index_of(&key).is_some() || !passed(&key) {
+                continue;
+            }
+            match walked.iter().position(|w| last_key(w) == last_key(r)) {
+                Some(i) if !by_itself(walked[i], facts) && by_itself(r, facts) => walked[i] = r,
+                Some(_) => {}
+                None => walked.push(r),
+            }
+        }
+        if walked.is_empty() {
+            return route;
+        }
+        let chosen = |r: &StageRule| r.applies(facts) || walked.iter().any(|w| std::ptr::eq(*w, r));
+        let full = Route::of_rules(rules, path, chosen);
+        // A walk stands while the run is past its last step.
+        let progress = super::replay(&full, started_ms, acts);
+        let stands =
+            |r: &StageRule| full.index_of(&last_key(r)).is_some_and(|i| i < progress.current);
+        if walked.iter().all(|r| stands(r)) {
+            return full;
+        }
+        Route::of_rules(rules, path, |r| {
+            r.applies(facts) || walked.iter().any(|w| std::ptr::eq(*w, r) && stands(w))
+        })
     }
 
     /// The step whose pass is the project's approval, which the `approve` gates stand in
@@ -83,6 +135,15 @@ impl Route {
     pub fn index_of(&self, key: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.key == key)
     }
+}
+
+/// Whether `rule`'s conditions hold under `facts` without the facts its own steps set (a
+/// 增列's `in_annual_plan`): whether it was the rule chosen when it was walked.
+fn by_itself(rule: &StageRule, facts: &Facts) -> bool {
+    let own = events_of(rule);
+    let mut before = facts.clone();
+    before.retain(|f, _| f.from_events().is_none_or(|e| !own.contains(&e)));
+    rule.applies(&before)
 }
 
 /// The events a pass of any step of `rule`'s chain records, first or again.
@@ -155,6 +216,9 @@ pub struct RuleOutline {
     pub known: String,
     /// Its steps (those of the route when it applies).
     pub steps: Vec<RouteStep>,
+    /// Left out by the facts as they are now, but walked, and kept on the subject's route
+    /// ([`Route::walked`]).
+    pub walked: bool,
 }
 
 /// One stage of a path with its rules.
@@ -218,12 +282,28 @@ pub fn outline(profile: &Profile, path: &str, facts: &Facts) -> Option<Vec<Stage
                         condition: rule_condition(r),
                         known,
                         steps,
+                        walked: false,
                     }
                 })
                 .collect(),
         })
         .collect();
     Some(out)
+}
+
+/// Marks the rules of an outline that the facts leave out but `route` keeps, walked (see
+/// [`Route::walked`]): each of their steps is on it, by key, action and parties (rules of one
+/// stage and article share their keys, and may share their actions).
+pub fn mark_walked(stages: &mut [StageOutline], route: &Route) {
+    for r in stages.iter_mut().flat_map(|s| s.rules.iter_mut()) {
+        r.walked = r.applies != Some(true)
+            && !r.steps.is_empty()
+            && r.steps.iter().all(|st| {
+                route.steps.iter().any(|on| {
+                    on.key == st.key && on.action == st.action && on.parties == st.parties
+                })
+            });
+    }
 }
 
 /// A rule's conditions in words: 「逾期申报为“是”，但不含：是否紧急项目为“是”」.

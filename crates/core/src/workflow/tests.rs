@@ -641,3 +641,110 @@ fn a_panel_is_named_before_its_step_and_each_member_signs_in_person() {
     let e = run.act(16, &["expert"], seat(&[1])).expect_err("no panel next");
     assert!(e.to_string().contains("无需抽取专家"), "{e}");
 }
+
+/// Passes every step of the run to its end, each by its parties in turn (a 或签 by its first).
+fn walk_to_end(run: &mut Run) {
+    let mut user = 100;
+    while run.p.status == RunStatus::Active {
+        let (current, step) = (run.p.current, run.route.steps[run.p.current].clone());
+        for party in &step.parties {
+            if run.p.current != current || run.p.status != RunStatus::Active {
+                break;
+            }
+            user += 1;
+            run.pass(user, &[party.as_str()]);
+        }
+    }
+}
+
+#[test]
+fn a_stage_walked_stays_on_the_route_when_what_it_did_rules_it_out() {
+    let p = profile("yeji");
+    let path = p.path("approval").expect("path").stages.clone();
+    let added = |route: &Route| -> Vec<String> {
+        route
+            .steps
+            .iter()
+            .filter(|s| s.stage == Stage::SupplementaryPlan)
+            .map(|s| s.action.clone())
+            .collect()
+    };
+    // Already in the year's plan: no 增列, urgent or late, and the outline says so.
+    let planned = facts(&[(Fact::InAnnualPlan, 1), (Fact::IsUrgent, 1), (Fact::DeclaredLate, 1)]);
+    assert!(added(&Route::walked(&p.stages, &path, &planned, 0, &[])).is_empty());
+    let in_plan = facts(&[(Fact::InAnnualPlan, 1)]);
+    let stages = outline(&p, "approval", &in_plan).expect("outline");
+    let urgent_rule = stages
+        .iter()
+        .filter(|s| s.stage == Stage::SupplementaryPlan)
+        .flat_map(|s| &s.rules)
+        .find(|r| r.steps.iter().any(|s| s.action == "审核"))
+        .expect("the urgent rule");
+    assert_eq!(urgent_rule.applies, Some(false), "not 待认定 once in the plan");
+    // Urgent, walked through 增列 to its end; its 批准增列 puts the project in the plan.
+    for (before, rule) in [
+        (facts(&[(Fact::InAnnualPlan, 0), (Fact::IsUrgent, 1)]), "审核"),
+        (facts(&[(Fact::InAnnualPlan, 0), (Fact::DeclaredLate, 1)]), "审核逾期申报项目"),
+    ] {
+        let route = Route::walked(&p.stages, &path, &before, 0, &[]);
+        assert_eq!(added(&route), [rule, "批准增列"]);
+        let mut run = Run::new(route.clone());
+        walk_to_end(&mut run);
+        assert_eq!(run.p.status, RunStatus::Completed);
+        let mut after = before.clone();
+        after.insert(Fact::InAnnualPlan, 1);
+        assert!(added(&Route::from_rules(&p.stages, &path, &after)).is_empty());
+        // The stage walked stays, the rule that was walked (not its namesake), and the
+        // history still folds to the end.
+        let kept = Route::walked(&p.stages, &path, &after, 0, &run.acts);
+        assert_eq!(kept, route, "{rule}");
+        let progress = replay(&kept, 0, &run.acts);
+        assert_eq!((progress.status, progress.current), (RunStatus::Completed, kept.steps.len()));
+        let mut stages = outline(&p, "approval", &after).expect("outline");
+        mark_walked(&mut stages, &kept);
+        let walked: Vec<&str> = stages
+            .iter()
+            .flat_map(|s| &s.rules)
+            .filter(|r| r.walked)
+            .flat_map(|r| r.steps.iter().map(|s| s.action.as_str()))
+            .collect();
+        assert_eq!(walked, [rule, "批准增列"]);
+    }
+    // gaoping:11's 前置审查 for a project outside the plan stays once walked, when the project
+    // is later taken into a plan.
+    let gp = profile("gaoping");
+    let gp_path = gp.path("approval").expect("path").stages.clone();
+    let outside = facts(&[(Fact::InAnnualPlan, 0)]);
+    let route = Route::walked(&gp.stages, &gp_path, &outside, 0, &[]);
+    assert!(route.steps.iter().any(|s| s.stage == Stage::PreReview));
+    let mut run = Run::new(route.clone());
+    walk_to_end(&mut run);
+    let planned = facts(&[(Fact::InAnnualPlan, 1)]);
+    assert!(
+        !Route::from_rules(&gp.stages, &gp_path, &planned)
+            .steps
+            .iter()
+            .any(|s| s.stage == Stage::PreReview)
+    );
+    assert_eq!(Route::walked(&gp.stages, &gp_path, &planned, 0, &run.acts), route);
+    // A rule left out that shares its steps' keys and actions with one on the route, but not
+    // their parties (linxiang:13's two ways to draw up the plan), is not marked walked.
+    let lx = profile("linxiang");
+    let cross = facts(&[(Fact::IsCrossDepartment, 1)]);
+    let mut stages = outline(&lx, "approval", &cross).expect("outline");
+    mark_walked(&mut stages, &Route::for_path(&lx, "approval", &cross).expect("route"));
+    assert!(stages.iter().flat_map(|s| &s.rules).all(|r| !r.walked));
+    // A pass the history never reached keeps nothing.
+    let stray = Act {
+        at_ms: 1,
+        user: u(1),
+        parties: parties(&["city_government"]),
+        step: "supplementary_plan/yeji:8/2".into(),
+        verb: Verb::Pass { note: String::new() },
+    };
+    let after = facts(&[(Fact::InAnnualPlan, 1), (Fact::IsUrgent, 1)]);
+    assert_eq!(
+        Route::walked(&p.stages, &path, &after, 0, &[stray]),
+        Route::from_rules(&p.stages, &path, &after)
+    );
+}

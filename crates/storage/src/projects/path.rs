@@ -3,7 +3,7 @@
 //! still open.
 
 use super::*;
-use govit_core::workflow::{StageOutline, outline};
+use govit_core::workflow::{StageOutline, mark_walked, outline};
 
 /// A project's approval path.
 #[derive(Debug, Clone)]
@@ -39,14 +39,17 @@ impl Store {
             profile.thresholds.iter().filter(|t| t.met(&facts) == Some(true)).cloned().collect();
         let ids: Vec<i64> = run.progress.slots.iter().filter_map(|s| s.user.map(|u| u.0)).collect();
         let user_names = self.names_by_id("users", &ids).await?;
-        Ok(outline(profile, "approval", &facts).map(|stages| ProjectPath {
-            cite: path.cite.clone(),
-            text: path.text.clone(),
-            stages,
-            run,
-            user_names,
-            thresholds,
-            first_sent,
+        Ok(outline(profile, "approval", &facts).map(|mut stages| {
+            mark_walked(&mut stages, &run.route);
+            ProjectPath {
+                cite: path.cite.clone(),
+                text: path.text.clone(),
+                stages,
+                run,
+                user_names,
+                thresholds,
+                first_sent,
+            }
         }))
     }
 }

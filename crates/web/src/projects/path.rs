@@ -42,7 +42,9 @@ pub struct StepDto {
 pub struct RuleDto {
     cite: String,
     text: String,
-    /// `applies`, `not_applicable` or `undecided` (a fact it tests is not established).
+    /// `applies`, `not_applicable`, `undecided` (a fact it tests is not established) or
+    /// `walked` (the facts leave it out now, but the project went through it, and it stays on
+    /// the path).
     status: String,
     status_label: String,
     /// Facts still to be established, by their names.
@@ -259,6 +261,7 @@ fn stage_dto(profile: &Profile, s: &StageOutline) -> StageDto {
             .iter()
             .map(|r| {
                 let (status, label) = match r.applies {
+                    _ if r.walked => ("walked", "已办理"),
                     Some(true) => ("applies", "适用"),
                     Some(false) => ("not_applicable", "不适用"),
                     None => ("undecided", "待认定"),

@@ -49,13 +49,15 @@ pub struct ActRecord {
     pub actor_department: String,
 }
 
-/// The route the project's profile lays out for it under `facts`.
-fn route_for(store: &Store, p: &Project, facts: &govit_core::policy::Facts) -> Route {
+/// The route the project's profile lays out for it under `facts`, keeping the stages its
+/// history walked (`Route::walked`).
+fn route_for(store: &Store, p: &Project, facts: &govit_core::policy::Facts, acts: &[Act]) -> Route {
     let rules = store.rules();
     let Some(profile) = rules.profile(&p.profile_id) else { return Route::default() };
-    Route::for_path(profile, "approval", facts).unwrap_or_else(|| {
-        Route::from_rules(&profile.stages, &[Stage::Declaration, Stage::Approval], facts)
-    })
+    let path = profile
+        .path("approval")
+        .map_or(&[Stage::Declaration, Stage::Approval][..], |path| &path.stages[..]);
+    Route::walked(&profile.stages, path, facts, p.created_at_ms, acts)
 }
 
 async fn acts_of(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<ActRecord>> {
@@ -73,7 +75,7 @@ pub(crate) async fn run_and_basis(
 ) -> Result<(Run, Basis, govit_core::policy::Facts)> {
     let basis = store.basis_of(conn, p).await?;
     let (facts, _) = store.facts_from(p, &basis);
-    let run = run_on(conn, p, route_for(store, p, &facts)).await?;
+    let run = run_under(store, conn, p, &facts).await?;
     Ok((run, basis, facts))
 }
 
@@ -91,18 +93,16 @@ pub struct Carried {
 pub(crate) async fn run_under(
     store: &Store, conn: &mut AnyConnection, p: &Project, facts: &govit_core::policy::Facts,
 ) -> Result<Run> {
-    run_on(conn, p, route_for(store, p, facts)).await
-}
-
-/// The run along `route`: its acts, folded.
-async fn run_on(conn: &mut AnyConnection, p: &Project, route: Route) -> Result<Run> {
     let acts = acts_of(conn, p.id).await?;
-    Ok(fold(p, route, acts))
+    Ok(fold(store, p, facts, acts))
 }
 
-/// The run along `route` of the acts given.
-fn fold(p: &Project, route: Route, acts: Vec<ActRecord>) -> Run {
+/// The run of the acts given, along the route laid out under `facts`.
+fn fold(
+    store: &Store, p: &Project, facts: &govit_core::policy::Facts, acts: Vec<ActRecord>,
+) -> Run {
     let plain: Vec<Act> = acts.iter().map(|a| a.act.clone()).collect();
+    let route = route_for(store, p, facts, &plain);
     let progress = replay(&route, p.created_at_ms, &plain);
     Run { route, progress, acts }
 }
@@ -642,7 +642,7 @@ pub(crate) async fn refresh_tasks(
     obligations_moved: bool,
 ) -> Result<()> {
     let mut run = match (facts, acts) {
-        (Some(facts), Some(acts)) => fold(p, route_for(store, p, facts), acts),
+        (Some(facts), Some(acts)) => fold(store, p, facts, acts),
         (Some(facts), None) => run_under(store, conn, p, facts).await?,
         (None, _) => run_of(store, conn, p).await?,
     };
