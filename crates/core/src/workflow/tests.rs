@@ -473,17 +473,21 @@ fn a_history_whose_route_changed_still_folds() {
     assert_eq!(replay(&small, 0, &[junk]), Progress::start(&small, 0));
 }
 
+/// The actions of a route's 增列 steps.
+fn added(route: &Route) -> Vec<String> {
+    route
+        .steps
+        .iter()
+        .filter(|s| s.stage == Stage::SupplementaryPlan)
+        .map(|s| s.action.clone())
+        .collect()
+}
+
 #[test]
 fn a_late_and_urgent_yeji_project_takes_one_supplementary_plan() {
     let p = profile("yeji");
     let actions = |pairs: &[(Fact, i64)]| -> Vec<String> {
-        let route = Route::for_path(&p, "approval", &facts(pairs)).expect("path");
-        route
-            .steps
-            .iter()
-            .filter(|s| s.stage == Stage::SupplementaryPlan)
-            .map(|s| s.action.clone())
-            .collect()
+        added(&Route::for_path(&p, "approval", &facts(pairs)).expect("path"))
     };
     let late = [(Fact::DeclaredLate, 1)];
     assert_eq!(actions(&late), ["审核逾期申报项目", "批准增列"]);
@@ -661,14 +665,6 @@ fn walk_to_end(run: &mut Run) {
 fn a_stage_walked_stays_on_the_route_when_what_it_did_rules_it_out() {
     let p = profile("yeji");
     let path = p.path("approval").expect("path").stages.clone();
-    let added = |route: &Route| -> Vec<String> {
-        route
-            .steps
-            .iter()
-            .filter(|s| s.stage == Stage::SupplementaryPlan)
-            .map(|s| s.action.clone())
-            .collect()
-    };
     // Already in the year's plan: no 增列, urgent or late, and the outline says so.
     let planned = facts(&[(Fact::InAnnualPlan, 1), (Fact::IsUrgent, 1), (Fact::DeclaredLate, 1)]);
     assert!(added(&Route::walked(&p.stages, &path, &planned, 0, &[])).is_empty());
