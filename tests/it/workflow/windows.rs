@@ -83,6 +83,20 @@ async fn route_actions(api: &Api, id: i64) -> Vec<String> {
         .collect()
 }
 
+/// The rules of a project's 增列 stage on its path: each one's first step's action and its
+/// status, as JSON strings.
+async fn supplementary_rules(api: &Api, id: i64) -> Vec<(String, String)> {
+    let (_, path) = api.get(&format!("/api/v1/projects/{id}/path")).await;
+    path["stages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["stage"] == "supplementary_plan")
+        .flat_map(|s| s["rules"].as_array().cloned().unwrap_or_default())
+        .map(|r| (r["steps"][0]["action"].to_string(), r["status"].to_string()))
+        .collect()
+}
+
 #[tokio::test]
 async fn yeji_6_a_declaration_sent_from_october_joins_only_by_the_supplementary_plan() {
     let app = spawn_app().await;
@@ -140,28 +154,22 @@ async fn yeji_6_a_declaration_sent_from_october_joins_only_by_the_supplementary_
     app.api("reviewer").await.confirm_yeji_approval_facts(late_id).await;
     let p = app.pass_steps(late_id, &["fgw"]).await;
     assert_eq!(p["status"], "submitted", "the 增列 steps are left: {p}");
+    // Before it is walked, the late rule is on the route but not 已办理: whether the project is
+    // urgent (which would take the urgent rule's 增列 instead) is still open.
+    let statuses = supplementary_rules(&clerk, late_id).await;
+    assert_eq!(statuses[1].1, "\"undecided\"", "{statuses:?}");
     // 增列 walked, the project is in the year's plan (yeji:8), which would now rule a 增列
     // out: the stage walked stays on its path, 已办理, and the urgent rule is not 待认定.
     let p = app.pass_steps(late_id, &["reviewer", "qzf"]).await;
     assert_eq!(p["status"], "approved", "{p}");
     let actions = route_actions(&clerk, late_id).await;
     assert_eq!(actions[actions.len() - 2..], ["审核逾期申报项目", "批准增列"], "{actions:?}");
-    let (_, path) = clerk.get(&format!("/api/v1/projects/{late_id}/path")).await;
-    let rules: Vec<(String, String)> = path["stages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|s| s["stage"] == "supplementary_plan")
-        .flat_map(|s| s["rules"].as_array().cloned().unwrap_or_default())
-        .map(|r| (r["steps"][0]["action"].to_string(), r["status"].to_string()))
-        .collect();
     assert_eq!(
-        rules,
+        supplementary_rules(&clerk, late_id).await,
         [
             ("\"审核\"".to_string(), "\"not_applicable\"".to_string()),
             ("\"审核逾期申报项目\"".to_string(), "\"walked\"".to_string())
-        ],
-        "{path}"
+        ]
     );
     let (_, page) = web.text(&format!("/projects/{late_id}")).await;
     assert!(page.contains("\">已办理</span>"), "{page}");

@@ -291,12 +291,12 @@ pub fn outline(profile: &Profile, path: &str, facts: &Facts) -> Option<Vec<Stage
     Some(out)
 }
 
-/// Marks the rules of an outline that the facts leave out but `route` keeps, walked (see
+/// Marks the rules of an outline that the facts rule out but `route` keeps, walked (see
 /// [`Route::walked`]): each of their steps is on it, by key, action and parties (rules of one
 /// stage and article share their keys, and may share their actions).
 pub fn mark_walked(stages: &mut [StageOutline], route: &Route) {
     for r in stages.iter_mut().flat_map(|s| s.rules.iter_mut()) {
-        r.walked = r.applies != Some(true)
+        r.walked = r.applies == Some(false)
             && !r.steps.is_empty()
             && r.steps.iter().all(|st| {
                 route.steps.iter().any(|on| {
