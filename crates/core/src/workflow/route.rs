@@ -257,11 +257,13 @@ pub fn outline(profile: &Profile, path: &str, facts: &Facts) -> Option<Vec<Stage
                     } else {
                         Some(true)
                     };
+                    // Open facts matter only while they decide: none once a known one rules
+                    // the rule out.
                     let unknown = r
                         .when
                         .iter()
                         .chain(&r.unless)
-                        .filter(|c| c.eval(facts).is_none())
+                        .filter(|c| applies.is_none() && c.eval(facts).is_none())
                         .map(|c| c.fact)
                         .collect();
                     // Laid out whether or not it applies, to show what it would add.

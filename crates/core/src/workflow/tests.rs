@@ -677,6 +677,7 @@ fn a_stage_walked_stays_on_the_route_when_what_it_did_rules_it_out() {
         .find(|r| r.steps.iter().any(|s| s.action == "审核"))
         .expect("the urgent rule");
     assert_eq!(urgent_rule.applies, Some(false), "not 待认定 once in the plan");
+    assert!(urgent_rule.unknown.is_empty(), "whether it is urgent no longer matters");
     // Urgent, walked through 增列 to its end; its 批准增列 puts the project in the plan.
     for (before, rule) in [
         (facts(&[(Fact::InAnnualPlan, 0), (Fact::IsUrgent, 1)]), "审核"),
