@@ -310,13 +310,16 @@ pub fn mark_walked(stages: &mut [StageOutline], route: &Route) {
 
 /// A rule's conditions in words: 「逾期申报为“是”，但不含：是否紧急项目为“是”」.
 fn rule_condition(r: &StageRule) -> String {
-    let join = |cs: &[crate::policy::Condition]| {
-        cs.iter().map(condition_text).collect::<Vec<_>>().join("，且")
+    // Every `when` must hold; any one `unless` rules the rule out.
+    let join = |cs: &[crate::policy::Condition], word: &str| {
+        cs.iter().map(condition_text).collect::<Vec<_>>().join(word)
     };
     match (r.when.is_empty(), r.unless.is_empty()) {
-        (_, true) => join(&r.when),
-        (true, false) => format!("不含：{}", join(&r.unless)),
-        (false, false) => format!("{}，但不含：{}", join(&r.when), join(&r.unless)),
+        (_, true) => join(&r.when, "，且"),
+        (true, false) => format!("不含：{}", join(&r.unless, "，或")),
+        (false, false) => {
+            format!("{}，但不含：{}", join(&r.when, "，且"), join(&r.unless, "，或"))
+        }
     }
 }
 

@@ -678,6 +678,17 @@ fn a_stage_walked_stays_on_the_route_when_what_it_did_rules_it_out() {
         .expect("the urgent rule");
     assert_eq!(urgent_rule.applies, Some(false), "not 待认定 once in the plan");
     assert!(urgent_rule.unknown.is_empty(), "whether it is urgent no longer matters");
+    // Either of the late rule's exceptions rules it out, and its condition says so.
+    let late_rule = stages
+        .iter()
+        .flat_map(|s| &s.rules)
+        .find(|r| r.steps.iter().any(|s| s.action == "审核逾期申报项目"))
+        .expect("the late rule");
+    assert!(
+        late_rule.condition.ends_with("但不含：是否急需项目为“是”，或是否列入年度计划为“是”"),
+        "{}",
+        late_rule.condition
+    );
     // Urgent, walked through 增列 to its end; its 批准增列 puts the project in the plan.
     for (before, rule) in [
         (facts(&[(Fact::InAnnualPlan, 0), (Fact::IsUrgent, 1)]), "审核"),
