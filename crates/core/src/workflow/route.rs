@@ -79,41 +79,46 @@ impl Route {
         rules: &[StageRule], path: &[Stage], facts: &Facts, started_ms: i64, acts: &[Act],
     ) -> Route {
         let route = Route::from_rules(rules, path, facts);
-        let passed = |key: &str| {
-            acts.iter().any(|a| a.step == key && matches!(a.verb, super::Verb::Pass { .. }))
-        };
-        let last_key = |r: &StageRule| format!("{}/{}/{}", r.stage.as_str(), r.cite, r.chain.len());
-        // The rules walked to their end that the facts leave out, one per key.
-        let mut walked: Vec<&StageRule> = Vec::new();
+        // Passes at steps the route does not have: what a walked rule would have left.
+        let off_route: Vec<&str> = acts
+            .iter()
+            .filter(|a| matches!(a.verb, super::Verb::Pass { .. }))
+            .map(|a| a.step.as_str())
+            .filter(|step| route.index_of(step).is_none())
+            .collect();
+        if off_route.is_empty() {
+            return route;
+        }
+        // The rules walked to their end that the facts leave out, one per last step's key.
+        let mut walked: Vec<(&StageRule, String)> = Vec::new();
         for r in rules.iter().filter(|r| path.contains(&r.stage) && !r.chain.is_empty()) {
-            if r.applies(facts) {
+            let key = step_key(r, r.chain.len());
+            if r.applies(facts) || !off_route.contains(&key.as_str()) {
                 continue;
             }
-            let key = last_key(r);
-            if route.index_of(&key).is_some() || !passed(&key) {
-                continue;
-            }
-            match walked.iter().position(|w| last_key(w) == last_key(r)) {
-                Some(i) if !by_itself(walked[i], facts) && by_itself(r, facts) => walked[i] = r,
+            match walked.iter().position(|(_, k)| *k == key) {
+                Some(i) if !by_itself(walked[i].0, facts) && by_itself(r, facts) => {
+                    walked[i] = (r, key)
+                }
                 Some(_) => {}
-                None => walked.push(r),
+                None => walked.push((r, key)),
             }
         }
         if walked.is_empty() {
             return route;
         }
-        let chosen = |r: &StageRule| r.applies(facts) || walked.iter().any(|w| std::ptr::eq(*w, r));
-        let full = Route::of_rules(rules, path, chosen);
+        let kept = |r: &StageRule, walked: &[(&StageRule, String)]| {
+            r.applies(facts) || walked.iter().any(|(w, _)| std::ptr::eq(*w, r))
+        };
+        let full = Route::of_rules(rules, path, |r| kept(r, &walked));
         // A walk stands while the run is past its last step.
         let progress = super::replay(&full, started_ms, acts);
-        let stands =
-            |r: &StageRule| full.index_of(&last_key(r)).is_some_and(|i| i < progress.current);
-        if walked.iter().all(|r| stands(r)) {
+        let before = walked.len();
+        walked.retain(|(_, key)| full.index_of(key).is_some_and(|i| i < progress.current));
+        if walked.len() == before {
             return full;
         }
-        Route::of_rules(rules, path, |r| {
-            r.applies(facts) || walked.iter().any(|w| std::ptr::eq(*w, r) && stands(w))
-        })
+        Route::of_rules(rules, path, |r| kept(r, &walked))
     }
 
     /// The step whose pass is the project's approval, which the `approve` gates stand in
@@ -135,6 +140,11 @@ impl Route {
     pub fn index_of(&self, key: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.key == key)
     }
+}
+
+/// The key of the `n`-th link (from 1) of `rule`'s chain: `stage/cite/n`.
+fn step_key(rule: &StageRule, n: usize) -> String {
+    format!("{}/{}/{}", rule.stage.as_str(), rule.cite, n)
 }
 
 /// Whether `rule`'s conditions hold under `facts` without the facts its own steps set (a
@@ -184,7 +194,7 @@ fn steps_of(rule: &StageRule, ends_stage: bool) -> Vec<RouteStep> {
                     false => vec![],
                 });
             RouteStep {
-                key: format!("{}/{}/{}", rule.stage.as_str(), rule.cite, n + 1),
+                key: step_key(rule, n + 1),
                 stage: rule.stage,
                 cite: rule.cite.clone(),
                 action: link.action.clone(),
