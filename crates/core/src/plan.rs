@@ -254,6 +254,7 @@ pub fn lines_digest(lines: &[PlanLine]) -> String {
 mod tests {
     use super::*;
     use crate::declaration::YearMonth;
+    use crate::workflow::VerbKind;
 
     fn period(sy: i32, sm: u32, ey: i32, em: u32) -> ConstructionPeriod {
         ConstructionPeriod {
@@ -357,6 +358,10 @@ mod tests {
         assert!(!r.sends_at(keys[1]));
         assert!(!r.sends_at("annual_plan/yeji:8/9"));
         assert!(!Route::default().sends_at(keys[0]));
+        // Only a pass there sends it: not a return or a reminder at that step.
+        assert!(r.sent_by(VerbKind::Pass, keys[0]));
+        assert!(!r.sent_by(VerbKind::Return, keys[0]) && !r.sent_by(VerbKind::Urge, keys[0]));
+        assert!(!r.sent_by(VerbKind::Pass, keys[1]));
     }
 
     #[test]

@@ -137,6 +137,12 @@ impl Route {
         self.steps.first().is_some_and(|s| s.key == key)
     }
 
+    /// Whether an act of `verb` at step `key` sent the record on: a pass where it
+    /// [`Route::sends_at`].
+    pub fn sent_by(&self, verb: super::VerbKind, key: &str) -> bool {
+        verb == super::VerbKind::Pass && self.sends_at(key)
+    }
+
     pub fn index_of(&self, key: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.key == key)
     }

@@ -268,8 +268,7 @@ impl Store {
                     .and_then(|s| run.route.steps.iter().find(|x| x.key == s.step))
                     .map_or_else(String::new, |x| x.action.clone()),
                 verb,
-                sends: verb == VerbKind::Pass
-                    && signed.as_ref().is_some_and(|s| run.route.sends_at(&s.step)),
+                sends: signed.as_ref().is_some_and(|s| run.route.sent_by(verb, &s.step)),
                 user_name: act.map(|a| a.actor_name.clone()).unwrap_or_default(),
                 at_ms: signed.as_ref().map_or(0, |s| s.at_ms),
                 key_id: match public_key.is_empty() {
@@ -294,7 +293,7 @@ impl Store {
                         .find(|x| x.key == a.act.step)
                         .map_or_else(String::new, |x| x.action.clone()),
                     verb: a.act.verb.kind(),
-                    sends: a.act.verb.kind() == VerbKind::Pass && run.route.sends_at(&a.act.step),
+                    sends: run.route.sent_by(a.act.verb.kind(), &a.act.step),
                     user_name: a.actor_name.clone(),
                     at_ms: a.act.at_ms,
                     key_id: String::new(),

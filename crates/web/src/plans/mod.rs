@@ -433,9 +433,11 @@ fn flash_of(state: &AppState, done: &str, v: &govit_storage::plans::PlanView) ->
         ("lines", _) => "已更新计划项目及资金安排。".to_string(),
         ("published", _) | ("acted", PlanStatus::Published) => "计划已发布。".to_string(),
         ("acted", PlanStatus::Reviewing) => {
-            let sent = v.run.acts.last().is_some_and(|a| {
-                a.act.verb.kind() == VerbKind::Pass && v.run.route.sends_at(&a.act.step)
-            });
+            let sent = v
+                .run
+                .acts
+                .last()
+                .is_some_and(|a| v.run.route.sent_by(a.act.verb.kind(), &a.act.step));
             format!("{}{}。", if sent { "已报批" } else { "已办理" }, waiting())
         }
         ("acted", PlanStatus::Approved) => "计划已批准，待发布。".to_string(),
