@@ -530,3 +530,59 @@ async fn the_demo_project_under_construction_is_in_its_own_plan_years_plan() {
         .expect("yeji:6's deadline");
     assert_eq!((&declared["status"], &declared["late"]), (&json!("fulfilled"), &json!(false)));
 }
+
+/// A project sent back to its unit after the plan took it in is flagged on the plan's page and
+/// in its API, and the plan is not sent on (报批) with it, the refusal naming it; sent again by
+/// its unit, it is in scope again and the plan goes on.
+#[tokio::test]
+async fn a_plan_is_not_sent_with_a_project_returned_since_it_was_taken_in() {
+    let app = spawn_app().await;
+    passed_reviews(&app, "复核计划保留项目", true).await;
+    let back = passed_reviews(&app, "复核计划退回项目", false).await;
+    let reviewer = app.api("reviewer").await;
+    let (s, plan) = reviewer.post("/api/v1/plans", json!({"kind": "annual", "year": 2026})).await;
+    assert_eq!(s, StatusCode::CREATED, "{plan}");
+    let id = plan["id"].as_i64().expect("id");
+    assert_eq!(plan["unfit"], json!([]), "{plan}");
+
+    // 发改委 sends the project back to its unit.
+    let fgw = app.api("fgw").await;
+    let (_, p) = fgw.get(&format!("/api/v1/projects/{back}")).await;
+    let (s, p) = fgw
+        .post(
+            &format!("/api/v1/projects/{back}/decision"),
+            json!({"decision": "return", "reason": "请补充概算明细", "version": p["version"]}),
+        )
+        .await;
+    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("returned")), "{p}");
+    let (_, plan) = reviewer.get(&format!("/api/v1/plans/{id}")).await;
+    let unfit = plan["unfit"].as_array().expect("unfit");
+    assert_eq!(unfit.len(), 1, "{plan}");
+    assert_eq!(unfit[0]["project_id"], back, "{plan}");
+    assert!(unfit[0]["reason"].as_str().unwrap_or("").contains("已退回申报单位修改"), "{plan}");
+    let web = app.login("reviewer").await;
+    let (_, page) = web.text(&format!("/plans/{id}")).await;
+    let notice = &page[page.find("id=\"plan-unfit\"").expect("the notice")..];
+    assert!(notice.contains("复核计划退回项目：项目已退回申报单位修改"), "{notice}");
+    assert!(notice.contains("报批前请移出计划"), "{notice}");
+    let row = &page[page.find(&format!("/projects/{back}\"")).expect("its line")..];
+    assert!(row[..row.find("</td>").expect("cell")].contains("不再符合列入条件"), "{row}");
+
+    // 报批 is refused, naming the project and why; the plan is as it was.
+    let (s, e) = act(&reviewer, id, "pass", json!({"note": "请审定"})).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")), "{e}");
+    let m = e["message"].as_str().unwrap_or("");
+    assert!(m.contains(&format!("项目 {back}「复核计划退回项目」：项目已退回")), "{e}");
+    let (_, now) = reviewer.get(&format!("/api/v1/plans/{id}")).await;
+    assert_eq!((now["status"].as_str(), &now["version"]), (Some("drafting"), &plan["version"]));
+
+    // Sent again by its unit, it is in scope again: nothing flagged, and 报批 goes through.
+    let r = app.login("clerk").await.submit(back).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, plan) = reviewer.get(&format!("/api/v1/plans/{id}")).await;
+    assert_eq!(plan["unfit"], json!([]), "{plan}");
+    let (_, page) = web.text(&format!("/plans/{id}")).await;
+    assert!(!page.contains("id=\"plan-unfit\""), "{page}");
+    let (s, p) = act(&reviewer, id, "pass", json!({"note": "请审定"})).await;
+    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("reviewing")), "{p}");
+}

@@ -388,16 +388,27 @@ async fn openable_lines(
 /// found urgent (is_urgent).
 pub(crate) async fn candidate_ids(
     store: &Store, conn: &mut AnyConnection, profile: &str, j: JurisdictionId, kind: PlanKind,
-    year: i32, only: Option<&[i64]>,
+    year: i32, among: Among<'_>,
 ) -> Result<Vec<i64>> {
-    Ok(candidates(store, conn, profile, j, kind, year, only).await?.0)
+    Ok(candidates(store, conn, profile, j, kind, year, among).await?.0)
+}
+
+/// Which projects [`candidates`] looks at.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Among<'a> {
+    /// All of the jurisdiction's.
+    All,
+    /// These.
+    Only(&'a [i64]),
+    /// These lines of the plan with this id: the plan's own lines do not keep them out.
+    LinesOf(i64, &'a [i64]),
 }
 
 /// [`candidate_ids`], and those of them otherwise takeable that an `enter_plan` gate of the
 /// profile keeps out, each with the gate's refusal.
 pub(crate) async fn candidates(
     store: &Store, conn: &mut AnyConnection, profile: &str, j: JurisdictionId, kind: PlanKind,
-    year: i32, only: Option<&[i64]>,
+    year: i32, among: Among<'_>,
 ) -> Result<(Vec<i64>, Vec<(i64, GateRefusal)>)> {
     let urgent = match kind {
         PlanKind::Supplementary => {
@@ -405,6 +416,11 @@ pub(crate) async fn candidates(
              AND f.fact = 'is_urgent' AND f.value = 1)"
         }
         PlanKind::Annual => "",
+    };
+    let (only, except) = match among {
+        Among::All => (None, 0),
+        Among::Only(ids) => (Some(ids), 0),
+        Among::LinesOf(plan, ids) => (Some(ids), plan),
     };
     let only_sql = match only {
         Some(ids) if !ids.is_empty() => {
@@ -423,13 +439,14 @@ pub(crate) async fn candidates(
          AND p.status IN ('submitted', 'approved') \
          AND NOT {terminated} \
          AND NOT EXISTS (SELECT 1 FROM plan_lines l JOIN plans x ON x.id = l.plan_id \
-              WHERE l.project_id = p.id AND x.year = $3 AND x.state <> 'rejected'){urgent}{only_sql} \
-         ORDER BY p.id",
+              WHERE l.project_id = p.id AND x.year = $3 AND x.state <> 'rejected' AND x.id <> $4)\
+         {urgent}{only_sql} ORDER BY p.id",
         terminated = crate::base::TERMINATED
     )))
     .bind(j.0)
     .bind(y)
     .bind(i64::from(year))
+    .bind(except)
     .fetch_all(&mut *conn)
     .await?;
     // A declaration sent after the window's cut-off whose profile sends it to the plan of the
@@ -465,6 +482,65 @@ pub(crate) async fn candidates(
     Ok((kept, refused))
 }
 
+/// A line of a plan whose project the plan could not take in now, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnfitLine {
+    pub project_id: ProjectId,
+    pub name: String,
+    /// Why, in Chinese; a gate's refusal names its article.
+    pub reason: String,
+}
+
+/// The lines of `plan` whose projects it could no longer take in: sent back to their unit,
+/// withdrawn, refused or terminated since they were taken in, taken into another plan of the
+/// year, or kept out now by an `enter_plan` gate of the profile (lhasa:7's pre-review, the
+/// fact it asks for found otherwise since). The compiler sees them on the plan's page, and
+/// the plan is not sent on with them (its 报批).
+pub(crate) async fn unfit_lines(
+    store: &Store, conn: &mut AnyConnection, plan: &Plan, lines: &[PlanLine],
+) -> Result<Vec<UnfitLine>> {
+    let ids: Vec<i64> = lines.iter().map(|l| l.project_id.0).collect();
+    let (j, kind, year) = (plan.jurisdiction_id, plan.kind, plan.year);
+    let among = Among::LinesOf(plan.id, &ids);
+    let (fit, gated) = candidates(store, conn, &plan.profile_id, j, kind, year, among).await?;
+    let mut out = Vec::new();
+    for line in lines.iter().filter(|l| !fit.contains(&l.project_id.0)) {
+        let reason = match gated.iter().find(|(id, _)| *id == line.project_id.0) {
+            Some((_, r)) => r.to_string(),
+            None => why_not_takeable(conn, line.project_id, kind).await?,
+        };
+        out.push(UnfitLine { project_id: line.project_id, name: line.name.clone(), reason });
+    }
+    Ok(out)
+}
+
+/// Why a plan of `kind` could not take the project in (one that no gate keeps out).
+async fn why_not_takeable(
+    conn: &mut AnyConnection, id: ProjectId, kind: PlanKind,
+) -> Result<String> {
+    let row: Option<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT p.status, CASE WHEN {terminated} THEN 1 ELSE 0 END FROM projects p WHERE p.id = $1",
+        terminated = crate::base::TERMINATED
+    )))
+    .bind(id.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    use govit_core::project::ProjectStatus as S;
+    let status = row.as_ref().and_then(|(s, _)| S::parse(s));
+    Ok(match (status, row.is_some_and(|(_, ended)| ended == 1)) {
+        (None, _) => "项目已不存在".into(),
+        (_, true) => "项目已终止".into(),
+        (Some(S::Returned), _) => "项目已退回申报单位修改，尚未重新提交".into(),
+        (Some(S::Draft), _) => "项目已撤回申报，尚未重新提交".into(),
+        (Some(S::Rejected), _) => "项目审批不予通过".into(),
+        (Some(S::OutsideScope), _) => "项目已登记为不适用本办法".into(),
+        (Some(_), _) if kind == PlanKind::Supplementary => {
+            "项目不再认定为急需项目，或已列入本年度其他计划，或建设期不含本年度".into()
+        }
+        (Some(_), _) => "项目已列入本年度其他计划，或建设期不含本年度".into(),
+    })
+}
+
 /// A plan with what its reader may do with it.
 #[derive(Debug, Clone)]
 pub struct PlanView {
@@ -485,6 +561,9 @@ pub struct PlanView {
     /// The lines' projects the reader may open (in their data scope): a published plan is
     /// read across the jurisdiction, another unit's project is not.
     pub openable: std::collections::HashSet<ProjectId>,
+    /// While it is compiled or under approval: the lines whose projects it could no longer
+    /// take in ([`unfit_lines`]).
+    pub unfit: Vec<UnfitLine>,
 }
 
 /// Filters of the plan list.
@@ -533,13 +612,20 @@ impl Store {
             true => {
                 let (j, kind, year) = (plan.jurisdiction_id, plan.kind, plan.year);
                 let ids =
-                    candidate_ids(self, &mut conn, &plan.profile_id, j, kind, year, None).await?;
+                    candidate_ids(self, &mut conn, &plan.profile_id, j, kind, year, Among::All)
+                        .await?;
                 names_of(&mut conn, &ids).await?
             }
             false => Vec::new(),
         };
         let decisions = self.verify_plan_with(&mut conn, &plan, &run, &lines).await?;
         let openable = openable_lines(&mut conn, who.principal, id).await?;
+        let unfit = match plan.status {
+            PlanStatus::Drafting | PlanStatus::Reviewing => {
+                unfit_lines(self, &mut conn, &plan, &lines).await?
+            }
+            _ => Vec::new(),
+        };
         drop(conn);
         let totals = plan::totals(&lines);
         Ok(PlanView {
@@ -553,6 +639,7 @@ impl Store {
             candidates,
             decisions,
             openable,
+            unfit,
         })
     }
 

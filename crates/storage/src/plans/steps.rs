@@ -166,7 +166,8 @@ impl Step<Plan> for StartPlan {
         let parties = plan_parties(cx.conn, cx.who.principal, j).await?;
         let candidates = match (1990..=2200).contains(&self.year) {
             true => {
-                candidate_ids(cx.store, cx.conn, &profile, j, self.kind, self.year, None).await?
+                candidate_ids(cx.store, cx.conn, &profile, j, self.kind, self.year, Among::All)
+                    .await?
             }
             false => Vec::new(),
         };
@@ -319,7 +320,7 @@ impl Step<Plan> for EditLines {
                 let (j, kind, year) = (plan.jurisdiction_id, plan.kind, plan.year);
                 let profile = &plan.profile_id;
                 (input.takeable, input.gated) =
-                    candidates(cx.store, cx.conn, profile, j, kind, year, Some(ids)).await?;
+                    candidates(cx.store, cx.conn, profile, j, kind, year, Among::Only(ids)).await?;
             }
             LineChange::Remove(pid) | LineChange::Amount(pid, _) => {
                 input.line =
@@ -415,6 +416,8 @@ pub struct ActInput {
     parties: Vec<String>,
     lines: usize,
     holders: String,
+    /// For the pass that sends the plan (报批): its lines it could no longer take.
+    unfit: Vec<UnfitLine>,
 }
 
 impl Step<Plan> for PlanAct {
@@ -433,7 +436,16 @@ impl Step<Plan> for PlanAct {
             .step(&run.route)
             .map(|s| labels(cx.store, &plan.profile_id, &s.parties))
             .unwrap_or_default();
-        Ok(ActInput { run: Some(run), parties, lines: plan.lines, holders })
+        let sends =
+            run.progress.step(&run.route).is_some_and(|s| run.route.sent_by(self.0.kind(), &s.key));
+        let unfit = match sends {
+            true => {
+                let lines = lines_of(cx.conn, plan.id).await?;
+                unfit_lines(cx.store, cx.conn, plan, &lines).await?
+            }
+            false => Vec::new(),
+        };
+        Ok(ActInput { run: Some(run), parties, lines: plan.lines, holders, unfit })
     }
     fn decide(&self, at: At<'_, Plan>, input: ActInput) -> Decided<Self::Decision> {
         let run = input.run.as_ref().ok_or(DomainError::NotFound)?;
@@ -449,6 +461,20 @@ impl Step<Plan> for PlanAct {
         {
             return Err(DomainError::InvalidState {
                 message: "计划中还没有项目，不能报批".into()
+            });
+        }
+        if !input.unfit.is_empty() && run.progress.holds(actor) {
+            let list: Vec<String> = input
+                .unfit
+                .iter()
+                .map(|u| format!("项目 {}「{}」：{}", u.project_id.0, u.name, u.reason))
+                .collect();
+            return Err(DomainError::InvalidState {
+                message: format!(
+                    "计划中有 {} 个项目已不再符合列入条件，请先移出后再报批。{}",
+                    list.len(),
+                    list.join("；")
+                ),
             });
         }
         crate::projects::run::decide_on(

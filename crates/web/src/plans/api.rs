@@ -201,6 +201,19 @@ pub struct PlanDetailDto {
     candidates: Vec<CandidateDto>,
     /// Each signed decision (报批, 通过, 退回, 不予通过), verified.
     decisions: Vec<PlanDecisionDto>,
+    /// While it is compiled or under approval: the lines whose projects the plan could no
+    /// longer take in (returned, withdrawn, refused, terminated, or kept out by a gate of
+    /// the profile since), each with why. The plan is not sent on (报批) with any.
+    unfit: Vec<UnfitLineDto>,
+}
+
+/// A line of a plan its project no longer qualifies for.
+#[derive(Serialize, ToSchema)]
+pub struct UnfitLineDto {
+    project_id: i64,
+    name: String,
+    /// Why, in Chinese (a gate's refusal names its article).
+    reason: String,
 }
 
 impl From<&PlanView> for PlanDetailDto {
@@ -244,6 +257,15 @@ impl From<&PlanView> for PlanDetailDto {
                     project_id: *id,
                     name: name.clone(),
                     department: dept.clone(),
+                })
+                .collect(),
+            unfit: v
+                .unfit
+                .iter()
+                .map(|u| UnfitLineDto {
+                    project_id: u.project_id.0,
+                    name: u.name.clone(),
+                    reason: u.reason.clone(),
                 })
                 .collect(),
             decisions: v

@@ -108,6 +108,8 @@ pub struct LineShown {
     pub other: String,
     pub year_amount: String,
     pub spans_years: bool,
+    /// The plan could no longer take it in (why: above the lines).
+    pub unfit: bool,
 }
 
 #[derive(Template)]
@@ -251,6 +253,8 @@ struct PlanPage {
     note_error: Option<String>,
     amount_error: Option<String>,
     projects_error: Option<String>,
+    /// Lines the plan could no longer take in: (name, why).
+    unfit: Vec<(String, String)>,
 }
 
 /// Lines shown per page; candidates shown at most (the keyword narrows both).
@@ -383,6 +387,7 @@ async fn render_plan(
                 other: l.sources.other.to_wan_string(),
                 year_amount: l.year_amount.to_wan_string(),
                 spans_years: l.spans_years(),
+                unfit: v.unfit.iter().any(|u| u.project_id == l.project_id),
             })
             .collect(),
         steps: steps_shown(state, &v),
@@ -412,6 +417,7 @@ async fn render_plan(
         flash,
         note: get("note"),
         reason: get("reason"),
+        unfit: v.unfit.iter().map(|u| (u.name.clone(), u.reason.clone())).collect(),
         x: v.plan,
     };
     crate::shell::page::html_status(page, again)
