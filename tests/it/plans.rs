@@ -426,6 +426,17 @@ async fn urgent_projects_join_through_linxiangs_supplementary_plan_and_lhasa_has
     assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("gate_refused")), "{e}");
     assert!(e.to_string().contains("linxiang-data:11"), "{e}");
     assert!(e.to_string().contains("是否能互联互通、共享"), "{e}");
+    // Found unable to share since it was taken in, the project is flagged under the gate's
+    // article, and the batch is not sent with it.
+    cast.api("reviewer").establish(sharing, &[("can_share", 0)]).await;
+    let (_, now) = compiler.get(&format!("/api/v1/plans/{}", second["id"])).await;
+    let unfit = now["unfit"].as_array().expect("unfit");
+    assert_eq!(unfit.len(), 1, "{now}");
+    assert_eq!(unfit[0]["project_id"], sharing, "{now}");
+    assert!(unfit[0]["reason"].as_str().unwrap_or("").contains("linxiang-data:11"), "{now}");
+    let (s, e) = act(compiler, second["id"].as_i64().expect("id"), "pass", json!({})).await;
+    assert_eq!((s, e["code"].as_str()), (StatusCode::CONFLICT, Some("invalid_state")), "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("linxiang-data:11"), "{e}");
 
     // lhasa:7's urgent projects are each approved by the city on their owner's plan: no
     // supplementary plan to compile, and the refusal says so.
