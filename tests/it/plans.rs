@@ -586,6 +586,12 @@ async fn a_plan_is_not_sent_with_a_project_returned_since_it_was_taken_in() {
     assert!(m.contains(&format!("项目 {back}「复核计划退回项目」：项目已退回")), "{e}");
     let (_, now) = reviewer.get(&format!("/api/v1/plans/{id}")).await;
     assert_eq!((now["status"].as_str(), &now["version"]), (Some("drafting"), &plan["version"]));
+    // From the page, the same refusal.
+    let v = now["version"].to_string();
+    let r = web.post(&format!("/plans/{id}/act"), &[("version", &v), ("verb", "pass")]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let page = r.text().await.expect("text");
+    assert!(page.contains("复核计划退回项目」：项目已退回申报单位修改"), "{page}");
 
     // Sent again by its unit, it is in scope again: nothing flagged, and 报批 goes through.
     let r = app.login("clerk").await.submit(back).await;
