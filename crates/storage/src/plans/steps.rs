@@ -406,6 +406,9 @@ impl Step<Plan> for EditLines {
     }
 }
 
+/// How many of the lines a plan could no longer take in a refused 报批 names.
+const UNFIT_NAMED: usize = 10;
+
 /// One act on a plan's route (报批 at the compiler's step, then 通过 / 退回 / 不予通过 by the
 /// approvers, 撤回 by the sender), at the version the user saw.
 pub struct PlanAct(pub Verb);
@@ -464,15 +467,20 @@ impl Step<Plan> for PlanAct {
             });
         }
         if !input.unfit.is_empty() && run.progress.holds(actor) {
-            let list: Vec<String> = input
+            // The first few by name; the plan's page lists them all.
+            let n = input.unfit.len();
+            let mut list: Vec<String> = input
                 .unfit
                 .iter()
+                .take(UNFIT_NAMED)
                 .map(|u| format!("项目 {}「{}」：{}", u.project_id.0, u.name, u.reason))
                 .collect();
+            if n > UNFIT_NAMED {
+                list.push(format!("另有 {} 个见计划页面", n - UNFIT_NAMED));
+            }
             return Err(DomainError::InvalidState {
                 message: format!(
-                    "计划中有 {} 个项目已不再符合列入条件，请先移出后再报批。{}",
-                    list.len(),
+                    "计划中有 {n} 个项目已不再符合列入条件，请先移出后再报批。{}",
                     list.join("；")
                 ),
             });

@@ -253,13 +253,17 @@ struct PlanPage {
     note_error: Option<String>,
     amount_error: Option<String>,
     projects_error: Option<String>,
-    /// Lines the plan could no longer take in: (name, why).
+    /// Lines the plan could no longer take in: (name, why), the first `UNFIT_SHOWN`; and how
+    /// many there are (each is marked in the table).
     unfit: Vec<(String, String)>,
+    unfit_count: usize,
 }
 
 /// Lines shown per page; candidates shown at most (the keyword narrows both).
 const LINES_PER_PAGE: usize = 50;
 const CANDIDATES_SHOWN: usize = 100;
+/// Lines the plan could no longer take in, listed by name above the table.
+const UNFIT_SHOWN: usize = 20;
 
 #[derive(Deserialize, Default)]
 struct LinesQuery {
@@ -417,7 +421,13 @@ async fn render_plan(
         flash,
         note: get("note"),
         reason: get("reason"),
-        unfit: v.unfit.iter().map(|u| (u.name.clone(), u.reason.clone())).collect(),
+        unfit: v
+            .unfit
+            .iter()
+            .take(UNFIT_SHOWN)
+            .map(|u| (u.name.clone(), u.reason.clone()))
+            .collect(),
+        unfit_count: v.unfit.len(),
         x: v.plan,
     };
     crate::shell::page::html_status(page, again)
