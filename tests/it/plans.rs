@@ -602,4 +602,24 @@ async fn a_plan_is_not_sent_with_a_project_returned_since_it_was_taken_in() {
     assert!(!page.contains("id=\"plan-unfit\""), "{page}");
     let (s, p) = act(&reviewer, id, "pass", json!({"note": "请审定"})).await;
     assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("reviewing")), "{p}");
+
+    // Sent back again while the district government decides: its approval is its own call
+    // (only the pass that sends the plan is held), and the approved plan still tells its
+    // publisher which project no longer qualifies.
+    let (_, p) = fgw.get(&format!("/api/v1/projects/{back}")).await;
+    let (s, p) = fgw
+        .post(
+            &format!("/api/v1/projects/{back}/decision"),
+            json!({"decision": "return", "reason": "概算仍需细化", "version": p["version"]}),
+        )
+        .await;
+    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("returned")), "{p}");
+    let (s, p) = act(&app.api("qzf").await, id, "pass", json!({"note": "同意"})).await;
+    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("approved")), "{p}");
+    assert_eq!(p["unfit"][0]["project_id"], back, "{p}");
+    let (_, page) = web.text(&format!("/plans/{id}")).await;
+    let notice = &page[page.find("id=\"plan-unfit\"").expect("the notice")..];
+    let notice = &notice[..notice.find("</div>").expect("its end")];
+    assert!(notice.contains("复核计划退回项目：项目已退回申报单位修改"), "{notice}");
+    assert!(!notice.contains("报批前请移出计划"), "{notice}");
 }

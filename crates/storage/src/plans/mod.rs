@@ -561,8 +561,8 @@ pub struct PlanView {
     /// The lines' projects the reader may open (in their data scope): a published plan is
     /// read across the jurisdiction, another unit's project is not.
     pub openable: std::collections::HashSet<ProjectId>,
-    /// While it is compiled or under approval: the lines whose projects it could no longer
-    /// take in ([`unfit_lines`]).
+    /// Until it is published (or refused): the lines whose projects it could no longer take
+    /// in ([`unfit_lines`]).
     pub unfit: Vec<UnfitLine>,
 }
 
@@ -621,7 +621,7 @@ impl Store {
         let decisions = self.verify_plan_with(&mut conn, &plan, &run, &lines).await?;
         let openable = openable_lines(&mut conn, who.principal, id).await?;
         let unfit = match plan.status {
-            PlanStatus::Drafting | PlanStatus::Reviewing => {
+            PlanStatus::Drafting | PlanStatus::Reviewing | PlanStatus::Approved => {
                 unfit_lines(self, &mut conn, &plan, &lines).await?
             }
             _ => Vec::new(),

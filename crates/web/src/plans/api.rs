@@ -201,7 +201,7 @@ pub struct PlanDetailDto {
     candidates: Vec<CandidateDto>,
     /// Each signed decision (报批, 通过, 退回, 不予通过), verified.
     decisions: Vec<PlanDecisionDto>,
-    /// While it is compiled or under approval: the lines whose projects the plan could no
+    /// Until it is published (or refused): the lines whose projects the plan could no
     /// longer take in (returned, withdrawn, refused, terminated, or kept out by a gate of
     /// the profile since), each with why. The plan is not sent on (报批) with any.
     unfit: Vec<UnfitLineDto>,
