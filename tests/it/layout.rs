@@ -47,6 +47,7 @@ const STORAGE: &[(&str, &[&str])] = &[
             "submissions",
             "sanctions",
             "ratings",
+            "decisions",
         ],
     ),
     ("oc4ids", &["base", "projects"]),

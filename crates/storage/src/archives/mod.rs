@@ -122,27 +122,14 @@ impl Store {
             doc("项目/办理记录.json", "项目的办理记录", &json!(self.project_events(id).await?)),
             doc("项目/审批路径.json", "审批路径及每一步的办理", &run_json(&run)),
         ];
-        let signed: Vec<(i64, String, String, String)> = sqlx::query_as(
-            "SELECT seq, message, public_key, signature FROM decision_signatures \
-             WHERE project_id = $1 ORDER BY seq",
-        )
-        .bind(id.0)
-        .fetch_all(&mut *conn)
-        .await?;
-        let signed: Vec<Value> = signed
+        let crate::decisions::Kept { path, beside } = crate::decisions::kept(&mut conn, id).await?;
+        let signed: Vec<Value> = path
             .into_iter()
             .map(|(seq, message, key, signature)| {
                 json!({"seq": seq, "message": message, "public_key": key, "signature": signature,
                        "algorithm": "SM2-with-SM3"})
             })
             .collect();
-        let beside: Vec<(String, i64, i64, String, String, String)> = sqlx::query_as(
-            "SELECT kind, subject_id, seq, message, public_key, signature \
-             FROM subject_decision_signatures WHERE project_id = $1 ORDER BY kind, subject_id, seq",
-        )
-        .bind(id.0)
-        .fetch_all(&mut *conn)
-        .await?;
         let signed: Vec<Value> = signed
             .into_iter()
             .chain(beside.into_iter().map(|(kind, subject, seq, message, key, signature)| {

@@ -43,11 +43,20 @@ fn verb_label(
     let owners = profile
         .and_then(|p| p.chain_step(step))
         .is_some_and(|l| !l.parties.is_empty() && l.parties.iter().all(|k| k == OWNER));
-    match verb {
-        Some(Verb::Pass { .. }) if step.starts_with("declaration/") => "提交申报",
-        Some(Verb::Pass { .. }) if owners => "报送",
-        Some(v) => v.kind().label(),
-        None => "",
+    let pass = match step.starts_with("declaration/") {
+        true => Some("提交申报"),
+        false => owners.then_some("报送"),
+    };
+    verb_words(verb, pass)
+}
+
+/// A verb in words: a pass in the words given for it (a submission, a sending), else the
+/// verb's own (通过, 退回 …).
+fn verb_words(verb: Option<&Verb>, pass: Option<&'static str>) -> &'static str {
+    match (verb, pass) {
+        (Some(Verb::Pass { .. }), Some(words)) => words,
+        (Some(v), _) => v.kind().label(),
+        (None, _) => "",
     }
 }
 
@@ -198,20 +207,7 @@ impl Store {
     /// again and recomputes its digest.
     pub async fn verify_decisions(&self, p: &Project, deep: bool) -> Result<Vec<DecisionCheck>> {
         let mut conn = self.pool.acquire().await?;
-        let kept: Vec<(i64, String, String, String)> = sqlx::query_as(
-            "SELECT seq, message, public_key, signature FROM decision_signatures \
-             WHERE project_id = $1 ORDER BY seq",
-        )
-        .bind(p.id.0)
-        .fetch_all(&mut *conn)
-        .await?;
-        let beside: Vec<(String, i64, i64, String, String, String)> = sqlx::query_as(
-            "SELECT kind, subject_id, seq, message, public_key, signature \
-             FROM subject_decision_signatures WHERE project_id = $1 ORDER BY kind, subject_id, seq",
-        )
-        .bind(p.id.0)
-        .fetch_all(&mut *conn)
-        .await?;
+        let Kept { path: kept, beside } = kept(&mut conn, p.id).await?;
         let acts = acts(&mut conn, p.id).await?;
         let files = file_rows(&mut conn, p.id).await?;
         let rules = self.rules();
@@ -369,6 +365,33 @@ struct StoredAct {
     at_ms: i64,
 }
 
+/// A project's signed decisions as kept: on its path (the act's number, the signed message,
+/// the key, the signature), and on the runs beside it (the same after the kind and id of its
+/// record).
+pub(crate) struct Kept {
+    pub path: Vec<(i64, String, String, String)>,
+    pub beside: Vec<(String, i64, i64, String, String, String)>,
+}
+
+/// Reads a project's signed decisions (what verification checks and the archive carries).
+pub(crate) async fn kept(conn: &mut AnyConnection, id: ProjectId) -> Result<Kept> {
+    let path = sqlx::query_as(
+        "SELECT seq, message, public_key, signature FROM decision_signatures \
+         WHERE project_id = $1 ORDER BY seq",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let beside = sqlx::query_as(
+        "SELECT kind, subject_id, seq, message, public_key, signature \
+         FROM subject_decision_signatures WHERE project_id = $1 ORDER BY kind, subject_id, seq",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Kept { path, beside })
+}
+
 async fn acts(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<StoredAct>> {
     let rows: Vec<(i64, String, String, i64, String, i64)> = sqlx::query_as(
         "SELECT a.seq, a.step, a.verb, a.user_id, COALESCE(u.name, ''), a.at_ms FROM run_acts a \
@@ -472,11 +495,7 @@ fn unsigned(
 /// sends the record (报送).
 fn beside_label(s: Option<&SubjectNow>, step: &str, verb: Option<&Verb>) -> &'static str {
     let first = s.is_some_and(|s| s.run.route.sends_at(step));
-    match verb {
-        Some(Verb::Pass { .. }) if first => "报送",
-        Some(v) => v.kind().label(),
-        None => "",
-    }
+    verb_words(verb, first.then_some("报送"))
 }
 
 /// A step of a run beside the path in the regulation's words.
