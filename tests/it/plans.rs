@@ -20,6 +20,18 @@ async fn passed_reviews(app: &TestApp, name: &str, approve: bool) -> i64 {
     id
 }
 
+/// `api`'s 退回 of project `id` to its unit, with `reason`.
+async fn send_back(api: &Api, id: i64, reason: &str) {
+    let (_, p) = api.get(&format!("/api/v1/projects/{id}")).await;
+    let (s, p) = api
+        .post(
+            &format!("/api/v1/projects/{id}/decision"),
+            json!({"decision": "return", "reason": reason, "version": p["version"]}),
+        )
+        .await;
+    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("returned")), "{p}");
+}
+
 async fn act(api: &Api, plan: i64, verb: &str, extra: Value) -> (StatusCode, Value) {
     let (_, now) = api.get(&format!("/api/v1/plans/{plan}")).await;
     let mut body = json!({"version": now["version"]});
@@ -558,14 +570,7 @@ async fn a_plan_is_not_sent_with_a_project_returned_since_it_was_taken_in() {
 
     // 发改委 sends the project back to its unit.
     let fgw = app.api("fgw").await;
-    let (_, p) = fgw.get(&format!("/api/v1/projects/{back}")).await;
-    let (s, p) = fgw
-        .post(
-            &format!("/api/v1/projects/{back}/decision"),
-            json!({"decision": "return", "reason": "请补充概算明细", "version": p["version"]}),
-        )
-        .await;
-    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("returned")), "{p}");
+    send_back(&fgw, back, "请补充概算明细").await;
     let (_, plan) = reviewer.get(&format!("/api/v1/plans/{id}")).await;
     let unfit = plan["unfit"].as_array().expect("unfit");
     assert_eq!(unfit.len(), 1, "{plan}");
@@ -606,14 +611,7 @@ async fn a_plan_is_not_sent_with_a_project_returned_since_it_was_taken_in() {
     // Sent back again while the district government decides: its approval is its own call
     // (only the pass that sends the plan is held), and the approved plan still tells its
     // publisher which project no longer qualifies.
-    let (_, p) = fgw.get(&format!("/api/v1/projects/{back}")).await;
-    let (s, p) = fgw
-        .post(
-            &format!("/api/v1/projects/{back}/decision"),
-            json!({"decision": "return", "reason": "概算仍需细化", "version": p["version"]}),
-        )
-        .await;
-    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("returned")), "{p}");
+    send_back(&fgw, back, "概算仍需细化").await;
     let (s, p) = act(&app.api("qzf").await, id, "pass", json!({"note": "同意"})).await;
     assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("approved")), "{p}");
     assert_eq!(p["unfit"][0]["project_id"], back, "{p}");
