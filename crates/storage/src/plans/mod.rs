@@ -503,42 +503,68 @@ pub(crate) async fn unfit_lines(
     let (j, kind, year) = (plan.jurisdiction_id, plan.kind, plan.year);
     let among = Among::LinesOf(plan.id, &ids);
     let (fit, gated) = candidates(store, conn, &plan.profile_id, j, kind, year, among).await?;
-    let mut out = Vec::new();
-    for line in lines.iter().filter(|l| !fit.contains(&l.project_id.0)) {
-        let reason = match gated.iter().find(|(id, _)| *id == line.project_id.0) {
-            Some((_, r)) => r.to_string(),
-            None => why_not_takeable(conn, line.project_id, kind).await?,
-        };
-        out.push(UnfitLine { project_id: line.project_id, name: line.name.clone(), reason });
-    }
-    Ok(out)
+    let unfit: Vec<&PlanLine> = lines.iter().filter(|l| !fit.contains(&l.project_id.0)).collect();
+    // Where no gate says why, the project's state does: read for them all at once.
+    let ungated: Vec<ProjectId> = unfit
+        .iter()
+        .map(|l| l.project_id)
+        .filter(|id| !gated.iter().any(|(g, _)| *g == id.0))
+        .collect();
+    let states = states_of(conn, &ungated).await?;
+    Ok(unfit
+        .into_iter()
+        .map(|line| {
+            let id = line.project_id;
+            let reason = match gated.iter().find(|(g, _)| *g == id.0) {
+                Some((_, r)) => r.to_string(),
+                None => why_not_takeable(states.get(&id).copied(), kind).into(),
+            };
+            UnfitLine { project_id: id, name: line.name.clone(), reason }
+        })
+        .collect())
 }
 
-/// Why a plan of `kind` could not take the project in (one that no gate keeps out).
-async fn why_not_takeable(
-    conn: &mut AnyConnection, id: ProjectId, kind: PlanKind,
-) -> Result<String> {
-    let row: Option<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT p.status, CASE WHEN {terminated} THEN 1 ELSE 0 END FROM projects p WHERE p.id = $1",
+type ProjectState = (govit_core::project::ProjectStatus, bool);
+
+/// The status of each of these projects, and whether it is terminated.
+async fn states_of(
+    conn: &mut AnyConnection, ids: &[ProjectId],
+) -> Result<std::collections::HashMap<ProjectId, ProjectState>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let list = ids.iter().map(|i| i.0.to_string()).collect::<Vec<_>>().join(",");
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT p.id, p.status, CASE WHEN {terminated} THEN 1 ELSE 0 END FROM projects p \
+         WHERE p.id IN ({list})",
         terminated = crate::base::TERMINATED
     )))
-    .bind(id.0)
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, status, ended)| {
+            let status = govit_core::project::ProjectStatus::parse(&status)?;
+            Some((ProjectId(id), (status, ended == 1)))
+        })
+        .collect())
+}
+
+/// Why a plan of `kind` could not take in a project in `state` (one that no gate keeps out).
+fn why_not_takeable(state: Option<ProjectState>, kind: PlanKind) -> &'static str {
     use govit_core::project::ProjectStatus as S;
-    let status = row.as_ref().and_then(|(s, _)| S::parse(s));
-    Ok(match (status, row.is_some_and(|(_, ended)| ended == 1)) {
-        (None, _) => "项目已不存在".into(),
-        (_, true) => "项目已终止".into(),
-        (Some(S::Returned), _) => "项目已退回申报单位修改，尚未重新提交".into(),
-        (Some(S::Draft), _) => "项目已撤回申报，尚未重新提交".into(),
-        (Some(S::Rejected), _) => "项目审批不予通过".into(),
-        (Some(S::OutsideScope), _) => "项目已登记为不适用本办法".into(),
-        (Some(_), _) if kind == PlanKind::Supplementary => {
-            "项目不再认定为急需项目，或已列入本年度其他计划，或建设期不含本年度".into()
+    match state {
+        None => "项目已不存在",
+        Some((_, true)) => "项目已终止",
+        Some((S::Returned, _)) => "项目已退回申报单位修改，尚未重新提交",
+        Some((S::Draft, _)) => "项目已撤回申报，尚未重新提交",
+        Some((S::Rejected, _)) => "项目审批不予通过",
+        Some((S::OutsideScope, _)) => "项目已登记为不适用本办法",
+        Some(_) if kind == PlanKind::Supplementary => {
+            "项目不再认定为急需项目，或已列入本年度其他计划，或建设期不含本年度"
         }
-        (Some(_), _) => "项目已列入本年度其他计划，或建设期不含本年度".into(),
-    })
+        Some(_) => "项目已列入本年度其他计划，或建设期不含本年度",
+    }
 }
 
 /// A plan with what its reader may do with it.

@@ -434,13 +434,10 @@ impl Step<Plan> for PlanAct {
         let plan = cx.record()?;
         let run = run_of(cx.store, cx.conn, plan).await?;
         let parties = plan_parties(cx.conn, cx.who.principal, plan.jurisdiction_id).await?;
-        let holders = run
-            .progress
-            .step(&run.route)
-            .map(|s| labels(cx.store, &plan.profile_id, &s.parties))
-            .unwrap_or_default();
-        let sends =
-            run.progress.step(&run.route).is_some_and(|s| run.route.sent_by(self.0.kind(), &s.key));
+        let step = run.progress.step(&run.route);
+        let holders =
+            step.map(|s| labels(cx.store, &plan.profile_id, &s.parties)).unwrap_or_default();
+        let sends = step.is_some_and(|s| run.route.sent_by(self.0.kind(), &s.key));
         let unfit = match sends {
             true => {
                 let lines = lines_of(cx.conn, plan.id).await?;
