@@ -6,14 +6,14 @@
 //! submitted, then signed by four offices of yeji:7's joint review, one round after another
 //! (each office's review opinion, which the profile asks for before its pass, is recorded
 //! between the rounds, off the clock).
-//! Each transition is one durable commit through the change path (SQLite: WAL with
-//! synchronous=FULL): the act, the project's status and version, the events it causes, the
-//! recomputed obligations and tasks, the timeline line, the SM3-chained audit record and —
+//! Each transition is one durable commit through the change path (SQLite: WAL, each commit's
+//! log flushed to the disk before it is answered, the flush after the writer's lock): the act,
+//! the project's status and version, the events it causes, the recomputed obligations and tasks, the timeline line, the SM3-chained audit record and —
 //! for an office's pass, a decision — its SM2 signature by the platform's key (as the server
 //! signs them).
 //! The first third runs from one client; the second from eight at once, each transition its
-//! own commit; the last from eight with group commit (on SQLite: the writers queued behind
-//! one share its flush). Reported: transitions per second for each, the median and
+//! own commit and its own flush; the last from eight with group commit (on SQLite: the writers
+//! queued behind one share its commit, and commits share a flush). Reported: transitions per second for each, the median and
 //! 99th-percentile latency, the CPU per transition, and the process's peak memory;
 //! and first, for scale, the bare database's ceiling on the same database: a state row and an
 //! audit row per durable commit, no engine at all.
@@ -138,6 +138,10 @@ async fn bare(url: &str, n: usize) -> f64 {
     use govit_storage::sqlx::{self, Connection};
     let url = govit_storage::base::direct::url_for(url);
     let mut conn = sqlx::AnyConnection::connect(&url).await.expect("bare connection");
+    if !url.starts_with("postgres") {
+        // Each commit flushed by SQLite before it returns, as the peers' were.
+        sqlx::query("PRAGMA synchronous = FULL").execute(&mut conn).await.expect("full");
+    }
     for sql in [
         "CREATE TABLE bench_state (id BIGINT PRIMARY KEY, step BIGINT NOT NULL)",
         "CREATE TABLE bench_audit (seq BIGINT PRIMARY KEY, at_ms BIGINT NOT NULL, detail TEXT NOT NULL)",
@@ -243,7 +247,11 @@ async fn main() {
     ];
     println!(
         "backend: {}",
-        if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite (WAL, synchronous=FULL)" }
+        if url.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite (WAL, each commit flushed before it is answered)"
+        }
     );
 
     println!(

@@ -1,14 +1,19 @@
-//! Write transactions, and on SQLite their group commit.
+//! Write transactions, and on SQLite their group commit and the log's flush.
 //!
-//! SQLite has one writer at a time, and with `synchronous = FULL` each commit waits for the
-//! disk. When writers queue for the lock, the one that finishes leaves its transaction open
-//! for the next instead of committing, and the last of the group commits for all: one flush
-//! for many changes. Each writer's work is a savepoint of its own, so a refused change rolls
-//! back alone; and no caller hears that its change is done before the commit that holds it
-//! has reached the disk. A writer that stops without finishing (an error, a dropped request)
-//! leaves its savepoint to be rolled back by the next; if none comes, the group's members
-//! finish the group themselves. PostgreSQL gathers concurrent commits into one flush itself,
-//! so there each writer keeps its own transaction.
+//! SQLite has one writer at a time. When writers queue for the lock, the one that finishes
+//! leaves its transaction open for the next instead of committing, and the last of the group
+//! commits for all. Each writer's work is a savepoint of its own, so a refused change rolls
+//! back alone. A writer that stops without finishing (an error, a dropped request) leaves its
+//! savepoint to be rolled back by the next; if none comes, the group's members finish the
+//! group themselves.
+//!
+//! A commit writes the group's pages to the write-ahead log; the log is flushed to the disk
+//! after the lock has passed on (`synchronous = NORMAL` on the writer's connection, and the
+//! flush here), so the next writer works while the disk does. No caller hears that its change
+//! is done before the log holding it is on the disk: groups of one change flush once per
+//! commit; larger groups share a flush, one at a time, each covering every commit written
+//! before it began. PostgreSQL gathers concurrent commits into one flush itself, so there
+//! each writer keeps its own transaction.
 
 use crate::{Result, StoreError};
 use sqlx::AnyConnection;
@@ -82,6 +87,13 @@ pub(crate) struct Writer {
     options: AnyConnectOptions,
     /// How many changes may share one commit (`GROUP_MAX`; 1: each commits alone).
     group_max: AtomicUsize,
+    /// The database's write-ahead log, flushed after each commit once the lock is released.
+    log: Option<std::path::PathBuf>,
+    /// The log's file as last opened, with its inode and device.
+    log_fd: std::sync::Mutex<Option<(u64, u64, Arc<std::fs::File>)>>,
+    /// Commits so far (each numbered by it), and up to which one the log is on the disk.
+    commits: AtomicU64,
+    flushed: tokio::sync::Mutex<u64>,
 }
 
 #[derive(Default)]
@@ -100,12 +112,18 @@ struct Open {
 /// The changes that commit together, and how their commit went.
 struct Group {
     members: AtomicUsize,
+    /// Committed, its log being flushed: `done` follows.
+    committed: std::sync::atomic::AtomicBool,
     done: watch::Sender<Option<std::result::Result<(), String>>>,
 }
 
 impl Group {
     fn new() -> Arc<Group> {
-        Arc::new(Group { members: AtomicUsize::new(0), done: watch::Sender::new(None) })
+        Arc::new(Group {
+            members: AtomicUsize::new(0),
+            committed: std::sync::atomic::AtomicBool::new(false),
+            done: watch::Sender::new(None),
+        })
     }
 }
 
@@ -117,6 +135,10 @@ impl Writer {
             lock: tokio::sync::Mutex::new(()),
             waiting: AtomicUsize::new(0),
             idle: std::sync::Mutex::new(Idle::default()),
+            log: crate::base::direct::log_of(&options),
+            log_fd: std::sync::Mutex::new(None),
+            commits: AtomicU64::new(0),
+            flushed: tokio::sync::Mutex::new(0),
             options,
             group_max: AtomicUsize::new(GROUP_MAX),
         }
@@ -125,6 +147,55 @@ impl Writer {
     /// How many changes may share one commit from now on (at least 1: each alone).
     pub fn limit_groups(&self, max: usize) {
         self.group_max.store(max.clamp(1, GROUP_MAX), Ordering::SeqCst);
+    }
+
+    /// Flushes the write-ahead log to the disk: every commit before this call is then durable.
+    /// Makes commit number `n` durable. Each commit flushes the log itself when groups are of
+    /// one change; otherwise one flush at a time covers every commit written before it
+    /// began, and a commit that one covered is done without one of its own.
+    async fn flush_log(&self, n: u64) -> std::result::Result<(), String> {
+        if self.group_max.load(Ordering::SeqCst) == 1 {
+            return self.flush_now();
+        }
+        let mut flushed = self.flushed.lock().await;
+        if *flushed >= n {
+            return Ok(());
+        }
+        // Every commit counted so far has written its pages to the log's file.
+        let upto = self.commits.load(Ordering::SeqCst);
+        self.flush_now()?;
+        *flushed = upto;
+        Ok(())
+    }
+
+    /// Flushes the log's file to the disk: every commit written to it before is then durable.
+    fn flush_now(&self) -> std::result::Result<(), String> {
+        let Some(log) = &self.log else { return Ok(()) };
+        // The flush waits for the disk: on a slow one that is long, so the runtime's other tasks
+        // move to another of its threads meanwhile.
+        let flushed = crate::base::direct::blocking(|| self.log_file(log)?.sync_data());
+        flushed.map_err(|e| {
+            tracing::error!(error = %e, "the write-ahead log could not be flushed");
+            format!("预写日志未能写入磁盘：{e}")
+        })
+    }
+
+    /// The log's file, opened once and again only when the path names another file (SQLite
+    /// removed the log when its last connection closed, and made a new one).
+    fn log_file(&self, log: &std::path::Path) -> std::io::Result<Arc<std::fs::File>> {
+        use std::os::unix::fs::MetadataExt;
+        let now = std::fs::metadata(log)?;
+        let mut kept = self.log_fd.lock().map_err(|_| std::io::Error::other("poisoned"))?;
+        if let Some((ino, dev, f)) = kept.as_ref()
+            && *ino == now.ino()
+            && *dev == now.dev()
+        {
+            return Ok(f.clone());
+        }
+        let f = Arc::new(std::fs::File::open(log)?);
+        let m = f.metadata()?;
+        *kept = Some((m.ino(), m.dev(), f.clone()));
+        Ok(f)
     }
 
     /// Takes the connection (and its open transaction's group) while holding the lock.
@@ -237,24 +308,37 @@ impl WriteTx<'_> {
             drop(guard);
             return member_waits(writer, &group, self.writes).await;
         }
-        finish(writer, conn, &group, self.writes).await
+        finish(writer, conn, guard, &group, self.writes).await
     }
 }
 
-/// Commits the group's transaction, leaves the connection for the next writer and tells the
-/// group's members how it went (the caller holds the lock).
+/// Commits the group's transaction, leaves the connection for the next writer, releases the
+/// lock, flushes the log to the disk and tells the group's members how it went.
 async fn finish(
-    writer: &Writer, mut conn: AnyConnection, group: &Group, writes: &AtomicU64,
+    writer: &Writer, mut conn: AnyConnection, guard: tokio::sync::MutexGuard<'_, ()>,
+    group: &Group, writes: &AtomicU64,
 ) -> Result<()> {
-    let outcome = Manager::commit(&mut conn).await;
-    if outcome.is_err() {
+    let committed = Manager::commit(&mut conn).await;
+    let mut n = 0;
+    match &committed {
+        // Told before the lock passes on: a member that takes it then waits for the flush.
+        Ok(()) => {
+            n = writer.commits.fetch_add(1, Ordering::SeqCst) + 1;
+            group.committed.store(true, Ordering::SeqCst);
+        }
         // A commit that failed may leave the transaction open: none of it stays.
-        Manager::start_rollback(&mut conn);
+        Err(_) => Manager::start_rollback(&mut conn),
     }
     writer.put(conn, None);
+    drop(guard);
     writes.fetch_add(1, Ordering::SeqCst);
-    group.done.send_replace(Some(outcome.as_ref().map(|_| ()).map_err(|e| e.to_string())));
-    Ok(outcome?)
+    if let Err(e) = committed {
+        group.done.send_replace(Some(Err(e.to_string())));
+        return Err(e.into());
+    }
+    let flushed = writer.flush_log(n).await;
+    group.done.send_replace(Some(flushed.clone()));
+    flushed.map_err(failed)
 }
 
 /// A member of a group waits for the commit; if the writer it handed the transaction to went
@@ -270,7 +354,7 @@ async fn member_waits(writer: &Writer, group: &Arc<Group>, writes: &AtomicU64) -
         if let Some(outcome) = waited {
             return outcome.map_err(failed);
         }
-        let _guard = writer.lock.lock().await;
+        let guard = writer.lock.lock().await;
         let outcome = group.done.borrow().clone();
         if let Some(outcome) = outcome {
             return outcome.map_err(failed);
@@ -283,13 +367,13 @@ async fn member_waits(writer: &Writer, group: &Arc<Group>, writes: &AtomicU64) -
                     writer.put(conn, Some(o));
                     return Err(e);
                 }
-                return finish(writer, conn, group, writes).await;
+                return finish(writer, conn, guard, group, writes).await;
             }
             // Another group's, or none open: not ours to touch.
             (Some(conn), open) => writer.put(conn, open),
             (None, _) => {}
         }
-        if group.done.borrow().is_none() {
+        if group.done.borrow().is_none() && !group.committed.load(Ordering::SeqCst) {
             // Neither committed nor open: the transaction was lost with the writer that held it.
             return Err(StoreError::Config("写入未能提交，请重试".into()));
         }
@@ -320,6 +404,22 @@ mod tests {
     use super::*;
     use std::str::FromStr;
 
+    /// A scratch database with one table, its readers, and a writer (writes run on the
+    /// writer's own connection, as the store's do).
+    async fn scratch(name: &str) -> (std::path::PathBuf, sqlx::AnyPool, Writer) {
+        crate::base::direct::install_drivers();
+        let dir = std::env::temp_dir().join(format!("govit-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+        let readers =
+            sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&url).await.expect("db");
+        sqlx::query("PRAGMA journal_mode = WAL").execute(&readers).await.expect("wal");
+        sqlx::query("CREATE TABLE t (x BIGINT NOT NULL)").execute(&readers).await.expect("table");
+        let options = sqlx::any::AnyConnectOptions::from_str(&crate::base::direct::url_for(&url))
+            .expect("writer's options");
+        (dir, readers, Writer::new(options))
+    }
+
     async fn rows(pool: &sqlx::AnyPool) -> Vec<i64> {
         sqlx::query_scalar("SELECT x FROM t ORDER BY x").fetch_all(pool).await.expect("rows")
     }
@@ -329,19 +429,9 @@ mod tests {
     /// second's insert is not.
     #[tokio::test]
     async fn a_group_commits_its_finished_writes_and_undoes_the_unfinished_one() {
-        crate::base::direct::install_drivers();
-        let dir = std::env::temp_dir().join(format!("govit-group-commit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
-        let readers =
-            sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&url).await.expect("db");
-        sqlx::query("PRAGMA journal_mode = WAL").execute(&readers).await.expect("wal");
-        sqlx::query("CREATE TABLE t (x BIGINT NOT NULL)").execute(&readers).await.expect("table");
-        // Writes run on the writer's own connection, as the store's do.
+        let (dir, readers, writer) = scratch("group-commit").await;
         let pool = readers.clone();
-        let options = sqlx::any::AnyConnectOptions::from_str(&crate::base::direct::url_for(&url))
-            .expect("writer's options");
-        let writer = Arc::new(Writer::new(options));
+        let writer = Arc::new(writer);
         let writes = Arc::new(AtomicU64::new(0));
         let insert = |x: i64| {
             let (pool, writer, writes) = (pool.clone(), writer.clone(), writes.clone());
@@ -390,6 +480,54 @@ mod tests {
         }
         assert_eq!(rows(&readers).await, [1, 3, 4, 5, 6, 7, 8]);
         assert_eq!(writes.load(Ordering::SeqCst), 6, "three commits, one each");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A change is done only once the log that holds it is on the disk: the commit writes it,
+    /// the flush after the lock makes it durable, and a flush that fails reaches the writer
+    /// and every member of its group as a failure (the next write goes on).
+    #[tokio::test]
+    async fn a_write_is_not_done_until_its_log_is_flushed() {
+        let (dir, readers, mut writer) = scratch("flush").await;
+        assert_eq!(writer.log.as_deref(), Some(dir.join("t.db-wal").as_path()));
+        let pool = readers.clone();
+        let writes = Arc::new(AtomicU64::new(0));
+        let log = writer.log.clone();
+        writer.log = Some(dir.join("gone").join("t.db-wal"));
+        let writer = Arc::new(writer);
+        let insert = |x: i64| {
+            let (pool, writer, writes) = (pool.clone(), writer.clone(), writes.clone());
+            async move {
+                let mut w = begin(&pool, Some(&writer), &writes).await?;
+                sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(x).execute(&mut *w.tx).await?;
+                tokio::time::sleep(Duration::from_millis(40)).await;
+                w.commit().await
+            }
+        };
+        // Two in one group, whose log cannot be flushed: neither is told it is done.
+        let first = tokio::spawn(insert(1));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let second = tokio::spawn(insert(2));
+        for w in [first, second] {
+            let e = w.await.expect("writer").expect_err("not flushed");
+            assert!(e.to_string().contains("预写日志未能写入磁盘"), "{e}");
+        }
+        assert_eq!(writes.load(Ordering::SeqCst), 1, "one commit for the two");
+        // Alone, with a flush of its own: the same.
+        writer.limit_groups(1);
+        let e = insert(3).await.expect_err("not flushed");
+        assert!(e.to_string().contains("预写日志未能写入磁盘"), "{e}");
+        writer.limit_groups(GROUP_MAX);
+        // The log found again: the next write is flushed and done.
+        let writer = Arc::into_inner(writer);
+        let mut writer = writer.expect("the writer alone");
+        writer.log = log;
+        let writer = Arc::new(writer);
+        let (p, w, n) = (pool.clone(), writer.clone(), writes.clone());
+        let mut tx = begin(&p, Some(&w), &n).await.expect("begin");
+        sqlx::query("INSERT INTO t (x) VALUES (4)").execute(&mut *tx.tx).await.expect("insert");
+        tx.commit().await.expect("flushed");
+        assert_eq!(rows(&readers).await, [1, 2, 3, 4]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -114,6 +114,13 @@ impl sqlx_core::connection::ConnectOptions for DirectOptions {
     }
 }
 
+/// The write-ahead log of the database the writer's options name (`<file>-wal`).
+pub(crate) fn log_of(options: &AnyConnectOptions) -> Option<PathBuf> {
+    let mut path = DirectOptions::try_from(options).ok()?.path.into_os_string();
+    path.push("-wal");
+    Some(PathBuf::from(path))
+}
+
 fn percent_decode(s: &str) -> String {
     sqlx_core::percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
@@ -191,6 +198,9 @@ impl DirectConnection {
         // writing and deleting a file inside the writer's lock (a tenth of the writer's CPU in
         // `cargo bench --bench transitions`). They hold at most the pages the write changes,
         // as the page cache does already.
+        // A commit writes its pages to the log without waiting for the disk (`synchronous =
+        // NORMAL`): the log is flushed by the writer after the lock has passed on
+        // (`base::write`), and nobody is told a change is done before that flush.
         // The page cache is 4 MB, not the readers' 16: a commit after a b-tree split that swapped
         // two pages through the lock-byte page's number (SQLite's `balance_nonroot`) walks the
         // cache's whole hash table to drop pages past the database's end, and that walk grows
@@ -198,7 +208,7 @@ impl DirectConnection {
         // same rates with 4 MB, and a peak 12–15 MiB lower).
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-             PRAGMA synchronous = FULL; PRAGMA mmap_size = 0; PRAGMA cache_size = -4000; \
+             PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 0; PRAGMA cache_size = -4000; \
              PRAGMA wal_autocheckpoint = 10000; PRAGMA temp_store = MEMORY;",
         )
         .map_err(db_error)?;
@@ -371,12 +381,9 @@ impl DirectConnection {
             1 => "COMMIT".to_string(),
             d => format!("RELEASE SAVEPOINT _sqlx_savepoint_{}", d - 1),
         };
-        // The commit waits for the disk (synchronous = FULL): on a slow disk that is long, so
-        // the runtime's other tasks move to another of its threads meanwhile.
-        match self.depth {
-            1 => blocking(|| self.run(&sql, None, None))?,
-            _ => self.run(&sql, None, None)?,
-        };
+        // The commit writes the log and does not wait for the disk (the writer flushes it
+        // after the lock, `base::write`).
+        self.run(&sql, None, None)?;
         self.depth -= 1;
         Ok(())
     }
@@ -409,7 +416,7 @@ fn busy(code: &str) -> bool {
 
 /// Runs `f`, which waits for the disk, letting a multi-threaded runtime move its other tasks
 /// off this thread meanwhile (a single-threaded one, as in tests, just runs it).
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
+pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
         _ => f(),
