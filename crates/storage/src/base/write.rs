@@ -420,6 +420,20 @@ mod tests {
         (dir, readers, Writer::new(options))
     }
 
+    /// Inserts `x` in a write that lasts 40 ms (so that others queue behind it) and commits
+    /// it, or stops before the commit.
+    async fn insert(
+        pool: sqlx::AnyPool, writer: Arc<Writer>, writes: Arc<AtomicU64>, x: i64, stops: bool,
+    ) -> Result<()> {
+        let mut w = begin(&pool, Some(&writer), &writes).await?;
+        sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(x).execute(&mut *w.tx).await?;
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        if stops {
+            return Err(StoreError::Config("stops".into()));
+        }
+        w.commit().await
+    }
+
     async fn rows(pool: &sqlx::AnyPool) -> Vec<i64> {
         sqlx::query_scalar("SELECT x FROM t ORDER BY x").fetch_all(pool).await.expect("rows")
     }
@@ -433,18 +447,8 @@ mod tests {
         let pool = readers.clone();
         let writer = Arc::new(writer);
         let writes = Arc::new(AtomicU64::new(0));
-        let insert = |x: i64| {
-            let (pool, writer, writes) = (pool.clone(), writer.clone(), writes.clone());
-            async move {
-                let mut w = begin(&pool, Some(&writer), &writes).await?;
-                sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(x).execute(&mut *w.tx).await?;
-                tokio::time::sleep(Duration::from_millis(40)).await;
-                if x == 2 {
-                    return Err(StoreError::Config("stops".into()));
-                }
-                w.commit().await
-            }
-        };
+        // The write of 2 stops before it commits.
+        let insert = |x: i64| insert(pool.clone(), writer.clone(), writes.clone(), x, x == 2);
         let first = tokio::spawn(insert(1));
         tokio::time::sleep(Duration::from_millis(10)).await;
         let second = tokio::spawn(insert(2));
@@ -495,15 +499,7 @@ mod tests {
         let log = writer.log.clone();
         writer.log = Some(dir.join("gone").join("t.db-wal"));
         let writer = Arc::new(writer);
-        let insert = |x: i64| {
-            let (pool, writer, writes) = (pool.clone(), writer.clone(), writes.clone());
-            async move {
-                let mut w = begin(&pool, Some(&writer), &writes).await?;
-                sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(x).execute(&mut *w.tx).await?;
-                tokio::time::sleep(Duration::from_millis(40)).await;
-                w.commit().await
-            }
-        };
+        let insert = |x: i64| insert(pool.clone(), writer.clone(), writes.clone(), x, false);
         // Two in one group, whose log cannot be flushed: neither is told it is done.
         let first = tokio::spawn(insert(1));
         tokio::time::sleep(Duration::from_millis(10)).await;
