@@ -149,7 +149,6 @@ impl Writer {
         self.group_max.store(max.clamp(1, GROUP_MAX), Ordering::SeqCst);
     }
 
-    /// Flushes the write-ahead log to the disk: every commit before this call is then durable.
     /// Makes commit number `n` durable. Each commit flushes the log itself when groups are of
     /// one change; otherwise one flush at a time covers every commit written before it
     /// began, and a commit that one covered is done without one of its own.
@@ -354,6 +353,11 @@ async fn member_waits(writer: &Writer, group: &Arc<Group>, writes: &AtomicU64) -
         if let Some(outcome) = waited {
             return outcome.map_err(failed);
         }
+        if group.committed.load(Ordering::SeqCst) {
+            // Committed, and not yet flushed: the flush is slow, or the writer that was to do
+            // it went away (its request dropped) — flushed here, either way.
+            return writer.flush_now().map_err(failed);
+        }
         let guard = writer.lock.lock().await;
         let outcome = group.done.borrow().clone();
         if let Some(outcome) = outcome {
@@ -524,6 +528,30 @@ mod tests {
         sqlx::query("INSERT INTO t (x) VALUES (4)").execute(&mut *tx.tx).await.expect("insert");
         tx.commit().await.expect("flushed");
         assert_eq!(rows(&readers).await, [1, 2, 3, 4]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A group's members are answered even when the writer that committed the group goes
+    /// away before its flush (a dropped request): they flush the log themselves.
+    #[tokio::test]
+    async fn a_group_is_flushed_when_its_committer_goes_away_before_the_flush() {
+        let (dir, readers, writer) = scratch("committer-gone").await;
+        let (pool, writer) = (readers.clone(), Arc::new(writer));
+        let writes = Arc::new(AtomicU64::new(0));
+        let insert = |x: i64| insert(pool.clone(), writer.clone(), writes.clone(), x, false);
+        // Another flush under way holds the second writer back after its commit.
+        let other_flush = writer.flushed.lock().await;
+        let first = tokio::spawn(insert(1));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let second = tokio::spawn(insert(2));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(writes.load(Ordering::SeqCst), 1, "the group committed");
+        second.abort();
+        assert!(second.await.is_err_and(|e| e.is_cancelled()));
+        drop(other_flush);
+        let answered = tokio::time::timeout(Duration::from_secs(2), first).await;
+        assert!(answered.expect("answered").expect("first").is_ok());
+        assert_eq!(rows(&readers).await, [1, 2]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
