@@ -180,7 +180,8 @@ impl Writer {
     }
 
     /// The log's file, opened once and again only when the path names another file (SQLite
-    /// removed the log when its last connection closed, and made a new one).
+    /// removed the log when its last connection closed, and made a new one). A log opened
+    /// anew has its folder flushed too: its name, as well as its pages, must survive.
     fn log_file(&self, log: &std::path::Path) -> std::io::Result<Arc<std::fs::File>> {
         use std::os::unix::fs::MetadataExt;
         let now = std::fs::metadata(log)?;
@@ -192,6 +193,9 @@ impl Writer {
             return Ok(f.clone());
         }
         let f = Arc::new(std::fs::File::open(log)?);
+        if let Some(folder) = log.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::File::open(folder)?.sync_all()?;
+        }
         let m = f.metadata()?;
         *kept = Some((m.ino(), m.dev(), f.clone()));
         Ok(f)
