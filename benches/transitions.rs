@@ -7,14 +7,16 @@
 //! (each office's review opinion, which the profile asks for before its pass, is recorded
 //! between the rounds, off the clock).
 //! Each transition is one durable commit through the change path (SQLite: WAL, each commit's
-//! log flushed to the disk before it is answered, the flush after the writer's lock): the act,
-//! the project's status and version, the events it causes, the recomputed obligations and tasks, the timeline line, the SM3-chained audit record and —
-//! for an office's pass, a decision — its SM2 signature by the platform's key (as the server
-//! signs them).
+//! log flushed to the disk before it is answered, the flush after the writer's lock — by the
+//! writer alone, on the log's flushing thread while others write): the act, the project's
+//! status and version, the events it causes, the recomputed obligations and tasks, the
+//! timeline line, the SM3-chained audit record and — for an office's pass, a decision — its
+//! SM2 signature by the platform's key (as the server signs them).
 //! The first third runs from one client; the second from eight at once, each transition its
-//! own commit and its own flush; the last from eight with group commit (on SQLite: the writers
-//! queued behind one share its commit, and commits share a flush). Reported: transitions per second for each, the median and
-//! 99th-percentile latency, the CPU per transition, and the process's peak memory;
+//! own commit and its own flush; the last from eight with group commit (on SQLite: the
+//! writers queued behind one share its commit, and commits share a flush). Reported:
+//! transitions per second for each, the median and 99th-percentile latency, the CPU per
+//! transition, and the process's peak memory;
 //! and first, for scale, the bare database's ceiling on the same database: a state row and an
 //! audit row per durable commit, no engine at all.
 
