@@ -193,7 +193,7 @@ impl Writer {
     /// thread: flushing here would move the runtime's other tasks — the next writers among
     /// them — to another thread for the flush's time, at a thread switch each, while the lock
     /// waited for them (`cargo bench --bench transitions`: eight clients with a commit each,
-    /// 2,000–2,200/s flushed here, 2,600–2,900/s on the thread). The thread flushes once per
+    /// ≈1,950–2,250/s flushed here, ≈2,300–2,900/s on the thread). The thread flushes once per
     /// request, so that each commit still has a flush of its own when groups are of one.
     async fn flush_now(&self) -> std::result::Result<(), String> {
         let Some(log) = &self.log else { return Ok(()) };

@@ -8,7 +8,9 @@
 //! connection — so the change path's code, written against `AnyConnection`, stays as it is,
 //! and PostgreSQL keeps sqlx's driver. It serves the SQLite writer alone (one connection,
 //! [`crate::Store::connect`]): its statements are short, while a reader's long query (a
-//! dashboard's grouped read) stays on sqlx's own thread, off the async runtime.
+//! dashboard's grouped read) stays on sqlx's own thread, off the async runtime. Its commits
+//! write the log without flushing it (`synchronous = NORMAL`): the writer has it flushed once
+//! the lock has passed on (`base/write.rs`).
 //!
 //! sqlx's `Database` trait asks for types this driver never hands out: `never.rs`.
 
