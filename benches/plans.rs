@@ -143,7 +143,8 @@ async fn main() {
     let view = store.plan_view(Who::new(authority, &actor, now()), id).await.expect("view");
     timed("read it as its page does (lines, totals, run)", t);
     let t = Instant::now();
-    let bytes = govit_web::plans::plan_bytes(&view.plan, &view.lines, &view.totals).expect("xlsx");
+    let bytes =
+        govit_web::plans::plan_bytes(&view.plan, &view.lines, &view.totals, &[]).expect("xlsx");
     timed(&format!("export it as .xlsx ({} KiB)", bytes.len() / 1024), t);
     let t = Instant::now();
     for who in [authority, &gov] {

@@ -32,6 +32,14 @@ async fn send_back(api: &Api, id: i64, reason: &str) {
     assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("returned")), "{p}");
 }
 
+/// yeji:8's gate before funds on project `pid` (`pass` once it is in a published plan).
+async fn in_plan(api: &Api, pid: i64) -> String {
+    let (_, g) = api.get(&format!("/api/v1/projects/{pid}/gates?action=fund")).await;
+    let gate =
+        g.as_array().into_iter().flatten().find(|x| x["rule_id"] == "yeji-8-plan-before-funds");
+    gate.map(|x| x["outcome"].as_str().unwrap_or_default().to_string()).unwrap_or_default()
+}
+
 async fn act(api: &Api, plan: i64, verb: &str, extra: Value) -> (StatusCode, Value) {
     let (_, now) = api.get(&format!("/api/v1/plans/{plan}")).await;
     let mut body = json!({"version": now["version"]});
@@ -153,25 +161,17 @@ async fn the_authority_assembles_sends_and_publishes_the_plan_and_its_projects_a
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
-    let fund = |pid: i64| {
-        let reviewer = &reviewer;
-        async move {
-            let (_, g) = reviewer.get(&format!("/api/v1/projects/{pid}/gates?action=fund")).await;
-            let gate = g
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|x| x["rule_id"] == "yeji-8-plan-before-funds");
-            gate.map(|x| x["outcome"].as_str().unwrap_or_default().to_string()).unwrap_or_default()
-        }
-    };
-    assert_eq!(fund(approved).await, "fail", "approved but not yet in a published plan");
+    assert_eq!(
+        in_plan(&reviewer, approved).await,
+        "fail",
+        "approved but not yet in a published plan"
+    );
     let (s, e) = act(&gov, id, "publish", json!({})).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "the compiler publishes: {e}");
     let (s, p) = act(&reviewer, id, "publish", json!({})).await;
     assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("published")), "{p}");
-    assert_eq!(fund(approved).await, "pass", "in the published plan (yeji:8)");
-    assert_eq!(fund(waiting).await, "pass");
+    assert_eq!(in_plan(&reviewer, approved).await, "pass", "in the published plan (yeji:8)");
+    assert_eq!(in_plan(&reviewer, waiting).await, "pass");
     // Everyone of the jurisdiction may now read it; a later batch takes only what it did not.
     assert_eq!(clerk.get(&format!("/api/v1/plans/{id}")).await.0, StatusCode::OK);
     let (s, e) = reviewer.post("/api/v1/plans", json!({"kind": "annual", "year": 2026})).await;
@@ -560,7 +560,7 @@ async fn the_demo_project_under_construction_is_in_its_own_plan_years_plan() {
 #[tokio::test]
 async fn a_plan_is_not_sent_with_a_project_returned_since_it_was_taken_in() {
     let app = spawn_app().await;
-    passed_reviews(&app, "复核计划保留项目", true).await;
+    let kept = passed_reviews(&app, "复核计划保留项目", true).await;
     let back = passed_reviews(&app, "复核计划退回项目", false).await;
     let reviewer = app.api("reviewer").await;
     let (s, plan) = reviewer.post("/api/v1/plans", json!({"kind": "annual", "year": 2026})).await;
@@ -620,4 +620,53 @@ async fn a_plan_is_not_sent_with_a_project_returned_since_it_was_taken_in() {
     let notice = &notice[..notice.find("</div>").expect("its end")];
     assert!(notice.contains("复核计划退回项目：项目已退回申报单位修改"), "{notice}");
     assert!(!notice.contains("报批前请移出计划"), "{notice}");
+    assert!(notice.contains("发布时将不列入本计划"), "{notice}");
+
+    // Published, the plan leaves it out: its line stays, marked with why; the project is not
+    // in the plan (nothing records 列入年度计划 on it), the one that still qualifies is.
+    let (s, p) = act(&reviewer, id, "publish", json!({})).await;
+    assert_eq!((s, p["status"].as_str()), (StatusCode::OK, Some("published")), "{p}");
+    assert_eq!(p["lines"].as_array().map(Vec::len), Some(2), "{p}");
+    let unfit = p["unfit"].as_array().expect("unfit");
+    assert_eq!((unfit.len(), &unfit[0]["project_id"]), (1, &json!(back)), "{p}");
+    assert!(unfit[0]["reason"].as_str().unwrap_or("").contains("已退回申报单位修改"), "{p}");
+    assert_eq!(in_plan(&reviewer, kept).await, "pass", "in the published plan (yeji:8)");
+    assert_eq!(in_plan(&reviewer, back).await, "fail", "left out of it");
+    let (_, page) = web.text(&format!("/plans/{id}")).await;
+    let notice = &page[page.find("id=\"plan-unfit\"").expect("the notice")..];
+    assert!(notice.contains("计划发布时有 1 个项目已不再符合列入条件，未列入本计划"), "{notice}");
+    assert!(notice.contains("复核计划退回项目：项目已退回申报单位修改"), "{notice}");
+    let row = &page[page.find(&format!("/projects/{back}\"")).expect("its line")..];
+    assert!(row[..row.find("</td>").expect("cell")].contains("未列入"), "{row}");
+    // Its sums and its sheet are of what it carries; the line left out follows, marked.
+    assert_eq!(p["total"]["projects"], 1, "{p}");
+    let r = web.get(&format!("/plans/{id}/plan.xlsx")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.expect("bytes");
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let sheet = wb.worksheet_range("计划").expect("sheet");
+    let cell = |r: u32, c: u32| sheet.get_value((r, c)).cloned().unwrap_or(Data::Empty);
+    assert_eq!(cell(2, 0).to_string(), "合计（1 个项目）");
+    assert_eq!(cell(3, 2).to_string(), "复核计划保留项目");
+    let out = cell(4, 0).to_string();
+    assert!(
+        out.starts_with("未列入：复核计划退回项目（发布时已不再符合列入条件：项目已退回"),
+        "{out}"
+    );
+    let (_, page) = web.text(&format!("/projects/{back}")).await;
+    let panel = &page[page.find("id=\"plans\"").expect("the plans panel")..];
+    assert!(panel.contains("未列入") && panel.contains("发布时不再符合列入条件"), "{panel}");
+    let (_, page) = web.text(&format!("/projects/{kept}")).await;
+    let panel = &page[page.find("id=\"plans\"").expect("the plans panel")..];
+    assert!(panel.contains("已列入") && !panel.contains("未列入"), "{panel}");
+
+    // Sent again by its unit, it is free for a later plan of the year (the one it is in
+    // already is not).
+    let r = app.login("clerk").await.submit(back).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (s, later) = reviewer.post("/api/v1/plans", json!({"kind": "annual", "year": 2026})).await;
+    assert_eq!(s, StatusCode::CREATED, "{later}");
+    let ids: Vec<&Value> =
+        later["lines"].as_array().expect("lines").iter().map(|l| &l["project_id"]).collect();
+    assert_eq!(ids, [&json!(back)], "{later}");
 }

@@ -2,8 +2,9 @@
 //! lines (the projects it takes, as they stood, with the amount arranged for the year), and
 //! its run along the chain of its profile's plan rule (`govit_core::plan::route`), folded from
 //! its acts by the same engine as a project's path. Publishing a plan records 列入年度计划 on
-//! each of its projects, from which their `in_annual_plan` is derived (linxiang:12, yeji:8/21,
-//! lhasa:6 gate on it); see `steps` for the changes.
+//! each of its projects that still qualifies, from which their `in_annual_plan` is derived
+//! (linxiang:12, yeji:8/21, lhasa:6 gate on it); the others' lines are kept as left out, with
+//! why. See `steps` for the changes.
 
 mod steps;
 
@@ -439,7 +440,8 @@ pub(crate) async fn candidates(
          AND p.status IN ('submitted', 'approved') \
          AND NOT {terminated} \
          AND NOT EXISTS (SELECT 1 FROM plan_lines l JOIN plans x ON x.id = l.plan_id \
-              WHERE l.project_id = p.id AND x.year = $3 AND x.state <> 'rejected' AND x.id <> $4)\
+              WHERE l.project_id = p.id AND x.year = $3 AND x.state <> 'rejected' AND x.id <> $4 \
+              AND l.left_out IS NULL)\
          {urgent}{only_sql} ORDER BY p.id",
         terminated = crate::base::TERMINATED
     )))
@@ -524,6 +526,22 @@ pub(crate) async fn unfit_lines(
         .collect())
 }
 
+/// The lines a published plan left out (its projects no longer qualified when it was
+/// published), with why.
+async fn left_out_of(conn: &mut AnyConnection, plan: i64) -> Result<Vec<UnfitLine>> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT project_id, name, left_out FROM plan_lines \
+         WHERE plan_id = $1 AND left_out IS NOT NULL ORDER BY department, project_id",
+    )
+    .bind(plan)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, reason)| UnfitLine { project_id: ProjectId(id), name, reason })
+        .collect())
+}
+
 type ProjectState = (govit_core::project::ProjectStatus, bool);
 
 /// The status of each of these projects, and whether it is terminated.
@@ -572,6 +590,7 @@ fn why_not_takeable(state: Option<ProjectState>, kind: PlanKind) -> &'static str
 pub struct PlanView {
     pub plan: Plan,
     pub lines: Vec<PlanLine>,
+    /// Its sums; once published, of the lines it carries (not those it left out).
     pub totals: plan::PlanTotals,
     pub run: PlanRun,
     /// The verbs the reader may use now.
@@ -588,7 +607,7 @@ pub struct PlanView {
     /// read across the jurisdiction, another unit's project is not.
     pub openable: std::collections::HashSet<ProjectId>,
     /// Until it is published (or refused): the lines whose projects it could no longer take
-    /// in ([`unfit_lines`]).
+    /// in ([`unfit_lines`]); once published: the lines it was published without, for that.
     pub unfit: Vec<UnfitLine>,
 }
 
@@ -650,10 +669,22 @@ impl Store {
             PlanStatus::Drafting | PlanStatus::Reviewing | PlanStatus::Approved => {
                 unfit_lines(self, &mut conn, &plan, &lines).await?
             }
+            PlanStatus::Published => left_out_of(&mut conn, plan.id).await?,
             _ => Vec::new(),
         };
         drop(conn);
-        let totals = plan::totals(&lines);
+        // A published plan sums what it carries: the lines it left out are not in it.
+        let totals = match plan.status {
+            PlanStatus::Published if !unfit.is_empty() => {
+                let carried: Vec<PlanLine> = lines
+                    .iter()
+                    .filter(|l| !unfit.iter().any(|u| u.project_id == l.project_id))
+                    .cloned()
+                    .collect();
+                plan::totals(&carried)
+            }
+            _ => plan::totals(&lines),
+        };
         Ok(PlanView {
             plan,
             lines,
@@ -730,18 +761,23 @@ impl Store {
         Ok(out)
     }
 
-    /// The plans a project is in (any state), for its page: (plan id, title, status).
-    pub async fn plans_of_project(&self, id: ProjectId) -> Result<Vec<(i64, String, PlanStatus)>> {
-        let rows: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT x.id, x.title, x.state FROM plan_lines l JOIN plans x ON x.id = l.plan_id \
-             WHERE l.project_id = $1 ORDER BY x.year, x.id",
+    /// The plans a project is in (any state), for its page: (plan id, title, status, and —
+    /// when the plan was published without it — why it was left out).
+    pub async fn plans_of_project(
+        &self, id: ProjectId,
+    ) -> Result<Vec<(i64, String, PlanStatus, Option<String>)>> {
+        let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT x.id, x.title, x.state, l.left_out FROM plan_lines l \
+             JOIN plans x ON x.id = l.plan_id WHERE l.project_id = $1 ORDER BY x.year, x.id",
         )
         .bind(id.0)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(i, t, s)| (i, t, PlanStatus::parse(&s).unwrap_or(PlanStatus::Drafting)))
+            .map(|(i, t, s, out)| {
+                (i, t, PlanStatus::parse(&s).unwrap_or(PlanStatus::Drafting), out)
+            })
             .collect())
     }
 }

@@ -1,7 +1,8 @@
 //! A plan's changes on the change path: the compiler starts a plan (assembled at once from the
 //! projects it may take), adds, removes and sets the year's amounts while it compiles, sends
 //! it along its route with the engine's verbs, and publishes it once approved — which records
-//! 列入年度计划 on each of its projects and recomputes what follows from it there.
+//! 列入年度计划 on each of its projects that still qualifies and recomputes what follows from it
+//! there (a line whose project no longer does is left out, with why).
 
 use super::*;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written, stale_unless};
@@ -522,7 +523,11 @@ impl Step<Plan> for PlanAct {
 }
 
 /// The compiler publishes an approved plan: each of its projects is then in the plan
-/// (列入年度计划, from which `in_annual_plan` follows).
+/// (列入年度计划, from which `in_annual_plan` follows) — save those that no longer qualify by
+/// the very check that took them in (`unfit_lines`: sent back to their unit, withdrawn,
+/// refused or terminated while the plan was approved, or kept out by a gate since): their
+/// lines stay, marked left out with why (`plan_lines.left_out`), and their projects are free
+/// for a later plan of the year.
 pub struct PublishPlan;
 
 #[derive(Default)]
@@ -531,12 +536,14 @@ pub struct PublishInput {
     compilers: String,
     cite: String,
     lines: Vec<PlanLine>,
+    /// The lines whose projects no longer qualify (read as the plan's page reads them).
+    unfit: Vec<UnfitLine>,
 }
 
 impl Step<Plan> for PublishPlan {
     type Input = PublishInput;
-    /// The lines whose projects it puts in the plan.
-    type Decision = Vec<PlanLine>;
+    /// The lines whose projects it puts in the plan, and those it leaves out (and why).
+    type Decision = (Vec<PlanLine>, Vec<UnfitLine>);
 
     fn action(&self) -> String {
         "plan.publish".into()
@@ -546,16 +553,18 @@ impl Step<Plan> for PublishPlan {
         let route = route_of(cx.store, plan);
         let parties = plan_parties(cx.conn, cx.who.principal, plan.jurisdiction_id).await?;
         let first = route.steps.first();
+        let lines = lines_of(cx.conn, plan.id).await?;
         Ok(PublishInput {
             compiler: first.is_some_and(|s| s.parties.iter().any(|k| parties.contains(k))),
             compilers: first
                 .map(|s| labels(cx.store, &plan.profile_id, &s.parties))
                 .unwrap_or_default(),
             cite: first.map(|s| s.cite.clone()).unwrap_or_default(),
-            lines: lines_of(cx.conn, plan.id).await?,
+            unfit: unfit_lines(cx.store, cx.conn, plan, &lines).await?,
+            lines,
         })
     }
-    fn decide(&self, at: At<'_, Plan>, input: PublishInput) -> Decided<Vec<PlanLine>> {
+    fn decide(&self, at: At<'_, Plan>, input: PublishInput) -> Decided<Self::Decision> {
         let plan = at.record()?;
         if plan.status != PlanStatus::Approved {
             return Err(DomainError::InvalidState {
@@ -572,9 +581,17 @@ impl Step<Plan> for PublishPlan {
                 input.compilers, input.cite
             )));
         }
-        Ok(input.lines)
+        // A project that no longer qualifies (sent back, withdrawn, refused, terminated, kept
+        // out by a gate since) is not put in the plan: its line is kept, with why.
+        let carried = input
+            .lines
+            .into_iter()
+            .filter(|l| !input.unfit.iter().any(|u| u.project_id == l.project_id));
+        Ok((carried.collect(), input.unfit))
     }
-    async fn write(&self, cx: &mut Cx<'_, Plan>, input: Vec<PlanLine>) -> Result<Written> {
+    async fn write(
+        &self, cx: &mut Cx<'_, Plan>, (carried, left_out): Self::Decision,
+    ) -> Result<Written> {
         let plan = cx.record()?;
         let who = cx.who;
         let conn = &mut *cx.conn;
@@ -592,14 +609,18 @@ impl Step<Plan> for PublishPlan {
         stale_unless(conn, n, "plans", plan.id).await?;
         let today = china_today(who.now_ms);
         let note = format!("列入《{}》", plan.title);
+        for u in &left_out {
+            sqlx::query(
+                "UPDATE plan_lines SET left_out = $1 WHERE plan_id = $2 AND project_id = $3",
+            )
+            .bind(u.reason.clone())
+            .bind(plan.id)
+            .bind(u.project_id.0)
+            .execute(&mut *conn)
+            .await?;
+        }
         let mut published = Vec::new();
-        let ids: Vec<ProjectId> = input.iter().map(|l| l.project_id).collect();
-        let ended = crate::projects::run::subject::terminated_in(conn, &ids).await?;
-        for line in &input {
-            // A project terminated since it was put in the plan is not carried out under it.
-            if ended.contains_key(&line.project_id.0) {
-                continue;
-            }
+        for line in &carried {
             published.push(line.project_id.0);
             crate::projects::obligations::insert_milestone(
                 conn,
@@ -613,7 +634,11 @@ impl Step<Plan> for PublishPlan {
             .await?;
             cx.store.project_events_changed(conn, line.project_id, who.now_ms).await?;
         }
-        let after = json!({"published": true, "projects": published});
+        let left_out: Vec<_> = left_out
+            .iter()
+            .map(|u| json!({"project": u.project_id.0, "reason": u.reason}))
+            .collect();
+        let after = json!({"published": true, "projects": published, "left_out": left_out});
         Ok(Written::part(Audited::of(None, after)))
     }
 }

@@ -186,7 +186,9 @@ pub struct PlanDecisionDto {
 pub struct PlanDetailDto {
     #[serde(flatten)]
     plan: PlanDto,
+    /// Every line it holds (once published, also those it left out: see `unfit`).
     lines: Vec<PlanLineDto>,
+    /// Its sums; once published, of the lines it carries.
     total: SumsDto,
     by_department: Vec<DepartmentSumsDto>,
     steps: Vec<RouteStepDto>,
@@ -203,7 +205,9 @@ pub struct PlanDetailDto {
     decisions: Vec<PlanDecisionDto>,
     /// Until it is published (or refused): the lines whose projects the plan could no
     /// longer take in (returned, withdrawn, refused, terminated, or kept out by a gate of
-    /// the profile since), each with why. The plan is not sent on (报批) with any.
+    /// the profile since), each with why. The plan is not sent on (报批) with any. Once
+    /// published: the lines it was published without for that reason (their projects are
+    /// not in the plan and may enter a later plan of the year).
     unfit: Vec<UnfitLineDto>,
 }
 

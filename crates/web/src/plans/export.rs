@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use govit_core::money::Yuan;
-use govit_core::plan::{PlanLine, PlanTotals, Sums};
+use govit_core::plan::{PlanLine, PlanStatus, PlanTotals, Sums};
 use govit_storage::plans::Plan;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
@@ -32,9 +32,10 @@ const HEADERS: [&str; 11] = [
     "项目编号",
 ];
 
-/// The plan as .xlsx bytes.
+/// The plan as .xlsx bytes: `lines` with their `totals`, then a row for each line it was
+/// published without (`left_out`: name and why).
 pub fn plan_bytes(
-    plan: &Plan, lines: &[PlanLine], totals: &PlanTotals,
+    plan: &Plan, lines: &[PlanLine], totals: &PlanTotals, left_out: &[(String, String)],
 ) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let cell = Format::new()
@@ -87,6 +88,11 @@ pub fn plan_bytes(
         sums_row(ws, r, 4, &s, &money)?;
         ws.write_number_with_format(r, last, l.project_id.0 as f64, &cell)?;
     }
+    for (i, (name, why)) in left_out.iter().enumerate() {
+        let r = (lines.len() + 3 + i) as u32;
+        let text = format!("未列入：{name}（发布时已不再符合列入条件：{why}）");
+        ws.merge_range(r, 0, r, last, &text, &cell)?;
+    }
     for (c, w) in [(0u16, 6.0), (1, 18.0), (2, 30.0), (3, 22.0), (4, 14.0), (9, 14.0)] {
         ws.set_column_width(c, w)?;
     }
@@ -136,7 +142,19 @@ pub async fn plan_xlsx(
 ) -> Result<Response, PageError> {
     let v = state.store.plan_view(user.who(&state), id).await?;
     let name = format!("{}-第{}号", v.plan.title, v.plan.seq);
-    let bytes = tokio::task::spawn_blocking(move || plan_bytes(&v.plan, &v.lines, &v.totals))
+    // A published plan's sheet holds what it carries; the lines it left out follow, marked.
+    let left_out: Vec<(String, String)> = match v.plan.status {
+        PlanStatus::Published => {
+            v.unfit.iter().map(|u| (u.name.clone(), u.reason.clone())).collect()
+        }
+        _ => Vec::new(),
+    };
+    let mut lines = v.lines;
+    if !left_out.is_empty() {
+        lines.retain(|l| !v.unfit.iter().any(|u| u.project_id == l.project_id));
+    }
+    let (plan, totals) = (v.plan, v.totals);
+    let bytes = tokio::task::spawn_blocking(move || plan_bytes(&plan, &lines, &totals, &left_out))
         .await
         .map_err(|e| PageError::Internal(e.to_string()))?
         .map_err(|e| PageError::Internal(e.to_string()))?;

@@ -257,6 +257,8 @@ struct PlanPage {
     /// many there are (each is marked in the table).
     unfit: Vec<(String, String)>,
     unfit_count: usize,
+    /// The plan is published: the lines above were left out of it.
+    published: bool,
 }
 
 /// Lines shown per page; candidates shown at most (the keyword narrows both).
@@ -428,6 +430,7 @@ async fn render_plan(
             .map(|u| (u.name.clone(), u.reason.clone()))
             .collect(),
         unfit_count: v.unfit.len(),
+        published: v.plan.status == PlanStatus::Published,
         x: v.plan,
     };
     crate::shell::page::html_status(page, again)
@@ -557,8 +560,8 @@ async fn publish_page(
 #[derive(Template)]
 #[template(path = "plans/_project_panel.html")]
 struct ProjectPlans {
-    /// (plan id, title, status label, published)
-    plans: Vec<(i64, String, &'static str, bool)>,
+    /// (plan id, title, status label, published, why the plan was published without it)
+    plans: Vec<(i64, String, &'static str, bool, Option<String>)>,
 }
 
 /// The project page's 年度计划 section: the plans that hold the project (the published ones
@@ -576,8 +579,8 @@ pub fn project_plans_panel(
             .plans_of_project(cx.record.id)
             .await?
             .into_iter()
-            .filter(|(_, _, s)| all || *s == PlanStatus::Published)
-            .map(|(id, title, s)| (id, title, s.label(), s == PlanStatus::Published))
+            .filter(|(_, _, s, _)| all || *s == PlanStatus::Published)
+            .map(|(id, title, s, out)| (id, title, s.label(), s == PlanStatus::Published, out))
             .collect();
         if plans.is_empty() {
             return Ok(None);
