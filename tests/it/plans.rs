@@ -40,6 +40,14 @@ async fn in_plan(api: &Api, pid: i64) -> String {
     gate.map(|x| x["outcome"].as_str().unwrap_or_default().to_string()).unwrap_or_default()
 }
 
+/// Plan `id` as .xlsx, as `web` downloads it.
+async fn plan_xlsx(web: &Web, id: i64) -> Xlsx<std::io::Cursor<Vec<u8>>> {
+    let r = web.get(&format!("/plans/{id}/plan.xlsx")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.expect("bytes");
+    Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx")
+}
+
 async fn act(api: &Api, plan: i64, verb: &str, extra: Value) -> (StatusCode, Value) {
     let (_, now) = api.get(&format!("/api/v1/plans/{plan}")).await;
     let mut body = json!({"version": now["version"]});
@@ -234,10 +242,7 @@ async fn the_authority_assembles_sends_and_publishes_the_plan_and_its_projects_a
 
     // The plan as .xlsx, read back: the 合计 row above the projects, amounts as 万元.
     let web = app.login("reviewer").await;
-    let r = web.get(&format!("/plans/{id}/plan.xlsx")).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let bytes = r.bytes().await.expect("bytes");
-    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let mut wb = plan_xlsx(&web, id).await;
     let sheet = wb.worksheet_range("计划").expect("sheet");
     let cell = |r: u32, c: u32| sheet.get_value((r, c)).cloned().unwrap_or(Data::Empty);
     assert_eq!(cell(0, 0).to_string(), "2026年度政务信息化项目建设计划");
@@ -634,17 +639,13 @@ async fn a_plan_is_not_sent_with_a_project_returned_since_it_was_taken_in() {
     assert_eq!(in_plan(&reviewer, back).await, "fail", "left out of it");
     let (_, page) = web.text(&format!("/plans/{id}")).await;
     let notice = &page[page.find("id=\"plan-unfit\"").expect("the notice")..];
-    assert!(notice.contains("计划发布时有 1 个项目已不再符合列入条件，未列入本计划"), "{notice}");
+    assert!(notice.contains("未列入本计划（重新符合条件后可列入本年度的后续计划）"), "{notice}");
     assert!(notice.contains("复核计划退回项目：项目已退回申报单位修改"), "{notice}");
     let row = &page[page.find(&format!("/projects/{back}\"")).expect("its line")..];
     assert!(row[..row.find("</td>").expect("cell")].contains("未列入"), "{row}");
     // Its sums and its sheet are of what it carries; the line left out follows, marked.
     assert_eq!(p["total"]["projects"], 1, "{p}");
-    let r = web.get(&format!("/plans/{id}/plan.xlsx")).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let bytes = r.bytes().await.expect("bytes");
-    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
-    let sheet = wb.worksheet_range("计划").expect("sheet");
+    let sheet = plan_xlsx(&web, id).await.worksheet_range("计划").expect("sheet");
     let cell = |r: u32, c: u32| sheet.get_value((r, c)).cloned().unwrap_or(Data::Empty);
     assert_eq!(cell(2, 0).to_string(), "合计（1 个项目）");
     assert_eq!(cell(3, 2).to_string(), "复核计划保留项目");
