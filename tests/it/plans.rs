@@ -645,6 +645,9 @@ async fn a_plan_is_not_sent_with_a_project_returned_since_it_was_taken_in() {
     assert!(row[..row.find("</td>").expect("cell")].contains("未列入"), "{row}");
     // Its sums and its sheet are of what it carries; the line left out follows, marked.
     assert_eq!(p["total"]["projects"], 1, "{p}");
+    let (_, plans) = reviewer.get("/api/v1/plans").await;
+    let listed = plans["items"].as_array().expect("items").iter().find(|x| x["id"] == id);
+    assert_eq!(listed.map(|x| &x["projects"]), Some(&json!(1)), "{plans}");
     let sheet = plan_xlsx(&web, id).await.worksheet_range("计划").expect("sheet");
     let cell = |r: u32, c: u32| sheet.get_value((r, c)).cloned().unwrap_or(Data::Empty);
     assert_eq!(cell(2, 0).to_string(), "合计（1 个项目）");

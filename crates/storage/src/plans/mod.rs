@@ -40,6 +40,8 @@ pub struct Plan {
     pub created_at_ms: i64,
     pub published_by: Option<String>,
     pub published_at_ms: Option<i64>,
+    /// How many projects it holds (once published, those it carries: not the lines it left
+    /// out).
     pub lines: usize,
     pub version: i64,
 }
@@ -61,7 +63,7 @@ pub const PLAN_VERBS: [VerbKind; 4] =
     [VerbKind::Pass, VerbKind::Return, VerbKind::Reject, VerbKind::Withdraw];
 
 const SELECT: &str = "SELECT x.*, u.name AS created_by_name, pu.name AS published_by_name, \
-    (SELECT COUNT(*) FROM plan_lines l WHERE l.plan_id = x.id) AS line_count \
+    (SELECT COUNT(*) FROM plan_lines l WHERE l.plan_id = x.id AND l.left_out IS NULL) AS line_count \
     FROM plans x JOIN users u ON u.id = x.created_by LEFT JOIN users pu ON pu.id = x.published_by";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Plan> {
@@ -493,6 +495,14 @@ pub struct UnfitLine {
     pub reason: String,
 }
 
+/// The lines of `lines` whose projects are not among `unfit`: what a plan carries once it is
+/// published without those (the publication, the page's sums and the sheet read it here).
+fn kept<'a>(
+    lines: &'a [PlanLine], unfit: &'a [UnfitLine],
+) -> impl Iterator<Item = &'a PlanLine> + 'a {
+    lines.iter().filter(|l| !unfit.iter().any(|u| u.project_id == l.project_id))
+}
+
 /// The lines of `plan` whose projects it could no longer take in: sent back to their unit,
 /// withdrawn, refused or terminated since they were taken in, taken into another plan of the
 /// year, or kept out now by an `enter_plan` gate of the profile (lhasa:7's pre-review, the
@@ -611,6 +621,17 @@ pub struct PlanView {
     pub unfit: Vec<UnfitLine>,
 }
 
+impl PlanView {
+    /// The lines the plan holds as its sums count them: once published, those it carries (not
+    /// the lines it left out); before, all of them.
+    pub fn carried(&self) -> Vec<&PlanLine> {
+        match self.plan.status {
+            PlanStatus::Published => kept(&self.lines, &self.unfit).collect(),
+            _ => self.lines.iter().collect(),
+        }
+    }
+}
+
 /// Filters of the plan list.
 #[derive(Debug, Clone, Default)]
 pub struct PlanFilter {
@@ -675,13 +696,8 @@ impl Store {
         drop(conn);
         // A published plan sums what it carries: the lines it left out are not in it.
         let totals = match plan.status {
-            PlanStatus::Published if !unfit.is_empty() => {
-                let carried: Vec<PlanLine> = lines
-                    .iter()
-                    .filter(|l| !unfit.iter().any(|u| u.project_id == l.project_id))
-                    .cloned()
-                    .collect();
-                plan::totals(&carried)
+            PlanStatus::Published => {
+                plan::totals(&kept(&lines, &unfit).cloned().collect::<Vec<_>>())
             }
             _ => plan::totals(&lines),
         };

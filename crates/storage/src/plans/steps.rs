@@ -583,11 +583,8 @@ impl Step<Plan> for PublishPlan {
         }
         // A project that no longer qualifies (sent back, withdrawn, refused, terminated, kept
         // out by a gate since) is not put in the plan: its line is kept, with why.
-        let carried = input
-            .lines
-            .into_iter()
-            .filter(|l| !input.unfit.iter().any(|u| u.project_id == l.project_id));
-        Ok((carried.collect(), input.unfit))
+        let carried = kept(&input.lines, &input.unfit).cloned().collect();
+        Ok((carried, input.unfit))
     }
     async fn write(
         &self, cx: &mut Cx<'_, Plan>, (carried, left_out): Self::Decision,

@@ -76,6 +76,7 @@ pub struct PlanDto {
     created_at_ms: i64,
     published_by: Option<String>,
     published_at_ms: Option<i64>,
+    /// How many projects it holds; once published, those it carries (not those it left out).
     projects: usize,
     version: i64,
 }

@@ -149,10 +149,7 @@ pub async fn plan_xlsx(
         }
         _ => Vec::new(),
     };
-    let mut lines = v.lines;
-    if !left_out.is_empty() {
-        lines.retain(|l| !v.unfit.iter().any(|u| u.project_id == l.project_id));
-    }
+    let lines: Vec<PlanLine> = v.carried().into_iter().cloned().collect();
     let (plan, totals) = (v.plan, v.totals);
     let bytes = tokio::task::spawn_blocking(move || plan_bytes(&plan, &lines, &totals, &left_out))
         .await
