@@ -5,7 +5,10 @@
 //! PostgreSQL database in `GOVIT_BENCH_DATABASE_URL`), starts the release `govit serve` on
 //! 127.0.0.1 and, as the yeji reviewer, measures:
 //! - the server's start-up (until `/healthz` answers, the search index built);
-//! - each page's and API call's median and 90th-percentile latency, one request at a time;
+//! - how long the day's recomputation of every project's obligations takes when the server
+//!   starts, and two of the reviewer's lists while it runs;
+//! - each page's and API call's median and 90th-percentile latency, one request at a time,
+//!   once it is done;
 //! - requests per second and median latency with 8 concurrent clients;
 //! - the server's resident memory afterwards.
 
@@ -94,14 +97,26 @@ async fn main() {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
-    let server = Server(
-        govit(&dir, &url, &["serve", "--addr", &format!("127.0.0.1:{port}")])
-            .env("GOVIT_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve"),
-    );
+    let mut child = govit(&dir, &url, &["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("GOVIT_LOG", "warn,govit_web=info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    // The server recomputes every project's obligations when it starts (the day's refresh,
+    // `daily_tick`): its log says when that is done. The pages are measured after it, as
+    // they are served the rest of the day; a few are measured during it too.
+    let (done_tx, recomputed) = std::sync::mpsc::channel::<Instant>();
+    let log = child.stderr.take().expect("the server's log");
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(log).lines().map_while(Result::ok) {
+            if line.contains("obligations recomputed for the day") {
+                let _ = done_tx.send(Instant::now());
+            }
+        }
+    });
+    let server = Server(child);
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -156,7 +171,37 @@ async fn main() {
     let pid = first["items"][0]["id"].as_i64().expect("a submitted project");
     let tasks = get_json(&client, &format!("{base}/api/v1/tasks"), &token).await;
     println!("the reviewer's 我的待办 holds {} open tasks", tasks["total"]);
-    println!("one request at a time (median / p90 over 30):");
+    // While the day's obligations are recomputed (right after start-up, and each midnight).
+    let busy = ["/review?sort=due", "/api/v1/tasks"];
+    let mut during: Vec<Vec<f64>> = vec![Vec::new(); busy.len()];
+    let mut recomputed_at = recomputed.try_recv().ok();
+    while recomputed_at.is_none() && started.elapsed() < Duration::from_secs(600) {
+        for (path, ms) in busy.iter().zip(during.iter_mut()) {
+            let bearer = path.starts_with("/api/").then_some(token.as_str());
+            ms.push(get(&client, &format!("{base}{path}"), bearer).await);
+        }
+        recomputed_at = recomputed.try_recv().ok();
+    }
+    let recomputed_at = recomputed_at
+        .or_else(|| recomputed.recv_timeout(Duration::from_secs(600)).ok())
+        .expect("the day's obligations recomputed");
+    println!(
+        "the day's obligations recomputed {:.1} s after the server was started; during it (median / p90):",
+        (recomputed_at - started).as_secs_f64()
+    );
+    for (path, ms) in busy.iter().zip(during.iter_mut()) {
+        ms.sort_by(f64::total_cmp);
+        match ms.is_empty() {
+            true => println!("  {path:<36} (not reached before it ended)"),
+            false => println!(
+                "  {path:<36} {:>7.1} ms  {:>7.1} ms  ({} requests)",
+                common::percentile(ms, 0.5),
+                common::percentile(ms, 0.9),
+                ms.len()
+            ),
+        }
+    }
+    println!("one request at a time, after it (median / p90 over 30):");
     let project_page = format!("/projects/{pid}");
     // A payment waiting on the reviewer: its page, and its approved project's page with the
     // project's money and every subject's panel.
