@@ -128,7 +128,7 @@ pub struct PlanTotals {
     pub by_department: Vec<(String, Sums)>,
 }
 
-pub fn totals(lines: &[PlanLine]) -> PlanTotals {
+pub fn totals<'a>(lines: impl IntoIterator<Item = &'a PlanLine>) -> PlanTotals {
     let mut t = PlanTotals::default();
     let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for l in lines {

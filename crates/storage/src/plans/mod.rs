@@ -496,11 +496,23 @@ pub struct UnfitLine {
 }
 
 /// The lines of `lines` whose projects are not among `unfit`: what a plan carries once it is
-/// published without those (the publication, the page's sums and the sheet read it here).
+/// published without those (the publication reads it here).
 fn kept<'a>(
     lines: &'a [PlanLine], unfit: &'a [UnfitLine],
 ) -> impl Iterator<Item = &'a PlanLine> + 'a {
     lines.iter().filter(|l| !unfit.iter().any(|u| u.project_id == l.project_id))
+}
+
+/// The lines a plan in `status` holds as its sums count them: once published, those it
+/// carries (not the lines it left out, `unfit`); before, all of them. The page's sums and
+/// the sheet read it here.
+fn carried<'a>(
+    status: PlanStatus, lines: &'a [PlanLine], unfit: &'a [UnfitLine],
+) -> Vec<&'a PlanLine> {
+    match status {
+        PlanStatus::Published => kept(lines, unfit).collect(),
+        _ => lines.iter().collect(),
+    }
 }
 
 /// The lines of `plan` whose projects it could no longer take in: sent back to their unit,
@@ -625,10 +637,7 @@ impl PlanView {
     /// The lines the plan holds as its sums count them: once published, those it carries (not
     /// the lines it left out); before, all of them.
     pub fn carried(&self) -> Vec<&PlanLine> {
-        match self.plan.status {
-            PlanStatus::Published => kept(&self.lines, &self.unfit).collect(),
-            _ => self.lines.iter().collect(),
-        }
+        carried(self.plan.status, &self.lines, &self.unfit)
     }
 }
 
@@ -695,12 +704,7 @@ impl Store {
         };
         drop(conn);
         // A published plan sums what it carries: the lines it left out are not in it.
-        let totals = match plan.status {
-            PlanStatus::Published => {
-                plan::totals(&kept(&lines, &unfit).cloned().collect::<Vec<_>>())
-            }
-            _ => plan::totals(&lines),
-        };
+        let totals = plan::totals(carried(plan.status, &lines, &unfit));
         Ok(PlanView {
             plan,
             lines,
