@@ -184,21 +184,33 @@ impl Subject for Acceptance {
 pub struct AcceptanceFacts;
 
 impl crate::projects::FactSource for AcceptanceFacts {
-    fn derive<'a>(
-        &'a self, conn: &'a mut sqlx::AnyConnection, p: &'a crate::projects::Project,
-        facts: &'a mut Facts,
-    ) -> crate::projects::FactFuture<'a> {
+    fn derive_all<'a>(
+        &'a self, conn: &'a mut sqlx::AnyConnection, ps: &'a [&'a crate::projects::Project],
+    ) -> crate::projects::FactsFuture<'a> {
         Box::pin(async move {
-            let last: Option<String> = sqlx::query_scalar(
-                "SELECT state FROM project_acceptances WHERE project_id = $1 \
-                 ORDER BY attempt DESC LIMIT 1",
+            // Each project's acceptances by attempt: the last row is its latest.
+            let ids: Vec<i64> = ps.iter().map(|p| p.id.0).collect();
+            let rows = crate::projects::of_projects(
+                conn,
+                "SELECT project_id, state FROM project_acceptances WHERE project_id IN ({ids}) \
+                 ORDER BY project_id, attempt",
+                &ids,
             )
-            .bind(p.id.0)
-            .fetch_optional(&mut *conn)
             .await?;
-            let failed = last.as_deref() == Some(AcceptanceStatus::Failed.as_str());
-            facts.insert(govit_core::policy::Fact::AcceptanceFailed, i64::from(failed));
-            Ok(())
+            let mut last = std::collections::HashMap::new();
+            for r in rows {
+                last.insert(r.try_get::<i64, _>("project_id")?, r.try_get::<String, _>("state")?);
+            }
+            Ok(ps
+                .iter()
+                .map(|p| {
+                    let failed = last.get(&p.id.0).map(String::as_str)
+                        == Some(AcceptanceStatus::Failed.as_str());
+                    let mut facts = Facts::new();
+                    facts.insert(govit_core::policy::Fact::AcceptanceFailed, i64::from(failed));
+                    facts
+                })
+                .collect())
         })
     }
     /// An acceptance begins on an approved project only: before, none has failed.

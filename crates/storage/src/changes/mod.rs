@@ -11,7 +11,7 @@ pub use steps::{CancelChange, EditChange, RequestChange, not_editable};
 
 use crate::projects::run::Acts;
 use crate::projects::run::subject::{Subject, SubjectAct, SubjectView};
-use crate::projects::{FactFuture, FactSource, Project};
+use crate::projects::{FactSource, FactsFuture, Project};
 use crate::{Result, Store};
 use govit_core::change::{ChangePath, ChangeStatus, ChangeTerms};
 use govit_core::ids::{JurisdictionId, ProjectId};
@@ -213,23 +213,34 @@ pub(crate) async fn moved_so_far(
 pub struct ChangeFacts;
 
 impl FactSource for ChangeFacts {
-    fn derive<'a>(
-        &'a self, conn: &'a mut AnyConnection, p: &'a Project, facts: &'a mut Facts,
-    ) -> FactFuture<'a> {
+    fn derive_all<'a>(
+        &'a self, conn: &'a mut AnyConnection, ps: &'a [&'a Project],
+    ) -> FactsFuture<'a> {
         Box::pin(async move {
-            let any: Option<i64> =
-                sqlx::query_scalar("SELECT MIN(id) FROM project_changes WHERE project_id = $1")
-                    .bind(p.id.0)
-                    .fetch_one(&mut *conn)
-                    .await?;
-            if any.is_none() {
-                return Ok(());
+            // Which of them have a change at all (most have none), then what those moved.
+            let ids: Vec<i64> = ps.iter().map(|p| p.id.0).collect();
+            let rows = crate::projects::of_projects(
+                conn,
+                "SELECT DISTINCT project_id FROM project_changes WHERE project_id IN ({ids})",
+                &ids,
+            )
+            .await?;
+            let mut changed = std::collections::HashSet::new();
+            for r in rows {
+                changed.insert(r.try_get::<i64, _>("project_id")?);
             }
-            let moved = moved_so_far(conn, p.id, None).await?;
-            if let Some(r) = govit_core::change::ratio_bp(moved, p.declaration.investment) {
-                facts.insert(Fact::ChangeRatioBp, r);
+            let mut out = Vec::with_capacity(ps.len());
+            for p in ps {
+                let mut facts = Facts::new();
+                if changed.contains(&p.id.0) {
+                    let moved = moved_so_far(conn, p.id, None).await?;
+                    if let Some(r) = govit_core::change::ratio_bp(moved, p.declaration.investment) {
+                        facts.insert(Fact::ChangeRatioBp, r);
+                    }
+                }
+                out.push(facts);
             }
-            Ok(())
+            Ok(out)
         })
     }
     /// A change is requested on an approved project only: before, unknown.

@@ -13,11 +13,26 @@ use serde_json::json;
 pub struct CommonCapabilityFacts;
 
 impl crate::projects::FactSource for CommonCapabilityFacts {
-    fn derive<'a>(
-        &'a self, conn: &'a mut AnyConnection, p: &'a crate::projects::Project,
-        facts: &'a mut govit_core::policy::Facts,
-    ) -> crate::projects::FactFuture<'a> {
-        Box::pin(common_capability_fact(conn, p, facts))
+    fn derive_all<'a>(
+        &'a self, conn: &'a mut AnyConnection, ps: &'a [&'a crate::projects::Project],
+    ) -> crate::projects::FactsFuture<'a> {
+        Box::pin(async move {
+            // The catalog in force is read once a jurisdiction.
+            let mut caps: Vec<(JurisdictionId, Vec<CommonCapability>)> = Vec::new();
+            let mut out = Vec::with_capacity(ps.len());
+            for p in ps {
+                let at = match caps.iter().position(|(j, _)| *j == p.jurisdiction_id) {
+                    Some(at) => at,
+                    None => {
+                        let found = published_common_capabilities(conn, p.jurisdiction_id).await?;
+                        caps.push((p.jurisdiction_id, found));
+                        caps.len() - 1
+                    }
+                };
+                out.push(common_capability_fact(p, &caps[at].1));
+            }
+            Ok(out)
+        })
     }
     fn only(&self) -> &'static [govit_core::policy::Fact] {
         &[govit_core::policy::Fact::RebuildsCommonCapability]
@@ -49,15 +64,15 @@ async fn published_common_capabilities(
 /// and summary look like none of them. A project that does look like one, or a
 /// jurisdiction without such a catalog, leaves the fact for a reviewer to establish: a
 /// keyword is a suspicion, not a finding.
-async fn common_capability_fact(
-    conn: &mut AnyConnection, p: &crate::projects::Project, facts: &mut govit_core::policy::Facts,
-) -> Result<()> {
-    let caps = published_common_capabilities(conn, p.jurisdiction_id).await?;
+fn common_capability_fact(
+    p: &crate::projects::Project, caps: &[CommonCapability],
+) -> govit_core::policy::Facts {
+    let mut facts = govit_core::policy::Facts::new();
     let text = format!("{} {}", p.declaration.name, p.declaration.summary);
-    if !caps.is_empty() && common_capability_overlaps(&text, &caps).is_empty() {
+    if !caps.is_empty() && common_capability_overlaps(&text, caps).is_empty() {
         facts.insert(govit_core::policy::Fact::RebuildsCommonCapability, 0);
     }
-    Ok(())
+    facts
 }
 
 impl Store {

@@ -16,7 +16,7 @@ pub type ContractAct = SubjectAct<Contract>;
 use crate::base::change::Record;
 use crate::projects::run::Acts;
 use crate::projects::run::subject::{Subject, SubjectAct, SubjectView};
-use crate::projects::{FactFuture, FactSource, Project};
+use crate::projects::{FactSource, FactsFuture, Project};
 use crate::{Result, Store};
 use chrono::NaiveDate;
 use govit_core::contract::{
@@ -166,21 +166,36 @@ impl Subject for Contract {
 pub struct ContractFacts;
 
 impl FactSource for ContractFacts {
-    fn derive<'a>(
-        &'a self, conn: &'a mut AnyConnection, p: &'a Project, facts: &'a mut Facts,
-    ) -> FactFuture<'a> {
+    fn derive_all<'a>(
+        &'a self, conn: &'a mut AnyConnection, ps: &'a [&'a Project],
+    ) -> FactsFuture<'a> {
         Box::pin(async move {
-            let months: Option<i64> = sqlx::query_scalar(
-                "SELECT MAX(om_months) FROM contracts WHERE project_id = $1 AND kind = 'construction'",
+            let ids: Vec<i64> = ps.iter().map(|p| p.id.0).collect();
+            let rows = crate::projects::of_projects(
+                conn,
+                "SELECT project_id, MAX(om_months) AS months FROM contracts \
+                 WHERE project_id IN ({ids}) AND kind = 'construction' GROUP BY project_id",
+                &ids,
             )
-            .bind(p.id.0)
-            .fetch_one(&mut *conn)
             .await?;
-            if let Some(m) = months {
-                facts.insert(Fact::OmYearsInContract, m / 12);
-                facts.insert(Fact::OmMonthsInContract, m);
+            let mut months = std::collections::HashMap::new();
+            for r in rows {
+                months.insert(
+                    r.try_get::<i64, _>("project_id")?,
+                    r.try_get::<Option<i64>, _>("months")?,
+                );
             }
-            Ok(())
+            Ok(ps
+                .iter()
+                .map(|p| {
+                    let mut facts = Facts::new();
+                    if let Some(Some(m)) = months.get(&p.id.0) {
+                        facts.insert(Fact::OmYearsInContract, m / 12);
+                        facts.insert(Fact::OmMonthsInContract, *m);
+                    }
+                    facts
+                })
+                .collect())
         })
     }
     /// A contract is signed on an approved project only: before, unknown.

@@ -175,41 +175,74 @@ impl Subject for Report {
 pub struct DelayFacts;
 
 impl crate::projects::FactSource for DelayFacts {
-    fn derive<'a>(
-        &'a self, conn: &'a mut AnyConnection, p: &'a Project,
-        facts: &'a mut govit_core::policy::Facts,
-    ) -> crate::projects::FactFuture<'a> {
+    fn derive_all<'a>(
+        &'a self, conn: &'a mut AnyConnection, ps: &'a [&'a Project],
+    ) -> crate::projects::FactsFuture<'a> {
         Box::pin(async move {
-            let period: Option<(Option<String>, Option<String>)> = sqlx::query_as(
-                "SELECT MIN(starts_on), MAX(ends_on) FROM contracts WHERE project_id = $1 AND kind = 'construction'",
-            )
-            .bind(p.id.0)
-            .fetch_optional(&mut *conn)
-            .await?;
             let day =
                 |s: Option<String>| s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok());
-            let Some((Some(starts), Some(ends))) = period.map(|(a, b)| (day(a), day(b))) else {
-                return Ok(());
-            };
-            let done: Option<String> = sqlx::query_scalar(
-                "SELECT MIN(event_date) FROM project_milestones WHERE project_id = $1 AND planned = 0 \
-                 AND kind IN ('preliminary_acceptance_passed', 'completion_acceptance_passed')",
+            type Days = std::collections::HashMap<i64, Option<NaiveDate>>;
+            // The construction contracts' period of each, for those that have one.
+            let ids: Vec<i64> = ps.iter().map(|p| p.id.0).collect();
+            let mut period: std::collections::HashMap<i64, (NaiveDate, NaiveDate)> =
+                Default::default();
+            for r in crate::projects::of_projects(
+                conn,
+                "SELECT project_id, MIN(starts_on) AS starts, MAX(ends_on) AS ends FROM contracts \
+                 WHERE project_id IN ({ids}) AND kind = 'construction' GROUP BY project_id",
+                &ids,
             )
-            .bind(p.id.0)
-            .fetch_one(&mut *conn)
-            .await?;
-            let expected: Option<String> = sqlx::query_scalar(
-                "SELECT expected_on FROM progress_reports WHERE project_id = $1 ORDER BY period DESC, id DESC LIMIT 1",
-            )
-            .bind(p.id.0)
-            .fetch_optional(&mut *conn)
-            .await?;
-            if let Some(finish) = day(done).or_else(|| day(expected))
-                && let Some(bp) = progress::delay_bp(starts, ends, finish)
+            .await?
             {
-                facts.insert(govit_core::policy::Fact::DelayRatioBp, bp);
+                if let (Some(starts), Some(ends)) =
+                    (day(r.try_get("starts")?), day(r.try_get("ends")?))
+                {
+                    period.insert(r.try_get("project_id")?, (starts, ends));
+                }
             }
-            Ok(())
+            // Of those, the day the work was done, and the completion the latest report expects.
+            let dated: Vec<i64> =
+                ids.iter().copied().filter(|id| period.contains_key(id)).collect();
+            let mut done = Days::new();
+            for r in crate::projects::of_projects(
+                conn,
+                "SELECT project_id, MIN(event_date) AS done FROM project_milestones \
+                 WHERE project_id IN ({ids}) AND planned = 0 \
+                 AND kind IN ('preliminary_acceptance_passed', 'completion_acceptance_passed') \
+                 GROUP BY project_id",
+                &dated,
+            )
+            .await?
+            {
+                done.insert(r.try_get("project_id")?, day(r.try_get("done")?));
+            }
+            // Each project's reports by period: the last row is its latest.
+            let mut expected = Days::new();
+            for r in crate::projects::of_projects(
+                conn,
+                "SELECT project_id, expected_on FROM progress_reports WHERE project_id IN ({ids}) \
+                 ORDER BY project_id, period, id",
+                &dated,
+            )
+            .await?
+            {
+                expected.insert(r.try_get("project_id")?, day(r.try_get("expected_on")?));
+            }
+            Ok(ps
+                .iter()
+                .map(|p| {
+                    let mut facts = govit_core::policy::Facts::new();
+                    let id = p.id.0;
+                    let finish =
+                        done.get(&id).copied().flatten().or(expected.get(&id).copied().flatten());
+                    if let (Some((starts, ends)), Some(finish)) = (period.get(&id), finish)
+                        && let Some(bp) = progress::delay_bp(*starts, *ends, finish)
+                    {
+                        facts.insert(govit_core::policy::Fact::DelayRatioBp, bp);
+                    }
+                    facts
+                })
+                .collect())
         })
     }
     /// Its construction contract is signed on an approved project only: before, unknown.

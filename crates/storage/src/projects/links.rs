@@ -2,7 +2,7 @@
 //! imply for the rules: how many are outside the catalog (gaoping:10, xinzhou-transport:8)
 //! and whether a new one sits in its own machine room (lhasa:8, linxiang:7).
 
-use super::{FactFuture, FactSource, Project, parts_editable};
+use super::{FactSource, FactsFuture, Project, parts_editable};
 use crate::Who;
 use crate::base::change::{At, Audited, Cx, Decided, Step, Written};
 use crate::base::unless_unique;
@@ -36,18 +36,26 @@ pub struct CatalogMatch {
 }
 
 pub(crate) async fn links_of(conn: &mut AnyConnection, p: &Project) -> Result<Vec<SystemLink>> {
-    let rows = sqlx::query(
-        "SELECT l.id, l.system_name, l.action, l.note, s.id AS system_id, s.deployment, \
-         s.owner_department_id FROM project_systems l \
-         LEFT JOIN info_systems s ON s.jurisdiction_id = $2 AND s.name = l.system_name \
-         WHERE l.project_id = $1 ORDER BY l.id",
+    Ok(links_of_all(conn, &[p]).await?.pop().unwrap_or_default())
+}
+
+/// The systems each of `ps` names, in their order, read in one statement.
+async fn links_of_all(conn: &mut AnyConnection, ps: &[&Project]) -> Result<Vec<Vec<SystemLink>>> {
+    let ids: Vec<i64> = ps.iter().map(|p| p.id.0).collect();
+    let rows = super::of_projects(
+        conn,
+        "SELECT l.project_id, l.id, l.system_name, l.action, l.note, s.id AS system_id, s.deployment, \
+         s.owner_department_id FROM project_systems l JOIN projects p ON p.id = l.project_id \
+         LEFT JOIN info_systems s ON s.jurisdiction_id = p.jurisdiction_id AND s.name = l.system_name \
+         WHERE l.project_id IN ({ids}) ORDER BY l.project_id, l.id",
+        &ids,
     )
-    .bind(p.id.0)
-    .bind(p.jurisdiction_id.0)
-    .fetch_all(&mut *conn)
     .await?;
-    let mut out: Vec<SystemLink> = Vec::new();
+    let mut by_project: std::collections::HashMap<i64, Vec<SystemLink>> = Default::default();
     for r in rows {
+        let project: i64 = r.try_get("project_id")?;
+        let Some(p) = ps.iter().find(|p| p.id.0 == project) else { continue };
+        let out = by_project.entry(project).or_default();
         let id: i64 = r.try_get("id")?;
         let catalog = match r.try_get::<Option<i64>, _>("system_id")? {
             Some(system_id) => Some((
@@ -80,7 +88,7 @@ pub(crate) async fn links_of(conn: &mut AnyConnection, p: &Project) -> Result<Ve
             }),
         }
     }
-    Ok(out)
+    Ok(ps.iter().map(|p| by_project.remove(&p.id.0).unwrap_or_default()).collect())
 }
 
 /// The facts the named systems imply. With no system named nothing is implied: the clerk
@@ -89,17 +97,20 @@ pub(crate) async fn links_of(conn: &mut AnyConnection, p: &Project) -> Result<Ve
 pub struct LinkFacts;
 
 impl FactSource for LinkFacts {
-    fn derive<'a>(
-        &'a self, conn: &'a mut AnyConnection, p: &'a Project, facts: &'a mut Facts,
-    ) -> FactFuture<'a> {
-        Box::pin(link_facts(conn, p, facts))
+    fn derive_all<'a>(
+        &'a self, conn: &'a mut AnyConnection, ps: &'a [&'a Project],
+    ) -> FactsFuture<'a> {
+        Box::pin(async move {
+            let all = links_of_all(conn, ps).await?;
+            Ok(all.iter().map(|links| link_facts(links)).collect())
+        })
     }
 }
 
-async fn link_facts(conn: &mut AnyConnection, p: &Project, facts: &mut Facts) -> Result<()> {
-    let links = links_of(conn, p).await?;
+fn link_facts(links: &[SystemLink]) -> Facts {
+    let mut facts = Facts::new();
     if links.is_empty() {
-        return Ok(());
+        return facts;
     }
     let outside = links.iter().filter(|l| l.catalog.is_none()).count();
     facts.insert(Fact::SystemsOutsideCatalog, outside as i64);
@@ -108,7 +119,7 @@ async fn link_facts(conn: &mut AnyConnection, p: &Project, facts: &mut Facts) ->
             && l.catalog.as_ref().is_some_and(|c| c.deployment == Deployment::OwnRoom)
     });
     facts.insert(Fact::BuildsOwnMachineRoom, i64::from(own_room));
-    Ok(())
+    facts
 }
 
 impl Store {

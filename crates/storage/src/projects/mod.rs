@@ -90,10 +90,34 @@ pub struct ProjectEvent {
 /// A source of facts a project's rules test, derived from what another room keeps (the
 /// systems a project names, the published cloud catalog). Rooms above `projects` register
 /// theirs with the store, so `projects` asks them without importing them.
+///
+/// A source implements [`FactSource::derive`] (one project) or [`FactSource::derive_all`]
+/// (several at once, for the daily recompute of every project): each defaults to the other.
 pub trait FactSource: Send + Sync {
     fn derive<'a>(
         &'a self, conn: &'a mut AnyConnection, p: &'a Project, facts: &'a mut Facts,
-    ) -> FactFuture<'a>;
+    ) -> FactFuture<'a> {
+        Box::pin(async move {
+            let mut all = self.derive_all(conn, std::slice::from_ref(&p)).await?;
+            facts.extend(all.pop().unwrap_or_default());
+            Ok(())
+        })
+    }
+
+    /// The facts of each of `ps`, in their order.
+    fn derive_all<'a>(
+        &'a self, conn: &'a mut AnyConnection, ps: &'a [&'a Project],
+    ) -> FactsFuture<'a> {
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(ps.len());
+            for p in ps {
+                let mut facts = Facts::new();
+                self.derive(conn, p, &mut facts).await?;
+                out.push(facts);
+            }
+            Ok(out)
+        })
+    }
 
     /// For a source whose records a project has only once it is approved (a contract, a
     /// change, an acceptance, a measure: each begins on an approved project alone), what its
@@ -115,6 +139,10 @@ pub trait FactSource: Send + Sync {
 /// What a [`FactSource`] returns.
 pub type FactFuture<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>>;
+
+/// What [`FactSource::derive_all`] returns.
+pub type FactsFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<Facts>>> + Send + 'a>>;
 
 /// A check a room above `projects` makes before the holder of a step passes it (the
 /// materials room: the materials the holder hands in there are complete); registered with
@@ -423,11 +451,37 @@ pub(crate) fn counting_from(w: &Where) -> &'static str {
 /// Takes project `id`'s row for the rest of the transaction: a second change that takes it too
 /// waits for this one and then sees what it wrote (on SQLite one writer runs at a time anyway).
 pub(crate) async fn hold(conn: &mut AnyConnection, id: ProjectId) -> Result<()> {
-    sqlx::query("UPDATE projects SET version = version WHERE id = $1")
-        .bind(id.0)
-        .execute(&mut *conn)
-        .await?;
+    hold_all(conn, &[id.0]).await
+}
+
+/// Takes the rows of these projects, as [`hold`] takes one, in one statement.
+pub(crate) async fn hold_all(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
+    of_projects(conn, "UPDATE projects SET version = version WHERE id IN ({ids})", ids).await?;
     Ok(())
+}
+
+/// These projects, in the order of their ids (those that exist).
+pub(crate) async fn fetch_all(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Project>> {
+    let sql = format!("{SELECT} WHERE p.id IN ({{ids}}) ORDER BY p.id");
+    of_projects(conn, &sql, ids).await?.iter().map(from_row).collect()
+}
+
+/// Runs `sql` with `{ids}` standing for these project ids, bound as parameters, and answers
+/// the rows it returns: one statement for a batch of projects (the daily recompute reads
+/// each table once for two hundred projects) whose text depends only on how many there are.
+pub(crate) async fn of_projects(
+    conn: &mut AnyConnection, sql: &str, ids: &[i64],
+) -> Result<Vec<AnyRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = sql.replace("{ids}", &list.join(", "));
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for id in ids {
+        q = q.bind(*id);
+    }
+    Ok(q.fetch_all(&mut *conn).await?)
 }
 
 pub(crate) async fn fetch(conn: &mut AnyConnection, id: ProjectId) -> Result<Option<Project>> {

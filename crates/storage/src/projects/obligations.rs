@@ -15,6 +15,7 @@ use govit_core::policy::{EventKind, Fact, Facts};
 use govit_core::project::ProjectStatus;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ObligationRow {
@@ -83,7 +84,7 @@ fn derived_facts(p: &Project) -> Facts {
 /// happened, and the facts reviewers set (认定). A step that read it and then records events
 /// notes them here ([`Basis::record`]), so the change's consequences work from it instead of
 /// reading it again.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Basis {
     sourced: Facts,
     events: Vec<Event>,
@@ -121,35 +122,67 @@ impl Store {
 
     /// Reads what the project's facts are computed from.
     pub(crate) async fn basis_of(&self, conn: &mut AnyConnection, p: &Project) -> Result<Basis> {
-        let mut sourced = Facts::new();
-        let approved = p.status == ProjectStatus::Approved;
-        let rules = self.rules();
-        let profile = rules.profile(&p.profile_id);
-        for source in self.fact_sources.iter() {
-            if !approved && source.before_approval(&mut sourced) {
-                continue;
-            }
-            let only = source.only();
-            if !only.is_empty() && profile.is_some_and(|x| !only.iter().any(|f| x.mentions(*f))) {
-                continue;
-            }
-            source.derive(conn, p, &mut sourced).await?;
-        }
-        let mut events = project_events(conn, p.id).await?;
-        govit_core::obligation::add_implied_events(&mut events, &sourced);
-        let rows = sqlx::query("SELECT fact, value FROM project_facts WHERE project_id = $1")
-            .bind(p.id.0)
-            .fetch_all(&mut *conn)
-            .await?;
-        let mut typed = Vec::with_capacity(rows.len());
+        let mut bases = self.bases_of(conn, &[p]).await?;
+        Ok(bases.pop().unwrap_or_default())
+    }
+
+    /// [`Store::basis_of`] for several projects, in their order: their events and the facts
+    /// reviewers set are read in one statement each for all of them.
+    pub(crate) async fn bases_of(
+        &self, conn: &mut AnyConnection, ps: &[&Project],
+    ) -> Result<Vec<Basis>> {
+        let ids: Vec<i64> = ps.iter().map(|p| p.id.0).collect();
+        let mut events = events_of(conn, &ids).await?;
+        let mut typed: HashMap<i64, Vec<(Fact, i64)>> = HashMap::new();
+        let rows = super::of_projects(
+            conn,
+            "SELECT project_id, fact, value FROM project_facts WHERE project_id IN ({ids})",
+            &ids,
+        )
+        .await?;
         for r in rows {
             if let Some(f) = Fact::parse(&r.try_get::<String, _>("fact")?)
                 && !f.is_derived()
             {
-                typed.push((f, r.try_get("value")?));
+                typed.entry(r.try_get("project_id")?).or_default().push((f, r.try_get("value")?));
             }
         }
-        Ok(Basis { sourced, events, typed })
+        // Each source is asked once for the projects it has facts for: a source of records an
+        // approved project alone has gives the others its facts of none without reading, and
+        // one whose facts a profile never tests is not read for that profile's projects.
+        let rules = self.rules();
+        let mut sourced: Vec<Facts> = vec![Facts::new(); ps.len()];
+        for source in self.fact_sources.iter() {
+            let only = source.only();
+            let mut asked: Vec<usize> = Vec::new();
+            for (i, p) in ps.iter().enumerate() {
+                if p.status != ProjectStatus::Approved && source.before_approval(&mut sourced[i]) {
+                    continue;
+                }
+                let profile = rules.profile(&p.profile_id);
+                if !only.is_empty() && profile.is_some_and(|x| !only.iter().any(|f| x.mentions(*f)))
+                {
+                    continue;
+                }
+                asked.push(i);
+            }
+            if asked.is_empty() {
+                continue;
+            }
+            let these: Vec<&Project> = asked.iter().map(|i| ps[*i]).collect();
+            let found = source.derive_all(conn, &these).await?;
+            for (i, facts) in asked.into_iter().zip(found) {
+                sourced[i].extend(facts);
+            }
+        }
+        let mut out = Vec::with_capacity(ps.len());
+        for (p, sourced) in ps.iter().zip(sourced) {
+            let mut events = events.remove(&p.id.0).unwrap_or_default();
+            govit_core::obligation::add_implied_events(&mut events, &sourced);
+            let typed = typed.remove(&p.id.0).unwrap_or_default();
+            out.push(Basis { sourced, events, typed });
+        }
+        Ok(out)
     }
 
     /// The project's facts under `basis`, and the day it was first sent.
@@ -183,6 +216,12 @@ impl Store {
     }
 }
 
+/// Whether a project owes duties under its profile: the profile is loaded, and the project is
+/// not outside the regulation (yeji:2).
+fn owes_under(rules: &crate::rules::Rules, p: &Project) -> bool {
+    rules.profile(&p.profile_id).is_some() && p.status != ProjectStatus::OutsideScope
+}
+
 /// What a recompute of a project's obligations found.
 pub(crate) struct Owed {
     /// How many duties the project owes.
@@ -214,62 +253,119 @@ struct OwedRow {
     ended_on: Option<String>,
 }
 
-/// The project's obligations as stored, by key.
-async fn stored_rows(
-    conn: &mut AnyConnection, id: ProjectId,
-) -> Result<std::collections::HashMap<String, OwedRow>> {
-    let rows = sqlx::query(
-        "SELECT obligation_key, jurisdiction_id, rule_id, cite, duty, rule_text, owed_by, owed_department_id, \
-         since_date, not_before, due_date, provisional, period, status, fulfilled_on, late, ended_on \
-         FROM obligations WHERE project_id = $1",
+/// The obligations of these projects as stored, by project and key.
+async fn stored_of(
+    conn: &mut AnyConnection, ids: &[i64],
+) -> Result<HashMap<i64, HashMap<String, OwedRow>>> {
+    let rows = super::of_projects(
+        conn,
+        "SELECT project_id, obligation_key, jurisdiction_id, rule_id, cite, duty, rule_text, owed_by, \
+         owed_department_id, since_date, not_before, due_date, provisional, period, status, fulfilled_on, \
+         late, ended_on FROM obligations WHERE project_id IN ({ids})",
+        ids,
     )
-    .bind(id.0)
-    .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let row = OwedRow {
-                jurisdiction: r.try_get("jurisdiction_id")?,
-                rule_id: r.try_get("rule_id")?,
-                cite: r.try_get("cite")?,
-                duty: r.try_get("duty")?,
-                text: r.try_get("rule_text")?,
-                owed_by: r.try_get("owed_by")?,
-                owed_department: r.try_get("owed_department_id")?,
-                since: r.try_get("since_date")?,
-                not_before: r.try_get("not_before")?,
-                due: r.try_get("due_date")?,
-                provisional: r.try_get("provisional")?,
-                period: r.try_get("period")?,
-                status: r.try_get("status")?,
-                fulfilled_on: r.try_get("fulfilled_on")?,
-                late: r.try_get("late")?,
-                ended_on: r.try_get("ended_on")?,
-            };
-            Ok((r.try_get("obligation_key")?, row))
-        })
-        .collect()
+    let mut out: HashMap<i64, HashMap<String, OwedRow>> = HashMap::new();
+    for r in rows {
+        let row = OwedRow {
+            jurisdiction: r.try_get("jurisdiction_id")?,
+            rule_id: r.try_get("rule_id")?,
+            cite: r.try_get("cite")?,
+            duty: r.try_get("duty")?,
+            text: r.try_get("rule_text")?,
+            owed_by: r.try_get("owed_by")?,
+            owed_department: r.try_get("owed_department_id")?,
+            since: r.try_get("since_date")?,
+            not_before: r.try_get("not_before")?,
+            due: r.try_get("due_date")?,
+            provisional: r.try_get("provisional")?,
+            period: r.try_get("period")?,
+            status: r.try_get("status")?,
+            fulfilled_on: r.try_get("fulfilled_on")?,
+            late: r.try_get("late")?,
+            ended_on: r.try_get("ended_on")?,
+        };
+        out.entry(r.try_get("project_id")?).or_default().insert(r.try_get("obligation_key")?, row);
+    }
+    Ok(out)
 }
 
-async fn project_events(conn: &mut AnyConnection, id: ProjectId) -> Result<Vec<Event>> {
-    // Only what happened: planned dates are shown, never counted.
-    let rows = sqlx::query(
-        "SELECT kind, event_date FROM project_milestones WHERE project_id = $1 AND planned = 0",
+/// The events that happened to these projects, each project's in the order they were
+/// recorded. Only what happened: planned dates are shown, never counted.
+async fn events_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Vec<Event>>> {
+    let rows = super::of_projects(
+        conn,
+        "SELECT project_id, kind, event_date FROM project_milestones \
+         WHERE project_id IN ({ids}) AND planned = 0 ORDER BY project_id, id",
+        ids,
     )
-    .bind(id.0)
-    .fetch_all(&mut *conn)
     .await?;
-    let mut out = Vec::new();
+    let mut out: HashMap<i64, Vec<Event>> = HashMap::new();
     for r in rows {
         let kind: String = r.try_get("kind")?;
         let date: String = r.try_get("event_date")?;
         if let (Some(kind), Ok(date)) =
             (EventKind::parse(&kind), NaiveDate::parse_from_str(&date, "%Y-%m-%d"))
         {
-            out.push(Event { kind, date });
+            out.entry(r.try_get("project_id")?).or_default().push(Event { kind, date });
         }
     }
     Ok(out)
+}
+
+/// The waivers of these projects' duties.
+async fn waivers_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Vec<Waiver>>> {
+    let rows = super::of_projects(
+        conn,
+        "SELECT project_id, obligation_key, reason FROM obligation_waivers WHERE project_id IN ({ids})",
+        ids,
+    )
+    .await?;
+    let mut out: HashMap<i64, Vec<Waiver>> = HashMap::new();
+    for r in rows {
+        out.entry(r.try_get("project_id")?)
+            .or_default()
+            .push(Waiver { key: r.try_get("obligation_key")?, reason: r.try_get("reason")? });
+    }
+    Ok(out)
+}
+
+/// What a recompute of some projects' obligations reads besides their bases, read for all of
+/// them at once: their waivers, their duties as stored, and the departments each party kind
+/// stands for in a jurisdiction (read once a jurisdiction, when a duty is owed by a party
+/// other than the owner unit).
+struct OweReads {
+    waivers: HashMap<i64, Vec<Waiver>>,
+    stored: HashMap<i64, HashMap<String, OwedRow>>,
+    parties: HashMap<i64, Vec<(String, i64)>>,
+}
+
+impl OweReads {
+    async fn of(conn: &mut AnyConnection, ids: &[i64]) -> Result<OweReads> {
+        Ok(OweReads {
+            waivers: waivers_of(conn, ids).await?,
+            stored: stored_of(conn, ids).await?,
+            parties: HashMap::new(),
+        })
+    }
+
+    async fn parties(
+        &mut self, conn: &mut AnyConnection, jurisdiction: i64,
+    ) -> Result<&[(String, i64)]> {
+        let rows = match self.parties.remove(&jurisdiction) {
+            Some(rows) => rows,
+            None => {
+                sqlx::query_as(
+                    "SELECT k.kind, d.id FROM department_party_kinds k JOIN departments d ON d.id = k.department_id \
+                     WHERE d.jurisdiction_id = $1",
+                )
+                .bind(jurisdiction)
+                .fetch_all(&mut *conn)
+                .await?
+            }
+        };
+        Ok(self.parties.entry(jurisdiction).or_insert(rows))
+    }
 }
 
 /// Appends an event inside the caller's transaction (the declaration flow records its own).
@@ -326,17 +422,38 @@ impl Store {
     pub(crate) async fn recompute_read(
         &self, conn: &mut AnyConnection, id: ProjectId, now_ms: i64,
     ) -> Result<(usize, Option<Facts>)> {
+        let owed = self.recompute_all(conn, &[id.0], now_ms).await?.pop();
+        Ok(owed.map_or((0, None), |o| (o.count, o.facts)))
+    }
+
+    /// Recomputes these projects' obligations inside the caller's transaction, and their
+    /// tasks' due dates; answers what each owes, in the order of their ids (a project that
+    /// does not exist is skipped). What it reads of them is read for all at once.
+    pub(crate) async fn recompute_all(
+        &self, conn: &mut AnyConnection, ids: &[i64], now_ms: i64,
+    ) -> Result<Vec<Owed>> {
         // Two recomputes of one project at once (the daily tick and a step) must not both
         // delete the old list and insert the new: on PostgreSQL the second would not see the
-        // first's new rows and collide on them. Taking the project's row first queues them
-        // (a step on the project already holds it, and calls [`Store::owe`] itself).
-        super::hold(conn, id).await?;
-        let Some(p) = fetch(conn, id).await? else {
-            return Ok((0, None));
-        };
-        let owed = self.owe(conn, &p, None, now_ms).await?;
-        super::tasks::write_dues(conn, id).await?;
-        Ok((owed.count, owed.facts))
+        // first's new rows and collide on them. Taking the projects' rows first queues them
+        // (a step on a project already holds it, and calls [`Store::owe`] itself).
+        super::hold_all(conn, ids).await?;
+        let projects = super::fetch_all(conn, ids).await?;
+        // Never with a calendar another process has since replaced.
+        let (rules, _) = self.current_rules_in(conn).await?;
+        let owing: Vec<&Project> = projects.iter().filter(|p| owes_under(&rules, p)).collect();
+        let owing_ids: Vec<i64> = owing.iter().map(|p| p.id.0).collect();
+        let mut bases = self.bases_of(conn, &owing).await?.into_iter();
+        let mut reads = OweReads::of(conn, &owing_ids).await?;
+        let mut out = Vec::with_capacity(projects.len());
+        for p in &projects {
+            let basis = match owes_under(&rules, p) {
+                true => bases.next(),
+                false => None,
+            };
+            out.push(self.owe_from(conn, &rules, p, basis, &mut reads, now_ms).await?);
+        }
+        super::tasks::write_dues_all(conn, ids).await?;
+        Ok(out)
     }
 
     /// Rewrites what `p` owes now, from `basis` when the caller has it (read otherwise), inside
@@ -345,9 +462,28 @@ impl Store {
     pub(crate) async fn owe(
         &self, conn: &mut AnyConnection, p: &Project, basis: Option<Basis>, now_ms: i64,
     ) -> Result<Owed> {
-        let id = p.id;
         // Never with a calendar another process has since replaced.
         let (rules, _) = self.current_rules_in(conn).await?;
+        let basis = match (basis, owes_under(&rules, p)) {
+            (Some(b), _) => Some(b),
+            (None, true) => Some(self.basis_of(conn, p).await?),
+            (None, false) => None,
+        };
+        let ids = match owes_under(&rules, p) {
+            true => vec![p.id.0],
+            false => Vec::new(),
+        };
+        let mut reads = OweReads::of(conn, &ids).await?;
+        self.owe_from(conn, &rules, p, basis, &mut reads, now_ms).await
+    }
+
+    /// [`Store::owe`] under `rules`, from what was read of the project: its basis (read here
+    /// when missing) and `reads`.
+    async fn owe_from(
+        &self, conn: &mut AnyConnection, rules: &crate::rules::Rules, p: &Project,
+        basis: Option<Basis>, reads: &mut OweReads, now_ms: i64,
+    ) -> Result<Owed> {
+        let id = p.id;
         let profile = rules.profile(&p.profile_id);
         if profile.is_none() {
             tracing::warn!(project = id.0, profile = %p.profile_id, "project's profile is not loaded");
@@ -366,15 +502,8 @@ impl Store {
         };
         let (facts, _) = self.facts_from(p, &basis);
         let events = &basis.events;
-        let waivers: Vec<Waiver> = sqlx::query(
-            "SELECT obligation_key, reason FROM obligation_waivers WHERE project_id = $1",
-        )
-        .bind(id.0)
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| Ok(Waiver { key: r.try_get("obligation_key")?, reason: r.try_get("reason")? }))
-        .collect::<Result<_>>()?;
+        let waivers = reads.waivers.remove(&id.0).unwrap_or_default();
+        let mut stored = reads.stored.remove(&id.0).unwrap_or_default();
         let ctx = ProjectContext {
             facts: &facts,
             events,
@@ -384,15 +513,9 @@ impl Store {
         let list = obligation::obligations(profile, &rules.calendar, &ctx, china_today(now_ms));
         // The department each party kind stands for in this jurisdiction (its first), read
         // only when a duty is owed by a party other than the owner unit.
-        let mut party_depts: Vec<(String, i64)> = Vec::new();
+        let mut party_depts: &[(String, i64)] = &[];
         if list.iter().any(|o| o.rule.owed_by != super::run::OWNER) {
-            party_depts = sqlx::query_as(
-                "SELECT k.kind, d.id FROM department_party_kinds k JOIN departments d ON d.id = k.department_id \
-                 WHERE d.jurisdiction_id = $1",
-            )
-            .bind(p.jurisdiction_id.0)
-            .fetch_all(&mut *conn)
-            .await?;
+            party_depts = reads.parties(conn, p.jurisdiction_id.0).await?;
         }
         let dept_for = |party: &str| -> Option<i64> {
             if party == super::run::OWNER {
@@ -403,7 +526,6 @@ impl Store {
         let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
         // Only what changed is written: most acts move one or two duties, and a row left as it
         // was costs the database nothing (its indexes included).
-        let mut stored = stored_rows(conn, id).await?;
         let mut moved = false;
         for o in &list {
             let row = OwedRow {
@@ -474,16 +596,20 @@ impl Store {
         Ok(Owed { count: list.len(), facts: Some(facts), moved })
     }
 
-    /// Recomputes every project's obligations: the daily tick and the calendar import.
+    /// Recomputes every project's obligations: the daily tick and the calendar import. Two
+    /// hundred projects a transaction, each table read once for them all.
     pub async fn refresh_all_obligations(&self, now_ms: i64) -> Result<usize> {
         let ids: Vec<i64> =
             sqlx::query_scalar("SELECT id FROM projects ORDER BY id").fetch_all(&self.pool).await?;
         let mut n = 0;
         for chunk in ids.chunks(200) {
             let mut w = self.write().await?;
-            for id in chunk {
-                n += self.recompute_in(&mut w.tx, ProjectId(*id), now_ms).await?;
-            }
+            n += self
+                .recompute_all(&mut w.tx, chunk, now_ms)
+                .await?
+                .iter()
+                .map(|o| o.count)
+                .sum::<usize>();
             w.commit().await?;
         }
         Ok(n)
@@ -675,3 +801,109 @@ fn obligation_where(principal: &Principal, f: &ObligationFilter) -> Where {
 /// Obligations with their projects and departments (the scope filters need both).
 const OBLIGATIONS_FROM: &str = "FROM obligations o JOIN projects p ON p.id = o.project_id \
     JOIN departments d ON d.id = p.owner_department_id LEFT JOIN departments od ON od.id = o.owed_department_id";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Actor;
+    use govit_core::policy::Fact;
+
+    /// Each project's obligations and its tasks' due dates, in one order.
+    async fn owed(store: &Store) -> Vec<String> {
+        let rows = sqlx::query(
+            "SELECT project_id, obligation_key, status, since_date, due_date, owed_department_id, late \
+             FROM obligations ORDER BY project_id, obligation_key",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .expect("obligations");
+        let mut out: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {} {} {:?} {:?} {}",
+                    r.get::<i64, _>("project_id"),
+                    r.get::<String, _>("obligation_key"),
+                    r.get::<String, _>("status"),
+                    r.get::<String, _>("since_date"),
+                    r.get::<Option<String>, _>("due_date"),
+                    r.get::<Option<i64>, _>("owed_department_id"),
+                    r.get::<i64, _>("late"),
+                )
+            })
+            .collect();
+        let tasks = sqlx::query(
+            "SELECT project_id, slot, party, due_date, overdue FROM run_tasks ORDER BY project_id, slot, party",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .expect("tasks");
+        out.extend(tasks.iter().map(|r| {
+            format!(
+                "task {} {} {} {:?} {}",
+                r.get::<i64, _>("project_id"),
+                r.get::<i64, _>("slot"),
+                r.get::<String, _>("party"),
+                r.get::<Option<String>, _>("due_date"),
+                r.get::<i64, _>("overdue"),
+            )
+        }));
+        out
+    }
+
+    /// The daily recompute reads and writes two hundred projects at a time: each project owes
+    /// exactly what it owes recomputed alone, its facts read with the others' are its own, and
+    /// the tasks' due dates follow.
+    #[tokio::test]
+    async fn projects_recomputed_together_owe_what_each_owes_recomputed_alone() {
+        let dir = std::env::temp_dir().join(format!("govit-owe-together-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let store = Store::connect(&crate::sqlite_url(&dir)).await.expect("db");
+        let now = 1_781_575_200_000;
+        store.generate_synthetic(&Actor::cli("test"), now, 450, 7).await.expect("generate");
+
+        // The bases read at once are those read one project at a time.
+        let mut conn = store.pool.acquire().await.expect("conn");
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM projects ORDER BY id")
+            .fetch_all(&mut *conn)
+            .await
+            .expect("ids");
+        assert!(ids.len() > 400, "{} projects", ids.len());
+        let projects = super::super::fetch_all(&mut conn, &ids).await.expect("projects");
+        let all: Vec<&Project> = projects.iter().collect();
+        let together = store.bases_of(&mut conn, &all).await.expect("bases");
+        assert_eq!(together.len(), all.len());
+        let mut sourced = std::collections::BTreeSet::new();
+        for (p, basis) in all.iter().zip(&together) {
+            assert_eq!(basis, &store.basis_of(&mut conn, p).await.expect("basis"), "{}", p.id.0);
+            sourced.extend(basis.sourced.keys().copied());
+        }
+        // The sources that read records of approved projects found some.
+        for fact in [Fact::OmMonthsInContract, Fact::AcceptanceFailed, Fact::DelayRatioBp] {
+            assert!(sourced.contains(&fact), "no project has {fact:?}");
+        }
+        drop(conn);
+
+        // Recomputed together a month later (duties fall due), then each alone from nothing.
+        let later = now + 30 * 86_400_000;
+        store.refresh_all_obligations(later).await.expect("refresh");
+        let at_once = owed(&store).await;
+        assert!(at_once.iter().any(|r| r.contains(" overdue ")), "nothing overdue");
+        let mut w = store.write().await.expect("write");
+        sqlx::query("DELETE FROM obligations").execute(&mut *w.tx).await.expect("delete");
+        sqlx::query("UPDATE run_tasks SET due_date = NULL, overdue = 0")
+            .execute(&mut *w.tx)
+            .await
+            .expect("clear");
+        w.commit().await.expect("commit");
+        assert_ne!(owed(&store).await, at_once);
+        for id in &ids {
+            let mut w = store.write().await.expect("write");
+            store.recompute_in(&mut w.tx, ProjectId(*id), later).await.expect("recompute");
+            w.commit().await.expect("commit");
+        }
+        assert_eq!(owed(&store).await, at_once);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -12,7 +12,7 @@ mod steps;
 pub use steps::{LiftMeasure, TakeMeasure};
 
 use crate::base::change::{Record, Who};
-use crate::projects::{FactFuture, FactSource, Project};
+use crate::projects::{FactSource, FactsFuture, Project};
 use crate::{Result, Store};
 use govit_core::ids::{JurisdictionId, ProjectId};
 use govit_core::policy::{Facts, Profile, SanctionRule, SanctionStep};
@@ -136,17 +136,30 @@ impl Record for Measure {
 
 /// The lasting measures in force on project `project`.
 async fn in_force(conn: &mut AnyConnection, project: ProjectId) -> Result<Vec<SanctionStep>> {
-    let steps: Vec<String> = sqlx::query_scalar(
-        "SELECT step FROM project_measures WHERE project_id = $1 AND lifted_at_ms IS NULL",
+    Ok(in_force_all(conn, &[project.0]).await?.remove(&project.0).unwrap_or_default())
+}
+
+/// The lasting measures in force on each of these projects, read in one statement.
+async fn in_force_all(
+    conn: &mut AnyConnection, ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<SanctionStep>>> {
+    let rows = crate::projects::of_projects(
+        conn,
+        "SELECT project_id, step FROM project_measures WHERE project_id IN ({ids}) AND lifted_at_ms IS NULL",
+        ids,
     )
-    .bind(project.0)
-    .fetch_all(&mut *conn)
     .await?;
-    Ok(steps
-        .iter()
-        .filter_map(|s| SanctionStep::parse(s))
-        .filter(|s| sanction::lasting(*s))
-        .collect())
+    let mut out: std::collections::HashMap<i64, Vec<SanctionStep>> = Default::default();
+    for r in rows {
+        let project: i64 = r.try_get("project_id")?;
+        let steps = out.entry(project).or_default();
+        if let Some(s) = SanctionStep::parse(&r.try_get::<String, _>("step")?)
+            && sanction::lasting(s)
+        {
+            steps.push(s);
+        }
+    }
+    Ok(out)
 }
 
 /// The key of the step of `profile`'s rectification chain where the owner unit reports (its
@@ -169,12 +182,16 @@ pub(crate) fn report_step(profile: &Profile) -> Option<String> {
 pub struct MeasureFacts;
 
 impl FactSource for MeasureFacts {
-    fn derive<'a>(
-        &'a self, conn: &'a mut AnyConnection, p: &'a Project, facts: &'a mut Facts,
-    ) -> FactFuture<'a> {
+    fn derive_all<'a>(
+        &'a self, conn: &'a mut AnyConnection, ps: &'a [&'a Project],
+    ) -> FactsFuture<'a> {
         Box::pin(async move {
-            facts.extend(sanction::facts_of(&in_force(conn, p.id).await?));
-            Ok(())
+            let ids: Vec<i64> = ps.iter().map(|p| p.id.0).collect();
+            let mut all = in_force_all(conn, &ids).await?;
+            Ok(ps
+                .iter()
+                .map(|p| sanction::facts_of(&all.remove(&p.id.0).unwrap_or_default()))
+                .collect())
         })
     }
     /// A measure is taken on an approved project only: before, none is in force.
