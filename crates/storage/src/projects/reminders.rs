@@ -22,17 +22,17 @@ pub(crate) async fn queue_urge(
     Ok(())
 }
 
-/// Queues these projects' tasks that are overdue and not yet announced (one notice a step
+/// Queues the project's tasks that are overdue and not yet announced (one notice a step
 /// entered at one instant).
-pub(crate) async fn queue_overdue(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
-    super::of_projects(
-        conn,
+pub(crate) async fn queue_overdue(conn: &mut AnyConnection, id: ProjectId) -> Result<()> {
+    sqlx::query(
         "INSERT INTO task_notices (project_id, kind, notice_key, step) \
          SELECT DISTINCT t.project_id, 'overdue', 'overdue/' || t.step || '@' || CAST(t.since_ms AS TEXT), t.step \
-         FROM run_tasks t WHERE t.project_id IN ({ids}) AND t.overdue > 0 \
+         FROM run_tasks t WHERE t.project_id = $1 AND t.overdue > 0 \
          ON CONFLICT DO NOTHING",
-        ids,
     )
+    .bind(id.0)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

@@ -37,11 +37,6 @@ pub struct Task {
 /// review). Run whenever the project's tasks or its obligations are rewritten; a task that
 /// turned overdue is queued for its reminder.
 pub(crate) async fn write_dues(conn: &mut AnyConnection, id: ProjectId) -> Result<()> {
-    write_dues_all(conn, &[id.0]).await
-}
-
-/// [`write_dues`] for these projects, in one statement (and one for their reminders).
-pub(crate) async fn write_dues_all(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
     const OPEN: &str = "o.project_id = run_tasks.project_id AND o.owed_by = run_tasks.party \
         AND o.status IN ('pending', 'due_soon', 'overdue') AND o.due_date IS NOT NULL";
     let due = format!(
@@ -56,11 +51,11 @@ pub(crate) async fn write_dues_all(conn: &mut AnyConnection, ids: &[i64]) -> Res
     // Only the rows whose due date or overdue count moved: a row rewritten with what it held
     // still costs its pages (and their indexes') in the commit.
     let sql = format!(
-        "UPDATE run_tasks SET due_date = {due}, overdue = {overdue} WHERE project_id IN ({{ids}}) \
+        "UPDATE run_tasks SET due_date = {due}, overdue = {overdue} WHERE project_id = $1 \
          AND (due_date IS DISTINCT FROM {due} OR overdue <> {overdue})"
     );
-    super::of_projects(conn, &sql, ids).await?;
-    super::reminders::queue_overdue(conn, ids).await
+    sqlx::query(AssertSqlSafe(sql)).bind(id.0).execute(&mut *conn).await?;
+    super::reminders::queue_overdue(conn, id).await
 }
 
 /// How 我的待办 is ordered.
