@@ -91,8 +91,8 @@ pub struct ProjectEvent {
 /// systems a project names, the published cloud catalog). Rooms above `projects` register
 /// theirs with the store, so `projects` asks them without importing them.
 ///
-/// A source implements [`FactSource::derive`] (one project) or [`FactSource::derive_all`]
-/// (several at once, for the daily recompute of every project): each defaults to the other.
+/// A source answers for several projects at once ([`FactSource::derive_all`]: the daily
+/// recompute asks for two hundred); [`FactSource::derive`] asks it for one.
 pub trait FactSource: Send + Sync {
     fn derive<'a>(
         &'a self, conn: &'a mut AnyConnection, p: &'a Project, facts: &'a mut Facts,
@@ -107,17 +107,7 @@ pub trait FactSource: Send + Sync {
     /// The facts of each of `ps`, in their order.
     fn derive_all<'a>(
         &'a self, conn: &'a mut AnyConnection, ps: &'a [&'a Project],
-    ) -> FactsFuture<'a> {
-        Box::pin(async move {
-            let mut out = Vec::with_capacity(ps.len());
-            for p in ps {
-                let mut facts = Facts::new();
-                self.derive(conn, p, &mut facts).await?;
-                out.push(facts);
-            }
-            Ok(out)
-        })
-    }
+    ) -> FactsFuture<'a>;
 
     /// For a source whose records a project has only once it is approved (a contract, a
     /// change, an acceptance, a measure: each begins on an approved project alone), what its
