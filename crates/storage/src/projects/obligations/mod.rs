@@ -9,13 +9,19 @@ use crate::china_today;
 use crate::{Actor, Page, Paged, Param, Result, Store, Where, like_pattern};
 use chrono::NaiveDate;
 use govit_core::ids::{DepartmentId, ProjectId};
-use govit_core::obligation::{self, Event, ProjectContext, Status, Waiver};
+use govit_core::obligation::{self, Event, ProjectContext, Status};
 use govit_core::org::Principal;
 use govit_core::policy::{EventKind, Fact, Facts};
 use govit_core::project::ProjectStatus;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
+
+mod reads;
+#[cfg(test)]
+mod tests;
+
+use reads::{OweReads, events_of};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ObligationRow {
@@ -253,121 +259,6 @@ struct OwedRow {
     ended_on: Option<String>,
 }
 
-/// The obligations of these projects as stored, by project and key.
-async fn stored_of(
-    conn: &mut AnyConnection, ids: &[i64],
-) -> Result<HashMap<i64, HashMap<String, OwedRow>>> {
-    let rows = super::of_projects(
-        conn,
-        "SELECT project_id, obligation_key, jurisdiction_id, rule_id, cite, duty, rule_text, owed_by, \
-         owed_department_id, since_date, not_before, due_date, provisional, period, status, fulfilled_on, \
-         late, ended_on FROM obligations WHERE project_id IN ({ids})",
-        ids,
-    )
-    .await?;
-    let mut out: HashMap<i64, HashMap<String, OwedRow>> = HashMap::new();
-    for r in rows {
-        let row = OwedRow {
-            jurisdiction: r.try_get("jurisdiction_id")?,
-            rule_id: r.try_get("rule_id")?,
-            cite: r.try_get("cite")?,
-            duty: r.try_get("duty")?,
-            text: r.try_get("rule_text")?,
-            owed_by: r.try_get("owed_by")?,
-            owed_department: r.try_get("owed_department_id")?,
-            since: r.try_get("since_date")?,
-            not_before: r.try_get("not_before")?,
-            due: r.try_get("due_date")?,
-            provisional: r.try_get("provisional")?,
-            period: r.try_get("period")?,
-            status: r.try_get("status")?,
-            fulfilled_on: r.try_get("fulfilled_on")?,
-            late: r.try_get("late")?,
-            ended_on: r.try_get("ended_on")?,
-        };
-        out.entry(r.try_get("project_id")?).or_default().insert(r.try_get("obligation_key")?, row);
-    }
-    Ok(out)
-}
-
-/// The events that happened to these projects, each project's in the order they were
-/// recorded. Only what happened: planned dates are shown, never counted.
-async fn events_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Vec<Event>>> {
-    let rows = super::of_projects(
-        conn,
-        "SELECT project_id, kind, event_date FROM project_milestones \
-         WHERE project_id IN ({ids}) AND planned = 0 ORDER BY project_id, id",
-        ids,
-    )
-    .await?;
-    let mut out: HashMap<i64, Vec<Event>> = HashMap::new();
-    for r in rows {
-        let kind: String = r.try_get("kind")?;
-        let date: String = r.try_get("event_date")?;
-        if let (Some(kind), Ok(date)) =
-            (EventKind::parse(&kind), NaiveDate::parse_from_str(&date, "%Y-%m-%d"))
-        {
-            out.entry(r.try_get("project_id")?).or_default().push(Event { kind, date });
-        }
-    }
-    Ok(out)
-}
-
-/// The waivers of these projects' duties.
-async fn waivers_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Vec<Waiver>>> {
-    let rows = super::of_projects(
-        conn,
-        "SELECT project_id, obligation_key, reason FROM obligation_waivers WHERE project_id IN ({ids})",
-        ids,
-    )
-    .await?;
-    let mut out: HashMap<i64, Vec<Waiver>> = HashMap::new();
-    for r in rows {
-        out.entry(r.try_get("project_id")?)
-            .or_default()
-            .push(Waiver { key: r.try_get("obligation_key")?, reason: r.try_get("reason")? });
-    }
-    Ok(out)
-}
-
-/// What a recompute of some projects' obligations reads besides their bases, read for all of
-/// them at once: their waivers, their duties as stored, and the departments each party kind
-/// stands for in a jurisdiction (read once a jurisdiction, when a duty is owed by a party
-/// other than the owner unit).
-struct OweReads {
-    waivers: HashMap<i64, Vec<Waiver>>,
-    stored: HashMap<i64, HashMap<String, OwedRow>>,
-    parties: HashMap<i64, Vec<(String, i64)>>,
-}
-
-impl OweReads {
-    async fn of(conn: &mut AnyConnection, ids: &[i64]) -> Result<OweReads> {
-        Ok(OweReads {
-            waivers: waivers_of(conn, ids).await?,
-            stored: stored_of(conn, ids).await?,
-            parties: HashMap::new(),
-        })
-    }
-
-    async fn parties(
-        &mut self, conn: &mut AnyConnection, jurisdiction: i64,
-    ) -> Result<&[(String, i64)]> {
-        let rows = match self.parties.remove(&jurisdiction) {
-            Some(rows) => rows,
-            None => {
-                sqlx::query_as(
-                    "SELECT k.kind, d.id FROM department_party_kinds k JOIN departments d ON d.id = k.department_id \
-                     WHERE d.jurisdiction_id = $1",
-                )
-                .bind(jurisdiction)
-                .fetch_all(&mut *conn)
-                .await?
-            }
-        };
-        Ok(self.parties.entry(jurisdiction).or_insert(rows))
-    }
-}
-
 /// Appends an event inside the caller's transaction (the declaration flow records its own).
 pub(crate) async fn insert_milestone(
     conn: &mut AnyConnection, project: ProjectId, kind: EventKind, date: NaiveDate, note: &str,
@@ -471,15 +362,12 @@ impl Store {
     ) -> Result<Owed> {
         // Never with a calendar another process has since replaced.
         let (rules, _) = self.current_rules_in(conn).await?;
-        let basis = match (basis, owes_under(&rules, p)) {
-            (Some(b), _) => Some(b),
-            (None, true) => Some(self.basis_of(conn, p).await?),
-            (None, false) => None,
+        let owes = owes_under(&rules, p);
+        let basis = match basis {
+            None if owes => Some(self.basis_of(conn, p).await?),
+            basis => basis,
         };
-        let ids = match owes_under(&rules, p) {
-            true => vec![p.id.0],
-            false => Vec::new(),
-        };
+        let ids = if owes { vec![p.id.0] } else { Vec::new() };
         let mut reads = OweReads::of(conn, &ids).await?;
         self.owe_from(conn, &rules, p, basis, &mut reads, now_ms).await
     }
@@ -808,109 +696,3 @@ fn obligation_where(principal: &Principal, f: &ObligationFilter) -> Where {
 /// Obligations with their projects and departments (the scope filters need both).
 const OBLIGATIONS_FROM: &str = "FROM obligations o JOIN projects p ON p.id = o.project_id \
     JOIN departments d ON d.id = p.owner_department_id LEFT JOIN departments od ON od.id = o.owed_department_id";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::Actor;
-    use govit_core::policy::Fact;
-
-    /// Each project's obligations and its tasks' due dates, in one order.
-    async fn owed(store: &Store) -> Vec<String> {
-        let rows = sqlx::query(
-            "SELECT project_id, obligation_key, status, since_date, due_date, owed_department_id, late \
-             FROM obligations ORDER BY project_id, obligation_key",
-        )
-        .fetch_all(&store.pool)
-        .await
-        .expect("obligations");
-        let mut out: Vec<String> = rows
-            .iter()
-            .map(|r| {
-                format!(
-                    "{} {} {} {} {:?} {:?} {}",
-                    r.get::<i64, _>("project_id"),
-                    r.get::<String, _>("obligation_key"),
-                    r.get::<String, _>("status"),
-                    r.get::<String, _>("since_date"),
-                    r.get::<Option<String>, _>("due_date"),
-                    r.get::<Option<i64>, _>("owed_department_id"),
-                    r.get::<i64, _>("late"),
-                )
-            })
-            .collect();
-        let tasks = sqlx::query(
-            "SELECT project_id, slot, party, due_date, overdue FROM run_tasks ORDER BY project_id, slot, party",
-        )
-        .fetch_all(&store.pool)
-        .await
-        .expect("tasks");
-        out.extend(tasks.iter().map(|r| {
-            format!(
-                "task {} {} {} {:?} {}",
-                r.get::<i64, _>("project_id"),
-                r.get::<i64, _>("slot"),
-                r.get::<String, _>("party"),
-                r.get::<Option<String>, _>("due_date"),
-                r.get::<i64, _>("overdue"),
-            )
-        }));
-        out
-    }
-
-    /// The daily recompute reads and writes two hundred projects at a time: each project owes
-    /// exactly what it owes recomputed alone, its facts read with the others' are its own, and
-    /// the tasks' due dates follow.
-    #[tokio::test]
-    async fn projects_recomputed_together_owe_what_each_owes_recomputed_alone() {
-        let dir = std::env::temp_dir().join(format!("govit-owe-together-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("dir");
-        let store = Store::connect(&crate::sqlite_url(&dir)).await.expect("db");
-        let now = 1_781_575_200_000;
-        store.generate_synthetic(&Actor::cli("test"), now, 450, 7).await.expect("generate");
-
-        // The bases read at once are those read one project at a time.
-        let mut conn = store.pool.acquire().await.expect("conn");
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM projects ORDER BY id")
-            .fetch_all(&mut *conn)
-            .await
-            .expect("ids");
-        assert!(ids.len() > 400, "{} projects", ids.len());
-        let projects = super::super::fetch_all(&mut conn, &ids).await.expect("projects");
-        let all: Vec<&Project> = projects.iter().collect();
-        let together = store.bases_of(&mut conn, &all).await.expect("bases");
-        assert_eq!(together.len(), all.len());
-        let mut sourced = std::collections::BTreeSet::new();
-        for (p, basis) in all.iter().zip(&together) {
-            assert_eq!(basis, &store.basis_of(&mut conn, p).await.expect("basis"), "{}", p.id.0);
-            sourced.extend(basis.sourced.keys().copied());
-        }
-        // The sources that read records of approved projects found some.
-        for fact in [Fact::OmMonthsInContract, Fact::AcceptanceFailed, Fact::DelayRatioBp] {
-            assert!(sourced.contains(&fact), "no project has {fact:?}");
-        }
-        drop(conn);
-
-        // Recomputed together a month later (duties fall due), then each alone from nothing.
-        let later = now + 30 * 86_400_000;
-        store.refresh_all_obligations(later).await.expect("refresh");
-        let at_once = owed(&store).await;
-        assert!(at_once.iter().any(|r| r.contains(" overdue ")), "nothing overdue");
-        let mut w = store.write().await.expect("write");
-        sqlx::query("DELETE FROM obligations").execute(&mut *w.tx).await.expect("delete");
-        sqlx::query("UPDATE run_tasks SET due_date = NULL, overdue = 0")
-            .execute(&mut *w.tx)
-            .await
-            .expect("clear");
-        w.commit().await.expect("commit");
-        assert_ne!(owed(&store).await, at_once);
-        for id in &ids {
-            let mut w = store.write().await.expect("write");
-            store.recompute_in(&mut w.tx, ProjectId(*id), later).await.expect("recompute");
-            w.commit().await.expect("commit");
-        }
-        assert_eq!(owed(&store).await, at_once);
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-}
